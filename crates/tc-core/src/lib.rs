@@ -1,0 +1,19 @@
+//! Tongchou's pure domain core: money, identifiers, periods, regions, dated policy parameters
+//! and the rules that read them. No I/O: data files are compiled in, "today" is passed in.
+
+pub mod explain;
+pub mod ident;
+pub mod money;
+pub mod period;
+pub mod policy;
+pub mod ratio;
+pub mod region;
+pub mod rules;
+
+pub use explain::{Exact, Explanation};
+pub use ident::{CreditCode, IdNumber, Sex};
+pub use money::Fen;
+pub use period::{Date, Period};
+pub use policy::Policy;
+pub use ratio::Ratio;
+pub use region::{Divisions, Level, RegionCode};

@@ -1,0 +1,261 @@
+//! Money as integer fen (分). Never floating point.
+//!
+//! `Fen` wraps an `i64`; all arithmetic is checked and returns `None`/an error on overflow.
+//! Yuan strings ("1234.50", "-3", "0.5") are parsed exactly; more than two decimals is refused.
+//! Rounding is always explicit: see [`div_round_half_up`] and [`Fen::round_to_yuan`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An amount of money in fen (0.01 yuan).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fen(pub i64);
+
+/// Why a yuan string was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MoneyError {
+    Empty,
+    Invalid(String),
+    TooManyDecimals(String),
+    Overflow,
+}
+
+impl fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MoneyError::Empty => write!(f, "empty amount"),
+            MoneyError::Invalid(s) => write!(f, "not a yuan amount: {s:?} (expected e.g. 1234.50)"),
+            MoneyError::TooManyDecimals(s) => {
+                write!(
+                    f,
+                    "more than two decimals in {s:?}: amounts are carried to the fen"
+                )
+            }
+            MoneyError::Overflow => write!(f, "amount out of range"),
+        }
+    }
+}
+impl std::error::Error for MoneyError {}
+
+impl Fen {
+    pub const ZERO: Fen = Fen(0);
+
+    pub const fn from_yuan(yuan: i64) -> Fen {
+        Fen(yuan * 100)
+    }
+    pub const fn fen(self) -> i64 {
+        self.0
+    }
+    pub fn checked_add(self, o: Fen) -> Option<Fen> {
+        self.0.checked_add(o.0).map(Fen)
+    }
+    pub fn checked_sub(self, o: Fen) -> Option<Fen> {
+        self.0.checked_sub(o.0).map(Fen)
+    }
+    pub fn checked_mul(self, k: i64) -> Option<Fen> {
+        self.0.checked_mul(k).map(Fen)
+    }
+    pub fn checked_neg(self) -> Option<Fen> {
+        self.0.checked_neg().map(Fen)
+    }
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+    pub fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+    pub fn max(self, o: Fen) -> Fen {
+        Fen(self.0.max(o.0))
+    }
+    pub fn min(self, o: Fen) -> Fen {
+        Fen(self.0.min(o.0))
+    }
+    /// Round half-up (away from zero on .5) to the whole yuan.
+    pub fn round_to_yuan(self) -> Fen {
+        Fen(div_round_half_up(self.0 as i128, 100) as i64 * 100)
+    }
+    /// Sum of an iterator, `None` on overflow.
+    pub fn checked_sum<I: IntoIterator<Item = Fen>>(it: I) -> Option<Fen> {
+        it.into_iter().try_fold(Fen::ZERO, |a, b| a.checked_add(b))
+    }
+    /// Split `self` into parts proportional to `weights`, largest-remainder method:
+    /// the parts always add up to `self` exactly (no fen created or lost).
+    pub fn split_by_weights(self, weights: &[u64]) -> Vec<Fen> {
+        let total: u128 = weights.iter().map(|&w| w as u128).sum();
+        if weights.is_empty() {
+            return Vec::new();
+        }
+        if total == 0 {
+            let mut v = vec![Fen::ZERO; weights.len()];
+            v[0] = self;
+            return v;
+        }
+        let neg = self.0 < 0;
+        let amount = self.0.unsigned_abs() as u128;
+        let mut parts: Vec<(usize, u128, u128)> = weights
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| {
+                let num = amount * w as u128;
+                (i, num / total, num % total)
+            })
+            .collect();
+        let assigned: u128 = parts.iter().map(|p| p.1).sum();
+        let mut left = amount - assigned;
+        let mut order: Vec<usize> = (0..parts.len()).collect();
+        order.sort_by(|&a, &b| parts[b].2.cmp(&parts[a].2).then(a.cmp(&b)));
+        for i in order {
+            if left == 0 {
+                break;
+            }
+            parts[i].1 += 1;
+            left -= 1;
+        }
+        parts
+            .into_iter()
+            .map(|(_, q, _)| {
+                let v = q as i64;
+                Fen(if neg { -v } else { v })
+            })
+            .collect()
+    }
+}
+
+/// Integer division rounding half away from zero. `den` must be positive.
+pub fn div_round_half_up(num: i128, den: i128) -> i128 {
+    debug_assert!(den > 0);
+    let q = num / den;
+    let r = num % den;
+    if 2 * r.abs() >= den {
+        if num >= 0 { q + 1 } else { q - 1 }
+    } else {
+        q
+    }
+}
+
+impl FromStr for Fen {
+    type Err = MoneyError;
+    fn from_str(s: &str) -> Result<Fen, MoneyError> {
+        let t = s.trim();
+        if t.is_empty() {
+            return Err(MoneyError::Empty);
+        }
+        let (neg, body) = match t.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, t.strip_prefix('+').unwrap_or(t)),
+        };
+        let (int, frac) = match body.split_once('.') {
+            Some((i, f)) => (i, f),
+            None => (body, ""),
+        };
+        if int.is_empty() && frac.is_empty()
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+            || (body.contains('.') && frac.is_empty())
+            || int.is_empty()
+        {
+            return Err(MoneyError::Invalid(s.to_string()));
+        }
+        if frac.len() > 2 {
+            return Err(MoneyError::TooManyDecimals(s.to_string()));
+        }
+        let yuan: i64 = int.parse().map_err(|_| MoneyError::Overflow)?;
+        let mut fen: i64 = 0;
+        for (i, b) in frac.bytes().enumerate() {
+            fen += ((b - b'0') as i64) * if i == 0 { 10 } else { 1 };
+        }
+        let v = yuan
+            .checked_mul(100)
+            .and_then(|y| y.checked_add(fen))
+            .ok_or(MoneyError::Overflow)?;
+        Ok(Fen(if neg { -v } else { v }))
+    }
+}
+
+impl fmt::Display for Fen {
+    /// Yuan with exactly two decimals: "1234.50", "-0.05".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        write!(f, "{sign}{}.{:02}", a / 100, a % 100)
+    }
+}
+
+impl Serialize for Fen {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+impl<'de> Deserialize<'de> for Fen {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Fen, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn parse_and_print() {
+        assert_eq!("1234.50".parse::<Fen>(), Ok(Fen(123450)));
+        assert_eq!("1234.5".parse::<Fen>(), Ok(Fen(123450)));
+        assert_eq!("0.05".parse::<Fen>(), Ok(Fen(5)));
+        assert_eq!("-3".parse::<Fen>(), Ok(Fen(-300)));
+        assert_eq!(Fen(123450).to_string(), "1234.50");
+        assert_eq!(Fen(-5).to_string(), "-0.05");
+        assert!(matches!(
+            "1.234".parse::<Fen>(),
+            Err(MoneyError::TooManyDecimals(_))
+        ));
+        assert!("abc".parse::<Fen>().is_err());
+        assert!("1.".parse::<Fen>().is_err());
+        assert!(".5".parse::<Fen>().is_err());
+        assert!("".parse::<Fen>().is_err());
+        assert!("1e3".parse::<Fen>().is_err());
+        assert!("99999999999999999999".parse::<Fen>().is_err());
+    }
+
+    #[test]
+    fn rounding() {
+        assert_eq!(div_round_half_up(5, 10), 1);
+        assert_eq!(div_round_half_up(4, 10), 0);
+        assert_eq!(div_round_half_up(-5, 10), -1);
+        assert_eq!(div_round_half_up(-4, 10), 0);
+        assert_eq!(Fen(424380).round_to_yuan(), Fen(424400));
+        assert_eq!(Fen(424349).round_to_yuan(), Fen(424300));
+        assert_eq!(Fen(424350).round_to_yuan(), Fen(424400));
+    }
+
+    #[test]
+    fn split_exact() {
+        assert_eq!(
+            Fen(100).split_by_weights(&[1, 1, 1]),
+            vec![Fen(34), Fen(33), Fen(33)]
+        );
+        assert_eq!(
+            Fen(-100).split_by_weights(&[1, 1, 1]),
+            vec![Fen(-34), Fen(-33), Fen(-33)]
+        );
+        assert_eq!(Fen(7).split_by_weights(&[0, 0]), vec![Fen(7), Fen(0)]);
+    }
+
+    proptest! {
+        #[test]
+        fn roundtrip(v in -10_000_000_000_000i64..10_000_000_000_000i64) {
+            let f = Fen(v);
+            prop_assert_eq!(f.to_string().parse::<Fen>(), Ok(f));
+        }
+
+        #[test]
+        fn split_never_creates_or_loses(v in -1_000_000_000_000i64..1_000_000_000_000i64,
+                                        w in proptest::collection::vec(0u64..1_000_000, 1..20)) {
+            let parts = Fen(v).split_by_weights(&w);
+            prop_assert_eq!(parts.len(), w.len());
+            prop_assert_eq!(Fen::checked_sum(parts), Some(Fen(v)));
+        }
+    }
+}

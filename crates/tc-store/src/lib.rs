@@ -1,0 +1,697 @@
+//! One storage API over an embedded SQLite file (default) and PostgreSQL (production).
+//!
+//! - [`Db::open`] picks the backend from a URL: `sqlite://PATH`, `sqlite::memory:` or
+//!   `postgres://…` (an extra `schema=NAME` query parameter isolates a run in its own schema).
+//! - SQL is written once, with `$1…$N` placeholders, in the portable subset of both engines;
+//!   values travel as [`Val`] (64-bit integers, text, null).
+//! - [`Db::bulk_insert`] writes many rows at the speed each engine allows: multi-row prepared
+//!   inserts in one transaction on SQLite, `COPY … FROM STDIN` on PostgreSQL.
+//! - Migrations are plain SQL files compiled in and applied in order, once.
+
+mod migrate;
+
+pub use migrate::MIGRATIONS;
+
+use std::fmt;
+use std::io::Write;
+
+#[derive(Debug)]
+pub struct StoreError(pub String);
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+impl std::error::Error for StoreError {}
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError(format!("sqlite: {e}"))
+    }
+}
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        match e.as_db_error() {
+            Some(db) => StoreError(format!("postgres: {} ({})", db.message(), db.code().code())),
+            None => StoreError(format!("postgres: {e}")),
+        }
+    }
+}
+impl From<std::io::Error> for StoreError {
+    fn from(e: std::io::Error) -> StoreError {
+        StoreError(format!("io: {e}"))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A value passed to or read from SQL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Val<'a> {
+    Null,
+    I64(i64),
+    Str(&'a str),
+}
+
+/// An owned value read back from a query.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    Null,
+    I64(i64),
+    Text(String),
+}
+
+impl Value {
+    pub fn i64(&self) -> Result<i64> {
+        match self {
+            Value::I64(v) => Ok(*v),
+            Value::Text(t) => t.parse().map_err(|_| StoreError(format!("expected an integer, got {t:?}"))),
+            Value::Null => Err(StoreError("expected an integer, got NULL".into())),
+        }
+    }
+    pub fn opt_i64(&self) -> Result<Option<i64>> {
+        match self {
+            Value::Null => Ok(None),
+            v => v.i64().map(Some),
+        }
+    }
+    pub fn text(&self) -> Result<&str> {
+        match self {
+            Value::Text(t) => Ok(t),
+            other => Err(StoreError(format!("expected text, got {other:?}"))),
+        }
+    }
+    pub fn opt_text(&self) -> Result<Option<&str>> {
+        match self {
+            Value::Null => Ok(None),
+            v => v.text().map(Some),
+        }
+    }
+    pub fn into_text(self) -> Result<String> {
+        match self {
+            Value::Text(t) => Ok(t),
+            other => Err(StoreError(format!("expected text, got {other:?}"))),
+        }
+    }
+}
+
+pub type Row = Vec<Value>;
+
+enum Conn {
+    Sqlite(rusqlite::Connection),
+    Pg(Box<postgres::Client>),
+}
+
+/// A database connection on either backend.
+pub struct Db {
+    conn: Conn,
+    url: String,
+    in_tx: bool,
+}
+
+/// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
+fn to_sqlite_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut in_str = false;
+    for c in sql.chars() {
+        if c == '\'' {
+            in_str = !in_str;
+        }
+        if c == '$' && !in_str {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Split `schema=NAME` off a PostgreSQL URL.
+fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|kv| match kv.strip_prefix("schema=") {
+            Some(s) => {
+                schema = Some(s.to_string());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if rest.is_empty() { base.to_string() } else { format!("{base}?{}", rest.join("&")) };
+    (url, schema)
+}
+
+fn valid_ident(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 60 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+impl Db {
+    /// Open a database by URL and apply pending migrations.
+    pub fn open(url: &str) -> Result<Db> {
+        let mut db = Db::connect(url)?;
+        db.migrate()?;
+        Ok(db)
+    }
+
+    /// Open without migrating (for checks that must not change the file).
+    pub fn connect(url: &str) -> Result<Db> {
+        let conn = if let Some(path) = url.strip_prefix("sqlite://") {
+            let c = rusqlite::Connection::open(path)
+                .map_err(|e| StoreError(format!("cannot open SQLite file {path}: {e}")))?;
+            Db::sqlite_pragmas(&c)?;
+            Conn::Sqlite(c)
+        } else if url == "sqlite::memory:" {
+            let c = rusqlite::Connection::open_in_memory()?;
+            Db::sqlite_pragmas(&c)?;
+            Conn::Sqlite(c)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let (u, schema) = split_schema(url);
+            let mut client = postgres::Client::connect(&u, postgres::NoTls)
+                .map_err(|e| StoreError(format!("cannot connect to PostgreSQL at {u}: {e}")))?;
+            client.batch_execute("SET client_min_messages TO WARNING")?;
+            if let Some(s) = schema {
+                if !valid_ident(&s) {
+                    return Err(StoreError(format!("schema name {s:?} must be [a-z0-9_]")));
+                }
+                client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"))?;
+            }
+            Conn::Pg(Box::new(client))
+        } else {
+            return Err(StoreError(format!(
+                "unknown database URL {url:?}: use sqlite://PATH, sqlite::memory: or postgres://HOST/DB"
+            )));
+        };
+        Ok(Db { conn, url: url.to_string(), in_tx: false })
+    }
+
+    fn sqlite_pragmas(c: &rusqlite::Connection) -> Result<()> {
+        c.busy_timeout(std::time::Duration::from_secs(30))?;
+        c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.conn {
+            Conn::Sqlite(_) => Backend::Sqlite,
+            Conn::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Run several statements without parameters.
+    pub fn batch(&mut self, sql: &str) -> Result<()> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => c.execute_batch(sql)?,
+            Conn::Pg(c) => c.batch_execute(sql)?,
+        }
+        Ok(())
+    }
+
+    /// Execute one statement; returns the number of rows changed.
+    pub fn exec(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(&to_sqlite_sql(sql))?;
+                bind_sqlite(&mut st, params)?;
+                Ok(st.raw_execute()? as u64)
+            }
+            Conn::Pg(c) => {
+                let (boxed, types) = pg_params(params);
+                let st = c.prepare_typed(sql, &types)?;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+                Ok(c.execute(&st, &refs)?)
+            }
+        }
+    }
+
+    /// Run a query and return all rows.
+    pub fn query(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Row>> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(&to_sqlite_sql(sql))?;
+                bind_sqlite(&mut st, params)?;
+                let n = st.column_count();
+                let mut rows = st.raw_query();
+                let mut out = Vec::new();
+                while let Some(r) = rows.next()? {
+                    let mut row = Vec::with_capacity(n);
+                    for i in 0..n {
+                        row.push(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => Value::Null,
+                            rusqlite::types::ValueRef::Integer(v) => Value::I64(v),
+                            rusqlite::types::ValueRef::Real(f) => Value::Text(f.to_string()),
+                            rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                            rusqlite::types::ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+                        });
+                    }
+                    out.push(row);
+                }
+                Ok(out)
+            }
+            Conn::Pg(c) => {
+                let (boxed, types) = pg_params(params);
+                let st = c.prepare_typed(sql, &types)?;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+                let rows = c.query(&st, &refs)?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let mut row = Vec::with_capacity(r.len());
+                    for (i, col) in r.columns().iter().enumerate() {
+                        use postgres::types::Type;
+                        let t = col.type_();
+                        let v = if *t == Type::INT8 {
+                            r.try_get::<_, Option<i64>>(i)?.map(Value::I64)
+                        } else if *t == Type::INT4 {
+                            r.try_get::<_, Option<i32>>(i)?.map(|v| Value::I64(v as i64))
+                        } else if *t == Type::INT2 {
+                            r.try_get::<_, Option<i16>>(i)?.map(|v| Value::I64(v as i64))
+                        } else if *t == Type::NUMERIC {
+                            // sums of BIGINT come back as NUMERIC: cast in SQL instead
+                            return Err(StoreError(format!(
+                                "column {} is NUMERIC: cast it to BIGINT in the query",
+                                col.name()
+                            )));
+                        } else if *t == Type::BOOL {
+                            r.try_get::<_, Option<bool>>(i)?.map(|v| Value::I64(v as i64))
+                        } else {
+                            r.try_get::<_, Option<String>>(i)?.map(Value::Text)
+                        };
+                        row.push(v.unwrap_or(Value::Null));
+                    }
+                    out.push(row);
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The first row, if any.
+    pub fn query_opt(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Option<Row>> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// A single integer (e.g. `SELECT count(*)`); NULL reads as 0.
+    pub fn query_i64(&mut self, sql: &str, params: &[Val<'_>]) -> Result<i64> {
+        match self.query_opt(sql, params)? {
+            Some(r) => match r.first() {
+                Some(Value::Null) | None => Ok(0),
+                Some(v) => v.i64(),
+            },
+            None => Ok(0),
+        }
+    }
+
+    /// Begin a transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE).
+    pub fn begin(&mut self) -> Result<()> {
+        if self.in_tx {
+            return Err(StoreError("a transaction is already open".into()));
+        }
+        match &mut self.conn {
+            Conn::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Conn::Pg(c) => c.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ")?,
+        }
+        self.in_tx = true;
+        Ok(())
+    }
+
+    pub fn commit(&mut self) -> Result<()> {
+        self.batch("COMMIT")?;
+        self.in_tx = false;
+        Ok(())
+    }
+
+    pub fn rollback(&mut self) -> Result<()> {
+        let r = self.batch("ROLLBACK");
+        self.in_tx = false;
+        r
+    }
+
+    /// Run `f` inside a transaction: committed if it returns Ok, rolled back otherwise.
+    pub fn transaction<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Db) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E> {
+        self.begin()?;
+        match f(self) {
+            Ok(v) => {
+                self.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.in_tx
+    }
+
+    /// Write many rows into `table(columns…)`, inside the caller's transaction if one is open
+    /// (otherwise in one of its own). `fill` pushes rows into the sink. Returns the row count.
+    pub fn bulk_insert(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        fill: &mut dyn FnMut(&mut dyn RowSink) -> Result<()>,
+    ) -> Result<u64> {
+        let own_tx = !self.in_tx;
+        if own_tx {
+            self.begin()?;
+        }
+        let r = self.bulk_inner(table, columns, fill);
+        match (&r, own_tx) {
+            (Ok(_), true) => self.commit()?,
+            (Err(_), true) => {
+                let _ = self.rollback();
+            }
+            _ => {}
+        }
+        r
+    }
+
+    fn bulk_inner(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        fill: &mut dyn FnMut(&mut dyn RowSink) -> Result<()>,
+    ) -> Result<u64> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => {
+                const ROWS: usize = 64;
+                let one = format!("({})", (1..=columns.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(","));
+                let mut many = String::new();
+                for r in 0..ROWS {
+                    if r > 0 {
+                        many.push(',');
+                    }
+                    many.push('(');
+                    for k in 0..columns.len() {
+                        if k > 0 {
+                            many.push(',');
+                        }
+                        many.push_str(&format!("?{}", r * columns.len() + k + 1));
+                    }
+                    many.push(')');
+                }
+                let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(","));
+                let mut sink = SqliteSink {
+                    single: c.prepare(&format!("{head}{one}"))?,
+                    multi: c.prepare(&format!("{head}{many}"))?,
+                    buf: Vec::with_capacity(ROWS * columns.len()),
+                    ncols: columns.len(),
+                    rows_per_stmt: ROWS,
+                    count: 0,
+                };
+                fill(&mut sink)?;
+                sink.flush_rest()?;
+                Ok(sink.count)
+            }
+            Conn::Pg(c) => {
+                let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(","));
+                let writer = c.copy_in(&sql)?;
+                let mut sink = PgSink { writer: Some(writer), buf: Vec::with_capacity(1 << 20), ncols: columns.len(), count: 0 };
+                fill(&mut sink)?;
+                sink.finish()?;
+                Ok(sink.count)
+            }
+        }
+    }
+
+    /// Apply pending migrations in order, each in its own transaction.
+    pub fn migrate(&mut self) -> Result<Vec<String>> {
+        migrate::run(self)
+    }
+}
+
+/// Receives rows for [`Db::bulk_insert`].
+pub trait RowSink {
+    fn row(&mut self, vals: &[Val<'_>]) -> Result<()>;
+}
+
+#[derive(Clone, Debug)]
+enum OwnedVal {
+    Null,
+    I64(i64),
+    Str(String),
+}
+
+struct SqliteSink<'c> {
+    single: rusqlite::Statement<'c>,
+    multi: rusqlite::Statement<'c>,
+    buf: Vec<OwnedVal>,
+    ncols: usize,
+    rows_per_stmt: usize,
+    count: u64,
+}
+
+fn bind_owned(st: &mut rusqlite::Statement<'_>, vals: &[OwnedVal]) -> Result<()> {
+    for (i, v) in vals.iter().enumerate() {
+        match v {
+            OwnedVal::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
+            OwnedVal::I64(x) => st.raw_bind_parameter(i + 1, *x)?,
+            OwnedVal::Str(s) => st.raw_bind_parameter(i + 1, s.as_str())?,
+        }
+    }
+    Ok(())
+}
+
+impl SqliteSink<'_> {
+    fn flush_rest(&mut self) -> Result<()> {
+        let n = self.ncols;
+        let rows: Vec<OwnedVal> = std::mem::take(&mut self.buf);
+        for chunk in rows.chunks(n) {
+            bind_owned(&mut self.single, chunk)?;
+            self.single.raw_execute()?;
+        }
+        Ok(())
+    }
+}
+
+impl RowSink for SqliteSink<'_> {
+    fn row(&mut self, vals: &[Val<'_>]) -> Result<()> {
+        if vals.len() != self.ncols {
+            return Err(StoreError(format!("bulk row has {} values, expected {}", vals.len(), self.ncols)));
+        }
+        for v in vals {
+            self.buf.push(match v {
+                Val::Null => OwnedVal::Null,
+                Val::I64(x) => OwnedVal::I64(*x),
+                Val::Str(s) => OwnedVal::Str((*s).to_string()),
+            });
+        }
+        self.count += 1;
+        if self.buf.len() == self.ncols * self.rows_per_stmt {
+            bind_owned(&mut self.multi, &self.buf)?;
+            self.multi.raw_execute()?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+}
+
+struct PgSink<'a> {
+    writer: Option<postgres::CopyInWriter<'a>>,
+    buf: Vec<u8>,
+    ncols: usize,
+    count: u64,
+}
+
+fn copy_escape(out: &mut Vec<u8>, s: &str) {
+    for b in s.bytes() {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+impl PgSink<'_> {
+    fn flush(&mut self) -> Result<()> {
+        if let Some(w) = self.writer.as_mut() {
+            w.write_all(&self.buf)?;
+        }
+        self.buf.clear();
+        Ok(())
+    }
+    fn finish(&mut self) -> Result<()> {
+        self.flush()?;
+        if let Some(w) = self.writer.take() {
+            w.finish()?;
+        }
+        Ok(())
+    }
+}
+
+impl RowSink for PgSink<'_> {
+    fn row(&mut self, vals: &[Val<'_>]) -> Result<()> {
+        if vals.len() != self.ncols {
+            return Err(StoreError(format!("bulk row has {} values, expected {}", vals.len(), self.ncols)));
+        }
+        for (i, v) in vals.iter().enumerate() {
+            if i > 0 {
+                self.buf.push(b'\t');
+            }
+            match v {
+                Val::Null => self.buf.extend_from_slice(b"\\N"),
+                Val::I64(x) => {
+                    let _ = write!(self.buf, "{x}");
+                }
+                Val::Str(s) => copy_escape(&mut self.buf, s),
+            }
+        }
+        self.buf.push(b'\n');
+        self.count += 1;
+        if self.buf.len() >= 1 << 20 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[Val<'_>]) -> Result<()> {
+    let expected = st.parameter_count();
+    if expected != params.len() {
+        return Err(StoreError(format!("statement takes {expected} parameters, {} given", params.len())));
+    }
+    for (i, v) in params.iter().enumerate() {
+        match v {
+            Val::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
+            Val::I64(x) => st.raw_bind_parameter(i + 1, *x)?,
+            Val::Str(s) => st.raw_bind_parameter(i + 1, *s)?,
+        }
+    }
+    Ok(())
+}
+
+type PgParam = Box<dyn postgres::types::ToSql + Sync>;
+
+fn pg_params(params: &[Val<'_>]) -> (Vec<PgParam>, Vec<postgres::types::Type>) {
+    use postgres::types::Type;
+    let mut b: Vec<PgParam> = Vec::with_capacity(params.len());
+    let mut t = Vec::with_capacity(params.len());
+    for v in params {
+        match v {
+            Val::Null => {
+                b.push(Box::new(Option::<String>::None));
+                t.push(Type::TEXT);
+            }
+            Val::I64(x) => {
+                b.push(Box::new(*x));
+                t.push(Type::INT8);
+            }
+            Val::Str(s) => {
+                b.push(Box::new((*s).to_string()));
+                t.push(Type::TEXT);
+            }
+        }
+    }
+    (b, t)
+}
+
+/// Test support: a fresh database URL on each backend. PostgreSQL tests use the server named by
+/// `TONGCHOU_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`) in a fresh schema.
+pub mod testing {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static N: AtomicU64 = AtomicU64::new(0);
+
+    pub fn pg_base() -> String {
+        std::env::var("TONGCHOU_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    }
+
+    fn unique(prefix: &str) -> String {
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        format!("{prefix}_{}_{}_{n}", std::process::id(), t % 1_000_000_000)
+    }
+
+    /// A PostgreSQL URL with a fresh schema. Drops any schema of an earlier run of the same name.
+    pub fn pg_url(prefix: &str) -> String {
+        format!("{}?schema={}", pg_base(), unique(prefix))
+    }
+
+    /// A fresh SQLite file in the temp directory.
+    pub fn sqlite_url(prefix: &str) -> String {
+        let dir = std::env::temp_dir().join("tongchou-tests");
+        let _ = std::fs::create_dir_all(&dir);
+        format!("sqlite://{}", dir.join(format!("{}.db", unique(prefix))).display())
+    }
+
+    /// Both backends, for tests that must pass on each.
+    pub fn both(prefix: &str) -> [String; 2] {
+        [sqlite_url(prefix), pg_url(prefix)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(url: &str) {
+        let mut db = Db::open(url).expect("open");
+        db.batch("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, amount BIGINT NOT NULL)").expect("create");
+        db.exec("INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)", &[Val::I64(1), Val::Str("a\tb"), Val::I64(-5)])
+            .expect("insert");
+        let n = db
+            .bulk_insert("t", &["id", "name", "amount"], &mut |s| {
+                for i in 2..1000i64 {
+                    let name = format!("n{i}\\x");
+                    s.row(&[Val::I64(i), if i % 7 == 0 { Val::Null } else { Val::Str(&name) }, Val::I64(i * 100)])?;
+                }
+                Ok(())
+            })
+            .expect("bulk");
+        assert_eq!(n, 998);
+        assert_eq!(db.query_i64("SELECT CAST(sum(amount) AS BIGINT) FROM t", &[]).expect("sum"), 49_949_895);
+        let r = db.query("SELECT name FROM t WHERE id = $1", &[Val::I64(14)]).expect("q");
+        assert_eq!(r[0][0], Value::Null);
+        let r = db.query("SELECT name FROM t WHERE id = $1", &[Val::I64(1)]).expect("q");
+        assert_eq!(r[0][0], Value::Text("a\tb".into()));
+        let r = db.query("SELECT name FROM t WHERE id = $1", &[Val::I64(13)]).expect("q");
+        assert_eq!(r[0][0], Value::Text("n13\\x".into()));
+        // a failed transaction leaves nothing
+        let res: Result<()> = db.transaction(|db| {
+            db.exec("INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)", &[Val::I64(5000), Val::Null, Val::I64(1)])?;
+            db.exec("INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)", &[Val::I64(1), Val::Null, Val::I64(1)])?;
+            Ok(())
+        });
+        assert!(res.is_err());
+        assert_eq!(db.query_i64("SELECT count(*) FROM t WHERE id = 5000", &[]).expect("q"), 0);
+        // migrations are applied once
+        assert!(db.migrate().expect("migrate").is_empty());
+    }
+
+    #[test]
+    fn sqlite_roundtrip() {
+        roundtrip(&testing::sqlite_url("store"));
+    }
+
+    #[test]
+    fn postgres_roundtrip() {
+        roundtrip(&testing::pg_url("store"));
+    }
+
+    #[test]
+    fn placeholder_rewrite() {
+        assert_eq!(to_sqlite_sql("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
+        assert_eq!(split_schema("postgres://h/db?schema=x&sslmode=disable"), ("postgres://h/db?sslmode=disable".into(), Some("x".into())));
+    }
+}
