@@ -6,6 +6,8 @@ use crate::{Db, Result, StoreError, Val};
 /// (version, name, SQL). Append only: never edit a migration that has shipped.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "meta", include_str!("../migrations/0001_meta.sql")),
+    (2, "ledger", include_str!("../migrations/0002_ledger.sql")),
+    (3, "registry", include_str!("../migrations/0003_registry.sql")),
 ];
 
 pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {

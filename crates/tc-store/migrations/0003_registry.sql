@@ -1,0 +1,2 @@
+-- Registry: employers, insured persons, pensioners (filled in by the registry work).
+SELECT 1;
