@@ -58,6 +58,64 @@ pub struct PensionExplain {
     pub retirement: Option<Explanation>,
 }
 
+/// Parse estimator input from JSON text, naming the field of any error.
+pub fn parse_input(text: &str) -> Result<PensionInput, RuleError> {
+    const FIELDS: [&str; 10] = [
+        "birth",
+        "category",
+        "retire",
+        "paid_months",
+        "deemed_months",
+        "avg_index",
+        "deemed_index",
+        "account_balance",
+        "benefit_base",
+        "transition_coefficient",
+    ];
+    let v: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| input("input", format!("not valid JSON: {e}")))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| input("input", "expected a JSON object"))?;
+    if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(RuleError::Input {
+            field: "input",
+            reason: format!("unknown field {k:?}"),
+        });
+    }
+    fn field<T: serde::de::DeserializeOwned>(
+        obj: &serde_json::Map<String, serde_json::Value>,
+        name: &'static str,
+        required: bool,
+    ) -> Result<Option<T>, RuleError> {
+        match obj.get(name) {
+            None | Some(serde_json::Value::Null) if !required => Ok(None),
+            None | Some(serde_json::Value::Null) => Err(input(name, "is required")),
+            Some(v) => serde_json::from_value(v.clone())
+                .map(Some)
+                .map_err(|e| input(name, e.to_string())),
+        }
+    }
+    fn req<T: serde::de::DeserializeOwned>(
+        obj: &serde_json::Map<String, serde_json::Value>,
+        name: &'static str,
+    ) -> Result<T, RuleError> {
+        field(obj, name, true)?.ok_or_else(|| input(name, "is required"))
+    }
+    Ok(PensionInput {
+        birth: req(obj, "birth")?,
+        category: req(obj, "category")?,
+        retire: field(obj, "retire", false)?,
+        paid_months: req(obj, "paid_months")?,
+        deemed_months: req(obj, "deemed_months")?,
+        avg_index: req(obj, "avg_index")?,
+        deemed_index: req(obj, "deemed_index")?,
+        account_balance: req(obj, "account_balance")?,
+        benefit_base: field(obj, "benefit_base", false)?,
+        transition_coefficient: field(obj, "transition_coefficient", false)?,
+    })
+}
+
 /// Divisor (计发月数) in tenths of a month for an age at retirement.
 pub fn divisor_tenths(
     policy: &Policy,
@@ -317,6 +375,42 @@ mod tests {
         // before the reform the whole age applies
         let old: Period = "2020-01".parse().expect("p");
         assert_eq!(divisor_tenths(&p, old, 60 * 12 + 6).expect("d").0, 1390);
+    }
+
+    #[test]
+    fn parse_input_names_the_field() {
+        let e =
+            parse_input(r#"{"birth":"1965-01","category":"male","paid_months":-3}"#).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                RuleError::Input {
+                    field: "paid_months",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = parse_input(r#"{"birth":"1965-13","category":"male"}"#).unwrap_err();
+        assert!(matches!(e, RuleError::Input { field: "birth", .. }), "{e}");
+        let e = parse_input(
+            r#"{"birth":"1965-01","category":"male","paid_months":1,"deemed_months":0,
+            "avg_index":"1","deemed_index":"0"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "account_balance: is required");
+        let e = parse_input(r#"{"birth":"1965-01","extra":1}"#).unwrap_err();
+        assert!(e.to_string().contains("unknown field"), "{e}");
+        let e = parse_input(
+            r#"{"birth":"1965-01","category":"male","paid_months":1,"deemed_months":0,
+            "avg_index":"1","deemed_index":"0","account_balance":"1.001"}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("account_balance: more than two decimals"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -1,0 +1,4 @@
+pub mod pension;
+pub mod policy;
+pub mod retirement;
+pub mod validate;

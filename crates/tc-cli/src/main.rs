@@ -1,0 +1,77 @@
+//! `tongchou`: the command line of the provincial pension fund system.
+
+mod cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Tongchou (统筹): the enterprise-employee basic pension fund of a province under provincial
+/// centralized collection and disbursement (省级统收统支).
+#[derive(Parser)]
+#[command(name = "tongchou", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Database to use: sqlite://PATH (the default, an embedded file) or postgres://HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "TONGCHOU_DB",
+        default_value = "sqlite://tongchou.db"
+    )]
+    pub db: String,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check ID numbers or credit codes line by line (for cleaning legacy data before a migration).
+    /// Prints one JSON object per input line: {"line", "input", "valid", "error"}.
+    Validate(cmd::validate::Args),
+    /// The statutory retirement age and month for a birth month and category, under the 2025
+    /// reform, with the flexible early/late window.
+    RetirementAge(cmd::retirement::Args),
+    /// Pension calculations (国发〔2005〕38号).
+    #[command(subcommand)]
+    Pension(cmd::pension::PensionCmd),
+    /// Show the dated policy parameters in force on a date, with their sources.
+    Policy(cmd::policy::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                e.exit();
+            }
+            // One clear line naming the argument and the reason.
+            let text = e.render().to_string();
+            eprintln!(
+                "{}",
+                text.lines().next().unwrap_or("error: invalid arguments")
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Validate(a) => cmd::validate::run(a),
+        Command::RetirementAge(a) => cmd::retirement::run(a),
+        Command::Pension(c) => cmd::pension::run(c),
+        Command::Policy(a) => cmd::policy::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! Runs the real `tongchou` binary for the rule commands.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args(args)
+        .env("TONGCHOU_DB", "sqlite::memory:")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tongchou");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("json output")
+}
+
+fn one_line_error(o: &Output, needle: &str) {
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "more than one line: {err}"
+    );
+    assert!(err.contains(needle), "{err:?} does not mention {needle:?}");
+}
+
+#[test]
+fn validate_id_numbers_line_by_line() {
+    let o = run(
+        &[
+            "validate",
+            "--kind",
+            "id-number",
+            "--file",
+            "-",
+            "--today",
+            "2026-11-27",
+        ],
+        "11010519491231002X\n110105194912310021\r\n110105491231002\n\n14010520300101001X\n",
+    );
+    assert!(o.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(
+        lines[0],
+        serde_json::json!({"line": 1, "input": "11010519491231002X", "valid": true})
+    );
+    assert_eq!(lines[1]["valid"], false);
+    assert_eq!(lines[1]["input"], "110105194912310021");
+    assert!(
+        lines[1]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("check character")
+    );
+    assert_eq!(lines[2]["valid"], true);
+    assert_eq!(lines[3]["valid"], false);
+    assert!(
+        lines[4]["error"].as_str().unwrap_or("").contains("future"),
+        "{}",
+        lines[4]
+    );
+    // keys in the documented order
+    let first = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .nth(1)
+        .unwrap_or("")
+        .to_string();
+    assert!(first.starts_with(r#"{"line":2,"input":"#), "{first}");
+}
+
+#[test]
+fn validate_credit_codes() {
+    let o = run(
+        &["validate", "--kind", "credit-code", "--file", "-"],
+        "91350100M000100Y43\n91350100M000100Y44\n",
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    let v: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(v[0]["valid"], true);
+    assert_eq!(v[1]["valid"], false);
+}
+
+#[test]
+fn retirement_age_vectors() {
+    let v = json(&run(
+        &["retirement-age", "--birth", "1976-02", "--category", "male"],
+        "",
+    ));
+    assert_eq!(v["age"], serde_json::json!({"years": 62, "months": 10}));
+    assert_eq!(v["retire"], "2038-12");
+    let v = json(&run(
+        &["retirement-age", "--birth", "1965-01", "--category", "male"],
+        "",
+    ));
+    assert_eq!(v["retire"], "2025-02");
+    let v = json(&run(
+        &[
+            "retirement-age",
+            "--birth",
+            "1985-06",
+            "--category",
+            "female-worker",
+        ],
+        "",
+    ));
+    assert_eq!(v["age"], serde_json::json!({"years": 55, "months": 0}));
+    assert_eq!(v["retire"], "2040-06");
+}
+
+#[test]
+fn pension_estimate_worked_example() {
+    let input = r#"{"birth":"1965-01","category":"male","paid_months":300,"deemed_months":96,
+        "avg_index":"1.15","deemed_index":"1.0","account_balance":"120000.00","benefit_base":"7253",
+        "transition_coefficient":"0.013"}"#;
+    let v = json(&run(&["pension", "estimate", "--input", "-"], input));
+    assert_eq!(v["basic"], "2573.00");
+    assert_eq!(v["account"], "867.05");
+    assert_eq!(v["transitional"], "754.31");
+    assert_eq!(v["total"], "4194.36");
+    assert_eq!(v["retire"], "2025-02");
+    assert!(
+        v["explain"]["basic"]["formula"]
+            .as_str()
+            .unwrap_or("")
+            .contains("benefit_base")
+    );
+}
+
+#[test]
+fn bad_inputs_get_one_line_and_nonzero_exit() {
+    one_line_error(
+        &run(
+            &["retirement-age", "--birth", "1976-13", "--category", "male"],
+            "",
+        ),
+        "--birth",
+    );
+    one_line_error(
+        &run(
+            &["retirement-age", "--birth", "1976-01", "--category", "boy"],
+            "",
+        ),
+        "--category",
+    );
+    one_line_error(
+        &run(
+            &["pension", "estimate", "--input", "-"],
+            r#"{"birth":"1965-01","category":"male","paid_months":-3}"#,
+        ),
+        "paid_months",
+    );
+    one_line_error(
+        &run(
+            &["pension", "estimate", "--input", "-"],
+            r#"{"birth":"1965-01","category":"male","paid_months":3,"deemed_months":0,"avg_index":"1","deemed_index":"0","account_balance":"1.001"}"#,
+        ),
+        "account_balance",
+    );
+    one_line_error(
+        &run(&["pension", "estimate", "--input", "/nonexistent.json"], ""),
+        "/nonexistent.json",
+    );
+    one_line_error(
+        &run(
+            &[
+                "validate",
+                "--kind",
+                "id-number",
+                "--file",
+                "/nonexistent.txt",
+            ],
+            "",
+        ),
+        "--file",
+    );
+    one_line_error(
+        &run(&["validate", "--kind", "passport", "--file", "-"], ""),
+        "--kind",
+    );
+}
