@@ -5,6 +5,7 @@
 //! plain integer arithmetic; the explanation of any single result can be rebuilt on demand.
 
 pub mod account;
+pub mod arrears;
 pub mod contribution;
 pub mod late_fee;
 pub mod pension;
