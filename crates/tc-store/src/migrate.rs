@@ -8,6 +8,9 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "meta", include_str!("../migrations/0001_meta.sql")),
     (2, "ledger", include_str!("../migrations/0002_ledger.sql")),
     (3, "registry", include_str!("../migrations/0003_registry.sql")),
+    (4, "collection", include_str!("../migrations/0004_collection.sql")),
+    (5, "disbursement", include_str!("../migrations/0005_disbursement.sql")),
+    (6, "access", include_str!("../migrations/0006_access.sql")),
 ];
 
 pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {

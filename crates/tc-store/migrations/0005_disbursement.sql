@@ -1,0 +1,2 @@
+-- placeholder, filled in by the disbursement work
+SELECT 1;

@@ -1,0 +1,2 @@
+-- placeholder, filled in by the access work
+SELECT 1;
