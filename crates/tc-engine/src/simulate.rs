@@ -1,0 +1,60 @@
+//! Deterministic simulation of the tax bureau's collection results, for the demo province and
+//! benchmarks: most payers pay in full on time, some late, some in part, a few not at all.
+//! Outcomes are a pure function of (seed, person, period), so reruns are identical.
+
+use crate::collection::{Assessment, Receipt};
+use tongchou_core::Fen;
+
+/// Shares in parts per 10,000.
+#[derive(Clone, Copy, Debug)]
+pub struct Behaviour {
+    pub late: u32,
+    pub partial: u32,
+    pub none: u32,
+}
+
+impl Default for Behaviour {
+    fn default() -> Behaviour {
+        Behaviour {
+            late: 300,
+            partial: 150,
+            none: 50,
+        }
+    }
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The receipts the tax bureau would report for these assessments.
+pub fn receipts(seed: u64, b: Behaviour, assessments: &[Assessment]) -> Vec<Receipt> {
+    let mut out = Vec::with_capacity(assessments.len());
+    for a in assessments {
+        let h = mix(seed ^ mix(a.person as u64 ^ ((a.period.index() as u64) << 40)));
+        let roll = (h % 10_000) as u32;
+        let day_jitter = ((h >> 20) % 10) as i64;
+        let (paid, paid_on) = if roll < b.none {
+            continue;
+        } else if roll < b.none + b.partial {
+            (Fen(a.total().0 / 2), a.due.add_days(-day_jitter))
+        } else if roll < b.none + b.partial + b.late {
+            (a.total(), a.due.add_days(1 + ((h >> 32) % 60) as i64))
+        } else {
+            (a.total(), a.due.add_days(-day_jitter))
+        };
+        if !paid.is_positive() {
+            continue;
+        }
+        out.push(Receipt {
+            receipt: format!("T{}{:02}-{}", a.period.year(), a.period.month(), a.person),
+            person: a.person,
+            period: a.period,
+            paid,
+            paid_on,
+        });
+    }
+    out
+}
