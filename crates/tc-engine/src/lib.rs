@@ -6,4 +6,5 @@
 //! to the ledger.
 
 pub mod collection;
+pub mod disbursement;
 pub mod simulate;

@@ -1,0 +1,318 @@
+//! Disbursement kernels (统支): fund-use plans consolidated county → city → province, the finance
+//! department's decision (full, partial, rejected) spread back down exactly, and the calendar of
+//! the month with breaches of the "by the 10th" rule.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tongchou_core::period::{Date, Period};
+use tongchou_core::policy::{ParamUse, Policy};
+use tongchou_core::rules::RuleError;
+use tongchou_core::{Divisions, Fen, RegionCode};
+
+/// Benefit items a plan and a payroll carry (社会保险待遇支出 sub-accounts and refunds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Item {
+    BasicPension,
+    AdjustmentArrears,
+    FuneralGrant,
+    SurvivorGrant,
+    AccountRefund,
+    Reissue,
+}
+
+impl Item {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Item::BasicPension => "basic_pension",
+            Item::AdjustmentArrears => "adjustment_arrears",
+            Item::FuneralGrant => "funeral_grant",
+            Item::SurvivorGrant => "survivor_grant",
+            Item::AccountRefund => "account_refund",
+            Item::Reissue => "reissue",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Item> {
+        Some(match s {
+            "basic_pension" => Item::BasicPension,
+            "adjustment_arrears" => Item::AdjustmentArrears,
+            "funeral_grant" => Item::FuneralGrant,
+            "survivor_grant" => Item::SurvivorGrant,
+            "account_refund" => Item::AccountRefund,
+            "reissue" => Item::Reissue,
+            _ => return None,
+        })
+    }
+    pub const ALL: [Item; 6] = [
+        Item::BasicPension,
+        Item::AdjustmentArrears,
+        Item::FuneralGrant,
+        Item::SurvivorGrant,
+        Item::AccountRefund,
+        Item::Reissue,
+    ];
+}
+
+/// A county's fund-use plan for a month: the amount per item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CountyPlan {
+    pub county: RegionCode,
+    pub items: BTreeMap<Item, Fen>,
+}
+
+impl CountyPlan {
+    pub fn total(&self) -> Fen {
+        Fen(self.items.values().map(|f| f.0).sum())
+    }
+}
+
+/// Plans consolidated by city, as the provincial bureau applies for them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Consolidated {
+    pub month: Period,
+    pub cities: BTreeMap<RegionCode, Vec<CountyPlan>>,
+}
+
+impl Consolidated {
+    pub fn build(
+        divisions: &Divisions,
+        month: Period,
+        plans: Vec<CountyPlan>,
+    ) -> Result<Consolidated, RuleError> {
+        let mut cities: BTreeMap<RegionCode, Vec<CountyPlan>> = BTreeMap::new();
+        for p in plans {
+            let city = divisions
+                .city_of(p.county)
+                .ok_or_else(|| RuleError::Input {
+                    field: "county",
+                    reason: format!("{} is not a county of the province", p.county),
+                })?;
+            cities.entry(city).or_default().push(p);
+        }
+        Ok(Consolidated { month, cities })
+    }
+    pub fn city_total(&self, city: RegionCode) -> Fen {
+        Fen(self
+            .cities
+            .get(&city)
+            .map(|v| v.iter().map(|p| p.total().0).sum())
+            .unwrap_or(0))
+    }
+    pub fn total(&self) -> Fen {
+        Fen(self.cities.values().flatten().map(|p| p.total().0).sum())
+    }
+}
+
+/// The finance department's decision on the provincial application.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
+pub enum Decision {
+    Full,
+    Partial { approved: Fen },
+    Rejected { reason: String },
+}
+
+/// Approved amounts per county (and so per city), summing exactly to the approved total.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Approved {
+    pub total: Fen,
+    pub counties: BTreeMap<RegionCode, Fen>,
+    pub cities: BTreeMap<RegionCode, Fen>,
+}
+
+/// Spread a decision over the counties in proportion to what each planned (largest remainder,
+/// so no fen is created or lost).
+pub fn approve(c: &Consolidated, d: &Decision) -> Result<Approved, RuleError> {
+    let planned = c.total();
+    let total = match d {
+        Decision::Full => planned,
+        Decision::Partial { approved } => {
+            if approved.is_negative() || *approved > planned {
+                return Err(RuleError::Input {
+                    field: "approved",
+                    reason: format!("{approved} must lie between 0 and the planned {planned}"),
+                });
+            }
+            *approved
+        }
+        Decision::Rejected { .. } => Fen::ZERO,
+    };
+    let list: Vec<(RegionCode, RegionCode, Fen)> = c
+        .cities
+        .iter()
+        .flat_map(|(city, ps)| ps.iter().map(move |p| (*city, p.county, p.total())))
+        .collect();
+    let weights: Vec<u64> = list.iter().map(|x| x.2.0.max(0) as u64).collect();
+    let parts = total.split_by_weights(&weights);
+    let mut counties = BTreeMap::new();
+    let mut cities: BTreeMap<RegionCode, Fen> = BTreeMap::new();
+    for ((city, county, _), part) in list.iter().zip(parts) {
+        counties.insert(*county, part);
+        let e = cities.entry(*city).or_insert(Fen::ZERO);
+        *e = Fen(e.0 + part.0);
+    }
+    Ok(Approved {
+        total,
+        counties,
+        cities,
+    })
+}
+
+/// The month's deadlines, from `policy/calendar.toml`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Calendar {
+    pub month: Period,
+    pub county_plan_by: Date,
+    pub city_plan_by: Date,
+    pub province_apply_by: Date,
+    pub approval_by: Date,
+    pub allocation_by: Date,
+    pub passdown_by: Date,
+    pub pay_day: Date,
+    pub params: Vec<ParamUse>,
+}
+
+/// Add `n` working days (Monday–Friday; public holidays are not modelled).
+pub fn add_working_days(d: Date, n: i64) -> Date {
+    let mut cur = d;
+    let mut left = n;
+    while left > 0 {
+        cur = cur.add_days(1);
+        // 1970-01-01 was a Thursday: weekday 0 = Monday
+        let wd = (cur.days_since_epoch() + 3).rem_euclid(7);
+        if wd < 5 {
+            left -= 1;
+        }
+    }
+    cur
+}
+
+impl Calendar {
+    pub fn of(policy: &Policy, month: Period) -> Result<Calendar, RuleError> {
+        let on = month.first_day();
+        let prev = month.add_months(-1);
+        let mut params = Vec::new();
+        let mut day = |name: &str| -> Result<u8, RuleError> {
+            let (v, u) = policy.int(name, on)?;
+            params.push(u);
+            u8::try_from(v)
+                .ok()
+                .filter(|d| (1..=31).contains(d))
+                .ok_or_else(|| RuleError::Policy(format!("{name} = {v} is not a day of the month")))
+        };
+        let county_plan_by = prev.day(day("calendar.county_plan_day")?);
+        let city_plan_by = prev.day(day("calendar.city_plan_day")?);
+        let province_apply_by = month.day(day("calendar.province_apply_day")?);
+        let approval_by = month.day(day("calendar.approval_day")?);
+        let allocation_by = month.day(day("calendar.allocation_day")?);
+        let pay_day = month.day(day("calendar.pay_day")?);
+        let (wd, u) = policy.int("calendar.passdown_working_days", on)?;
+        params.push(u);
+        let passdown_by = add_working_days(allocation_by, wd);
+        Ok(Calendar {
+            month,
+            county_plan_by,
+            city_plan_by,
+            province_apply_by,
+            approval_by,
+            allocation_by,
+            passdown_by,
+            pay_day,
+            params,
+        })
+    }
+
+    /// Days late of an event that happened on `on` against deadline `by` (0 when on time).
+    pub fn delay(by: Date, on: Date) -> i64 {
+        by.days_until(on).max(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rc(v: u32) -> RegionCode {
+        RegionCode::new(v).expect("code")
+    }
+
+    fn plan(county: u32, basic: i64) -> CountyPlan {
+        CountyPlan {
+            county: rc(county),
+            items: BTreeMap::from([(Item::BasicPension, Fen(basic))]),
+        }
+    }
+
+    #[test]
+    fn consolidate_and_partial_approval_is_exact() {
+        let d = Divisions::shanxi();
+        let c = Consolidated::build(
+            d,
+            "2020-03".parse().expect("p"),
+            vec![
+                plan(140105, 100_000_01),
+                plan(140106, 200_000_00),
+                plan(140212, 300_000_00),
+            ],
+        )
+        .expect("consolidate");
+        assert_eq!(c.cities.len(), 2);
+        assert_eq!(c.city_total(rc(140100)), Fen(300_000_01));
+        let a = approve(
+            &c,
+            &Decision::Partial {
+                approved: Fen(500_000_00),
+            },
+        )
+        .expect("approve");
+        assert_eq!(a.counties.values().map(|f| f.0).sum::<i64>(), 500_000_00);
+        assert_eq!(a.cities.values().map(|f| f.0).sum::<i64>(), 500_000_00);
+        assert!(
+            approve(
+                &c,
+                &Decision::Partial {
+                    approved: Fen(700_000_00)
+                }
+            )
+            .is_err()
+        );
+        let r = approve(
+            &c,
+            &Decision::Rejected {
+                reason: "budget".into(),
+            },
+        )
+        .expect("reject");
+        assert_eq!(r.total, Fen::ZERO);
+        let f = approve(&c, &Decision::Full).expect("full");
+        assert_eq!(f.counties[&rc(140105)], Fen(100_000_01));
+        assert!(
+            Consolidated::build(d, "2020-03".parse().expect("p"), vec![plan(110105, 1)]).is_err()
+        );
+    }
+
+    #[test]
+    fn calendar_of_a_month() {
+        let p = Policy::builtin().expect("policy");
+        let c = Calendar::of(&p, "2020-03".parse().expect("p")).expect("calendar");
+        assert_eq!(c.county_plan_by.to_string(), "2020-02-25");
+        assert_eq!(c.city_plan_by.to_string(), "2020-02-28");
+        assert_eq!(c.allocation_by.to_string(), "2020-03-10");
+        // 2020-03-10 is a Tuesday: two working days later is Thursday the 12th
+        assert_eq!(c.passdown_by.to_string(), "2020-03-12");
+        assert_eq!(c.pay_day.to_string(), "2020-03-15");
+        // 2020-01-10 was a Friday: +2 working days = Tuesday 2020-01-14
+        assert_eq!(
+            add_working_days("2020-01-10".parse().expect("d"), 2).to_string(),
+            "2020-01-14"
+        );
+        assert_eq!(
+            Calendar::delay(c.allocation_by, "2020-03-12".parse().expect("d")),
+            2
+        );
+        assert_eq!(
+            Calendar::delay(c.allocation_by, "2020-03-09".parse().expect("d")),
+            0
+        );
+    }
+}
