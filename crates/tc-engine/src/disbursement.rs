@@ -229,6 +229,7 @@ impl Calendar {
 }
 
 #[cfg(test)]
+#[allow(clippy::inconsistent_digit_grouping)] // fen written as yuan_fen
 mod tests {
     use super::*;
 
