@@ -6,5 +6,6 @@
 //! to the ledger.
 
 pub mod collection;
+pub mod crosscheck;
 pub mod disbursement;
 pub mod simulate;
