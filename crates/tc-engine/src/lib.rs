@@ -8,4 +8,5 @@
 pub mod collection;
 pub mod crosscheck;
 pub mod disbursement;
+pub mod payroll;
 pub mod simulate;

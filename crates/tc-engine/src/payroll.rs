@@ -1,0 +1,153 @@
+//! The monthly payroll (发放名册) of each county: one line per (pensioner, month, item), from the
+//! pensions in force, the yearly adjustment with its arrears, and death settlements.
+
+use crate::disbursement::Item;
+use serde::Serialize;
+use tongchou_core::Fen;
+use tongchou_core::period::Period;
+use tongchou_core::rules::benefit::AdjustmentTerms;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PensionerStatus {
+    Active,
+    Suspended,
+    Deceased,
+}
+
+/// A pensioner as the payroll sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pensioner {
+    pub person: i64,
+    pub county: u32,
+    pub retire: Period,
+    pub monthly: Fen,
+    pub contribution_months: u32,
+    pub status: PensionerStatus,
+}
+
+/// One payment to make.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PayLine {
+    pub person: i64,
+    pub county: u32,
+    pub month: Period,
+    pub item: Item,
+    pub amount: Fen,
+}
+
+/// A yearly adjustment being paid in `month`: increases from January of its year.
+pub struct AdjustmentRun<'a> {
+    pub terms: &'a AdjustmentTerms,
+    /// The month the adjustment is announced and first paid (with arrears back to January).
+    pub month: Period,
+}
+
+impl AdjustmentRun<'_> {
+    /// Whether a pensioner is eligible: retired by the end of the previous year, and active.
+    pub fn eligible(&self, p: &Pensioner) -> bool {
+        p.status == PensionerStatus::Active
+            && p.retire.year() < self.terms.year
+            && p.retire <= self.month
+    }
+    /// Months of arrears owed in the announcement month (January up to the month before).
+    pub fn arrears_months(&self) -> i32 {
+        (self.month.month() as i32 - 1).max(0)
+    }
+}
+
+/// The result of a payroll run: the lines and, when an adjustment ran, the new monthly amounts.
+#[derive(Clone, Debug, Default)]
+pub struct Payroll {
+    pub lines: Vec<PayLine>,
+    /// (person, new monthly pension) for pensioners whose pension the adjustment raised.
+    pub raised: Vec<(i64, Fen)>,
+}
+
+/// Build the payroll of `month` for the given pensioners (any order; output sorted by person).
+pub fn payroll(
+    month: Period,
+    pensioners: &[Pensioner],
+    adjustment: Option<&AdjustmentRun<'_>>,
+) -> Payroll {
+    let mut out = Payroll::default();
+    for p in pensioners {
+        if p.status != PensionerStatus::Active || p.retire > month {
+            continue;
+        }
+        let mut monthly = p.monthly;
+        if let Some(a) = adjustment.filter(|a| a.month == month && a.eligible(p)) {
+            let inc = a.terms.increase(p.monthly, p.contribution_months);
+            if inc.is_positive() {
+                monthly = Fen(p.monthly.0 + inc.0);
+                out.raised.push((p.person, monthly));
+                let arrears = Fen(inc.0 * a.arrears_months() as i64);
+                if arrears.is_positive() {
+                    out.lines.push(PayLine {
+                        person: p.person,
+                        county: p.county,
+                        month,
+                        item: Item::AdjustmentArrears,
+                        amount: arrears,
+                    });
+                }
+            }
+        }
+        if monthly.is_positive() {
+            out.lines.push(PayLine {
+                person: p.person,
+                county: p.county,
+                month,
+                item: Item::BasicPension,
+                amount: monthly,
+            });
+        }
+    }
+    out.lines.sort_by_key(|l| (l.person, l.item));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::Policy;
+
+    fn pen(person: i64, retire: &str, monthly: i64, status: PensionerStatus) -> Pensioner {
+        Pensioner {
+            person,
+            county: 140105,
+            retire: retire.parse().expect("p"),
+            monthly: Fen(monthly),
+            contribution_months: 360,
+            status,
+        }
+    }
+
+    #[test]
+    fn payroll_with_adjustment_and_arrears() {
+        let policy = Policy::builtin().expect("policy");
+        let terms = AdjustmentTerms::at(&policy, 2023, Fen(300_000), 360).expect("terms");
+        let july: Period = "2023-07".parse().expect("p");
+        let run = AdjustmentRun {
+            terms: &terms,
+            month: july,
+        };
+        let ps = vec![
+            pen(1, "2010-05", 300_000, PensionerStatus::Active),
+            pen(2, "2023-02", 250_000, PensionerStatus::Active), // retired this year: not eligible
+            pen(3, "2015-01", 280_000, PensionerStatus::Deceased),
+            pen(4, "2023-09", 200_000, PensionerStatus::Active), // not yet retired
+        ];
+        let p = payroll(july, &ps, Some(&run));
+        assert_eq!(p.raised, vec![(1, Fen(311_400))]);
+        assert_eq!(p.lines.len(), 3);
+        assert_eq!(p.lines[0].item, Item::BasicPension);
+        assert_eq!(p.lines[0].amount, Fen(311_400));
+        assert_eq!(p.lines[1].item, Item::AdjustmentArrears);
+        assert_eq!(p.lines[1].amount, Fen(11_400 * 6));
+        assert_eq!(p.lines[2].person, 2);
+        // the adjustment does not apply in other months
+        let aug = payroll("2023-08".parse().expect("p"), &ps, Some(&run));
+        assert!(aug.raised.is_empty());
+    }
+}
