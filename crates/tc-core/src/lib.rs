@@ -1,6 +1,7 @@
 //! Tongchou's pure domain core: money, identifiers, periods, regions, dated policy parameters
 //! and the rules that read them. No I/O: data files are compiled in, "today" is passed in.
 
+pub mod access;
 pub mod explain;
 pub mod ident;
 pub mod money;
