@@ -1,0 +1,727 @@
+//! Reader (and, for simulated banks, writer) of ISO 20022 pain.002
+//! CustomerPaymentStatusReport, versions .001.001.03 and .001.001.10 to .001.001.12.
+//!
+//! Reading rules:
+//! - The report must be about a pain.001 (`OrgnlMsgNmId` starting with `pain.001`) and name its
+//!   original message (`OrgnlMsgId`); otherwise the whole file is refused.
+//! - Each `TxInfAndSts` becomes one transaction line. Its status is `TxSts`, or else the
+//!   enclosing `PmtInfSts`, or else `GrpSts` (never PART); its reason the first `StsRsnInf/Rsn`
+//!   of the level whose status it took; its amount `OrgnlTxRef/Amt/InstdAmt`, which must be in
+//!   CNY. An entry with no end-to-end id, no status, a bad amount or a repeated field becomes a
+//!   [`Malformed`] entry instead.
+//! - A `PmtInfSts` becomes a group line for that block, and `GrpSts` a group line for the
+//!   message; each applies only to the payments the report does not list individually.
+//!   `OrgnlNbOfTxs`/`OrgnlCtrlSum` come along so reconciliation can check them.
+//! - Elements we do not use are skipped; elements of another namespace (inside `SplmtryData`)
+//!   are skipped with their content.
+
+use crate::BankError;
+use crate::status::{
+    Malformed, ReturnFile, ReturnFormat, Scope, StatusCode, StatusLine, StatusReport,
+};
+use crate::text::{parse_decimal_yuan, push_xml_escaped};
+use crate::xml::{Event, Parser};
+use std::collections::BTreeSet;
+
+const NS_PREFIX: &str = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.";
+
+/// pain.002 versions read: .03, .10, .11, .12.
+pub const PAIN002_VERSIONS: [u8; 4] = [3, 10, 11, 12];
+
+#[derive(Default)]
+struct Level {
+    status: Option<String>,
+    reason: Option<String>,
+    info: Vec<String>,
+    count: Option<String>,
+    sum: Option<String>,
+    repeated: Option<&'static str>,
+}
+
+#[derive(Default)]
+struct PmtInf {
+    id: Option<String>,
+    level: Level,
+    listed: BTreeSet<String>,
+    txs: Vec<Tx>,
+}
+
+#[derive(Default)]
+struct Tx {
+    ordinal: usize,
+    e2e: Option<String>,
+    level: Level,
+    amount: Option<String>,
+    currency: Option<String>,
+}
+
+fn set(
+    slot: &mut Option<String>,
+    value: &str,
+    repeated: &mut Option<&'static str>,
+    name: &'static str,
+) {
+    if slot.is_some() {
+        *repeated = Some(name);
+    } else {
+        *slot = Some(value.trim().to_string());
+    }
+}
+
+/// Fields common to the three levels (group, payment information, transaction), by the path
+/// below the level's element.
+fn level_field(level: &mut Level, rel: &[&str], text: &str, status_tag: &str) -> bool {
+    match rel {
+        [t] if *t == status_tag => set(&mut level.status, text, &mut level.repeated, "status"),
+        ["StsRsnInf", "Rsn", "Cd" | "Prtry"] => {
+            if level.reason.is_none() {
+                level.reason = Some(text.trim().to_string());
+            }
+        }
+        ["StsRsnInf", "AddtlInf"] => level.info.push(text.trim().to_string()),
+        ["OrgnlNbOfTxs"] => set(&mut level.count, text, &mut level.repeated, "OrgnlNbOfTxs"),
+        ["OrgnlCtrlSum"] => set(&mut level.sum, text, &mut level.repeated, "OrgnlCtrlSum"),
+        _ => return false,
+    }
+    true
+}
+
+/// Read a pain.002 status report.
+pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
+    let mut p = Parser::new(xml)?;
+    let mut path: Vec<String> = Vec::new();
+    let mut text = String::new();
+    let mut ns = String::new();
+    let mut version = 0u8;
+    let mut foreign_depth = 0usize;
+    let mut ordinal = 0usize;
+
+    let mut report_id: Option<String> = None;
+    let mut orig_msg_id: Option<String> = None;
+    let mut orig_msg_name: Option<String> = None;
+    let mut group = Level::default();
+    let mut header_repeated: Option<&'static str> = None;
+    let mut pmt_infs: Vec<PmtInf> = Vec::new();
+    let mut cur_pmt: Option<PmtInf> = None;
+    let mut cur_tx: Option<Tx> = None;
+
+    while let Some(ev) = p.next_event()? {
+        match ev {
+            Event::Start(e) => {
+                if path.is_empty() {
+                    let v =
+                        e.ns.strip_prefix(NS_PREFIX)
+                            .and_then(|v| v.parse::<u8>().ok())
+                            .filter(|v| PAIN002_VERSIONS.contains(v));
+                    match (e.local.as_str(), v) {
+                        ("Document", Some(v)) => {
+                            version = v;
+                            ns = e.ns.clone();
+                        }
+                        _ => {
+                            return Err(BankError::Pain002(format!(
+                                "root is {{{}}}{}, expected a Document of pain.002.001.03 or .10 to .12",
+                                e.ns, e.local
+                            )));
+                        }
+                    }
+                } else if foreign_depth > 0 || e.ns != ns {
+                    foreign_depth += 1;
+                    continue;
+                }
+                path.push(e.local.clone());
+                text.clear();
+                let rel: Vec<&str> = path.iter().map(String::as_str).collect();
+                match rel.as_slice() {
+                    ["Document", r] if *r != "CstmrPmtStsRpt" => {
+                        return Err(BankError::Pain002(format!(
+                            "Document holds {r}, expected CstmrPmtStsRpt"
+                        )));
+                    }
+                    ["Document", "CstmrPmtStsRpt", "OrgnlPmtInfAndSts"] => {
+                        cur_pmt = Some(PmtInf::default());
+                    }
+                    [
+                        "Document",
+                        "CstmrPmtStsRpt",
+                        "OrgnlPmtInfAndSts",
+                        "TxInfAndSts",
+                    ] => {
+                        ordinal += 1;
+                        cur_tx = Some(Tx {
+                            ordinal,
+                            ..Tx::default()
+                        });
+                    }
+                    [
+                        "Document",
+                        "CstmrPmtStsRpt",
+                        "OrgnlPmtInfAndSts",
+                        "TxInfAndSts",
+                        "OrgnlTxRef",
+                        "Amt",
+                        "InstdAmt",
+                    ] => {
+                        if let Some(tx) = cur_tx.as_mut() {
+                            tx.currency = e.attr("Ccy").map(str::to_string);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => {
+                if foreign_depth == 0 {
+                    text.push_str(&t);
+                }
+            }
+            Event::End => {
+                if foreign_depth > 0 {
+                    foreign_depth -= 1;
+                    continue;
+                }
+                let rel: Vec<&str> = path.iter().map(String::as_str).collect();
+                match rel.as_slice() {
+                    ["Document", "CstmrPmtStsRpt", "GrpHdr", "MsgId"] => {
+                        set(&mut report_id, &text, &mut header_repeated, "MsgId")
+                    }
+                    [
+                        "Document",
+                        "CstmrPmtStsRpt",
+                        "OrgnlGrpInfAndSts",
+                        "OrgnlMsgId",
+                    ] => set(&mut orig_msg_id, &text, &mut header_repeated, "OrgnlMsgId"),
+                    [
+                        "Document",
+                        "CstmrPmtStsRpt",
+                        "OrgnlGrpInfAndSts",
+                        "OrgnlMsgNmId",
+                    ] => set(
+                        &mut orig_msg_name,
+                        &text,
+                        &mut header_repeated,
+                        "OrgnlMsgNmId",
+                    ),
+                    ["Document", "CstmrPmtStsRpt", "OrgnlGrpInfAndSts", rest @ ..] => {
+                        level_field(&mut group, rest, &text, "GrpSts");
+                    }
+                    ["Document", "CstmrPmtStsRpt", "OrgnlPmtInfAndSts"] => {
+                        if let Some(pi) = cur_pmt.take() {
+                            pmt_infs.push(pi);
+                        }
+                    }
+                    [
+                        "Document",
+                        "CstmrPmtStsRpt",
+                        "OrgnlPmtInfAndSts",
+                        "TxInfAndSts",
+                    ] => {
+                        if let (Some(pi), Some(tx)) = (cur_pmt.as_mut(), cur_tx.take()) {
+                            pi.txs.push(tx);
+                        }
+                    }
+                    [
+                        "Document",
+                        "CstmrPmtStsRpt",
+                        "OrgnlPmtInfAndSts",
+                        "TxInfAndSts",
+                        rest @ ..,
+                    ] => {
+                        if let Some(tx) = cur_tx.as_mut() {
+                            match rest {
+                                ["OrgnlEndToEndId"] => set(
+                                    &mut tx.e2e,
+                                    &text,
+                                    &mut tx.level.repeated,
+                                    "OrgnlEndToEndId",
+                                ),
+                                ["OrgnlTxRef", "Amt", "InstdAmt"] => {
+                                    set(&mut tx.amount, &text, &mut tx.level.repeated, "InstdAmt")
+                                }
+                                _ => {
+                                    level_field(&mut tx.level, rest, &text, "TxSts");
+                                }
+                            }
+                        }
+                    }
+                    [
+                        "Document",
+                        "CstmrPmtStsRpt",
+                        "OrgnlPmtInfAndSts",
+                        "OrgnlPmtInfId",
+                    ] => {
+                        if let Some(pi) = cur_pmt.as_mut() {
+                            set(&mut pi.id, &text, &mut pi.level.repeated, "OrgnlPmtInfId");
+                        }
+                    }
+                    ["Document", "CstmrPmtStsRpt", "OrgnlPmtInfAndSts", rest @ ..] => {
+                        if let Some(pi) = cur_pmt.as_mut() {
+                            level_field(&mut pi.level, rest, &text, "PmtInfSts");
+                        }
+                    }
+                    _ => {}
+                }
+                path.pop();
+                text.clear();
+            }
+        }
+    }
+
+    if let Some(name) = header_repeated.or(group.repeated) {
+        return Err(BankError::Pain002(format!(
+            "{name} given twice in the group header"
+        )));
+    }
+    let orig_msg_id = orig_msg_id
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| BankError::Pain002("no OrgnlGrpInfAndSts/OrgnlMsgId".into()))?;
+    match orig_msg_name.as_deref() {
+        Some(n) if n.starts_with("pain.001") => {}
+        Some(n) => {
+            return Err(BankError::Pain002(format!(
+                "the report is about a {n}, not a pain.001"
+            )));
+        }
+        None => {
+            return Err(BankError::Pain002(
+                "no OrgnlGrpInfAndSts/OrgnlMsgNmId".into(),
+            ));
+        }
+    }
+    let group_count = parse_count(group.count.as_deref())
+        .map_err(|e| BankError::Pain002(format!("group OrgnlNbOfTxs: {e}")))?;
+    let group_sum = parse_sum(group.sum.as_deref())
+        .map_err(|e| BankError::Pain002(format!("group OrgnlCtrlSum: {e}")))?;
+    let group_status = group.status.as_deref().map(StatusCode::parse);
+
+    let mut lines = Vec::new();
+    let mut malformed = Vec::new();
+    let mut all_listed = BTreeSet::new();
+    let mut infos_with_status = BTreeSet::new();
+
+    for pi in &mut pmt_infs {
+        let pi_status = pi.level.status.as_deref().map(StatusCode::parse);
+        for tx in &pi.txs {
+            if let Some(e) = &tx.e2e {
+                pi.listed.insert(e.clone());
+                all_listed.insert(e.clone());
+            }
+            match transaction_line(
+                &orig_msg_id,
+                tx,
+                &pi.level,
+                pi_status.as_ref(),
+                &group,
+                group_status.as_ref(),
+            ) {
+                Ok(line) => lines.push(line),
+                Err(reason) => malformed.push(Malformed {
+                    source: tx.ordinal,
+                    reason,
+                    original_message_id: Some(orig_msg_id.clone()),
+                    end_to_end_id: tx.e2e.clone(),
+                }),
+            }
+        }
+    }
+    for pi in &pmt_infs {
+        let Some(status) = pi.level.status.as_deref().map(StatusCode::parse) else {
+            continue;
+        };
+        ordinal += 1;
+        let checked = (|| -> Result<StatusLine, String> {
+            if let Some(r) = pi.level.repeated {
+                return Err(format!("{r} given twice"));
+            }
+            if pi.txs.iter().any(|t| t.e2e.is_none()) {
+                return Err("block status beside an entry with no end-to-end id".into());
+            }
+            let id = pi
+                .id
+                .clone()
+                .filter(|s| !s.is_empty())
+                .ok_or("payment-information status without OrgnlPmtInfId")?;
+            Ok(StatusLine {
+                source: ordinal,
+                original_message_id: orig_msg_id.clone(),
+                scope: Scope::Group {
+                    payment_info_id: Some(id),
+                    excluding: pi.listed.clone(),
+                    excluding_payment_infos: BTreeSet::new(),
+                },
+                status,
+                reason: pi.level.reason.clone(),
+                additional_info: join_info(&pi.level.info),
+                amount: parse_sum(pi.level.sum.as_deref())?,
+                count: parse_count(pi.level.count.as_deref())?,
+            })
+        })();
+        match checked {
+            Ok(line) => {
+                if let Scope::Group {
+                    payment_info_id: Some(id),
+                    ..
+                } = &line.scope
+                {
+                    infos_with_status.insert(id.clone());
+                }
+                lines.push(line);
+            }
+            Err(reason) => malformed.push(Malformed {
+                source: ordinal,
+                reason,
+                original_message_id: Some(orig_msg_id.clone()),
+                end_to_end_id: None,
+            }),
+        }
+    }
+    let unidentified = pmt_infs
+        .iter()
+        .flat_map(|p| &p.txs)
+        .any(|t| t.e2e.is_none());
+    if let Some(status) = group_status.as_ref().filter(|_| unidentified) {
+        ordinal += 1;
+        malformed.push(Malformed {
+            source: ordinal,
+            reason: format!("group status {status} beside an entry with no end-to-end id"),
+            original_message_id: Some(orig_msg_id.clone()),
+            end_to_end_id: None,
+        });
+    } else if let Some(status) = group_status {
+        ordinal += 1;
+        lines.push(StatusLine {
+            source: ordinal,
+            original_message_id: orig_msg_id.clone(),
+            scope: Scope::Group {
+                payment_info_id: None,
+                excluding: all_listed,
+                excluding_payment_infos: infos_with_status,
+            },
+            status,
+            reason: group.reason.clone(),
+            additional_info: join_info(&group.info),
+            amount: group_sum,
+            count: group_count,
+        });
+    }
+    Ok(ReturnFile {
+        format: ReturnFormat::Pain002 { version },
+        report_id,
+        lines,
+        malformed,
+    })
+}
+
+fn join_info(info: &[String]) -> Option<String> {
+    let v: Vec<&str> = info
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!v.is_empty()).then(|| v.join(" "))
+}
+
+fn parse_count(s: Option<&str>) -> Result<Option<u64>, String> {
+    match s {
+        None => Ok(None),
+        Some(t) if !t.is_empty() && t.len() <= 15 && t.bytes().all(|b| b.is_ascii_digit()) => {
+            t.parse().map(Some).map_err(|_| format!("bad count {t:?}"))
+        }
+        Some(t) => Err(format!("bad count {t:?}")),
+    }
+}
+
+fn parse_sum(s: Option<&str>) -> Result<Option<tongchou_core::Fen>, String> {
+    s.map(parse_decimal_yuan).transpose()
+}
+
+fn transaction_line(
+    orig_msg_id: &str,
+    tx: &Tx,
+    pi: &Level,
+    pi_status: Option<&StatusCode>,
+    group: &Level,
+    group_status: Option<&StatusCode>,
+) -> Result<StatusLine, String> {
+    if let Some(r) = tx.level.repeated {
+        return Err(format!("{r} given twice"));
+    }
+    let e2e = tx
+        .e2e
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or("transaction status without OrgnlEndToEndId")?;
+    let inherited = |s: Option<&StatusCode>| s.filter(|c| **c != StatusCode::Part).cloned();
+    let (status, reason_level) = match tx.level.status.as_deref() {
+        Some(s) => (StatusCode::parse(s), &tx.level),
+        None => match (inherited(pi_status), inherited(group_status)) {
+            (Some(s), _) => (s, pi),
+            (None, Some(s)) => (s, group),
+            (None, None) => return Err("no TxSts and no status to inherit".into()),
+        },
+    };
+    let reason = tx
+        .level
+        .reason
+        .clone()
+        .or_else(|| reason_level.reason.clone());
+    let info = if tx.level.info.is_empty() {
+        &reason_level.info
+    } else {
+        &tx.level.info
+    };
+    let amount = match (&tx.amount, tx.currency.as_deref()) {
+        (None, _) => None,
+        (Some(a), Some("CNY")) => Some(parse_decimal_yuan(a)?),
+        (Some(_), Some(c)) => return Err(format!("amount in {c}, expected CNY")),
+        (Some(_), None) => return Err("amount without currency".into()),
+    };
+    Ok(StatusLine {
+        source: tx.ordinal,
+        original_message_id: orig_msg_id.to_string(),
+        scope: Scope::Transaction { end_to_end_id: e2e },
+        status,
+        reason,
+        additional_info: join_info(info),
+        amount,
+        count: None,
+    })
+}
+
+/// Write `report` as pain.002 of `version` (3, 10 or 12; anything else writes 10, the version
+/// paired with pain.001.001.09). Only the elements reconciliation reads are written; the result
+/// is valid against the official schema of that version (tested for 3 and 12; 10 has the same
+/// structure for these elements).
+pub fn write_pain002(report: &StatusReport, version: u8) -> String {
+    let version = if matches!(version, 3 | 10 | 12) {
+        version
+    } else {
+        10
+    };
+    let mut s = String::with_capacity(1024 + 256 * report.transactions.len());
+    s.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    s.push_str(&format!("<Document xmlns=\"{NS_PREFIX}{version:02}\">\n"));
+    s.push_str("  <CstmrPmtStsRpt>\n    <GrpHdr>\n");
+    leaf(&mut s, 3, "MsgId", &report.report_id);
+    leaf(&mut s, 3, "CreDtTm", &report.created.to_string());
+    s.push_str("    </GrpHdr>\n    <OrgnlGrpInfAndSts>\n");
+    leaf(&mut s, 3, "OrgnlMsgId", &report.original_message_id);
+    leaf(
+        &mut s,
+        3,
+        "OrgnlMsgNmId",
+        crate::pain001::PAIN001_MESSAGE_NAME,
+    );
+    if let Some(n) = report.original_count {
+        leaf(&mut s, 3, "OrgnlNbOfTxs", &n.to_string());
+    }
+    if let Some(sum) = report.original_sum {
+        leaf(&mut s, 3, "OrgnlCtrlSum", &sum.to_string());
+    }
+    if let Some(st) = &report.group_status {
+        leaf(&mut s, 3, "GrpSts", st.as_str());
+    }
+    if let Some(r) = &report.group_reason {
+        reason(&mut s, 3, r);
+    }
+    s.push_str("    </OrgnlGrpInfAndSts>\n");
+    if !report.transactions.is_empty() {
+        s.push_str("    <OrgnlPmtInfAndSts>\n");
+        leaf(&mut s, 3, "OrgnlPmtInfId", &report.payment_info_id);
+        for t in &report.transactions {
+            s.push_str("      <TxInfAndSts>\n");
+            leaf(&mut s, 4, "OrgnlEndToEndId", &t.end_to_end_id);
+            leaf(&mut s, 4, "TxSts", t.status.as_str());
+            if let Some(r) = &t.reason {
+                reason(&mut s, 4, r);
+            }
+            if let Some(a) = t.amount {
+                s.push_str("        <OrgnlTxRef>\n          <Amt>\n");
+                s.push_str(&format!(
+                    "            <InstdAmt Ccy=\"CNY\">{a}</InstdAmt>\n"
+                ));
+                s.push_str("          </Amt>\n        </OrgnlTxRef>\n");
+            }
+            s.push_str("      </TxInfAndSts>\n");
+        }
+        s.push_str("    </OrgnlPmtInfAndSts>\n");
+    }
+    s.push_str("  </CstmrPmtStsRpt>\n</Document>\n");
+    s
+}
+
+fn leaf(s: &mut String, indent: usize, tag: &str, text: &str) {
+    for _ in 0..indent {
+        s.push_str("  ");
+    }
+    s.push('<');
+    s.push_str(tag);
+    s.push('>');
+    push_xml_escaped(s, text);
+    s.push_str("</");
+    s.push_str(tag);
+    s.push_str(">\n");
+}
+
+fn reason(s: &mut String, indent: usize, code: &str) {
+    let pad = "  ".repeat(indent);
+    s.push_str(&pad);
+    s.push_str("<StsRsnInf>\n");
+    s.push_str(&pad);
+    s.push_str("  <Rsn>\n");
+    leaf(s, indent + 2, "Cd", code);
+    s.push_str(&pad);
+    s.push_str("  </Rsn>\n");
+    s.push_str(&pad);
+    s.push_str("</StsRsnInf>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::Fen;
+
+    fn doc(body: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+             <Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.10\"><CstmrPmtStsRpt>\
+             <GrpHdr><MsgId>R1</MsgId><CreDtTm>2020-01-16T10:00:00+08:00</CreDtTm></GrpHdr>{body}\
+             </CstmrPmtStsRpt></Document>"
+        )
+    }
+    const OGRP: &str = "<OrgnlMsgId>M1</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId>";
+
+    #[test]
+    fn group_only() {
+        let f = read_pain002(&doc(&format!(
+            "<OrgnlGrpInfAndSts>{OGRP}<OrgnlNbOfTxs>2</OrgnlNbOfTxs><OrgnlCtrlSum>10.5</OrgnlCtrlSum>\
+             <GrpSts>RJCT</GrpSts><StsRsnInf><Rsn><Cd>AM04</Cd></Rsn><AddtlInf>余额不足</AddtlInf></StsRsnInf>\
+             </OrgnlGrpInfAndSts>"
+        )))
+        .unwrap();
+        assert_eq!(f.format, ReturnFormat::Pain002 { version: 10 });
+        assert_eq!(f.report_id.as_deref(), Some("R1"));
+        assert_eq!(f.lines.len(), 1);
+        let l = &f.lines[0];
+        assert_eq!(l.status, StatusCode::Rjct);
+        assert_eq!(l.reason.as_deref(), Some("AM04"));
+        assert_eq!(l.additional_info.as_deref(), Some("余额不足"));
+        assert_eq!(l.amount, Some(Fen(1050)));
+        assert_eq!(l.count, Some(2));
+        assert!(
+            matches!(&l.scope, Scope::Group { payment_info_id: None, excluding, .. } if excluding.is_empty())
+        );
+    }
+
+    #[test]
+    fn inheritance_and_malformed_entries() {
+        let f = read_pain002(&doc(&format!(
+            "<OrgnlGrpInfAndSts>{OGRP}<GrpSts>PART</GrpSts></OrgnlGrpInfAndSts>\
+             <OrgnlPmtInfAndSts><OrgnlPmtInfId>M1-1</OrgnlPmtInfId><PmtInfSts>ACSC</PmtInfSts>\
+               <TxInfAndSts><OrgnlEndToEndId>E1</OrgnlEndToEndId></TxInfAndSts>\
+               <TxInfAndSts><OrgnlEndToEndId>E2</OrgnlEndToEndId><TxSts>RJCT</TxSts>\
+                 <StsRsnInf><Rsn><Prtry>X9</Prtry></Rsn></StsRsnInf>\
+                 <OrgnlTxRef><Amt><InstdAmt Ccy=\"CNY\">1.00</InstdAmt></Amt></OrgnlTxRef></TxInfAndSts>\
+               <TxInfAndSts><OrgnlEndToEndId>E4</OrgnlEndToEndId><TxSts>ACSC</TxSts>\
+                 <OrgnlTxRef><Amt><InstdAmt Ccy=\"USD\">1.00</InstdAmt></Amt></OrgnlTxRef></TxInfAndSts>\
+               <TxInfAndSts><OrgnlEndToEndId>E5</OrgnlEndToEndId><OrgnlEndToEndId>E6</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>\
+               <TxInfAndSts><OrgnlEndToEndId>E7</OrgnlEndToEndId><TxSts>ACSC</TxSts>\
+                 <OrgnlTxRef><Amt><InstdAmt Ccy=\"CNY\">1.001</InstdAmt></Amt></OrgnlTxRef></TxInfAndSts>\
+             </OrgnlPmtInfAndSts>\
+             <SplmtryData><Envlp><x:Any xmlns:x=\"urn:other\"><x:TxSts>RJCT</x:TxSts></x:Any></Envlp></SplmtryData>"
+        )))
+        .unwrap();
+        let tx: Vec<(&str, &str, usize)> = f
+            .lines
+            .iter()
+            .filter_map(|l| l.end_to_end_id().map(|e| (e, l.status.as_str(), l.source)))
+            .collect();
+        assert_eq!(tx, vec![("E1", "ACSC", 1), ("E2", "RJCT", 2)]);
+        assert_eq!(f.lines[1].reason.as_deref(), Some("X9"));
+        assert_eq!(f.lines[1].amount, Some(Fen(100)));
+        let bad: Vec<usize> = f.malformed.iter().map(|m| m.source).collect();
+        assert_eq!(bad, vec![3, 4, 5]);
+        // PmtInf line and group line, each excluding what was listed.
+        assert_eq!(f.lines.len(), 4);
+        match &f.lines[2].scope {
+            Scope::Group {
+                payment_info_id: Some(id),
+                excluding,
+                ..
+            } => {
+                assert_eq!(id, "M1-1");
+                assert!(
+                    excluding.contains("E1")
+                        && excluding.contains("E7")
+                        && !excluding.contains("E6")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match &f.lines[3].scope {
+            Scope::Group {
+                payment_info_id: None,
+                excluding_payment_infos,
+                ..
+            } => assert!(excluding_payment_infos.contains("M1-1")),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(f.lines[3].status, StatusCode::Part);
+        assert_eq!((f.lines[2].source, f.lines[3].source), (6, 7));
+    }
+
+    /// An entry that names no payment could be about any of them: the block and group statuses
+    /// beside it are not applied to the rest.
+    #[test]
+    fn unidentified_entry_holds_group_statuses() {
+        let f = read_pain002(&doc(&format!(
+            "<OrgnlGrpInfAndSts>{OGRP}<GrpSts>ACSC</GrpSts></OrgnlGrpInfAndSts>\
+             <OrgnlPmtInfAndSts><OrgnlPmtInfId>M1-1</OrgnlPmtInfId><PmtInfSts>ACSC</PmtInfSts>\
+               <TxInfAndSts><OrgnlEndToEndId>E1</OrgnlEndToEndId><TxSts>ACSC</TxSts></TxInfAndSts>\
+               <TxInfAndSts><TxSts>RJCT</TxSts></TxInfAndSts>\
+             </OrgnlPmtInfAndSts>"
+        )))
+        .unwrap();
+        assert_eq!(f.lines.len(), 1);
+        assert_eq!(f.lines[0].end_to_end_id(), Some("E1"));
+        assert_eq!(
+            f.malformed.iter().map(|m| m.source).collect::<Vec<_>>(),
+            vec![2, 3, 4]
+        );
+    }
+
+    #[test]
+    fn refuses_untrustworthy_reports() {
+        for bad in [
+            // Not a pain.002 (a pain.001 namespace).
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09\"><CstmrPmtStsRpt/></Document>".to_string(),
+            // Unsupported version.
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.02\"><CstmrPmtStsRpt/></Document>".to_string(),
+            // No original message id.
+            doc("<OrgnlGrpInfAndSts><OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><GrpSts>ACSC</GrpSts></OrgnlGrpInfAndSts>"),
+            // About a direct debit.
+            doc("<OrgnlGrpInfAndSts><OrgnlMsgId>M1</OrgnlMsgId><OrgnlMsgNmId>pain.008.001.08</OrgnlMsgNmId></OrgnlGrpInfAndSts>"),
+            // Bad control sum.
+            doc(&format!("<OrgnlGrpInfAndSts>{OGRP}<OrgnlCtrlSum>abc</OrgnlCtrlSum></OrgnlGrpInfAndSts>")),
+            // Two original message ids.
+            doc(&format!("<OrgnlGrpInfAndSts>{OGRP}<OrgnlMsgId>M2</OrgnlMsgId></OrgnlGrpInfAndSts>")),
+            // Wrong child.
+            "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.10\"><CstmrCdtTrfInitn/></Document>".to_string(),
+            // Not well-formed.
+            doc("<OrgnlGrpInfAndSts>"),
+        ] {
+            assert!(read_pain002(&bad).is_err(), "accepted {bad}");
+        }
+    }
+
+    #[test]
+    fn prefixed_namespace_is_fine() {
+        let xml = "<p:Document xmlns:p=\"urn:iso:std:iso:20022:tech:xsd:pain.002.001.03\"><p:CstmrPmtStsRpt>\
+             <p:GrpHdr><p:MsgId>R</p:MsgId><p:CreDtTm>2020-01-16T10:00:00</p:CreDtTm></p:GrpHdr>\
+             <p:OrgnlGrpInfAndSts><p:OrgnlMsgId>M&amp;1</p:OrgnlMsgId><p:OrgnlMsgNmId>pain.001.001.03</p:OrgnlMsgNmId>\
+             <p:GrpSts>ACCP</p:GrpSts></p:OrgnlGrpInfAndSts></p:CstmrPmtStsRpt></p:Document>";
+        let f = read_pain002(xml).unwrap();
+        assert_eq!(f.format, ReturnFormat::Pain002 { version: 3 });
+        assert_eq!(f.lines[0].original_message_id, "M&1");
+        assert_eq!(f.lines[0].status, StatusCode::Accp);
+    }
+}
