@@ -434,6 +434,72 @@ pub fn check_approval(
     can(d, approver, permission, region)
 }
 
+/// A flow that needs two people: one submits (maker), another decides (checker).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalKind {
+    /// 退休审批: a retirement application.
+    Retirement,
+    /// 用款计划: a fund-use plan.
+    FundPlan,
+    /// An allocation (拨付) from the fiscal special account.
+    Allocation,
+    /// Release of a bank payment file.
+    PaymentFile,
+}
+
+impl ApprovalKind {
+    pub const ALL: [ApprovalKind; 4] = [
+        ApprovalKind::Retirement,
+        ApprovalKind::FundPlan,
+        ApprovalKind::Allocation,
+        ApprovalKind::PaymentFile,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalKind::Retirement => "retirement",
+            ApprovalKind::FundPlan => "fund_plan",
+            ApprovalKind::Allocation => "allocation",
+            ApprovalKind::PaymentFile => "payment_file",
+        }
+    }
+    /// The permission needed to submit.
+    pub fn submit_permission(self) -> Permission {
+        match self {
+            ApprovalKind::Retirement => Permission::RetirementSubmit,
+            ApprovalKind::FundPlan => Permission::PlanSubmit,
+            ApprovalKind::Allocation => Permission::AllocationSubmit,
+            ApprovalKind::PaymentFile => Permission::PaymentFileSubmit,
+        }
+    }
+    /// The permission needed to decide.
+    pub fn approve_permission(self) -> Permission {
+        match self {
+            ApprovalKind::Retirement => Permission::RetirementApprove,
+            ApprovalKind::FundPlan => Permission::PlanApprove,
+            ApprovalKind::Allocation => Permission::AllocationApprove,
+            ApprovalKind::PaymentFile => Permission::PaymentFileRelease,
+        }
+    }
+}
+
+impl FromStr for ApprovalKind {
+    type Err = AccessError;
+    fn from_str(s: &str) -> Result<ApprovalKind, AccessError> {
+        ApprovalKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == s.trim())
+            .ok_or_else(|| AccessError::Invalid(format!("unknown approval kind {s:?}")))
+    }
+}
+
+impl fmt::Display for ApprovalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A kind of personal data subject to display masking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pii {

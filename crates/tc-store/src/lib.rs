@@ -8,6 +8,8 @@
 //!   inserts in one transaction on SQLite, `COPY … FROM STDIN` on PostgreSQL.
 //! - Migrations are plain SQL files compiled in and applied in order, once.
 
+pub mod access;
+pub mod audit;
 mod migrate;
 
 pub use migrate::MIGRATIONS;

@@ -1,0 +1,528 @@
+//! The four kinds of import file, their columns (Chinese headers with English aliases) and the
+//! header row: any column order, unknown and duplicate columns refused, required columns checked.
+
+use crate::error::RowError;
+use std::fmt;
+use std::str::FromStr;
+
+/// What a file holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Insured persons (参保人员).
+    Persons,
+    /// Employers (参保单位).
+    Employers,
+    /// Monthly wage declarations (缴费基数申报).
+    Declarations,
+    /// The tax bureau's collection results (征收结果).
+    Collections,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Persons,
+        Kind::Employers,
+        Kind::Declarations,
+        Kind::Collections,
+    ];
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Persons => "persons",
+            Kind::Employers => "employers",
+            Kind::Declarations => "declarations",
+            Kind::Collections => "collections",
+        }
+    }
+
+    /// The Chinese name of the file kind.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Kind::Persons => "参保人员",
+            Kind::Employers => "参保单位",
+            Kind::Declarations => "缴费基数申报",
+            Kind::Collections => "征收结果",
+        }
+    }
+
+    /// The columns of this kind, in template order.
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Kind::Persons => PERSON_COLUMNS,
+            Kind::Employers => EMPLOYER_COLUMNS,
+            Kind::Declarations => DECLARATION_COLUMNS,
+            Kind::Collections => COLLECTION_COLUMNS,
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Kind, String> {
+        let t = s.trim().to_ascii_lowercase();
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t || k.chinese() == t)
+            .ok_or_else(|| {
+                format!(
+                    "unknown import kind {s:?} (expected persons, employers, declarations or collections)"
+                )
+            })
+    }
+}
+
+/// One column of an import file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Column {
+    /// English name, also accepted as a header.
+    pub key: &'static str,
+    /// The canonical Chinese header, used by [`template`].
+    pub header: &'static str,
+    /// Other accepted headers (Chinese variants, English spellings).
+    pub aliases: &'static [&'static str],
+    /// Whether the column must be present (its values may still be optional, e.g. the employer
+    /// of a flexibly employed payer in a declaration).
+    pub required: bool,
+    /// What goes in it.
+    pub help: &'static str,
+}
+
+const fn col(
+    key: &'static str,
+    header: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    help: &'static str,
+) -> Column {
+    Column {
+        key,
+        header,
+        aliases,
+        required,
+        help,
+    }
+}
+
+const ID: &[&str] = &["公民身份号码", "身份证号码", "证件号码", "id", "id_no"];
+const NAME: &[&str] = &["人员姓名"];
+const COUNTY: &[&str] = &["区县代码", "行政区划代码", "county_code"];
+
+// Column indices per kind (positions in the tables below).
+pub(crate) mod pcol {
+    pub const ID: usize = 0;
+    pub const NAME: usize = 1;
+    pub const SEX: usize = 2;
+    pub const BIRTH: usize = 3;
+    pub const CATEGORY: usize = 4;
+    pub const COUNTY: usize = 5;
+    pub const EMPLOYER: usize = 6;
+    pub const PAYER_KIND: usize = 7;
+    pub const ENROLLED: usize = 8;
+}
+pub(crate) const PERSON_COLUMNS: &[Column] = &[
+    col(
+        "id_number",
+        "身份证号",
+        ID,
+        true,
+        "18-character resident ID number",
+    ),
+    col("name", "姓名", NAME, true, "full name"),
+    col(
+        "sex",
+        "性别",
+        &[],
+        false,
+        "男/女 (optional, must agree with the ID number)",
+    ),
+    col(
+        "birth",
+        "出生日期",
+        &["birth_date"],
+        false,
+        "YYYY-MM-DD (optional, must agree with the ID number)",
+    ),
+    col(
+        "category",
+        "人员类别",
+        &["身份类别"],
+        true,
+        "男 / 女干部 / 女工人 (male, female-cadre, female-worker)",
+    ),
+    col(
+        "county",
+        "参保区县代码",
+        &["参保地区划代码", "区县代码", "行政区划代码", "county_code"],
+        true,
+        "six-digit code of a Shanxi county",
+    ),
+    col(
+        "employer",
+        "单位统一社会信用代码",
+        &["统一社会信用代码", "单位信用代码", "employer_credit_code"],
+        false,
+        "employer's credit code; empty for flexible employment",
+    ),
+    col(
+        "payer_kind",
+        "缴费类型",
+        &["缴费人类型", "参保身份"],
+        true,
+        "职工 / 灵活就业 (employee, flexible)",
+    ),
+    col(
+        "enrolled",
+        "参保日期",
+        &["enrolment_date", "enrollment_date", "enrolled_on"],
+        true,
+        "YYYY-MM-DD",
+    ),
+];
+
+pub(crate) mod ecol {
+    pub const CREDIT_CODE: usize = 0;
+    pub const NAME: usize = 1;
+    pub const COUNTY: usize = 2;
+    pub const INDUSTRY: usize = 3;
+    pub const STATUS: usize = 4;
+}
+pub(crate) const EMPLOYER_COLUMNS: &[Column] = &[
+    col(
+        "credit_code",
+        "统一社会信用代码",
+        &["单位统一社会信用代码", "信用代码"],
+        true,
+        "18-character unified social credit code",
+    ),
+    col("name", "单位名称", &[], true, "registered name"),
+    col(
+        "county",
+        "所属区县代码",
+        COUNTY,
+        true,
+        "six-digit code of a Shanxi county",
+    ),
+    col(
+        "industry",
+        "行业代码",
+        &["所属行业代码", "国民经济行业代码"],
+        true,
+        "GB/T 4754-2017 code, e.g. C1311 or C",
+    ),
+    col(
+        "status",
+        "单位状态",
+        &["参保状态"],
+        false,
+        "正常 / 暂停 / 注销 (active, suspended, closed); empty means active",
+    ),
+];
+
+pub(crate) mod dcol {
+    pub const PAYER: usize = 0;
+    pub const ID: usize = 1;
+    pub const NAME: usize = 2;
+    pub const PERIOD: usize = 3;
+    pub const BASE: usize = 4;
+}
+pub(crate) const DECLARATION_COLUMNS: &[Column] = &[
+    col(
+        "employer",
+        "单位统一社会信用代码",
+        &[
+            "统一社会信用代码",
+            "缴费单位信用代码",
+            "employer_credit_code",
+            "payer",
+        ],
+        true,
+        "employer's credit code; empty (or the person's own ID number) for flexible employment",
+    ),
+    col(
+        "id_number",
+        "身份证号",
+        ID,
+        true,
+        "18-character resident ID number",
+    ),
+    col(
+        "name",
+        "姓名",
+        NAME,
+        false,
+        "full name (optional, for checking)",
+    ),
+    col(
+        "period",
+        "所属期",
+        &["费款所属期", "申报年月", "缴费年月"],
+        true,
+        "YYYY-MM or YYYYMM",
+    ),
+    col(
+        "base",
+        "申报基数",
+        &["缴费基数", "申报工资", "declared_base"],
+        true,
+        "declared wage base in yuan, at most two decimals",
+    ),
+];
+
+pub(crate) mod ccol {
+    pub const PAYER: usize = 0;
+    pub const ID: usize = 1;
+    pub const NAME: usize = 2;
+    pub const PERIOD: usize = 3;
+    pub const PAID: usize = 4;
+    pub const PAID_ON: usize = 5;
+    pub const RECEIPT: usize = 6;
+}
+pub(crate) const COLLECTION_COLUMNS: &[Column] = &[
+    col(
+        "payer",
+        "缴费人识别号",
+        &["缴费人", "纳税人识别号", "payer_id"],
+        true,
+        "the payer's credit code, or the person's own ID number for flexible employment",
+    ),
+    col(
+        "id_number",
+        "身份证号",
+        ID,
+        true,
+        "18-character resident ID number of the insured person",
+    ),
+    col(
+        "name",
+        "姓名",
+        NAME,
+        false,
+        "full name (optional, for checking)",
+    ),
+    col(
+        "period",
+        "费款所属期",
+        &["所属期", "缴费年月"],
+        true,
+        "YYYY-MM or YYYYMM",
+    ),
+    col(
+        "paid",
+        "实缴金额",
+        &["缴费金额", "入库金额", "paid_amount", "amount"],
+        true,
+        "amount paid in yuan, at most two decimals",
+    ),
+    col(
+        "paid_on",
+        "缴款日期",
+        &["入库日期", "paid_date"],
+        true,
+        "YYYY-MM-DD",
+    ),
+    col(
+        "receipt",
+        "电子税票号码",
+        &["税票号码", "票证号码", "receipt_number", "serial_number"],
+        true,
+        "receipt or serial number",
+    ),
+];
+
+/// The header line of a kind's file: its Chinese headers, comma separated (no line ending).
+pub fn template(kind: Kind) -> String {
+    kind.columns()
+        .iter()
+        .map(|c| c.header)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Normalize a header for matching: trim, drop a leading `*` (a required-column marker in many
+/// templates) and a trailing unit `(元)`, fold full-width brackets and ASCII case, and treat
+/// spaces and hyphens as underscores.
+pub(crate) fn normalize_header(h: &str) -> String {
+    let t = h.trim().trim_start_matches('\u{feff}').trim();
+    let t = t.trim_start_matches(['*', '＊']).trim();
+    let mut s: String = t
+        .chars()
+        .map(|ch| match ch {
+            '（' => '(',
+            '）' => ')',
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    for unit in ["(元)", "_(元)", "(yuan)", "_(yuan)"] {
+        if let Some(stripped) = s.strip_suffix(unit) {
+            s = stripped.trim_end_matches('_').to_string();
+        }
+    }
+    s
+}
+
+/// Which file column holds each of the kind's columns, and the header as written.
+#[derive(Clone, Debug)]
+pub(crate) struct Header {
+    /// For each of the kind's columns, its position in the file.
+    pub position: Vec<Option<usize>>,
+    /// The header text of each file column, as written (trimmed; empty for an unnamed column).
+    pub names: Vec<String>,
+}
+
+impl Header {
+    /// Match a header row against a kind's columns. All problems are reported at once.
+    pub fn match_row(kind: Kind, row: u64, cells: &[&str]) -> Result<Header, Vec<RowError>> {
+        let cols = kind.columns();
+        let mut position = vec![None; cols.len()];
+        let mut errors = Vec::new();
+        let names: Vec<String> = cells
+            .iter()
+            .map(|c| c.trim().trim_start_matches('\u{feff}').trim().to_string())
+            .collect();
+        for (i, name) in names.iter().enumerate() {
+            if name.is_empty() {
+                // A column without a header is allowed if it stays empty in every row (styled
+                // blank cells, a trailing comma); a value in it is refused row by row.
+                continue;
+            }
+            let n = normalize_header(name);
+            let found = cols.iter().position(|c| {
+                normalize_header(c.header) == n
+                    || c.key == n
+                    || c.aliases.iter().any(|a| normalize_header(a) == n)
+            });
+            match found {
+                Some(k) => match position[k] {
+                    Some(first) => errors.push(RowError::new(
+                        row,
+                        Some(name),
+                        format!(
+                            "column appears twice (column {} and column {}) as {}",
+                            first + 1,
+                            i + 1,
+                            cols[k].header
+                        ),
+                    )),
+                    None => position[k] = Some(i),
+                },
+                None => errors.push(RowError::new(
+                    row,
+                    Some(name),
+                    format!(
+                        "unknown column for a {} file (expected: {})",
+                        kind.as_str(),
+                        template(kind).replace(',', ", ")
+                    ),
+                )),
+            }
+        }
+        for (k, c) in cols.iter().enumerate() {
+            if c.required && position[k].is_none() {
+                errors.push(RowError::new(
+                    row,
+                    Some(c.header),
+                    format!("required column is missing (also accepted: {})", c.key),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Header { position, names })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The header as written for one of the kind's columns (the canonical one if absent).
+    pub fn name_of(&self, kind: Kind, col: usize) -> &str {
+        match self.position[col] {
+            Some(i) => &self.names[i],
+            None => kind.columns()[col].header,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_header_and_alias_is_unambiguous_within_its_kind() {
+        for kind in Kind::ALL {
+            let mut seen = HashSet::new();
+            for c in kind.columns() {
+                for h in std::iter::once(c.header)
+                    .chain(std::iter::once(c.key))
+                    .chain(c.aliases.iter().copied())
+                {
+                    assert!(
+                        seen.insert(normalize_header(h)),
+                        "{kind}: header {h} is ambiguous"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn templates() {
+        assert_eq!(
+            template(Kind::Persons),
+            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期"
+        );
+        assert_eq!(
+            template(Kind::Declarations),
+            "单位统一社会信用代码,身份证号,姓名,所属期,申报基数"
+        );
+        for kind in Kind::ALL {
+            let t = template(kind);
+            let cells: Vec<&str> = t.split(',').collect();
+            assert!(Header::match_row(kind, 1, &cells).is_ok(), "{kind}");
+            assert_eq!(kind.as_str().parse::<Kind>(), Ok(kind));
+            assert_eq!(kind.chinese().parse::<Kind>(), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn header_matching() {
+        let h = Header::match_row(
+            Kind::Declarations,
+            1,
+            &[" Base (元)", "*身份证号", "PERIOD", "employer"],
+        )
+        .expect("accepted");
+        assert_eq!(h.position[dcol::BASE], Some(0));
+        assert_eq!(h.position[dcol::ID], Some(1));
+        assert_eq!(h.position[dcol::PERIOD], Some(2));
+        assert_eq!(h.position[dcol::PAYER], Some(3));
+        assert_eq!(h.position[dcol::NAME], None);
+        assert_eq!(h.name_of(Kind::Declarations, dcol::BASE), "Base (元)");
+        assert_eq!(normalize_header("申报基数（元）"), "申报基数");
+
+        let errs = Header::match_row(
+            Kind::Declarations,
+            1,
+            &["身份证号", "工资", "id_number", ""],
+        )
+        .expect_err("refused");
+        let got: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert_eq!(
+            got,
+            vec![
+                "row 1, 工资: unknown column for a declarations file (expected: 单位统一社会信用代码, 身份证号, 姓名, 所属期, 申报基数)",
+                "row 1, id_number: column appears twice (column 1 and column 3) as 身份证号",
+                "row 1, 单位统一社会信用代码: required column is missing (also accepted: employer)",
+                "row 1, 所属期: required column is missing (also accepted: period)",
+                "row 1, 申报基数: required column is missing (also accepted: base)",
+            ]
+        );
+    }
+}

@@ -1,0 +1,692 @@
+//! The append-only, hash-chained audit log.
+//!
+//! Every change, every authentication event, every refusal and every read of personal data is one
+//! row of `audit_log`: `seq` (contiguous from 1), time (UTC), user, action, object type and id,
+//! region, result, details (JSON), `prev_hash` and `hash = SHA-256(prev_hash || canonical entry)`.
+//! The canonical entry is every field, length-prefixed, so no two entries share an encoding.
+//!
+//! [`verify_audit_chain`] recomputes the chain and names the first entry that was edited,
+//! removed or inserted. A truncated tail or a rebuilt chain is caught by comparing the head with a
+//! copy published outside the database ([`Verification::check_anchor`]).
+//!
+//! Details must never hold a password, a session token, or a full ID number or bank account.
+
+use crate::{Db, Result, StoreError, Val, Value};
+use sha2::{Digest, Sha256};
+
+/// The `prev_hash` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who acted: a user, or a named operator at the command line (`cli:root`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub login: String,
+}
+
+impl Actor {
+    pub fn user(user_id: i64, login: &str) -> Actor {
+        Actor {
+            user_id: Some(user_id),
+            login: login.to_string(),
+        }
+    }
+    /// An operator without an account (the command line, the server itself).
+    pub fn operator(name: &str) -> Actor {
+        Actor {
+            user_id: None,
+            login: name.to_string(),
+        }
+    }
+    pub fn of(p: &tongchou_core::access::Principal) -> Actor {
+        Actor::user(p.user_id, &p.login)
+    }
+}
+
+/// What happened, before it is numbered and chained.
+#[derive(Clone, Debug)]
+pub struct Entry<'a> {
+    pub actor: &'a Actor,
+    /// Dotted verb: `auth.login`, `person.read`, `user.add`, `approval.decide`…
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: &'a str,
+    pub region: Option<u32>,
+    /// `ok`, `denied`, `failed` or `error`.
+    pub result: &'a str,
+    pub details: serde_json::Value,
+}
+
+/// A stored audit row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    pub seq: i64,
+    pub at: String,
+    pub user_id: Option<i64>,
+    pub login: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub region: Option<i64>,
+    pub result: String,
+    pub details: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Record {
+    pub fn to_json(&self) -> serde_json::Value {
+        let details: serde_json::Value = serde_json::from_str(&self.details)
+            .unwrap_or_else(|_| serde_json::Value::String(self.details.clone()));
+        serde_json::json!({
+            "seq": self.seq,
+            "at": self.at,
+            "user_id": self.user_id,
+            "login": self.login,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "region": self.region.map(|r| format!("{r:06}")),
+            "result": self.result,
+            "details": details,
+            "hash": self.hash,
+        })
+    }
+}
+
+fn push_field(out: &mut Vec<u8>, v: &str) {
+    out.extend_from_slice(v.len().to_string().as_bytes());
+    out.push(b':');
+    out.extend_from_slice(v.as_bytes());
+    out.push(b';');
+}
+
+/// The bytes that are hashed for one entry: every field but the hashes, length-prefixed.
+#[allow(clippy::too_many_arguments)]
+fn canonical(
+    seq: i64,
+    at: &str,
+    user_id: Option<i64>,
+    login: &str,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+    region: Option<i64>,
+    result: &str,
+    details: &str,
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + details.len());
+    push_field(&mut out, &seq.to_string());
+    push_field(&mut out, at);
+    push_field(
+        &mut out,
+        &user_id.map(|u| u.to_string()).unwrap_or_default(),
+    );
+    push_field(&mut out, login);
+    push_field(&mut out, action);
+    push_field(&mut out, object_type);
+    push_field(&mut out, object_id);
+    push_field(&mut out, &region.map(|r| r.to_string()).unwrap_or_default());
+    push_field(&mut out, result);
+    push_field(&mut out, details);
+    out
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(H[(b >> 4) as usize] as char);
+        s.push(H[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// SHA-256 as lowercase hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex(&Sha256::digest(data))
+}
+
+fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical);
+    hex(&h.finalize())
+}
+
+impl Record {
+    /// The hash this record should carry given its fields and `prev_hash`.
+    pub fn expected_hash(&self) -> String {
+        let c = canonical(
+            self.seq,
+            &self.at,
+            self.user_id,
+            &self.login,
+            &self.action,
+            &self.object_type,
+            &self.object_id,
+            self.region,
+            &self.result,
+            &self.details,
+        );
+        chain_hash(&self.prev_hash, &c)
+    }
+}
+
+/// Keep a free-text field to one line and a bounded length (log-injection safe).
+fn clean(s: &str, max: usize) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect()
+}
+
+const COLUMNS: &str = "seq, at, user_id, login, action, object_type, object_id, region, result, details, prev_hash, hash";
+
+fn record(r: &[Value]) -> Result<Record> {
+    if r.len() < 12 {
+        return Err(StoreError("audit row: short".into()));
+    }
+    Ok(Record {
+        seq: r[0].i64()?,
+        at: r[1].text()?.to_string(),
+        user_id: r[2].opt_i64()?,
+        login: r[3].text()?.to_string(),
+        action: r[4].text()?.to_string(),
+        object_type: r[5].text()?.to_string(),
+        object_id: r[6].text()?.to_string(),
+        region: r[7].opt_i64()?,
+        result: r[8].text()?.to_string(),
+        details: r[9].text()?.to_string(),
+        prev_hash: r[10].text()?.to_string(),
+        hash: r[11].text()?.to_string(),
+    })
+}
+
+/// Marker in the error of an append that lost a race for the next sequence number.
+pub const CONFLICT: &str = "audit chain moved";
+
+/// Whether an error is a lost race that a retry of the whole transaction resolves.
+pub fn is_conflict(e: &StoreError) -> bool {
+    e.0.contains(CONFLICT) || e.0.contains("(40001)") || e.0.contains("(40P01)")
+}
+
+fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
+    let last = db.query_opt(
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+        &[],
+    )?;
+    let (seq, prev_hash) = match last {
+        Some(r) => (r[0].i64()? + 1, r[1].text()?.to_string()),
+        None => (1, GENESIS.to_string()),
+    };
+    let details = e.details.to_string();
+    let login = clean(&e.actor.login, 64);
+    let action = clean(e.action, 64);
+    let object_type = clean(e.object_type, 64);
+    let object_id = clean(e.object_id, 128);
+    let result = clean(e.result, 16);
+    let region = e.region.map(i64::from);
+    let c = canonical(
+        seq,
+        at,
+        e.actor.user_id,
+        &login,
+        &action,
+        &object_type,
+        &object_id,
+        region,
+        &result,
+        &details,
+    );
+    let hash = chain_hash(&prev_hash, &c);
+    let opt = |v: Option<i64>| v.map(Val::I64).unwrap_or(Val::Null);
+    let n = db.exec(
+        &format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, CAST($3 AS BIGINT), $4, $5, $6, $7, CAST($8 AS INTEGER), $9, $10, $11, $12) \
+             ON CONFLICT (seq) DO NOTHING"
+        ),
+        &[
+            Val::I64(seq),
+            Val::Str(at),
+            opt(e.actor.user_id),
+            Val::Str(&login),
+            Val::Str(&action),
+            Val::Str(&object_type),
+            Val::Str(&object_id),
+            opt(region),
+            Val::Str(&result),
+            Val::Str(&details),
+            Val::Str(&prev_hash),
+            Val::Str(&hash),
+        ],
+    )?;
+    if n != 1 {
+        return Err(StoreError(format!(
+            "{CONFLICT}: seq {seq} was taken, retry"
+        )));
+    }
+    Ok(Record {
+        seq,
+        at: at.to_string(),
+        user_id: e.actor.user_id,
+        login,
+        action,
+        object_type,
+        object_id,
+        region,
+        result,
+        details,
+        prev_hash,
+        hash,
+    })
+}
+
+/// Append one entry at time `now_ms` (milliseconds since the Unix epoch).
+///
+/// Inside an open transaction the entry joins it (it is kept or rolled back with the change it
+/// records; a lost race fails the transaction, see [`is_conflict`] and [`retry`]). Otherwise it
+/// runs in a transaction of its own, retried on a lost race.
+pub fn append(db: &mut Db, e: &Entry<'_>, now_ms: i64) -> Result<Record> {
+    let at = crate::access::iso_time(now_ms);
+    if db.in_transaction() {
+        return append_in_tx(db, e, &at);
+    }
+    retry(db, 20, |db| append_in_tx(db, e, &at))
+}
+
+/// Run `f` in a transaction, retrying up to `tries` times when it lost a race ([`is_conflict`]).
+pub fn retry<T, E: From<StoreError> + AsConflict>(
+    db: &mut Db,
+    tries: usize,
+    mut f: impl FnMut(&mut Db) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    let mut n = 0;
+    loop {
+        n += 1;
+        match db.transaction(&mut f) {
+            Err(e) if n < tries && e.is_conflict() => {
+                std::thread::sleep(std::time::Duration::from_millis(1 + (n as u64 * 3) % 17));
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Errors that can say whether they are a lost race.
+pub trait AsConflict {
+    fn is_conflict(&self) -> bool;
+}
+impl AsConflict for StoreError {
+    fn is_conflict(&self) -> bool {
+        is_conflict(self)
+    }
+}
+
+/// Which rows to list.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only entries by this login.
+    pub login: Option<String>,
+    /// Only entries of this action.
+    pub action: Option<String>,
+    /// Only entries with this object type and id.
+    pub object: Option<(String, String)>,
+    /// At most this many (newest first); default 100.
+    pub limit: Option<i64>,
+}
+
+/// Entries matching `f`, newest first.
+pub fn list(db: &mut Db, f: &Filter) -> Result<Vec<Record>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
+    let mut params: Vec<Val<'_>> = Vec::new();
+    if let Some(l) = &f.login {
+        params.push(Val::Str(l));
+        sql.push_str(&format!(" AND login = ${}", params.len()));
+    }
+    if let Some(a) = &f.action {
+        params.push(Val::Str(a));
+        sql.push_str(&format!(" AND action = ${}", params.len()));
+    }
+    if let Some((t, id)) = &f.object {
+        params.push(Val::Str(t));
+        sql.push_str(&format!(" AND object_type = ${}", params.len()));
+        params.push(Val::Str(id));
+        sql.push_str(&format!(" AND object_id = ${}", params.len()));
+    }
+    params.push(Val::I64(f.limit.unwrap_or(100).clamp(1, 100_000)));
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT ${}", params.len()));
+    db.query(&sql, &params)?.iter().map(|r| record(r)).collect()
+}
+
+/// The last entry's (seq, hash), or (0, GENESIS) for an empty log. Publish it outside the
+/// database to detect truncation later.
+pub fn head(db: &mut Db) -> Result<(i64, String)> {
+    match db.query_opt(
+        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+        &[],
+    )? {
+        Some(r) => Ok((r[0].i64()?, r[1].text()?.to_string())),
+        None => Ok((0, GENESIS.to_string())),
+    }
+}
+
+/// The first entry that does not verify.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// The outcome of [`verify_audit_chain`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verification {
+    /// Entries read.
+    pub entries: i64,
+    pub head_seq: i64,
+    pub head_hash: String,
+    pub broken: Option<Broken>,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.broken.is_none()
+    }
+    /// Compare with a head published earlier: the entry `seq` must still carry `hash`.
+    /// (Needs the hash of that entry; see [`hash_at`].)
+    pub fn check_anchor(
+        &self,
+        seq: i64,
+        hash: &str,
+        stored_hash_at_seq: Option<&str>,
+    ) -> Option<Broken> {
+        if seq > self.head_seq {
+            return Some(Broken {
+                seq: self.head_seq + 1,
+                reason: format!(
+                    "the log ends at {} but entry {seq} was published: entries removed from the end",
+                    self.head_seq
+                ),
+            });
+        }
+        match stored_hash_at_seq {
+            Some(h) if h == hash => None,
+            _ => Some(Broken {
+                seq,
+                reason: format!(
+                    "entry {seq} no longer has the published hash {hash}: the chain was rebuilt"
+                ),
+            }),
+        }
+    }
+}
+
+/// The stored hash of entry `seq`.
+pub fn hash_at(db: &mut Db, seq: i64) -> Result<Option<String>> {
+    Ok(
+        match db.query_opt(
+            "SELECT hash FROM audit_log WHERE seq = $1",
+            &[Val::I64(seq)],
+        )? {
+            Some(r) => Some(r[0].text()?.to_string()),
+            None => None,
+        },
+    )
+}
+
+/// Recompute the whole chain, in pages, and name the first broken entry: an edited field (hash
+/// mismatch), a removed entry (gap in seq or prev_hash mismatch) or an inserted one.
+pub fn verify_audit_chain(db: &mut Db) -> Result<Verification> {
+    const PAGE: i64 = 5000;
+    let mut expected_seq = 1i64;
+    let mut prev = GENESIS.to_string();
+    let mut entries = 0i64;
+    loop {
+        let rows = db.query(
+            &format!("SELECT {COLUMNS} FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2"),
+            &[Val::I64(expected_seq), Val::I64(PAGE)],
+        )?;
+        if rows.is_empty() {
+            break;
+        }
+        let n = rows.len() as i64;
+        for r in rows {
+            let rec = record(&r)?;
+            entries += 1;
+            let broken = |reason: String| Verification {
+                entries,
+                head_seq: expected_seq - 1,
+                head_hash: prev.clone(),
+                broken: Some(Broken {
+                    seq: rec.seq,
+                    reason,
+                }),
+            };
+            if rec.seq != expected_seq {
+                let mut v = broken(format!(
+                    "entry {expected_seq} is missing (next stored entry is {})",
+                    rec.seq
+                ));
+                if let Some(b) = v.broken.as_mut() {
+                    b.seq = expected_seq;
+                }
+                return Ok(v);
+            }
+            if rec.prev_hash != prev {
+                return Ok(broken(format!(
+                    "entry {} does not follow entry {}: its prev_hash is not that entry's hash",
+                    rec.seq,
+                    rec.seq - 1
+                )));
+            }
+            if rec.expected_hash() != rec.hash {
+                return Ok(broken(format!(
+                    "entry {} was altered: its hash does not match its contents",
+                    rec.seq
+                )));
+            }
+            prev = rec.hash;
+            expected_seq += 1;
+        }
+        if n < PAGE {
+            break;
+        }
+    }
+    // Rows below 1 would never be read above: count them as insertions.
+    let stray = db.query_i64("SELECT count(*) FROM audit_log WHERE seq < 1", &[])?;
+    let broken = if stray > 0 {
+        Some(Broken {
+            seq: db.query_i64("SELECT min(seq) FROM audit_log", &[])?,
+            reason: "entries with seq below 1 were inserted".into(),
+        })
+    } else {
+        None
+    };
+    Ok(Verification {
+        entries,
+        head_seq: expected_seq - 1,
+        head_hash: prev,
+        broken,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing;
+
+    fn entry<'a>(actor: &'a Actor, action: &'a str, id: &'a str) -> Entry<'a> {
+        Entry {
+            actor,
+            action,
+            object_type: "person",
+            object_id: id,
+            region: Some(140105),
+            result: "ok",
+            details: serde_json::json!({"fields": ["id_number", "name"], "n": 1}),
+        }
+    }
+
+    fn chain_and_tamper(url: &str) {
+        let mut db = Db::open(url).expect("open");
+        let v = verify_audit_chain(&mut db).expect("verify empty");
+        assert!(v.ok());
+        assert_eq!((v.entries, v.head_seq), (0, 0));
+        let a = Actor::user(7, "clerk");
+        let t0 = 1_767_225_600_000; // 2026-01-01
+        for i in 0..30 {
+            let id = format!("{}", 1000 + i);
+            append(&mut db, &entry(&a, "person.read", &id), t0 + i).expect("append");
+        }
+        // an entry written inside a rolled-back transaction leaves no trace
+        db.begin().expect("begin");
+        append(&mut db, &entry(&a, "person.write", "1"), t0 + 99).expect("append in tx");
+        db.rollback().expect("rollback");
+        let v = verify_audit_chain(&mut db).expect("verify");
+        assert!(v.ok(), "{v:?}");
+        assert_eq!(v.entries, 30);
+        assert_eq!(head(&mut db).expect("head"), (30, v.head_hash.clone()));
+        let published = (v.head_seq, v.head_hash.clone());
+
+        let listed = list(
+            &mut db,
+            &Filter {
+                login: Some("clerk".into()),
+                limit: Some(5),
+                ..Filter::default()
+            },
+        )
+        .expect("list");
+        assert_eq!(listed.len(), 5);
+        assert_eq!(listed[0].seq, 30);
+        assert_eq!(listed[0].at, "2026-01-01T00:00:00.029Z");
+        let none = list(
+            &mut db,
+            &Filter {
+                login: Some("nobody".into()),
+                ..Filter::default()
+            },
+        )
+        .expect("list");
+        assert!(none.is_empty());
+
+        // tamper: change who was read in entry 12
+        db.exec(
+            "UPDATE audit_log SET object_id = '9999' WHERE seq = 12",
+            &[],
+        )
+        .expect("tamper");
+        let v = verify_audit_chain(&mut db).expect("verify");
+        let b = v.broken.expect("broken");
+        assert_eq!(b.seq, 12);
+        assert!(b.reason.contains("altered"), "{}", b.reason);
+        assert_eq!(v.head_seq, 11);
+
+        // tamper consistently (recompute the row's own hash): the next entry breaks
+        let mut r = record(
+            &db.query_opt(
+                &format!("SELECT {COLUMNS} FROM audit_log WHERE seq = 12"),
+                &[],
+            )
+            .expect("q")
+            .expect("row"),
+        )
+        .expect("rec");
+        r.hash = r.expected_hash();
+        db.exec(
+            "UPDATE audit_log SET hash = $1 WHERE seq = 12",
+            &[Val::Str(&r.hash)],
+        )
+        .expect("rehash");
+        let b = verify_audit_chain(&mut db)
+            .expect("verify")
+            .broken
+            .expect("broken");
+        assert_eq!(b.seq, 13);
+        assert!(b.reason.contains("does not follow"), "{}", b.reason);
+
+        // deletion in the middle
+        let mut db2 = Db::open(url).expect("reopen");
+        db2.exec("DELETE FROM audit_log WHERE seq = 20", &[])
+            .expect("delete");
+        let b = verify_audit_chain(&mut db2)
+            .expect("verify")
+            .broken
+            .expect("broken");
+        assert_eq!(b.seq, 13, "the first break is still reported first");
+
+        // truncation of the tail is caught against the published head
+        db2.exec("DELETE FROM audit_log WHERE seq >= 12", &[])
+            .expect("truncate");
+        let v = verify_audit_chain(&mut db2).expect("verify");
+        assert!(v.ok());
+        let stored = hash_at(&mut db2, published.0).expect("hash_at");
+        let b = v
+            .check_anchor(published.0, &published.1, stored.as_deref())
+            .expect("anchor breaks");
+        assert_eq!(b.seq, 12);
+        // appends continue the chain after the truncation point
+        append(&mut db2, &entry(&a, "person.read", "x"), t0 + 200).expect("append");
+        assert!(verify_audit_chain(&mut db2).expect("verify").ok());
+    }
+
+    #[test]
+    fn sqlite_chain_and_tamper() {
+        chain_and_tamper(&testing::sqlite_url("audit"));
+    }
+
+    #[test]
+    fn postgres_chain_and_tamper() {
+        chain_and_tamper(&testing::pg_url("audit"));
+    }
+
+    fn concurrent(url: &str) {
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let url = url.to_string();
+                std::thread::spawn(move || {
+                    let mut db = Db::open(&url).expect("open");
+                    let a = Actor::user(t, "w");
+                    for i in 0..25 {
+                        let id = format!("{t}-{i}");
+                        append(
+                            &mut db,
+                            &entry(&a, "person.read", &id),
+                            1_767_225_600_000 + i,
+                        )
+                        .expect("append");
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().expect("join");
+        }
+        let mut db = Db::open(url).expect("open");
+        let v = verify_audit_chain(&mut db).expect("verify");
+        assert!(v.ok(), "{v:?}");
+        assert_eq!(v.entries, 100);
+    }
+
+    #[test]
+    fn sqlite_concurrent_appends_keep_one_chain() {
+        let url = testing::sqlite_url("audit_conc");
+        Db::open(&url).expect("migrate first");
+        concurrent(&url);
+    }
+
+    #[test]
+    fn postgres_concurrent_appends_keep_one_chain() {
+        let url = testing::pg_url("audit_conc");
+        Db::open(&url).expect("migrate first");
+        concurrent(&url);
+    }
+
+    #[test]
+    fn canonical_is_unambiguous() {
+        let a = canonical(1, "t", None, "ab", "c", "", "", None, "ok", "{}");
+        let b = canonical(1, "t", None, "a", "bc", "", "", None, "ok", "{}");
+        assert_ne!(a, b);
+        assert_eq!(clean("a\nb\u{1b}[31m", 64), "a b [31m");
+    }
+}
