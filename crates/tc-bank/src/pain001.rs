@@ -293,4 +293,61 @@ mod tests {
         assert!(xml.contains("<InstdAmt Ccy=\"CNY\">0.99</InstdAmt>"));
         assert!(!xml.contains("]]>"), "a raw ]]> must be escaped");
     }
+
+    proptest::proptest! {
+        /// Any allowed name and remittance text comes back exactly through escaping.
+        #[test]
+        fn any_text_round_trips(names in proptest::collection::vec("[^\\p{Cc}\u{FFFE}\u{FFFF}]{1,40}", 1..6),
+                                rmt in "[&<>\"' a-z\u{4E00}-\u{4E20}]{1,60}") {
+            let payments: Vec<_> = names
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| !n.trim().is_empty())
+                .map(|(i, n)| {
+                    let mut p = payment(&format!("Q{i}"), n, 1 + i as i64);
+                    if !rmt.trim().is_empty() {
+                        p = crate::Payment::new(
+                            p.end_to_end_id().clone(),
+                            n,
+                            p.creditor_account().clone(),
+                            None,
+                            p.amount(),
+                            &rmt,
+                        )
+                        .unwrap();
+                    }
+                    p
+                })
+                .collect();
+            if payments.is_empty() {
+                return Ok(());
+            }
+            let b = PaymentBatch::new(county(), period(), 1, created(), Date::new(2020, 1, 15).unwrap(), debtor(), payments.clone()).unwrap();
+            let xml = write_pain001(&b);
+            let mut p = Parser::new(&xml).unwrap();
+            let mut path = Vec::new();
+            let mut text = String::new();
+            let mut got_names = Vec::new();
+            let mut got_rmt = Vec::new();
+            while let Some(ev) = p.next_event().unwrap() {
+                match ev {
+                    Event::Start(e) => { path.push(e.local); text.clear(); }
+                    Event::Text(t) => text.push_str(&t),
+                    Event::End => {
+                        match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                            [.., "Cdtr", "Nm"] => got_names.push(text.clone()),
+                            [.., "RmtInf", "Ustrd"] => got_rmt.push(text.clone()),
+                            _ => {}
+                        }
+                        path.pop();
+                        text.clear();
+                    }
+                }
+            }
+            let want_names: Vec<&str> = payments.iter().map(|p| p.creditor_name()).collect();
+            let want_rmt: Vec<&str> = payments.iter().map(|p| p.remittance()).collect();
+            proptest::prop_assert_eq!(got_names, want_names);
+            proptest::prop_assert_eq!(got_rmt, want_rmt);
+        }
+    }
 }

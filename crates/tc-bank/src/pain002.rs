@@ -724,4 +724,53 @@ mod tests {
         assert_eq!(f.lines[0].original_message_id, "M&1");
         assert_eq!(f.lines[0].status, StatusCode::Accp);
     }
+
+    proptest::proptest! {
+        /// What a simulated bank writes, in any version or as CSV, reads back as the same
+        /// statuses, reasons and amounts.
+        #[test]
+        fn reports_round_trip(txs in proptest::collection::vec(
+                ("[A-Z0-9]{1,35}", 0usize..6, proptest::option::of("[A-Z0-9]{4}"), proptest::option::of(0i64..1_000_000_000)), 0..20),
+            group in proptest::option::of(0usize..6), version in proptest::sample::select(vec![3u8, 10, 12])) {
+            const CODES: [&str; 6] = ["ACSC", "RJCT", "ACCP", "PDNG", "ACTC", "ACSP"];
+            let report = crate::StatusReport {
+                report_id: "R&<1>".into(),
+                created: crate::DateTime::new(tongchou_core::Date::new(2020, 1, 16).unwrap(), 1, 2, 3).unwrap(),
+                original_message_id: "M'1\"".into(),
+                original_count: Some(txs.len() as u64),
+                original_sum: Some(Fen(7)),
+                group_status: group.map(|g| StatusCode::parse(CODES[g])),
+                group_reason: None,
+                payment_info_id: "M-1".into(),
+                transactions: txs.iter().map(|(e, s, r, a)| crate::TxStatusReport {
+                    end_to_end_id: e.clone(),
+                    status: StatusCode::parse(CODES[*s]),
+                    reason: r.clone(),
+                    amount: a.map(Fen),
+                }).collect(),
+            };
+            let want: Vec<(String, String, Option<String>, Option<Fen>)> = report.transactions.iter()
+                .map(|t| (t.end_to_end_id.clone(), t.status.to_string(), t.reason.clone(), t.amount))
+                .collect();
+            for f in [read_pain002(&write_pain002(&report, version)).unwrap(),
+                      crate::read_return_csv(&crate::write_return_csv(&report)).unwrap()] {
+                proptest::prop_assert!(f.malformed.is_empty());
+                let got: Vec<(String, String, Option<String>, Option<Fen>)> = f.lines.iter()
+                    .filter_map(|l| l.end_to_end_id().map(|e| (e.to_string(), l.status.to_string(), l.reason.clone(), l.amount)))
+                    .collect();
+                proptest::prop_assert_eq!(&got, &want);
+                proptest::prop_assert!(f.lines.iter().all(|l| l.original_message_id == "M'1\""));
+                let groups: Vec<&StatusLine> = f.lines.iter().filter(|l| l.end_to_end_id().is_none()).collect();
+                proptest::prop_assert_eq!(groups.len(), usize::from(group.is_some()));
+                for g in groups {
+                    proptest::prop_assert_eq!(g.amount, Some(Fen(7)));
+                    match &g.scope {
+                        Scope::Group { excluding, .. } => proptest::prop_assert_eq!(excluding.len(),
+                            txs.iter().map(|t| &t.0).collect::<std::collections::BTreeSet<_>>().len()),
+                        _ => proptest::prop_assert!(false),
+                    }
+                }
+            }
+        }
+    }
 }

@@ -572,3 +572,488 @@ impl fmt::Display for Reconciliation {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::{Malformed, ReturnFormat, StatusCode};
+    use proptest::prelude::*;
+    use std::collections::{BTreeSet, HashSet};
+
+    fn tx_line(
+        source: usize,
+        msg: &str,
+        e2e: &str,
+        status: &str,
+        amount: Option<i64>,
+    ) -> StatusLine {
+        StatusLine {
+            source,
+            original_message_id: msg.into(),
+            scope: Scope::Transaction {
+                end_to_end_id: e2e.into(),
+            },
+            status: StatusCode::parse(status),
+            reason: None,
+            additional_info: None,
+            amount: amount.map(Fen),
+            count: None,
+        }
+    }
+
+    fn file(lines: Vec<StatusLine>, malformed: Vec<Malformed>) -> ReturnFile {
+        ReturnFile {
+            format: ReturnFormat::Csv,
+            report_id: None,
+            lines,
+            malformed,
+        }
+    }
+
+    fn set(n: usize) -> IssuedSet {
+        IssuedSet::new(
+            (0..n)
+                .map(|i| IssuedPayment {
+                    message_id: format!("M{}", i % 2),
+                    end_to_end_id: format!("E{i}"),
+                    amount: Fen(100 + i as i64),
+                    state: PaymentState::Pending,
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rules_one_by_one() {
+        let mut s = set(4);
+        let f = file(
+            vec![
+                tx_line(1, "M0", "E0", "ACSC", Some(100)),
+                tx_line(2, "M0", "E0", "RJCT", None),
+                tx_line(3, "M1", "E0", "ACSC", None),
+                tx_line(4, "M1", "E1", "RJCT", Some(999)),
+                tx_line(5, "M1", "E9", "RJCT", None),
+                tx_line(6, "M1", "E1", "RJCT", None),
+                tx_line(7, "M1", "E1", "RJCT", None),
+                tx_line(8, "M1", "E1", "ACCP", None),
+            ],
+            vec![Malformed {
+                source: 9,
+                reason: "x".into(),
+                original_message_id: None,
+                end_to_end_id: None,
+            }],
+        );
+        let rec = s.reconcile(&f);
+        let d: Vec<&Decision> = rec.outcomes.iter().map(|o| &o.decision).collect();
+        assert_eq!(d[0], &Decision::Applied(Final::Accepted));
+        assert_eq!(
+            d[1],
+            &Decision::Conflict {
+                kept: Final::Accepted,
+                claimed: Final::Rejected
+            }
+        );
+        assert!(matches!(
+            d[2],
+            Decision::Quarantined(Quarantine::WrongMessage { .. })
+        ));
+        assert!(matches!(
+            d[3],
+            Decision::Quarantined(Quarantine::AmountMismatch { .. })
+        ));
+        assert_eq!(d[4], &Decision::Quarantined(Quarantine::UnknownEndToEndId));
+        assert_eq!(d[5], &Decision::Applied(Final::Rejected));
+        assert_eq!(d[6], &Decision::AlreadyFinal(Final::Rejected));
+        assert!(matches!(d[7], Decision::Conflict { .. }));
+        assert!(matches!(
+            d[8],
+            Decision::Quarantined(Quarantine::Malformed(_))
+        ));
+        assert_eq!(rec.transitions.len(), 2);
+        s.apply(&rec).unwrap();
+        assert_eq!(
+            s.get("E0").unwrap().state,
+            PaymentState::Final(Final::Accepted)
+        );
+        assert_eq!(
+            s.get("E1").unwrap().state,
+            PaymentState::Final(Final::Rejected)
+        );
+        assert!(!s.reconcile(&f).changed());
+        assert!(IssuedSet::new(vec![s.payments()[0].clone(), s.payments()[0].clone()]).is_err());
+    }
+
+    #[test]
+    fn group_lines() {
+        let s = set(4); // M0: E0, E2 (sum 202); M1: E1, E3 (sum 204)
+        let group = |source,
+                     msg: &str,
+                     status: &str,
+                     excl: &[&str],
+                     count: Option<u64>,
+                     sum: Option<i64>| StatusLine {
+            source,
+            original_message_id: msg.into(),
+            scope: Scope::Group {
+                payment_info_id: None,
+                excluding: excl.iter().map(|e| e.to_string()).collect(),
+                excluding_payment_infos: BTreeSet::new(),
+            },
+            status: StatusCode::parse(status),
+            reason: None,
+            additional_info: None,
+            amount: sum.map(Fen),
+            count,
+        };
+        let rec = s.reconcile(&file(
+            vec![
+                tx_line(1, "M0", "E2", "RJCT", None),
+                group(2, "M0", "ACSC", &["E2"], Some(2), Some(202)),
+                group(3, "M1", "ACSC", &[], Some(3), None),
+                group(4, "M9", "ACSC", &[], None, None),
+                group(5, "M1", "RJCT", &["E1", "E3"], None, None),
+            ],
+            vec![],
+        ));
+        let got: Vec<(Option<&str>, &Decision)> = rec
+            .outcomes
+            .iter()
+            .map(|o| (o.end_to_end_id.as_deref(), &o.decision))
+            .collect();
+        assert_eq!(got[0], (Some("E2"), &Decision::Applied(Final::Rejected)));
+        assert_eq!(got[1], (Some("E0"), &Decision::Applied(Final::Accepted)));
+        assert!(matches!(
+            got[2],
+            (
+                None,
+                Decision::Quarantined(Quarantine::TotalsMismatch { .. })
+            )
+        ));
+        assert_eq!(
+            got[3],
+            (None, &Decision::Quarantined(Quarantine::UnknownMessage))
+        );
+        assert_eq!(got[4], (None, &Decision::NothingLeft));
+        assert_eq!(got.len(), 5);
+    }
+
+    // ---- Property tests: random files against random issued sets. ----
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Tx {
+            payment: usize,
+            status: &'static str,
+            dup_reason: bool,
+            amount: u8, // 0 none, 1 right, 2 wrong
+            wrong_message: bool,
+        },
+        Unknown(&'static str),
+        Group {
+            message: usize, // >= messages means unknown
+            status: &'static str,
+            excluding: Vec<usize>,
+            totals: u8, // 0 none, 1 right, 2 wrong
+        },
+        Malformed,
+    }
+
+    const STATUSES: [&str; 8] = [
+        "ACSC", "ACCP", "ACTC", "RJCT", "RJCT", "PDNG", "ACWC", "ACSP",
+    ];
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0usize..40, 0usize..8, any::<bool>(), 0u8..3, any::<bool>()).prop_map(
+                |(payment, s, dup, amount, wm)| Op::Tx {
+                    payment,
+                    status: STATUSES[s],
+                    dup_reason: dup && s % 5 == 0,
+                    amount,
+                    wrong_message: wm && amount == 2,
+                }
+            ),
+            1 => (0usize..8).prop_map(|s| Op::Unknown(STATUSES[s])),
+            1 => (0usize..5, 0usize..8, proptest::collection::vec(0usize..40, 0..6), 0u8..3)
+                .prop_map(|(message, s, excluding, totals)| Op::Group {
+                    message,
+                    status: STATUSES[s],
+                    excluding,
+                    totals,
+                }),
+            1 => Just(Op::Malformed),
+        ]
+    }
+
+    fn scenario() -> impl Strategy<Value = (Vec<(i64, u8)>, usize, Vec<Op>)> {
+        (
+            proptest::collection::vec((1i64..1_000_000, 0u8..10), 1..40),
+            1usize..4,
+            proptest::collection::vec(op(), 0..60),
+        )
+    }
+
+    fn build(payments: &[(i64, u8)], messages: usize) -> IssuedSet {
+        IssuedSet::new(
+            payments
+                .iter()
+                .enumerate()
+                .map(|(i, &(amount, st))| IssuedPayment {
+                    message_id: format!("M{}", i % messages),
+                    end_to_end_id: format!("E{i}"),
+                    amount: Fen(amount),
+                    // Mostly pending, some already final.
+                    state: match st {
+                        0 => PaymentState::Final(Final::Accepted),
+                        1 => PaymentState::Final(Final::Rejected),
+                        _ => PaymentState::Pending,
+                    },
+                })
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    fn to_file(set: &IssuedSet, messages: usize, ops: &[Op]) -> ReturnFile {
+        let n = set.payments().len();
+        let mut lines = Vec::new();
+        let mut malformed = Vec::new();
+        for (k, op) in ops.iter().enumerate() {
+            let source = k + 1;
+            match op {
+                Op::Tx {
+                    payment,
+                    status,
+                    dup_reason,
+                    amount,
+                    wrong_message,
+                } => {
+                    let p = &set.payments()[payment % n];
+                    let mut l = tx_line(source, &p.message_id, &p.end_to_end_id, status, None);
+                    l.amount = match amount {
+                        1 => Some(p.amount),
+                        2 => Some(Fen(p.amount.0 + 1)),
+                        _ => None,
+                    };
+                    if *wrong_message {
+                        l.amount = None;
+                        l.original_message_id = format!("X{}", p.message_id);
+                    }
+                    if *dup_reason {
+                        l.reason = Some("DU01".into());
+                    }
+                    lines.push(l);
+                }
+                Op::Unknown(status) => lines.push(tx_line(source, "M0", "NOPE", status, None)),
+                Op::Group {
+                    message,
+                    status,
+                    excluding,
+                    totals,
+                } => {
+                    let msg = if *message < messages {
+                        format!("M{message}")
+                    } else {
+                        "M404".into()
+                    };
+                    let members: Vec<&IssuedPayment> = set
+                        .payments()
+                        .iter()
+                        .filter(|p| p.message_id == msg)
+                        .collect();
+                    let sum = Fen(members.iter().map(|p| p.amount.0).sum());
+                    let (count, amount) = match totals {
+                        1 => (Some(members.len() as u64), Some(sum)),
+                        2 => (Some(members.len() as u64 + 1), None),
+                        _ => (None, None),
+                    };
+                    lines.push(StatusLine {
+                        source,
+                        original_message_id: msg,
+                        scope: Scope::Group {
+                            payment_info_id: None,
+                            excluding: excluding.iter().map(|i| format!("E{}", i % n)).collect(),
+                            excluding_payment_infos: BTreeSet::new(),
+                        },
+                        status: StatusCode::parse(status),
+                        reason: None,
+                        additional_info: None,
+                        amount,
+                        count,
+                    });
+                }
+                Op::Malformed => malformed.push(Malformed {
+                    source,
+                    reason: "garbage".into(),
+                    original_message_id: None,
+                    end_to_end_id: None,
+                }),
+            }
+        }
+        file(lines, malformed)
+    }
+
+    /// Independent model: the payments each valid line claims, and the final state claimed.
+    fn oracle(set: &IssuedSet, f: &ReturnFile) -> Vec<PaymentState> {
+        let mut states: Vec<PaymentState> = set.payments().iter().map(|p| p.state).collect();
+        let mut lines: Vec<&StatusLine> = f.lines.iter().collect();
+        lines.sort_by_key(|l| l.source);
+        for l in lines {
+            let claim = match l.status.as_str() {
+                "ACSC" | "ACCP" | "ACTC" | "ACSP" | "ACCC" => Final::Accepted,
+                "RJCT" if l.reason.as_deref() != Some("DU01") => Final::Rejected,
+                _ => continue,
+            };
+            let targets: Vec<usize> = match &l.scope {
+                Scope::Transaction { end_to_end_id } => set
+                    .payments()
+                    .iter()
+                    .position(|p| {
+                        &p.end_to_end_id == end_to_end_id
+                            && p.message_id == l.original_message_id
+                            && l.amount.is_none_or(|a| a == p.amount)
+                    })
+                    .into_iter()
+                    .collect(),
+                Scope::Group { excluding, .. } => {
+                    let members: Vec<usize> = (0..states.len())
+                        .filter(|&i| set.payments()[i].message_id == l.original_message_id)
+                        .collect();
+                    let sum: i64 = members.iter().map(|&i| set.payments()[i].amount.0).sum();
+                    if l.count.is_some_and(|c| c != members.len() as u64)
+                        || l.amount.is_some_and(|a| a.0 != sum)
+                    {
+                        continue;
+                    }
+                    members
+                        .into_iter()
+                        .filter(|&i| !excluding.contains(&set.payments()[i].end_to_end_id))
+                        .collect()
+                }
+            };
+            for i in targets {
+                if states[i] == PaymentState::Pending {
+                    states[i] = PaymentState::Final(claim);
+                }
+            }
+        }
+        states
+    }
+
+    fn states(set: &IssuedSet) -> Vec<PaymentState> {
+        set.payments().iter().map(|p| p.state).collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        #[test]
+        fn every_payment_moves_at_most_once_and_rereading_changes_nothing(
+            (payments, messages, ops) in scenario()
+        ) {
+            let mut set = build(&payments, messages);
+            let before = states(&set);
+            let f = to_file(&set, messages, &ops);
+            let rec = set.reconcile(&f);
+
+            // Transitions: each payment at most once, only from pending, only for valid lines.
+            let mut seen = HashSet::new();
+            for t in &rec.transitions {
+                prop_assert!(seen.insert(t.end_to_end_id.clone()), "{} moved twice", t.end_to_end_id);
+                prop_assert_eq!(set.get(&t.end_to_end_id).unwrap().state, PaymentState::Pending);
+                let line = f.lines.iter().find(|l| l.source == t.source).unwrap();
+                prop_assert!(line.status.kind() != StatusKind::Unsupported);
+            }
+            // Every entry of the file is accounted for.
+            let sources: BTreeSet<usize> = rec.outcomes.iter().map(|o| o.source).collect();
+            prop_assert_eq!(sources.len(), f.lines.len() + f.malformed.len());
+
+            set.apply(&rec).unwrap();
+            let after = states(&set);
+            prop_assert_eq!(&after, &oracle(&build(&payments, messages), &f));
+            // Finals never change, money is neither created nor lost.
+            for (b, a) in before.iter().zip(&after) {
+                if *b != PaymentState::Pending {
+                    prop_assert_eq!(b, a);
+                }
+            }
+            let total: i64 = set.payments().iter().map(|p| p.amount.0).sum();
+            prop_assert_eq!(total, payments.iter().map(|p| p.0).sum::<i64>());
+
+            // Reading the same file again: nothing moves, every applied line is now a duplicate.
+            let again = set.reconcile(&f);
+            prop_assert!(!again.changed());
+            let applied = rec.outcomes.iter().filter(|o| matches!(o.decision, Decision::Applied(_))).count();
+            let already_now = again.outcomes.iter().filter(|o| matches!(o.decision, Decision::AlreadyFinal(_))).count();
+            let already_before = rec.outcomes.iter().filter(|o| matches!(o.decision, Decision::AlreadyFinal(_))).count();
+            prop_assert_eq!(already_now, already_before + applied);
+            prop_assert_eq!(again.summary().quarantined, rec.summary().quarantined);
+            prop_assert!(again.to_string().starts_with("no change"));
+        }
+
+        #[test]
+        fn order_decides_only_between_conflicting_claims(
+            (payments, messages, ops) in scenario(), seed in any::<u64>()
+        ) {
+            let set = build(&payments, messages);
+            let f = to_file(&set, messages, &ops);
+            // The same lines in another order (sources renumbered to the new order).
+            let mut order: Vec<usize> = (0..ops.len()).collect();
+            let mut x = seed | 1;
+            for i in (1..order.len()).rev() {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                order.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let shuffled_ops: Vec<Op> = order.iter().map(|&i| ops[i].clone()).collect();
+            let g = to_file(&set, messages, &shuffled_ops);
+
+            let mut a = set.clone();
+            a.apply(&a.reconcile(&f)).unwrap();
+            let mut b = set.clone();
+            b.apply(&b.reconcile(&g)).unwrap();
+            // The same payments end final either way; where they differ, both orders saw
+            // conflicting claims, and both report a conflict or the payment was pending.
+            for ((pa, pb), p0) in a.payments().iter().zip(b.payments()).zip(set.payments()) {
+                prop_assert_eq!(pa.state == PaymentState::Pending, pb.state == PaymentState::Pending);
+                if pa.state != pb.state {
+                    prop_assert_eq!(p0.state, PaymentState::Pending);
+                    let ra = a.reconcile(&f);
+                    prop_assert!(ra.conflicts().any(|o| o.end_to_end_id.as_deref() == Some(&pa.end_to_end_id)));
+                }
+            }
+        }
+
+        #[test]
+        fn two_files_in_a_row_equal_one_file(
+            (payments, messages, ops) in scenario(), cut in any::<prop::sample::Index>()
+        ) {
+            let set = build(&payments, messages);
+            let k = if ops.is_empty() { 0 } else { cut.index(ops.len() + 1) };
+            let whole = to_file(&set, messages, &ops);
+            let first = to_file(&set, messages, &ops[..k]);
+            // Sources of the second file continue the first's so group lines match up.
+            let mut second = to_file(&set, messages, &ops);
+            second.lines.retain(|l| l.source > k);
+            second.malformed.retain(|m| m.source > k);
+
+            let mut one = set.clone();
+            one.apply(&one.reconcile(&whole)).unwrap();
+            let mut two = set.clone();
+            let r1 = two.reconcile(&first);
+            two.apply(&r1).unwrap();
+            let r2 = two.reconcile(&second);
+            two.apply(&r2).unwrap();
+            prop_assert_eq!(states(&one), states(&two));
+            // And a file made of the same lines twice moves nothing more than once.
+            let mut doubled = whole.clone();
+            let extra: Vec<StatusLine> = whole.lines.iter().cloned().map(|mut l| { l.source += 1000; l }).collect();
+            doubled.lines.extend(extra);
+            let mut three = set.clone();
+            let rd = three.reconcile(&doubled);
+            three.apply(&rd).unwrap();
+            prop_assert_eq!(states(&one), states(&three));
+        }
+    }
+}
