@@ -11,6 +11,7 @@
 pub mod access;
 pub mod audit;
 mod migrate;
+pub mod registry;
 
 pub use migrate::MIGRATIONS;
 
