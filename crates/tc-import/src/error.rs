@@ -56,11 +56,19 @@ pub struct Rejection {
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "file refused, nothing imported: {} problem(s) in {} of {} data row(s)",
-            self.error_total, self.rejected_rows, self.rows
-        )?;
+        if self.rejected_rows == 0 {
+            writeln!(
+                f,
+                "file refused, nothing imported: {} problem(s) in its header or structure",
+                self.error_total
+            )?;
+        } else {
+            writeln!(
+                f,
+                "file refused, nothing imported: {} problem(s) in {} of {} data row(s)",
+                self.error_total, self.rejected_rows, self.rows
+            )?;
+        }
         for e in &self.errors {
             writeln!(f, "  {e}")?;
         }

@@ -146,12 +146,12 @@ pub struct Records<'a, T: Record> {
     _record: PhantomData<T>,
 }
 
+/// A refusal before any data row was read (the file as a whole, or its header).
 fn rejection(errors: Vec<RowError>) -> ImportError {
-    let total = errors.len() as u64;
     ImportError::Rejected(Rejection {
+        error_total: errors.len() as u64,
         errors,
-        error_total: total,
-        rejected_rows: total.min(1),
+        rejected_rows: 0,
         rows: 0,
     })
 }
@@ -375,14 +375,15 @@ impl<'a, T: Record> Records<'a, T> {
 
     fn parse_current(&mut self) -> Result<T, Vec<RowError>> {
         let shape = self.shape_errors();
-        if !shape.is_empty() {
+        if self.source.fixed_width() && self.raw.len() != self.header.names.len() {
+            // Fields are misaligned: checking their values would only add noise.
             return Err(shape);
         }
         let mut cells = Cells {
             kind: T::KIND,
             raw: &self.raw,
             header: &self.header,
-            errors: Vec::new(),
+            errors: shape,
             today: self.opts.today,
             divisions: self.opts.divisions,
             date1904: self.source.date1904(),
@@ -391,6 +392,15 @@ impl<'a, T: Record> Records<'a, T> {
         let errors = cells.errors;
         let record = match parsed {
             Some(r) if errors.is_empty() => r,
+            _ if errors.is_empty() => {
+                // Every parser reports why it returns nothing; this guards against one that
+                // does not, so that a row is never dropped silently.
+                return Err(vec![RowError::new(
+                    self.raw.row,
+                    None,
+                    "the row could not be read",
+                )]);
+            }
             _ => return Err(errors),
         };
         if self.opts.detect_duplicates {

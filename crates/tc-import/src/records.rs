@@ -239,11 +239,20 @@ pub(crate) mod private {
         pub(crate) fn row(&self) -> u64 {
             self.raw.row
         }
-        /// The non-empty cell of one of the kind's columns.
-        pub(crate) fn cell(&self, col: usize) -> Option<Cell<'r>> {
-            let i = self.header.position[col]?;
+        /// One of the kind's columns in this row.
+        fn get(&self, col: usize) -> Got<'r> {
+            let Some(i) = self.header.position[col] else {
+                return Got::Empty;
+            };
+            if self.raw.problems.iter().any(|(p, _)| *p == i) {
+                return Got::Unreadable;
+            }
             let c = self.raw.get(i);
-            (!c.text.is_empty()).then_some(c)
+            if c.text.is_empty() {
+                Got::Empty
+            } else {
+                Got::Value(c)
+            }
         }
         pub(crate) fn fail(&mut self, col: usize, reason: impl Into<String>) {
             let name = self.header.name_of(self.kind, col).to_string();
@@ -256,11 +265,14 @@ pub(crate) mod private {
             col: usize,
             f: impl FnOnce(Cell<'r>) -> Result<T, String>,
         ) -> Option<T> {
-            let Some(c) = self.cell(col) else {
-                self.fail(col, "required value is empty");
-                return None;
-            };
-            f(c).map_err(|e| self.fail(col, e)).ok()
+            match self.get(col) {
+                Got::Empty => {
+                    self.fail(col, "required value is empty");
+                    None
+                }
+                Got::Unreadable => None,
+                Got::Value(c) => f(c).map_err(|e| self.fail(col, e)).ok(),
+            }
         }
         /// An optional value: `Some(None)` when empty or the column is absent, `None` on error.
         pub(crate) fn opt<T>(
@@ -268,11 +280,20 @@ pub(crate) mod private {
             col: usize,
             f: impl FnOnce(Cell<'r>) -> Result<T, String>,
         ) -> Option<Option<T>> {
-            match self.cell(col) {
-                None => Some(None),
-                Some(c) => f(c).map_err(|e| self.fail(col, e)).ok().map(Some),
+            match self.get(col) {
+                Got::Empty => Some(None),
+                Got::Unreadable => None,
+                Got::Value(c) => f(c).map_err(|e| self.fail(col, e)).ok().map(Some),
             }
         }
+    }
+
+    /// A cell as a parser sees it. An unreadable cell (bad encoding, spreadsheet error) has
+    /// already been reported by the reader.
+    enum Got<'r> {
+        Empty,
+        Unreadable,
+        Value(Cell<'r>),
     }
 
     /// Implemented by the four record types only.
@@ -382,12 +403,15 @@ impl Parse for Person {
                     Sex::Female
                 };
                 if want != id.sex() {
+                    let (label, who) = match cat {
+                        Category::Male => ("男", "men"),
+                        Category::FemaleCadre => ("女干部", "women"),
+                        Category::FemaleWorker => ("女工人", "women"),
+                    };
                     c.fail(
                         pcol::CATEGORY,
                         format!(
-                            "{} is for {}, but the ID number says {}",
-                            cat.as_str(),
-                            values::sex_name(want),
+                            "{label} is for {who}, but the ID number says {}",
                             values::sex_name(id.sex())
                         ),
                     );
