@@ -29,5 +29,7 @@ pub use mem::MemLedger;
 pub use report::{Problem, TrialBalance};
 pub use transfer::{Hash, JournalEntry, Line, LinesSummary, Op, Request, Transfer};
 
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 #[cfg(test)]
 mod tests;

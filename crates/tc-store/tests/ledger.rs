@@ -1,0 +1,593 @@
+//! The fund ledger on SQLite and PostgreSQL: the same tests on both backends, the store compared
+//! with the in-memory reference (`MemLedger`) step by step, tampering caught by `check`, and
+//! concurrent writers.
+
+use proptest::prelude::*;
+use tongchou_core::Fen;
+use tongchou_core::Period;
+use tongchou_core::region::Divisions;
+use tongchou_ledger::flows::{self, ContributionPart, Doc};
+use tongchou_ledger::testkit::{self, P, TAIYUAN, XIAODIAN, acct, day, rc};
+use tongchou_ledger::{Chart, Line, LinesSummary, MemLedger, Outcome, Request, TransferError};
+use tongchou_store::ledger::Ledger;
+use tongchou_store::{Db, Val, testing};
+
+fn zero() -> i64 {
+    0
+}
+
+fn open(url: &str) -> Db {
+    Db::open(url).expect("open db")
+}
+
+/// Run the same batches on the store and on a MemLedger; compare results, balances and heads.
+struct Twin {
+    db: Db,
+    mem: MemLedger<'static>,
+}
+
+impl Twin {
+    fn new(url: &str, standard: bool) -> Twin {
+        let mut db = open(url);
+        let mut mem = MemLedger::new(Chart::standard());
+        let ids = if standard {
+            Chart::standard().standard_accounts(Divisions::shanxi())
+        } else {
+            testkit::accounts()
+        };
+        Ledger::new(&mut db)
+            .open_accounts(&ids)
+            .expect("open accounts");
+        for id in ids {
+            mem.open(id).expect("open");
+        }
+        Twin { db, mem }
+    }
+    fn ledger(&mut self) -> Ledger<'_> {
+        Ledger::new(&mut self.db).with_clock(zero)
+    }
+    fn submit(&mut self, batch: &[Request]) -> Vec<Result<Outcome, TransferError>> {
+        let got = self.ledger().submit(batch).expect("submit");
+        assert_eq!(
+            got,
+            self.mem.submit(batch, 0),
+            "store and memory disagree on {batch:?}"
+        );
+        got
+    }
+    fn submit_lines(
+        &mut self,
+        batch: &[(Request, &[Line])],
+    ) -> Vec<Result<Outcome, TransferError>> {
+        let got = self.ledger().submit_with_lines(batch).expect("submit");
+        let reqs: Vec<Request> = batch
+            .iter()
+            .map(|(r, ls)| {
+                if ls.is_empty() {
+                    r.clone()
+                } else {
+                    r.clone().lines(LinesSummary::of(ls).expect("lines"))
+                }
+            })
+            .collect();
+        assert_eq!(got, self.mem.submit(&reqs, 0));
+        got
+    }
+    /// Everything agrees and `check` finds nothing.
+    fn same(&mut self) {
+        let mem_balances = self.mem.balances();
+        let mem_head = self.mem.head();
+        let mut l = self.ledger();
+        let report = l.check().expect("check");
+        assert_eq!(report.problem, None);
+        assert_eq!(l.balances().expect("balances"), mem_balances);
+        assert_eq!(l.head().expect("head"), mem_head);
+        assert_eq!(report.head, mem_head);
+    }
+}
+
+fn all_ok(r: &[Result<Outcome, TransferError>]) {
+    assert!(r.iter().all(|x| x.is_ok()), "{r:?}");
+}
+
+fn month_of_flows(url: &str) {
+    let chart = Chart::standard();
+    let mut t = Twin::new(url, true);
+    all_ok(&t.submit(&[Request::post(
+        "open",
+        acct(P, "fiscal_special_account"),
+        acct(P, "fund_balance"),
+        Fen(10_000_000),
+        "opening",
+        "2023 final accounts",
+        day(1),
+    )]));
+    // collection of two counties with person-level lines (the bulk path)
+    let lines_a: Vec<Line> = (0..2000)
+        .map(|i| Line {
+            person: 1_000_000 + i,
+            amount: Fen(50_000 + i),
+        })
+        .collect();
+    let lines_b: Vec<Line> = (0..500)
+        .map(|i| Line {
+            person: 2_000_000 + i,
+            amount: Fen(40_000),
+        })
+        .collect();
+    let sum = |ls: &[Line]| Fen(ls.iter().map(|l| l.amount.0).sum());
+    let mut batch: Vec<(Request, &[Line])> = Vec::new();
+    for (county, ls) in [(XIAODIAN, &lines_a), (140106, &lines_b)] {
+        let doc = Doc {
+            key: &format!("contrib/202401/{county}/employer"),
+            reference: "batch 202401-1",
+            date: day(5),
+        };
+        let reqs = flows::collection(
+            chart,
+            doc,
+            rc(county),
+            ContributionPart::Employer,
+            sum(ls),
+            None,
+        )
+        .expect("flow");
+        batch.push((reqs[0].clone(), ls.as_slice()));
+        batch.push((reqs[1].clone(), &[]));
+    }
+    all_ok(&t.submit_lines(&batch));
+    // retrying the whole batch is a no-op that says so
+    let again = t.submit_lines(&batch);
+    assert!(
+        again
+            .iter()
+            .all(|r| matches!(r, Ok(Outcome::Exists { .. }))),
+        "{again:?}"
+    );
+    // funding, a pending allocation approved in part, a payment, a bank return
+    all_ok(
+        &t.submit(&[flows::funding(
+            chart,
+            Doc {
+                key: "fund/202401",
+                reference: "plan",
+                date: day(8),
+            },
+            rc(P),
+            Fen(5_000_000),
+            false,
+        )
+        .expect("flow")]),
+    );
+    all_ok(
+        &t.submit(
+            &flows::allocation(
+                chart,
+                Doc {
+                    key: "alloc/202401/140100",
+                    reference: "plan",
+                    date: day(9),
+                },
+                rc(P),
+                rc(TAIYUAN),
+                Fen(3_000_000),
+                true,
+            )
+            .expect("flow"),
+        ),
+    );
+    all_ok(&t.submit(&flows::resolve_pair(
+        Doc {
+            key: "approve/202401/140100",
+            reference: "approval",
+            date: day(10),
+        },
+        "alloc/202401/140100",
+        [rc(P), rc(TAIYUAN)],
+        true,
+        Some(Fen(2_500_000)),
+    )));
+    all_ok(
+        &t.submit(
+            &flows::allocation(
+                chart,
+                Doc {
+                    key: "alloc/202401/140105",
+                    reference: "plan",
+                    date: day(11),
+                },
+                rc(TAIYUAN),
+                rc(XIAODIAN),
+                Fen(2_000_000),
+                false,
+            )
+            .expect("flow"),
+        ),
+    );
+    let pay_lines: Vec<Line> = (0..300)
+        .map(|i| Line {
+            person: 3_000_000 + i,
+            amount: Fen(5_000),
+        })
+        .collect();
+    let pay = flows::payment(
+        chart,
+        Doc {
+            key: "pay/202401/140105",
+            reference: "payroll",
+            date: day(15),
+        },
+        rc(XIAODIAN),
+        "benefit_basic_pension",
+        sum(&pay_lines),
+        None,
+    )
+    .expect("flow");
+    all_ok(&t.submit_lines(&[(pay, &pay_lines)]));
+    all_ok(&t.submit(&[Request::post_pending(
+        "paid/202401/140105",
+        "pay/202401/140105",
+        None,
+        "benefit",
+        "bank file",
+        day(16),
+    )]));
+    all_ok(&t.submit(&[Request::reverse(
+        "return/202401/140105/1",
+        "paid/202401/140105",
+        Some(Fen(5_000)),
+        "bank_return",
+        "return file",
+        day(20),
+    )]));
+    // refusals are the same as in memory (asserted by submit) and write nothing
+    let r = t.submit(&[Request::post_pending(
+        "paid/again",
+        "pay/202401/140105",
+        None,
+        "benefit",
+        "",
+        day(16),
+    )]);
+    assert_eq!(r, vec![Err(TransferError::PendingAlreadyPosted)]);
+    let r = t.submit(&[Request {
+        amount: Some(Fen(1)),
+        ..Request::post(
+            "open",
+            acct(P, "fiscal_special_account"),
+            acct(P, "fund_balance"),
+            Fen(10_000_000),
+            "opening",
+            "2023 final accounts",
+            day(1),
+        )
+    }]);
+    assert_eq!(
+        r,
+        vec![Err(TransferError::ExistsWithDifferent { field: "amount" })]
+    );
+    t.same();
+
+    let mem_tb = debug_string(&t.mem.trial_balance(Some(day(12)), None));
+    let mem_city = debug_string(&t.mem.trial_balance(None, Some(rc(TAIYUAN))));
+    let mem_hist: Vec<i64> = t
+        .mem
+        .history(acct(XIAODIAN, "expenditure_account"), 0, 100)
+        .iter()
+        .map(|x| x.id)
+        .collect();
+    let month_end = t.mem.month_end_check(Period::new(2024, 1).expect("period"));
+    let mut l = t.ledger();
+    assert_eq!(
+        debug_string(&l.trial_balance(Some(day(12)), None).expect("tb")),
+        mem_tb
+    );
+    assert_eq!(
+        debug_string(&l.trial_balance(None, Some(rc(TAIYUAN))).expect("tb")),
+        mem_city
+    );
+    assert_eq!(
+        l.month_end_check(Period::new(2024, 1).expect("period"))
+            .expect("month end"),
+        month_end
+    );
+    // history with keyset pagination, two at a time
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = l
+            .history(acct(XIAODIAN, "expenditure_account"), after, 2)
+            .expect("history");
+        if page.is_empty() {
+            break;
+        }
+        after = page[page.len() - 1].id;
+        seen.extend(page.iter().map(|x| x.id));
+    }
+    assert_eq!(seen, mem_hist);
+    assert_eq!(seen.len(), 4);
+    // lines are stored in order and add up to their transfer
+    let tr = l
+        .transfer(&format!("contrib/202401/{XIAODIAN}/employer/{XIAODIAN}"))
+        .expect("q")
+        .expect("transfer");
+    assert_eq!(tr.line_count, 2000);
+    let ls = l.lines(tr.id, 1997, 10).expect("lines");
+    assert_eq!(ls.iter().map(|x| x.0).collect::<Vec<_>>(), vec![1998, 1999]);
+    assert_eq!(ls[1].1, lines_a[1999]);
+    let report = l.check().expect("check");
+    assert_eq!((report.lines, report.transfers), (2800, 15));
+}
+
+fn debug_string<T: std::fmt::Debug>(v: &T) -> String {
+    format!("{v:?}")
+}
+
+#[test]
+fn month_of_flows_sqlite() {
+    month_of_flows(&testing::sqlite_url("ledger_flows"));
+}
+
+#[test]
+fn month_of_flows_postgres() {
+    month_of_flows(&testing::pg_url("ledger_flows"));
+}
+
+/// Build a small ledger with lines, then tamper with one stored item at a time and see `check`
+/// name it; undo the tampering and see `check` pass again.
+fn tampering(url: &str) {
+    let mut t = Twin::new(url, false);
+    all_ok(&t.submit(&testkit::seed_batch()));
+    let lines: Vec<Line> = (0..50)
+        .map(|i| Line {
+            person: i,
+            amount: Fen(10 + i),
+        })
+        .collect();
+    let total = Fen(lines.iter().map(|l| l.amount.0).sum());
+    let req = Request::post(
+        "with-lines",
+        acct(XIAODIAN, "income_account"),
+        acct(XIAODIAN, "contribution_individual"),
+        total,
+        "contribution",
+        "b1",
+        day(3),
+    );
+    all_ok(&t.submit_lines(&[(req, &lines)]));
+    all_ok(&t.submit(&[Request::post(
+        "last",
+        acct(P, "expenditure_account"),
+        acct(P, "fiscal_special_account"),
+        Fen(700),
+        "funding",
+        "p",
+        day(4),
+    )]));
+    t.same();
+    let with_lines = t.ledger().transfer("with-lines").expect("q").expect("t").id;
+    let last = t.ledger().transfer("last").expect("q").expect("t").id;
+    let bank = acct(P, "fiscal_special_account").0;
+    let cases: Vec<(String, String, &str)> = vec![
+        // (tamper, undo, expected item prefix)
+        (
+            "UPDATE ledger_transfer SET amount = amount + 1 WHERE id = 3".to_string(),
+            "UPDATE ledger_transfer SET amount = amount - 1 WHERE id = 3".to_string(),
+            "transfer 3",
+        ),
+        (
+            "UPDATE ledger_transfer SET doc_ref = 'forged' WHERE id = 2".to_string(),
+            "UPDATE ledger_transfer SET doc_ref = 'seed' WHERE id = 2".to_string(),
+            "transfer 2",
+        ),
+        (
+            format!(
+                "UPDATE ledger_account SET debits_posted = debits_posted + 100 WHERE id = {bank}"
+            ),
+            format!(
+                "UPDATE ledger_account SET debits_posted = debits_posted - 100 WHERE id = {bank}"
+            ),
+            "account 140000004",
+        ),
+        (
+            "UPDATE ledger_transfer SET prev_hash = hash WHERE id = 5".to_string(),
+            String::new(),
+            "transfer 5",
+        ),
+        (
+            "UPDATE ledger_transfer SET hash = prev_hash WHERE id = 4".to_string(),
+            String::new(),
+            "transfer 4",
+        ),
+        (
+            "UPDATE ledger_head SET seq = seq - 1".to_string(),
+            "UPDATE ledger_head SET seq = seq + 1".to_string(),
+            "journal head",
+        ),
+        (
+            format!(
+                "UPDATE ledger_line SET amount = amount + 1 WHERE transfer_id = {with_lines} AND line_no = 7"
+            ),
+            format!(
+                "UPDATE ledger_line SET amount = amount - 1 WHERE transfer_id = {with_lines} AND line_no = 7"
+            ),
+            "lines of transfer",
+        ),
+        (
+            format!(
+                "UPDATE ledger_line SET person_id = person_id + 1000 WHERE transfer_id = {with_lines} AND line_no = 9"
+            ),
+            format!(
+                "UPDATE ledger_line SET person_id = person_id - 1000 WHERE transfer_id = {with_lines} AND line_no = 9"
+            ),
+            "lines of transfer",
+        ),
+        (
+            format!("UPDATE ledger_account SET limit_kind = 0 WHERE id = {bank}"),
+            format!("UPDATE ledger_account SET limit_kind = 2 WHERE id = {bank}"),
+            "account 140000004",
+        ),
+    ];
+    for (tamper, undo, item) in cases {
+        // remember the row so that hash tampering can be undone exactly
+        let saved =
+            t.db.query(
+                "SELECT id, prev_hash, hash FROM ledger_transfer ORDER BY id",
+                &[],
+            )
+            .expect("q");
+        t.db.exec(&tamper, &[]).expect("tamper");
+        let report = t.ledger().check().expect("check");
+        let p = report
+            .problem
+            .unwrap_or_else(|| panic!("{tamper}: not caught"));
+        assert!(p.item.starts_with(item), "{tamper}: reported {p}");
+        if undo.is_empty() {
+            for r in saved {
+                let (id, prev, hash) = (
+                    r[0].i64().expect("id"),
+                    r[1].text().expect("p").to_string(),
+                    r[2].text().expect("h").to_string(),
+                );
+                t.db.exec(
+                    "UPDATE ledger_transfer SET prev_hash = $1, hash = $2 WHERE id = $3",
+                    &[Val::Str(&prev), Val::Str(&hash), Val::I64(id)],
+                )
+                .expect("undo");
+            }
+        } else {
+            t.db.exec(&undo, &[]).expect("undo");
+        }
+        assert_eq!(
+            t.ledger().check().expect("check").problem,
+            None,
+            "after undoing {tamper}"
+        );
+    }
+    // a deleted line and a deleted last entry
+    t.db.exec(
+        &format!("DELETE FROM ledger_line WHERE transfer_id = {with_lines} AND line_no = 49"),
+        &[],
+    )
+    .expect("delete");
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert!(p.item.starts_with("lines of transfer"), "{p}");
+    t.db.exec(&format!("INSERT INTO ledger_line (transfer_id, line_no, person_id, amount) VALUES ({with_lines}, 49, 49, 59)"), &[]).expect("reinsert");
+    assert_eq!(t.ledger().check().expect("check").problem, None);
+    t.db.exec(
+        &format!("DELETE FROM ledger_transfer WHERE id = {last}"),
+        &[],
+    )
+    .expect("delete");
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert_eq!(p.item, "journal head", "{p}");
+}
+
+#[test]
+fn tampering_sqlite() {
+    tampering(&testing::sqlite_url("ledger_tamper"));
+}
+
+#[test]
+fn tampering_postgres() {
+    tampering(&testing::pg_url("ledger_tamper"));
+}
+
+/// Several connections spend from the same account at once: the limit holds across them, no
+/// request is lost, and the journal stays one chain.
+fn concurrent(url: &str) {
+    let mut t = Twin::new(url, false);
+    all_ok(&t.submit(&testkit::seed_batch()));
+    drop(t);
+    let threads: Vec<_> = (0..4)
+        .map(|w| {
+            let url = url.to_string();
+            std::thread::spawn(move || {
+                let mut db = open(&url);
+                let mut l = Ledger::new(&mut db);
+                let mut ok = 0;
+                for i in 0..15 {
+                    let r = l
+                        .submit(&[Request::post(
+                            &format!("spend/{w}/{i}"),
+                            acct(P, "expenditure_account"),
+                            acct(P, "fiscal_special_account"),
+                            Fen(500),
+                            "funding",
+                            "",
+                            day(2),
+                        )])
+                        .expect("submit");
+                    match &r[0] {
+                        Ok(_) => ok += 1,
+                        Err(TransferError::LimitExceeded { .. }) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                ok
+            })
+        })
+        .collect();
+    let ok: i32 = threads.into_iter().map(|h| h.join().expect("thread")).sum();
+    // 20,000 in the fiscal special account, 500 each: exactly 40 of the 60 succeed
+    assert_eq!(ok, 40);
+    let mut db = open(url);
+    let mut l = Ledger::new(&mut db);
+    let report = l.check().expect("check");
+    assert_eq!(report.problem, None);
+    assert_eq!(
+        l.account(acct(P, "fiscal_special_account"))
+            .expect("q")
+            .expect("a")
+            .balances
+            .credits_posted,
+        Fen(20_000)
+    );
+}
+
+#[test]
+fn concurrent_sqlite() {
+    concurrent(&testing::sqlite_url("ledger_conc"));
+}
+
+#[test]
+fn concurrent_postgres() {
+    concurrent(&testing::pg_url("ledger_conc"));
+}
+
+fn property(url_of: fn(&str) -> String, steps: Vec<Vec<testkit::G>>) {
+    let mut t = Twin::new(&url_of("ledger_prop"), false);
+    t.submit(&testkit::seed_batch());
+    let mut ctx = testkit::Ctx::default();
+    for step in &steps {
+        let batch = testkit::build(step, &mut ctx);
+        let with_lines: Vec<(Request, &[Line])> = batch
+            .iter()
+            .map(|r| (r.clone(), ctx.lines_of(&r.key)))
+            .collect();
+        t.submit_lines(&with_lines);
+        t.same();
+    }
+    for d in [3u8, 9, 18] {
+        let want = t.mem.balances_at(day(d));
+        assert_eq!(t.ledger().balances_at(day(d)).expect("at"), want);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Random batches (repeats, pending/post/void, reversals, linked chains failing midway,
+    /// limit violations, inter-level pairs): the store returns what the in-memory reference
+    /// returns, and after every step its balances and head equal the reference's and `check`
+    /// (chain, postings, books, limits) passes.
+    #[test]
+    fn store_matches_memory_sqlite(steps in prop::collection::vec(prop::collection::vec(testkit::g(), 1..5), 1..12)) {
+        property(testing::sqlite_url, steps);
+    }
+
+    #[test]
+    fn store_matches_memory_postgres(steps in prop::collection::vec(prop::collection::vec(testkit::g(), 1..5), 1..12)) {
+        property(testing::pg_url, steps);
+    }
+}
