@@ -37,6 +37,12 @@ pub enum Command {
     Pension(cmd::pension::PensionCmd),
     /// Show the dated policy parameters in force on a date, with their sources.
     Policy(cmd::policy::Args),
+    /// Staff and insured-person accounts (passwords from TONGCHOU_PASSWORD or stdin).
+    #[command(subcommand)]
+    User(cmd::user::UserCmd),
+    /// The tamper-evident audit log: verify the hash chain, read entries.
+    #[command(subcommand)]
+    Audit(cmd::audit::AuditCmd),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +72,8 @@ fn main() -> ExitCode {
         Command::RetirementAge(a) => cmd::retirement::run(a),
         Command::Pension(c) => cmd::pension::run(c),
         Command::Policy(a) => cmd::policy::run(a),
+        Command::User(c) => cmd::user::run(c, &cli.db),
+        Command::Audit(c) => cmd::audit::run(c, &cli.db),
     };
     match result {
         Ok(code) => code,
