@@ -232,7 +232,7 @@ mod tests {
         let b = sample();
         let xml = write_pain001(&b);
         let mut p = Parser::new(&xml).unwrap();
-        let mut path: Vec<String> = Vec::new();
+        let mut path: Vec<&str> = Vec::new();
         let mut text = String::new();
         let mut names = Vec::new();
         let mut ids = HashSet::new();
@@ -242,7 +242,7 @@ mod tests {
         while let Some(ev) = p.next_event().unwrap() {
             match ev {
                 Event::Start(e) => {
-                    assert_eq!(e.ns, PAIN001_NAMESPACE);
+                    assert_eq!(&*e.ns, PAIN001_NAMESPACE);
                     if e.local == "InstdAmt" {
                         assert_eq!(e.attr("Ccy"), Some("CNY"));
                     }
@@ -334,7 +334,7 @@ mod tests {
                     Event::Start(e) => { path.push(e.local); text.clear(); }
                     Event::Text(t) => text.push_str(&t),
                     Event::End => {
-                        match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                        match path.as_slice() {
                             [.., "Cdtr", "Nm"] => got_names.push(text.clone()),
                             [.., "RmtInf", "Ustrd"] => got_rmt.push(text.clone()),
                             _ => {}

@@ -86,12 +86,25 @@ fn level_field(level: &mut Level, rel: &[&str], text: &str, status_tag: &str) ->
     true
 }
 
+/// The open elements as a slice of names without allocating; deeper paths than any we read
+/// come back empty.
+fn path_view<'p>(path: &[&'p str]) -> ([&'p str; 8], usize) {
+    let mut buf = [""; 8];
+    if path.len() > buf.len() {
+        return (buf, 0);
+    }
+    for (b, p) in buf.iter_mut().zip(path) {
+        *b = p;
+    }
+    (buf, path.len())
+}
+
 /// Read a pain.002 status report.
 pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
     let mut p = Parser::new(xml)?;
-    let mut path: Vec<String> = Vec::new();
+    let mut path: Vec<&str> = Vec::new();
     let mut text = String::new();
-    let mut ns = String::new();
+    let mut ns: std::rc::Rc<str> = std::rc::Rc::from("");
     let mut version = 0u8;
     let mut foreign_depth = 0usize;
     let mut ordinal = 0usize;
@@ -113,7 +126,7 @@ pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
                         e.ns.strip_prefix(NS_PREFIX)
                             .and_then(|v| v.parse::<u8>().ok())
                             .filter(|v| PAIN002_VERSIONS.contains(v));
-                    match (e.local.as_str(), v) {
+                    match (e.local, v) {
                         ("Document", Some(v)) => {
                             version = v;
                             ns = e.ns.clone();
@@ -125,14 +138,14 @@ pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
                             )));
                         }
                     }
-                } else if foreign_depth > 0 || e.ns != ns {
+                } else if foreign_depth > 0 || *e.ns != *ns {
                     foreign_depth += 1;
                     continue;
                 }
-                path.push(e.local.clone());
+                path.push(e.local);
                 text.clear();
-                let rel: Vec<&str> = path.iter().map(String::as_str).collect();
-                match rel.as_slice() {
+                let (buf, n) = path_view(&path);
+                match &buf[..n] {
                     ["Document", r] if *r != "CstmrPmtStsRpt" => {
                         return Err(BankError::Pain002(format!(
                             "Document holds {r}, expected CstmrPmtStsRpt"
@@ -179,8 +192,8 @@ pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
                     foreign_depth -= 1;
                     continue;
                 }
-                let rel: Vec<&str> = path.iter().map(String::as_str).collect();
-                match rel.as_slice() {
+                let (buf, n) = path_view(&path);
+                match &buf[..n] {
                     ["Document", "CstmrPmtStsRpt", "GrpHdr", "MsgId"] => {
                         set(&mut report_id, &text, &mut header_repeated, "MsgId")
                     }

@@ -324,11 +324,10 @@ impl IssuedSet {
     /// nothing, if any payment is no longer pending.
     pub fn apply(&mut self, rec: &Reconciliation) -> Result<(), BankError> {
         let mut idx = Vec::with_capacity(rec.transitions.len());
+        let mut seen = std::collections::HashSet::with_capacity(rec.transitions.len());
         for t in &rec.transitions {
             match self.by_e2e.get(&t.end_to_end_id) {
-                Some(&i)
-                    if self.payments[i].state == PaymentState::Pending && !idx.contains(&i) =>
-                {
+                Some(&i) if self.payments[i].state == PaymentState::Pending && seen.insert(i) => {
                     idx.push(i)
                 }
                 _ => {

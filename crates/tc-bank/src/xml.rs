@@ -9,6 +9,8 @@
 //! [`MAX_DEPTH`].
 
 use crate::BankError;
+use std::borrow::Cow;
+use std::rc::Rc;
 
 /// Deepest element nesting accepted. A pain.002 needs about 12.
 pub const MAX_DEPTH: usize = 64;
@@ -19,21 +21,22 @@ const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// An attribute after namespace resolution (unprefixed attributes have no namespace).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attr {
-    pub ns: String,
+    pub ns: Rc<str>,
     pub local: String,
     pub value: String,
 }
 
 /// A start tag after namespace resolution.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Element {
-    /// Namespace URI, empty when none.
-    pub ns: String,
-    pub local: String,
+pub struct Element<'a> {
+    /// Namespace URI, empty when none (shared: one allocation per declaration, not per element).
+    pub ns: Rc<str>,
+    /// Local name, borrowed from the document.
+    pub local: &'a str,
     pub attrs: Vec<Attr>,
 }
 
-impl Element {
+impl Element<'_> {
     /// Value of the unprefixed attribute `local`.
     pub fn attr(&self, local: &str) -> Option<&str> {
         self.attrs
@@ -44,18 +47,23 @@ impl Element {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Event {
-    Start(Element),
-    /// Character data (text or CDATA), already decoded. One element's text may come in pieces.
-    Text(String),
+pub enum Event<'a> {
+    Start(Element<'a>),
+    /// Character data (text or CDATA), already decoded; borrowed from the document when nothing
+    /// needed decoding. One element's text may come in pieces.
+    Text(Cow<'a, str>),
     End,
 }
+
+/// Namespace declarations of one element: prefix (empty for the default) and URI.
+type Bindings<'a> = Vec<(&'a str, Rc<str>)>;
 
 pub struct Parser<'a> {
     src: &'a str,
     pos: usize,
     /// Open elements: qualified name and the namespace bindings it declared.
-    stack: Vec<(&'a str, Vec<(&'a str, String)>)>,
+    stack: Vec<(&'a str, Bindings<'a>)>,
+    no_namespace: Rc<str>,
     pending_end: bool,
     root_seen: bool,
     finished: bool,
@@ -89,6 +97,7 @@ impl<'a> Parser<'a> {
             pending_end: false,
             root_seen: false,
             finished: false,
+            no_namespace: Rc::from(""),
         };
         if p.rest().starts_with("<?xml") && p.src.len() > 5 && is_space(p.src.as_bytes()[5]) {
             p.xml_declaration()?;
@@ -232,7 +241,14 @@ impl<'a> Parser<'a> {
 
     /// Decode character data up to `end_byte` (exclusive) of the source, for text (`attr` false)
     /// or an attribute value (`attr` true, whitespace characters become spaces).
-    fn decode(&self, raw: &str, attr: bool) -> Result<String, BankError> {
+    fn decode(&self, raw: &'a str, attr: bool) -> Result<Cow<'a, str>, BankError> {
+        // Fast path: nothing to decode or normalise, only characters to check.
+        let plain = |c: char| {
+            is_xml_char(c) && !matches!(c, '&' | '<' | '\r') && !(attr && matches!(c, '\t' | '\n'))
+        };
+        if raw.chars().all(plain) {
+            return Ok(Cow::Borrowed(raw));
+        }
         let mut out = String::with_capacity(raw.len());
         let mut it = raw.char_indices().peekable();
         while let Some((i, c)) = it.next() {
@@ -294,26 +310,26 @@ impl<'a> Parser<'a> {
                 c => out.push(c),
             }
         }
-        Ok(out)
+        Ok(Cow::Owned(out))
     }
 
-    fn resolve(&self, prefix: &str, own: &[(&str, String)]) -> Option<String> {
+    fn resolve(&self, prefix: &str, own: &[(&str, Rc<str>)]) -> Option<Rc<str>> {
         if prefix == "xml" {
-            return Some(XML_NS.to_string());
+            return Some(Rc::from(XML_NS));
         }
         own.iter()
             .rev()
             .chain(self.stack.iter().rev().flat_map(|(_, b)| b.iter().rev()))
             .find(|(p, _)| *p == prefix)
             .map(|(_, uri)| uri.clone())
-            .or_else(|| prefix.is_empty().then(String::new))
+            .or_else(|| prefix.is_empty().then(|| self.no_namespace.clone()))
     }
 
-    fn start_tag(&mut self) -> Result<Event, BankError> {
+    fn start_tag(&mut self) -> Result<Event<'a>, BankError> {
         self.pos += 1;
         let qname = self.name()?;
         let mut raw_attrs: Vec<(&'a str, String)> = Vec::new();
-        let mut bindings: Vec<(&'a str, String)> = Vec::new();
+        let mut bindings: Bindings<'a> = Vec::new();
         let empty;
         loop {
             let had_space = self.skip_space();
@@ -345,7 +361,7 @@ impl<'a> Parser<'a> {
                 .find(quote)
                 .ok_or_else(|| self.err("unterminated attribute value"))?;
             let raw = &self.rest()[..len];
-            let value = self.decode(raw, true)?;
+            let value = self.decode(raw, true)?.into_owned();
             self.pos += len + 1;
             if raw_attrs.iter().any(|(n, _)| *n == an)
                 || bindings.iter().any(|(p, _)| {
@@ -355,12 +371,12 @@ impl<'a> Parser<'a> {
                 return Err(self.err(format!("attribute {an} repeated")));
             }
             if an == "xmlns" {
-                bindings.push(("", value));
+                bindings.push(("", Rc::from(value)));
             } else if let Some(p) = an.strip_prefix("xmlns:") {
                 if value.is_empty() || p == "xmlns" || p == "xml" || value == XMLNS_NS {
                     return Err(self.err(format!("bad namespace declaration {an}")));
                 }
-                bindings.push((p, value));
+                bindings.push((p, Rc::from(value)));
             } else {
                 raw_attrs.push((an, value));
             }
@@ -372,8 +388,8 @@ impl<'a> Parser<'a> {
         let mut attrs = Vec::with_capacity(raw_attrs.len());
         for (an, value) in raw_attrs {
             let (p, l) = split_qname(an);
-            let ans = if p.is_empty() {
-                String::new()
+            let ans: Rc<str> = if p.is_empty() {
+                self.no_namespace.clone()
             } else {
                 self.resolve(p, &bindings)
                     .ok_or_else(|| self.err(format!("namespace prefix {p:?} is not declared")))?
@@ -393,14 +409,10 @@ impl<'a> Parser<'a> {
         self.stack.push((qname, bindings));
         self.root_seen = true;
         self.pending_end = empty;
-        Ok(Event::Start(Element {
-            ns,
-            local: local.to_string(),
-            attrs,
-        }))
+        Ok(Event::Start(Element { ns, local, attrs }))
     }
 
-    fn end_tag(&mut self) -> Result<Event, BankError> {
+    fn end_tag(&mut self) -> Result<Event<'a>, BankError> {
         self.pos += 2;
         let name = self.name()?;
         self.skip_space();
@@ -427,7 +439,7 @@ impl<'a> Parser<'a> {
 
     /// The next event, or `None` once the root element has closed (and only whitespace,
     /// comments or processing instructions followed it).
-    pub fn next_event(&mut self) -> Result<Option<Event>, BankError> {
+    pub fn next_event(&mut self) -> Result<Option<Event<'a>>, BankError> {
         if self.pending_end {
             self.pending_end = false;
             self.stack.pop();
@@ -471,7 +483,11 @@ impl<'a> Parser<'a> {
             if let Some(c) = body.chars().find(|&c| !is_xml_char(c)) {
                 return Err(self.err(format!("character U+{:04X} in CDATA", c as u32)));
             }
-            let text = body.replace("\r\n", "\n").replace('\r', "\n");
+            let text = if body.contains('\r') {
+                Cow::Owned(body.replace("\r\n", "\n").replace('\r', "\n"))
+            } else {
+                Cow::Borrowed(body)
+            };
             self.pos += end + 3;
             return Ok(Some(Event::Text(text)));
         }
@@ -507,7 +523,7 @@ fn split_qname(q: &str) -> (&str, &str) {
 mod tests {
     use super::*;
 
-    fn events(src: &str) -> Result<Vec<Event>, BankError> {
+    fn events(src: &str) -> Result<Vec<Event<'_>>, BankError> {
         let mut p = Parser::new(src)?;
         let mut out = Vec::new();
         while let Some(e) = p.next_event()? {
@@ -519,7 +535,7 @@ mod tests {
     fn text_of(evs: &[Event]) -> String {
         evs.iter()
             .filter_map(|e| match e {
-                Event::Text(t) => Some(t.as_str()),
+                Event::Text(t) => Some(t.as_ref()),
                 _ => None,
             })
             .collect()
@@ -534,10 +550,10 @@ mod tests {
         let Event::Start(root) = &evs[0] else {
             panic!()
         };
-        assert_eq!((root.ns.as_str(), root.local.as_str()), ("urn:a", "Doc"));
+        assert_eq!((&*root.ns, root.local), ("urn:a", "Doc"));
         assert_eq!(root.attr("k"), Some("v&中"));
         let Event::Start(x) = &evs[1] else { panic!() };
-        assert_eq!((x.ns.as_str(), x.local.as_str()), ("urn:b", "X"));
+        assert_eq!((&*x.ns, x.local), ("urn:b", "X"));
         assert_eq!(x.attr("a"), Some("1 z"));
         assert_eq!(evs[2], Event::End);
         assert_eq!(text_of(&evs), "<>&'\"中<&>a\nb");
@@ -548,7 +564,7 @@ mod tests {
                 _ => None,
             })
             .unwrap();
-        assert_eq!(z.ns, "");
+        assert_eq!(&*z.ns, "");
         assert_eq!(evs.iter().filter(|e| **e == Event::End).count(), 4);
     }
 
