@@ -64,9 +64,10 @@ struct MessageInfo {
     sum: Fen,
 }
 
-/// The payments issued, indexed by end-to-end id and by message. Build it from the rows of the
-/// payments a return file may be about (typically every payment not yet final, plus the final
-/// ones of the same messages so duplicates and conflicts are recognised).
+/// The payments issued, indexed by end-to-end id and by message. Load **every** payment of each
+/// message a return file may be about, final ones included: group lines are checked against the
+/// whole message's count and control sum, and repeats and conflicts are recognised only against
+/// the payments' recorded states.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct IssuedSet {
     payments: Vec<IssuedPayment>,
@@ -130,6 +131,13 @@ impl IssuedSet {
 
     pub fn payments(&self) -> &[IssuedPayment] {
         &self.payments
+    }
+
+    /// Payments with no final answer yet (still with the bank, or their return was quarantined).
+    pub fn pending(&self) -> impl Iterator<Item = &IssuedPayment> {
+        self.payments
+            .iter()
+            .filter(|p| p.state == PaymentState::Pending)
     }
 
     /// Decide every line of `file` (readable and malformed, in source order).
@@ -681,6 +689,8 @@ mod tests {
             PaymentState::Final(Final::Rejected)
         );
         assert!(!s.reconcile(&f).changed());
+        let pending: Vec<&str> = s.pending().map(|p| p.end_to_end_id.as_str()).collect();
+        assert_eq!(pending, vec!["E2", "E3"]);
         assert!(IssuedSet::new(vec![s.payments()[0].clone(), s.payments()[0].clone()]).is_err());
     }
 

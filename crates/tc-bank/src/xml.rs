@@ -14,6 +14,8 @@ use std::rc::Rc;
 
 /// Deepest element nesting accepted. A pain.002 needs about 12.
 pub const MAX_DEPTH: usize = 64;
+/// Most attributes (namespace declarations included) accepted on one element.
+pub const MAX_ATTRIBUTES: usize = 64;
 
 const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
@@ -347,6 +349,9 @@ impl<'a> Parser<'a> {
             if !had_space {
                 return Err(self.err("expected whitespace, '>' or '/>'"));
             }
+            if raw_attrs.len() + bindings.len() >= MAX_ATTRIBUTES {
+                return Err(self.err(format!("more than {MAX_ATTRIBUTES} attributes")));
+            }
             let an = self.name()?;
             self.skip_space();
             self.expect("=")?;
@@ -602,6 +607,13 @@ mod tests {
         ] {
             assert!(events(bad).is_err(), "accepted {bad:?}");
         }
+    }
+
+    #[test]
+    fn refuses_too_many_attributes() {
+        let attrs: String = (0..MAX_ATTRIBUTES).map(|i| format!(" a{i}='x'")).collect();
+        assert!(events(&format!("<a{attrs}/>")).is_ok());
+        assert!(events(&format!("<a{attrs} z='1'/>")).is_err());
     }
 
     #[test]
