@@ -37,6 +37,9 @@ pub enum Command {
     Pension(cmd::pension::PensionCmd),
     /// Show the dated policy parameters in force on a date, with their sources.
     Policy(cmd::policy::Args),
+    /// The fund ledger: check, trial balance, account history.
+    #[command(subcommand)]
+    Ledger(cmd::ledger::LedgerCmd),
     /// Staff and insured-person accounts (passwords from TONGCHOU_PASSWORD or stdin).
     #[command(subcommand)]
     User(cmd::user::UserCmd),
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::RetirementAge(a) => cmd::retirement::run(a),
         Command::Pension(c) => cmd::pension::run(c),
         Command::Policy(a) => cmd::policy::run(a),
+        Command::Ledger(c) => cmd::ledger::run(c, &cli.db),
         Command::User(c) => cmd::user::run(c, &cli.db),
         Command::Audit(c) => cmd::audit::run(c, &cli.db),
     };

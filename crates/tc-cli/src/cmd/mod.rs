@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod ledger;
 pub mod pension;
 pub mod policy;
 pub mod retirement;

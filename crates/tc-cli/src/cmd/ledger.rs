@@ -1,0 +1,308 @@
+//! `tongchou ledger …`: the fund ledger (tongchou_store::ledger) from the command line.
+
+use crate::output::{CliError, CliResult, print_json};
+use std::process::ExitCode;
+use tongchou_core::region::{Divisions, RegionCode};
+use tongchou_core::{Date, Fen, Period};
+use tongchou_ledger::flows::{self, ContributionPart, Doc};
+use tongchou_ledger::report::TrialBalance;
+use tongchou_ledger::{Chart, Line, Request};
+use tongchou_store::Db;
+use tongchou_store::ledger::Ledger;
+
+#[derive(clap::Subcommand)]
+pub enum LedgerCmd {
+    /// Open the standard accounts of every region of Shanxi (idempotent).
+    Init,
+    /// Verify everything: the hash chain, each stored balance against its postings, the books of
+    /// every region, the limits, the lines of every transfer. Exits 1 naming the first broken item.
+    Check(CheckArgs),
+    /// Trial balance (试算平衡表) by level, or of one region's book.
+    Balances(BalancesArgs),
+    /// Transfers touching one account, oldest first (keyset pagination with --after).
+    History(HistoryArgs),
+    /// Accounts that must be empty at month end (收入户) and are not. Exits 1 if any.
+    MonthEnd(MonthEndArgs),
+    /// (Testing) write one large linked group with person-level lines, for crash tests.
+    #[command(hide = true)]
+    LoadTest(LoadTestArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct BalancesArgs {
+    /// Balances at the end of this date (default: now, from the stored balances).
+    #[arg(long)]
+    pub at: Option<Date>,
+    /// Only the book of this region (six-digit code).
+    #[arg(long)]
+    pub region: Option<RegionCode>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct HistoryArgs {
+    /// REGION:KIND (140000:fiscal_special_account), REGION:CODE (140000:1004) or the account id.
+    #[arg(long)]
+    pub account: String,
+    /// Only transfers after this id (the last id of the previous page).
+    #[arg(long, default_value_t = 0)]
+    pub after: i64,
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct MonthEndArgs {
+    /// The month, YYYY-MM.
+    #[arg(long)]
+    pub period: Period,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct LoadTestArgs {
+    /// Total person-level lines, spread over the counties.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub lines: usize,
+    /// Idempotency-key prefix of the group.
+    #[arg(long, default_value = "loadtest")]
+    pub key: String,
+}
+
+pub fn run(c: LedgerCmd, url: &str) -> CliResult {
+    let mut db = Db::open(url)?;
+    let mut ledger = Ledger::new(&mut db);
+    match c {
+        LedgerCmd::Init => {
+            let n = ledger.open_standard(Divisions::shanxi())?;
+            let total = ledger.accounts()?.len();
+            println!("opened {n} accounts ({total} in all)");
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCmd::Check(a) => check(&mut ledger, a),
+        LedgerCmd::Balances(a) => {
+            let tb = ledger.trial_balance(a.at, a.region)?;
+            if a.json {
+                print_json(&tb)?;
+            } else {
+                print_trial_balance(&tb);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        LedgerCmd::History(a) => history(&mut ledger, a),
+        LedgerCmd::MonthEnd(a) => {
+            let v = ledger.month_end_check(a.period)?;
+            if a.json {
+                print_json(&v)?;
+            } else if v.is_empty() {
+                println!(
+                    "ok: every account that must be empty at the end of {} is empty",
+                    a.period
+                );
+            } else {
+                for x in &v {
+                    let b = x.balances;
+                    println!(
+                        "not empty at the end of {}: {} ({}) debits {} credits {} pending {} / {}",
+                        a.period,
+                        x.account,
+                        x.label,
+                        b.debits_posted,
+                        b.credits_posted,
+                        b.debits_pending,
+                        b.credits_pending
+                    );
+                }
+            }
+            Ok(if v.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        LedgerCmd::LoadTest(a) => load_test(&mut ledger, a),
+    }
+}
+
+fn check(ledger: &mut Ledger<'_>, a: CheckArgs) -> CliResult {
+    let r = ledger.check()?;
+    if a.json {
+        print_json(&serde_json::json!({
+            "ok": r.problem.is_none(),
+            "accounts": r.accounts,
+            "transfers": r.transfers,
+            "lines": r.lines,
+            "head": {"seq": r.head.seq, "hash": r.head.hash},
+            "problem": r.problem,
+        }))?;
+    }
+    match r.problem {
+        None => {
+            if !a.json {
+                println!(
+                    "ok: {} accounts, {} transfers, {} lines; journal head {} {}",
+                    r.accounts, r.transfers, r.lines, r.head.seq, r.head.hash
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(p) => {
+            eprintln!("BROKEN: {p}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn print_trial_balance(tb: &TrialBalance) {
+    match tb.at {
+        Some(d) => println!("trial balance at the end of {d}"),
+        None => println!("trial balance (current)"),
+    }
+    if tb.books.is_empty() {
+        println!("(no balances)");
+    }
+    for b in &tb.books {
+        let whose = match b.region {
+            Some(r) => format!("book of {r}"),
+            None => format!("{} regions", b.regions),
+        };
+        println!();
+        println!("{} ({whose})", b.level.as_str());
+        println!(
+            "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
+            "code", "account", "debit", "credit", "pending dr", "pending cr"
+        );
+        for r in &b.rows {
+            println!(
+                "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
+                r.code,
+                r.kind,
+                r.debit.to_string(),
+                r.credit.to_string(),
+                r.pending_debit.to_string(),
+                r.pending_credit.to_string()
+            );
+        }
+        println!(
+            "{:<10} {:<36} {:>18} {:>18}   {}",
+            "",
+            "total",
+            b.total_debit.to_string(),
+            b.total_credit.to_string(),
+            if b.balanced {
+                "balanced"
+            } else {
+                "NOT BALANCED"
+            }
+        );
+    }
+}
+
+fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
+    let chart = ledger.chart();
+    let account = chart
+        .parse_account(&a.account)
+        .map_err(|e| CliError(format!("--account: {e}")))?;
+    let items = ledger.history(account, a.after, a.limit)?;
+    if a.json {
+        print_json(&items)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("history of {} ({})", chart.label(account), account);
+    println!(
+        "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} key / reference",
+        "id", "date", "op", "debit", "credit", "other account", "category"
+    );
+    for t in &items {
+        let (dr, cr, other) = if t.debit == account {
+            (t.amount.to_string(), String::new(), t.credit)
+        } else {
+            (String::new(), t.amount.to_string(), t.debit)
+        };
+        println!(
+            "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} {} / {}",
+            t.id,
+            t.date.to_string(),
+            t.op.as_str(),
+            dr,
+            cr,
+            chart.label(other),
+            t.category,
+            t.key,
+            t.reference
+        );
+    }
+    if let Some(last) = items.last().filter(|_| items.len() == a.limit) {
+        println!("more: --after {}", last.id);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One linked group: an opening balance, then for every county a collection pair whose county
+/// half carries its share of `lines` person-level lines. All or nothing.
+fn load_test(ledger: &mut Ledger<'_>, a: LoadTestArgs) -> CliResult {
+    let chart = Chart::standard();
+    let d = Divisions::shanxi();
+    ledger.open_standard(d)?;
+    let date = Date::new(2024, 1, 5)?;
+    let counties: Vec<RegionCode> = d.counties().map(|c| c.code).collect();
+    let per = a.lines.div_ceil(counties.len()).max(1);
+    let mut person = 0i64;
+    let mut groups: Vec<(Request, Vec<Line>)> = Vec::new();
+    for (i, county) in counties.iter().enumerate() {
+        let ls: Vec<Line> = (0..per)
+            .map(|_| {
+                person += 1;
+                Line {
+                    person,
+                    amount: Fen(30_000 + person % 1000),
+                }
+            })
+            .collect();
+        let total = Fen(ls.iter().map(|l| l.amount.0).sum());
+        let key = format!("{}/{county}", a.key);
+        let doc = Doc {
+            key: &key,
+            reference: &a.key,
+            date,
+        };
+        let mut pair =
+            flows::collection(chart, doc, *county, ContributionPart::Employer, total, None)?;
+        let last = i + 1 == counties.len();
+        let upper = pair
+            .pop()
+            .ok_or_else(|| CliError("collection flow is a pair".into()))?;
+        let lower = pair
+            .pop()
+            .ok_or_else(|| CliError("collection flow is a pair".into()))?;
+        groups.push((lower.linked(), ls));
+        groups.push((if last { upper } else { upper.linked() }, Vec::new()));
+    }
+    let batch: Vec<(Request, &[Line])> = groups
+        .iter()
+        .map(|(r, l)| (r.clone(), l.as_slice()))
+        .collect();
+    eprintln!(
+        "writing {} transfers and {} lines as one linked group",
+        batch.len(),
+        per * counties.len()
+    );
+    let results = ledger.submit_with_lines(&batch)?;
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    println!("done: {} transfers, {failed} refused", results.len());
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
