@@ -74,7 +74,9 @@ impl Value {
     pub fn i64(&self) -> Result<i64> {
         match self {
             Value::I64(v) => Ok(*v),
-            Value::Text(t) => t.parse().map_err(|_| StoreError(format!("expected an integer, got {t:?}"))),
+            Value::Text(t) => t
+                .parse()
+                .map_err(|_| StoreError(format!("expected an integer, got {t:?}"))),
             Value::Null => Err(StoreError("expected an integer, got NULL".into())),
         }
     }
@@ -116,6 +118,7 @@ pub struct Db {
     conn: Conn,
     url: String,
     in_tx: bool,
+    savepoints: u32,
 }
 
 /// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
@@ -151,12 +154,19 @@ fn split_schema(url: &str) -> (String, Option<String>) {
             None => true,
         })
         .collect();
-    let url = if rest.is_empty() { base.to_string() } else { format!("{base}?{}", rest.join("&")) };
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
     (url, schema)
 }
 
 fn valid_ident(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 60 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty()
+        && s.len() <= 60
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl Db {
@@ -187,7 +197,9 @@ impl Db {
                 if !valid_ident(&s) {
                     return Err(StoreError(format!("schema name {s:?} must be [a-z0-9_]")));
                 }
-                client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"))?;
+                client.batch_execute(&format!(
+                    "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
+                ))?;
             }
             Conn::Pg(Box::new(client))
         } else {
@@ -195,12 +207,19 @@ impl Db {
                 "unknown database URL {url:?}: use sqlite://PATH, sqlite::memory: or postgres://HOST/DB"
             )));
         };
-        Ok(Db { conn, url: url.to_string(), in_tx: false })
+        Ok(Db {
+            conn,
+            url: url.to_string(),
+            in_tx: false,
+            savepoints: 0,
+        })
     }
 
     fn sqlite_pragmas(c: &rusqlite::Connection) -> Result<()> {
         c.busy_timeout(std::time::Duration::from_secs(30))?;
-        c.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")?;
+        c.execute_batch(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+        )?;
         Ok(())
     }
 
@@ -235,7 +254,8 @@ impl Db {
             Conn::Pg(c) => {
                 let (boxed, types) = pg_params(params);
                 let st = c.prepare_typed(sql, &types)?;
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    boxed.iter().map(|b| b.as_ref()).collect();
                 Ok(c.execute(&st, &refs)?)
             }
         }
@@ -257,8 +277,12 @@ impl Db {
                             rusqlite::types::ValueRef::Null => Value::Null,
                             rusqlite::types::ValueRef::Integer(v) => Value::I64(v),
                             rusqlite::types::ValueRef::Real(f) => Value::Text(f.to_string()),
-                            rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-                            rusqlite::types::ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+                            rusqlite::types::ValueRef::Text(t) => {
+                                Value::Text(String::from_utf8_lossy(t).into_owned())
+                            }
+                            rusqlite::types::ValueRef::Blob(b) => {
+                                Value::Text(String::from_utf8_lossy(b).into_owned())
+                            }
                         });
                     }
                     out.push(row);
@@ -268,7 +292,8 @@ impl Db {
             Conn::Pg(c) => {
                 let (boxed, types) = pg_params(params);
                 let st = c.prepare_typed(sql, &types)?;
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = boxed.iter().map(|b| b.as_ref()).collect();
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    boxed.iter().map(|b| b.as_ref()).collect();
                 let rows = c.query(&st, &refs)?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
@@ -279,9 +304,11 @@ impl Db {
                         let v = if *t == Type::INT8 {
                             r.try_get::<_, Option<i64>>(i)?.map(Value::I64)
                         } else if *t == Type::INT4 {
-                            r.try_get::<_, Option<i32>>(i)?.map(|v| Value::I64(v as i64))
+                            r.try_get::<_, Option<i32>>(i)?
+                                .map(|v| Value::I64(v as i64))
                         } else if *t == Type::INT2 {
-                            r.try_get::<_, Option<i16>>(i)?.map(|v| Value::I64(v as i64))
+                            r.try_get::<_, Option<i16>>(i)?
+                                .map(|v| Value::I64(v as i64))
                         } else if *t == Type::NUMERIC {
                             // sums of BIGINT come back as NUMERIC: cast in SQL instead
                             return Err(StoreError(format!(
@@ -289,7 +316,8 @@ impl Db {
                                 col.name()
                             )));
                         } else if *t == Type::BOOL {
-                            r.try_get::<_, Option<bool>>(i)?.map(|v| Value::I64(v as i64))
+                            r.try_get::<_, Option<bool>>(i)?
+                                .map(|v| Value::I64(v as i64))
                         } else {
                             r.try_get::<_, Option<String>>(i)?.map(Value::Text)
                         };
@@ -348,6 +376,26 @@ impl Db {
         &mut self,
         f: impl FnOnce(&mut Db) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
+        if self.in_tx {
+            // Nested: a savepoint inside the caller's transaction, so a batch job can run several
+            // units (e.g. ledger batches) atomically as one, and a failed unit undoes only itself.
+            self.savepoints += 1;
+            let name = format!("tc_sp_{}", self.savepoints);
+            self.batch(&format!("SAVEPOINT {name}"))?;
+            let r = f(self);
+            let end = match &r {
+                Ok(_) => self.batch(&format!("RELEASE SAVEPOINT {name}")),
+                Err(_) => self.batch(&format!(
+                    "ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"
+                )),
+            };
+            self.savepoints -= 1;
+            return match (r, end) {
+                (Ok(v), Ok(())) => Ok(v),
+                (Ok(_), Err(e)) => Err(e.into()),
+                (Err(e), _) => Err(e),
+            };
+        }
         self.begin()?;
         match f(self) {
             Ok(v) => {
@@ -397,7 +445,13 @@ impl Db {
         match &mut self.conn {
             Conn::Sqlite(c) => {
                 const ROWS: usize = 64;
-                let one = format!("({})", (1..=columns.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(","));
+                let one = format!(
+                    "({})",
+                    (1..=columns.len())
+                        .map(|i| format!("?{i}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
+                );
                 let mut many = String::new();
                 for r in 0..ROWS {
                     if r > 0 {
@@ -428,7 +482,12 @@ impl Db {
             Conn::Pg(c) => {
                 let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(","));
                 let writer = c.copy_in(&sql)?;
-                let mut sink = PgSink { writer: Some(writer), buf: Vec::with_capacity(1 << 20), ncols: columns.len(), count: 0 };
+                let mut sink = PgSink {
+                    writer: Some(writer),
+                    buf: Vec::with_capacity(1 << 20),
+                    ncols: columns.len(),
+                    count: 0,
+                };
                 fill(&mut sink)?;
                 sink.finish()?;
                 Ok(sink.count)
@@ -489,7 +548,11 @@ impl SqliteSink<'_> {
 impl RowSink for SqliteSink<'_> {
     fn row(&mut self, vals: &[Val<'_>]) -> Result<()> {
         if vals.len() != self.ncols {
-            return Err(StoreError(format!("bulk row has {} values, expected {}", vals.len(), self.ncols)));
+            return Err(StoreError(format!(
+                "bulk row has {} values, expected {}",
+                vals.len(),
+                self.ncols
+            )));
         }
         for v in vals {
             self.buf.push(match v {
@@ -547,7 +610,11 @@ impl PgSink<'_> {
 impl RowSink for PgSink<'_> {
     fn row(&mut self, vals: &[Val<'_>]) -> Result<()> {
         if vals.len() != self.ncols {
-            return Err(StoreError(format!("bulk row has {} values, expected {}", vals.len(), self.ncols)));
+            return Err(StoreError(format!(
+                "bulk row has {} values, expected {}",
+                vals.len(),
+                self.ncols
+            )));
         }
         for (i, v) in vals.iter().enumerate() {
             if i > 0 {
@@ -573,7 +640,10 @@ impl RowSink for PgSink<'_> {
 fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[Val<'_>]) -> Result<()> {
     let expected = st.parameter_count();
     if expected != params.len() {
-        return Err(StoreError(format!("statement takes {expected} parameters, {} given", params.len())));
+        return Err(StoreError(format!(
+            "statement takes {expected} parameters, {} given",
+            params.len()
+        )));
     }
     for (i, v) in params.iter().enumerate() {
         match v {
@@ -618,12 +688,16 @@ pub mod testing {
     static N: AtomicU64 = AtomicU64::new(0);
 
     pub fn pg_base() -> String {
-        std::env::var("TONGCHOU_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+        std::env::var("TONGCHOU_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
     }
 
     fn unique(prefix: &str) -> String {
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let t = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
         format!("{prefix}_{}_{}_{n}", std::process::id(), t % 1_000_000_000)
     }
 
@@ -636,7 +710,10 @@ pub mod testing {
     pub fn sqlite_url(prefix: &str) -> String {
         let dir = std::env::temp_dir().join("tongchou-tests");
         let _ = std::fs::create_dir_all(&dir);
-        format!("sqlite://{}", dir.join(format!("{}.db", unique(prefix))).display())
+        format!(
+            "sqlite://{}",
+            dir.join(format!("{}.db", unique(prefix))).display()
+        )
     }
 
     /// Both backends, for tests that must pass on each.
@@ -651,34 +728,66 @@ mod tests {
 
     fn roundtrip(url: &str) {
         let mut db = Db::open(url).expect("open");
-        db.batch("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, amount BIGINT NOT NULL)").expect("create");
-        db.exec("INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)", &[Val::I64(1), Val::Str("a\tb"), Val::I64(-5)])
-            .expect("insert");
+        db.batch("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, amount BIGINT NOT NULL)")
+            .expect("create");
+        db.exec(
+            "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+            &[Val::I64(1), Val::Str("a\tb"), Val::I64(-5)],
+        )
+        .expect("insert");
         let n = db
             .bulk_insert("t", &["id", "name", "amount"], &mut |s| {
                 for i in 2..1000i64 {
                     let name = format!("n{i}\\x");
-                    s.row(&[Val::I64(i), if i % 7 == 0 { Val::Null } else { Val::Str(&name) }, Val::I64(i * 100)])?;
+                    s.row(&[
+                        Val::I64(i),
+                        if i % 7 == 0 {
+                            Val::Null
+                        } else {
+                            Val::Str(&name)
+                        },
+                        Val::I64(i * 100),
+                    ])?;
                 }
                 Ok(())
             })
             .expect("bulk");
         assert_eq!(n, 998);
-        assert_eq!(db.query_i64("SELECT CAST(sum(amount) AS BIGINT) FROM t", &[]).expect("sum"), 49_949_895);
-        let r = db.query("SELECT name FROM t WHERE id = $1", &[Val::I64(14)]).expect("q");
+        assert_eq!(
+            db.query_i64("SELECT CAST(sum(amount) AS BIGINT) FROM t", &[])
+                .expect("sum"),
+            49_949_895
+        );
+        let r = db
+            .query("SELECT name FROM t WHERE id = $1", &[Val::I64(14)])
+            .expect("q");
         assert_eq!(r[0][0], Value::Null);
-        let r = db.query("SELECT name FROM t WHERE id = $1", &[Val::I64(1)]).expect("q");
+        let r = db
+            .query("SELECT name FROM t WHERE id = $1", &[Val::I64(1)])
+            .expect("q");
         assert_eq!(r[0][0], Value::Text("a\tb".into()));
-        let r = db.query("SELECT name FROM t WHERE id = $1", &[Val::I64(13)]).expect("q");
+        let r = db
+            .query("SELECT name FROM t WHERE id = $1", &[Val::I64(13)])
+            .expect("q");
         assert_eq!(r[0][0], Value::Text("n13\\x".into()));
         // a failed transaction leaves nothing
         let res: Result<()> = db.transaction(|db| {
-            db.exec("INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)", &[Val::I64(5000), Val::Null, Val::I64(1)])?;
-            db.exec("INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)", &[Val::I64(1), Val::Null, Val::I64(1)])?;
+            db.exec(
+                "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+                &[Val::I64(5000), Val::Null, Val::I64(1)],
+            )?;
+            db.exec(
+                "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+                &[Val::I64(1), Val::Null, Val::I64(1)],
+            )?;
             Ok(())
         });
         assert!(res.is_err());
-        assert_eq!(db.query_i64("SELECT count(*) FROM t WHERE id = 5000", &[]).expect("q"), 0);
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM t WHERE id = 5000", &[])
+                .expect("q"),
+            0
+        );
         // migrations are applied once
         assert!(db.migrate().expect("migrate").is_empty());
     }
@@ -695,7 +804,13 @@ mod tests {
 
     #[test]
     fn placeholder_rewrite() {
-        assert_eq!(to_sqlite_sql("SELECT $1, '$2', $10"), "SELECT ?1, '$2', ?10");
-        assert_eq!(split_schema("postgres://h/db?schema=x&sslmode=disable"), ("postgres://h/db?sslmode=disable".into(), Some("x".into())));
+        assert_eq!(
+            to_sqlite_sql("SELECT $1, '$2', $10"),
+            "SELECT ?1, '$2', ?10"
+        );
+        assert_eq!(
+            split_schema("postgres://h/db?schema=x&sslmode=disable"),
+            ("postgres://h/db?sslmode=disable".into(), Some("x".into()))
+        );
     }
 }
