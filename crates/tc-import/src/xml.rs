@@ -6,7 +6,7 @@
 //! after any namespace prefix). Every token is bounded in size, so memory stays bounded by the
 //! largest cell, whatever the size of the sheet.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, Read};
 
 /// The longest tag (name and attributes) accepted.
 const TAG_BYTES_MAX: usize = 64 * 1024;
@@ -65,31 +65,16 @@ impl<R: BufRead> XmlReader<R> {
 
     /// Read up to and including `delim` into `raw`, bounded by `max`. Returns false at EOF.
     fn read_until(&mut self, delim: u8, max: usize) -> io::Result<bool> {
-        loop {
-            let (found, used) = {
-                let buf = self.r.fill_buf()?;
-                if buf.is_empty() {
-                    return Ok(false);
-                }
-                match buf.iter().position(|&c| c == delim) {
-                    Some(i) => {
-                        self.raw.extend_from_slice(&buf[..=i]);
-                        (true, i + 1)
-                    }
-                    None => {
-                        self.raw.extend_from_slice(buf);
-                        (false, buf.len())
-                    }
-                }
-            };
-            self.r.consume(used);
-            if self.raw.len() > max {
-                return Err(bad(format!("an XML token is longer than {max} bytes")));
-            }
-            if found {
-                return Ok(true);
-            }
+        let room = (max + 1).saturating_sub(self.raw.len()) as u64;
+        // std's `read_until` searches with its fast memchr; `take` bounds the token.
+        (&mut self.r).take(room).read_until(delim, &mut self.raw)?;
+        if self.raw.last() == Some(&delim) {
+            return Ok(true);
         }
+        if self.raw.len() > max {
+            return Err(bad(format!("an XML token is longer than {max} bytes")));
+        }
+        Ok(false)
     }
 
     /// The next event.
