@@ -18,10 +18,16 @@
 //! # Streaming, two passes, progress
 //! [`Records`] is an iterator over one file: each data row yields `Ok(record)` or
 //! `Err(problems)`. Memory is bounded by one row (a CSV row is at most
-//! [`csv::ROW_BYTES_MAX`] bytes), plus, for duplicate detection, 24 bytes per row (a 128-bit
-//! exact key and the row number; switch it off with [`Options::detect_duplicates`] if the caller
-//! enforces uniqueness itself), plus, for XLSX, the workbook's shared-string table. A progress
-//! callback ([`Records::with_progress`]) receives bytes read and total.
+//! [`csv::ROW_BYTES_MAX`] bytes), plus, for duplicate detection, one hash-table entry per row
+//! (a 128-bit exact key and the row number, 24 bytes, up to twice that with the table's slack;
+//! switch it off with [`Options::detect_duplicates`] if the caller enforces uniqueness itself),
+//! plus, for XLSX, the workbook's shared-string table. A progress callback
+//! ([`Records::with_progress`]) receives bytes read and total.
+//!
+//! Measured with `cargo run --release -p tongchou-import --example bench` (1 000 000 rows, on
+//! the 2-core development machine while others compiled): declarations CSV 0.66–0.76 M rows/s
+//! (UTF-8) and 0.54–0.71 M rows/s (GBK), persons CSV 0.41–0.51 M rows/s, declarations XLSX
+//! 0.15–0.18 M rows/s; peak memory of the whole process 78–79 MiB in every case.
 //!
 //! A caller that writes to a database has two safe patterns:
 //! 1. **Validate, then write**: `validate::<T>(path, opts)` reads the whole file; if it returns
@@ -35,7 +41,7 @@
 //! use tongchou_import::{Options, Person, Records};
 //! # fn main() -> Result<(), tongchou_import::ImportError> {
 //! let opts = Options::new(tongchou_core::Date::today_china());
-//! let summary = tongchou_import::validate::<Person>("persons.csv", opts.clone())?;
+//! let summary = tongchou_import::validate::<Person>("persons.csv", opts)?;
 //! println!("{} rows, fingerprint {}", summary.rows, summary.fingerprint);
 //! for person in Records::<Person>::open("persons.csv", opts)? {
 //!     let person = person.map_err(|errors| errors[0].clone());

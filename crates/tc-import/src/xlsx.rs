@@ -431,6 +431,10 @@ pub(crate) fn normalize_number(s: &str) -> Option<String> {
         Some(p) => (&body[..p], body[p + 1..].parse::<i64>().ok()?),
         None => (body, 0),
     };
+    // Bounds the arithmetic below: a spreadsheet number's exponent is at most 308.
+    if exp.abs() > 1000 || mant.len() > 1000 {
+        return None;
+    }
     let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
     if (int.is_empty() && frac.is_empty())
         || !int.bytes().all(|b| b.is_ascii_digit())
@@ -543,7 +547,15 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(normalize_number(input).as_deref(), Some(want), "{input}");
         }
-        for bad in ["", "abc", "1.2.3", "1e", "--1", "1e999"] {
+        for bad in [
+            "",
+            "abc",
+            "1.2.3",
+            "1e",
+            "--1",
+            "1e999",
+            "1e9223372036854775807",
+        ] {
             assert_eq!(normalize_number(bad), None, "{bad}");
         }
     }

@@ -117,7 +117,7 @@ impl<R: BufRead> XmlReader<R> {
                     }
                 }
                 Some(b'!') if self.raw.starts_with(b"![CDATA[") => {
-                    while !(self.raw.len() >= 10 && self.raw.ends_with(b"]]>")) {
+                    while !(self.raw.len() >= 11 && self.raw.ends_with(b"]]>")) {
                         if !self.read_until(b'>', TEXT_BYTES_MAX)? {
                             return Err(bad("unterminated CDATA section"));
                         }

@@ -152,7 +152,8 @@ impl<R: Read + Seek> Archive<R> {
                 e.name, e.size
             )));
         }
-        let mut out = Vec::with_capacity(e.size as usize);
+        // The directory's size is a claim, not a promise: reserve little up front.
+        let mut out = Vec::with_capacity(e.size.min(1 << 24) as usize);
         self.entry_reader(&e)?.read_to_end(&mut out)?;
         Ok(Some(out))
     }
@@ -184,8 +185,9 @@ impl<R: Read + Seek> Archive<R> {
             return Err(bad(format!("{}: corrupt local header", e.name)));
         }
         let skip = u16_at(&h, 26) as u64 + u16_at(&h, 28) as u64;
-        self.reader
-            .seek(SeekFrom::Start(e.local_header_offset + 30 + skip))?;
+        self.reader.seek(SeekFrom::Start(
+            e.local_header_offset.saturating_add(30 + skip),
+        ))?;
         Ok(())
     }
 }
