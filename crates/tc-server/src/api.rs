@@ -1,0 +1,231 @@
+//! JSON APIs. Session-authenticated; state-changing calls also need `X-CSRF-Token` (from
+//! `GET /api/me`). The estimator is public.
+
+use crate::{AppError, St, client, csrf_token, ct_eq, current, person, with_db};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::HeaderMap;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use tongchou_core::access::ApprovalKind;
+use tongchou_core::rules::pension::{parse_input, pension};
+use tongchou_core::{Divisions, Policy, RegionCode};
+use tongchou_store::access::{self, ApprovalStatus, User, now_ms};
+
+type ApiResult = Result<Json<Value>, AppError>;
+
+async fn need_user(st: &St, headers: &HeaderMap) -> Result<(User, String), AppError> {
+    current(st, headers).await?.ok_or(AppError::Unauthorized)
+}
+
+/// A state-changing call: a live session and the matching `X-CSRF-Token` header.
+async fn need_user_csrf(st: &St, headers: &HeaderMap) -> Result<User, AppError> {
+    let (user, token) = need_user(st, headers).await?;
+    let sent = headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct_eq(sent, &csrf_token(&token)) {
+        return Err(AppError::Forbidden("csrf".into()));
+    }
+    Ok(user)
+}
+
+fn body_json(body: &Bytes) -> Result<Value, AppError> {
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::BadRequest(format!("body: not valid JSON: {e}")))
+}
+
+pub async fn me(State(st): State<St>, headers: HeaderMap) -> ApiResult {
+    let (user, token) = need_user(&st, &headers).await?;
+    let d = Divisions::shanxi();
+    let region = d.get(user.region);
+    Ok(Json(json!({
+        "login": user.login,
+        "display_name": user.display_name,
+        "role": user.role.as_str(),
+        "region": {
+            "code": user.region.to_string(),
+            "name": region.map(|r| r.name.clone()),
+            "level": region.map(|r| r.level.as_str()),
+        },
+        "permissions": user.role.permissions().iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "csrf_token": csrf_token(&token),
+    })))
+}
+
+/// The regions within the user's scope (their own and every division inside it).
+pub async fn regions(State(st): State<St>, headers: HeaderMap) -> ApiResult {
+    let (user, _) = need_user(&st, &headers).await?;
+    let d = Divisions::shanxi();
+    let list: Vec<Value> = d
+        .all()
+        .iter()
+        .filter(|r| d.within(r.code, user.region))
+        .map(|r| {
+            json!({
+                "code": r.code.to_string(),
+                "name": r.name,
+                "level": r.level.as_str(),
+                "parent": r.parent.map(|p| p.to_string()),
+                "kind": r.kind,
+            })
+        })
+        .collect();
+    Ok(Json(
+        json!({"scope": user.region.to_string(), "regions": list}),
+    ))
+}
+
+pub async fn person(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Path(id_number): Path<String>,
+) -> ApiResult {
+    let (user, _) = need_user(&st, &headers).await?;
+    let c = client(&addr);
+    let v = with_db(&st, move |db| {
+        person::read_by_id_number(db, &user, &id_number, "api", &c, now_ms())
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+pub async fn my_records(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let (user, _) = need_user(&st, &headers).await?;
+    let c = client(&addr);
+    let v = with_db(&st, move |db| {
+        person::read_own(db, &user, "api", &c, now_ms())
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+/// The estimator on JSON text (the same input as `tongchou pension estimate`).
+pub(crate) fn estimate_json(text: &str) -> Result<Value, AppError> {
+    let inp = parse_input(text).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+    let p = pension(&policy, &inp).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok(json!({
+        "retire": p.retire,
+        "age": {"years": p.age_years, "months": p.age_months},
+        "basic": p.basic,
+        "account": p.account,
+        "transitional": p.transitional,
+        "total": p.total,
+        "warnings": p.warnings,
+        "explain": p.explain,
+    }))
+}
+
+/// Public: no login, nothing stored or logged about the input.
+pub async fn estimate(body: Bytes) -> ApiResult {
+    if body.len() > 16 * 1024 {
+        return Err(AppError::BadRequest("body: at most 16 KiB".into()));
+    }
+    let text =
+        std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("body: not UTF-8".into()))?;
+    Ok(Json(estimate_json(text)?))
+}
+
+fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str, AppError> {
+    v[k].as_str()
+        .ok_or_else(|| AppError::BadRequest(format!("{k}: required (a string)")))
+}
+
+/// Submit a request for a maker–checker decision: `{"kind", "object_id", "region"}`.
+pub async fn submit_approval(State(st): State<St>, headers: HeaderMap, body: Bytes) -> ApiResult {
+    let user = need_user_csrf(&st, &headers).await?;
+    let v = body_json(&body)?;
+    let kind: ApprovalKind =
+        str_field(&v, "kind")?
+            .parse()
+            .map_err(|e: tongchou_core::access::AccessError| {
+                AppError::BadRequest(format!("kind: {e}"))
+            })?;
+    let object_id = str_field(&v, "object_id")?.to_string();
+    let region: RegionCode = str_field(&v, "region")?
+        .parse()
+        .map_err(|e| AppError::BadRequest(format!("region: {e}")))?;
+    let a = with_db(&st, move |db| {
+        Ok(access::submit_approval(
+            db,
+            &user.principal(),
+            kind,
+            &object_id,
+            region,
+            now_ms(),
+        )?)
+    })
+    .await?;
+    Ok(Json(a.to_json()))
+}
+
+fn parse_id(id: &str) -> Result<i64, AppError> {
+    id.parse()
+        .map_err(|_| AppError::BadRequest("id: an integer".into()))
+}
+
+pub async fn get_approval(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let (user, _) = need_user(&st, &headers).await?;
+    let id = parse_id(&id)?;
+    let a = with_db(&st, move |db| {
+        let a = access::get_approval(db, id)?
+            .ok_or_else(|| AppError::NotFound(format!("approval {id}")))?;
+        // visible to its submitter and to anyone who may decide it
+        let p = user.principal();
+        let may_decide = tongchou_core::access::can(
+            Divisions::shanxi(),
+            &p,
+            a.kind.approve_permission(),
+            a.region,
+        )
+        .is_ok();
+        if a.submitted_by != p.user_id && !may_decide {
+            return Err(AppError::NotFound(format!("approval {id}")));
+        }
+        Ok(a)
+    })
+    .await?;
+    Ok(Json(a.to_json()))
+}
+
+/// Decide: `{"decision": "approved" | "partly_approved" | "rejected", "note"}`.
+pub async fn decide_approval(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let user = need_user_csrf(&st, &headers).await?;
+    let id = parse_id(&id)?;
+    let v = body_json(&body)?;
+    let decision = ApprovalStatus::parse(str_field(&v, "decision")?)
+        .filter(|d| *d != ApprovalStatus::Pending)
+        .ok_or_else(|| {
+            AppError::BadRequest("decision: approved, partly_approved or rejected".into())
+        })?;
+    let note = v["note"].as_str().unwrap_or("").to_string();
+    let a = with_db(&st, move |db| {
+        Ok(access::decide_approval(
+            db,
+            &user.principal(),
+            id,
+            decision,
+            &note,
+            now_ms(),
+        )?)
+    })
+    .await?;
+    Ok(Json(a.to_json()))
+}

@@ -1,0 +1,481 @@
+//! The Tongchou web service (`tongchou serve`).
+//!
+//! - Staff log in with a form (`/login`); the session is an HttpOnly, SameSite=Strict cookie
+//!   holding a 256-bit random token (only its hash is stored). Idle and absolute timeouts and
+//!   lockout come from [`AuthPolicy`].
+//! - Every POST form carries a CSRF token (derived from the session, or for the login form from a
+//!   pre-session cookie); JSON APIs that change state need the `X-CSRF-Token` header.
+//! - Every response has a CSP, `X-Frame-Options: DENY`, `nosniff`, `no-referrer` and
+//!   `Cache-Control: no-store`.
+//! - Data access is region-scoped and masked by role ([`tongchou_core::access`]); every read of a
+//!   person and every refusal goes to the hash-chained audit log.
+//! - The pension estimator (`/estimate`, `POST /api/pension/estimate`) is public and stores
+//!   nothing.
+//!
+//! The database is synchronous: handlers run it in `spawn_blocking` on connections from a small
+//! pool ([`Pool`]).
+
+mod api;
+mod html;
+mod pages;
+mod person;
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tongchou_store::access::{self, AuthError, AuthPolicy, User, now_ms};
+use tongchou_store::{Db, StoreError};
+
+pub use tongchou_store::access::csrf_token;
+
+/// How the service runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub db_url: String,
+    pub policy: AuthPolicy,
+    /// Mark cookies `Secure` and send HSTS (on whenever the service is reached over TLS, i.e.
+    /// not bound to a loopback address for local use).
+    pub secure_cookies: bool,
+    /// Idle connections kept.
+    pub pool_size: usize,
+}
+
+impl Config {
+    pub fn new(db_url: &str) -> Config {
+        Config {
+            db_url: db_url.to_string(),
+            policy: AuthPolicy::default(),
+            secure_cookies: true,
+            pool_size: 8,
+        }
+    }
+}
+
+/// A small pool of database connections (one per blocking request at a time).
+pub struct Pool {
+    url: String,
+    idle: Mutex<Vec<Db>>,
+    max_idle: usize,
+}
+
+impl Pool {
+    fn get(&self) -> Result<Db, StoreError> {
+        let pooled = match self.idle.lock() {
+            Ok(mut v) => v.pop(),
+            Err(p) => p.into_inner().pop(),
+        };
+        match pooled {
+            Some(db) => Ok(db),
+            None => Db::connect(&self.url),
+        }
+    }
+    fn put(&self, db: Db) {
+        if db.in_transaction() {
+            return; // a connection left mid-transaction is dropped, never reused
+        }
+        let mut v = match self.idle.lock() {
+            Ok(v) => v,
+            Err(p) => p.into_inner(),
+        };
+        if v.len() < self.max_idle {
+            v.push(db);
+        }
+    }
+}
+
+pub(crate) struct AppState {
+    pub pool: Pool,
+    pub cfg: Config,
+}
+
+pub(crate) type St = Arc<AppState>;
+
+/// An error answered to a client: a status and a short code, never internals.
+#[derive(Debug)]
+pub(crate) enum AppError {
+    Unauthorized,
+    Forbidden(String),
+    NotFound(String),
+    BadRequest(String),
+    Conflict(String),
+    Internal(String),
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, &str, String) {
+        match self {
+            AppError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "log in first".into(),
+            ),
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
+            AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            AppError::Internal(m) => {
+                eprintln!("tongchou-server: internal error: {m}");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal error".into(),
+                )
+            }
+        }
+    }
+    pub fn status(&self) -> StatusCode {
+        self.parts().0
+    }
+    pub fn message(&self) -> String {
+        self.parts().2
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        AppError::Internal(e.0)
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> AppError {
+        match e {
+            AuthError::BadCredentials | AuthError::Locked { .. } => AppError::Unauthorized,
+            AuthError::Denied(a) => AppError::Forbidden(a.code().to_string()),
+            AuthError::Invalid(m) => AppError::BadRequest(m),
+            AuthError::NotFound(m) => AppError::NotFound(m),
+            AuthError::Conflict(m) => AppError::Conflict(m),
+            AuthError::Store(s) => AppError::Internal(s.0),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = self.parts();
+        (
+            status,
+            axum::Json(serde_json::json!({"error": code, "message": message})),
+        )
+            .into_response()
+    }
+}
+
+/// Run `f` with a pooled connection on the blocking thread pool.
+pub(crate) async fn with_db<T: Send + 'static>(
+    st: &St,
+    f: impl FnOnce(&mut Db) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let st = st.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut db = st.pool.get()?;
+        let r = f(&mut db);
+        st.pool.put(db);
+        r
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("blocking task: {e}")))?
+}
+
+pub(crate) const SESSION_COOKIE: &str = "tc_session";
+pub(crate) const PRE_COOKIE: &str = "tc_pre";
+
+/// A cookie's value from the request headers.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, Path=/ (and Secure when configured).
+pub(crate) fn set_cookie(cfg: &Config, name: &str, value: &str, max_age: Option<i64>) -> String {
+    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+    if let Some(a) = max_age {
+        s.push_str(&format!("; Max-Age={a}"));
+    }
+    if cfg.secure_cookies {
+        s.push_str("; Secure");
+    }
+    s
+}
+
+/// Equal strings compared in time independent of where they differ.
+pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The logged-in user and their session token, if the session cookie names a live session.
+pub(crate) async fn current(
+    st: &St,
+    headers: &HeaderMap,
+) -> Result<Option<(User, String)>, AppError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let policy = st.cfg.policy.clone();
+    let t = token.clone();
+    let user = with_db(st, move |db| {
+        Ok(access::session_user(db, &t, &policy, now_ms())?)
+    })
+    .await?;
+    Ok(user.map(|u| (u, token)))
+}
+
+/// The client address for audit rows.
+pub(crate) fn client(addr: &SocketAddr) -> String {
+    addr.ip().to_string()
+}
+
+const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'";
+
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let secure = req
+        .extensions()
+        .get::<SecureFlag>()
+        .map(|s| s.0)
+        .unwrap_or(false);
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
+}
+
+#[derive(Clone, Copy)]
+struct SecureFlag(bool);
+
+/// The router. The database must be migrated already ([`Db::open`] once, as [`serve`] does).
+pub fn app(cfg: Config) -> Router {
+    build(cfg).0
+}
+
+fn build(cfg: Config) -> (Router, St) {
+    let secure = cfg.secure_cookies;
+    let st: St = Arc::new(AppState {
+        pool: Pool {
+            url: cfg.db_url.clone(),
+            idle: Mutex::new(Vec::new()),
+            max_idle: cfg.pool_size,
+        },
+        cfg,
+    });
+    let router = Router::new()
+        .route("/", get(pages::home))
+        .route("/static/app.css", get(pages::css))
+        .route("/login", get(pages::login_form).post(pages::login_submit))
+        .route("/logout", post(pages::logout))
+        .route("/dashboard", get(pages::dashboard))
+        .route("/persons/lookup", post(pages::person_lookup))
+        .route("/me/records", get(pages::my_records))
+        .route(
+            "/estimate",
+            get(pages::estimate_form).post(pages::estimate_submit),
+        )
+        .route("/api/me", get(api::me))
+        .route("/api/me/records", get(api::my_records))
+        .route("/api/regions", get(api::regions))
+        .route("/api/persons/{id_number}", get(api::person))
+        .route("/api/pension/estimate", post(api::estimate))
+        .route("/api/approvals", post(api::submit_approval))
+        .route("/api/approvals/{id}", get(api::get_approval))
+        .route("/api/approvals/{id}/decision", post(api::decide_approval))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::Extension(SecureFlag(secure)))
+        .with_state(st.clone());
+    (router, st)
+}
+
+/// Serve on a bound listener until the future `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    cfg: Config,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    // migrations once, up front, off the async threads (the database client blocks)
+    let url = cfg.db_url.clone();
+    tokio::task::spawn_blocking(move || Db::open(&url).map(drop))
+        .await
+        .map_err(std::io::Error::other)?
+        .map_err(|e| std::io::Error::other(e.0))?;
+    let (router, st) = build(cfg);
+    let r = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    // close pooled connections on a blocking thread too
+    let idle: Vec<Db> = match st.pool.idle.lock() {
+        Ok(mut v) => v.drain(..).collect(),
+        Err(p) => p.into_inner().drain(..).collect(),
+    };
+    let _ = tokio::task::spawn_blocking(move || drop(idle)).await;
+    r
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(16)
+        .enable_all()
+        .build()
+}
+
+/// `tongchou serve`: bind, print the address, serve until Ctrl-C.
+pub fn run(bind: &str, cfg: Config) -> Result<(), String> {
+    let rt = runtime().map_err(|e| format!("runtime: {e}"))?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .map_err(|e| format!("--bind {bind}: {e}"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("--bind {bind}: {e}"))?;
+        println!(
+            "tongchou: serving on http://{addr}/ (database {})",
+            redact(&cfg.db_url)
+        );
+        let shutdown = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        serve(listener, cfg, shutdown)
+            .await
+            .map_err(|e| format!("serve: {e}"))
+    })
+}
+
+/// A running server on a background thread (for tests and embedding). Dropping it stops it.
+pub struct Background {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Start a server on `bind` (e.g. `127.0.0.1:0` for a random port) in a background thread.
+pub fn spawn(bind: &str, cfg: Config) -> Result<Background, String> {
+    let std_listener =
+        std::net::TcpListener::bind(bind).map_err(|e| format!("bind {bind}: {e}"))?;
+    std_listener
+        .set_nonblocking(true)
+        .map_err(|e| e.to_string())?;
+    let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
+    // migrate before returning, so the first request never races the schema
+    Db::open(&cfg.db_url).map_err(|e| e.0)?;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let rt = match runtime() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("tongchou-server: runtime: {e}");
+                return;
+            }
+        };
+        rt.block_on(async move {
+            let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                Ok(l) => l,
+                Err(e) => {
+                    eprintln!("tongchou-server: listener: {e}");
+                    return;
+                }
+            };
+            let shutdown = async {
+                let _ = rx.await;
+            };
+            if let Err(e) = serve(listener, cfg, shutdown).await {
+                eprintln!("tongchou-server: {e}");
+            }
+        });
+    });
+    Ok(Background {
+        addr,
+        stop: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// A database URL without a password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let cred = &url[s + 3..at];
+            match cred.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_and_helpers() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; tc_session=abc; b=2"),
+        );
+        assert_eq!(cookie(&h, "tc_session").as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "tc_pre"), None);
+        let mut cfg = Config::new("sqlite::memory:");
+        assert!(set_cookie(&cfg, "x", "y", None).ends_with("Secure"));
+        cfg.secure_cookies = false;
+        assert_eq!(
+            set_cookie(&cfg, "x", "y", Some(0)),
+            "x=y; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        );
+        assert!(ct_eq("abc", "abc"));
+        assert!(!ct_eq("abc", "abd"));
+        assert!(!ct_eq("abc", "ab"));
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,485 @@
+//! HTML pages: landing, login/logout, dashboard, person lookup, "my records", the estimator.
+
+use crate::html::{self, csrf_field, dl, esc, page};
+use crate::{
+    AppError, PRE_COOKIE, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, person,
+    set_cookie, with_db,
+};
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use tongchou_core::Divisions;
+use tongchou_core::access::Permission;
+use tongchou_store::access::{self, AuthError, now_ms, random_bytes};
+use tongchou_store::audit::{hex, sha256_hex};
+
+type Fields = HashMap<String, String>;
+
+fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
+    f.get(k).map(String::as_str).unwrap_or("")
+}
+
+fn html_error(e: AppError, login: Option<&str>) -> Response {
+    let status = e.status();
+    let msg = match status {
+        StatusCode::FORBIDDEN => format!("无权访问 Access denied ({})", e.message()),
+        StatusCode::UNAUTHORIZED => "请先登录 Please log in".to_string(),
+        _ => e.message(),
+    };
+    (
+        status,
+        Html(page(
+            "出错了 Error",
+            login,
+            &format!("<p class=\"error\">{}</p>", esc(&msg)),
+        )),
+    )
+        .into_response()
+}
+
+pub async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        html::CSS,
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> Response {
+    html_error(AppError::NotFound("页面不存在 Not found".into()), None)
+}
+
+pub async fn home(State(st): State<St>, headers: HeaderMap) -> Response {
+    let user = current(&st, &headers).await.ok().flatten();
+    let body = "<p>山西省企业职工基本养老保险基金省级统收统支系统。</p>\
+        <ul><li><a href=\"/login\">工作人员登录 Staff log in</a></li>\
+        <li><a href=\"/me/records\">我的参保记录 My records</a> (参保人 insured persons)</li>\
+        <li><a href=\"/estimate\">养老金测算 Pension estimator</a> (公开 public)</li></ul>";
+    Html(page(
+        "统筹 Tongchou",
+        user.as_ref().map(|(u, _)| u.login.as_str()),
+        body,
+    ))
+    .into_response()
+}
+
+fn login_page(pre: &str, message: Option<&str>) -> String {
+    let err = message
+        .map(|m| format!("<p class=\"error\" id=\"login-error\">{}</p>", esc(m)))
+        .unwrap_or_default();
+    let body = format!(
+        "{err}<form method=\"post\" action=\"/login\" id=\"login-form\">{csrf}\
+         <label for=\"login\">用户名 Login</label><input id=\"login\" name=\"login\" autocomplete=\"username\" required>\
+         <label for=\"password\">密码 Password</label>\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
+         <br><button type=\"submit\" id=\"login-submit\">登录 Log in</button></form>",
+        csrf = csrf_field(&login_csrf(pre))
+    );
+    page("登录 Log in", None, &body)
+}
+
+fn login_csrf(pre: &str) -> String {
+    sha256_hex(format!("tongchou-login\0{pre}").as_bytes())
+}
+
+fn new_pre() -> Result<String, AppError> {
+    Ok(hex(&random_bytes::<32>()?))
+}
+
+pub async fn login_form(State(st): State<St>) -> Response {
+    let pre = match new_pre() {
+        Ok(p) => p,
+        Err(e) => return html_error(e, None),
+    };
+    (
+        [(
+            header::SET_COOKIE,
+            set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)),
+        )],
+        Html(login_page(&pre, None)),
+    )
+        .into_response()
+}
+
+pub async fn login_submit(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    // login CSRF: the form's token must match the pre-session cookie set with the form
+    let pre = cookie(&headers, PRE_COOKIE).unwrap_or_default();
+    if pre.is_empty() || !ct_eq(field(&f, "csrf"), &login_csrf(&pre)) {
+        return html_error(
+            AppError::Forbidden("csrf: the form expired, reload the login page".into()),
+            None,
+        );
+    }
+    let login = field(&f, "login").trim().to_string();
+    let password = field(&f, "password").to_string();
+    let policy = st.cfg.policy.clone();
+    let c = client(&addr);
+    let r = with_db(&st, move |db| {
+        match access::login(db, &login, &password, &c, &policy, now_ms()) {
+            Ok(s) => Ok(Ok(s)),
+            Err(AuthError::Store(e)) => Err(AppError::Internal(e.0)),
+            Err(e) => Ok(Err(e)),
+        }
+    })
+    .await;
+    match r {
+        Ok(Ok(s)) => {
+            let mut res = Redirect::to("/dashboard").into_response();
+            let h = res.headers_mut();
+            if let Ok(v) = set_cookie(&st.cfg, SESSION_COOKIE, &s.token, None).parse() {
+                h.append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = set_cookie(&st.cfg, PRE_COOKIE, "", Some(0)).parse() {
+                h.append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Ok(Err(_)) => {
+            // one message for unknown login, wrong password, locked or inactive account
+            let pre = match new_pre() {
+                Ok(p) => p,
+                Err(e) => return html_error(e, None),
+            };
+            (
+                StatusCode::UNAUTHORIZED,
+                [(header::SET_COOKIE, set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)))],
+                Html(login_page(&pre, Some("用户名或密码错误，或账户已锁定 Login failed: wrong login or password, or the account is locked"))),
+            )
+                .into_response()
+        }
+        Err(e) => html_error(e, None),
+    }
+}
+
+pub async fn logout(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let Some(token) = cookie(&headers, SESSION_COOKIE) else {
+        return Redirect::to("/login").into_response();
+    };
+    if !ct_eq(field(&f, "csrf"), &csrf_token(&token)) {
+        return html_error(AppError::Forbidden("csrf".into()), None);
+    }
+    if let Err(e) = with_db(&st, move |db| Ok(access::logout(db, &token, now_ms())?)).await {
+        return html_error(e, None);
+    }
+    let mut res = Redirect::to("/login").into_response();
+    if let Ok(v) = set_cookie(&st.cfg, SESSION_COOKIE, "", Some(0)).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
+    let (user, token) = match current(&st, &headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return html_error(e, None),
+    };
+    let d = Divisions::shanxi();
+    let (region_name, level) = d
+        .get(user.region)
+        .map(|r| (r.name.clone(), r.level.as_str()))
+        .unwrap_or_default();
+    let counties = d
+        .counties()
+        .filter(|c| d.within(c.code, user.region))
+        .count();
+    let perms: Vec<&str> = user.role.permissions().iter().map(|p| p.as_str()).collect();
+    let csrf = csrf_token(&token);
+    let mut body = format!(
+        "<p id=\"welcome\">欢迎 Welcome, {}</p>{}",
+        esc(&user.display_name),
+        dl(&[
+            ("用户 Login", user.login.clone()),
+            ("角色 Role", user.role.as_str().to_string()),
+            ("辖区 Region", format!("{region_name} ({})", user.region)),
+            ("层级 Level", level.to_string()),
+            ("辖内区县 Counties in scope", counties.to_string()),
+            ("权限 Permissions", perms.join(", ")),
+        ])
+    );
+    let region_marker = format!(
+        "<p id=\"region\" data-code=\"{}\">{}</p>",
+        user.region,
+        esc(&region_name)
+    );
+    body.push_str(&region_marker);
+    if user.role.has(Permission::PersonRead) {
+        body.push_str(&format!(
+            "<form method=\"post\" action=\"/persons/lookup\" id=\"lookup-form\">{}\
+             <label for=\"id_number\">身份证号 ID number</label>\
+             <input id=\"id_number\" name=\"id_number\" maxlength=\"18\" autocomplete=\"off\" required>\
+             <br><button type=\"submit\">查询 Look up</button></form>",
+            csrf_field(&csrf)
+        ));
+    }
+    if user.role.has(Permission::OwnRecordRead) {
+        body.push_str("<p><a href=\"/me/records\">我的参保记录 My records</a></p>");
+    }
+    body.push_str(&format!(
+        "<form method=\"post\" action=\"/logout\" id=\"logout-form\">{}<button type=\"submit\">退出 Log out</button></form>",
+        csrf_field(&csrf)
+    ));
+    Html(page("工作台 Dashboard", Some(&user.login), &body)).into_response()
+}
+
+fn person_html(v: &serde_json::Value) -> String {
+    let s = |k: &str| match &v[k] {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let mut rows = vec![
+        ("身份证号 ID number", s("id_number")),
+        ("姓名 Name", s("name")),
+        ("性别 Sex", s("sex")),
+        ("出生 Birth", s("birth")),
+        (
+            "参保地 County",
+            format!(
+                "{} ({})",
+                v["county"]["name"].as_str().unwrap_or(""),
+                v["county"]["code"].as_str().unwrap_or("")
+            ),
+        ),
+        (
+            "状态 Status",
+            format!("{} since {}", s("status"), s("status_since")),
+        ),
+        ("参保日期 Enrolled", s("enrolled_on")),
+        ("缴费月数 Months paid", s("paid_months")),
+        ("视同缴费月数 Deemed months", s("deemed_months")),
+        ("个人账户余额 Account balance (yuan)", s("account_balance")),
+    ];
+    if let Some(p) = v["pension"].as_object() {
+        let g = |k: &str| {
+            p.get(k)
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| x.to_string())
+                })
+                .unwrap_or_default()
+        };
+        rows.push(("月养老金 Monthly pension (yuan)", g("monthly")));
+        rows.push(("开户行 Bank", g("bank_name")));
+        rows.push(("账号 Account", g("bank_account")));
+    }
+    dl(&rows)
+}
+
+pub async fn person_lookup(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match current(&st, &headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return html_error(e, None),
+    };
+    if !ct_eq(field(&f, "csrf"), &csrf_token(&token)) {
+        return html_error(AppError::Forbidden("csrf".into()), Some(&user.login));
+    }
+    let id_number = field(&f, "id_number").to_string();
+    let c = client(&addr);
+    let u = user.clone();
+    match with_db(&st, move |db| {
+        person::read_by_id_number(db, &u, &id_number, "page", &c, now_ms())
+    })
+    .await
+    {
+        Ok(v) => Html(page("参保人 Person", Some(&user.login), &person_html(&v))).into_response(),
+        Err(e) => html_error(e, Some(&user.login)),
+    }
+}
+
+pub async fn my_records(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let user = match current(&st, &headers).await {
+        Ok(Some((u, _))) => u,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return html_error(e, None),
+    };
+    let c = client(&addr);
+    let u = user.clone();
+    match with_db(&st, move |db| {
+        person::read_own(db, &u, "page", &c, now_ms())
+    })
+    .await
+    {
+        Ok(v) => Html(page(
+            "我的参保记录 My records",
+            Some(&user.login),
+            &person_html(&v),
+        ))
+        .into_response(),
+        Err(e) => html_error(e, Some(&user.login)),
+    }
+}
+
+const CATEGORIES: [(&str, &str); 3] = [
+    ("male", "男 Male"),
+    ("female-worker", "女工人 Female worker"),
+    ("female-cadre", "女干部 Female cadre"),
+];
+
+fn estimate_page(f: &Fields, result: &str) -> String {
+    let v = |k: &str, d: &str| esc(f.get(k).map(String::as_str).unwrap_or(d));
+    let input = |id: &str, label: &str, d: &str, hint: &str| {
+        format!(
+            "<label for=\"{id}\">{label}</label><input id=\"{id}\" name=\"{id}\" value=\"{}\" placeholder=\"{hint}\">",
+            v(id, d)
+        )
+    };
+    let cat = f.get("category").map(String::as_str).unwrap_or("male");
+    let options: String = CATEGORIES
+        .iter()
+        .map(|(k, l)| {
+            format!(
+                "<option value=\"{k}\"{}>{l}</option>",
+                if *k == cat { " selected" } else { "" }
+            )
+        })
+        .collect();
+    format!(
+        "<p>按国发〔2005〕38号计发办法估算月基本养老金。不保存任何数据。 \
+         Estimates the monthly basic pension (国发〔2005〕38号); nothing is stored.</p>\
+         <form method=\"post\" action=\"/estimate\" id=\"estimate-form\">\
+         {}<label for=\"category\">类别 Category</label><select id=\"category\" name=\"category\">{options}</select>\
+         {}{}{}{}{}{}{}{}\
+         <br><button type=\"submit\" id=\"estimate-submit\">测算 Estimate</button></form>{result}",
+        input("birth", "出生年月 Birth (YYYY-MM)", "", "1965-01"),
+        input(
+            "retire",
+            "退休年月 Retirement (YYYY-MM, optional)",
+            "",
+            "statutory"
+        ),
+        input("paid_months", "实际缴费月数 Months paid", "", "300"),
+        input("deemed_months", "视同缴费月数 Deemed months", "0", "0"),
+        input(
+            "avg_index",
+            "平均缴费指数 Average contribution index",
+            "1.0",
+            "1.0"
+        ),
+        input(
+            "deemed_index",
+            "视同缴费指数 Deemed-period index",
+            "1.0",
+            "1.0"
+        ),
+        input(
+            "account_balance",
+            "个人账户储存额 Account balance (yuan)",
+            "",
+            "120000.00"
+        ),
+        input(
+            "benefit_base",
+            "计发基数 Benefit base (yuan, optional)",
+            "",
+            "policy"
+        ),
+        input(
+            "transition_coefficient",
+            "过渡系数 Transition coefficient (optional)",
+            "",
+            "policy"
+        ),
+    )
+}
+
+/// The estimator's JSON input from form fields: empty optional fields are left out, whole
+/// numbers become numbers, everything else stays text for the rules to check.
+pub(crate) fn form_to_input(f: &Fields) -> String {
+    let mut obj = serde_json::Map::new();
+    for k in [
+        "birth",
+        "category",
+        "retire",
+        "paid_months",
+        "deemed_months",
+        "avg_index",
+        "deemed_index",
+        "account_balance",
+        "benefit_base",
+        "transition_coefficient",
+    ] {
+        let v = field(f, k).trim();
+        if v.is_empty() {
+            continue;
+        }
+        let val = if matches!(k, "paid_months" | "deemed_months") {
+            v.parse::<u64>()
+                .map(serde_json::Value::from)
+                .unwrap_or_else(|_| v.into())
+        } else {
+            v.into()
+        };
+        obj.insert(k.to_string(), val);
+    }
+    serde_json::Value::Object(obj).to_string()
+}
+
+pub async fn estimate_form(State(st): State<St>, headers: HeaderMap) -> Response {
+    let user = current(&st, &headers).await.ok().flatten();
+    Html(page(
+        "养老金测算 Pension estimator",
+        user.as_ref().map(|(u, _)| u.login.as_str()),
+        &estimate_page(&Fields::new(), ""),
+    ))
+    .into_response()
+}
+
+/// Public and stateless: no session is read and nothing is written, so no CSRF token is needed.
+pub async fn estimate_submit(Form(f): Form<Fields>) -> Response {
+    let result = match crate::api::estimate_json(&form_to_input(&f)) {
+        Ok(v) => {
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+            let warnings: String = v["warnings"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|w| w.as_str())
+                        .map(|w| format!("<li>{}</li>", esc(w)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            format!(
+                "<h2>结果 Result</h2><p>月基本养老金合计 Monthly total: <span class=\"total\" id=\"total\">{}</span> 元</p>{}<ul>{warnings}</ul>",
+                esc(&s("total")),
+                dl(&[
+                    ("退休年月 Retirement", s("retire")),
+                    ("基础养老金 Basic", s("basic")),
+                    ("个人账户养老金 Account", s("account")),
+                    ("过渡性养老金 Transitional", s("transitional")),
+                ])
+            )
+        }
+        Err(e) => format!(
+            "<p class=\"error\" id=\"estimate-error\">{}</p>",
+            esc(&e.message())
+        ),
+    };
+    Html(page(
+        "养老金测算 Pension estimator",
+        None,
+        &estimate_page(&f, &result),
+    ))
+    .into_response()
+}

@@ -1,0 +1,344 @@
+//! The real server on a random port, against SQLite and PostgreSQL: login, lockout, region scope,
+//! masking, CSRF refusals, maker–checker refusals, the public estimator, and the audit trail.
+
+mod support;
+
+use support::{Client, PW, seed, start};
+use tongchou_store::Db;
+use tongchou_store::audit::{Filter, list, verify_audit_chain};
+
+fn audit_rows(url: &str, login: &str, action: &str) -> Vec<tongchou_store::audit::Record> {
+    let mut db = Db::open(url).expect("open");
+    list(
+        &mut db,
+        &Filter {
+            login: Some(login.into()),
+            action: Some(action.into()),
+            limit: Some(1000),
+            object: None,
+        },
+    )
+    .expect("audit list")
+}
+
+fn scenario(url: &str) {
+    let s = seed(url);
+    let srv = start(url);
+    let (p1_id, p1_idn, p1_name) = s.p1.clone();
+    let (p2_id, p2_idn, _) = s.p2.clone();
+
+    // --- login page: security headers and the pre-session cookie
+    let mut c = Client::new(srv.addr);
+    let form = c.get("/login");
+    assert_eq!(form.status, 200);
+    let csp = form.header("content-security-policy").expect("CSP");
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"));
+    assert_eq!(form.header("x-frame-options"), Some("DENY"));
+    assert_eq!(form.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(form.header("cache-control"), Some("no-store"));
+    let pre = form.headers_named("set-cookie").join("\n");
+    assert!(pre.contains("tc_pre=") && pre.contains("HttpOnly") && pre.contains("SameSite=Strict"));
+    let csrf = Client::csrf_in(&form.body);
+
+    // --- login CSRF: missing or wrong token is refused before any password check
+    let r = c.post_form("/login", &[("login", "clerk"), ("password", PW)]);
+    assert_eq!(r.status, 403);
+    let r = c.post_form(
+        "/login",
+        &[
+            ("login", "clerk"),
+            ("password", PW),
+            ("csrf", &"0".repeat(64)),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    assert!(c.get("/api/me").status == 401);
+
+    // --- login through the form
+    let r = c.post_form(
+        "/login",
+        &[("login", "clerk"), ("password", PW), ("csrf", &csrf)],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/dashboard"));
+    let sc = r.headers_named("set-cookie").join("\n");
+    assert!(
+        sc.contains("tc_session=") && sc.contains("HttpOnly") && sc.contains("SameSite=Strict"),
+        "{sc}"
+    );
+    let dash = c.get("/dashboard");
+    assert_eq!(dash.status, 200);
+    assert!(
+        dash.body.contains("小店区") && dash.body.contains("140105"),
+        "{}",
+        dash.body
+    );
+    let me = c.get("/api/me").json();
+    assert_eq!(me["role"], "county_agency");
+    assert_eq!(me["region"]["code"], "140105");
+    assert_eq!(me["region"]["level"], "county");
+    let clerk_csrf = me["csrf_token"].as_str().expect("csrf").to_string();
+    let regions = c.get("/api/regions").json();
+    assert_eq!(regions["regions"].as_array().map(Vec::len), Some(1));
+
+    // --- scope: own county in full (a county agency needs the full ID), another county refused
+    let r = c.get(&format!("/api/persons/{p1_idn}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["id_number"], p1_idn.as_str());
+    assert_eq!(v["name"], p1_name.as_str());
+    assert_eq!(v["pension"]["bank_account"], "6222021234567890");
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let r = c.get(&format!("/api/persons/{p2_idn}"));
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(r.json()["message"], "out_of_scope");
+    assert!(!r.body.contains(&p2_idn));
+    let denied = audit_rows(url, "clerk", "person.read");
+    assert!(
+        denied.iter().any(|e| e.result == "denied"
+            && e.object_id == p2_id.to_string()
+            && e.region == Some(140106)),
+        "no denied audit row: {denied:?}"
+    );
+    assert!(
+        denied
+            .iter()
+            .any(|e| e.result == "ok" && e.object_id == p1_id.to_string())
+    );
+    let r = c.get("/api/persons/140105196203150000");
+    assert_eq!(r.status, 400);
+    let unknown = tongchou_core::IdNumber::from_parts(
+        support::rc(140105),
+        tongchou_core::Date::new(1970, 1, 1).expect("d"),
+        999,
+    );
+    assert_eq!(c.get(&format!("/api/persons/{unknown}")).status, 404);
+    // the page lookup needs the form's CSRF token
+    let r = c.post_form("/persons/lookup", &[("id_number", &p1_idn)]);
+    assert_eq!(r.status, 403);
+    let page_csrf = Client::csrf_in(&dash.body);
+    let r = c.post_form(
+        "/persons/lookup",
+        &[("id_number", &p1_idn), ("csrf", &page_csrf)],
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains(&p1_idn));
+
+    // --- masking: the provincial auditor sees the person, masked
+    let mut a = Client::new(srv.addr);
+    assert_eq!(a.login("auditor", PW).status, 303);
+    let r = a.get(&format!("/api/persons/{p1_idn}"));
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    let masked = format!("{}********{}", &p1_idn[..6], &p1_idn[14..]);
+    assert_eq!(v["id_number"], masked.as_str());
+    assert_eq!(v["name"], "张*");
+    assert_eq!(v["pension"]["bank_account"], "****7890");
+    assert!(!r.body.contains(&p1_idn) && !r.body.contains("6222021234567890"));
+    let regions = a.get("/api/regions").json();
+    let cities = regions["regions"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .filter(|r| r["level"] == "city")
+        .count();
+    assert_eq!(cities, 11);
+    // a system administrator sees no personal data at all
+    let mut sa = Client::new(srv.addr);
+    assert_eq!(sa.login("sysadmin", PW).status, 303);
+    let r = sa.get(&format!("/api/persons/{p1_idn}"));
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["message"], "no_permission");
+
+    // --- CSRF on state-changing APIs and forms
+    let body =
+        serde_json::json!({"kind": "retirement", "object_id": "ret-1001", "region": "140105"});
+    assert_eq!(c.post_json("/api/approvals", &body, None).status, 403);
+    assert_eq!(
+        c.post_json("/api/approvals", &body, Some(&"f".repeat(64)))
+            .status,
+        403
+    );
+    let r = c.post_form("/logout", &[]);
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        c.get("/api/me").status,
+        200,
+        "a refused logout leaves the session"
+    );
+
+    // --- maker–checker: the submitter cannot approve; nor can a role without the permission
+    let r = c.post_json("/api/approvals", &body, Some(&clerk_csrf));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ap = r.json();
+    assert_eq!(ap["status"], "pending");
+    let id = ap["id"].as_i64().expect("id");
+    let decide = serde_json::json!({"decision": "approved", "note": "ok"});
+    let r = c.post_json(
+        &format!("/api/approvals/{id}/decision"),
+        &decide,
+        Some(&clerk_csrf),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["message"], "self_approval");
+    let auditor_csrf = a.get("/api/me").json()["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
+    let r = a.post_json(
+        &format!("/api/approvals/{id}/decision"),
+        &decide,
+        Some(&auditor_csrf),
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["message"], "no_permission");
+    let mut ap_client = Client::new(srv.addr);
+    assert_eq!(ap_client.login("approver", PW).status, 303);
+    let ap_csrf = ap_client.get("/api/me").json()["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
+    let r = ap_client.post_json(
+        &format!("/api/approvals/{id}/decision"),
+        &decide,
+        Some(&ap_csrf),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["status"], "approved");
+    let r = ap_client.post_json(
+        &format!("/api/approvals/{id}/decision"),
+        &decide,
+        Some(&ap_csrf),
+    );
+    assert_eq!(r.status, 409);
+    assert_eq!(
+        c.get(&format!("/api/approvals/{id}")).json()["status"],
+        "approved"
+    );
+    let refusals = audit_rows(url, "clerk", "approval.decide");
+    assert!(
+        refusals
+            .iter()
+            .any(|e| e.result == "denied" && e.details.contains("self_approval"))
+    );
+
+    // --- lockout: five wrong passwords lock the account; then even the right one fails
+    let mut x = Client::new(srv.addr);
+    for _ in 0..5 {
+        let r = x.login("clerk2", "not the password!");
+        assert_eq!(r.status, 401);
+        assert!(r.body.contains("login-error"));
+    }
+    let r = x.login("clerk2", PW);
+    assert_eq!(r.status, 401, "locked");
+    assert_eq!(x.get("/api/me").status, 401);
+    let fails = audit_rows(url, "clerk2", "auth.login");
+    assert!(fails.iter().any(|e| e.details.contains("locked_until")));
+    assert!(
+        fails
+            .iter()
+            .any(|e| e.details.contains("\"reason\":\"locked\""))
+    );
+    // an unknown login gets the same answer
+    let r = x.login("nobody", PW);
+    assert_eq!(r.status, 401);
+
+    // --- the insured person sees their own record in full, and nobody else's
+    let mut me = Client::new(srv.addr);
+    assert_eq!(me.login("citizen", PW).status, 303);
+    let r = me.get("/me/records");
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body.contains(&p1_idn) && r.body.contains("4194.36"),
+        "{}",
+        r.body
+    );
+    let r = me.get("/api/me/records");
+    assert_eq!(r.json()["person_id"], p1_id);
+    assert_eq!(me.get(&format!("/api/persons/{p2_idn}")).status, 403);
+    assert_eq!(
+        me.get(&format!("/api/persons/{p1_idn}")).status,
+        403,
+        "only through my records"
+    );
+    assert_eq!(
+        c.get("/me/records").status,
+        403,
+        "staff have no 'my records'"
+    );
+    assert!(!audit_rows(url, "citizen", "person.read_own").is_empty());
+
+    // --- logout ends the session on the server
+    let token = c
+        .cookies
+        .get("tc_session")
+        .cloned()
+        .expect("session cookie");
+    let dash = c.get("/dashboard");
+    let r = c.post_form(
+        "/logout",
+        &[(
+            "csrf",
+            &Client::csrf_in(&dash.body[dash.body.find("logout-form").expect("logout form")..]),
+        )],
+    );
+    assert_eq!(r.status, 303);
+    assert_eq!(c.get("/api/me").status, 401);
+    c.cookies.insert("tc_session".into(), token);
+    assert_eq!(c.get("/api/me").status, 401, "the old token is dead");
+
+    // --- the public estimator needs no login and stores nothing
+    let mut anon = Client::new(srv.addr);
+    let input = serde_json::json!({"birth":"1965-01","category":"male","paid_months":300,"deemed_months":96,
+        "avg_index":"1.15","deemed_index":"1.0","account_balance":"120000.00","benefit_base":"7253",
+        "transition_coefficient":"0.013"});
+    let r = anon.post_json("/api/pension/estimate", &input, None);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["total"], "4194.36");
+    let r = anon.post_json(
+        "/api/pension/estimate",
+        &serde_json::json!({"birth": "1965-13"}),
+        None,
+    );
+    assert_eq!(r.status, 400);
+    assert!(r.json()["message"].as_str().unwrap_or("").contains("birth"));
+    let r = anon.post_form(
+        "/estimate",
+        &[
+            ("birth", "1965-01"),
+            ("category", "male"),
+            ("paid_months", "300"),
+            ("deemed_months", "96"),
+            ("avg_index", "1.15"),
+            ("deemed_index", "1.0"),
+            ("account_balance", "120000.00"),
+            ("benefit_base", "7253"),
+            ("transition_coefficient", "0.013"),
+        ],
+    );
+    assert_eq!(r.status, 200);
+    assert!(
+        r.body
+            .contains("<span class=\"total\" id=\"total\">4194.36</span>"),
+        "{}",
+        r.body
+    );
+    assert!(anon.cookies.is_empty());
+
+    // --- the audit chain holds every event and verifies
+    let mut db = Db::open(url).expect("open");
+    let v = verify_audit_chain(&mut db).expect("verify");
+    assert!(v.ok(), "{v:?}");
+    assert!(v.entries > 20);
+    drop(srv);
+}
+
+#[test]
+fn sqlite_server() {
+    scenario(&tongchou_store::testing::sqlite_url("server"));
+}
+
+#[test]
+fn postgres_server() {
+    scenario(&tongchou_store::testing::pg_url("server"));
+}
