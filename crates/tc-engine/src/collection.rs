@@ -110,7 +110,7 @@ impl OpenItem {
     }
     /// The account part of the first `paid` fen of this item: paid × account / total, rounded
     /// half-up; so that the parts of successive payments add up exactly to the account total.
-    fn account_share_of_paid(&self, paid: Fen) -> Fen {
+    pub fn account_share_of_paid(&self, paid: Fen) -> Fen {
         if self.total.0 == 0 {
             return Fen::ZERO;
         }
@@ -145,54 +145,78 @@ pub struct Matched {
     pub unknown: Vec<Receipt>,
 }
 
-/// Apply receipts to open items, oldest period first per person. `open` is updated in place
-/// (paid amounts grow); items fully paid stay in the map with zero outstanding.
-pub fn match_receipts(
+/// Apply one receipt to one person's open items (oldest period first), appending applications.
+fn apply_to_items(
     policy: &Policy,
-    open: &mut HashMap<i64, Vec<OpenItem>>,
-    receipts: &[Receipt],
-) -> Result<Matched, RuleError> {
-    let mut out = Matched::default();
-    for r in receipts {
-        let Some(items) = open.get_mut(&r.person) else {
-            out.unknown.push(r.clone());
+    items: &mut [&mut OpenItem],
+    r: &Receipt,
+    out: &mut Matched,
+) -> Result<(), RuleError> {
+    items.sort_by_key(|i| i.period);
+    let mut owed: Vec<Owed> = items
+        .iter()
+        .map(|i| Owed {
+            period: i.period,
+            due: i.due,
+            outstanding: i.outstanding(),
+        })
+        .collect();
+    let app = apply_payment(policy, &mut owed, r.paid, r.paid_on)?;
+    for a in &app.applied {
+        let Some(item) = items.iter_mut().find(|i| i.period == a.period) else {
             continue;
         };
-        items.sort_by_key(|i| i.period);
-        // fast path: one item, on time, exact
-        let mut owed: Vec<Owed> = items
-            .iter()
-            .map(|i| Owed {
-                period: i.period,
-                due: i.due,
-                outstanding: i.outstanding(),
-            })
-            .collect();
-        let app = apply_payment(policy, &mut owed, r.paid, r.paid_on)?;
-        for a in &app.applied {
-            let Some(item) = items.iter_mut().find(|i| i.period == a.period) else {
-                continue;
-            };
-            let before = item.account_share_of_paid(item.paid);
-            item.paid = Fen(item.paid.0 + a.amount.0);
-            let after = item.account_share_of_paid(item.paid);
-            let account = Fen(after.0 - before.0);
-            out.applications.push(Application {
-                receipt: r.receipt.clone(),
-                person: r.person,
-                period: a.period,
-                county: item.county,
-                amount: a.amount,
-                pooling: Fen(a.amount.0 - account.0),
-                account,
-                days_late: a.days_late,
-                late_fee: a.late_fee,
-            });
+        let before = item.account_share_of_paid(item.paid);
+        item.paid = Fen(item.paid.0 + a.amount.0);
+        let after = item.account_share_of_paid(item.paid);
+        let account = Fen(after.0 - before.0);
+        out.applications.push(Application {
+            receipt: r.receipt.clone(),
+            person: r.person,
+            period: a.period,
+            county: item.county,
+            amount: a.amount,
+            pooling: Fen(a.amount.0 - account.0),
+            account,
+            days_late: a.days_late,
+            late_fee: a.late_fee,
+        });
+    }
+    if app.unapplied.is_positive() {
+        out.unapplied
+            .push((r.receipt.clone(), r.person, app.unapplied));
+    }
+    Ok(())
+}
+
+/// Apply receipts to what is owed, oldest period first per person.
+///
+/// `current` holds this month's items sorted by person (at most one per person); `old` holds the
+/// open arrears of earlier months by person. Receipts are applied in order of (person, paid_on,
+/// receipt). Items are updated in place (their `paid` grows).
+pub fn match_receipts(
+    policy: &Policy,
+    current: &mut [OpenItem],
+    old: &mut HashMap<i64, Vec<OpenItem>>,
+    receipts: &mut [Receipt],
+) -> Result<Matched, RuleError> {
+    receipts
+        .sort_by(|a, b| (a.person, a.paid_on, &a.receipt).cmp(&(b.person, b.paid_on, &b.receipt)));
+    let mut out = Matched::default();
+    for r in receipts.iter() {
+        let cur = current.binary_search_by_key(&r.person, |i| i.person).ok();
+        let mut items: Vec<&mut OpenItem> = Vec::with_capacity(2);
+        if let Some(v) = old.get_mut(&r.person) {
+            items.extend(v.iter_mut());
         }
-        if app.unapplied.is_positive() {
-            out.unapplied
-                .push((r.receipt.clone(), r.person, app.unapplied));
+        if let Some(k) = cur {
+            items.push(&mut current[k]);
         }
+        if items.is_empty() {
+            out.unknown.push(r.clone());
+            continue;
+        }
+        apply_to_items(policy, &mut items, r, &mut out)?;
     }
     Ok(out)
 }
@@ -264,15 +288,11 @@ mod tests {
         assert_eq!(a[0].pooling, Fen(80_000)); // 16% of 5,000 (2020 rate)
         assert_eq!(a[1].base, Fen::from_yuan(2916)); // raised to the 2020 floor
         assert_eq!(a[2].total(), Fen(58_320)); // 20% of 2,916
-        let mut open: HashMap<i64, Vec<OpenItem>> = HashMap::new();
-        for x in &a {
-            open.entry(x.person)
-                .or_default()
-                .push(OpenItem::from_assessment(x));
-        }
+        let mut current: Vec<OpenItem> = a.iter().map(OpenItem::from_assessment).collect();
+        let mut old: HashMap<i64, Vec<OpenItem>> = HashMap::new();
         let on_time: Date = "2020-02-10".parse().expect("d");
         let late: Date = "2020-02-25".parse().expect("d");
-        let receipts = vec![
+        let mut receipts = vec![
             Receipt {
                 receipt: "R1".into(),
                 person: 1,
@@ -295,15 +315,15 @@ mod tests {
                 paid_on: late,
             },
         ];
-        let m = match_receipts(&policy, &mut open, &receipts).expect("match");
+        let m = match_receipts(&policy, &mut current, &mut old, &mut receipts).expect("match");
         assert_eq!(m.applications.len(), 2);
         assert_eq!(m.applications[0].account, a[0].account);
-        assert_eq!(m.applications[1].days_late, 10);
-        assert_eq!(m.applications[1].late_fee, Fen(50)); // 100.00 × 0.0005 × 10
+        assert_eq!(m.applications[1].days_late, 25);
+        assert_eq!(m.applications[1].late_fee, Fen(125)); // 100.00 × 0.0005 × 25
         assert_eq!(m.unknown.len(), 1);
         let t = county_totals(&m.applications);
         assert_eq!(t[&140105].persons, 2);
-        assert_eq!(open[&2][0].outstanding(), Fen(a[1].total().0 - 10_000));
+        assert_eq!(current[1].outstanding(), Fen(a[1].total().0 - 10_000));
     }
 
     proptest! {
@@ -314,18 +334,18 @@ mod tests {
             let terms = ContributionTerms::at(&policy, period).expect("terms");
             let due = tongchou_core::rules::arrears::due_date(&policy, period).expect("due");
             let a = assess(&terms, due, &[Contributor { person: 1, county: 140105, employer: 1, kind: PayerKind::Employee, declared: Fen(wage) }]);
-            let mut open: HashMap<i64, Vec<OpenItem>> = HashMap::new();
-            open.entry(1).or_default().push(OpenItem::from_assessment(&a[0]));
-            let receipts: Vec<Receipt> = parts.iter().enumerate().map(|(i, x)| Receipt {
+            let mut current = vec![OpenItem::from_assessment(&a[0])];
+            let mut old: HashMap<i64, Vec<OpenItem>> = HashMap::new();
+            let mut receipts: Vec<Receipt> = parts.iter().enumerate().map(|(i, x)| Receipt {
                 receipt: format!("R{i}"), person: 1, period, paid: Fen(*x), paid_on: due }).collect();
-            let m = match_receipts(&policy, &mut open, &receipts).expect("match");
+            let m = match_receipts(&policy, &mut current, &mut old, &mut receipts).expect("match");
             let applied: i64 = m.applications.iter().map(|x| x.amount.0).sum();
             let unapplied: i64 = m.unapplied.iter().map(|x| x.2.0).sum();
             prop_assert_eq!(applied + unapplied, parts.iter().sum::<i64>());
             for x in &m.applications {
                 prop_assert_eq!(x.pooling.0 + x.account.0, x.amount.0);
             }
-            if open[&1][0].outstanding() == Fen::ZERO {
+            if current[0].outstanding() == Fen::ZERO {
                 let acc: i64 = m.applications.iter().map(|x| x.account.0).sum();
                 prop_assert_eq!(acc, a[0].account.0);
             }

@@ -1,12 +1,17 @@
 //! The batch engine: the monthly cycle over millions of persons.
 //!
-//! Kernels here are pure and work on plain slices (struct-of-arrays style rows), so a month of
-//! 10 million persons is computed in memory in well under a second; the job modules around them
-//! read their inputs from the store, write the results with bulk writes, and post the aggregates
-//! to the ledger.
+//! Kernels (`collection`, `disbursement`, `payroll`, `crosscheck`, `simulate`) are pure and work
+//! on plain slices, so a month of 10 million persons is computed in memory in well under a second.
+//! Jobs (`collect`, …) read their inputs from the store, write results with bulk writes, post the
+//! aggregates to the ledger, and record each step in the same transaction (`jobs`).
 
+pub mod collect;
 pub mod collection;
 pub mod crosscheck;
 pub mod disbursement;
+pub mod error;
+pub mod jobs;
 pub mod payroll;
 pub mod simulate;
+
+pub use error::{EngineError, Result};

@@ -8,16 +8,16 @@ use crate::period::{Date, Period};
 use crate::policy::Policy;
 use serde::Serialize;
 
-/// The day contributions of `period` are due (day `contribution.due_day` of the next month).
+/// The day contributions of `period` are due: day `contribution.due_day` of the month itself,
+/// clamped to its last day.
 pub fn due_date(policy: &Policy, period: Period) -> Result<Date, RuleError> {
-    let next = period.add_months(1);
-    let (day, _) = policy.int("contribution.due_day", next.first_day())?;
-    if !(1..=28).contains(&day) {
+    let (day, _) = policy.int("contribution.due_day", period.first_day())?;
+    if !(1..=31).contains(&day) {
         return Err(RuleError::Policy(format!(
-            "contribution.due_day {day} must be 1..28"
+            "contribution.due_day {day} must be 1..31"
         )));
     }
-    Ok(next.day(day as u8))
+    Ok(period.day(day as u8))
 }
 
 /// What is still owed for one period.
@@ -113,7 +113,7 @@ mod tests {
     fn oldest_first_with_fees() {
         let pol = Policy::builtin().expect("policy");
         let d1 = due_date(&pol, p("2020-01")).expect("due");
-        assert_eq!(d1.to_string(), "2020-02-15");
+        assert_eq!(d1.to_string(), "2020-01-31");
         let mut owed = vec![
             Owed {
                 period: p("2020-02"),
@@ -128,7 +128,7 @@ mod tests {
         ];
         let paid_on: Date = "2020-03-16".parse().expect("date");
         let r = apply_payment(&pol, &mut owed, Fen(150_000), paid_on).expect("apply");
-        // January first: 1,000.00 late 30 days -> 15.00; then 500.00 of February, 1 day late -> 0.25
+        // January first: 1,000.00 late 45 days -> 22.50; then 500.00 of February, 16 days late -> 4.00
         assert_eq!(r.applied[0].period, p("2020-01"));
         assert_eq!(
             (
@@ -136,7 +136,7 @@ mod tests {
                 r.applied[0].days_late,
                 r.applied[0].late_fee
             ),
-            (Fen(100_000), 30, Fen(1500))
+            (Fen(100_000), 45, Fen(2250))
         );
         assert_eq!(
             (
@@ -144,7 +144,7 @@ mod tests {
                 r.applied[1].days_late,
                 r.applied[1].late_fee
             ),
-            (Fen(50_000), 1, Fen(25))
+            (Fen(50_000), 16, Fen(400))
         );
         assert_eq!(r.unapplied, Fen::ZERO);
         assert_eq!(owed[1].outstanding, Fen(50_000));

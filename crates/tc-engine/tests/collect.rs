@@ -1,0 +1,184 @@
+//! The collection month on both backends: assessments, receipts, arrears, ledger and
+//! reconciliation, refusal of a second run, and atomicity.
+
+use tongchou_core::{Divisions, IdNumber, Period, Policy, RegionCode};
+use tongchou_engine::collect::{self, ReceiptSource};
+use tongchou_engine::simulate::Behaviour;
+use tongchou_store::ledger::Ledger;
+use tongchou_store::registry::{self, EmployerRow, PersonRow};
+use tongchou_store::{Db, Val, testing};
+
+const COUNTIES: [u32; 3] = [140105, 140212, 141102];
+
+fn seed(db: &mut Db, persons: i64) {
+    Ledger::new(db)
+        .open_standard(Divisions::shanxi())
+        .expect("open accounts");
+    registry::write_employers(db, &mut |push| {
+        for (i, c) in COUNTIES.iter().enumerate() {
+            let code = tongchou_core::CreditCode::from_parts(
+                b'9',
+                b'1',
+                RegionCode::new(*c).expect("c"),
+                b"MA0K7Q2L",
+            )
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| format!("91{c}MA0K7Q2{i}X"));
+            push(&EmployerRow {
+                id: i as i64 + 1,
+                credit_code: &code,
+                name: "测试有限公司",
+                county: *c as i64,
+                industry: "C",
+                status: "active",
+                status_since: "2015-01-01",
+                registered_on: "2015-01-01",
+            })?;
+        }
+        Ok(())
+    })
+    .expect("employers");
+    registry::write_persons(db, &mut |push| {
+        for id in 1..=persons {
+            let county = COUNTIES[(id % 3) as usize];
+            let birth = tongchou_core::Date::new(
+                1970 + (id % 20) as i32,
+                1 + (id % 12) as u8,
+                1 + (id % 28) as u8,
+            )
+            .expect("d");
+            let idn = IdNumber::from_parts(
+                RegionCode::new(county).expect("c"),
+                birth,
+                (id % 999 + 1) as u16,
+            );
+            let flexible = id % 10 == 0;
+            let b = birth.to_string();
+            push(&PersonRow {
+                id,
+                id_number: idn.as_str(),
+                name: "张三",
+                sex: if idn.sex() == tongchou_core::Sex::Male {
+                    "male"
+                } else {
+                    "female"
+                },
+                birth: &b,
+                category: if idn.sex() == tongchou_core::Sex::Male {
+                    "male"
+                } else {
+                    "female-worker"
+                },
+                county: county as i64,
+                employer_id: if flexible { None } else { Some((id % 3) + 1) },
+                payer_kind: if flexible { "flexible" } else { "employee" },
+                status: "active",
+                status_since: "2015-01-01",
+                enrolled_on: "2015-01-01",
+                declared_fen: 200_000 + id * 1_000,
+                as_of: 202001,
+                paid_months: 60,
+                deemed_months: 0,
+                avg_index: 100_000_000,
+                balance_fen: 1_000_000,
+            })?;
+        }
+        Ok(())
+    })
+    .expect("persons");
+    db.exec(
+        "INSERT INTO county_settings (county, has_income_account) VALUES ($1, 1)",
+        &[Val::I64(141102)],
+    )
+    .expect("settings");
+}
+
+fn run(url: &str) {
+    let mut db = Db::open(url).expect("open");
+    seed(&mut db, 600);
+    let policy = Policy::builtin().expect("policy");
+    let src = ReceiptSource::Simulated {
+        seed: 7,
+        behaviour: Behaviour {
+            late: 1500,
+            partial: 1000,
+            none: 500,
+        },
+    };
+    let mut last = None;
+    for m in ["2020-01", "2020-02", "2020-03"] {
+        let p: Period = m.parse().expect("p");
+        let r = collect::run_month(&mut db, &policy, p, src).expect("month");
+        assert_eq!(r.contributors, 600);
+        assert!(r.collected.0 > 0, "{r:?}");
+        eprintln!(
+            "{m}: assessed {} collected {} arrears {} fees {}",
+            r.assessed, r.collected, r.arrears, r.late_fees
+        );
+        assert!(r.arrears_items > 0, "some arrears with 5% not paying");
+        last = Some(r);
+        // ledger invariants and the reconciliation hold at every month end
+        let check = Ledger::new(&mut db).check().expect("check");
+        assert!(check.problem.is_none(), "{:?}", check.problem);
+        assert_eq!(
+            collect::reconcile(&mut db).expect("reconcile"),
+            Vec::<String>::new()
+        );
+        let v = Ledger::new(&mut db).month_end_check(p).expect("month end");
+        assert!(
+            v.is_empty(),
+            "income accounts not empty at month end: {v:?}"
+        );
+    }
+    let r = last.expect("report");
+    assert!(r.late_fees.0 > 0, "late payers pay fees");
+    // a second close of the same month is refused and changes nothing
+    let before = db
+        .query_i64("SELECT count(*) FROM assessments", &[])
+        .expect("count");
+    let Err(e) = collect::run_month(&mut db, &policy, "2020-03".parse().expect("p"), src) else {
+        panic!("a closed month ran again");
+    };
+    assert!(e.0.contains("already closed"), "{e}");
+    assert_eq!(
+        db.query_i64("SELECT count(*) FROM assessments", &[])
+            .expect("count"),
+        before
+    );
+    // the provincial fiscal special account holds everything collected and the late fees
+    let province = RegionCode::new(140000).expect("c");
+    let fiscal = Ledger::new(&mut db)
+        .chart()
+        .account(province, "fiscal_special_account")
+        .expect("acct");
+    let acct = Ledger::new(&mut db)
+        .account(fiscal)
+        .expect("q")
+        .expect("exists");
+    let collected = db
+        .query_i64(
+            "SELECT CAST(SUM(amount_fen) + SUM(late_fee_fen) AS BIGINT) FROM applications",
+            &[],
+        )
+        .expect("sum");
+    assert_eq!(
+        acct.balances.debits_posted.0 - acct.balances.credits_posted.0,
+        collected
+    );
+    // tampering with a person-level amount is caught by the reconciliation
+    db.exec("UPDATE applications SET pooling_fen = pooling_fen + 1, amount_fen = amount_fen + 1 WHERE receipt = (SELECT MIN(receipt) FROM applications)", &[])
+        .expect("tamper");
+    let problems = collect::reconcile(&mut db).expect("reconcile");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("booked"), "{problems:?}");
+}
+
+#[test]
+fn collection_months_on_sqlite() {
+    run(&testing::sqlite_url("collect"));
+}
+
+#[test]
+fn collection_months_on_postgres() {
+    run(&testing::pg_url("collect"));
+}
