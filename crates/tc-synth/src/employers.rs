@@ -77,7 +77,7 @@ pub(crate) fn generate(
                 let size = SIZES[class].0 * rng.between(75, 125) as u32 / 100;
                 let status = match rng.below(10_000) {
                     0..400 => EmployerStatus::Suspended,
-                    400..800 => EmployerStatus::Cancelled,
+                    400..800 => EmployerStatus::Closed,
                     _ => EmployerStatus::Active,
                 };
                 let registered = rng.between(reg0 as i64, start as i64 - 1) as i32;

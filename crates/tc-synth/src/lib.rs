@@ -117,7 +117,7 @@ impl Status {
 pub enum EmployerStatus {
     Active,
     Suspended,
-    Cancelled,
+    Closed,
 }
 
 impl EmployerStatus {
@@ -125,7 +125,7 @@ impl EmployerStatus {
         match self {
             EmployerStatus::Active => "active",
             EmployerStatus::Suspended => "suspended",
-            EmployerStatus::Cancelled => "cancelled",
+            EmployerStatus::Closed => "closed",
         }
     }
 }
@@ -134,7 +134,7 @@ impl EmployerStatus {
 pub enum PensionStatus {
     Active,
     Suspended,
-    Terminated,
+    Deceased,
 }
 
 impl PensionStatus {
@@ -142,7 +142,7 @@ impl PensionStatus {
         match self {
             PensionStatus::Active => "active",
             PensionStatus::Suspended => "suspended",
-            PensionStatus::Terminated => "terminated",
+            PensionStatus::Deceased => "deceased",
         }
     }
 }

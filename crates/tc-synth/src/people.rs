@@ -410,7 +410,7 @@ impl<'a> Context<'a> {
             _ => Fen((at_retirement.0 - drawn).max(0)),
         };
         let pension_status = match status {
-            Status::Deceased => PensionStatus::Terminated,
+            Status::Deceased => PensionStatus::Deceased,
             _ if rng.chance(300) => PensionStatus::Suspended,
             _ => PensionStatus::Active,
         };

@@ -220,7 +220,7 @@ fn persons_are_consistent() {
         assert!(pn.retire < start && pn.retire >= 2006 * 12);
         assert!(pn.total().0 > 0);
         assert_eq!(
-            pn.status == PensionStatus::Terminated,
+            pn.status == PensionStatus::Deceased,
             x.status == Status::Deceased
         );
         assert_eq!(pn.bank_account().len(), 19);
