@@ -7,10 +7,27 @@ use crate::{Db, Result, StoreError, Val};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "meta", include_str!("../migrations/0001_meta.sql")),
     (2, "ledger", include_str!("../migrations/0002_ledger.sql")),
-    (3, "registry", include_str!("../migrations/0003_registry.sql")),
-    (4, "collection", include_str!("../migrations/0004_collection.sql")),
-    (5, "disbursement", include_str!("../migrations/0005_disbursement.sql")),
+    (
+        3,
+        "registry",
+        include_str!("../migrations/0003_registry.sql"),
+    ),
+    (
+        4,
+        "collection",
+        include_str!("../migrations/0004_collection.sql"),
+    ),
+    (
+        5,
+        "disbursement",
+        include_str!("../migrations/0005_disbursement.sql"),
+    ),
     (6, "access", include_str!("../migrations/0006_access.sql")),
+    (
+        7,
+        "benefits",
+        include_str!("../migrations/0007_benefits.sql"),
+    ),
 ];
 
 pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
@@ -18,7 +35,10 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
     )?;
     let done: Vec<i64> = db
-        .query("SELECT version FROM schema_migrations ORDER BY version", &[])?
+        .query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )?
         .iter()
         .map(|r| r[0].i64())
         .collect::<Result<_>>()?;
@@ -29,7 +49,8 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
         }
         let now = format!("{:?}", std::time::SystemTime::now());
         db.transaction(|db| {
-            db.batch(sql).map_err(|e| StoreError(format!("migration {v} {name}: {e}")))?;
+            db.batch(sql)
+                .map_err(|e| StoreError(format!("migration {v} {name}: {e}")))?;
             db.exec(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 &[Val::I64(*v), Val::Str(name), Val::Str(&now)],
