@@ -8,6 +8,7 @@
 pub mod collect;
 pub mod collection;
 pub mod crosscheck;
+pub mod disburse;
 pub mod disbursement;
 pub mod error;
 pub mod jobs;

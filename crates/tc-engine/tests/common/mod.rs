@@ -1,0 +1,51 @@
+//! Test support: a small synthetic province loaded into a fresh database, with the ledger's
+//! accounts open and the two users of the monthly maker–checker steps.
+
+#![allow(dead_code)]
+
+use tongchou_core::access::Role;
+use tongchou_core::{Divisions, Period};
+use tongchou_engine::disburse::Actors;
+use tongchou_store::Db;
+use tongchou_store::access::{AuthPolicy, NewUser, add_user};
+use tongchou_store::audit::Actor;
+use tongchou_store::ledger::Ledger;
+
+pub fn province(db: &mut Db, persons: usize, start: &str) {
+    let p = tongchou_synth::generate(&tongchou_synth::Options {
+        seed: 42,
+        persons,
+        employers: None,
+        start: start.parse::<Period>().expect("period"),
+    })
+    .expect("generate");
+    tongchou_bench::load::write_province(db, &p).expect("load");
+    Ledger::new(db)
+        .open_standard(Divisions::shanxi())
+        .expect("accounts");
+}
+
+pub fn actors(db: &mut Db) -> Actors {
+    let province = Divisions::shanxi().province().code;
+    let mut add = |login: &str, role: Role| {
+        add_user(
+            db,
+            &Actor::operator("test"),
+            &NewUser {
+                login,
+                display_name: login,
+                role,
+                region: province,
+                person_id: None,
+                password: "correct horse battery staple",
+            },
+            &AuthPolicy::default(),
+            0,
+        )
+        .expect("user")
+        .principal()
+    };
+    let officer = add("officer", Role::ProvinceBureauOfficer);
+    let approver = add("approver", Role::FinanceApprover);
+    Actors { officer, approver }
+}

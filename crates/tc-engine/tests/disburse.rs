@@ -1,0 +1,126 @@
+//! The disbursement month on both backends: payroll, plans, maker–checker approval, allocation by
+//! the 10th (and a late one), payment files, bank returns with rejects and re-issues.
+
+mod common;
+
+use tongchou_core::{Fen, Period, Policy};
+use tongchou_engine::collect::{self, ReceiptSource};
+use tongchou_engine::disburse::{self, MonthOptions};
+use tongchou_engine::simulate::Behaviour;
+use tongchou_store::ledger::Ledger;
+use tongchou_store::{Db, Val, testing};
+
+fn run(url: &str) {
+    let mut db = Db::open(url).expect("open");
+    common::province(&mut db, 3000, "2020-01");
+    let actors = common::actors(&mut db);
+    let policy = Policy::builtin().expect("policy");
+    let backend = if url.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "pg"
+    };
+    let out = std::env::temp_dir().join(format!("tc-disburse-{}-{backend}", std::process::id()));
+    let src = ReceiptSource::Simulated {
+        seed: 1,
+        behaviour: Behaviour::default(),
+    };
+    for (i, m) in ["2020-01", "2020-02"].iter().enumerate() {
+        let month: Period = m.parse().expect("p");
+        collect::run_month(&mut db, &policy, month, src).expect("collection");
+        let mut opts = MonthOptions::new(&out.join(m));
+        opts.simulate_rejects = Some(300);
+        if i == 1 {
+            opts.allocation_day = Some(12); // two days late
+            opts.approve_share = 9_000; // 90% approved
+        }
+        let r = disburse::run_month(&mut db, &policy, month, &actors, &opts).expect("disbursement");
+        assert!(r["returns"]["rejected"].as_u64().unwrap_or(0) > 0, "{r}");
+        let check = Ledger::new(&mut db).check().expect("check");
+        assert!(check.problem.is_none(), "{:?}", check.problem);
+        let figs = disburse::figures(&mut db, month).expect("figures");
+        let province = figs.iter().find(|f| f.region == 140000).expect("province");
+        let cities: Vec<_> = figs.iter().filter(|f| f.region != 140000).collect();
+        assert!(province.planned >= province.approved);
+        let allocated: i64 = cities.iter().map(|c| c.allocated.0).sum();
+        assert_eq!(allocated, province.approved.0, "approved = allocated");
+        let issued: i64 = cities.iter().map(|c| c.issued.0).sum();
+        let settled: i64 = cities
+            .iter()
+            .map(|c| c.paid.0 + c.returned.0 + c.pending.0)
+            .sum();
+        assert_eq!(issued, settled, "issued = paid + returned + pending");
+        assert!(
+            issued <= allocated + if i == 0 { 0 } else { province.planned.0 },
+            "never pays more than it holds"
+        );
+        if i == 1 {
+            assert!(cities.iter().all(|c| c.late_days == 2));
+            let breaches = db
+                .query_i64("SELECT count(*) FROM breaches WHERE month = 202002", &[])
+                .expect("q");
+            assert_eq!(breaches as usize, cities.len());
+            // February re-issues January's returned payments, linked to them
+            let reissued = db
+                .query_i64("SELECT count(*) FROM payroll_lines WHERE month = 202002 AND item = 'reissue' AND reissue_of IS NOT NULL", &[])
+                .expect("q");
+            assert!(reissued > 0);
+        }
+        // a complete month is refused
+        assert!(disburse::run_month(&mut db, &policy, month, &actors, &opts).is_err());
+    }
+    // each person is paid at most once per month and item (first attempt)
+    let dup = db
+        .query_i64(
+            "SELECT count(*) FROM (SELECT month, person_id, item FROM payroll_lines WHERE attempt = 0 GROUP BY month, person_id, item HAVING count(*) > 1) d",
+            &[],
+        )
+        .expect("q");
+    assert_eq!(dup, 0);
+    // re-reading a return file changes nothing
+    let path = db
+        .query("SELECT file_name FROM bank_returns ORDER BY file_name", &[])
+        .expect("q")[0][0]
+        .text()
+        .expect("t")
+        .to_string();
+    let bytes = std::fs::read(&path).expect("read");
+    let before = disburse::state_digest(&mut db).expect("digest");
+    let r = disburse::read_returns(&mut db, &path, &bytes, "2020-03-01".parse().expect("d"))
+        .expect("reread");
+    assert!(r.already_read);
+    assert_eq!(disburse::state_digest(&mut db).expect("digest"), before);
+    // the approval was made by someone other than the submitter
+    let self_approved = db
+        .query_i64(
+            "SELECT count(*) FROM approvals WHERE decided_by = submitted_by",
+            &[],
+        )
+        .expect("q");
+    let decided = db
+        .query_i64(
+            "SELECT count(*) FROM approvals WHERE kind = $1 AND decided_by IS NOT NULL",
+            &[Val::Str("fund_plan")],
+        )
+        .expect("q");
+    assert_eq!(decided, 2);
+    assert_eq!(self_approved, 0);
+    let paid: i64 = db
+        .query_i64(
+            "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM payroll_lines WHERE status = 'paid'",
+            &[],
+        )
+        .expect("q");
+    assert!(Fen(paid).is_positive());
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn disbursement_months_on_sqlite() {
+    run(&testing::sqlite_url("disburse"));
+}
+
+#[test]
+fn disbursement_months_on_postgres() {
+    run(&testing::pg_url("disburse"));
+}
