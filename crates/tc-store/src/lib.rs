@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod imports;
 pub mod ledger;
 mod migrate;
 pub mod registry;

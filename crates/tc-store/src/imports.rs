@@ -1,0 +1,422 @@
+//! What an import of a file needs from the store (migrations 0003 and 0004): the `imports` record
+//! of each file loaded (kind, name, SHA-256, rows, when, by whom; one per kind and fingerprint),
+//! the next application-chosen ids, lookups of many ID numbers, credit codes, receipt numbers and
+//! declarations at once (chunked `IN` lists, one round trip per chunk), and the bulk writer of
+//! wage declarations. Persons, employers and their events are written with [`crate::registry`].
+//!
+//! An importer checks a whole file with these lookups first, reports every bad row, and only if
+//! there is none writes everything in one transaction together with its [`ImportRow`]; the
+//! unique key on (kind, file_sha256) makes a second import of the same file fail.
+
+use crate::{Db, Result, StoreError, Val};
+use std::collections::HashMap;
+
+/// Placeholders per `IN (…)` list.
+pub const LOOKUP_CHUNK: usize = 500;
+
+/// One imported file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportRow<'a> {
+    pub id: i64,
+    /// persons, employers, declarations or collections
+    pub kind: &'a str,
+    pub file_name: &'a str,
+    /// SHA-256 of the file's bytes, 64 lowercase hex digits.
+    pub file_sha256: &'a str,
+    pub rows: i64,
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`
+    pub imported_at: &'a str,
+    pub imported_by: &'a str,
+}
+
+/// An `imports` row read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub file_sha256: String,
+    pub rows: i64,
+    pub imported_at: String,
+    pub imported_by: String,
+}
+
+const IMPORT_COLS: &str = "id, kind, file_name, file_sha256, rows_count, imported_at, imported_by";
+
+fn imported_of(r: &[crate::Value]) -> Result<Imported> {
+    Ok(Imported {
+        id: r[0].i64()?,
+        kind: r[1].text()?.to_string(),
+        file_name: r[2].text()?.to_string(),
+        file_sha256: r[3].text()?.to_string(),
+        rows: r[4].i64()?,
+        imported_at: r[5].text()?.to_string(),
+        imported_by: r[6].text()?.to_string(),
+    })
+}
+
+/// The earlier import of a file of this kind with this fingerprint, if any.
+pub fn find(db: &mut Db, kind: &str, file_sha256: &str) -> Result<Option<Imported>> {
+    db.query_opt(
+        &format!("SELECT {IMPORT_COLS} FROM imports WHERE kind = $1 AND file_sha256 = $2"),
+        &[Val::Str(kind), Val::Str(file_sha256)],
+    )?
+    .map(|r| imported_of(&r))
+    .transpose()
+}
+
+/// Every import, oldest first.
+pub fn list(db: &mut Db) -> Result<Vec<Imported>> {
+    db.query(
+        &format!("SELECT {IMPORT_COLS} FROM imports ORDER BY id"),
+        &[],
+    )?
+    .iter()
+    .map(|r| imported_of(r))
+    .collect()
+}
+
+/// Record an import (inside the transaction that wrote its rows). Fails if the same kind and
+/// fingerprint is already recorded.
+pub fn record(db: &mut Db, r: &ImportRow<'_>) -> Result<()> {
+    db.exec(
+        &format!("INSERT INTO imports ({IMPORT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+        &[
+            Val::I64(r.id),
+            Val::Str(r.kind),
+            Val::Str(r.file_name),
+            Val::Str(r.file_sha256),
+            Val::I64(r.rows),
+            Val::Str(r.imported_at),
+            Val::Str(r.imported_by),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The next id of a table whose ids the application chooses: max(id) + 1 (1 for an empty
+/// table). Call it inside the writing transaction.
+pub fn next_id(db: &mut Db, table: &str) -> Result<i64> {
+    if !matches!(table, "imports" | "persons" | "employers") {
+        return Err(StoreError(format!("next_id: unexpected table {table:?}")));
+    }
+    Ok(db.query_i64(&format!("SELECT MAX(id) FROM {table}"), &[])? + 1)
+}
+
+/// `$k, $k+1, …` for `n` parameters starting at `$k`.
+fn placeholders(first: usize, n: usize) -> String {
+    let mut s = String::with_capacity(n * 5);
+    for i in 0..n {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push('$');
+        s.push_str(&(first + i).to_string());
+    }
+    s
+}
+
+/// A registered person as an import checks it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonRef {
+    pub id: i64,
+    pub name: String,
+    pub county: i64,
+    pub employer_id: Option<i64>,
+    /// The employer's credit code, when the person has an employer.
+    pub employer_code: Option<String>,
+    /// employee or flexible
+    pub payer_kind: String,
+    pub status: String,
+}
+
+/// The registered persons among these ID numbers, by ID number.
+pub fn persons_by_id_number(
+    db: &mut Db,
+    id_numbers: &[&str],
+) -> Result<HashMap<String, PersonRef>> {
+    let mut out = HashMap::with_capacity(id_numbers.len());
+    for chunk in id_numbers.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT i.id_number, p.id, p.name, p.county, p.employer_id, e.credit_code, p.payer_kind, p.status \
+             FROM person_ids i JOIN persons p ON p.id = i.person_id \
+             LEFT JOIN employers e ON e.id = p.employer_id \
+             WHERE i.id_number IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Str(s)).collect();
+        for r in db.query(&sql, &params)? {
+            out.insert(
+                r[0].text()?.to_string(),
+                PersonRef {
+                    id: r[1].i64()?,
+                    name: r[2].text()?.to_string(),
+                    county: r[3].i64()?,
+                    employer_id: r[4].opt_i64()?,
+                    employer_code: r[5].opt_text()?.map(str::to_string),
+                    payer_kind: r[6].text()?.to_string(),
+                    status: r[7].text()?.to_string(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// A registered employer as an import checks it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmployerRef {
+    pub id: i64,
+    pub name: String,
+    /// active, suspended or closed
+    pub status: String,
+}
+
+/// The registered employers among these credit codes, by credit code.
+pub fn employers_by_credit_code(
+    db: &mut Db,
+    codes: &[&str],
+) -> Result<HashMap<String, EmployerRef>> {
+    let mut out = HashMap::with_capacity(codes.len());
+    for chunk in codes.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT credit_code, id, name, status FROM employers WHERE credit_code IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Str(s)).collect();
+        for r in db.query(&sql, &params)? {
+            out.insert(
+                r[0].text()?.to_string(),
+                EmployerRef {
+                    id: r[1].i64()?,
+                    name: r[2].text()?.to_string(),
+                    status: r[3].text()?.to_string(),
+                },
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The receipt numbers among these that are already stored, with the import that brought each.
+pub fn stored_receipts(db: &mut Db, receipts: &[&str]) -> Result<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    for chunk in receipts.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT receipt, import_id FROM receipts WHERE receipt IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Str(s)).collect();
+        for r in db.query(&sql, &params)? {
+            out.insert(r[0].text()?.to_string(), r[1].i64()?);
+        }
+    }
+    Ok(out)
+}
+
+/// The persons among these who already have a wage declaration for `period` (yyyymm), with the
+/// import that brought it.
+pub fn stored_declarations(db: &mut Db, period: i64, persons: &[i64]) -> Result<HashMap<i64, i64>> {
+    let mut out = HashMap::new();
+    for chunk in persons.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT person_id, import_id FROM wage_declarations WHERE period = $1 AND person_id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        let mut params: Vec<Val<'_>> = Vec::with_capacity(chunk.len() + 1);
+        params.push(Val::I64(period));
+        params.extend(chunk.iter().map(|p| Val::I64(*p)));
+        for r in db.query(&sql, &params)? {
+            out.insert(r[0].i64()?, r[1].i64()?);
+        }
+    }
+    Ok(out)
+}
+
+/// One wage declaration (缴费基数申报).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeclarationRow {
+    pub person_id: i64,
+    /// yyyymm
+    pub period: i64,
+    /// The declaring employer, 0 for a flexibly employed person declaring for themselves.
+    pub employer_id: i64,
+    pub declared_fen: i64,
+    pub import_id: i64,
+}
+
+pub type PushDeclaration<'p> = dyn FnMut(&DeclarationRow) -> Result<()> + 'p;
+
+/// Bulk-write wage declarations (inside the caller's transaction if one is open). A second
+/// declaration for the same person and period fails the write (the primary key).
+pub fn write_declarations(
+    db: &mut Db,
+    fill: &mut dyn FnMut(&mut PushDeclaration<'_>) -> Result<()>,
+) -> Result<u64> {
+    db.bulk_insert(
+        "wage_declarations",
+        &[
+            "person_id",
+            "period",
+            "employer_id",
+            "declared_fen",
+            "import_id",
+        ],
+        &mut |sink| {
+            fill(&mut |r: &DeclarationRow| {
+                sink.row(&[
+                    Val::I64(r.person_id),
+                    Val::I64(r.period),
+                    Val::I64(r.employer_id),
+                    Val::I64(r.declared_fen),
+                    Val::I64(r.import_id),
+                ])
+            })
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::{self, EmployerRow, PersonRow};
+    use crate::testing;
+
+    fn check(url: &str) {
+        let mut db = Db::open(url).expect("open");
+        assert_eq!(next_id(&mut db, "imports").expect("id"), 1);
+        assert!(next_id(&mut db, "receipts; DROP TABLE x").is_err());
+        let row = ImportRow {
+            id: 1,
+            kind: "persons",
+            file_name: "p.csv",
+            file_sha256: "ab",
+            rows: 2,
+            imported_at: "2026-11-27T00:00:00.000Z",
+            imported_by: "cli:test",
+        };
+        record(&mut db, &row).expect("record");
+        assert!(
+            record(
+                &mut db,
+                &ImportRow {
+                    id: 2,
+                    ..row.clone()
+                }
+            )
+            .is_err()
+        );
+        let found = find(&mut db, "persons", "ab")
+            .expect("find")
+            .expect("found");
+        assert_eq!(
+            (found.id, found.rows, found.file_name.as_str()),
+            (1, 2, "p.csv")
+        );
+        assert_eq!(find(&mut db, "employers", "ab").expect("find"), None);
+        assert_eq!(list(&mut db).expect("list").len(), 1);
+        assert_eq!(next_id(&mut db, "imports").expect("id"), 2);
+
+        registry::write_employers(&mut db, &mut |push| {
+            push(&EmployerRow {
+                id: 7,
+                credit_code: "91140105MA0K7Q2L9U",
+                name: "钢铁",
+                county: 140105,
+                industry: "C",
+                status: "active",
+                status_since: "2020-01-01",
+                registered_on: "2020-01-01",
+            })
+        })
+        .expect("employers");
+        let ids: Vec<String> = (0..1203).map(|i| format!("X{i:017}")).collect();
+        registry::write_persons(&mut db, &mut |push| {
+            for (i, idn) in ids.iter().enumerate() {
+                push(&PersonRow {
+                    id: i as i64 + 1,
+                    id_number: idn,
+                    name: "王",
+                    sex: "male",
+                    birth: "1980-01-01",
+                    category: "male",
+                    county: 140105,
+                    employer_id: if i % 2 == 0 { Some(7) } else { None },
+                    payer_kind: if i % 2 == 0 { "employee" } else { "flexible" },
+                    status: "active",
+                    status_since: "2020-01-01",
+                    enrolled_on: "2020-01-01",
+                    declared_fen: 0,
+                    as_of: 202001,
+                    paid_months: 0,
+                    deemed_months: 0,
+                    avg_index: 0,
+                    balance_fen: 0,
+                })?;
+            }
+            Ok(())
+        })
+        .expect("persons");
+        registry::write_person_ids(&mut db, &mut |push| {
+            for (i, idn) in ids.iter().enumerate() {
+                push(&(idn.as_str(), i as i64 + 1))?;
+            }
+            Ok(())
+        })
+        .expect("ids");
+        // more than two chunks, some unknown
+        let mut ask: Vec<&str> = ids.iter().map(String::as_str).step_by(2).collect();
+        ask.push("NOPE");
+        let got = persons_by_id_number(&mut db, &ask).expect("lookup");
+        assert_eq!(got.len(), 602);
+        let p = &got[ids[2].as_str()];
+        assert_eq!((p.id, p.employer_id), (3, Some(7)));
+        assert_eq!(p.employer_code.as_deref(), Some("91140105MA0K7Q2L9U"));
+        assert_eq!(p.payer_kind, "employee");
+        assert_eq!(got[ids[4].as_str()].id, 5);
+        let e = employers_by_credit_code(&mut db, &["91140105MA0K7Q2L9U", "x"]).expect("e");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e["91140105MA0K7Q2L9U"].id, 7);
+
+        let n = write_declarations(&mut db, &mut |push| {
+            for p in 1..=1100 {
+                push(&DeclarationRow {
+                    person_id: p,
+                    period: 202610,
+                    employer_id: 7,
+                    declared_fen: 500_000,
+                    import_id: 1,
+                })?;
+            }
+            Ok(())
+        })
+        .expect("declarations");
+        assert_eq!(n, 1100);
+        let persons: Vec<i64> = (1000..=1203).collect();
+        let stored = stored_declarations(&mut db, 202610, &persons).expect("stored");
+        assert_eq!(stored.len(), 101);
+        assert!(
+            stored_declarations(&mut db, 202609, &persons)
+                .expect("s")
+                .is_empty()
+        );
+        db.exec(
+            "INSERT INTO receipts (receipt, person_id, period, paid_fen, paid_on, import_id) VALUES ('R1', 1, 202610, 100, '2026-11-01', 1)",
+            &[],
+        )
+        .expect("receipt");
+        let r = stored_receipts(&mut db, &["R1", "R2"]).expect("receipts");
+        assert_eq!(r.get("R1"), Some(&1));
+        assert_eq!(r.len(), 1);
+    }
+
+    #[test]
+    fn imports_on_sqlite() {
+        check(&testing::sqlite_url("imports"));
+    }
+
+    #[test]
+    fn imports_on_postgres() {
+        check(&testing::pg_url("imports"));
+    }
+}
