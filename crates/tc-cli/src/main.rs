@@ -46,6 +46,15 @@ pub enum Command {
     /// The tamper-evident audit log: verify the hash chain, read entries.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCmd),
+    /// Generate a demo province (a synthetic population in an embedded database) and run its
+    /// months end to end: collection, fund-use plans, approval, allocation, payments, returns;
+    /// print a summary per city; optionally start the web service on it.
+    Demo(cmd::demo::Args),
+    /// Run, reconcile and report the months of the province (the monthly cycle).
+    #[command(subcommand)]
+    Month(cmd::month::MonthCmd),
+    /// Run the web service: staff login, region-scoped data, the public pension estimator.
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +87,9 @@ fn main() -> ExitCode {
         Command::Ledger(c) => cmd::ledger::run(c, &cli.db),
         Command::User(c) => cmd::user::run(c, &cli.db),
         Command::Audit(c) => cmd::audit::run(c, &cli.db),
+        Command::Serve(a) => cmd::serve::run(a, &cli.db),
+        Command::Demo(a) => cmd::demo::run(a, &cli.db),
+        Command::Month(c) => cmd::month::run(c, &cli.db),
     };
     match result {
         Ok(code) => code,

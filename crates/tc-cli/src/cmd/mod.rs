@@ -1,7 +1,10 @@
 pub mod audit;
+pub mod demo;
 pub mod ledger;
+pub mod month;
 pub mod pension;
 pub mod policy;
 pub mod retirement;
+pub mod serve;
 pub mod user;
 pub mod validate;

@@ -1,0 +1,142 @@
+//! `tongchou month`: run a month of the province (collection, then disbursement), resumable.
+
+use crate::output::{CliError, CliResult, print_json};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tongchou_core::{Period, Policy};
+use tongchou_engine::collect::{self, ReceiptSource};
+use tongchou_engine::disburse::{self, Actors, MonthOptions};
+use tongchou_engine::simulate::Behaviour;
+use tongchou_store::Db;
+use tongchou_store::access::get_user;
+
+#[derive(clap::Subcommand)]
+pub enum MonthCmd {
+    /// Run month M: close its collection (assessments, receipts, arrears, postings to the
+    /// provincial fiscal special account), then the disbursement steps (payroll, fund-use plans,
+    /// approval, allocation by the 10th, pass-down, bank files, returns). Every step is recorded:
+    /// a run that was killed resumes where it stopped; a finished month is refused.
+    Run(RunArgs),
+    /// Prove that the contribution income booked for each county equals the person-level amounts
+    /// collected (exit 1 and list the differences when it does not).
+    Reconcile,
+    /// The month's figures per city: planned, approved, allocated, paid, returned, pending.
+    Report {
+        #[arg(long)]
+        period: Period,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    #[arg(long)]
+    pub period: Period,
+    /// Login of the provincial bureau officer who submits the fund-use application.
+    #[arg(long, default_value = "demo.officer")]
+    pub officer: String,
+    /// Login of the finance department approver who decides it (never the officer).
+    #[arg(long, default_value = "demo.approver")]
+    pub approver: String,
+    /// Share of the plan approved, in percent (100 = full, 0 = rejected).
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub approve_percent: u32,
+    /// Day of the month the allocation to the cities is made (default: the deadline, day 10).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=28))]
+    pub allocation_day: Option<u8>,
+    /// Where payment files and bank returns are written.
+    #[arg(long, default_value = "bank-files")]
+    pub out: PathBuf,
+    /// Simulate the tax bureau (receipts) and the banks (returns) with this seed; without it,
+    /// only imported receipts are matched and no returns are simulated.
+    #[arg(long)]
+    pub simulate: Option<u64>,
+}
+
+pub fn actors(db: &mut Db, officer: &str, approver: &str) -> Result<Actors, CliError> {
+    let mut get = |login: &str, flag: &str| -> Result<tongchou_core::access::Principal, CliError> {
+        match get_user(db, login).map_err(|e| CliError(format!("{flag}: {e}")))? {
+            Some(u) if u.active => Ok(u.principal()),
+            Some(_) => Err(CliError(format!("{flag}: user {login} is not active"))),
+            None => Err(CliError(format!("{flag}: no user {login}"))),
+        }
+    };
+    Ok(Actors {
+        officer: get(officer, "--officer")?,
+        approver: get(approver, "--approver")?,
+    })
+}
+
+/// Run one month; returns (collection report, disbursement details).
+pub fn run_one(
+    db: &mut Db,
+    policy: &Policy,
+    period: Period,
+    actors: &Actors,
+    opts: &MonthOptions,
+    simulate: Option<u64>,
+) -> Result<(Option<collect::MonthReport>, serde_json::Value), CliError> {
+    let collection =
+        if tongchou_engine::jobs::is_done(db, collect::JOB, period, collect::STEP_CLOSE)
+            .map_err(|e| CliError(e.0))?
+        {
+            None
+        } else {
+            let source = match simulate {
+                Some(seed) => ReceiptSource::Simulated {
+                    seed,
+                    behaviour: Behaviour::default(),
+                },
+                None => ReceiptSource::Imported,
+            };
+            Some(
+                collect::run_month(db, policy, period, source)
+                    .map_err(|e| CliError(format!("collection {period}: {e}")))?,
+            )
+        };
+    let d = disburse::run_month(db, policy, period, actors, opts)
+        .map_err(|e| CliError(format!("disbursement {period}: {e}")))?;
+    Ok((collection, d))
+}
+
+pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    match c {
+        MonthCmd::Run(a) => {
+            let policy = Policy::builtin()?;
+            let actors = actors(&mut db, &a.officer, &a.approver)?;
+            let mut opts = MonthOptions::new(&a.out.join(a.period.to_string()));
+            opts.approve_share = a.approve_percent * 100;
+            opts.allocation_day = a.allocation_day;
+            opts.simulate_rejects = a.simulate.map(|_| 20);
+            opts.seed = a.simulate.unwrap_or(1);
+            let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, a.simulate)?;
+            print_json(
+                &serde_json::json!({"period": a.period, "collection": c, "disbursement": d}),
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        MonthCmd::Reconcile => {
+            let problems = collect::reconcile(&mut db).map_err(|e| CliError(e.0))?;
+            if problems.is_empty() {
+                println!(
+                    "reconciled: contribution income booked per county equals the person-level amounts collected"
+                );
+                Ok(ExitCode::SUCCESS)
+            } else {
+                for p in &problems {
+                    println!("{p}");
+                }
+                eprintln!(
+                    "error: {} difference(s) between the ledger and person-level collections",
+                    problems.len()
+                );
+                Ok(ExitCode::from(1))
+            }
+        }
+        MonthCmd::Report { period } => {
+            let f = disburse::figures(&mut db, period).map_err(|e| CliError(e.0))?;
+            print_json(&serde_json::json!({"period": period, "regions": f}))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
