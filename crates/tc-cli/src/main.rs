@@ -50,11 +50,19 @@ pub enum Command {
     /// months end to end: collection, fund-use plans, approval, allocation, payments, returns;
     /// print a summary per city; optionally start the web service on it.
     Demo(cmd::demo::Args),
+    /// Record other income of the fund (subsidies, central transfers, interest…).
+    #[command(subcommand)]
+    Income(cmd::income::IncomeCmd),
     /// Run, reconcile and report the months of the province (the monthly cycle).
     #[command(subcommand)]
     Month(cmd::month::MonthCmd),
     /// Run the web service: staff login, region-scoped data, the public pension estimator.
     Serve(cmd::serve::Args),
+    /// Load files of persons, employers, wage declarations or the tax bureau's collection
+    /// results (CSV in UTF-8 or GBK, or XLSX), all or nothing; `import template KIND` prints
+    /// the header line of each kind.
+    #[command(subcommand)]
+    Import(cmd::import::ImportCmd),
 }
 
 fn main() -> ExitCode {
@@ -90,6 +98,8 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::run(a, &cli.db),
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),
+        Command::Income(c) => cmd::income::run(c, &cli.db),
+        Command::Import(c) => cmd::import::run(c, &cli.db),
     };
     match result {
         Ok(code) => code,

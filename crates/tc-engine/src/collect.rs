@@ -70,6 +70,9 @@ pub struct MonthReport {
     pub arrears_items: u64,
     pub arrears: Fen,
     pub transfers: u64,
+    /// Historical city and county balances remitted this month (demand deposits by the
+    /// deadline, fixed deposits at maturity).
+    pub historical_remitted: Fen,
     pub counties: Vec<CountyLine>,
 }
 
@@ -547,6 +550,7 @@ pub fn run_month(
             }
         }
         let db = ledger.db();
+        let history = crate::income::remit_historical(db, policy, period)?;
 
         // report
         let mut counties: BTreeMap<u32, CountyLine> = BTreeMap::new();
@@ -588,6 +592,7 @@ pub fn run_month(
             arrears_items: open.len() as u64,
             arrears: Fen(open.iter().map(|i| i.outstanding().0).sum()),
             transfers,
+            historical_remitted: history.amount,
             counties: counties.into_values().collect(),
         };
         let details = serde_json::to_value(&report).map_err(|e| EngineError(e.to_string()))?;

@@ -11,6 +11,7 @@ pub mod crosscheck;
 pub mod disburse;
 pub mod disbursement;
 pub mod error;
+pub mod income;
 pub mod jobs;
 pub mod payroll;
 pub mod simulate;

@@ -14,6 +14,10 @@ fn run(url: &str) {
     let mut db = Db::open(url).expect("open");
     common::province(&mut db, 3000, "2020-01");
     let actors = common::actors(&mut db);
+    let seeded =
+        tongchou_engine::income::seed_historical(&mut db, 3, "2019-12-31".parse().expect("d"))
+            .expect("seed");
+    assert!(seeded > 100);
     let policy = Policy::builtin().expect("policy");
     let backend = if url.starts_with("sqlite") {
         "sqlite"
@@ -27,7 +31,55 @@ fn run(url: &str) {
     };
     for (i, m) in ["2020-01", "2020-02"].iter().enumerate() {
         let month: Period = m.parse().expect("p");
-        collect::run_month(&mut db, &policy, month, src).expect("collection");
+        let c = collect::run_month(&mut db, &policy, month, src).expect("collection");
+        if i == 0 {
+            // every demand balance is remitted in January; fixed deposits wait for maturity
+            assert!(c.historical_remitted.is_positive());
+            let open = db.query_i64("SELECT count(*) FROM historical_balances WHERE remitted_on IS NULL AND deposit_kind = 'demand'", &[]).expect("q");
+            assert_eq!(open, 0);
+            let fixed = db.query_i64("SELECT count(*) FROM historical_balances WHERE remitted_on IS NULL AND deposit_kind = 'fixed'", &[]).expect("q");
+            assert!(fixed > 0);
+            // other income lands in the provincial fiscal special account; recording it twice is a no-op
+            let d: tongchou_core::Date = "2020-01-20".parse().expect("d");
+            let pr = tongchou_core::RegionCode::new(140000).expect("c");
+            assert!(
+                tongchou_engine::income::record(
+                    &mut db,
+                    "subsidy/202001",
+                    pr,
+                    "subsidy-province",
+                    Fen(1_000_000_00),
+                    d,
+                    "test"
+                )
+                .expect("record")
+            );
+            assert!(
+                !tongchou_engine::income::record(
+                    &mut db,
+                    "subsidy/202001",
+                    pr,
+                    "subsidy-province",
+                    Fen(1_000_000_00),
+                    d,
+                    "test"
+                )
+                .expect("record")
+            );
+            let city = tongchou_core::RegionCode::new(140100).expect("c");
+            assert!(
+                tongchou_engine::income::record(
+                    &mut db,
+                    "subsidy/202001/city",
+                    city,
+                    "subsidy-city",
+                    Fen(5_000_00),
+                    d,
+                    "test"
+                )
+                .expect("record")
+            );
+        }
         let mut opts = MonthOptions::new(&out.join(m));
         opts.simulate_rejects = Some(300);
         if i == 1 {

@@ -147,6 +147,10 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         .map_err(|e| CliError(format!("demo users: {e}")))?;
     }
     let actors = actors(&mut db, "demo.officer", "demo.approver")?;
+    // the balances cities and counties held before provincial pooling, remitted in the first
+    // month (demand deposits) and at maturity (fixed deposits)
+    tongchou_engine::income::seed_historical(&mut db, a.seed, a.from.first_day().add_days(-1))
+        .map_err(|e| CliError(e.0))?;
     let months: Vec<Period> = a.from.through(a.to).collect();
     let mut last = None;
     for (i, m) in months.iter().enumerate() {
@@ -162,6 +166,23 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             opts.allocation_day = Some(12);
         }
         let (c, d) = run_one(&mut db, &policy, *m, &actors, &opts, Some(a.seed))?;
+        // the provincial treasury's monthly subsidy: a tenth of what the month paid out
+        let paid = db.query_i64(
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE month = $1",
+            &[Val::I64(m.yyyymm() as i64)],
+        )?;
+        if paid > 0 {
+            tongchou_engine::income::record(
+                &mut db,
+                &format!("demo/subsidy/{m}"),
+                pcode,
+                "subsidy-province",
+                Fen(paid / 10),
+                m.day(25),
+                &format!("provincial fiscal subsidy {m}"),
+            )
+            .map_err(|e| CliError(e.0))?;
+        }
         last = Some((*m, c, d));
     }
     if std::io::stderr().is_terminal() {

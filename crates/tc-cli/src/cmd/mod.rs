@@ -1,5 +1,7 @@
 pub mod audit;
 pub mod demo;
+pub mod income;
+pub mod import;
 pub mod ledger;
 pub mod month;
 pub mod pension;

@@ -1,0 +1,59 @@
+//! `tongchou income`: record money arriving in the provincial fiscal special account.
+
+use crate::output::{CliError, CliResult};
+use std::process::ExitCode;
+use tongchou_core::{Date, Fen, RegionCode};
+use tongchou_store::Db;
+
+#[derive(clap::Subcommand)]
+pub enum IncomeCmd {
+    /// Record income of a region (fiscal subsidy by level, central transfer, central adjustment
+    /// allocation, interest, other) landing in the provincial fiscal special account, booked as
+    /// that region's income. Idempotent by --key.
+    Record {
+        /// A unique key of the business event (e.g. the treasury's voucher number).
+        #[arg(long)]
+        key: String,
+        /// The province, a city or a county (GB/T 2260).
+        #[arg(long)]
+        region: RegionCode,
+        /// subsidy-central, subsidy-province, subsidy-city, subsidy-county, central-adjustment,
+        /// national-pooling, interest or other.
+        #[arg(long)]
+        kind: String,
+        /// Amount in yuan, e.g. 1000000.00.
+        #[arg(long)]
+        amount: Fen,
+        /// Value date.
+        #[arg(long)]
+        date: Date,
+        /// The document it comes from.
+        #[arg(long, default_value = "")]
+        reference: String,
+    },
+}
+
+pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    match c {
+        IncomeCmd::Record {
+            key,
+            region,
+            kind,
+            amount,
+            date,
+            reference,
+        } => {
+            let created = tongchou_engine::income::record(
+                &mut db, &key, region, &kind, amount, date, &reference,
+            )
+            .map_err(|e| CliError(e.0))?;
+            if created {
+                println!("recorded {amount} yuan of {kind} for {region} on {date} ({key})");
+            } else {
+                println!("already recorded: {key} (nothing changed)");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Money that reaches the provincial fiscal special account other than contributions: fiscal
+//! subsidies by level, central transfers and central adjustment allocations, interest, other
+//! income; and the one-off remittance of historical city and county balances (demand deposits
+//! by 2020-01-31, fixed deposits when they mature).
+
+use crate::collect::county_income_requests;
+use crate::error::{EngineError, Result};
+use serde::Serialize;
+use tongchou_core::period::{Date, Period};
+use tongchou_core::region::Level;
+use tongchou_core::{Divisions, Fen, RegionCode};
+use tongchou_ledger::flows::{Doc, remittance};
+use tongchou_ledger::{Chart, Request};
+use tongchou_store::ledger::Ledger;
+use tongchou_store::{Db, Val};
+
+/// Income kinds that can be recorded, with the chart account and category each books to.
+pub const KINDS: &[(&str, &str, &str)] = &[
+    ("subsidy-central", "subsidy_central", "subsidy"),
+    ("subsidy-province", "subsidy_province", "subsidy"),
+    ("subsidy-city", "subsidy_city", "subsidy"),
+    ("subsidy-county", "subsidy_county", "subsidy"),
+    (
+        "central-adjustment",
+        "central_adjustment_income",
+        "central_adjustment",
+    ),
+    (
+        "national-pooling",
+        "national_pooling_income",
+        "central_adjustment",
+    ),
+    ("interest", "interest_income", "interest"),
+    ("other", "other_income", "other"),
+];
+
+fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<bool> {
+    let res = ledger.submit(reqs)?;
+    let mut created = false;
+    for (r, x) in reqs.iter().zip(res) {
+        match x {
+            Ok(tongchou_ledger::Outcome::Created { .. }) => created = true,
+            Ok(tongchou_ledger::Outcome::Exists { .. }) => {}
+            Err(e) => return Err(EngineError(format!("ledger refused {}: {e}", r.key))),
+        }
+    }
+    Ok(created)
+}
+
+/// Record income of `region` (the province, a city or a county) arriving in the provincial fiscal
+/// special account. Idempotent by `key`: recording the same income again changes nothing and
+/// returns false.
+pub fn record(
+    db: &mut Db,
+    key: &str,
+    region: RegionCode,
+    kind: &str,
+    amount: Fen,
+    date: Date,
+    reference: &str,
+) -> Result<bool> {
+    let (_, account, category) = KINDS.iter().find(|k| k.0 == kind).ok_or_else(|| {
+        EngineError(format!(
+            "unknown income kind {kind:?}: {}",
+            KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+        ))
+    })?;
+    if !amount.is_positive() {
+        return Err(EngineError("amount: must be positive".into()));
+    }
+    let d = Divisions::shanxi();
+    let r = d
+        .get(region)
+        .ok_or_else(|| EngineError(format!("region {region} is not in the province")))?;
+    let chart = Chart::standard();
+    let reqs = if r.level == Level::Province {
+        let fiscal = chart
+            .account(region, "fiscal_special_account")
+            .ok_or_else(|| EngineError("no fiscal special account".into()))?;
+        let income = chart
+            .account(region, account)
+            .ok_or_else(|| EngineError(format!("no account {account}")))?;
+        vec![Request::post(
+            &format!("{key}/{region}"),
+            fiscal,
+            income,
+            amount,
+            category,
+            reference,
+            date,
+        )]
+    } else {
+        county_income_requests(
+            chart, key, reference, date, region, account, category, amount, false,
+        )?
+    };
+    submit(&mut Ledger::new(db), &reqs)
+}
+
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Demo: the balances cities and counties held before provincial pooling, from their pension
+/// bills (a county: some months of pensions on demand deposit, some on fixed deposit maturing over
+/// the following year; a city: a demand deposit). Booked as opening balances on `as_of`.
+pub fn seed_historical(db: &mut Db, seed: u64, as_of: Date) -> Result<u64> {
+    let rows = db.query(
+        "SELECT county, CAST(SUM(monthly_fen) AS BIGINT) FROM pensioners WHERE status = 'active' GROUP BY county ORDER BY county",
+        &[],
+    )?;
+    let d = Divisions::shanxi();
+    let mut entries: Vec<(i64, RegionCode, &str, Fen, Option<Date>)> = Vec::new();
+    let mut city_totals: std::collections::BTreeMap<RegionCode, i64> =
+        std::collections::BTreeMap::new();
+    for r in rows {
+        let county = RegionCode::new(r[0].i64()? as u32).map_err(|e| EngineError(e.0))?;
+        let monthly = r[1].i64()?;
+        let h = mix(seed ^ county.get() as u64);
+        let demand = monthly * (6 + (h % 10) as i64);
+        let fixed = monthly * (3 + ((h >> 8) % 6) as i64);
+        let maturity = as_of
+            .period()
+            .add_months(2 + ((h >> 16) % 12) as i32)
+            .day(20);
+        entries.push((
+            county.get() as i64 * 10 + 1,
+            county,
+            "demand",
+            Fen(demand),
+            None,
+        ));
+        entries.push((
+            county.get() as i64 * 10 + 2,
+            county,
+            "fixed",
+            Fen(fixed),
+            Some(maturity),
+        ));
+        if let Some(city) = d.city_of(county) {
+            *city_totals.entry(city).or_default() += monthly;
+        }
+    }
+    for (city, monthly) in city_totals {
+        entries.push((
+            city.get() as i64 * 10 + 1,
+            city,
+            "demand",
+            Fen(monthly * 2),
+            None,
+        ));
+    }
+    let chart = Chart::standard();
+    let mut reqs = Vec::new();
+    for (id, region, kind, amount, maturity) in &entries {
+        if !amount.is_positive() {
+            continue;
+        }
+        let m = maturity.map(|x| x.to_string());
+        db.exec(
+            "INSERT INTO historical_balances (id, region, deposit_kind, amount_fen, maturity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+            &[Val::I64(*id), Val::I64(region.get() as i64), Val::Str(kind), Val::I64(amount.0), m.as_deref().map(Val::Str).unwrap_or(Val::Null)],
+        )?;
+        let asset = if *kind == "fixed" {
+            "fixed_deposit"
+        } else {
+            "expenditure_account"
+        };
+        let (Some(debit), Some(credit)) = (
+            chart.account(*region, asset),
+            chart.account(*region, "fund_balance"),
+        ) else {
+            return Err(EngineError(format!(
+                "region {region} has no {asset} or fund balance account"
+            )));
+        };
+        reqs.push(Request::post(
+            &format!("opening/{id}"),
+            debit,
+            credit,
+            *amount,
+            "opening",
+            "historical balance before provincial pooling",
+            as_of,
+        ));
+    }
+    submit(&mut Ledger::new(db), &reqs)?;
+    Ok(entries.len() as u64)
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Remitted {
+    pub deposits: u64,
+    pub amount: Fen,
+}
+
+/// Remit what is due by the end of `period`: every demand balance not yet remitted (due by the
+/// deadline `calendar.historical_balance_deadline`), and every fixed deposit that has matured.
+/// Each remittance is one linked ledger unit (withdrawal at maturity, then the remittance pair).
+pub fn remit_historical(
+    db: &mut Db,
+    policy: &tongchou_core::Policy,
+    period: Period,
+) -> Result<Remitted> {
+    let (deadline, _) = policy.text("calendar.historical_balance_deadline", period.first_day())?;
+    let deadline: Date = deadline.parse()?;
+    let end = period.last_day();
+    let rows = db.query(
+        "SELECT id, region, deposit_kind, amount_fen, maturity FROM historical_balances WHERE remitted_on IS NULL ORDER BY id",
+        &[],
+    )?;
+    let chart = Chart::standard();
+    let province = Divisions::shanxi().province().code;
+    let mut out = Remitted::default();
+    for r in rows {
+        let (id, region, kind, amount) = (
+            r[0].i64()?,
+            r[1].i64()?,
+            r[2].text()?.to_string(),
+            Fen(r[3].i64()?),
+        );
+        let region = RegionCode::new(region as u32).map_err(|e| EngineError(e.0))?;
+        let on = if kind == "fixed" {
+            let m: Date = r[4].text()?.parse()?;
+            if m > end {
+                continue;
+            }
+            m
+        } else {
+            deadline.min(end).max(period.first_day())
+        };
+        let key = format!("history/{id}");
+        let reference = format!("historical balance {id} ({kind})");
+        let mut reqs = Vec::new();
+        if kind == "fixed" {
+            let (Some(exp), Some(fd)) = (
+                chart.account(region, "expenditure_account"),
+                chart.account(region, "fixed_deposit"),
+            ) else {
+                return Err(EngineError(format!(
+                    "region {region} has no deposit accounts"
+                )));
+            };
+            reqs.push(
+                Request::post(
+                    &format!("{key}/withdraw"),
+                    exp,
+                    fd,
+                    amount,
+                    "remittance",
+                    &reference,
+                    on,
+                )
+                .linked(),
+            );
+        }
+        reqs.extend(remittance(
+            chart,
+            Doc {
+                key: &key,
+                reference: &reference,
+                date: on,
+            },
+            region,
+            province,
+            amount,
+        )?);
+        submit(&mut Ledger::new(db), &reqs)?;
+        let o = on.to_string();
+        db.exec(
+            "UPDATE historical_balances SET remitted_on = $1, transfer_key = $2 WHERE id = $3 AND remitted_on IS NULL",
+            &[Val::Str(&o), Val::Str(&key), Val::I64(id)],
+        )?;
+        out.deposits += 1;
+        out.amount = Fen(out.amount.0 + amount.0);
+    }
+    Ok(out)
+}
