@@ -48,7 +48,7 @@ fn run(url: &str) {
                     "subsidy/202001",
                     pr,
                     "subsidy-province",
-                    Fen(1_000_000_00),
+                    Fen(100_000_000),
                     d,
                     "test"
                 )
@@ -60,7 +60,7 @@ fn run(url: &str) {
                     "subsidy/202001",
                     pr,
                     "subsidy-province",
-                    Fen(1_000_000_00),
+                    Fen(100_000_000),
                     d,
                     "test"
                 )
@@ -73,7 +73,7 @@ fn run(url: &str) {
                     "subsidy/202001/city",
                     city,
                     "subsidy-city",
-                    Fen(5_000_00),
+                    Fen(500_000),
                     d,
                     "test"
                 )
