@@ -1,0 +1,294 @@
+//! `tongchou import …`: load the agencies' and the tax bureau's files (persons, employers, wage
+//! declarations, collection results) into the database, all or nothing.
+//!
+//! For one file:
+//! 0. its SHA-256 is looked up among earlier imports of the same kind: if found, nothing changes
+//!    and the command says when it was imported (exit 0);
+//! 1. the whole file is read and checked ([`tongchou_import`]: encoding, header, every value), and
+//!    every good row is checked against the database, a chunk at a time (unknown person or
+//!    employer, person or employer already registered, receipt already stored, declaration
+//!    already stored or for a month whose collection is closed, name or payer disagreeing with
+//!    the register). Nothing is written. If any row is bad, every problem is printed on standard
+//!    error, `row N, column C: reason`, then the total, and the exit status is 1;
+//! 2. otherwise the file is read again and written in ONE transaction with its `imports` row; the
+//!    database checks are repeated inside the transaction (they are then authoritative) and the
+//!    file must have the same SHA-256 as in step 0, else the transaction is rolled back.
+//!
+//! Memory stays bounded by a chunk of rows (plus, for collections, the receipt numbers seen, to
+//! refuse one used twice in the file), so files of millions of rows stream.
+
+mod checks;
+pub mod progress;
+
+use crate::output::{CliError, CliResult};
+use checks::{Ctx, Load};
+use progress::Bar;
+use std::io::BufReader;
+use std::process::ExitCode;
+use std::time::Instant;
+use tongchou_core::Date;
+use tongchou_import::{
+    Collection, Declaration, Employer, Fingerprint, ImportError, Kind, Options, Person, Records,
+    RowError, Summary,
+};
+use tongchou_store::Db;
+use tongchou_store::access::{iso_time, now_ms};
+use tongchou_store::imports::{self, ImportRow};
+
+#[derive(clap::Subcommand)]
+pub enum ImportCmd {
+    /// Print the header line of a kind's file: persons, employers, declarations or collections
+    /// (Chinese headers; the English names are accepted too, in any column order).
+    Template {
+        /// persons, employers, declarations or collections
+        kind: Kind,
+    },
+    /// Insured persons (参保人员): registered as active from their enrolment date.
+    Persons(FileArgs),
+    /// Employers (参保单位).
+    Employers(FileArgs),
+    /// Monthly wage declarations (缴费基数申报) of registered persons.
+    Declarations(FileArgs),
+    /// The tax bureau's collection results (征收结果): receipts, matched by the next collection run.
+    Collections(FileArgs),
+    /// The files imported so far, oldest first.
+    List,
+}
+
+#[derive(clap::Args)]
+pub struct FileArgs {
+    /// The file: CSV (UTF-8 or GBK, detected) or XLSX (first sheet).
+    #[arg(long)]
+    pub file: String,
+    /// The day of the import (default: today in China): later dates and months are refused.
+    #[arg(long)]
+    pub today: Option<Date>,
+    /// Print at most this many problems of a refused file (all are counted).
+    #[arg(long)]
+    pub max_errors: Option<usize>,
+}
+
+pub fn run(c: ImportCmd, url: &str) -> CliResult {
+    match c {
+        ImportCmd::Template { kind } => {
+            println!("{}", tongchou_import::template(kind));
+            Ok(ExitCode::SUCCESS)
+        }
+        ImportCmd::Persons(a) => load::<Person>(url, &a),
+        ImportCmd::Employers(a) => load::<Employer>(url, &a),
+        ImportCmd::Declarations(a) => load::<Declaration>(url, &a),
+        ImportCmd::Collections(a) => load::<Collection>(url, &a),
+        ImportCmd::List => {
+            let mut db = Db::open(url)?;
+            for i in imports::list(&mut db)? {
+                println!(
+                    "{}\t{}\t{}\t{} rows\t{}\t{}\t{}",
+                    i.id, i.kind, i.file_name, i.rows, i.imported_at, i.imported_by, i.file_sha256
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Rows handed to the database checks at a time.
+const CHUNK: usize = 4096;
+
+/// What one reading of the file found.
+struct Pass {
+    /// Every problem, in row order (file-level problems first).
+    errors: Vec<RowError>,
+    /// Data rows read.
+    rows: u64,
+    /// `Some` when the reader accepted the whole file.
+    summary: Option<Summary>,
+    /// The file was refused before its data rows (as a whole, or its header).
+    structure: bool,
+}
+
+/// Read the file once: check every row, and the good rows against the database; if `write`,
+/// also write each chunk of good rows as long as no problem has been found.
+fn pass<T: Load>(
+    ctx: &mut Ctx,
+    db: &mut Db,
+    path: &str,
+    opts: Options<'_>,
+    write: bool,
+    label: &str,
+) -> Result<Pass, CliError> {
+    let recs = match Records::<T>::open(path, opts) {
+        Ok(r) => r,
+        Err(ImportError::Rejected(r)) => {
+            return Ok(Pass {
+                errors: r.errors,
+                rows: 0,
+                summary: None,
+                structure: true,
+            });
+        }
+        Err(ImportError::Io(e)) => return Err(CliError(format!("--file {path}: {e}"))),
+    };
+    ctx.set_header(T::KIND, recs.header());
+    let mut bar = Bar::new(label);
+    let mut recs = recs.with_progress(|p| bar.update(p.bytes_read, p.bytes_total, p.rows));
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut chunk: Vec<T> = Vec::with_capacity(CHUNK);
+    let mut rows = 0u64;
+    for item in recs.by_ref() {
+        rows += 1;
+        match item {
+            Ok(r) => {
+                chunk.push(r);
+                if chunk.len() == CHUNK {
+                    let w = write && errors.is_empty();
+                    T::process(ctx, db, &chunk, &mut errors, w)?;
+                    chunk.clear();
+                }
+            }
+            Err(es) => errors.extend(es),
+        }
+    }
+    if !chunk.is_empty() {
+        let w = write && errors.is_empty();
+        T::process(ctx, db, &chunk, &mut errors, w)?;
+    }
+    let summary = match recs.finish() {
+        Ok(s) => Some(s),
+        Err(ImportError::Rejected(_)) => None,
+        Err(ImportError::Io(e)) => return Err(CliError(format!("--file {path}: {e}"))),
+    };
+    errors.sort_by_key(|e| e.row);
+    Ok(Pass {
+        errors,
+        rows,
+        summary,
+        structure: false,
+    })
+}
+
+/// `row N, column C: reason` (the column as headed in the file).
+fn problem_line(e: &RowError) -> String {
+    match (e.row, &e.column) {
+        (0, _) => format!("file: {}", e.reason),
+        (r, Some(c)) if c.starts_with("column ") => format!("row {r}, {c}: {}", e.reason),
+        (r, Some(c)) => format!("row {r}, column {c}: {}", e.reason),
+        (r, None) => format!("row {r}: {}", e.reason),
+    }
+}
+
+fn refuse(p: &Pass, max: Option<usize>) -> CliResult {
+    let shown = max.unwrap_or(usize::MAX).min(p.errors.len());
+    let mut out = String::new();
+    for e in &p.errors[..shown] {
+        out.push_str(&problem_line(e));
+        out.push('\n');
+    }
+    if shown < p.errors.len() {
+        out.push_str(&format!("... and {} more\n", p.errors.len() - shown));
+    }
+    let mut bad_rows: Vec<u64> = p.errors.iter().map(|e| e.row).filter(|r| *r > 0).collect();
+    bad_rows.dedup();
+    if p.structure || bad_rows.is_empty() {
+        out.push_str(&format!(
+            "file refused, nothing imported: {} problem(s) in its header or structure\n",
+            p.errors.len()
+        ));
+    } else {
+        out.push_str(&format!(
+            "file refused, nothing imported: {} problem(s) in {} of {} data row(s)\n",
+            p.errors.len(),
+            bad_rows.len(),
+            p.rows
+        ));
+    }
+    eprint!("{out}");
+    Ok(ExitCode::from(1))
+}
+
+fn operator() -> String {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{}", who.chars().take(32).collect::<String>())
+}
+
+fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
+    let started = Instant::now();
+    let kind = T::KIND;
+    let path = a.file.as_str();
+    let file_name = std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string());
+    let today = a.today.unwrap_or_else(Date::today_china);
+    let f = std::fs::File::open(path).map_err(|e| CliError(format!("--file {path}: {e}")))?;
+    let sha = Fingerprint::of_reader(BufReader::with_capacity(1 << 20, f))
+        .map_err(|e| CliError(format!("--file {path}: {e}")))?
+        .to_string();
+    let mut db = Db::open(url)?;
+    if let Some(prev) = imports::find(&mut db, kind.as_str(), &sha)? {
+        println!(
+            "already imported on {} as import {} ({}, {} rows, by {}): nothing changed",
+            prev.imported_at, prev.id, prev.file_name, prev.rows, prev.imported_by
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut opts = Options::new(today);
+    opts.error_limit = a.max_errors.unwrap_or(usize::MAX);
+    let mut ctx = Ctx::new(&mut db, today)?;
+    let checked = pass::<T>(&mut ctx, &mut db, path, opts, false, "checking")?;
+    if !checked.errors.is_empty() || checked.summary.is_none() {
+        return refuse(&checked, a.max_errors);
+    }
+    let (import_id, summary) = db.transaction(|db| {
+        let import_id = imports::next_id(db, "imports")?;
+        ctx.start_writing(db, import_id)?;
+        let written = pass::<T>(&mut ctx, db, path, opts, true, "writing")?;
+        if let Some(e) = written.errors.first() {
+            return Err(CliError(format!(
+                "the database changed while the file was being checked ({}): nothing was imported; run the import again",
+                problem_line(e)
+            )));
+        }
+        let Some(summary) = written.summary else {
+            return Err(CliError(
+                "the file changed while it was being imported: nothing was imported".into(),
+            ));
+        };
+        if summary.fingerprint.to_string() != sha {
+            return Err(CliError(
+                "the file changed while it was being imported: nothing was imported".into(),
+            ));
+        }
+        let at = iso_time(now_ms());
+        let by = operator();
+        imports::record(
+            db,
+            &ImportRow {
+                id: import_id,
+                kind: kind.as_str(),
+                file_name: &file_name,
+                file_sha256: &sha,
+                rows: summary.rows as i64,
+                imported_at: &at,
+                imported_by: &by,
+            },
+        )?;
+        Ok::<_, CliError>((import_id, summary))
+    })?;
+    let secs = started.elapsed().as_secs_f64();
+    let speed = if summary.rows >= 10_000 {
+        format!(", {:.0} rows/s", summary.rows as f64 / secs.max(1e-9))
+    } else {
+        String::new()
+    };
+    println!(
+        "imported {} {} from {} as import {} ({}, sha256 {}…) in {:.2} s{speed}",
+        summary.rows,
+        kind.as_str(),
+        file_name,
+        import_id,
+        summary.format,
+        &sha[..12],
+        secs,
+    );
+    Ok(ExitCode::SUCCESS)
+}

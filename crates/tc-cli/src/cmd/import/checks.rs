@@ -1,0 +1,538 @@
+//! The database side of an import, per kind: the checks of a chunk of validated records against
+//! the register (a problem per bad row, with the column as headed in the file), and the writing
+//! of a chunk.
+
+use crate::output::CliError;
+use std::collections::{BTreeSet, HashMap};
+use tongchou_core::rules::contribution::PayerKind;
+use tongchou_core::{Date, Sex};
+use tongchou_engine::collection::Receipt;
+use tongchou_import::{Collection, Declaration, Employer, Kind, Payer, Person, Record, RowError};
+use tongchou_store::imports::{self, DeclarationRow, PersonRef};
+use tongchou_store::registry::{self, EmployerRow, PersonEventRow, PersonRow};
+use tongchou_store::{Db, Val};
+
+/// State shared by the chunks of one reading of a file.
+pub struct Ctx {
+    today: Date,
+    /// Column names as headed in the file, by the kind's column key.
+    names: HashMap<&'static str, String>,
+    /// Months whose collection is closed (yyyymm): their declarations are final.
+    closed: BTreeSet<i64>,
+    /// Receipt numbers met so far in this reading, with their row.
+    receipts_seen: HashMap<String, u64>,
+    import_id: i64,
+    next_person: i64,
+    next_employer: i64,
+}
+
+impl Ctx {
+    pub fn new(db: &mut Db, today: Date) -> Result<Ctx, CliError> {
+        let mut ctx = Ctx {
+            today,
+            names: HashMap::new(),
+            closed: BTreeSet::new(),
+            receipts_seen: HashMap::new(),
+            import_id: 0,
+            next_person: 0,
+            next_employer: 0,
+        };
+        ctx.load_closed(db)?;
+        Ok(ctx)
+    }
+
+    fn load_closed(&mut self, db: &mut Db) -> Result<(), CliError> {
+        self.closed.clear();
+        for r in db.query(
+            "SELECT period FROM job_steps WHERE job = $1 AND step = $2",
+            &[
+                Val::Str(tongchou_engine::collect::JOB),
+                Val::Str(tongchou_engine::collect::STEP_CLOSE),
+            ],
+        )? {
+            self.closed.insert(r[0].i64()?);
+        }
+        Ok(())
+    }
+
+    /// Before the writing pass, inside its transaction: fresh ids and state.
+    pub fn start_writing(&mut self, db: &mut Db, import_id: i64) -> Result<(), CliError> {
+        self.import_id = import_id;
+        self.next_person = imports::next_id(db, "persons")?;
+        self.next_employer = imports::next_id(db, "employers")?;
+        self.receipts_seen.clear();
+        self.load_closed(db)
+    }
+
+    /// Learn how the file heads the kind's columns.
+    pub fn set_header(&mut self, kind: Kind, header: &[String]) {
+        self.names.clear();
+        for c in kind.columns() {
+            let want: Vec<String> = std::iter::once(c.header)
+                .chain(std::iter::once(c.key))
+                .chain(c.aliases.iter().copied())
+                .map(normalize)
+                .collect();
+            let name = header
+                .iter()
+                .find(|h| !h.is_empty() && want.contains(&normalize(h)))
+                .cloned()
+                .unwrap_or_else(|| c.header.to_string());
+            self.names.insert(c.key, name);
+        }
+    }
+
+    fn col(&self, key: &str) -> String {
+        self.names
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string())
+    }
+
+    fn problem(&self, row: u64, key: &str, reason: impl Into<String>) -> RowError {
+        RowError {
+            row,
+            column: Some(self.col(key)),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Header matching as the reader does it: trim, drop a leading `*` and a trailing `(元)`, fold
+/// full-width brackets and ASCII case, spaces and hyphens as underscores.
+fn normalize(h: &str) -> String {
+    let t = h.trim().trim_start_matches('\u{feff}').trim();
+    let t = t.trim_start_matches(['*', '＊']).trim();
+    let mut s: String = t
+        .chars()
+        .map(|ch| match ch {
+            '（' => '(',
+            '）' => ')',
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect();
+    for unit in ["(元)", "_(元)", "(yuan)", "_(yuan)"] {
+        if let Some(stripped) = s.strip_suffix(unit) {
+            s = stripped.trim_end_matches('_').to_string();
+        }
+    }
+    s
+}
+
+/// A kind that can be loaded.
+pub trait Load: Record {
+    /// Check a chunk of records against the database, adding a problem per bad row; if `write`
+    /// and the chunk has no problem, write it.
+    fn process(
+        ctx: &mut Ctx,
+        db: &mut Db,
+        chunk: &[Self],
+        errors: &mut Vec<RowError>,
+        write: bool,
+    ) -> Result<(), CliError>;
+}
+
+fn unknown_person() -> &'static str {
+    "no insured person with this ID number is registered (import the persons first)"
+}
+
+fn unknown_employer() -> &'static str {
+    "no employer with this credit code is registered (import the employers first)"
+}
+
+/// A name given in the file must be the registered one.
+fn check_name(
+    ctx: &Ctx,
+    row: u64,
+    given: Option<&str>,
+    p: &PersonRef,
+    errors: &mut Vec<RowError>,
+) -> bool {
+    match given.map(str::trim) {
+        Some(n) if !n.is_empty() && n != p.name.trim() => {
+            errors.push(ctx.problem(
+                row,
+                "name",
+                format!(
+                    "{n} is not the registered name of this ID number ({})",
+                    p.name
+                ),
+            ));
+            false
+        }
+        _ => true,
+    }
+}
+
+fn sex_str(s: Sex) -> &'static str {
+    match s {
+        Sex::Male => "male",
+        Sex::Female => "female",
+    }
+}
+
+impl Load for Person {
+    fn process(
+        ctx: &mut Ctx,
+        db: &mut Db,
+        chunk: &[Person],
+        errors: &mut Vec<RowError>,
+        write: bool,
+    ) -> Result<(), CliError> {
+        let ids: Vec<&str> = chunk.iter().map(|p| p.id_number.as_str()).collect();
+        let known = imports::persons_by_id_number(db, &ids)?;
+        let mut codes: Vec<&str> = chunk
+            .iter()
+            .filter_map(|p| p.employer.as_ref().map(|c| c.as_str()))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let employers = imports::employers_by_credit_code(db, &codes)?;
+        let before = errors.len();
+        let mut good: Vec<(&Person, Option<i64>)> = Vec::with_capacity(chunk.len());
+        for p in chunk {
+            let mut ok = true;
+            if let Some(k) = known.get(p.id_number.as_str()) {
+                errors.push(ctx.problem(
+                    p.row,
+                    "id_number",
+                    format!("already registered (person {}, {})", k.id, k.name),
+                ));
+                ok = false;
+            }
+            let employer = match &p.employer {
+                None => None,
+                Some(code) => match employers.get(code.as_str()) {
+                    None => {
+                        errors.push(ctx.problem(p.row, "employer", unknown_employer()));
+                        ok = false;
+                        None
+                    }
+                    Some(e) if e.status == "closed" => {
+                        errors.push(ctx.problem(
+                            p.row,
+                            "employer",
+                            format!("the employer {} is closed (注销)", e.name),
+                        ));
+                        ok = false;
+                        None
+                    }
+                    Some(e) => Some(e.id),
+                },
+            };
+            if ok {
+                good.push((p, employer));
+            }
+        }
+        if !write || errors.len() > before {
+            return Ok(());
+        }
+        let first = ctx.next_person;
+        ctx.next_person += good.len() as i64;
+        let texts: Vec<(String, String, i64)> = good
+            .iter()
+            .map(|(p, _)| {
+                (
+                    p.birth.to_string(),
+                    p.enrolled.to_string(),
+                    p.enrolled.period().yyyymm() as i64,
+                )
+            })
+            .collect();
+        registry::write_persons(db, &mut |push| {
+            for (i, ((p, employer), (birth, enrolled, as_of))) in
+                good.iter().zip(&texts).enumerate()
+            {
+                push(&PersonRow {
+                    id: first + i as i64,
+                    id_number: p.id_number.as_str(),
+                    name: &p.name,
+                    sex: sex_str(p.sex),
+                    birth,
+                    category: p.category.as_str(),
+                    county: p.county.get() as i64,
+                    employer_id: *employer,
+                    payer_kind: match p.payer_kind {
+                        PayerKind::Employee => "employee",
+                        PayerKind::Flexible => "flexible",
+                    },
+                    status: "active",
+                    status_since: enrolled,
+                    enrolled_on: enrolled,
+                    // no wage in a persons file: a declaration or the base floor applies
+                    declared_fen: 0,
+                    // nothing paid yet at enrolment; history comes with later contributions
+                    as_of: *as_of,
+                    paid_months: 0,
+                    deemed_months: 0,
+                    avg_index: 0,
+                    balance_fen: 0,
+                })?;
+            }
+            Ok(())
+        })?;
+        let mut pairs: Vec<(&str, i64)> = good
+            .iter()
+            .enumerate()
+            .map(|(i, (p, _))| (p.id_number.as_str(), first + i as i64))
+            .collect();
+        pairs.sort_unstable();
+        registry::write_person_ids(db, &mut |push| {
+            for pair in &pairs {
+                push(pair)?;
+            }
+            Ok(())
+        })?;
+        registry::write_person_events(db, &mut |push| {
+            for (i, ((p, employer), (_, enrolled, _))) in good.iter().zip(&texts).enumerate() {
+                push(&PersonEventRow {
+                    person_id: first + i as i64,
+                    seq: 1,
+                    event_date: enrolled,
+                    kind: "enrol",
+                    status: "active",
+                    county: p.county.get() as i64,
+                    from_county: None,
+                    employer_id: *employer,
+                    from_employer: None,
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+impl Load for Employer {
+    fn process(
+        ctx: &mut Ctx,
+        db: &mut Db,
+        chunk: &[Employer],
+        errors: &mut Vec<RowError>,
+        write: bool,
+    ) -> Result<(), CliError> {
+        let codes: Vec<&str> = chunk.iter().map(|e| e.credit_code.as_str()).collect();
+        let known = imports::employers_by_credit_code(db, &codes)?;
+        let before = errors.len();
+        for e in chunk {
+            if let Some(k) = known.get(e.credit_code.as_str()) {
+                errors.push(ctx.problem(
+                    e.row,
+                    "credit_code",
+                    format!("already registered (employer {}, {})", k.id, k.name),
+                ));
+            }
+        }
+        if !write || errors.len() > before {
+            return Ok(());
+        }
+        let first = ctx.next_employer;
+        ctx.next_employer += chunk.len() as i64;
+        let today = ctx.today.to_string();
+        registry::write_employers(db, &mut |push| {
+            for (i, e) in chunk.iter().enumerate() {
+                push(&EmployerRow {
+                    id: first + i as i64,
+                    credit_code: e.credit_code.as_str(),
+                    name: &e.name,
+                    county: e.county.get() as i64,
+                    industry: e.industry.as_str(),
+                    status: e.status.as_str(),
+                    status_since: &today,
+                    registered_on: &today,
+                })?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+impl Load for Declaration {
+    fn process(
+        ctx: &mut Ctx,
+        db: &mut Db,
+        chunk: &[Declaration],
+        errors: &mut Vec<RowError>,
+        write: bool,
+    ) -> Result<(), CliError> {
+        let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
+        let persons = imports::persons_by_id_number(db, &ids)?;
+        let mut codes: Vec<&str> = chunk
+            .iter()
+            .filter_map(|d| match &d.payer {
+                Payer::Employer(c) => Some(c.as_str()),
+                Payer::Flexible => None,
+            })
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let employers = imports::employers_by_credit_code(db, &codes)?;
+        // declarations already stored, per month
+        let mut by_period: HashMap<i64, Vec<i64>> = HashMap::new();
+        for d in chunk {
+            if let Some(p) = persons.get(d.id_number.as_str()) {
+                by_period
+                    .entry(d.period.yyyymm() as i64)
+                    .or_default()
+                    .push(p.id);
+            }
+        }
+        let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
+        for (period, people) in &by_period {
+            for (person, import) in imports::stored_declarations(db, *period, people)? {
+                stored.insert((person, *period), import);
+            }
+        }
+        let before = errors.len();
+        let mut good: Vec<DeclarationRow> = Vec::with_capacity(chunk.len());
+        for d in chunk {
+            let period = d.period.yyyymm() as i64;
+            let mut ok = true;
+            if ctx.closed.contains(&period) {
+                errors.push(ctx.problem(
+                    d.row,
+                    "period",
+                    format!(
+                        "the collection of {} is closed: its assessments are final",
+                        d.period
+                    ),
+                ));
+                ok = false;
+            }
+            let Some(p) = persons.get(d.id_number.as_str()) else {
+                errors.push(ctx.problem(d.row, "id_number", unknown_person()));
+                continue;
+            };
+            ok &= check_name(ctx, d.row, d.name.as_deref(), p, errors);
+            let employer_id = match &d.payer {
+                Payer::Flexible => {
+                    if p.payer_kind != "flexible" {
+                        errors.push(ctx.problem(
+                            d.row,
+                            "employer",
+                            format!(
+                                "the person is registered as an employee of {}: the employer declares the base",
+                                p.employer_code.as_deref().unwrap_or("an employer")
+                            ),
+                        ));
+                        ok = false;
+                    }
+                    0
+                }
+                Payer::Employer(code) => match employers.get(code.as_str()) {
+                    None => {
+                        errors.push(ctx.problem(d.row, "employer", unknown_employer()));
+                        ok = false;
+                        0
+                    }
+                    Some(e) if p.employer_id != Some(e.id) => {
+                        let reason = match p.employer_code.as_deref() {
+                            Some(other) => format!(
+                                "the person is registered with another employer ({other}): register the change of employer first"
+                            ),
+                            None => "the person is registered as flexibly employed (灵活就业): leave the employer empty".to_string(),
+                        };
+                        errors.push(ctx.problem(d.row, "employer", reason));
+                        ok = false;
+                        e.id
+                    }
+                    Some(e) => e.id,
+                },
+            };
+            if let Some(import) = stored.get(&(p.id, period)) {
+                errors.push(RowError {
+                    row: d.row,
+                    column: None,
+                    reason: format!(
+                        "a declaration for this person and {} is already stored (import {import})",
+                        d.period
+                    ),
+                });
+                ok = false;
+            }
+            if ok {
+                good.push(DeclarationRow {
+                    person_id: p.id,
+                    period,
+                    employer_id,
+                    declared_fen: d.base.0,
+                    import_id: ctx.import_id,
+                });
+            }
+        }
+        if !write || errors.len() > before {
+            return Ok(());
+        }
+        imports::write_declarations(db, &mut |push| {
+            for r in &good {
+                push(r)?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+impl Load for Collection {
+    fn process(
+        ctx: &mut Ctx,
+        db: &mut Db,
+        chunk: &[Collection],
+        errors: &mut Vec<RowError>,
+        write: bool,
+    ) -> Result<(), CliError> {
+        let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();
+        let persons = imports::persons_by_id_number(db, &ids)?;
+        let numbers: Vec<&str> = chunk.iter().map(|c| c.receipt.as_str()).collect();
+        let stored = imports::stored_receipts(db, &numbers)?;
+        let before = errors.len();
+        let mut good: Vec<Receipt> = Vec::with_capacity(chunk.len());
+        for c in chunk {
+            let mut ok = true;
+            if let Some(import) = stored.get(&c.receipt) {
+                errors.push(ctx.problem(
+                    c.row,
+                    "receipt",
+                    format!("this receipt number is already stored (import {import})"),
+                ));
+                ok = false;
+            }
+            match ctx.receipts_seen.get(&c.receipt) {
+                Some(first) => {
+                    errors.push(ctx.problem(
+                        c.row,
+                        "receipt",
+                        format!(
+                            "receipt number already used in row {first}: a receipt number is unique"
+                        ),
+                    ));
+                    ok = false;
+                }
+                None => {
+                    ctx.receipts_seen.insert(c.receipt.clone(), c.row);
+                }
+            }
+            let Some(p) = persons.get(c.id_number.as_str()) else {
+                errors.push(ctx.problem(c.row, "id_number", unknown_person()));
+                continue;
+            };
+            ok &= check_name(ctx, c.row, c.name.as_deref(), p, errors);
+            if ok {
+                good.push(Receipt {
+                    receipt: c.receipt.clone(),
+                    person: p.id,
+                    period: c.period,
+                    paid: c.paid,
+                    paid_on: c.paid_on,
+                });
+            }
+        }
+        if !write || errors.len() > before {
+            return Ok(());
+        }
+        tongchou_engine::collect::write_receipts(db, ctx.import_id, &good)?;
+        Ok(())
+    }
+}
