@@ -40,6 +40,9 @@ pub struct Args {
     /// Where payment files and bank returns are written.
     #[arg(long, default_value = "bank-files")]
     pub out: PathBuf,
+    /// Only generate and load the province (users, accounts, historical balances); run no month.
+    #[arg(long)]
+    pub setup_only: bool,
     /// Start the web service on this address when the months have run.
     #[arg(long)]
     pub serve: Option<String>,
@@ -151,6 +154,13 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     // month (demand deposits) and at maturity (fixed deposits)
     tongchou_engine::income::seed_historical(&mut db, a.seed, a.from.first_day().add_days(-1))
         .map_err(|e| CliError(e.0))?;
+    if a.setup_only {
+        println!(
+            "province loaded into {db_url}: {} insured; run months with `tongchou month run`",
+            a.persons
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let months: Vec<Period> = a.from.through(a.to).collect();
     let mut last = None;
     for (i, m) in months.iter().enumerate() {

@@ -20,6 +20,8 @@ pub enum MonthCmd {
     /// Prove that the contribution income booked for each county equals the person-level amounts
     /// collected (exit 1 and list the differences when it does not).
     Reconcile,
+    /// A digest of the business state (no timestamps), to compare two runs.
+    Digest,
     /// The month's figures per city: planned, approved, allocated, paid, returned, pending.
     Report {
         #[arg(long)]
@@ -132,6 +134,13 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
                 );
                 Ok(ExitCode::from(1))
             }
+        }
+        MonthCmd::Digest => {
+            println!(
+                "{}",
+                disburse::state_digest(&mut db).map_err(|e| CliError(e.0))?
+            );
+            Ok(ExitCode::SUCCESS)
         }
         MonthCmd::Report { period } => {
             let f = disburse::figures(&mut db, period).map_err(|e| CliError(e.0))?;

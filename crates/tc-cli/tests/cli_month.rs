@@ -1,0 +1,149 @@
+//! The monthly cycle through the real binary: a run killed at random points (SIGKILL) and at
+//! every step boundary resumes and ends in exactly the state of an uninterrupted run; a finished
+//! month is refused. On SQLite and PostgreSQL.
+
+use std::process::{Command, Output};
+use std::time::Duration;
+
+fn tongchou(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tongchou"));
+    c.arg("--db").arg(db).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run tongchou")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn setup(db: &str) {
+    ok(&tongchou(
+        db,
+        &[
+            "demo",
+            "--persons",
+            "1500",
+            "--from",
+            "2020-01",
+            "--setup-only",
+        ],
+        &[],
+    ));
+}
+
+fn run_args(out: &str) -> Vec<String> {
+    [
+        "month",
+        "run",
+        "--period",
+        "2020-01",
+        "--simulate",
+        "5",
+        "--out",
+        out,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn digest(db: &str) -> String {
+    ok(&tongchou(db, &["month", "digest"], &[]))
+        .trim()
+        .to_string()
+}
+
+fn scenario(a: &str, b: &str, c: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("tc-month-{tag}-{}", std::process::id()));
+    let out = dir.display().to_string();
+    let args = run_args(&out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // A: uninterrupted
+    setup(a);
+    ok(&tongchou(a, &args, &[]));
+    let want = digest(a);
+    let again = tongchou(a, &args, &[]);
+    assert!(!again.status.success(), "a finished month must be refused");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already complete"));
+    assert_eq!(digest(a), want, "the refused run changed nothing");
+
+    // B: aborted right after each step in turn, then resumed
+    setup(b);
+    for step in ["payroll", "plans", "approve", "allocate", "passdown", "pay"] {
+        let o = tongchou(b, &args, &[("TONGCHOU_CRASH_AFTER_STEP", step)]);
+        assert!(
+            !o.status.success(),
+            "the crash hook after {step} must kill the run"
+        );
+    }
+    ok(&tongchou(b, &args, &[]));
+    assert_eq!(digest(b), want, "resumed after step crashes");
+
+    // C: SIGKILL at pseudo-random moments until a run completes
+    setup(c);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15 ^ std::process::id() as u64;
+    let mut kills = 0;
+    for _ in 0..40 {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = 30 + seed % 900;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+            .arg("--db")
+            .arg(c)
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(Duration::from_millis(delay));
+        match child.try_wait().expect("wait") {
+            Some(_) => {}
+            None => {
+                child.kill().expect("kill");
+                let _ = child.wait();
+                kills += 1;
+            }
+        }
+    }
+    let last = tongchou(c, &args, &[]);
+    // either it finishes now, or the month was already complete after the kills
+    if !last.status.success() {
+        assert!(
+            String::from_utf8_lossy(&last.stderr).contains("already complete"),
+            "{}",
+            String::from_utf8_lossy(&last.stderr)
+        );
+    }
+    assert_eq!(digest(c), want, "resumed after {kills} SIGKILLs");
+    let check = tongchou(c, &["ledger", "check"], &[]);
+    ok(&check);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn sqlite(tag: &str) -> String {
+    tongchou_store::testing::sqlite_url(tag)
+}
+
+#[test]
+fn killed_month_resumes_to_the_same_state_on_sqlite() {
+    scenario(&sqlite("ma"), &sqlite("mb"), &sqlite("mc"), "sqlite");
+}
+
+#[test]
+fn killed_month_resumes_to_the_same_state_on_postgres() {
+    let (a, b, c) = (
+        tongchou_store::testing::pg_url("ma"),
+        tongchou_store::testing::pg_url("mb"),
+        tongchou_store::testing::pg_url("mc"),
+    );
+    scenario(&a, &b, &c, "pg");
+}
