@@ -1,0 +1,241 @@
+//! Benefits (issue 5, items 1–3): retirement approval, the yearly adjustment, recomputation after
+//! a corrected parameter, deaths and cross-checks (数据比对). Tables: migration
+//! `0007_benefits.sql`; inputs: the registry (`persons`, `pensioners`, `pensions`) and the
+//! collection tables (`assessments`, `applications`, `arrears`, `account_years`).
+//!
+//! # Retirement (退休审批), [`retire`]
+//! A county agency user submits an application ([`retire::submit`]) for a person whose statutory
+//! month (or a flexible month within the window) is M ([`retire::due_in_month`] lists who reaches
+//! the statutory month in M). Submission goes through `tongchou_store::access::submit_approval`
+//! (kind `retirement`, object id = the application id) and stores the facts checked and the
+//! reasons the checks refuse. Another user holding `retirement_approve` decides
+//! ([`retire::decide`], via `decide_approval`: never the submitter). The checks
+//! (`rules::benefit::check_retirement`) are run again at the decision; an approval is possible only
+//! when they pass (otherwise it is refused with the reasons, and the application stays pending
+//! so it can be approved once, say, the arrears are paid); a refusal stores the checks' reasons
+//! and the approver's note.
+//!
+//! The person's own history, as of the decision ([`retire::gather_facts`]):
+//! - **paid months** = the registry's `paid_months` (as of the first day of `persons.as_of`) + the
+//!   months from `as_of` to the retirement month whose assessment is fully paid (Σ
+//!   `applications.amount_fen` of the person and period ≥ the assessment's pooling + account
+//!   parts);
+//! - **average index** = round_half_up((registry avg_index × registry paid_months + A × n) /
+//!   (registry paid_months + n), 4 decimals), where A = `rules::benefit::average_index` over the
+//!   `base_fen` of those n paid months (itself rounded to 4 decimals, so the combination is off by
+//!   at most 0.00005 × n / total before the final rounding);
+//! - **account balance** = registry `balance_fen` + Σ `applications.account_fen` applied in the
+//!   collection batches from `as_of` on (`batch_id ≥ as_of`, so late payments of older months
+//!   count too) + Σ interest (`interest_opening_fen + interest_contrib_fen`) of the closed years in
+//!   `account_years` from the year of `as_of` on. Interest of the current, unclosed year is not
+//!   added (the year's crediting rate is not known before it closes);
+//! - **deemed index** = the index given on the application (archive review), else the person's own
+//!   average index; **open arrears** = Σ (`total_fen − paid_fen`) of the person's `arrears` rows.
+//!
+//! Approval fixes the pension with `rules::pension::pension` on those inputs (retirement month of
+//! the application, benefit base and coefficients of the policy in force then) and writes, in one
+//! transaction with the decision: a `pensions` row `award` effective from the month after
+//! retirement, its explanation (`pension_explanations`: facts, every rule's explanation, inputs),
+//! a `pensioners` row (active, paying county = the person's county), the person's status
+//! `retired` and a `retire` event.
+//!
+//! # Yearly adjustment and corrections, [`adjust`]
+//! [`adjust::adjust_year`] and [`adjust::recompute`]; see there.
+//!
+//! # Deaths and cross-checks, [`deaths`]
+//! [`deaths::import_deaths`], [`deaths::import_roll`], [`deaths::run_crosscheck`],
+//! [`deaths::report`]; see there.
+//!
+//! # What the payroll job reads
+//! - The monthly pension: `pensioners.monthly_fen` of the active pensioners with `retire_period <
+//!   M` (kept equal to the `total_fen` of the pension row in force by every writer here).
+//! - Everything else, once: [`settlements_due`] for month M gives (person, county, item, amount),
+//!   summed per person and item: yearly adjustment arrears (due in the announcement month),
+//!   death settlements (funeral grant, survivor grant, account refund; due the month after the
+//!   cross-check that found the death) and positive corrections (as `adjustment_arrears`: back pay
+//!   of a pension difference). Rows live in `benefit_dues`, due in exactly one month: whoever
+//!   writes them picks a month whose payroll has not run.
+//! - Amounts to take back are never paid: they are `recovery_cases` (status `open`).
+
+pub mod adjust;
+mod csv;
+pub mod deaths;
+pub mod retire;
+
+use crate::disbursement::Item;
+use crate::error::{EngineError, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tongchou_core::{Fen, Period};
+use tongchou_store::{Db, Val, audit};
+
+/// A fresh application id (random, positive, below 2^53).
+pub(crate) fn new_id() -> Result<i64> {
+    tongchou_store::access::random_id().map_err(|e| EngineError(e.to_string()))
+}
+
+pub(crate) fn iso(now_ms: i64) -> String {
+    tongchou_store::access::iso_time(now_ms)
+}
+
+pub(crate) fn period_of(v: i64) -> Result<Period> {
+    let v = i32::try_from(v).map_err(|_| EngineError(format!("month {v} out of range")))?;
+    Ok(Period::from_yyyymm(v)?)
+}
+
+pub(crate) fn county_of(v: i64) -> Result<u32> {
+    u32::try_from(v).map_err(|_| EngineError(format!("county {v} out of range")))
+}
+
+pub(crate) fn ym(p: Period) -> Val<'static> {
+    Val::I64(p.yyyymm() as i64)
+}
+
+pub(crate) fn json_text<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| EngineError(format!("json: {e}")))
+}
+
+/// Run `f` in a transaction, again (up to 10 times) when it lost a race for the audit chain or a
+/// serialization conflict: the audit log numbers its entries, so two writers may collide.
+pub(crate) fn with_retry<T>(db: &mut Db, mut f: impl FnMut(&mut Db) -> Result<T>) -> Result<T> {
+    let mut n = 0u64;
+    loop {
+        n += 1;
+        match db.transaction(&mut f) {
+            Err(e) if n < 10 && audit::is_conflict(&tongchou_store::StoreError(e.0.clone())) => {
+                std::thread::sleep(std::time::Duration::from_millis(1 + (n * 7) % 23));
+            }
+            r => return r,
+        }
+    }
+}
+
+/// Write one one-off amount for the payroll of `due_month` (nothing when not positive).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_due(
+    db: &mut Db,
+    person: i64,
+    source: &str,
+    item: Item,
+    due_month: Period,
+    county: u32,
+    amount: Fen,
+    now: &str,
+) -> Result<()> {
+    if !amount.is_positive() {
+        return Ok(());
+    }
+    db.exec(
+        "INSERT INTO benefit_dues (person_id, source, item, due_month, county, amount_fen, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            Val::I64(person),
+            Val::Str(source),
+            Val::Str(item.as_str()),
+            ym(due_month),
+            Val::I64(county as i64),
+            Val::I64(amount.0),
+            Val::Str(now),
+        ],
+    )?;
+    Ok(())
+}
+
+/// What a recovery case is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryKind {
+    PaidAfterDeath,
+    DuplicateReceipt,
+    Correction,
+}
+
+impl RecoveryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecoveryKind::PaidAfterDeath => "paid_after_death",
+            RecoveryKind::DuplicateReceipt => "duplicate_receipt",
+            RecoveryKind::Correction => "correction",
+        }
+    }
+}
+
+/// Open a recovery case unless the same (person, kind, month, source) is already open. Returns
+/// whether a case was opened.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open_recovery(
+    db: &mut Db,
+    person: i64,
+    kind: RecoveryKind,
+    county: u32,
+    month: Period,
+    amount: Fen,
+    source: &str,
+    opened: Period,
+    details: &serde_json::Value,
+) -> Result<bool> {
+    let id = new_id()?;
+    let d = details.to_string();
+    let n = db.exec(
+        "INSERT INTO recovery_cases (person_id, id, kind, county, month, amount_fen, status, source, opened_month, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9) ON CONFLICT (person_id, kind, month, source) DO NOTHING",
+        &[
+            Val::I64(person),
+            Val::I64(id),
+            Val::Str(kind.as_str()),
+            Val::I64(county as i64),
+            ym(month),
+            Val::I64(amount.0.max(0)),
+            Val::Str(source),
+            ym(opened),
+            Val::Str(&d),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// One line the payroll of a month pays besides the monthly pension.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Due {
+    pub person: i64,
+    pub county: u32,
+    pub item: Item,
+    pub amount: Fen,
+}
+
+/// The one-off amounts the payroll of `month` pays: yearly adjustment arrears, death settlement
+/// items and positive corrections, one line per (person, item) in (person, item) order, as
+/// `(person, county, item, amount)`.
+pub fn settlements_due(db: &mut Db, month: Period) -> Result<Vec<(i64, u32, Item, Fen)>> {
+    Ok(dues(db, month)?
+        .into_iter()
+        .map(|d| (d.person, d.county, d.item, d.amount))
+        .collect())
+}
+
+/// [`settlements_due`] as structs.
+pub fn dues(db: &mut Db, month: Period) -> Result<Vec<Due>> {
+    let rows = db.query(
+        "SELECT person_id, county, item, CAST(SUM(amount_fen) AS BIGINT) FROM benefit_dues \
+         WHERE due_month = $1 GROUP BY person_id, county, item ORDER BY person_id, item",
+        &[ym(month)],
+    )?;
+    let mut by: BTreeMap<(i64, Item), Due> = BTreeMap::new();
+    for r in rows {
+        let person = r[0].i64()?;
+        let county = county_of(r[1].i64()?)?;
+        let item_s = r[2].text()?;
+        let item = Item::parse(item_s)
+            .ok_or_else(|| EngineError(format!("benefit_dues: unknown item {item_s:?}")))?;
+        let amount = Fen(r[3].i64()?);
+        // a person has one paying county; sum across rows written under another county
+        let e = by.entry((person, item)).or_insert(Due {
+            person,
+            county,
+            item,
+            amount: Fen::ZERO,
+        });
+        e.amount = Fen(e.amount.0 + amount.0);
+    }
+    Ok(by.into_values().collect())
+}

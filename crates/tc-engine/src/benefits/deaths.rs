@@ -1,0 +1,864 @@
+//! Deaths and cross-checks (数据比对).
+//!
+//! - [`import_deaths`]: a CSV of death records (`id_number`, `died` YYYY-MM-DD, `source` 公安 or
+//!   民政; Chinese headers 身份证号码, 死亡日期, 来源 accepted), every ID number checked with
+//!   `IdNumber::parse`; all-or-nothing (every problem listed with its line), and the same file is
+//!   refused the second time (`imports`, kind `deaths`). A record already held with the same date
+//!   is counted as known; with another date the file is refused.
+//! - [`import_roll`]: another payment roll (`id_number`, `month` YYYY-MM), same rules.
+//! - [`run_crosscheck`] for month M, in one transaction: `crosscheck::deaths` of all death records
+//!   (the earliest date when both departments report a person) against the pensioner roll and the
+//!   payments made; each pensioner found alive on the roll is suspended (pensioner and person
+//!   `deceased` from the date of death, a `death` event) and settled once
+//!   (`rules::benefit::death_settlement` with the pension in force, the account at retirement of
+//!   the award and account paid = the award's account part × the months from the first pension
+//!   month through the month of death; `death_settlements`, and the three items due in M+1 in
+//!   `benefit_dues`); each basic pension paid for a month after the month of death opens a
+//!   recovery case (`paid_after_death`, once per month). A record matching an insured person who
+//!   is not a pensioner sets that person `deceased` (so they are no longer assessed). Then
+//!   `crosscheck::duplicates` of the other rolls' entries not yet checked against the active
+//!   pensioners (months after retirement only) opens `duplicate_receipt` cases for the amount we
+//!   paid that month (or the monthly pension when no payment is known). Running it again opens
+//!   nothing twice.
+//! - Payments made: given by the caller, or read from the payroll's `payroll_lines` when the table
+//!   exists ([`payments_made`]).
+//! - [`report`]: the findings by county.
+
+use super::{RecoveryKind, add_due, csv, iso, new_id, open_recovery, period_of, with_retry, ym};
+use crate::crosscheck::{self, DeathRecord, Finding, Paid, RollEntry};
+use crate::disbursement::Item;
+use crate::error::{EngineError, Result};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use tongchou_core::rules::benefit::death_settlement;
+use tongchou_core::{Date, Fen, IdNumber, Period, Policy};
+use tongchou_store::audit::{self, Actor, Entry};
+use tongchou_store::registry::{self, PersonEventRow};
+use tongchou_store::{Backend, Db, Val};
+
+/// What an import stored.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImportSummary {
+    pub import_id: i64,
+    pub rows: u64,
+    pub new: u64,
+    pub already_known: u64,
+}
+
+fn source_of(s: &str) -> Option<&'static str> {
+    match s.trim() {
+        "公安" | "public_security" | "公安机关" => Some("公安"),
+        "民政" | "civil_affairs" | "民政部门" => Some("民政"),
+        _ => None,
+    }
+}
+
+fn date_of(s: &str) -> std::result::Result<Date, String> {
+    let t = s.trim();
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        Date::parse_compact(t).map_err(|e| e.0)
+    } else {
+        t.parse::<Date>().map_err(|e| e.0)
+    }
+}
+
+fn month_of(s: &str) -> std::result::Result<Period, String> {
+    let t = s.trim();
+    if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
+        let v: i32 = t.parse().map_err(|_| format!("not a month: {t:?}"))?;
+        Period::from_yyyymm(v).map_err(|e| e.0)
+    } else {
+        t.parse::<Period>().map_err(|e| e.0)
+    }
+}
+
+fn new_import(
+    db: &mut Db,
+    kind: &str,
+    file_name: &str,
+    sha: &str,
+    rows: u64,
+    actor: &Actor,
+    now: &str,
+) -> Result<i64> {
+    if let Some(r) = db.query_opt(
+        "SELECT id FROM imports WHERE kind = $1 AND file_sha256 = $2",
+        &[Val::Str(kind), Val::Str(sha)],
+    )? {
+        return Err(EngineError(format!(
+            "this file was already imported (import {})",
+            r[0].i64()?
+        )));
+    }
+    let id = new_id()?;
+    let name: String = file_name.chars().take(200).collect();
+    db.exec(
+        "INSERT INTO imports (id, kind, file_name, file_sha256, rows_count, imported_at, imported_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            Val::I64(id),
+            Val::Str(kind),
+            Val::Str(&name),
+            Val::Str(sha),
+            Val::I64(rows as i64),
+            Val::Str(now),
+            Val::Str(&actor.login),
+        ],
+    )?;
+    Ok(id)
+}
+
+fn audit_entry(
+    db: &mut Db,
+    actor: &Actor,
+    action: &str,
+    object_id: &str,
+    details: serde_json::Value,
+    now_ms: i64,
+) -> Result<()> {
+    audit::append(
+        db,
+        &Entry {
+            actor,
+            action,
+            object_type: "crosscheck",
+            object_id,
+            region: None,
+            result: "ok",
+            details,
+        },
+        now_ms,
+    )?;
+    Ok(())
+}
+
+/// Import a death-records file (see the module documentation). `today` bounds the dates.
+pub fn import_deaths(
+    db: &mut Db,
+    file_name: &str,
+    bytes: &[u8],
+    today: Date,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<ImportSummary> {
+    const WHAT: &str = "death records";
+    let rows = csv::read(
+        WHAT,
+        bytes,
+        &[
+            &["id_number", "身份证号码", "身份证号"],
+            &["died", "死亡日期"],
+            &["source", "来源", "数据来源"],
+        ],
+    )?;
+    let mut problems = Vec::new();
+    let mut recs: Vec<(usize, String, Date, &'static str)> = Vec::with_capacity(rows.len());
+    let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
+    for (line, c) in &rows {
+        let id = IdNumber::parse(&c[0], today);
+        let died = date_of(&c[1]);
+        let source = source_of(&c[2]);
+        if let Err(e) = &id {
+            problems.push(format!("line {line}, id_number: {e}"));
+        }
+        match &died {
+            Err(e) => problems.push(format!("line {line}, died: {e}")),
+            Ok(d) if *d > today => problems.push(format!("line {line}, died: {d} is after today")),
+            Ok(d) => {
+                if let Ok(id) = &id
+                    && *d < id.birth()
+                {
+                    problems.push(format!(
+                        "line {line}, died: {d} is before the birth date of the ID number"
+                    ));
+                }
+            }
+        }
+        if source.is_none() {
+            problems.push(format!(
+                "line {line}, source: {:?} is not 公安 or 民政",
+                c[2]
+            ));
+        }
+        if let (Ok(id), Ok(d), Some(s)) = (id, died, source) {
+            let key = (id.as_str().to_string(), s);
+            if let Some(first) = seen.insert(key.clone(), *line) {
+                problems.push(format!(
+                    "line {line}: the same ID number and source as line {first}"
+                ));
+            }
+            recs.push((*line, key.0, d, s));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(csv::problems_error(WHAT, &problems));
+    }
+    let sha = audit::sha256_hex(bytes);
+    let now = iso(now_ms);
+    with_retry(db, |db| {
+        let import_id = new_import(
+            db,
+            "deaths",
+            file_name,
+            &sha,
+            recs.len() as u64,
+            actor,
+            &now,
+        )?;
+        let mut s = ImportSummary {
+            import_id,
+            rows: recs.len() as u64,
+            ..Default::default()
+        };
+        for (line, id, died, source) in &recs {
+            let died_s = died.to_string();
+            if let Some(r) = db.query_opt(
+                "SELECT died FROM death_records WHERE id_number = $1 AND source = $2",
+                &[Val::Str(id), Val::Str(source)],
+            )? {
+                let known = r[0].text()?;
+                if known == died_s {
+                    s.already_known += 1;
+                    continue;
+                }
+                return Err(EngineError(format!(
+                    "{WHAT}: line {line}: {source} already reported this ID number dead on {known}, not {died_s}; nothing imported"
+                )));
+            }
+            db.exec(
+                "INSERT INTO death_records (id_number, source, died, import_id) VALUES ($1, $2, $3, $4)",
+                &[Val::Str(id), Val::Str(source), Val::Str(&died_s), Val::I64(import_id)],
+            )?;
+            s.new += 1;
+        }
+        audit_entry(
+            db,
+            actor,
+            "deaths.import",
+            &import_id.to_string(),
+            serde_json::json!({"file": file_name.chars().take(200).collect::<String>(), "rows": s.rows, "new": s.new, "known": s.already_known}),
+            now_ms,
+        )?;
+        Ok(s)
+    })
+}
+
+/// Import another payment roll named `roll` (e.g. 城乡居民养老保险): who it paid in which month.
+pub fn import_roll(
+    db: &mut Db,
+    roll: &str,
+    file_name: &str,
+    bytes: &[u8],
+    today: Date,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<ImportSummary> {
+    let roll = roll.trim();
+    if roll.is_empty() || roll.chars().count() > 64 || roll.chars().any(char::is_control) {
+        return Err(EngineError("roll: 1-64 characters on one line".into()));
+    }
+    let what = format!("roll {roll}");
+    let rows = csv::read(
+        &what,
+        bytes,
+        &[
+            &["id_number", "身份证号码", "身份证号"],
+            &["month", "月份", "发放月份"],
+        ],
+    )?;
+    let mut problems = Vec::new();
+    let mut recs: Vec<(String, Period)> = Vec::with_capacity(rows.len());
+    for (line, c) in &rows {
+        let id = IdNumber::parse(&c[0], today);
+        let m = month_of(&c[1]);
+        if let Err(e) = &id {
+            problems.push(format!("line {line}, id_number: {e}"));
+        }
+        match &m {
+            Err(e) => problems.push(format!("line {line}, month: {e}")),
+            Ok(p) if *p > today.period() => {
+                problems.push(format!("line {line}, month: {p} is after this month"))
+            }
+            Ok(_) => {}
+        }
+        if let (Ok(id), Ok(m)) = (id, m) {
+            recs.push((id.as_str().to_string(), m));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(csv::problems_error(&what, &problems));
+    }
+    let sha = audit::sha256_hex(bytes);
+    let now = iso(now_ms);
+    let kind = format!("roll:{roll}");
+    with_retry(db, |db| {
+        let import_id = new_import(db, &kind, file_name, &sha, recs.len() as u64, actor, &now)?;
+        let mut s = ImportSummary {
+            import_id,
+            rows: recs.len() as u64,
+            ..Default::default()
+        };
+        for (id, m) in &recs {
+            let n = db.exec(
+                "INSERT INTO other_roll_entries (id_number, roll, month, import_id) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id_number, roll, month) DO NOTHING",
+                &[Val::Str(id), Val::Str(roll), ym(*m), Val::I64(import_id)],
+            )?;
+            if n == 1 {
+                s.new += 1;
+            } else {
+                s.already_known += 1;
+            }
+        }
+        audit_entry(
+            db,
+            actor,
+            "roll.import",
+            &import_id.to_string(),
+            serde_json::json!({"roll": roll, "rows": s.rows, "new": s.new, "known": s.already_known}),
+            now_ms,
+        )?;
+        Ok(s)
+    })
+}
+
+/// Statuses of `payroll_lines` rows whose money left the fund (sent to the bank, or confirmed):
+/// `planned` lines were not sent yet and `returned` ones came back.
+pub const PAID_STATUSES: &[&str] = &["issued", "paid"];
+
+fn table_exists(db: &mut Db, table: &str) -> Result<bool> {
+    let n = match db.backend() {
+        Backend::Sqlite => db.query_i64(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+            &[Val::Str(table)],
+        )?,
+        Backend::Postgres => db.query_i64(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
+            &[Val::Str(table)],
+        )?,
+    };
+    Ok(n > 0)
+}
+
+/// The payments made to the persons named in death records or other rolls, from the payroll's
+/// `payroll_lines (month, person_id, item, amount_fen, status, …)`, summed per (person, month,
+/// item) over the rows whose status is in [`PAID_STATUSES`]. `None` when the table does not exist.
+pub fn payments_made(db: &mut Db) -> Result<Option<Vec<Paid>>> {
+    if !table_exists(db, "payroll_lines")? {
+        return Ok(None);
+    }
+    let paid: Vec<String> = PAID_STATUSES.iter().map(|s| format!("'{s}'")).collect();
+    let rows = db.query(
+        &format!(
+            "SELECT l.person_id, l.month, l.item, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l \
+             WHERE l.status IN ({}) AND l.person_id IN ( \
+               SELECT i.person_id FROM person_ids i JOIN death_records d ON d.id_number = i.id_number \
+               UNION SELECT i.person_id FROM person_ids i JOIN other_roll_entries o ON o.id_number = i.id_number) \
+             GROUP BY l.person_id, l.month, l.item",
+            paid.join(", ")
+        ),
+        &[],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(Paid {
+            person: r[0].i64()?,
+            month: period_of(r[1].i64()?)?,
+            item: r[2].text()?.to_string(),
+            amount: Fen(r[3].i64()?),
+        });
+    }
+    Ok(Some(out))
+}
+
+/// What one cross-check run found and did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CrosscheckRun {
+    pub month: Option<Period>,
+    /// Where the payments came from: `given`, `payroll_lines` or `none`.
+    pub payments: String,
+    pub death_records: u64,
+    pub suspended: u64,
+    pub insured_deceased: u64,
+    pub no_match: u64,
+    pub settlements: Fen,
+    pub paid_after_death_cases: u64,
+    pub paid_after_death: Fen,
+    pub duplicate_cases: u64,
+    pub duplicates: Fen,
+}
+
+/// Suspend a pensioner who died and settle once. Returns the settlement's total (zero if the
+/// pensioner was already settled).
+fn suspend_and_settle(
+    db: &mut Db,
+    policy: &Policy,
+    person: i64,
+    county: u32,
+    died: Date,
+    month: Period,
+    now: &str,
+) -> Result<Fen> {
+    let died_s = died.to_string();
+    let monthly = db.query_i64(
+        "SELECT monthly_fen FROM pensioners WHERE person_id = $1",
+        &[Val::I64(person)],
+    )?;
+    db.exec(
+        "UPDATE pensioners SET status = 'deceased', status_since = $2, version = version + 1 \
+         WHERE person_id = $1 AND status <> 'deceased'",
+        &[Val::I64(person), Val::Str(&died_s)],
+    )?;
+    mark_person_deceased(db, person, died)?;
+    let award = db.query_opt(
+        "SELECT effective_from, account_fen, account_at_retirement_fen FROM pensions WHERE person_id = $1 \
+         ORDER BY CASE WHEN reason = 'award' THEN 0 ELSE 1 END, effective_from LIMIT 1",
+        &[Val::I64(person)],
+    )?;
+    let (first, account_part, at_retirement) = match award {
+        Some(r) => (
+            Some(period_of(r[0].i64()?)?),
+            Fen(r[1].i64()?),
+            Fen(r[2].i64()?),
+        ),
+        None => (None, Fen::ZERO, Fen::ZERO),
+    };
+    let months_paid = first
+        .map(|f| (f.months_until(died.period()) + 1).max(0))
+        .unwrap_or(0);
+    let account_paid = account_part
+        .checked_mul(months_paid as i64)
+        .ok_or_else(|| EngineError(format!("person {person}: account paid out of range")))?;
+    let s = death_settlement(policy, died, Fen(monthly), at_retirement, account_paid)?;
+    let due = month.add_months(1);
+    let explanation = serde_json::json!({
+        "rule": "benefit.death_settlement",
+        "first_pension_month": first,
+        "months_paid": months_paid,
+        "account_part": account_part,
+        "account_paid": account_paid,
+        "account_at_retirement": at_retirement,
+        "monthly_pension": Fen(monthly),
+        "settlement": s,
+    });
+    let n = db.exec(
+        "INSERT INTO death_settlements (person_id, county, died, due_month, monthly_fen, months_paid, account_paid_fen, \
+         funeral_fen, survivor_fen, refund_fen, explanation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (person_id) DO NOTHING",
+        &[
+            Val::I64(person),
+            Val::I64(county as i64),
+            Val::Str(&died_s),
+            ym(due),
+            Val::I64(monthly),
+            Val::I64(months_paid as i64),
+            Val::I64(account_paid.0),
+            Val::I64(s.funeral_grant.0),
+            Val::I64(s.survivor_grant.0),
+            Val::I64(s.account_refund.0),
+            Val::Str(&explanation.to_string()),
+        ],
+    )?;
+    if n == 0 {
+        return Ok(Fen::ZERO);
+    }
+    for (item, amount) in [
+        (Item::FuneralGrant, s.funeral_grant),
+        (Item::SurvivorGrant, s.survivor_grant),
+        (Item::AccountRefund, s.account_refund),
+    ] {
+        add_due(db, person, "death", item, due, county, amount, now)?;
+    }
+    Ok(Fen(s.funeral_grant.0
+        + s.survivor_grant.0
+        + s.account_refund.0))
+}
+
+/// Set a person `deceased` with a `death` event (nothing if already deceased). Returns whether
+/// the person changed.
+fn mark_person_deceased(db: &mut Db, person: i64, died: Date) -> Result<bool> {
+    let died_s = died.to_string();
+    let Some(r) = db.query_opt(
+        "SELECT county, employer_id FROM persons WHERE id = $1 AND status <> 'deceased'",
+        &[Val::I64(person)],
+    )?
+    else {
+        return Ok(false);
+    };
+    let (county, employer) = (r[0].i64()?, r[1].opt_i64()?);
+    db.exec(
+        "UPDATE persons SET status = 'deceased', status_since = $2, version = version + 1 WHERE id = $1",
+        &[Val::I64(person), Val::Str(&died_s)],
+    )?;
+    let seq = super::retire::next_event_seq(db, person)?;
+    registry::write_person_events(db, &mut |push| {
+        push(&PersonEventRow {
+            person_id: person,
+            seq,
+            event_date: &died_s,
+            kind: "death",
+            status: "deceased",
+            county,
+            from_county: None,
+            employer_id: None,
+            from_employer: employer,
+        })
+    })?;
+    Ok(true)
+}
+
+/// Run the cross-checks of month `month` (see the module documentation). `paid`: the payments
+/// made, or `None` to read them from `payroll_lines` when it exists.
+pub fn run_crosscheck(
+    db: &mut Db,
+    policy: &Policy,
+    month: Period,
+    paid: Option<&[Paid]>,
+    actor: &Actor,
+    now_ms: i64,
+) -> Result<CrosscheckRun> {
+    // read outside the transaction: a query on an unexpected table must not abort it
+    let (loaded, source) = match paid {
+        Some(p) => (p.to_vec(), "given"),
+        None => match payments_made(db)? {
+            Some(p) => (p, "payroll_lines"),
+            None => (Vec::new(), "none"),
+        },
+    };
+    let now = iso(now_ms);
+    with_retry(db, |db| {
+        let mut run = CrosscheckRun {
+            month: Some(month),
+            payments: source.to_string(),
+            ..Default::default()
+        };
+        // deaths
+        let mut records = Vec::new();
+        for r in db.query(
+            "SELECT id_number, MIN(died), MIN(source) FROM death_records GROUP BY id_number ORDER BY id_number",
+            &[],
+        )? {
+            records.push(DeathRecord {
+                id_number: r[0].text()?.to_string(),
+                died: r[1].text()?.parse()?,
+                source: r[2].text()?.to_string(),
+            });
+        }
+        run.death_records = records.len() as u64;
+        let mut roll = Vec::new();
+        for r in db.query(
+            "SELECT i.id_number, n.person_id, n.county, n.status FROM (SELECT DISTINCT id_number FROM death_records) d \
+             JOIN person_ids i ON i.id_number = d.id_number JOIN pensioners n ON n.person_id = i.person_id",
+            &[],
+        )? {
+            roll.push(RollEntry {
+                id_number: r[0].text()?.to_string(),
+                person: r[1].i64()?,
+                county: super::county_of(r[2].i64()?)?,
+                active: r[3].text()? != "deceased",
+            });
+        }
+        let on_roll: HashMap<&str, &RollEntry> =
+            roll.iter().map(|e| (e.id_number.as_str(), e)).collect();
+        let died_of: HashMap<&str, Date> = records
+            .iter()
+            .map(|d| (d.id_number.as_str(), d.died))
+            .collect();
+        let mut outcome: BTreeMap<String, (&'static str, Option<i64>, Option<u32>)> =
+            BTreeMap::new();
+        for e in &roll {
+            outcome.insert(
+                e.id_number.clone(),
+                ("already_deceased", Some(e.person), Some(e.county)),
+            );
+        }
+        let findings = crosscheck::deaths(&records, &roll, &loaded);
+        for f in &findings {
+            match f {
+                Finding::Suspend {
+                    person,
+                    county,
+                    died,
+                } => {
+                    let s = suspend_and_settle(db, policy, *person, *county, *died, month, &now)?;
+                    run.suspended += 1;
+                    run.settlements = Fen(run.settlements.0 + s.0);
+                    if let Some(e) = roll.iter().find(|e| e.person == *person) {
+                        outcome.insert(
+                            e.id_number.clone(),
+                            ("pensioner", Some(*person), Some(*county)),
+                        );
+                    }
+                }
+                Finding::PaidAfterDeath {
+                    person,
+                    county,
+                    month: m,
+                    amount,
+                } => {
+                    let opened = open_recovery(
+                        db,
+                        *person,
+                        RecoveryKind::PaidAfterDeath,
+                        *county,
+                        *m,
+                        *amount,
+                        "death",
+                        month,
+                        &serde_json::json!({"item": "basic_pension"}),
+                    )?;
+                    if opened {
+                        run.paid_after_death_cases += 1;
+                        run.paid_after_death = Fen(run.paid_after_death.0 + amount.0);
+                    }
+                }
+                Finding::NoMatch { id_number } => {
+                    debug_assert!(!on_roll.contains_key(id_number.as_str()));
+                    let found = db.query_opt(
+                        "SELECT p.id, p.county, p.status FROM person_ids i JOIN persons p ON p.id = i.person_id \
+                         WHERE i.id_number = $1",
+                        &[Val::Str(id_number)],
+                    )?;
+                    let o = match found {
+                        Some(r) => {
+                            let (person, county) = (r[0].i64()?, super::county_of(r[1].i64()?)?);
+                            let died =
+                                died_of.get(id_number.as_str()).copied().ok_or_else(|| {
+                                    EngineError(format!("no date of death for {id_number}"))
+                                })?;
+                            if r[2].text()? == "deceased" {
+                                ("already_deceased", Some(person), Some(county))
+                            } else {
+                                mark_person_deceased(db, person, died)?;
+                                run.insured_deceased += 1;
+                                ("insured", Some(person), Some(county))
+                            }
+                        }
+                        None => {
+                            run.no_match += 1;
+                            ("no_match", None, None)
+                        }
+                    };
+                    outcome.insert(id_number.clone(), o);
+                }
+                Finding::DuplicateReceipt { .. } => {}
+            }
+        }
+        for (id_number, (o, person, county)) in &outcome {
+            db.exec(
+                "UPDATE death_records SET outcome = $2, person_id = CAST($3 AS BIGINT), county = CAST($4 AS INTEGER), checked_month = $5 \
+                 WHERE id_number = $1 AND checked_month IS NULL",
+                &[
+                    Val::Str(id_number),
+                    Val::Str(o),
+                    person.map(Val::I64).unwrap_or(Val::Null),
+                    county.map(|c| Val::I64(c as i64)).unwrap_or(Val::Null),
+                    ym(month),
+                ],
+            )?;
+        }
+
+        // duplicate receipt
+        let mut pensioners = Vec::new();
+        let mut info: HashMap<i64, (Period, Fen)> = HashMap::new();
+        for r in db.query(
+            "SELECT DISTINCT i.id_number, n.person_id, n.county, n.status, n.retire_period, n.monthly_fen \
+             FROM other_roll_entries o JOIN person_ids i ON i.id_number = o.id_number \
+             JOIN pensioners n ON n.person_id = i.person_id WHERE o.checked_month IS NULL",
+            &[],
+        )? {
+            let person = r[1].i64()?;
+            pensioners.push(RollEntry {
+                id_number: r[0].text()?.to_string(),
+                person,
+                county: super::county_of(r[2].i64()?)?,
+                active: r[3].text()? == "active",
+            });
+            info.insert(person, (period_of(r[4].i64()?)?, Fen(r[5].i64()?)));
+        }
+        let mut by_roll: BTreeMap<String, Vec<(String, Period)>> = BTreeMap::new();
+        for r in db.query(
+            "SELECT roll, id_number, month FROM other_roll_entries WHERE checked_month IS NULL ORDER BY roll, id_number, month",
+            &[],
+        )? {
+            by_roll
+                .entry(r[0].text()?.to_string())
+                .or_default()
+                .push((r[1].text()?.to_string(), period_of(r[2].i64()?)?));
+        }
+        let paid_basic: HashMap<(i64, Period), Fen> = loaded
+            .iter()
+            .filter(|p| p.item == Item::BasicPension.as_str())
+            .map(|p| ((p.person, p.month), p.amount))
+            .collect();
+        let mut counted: HashSet<(i64, Period, String)> = HashSet::new();
+        for (name, entries) in &by_roll {
+            for f in crosscheck::duplicates(&pensioners, name, entries) {
+                let Finding::DuplicateReceipt {
+                    person,
+                    county,
+                    other_roll,
+                    month: m,
+                } = f
+                else {
+                    continue;
+                };
+                let Some((retired, monthly)) = info.get(&person).copied() else {
+                    continue;
+                };
+                if m <= retired || !counted.insert((person, m, other_roll.clone())) {
+                    continue;
+                }
+                let (amount, basis) = match paid_basic.get(&(person, m)) {
+                    Some(a) => (*a, "payment"),
+                    None => (monthly, "monthly pension"),
+                };
+                let opened = open_recovery(
+                    db,
+                    person,
+                    RecoveryKind::DuplicateReceipt,
+                    county,
+                    m,
+                    amount,
+                    &other_roll,
+                    month,
+                    &serde_json::json!({"roll": other_roll, "amount_basis": basis}),
+                )?;
+                if opened {
+                    run.duplicate_cases += 1;
+                    run.duplicates = Fen(run.duplicates.0 + amount.0);
+                }
+            }
+        }
+        db.exec(
+            "UPDATE other_roll_entries SET checked_month = $1 WHERE checked_month IS NULL",
+            &[ym(month)],
+        )?;
+        audit_entry(
+            db,
+            actor,
+            "crosscheck.run",
+            &month.to_string(),
+            serde_json::to_value(&run).map_err(|e| EngineError(e.to_string()))?,
+            now_ms,
+        )?;
+        Ok(run)
+    })
+}
+
+/// The cross-check findings of one county (or, with county 0, the province).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CountyFindings {
+    pub county: u32,
+    /// Death records matched to pensioners / to insured persons not yet retired.
+    pub deaths_pensioners: i64,
+    pub deaths_insured: i64,
+    pub settlements: i64,
+    pub settlements_fen: Fen,
+    pub paid_after_death_cases: i64,
+    pub paid_after_death_fen: Fen,
+    pub duplicate_cases: i64,
+    pub duplicate_fen: Fen,
+    pub correction_cases: i64,
+    pub correction_fen: Fen,
+    /// Recovery cases of every kind still open.
+    pub open_cases: i64,
+    pub open_fen: Fen,
+}
+
+impl CountyFindings {
+    fn add(&mut self, o: &CountyFindings) {
+        self.deaths_pensioners += o.deaths_pensioners;
+        self.deaths_insured += o.deaths_insured;
+        self.settlements += o.settlements;
+        self.settlements_fen = Fen(self.settlements_fen.0 + o.settlements_fen.0);
+        self.paid_after_death_cases += o.paid_after_death_cases;
+        self.paid_after_death_fen = Fen(self.paid_after_death_fen.0 + o.paid_after_death_fen.0);
+        self.duplicate_cases += o.duplicate_cases;
+        self.duplicate_fen = Fen(self.duplicate_fen.0 + o.duplicate_fen.0);
+        self.correction_cases += o.correction_cases;
+        self.correction_fen = Fen(self.correction_fen.0 + o.correction_fen.0);
+        self.open_cases += o.open_cases;
+        self.open_fen = Fen(self.open_fen.0 + o.open_fen.0);
+    }
+}
+
+/// The cross-check report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Report {
+    pub counties: Vec<CountyFindings>,
+    pub province: CountyFindings,
+    /// Death records held, not yet checked, and matching nobody.
+    pub death_records: i64,
+    pub unchecked_death_records: i64,
+    pub unmatched_death_records: i64,
+}
+
+/// Findings by county, from the stored results of the cross-checks (and recomputations).
+pub fn report(db: &mut Db) -> Result<Report> {
+    let mut by: BTreeMap<u32, CountyFindings> = BTreeMap::new();
+    let mut rep = Report::default();
+    for r in db.query(
+        "SELECT county, outcome, count(DISTINCT id_number) FROM death_records \
+         WHERE county IS NOT NULL GROUP BY county, outcome",
+        &[],
+    )? {
+        let c = super::county_of(r[0].i64()?)?;
+        let e = by.entry(c).or_default();
+        match r[1].opt_text()? {
+            Some("pensioner") => e.deaths_pensioners += r[2].i64()?,
+            Some("insured") => e.deaths_insured += r[2].i64()?,
+            _ => {}
+        }
+    }
+    for r in db.query(
+        "SELECT county, count(*), CAST(SUM(funeral_fen + survivor_fen + refund_fen) AS BIGINT) \
+         FROM death_settlements GROUP BY county",
+        &[],
+    )? {
+        let e = by.entry(super::county_of(r[0].i64()?)?).or_default();
+        e.settlements += r[1].i64()?;
+        e.settlements_fen = Fen(r[2].opt_i64()?.unwrap_or(0));
+    }
+    for r in db.query(
+        "SELECT county, kind, status, count(*), CAST(SUM(amount_fen) AS BIGINT) FROM recovery_cases \
+         GROUP BY county, kind, status",
+        &[],
+    )? {
+        let e = by.entry(super::county_of(r[0].i64()?)?).or_default();
+        let (n, a) = (r[3].i64()?, r[4].opt_i64()?.unwrap_or(0));
+        match r[1].text()? {
+            "paid_after_death" => {
+                e.paid_after_death_cases += n;
+                e.paid_after_death_fen = Fen(e.paid_after_death_fen.0 + a);
+            }
+            "duplicate_receipt" => {
+                e.duplicate_cases += n;
+                e.duplicate_fen = Fen(e.duplicate_fen.0 + a);
+            }
+            _ => {
+                e.correction_cases += n;
+                e.correction_fen = Fen(e.correction_fen.0 + a);
+            }
+        }
+        if r[2].text()? == "open" {
+            e.open_cases += n;
+            e.open_fen = Fen(e.open_fen.0 + a);
+        }
+    }
+    for (c, e) in by.iter_mut() {
+        e.county = *c;
+        rep.province.add(e);
+    }
+    rep.counties = by.into_values().collect();
+    rep.death_records = db.query_i64("SELECT count(DISTINCT id_number) FROM death_records", &[])?;
+    rep.unchecked_death_records = db.query_i64(
+        "SELECT count(DISTINCT id_number) FROM death_records WHERE checked_month IS NULL",
+        &[],
+    )?;
+    rep.unmatched_death_records = db.query_i64(
+        "SELECT count(DISTINCT id_number) FROM death_records WHERE outcome = 'no_match'",
+        &[],
+    )?;
+    Ok(rep)
+}
