@@ -46,6 +46,20 @@ pub enum Command {
     /// The tamper-evident audit log: verify the hash chain, read entries.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCmd),
+    /// Retirement approval (退休审批): who reaches the statutory month, applications (county
+    /// agency), decisions (another user with the approve permission), the list.
+    #[command(subcommand)]
+    Retire(cmd::benefits::RetireCmd),
+    /// Death records from public security (公安) and civil affairs (民政).
+    #[command(subcommand)]
+    Deaths(cmd::benefits::DeathsCmd),
+    /// Cross-checks (数据比对): death records and other payment rolls against the pensioner roll
+    /// and the payments made; suspensions, settlements, recovery cases, the report by county.
+    #[command(subcommand)]
+    Crosscheck(cmd::benefits::CrosscheckCmd),
+    /// Benefits: the yearly adjustment, recomputation with a corrected policy, amounts due.
+    #[command(subcommand)]
+    Benefits(cmd::benefits::BenefitsCmd),
     /// Generate a demo province (a synthetic population in an embedded database) and run its
     /// months end to end: collection, fund-use plans, approval, allocation, payments, returns;
     /// print a summary per city; optionally start the web service on it.
@@ -95,6 +109,10 @@ fn main() -> ExitCode {
         Command::Ledger(c) => cmd::ledger::run(c, &cli.db),
         Command::User(c) => cmd::user::run(c, &cli.db),
         Command::Audit(c) => cmd::audit::run(c, &cli.db),
+        Command::Retire(c) => cmd::benefits::run_retire(c, &cli.db),
+        Command::Deaths(c) => cmd::benefits::run_deaths(c, &cli.db),
+        Command::Crosscheck(c) => cmd::benefits::run_crosscheck(c, &cli.db),
+        Command::Benefits(c) => cmd::benefits::run_benefits(c, &cli.db),
         Command::Serve(a) => cmd::serve::run(a, &cli.db),
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),

@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod benefits;
 pub mod demo;
 pub mod income;
 pub mod import;

@@ -1,0 +1,436 @@
+//! `tongchou retire | deaths | crosscheck | benefits`: retirement approval (maker–checker), death
+//! records and other payment rolls, the cross-checks and their report by county, the yearly
+//! adjustment, recomputation with a corrected policy, and the one-off amounts due to the payroll.
+//!
+//! Commands that act for a user (`retire apply`, `retire decide`) take `--as LOGIN`; the
+//! password comes from `TONGCHOU_PASSWORD` or the first line of standard input and is checked
+//! like a web login (lockout after repeated failures, every attempt audited); the session opened
+//! is ended at once.
+
+use crate::output::{CliError, CliResult, print_json};
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tongchou_core::access::Principal;
+use tongchou_core::{Date, Divisions, Fen, Period, Policy, Ratio, RegionCode};
+use tongchou_engine::benefits::{self, adjust, deaths, retire};
+use tongchou_store::Db;
+use tongchou_store::access::{self, AuthPolicy, now_ms};
+use tongchou_store::registry;
+
+#[derive(clap::Subcommand)]
+pub enum RetireCmd {
+    /// Insured persons whose statutory retirement month is M.
+    Due {
+        #[arg(long)]
+        month: Period,
+    },
+    /// Submit a retirement application (county agency). The checks run at once and their
+    /// reasons are stored; another user decides.
+    Apply {
+        /// The applicant's ID number.
+        #[arg(long)]
+        id_number: String,
+        /// Retirement month (default: the statutory month; a flexible month within the window).
+        #[arg(long)]
+        month: Option<Period>,
+        /// Deemed-period index from the archive review (default: the person's own average).
+        #[arg(long)]
+        deemed_index: Option<Ratio>,
+        #[arg(long)]
+        bank_code: String,
+        #[arg(long)]
+        bank_name: String,
+        #[arg(long)]
+        bank_account: String,
+        /// The acting user's login (password from TONGCHOU_PASSWORD or stdin).
+        #[arg(long = "as")]
+        as_login: String,
+    },
+    /// Approve or refuse an application (provincial bureau approver; never the submitter).
+    Decide {
+        /// The application id.
+        #[arg(long)]
+        id: i64,
+        #[arg(long, conflicts_with = "refuse")]
+        approve: bool,
+        #[arg(long)]
+        refuse: bool,
+        /// A note (the reason of a refusal).
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long = "as")]
+        as_login: String,
+    },
+    /// Applications as JSON, optionally of one status and retirement month.
+    List {
+        /// pending, approved or refused
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        month: Option<Period>,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum DeathsCmd {
+    /// Import death records: CSV (UTF-8) with columns id_number, died (YYYY-MM-DD), source
+    /// (公安 or 民政); all or nothing.
+    Import {
+        #[arg(long)]
+        file: PathBuf,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum CrosscheckCmd {
+    /// Import another payment roll: CSV with columns id_number, month (YYYY-MM).
+    ImportRoll {
+        /// The roll's name (e.g. 城乡居民养老保险).
+        #[arg(long)]
+        roll: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Check death records and other rolls against the pensioner roll and the payments made:
+    /// suspend, settle, open recovery cases.
+    Run {
+        /// The month of the run (default: this month); settlements are due in the next.
+        #[arg(long)]
+        month: Option<Period>,
+    },
+    /// The findings by county (also `tongchou report crosscheck`).
+    Report(ReportArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(clap::Subcommand)]
+pub enum BenefitsCmd {
+    /// Run the yearly adjustment of year Y (once, in its announcement month, before the payroll).
+    Adjust {
+        #[arg(long)]
+        year: i32,
+    },
+    /// Recompute a pensioner's pension with a corrected policy from month M on; the difference
+    /// for the months paid is due (positive) or opens a recovery case (negative).
+    Recompute {
+        #[arg(long)]
+        id_number: String,
+        #[arg(long)]
+        month: Period,
+        /// Directory holding the corrected policy files (*.toml, the whole set).
+        #[arg(long)]
+        policy: PathBuf,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// The one-off amounts the payroll of month M pays (adjustment arrears, death settlements,
+    /// corrections).
+    Due {
+        #[arg(long)]
+        month: Period,
+    },
+}
+
+fn engine(e: tongchou_engine::EngineError) -> CliError {
+    CliError(e.0)
+}
+
+fn read_password() -> Result<String, CliError> {
+    if let Ok(p) = std::env::var("TONGCHOU_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError(format!("password: cannot read standard input: {e}")))?;
+    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    if p.is_empty() {
+        return Err(CliError(
+            "password: give it in TONGCHOU_PASSWORD or on the first line of standard input".into(),
+        ));
+    }
+    Ok(p)
+}
+
+/// Authenticate the acting user as a login would (lockout, audit), then end the session.
+fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
+    let password = read_password()?;
+    let s = access::login(
+        db,
+        login,
+        &password,
+        "cli",
+        &AuthPolicy::default(),
+        now_ms(),
+    )
+    .map_err(|e| CliError(format!("--as {login}: {e}")))?;
+    access::logout(db, &s.token, now_ms()).map_err(|e| CliError(format!("logout: {e}")))?;
+    Ok(s.user.principal())
+}
+
+fn person_by_id_number(db: &mut Db, id_number: &str) -> Result<i64, CliError> {
+    registry::person_id_by_number(db, id_number.trim())?
+        .ok_or_else(|| CliError("--id-number: no insured person has this ID number".into()))
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
+    if path.as_os_str() == "-" {
+        let mut b = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut b)
+            .map_err(|e| CliError(format!("--file -: {e}")))?;
+        return Ok(b);
+    }
+    std::fs::read(path).map_err(|e| CliError(format!("--file {}: {e}", path.display())))
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A policy directory: every `*.toml` file in it.
+fn load_policy(dir: &Path) -> Result<Policy, CliError> {
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| CliError(format!("--policy {}: {e}", dir.display())))?;
+    for e in entries {
+        let p = e
+            .map_err(|e| CliError(format!("--policy {}: {e}", dir.display())))?
+            .path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            let text = std::fs::read_to_string(&p)
+                .map_err(|e| CliError(format!("--policy {}: {e}", p.display())))?;
+            files.push((file_name(&p), text));
+        }
+    }
+    if files.is_empty() {
+        return Err(CliError(format!(
+            "--policy {}: no *.toml policy files",
+            dir.display()
+        )));
+    }
+    files.sort();
+    Ok(Policy::from_files(
+        files.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )?)
+}
+
+pub fn run_retire(c: RetireCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    let policy = Policy::builtin()?;
+    match c {
+        RetireCmd::Due { month } => {
+            let due = retire::due_in_month(&mut db, &policy, month).map_err(engine)?;
+            print_json(&due)?;
+        }
+        RetireCmd::Apply {
+            id_number,
+            month,
+            deemed_index,
+            bank_code,
+            bank_name,
+            bank_account,
+            as_login,
+        } => {
+            let who = acting_user(&mut db, &as_login)?;
+            let person = person_by_id_number(&mut db, &id_number)?;
+            let req = retire::Request {
+                person,
+                retire: month,
+                deemed_index,
+                bank_code: &bank_code,
+                bank_name: &bank_name,
+                bank_account: &bank_account,
+            };
+            let a = retire::submit(&mut db, &policy, &who, &req, now_ms()).map_err(engine)?;
+            print_json(&a.to_json())?;
+        }
+        RetireCmd::Decide {
+            id,
+            approve,
+            refuse,
+            note,
+            as_login,
+        } => {
+            let verdict = match (approve, refuse) {
+                (true, false) => retire::Verdict::Approve,
+                (false, true) => retire::Verdict::Refuse,
+                _ => return Err(CliError("give one of --approve or --refuse".into())),
+            };
+            let who = acting_user(&mut db, &as_login)?;
+            let d = retire::decide(&mut db, &policy, &who, id, verdict, &note, now_ms())
+                .map_err(engine)?;
+            print_json(&serde_json::json!({
+                "application": d.application.to_json(),
+                "award": d.award,
+            }))?;
+        }
+        RetireCmd::List { status, month } => {
+            let list = retire::list(&mut db, status.as_deref(), month).map_err(engine)?;
+            let v: Vec<serde_json::Value> = list.iter().map(|a| a.to_json()).collect();
+            print_json(&v)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    match c {
+        DeathsCmd::Import { file } => {
+            let bytes = read_file(&file)?;
+            let s = deaths::import_deaths(
+                &mut db,
+                &file_name(&file),
+                &bytes,
+                Date::today_china(),
+                &crate::cmd::user::operator(),
+                now_ms(),
+            )
+            .map_err(engine)?;
+            print_json(&s)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    match c {
+        CrosscheckCmd::ImportRoll { roll, file } => {
+            let bytes = read_file(&file)?;
+            let s = deaths::import_roll(
+                &mut db,
+                &roll,
+                &file_name(&file),
+                &bytes,
+                Date::today_china(),
+                &crate::cmd::user::operator(),
+                now_ms(),
+            )
+            .map_err(engine)?;
+            print_json(&s)?;
+        }
+        CrosscheckCmd::Run { month } => {
+            let policy = Policy::builtin()?;
+            let month = month.unwrap_or_else(|| Date::today_china().period());
+            let r = deaths::run_crosscheck(
+                &mut db,
+                &policy,
+                month,
+                None,
+                &crate::cmd::user::operator(),
+                now_ms(),
+            )
+            .map_err(engine)?;
+            print_json(&r)?;
+        }
+        CrosscheckCmd::Report(a) => return report(&mut db, &a),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `report crosscheck`: the findings by county, as a table or JSON.
+pub fn report(db: &mut Db, a: &ReportArgs) -> CliResult {
+    let r = deaths::report(db).map_err(engine)?;
+    if a.format == Format::Json {
+        print_json(&r)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let name = |c: u32| -> String {
+        RegionCode::new(c)
+            .ok()
+            .and_then(|rc| Divisions::shanxi().get(rc))
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    };
+    println!(
+        "数据比对 cross-checks by county: {} death records ({} not yet checked, {} matching nobody)",
+        r.death_records, r.unchecked_death_records, r.unmatched_death_records
+    );
+    println!(
+        "{:<8} {:<12} {:>6} {:>6} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14}",
+        "county",
+        "name",
+        "dead-P",
+        "dead-I",
+        "settl",
+        "settled",
+        "PAD",
+        "paid-after",
+        "dup",
+        "duplicates",
+        "open",
+        "to recover"
+    );
+    let line = |label: String, n: String, c: &deaths::CountyFindings| {
+        println!(
+            "{:<8} {:<12} {:>6} {:>6} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14}",
+            label,
+            n,
+            c.deaths_pensioners,
+            c.deaths_insured,
+            c.settlements,
+            c.settlements_fen.to_string(),
+            c.paid_after_death_cases,
+            c.paid_after_death_fen.to_string(),
+            c.duplicate_cases,
+            c.duplicate_fen.to_string(),
+            c.open_cases,
+            c.open_fen.to_string()
+        );
+    };
+    for c in &r.counties {
+        line(c.county.to_string(), name(c.county), c);
+    }
+    line("total".into(), String::new(), &r.province);
+    println!(
+        "dead-P/dead-I: deaths of pensioners / of insured persons; settl: death settlements; PAD: pension paid after death (cases); dup: duplicate receipt; amounts in yuan"
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn run_benefits(c: BenefitsCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    match c {
+        BenefitsCmd::Adjust { year } => {
+            let policy = Policy::builtin()?;
+            let r = adjust::adjust_year(&mut db, &policy, year, now_ms()).map_err(engine)?;
+            print_json(&r)?;
+        }
+        BenefitsCmd::Recompute {
+            id_number,
+            month,
+            policy,
+            note,
+        } => {
+            let corrected = load_policy(&policy)?;
+            let person = person_by_id_number(&mut db, &id_number)?;
+            let c = adjust::recompute(&mut db, &corrected, person, month, &note, now_ms())
+                .map_err(engine)?;
+            print_json(&c)?;
+        }
+        BenefitsCmd::Due { month } => {
+            let due = benefits::dues(&mut db, month).map_err(engine)?;
+            let total = Fen(due.iter().map(|d| d.amount.0).sum());
+            print_json(&serde_json::json!({"month": month, "lines": due, "total": total}))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

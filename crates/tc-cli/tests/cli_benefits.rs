@@ -1,0 +1,286 @@
+//! Runs the real `tongchou` binary for `retire`, `deaths`, `crosscheck` and `benefits`, on SQLite
+//! and PostgreSQL: an application by a county agency, the submitter's own approval refused, the
+//! approval by the provincial bureau, a death imported and cross-checked, the report by county,
+//! the yearly adjustment and its arrears due.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use tongchou_core::access::Role;
+use tongchou_core::{Date, IdNumber, RegionCode};
+use tongchou_store::access::{AuthPolicy, NewUser, add_user};
+use tongchou_store::audit::Actor;
+use tongchou_store::registry::{self, PensionRow, PensionerRow, PersonRow};
+use tongchou_store::{Db, testing};
+
+const PW: &str = "a long enough passphrase";
+
+fn run(db: &str, args: &[&str], password: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tongchou"));
+    cmd.args(args)
+        .env("TONGCHOU_DB", db)
+        .env_remove("TONGCHOU_PASSWORD")
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(p) = password {
+        cmd.env("TONGCHOU_PASSWORD", p);
+    }
+    let mut child = cmd.spawn().expect("spawn tongchou");
+    drop(child.stdin.take());
+    child.wait_with_output().expect("wait")
+}
+
+fn ok(o: &Output) -> serde_json::Value {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("json output")
+}
+
+fn fails(o: &Output, needle: &str) {
+    assert!(!o.status.success(), "expected a failure");
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains(needle), "stderr {e:?} should contain {needle:?}");
+}
+
+fn seed(url: &str) -> (String, String) {
+    let mut db = Db::open(url).expect("open");
+    for (login, role, region) in [
+        ("clerk.xd", Role::CountyAgency, 140105),
+        ("approver", Role::ProvinceBureauApprover, 140000),
+    ] {
+        add_user(
+            &mut db,
+            &Actor::operator("cli:test"),
+            &NewUser {
+                login,
+                display_name: login,
+                role,
+                region: RegionCode::new(region).expect("region"),
+                person_id: None,
+                password: PW,
+            },
+            &AuthPolicy::default(),
+            1_767_225_600_000,
+        )
+        .expect("user");
+    }
+    let county = RegionCode::new(140105).expect("county");
+    let applicant = IdNumber::from_parts(county, "1965-01-10".parse::<Date>().expect("d"), 11);
+    let retiree = IdNumber::from_parts(county, "1958-03-03".parse::<Date>().expect("d"), 12);
+    registry::write_persons(&mut db, &mut |push| {
+        for (id, idn, birth, status) in [
+            (1, applicant.as_str(), "1965-01-10", "active"),
+            (2, retiree.as_str(), "1958-03-03", "retired"),
+        ] {
+            push(&PersonRow {
+                id,
+                id_number: idn,
+                name: "李四",
+                sex: "male",
+                birth,
+                category: "male",
+                county: 140105,
+                employer_id: None,
+                payer_kind: "flexible",
+                status,
+                status_since: "2000-01-01",
+                enrolled_on: "1990-01-01",
+                declared_fen: 600_000,
+                as_of: 202401,
+                paid_months: 240,
+                deemed_months: 60,
+                avg_index: 100_000_000,
+                balance_fen: 9_000_000,
+            })?;
+        }
+        Ok(())
+    })
+    .expect("persons");
+    let mut ids = vec![(applicant.as_str(), 1), (retiree.as_str(), 2)];
+    ids.sort();
+    registry::write_person_ids(&mut db, &mut |push| {
+        for r in &ids {
+            push(r)?;
+        }
+        Ok(())
+    })
+    .expect("ids");
+    registry::write_pensioners(&mut db, &mut |push| {
+        push(&PensionerRow {
+            person_id: 2,
+            county: 140105,
+            retire_period: 201803,
+            status: "active",
+            status_since: "2018-04-01",
+            contribution_months: 360,
+            monthly_fen: 300_000,
+            bank_code: "ICBC",
+            bank_name: "中国工商银行",
+            bank_account: "6222020200112233445",
+        })
+    })
+    .expect("pensioner");
+    registry::write_pensions(&mut db, &mut |push| {
+        push(&PensionRow {
+            person_id: 2,
+            effective_from: 201804,
+            reason: "award",
+            benefit_base_fen: 538_300,
+            avg_index: 100_000_000,
+            deemed_index: 100_000_000,
+            paid_months: 300,
+            deemed_months: 60,
+            account_at_retirement_fen: 6_950_000,
+            divisor_tenths: 1390,
+            basic_fen: 200_000,
+            account_fen: 50_000,
+            transitional_fen: 50_000,
+            adjustment_fen: 0,
+        })
+    })
+    .expect("pension");
+    (applicant.as_str().to_string(), retiree.as_str().to_string())
+}
+
+fn benefits_commands(db: &str) {
+    let (applicant, retiree) = seed(db);
+    let due = ok(&run(db, &["retire", "due", "--month", "2025-02"], None));
+    assert_eq!(due.as_array().map(|a| a.len()), Some(1));
+    assert_eq!(due[0]["person"], 1);
+
+    let apply = |login: &str, password: &str| {
+        run(
+            db,
+            &[
+                "retire",
+                "apply",
+                "--id-number",
+                &applicant,
+                "--bank-code",
+                "ICBC",
+                "--bank-name",
+                "中国工商银行",
+                "--bank-account",
+                "6222 0202 0011 2233 999",
+                "--as",
+                login,
+            ],
+            Some(password),
+        )
+    };
+    fails(
+        &apply("clerk.xd", "wrong password!"),
+        "login or password is wrong",
+    );
+    let a = ok(&apply("clerk.xd", PW));
+    assert_eq!(a["status"], "pending");
+    assert_eq!(a["bank_account"], "****3999");
+    assert_eq!(a["refusals"].as_array().map(|r| r.len()), Some(0));
+    let id = a["id"].as_i64().expect("id").to_string();
+
+    // the submitter may not approve their own application
+    fails(
+        &run(
+            db,
+            &[
+                "retire",
+                "decide",
+                "--id",
+                &id,
+                "--approve",
+                "--as",
+                "clerk.xd",
+            ],
+            Some(PW),
+        ),
+        "cannot approve their own",
+    );
+    fails(
+        &run(
+            db,
+            &["retire", "decide", "--id", &id, "--as", "approver"],
+            Some(PW),
+        ),
+        "--approve",
+    );
+    let d = ok(&run(
+        db,
+        &[
+            "retire",
+            "decide",
+            "--id",
+            &id,
+            "--approve",
+            "--note",
+            "同意",
+            "--as",
+            "approver",
+        ],
+        Some(PW),
+    ));
+    assert_eq!(d["application"]["status"], "approved");
+    let total = d["award"]["pension"]["total"].as_str().expect("total");
+    assert!(total.parse::<f64>().is_ok_and(|t| t > 1000.0), "{total}");
+    let list = ok(&run(db, &["retire", "list", "--status", "approved"], None));
+    assert_eq!(list.as_array().map(|a| a.len()), Some(1));
+    fails(
+        &run(db, &["retire", "list", "--status", "maybe"], None),
+        "status",
+    );
+
+    // the yearly adjustment of 2025 raises the 2018 retiree, with arrears due in July
+    let adj = ok(&run(db, &["benefits", "adjust", "--year", "2025"], None));
+    assert_eq!(adj["adjusted"], 1);
+    assert_eq!(adj["month"], "2025-07");
+    let due = ok(&run(db, &["benefits", "due", "--month", "2025-07"], None));
+    assert_eq!(due["lines"][0]["item"], "adjustment_arrears");
+    fails(
+        &run(db, &["benefits", "adjust", "--year", "2025"], None),
+        "already been run",
+    );
+
+    // the retiree dies; the cross-check suspends and settles, due the next month
+    let dir = std::env::temp_dir().join("tongchou-tests");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join(format!("deaths-{}.csv", std::process::id()));
+    let mut f = std::fs::File::create(&file).expect("file");
+    writeln!(f, "身份证号码,死亡日期,来源\n{retiree},2025-08-03,民政").expect("write");
+    drop(f);
+    let path = file.to_string_lossy().into_owned();
+    let s = ok(&run(db, &["deaths", "import", "--file", &path], None));
+    assert_eq!(s["new"], 1);
+    fails(
+        &run(db, &["deaths", "import", "--file", &path], None),
+        "already imported",
+    );
+    let r = ok(&run(db, &["crosscheck", "run", "--month", "2025-08"], None));
+    assert_eq!(r["suspended"], 1);
+    let due = ok(&run(db, &["benefits", "due", "--month", "2025-09"], None));
+    assert_eq!(due["lines"].as_array().map(|l| l.len()), Some(3));
+    let rep = ok(&run(
+        db,
+        &["crosscheck", "report", "--format", "json"],
+        None,
+    ));
+    assert_eq!(rep["counties"][0]["county"], 140105);
+    assert_eq!(rep["counties"][0]["settlements"], 1);
+    let table = run(db, &["crosscheck", "report"], None);
+    assert!(table.status.success());
+    let t = String::from_utf8_lossy(&table.stdout);
+    assert!(t.contains("小店区") && t.contains("total"), "{t}");
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn benefits_cli_on_sqlite() {
+    benefits_commands(&testing::sqlite_url("cli_benefits"));
+}
+
+#[test]
+fn benefits_cli_on_postgres() {
+    benefits_commands(&testing::pg_url("cli_benefits"));
+}
