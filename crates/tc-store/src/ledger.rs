@@ -1,21 +1,22 @@
 //! The fund ledger on SQL (migration `0002_ledger.sql`), with the rules of `tongchou-ledger`.
 //!
 //! Every write is one database transaction:
-//! 1. lock the journal head (`SELECT … FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE`
-//!    already holds the write lock), so journal entries are chained in one order;
-//! 2. load what the batch refers to — the transfers under its keys and target keys (with their
-//!    resolutions and reversals) and the accounts involved — into a [`State`];
-//! 3. run the pure [`execute`] (the same code as [`tongchou_ledger::MemLedger`]);
-//! 4. write the created transfers (multi-row INSERT / COPY when many), the new balances by
-//!    conditional UPDATEs (`WHERE` the old balances, row count checked), the head, and the
+//! 1. one load query: the journal head (locked `FOR UPDATE` on PostgreSQL; SQLite's
+//!    `BEGIN IMMEDIATE` already holds the write lock, so entries are chained in one order), the
+//!    transfers under the batch's keys and target keys (with their resolutions and reversals)
+//!    and the accounts involved, into a [`State`];
+//! 2. the pure [`execute`] (the same code as [`tongchou_ledger::MemLedger`]);
+//! 3. the writes: many transfers by COPY / multi-row INSERT, then few transfers, the new
+//!    balances (each row conditional on the balances read, row counts checked) and the head —
+//!    as one statement on PostgreSQL (one round trip), one by one on SQLite; then the
 //!    person-level lines (COPY on PostgreSQL, multi-row INSERT on SQLite);
-//! 5. commit. A failure anywhere rolls everything back: a killed process leaves the ledger as if
-//!    the batch had never started. Serialization failures on PostgreSQL are retried (the batch is
-//!    idempotent by its keys).
+//! 4. commit. A failure anywhere rolls everything back: a killed process leaves the ledger as if
+//!    the batch had never started. Serialization failures on PostgreSQL (a writer that waited
+//!    for the head) are retried: the batch is idempotent by its keys.
 //!
 //! [`Ledger::check`] re-verifies everything from the stored rows and names the first broken item.
 
-use crate::{Backend, Db, Result, Row, StoreError, Val};
+use crate::{Backend, Db, Result, Row, StoreError, Val, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tongchou_core::region::{Divisions, RegionCode};
 use tongchou_core::{Date, Fen, Period};
@@ -53,13 +54,14 @@ const TRANSFER_COL_LIST: [&str; 17] = [
 ];
 const ACCOUNT_COLS: &str =
     "id, region, kind, limit_kind, debits_posted, credits_posted, debits_pending, credits_pending";
-/// Rows per `IN (…)` list and per page when streaming.
-const CHUNK: usize = 500;
+/// Rows per page when streaming.
 const PAGE: i64 = 5000;
 const LINE_PAGE: i64 = 100_000;
 /// Below this many created transfers, plain INSERTs; at or above, [`Db::bulk_insert`].
 const BULK_TRANSFERS: usize = 8;
-const RETRIES: usize = 5;
+const RETRIES: usize = 30;
+/// Accounts per balance UPDATE (9 parameters each).
+const UPDATE_CHUNK: usize = 256;
 
 /// The result of one request of a batch: accepted ([`Outcome`]) or refused ([`TransferError`]).
 pub type TransferResult = std::result::Result<Outcome, TransferError>;
@@ -106,7 +108,7 @@ fn retryable(e: &StoreError) -> bool {
 }
 
 /// Read a transfer row (columns in [`TRANSFER_COLS`] order) into a journal entry.
-fn entry_of(r: &Row) -> Result<JournalEntry> {
+fn entry_of(r: &[Value]) -> Result<JournalEntry> {
     if r.len() < 16 {
         return Err(corrupt("short transfer row"));
     }
@@ -286,6 +288,12 @@ impl<'d> Ledger<'d> {
             )));
         }
         let (chart, now) = (self.chart, (self.clock)());
+        // Writers serialize on the journal head: SQLite's BEGIN IMMEDIATE holds the write lock;
+        // on PostgreSQL the load query locks the head row (REPEATABLE READ: a writer that had to
+        // wait for it fails with 40001 and is retried here, the batch being idempotent by its
+        // keys). Inside a caller's transaction the batch joins it, and a serialization
+        // failure is the caller's to retry with its whole transaction.
+        let nested = self.db.in_transaction();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -293,8 +301,11 @@ impl<'d> Ledger<'d> {
                 .db
                 .transaction(|db| write_batch(db, chart, &batch, lines, now));
             match r {
-                Err(e) if attempt < RETRIES && retryable(&e) => {
-                    std::thread::sleep(std::time::Duration::from_millis(5 << attempt));
+                Err(e) if !nested && attempt < RETRIES && retryable(&e) => {
+                    // another writer held the journal head: back off a little, with jitter
+                    let jitter = now_micros().rem_euclid(1000) as u64;
+                    let micros = (200u64 << attempt.min(8)) + jitter;
+                    std::thread::sleep(std::time::Duration::from_micros(micros));
                 }
                 other => return other,
             }
@@ -427,7 +438,7 @@ impl<'d> Ledger<'d> {
 
     /// The stored journal head.
     pub fn head(&mut self) -> Result<Head> {
-        read_head(self.db, false)
+        read_head(self.db)
     }
 
     /// Verify the whole ledger from the stored rows: accounts against the chart; the hash chain
@@ -515,7 +526,7 @@ impl<'d> Ledger<'d> {
             }
         }
         report.head = replay.head();
-        let stored_head = read_head(self.db, false)?;
+        let stored_head = read_head(self.db)?;
         if stored_head != replay.head() {
             fail!(
                 "journal head",
@@ -617,14 +628,9 @@ impl<'d> Ledger<'d> {
     }
 }
 
-fn read_head(db: &mut Db, lock: bool) -> Result<Head> {
-    let sql = if lock && db.backend() == Backend::Postgres {
-        "SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE"
-    } else {
-        "SELECT seq, hash FROM ledger_head WHERE id = 1"
-    };
+fn read_head(db: &mut Db) -> Result<Head> {
     let r = db
-        .query_opt(sql, &[])?
+        .query_opt("SELECT seq, hash FROM ledger_head WHERE id = 1", &[])?
         .ok_or_else(|| StoreError("ledger: the journal head row is missing".into()))?;
     let hash = Hash::from_hex(r[1].text()?).ok_or_else(|| corrupt("journal head hash"))?;
     Ok(Head {
@@ -633,54 +639,251 @@ fn read_head(db: &mut Db, lock: bool) -> Result<Head> {
     })
 }
 
-fn load_transfers(db: &mut Db, column: &str, values: &[Val<'_>]) -> Result<Vec<JournalEntry>> {
-    let mut out = Vec::new();
-    for chunk in values.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT {TRANSFER_COLS} FROM ledger_transfer WHERE {column} IN ({})",
-            placeholders(1, chunk.len())
-        );
-        for r in db.query(&sql, chunk)? {
-            out.push(entry_of(&r)?);
-        }
-    }
-    Ok(out)
+/// Keys or account ids per load query.
+const LOAD_CHUNK: usize = 4096;
+
+/// One `SELECT` branch of the load query: a tag, then 16 expressions in the positions (and
+/// types) of [`TRANSFER_COLS`]; `None` is a typed NULL.
+fn branch(tag: i64, exprs: [Option<&str>; 16], from: &str) -> String {
+    const TYPES: [&str; 16] = [
+        "BIGINT", "TEXT", "SMALLINT", "BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT", "TEXT",
+        "INTEGER", "SMALLINT", "BIGINT", "TEXT", "BIGINT", "TEXT", "TEXT",
+    ];
+    let cols: Vec<String> = exprs
+        .iter()
+        .zip(TYPES)
+        .map(|(e, t)| match e {
+            Some(e) => e.to_string(),
+            None => format!("CAST(NULL AS {t})"),
+        })
+        .collect();
+    format!("SELECT {tag}, {} {from}", cols.join(", "))
 }
 
-/// Load what `batch` refers to into a state: transfers under its keys and target keys, what
-/// resolved or reversed them, and the accounts involved.
-fn load_state(db: &mut Db, batch: &[Request]) -> Result<State> {
-    let mut state = State {
-        head: read_head(db, true)?,
-        ..State::default()
+/// The load query of a batch, in one round trip: the head (tag 0); the transfers under the
+/// batch's keys and target keys (1); for the targets (of post, void and reverse requests), the
+/// transfers that resolved them (2), the sums reversed of them (3) and their accounts (4); and
+/// the accounts the batch names (4). Parameters: `nkeys` keys, `ntargets` target keys, then
+/// `naccounts` account ids. With `lock` (PostgreSQL), the head row is locked FOR UPDATE first.
+fn load_sql(nkeys: usize, ntargets: usize, naccounts: usize, lock: bool) -> String {
+    let keys = placeholders(1, nkeys);
+    let targets = placeholders(nkeys + 1, ntargets);
+    let accounts = placeholders(nkeys + ntargets + 1, naccounts);
+    let t: [Option<&str>; 16] = [
+        Some("id"),
+        Some("idem_key"),
+        Some("op"),
+        Some("target_id"),
+        Some("debit_account"),
+        Some("credit_account"),
+        Some("amount"),
+        Some("category"),
+        Some("doc_ref"),
+        Some("value_date"),
+        Some("linked"),
+        Some("line_count"),
+        Some("lines_digest"),
+        Some("recorded_at"),
+        Some("prev_hash"),
+        Some("hash"),
+    ];
+    // account columns go where the transfer has id, key, op, target, debit, credit, amount and
+    // line count (the same types)
+    let account = |cols: [&'static str; 8]| {
+        let mut a = [None; 16];
+        for (slot, col) in [0usize, 1, 2, 3, 4, 5, 6, 11].into_iter().zip(cols) {
+            a[slot] = Some(col);
+        }
+        a
     };
-    let keys: BTreeSet<&str> = batch
-        .iter()
-        .flat_map(|r| std::iter::once(r.key.as_str()).chain(r.target.as_deref()))
-        .collect();
-    let vals: Vec<Val<'_>> = keys.iter().map(|k| Val::Str(k)).collect();
-    let found = load_transfers(db, "idem_key", &vals)?;
-    let ids: Vec<Val<'_>> = found.iter().map(|e| Val::I64(e.transfer.id)).collect();
-    let resolvers = load_transfers(db, "resolves", &ids)?;
-    let mut reversed: HashMap<i64, i64> = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT target_id, CAST(SUM(amount) AS BIGINT) FROM ledger_transfer WHERE op = 4 AND target_id IN ({}) GROUP BY target_id",
-            placeholders(1, chunk.len())
-        );
-        for r in db.query(&sql, chunk)? {
-            reversed.insert(r[0].i64()?, r[1].i64()?);
+    let mut head = [None; 16];
+    head[0] = Some("seq");
+    head[15] = Some("hash");
+    let mut parts = vec![branch(
+        0,
+        head,
+        if lock {
+            "FROM h"
+        } else {
+            "FROM ledger_head WHERE id = 1"
+        },
+    )];
+    if nkeys > 0 {
+        parts.push(branch(
+            1,
+            t,
+            &format!("FROM ledger_transfer WHERE idem_key IN ({keys})"),
+        ));
+    }
+    if ntargets > 0 {
+        let target_ids = format!("SELECT id FROM ledger_transfer WHERE idem_key IN ({targets})");
+        parts.push(branch(
+            2,
+            t,
+            &format!("FROM ledger_transfer WHERE resolves IN ({target_ids})"),
+        ));
+        let mut rev = [None; 16];
+        rev[0] = Some("target_id");
+        rev[6] = Some("CAST(SUM(amount) AS BIGINT)");
+        parts.push(branch(
+            3,
+            rev,
+            &format!("FROM ledger_transfer WHERE op = 4 AND target_id IN ({target_ids}) GROUP BY target_id"),
+        ));
+        let qualified = [
+            "a.id",
+            "a.kind",
+            "a.limit_kind",
+            "a.region",
+            "a.debits_posted",
+            "a.credits_posted",
+            "a.debits_pending",
+            "a.credits_pending",
+        ];
+        for side in ["debit_account", "credit_account"] {
+            parts.push(branch(
+                4,
+                account(qualified),
+                &format!(
+                    "FROM ledger_account a JOIN ledger_transfer t ON a.id = t.{side} WHERE t.idem_key IN ({targets})"
+                ),
+            ));
         }
     }
-    let mut account_ids: BTreeSet<i64> = BTreeSet::new();
-    for r in batch {
-        account_ids.extend(r.debit.map(|a| a.0));
-        account_ids.extend(r.credit.map(|a| a.0));
+    if naccounts > 0 {
+        let plain = [
+            "id",
+            "kind",
+            "limit_kind",
+            "region",
+            "debits_posted",
+            "credits_posted",
+            "debits_pending",
+            "credits_pending",
+        ];
+        parts.push(branch(
+            4,
+            account(plain),
+            &format!("FROM ledger_account WHERE id IN ({accounts})"),
+        ));
     }
-    for e in &found {
-        account_ids.insert(e.transfer.debit.0);
-        account_ids.insert(e.transfer.credit.0);
+    let union = parts.join(" UNION ALL ");
+    if lock {
+        format!("WITH h AS (SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE) {union}")
+    } else {
+        union
     }
+}
+
+/// The next power of two (0 stays 0): the padded length of a parameter list.
+fn padded(n: usize) -> usize {
+    if n == 0 { 0 } else { n.next_power_of_two() }
+}
+
+fn nth_chunk<T>(v: &[T], i: usize) -> &[T] {
+    let lo = (i * LOAD_CHUNK).min(v.len());
+    &v[lo..(lo + LOAD_CHUNK).min(v.len())]
+}
+
+/// Load what `batch` refers to into a state (see [`load_sql`]).
+fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
+    let keys: Vec<&str> = batch
+        .iter()
+        .flat_map(|r| std::iter::once(r.key.as_str()).chain(r.target.as_deref()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let accounts: Vec<i64> = batch
+        .iter()
+        .flat_map(|r| r.debit.into_iter().chain(r.credit).map(|a| a.0))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let targets: Vec<&str> = batch
+        .iter()
+        .filter_map(|r| r.target.as_deref())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let rounds = [keys.len(), targets.len(), accounts.len()]
+        .iter()
+        .map(|n| n.div_ceil(LOAD_CHUNK))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let mut head = None;
+    let mut found: Vec<JournalEntry> = Vec::new();
+    let mut resolvers: Vec<JournalEntry> = Vec::new();
+    let mut reversed: HashMap<i64, i64> = HashMap::new();
+    let mut state = State::default();
+    for i in 0..rounds {
+        let (ks, ts, accs) = (
+            nth_chunk(&keys, i),
+            nth_chunk(&targets, i),
+            nth_chunk(&accounts, i),
+        );
+        // lists padded to a power of two with values that match nothing (no key is empty, no
+        // account id negative), so that a few statement shapes are prepared and planned once
+        let (nk, nt, na) = (padded(ks.len()), padded(ts.len()), padded(accs.len()));
+        let mut params: Vec<Val<'_>> = Vec::with_capacity(nk + nt + na);
+        params.extend(
+            ks.iter()
+                .map(|k| Val::Str(k))
+                .chain(std::iter::repeat(Val::Str("")))
+                .take(nk),
+        );
+        params.extend(
+            ts.iter()
+                .map(|k| Val::Str(k))
+                .chain(std::iter::repeat(Val::Str("")))
+                .take(nt),
+        );
+        params.extend(
+            accs.iter()
+                .map(|&a| Val::I64(a))
+                .chain(std::iter::repeat(Val::I64(-1)))
+                .take(na),
+        );
+        for r in db.query(&load_sql(nk, nt, na, lock && i == 0), &params)? {
+            let row = r.get(1..).ok_or_else(|| corrupt("short load row"))?;
+            match r[0].i64()? {
+                0 => {
+                    let hash = Hash::from_hex(row[15].text()?)
+                        .ok_or_else(|| corrupt("journal head hash"))?;
+                    head = Some(Head {
+                        seq: row[0].i64()?,
+                        hash,
+                    });
+                }
+                1 => found.push(entry_of(row)?),
+                2 => resolvers.push(entry_of(row)?),
+                3 => {
+                    reversed.insert(row[0].i64()?, row[6].i64()?);
+                }
+                _ => {
+                    let id = AccountId(row[0].i64()?);
+                    let limit = Limit::from_code(row[2].i64()?)
+                        .ok_or_else(|| corrupt(format!("account {id}: limit_kind {:?}", row[2])))?;
+                    let balances = Balances {
+                        debits_posted: Fen(row[4].i64()?),
+                        credits_posted: Fen(row[5].i64()?),
+                        debits_pending: Fen(row[6].i64()?),
+                        credits_pending: Fen(row[11].i64()?),
+                    };
+                    state.accounts.insert(
+                        id,
+                        Account {
+                            id,
+                            limit,
+                            balances,
+                        },
+                    );
+                }
+            }
+        }
+    }
+    state.head =
+        head.ok_or_else(|| StoreError("ledger: the journal head row is missing".into()))?;
     let resolved_by: HashMap<i64, i64> = resolvers
         .iter()
         .filter_map(|e| e.transfer.target.map(|t| (t, e.transfer.id)))
@@ -696,17 +899,6 @@ fn load_state(db: &mut Db, batch: &[Request]) -> Result<State> {
             transfer: e.transfer,
         });
     }
-    let acc_vals: Vec<Val<'_>> = account_ids.iter().map(|&a| Val::I64(a)).collect();
-    for chunk in acc_vals.chunks(CHUNK) {
-        let sql = format!(
-            "SELECT {ACCOUNT_COLS} FROM ledger_account WHERE id IN ({})",
-            placeholders(1, chunk.len())
-        );
-        for r in db.query(&sql, chunk)? {
-            let (a, _, _) = account_of(&r)?;
-            state.accounts.insert(a.id, a);
-        }
-    }
     Ok(state)
 }
 
@@ -717,12 +909,8 @@ fn write_batch(
     lines: &[&[Line]],
     now: i64,
 ) -> Result<Vec<TransferResult>> {
-    if db.backend() == Backend::Postgres {
-        // Writers serialize on the head row lock; under READ COMMITTED the lock holder then reads
-        // the latest committed rows (under REPEATABLE READ it would fail with 40001 instead).
-        db.batch("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?;
-    }
-    let mut state = load_state(db, batch)?;
+    let pg = db.backend() == Backend::Postgres;
+    let mut state = load_state(db, batch, pg)?;
     let before: HashMap<AccountId, Balances> = state
         .accounts
         .values()
@@ -733,41 +921,34 @@ fn write_batch(
     if ex.created.is_empty() {
         return Ok(ex.results);
     }
-    // transfers (= journal entries)
-    if ex.created.len() < BULK_TRANSFERS {
-        // target_id and resolves may be NULL: cast so PostgreSQL types the parameters
-        let sql = format!(
-            "INSERT INTO ledger_transfer ({}) VALUES ($1, $2, $3, CAST($4 AS BIGINT), CAST($5 AS BIGINT), {})",
-            TRANSFER_COL_LIST.join(", "),
-            placeholders(6, 12)
-        );
-        for e in &ex.created {
-            let (p, h, d) = (
+    let hexes: Vec<[String; 3]> = ex
+        .created
+        .iter()
+        .map(|e| {
+            [
+                e.transfer.lines_digest.to_hex(),
                 e.prev_hash.to_hex(),
                 e.hash.to_hex(),
-                e.transfer.lines_digest.to_hex(),
-            );
-            db.exec(&sql, &transfer_vals(&e.transfer, &d, &p, &h))?;
-        }
-    } else {
+            ]
+        })
+        .collect();
+    // many transfers: COPY (PostgreSQL) or multi-row INSERTs (SQLite) first
+    let bulk = ex.created.len() >= BULK_TRANSFERS;
+    if bulk {
         db.bulk_insert("ledger_transfer", &TRANSFER_COL_LIST, &mut |sink| {
-            for e in &ex.created {
-                let (p, h, d) = (
-                    e.prev_hash.to_hex(),
-                    e.hash.to_hex(),
-                    e.transfer.lines_digest.to_hex(),
-                );
-                sink.row(&transfer_vals(&e.transfer, &d, &p, &h))?;
+            for (e, [d, p, h]) in ex.created.iter().zip(&hexes) {
+                sink.row(&transfer_vals(&e.transfer, d, p, h))?;
             }
             Ok(())
         })?;
     }
-    // balances, each conditional on what was read
+    // new balances, each row conditional on what was read
     let touched: BTreeSet<AccountId> = ex
         .created
         .iter()
         .flat_map(|e| [e.transfer.debit, e.transfer.credit])
         .collect();
+    let mut rows: Vec<[i64; 9]> = Vec::with_capacity(touched.len());
     for id in touched {
         let (Some(old), Some(new)) = (before.get(&id), state.accounts.get(&id).map(|a| a.balances))
         else {
@@ -775,41 +956,130 @@ fn write_batch(
                 "ledger: account {id} changed but was not loaded"
             )));
         };
-        let n = db.exec(
-            "UPDATE ledger_account SET debits_posted = $1, credits_posted = $2, debits_pending = $3, credits_pending = $4 \
-             WHERE id = $5 AND debits_posted = $6 AND credits_posted = $7 AND debits_pending = $8 AND credits_pending = $9",
-            &[
-                Val::I64(new.debits_posted.0),
-                Val::I64(new.credits_posted.0),
-                Val::I64(new.debits_pending.0),
-                Val::I64(new.credits_pending.0),
-                Val::I64(id.0),
-                Val::I64(old.debits_posted.0),
-                Val::I64(old.credits_posted.0),
-                Val::I64(old.debits_pending.0),
-                Val::I64(old.credits_pending.0),
-            ],
-        )?;
-        if n != 1 {
-            return Err(StoreError(format!(
-                "ledger: account {id} changed concurrently; batch rolled back"
-            )));
-        }
+        rows.push([
+            id.0,
+            new.debits_posted.0,
+            new.credits_posted.0,
+            new.debits_pending.0,
+            new.credits_pending.0,
+            old.debits_posted.0,
+            old.credits_posted.0,
+            old.debits_pending.0,
+            old.credits_pending.0,
+        ]);
     }
-    // the head
-    let hash = state.head.hash.to_hex();
-    let n = db.exec(
-        "UPDATE ledger_head SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3",
-        &[
+    let head_hash = state.head.hash.to_hex();
+    // The statements: [few transfers,] balances (per chunk of accounts), head. On PostgreSQL
+    // they go as one statement (data-modifying WITH: one round trip); on SQLite one by one.
+    let mut stmts: Vec<(String, Vec<Val<'_>>, u64)> = Vec::new();
+    if !bulk {
+        let mut params = Vec::with_capacity(17 * ex.created.len());
+        for (e, [d, p, h]) in ex.created.iter().zip(&hexes) {
+            params.extend(transfer_vals(&e.transfer, d, p, h));
+        }
+        stmts.push((String::new(), params, ex.created.len() as u64));
+    }
+    for chunk in rows.chunks(UPDATE_CHUNK) {
+        // padded like the load lists: rows with account id -1 match nothing
+        let pad = [-1i64, 0, 0, 0, 0, 0, 0, 0, 0];
+        let params = chunk
+            .iter()
+            .chain(std::iter::repeat(&pad))
+            .take(padded(chunk.len()))
+            .flatten()
+            .map(|&v| Val::I64(v))
+            .collect();
+        stmts.push((String::from("a"), params, chunk.len() as u64));
+    }
+    stmts.push((
+        String::from("h"),
+        vec![
             Val::I64(state.head.seq),
-            Val::Str(&hash),
+            Val::Str(&head_hash),
             Val::I64(head_before.seq),
         ],
-    )?;
-    if n != 1 {
-        return Err(StoreError(
-            "ledger: the journal head moved concurrently; batch rolled back".into(),
-        ));
+        1,
+    ));
+    // SQL for each statement, with placeholders numbered from `from`
+    let sql_of = |kind: &str, nparams: usize, from: usize| -> String {
+        match kind {
+            "" => {
+                let rows: Vec<String> = (0..nparams / 17)
+                    .map(|r| {
+                        let b = from + r * 17;
+                        format!(
+                            "(${}, ${}, ${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT), {})",
+                            b,
+                            b + 1,
+                            b + 2,
+                            b + 3,
+                            b + 4,
+                            placeholders(b + 5, 12)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO ledger_transfer ({}) VALUES {}",
+                    TRANSFER_COL_LIST.join(", "),
+                    rows.join(", ")
+                )
+            }
+            "a" => {
+                let values: Vec<String> = (0..nparams / 9)
+                    .map(|r| format!("({})", placeholders(from + r * 9, 9)))
+                    .collect();
+                format!(
+                    "UPDATE ledger_account SET debits_posted = v.column2, credits_posted = v.column3, \
+                     debits_pending = v.column4, credits_pending = v.column5 FROM (VALUES {}) AS v \
+                     WHERE ledger_account.id = v.column1 AND ledger_account.debits_posted = v.column6 \
+                     AND ledger_account.credits_posted = v.column7 AND ledger_account.debits_pending = v.column8 \
+                     AND ledger_account.credits_pending = v.column9",
+                    values.join(", ")
+                )
+            }
+            _ => format!(
+                "UPDATE ledger_head SET seq = ${from}, hash = ${} WHERE id = 1 AND seq = ${}",
+                from + 1,
+                from + 2
+            ),
+        }
+    };
+    let moved = |what: &str| {
+        StoreError(format!(
+            "ledger: {what} changed concurrently; batch rolled back"
+        ))
+    };
+    if pg {
+        let mut ctes = Vec::new();
+        let mut counts = Vec::new();
+        let mut params: Vec<Val<'_>> = Vec::new();
+        for (i, (kind, p, _)) in stmts.iter().enumerate() {
+            ctes.push(format!(
+                "w{i} AS ({} RETURNING 1)",
+                sql_of(kind, p.len(), params.len() + 1)
+            ));
+            counts.push(format!("(SELECT count(*) FROM w{i})"));
+            params.extend(p.iter().cloned());
+        }
+        let sql = format!("WITH {} SELECT {}", ctes.join(", "), counts.join(", "));
+        let row = db
+            .query_opt(&sql, &params)?
+            .ok_or_else(|| moved("the ledger"))?;
+        for ((_, _, want), got) in stmts.iter().zip(&row) {
+            if got.i64()? != *want as i64 {
+                return Err(moved("the ledger"));
+            }
+        }
+    } else {
+        for (kind, p, want) in &stmts {
+            if db.exec(&sql_of(kind, p.len(), 1), p)? != *want {
+                return Err(moved(if kind == "h" {
+                    "the journal head"
+                } else {
+                    "an account"
+                }));
+            }
+        }
     }
     // person-level lines of the transfers created now
     let mut with_lines: Vec<(i64, &[Line])> = Vec::new();

@@ -17,6 +17,7 @@ pub mod registry;
 
 pub use migrate::MIGRATIONS;
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 
@@ -120,6 +121,8 @@ pub struct Db {
     url: String,
     in_tx: bool,
     savepoints: u32,
+    /// PostgreSQL statements prepared on this connection, by parameter types and SQL.
+    pg_statements: HashMap<String, postgres::Statement>,
 }
 
 /// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
@@ -213,11 +216,13 @@ impl Db {
             url: url.to_string(),
             in_tx: false,
             savepoints: 0,
+            pg_statements: HashMap::new(),
         })
     }
 
     fn sqlite_pragmas(c: &rusqlite::Connection) -> Result<()> {
         c.busy_timeout(std::time::Duration::from_secs(30))?;
+        c.set_prepared_statement_cache_capacity(256);
         c.execute_batch(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
         )?;
@@ -254,7 +259,7 @@ impl Db {
             }
             Conn::Pg(c) => {
                 let (boxed, types) = pg_params(params);
-                let st = c.prepare_typed(sql, &types)?;
+                let st = pg_statement(c, &mut self.pg_statements, sql, &types)?;
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     boxed.iter().map(|b| b.as_ref()).collect();
                 Ok(c.execute(&st, &refs)?)
@@ -292,7 +297,7 @@ impl Db {
             }
             Conn::Pg(c) => {
                 let (boxed, types) = pg_params(params);
-                let st = c.prepare_typed(sql, &types)?;
+                let st = pg_statement(c, &mut self.pg_statements, sql, &types)?;
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     boxed.iter().map(|b| b.as_ref()).collect();
                 let rows = c.query(&st, &refs)?;
@@ -654,6 +659,36 @@ fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[Val<'_>]) -> Re
         }
     }
     Ok(())
+}
+
+/// A statement prepared once per connection and reused: PostgreSQL parses it once, and each
+/// later use costs one round trip instead of two. The cache is bounded (statements built with
+/// `IN ($1, …)` lists of varying length would otherwise pile up).
+fn pg_statement(
+    c: &mut postgres::Client,
+    cache: &mut HashMap<String, postgres::Statement>,
+    sql: &str,
+    types: &[postgres::types::Type],
+) -> Result<postgres::Statement> {
+    let mut key = String::with_capacity(types.len() + 1 + sql.len());
+    for t in types {
+        key.push(if *t == postgres::types::Type::INT8 {
+            'i'
+        } else {
+            't'
+        });
+    }
+    key.push('|');
+    key.push_str(sql);
+    if let Some(st) = cache.get(&key) {
+        return Ok(st.clone());
+    }
+    if cache.len() >= 512 {
+        cache.clear();
+    }
+    let st = c.prepare_typed(sql, types)?;
+    cache.insert(key, st.clone());
+    Ok(st)
 }
 
 type PgParam = Box<dyn postgres::types::ToSql + Sync>;

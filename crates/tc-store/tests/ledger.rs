@@ -591,3 +591,80 @@ proptest! {
         property(testing::pg_url, steps);
     }
 }
+
+/// A batch larger than one load query (4096 keys) is loaded in parts; repeating it is a no-op.
+/// Inside a caller's transaction, ledger batches join it: they commit or roll back with
+/// the caller.
+fn large_and_nested(url: &str) {
+    let mut t = Twin::new(url, false);
+    all_ok(&t.submit(&testkit::seed_batch()));
+    let income = acct(XIAODIAN, "income_account");
+    let contrib = acct(XIAODIAN, "contribution_individual");
+    let big: Vec<Request> = (0..4500)
+        .map(|i| {
+            Request::post(
+                &format!("big/{i}"),
+                income,
+                contrib,
+                Fen(1 + i % 7),
+                "contribution",
+                "big",
+                day(2),
+            )
+        })
+        .collect();
+    all_ok(&t.submit(&big));
+    let again = t.submit(&big);
+    assert!(
+        again
+            .iter()
+            .all(|r| matches!(r, Ok(Outcome::Exists { .. })))
+    );
+    t.same();
+
+    let one = |k: &str| {
+        Request::post(
+            k,
+            income,
+            contrib,
+            Fen(100),
+            "contribution",
+            "nested",
+            day(3),
+        )
+    };
+    // the caller's transaction fails after two ledger batches: neither remains
+    let r: Result<(), tongchou_store::StoreError> = t.db.transaction(|db| {
+        let mut l = Ledger::new(db).with_clock(zero);
+        all_ok(&l.submit(&[one("n1")])?);
+        all_ok(&l.submit(&[one("n2")])?);
+        Err(tongchou_store::StoreError("caller gives up".into()))
+    });
+    assert!(r.is_err());
+    assert!(t.ledger().transfer("n1").expect("q").is_none());
+    t.same();
+    // a refused batch inside the caller's transaction leaves the caller's other work intact
+    t.db.transaction(|db| {
+        let mut l = Ledger::new(db).with_clock(zero);
+        all_ok(&l.submit(&[one("n1")])?);
+        let r = l.submit(&[one("n3").linked()])?;
+        assert_eq!(r, vec![Err(TransferError::LinkedChainOpen)]);
+        Ok::<(), tongchou_store::StoreError>(())
+    })
+    .expect("commit");
+    assert_eq!(
+        t.mem.submit(&[one("n1")], 0),
+        vec![Ok(Outcome::Created { id: 4514 })]
+    );
+    t.same();
+}
+
+#[test]
+fn large_and_nested_sqlite() {
+    large_and_nested(&testing::sqlite_url("ledger_large"));
+}
+
+#[test]
+fn large_and_nested_postgres() {
+    large_and_nested(&testing::pg_url("ledger_large"));
+}
