@@ -682,14 +682,16 @@ fn step_pay(
             (a.item != Item::BasicPension, a.person).cmp(&(b.item != Item::BasicPension, b.person))
         });
         let mut pay = Vec::new();
+        let mut county_deferred = 0u64;
         for r in rows {
             if r.amount.0 <= left {
                 left -= r.amount.0;
                 pay.push(r);
             } else {
-                deferred += 1;
+                county_deferred += 1;
             }
         }
+        deferred += county_deferred;
         if pay.is_empty() {
             continue;
         }
@@ -764,12 +766,23 @@ fn step_pay(
             files += 1;
         }
         let mut by_item: BTreeMap<Item, Vec<Line>> = BTreeMap::new();
-        for r in &pay {
-            let msg = msg_of.get(&r.e2e).cloned().unwrap_or_default();
+        // one statement when the whole county goes out in one file, else line by line
+        let one_file = county_deferred == 0 && batches.len() == 1;
+        if one_file {
+            let msg = batches[0].message_id().as_str();
             db.exec(
-                "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND person_id = $3 AND item = $4 AND attempt = $5 AND status = 'planned'",
-                &[Val::Str(&msg), Val::I64(m), Val::I64(r.person), Val::Str(r.item.as_str()), Val::I64(r.attempt)],
+                "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND county = $3 AND status = 'planned'",
+                &[Val::Str(msg), Val::I64(m), Val::I64(county.get() as i64)],
             )?;
+        }
+        for r in &pay {
+            if !one_file {
+                let msg = msg_of.get(&r.e2e).cloned().unwrap_or_default();
+                db.exec(
+                    "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND person_id = $3 AND item = $4 AND attempt = $5 AND status = 'planned'",
+                    &[Val::Str(&msg), Val::I64(m), Val::I64(r.person), Val::Str(r.item.as_str()), Val::I64(r.attempt)],
+                )?;
+            }
             by_item.entry(r.item).or_default().push(Line {
                 person: r.person,
                 amount: r.amount,
@@ -858,18 +871,39 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
         let set = IssuedSet::new(issued).map_err(|e| EngineError(e.to_string()))?;
         let rec = set.reconcile(&file);
         let mut report = ReturnsReport { file_sha256: sha.clone(), ..Default::default() };
+        // rejected payments line by line (few); accepted ones in one statement per message when
+        // every other issued payment of the message was accepted
+        let mut accepted_by_msg: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for t in &rec.transitions {
-            let (status, reason) = match t.to {
-                Final::Accepted => ("paid", None),
-                Final::Rejected => ("returned", t.reason.clone().or(Some(t.status.clone()))),
-            };
-            db.exec(
-                "UPDATE payroll_lines SET status = $1, reason = $2 WHERE end_to_end = $3 AND status = 'issued'",
-                &[Val::Str(status), reason.as_deref().map(Val::Str).unwrap_or(Val::Null), Val::Str(&t.end_to_end_id)],
-            )?;
             match t.to {
-                Final::Accepted => report.accepted += 1,
-                Final::Rejected => report.rejected += 1,
+                Final::Accepted => {
+                    accepted_by_msg.entry(t.message_id.as_str()).or_default().push(t.end_to_end_id.as_str());
+                    report.accepted += 1;
+                }
+                Final::Rejected => {
+                    let reason = t.reason.clone().unwrap_or_else(|| t.status.clone());
+                    db.exec(
+                        "UPDATE payroll_lines SET status = 'returned', reason = $1 WHERE end_to_end = $2 AND status = 'issued'",
+                        &[Val::Str(&reason), Val::Str(&t.end_to_end_id)],
+                    )?;
+                    report.rejected += 1;
+                }
+            }
+        }
+        for (msg, e2es) in &accepted_by_msg {
+            let issued = db.query_i64(
+                "SELECT count(*) FROM payroll_lines WHERE msg_id = $1 AND status = 'issued'",
+                &[Val::Str(msg)],
+            )?;
+            if issued == e2es.len() as i64 {
+                db.exec("UPDATE payroll_lines SET status = 'paid' WHERE msg_id = $1 AND status = 'issued'", &[Val::Str(msg)])?;
+            } else {
+                for e in e2es {
+                    db.exec(
+                        "UPDATE payroll_lines SET status = 'paid' WHERE end_to_end = $1 AND status = 'issued'",
+                        &[Val::Str(e)],
+                    )?;
+                }
             }
         }
         for q in rec.quarantined().chain(rec.conflicts()) {
@@ -882,12 +916,23 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
         report.quarantined = rec.quarantined().count() as u64;
         report.conflicts = rec.conflicts().count() as u64;
         // post every pending benefit transfer whose payments are now all final
-        let open = db.query(
-            "SELECT month, county, item, CAST(SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT),
-                    CAST(SUM(CASE WHEN status = 'issued' THEN 1 ELSE 0 END) AS BIGINT)
-             FROM payroll_lines WHERE msg_id IS NOT NULL GROUP BY month, county, item",
-            &[],
-        )?;
+        let mut groups: Vec<(i64, i64, String)> = Vec::new();
+        for msg in &msgs {
+            for r in db.query("SELECT DISTINCT month, county, item FROM payroll_lines WHERE msg_id = $1", &[Val::Str(msg)])? {
+                groups.push((r[0].i64()?, r[1].i64()?, r[2].text()?.to_string()));
+            }
+        }
+        groups.sort();
+        groups.dedup();
+        let mut open = Vec::new();
+        for (m, county, item) in &groups {
+            open.extend(db.query(
+                "SELECT month, county, item, CAST(SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT),
+                        CAST(SUM(CASE WHEN status = 'issued' THEN 1 ELSE 0 END) AS BIGINT)
+                 FROM payroll_lines WHERE month = $1 AND county = $2 AND item = $3 AND msg_id IS NOT NULL GROUP BY month, county, item",
+                &[Val::I64(*m), Val::I64(*county), Val::Str(item)],
+            )?);
+        }
         let mut reqs = Vec::new();
         {
             let mut ledger = Ledger::new(db);
@@ -1033,6 +1078,7 @@ pub fn run_month(
             continue;
         }
         done_any = true;
+        let started = std::time::Instant::now();
         let details = db.transaction(|db| {
             let d = match step {
                 "payroll" => step_payroll(db, month, &opts.extra)?,
@@ -1053,6 +1099,12 @@ pub fn run_month(
             jobs::mark_done(db, JOB, month, step, &d)?;
             Ok::<_, EngineError>(d)
         })?;
+        if std::env::var_os("TONGCHOU_TIMING").is_some() {
+            eprintln!(
+                "{JOB} {month} {step}: {:.3} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         out.insert(step.to_string(), details);
         if std::env::var("TONGCHOU_CRASH_AFTER_STEP").ok().as_deref() == Some(step) {
             // test hook: die right after a committed step, as a kill would

@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS payroll_lines (
     CONSTRAINT payroll_lines_e2e UNIQUE (end_to_end)
 );
 CREATE INDEX IF NOT EXISTS payroll_lines_county ON payroll_lines (month, county);
+CREATE INDEX IF NOT EXISTS payroll_lines_msg ON payroll_lines (msg_id);
 
 -- Fund-use plans (用款计划): one row per (month, region); counties plan, cities and the province
 -- consolidate. The approval row (maker–checker) is in `approvals`.

@@ -120,7 +120,7 @@ pub struct Db {
     conn: Conn,
     url: String,
     in_tx: bool,
-    savepoints: u32,
+    doomed: bool,
     /// PostgreSQL statements prepared on this connection, by parameter types and SQL.
     pg_statements: HashMap<String, postgres::Statement>,
 }
@@ -215,7 +215,7 @@ impl Db {
             conn,
             url: url.to_string(),
             in_tx: false,
-            savepoints: 0,
+            doomed: false,
             pg_statements: HashMap::new(),
         })
     }
@@ -366,12 +366,19 @@ impl Db {
     }
 
     pub fn commit(&mut self) -> Result<()> {
+        if self.doomed {
+            let _ = self.rollback();
+            return Err(StoreError(
+                "a unit inside this transaction failed: everything was rolled back".into(),
+            ));
+        }
         self.batch("COMMIT")?;
         self.in_tx = false;
         Ok(())
     }
 
     pub fn rollback(&mut self) -> Result<()> {
+        self.doomed = false;
         let r = self.batch("ROLLBACK");
         self.in_tx = false;
         r
@@ -383,24 +390,16 @@ impl Db {
         f: impl FnOnce(&mut Db) -> std::result::Result<T, E>,
     ) -> std::result::Result<T, E> {
         if self.in_tx {
-            // Nested: a savepoint inside the caller's transaction, so a batch job can run several
-            // units (e.g. ledger batches) atomically as one, and a failed unit undoes only itself.
-            self.savepoints += 1;
-            let name = format!("tc_sp_{}", self.savepoints);
-            self.batch(&format!("SAVEPOINT {name}"))?;
+            // Nested: the unit joins the enclosing transaction and commits or rolls back with it,
+            // so a batch job can run several units (e.g. ledger batches) atomically as one. A
+            // failed unit dooms the enclosing transaction: its commit is refused and rolled back,
+            // so nothing of a half-done unit can ever be committed. (No savepoint: SQLite would
+            // journal every page a bulk write touches a second time.)
             let r = f(self);
-            let end = match &r {
-                Ok(_) => self.batch(&format!("RELEASE SAVEPOINT {name}")),
-                Err(_) => self.batch(&format!(
-                    "ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}"
-                )),
-            };
-            self.savepoints -= 1;
-            return match (r, end) {
-                (Ok(v), Ok(())) => Ok(v),
-                (Ok(_), Err(e)) => Err(e.into()),
-                (Err(e), _) => Err(e),
-            };
+            if r.is_err() {
+                self.doomed = true;
+            }
+            return r;
         }
         self.begin()?;
         match f(self) {
@@ -826,6 +825,52 @@ mod tests {
         );
         // migrations are applied once
         assert!(db.migrate().expect("migrate").is_empty());
+        // a nested unit joins the enclosing transaction: committed together, and a failed unit
+        // dooms the whole transaction even if its caller ignores the failure
+        let res: Result<()> = db.transaction(|db| {
+            db.exec(
+                "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+                &[Val::I64(6000), Val::Null, Val::I64(1)],
+            )?;
+            db.transaction(|db| {
+                db.exec(
+                    "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+                    &[Val::I64(6001), Val::Null, Val::I64(1)],
+                )
+            })?;
+            Ok(())
+        });
+        assert!(res.is_ok());
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM t WHERE id IN (6000, 6001)", &[])
+                .expect("q"),
+            2
+        );
+        let res: Result<()> = db.transaction(|db| {
+            db.exec(
+                "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+                &[Val::I64(7000), Val::Null, Val::I64(1)],
+            )?;
+            let inner: Result<u64> = db.transaction(|db| {
+                db.exec(
+                    "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+                    &[Val::I64(1), Val::Null, Val::I64(1)],
+                )
+            });
+            assert!(inner.is_err());
+            Ok(())
+        });
+        assert!(res.is_err());
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM t WHERE id = 7000", &[])
+                .expect("q"),
+            0
+        );
+        db.exec(
+            "INSERT INTO t (id, name, amount) VALUES ($1, $2, $3)",
+            &[Val::I64(7001), Val::Null, Val::I64(1)],
+        )
+        .expect("the connection is usable after the rollback");
     }
 
     #[test]
