@@ -77,6 +77,10 @@ pub enum Command {
     /// the header line of each kind.
     #[command(subcommand)]
     Import(cmd::import::ImportCmd),
+    /// Reports from the stored results of the monthly jobs: a month's collection per city or
+    /// county, open arrears by county or employer (table, JSON, CSV or XLSX).
+    #[command(subcommand)]
+    Report(cmd::report::ReportCmd),
 }
 
 fn main() -> ExitCode {
@@ -118,6 +122,7 @@ fn main() -> ExitCode {
         Command::Month(c) => cmd::month::run(c, &cli.db),
         Command::Income(c) => cmd::income::run(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),
+        Command::Report(c) => cmd::report::run(c, &cli.db),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod month;
 pub mod pension;
 pub mod policy;
+pub mod report;
 pub mod retirement;
 pub mod serve;
 pub mod user;

@@ -1,0 +1,328 @@
+//! A report as one table (columns, rows, a total row, and a few figures that belong to the whole
+//! report), rendered as an aligned text table, JSON, CSV (UTF-8, header line) or XLSX.
+
+use super::xlsx::{self, XCell};
+use serde_json::{Map, Value as Json};
+use tongchou_core::Fen;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Money(Fen),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(t) => t.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Money(f) => f.to_string(),
+        }
+    }
+    fn right(&self) -> bool {
+        matches!(self, Cell::Int(_) | Cell::Money(_))
+    }
+    fn json(&self) -> Json {
+        match self {
+            Cell::Empty => Json::Null,
+            Cell::Text(t) => Json::String(t.clone()),
+            Cell::Int(i) => Json::from(*i),
+            // amounts travel as exact yuan strings, as everywhere in Tongchou's JSON
+            Cell::Money(f) => Json::String(f.to_string()),
+        }
+    }
+    fn xlsx(&self) -> XCell {
+        match self {
+            Cell::Empty => XCell::Empty,
+            Cell::Text(t) => XCell::Text(t.clone()),
+            Cell::Int(i) => XCell::Number(i.to_string()),
+            Cell::Money(f) => XCell::Number(f.to_string()),
+        }
+    }
+}
+
+/// One column: its machine key (CSV header, JSON field) and its label (text table, XLSX).
+#[derive(Clone, Copy, Debug)]
+pub struct Col {
+    pub key: &'static str,
+    pub label: &'static str,
+}
+
+/// A figure of the whole report (e.g. a balance): a line under the text table, a JSON field, and
+/// an extra column of CSV and XLSX filled in the total row.
+#[derive(Clone, Debug)]
+pub struct Extra {
+    pub key: &'static str,
+    pub label: String,
+    pub value: Cell,
+}
+
+#[derive(Clone, Debug)]
+pub struct Sheet {
+    /// Heading of the text table and first row of the XLSX sheet.
+    pub title: String,
+    /// Name of the XLSX sheet (at most 31 characters).
+    pub name: String,
+    /// Leading JSON fields (report, period, region…).
+    pub meta: Vec<(&'static str, Json)>,
+    pub cols: Vec<Col>,
+    pub rows: Vec<Vec<Cell>>,
+    pub total: Option<Vec<Cell>>,
+    pub extras: Vec<Extra>,
+}
+
+/// Display width in a terminal: East Asian wide characters take two columns.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let u = c as u32;
+            let wide = matches!(u,
+                0x1100..=0x115F
+                | 0x2E80..=0x303E
+                | 0x3041..=0x33FF
+                | 0x3400..=0x4DBF
+                | 0x4E00..=0x9FFF
+                | 0xA000..=0xA4CF
+                | 0xAC00..=0xD7A3
+                | 0xF900..=0xFAFF
+                | 0xFE30..=0xFE4F
+                | 0xFF00..=0xFF60
+                | 0xFFE0..=0xFFE6
+                | 0x20000..=0x3FFFD);
+            if wide { 2 } else { 1 }
+        })
+        .sum()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl Sheet {
+    fn all_rows(&self) -> impl Iterator<Item = &Vec<Cell>> {
+        self.rows.iter().chain(self.total.iter())
+    }
+
+    /// An aligned text table: the title, the header, the rows, the total, then the extras.
+    pub fn table(&self) -> String {
+        let n = self.cols.len();
+        let mut w: Vec<usize> = self.cols.iter().map(|c| width(c.label)).collect();
+        for r in self.all_rows() {
+            for (i, c) in r.iter().enumerate().take(n) {
+                w[i] = w[i].max(width(&c.text()));
+            }
+        }
+        let mut out = format!("{}\n", self.title);
+        let line = |cells: Vec<(String, bool)>| -> String {
+            let mut s = String::new();
+            for (i, (t, right)) in cells.iter().enumerate() {
+                if i > 0 {
+                    s.push_str("  ");
+                }
+                let pad = " ".repeat(w[i].saturating_sub(width(t)));
+                if *right {
+                    s.push_str(&pad);
+                    s.push_str(t);
+                } else {
+                    s.push_str(t);
+                    if i + 1 < cells.len() {
+                        s.push_str(&pad);
+                    }
+                }
+            }
+            s.push('\n');
+            s
+        };
+        // labels align like their column's values (numbers right)
+        let right: Vec<bool> = (0..n)
+            .map(|i| self.all_rows().any(|r| r.get(i).is_some_and(Cell::right)))
+            .collect();
+        out.push_str(&line(
+            self.cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.label.to_string(), right[i]))
+                .collect(),
+        ));
+        for r in self.all_rows() {
+            out.push_str(&line(
+                r.iter()
+                    .take(n)
+                    .enumerate()
+                    .map(|(i, c)| (c.text(), right[i]))
+                    .collect(),
+            ));
+        }
+        for e in &self.extras {
+            out.push_str(&format!("{}: {}\n", e.label, e.value.text()));
+        }
+        out
+    }
+
+    /// CSV in UTF-8 with a header line of column keys; the extras as extra columns, filled in
+    /// the total row.
+    pub fn csv(&self) -> String {
+        let mut out = String::new();
+        let header: Vec<&str> = self
+            .cols
+            .iter()
+            .map(|c| c.key)
+            .chain(self.extras.iter().map(|e| e.key))
+            .collect();
+        out.push_str(&header.join(","));
+        out.push('\n');
+        for r in &self.rows {
+            let mut f: Vec<String> = r.iter().map(|c| csv_field(&c.text())).collect();
+            f.extend(self.extras.iter().map(|_| String::new()));
+            out.push_str(&f.join(","));
+            out.push('\n');
+        }
+        if let Some(t) = &self.total {
+            let mut f: Vec<String> = t.iter().map(|c| csv_field(&c.text())).collect();
+            f.extend(self.extras.iter().map(|e| csv_field(&e.value.text())));
+            out.push_str(&f.join(","));
+            out.push('\n');
+        }
+        out
+    }
+
+    fn object(&self, r: &[Cell]) -> Json {
+        let mut m = Map::new();
+        for (c, v) in self.cols.iter().zip(r) {
+            m.insert(c.key.to_string(), v.json());
+        }
+        Json::Object(m)
+    }
+
+    pub fn json(&self) -> Json {
+        let mut m = Map::new();
+        for (k, v) in &self.meta {
+            m.insert(k.to_string(), v.clone());
+        }
+        m.insert(
+            "rows".into(),
+            Json::Array(self.rows.iter().map(|r| self.object(r)).collect()),
+        );
+        if let Some(t) = &self.total {
+            m.insert("total".into(), self.object(t));
+        }
+        for e in &self.extras {
+            m.insert(e.key.to_string(), e.value.json());
+        }
+        Json::Object(m)
+    }
+
+    /// A workbook: the title, a blank row, the column labels, the rows, the total with the
+    /// extras as extra columns.
+    pub fn xlsx(&self) -> Vec<u8> {
+        let mut rows: Vec<Vec<XCell>> = vec![vec![XCell::Text(self.title.clone())], vec![]];
+        rows.push(
+            self.cols
+                .iter()
+                .map(|c| XCell::Text(c.label.to_string()))
+                .chain(self.extras.iter().map(|e| XCell::Text(e.label.clone())))
+                .collect(),
+        );
+        for r in &self.rows {
+            rows.push(r.iter().map(Cell::xlsx).collect());
+        }
+        if let Some(t) = &self.total {
+            rows.push(
+                t.iter()
+                    .map(Cell::xlsx)
+                    .chain(self.extras.iter().map(|e| e.value.xlsx()))
+                    .collect(),
+            );
+        }
+        xlsx::workbook(&self.name, &rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sheet() -> Sheet {
+        Sheet {
+            title: "T".into(),
+            name: "t".into(),
+            meta: vec![("report", Json::from("x"))],
+            cols: vec![
+                Col {
+                    key: "region",
+                    label: "region",
+                },
+                Col {
+                    key: "name",
+                    label: "name",
+                },
+                Col {
+                    key: "amount",
+                    label: "amount",
+                },
+            ],
+            rows: vec![
+                vec![
+                    Cell::Int(140100),
+                    Cell::Text("太原市".into()),
+                    Cell::Money(Fen(123_450)),
+                ],
+                vec![
+                    Cell::Int(140200),
+                    Cell::Text("a,\"b\"".into()),
+                    Cell::Money(Fen(-5)),
+                ],
+            ],
+            total: Some(vec![
+                Cell::Text("total".into()),
+                Cell::Empty,
+                Cell::Money(Fen(123_445)),
+            ]),
+            extras: vec![Extra {
+                key: "balance",
+                label: "balance at 2026-11-05".into(),
+                value: Cell::Money(Fen(7)),
+            }],
+        }
+    }
+
+    #[test]
+    fn renderings() {
+        let s = sheet();
+        assert_eq!(
+            s.table(),
+            "T\n\
+             region  name      amount\n\
+             140100  太原市   1234.50\n\
+             140200  a,\"b\"     -0.05\n\
+             total            1234.45\n\
+             balance at 2026-11-05: 0.07\n"
+        );
+        assert_eq!(
+            s.csv(),
+            "region,name,amount,balance\n\
+             140100,太原市,1234.50,\n\
+             140200,\"a,\"\"b\"\"\",-0.05,\n\
+             total,,1234.45,0.07\n"
+        );
+        assert_eq!(
+            s.json().to_string(),
+            r#"{"report":"x","rows":[{"region":140100,"name":"太原市","amount":"1234.50"},{"region":140200,"name":"a,\"b\"","amount":"-0.05"}],"total":{"region":"total","name":null,"amount":"1234.45"},"balance":"0.07"}"#
+        );
+        assert!(s.xlsx().starts_with(b"PK\x03\x04"));
+    }
+
+    #[test]
+    fn wide_characters() {
+        assert_eq!(width("太原市"), 6);
+        assert_eq!(width("ab"), 2);
+        assert_eq!(width("（）"), 4);
+    }
+}

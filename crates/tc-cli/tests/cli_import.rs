@@ -1,0 +1,715 @@
+//! `tongchou import` and `tongchou report` through the real binary, on SQLite and PostgreSQL.
+//!
+//! One story per backend: employers and persons imported (the same file again changes nothing);
+//! every file of the malformed corpus of tongchou-import (and files whose rows fail only against
+//! the database) refused with exactly the expected `row N, column C: reason` lines, the database
+//! unchanged (every table compared before and after); declarations and the tax bureau's receipts
+//! imported; the collection of the month run on them (tongchou_engine::collect::run_month);
+//! then the collection and arrears reports compared with the snapshots in tests/snapshots/.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use tongchou_core::{Date, IdNumber, Policy, RegionCode};
+use tongchou_engine::collect::{self, ReceiptSource};
+use tongchou_store::{Backend, Db, Row, testing};
+
+const TODAY: &str = "2026-11-27";
+
+fn tongchou(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args(args)
+        .env("TONGCHOU_DB", db)
+        .env("USER", "tester")
+        .output()
+        .expect("run tongchou")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "exit {:?}, stderr: {}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    stdout(o)
+}
+
+fn corpus(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tc-import/tests/corpus")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn import(db: &str, kind: &str, file: &str) -> Output {
+    tongchou(db, &["import", kind, "--file", file, "--today", TODAY])
+}
+
+/// Every table with all its rows, sorted: equal before and after means nothing changed.
+fn snapshot(url: &str) -> Vec<(String, Vec<Row>)> {
+    let mut db = Db::connect(url).expect("connect");
+    let sql = match db.backend() {
+        Backend::Sqlite => {
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        }
+        Backend::Postgres => {
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+        }
+    };
+    let tables: Vec<String> = db
+        .query(sql, &[])
+        .expect("tables")
+        .into_iter()
+        .map(|r| r[0].text().expect("name").to_string())
+        .collect();
+    assert!(tables.len() > 20, "{tables:?}");
+    tables
+        .into_iter()
+        .map(|t| {
+            let mut rows = db.query(&format!("SELECT * FROM {t}"), &[]).expect(&t);
+            rows.sort();
+            (t, rows)
+        })
+        .collect()
+}
+
+fn backend_tag(db: &str) -> &'static str {
+    if db.starts_with("sqlite") {
+        "sqlite"
+    } else {
+        "pg"
+    }
+}
+
+fn count(url: &str, sql: &str) -> i64 {
+    Db::connect(url)
+        .expect("connect")
+        .query_i64(sql, &[])
+        .expect(sql)
+}
+
+/// The file is refused with exactly these lines on standard error (the total last), exit 1,
+/// and the database is left exactly as it was.
+fn refused(db: &str, kind: &str, file: &str, want: &[&str]) {
+    let before = snapshot(db);
+    let o = import(db, kind, file);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{file}: {err}");
+    assert_eq!(stdout(&o), "", "{file}");
+    let got: Vec<&str> = err.lines().collect();
+    assert_eq!(got, want, "{file}");
+    assert!(snapshot(db) == before, "{file}: the database changed");
+}
+
+/// Compare with a committed snapshot (TONGCHOU_UPDATE_SNAPSHOTS=1 rewrites it instead).
+fn matches_snapshot(name: &str, got: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("TONGCHOU_UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, got).expect("write snapshot");
+        return;
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if want != got {
+        panic!(
+            "{name} differs from its snapshot.\n--- expected\n{want}\n--- got\n{got}\n(set TONGCHOU_UPDATE_SNAPSHOTS=1 to accept)"
+        );
+    }
+}
+
+fn templates(db: &str) {
+    for (kind, want) in [
+        (
+            "persons",
+            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n",
+        ),
+        (
+            "employers",
+            "统一社会信用代码,单位名称,所属区县代码,行业代码,单位状态\n",
+        ),
+        (
+            "declarations",
+            "单位统一社会信用代码,身份证号,姓名,所属期,申报基数\n",
+        ),
+        (
+            "collections",
+            "缴费人识别号,身份证号,姓名,费款所属期,实缴金额,缴款日期,电子税票号码\n",
+        ),
+    ] {
+        assert_eq!(ok(&tongchou(db, &["import", "template", kind])), want);
+    }
+    let o = tongchou(db, &["import", "template", "pensions"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+fn seed_registry(db: &str) {
+    ok(&tongchou(db, &["ledger", "init"]));
+    let out = ok(&import(db, "employers", &fixture("employers.csv")));
+    assert!(
+        out.starts_with(
+            "imported 3 employers from employers.csv as import 1 (CSV (UTF-8), sha256 "
+        ),
+        "{out}"
+    );
+    let before = snapshot(db);
+    let again = ok(&import(db, "employers", &fixture("employers.csv")));
+    assert!(again.starts_with("already imported on 20"), "{again}");
+    assert!(
+        again.ends_with(" as import 1 (employers.csv, 3 rows, by cli:tester): nothing changed\n"),
+        "{again}"
+    );
+    assert!(
+        snapshot(db) == before,
+        "a second import changed the database"
+    );
+
+    let out = ok(&import(db, "persons", &corpus("persons_ok_utf8_bom.csv")));
+    assert!(
+        out.starts_with("imported 3 persons from persons_ok_utf8_bom.csv as import 2"),
+        "{out}"
+    );
+    let mut conn = Db::connect(db).expect("connect");
+    let persons = conn
+        .query(
+            "SELECT p.id, p.name, p.county, COALESCE(e.credit_code, ''), p.payer_kind, p.status, p.enrolled_on, p.category \
+             FROM persons p LEFT JOIN employers e ON e.id = p.employer_id ORDER BY p.id",
+            &[],
+        )
+        .expect("persons");
+    let persons: Vec<String> = persons
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|v| match v {
+                    tongchou_store::Value::I64(i) => i.to_string(),
+                    tongchou_store::Value::Text(t) => t.clone(),
+                    tongchou_store::Value::Null => "NULL".into(),
+                })
+                .collect::<Vec<_>>()
+                .join("|")
+        })
+        .collect();
+    assert_eq!(
+        persons,
+        [
+            "1|王建国|140105|91140105MA0K7Q2L9U|employee|active|2002-07-01|male",
+            // 140202 (大同 城区) was retired: handled by 平城区
+            "2|李秀英|140213||flexible|active|2010-03-15|female-cadre",
+            "3|赵,小明|140781|911402021234567889|employee|active|2015-09-01|male",
+        ]
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT count(*) FROM person_ids i JOIN persons p ON p.id = i.person_id AND p.id_number = i.id_number"
+        ),
+        3
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT count(*) FROM person_events WHERE seq = 1 AND kind = 'enrol' AND status = 'active'"
+        ),
+        3
+    );
+    // the same persons in GBK: other bytes, so not "already imported", but all registered
+    refused(
+        db,
+        "persons",
+        &corpus("persons_ok_gbk.csv"),
+        &[
+            "row 2, column 身份证号: already registered (person 1, 王建国)",
+            "row 3, column 身份证号: already registered (person 2, 李秀英)",
+            "row 4, column 身份证号: already registered (person 3, 赵,小明)",
+            "file refused, nothing imported: 3 problem(s) in 3 of 3 data row(s)",
+        ],
+    );
+}
+
+fn malformed_corpus(db: &str) {
+    refused(
+        db,
+        "persons",
+        &corpus("persons_bad.csv"),
+        &[
+            "row 2, column 身份证号: already registered (person 1, 王建国)",
+            "row 3, column 身份证号: check character is '1' but the first 17 digits give '0'",
+            "row 4, column 参保区县代码: 140999 is not a county-level code of 山西省, current or retired",
+            "row 5, column 参保区县代码: 110105 is outside 山西省 (140000): expected a county of the province",
+            "row 6, column 性别: 女 disagrees with the ID number, which says 男",
+            "row 6, column 人员类别: 女干部 is for women, but the ID number says 男",
+            "row 7, column 单位统一社会信用代码: an employee (职工) needs the employer's credit code",
+            "row 8, column 单位统一社会信用代码: a flexibly employed person (灵活就业) has no employer: leave it empty",
+            "row 9, column 参保日期: date 2027-01-01 is in the future (today is 2026-11-27)",
+            "row 10: duplicate of row 2 (same ID number)",
+            "row 11, column 身份证号: check character must be an uppercase X",
+            "row 12, column 人员类别: unknown category \"干部\" (expected 男, 女干部 or 女工人)",
+            "row 13, column 出生日期: 1988-08-09 disagrees with the ID number, which says 1988-08-08",
+            "row 14, column 单位统一社会信用代码: check character is 'A' but the first 17 characters give 'U'",
+            "row 15, column 姓名: required value is empty",
+            "row 15, column 参保区县代码: 140100 is a city (太原市), not a county: give the county-level code",
+            "row 15, column 参保日期: 1980-01-01 is before the birth date 1988-08-08",
+            "file refused, nothing imported: 17 problem(s) in 14 of 14 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "persons",
+        &corpus("persons_wrong_header.csv"),
+        &[
+            "row 1, column 工号: unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期)",
+            "row 1, column id_number: column appears twice (column 1 and column 6) as 身份证号",
+            "row 1, column 参保日期: required column is missing (also accepted: enrolled)",
+            "file refused, nothing imported: 3 problem(s) in its header or structure",
+        ],
+    );
+    // a declarations file given as persons
+    let o = import(db, "persons", &corpus("declarations_bad_gbk.csv"));
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.starts_with("row 1, column 所属期: unknown column for a persons file"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with("file refused, nothing imported: 6 problem(s) in its header or structure\n"),
+        "{err}"
+    );
+    for (file, reason) in [
+        ("empty.csv", "the file is empty: expected a header row"),
+        ("blank_rows.csv", "the file is empty: expected a header row"),
+        (
+            "utf16.csv",
+            "the file is UTF-16 text: save it as CSV (UTF-8 or GBK) or as XLSX",
+        ),
+        (
+            "old_binary.xls",
+            "this is an old binary Excel file (.xls): save it as .xlsx or as CSV",
+        ),
+    ] {
+        refused(
+            db,
+            "persons",
+            &corpus(file),
+            &[
+                &format!("file: {reason}"),
+                "file refused, nothing imported: 1 problem(s) in its header or structure",
+            ],
+        );
+    }
+    refused(
+        db,
+        "persons",
+        &corpus("persons_openpyxl.xlsx"),
+        &[
+            "row 2, column 身份证号: already registered (person 1, 王建国)",
+            "row 3, column 身份证号: already registered (person 2, 李秀英)",
+            "row 4, column 身份证号: the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
+            "row 5, column 参保区县代码: 140999 is not a county-level code of 山西省, current or retired",
+            "row 7: duplicate of row 2 (same ID number)",
+            "file refused, nothing imported: 5 problem(s) in 5 of 5 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "declarations",
+        &corpus("declarations_bad_gbk.csv"),
+        &[
+            "row 4, column 申报基数(元): the declared base must not be negative, got -100.00",
+            "row 5, column 申报基数(元): 5000.123 has more than two decimals: amounts are carried to the fen",
+            "row 6, column 所属期: period 2026-12 is in the future (today is 2026-11-27)",
+            "row 7: duplicate of row 2 (same ID number and period)",
+            "row 9, column 单位统一社会信用代码: the ID number of someone else: a flexibly employed person pays only for themselves",
+            "row 10, column 所属期: no such month: 2024-13",
+            "row 11, column 姓名: 赵小明 is not the registered name of this ID number (赵,小明)",
+            "row 12, column 申报基数(元): not a yuan amount: \"abc\" (expected e.g. 5000.00)",
+            "file refused, nothing imported: 8 problem(s) in 8 of 11 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "declarations",
+        &corpus("declarations_truncated.csv"),
+        &[
+            "row 3: expected 5 fields as in the header, found 4 (truncated or shifted row)",
+            "row 4: expected 5 fields as in the header, found 6 (truncated or shifted row)",
+            "row 5, column 单位统一社会信用代码: the person is registered as flexibly employed (灵活就业): leave the employer empty",
+            "row 6: a quoted field is not closed before the end of the file (truncated file?)",
+            "file refused, nothing imported: 4 problem(s) in 4 of 5 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "declarations",
+        &corpus("declarations_bad_bytes_gbk.csv"),
+        &[
+            "row 2, column 姓名: bad encoding: not valid GBK text (the file was detected as GBK)",
+            "row 3, column 身份证号: no insured person with this ID number is registered (import the persons first)",
+            "file refused, nothing imported: 2 problem(s) in 2 of 2 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "collections",
+        &corpus("collections_bad.csv"),
+        &[
+            "row 4, column 实缴金额: the amount paid must be positive, got 0.00",
+            "row 5, column 实缴金额: the amount paid must be positive, got -50.00",
+            "row 6, column 实缴金额: 100.005 has more than two decimals: amounts are carried to the fen",
+            "row 7, column 缴款日期: date 2026-11-28 is in the future (today is 2026-11-27)",
+            "row 8: duplicate of row 2 (same receipt number, ID number and period)",
+            "row 9, column 电子税票号码: required value is empty",
+            "row 11, column 缴费人识别号: check character is 'A' but the first 17 characters give 'U'",
+            "file refused, nothing imported: 7 problem(s) in 7 of 10 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "collections",
+        &corpus("collections_openpyxl.xlsx"),
+        &[
+            "row 3, column 身份证号: no insured person with this ID number is registered (import the persons first)",
+            "row 4, column 实缴金额(元): 1.234 has more than two decimals: amounts are carried to the fen",
+            "row 5, column 电子税票号码: the receipt number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
+            "file refused, nothing imported: 3 problem(s) in 3 of 5 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "employers",
+        &corpus("employers_bad.csv"),
+        &[
+            "row 2, column 统一社会信用代码: already registered (employer 1, 太原钢铁示范有限公司)",
+            "row 3, column 统一社会信用代码: check character is 'A' but the first 17 characters give 'U'",
+            "row 4, column 行业代码: division 13 belongs to section C, not A",
+            "row 5, column 单位状态: unknown employer status \"倒闭\" (expected 正常, 暂停 or 注销)",
+            "row 6, column 所属区县代码: 140100 is a city (太原市), not a county: give the county-level code",
+            "row 7: duplicate of row 2 (same credit code)",
+            "row 8, column 统一社会信用代码: already registered (employer 3, 综改区企业)",
+            "file refused, nothing imported: 7 problem(s) in 7 of 7 data row(s)",
+        ],
+    );
+    // rows that only the database can refuse
+    refused(
+        db,
+        "employers",
+        &fixture("employers_db_bad.csv"),
+        &[
+            "row 3, column 统一社会信用代码: already registered (employer 1, 太原钢铁示范有限公司)",
+            "file refused, nothing imported: 1 problem(s) in 1 of 2 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "persons",
+        &fixture("persons_db_bad.csv"),
+        &[
+            "row 2, column 单位统一社会信用代码: the employer 综改区企业 is closed (注销)",
+            "row 3, column 单位统一社会信用代码: no employer with this credit code is registered (import the employers first)",
+            "row 4, column 身份证号: already registered (person 1, 王建国)",
+            "file refused, nothing imported: 3 problem(s) in 3 of 3 data row(s)",
+        ],
+    );
+}
+
+/// A large file with one bad row among 100,000, and one whose every row is bad (the list
+/// capped with --max-errors, the total counted).
+fn huge_files(db: &str) {
+    let dir = std::env::temp_dir().join("tongchou-tests");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let rc = RegionCode::new(140105).expect("region");
+    let mut unknown = String::from("单位统一社会信用代码,身份证号,所属期,申报基数\n");
+    let mut persons = String::from(
+        "身份证号,姓名,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n",
+    );
+    for i in 0..100_000u32 {
+        let birth = Date::new(1970, 1, 1).expect("d").add_days(i as i64 / 900);
+        let id = IdNumber::from_parts(rc, birth, (i % 900 + 1) as u16);
+        unknown.push_str(&format!("91140105MA0K7Q2L9U,{id},2026-10,5000.00\n"));
+        // 100,000 new employees, good but for the last, enrolled in the future
+        let category = if id.sex() == tongchou_core::Sex::Male {
+            "男"
+        } else {
+            "女工人"
+        };
+        let enrolled = if i == 99_999 {
+            "2027-01-01"
+        } else {
+            "2020-01-01"
+        };
+        persons.push_str(&format!(
+            "{id},测试{i},{category},140105,91140105MA0K7Q2L9U,职工,{enrolled}\n"
+        ));
+    }
+    let tag = backend_tag(db);
+    let one_bad = dir.join(format!("one_bad_{}_{tag}.csv", std::process::id()));
+    let all_bad = dir.join(format!("all_bad_{}_{tag}.csv", std::process::id()));
+    std::fs::write(&one_bad, persons).expect("write");
+    std::fs::write(&all_bad, unknown).expect("write");
+    refused(
+        db,
+        "persons",
+        &one_bad.display().to_string(),
+        &[
+            "row 100001, column 参保日期: date 2027-01-01 is in the future (today is 2026-11-27)",
+            "file refused, nothing imported: 1 problem(s) in 1 of 100000 data row(s)",
+        ],
+    );
+    let before = snapshot(db);
+    let o = tongchou(
+        db,
+        &[
+            "import",
+            "declarations",
+            "--file",
+            &all_bad.display().to_string(),
+            "--today",
+            TODAY,
+            "--max-errors",
+            "2",
+        ],
+    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[0].starts_with("row 2, column 身份证号: no insured person with this ID number"),
+        "{err}"
+    );
+    assert!(lines[1].starts_with("row 3, column 身份证号: "), "{err}");
+    assert_eq!(lines[2], "... and 99998 more");
+    assert_eq!(
+        lines[3],
+        "file refused, nothing imported: 100000 problem(s) in 100000 of 100000 data row(s)"
+    );
+    assert!(snapshot(db) == before);
+    let _ = std::fs::remove_file(one_bad);
+    let _ = std::fs::remove_file(all_bad);
+}
+
+fn contributions_and_receipts(db: &str) {
+    let out = ok(&import(db, "declarations", &fixture("declarations_ok.csv")));
+    assert!(
+        out.starts_with("imported 3 declarations from declarations_ok.csv as import 3"),
+        "{out}"
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT CAST(SUM(declared_fen) AS BIGINT) FROM wage_declarations WHERE period = 202610 AND import_id = 3"
+        ),
+        650_000 + 450_000 + 1_200_050
+    );
+    let out = ok(&import(db, "collections", &fixture("collections_ok.csv")));
+    assert!(
+        out.starts_with("imported 4 collections from collections_ok.csv as import 4"),
+        "{out}"
+    );
+    let before = snapshot(db);
+    let again = ok(&import(db, "collections", &fixture("collections_ok.csv")));
+    assert!(
+        again.starts_with("already imported on ")
+            && again.contains(" as import 4 (collections_ok.csv, 4 rows, by cli:tester)"),
+        "{again}"
+    );
+    assert!(snapshot(db) == before);
+    assert_eq!(
+        count(
+            db,
+            "SELECT count(*) FROM receipts WHERE batch_id IS NULL AND import_id = 4"
+        ),
+        4
+    );
+    let list = ok(&tongchou(db, &["import", "list"]));
+    let kinds: Vec<&str> = list
+        .lines()
+        .map(|l| l.split('\t').nth(1).unwrap_or(""))
+        .collect();
+    assert_eq!(
+        kinds,
+        ["employers", "persons", "declarations", "collections"]
+    );
+
+    // the collection of 2026-10 matches the imported receipts paid by its close date (11-05)
+    let policy = Policy::builtin().expect("policy");
+    let mut conn = Db::open(db).expect("open");
+    let r = collect::run_month(
+        &mut conn,
+        &policy,
+        "2026-10".parse().expect("period"),
+        ReceiptSource::Imported,
+    )
+    .expect("collection month");
+    assert_eq!((r.contributors, r.receipts), (3, 3));
+    assert_eq!(r.collected.0, 156_000 + 90_000 + 100_000);
+    drop(conn);
+    assert_eq!(
+        count(db, "SELECT count(*) FROM receipts WHERE batch_id = 202610"),
+        3
+    );
+    // paid after the close date: still waiting for the next run
+    assert_eq!(
+        count(
+            db,
+            "SELECT count(*) FROM receipts WHERE batch_id IS NULL AND receipt = '326011261100000004'"
+        ),
+        1
+    );
+
+    refused(
+        db,
+        "declarations",
+        &fixture("declarations_db_bad.csv"),
+        &[
+            "row 3, column 身份证号: no insured person with this ID number is registered (import the persons first)",
+            "row 4, column 单位统一社会信用代码: the person is registered with another employer (91140105MA0K7Q2L9U): register the change of employer first",
+            "row 5, column 单位统一社会信用代码: the person is registered as flexibly employed (灵活就业): leave the employer empty",
+            "row 6, column 姓名: 赵小明 is not the registered name of this ID number (赵,小明)",
+            "row 6, column 单位统一社会信用代码: the person is registered as an employee of 911402021234567889: the employer declares the base",
+            "row 7, column 所属期: the collection of 2026-10 is closed: its assessments are final",
+            "row 7: a declaration for this person and 2026-10 is already stored (import 3)",
+            "row 8, column 单位统一社会信用代码: no employer with this credit code is registered (import the employers first)",
+            "file refused, nothing imported: 8 problem(s) in 6 of 7 data row(s)",
+        ],
+    );
+    refused(
+        db,
+        "collections",
+        &fixture("collections_db_bad.csv"),
+        &[
+            "row 3, column 身份证号: no insured person with this ID number is registered (import the persons first)",
+            "row 4, column 电子税票号码: this receipt number is already stored (import 4)",
+            "row 5, column 电子税票号码: receipt number already used in row 2: a receipt number is unique",
+            "row 6, column 姓名: 赵大明 is not the registered name of this ID number (赵,小明)",
+            "file refused, nothing imported: 4 problem(s) in 4 of 5 data row(s)",
+        ],
+    );
+}
+
+fn reports(db: &str) {
+    let report = |args: &[&str]| {
+        let mut all = vec!["report"];
+        all.extend_from_slice(args);
+        ok(&tongchou(db, &all))
+    };
+    matches_snapshot(
+        "collection_2026-10.txt",
+        &report(&["collection", "--period", "2026-10"]),
+    );
+    matches_snapshot(
+        "collection_2026-10_140100.csv",
+        &report(&[
+            "collection",
+            "--period",
+            "2026-10",
+            "--region",
+            "140100",
+            "--format",
+            "csv",
+        ]),
+    );
+    matches_snapshot(
+        "arrears_by_county.txt",
+        &report(&["arrears", "--as-of", "2026-11-27"]),
+    );
+    matches_snapshot(
+        "arrears_by_employer.csv",
+        &report(&[
+            "arrears",
+            "--by",
+            "employer",
+            "--as-of",
+            "2026-11-27",
+            "--format",
+            "csv",
+        ]),
+    );
+    // JSON: the same totals; remitted = collected + late fees, and the fiscal account holds it
+    let j: serde_json::Value = serde_json::from_str(&report(&[
+        "collection",
+        "--period",
+        "2026-10",
+        "--format",
+        "json",
+    ]))
+    .expect("json");
+    assert_eq!(j["total"]["collected"], "3460.00");
+    assert_eq!(j["total"]["late_fees"], "2.35");
+    assert_eq!(j["total"]["remitted"], "3462.35");
+    assert_eq!(j["fiscal_special_account"], "3462.35");
+    assert_eq!(j["rows"].as_array().map(Vec::len), Some(11), "every city");
+    // the arrears recorded at the close equal the open arrears table (the latest month)
+    assert_eq!(j["total"]["arrears"], "1880.12");
+    assert_eq!(
+        count(
+            db,
+            "SELECT CAST(SUM(total_fen - paid_fen) AS BIGINT) FROM arrears"
+        ),
+        188_012
+    );
+    // XLSX: a ZIP workbook, written to a file
+    let path = std::env::temp_dir().join("tongchou-tests").join(format!(
+        "collection_{}_{}.xlsx",
+        std::process::id(),
+        backend_tag(db)
+    ));
+    report(&[
+        "collection",
+        "--period",
+        "2026-10",
+        "--region",
+        "140700",
+        "--format",
+        "xlsx",
+        "--output",
+        &path.display().to_string(),
+    ]);
+    let book = std::fs::read(&path).expect("xlsx written");
+    assert!(book.starts_with(b"PK\x03\x04"));
+    let _ = std::fs::remove_file(&path);
+    // refusals
+    let o = tongchou(db, &["report", "collection", "--period", "2026-09"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("the collection of 2026-09 has not been run"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = tongchou(db, &["report", "arrears", "--region", "110105"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+fn story(db: &str) {
+    templates(db);
+    seed_registry(db);
+    malformed_corpus(db);
+    huge_files(db);
+    contributions_and_receipts(db);
+    reports(db);
+}
+
+#[test]
+fn import_and_report_on_sqlite() {
+    story(&testing::sqlite_url("cli_import"));
+}
+
+#[test]
+fn import_and_report_on_postgres() {
+    story(&testing::pg_url("cli_import"));
+}
