@@ -756,7 +756,7 @@ fn deaths_and_crosschecks(url: &str) {
         &[],
     )
     .expect("payroll lines");
-    let made = deaths::payments_made(&mut db)
+    let made = deaths::payments_made(&mut db, p("2025-01"))
         .expect("payments")
         .expect("table");
     assert_eq!(made.len(), 1, "only money that left counts");
@@ -802,7 +802,7 @@ fn deaths_and_crosschecks(url: &str) {
     );
 }
 
-fn adjustment(url: &str) {
+fn adjustment(url: &str, chunk: i64) {
     let mut db = Db::open(url).expect("open");
     let pol = policy();
     pensioner(
@@ -843,9 +843,35 @@ fn adjustment(url: &str) {
         "deceased",
         &[award_row(23, 201004, 150_000, 50_000, 50_000)],
     );
-    let rep = adjust::adjust_year(&mut db, &pol, 2025, T0).expect("adjust");
+    // a pension recomputed from a month after January is left alone (and listed)
+    let mut later = award_row(24, 201904, 150_000, 50_000, 50_000);
+    let recalculated = PensionRow {
+        effective_from: 202503,
+        reason: "recalculation",
+        basic_fen: 160_000,
+        ..later.clone()
+    };
+    later.effective_from = 201904;
+    pensioner(
+        &mut db,
+        24,
+        140105,
+        "1959-03-01",
+        201903,
+        "active",
+        &[later, recalculated],
+    );
+    // read in chunks of `chunk` pensioners (one at a time on one backend)
+    let rep = adjust::adjust_year_in_chunks(&mut db, &pol, 2025, T0, chunk).expect("adjust");
     assert_eq!(rep.month, p("2025-07"));
-    assert_eq!((rep.eligible, rep.adjusted, rep.raised_in_place), (2, 2, 1));
+    assert_eq!((rep.eligible, rep.adjusted, rep.raised_in_place), (3, 2, 1));
+    assert_eq!(rep.skipped_count, 1);
+    assert_eq!(rep.skipped[0].0, 24);
+    assert!(
+        rep.skipped[0].1.contains("after 2025-01"),
+        "{:?}",
+        rep.skipped
+    );
     assert_eq!(rep.arrears_months, 6);
     let terms = AdjustmentTerms::at(&pol, 2025, Fen(275_000), 360).expect("terms");
     let inc20 = terms.increase(Fen(300_000), 360);
@@ -895,7 +921,8 @@ fn adjustment(url: &str) {
             (20, 300_000 + inc20.0),
             (21, 250_000 + inc21.0),
             (22, 250_000),
-            (23, 250_000)
+            (23, 250_000),
+            (24, 260_000)
         ]
     );
     // the arrears (January to June) are due in the announcement month
@@ -1087,12 +1114,12 @@ fn deaths_on_postgres() {
 
 #[test]
 fn adjustment_on_sqlite() {
-    adjustment(&testing::sqlite_url("benefits"));
+    adjustment(&testing::sqlite_url("benefits"), 50_000);
 }
 
 #[test]
 fn adjustment_on_postgres() {
-    adjustment(&testing::pg_url("benefits"));
+    adjustment(&testing::pg_url("benefits"), 1);
 }
 
 #[test]

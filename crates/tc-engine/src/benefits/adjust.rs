@@ -136,7 +136,8 @@ pub struct AdjustmentReport {
     pub adjusted: u64,
     /// Awards effective from January of the year raised in place.
     pub raised_in_place: u64,
-    /// (person, why) of eligible pensioners not adjusted.
+    /// Eligible pensioners not adjusted, and (person, why) of the first hundred.
+    pub skipped_count: u64,
     pub skipped: Vec<(i64, String)>,
     pub arrears_months: i32,
     /// Σ monthly increases and Σ arrears.
@@ -162,6 +163,19 @@ pub fn adjust_year(
     year: i32,
     now_ms: i64,
 ) -> Result<AdjustmentReport> {
+    adjust_year_in_chunks(db, policy, year, now_ms, CHUNK)
+}
+
+/// [`adjust_year`] reading `chunk` pensioners at a time (tests use small chunks).
+#[doc(hidden)]
+pub fn adjust_year_in_chunks(
+    db: &mut Db,
+    policy: &Policy,
+    year: i32,
+    now_ms: i64,
+    chunk: i64,
+) -> Result<AdjustmentReport> {
+    let chunk_size = chunk.max(1);
     let month = announce_month(policy, year)?;
     let jan = Period::new(year, 1)?;
     let last_retire = Period::new(year - 1, 12)?;
@@ -178,87 +192,118 @@ pub fn adjust_year(
                 "the adjustment of {year} has already been run"
             )));
         }
-        let cols: Vec<String> = PENSION_COLS
-            .split(", ")
-            .map(|c| format!("p.{}", c.trim()))
-            .collect();
-        let rows = db.query(
-            &format!(
-                "SELECT n.person_id, n.county, n.contribution_months, \
-                 (SELECT count(*) FROM pensions q WHERE q.person_id = n.person_id AND q.effective_from > $1), {} \
-                 FROM pensioners n LEFT JOIN pensions p ON p.person_id = n.person_id AND p.effective_from = \
-                 (SELECT MAX(q.effective_from) FROM pensions q WHERE q.person_id = n.person_id AND q.effective_from <= $1) \
-                 WHERE n.status = 'active' AND n.retire_period <= $2 ORDER BY n.person_id",
-                cols.join(", ")
-            ),
-            &[ym(jan), ym(last_retire)],
-        )?;
+        // pass 1: the averages (and who is skipped), chunk by chunk in person order
         let mut skipped = Vec::new();
-        let mut base: Vec<(u32, u32, PensionRecord)> = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let person = r[0].i64()?;
-            if r[4] == tongchou_store::Value::Null {
-                skipped.push((person, format!("no pension row in force in {jan}")));
-                continue;
+        let mut skipped_count = 0u64;
+        let (mut n, mut sum_pension, mut sum_months, mut eligible) = (0i128, 0i128, 0i128, 0u64);
+        let mut after = i64::MIN;
+        loop {
+            let chunk = eligible_chunk(db, jan, last_retire, after, chunk_size)?;
+            let Some(last) = chunk.last() else { break };
+            after = last.person;
+            for e in &chunk {
+                eligible += 1;
+                match &e.base {
+                    Ok((months, row)) => {
+                        n += 1;
+                        sum_pension += row.total.0 as i128;
+                        sum_months += *months as i128;
+                    }
+                    Err(why) => {
+                        skipped_count += 1;
+                        if skipped.len() < LISTED {
+                            skipped.push((e.person, why.clone()));
+                        }
+                    }
+                }
             }
-            if r[3].i64()? > 0 {
-                skipped.push((person, format!("a pension row dated after {jan} exists")));
-                continue;
-            }
-            let county = super::county_of(r[1].i64()?)?;
-            let months = months_of(r[2].i64()?)?;
-            base.push((county, months, pension_record(&r[4..])?));
         }
-        if base.is_empty() {
+        if n == 0 {
             return Err(EngineError(format!(
                 "no pensioner is eligible for the adjustment of {year}"
             )));
         }
-        let n = base.len() as i128;
-        let sum_pension: i128 = base.iter().map(|b| b.2.total.0 as i128).sum();
-        let sum_months: i128 = base.iter().map(|b| b.1 as i128).sum();
         let avg_pension = Fen(div_round_half_up(sum_pension, n) as i64);
         let avg_months = (div_round_half_up(sum_months, n) as u32).max(1);
         let terms = AdjustmentTerms::at(policy, year, avg_pension, avg_months)?;
 
-        let mut new_rows: Vec<PensionRecord> = Vec::new();
-        let mut in_place: Vec<(i64, Fen)> = Vec::new();
-        let mut dues: Vec<(i64, u32, Fen)> = Vec::new();
-        let (mut increase, mut arrears) = (0i64, 0i64);
-        for (county, months, row) in &base {
-            let inc = terms.increase(row.total, *months);
-            if !inc.is_positive() {
-                skipped.push((row.person, format!("increase {inc} is not positive")));
-                continue;
+        // pass 2: the increases, written chunk by chunk
+        let (mut increase, mut arrears, mut adjusted, mut in_place_n) = (0i64, 0i64, 0u64, 0u64);
+        let mut after = i64::MIN;
+        loop {
+            let chunk = eligible_chunk(db, jan, last_retire, after, chunk_size)?;
+            let Some(last) = chunk.last() else { break };
+            after = last.person;
+            let mut new_rows: Vec<PensionRecord> = Vec::new();
+            let mut in_place: Vec<(i64, Fen)> = Vec::new();
+            let mut dues: Vec<(i64, u32, Fen)> = Vec::new();
+            for e in &chunk {
+                let Ok((months, row)) = &e.base else { continue };
+                let inc = terms.increase(row.total, *months);
+                if !inc.is_positive() {
+                    skipped_count += 1;
+                    if skipped.len() < LISTED {
+                        skipped.push((row.person, format!("increase {inc} is not positive")));
+                    }
+                    continue;
+                }
+                increase += inc.0;
+                adjusted += 1;
+                if row.effective_from == jan {
+                    in_place.push((row.person, inc));
+                } else {
+                    let mut r = row.clone();
+                    r.effective_from = jan;
+                    r.reason = "adjustment".into();
+                    r.adjustment = Fen(r.adjustment.0 + inc.0);
+                    r.total = Fen(r.total.0 + inc.0);
+                    new_rows.push(r);
+                }
+                let a = Fen(inc.0 * arrears_months as i64);
+                if a.is_positive() {
+                    arrears += a.0;
+                    dues.push((row.person, e.county, a));
+                }
             }
-            increase += inc.0;
-            if row.effective_from == jan {
-                in_place.push((row.person, inc));
-            } else {
-                let mut r = row.clone();
-                r.effective_from = jan;
-                r.reason = "adjustment".into();
-                r.adjustment = Fen(r.adjustment.0 + inc.0);
-                r.total = Fen(r.total.0 + inc.0);
-                new_rows.push(r);
+            in_place_n += in_place.len() as u64;
+            registry::write_pensions(db, &mut |push| {
+                for r in &new_rows {
+                    push(&r.row())?;
+                }
+                Ok(())
+            })?;
+            for (person, inc) in &in_place {
+                db.exec(
+                    "UPDATE pensions SET adjustment_fen = adjustment_fen + $3, total_fen = total_fen + $3 \
+                     WHERE person_id = $1 AND effective_from = $2",
+                    &[Val::I64(*person), ym(jan), Val::I64(inc.0)],
+                )?;
             }
-            let a = Fen(inc.0 * arrears_months as i64);
-            if a.is_positive() {
-                arrears += a.0;
-                dues.push((row.person, *county, a));
-            }
-        }
-        registry::write_pensions(db, &mut |push| {
-            for r in &new_rows {
-                push(&r.row())?;
-            }
-            Ok(())
-        })?;
-        for (person, inc) in &in_place {
-            db.exec(
-                "UPDATE pensions SET adjustment_fen = adjustment_fen + $3, total_fen = total_fen + $3 \
-                 WHERE person_id = $1 AND effective_from = $2",
-                &[Val::I64(*person), ym(jan), Val::I64(inc.0)],
+            db.bulk_insert(
+                "benefit_dues",
+                &[
+                    "person_id",
+                    "source",
+                    "item",
+                    "due_month",
+                    "county",
+                    "amount_fen",
+                    "created_at",
+                ],
+                &mut |sink| {
+                    for (person, county, a) in &dues {
+                        sink.row(&[
+                            Val::I64(*person),
+                            Val::Str(&source),
+                            Val::Str(Item::AdjustmentArrears.as_str()),
+                            ym(month),
+                            Val::I64(*county as i64),
+                            Val::I64(a.0),
+                            Val::Str(&now),
+                        ])?;
+                    }
+                    Ok(())
+                },
             )?;
         }
         db.exec(
@@ -269,38 +314,13 @@ pub fn adjust_year(
              AND NOT EXISTS (SELECT 1 FROM pensions p WHERE p.person_id = pensioners.person_id AND p.effective_from > $1)",
             &[ym(jan), ym(last_retire)],
         )?;
-        db.bulk_insert(
-            "benefit_dues",
-            &[
-                "person_id",
-                "source",
-                "item",
-                "due_month",
-                "county",
-                "amount_fen",
-                "created_at",
-            ],
-            &mut |sink| {
-                for (person, county, a) in &dues {
-                    sink.row(&[
-                        Val::I64(*person),
-                        Val::Str(&source),
-                        Val::Str(Item::AdjustmentArrears.as_str()),
-                        ym(month),
-                        Val::I64(*county as i64),
-                        Val::I64(a.0),
-                        Val::Str(&now),
-                    ])?;
-                }
-                Ok(())
-            },
-        )?;
         let report = AdjustmentReport {
             year,
             month,
-            eligible: rows.len() as u64,
-            adjusted: (new_rows.len() + in_place.len()) as u64,
-            raised_in_place: in_place.len() as u64,
+            eligible,
+            adjusted,
+            raised_in_place: in_place_n,
+            skipped_count,
             skipped,
             arrears_months,
             increase: Fen(increase),
@@ -322,6 +342,62 @@ pub fn adjust_year(
         )?;
         Ok(report)
     })
+}
+
+/// Pensioners read per chunk by the adjustment.
+const CHUNK: i64 = 50_000;
+/// Skipped pensioners listed in a report (all are counted).
+const LISTED: usize = 100;
+
+/// An eligible pensioner with the pension row in force in January (or why it cannot be used).
+struct Eligible {
+    person: i64,
+    county: u32,
+    /// (contribution months, row in force) or the reason the pensioner is skipped.
+    base: std::result::Result<(u32, PensionRecord), String>,
+}
+
+/// The next `limit` eligible pensioners after person id `after`.
+fn eligible_chunk(
+    db: &mut Db,
+    jan: Period,
+    last_retire: Period,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Eligible>> {
+    let cols: Vec<String> = PENSION_COLS
+        .split(", ")
+        .map(|c| format!("p.{}", c.trim()))
+        .collect();
+    let rows = db.query(
+        &format!(
+            "SELECT n.person_id, n.county, n.contribution_months, \
+             (SELECT count(*) FROM pensions q WHERE q.person_id = n.person_id AND q.effective_from > $1), {} \
+             FROM pensioners n LEFT JOIN pensions p ON p.person_id = n.person_id AND p.effective_from = \
+             (SELECT MAX(q.effective_from) FROM pensions q WHERE q.person_id = n.person_id AND q.effective_from <= $1) \
+             WHERE n.status = 'active' AND n.retire_period <= $2 AND n.person_id > $3 ORDER BY n.person_id LIMIT $4",
+            cols.join(", ")
+        ),
+        &[ym(jan), ym(last_retire), Val::I64(after), Val::I64(limit)],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let person = r[0].i64()?;
+        let county = super::county_of(r[1].i64()?)?;
+        let base = if r[4] == tongchou_store::Value::Null {
+            Err(format!("no pension row in force in {jan}"))
+        } else if r[3].i64()? > 0 {
+            Err(format!("a pension row dated after {jan} exists"))
+        } else {
+            Ok((months_of(r[2].i64()?)?, pension_record(&r[4..])?))
+        };
+        out.push(Eligible {
+            person,
+            county,
+            base,
+        });
+    }
+    Ok(out)
 }
 
 /// A recomputation's result (see the module documentation).

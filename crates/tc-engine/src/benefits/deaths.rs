@@ -21,7 +21,7 @@
 //!   paid that month (or the monthly pension when no payment is known). Running it again opens
 //!   nothing twice.
 //! - Payments made: given by the caller, or read from the payroll's `payroll_lines` when the table
-//!   exists ([`payments_made`]).
+//!   exists ([`payments_made`]: lines `issued` or `paid`, from the months [`lookback`] gives).
 //! - [`report`]: the findings by county.
 
 use super::{RecoveryKind, add_due, csv, iso, new_id, open_recovery, period_of, with_retry, ym};
@@ -342,8 +342,9 @@ fn table_exists(db: &mut Db, table: &str) -> Result<bool> {
 
 /// The payments made to the persons named in death records or other rolls, from the payroll's
 /// `payroll_lines (month, person_id, item, amount_fen, status, …)`, summed per (person, month,
-/// item) over the rows whose status is in [`PAID_STATUSES`]. `None` when the table does not exist.
-pub fn payments_made(db: &mut Db) -> Result<Option<Vec<Paid>>> {
+/// item) over the rows whose status is in [`PAID_STATUSES`], for the months from `since` on.
+/// `None` when the table does not exist.
+pub fn payments_made(db: &mut Db, since: Period) -> Result<Option<Vec<Paid>>> {
     if !table_exists(db, "payroll_lines")? {
         return Ok(None);
     }
@@ -351,13 +352,13 @@ pub fn payments_made(db: &mut Db) -> Result<Option<Vec<Paid>>> {
     let rows = db.query(
         &format!(
             "SELECT l.person_id, l.month, l.item, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l \
-             WHERE l.status IN ({}) AND l.person_id IN ( \
+             WHERE l.month >= $1 AND l.status IN ({}) AND l.person_id IN ( \
                SELECT i.person_id FROM person_ids i JOIN death_records d ON d.id_number = i.id_number \
                UNION SELECT i.person_id FROM person_ids i JOIN other_roll_entries o ON o.id_number = i.id_number) \
              GROUP BY l.person_id, l.month, l.item",
             paid.join(", ")
         ),
-        &[],
+        &[ym(since)],
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
@@ -369,6 +370,28 @@ pub fn payments_made(db: &mut Db) -> Result<Option<Vec<Paid>>> {
         });
     }
     Ok(Some(out))
+}
+
+/// The first month of payments a run reads: the earliest of twelve months back (payments that
+/// were still planned at an earlier run), the month of the earliest death not yet checked, and the
+/// earliest month of the other rolls' entries not yet checked.
+pub fn lookback(db: &mut Db, month: Period) -> Result<Period> {
+    let mut since = month.add_months(-12);
+    if let Some(r) = db.query_opt(
+        "SELECT MIN(died) FROM death_records WHERE checked_month IS NULL",
+        &[],
+    )? && let Some(d) = r[0].opt_text()?
+    {
+        since = since.min(d.parse::<Date>()?.period());
+    }
+    if let Some(r) = db.query_opt(
+        "SELECT MIN(month) FROM other_roll_entries WHERE checked_month IS NULL",
+        &[],
+    )? && let Some(m) = r[0].opt_i64()?
+    {
+        since = since.min(period_of(m)?);
+    }
+    Ok(since)
 }
 
 /// What one cross-check run found and did.
@@ -520,10 +543,13 @@ pub fn run_crosscheck(
     // read outside the transaction: a query on an unexpected table must not abort it
     let (loaded, source) = match paid {
         Some(p) => (p.to_vec(), "given"),
-        None => match payments_made(db)? {
-            Some(p) => (p, "payroll_lines"),
-            None => (Vec::new(), "none"),
-        },
+        None => {
+            let since = lookback(db, month)?;
+            match payments_made(db, since)? {
+                Some(p) => (p, "payroll_lines"),
+                None => (Vec::new(), "none"),
+            }
+        }
     };
     let now = iso(now_ms);
     with_retry(db, |db| {

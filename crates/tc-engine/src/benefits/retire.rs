@@ -267,39 +267,48 @@ pub struct DuePerson {
     pub application: Option<i64>,
 }
 
-/// Insured persons (active or suspended) whose statutory retirement month is `month`.
+/// Insured persons (active or suspended) whose statutory retirement month is `month`. The birth
+/// months that retire in `month` are found first, per category (ages 40 to 70, the divisor
+/// table's range), so only those persons are read.
 pub fn due_in_month(db: &mut Db, policy: &Policy, month: Period) -> Result<Vec<DuePerson>> {
-    // retirement ages lie between 40 and 70 whatever the parameters (the divisor table's range)
-    let lo = month.add_months(-70 * 12).first_day().to_string();
-    let hi = month.add_months(-40 * 12).last_day().to_string();
-    let rows = db.query(
-        "SELECT p.id, p.county, p.birth, p.category, \
-         (SELECT MAX(r.id) FROM retirement_applications r WHERE r.person_id = p.id AND r.status <> 'refused') \
-         FROM persons p WHERE p.status IN ('active', 'suspended') AND p.birth >= $1 AND p.birth <= $2 ORDER BY p.id",
-        &[Val::Str(&lo), Val::Str(&hi)],
-    )?;
     let mut out = Vec::new();
-    for r in rows {
-        let id = r[0].i64()?;
-        let birth: Date = r[2].text()?.parse()?;
-        let category: Category = r[3]
-            .text()?
-            .parse()
-            .map_err(|e: String| EngineError(format!("person {id}: {e}")))?;
-        let (age, _) = statutory(policy, birth.period(), category)?;
-        if age.retire == month {
-            out.push(DuePerson {
-                person: id,
-                county: u32_of(r[1].i64()?, "county")?,
-                birth: birth.period(),
-                category,
-                retire: age.retire,
-                earliest: age.earliest,
-                latest: age.latest,
-                application: r[4].opt_i64()?,
-            });
+    for category in [
+        Category::Male,
+        Category::FemaleCadre,
+        Category::FemaleWorker,
+    ] {
+        for k in 40 * 12..=70 * 12 {
+            let birth = month.add_months(-k);
+            let (age, _) = statutory(policy, birth, category)?;
+            if age.retire != month {
+                continue;
+            }
+            let rows = db.query(
+                "SELECT p.id, p.county, \
+                 (SELECT MAX(r.id) FROM retirement_applications r WHERE r.person_id = p.id AND r.status <> 'refused') \
+                 FROM persons p WHERE p.category = $1 AND p.birth >= $2 AND p.birth <= $3 \
+                 AND p.status IN ('active', 'suspended')",
+                &[
+                    Val::Str(category.as_str()),
+                    Val::Str(&birth.first_day().to_string()),
+                    Val::Str(&birth.last_day().to_string()),
+                ],
+            )?;
+            for r in rows {
+                out.push(DuePerson {
+                    person: r[0].i64()?,
+                    county: u32_of(r[1].i64()?, "county")?,
+                    birth,
+                    category,
+                    retire: age.retire,
+                    earliest: age.earliest,
+                    latest: age.latest,
+                    application: r[2].opt_i64()?,
+                });
+            }
         }
     }
+    out.sort_by_key(|d| d.person);
     Ok(out)
 }
 
