@@ -263,12 +263,15 @@ fn benefits_commands(db: &str) {
     assert_eq!(due["lines"].as_array().map(|l| l.len()), Some(3));
     let rep = ok(&run(
         db,
-        &["crosscheck", "report", "--format", "json"],
+        &["report", "crosscheck", "--format", "json"],
         None,
     ));
-    assert_eq!(rep["counties"][0]["county"], 140105);
-    assert_eq!(rep["counties"][0]["settlements"], 1);
-    let table = run(db, &["crosscheck", "report"], None);
+    assert_eq!(rep["rows"][0]["county"], "140105");
+    assert_eq!(rep["rows"][0]["county_name"], "小店区");
+    assert_eq!(rep["rows"][0]["settlements"], 1);
+    assert_eq!(rep["total"]["deaths_pensioners"], 1);
+    assert_eq!(rep["death_records"], 1);
+    let table = run(db, &["report", "crosscheck"], None);
     assert!(table.status.success());
     let t = String::from_utf8_lossy(&table.stdout);
     assert!(t.contains("小店区") && t.contains("total"), "{t}");

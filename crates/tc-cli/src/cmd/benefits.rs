@@ -1,6 +1,7 @@
 //! `tongchou retire | deaths | crosscheck | benefits`: retirement approval (maker–checker), death
 //! records and other payment rolls, the cross-checks and their report by county, the yearly
 //! adjustment, recomputation with a corrected policy, and the one-off amounts due to the payroll.
+//! The findings by county: `tongchou report crosscheck` (`report/crosscheck.rs`).
 //!
 //! Commands that act for a user (`retire apply`, `retire decide`) take `--as LOGIN`; the
 //! password comes from `TONGCHOU_PASSWORD` or the first line of standard input and is checked
@@ -12,7 +13,7 @@ use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tongchou_core::access::Principal;
-use tongchou_core::{Date, Divisions, Fen, Period, Policy, Ratio, RegionCode};
+use tongchou_core::{Date, Fen, Period, Policy, Ratio};
 use tongchou_engine::benefits::{self, adjust, deaths, retire};
 use tongchou_store::Db;
 use tongchou_store::access::{self, AuthPolicy, now_ms};
@@ -99,20 +100,6 @@ pub enum CrosscheckCmd {
         #[arg(long)]
         month: Option<Period>,
     },
-    /// The findings by county (also `tongchou report crosscheck`).
-    Report(ReportArgs),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-}
-
-#[derive(clap::Args)]
-pub struct ReportArgs {
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
 }
 
 #[derive(clap::Subcommand)]
@@ -341,68 +328,7 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
             .map_err(engine)?;
             print_json(&r)?;
         }
-        CrosscheckCmd::Report(a) => return report(&mut db, &a),
     }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `report crosscheck`: the findings by county, as a table or JSON.
-pub fn report(db: &mut Db, a: &ReportArgs) -> CliResult {
-    let r = deaths::report(db).map_err(engine)?;
-    if a.format == Format::Json {
-        print_json(&r)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let name = |c: u32| -> String {
-        RegionCode::new(c)
-            .ok()
-            .and_then(|rc| Divisions::shanxi().get(rc))
-            .map(|r| r.name.clone())
-            .unwrap_or_default()
-    };
-    println!(
-        "数据比对 cross-checks by county: {} death records ({} not yet checked, {} matching nobody)",
-        r.death_records, r.unchecked_death_records, r.unmatched_death_records
-    );
-    println!(
-        "{:<8} {:<12} {:>6} {:>6} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14}",
-        "county",
-        "name",
-        "dead-P",
-        "dead-I",
-        "settl",
-        "settled",
-        "PAD",
-        "paid-after",
-        "dup",
-        "duplicates",
-        "open",
-        "to recover"
-    );
-    let line = |label: String, n: String, c: &deaths::CountyFindings| {
-        println!(
-            "{:<8} {:<12} {:>6} {:>6} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14} {:>6} {:>14}",
-            label,
-            n,
-            c.deaths_pensioners,
-            c.deaths_insured,
-            c.settlements,
-            c.settlements_fen.to_string(),
-            c.paid_after_death_cases,
-            c.paid_after_death_fen.to_string(),
-            c.duplicate_cases,
-            c.duplicate_fen.to_string(),
-            c.open_cases,
-            c.open_fen.to_string()
-        );
-    };
-    for c in &r.counties {
-        line(c.county.to_string(), name(c.county), c);
-    }
-    line("total".into(), String::new(), &r.province);
-    println!(
-        "dead-P/dead-I: deaths of pensioners / of insured persons; settl: death settlements; PAD: pension paid after death (cases); dup: duplicate receipt; amounts in yuan"
-    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -10,8 +10,11 @@
 //! - `report arrears`: the open arrears now, by county or by employer, with the late fee accrued
 //!   on what is outstanding until `--as-of` (default today).
 //!
+//! - `report crosscheck`: the cross-check findings by county (see `report/crosscheck.rs`).
+//!
 //! Formats: an aligned table (default), JSON, CSV (UTF-8 with a header line) or XLSX.
 
+mod crosscheck;
 mod sheet;
 mod xlsx;
 
@@ -37,6 +40,9 @@ pub enum ReportCmd {
     Collection(CollectionArgs),
     /// Open arrears by county or employer, with the late fee accrued until --as-of.
     Arrears(ArrearsArgs),
+    /// Cross-check findings by county: deaths, settlements, pension paid after death, duplicate
+    /// receipt, corrections, recovery cases open (`tongchou crosscheck run` finds them).
+    Crosscheck(crosscheck::CrosscheckArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -93,6 +99,7 @@ pub fn run(c: ReportCmd, url: &str) -> CliResult {
     let (sheet, out) = match c {
         ReportCmd::Collection(a) => (collection(&mut db, &a)?, a.out),
         ReportCmd::Arrears(a) => (arrears(&mut db, &a)?, a.out),
+        ReportCmd::Crosscheck(a) => (crosscheck::sheet(&mut db)?, a.out),
     };
     emit(&sheet, &out)?;
     Ok(ExitCode::SUCCESS)
