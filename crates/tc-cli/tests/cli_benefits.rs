@@ -278,6 +278,120 @@ fn benefits_commands(db: &str) {
     let _ = std::fs::remove_file(&file);
 }
 
+/// A death found by the cross-check in December is settled by January's payroll of the monthly
+/// cycle (`month run`), and the dead pensioner's pension is no longer paid.
+fn settled_by_the_payroll(db: &str, tag: &str) {
+    let out = std::env::temp_dir().join(format!("tc-benefits-{tag}-{}", std::process::id()));
+    let out_s = out.display().to_string();
+    let setup = run(
+        db,
+        &[
+            "demo",
+            "--persons",
+            "1500",
+            "--from",
+            "2020-01",
+            "--setup-only",
+        ],
+        None,
+    );
+    assert!(
+        setup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let (person, id_number) = {
+        let mut d = Db::open(db).expect("open");
+        let r = d
+            .query_opt(
+                "SELECT n.person_id, i.id_number FROM pensioners n JOIN person_ids i ON i.person_id = n.person_id \
+                 WHERE n.status = 'active' AND n.retire_period < 201911 ORDER BY n.person_id LIMIT 1",
+                &[],
+            )
+            .expect("q")
+            .expect("a pensioner");
+        (
+            r[0].i64().expect("id"),
+            r[1].text().expect("idn").to_string(),
+        )
+    };
+    let file = out.with_extension("csv");
+    std::fs::write(
+        &file,
+        format!("id_number,died,source\n{id_number},2019-12-15,公安\n"),
+    )
+    .expect("file");
+    ok(&run(
+        db,
+        &["deaths", "import", "--file", &file.display().to_string()],
+        None,
+    ));
+    let r = ok(&run(db, &["crosscheck", "run", "--month", "2019-12"], None));
+    assert_eq!(r["suspended"], 1);
+    let due = ok(&run(db, &["benefits", "due", "--month", "2020-01"], None));
+    let want: Vec<(String, String)> = due["lines"]
+        .as_array()
+        .expect("lines")
+        .iter()
+        .map(|l| {
+            (
+                l["item"].as_str().expect("item").to_string(),
+                l["amount"].as_str().expect("amount").to_string(),
+            )
+        })
+        .collect();
+    assert!(want.len() >= 2, "{due}");
+    let m = run(
+        db,
+        &[
+            "month",
+            "run",
+            "--period",
+            "2020-01",
+            "--simulate",
+            "5",
+            "--out",
+            &out_s,
+        ],
+        None,
+    );
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    let mut d = Db::open(db).expect("open");
+    let lines = d
+        .query(
+            "SELECT item, amount_fen FROM payroll_lines WHERE month = 202001 AND person_id = $1 AND attempt = 0 ORDER BY item",
+            &[tongchou_store::Val::I64(person)],
+        )
+        .expect("lines");
+    let got: Vec<(String, String)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l[0].text().expect("item").to_string(),
+                tongchou_core::Fen(l[1].i64().expect("amount")).to_string(),
+            )
+        })
+        .collect();
+    let mut want = want;
+    want.sort();
+    assert_eq!(
+        got, want,
+        "the settlement is paid once and the pension stopped"
+    );
+    let _ = std::fs::remove_file(&file);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn settled_by_the_payroll_on_sqlite() {
+    settled_by_the_payroll(&testing::sqlite_url("cli_benefits_month"), "sqlite");
+}
+
+#[test]
+fn settled_by_the_payroll_on_postgres() {
+    settled_by_the_payroll(&testing::pg_url("cli_benefits_month"), "pg");
+}
+
 #[test]
 fn benefits_cli_on_sqlite() {
     benefits_commands(&testing::sqlite_url("cli_benefits"));
