@@ -64,7 +64,7 @@ fn yuan(f: Fen) -> String {
     let s = y.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -130,6 +130,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let pcode = divisions.province().code;
     for (login, role) in [
         ("demo.officer", Role::ProvinceBureauOfficer),
+        ("demo.reviewer", Role::ProvinceBureauApprover),
         ("demo.approver", Role::FinanceApprover),
         ("demo.auditor", Role::Auditor),
     ] {
@@ -162,6 +163,10 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         return Ok(ExitCode::SUCCESS);
     }
     let months: Vec<Period> = a.from.through(a.to).collect();
+    let reviewer = tongchou_store::access::get_user(&mut db, "demo.reviewer")?
+        .ok_or_else(|| CliError("demo.reviewer missing".into()))?
+        .principal();
+    let (mut retired_total, mut refused_total, mut deaths_total) = (0u64, 0u64, 0u64);
     let mut last = None;
     for (i, m) in months.iter().enumerate() {
         progress(&format!(
@@ -175,6 +180,11 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         if i % 4 == 3 {
             opts.allocation_day = Some(12);
         }
+        let (retired, refused) = retirements(&mut db, &policy, *m, &actors.officer, &reviewer)?;
+        let deaths = deaths(&mut db, &policy, *m, a.seed)?;
+        retired_total += retired;
+        refused_total += refused;
+        deaths_total += deaths;
         let (c, d) = run_one(&mut db, &policy, *m, &actors, &opts, Some(a.seed))?;
         // the provincial treasury's monthly subsidy: a tenth of what the month paid out
         let paid = db.query_i64(
@@ -304,6 +314,9 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         )));
     }
     println!("reconciliation: contribution income per county equals the person-level collections");
+    println!(
+        "retirements approved: {retired_total}, refused: {refused_total}; deaths reported and settled: {deaths_total}"
+    );
     println!("bank files: {}", a.out.display());
     println!(
         "done in {:.1} s; database {db_url}",
@@ -311,11 +324,120 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     );
     if let Some(bind) = a.serve {
         println!(
-            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.approver, demo.auditor; password {DEMO_PASSWORD})"
+            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor; password {DEMO_PASSWORD})"
         );
         let mut cfg = tongchou_server::Config::new(db_url);
         cfg.secure_cookies = false;
         tongchou_server::run(&bind, cfg).map_err(CliError)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A fake 19-digit bank account (prefix 999999, no issuer uses it) with a Luhn check digit.
+fn fake_account(person: i64) -> String {
+    let body = format!("999999{:012}", person);
+    let mut sum = 0u32;
+    for (k, b) in body.bytes().rev().enumerate() {
+        let mut d = (b - b'0') as u32;
+        if k % 2 == 0 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+/// Everyone reaching the statutory month in `m` applies (the bureau officer submits) and another
+/// user decides: approved when the checks pass, refused with the reasons otherwise.
+fn retirements(
+    db: &mut Db,
+    policy: &Policy,
+    m: Period,
+    officer: &tongchou_core::access::Principal,
+    reviewer: &tongchou_core::access::Principal,
+) -> Result<(u64, u64), CliError> {
+    use tongchou_engine::benefits::retire;
+    let due = retire::due_in_month(db, policy, m).map_err(|e| CliError(e.0))?;
+    let (mut ok, mut no) = (0, 0);
+    for p in due.into_iter().filter(|p| p.application.is_none()) {
+        let acct = fake_account(p.person);
+        let req = retire::Request {
+            person: p.person,
+            retire: None,
+            deemed_index: None,
+            bank_code: "ICBC",
+            bank_name: "中国工商银行",
+            bank_account: &acct,
+        };
+        let now = tongchou_store::access::now_ms();
+        let app = retire::submit(db, policy, officer, &req, now)
+            .map_err(|e| CliError(format!("retirement of {}: {e}", p.person)))?;
+        match retire::decide(
+            db,
+            policy,
+            reviewer,
+            app.id,
+            retire::Verdict::Approve,
+            "",
+            now,
+        ) {
+            Ok(_) => ok += 1,
+            Err(_) => {
+                retire::decide(
+                    db,
+                    policy,
+                    reviewer,
+                    app.id,
+                    retire::Verdict::Refuse,
+                    "checks failed",
+                    now,
+                )
+                .map_err(|e| CliError(format!("refusing {}: {e}", app.id)))?;
+                no += 1;
+            }
+        }
+    }
+    Ok((ok, no))
+}
+
+/// A few pensioners die each month: public security reports them, the cross-check suspends the
+/// pension, settles the grants with the next payroll and opens recovery cases for any payment
+/// made after the death.
+fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, CliError> {
+    use tongchou_engine::benefits::deaths;
+    let rows = db.query(
+        "SELECT p.id_number, s.person_id FROM pensioners s JOIN persons p ON p.id = s.person_id WHERE s.status = 'active' ORDER BY s.person_id",
+        &[],
+    )?;
+    let mut csv = String::from("id_number,died,source\n");
+    let mut n = 0;
+    for r in &rows {
+        let person = r[1].i64()?;
+        let h = (person as u64 ^ seed ^ (m.index() as u64) << 20)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> 40;
+        if h % 1000 == 0 {
+            csv.push_str(&format!("{},{},公安\n", r[0].text()?, m.day(3)));
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return Ok(0);
+    }
+    let now = tongchou_store::access::now_ms();
+    let actor = Actor::operator("cli:demo");
+    deaths::import_deaths(
+        db,
+        &format!("deaths-{m}.csv"),
+        csv.as_bytes(),
+        m.day(5),
+        &actor,
+        now,
+    )
+    .map_err(|e| CliError(e.0))?;
+    deaths::run_crosscheck(db, policy, m, None, &actor, now).map_err(|e| CliError(e.0))?;
+    Ok(n)
 }
