@@ -419,7 +419,7 @@ fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, Cli
         let h = (person as u64 ^ seed ^ (m.index() as u64) << 20)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
             >> 40;
-        if h % 1000 == 0 {
+        if h.is_multiple_of(1000) {
             csv.push_str(&format!("{},{},公安\n", r[0].text()?, m.day(3)));
             n += 1;
         }
