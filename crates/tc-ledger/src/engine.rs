@@ -7,6 +7,7 @@
 //! stored journal from the first entry).
 
 use crate::chart::{AccountId, Chart, Limit, Side};
+use crate::report::inter_level_part;
 use crate::transfer::{Hash, JournalEntry, Op, Request, Transfer};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -345,32 +346,24 @@ pub fn execute(chart: &Chart, state: &mut State, batch: &[Request], recorded_at:
 }
 
 fn inter_level_balanced(chart: &Chart, state: &State, undo: &Undo) -> bool {
-    // per pair group: Σ Δ(one side) − Σ Δ(other side), posted and pending, must be 0
+    // per pair group, what the unit changed must add up to 0 (posted and pending)
     let mut diff: Vec<(&str, i128, i128)> = Vec::new();
     for (id, before) in &undo.accounts {
-        let Some(kind) = chart.kind_of(*id) else {
+        let (Some(kind), Some(after)) = (chart.kind_of(*id), state.accounts.get(id)) else {
             continue;
         };
-        let Some(pair) = kind.pair.as_deref() else {
+        let (Some((group, p1, q1)), Some((_, p0, q0))) = (
+            inter_level_part(kind, &after.balances),
+            inter_level_part(kind, before),
+        ) else {
             continue;
         };
-        let Some(after) = state.accounts.get(id).map(|a| a.balances) else {
-            continue;
-        };
-        let side = kind.class.normal();
-        let (group, sign) = if kind.key.as_str() < pair {
-            (kind.key.as_str(), 1i128)
-        } else {
-            (pair, -1i128)
-        };
-        let dp = (after.posted_on(side) as i128 - before.posted_on(side) as i128) * sign;
-        let dq = (after.pending_on(side) as i128 - before.pending_on(side) as i128) * sign;
         match diff.iter_mut().find(|d| d.0 == group) {
             Some(d) => {
-                d.1 += dp;
-                d.2 += dq;
+                d.1 += p1 - p0;
+                d.2 += q1 - q0;
             }
-            None => diff.push((group, dp, dq)),
+            None => diff.push((group, p1 - p0, q1 - q0)),
         }
     }
     diff.iter().all(|d| d.1 == 0 && d.2 == 0)

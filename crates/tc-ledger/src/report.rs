@@ -2,7 +2,7 @@
 //! moment, balances at a past date, the trial balance by level and region, and the month-end
 //! check of the income accounts.
 
-use crate::chart::{AccountId, Chart, Class, Limit, level_of};
+use crate::chart::{AccountId, AccountKind, Chart, Class, Limit, level_of};
 use crate::engine::Balances;
 use crate::transfer::{Op, Transfer};
 use serde::Serialize;
@@ -71,16 +71,10 @@ pub fn check_invariants<'a>(
         let e = books.entry(region).or_default();
         e[0] += b.debits_posted.0 as i128 - b.credits_posted.0 as i128;
         e[1] += b.debits_pending.0 as i128 - b.credits_pending.0 as i128;
-        if let Some(p) = kind.pair.as_deref() {
-            let side = kind.class.normal();
-            let (group, sign) = if kind.key.as_str() < p {
-                (kind.key.as_str(), 1)
-            } else {
-                (p, -1)
-            };
+        if let Some((group, posted, pending)) = inter_level_part(kind, b) {
             let e = pairs.entry(group).or_default();
-            e[0] += sign * b.posted_on(side) as i128;
-            e[1] += sign * b.pending_on(side) as i128;
+            e[0] += posted;
+            e[1] += pending;
         }
     }
     for (region, [posted, pending]) in books {
@@ -108,6 +102,27 @@ pub fn check_invariants<'a>(
         }
     }
     Ok(())
+}
+
+/// For an account of an inter-level kind (补助下级支出 ↔ 上级补助收入, 上解上级支出 ↔ 下级上解收入):
+/// its pair group (the first key of the pair, alphabetically) and its normal posted and pending
+/// balances, signed so that a group sums to zero when both levels agree.
+pub(crate) fn inter_level_part<'k>(
+    kind: &'k AccountKind,
+    b: &Balances,
+) -> Option<(&'k str, i128, i128)> {
+    let pair = kind.pair.as_deref()?;
+    let (group, sign) = if kind.key.as_str() < pair {
+        (kind.key.as_str(), 1)
+    } else {
+        (pair, -1)
+    };
+    let side = kind.class.normal();
+    Some((
+        group,
+        sign * b.posted_on(side) as i128,
+        sign * b.pending_on(side) as i128,
+    ))
 }
 
 /// Balances as of the end of a date, built by feeding transfers in journal order: a transfer

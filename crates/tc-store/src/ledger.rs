@@ -861,23 +861,13 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
                     reversed.insert(row[0].i64()?, row[6].i64()?);
                 }
                 _ => {
-                    let id = AccountId(row[0].i64()?);
-                    let limit = Limit::from_code(row[2].i64()?)
-                        .ok_or_else(|| corrupt(format!("account {id}: limit_kind {:?}", row[2])))?;
-                    let balances = Balances {
-                        debits_posted: Fen(row[4].i64()?),
-                        credits_posted: Fen(row[5].i64()?),
-                        debits_pending: Fen(row[6].i64()?),
-                        credits_pending: Fen(row[11].i64()?),
-                    };
-                    state.accounts.insert(
-                        id,
-                        Account {
-                            id,
-                            limit,
-                            balances,
-                        },
-                    );
+                    // back into the order of ACCOUNT_COLS
+                    let a: Row = [0, 3, 1, 2, 4, 5, 6, 11]
+                        .iter()
+                        .map(|&k| row[k].clone())
+                        .collect();
+                    let (a, _, _) = account_of(&a)?;
+                    state.accounts.insert(a.id, a);
                 }
             }
         }
