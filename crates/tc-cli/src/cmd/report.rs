@@ -15,6 +15,7 @@
 //! Formats: an aligned table (default), JSON, CSV (UTF-8 with a header line) or XLSX.
 
 mod crosscheck;
+mod disbursement;
 mod sheet;
 mod xlsx;
 
@@ -43,6 +44,9 @@ pub enum ReportCmd {
     /// Cross-check findings by county: deaths, settlements, pension paid after death, duplicate
     /// receipt, corrections, recovery cases open (`tongchou crosscheck run` finds them).
     Crosscheck(crosscheck::CrosscheckArgs),
+    /// A month's disbursement per city: planned, approved, allocated (days late), issued, paid,
+    /// returned, pending; the provincial balance and months payable.
+    Disbursement(disbursement::DisbursementArgs),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -100,6 +104,7 @@ pub fn run(c: ReportCmd, url: &str) -> CliResult {
         ReportCmd::Collection(a) => (collection(&mut db, &a)?, a.out),
         ReportCmd::Arrears(a) => (arrears(&mut db, &a)?, a.out),
         ReportCmd::Crosscheck(a) => (crosscheck::sheet(&mut db)?, a.out),
+        ReportCmd::Disbursement(a) => (disbursement::sheet(&mut db, &a)?, a.out),
     };
     emit(&sheet, &out)?;
     Ok(ExitCode::SUCCESS)
