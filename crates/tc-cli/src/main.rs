@@ -64,6 +64,9 @@ pub enum Command {
     /// months end to end: collection, fund-use plans, approval, allocation, payments, returns;
     /// print a summary per city; optionally start the web service on it.
     Demo(cmd::demo::Args),
+    /// Individual accounts: close a year with interest; yearly statements (对账单).
+    #[command(subcommand)]
+    Account(cmd::account::AccountCmd),
     /// Record other income of the fund (subsidies, central transfers, interest…).
     #[command(subcommand)]
     Income(cmd::income::IncomeCmd),
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),
         Command::Income(c) => cmd::income::run(c, &cli.db),
+        Command::Account(c) => cmd::account::run(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),
         Command::Report(c) => cmd::report::run(c, &cli.db),
     };

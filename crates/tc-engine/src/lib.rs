@@ -6,6 +6,7 @@
 //! aggregates to the ledger, and record each step in the same transaction (`jobs`).
 
 pub mod benefits;
+pub mod accounts;
 pub mod collect;
 pub mod collection;
 pub mod crosscheck;

@@ -182,3 +182,60 @@ fn collection_months_on_sqlite() {
 fn collection_months_on_postgres() {
     run(&testing::pg_url("collect"));
 }
+
+fn year(url: &str) {
+    let mut db = Db::open(url).expect("open");
+    seed(&mut db, 90);
+    let policy = Policy::builtin().expect("policy");
+    let src = ReceiptSource::Simulated {
+        seed: 3,
+        behaviour: Behaviour::default(),
+    };
+    for m in "2020-01"
+        .parse::<Period>()
+        .expect("p")
+        .through("2020-11".parse().expect("p"))
+    {
+        collect::run_month(&mut db, &policy, m, src).expect("month");
+    }
+    let e = tongchou_engine::accounts::close_year(&mut db, &policy, 2020);
+    assert!(e.is_err(), "December is not collected yet");
+    collect::run_month(&mut db, &policy, "2020-12".parse().expect("p"), src).expect("december");
+    let (n, interest) =
+        tongchou_engine::accounts::close_year(&mut db, &policy, 2020).expect("close");
+    assert_eq!(n, 90);
+    assert!(interest.is_positive());
+    assert!(
+        tongchou_engine::accounts::close_year(&mut db, &policy, 2020).is_err(),
+        "closed twice"
+    );
+    // every row: closing = opening + contributions + interest, contributions = account parts paid
+    let bad = db
+        .query_i64(
+            "SELECT count(*) FROM account_years y WHERE y.contributions_fen <> (SELECT COALESCE(CAST(SUM(a.account_fen) AS BIGINT), 0) FROM applications a WHERE a.person_id = y.person_id AND a.batch_id BETWEEN 202001 AND 202012)",
+            &[],
+        )
+        .expect("q");
+    assert_eq!(bad, 0);
+    let s = tongchou_engine::accounts::statement(&mut db, &policy, 5, 2020).expect("statement");
+    // 2020's crediting rate is 6.04%: the opening balance of 10,000.00 earns 604.00
+    assert_eq!(s.year_end.opening, tongchou_core::Fen(1_000_000));
+    assert_eq!(s.year_end.interest_on_opening, tongchou_core::Fen(60_400));
+    assert!(
+        s.explain
+            .params
+            .iter()
+            .any(|p| p.name == "account.crediting_rate" && p.value == "0.0604")
+    );
+    assert!(!s.monthly.is_empty());
+}
+
+#[test]
+fn account_year_on_sqlite() {
+    year(&testing::sqlite_url("accyear"));
+}
+
+#[test]
+fn account_year_on_postgres() {
+    year(&testing::pg_url("accyear"));
+}

@@ -186,6 +186,16 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         refused_total += refused;
         deaths_total += deaths;
         let (c, d) = run_one(&mut db, &policy, *m, &actors, &opts, Some(a.seed))?;
+        // a year whose every month has been collected is closed: interest credited to accounts
+        if m.month() == 12 && a.from <= Period::new(m.year(), 1).map_err(|e| CliError(e.0))? {
+            let (_, interest) = tongchou_engine::accounts::close_year(&mut db, &policy, m.year())
+                .map_err(|e| CliError(e.0))?;
+            progress(&format!(
+                "{}: individual accounts closed, {} yuan of interest",
+                m.year(),
+                yuan(interest)
+            ));
+        }
         // the provincial treasury's monthly subsidy: a tenth of what the month paid out
         let paid = db.query_i64(
             "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE month = $1",

@@ -1,3 +1,4 @@
+pub mod account;
 pub mod audit;
 pub mod benefits;
 pub mod demo;

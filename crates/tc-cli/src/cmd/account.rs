@@ -1,0 +1,50 @@
+//! `tongchou account`: individual accounts (个人账户): close a year with interest, statements.
+
+use crate::output::{CliError, CliResult, print_json};
+use std::process::ExitCode;
+use tongchou_core::{Date, IdNumber, Policy};
+use tongchou_store::{Db, registry};
+
+#[derive(clap::Subcommand)]
+pub enum AccountCmd {
+    /// Close a year for every individual account: the year's interest at the crediting rate
+    /// (记账利率) on the opening balance and, month by month, on the parts credited. Needs every
+    /// month of the year collected; a year is closed once.
+    Close {
+        #[arg(long)]
+        year: i32,
+    },
+    /// A person's yearly statement (对账单): opening, monthly credits, interest, closing, with the
+    /// rule and its parameters.
+    Statement {
+        /// The person's resident ID number.
+        #[arg(long)]
+        id_number: String,
+        #[arg(long)]
+        year: i32,
+    },
+}
+
+pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    let policy = Policy::builtin()?;
+    match c {
+        AccountCmd::Close { year } => {
+            let (n, interest) = tongchou_engine::accounts::close_year(&mut db, &policy, year)
+                .map_err(|e| CliError(e.0))?;
+            println!("closed {year}: {n} accounts, {interest} yuan of interest credited");
+            Ok(ExitCode::SUCCESS)
+        }
+        AccountCmd::Statement { id_number, year } => {
+            let id = IdNumber::parse(&id_number, Date::today_china())
+                .map_err(|e| CliError(format!("--id-number: {e}")))?;
+            let person = registry::person_id_by_number(&mut db, id.as_str())?.ok_or_else(|| {
+                CliError(format!("--id-number: no insured person {}", id.masked()))
+            })?;
+            let s = tongchou_engine::accounts::statement(&mut db, &policy, person, year)
+                .map_err(|e| CliError(e.0))?;
+            print_json(&s)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
