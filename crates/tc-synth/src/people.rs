@@ -402,8 +402,13 @@ impl<'a> Context<'a> {
             None => (Fen::ZERO, 1390, Fen::ZERO, Fen::ZERO, Fen::ZERO),
         };
         let total0 = basic.0 + account.0 + transitional.0;
-        let mult = t.adjustment(Period::from_index(retire_m).year());
-        let adjustment = Fen(div_round_half_up(total0 as i128 * (mult as i128 - S), S) as i64);
+        // the yearly increases from the year after retirement to the start (or to the death)
+        let mut mult = t.adjustment(Period::from_index(retire_m).year()) as i128;
+        if status == Status::Deceased {
+            let until = t.adjustment(Period::from_index(status_since).year()) as i128;
+            mult = div_round_half_up(mult * S, until.max(1));
+        }
+        let adjustment = Fen(div_round_half_up(total0 as i128 * (mult - S), S) as i64);
         let drawn = account.0 * (start - 1 - retire_m).max(0) as i64;
         person.balance = match status {
             Status::Deceased => Fen::ZERO,

@@ -33,6 +33,12 @@ fn deterministic_and_independent_of_threads() {
 }
 
 #[test]
+fn persons_are_compact() {
+    assert_eq!(std::mem::size_of::<Person>(), 64);
+    assert!(std::mem::size_of::<Pensioner>() <= 80);
+}
+
+#[test]
 fn sizes_are_exact() {
     for n in [1, 999, 1_000, 32_768, 32_769, 50_001] {
         let p = small(3, n);
@@ -242,6 +248,18 @@ fn pension_components_match_the_rule() {
             pn.person
         );
         assert_eq!(r.divisor_tenths, pn.divisor_tenths as i64);
+    }
+    // the yearly increases: retired in 2024 → the 2 % of 2025 only; retired in 2025 → none
+    for pn in &p.pensioners {
+        let total0 = (pn.basic.0 + pn.account.0 + pn.transitional.0) as i128;
+        match (pn.retire().year(), pn.status) {
+            (2024, PensionStatus::Active) => assert_eq!(
+                pn.adjustment.0 as i128,
+                tongchou_core::money::div_round_half_up(total0 * 2, 100)
+            ),
+            (2025, _) => assert_eq!(pn.adjustment.0, 0),
+            _ => assert!(pn.adjustment.0 >= 0),
+        }
     }
     // average monthly pension of the paid pensioners in a plausible range (yuan)
     let paid: Vec<_> = p

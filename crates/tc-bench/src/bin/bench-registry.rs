@@ -11,7 +11,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 use tongchou_bench::load::write_province;
-use tongchou_bench::{arg, median, peak_rss_mib, report};
+use tongchou_bench::{Timing, arg, cpu_seconds, load_average, median, peak_rss_mib, report};
 use tongchou_store::{Db, registry};
 use tongchou_synth::{Options, generate};
 
@@ -44,8 +44,9 @@ fn run() -> Result<(), String> {
         p.pensioners.len(),
         t.elapsed().as_secs_f64()
     );
-    let mut load_times = Vec::new();
-    let mut summary_times = Vec::new();
+    println!("load average {}", load_average());
+    let mut load_times = Timing::default();
+    let mut summary_times = Timing::default();
     for run in 0..runs.max(1) {
         let (db_url, file) = if url.is_empty() {
             let path = std::env::temp_dir().join(format!(
@@ -66,10 +67,11 @@ fn run() -> Result<(), String> {
             return Err("--url must be a postgres:// URL (SQLite files are made here)".into());
         };
         let mut db = Db::open(&db_url).map_err(|e| e.to_string())?;
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_seconds());
         let st = write_province(&mut db, &p).map_err(|e| e.to_string())?;
         let secs = t.elapsed().as_secs_f64();
-        load_times.push(secs);
+        load_times.wall.push(secs);
+        load_times.cpu.push(cpu_seconds() - c);
         let per_table: Vec<String> = st
             .seconds
             .iter()
@@ -82,9 +84,10 @@ fn run() -> Result<(), String> {
             st.rows() as f64 / secs,
             per_table.join(", ")
         );
-        let t = Instant::now();
+        let (t, c) = (Instant::now(), cpu_seconds());
         let s = registry::county_summary(&mut db).map_err(|e| e.to_string())?;
-        summary_times.push(t.elapsed().as_secs_f64());
+        summary_times.wall.push(t.elapsed().as_secs_f64());
+        summary_times.cpu.push(cpu_seconds() - c);
         let insured: i64 = s.iter().map(|c| c.insured).sum();
         if insured != persons as i64 {
             return Err(format!("summary counts {insured} persons, wrote {persons}"));
@@ -111,10 +114,11 @@ fn run() -> Result<(), String> {
     println!("county_summary: {}", report(&summary_times));
     println!(
         "  {:.0} persons/s (median)",
-        persons as f64 / median(&load_times)
+        persons as f64 / median(&load_times.wall)
     );
     if let Some(m) = peak_rss_mib() {
         println!("peak resident memory {m} MiB");
     }
+    println!("load average at the end: {}", load_average());
     Ok(())
 }

@@ -9,7 +9,7 @@
 
 use rayon::prelude::*;
 use std::process::ExitCode;
-use tongchou_bench::{arg, peak_rss_mib, report, timed};
+use tongchou_bench::{Timing, arg, load_average, peak_rss_mib, report, timed};
 use tongchou_core::Policy;
 use tongchou_core::rules::contribution::ContributionTerms;
 use tongchou_core::rules::pension::pension;
@@ -40,18 +40,19 @@ fn run() -> Result<(), String> {
     };
     let policy = Policy::builtin().map_err(|e| e.to_string())?;
     println!(
-        "bench-synth: {persons} persons, seed {seed}, start {start}, {} rayon threads",
-        rayon::current_num_threads()
+        "bench-synth: {persons} persons, seed {seed}, start {start}, {} rayon threads, load average {}",
+        rayon::current_num_threads(),
+        load_average()
     );
 
     // 1. Generation (the province of the last run is kept for the rules).
-    let mut times = Vec::new();
+    let mut times = Timing::default();
     let mut province: Option<Province> = None;
     for _ in 0..runs {
         drop(province.take()); // free the previous one before timing the next
         let (t, p) = timed(1, || generate_with(&policy, &options));
         let p = p.ok_or("no run")?.map_err(|e| e.to_string())?;
-        times.extend(t);
+        times.push(t);
         province = Some(p);
     }
     let p = province.ok_or("--runs must be at least 1")?;
@@ -151,6 +152,7 @@ fn run() -> Result<(), String> {
     if let Some(m) = peak_rss_mib() {
         println!("peak resident memory {m} MiB");
     }
+    println!("load average at the end: {}", load_average());
     if errors > 0 || mismatches > 0 {
         return Err(format!("{errors} errors, {mismatches} mismatches"));
     }
