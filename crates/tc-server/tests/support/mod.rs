@@ -100,12 +100,37 @@ impl Client {
         req.push_str("\r\n");
         req.push_str(body);
         s.write_all(req.as_bytes()).expect("write");
+        // read the head, then exactly Content-Length bytes (or to EOF without one): some
+        // servers (chromedriver) keep the connection open despite `Connection: close`
         let mut raw = Vec::new();
-        s.read_to_end(&mut raw).expect("read");
-        let split = raw
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .expect("header end");
+        let mut buf = [0u8; 8192];
+        let split = loop {
+            if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                break p;
+            }
+            let n = s.read(&mut buf).expect("read");
+            assert!(n > 0, "connection closed before the response head");
+            raw.extend_from_slice(&buf[..n]);
+        };
+        let head_text = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+        let length: Option<usize> = head_text
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok());
+        match length {
+            Some(len) => {
+                while raw.len() < split + 4 + len {
+                    let n = s.read(&mut buf).expect("read");
+                    if n == 0 {
+                        break;
+                    }
+                    raw.extend_from_slice(&buf[..n]);
+                }
+            }
+            None => {
+                s.read_to_end(&mut raw).expect("read");
+            }
+        }
         let head = String::from_utf8_lossy(&raw[..split]).into_owned();
         let mut lines = head.split("\r\n");
         let status: u16 = lines
