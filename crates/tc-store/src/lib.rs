@@ -224,7 +224,7 @@ impl Db {
         c.busy_timeout(std::time::Duration::from_secs(30))?;
         c.set_prepared_statement_cache_capacity(256);
         c.execute_batch(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;",
         )?;
         Ok(())
     }
