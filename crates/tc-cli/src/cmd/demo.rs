@@ -166,7 +166,8 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let reviewer = tongchou_store::access::get_user(&mut db, "demo.reviewer")?
         .ok_or_else(|| CliError("demo.reviewer missing".into()))?
         .principal();
-    let (mut retired_total, mut refused_total, mut deaths_total) = (0u64, 0u64, 0u64);
+    let (mut retired_total, mut refused_total, mut deaths_total, mut adjusted_total) =
+        (0u64, 0u64, 0u64, 0u64);
     let mut last = None;
     for (i, m) in months.iter().enumerate() {
         progress(&format!(
@@ -179,6 +180,20 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         // every fourth month the money reaches the cities two days late: a recorded breach
         if i % 4 == 3 {
             opts.allocation_day = Some(12);
+        }
+        // the yearly adjustment, in its announcement month, with arrears back to January
+        if tongchou_engine::benefits::adjust::announce_month(&policy, m.year())
+            .map_err(|e| CliError(e.0))?
+            == *m
+        {
+            let r = tongchou_engine::benefits::adjust::adjust_year(
+                &mut db,
+                &policy,
+                m.year(),
+                tongchou_store::access::now_ms(),
+            )
+            .map_err(|e| CliError(e.0))?;
+            adjusted_total += r.adjusted;
         }
         let (retired, refused) = retirements(&mut db, &policy, *m, &actors.officer, &reviewer)?;
         let deaths = deaths(&mut db, &policy, *m, a.seed)?;
@@ -325,7 +340,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     }
     println!("reconciliation: contribution income per county equals the person-level collections");
     println!(
-        "retirements approved: {retired_total}, refused: {refused_total}; deaths reported and settled: {deaths_total}"
+        "retirements approved: {retired_total}, refused: {refused_total}; deaths reported and settled: {deaths_total}; pensions raised by the yearly adjustment: {adjusted_total}"
     );
     println!("bank files: {}", a.out.display());
     println!(
