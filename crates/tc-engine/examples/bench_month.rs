@@ -84,6 +84,7 @@ fn main() {
     )
     .expect("collection");
     let t_collect = t.elapsed().as_secs_f64();
+    let lines_after_collection = count(&mut db, "ledger_line");
     let out = std::env::temp_dir().join("tongchou-bench").join("files");
     let mut opts = MonthOptions::new(&out);
     opts.simulate_rejects = Some(20);
@@ -275,6 +276,14 @@ fn main() {
         },
     );
     let t_raw = r_assess + r_receipts + r_apps + r_arrears + r_lines + r_payroll;
+    // split the raw time of the ledger lines between the two jobs by their row counts
+    let share = if n_lines > 0 {
+        lines_after_collection as f64 / n_lines as f64
+    } else {
+        0.0
+    };
+    let raw_collect = r_assess + r_receipts + r_apps + r_arrears + r_lines * share;
+    let raw_disburse = r_payroll + r_lines * (1.0 - share);
     let month_s = t_collect + t_disburse;
     println!(
         "persons {persons}, contributors {}, pensioners {pensioners}, backend {backend}",
@@ -291,5 +300,10 @@ fn main() {
         rows as f64 / t_raw
     );
     println!("ratio month / raw: {:.2}", month_s / t_raw);
+    println!(
+        "collection close / raw of its rows: {:.2} ({t_collect:.2} s / {raw_collect:.2} s); disbursement / raw of its rows: {:.2} ({t_disburse:.2} s / {raw_disburse:.2} s)",
+        t_collect / raw_collect,
+        t_disburse / raw_disburse
+    );
     let _ = Divisions::shanxi();
 }
