@@ -109,23 +109,26 @@ fn parse() -> Result<Opts, String> {
 }
 
 /// A row shaped like a ledger transfer.
+/// The row the ledger would write for `r` (same columns, same accounts and amounts, so the same
+/// index traffic), written without the ledger.
 fn raw_row(
     id: i64,
-    key: &str,
+    r: &Request,
     hex: &str,
     f: &mut dyn FnMut(&[Val<'_>]) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
+    let acct = |a: Option<AccountId>| Val::I64(a.map(|a| a.0).unwrap_or(0));
     f(&[
         Val::I64(id),
-        Val::Str(key),
+        Val::Str(&r.key),
         Val::I64(0),
         Val::Null,
         Val::Null,
-        Val::I64(140105002),
-        Val::I64(140105041),
-        Val::I64(12_345),
-        Val::Str("contribution"),
-        Val::Str("bench"),
+        acct(r.debit),
+        acct(r.credit),
+        Val::I64(r.amount.map(|a| a.0).unwrap_or(0)),
+        Val::Str(&r.category),
+        Val::Str(&r.reference),
         Val::I64(20240105),
         Val::I64(0),
         Val::I64(0),
@@ -251,9 +254,9 @@ fn run(backend: &'static str, url: &str, o: &Opts) -> Result<Results, StoreError
         single.0.secs.push(timed(|| {
             for _ in 0..o.single {
                 raw_id += 1;
-                let key = format!("raw/{raw_id}");
+                let r = simple(&format!("raw/{raw_id}"), raw_id as usize, &cs, date);
                 db.transaction(|db| {
-                    raw_row(raw_id, &key, &hex, &mut |v| {
+                    raw_row(raw_id, &r, &hex, &mut |v| {
                         db.exec(&insert_sql, v).map(|_| ())
                     })
                 })?;
@@ -280,8 +283,8 @@ fn run(backend: &'static str, url: &str, o: &Opts) -> Result<Results, StoreError
                 db.bulk_insert("bench_raw_transfer", &COLS, &mut |sink| {
                     for _ in 0..k {
                         raw_id += 1;
-                        let key = format!("raw/{raw_id}");
-                        raw_row(raw_id, &key, &hex, &mut |v| sink.row(v))?;
+                        let r = simple(&format!("raw/{raw_id}"), raw_id as usize, &cs, date);
+                        raw_row(raw_id, &r, &hex, &mut |v| sink.row(v))?;
                     }
                     Ok(())
                 })?;
