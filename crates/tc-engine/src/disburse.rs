@@ -20,6 +20,7 @@
 
 use crate::disbursement::{Approved, Calendar, Consolidated, CountyPlan, Decision, Item, approve};
 use crate::error::{EngineError, Result};
+use crate::simulate::mix;
 use crate::jobs;
 use crate::payroll::{Pensioner, PensionerStatus, payroll};
 use serde::Serialize;
@@ -965,11 +966,6 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
     })
 }
 
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// Step 7 (demo): the simulated bank answers every file of the month with a pain.002, a few
 /// payments rejected (AC04 closed account), and the answers are read like real ones.

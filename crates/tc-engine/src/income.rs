@@ -5,6 +5,7 @@
 
 use crate::collect::county_income_requests;
 use crate::error::{EngineError, Result};
+use crate::simulate::mix;
 use serde::Serialize;
 use tongchou_core::period::{Date, Period};
 use tongchou_core::region::Level;
@@ -97,11 +98,6 @@ pub fn record(
     submit(&mut Ledger::new(db), &reqs)
 }
 
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// Demo: the balances cities and counties held before provincial pooling, from their pension
 /// bills (a county: some months of pensions on demand deposit, some on fixed deposit maturing over

@@ -23,7 +23,8 @@ impl Default for Behaviour {
     }
 }
 
-fn mix(mut z: u64) -> u64 {
+/// SplitMix64's finalizer: a well-mixed 64-bit hash of a 64-bit value (deterministic simulation).
+pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
