@@ -5,8 +5,8 @@
 //! Jobs (`collect`, …) read their inputs from the store, write results with bulk writes, post the
 //! aggregates to the ledger, and record each step in the same transaction (`jobs`).
 
-pub mod benefits;
 pub mod accounts;
+pub mod benefits;
 pub mod collect;
 pub mod collection;
 pub mod crosscheck;
