@@ -163,6 +163,22 @@ pub fn persons_by_id_number(
     Ok(out)
 }
 
+/// Person ids of the registered ID numbers among these (the lean lookup for writing).
+pub fn person_ids_by_id_number(db: &mut Db, id_numbers: &[&str]) -> Result<HashMap<String, i64>> {
+    let mut out = HashMap::with_capacity(id_numbers.len());
+    for chunk in id_numbers.chunks(LOOKUP_CHUNK) {
+        let sql = format!(
+            "SELECT id_number, person_id FROM person_ids WHERE id_number IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Str(s)).collect();
+        for r in db.query(&sql, &params)? {
+            out.insert(r[0].text()?.to_string(), r[1].i64()?);
+        }
+    }
+    Ok(out)
+}
+
 /// A registered employer as an import checks it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EmployerRef {
@@ -374,6 +390,10 @@ mod tests {
         assert_eq!(p.employer_code.as_deref(), Some("91140105MA0K7Q2L9U"));
         assert_eq!(p.payer_kind, "employee");
         assert_eq!(got[ids[4].as_str()].id, 5);
+        let lean = person_ids_by_id_number(&mut db, &ask).expect("lean");
+        assert_eq!(lean.len(), 602);
+        assert_eq!(lean.get(ids[1201].as_str()), None);
+        assert_eq!(lean.get(ids[1200].as_str()), Some(&1201));
         let e = employers_by_credit_code(&mut db, &["91140105MA0K7Q2L9U", "x"]).expect("e");
         assert_eq!(e.len(), 1);
         assert_eq!(e["91140105MA0K7Q2L9U"].id, 7);

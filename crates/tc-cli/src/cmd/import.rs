@@ -2,17 +2,19 @@
 //! declarations, collection results) into the database, all or nothing.
 //!
 //! For one file:
-//! 0. its SHA-256 is looked up among earlier imports of the same kind: if found, nothing changes
-//!    and the command says when it was imported (exit 0);
-//! 1. the whole file is read and checked ([`tongchou_import`]: encoding, header, every value), and
-//!    every good row is checked against the database, a chunk at a time (unknown person or
-//!    employer, person or employer already registered, receipt already stored, declaration
-//!    already stored or for a month whose collection is closed, name or payer disagreeing with
-//!    the register). Nothing is written. If any row is bad, every problem is printed on standard
-//!    error, `row N, column C: reason`, then the total, and the exit status is 1;
-//! 2. otherwise the file is read again and written in ONE transaction with its `imports` row; the
-//!    database checks are repeated inside the transaction (they are then authoritative) and the
-//!    file must have the same SHA-256 as in step 0, else the transaction is rolled back.
+//! 0. its SHA-256 is computed; an earlier import of the same kind with the same SHA-256 means
+//!    nothing changes, and the command says when that was (exit 0);
+//! 1. in ONE transaction (on SQLite it holds the write lock from the start, so what is checked
+//!    is what is written over): the whole file is read and checked ([`tongchou_import`]:
+//!    encoding, header, every value), and every good row is checked against the database, a
+//!    chunk at a time (unknown person or employer, person or employer already registered,
+//!    receipt already stored, declaration already stored or for a month whose collection is
+//!    closed, name or payer disagreeing with the register). If any row is bad, the transaction
+//!    is rolled back having written nothing, every problem is printed on standard error,
+//!    `row N, column C: reason`, then the total, and the exit status is 1;
+//! 2. otherwise, in the same transaction, the file is read again and written chunk by chunk
+//!    (only the ids are looked up again), with its `imports` row; the file must still have the
+//!    SHA-256 of step 0, else everything is rolled back.
 //!
 //! Memory stays bounded by a chunk of rows (plus, for collections, the receipt numbers seen, to
 //! refuse one used twice in the file), so files of millions of rows stream.
@@ -21,7 +23,7 @@ mod checks;
 pub mod progress;
 
 use crate::output::{CliError, CliResult};
-use checks::{Ctx, Load};
+use checks::{Ctx, Load, Mode};
 use progress::Bar;
 use std::io::BufReader;
 use std::process::ExitCode;
@@ -33,7 +35,7 @@ use tongchou_import::{
 };
 use tongchou_store::Db;
 use tongchou_store::access::{iso_time, now_ms};
-use tongchou_store::imports::{self, ImportRow};
+use tongchou_store::imports::{self, ImportRow, Imported};
 
 #[derive(clap::Subcommand)]
 pub enum ImportCmd {
@@ -106,15 +108,14 @@ struct Pass {
     structure: bool,
 }
 
-/// Read the file once: check every row, and the good rows against the database; if `write`,
-/// also write each chunk of good rows as long as no problem has been found.
+/// Read the file once. Checking: every row, and the good rows against the database. Writing:
+/// each chunk, its ids looked up; a row that no longer resolves is a problem.
 fn pass<T: Load>(
     ctx: &mut Ctx,
     db: &mut Db,
     path: &str,
     opts: Options<'_>,
-    write: bool,
-    label: &str,
+    mode: Mode,
 ) -> Result<Pass, CliError> {
     let recs = match Records::<T>::open(path, opts) {
         Ok(r) => r,
@@ -129,7 +130,10 @@ fn pass<T: Load>(
         Err(ImportError::Io(e)) => return Err(CliError(format!("--file {path}: {e}"))),
     };
     ctx.set_header(T::KIND, recs.header());
-    let mut bar = Bar::new(label);
+    let mut bar = Bar::new(match mode {
+        Mode::Check => "checking",
+        Mode::Write => "writing ",
+    });
     let mut recs = recs.with_progress(|p| bar.update(p.bytes_read, p.bytes_total, p.rows));
     let mut errors: Vec<RowError> = Vec::new();
     let mut chunk: Vec<T> = Vec::with_capacity(CHUNK);
@@ -140,17 +144,17 @@ fn pass<T: Load>(
             Ok(r) => {
                 chunk.push(r);
                 if chunk.len() == CHUNK {
-                    let w = write && errors.is_empty();
-                    T::process(ctx, db, &chunk, &mut errors, w)?;
+                    if mode == Mode::Check || errors.is_empty() {
+                        T::process(ctx, db, &chunk, &mut errors, mode)?;
+                    }
                     chunk.clear();
                 }
             }
             Err(es) => errors.extend(es),
         }
     }
-    if !chunk.is_empty() {
-        let w = write && errors.is_empty();
-        T::process(ctx, db, &chunk, &mut errors, w)?;
+    if !chunk.is_empty() && (mode == Mode::Check || errors.is_empty()) {
+        T::process(ctx, db, &chunk, &mut errors, mode)?;
     }
     let summary = match recs.finish() {
         Ok(s) => Some(s),
@@ -210,6 +214,32 @@ fn operator() -> String {
     format!("cli:{}", who.chars().take(32).collect::<String>())
 }
 
+/// How a transaction of an import ends without writing.
+enum Stop {
+    Refused(Box<Pass>),
+    Already(Box<Imported>),
+    Failed(CliError),
+}
+
+impl From<tongchou_store::StoreError> for Stop {
+    fn from(e: tongchou_store::StoreError) -> Stop {
+        Stop::Failed(e.into())
+    }
+}
+impl From<CliError> for Stop {
+    fn from(e: CliError) -> Stop {
+        Stop::Failed(e)
+    }
+}
+
+fn already(prev: &Imported) -> CliResult {
+    println!(
+        "already imported on {} as import {} ({}, {} rows, by {}): nothing changed",
+        prev.imported_at, prev.id, prev.file_name, prev.rows, prev.imported_by
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
     let started = Instant::now();
     let kind = T::KIND;
@@ -224,40 +254,37 @@ fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
         .map_err(|e| CliError(format!("--file {path}: {e}")))?
         .to_string();
     let mut db = Db::open(url)?;
+    // a cheap answer without taking the write lock
     if let Some(prev) = imports::find(&mut db, kind.as_str(), &sha)? {
-        println!(
-            "already imported on {} as import {} ({}, {} rows, by {}): nothing changed",
-            prev.imported_at, prev.id, prev.file_name, prev.rows, prev.imported_by
-        );
-        return Ok(ExitCode::SUCCESS);
+        return already(&prev);
     }
     let mut opts = Options::new(today);
     opts.error_limit = a.max_errors.unwrap_or(usize::MAX);
-    let mut ctx = Ctx::new(&mut db, today)?;
-    let checked = pass::<T>(&mut ctx, &mut db, path, opts, false, "checking")?;
-    if !checked.errors.is_empty() || checked.summary.is_none() {
-        return refuse(&checked, a.max_errors);
-    }
-    let (import_id, summary) = db.transaction(|db| {
+    let done = db.transaction(|db| {
+        if let Some(prev) = imports::find(db, kind.as_str(), &sha)? {
+            return Err(Stop::Already(Box::new(prev)));
+        }
         let import_id = imports::next_id(db, "imports")?;
-        ctx.start_writing(db, import_id)?;
-        let written = pass::<T>(&mut ctx, db, path, opts, true, "writing")?;
+        let mut ctx = Ctx::new(db, today, import_id)?;
+        let checked = pass::<T>(&mut ctx, db, path, opts, Mode::Check)?;
+        if !checked.errors.is_empty() || checked.summary.is_none() {
+            return Err(Stop::Refused(Box::new(checked)));
+        }
+        let written = pass::<T>(&mut ctx, db, path, opts, Mode::Write)?;
         if let Some(e) = written.errors.first() {
-            return Err(CliError(format!(
-                "the database changed while the file was being checked ({}): nothing was imported; run the import again",
+            return Err(Stop::Failed(CliError(format!(
+                "a row checked a moment ago no longer resolves ({}): nothing was imported",
                 problem_line(e)
-            )));
+            ))));
         }
-        let Some(summary) = written.summary else {
-            return Err(CliError(
-                "the file changed while it was being imported: nothing was imported".into(),
-            ));
+        let summary = match written.summary {
+            Some(s) if s.fingerprint.to_string() == sha => s,
+            _ => {
+                return Err(Stop::Failed(CliError(
+                    "the file changed while it was being imported: nothing was imported".into(),
+                )));
+            }
         };
-        if summary.fingerprint.to_string() != sha {
-            return Err(CliError(
-                "the file changed while it was being imported: nothing was imported".into(),
-            ));
-        }
         let at = iso_time(now_ms());
         let by = operator();
         imports::record(
@@ -272,8 +299,14 @@ fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
                 imported_by: &by,
             },
         )?;
-        Ok::<_, CliError>((import_id, summary))
-    })?;
+        Ok((import_id, summary))
+    });
+    let (import_id, summary) = match done {
+        Ok(x) => x,
+        Err(Stop::Refused(p)) => return refuse(&p, a.max_errors),
+        Err(Stop::Already(prev)) => return already(&prev),
+        Err(Stop::Failed(e)) => return Err(e),
+    };
     let secs = started.elapsed().as_secs_f64();
     let speed = if summary.rows >= 10_000 {
         format!(", {:.0} rows/s", summary.rows as f64 / secs.max(1e-9))

@@ -1,6 +1,7 @@
 //! The database side of an import, per kind: the checks of a chunk of validated records against
 //! the register (a problem per bad row, with the column as headed in the file), and the writing
-//! of a chunk.
+//! of a chunk (after the whole file was checked in the same transaction: only the ids are looked
+//! up again, and the primary keys refuse anything that would be a duplicate).
 
 use crate::output::CliError;
 use std::collections::{BTreeSet, HashMap};
@@ -26,23 +27,17 @@ pub struct Ctx {
     next_employer: i64,
 }
 
-impl Ctx {
-    pub fn new(db: &mut Db, today: Date) -> Result<Ctx, CliError> {
-        let mut ctx = Ctx {
-            today,
-            names: HashMap::new(),
-            closed: BTreeSet::new(),
-            receipts_seen: HashMap::new(),
-            import_id: 0,
-            next_person: 0,
-            next_employer: 0,
-        };
-        ctx.load_closed(db)?;
-        Ok(ctx)
-    }
+/// What a reading of the file does with each chunk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Check,
+    Write,
+}
 
-    fn load_closed(&mut self, db: &mut Db) -> Result<(), CliError> {
-        self.closed.clear();
+impl Ctx {
+    /// Inside the import's transaction: the ids the new rows will get, the closed months.
+    pub fn new(db: &mut Db, today: Date, import_id: i64) -> Result<Ctx, CliError> {
+        let mut closed = BTreeSet::new();
         for r in db.query(
             "SELECT period FROM job_steps WHERE job = $1 AND step = $2",
             &[
@@ -50,22 +45,22 @@ impl Ctx {
                 Val::Str(tongchou_engine::collect::STEP_CLOSE),
             ],
         )? {
-            self.closed.insert(r[0].i64()?);
+            closed.insert(r[0].i64()?);
         }
-        Ok(())
+        Ok(Ctx {
+            today,
+            names: HashMap::new(),
+            closed,
+            receipts_seen: HashMap::new(),
+            import_id,
+            next_person: imports::next_id(db, "persons")?,
+            next_employer: imports::next_id(db, "employers")?,
+        })
     }
 
-    /// Before the writing pass, inside its transaction: fresh ids and state.
-    pub fn start_writing(&mut self, db: &mut Db, import_id: i64) -> Result<(), CliError> {
-        self.import_id = import_id;
-        self.next_person = imports::next_id(db, "persons")?;
-        self.next_employer = imports::next_id(db, "employers")?;
-        self.receipts_seen.clear();
-        self.load_closed(db)
-    }
-
-    /// Learn how the file heads the kind's columns.
+    /// At the start of a reading: learn how the file heads the kind's columns.
     pub fn set_header(&mut self, kind: Kind, header: &[String]) {
+        self.receipts_seen.clear();
         self.names.clear();
         for c in kind.columns() {
             let want: Vec<String> = std::iter::once(c.header)
@@ -122,14 +117,14 @@ fn normalize(h: &str) -> String {
 
 /// A kind that can be loaded.
 pub trait Load: Record {
-    /// Check a chunk of records against the database, adding a problem per bad row; if `write`
-    /// and the chunk has no problem, write it.
+    /// Check a chunk of records against the database, adding a problem per bad row; or write
+    /// it (a row that does not resolve is then a problem, and nothing of the chunk is written).
     fn process(
         ctx: &mut Ctx,
         db: &mut Db,
         chunk: &[Self],
         errors: &mut Vec<RowError>,
-        write: bool,
+        mode: Mode,
     ) -> Result<(), CliError>;
 }
 
@@ -142,26 +137,19 @@ fn unknown_employer() -> &'static str {
 }
 
 /// A name given in the file must be the registered one.
-fn check_name(
-    ctx: &Ctx,
-    row: u64,
-    given: Option<&str>,
-    p: &PersonRef,
-    errors: &mut Vec<RowError>,
-) -> bool {
-    match given.map(str::trim) {
-        Some(n) if !n.is_empty() && n != p.name.trim() => {
-            errors.push(ctx.problem(
-                row,
-                "name",
-                format!(
-                    "{n} is not the registered name of this ID number ({})",
-                    p.name
-                ),
-            ));
-            false
-        }
-        _ => true,
+fn check_name(ctx: &Ctx, row: u64, given: Option<&str>, p: &PersonRef, errors: &mut Vec<RowError>) {
+    if let Some(n) = given.map(str::trim)
+        && !n.is_empty()
+        && n != p.name.trim()
+    {
+        errors.push(ctx.problem(
+            row,
+            "name",
+            format!(
+                "{n} is not the registered name of this ID number ({})",
+                p.name
+            ),
+        ));
     }
 }
 
@@ -172,23 +160,57 @@ fn sex_str(s: Sex) -> &'static str {
     }
 }
 
+/// Person ids by ID number for writing: every row must resolve (it was checked in this
+/// transaction); one that does not is a problem and stops the import.
+fn person_ids(
+    ctx: &Ctx,
+    db: &mut Db,
+    rows: &[(u64, &str)],
+    errors: &mut Vec<RowError>,
+) -> Result<HashMap<String, i64>, CliError> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.1).collect();
+    let found = imports::person_ids_by_id_number(db, &ids)?;
+    for (row, id) in rows {
+        if !found.contains_key(*id) {
+            errors.push(ctx.problem(*row, "id_number", unknown_person()));
+        }
+    }
+    Ok(found)
+}
+
+/// Employer ids by credit code, for a chunk.
+fn employer_ids<'a>(
+    db: &mut Db,
+    codes: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, imports::EmployerRef>, CliError> {
+    let mut codes: Vec<&str> = codes.collect();
+    codes.sort_unstable();
+    codes.dedup();
+    Ok(imports::employers_by_credit_code(db, &codes)?)
+}
+
 impl Load for Person {
     fn process(
         ctx: &mut Ctx,
         db: &mut Db,
         chunk: &[Person],
         errors: &mut Vec<RowError>,
-        write: bool,
+        mode: Mode,
     ) -> Result<(), CliError> {
-        let ids: Vec<&str> = chunk.iter().map(|p| p.id_number.as_str()).collect();
-        let known = imports::persons_by_id_number(db, &ids)?;
-        let mut codes: Vec<&str> = chunk
-            .iter()
-            .filter_map(|p| p.employer.as_ref().map(|c| c.as_str()))
-            .collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let employers = imports::employers_by_credit_code(db, &codes)?;
+        let employers = employer_ids(
+            db,
+            chunk
+                .iter()
+                .filter_map(|p| p.employer.as_ref().map(|c| c.as_str())),
+        )?;
+        let known = match mode {
+            Mode::Check => {
+                let ids: Vec<&str> = chunk.iter().map(|p| p.id_number.as_str()).collect();
+                imports::persons_by_id_number(db, &ids)?
+            }
+            // the primary key of person_ids refuses an ID number registered meanwhile
+            Mode::Write => HashMap::new(),
+        };
         let before = errors.len();
         let mut good: Vec<(&Person, Option<i64>)> = Vec::with_capacity(chunk.len());
         for p in chunk {
@@ -225,7 +247,7 @@ impl Load for Person {
                 good.push((p, employer));
             }
         }
-        if !write || errors.len() > before {
+        if mode == Mode::Check || errors.len() > before {
             return Ok(());
         }
         let first = ctx.next_person;
@@ -310,23 +332,22 @@ impl Load for Employer {
         db: &mut Db,
         chunk: &[Employer],
         errors: &mut Vec<RowError>,
-        write: bool,
+        mode: Mode,
     ) -> Result<(), CliError> {
-        let codes: Vec<&str> = chunk.iter().map(|e| e.credit_code.as_str()).collect();
-        let known = imports::employers_by_credit_code(db, &codes)?;
-        let before = errors.len();
-        for e in chunk {
-            if let Some(k) = known.get(e.credit_code.as_str()) {
-                errors.push(ctx.problem(
-                    e.row,
-                    "credit_code",
-                    format!("already registered (employer {}, {})", k.id, k.name),
-                ));
+        if mode == Mode::Check {
+            let known = employer_ids(db, chunk.iter().map(|e| e.credit_code.as_str()))?;
+            for e in chunk {
+                if let Some(k) = known.get(e.credit_code.as_str()) {
+                    errors.push(ctx.problem(
+                        e.row,
+                        "credit_code",
+                        format!("already registered (employer {}, {})", k.id, k.name),
+                    ));
+                }
             }
-        }
-        if !write || errors.len() > before {
             return Ok(());
         }
+        // the unique credit code refuses an employer registered meanwhile
         let first = ctx.next_employer;
         ctx.next_employer += chunk.len() as i64;
         let today = ctx.today.to_string();
@@ -349,120 +370,138 @@ impl Load for Employer {
     }
 }
 
+fn payer_code(p: &Payer) -> Option<&str> {
+    match p {
+        Payer::Employer(c) => Some(c.as_str()),
+        Payer::Flexible => None,
+    }
+}
+
+/// The checks of a chunk of declarations against the register.
+fn check_declarations(
+    ctx: &Ctx,
+    db: &mut Db,
+    chunk: &[Declaration],
+    errors: &mut Vec<RowError>,
+) -> Result<(), CliError> {
+    let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
+    let persons = imports::persons_by_id_number(db, &ids)?;
+    let employers = employer_ids(db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
+    // declarations already stored, per month
+    let mut by_period: HashMap<i64, Vec<i64>> = HashMap::new();
+    for d in chunk {
+        if let Some(p) = persons.get(d.id_number.as_str()) {
+            by_period
+                .entry(d.period.yyyymm() as i64)
+                .or_default()
+                .push(p.id);
+        }
+    }
+    let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
+    for (period, people) in &by_period {
+        for (person, import) in imports::stored_declarations(db, *period, people)? {
+            stored.insert((person, *period), import);
+        }
+    }
+    for d in chunk {
+        let period = d.period.yyyymm() as i64;
+        if ctx.closed.contains(&period) {
+            errors.push(ctx.problem(
+                d.row,
+                "period",
+                format!(
+                    "the collection of {} is closed: its assessments are final",
+                    d.period
+                ),
+            ));
+        }
+        let Some(p) = persons.get(d.id_number.as_str()) else {
+            errors.push(ctx.problem(d.row, "id_number", unknown_person()));
+            continue;
+        };
+        check_name(ctx, d.row, d.name.as_deref(), p, errors);
+        match &d.payer {
+            Payer::Flexible => {
+                if p.payer_kind != "flexible" {
+                    errors.push(ctx.problem(
+                        d.row,
+                        "employer",
+                        format!(
+                            "the person is registered as an employee of {}: the employer declares the base",
+                            p.employer_code.as_deref().unwrap_or("an employer")
+                        ),
+                    ));
+                }
+            }
+            Payer::Employer(code) => match employers.get(code.as_str()) {
+                None => errors.push(ctx.problem(d.row, "employer", unknown_employer())),
+                Some(e) if p.employer_id != Some(e.id) => {
+                    let reason = match p.employer_code.as_deref() {
+                        Some(other) => format!(
+                            "the person is registered with another employer ({other}): register the change of employer first"
+                        ),
+                        None => "the person is registered as flexibly employed (灵活就业): leave the employer empty".to_string(),
+                    };
+                    errors.push(ctx.problem(d.row, "employer", reason));
+                }
+                Some(_) => {}
+            },
+        }
+        if let Some(import) = stored.get(&(p.id, period)) {
+            errors.push(RowError {
+                row: d.row,
+                column: None,
+                reason: format!(
+                    "a declaration for this person and {} is already stored (import {import})",
+                    d.period
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
 impl Load for Declaration {
     fn process(
         ctx: &mut Ctx,
         db: &mut Db,
         chunk: &[Declaration],
         errors: &mut Vec<RowError>,
-        write: bool,
+        mode: Mode,
     ) -> Result<(), CliError> {
-        let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
-        let persons = imports::persons_by_id_number(db, &ids)?;
-        let mut codes: Vec<&str> = chunk
-            .iter()
-            .filter_map(|d| match &d.payer {
-                Payer::Employer(c) => Some(c.as_str()),
-                Payer::Flexible => None,
-            })
-            .collect();
-        codes.sort_unstable();
-        codes.dedup();
-        let employers = imports::employers_by_credit_code(db, &codes)?;
-        // declarations already stored, per month
-        let mut by_period: HashMap<i64, Vec<i64>> = HashMap::new();
-        for d in chunk {
-            if let Some(p) = persons.get(d.id_number.as_str()) {
-                by_period
-                    .entry(d.period.yyyymm() as i64)
-                    .or_default()
-                    .push(p.id);
-            }
-        }
-        let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
-        for (period, people) in &by_period {
-            for (person, import) in imports::stored_declarations(db, *period, people)? {
-                stored.insert((person, *period), import);
-            }
+        if mode == Mode::Check {
+            return check_declarations(ctx, db, chunk, errors);
         }
         let before = errors.len();
+        let rows: Vec<(u64, &str)> = chunk
+            .iter()
+            .map(|d| (d.row, d.id_number.as_str()))
+            .collect();
+        let persons = person_ids(ctx, db, &rows, errors)?;
+        let employers = employer_ids(db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
         let mut good: Vec<DeclarationRow> = Vec::with_capacity(chunk.len());
         for d in chunk {
-            let period = d.period.yyyymm() as i64;
-            let mut ok = true;
-            if ctx.closed.contains(&period) {
-                errors.push(ctx.problem(
-                    d.row,
-                    "period",
-                    format!(
-                        "the collection of {} is closed: its assessments are final",
-                        d.period
-                    ),
-                ));
-                ok = false;
-            }
-            let Some(p) = persons.get(d.id_number.as_str()) else {
-                errors.push(ctx.problem(d.row, "id_number", unknown_person()));
-                continue;
-            };
-            ok &= check_name(ctx, d.row, d.name.as_deref(), p, errors);
-            let employer_id = match &d.payer {
-                Payer::Flexible => {
-                    if p.payer_kind != "flexible" {
-                        errors.push(ctx.problem(
-                            d.row,
-                            "employer",
-                            format!(
-                                "the person is registered as an employee of {}: the employer declares the base",
-                                p.employer_code.as_deref().unwrap_or("an employer")
-                            ),
-                        ));
-                        ok = false;
-                    }
-                    0
-                }
-                Payer::Employer(code) => match employers.get(code.as_str()) {
+            let employer_id = match payer_code(&d.payer) {
+                None => 0,
+                Some(code) => match employers.get(code) {
+                    Some(e) => e.id,
                     None => {
                         errors.push(ctx.problem(d.row, "employer", unknown_employer()));
-                        ok = false;
-                        0
+                        continue;
                     }
-                    Some(e) if p.employer_id != Some(e.id) => {
-                        let reason = match p.employer_code.as_deref() {
-                            Some(other) => format!(
-                                "the person is registered with another employer ({other}): register the change of employer first"
-                            ),
-                            None => "the person is registered as flexibly employed (灵活就业): leave the employer empty".to_string(),
-                        };
-                        errors.push(ctx.problem(d.row, "employer", reason));
-                        ok = false;
-                        e.id
-                    }
-                    Some(e) => e.id,
                 },
             };
-            if let Some(import) = stored.get(&(p.id, period)) {
-                errors.push(RowError {
-                    row: d.row,
-                    column: None,
-                    reason: format!(
-                        "a declaration for this person and {} is already stored (import {import})",
-                        d.period
-                    ),
-                });
-                ok = false;
-            }
-            if ok {
+            if let Some(person) = persons.get(d.id_number.as_str()) {
                 good.push(DeclarationRow {
-                    person_id: p.id,
-                    period,
+                    person_id: *person,
+                    period: d.period.yyyymm() as i64,
                     employer_id,
                     declared_fen: d.base.0,
                     import_id: ctx.import_id,
                 });
             }
         }
-        if !write || errors.len() > before {
+        if errors.len() > before {
             return Ok(());
         }
         imports::write_declarations(db, &mut |push| {
@@ -481,23 +520,45 @@ impl Load for Collection {
         db: &mut Db,
         chunk: &[Collection],
         errors: &mut Vec<RowError>,
-        write: bool,
+        mode: Mode,
     ) -> Result<(), CliError> {
+        if mode == Mode::Write {
+            // the primary key of receipts refuses a receipt number stored meanwhile
+            let before = errors.len();
+            let rows: Vec<(u64, &str)> = chunk
+                .iter()
+                .map(|c| (c.row, c.id_number.as_str()))
+                .collect();
+            let persons = person_ids(ctx, db, &rows, errors)?;
+            if errors.len() > before {
+                return Ok(());
+            }
+            let good: Vec<Receipt> = chunk
+                .iter()
+                .filter_map(|c| {
+                    persons.get(c.id_number.as_str()).map(|p| Receipt {
+                        receipt: c.receipt.clone(),
+                        person: *p,
+                        period: c.period,
+                        paid: c.paid,
+                        paid_on: c.paid_on,
+                    })
+                })
+                .collect();
+            tongchou_engine::collect::write_receipts(db, ctx.import_id, &good)?;
+            return Ok(());
+        }
         let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();
         let persons = imports::persons_by_id_number(db, &ids)?;
         let numbers: Vec<&str> = chunk.iter().map(|c| c.receipt.as_str()).collect();
         let stored = imports::stored_receipts(db, &numbers)?;
-        let before = errors.len();
-        let mut good: Vec<Receipt> = Vec::with_capacity(chunk.len());
         for c in chunk {
-            let mut ok = true;
             if let Some(import) = stored.get(&c.receipt) {
                 errors.push(ctx.problem(
                     c.row,
                     "receipt",
                     format!("this receipt number is already stored (import {import})"),
                 ));
-                ok = false;
             }
             match ctx.receipts_seen.get(&c.receipt) {
                 Some(first) => {
@@ -508,7 +569,6 @@ impl Load for Collection {
                             "receipt number already used in row {first}: a receipt number is unique"
                         ),
                     ));
-                    ok = false;
                 }
                 None => {
                     ctx.receipts_seen.insert(c.receipt.clone(), c.row);
@@ -518,21 +578,8 @@ impl Load for Collection {
                 errors.push(ctx.problem(c.row, "id_number", unknown_person()));
                 continue;
             };
-            ok &= check_name(ctx, c.row, c.name.as_deref(), p, errors);
-            if ok {
-                good.push(Receipt {
-                    receipt: c.receipt.clone(),
-                    person: p.id,
-                    period: c.period,
-                    paid: c.paid,
-                    paid_on: c.paid_on,
-                });
-            }
+            check_name(ctx, c.row, c.name.as_deref(), p, errors);
         }
-        if !write || errors.len() > before {
-            return Ok(());
-        }
-        tongchou_engine::collect::write_receipts(db, ctx.import_id, &good)?;
         Ok(())
     }
 }

@@ -270,12 +270,12 @@ mod tests {
             ],
             rows: vec![
                 vec![
-                    Cell::Int(140100),
+                    Cell::Text("140100".into()),
                     Cell::Text("太原市".into()),
                     Cell::Money(Fen(123_450)),
                 ],
                 vec![
-                    Cell::Int(140200),
+                    Cell::Text("140200".into()),
                     Cell::Text("a,\"b\"".into()),
                     Cell::Money(Fen(-5)),
                 ],
@@ -299,10 +299,10 @@ mod tests {
         assert_eq!(
             s.table(),
             "T\n\
-             region  name      amount\n\
-             140100  太原市   1234.50\n\
+             region  name     amount\n\
+             140100  太原市  1234.50\n\
              140200  a,\"b\"     -0.05\n\
-             total            1234.45\n\
+             total           1234.45\n\
              balance at 2026-11-05: 0.07\n"
         );
         assert_eq!(
@@ -314,7 +314,7 @@ mod tests {
         );
         assert_eq!(
             s.json().to_string(),
-            r#"{"report":"x","rows":[{"region":140100,"name":"太原市","amount":"1234.50"},{"region":140200,"name":"a,\"b\"","amount":"-0.05"}],"total":{"region":"total","name":null,"amount":"1234.45"},"balance":"0.07"}"#
+            r#"{"report":"x","rows":[{"region":"140100","name":"太原市","amount":"1234.50"},{"region":"140200","name":"a,\"b\"","amount":"-0.05"}],"total":{"region":"total","name":null,"amount":"1234.45"},"balance":"0.07"}"#
         );
         assert!(s.xlsx().starts_with(b"PK\x03\x04"));
     }
