@@ -20,9 +20,9 @@
 
 use crate::disbursement::{Approved, Calendar, Consolidated, CountyPlan, Decision, Item, approve};
 use crate::error::{EngineError, Result};
-use crate::simulate::mix;
 use crate::jobs;
 use crate::payroll::{Pensioner, PensionerStatus, payroll};
+use crate::simulate::mix;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -965,7 +965,6 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
         Ok(report)
     })
 }
-
 
 /// Step 7 (demo): the simulated bank answers every file of the month with a pain.002, a few
 /// payments rejected (AC04 closed account), and the answers are read like real ones.

@@ -98,7 +98,6 @@ pub fn record(
     submit(&mut Ledger::new(db), &reqs)
 }
 
-
 /// Demo: the balances cities and counties held before provincial pooling, from their pension
 /// bills (a county: some months of pensions on demand deposit, some on fixed deposit maturing over
 /// the following year; a city: a demand deposit). Booked as opening balances on `as_of`.
