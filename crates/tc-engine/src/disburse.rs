@@ -628,7 +628,6 @@ struct PayRow {
     person: i64,
     item: Item,
     attempt: i64,
-    county: RegionCode,
     amount: Fen,
     e2e: String,
     name: String,
@@ -657,7 +656,6 @@ fn step_pay(
             person: r[0].i64()?,
             item,
             attempt: r[2].i64()?,
-            county,
             amount: Fen(r[4].i64()?),
             e2e: r[5].text()?.to_string(),
             name: r[6].text()?.to_string(),
@@ -768,16 +766,29 @@ fn step_pay(
         }
         let mut by_item: BTreeMap<Item, Vec<Line>> = BTreeMap::new();
         // one statement when the whole county goes out in one file, else line by line
-        let one_file = county_deferred == 0 && batches.len() == 1;
-        if one_file {
-            let msg = batches[0].message_id().as_str();
-            db.exec(
-                "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND county = $3 AND status = 'planned'",
-                &[Val::Str(msg), Val::I64(m), Val::I64(county.get() as i64)],
-            )?;
+        // Batches hold payments sorted by end-to-end id, so each is a contiguous id range: when the
+        // whole county goes out, one statement per file marks its lines; else line by line.
+        let whole = county_deferred == 0;
+        if whole {
+            for b in &batches {
+                let ids = b.payments();
+                let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+                    continue;
+                };
+                db.exec(
+                    "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND county = $3 AND status = 'planned' AND end_to_end >= $4 AND end_to_end <= $5",
+                    &[
+                        Val::Str(b.message_id().as_str()),
+                        Val::I64(m),
+                        Val::I64(county.get() as i64),
+                        Val::Str(first.end_to_end_id().as_str()),
+                        Val::Str(last.end_to_end_id().as_str()),
+                    ],
+                )?;
+            }
         }
         for r in &pay {
-            if !one_file {
+            if !whole {
                 let msg = msg_of.get(&r.e2e).cloned().unwrap_or_default();
                 db.exec(
                     "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND person_id = $3 AND item = $4 AND attempt = $5 AND status = 'planned'",
@@ -789,7 +800,6 @@ fn step_pay(
                 amount: r.amount,
             });
             paid_total += r.amount.0;
-            let _ = r.county;
         }
         for (item, lines) in by_item {
             let amount = Fen(lines.iter().map(|l| l.amount.0).sum());
