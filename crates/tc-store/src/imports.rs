@@ -11,8 +11,10 @@
 use crate::{Db, Result, StoreError, Val};
 use std::collections::HashMap;
 
-/// Placeholders per `IN (…)` list.
-pub const LOOKUP_CHUNK: usize = 500;
+/// Placeholders per `IN (…)` list. PostgreSQL answers a list of 500 ID numbers against a
+/// registry of 100,000 with a sequential scan (26 ms) and one of 200 with a bitmap index scan
+/// (0.6 ms); SQLite probes the index either way.
+pub const LOOKUP_CHUNK: usize = 200;
 
 /// One imported file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,6 +103,44 @@ pub fn next_id(db: &mut Db, table: &str) -> Result<i64> {
         return Err(StoreError(format!("next_id: unexpected table {table:?}")));
     }
     Ok(db.query_i64(&format!("SELECT MAX(id) FROM {table}"), &[])? + 1)
+}
+
+/// On PostgreSQL, refresh the planner statistics of those tables that changed much since they
+/// were last analyzed (call it outside a transaction, before a large import): right after a
+/// bulk load, and before autovacuum gets to it, the planner still believes a table small and
+/// answers a lookup of 500 ID numbers with a sequential scan. Returns the tables analyzed. A
+/// no-op on SQLite, whose planner uses the indexes without statistics.
+pub fn analyze_if_stale(db: &mut Db, tables: &[&str]) -> Result<Vec<String>> {
+    let mut done = Vec::new();
+    if db.backend() != crate::Backend::Postgres {
+        return Ok(done);
+    }
+    for t in tables {
+        if !t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+            return Err(StoreError(format!("analyze: unexpected table {t:?}")));
+        }
+        let r = db.query_opt(
+            // the statistics functions on pg_class directly: the pg_stat_user_tables view
+            // computes every table of the database first (a second with 100,000 of them)
+            "SELECT pg_stat_get_live_tuples(c.oid), pg_stat_get_mod_since_analyze(c.oid), \
+             CASE WHEN pg_stat_get_last_analyze_time(c.oid) IS NULL \
+             AND pg_stat_get_last_autoanalyze_time(c.oid) IS NULL THEN 1 ELSE 0 END \
+             FROM pg_class c WHERE c.relnamespace = CAST(current_schema() AS regnamespace) AND c.relname = $1",
+            &[Val::Str(t)],
+        )?;
+        let stale = match r {
+            Some(r) => {
+                let (live, changed, never) = (r[0].i64()?, r[1].i64()?, r[2].i64()?);
+                changed > 1000 && (never == 1 || changed > live / 10)
+            }
+            None => false,
+        };
+        if stale {
+            db.batch(&format!("ANALYZE {t}"))?;
+            done.push(t.to_string());
+        }
+    }
+    Ok(done)
 }
 
 /// `$k, $k+1, …` for `n` parameters starting at `$k`.
@@ -380,7 +420,7 @@ mod tests {
             Ok(())
         })
         .expect("ids");
-        // more than two chunks, some unknown
+        // several chunks, some unknown
         let mut ask: Vec<&str> = ids.iter().map(String::as_str).step_by(2).collect();
         ask.push("NOPE");
         let got = persons_by_id_number(&mut db, &ask).expect("lookup");
@@ -428,6 +468,15 @@ mod tests {
         let r = stored_receipts(&mut db, &["R1", "R2"]).expect("receipts");
         assert_eq!(r.get("R1"), Some(&1));
         assert_eq!(r.len(), 1);
+        // statistics: the query runs (whether the counters already show the load depends on
+        // when the server flushes them); bad names are refused; SQLite has nothing to do
+        let analyzed = analyze_if_stale(&mut db, &["person_ids", "persons"]).expect("analyze");
+        assert!(analyzed.iter().all(|t| t == "person_ids" || t == "persons"));
+        if db.backend() == crate::Backend::Sqlite {
+            assert!(analyzed.is_empty());
+        } else {
+            assert!(analyze_if_stale(&mut db, &["persons; DROP"]).is_err());
+        }
     }
 
     #[test]

@@ -258,6 +258,16 @@ fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
     if let Some(prev) = imports::find(&mut db, kind.as_str(), &sha)? {
         return already(&prev);
     }
+    imports::analyze_if_stale(
+        &mut db,
+        &[
+            "person_ids",
+            "persons",
+            "employers",
+            "wage_declarations",
+            "receipts",
+        ],
+    )?;
     let mut opts = Options::new(today);
     opts.error_limit = a.max_errors.unwrap_or(usize::MAX);
     let done = db.transaction(|db| {
