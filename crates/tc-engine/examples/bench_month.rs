@@ -108,19 +108,7 @@ fn main() {
     let r_assess = raw(
         &mut raw_db,
         "assessments",
-        &[
-            "person_id",
-            "period",
-            "county",
-            "employer_id",
-            "payer_kind",
-            "declared_fen",
-            "base_fen",
-            "pooling_fen",
-            "account_fen",
-            "due_date",
-            "batch_id",
-        ],
+        &collect::ASSESSMENTS_COLS,
         &mut |sink| {
             for i in 0..n_assess {
                 sink.row(&[
@@ -143,14 +131,7 @@ fn main() {
     let r_receipts = raw(
         &mut raw_db,
         "receipts",
-        &[
-            "receipt",
-            "person_id",
-            "period",
-            "paid_fen",
-            "paid_on",
-            "import_id",
-        ],
+        &collect::RECEIPTS_COLS,
         &mut |sink| {
             for i in 0..n_receipts {
                 let k = format!("T202001-{i}");
@@ -169,18 +150,7 @@ fn main() {
     let r_apps = raw(
         &mut raw_db,
         "applications",
-        &[
-            "receipt",
-            "period",
-            "person_id",
-            "county",
-            "amount_fen",
-            "pooling_fen",
-            "account_fen",
-            "days_late",
-            "late_fee_fen",
-            "batch_id",
-        ],
+        &collect::APPLICATIONS_COLS,
         &mut |sink| {
             for i in 0..n_apps {
                 let k = format!("T202001-{i}");
@@ -203,16 +173,7 @@ fn main() {
     let r_arrears = raw(
         &mut raw_db,
         "arrears",
-        &[
-            "person_id",
-            "period",
-            "county",
-            "employer_id",
-            "due_date",
-            "total_fen",
-            "account_total_fen",
-            "paid_fen",
-        ],
+        &collect::ARREARS_COLS,
         &mut |sink| {
             for i in 0..n_arrears {
                 sink.row(&[

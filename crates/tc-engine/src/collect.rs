@@ -32,6 +32,54 @@ use tongchou_ledger::{Chart, Line, Request};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, Val};
 
+/// Columns of `receipts` as the collection close writes them.
+pub const RECEIPTS_COLS: [&str; 6] = [
+    "receipt",
+    "person_id",
+    "period",
+    "paid_fen",
+    "paid_on",
+    "import_id",
+];
+/// Columns of `assessments` as the collection close writes them.
+pub const ASSESSMENTS_COLS: [&str; 11] = [
+    "person_id",
+    "period",
+    "county",
+    "employer_id",
+    "payer_kind",
+    "declared_fen",
+    "base_fen",
+    "pooling_fen",
+    "account_fen",
+    "due_date",
+    "batch_id",
+];
+/// Columns of `applications` as the collection close writes them.
+pub const APPLICATIONS_COLS: [&str; 10] = [
+    "receipt",
+    "period",
+    "person_id",
+    "county",
+    "amount_fen",
+    "pooling_fen",
+    "account_fen",
+    "days_late",
+    "late_fee_fen",
+    "batch_id",
+];
+/// Columns of `arrears` as the collection close writes them.
+pub const ARREARS_COLS: [&str; 8] = [
+    "person_id",
+    "period",
+    "county",
+    "employer_id",
+    "due_date",
+    "total_fen",
+    "account_total_fen",
+    "paid_fen",
+];
+
 pub const JOB: &str = "collection";
 pub const STEP_CLOSE: &str = "close";
 
@@ -164,143 +212,88 @@ fn load_receipts(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
 
 /// Insert receipts (the tax bureau's results) under an import id.
 pub fn write_receipts(db: &mut Db, import_id: i64, receipts: &[Receipt]) -> Result<u64> {
-    let n = db.bulk_insert(
-        "receipts",
-        &[
-            "receipt",
-            "person_id",
-            "period",
-            "paid_fen",
-            "paid_on",
-            "import_id",
-        ],
-        &mut |sink| {
-            for r in receipts {
-                let d = r.paid_on.to_string();
-                sink.row(&[
-                    Val::Str(&r.receipt),
-                    Val::I64(r.person),
-                    Val::I64(r.period.yyyymm() as i64),
-                    Val::I64(r.paid.0),
-                    Val::Str(&d),
-                    Val::I64(import_id),
-                ])?;
-            }
-            Ok(())
-        },
-    )?;
+    let n = db.bulk_insert("receipts", &RECEIPTS_COLS, &mut |sink| {
+        for r in receipts {
+            let d = r.paid_on.to_string();
+            sink.row(&[
+                Val::Str(&r.receipt),
+                Val::I64(r.person),
+                Val::I64(r.period.yyyymm() as i64),
+                Val::I64(r.paid.0),
+                Val::Str(&d),
+                Val::I64(import_id),
+            ])?;
+        }
+        Ok(())
+    })?;
     Ok(n)
 }
 
 fn write_assessments(db: &mut Db, batch: i64, a: &[Assessment]) -> Result<()> {
     let due = a.first().map(|x| x.due.to_string()).unwrap_or_default();
-    db.bulk_insert(
-        "assessments",
-        &[
-            "person_id",
-            "period",
-            "county",
-            "employer_id",
-            "payer_kind",
-            "declared_fen",
-            "base_fen",
-            "pooling_fen",
-            "account_fen",
-            "due_date",
-            "batch_id",
-        ],
-        &mut |sink| {
-            for x in a {
-                sink.row(&[
-                    Val::I64(x.person),
-                    Val::I64(x.period.yyyymm() as i64),
-                    Val::I64(x.county as i64),
-                    Val::I64(x.employer),
-                    Val::Str(match x.kind {
-                        PayerKind::Employee => "employee",
-                        PayerKind::Flexible => "flexible",
-                    }),
-                    Val::I64(x.declared.0),
-                    Val::I64(x.base.0),
-                    Val::I64(x.pooling.0),
-                    Val::I64(x.account.0),
-                    Val::Str(&due),
-                    Val::I64(batch),
-                ])?;
-            }
-            Ok(())
-        },
-    )?;
+    db.bulk_insert("assessments", &ASSESSMENTS_COLS, &mut |sink| {
+        for x in a {
+            sink.row(&[
+                Val::I64(x.person),
+                Val::I64(x.period.yyyymm() as i64),
+                Val::I64(x.county as i64),
+                Val::I64(x.employer),
+                Val::Str(match x.kind {
+                    PayerKind::Employee => "employee",
+                    PayerKind::Flexible => "flexible",
+                }),
+                Val::I64(x.declared.0),
+                Val::I64(x.base.0),
+                Val::I64(x.pooling.0),
+                Val::I64(x.account.0),
+                Val::Str(&due),
+                Val::I64(batch),
+            ])?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }
 
 fn write_applications(db: &mut Db, batch: i64, apps: &[Application]) -> Result<()> {
-    db.bulk_insert(
-        "applications",
-        &[
-            "receipt",
-            "period",
-            "person_id",
-            "county",
-            "amount_fen",
-            "pooling_fen",
-            "account_fen",
-            "days_late",
-            "late_fee_fen",
-            "batch_id",
-        ],
-        &mut |sink| {
-            for x in apps {
-                sink.row(&[
-                    Val::Str(&x.receipt),
-                    Val::I64(x.period.yyyymm() as i64),
-                    Val::I64(x.person),
-                    Val::I64(x.county as i64),
-                    Val::I64(x.amount.0),
-                    Val::I64(x.pooling.0),
-                    Val::I64(x.account.0),
-                    Val::I64(x.days_late),
-                    Val::I64(x.late_fee.0),
-                    Val::I64(batch),
-                ])?;
-            }
-            Ok(())
-        },
-    )?;
+    db.bulk_insert("applications", &APPLICATIONS_COLS, &mut |sink| {
+        for x in apps {
+            sink.row(&[
+                Val::Str(&x.receipt),
+                Val::I64(x.period.yyyymm() as i64),
+                Val::I64(x.person),
+                Val::I64(x.county as i64),
+                Val::I64(x.amount.0),
+                Val::I64(x.pooling.0),
+                Val::I64(x.account.0),
+                Val::I64(x.days_late),
+                Val::I64(x.late_fee.0),
+                Val::I64(batch),
+            ])?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }
 
 fn write_arrears(db: &mut Db, items: &[OpenItem], employers: &HashMap<i64, i64>) -> Result<()> {
     db.exec("DELETE FROM arrears", &[])?;
-    db.bulk_insert(
-        "arrears",
-        &[
-            "person_id",
-            "period",
-            "county",
-            "employer_id",
-            "due_date",
-            "total_fen",
-            "account_total_fen",
-            "paid_fen",
-        ],
-        &mut |sink| {
-            for i in items {
-                let due = i.due.to_string();
-                sink.row(&[
-                    Val::I64(i.person),
-                    Val::I64(i.period.yyyymm() as i64),
-                    Val::I64(i.county as i64),
-                    Val::I64(employers.get(&i.person).copied().unwrap_or(0)),
-                    Val::Str(&due),
-                    Val::I64(i.total.0),
-                    Val::I64(i.account_total.0),
-                    Val::I64(i.paid.0),
-                ])?;
-            }
-            Ok(())
-        },
-    )?;
+    db.bulk_insert("arrears", &ARREARS_COLS, &mut |sink| {
+        for i in items {
+            let due = i.due.to_string();
+            sink.row(&[
+                Val::I64(i.person),
+                Val::I64(i.period.yyyymm() as i64),
+                Val::I64(i.county as i64),
+                Val::I64(employers.get(&i.person).copied().unwrap_or(0)),
+                Val::Str(&due),
+                Val::I64(i.total.0),
+                Val::I64(i.account_total.0),
+                Val::I64(i.paid.0),
+            ])?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -33,7 +33,8 @@ use tongchou_ledger::{Chart, Limit};
 
 const TRANSFER_COLS: &str = "id, idem_key, op, target_id, debit_account, credit_account, amount, category, doc_ref, \
      value_date, linked, line_count, lines_digest, recorded_at, prev_hash, hash";
-const TRANSFER_COL_LIST: [&str; 17] = [
+/// The columns of `ledger_transfer` as the ledger writes them (benchmarks write the same).
+pub const TRANSFER_COL_LIST: [&str; 17] = [
     "id",
     "idem_key",
     "op",

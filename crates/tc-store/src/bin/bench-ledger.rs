@@ -39,25 +39,7 @@ CREATE TABLE bench_raw_line (transfer_id BIGINT NOT NULL, line_no BIGINT NOT NUL
     amount BIGINT NOT NULL CHECK (amount > 0), PRIMARY KEY (transfer_id, line_no));
 ";
 
-const COLS: [&str; 17] = [
-    "id",
-    "idem_key",
-    "op",
-    "target_id",
-    "resolves",
-    "debit_account",
-    "credit_account",
-    "amount",
-    "category",
-    "doc_ref",
-    "value_date",
-    "linked",
-    "line_count",
-    "lines_digest",
-    "recorded_at",
-    "prev_hash",
-    "hash",
-];
+const COLS: [&str; 17] = tongchou_store::ledger::TRANSFER_COL_LIST;
 
 struct Opts {
     single: usize,
