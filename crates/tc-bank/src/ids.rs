@@ -35,8 +35,13 @@ impl MessageId {
     }
     /// The `PmtInfId` of the file's single payment-information block: the message id + `-1`.
     pub fn payment_info_id(&self) -> String {
-        format!("{}-1", self.0)
+        payment_info_id_of(&self.0)
     }
+}
+
+/// The `PmtInfId` this crate writes for the message `message_id` (as stored): `message_id` + `-1`.
+pub fn payment_info_id_of(message_id: &str) -> String {
+    format!("{message_id}-1")
 }
 
 impl fmt::Display for MessageId {

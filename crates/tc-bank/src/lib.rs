@@ -52,7 +52,7 @@ pub use csv::{
     PAYMENT_CSV_HEADER, RETURN_CSV_HEADER, read_return_csv, write_payment_csv, write_return_csv,
 };
 pub use error::BankError;
-pub use ids::{AccountNumber, Bic, Cnaps, EndToEndId, MessageId, PaymentKey};
+pub use ids::{AccountNumber, Bic, Cnaps, EndToEndId, MessageId, PaymentKey, payment_info_id_of};
 pub use pain001::{PAIN001_MESSAGE_NAME, PAIN001_NAMESPACE, write_pain001};
 pub use pain002::{PAIN002_VERSIONS, read_pain002, write_pain002};
 pub use reconcile::{

@@ -244,21 +244,45 @@ impl StatusReport {
         created: DateTime,
         rejects: &[(&str, &str)],
     ) -> StatusReport {
-        let rejects: HashMap<&str, &str> = rejects.iter().copied().collect();
-        let transactions: Vec<TxStatusReport> = batch
+        let payments: Vec<(&str, Fen)> = batch
             .payments()
             .iter()
-            .map(|p| {
-                let reason = rejects.get(p.end_to_end_id().as_str());
+            .map(|p| (p.end_to_end_id().as_str(), p.amount()))
+            .collect();
+        StatusReport::for_payments(
+            batch.message_id().as_str(),
+            &batch.payment_info_id(),
+            &payments,
+            report_id,
+            created,
+            rejects,
+        )
+    }
+
+    /// As [`StatusReport::for_batch`], from what a bank keeps of a file it received: its message
+    /// id, its payment-information id and each payment's end-to-end id and amount.
+    pub fn for_payments(
+        original_message_id: &str,
+        payment_info_id: &str,
+        payments: &[(&str, Fen)],
+        report_id: &str,
+        created: DateTime,
+        rejects: &[(&str, &str)],
+    ) -> StatusReport {
+        let rejects: HashMap<&str, &str> = rejects.iter().copied().collect();
+        let transactions: Vec<TxStatusReport> = payments
+            .iter()
+            .map(|&(id, amount)| {
+                let reason = rejects.get(id);
                 TxStatusReport {
-                    end_to_end_id: p.end_to_end_id().to_string(),
+                    end_to_end_id: id.to_string(),
                     status: if reason.is_some() {
                         StatusCode::Rjct
                     } else {
                         StatusCode::Acsc
                     },
                     reason: reason.map(|r| r.to_string()),
-                    amount: Some(p.amount()),
+                    amount: Some(amount),
                 }
             })
             .collect();
@@ -276,12 +300,12 @@ impl StatusReport {
         StatusReport {
             report_id: report_id.to_string(),
             created,
-            original_message_id: batch.message_id().to_string(),
-            original_count: Some(batch.len() as u64),
-            original_sum: Some(batch.control_sum()),
+            original_message_id: original_message_id.to_string(),
+            original_count: Some(payments.len() as u64),
+            original_sum: Some(Fen(payments.iter().map(|p| p.1.0).sum())),
             group_status: Some(group_status),
             group_reason: None,
-            payment_info_id: batch.payment_info_id(),
+            payment_info_id: payment_info_id.to_string(),
             transactions,
         }
     }

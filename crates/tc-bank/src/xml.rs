@@ -63,8 +63,11 @@ type Bindings<'a> = Vec<(&'a str, Rc<str>)>;
 pub struct Parser<'a> {
     src: &'a str,
     pos: usize,
-    /// Open elements: qualified name and the namespace bindings it declared.
-    stack: Vec<(&'a str, Bindings<'a>)>,
+    /// Open elements: qualified name and how many namespace bindings it declared (the last
+    /// ones of `scope`).
+    stack: Vec<(&'a str, usize)>,
+    /// The namespace bindings in force, outermost first.
+    scope: Bindings<'a>,
     no_namespace: Rc<str>,
     pending_end: bool,
     root_seen: bool,
@@ -96,6 +99,7 @@ impl<'a> Parser<'a> {
             src,
             pos: 0,
             stack: Vec::new(),
+            scope: Vec::new(),
             pending_end: false,
             root_seen: false,
             finished: false,
@@ -321,7 +325,7 @@ impl<'a> Parser<'a> {
         }
         own.iter()
             .rev()
-            .chain(self.stack.iter().rev().flat_map(|(_, b)| b.iter().rev()))
+            .chain(self.scope.iter().rev())
             .find(|(p, _)| *p == prefix)
             .map(|(_, uri)| uri.clone())
             .or_else(|| prefix.is_empty().then(|| self.no_namespace.clone()))
@@ -411,10 +415,18 @@ impl<'a> Parser<'a> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(self.err(format!("elements nested deeper than {MAX_DEPTH}")));
         }
-        self.stack.push((qname, bindings));
+        self.stack.push((qname, bindings.len()));
+        self.scope.extend(bindings);
         self.root_seen = true;
         self.pending_end = empty;
         Ok(Event::Start(Element { ns, local, attrs }))
+    }
+
+    /// Close the innermost element: its bindings go out of scope.
+    fn pop(&mut self) -> Option<&'a str> {
+        let (name, declared) = self.stack.pop()?;
+        self.scope.truncate(self.scope.len() - declared);
+        Some(name)
     }
 
     fn end_tag(&mut self) -> Result<Event<'a>, BankError> {
@@ -422,9 +434,9 @@ impl<'a> Parser<'a> {
         let name = self.name()?;
         self.skip_space();
         self.expect(">")?;
-        match self.stack.pop() {
-            Some((open, _)) if open == name => {}
-            Some((open, _)) => return Err(self.err(format!("</{name}> closes <{open}>"))),
+        match self.pop() {
+            Some(open) if open == name => {}
+            Some(open) => return Err(self.err(format!("</{name}> closes <{open}>"))),
             None => return Err(self.err(format!("</{name}> without an open element"))),
         }
         self.after_end()?;
@@ -447,7 +459,7 @@ impl<'a> Parser<'a> {
     pub fn next_event(&mut self) -> Result<Option<Event<'a>>, BankError> {
         if self.pending_end {
             self.pending_end = false;
-            self.stack.pop();
+            self.pop();
             self.after_end()?;
             return Ok(Some(Event::End));
         }

@@ -30,7 +30,7 @@ use tongchou_core::{Fen, RegionCode};
 use tongchou_ledger::flows::{ContributionPart, Doc, collection, pair_key};
 use tongchou_ledger::{Chart, Line, Request};
 use tongchou_store::ledger::Ledger;
-use tongchou_store::{Db, Val};
+use tongchou_store::{Db, StoreError, Val};
 
 /// Columns of `receipts` as the collection close writes them.
 pub const RECEIPTS_COLS: [&str; 6] = [
@@ -135,34 +135,35 @@ pub fn close_date(policy: &Policy, period: Period) -> Result<Date> {
 
 fn load_contributors(db: &mut Db, period: Period) -> Result<Vec<Contributor>> {
     let last = period.last_day().to_string();
-    let rows = db.query(
+    let mut out = Vec::new();
+    db.each(
         "SELECT p.id, p.county, COALESCE(p.employer_id, 0), p.payer_kind, COALESCE(w.declared_fen, p.declared_fen)
          FROM persons p LEFT JOIN wage_declarations w ON w.person_id = p.id AND w.period = $1
          WHERE p.status = 'active' AND p.enrolled_on <= $2
          ORDER BY p.id",
         &[Val::I64(period.yyyymm() as i64), Val::Str(&last)],
+        |r| {
+            let kind = match r.text(3)? {
+                "employee" => PayerKind::Employee,
+                "flexible" => PayerKind::Flexible,
+                other => {
+                    return Err(StoreError(format!(
+                        "person {}: payer kind {other:?}",
+                        r.i64(0)?
+                    )));
+                }
+            };
+            out.push(Contributor {
+                person: r.i64(0)?,
+                county: u32::try_from(r.i64(1)?)
+                    .map_err(|_| StoreError("county out of range".into()))?,
+                employer: r.i64(2)?,
+                kind,
+                declared: Fen(r.i64(4)?),
+            });
+            Ok(())
+        },
     )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let kind = match r[3].text()? {
-            "employee" => PayerKind::Employee,
-            "flexible" => PayerKind::Flexible,
-            other => {
-                return Err(EngineError(format!(
-                    "person {}: payer kind {other:?}",
-                    r[0].i64()?
-                )));
-            }
-        };
-        out.push(Contributor {
-            person: r[0].i64()?,
-            county: u32::try_from(r[1].i64()?)
-                .map_err(|_| EngineError("county out of range".into()))?,
-            employer: r[2].i64()?,
-            kind,
-            declared: Fen(r[4].i64()?),
-        });
-    }
     Ok(out)
 }
 
@@ -171,43 +172,54 @@ fn parse_date(s: &str) -> Result<Date> {
 }
 
 fn load_arrears(db: &mut Db) -> Result<HashMap<i64, Vec<OpenItem>>> {
-    let rows = db.query(
+    let mut m: HashMap<i64, Vec<OpenItem>> = HashMap::new();
+    db.each(
         "SELECT person_id, period, county, due_date, total_fen, account_total_fen, paid_fen FROM arrears",
         &[],
+        |r| {
+            let person = r.i64(0)?;
+            let item = (|| {
+                Ok::<_, EngineError>(OpenItem {
+                    person,
+                    period: Period::from_yyyymm(r.i64(1)? as i32)?,
+                    county: r.i64(2)? as u32,
+                    due: parse_date(r.text(3)?)?,
+                    total: Fen(r.i64(4)?),
+                    account_total: Fen(r.i64(5)?),
+                    paid: Fen(r.i64(6)?),
+                })
+            })()
+            .map_err(|e| StoreError(format!("arrears of person {person}: {e}")))?;
+            m.entry(person).or_default().push(item);
+            Ok(())
+        },
     )?;
-    let mut m: HashMap<i64, Vec<OpenItem>> = HashMap::new();
-    for r in rows {
-        let person = r[0].i64()?;
-        m.entry(person).or_default().push(OpenItem {
-            person,
-            period: Period::from_yyyymm(r[1].i64()? as i32)?,
-            county: r[2].i64()? as u32,
-            due: parse_date(r[3].text()?)?,
-            total: Fen(r[4].i64()?),
-            account_total: Fen(r[5].i64()?),
-            paid: Fen(r[6].i64()?),
-        });
-    }
     Ok(m)
 }
 
 fn load_receipts(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
     let until = until.to_string();
-    let rows = db.query(
+    let mut out = Vec::new();
+    db.each(
         "SELECT receipt, person_id, period, paid_fen, paid_on FROM receipts WHERE batch_id IS NULL AND paid_on <= $1",
         &[Val::Str(&until)],
+        |r| {
+            let receipt = r.text(0)?;
+            let parsed = (|| {
+                Ok::<_, EngineError>(Receipt {
+                    receipt: receipt.to_string(),
+                    person: r.i64(1)?,
+                    period: Period::from_yyyymm(r.i64(2)? as i32)?,
+                    paid: Fen(r.i64(3)?),
+                    paid_on: parse_date(r.text(4)?)?,
+                })
+            })()
+            .map_err(|e| StoreError(format!("receipt {receipt}: {e}")))?;
+            out.push(parsed);
+            Ok(())
+        },
     )?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Receipt {
-                receipt: r[0].text()?.to_string(),
-                person: r[1].i64()?,
-                period: Period::from_yyyymm(r[2].i64()? as i32)?,
-                paid: Fen(r[3].i64()?),
-                paid_on: parse_date(r[4].text()?)?,
-            })
-        })
-        .collect()
+    Ok(out)
 }
 
 /// Insert receipts (the tax bureau's results) under an import id.

@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use tongchou_bank::{
     AccountNumber, DateTime, Debtor, EndToEndId, Final, IssuedPayment, IssuedSet, Payment,
-    PaymentBatch, PaymentKey, PaymentState, StatusReport, file_digest, plan_batches,
+    PaymentKey, PaymentState, StatusReport, file_digest, payment_info_id_of, plan_batches,
     read_return_file, write_pain001, write_pain002, write_payment_csv,
 };
 use tongchou_core::access::{ApprovalKind, Principal};
@@ -39,7 +39,7 @@ use tongchou_ledger::flows::{Doc, allocation, funding, payment, resolve_pair};
 use tongchou_ledger::{Chart, Line, Request};
 use tongchou_store::access::{ApprovalStatus, decide_approval, submit_approval};
 use tongchou_store::ledger::Ledger;
-use tongchou_store::{Db, Val};
+use tongchou_store::{Db, StoreError, Val};
 
 pub const JOB: &str = "disbursement";
 pub const STEPS: [&str; 7] = [
@@ -153,22 +153,25 @@ fn step_payroll(
     month: Period,
     extra: &[(i64, u32, Item, Fen)],
 ) -> Result<serde_json::Value> {
-    let rows = db.query(
+    let mut ps = Vec::new();
+    db.each(
         "SELECT person_id, county, retire_period, monthly_fen, contribution_months FROM pensioners WHERE status = 'active'",
         &[],
+        |r| {
+            ps.push(Pensioner {
+                person: r.i64(0)?,
+                county: r.i64(1)? as u32,
+                // paid from the month after retirement
+                retire: Period::from_yyyymm(r.i64(2)? as i32)
+                    .map_err(|e| StoreError(format!("pensioner {}: {e}", r.i64(0).unwrap_or(0))))?
+                    .add_months(1),
+                monthly: Fen(r.i64(3)?),
+                contribution_months: r.i64(4)? as u32,
+                status: PensionerStatus::Active,
+            });
+            Ok(())
+        },
     )?;
-    let mut ps = Vec::with_capacity(rows.len());
-    for r in rows {
-        ps.push(Pensioner {
-            person: r[0].i64()?,
-            county: r[1].i64()? as u32,
-            // paid from the month after retirement
-            retire: Period::from_yyyymm(r[2].i64()? as i32)?.add_months(1),
-            monthly: Fen(r[3].i64()?),
-            contribution_months: r[4].i64()? as u32,
-            status: PensionerStatus::Active,
-        });
-    }
     let mut lines = payroll(month, &ps, None).lines;
     let mut out: Vec<(i64, Item, u8, u32, Fen, Option<String>)> = lines
         .drain(..)
@@ -200,16 +203,16 @@ fn step_payroll(
     let m = month.yyyymm() as i64;
     let mut total = 0i64;
     let n = out.len();
-    let mut e2es = Vec::with_capacity(n);
-    for (person, item, attempt, county, _, _) in &out {
-        e2es.push(end_to_end(
-            rc(*county as i64)?,
-            month,
-            *item,
-            *person,
-            *attempt,
-        )?);
+    let mut keyed = Vec::with_capacity(n);
+    for line in out {
+        let (person, item, attempt, county, _, _) = &line;
+        let e2e = end_to_end(rc(*county as i64)?, month, *item, *person, *attempt)?;
+        keyed.push((line, e2e));
     }
+    // Written in the order the pay step issues them (county, then end-to-end id, as the files
+    // list them): a county's lines are neighbours in the table, so marking a file's lines issued
+    // and later paid rewrites a few contiguous pages instead of touching every page each time.
+    keyed.sort_by(|a, b| (a.0.3, &a.1).cmp(&(b.0.3, &b.1)));
     db.bulk_insert(
         "payroll_lines",
         &[
@@ -224,7 +227,7 @@ fn step_payroll(
             "reissue_of",
         ],
         &mut |sink| {
-            for ((person, item, attempt, county, amount, of), e2e) in out.iter().zip(&e2es) {
+            for ((person, item, attempt, county, amount, of), e2e) in &keyed {
                 total += amount.0;
                 sink.row(&[
                     Val::I64(m),
@@ -642,26 +645,28 @@ fn step_pay(
     out_dir: &Path,
 ) -> Result<serde_json::Value> {
     let m = month.yyyymm() as i64;
-    let rows = db.query(
+    let mut by_county: BTreeMap<RegionCode, Vec<PayRow>> = BTreeMap::new();
+    db.each(
         "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account
          FROM payroll_lines l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
-         WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.county, l.end_to_end",
+         WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.person_id, l.item, l.attempt",
         &[Val::I64(m)],
+        |r| {
+            let item = Item::parse(r.text(1)?)
+                .ok_or_else(|| StoreError(format!("unknown item {:?}", r.text(1))))?;
+            let county = rc(r.i64(3)?).map_err(|e| StoreError(e.0))?;
+            by_county.entry(county).or_default().push(PayRow {
+                person: r.i64(0)?,
+                item,
+                attempt: r.i64(2)?,
+                amount: Fen(r.i64(4)?),
+                e2e: r.text(5)?.to_string(),
+                name: r.text(6)?.to_string(),
+                account: r.text(7)?.to_string(),
+            });
+            Ok(())
+        },
     )?;
-    let mut by_county: BTreeMap<RegionCode, Vec<PayRow>> = BTreeMap::new();
-    for r in rows {
-        let item = Item::parse(r[1].text()?).ok_or_else(|| EngineError("unknown item".into()))?;
-        let county = rc(r[3].i64()?)?;
-        by_county.entry(county).or_default().push(PayRow {
-            person: r[0].i64()?,
-            item,
-            attempt: r[2].i64()?,
-            amount: Fen(r[4].i64()?),
-            e2e: r[5].text()?.to_string(),
-            name: r[6].text()?.to_string(),
-            account: r[7].text()?.to_string(),
-        });
-    }
     std::fs::create_dir_all(out_dir)
         .map_err(|e| EngineError(format!("{}: {e}", out_dir.display())))?;
     let chart = Chart::standard();
@@ -731,17 +736,6 @@ fn step_pay(
             50_000,
         )
         .map_err(|e| EngineError(e.to_string()))?;
-        let msg_of: HashMap<String, String> = batches
-            .iter()
-            .flat_map(|b| {
-                b.payments().iter().map(move |p| {
-                    (
-                        p.end_to_end_id().as_str().to_string(),
-                        b.message_id().as_str().to_string(),
-                    )
-                })
-            })
-            .collect();
         for b in &batches {
             let xml = write_pain001(b);
             let csv = write_payment_csv(b);
@@ -769,6 +763,19 @@ fn step_pay(
         // Batches hold payments sorted by end-to-end id, so each is a contiguous id range: when the
         // whole county goes out, one statement per file marks its lines; else line by line.
         let whole = county_deferred == 0;
+        // which message each payment went out in (needed only when marking line by line)
+        let msg_of: HashMap<&str, &str> = if whole {
+            HashMap::new()
+        } else {
+            batches
+                .iter()
+                .flat_map(|b| {
+                    b.payments()
+                        .iter()
+                        .map(move |p| (p.end_to_end_id().as_str(), b.message_id().as_str()))
+                })
+                .collect()
+        };
         if whole {
             for b in &batches {
                 let ids = b.payments();
@@ -789,10 +796,10 @@ fn step_pay(
         }
         for r in &pay {
             if !whole {
-                let msg = msg_of.get(&r.e2e).cloned().unwrap_or_default();
+                let msg = msg_of.get(r.e2e.as_str()).copied().unwrap_or_default();
                 db.exec(
                     "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND person_id = $3 AND item = $4 AND attempt = $5 AND status = 'planned'",
-                    &[Val::Str(&msg), Val::I64(m), Val::I64(r.person), Val::Str(r.item.as_str()), Val::I64(r.attempt)],
+                    &[Val::Str(msg), Val::I64(m), Val::I64(r.person), Val::Str(r.item.as_str()), Val::I64(r.attempt)],
                 )?;
             }
             by_item.entry(r.item).or_default().push(Line {
@@ -860,24 +867,36 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
         let mut msgs: Vec<String> = file.lines.iter().map(|l| l.original_message_id.clone()).collect();
         msgs.sort();
         msgs.dedup();
-        let mut issued = Vec::new();
+        // where each message went: its month and county locate its lines (payroll_lines_county)
+        let mut sent: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
         for msg in &msgs {
-            for r in db.query(
-                "SELECT end_to_end, amount_fen, status FROM payroll_lines WHERE msg_id = $1",
-                &[Val::Str(msg)],
-            )? {
-                let state = match r[2].text()? {
-                    "paid" => PaymentState::Final(Final::Accepted),
-                    "returned" => PaymentState::Final(Final::Rejected),
-                    _ => PaymentState::Pending,
-                };
-                issued.push(IssuedPayment {
-                    message_id: msg.clone(),
-                    end_to_end_id: r[0].text()?.to_string(),
-                    amount: Fen(r[1].i64()?),
-                    state,
-                });
+            if let Some(r) = db
+                .query("SELECT month, county FROM payment_files WHERE msg_id = $1", &[Val::Str(msg)])?
+                .first()
+            {
+                sent.insert(msg.as_str(), (r[0].i64()?, r[1].i64()?));
             }
+        }
+        let mut issued = Vec::new();
+        for (msg, (month, county)) in &sent {
+            db.each(
+                "SELECT end_to_end, amount_fen, status FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3",
+                &[Val::I64(*month), Val::I64(*county), Val::Str(msg)],
+                |r| {
+                    let state = match r.text(2)? {
+                        "paid" => PaymentState::Final(Final::Accepted),
+                        "returned" => PaymentState::Final(Final::Rejected),
+                        _ => PaymentState::Pending,
+                    };
+                    issued.push(IssuedPayment {
+                        message_id: msg.to_string(),
+                        end_to_end_id: r.text(0)?.to_string(),
+                        amount: Fen(r.i64(1)?),
+                        state,
+                    });
+                    Ok(())
+                },
+            )?;
         }
         let set = IssuedSet::new(issued).map_err(|e| EngineError(e.to_string()))?;
         let rec = set.reconcile(&file);
@@ -902,12 +921,16 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
             }
         }
         for (msg, e2es) in &accepted_by_msg {
+            let Some(&(month, county)) = sent.get(msg) else { continue };
             let issued = db.query_i64(
-                "SELECT count(*) FROM payroll_lines WHERE msg_id = $1 AND status = 'issued'",
-                &[Val::Str(msg)],
+                "SELECT count(*) FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3 AND status = 'issued'",
+                &[Val::I64(month), Val::I64(county), Val::Str(msg)],
             )?;
             if issued == e2es.len() as i64 {
-                db.exec("UPDATE payroll_lines SET status = 'paid' WHERE msg_id = $1 AND status = 'issued'", &[Val::Str(msg)])?;
+                db.exec(
+                    "UPDATE payroll_lines SET status = 'paid' WHERE month = $1 AND county = $2 AND msg_id = $3 AND status = 'issued'",
+                    &[Val::I64(month), Val::I64(county), Val::Str(msg)],
+                )?;
             } else {
                 for e in e2es {
                     db.exec(
@@ -928,8 +951,11 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
         report.conflicts = rec.conflicts().count() as u64;
         // post every pending benefit transfer whose payments are now all final
         let mut groups: Vec<(i64, i64, String)> = Vec::new();
-        for msg in &msgs {
-            for r in db.query("SELECT DISTINCT month, county, item FROM payroll_lines WHERE msg_id = $1", &[Val::Str(msg)])? {
+        for (msg, (month, county)) in &sent {
+            for r in db.query(
+                "SELECT DISTINCT month, county, item FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3",
+                &[Val::I64(*month), Val::I64(*county), Val::Str(msg)],
+            )? {
                 groups.push((r[0].i64()?, r[1].i64()?, r[2].text()?.to_string()));
             }
         }
@@ -988,33 +1014,46 @@ fn step_returns(
 ) -> Result<serde_json::Value> {
     let m = month.yyyymm() as i64;
     let files = db.query(
-        "SELECT msg_id, xml_path FROM payment_files WHERE month = $1 ORDER BY msg_id",
+        "SELECT msg_id, xml_path, county FROM payment_files WHERE month = $1 ORDER BY msg_id",
         &[Val::I64(m)],
     )?;
     let on = cal.pay_day.add_days(2);
+    let created = DateTime::new(on, 18, 0, 0).map_err(|e| EngineError(e.to_string()))?;
     let (mut acc, mut rej) = (0u64, 0u64);
     for f in files {
-        let (msg, path) = (f[0].text()?.to_string(), f[1].text()?.to_string());
+        let (msg, path, county) = (
+            f[0].text()?.to_string(),
+            f[1].text()?.to_string(),
+            f[2].i64()?,
+        );
+        // what the bank keeps of the file it received: each payment's id and amount
         let lines = db.query(
-            "SELECT l.end_to_end, l.person_id, l.amount_fen, l.county, p.name, s.bank_account, l.item FROM payroll_lines l
-             JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id WHERE l.msg_id = $1",
-            &[Val::Str(&msg)],
+            "SELECT end_to_end, amount_fen FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3 ORDER BY end_to_end",
+            &[Val::I64(m), Val::I64(county), Val::Str(&msg)],
         )?;
-        let batch = rebuild_batch(&msg, month, cal, &lines)?;
-        let rejected: Vec<String> = lines
+        let mut payments: Vec<(&str, Fen)> = Vec::with_capacity(lines.len());
+        for r in &lines {
+            payments.push((r[0].text()?, Fen(r[1].i64()?)));
+        }
+        let pairs: Vec<(&str, &str)> = payments
             .iter()
-            .filter_map(|r| {
-                let e2e = r[0].text().ok()?.to_string();
+            .filter(|(e2e, _)| {
                 let h = mix(seed
                     ^ mix(e2e
                         .bytes()
                         .fold(0u64, |a, b| a.wrapping_mul(131).wrapping_add(b as u64))));
-                ((h % 10_000) < rejects as u64).then_some(e2e)
+                (h % 10_000) < rejects as u64
             })
+            .map(|(e2e, _)| (*e2e, "AC04"))
             .collect();
-        let pairs: Vec<(&str, &str)> = rejected.iter().map(|e| (e.as_str(), "AC04")).collect();
-        let created = DateTime::new(on, 18, 0, 0).map_err(|e| EngineError(e.to_string()))?;
-        let report = StatusReport::for_batch(&batch, &format!("RPT{msg}"), created, &pairs);
+        let report = StatusReport::for_payments(
+            &msg,
+            &payment_info_id_of(&msg),
+            &payments,
+            &format!("RPT{msg}"),
+            created,
+            &pairs,
+        );
         let xml = write_pain002(&report, 10);
         let ret_path = PathBuf::from(&path)
             .with_extension("")
@@ -1027,41 +1066,6 @@ fn step_returns(
         rej += r.rejected;
     }
     Ok(serde_json::json!({"accepted": acc, "rejected": rej}))
-}
-
-/// Rebuild a sent batch from its stored lines (to simulate the bank's answer to it).
-fn rebuild_batch(
-    msg: &str,
-    month: Period,
-    cal: &Calendar,
-    lines: &[tongchou_store::Row],
-) -> Result<PaymentBatch> {
-    let county = rc(lines.first().map(|r| r[3].i64()).transpose()?.unwrap_or(0))?;
-    let seq: u16 = msg
-        .get(msg.len() - 4..)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1);
-    let agency = format!(
-        "{}社会保险事业管理中心",
-        Divisions::shanxi()
-            .get(county)
-            .map(|r| r.name.as_str())
-            .unwrap_or("县")
-    );
-    let debtor = Debtor::synthetic(county, &agency).map_err(|e| EngineError(e.to_string()))?;
-    let mut payments = Vec::new();
-    for r in lines {
-        let id = EndToEndId::from_stored(r[0].text()?).map_err(|e| EngineError(e.to_string()))?;
-        let acct = AccountNumber::parse(r[5].text()?).map_err(|e| EngineError(e.to_string()))?;
-        payments.push(
-            Payment::new(id, r[4].text()?, acct, None, Fen(r[2].i64()?), "pension")
-                .map_err(|e| EngineError(e.to_string()))?,
-        );
-    }
-    let created =
-        DateTime::new(cal.pay_day.add_days(-1), 9, 0, 0).map_err(|e| EngineError(e.to_string()))?;
-    PaymentBatch::new(county, month, seq, created, cal.pay_day, debtor, payments)
-        .map_err(|e| EngineError(e.to_string()))
 }
 
 /// Run the remaining steps of month M. Refuses a month whose steps are all done.

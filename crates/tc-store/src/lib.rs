@@ -110,6 +110,70 @@ impl Value {
 
 pub type Row = Vec<Value>;
 
+/// One row of [`Db::each`], borrowed from the driver: read its columns by position.
+pub struct RowView<'a>(RowInner<'a>);
+
+enum RowInner<'a> {
+    Sqlite(&'a rusqlite::Row<'a>),
+    Pg(&'a postgres::Row),
+}
+
+impl RowView<'_> {
+    /// An integer column (NULL is an error).
+    pub fn i64(&self, i: usize) -> Result<i64> {
+        self.opt_i64(i)?
+            .ok_or_else(|| StoreError(format!("column {i}: expected an integer, got NULL")))
+    }
+    pub fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
+        match &self.0 {
+            RowInner::Sqlite(r) => match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => Ok(None),
+                rusqlite::types::ValueRef::Integer(v) => Ok(Some(v)),
+                other => Err(StoreError(format!(
+                    "column {i}: expected an integer, got {:?}",
+                    other.data_type()
+                ))),
+            },
+            RowInner::Pg(r) => {
+                use postgres::types::Type;
+                let t = r.columns()[i].type_();
+                Ok(if *t == Type::INT8 {
+                    r.try_get::<_, Option<i64>>(i)?
+                } else if *t == Type::INT4 {
+                    r.try_get::<_, Option<i32>>(i)?.map(i64::from)
+                } else if *t == Type::INT2 {
+                    r.try_get::<_, Option<i16>>(i)?.map(i64::from)
+                } else {
+                    return Err(StoreError(format!(
+                        "column {}: expected an integer, got {t}",
+                        r.columns()[i].name()
+                    )));
+                })
+            }
+        }
+    }
+    /// A text column (NULL is an error).
+    pub fn text(&self, i: usize) -> Result<&str> {
+        self.opt_text(i)?
+            .ok_or_else(|| StoreError(format!("column {i}: expected text, got NULL")))
+    }
+    pub fn opt_text(&self, i: usize) -> Result<Option<&str>> {
+        match &self.0 {
+            RowInner::Sqlite(r) => match r.get_ref(i)? {
+                rusqlite::types::ValueRef::Null => Ok(None),
+                rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
+                    .map(Some)
+                    .map_err(|_| StoreError(format!("column {i}: text is not UTF-8"))),
+                other => Err(StoreError(format!(
+                    "column {i}: expected text, got {:?}",
+                    other.data_type()
+                ))),
+            },
+            RowInner::Pg(r) => Ok(r.try_get::<_, Option<&str>>(i)?),
+        }
+    }
+}
+
 enum Conn {
     Sqlite(rusqlite::Connection),
     Pg(Box<postgres::Client>),
@@ -334,6 +398,42 @@ impl Db {
                 Ok(out)
             }
         }
+    }
+
+    /// Run a query and hand each row to `f` as it is read, without collecting the rows or
+    /// copying their text (a large scan costs no allocation per row). `f` cannot use the
+    /// database while the query runs. Returns the number of rows read.
+    pub fn each(
+        &mut self,
+        sql: &str,
+        params: &[Val<'_>],
+        mut f: impl FnMut(&RowView<'_>) -> Result<()>,
+    ) -> Result<u64> {
+        let mut n = 0u64;
+        match &mut self.conn {
+            Conn::Sqlite(c) => {
+                let mut st = c.prepare_cached(&to_sqlite_sql(sql))?;
+                bind_sqlite(&mut st, params)?;
+                let mut rows = st.raw_query();
+                while let Some(r) = rows.next()? {
+                    f(&RowView(RowInner::Sqlite(r)))?;
+                    n += 1;
+                }
+            }
+            Conn::Pg(c) => {
+                use postgres::fallible_iterator::FallibleIterator;
+                let (boxed, types) = pg_params(params);
+                let st = pg_statement(c, &mut self.pg_statements, sql, &types)?;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    boxed.iter().map(|b| b.as_ref()).collect();
+                let mut it = c.query_raw(&st, refs)?;
+                while let Some(r) = it.next()? {
+                    f(&RowView(RowInner::Pg(&r)))?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// The first row, if any.
@@ -805,6 +905,58 @@ mod tests {
             .query("SELECT name FROM t WHERE id = $1", &[Val::I64(13)])
             .expect("q");
         assert_eq!(r[0][0], Value::Text("n13\\x".into()));
+        // streaming reads see the same rows as collected ones, without copying them
+        let collected = db
+            .query("SELECT id, name, amount FROM t ORDER BY id", &[])
+            .expect("q");
+        let mut streamed = Vec::new();
+        let n = db
+            .each(
+                "SELECT id, name, amount FROM t WHERE amount > $1 ORDER BY id",
+                &[Val::I64(-10)],
+                |r| {
+                    streamed.push(vec![
+                        Value::I64(r.i64(0)?),
+                        r.opt_text(1)?
+                            .map(|t| Value::Text(t.to_string()))
+                            .unwrap_or(Value::Null),
+                        Value::I64(r.i64(2)?),
+                    ]);
+                    Ok(())
+                },
+            )
+            .expect("each");
+        assert_eq!(n, 999);
+        assert_eq!(streamed, collected);
+        // wrong types and NULLs are errors naming the column, and an error from `f` stops the scan
+        let err = db
+            .each("SELECT name FROM t WHERE id = 14", &[], |r| {
+                r.text(0).map(|_| ())
+            })
+            .expect_err("NULL");
+        assert!(err.to_string().contains("column 0"), "{err}");
+        let err = db
+            .each("SELECT name FROM t WHERE id = 1", &[], |r| {
+                r.i64(0).map(|_| ())
+            })
+            .expect_err("text");
+        assert!(err.to_string().contains("expected an integer"), "{err}");
+        let mut seen = 0;
+        let err = db
+            .each("SELECT id FROM t ORDER BY id", &[], |_| {
+                seen += 1;
+                if seen == 3 {
+                    Err(StoreError("stop".into()))
+                } else {
+                    Ok(())
+                }
+            })
+            .expect_err("stopped");
+        assert_eq!((seen, err.to_string().as_str()), (3, "stop"));
+        assert_eq!(
+            db.query_i64("SELECT count(*) FROM t", &[]).expect("usable"),
+            999
+        );
         // a failed transaction leaves nothing
         let res: Result<()> = db.transaction(|db| {
             db.exec(
