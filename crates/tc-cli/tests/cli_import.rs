@@ -7,6 +7,8 @@
 //! imported; the collection of the month run on them (tongchou_engine::collect::run_month);
 //! then the collection and arrears reports compared with the snapshots in tests/snapshots/.
 
+mod common;
+use common::matches_snapshot;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use tongchou_core::{Date, IdNumber, Policy, RegionCode};
@@ -113,23 +115,6 @@ fn refused(db: &str, kind: &str, file: &str, want: &[&str]) {
     let got: Vec<&str> = err.lines().collect();
     assert_eq!(got, want, "{file}");
     assert!(snapshot(db) == before, "{file}: the database changed");
-}
-
-/// Compare with a committed snapshot (TONGCHOU_UPDATE_SNAPSHOTS=1 rewrites it instead).
-fn matches_snapshot(name: &str, got: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/snapshots")
-        .join(name);
-    if std::env::var_os("TONGCHOU_UPDATE_SNAPSHOTS").is_some() {
-        std::fs::write(&path, got).expect("write snapshot");
-        return;
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    if want != got {
-        panic!(
-            "{name} differs from its snapshot.\n--- expected\n{want}\n--- got\n{got}\n(set TONGCHOU_UPDATE_SNAPSHOTS=1 to accept)"
-        );
-    }
 }
 
 fn templates(db: &str) {

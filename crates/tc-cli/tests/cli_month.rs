@@ -2,6 +2,9 @@
 //! every step boundary resumes and ends in exactly the state of an uninterrupted run; a finished
 //! month is refused. On SQLite and PostgreSQL.
 
+mod common;
+
+use common::matches_snapshot;
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -74,6 +77,13 @@ fn scenario(a: &str, b: &str, c: &str, tag: &str) {
     assert!(!again.status.success(), "a finished month must be refused");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already complete"));
     assert_eq!(digest(a), want, "the refused run changed nothing");
+    // the month's report: the same figures on every backend
+    let report = ok(&tongchou(
+        a,
+        &["report", "disbursement", "--period", "2020-01"],
+        &[],
+    ));
+    matches_snapshot("disbursement_2020-01.txt", &report);
 
     // B: aborted right after each step in turn, then resumed
     setup(b);

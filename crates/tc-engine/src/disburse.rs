@@ -1128,14 +1128,24 @@ pub fn run_month(
     Ok(serde_json::Value::Object(out))
 }
 
-/// Per-region figures of a month: planned, approved, allocated, paid, returned, still pending.
+/// Per-region figures of a month. How the money of a city's month adds up:
+/// - `need` (every payment line of the month) = `planned` + `from_balance` (what the county
+///   accounts already held — returned payments, an earlier partial approval — netted off the plan);
+/// - `planned` ≥ `approved` = `allocated` (what reached the city);
+/// - `need` = `issued` + `deferred` (lines the county could not pay yet, for lack of approval);
+/// - `issued` = `paid` + `returned` + `pending` (no bank answer yet).
+///
+/// So with a full approval: `allocated` + `from_balance` = `paid` + `returned` + `pending`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct RegionFigures {
     pub region: u32,
+    pub need: Fen,
+    pub from_balance: Fen,
     pub planned: Fen,
     pub approved: Fen,
     pub allocated: Fen,
     pub issued: Fen,
+    pub deferred: Fen,
     pub paid: Fen,
     pub returned: Fen,
     pub pending: Fen,
@@ -1167,15 +1177,42 @@ pub fn figures(db: &mut Db, month: Period) -> Result<Vec<RegionFigures>> {
         let city = d.city_of(county).map(|c| c.get()).unwrap_or(0);
         let f = out.entry(city).or_insert_with(|| RegionFigures { region: city, ..Default::default() });
         let v = r[2].i64()?;
+        f.need.0 += v;
         match r[1].text()? {
             "paid" => f.paid.0 += v,
             "returned" => f.returned.0 += v,
             "issued" => f.pending.0 += v,
-            _ => {}
+            _ => f.deferred.0 += v,
         }
         if r[1].text()? != "planned" {
             f.issued.0 += v;
         }
+    }
+    // the province's line adds up its cities
+    let province = d.province().code.get();
+    let cities: Vec<RegionFigures> = out
+        .values()
+        .filter(|f| f.region != province)
+        .cloned()
+        .collect();
+    if let Some(p) = out.get_mut(&province) {
+        for c in &cities {
+            for (t, v) in [
+                (&mut p.need, c.need),
+                (&mut p.allocated, c.allocated),
+                (&mut p.issued, c.issued),
+                (&mut p.deferred, c.deferred),
+                (&mut p.paid, c.paid),
+                (&mut p.returned, c.returned),
+                (&mut p.pending, c.pending),
+            ] {
+                *t = Fen(t.0 + v.0);
+            }
+            p.late_days = p.late_days.max(c.late_days);
+        }
+    }
+    for f in out.values_mut() {
+        f.from_balance = Fen(f.need.0 - f.planned.0);
     }
     Ok(out.into_values().collect())
 }

@@ -102,6 +102,58 @@ fn run(url: &str) {
             .map(|c| c.paid.0 + c.returned.0 + c.pending.0)
             .sum();
         assert_eq!(issued, settled, "issued = paid + returned + pending");
+        // how each city's month adds up (RegionFigures), and the province adds up its cities
+        for c in figs.iter() {
+            assert_eq!(
+                c.need.0,
+                c.planned.0 + c.from_balance.0,
+                "{}: need",
+                c.region
+            );
+            assert!(
+                c.from_balance.0 >= 0,
+                "{}: a plan never asks more than the payroll",
+                c.region
+            );
+            assert_eq!(
+                c.need.0,
+                c.issued.0 + c.deferred.0,
+                "{}: issued + deferred",
+                c.region
+            );
+            assert_eq!(
+                c.issued.0,
+                c.paid.0 + c.returned.0 + c.pending.0,
+                "{}: issued",
+                c.region
+            );
+            if i == 0 {
+                // a full approval pays the whole payroll: allocated + from balance is all paid,
+                // returned or pending
+                assert_eq!(c.deferred.0, 0, "{}", c.region);
+                assert_eq!(
+                    c.allocated.0 + c.from_balance.0,
+                    c.paid.0 + c.returned.0 + c.pending.0,
+                    "{}: allocated + from balance",
+                    c.region
+                );
+            }
+        }
+        let sum = |f: fn(&disburse::RegionFigures) -> i64| cities.iter().map(|c| f(c)).sum::<i64>();
+        assert_eq!(province.need.0, sum(|c| c.need.0));
+        assert_eq!(province.paid.0, sum(|c| c.paid.0));
+        assert_eq!(province.allocated.0, allocated);
+        if i == 0 {
+            assert_eq!(
+                province.from_balance.0, 0,
+                "nothing on hand in the first month"
+            );
+        } else {
+            // January's returned payments sat in the county accounts and pay February's re-issues
+            assert!(province.from_balance.is_positive(), "{province:?}");
+            // 90 % approved: some lines wait for money
+            assert!(province.deferred.is_positive(), "{province:?}");
+        }
         assert!(
             issued <= allocated + if i == 0 { 0 } else { province.planned.0 },
             "never pays more than it holds"

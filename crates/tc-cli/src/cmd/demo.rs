@@ -261,13 +261,18 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         a.persons, a.from, a.to
     );
     println!(
-        "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
+        "per city in {month}: collection (assessed, remitted, arrears), then disbursement: payroll = from balance (county accounts' money netted off the plan) + planned; allocated = approved; paid + returned + pending = issued; days late of the allocation\n"
+    );
+    println!(
+        "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
         "city",
         "insured",
         "contrib.",
         "assessed",
         "remitted",
         "arrears",
+        "payroll",
+        "from bal.",
         "planned",
         "approved",
         "allocated",
@@ -281,13 +286,15 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         let (assessed, remitted, arrears) = coll.get(&code).copied().unwrap_or_default();
         let f = figs.get(&code).cloned().unwrap_or_default();
         println!(
-            "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
+            "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
             city.name,
             s.map(|s| s.insured).unwrap_or(0),
             s.map(|s| s.contributors).unwrap_or(0),
             yuan(assessed),
             yuan(remitted),
             yuan(arrears),
+            yuan(f.need),
+            yuan(f.from_balance),
             yuan(f.planned),
             yuan(f.approved),
             yuan(f.allocated),

@@ -1,5 +1,6 @@
-//! `report disbursement --period M`: per city what was planned, approved, allocated (and how
-//! late), issued to banks, paid, returned and still pending, with the province's totals; the
+//! `report disbursement --period M`: per city the month's payroll, what the county accounts
+//! already held (netted off the plan), what was planned, approved, allocated (and how late),
+//! issued to banks or deferred, paid, returned and still pending, with the province's totals; the
 //! provincial fund's balance and months payable.
 
 use super::sheet::{Cell, Col, Extra, Sheet};
@@ -21,7 +22,7 @@ pub struct DisbursementArgs {
     pub out: OutArgs,
 }
 
-const COLS: [Col; 11] = [
+const COLS: [Col; 14] = [
     Col {
         key: "city",
         label: "市代码 city",
@@ -29,6 +30,14 @@ const COLS: [Col; 11] = [
     Col {
         key: "city_name",
         label: "市 name",
+    },
+    Col {
+        key: "need",
+        label: "应发 payroll",
+    },
+    Col {
+        key: "from_balance",
+        label: "余额抵用 from balance",
     },
     Col {
         key: "planned",
@@ -49,6 +58,10 @@ const COLS: [Col; 11] = [
     Col {
         key: "issued",
         label: "发出 issued",
+    },
+    Col {
+        key: "deferred",
+        label: "暂缓 deferred",
     },
     Col {
         key: "paid",
@@ -72,11 +85,14 @@ fn cells(code: Cell, name: Cell, f: &disburse::RegionFigures) -> Vec<Cell> {
     vec![
         code,
         name,
+        Cell::Money(f.need),
+        Cell::Money(f.from_balance),
         Cell::Money(f.planned),
         Cell::Money(f.approved),
         Cell::Money(f.allocated),
         Cell::Int(f.late_days),
         Cell::Money(f.issued),
+        Cell::Money(f.deferred),
         Cell::Money(f.paid),
         Cell::Money(f.returned),
         Cell::Money(f.pending),
@@ -98,32 +114,20 @@ pub fn sheet(db: &mut Db, a: &DisbursementArgs) -> Result<Sheet, CliError> {
     }
     let d = Divisions::shanxi();
     let province = d.province().code.get();
-    let mut total = disburse::RegionFigures {
-        region: province,
-        ..Default::default()
-    };
     let mut rows = Vec::new();
     for f in figs.iter().filter(|f| f.region != province) {
-        for (t, v) in [
-            (&mut total.allocated, f.allocated),
-            (&mut total.issued, f.issued),
-            (&mut total.paid, f.paid),
-            (&mut total.returned, f.returned),
-            (&mut total.pending, f.pending),
-        ] {
-            *t = Fen(t.0 + v.0);
-        }
-        total.late_days = total.late_days.max(f.late_days);
         rows.push(cells(
             Cell::Text(f.region.to_string()),
             Cell::Text(name_of(d, f.region as i64)),
             f,
         ));
     }
-    if let Some(p) = figs.iter().find(|f| f.region == province) {
-        total.planned = p.planned;
-        total.approved = p.approved;
-    }
+    // the province's figures add up its cities (disburse::figures)
+    let total = figs
+        .iter()
+        .find(|f| f.region == province)
+        .cloned()
+        .unwrap_or_default();
     let chart = Chart::standard();
     let mut ledger = Ledger::new(db);
     let mut balance = 0i64;
@@ -141,7 +145,7 @@ pub fn sheet(db: &mut Db, a: &DisbursementArgs) -> Result<Sheet, CliError> {
     };
     Ok(Sheet {
         title: format!(
-            "统支 disbursement {}: planned ≥ approved = allocated; issued = paid + returned + pending",
+            "统支 disbursement {}: payroll = from balance + planned; planned ≥ approved = allocated; payroll = issued + deferred; issued = paid + returned + pending",
             a.period
         ),
         name: "disbursement".into(),
