@@ -178,6 +178,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../../policy/calendar.toml"),
     ),
     ("reserve.toml", include_str!("../../../policy/reserve.toml")),
+    (
+        "holidays.toml",
+        include_str!("../../../policy/holidays.toml"),
+    ),
 ];
 
 fn parse_value(unit: Unit, v: &toml::Value) -> Result<Value, String> {

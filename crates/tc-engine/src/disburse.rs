@@ -582,7 +582,9 @@ fn step_passdown(
     let a = approved_of(db, month)?;
     let m = month.yyyymm() as i64;
     let allocated_on = alloc_day.map(|d| month.day(d)).unwrap_or(cal.allocation_by);
-    let done = crate::disbursement::add_working_days(allocated_on, 1)
+    let done = cal
+        .work_days
+        .add(allocated_on, 1)
         .min(cal.passdown_by.max(allocated_on));
     let chart = Chart::standard();
     let d = Divisions::shanxi();

@@ -169,22 +169,93 @@ pub struct Calendar {
     pub allocation_by: Date,
     pub passdown_by: Date,
     pub pay_day: Date,
+    /// The working days these dates were counted in.
+    pub work_days: WorkDays,
     pub params: Vec<ParamUse>,
 }
 
-/// Add `n` working days (Monday–Friday; public holidays are not modelled).
-pub fn add_working_days(d: Date, n: i64) -> Date {
-    let mut cur = d;
-    let mut left = n;
-    while left > 0 {
-        cur = cur.add_days(1);
-        // 1970-01-01 was a Thursday: weekday 0 = Monday
-        let wd = (cur.days_since_epoch() + 3).rem_euclid(7);
-        if wd < 5 {
-            left -= 1;
+/// Working days: Monday to Friday, less the public holidays and plus the make-up working weekend
+/// days (调休上班) of `calendar.holidays` (one table per year of the State Council's notice).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct WorkDays {
+    /// yyyymmdd → positive: public holiday, 0: worked weekend day.
+    exceptions: BTreeMap<i64, i64>,
+}
+
+impl WorkDays {
+    /// Monday to Friday, no holidays.
+    pub fn weekdays() -> WorkDays {
+        WorkDays::default()
+    }
+
+    /// The holiday tables in force for the years `from` to `to`, with their provenance.
+    pub fn of(
+        policy: &Policy,
+        from: i32,
+        to: i32,
+        params: &mut Vec<ParamUse>,
+    ) -> Result<WorkDays, RuleError> {
+        let mut exceptions = BTreeMap::new();
+        for y in from..=to {
+            let Ok(jan1) = Date::new(y, 1, 1) else {
+                continue;
+            };
+            // a year before the first table has none; a later year without its own table gets
+            // the last one, whose dates are all in its own year and so never match
+            if let Ok((t, u)) = policy.table("calendar.holidays", jan1) {
+                exceptions.extend(t.iter().map(|(k, v)| (*k, *v)));
+                if !params
+                    .iter()
+                    .any(|p| p.name == u.name && p.effective_from == u.effective_from)
+                {
+                    params.push(u);
+                }
+            }
+        }
+        Ok(WorkDays { exceptions })
+    }
+
+    pub fn is_working(&self, d: Date) -> bool {
+        let key = d.year() as i64 * 10_000 + d.month() as i64 * 100 + d.day() as i64;
+        // (policy tables hold tenths: a holiday's 1 reads as 10)
+        match self.exceptions.get(&key) {
+            Some(v) if *v > 0 => false,
+            Some(_) => true,
+            // 1970-01-01 was a Thursday: weekday 0 = Monday
+            None => (d.days_since_epoch() + 3).rem_euclid(7) < 5,
         }
     }
-    cur
+
+    /// `n` working days after `d`.
+    pub fn add(&self, d: Date, n: i64) -> Date {
+        let mut cur = d;
+        let mut left = n;
+        while left > 0 {
+            cur = cur.add_days(1);
+            if self.is_working(cur) {
+                left -= 1;
+            }
+        }
+        cur
+    }
+
+    /// `d` if it is a working day, else the working day before it.
+    pub fn on_or_before(&self, d: Date) -> Date {
+        let mut cur = d;
+        while !self.is_working(cur) {
+            cur = cur.add_days(-1);
+        }
+        cur
+    }
+
+    /// `d` if it is a working day, else the working day after it.
+    pub fn on_or_after(&self, d: Date) -> Date {
+        let mut cur = d;
+        while !self.is_working(cur) {
+            cur = cur.add_days(1);
+        }
+        cur
+    }
 }
 
 impl Calendar {
@@ -208,7 +279,22 @@ impl Calendar {
         let pay_day = month.day(day("calendar.pay_day")?);
         let (wd, u) = policy.int("calendar.passdown_working_days", on)?;
         params.push(u);
-        let passdown_by = add_working_days(allocation_by, wd);
+        let (shift, u) = policy.text("calendar.pay_day_on_day_off", on)?;
+        params.push(u);
+        let shift = shift.to_string();
+        let work_days = WorkDays::of(policy, prev.year(), month.year() + 1, &mut params)?;
+        let passdown_by = work_days.add(allocation_by, wd);
+        // a pay day that falls on a day off moves as `calendar.pay_day_on_day_off` says
+        let pay_day = match shift.as_str() {
+            "previous" => work_days.on_or_before(pay_day),
+            "next" => work_days.on_or_after(pay_day),
+            "same" => pay_day,
+            other => {
+                return Err(RuleError::Policy(format!(
+                    "calendar.pay_day_on_day_off = {other:?}: expected previous, next or same"
+                )));
+            }
+        };
         Ok(Calendar {
             month,
             county_plan_by,
@@ -218,6 +304,7 @@ impl Calendar {
             allocation_by,
             passdown_by,
             pay_day,
+            work_days,
             params,
         })
     }
@@ -293,6 +380,37 @@ mod tests {
     }
 
     #[test]
+    fn holidays_and_make_up_days_move_the_dates() {
+        let p = Policy::builtin().expect("policy");
+        // October 2020: 1–8 off (National Day and Mid-Autumn), Saturday the 10th worked; the
+        // allocation deadline (the 10th) is that Saturday, two working days later is Tuesday
+        let oct = Calendar::of(&p, "2020-10".parse().expect("p")).expect("calendar");
+        assert_eq!(oct.allocation_by.to_string(), "2020-10-10");
+        assert!(oct.work_days.is_working("2020-10-10".parse().expect("d")));
+        assert!(!oct.work_days.is_working("2020-10-08".parse().expect("d")));
+        assert_eq!(oct.passdown_by.to_string(), "2020-10-13");
+        // the 15th of October 2020 is a Thursday: paid that day
+        assert_eq!(oct.pay_day.to_string(), "2020-10-15");
+        // 15 February 2020 is a Saturday: paid on Friday the 14th (previous working day)
+        let feb = Calendar::of(&p, "2020-02".parse().expect("p")).expect("calendar");
+        assert_eq!(feb.pay_day.to_string(), "2020-02-14");
+        // January 2020: the Spring Festival (24 Jan – 2 Feb, extended) is off, Sunday the 19th worked
+        let jan = Calendar::of(&p, "2020-01".parse().expect("p")).expect("calendar");
+        assert!(jan.work_days.is_working("2020-01-19".parse().expect("d")));
+        assert_eq!(
+            jan.work_days
+                .add("2020-01-23".parse().expect("d"), 1)
+                .to_string(),
+            "2020-02-03"
+        );
+        // the tables used are listed with their provenance
+        assert!(jan.params.iter().any(|u| u.name == "calendar.holidays"));
+        // a year without a table: weekends only
+        let w = Calendar::of(&p, "2035-05".parse().expect("p")).expect("calendar");
+        assert!(w.work_days.is_working("2035-05-01".parse().expect("d")));
+    }
+
+    #[test]
     fn calendar_of_a_month() {
         let p = Policy::builtin().expect("policy");
         let c = Calendar::of(&p, "2020-03".parse().expect("p")).expect("calendar");
@@ -301,10 +419,12 @@ mod tests {
         assert_eq!(c.allocation_by.to_string(), "2020-03-10");
         // 2020-03-10 is a Tuesday: two working days later is Thursday the 12th
         assert_eq!(c.passdown_by.to_string(), "2020-03-12");
-        assert_eq!(c.pay_day.to_string(), "2020-03-15");
+        // the 15th is a Sunday: paid on the Friday before
+        assert_eq!(c.pay_day.to_string(), "2020-03-13");
         // 2020-01-10 was a Friday: +2 working days = Tuesday 2020-01-14
+        let w = WorkDays::weekdays();
         assert_eq!(
-            add_working_days("2020-01-10".parse().expect("d"), 2).to_string(),
+            w.add("2020-01-10".parse().expect("d"), 2).to_string(),
             "2020-01-14"
         );
         assert_eq!(
