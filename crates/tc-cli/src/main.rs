@@ -50,7 +50,8 @@ pub enum Command {
     /// agency), decisions (another user with the approve permission), the list.
     #[command(subcommand)]
     Retire(cmd::benefits::RetireCmd),
-    /// Death records from public security (公安) and civil affairs (民政).
+    /// Death records from public security (公安) and civil affairs (民政); survivors' claims of
+    /// death settlements and the settlements still unclaimed.
     #[command(subcommand)]
     Deaths(cmd::benefits::DeathsCmd),
     /// Cross-checks (数据比对): death records and other payment rolls against the pensioner roll

@@ -1,7 +1,9 @@
 //! Runs the real `tongchou` binary for `retire`, `deaths`, `crosscheck` and `benefits`, on SQLite
 //! and PostgreSQL: an application by a county agency, the submitter's own approval refused, the
-//! approval by the provincial bureau, a death imported and cross-checked, the report by county,
-//! the yearly adjustment and its arrears due.
+//! approval by the provincial bureau, a death imported and cross-checked, the settlement awaiting
+//! a survivor's claim, bad claims refused by field, the claim and its dues, the report by county,
+//! the yearly adjustment and its arrears due; a claimed settlement paid by the monthly cycle to
+//! the claimant's account.
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
@@ -259,8 +261,112 @@ fn benefits_commands(db: &str) {
     );
     let r = ok(&run(db, &["crosscheck", "run", "--month", "2025-08"], None));
     assert_eq!(r["suspended"], 1);
+    // nothing is due until a survivor claims the settlement
+    let due = ok(&run(db, &["benefits", "due", "--month", "2025-09"], None));
+    assert_eq!(due["lines"].as_array().map(|l| l.len()), Some(0));
+    let waiting = ok(&run(
+        db,
+        &["deaths", "awaiting", "--county", "140105"],
+        None,
+    ));
+    assert_eq!(waiting["settlements"][0]["person"], 2);
+    assert_eq!(waiting["settlements"][0]["died"], "2025-08-03");
+    assert_eq!(waiting["settlements"][0]["due_month"], "2025-09");
+    assert_eq!(waiting["total"], waiting["settlements"][0]["total"]);
+    let elsewhere = ok(&run(
+        db,
+        &["deaths", "awaiting", "--county", "140106"],
+        None,
+    ));
+    assert_eq!(
+        elsewhere["settlements"].as_array().map(|l| l.len()),
+        Some(0)
+    );
+    let county = RegionCode::new(140105).expect("county");
+    let spouse = IdNumber::from_parts(county, "1960-07-07".parse::<Date>().expect("d"), 22);
+    let claim = |person: &str, id_number: &str, relation: &str, account: &str, on: &str| {
+        run(
+            db,
+            &[
+                "deaths",
+                "claim",
+                "--person",
+                person,
+                "--name",
+                "王秀珍",
+                "--id-number",
+                id_number,
+                "--relation",
+                relation,
+                "--bank-code",
+                "BOC",
+                "--bank-name",
+                "中国银行",
+                "--account",
+                account,
+                "--filed-on",
+                on,
+            ],
+            None,
+        )
+    };
+    let good_account = "6216 6100 0000 1234 567";
+    let mut bad_check = spouse.as_str().to_string();
+    let last = if bad_check.ends_with('1') { '2' } else { '1' };
+    bad_check.pop();
+    bad_check.push(last);
+    for (o, needle) in [
+        (
+            claim("2", &bad_check, "spouse", good_account, "2025-08-20"),
+            "id_number: check character",
+        ),
+        (
+            claim("2", &retiree, "spouse", good_account, "2025-08-20"),
+            "id_number: this is the deceased's own",
+        ),
+        (
+            claim("2", spouse.as_str(), "spouse", "6216-6100", "2025-08-20"),
+            "bank_account:",
+        ),
+        (
+            claim("2", spouse.as_str(), "cousin", good_account, "2025-08-20"),
+            "relation:",
+        ),
+        (
+            claim("1", spouse.as_str(), "spouse", good_account, "2025-08-20"),
+            "has no death settlement",
+        ),
+        (
+            claim("2", spouse.as_str(), "spouse", good_account, "2999-01-01"),
+            "--filed-on",
+        ),
+    ] {
+        fails(&o, needle);
+    }
+    let due = ok(&run(db, &["benefits", "due", "--month", "2025-09"], None));
+    assert_eq!(due["lines"].as_array().map(|l| l.len()), Some(0));
+    let c = ok(&claim(
+        "2",
+        spouse.as_str(),
+        "spouse",
+        good_account,
+        "2025-08-20",
+    ));
+    assert_eq!(c["due_month"], "2025-09");
+    assert_eq!(c["claimant"], "王秀珍");
+    assert_eq!(c["relation"], "spouse");
+    assert_eq!(c["bank_account"], "****4567");
+    assert_eq!(c["filed_by"], "cli:tester");
+    assert_eq!(c["items"].as_array().map(|l| l.len()), Some(3));
+    fails(
+        &claim("2", spouse.as_str(), "child", good_account, "2025-08-21"),
+        "already claimed on 2025-08-20",
+    );
     let due = ok(&run(db, &["benefits", "due", "--month", "2025-09"], None));
     assert_eq!(due["lines"].as_array().map(|l| l.len()), Some(3));
+    assert_eq!(due["total"], c["total"]);
+    let waiting = ok(&run(db, &["deaths", "awaiting"], None));
+    assert_eq!(waiting["settlements"].as_array().map(|l| l.len()), Some(0));
     let rep = ok(&run(
         db,
         &["report", "crosscheck", "--format", "json"],
@@ -300,11 +406,12 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
         "{}",
         String::from_utf8_lossy(&setup.stderr)
     );
-    let (person, id_number) = {
+    let (person, id_number, county, own_account) = {
         let mut d = Db::open(db).expect("open");
         let r = d
             .query_opt(
-                "SELECT n.person_id, i.id_number FROM pensioners n JOIN person_ids i ON i.person_id = n.person_id \
+                "SELECT n.person_id, i.id_number, n.county, n.bank_account FROM pensioners n \
+                 JOIN person_ids i ON i.person_id = n.person_id \
                  WHERE n.status = 'active' AND n.retire_period < 201911 ORDER BY n.person_id LIMIT 1",
                 &[],
             )
@@ -313,6 +420,8 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
         (
             r[0].i64().expect("id"),
             r[1].text().expect("idn").to_string(),
+            r[2].i64().expect("county"),
+            r[3].text().expect("account").to_string(),
         )
     };
     let file = out.with_extension("csv");
@@ -328,6 +437,35 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
     ));
     let r = ok(&run(db, &["crosscheck", "run", "--month", "2019-12"], None));
     assert_eq!(r["suspended"], 1);
+    // the daughter claims the settlement in December
+    let county = RegionCode::new(u32::try_from(county).expect("county")).expect("county");
+    let daughter = IdNumber::from_parts(county, "1985-10-10".parse::<Date>().expect("d"), 64);
+    let claimant_account = "6228480000000000017";
+    let c = ok(&run(
+        db,
+        &[
+            "deaths",
+            "claim",
+            "--person",
+            &person.to_string(),
+            "--name",
+            "刘晓燕",
+            "--id-number",
+            daughter.as_str(),
+            "--relation",
+            "child",
+            "--bank-code",
+            "ABC",
+            "--bank-name",
+            "中国农业银行",
+            "--account",
+            claimant_account,
+            "--filed-on",
+            "2019-12-20",
+        ],
+        None,
+    ));
+    assert_eq!(c["due_month"], "2020-01");
     let due = ok(&run(db, &["benefits", "due", "--month", "2020-01"], None));
     let want: Vec<(String, String)> = due["lines"]
         .as_array()
@@ -378,6 +516,26 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
         got, want,
         "the settlement is paid once and the pension stopped"
     );
+    // the payment files (CSV: message, end-to-end id, account, name, amount, remittance) pay the
+    // settlement to the claimant, never to the deceased's account
+    let files = d
+        .query(
+            "SELECT csv_path, xml_path FROM payment_files WHERE month = 202001 ORDER BY msg_id",
+            &[],
+        )
+        .expect("files");
+    let (mut rows, mut in_xml) = (0, 0);
+    for f in &files {
+        let csv = std::fs::read_to_string(f[0].text().expect("csv")).expect("csv file");
+        let xml = std::fs::read_to_string(f[1].text().expect("xml")).expect("xml file");
+        assert!(!csv.contains(&own_account) && !xml.contains(&own_account));
+        for row in csv.lines().filter(|r| r.contains(claimant_account)) {
+            assert_eq!(row.split(',').nth(3), Some("刘晓燕"), "{row}");
+            rows += 1;
+        }
+        in_xml += xml.matches(claimant_account).count();
+    }
+    assert_eq!((rows, in_xml), (want.len(), want.len()));
     let _ = std::fs::remove_file(&file);
     let _ = std::fs::remove_dir_all(&out);
 }

@@ -44,17 +44,20 @@
 //!
 //! # Deaths and cross-checks, [`deaths`]
 //! [`deaths::import_deaths`], [`deaths::import_roll`], [`deaths::run_crosscheck`],
-//! [`deaths::report`]; see there.
+//! [`deaths::report`]; a death settlement is paid to the survivor who claims it
+//! ([`deaths::file_claim`], table `survivor_claims` of migration `0009_survivor_claims.sql`;
+//! [`deaths::awaiting_claims`]); see there.
 //!
 //! # What the payroll job reads
 //! - The monthly pension: `pensioners.monthly_fen` of the active pensioners with `retire_period <
 //!   M` (kept equal to the `total_fen` of the pension row in force by every writer here).
 //! - Everything else, once: [`settlements_due`] for month M gives (person, county, item, amount),
 //!   summed per person and item: yearly adjustment arrears (due in the announcement month),
-//!   death settlements (funeral grant, survivor grant, account refund; due the month after the
-//!   cross-check that found the death) and positive corrections (as `adjustment_arrears`: back pay
-//!   of a pension difference). Rows live in `benefit_dues`, due in exactly one month: whoever
-//!   writes them picks a month whose payroll has not run.
+//!   death settlements (funeral grant, survivor grant, account refund; due once a survivor has
+//!   claimed them, in the first month whose payroll has not run, never before the month after
+//!   the cross-check that found the death; paid to the claimant) and positive corrections (as
+//!   `adjustment_arrears`: back pay of a pension difference). Rows live in `benefit_dues`, due in
+//!   exactly one month: whoever writes them picks a month whose payroll has not run.
 //! - Amounts to take back are never paid: they are `recovery_cases` (status `open`).
 
 pub mod adjust;
@@ -108,6 +111,26 @@ pub(crate) fn with_retry<T>(db: &mut Db, mut f: impl FnMut(&mut Db) -> Result<T>
             r => return r,
         }
     }
+}
+
+/// Refuse a free-text field that is empty, longer than `max` characters or not on one line
+/// (the error names `field`).
+pub(crate) fn check_text(field: &str, v: &str, max: usize) -> Result<()> {
+    let t = v.trim();
+    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
+        return Err(EngineError(format!(
+            "{field}: 1-{max} characters on one line"
+        )));
+    }
+    Ok(())
+}
+
+/// Check a bank's code and name ([`check_text`]) and return the account number without its
+/// whitespace (each caller applies its own rule to it).
+pub(crate) fn bank_fields(code: &str, name: &str, account: &str) -> Result<String> {
+    check_text("bank_code", code, 32)?;
+    check_text("bank_name", name, 64)?;
+    Ok(account.chars().filter(|c| !c.is_whitespace()).collect())
 }
 
 /// Write one one-off amount for the payroll of `due_month` (nothing when not positive).

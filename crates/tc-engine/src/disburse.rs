@@ -648,23 +648,41 @@ fn step_pay(
 ) -> Result<serde_json::Value> {
     let m = month.yyyymm() as i64;
     let mut by_county: BTreeMap<RegionCode, Vec<PayRow>> = BTreeMap::new();
+    // a death settlement's items go to the survivor who claimed it, everything else to the
+    // pensioner
     db.each(
-        "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account
+        "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
+         c.claimant_name, c.bank_account
          FROM payroll_lines l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
+         LEFT JOIN survivor_claims c ON c.person_id = l.person_id
          WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.person_id, l.item, l.attempt",
         &[Val::I64(m)],
         |r| {
             let item = Item::parse(r.text(1)?)
                 .ok_or_else(|| StoreError(format!("unknown item {:?}", r.text(1))))?;
             let county = rc(r.i64(3)?).map_err(|e| StoreError(e.0))?;
+            let person = r.i64(0)?;
+            let (name, account) = if crate::benefits::deaths::paid_to_claimant(item) {
+                match (r.opt_text(8)?, r.opt_text(9)?) {
+                    (Some(n), Some(a)) => (n, a),
+                    _ => {
+                        return Err(StoreError(format!(
+                            "person {person}: {} is paid to the survivor who claims it, and no claim was filed",
+                            item.as_str()
+                        )));
+                    }
+                }
+            } else {
+                (r.text(6)?, r.text(7)?)
+            };
             by_county.entry(county).or_default().push(PayRow {
-                person: r.i64(0)?,
+                person,
                 item,
                 attempt: r.i64(2)?,
                 amount: Fen(r.i64(4)?),
                 e2e: r.text(5)?.to_string(),
-                name: r.text(6)?.to_string(),
-                account: r.text(7)?.to_string(),
+                name: name.to_string(),
+                account: account.to_string(),
             });
             Ok(())
         },

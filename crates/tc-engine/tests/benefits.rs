@@ -689,9 +689,47 @@ fn deaths_and_crosschecks(url: &str) {
         .expect("q"),
         1
     );
-    // the settlement, paid by the next month's payroll
+    // the settlement waits for a survivor's claim: nothing is due before it
     let months_paid = 64; // 2020-01 .. 2025-04
     let refund = 50_000 * 139 - 50_000 * months_paid;
+    assert!(
+        benefits::settlements_due(&mut db, p("2025-07"))
+            .expect("due")
+            .is_empty()
+    );
+    let waiting = deaths::awaiting_claims(&mut db, None).expect("awaiting");
+    assert_eq!(
+        waiting,
+        vec![deaths::AwaitingClaim {
+            person: 10,
+            county: 140105,
+            died: d("2025-04-10"),
+            due_month: p("2025-07"),
+            total: Fen(725_300 * 3 + 3_500_000 + refund),
+        }]
+    );
+    // the spouse claims it in June: paid by the next month's payroll
+    let spouse = id_number(140105, "1961-03-03", 20);
+    let claim = deaths::Claim {
+        person: 10,
+        name: "张秀英",
+        id_number: &spouse,
+        relation: "配偶",
+        bank_code: "ABC",
+        bank_name: "中国农业银行",
+        bank_account: "6228 4800 1234 5678",
+    };
+    let c = deaths::file_claim(&mut db, &op, &claim, today, T0).expect("claim");
+    assert_eq!(
+        (c.due_month, c.relation),
+        (p("2025-07"), deaths::Relation::Spouse)
+    );
+    assert_eq!(c.bank_account, "****5678");
+    assert!(
+        deaths::awaiting_claims(&mut db, Some(140105))
+            .expect("awaiting")
+            .is_empty()
+    );
     let due = benefits::settlements_due(&mut db, p("2025-07")).expect("due");
     assert_eq!(
         due,

@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payment_lookup",
         include_str!("../migrations/0008_payment_lookup.sql"),
     ),
+    (
+        9,
+        "survivor_claims",
+        include_str!("../migrations/0009_survivor_claims.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

@@ -1,6 +1,7 @@
 //! `tongchou retire | deaths | crosscheck | benefits`: retirement approval (maker–checker), death
-//! records and other payment rolls, the cross-checks and their report by county, the yearly
-//! adjustment, recomputation with a corrected policy, and the one-off amounts due to the payroll.
+//! records and other payment rolls, survivors' claims of death settlements and the settlements
+//! still unclaimed, the cross-checks and their report by county, the yearly adjustment,
+//! recomputation with a corrected policy, and the one-off amounts due to the payroll.
 //! The findings by county: `tongchou report crosscheck` (`report/crosscheck.rs`).
 //!
 //! Commands that act for a user (`retire apply`, `retire decide`) take `--as LOGIN`; the
@@ -81,6 +82,40 @@ pub enum DeathsCmd {
         #[arg(long)]
         file: PathBuf,
     },
+    /// File a survivor's claim (申领) of a death settlement at the county agency: the funeral
+    /// grant, survivor grant and account refund are then paid to the claimant's account by the
+    /// first payroll that has not run (never before the month after the cross-check). Once per
+    /// deceased.
+    Claim {
+        /// The deceased's person id (as `deaths awaiting` lists it).
+        #[arg(long)]
+        person: i64,
+        /// The claimant's name.
+        #[arg(long)]
+        name: String,
+        /// The claimant's resident ID number (not the deceased's).
+        #[arg(long)]
+        id_number: String,
+        /// spouse, child, parent or other
+        #[arg(long)]
+        relation: String,
+        #[arg(long)]
+        bank_code: String,
+        #[arg(long)]
+        bank_name: String,
+        /// The claimant's account number (digits; spaces ignored).
+        #[arg(long = "account", alias = "bank-account")]
+        account: String,
+        /// The day the claim was filed (default: today).
+        #[arg(long)]
+        filed_on: Option<Date>,
+    },
+    /// Death settlements no survivor has claimed yet, by county and date of death.
+    Awaiting {
+        /// Only this county (GB/T 2260 code).
+        #[arg(long)]
+        county: Option<u32>,
+    },
 }
 
 #[derive(clap::Subcommand)]
@@ -96,7 +131,8 @@ pub enum CrosscheckCmd {
     /// Check death records and other rolls against the pensioner roll and the payments made:
     /// suspend, settle, open recovery cases.
     Run {
-        /// The month of the run (default: this month); settlements are due in the next.
+        /// The month of the run (default: this month); settlements may be paid from the next, once
+        /// a survivor has claimed them (`deaths claim`).
         #[arg(long)]
         month: Option<Period>,
     },
@@ -292,6 +328,45 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
             )
             .map_err(engine)?;
             print_json(&s)?;
+        }
+        DeathsCmd::Claim {
+            person,
+            name,
+            id_number,
+            relation,
+            bank_code,
+            bank_name,
+            account,
+            filed_on,
+        } => {
+            let today = Date::today_china();
+            let filed_on = filed_on.unwrap_or(today);
+            if filed_on > today {
+                return Err(CliError(format!("--filed-on: {filed_on} is after today")));
+            }
+            let claim = deaths::Claim {
+                person,
+                name: &name,
+                id_number: &id_number,
+                relation: &relation,
+                bank_code: &bank_code,
+                bank_name: &bank_name,
+                bank_account: &account,
+            };
+            let s = deaths::file_claim(
+                &mut db,
+                &crate::cmd::user::operator(),
+                &claim,
+                filed_on,
+                now_ms(),
+            )
+            .map_err(engine)?;
+            print_json(&s)?;
+        }
+        DeathsCmd::Awaiting { county } => {
+            let list = deaths::awaiting_claims(&mut db, county).map_err(engine)?;
+            let total = Fen(list.iter().map(|a| a.total.0).sum());
+            print_json(&serde_json::json!({"settlements": list, "total": total}))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -436,8 +436,8 @@ fn retirements(
 }
 
 /// A few pensioners die each month: public security reports them, the cross-check suspends the
-/// pension, settles the grants with the next payroll and opens recovery cases for any payment
-/// made after the death.
+/// pension, settles the grants and opens recovery cases for any payment made after the death;
+/// the spouse claims the settlement the same month, so the next payroll pays it to them.
 fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, CliError> {
     use tongchou_engine::benefits::deaths;
     let rows = db.query(
@@ -471,5 +471,63 @@ fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, Cli
     )
     .map_err(|e| CliError(e.0))?;
     deaths::run_crosscheck(db, policy, m, None, &actor, now).map_err(|e| CliError(e.0))?;
+    for w in deaths::awaiting_claims(db, None).map_err(|e| CliError(e.0))? {
+        let s = spouse(db, w.person)?;
+        let claim = deaths::Claim {
+            person: w.person,
+            name: &s.name,
+            id_number: &s.id_number,
+            relation: "spouse",
+            bank_code: "ICBC",
+            bank_name: "中国工商银行",
+            bank_account: &s.account,
+        };
+        deaths::file_claim(db, &actor, &claim, m.day(8), now)
+            .map_err(|e| CliError(format!("claim of {}: {e}", w.person)))?;
+    }
     Ok(n)
+}
+
+/// A deceased pensioner's synthetic spouse.
+struct Spouse {
+    name: String,
+    id_number: String,
+    account: String,
+}
+
+/// The spouse of `person`, deterministic: the other sex (the parity of the ID number's sequence),
+/// born 700 to 1,699 days later with an ID number of the same county (valid GB 11643 check
+/// character), a name from the generator's pools, and a fake account in the pensioners' format
+/// whose 12-digit body is 900,000,000,000 + the person id (above every person id).
+fn spouse(db: &mut Db, person: i64) -> Result<Spouse, CliError> {
+    use tongchou_synth::names::{FEMALE_GIVEN, MALE_GIVEN, SURNAMES, render_name};
+    let r = db
+        .query_opt(
+            "SELECT county, birth, sex FROM persons WHERE id = $1",
+            &[Val::I64(person)],
+        )?
+        .ok_or_else(|| CliError(format!("person {person} missing")))?;
+    let county = tongchou_core::RegionCode::new(u32::try_from(r[0].i64()?)?)?;
+    let birth: tongchou_core::Date = r[1].text()?.parse()?;
+    let female = r[2].text()? == "male";
+    let k = person.unsigned_abs();
+    // odd sequence numbers are men's, even ones women's; never 000
+    let seq = (k % 450) as u16 * 2 + if female { 2 } else { 3 };
+    let id =
+        tongchou_core::IdNumber::from_parts(county, birth.add_days(700 + (k % 1000) as i64), seq);
+    let pool = if female {
+        FEMALE_GIVEN.len()
+    } else {
+        MALE_GIVEN.len()
+    };
+    let name = render_name(
+        (k % SURNAMES.len() as u64) as u8,
+        [((k / 7) % pool as u64) as u8, u8::MAX],
+        female,
+    );
+    Ok(Spouse {
+        name,
+        id_number: id.as_str().to_string(),
+        account: fake_account(900_000_000_000 + person),
+    })
 }

@@ -12,8 +12,9 @@
 //!   `deceased` from the date of death, a `death` event) and settled once
 //!   (`rules::benefit::death_settlement` with the pension in force, the account at retirement of
 //!   the award and account paid = the award's account part × the months from the first pension
-//!   month through the month of death; `death_settlements`, and the three items due in M+1 in
-//!   `benefit_dues`); each basic pension paid for a month after the month of death opens a
+//!   month through the month of death; `death_settlements`, whose `due_month` M+1 is the
+//!   earliest payroll month that may pay it; nothing is due until a survivor claims it, see
+//!   [`file_claim`]); each basic pension paid for a month after the month of death opens a
 //!   recovery case (`paid_after_death`, once per month). A record matching an insured person who
 //!   is not a pensioner sets that person `deceased` (so they are no longer assessed). Then
 //!   `crosscheck::duplicates` of the other rolls' entries not yet checked against the active
@@ -23,13 +24,30 @@
 //! - Payments made: given by the caller, or read from the payroll's `payroll_lines` when the table
 //!   exists ([`payments_made`]: lines `issued` or `paid`, from the months [`lookback`] gives).
 //! - [`report`]: the findings by county.
+//! - [`file_claim`]: a death settlement goes to the survivors or heirs (遗属/继承人), never to the
+//!   deceased's own account, once a family member claims it (申领) at the county agency, once
+//!   per deceased (`survivor_claims`, migration `0009_survivor_claims.sql`). The claimant's name,
+//!   resident ID number (`IdNumber::parse`, not the deceased's own), relation (spouse, child,
+//!   parent, other), bank account (`tongchou_bank::AccountNumber`) and the day of filing (not
+//!   before the death) are checked; then, in one transaction, the claim is stored, the
+//!   settlement's items with a positive amount ([`CLAIMED_ITEMS`]: funeral grant, survivor grant,
+//!   account refund) are written to `benefit_dues` (source `death`) for the first month, from the
+//!   settlement's `due_month` and the month of filing on, whose disbursement payroll has not run,
+//!   and the claim is audited (`deaths.claim`). The pay step pays those items to the claimant's
+//!   name and account ([`paid_to_claimant`]). [`awaiting_claims`]: the settlements nobody has
+//!   claimed yet, by county.
 
-use super::{RecoveryKind, add_due, csv, iso, new_id, open_recovery, period_of, with_retry, ym};
+use super::{
+    RecoveryKind, add_due, bank_fields, check_text, csv, iso, new_id, open_recovery, period_of,
+    with_retry, ym,
+};
 use crate::crosscheck::{self, DeathRecord, Finding, Paid, RollEntry};
 use crate::disbursement::Item;
 use crate::error::{EngineError, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use tongchou_bank::AccountNumber;
+use tongchou_core::access::mask_bank_account;
 use tongchou_core::rules::benefit::death_settlement;
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy};
 use tongchou_store::audit::{self, Actor, Entry};
@@ -108,11 +126,13 @@ fn new_import(
     Ok(id)
 }
 
+/// Append an audit entry about `object` (type, id), in the region given if any.
 fn audit_entry(
     db: &mut Db,
     actor: &Actor,
     action: &str,
-    object_id: &str,
+    (object_type, object_id): (&str, &str),
+    region: Option<u32>,
     details: serde_json::Value,
     now_ms: i64,
 ) -> Result<()> {
@@ -121,9 +141,9 @@ fn audit_entry(
         &Entry {
             actor,
             action,
-            object_type: "crosscheck",
+            object_type,
             object_id,
-            region: None,
+            region,
             result: "ok",
             details,
         },
@@ -235,7 +255,8 @@ pub fn import_deaths(
             db,
             actor,
             "deaths.import",
-            &import_id.to_string(),
+            ("crosscheck", &import_id.to_string()),
+            None,
             serde_json::json!({"file": file_name.chars().take(200).collect::<String>(), "rows": s.rows, "new": s.new, "known": s.already_known}),
             now_ms,
         )?;
@@ -314,7 +335,8 @@ pub fn import_roll(
             db,
             actor,
             "roll.import",
-            &import_id.to_string(),
+            ("crosscheck", &import_id.to_string()),
+            None,
             serde_json::json!({"roll": roll, "rows": s.rows, "new": s.new, "known": s.already_known}),
             now_ms,
         )?;
@@ -412,7 +434,8 @@ pub struct CrosscheckRun {
 }
 
 /// Suspend a pensioner who died and settle once. Returns the settlement's total (zero if the
-/// pensioner was already settled).
+/// pensioner was already settled). Nothing is due yet: the settlement is paid once a survivor
+/// claims it ([`file_claim`]), at the earliest in the payroll of `month` + 1.
 fn suspend_and_settle(
     db: &mut Db,
     policy: &Policy,
@@ -420,7 +443,6 @@ fn suspend_and_settle(
     county: u32,
     died: Date,
     month: Period,
-    now: &str,
 ) -> Result<Fen> {
     let died_s = died.to_string();
     let monthly = db.query_i64(
@@ -485,13 +507,6 @@ fn suspend_and_settle(
     if n == 0 {
         return Ok(Fen::ZERO);
     }
-    for (item, amount) in [
-        (Item::FuneralGrant, s.funeral_grant),
-        (Item::SurvivorGrant, s.survivor_grant),
-        (Item::AccountRefund, s.account_refund),
-    ] {
-        add_due(db, person, "death", item, due, county, amount, now)?;
-    }
     Ok(Fen(s.funeral_grant.0
         + s.survivor_grant.0
         + s.account_refund.0))
@@ -551,7 +566,6 @@ pub fn run_crosscheck(
             }
         }
     };
-    let now = iso(now_ms);
     with_retry(db, |db| {
         let mut run = CrosscheckRun {
             month: Some(month),
@@ -606,7 +620,7 @@ pub fn run_crosscheck(
                     county,
                     died,
                 } => {
-                    let s = suspend_and_settle(db, policy, *person, *county, *died, month, &now)?;
+                    let s = suspend_and_settle(db, policy, *person, *county, *died, month)?;
                     run.suspended += 1;
                     run.settlements = Fen(run.settlements.0 + s.0);
                     if let Some(e) = roll.iter().find(|e| e.person == *person) {
@@ -764,12 +778,280 @@ pub fn run_crosscheck(
             db,
             actor,
             "crosscheck.run",
-            &month.to_string(),
+            ("crosscheck", &month.to_string()),
+            None,
             serde_json::to_value(&run).map_err(|e| EngineError(e.to_string()))?,
             now_ms,
         )?;
         Ok(run)
     })
+}
+
+/// The settlement items paid to the survivor who claimed them ([`file_claim`]), never to the
+/// deceased's own account.
+pub const CLAIMED_ITEMS: [Item; 3] = [Item::FuneralGrant, Item::SurvivorGrant, Item::AccountRefund];
+
+/// Whether the pay step pays `item` to the survivor who claimed the death settlement.
+pub fn paid_to_claimant(item: Item) -> bool {
+    CLAIMED_ITEMS.contains(&item)
+}
+
+/// How the claimant is related to the deceased.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    Spouse,
+    Child,
+    Parent,
+    Other,
+}
+
+impl Relation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Relation::Spouse => "spouse",
+            Relation::Child => "child",
+            Relation::Parent => "parent",
+            Relation::Other => "other",
+        }
+    }
+    /// `spouse`, `child`, `parent` or `other` (配偶, 子女, 父母, 其他 accepted).
+    pub fn parse(s: &str) -> Option<Relation> {
+        Some(match s.trim() {
+            "spouse" | "配偶" => Relation::Spouse,
+            "child" | "子女" => Relation::Child,
+            "parent" | "父母" => Relation::Parent,
+            "other" | "其他" => Relation::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// A survivor's claim (申领) of a death settlement, as the county agency records it.
+#[derive(Clone, Debug)]
+pub struct Claim<'a> {
+    /// The deceased (`death_settlements.person_id`).
+    pub person: i64,
+    /// The claimant's name, resident ID number and relation to the deceased
+    /// ([`Relation::parse`]).
+    pub name: &'a str,
+    pub id_number: &'a str,
+    pub relation: &'a str,
+    /// The claimant's bank and account number (digits; spaces are ignored).
+    pub bank_code: &'a str,
+    pub bank_name: &'a str,
+    pub bank_account: &'a str,
+}
+
+/// One item of a death settlement and its amount.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClaimItem {
+    pub item: Item,
+    pub amount: Fen,
+}
+
+/// A claim filed: who claimed (ID number and account masked) and what the payroll of
+/// `due_month` pays them.
+#[derive(Clone, Debug, Serialize)]
+pub struct ClaimSummary {
+    pub person: i64,
+    pub county: u32,
+    pub died: Date,
+    pub claimant: String,
+    /// First 6 and last 4 characters.
+    pub claimant_id_number: String,
+    pub relation: Relation,
+    pub bank_code: String,
+    pub bank_name: String,
+    /// The last 4 digits.
+    pub bank_account: String,
+    pub filed_on: Date,
+    pub filed_by: String,
+    /// The payroll month that pays it.
+    pub due_month: Period,
+    /// The items with a positive amount, as written to `benefit_dues`.
+    pub items: Vec<ClaimItem>,
+    pub total: Fen,
+}
+
+/// The first month from `from` on whose disbursement payroll has not run.
+fn first_open_payroll(db: &mut Db, from: Period) -> Result<Period> {
+    let mut m = from;
+    while crate::jobs::is_done(db, crate::disburse::JOB, m, "payroll")? {
+        m = m.add_months(1);
+    }
+    Ok(m)
+}
+
+/// The claimant's fields checked on their own (no database): the ID number, the relation and
+/// the account number as they are stored.
+fn check_claim(claim: &Claim<'_>, filed_on: Date) -> Result<(IdNumber, Relation, AccountNumber)> {
+    check_text("name", claim.name, 64)?;
+    let id = IdNumber::parse(claim.id_number, filed_on)
+        .map_err(|e| EngineError(format!("id_number: {e}")))?;
+    let relation = Relation::parse(claim.relation).ok_or_else(|| {
+        EngineError(format!(
+            "relation: {:?} is not spouse, child, parent or other",
+            claim.relation
+        ))
+    })?;
+    let digits = bank_fields(claim.bank_code, claim.bank_name, claim.bank_account)?;
+    let account =
+        AccountNumber::parse(&digits).map_err(|e| EngineError(format!("bank_account: {e}")))?;
+    Ok((id, relation, account))
+}
+
+/// File a survivor's claim of a death settlement (see the module documentation), in one
+/// transaction: the claim, the settlement's items with a positive amount in `benefit_dues` for
+/// the first payroll month that has not run (at the earliest the settlement's `due_month` and
+/// the month of `filed_on`), and an audit entry. Refused, writing nothing, when a field is
+/// invalid, when the person has no death settlement or already a claim, when the claimant's ID
+/// number is the deceased's own, or when `filed_on` is before the death.
+pub fn file_claim(
+    db: &mut Db,
+    actor: &Actor,
+    claim: &Claim<'_>,
+    filed_on: Date,
+    now_ms: i64,
+) -> Result<ClaimSummary> {
+    let (id, relation, account) = check_claim(claim, filed_on)?;
+    let person = claim.person;
+    let now = iso(now_ms);
+    let filed_s = filed_on.to_string();
+    with_retry(db, |db| {
+        let Some(r) = db.query_opt(
+            "SELECT county, died, due_month, funeral_fen, survivor_fen, refund_fen FROM death_settlements \
+             WHERE person_id = $1",
+            &[Val::I64(person)],
+        )?
+        else {
+            return Err(EngineError(format!(
+                "person: {person} has no death settlement (the cross-check settles a pensioner's death first)"
+            )));
+        };
+        let county = super::county_of(r[0].i64()?)?;
+        let died: Date = r[1].text()?.parse()?;
+        let earliest = period_of(r[2].i64()?)?;
+        let amounts = [Fen(r[3].i64()?), Fen(r[4].i64()?), Fen(r[5].i64()?)];
+        if let Some(c) = db.query_opt(
+            "SELECT filed_on FROM survivor_claims WHERE person_id = $1",
+            &[Val::I64(person)],
+        )? {
+            return Err(EngineError(format!(
+                "person: the settlement of {person} was already claimed on {}; it is claimed once",
+                c[0].text()?
+            )));
+        }
+        if filed_on < died {
+            return Err(EngineError(format!(
+                "filed_on: {filed_on} is before the death on {died}"
+            )));
+        }
+        let own = db.query_i64(
+            "SELECT count(*) FROM persons WHERE id = $1 AND id_number = $2",
+            &[Val::I64(person), Val::Str(id.as_str())],
+        )? + db.query_i64(
+            "SELECT count(*) FROM person_ids WHERE id_number = $1 AND person_id = $2",
+            &[Val::Str(id.as_str()), Val::I64(person)],
+        )?;
+        if own > 0 {
+            return Err(EngineError(
+                "id_number: this is the deceased's own ID number; the claimant is a survivor or heir"
+                    .into(),
+            ));
+        }
+        let due = first_open_payroll(db, earliest.max(filed_on.period()))?;
+        db.exec(
+            "INSERT INTO survivor_claims (person_id, county, claimant_name, claimant_id_number, relation, bank_code, \
+             bank_name, bank_account, filed_on, filed_by, due_month, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            &[
+                Val::I64(person),
+                Val::I64(county as i64),
+                Val::Str(claim.name.trim()),
+                Val::Str(id.as_str()),
+                Val::Str(relation.as_str()),
+                Val::Str(claim.bank_code.trim()),
+                Val::Str(claim.bank_name.trim()),
+                Val::Str(account.as_str()),
+                Val::Str(&filed_s),
+                Val::Str(&actor.login),
+                ym(due),
+                Val::Str(&now),
+            ],
+        )?;
+        let mut items = Vec::new();
+        for (item, amount) in CLAIMED_ITEMS.into_iter().zip(amounts) {
+            if amount.is_positive() {
+                add_due(db, person, "death", item, due, county, amount, &now)?;
+                items.push(ClaimItem { item, amount });
+            }
+        }
+        let total = Fen(items.iter().map(|i| i.amount.0).sum());
+        let s = ClaimSummary {
+            person,
+            county,
+            died,
+            claimant: claim.name.trim().to_string(),
+            claimant_id_number: id.masked(),
+            relation,
+            bank_code: claim.bank_code.trim().to_string(),
+            bank_name: claim.bank_name.trim().to_string(),
+            bank_account: mask_bank_account(account.as_str()),
+            filed_on,
+            filed_by: actor.login.clone(),
+            due_month: due,
+            items,
+            total,
+        };
+        audit_entry(
+            db,
+            actor,
+            "deaths.claim",
+            ("survivor_claim", &person.to_string()),
+            Some(county),
+            serde_json::json!({"relation": relation, "claimant_id_number": s.claimant_id_number,
+                "bank_account": s.bank_account, "filed_on": filed_on, "due_month": due, "total": total}),
+            now_ms,
+        )?;
+        Ok(s)
+    })
+}
+
+/// A death settlement no survivor has claimed yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AwaitingClaim {
+    /// The deceased.
+    pub person: i64,
+    pub county: u32,
+    pub died: Date,
+    /// The earliest payroll month that may pay it.
+    pub due_month: Period,
+    /// Funeral grant + survivor grant + account refund.
+    pub total: Fen,
+}
+
+/// The death settlements without a claim, of one county or (`None`) of the province, by county
+/// and date of death: whom the county agencies wait for.
+pub fn awaiting_claims(db: &mut Db, county: Option<u32>) -> Result<Vec<AwaitingClaim>> {
+    let rows = db.query(
+        "SELECT s.person_id, s.county, s.died, s.due_month, s.funeral_fen + s.survivor_fen + s.refund_fen \
+         FROM death_settlements s WHERE ($1 = 0 OR s.county = $1) \
+         AND NOT EXISTS (SELECT 1 FROM survivor_claims c WHERE c.person_id = s.person_id) \
+         ORDER BY s.county, s.died, s.person_id",
+        &[Val::I64(county.map(i64::from).unwrap_or(0))],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(AwaitingClaim {
+            person: r[0].i64()?,
+            county: super::county_of(r[1].i64()?)?,
+            died: r[2].text()?.parse()?,
+            due_month: period_of(r[3].i64()?)?,
+            total: Fen(r[4].i64()?),
+        });
+    }
+    Ok(out)
 }
 
 /// The cross-check findings of one county (or, with county 0, the province).

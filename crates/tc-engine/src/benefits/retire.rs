@@ -1,7 +1,7 @@
 //! Retirement approval (退休审批): who reaches the statutory month, applications (maker), decisions
 //! (checker), and the pension fixed on approval. The method is documented on [`super`].
 
-use super::{iso, new_id, period_of, with_retry, ym};
+use super::{bank_fields, iso, new_id, period_of, with_retry, ym};
 use crate::error::{EngineError, Result};
 use serde::{Deserialize, Serialize};
 use tongchou_core::access::{
@@ -424,16 +424,6 @@ pub struct Request<'a> {
     pub bank_account: &'a str,
 }
 
-fn check_text(field: &str, v: &str, max: usize) -> Result<()> {
-    let t = v.trim();
-    if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(EngineError(format!(
-            "{field}: 1-{max} characters on one line"
-        )));
-    }
-    Ok(())
-}
-
 /// Submit an application (maker). The checks are run and their reasons stored; the application
 /// waits for a decision by another user.
 pub fn submit(
@@ -443,13 +433,7 @@ pub fn submit(
     req: &Request<'_>,
     now: i64,
 ) -> Result<Application> {
-    check_text("bank_code", req.bank_code, 32)?;
-    check_text("bank_name", req.bank_name, 64)?;
-    let acct: String = req
-        .bank_account
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let acct = bank_fields(req.bank_code, req.bank_name, req.bank_account)?;
     if !(8..=34).contains(&acct.len()) || !acct.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(EngineError(
             "bank_account: 8-34 letters and digits (spaces ignored)".into(),
