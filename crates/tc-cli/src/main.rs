@@ -74,6 +74,10 @@ pub enum Command {
     /// Run, reconcile and report the months of the province (the monthly cycle).
     #[command(subcommand)]
     Month(cmd::month::MonthCmd),
+    /// The month's fund-use application (用款计划申请): show it; the finance department decides
+    /// it (in full, in part or not at all; never its submitter).
+    #[command(subcommand)]
+    Plan(cmd::plan::PlanCmd),
     /// Run the web service: staff login, region-scoped data, the public pension estimator.
     Serve(cmd::serve::Args),
     /// Load files of persons, employers, wage declarations or the tax bureau's collection
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::run(a, &cli.db),
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),
+        Command::Plan(c) => cmd::plan::run(c, &cli.db),
         Command::Income(c) => cmd::income::run(c, &cli.db),
         Command::Account(c) => cmd::account::run(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),

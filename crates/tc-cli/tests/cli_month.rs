@@ -157,3 +157,125 @@ fn killed_month_resumes_to_the_same_state_on_postgres() {
     );
     scenario(&a, &b, &c, "pg");
 }
+
+/// Without `--simulate`, the officer runs the month under their own login, the month stops after
+/// the plans step until the finance approver (never the officer) decides the application with
+/// `tongchou plan decide`, and a second run applies the decision.
+fn decided_by_the_approver(db: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("tc-plan-{tag}-{}", std::process::id()));
+    let out = dir.display().to_string();
+    setup(db);
+    let pw = [("TONGCHOU_PASSWORD", "demo-only-password-2020")];
+    let run = ["month", "run", "--period", "2020-01", "--out", &out];
+    let o = tongchou(db, &run, &[]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--as"), "{o:?}");
+    let mut run_as = run.to_vec();
+    run_as.extend(["--as", "demo.officer"]);
+    let first: serde_json::Value =
+        serde_json::from_str(&ok(&tongchou(db, &run_as, &pw))).expect("json");
+    let waiting = &first["disbursement"]["waiting"];
+    assert_eq!(waiting["application"]["status"], "pending", "{first}");
+    assert!(first["disbursement"].get("approve").is_none(), "{first}");
+    let show: serde_json::Value = serde_json::from_str(&ok(&tongchou(
+        db,
+        &["plan", "show", "--period", "2020-01"],
+        &[],
+    )))
+    .expect("json");
+    let planned: tongchou_core::Fen = show["application"]["planned"]
+        .as_str()
+        .expect("planned")
+        .parse()
+        .expect("fen");
+    assert!(planned.is_positive(), "{show}");
+    let half = tongchou_core::Fen(planned.0 / 2).to_string();
+    let decide = |amount: &str, login: &str| {
+        tongchou(
+            db,
+            &[
+                "plan",
+                "decide",
+                "--period",
+                "2020-01",
+                "--approve-yuan",
+                amount,
+                "--as",
+                login,
+            ],
+            &pw,
+        )
+    };
+    // the officer who submitted it may not decide it
+    let o = decide(&half, "demo.officer");
+    assert!(!o.status.success());
+    // more than planned is refused, naming the amount
+    let too_much = tongchou_core::Fen(planned.0 + 1).to_string();
+    let o = decide(&too_much, "demo.approver");
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("approved amount"),
+        "{o:?}"
+    );
+    // a run before the decision still waits and changes nothing
+    let before = digest(db);
+    let again: serde_json::Value =
+        serde_json::from_str(&ok(&tongchou(db, &run_as, &pw))).expect("json");
+    assert!(again["disbursement"].get("waiting").is_some(), "{again}");
+    assert_eq!(digest(db), before);
+    // the approver decides half; deciding again is refused
+    ok(&decide(&half, "demo.approver"));
+    assert!(!decide(&half, "demo.approver").status.success());
+    let done: serde_json::Value =
+        serde_json::from_str(&ok(&tongchou(db, &run_as, &pw))).expect("json");
+    assert_eq!(
+        done["disbursement"]["approve"]["decision"], "partly_approved",
+        "{done}"
+    );
+    assert_eq!(
+        done["disbursement"]["approve"]["approved_fen"].as_i64(),
+        Some(planned.0 / 2),
+        "{done}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&ok(&tongchou(
+        db,
+        &["month", "report", "--period", "2020-01"],
+        &[],
+    )))
+    .expect("json");
+    let province = report["regions"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .find(|r| r["region"] == 140000)
+        .expect("province")
+        .clone();
+    assert_eq!(
+        province["approved"].as_str(),
+        Some(half.as_str()),
+        "{province}"
+    );
+    assert_eq!(
+        province["allocated"].as_str(),
+        Some(half.as_str()),
+        "{province}"
+    );
+    assert_ne!(province["deferred"].as_str(), Some("0.00"), "{province}");
+    let o = tongchou(db, &run_as, &pw);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("already complete"),
+        "{o:?}"
+    );
+    ok(&tongchou(db, &["ledger", "check"], &[]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_approver_decides_the_application_on_sqlite() {
+    decided_by_the_approver(&sqlite("plan"), "sqlite");
+}
+
+#[test]
+fn the_approver_decides_the_application_on_postgres() {
+    decided_by_the_approver(&tongchou_store::testing::pg_url("plan"), "pg");
+}

@@ -46,18 +46,33 @@ pub const STEPS: [&str; 7] = [
     "payroll", "plans", "approve", "allocate", "passdown", "pay", "returns",
 ];
 
-/// Who acts in the month: the provincial bureau officer submits, the finance approver decides.
+/// Who acts in the month: the provincial bureau officer submits; under a simulated decision
+/// ([`PlanDecision::Simulated`]) the job records the finance department's decision in the
+/// approver's name (demo, benchmarks, tests). A real decision is made by the approver themself
+/// ([`decide_fund_plan`]) and needs no approver here.
 #[derive(Clone, Debug)]
 pub struct Actors {
     pub officer: Principal,
-    pub approver: Principal,
+    pub approver: Option<Principal>,
+}
+
+/// How the finance department's decision on the month's fund-use application is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanDecision {
+    /// The job decides `MonthOptions::approve_share` in the name of `Actors::approver`.
+    Simulated,
+    /// The decision the finance approver recorded ([`decide_fund_plan`]): until there is one,
+    /// the month stops after the `plans` step and says what it waits for; run it again later.
+    Recorded,
 }
 
 /// How the month is run: the finance decision, the day money actually reached the cities (to
 /// record lateness), where bank files go, and the simulated bank.
 #[derive(Clone, Debug)]
 pub struct MonthOptions {
-    /// Approved share of the plan in parts per 10,000 (10,000 = full).
+    /// How the application is decided.
+    pub decision: PlanDecision,
+    /// Approved share of the plan in parts per 10,000 (10,000 = full), for a simulated decision.
     pub approve_share: u32,
     /// Day of M the allocation to cities is actually made (default: the deadline).
     pub allocation_day: Option<u8>,
@@ -73,6 +88,7 @@ pub struct MonthOptions {
 impl MonthOptions {
     pub fn new(out_dir: &Path) -> MonthOptions {
         MonthOptions {
+            decision: PlanDecision::Simulated,
             approve_share: 10_000,
             allocation_day: None,
             out_dir: out_dir.to_path_buf(),
@@ -401,12 +417,139 @@ fn approved_of(db: &mut Db, month: Period) -> Result<Approved> {
     Ok(a)
 }
 
-/// Step 3: the finance department decides; approved amounts are reserved as pending transfers.
+fn status_of(d: &Decision) -> ApprovalStatus {
+    match d {
+        Decision::Full => ApprovalStatus::Approved,
+        Decision::Partial { .. } => ApprovalStatus::PartlyApproved,
+        Decision::Rejected { .. } => ApprovalStatus::Rejected,
+    }
+}
+
+/// The month's application as it stands: approval id and status, planned and (once decided)
+/// approved amounts of the province. `None` before the `plans` step.
+pub fn application(db: &mut Db, month: Period) -> Result<Option<serde_json::Value>> {
+    let Some(r) = db.query_opt(
+        "SELECT f.approval_id, f.planned_fen, a.status, a.note, f.approved_fen FROM fund_plans f \
+         JOIN approvals a ON a.id = f.approval_id WHERE f.month = $1 AND f.level = 'province'",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(serde_json::json!({
+        "month": month.to_string(),
+        "approval_id": r[0].i64()?,
+        "planned": Fen(r[1].i64()?),
+        "status": r[2].text()?,
+        "note": r[3].text()?,
+        "approved": r[4].opt_i64()?.map(Fen),
+    })))
+}
+
+/// The finance department's recorded decision on the month's application, if any.
+fn recorded_decision(db: &mut Db, month: Period) -> Result<Option<Decision>> {
+    let Some(r) = db.query_opt(
+        "SELECT a.status, a.note, f.approved_fen FROM fund_plans f JOIN approvals a ON a.id = f.approval_id \
+         WHERE f.month = $1 AND f.level = 'province'",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?
+    else {
+        return Err(EngineError(format!(
+            "no fund-use application for {month}: its plans step has not run"
+        )));
+    };
+    Ok(match r[0].text()? {
+        "approved" => Some(Decision::Full),
+        "partly_approved" => {
+            let amount = r[2].opt_i64()?.ok_or_else(|| {
+                EngineError(format!(
+                    "the application of {month} is partly approved without an amount: decide it with `tongchou plan decide`"
+                ))
+            })?;
+            Some(Decision::Partial {
+                approved: Fen(amount),
+            })
+        }
+        "rejected" => Some(Decision::Rejected {
+            reason: r[1].text()?.to_string(),
+        }),
+        _ => None,
+    })
+}
+
+/// The finance approver decides the month's fund-use application: in full, in part (an amount
+/// above 0 and below the planned one) or not at all (with a reason). Never by the officer who
+/// submitted it, only by a user allowed to approve fund plans for the province, once, and only
+/// between the month's `plans` and `approve` steps; refusals are audited like every decision
+/// (`tongchou_store::access::decide_approval`). The month's `approve` step then applies it
+/// ([`PlanDecision::Recorded`]).
+pub fn decide_fund_plan(
+    db: &mut Db,
+    approver: &Principal,
+    month: Period,
+    decision: &Decision,
+    now: i64,
+) -> Result<serde_json::Value> {
+    db.transaction(|db| {
+        if !jobs::is_done(db, JOB, month, "plans")? {
+            return Err(EngineError(format!(
+                "no fund-use application for {month} yet: its plans step has not run"
+            )));
+        }
+        if jobs::is_done(db, JOB, month, "approve")? {
+            return Err(EngineError(format!(
+                "the application of {month} was already decided and applied"
+            )));
+        }
+        let m = month.yyyymm() as i64;
+        let Some(r) = db.query_opt(
+            "SELECT approval_id, planned_fen FROM fund_plans WHERE month = $1 AND level = 'province'",
+            &[Val::I64(m)],
+        )?
+        else {
+            return Err(EngineError(format!("no fund-use application for {month}")));
+        };
+        let (id, planned) = (r[0].i64()?, Fen(r[1].i64()?));
+        let (decision, note) = match decision {
+            Decision::Partial { approved } if *approved == planned => {
+                (Decision::Full, String::new())
+            }
+            Decision::Partial { approved } if !approved.is_positive() || *approved > planned => {
+                return Err(EngineError(format!(
+                    "approved amount {approved}: must be above 0 and at most the planned {planned} (or reject the application)"
+                )));
+            }
+            Decision::Rejected { reason } if reason.trim().is_empty() => {
+                return Err(EngineError("reason: a rejection needs a reason".into()));
+            }
+            Decision::Rejected { reason } => (
+                Decision::Rejected {
+                    reason: reason.trim().to_string(),
+                },
+                reason.trim().to_string(),
+            ),
+            other => (other.clone(), String::new()),
+        };
+        let a = decide_approval(db, approver, id, status_of(&decision), &note, now)
+            .map_err(|e| EngineError(format!("deciding the application of {month}: {e}")))?;
+        if let Decision::Partial { approved } = decision {
+            db.exec(
+                "UPDATE fund_plans SET approved_fen = $1 WHERE month = $2 AND level = 'province'",
+                &[Val::I64(approved.0), Val::I64(m)],
+            )?;
+        }
+        Ok(a.to_json())
+    })
+}
+
+/// Step 3: the finance department's decision (simulated, or recorded by the approver) is applied;
+/// approved amounts are reserved as pending transfers.
 fn step_approve(
     db: &mut Db,
     month: Period,
     cal: &Calendar,
     actors: &Actors,
+    opts_decision: PlanDecision,
     share: u32,
 ) -> Result<serde_json::Value> {
     let c = load_consolidated(db, month)?;
@@ -416,24 +559,39 @@ fn step_approve(
         &[Val::I64(m)],
     )?;
     let planned = c.total();
-    let decision = if share >= 10_000 {
-        Decision::Full
-    } else if share == 0 {
-        Decision::Rejected {
-            reason: "rejected by the finance department".into(),
+    let (decision, status) = match opts_decision {
+        PlanDecision::Simulated => {
+            let decision = if share >= 10_000 {
+                Decision::Full
+            } else if share == 0 {
+                Decision::Rejected {
+                    reason: "rejected by the finance department".into(),
+                }
+            } else {
+                Decision::Partial {
+                    approved: Fen((planned.0 as i128 * share as i128 / 10_000) as i64),
+                }
+            };
+            let status = status_of(&decision);
+            let approver = actors.approver.as_ref().ok_or_else(|| {
+                EngineError(
+                    "a simulated decision needs the approver in whose name it is recorded".into(),
+                )
+            })?;
+            decide_approval(db, approver, approval_id, status, "", now_ms())
+                .map_err(|e| EngineError(format!("deciding the plan: {e}")))?;
+            (decision, status)
         }
-    } else {
-        Decision::Partial {
-            approved: Fen((planned.0 as i128 * share as i128 / 10_000) as i64),
+        PlanDecision::Recorded => {
+            let Some(decision) = recorded_decision(db, month)? else {
+                return Err(EngineError(format!(
+                    "the fund-use application of {month} (approval {approval_id}) awaits the finance department's decision"
+                )));
+            };
+            let status = status_of(&decision);
+            (decision, status)
         }
     };
-    let status = match decision {
-        Decision::Full => ApprovalStatus::Approved,
-        Decision::Partial { .. } => ApprovalStatus::PartlyApproved,
-        Decision::Rejected { .. } => ApprovalStatus::Rejected,
-    };
-    decide_approval(db, &actors.approver, approval_id, status, "", now_ms())
-        .map_err(|e| EngineError(format!("deciding the plan: {e}")))?;
     let a = approve(&c, &decision)?;
     let st = status.as_str();
     let set =
@@ -1106,13 +1264,31 @@ pub fn run_month(
         if step == "returns" && opts.simulate_rejects.is_none() {
             continue;
         }
+        if step == "approve"
+            && opts.decision == PlanDecision::Recorded
+            && recorded_decision(db, month)?.is_none()
+        {
+            // nothing to do until the finance department decides: stop here, resumable
+            out.insert(
+                "waiting".to_string(),
+                serde_json::json!({
+                    "for": "the finance department's decision on the fund-use application",
+                    "application": application(db, month)?,
+                    "then": format!("tongchou plan decide --period {month} ..., then run the month again"),
+                }),
+            );
+            done_any = true;
+            break;
+        }
         done_any = true;
         let started = std::time::Instant::now();
         let details = db.transaction(|db| {
             let d = match step {
                 "payroll" => step_payroll(db, month, &opts.extra)?,
                 "plans" => step_plans(db, month, &cal, actors)?,
-                "approve" => step_approve(db, month, &cal, actors, opts.approve_share)?,
+                "approve" => {
+                    step_approve(db, month, &cal, actors, opts.decision, opts.approve_share)?
+                }
                 "allocate" => step_allocate(db, month, &cal, opts.allocation_day)?,
                 "passdown" => step_passdown(db, month, &cal, opts.allocation_day)?,
                 "pay" => step_pay(db, month, &cal, &opts.out_dir)?,

@@ -189,7 +189,7 @@ fn read_password() -> Result<String, CliError> {
 }
 
 /// Authenticate the acting user as a login would (lockout, audit), then end the session.
-fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
+pub(crate) fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
     let password = read_password()?;
     let s = access::login(
         db,

@@ -150,7 +150,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         )
         .map_err(|e| CliError(format!("demo users: {e}")))?;
     }
-    let actors = actors(&mut db, "demo.officer", "demo.approver")?;
+    let actors = actors(&mut db, "demo.officer", Some("demo.approver"))?;
     // the balances cities and counties held before provincial pooling, remitted in the first
     // month (demand deposits) and at maturity (fixed deposits)
     tongchou_engine::income::seed_historical(&mut db, a.seed, a.from.first_day().add_days(-1))

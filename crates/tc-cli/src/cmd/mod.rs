@@ -7,6 +7,7 @@ pub mod income;
 pub mod ledger;
 pub mod month;
 pub mod pension;
+pub mod plan;
 pub mod policy;
 pub mod report;
 pub mod retirement;

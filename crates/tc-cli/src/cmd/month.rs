@@ -1,11 +1,12 @@
 //! `tongchou month`: run a month of the province (collection, then disbursement), resumable.
 
+use super::benefits::acting_user;
 use crate::output::{CliError, CliResult, print_json};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tongchou_core::{Period, Policy};
 use tongchou_engine::collect::{self, ReceiptSource};
-use tongchou_engine::disburse::{self, Actors, MonthOptions};
+use tongchou_engine::disburse::{self, Actors, MonthOptions, PlanDecision};
 use tongchou_engine::simulate::Behaviour;
 use tongchou_store::Db;
 use tongchou_store::access::get_user;
@@ -33,15 +34,21 @@ pub enum MonthCmd {
 pub struct RunArgs {
     #[arg(long)]
     pub period: Period,
-    /// Login of the provincial bureau officer who submits the fund-use application.
-    #[arg(long, default_value = "demo.officer")]
-    pub officer: String,
-    /// Login of the finance department approver who decides it (never the officer).
-    #[arg(long, default_value = "demo.approver")]
-    pub approver: String,
-    /// Share of the plan approved, in percent (100 = full, 0 = rejected).
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub approve_percent: u32,
+    /// The provincial bureau officer who runs the month and submits the fund-use application
+    /// (password from TONGCHOU_PASSWORD or standard input). Required unless --simulate.
+    #[arg(long = "as")]
+    pub as_login: Option<String>,
+    /// With --simulate: login of the officer in whose name the application is submitted.
+    #[arg(long, requires = "simulate")]
+    pub officer: Option<String>,
+    /// With --simulate: login of the finance approver in whose name the simulated decision is
+    /// recorded (never the officer). Without --simulate the approver decides themself with
+    /// `tongchou plan decide`, and the month waits for it after the plans step.
+    #[arg(long, requires = "simulate")]
+    pub approver: Option<String>,
+    /// With --simulate: share of the plan approved, in percent (100 = full, 0 = rejected).
+    #[arg(long, requires = "simulate", value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub approve_percent: Option<u32>,
     /// Day of the month the allocation to the cities is made (default: the deadline, day 10).
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=28))]
     pub allocation_day: Option<u8>,
@@ -54,7 +61,7 @@ pub struct RunArgs {
     pub simulate: Option<u64>,
 }
 
-pub fn actors(db: &mut Db, officer: &str, approver: &str) -> Result<Actors, CliError> {
+pub fn actors(db: &mut Db, officer: &str, approver: Option<&str>) -> Result<Actors, CliError> {
     let mut get = |login: &str, flag: &str| -> Result<tongchou_core::access::Principal, CliError> {
         match get_user(db, login).map_err(|e| CliError(format!("{flag}: {e}")))? {
             Some(u) if u.active => Ok(u.principal()),
@@ -62,10 +69,12 @@ pub fn actors(db: &mut Db, officer: &str, approver: &str) -> Result<Actors, CliE
             None => Err(CliError(format!("{flag}: no user {login}"))),
         }
     };
-    Ok(Actors {
-        officer: get(officer, "--officer")?,
-        approver: get(approver, "--approver")?,
-    })
+    let officer = get(officer, "--officer")?;
+    let approver = match approver {
+        Some(a) => Some(get(a, "--approver")?),
+        None => None,
+    };
+    Ok(Actors { officer, approver })
 }
 
 /// Run one month; returns (collection report, disbursement details).
@@ -111,9 +120,37 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
     match c {
         MonthCmd::Run(a) => {
             let policy = Policy::builtin()?;
-            let actors = actors(&mut db, &a.officer, &a.approver)?;
+            let (actors, decision) = match (a.simulate, &a.as_login) {
+                (Some(_), None) => (
+                    actors(
+                        &mut db,
+                        a.officer.as_deref().unwrap_or("demo.officer"),
+                        Some(a.approver.as_deref().unwrap_or("demo.approver")),
+                    )?,
+                    PlanDecision::Simulated,
+                ),
+                (None, Some(login)) => (
+                    Actors {
+                        officer: acting_user(&mut db, login)?,
+                        approver: None,
+                    },
+                    PlanDecision::Recorded,
+                ),
+                (Some(_), Some(_)) => {
+                    return Err(CliError(
+                        "--as: a simulated month acts in the names of --officer and --approver"
+                            .into(),
+                    ));
+                }
+                (None, None) => {
+                    return Err(CliError(
+                        "--as: give the login of the officer who runs the month (or --simulate SEED for a simulated one)".into(),
+                    ));
+                }
+            };
             let mut opts = MonthOptions::new(&a.out.join(a.period.to_string()));
-            opts.approve_share = a.approve_percent * 100;
+            opts.decision = decision;
+            opts.approve_share = a.approve_percent.unwrap_or(100) * 100;
             opts.allocation_day = a.allocation_day;
             opts.simulate_rejects = a.simulate.map(|_| 20);
             opts.seed = a.simulate.unwrap_or(1);

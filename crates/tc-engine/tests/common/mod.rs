@@ -47,5 +47,8 @@ pub fn actors(db: &mut Db) -> Actors {
     };
     let officer = add("officer", Role::ProvinceBureauOfficer);
     let approver = add("approver", Role::FinanceApprover);
-    Actors { officer, approver }
+    Actors {
+        officer,
+        approver: Some(approver),
+    }
 }

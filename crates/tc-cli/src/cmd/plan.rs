@@ -1,0 +1,92 @@
+//! `tongchou plan show|decide`: the month's fund-use application (用款计划申请) and the finance
+//! department's decision on it. The decision is made by the approver themself (`--as`, password
+//! from `TONGCHOU_PASSWORD` or standard input), never by the officer who submitted the
+//! application; `tongchou month run` (without `--simulate`) waits for it after the plans step and
+//! applies it when run again.
+
+use super::benefits::acting_user;
+use crate::output::{CliError, CliResult, print_json};
+use std::process::ExitCode;
+use tongchou_core::{Fen, Period};
+use tongchou_engine::disburse;
+use tongchou_engine::disbursement::Decision;
+use tongchou_store::Db;
+use tongchou_store::access::now_ms;
+
+#[derive(clap::Subcommand)]
+pub enum PlanCmd {
+    /// The month's application: approval id, status, planned and approved amounts, and the
+    /// planned amount of every city and county.
+    Show {
+        #[arg(long)]
+        period: Period,
+    },
+    /// Decide the month's application (finance department approver).
+    Decide {
+        #[arg(long)]
+        period: Period,
+        /// Approve the whole planned amount.
+        #[arg(long, conflicts_with_all = ["approve_yuan", "reject"], required_unless_present_any = ["approve_yuan", "reject"])]
+        full: bool,
+        /// Approve this amount (yuan, e.g. 1234567.89), above 0 and at most the planned amount.
+        #[arg(long, conflicts_with = "reject")]
+        approve_yuan: Option<Fen>,
+        /// Reject the application, with this reason.
+        #[arg(long)]
+        reject: Option<String>,
+        /// The approver's login.
+        #[arg(long = "as")]
+        as_login: String,
+    },
+}
+
+pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    match c {
+        PlanCmd::Show { period } => {
+            let Some(app) = disburse::application(&mut db, period).map_err(|e| CliError(e.0))?
+            else {
+                return Err(CliError(format!(
+                    "--period: no fund-use application for {period} (its plans step has not run)"
+                )));
+            };
+            let regions = db.query(
+                "SELECT region, level, planned_fen FROM fund_plans WHERE month = $1 AND level <> 'province' ORDER BY region",
+                &[tongchou_store::Val::I64(period.yyyymm() as i64)],
+            )?;
+            let mut plans = Vec::with_capacity(regions.len());
+            for r in &regions {
+                plans.push(serde_json::json!({
+                    "region": r[0].i64()?,
+                    "level": r[1].text()?,
+                    "planned": Fen(r[2].i64()?),
+                }));
+            }
+            print_json(&serde_json::json!({"application": app, "plans": plans}))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        PlanCmd::Decide {
+            period,
+            full,
+            approve_yuan,
+            reject,
+            as_login,
+        } => {
+            let decision = match (full, approve_yuan, reject) {
+                (true, None, None) => Decision::Full,
+                (false, Some(a), None) => Decision::Partial { approved: a },
+                (false, None, Some(reason)) => Decision::Rejected { reason },
+                _ => {
+                    return Err(CliError(
+                        "give one of --full, --approve-yuan AMOUNT or --reject REASON".into(),
+                    ));
+                }
+            };
+            let who = acting_user(&mut db, &as_login)?;
+            let a = disburse::decide_fund_plan(&mut db, &who, period, &decision, now_ms())
+                .map_err(|e| CliError(e.0))?;
+            print_json(&serde_json::json!({"period": period, "decided": a}))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
