@@ -797,6 +797,29 @@ struct PayRow {
     account: String,
 }
 
+/// The item of the payment at the root of a chain of re-issues (`e2e` is the end-to-end id a
+/// re-issue line's `reissue_of` names).
+fn root_item(db: &mut Db, e2e: &str) -> Result<Item> {
+    let mut cur = e2e.to_string();
+    // attempts are at most 99, so is a chain
+    for _ in 0..100 {
+        let Some(r) = db.query_opt(
+            "SELECT item, reissue_of FROM payroll_lines WHERE end_to_end = $1",
+            &[Val::Str(&cur)],
+        )?
+        else {
+            return Err(EngineError(format!("re-issue of an unknown payment {cur}")));
+        };
+        let item = Item::parse(r[0].text()?)
+            .ok_or_else(|| EngineError(format!("unknown item {:?}", r[0])))?;
+        match (item, r[1].opt_text()?) {
+            (Item::Reissue, Some(of)) => cur = of.to_string(),
+            (item, _) => return Ok(item),
+        }
+    }
+    Err(EngineError(format!("re-issue chain of {e2e} is too long")))
+}
+
 /// Step 6: payment files per county and pending benefit transfers.
 fn step_pay(
     db: &mut Db,
@@ -808,9 +831,10 @@ fn step_pay(
     let mut by_county: BTreeMap<RegionCode, Vec<PayRow>> = BTreeMap::new();
     // a death settlement's items go to the survivor who claimed it, everything else to the
     // pensioner
+    let mut reissues: Vec<(RegionCode, usize, String)> = Vec::new();
     db.each(
         "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
-         c.claimant_name, c.bank_account
+         c.claimant_name, c.bank_account, l.reissue_of
          FROM payroll_lines l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
          LEFT JOIN survivor_claims c ON c.person_id = l.person_id
          WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.person_id, l.item, l.attempt",
@@ -833,7 +857,11 @@ fn step_pay(
             } else {
                 (r.text(6)?, r.text(7)?)
             };
-            by_county.entry(county).or_default().push(PayRow {
+            let rows = by_county.entry(county).or_default();
+            if let Some(of) = r.opt_text(10)? {
+                reissues.push((county, rows.len(), of.to_string()));
+            }
+            rows.push(PayRow {
                 person,
                 item,
                 attempt: r.i64(2)?,
@@ -845,6 +873,27 @@ fn step_pay(
             Ok(())
         },
     )?;
+    // a re-issue goes where the payment it re-issues went: to the claimant when that was (at the
+    // root of its chain of re-issues) an item of a death settlement
+    for (county, i, of) in reissues {
+        if crate::benefits::deaths::paid_to_claimant(root_item(db, &of)?) {
+            let Some(row) = by_county.get_mut(&county).and_then(|rows| rows.get_mut(i)) else {
+                continue;
+            };
+            let Some(c) = db.query_opt(
+                "SELECT claimant_name, bank_account FROM survivor_claims WHERE person_id = $1",
+                &[Val::I64(row.person)],
+            )?
+            else {
+                return Err(EngineError(format!(
+                    "person {}: re-issue {} of a death settlement item, and no claim was filed",
+                    row.person, row.e2e
+                )));
+            };
+            row.name = c[0].text()?.to_string();
+            row.account = c[1].text()?.to_string();
+        }
+    }
     std::fs::create_dir_all(out_dir)
         .map_err(|e| EngineError(format!("{}: {e}", out_dir.display())))?;
     let chart = Chart::standard();

@@ -26,7 +26,7 @@ fn d(s: &str) -> Date {
 }
 
 /// Collection close and disbursement of `month`, paying what `benefits::settlements_due` gives
-/// (as `tongchou month run` does), every payment accepted by the simulated bank.
+/// (as `tongchou month run` does); the simulated bank rejects `rejects` payments in 10,000.
 fn run_month(
     db: &mut Db,
     policy: &Policy,
@@ -34,6 +34,7 @@ fn run_month(
     out: &std::path::Path,
     month: &str,
     extra: Option<Vec<(i64, u32, Item, Fen)>>,
+    rejects: u32,
 ) -> tongchou_engine::Result<serde_json::Value> {
     let m = p(month);
     if !tongchou_engine::jobs::is_done(db, collect::JOB, m, collect::STEP_CLOSE)? {
@@ -44,7 +45,7 @@ fn run_month(
         collect::run_month(db, policy, m, src)?;
     }
     let mut opts = MonthOptions::new(&out.join(month));
-    opts.simulate_rejects = Some(0);
+    opts.simulate_rejects = Some(rejects);
     opts.extra = match extra {
         Some(e) => e,
         None => benefits::settlements_due(db, m)?,
@@ -124,7 +125,7 @@ fn claims(url: &str, tag: &str) {
             .expect("due")
             .is_empty()
     );
-    run_month(&mut db, &policy, &actors, &out, "2020-01", None).expect("january");
+    run_month(&mut db, &policy, &actors, &out, "2020-01", None, 0).expect("january");
     assert_eq!(
         db.query_i64(
             "SELECT count(*) FROM payroll_lines WHERE person_id = $1",
@@ -313,7 +314,7 @@ fn claims(url: &str, tag: &str) {
     assert_eq!(counts(&mut db), (1, 3, 1));
 
     // February's payroll pays the three items to the claimant
-    run_month(&mut db, &policy, &actors, &out, "2020-02", None).expect("february");
+    run_month(&mut db, &policy, &actors, &out, "2020-02", None, 0).expect("february");
     let lines = db
         .query(
             "SELECT item, amount_fen, status, end_to_end FROM payroll_lines WHERE month = 202002 AND person_id = $1 \
@@ -368,6 +369,63 @@ fn claims(url: &str, tag: &str) {
         );
     }
 
+    // a death item the bank returns is re-issued to the claimant too: in March a further
+    // funeral grant is paid and every payment of the month rejected; April re-issues it
+    run_month(
+        &mut db,
+        &policy,
+        &actors,
+        &out,
+        "2020-03",
+        Some(vec![(
+            person,
+            county as u32,
+            Item::FuneralGrant,
+            Fen(100_000),
+        )]),
+        10_000,
+    )
+    .expect("march");
+    let returned = db
+        .query(
+            "SELECT end_to_end, status FROM payroll_lines WHERE month = 202003 AND person_id = $1",
+            &[Val::I64(person)],
+        )
+        .expect("march line");
+    assert_eq!(returned.len(), 1);
+    assert_eq!(returned[0][1].text().expect("status"), "returned");
+    let original = returned[0][0].text().expect("e2e").to_string();
+    run_month(
+        &mut db,
+        &policy,
+        &actors,
+        &out,
+        "2020-04",
+        Some(Vec::new()),
+        0,
+    )
+    .expect("april");
+    let re = db
+        .query(
+            "SELECT item, end_to_end FROM payroll_lines WHERE month = 202004 AND person_id = $1 AND reissue_of = $2",
+            &[Val::I64(person), Val::Str(&original)],
+        )
+        .expect("re-issue");
+    assert_eq!(re.len(), 1, "the returned grant is re-issued once");
+    assert_eq!(re[0][0].text().expect("item"), "reissue");
+    let e2e = re[0][1].text().expect("e2e").to_string();
+    let files = payment_files(&mut db, 202004, county);
+    let row = files
+        .iter()
+        .flat_map(|(csv, _)| csv.lines())
+        .find(|r| r.contains(&e2e))
+        .expect("the re-issue in a CSV file");
+    let f: Vec<&str> = row.split(',').collect();
+    assert_eq!((f[2], f[3]), ("6217000011112222333", "赵桂兰"), "{row}");
+    for (csv, xml) in &files {
+        assert!(!csv.contains(&own_account) && !xml.contains(&own_account));
+    }
+
     // a death item with no claim (it cannot come from benefit_dues) stops the pay step, naming
     // the person
     let e = run_month(
@@ -375,13 +433,14 @@ fn claims(url: &str, tag: &str) {
         &policy,
         &actors,
         &out,
-        "2020-03",
+        "2020-05",
         Some(vec![(
             alive,
             alive_county,
             Item::FuneralGrant,
             Fen(100_000),
         )]),
+        0,
     )
     .expect_err("no claim");
     assert!(
