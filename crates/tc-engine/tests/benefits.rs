@@ -200,6 +200,12 @@ fn approval_and_award(url: &str) {
     // a county agency out of the person's county is refused (and audited)
     let e = retire::submit(&mut db, &pol, &other, &request(1, None), T0).expect_err("must fail");
     assert!(e.0.contains("outside"), "{e}");
+    // an account the payment files could not carry (letters) is refused at the application,
+    // not at the first payment
+    let mut bad = request(1, None);
+    bad.bank_account = "6222AB0200112233445";
+    let e = retire::submit(&mut db, &pol, &clerk, &bad, T0).expect_err("letters");
+    assert!(e.0.contains("bank_account"), "{e}");
     let app = retire::submit(&mut db, &pol, &clerk, &request(1, None), T0).expect("submit");
     assert_eq!(
         (app.status.as_str(), app.kind.as_str()),

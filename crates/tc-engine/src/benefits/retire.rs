@@ -433,12 +433,12 @@ pub fn submit(
     req: &Request<'_>,
     now: i64,
 ) -> Result<Application> {
+    // the account the pay step will write into the payment files: the same rule as there
     let acct = bank_fields(req.bank_code, req.bank_name, req.bank_account)?;
-    if !(8..=34).contains(&acct.len()) || !acct.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(EngineError(
-            "bank_account: 8-34 letters and digits (spaces ignored)".into(),
-        ));
-    }
+    let acct = tongchou_bank::AccountNumber::parse(&acct)
+        .map_err(|e| EngineError(format!("bank_account: {e}")))?
+        .as_str()
+        .to_string();
     if let Some(d) = req.deemed_index
         && (d.0 < 0 || d.0 > 3 * RATIO_SCALE)
     {
