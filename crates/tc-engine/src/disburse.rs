@@ -83,6 +83,11 @@ pub struct MonthOptions {
     pub seed: u64,
     /// Extra payment lines (adjustment arrears, death settlements, corrections) for the month.
     pub extra: Vec<(i64, u32, Item, Fen)>,
+    /// Also pay what `benefits::settlements_due` gives for the month, read inside the payroll
+    /// step's own transaction, so a claim or adjustment recorded up to that moment is paid and
+    /// one recorded after it is due in the next month (`benefits` never writes dues for a month
+    /// whose payroll step is done).
+    pub include_dues: bool,
 }
 
 impl MonthOptions {
@@ -95,6 +100,7 @@ impl MonthOptions {
             simulate_rejects: Some(20),
             seed: 1,
             extra: Vec::new(),
+            include_dues: false,
         }
     }
 }
@@ -1333,7 +1339,13 @@ pub fn run_month(
         let started = std::time::Instant::now();
         let details = db.transaction(|db| {
             let d = match step {
-                "payroll" => step_payroll(db, month, &opts.extra)?,
+                "payroll" => {
+                    let mut extra = opts.extra.clone();
+                    if opts.include_dues {
+                        extra.extend(crate::benefits::settlements_due(db, month)?);
+                    }
+                    step_payroll(db, month, &extra)?
+                }
                 "plans" => step_plans(db, month, &cal, actors)?,
                 "approve" => {
                     step_approve(db, month, &cal, actors, opts.decision, opts.approve_share)?

@@ -26,7 +26,7 @@ fn d(s: &str) -> Date {
 }
 
 /// Collection close and disbursement of `month`, paying what `benefits::settlements_due` gives
-/// (as `tongchou month run` does); the simulated bank rejects `rejects` payments in 10,000.
+/// (read by the payroll step, as `tongchou month run` has it); the simulated bank rejects `rejects` payments in 10,000.
 fn run_month(
     db: &mut Db,
     policy: &Policy,
@@ -46,10 +46,11 @@ fn run_month(
     }
     let mut opts = MonthOptions::new(&out.join(month));
     opts.simulate_rejects = Some(rejects);
-    opts.extra = match extra {
-        Some(e) => e,
-        None => benefits::settlements_due(db, m)?,
-    };
+    // without explicit lines, the payroll step reads what is due itself (as `month run` does)
+    match extra {
+        Some(e) => opts.extra = e,
+        None => opts.include_dues = true,
+    }
     disburse::run_month(db, policy, m, actors, &opts)
 }
 

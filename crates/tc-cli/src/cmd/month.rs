@@ -104,12 +104,10 @@ pub fn run_one(
                     .map_err(|e| CliError(format!("collection {period}: {e}")))?,
             )
         };
-    // one-off amounts due to this payroll: adjustment arrears, death settlements, corrections
+    // one-off amounts due to this payroll (adjustment arrears, death settlements, corrections),
+    // read inside the payroll step's transaction
     let mut opts = opts.clone();
-    if opts.extra.is_empty() {
-        opts.extra = tongchou_engine::benefits::settlements_due(db, period)
-            .map_err(|e| CliError(format!("benefits due in {period}: {e}")))?;
-    }
+    opts.include_dues = true;
     let d = disburse::run_month(db, policy, period, actors, &opts)
         .map_err(|e| CliError(format!("disbursement {period}: {e}")))?;
     Ok((collection, d))
