@@ -42,6 +42,10 @@ impl RegionCode {
     pub const fn get(self) -> u32 {
         self.0
     }
+    /// A code as stored in an integer column, or `None` when it is not a GB/T 2260 code.
+    pub fn from_stored(v: i64) -> Option<RegionCode> {
+        u32::try_from(v).ok().and_then(|c| RegionCode::new(c).ok())
+    }
     pub fn province(self) -> RegionCode {
         RegionCode(self.0 / 10000 * 10000)
     }

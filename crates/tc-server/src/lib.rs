@@ -19,6 +19,7 @@ mod api;
 mod html;
 mod pages;
 mod person;
+mod plans;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -299,6 +300,9 @@ fn build(cfg: Config) -> (Router, St) {
         .route("/logout", post(pages::logout))
         .route("/dashboard", get(pages::dashboard))
         .route("/persons/lookup", post(pages::person_lookup))
+        .route("/plans", get(plans::list))
+        .route("/plans/{month}", get(plans::show))
+        .route("/plans/{month}/decision", post(plans::decide))
         .route("/me/records", get(pages::my_records))
         .route(
             "/estimate",

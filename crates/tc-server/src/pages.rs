@@ -222,6 +222,9 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
             csrf_field(&csrf)
         ));
     }
+    if crate::plans::may_view(&user) {
+        body.push_str("<p><a href=\"/plans\" id=\"plans-link\">用款计划 Fund-use plans</a></p>");
+    }
     if user.role.has(Permission::OwnRecordRead) {
         body.push_str("<p><a href=\"/me/records\">我的参保记录 My records</a></p>");
     }

@@ -1,6 +1,7 @@
 //! Browser test: real headless Chromium driven over WebDriver (chromedriver) with a hand-written
-//! client. Logs in through the form, sees the dashboard with the user's region, and uses the
-//! pension estimator form. Fails (never skips) when Chromium or chromedriver is missing:
+//! client. Logs in through the form, sees the dashboard with the user's region, uses the
+//! pension estimator form, and — as the finance approver — decides a month's fund-use
+//! application in part through its form. Fails (never skips) when Chromium or chromedriver is missing:
 //! `apt-get install -y chromium chromium-driver` (`.ci/run` does it).
 
 mod support;
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Client, PW, seed, start};
+use support::{Client, PW, seed, seed_application, start};
 
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -156,6 +157,27 @@ impl Driver {
             .to_string()
     }
 
+    /// Wait until the element's text is `want` (across a page load: read by a script, so an
+    /// element of the page being replaced is never touched).
+    fn wait_text(&mut self, css: &str, want: &str) {
+        let t0 = Instant::now();
+        loop {
+            let got = self.cmd(
+                "POST",
+                "execute/sync",
+                json!({"script": "const e = document.querySelector(arguments[0]); return e ? e.textContent : null", "args": [css]}),
+            );
+            if got.as_str() == Some(want) {
+                return;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(15),
+                "{css} never read {want:?}: {got}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn wait_url(&mut self, suffix: &str) {
         let t0 = Instant::now();
         while !self.url().ends_with(suffix) {
@@ -173,6 +195,8 @@ impl Driver {
 fn browser_login_dashboard_and_estimator() {
     let url = tongchou_store::testing::sqlite_url("browser");
     seed(&url);
+    let out = std::env::temp_dir().join(format!("tc-browser-{}", std::process::id()));
+    drop(seed_application(&url, &out));
     let srv = start(&url);
     let base = format!("http://{}", srv.addr);
     let mut d = Driver::start();
@@ -228,6 +252,23 @@ fn browser_login_dashboard_and_estimator() {
     d.wait_url("/login");
     d.goto(&format!("{base}/dashboard"));
     d.wait_url("/login");
+
+    // the finance approver decides the month's application in part through its form
+    d.type_into("#login", "finance");
+    d.type_into("#password", PW);
+    d.click("#login-submit");
+    d.wait_url("/dashboard");
+    d.click("#plans-link");
+    d.wait_url("/plans");
+    d.click("#applications a");
+    d.wait_url("/plans/2022-06");
+    assert_eq!(d.text("#planned"), "4194.36");
+    d.click("#decision option[value=partial]");
+    d.type_into("#amount", "3000.00");
+    d.click("#decide");
+    d.wait_text("#approved", "3000.00");
+    assert!(d.text("#status").contains("partly approved"));
+    let _ = std::fs::remove_dir_all(&out);
     drop(d);
     drop(srv);
 }

@@ -155,9 +155,7 @@ fn scope(region: Option<RegionCode>) -> Result<(&'static Divisions, RegionCode, 
 }
 
 fn name_of(d: &Divisions, code: i64) -> String {
-    u32::try_from(code)
-        .ok()
-        .and_then(|c| RegionCode::new(c).ok())
+    RegionCode::from_stored(code)
         .and_then(|c| d.get(c))
         .map(|r| r.name.clone())
         .unwrap_or_default()
@@ -437,10 +435,7 @@ fn arrears(db: &mut Db, a: &ArrearsArgs) -> Result<Sheet, CliError> {
     let mut by: HashMap<(i64, i64), ArrearsLine> = HashMap::new();
     for r in rows {
         let county = r[2].i64()?;
-        let Some(code) = u32::try_from(county)
-            .ok()
-            .and_then(|c| RegionCode::new(c).ok())
-        else {
+        let Some(code) = RegionCode::from_stored(county) else {
             continue;
         };
         if !d.within(code, region) {

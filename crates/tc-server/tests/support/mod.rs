@@ -313,3 +313,71 @@ pub fn start(url: &str) -> tongchou_server::Background {
     cfg.secure_cookies = false; // plain HTTP on loopback in tests
     tongchou_server::spawn("127.0.0.1:0", cfg).expect("start server")
 }
+
+/// Month options under which the finance department's decision is the one recorded by the
+/// approver (the month waits for it), without simulated bank returns.
+pub fn recorded(out: &std::path::Path) -> tongchou_engine::disburse::MonthOptions {
+    let mut o = tongchou_engine::disburse::MonthOptions::new(out);
+    o.decision = tongchou_engine::disburse::PlanDecision::Recorded;
+    o.simulate_rejects = None;
+    o
+}
+
+/// On a [`seed`]ed database: the ledger's accounts, a provincial bureau officer (`officer`) and a
+/// finance approver (`finance`), money in the provincial fiscal special account, and the month
+/// 2022-06 run until it waits for the finance department's decision on its fund-use application
+/// (4194.36 yuan: the seeded pensioner of 140105).
+pub fn seed_application(
+    url: &str,
+    out: &std::path::Path,
+) -> (Db, tongchou_core::Policy, tongchou_engine::disburse::Actors) {
+    let policy = tongchou_core::Policy::builtin().expect("policy");
+    let mut db = Db::open(url).expect("open");
+    tongchou_store::ledger::Ledger::new(&mut db)
+        .open_standard(tongchou_core::Divisions::shanxi())
+        .expect("accounts");
+    for (login, role) in [
+        ("officer", Role::ProvinceBureauOfficer),
+        ("finance", Role::FinanceApprover),
+    ] {
+        add_user(
+            &mut db,
+            &Actor::operator("test"),
+            &NewUser {
+                login,
+                display_name: login,
+                role,
+                region: rc(140000),
+                person_id: None,
+                password: PW,
+            },
+            &AuthPolicy::default(),
+            tongchou_store::access::now_ms(),
+        )
+        .expect("user");
+    }
+    tongchou_engine::income::record(
+        &mut db,
+        "subsidy/202206",
+        rc(140000),
+        "subsidy-province",
+        tongchou_core::Fen(100_000_000),
+        "2022-06-01".parse().expect("date"),
+        "test",
+    )
+    .expect("income");
+    let officer = tongchou_store::access::get_user(&mut db, "officer")
+        .expect("q")
+        .expect("officer")
+        .principal();
+    let actors = tongchou_engine::disburse::Actors {
+        officer,
+        approver: None,
+    };
+    let month = "2022-06".parse().expect("month");
+    let first =
+        tongchou_engine::disburse::run_month(&mut db, &policy, month, &actors, &recorded(out))
+            .expect("month until the decision");
+    assert!(first.get("waiting").is_some(), "{first}");
+    (db, policy, actors)
+}

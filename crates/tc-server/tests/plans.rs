@@ -1,0 +1,137 @@
+//! The fund-use application in the browser, through the real server on a random port, on SQLite
+//! and PostgreSQL: the month stops after its plans step; users see the plan rows of their own
+//! region; only the finance approver gets the decision form, the officer who submitted the
+//! application cannot decide it, a bad amount is refused, the decision is recorded once, and the
+//! month's next run applies it.
+
+mod support;
+
+use support::{Client, PW, recorded, seed, seed_application, start};
+use tongchou_core::Period;
+use tongchou_engine::disburse;
+use tongchou_store::ledger::Ledger;
+
+fn month() -> Period {
+    "2022-06".parse().expect("month")
+}
+
+fn scenario(url: &str, tag: &str) {
+    seed(url);
+    let out = std::env::temp_dir().join(format!("tc-plans-{tag}-{}", std::process::id()));
+    let (mut db, policy, actors) = seed_application(url, &out);
+    let srv = start(url);
+    // a county clerk sees the list and the rows of their county
+    let mut clerk = Client::new(srv.addr);
+    assert_eq!(clerk.login("clerk", PW).status, 303);
+    let list = clerk.get("/plans");
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("2022-06") && list.body.contains("待批复"),
+        "{}",
+        list.body
+    );
+    let page = clerk.get("/plans/2022-06");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<td>140105</td>"), "{}", page.body);
+    assert!(page.body.contains("4194.36"), "{}", page.body);
+    assert!(
+        !page.body.contains("decision-form"),
+        "a clerk cannot decide"
+    );
+    // a clerk of another county does not see it
+    let mut clerk2 = Client::new(srv.addr);
+    assert_eq!(clerk2.login("clerk2", PW).status, 303);
+    let other = clerk2.get("/plans/2022-06");
+    assert_eq!(other.status, 200);
+    assert!(!other.body.contains("<td>140105</td>"), "{}", other.body);
+    // an insured person may not look at plans
+    let mut citizen = Client::new(srv.addr);
+    assert_eq!(citizen.login("citizen", PW).status, 303);
+    assert_eq!(citizen.get("/plans").status, 403);
+
+    // the officer who submitted the application cannot decide it
+    let mut officer = Client::new(srv.addr);
+    assert_eq!(officer.login("officer", PW).status, 303);
+    let dash = officer.get("/dashboard");
+    assert!(dash.body.contains("plans-link"));
+    let csrf = Client::csrf_in(&dash.body);
+    let r = officer.post_form(
+        "/plans/2022-06/decision",
+        &[("decision", "full"), ("csrf", &csrf)],
+    );
+    assert_ne!(r.status, 303);
+    assert!(r.body.contains("Decision not recorded"), "{}", r.body);
+
+    // the finance approver: the form, a bad amount refused, without CSRF refused, then half
+    let mut fin = Client::new(srv.addr);
+    assert_eq!(fin.login("finance", PW).status, 303);
+    let page = fin.get("/plans/2022-06");
+    assert!(page.body.contains("decision-form"), "{}", page.body);
+    let csrf = Client::csrf_in(&page.body);
+    let r = fin.post_form(
+        "/plans/2022-06/decision",
+        &[
+            ("decision", "partial"),
+            ("amount", "5000.00"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_ne!(r.status, 303);
+    assert!(r.body.contains("approved amount"), "{}", r.body);
+    let r = fin.post_form(
+        "/plans/2022-06/decision",
+        &[("decision", "partial"), ("amount", "2000.00")],
+    );
+    assert_eq!(r.status, 403, "no CSRF token");
+    let r = fin.post_form(
+        "/plans/2022-06/decision",
+        &[("decision", "reject"), ("reason", ""), ("csrf", &csrf)],
+    );
+    assert!(r.body.contains("reason"), "{}", r.body);
+    let r = fin.post_form(
+        "/plans/2022-06/decision",
+        &[
+            ("decision", "partial"),
+            ("amount", "2000.00"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.header("location"), Some("/plans/2022-06"));
+    let page = fin.get("/plans/2022-06");
+    assert!(
+        page.body.contains("data-status=\"partly_approved\"") && page.body.contains("2000.00"),
+        "{}",
+        page.body
+    );
+    assert!(
+        !page.body.contains("decision-form"),
+        "decided: no form any more"
+    );
+    // once only
+    let r = fin.post_form(
+        "/plans/2022-06/decision",
+        &[("decision", "full"), ("csrf", &csrf)],
+    );
+    assert_ne!(r.status, 303);
+    drop(srv);
+
+    // the month's next run applies the decision
+    let done = disburse::run_month(&mut db, &policy, month(), &actors, &recorded(&out))
+        .expect("month after the decision");
+    assert_eq!(done["approve"]["decision"], "partly_approved", "{done}");
+    assert_eq!(done["approve"]["approved_fen"], 200_000, "{done}");
+    let check = Ledger::new(&mut db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn fund_plan_decision_in_the_browser_on_sqlite() {
+    scenario(&tongchou_store::testing::sqlite_url("plans"), "sqlite");
+}
+
+#[test]
+fn fund_plan_decision_in_the_browser_on_postgres() {
+    scenario(&tongchou_store::testing::pg_url("plans"), "pg");
+}
