@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use tongchou_core::access::ApprovalKind;
 use tongchou_core::rules::pension::{parse_input, pension};
-use tongchou_core::{Divisions, Policy, RegionCode};
+use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
+use tongchou_engine::disburse;
+use tongchou_engine::disbursement::Decision;
 use tongchou_store::access::{self, ApprovalStatus, User, now_ms};
 
 type ApiResult = Result<Json<Value>, AppError>;
@@ -216,16 +218,40 @@ pub async fn decide_approval(
             AppError::BadRequest("decision: approved, partly_approved or rejected".into())
         })?;
     let note = v["note"].as_str().unwrap_or("").to_string();
+    let approved = v["approved"].as_str().map(str::to_string);
     let a = with_db(&st, move |db| {
-        Ok(access::decide_approval(
-            db,
-            &user.principal(),
-            id,
-            decision,
-            &note,
-            now_ms(),
-        )?)
+        // a fund-use application's decision carries its amount and is applied by the month's
+        // approve step: it goes through the engine (`approved`: yuan, for partly_approved)
+        if let Some(app) = access::get_approval(db, id)?
+            && app.kind == ApprovalKind::FundPlan
+        {
+            let month: Period = app
+                .object_id
+                .strip_prefix("fund_plan/")
+                .and_then(|m| m.parse().ok())
+                .ok_or_else(|| AppError::Internal(format!("approval {id}: {}", app.object_id)))?;
+            let d = match decision {
+                ApprovalStatus::Approved => Decision::Full,
+                ApprovalStatus::PartlyApproved => Decision::Partial {
+                    approved: approved
+                        .as_deref()
+                        .and_then(|a| a.parse::<Fen>().ok())
+                        .ok_or_else(|| {
+                            AppError::BadRequest(
+                                "approved: the approved amount in yuan, e.g. \"1234567.89\"".into(),
+                            )
+                        })?,
+                },
+                _ => Decision::Rejected { reason: note },
+            };
+            return disburse::decide_fund_plan(db, &user.principal(), month, &d, now_ms())
+                .map_err(|e| AppError::Conflict(e.0));
+        }
+        Ok(
+            access::decide_approval(db, &user.principal(), id, decision, &note, now_ms())?
+                .to_json(),
+        )
     })
     .await?;
-    Ok(Json(a.to_json()))
+    Ok(Json(a))
 }

@@ -62,6 +62,27 @@ fn scenario(url: &str, tag: &str) {
     assert_ne!(r.status, 303);
     assert!(r.body.contains("Decision not recorded"), "{}", r.body);
 
+    // the JSON API routes a fund-use decision the same way: its amount is required
+    let mut api = Client::new(srv.addr);
+    assert_eq!(api.login("finance", PW).status, 303);
+    let api_csrf = api.get("/api/me").json()["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
+    let id = db
+        .query_i64(
+            "SELECT approval_id FROM fund_plans WHERE month = 202206 AND level = 'province'",
+            &[],
+        )
+        .expect("approval id");
+    let r = api.post_json(
+        &format!("/api/approvals/{id}/decision"),
+        &serde_json::json!({"decision": "partly_approved"}),
+        Some(&api_csrf),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("approved"), "{}", r.body);
+
     // the finance approver: the form, a bad amount refused, without CSRF refused, then half
     let mut fin = Client::new(srv.addr);
     assert_eq!(fin.login("finance", PW).status, 303);
