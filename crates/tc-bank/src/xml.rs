@@ -326,7 +326,8 @@ impl<'a> Parser<'a> {
         own.iter()
             .rev()
             .chain(self.scope.iter().rev())
-            .find(|(p, _)| *p == prefix)
+            // lengths first: most names have no prefix, and this runs for every element
+            .find(|(p, _)| p.len() == prefix.len() && (prefix.is_empty() || *p == prefix))
             .map(|(_, uri)| uri.clone())
             .or_else(|| prefix.is_empty().then(|| self.no_namespace.clone()))
     }
