@@ -241,6 +241,39 @@ pub fn write_receipts(db: &mut Db, import_id: i64, receipts: &[Receipt]) -> Resu
     Ok(n)
 }
 
+/// Write receipts that the close of `batch` (date `close`) applies in the same transaction: those
+/// paid by the close date carry the batch already (no second pass over them), the later ones
+/// wait for a later close.
+fn write_receipts_applied_by(
+    db: &mut Db,
+    receipts: &[Receipt],
+    batch: i64,
+    close: Date,
+) -> Result<u64> {
+    let mut cols = RECEIPTS_COLS.to_vec();
+    cols.push("batch_id");
+    let n = db.bulk_insert("receipts", &cols, &mut |sink| {
+        for r in receipts {
+            let d = r.paid_on.to_string();
+            sink.row(&[
+                Val::Str(&r.receipt),
+                Val::I64(r.person),
+                Val::I64(r.period.yyyymm() as i64),
+                Val::I64(r.paid.0),
+                Val::Str(&d),
+                Val::I64(0),
+                if r.paid_on <= close {
+                    Val::I64(batch)
+                } else {
+                    Val::Null
+                },
+            ])?;
+        }
+        Ok(())
+    })?;
+    Ok(n)
+}
+
 fn write_assessments(db: &mut Db, batch: i64, a: &[Assessment]) -> Result<()> {
     let due = a.first().map(|x| x.due.to_string()).unwrap_or_default();
     db.bulk_insert("assessments", &ASSESSMENTS_COLS, &mut |sink| {
@@ -429,11 +462,14 @@ pub fn run_month(
         let people = load_contributors(db, period)?;
         let assessed = assess(&terms, due, &people);
         write_assessments(db, batch, &assessed)?;
+        // the receipts this close applies: those stored and not yet applied (imported), and the
+        // simulated tax bureau's, written already marked with this close
+        let mut receipts = load_receipts(db, close)?;
         if let ReceiptSource::Simulated { seed, behaviour } = source {
             let sim = simulate::receipts(seed, behaviour, &assessed);
-            write_receipts(db, 0, &sim)?;
+            write_receipts_applied_by(db, &sim, batch, close)?;
+            receipts.extend(sim.into_iter().filter(|r| r.paid_on <= close));
         }
-        let mut receipts = load_receipts(db, close)?;
         let mut old = load_arrears(db)?;
         let mut current: Vec<OpenItem> = assessed.iter().map(OpenItem::from_assessment).collect();
         let matched = match_receipts(policy, &mut current, &mut old, &mut receipts)?;
