@@ -148,12 +148,14 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
             "SELECT region, level, planned_fen, approved_fen FROM fund_plans WHERE month = $1 AND level <> 'province' ORDER BY region",
             &[Val::I64(month.yyyymm() as i64)],
         )?;
-        Ok((app, rows))
+        let figures =
+            disburse::figures(db, month).map_err(|e| AppError::Internal(e.0))?;
+        Ok((app, rows, figures))
     })
     .await;
-    let (app, rows) = match r {
-        Ok((Some(a), rows)) => (a, rows),
-        Ok((None, _)) => {
+    let (app, rows, figures) = match r {
+        Ok((Some(a), rows, f)) => (a, rows, f),
+        Ok((None, _, _)) => {
             return error_page(
                 StatusCode::NOT_FOUND,
                 &user.login,
@@ -204,6 +206,39 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
         ));
     }
     body.push_str("</table>");
+    // execution: how the month's money went, per city (and the province) within the region
+    let shown: Vec<_> = figures
+        .iter()
+        .filter(|f| RegionCode::from_stored(f.region as i64).is_some_and(|c| d.within(c, region)))
+        .collect();
+    if !shown.is_empty() {
+        body.push_str(
+            "<h2>执行 Execution</h2><table id=\"execution\"><tr><th>代码 Code</th><th>地区 Region</th>\
+             <th>应发 Payroll</th><th>余额抵用 From balance</th><th>拨付 Allocated</th>\
+             <th>迟拨天数 Days late</th><th>已发放 Paid</th><th>退回 Returned</th>\
+             <th>待回执 Pending</th><th>暂缓 Deferred</th></tr>",
+        );
+        for f in shown {
+            let name = RegionCode::from_stored(f.region as i64)
+                .and_then(|c| d.get(c))
+                .map(|x| x.name.as_str())
+                .unwrap_or("");
+            body.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                f.region,
+                esc(name),
+                f.need,
+                f.from_balance,
+                f.allocated,
+                f.late_days,
+                f.paid,
+                f.returned,
+                f.pending,
+                f.deferred,
+            ));
+        }
+        body.push_str("</table>");
+    }
     if app.status == "pending" && user.role.has(Permission::PlanApprove) {
         let csrf = csrf_token(&token);
         body.push_str(&format!(

@@ -129,6 +129,13 @@ fn scenario(url: &str, tag: &str) {
         !page.body.contains("decision-form"),
         "decided: no form any more"
     );
+    // execution so far: Taiyuan's payroll, nothing allocated yet
+    assert!(
+        page.body
+            .contains("<td>140100</td><td>太原市</td><td>4194.36</td><td>0.00</td><td>0.00</td>"),
+        "{}",
+        page.body
+    );
     // once only
     let r = fin.post_form(
         "/plans/2022-06/decision",
@@ -142,6 +149,20 @@ fn scenario(url: &str, tag: &str) {
         .expect("month after the decision");
     assert_eq!(done["approve"]["decision"], "partly_approved", "{done}");
     assert_eq!(done["approve"]["approved_fen"], 200_000, "{done}");
+    // after the month's run the page shows the allocation
+    let srv = start(url);
+    let mut fin = Client::new(srv.addr);
+    assert_eq!(fin.login("finance", PW).status, 303);
+    let page = fin.get("/plans/2022-06");
+    assert!(page.body.contains("id=\"execution\""), "{}", page.body);
+    assert!(
+        page.body.contains(
+            "<td>140100</td><td>太原市</td><td>4194.36</td><td>0.00</td><td>2000.00</td>"
+        ),
+        "{}",
+        page.body
+    );
+    drop(srv);
     let check = Ledger::new(&mut db).check().expect("check");
     assert!(check.problem.is_none(), "{:?}", check.problem);
     let _ = std::fs::remove_dir_all(&out);
