@@ -204,15 +204,26 @@ fn step_payroll(
             out.push((*person, *item, 0, *county, *amount, None));
         }
     }
-    // re-issues of returned payments not yet re-issued
+    // re-issues of returned payments not yet re-issued; a person's re-issues of one month get
+    // distinct attempts (two returned payments of the same attempt, say January's and February's
+    // pension both returned once, may be re-issued in the same month)
     let returned = db.query(
         "SELECT r.person_id, r.county, r.amount_fen, r.attempt, r.end_to_end FROM payroll_lines r
-         WHERE r.status = 'returned' AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)",
+         WHERE r.status = 'returned' AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)
+         ORDER BY r.person_id, r.end_to_end",
         &[],
     )?;
+    let mut used: std::collections::HashSet<(i64, i64)> = std::collections::HashSet::new();
     for r in returned {
-        let attempt =
-            u8::try_from(r[3].i64()? + 1).map_err(|_| EngineError("too many attempts".into()))?;
+        let person = r[0].i64()?;
+        let mut next = r[3].i64()? + 1;
+        while !used.insert((person, next)) {
+            next += 1;
+        }
+        let attempt = u8::try_from(next)
+            .ok()
+            .filter(|a| *a <= 99)
+            .ok_or_else(|| EngineError(format!("person {person}: more than 99 re-issues")))?;
         out.push((
             r[0].i64()?,
             Item::Reissue,

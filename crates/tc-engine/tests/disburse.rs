@@ -228,3 +228,106 @@ fn disbursement_months_on_sqlite() {
 fn disbursement_months_on_postgres() {
     run(&testing::pg_url("disburse"));
 }
+
+/// Bank returns that arrive late: January's status reports are read only after February's
+/// payroll ran, so March re-issues January's and February's returned pensions of the same person
+/// together — with distinct attempts and end-to-end ids — and the month runs through.
+fn late_returns(url: &str, tag: &str) {
+    use tongchou_bank::{DateTime, StatusReport, payment_info_id_of, write_pain002};
+    let mut db = Db::open(url).expect("open");
+    common::province(&mut db, 1500, "2020-01");
+    let actors = common::actors(&mut db);
+    let policy = Policy::builtin().expect("policy");
+    let out = std::env::temp_dir().join(format!("tc-late-returns-{}-{tag}", std::process::id()));
+    let pr = tongchou_core::RegionCode::new(140000).expect("c");
+    let src = ReceiptSource::Simulated {
+        seed: 3,
+        behaviour: Behaviour::default(),
+    };
+    let mut month = |db: &mut Db, m: &str, rejects: Option<u32>| {
+        let period: Period = m.parse().expect("p");
+        collect::run_month(db, &policy, period, src).expect("collection");
+        tongchou_engine::income::record(
+            db,
+            &format!("subsidy/{m}"),
+            pr,
+            "subsidy-province",
+            Fen(100_000_000),
+            period.day(2),
+            "test",
+        )
+        .expect("income");
+        let mut opts = MonthOptions::new(&out.join(m));
+        opts.simulate_rejects = rejects;
+        disburse::run_month(db, &policy, period, &actors, &opts).expect("disbursement");
+    };
+    // January: files sent, no answer yet; February: every payment rejected at once
+    month(&mut db, "2020-01", None);
+    month(&mut db, "2020-02", Some(10_000));
+    // January's answers arrive now: everything rejected
+    let files = db
+        .query(
+            "SELECT msg_id, county FROM payment_files WHERE month = 202001 ORDER BY msg_id",
+            &[],
+        )
+        .expect("files");
+    let on: tongchou_core::Date = "2020-02-20".parse().expect("d");
+    for f in &files {
+        let (msg, county) = (f[0].text().expect("msg"), f[1].i64().expect("county"));
+        let lines = db
+            .query(
+                "SELECT end_to_end, amount_fen FROM payroll_lines WHERE month = 202001 AND county = $1 AND msg_id = $2 ORDER BY end_to_end",
+                &[Val::I64(county), Val::Str(msg)],
+            )
+            .expect("lines");
+        let payments: Vec<(&str, Fen)> = lines
+            .iter()
+            .map(|r| (r[0].text().expect("e2e"), Fen(r[1].i64().expect("amount"))))
+            .collect();
+        let rejects: Vec<(&str, &str)> = payments.iter().map(|p| (p.0, "AC04")).collect();
+        let report = StatusReport::for_payments(
+            msg,
+            &payment_info_id_of(msg),
+            &payments,
+            &format!("LATE{msg}"),
+            DateTime::new(on, 10, 0, 0).expect("t"),
+            &rejects,
+        );
+        let xml = write_pain002(&report, 10);
+        let r = disburse::read_returns(&mut db, &format!("late-{msg}.xml"), xml.as_bytes(), on)
+            .expect("late returns");
+        assert_eq!(r.rejected as usize, payments.len());
+    }
+    // March re-issues both months' returned pensions
+    month(&mut db, "2020-03", Some(0));
+    let pairs = db
+        .query_i64(
+            "SELECT count(*) FROM (SELECT person_id FROM payroll_lines WHERE month = 202003 AND item = 'reissue' \
+             GROUP BY person_id HAVING count(*) = 2 AND count(DISTINCT attempt) = 2) t",
+            &[],
+        )
+        .expect("q");
+    assert!(pairs > 100, "{pairs} persons with two re-issues in March");
+    // each returned payment is re-issued exactly once, and all March payments were accepted
+    let open = db
+        .query_i64(
+            "SELECT count(*) FROM payroll_lines r WHERE r.status = 'returned' \
+             AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)",
+            &[],
+        )
+        .expect("q");
+    assert_eq!(open, 0);
+    let check = Ledger::new(&mut db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn late_returns_on_sqlite() {
+    late_returns(&testing::sqlite_url("late"), "sqlite");
+}
+
+#[test]
+fn late_returns_on_postgres() {
+    late_returns(&testing::pg_url("late"), "pg");
+}

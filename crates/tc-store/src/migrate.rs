@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "survivor_claims",
         include_str!("../migrations/0009_survivor_claims.sql"),
     ),
+    (
+        10,
+        "reissue_lookup",
+        include_str!("../migrations/0010_reissue_lookup.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is
