@@ -244,7 +244,7 @@ fn late_returns(url: &str, tag: &str) {
         seed: 3,
         behaviour: Behaviour::default(),
     };
-    let mut month = |db: &mut Db, m: &str, rejects: Option<u32>| {
+    let month = |db: &mut Db, m: &str, rejects: Option<u32>| {
         let period: Period = m.parse().expect("p");
         collect::run_month(db, &policy, period, src).expect("collection");
         tongchou_engine::income::record(
