@@ -133,6 +133,24 @@ pub(crate) fn bank_fields(code: &str, name: &str, account: &str) -> Result<Strin
     Ok(account.chars().filter(|c| !c.is_whitespace()).collect())
 }
 
+/// Serialise the writers of `benefit_dues` with the payroll step that reads them, so a due is
+/// never written for a month whose payroll has just run without it. Call it FIRST in the
+/// transaction: on PostgreSQL (repeatable read) a transaction's snapshot is taken at its first
+/// query, and a table lock taken before it makes that snapshot include every writer that
+/// committed before; `writer` takes a self-conflicting mode (writers queue behind each other and
+/// behind a payroll step), the payroll step a shared one. SQLite runs one writer at a time
+/// already (`BEGIN IMMEDIATE`), so there is nothing to do.
+pub fn lock_dues(db: &mut Db, writer: bool) -> Result<()> {
+    if db.backend() == tongchou_store::Backend::Postgres {
+        db.batch(if writer {
+            "LOCK TABLE benefit_dues IN SHARE ROW EXCLUSIVE MODE"
+        } else {
+            "LOCK TABLE benefit_dues IN SHARE MODE"
+        })?;
+    }
+    Ok(())
+}
+
 /// Write one one-off amount for the payroll of `due_month` (nothing when not positive).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn add_due(

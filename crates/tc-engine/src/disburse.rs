@@ -1353,6 +1353,9 @@ pub fn run_month(
                 "payroll" => {
                     let mut extra = opts.extra.clone();
                     if opts.include_dues {
+                        // first statement of the step: every due committed so far is seen,
+                        // none is written for this month while it runs
+                        crate::benefits::lock_dues(db, false)?;
                         extra.extend(crate::benefits::settlements_due(db, month)?);
                     }
                     step_payroll(db, month, &extra)?

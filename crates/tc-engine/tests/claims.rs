@@ -460,3 +460,80 @@ fn claims_on_sqlite() {
 fn claims_on_postgres() {
     claims(&testing::pg_url("claims"), "pg");
 }
+
+/// PostgreSQL: a due written by a transaction that is still open when the payroll step of its
+/// month starts is paid by that payroll (the step waits for it), never stranded in a month whose
+/// payroll ran without it. (SQLite runs one writer at a time.)
+#[test]
+fn a_due_committed_while_the_payroll_starts_is_paid_on_postgres() {
+    let url = tongchou_store::testing::pg_url("duelock");
+    let mut db = Db::open(&url).expect("open");
+    common::province(&mut db, 800, "2020-01");
+    let actors = common::actors(&mut db);
+    let person = db
+        .query_i64(
+            "SELECT min(person_id) FROM pensioners WHERE status = 'active' AND retire_period < 202001",
+            &[],
+        )
+        .expect("pensioner");
+    let county = db
+        .query_i64(
+            "SELECT county FROM pensioners WHERE person_id = $1",
+            &[Val::I64(person)],
+        )
+        .expect("county");
+    tongchou_engine::income::record(
+        &mut db,
+        "subsidy/202001",
+        RegionCode::new(140000).expect("c"),
+        "subsidy-province",
+        Fen(100_000_000),
+        d("2020-01-02"),
+        "test",
+    )
+    .expect("income");
+    // a writer of dues, as a claim or an adjustment writes them: lock, insert, not yet committed
+    let mut writer = Db::open(&url).expect("open writer");
+    writer.begin().expect("begin");
+    benefits::lock_dues(&mut writer, true).expect("lock");
+    writer
+        .exec(
+            "INSERT INTO benefit_dues (person_id, source, item, due_month, county, amount_fen, created_at) \
+             VALUES ($1, 'test', 'adjustment_arrears', 202001, $2, 12345, '2020-01-03T00:00:00Z')",
+            &[Val::I64(person), Val::I64(county)],
+        )
+        .expect("due");
+    // the month starts meanwhile
+    let out = std::env::temp_dir().join(format!("tc-duelock-{}", std::process::id()));
+    let run_url = url.clone();
+    let run_out = out.clone();
+    let month = std::thread::spawn(move || {
+        let mut db = Db::open(&run_url).expect("open month");
+        let mut opts = MonthOptions::new(&run_out);
+        opts.simulate_rejects = Some(0);
+        opts.include_dues = true;
+        disburse::run_month(
+            &mut db,
+            &Policy::builtin().expect("policy"),
+            p("2020-01"),
+            &actors,
+            &opts,
+        )
+        .expect("month")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        !month.is_finished(),
+        "the payroll step waits for the open writer"
+    );
+    writer.commit().expect("commit");
+    month.join().expect("month thread");
+    let paid = db
+        .query_i64(
+            "SELECT count(*) FROM payroll_lines WHERE month = 202001 AND person_id = $1 AND item = 'adjustment_arrears' AND amount_fen = 12345",
+            &[Val::I64(person)],
+        )
+        .expect("q");
+    assert_eq!(paid, 1, "the due is in January's payroll");
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -183,6 +183,8 @@ pub fn adjust_year_in_chunks(
     let now = iso(now_ms);
     let source = format!("adjustment:{year}");
     db.transaction(|db| {
+        // first: it writes dues (arrears) for a month whose payroll must not run meanwhile
+        super::lock_dues(db, true)?;
         if db.query_i64(
             "SELECT count(*) FROM adjustment_runs WHERE year = $1",
             &[Val::I64(year as i64)],
@@ -434,6 +436,8 @@ pub fn recompute(
     }
     let now = iso(now_ms);
     db.transaction(|db| {
+        // first: a positive difference becomes a due (see `lock_dues`)
+        super::lock_dues(db, true)?;
         let r = db
             .query_opt(
                 "SELECT n.county, n.retire_period, n.status, n.monthly_fen, p.birth, p.category \

@@ -919,6 +919,8 @@ pub fn file_claim(
     let now = iso(now_ms);
     let filed_s = filed_on.to_string();
     with_retry(db, |db| {
+        // first: the month the dues land in is decided against a payroll that cannot run meanwhile
+        super::lock_dues(db, true)?;
         let Some(r) = db.query_opt(
             "SELECT county, died, due_month, funeral_fen, survivor_fen, refund_fen FROM death_settlements \
              WHERE person_id = $1",
