@@ -112,14 +112,13 @@ fn item_code(i: Item) -> &'static str {
         Item::FuneralGrant => "FG",
         Item::SurvivorGrant => "SG",
         Item::AccountRefund => "AR",
-        Item::Reissue => "RI",
     }
 }
 
 /// The chart account a benefit item is paid from.
 fn benefit_kind(i: Item) -> &'static str {
     match i {
-        Item::BasicPension | Item::AdjustmentArrears | Item::AccountRefund | Item::Reissue => {
+        Item::BasicPension | Item::AdjustmentArrears | Item::AccountRefund => {
             "benefit_basic_pension"
         }
         Item::FuneralGrant | Item::SurvivorGrant => "benefit_funeral_survivor",
@@ -204,20 +203,23 @@ fn step_payroll(
             out.push((*person, *item, 0, *county, *amount, None));
         }
     }
-    // re-issues of returned payments not yet re-issued; a person's re-issues of one month get
-    // distinct attempts (two returned payments of the same attempt, say January's and February's
-    // pension both returned once, may be re-issued in the same month)
+    // re-issues of returned payments not yet re-issued: the same item (payee, expense), a later
+    // attempt; a person's re-issues of one item in one month get distinct attempts (two returned
+    // payments of the same attempt, say January's and February's pension both returned once, may
+    // be re-issued in the same month)
     let returned = db.query(
-        "SELECT r.person_id, r.county, r.amount_fen, r.attempt, r.end_to_end FROM payroll_lines r
+        "SELECT r.person_id, r.county, r.amount_fen, r.attempt, r.end_to_end, r.item FROM payroll_lines r
          WHERE r.status = 'returned' AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)
          ORDER BY r.person_id, r.end_to_end",
         &[],
     )?;
-    let mut used: std::collections::HashSet<(i64, i64)> = std::collections::HashSet::new();
+    let mut used: std::collections::HashSet<(i64, Item, i64)> = std::collections::HashSet::new();
     for r in returned {
         let person = r[0].i64()?;
+        let item = Item::parse(r[5].text()?)
+            .ok_or_else(|| EngineError(format!("unknown item {:?}", r[5])))?;
         let mut next = r[3].i64()? + 1;
-        while !used.insert((person, next)) {
+        while !used.insert((person, item, next)) {
             next += 1;
         }
         let attempt = u8::try_from(next)
@@ -225,8 +227,8 @@ fn step_payroll(
             .filter(|a| *a <= 99)
             .ok_or_else(|| EngineError(format!("person {person}: more than 99 re-issues")))?;
         out.push((
-            r[0].i64()?,
-            Item::Reissue,
+            person,
+            item,
             attempt,
             r[1].i64()? as u32,
             Fen(r[2].i64()?),
@@ -812,29 +814,8 @@ struct PayRow {
     e2e: String,
     name: String,
     account: String,
-}
-
-/// The item of the payment at the root of a chain of re-issues (`e2e` is the end-to-end id a
-/// re-issue line's `reissue_of` names).
-fn root_item(db: &mut Db, e2e: &str) -> Result<Item> {
-    let mut cur = e2e.to_string();
-    // attempts are at most 99, so is a chain
-    for _ in 0..100 {
-        let Some(r) = db.query_opt(
-            "SELECT item, reissue_of FROM payroll_lines WHERE end_to_end = $1",
-            &[Val::Str(&cur)],
-        )?
-        else {
-            return Err(EngineError(format!("re-issue of an unknown payment {cur}")));
-        };
-        let item = Item::parse(r[0].text()?)
-            .ok_or_else(|| EngineError(format!("unknown item {:?}", r[0])))?;
-        match (item, r[1].opt_text()?) {
-            (Item::Reissue, Some(of)) => cur = of.to_string(),
-            (item, _) => return Ok(item),
-        }
-    }
-    Err(EngineError(format!("re-issue chain of {e2e} is too long")))
+    /// A re-issue of a returned payment (said so in the remittance text).
+    reissue: bool,
 }
 
 /// Step 6: payment files per county and pending benefit transfers.
@@ -848,7 +829,6 @@ fn step_pay(
     let mut by_county: BTreeMap<RegionCode, Vec<PayRow>> = BTreeMap::new();
     // a death settlement's items go to the survivor who claimed it, everything else to the
     // pensioner
-    let mut reissues: Vec<(RegionCode, usize, String)> = Vec::new();
     db.each(
         "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
          c.claimant_name, c.bank_account, l.reissue_of
@@ -874,11 +854,7 @@ fn step_pay(
             } else {
                 (r.text(6)?, r.text(7)?)
             };
-            let rows = by_county.entry(county).or_default();
-            if let Some(of) = r.opt_text(10)? {
-                reissues.push((county, rows.len(), of.to_string()));
-            }
-            rows.push(PayRow {
+            by_county.entry(county).or_default().push(PayRow {
                 person,
                 item,
                 attempt: r.i64(2)?,
@@ -886,31 +862,11 @@ fn step_pay(
                 e2e: r.text(5)?.to_string(),
                 name: name.to_string(),
                 account: account.to_string(),
+                reissue: r.opt_text(10)?.is_some(),
             });
             Ok(())
         },
     )?;
-    // a re-issue goes where the payment it re-issues went: to the claimant when that was (at the
-    // root of its chain of re-issues) an item of a death settlement
-    for (county, i, of) in reissues {
-        if crate::benefits::deaths::paid_to_claimant(root_item(db, &of)?) {
-            let Some(row) = by_county.get_mut(&county).and_then(|rows| rows.get_mut(i)) else {
-                continue;
-            };
-            let Some(c) = db.query_opt(
-                "SELECT claimant_name, bank_account FROM survivor_claims WHERE person_id = $1",
-                &[Val::I64(row.person)],
-            )?
-            else {
-                return Err(EngineError(format!(
-                    "person {}: re-issue {} of a death settlement item, and no claim was filed",
-                    row.person, row.e2e
-                )));
-            };
-            row.name = c[0].text()?.to_string();
-            row.account = c[1].text()?.to_string();
-        }
-    }
     std::fs::create_dir_all(out_dir)
         .map_err(|e| EngineError(format!("{}: {e}", out_dir.display())))?;
     let chart = Chart::standard();
@@ -954,15 +910,15 @@ fn step_pay(
                 .map_err(|e| EngineError(format!("person {}: {e}", r.person)))?;
             let id = EndToEndId::from_stored(&r.e2e).map_err(|e| EngineError(e.to_string()))?;
             let remit = format!(
-                "{month} {}",
+                "{month} {}{}",
                 match r.item {
                     Item::BasicPension => "基本养老金",
                     Item::AdjustmentArrears => "调待补发",
                     Item::FuneralGrant => "丧葬补助金",
                     Item::SurvivorGrant => "抚恤金",
                     Item::AccountRefund => "个人账户余额退还",
-                    Item::Reissue => "养老金重发",
-                }
+                },
+                if r.reissue { "（重发）" } else { "" }
             );
             payments.push(
                 Payment::new(id, &r.name, acct, None, r.amount, &remit)

@@ -9,7 +9,9 @@ use tongchou_core::policy::{ParamUse, Policy};
 use tongchou_core::rules::RuleError;
 use tongchou_core::{Divisions, Fen, RegionCode};
 
-/// Benefit items a plan and a payroll carry (社会保险待遇支出 sub-accounts and refunds).
+/// Benefit items a plan and a payroll carry (社会保险待遇支出 sub-accounts and refunds). A
+/// re-issue of a returned payment keeps the item of the payment it re-issues (a later attempt,
+/// linked by `reissue_of`), so it is paid to the same payee and booked to the same expense.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Item {
@@ -18,7 +20,6 @@ pub enum Item {
     FuneralGrant,
     SurvivorGrant,
     AccountRefund,
-    Reissue,
 }
 
 impl Item {
@@ -29,7 +30,6 @@ impl Item {
             Item::FuneralGrant => "funeral_grant",
             Item::SurvivorGrant => "survivor_grant",
             Item::AccountRefund => "account_refund",
-            Item::Reissue => "reissue",
         }
     }
     pub fn parse(s: &str) -> Option<Item> {
@@ -39,17 +39,15 @@ impl Item {
             "funeral_grant" => Item::FuneralGrant,
             "survivor_grant" => Item::SurvivorGrant,
             "account_refund" => Item::AccountRefund,
-            "reissue" => Item::Reissue,
             _ => return None,
         })
     }
-    pub const ALL: [Item; 6] = [
+    pub const ALL: [Item; 5] = [
         Item::BasicPension,
         Item::AdjustmentArrears,
         Item::FuneralGrant,
         Item::SurvivorGrant,
         Item::AccountRefund,
-        Item::Reissue,
     ];
 }
 

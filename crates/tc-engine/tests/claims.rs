@@ -413,7 +413,18 @@ fn claims(url: &str, tag: &str) {
         )
         .expect("re-issue");
     assert_eq!(re.len(), 1, "the returned grant is re-issued once");
-    assert_eq!(re[0][0].text().expect("item"), "reissue");
+    // the re-issue keeps the item: a funeral grant, booked and paid as one
+    assert_eq!(re[0][0].text().expect("item"), "funeral_grant");
+    let booked = db
+        .query_i64(
+            "SELECT count(*) FROM ledger_transfer WHERE idem_key = $1",
+            &[Val::Str(&format!("pay/202004/{county}/funeral_grant"))],
+        )
+        .expect("transfer");
+    assert_eq!(
+        booked, 1,
+        "April's funeral-grant payments are booked as such"
+    );
     let e2e = re[0][1].text().expect("e2e").to_string();
     let files = payment_files(&mut db, 202004, county);
     let row = files

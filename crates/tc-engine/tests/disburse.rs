@@ -166,7 +166,7 @@ fn run(url: &str) {
             assert_eq!(breaches as usize, cities.len());
             // February re-issues January's returned payments, linked to them
             let reissued = db
-                .query_i64("SELECT count(*) FROM payroll_lines WHERE month = 202002 AND item = 'reissue' AND reissue_of IS NOT NULL", &[])
+                .query_i64("SELECT count(*) FROM payroll_lines l JOIN payroll_lines o ON o.end_to_end = l.reissue_of WHERE l.month = 202002 AND o.month = 202001 AND l.item = o.item AND l.attempt = o.attempt + 1 AND l.person_id = o.person_id", &[])
                 .expect("q");
             assert!(reissued > 0);
         }
@@ -302,7 +302,7 @@ fn late_returns(url: &str, tag: &str) {
     month(&mut db, "2020-03", Some(0));
     let pairs = db
         .query_i64(
-            "SELECT count(*) FROM (SELECT person_id FROM payroll_lines WHERE month = 202003 AND item = 'reissue' \
+            "SELECT count(*) FROM (SELECT person_id FROM payroll_lines WHERE month = 202003 AND reissue_of IS NOT NULL \
              GROUP BY person_id HAVING count(*) = 2 AND count(DISTINCT attempt) = 2) t",
             &[],
         )
