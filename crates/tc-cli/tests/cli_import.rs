@@ -60,7 +60,8 @@ fn import(db: &str, kind: &str, file: &str) -> Output {
     tongchou(db, &["import", kind, "--file", file, "--today", TODAY])
 }
 
-/// Every table with all its rows, sorted: equal before and after means nothing changed.
+/// Every table with all its rows, sorted, but the audit log (which records refusals too): equal
+/// before and after means no data changed.
 fn snapshot(url: &str) -> Vec<(String, Vec<Row>)> {
     let mut db = Db::connect(url).expect("connect");
     let sql = match db.backend() {
@@ -77,6 +78,7 @@ fn snapshot(url: &str) -> Vec<(String, Vec<Row>)> {
         .expect("tables")
         .into_iter()
         .map(|r| r[0].text().expect("name").to_string())
+        .filter(|t| t != "audit_log")
         .collect();
     assert!(tables.len() > 20, "{tables:?}");
     tables
@@ -105,9 +107,12 @@ fn count(url: &str, sql: &str) -> i64 {
 }
 
 /// The file is refused with exactly these lines on standard error (the total last), exit 1,
-/// and the database is left exactly as it was.
+/// and the database is left exactly as it was but for the audit row recording the refusal.
 fn refused(db: &str, kind: &str, file: &str, want: &[&str]) {
     let before = snapshot(db);
+    let audited =
+        "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'failed'";
+    let refusals = count(db, audited);
     let o = import(db, kind, file);
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert_eq!(o.status.code(), Some(1), "{file}: {err}");
@@ -115,6 +120,11 @@ fn refused(db: &str, kind: &str, file: &str, want: &[&str]) {
     let got: Vec<&str> = err.lines().collect();
     assert_eq!(got, want, "{file}");
     assert!(snapshot(db) == before, "{file}: the database changed");
+    assert_eq!(
+        count(db, audited),
+        refusals + 1,
+        "{file}: the refusal is audited"
+    );
 }
 
 fn templates(db: &str) {
@@ -530,6 +540,15 @@ fn contributions_and_receipts(db: &str) {
         kinds,
         ["employers", "persons", "declarations", "collections"]
     );
+    // each import is in the audit log, with its file's digest, and the chain verifies
+    assert_eq!(
+        count(
+            db,
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'ok'"
+        ),
+        4
+    );
+    ok(&tongchou(db, &["audit", "verify"]));
 
     // the collection of 2026-10 matches the imported receipts paid by its close date (11-05)
     let policy = Policy::builtin().expect("policy");

@@ -13,8 +13,10 @@
 //!    is rolled back having written nothing, every problem is printed on standard error,
 //!    `row N, column C: reason`, then the total, and the exit status is 1;
 //! 2. otherwise, in the same transaction, the file is read again and written chunk by chunk
-//!    (only the ids are looked up again), with its `imports` row; the file must still have the
-//!    SHA-256 of step 0, else everything is rolled back.
+//!    (only the ids are looked up again), with its `imports` row and its audit entry
+//!    (`import.file`, the operator, the file's name, SHA-256 and rows); the file must still have
+//!    the SHA-256 of step 0, else everything is rolled back. A refused file is audited too
+//!    (`result = failed`, with the number of problems).
 //!
 //! Memory stays bounded by a chunk of rows (plus, for collections, the receipt numbers seen, to
 //! refuse one used twice in the file), so files of millions of rows stream.
@@ -33,9 +35,9 @@ use tongchou_import::{
     Collection, Declaration, Employer, Fingerprint, ImportError, Kind, Options, Person, Records,
     RowError, Summary,
 };
-use tongchou_store::Db;
 use tongchou_store::access::{iso_time, now_ms};
 use tongchou_store::imports::{self, ImportRow, Imported};
+use tongchou_store::{Db, audit};
 
 #[derive(clap::Subcommand)]
 pub enum ImportCmd {
@@ -295,7 +297,8 @@ fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
                 )));
             }
         };
-        let at = iso_time(now_ms());
+        let now = now_ms();
+        let at = iso_time(now);
         let by = operator();
         imports::record(
             db,
@@ -309,11 +312,49 @@ fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
                 imported_by: &by,
             },
         )?;
+        // every change goes to the audit log: the import, in the transaction that writes it
+        audit::append(
+            db,
+            &audit::Entry {
+                actor: &audit::Actor::operator(&by),
+                action: "import.file",
+                object_type: kind.as_str(),
+                object_id: &import_id.to_string(),
+                region: None,
+                result: "ok",
+                details: serde_json::json!({
+                    "file_name": file_name,
+                    "file_sha256": sha,
+                    "rows": summary.rows,
+                }),
+            },
+            now,
+        )?;
         Ok((import_id, summary))
     });
     let (import_id, summary) = match done {
         Ok(x) => x,
-        Err(Stop::Refused(p)) => return refuse(&p, a.max_errors),
+        Err(Stop::Refused(p)) => {
+            // a refused file wrote nothing; that it was refused is recorded
+            audit::append(
+                &mut db,
+                &audit::Entry {
+                    actor: &audit::Actor::operator(&operator()),
+                    action: "import.file",
+                    object_type: kind.as_str(),
+                    object_id: "",
+                    region: None,
+                    result: "failed",
+                    details: serde_json::json!({
+                        "file_name": file_name,
+                        "file_sha256": sha,
+                        "problems": p.errors.len(),
+                    }),
+                },
+                now_ms(),
+            )?;
+            return refuse(&p, a.max_errors);
+        }
         Err(Stop::Already(prev)) => return already(&prev),
         Err(Stop::Failed(e)) => return Err(e),
     };
