@@ -224,6 +224,23 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
     }
     if crate::plans::may_view(&user) {
         body.push_str("<p><a href=\"/plans\" id=\"plans-link\">用款计划 Fund-use plans</a></p>");
+        if user.role.has(Permission::PlanApprove) {
+            let waiting = with_db(&st, crate::plans::pending_months).await;
+            match waiting {
+                Ok(months) if !months.is_empty() => {
+                    let links: Vec<String> = months
+                        .iter()
+                        .map(|m| format!("<a href=\"/plans/{m}\">{m}</a>"))
+                        .collect();
+                    body.push_str(&format!(
+                        "<p id=\"awaiting\">待您批复 Awaiting your decision: {}</p>",
+                        links.join(" ")
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => return html_error(e, Some(&user.login)),
+            }
+        }
     }
     if user.role.has(Permission::OwnRecordRead) {
         body.push_str("<p><a href=\"/me/records\">我的参保记录 My records</a></p>");

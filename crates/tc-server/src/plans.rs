@@ -82,6 +82,22 @@ fn applications(db: &mut Db, month: Option<Period>) -> Result<Vec<Application>, 
     Ok(out)
 }
 
+/// The months whose application awaits the finance department's decision, oldest first.
+pub(crate) fn pending_months(db: &mut Db) -> Result<Vec<Period>, AppError> {
+    let mut out = Vec::new();
+    for r in db.query(
+        "SELECT f.month FROM fund_plans f JOIN approvals a ON a.id = f.approval_id \
+         WHERE f.level = 'province' AND a.status = 'pending' ORDER BY f.month",
+        &[],
+    )? {
+        out.push(
+            Period::from_yyyymm(r[0].i64()? as i32)
+                .map_err(|e| AppError::Internal(e.to_string()))?,
+        );
+    }
+    Ok(out)
+}
+
 fn status_label(s: &str) -> &'static str {
     match s {
         "pending" => "待批复 pending",

@@ -86,6 +86,13 @@ fn scenario(url: &str, tag: &str) {
     // the finance approver: the form, a bad amount refused, without CSRF refused, then half
     let mut fin = Client::new(srv.addr);
     assert_eq!(fin.login("finance", PW).status, 303);
+    // the dashboard says what awaits the approver
+    let dash = fin.get("/dashboard");
+    assert!(
+        dash.body.contains("id=\"awaiting\"") && dash.body.contains("/plans/2022-06"),
+        "{}",
+        dash.body
+    );
     let page = fin.get("/plans/2022-06");
     assert!(page.body.contains("decision-form"), "{}", page.body);
     let csrf = Client::csrf_in(&page.body);
@@ -128,6 +135,10 @@ fn scenario(url: &str, tag: &str) {
     assert!(
         !page.body.contains("decision-form"),
         "decided: no form any more"
+    );
+    assert!(
+        !fin.get("/dashboard").body.contains("id=\"awaiting\""),
+        "nothing awaits once decided"
     );
     // execution so far: Taiyuan's payroll, nothing allocated yet
     assert!(
