@@ -717,3 +717,102 @@ fn import_and_report_on_sqlite() {
 fn import_and_report_on_postgres() {
     story(&testing::pg_url("cli_import"));
 }
+
+/// `import … --as LOGIN`: the staff member's role must allow the kind, every row must fall within
+/// their region, and the import is audited under their login.
+fn acting_staff(db: &str, tag: &str) {
+    use tongchou_core::access::Role;
+    const PW: &str = "a long test passphrase";
+    let mut d = Db::open(db).expect("open");
+    testing::add_user(&mut d, "clerk.xd", Role::CountyAgency, 140105, PW);
+    testing::add_user(&mut d, "tax.sx", Role::TaxBureau, 140000, PW);
+    let run = |login: &str, file: &str, pw: &str| {
+        Command::new(env!("CARGO_BIN_EXE_tongchou"))
+            .args([
+                "import",
+                "employers",
+                "--file",
+                file,
+                "--today",
+                TODAY,
+                "--as",
+                login,
+            ])
+            .env("TONGCHOU_DB", db)
+            .env("TONGCHOU_PASSWORD", pw)
+            .output()
+            .expect("run tongchou")
+    };
+    let employers = |d: &mut Db| {
+        d.query_i64("SELECT count(*) FROM employers", &[])
+            .expect("q")
+    };
+    let all = fixture("employers.csv");
+    // the tax bureau may not register employers (and the refusal is audited)
+    let o = run("tax.sx", &all, PW);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("may not import employers"),
+        "{o:?}"
+    );
+    assert_eq!(
+        d.query_i64(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'denied' AND login = 'tax.sx'",
+            &[]
+        )
+        .expect("q"),
+        1
+    );
+    // a wrong password imports nothing
+    let o = run("clerk.xd", &all, "not the password");
+    assert!(!o.status.success());
+    // a county clerk may not register another county's employers: the file is refused whole
+    let o = run("clerk.xd", &all, PW);
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    // (the file's retired or development-zone codes are read as their handling counties)
+    let outside: Vec<&str> = err
+        .lines()
+        .filter(|l| l.ends_with("is outside your region 140105"))
+        .collect();
+    assert_eq!(outside.len(), 2, "{err}");
+    assert!(
+        outside[0].starts_with("row 3, column 所属区县代码: county ")
+            && outside[1].starts_with("row 4, column 所属区县代码: county "),
+        "{err}"
+    );
+    assert_eq!(employers(&mut d), 0);
+    // their own county's employer is imported, under their login
+    let dir = std::env::temp_dir().join(format!("tc-import-as-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let own = dir.join("employers_140105.csv");
+    let text = std::fs::read_to_string(&all).expect("fixture");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    let row = lines
+        .find(|l| l.contains(",140105,"))
+        .expect("a 140105 row");
+    std::fs::write(&own, format!("{header}\n{row}\n")).expect("write");
+    let o = run("clerk.xd", &own.display().to_string(), PW);
+    assert!(o.status.success(), "{o:?}");
+    assert_eq!(employers(&mut d), 1);
+    assert_eq!(
+        d.query_i64(
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'ok' AND login = 'clerk.xd'",
+            &[]
+        )
+        .expect("q"),
+        1
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn staff_import_within_their_role_and_region_on_sqlite() {
+    acting_staff(&testing::sqlite_url("import_as"), "sqlite");
+}
+
+#[test]
+fn staff_import_within_their_role_and_region_on_postgres() {
+    acting_staff(&testing::pg_url("import_as"), "pg");
+}

@@ -855,6 +855,34 @@ pub mod testing {
     pub fn both(prefix: &str) -> [String; 2] {
         [sqlite_url(prefix), pg_url(prefix)]
     }
+
+    /// Add a staff user for a test (by the operator "test"); panics if it cannot.
+    pub fn add_user(
+        db: &mut crate::Db,
+        login: &str,
+        role: tongchou_core::access::Role,
+        region: u32,
+        password: &str,
+    ) -> tongchou_core::access::Principal {
+        let region = tongchou_core::RegionCode::new(region)
+            .unwrap_or_else(|e| panic!("region {region}: {e}"));
+        crate::access::add_user(
+            db,
+            &crate::audit::Actor::operator("test"),
+            &crate::access::NewUser {
+                login,
+                display_name: login,
+                role,
+                region,
+                person_id: None,
+                password,
+            },
+            &crate::access::AuthPolicy::default(),
+            crate::access::now_ms(),
+        )
+        .unwrap_or_else(|e| panic!("add user {login}: {e}"))
+        .principal()
+    }
 }
 
 #[cfg(test)]

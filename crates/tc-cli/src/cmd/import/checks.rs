@@ -6,7 +6,7 @@
 use crate::output::CliError;
 use std::collections::{BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
-use tongchou_core::{Date, Sex};
+use tongchou_core::{Date, Divisions, RegionCode, Sex};
 use tongchou_engine::collection::Receipt;
 use tongchou_import::{Collection, Declaration, Employer, Kind, Payer, Person, Record, RowError};
 use tongchou_store::imports::{self, DeclarationRow, PersonRef};
@@ -26,6 +26,8 @@ pub struct Ctx {
     import_id: i64,
     next_person: i64,
     next_employer: i64,
+    /// The acting user's region (`import … --as`): every row must fall within it.
+    pub scope: Option<RegionCode>,
 }
 
 /// What a reading of the file does with each chunk.
@@ -56,6 +58,21 @@ impl Ctx {
             import_id,
             next_person: imports::next_id(db, "persons")?,
             next_employer: imports::next_id(db, "employers")?,
+            scope: None,
+        })
+    }
+
+    /// A row of `county` is outside the acting user's region: the problem, under `key`.
+    fn outside(&self, row: u64, key: &str, county: i64) -> Option<RowError> {
+        let scope = self.scope?;
+        let inside =
+            RegionCode::from_stored(county).is_some_and(|c| Divisions::shanxi().within(c, scope));
+        (!inside).then(|| {
+            self.problem(
+                row,
+                key,
+                format!("county {county} is outside your region {scope}"),
+            )
         })
     }
 
@@ -227,6 +244,10 @@ impl Load for Person {
         let mut good: Vec<(&Person, Option<i64>)> = Vec::with_capacity(chunk.len());
         for p in chunk {
             let mut ok = true;
+            if let Some(e) = ctx.outside(p.row, "county", p.county.get() as i64) {
+                errors.push(e);
+                ok = false;
+            }
             if let Some(k) = known.get(p.id_number.as_str()) {
                 errors.push(ctx.problem(
                     p.row,
@@ -349,6 +370,9 @@ impl Load for Employer {
         if mode == Mode::Check {
             let known = employer_ids(db, chunk.iter().map(|e| e.credit_code.as_str()))?;
             for e in chunk {
+                if let Some(x) = ctx.outside(e.row, "county", e.county.get() as i64) {
+                    errors.push(x);
+                }
                 if let Some(k) = known.get(e.credit_code.as_str()) {
                     errors.push(ctx.problem(
                         e.row,
@@ -431,6 +455,9 @@ fn check_declarations(
             errors.push(ctx.problem(d.row, "id_number", unknown_person()));
             continue;
         };
+        if let Some(e) = ctx.outside(d.row, "id_number", p.county) {
+            errors.push(e);
+        }
         check_name(ctx, d.row, d.name.as_deref(), p, errors);
         match &d.payer {
             Payer::Flexible => {
@@ -591,6 +618,9 @@ impl Load for Collection {
                 errors.push(ctx.problem(c.row, "id_number", unknown_person()));
                 continue;
             };
+            if let Some(e) = ctx.outside(c.row, "id_number", p.county) {
+                errors.push(e);
+            }
             check_name(ctx, c.row, c.name.as_deref(), p, errors);
         }
         Ok(())
