@@ -33,13 +33,14 @@ use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, StoreError, Val};
 
 /// Columns of `receipts` as the collection close writes them.
-pub const RECEIPTS_COLS: [&str; 6] = [
+pub const RECEIPTS_COLS: [&str; 7] = [
     "receipt",
     "person_id",
     "period",
     "paid_fen",
     "paid_on",
     "import_id",
+    "batch_id",
 ];
 /// Columns of `assessments` as the collection close writes them.
 pub const ASSESSMENTS_COLS: [&str; 11] = [
@@ -224,9 +225,25 @@ fn load_receipts(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
 
 /// Insert receipts (the tax bureau's results) under an import id.
 pub fn write_receipts(db: &mut Db, import_id: i64, receipts: &[Receipt]) -> Result<u64> {
+    write_receipt_rows(db, import_id, receipts, None)
+}
+
+/// Write receipts. With `applied_by = (batch, close)`, the close of `batch` applies them in the
+/// same transaction: those paid by the close date carry the batch already (no second pass over
+/// them), the later ones wait for a later close. Without it, none is applied yet.
+fn write_receipt_rows(
+    db: &mut Db,
+    import_id: i64,
+    receipts: &[Receipt],
+    applied_by: Option<(i64, Date)>,
+) -> Result<u64> {
     let n = db.bulk_insert("receipts", &RECEIPTS_COLS, &mut |sink| {
         for r in receipts {
             let d = r.paid_on.to_string();
+            let batch = match applied_by {
+                Some((batch, close)) if r.paid_on <= close => Val::I64(batch),
+                _ => Val::Null,
+            };
             sink.row(&[
                 Val::Str(&r.receipt),
                 Val::I64(r.person),
@@ -234,39 +251,7 @@ pub fn write_receipts(db: &mut Db, import_id: i64, receipts: &[Receipt]) -> Resu
                 Val::I64(r.paid.0),
                 Val::Str(&d),
                 Val::I64(import_id),
-            ])?;
-        }
-        Ok(())
-    })?;
-    Ok(n)
-}
-
-/// Write receipts that the close of `batch` (date `close`) applies in the same transaction: those
-/// paid by the close date carry the batch already (no second pass over them), the later ones
-/// wait for a later close.
-fn write_receipts_applied_by(
-    db: &mut Db,
-    receipts: &[Receipt],
-    batch: i64,
-    close: Date,
-) -> Result<u64> {
-    let mut cols = RECEIPTS_COLS.to_vec();
-    cols.push("batch_id");
-    let n = db.bulk_insert("receipts", &cols, &mut |sink| {
-        for r in receipts {
-            let d = r.paid_on.to_string();
-            sink.row(&[
-                Val::Str(&r.receipt),
-                Val::I64(r.person),
-                Val::I64(r.period.yyyymm() as i64),
-                Val::I64(r.paid.0),
-                Val::Str(&d),
-                Val::I64(0),
-                if r.paid_on <= close {
-                    Val::I64(batch)
-                } else {
-                    Val::Null
-                },
+                batch,
             ])?;
         }
         Ok(())
@@ -467,7 +452,7 @@ pub fn run_month(
         let mut receipts = load_receipts(db, close)?;
         if let ReceiptSource::Simulated { seed, behaviour } = source {
             let sim = simulate::receipts(seed, behaviour, &assessed);
-            write_receipts_applied_by(db, &sim, batch, close)?;
+            write_receipt_rows(db, 0, &sim, Some((batch, close)))?;
             receipts.extend(sim.into_iter().filter(|r| r.paid_on <= close));
         }
         let mut old = load_arrears(db)?;

@@ -444,9 +444,16 @@ fn status_of(d: &Decision) -> ApprovalStatus {
     }
 }
 
-/// The month's application as it stands: approval id and status, planned and (once decided)
-/// approved amounts of the province. `None` before the `plans` step.
-pub fn application(db: &mut Db, month: Period) -> Result<Option<serde_json::Value>> {
+/// The province's row of the month's application and its approval.
+struct ApplicationRow {
+    approval_id: i64,
+    planned: Fen,
+    status: String,
+    note: String,
+    approved: Option<Fen>,
+}
+
+fn application_row(db: &mut Db, month: Period) -> Result<Option<ApplicationRow>> {
     let Some(r) = db.query_opt(
         "SELECT f.approval_id, f.planned_fen, a.status, a.note, f.approved_fen FROM fund_plans f \
          JOIN approvals a ON a.id = f.approval_id WHERE f.month = $1 AND f.level = 'province'",
@@ -455,43 +462,48 @@ pub fn application(db: &mut Db, month: Period) -> Result<Option<serde_json::Valu
     else {
         return Ok(None);
     };
-    Ok(Some(serde_json::json!({
-        "month": month.to_string(),
-        "approval_id": r[0].i64()?,
-        "planned": Fen(r[1].i64()?),
-        "status": r[2].text()?,
-        "note": r[3].text()?,
-        "approved": r[4].opt_i64()?.map(Fen),
-    })))
+    Ok(Some(ApplicationRow {
+        approval_id: r[0].i64()?,
+        planned: Fen(r[1].i64()?),
+        status: r[2].text()?.to_string(),
+        note: r[3].text()?.to_string(),
+        approved: r[4].opt_i64()?.map(Fen),
+    }))
+}
+
+/// The month's application as it stands: approval id and status, planned and (once decided)
+/// approved amounts of the province. `None` before the `plans` step.
+pub fn application(db: &mut Db, month: Period) -> Result<Option<serde_json::Value>> {
+    Ok(application_row(db, month)?.map(|a| {
+        serde_json::json!({
+            "month": month.to_string(),
+            "approval_id": a.approval_id,
+            "planned": a.planned,
+            "status": a.status,
+            "note": a.note,
+            "approved": a.approved,
+        })
+    }))
 }
 
 /// The finance department's recorded decision on the month's application, if any.
 fn recorded_decision(db: &mut Db, month: Period) -> Result<Option<Decision>> {
-    let Some(r) = db.query_opt(
-        "SELECT a.status, a.note, f.approved_fen FROM fund_plans f JOIN approvals a ON a.id = f.approval_id \
-         WHERE f.month = $1 AND f.level = 'province'",
-        &[Val::I64(month.yyyymm() as i64)],
-    )?
-    else {
+    let Some(a) = application_row(db, month)? else {
         return Err(EngineError(format!(
             "no fund-use application for {month}: its plans step has not run"
         )));
     };
-    Ok(match r[0].text()? {
+    Ok(match a.status.as_str() {
         "approved" => Some(Decision::Full),
         "partly_approved" => {
-            let amount = r[2].opt_i64()?.ok_or_else(|| {
+            let amount = a.approved.ok_or_else(|| {
                 EngineError(format!(
                     "the application of {month} is partly approved without an amount: decide it with `tongchou plan decide`"
                 ))
             })?;
-            Some(Decision::Partial {
-                approved: Fen(amount),
-            })
+            Some(Decision::Partial { approved: amount })
         }
-        "rejected" => Some(Decision::Rejected {
-            reason: r[1].text()?.to_string(),
-        }),
+        "rejected" => Some(Decision::Rejected { reason: a.note }),
         _ => None,
     })
 }
@@ -521,14 +533,10 @@ pub fn decide_fund_plan(
             )));
         }
         let m = month.yyyymm() as i64;
-        let Some(r) = db.query_opt(
-            "SELECT approval_id, planned_fen FROM fund_plans WHERE month = $1 AND level = 'province'",
-            &[Val::I64(m)],
-        )?
-        else {
+        let Some(app) = application_row(db, month)? else {
             return Err(EngineError(format!("no fund-use application for {month}")));
         };
-        let (id, planned) = (r[0].i64()?, Fen(r[1].i64()?));
+        let (id, planned) = (app.approval_id, app.planned);
         let (decision, note) = match decision {
             Decision::Partial { approved } if *approved == planned => {
                 (Decision::Full, String::new())
