@@ -1,7 +1,4 @@
-//! Benchmark helpers (timing, medians, arguments) and the adapter that writes a synthetic
-//! province into the registry tables of `tongchou_store::registry`.
-
-pub mod load;
+//! Benchmark helpers (timing, medians, arguments).
 
 use std::time::Instant;
 

@@ -4,15 +4,15 @@
 //! every file of the malformed corpus of tongchou-import (and files whose rows fail only against
 //! the database) refused with exactly the expected `row N, column C: reason` lines, the database
 //! unchanged (every table compared before and after); declarations and the tax bureau's receipts
-//! imported; the collection of the month run on them (tongchou_engine::collect::run_month);
+//! imported; the collection of the month run on them (tongchou_app::collect::run_month);
 //! then the collection and arrears reports compared with the snapshots in tests/snapshots/.
 
 mod common;
 use common::matches_snapshot;
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use tongchou_app::collect::{self, ReceiptSource};
 use tongchou_core::{Date, IdNumber, Policy, RegionCode};
-use tongchou_engine::collect::{self, ReceiptSource};
 use tongchou_store::{Backend, Db, Row, testing};
 
 const TODAY: &str = "2026-11-27";

@@ -1,21 +1,14 @@
-//! The batch engine: the monthly cycle over millions of persons.
+//! The pure batch kernels of the monthly cycle, over plain slices, with no I/O: a month of
+//! 10 million persons is computed in memory in well under a second. The use cases of
+//! `tongchou-app` read their inputs through the store, call these kernels and write the results.
 //!
-//! Kernels (`collection`, `disbursement`, `payroll`, `crosscheck`, `simulate`) are pure and work
-//! on plain slices, so a month of 10 million persons is computed in memory in well under a second.
-//! Jobs (`collect`, …) read their inputs from the store, write results with bulk writes, post the
-//! aggregates to the ledger, and record each step in the same transaction (`jobs`).
+//! - `collection`: assessment of contributions, oldest-first matching of receipts with late fees,
+//!   the exact pooling/account split;
+//! - `disbursement`: plan consolidation, exact partial approval, the month's calendar;
+//! - `payroll`: the month's payment lines;
+//! - `crosscheck`: death records and other payment rolls against the payroll.
 
-pub mod accounts;
-pub mod benefits;
-pub mod collect;
 pub mod collection;
 pub mod crosscheck;
-pub mod disburse;
 pub mod disbursement;
-pub mod error;
-pub mod income;
-pub mod jobs;
 pub mod payroll;
-pub mod simulate;
-
-pub use error::{EngineError, Result};

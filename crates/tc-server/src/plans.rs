@@ -1,7 +1,7 @@
 //! Fund-use applications (用款计划) in the browser: the months' applications, one month's plan by
 //! city and county within the user's region, and the finance department's decision on it (in
 //! full, in part or rejected with a reason), made by the approver themself through
-//! `tongchou_engine::disburse::decide_fund_plan`: never by the officer who submitted it, once,
+//! `tongchou_app::disburse::decide_fund_plan`: never by the officer who submitted it, once,
 //! audited like every decision. The month's `approve` step applies it.
 
 use crate::html::{csrf_field, esc, page};
@@ -10,9 +10,9 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+use tongchou_app::disburse;
 use tongchou_core::access::Permission;
 use tongchou_core::{Divisions, Fen, Period, RegionCode};
-use tongchou_engine::disburse;
 use tongchou_engine::disbursement::Decision;
 use tongchou_store::access::{User, now_ms};
 use tongchou_store::{Db, Val};

@@ -7,8 +7,8 @@
 mod support;
 
 use support::{Client, PW, recorded, seed, seed_application, start};
+use tongchou_app::disburse;
 use tongchou_core::Period;
-use tongchou_engine::disburse;
 use tongchou_store::ledger::Ledger;
 
 fn month() -> Period {

@@ -10,8 +10,8 @@
 
 use std::process::ExitCode;
 use std::time::Instant;
-use tongchou_bench::load::write_province;
 use tongchou_bench::{Timing, arg, cpu_seconds, load_average, median, peak_rss_mib, report};
+use tongchou_sim::load::write_province;
 use tongchou_store::{Db, registry};
 use tongchou_synth::{Options, generate};
 

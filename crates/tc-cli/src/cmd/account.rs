@@ -30,7 +30,7 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
     let policy = Policy::builtin()?;
     match c {
         AccountCmd::Close { year } => {
-            let (n, interest) = tongchou_engine::accounts::close_year(&mut db, &policy, year)
+            let (n, interest) = tongchou_app::accounts::close_year(&mut db, &policy, year)
                 .map_err(|e| CliError(e.0))?;
             println!("closed {year}: {n} accounts, {interest} yuan of interest credited");
             Ok(ExitCode::SUCCESS)
@@ -41,7 +41,7 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
             let person = registry::person_id_by_number(&mut db, id.as_str())?.ok_or_else(|| {
                 CliError(format!("--id-number: no insured person {}", id.masked()))
             })?;
-            let s = tongchou_engine::accounts::statement(&mut db, &policy, person, year)
+            let s = tongchou_app::accounts::statement(&mut db, &policy, person, year)
                 .map_err(|e| CliError(e.0))?;
             print_json(&s)?;
             Ok(ExitCode::SUCCESS)

@@ -13,9 +13,9 @@ use crate::output::{CliError, CliResult, print_json};
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use tongchou_app::benefits::{self, adjust, deaths, retire};
 use tongchou_core::access::Principal;
 use tongchou_core::{Date, Fen, Period, Policy, Ratio};
-use tongchou_engine::benefits::{self, adjust, deaths, retire};
 use tongchou_store::Db;
 use tongchou_store::access::{self, AuthPolicy, now_ms};
 use tongchou_store::registry;
@@ -166,7 +166,7 @@ pub enum BenefitsCmd {
     },
 }
 
-fn engine(e: tongchou_engine::EngineError) -> CliError {
+fn engine(e: tongchou_app::EngineError) -> CliError {
     CliError(e.0)
 }
 

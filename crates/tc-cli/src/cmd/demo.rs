@@ -7,9 +7,9 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+use tongchou_app::disburse::{self, MonthOptions};
 use tongchou_core::access::Role;
 use tongchou_core::{Divisions, Fen, Period, Policy};
-use tongchou_engine::disburse::{self, MonthOptions};
 use tongchou_ledger::Chart;
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
@@ -116,7 +116,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     })
     .map_err(|e| CliError(e.0))?;
     progress("writing the registry…");
-    tongchou_bench::load::write_province(&mut db, &province)?;
+    tongchou_sim::load::write_province(&mut db, &province)?;
     drop(province);
     let divisions = Divisions::shanxi();
     Ledger::new(&mut db).open_standard(divisions)?;
@@ -153,7 +153,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let actors = actors(&mut db, "demo.officer", Some("demo.approver"))?;
     // the balances cities and counties held before provincial pooling, remitted in the first
     // month (demand deposits) and at maturity (fixed deposits)
-    tongchou_engine::income::seed_historical(&mut db, a.seed, a.from.first_day().add_days(-1))
+    tongchou_sim::historical::seed(&mut db, a.seed, a.from.first_day().add_days(-1))
         .map_err(|e| CliError(e.0))?;
     if a.setup_only {
         println!(
@@ -176,17 +176,20 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             months.len()
         ));
         let mut opts = MonthOptions::new(&a.out.join(m.to_string()));
-        opts.seed = a.seed ^ m.index() as u64;
+        opts.bank = Some(tongchou_sim::bank::counterpart(
+            20,
+            a.seed ^ m.index() as u64,
+        ));
         // every fourth month the money reaches the cities two days late: a recorded breach
         if i % 4 == 3 {
             opts.allocation_day = Some(12);
         }
         // the yearly adjustment, in its announcement month, with arrears back to January
-        if tongchou_engine::benefits::adjust::announce_month(&policy, m.year())
+        if tongchou_app::benefits::adjust::announce_month(&policy, m.year())
             .map_err(|e| CliError(e.0))?
             == *m
         {
-            let r = tongchou_engine::benefits::adjust::adjust_year(
+            let r = tongchou_app::benefits::adjust::adjust_year(
                 &mut db,
                 &policy,
                 m.year(),
@@ -203,7 +206,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         let (c, d) = run_one(&mut db, &policy, *m, &actors, &opts, Some(a.seed))?;
         // a year whose every month has been collected is closed: interest credited to accounts
         if m.month() == 12 && a.from <= Period::new(m.year(), 1).map_err(|e| CliError(e.0))? {
-            let (_, interest) = tongchou_engine::accounts::close_year(&mut db, &policy, m.year())
+            let (_, interest) = tongchou_app::accounts::close_year(&mut db, &policy, m.year())
                 .map_err(|e| CliError(e.0))?;
             progress(&format!(
                 "{}: individual accounts closed, {} yuan of interest",
@@ -217,7 +220,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             &[Val::I64(m.yyyymm() as i64)],
         )?;
         if paid > 0 {
-            tongchou_engine::income::record(
+            tongchou_app::income::record(
                 &mut db,
                 &format!("demo/subsidy/{m}"),
                 pcode,
@@ -338,7 +341,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         ),
         Some(p) => return Err(CliError(format!("ledger check failed: {p:?}"))),
     }
-    let problems = tongchou_engine::collect::reconcile(db).map_err(|e| CliError(e.0))?;
+    let problems = tongchou_app::collect::reconcile(db).map_err(|e| CliError(e.0))?;
     if !problems.is_empty() {
         return Err(CliError(format!(
             "reconciliation failed: {}",
@@ -391,7 +394,7 @@ fn retirements(
     officer: &tongchou_core::access::Principal,
     reviewer: &tongchou_core::access::Principal,
 ) -> Result<(u64, u64), CliError> {
-    use tongchou_engine::benefits::retire;
+    use tongchou_app::benefits::retire;
     let due = retire::due_in_month(db, policy, m).map_err(|e| CliError(e.0))?;
     let (mut ok, mut no) = (0, 0);
     for p in due.into_iter().filter(|p| p.application.is_none()) {
@@ -439,7 +442,7 @@ fn retirements(
 /// pension, settles the grants and opens recovery cases for any payment made after the death;
 /// the spouse claims the settlement the same month, so the next payroll pays it to them.
 fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, CliError> {
-    use tongchou_engine::benefits::deaths;
+    use tongchou_app::benefits::deaths;
     let rows = db.query(
         "SELECT p.id_number, s.person_id FROM pensioners s JOIN persons p ON p.id = s.person_id WHERE s.status = 'active' ORDER BY s.person_id",
         &[],

@@ -44,7 +44,7 @@ pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
             date,
             reference,
         } => {
-            let created = tongchou_engine::income::record(
+            let created = tongchou_app::income::record(
                 &mut db, &key, region, &kind, amount, date, &reference,
             )
             .map_err(|e| CliError(e.0))?;

@@ -4,10 +4,10 @@ use super::benefits::acting_user;
 use crate::output::{CliError, CliResult, print_json};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tongchou_app::collect::{self, ReceiptSource};
+use tongchou_app::disburse::{self, Actors, MonthOptions, PlanDecision};
 use tongchou_core::{Period, Policy};
-use tongchou_engine::collect::{self, ReceiptSource};
-use tongchou_engine::disburse::{self, Actors, MonthOptions, PlanDecision};
-use tongchou_engine::simulate::Behaviour;
+use tongchou_sim::tax::TaxBureau;
 use tongchou_store::Db;
 use tongchou_store::access::get_user;
 
@@ -86,24 +86,21 @@ pub fn run_one(
     opts: &MonthOptions,
     simulate: Option<u64>,
 ) -> Result<(Option<collect::MonthReport>, serde_json::Value), CliError> {
-    let collection =
-        if tongchou_engine::jobs::is_done(db, collect::JOB, period, collect::STEP_CLOSE)
-            .map_err(|e| CliError(e.0))?
-        {
-            None
-        } else {
-            let source = match simulate {
-                Some(seed) => ReceiptSource::Simulated {
-                    seed,
-                    behaviour: Behaviour::default(),
-                },
-                None => ReceiptSource::Imported,
-            };
-            Some(
-                collect::run_month(db, policy, period, source)
-                    .map_err(|e| CliError(format!("collection {period}: {e}")))?,
-            )
+    let collection = if tongchou_app::jobs::is_done(db, collect::JOB, period, collect::STEP_CLOSE)
+        .map_err(|e| CliError(e.0))?
+    {
+        None
+    } else {
+        let bureau = simulate.map(TaxBureau::new);
+        let source = match &bureau {
+            Some(b) => ReceiptSource::Counterpart(b),
+            None => ReceiptSource::Imported,
         };
+        Some(
+            collect::run_month(db, policy, period, source)
+                .map_err(|e| CliError(format!("collection {period}: {e}")))?,
+        )
+    };
     // one-off amounts due to this payroll (adjustment arrears, death settlements, corrections),
     // read inside the payroll step's transaction
     let mut opts = opts.clone();
@@ -150,8 +147,9 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
             opts.decision = decision;
             opts.approve_share = a.approve_percent.unwrap_or(100) * 100;
             opts.allocation_day = a.allocation_day;
-            opts.simulate_rejects = a.simulate.map(|_| 20);
-            opts.seed = a.simulate.unwrap_or(1);
+            opts.bank = a
+                .simulate
+                .map(|seed| tongchou_sim::bank::counterpart(20, seed));
             let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, a.simulate)?;
             print_json(
                 &serde_json::json!({"period": a.period, "collection": c, "disbursement": d}),

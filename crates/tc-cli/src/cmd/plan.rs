@@ -7,8 +7,8 @@
 use super::benefits::acting_user;
 use crate::output::{CliError, CliResult, print_json};
 use std::process::ExitCode;
+use tongchou_app::disburse;
 use tongchou_core::{Fen, Period};
-use tongchou_engine::disburse;
 use tongchou_engine::disbursement::Decision;
 use tongchou_store::Db;
 use tongchou_store::access::now_ms;

@@ -26,9 +26,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tongchou_app::collect;
 use tongchou_core::rules::arrears::{Owed, accrued_fee};
 use tongchou_core::{Date, Divisions, Fen, Level, Period, Policy, RegionCode};
-use tongchou_engine::collect;
 use tongchou_ledger::{AccountId, Chart};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, Val};
@@ -211,7 +211,7 @@ impl CollectionLine {
     }
 }
 
-fn engine(e: tongchou_engine::EngineError) -> CliError {
+fn engine(e: tongchou_app::EngineError) -> CliError {
     CliError(e.0)
 }
 
@@ -222,7 +222,7 @@ fn collection_by_county(
     period: Period,
 ) -> Result<(BTreeMap<i64, CollectionLine>, Date, Fen), CliError> {
     let batch = period.yyyymm() as i64;
-    let details = tongchou_engine::jobs::details(db, collect::JOB, period, collect::STEP_CLOSE)
+    let details = tongchou_app::jobs::details(db, collect::JOB, period, collect::STEP_CLOSE)
         .map_err(engine)?
         .ok_or_else(|| {
             CliError(format!(

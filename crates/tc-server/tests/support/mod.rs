@@ -316,10 +316,9 @@ pub fn start(url: &str) -> tongchou_server::Background {
 
 /// Month options under which the finance department's decision is the one recorded by the
 /// approver (the month waits for it), without simulated bank returns.
-pub fn recorded(out: &std::path::Path) -> tongchou_engine::disburse::MonthOptions {
-    let mut o = tongchou_engine::disburse::MonthOptions::new(out);
-    o.decision = tongchou_engine::disburse::PlanDecision::Recorded;
-    o.simulate_rejects = None;
+pub fn recorded(out: &std::path::Path) -> tongchou_app::disburse::MonthOptions {
+    let mut o = tongchou_app::disburse::MonthOptions::new(out);
+    o.decision = tongchou_app::disburse::PlanDecision::Recorded;
     o
 }
 
@@ -330,7 +329,7 @@ pub fn recorded(out: &std::path::Path) -> tongchou_engine::disburse::MonthOption
 pub fn seed_application(
     url: &str,
     out: &std::path::Path,
-) -> (Db, tongchou_core::Policy, tongchou_engine::disburse::Actors) {
+) -> (Db, tongchou_core::Policy, tongchou_app::disburse::Actors) {
     let policy = tongchou_core::Policy::builtin().expect("policy");
     let mut db = Db::open(url).expect("open");
     tongchou_store::ledger::Ledger::new(&mut db)
@@ -356,7 +355,7 @@ pub fn seed_application(
         )
         .expect("user");
     }
-    tongchou_engine::income::record(
+    tongchou_app::income::record(
         &mut db,
         "subsidy/202206",
         rc(140000),
@@ -370,14 +369,13 @@ pub fn seed_application(
         .expect("q")
         .expect("officer")
         .principal();
-    let actors = tongchou_engine::disburse::Actors {
+    let actors = tongchou_app::disburse::Actors {
         officer,
         approver: None,
     };
     let month = "2022-06".parse().expect("month");
-    let first =
-        tongchou_engine::disburse::run_month(&mut db, &policy, month, &actors, &recorded(out))
-            .expect("month until the decision");
+    let first = tongchou_app::disburse::run_month(&mut db, &policy, month, &actors, &recorded(out))
+        .expect("month until the decision");
     assert!(first.get("waiting").is_some(), "{first}");
     (db, policy, actors)
 }

@@ -44,8 +44,8 @@ impl Ctx {
         for r in db.query(
             "SELECT period FROM job_steps WHERE job = $1 AND step = $2",
             &[
-                Val::Str(tongchou_engine::collect::JOB),
-                Val::Str(tongchou_engine::collect::STEP_CLOSE),
+                Val::Str(tongchou_app::collect::JOB),
+                Val::Str(tongchou_app::collect::STEP_CLOSE),
             ],
         )? {
             closed.insert(r[0].i64()?);
@@ -584,7 +584,7 @@ impl Load for Collection {
                     })
                 })
                 .collect();
-            tongchou_engine::collect::write_receipts(db, ctx.import_id, &good)?;
+            tongchou_app::collect::write_receipts(db, ctx.import_id, &good)?;
             return Ok(());
         }
         let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();

@@ -7,8 +7,8 @@ use super::sheet::{Cell, Col, Extra, Sheet};
 use super::{OutArgs, name_of};
 use crate::output::CliError;
 use serde_json::json;
+use tongchou_app::benefits::deaths::{self, CountyFindings};
 use tongchou_core::Divisions;
-use tongchou_engine::benefits::deaths::{self, CountyFindings};
 use tongchou_store::Db;
 
 #[derive(clap::Args)]

@@ -6,12 +6,12 @@
 
 mod common;
 
+use tongchou_app::benefits::{self, deaths};
+use tongchou_app::collect::{self, ReceiptSource};
+use tongchou_app::disburse::{self, MonthOptions};
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy, RegionCode};
-use tongchou_engine::benefits::{self, deaths};
-use tongchou_engine::collect::{self, ReceiptSource};
-use tongchou_engine::disburse::{self, MonthOptions};
 use tongchou_engine::disbursement::Item;
-use tongchou_engine::simulate::Behaviour;
+use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::audit::Actor;
 use tongchou_store::{Db, Val, testing};
 
@@ -35,17 +35,17 @@ fn run_month(
     month: &str,
     extra: Option<Vec<(i64, u32, Item, Fen)>>,
     rejects: u32,
-) -> tongchou_engine::Result<serde_json::Value> {
+) -> tongchou_app::Result<serde_json::Value> {
     let m = p(month);
-    if !tongchou_engine::jobs::is_done(db, collect::JOB, m, collect::STEP_CLOSE)? {
-        let src = ReceiptSource::Simulated {
+    if !tongchou_app::jobs::is_done(db, collect::JOB, m, collect::STEP_CLOSE)? {
+        let src = ReceiptSource::Counterpart(&TaxBureau {
             seed: 7,
             behaviour: Behaviour::default(),
-        };
+        });
         collect::run_month(db, policy, m, src)?;
     }
     let mut opts = MonthOptions::new(&out.join(month));
-    opts.simulate_rejects = Some(rejects);
+    opts.bank = Some(tongchou_sim::bank::counterpart(rejects, 1));
     // without explicit lines, the payroll step reads what is due itself (as `month run` does)
     match extra {
         Some(e) => opts.extra = e,
@@ -82,7 +82,7 @@ fn claims(url: &str, tag: &str) {
     let mut db = Db::open(url).expect("open");
     common::province(&mut db, 1000, "2020-01");
     let actors = common::actors(&mut db);
-    tongchou_engine::income::seed_historical(&mut db, 3, d("2019-12-31")).expect("seed");
+    tongchou_sim::historical::seed(&mut db, 3, d("2019-12-31")).expect("seed");
     let policy = Policy::builtin().expect("policy");
     let op = Actor::operator("cli:test");
     let out = std::env::temp_dir().join(format!("tc-claims-{tag}-{}", std::process::id()));
@@ -493,7 +493,7 @@ fn a_due_committed_while_the_payroll_starts_is_paid_on_postgres() {
             &[Val::I64(person)],
         )
         .expect("county");
-    tongchou_engine::income::record(
+    tongchou_app::income::record(
         &mut db,
         "subsidy/202001",
         RegionCode::new(140000).expect("c"),
@@ -521,7 +521,7 @@ fn a_due_committed_while_the_payroll_starts_is_paid_on_postgres() {
     let month = std::thread::spawn(move || {
         let mut db = Db::open(&run_url).expect("open month");
         let mut opts = MonthOptions::new(&run_out);
-        opts.simulate_rejects = Some(0);
+        opts.bank = Some(tongchou_sim::bank::counterpart(0, 1));
         opts.include_dues = true;
         disburse::run_month(
             &mut db,

@@ -5,7 +5,6 @@
 
 use crate::collect::county_income_requests;
 use crate::error::{EngineError, Result};
-use crate::simulate::mix;
 use serde::Serialize;
 use tongchou_core::period::{Date, Period};
 use tongchou_core::region::Level;
@@ -98,67 +97,50 @@ pub fn record(
     submit(&mut Ledger::new(db), &reqs)
 }
 
-/// Demo: the balances cities and counties held before provincial pooling, from their pension
-/// bills (a county: some months of pensions on demand deposit, some on fixed deposit maturing over
-/// the following year; a city: a demand deposit). Booked as opening balances on `as_of`.
-pub fn seed_historical(db: &mut Db, seed: u64, as_of: Date) -> Result<u64> {
+/// A balance a city or county held before provincial pooling (a demand deposit, or a fixed
+/// deposit remitted at its maturity).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoricalBalance {
+    /// The caller's id of this deposit (the idempotency key of its booking).
+    pub id: i64,
+    pub region: RegionCode,
+    pub fixed: bool,
+    pub amount: Fen,
+    /// When a fixed deposit matures.
+    pub maturity: Option<Date>,
+}
+
+/// The monthly pensions in force, summed per county (the scale of a county's pension bill).
+pub fn monthly_pensions_by_county(db: &mut Db) -> Result<Vec<(RegionCode, Fen)>> {
     let rows = db.query(
         "SELECT county, CAST(SUM(monthly_fen) AS BIGINT) FROM pensioners WHERE status = 'active' GROUP BY county ORDER BY county",
         &[],
     )?;
-    let d = Divisions::shanxi();
-    let mut entries: Vec<(i64, RegionCode, &str, Fen, Option<Date>)> = Vec::new();
-    let mut city_totals: std::collections::BTreeMap<RegionCode, i64> =
-        std::collections::BTreeMap::new();
+    let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let county = RegionCode::new(r[0].i64()? as u32).map_err(|e| EngineError(e.0))?;
-        let monthly = r[1].i64()?;
-        let h = mix(seed ^ county.get() as u64);
-        let demand = monthly * (6 + (h % 10) as i64);
-        let fixed = monthly * (3 + ((h >> 8) % 6) as i64);
-        let maturity = as_of
-            .period()
-            .add_months(2 + ((h >> 16) % 12) as i32)
-            .day(20);
-        entries.push((
-            county.get() as i64 * 10 + 1,
-            county,
-            "demand",
-            Fen(demand),
-            None,
-        ));
-        entries.push((
-            county.get() as i64 * 10 + 2,
-            county,
-            "fixed",
-            Fen(fixed),
-            Some(maturity),
-        ));
-        if let Some(city) = d.city_of(county) {
-            *city_totals.entry(city).or_default() += monthly;
-        }
+        out.push((county, Fen(r[1].i64()?)));
     }
-    for (city, monthly) in city_totals {
-        entries.push((
-            city.get() as i64 * 10 + 1,
-            city,
-            "demand",
-            Fen(monthly * 2),
-            None,
-        ));
-    }
+    Ok(out)
+}
+
+/// Book the balances cities and counties held before provincial pooling as opening balances on
+/// `as_of` (each once: its id is the key). Returns how many were given.
+pub fn open_historical(db: &mut Db, balances: &[HistoricalBalance], as_of: Date) -> Result<u64> {
     let chart = Chart::standard();
     let mut reqs = Vec::new();
-    for (id, region, kind, amount, maturity) in &entries {
+    for h in balances {
+        let (id, region, amount) = (&h.id, &h.region, &h.amount);
+        let kind = if h.fixed { "fixed" } else { "demand" };
         if !amount.is_positive() {
             continue;
         }
-        let m = maturity.map(|x| x.to_string());
+        let m = h.maturity.map(|x| x.to_string());
         db.exec(
             "INSERT INTO historical_balances (id, region, deposit_kind, amount_fen, maturity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
             &[Val::I64(*id), Val::I64(region.get() as i64), Val::Str(kind), Val::I64(amount.0), m.as_deref().map(Val::Str).unwrap_or(Val::Null)],
         )?;
-        let asset = if *kind == "fixed" {
+        let asset = if h.fixed {
             "fixed_deposit"
         } else {
             "expenditure_account"
@@ -182,7 +164,7 @@ pub fn seed_historical(db: &mut Db, seed: u64, as_of: Date) -> Result<u64> {
         ));
     }
     submit(&mut Ledger::new(db), &reqs)?;
-    Ok(entries.len() as u64)
+    Ok(balances.len() as u64)
 }
 
 #[derive(Clone, Debug, Default, Serialize)]

@@ -16,25 +16,28 @@
 //! 5. `passdown`  — cities → counties, due within the configured working days (late = breach);
 //! 6. `pay`       — per county, pain.001.001.09 + CSV payment files; pending benefit transfers per
 //!    (county, item) with their person-level lines;
-//! 7. `returns`   — bank status reports (simulated in the demo) are read like any return file.
+//! 7. `returns`   — only with a bank counterpart standing in for the banks (demo and tests,
+//!    `tongchou-sim`): it answers each file of the month with a status report, read like any
+//!    return file; a real bank's answers are read later with [`read_returns`].
 
-use crate::disbursement::{Approved, Calendar, Consolidated, CountyPlan, Decision, Item, approve};
 use crate::error::{EngineError, Result};
 use crate::jobs;
-use crate::payroll::{Pensioner, PensionerStatus, payroll};
-use crate::simulate::mix;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use tongchou_bank::{
     AccountNumber, DateTime, Debtor, EndToEndId, Final, IssuedPayment, IssuedSet, Payment,
-    PaymentKey, PaymentState, StatusReport, file_digest, payment_info_id_of, plan_batches,
-    read_return_file, write_pain001, write_pain002, write_payment_csv,
+    PaymentKey, PaymentState, file_digest, plan_batches, read_return_file, write_pain001,
+    write_payment_csv,
 };
 use tongchou_core::access::{ApprovalKind, Principal};
 use tongchou_core::period::{Date, Period};
 use tongchou_core::policy::Policy;
 use tongchou_core::{Divisions, Fen, RegionCode};
+use tongchou_engine::disbursement::{
+    Approved, Calendar, Consolidated, CountyPlan, Decision, Item, approve,
+};
+use tongchou_engine::payroll::{Pensioner, PensionerStatus, payroll};
 use tongchou_ledger::flows::{Doc, allocation, funding, payment, resolve_pair};
 use tongchou_ledger::{Chart, Line, Request};
 use tongchou_store::access::{ApprovalStatus, decide_approval, submit_approval};
@@ -42,9 +45,70 @@ use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, StoreError, Val};
 
 pub const JOB: &str = "disbursement";
-pub const STEPS: [&str; 7] = [
-    "payroll", "plans", "approve", "allocate", "passdown", "pay", "returns",
-];
+
+/// The steps of a disbursement month, in order; each is recorded in `job_steps` by its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Payroll,
+    Plans,
+    Approve,
+    Allocate,
+    Passdown,
+    Pay,
+    Returns,
+}
+
+impl Step {
+    pub const ALL: [Step; 7] = [
+        Step::Payroll,
+        Step::Plans,
+        Step::Approve,
+        Step::Allocate,
+        Step::Passdown,
+        Step::Pay,
+        Step::Returns,
+    ];
+
+    /// The step's name as recorded in `job_steps`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Payroll => "payroll",
+            Step::Plans => "plans",
+            Step::Approve => "approve",
+            Step::Allocate => "allocate",
+            Step::Passdown => "passdown",
+            Step::Pay => "pay",
+            Step::Returns => "returns",
+        }
+    }
+}
+
+/// A payment file as the bank received it: what a bank keeps of it to answer.
+#[derive(Clone, Debug)]
+pub struct SentFile<'a> {
+    pub msg_id: &'a str,
+    /// Each payment's end-to-end id and amount, in end-to-end order.
+    pub payments: &'a [(&'a str, Fen)],
+    /// When the answer is made (two days after the pay day, 18:00).
+    pub answered_at: DateTime,
+}
+
+/// A stand-in for the banks (`tongchou-sim`, for the demo and tests): answers a payment file
+/// with the bytes of its status report (pain.002), as a real bank would. Real answers are read
+/// with [`read_returns`].
+pub trait BankCounterpart: Send + Sync {
+    fn answer(&self, sent: &SentFile<'_>) -> Result<Vec<u8>>;
+}
+
+/// The bank counterpart of a month run, if any.
+#[derive(Clone)]
+pub struct Counterpart(pub std::sync::Arc<dyn BankCounterpart>);
+
+impl std::fmt::Debug for Counterpart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Counterpart(bank)")
+    }
+}
 
 /// Who acts in the month: the provincial bureau officer submits; under a simulated decision
 /// ([`PlanDecision::Simulated`]) the job records the finance department's decision in the
@@ -77,10 +141,9 @@ pub struct MonthOptions {
     /// Day of M the allocation to cities is actually made (default: the deadline).
     pub allocation_day: Option<u8>,
     pub out_dir: PathBuf,
-    /// Simulated bank: reject about this many payments per 10,000 (0 = none); `None` = no
-    /// simulated returns (real ones are read with [`read_returns`]).
-    pub simulate_rejects: Option<u32>,
-    pub seed: u64,
+    /// A stand-in for the banks that answers the month's files in the `returns` step; `None`:
+    /// the step is skipped and the real banks' answers are read with [`read_returns`].
+    pub bank: Option<Counterpart>,
     /// Extra payment lines (adjustment arrears, death settlements, corrections) for the month.
     pub extra: Vec<(i64, u32, Item, Fen)>,
     /// Also pay what `benefits::settlements_due` gives for the month, read inside the payroll
@@ -97,8 +160,7 @@ impl MonthOptions {
             approve_share: 10_000,
             allocation_day: None,
             out_dir: out_dir.to_path_buf(),
-            simulate_rejects: Some(20),
-            seed: 1,
+            bank: None,
             extra: Vec::new(),
             include_dues: false,
         }
@@ -1210,15 +1272,14 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
     })
 }
 
-/// Step 7 (demo): the simulated bank answers every file of the month with a pain.002, a few
-/// payments rejected (AC04 closed account), and the answers are read like real ones.
+/// Step 7 (with a bank counterpart only): each file of the month is answered by the counterpart
+/// and its answer is written beside the file and read like any return file.
 fn step_returns(
     db: &mut Db,
     month: Period,
     cal: &Calendar,
     out_dir: &Path,
-    rejects: u32,
-    seed: u64,
+    bank: &dyn BankCounterpart,
 ) -> Result<serde_json::Value> {
     let m = month.yyyymm() as i64;
     let files = db.query(
@@ -1226,7 +1287,7 @@ fn step_returns(
         &[Val::I64(m)],
     )?;
     let on = cal.pay_day.add_days(2);
-    let created = DateTime::new(on, 18, 0, 0).map_err(|e| EngineError(e.to_string()))?;
+    let answered_at = DateTime::new(on, 18, 0, 0).map_err(|e| EngineError(e.to_string()))?;
     let (mut acc, mut rej) = (0u64, 0u64);
     for f in files {
         let (msg, path, county) = (
@@ -1243,33 +1304,18 @@ fn step_returns(
         for r in &lines {
             payments.push((r[0].text()?, Fen(r[1].i64()?)));
         }
-        let pairs: Vec<(&str, &str)> = payments
-            .iter()
-            .filter(|(e2e, _)| {
-                let h = mix(seed
-                    ^ mix(e2e
-                        .bytes()
-                        .fold(0u64, |a, b| a.wrapping_mul(131).wrapping_add(b as u64))));
-                (h % 10_000) < rejects as u64
-            })
-            .map(|(e2e, _)| (*e2e, "AC04"))
-            .collect();
-        let report = StatusReport::for_payments(
-            &msg,
-            &payment_info_id_of(&msg),
-            &payments,
-            &format!("RPT{msg}"),
-            created,
-            &pairs,
-        );
-        let xml = write_pain002(&report, 10);
+        let answer = bank.answer(&SentFile {
+            msg_id: &msg,
+            payments: &payments,
+            answered_at,
+        })?;
         let ret_path = PathBuf::from(&path)
             .with_extension("")
             .with_extension("pain002.xml");
         let ret_path = out_dir.join(ret_path.file_name().unwrap_or_default());
-        std::fs::write(&ret_path, xml.as_bytes())
+        std::fs::write(&ret_path, &answer)
             .map_err(|e| EngineError(format!("{}: {e}", ret_path.display())))?;
-        let r = read_returns(db, &ret_path.display().to_string(), xml.as_bytes(), on)?;
+        let r = read_returns(db, &ret_path.display().to_string(), &answer, on)?;
         acc += r.accepted;
         rej += r.rejected;
     }
@@ -1287,14 +1333,14 @@ pub fn run_month(
     let cal = Calendar::of(policy, month)?;
     let mut done_any = false;
     let mut out = serde_json::Map::new();
-    for step in STEPS {
-        if jobs::is_done(db, JOB, month, step)? {
+    for step in Step::ALL {
+        if jobs::is_done(db, JOB, month, step.as_str())? {
             continue;
         }
-        if step == "returns" && opts.simulate_rejects.is_none() {
+        if step == Step::Returns && opts.bank.is_none() {
             continue;
         }
-        if step == "approve"
+        if step == Step::Approve
             && opts.decision == PlanDecision::Recorded
             && recorded_decision(db, month)?.is_none()
         {
@@ -1314,7 +1360,7 @@ pub fn run_month(
         let started = std::time::Instant::now();
         let details = db.transaction(|db| {
             let d = match step {
-                "payroll" => {
+                Step::Payroll => {
                     let mut extra = opts.extra.clone();
                     if opts.include_dues {
                         // first statement of the step: every due committed so far is seen,
@@ -1324,34 +1370,32 @@ pub fn run_month(
                     }
                     step_payroll(db, month, &extra)?
                 }
-                "plans" => step_plans(db, month, &cal, actors)?,
-                "approve" => {
+                Step::Plans => step_plans(db, month, &cal, actors)?,
+                Step::Approve => {
                     step_approve(db, month, &cal, actors, opts.decision, opts.approve_share)?
                 }
-                "allocate" => step_allocate(db, month, &cal, opts.allocation_day)?,
-                "passdown" => step_passdown(db, month, &cal, opts.allocation_day)?,
-                "pay" => step_pay(db, month, &cal, &opts.out_dir)?,
-                _ => step_returns(
-                    db,
-                    month,
-                    &cal,
-                    &opts.out_dir,
-                    opts.simulate_rejects.unwrap_or(0),
-                    opts.seed,
-                )?,
+                Step::Allocate => step_allocate(db, month, &cal, opts.allocation_day)?,
+                Step::Passdown => step_passdown(db, month, &cal, opts.allocation_day)?,
+                Step::Pay => step_pay(db, month, &cal, &opts.out_dir)?,
+                Step::Returns => match &opts.bank {
+                    Some(bank) => step_returns(db, month, &cal, &opts.out_dir, bank.0.as_ref())?,
+                    None => serde_json::Value::Null,
+                },
             };
-            jobs::mark_done(db, JOB, month, step, &d)?;
+            jobs::mark_done(db, JOB, month, step.as_str(), &d)?;
             Ok::<_, EngineError>(d)
         })?;
         if std::env::var_os("TONGCHOU_TIMING").is_some() {
             eprintln!(
-                "{JOB} {month} {step}: {:.3} s",
+                "{JOB} {month} {}: {:.3} s",
+                step.as_str(),
                 started.elapsed().as_secs_f64()
             );
         }
-        out.insert(step.to_string(), details);
-        if std::env::var("TONGCHOU_CRASH_AFTER_STEP").ok().as_deref() == Some(step) {
-            // test hook: die right after a committed step, as a kill would
+        out.insert(step.as_str().to_string(), details);
+        #[cfg(feature = "crash-injection")]
+        if std::env::var("TONGCHOU_CRASH_AFTER_STEP").ok().as_deref() == Some(step.as_str()) {
+            // test builds only: die right after a committed step, as a kill would
             std::process::abort();
         }
     }

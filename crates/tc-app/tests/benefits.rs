@@ -3,6 +3,7 @@
 //! recovery of payments after death, duplicate receipt), the yearly adjustment with its arrears,
 //! and recomputation after a corrected parameter (to pay and to recover).
 
+use tongchou_app::benefits::{self, adjust, deaths, retire};
 use tongchou_core::access::{Principal, Role};
 use tongchou_core::money::div_round_half_up;
 use tongchou_core::policy::BUILTIN_FILES;
@@ -10,7 +11,6 @@ use tongchou_core::rules::benefit::{AdjustmentTerms, average_index};
 use tongchou_core::rules::pension::{PensionInput, pension};
 use tongchou_core::rules::retirement::Category;
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy, Ratio, RegionCode};
-use tongchou_engine::benefits::{self, adjust, deaths, retire};
 use tongchou_engine::crosscheck::Paid;
 use tongchou_engine::disbursement::Item;
 use tongchou_store::access::{self, AuthPolicy, NewUser};

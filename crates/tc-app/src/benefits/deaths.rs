@@ -41,8 +41,6 @@ use super::{
     RecoveryKind, add_due, bank_fields, check_text, csv, iso, new_id, open_recovery, period_of,
     with_retry, ym,
 };
-use crate::crosscheck::{self, DeathRecord, Finding, Paid, RollEntry};
-use crate::disbursement::Item;
 use crate::error::{EngineError, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -50,6 +48,8 @@ use tongchou_bank::AccountNumber;
 use tongchou_core::access::mask_bank_account;
 use tongchou_core::rules::benefit::death_settlement;
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy};
+use tongchou_engine::crosscheck::{self, DeathRecord, Finding, Paid, RollEntry};
+use tongchou_engine::disbursement::Item;
 use tongchou_store::audit::{self, Actor, Entry};
 use tongchou_store::registry::{self, PersonEventRow};
 use tongchou_store::{Backend, Db, Val};

@@ -12,10 +12,10 @@
 
 use std::collections::BTreeMap;
 use std::time::Instant;
+use tongchou_app::collect::{self, ReceiptSource};
+use tongchou_app::disburse::{self, MonthOptions};
 use tongchou_core::{Period, Policy};
-use tongchou_engine::collect::{self, ReceiptSource};
-use tongchou_engine::disburse::{self, MonthOptions};
-use tongchou_engine::simulate::Behaviour;
+use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::{Backend, Db, Val, Value};
 
@@ -142,17 +142,17 @@ fn main() {
         &mut db,
         &policy,
         month,
-        ReceiptSource::Simulated {
+        ReceiptSource::Counterpart(&TaxBureau {
             seed: 1,
             behaviour: Behaviour::default(),
-        },
+        }),
     )
     .expect("collection");
     let t_collect = t.elapsed().as_secs_f64();
     let mid = table_counts(&mut db);
     let out = std::env::temp_dir().join("tongchou-bench").join("files");
     let mut opts = MonthOptions::new(&out);
-    opts.simulate_rejects = Some(20);
+    opts.bank = Some(tongchou_sim::bank::counterpart(20, 1));
     let t = Instant::now();
     disburse::run_month(&mut db, &policy, month, &actors, &opts).expect("disbursement");
     let t_disburse = t.elapsed().as_secs_f64();

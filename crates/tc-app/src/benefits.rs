@@ -65,11 +65,11 @@ mod csv;
 pub mod deaths;
 pub mod retire;
 
-use crate::disbursement::Item;
 use crate::error::{EngineError, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::{Fen, Period};
+use tongchou_engine::disbursement::Item;
 use tongchou_store::{Db, Val, audit};
 
 /// A fresh application id (random, positive, below 2^53).

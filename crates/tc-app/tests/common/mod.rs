@@ -3,9 +3,9 @@
 
 #![allow(dead_code)]
 
+use tongchou_app::disburse::Actors;
 use tongchou_core::access::Role;
 use tongchou_core::{Divisions, Period};
-use tongchou_engine::disburse::Actors;
 use tongchou_store::Db;
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
@@ -19,7 +19,7 @@ pub fn province(db: &mut Db, persons: usize, start: &str) {
         start: start.parse::<Period>().expect("period"),
     })
     .expect("generate");
-    tongchou_bench::load::write_province(db, &p).expect("load");
+    tongchou_sim::load::write_province(db, &p).expect("load");
     Ledger::new(db)
         .open_standard(Divisions::shanxi())
         .expect("accounts");

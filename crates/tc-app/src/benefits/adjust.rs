@@ -31,13 +31,13 @@
 //! old amount (their proportional part) are not recomputed.
 
 use super::{RecoveryKind, add_due, iso, new_id, open_recovery, period_of, ym};
-use crate::disbursement::Item;
 use crate::error::{EngineError, Result};
 use serde::Serialize;
 use tongchou_core::money::div_round_half_up;
 use tongchou_core::rules::benefit::AdjustmentTerms;
 use tongchou_core::rules::pension::{PensionInput, pension};
 use tongchou_core::{Date, Fen, Period, Policy, Ratio};
+use tongchou_engine::disbursement::Item;
 use tongchou_store::registry::{self, PensionRow};
 use tongchou_store::{Db, Val};
 

@@ -2,8 +2,8 @@
 //! benchmarks: most payers pay in full on time, some late, some in part, a few not at all.
 //! Outcomes are a pure function of (seed, person, period), so reruns are identical.
 
-use crate::collection::{Assessment, Receipt};
 use tongchou_core::Fen;
+use tongchou_engine::collection::{Assessment, Receipt};
 
 /// Shares in parts per 10,000.
 #[derive(Clone, Copy, Debug)]
@@ -28,6 +28,29 @@ pub fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+/// A simulated tax bureau: what it reports for a month's assessments (the counterpart of
+/// `tongchou_app::collect::ReceiptSource::Counterpart`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TaxBureau {
+    pub seed: u64,
+    pub behaviour: Behaviour,
+}
+
+impl TaxBureau {
+    pub fn new(seed: u64) -> TaxBureau {
+        TaxBureau {
+            seed,
+            behaviour: Behaviour::default(),
+        }
+    }
+}
+
+impl tongchou_app::collect::TaxCounterpart for TaxBureau {
+    fn receipts(&self, assessments: &[Assessment]) -> Vec<Receipt> {
+        receipts(self.seed, self.behaviour, assessments)
+    }
 }
 
 /// The receipts the tax bureau would report for these assessments.

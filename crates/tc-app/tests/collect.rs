@@ -1,9 +1,9 @@
 //! The collection month on both backends: assessments, receipts, arrears, ledger and
 //! reconciliation, refusal of a second run, and atomicity.
 
+use tongchou_app::collect::{self, ReceiptSource};
 use tongchou_core::{Divisions, IdNumber, Period, Policy, RegionCode};
-use tongchou_engine::collect::{self, ReceiptSource};
-use tongchou_engine::simulate::Behaviour;
+use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::registry::{self, EmployerRow, PersonRow};
 use tongchou_store::{Db, Val, testing};
@@ -97,14 +97,14 @@ fn run(url: &str) {
     let mut db = Db::open(url).expect("open");
     seed(&mut db, 600);
     let policy = Policy::builtin().expect("policy");
-    let src = ReceiptSource::Simulated {
+    let src = ReceiptSource::Counterpart(&TaxBureau {
         seed: 7,
         behaviour: Behaviour {
             late: 1500,
             partial: 1000,
             none: 500,
         },
-    };
+    });
     let mut last = None;
     for m in ["2020-01", "2020-02", "2020-03"] {
         let p: Period = m.parse().expect("p");
@@ -187,10 +187,10 @@ fn year(url: &str) {
     let mut db = Db::open(url).expect("open");
     seed(&mut db, 90);
     let policy = Policy::builtin().expect("policy");
-    let src = ReceiptSource::Simulated {
+    let src = ReceiptSource::Counterpart(&TaxBureau {
         seed: 3,
         behaviour: Behaviour::default(),
-    };
+    });
     for m in "2020-01"
         .parse::<Period>()
         .expect("p")
@@ -198,15 +198,14 @@ fn year(url: &str) {
     {
         collect::run_month(&mut db, &policy, m, src).expect("month");
     }
-    let e = tongchou_engine::accounts::close_year(&mut db, &policy, 2020);
+    let e = tongchou_app::accounts::close_year(&mut db, &policy, 2020);
     assert!(e.is_err(), "December is not collected yet");
     collect::run_month(&mut db, &policy, "2020-12".parse().expect("p"), src).expect("december");
-    let (n, interest) =
-        tongchou_engine::accounts::close_year(&mut db, &policy, 2020).expect("close");
+    let (n, interest) = tongchou_app::accounts::close_year(&mut db, &policy, 2020).expect("close");
     assert_eq!(n, 90);
     assert!(interest.is_positive());
     assert!(
-        tongchou_engine::accounts::close_year(&mut db, &policy, 2020).is_err(),
+        tongchou_app::accounts::close_year(&mut db, &policy, 2020).is_err(),
         "closed twice"
     );
     // every row: closing = opening + contributions + interest, contributions = account parts paid
@@ -217,7 +216,7 @@ fn year(url: &str) {
         )
         .expect("q");
     assert_eq!(bad, 0);
-    let s = tongchou_engine::accounts::statement(&mut db, &policy, 5, 2020).expect("statement");
+    let s = tongchou_app::accounts::statement(&mut db, &policy, 5, 2020).expect("statement");
     // 2020's crediting rate is 6.04%: the opening balance of 10,000.00 earns 604.00
     assert_eq!(s.year_end.opening, tongchou_core::Fen(1_000_000));
     assert_eq!(s.year_end.interest_on_opening, tongchou_core::Fen(60_400));

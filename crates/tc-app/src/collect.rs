@@ -14,12 +14,8 @@
 //!    county still has one);
 //! 6. record the step with its totals.
 
-use crate::collection::{
-    Application, Assessment, Contributor, OpenItem, Receipt, assess, county_totals, match_receipts,
-};
 use crate::error::{EngineError, Result};
 use crate::jobs;
-use crate::simulate::{self, Behaviour};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tongchou_core::period::{Date, Period};
@@ -27,6 +23,9 @@ use tongchou_core::policy::Policy;
 use tongchou_core::rules::arrears::due_date;
 use tongchou_core::rules::contribution::{ContributionTerms, PayerKind};
 use tongchou_core::{Fen, RegionCode};
+use tongchou_engine::collection::{
+    Application, Assessment, Contributor, OpenItem, Receipt, assess, county_totals, match_receipts,
+};
 use tongchou_ledger::flows::{ContributionPart, Doc, collection, pair_key};
 use tongchou_ledger::{Chart, Line, Request};
 use tongchou_store::ledger::Ledger;
@@ -84,13 +83,21 @@ pub const ARREARS_COLS: [&str; 8] = [
 pub const JOB: &str = "collection";
 pub const STEP_CLOSE: &str = "close";
 
+/// A stand-in for the tax bureau (`tongchou-sim`, for the demo and benchmarks): the receipts it
+/// reports for a month's assessments.
+pub trait TaxCounterpart {
+    fn receipts(&self, assessments: &[Assessment]) -> Vec<Receipt>;
+}
+
 /// Where the month's receipts come from.
-#[derive(Clone, Copy, Debug)]
-pub enum ReceiptSource {
+#[derive(Clone, Copy)]
+pub enum ReceiptSource<'a> {
     /// Only what was imported from the tax bureau (`tongchou import collections`).
     Imported,
-    /// Also simulate the tax bureau for this month's assessments (demo and benchmarks).
-    Simulated { seed: u64, behaviour: Behaviour },
+    /// Also the receipts a counterpart reports for this month's assessments, in memory (the
+    /// demo's and the benchmarks' simulated tax bureau, `tongchou-sim`): written already marked
+    /// with the close that applies them.
+    Counterpart(&'a dyn TaxCounterpart),
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -432,7 +439,7 @@ pub fn run_month(
     db: &mut Db,
     policy: &Policy,
     period: Period,
-    source: ReceiptSource,
+    source: ReceiptSource<'_>,
 ) -> Result<MonthReport> {
     let close = close_date(policy, period)?;
     let batch = period.yyyymm() as i64;
@@ -450,8 +457,8 @@ pub fn run_month(
         // the receipts this close applies: those stored and not yet applied (imported), and the
         // simulated tax bureau's, written already marked with this close
         let mut receipts = load_receipts(db, close)?;
-        if let ReceiptSource::Simulated { seed, behaviour } = source {
-            let sim = simulate::receipts(seed, behaviour, &assessed);
+        if let ReceiptSource::Counterpart(bureau) = source {
+            let sim = bureau.receipts(&assessed);
             write_receipt_rows(db, 0, &sim, Some((batch, close)))?;
             receipts.extend(sim.into_iter().filter(|r| r.paid_on <= close));
         }

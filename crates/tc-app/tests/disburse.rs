@@ -3,10 +3,10 @@
 
 mod common;
 
+use tongchou_app::collect::{self, ReceiptSource};
+use tongchou_app::disburse::{self, MonthOptions};
 use tongchou_core::{Fen, Period, Policy};
-use tongchou_engine::collect::{self, ReceiptSource};
-use tongchou_engine::disburse::{self, MonthOptions};
-use tongchou_engine::simulate::Behaviour;
+use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, Val, testing};
 
@@ -15,8 +15,7 @@ fn run(url: &str) {
     common::province(&mut db, 3000, "2020-01");
     let actors = common::actors(&mut db);
     let seeded =
-        tongchou_engine::income::seed_historical(&mut db, 3, "2019-12-31".parse().expect("d"))
-            .expect("seed");
+        tongchou_sim::historical::seed(&mut db, 3, "2019-12-31".parse().expect("d")).expect("seed");
     assert!(seeded > 100);
     let policy = Policy::builtin().expect("policy");
     let backend = if url.starts_with("sqlite") {
@@ -25,10 +24,10 @@ fn run(url: &str) {
         "pg"
     };
     let out = std::env::temp_dir().join(format!("tc-disburse-{}-{backend}", std::process::id()));
-    let src = ReceiptSource::Simulated {
+    let src = ReceiptSource::Counterpart(&TaxBureau {
         seed: 1,
         behaviour: Behaviour::default(),
-    };
+    });
     for (i, m) in ["2020-01", "2020-02"].iter().enumerate() {
         let month: Period = m.parse().expect("p");
         let c = collect::run_month(&mut db, &policy, month, src).expect("collection");
@@ -43,7 +42,7 @@ fn run(url: &str) {
             let d: tongchou_core::Date = "2020-01-20".parse().expect("d");
             let pr = tongchou_core::RegionCode::new(140000).expect("c");
             assert!(
-                tongchou_engine::income::record(
+                tongchou_app::income::record(
                     &mut db,
                     "subsidy/202001",
                     pr,
@@ -55,7 +54,7 @@ fn run(url: &str) {
                 .expect("record")
             );
             assert!(
-                !tongchou_engine::income::record(
+                !tongchou_app::income::record(
                     &mut db,
                     "subsidy/202001",
                     pr,
@@ -68,7 +67,7 @@ fn run(url: &str) {
             );
             let city = tongchou_core::RegionCode::new(140100).expect("c");
             assert!(
-                tongchou_engine::income::record(
+                tongchou_app::income::record(
                     &mut db,
                     "subsidy/202001/city",
                     city,
@@ -81,7 +80,7 @@ fn run(url: &str) {
             );
         }
         let mut opts = MonthOptions::new(&out.join(m));
-        opts.simulate_rejects = Some(300);
+        opts.bank = Some(tongchou_sim::bank::counterpart(300, 1));
         if i == 1 {
             opts.allocation_day = Some(12); // two days late
             opts.approve_share = 9_000; // 90% approved
@@ -240,14 +239,14 @@ fn late_returns(url: &str, tag: &str) {
     let policy = Policy::builtin().expect("policy");
     let out = std::env::temp_dir().join(format!("tc-late-returns-{}-{tag}", std::process::id()));
     let pr = tongchou_core::RegionCode::new(140000).expect("c");
-    let src = ReceiptSource::Simulated {
+    let src = ReceiptSource::Counterpart(&TaxBureau {
         seed: 3,
         behaviour: Behaviour::default(),
-    };
+    });
     let month = |db: &mut Db, m: &str, rejects: Option<u32>| {
         let period: Period = m.parse().expect("p");
         collect::run_month(db, &policy, period, src).expect("collection");
-        tongchou_engine::income::record(
+        tongchou_app::income::record(
             db,
             &format!("subsidy/{m}"),
             pr,
@@ -258,7 +257,7 @@ fn late_returns(url: &str, tag: &str) {
         )
         .expect("income");
         let mut opts = MonthOptions::new(&out.join(m));
-        opts.simulate_rejects = rejects;
+        opts.bank = rejects.map(|r| tongchou_sim::bank::counterpart(r, 1));
         disburse::run_month(db, &policy, period, &actors, &opts).expect("disbursement");
     };
     // January: files sent, no answer yet; February: every payment rejected at once

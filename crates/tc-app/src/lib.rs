@@ -1,0 +1,23 @@
+//! Tongchou's use cases: one function per thing a user (or the monthly job) does. Each owns its
+//! database transaction and its step record; the CLI and the web service are thin edges that
+//! call these functions and never touch SQL themselves.
+//!
+//! - `collect`: the collection close of a month (统收): assessment, matching, arrears, the
+//!   ledger transfers into the provincial fiscal special account;
+//! - `income`: other income and the historical balances of cities and counties;
+//! - `disburse`: the resumable disbursement month (统支): payroll, plans, the finance decision,
+//!   allocation, pass-down, payment files, bank returns;
+//! - `benefits`: retirement approval, the yearly adjustment, deaths, survivors' claims,
+//!   recomputation;
+//! - `accounts`: individual accounts' yearly crediting and statements;
+//! - `jobs`: the record of each finished step.
+
+pub mod accounts;
+pub mod benefits;
+pub mod collect;
+pub mod disburse;
+pub mod error;
+pub mod income;
+pub mod jobs;
+
+pub use error::{EngineError, Result};
