@@ -5,7 +5,7 @@
 //! Opening balance of year Y: the closing of Y−1 in `account_years`, or the registry balance
 //! (`persons.balance_fen`, as at the first day of `persons.as_of`) for the first year closed.
 
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use crate::jobs;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -22,13 +22,13 @@ pub fn close_year(db: &mut Db, policy: &Policy, year: i32) -> Result<(u64, Fen)>
     let terms = InterestTerms::at(policy, year)?;
     db.transaction(|db| {
         if jobs::is_done(db, JOB, dec, "close")? {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "the accounts of {year} are already closed"
             )));
         }
         for m in Period::new(year, 1)?.through(dec) {
             if !jobs::is_done(db, crate::collect::JOB, m, crate::collect::STEP_CLOSE)? {
-                return Err(EngineError(format!(
+                return Err(AppError::State(format!(
                     "the collection of {m} has not been closed: close every month of {year} first"
                 )));
             }
@@ -134,13 +134,13 @@ pub fn statement(db: &mut Db, policy: &Policy, person: i64, year: i32) -> Result
             "SELECT id_number, name FROM persons WHERE id = $1",
             &[Val::I64(person)],
         )?
-        .ok_or_else(|| EngineError(format!("no person {person}")))?;
+        .ok_or_else(|| AppError::NotFound(format!("no person {person}")))?;
     let row = db
         .query_opt(
             "SELECT opening_fen, contributions_fen, interest_opening_fen, interest_contrib_fen, closing_fen FROM account_years WHERE person_id = $1 AND year = $2",
             &[Val::I64(person), Val::I64(year as i64)],
         )?
-        .ok_or_else(|| EngineError(format!("the account of {year} is not closed yet (tongchou account close --year {year})")))?;
+        .ok_or_else(|| AppError::State(format!("the account of {year} is not closed yet (tongchou account close --year {year})")))?;
     let mut m = [Fen::ZERO; 12];
     let mut monthly = Vec::new();
     for r in db.query(
@@ -155,7 +155,7 @@ pub fn statement(db: &mut Db, policy: &Policy, person: i64, year: i32) -> Result
     let (ye, explain) = terms.explain(Fen(row[0].i64()?), &m);
     // the stored year must be what the rule gives on the stored inputs
     if ye.closing.0 != row[4].i64()? {
-        return Err(EngineError(format!(
+        return Err(AppError::Invalid(format!(
             "person {person} {year}: stored closing {} differs from the rule's {}",
             Fen(row[4].i64()?),
             ye.closing

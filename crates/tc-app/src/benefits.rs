@@ -65,16 +65,16 @@ mod csv;
 pub mod deaths;
 pub mod retire;
 
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::{Fen, Period};
 use tongchou_engine::disbursement::Item;
-use tongchou_store::{Db, Val, audit};
+use tongchou_store::{Db, Val};
 
 /// A fresh application id (random, positive, below 2^53).
 pub(crate) fn new_id() -> Result<i64> {
-    tongchou_store::access::random_id().map_err(|e| EngineError(e.to_string()))
+    tongchou_store::access::random_id().map_err(|e| AppError::Invalid(e.to_string()))
 }
 
 pub(crate) fn iso(now_ms: i64) -> String {
@@ -82,12 +82,12 @@ pub(crate) fn iso(now_ms: i64) -> String {
 }
 
 pub(crate) fn period_of(v: i64) -> Result<Period> {
-    let v = i32::try_from(v).map_err(|_| EngineError(format!("month {v} out of range")))?;
+    let v = i32::try_from(v).map_err(|_| AppError::Invalid(format!("month {v} out of range")))?;
     Ok(Period::from_yyyymm(v)?)
 }
 
 pub(crate) fn county_of(v: i64) -> Result<u32> {
-    u32::try_from(v).map_err(|_| EngineError(format!("county {v} out of range")))
+    u32::try_from(v).map_err(|_| AppError::Invalid(format!("county {v} out of range")))
 }
 
 pub(crate) fn ym(p: Period) -> Val<'static> {
@@ -95,7 +95,7 @@ pub(crate) fn ym(p: Period) -> Val<'static> {
 }
 
 pub(crate) fn json_text<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| EngineError(format!("json: {e}")))
+    serde_json::to_string(v).map_err(|e| AppError::Invalid(format!("json: {e}")))
 }
 
 /// Run `f` in a transaction, again (up to 10 times) when it lost a race for the audit chain or a
@@ -105,7 +105,7 @@ pub(crate) fn with_retry<T>(db: &mut Db, mut f: impl FnMut(&mut Db) -> Result<T>
     loop {
         n += 1;
         match db.transaction(&mut f) {
-            Err(e) if n < 10 && audit::is_conflict(&tongchou_store::StoreError(e.0.clone())) => {
+            Err(e) if n < 10 && e.is_conflict() => {
                 std::thread::sleep(std::time::Duration::from_millis(1 + (n * 7) % 23));
             }
             r => return r,
@@ -118,7 +118,7 @@ pub(crate) fn with_retry<T>(db: &mut Db, mut f: impl FnMut(&mut Db) -> Result<T>
 pub(crate) fn check_text(field: &str, v: &str, max: usize) -> Result<()> {
     let t = v.trim();
     if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(EngineError(format!(
+        return Err(AppError::Invalid(format!(
             "{field}: 1-{max} characters on one line"
         )));
     }
@@ -267,7 +267,7 @@ pub fn dues(db: &mut Db, month: Period) -> Result<Vec<Due>> {
         let county = county_of(r[1].i64()?)?;
         let item_s = r[2].text()?;
         let item = Item::parse(item_s)
-            .ok_or_else(|| EngineError(format!("benefit_dues: unknown item {item_s:?}")))?;
+            .ok_or_else(|| AppError::Invalid(format!("benefit_dues: unknown item {item_s:?}")))?;
         let amount = Fen(r[3].i64()?);
         // a person has one paying county; sum across rows written under another county
         let e = by.entry((person, item)).or_insert(Due {

@@ -14,7 +14,7 @@
 //!    county still has one);
 //! 6. record the step with its totals.
 
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use crate::jobs;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -137,7 +137,7 @@ pub fn close_date(policy: &Policy, period: Period) -> Result<Date> {
     let next = period.add_months(1);
     let (d, _) = policy.int("calendar.collection_day", next.first_day())?;
     let d = u8::try_from(d)
-        .map_err(|_| EngineError(format!("calendar.collection_day {d} out of range")))?;
+        .map_err(|_| AppError::Invalid(format!("calendar.collection_day {d} out of range")))?;
     Ok(next.day(d))
 }
 
@@ -155,7 +155,7 @@ fn load_contributors(db: &mut Db, period: Period) -> Result<Vec<Contributor>> {
                 "employee" => PayerKind::Employee,
                 "flexible" => PayerKind::Flexible,
                 other => {
-                    return Err(StoreError(format!(
+                    return Err(StoreError::Invalid(format!(
                         "person {}: payer kind {other:?}",
                         r.i64(0)?
                     )));
@@ -164,7 +164,7 @@ fn load_contributors(db: &mut Db, period: Period) -> Result<Vec<Contributor>> {
             out.push(Contributor {
                 person: r.i64(0)?,
                 county: u32::try_from(r.i64(1)?)
-                    .map_err(|_| StoreError("county out of range".into()))?,
+                    .map_err(|_| StoreError::Invalid("county out of range".into()))?,
                 employer: r.i64(2)?,
                 kind,
                 declared: Fen(r.i64(4)?),
@@ -187,7 +187,7 @@ fn load_arrears(db: &mut Db) -> Result<HashMap<i64, Vec<OpenItem>>> {
         |r| {
             let person = r.i64(0)?;
             let item = (|| {
-                Ok::<_, EngineError>(OpenItem {
+                Ok::<_, AppError>(OpenItem {
                     person,
                     period: Period::from_yyyymm(r.i64(1)? as i32)?,
                     county: r.i64(2)? as u32,
@@ -197,7 +197,7 @@ fn load_arrears(db: &mut Db) -> Result<HashMap<i64, Vec<OpenItem>>> {
                     paid: Fen(r.i64(6)?),
                 })
             })()
-            .map_err(|e| StoreError(format!("arrears of person {person}: {e}")))?;
+            .map_err(|e| StoreError::Invalid(format!("arrears of person {person}: {e}")))?;
             m.entry(person).or_default().push(item);
             Ok(())
         },
@@ -214,7 +214,7 @@ fn load_receipts(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
         |r| {
             let receipt = r.text(0)?;
             let parsed = (|| {
-                Ok::<_, EngineError>(Receipt {
+                Ok::<_, AppError>(Receipt {
                     receipt: receipt.to_string(),
                     person: r.i64(1)?,
                     period: Period::from_yyyymm(r.i64(2)? as i32)?,
@@ -222,7 +222,7 @@ fn load_receipts(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
                     paid_on: parse_date(r.text(4)?)?,
                 })
             })()
-            .map_err(|e| StoreError(format!("receipt {receipt}: {e}")))?;
+            .map_err(|e| StoreError::Invalid(format!("receipt {receipt}: {e}")))?;
             out.push(parsed);
             Ok(())
         },
@@ -361,7 +361,7 @@ pub fn county_income_requests(
     let acct = |region: RegionCode, kind: &str| {
         chart
             .account(region, kind)
-            .ok_or_else(|| EngineError(format!("region {region} has no account {kind}")))
+            .ok_or_else(|| AppError::Invalid(format!("region {region} has no account {kind}")))
     };
     let province = county.province();
     if !via_income_account {
@@ -445,7 +445,7 @@ pub fn run_month(
     let batch = period.yyyymm() as i64;
     db.transaction(|db| {
         if jobs::is_done(db, JOB, period, STEP_CLOSE)? {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "collection of {period} is already closed"
             )));
         }
@@ -542,7 +542,7 @@ pub fn run_month(
         let mut transfers = 0u64;
         let mut ledger = Ledger::new(db);
         for (county, t) in &totals {
-            let rc = RegionCode::new(*county).map_err(|e| EngineError(e.0))?;
+            let rc = RegionCode::new(*county).map_err(|e| AppError::Invalid(e.0))?;
             let via = with_income.contains(county);
             for (kind, category, amount, lines) in [
                 (
@@ -576,7 +576,10 @@ pub fn run_month(
                 let results = ledger.submit_with_lines(&batch_reqs)?;
                 for (r, res) in batch_reqs.iter().zip(results) {
                     if let Err(e) = res {
-                        return Err(EngineError(format!("ledger refused {}: {e}", r.0.key)));
+                        return Err(AppError::Invalid(format!(
+                            "ledger refused {}: {e}",
+                            r.0.key
+                        )));
                     }
                 }
                 transfers += batch_reqs.len() as u64;
@@ -628,7 +631,8 @@ pub fn run_month(
             historical_remitted: history.amount,
             counties: counties.into_values().collect(),
         };
-        let details = serde_json::to_value(&report).map_err(|e| EngineError(e.to_string()))?;
+        let details =
+            serde_json::to_value(&report).map_err(|e| AppError::Invalid(e.to_string()))?;
         jobs::mark_done(db, JOB, period, STEP_CLOSE, &details)?;
         Ok(report)
     })

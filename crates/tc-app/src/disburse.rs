@@ -20,7 +20,7 @@
 //!    `tongchou-sim`): it answers each file of the month with a status report, read like any
 //!    return file; a real bank's answers are read later with [`read_returns`].
 
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use crate::jobs;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -191,7 +191,7 @@ fn rc(v: i64) -> Result<RegionCode> {
     u32::try_from(v)
         .ok()
         .and_then(|v| RegionCode::new(v).ok())
-        .ok_or_else(|| EngineError(format!("bad region code {v}")))
+        .ok_or_else(|| AppError::Invalid(format!("bad region code {v}")))
 }
 
 fn now_ms() -> i64 {
@@ -205,7 +205,7 @@ fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<()> {
     let res = ledger.submit(reqs)?;
     for (r, x) in reqs.iter().zip(res) {
         if let Err(e) = x {
-            return Err(EngineError(format!("ledger refused {}: {e}", r.key)));
+            return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key)));
         }
     }
     Ok(())
@@ -226,7 +226,7 @@ fn end_to_end(
         payee: &payee,
         attempt,
     })
-    .map_err(|e| EngineError(e.to_string()))?;
+    .map_err(|e| AppError::Invalid(e.to_string()))?;
     Ok(id.as_str().to_string())
 }
 
@@ -246,7 +246,7 @@ fn step_payroll(
                 county: r.i64(1)? as u32,
                 // paid from the month after retirement
                 retire: Period::from_yyyymm(r.i64(2)? as i32)
-                    .map_err(|e| StoreError(format!("pensioner {}: {e}", r.i64(0).unwrap_or(0))))?
+                    .map_err(|e| StoreError::Invalid(format!("pensioner {}: {e}", r.i64(0).unwrap_or(0))))?
                     .add_months(1),
                 monthly: Fen(r.i64(3)?),
                 contribution_months: r.i64(4)? as u32,
@@ -279,7 +279,7 @@ fn step_payroll(
     for r in returned {
         let person = r[0].i64()?;
         let item = Item::parse(r[5].text()?)
-            .ok_or_else(|| EngineError(format!("unknown item {:?}", r[5])))?;
+            .ok_or_else(|| AppError::Invalid(format!("unknown item {:?}", r[5])))?;
         let mut next = r[3].i64()? + 1;
         while !used.insert((person, item, next)) {
             next += 1;
@@ -287,7 +287,7 @@ fn step_payroll(
         let attempt = u8::try_from(next)
             .ok()
             .filter(|a| *a <= 99)
-            .ok_or_else(|| EngineError(format!("person {person}: more than 99 re-issues")))?;
+            .ok_or_else(|| AppError::Invalid(format!("person {person}: more than 99 re-issues")))?;
         out.push((
             person,
             item,
@@ -356,7 +356,7 @@ fn planned_by_county(
     let mut m: BTreeMap<RegionCode, BTreeMap<Item, Fen>> = BTreeMap::new();
     for r in rows {
         let item = Item::parse(r[1].text()?)
-            .ok_or_else(|| EngineError(format!("unknown item {:?}", r[1])))?;
+            .ok_or_else(|| AppError::Invalid(format!("unknown item {:?}", r[1])))?;
         m.entry(rc(r[0].i64()?)?)
             .or_default()
             .insert(item, Fen(r[2].i64()?));
@@ -444,7 +444,7 @@ fn step_plans(
         province,
         now_ms(),
     )
-    .map_err(|e| EngineError(format!("submitting the plan: {e}")))?;
+    .map_err(|e| AppError::Invalid(format!("submitting the plan: {e}")))?;
     db.exec(
         "UPDATE fund_plans SET approval_id = $1 WHERE month = $2 AND level = 'province'",
         &[Val::I64(a.id), Val::I64(m)],
@@ -461,7 +461,8 @@ fn load_consolidated(db: &mut Db, month: Period) -> Result<Consolidated> {
     )?;
     let mut by: BTreeMap<RegionCode, BTreeMap<Item, Fen>> = BTreeMap::new();
     for r in rows {
-        let item = Item::parse(r[1].text()?).ok_or_else(|| EngineError("unknown item".into()))?;
+        let item =
+            Item::parse(r[1].text()?).ok_or_else(|| AppError::Invalid("unknown item".into()))?;
         by.entry(rc(r[0].i64()?)?)
             .or_default()
             .insert(item, Fen(r[2].i64()?));
@@ -551,7 +552,7 @@ pub fn application(db: &mut Db, month: Period) -> Result<Option<serde_json::Valu
 /// The finance department's recorded decision on the month's application, if any.
 fn recorded_decision(db: &mut Db, month: Period) -> Result<Option<Decision>> {
     let Some(a) = application_row(db, month)? else {
-        return Err(EngineError(format!(
+        return Err(AppError::Invalid(format!(
             "no fund-use application for {month}: its plans step has not run"
         )));
     };
@@ -559,7 +560,7 @@ fn recorded_decision(db: &mut Db, month: Period) -> Result<Option<Decision>> {
         "approved" => Some(Decision::Full),
         "partly_approved" => {
             let amount = a.approved.ok_or_else(|| {
-                EngineError(format!(
+                AppError::Invalid(format!(
                     "the application of {month} is partly approved without an amount: decide it with `tongchou plan decide`"
                 ))
             })?;
@@ -585,18 +586,18 @@ pub fn decide_fund_plan(
 ) -> Result<serde_json::Value> {
     db.transaction(|db| {
         if !jobs::is_done(db, JOB, month, "plans")? {
-            return Err(EngineError(format!(
+            return Err(AppError::Invalid(format!(
                 "no fund-use application for {month} yet: its plans step has not run"
             )));
         }
         if jobs::is_done(db, JOB, month, "approve")? {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "the application of {month} was already decided and applied"
             )));
         }
         let m = month.yyyymm() as i64;
         let Some(app) = application_row(db, month)? else {
-            return Err(EngineError(format!("no fund-use application for {month}")));
+            return Err(AppError::Invalid(format!("no fund-use application for {month}")));
         };
         let (id, planned) = (app.approval_id, app.planned);
         let (decision, note) = match decision {
@@ -604,12 +605,12 @@ pub fn decide_fund_plan(
                 (Decision::Full, String::new())
             }
             Decision::Partial { approved } if !approved.is_positive() || *approved > planned => {
-                return Err(EngineError(format!(
+                return Err(AppError::Invalid(format!(
                     "approved amount {approved}: must be above 0 and at most the planned {planned} (or reject the application)"
                 )));
             }
             Decision::Rejected { reason } if reason.trim().is_empty() => {
-                return Err(EngineError("reason: a rejection needs a reason".into()));
+                return Err(AppError::Invalid("reason: a rejection needs a reason".into()));
             }
             Decision::Rejected { reason } => (
                 Decision::Rejected {
@@ -619,8 +620,7 @@ pub fn decide_fund_plan(
             ),
             other => (other.clone(), String::new()),
         };
-        let a = decide_approval(db, approver, id, status_of(&decision), &note, now)
-            .map_err(|e| EngineError(format!("deciding the application of {month}: {e}")))?;
+        let a = decide_approval(db, approver, id, status_of(&decision), &note, now)?;
         if let Decision::Partial { approved } = decision {
             db.exec(
                 "UPDATE fund_plans SET approved_fen = $1 WHERE month = $2 AND level = 'province'",
@@ -663,17 +663,17 @@ fn step_approve(
             };
             let status = status_of(&decision);
             let approver = actors.approver.as_ref().ok_or_else(|| {
-                EngineError(
+                AppError::Invalid(
                     "a simulated decision needs the approver in whose name it is recorded".into(),
                 )
             })?;
             decide_approval(db, approver, approval_id, status, "", now_ms())
-                .map_err(|e| EngineError(format!("deciding the plan: {e}")))?;
+                .map_err(|e| AppError::Invalid(format!("deciding the plan: {e}")))?;
             (decision, status)
         }
         PlanDecision::Recorded => {
             let Some(decision) = recorded_decision(db, month)? else {
-                return Err(EngineError(format!(
+                return Err(AppError::State(format!(
                     "the fund-use application of {month} (approval {approval_id}) awaits the finance department's decision"
                 )));
             };
@@ -844,7 +844,7 @@ fn step_passdown(
         }
         let city = d
             .city_of(*county)
-            .ok_or_else(|| EngineError(format!("{county} has no city")))?;
+            .ok_or_else(|| AppError::Invalid(format!("{county} has no city")))?;
         let key = format!("passdown/{m}/{county}");
         reqs.extend(allocation(
             chart,
@@ -908,14 +908,14 @@ fn step_pay(
         &[Val::I64(m)],
         |r| {
             let item = Item::parse(r.text(1)?)
-                .ok_or_else(|| StoreError(format!("unknown item {:?}", r.text(1))))?;
-            let county = rc(r.i64(3)?).map_err(|e| StoreError(e.0))?;
+                .ok_or_else(|| StoreError::Invalid(format!("unknown item {:?}", r.text(1))))?;
+            let county = rc(r.i64(3)?).map_err(|e| StoreError::Invalid(e.to_string()))?;
             let person = r.i64(0)?;
             let (name, account) = if crate::benefits::deaths::paid_to_claimant(item) {
                 match (r.opt_text(8)?, r.opt_text(9)?) {
                     (Some(n), Some(a)) => (n, a),
                     _ => {
-                        return Err(StoreError(format!(
+                        return Err(StoreError::Invalid(format!(
                             "person {person}: {} is paid to the survivor who claims it, and no claim was filed",
                             item.as_str()
                         )));
@@ -938,11 +938,11 @@ fn step_pay(
         },
     )?;
     std::fs::create_dir_all(out_dir)
-        .map_err(|e| EngineError(format!("{}: {e}", out_dir.display())))?;
+        .map_err(|e| AppError::Invalid(format!("{}: {e}", out_dir.display())))?;
     let chart = Chart::standard();
     let d = Divisions::shanxi();
-    let created =
-        DateTime::new(cal.pay_day.add_days(-1), 9, 0, 0).map_err(|e| EngineError(e.to_string()))?;
+    let created = DateTime::new(cal.pay_day.add_days(-1), 9, 0, 0)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
     let mut files = 0u64;
     let mut paid_total = 0i64;
     let mut ledger_batch: Vec<(Request, Vec<Line>)> = Vec::new();
@@ -973,12 +973,14 @@ fn step_pay(
             "{}社会保险事业管理中心",
             d.get(county).map(|r| r.name.as_str()).unwrap_or("县")
         );
-        let debtor = Debtor::synthetic(county, &agency).map_err(|e| EngineError(e.to_string()))?;
+        let debtor =
+            Debtor::synthetic(county, &agency).map_err(|e| AppError::Invalid(e.to_string()))?;
         let mut payments = Vec::with_capacity(pay.len());
         for r in &pay {
             let acct = AccountNumber::parse(&r.account)
-                .map_err(|e| EngineError(format!("person {}: {e}", r.person)))?;
-            let id = EndToEndId::from_stored(&r.e2e).map_err(|e| EngineError(e.to_string()))?;
+                .map_err(|e| AppError::Invalid(format!("person {}: {e}", r.person)))?;
+            let id =
+                EndToEndId::from_stored(&r.e2e).map_err(|e| AppError::Invalid(e.to_string()))?;
             let remit = format!(
                 "{month} {}{}",
                 match r.item {
@@ -992,7 +994,7 @@ fn step_pay(
             );
             payments.push(
                 Payment::new(id, &r.name, acct, None, r.amount, &remit)
-                    .map_err(|e| EngineError(e.to_string()))?,
+                    .map_err(|e| AppError::Invalid(e.to_string()))?,
             );
         }
         let batches = plan_batches(
@@ -1005,7 +1007,7 @@ fn step_pay(
             payments,
             50_000,
         )
-        .map_err(|e| EngineError(e.to_string()))?;
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
         for b in &batches {
             let xml = write_pain001(b);
             let csv = write_payment_csv(b);
@@ -1013,9 +1015,9 @@ fn step_pay(
             let xml_path = out_dir.join(format!("{msg}.pain001.xml"));
             let csv_path = out_dir.join(format!("{msg}.csv"));
             std::fs::write(&xml_path, xml.as_bytes())
-                .map_err(|e| EngineError(format!("{}: {e}", xml_path.display())))?;
+                .map_err(|e| AppError::Invalid(format!("{}: {e}", xml_path.display())))?;
             std::fs::write(&csv_path, csv.as_bytes())
-                .map_err(|e| EngineError(format!("{}: {e}", csv_path.display())))?;
+                .map_err(|e| AppError::Invalid(format!("{}: {e}", csv_path.display())))?;
             let (xp, cp, on) = (
                 xml_path.display().to_string(),
                 csv_path.display().to_string(),
@@ -1104,7 +1106,10 @@ fn step_pay(
     let res = Ledger::new(db).submit_with_lines(&batch)?;
     for (r, x) in batch.iter().zip(res) {
         if let Err(e) = x {
-            return Err(EngineError(format!("ledger refused {}: {e}", r.0.key)));
+            return Err(AppError::Invalid(format!(
+                "ledger refused {}: {e}",
+                r.0.key
+            )));
         }
     }
     Ok(serde_json::json!({"files": files, "issued_fen": paid_total, "deferred_lines": deferred}))
@@ -1132,8 +1137,8 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
         if db.query_i64("SELECT count(*) FROM bank_returns WHERE file_sha256 = $1", &[Val::Str(&sha)])? > 0 {
             return Ok(ReturnsReport { file_sha256: sha.clone(), already_read: true, ..Default::default() });
         }
-        let text = std::str::from_utf8(bytes).map_err(|_| EngineError(format!("{file_name}: not UTF-8")))?;
-        let file = read_return_file(text).map_err(|e| EngineError(format!("{file_name}: {e}")))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| AppError::Invalid(format!("{file_name}: not UTF-8")))?;
+        let file = read_return_file(text).map_err(|e| AppError::Invalid(format!("{file_name}: {e}")))?;
         let mut msgs: Vec<String> = file.lines.iter().map(|l| l.original_message_id.clone()).collect();
         msgs.sort();
         msgs.dedup();
@@ -1168,7 +1173,7 @@ pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Res
                 },
             )?;
         }
-        let set = IssuedSet::new(issued).map_err(|e| EngineError(e.to_string()))?;
+        let set = IssuedSet::new(issued).map_err(|e| AppError::Invalid(e.to_string()))?;
         let rec = set.reconcile(&file);
         let mut report = ReturnsReport { file_sha256: sha.clone(), ..Default::default() };
         // rejected payments line by line (few); accepted ones in one statement per message when
@@ -1287,7 +1292,7 @@ fn step_returns(
         &[Val::I64(m)],
     )?;
     let on = cal.pay_day.add_days(2);
-    let answered_at = DateTime::new(on, 18, 0, 0).map_err(|e| EngineError(e.to_string()))?;
+    let answered_at = DateTime::new(on, 18, 0, 0).map_err(|e| AppError::Invalid(e.to_string()))?;
     let (mut acc, mut rej) = (0u64, 0u64);
     for f in files {
         let (msg, path, county) = (
@@ -1314,7 +1319,7 @@ fn step_returns(
             .with_extension("pain002.xml");
         let ret_path = out_dir.join(ret_path.file_name().unwrap_or_default());
         std::fs::write(&ret_path, &answer)
-            .map_err(|e| EngineError(format!("{}: {e}", ret_path.display())))?;
+            .map_err(|e| AppError::Invalid(format!("{}: {e}", ret_path.display())))?;
         let r = read_returns(db, &ret_path.display().to_string(), &answer, on)?;
         acc += r.accepted;
         rej += r.rejected;
@@ -1383,7 +1388,7 @@ pub fn run_month(
                 },
             };
             jobs::mark_done(db, JOB, month, step.as_str(), &d)?;
-            Ok::<_, EngineError>(d)
+            Ok::<_, AppError>(d)
         })?;
         if std::env::var_os("TONGCHOU_TIMING").is_some() {
             eprintln!(
@@ -1400,7 +1405,7 @@ pub fn run_month(
         }
     }
     if !done_any {
-        return Err(EngineError(format!(
+        return Err(AppError::State(format!(
             "disbursement of {month} is already complete"
         )));
     }

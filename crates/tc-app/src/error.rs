@@ -1,31 +1,63 @@
-use std::fmt;
+//! Why a use case failed, by who can act on it: the user (bad input, a refused permission, a
+//! state that does not allow it yet), nobody (not found), or the operator (the store).
+//! Nothing of the failed unit was written.
 
-/// A failed job: what went wrong, in one line. Nothing of the failed unit was written.
-#[derive(Debug)]
-pub struct EngineError(pub String);
+/// A failed use case. The message is one line, for the person who asked.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The input is malformed or breaks a rule: the user can correct it.
+    #[error("{0}")]
+    Invalid(String),
+    /// This user may not do this (role, region, maker–checker).
+    #[error("{0}")]
+    Forbidden(String),
+    /// What was asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The state does not allow it now (already done, not yet decided, closed).
+    #[error("{0}")]
+    State(String),
+    /// The store failed or refused; a conflict may be retried.
+    #[error(transparent)]
+    Store(#[from] tongchou_store::StoreError),
+}
 
-impl fmt::Display for EngineError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl AppError {
+    /// Whether retrying the whole unit may succeed (a concurrent writer won).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, AppError::Store(e) if e.is_conflict())
     }
 }
-impl std::error::Error for EngineError {}
 
-macro_rules! from_err {
+impl From<tongchou_store::access::AuthError> for AppError {
+    fn from(e: tongchou_store::access::AuthError) -> AppError {
+        use tongchou_store::access::AuthError as A;
+        match e {
+            A::Store(s) => AppError::Store(s),
+            A::Denied(_) | A::BadCredentials | A::Locked { .. } => {
+                AppError::Forbidden(e.to_string())
+            }
+            A::Invalid(m) => AppError::Invalid(m),
+            A::NotFound(m) => AppError::NotFound(m),
+            A::Conflict(m) => AppError::State(m),
+        }
+    }
+}
+
+macro_rules! invalid_from {
     ($($t:ty),*) => {$(
-        impl From<$t> for EngineError {
-            fn from(e: $t) -> EngineError {
-                EngineError(e.to_string())
+        impl From<$t> for AppError {
+            fn from(e: $t) -> AppError {
+                AppError::Invalid(e.to_string())
             }
         }
     )*};
 }
-from_err!(
-    tongchou_store::StoreError,
+invalid_from!(
     tongchou_core::rules::RuleError,
     tongchou_core::policy::PolicyError,
     tongchou_ledger::flows::FlowError,
     tongchou_core::period::DateError
 );
 
-pub type Result<T> = std::result::Result<T, EngineError>;
+pub type Result<T> = std::result::Result<T, AppError>;

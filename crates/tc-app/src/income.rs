@@ -4,7 +4,7 @@
 //! by 2020-01-31, fixed deposits when they mature).
 
 use crate::collect::county_income_requests;
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use serde::Serialize;
 use tongchou_core::period::{Date, Period};
 use tongchou_core::region::Level;
@@ -41,7 +41,7 @@ fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<bool> {
         match x {
             Ok(tongchou_ledger::Outcome::Created { .. }) => created = true,
             Ok(tongchou_ledger::Outcome::Exists { .. }) => {}
-            Err(e) => return Err(EngineError(format!("ledger refused {}: {e}", r.key))),
+            Err(e) => return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key))),
         }
     }
     Ok(created)
@@ -60,26 +60,26 @@ pub fn record(
     reference: &str,
 ) -> Result<bool> {
     let (_, account, category) = KINDS.iter().find(|k| k.0 == kind).ok_or_else(|| {
-        EngineError(format!(
+        AppError::Invalid(format!(
             "unknown income kind {kind:?}: {}",
             KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
         ))
     })?;
     if !amount.is_positive() {
-        return Err(EngineError("amount: must be positive".into()));
+        return Err(AppError::Invalid("amount: must be positive".into()));
     }
     let d = Divisions::shanxi();
     let r = d
         .get(region)
-        .ok_or_else(|| EngineError(format!("region {region} is not in the province")))?;
+        .ok_or_else(|| AppError::Invalid(format!("region {region} is not in the province")))?;
     let chart = Chart::standard();
     let reqs = if r.level == Level::Province {
         let fiscal = chart
             .account(region, "fiscal_special_account")
-            .ok_or_else(|| EngineError("no fiscal special account".into()))?;
+            .ok_or_else(|| AppError::Invalid("no fiscal special account".into()))?;
         let income = chart
             .account(region, account)
-            .ok_or_else(|| EngineError(format!("no account {account}")))?;
+            .ok_or_else(|| AppError::Invalid(format!("no account {account}")))?;
         vec![Request::post(
             &format!("{key}/{region}"),
             fiscal,
@@ -118,7 +118,7 @@ pub fn monthly_pensions_by_county(db: &mut Db) -> Result<Vec<(RegionCode, Fen)>>
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let county = RegionCode::new(r[0].i64()? as u32).map_err(|e| EngineError(e.0))?;
+        let county = RegionCode::new(r[0].i64()? as u32).map_err(|e| AppError::Invalid(e.0))?;
         out.push((county, Fen(r[1].i64()?)));
     }
     Ok(out)
@@ -149,7 +149,7 @@ pub fn open_historical(db: &mut Db, balances: &[HistoricalBalance], as_of: Date)
             chart.account(*region, asset),
             chart.account(*region, "fund_balance"),
         ) else {
-            return Err(EngineError(format!(
+            return Err(AppError::Invalid(format!(
                 "region {region} has no {asset} or fund balance account"
             )));
         };
@@ -198,7 +198,7 @@ pub fn remit_historical(
             r[2].text()?.to_string(),
             Fen(r[3].i64()?),
         );
-        let region = RegionCode::new(region as u32).map_err(|e| EngineError(e.0))?;
+        let region = RegionCode::new(region as u32).map_err(|e| AppError::Invalid(e.0))?;
         let on = if kind == "fixed" {
             let m: Date = r[4].text()?.parse()?;
             if m > end {
@@ -216,7 +216,7 @@ pub fn remit_historical(
                 chart.account(region, "expenditure_account"),
                 chart.account(region, "fixed_deposit"),
             ) else {
-                return Err(EngineError(format!(
+                return Err(AppError::Invalid(format!(
                     "region {region} has no deposit accounts"
                 )));
             };

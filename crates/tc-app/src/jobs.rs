@@ -1,7 +1,7 @@
 //! Job steps: each step of a monthly job is recorded in the same transaction that does its work,
 //! so a step is either done (and never done again) or not started.
 
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use tongchou_core::Period;
 use tongchou_store::{Db, Val};
 
@@ -31,7 +31,7 @@ pub fn mark_done(
         &[Val::Str(job), Val::I64(period.yyyymm() as i64), Val::Str(step), Val::Str(&now), Val::Str(&d)],
     )?;
     if n == 0 {
-        return Err(EngineError(format!(
+        return Err(AppError::State(format!(
             "{job} {period} step {step} is already done"
         )));
     }
@@ -54,10 +54,11 @@ pub fn details(
         ],
     )?;
     match r {
-        Some(row) => Ok(Some(
-            serde_json::from_str(row[0].text()?)
-                .map_err(|e| EngineError(format!("job details: {e}")))?,
-        )),
+        Some(row) => {
+            Ok(Some(serde_json::from_str(row[0].text()?).map_err(|e| {
+                AppError::Invalid(format!("job details: {e}"))
+            })?))
+        }
         None => Ok(None),
     }
 }

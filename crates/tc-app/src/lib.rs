@@ -20,4 +20,4 @@ pub mod error;
 pub mod income;
 pub mod jobs;
 
-pub use error::{EngineError, Result};
+pub use error::{AppError, Result};

@@ -245,7 +245,7 @@ fn claims(url: &str, tag: &str) {
         (good.clone(), d("2019-12-14"), "filed_on:"),
     ] {
         let e = deaths::file_claim(&mut db, &op, &claim, filed_on, T0).expect_err(field);
-        assert!(e.0.contains(field), "{e} should name {field:?}");
+        assert!(e.to_string().contains(field), "{e} should name {field:?}");
         assert_eq!(counts(&mut db), (0, 0, 0), "{field}: nothing written");
     }
 
@@ -311,7 +311,10 @@ fn claims(url: &str, tag: &str) {
         ..good.clone()
     };
     let e = deaths::file_claim(&mut db, &op, &again, d("2020-01-26"), T0).expect_err("twice");
-    assert!(e.0.contains("already claimed on 2020-01-25"), "{e}");
+    assert!(
+        e.to_string().contains("already claimed on 2020-01-25"),
+        "{e}"
+    );
     assert_eq!(counts(&mut db), (1, 3, 1));
 
     // February's payroll pays the three items to the claimant
@@ -456,7 +459,7 @@ fn claims(url: &str, tag: &str) {
     )
     .expect_err("no claim");
     assert!(
-        e.0.contains(&format!("person {alive}")) && e.0.contains("no claim"),
+        e.to_string().contains(&format!("person {alive}")) && e.to_string().contains("no claim"),
         "{e}"
     );
     let _ = std::fs::remove_dir_all(&out);

@@ -139,7 +139,7 @@ fn run(url: &str) {
     let Err(e) = collect::run_month(&mut db, &policy, "2020-03".parse().expect("p"), src) else {
         panic!("a closed month ran again");
     };
-    assert!(e.0.contains("already closed"), "{e}");
+    assert!(e.to_string().contains("already closed"), "{e}");
     assert_eq!(
         db.query_i64("SELECT count(*) FROM assessments", &[])
             .expect("count"),

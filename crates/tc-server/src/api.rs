@@ -245,7 +245,7 @@ pub async fn decide_approval(
                 _ => Decision::Rejected { reason: note },
             };
             return disburse::decide_fund_plan(db, &user.principal(), month, &d, now_ms())
-                .map_err(|e| AppError::Conflict(e.0));
+                .map_err(AppError::from);
         }
         Ok(
             access::decide_approval(db, &user.principal(), id, decision, &note, now_ms())?

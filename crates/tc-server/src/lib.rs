@@ -137,7 +137,22 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        AppError::Internal(e.0)
+        AppError::Internal(e.to_string())
+    }
+}
+
+/// A use case's refusal, answered by who can act on it.
+impl From<tongchou_app::AppError> for AppError {
+    fn from(e: tongchou_app::AppError) -> AppError {
+        use tongchou_app::AppError as U;
+        match e {
+            U::Invalid(m) => AppError::BadRequest(m),
+            U::Forbidden(m) => AppError::Forbidden(m),
+            U::NotFound(m) => AppError::NotFound(m),
+            U::State(m) => AppError::Conflict(m),
+            U::Store(s) if s.is_conflict() => AppError::Conflict(s.to_string()),
+            U::Store(s) => AppError::Internal(s.to_string()),
+        }
     }
 }
 
@@ -149,7 +164,7 @@ impl From<AuthError> for AppError {
             AuthError::Invalid(m) => AppError::BadRequest(m),
             AuthError::NotFound(m) => AppError::NotFound(m),
             AuthError::Conflict(m) => AppError::Conflict(m),
-            AuthError::Store(s) => AppError::Internal(s.0),
+            AuthError::Store(s) => AppError::Internal(s.to_string()),
         }
     }
 }
@@ -334,7 +349,7 @@ pub async fn serve(
     tokio::task::spawn_blocking(move || Db::open(&url).map(drop))
         .await
         .map_err(std::io::Error::other)?
-        .map_err(|e| std::io::Error::other(e.0))?;
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let (router, st) = build(cfg);
     let r = axum::serve(
         listener,
@@ -409,7 +424,7 @@ pub fn spawn(bind: &str, cfg: Config) -> Result<Background, String> {
         .map_err(|e| e.to_string())?;
     let addr = std_listener.local_addr().map_err(|e| e.to_string())?;
     // migrate before returning, so the first request never races the schema
-    Db::open(&cfg.db_url).map_err(|e| e.0)?;
+    Db::open(&cfg.db_url).map_err(|e| e.to_string())?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
         let rt = match runtime() {

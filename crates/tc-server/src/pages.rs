@@ -127,7 +127,7 @@ pub async fn login_submit(
     let r = with_db(&st, move |db| {
         match access::login(db, &login, &password, &c, &policy, now_ms()) {
             Ok(s) => Ok(Ok(s)),
-            Err(AuthError::Store(e)) => Err(AppError::Internal(e.0)),
+            Err(AuthError::Store(e)) => Err(AppError::Internal(e.to_string())),
             Err(e) => Ok(Err(e)),
         }
     })

@@ -165,7 +165,7 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
             &[Val::I64(month.yyyymm() as i64)],
         )?;
         let figures =
-            disburse::figures(db, month).map_err(|e| AppError::Internal(e.0))?;
+            disburse::figures(db, month)?;
         Ok((app, rows, figures))
     })
     .await;
@@ -328,8 +328,7 @@ pub async fn decide(
     // province), once, and audits refusals
     let who = user.principal();
     let r = with_db(&st, move |db| {
-        disburse::decide_fund_plan(db, &who, month, &decision, now_ms())
-            .map_err(|e| AppError::Conflict(e.0))
+        disburse::decide_fund_plan(db, &who, month, &decision, now_ms()).map_err(AppError::from)
     })
     .await;
     match r {

@@ -197,8 +197,8 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
     keys.par_sort_unstable();
     st.person_ids = registry::write_person_ids(db, &mut |push| {
         for (k, i) in &keys {
-            let s =
-                std::str::from_utf8(k).map_err(|_| StoreError("ID number is not ASCII".into()))?;
+            let s = std::str::from_utf8(k)
+                .map_err(|_| StoreError::Invalid("ID number is not ASCII".into()))?;
             push(&(s, *i as i64 + 1))?;
         }
         Ok(())

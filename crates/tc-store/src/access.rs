@@ -147,7 +147,7 @@ pub type Result<T> = std::result::Result<T, AuthError>;
 pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b)
-        .map_err(|e| AuthError::Store(StoreError(format!("no system randomness: {e}"))))?;
+        .map_err(|e| AuthError::Store(StoreError::Backend(format!("no system randomness: {e}"))))?;
     Ok(b)
 }
 
@@ -162,7 +162,7 @@ pub fn hash_password(password: &str) -> Result<String> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| AuthError::Store(StoreError(format!("password hashing failed: {e}"))))
+        .map_err(|e| AuthError::Store(StoreError::Backend(format!("password hashing failed: {e}"))))
 }
 
 /// Whether `password` matches a stored PHC string (false for a malformed hash).
@@ -278,7 +278,7 @@ impl User {
 const USER_COLS: &str = "id, login, display_name, role, region, person_id, failed_logins, locked_until, active, created_at, password_hash";
 
 fn user_row(r: &[Value]) -> Result<(User, String)> {
-    let bad = |what: &str| AuthError::Store(StoreError(format!("users row: bad {what}")));
+    let bad = |what: &str| AuthError::Store(StoreError::Invalid(format!("users row: bad {what}")));
     let role: Role = r[3].text()?.parse().map_err(|_| bad("role"))?;
     let region = RegionCode::new(u32::try_from(r[4].i64()?).map_err(|_| bad("region"))?)
         .map_err(|_| bad("region"))?;
@@ -910,7 +910,8 @@ pub fn get_approval(db: &mut Db, id: i64) -> Result<Option<Approval>> {
     else {
         return Ok(None);
     };
-    let bad = |w: &str| AuthError::Store(StoreError(format!("approvals row {id}: bad {w}")));
+    let bad =
+        |w: &str| AuthError::Store(StoreError::Invalid(format!("approvals row {id}: bad {w}")));
     Ok(Some(Approval {
         id: r[0].i64()?,
         kind: r[1].text()?.parse().map_err(|_| bad("kind"))?,

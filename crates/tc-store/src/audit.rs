@@ -185,7 +185,7 @@ const COLUMNS: &str = "seq, at, user_id, login, action, object_type, object_id, 
 
 fn record(r: &[Value]) -> Result<Record> {
     if r.len() < 12 {
-        return Err(StoreError("audit row: short".into()));
+        return Err(StoreError::Invalid("audit row: short".into()));
     }
     Ok(Record {
         seq: r[0].i64()?,
@@ -203,12 +203,10 @@ fn record(r: &[Value]) -> Result<Record> {
     })
 }
 
-/// Marker in the error of an append that lost a race for the next sequence number.
-pub const CONFLICT: &str = "audit chain moved";
-
-/// Whether an error is a lost race that a retry of the whole transaction resolves.
+/// Whether an error is a lost race (for the next sequence number, or a serialization failure)
+/// that a retry of the whole transaction resolves.
 pub fn is_conflict(e: &StoreError) -> bool {
-    e.0.contains(CONFLICT) || e.0.contains("(40001)") || e.0.contains("(40P01)")
+    e.is_conflict()
 }
 
 fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
@@ -262,8 +260,8 @@ fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
         ],
     )?;
     if n != 1 {
-        return Err(StoreError(format!(
-            "{CONFLICT}: seq {seq} was taken, retry"
+        return Err(StoreError::Conflict(format!(
+            "audit chain moved: seq {seq} was taken, retry"
         )));
     }
     Ok(Record {

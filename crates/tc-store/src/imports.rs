@@ -100,7 +100,9 @@ pub fn record(db: &mut Db, r: &ImportRow<'_>) -> Result<()> {
 /// table). Call it inside the writing transaction.
 pub fn next_id(db: &mut Db, table: &str) -> Result<i64> {
     if !matches!(table, "imports" | "persons" | "employers") {
-        return Err(StoreError(format!("next_id: unexpected table {table:?}")));
+        return Err(StoreError::Invalid(format!(
+            "next_id: unexpected table {table:?}"
+        )));
     }
     Ok(db.query_i64(&format!("SELECT MAX(id) FROM {table}"), &[])? + 1)
 }
@@ -117,7 +119,9 @@ pub fn analyze_if_stale(db: &mut Db, tables: &[&str]) -> Result<Vec<String>> {
     }
     for t in tables {
         if !t.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-            return Err(StoreError(format!("analyze: unexpected table {t:?}")));
+            return Err(StoreError::Invalid(format!(
+                "analyze: unexpected table {t:?}"
+            )));
         }
         let r = db.query_opt(
             // the statistics functions on pg_class directly: the pg_stat_user_tables view

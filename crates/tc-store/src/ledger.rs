@@ -101,11 +101,7 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError(format!("ledger: unreadable row: {what}"))
-}
-
-fn retryable(e: &StoreError) -> bool {
-    e.0.contains("(40001)") || e.0.contains("(40P01)")
+    StoreError::Invalid(format!("ledger: unreadable row: {what}"))
 }
 
 /// Read a transfer row (columns in [`TRANSFER_COLS`] order) into a journal entry.
@@ -201,7 +197,7 @@ impl<'d> Ledger<'d> {
             let (Some(region), Some(kind)) =
                 (id.region(), chart.kind_of(id).filter(|_| chart.allows(id)))
             else {
-                return Err(StoreError(format!(
+                return Err(StoreError::Invalid(format!(
                     "account {id} is not in the chart of accounts"
                 )));
             };
@@ -268,7 +264,7 @@ impl<'d> Ledger<'d> {
             let mut r = r.clone();
             if !ls.is_empty() {
                 let s = LinesSummary::of(ls)
-                    .map_err(|e| StoreError(format!("transfer {}: {e}", r.key)))?;
+                    .map_err(|e| StoreError::Invalid(format!("transfer {}: {e}", r.key)))?;
                 r.lines = Some(s);
             }
             reqs.push(r);
@@ -283,7 +279,7 @@ impl<'d> Ledger<'d> {
             .zip(lines)
             .find(|(r, ls)| r.lines.is_some() && ls.is_empty())
         {
-            return Err(StoreError(format!(
+            return Err(StoreError::Invalid(format!(
                 "transfer {}: a lines summary without the lines (use submit_with_lines)",
                 r.key
             )));
@@ -302,7 +298,7 @@ impl<'d> Ledger<'d> {
                 .db
                 .transaction(|db| write_batch(db, chart, &batch, lines, now));
             match r {
-                Err(e) if !nested && attempt < RETRIES && retryable(&e) => {
+                Err(e) if !nested && attempt < RETRIES && e.is_conflict() => {
                     // another writer held the journal head: back off a little, with jitter
                     let jitter = now_micros().rem_euclid(1000) as u64;
                     let micros = (200u64 << attempt.min(8)) + jitter;
@@ -471,7 +467,7 @@ impl<'d> Ledger<'d> {
         for r in &rows {
             let (a, region, kind) = match account_of(r) {
                 Ok(x) => x,
-                Err(e) => fail!(format!("account row {:?}", r.first()), e.0),
+                Err(e) => fail!(format!("account row {:?}", r.first()), e.to_string()),
             };
             let item = format!("account {} ({})", a.id, chart.label(a.id));
             match chart.kind_of(a.id) {
@@ -509,7 +505,7 @@ impl<'d> Ledger<'d> {
             for r in &rows {
                 let e = match entry_of(r) {
                     Ok(e) => e,
-                    Err(err) => fail!(format!("transfer row {:?}", r.first()), err.0),
+                    Err(err) => fail!(format!("transfer row {:?}", r.first()), err.to_string()),
                 };
                 after = e.transfer.id;
                 let t = &e.transfer;
@@ -632,7 +628,7 @@ impl<'d> Ledger<'d> {
 fn read_head(db: &mut Db) -> Result<Head> {
     let r = db
         .query_opt("SELECT seq, hash FROM ledger_head WHERE id = 1", &[])?
-        .ok_or_else(|| StoreError("ledger: the journal head row is missing".into()))?;
+        .ok_or_else(|| StoreError::Invalid("ledger: the journal head row is missing".into()))?;
     let hash = Hash::from_hex(r[1].text()?).ok_or_else(|| corrupt("journal head hash"))?;
     Ok(Head {
         seq: r[0].i64()?,
@@ -874,7 +870,7 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
         }
     }
     state.head =
-        head.ok_or_else(|| StoreError("ledger: the journal head row is missing".into()))?;
+        head.ok_or_else(|| StoreError::Invalid("ledger: the journal head row is missing".into()))?;
     let resolved_by: HashMap<i64, i64> = resolvers
         .iter()
         .filter_map(|e| e.transfer.target.map(|t| (t, e.transfer.id)))
@@ -943,7 +939,7 @@ fn write_batch(
     for id in touched {
         let (Some(old), Some(new)) = (before.get(&id), state.accounts.get(&id).map(|a| a.balances))
         else {
-            return Err(StoreError(format!(
+            return Err(StoreError::Invalid(format!(
                 "ledger: account {id} changed but was not loaded"
             )));
         };
@@ -1036,7 +1032,7 @@ fn write_batch(
         }
     };
     let moved = |what: &str| {
-        StoreError(format!(
+        StoreError::Conflict(format!(
             "ledger: {what} changed concurrently; batch rolled back"
         ))
     };

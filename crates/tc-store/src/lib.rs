@@ -18,33 +18,81 @@ pub mod registry;
 pub use migrate::MIGRATIONS;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::io::Write;
 
-#[derive(Debug)]
-pub struct StoreError(pub String);
-impl fmt::Display for StoreError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+/// Why the store failed, by who can act on it: a conflict is retried by the caller, a duplicate or
+/// a refused constraint is the input's fault, a missing row is "not found", unreadable data and
+/// backend failures are the operator's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A concurrent writer won (serialization failure, deadlock, a lost race for the next
+    /// sequence number, a busy database): the whole transaction may be retried.
+    #[error("conflict with a concurrent writer: {0}")]
+    Conflict(String),
+    /// A uniqueness constraint refused the write: the row already exists.
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    /// A CHECK, NOT NULL or foreign-key constraint refused the write.
+    #[error("refused by a constraint: {0}")]
+    Constraint(String),
+    /// No row where one was required.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A value is not what the schema or the caller promised (a corrupt row, a bad argument).
+    #[error("{0}")]
+    Invalid(String),
+    /// The database or the connection failed.
+    #[error("{0}")]
+    Backend(String),
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Whether retrying the whole transaction may succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StoreError::Conflict(_))
     }
 }
-impl std::error::Error for StoreError {}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> StoreError {
-        StoreError(format!("sqlite: {e}"))
-    }
-}
-impl From<postgres::Error> for StoreError {
-    fn from(e: postgres::Error) -> StoreError {
-        match e.as_db_error() {
-            Some(db) => StoreError(format!("postgres: {} ({})", db.message(), db.code().code())),
-            None => StoreError(format!("postgres: {e}")),
+        use rusqlite::ffi::ErrorCode;
+        let msg = format!("sqlite: {e}");
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _) => match f.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Conflict(msg),
+                ErrorCode::ConstraintViolation => match f.extended_code {
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY => StoreError::Duplicate(msg),
+                    _ => StoreError::Constraint(msg),
+                },
+                _ => StoreError::Backend(msg),
+            },
+            rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound(msg),
+            _ => StoreError::Backend(msg),
         }
     }
 }
-impl From<std::io::Error> for StoreError {
-    fn from(e: std::io::Error) -> StoreError {
-        StoreError(format!("io: {e}"))
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> StoreError {
+        use postgres::error::SqlState;
+        let Some(db) = e.as_db_error() else {
+            return StoreError::Backend(format!("postgres: {e}"));
+        };
+        let msg = format!("postgres: {} ({})", db.message(), db.code().code());
+        let code = db.code();
+        if *code == SqlState::T_R_SERIALIZATION_FAILURE || *code == SqlState::T_R_DEADLOCK_DETECTED
+        {
+            StoreError::Conflict(msg)
+        } else if *code == SqlState::UNIQUE_VIOLATION {
+            StoreError::Duplicate(msg)
+        } else if code.code().starts_with("23") {
+            StoreError::Constraint(msg)
+        } else {
+            StoreError::Backend(msg)
+        }
     }
 }
 
@@ -78,8 +126,8 @@ impl Value {
             Value::I64(v) => Ok(*v),
             Value::Text(t) => t
                 .parse()
-                .map_err(|_| StoreError(format!("expected an integer, got {t:?}"))),
-            Value::Null => Err(StoreError("expected an integer, got NULL".into())),
+                .map_err(|_| StoreError::Invalid(format!("expected an integer, got {t:?}"))),
+            Value::Null => Err(StoreError::Invalid("expected an integer, got NULL".into())),
         }
     }
     pub fn opt_i64(&self) -> Result<Option<i64>> {
@@ -91,7 +139,7 @@ impl Value {
     pub fn text(&self) -> Result<&str> {
         match self {
             Value::Text(t) => Ok(t),
-            other => Err(StoreError(format!("expected text, got {other:?}"))),
+            other => Err(StoreError::Invalid(format!("expected text, got {other:?}"))),
         }
     }
     pub fn opt_text(&self) -> Result<Option<&str>> {
@@ -103,7 +151,7 @@ impl Value {
     pub fn into_text(self) -> Result<String> {
         match self {
             Value::Text(t) => Ok(t),
-            other => Err(StoreError(format!("expected text, got {other:?}"))),
+            other => Err(StoreError::Invalid(format!("expected text, got {other:?}"))),
         }
     }
 }
@@ -121,15 +169,16 @@ enum RowInner<'a> {
 impl RowView<'_> {
     /// An integer column (NULL is an error).
     pub fn i64(&self, i: usize) -> Result<i64> {
-        self.opt_i64(i)?
-            .ok_or_else(|| StoreError(format!("column {i}: expected an integer, got NULL")))
+        self.opt_i64(i)?.ok_or_else(|| {
+            StoreError::Invalid(format!("column {i}: expected an integer, got NULL"))
+        })
     }
     pub fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
         match &self.0 {
             RowInner::Sqlite(r) => match r.get_ref(i)? {
                 rusqlite::types::ValueRef::Null => Ok(None),
                 rusqlite::types::ValueRef::Integer(v) => Ok(Some(v)),
-                other => Err(StoreError(format!(
+                other => Err(StoreError::Invalid(format!(
                     "column {i}: expected an integer, got {:?}",
                     other.data_type()
                 ))),
@@ -144,7 +193,7 @@ impl RowView<'_> {
                 } else if *t == Type::INT2 {
                     r.try_get::<_, Option<i16>>(i)?.map(i64::from)
                 } else {
-                    return Err(StoreError(format!(
+                    return Err(StoreError::Invalid(format!(
                         "column {}: expected an integer, got {t}",
                         r.columns()[i].name()
                     )));
@@ -155,7 +204,7 @@ impl RowView<'_> {
     /// A text column (NULL is an error).
     pub fn text(&self, i: usize) -> Result<&str> {
         self.opt_text(i)?
-            .ok_or_else(|| StoreError(format!("column {i}: expected text, got NULL")))
+            .ok_or_else(|| StoreError::Invalid(format!("column {i}: expected text, got NULL")))
     }
     pub fn opt_text(&self, i: usize) -> Result<Option<&str>> {
         match &self.0 {
@@ -163,8 +212,8 @@ impl RowView<'_> {
                 rusqlite::types::ValueRef::Null => Ok(None),
                 rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
                     .map(Some)
-                    .map_err(|_| StoreError(format!("column {i}: text is not UTF-8"))),
-                other => Err(StoreError(format!(
+                    .map_err(|_| StoreError::Invalid(format!("column {i}: text is not UTF-8"))),
+                other => Err(StoreError::Invalid(format!(
                     "column {i}: expected text, got {:?}",
                     other.data_type()
                 ))),
@@ -249,7 +298,7 @@ impl Db {
     pub fn connect(url: &str) -> Result<Db> {
         let conn = if let Some(path) = url.strip_prefix("sqlite://") {
             let c = rusqlite::Connection::open(path)
-                .map_err(|e| StoreError(format!("cannot open SQLite file {path}: {e}")))?;
+                .map_err(|e| StoreError::Backend(format!("cannot open SQLite file {path}: {e}")))?;
             Db::sqlite_pragmas(&c)?;
             Conn::Sqlite(c)
         } else if url == "sqlite::memory:" {
@@ -258,12 +307,15 @@ impl Db {
             Conn::Sqlite(c)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let (u, schema) = split_schema(url);
-            let mut client = postgres::Client::connect(&u, postgres::NoTls)
-                .map_err(|e| StoreError(format!("cannot connect to PostgreSQL at {u}: {e}")))?;
+            let mut client = postgres::Client::connect(&u, postgres::NoTls).map_err(|e| {
+                StoreError::Backend(format!("cannot connect to PostgreSQL at {u}: {e}"))
+            })?;
             client.batch_execute("SET client_min_messages TO WARNING")?;
             if let Some(s) = schema {
                 if !valid_ident(&s) {
-                    return Err(StoreError(format!("schema name {s:?} must be [a-z0-9_]")));
+                    return Err(StoreError::Invalid(format!(
+                        "schema name {s:?} must be [a-z0-9_]"
+                    )));
                 }
                 client.batch_execute(&format!(
                     "CREATE SCHEMA IF NOT EXISTS {s}; SET search_path TO {s}"
@@ -271,7 +323,7 @@ impl Db {
             }
             Conn::Pg(Box::new(client))
         } else {
-            return Err(StoreError(format!(
+            return Err(StoreError::Invalid(format!(
                 "unknown database URL {url:?}: use sqlite://PATH, sqlite::memory: or postgres://HOST/DB"
             )));
         };
@@ -381,7 +433,7 @@ impl Db {
                                 .map(|v| Value::I64(v as i64))
                         } else if *t == Type::NUMERIC {
                             // sums of BIGINT come back as NUMERIC: cast in SQL instead
-                            return Err(StoreError(format!(
+                            return Err(StoreError::Invalid(format!(
                                 "column {} is NUMERIC: cast it to BIGINT in the query",
                                 col.name()
                             )));
@@ -455,7 +507,7 @@ impl Db {
     /// Begin a transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE).
     pub fn begin(&mut self) -> Result<()> {
         if self.in_tx {
-            return Err(StoreError("a transaction is already open".into()));
+            return Err(StoreError::Invalid("a transaction is already open".into()));
         }
         match &mut self.conn {
             Conn::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
@@ -468,7 +520,7 @@ impl Db {
     pub fn commit(&mut self) -> Result<()> {
         if self.doomed {
             let _ = self.rollback();
-            return Err(StoreError(
+            return Err(StoreError::Invalid(
                 "a unit inside this transaction failed: everything was rolled back".into(),
             ));
         }
@@ -653,7 +705,7 @@ impl SqliteSink<'_> {
 impl RowSink for SqliteSink<'_> {
     fn row(&mut self, vals: &[Val<'_>]) -> Result<()> {
         if vals.len() != self.ncols {
-            return Err(StoreError(format!(
+            return Err(StoreError::Invalid(format!(
                 "bulk row has {} values, expected {}",
                 vals.len(),
                 self.ncols
@@ -715,7 +767,7 @@ impl PgSink<'_> {
 impl RowSink for PgSink<'_> {
     fn row(&mut self, vals: &[Val<'_>]) -> Result<()> {
         if vals.len() != self.ncols {
-            return Err(StoreError(format!(
+            return Err(StoreError::Invalid(format!(
                 "bulk row has {} values, expected {}",
                 vals.len(),
                 self.ncols
@@ -745,7 +797,7 @@ impl RowSink for PgSink<'_> {
 fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[Val<'_>]) -> Result<()> {
     let expected = st.parameter_count();
     if expected != params.len() {
-        return Err(StoreError(format!(
+        return Err(StoreError::Invalid(format!(
             "statement takes {expected} parameters, {} given",
             params.len()
         )));
@@ -974,7 +1026,7 @@ mod tests {
             .each("SELECT id FROM t ORDER BY id", &[], |_| {
                 seen += 1;
                 if seen == 3 {
-                    Err(StoreError("stop".into()))
+                    Err(StoreError::Invalid("stop".into()))
                 } else {
                     Ok(())
                 }

@@ -76,7 +76,7 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
         let now = format!("{:?}", std::time::SystemTime::now());
         db.transaction(|db| {
             db.batch(&dialect(sql, db.backend()))
-                .map_err(|e| StoreError(format!("migration {v} {name}: {e}")))?;
+                .map_err(|e| StoreError::Invalid(format!("migration {v} {name}: {e}")))?;
             db.exec(
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                 &[Val::I64(*v), Val::Str(name), Val::Str(&now)],

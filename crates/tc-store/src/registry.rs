@@ -442,7 +442,11 @@ pub fn county_summary(db: &mut Db) -> Result<Vec<Summary>> {
             "retired" => s.retired += n,
             "deceased" => s.deceased += n,
             "transferred_out" => s.transferred_out += n,
-            other => return Err(StoreError(format!("unknown person status {other:?}"))),
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "unknown person status {other:?}"
+                )));
+            }
         }
     }
     for r in db.query(

@@ -638,7 +638,9 @@ fn large_and_nested(url: &str) {
         let mut l = Ledger::new(db).with_clock(zero);
         all_ok(&l.submit(&[one("n1")])?);
         all_ok(&l.submit(&[one("n2")])?);
-        Err(tongchou_store::StoreError("caller gives up".into()))
+        Err(tongchou_store::StoreError::Invalid(
+            "caller gives up".into(),
+        ))
     });
     assert!(r.is_err());
     assert!(t.ledger().transfer("n1").expect("q").is_none());

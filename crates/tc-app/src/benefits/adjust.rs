@@ -31,7 +31,7 @@
 //! old amount (their proportional part) are not recomputed.
 
 use super::{RecoveryKind, add_due, iso, new_id, open_recovery, period_of, ym};
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use serde::Serialize;
 use tongchou_core::money::div_round_half_up;
 use tongchou_core::rules::benefit::AdjustmentTerms;
@@ -90,7 +90,7 @@ const PENSION_COLS: &str = "person_id, effective_from, reason, benefit_base_fen,
      deemed_months, account_at_retirement_fen, divisor_tenths, basic_fen, account_fen, transitional_fen, adjustment_fen, total_fen";
 
 fn months_of(v: i64) -> Result<u32> {
-    u32::try_from(v).map_err(|_| EngineError(format!("month count {v} out of range")))
+    u32::try_from(v).map_err(|_| AppError::Invalid(format!("month count {v} out of range")))
 }
 
 fn pension_record(r: &[tongchou_store::Value]) -> Result<PensionRecord> {
@@ -152,7 +152,9 @@ pub fn announce_month(policy: &Policy, year: i32) -> Result<Period> {
     let m = u8::try_from(m)
         .ok()
         .filter(|m| (1..=12).contains(m))
-        .ok_or_else(|| EngineError(format!("adjustment.announce_month {m} is not a month")))?;
+        .ok_or_else(|| {
+            AppError::Invalid(format!("adjustment.announce_month {m} is not a month"))
+        })?;
     Ok(Period::new(year, m)?)
 }
 
@@ -190,7 +192,7 @@ pub fn adjust_year_in_chunks(
             &[Val::I64(year as i64)],
         )? > 0
         {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "the adjustment of {year} has already been run"
             )));
         }
@@ -221,7 +223,7 @@ pub fn adjust_year_in_chunks(
             }
         }
         if n == 0 {
-            return Err(EngineError(format!(
+            return Err(AppError::NotFound(format!(
                 "no pensioner is eligible for the adjustment of {year}"
             )));
         }
@@ -432,7 +434,7 @@ pub fn recompute(
     now_ms: i64,
 ) -> Result<Correction> {
     if note.chars().count() > 500 {
-        return Err(EngineError("note: at most 500 characters".into()));
+        return Err(AppError::Invalid("note: at most 500 characters".into()));
     }
     let now = iso(now_ms);
     db.transaction(|db| {
@@ -444,20 +446,20 @@ pub fn recompute(
                  FROM pensioners n JOIN persons p ON p.id = n.person_id WHERE n.person_id = $1",
                 &[Val::I64(person)],
             )?
-            .ok_or_else(|| EngineError(format!("person {person} is not a pensioner")))?;
+            .ok_or_else(|| AppError::Invalid(format!("person {person} is not a pensioner")))?;
         if db.query_i64(
             "SELECT count(*) FROM benefit_corrections WHERE person_id = $1 AND month = $2",
             &[Val::I64(person), ym(month)],
         )? > 0
         {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "pensioner {person} was already recomputed for {month}"
             )));
         }
         let county = super::county_of(r[0].i64()?)?;
         let retire = period_of(r[1].i64()?)?;
         if r[2].text()? != "active" {
-            return Err(EngineError(format!(
+            return Err(AppError::Invalid(format!(
                 "pensioner {person} is {}: only active pensions are recomputed",
                 r[2].text()?
             )));
@@ -467,16 +469,16 @@ pub fn recompute(
         let category = r[5]
             .text()?
             .parse()
-            .map_err(|e: String| EngineError(format!("person {person}: {e}")))?;
+            .map_err(|e: String| AppError::Invalid(format!("person {person}: {e}")))?;
         let history = pension_history(db, person)?;
         let award = history
             .iter()
             .find(|h| h.reason == "award")
             .or_else(|| history.first())
             .cloned()
-            .ok_or_else(|| EngineError(format!("pensioner {person} has no pension row")))?;
+            .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
         if let Some(later) = history.iter().find(|h| h.effective_from >= month) {
-            return Err(EngineError(format!(
+            return Err(AppError::Invalid(format!(
                 "pensioner {person} has a pension row from {} ({}): recompute from a later month",
                 later.effective_from, later.reason
             )));
@@ -484,7 +486,7 @@ pub fn recompute(
         let current = history
             .last()
             .cloned()
-            .ok_or_else(|| EngineError(format!("pensioner {person} has no pension row")))?;
+            .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
         let input = PensionInput {
             birth: birth.period(),
             category,

@@ -2,7 +2,7 @@
 //! or without a byte-order mark, RFC 4180 quoting, a header row naming the columns (English keys
 //! or their Chinese names, any order). Every problem is reported with its line, all at once.
 
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 
 /// The most problems listed in one error (the total is always given).
 const MAX_LISTED: usize = 50;
@@ -84,14 +84,14 @@ pub(crate) fn read(
 ) -> Result<Vec<(usize, Vec<String>)>> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        EngineError(format!(
+        AppError::Invalid(format!(
             "{what}: not UTF-8 text (byte {}): save the file as CSV UTF-8",
             e.valid_up_to()
         ))
     })?;
-    let mut recs = records(text).map_err(|e| EngineError(format!("{what}: {e}")))?;
+    let mut recs = records(text).map_err(|e| AppError::Invalid(format!("{what}: {e}")))?;
     if recs.is_empty() {
-        return Err(EngineError(format!("{what}: the file is empty")));
+        return Err(AppError::Invalid(format!("{what}: the file is empty")));
     }
     let (_, header) = recs.remove(0);
     let names: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
@@ -109,7 +109,7 @@ pub(crate) fn read(
         .map(|n| n.as_str())
         .collect();
     if !missing.is_empty() || !unknown.is_empty() {
-        return Err(EngineError(format!(
+        return Err(AppError::Invalid(format!(
             "{what}: header: missing columns [{}], unknown columns [{}]",
             missing.join(", "),
             unknown.join(", ")
@@ -138,7 +138,7 @@ pub(crate) fn read(
 }
 
 /// One error listing a file's problems (the first [`MAX_LISTED`], and how many in all).
-pub(crate) fn problems_error(what: &str, problems: &[String]) -> EngineError {
+pub(crate) fn problems_error(what: &str, problems: &[String]) -> AppError {
     let listed: Vec<&str> = problems
         .iter()
         .take(MAX_LISTED)
@@ -150,7 +150,7 @@ pub(crate) fn problems_error(what: &str, problems: &[String]) -> EngineError {
     } else {
         String::new()
     };
-    EngineError(format!(
+    AppError::Invalid(format!(
         "{what}: {} problem(s), nothing imported: {}{tail}",
         problems.len(),
         listed.join("; ")
@@ -177,14 +177,14 @@ mod tests {
         assert_eq!(rows[1].1[0], "a,\"b");
         let e =
             read("f", b"id_number,x\n1,2\n", &[&["id_number"], &["died"]]).expect_err("must fail");
-        assert!(e.0.contains("missing columns [died]"), "{e}");
-        assert!(e.0.contains("unknown columns [x]"), "{e}");
+        assert!(e.to_string().contains("missing columns [died]"), "{e}");
+        assert!(e.to_string().contains("unknown columns [x]"), "{e}");
         let e = read("f", b"id_number\n\"abc\n", &[&["id_number"]]).expect_err("must fail");
-        assert!(e.0.contains("not closed"), "{e}");
+        assert!(e.to_string().contains("not closed"), "{e}");
         let e =
             read("f", b"id_number,died\n1\n", &[&["id_number"], &["died"]]).expect_err("must fail");
-        assert!(e.0.contains("line 2: 1 cells"), "{e}");
+        assert!(e.to_string().contains("line 2: 1 cells"), "{e}");
         let e = read("f", &[0xC4, 0xE3, b'\n'], &[&["id_number"]]).expect_err("must fail");
-        assert!(e.0.contains("UTF-8"), "{e}");
+        assert!(e.to_string().contains("UTF-8"), "{e}");
     }
 }

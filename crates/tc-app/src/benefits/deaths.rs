@@ -41,7 +41,7 @@ use super::{
     RecoveryKind, add_due, bank_fields, check_text, csv, iso, new_id, open_recovery, period_of,
     with_retry, ym,
 };
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tongchou_bank::AccountNumber;
@@ -103,7 +103,7 @@ fn new_import(
         "SELECT id FROM imports WHERE kind = $1 AND file_sha256 = $2",
         &[Val::Str(kind), Val::Str(sha)],
     )? {
-        return Err(EngineError(format!(
+        return Err(AppError::State(format!(
             "this file was already imported (import {})",
             r[0].i64()?
         )));
@@ -241,7 +241,7 @@ pub fn import_deaths(
                     s.already_known += 1;
                     continue;
                 }
-                return Err(EngineError(format!(
+                return Err(AppError::State(format!(
                     "{WHAT}: line {line}: {source} already reported this ID number dead on {known}, not {died_s}; nothing imported"
                 )));
             }
@@ -276,7 +276,9 @@ pub fn import_roll(
 ) -> Result<ImportSummary> {
     let roll = roll.trim();
     if roll.is_empty() || roll.chars().count() > 64 || roll.chars().any(char::is_control) {
-        return Err(EngineError("roll: 1-64 characters on one line".into()));
+        return Err(AppError::Invalid(
+            "roll: 1-64 characters on one line".into(),
+        ));
     }
     let what = format!("roll {roll}");
     let rows = csv::read(
@@ -473,7 +475,7 @@ fn suspend_and_settle(
         .unwrap_or(0);
     let account_paid = account_part
         .checked_mul(months_paid as i64)
-        .ok_or_else(|| EngineError(format!("person {person}: account paid out of range")))?;
+        .ok_or_else(|| AppError::Invalid(format!("person {person}: account paid out of range")))?;
     let s = death_settlement(policy, died, Fen(monthly), at_retirement, account_paid)?;
     let due = month.add_months(1);
     let explanation = serde_json::json!({
@@ -664,7 +666,7 @@ pub fn run_crosscheck(
                             let (person, county) = (r[0].i64()?, super::county_of(r[1].i64()?)?);
                             let died =
                                 died_of.get(id_number.as_str()).copied().ok_or_else(|| {
-                                    EngineError(format!("no date of death for {id_number}"))
+                                    AppError::Invalid(format!("no date of death for {id_number}"))
                                 })?;
                             if r[2].text()? == "deceased" {
                                 ("already_deceased", Some(person), Some(county))
@@ -780,7 +782,7 @@ pub fn run_crosscheck(
             "crosscheck.run",
             ("crosscheck", &month.to_string()),
             None,
-            serde_json::to_value(&run).map_err(|e| EngineError(e.to_string()))?,
+            serde_json::to_value(&run).map_err(|e| AppError::Invalid(e.to_string()))?,
             now_ms,
         )?;
         Ok(run)
@@ -888,16 +890,16 @@ fn first_open_payroll(db: &mut Db, from: Period) -> Result<Period> {
 fn check_claim(claim: &Claim<'_>, filed_on: Date) -> Result<(IdNumber, Relation, AccountNumber)> {
     check_text("name", claim.name, 64)?;
     let id = IdNumber::parse(claim.id_number, filed_on)
-        .map_err(|e| EngineError(format!("id_number: {e}")))?;
+        .map_err(|e| AppError::Invalid(format!("id_number: {e}")))?;
     let relation = Relation::parse(claim.relation).ok_or_else(|| {
-        EngineError(format!(
+        AppError::Invalid(format!(
             "relation: {:?} is not spouse, child, parent or other",
             claim.relation
         ))
     })?;
     let digits = bank_fields(claim.bank_code, claim.bank_name, claim.bank_account)?;
-    let account =
-        AccountNumber::parse(&digits).map_err(|e| EngineError(format!("bank_account: {e}")))?;
+    let account = AccountNumber::parse(&digits)
+        .map_err(|e| AppError::Invalid(format!("bank_account: {e}")))?;
     Ok((id, relation, account))
 }
 
@@ -927,7 +929,7 @@ pub fn file_claim(
             &[Val::I64(person)],
         )?
         else {
-            return Err(EngineError(format!(
+            return Err(AppError::Invalid(format!(
                 "person: {person} has no death settlement (the cross-check settles a pensioner's death first)"
             )));
         };
@@ -939,13 +941,13 @@ pub fn file_claim(
             "SELECT filed_on FROM survivor_claims WHERE person_id = $1",
             &[Val::I64(person)],
         )? {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "person: the settlement of {person} was already claimed on {}; it is claimed once",
                 c[0].text()?
             )));
         }
         if filed_on < died {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "filed_on: {filed_on} is before the death on {died}"
             )));
         }
@@ -957,7 +959,7 @@ pub fn file_claim(
             &[Val::Str(id.as_str()), Val::I64(person)],
         )?;
         if own > 0 {
-            return Err(EngineError(
+            return Err(AppError::Invalid(
                 "id_number: this is the deceased's own ID number; the claimant is a survivor or heir"
                     .into(),
             ));

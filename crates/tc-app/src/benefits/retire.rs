@@ -2,7 +2,7 @@
 //! (checker), and the pension fixed on approval. The method is documented on [`super`].
 
 use super::{bank_fields, iso, new_id, period_of, with_retry, ym};
-use crate::error::{EngineError, Result};
+use crate::error::{AppError, Result};
 use serde::{Deserialize, Serialize};
 use tongchou_core::access::{
     self as rules, ApprovalKind, Permission, Principal, mask_bank_account,
@@ -17,8 +17,8 @@ use tongchou_store::access::{self as store, ApprovalStatus, AuthError};
 use tongchou_store::registry::{self, PensionRow, PensionerRow, PersonEventRow};
 use tongchou_store::{Db, Val};
 
-fn auth(e: AuthError) -> EngineError {
-    EngineError(e.to_string())
+fn auth(e: AuthError) -> AppError {
+    AppError::from(e)
 }
 
 /// A person as the retirement checks read them from the registry.
@@ -39,7 +39,7 @@ pub struct Person {
 }
 
 fn u32_of(v: i64, what: &str) -> Result<u32> {
-    u32::try_from(v).map_err(|_| EngineError(format!("{what} {v} out of range")))
+    u32::try_from(v).map_err(|_| AppError::Invalid(format!("{what} {v} out of range")))
 }
 
 /// Read one person.
@@ -50,12 +50,12 @@ pub fn load_person(db: &mut Db, id: i64) -> Result<Person> {
              avg_index, balance_fen FROM persons WHERE id = $1",
             &[Val::I64(id)],
         )?
-        .ok_or_else(|| EngineError(format!("person {id} is not registered")))?;
+        .ok_or_else(|| AppError::Invalid(format!("person {id} is not registered")))?;
     let birth: Date = r[2].text()?.parse()?;
     let category: Category = r[3]
         .text()?
         .parse()
-        .map_err(|e: String| EngineError(format!("person {id}: {e}")))?;
+        .map_err(|e: String| AppError::Invalid(format!("person {id}: {e}")))?;
     Ok(Person {
         id: r[0].i64()?,
         county: u32_of(r[1].i64()?, "county")?,
@@ -179,7 +179,8 @@ pub fn gather_facts(db: &mut Db, policy: &Policy, p: &Person, retire: Period) ->
          WHERE person_id = $1 AND year >= $2 ORDER BY year",
         &[Val::I64(p.id), Val::I64(p.as_of.year() as i64)],
     )? {
-        let y = i32::try_from(r[0].i64()?).map_err(|_| EngineError("year out of range".into()))?;
+        let y = i32::try_from(r[0].i64()?)
+            .map_err(|_| AppError::Invalid("year out of range".into()))?;
         interest.push((y, Fen(r[1].i64()?)));
     }
     let interest_sum: i64 = interest.iter().map(|x| x.1.0).sum();
@@ -353,7 +354,7 @@ const APP_COLS: &str = "id, person_id, approval_id, county, retire_period, kind,
      decided_by, decided_at, deemed_index, bank_code, bank_name, bank_account, facts, refusals, note";
 
 fn app_row(r: &[tongchou_store::Value]) -> Result<Application> {
-    let bad = |w: &str, e: String| EngineError(format!("retirement_applications: {w}: {e}"));
+    let bad = |w: &str, e: String| AppError::Invalid(format!("retirement_applications: {w}: {e}"));
     Ok(Application {
         id: r[0].i64()?,
         person: r[1].i64()?,
@@ -394,7 +395,7 @@ pub fn list(db: &mut Db, status: Option<&str>, month: Option<Period>) -> Result<
     if let Some(s) = status
         && !["pending", "approved", "refused"].contains(&s)
     {
-        return Err(EngineError(format!(
+        return Err(AppError::State(format!(
             "status: {s:?} is not one of pending, approved, refused"
         )));
     }
@@ -436,17 +437,17 @@ pub fn submit(
     // the account the pay step will write into the payment files: the same rule as there
     let acct = bank_fields(req.bank_code, req.bank_name, req.bank_account)?;
     let acct = tongchou_bank::AccountNumber::parse(&acct)
-        .map_err(|e| EngineError(format!("bank_account: {e}")))?
+        .map_err(|e| AppError::Invalid(format!("bank_account: {e}")))?
         .as_str()
         .to_string();
     if let Some(d) = req.deemed_index
         && (d.0 < 0 || d.0 > 3 * RATIO_SCALE)
     {
-        return Err(EngineError("deemed_index: between 0 and 3".into()));
+        return Err(AppError::Invalid("deemed_index: between 0 and 3".into()));
     }
     let p = load_person(db, req.person)?;
     if p.status != "active" && p.status != "suspended" {
-        return Err(EngineError(format!(
+        return Err(AppError::Invalid(format!(
             "person {} is {}: only an insured person can apply to retire",
             p.id, p.status
         )));
@@ -458,7 +459,7 @@ pub fn submit(
         std::cmp::Ordering::Less => "flexible_early",
         std::cmp::Ordering::Greater => "flexible_late",
     };
-    let region = RegionCode::new(p.county).map_err(|e| EngineError(e.0))?;
+    let region = RegionCode::new(p.county).map_err(|e| AppError::Invalid(e.0))?;
     let object = format!("person:{}", p.id);
     if rules::can(
         Divisions::shanxi(),
@@ -490,7 +491,7 @@ pub fn submit(
             &[Val::I64(p.id)],
         )?;
         if open > 0 {
-            return Err(EngineError(format!(
+            return Err(AppError::State(format!(
                 "person {} already has a pending retirement application",
                 p.id
             )));
@@ -527,7 +528,7 @@ pub fn submit(
         )?;
         Ok(())
     })?;
-    get(db, id)?.ok_or_else(|| EngineError(format!("application {id} vanished")))
+    get(db, id)?.ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))
 }
 
 /// The checker's verdict.
@@ -593,22 +594,22 @@ pub fn decide(
     now: i64,
 ) -> Result<Decided> {
     if note.chars().count() > 500 || note.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(EngineError(
+        return Err(AppError::Invalid(
             "note: at most 500 characters, no control characters".into(),
         ));
     }
-    let app =
-        get(db, id)?.ok_or_else(|| EngineError(format!("application {id} does not exist")))?;
+    let app = get(db, id)?
+        .ok_or_else(|| AppError::NotFound(format!("application {id} does not exist")))?;
     if app.status != "pending" {
-        return Err(EngineError(format!(
+        return Err(AppError::State(format!(
             "application {id} was already decided ({})",
             app.status
         )));
     }
     let approval = store::get_approval(db, app.approval_id)
         .map_err(auth)?
-        .ok_or_else(|| EngineError(format!("approval {} does not exist", app.approval_id)))?;
-    let region = RegionCode::new(app.county).map_err(|e| EngineError(e.0))?;
+        .ok_or_else(|| AppError::Invalid(format!("approval {} does not exist", app.approval_id)))?;
+    let region = RegionCode::new(app.county).map_err(|e| AppError::Invalid(e.0))?;
     if rules::check_approval(
         Divisions::shanxi(),
         approval.submitted_by,
@@ -625,7 +626,7 @@ pub fn decide(
         };
         return match store::decide_approval(db, who, approval.id, status, note, now) {
             Err(e) => Err(auth(e)),
-            Ok(_) => Err(EngineError(format!(
+            Ok(_) => Err(AppError::Invalid(format!(
                 "approval {}: decided although the access rules refuse it",
                 approval.id
             ))),
@@ -633,7 +634,7 @@ pub fn decide(
     }
     let p = load_person(db, app.person)?;
     if p.status != "active" && p.status != "suspended" {
-        return Err(EngineError(format!(
+        return Err(AppError::Invalid(format!(
             "person {} is {}: the application cannot be decided",
             p.id, p.status
         )));
@@ -659,7 +660,7 @@ pub fn decide(
                 .iter()
                 .map(|r| format!("{}: {}", r.code, r.reason))
                 .collect();
-            Err(EngineError(format!(
+            Err(AppError::Invalid(format!(
                 "application {id} cannot be approved: {}",
                 why.join("; ")
             )))
@@ -695,13 +696,15 @@ pub fn decide(
                     ],
                 )?;
                 if n != 1 {
-                    return Err(EngineError(format!("application {id} was already decided")));
+                    return Err(AppError::State(format!(
+                        "application {id} was already decided"
+                    )));
                 }
                 write_award(db, &app, &p, &award, &explanation)
             })?;
             Ok(Decided {
                 application: get(db, id)?
-                    .ok_or_else(|| EngineError(format!("application {id} vanished")))?,
+                    .ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))?,
                 award: Some(award),
             })
         }
@@ -732,13 +735,15 @@ pub fn decide(
                     ],
                 )?;
                 if n != 1 {
-                    return Err(EngineError(format!("application {id} was already decided")));
+                    return Err(AppError::State(format!(
+                        "application {id} was already decided"
+                    )));
                 }
                 Ok(())
             })?;
             Ok(Decided {
                 application: get(db, id)?
-                    .ok_or_else(|| EngineError(format!("application {id} vanished")))?,
+                    .ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))?,
                 award: None,
             })
         }
@@ -767,7 +772,7 @@ fn write_award(
         &[Val::I64(p.id), Val::Str(&since)],
     )?;
     if n != 1 {
-        return Err(EngineError(format!(
+        return Err(AppError::State(format!(
             "person {} is no longer insured and active",
             p.id
         )));

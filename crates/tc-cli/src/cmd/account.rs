@@ -31,7 +31,7 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
     match c {
         AccountCmd::Close { year } => {
             let (n, interest) = tongchou_app::accounts::close_year(&mut db, &policy, year)
-                .map_err(|e| CliError(e.0))?;
+                .map_err(|e| CliError(e.to_string()))?;
             println!("closed {year}: {n} accounts, {interest} yuan of interest credited");
             Ok(ExitCode::SUCCESS)
         }
@@ -42,7 +42,7 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
                 CliError(format!("--id-number: no insured person {}", id.masked()))
             })?;
             let s = tongchou_app::accounts::statement(&mut db, &policy, person, year)
-                .map_err(|e| CliError(e.0))?;
+                .map_err(|e| CliError(e.to_string()))?;
             print_json(&s)?;
             Ok(ExitCode::SUCCESS)
         }

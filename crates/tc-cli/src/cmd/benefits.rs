@@ -166,8 +166,8 @@ pub enum BenefitsCmd {
     },
 }
 
-fn engine(e: tongchou_app::EngineError) -> CliError {
-    CliError(e.0)
+fn engine(e: tongchou_app::AppError) -> CliError {
+    CliError(e.to_string())
 }
 
 fn read_password() -> Result<String, CliError> {

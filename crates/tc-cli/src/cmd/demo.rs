@@ -154,7 +154,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     // the balances cities and counties held before provincial pooling, remitted in the first
     // month (demand deposits) and at maturity (fixed deposits)
     tongchou_sim::historical::seed(&mut db, a.seed, a.from.first_day().add_days(-1))
-        .map_err(|e| CliError(e.0))?;
+        .map_err(|e| CliError(e.to_string()))?;
     if a.setup_only {
         println!(
             "province loaded into {db_url}: {} insured; run months with `tongchou month run`",
@@ -186,7 +186,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         }
         // the yearly adjustment, in its announcement month, with arrears back to January
         if tongchou_app::benefits::adjust::announce_month(&policy, m.year())
-            .map_err(|e| CliError(e.0))?
+            .map_err(|e| CliError(e.to_string()))?
             == *m
         {
             let r = tongchou_app::benefits::adjust::adjust_year(
@@ -195,7 +195,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
                 m.year(),
                 tongchou_store::access::now_ms(),
             )
-            .map_err(|e| CliError(e.0))?;
+            .map_err(|e| CliError(e.to_string()))?;
             adjusted_total += r.adjusted;
         }
         let (retired, refused) = retirements(&mut db, &policy, *m, &actors.officer, &reviewer)?;
@@ -207,7 +207,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         // a year whose every month has been collected is closed: interest credited to accounts
         if m.month() == 12 && a.from <= Period::new(m.year(), 1).map_err(|e| CliError(e.0))? {
             let (_, interest) = tongchou_app::accounts::close_year(&mut db, &policy, m.year())
-                .map_err(|e| CliError(e.0))?;
+                .map_err(|e| CliError(e.to_string()))?;
             progress(&format!(
                 "{}: individual accounts closed, {} yuan of interest",
                 m.year(),
@@ -229,7 +229,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
                 m.day(25),
                 &format!("provincial fiscal subsidy {m}"),
             )
-            .map_err(|e| CliError(e.0))?;
+            .map_err(|e| CliError(e.to_string()))?;
         }
         last = Some((*m, c, d));
     }
@@ -243,7 +243,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
 
     // per-city summary of the last month
     let summary = registry::city_summary(&mut db)?;
-    let figs = disburse::figures(&mut db, month).map_err(|e| CliError(e.0))?;
+    let figs = disburse::figures(&mut db, month).map_err(|e| CliError(e.to_string()))?;
     let figs: BTreeMap<u32, disburse::RegionFigures> =
         figs.into_iter().map(|f| (f.region, f)).collect();
     let mut coll: BTreeMap<u32, (Fen, Fen, Fen)> = BTreeMap::new();
@@ -341,7 +341,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         ),
         Some(p) => return Err(CliError(format!("ledger check failed: {p:?}"))),
     }
-    let problems = tongchou_app::collect::reconcile(db).map_err(|e| CliError(e.0))?;
+    let problems = tongchou_app::collect::reconcile(db).map_err(|e| CliError(e.to_string()))?;
     if !problems.is_empty() {
         return Err(CliError(format!(
             "reconciliation failed: {}",
@@ -395,7 +395,7 @@ fn retirements(
     reviewer: &tongchou_core::access::Principal,
 ) -> Result<(u64, u64), CliError> {
     use tongchou_app::benefits::retire;
-    let due = retire::due_in_month(db, policy, m).map_err(|e| CliError(e.0))?;
+    let due = retire::due_in_month(db, policy, m).map_err(|e| CliError(e.to_string()))?;
     let (mut ok, mut no) = (0, 0);
     for p in due.into_iter().filter(|p| p.application.is_none()) {
         let acct = fake_account(p.person);
@@ -472,9 +472,10 @@ fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, Cli
         &actor,
         now,
     )
-    .map_err(|e| CliError(e.0))?;
-    deaths::run_crosscheck(db, policy, m, None, &actor, now).map_err(|e| CliError(e.0))?;
-    for w in deaths::awaiting_claims(db, None).map_err(|e| CliError(e.0))? {
+    .map_err(|e| CliError(e.to_string()))?;
+    deaths::run_crosscheck(db, policy, m, None, &actor, now)
+        .map_err(|e| CliError(e.to_string()))?;
+    for w in deaths::awaiting_claims(db, None).map_err(|e| CliError(e.to_string()))? {
         let s = spouse(db, w.person)?;
         let claim = deaths::Claim {
             person: w.person,

@@ -47,7 +47,7 @@ pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
             let created = tongchou_app::income::record(
                 &mut db, &key, region, &kind, amount, date, &reference,
             )
-            .map_err(|e| CliError(e.0))?;
+            .map_err(|e| CliError(e.to_string()))?;
             if created {
                 println!("recorded {amount} yuan of {kind} for {region} on {date} ({key})");
             } else {

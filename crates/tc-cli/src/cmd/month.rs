@@ -87,7 +87,7 @@ pub fn run_one(
     simulate: Option<u64>,
 ) -> Result<(Option<collect::MonthReport>, serde_json::Value), CliError> {
     let collection = if tongchou_app::jobs::is_done(db, collect::JOB, period, collect::STEP_CLOSE)
-        .map_err(|e| CliError(e.0))?
+        .map_err(|e| CliError(e.to_string()))?
     {
         None
     } else {
@@ -157,7 +157,7 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
             Ok(ExitCode::SUCCESS)
         }
         MonthCmd::Reconcile => {
-            let problems = collect::reconcile(&mut db).map_err(|e| CliError(e.0))?;
+            let problems = collect::reconcile(&mut db).map_err(|e| CliError(e.to_string()))?;
             if problems.is_empty() {
                 println!(
                     "reconciled: contribution income booked per county equals the person-level amounts collected"
@@ -177,12 +177,12 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
         MonthCmd::Digest => {
             println!(
                 "{}",
-                disburse::state_digest(&mut db).map_err(|e| CliError(e.0))?
+                disburse::state_digest(&mut db).map_err(|e| CliError(e.to_string()))?
             );
             Ok(ExitCode::SUCCESS)
         }
         MonthCmd::Report { period } => {
-            let f = disburse::figures(&mut db, period).map_err(|e| CliError(e.0))?;
+            let f = disburse::figures(&mut db, period).map_err(|e| CliError(e.to_string()))?;
             print_json(&serde_json::json!({"period": period, "regions": f}))?;
             Ok(ExitCode::SUCCESS)
         }

@@ -44,7 +44,8 @@ pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
     let mut db = Db::open(db_url)?;
     match c {
         PlanCmd::Show { period } => {
-            let Some(app) = disburse::application(&mut db, period).map_err(|e| CliError(e.0))?
+            let Some(app) =
+                disburse::application(&mut db, period).map_err(|e| CliError(e.to_string()))?
             else {
                 return Err(CliError(format!(
                     "--period: no fund-use application for {period} (its plans step has not run)"
@@ -84,7 +85,7 @@ pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
             };
             let who = acting_user(&mut db, &as_login)?;
             let a = disburse::decide_fund_plan(&mut db, &who, period, &decision, now_ms())
-                .map_err(|e| CliError(e.0))?;
+                .map_err(|e| CliError(e.to_string()))?;
             print_json(&serde_json::json!({"period": period, "decided": a}))?;
             Ok(ExitCode::SUCCESS)
         }

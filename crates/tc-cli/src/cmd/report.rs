@@ -211,8 +211,8 @@ impl CollectionLine {
     }
 }
 
-fn engine(e: tongchou_app::EngineError) -> CliError {
-    CliError(e.0)
+fn engine(e: tongchou_app::AppError) -> CliError {
+    CliError(e.to_string())
 }
 
 /// Per county code: what the stored results of the collection of `period` say.

@@ -176,7 +176,7 @@ fn timed(f: impl FnOnce() -> Result<(), StoreError>) -> Result<f64, StoreError> 
 
 fn refused(r: &[tongchou_store::ledger::TransferResult], what: &str) -> Result<(), StoreError> {
     match r.iter().find(|x| x.is_err()) {
-        Some(e) => Err(StoreError(format!("{what}: refused {e:?}"))),
+        Some(e) => Err(StoreError::Invalid(format!("{what}: refused {e:?}"))),
         None => Ok(()),
     }
 }
@@ -186,7 +186,7 @@ fn run(backend: &'static str, url: &str, o: &Opts) -> Result<Results, StoreError
     db.batch(RAW_DDL)?;
     let hex = "0".repeat(64);
     let cs = counties();
-    let date = Date::new(2024, 1, 5).map_err(|e| StoreError(e.to_string()))?;
+    let date = Date::new(2024, 1, 5).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let chart = Chart::standard();
     Ledger::new(&mut db).open_standard(Divisions::shanxi())?;
     let insert_sql = format!(
@@ -331,9 +331,13 @@ fn run(backend: &'static str, url: &str, o: &Opts) -> Result<Results, StoreError
             let total = Fen(30_000 * per as i64);
             let mut pair =
                 flows::collection(chart, doc, *c, ContributionPart::Employer, total, None)
-                    .map_err(|e| StoreError(e.0))?;
-            let upper = pair.pop().ok_or_else(|| StoreError("pair".into()))?;
-            let lower = pair.pop().ok_or_else(|| StoreError("pair".into()))?;
+                    .map_err(|e| StoreError::Invalid(e.0))?;
+            let upper = pair
+                .pop()
+                .ok_or_else(|| StoreError::Invalid("pair".into()))?;
+            let lower = pair
+                .pop()
+                .ok_or_else(|| StoreError::Invalid("pair".into()))?;
             owned.push((lower, ls));
             owned.push((upper, Vec::new()));
         }
@@ -348,7 +352,9 @@ fn run(backend: &'static str, url: &str, o: &Opts) -> Result<Results, StoreError
     let t = Instant::now();
     let report = Ledger::new(&mut db).check()?;
     if let Some(p) = report.problem {
-        return Err(StoreError(format!("check failed after the benchmark: {p}")));
+        return Err(StoreError::Invalid(format!(
+            "check failed after the benchmark: {p}"
+        )));
     }
     Ok(Results {
         backend,

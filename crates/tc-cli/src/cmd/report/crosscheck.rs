@@ -97,7 +97,7 @@ fn cells(code: Cell, name: Cell, c: &CountyFindings) -> Vec<Cell> {
 
 /// The report as a sheet (table, JSON, CSV or XLSX).
 pub fn sheet(db: &mut Db) -> Result<Sheet, CliError> {
-    let r = deaths::report(db).map_err(|e| CliError(e.0))?;
+    let r = deaths::report(db).map_err(|e| CliError(e.to_string()))?;
     let d = Divisions::shanxi();
     let rows = r
         .counties

@@ -105,7 +105,7 @@ fn cells(code: Cell, name: Cell, f: &disburse::RegionFigures) -> Vec<Cell> {
 }
 
 pub fn sheet(db: &mut Db, a: &DisbursementArgs) -> Result<Sheet, CliError> {
-    let figs = disburse::figures(db, a.period).map_err(|e| CliError(e.0))?;
+    let figs = disburse::figures(db, a.period).map_err(|e| CliError(e.to_string()))?;
     if figs.is_empty() {
         return Err(CliError(format!(
             "--period: the disbursement of {} has not been run",
@@ -133,7 +133,7 @@ pub fn sheet(db: &mut Db, a: &DisbursementArgs) -> Result<Sheet, CliError> {
     let mut balance = 0i64;
     for kind in ["fiscal_special_account", "expenditure_account"] {
         if let Some(id) = chart.account(d.province().code, kind)
-            && let Some(acc) = ledger.account(id).map_err(|e| CliError(e.0))?
+            && let Some(acc) = ledger.account(id).map_err(|e| CliError(e.to_string()))?
         {
             balance += acc.balances.debits_posted.0 - acc.balances.credits_posted.0;
         }
