@@ -14,6 +14,7 @@
 
 pub mod accounts;
 pub mod benefits;
+pub mod clock;
 pub mod collect;
 pub mod disburse;
 pub mod error;

@@ -1,5 +1,6 @@
 //! Tongchou's pure domain core: money, identifiers, periods, regions, dated policy parameters
-//! and the rules that read them. No I/O: data files are compiled in, "today" is passed in.
+//! and the rules that read them. No I/O: data files are compiled in, "now" is passed in
+//! (`time::Clock`).
 
 pub mod access;
 pub mod explain;
@@ -10,6 +11,7 @@ pub mod policy;
 pub mod ratio;
 pub mod region;
 pub mod rules;
+pub mod time;
 
 pub use explain::{Exact, Explanation};
 pub use ident::{CreditCode, IdNumber, Sex};
@@ -18,3 +20,4 @@ pub use period::{Date, Period};
 pub use policy::Policy;
 pub use ratio::Ratio;
 pub use region::{Divisions, Level, RegionCode};
+pub use time::{Clock, FixedClock, Timestamp};

@@ -103,15 +103,6 @@ impl Date {
         let n = |a: usize, b: usize| s[a..b].parse::<i32>().unwrap_or(0);
         Date::new(n(0, 4), n(4, 6) as u8, n(6, 8) as u8)
     }
-    /// Today's date in UTC+8 from the system clock. The only clock read in the core, and
-    /// only for callers at the edge (CLI, server) to pass "today" into pure functions.
-    pub fn today_china() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        Date::from_days_since_epoch((secs + 8 * 3600).div_euclid(86400))
-    }
 }
 
 impl FromStr for Date {

@@ -40,7 +40,8 @@
 //! ```no_run
 //! use tongchou_import::{Options, Person, Records};
 //! # fn main() -> Result<(), tongchou_import::ImportError> {
-//! let opts = Options::new(tongchou_core::Date::today_china());
+//! # let today = tongchou_core::Date::from_days_since_epoch(20_424);
+//! let opts = Options::new(today); // "today" comes from the caller's clock
 //! let summary = tongchou_import::validate::<Person>("persons.csv", opts)?;
 //! println!("{} rows, fingerprint {}", summary.rows, summary.fingerprint);
 //! for person in Records::<Person>::open("persons.csv", opts)? {

@@ -8,12 +8,13 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use std::net::SocketAddr;
+use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;
 use tongchou_core::access::ApprovalKind;
 use tongchou_core::rules::pension::{parse_input, pension};
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::disbursement::Decision;
-use tongchou_store::access::{self, ApprovalStatus, User, now_ms};
+use tongchou_store::access::{self, ApprovalStatus, User};
 
 type ApiResult = Result<Json<Value>, AppError>;
 

@@ -27,7 +27,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use tongchou_store::access::{self, AuthError, AuthPolicy, User, now_ms};
+use tongchou_app::clock::now_ms;
+use tongchou_store::access::{self, AuthError, AuthPolicy, User};
 use tongchou_store::{Db, StoreError};
 
 pub use tongchou_store::access::csrf_token;

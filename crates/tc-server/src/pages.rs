@@ -10,9 +10,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use tongchou_app::clock::now_ms;
 use tongchou_core::Divisions;
 use tongchou_core::access::Permission;
-use tongchou_store::access::{self, AuthError, now_ms, random_bytes};
+use tongchou_store::access::{self, AuthError, random_bytes};
 use tongchou_store::audit::{hex, sha256_hex};
 
 type Fields = HashMap<String, String>;

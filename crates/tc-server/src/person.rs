@@ -4,7 +4,7 @@
 use crate::AppError;
 use serde_json::json;
 use tongchou_core::access::{Masking, Permission, Pii, Principal, Role, mask_id_number};
-use tongchou_core::{Date, Divisions, IdNumber, RegionCode};
+use tongchou_core::{Divisions, IdNumber, RegionCode};
 use tongchou_store::access::{self, Target, User};
 use tongchou_store::audit::{self, Actor, Entry};
 use tongchou_store::{Db, Val, registry};
@@ -174,7 +174,7 @@ pub(crate) fn read_by_id_number(
         };
         return Err(access::deny(db, &who, &t, e, now).into());
     }
-    let today = Date::today_china();
+    let today = tongchou_app::clock::today_china();
     let id = match IdNumber::parse(id_number.trim(), today) {
         Ok(id) => id,
         Err(e) => {

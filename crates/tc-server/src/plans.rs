@@ -10,11 +10,12 @@ use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;
 use tongchou_core::access::Permission;
 use tongchou_core::{Divisions, Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Decision;
-use tongchou_store::access::{User, now_ms};
+use tongchou_store::access::User;
 use tongchou_store::{Db, Val};
 
 type Fields = HashMap<String, String>;

@@ -24,29 +24,15 @@ use tongchou_core::access::{
 };
 use tongchou_core::{Date, Divisions, RegionCode};
 
-/// The current time in milliseconds since the Unix epoch (the only clock read; pass it in).
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, fixed width: compares as text).
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, fixed width: compares as text): the one text form of
+/// [`tongchou_core::Timestamp`], for an instant given in milliseconds since the Unix epoch.
 pub fn iso_time(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let d = Date::from_days_since_epoch(days);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        d.year(),
-        d.month(),
-        d.day(),
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
+    match tongchou_core::Timestamp::from_millis(ms) {
+        Ok(t) => t.to_string(),
+        // beyond year ±9999: clamp to the range's end rather than write a malformed instant
+        Err(_) if ms < 0 => "0000-01-01T00:00:00.000Z".into(),
+        Err(_) => "9999-12-31T23:59:59.999Z".into(),
+    }
 }
 
 /// The inverse of [`iso_time`].

@@ -869,6 +869,8 @@ fn pg_params(params: &[Val<'_>]) -> (Vec<PgParam>, Vec<postgres::types::Type>) {
 
 /// Test support: a fresh database URL on each backend. PostgreSQL tests use the server named by
 /// `TONGCHOU_TEST_PG` (default `postgres://postgres@127.0.0.1:5432/test`) in a fresh schema.
+/// Only in test builds (the `testing` feature, which other crates enable as a dev-dependency).
+#[cfg(any(test, feature = "testing"))]
 pub mod testing {
     use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -930,7 +932,10 @@ pub mod testing {
                 password,
             },
             &crate::access::AuthPolicy::default(),
-            crate::access::now_ms(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0),
         )
         .unwrap_or_else(|e| panic!("add user {login}: {e}"))
         .principal()

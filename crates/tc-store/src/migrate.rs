@@ -73,13 +73,21 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
         if done.contains(v) {
             continue;
         }
-        let now = format!("{:?}", std::time::SystemTime::now());
+        // the database's own clock, in the one timestamp format (`tongchou_core::Timestamp`)
+        let now = match db.backend() {
+            Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            Backend::Postgres => {
+                "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+            }
+        };
         db.transaction(|db| {
             db.batch(&dialect(sql, db.backend()))
                 .map_err(|e| StoreError::Invalid(format!("migration {v} {name}: {e}")))?;
             db.exec(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                &[Val::I64(*v), Val::Str(name), Val::Str(&now)],
+                &format!(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, {now})"
+                ),
+                &[Val::I64(*v), Val::Str(name)],
             )?;
             Ok::<(), StoreError>(())
         })?;

@@ -2,7 +2,7 @@
 
 use crate::output::{CliError, CliResult, print_json};
 use std::process::ExitCode;
-use tongchou_core::{Date, IdNumber, Policy};
+use tongchou_core::{IdNumber, Policy};
 use tongchou_store::{Db, registry};
 
 #[derive(clap::Subcommand)]
@@ -36,7 +36,7 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
             Ok(ExitCode::SUCCESS)
         }
         AccountCmd::Statement { id_number, year } => {
-            let id = IdNumber::parse(&id_number, Date::today_china())
+            let id = IdNumber::parse(&id_number, tongchou_app::clock::today_china())
                 .map_err(|e| CliError(format!("--id-number: {e}")))?;
             let person = registry::person_id_by_number(&mut db, id.as_str())?.ok_or_else(|| {
                 CliError(format!("--id-number: no insured person {}", id.masked()))

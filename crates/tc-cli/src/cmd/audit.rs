@@ -3,8 +3,8 @@
 use crate::cmd::user::operator;
 use crate::output::{CliError, CliResult, print_json};
 use std::process::ExitCode;
+use tongchou_app::clock::now_ms;
 use tongchou_store::Db;
-use tongchou_store::access::now_ms;
 use tongchou_store::audit::{self, Entry, Filter};
 
 #[derive(clap::Subcommand)]

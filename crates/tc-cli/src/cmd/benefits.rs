@@ -14,10 +14,11 @@ use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tongchou_app::benefits::{self, adjust, deaths, retire};
+use tongchou_app::clock::now_ms;
 use tongchou_core::access::Principal;
 use tongchou_core::{Date, Fen, Period, Policy, Ratio};
 use tongchou_store::Db;
-use tongchou_store::access::{self, AuthPolicy, now_ms};
+use tongchou_store::access::{self, AuthPolicy};
 use tongchou_store::registry;
 
 #[derive(clap::Subcommand)]
@@ -322,7 +323,7 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
                 &mut db,
                 &file_name(&file),
                 &bytes,
-                Date::today_china(),
+                tongchou_app::clock::today_china(),
                 &crate::cmd::user::operator(),
                 now_ms(),
             )
@@ -339,7 +340,7 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
             account,
             filed_on,
         } => {
-            let today = Date::today_china();
+            let today = tongchou_app::clock::today_china();
             let filed_on = filed_on.unwrap_or(today);
             if filed_on > today {
                 return Err(CliError(format!("--filed-on: {filed_on} is after today")));
@@ -382,7 +383,7 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
                 &roll,
                 &file_name(&file),
                 &bytes,
-                Date::today_china(),
+                tongchou_app::clock::today_china(),
                 &crate::cmd::user::operator(),
                 now_ms(),
             )
@@ -391,7 +392,7 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
         }
         CrosscheckCmd::Run { month } => {
             let policy = Policy::builtin()?;
-            let month = month.unwrap_or_else(|| Date::today_china().period());
+            let month = month.unwrap_or_else(|| tongchou_app::clock::today_china().period());
             let r = deaths::run_crosscheck(
                 &mut db,
                 &policy,

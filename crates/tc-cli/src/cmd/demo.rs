@@ -146,7 +146,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
                 password: DEMO_PASSWORD,
             },
             &AuthPolicy::default(),
-            tongchou_store::access::now_ms(),
+            tongchou_app::clock::now_ms(),
         )
         .map_err(|e| CliError(format!("demo users: {e}")))?;
     }
@@ -193,7 +193,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
                 &mut db,
                 &policy,
                 m.year(),
-                tongchou_store::access::now_ms(),
+                tongchou_app::clock::now_ms(),
             )
             .map_err(|e| CliError(e.to_string()))?;
             adjusted_total += r.adjusted;
@@ -407,7 +407,7 @@ fn retirements(
             bank_name: "中国工商银行",
             bank_account: &acct,
         };
-        let now = tongchou_store::access::now_ms();
+        let now = tongchou_app::clock::now_ms();
         let app = retire::submit(db, policy, officer, &req, now)
             .map_err(|e| CliError(format!("retirement of {}: {e}", p.person)))?;
         match retire::decide(
@@ -462,7 +462,7 @@ fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, Cli
     if n == 0 {
         return Ok(0);
     }
-    let now = tongchou_store::access::now_ms();
+    let now = tongchou_app::clock::now_ms();
     let actor = Actor::operator("cli:demo");
     deaths::import_deaths(
         db,

@@ -30,13 +30,14 @@ use progress::Bar;
 use std::io::BufReader;
 use std::process::ExitCode;
 use std::time::Instant;
+use tongchou_app::clock::now_ms;
 use tongchou_core::Date;
 use tongchou_core::access::Permission;
 use tongchou_import::{
     Collection, Declaration, Employer, Fingerprint, ImportError, Kind, Options, Person, Records,
     RowError, Summary,
 };
-use tongchou_store::access::{iso_time, now_ms};
+use tongchou_store::access::iso_time;
 use tongchou_store::imports::{self, ImportRow, Imported};
 use tongchou_store::{Db, audit};
 
@@ -257,7 +258,7 @@ fn load<T: Load>(url: &str, a: &FileArgs) -> CliResult {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.to_string());
-    let today = a.today.unwrap_or_else(Date::today_china);
+    let today = a.today.unwrap_or_else(tongchou_app::clock::today_china);
     let f = std::fs::File::open(path).map_err(|e| CliError(format!("--file {path}: {e}")))?;
     let sha = Fingerprint::of_reader(BufReader::with_capacity(1 << 20, f))
         .map_err(|e| CliError(format!("--file {path}: {e}")))?

@@ -7,11 +7,11 @@
 use super::benefits::acting_user;
 use crate::output::{CliError, CliResult, print_json};
 use std::process::ExitCode;
+use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;
 use tongchou_core::{Fen, Period};
 use tongchou_engine::disbursement::Decision;
 use tongchou_store::Db;
-use tongchou_store::access::now_ms;
 
 #[derive(clap::Subcommand)]
 pub enum PlanCmd {

@@ -14,7 +14,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> CliResult {
     let policy = Policy::builtin()?;
-    let at = a.at.unwrap_or_else(Date::today_china);
+    let at = a.at.unwrap_or_else(tongchou_app::clock::today_china);
     let mut params: Vec<_> = policy
         .params()
         .filter(|p| {

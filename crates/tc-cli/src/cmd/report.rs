@@ -425,7 +425,7 @@ struct ArrearsLine {
 fn arrears(db: &mut Db, a: &ArrearsArgs) -> Result<Sheet, CliError> {
     let policy = Policy::builtin()?;
     let (d, region, _) = scope(a.region)?;
-    let as_of = a.as_of.unwrap_or_else(Date::today_china);
+    let as_of = a.as_of.unwrap_or_else(tongchou_app::clock::today_china);
     let rows = db.query(
         "SELECT a.person_id, a.period, a.county, a.employer_id, a.due_date, a.total_fen, a.paid_fen, \
          e.credit_code, e.name FROM arrears a LEFT JOIN employers e ON e.id = a.employer_id \

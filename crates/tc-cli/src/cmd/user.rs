@@ -4,10 +4,11 @@
 use crate::output::{CliError, CliResult, print_json};
 use std::io::BufRead;
 use std::process::ExitCode;
+use tongchou_app::clock::now_ms;
 use tongchou_core::RegionCode;
 use tongchou_core::access::Role;
 use tongchou_store::Db;
-use tongchou_store::access::{self, AuthPolicy, NewUser, now_ms};
+use tongchou_store::access::{self, AuthPolicy, NewUser};
 use tongchou_store::audit::Actor;
 
 #[derive(clap::Subcommand)]

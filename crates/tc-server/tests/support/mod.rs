@@ -298,7 +298,7 @@ pub fn seed(url: &str) -> Seeded {
                 password: PW,
             },
             &AuthPolicy::default(),
-            tongchou_store::access::now_ms(),
+            tongchou_app::clock::now_ms(),
         )
         .expect("add user");
     }
@@ -351,7 +351,7 @@ pub fn seed_application(
                 password: PW,
             },
             &AuthPolicy::default(),
-            tongchou_store::access::now_ms(),
+            tongchou_app::clock::now_ms(),
         )
         .expect("user");
     }

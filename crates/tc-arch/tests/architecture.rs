@@ -1,0 +1,552 @@
+//! The architecture, held by a test (issue 9): which crate may depend on which (the real graph
+//! from `cargo metadata` must be the one ARCHITECTURE.md draws, and must obey the layering
+//! rules below), no SQL outside the store, no read of the time of day outside the one clock,
+//! and a function-length budget. Each list of exceptions says why, and a test fails when an
+//! exception is no longer needed, so the lists only shrink.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use syn::visit::Visit;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root")
+}
+
+/// Every `.rs` file under `crates/*/src`, relative to the root (tests, examples and benches are
+/// not production code and are not held to these rules; nor are unit-test files `tests.rs`).
+fn sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs")
+                && p.file_name().is_some_and(|n| n != "tests.rs")
+            {
+                out.push(p);
+            }
+        }
+    }
+    let root = root();
+    let mut files = Vec::new();
+    for c in std::fs::read_dir(root.join("crates"))
+        .expect("crates")
+        .flatten()
+    {
+        walk(&c.path().join("src"), &mut files);
+    }
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&root)
+                .expect("under root")
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&p).expect("read source");
+            (rel, text)
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dependency direction
+
+/// The workspace crates' normal (not dev) dependencies on each other, by directory name.
+fn real_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let m: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata json");
+    let packages = m["packages"].as_array().expect("packages");
+    let dir_of = |manifest: &str| -> String {
+        Path::new(manifest)
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let by_name: BTreeMap<String, String> = packages
+        .iter()
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap_or_default().to_string(),
+                dir_of(p["manifest_path"].as_str().unwrap_or_default()),
+            )
+        })
+        .collect();
+    let mut g = BTreeMap::new();
+    for p in packages {
+        let me = dir_of(p["manifest_path"].as_str().unwrap_or_default());
+        let deps: BTreeSet<String> = p["dependencies"]
+            .as_array()
+            .expect("dependencies")
+            .iter()
+            .filter(|d| d["kind"].is_null())
+            .filter_map(|d| by_name.get(d["name"].as_str().unwrap_or_default()).cloned())
+            .filter(|d| *d != me)
+            .collect();
+        g.insert(me, deps);
+    }
+    g
+}
+
+/// The graph ARCHITECTURE.md draws: the fenced block after "Dependency direction", one line per
+/// crate, `tc-x ──► tc-a, tc-b` (or `(nothing)`), trailing words in parentheses ignored.
+fn drawn_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).expect("ARCHITECTURE.md");
+    let after = text
+        .split_once("Dependency direction")
+        .expect("ARCHITECTURE.md has a 'Dependency direction' section")
+        .1;
+    let block = after
+        .split("```")
+        .nth(1)
+        .expect("a fenced block after 'Dependency direction'");
+    let mut g = BTreeMap::new();
+    for line in block.lines().filter(|l| l.contains("──►")) {
+        let (from, to) = line.split_once("──►").expect("arrow");
+        let to = to.split("  ").next().unwrap_or_default();
+        let deps: BTreeSet<String> = to
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| s.starts_with("tc-"))
+            .collect();
+        assert!(
+            g.insert(from.trim().to_string(), deps).is_none(),
+            "ARCHITECTURE.md lists {} twice",
+            from.trim()
+        );
+    }
+    g
+}
+
+#[test]
+fn architecture_md_draws_the_real_dependency_graph() {
+    let real = real_graph();
+    let drawn = drawn_graph();
+    for (c, deps) in &real {
+        assert_eq!(
+            drawn.get(c),
+            Some(deps),
+            "ARCHITECTURE.md must draw `{c} ──► {}` (from cargo metadata)",
+            deps.iter().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    for c in drawn.keys() {
+        assert!(
+            real.contains_key(c),
+            "ARCHITECTURE.md draws {c}, which is no crate"
+        );
+    }
+}
+
+#[test]
+fn dependencies_point_down_the_layers() {
+    // pure: no I/O, no storage, no network; they depend only on each other
+    let pure: BTreeSet<&str> = [
+        "tc-core",
+        "tc-ledger",
+        "tc-bank",
+        "tc-import",
+        "tc-synth",
+        "tc-engine",
+    ]
+    .into();
+    // the edges: nothing depends on them but each other (the CLI starts the server)
+    let edges: BTreeSet<&str> = ["tc-cli", "tc-server"].into();
+    // simulation and benchmarks: never on the production path
+    let off_path: BTreeSet<&str> = ["tc-sim", "tc-bench", "tc-arch"].into();
+    let g = real_graph();
+    for (c, deps) in &g {
+        for d in deps {
+            let (c, d) = (c.as_str(), d.as_str());
+            if pure.contains(c) {
+                assert!(pure.contains(d), "pure crate {c} must not depend on {d}");
+            }
+            assert!(d != "tc-cli", "{c} depends on the CLI");
+            if edges.contains(d) {
+                assert!(c == "tc-cli", "{c} depends on the edge {d}");
+            }
+            if off_path.contains(d) {
+                assert!(
+                    off_path.contains(c) || c == "tc-cli",
+                    "{c} is on the production path and depends on {d}"
+                );
+            }
+            if c == "tc-store" {
+                assert!(
+                    pure.contains(d),
+                    "the store sits on the pure crates only, not {d}"
+                );
+            }
+            if c == "tc-app" {
+                assert!(
+                    pure.contains(d) || d == "tc-store",
+                    "the use cases sit on the store and the pure crates, not {d}"
+                );
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// String literals, function bodies
+
+/// Every string literal of a file, with its line, including those inside macro calls
+/// (`format!`, `concat!`, …), outside `#[cfg(test)]` modules.
+#[derive(Default)]
+struct Scan {
+    literals: Vec<(usize, String)>,
+    /// (name, first line, lines)
+    functions: Vec<(String, usize, usize)>,
+}
+
+fn is_cfg_test(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|a| {
+        a.path().is_ident("cfg")
+            && a.meta.require_list().is_ok_and(|l| {
+                l.tokens
+                    .to_string()
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == "test")
+            })
+    })
+}
+
+impl Scan {
+    fn tokens(&mut self, ts: proc_macro2::TokenStream) {
+        for tt in ts {
+            match tt {
+                proc_macro2::TokenTree::Group(g) => self.tokens(g.stream()),
+                proc_macro2::TokenTree::Literal(l) => {
+                    if let Ok(s) = syn::parse_str::<syn::LitStr>(&l.to_string()) {
+                        self.literals.push((l.span().start().line, s.value()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    fn function(&mut self, name: String, sig: &syn::Signature, block: &syn::Block) {
+        let (a, b) = (
+            sig.fn_token.span.start().line,
+            block.brace_token.span.close().end().line,
+        );
+        self.functions.push((name, a, b + 1 - a));
+    }
+}
+
+impl<'ast> Visit<'ast> for Scan {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !is_cfg_test(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if !is_cfg_test(&f.attrs) {
+            self.function(f.sig.ident.to_string(), &f.sig, &f.block);
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+    fn visit_impl_item_fn(&mut self, f: &'ast syn::ImplItemFn) {
+        self.function(f.sig.ident.to_string(), &f.sig, &f.block);
+        syn::visit::visit_impl_item_fn(self, f);
+    }
+    fn visit_trait_item_fn(&mut self, f: &'ast syn::TraitItemFn) {
+        if let Some(b) = &f.default {
+            self.function(f.sig.ident.to_string(), &f.sig, b);
+        }
+        syn::visit::visit_trait_item_fn(self, f);
+    }
+    fn visit_lit_str(&mut self, s: &'ast syn::LitStr) {
+        self.literals.push((s.span().start().line, s.value()));
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.tokens(m.tokens.clone());
+    }
+}
+
+fn scan(path: &str, text: &str) -> Scan {
+    let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut s = Scan::default();
+    s.visit_file(&file);
+    s
+}
+
+/// Does this string look like SQL? (The code base writes SQL keywords in capitals.)
+fn is_sql(s: &str) -> bool {
+    let has = |k: &str| s.contains(k);
+    (has("SELECT ") && has(" FROM "))
+        || has("INSERT INTO ")
+        || (has("UPDATE ") && has(" SET "))
+        || has("DELETE FROM ")
+        || has("CREATE TABLE")
+        || has("CREATE INDEX")
+        || has("CREATE UNIQUE INDEX")
+        || has("ALTER TABLE")
+        || has("DROP TABLE")
+        || has("LOCK TABLE")
+        || s.trim_start().starts_with("PRAGMA ")
+        || has("BEGIN IMMEDIATE")
+}
+
+/// Files outside tc-store that still hold SQL, and why. Empty it as the SQL moves.
+const SQL_OUTSIDE_THE_STORE: &[(&str, &str)] = &[
+    (
+        "crates/tc-app/src/accounts.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/benefits.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/benefits/adjust.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/benefits/deaths.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/benefits/retire.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/collect.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/disburse.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/income.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-app/src/jobs.rs",
+        "use case not yet split from its queries",
+    ),
+    (
+        "crates/tc-cli/src/cmd/demo.rs",
+        "edge still querying directly",
+    ),
+    (
+        "crates/tc-cli/src/cmd/import/checks.rs",
+        "edge still querying directly",
+    ),
+    (
+        "crates/tc-cli/src/cmd/plan.rs",
+        "edge still querying directly",
+    ),
+    (
+        "crates/tc-cli/src/cmd/report.rs",
+        "edge still querying directly",
+    ),
+    (
+        "crates/tc-server/src/person.rs",
+        "edge still querying directly",
+    ),
+    (
+        "crates/tc-server/src/plans.rs",
+        "edge still querying directly",
+    ),
+    (
+        "crates/tc-sim/src/load.rs",
+        "the synthetic loader still writes directly",
+    ),
+];
+
+#[test]
+fn no_sql_outside_the_store() {
+    let mut found: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (path, text) in sources() {
+        if path.starts_with("crates/tc-store/") || path.starts_with("crates/tc-arch/") {
+            continue;
+        }
+        for (line, lit) in scan(&path, &text).literals {
+            if is_sql(&lit) {
+                found.entry(path.clone()).or_default().push(line);
+            }
+        }
+    }
+    let allowed: BTreeMap<&str, &str> = SQL_OUTSIDE_THE_STORE.iter().copied().collect();
+    let mut wrong = Vec::new();
+    for (path, lines) in &found {
+        if !allowed.contains_key(path.as_str()) {
+            wrong.push(format!(
+                "{path}: SQL at lines {lines:?} (move it into tc-store)"
+            ));
+        }
+    }
+    for path in allowed.keys() {
+        if !found.contains_key(*path) {
+            wrong.push(format!(
+                "{path} holds no SQL any more: remove it from SQL_OUTSIDE_THE_STORE"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Where the time of day may be read: the one system clock, and what still reads it.
+const CLOCK_READS: &[(&str, &str)] = &[
+    (
+        "crates/tc-app/src/clock.rs",
+        "the system clock, handed down from the edges",
+    ),
+    (
+        "crates/tc-store/src/lib.rs",
+        "testing only: unique schema names and the test users' creation time",
+    ),
+    (
+        "crates/tc-store/src/ledger.rs",
+        "the default stamp of `recorded_at` (`Ledger::with_clock` replaces it)",
+    ),
+    (
+        "crates/tc-app/src/jobs.rs",
+        "the finish time of a step, until the step records take a Timestamp",
+    ),
+    (
+        "crates/tc-app/src/disburse.rs",
+        "the time of the officer's submission and a simulated decision",
+    ),
+];
+
+#[test]
+fn the_time_of_day_is_read_in_one_place() {
+    let allowed: BTreeMap<&str, &str> = CLOCK_READS.iter().copied().collect();
+    let mut wrong = Vec::new();
+    let mut seen = BTreeSet::new();
+    for (path, text) in sources() {
+        let reads = text.contains("SystemTime::now")
+            || text.contains("Utc::now")
+            || text.contains("Timestamp::now");
+        if reads {
+            seen.insert(path.clone());
+            if !allowed.contains_key(path.as_str()) {
+                wrong.push(format!(
+                    "{path} reads the time of day: take a `tongchou_core::Clock` or a `Timestamp`"
+                ));
+            }
+        }
+    }
+    for path in allowed.keys() {
+        if !seen.contains(*path) {
+            wrong.push(format!(
+                "{path} no longer reads the clock: remove it from CLOCK_READS"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Lines a function may span (signature to closing brace).
+const BUDGET: usize = 100;
+
+/// Functions over the budget today, with their length: none may grow; each is split in turn,
+/// and leaves this list when it fits.
+const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
+    (
+        "crates/tc-app/src/benefits/adjust.rs",
+        "adjust_year_in_chunks",
+        177,
+    ),
+    ("crates/tc-app/src/benefits/adjust.rs", "recompute", 207),
+    ("crates/tc-app/src/benefits/deaths.rs", "import_deaths", 110),
+    (
+        "crates/tc-app/src/benefits/deaths.rs",
+        "run_crosscheck",
+        239,
+    ),
+    ("crates/tc-app/src/benefits/deaths.rs", "file_claim", 112),
+    ("crates/tc-app/src/benefits/retire.rs", "gather_facts", 120),
+    ("crates/tc-app/src/benefits/retire.rs", "submit", 103),
+    ("crates/tc-app/src/benefits/retire.rs", "decide", 165),
+    ("crates/tc-app/src/collect.rs", "run_month", 202),
+    ("crates/tc-app/src/disburse.rs", "step_payroll", 112),
+    ("crates/tc-app/src/disburse.rs", "step_approve", 109),
+    ("crates/tc-app/src/disburse.rs", "step_pay", 225),
+    ("crates/tc-app/src/disburse.rs", "read_returns", 145),
+    ("crates/tc-bank/src/csv.rs", "read_return_csv", 134),
+    ("crates/tc-bank/src/pain002.rs", "read_pain002", 323),
+    ("crates/tc-bank/src/reconcile.rs", "decide_line", 157),
+    ("crates/tc-bench/src/bin/bench-synth.rs", "run", 133),
+    ("crates/tc-cli/src/cmd/demo.rs", "run", 295),
+    ("crates/tc-cli/src/cmd/import/checks.rs", "process", 138),
+    ("crates/tc-cli/src/cmd/import.rs", "load", 172),
+    ("crates/tc-cli/src/cmd/report.rs", "collection", 101),
+    ("crates/tc-cli/src/cmd/report.rs", "arrears", 172),
+    ("crates/tc-core/src/rules/pension.rs", "pension", 139),
+    ("crates/tc-import/src/csv.rs", "read_record", 103),
+    ("crates/tc-import/src/records.rs", "parse", 113),
+    ("crates/tc-ledger/src/engine.rs", "apply_resolved", 170),
+    ("crates/tc-ledger/src/testkit.rs", "build", 181),
+    ("crates/tc-server/src/plans.rs", "show", 136),
+    ("crates/tc-sim/src/load.rs", "write_all", 231),
+    ("crates/tc-store/src/access.rs", "login", 130),
+    ("crates/tc-store/src/bin/bench-ledger.rs", "run", 187),
+    ("crates/tc-store/src/ledger.rs", "check", 180),
+    ("crates/tc-store/src/ledger.rs", "load_sql", 109),
+    ("crates/tc-store/src/ledger.rs", "load_state", 105),
+    ("crates/tc-store/src/ledger.rs", "write_batch", 207),
+    ("crates/tc-synth/src/people.rs", "person", 214),
+    ("crates/tc-synth/src/tables.rs", "new", 186),
+];
+
+#[test]
+fn functions_fit_the_length_budget() {
+    let allowed: BTreeMap<(&str, &str), usize> = LONG_FUNCTIONS
+        .iter()
+        .map(|&(p, f, n)| ((p, f), n))
+        .collect();
+    let mut wrong = Vec::new();
+    let mut over = BTreeSet::new();
+    for (path, text) in sources() {
+        for (name, line, len) in scan(&path, &text).functions {
+            if len <= BUDGET {
+                continue;
+            }
+            over.insert((path.clone(), name.clone()));
+            match allowed.get(&(path.as_str(), name.as_str())) {
+                Some(&max) if len <= max => {}
+                Some(&max) => wrong.push(format!(
+                    "{path}:{line} `{name}` grew to {len} lines (listed at {max}; budget {BUDGET})"
+                )),
+                None => wrong.push(format!(
+                    "{path}:{line} `{name}` is {len} lines (budget {BUDGET}): split it"
+                )),
+            }
+        }
+    }
+    for &(p, f, _) in LONG_FUNCTIONS {
+        if !over.contains(&(p.to_string(), f.to_string())) {
+            wrong.push(format!(
+                "{p} `{f}` fits the budget now (or is gone): remove it from LONG_FUNCTIONS"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
