@@ -56,12 +56,11 @@ pub mod columns;
 pub mod csv;
 pub mod error;
 pub mod fingerprint;
+mod guard;
 pub mod records;
 pub mod source;
 mod values;
 mod xlsx;
-mod xml;
-mod zip;
 
 pub use columns::{Column, Kind, template};
 pub use error::{ImportError, Rejection, RowError};
@@ -70,7 +69,6 @@ pub use records::{
     Collection, Declaration, Employer, EmployerStatus, Industry, Payer, Person, Record,
 };
 pub use source::{Encoding, Format};
-pub use zip::crc32;
 
 use columns::Header;
 use records::private::{Cells, Key};
@@ -473,6 +471,11 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
+/// The CRC-32 (IEEE 802.3, as in ZIP) of `data`, for callers and tests that write ZIP archives.
+pub fn crc32(data: &[u8]) -> u32 {
+    crc32fast::hash(data)
+}
+
 /// Validate a whole file without keeping its records.
 pub fn validate<T: Record>(
     path: impl AsRef<Path>,
@@ -529,5 +532,14 @@ impl Hasher for KeyHasher {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crc32_check_value() {
+        assert_eq!(super::crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(super::crc32(b""), 0);
     }
 }
