@@ -121,6 +121,21 @@ impl<R: Read> Guard<R> {
                     continue;
                 }
                 Lex::Tag(quote) => {
+                    // Skip to the next byte that matters: a '>' or a quote.
+                    let rest = &bytes[i..];
+                    let skip = match quote {
+                        None => memchr::memchr3(b'>', b'"', b'\'', rest),
+                        Some(q) => memchr::memchr(q, rest),
+                    }
+                    .unwrap_or(rest.len());
+                    self.token += skip;
+                    i += skip;
+                    if self.token > TAG_BYTES_MAX {
+                        return Err(too_long("an XML tag", TAG_BYTES_MAX));
+                    }
+                    if i == bytes.len() {
+                        continue;
+                    }
                     let b = bytes[i];
                     i += 1;
                     self.token += 1;

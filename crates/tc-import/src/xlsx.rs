@@ -43,6 +43,7 @@ pub(crate) struct XlsxSource<R> {
     in_data: bool,
     done: bool,
     value: String,
+    attr: String,
 }
 
 #[derive(Default)]
@@ -306,16 +307,29 @@ fn append_text(ev: &Event<'_>, out: &mut String) -> io::Result<bool> {
 
 /// The unescaped value of an attribute (by local name).
 fn attr(e: &BytesStart<'_>, want: &str) -> io::Result<Option<String>> {
-    for a in e.attributes() {
+    let mut out = String::new();
+    Ok(attr_into(e, want, &mut out)?.then_some(out))
+}
+
+/// Put the unescaped value of an attribute (by local name) in `out`; false if it is absent.
+fn attr_into(e: &BytesStart<'_>, want: &str, out: &mut String) -> io::Result<bool> {
+    for a in e.attributes().with_checks(false) {
         let a = a.map_err(|e| bad(format!("malformed XML attribute: {e}")))?;
         if a.key.local_name().as_ref() == want {
-            let v = a
-                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(xml_error)?;
-            return Ok(Some(v.into_owned()));
+            out.clear();
+            if !a.value.contains('&') {
+                // The common case (a cell reference, a type): nothing to unescape.
+                out.push_str(&a.value);
+            } else {
+                out.push_str(
+                    &a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(xml_error)?,
+                );
+            }
+            return Ok(true);
         }
     }
-    Ok(None)
+    Ok(false)
 }
 
 fn xml_reader<B: BufRead>(r: B) -> quick_xml::Reader<B> {
@@ -382,6 +396,7 @@ impl<R: Read + Seek> XlsxSource<R> {
             in_data: false,
             done: false,
             value: String::new(),
+            attr: String::new(),
         })
     }
 
@@ -405,8 +420,8 @@ impl<R: Read + Seek> XlsxSource<R> {
             let ev = self.xml.read_event_into(&mut self.buf).map_err(xml_error)?;
             match &ev {
                 Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "c" => {
-                    if let Some(r) = attr(e, "r")? {
-                        col = column_index(r.as_bytes())
+                    if attr_into(e, "r", &mut self.attr)? {
+                        col = column_index(self.attr.as_bytes())
                             .ok_or_else(|| bad("a cell reference is malformed"))?;
                     }
                     if col >= COLUMNS_MAX {
@@ -418,7 +433,9 @@ impl<R: Read + Seek> XlsxSource<R> {
                     while out.len() < col {
                         out.push("", false);
                     }
-                    cell_type = attr(e, "t")?.unwrap_or_default();
+                    if !attr_into(e, "t", &mut cell_type)? {
+                        cell_type.clear();
+                    }
                     self.value.clear();
                     if matches!(ev, Event::Empty(_)) {
                         out.push("", false);
