@@ -11,10 +11,10 @@
 
 use crate::error::RowError;
 use crate::fingerprint::Fingerprint;
-use crate::guard::{Guard, TEXT_BYTES_MAX};
+use crate::guard::{EVENT_BYTES_MAX, Guard};
 use crate::source::{Format, OpenError, RawRow, RowSource};
 use quick_xml::events::{BytesStart, Event};
-use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom};
 use tongchou_core::Date;
 use zip::result::ZipError;
 
@@ -26,9 +26,9 @@ const SHARED_STRINGS_BYTES_MAX: u64 = 512 * 1024 * 1024;
 /// Excel's last column is XFD.
 const COLUMNS_MAX: usize = 16_384;
 /// The most text one row may hold (a row of an import file is a few hundred bytes).
-pub const ROW_TEXT_BYTES_MAX: usize = 4 * 1024 * 1024;
+pub const ROW_EVENT_BYTES_MAX: usize = 4 * 1024 * 1024;
 
-type SheetXml<R> = quick_xml::Reader<BufReader<Guard<EntryReader<R>>>>;
+type SheetXml<R> = quick_xml::Reader<Guard<EntryReader<R>>>;
 
 pub(crate) struct XlsxSource<R> {
     xml: SheetXml<R>,
@@ -297,9 +297,9 @@ fn append_text(ev: &Event<'_>, out: &mut String) -> io::Result<bool> {
         }
         _ => return Ok(false),
     }
-    if out.len() > TEXT_BYTES_MAX {
+    if out.len() > EVENT_BYTES_MAX {
         return Err(bad(format!(
-            "a value is longer than {TEXT_BYTES_MAX} bytes"
+            "a value is longer than {EVENT_BYTES_MAX} bytes"
         )));
     }
     Ok(true)
@@ -332,8 +332,18 @@ fn attr_into(e: &BytesStart<'_>, want: &str, out: &mut String) -> io::Result<boo
     Ok(false)
 }
 
-fn xml_reader<B: BufRead>(r: B) -> quick_xml::Reader<B> {
+fn xml_reader<R: Read>(r: Guard<R>) -> quick_xml::Reader<Guard<R>> {
     quick_xml::Reader::from_reader(r)
+}
+
+/// The next event, bounded in size by the guard.
+fn next_event<'b, R: Read>(
+    x: &mut quick_xml::Reader<Guard<R>>,
+    buf: &'b mut Vec<u8>,
+) -> io::Result<Event<'b>> {
+    buf.clear();
+    x.get_mut().event();
+    x.read_event_into(buf).map_err(xml_error)
 }
 
 impl<R: Read + Seek> XlsxSource<R> {
@@ -385,7 +395,7 @@ impl<R: Read + Seek> XlsxSource<R> {
         let outside_sheet = total.saturating_sub(info.compressed_size);
         let entry = EntryReader::new(zip.into_inner(), info).map_err(refuse)?;
         Ok(XlsxSource {
-            xml: xml_reader(BufReader::with_capacity(64 * 1024, Guard::new(entry))),
+            xml: xml_reader(Guard::with_capacity(64 * 1024, entry)),
             buf: Vec::with_capacity(1024),
             shared,
             date1904,
@@ -416,8 +426,7 @@ impl<R: Read + Seek> XlsxSource<R> {
         let mut in_is = false;
         let mut in_rph = false;
         loop {
-            self.buf.clear();
-            let ev = self.xml.read_event_into(&mut self.buf).map_err(xml_error)?;
+            let ev = next_event(&mut self.xml, &mut self.buf)?;
             match &ev {
                 Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "c" => {
                     if attr_into(e, "r", &mut self.attr)? {
@@ -456,9 +465,9 @@ impl<R: Read + Seek> XlsxSource<R> {
                     "c" => {
                         self.finish_cell(&cell_type, out)?;
                         col += 1;
-                        if out.text_len() > ROW_TEXT_BYTES_MAX {
+                        if out.text_len() > ROW_EVENT_BYTES_MAX {
                             return Err(bad(format!(
-                                "the row holds more than {ROW_TEXT_BYTES_MAX} bytes of text"
+                                "the row holds more than {ROW_EVENT_BYTES_MAX} bytes of text"
                             )));
                         }
                     }
@@ -510,10 +519,9 @@ impl<R: Read + Seek> RowSource for XlsxSource<R> {
             return Ok(false);
         }
         loop {
-            self.buf.clear();
             // (row number or why not, whether the row has content)
-            let row = match self.xml.read_event_into(&mut self.buf) {
-                Err(e) => return Err(self.fatal(xml_error(e))),
+            let row = match next_event(&mut self.xml, &mut self.buf) {
+                Err(e) => return Err(self.fatal(e)),
                 Ok(Event::Start(e)) if e.local_name().as_ref() == "sheetData" => {
                     self.in_data = true;
                     continue;
@@ -545,7 +553,7 @@ impl<R: Read + Seek> RowSource for XlsxSource<R> {
         }
     }
     fn bytes_read(&self) -> u64 {
-        self.outside_sheet + self.xml.get_ref().get_ref().get_ref().consumed()
+        self.outside_sheet + self.xml.get_ref().get_ref().consumed()
     }
     fn bytes_total(&self) -> Option<u64> {
         Some(self.total)
@@ -579,12 +587,11 @@ fn row_number(e: &BytesStart<'_>, last_row: u64) -> io::Result<u64> {
 
 /// The relationship id of the first sheet, and whether dates count from 1904.
 fn first_sheet(workbook: &[u8]) -> io::Result<(String, bool)> {
-    let mut x = xml_reader(BufReader::new(Guard::new(workbook)));
+    let mut x = xml_reader(Guard::new(workbook));
     let mut buf = Vec::new();
     let mut date1904 = false;
     loop {
-        buf.clear();
-        match x.read_event_into(&mut buf).map_err(xml_error)? {
+        match next_event(&mut x, &mut buf)? {
             Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
                 "workbookPr" => {
                     if let Some(v) = attr(&e, "date1904")? {
@@ -606,13 +613,12 @@ fn first_sheet(workbook: &[u8]) -> io::Result<(String, bool)> {
 
 /// The targets of the sheet relationship and of the shared-string table.
 fn targets(rels: &[u8], sheet_rid: &str) -> io::Result<(String, Option<String>)> {
-    let mut x = xml_reader(BufReader::new(Guard::new(rels)));
+    let mut x = xml_reader(Guard::new(rels));
     let mut buf = Vec::new();
     let mut sheet = None;
     let mut shared = None;
     loop {
-        buf.clear();
-        match x.read_event_into(&mut buf).map_err(xml_error)? {
+        match next_event(&mut x, &mut buf)? {
             Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
                 let id = attr(&e, "Id")?.unwrap_or_default();
                 let ty = attr(&e, "Type")?.unwrap_or_default();
@@ -636,7 +642,7 @@ fn targets(rels: &[u8], sheet_rid: &str) -> io::Result<(String, Option<String>)>
 
 /// The shared-string table, streamed from its part.
 fn read_shared_strings(part: impl Read) -> io::Result<SharedStrings> {
-    let mut x = xml_reader(BufReader::new(Guard::new(part)));
+    let mut x = xml_reader(Guard::new(part));
     let mut buf = Vec::new();
     let mut s = SharedStrings::default();
     let mut value = String::new();
@@ -644,8 +650,7 @@ fn read_shared_strings(part: impl Read) -> io::Result<SharedStrings> {
     let mut in_rph = false;
     let mut capture = false;
     loop {
-        buf.clear();
-        let ev = x.read_event_into(&mut buf).map_err(xml_error)?;
+        let ev = next_event(&mut x, &mut buf)?;
         match &ev {
             Event::Start(e) => match e.local_name().as_ref() {
                 "si" => {
