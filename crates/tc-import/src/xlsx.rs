@@ -43,7 +43,6 @@ pub(crate) struct XlsxSource<R> {
     in_data: bool,
     done: bool,
     value: String,
-    attr: String,
 }
 
 #[derive(Default)]
@@ -406,7 +405,6 @@ impl<R: Read + Seek> XlsxSource<R> {
             in_data: false,
             done: false,
             value: String::new(),
-            attr: String::new(),
         })
     }
 
@@ -429,9 +427,19 @@ impl<R: Read + Seek> XlsxSource<R> {
             let ev = next_event(&mut self.xml, &mut self.buf)?;
             match &ev {
                 Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "c" => {
-                    if attr_into(e, "r", &mut self.attr)? {
-                        col = column_index(self.attr.as_bytes())
-                            .ok_or_else(|| bad("a cell reference is malformed"))?;
+                    // One pass over the attributes for the reference and the type.
+                    cell_type.clear();
+                    let mut reference = None;
+                    for a in e.attributes().with_checks(false) {
+                        let a = a.map_err(|e| bad(format!("malformed XML attribute: {e}")))?;
+                        match a.key.local_name().as_ref() {
+                            "r" => reference = Some(column_index(a.value.as_bytes())),
+                            "t" => cell_type.push_str(&a.value),
+                            _ => {}
+                        }
+                    }
+                    if let Some(c) = reference {
+                        col = c.ok_or_else(|| bad("a cell reference is malformed"))?;
                     }
                     if col >= COLUMNS_MAX {
                         return Err(bad("a cell lies beyond column XFD"));
@@ -441,9 +449,6 @@ impl<R: Read + Seek> XlsxSource<R> {
                     }
                     while out.len() < col {
                         out.push("", false);
-                    }
-                    if !attr_into(e, "t", &mut cell_type)? {
-                        cell_type.clear();
                     }
                     self.value.clear();
                     if matches!(ev, Event::Empty(_)) {
