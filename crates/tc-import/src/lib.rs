@@ -62,7 +62,7 @@ pub mod source;
 mod values;
 mod xlsx;
 
-pub use columns::{Column, Kind, template};
+pub use columns::{Column, Kind, normalize_header, template};
 pub use error::{ImportError, Rejection, RowError};
 pub use fingerprint::Fingerprint;
 pub use records::{
