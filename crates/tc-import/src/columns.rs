@@ -345,10 +345,19 @@ pub fn template(kind: Kind) -> String {
         .join(",")
 }
 
-/// Normalize a header for matching: trim, drop a leading `*` (a required-column marker in many
-/// templates) and a trailing unit `(元)`, fold full-width brackets and ASCII case, and treat
-/// spaces and hyphens as underscores.
-pub(crate) fn normalize_header(h: &str) -> String {
+/// Normalize a header cell the way the reader matches headers against a kind's columns: trim
+/// (and drop a byte-order mark), drop a leading `*` or `＊` (a required-column marker in many
+/// templates) and a trailing unit `(元)` or `(yuan)`, fold full-width brackets to ASCII ones and
+/// ASCII letters to lower case, and treat spaces and hyphens as underscores. Two headers name
+/// the same column when their normalized forms are equal, e.g. `*申报基数（元）` and `申报基数`,
+/// or `Employer Credit-Code` and `employer_credit_code`.
+///
+/// ```
+/// use tongchou_import::columns::normalize_header;
+/// assert_eq!(normalize_header(" *申报基数（元） "), "申报基数");
+/// assert_eq!(normalize_header("Employer Credit-Code"), "employer_credit_code");
+/// ```
+pub fn normalize_header(h: &str) -> String {
     let t = h.trim().trim_start_matches('\u{feff}').trim();
     let t = t.trim_start_matches(['*', '＊']).trim();
     let mut s: String = t

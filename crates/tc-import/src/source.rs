@@ -68,6 +68,10 @@ impl RawRow {
     pub fn len(&self) -> usize {
         self.ends.len()
     }
+    /// Bytes of text in the row so far.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
+    }
     /// The trimmed text of a cell; empty past the end of the row.
     pub fn get(&self, i: usize) -> Cell<'_> {
         if i >= self.ends.len() {

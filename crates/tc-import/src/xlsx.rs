@@ -1,30 +1,38 @@
 //! XLSX: the first sheet of an Office Open XML workbook, streamed row by row.
 //!
-//! The workbook, its relationships and the shared-string table are read first (the shared
-//! strings must be in memory to resolve cells); the sheet itself is inflated and parsed as a
-//! stream, so memory is bounded by the shared strings plus one row. Cell types: shared strings,
-//! inline strings, formula strings (their cached value), numbers, booleans, ISO dates and error
-//! values. Numbers are rendered as plain decimals rounded to Excel's 15 significant digits.
+//! The archive is read by the `zip` crate and the XML by `quick-xml`, behind a [`Guard`] that
+//! bounds every XML event (see `guard.rs` for why, with the measurement). What is left here is
+//! what a workbook means: the workbook part names the first sheet, its relationships give the
+//! sheet's part and the shared-string table; the shared strings are read into memory (they are
+//! needed to resolve cells), the sheet is inflated and parsed as a stream, so memory is bounded
+//! by the shared strings plus one row. Cell types: shared strings, inline strings, formula
+//! strings (their cached value), numbers, booleans, ISO dates and error values. Numbers are
+//! rendered as plain decimals rounded to Excel's 15 significant digits.
 
 use crate::error::RowError;
 use crate::fingerprint::Fingerprint;
+use crate::guard::{EVENT_BYTES_MAX, Guard};
 use crate::source::{Format, OpenError, RawRow, RowSource};
-use crate::xml::{Event, XmlReader};
-use crate::zip::{Archive, EntryReader};
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use quick_xml::events::{BytesStart, Event};
+use std::io::{self, Read, Seek, SeekFrom};
 use tongchou_core::Date;
+use zip::result::ZipError;
 
 /// Parts other than the sheet and the shared strings are small.
 const PART_BYTES_MAX: u64 = 16 * 1024 * 1024;
-/// The shared-string table is held in memory.
-const SHARED_STRINGS_BYTES_MAX: u64 = 2 * 1024 * 1024 * 1024;
+/// The shared-string table is held in memory (a workbook of a million rows with three text
+/// columns of unique values has about 100 MB of it).
+const SHARED_STRINGS_BYTES_MAX: u64 = 512 * 1024 * 1024;
 /// Excel's last column is XFD.
 const COLUMNS_MAX: usize = 16_384;
+/// The most text one row may hold (a row of an import file is a few hundred bytes).
+pub const ROW_EVENT_BYTES_MAX: usize = 4 * 1024 * 1024;
 
-type SheetXml<R> = XmlReader<BufReader<EntryReader<R>>>;
+type SheetXml<R> = quick_xml::Reader<Guard<EntryReader<R>>>;
 
 pub(crate) struct XlsxSource<R> {
     xml: SheetXml<R>,
+    buf: Vec<u8>,
     shared: SharedStrings,
     date1904: bool,
     fingerprint: Fingerprint,
@@ -34,8 +42,7 @@ pub(crate) struct XlsxSource<R> {
     last_row: u64,
     in_data: bool,
     done: bool,
-    value: Vec<u8>,
-    attr: Vec<u8>,
+    value: String,
 }
 
 #[derive(Default)]
@@ -56,13 +63,28 @@ fn bad(msg: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.into())
 }
 
+fn xml_error(e: quick_xml::Error) -> io::Error {
+    match e {
+        quick_xml::Error::Io(e) => io::Error::new(e.kind(), e.to_string()),
+        e => bad(format!("malformed XML: {e}")),
+    }
+}
+
+fn zip_error(e: ZipError) -> io::Error {
+    match e {
+        ZipError::Io(e) => e,
+        ZipError::InvalidArchive(m)
+            if m.contains("end of central directory") || m.contains("EOCD") =>
+        {
+            bad("no ZIP end-of-directory record (truncated or not a ZIP archive)")
+        }
+        e => bad(e.to_string()),
+    }
+}
+
 /// A problem with the workbook's structure, reported for the whole file.
 fn structure(e: io::Error) -> RowError {
     RowError::file(format!("not a readable XLSX workbook: {e}"))
-}
-
-fn utf8(b: &[u8]) -> io::Result<&str> {
-    std::str::from_utf8(b).map_err(|_| bad("text is not valid UTF-8"))
 }
 
 /// Resolve a relationship target against the `xl/` folder.
@@ -83,17 +105,256 @@ fn resolve(target: &str) -> String {
     parts.join("/")
 }
 
+/// The index of the entry with this name (ASCII case-insensitive, `\` read as `/`).
+fn find<R: Read + Seek>(zip: &zip::ZipArchive<R>, name: &str) -> Option<usize> {
+    let name = name.trim_start_matches('/');
+    (0..zip.len()).find(|&i| {
+        zip.name_for_index(i).and_then(Result::ok).is_some_and(|n| {
+            n.replace('\\', "/")
+                .trim_start_matches('/')
+                .eq_ignore_ascii_case(name)
+        })
+    })
+}
+
+/// Read a whole (small) entry into memory, refusing entries over `limit` bytes.
+fn read_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+    limit: u64,
+) -> io::Result<Option<Vec<u8>>> {
+    let Some(i) = find(zip, name) else {
+        return Ok(None);
+    };
+    let mut f = zip.by_index(i).map_err(zip_error)?;
+    if f.size() > limit {
+        return Err(bad(format!(
+            "{name} is {} bytes, over the {limit}-byte limit",
+            f.size()
+        )));
+    }
+    // The directory's size is a claim, not a promise: reserve little up front. The zip crate
+    // refuses data longer than the claim and checks the CRC-32 at the end.
+    let mut out = Vec::with_capacity(f.size().min(1 << 24) as usize);
+    (&mut f).take(limit + 1).read_to_end(&mut out)?;
+    Ok(Some(out))
+}
+
+/// Where the sheet's data lies and what it must inflate to.
+struct EntryInfo {
+    name: String,
+    data_start: u64,
+    compressed_size: u64,
+    size: u64,
+    crc32: u32,
+    deflated: bool,
+}
+
+fn entry_info<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, i: usize) -> io::Result<EntryInfo> {
+    let f = zip.by_index(i).map_err(zip_error)?;
+    let name = f.name().map_err(zip_error)?.into_owned();
+    let deflated = match f.compression() {
+        zip::CompressionMethod::Stored => false,
+        zip::CompressionMethod::Deflated => true,
+        m => {
+            return Err(bad(format!(
+                "{name} uses compression method {m}, only stored and deflate are supported"
+            )));
+        }
+    };
+    Ok(EntryInfo {
+        data_start: f
+            .data_start()
+            .ok_or_else(|| bad(format!("{name}: corrupt local header")))?,
+        compressed_size: f.compressed_size(),
+        size: f.size(),
+        crc32: f.crc32(),
+        deflated,
+        name,
+    })
+}
+
+/// Bytes read from the archive, for progress.
+struct Counted<R> {
+    r: R,
+    n: u64,
+}
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.r.read(buf)?;
+        self.n += n as u64;
+        Ok(n)
+    }
+}
+
+/// The sheet's uncompressed bytes, streamed from the archive's reader (which it owns, so that
+/// the sheet can outlive the archive's directory), with the CRC-32 and the size recorded in the
+/// directory checked: a truncated or corrupted sheet is refused, never half read. (The zip
+/// crate's own entry reader borrows the archive and cannot be kept in a long-lived row source.)
+pub(crate) struct EntryReader<R> {
+    body: Body<R>,
+    name: String,
+    crc: crc32fast::Hasher,
+    produced: u64,
+    expected_crc: u32,
+    expected_size: u64,
+    finished: bool,
+}
+
+enum Body<R> {
+    Stored(Counted<io::Take<R>>),
+    Deflated(flate2::read::DeflateDecoder<Counted<io::Take<R>>>),
+}
+
+impl<R: Read + Seek> EntryReader<R> {
+    fn new(mut r: R, e: EntryInfo) -> io::Result<EntryReader<R>> {
+        r.seek(SeekFrom::Start(e.data_start))?;
+        let raw = Counted {
+            r: r.take(e.compressed_size),
+            n: 0,
+        };
+        Ok(EntryReader {
+            body: if e.deflated {
+                Body::Deflated(flate2::read::DeflateDecoder::new(raw))
+            } else {
+                Body::Stored(raw)
+            },
+            name: e.name,
+            crc: crc32fast::Hasher::new(),
+            produced: 0,
+            expected_crc: e.crc32,
+            expected_size: e.size,
+            finished: false,
+        })
+    }
+
+    /// Compressed bytes taken from the archive so far.
+    fn consumed(&self) -> u64 {
+        match &self.body {
+            Body::Stored(c) => c.n,
+            Body::Deflated(d) => d.get_ref().n,
+        }
+    }
+}
+
+impl<R: Read> Read for EntryReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if out.is_empty() || self.finished {
+            return Ok(0);
+        }
+        let n = match &mut self.body {
+            Body::Stored(r) => r.read(out)?,
+            Body::Deflated(r) => r
+                .read(out)
+                .map_err(|e| bad(format!("{}: corrupt compressed data ({e})", self.name)))?,
+        };
+        self.crc.update(&out[..n]);
+        self.produced += n as u64;
+        if self.produced > self.expected_size {
+            return Err(bad(format!(
+                "{}: more bytes than the directory says",
+                self.name
+            )));
+        }
+        if n == 0 {
+            self.finished = true;
+            if self.produced != self.expected_size {
+                return Err(bad(format!(
+                    "{}: {} bytes unpacked, the directory says {} (truncated file?)",
+                    self.name, self.produced, self.expected_size
+                )));
+            }
+            if self.crc.clone().finalize() != self.expected_crc {
+                return Err(bad(format!(
+                    "{}: CRC-32 mismatch (corrupt file)",
+                    self.name
+                )));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Append the text of a text-like event to `out`: character data, an entity or character
+/// reference, or a CDATA section. Returns false for any other event.
+fn append_text(ev: &Event<'_>, out: &mut String) -> io::Result<bool> {
+    match ev {
+        Event::Text(t) => out.push_str(&t.xml10_content()),
+        Event::CData(t) => out.push_str(t),
+        Event::GeneralRef(r) => {
+            if r.is_char_ref() {
+                match r.resolve_char_ref() {
+                    Ok(Some(c)) => out.push(c),
+                    _ => return Err(bad("bad XML character reference")),
+                }
+            } else {
+                match quick_xml::escape::resolve_predefined_entity(r) {
+                    Some(s) => out.push_str(s),
+                    None => return Err(bad(format!("unknown XML entity &{};", &**r))),
+                }
+            }
+        }
+        _ => return Ok(false),
+    }
+    if out.len() > EVENT_BYTES_MAX {
+        return Err(bad(format!(
+            "a value is longer than {EVENT_BYTES_MAX} bytes"
+        )));
+    }
+    Ok(true)
+}
+
+/// The unescaped value of an attribute (by local name).
+fn attr(e: &BytesStart<'_>, want: &str) -> io::Result<Option<String>> {
+    let mut out = String::new();
+    Ok(attr_into(e, want, &mut out)?.then_some(out))
+}
+
+/// Put the unescaped value of an attribute (by local name) in `out`; false if it is absent.
+fn attr_into(e: &BytesStart<'_>, want: &str, out: &mut String) -> io::Result<bool> {
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|e| bad(format!("malformed XML attribute: {e}")))?;
+        if a.key.local_name().as_ref() == want {
+            out.clear();
+            if !a.value.contains('&') {
+                // The common case (a cell reference, a type): nothing to unescape.
+                out.push_str(&a.value);
+            } else {
+                out.push_str(
+                    &a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(xml_error)?,
+                );
+            }
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn xml_reader<R: Read>(r: Guard<R>) -> quick_xml::Reader<Guard<R>> {
+    quick_xml::Reader::from_reader(r)
+}
+
+/// The next event, bounded in size by the guard.
+fn next_event<'b, R: Read>(
+    x: &mut quick_xml::Reader<Guard<R>>,
+    buf: &'b mut Vec<u8>,
+) -> io::Result<Event<'b>> {
+    buf.clear();
+    x.get_mut().event();
+    x.read_event_into(buf).map_err(xml_error)
+}
+
 impl<R: Read + Seek> XlsxSource<R> {
     pub fn open(mut r: R) -> Result<XlsxSource<R>, OpenError> {
         r.seek(SeekFrom::Start(0)).map_err(OpenError::Io)?;
-        let mut counted = CountingReader { r: &mut r, n: 0 };
+        let mut counted = Counted { r: &mut r, n: 0 };
         let fingerprint = Fingerprint::of_reader(&mut counted).map_err(OpenError::Io)?;
         let total = counted.n;
-        let mut archive = Archive::open(r).map_err(|e| OpenError::Refused(structure(e)))?;
         let refuse = |e: io::Error| OpenError::Refused(structure(e));
+        let mut zip = zip::ZipArchive::new(r).map_err(|e| refuse(zip_error(e)))?;
 
-        let workbook = archive
-            .read_entry("xl/workbook.xml", PART_BYTES_MAX)
+        let workbook = read_part(&mut zip, "xl/workbook.xml", PART_BYTES_MAX)
             .map_err(refuse)?
             .ok_or_else(|| {
                 OpenError::Refused(RowError::file(
@@ -101,8 +362,7 @@ impl<R: Read + Seek> XlsxSource<R> {
                 ))
             })?;
         let (sheet_rid, date1904) = first_sheet(&workbook).map_err(refuse)?;
-        let rels = archive
-            .read_entry("xl/_rels/workbook.xml.rels", PART_BYTES_MAX)
+        let rels = read_part(&mut zip, "xl/_rels/workbook.xml.rels", PART_BYTES_MAX)
             .map_err(refuse)?
             .ok_or_else(|| refuse(bad("xl/_rels/workbook.xml.rels is missing")))?;
         let (sheet_target, shared_target) = targets(&rels, &sheet_rid).map_err(refuse)?;
@@ -111,29 +371,31 @@ impl<R: Read + Seek> XlsxSource<R> {
             .map(|t| resolve(&t))
             .unwrap_or_else(|| "xl/sharedStrings.xml".to_string());
 
-        let shared = match archive.find(&shared_path).cloned() {
-            Some(e) => {
-                if e.size > SHARED_STRINGS_BYTES_MAX {
-                    return Err(refuse(bad("the shared-string table is over 2 GiB")));
+        let shared = match find(&zip, &shared_path) {
+            Some(i) => {
+                let f = zip.by_index(i).map_err(|e| refuse(zip_error(e)))?;
+                if f.size() > SHARED_STRINGS_BYTES_MAX {
+                    return Err(refuse(bad(format!(
+                        "the shared-string table is over {} MiB",
+                        SHARED_STRINGS_BYTES_MAX >> 20
+                    ))));
                 }
-                let bytes = archive
-                    .read_entry(&e.name, SHARED_STRINGS_BYTES_MAX)
-                    .map_err(refuse)?
-                    .unwrap_or_default();
-                read_shared_strings(&bytes).map_err(refuse)?
+                read_shared_strings(f).map_err(refuse)?
             }
             None => SharedStrings::default(),
         };
 
-        let sheet = archive.find(&sheet_path).cloned().ok_or_else(|| {
+        let sheet = find(&zip, &sheet_path).ok_or_else(|| {
             refuse(bad(format!(
                 "the first sheet's part {sheet_path} is missing"
             )))
         })?;
-        let outside_sheet = total.saturating_sub(sheet.compressed_size);
-        let entry = archive.into_entry_reader(&sheet).map_err(refuse)?;
+        let info = entry_info(&mut zip, sheet).map_err(refuse)?;
+        let outside_sheet = total.saturating_sub(info.compressed_size);
+        let entry = EntryReader::new(zip.into_inner(), info).map_err(refuse)?;
         Ok(XlsxSource {
-            xml: XmlReader::new(BufReader::with_capacity(64 * 1024, entry)),
+            xml: xml_reader(Guard::with_capacity(64 * 1024, entry)),
+            buf: Vec::with_capacity(1024),
             shared,
             date1904,
             fingerprint,
@@ -142,8 +404,7 @@ impl<R: Read + Seek> XlsxSource<R> {
             last_row: 0,
             in_data: false,
             done: false,
-            value: Vec::new(),
-            attr: Vec::new(),
+            value: String::new(),
         })
     }
 
@@ -158,18 +419,27 @@ impl<R: Read + Seek> XlsxSource<R> {
     /// Read one `<row>` (already started) into `out`.
     fn read_row(&mut self, out: &mut RawRow) -> io::Result<()> {
         let mut col = 0usize;
-        let mut cell_type: Vec<u8> = Vec::new();
+        let mut cell_type = String::new();
         let mut capture = false;
         let mut in_is = false;
         let mut in_rph = false;
         loop {
-            let ev = self.xml.next()?;
-            let name = self.xml.name();
-            match (ev, name) {
-                (Event::Start | Event::Empty, b"c") => {
-                    if self.xml.attr(b"r", &mut self.attr)? {
-                        col = column_index(&self.attr)
-                            .ok_or_else(|| bad("a cell reference is malformed"))?;
+            let ev = next_event(&mut self.xml, &mut self.buf)?;
+            match &ev {
+                Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "c" => {
+                    // One pass over the attributes for the reference and the type.
+                    cell_type.clear();
+                    let mut reference = None;
+                    for a in e.attributes().with_checks(false) {
+                        let a = a.map_err(|e| bad(format!("malformed XML attribute: {e}")))?;
+                        match a.key.local_name().as_ref() {
+                            "r" => reference = Some(column_index(a.value.as_bytes())),
+                            "t" => cell_type.push_str(&a.value),
+                            _ => {}
+                        }
+                    }
+                    if let Some(c) = reference {
+                        col = c.ok_or_else(|| bad("a cell reference is malformed"))?;
                     }
                     if col >= COLUMNS_MAX {
                         return Err(bad("a cell lies beyond column XFD"));
@@ -180,41 +450,48 @@ impl<R: Read + Seek> XlsxSource<R> {
                     while out.len() < col {
                         out.push("", false);
                     }
-                    cell_type.clear();
-                    if self.xml.attr(b"t", &mut self.attr)? {
-                        cell_type.extend_from_slice(&self.attr);
-                    }
                     self.value.clear();
-                    if ev == Event::Empty {
+                    if matches!(ev, Event::Empty(_)) {
                         out.push("", false);
                         col += 1;
                     }
                 }
-                (Event::Start, b"v") => capture = true,
-                (Event::Start, b"is") => in_is = true,
-                (Event::End, b"is") => in_is = false,
-                (Event::Start, b"rPh") => in_rph = true,
-                (Event::End, b"rPh") => in_rph = false,
-                (Event::Start, b"t") if in_is && !in_rph => capture = true,
-                (Event::End, b"v" | b"t") => capture = false,
-                (Event::Text, _) if capture => {
-                    self.value.extend_from_slice(self.xml.text());
+                Event::Start(e) => match e.local_name().as_ref() {
+                    "v" => capture = true,
+                    "is" => in_is = true,
+                    "rPh" => in_rph = true,
+                    "t" if in_is && !in_rph => capture = true,
+                    _ => {}
+                },
+                Event::End(e) => match e.local_name().as_ref() {
+                    "is" => in_is = false,
+                    "rPh" => in_rph = false,
+                    "v" | "t" => capture = false,
+                    "c" => {
+                        self.finish_cell(&cell_type, out)?;
+                        col += 1;
+                        if out.text_len() > ROW_EVENT_BYTES_MAX {
+                            return Err(bad(format!(
+                                "the row holds more than {ROW_EVENT_BYTES_MAX} bytes of text"
+                            )));
+                        }
+                    }
+                    "row" => return Ok(()),
+                    _ => {}
+                },
+                Event::Eof => return Err(bad("the sheet ends inside a row (truncated)")),
+                ev if capture => {
+                    append_text(ev, &mut self.value)?;
                 }
-                (Event::End, b"c") => {
-                    self.finish_cell(&cell_type, out)?;
-                    col += 1;
-                }
-                (Event::End, b"row") => return Ok(()),
-                (Event::Eof, _) => return Err(bad("the sheet ends inside a row (truncated)")),
                 _ => {}
             }
         }
     }
 
-    fn finish_cell(&self, cell_type: &[u8], out: &mut RawRow) -> io::Result<()> {
-        let v = utf8(&self.value)?;
+    fn finish_cell(&self, cell_type: &str, out: &mut RawRow) -> io::Result<()> {
+        let v = self.value.as_str();
         match cell_type {
-            b"s" => {
+            "s" => {
                 let text = v
                     .trim()
                     .parse::<usize>()
@@ -223,10 +500,9 @@ impl<R: Read + Seek> XlsxSource<R> {
                     .ok_or_else(|| bad(format!("shared string {v:?} does not exist")))?;
                 out.push(text, false);
             }
-            b"inlineStr" | b"str" => out.push(v, false),
-            b"d" => out.push(v, false),
-            b"b" => out.push(if v.trim() == "1" { "TRUE" } else { "FALSE" }, false),
-            b"e" => out.push_bad(format!("the cell holds the spreadsheet error {v}")),
+            "inlineStr" | "str" | "d" => out.push(v, false),
+            "b" => out.push(if v.trim() == "1" { "TRUE" } else { "FALSE" }, false),
+            "e" => out.push_bad(format!("the cell holds the spreadsheet error {v}")),
             _ => {
                 if v.trim().is_empty() {
                     out.push("", false);
@@ -242,62 +518,47 @@ impl<R: Read + Seek> XlsxSource<R> {
     }
 }
 
-struct CountingReader<R> {
-    r: R,
-    n: u64,
-}
-impl<R: Read> Read for CountingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.r.read(buf)?;
-        self.n += n as u64;
-        Ok(n)
-    }
-}
-
 impl<R: Read + Seek> RowSource for XlsxSource<R> {
     fn next_row(&mut self, out: &mut RawRow) -> Result<bool, RowError> {
         if self.done {
             return Ok(false);
         }
         loop {
-            let ev = self.xml.next().map_err(|e| self.fatal(e))?;
-            match (ev, self.xml.name()) {
-                (Event::Start, b"sheetData") => self.in_data = true,
-                (Event::Empty, b"sheetData") | (Event::End, b"sheetData") | (Event::Eof, _) => {
-                    self.done = true;
-                    return Ok(false);
+            // (row number or why not, whether the row has content)
+            let row = match next_event(&mut self.xml, &mut self.buf) {
+                Err(e) => return Err(self.fatal(e)),
+                Ok(Event::Start(e)) if e.local_name().as_ref() == "sheetData" => {
+                    self.in_data = true;
+                    continue;
                 }
-                (Event::Start | Event::Empty, b"row") if self.in_data => {
-                    let row = if self
-                        .xml
-                        .attr(b"r", &mut self.attr)
-                        .map_err(|e| self.fatal(e))?
-                    {
-                        std::str::from_utf8(&self.attr)
-                            .ok()
-                            .and_then(|s| s.trim().parse::<u64>().ok())
-                            .filter(|&r| r > self.last_row)
-                            .ok_or_else(|| {
-                                self.fatal(bad("a row number is malformed or out of order"))
-                            })?
-                    } else {
-                        self.last_row + 1
-                    };
-                    out.clear(row);
-                    self.last_row = row;
-                    if ev == Event::Start {
-                        self.read_row(out).map_err(|e| {
-                            RowError::new(row, None, format!("the sheet cannot be read: {e}"))
-                        })?;
-                    }
-                    return Ok(true);
+                Ok(Event::Empty(e)) if e.local_name().as_ref() == "sheetData" => None,
+                Ok(Event::End(e)) if e.local_name().as_ref() == "sheetData" => None,
+                Ok(Event::Eof) => None,
+                Ok(Event::Start(e)) if self.in_data && e.local_name().as_ref() == "row" => {
+                    Some((row_number(&e, self.last_row), true))
                 }
-                _ => {}
+                Ok(Event::Empty(e)) if self.in_data && e.local_name().as_ref() == "row" => {
+                    Some((row_number(&e, self.last_row), false))
+                }
+                Ok(_) => continue,
+            };
+            let Some((row, started)) = row else {
+                self.done = true;
+                return Ok(false);
+            };
+            let row = row.map_err(|e| self.fatal(e))?;
+            out.clear(row);
+            self.last_row = row;
+            if started {
+                self.read_row(out).map_err(|e| {
+                    RowError::new(row, None, format!("the sheet cannot be read: {e}"))
+                })?;
             }
+            return Ok(true);
         }
     }
     fn bytes_read(&self) -> u64 {
-        self.outside_sheet + self.xml.get_ref().get_ref().consumed
+        self.outside_sheet + self.xml.get_ref().get_ref().consumed()
     }
     fn bytes_total(&self) -> Option<u64> {
         Some(self.total)
@@ -316,24 +577,39 @@ impl<R: Read + Seek> RowSource for XlsxSource<R> {
     }
 }
 
+/// The row number of a `<row>` start tag, which must come after `last_row`.
+fn row_number(e: &BytesStart<'_>, last_row: u64) -> io::Result<u64> {
+    match attr(e, "r")? {
+        None => Ok(last_row + 1),
+        Some(r) => r
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|&r| r > last_row)
+            .ok_or_else(|| bad("a row number is malformed or out of order")),
+    }
+}
+
 /// The relationship id of the first sheet, and whether dates count from 1904.
 fn first_sheet(workbook: &[u8]) -> io::Result<(String, bool)> {
-    let mut x = XmlReader::new(workbook);
-    let mut v = Vec::new();
+    let mut x = xml_reader(Guard::new(workbook));
+    let mut buf = Vec::new();
     let mut date1904 = false;
     loop {
-        match x.next()? {
-            Event::Start | Event::Empty
-                if x.name() == b"workbookPr" && x.attr(b"date1904", &mut v)? =>
-            {
-                date1904 = matches!(utf8(&v)?.trim(), "1" | "true");
-            }
-            Event::Start | Event::Empty if x.name() == b"sheet" => {
-                if !x.attr(b"id", &mut v)? {
-                    return Err(bad("the first sheet has no relationship id"));
+        match next_event(&mut x, &mut buf)? {
+            Event::Start(e) | Event::Empty(e) => match e.local_name().as_ref() {
+                "workbookPr" => {
+                    if let Some(v) = attr(&e, "date1904")? {
+                        date1904 = matches!(v.trim(), "1" | "true");
+                    }
                 }
-                return Ok((utf8(&v)?.to_string(), date1904));
-            }
+                "sheet" => {
+                    let id = attr(&e, "id")?
+                        .ok_or_else(|| bad("the first sheet has no relationship id"))?;
+                    return Ok((id, date1904));
+                }
+                _ => {}
+            },
             Event::Eof => return Err(bad("the workbook has no sheet")),
             _ => {}
         }
@@ -342,27 +618,18 @@ fn first_sheet(workbook: &[u8]) -> io::Result<(String, bool)> {
 
 /// The targets of the sheet relationship and of the shared-string table.
 fn targets(rels: &[u8], sheet_rid: &str) -> io::Result<(String, Option<String>)> {
-    let mut x = XmlReader::new(rels);
-    let mut v = Vec::new();
+    let mut x = xml_reader(Guard::new(rels));
+    let mut buf = Vec::new();
     let mut sheet = None;
     let mut shared = None;
     loop {
-        match x.next()? {
-            Event::Start | Event::Empty if x.name() == b"Relationship" => {
-                let id = if x.attr(b"Id", &mut v)? {
-                    utf8(&v)?.to_string()
-                } else {
-                    String::new()
-                };
-                let ty = if x.attr(b"Type", &mut v)? {
-                    utf8(&v)?.to_string()
-                } else {
-                    String::new()
-                };
-                if !x.attr(b"Target", &mut v)? {
+        match next_event(&mut x, &mut buf)? {
+            Event::Start(e) | Event::Empty(e) if e.local_name().as_ref() == "Relationship" => {
+                let id = attr(&e, "Id")?.unwrap_or_default();
+                let ty = attr(&e, "Type")?.unwrap_or_default();
+                let Some(target) = attr(&e, "Target")? else {
                     continue;
-                }
-                let target = utf8(&v)?.to_string();
+                };
                 if id == sheet_rid {
                     sheet = Some(target);
                 } else if ty.ends_with("/sharedStrings") {
@@ -378,26 +645,42 @@ fn targets(rels: &[u8], sheet_rid: &str) -> io::Result<(String, Option<String>)>
     Ok((sheet, shared))
 }
 
-fn read_shared_strings(bytes: &[u8]) -> io::Result<SharedStrings> {
-    let mut x = XmlReader::new(bytes);
+/// The shared-string table, streamed from its part.
+fn read_shared_strings(part: impl Read) -> io::Result<SharedStrings> {
+    let mut x = xml_reader(Guard::new(part));
+    let mut buf = Vec::new();
     let mut s = SharedStrings::default();
+    let mut value = String::new();
     let mut in_si = false;
     let mut in_rph = false;
     let mut capture = false;
     loop {
-        match (x.next()?, x.name()) {
-            (Event::Start, b"si") => in_si = true,
-            (Event::Empty, b"si") => s.ends.push(s.text.len()),
-            (Event::End, b"si") => {
-                in_si = false;
-                s.ends.push(s.text.len());
+        let ev = next_event(&mut x, &mut buf)?;
+        match &ev {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "si" => {
+                    in_si = true;
+                    value.clear();
+                }
+                "rPh" => in_rph = true,
+                "t" if in_si && !in_rph => capture = true,
+                _ => {}
+            },
+            Event::Empty(e) if e.local_name().as_ref() == "si" => s.ends.push(s.text.len()),
+            Event::End(e) => match e.local_name().as_ref() {
+                "si" => {
+                    in_si = false;
+                    s.text.push_str(&value);
+                    s.ends.push(s.text.len());
+                }
+                "rPh" => in_rph = false,
+                "t" => capture = false,
+                _ => {}
+            },
+            Event::Eof => return Ok(s),
+            ev if capture => {
+                append_text(ev, &mut value)?;
             }
-            (Event::Start, b"rPh") => in_rph = true,
-            (Event::End, b"rPh") => in_rph = false,
-            (Event::Start, b"t") if in_si && !in_rph => capture = true,
-            (Event::End, b"t") => capture = false,
-            (Event::Text, _) if capture => s.text.push_str(utf8(x.text())?),
-            (Event::Eof, _) => return Ok(s),
             _ => {}
         }
     }

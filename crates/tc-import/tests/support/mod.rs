@@ -126,36 +126,58 @@ pub fn xlsx(rows: &[(u32, Vec<X<'_>>)]) -> Vec<u8> {
 
 /// A ZIP archive of (name, data, deflate?) entries.
 pub fn zip(entries: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    let packed: Vec<Packed<'_>> = entries
+        .iter()
+        .map(|(name, data, deflate)| Packed {
+            name,
+            body: if *deflate {
+                miniz_oxide::deflate::compress_to_vec(data, 6)
+            } else {
+                data.to_vec()
+            },
+            deflated: *deflate,
+            crc: crc32(data),
+            size: data.len() as u32,
+        })
+        .collect();
+    zip_packed(&packed)
+}
+
+/// An entry already compressed (or stored), with the CRC-32 and size of its data.
+pub struct Packed<'a> {
+    pub name: &'a str,
+    pub body: Vec<u8>,
+    pub deflated: bool,
+    pub crc: u32,
+    pub size: u32,
+}
+
+/// A ZIP archive of entries already packed.
+pub fn zip_packed(entries: &[Packed<'_>]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut cd = Vec::new();
-    for (name, data, deflate) in entries {
-        let body = if *deflate {
-            miniz_oxide::deflate::compress_to_vec(data, 6)
-        } else {
-            data.to_vec()
-        };
+    for e in entries {
         let offset = out.len() as u32;
-        let method: u16 = if *deflate { 8 } else { 0 };
-        let crc = crc32(data);
+        let method: u16 = if e.deflated { 8 } else { 0 };
         let mut common = Vec::new();
         common.extend_from_slice(&method.to_le_bytes());
         common.extend_from_slice(&[0, 0, 0, 0]);
-        common.extend_from_slice(&crc.to_le_bytes());
-        common.extend_from_slice(&(body.len() as u32).to_le_bytes());
-        common.extend_from_slice(&(data.len() as u32).to_le_bytes());
-        common.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        common.extend_from_slice(&e.crc.to_le_bytes());
+        common.extend_from_slice(&(e.body.len() as u32).to_le_bytes());
+        common.extend_from_slice(&e.size.to_le_bytes());
+        common.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
         out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         out.extend_from_slice(&[20, 0, 0, 0]);
         out.extend_from_slice(&common);
         out.extend_from_slice(&0u16.to_le_bytes());
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(&body);
+        out.extend_from_slice(e.name.as_bytes());
+        out.extend_from_slice(&e.body);
         cd.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
         cd.extend_from_slice(&[20, 0, 20, 0, 0, 0]);
         cd.extend_from_slice(&common);
         cd.extend_from_slice(&[0u8; 12]);
         cd.extend_from_slice(&offset.to_le_bytes());
-        cd.extend_from_slice(name.as_bytes());
+        cd.extend_from_slice(e.name.as_bytes());
     }
     let cd_offset = out.len() as u32;
     out.extend_from_slice(&cd);
