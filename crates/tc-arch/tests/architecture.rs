@@ -500,7 +500,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-cli/src/cmd/report.rs", "collection", 101),
     ("crates/tc-cli/src/cmd/report.rs", "arrears", 172),
     ("crates/tc-core/src/rules/pension.rs", "pension", 139),
-    ("crates/tc-import/src/csv.rs", "read_record", 103),
     ("crates/tc-import/src/records.rs", "parse", 113),
     ("crates/tc-ledger/src/engine.rs", "apply_resolved", 170),
     ("crates/tc-ledger/src/testkit.rs", "build", 181),
