@@ -20,14 +20,16 @@ use crate::status::{
     Malformed, ReturnFile, ReturnFormat, Scope, StatusCode, StatusLine, StatusReport,
 };
 use crate::text::{parse_decimal_yuan, push_xml_escaped};
-use crate::xml::{Event, Parser};
+use crate::xml::{Element, Event, Parser};
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 const NS_PREFIX: &str = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.";
 
 /// pain.002 versions read: .03, .10, .11, .12.
 pub const PAIN002_VERSIONS: [u8; 4] = [3, 10, 11, 12];
 
+/// The fields common to the three levels (original group, payment information, transaction).
 #[derive(Default)]
 struct Level {
     status: Option<String>,
@@ -38,6 +40,19 @@ struct Level {
     repeated: Option<&'static str>,
 }
 
+/// `GrpHdr` and `OrgnlGrpInfAndSts`: who reports, about which original message, and the
+/// original group's status.
+#[derive(Default)]
+struct Header {
+    report_id: Option<String>,
+    orig_msg_id: Option<String>,
+    orig_msg_name: Option<String>,
+    /// The last of `MsgId`, `OrgnlMsgId`, `OrgnlMsgNmId` given twice.
+    repeated: Option<&'static str>,
+    group: Level,
+}
+
+/// One `OrgnlPmtInfAndSts` block.
 #[derive(Default)]
 struct PmtInf {
     id: Option<String>,
@@ -46,6 +61,7 @@ struct PmtInf {
     txs: Vec<Tx>,
 }
 
+/// One `TxInfAndSts` entry.
 #[derive(Default)]
 struct Tx {
     ordinal: usize,
@@ -53,6 +69,42 @@ struct Tx {
     level: Level,
     amount: Option<String>,
     currency: Option<String>,
+}
+
+/// Everything a report says, read but not yet judged.
+struct Report {
+    version: u8,
+    header: Header,
+    pmt_infs: Vec<PmtInf>,
+    /// How many transaction entries there were; later lines are numbered after them.
+    entries: usize,
+}
+
+/// The original group after the checks that refuse a whole file.
+struct Group {
+    orig_msg_id: String,
+    status: Option<StatusCode>,
+    count: Option<u64>,
+    sum: Option<tongchou_core::Fen>,
+}
+
+/// What a report becomes: readable lines and quarantined entries, numbered in one sequence.
+#[derive(Default)]
+struct Entries {
+    lines: Vec<StatusLine>,
+    malformed: Vec<Malformed>,
+    ordinal: usize,
+}
+
+impl Entries {
+    fn quarantine(&mut self, source: usize, reason: String, msg: &str, e2e: Option<String>) {
+        self.malformed.push(Malformed {
+            source,
+            reason,
+            original_message_id: Some(msg.to_string()),
+            end_to_end_id: e2e,
+        });
+    }
 }
 
 fn set(
@@ -70,224 +122,319 @@ fn set(
 
 /// Fields common to the three levels (group, payment information, transaction), by the path
 /// below the level's element.
-fn level_field(level: &mut Level, rel: &[&str], text: &str, status_tag: &str) -> bool {
+fn level_field(level: &mut Level, rel: &[Tag], text: &str, status_tag: Tag) -> bool {
+    use Tag::*;
     match rel {
         [t] if *t == status_tag => set(&mut level.status, text, &mut level.repeated, "status"),
-        ["StsRsnInf", "Rsn", "Cd" | "Prtry"] => {
+        [StsRsnInf, Rsn, Cd | Prtry] => {
             if level.reason.is_none() {
                 level.reason = Some(text.trim().to_string());
             }
         }
-        ["StsRsnInf", "AddtlInf"] => level.info.push(text.trim().to_string()),
-        ["OrgnlNbOfTxs"] => set(&mut level.count, text, &mut level.repeated, "OrgnlNbOfTxs"),
-        ["OrgnlCtrlSum"] => set(&mut level.sum, text, &mut level.repeated, "OrgnlCtrlSum"),
+        [StsRsnInf, AddtlInf] => level.info.push(text.trim().to_string()),
+        [OrgnlNbOfTxs] => set(&mut level.count, text, &mut level.repeated, "OrgnlNbOfTxs"),
+        [OrgnlCtrlSum] => set(&mut level.sum, text, &mut level.repeated, "OrgnlCtrlSum"),
         _ => return false,
     }
     true
 }
 
-/// The open elements as a slice of names without allocating; deeper paths than any we read
-/// come back empty.
-fn path_view<'p>(path: &[&'p str]) -> ([&'p str; 8], usize) {
-    let mut buf = [""; 8];
-    if path.len() > buf.len() {
-        return (buf, 0);
-    }
-    for (b, p) in buf.iter_mut().zip(path) {
-        *b = p;
-    }
-    (buf, path.len())
+/// The elements the reader acts on, by local name; any other is `Other`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tag {
+    Document,
+    CstmrPmtStsRpt,
+    GrpHdr,
+    MsgId,
+    OrgnlGrpInfAndSts,
+    OrgnlMsgId,
+    OrgnlMsgNmId,
+    OrgnlNbOfTxs,
+    OrgnlCtrlSum,
+    GrpSts,
+    StsRsnInf,
+    Rsn,
+    Cd,
+    Prtry,
+    AddtlInf,
+    OrgnlPmtInfAndSts,
+    OrgnlPmtInfId,
+    PmtInfSts,
+    TxInfAndSts,
+    OrgnlEndToEndId,
+    TxSts,
+    OrgnlTxRef,
+    Amt,
+    InstdAmt,
+    Other,
 }
 
-/// Read a pain.002 status report.
-pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
-    let mut p = Parser::new(xml)?;
-    let mut path: Vec<&str> = Vec::new();
-    let mut text = String::new();
-    let mut ns: std::rc::Rc<str> = std::rc::Rc::from("");
-    let mut version = 0u8;
-    let mut foreign_depth = 0usize;
-    let mut ordinal = 0usize;
+impl Tag {
+    fn of(local: &str) -> Tag {
+        use Tag::*;
+        match local {
+            "Document" => Document,
+            "CstmrPmtStsRpt" => CstmrPmtStsRpt,
+            "GrpHdr" => GrpHdr,
+            "MsgId" => MsgId,
+            "OrgnlGrpInfAndSts" => OrgnlGrpInfAndSts,
+            "OrgnlMsgId" => OrgnlMsgId,
+            "OrgnlMsgNmId" => OrgnlMsgNmId,
+            "OrgnlNbOfTxs" => OrgnlNbOfTxs,
+            "OrgnlCtrlSum" => OrgnlCtrlSum,
+            "GrpSts" => GrpSts,
+            "StsRsnInf" => StsRsnInf,
+            "Rsn" => Rsn,
+            "Cd" => Cd,
+            "Prtry" => Prtry,
+            "AddtlInf" => AddtlInf,
+            "OrgnlPmtInfAndSts" => OrgnlPmtInfAndSts,
+            "OrgnlPmtInfId" => OrgnlPmtInfId,
+            "PmtInfSts" => PmtInfSts,
+            "TxInfAndSts" => TxInfAndSts,
+            "OrgnlEndToEndId" => OrgnlEndToEndId,
+            "TxSts" => TxSts,
+            "OrgnlTxRef" => OrgnlTxRef,
+            "Amt" => Amt,
+            "InstdAmt" => InstdAmt,
+            _ => Other,
+        }
+    }
+}
 
-    let mut report_id: Option<String> = None;
-    let mut orig_msg_id: Option<String> = None;
-    let mut orig_msg_name: Option<String> = None;
-    let mut group = Level::default();
-    let mut header_repeated: Option<&'static str> = None;
-    let mut pmt_infs: Vec<PmtInf> = Vec::new();
-    let mut cur_pmt: Option<PmtInf> = None;
-    let mut cur_tx: Option<Tx> = None;
+/// The version of a pain.002 namespace we read, if `ns` is one.
+fn version_of(ns: &str) -> Option<u8> {
+    ns.strip_prefix(NS_PREFIX)
+        .and_then(|v| v.parse::<u8>().ok())
+        .filter(|v| PAIN002_VERSIONS.contains(v))
+}
 
-    while let Some(ev) = p.next_event()? {
+/// The event loop's state: where we are in the document and what has been read so far.
+struct Collector {
+    path: Vec<Tag>,
+    text: String,
+    /// The report's namespace; elements of any other are skipped with their content.
+    ns: Rc<str>,
+    foreign_depth: usize,
+    version: u8,
+    header: Header,
+    pmt_infs: Vec<PmtInf>,
+    cur_pmt: Option<PmtInf>,
+    cur_tx: Option<Tx>,
+    entries: usize,
+}
+
+impl Collector {
+    fn new() -> Collector {
+        Collector {
+            path: Vec::new(),
+            text: String::new(),
+            ns: Rc::from(""),
+            foreign_depth: 0,
+            version: 0,
+            header: Header::default(),
+            pmt_infs: Vec::new(),
+            cur_pmt: None,
+            cur_tx: None,
+            entries: 0,
+        }
+    }
+
+    fn event(&mut self, ev: Event<'_>) -> Result<(), BankError> {
         match ev {
-            Event::Start(e) => {
-                if path.is_empty() {
-                    let v =
-                        e.ns.strip_prefix(NS_PREFIX)
-                            .and_then(|v| v.parse::<u8>().ok())
-                            .filter(|v| PAIN002_VERSIONS.contains(v));
-                    match (e.local, v) {
-                        ("Document", Some(v)) => {
-                            version = v;
-                            ns = e.ns.clone();
-                        }
-                        _ => {
-                            return Err(BankError::Pain002(format!(
-                                "root is {{{}}}{}, expected a Document of pain.002.001.03 or .10 to .12",
-                                e.ns, e.local
-                            )));
-                        }
-                    }
-                } else if foreign_depth > 0 || *e.ns != *ns {
-                    foreign_depth += 1;
-                    continue;
-                }
-                path.push(e.local);
-                text.clear();
-                let (buf, n) = path_view(&path);
-                match &buf[..n] {
-                    ["Document", r] if *r != "CstmrPmtStsRpt" => {
-                        return Err(BankError::Pain002(format!(
-                            "Document holds {r}, expected CstmrPmtStsRpt"
-                        )));
-                    }
-                    ["Document", "CstmrPmtStsRpt", "OrgnlPmtInfAndSts"] => {
-                        cur_pmt = Some(PmtInf::default());
-                    }
-                    [
-                        "Document",
-                        "CstmrPmtStsRpt",
-                        "OrgnlPmtInfAndSts",
-                        "TxInfAndSts",
-                    ] => {
-                        ordinal += 1;
-                        cur_tx = Some(Tx {
-                            ordinal,
-                            ..Tx::default()
-                        });
-                    }
-                    [
-                        "Document",
-                        "CstmrPmtStsRpt",
-                        "OrgnlPmtInfAndSts",
-                        "TxInfAndSts",
-                        "OrgnlTxRef",
-                        "Amt",
-                        "InstdAmt",
-                    ] => {
-                        if let Some(tx) = cur_tx.as_mut() {
-                            tx.currency = e.attr("Ccy").map(str::to_string);
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            Event::Start(e) => self.start(&e),
             Event::Text(t) => {
-                if foreign_depth == 0 {
-                    text.push_str(&t);
+                if self.foreign_depth == 0 {
+                    self.text.push_str(&t);
                 }
+                Ok(())
             }
             Event::End => {
-                if foreign_depth > 0 {
-                    foreign_depth -= 1;
-                    continue;
-                }
-                let (buf, n) = path_view(&path);
-                match &buf[..n] {
-                    ["Document", "CstmrPmtStsRpt", "GrpHdr", "MsgId"] => {
-                        set(&mut report_id, &text, &mut header_repeated, "MsgId")
-                    }
-                    [
-                        "Document",
-                        "CstmrPmtStsRpt",
-                        "OrgnlGrpInfAndSts",
-                        "OrgnlMsgId",
-                    ] => set(&mut orig_msg_id, &text, &mut header_repeated, "OrgnlMsgId"),
-                    [
-                        "Document",
-                        "CstmrPmtStsRpt",
-                        "OrgnlGrpInfAndSts",
-                        "OrgnlMsgNmId",
-                    ] => set(
-                        &mut orig_msg_name,
-                        &text,
-                        &mut header_repeated,
-                        "OrgnlMsgNmId",
-                    ),
-                    ["Document", "CstmrPmtStsRpt", "OrgnlGrpInfAndSts", rest @ ..] => {
-                        level_field(&mut group, rest, &text, "GrpSts");
-                    }
-                    ["Document", "CstmrPmtStsRpt", "OrgnlPmtInfAndSts"] => {
-                        if let Some(pi) = cur_pmt.take() {
-                            pmt_infs.push(pi);
-                        }
-                    }
-                    [
-                        "Document",
-                        "CstmrPmtStsRpt",
-                        "OrgnlPmtInfAndSts",
-                        "TxInfAndSts",
-                    ] => {
-                        if let (Some(pi), Some(tx)) = (cur_pmt.as_mut(), cur_tx.take()) {
-                            pi.txs.push(tx);
-                        }
-                    }
-                    [
-                        "Document",
-                        "CstmrPmtStsRpt",
-                        "OrgnlPmtInfAndSts",
-                        "TxInfAndSts",
-                        rest @ ..,
-                    ] => {
-                        if let Some(tx) = cur_tx.as_mut() {
-                            match rest {
-                                ["OrgnlEndToEndId"] => set(
-                                    &mut tx.e2e,
-                                    &text,
-                                    &mut tx.level.repeated,
-                                    "OrgnlEndToEndId",
-                                ),
-                                ["OrgnlTxRef", "Amt", "InstdAmt"] => {
-                                    set(&mut tx.amount, &text, &mut tx.level.repeated, "InstdAmt")
-                                }
-                                _ => {
-                                    level_field(&mut tx.level, rest, &text, "TxSts");
-                                }
-                            }
-                        }
-                    }
-                    [
-                        "Document",
-                        "CstmrPmtStsRpt",
-                        "OrgnlPmtInfAndSts",
-                        "OrgnlPmtInfId",
-                    ] => {
-                        if let Some(pi) = cur_pmt.as_mut() {
-                            set(&mut pi.id, &text, &mut pi.level.repeated, "OrgnlPmtInfId");
-                        }
-                    }
-                    ["Document", "CstmrPmtStsRpt", "OrgnlPmtInfAndSts", rest @ ..] => {
-                        if let Some(pi) = cur_pmt.as_mut() {
-                            level_field(&mut pi.level, rest, &text, "PmtInfSts");
-                        }
-                    }
-                    _ => {}
-                }
-                path.pop();
-                text.clear();
+                self.end();
+                Ok(())
             }
         }
     }
 
-    if let Some(name) = header_repeated.or(group.repeated) {
+    /// The root must be a `Document` of a pain.002 version we read.
+    fn root(&mut self, e: &Element<'_>) -> Result<(), BankError> {
+        match (e.local, version_of(&e.ns)) {
+            ("Document", Some(v)) => {
+                self.version = v;
+                self.ns = e.ns.clone();
+                Ok(())
+            }
+            _ => Err(BankError::Pain002(format!(
+                "root is {{{}}}{}, expected a Document of pain.002.001.03 or .10 to .12",
+                e.ns, e.local
+            ))),
+        }
+    }
+
+    fn start(&mut self, e: &Element<'_>) -> Result<(), BankError> {
+        use Tag::*;
+        if self.path.is_empty() {
+            self.root(e)?;
+        } else if self.foreign_depth > 0 || *e.ns != *self.ns {
+            self.foreign_depth += 1;
+            return Ok(());
+        }
+        let tag = Tag::of(e.local);
+        self.path.push(tag);
+        self.text.clear();
+        match self.path.as_slice() {
+            [Document, r] if *r != CstmrPmtStsRpt => {
+                return Err(BankError::Pain002(format!(
+                    "Document holds {}, expected CstmrPmtStsRpt",
+                    e.local
+                )));
+            }
+            [Document, CstmrPmtStsRpt, OrgnlPmtInfAndSts] => {
+                self.cur_pmt = Some(PmtInf::default());
+            }
+            [Document, CstmrPmtStsRpt, OrgnlPmtInfAndSts, TxInfAndSts] => {
+                self.entries += 1;
+                self.cur_tx = Some(Tx {
+                    ordinal: self.entries,
+                    ..Tx::default()
+                });
+            }
+            [
+                Document,
+                CstmrPmtStsRpt,
+                OrgnlPmtInfAndSts,
+                TxInfAndSts,
+                OrgnlTxRef,
+                Amt,
+                InstdAmt,
+            ] => {
+                if let Some(tx) = self.cur_tx.as_mut() {
+                    tx.currency = e.attr("Ccy").map(str::to_string);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) {
+        if self.foreign_depth > 0 {
+            self.foreign_depth -= 1;
+            return;
+        }
+        use Tag::*;
+        match self.path.as_slice() {
+            [Document, CstmrPmtStsRpt, GrpHdr, MsgId] => {
+                let h = &mut self.header;
+                set(&mut h.report_id, &self.text, &mut h.repeated, "MsgId");
+            }
+            [Document, CstmrPmtStsRpt, OrgnlGrpInfAndSts, rest @ ..] => {
+                original_group_field(&mut self.header, rest, &self.text);
+            }
+            [Document, CstmrPmtStsRpt, OrgnlPmtInfAndSts] => {
+                if let Some(pi) = self.cur_pmt.take() {
+                    self.pmt_infs.push(pi);
+                }
+            }
+            [Document, CstmrPmtStsRpt, OrgnlPmtInfAndSts, TxInfAndSts] => {
+                if let (Some(pi), Some(tx)) = (self.cur_pmt.as_mut(), self.cur_tx.take()) {
+                    pi.txs.push(tx);
+                }
+            }
+            [
+                Document,
+                CstmrPmtStsRpt,
+                OrgnlPmtInfAndSts,
+                TxInfAndSts,
+                rest @ ..,
+            ] => {
+                if let Some(tx) = self.cur_tx.as_mut() {
+                    transaction_field(tx, rest, &self.text);
+                }
+            }
+            [Document, CstmrPmtStsRpt, OrgnlPmtInfAndSts, rest @ ..] => {
+                if let Some(pi) = self.cur_pmt.as_mut() {
+                    payment_info_field(pi, rest, &self.text);
+                }
+            }
+            _ => {}
+        }
+        self.path.pop();
+        self.text.clear();
+    }
+
+    fn finish(self) -> Report {
+        Report {
+            version: self.version,
+            header: self.header,
+            pmt_infs: self.pmt_infs,
+            entries: self.entries,
+        }
+    }
+}
+
+/// A field below `OrgnlGrpInfAndSts`, by its path below it.
+fn original_group_field(h: &mut Header, rel: &[Tag], text: &str) {
+    use Tag::*;
+    match rel {
+        [OrgnlMsgId] => set(&mut h.orig_msg_id, text, &mut h.repeated, "OrgnlMsgId"),
+        [OrgnlMsgNmId] => set(&mut h.orig_msg_name, text, &mut h.repeated, "OrgnlMsgNmId"),
+        _ => {
+            level_field(&mut h.group, rel, text, GrpSts);
+        }
+    }
+}
+
+/// A field below `OrgnlPmtInfAndSts` (outside its entries), by its path below it.
+fn payment_info_field(pi: &mut PmtInf, rel: &[Tag], text: &str) {
+    use Tag::*;
+    match rel {
+        [OrgnlPmtInfId] => set(&mut pi.id, text, &mut pi.level.repeated, "OrgnlPmtInfId"),
+        _ => {
+            level_field(&mut pi.level, rel, text, PmtInfSts);
+        }
+    }
+}
+
+/// A field below `TxInfAndSts`, by its path below it.
+fn transaction_field(tx: &mut Tx, rel: &[Tag], text: &str) {
+    use Tag::*;
+    match rel {
+        [OrgnlEndToEndId] => set(&mut tx.e2e, text, &mut tx.level.repeated, "OrgnlEndToEndId"),
+        [OrgnlTxRef, Amt, InstdAmt] => {
+            set(&mut tx.amount, text, &mut tx.level.repeated, "InstdAmt")
+        }
+        _ => {
+            level_field(&mut tx.level, rel, text, TxSts);
+        }
+    }
+}
+
+/// Read the whole document into a [`Report`]; refuses what is not well-formed XML or not a
+/// pain.002 of a version we read.
+fn collect(xml: &str) -> Result<Report, BankError> {
+    let mut p = Parser::new(xml);
+    let mut c = Collector::new();
+    while let Some(ev) = p.next_event()? {
+        c.event(ev)?;
+    }
+    Ok(c.finish())
+}
+
+/// The checks that refuse a whole report: a repeated header field, no original message id, an
+/// original message that is not a pain.001, unreadable group totals.
+fn check_header(h: &Header) -> Result<Group, BankError> {
+    if let Some(name) = h.repeated.or(h.group.repeated) {
         return Err(BankError::Pain002(format!(
             "{name} given twice in the group header"
         )));
     }
-    let orig_msg_id = orig_msg_id
+    let orig_msg_id = h
+        .orig_msg_id
+        .clone()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| BankError::Pain002("no OrgnlGrpInfAndSts/OrgnlMsgId".into()))?;
-    match orig_msg_name.as_deref() {
+    match h.orig_msg_name.as_deref() {
         Some(n) if n.starts_with("pain.001") => {}
         Some(n) => {
             return Err(BankError::Pain002(format!(
@@ -300,128 +447,165 @@ pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
             ));
         }
     }
-    let group_count = parse_count(group.count.as_deref())
+    let count = parse_count(h.group.count.as_deref())
         .map_err(|e| BankError::Pain002(format!("group OrgnlNbOfTxs: {e}")))?;
-    let group_sum = parse_sum(group.sum.as_deref())
+    let sum = parse_sum(h.group.sum.as_deref())
         .map_err(|e| BankError::Pain002(format!("group OrgnlCtrlSum: {e}")))?;
-    let group_status = group.status.as_deref().map(StatusCode::parse);
+    Ok(Group {
+        orig_msg_id,
+        status: h.group.status.as_deref().map(StatusCode::parse),
+        count,
+        sum,
+    })
+}
 
-    let mut lines = Vec::new();
-    let mut malformed = Vec::new();
-    let mut all_listed = BTreeSet::new();
-    let mut infos_with_status = BTreeSet::new();
+/// Read a pain.002 status report.
+pub fn read_pain002(xml: &str) -> Result<ReturnFile, BankError> {
+    let mut report = collect(xml)?;
+    let group = check_header(&report.header)?;
+    let mut out = Entries {
+        ordinal: report.entries,
+        ..Entries::default()
+    };
+    let all_listed = transaction_lines(&mut report, &group, &mut out);
+    let infos_with_status = payment_info_lines(&report.pmt_infs, &group.orig_msg_id, &mut out);
+    group_line(&report, group, all_listed, infos_with_status, &mut out);
+    Ok(ReturnFile {
+        format: ReturnFormat::Pain002 {
+            version: report.version,
+        },
+        report_id: report.header.report_id,
+        lines: out.lines,
+        malformed: out.malformed,
+    })
+}
 
-    for pi in &mut pmt_infs {
+/// One line (or quarantined entry) per `TxInfAndSts`, in document order; records in each block
+/// which payments it lists, and returns all the listed end-to-end ids.
+fn transaction_lines(report: &mut Report, group: &Group, out: &mut Entries) -> BTreeSet<String> {
+    // The listed ids only matter to the group lines there will be: a block's with a status, the
+    // group's with one. Collected, then built in bulk (a sort, not n separate inserts).
+    let mut all_listed = Vec::new();
+    for pi in &mut report.pmt_infs {
         let pi_status = pi.level.status.as_deref().map(StatusCode::parse);
+        let ids = || pi.txs.iter().filter_map(|t| t.e2e.clone());
+        if pi_status.is_some() {
+            pi.listed = ids().collect();
+        }
+        if group.status.is_some() {
+            all_listed.extend(ids());
+        }
         for tx in &pi.txs {
-            if let Some(e) = &tx.e2e {
-                pi.listed.insert(e.clone());
-                all_listed.insert(e.clone());
-            }
-            match transaction_line(
-                &orig_msg_id,
-                tx,
-                &pi.level,
-                pi_status.as_ref(),
-                &group,
-                group_status.as_ref(),
-            ) {
-                Ok(line) => lines.push(line),
-                Err(reason) => malformed.push(Malformed {
-                    source: tx.ordinal,
-                    reason,
-                    original_message_id: Some(orig_msg_id.clone()),
-                    end_to_end_id: tx.e2e.clone(),
-                }),
+            let inherited = Inherited {
+                pi: &pi.level,
+                pi_status: pi_status.as_ref(),
+                group: &report.header.group,
+                group_status: group.status.as_ref(),
+            };
+            match transaction_line(&group.orig_msg_id, tx, &inherited) {
+                Ok(line) => out.lines.push(line),
+                Err(reason) => {
+                    out.quarantine(tx.ordinal, reason, &group.orig_msg_id, tx.e2e.clone())
+                }
             }
         }
     }
-    for pi in &pmt_infs {
+    all_listed.into_iter().collect()
+}
+
+/// One group line (or quarantined entry) per block with a `PmtInfSts`; returns the ids of the
+/// blocks that got a line.
+fn payment_info_lines(pmt_infs: &[PmtInf], msg: &str, out: &mut Entries) -> BTreeSet<String> {
+    let mut infos_with_status = BTreeSet::new();
+    for pi in pmt_infs {
         let Some(status) = pi.level.status.as_deref().map(StatusCode::parse) else {
             continue;
         };
-        ordinal += 1;
-        let checked = (|| -> Result<StatusLine, String> {
-            if let Some(r) = pi.level.repeated {
-                return Err(format!("{r} given twice"));
+        out.ordinal += 1;
+        match payment_info_line(pi, status, out.ordinal, msg) {
+            Ok((id, line)) => {
+                infos_with_status.insert(id);
+                out.lines.push(line);
             }
-            if pi.txs.iter().any(|t| t.e2e.is_none()) {
-                return Err("block status beside an entry with no end-to-end id".into());
-            }
-            let id = pi
-                .id
-                .clone()
-                .filter(|s| !s.is_empty())
-                .ok_or("payment-information status without OrgnlPmtInfId")?;
-            Ok(StatusLine {
-                source: ordinal,
-                original_message_id: orig_msg_id.clone(),
-                scope: Scope::Group {
-                    payment_info_id: Some(id),
-                    excluding: pi.listed.clone(),
-                    excluding_payment_infos: BTreeSet::new(),
-                },
-                status,
-                reason: pi.level.reason.clone(),
-                additional_info: join_info(&pi.level.info),
-                amount: parse_sum(pi.level.sum.as_deref())?,
-                count: parse_count(pi.level.count.as_deref())?,
-            })
-        })();
-        match checked {
-            Ok(line) => {
-                if let Scope::Group {
-                    payment_info_id: Some(id),
-                    ..
-                } = &line.scope
-                {
-                    infos_with_status.insert(id.clone());
-                }
-                lines.push(line);
-            }
-            Err(reason) => malformed.push(Malformed {
-                source: ordinal,
-                reason,
-                original_message_id: Some(orig_msg_id.clone()),
-                end_to_end_id: None,
-            }),
+            Err(reason) => out.quarantine(out.ordinal, reason, msg, None),
         }
     }
-    let unidentified = pmt_infs
+    infos_with_status
+}
+
+/// The group line of one block's `PmtInfSts`, applying to the payments it does not list.
+fn payment_info_line(
+    pi: &PmtInf,
+    status: StatusCode,
+    ordinal: usize,
+    msg: &str,
+) -> Result<(String, StatusLine), String> {
+    if let Some(r) = pi.level.repeated {
+        return Err(format!("{r} given twice"));
+    }
+    if pi.txs.iter().any(|t| t.e2e.is_none()) {
+        return Err("block status beside an entry with no end-to-end id".into());
+    }
+    let id = pi
+        .id
+        .clone()
+        .filter(|s| !s.is_empty())
+        .ok_or("payment-information status without OrgnlPmtInfId")?;
+    let line = StatusLine {
+        source: ordinal,
+        original_message_id: msg.to_string(),
+        scope: Scope::Group {
+            payment_info_id: Some(id.clone()),
+            excluding: pi.listed.clone(),
+            excluding_payment_infos: BTreeSet::new(),
+        },
+        status,
+        reason: pi.level.reason.clone(),
+        additional_info: join_info(&pi.level.info),
+        amount: parse_sum(pi.level.sum.as_deref())?,
+        count: parse_count(pi.level.count.as_deref())?,
+    };
+    Ok((id, line))
+}
+
+/// The line of `GrpSts`, applying to the payments neither listed nor covered by a block status;
+/// quarantined when an entry names no payment (it could be about any of them).
+fn group_line(
+    report: &Report,
+    group: Group,
+    all_listed: BTreeSet<String>,
+    infos_with_status: BTreeSet<String>,
+    out: &mut Entries,
+) {
+    let Some(status) = group.status else {
+        return;
+    };
+    out.ordinal += 1;
+    let unidentified = report
+        .pmt_infs
         .iter()
         .flat_map(|p| &p.txs)
         .any(|t| t.e2e.is_none());
-    if let Some(status) = group_status.as_ref().filter(|_| unidentified) {
-        ordinal += 1;
-        malformed.push(Malformed {
-            source: ordinal,
-            reason: format!("group status {status} beside an entry with no end-to-end id"),
-            original_message_id: Some(orig_msg_id.clone()),
-            end_to_end_id: None,
-        });
-    } else if let Some(status) = group_status {
-        ordinal += 1;
-        lines.push(StatusLine {
-            source: ordinal,
-            original_message_id: orig_msg_id.clone(),
-            scope: Scope::Group {
-                payment_info_id: None,
-                excluding: all_listed,
-                excluding_payment_infos: infos_with_status,
-            },
-            status,
-            reason: group.reason.clone(),
-            additional_info: join_info(&group.info),
-            amount: group_sum,
-            count: group_count,
-        });
+    if unidentified {
+        let reason = format!("group status {status} beside an entry with no end-to-end id");
+        out.quarantine(out.ordinal, reason, &group.orig_msg_id, None);
+        return;
     }
-    Ok(ReturnFile {
-        format: ReturnFormat::Pain002 { version },
-        report_id,
-        lines,
-        malformed,
-    })
+    let level = &report.header.group;
+    out.lines.push(StatusLine {
+        source: out.ordinal,
+        original_message_id: group.orig_msg_id,
+        scope: Scope::Group {
+            payment_info_id: None,
+            excluding: all_listed,
+            excluding_payment_infos: infos_with_status,
+        },
+        status,
+        reason: level.reason.clone(),
+        additional_info: join_info(&level.info),
+        amount: group.sum,
+        count: group.count,
+    });
 }
 
 fn join_info(info: &[String]) -> Option<String> {
@@ -447,14 +631,16 @@ fn parse_sum(s: Option<&str>) -> Result<Option<tongchou_core::Fen>, String> {
     s.map(parse_decimal_yuan).transpose()
 }
 
-fn transaction_line(
-    orig_msg_id: &str,
-    tx: &Tx,
-    pi: &Level,
-    pi_status: Option<&StatusCode>,
-    group: &Level,
-    group_status: Option<&StatusCode>,
-) -> Result<StatusLine, String> {
+/// The levels an entry without its own status takes it from: its block, then the group.
+struct Inherited<'r> {
+    pi: &'r Level,
+    pi_status: Option<&'r StatusCode>,
+    group: &'r Level,
+    group_status: Option<&'r StatusCode>,
+}
+
+/// The line of one `TxInfAndSts`, or why it is quarantined.
+fn transaction_line(orig_msg_id: &str, tx: &Tx, up: &Inherited<'_>) -> Result<StatusLine, String> {
     if let Some(r) = tx.level.repeated {
         return Err(format!("{r} given twice"));
     }
@@ -466,9 +652,9 @@ fn transaction_line(
     let inherited = |s: Option<&StatusCode>| s.filter(|c| **c != StatusCode::Part).cloned();
     let (status, reason_level) = match tx.level.status.as_deref() {
         Some(s) => (StatusCode::parse(s), &tx.level),
-        None => match (inherited(pi_status), inherited(group_status)) {
-            (Some(s), _) => (s, pi),
-            (None, Some(s)) => (s, group),
+        None => match (inherited(up.pi_status), inherited(up.group_status)) {
+            (Some(s), _) => (s, up.pi),
+            (None, Some(s)) => (s, up.group),
             (None, None) => return Err("no TxSts and no status to inherit".into()),
         },
     };
