@@ -45,6 +45,34 @@ impl BankId {
     }
 }
 
+/// The name of the paying agency as its bank knows it: trimmed, not empty, no control
+/// characters, at most 140 characters (ISO 20022 `Max140Text`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgencyName(String);
+
+impl AgencyName {
+    pub fn parse(s: &str) -> Result<AgencyName, BankError> {
+        check_text("debtor name", s, 140).map(AgencyName)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The title of an account as the bank keeps it (e.g. "…基本养老保险基金支出户"): trimmed, not
+/// empty, no control characters, at most 70 characters (ISO 20022 `Max70Text`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountTitle(String);
+
+impl AccountTitle {
+    pub fn parse(s: &str) -> Result<AccountTitle, BankError> {
+        check_text("debtor account name", s, 70).map(AccountTitle)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Who pays: a county agency's benefit expenditure account (支出户).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Debtor {
@@ -56,42 +84,47 @@ pub struct Debtor {
 }
 
 impl Debtor {
-    /// `name`: the agency (at most 140 characters); `account_name`: the account's own title as
-    /// the bank keeps it (at most 70); `agent`: the bank holding the account.
+    /// The agency's real account, from configuration, every part already parsed (so this
+    /// cannot fail): the agency's name and its unified social credit code (统一社会信用代码),
+    /// the account number and, if the bank keeps one, the account's title, and the bank that
+    /// holds the account (its BIC and/or CNAPS code).
     pub fn new(
-        name: &str,
-        credit_code: Option<CreditCode>,
+        agency: AgencyName,
+        agency_id: CreditCode,
         account: AccountNumber,
-        account_name: Option<&str>,
-        agent: BankId,
-    ) -> Result<Debtor, BankError> {
-        Ok(Debtor {
-            name: check_text("debtor name", name, 140)?,
-            credit_code,
+        account_name: Option<AccountTitle>,
+        bank: BankId,
+    ) -> Debtor {
+        Debtor {
+            name: agency.0,
+            credit_code: Some(agency_id),
             account,
-            account_name: account_name
-                .map(|n| check_text("debtor account name", n, 70))
-                .transpose()?,
-            agent,
-        })
+            account_name: account_name.map(|t| t.0),
+            agent: bank,
+        }
     }
 
-    /// A synthetic but well-formed expenditure account for `county`, for demos and tests:
-    /// the fictional bank `TCHOCNBJ` (branch `SXI`), CNAPS `999` + county + `001`, account
-    /// `9` + county + `0000000201` (17 digits). Deterministic from the county.
+    /// **Simulation only** (feature `sim`; the crate's own tests and examples turn it on): a
+    /// fictional but well-formed expenditure account for `county`, for demos and tests, never
+    /// for a file sent to a bank. The fictional bank `TCHOCNBJ` (branch `SXI`), CNAPS `999` +
+    /// county + `001`, account `9` + county + `0000000201` (17 digits), no credit code.
+    /// Deterministic from the county.
+    #[cfg(any(test, feature = "sim"))]
     pub fn synthetic(county: RegionCode, agency_name: &str) -> Result<Debtor, BankError> {
         let agent = BankId::new(
             Some(Bic::parse("TCHOCNBJSXI")?),
             Some(Cnaps::parse(&format!("999{county}001"))?),
             Some("统筹模拟银行山西省分行"),
         )?;
-        Debtor::new(
-            agency_name,
-            None,
-            AccountNumber::parse(&format!("9{county}0000000201"))?,
-            Some(&format!("{}基本养老保险基金支出户", agency_name.trim())),
+        let name = AgencyName::parse(agency_name)?;
+        let title = AccountTitle::parse(&format!("{}基本养老保险基金支出户", name.as_str()))?;
+        Ok(Debtor {
+            name: name.0,
+            credit_code: None,
+            account: AccountNumber::parse(&format!("9{county}0000000201"))?,
+            account_name: Some(title.0),
             agent,
-        )
+        })
     }
 
     pub fn name(&self) -> &str {

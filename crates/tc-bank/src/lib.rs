@@ -6,8 +6,11 @@
 //!    [`PaymentKey`] (county, period, item, payee reference, attempt — a re-issue after a reject
 //!    is the same key with `attempt + 1`, so it is linked to the original and gets a new id).
 //! 2. Build [`Payment`]s (creditor name and account, amount in [`Fen`], remittance text such as
-//!    "2020-01 基本养老金") and the county's [`Debtor`] (its expenditure account;
-//!    [`Debtor::synthetic`] makes a well-formed fictional one).
+//!    "2020-01 基本养老金") and the county's [`Debtor`]: its real expenditure account from
+//!    configuration, parsed into [`AgencyName`], [`CreditCode`](tongchou_core::CreditCode),
+//!    [`AccountNumber`], [`AccountTitle`] and [`BankId`] and given to [`Debtor::new`].
+//!    (`Debtor::synthetic`, behind the feature `sim`, makes a fictional one for simulations and
+//!    tests only.)
 //! 3. [`plan_batches`] sorts them and cuts them into [`PaymentBatch`]es numbered from the next
 //!    free sequence of (county, period); each has a deterministic [`MessageId`]
 //!    (`TC` + county + yyyymm + sequence), its count and control sum.
@@ -46,7 +49,8 @@ pub mod text;
 pub mod xml;
 
 pub use batch::{
-    BankId, Debtor, MAX_CONTROL_SUM, MAX_PAYMENTS_PER_BATCH, Payment, PaymentBatch, plan_batches,
+    AccountTitle, AgencyName, BankId, Debtor, MAX_CONTROL_SUM, MAX_PAYMENTS_PER_BATCH, Payment,
+    PaymentBatch, plan_batches,
 };
 pub use csv::{
     PAYMENT_CSV_HEADER, RETURN_CSV_HEADER, read_return_csv, write_payment_csv, write_return_csv,

@@ -9,7 +9,8 @@ use tongchou_bank::*;
 use tongchou_core::Fen;
 
 /// Several counties' batches, with names full of XML specials and Chinese, bank agents on some
-/// payments, a credit code on one debtor, and a split into several files.
+/// payments, configured debtors with credit codes beside a simulated one, and a split into
+/// several files.
 fn several_batches() -> Vec<PaymentBatch> {
     let names = [
         "张三",
@@ -42,19 +43,34 @@ fn several_batches() -> Vec<PaymentBatch> {
                 .expect("payment")
             })
             .collect();
-        let credit_code = (k == 0).then(|| {
+        let credit_code =
             tongchou_core::CreditCode::from_parts(b'1', b'2', county(code), b"MB000001")
-                .expect("credit code")
-        });
-        let synthetic = Debtor::synthetic(county(code), "县社会保险事业管理中心").expect("debtor");
-        let debtor = Debtor::new(
-            &format!("{code} 社会保险事业管理中心 & <养老>"),
-            credit_code,
-            synthetic.account().clone(),
-            synthetic.account_name(),
-            synthetic.agent().clone(),
-        )
-        .expect("debtor");
+                .expect("credit code");
+        // A configured account on every county but the first, which pays from the simulated
+        // one (no credit code): files are valid either way.
+        let debtor = if k == 0 {
+            Debtor::synthetic(
+                county(code),
+                &format!("{code} 社会保险事业管理中心 & <养老>"),
+            )
+            .expect("debtor")
+        } else {
+            Debtor::new(
+                AgencyName::parse(&format!("{code} 社会保险事业管理中心 & <养老>")).expect("name"),
+                credit_code,
+                AccountNumber::parse(&format!("0502{code}0000{k:03}")).expect("account"),
+                Some(
+                    AccountTitle::parse("县社会保险事业管理中心基本养老保险基金支出户")
+                        .expect("title"),
+                ),
+                BankId::new(
+                    Some(Bic::parse("ICBKCNBJSXI").expect("bic")),
+                    Some(Cnaps::parse("102161000010").expect("cnaps")),
+                    Some("中国工商银行太原分行"),
+                )
+                .expect("bank"),
+            )
+        };
         out.extend(
             plan_batches(
                 county(code),
