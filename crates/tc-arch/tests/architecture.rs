@@ -491,7 +491,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-app/src/disburse.rs", "step_pay", 225),
     ("crates/tc-app/src/disburse.rs", "read_returns", 145),
     ("crates/tc-bank/src/csv.rs", "read_return_csv", 134),
-    ("crates/tc-bank/src/pain002.rs", "read_pain002", 323),
     ("crates/tc-bank/src/reconcile.rs", "decide_line", 157),
     ("crates/tc-bench/src/bin/bench-synth.rs", "run", 133),
     ("crates/tc-cli/src/cmd/demo.rs", "run", 295),
