@@ -318,22 +318,6 @@ const SQL_OUTSIDE_THE_STORE: &[(&str, &str)] = &[
         "use case not yet split from its queries",
     ),
     (
-        "crates/tc-app/src/benefits.rs",
-        "use case not yet split from its queries",
-    ),
-    (
-        "crates/tc-app/src/benefits/adjust.rs",
-        "use case not yet split from its queries",
-    ),
-    (
-        "crates/tc-app/src/benefits/deaths.rs",
-        "use case not yet split from its queries",
-    ),
-    (
-        "crates/tc-app/src/benefits/retire.rs",
-        "use case not yet split from its queries",
-    ),
-    (
         "crates/tc-app/src/collect.rs",
         "use case not yet split from its queries",
     ),
@@ -350,19 +334,11 @@ const SQL_OUTSIDE_THE_STORE: &[(&str, &str)] = &[
         "use case not yet split from its queries",
     ),
     (
-        "crates/tc-cli/src/cmd/demo.rs",
-        "edge still querying directly",
-    ),
-    (
         "crates/tc-cli/src/cmd/import/checks.rs",
         "edge still querying directly",
     ),
     (
         "crates/tc-cli/src/cmd/plan.rs",
-        "edge still querying directly",
-    ),
-    (
-        "crates/tc-cli/src/cmd/report.rs",
         "edge still querying directly",
     ),
     (
@@ -372,10 +348,6 @@ const SQL_OUTSIDE_THE_STORE: &[(&str, &str)] = &[
     (
         "crates/tc-server/src/plans.rs",
         "edge still querying directly",
-    ),
-    (
-        "crates/tc-sim/src/load.rs",
-        "the synthetic loader still writes directly",
     ),
 ];
 
