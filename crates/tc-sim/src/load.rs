@@ -232,20 +232,19 @@ fn write_person_events(db: &mut Db, p: &Province) -> Result<u64> {
             let employer = x.employer().map(|e| e as i64 + 1);
             let moved = x.moved_from();
             let mut seq = 0;
-            let mut ev = |push: &mut registry::PushPersonEvent<'_>,
-                          date: Period,
+            // one event: (date, kind, status after it, county, from county, employer)
+            let mut ev = |date: Period,
                           kind: &str,
                           status: &str,
                           county: i64,
                           from_county: Option<i64>,
-                          employer_id: Option<i64>,
-                          buf: &mut String|
+                          employer_id: Option<i64>|
              -> Result<()> {
                 seq += 1;
                 push(&PersonEventRow {
                     person_id: pid,
                     seq,
-                    event_date: day(buf, date),
+                    event_date: day(&mut b1, date),
                     kind,
                     status,
                     county,
@@ -257,49 +256,28 @@ fn write_person_events(db: &mut Db, p: &Province) -> Result<u64> {
             let enrol_county = moved.map(|(c, _)| county_code(c)).unwrap_or(county);
             let enrol_employer = if moved.is_some() { None } else { employer };
             ev(
-                push,
                 x.first_insured(),
                 "enrol",
                 "active",
                 enrol_county,
                 None,
                 enrol_employer,
-                &mut b1,
             )?;
             if let Some((c, m)) = moved {
-                ev(
-                    push,
-                    m,
-                    "move_county",
-                    "active",
-                    county,
-                    Some(county_code(c)),
-                    employer,
-                    &mut b1,
-                )?;
+                let from = Some(county_code(c));
+                ev(m, "move_county", "active", county, from, employer)?;
             }
             let since = x.status_since();
             match x.status {
                 Status::Active => {}
-                Status::Suspended => ev(
-                    push,
-                    since,
-                    "suspend",
-                    "suspended",
-                    county,
-                    None,
-                    employer,
-                    &mut b1,
-                )?,
+                Status::Suspended => ev(since, "suspend", "suspended", county, None, employer)?,
                 Status::TransferredOut => ev(
-                    push,
                     since,
                     "transfer_out",
                     "transferred_out",
                     county,
                     None,
                     employer,
-                    &mut b1,
                 )?,
                 Status::Retired | Status::Deceased => {
                     while pn_iter.peek().is_some_and(|pn| (pn.person as usize) < i) {
@@ -309,13 +287,9 @@ fn write_person_events(db: &mut Db, p: &Province) -> Result<u64> {
                         Some(pn) if pn.person as usize == i => pn.retire(),
                         _ => since,
                     };
-                    ev(
-                        push, retire, "retire", "retired", county, None, None, &mut b1,
-                    )?;
+                    ev(retire, "retire", "retired", county, None, None)?;
                     if x.status == Status::Deceased {
-                        ev(
-                            push, since, "death", "deceased", county, None, None, &mut b1,
-                        )?;
+                        ev(since, "death", "deceased", county, None, None)?;
                     }
                 }
             }

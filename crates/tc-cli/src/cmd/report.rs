@@ -433,54 +433,7 @@ fn arrears(db: &mut Db, a: &ArrearsArgs) -> Result<Sheet, CliError> {
         t.push(Cell::Empty);
     }
     t.extend(figures(&total));
-    let mut cols = match a.by {
-        By::County => vec![
-            Col {
-                key: "county",
-                label: "county",
-            },
-            Col {
-                key: "name",
-                label: "name",
-            },
-        ],
-        By::Employer => vec![
-            Col {
-                key: "credit_code",
-                label: "employer",
-            },
-            Col {
-                key: "name",
-                label: "name",
-            },
-            Col {
-                key: "county",
-                label: "county",
-            },
-        ],
-    };
-    cols.extend([
-        Col {
-            key: "persons",
-            label: "persons",
-        },
-        Col {
-            key: "months",
-            label: "months",
-        },
-        Col {
-            key: "outstanding",
-            label: "outstanding",
-        },
-        Col {
-            key: "late_fee_accrued",
-            label: "late fee accrued",
-        },
-        Col {
-            key: "oldest_period",
-            label: "oldest",
-        },
-    ]);
+    let cols = arrears_cols(a.by);
     let region_name = name_of(d, region.get() as i64);
     let by_word = match a.by {
         By::County => "county",
@@ -577,6 +530,59 @@ fn arrears_lines(
         }),
     }
     Ok(lines)
+}
+
+/// The columns of the arrears report by county or by employer.
+fn arrears_cols(by: By) -> Vec<Col> {
+    let mut cols = match by {
+        By::County => vec![
+            Col {
+                key: "county",
+                label: "county",
+            },
+            Col {
+                key: "name",
+                label: "name",
+            },
+        ],
+        By::Employer => vec![
+            Col {
+                key: "credit_code",
+                label: "employer",
+            },
+            Col {
+                key: "name",
+                label: "name",
+            },
+            Col {
+                key: "county",
+                label: "county",
+            },
+        ],
+    };
+    cols.extend([
+        Col {
+            key: "persons",
+            label: "persons",
+        },
+        Col {
+            key: "months",
+            label: "months",
+        },
+        Col {
+            key: "outstanding",
+            label: "outstanding",
+        },
+        Col {
+            key: "late_fee_accrued",
+            label: "late fee accrued",
+        },
+        Col {
+            key: "oldest_period",
+            label: "oldest",
+        },
+    ]);
+    cols
 }
 
 fn figures(l: &ArrearsLine) -> [Cell; 5] {
