@@ -70,7 +70,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::{Fen, Period};
 use tongchou_engine::disbursement::Item;
-use tongchou_store::{Db, Val};
+use tongchou_store::Db;
+use tongchou_store::benefits;
 
 /// A fresh application id (random, positive, below 2^53).
 pub(crate) fn new_id() -> Result<i64> {
@@ -79,19 +80,6 @@ pub(crate) fn new_id() -> Result<i64> {
 
 pub(crate) fn iso(now_ms: i64) -> String {
     tongchou_store::access::iso_time(now_ms)
-}
-
-pub(crate) fn period_of(v: i64) -> Result<Period> {
-    let v = i32::try_from(v).map_err(|_| AppError::Invalid(format!("month {v} out of range")))?;
-    Ok(Period::from_yyyymm(v)?)
-}
-
-pub(crate) fn county_of(v: i64) -> Result<u32> {
-    u32::try_from(v).map_err(|_| AppError::Invalid(format!("county {v} out of range")))
-}
-
-pub(crate) fn ym(p: Period) -> Val<'static> {
-    Val::I64(p.yyyymm() as i64)
 }
 
 pub(crate) fn json_text<T: Serialize>(v: &T) -> Result<String> {
@@ -133,22 +121,11 @@ pub(crate) fn bank_fields(code: &str, name: &str, account: &str) -> Result<Strin
     Ok(account.chars().filter(|c| !c.is_whitespace()).collect())
 }
 
-/// Serialise the writers of `benefit_dues` with the payroll step that reads them, so a due is
-/// never written for a month whose payroll has just run without it. Call it FIRST in the
-/// transaction: on PostgreSQL (repeatable read) a transaction's snapshot is taken at its first
-/// query, and a table lock taken before it makes that snapshot include every writer that
-/// committed before; `writer` takes a self-conflicting mode (writers queue behind each other and
-/// behind a payroll step), the payroll step a shared one. SQLite runs one writer at a time
-/// already (`BEGIN IMMEDIATE`), so there is nothing to do.
+/// Serialise the writers of `benefit_dues` with the payroll step that reads them
+/// (`tongchou_store::benefits::lock_dues`): call it FIRST in the transaction; `writer` for the
+/// writers of dues, not for the payroll step.
 pub fn lock_dues(db: &mut Db, writer: bool) -> Result<()> {
-    if db.backend() == tongchou_store::Backend::Postgres {
-        db.batch(if writer {
-            "LOCK TABLE benefit_dues IN SHARE ROW EXCLUSIVE MODE"
-        } else {
-            "LOCK TABLE benefit_dues IN SHARE MODE"
-        })?;
-    }
-    Ok(())
+    Ok(benefits::lock_dues(db, writer)?)
 }
 
 /// Write one one-off amount for the payroll of `due_month` (nothing when not positive).
@@ -166,18 +143,17 @@ pub(crate) fn add_due(
     if !amount.is_positive() {
         return Ok(());
     }
-    db.exec(
-        "INSERT INTO benefit_dues (person_id, source, item, due_month, county, amount_fen, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            Val::I64(person),
-            Val::Str(source),
-            Val::Str(item.as_str()),
-            ym(due_month),
-            Val::I64(county as i64),
-            Val::I64(amount.0),
-            Val::Str(now),
-        ],
+    benefits::add_due(
+        db,
+        &benefits::NewDue {
+            person,
+            source,
+            item,
+            due_month,
+            county,
+            amount,
+            created_at: now,
+        },
     )?;
     Ok(())
 }
@@ -215,24 +191,21 @@ pub(crate) fn open_recovery(
     opened: Period,
     details: &serde_json::Value,
 ) -> Result<bool> {
-    let id = new_id()?;
     let d = details.to_string();
-    let n = db.exec(
-        "INSERT INTO recovery_cases (person_id, id, kind, county, month, amount_fen, status, source, opened_month, details) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9) ON CONFLICT (person_id, kind, month, source) DO NOTHING",
-        &[
-            Val::I64(person),
-            Val::I64(id),
-            Val::Str(kind.as_str()),
-            Val::I64(county as i64),
-            ym(month),
-            Val::I64(amount.0.max(0)),
-            Val::Str(source),
-            ym(opened),
-            Val::Str(&d),
-        ],
-    )?;
-    Ok(n == 1)
+    Ok(benefits::open_recovery(
+        db,
+        &benefits::NewRecovery {
+            person,
+            id: new_id()?,
+            kind: kind.as_str(),
+            county,
+            month,
+            amount,
+            source,
+            opened,
+            details: &d,
+        },
+    )?)
 }
 
 /// One line the payroll of a month pays besides the monthly pension.
@@ -256,19 +229,9 @@ pub fn settlements_due(db: &mut Db, month: Period) -> Result<Vec<(i64, u32, Item
 
 /// [`settlements_due`] as structs.
 pub fn dues(db: &mut Db, month: Period) -> Result<Vec<Due>> {
-    let rows = db.query(
-        "SELECT person_id, county, item, CAST(SUM(amount_fen) AS BIGINT) FROM benefit_dues \
-         WHERE due_month = $1 GROUP BY person_id, county, item ORDER BY person_id, item",
-        &[ym(month)],
-    )?;
     let mut by: BTreeMap<(i64, Item), Due> = BTreeMap::new();
-    for r in rows {
-        let person = r[0].i64()?;
-        let county = county_of(r[1].i64()?)?;
-        let item_s = r[2].text()?;
-        let item = Item::parse(item_s)
-            .ok_or_else(|| AppError::Invalid(format!("benefit_dues: unknown item {item_s:?}")))?;
-        let amount = Fen(r[3].i64()?);
+    for r in benefits::dues_of_month(db, month)? {
+        let (person, county, item, amount) = (r.person, r.county, r.item, r.amount);
         // a person has one paying county; sum across rows written under another county
         let e = by.entry((person, item)).or_insert(Due {
             person,

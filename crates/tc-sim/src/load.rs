@@ -18,7 +18,7 @@ use tongchou_core::{Period, Sex};
 use tongchou_store::registry::{
     self, EmployerRow, PensionRow, PensionerRow, PersonEventRow, PersonRow,
 };
-use tongchou_store::{Backend, Db, Result, StoreError};
+use tongchou_store::{Db, Result, StoreError};
 use tongchou_synth::{PensionStatus, Pensioner, Province, Status};
 
 /// Rows written per table, and the seconds each table took.
@@ -93,41 +93,49 @@ fn pension_rows(
 
 /// Write the province. Fails (and writes nothing) if any row breaks a constraint.
 ///
-/// On SQLite (outside a caller's transaction) the page cache is raised (about 100 bytes per
-/// person, 64 to 256 MiB) and temporary storage (the statement journals of the multi-row
-/// inserts) kept in memory for the load, then both are set back.
+/// One transaction, with the store's settings for a bulk load (`registry::bulk_load`: on SQLite
+/// a page cache of about 100 bytes per person and temporary storage in memory, for the load).
+/// Splitting the load into one writer per table did not change its speed (`bench-registry
+/// --persons 30000`, CPU time after / before 0.98, docs/PERFORMANCE.md).
 pub fn write_province(db: &mut Db, p: &Province) -> Result<LoadStats> {
-    let sqlite = db.backend() == Backend::Sqlite;
-    let mut old = None;
-    if sqlite && !db.in_transaction() {
-        old = Some((
-            db.query_i64("PRAGMA cache_size", &[])?,
-            db.query_i64("PRAGMA temp_store", &[])?,
-        ));
-        // about 100 bytes of cache per person, between 64 and 256 MiB (in KiB); a 1 GiB cache
-        // did not make the load of 10 million persons faster
-        let kib = (p.persons.len() as i64 / 10).clamp(65_536, 262_144);
-        db.batch(&format!(
-            "PRAGMA cache_size = -{kib}; PRAGMA temp_store = MEMORY"
-        ))?;
-    }
-    let r = db.transaction(|db| write_all(db, p));
-    if let Some((cache, temp)) = old {
-        db.batch(&format!(
-            "PRAGMA cache_size = {cache}; PRAGMA temp_store = {temp}"
-        ))?;
-    }
-    r
+    registry::bulk_load(db, p.persons.len(), |db| write_all(db, p))
 }
 
 fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
-    let mut st = LoadStats::default();
-    let start = p.options.start;
-    let county_code = |i: usize| p.counties[i].code.get() as i64;
-    let (mut b1, mut b2, mut b3) = (String::new(), String::new(), String::new());
+    let mut seconds = Vec::with_capacity(6);
+    let mut timed = |table: &'static str, step: Step| -> Result<u64> {
+        let t = Instant::now();
+        let n = step(db, p)?;
+        seconds.push((table, t.elapsed().as_secs_f64()));
+        Ok(n)
+    };
+    // in this order (fields are evaluated as written)
+    let mut st = LoadStats {
+        employers: timed("employers", write_employers)?,
+        persons: timed("persons", write_persons)?,
+        person_ids: timed("person_ids", write_person_ids)?,
+        person_events: timed("person_events", write_person_events)?,
+        pensioners: timed("pensioners", write_pensioners)?,
+        pensions: timed("pensions", write_pensions)?,
+        seconds: Vec::new(),
+    };
+    st.seconds = seconds;
+    Ok(st)
+}
 
-    let t = Instant::now();
-    st.employers = registry::write_employers(db, &mut |push| {
+/// One table's writer.
+type Step = fn(&mut Db, &Province) -> Result<u64>;
+
+/// GB/T 2260 code of the province's county number `i`.
+fn county_code(p: &Province, i: usize) -> i64 {
+    p.counties[i].code.get() as i64
+}
+
+/// Employers, id = index + 1.
+fn write_employers(db: &mut Db, p: &Province) -> Result<u64> {
+    let county_code = |i: usize| county_code(p, i);
+    let (mut b1, mut b2) = (String::new(), String::new());
+    registry::write_employers(db, &mut |push| {
         for (i, e) in p.employers.iter().enumerate() {
             let name = p.employer_name(e);
             push(&EmployerRow {
@@ -142,12 +150,16 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
             })?;
         }
         Ok(())
-    })?;
-    st.seconds.push(("employers", t.elapsed().as_secs_f64()));
+    })
+}
 
-    let t = Instant::now();
+/// Persons, id = index + 1; the history summary as at the first month.
+fn write_persons(db: &mut Db, p: &Province) -> Result<u64> {
+    let county_code = |i: usize| county_code(p, i);
+    let start = p.options.start;
+    let (mut b1, mut b2) = (String::new(), String::new());
     let as_of = start.yyyymm() as i64;
-    st.persons = registry::write_persons(db, &mut |push| {
+    registry::write_persons(db, &mut |push| {
         let mut birth = String::new();
         for (i, x) in p.persons.iter().enumerate() {
             let id = x.id_number();
@@ -180,10 +192,11 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
             })?;
         }
         Ok(())
-    })?;
-    st.seconds.push(("persons", t.elapsed().as_secs_f64()));
+    })
+}
 
-    let t = Instant::now();
+/// The ID-number index, in ID-number order (the fastest way to build its key).
+fn write_person_ids(db: &mut Db, p: &Province) -> Result<u64> {
     let mut keys: Vec<([u8; 18], u32)> = p
         .persons
         .par_iter()
@@ -195,7 +208,7 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
         })
         .collect();
     keys.par_sort_unstable();
-    st.person_ids = registry::write_person_ids(db, &mut |push| {
+    let n = registry::write_person_ids(db, &mut |push| {
         for (k, i) in &keys {
             let s = std::str::from_utf8(k)
                 .map_err(|_| StoreError::Invalid("ID number is not ASCII".into()))?;
@@ -204,10 +217,14 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
         Ok(())
     })?;
     drop(keys);
-    st.seconds.push(("person_ids", t.elapsed().as_secs_f64()));
+    Ok(n)
+}
 
-    let t = Instant::now();
-    st.person_events = registry::write_person_events(db, &mut |push| {
+/// Each person's dated events (see the module documentation).
+fn write_person_events(db: &mut Db, p: &Province) -> Result<u64> {
+    let county_code = |i: usize| county_code(p, i);
+    let mut b1 = String::new();
+    registry::write_person_events(db, &mut |push| {
         let mut pn_iter = p.pensioners.iter().peekable();
         for (i, x) in p.persons.iter().enumerate() {
             let pid = i as i64 + 1;
@@ -215,20 +232,19 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
             let employer = x.employer().map(|e| e as i64 + 1);
             let moved = x.moved_from();
             let mut seq = 0;
-            let mut ev = |push: &mut registry::PushPersonEvent<'_>,
-                          date: Period,
+            // one event: (date, kind, status after it, county, from county, employer)
+            let mut ev = |date: Period,
                           kind: &str,
                           status: &str,
                           county: i64,
                           from_county: Option<i64>,
-                          employer_id: Option<i64>,
-                          buf: &mut String|
+                          employer_id: Option<i64>|
              -> Result<()> {
                 seq += 1;
                 push(&PersonEventRow {
                     person_id: pid,
                     seq,
-                    event_date: day(buf, date),
+                    event_date: day(&mut b1, date),
                     kind,
                     status,
                     county,
@@ -240,49 +256,28 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
             let enrol_county = moved.map(|(c, _)| county_code(c)).unwrap_or(county);
             let enrol_employer = if moved.is_some() { None } else { employer };
             ev(
-                push,
                 x.first_insured(),
                 "enrol",
                 "active",
                 enrol_county,
                 None,
                 enrol_employer,
-                &mut b1,
             )?;
             if let Some((c, m)) = moved {
-                ev(
-                    push,
-                    m,
-                    "move_county",
-                    "active",
-                    county,
-                    Some(county_code(c)),
-                    employer,
-                    &mut b1,
-                )?;
+                let from = Some(county_code(c));
+                ev(m, "move_county", "active", county, from, employer)?;
             }
             let since = x.status_since();
             match x.status {
                 Status::Active => {}
-                Status::Suspended => ev(
-                    push,
-                    since,
-                    "suspend",
-                    "suspended",
-                    county,
-                    None,
-                    employer,
-                    &mut b1,
-                )?,
+                Status::Suspended => ev(since, "suspend", "suspended", county, None, employer)?,
                 Status::TransferredOut => ev(
-                    push,
                     since,
                     "transfer_out",
                     "transferred_out",
                     county,
                     None,
                     employer,
-                    &mut b1,
                 )?,
                 Status::Retired | Status::Deceased => {
                     while pn_iter.peek().is_some_and(|pn| (pn.person as usize) < i) {
@@ -292,25 +287,24 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
                         Some(pn) if pn.person as usize == i => pn.retire(),
                         _ => since,
                     };
-                    ev(
-                        push, retire, "retire", "retired", county, None, None, &mut b1,
-                    )?;
+                    ev(retire, "retire", "retired", county, None, None)?;
                     if x.status == Status::Deceased {
-                        ev(
-                            push, since, "death", "deceased", county, None, None, &mut b1,
-                        )?;
+                        ev(since, "death", "deceased", county, None, None)?;
                     }
                 }
             }
         }
         Ok(())
-    })?;
-    st.seconds
-        .push(("person_events", t.elapsed().as_secs_f64()));
+    })
+}
 
-    let t = Instant::now();
+/// Pensioners, paid from the month after retirement.
+fn write_pensioners(db: &mut Db, p: &Province) -> Result<u64> {
+    let county_code = |i: usize| county_code(p, i);
+    let start = p.options.start;
+    let mut b3 = String::new();
     let recent = start.add_months(-1);
-    st.pensioners = registry::write_pensioners(db, &mut |push| {
+    registry::write_pensioners(db, &mut |push| {
         for pn in &p.pensioners {
             let x = &p.persons[pn.person as usize];
             let (code, name, _) = *pn.bank();
@@ -334,11 +328,13 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
             })?;
         }
         Ok(())
-    })?;
-    st.seconds.push(("pensioners", t.elapsed().as_secs_f64()));
+    })
+}
 
-    let t = Instant::now();
-    st.pensions = registry::write_pensions(db, &mut |push| {
+/// Each pensioner's pension rows ([`pension_rows`]).
+fn write_pensions(db: &mut Db, p: &Province) -> Result<u64> {
+    let start = p.options.start;
+    registry::write_pensions(db, &mut |push| {
         for pn in &p.pensioners {
             let (award, adjusted) = pension_rows(pn, &p.persons[pn.person as usize], start);
             push(&award)?;
@@ -347,9 +343,7 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
             }
         }
         Ok(())
-    })?;
-    st.seconds.push(("pensions", t.elapsed().as_secs_f64()));
-    Ok(st)
+    })
 }
 
 fn payer(k: PayerKind) -> &'static str {

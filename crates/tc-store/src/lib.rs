@@ -10,10 +10,12 @@
 
 pub mod access;
 pub mod audit;
+pub mod benefits;
 pub mod imports;
 pub mod ledger;
 mod migrate;
 pub mod registry;
+pub mod reports;
 
 pub use migrate::MIGRATIONS;
 

@@ -30,100 +30,26 @@
 //! a recovery case (`correction`) is opened. Increases of past adjustments that depended on the
 //! old amount (their proportional part) are not recomputed.
 
-use super::{RecoveryKind, add_due, iso, new_id, open_recovery, period_of, ym};
+use super::{RecoveryKind, add_due, iso, new_id, open_recovery};
 use crate::error::{AppError, Result};
 use serde::Serialize;
 use tongchou_core::money::div_round_half_up;
 use tongchou_core::rules::benefit::AdjustmentTerms;
 use tongchou_core::rules::pension::{PensionInput, pension};
-use tongchou_core::{Date, Fen, Period, Policy, Ratio};
+use tongchou_core::{Date, Fen, Period, Policy};
 use tongchou_engine::disbursement::Item;
-use tongchou_store::registry::{self, PensionRow};
-use tongchou_store::{Db, Val};
+use tongchou_store::Db;
+use tongchou_store::benefits::{self as stored, pensions};
 
-/// A row of `pensions`, owned.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PensionRecord {
-    pub person: i64,
-    pub effective_from: Period,
-    pub reason: String,
-    pub benefit_base: Fen,
-    pub avg_index: Ratio,
-    pub deemed_index: Ratio,
-    pub paid_months: u32,
-    pub deemed_months: u32,
-    pub account_at_retirement: Fen,
-    pub divisor_tenths: i64,
-    pub basic: Fen,
-    pub account: Fen,
-    pub transitional: Fen,
-    pub adjustment: Fen,
-    pub total: Fen,
-}
-
-impl PensionRecord {
-    /// The 国发〔2005〕38号 components without the yearly increases.
-    pub fn base(&self) -> Fen {
-        Fen(self.basic.0 + self.account.0 + self.transitional.0)
-    }
-    fn row(&self) -> PensionRow<'_> {
-        PensionRow {
-            person_id: self.person,
-            effective_from: self.effective_from.yyyymm() as i64,
-            reason: &self.reason,
-            benefit_base_fen: self.benefit_base.0,
-            avg_index: self.avg_index.0,
-            deemed_index: self.deemed_index.0,
-            paid_months: self.paid_months as i64,
-            deemed_months: self.deemed_months as i64,
-            account_at_retirement_fen: self.account_at_retirement.0,
-            divisor_tenths: self.divisor_tenths,
-            basic_fen: self.basic.0,
-            account_fen: self.account.0,
-            transitional_fen: self.transitional.0,
-            adjustment_fen: self.adjustment.0,
-        }
-    }
-}
-
-const PENSION_COLS: &str = "person_id, effective_from, reason, benefit_base_fen, avg_index, deemed_index, paid_months, \
-     deemed_months, account_at_retirement_fen, divisor_tenths, basic_fen, account_fen, transitional_fen, adjustment_fen, total_fen";
+pub use tongchou_store::benefits::pensions::PensionRecord;
 
 fn months_of(v: i64) -> Result<u32> {
     u32::try_from(v).map_err(|_| AppError::Invalid(format!("month count {v} out of range")))
 }
 
-fn pension_record(r: &[tongchou_store::Value]) -> Result<PensionRecord> {
-    Ok(PensionRecord {
-        person: r[0].i64()?,
-        effective_from: period_of(r[1].i64()?)?,
-        reason: r[2].text()?.to_string(),
-        benefit_base: Fen(r[3].i64()?),
-        avg_index: Ratio(r[4].i64()?),
-        deemed_index: Ratio(r[5].i64()?),
-        paid_months: months_of(r[6].i64()?)?,
-        deemed_months: months_of(r[7].i64()?)?,
-        account_at_retirement: Fen(r[8].i64()?),
-        divisor_tenths: r[9].i64()?,
-        basic: Fen(r[10].i64()?),
-        account: Fen(r[11].i64()?),
-        transitional: Fen(r[12].i64()?),
-        adjustment: Fen(r[13].i64()?),
-        total: Fen(r[14].i64()?),
-    })
-}
-
 /// A pensioner's pension history, oldest first.
 pub fn pension_history(db: &mut Db, person: i64) -> Result<Vec<PensionRecord>> {
-    db.query(
-        &format!(
-            "SELECT {PENSION_COLS} FROM pensions WHERE person_id = $1 ORDER BY effective_from"
-        ),
-        &[Val::I64(person)],
-    )?
-    .iter()
-    .map(|r| pension_record(r))
-    .collect()
+    Ok(pensions::history(db, person)?)
 }
 
 /// What a yearly adjustment did.
@@ -181,171 +107,187 @@ pub fn adjust_year_in_chunks(
     let month = announce_month(policy, year)?;
     let jan = Period::new(year, 1)?;
     let last_retire = Period::new(year - 1, 12)?;
-    let arrears_months = jan.months_until(month);
     let now = iso(now_ms);
-    let source = format!("adjustment:{year}");
     db.transaction(|db| {
         // first: it writes dues (arrears) for a month whose payroll must not run meanwhile
         super::lock_dues(db, true)?;
-        if db.query_i64(
-            "SELECT count(*) FROM adjustment_runs WHERE year = $1",
-            &[Val::I64(year as i64)],
-        )? > 0
-        {
+        if pensions::adjustment_run_exists(db, year)? {
             return Err(AppError::State(format!(
                 "the adjustment of {year} has already been run"
             )));
         }
+        let mut run = AdjustmentRun {
+            month,
+            jan,
+            last_retire,
+            chunk: chunk_size,
+            source: format!("adjustment:{year}"),
+            now: now.clone(),
+            skipped: Vec::new(),
+            skipped_count: 0,
+        };
         // pass 1: the averages (and who is skipped), chunk by chunk in person order
-        let mut skipped = Vec::new();
-        let mut skipped_count = 0u64;
-        let (mut n, mut sum_pension, mut sum_months, mut eligible) = (0i128, 0i128, 0i128, 0u64);
-        let mut after = i64::MIN;
-        loop {
-            let chunk = eligible_chunk(db, jan, last_retire, after, chunk_size)?;
-            let Some(last) = chunk.last() else { break };
-            after = last.person;
-            for e in &chunk {
-                eligible += 1;
-                match &e.base {
-                    Ok((months, row)) => {
-                        n += 1;
-                        sum_pension += row.total.0 as i128;
-                        sum_months += *months as i128;
-                    }
-                    Err(why) => {
-                        skipped_count += 1;
-                        if skipped.len() < LISTED {
-                            skipped.push((e.person, why.clone()));
-                        }
-                    }
-                }
-            }
-        }
-        if n == 0 {
-            return Err(AppError::NotFound(format!(
+        let (eligible, avg_pension, avg_months) = run.averages(db)?.ok_or_else(|| {
+            AppError::NotFound(format!(
                 "no pensioner is eligible for the adjustment of {year}"
-            )));
-        }
-        let avg_pension = Fen(div_round_half_up(sum_pension, n) as i64);
-        let avg_months = (div_round_half_up(sum_months, n) as u32).max(1);
+            ))
+        })?;
         let terms = AdjustmentTerms::at(policy, year, avg_pension, avg_months)?;
-
         // pass 2: the increases, written chunk by chunk
-        let (mut increase, mut arrears, mut adjusted, mut in_place_n) = (0i64, 0i64, 0u64, 0u64);
-        let mut after = i64::MIN;
-        loop {
-            let chunk = eligible_chunk(db, jan, last_retire, after, chunk_size)?;
-            let Some(last) = chunk.last() else { break };
-            after = last.person;
-            let mut new_rows: Vec<PensionRecord> = Vec::new();
-            let mut in_place: Vec<(i64, Fen)> = Vec::new();
-            let mut dues: Vec<(i64, u32, Fen)> = Vec::new();
-            for e in &chunk {
-                let Ok((months, row)) = &e.base else { continue };
-                let inc = terms.increase(row.total, *months);
-                if !inc.is_positive() {
-                    skipped_count += 1;
-                    if skipped.len() < LISTED {
-                        skipped.push((row.person, format!("increase {inc} is not positive")));
-                    }
-                    continue;
-                }
-                increase += inc.0;
-                adjusted += 1;
-                if row.effective_from == jan {
-                    in_place.push((row.person, inc));
-                } else {
-                    let mut r = row.clone();
-                    r.effective_from = jan;
-                    r.reason = "adjustment".into();
-                    r.adjustment = Fen(r.adjustment.0 + inc.0);
-                    r.total = Fen(r.total.0 + inc.0);
-                    new_rows.push(r);
-                }
-                let a = Fen(inc.0 * arrears_months as i64);
-                if a.is_positive() {
-                    arrears += a.0;
-                    dues.push((row.person, e.county, a));
-                }
-            }
-            in_place_n += in_place.len() as u64;
-            registry::write_pensions(db, &mut |push| {
-                for r in &new_rows {
-                    push(&r.row())?;
-                }
-                Ok(())
-            })?;
-            for (person, inc) in &in_place {
-                db.exec(
-                    "UPDATE pensions SET adjustment_fen = adjustment_fen + $3, total_fen = total_fen + $3 \
-                     WHERE person_id = $1 AND effective_from = $2",
-                    &[Val::I64(*person), ym(jan), Val::I64(inc.0)],
-                )?;
-            }
-            db.bulk_insert(
-                "benefit_dues",
-                &[
-                    "person_id",
-                    "source",
-                    "item",
-                    "due_month",
-                    "county",
-                    "amount_fen",
-                    "created_at",
-                ],
-                &mut |sink| {
-                    for (person, county, a) in &dues {
-                        sink.row(&[
-                            Val::I64(*person),
-                            Val::Str(&source),
-                            Val::Str(Item::AdjustmentArrears.as_str()),
-                            ym(month),
-                            Val::I64(*county as i64),
-                            Val::I64(a.0),
-                            Val::Str(&now),
-                        ])?;
-                    }
-                    Ok(())
-                },
-            )?;
-        }
-        db.exec(
-            "UPDATE pensioners SET monthly_fen = (SELECT p.total_fen FROM pensions p \
-             WHERE p.person_id = pensioners.person_id AND p.effective_from = $1), version = version + 1 \
-             WHERE status = 'active' AND retire_period <= $2 \
-             AND EXISTS (SELECT 1 FROM pensions p WHERE p.person_id = pensioners.person_id AND p.effective_from = $1) \
-             AND NOT EXISTS (SELECT 1 FROM pensions p WHERE p.person_id = pensioners.person_id AND p.effective_from > $1)",
-            &[ym(jan), ym(last_retire)],
-        )?;
+        let raised = run.raise(db, &terms)?;
+        pensions::pay_rows_from(db, jan, last_retire)?;
         let report = AdjustmentReport {
             year,
             month,
             eligible,
-            adjusted,
-            raised_in_place: in_place_n,
-            skipped_count,
-            skipped,
-            arrears_months,
-            increase: Fen(increase),
-            arrears: Fen(arrears),
+            adjusted: raised.adjusted,
+            raised_in_place: raised.in_place,
+            skipped_count: run.skipped_count,
+            skipped: run.skipped,
+            arrears_months: jan.months_until(month),
+            increase: raised.increase,
+            arrears: raised.arrears,
             terms,
         };
-        db.exec(
-            "INSERT INTO adjustment_runs (year, month, eligible, increase_fen, arrears_fen, terms, run_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                Val::I64(year as i64),
-                ym(month),
-                Val::I64(report.adjusted as i64),
-                Val::I64(increase),
-                Val::I64(arrears),
-                Val::Str(&super::json_text(&report.terms)?),
-                Val::Str(&now),
-            ],
+        pensions::record_adjustment_run(
+            db,
+            &pensions::AdjustmentRun {
+                year,
+                month,
+                adjusted: report.adjusted,
+                increase: report.increase,
+                arrears: report.arrears,
+                terms: &super::json_text(&report.terms)?,
+                run_at: &now,
+            },
         )?;
         Ok(report)
     })
+}
+
+/// One yearly adjustment under way: what it reads and who it skipped so far.
+struct AdjustmentRun {
+    /// The announcement month (the arrears are due in it).
+    month: Period,
+    jan: Period,
+    last_retire: Period,
+    chunk: i64,
+    source: String,
+    now: String,
+    skipped: Vec<(i64, String)>,
+    skipped_count: u64,
+}
+
+/// What pass 2 raised.
+#[derive(Default)]
+struct Raised {
+    adjusted: u64,
+    in_place: u64,
+    increase: Fen,
+    arrears: Fen,
+}
+
+impl AdjustmentRun {
+    fn skip(&mut self, person: i64, why: String) {
+        self.skipped_count += 1;
+        if self.skipped.len() < LISTED {
+            self.skipped.push((person, why));
+        }
+    }
+
+    /// Pass 1: the eligible count, and the average pension and contribution months of those
+    /// with a usable row (`None` when nobody has one).
+    fn averages(&mut self, db: &mut Db) -> Result<Option<(u64, Fen, u32)>> {
+        let (mut n, mut sum_pension, mut sum_months, mut eligible) = (0i128, 0i128, 0i128, 0u64);
+        let mut after = i64::MIN;
+        loop {
+            let chunk = eligible_chunk(db, self.jan, self.last_retire, after, self.chunk)?;
+            let Some(last) = chunk.last() else { break };
+            after = last.person;
+            for e in chunk {
+                eligible += 1;
+                match e.base {
+                    Ok((months, row)) => {
+                        n += 1;
+                        sum_pension += row.total.0 as i128;
+                        sum_months += months as i128;
+                    }
+                    Err(why) => self.skip(e.person, why),
+                }
+            }
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        let avg_pension = Fen(div_round_half_up(sum_pension, n) as i64);
+        let avg_months = (div_round_half_up(sum_months, n) as u32).max(1);
+        Ok(Some((eligible, avg_pension, avg_months)))
+    }
+
+    /// Pass 2: every usable pensioner's increase, chunk by chunk.
+    fn raise(&mut self, db: &mut Db, terms: &AdjustmentTerms) -> Result<Raised> {
+        let mut raised = Raised::default();
+        let mut after = i64::MIN;
+        loop {
+            let chunk = eligible_chunk(db, self.jan, self.last_retire, after, self.chunk)?;
+            let Some(last) = chunk.last() else { break };
+            after = last.person;
+            self.raise_chunk(db, terms, &chunk, &mut raised)?;
+        }
+        Ok(raised)
+    }
+
+    /// The increases of one chunk: new rows from January, rows of January raised in place, and
+    /// the arrears as dues of the announcement month.
+    fn raise_chunk(
+        &mut self,
+        db: &mut Db,
+        terms: &AdjustmentTerms,
+        chunk: &[Eligible],
+        raised: &mut Raised,
+    ) -> Result<()> {
+        let arrears_months = self.jan.months_until(self.month);
+        let mut new_rows: Vec<PensionRecord> = Vec::new();
+        let mut in_place: Vec<(i64, Fen)> = Vec::new();
+        let mut dues: Vec<(i64, u32, Fen)> = Vec::new();
+        for e in chunk {
+            let Ok((months, row)) = &e.base else { continue };
+            let inc = terms.increase(row.total, *months);
+            if !inc.is_positive() {
+                self.skip(row.person, format!("increase {inc} is not positive"));
+                continue;
+            }
+            raised.increase = Fen(raised.increase.0 + inc.0);
+            raised.adjusted += 1;
+            if row.effective_from == self.jan {
+                in_place.push((row.person, inc));
+            } else {
+                let mut r = row.clone();
+                r.effective_from = self.jan;
+                r.reason = "adjustment".into();
+                r.adjustment = Fen(r.adjustment.0 + inc.0);
+                r.total = Fen(r.total.0 + inc.0);
+                new_rows.push(r);
+            }
+            let a = Fen(inc.0 * arrears_months as i64);
+            if a.is_positive() {
+                raised.arrears = Fen(raised.arrears.0 + a.0);
+                dues.push((row.person, e.county, a));
+            }
+        }
+        raised.in_place += in_place.len() as u64;
+        pensions::write_records(db, &new_rows)?;
+        pensions::raise_in_place(db, self.jan, &in_place)?;
+        stored::write_dues(
+            db,
+            &self.source,
+            Item::AdjustmentArrears,
+            self.month,
+            &self.now,
+            &dues,
+        )?;
+        Ok(())
+    }
 }
 
 /// Pensioners read per chunk by the adjustment.
@@ -369,35 +311,17 @@ fn eligible_chunk(
     after: i64,
     limit: i64,
 ) -> Result<Vec<Eligible>> {
-    let cols: Vec<String> = PENSION_COLS
-        .split(", ")
-        .map(|c| format!("p.{}", c.trim()))
-        .collect();
-    let rows = db.query(
-        &format!(
-            "SELECT n.person_id, n.county, n.contribution_months, \
-             (SELECT count(*) FROM pensions q WHERE q.person_id = n.person_id AND q.effective_from > $1), {} \
-             FROM pensioners n LEFT JOIN pensions p ON p.person_id = n.person_id AND p.effective_from = \
-             (SELECT MAX(q.effective_from) FROM pensions q WHERE q.person_id = n.person_id AND q.effective_from <= $1) \
-             WHERE n.status = 'active' AND n.retire_period <= $2 AND n.person_id > $3 ORDER BY n.person_id LIMIT $4",
-            cols.join(", ")
-        ),
-        &[ym(jan), ym(last_retire), Val::I64(after), Val::I64(limit)],
-    )?;
+    let rows = pensions::eligible_chunk(db, jan, last_retire, after, limit)?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let person = r[0].i64()?;
-        let county = super::county_of(r[1].i64()?)?;
-        let base = if r[4] == tongchou_store::Value::Null {
-            Err(format!("no pension row in force in {jan}"))
-        } else if r[3].i64()? > 0 {
-            Err(format!("a pension row dated after {jan} exists"))
-        } else {
-            Ok((months_of(r[2].i64()?)?, pension_record(&r[4..])?))
+    for r in rows {
+        let base = match r.in_force {
+            None => Err(format!("no pension row in force in {jan}")),
+            Some(_) if r.later_rows > 0 => Err(format!("a pension row dated after {jan} exists")),
+            Some(row) => Ok((months_of(r.contribution_months)?, row)),
         };
         out.push(Eligible {
-            person,
-            county,
+            person: r.person,
+            county: r.county,
             base,
         });
     }
@@ -440,93 +364,27 @@ pub fn recompute(
     db.transaction(|db| {
         // first: a positive difference becomes a due (see `lock_dues`)
         super::lock_dues(db, true)?;
-        let r = db
-            .query_opt(
-                "SELECT n.county, n.retire_period, n.status, n.monthly_fen, p.birth, p.category \
-                 FROM pensioners n JOIN persons p ON p.id = n.person_id WHERE n.person_id = $1",
-                &[Val::I64(person)],
-            )?
-            .ok_or_else(|| AppError::Invalid(format!("person {person} is not a pensioner")))?;
-        if db.query_i64(
-            "SELECT count(*) FROM benefit_corrections WHERE person_id = $1 AND month = $2",
-            &[Val::I64(person), ym(month)],
-        )? > 0
-        {
-            return Err(AppError::State(format!(
-                "pensioner {person} was already recomputed for {month}"
-            )));
-        }
-        let county = super::county_of(r[0].i64()?)?;
-        let retire = period_of(r[1].i64()?)?;
-        if r[2].text()? != "active" {
-            return Err(AppError::Invalid(format!(
-                "pensioner {person} is {}: only active pensions are recomputed",
-                r[2].text()?
-            )));
-        }
-        let old_monthly = Fen(r[3].i64()?);
-        let birth: Date = r[4].text()?.parse()?;
-        let category = r[5]
-            .text()?
-            .parse()
-            .map_err(|e: String| AppError::Invalid(format!("person {person}: {e}")))?;
-        let history = pension_history(db, person)?;
-        let award = history
-            .iter()
-            .find(|h| h.reason == "award")
-            .or_else(|| history.first())
-            .cloned()
-            .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
-        if let Some(later) = history.iter().find(|h| h.effective_from >= month) {
-            return Err(AppError::Invalid(format!(
-                "pensioner {person} has a pension row from {} ({}): recompute from a later month",
-                later.effective_from, later.reason
-            )));
-        }
-        let current = history
-            .last()
-            .cloned()
-            .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
+        let r = load_for_recompute(db, person, month)?;
         let input = PensionInput {
-            birth: birth.period(),
-            category,
-            retire: Some(retire),
-            paid_months: award.paid_months,
-            deemed_months: award.deemed_months,
-            avg_index: award.avg_index,
-            deemed_index: award.deemed_index,
-            account_balance: award.account_at_retirement,
+            birth: r.pensioner.birth.period(),
+            category: r.pensioner.category,
+            retire: Some(r.pensioner.retire),
+            paid_months: r.award.paid_months,
+            deemed_months: r.award.deemed_months,
+            avg_index: r.award.avg_index,
+            deemed_index: r.award.deemed_index,
+            account_balance: r.award.account_at_retirement,
             benefit_base: None,
             transition_coefficient: None,
         };
         let new = pension(corrected, &input)?;
-        let (benefit_base, _) = corrected.yuan("benefit.base_monthly", retire.first_day())?;
-        // the difference over the months already paid, row by row
-        let mut difference = 0i64;
-        let mut months = 0u32;
-        let mut per_row = Vec::new();
-        for (i, h) in history.iter().enumerate() {
-            let from = h.effective_from;
-            let to = history
-                .get(i + 1)
-                .map(|n| n.effective_from)
-                .unwrap_or(month)
-                .min(month);
-            let k = from.months_until(to).max(0);
-            let d = new.total.0 - h.base().0;
-            difference += d * k as i64;
-            months += k as u32;
-            per_row.push(serde_json::json!({
-                "from": from, "months": k, "paid_components": h.base(), "new_components": new.total, "difference": Fen(d * k as i64),
-            }));
-        }
+        let (benefit_base, _) =
+            corrected.yuan("benefit.base_monthly", r.pensioner.retire.first_day())?;
+        let (paid_difference, months, per_row) = differences(&r.history, new.total, month);
         // differences already recorded by earlier corrections were paid or are being recovered
-        let earlier = db.query_i64(
-            "SELECT CAST(SUM(difference_fen) AS BIGINT) FROM benefit_corrections WHERE person_id = $1 AND month < $2",
-            &[Val::I64(person), ym(month)],
-        )?;
-        difference -= earlier;
-        let new_monthly = Fen(new.total.0 + current.adjustment.0);
+        let earlier = pensions::earlier_corrections(db, person, month)?.0;
+        let difference = paid_difference - earlier;
+        let new_monthly = Fen(new.total.0 + r.current.adjustment.0);
         let status = if difference > 0 {
             "to_pay"
         } else if difference < 0 {
@@ -543,92 +401,176 @@ pub fn recompute(
             "input": input,
             "benefit_base": benefit_base,
             "pension": new,
-            "old": current,
+            "old": r.current,
             "months": per_row,
         });
-        let changed = new.total != current.base();
+        let changed = new.total != r.current.base();
         if changed {
             let row = PensionRecord {
                 person,
                 effective_from: month,
                 reason: "recalculation".into(),
                 benefit_base,
-                avg_index: award.avg_index,
-                deemed_index: award.deemed_index,
-                paid_months: award.paid_months,
-                deemed_months: award.deemed_months,
-                account_at_retirement: award.account_at_retirement,
+                avg_index: r.award.avg_index,
+                deemed_index: r.award.deemed_index,
+                paid_months: r.award.paid_months,
+                deemed_months: r.award.deemed_months,
+                account_at_retirement: r.award.account_at_retirement,
                 divisor_tenths: new.divisor_tenths,
                 basic: new.basic,
                 account: new.account,
                 transitional: new.transitional,
-                adjustment: current.adjustment,
+                adjustment: r.current.adjustment,
                 total: new_monthly,
             };
-            registry::write_pensions(db, &mut |push| push(&row.row()))?;
-            db.exec(
-                "INSERT INTO pension_explanations (person_id, effective_from, explanation) VALUES ($1, $2, $3)",
-                &[Val::I64(person), ym(month), Val::Str(&explanation.to_string())],
-            )?;
-            db.exec(
-                "UPDATE pensioners SET monthly_fen = $2, version = version + 1 WHERE person_id = $1",
-                &[Val::I64(person), Val::I64(new_monthly.0)],
-            )?;
+            pensions::write_records(db, std::slice::from_ref(&row))?;
+            pensions::add_explanation(db, person, month, &explanation.to_string())?;
+            pensions::set_monthly(db, person, new_monthly)?;
         }
-        db.exec(
-            "INSERT INTO benefit_corrections (person_id, id, county, month, old_monthly_fen, new_monthly_fen, months, \
-             difference_fen, status, note, explanation, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &[
-                Val::I64(person),
-                Val::I64(id),
-                Val::I64(county as i64),
-                ym(month),
-                Val::I64(old_monthly.0),
-                Val::I64(if changed { new_monthly.0 } else { old_monthly.0 }),
-                Val::I64(months as i64),
-                Val::I64(difference),
-                Val::Str(status),
-                Val::Str(note),
-                Val::Str(&explanation.to_string()),
-                Val::Str(&now),
-            ],
-        )?;
-        let source = format!("correction:{id}");
-        if difference > 0 {
-            add_due(
-                db,
-                person,
-                &source,
-                Item::AdjustmentArrears,
-                month,
-                county,
-                Fen(difference),
-                &now,
-            )?;
-        } else if difference < 0 {
-            open_recovery(
-                db,
-                person,
-                RecoveryKind::Correction,
-                county,
-                month,
-                Fen(-difference),
-                &source,
-                month,
-                &serde_json::json!({"correction": id, "months": months, "note": note}),
-            )?;
-        }
-        Ok(Correction {
+        let c = Correction {
             id,
             person,
-            county,
+            county: r.pensioner.county,
             month,
-            old_monthly,
-            new_monthly: if changed { new_monthly } else { old_monthly },
+            old_monthly: r.pensioner.monthly,
+            new_monthly: if changed {
+                new_monthly
+            } else {
+                r.pensioner.monthly
+            },
             months,
             difference: Fen(difference),
             status: status.to_string(),
             explanation,
-        })
+        };
+        record_correction(db, &c, note, &now)?;
+        Ok(c)
     })
+}
+
+/// What a recomputation reads of a pensioner.
+struct ToRecompute {
+    pensioner: pensions::Pensioner,
+    /// The award (or the first row), and the row in force now.
+    award: PensionRecord,
+    current: PensionRecord,
+    history: Vec<PensionRecord>,
+}
+
+/// Read an active pensioner whose pension rows all precede `month` and who was not recomputed
+/// from `month` yet.
+fn load_for_recompute(db: &mut Db, person: i64, month: Period) -> Result<ToRecompute> {
+    let pensioner = pensions::pensioner(db, person)?
+        .ok_or_else(|| AppError::Invalid(format!("person {person} is not a pensioner")))?;
+    if pensions::correction_exists(db, person, month)? {
+        return Err(AppError::State(format!(
+            "pensioner {person} was already recomputed for {month}"
+        )));
+    }
+    if pensioner.status != "active" {
+        return Err(AppError::Invalid(format!(
+            "pensioner {person} is {}: only active pensions are recomputed",
+            pensioner.status
+        )));
+    }
+    let history = pension_history(db, person)?;
+    let award = history
+        .iter()
+        .find(|h| h.reason == "award")
+        .or_else(|| history.first())
+        .cloned()
+        .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
+    if let Some(later) = history.iter().find(|h| h.effective_from >= month) {
+        return Err(AppError::Invalid(format!(
+            "pensioner {person} has a pension row from {} ({}): recompute from a later month",
+            later.effective_from, later.reason
+        )));
+    }
+    let current = history
+        .last()
+        .cloned()
+        .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
+    Ok(ToRecompute {
+        pensioner,
+        award,
+        current,
+        history,
+    })
+}
+
+/// Σ over the months paid before `month` of (new components − components then in force), the
+/// months counted, and the explanation of each row.
+fn differences(
+    history: &[PensionRecord],
+    new_total: Fen,
+    month: Period,
+) -> (i64, u32, Vec<serde_json::Value>) {
+    let mut difference = 0i64;
+    let mut months = 0u32;
+    let mut per_row = Vec::new();
+    for (i, h) in history.iter().enumerate() {
+        let from = h.effective_from;
+        let to = history
+            .get(i + 1)
+            .map(|n| n.effective_from)
+            .unwrap_or(month)
+            .min(month);
+        let k = from.months_until(to).max(0);
+        let d = new_total.0 - h.base().0;
+        difference += d * k as i64;
+        months += k as u32;
+        per_row.push(serde_json::json!({
+            "from": from, "months": k, "paid_components": h.base(), "new_components": new_total, "difference": Fen(d * k as i64),
+        }));
+    }
+    (difference, months, per_row)
+}
+
+/// Store the correction; a positive difference is due in its month, a negative one opens a
+/// recovery case.
+fn record_correction(db: &mut Db, c: &Correction, note: &str, now: &str) -> Result<()> {
+    pensions::insert_correction(
+        db,
+        &pensions::CorrectionRow {
+            person: c.person,
+            id: c.id,
+            county: c.county,
+            month: c.month,
+            old_monthly: c.old_monthly,
+            new_monthly: c.new_monthly,
+            months: c.months,
+            difference: c.difference,
+            status: &c.status,
+            note,
+            explanation: &c.explanation.to_string(),
+            created_at: now,
+        },
+    )?;
+    let source = format!("correction:{}", c.id);
+    let difference = c.difference.0;
+    if difference > 0 {
+        add_due(
+            db,
+            c.person,
+            &source,
+            Item::AdjustmentArrears,
+            c.month,
+            c.county,
+            c.difference,
+            now,
+        )?;
+    } else if difference < 0 {
+        open_recovery(
+            db,
+            c.person,
+            RecoveryKind::Correction,
+            c.county,
+            c.month,
+            Fen(-difference),
+            &source,
+            c.month,
+            &serde_json::json!({"correction": c.id, "months": c.months, "note": note}),
+        )?;
+    }
+    Ok(())
 }

@@ -38,8 +38,7 @@
 //!   claimed yet, by county.
 
 use super::{
-    RecoveryKind, add_due, bank_fields, check_text, csv, iso, new_id, open_recovery, period_of,
-    with_retry, ym,
+    RecoveryKind, add_due, bank_fields, check_text, csv, iso, new_id, open_recovery, with_retry,
 };
 use crate::error::{AppError, Result};
 use serde::Serialize;
@@ -48,11 +47,15 @@ use tongchou_bank::AccountNumber;
 use tongchou_core::access::mask_bank_account;
 use tongchou_core::rules::benefit::death_settlement;
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy};
-use tongchou_engine::crosscheck::{self, DeathRecord, Finding, Paid, RollEntry};
+use tongchou_engine::crosscheck::{self, Finding, Paid};
 use tongchou_engine::disbursement::Item;
+use tongchou_store::Db;
 use tongchou_store::audit::{self, Actor, Entry};
+use tongchou_store::benefits::{self as stored, deaths as store};
+use tongchou_store::imports::{self, ImportRow};
 use tongchou_store::registry::{self, PersonEventRow};
-use tongchou_store::{Backend, Db, Val};
+
+pub use tongchou_store::benefits::deaths::{AwaitingClaim, PAID_STATUSES};
 
 /// What an import stored.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -99,29 +102,25 @@ fn new_import(
     actor: &Actor,
     now: &str,
 ) -> Result<i64> {
-    if let Some(r) = db.query_opt(
-        "SELECT id FROM imports WHERE kind = $1 AND file_sha256 = $2",
-        &[Val::Str(kind), Val::Str(sha)],
-    )? {
+    if let Some(r) = imports::find(db, kind, sha)? {
         return Err(AppError::State(format!(
             "this file was already imported (import {})",
-            r[0].i64()?
+            r.id
         )));
     }
     let id = new_id()?;
     let name: String = file_name.chars().take(200).collect();
-    db.exec(
-        "INSERT INTO imports (id, kind, file_name, file_sha256, rows_count, imported_at, imported_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        &[
-            Val::I64(id),
-            Val::Str(kind),
-            Val::Str(&name),
-            Val::Str(sha),
-            Val::I64(rows as i64),
-            Val::Str(now),
-            Val::Str(&actor.login),
-        ],
+    imports::record(
+        db,
+        &ImportRow {
+            id,
+            kind,
+            file_name: &name,
+            file_sha256: sha,
+            rows: rows as i64,
+            imported_at: now,
+            imported_by: &actor.login,
+        },
     )?;
     Ok(id)
 }
@@ -152,6 +151,11 @@ fn audit_entry(
     Ok(())
 }
 
+/// A death record read from a file: (line, ID number, date of death, source).
+type DeathLine = (usize, String, Date, &'static str);
+
+const DEATHS: &str = "death records";
+
 /// Import a death-records file (see the module documentation). `today` bounds the dates.
 pub fn import_deaths(
     db: &mut Db,
@@ -161,9 +165,37 @@ pub fn import_deaths(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<ImportSummary> {
-    const WHAT: &str = "death records";
+    let recs = read_deaths(bytes, today)?;
+    let sha = audit::sha256_hex(bytes);
+    let now = iso(now_ms);
+    with_retry(db, |db| {
+        let import_id = new_import(
+            db,
+            "deaths",
+            file_name,
+            &sha,
+            recs.len() as u64,
+            actor,
+            &now,
+        )?;
+        let s = store_deaths(db, import_id, &recs)?;
+        audit_entry(
+            db,
+            actor,
+            "deaths.import",
+            ("crosscheck", &import_id.to_string()),
+            None,
+            serde_json::json!({"file": file_name.chars().take(200).collect::<String>(), "rows": s.rows, "new": s.new, "known": s.already_known}),
+            now_ms,
+        )?;
+        Ok(s)
+    })
+}
+
+/// Read and check every line of a death-records file; refused with every problem when any.
+fn read_deaths(bytes: &[u8], today: Date) -> Result<Vec<DeathLine>> {
     let rows = csv::read(
-        WHAT,
+        DEATHS,
         bytes,
         &[
             &["id_number", "身份证号码", "身份证号"],
@@ -172,7 +204,7 @@ pub fn import_deaths(
         ],
     )?;
     let mut problems = Vec::new();
-    let mut recs: Vec<(usize, String, Date, &'static str)> = Vec::with_capacity(rows.len());
+    let mut recs: Vec<DeathLine> = Vec::with_capacity(rows.len());
     let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
     for (line, c) in &rows {
         let id = IdNumber::parse(&c[0], today);
@@ -211,57 +243,33 @@ pub fn import_deaths(
         }
     }
     if !problems.is_empty() {
-        return Err(csv::problems_error(WHAT, &problems));
+        return Err(csv::problems_error(DEATHS, &problems));
     }
-    let sha = audit::sha256_hex(bytes);
-    let now = iso(now_ms);
-    with_retry(db, |db| {
-        let import_id = new_import(
-            db,
-            "deaths",
-            file_name,
-            &sha,
-            recs.len() as u64,
-            actor,
-            &now,
-        )?;
-        let mut s = ImportSummary {
-            import_id,
-            rows: recs.len() as u64,
-            ..Default::default()
-        };
-        for (line, id, died, source) in &recs {
-            let died_s = died.to_string();
-            if let Some(r) = db.query_opt(
-                "SELECT died FROM death_records WHERE id_number = $1 AND source = $2",
-                &[Val::Str(id), Val::Str(source)],
-            )? {
-                let known = r[0].text()?;
-                if known == died_s {
-                    s.already_known += 1;
-                    continue;
-                }
-                return Err(AppError::State(format!(
-                    "{WHAT}: line {line}: {source} already reported this ID number dead on {known}, not {died_s}; nothing imported"
-                )));
+    Ok(recs)
+}
+
+/// Store the new records of import `import_id`; a record already held with the same date is
+/// counted as known, with another date the whole import is refused.
+fn store_deaths(db: &mut Db, import_id: i64, recs: &[DeathLine]) -> Result<ImportSummary> {
+    let mut s = ImportSummary {
+        import_id,
+        rows: recs.len() as u64,
+        ..Default::default()
+    };
+    for (line, id, died, source) in recs {
+        if let Some(known) = store::reported_death(db, id, source)? {
+            if known == *died {
+                s.already_known += 1;
+                continue;
             }
-            db.exec(
-                "INSERT INTO death_records (id_number, source, died, import_id) VALUES ($1, $2, $3, $4)",
-                &[Val::Str(id), Val::Str(source), Val::Str(&died_s), Val::I64(import_id)],
-            )?;
-            s.new += 1;
+            return Err(AppError::State(format!(
+                "{DEATHS}: line {line}: {source} already reported this ID number dead on {known}, not {died}; nothing imported"
+            )));
         }
-        audit_entry(
-            db,
-            actor,
-            "deaths.import",
-            ("crosscheck", &import_id.to_string()),
-            None,
-            serde_json::json!({"file": file_name.chars().take(200).collect::<String>(), "rows": s.rows, "new": s.new, "known": s.already_known}),
-            now_ms,
-        )?;
-        Ok(s)
-    })
+        store::insert_death_record(db, id, source, *died, import_id)?;
+        s.new += 1;
+    }
+    Ok(s)
 }
 
 /// Import another payment roll named `roll` (e.g. 城乡居民养老保险): who it paid in which month.
@@ -322,12 +330,7 @@ pub fn import_roll(
             ..Default::default()
         };
         for (id, m) in &recs {
-            let n = db.exec(
-                "INSERT INTO other_roll_entries (id_number, roll, month, import_id) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (id_number, roll, month) DO NOTHING",
-                &[Val::Str(id), Val::Str(roll), ym(*m), Val::I64(import_id)],
-            )?;
-            if n == 1 {
+            if store::insert_roll_entry(db, id, roll, *m, import_id)? {
                 s.new += 1;
             } else {
                 s.already_known += 1;
@@ -346,54 +349,12 @@ pub fn import_roll(
     })
 }
 
-/// Statuses of `payroll_lines` rows whose money left the fund (sent to the bank, or confirmed):
-/// `planned` lines were not sent yet and `returned` ones came back.
-pub const PAID_STATUSES: &[&str] = &["issued", "paid"];
-
-fn table_exists(db: &mut Db, table: &str) -> Result<bool> {
-    let n = match db.backend() {
-        Backend::Sqlite => db.query_i64(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
-            &[Val::Str(table)],
-        )?,
-        Backend::Postgres => db.query_i64(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1",
-            &[Val::Str(table)],
-        )?,
-    };
-    Ok(n > 0)
-}
-
 /// The payments made to the persons named in death records or other rolls, from the payroll's
 /// `payroll_lines (month, person_id, item, amount_fen, status, …)`, summed per (person, month,
 /// item) over the rows whose status is in [`PAID_STATUSES`], for the months from `since` on.
 /// `None` when the table does not exist.
 pub fn payments_made(db: &mut Db, since: Period) -> Result<Option<Vec<Paid>>> {
-    if !table_exists(db, "payroll_lines")? {
-        return Ok(None);
-    }
-    let paid: Vec<String> = PAID_STATUSES.iter().map(|s| format!("'{s}'")).collect();
-    let rows = db.query(
-        &format!(
-            "SELECT l.person_id, l.month, l.item, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l \
-             WHERE l.month >= $1 AND l.status IN ({}) AND l.person_id IN ( \
-               SELECT i.person_id FROM person_ids i JOIN death_records d ON d.id_number = i.id_number \
-               UNION SELECT i.person_id FROM person_ids i JOIN other_roll_entries o ON o.id_number = i.id_number) \
-             GROUP BY l.person_id, l.month, l.item",
-            paid.join(", ")
-        ),
-        &[ym(since)],
-    )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(Paid {
-            person: r[0].i64()?,
-            month: period_of(r[1].i64()?)?,
-            item: r[2].text()?.to_string(),
-            amount: Fen(r[3].i64()?),
-        });
-    }
-    Ok(Some(out))
+    Ok(store::payments_made(db, since)?)
 }
 
 /// The first month of payments a run reads: the earliest of twelve months back (payments that
@@ -401,19 +362,11 @@ pub fn payments_made(db: &mut Db, since: Period) -> Result<Option<Vec<Paid>>> {
 /// earliest month of the other rolls' entries not yet checked.
 pub fn lookback(db: &mut Db, month: Period) -> Result<Period> {
     let mut since = month.add_months(-12);
-    if let Some(r) = db.query_opt(
-        "SELECT MIN(died) FROM death_records WHERE checked_month IS NULL",
-        &[],
-    )? && let Some(d) = r[0].opt_text()?
-    {
-        since = since.min(d.parse::<Date>()?.period());
+    if let Some(d) = store::earliest_unchecked_death(db)? {
+        since = since.min(d.period());
     }
-    if let Some(r) = db.query_opt(
-        "SELECT MIN(month) FROM other_roll_entries WHERE checked_month IS NULL",
-        &[],
-    )? && let Some(m) = r[0].opt_i64()?
-    {
-        since = since.min(period_of(m)?);
+    if let Some(m) = store::earliest_unchecked_roll_month(db)? {
+        since = since.min(m);
     }
     Ok(since)
 }
@@ -446,28 +399,12 @@ fn suspend_and_settle(
     died: Date,
     month: Period,
 ) -> Result<Fen> {
-    let died_s = died.to_string();
-    let monthly = db.query_i64(
-        "SELECT monthly_fen FROM pensioners WHERE person_id = $1",
-        &[Val::I64(person)],
-    )?;
-    db.exec(
-        "UPDATE pensioners SET status = 'deceased', status_since = $2, version = version + 1 \
-         WHERE person_id = $1 AND status <> 'deceased'",
-        &[Val::I64(person), Val::Str(&died_s)],
-    )?;
+    let monthly = store::monthly_pension(db, person)?;
+    store::set_pensioner_deceased(db, person, died)?;
     mark_person_deceased(db, person, died)?;
-    let award = db.query_opt(
-        "SELECT effective_from, account_fen, account_at_retirement_fen FROM pensions WHERE person_id = $1 \
-         ORDER BY CASE WHEN reason = 'award' THEN 0 ELSE 1 END, effective_from LIMIT 1",
-        &[Val::I64(person)],
-    )?;
+    let award = store::award_terms(db, person)?;
     let (first, account_part, at_retirement) = match award {
-        Some(r) => (
-            Some(period_of(r[0].i64()?)?),
-            Fen(r[1].i64()?),
-            Fen(r[2].i64()?),
-        ),
+        Some(a) => (Some(a.first_month), a.account_part, a.account_at_retirement),
         None => (None, Fen::ZERO, Fen::ZERO),
     };
     let months_paid = first
@@ -476,8 +413,7 @@ fn suspend_and_settle(
     let account_paid = account_part
         .checked_mul(months_paid as i64)
         .ok_or_else(|| AppError::Invalid(format!("person {person}: account paid out of range")))?;
-    let s = death_settlement(policy, died, Fen(monthly), at_retirement, account_paid)?;
-    let due = month.add_months(1);
+    let s = death_settlement(policy, died, monthly, at_retirement, account_paid)?;
     let explanation = serde_json::json!({
         "rule": "benefit.death_settlement",
         "first_pension_month": first,
@@ -485,28 +421,26 @@ fn suspend_and_settle(
         "account_part": account_part,
         "account_paid": account_paid,
         "account_at_retirement": at_retirement,
-        "monthly_pension": Fen(monthly),
+        "monthly_pension": monthly,
         "settlement": s,
     });
-    let n = db.exec(
-        "INSERT INTO death_settlements (person_id, county, died, due_month, monthly_fen, months_paid, account_paid_fen, \
-         funeral_fen, survivor_fen, refund_fen, explanation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         ON CONFLICT (person_id) DO NOTHING",
-        &[
-            Val::I64(person),
-            Val::I64(county as i64),
-            Val::Str(&died_s),
-            ym(due),
-            Val::I64(monthly),
-            Val::I64(months_paid as i64),
-            Val::I64(account_paid.0),
-            Val::I64(s.funeral_grant.0),
-            Val::I64(s.survivor_grant.0),
-            Val::I64(s.account_refund.0),
-            Val::Str(&explanation.to_string()),
-        ],
+    let stored = store::insert_settlement(
+        db,
+        &store::Settlement {
+            person,
+            county,
+            died,
+            due_month: month.add_months(1),
+            monthly,
+            months_paid: months_paid as i64,
+            account_paid,
+            funeral: s.funeral_grant,
+            survivor: s.survivor_grant,
+            refund: s.account_refund,
+            explanation: &explanation.to_string(),
+        },
     )?;
-    if n == 0 {
+    if !stored {
         return Ok(Fen::ZERO);
     }
     Ok(Fen(s.funeral_grant.0
@@ -517,20 +451,12 @@ fn suspend_and_settle(
 /// Set a person `deceased` with a `death` event (nothing if already deceased). Returns whether
 /// the person changed.
 fn mark_person_deceased(db: &mut Db, person: i64, died: Date) -> Result<bool> {
-    let died_s = died.to_string();
-    let Some(r) = db.query_opt(
-        "SELECT county, employer_id FROM persons WHERE id = $1 AND status <> 'deceased'",
-        &[Val::I64(person)],
-    )?
-    else {
+    let Some((county, employer)) = store::living_person(db, person)? else {
         return Ok(false);
     };
-    let (county, employer) = (r[0].i64()?, r[1].opt_i64()?);
-    db.exec(
-        "UPDATE persons SET status = 'deceased', status_since = $2, version = version + 1 WHERE id = $1",
-        &[Val::I64(person), Val::Str(&died_s)],
-    )?;
-    let seq = super::retire::next_event_seq(db, person)?;
+    store::set_person_deceased(db, person, died)?;
+    let died_s = died.to_string();
+    let seq = stored::next_event_seq(db, person)?;
     registry::write_person_events(db, &mut |push| {
         push(&PersonEventRow {
             person_id: person,
@@ -574,208 +500,9 @@ pub fn run_crosscheck(
             payments: source.to_string(),
             ..Default::default()
         };
-        // deaths
-        let mut records = Vec::new();
-        for r in db.query(
-            "SELECT id_number, MIN(died), MIN(source) FROM death_records GROUP BY id_number ORDER BY id_number",
-            &[],
-        )? {
-            records.push(DeathRecord {
-                id_number: r[0].text()?.to_string(),
-                died: r[1].text()?.parse()?,
-                source: r[2].text()?.to_string(),
-            });
-        }
-        run.death_records = records.len() as u64;
-        let mut roll = Vec::new();
-        for r in db.query(
-            "SELECT i.id_number, n.person_id, n.county, n.status FROM (SELECT DISTINCT id_number FROM death_records) d \
-             JOIN person_ids i ON i.id_number = d.id_number JOIN pensioners n ON n.person_id = i.person_id",
-            &[],
-        )? {
-            roll.push(RollEntry {
-                id_number: r[0].text()?.to_string(),
-                person: r[1].i64()?,
-                county: super::county_of(r[2].i64()?)?,
-                active: r[3].text()? != "deceased",
-            });
-        }
-        let on_roll: HashMap<&str, &RollEntry> =
-            roll.iter().map(|e| (e.id_number.as_str(), e)).collect();
-        let died_of: HashMap<&str, Date> = records
-            .iter()
-            .map(|d| (d.id_number.as_str(), d.died))
-            .collect();
-        let mut outcome: BTreeMap<String, (&'static str, Option<i64>, Option<u32>)> =
-            BTreeMap::new();
-        for e in &roll {
-            outcome.insert(
-                e.id_number.clone(),
-                ("already_deceased", Some(e.person), Some(e.county)),
-            );
-        }
-        let findings = crosscheck::deaths(&records, &roll, &loaded);
-        for f in &findings {
-            match f {
-                Finding::Suspend {
-                    person,
-                    county,
-                    died,
-                } => {
-                    let s = suspend_and_settle(db, policy, *person, *county, *died, month)?;
-                    run.suspended += 1;
-                    run.settlements = Fen(run.settlements.0 + s.0);
-                    if let Some(e) = roll.iter().find(|e| e.person == *person) {
-                        outcome.insert(
-                            e.id_number.clone(),
-                            ("pensioner", Some(*person), Some(*county)),
-                        );
-                    }
-                }
-                Finding::PaidAfterDeath {
-                    person,
-                    county,
-                    month: m,
-                    amount,
-                } => {
-                    let opened = open_recovery(
-                        db,
-                        *person,
-                        RecoveryKind::PaidAfterDeath,
-                        *county,
-                        *m,
-                        *amount,
-                        "death",
-                        month,
-                        &serde_json::json!({"item": "basic_pension"}),
-                    )?;
-                    if opened {
-                        run.paid_after_death_cases += 1;
-                        run.paid_after_death = Fen(run.paid_after_death.0 + amount.0);
-                    }
-                }
-                Finding::NoMatch { id_number } => {
-                    debug_assert!(!on_roll.contains_key(id_number.as_str()));
-                    let found = db.query_opt(
-                        "SELECT p.id, p.county, p.status FROM person_ids i JOIN persons p ON p.id = i.person_id \
-                         WHERE i.id_number = $1",
-                        &[Val::Str(id_number)],
-                    )?;
-                    let o = match found {
-                        Some(r) => {
-                            let (person, county) = (r[0].i64()?, super::county_of(r[1].i64()?)?);
-                            let died =
-                                died_of.get(id_number.as_str()).copied().ok_or_else(|| {
-                                    AppError::Invalid(format!("no date of death for {id_number}"))
-                                })?;
-                            if r[2].text()? == "deceased" {
-                                ("already_deceased", Some(person), Some(county))
-                            } else {
-                                mark_person_deceased(db, person, died)?;
-                                run.insured_deceased += 1;
-                                ("insured", Some(person), Some(county))
-                            }
-                        }
-                        None => {
-                            run.no_match += 1;
-                            ("no_match", None, None)
-                        }
-                    };
-                    outcome.insert(id_number.clone(), o);
-                }
-                Finding::DuplicateReceipt { .. } => {}
-            }
-        }
-        for (id_number, (o, person, county)) in &outcome {
-            db.exec(
-                "UPDATE death_records SET outcome = $2, person_id = CAST($3 AS BIGINT), county = CAST($4 AS INTEGER), checked_month = $5 \
-                 WHERE id_number = $1 AND checked_month IS NULL",
-                &[
-                    Val::Str(id_number),
-                    Val::Str(o),
-                    person.map(Val::I64).unwrap_or(Val::Null),
-                    county.map(|c| Val::I64(c as i64)).unwrap_or(Val::Null),
-                    ym(month),
-                ],
-            )?;
-        }
-
-        // duplicate receipt
-        let mut pensioners = Vec::new();
-        let mut info: HashMap<i64, (Period, Fen)> = HashMap::new();
-        for r in db.query(
-            "SELECT DISTINCT i.id_number, n.person_id, n.county, n.status, n.retire_period, n.monthly_fen \
-             FROM other_roll_entries o JOIN person_ids i ON i.id_number = o.id_number \
-             JOIN pensioners n ON n.person_id = i.person_id WHERE o.checked_month IS NULL",
-            &[],
-        )? {
-            let person = r[1].i64()?;
-            pensioners.push(RollEntry {
-                id_number: r[0].text()?.to_string(),
-                person,
-                county: super::county_of(r[2].i64()?)?,
-                active: r[3].text()? == "active",
-            });
-            info.insert(person, (period_of(r[4].i64()?)?, Fen(r[5].i64()?)));
-        }
-        let mut by_roll: BTreeMap<String, Vec<(String, Period)>> = BTreeMap::new();
-        for r in db.query(
-            "SELECT roll, id_number, month FROM other_roll_entries WHERE checked_month IS NULL ORDER BY roll, id_number, month",
-            &[],
-        )? {
-            by_roll
-                .entry(r[0].text()?.to_string())
-                .or_default()
-                .push((r[1].text()?.to_string(), period_of(r[2].i64()?)?));
-        }
-        let paid_basic: HashMap<(i64, Period), Fen> = loaded
-            .iter()
-            .filter(|p| p.item == Item::BasicPension.as_str())
-            .map(|p| ((p.person, p.month), p.amount))
-            .collect();
-        let mut counted: HashSet<(i64, Period, String)> = HashSet::new();
-        for (name, entries) in &by_roll {
-            for f in crosscheck::duplicates(&pensioners, name, entries) {
-                let Finding::DuplicateReceipt {
-                    person,
-                    county,
-                    other_roll,
-                    month: m,
-                } = f
-                else {
-                    continue;
-                };
-                let Some((retired, monthly)) = info.get(&person).copied() else {
-                    continue;
-                };
-                if m <= retired || !counted.insert((person, m, other_roll.clone())) {
-                    continue;
-                }
-                let (amount, basis) = match paid_basic.get(&(person, m)) {
-                    Some(a) => (*a, "payment"),
-                    None => (monthly, "monthly pension"),
-                };
-                let opened = open_recovery(
-                    db,
-                    person,
-                    RecoveryKind::DuplicateReceipt,
-                    county,
-                    m,
-                    amount,
-                    &other_roll,
-                    month,
-                    &serde_json::json!({"roll": other_roll, "amount_basis": basis}),
-                )?;
-                if opened {
-                    run.duplicate_cases += 1;
-                    run.duplicates = Fen(run.duplicates.0 + amount.0);
-                }
-            }
-        }
-        db.exec(
-            "UPDATE other_roll_entries SET checked_month = $1 WHERE checked_month IS NULL",
-            &[ym(month)],
-        )?;
+        check_deaths(db, policy, month, &loaded, &mut run)?;
+        check_duplicates(db, month, &loaded, &mut run)?;
+        store::mark_rolls_checked(db, month)?;
         audit_entry(
             db,
             actor,
@@ -787,6 +514,176 @@ pub fn run_crosscheck(
         )?;
         Ok(run)
     })
+}
+
+/// What the check of a death record found: `pensioner`, `insured`, `already_deceased` or
+/// `no_match`, and whom it matched (person, county).
+type Outcome = (&'static str, Option<i64>, Option<u32>);
+
+/// The deaths: `crosscheck::deaths` of every death record against the pensioners they name and
+/// the payments made; pensioners suspended and settled, insured persons set deceased, payments
+/// after death opened as recovery cases, and each unchecked record's outcome stored.
+fn check_deaths(
+    db: &mut Db,
+    policy: &Policy,
+    month: Period,
+    loaded: &[Paid],
+    run: &mut CrosscheckRun,
+) -> Result<()> {
+    let records = store::death_records(db)?;
+    run.death_records = records.len() as u64;
+    let roll = store::pensioners_reported_dead(db)?;
+    let died_of: HashMap<&str, Date> = records
+        .iter()
+        .map(|d| (d.id_number.as_str(), d.died))
+        .collect();
+    let mut outcome: BTreeMap<String, Outcome> = BTreeMap::new();
+    for e in &roll {
+        outcome.insert(
+            e.id_number.clone(),
+            ("already_deceased", Some(e.person), Some(e.county)),
+        );
+    }
+    for f in &crosscheck::deaths(&records, &roll, loaded) {
+        match f {
+            Finding::Suspend {
+                person,
+                county,
+                died,
+            } => {
+                let s = suspend_and_settle(db, policy, *person, *county, *died, month)?;
+                run.suspended += 1;
+                run.settlements = Fen(run.settlements.0 + s.0);
+                if let Some(e) = roll.iter().find(|e| e.person == *person) {
+                    outcome.insert(
+                        e.id_number.clone(),
+                        ("pensioner", Some(*person), Some(*county)),
+                    );
+                }
+            }
+            Finding::PaidAfterDeath {
+                person,
+                county,
+                month: m,
+                amount,
+            } => {
+                let opened = open_recovery(
+                    db,
+                    *person,
+                    RecoveryKind::PaidAfterDeath,
+                    *county,
+                    *m,
+                    *amount,
+                    "death",
+                    month,
+                    &serde_json::json!({"item": "basic_pension"}),
+                )?;
+                if opened {
+                    run.paid_after_death_cases += 1;
+                    run.paid_after_death = Fen(run.paid_after_death.0 + amount.0);
+                }
+            }
+            Finding::NoMatch { id_number } => {
+                debug_assert!(!roll.iter().any(|e| e.id_number == *id_number));
+                let died = died_of.get(id_number.as_str()).copied();
+                let o = match_insured(db, id_number, died, run)?;
+                outcome.insert(id_number.clone(), o);
+            }
+            Finding::DuplicateReceipt { .. } => {}
+        }
+    }
+    for (id_number, (o, person, county)) in &outcome {
+        store::record_outcome(db, id_number, o, *person, *county, month)?;
+    }
+    Ok(())
+}
+
+/// A death record that names no pensioner: the insured person it names (if any) is set
+/// deceased from `died`.
+fn match_insured(
+    db: &mut Db,
+    id_number: &str,
+    died: Option<Date>,
+    run: &mut CrosscheckRun,
+) -> Result<Outcome> {
+    let Some((person, county, status)) = store::person_by_id_number(db, id_number)? else {
+        run.no_match += 1;
+        return Ok(("no_match", None, None));
+    };
+    let died =
+        died.ok_or_else(|| AppError::Invalid(format!("no date of death for {id_number}")))?;
+    if status == "deceased" {
+        return Ok(("already_deceased", Some(person), Some(county)));
+    }
+    mark_person_deceased(db, person, died)?;
+    run.insured_deceased += 1;
+    Ok(("insured", Some(person), Some(county)))
+}
+
+/// Duplicate receipt: `crosscheck::duplicates` of the other rolls' unchecked entries against the
+/// pensioners they name (months after retirement only); a case for what we paid that month (or
+/// the monthly pension when no payment is known), once per (person, month, roll).
+fn check_duplicates(
+    db: &mut Db,
+    month: Period,
+    loaded: &[Paid],
+    run: &mut CrosscheckRun,
+) -> Result<()> {
+    let mut pensioners = Vec::new();
+    let mut info: HashMap<i64, (Period, Fen)> = HashMap::new();
+    for r in store::pensioners_on_other_rolls(db)? {
+        info.insert(r.entry.person, (r.retire, r.monthly));
+        pensioners.push(r.entry);
+    }
+    let mut by_roll: BTreeMap<String, Vec<(String, Period)>> = BTreeMap::new();
+    for (roll, id_number, m) in store::unchecked_roll_entries(db)? {
+        by_roll.entry(roll).or_default().push((id_number, m));
+    }
+    let paid_basic: HashMap<(i64, Period), Fen> = loaded
+        .iter()
+        .filter(|p| p.item == Item::BasicPension.as_str())
+        .map(|p| ((p.person, p.month), p.amount))
+        .collect();
+    let mut counted: HashSet<(i64, Period, String)> = HashSet::new();
+    for (name, entries) in &by_roll {
+        for f in crosscheck::duplicates(&pensioners, name, entries) {
+            let Finding::DuplicateReceipt {
+                person,
+                county,
+                other_roll,
+                month: m,
+            } = f
+            else {
+                continue;
+            };
+            let Some((retired, monthly)) = info.get(&person).copied() else {
+                continue;
+            };
+            if m <= retired || !counted.insert((person, m, other_roll.clone())) {
+                continue;
+            }
+            let (amount, basis) = match paid_basic.get(&(person, m)) {
+                Some(a) => (*a, "payment"),
+                None => (monthly, "monthly pension"),
+            };
+            let opened = open_recovery(
+                db,
+                person,
+                RecoveryKind::DuplicateReceipt,
+                county,
+                m,
+                amount,
+                &other_roll,
+                month,
+                &serde_json::json!({"roll": other_roll, "amount_basis": basis}),
+            )?;
+            if opened {
+                run.duplicate_cases += 1;
+                run.duplicates = Fen(run.duplicates.0 + amount.0);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The settlement items paid to the survivor who claimed them ([`file_claim`]), never to the
@@ -919,83 +816,41 @@ pub fn file_claim(
     let (id, relation, account) = check_claim(claim, filed_on)?;
     let person = claim.person;
     let now = iso(now_ms);
-    let filed_s = filed_on.to_string();
     with_retry(db, |db| {
         // first: the month the dues land in is decided against a payroll that cannot run meanwhile
         super::lock_dues(db, true)?;
-        let Some(r) = db.query_opt(
-            "SELECT county, died, due_month, funeral_fen, survivor_fen, refund_fen FROM death_settlements \
-             WHERE person_id = $1",
-            &[Val::I64(person)],
-        )?
-        else {
-            return Err(AppError::Invalid(format!(
-                "person: {person} has no death settlement (the cross-check settles a pensioner's death first)"
-            )));
-        };
-        let county = super::county_of(r[0].i64()?)?;
-        let died: Date = r[1].text()?.parse()?;
-        let earliest = period_of(r[2].i64()?)?;
-        let amounts = [Fen(r[3].i64()?), Fen(r[4].i64()?), Fen(r[5].i64()?)];
-        if let Some(c) = db.query_opt(
-            "SELECT filed_on FROM survivor_claims WHERE person_id = $1",
-            &[Val::I64(person)],
-        )? {
-            return Err(AppError::State(format!(
-                "person: the settlement of {person} was already claimed on {}; it is claimed once",
-                c[0].text()?
-            )));
-        }
-        if filed_on < died {
-            return Err(AppError::State(format!(
-                "filed_on: {filed_on} is before the death on {died}"
-            )));
-        }
-        let own = db.query_i64(
-            "SELECT count(*) FROM persons WHERE id = $1 AND id_number = $2",
-            &[Val::I64(person), Val::Str(id.as_str())],
-        )? + db.query_i64(
-            "SELECT count(*) FROM person_ids WHERE id_number = $1 AND person_id = $2",
-            &[Val::Str(id.as_str()), Val::I64(person)],
+        let settled = claimable(db, person, &id, filed_on)?;
+        let due = first_open_payroll(db, settled.due_month.max(filed_on.period()))?;
+        store::insert_claim(
+            db,
+            &store::NewClaim {
+                person,
+                county: settled.county,
+                claimant_name: claim.name.trim(),
+                claimant_id_number: id.as_str(),
+                relation: relation.as_str(),
+                bank_code: claim.bank_code.trim(),
+                bank_name: claim.bank_name.trim(),
+                bank_account: account.as_str(),
+                filed_on,
+                filed_by: &actor.login,
+                due_month: due,
+                created_at: &now,
+            },
         )?;
-        if own > 0 {
-            return Err(AppError::Invalid(
-                "id_number: this is the deceased's own ID number; the claimant is a survivor or heir"
-                    .into(),
-            ));
-        }
-        let due = first_open_payroll(db, earliest.max(filed_on.period()))?;
-        db.exec(
-            "INSERT INTO survivor_claims (person_id, county, claimant_name, claimant_id_number, relation, bank_code, \
-             bank_name, bank_account, filed_on, filed_by, due_month, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            &[
-                Val::I64(person),
-                Val::I64(county as i64),
-                Val::Str(claim.name.trim()),
-                Val::Str(id.as_str()),
-                Val::Str(relation.as_str()),
-                Val::Str(claim.bank_code.trim()),
-                Val::Str(claim.bank_name.trim()),
-                Val::Str(account.as_str()),
-                Val::Str(&filed_s),
-                Val::Str(&actor.login),
-                ym(due),
-                Val::Str(&now),
-            ],
-        )?;
+        let amounts = [settled.funeral, settled.survivor, settled.refund];
         let mut items = Vec::new();
         for (item, amount) in CLAIMED_ITEMS.into_iter().zip(amounts) {
             if amount.is_positive() {
-                add_due(db, person, "death", item, due, county, amount, &now)?;
+                add_due(db, person, "death", item, due, settled.county, amount, &now)?;
                 items.push(ClaimItem { item, amount });
             }
         }
         let total = Fen(items.iter().map(|i| i.amount.0).sum());
         let s = ClaimSummary {
             person,
-            county,
-            died,
+            county: settled.county,
+            died: settled.died,
             claimant: claim.name.trim().to_string(),
             claimant_id_number: id.masked(),
             relation,
@@ -1013,7 +868,7 @@ pub fn file_claim(
             actor,
             "deaths.claim",
             ("survivor_claim", &person.to_string()),
-            Some(county),
+            Some(settled.county),
             serde_json::json!({"relation": relation, "claimant_id_number": s.claimant_id_number,
                 "bank_account": s.bank_account, "filed_on": filed_on, "due_month": due, "total": total}),
             now_ms,
@@ -1022,40 +877,44 @@ pub fn file_claim(
     })
 }
 
-/// A death settlement no survivor has claimed yet.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct AwaitingClaim {
-    /// The deceased.
-    pub person: i64,
-    pub county: u32,
-    pub died: Date,
-    /// The earliest payroll month that may pay it.
-    pub due_month: Period,
-    /// Funeral grant + survivor grant + account refund.
-    pub total: Fen,
+/// The settlement of `person`, if a claim filed on `filed_on` by the holder of `id` may claim
+/// it: one exists, nobody claimed it yet, it was not filed before the death, and `id` is not the
+/// deceased's own ID number.
+fn claimable(
+    db: &mut Db,
+    person: i64,
+    id: &IdNumber,
+    filed_on: Date,
+) -> Result<store::SettlementDue> {
+    let Some(settled) = store::settlement(db, person)? else {
+        return Err(AppError::Invalid(format!(
+            "person: {person} has no death settlement (the cross-check settles a pensioner's death first)"
+        )));
+    };
+    if let Some(on) = store::claim_filed_on(db, person)? {
+        return Err(AppError::State(format!(
+            "person: the settlement of {person} was already claimed on {on}; it is claimed once"
+        )));
+    }
+    if filed_on < settled.died {
+        return Err(AppError::State(format!(
+            "filed_on: {filed_on} is before the death on {}",
+            settled.died
+        )));
+    }
+    if store::is_own_id_number(db, person, id.as_str())? {
+        return Err(AppError::Invalid(
+            "id_number: this is the deceased's own ID number; the claimant is a survivor or heir"
+                .into(),
+        ));
+    }
+    Ok(settled)
 }
 
 /// The death settlements without a claim, of one county or (`None`) of the province, by county
 /// and date of death: whom the county agencies wait for.
 pub fn awaiting_claims(db: &mut Db, county: Option<u32>) -> Result<Vec<AwaitingClaim>> {
-    let rows = db.query(
-        "SELECT s.person_id, s.county, s.died, s.due_month, s.funeral_fen + s.survivor_fen + s.refund_fen \
-         FROM death_settlements s WHERE ($1 = 0 OR s.county = $1) \
-         AND NOT EXISTS (SELECT 1 FROM survivor_claims c WHERE c.person_id = s.person_id) \
-         ORDER BY s.county, s.died, s.person_id",
-        &[Val::I64(county.map(i64::from).unwrap_or(0))],
-    )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(AwaitingClaim {
-            person: r[0].i64()?,
-            county: super::county_of(r[1].i64()?)?,
-            died: r[2].text()?.parse()?,
-            due_month: period_of(r[3].i64()?)?,
-            total: Fen(r[4].i64()?),
-        });
-    }
-    Ok(out)
+    Ok(store::awaiting_claims(db, county)?)
 }
 
 /// The cross-check findings of one county (or, with county 0, the province).
@@ -1110,36 +969,23 @@ pub struct Report {
 pub fn report(db: &mut Db) -> Result<Report> {
     let mut by: BTreeMap<u32, CountyFindings> = BTreeMap::new();
     let mut rep = Report::default();
-    for r in db.query(
-        "SELECT county, outcome, count(DISTINCT id_number) FROM death_records \
-         WHERE county IS NOT NULL GROUP BY county, outcome",
-        &[],
-    )? {
-        let c = super::county_of(r[0].i64()?)?;
+    for (c, outcome, n) in store::matched_deaths_by_county(db)? {
         let e = by.entry(c).or_default();
-        match r[1].opt_text()? {
-            Some("pensioner") => e.deaths_pensioners += r[2].i64()?,
-            Some("insured") => e.deaths_insured += r[2].i64()?,
+        match outcome.as_deref() {
+            Some("pensioner") => e.deaths_pensioners += n,
+            Some("insured") => e.deaths_insured += n,
             _ => {}
         }
     }
-    for r in db.query(
-        "SELECT county, count(*), CAST(SUM(funeral_fen + survivor_fen + refund_fen) AS BIGINT) \
-         FROM death_settlements GROUP BY county",
-        &[],
-    )? {
-        let e = by.entry(super::county_of(r[0].i64()?)?).or_default();
-        e.settlements += r[1].i64()?;
-        e.settlements_fen = Fen(r[2].opt_i64()?.unwrap_or(0));
+    for (c, n, amount) in store::settlements_by_county(db)? {
+        let e = by.entry(c).or_default();
+        e.settlements += n;
+        e.settlements_fen = amount;
     }
-    for r in db.query(
-        "SELECT county, kind, status, count(*), CAST(SUM(amount_fen) AS BIGINT) FROM recovery_cases \
-         GROUP BY county, kind, status",
-        &[],
-    )? {
-        let e = by.entry(super::county_of(r[0].i64()?)?).or_default();
-        let (n, a) = (r[3].i64()?, r[4].opt_i64()?.unwrap_or(0));
-        match r[1].text()? {
+    for r in store::recoveries_by_county(db)? {
+        let e = by.entry(r.county).or_default();
+        let (n, a) = (r.cases, r.amount.0);
+        match r.kind.as_str() {
             "paid_after_death" => {
                 e.paid_after_death_cases += n;
                 e.paid_after_death_fen = Fen(e.paid_after_death_fen.0 + a);
@@ -1153,7 +999,7 @@ pub fn report(db: &mut Db) -> Result<Report> {
                 e.correction_fen = Fen(e.correction_fen.0 + a);
             }
         }
-        if r[2].text()? == "open" {
+        if r.status == "open" {
             e.open_cases += n;
             e.open_fen = Fen(e.open_fen.0 + a);
         }
@@ -1163,14 +1009,9 @@ pub fn report(db: &mut Db) -> Result<Report> {
         rep.province.add(e);
     }
     rep.counties = by.into_values().collect();
-    rep.death_records = db.query_i64("SELECT count(DISTINCT id_number) FROM death_records", &[])?;
-    rep.unchecked_death_records = db.query_i64(
-        "SELECT count(DISTINCT id_number) FROM death_records WHERE checked_month IS NULL",
-        &[],
-    )?;
-    rep.unmatched_death_records = db.query_i64(
-        "SELECT count(DISTINCT id_number) FROM death_records WHERE outcome = 'no_match'",
-        &[],
-    )?;
+    let counts = store::death_record_counts(db)?;
+    rep.death_records = counts.all;
+    rep.unchecked_death_records = counts.unchecked;
+    rep.unmatched_death_records = counts.unmatched;
     Ok(rep)
 }

@@ -1,7 +1,7 @@
 //! Retirement approval (退休审批): who reaches the statutory month, applications (maker), decisions
 //! (checker), and the pension fixed on approval. The method is documented on [`super`].
 
-use super::{bank_fields, iso, new_id, period_of, with_retry, ym};
+use super::{bank_fields, iso, new_id, with_retry};
 use crate::error::{AppError, Result};
 use serde::{Deserialize, Serialize};
 use tongchou_core::access::{
@@ -12,10 +12,11 @@ use tongchou_core::ratio::RATIO_SCALE;
 use tongchou_core::rules::benefit::{Applicant, average_index, check_retirement};
 use tongchou_core::rules::pension::{Pension, PensionInput, pension};
 use tongchou_core::rules::retirement::{Category, statutory};
-use tongchou_core::{Date, Divisions, Exact, Explanation, Fen, Period, Policy, Ratio, RegionCode};
+use tongchou_core::{Divisions, Exact, Explanation, Fen, Period, Policy, Ratio, RegionCode};
+use tongchou_store::Db;
 use tongchou_store::access::{self as store, ApprovalStatus, AuthError};
+use tongchou_store::benefits::{self as stored, pensions, retirement};
 use tongchou_store::registry::{self, PensionRow, PensionerRow, PersonEventRow};
-use tongchou_store::{Db, Val};
 
 fn auth(e: AuthError) -> AppError {
     AppError::from(e)
@@ -38,36 +39,22 @@ pub struct Person {
     pub balance: Fen,
 }
 
-fn u32_of(v: i64, what: &str) -> Result<u32> {
-    u32::try_from(v).map_err(|_| AppError::Invalid(format!("{what} {v} out of range")))
-}
-
 /// Read one person.
 pub fn load_person(db: &mut Db, id: i64) -> Result<Person> {
-    let r = db
-        .query_opt(
-            "SELECT id, county, birth, category, status, employer_id, as_of, paid_months, deemed_months, \
-             avg_index, balance_fen FROM persons WHERE id = $1",
-            &[Val::I64(id)],
-        )?
+    let r = retirement::insured(db, id)?
         .ok_or_else(|| AppError::Invalid(format!("person {id} is not registered")))?;
-    let birth: Date = r[2].text()?.parse()?;
-    let category: Category = r[3]
-        .text()?
-        .parse()
-        .map_err(|e: String| AppError::Invalid(format!("person {id}: {e}")))?;
     Ok(Person {
-        id: r[0].i64()?,
-        county: u32_of(r[1].i64()?, "county")?,
-        birth: birth.period(),
-        category,
-        status: r[4].text()?.to_string(),
-        employer_id: r[5].opt_i64()?,
-        as_of: period_of(r[6].i64()?)?,
-        paid_months: u32_of(r[7].i64()?, "paid_months")?,
-        deemed_months: u32_of(r[8].i64()?, "deemed_months")?,
-        avg_index: Ratio(r[9].i64()?),
-        balance: Fen(r[10].i64()?),
+        id: r.id,
+        county: r.county,
+        birth: r.birth.period(),
+        category: r.category,
+        status: r.status,
+        employer_id: r.employer_id,
+        as_of: r.as_of,
+        paid_months: r.paid_months,
+        deemed_months: r.deemed_months,
+        avg_index: r.avg_index,
+        balance: r.balance,
     })
 }
 
@@ -108,34 +95,66 @@ pub struct Facts {
 
 /// Gather the facts of `p` for retirement in `retire`.
 pub fn gather_facts(db: &mut Db, policy: &Policy, p: &Person, retire: Period) -> Result<Facts> {
-    let rows = db.query(
-        "SELECT a.period, a.base_fen, a.pooling_fen + a.account_fen, \
-         COALESCE(CAST(SUM(x.amount_fen) AS BIGINT), 0) \
-         FROM assessments a LEFT JOIN applications x ON x.person_id = a.person_id AND x.period = a.period \
-         WHERE a.person_id = $1 AND a.period >= $2 AND a.period <= $3 \
-         GROUP BY a.period, a.base_fen, a.pooling_fen, a.account_fen ORDER BY a.period",
-        &[Val::I64(p.id), ym(p.as_of), ym(retire)],
-    )?;
+    let (history, unpaid) = paid_history(db, p, retire)?;
+    let n = history.len() as u32;
+    let (avg, since, avg_e) = combined_index(policy, p, &history)?;
+    let account = account_at_retirement(db, p)?;
+    let open_arrears = retirement::open_arrears(db, p.id)?;
+    Ok(Facts {
+        person: p.id,
+        county: p.county,
+        birth: p.birth,
+        category: p.category,
+        retire,
+        as_of: p.as_of,
+        registry_paid_months: p.paid_months,
+        registry_avg_index: p.avg_index,
+        registry_balance: p.balance,
+        months_paid_since: n,
+        months_unpaid_since: unpaid,
+        paid_months: p.paid_months + n,
+        deemed_months: p.deemed_months,
+        avg_index: avg,
+        account_credited_since: account.credited,
+        interest: account.interest,
+        account_balance: account.balance,
+        open_arrears,
+        explanations: FactExplanations {
+            average_index_since: since.map(|(_, e)| e),
+            average_index: avg_e,
+            account_balance: account.explanation,
+        },
+    })
+}
+
+/// The months from `as_of` to `retire` whose assessment is fully paid, as (month, base), and
+/// how many are not.
+fn paid_history(db: &mut Db, p: &Person, retire: Period) -> Result<(Vec<(Period, Fen)>, u32)> {
     let mut history: Vec<(Period, Fen)> = Vec::new();
     let mut unpaid = 0u32;
-    for r in &rows {
-        let (period, base, due, paid) = (
-            period_of(r[0].i64()?)?,
-            Fen(r[1].i64()?),
-            r[2].i64()?,
-            r[3].i64()?,
-        );
-        if paid >= due {
-            history.push((period, base));
+    for m in retirement::months_assessed(db, p.id, p.as_of, retire)? {
+        if m.paid.0 >= m.due.0 {
+            history.push((m.period, m.base));
         } else {
             unpaid += 1;
         }
     }
+    Ok((history, unpaid))
+}
+
+/// The registry's average index combined with the average index of the months paid since
+/// `as_of`, with both explanations.
+#[allow(clippy::type_complexity)]
+fn combined_index(
+    policy: &Policy,
+    p: &Person,
+    history: &[(Period, Fen)],
+) -> Result<(Ratio, Option<(Ratio, Explanation)>, Explanation)> {
     let n = history.len() as u32;
     let since = if history.is_empty() {
         None
     } else {
-        Some(average_index(policy, &history)?)
+        Some(average_index(policy, history)?)
     };
     let reg_m = p.paid_months as i128;
     let total_m = reg_m + n as i128;
@@ -168,63 +187,38 @@ pub fn gather_facts(db: &mut Db, policy: &Policy, p: &Person, retire: Period) ->
             Exact::new(num, total_m.max(1) * RATIO_SCALE as i128),
         )
         .step("avg_index", avg);
+    Ok((avg, since, avg_e))
+}
 
-    let credited = db.query_i64(
-        "SELECT CAST(SUM(account_fen) AS BIGINT) FROM applications WHERE person_id = $1 AND batch_id >= $2",
-        &[Val::I64(p.id), ym(p.as_of)],
-    )?;
-    let mut interest = Vec::new();
-    for r in db.query(
-        "SELECT year, interest_opening_fen + interest_contrib_fen FROM account_years \
-         WHERE person_id = $1 AND year >= $2 ORDER BY year",
-        &[Val::I64(p.id), Val::I64(p.as_of.year() as i64)],
-    )? {
-        let y = i32::try_from(r[0].i64()?)
-            .map_err(|_| AppError::Invalid("year out of range".into()))?;
-        interest.push((y, Fen(r[1].i64()?)));
-    }
+/// The individual account at retirement and how it was obtained.
+struct AccountAtRetirement {
+    credited: Fen,
+    interest: Vec<(i32, Fen)>,
+    balance: Fen,
+    explanation: Explanation,
+}
+
+fn account_at_retirement(db: &mut Db, p: &Person) -> Result<AccountAtRetirement> {
+    let credited = retirement::account_credited_since(db, p.id, p.as_of)?;
+    let interest = retirement::interest_since(db, p.id, p.as_of.year())?;
     let interest_sum: i64 = interest.iter().map(|x| x.1.0).sum();
-    let balance = Fen(p.balance.0 + credited + interest_sum);
+    let balance = Fen(p.balance.0 + credited.0 + interest_sum);
     let mut bal_e = Explanation::new(
         "benefit.account_at_retirement",
         "balance = registry_balance(as_of) + Σ account parts applied in collection batches from as_of + Σ interest of the closed years from year(as_of)",
     );
     bal_e
         .step("registry_balance", p.balance)
-        .step("account_credited_since", Fen(credited));
+        .step("account_credited_since", credited);
     for (y, i) in &interest {
         bal_e.step(&format!("interest_{y}"), i);
     }
     bal_e.step("balance", balance);
-
-    let open_arrears = Fen(db.query_i64(
-        "SELECT CAST(SUM(total_fen - paid_fen) AS BIGINT) FROM arrears WHERE person_id = $1",
-        &[Val::I64(p.id)],
-    )?);
-    Ok(Facts {
-        person: p.id,
-        county: p.county,
-        birth: p.birth,
-        category: p.category,
-        retire,
-        as_of: p.as_of,
-        registry_paid_months: p.paid_months,
-        registry_avg_index: p.avg_index,
-        registry_balance: p.balance,
-        months_paid_since: n,
-        months_unpaid_since: unpaid,
-        paid_months: p.paid_months + n,
-        deemed_months: p.deemed_months,
-        avg_index: avg,
-        account_credited_since: Fen(credited),
+    Ok(AccountAtRetirement {
+        credited,
         interest,
-        account_balance: balance,
-        open_arrears,
-        explanations: FactExplanations {
-            average_index_since: since.map(|(_, e)| e),
-            average_index: avg_e,
-            account_balance: bal_e,
-        },
+        balance,
+        explanation: bal_e,
     })
 }
 
@@ -284,27 +278,16 @@ pub fn due_in_month(db: &mut Db, policy: &Policy, month: Period) -> Result<Vec<D
             if age.retire != month {
                 continue;
             }
-            let rows = db.query(
-                "SELECT p.id, p.county, \
-                 (SELECT MAX(r.id) FROM retirement_applications r WHERE r.person_id = p.id AND r.status <> 'refused') \
-                 FROM persons p WHERE p.category = $1 AND p.birth >= $2 AND p.birth <= $3 \
-                 AND p.status IN ('active', 'suspended')",
-                &[
-                    Val::Str(category.as_str()),
-                    Val::Str(&birth.first_day().to_string()),
-                    Val::Str(&birth.last_day().to_string()),
-                ],
-            )?;
-            for r in rows {
+            for r in retirement::born_in(db, category, birth)? {
                 out.push(DuePerson {
-                    person: r[0].i64()?,
-                    county: u32_of(r[1].i64()?, "county")?,
+                    person: r.person,
+                    county: r.county,
                     birth,
                     category,
                     retire: age.retire,
                     earliest: age.earliest,
                     latest: age.latest,
-                    application: r[2].opt_i64()?,
+                    application: r.application,
                 });
             }
         }
@@ -350,43 +333,33 @@ impl Application {
     }
 }
 
-const APP_COLS: &str = "id, person_id, approval_id, county, retire_period, kind, status, submitted_by, submitted_at, \
-     decided_by, decided_at, deemed_index, bank_code, bank_name, bank_account, facts, refusals, note";
-
-fn app_row(r: &[tongchou_store::Value]) -> Result<Application> {
+fn app_row(r: retirement::ApplicationRow) -> Result<Application> {
     let bad = |w: &str, e: String| AppError::Invalid(format!("retirement_applications: {w}: {e}"));
     Ok(Application {
-        id: r[0].i64()?,
-        person: r[1].i64()?,
-        approval_id: r[2].i64()?,
-        county: u32_of(r[3].i64()?, "county")?,
-        retire: period_of(r[4].i64()?)?,
-        kind: r[5].text()?.to_string(),
-        status: r[6].text()?.to_string(),
-        submitted_by: r[7].i64()?,
-        submitted_at: r[8].text()?.to_string(),
-        decided_by: r[9].opt_i64()?,
-        decided_at: r[10].opt_text()?.map(str::to_string),
-        deemed_index: r[11].opt_i64()?.map(Ratio),
-        bank_code: r[12].text()?.to_string(),
-        bank_name: r[13].text()?.to_string(),
-        bank_account: r[14].text()?.to_string(),
-        facts: serde_json::from_str(r[15].text()?).map_err(|e| bad("facts", e.to_string()))?,
-        refusals: serde_json::from_str(r[16].text()?)
-            .map_err(|e| bad("refusals", e.to_string()))?,
-        note: r[17].text()?.to_string(),
+        facts: serde_json::from_str(&r.facts).map_err(|e| bad("facts", e.to_string()))?,
+        refusals: serde_json::from_str(&r.refusals).map_err(|e| bad("refusals", e.to_string()))?,
+        id: r.id,
+        person: r.person,
+        approval_id: r.approval_id,
+        county: r.county,
+        retire: r.retire,
+        kind: r.kind,
+        status: r.status,
+        submitted_by: r.submitted_by,
+        submitted_at: r.submitted_at,
+        decided_by: r.decided_by,
+        decided_at: r.decided_at,
+        deemed_index: r.deemed_index,
+        bank_code: r.bank_code,
+        bank_name: r.bank_name,
+        bank_account: r.bank_account,
+        note: r.note,
     })
 }
 
 /// One application by id.
 pub fn get(db: &mut Db, id: i64) -> Result<Option<Application>> {
-    match db.query_opt(
-        &format!("SELECT {APP_COLS} FROM retirement_applications WHERE id = $1"),
-        &[Val::I64(id)],
-    )? {
-        Some(r) => Ok(Some(app_row(&r)?)),
-        None => Ok(None),
-    }
+    retirement::application(db, id)?.map(app_row).transpose()
 }
 
 /// Applications, optionally of one status (`pending`, `approved`, `refused`) and one retirement
@@ -399,17 +372,10 @@ pub fn list(db: &mut Db, status: Option<&str>, month: Option<Period>) -> Result<
             "status: {s:?} is not one of pending, approved, refused"
         )));
     }
-    let rows = db.query(
-        &format!(
-            "SELECT {APP_COLS} FROM retirement_applications \
-             WHERE ($1 = '' OR status = $1) AND ($2 = 0 OR retire_period = $2) ORDER BY retire_period, id"
-        ),
-        &[
-            Val::Str(status.unwrap_or("")),
-            Val::I64(month.map(|m| m.yyyymm() as i64).unwrap_or(0)),
-        ],
-    )?;
-    rows.iter().map(|r| app_row(r)).collect()
+    retirement::applications(db, status, month)?
+        .into_iter()
+        .map(app_row)
+        .collect()
 }
 
 /// What a county agency submits.
@@ -484,13 +450,8 @@ pub fn submit(
     let reasons_json = super::json_text(&reasons)?;
     let id = new_id()?;
     let at = iso(now);
-    let deemed = req.deemed_index.map(|d| Val::I64(d.0)).unwrap_or(Val::Null);
     with_retry(db, |db| {
-        let open = db.query_i64(
-            "SELECT count(*) FROM retirement_applications WHERE person_id = $1 AND status = 'pending'",
-            &[Val::I64(p.id)],
-        )?;
-        if open > 0 {
+        if retirement::has_pending(db, p.id)? {
             return Err(AppError::State(format!(
                 "person {} already has a pending retirement application",
                 p.id
@@ -505,26 +466,24 @@ pub fn submit(
             now,
         )
         .map_err(auth)?;
-        db.exec(
-            "INSERT INTO retirement_applications (person_id, id, approval_id, county, retire_period, kind, status, \
-             submitted_by, submitted_at, deemed_index, bank_code, bank_name, bank_account, facts, refusals, note) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, CAST($9 AS BIGINT), $10, $11, $12, $13, $14, '')",
-            &[
-                Val::I64(p.id),
-                Val::I64(id),
-                Val::I64(a.id),
-                Val::I64(p.county as i64),
-                ym(retire),
-                Val::Str(kind),
-                Val::I64(who.user_id),
-                Val::Str(&at),
-                deemed.clone(),
-                Val::Str(req.bank_code.trim()),
-                Val::Str(req.bank_name.trim()),
-                Val::Str(&acct),
-                Val::Str(&facts_json),
-                Val::Str(&reasons_json),
-            ],
+        retirement::insert_application(
+            db,
+            &retirement::NewApplication {
+                person: p.id,
+                id,
+                approval_id: a.id,
+                county: p.county,
+                retire,
+                kind,
+                submitted_by: who.user_id,
+                submitted_at: &at,
+                deemed_index: req.deemed_index,
+                bank_code: req.bank_code.trim(),
+                bank_name: req.bank_name.trim(),
+                bank_account: &acct,
+                facts: &facts_json,
+                refusals: &reasons_json,
+            },
         )?;
         Ok(())
     })?;
@@ -606,6 +565,62 @@ pub fn decide(
             app.status
         )));
     }
+    let approval = check_decider(db, who, &app, verdict, note, now)?;
+    let p = load_person(db, app.person)?;
+    if p.status != "active" && p.status != "suspended" {
+        return Err(AppError::Invalid(format!(
+            "person {} is {}: the application cannot be decided",
+            p.id, p.status
+        )));
+    }
+    let facts = gather_facts(db, policy, &p, app.retire)?;
+    let reasons = checks(policy, &facts)?;
+    let d = Deciding {
+        who,
+        app: &app,
+        approval,
+        facts_json: super::json_text(&facts)?,
+        at: iso(now),
+        note,
+        now,
+    };
+    let award = match verdict {
+        Verdict::Approve if !reasons.is_empty() => return refuse_to_approve(db, &d, &reasons),
+        Verdict::Approve => Some(approve(db, policy, &d, &p, &facts)?),
+        Verdict::Refuse => {
+            refuse(db, &d, reasons)?;
+            None
+        }
+    };
+    Ok(Decided {
+        application: get(db, id)?
+            .ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))?,
+        award,
+    })
+}
+
+/// What every verdict writes with.
+struct Deciding<'a> {
+    who: &'a Principal,
+    app: &'a Application,
+    /// The approval's id.
+    approval: i64,
+    facts_json: String,
+    at: String,
+    note: &'a str,
+    now: i64,
+}
+
+/// The application's approval, once the access rules allow `who` to decide it; otherwise the
+/// store refuses it (the refusal is audited outside any transaction).
+fn check_decider(
+    db: &mut Db,
+    who: &Principal,
+    app: &Application,
+    verdict: Verdict,
+    note: &str,
+    now: i64,
+) -> Result<i64> {
     let approval = store::get_approval(db, app.approval_id)
         .map_err(auth)?
         .ok_or_else(|| AppError::Invalid(format!("approval {} does not exist", app.approval_id)))?;
@@ -617,145 +632,130 @@ pub fn decide(
         Permission::RetirementApprove,
         region,
     )
-    .is_err()
+    .is_ok()
     {
-        // let the store refuse it: the refusal is audited outside any transaction
-        let status = match verdict {
-            Verdict::Approve => ApprovalStatus::Approved,
-            Verdict::Refuse => ApprovalStatus::Rejected,
-        };
-        return match store::decide_approval(db, who, approval.id, status, note, now) {
-            Err(e) => Err(auth(e)),
-            Ok(_) => Err(AppError::Invalid(format!(
-                "approval {}: decided although the access rules refuse it",
-                approval.id
-            ))),
-        };
+        return Ok(approval.id);
     }
-    let p = load_person(db, app.person)?;
-    if p.status != "active" && p.status != "suspended" {
-        return Err(AppError::Invalid(format!(
-            "person {} is {}: the application cannot be decided",
-            p.id, p.status
-        )));
-    }
-    let facts = gather_facts(db, policy, &p, app.retire)?;
-    let mut reasons = checks(policy, &facts)?;
-    let facts_json = super::json_text(&facts)?;
-    let at = iso(now);
-    match verdict {
-        Verdict::Approve if !reasons.is_empty() => {
-            // keep the latest facts and reasons on the application, then say why
-            db.exec(
-                "UPDATE retirement_applications SET facts = $3, refusals = $4 \
-                 WHERE person_id = $1 AND id = $2 AND status = 'pending'",
-                &[
-                    Val::I64(app.person),
-                    Val::I64(id),
-                    Val::Str(&facts_json),
-                    Val::Str(&super::json_text(&reasons)?),
-                ],
-            )?;
-            let why: Vec<String> = reasons
-                .iter()
-                .map(|r| format!("{}: {}", r.code, r.reason))
-                .collect();
-            Err(AppError::Invalid(format!(
-                "application {id} cannot be approved: {}",
-                why.join("; ")
-            )))
-        }
-        Verdict::Approve => {
-            let award = compute_award(policy, &app, &facts)?;
-            let explanation = serde_json::json!({
-                "rule": "retirement.award",
-                "application": id,
-                "approval": approval.id,
-                "retire": app.retire,
-                "kind": app.kind,
-                "deemed_index_source": if app.deemed_index.is_some() { "application" } else { "own average index" },
-                "facts": facts,
-                "input": award.input,
-                "benefit_base": award.benefit_base,
-                "pension": award.pension,
-            });
-            let explanation = explanation.to_string();
-            with_retry(db, |db| {
-                store::decide_approval(db, who, approval.id, ApprovalStatus::Approved, note, now)
-                    .map_err(auth)?;
-                let n = db.exec(
-                    "UPDATE retirement_applications SET status = 'approved', decided_by = $3, decided_at = $4, \
-                     facts = $5, refusals = '[]', note = $6 WHERE person_id = $1 AND id = $2 AND status = 'pending'",
-                    &[
-                        Val::I64(app.person),
-                        Val::I64(id),
-                        Val::I64(who.user_id),
-                        Val::Str(&at),
-                        Val::Str(&facts_json),
-                        Val::Str(note),
-                    ],
-                )?;
-                if n != 1 {
-                    return Err(AppError::State(format!(
-                        "application {id} was already decided"
-                    )));
-                }
-                write_award(db, &app, &p, &award, &explanation)
-            })?;
-            Ok(Decided {
-                application: get(db, id)?
-                    .ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))?,
-                award: Some(award),
-            })
-        }
-        Verdict::Refuse => {
-            reasons.push(Reason {
-                code: "refused_by_approver".into(),
-                reason: if note.trim().is_empty() {
-                    "refused by the approver".into()
-                } else {
-                    note.trim().to_string()
-                },
-            });
-            let reasons_json = super::json_text(&reasons)?;
-            with_retry(db, |db| {
-                store::decide_approval(db, who, approval.id, ApprovalStatus::Rejected, note, now)
-                    .map_err(auth)?;
-                let n = db.exec(
-                    "UPDATE retirement_applications SET status = 'refused', decided_by = $3, decided_at = $4, \
-                     facts = $5, refusals = $6, note = $7 WHERE person_id = $1 AND id = $2 AND status = 'pending'",
-                    &[
-                        Val::I64(app.person),
-                        Val::I64(id),
-                        Val::I64(who.user_id),
-                        Val::Str(&at),
-                        Val::Str(&facts_json),
-                        Val::Str(&reasons_json),
-                        Val::Str(note),
-                    ],
-                )?;
-                if n != 1 {
-                    return Err(AppError::State(format!(
-                        "application {id} was already decided"
-                    )));
-                }
-                Ok(())
-            })?;
-            Ok(Decided {
-                application: get(db, id)?
-                    .ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))?,
-                award: None,
-            })
-        }
+    let status = match verdict {
+        Verdict::Approve => ApprovalStatus::Approved,
+        Verdict::Refuse => ApprovalStatus::Rejected,
+    };
+    match store::decide_approval(db, who, approval.id, status, note, now) {
+        Err(e) => Err(auth(e)),
+        Ok(_) => Err(AppError::Invalid(format!(
+            "approval {}: decided although the access rules refuse it",
+            approval.id
+        ))),
     }
 }
 
-/// The next sequence number of a person's events.
-pub(crate) fn next_event_seq(db: &mut Db, person: i64) -> Result<i64> {
-    Ok(db.query_i64(
-        "SELECT COALESCE(MAX(seq), 0) + 1 FROM person_events WHERE person_id = $1",
-        &[Val::I64(person)],
-    )?)
+/// An approval the checks refuse: keep the latest facts and reasons on the application, then
+/// say why.
+fn refuse_to_approve(db: &mut Db, d: &Deciding<'_>, reasons: &[Reason]) -> Result<Decided> {
+    retirement::refresh_pending(
+        db,
+        d.app.person,
+        d.app.id,
+        &d.facts_json,
+        &super::json_text(&reasons)?,
+    )?;
+    let why: Vec<String> = reasons
+        .iter()
+        .map(|r| format!("{}: {}", r.code, r.reason))
+        .collect();
+    Err(AppError::Invalid(format!(
+        "application {} cannot be approved: {}",
+        d.app.id,
+        why.join("; ")
+    )))
+}
+
+/// Record the decision on the pending application (refused: with `refusals`).
+fn record_decision(db: &mut Db, d: &Deciding<'_>, refusals: Option<&str>) -> Result<()> {
+    let decided = retirement::decide(
+        db,
+        &retirement::Decision {
+            person: d.app.person,
+            id: d.app.id,
+            approved: refusals.is_none(),
+            decided_by: d.who.user_id,
+            decided_at: &d.at,
+            facts: &d.facts_json,
+            refusals: refusals.unwrap_or("[]"),
+            note: d.note,
+        },
+    )?;
+    if !decided {
+        return Err(AppError::State(format!(
+            "application {} was already decided",
+            d.app.id
+        )));
+    }
+    Ok(())
+}
+
+/// Approve: fix the pension and write it with the decision, in one transaction.
+fn approve(
+    db: &mut Db,
+    policy: &Policy,
+    d: &Deciding<'_>,
+    p: &Person,
+    facts: &Facts,
+) -> Result<Award> {
+    let app = d.app;
+    let award = compute_award(policy, app, facts)?;
+    let explanation = serde_json::json!({
+        "rule": "retirement.award",
+        "application": app.id,
+        "approval": d.approval,
+        "retire": app.retire,
+        "kind": app.kind,
+        "deemed_index_source": if app.deemed_index.is_some() { "application" } else { "own average index" },
+        "facts": facts,
+        "input": award.input,
+        "benefit_base": award.benefit_base,
+        "pension": award.pension,
+    });
+    let explanation = explanation.to_string();
+    with_retry(db, |db| {
+        store::decide_approval(
+            db,
+            d.who,
+            d.approval,
+            ApprovalStatus::Approved,
+            d.note,
+            d.now,
+        )
+        .map_err(auth)?;
+        record_decision(db, d, None)?;
+        write_award(db, app, p, &award, &explanation)
+    })?;
+    Ok(award)
+}
+
+/// Refuse, with the checks' reasons and the approver's.
+fn refuse(db: &mut Db, d: &Deciding<'_>, mut reasons: Vec<Reason>) -> Result<()> {
+    reasons.push(Reason {
+        code: "refused_by_approver".into(),
+        reason: if d.note.trim().is_empty() {
+            "refused by the approver".into()
+        } else {
+            d.note.trim().to_string()
+        },
+    });
+    let reasons_json = super::json_text(&reasons)?;
+    with_retry(db, |db| {
+        store::decide_approval(
+            db,
+            d.who,
+            d.approval,
+            ApprovalStatus::Rejected,
+            d.note,
+            d.now,
+        )
+        .map_err(auth)?;
+        record_decision(db, d, Some(&reasons_json))
+    })
 }
 
 fn write_award(
@@ -765,19 +765,15 @@ fn write_award(
     award: &Award,
     explanation: &str,
 ) -> Result<()> {
-    let since = app.retire.first_day().to_string();
-    let n = db.exec(
-        "UPDATE persons SET status = 'retired', status_since = $2, employer_id = NULL, version = version + 1 \
-         WHERE id = $1 AND status IN ('active', 'suspended')",
-        &[Val::I64(p.id), Val::Str(&since)],
-    )?;
-    if n != 1 {
+    let since_day = app.retire.first_day();
+    if !retirement::retire_person(db, p.id, since_day)? {
         return Err(AppError::State(format!(
             "person {} is no longer insured and active",
             p.id
         )));
     }
-    let seq = next_event_seq(db, p.id)?;
+    let since = since_day.to_string();
+    let seq = stored::next_event_seq(db, p.id)?;
     registry::write_person_events(db, &mut |push| {
         push(&PersonEventRow {
             person_id: p.id,
@@ -825,13 +821,6 @@ fn write_award(
             adjustment_fen: 0,
         })
     })?;
-    db.exec(
-        "INSERT INTO pension_explanations (person_id, effective_from, explanation) VALUES ($1, $2, $3)",
-        &[
-            Val::I64(p.id),
-            ym(award.effective_from),
-            Val::Str(explanation),
-        ],
-    )?;
+    pensions::add_explanation(db, p.id, award.effective_from, explanation)?;
     Ok(())
 }

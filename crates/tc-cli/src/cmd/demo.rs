@@ -7,14 +7,15 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
-use tongchou_app::disburse::{self, MonthOptions};
+use tongchou_app::collect::MonthReport;
+use tongchou_app::disburse::{self, Actors, MonthOptions};
 use tongchou_core::access::Role;
 use tongchou_core::{Divisions, Fen, Period, Policy};
 use tongchou_ledger::Chart;
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
 use tongchou_store::ledger::Ledger;
-use tongchou_store::{Db, Val, registry};
+use tongchou_store::{Db, registry, reports};
 
 /// The password of the demo users: printed so a newcomer can log in to the web service. Demo
 /// databases only; real users get their own passwords (`tongchou user add`).
@@ -73,6 +74,56 @@ fn yuan(f: Fen) -> String {
 }
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
+    check_args(&a, db_url)?;
+    let t0 = Instant::now();
+    let mut db = Db::open(db_url)?;
+    if registry::counts(&mut db)?.persons > 0 {
+        return Err(CliError(format!(
+            "{db_url} already holds a province: use --fresh or another --db"
+        )));
+    }
+    let policy = Policy::builtin()?;
+    let actors = setup(&mut db, &a)?;
+    if a.setup_only {
+        println!(
+            "province loaded into {db_url}: {} insured; run months with `tongchou month run`",
+            a.persons
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let months: Vec<Period> = a.from.through(a.to).collect();
+    let totals = run_months(&mut db, &policy, &a, &months, &actors)?;
+    if std::io::stderr().is_terminal() {
+        eprintln!();
+    }
+    let Some((month, collection)) = totals.last else {
+        return Err(CliError("no month to run".into()));
+    };
+    let collection = collection.ok_or_else(|| CliError("collection report missing".into()))?;
+    print_cities(&mut db, &a, month, &collection)?;
+    print_fund(&mut db, months.len())?;
+    println!(
+        "retirements approved: {}, refused: {}; deaths reported and settled: {}; pensions raised by the yearly adjustment: {}",
+        totals.retired, totals.refused, totals.deaths, totals.adjusted
+    );
+    println!("bank files: {}", a.out.display());
+    println!(
+        "done in {:.1} s; database {db_url}",
+        t0.elapsed().as_secs_f64()
+    );
+    if let Some(bind) = a.serve {
+        println!(
+            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor; password {DEMO_PASSWORD})"
+        );
+        let mut cfg = tongchou_server::Config::new(db_url);
+        cfg.secure_cookies = false;
+        tongchou_server::run(&bind, cfg).map_err(CliError)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The arguments checked; with `--fresh`, an existing SQLite demo file removed.
+fn check_args(a: &Args, db_url: &str) -> Result<(), CliError> {
     if a.from > a.to {
         return Err(CliError(format!(
             "--from {} is after --to {}",
@@ -96,14 +147,12 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             }
         }
     }
-    let t0 = Instant::now();
-    let mut db = Db::open(db_url)?;
-    if registry::counts(&mut db)?.persons > 0 {
-        return Err(CliError(format!(
-            "{db_url} already holds a province: use --fresh or another --db"
-        )));
-    }
-    let policy = Policy::builtin()?;
+    Ok(())
+}
+
+/// Generate and load the province, open the ledger's books, add the demo users and seed the
+/// historical balances; the months' actors.
+fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
     progress(&format!(
         "generating a province of {} insured (seed {})…",
         a.persons, a.seed
@@ -116,16 +165,13 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     })
     .map_err(|e| CliError(e.0))?;
     progress("writing the registry…");
-    tongchou_sim::load::write_province(&mut db, &province)?;
+    tongchou_sim::load::write_province(db, &province)?;
     drop(province);
     let divisions = Divisions::shanxi();
-    Ledger::new(&mut db).open_standard(divisions)?;
+    Ledger::new(db).open_standard(divisions)?;
     // two counties still run an income account (收入户), swept to the province every month
     for county in [140121, 141121] {
-        db.exec(
-            "INSERT INTO county_settings (county, has_income_account) VALUES ($1, 1) ON CONFLICT (county) DO NOTHING",
-            &[Val::I64(county)],
-        )?;
+        registry::set_income_account(db, county)?;
     }
     let pcode = divisions.province().code;
     for (login, role) in [
@@ -135,7 +181,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         ("demo.auditor", Role::Auditor),
     ] {
         add_user(
-            &mut db,
+            db,
             &Actor::operator("cli:demo"),
             &NewUser {
                 login,
@@ -150,25 +196,37 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         )
         .map_err(|e| CliError(format!("demo users: {e}")))?;
     }
-    let actors = actors(&mut db, "demo.officer", Some("demo.approver"))?;
     // the balances cities and counties held before provincial pooling, remitted in the first
     // month (demand deposits) and at maturity (fixed deposits)
-    tongchou_sim::historical::seed(&mut db, a.seed, a.from.first_day().add_days(-1))
+    tongchou_sim::historical::seed(db, a.seed, a.from.first_day().add_days(-1))
         .map_err(|e| CliError(e.to_string()))?;
-    if a.setup_only {
-        println!(
-            "province loaded into {db_url}: {} insured; run months with `tongchou month run`",
-            a.persons
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    let months: Vec<Period> = a.from.through(a.to).collect();
-    let reviewer = tongchou_store::access::get_user(&mut db, "demo.reviewer")?
+    actors(db, "demo.officer", Some("demo.approver"))
+}
+
+/// What the months did, and the last month with its collection report.
+#[derive(Default)]
+struct Totals {
+    retired: u64,
+    refused: u64,
+    deaths: u64,
+    adjusted: u64,
+    last: Option<(Period, Option<MonthReport>)>,
+}
+
+/// Run the months one after the other: the yearly adjustment in its month, retirements,
+/// deaths, the month itself, the year close in December, the province's subsidy.
+fn run_months(
+    db: &mut Db,
+    policy: &Policy,
+    a: &Args,
+    months: &[Period],
+    actors: &Actors,
+) -> Result<Totals, CliError> {
+    let pcode = Divisions::shanxi().province().code;
+    let reviewer = tongchou_store::access::get_user(db, "demo.reviewer")?
         .ok_or_else(|| CliError("demo.reviewer missing".into()))?
         .principal();
-    let (mut retired_total, mut refused_total, mut deaths_total, mut adjusted_total) =
-        (0u64, 0u64, 0u64, 0u64);
-    let mut last = None;
+    let mut t = Totals::default();
     for (i, m) in months.iter().enumerate() {
         progress(&format!(
             "[{}/{}] {m}: collection, plans, approval, allocation, payments, returns…",
@@ -185,28 +243,28 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             opts.allocation_day = Some(12);
         }
         // the yearly adjustment, in its announcement month, with arrears back to January
-        if tongchou_app::benefits::adjust::announce_month(&policy, m.year())
+        if tongchou_app::benefits::adjust::announce_month(policy, m.year())
             .map_err(|e| CliError(e.to_string()))?
             == *m
         {
             let r = tongchou_app::benefits::adjust::adjust_year(
-                &mut db,
-                &policy,
+                db,
+                policy,
                 m.year(),
                 tongchou_app::clock::now_ms(),
             )
             .map_err(|e| CliError(e.to_string()))?;
-            adjusted_total += r.adjusted;
+            t.adjusted += r.adjusted;
         }
-        let (retired, refused) = retirements(&mut db, &policy, *m, &actors.officer, &reviewer)?;
-        let deaths = deaths(&mut db, &policy, *m, a.seed)?;
-        retired_total += retired;
-        refused_total += refused;
-        deaths_total += deaths;
-        let (c, d) = run_one(&mut db, &policy, *m, &actors, &opts, Some(a.seed))?;
+        let (retired, refused) = retirements(db, policy, *m, &actors.officer, &reviewer)?;
+        let deaths = deaths(db, policy, *m, a.seed)?;
+        t.retired += retired;
+        t.refused += refused;
+        t.deaths += deaths;
+        let (c, _) = run_one(db, policy, *m, actors, &opts, Some(a.seed))?;
         // a year whose every month has been collected is closed: interest credited to accounts
         if m.month() == 12 && a.from <= Period::new(m.year(), 1).map_err(|e| CliError(e.0))? {
-            let (_, interest) = tongchou_app::accounts::close_year(&mut db, &policy, m.year())
+            let (_, interest) = tongchou_app::accounts::close_year(db, policy, m.year())
                 .map_err(|e| CliError(e.to_string()))?;
             progress(&format!(
                 "{}: individual accounts closed, {} yuan of interest",
@@ -215,13 +273,10 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             ));
         }
         // the provincial treasury's monthly subsidy: a tenth of what the month paid out
-        let paid = db.query_i64(
-            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE month = $1",
-            &[Val::I64(m.yyyymm() as i64)],
-        )?;
+        let paid = reports::payroll_of_month(db, *m)?.0;
         if paid > 0 {
             tongchou_app::income::record(
-                &mut db,
+                db,
                 &format!("demo/subsidy/{m}"),
                 pcode,
                 "subsidy-province",
@@ -231,19 +286,22 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             )
             .map_err(|e| CliError(e.to_string()))?;
         }
-        last = Some((*m, c, d));
+        t.last = Some((*m, c));
     }
-    if std::io::stderr().is_terminal() {
-        eprintln!();
-    }
-    let Some((month, collection, _)) = last else {
-        return Err(CliError("no month to run".into()));
-    };
-    let collection = collection.ok_or_else(|| CliError("collection report missing".into()))?;
+    Ok(t)
+}
 
+/// The per-city summary of the last month.
+fn print_cities(
+    db: &mut Db,
+    a: &Args,
+    month: Period,
+    collection: &MonthReport,
+) -> Result<(), CliError> {
+    let divisions = Divisions::shanxi();
     // per-city summary of the last month
-    let summary = registry::city_summary(&mut db)?;
-    let figs = disburse::figures(&mut db, month).map_err(|e| CliError(e.to_string()))?;
+    let summary = registry::city_summary(db)?;
+    let figs = disburse::figures(db, month).map_err(|e| CliError(e.to_string()))?;
     let figs: BTreeMap<u32, disburse::RegionFigures> =
         figs.into_iter().map(|f| (f.region, f)).collect();
     let mut coll: BTreeMap<u32, (Fen, Fen, Fen)> = BTreeMap::new();
@@ -306,9 +364,15 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             f.late_days
         );
     }
-    // the provincial fund: balance of the fiscal special and expenditure accounts, months payable
+    Ok(())
+}
+
+/// The provincial fund (balance of the fiscal special and expenditure accounts, months payable),
+/// the ledger check and the reconciliation.
+fn print_fund(db: &mut Db, months: usize) -> Result<(), CliError> {
+    let pcode = Divisions::shanxi().province().code;
     let chart = Chart::standard();
-    let mut ledger = Ledger::new(&mut db);
+    let mut ledger = Ledger::new(db);
     let mut balance = 0i64;
     for kind in ["fiscal_special_account", "expenditure_account"] {
         if let Some(id) = chart.account(pcode, kind)
@@ -319,8 +383,8 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     }
     let check = ledger.check()?;
     let db = ledger.db();
-    let spent = db.query_i64("SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE status = 'paid'", &[])?;
-    let monthly = spent / months.len().max(1) as i64;
+    let spent = reports::paid_to_date(db)?.0;
+    let monthly = spent / months.max(1) as i64;
     println!(
         "\nprovincial fiscal special + expenditure accounts: {} yuan",
         yuan(Fen(balance))
@@ -349,23 +413,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         )));
     }
     println!("reconciliation: contribution income per county equals the person-level collections");
-    println!(
-        "retirements approved: {retired_total}, refused: {refused_total}; deaths reported and settled: {deaths_total}; pensions raised by the yearly adjustment: {adjusted_total}"
-    );
-    println!("bank files: {}", a.out.display());
-    println!(
-        "done in {:.1} s; database {db_url}",
-        t0.elapsed().as_secs_f64()
-    );
-    if let Some(bind) = a.serve {
-        println!(
-            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor; password {DEMO_PASSWORD})"
-        );
-        let mut cfg = tongchou_server::Config::new(db_url);
-        cfg.secure_cookies = false;
-        tongchou_server::run(&bind, cfg).map_err(CliError)?;
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// A fake 19-digit bank account (prefix 999999, no issuer uses it) with a Luhn check digit.
@@ -443,19 +491,16 @@ fn retirements(
 /// the spouse claims the settlement the same month, so the next payroll pays it to them.
 fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, CliError> {
     use tongchou_app::benefits::deaths;
-    let rows = db.query(
-        "SELECT p.id_number, s.person_id FROM pensioners s JOIN persons p ON p.id = s.person_id WHERE s.status = 'active' ORDER BY s.person_id",
-        &[],
-    )?;
+    let rows = tongchou_store::benefits::active_pensioner_id_numbers(db)?;
     let mut csv = String::from("id_number,died,source\n");
     let mut n = 0;
-    for r in &rows {
-        let person = r[1].i64()?;
+    for (person, id_number) in &rows {
+        let person = *person;
         let h = (person as u64 ^ seed ^ (m.index() as u64) << 20)
             .wrapping_mul(0x9e37_79b9_7f4a_7c15)
             >> 40;
         if h.is_multiple_of(1000) {
-            csv.push_str(&format!("{},{},公安\n", r[0].text()?, m.day(3)));
+            csv.push_str(&format!("{id_number},{},公安\n", m.day(3)));
             n += 1;
         }
     }
@@ -505,15 +550,10 @@ struct Spouse {
 /// whose 12-digit body is 900,000,000,000 + the person id (above every person id).
 fn spouse(db: &mut Db, person: i64) -> Result<Spouse, CliError> {
     use tongchou_synth::names::{FEMALE_GIVEN, MALE_GIVEN, SURNAMES, render_name};
-    let r = db
-        .query_opt(
-            "SELECT county, birth, sex FROM persons WHERE id = $1",
-            &[Val::I64(person)],
-        )?
+    let (county, birth, sex) = tongchou_store::benefits::deaths::birth_and_sex(db, person)?
         .ok_or_else(|| CliError(format!("person {person} missing")))?;
-    let county = tongchou_core::RegionCode::new(u32::try_from(r[0].i64()?)?)?;
-    let birth: tongchou_core::Date = r[1].text()?.parse()?;
-    let female = r[2].text()? == "male";
+    let county = tongchou_core::RegionCode::new(county)?;
+    let female = sex == "male";
     let k = person.unsigned_abs();
     // odd sequence numbers are men's, even ones women's; never 000
     let seq = (k % 450) as u16 * 2 + if female { 2 } else { 3 };

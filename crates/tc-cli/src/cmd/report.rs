@@ -29,9 +29,9 @@ use std::process::ExitCode;
 use tongchou_app::collect;
 use tongchou_core::rules::arrears::{Owed, accrued_fee};
 use tongchou_core::{Date, Divisions, Fen, Level, Period, Policy, RegionCode};
-use tongchou_ledger::{AccountId, Chart};
+use tongchou_ledger::Chart;
 use tongchou_store::ledger::Ledger;
-use tongchou_store::{Db, Val};
+use tongchou_store::{Db, reports};
 
 #[derive(clap::Subcommand)]
 pub enum ReportCmd {
@@ -221,7 +221,6 @@ fn collection_by_county(
     policy: &Policy,
     period: Period,
 ) -> Result<(BTreeMap<i64, CollectionLine>, Date, Fen), CliError> {
-    let batch = period.yyyymm() as i64;
     let details = tongchou_app::jobs::details(db, collect::JOB, period, collect::STEP_CLOSE)
         .map_err(engine)?
         .ok_or_else(|| {
@@ -232,31 +231,18 @@ fn collection_by_county(
     let close = collect::close_date(policy, period).map_err(engine)?;
     let mut by: BTreeMap<i64, CollectionLine> = BTreeMap::new();
 
-    let last = period.last_day().to_string();
-    for r in db.query(
-        "SELECT county, count(*) FROM persons WHERE enrolled_on <= $1 \
-         AND NOT (status IN ('deceased', 'transferred_out') AND status_since <= $1) GROUP BY county",
-        &[Val::Str(&last)],
-    )? {
-        by.entry(r[0].i64()?).or_default().insured = r[1].i64()?;
+    for (county, n) in reports::insured_by_county(db, period.last_day())? {
+        by.entry(county).or_default().insured = n;
     }
-    for r in db.query(
-        "SELECT county, count(*), CAST(SUM(pooling_fen + account_fen) AS BIGINT) FROM assessments \
-         WHERE period = $1 GROUP BY county",
-        &[Val::I64(batch)],
-    )? {
-        let l = by.entry(r[0].i64()?).or_default();
-        l.contributors = r[1].i64()?;
-        l.assessed = r[2].opt_i64()?.unwrap_or(0);
+    for (county, n, assessed) in reports::assessed_by_county(db, period)? {
+        let l = by.entry(county).or_default();
+        l.contributors = n;
+        l.assessed = assessed.0;
     }
-    for r in db.query(
-        "SELECT county, CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(late_fee_fen) AS BIGINT) \
-         FROM applications WHERE batch_id = $1 GROUP BY county",
-        &[Val::I64(batch)],
-    )? {
-        let l = by.entry(r[0].i64()?).or_default();
-        l.collected = r[1].opt_i64()?.unwrap_or(0);
-        l.late_fees = r[2].opt_i64()?.unwrap_or(0);
+    for (county, collected, late_fees) in reports::collected_by_county(db, period)? {
+        let l = by.entry(county).or_default();
+        l.collected = collected.0;
+        l.late_fees = late_fees.0;
     }
     // arrears outstanding when the month was closed, as the run recorded them per county
     if let Some(counties) = details.get("counties").and_then(Json::as_array) {
@@ -276,19 +262,13 @@ fn collection_by_county(
     }
     // remitted: debits to a region's 上解上级支出 under the month's collection transfers
     let chart = Chart::standard();
-    let prefix = format!("collect/{batch}/%");
-    for r in db.query(
-        "SELECT debit_account, CAST(SUM(amount) AS BIGINT) FROM ledger_transfer \
-         WHERE idem_key LIKE $1 AND op = 0 GROUP BY debit_account",
-        &[Val::Str(&prefix)],
-    )? {
-        let id = AccountId(r[0].i64()?);
+    for (id, amount) in reports::collection_debits(db, period)? {
         if chart
             .kind_of(id)
             .is_some_and(|k| k.key == "remittance_to_higher")
             && let Some(region) = id.region()
         {
-            by.entry(region.get() as i64).or_default().remitted += r[1].i64()?;
+            by.entry(region.get() as i64).or_default().remitted += amount;
         }
     }
     // the provincial fiscal special account at the end of the close date
@@ -423,29 +403,82 @@ struct ArrearsLine {
 }
 
 fn arrears(db: &mut Db, a: &ArrearsArgs) -> Result<Sheet, CliError> {
-    let policy = Policy::builtin()?;
     let (d, region, _) = scope(a.region)?;
     let as_of = a.as_of.unwrap_or_else(tongchou_app::clock::today_china);
-    let rows = db.query(
-        "SELECT a.person_id, a.period, a.county, a.employer_id, a.due_date, a.total_fen, a.paid_fen, \
-         e.credit_code, e.name FROM arrears a LEFT JOIN employers e ON e.id = a.employer_id \
-         ORDER BY a.county, a.employer_id, a.person_id, a.period",
-        &[],
-    )?;
+    let lines = arrears_lines(db, a, d, region, as_of)?;
+    let mut total = ArrearsLine::default();
+    let mut out = Vec::with_capacity(lines.len());
+    for l in &lines {
+        total.persons.extend(l.persons.iter().copied());
+        total.items += l.items;
+        total.outstanding += l.outstanding;
+        total.fee += l.fee;
+        total.oldest = match (total.oldest, l.oldest) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        let mut r = match a.by {
+            By::County => vec![Cell::Text(l.code.clone()), Cell::Text(l.name.clone())],
+            By::Employer => vec![
+                Cell::Text(l.code.clone()),
+                Cell::Text(l.name.clone()),
+                Cell::Text(l.county.to_string()),
+            ],
+        };
+        r.extend(figures(l));
+        out.push(r);
+    }
+    let mut t = vec![Cell::Text("total".into()), Cell::Empty];
+    if a.by == By::Employer {
+        t.push(Cell::Empty);
+    }
+    t.extend(figures(&total));
+    let cols = arrears_cols(a.by);
+    let region_name = name_of(d, region.get() as i64);
+    let by_word = match a.by {
+        By::County => "county",
+        By::Employer => "employer",
+    };
+    Ok(Sheet {
+        title: format!(
+            "Open arrears of {region_name} ({region}) by {by_word}, late fees accrued to {as_of}"
+        ),
+        name: format!("arrears {as_of}"),
+        meta: vec![
+            ("report", json!("arrears")),
+            ("region", json!(region.get())),
+            ("region_name", json!(region_name)),
+            ("by", json!(by_word)),
+            ("as_of", json!(as_of.to_string())),
+        ],
+        cols,
+        rows: out,
+        total: Some(t),
+        extras: vec![],
+    })
+}
+
+/// The open arrears within `region`, one line per county or per employer (flexibly employed
+/// persons per county), with the late fee accrued until `as_of`, in the report's order.
+fn arrears_lines(
+    db: &mut Db,
+    a: &ArrearsArgs,
+    d: &Divisions,
+    region: RegionCode,
+    as_of: Date,
+) -> Result<Vec<ArrearsLine>, CliError> {
+    let policy = Policy::builtin()?;
     let mut by: HashMap<(i64, i64), ArrearsLine> = HashMap::new();
-    for r in rows {
-        let county = r[2].i64()?;
+    for r in reports::open_arrears(db)? {
+        let county = r.county;
         let Some(code) = RegionCode::from_stored(county) else {
             continue;
         };
         if !d.within(code, region) {
             continue;
         }
-        let person = r[0].i64()?;
-        let period = Period::from_yyyymm(r[1].i64()? as i32)?;
-        let employer = r[3].i64()?;
-        let due: Date = r[4].text()?.parse()?;
-        let outstanding = Fen(r[5].i64()? - r[6].i64()?);
+        let (person, period, employer, due, outstanding) =
+            (r.person, r.period, r.employer, r.due, r.outstanding);
         let fee = accrued_fee(
             &policy,
             &[Owed {
@@ -475,8 +508,8 @@ fn arrears(db: &mut Db, a: &ArrearsArgs) -> Result<Sheet, CliError> {
                     l.name = "灵活就业人员 (flexible employment)".into();
                 }
                 By::Employer => {
-                    l.code = r[7].opt_text()?.unwrap_or_default().to_string();
-                    l.name = r[8].opt_text()?.unwrap_or_default().to_string();
+                    l.code = r.credit_code.clone().unwrap_or_default();
+                    l.name = r.employer_name.clone().unwrap_or_default();
                 }
             }
         }
@@ -496,34 +529,12 @@ fn arrears(db: &mut Db, a: &ArrearsArgs) -> Result<Sheet, CliError> {
                 .then_with(|| x.county.cmp(&y.county))
         }),
     }
-    let mut total = ArrearsLine::default();
-    let mut out = Vec::with_capacity(lines.len());
-    for l in &lines {
-        total.persons.extend(l.persons.iter().copied());
-        total.items += l.items;
-        total.outstanding += l.outstanding;
-        total.fee += l.fee;
-        total.oldest = match (total.oldest, l.oldest) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        };
-        let mut r = match a.by {
-            By::County => vec![Cell::Text(l.code.clone()), Cell::Text(l.name.clone())],
-            By::Employer => vec![
-                Cell::Text(l.code.clone()),
-                Cell::Text(l.name.clone()),
-                Cell::Text(l.county.to_string()),
-            ],
-        };
-        r.extend(figures(l));
-        out.push(r);
-    }
-    let mut t = vec![Cell::Text("total".into()), Cell::Empty];
-    if a.by == By::Employer {
-        t.push(Cell::Empty);
-    }
-    t.extend(figures(&total));
-    let mut cols = match a.by {
+    Ok(lines)
+}
+
+/// The columns of the arrears report by county or by employer.
+fn arrears_cols(by: By) -> Vec<Col> {
+    let mut cols = match by {
         By::County => vec![
             Col {
                 key: "county",
@@ -571,28 +582,7 @@ fn arrears(db: &mut Db, a: &ArrearsArgs) -> Result<Sheet, CliError> {
             label: "oldest",
         },
     ]);
-    let region_name = name_of(d, region.get() as i64);
-    let by_word = match a.by {
-        By::County => "county",
-        By::Employer => "employer",
-    };
-    Ok(Sheet {
-        title: format!(
-            "Open arrears of {region_name} ({region}) by {by_word}, late fees accrued to {as_of}"
-        ),
-        name: format!("arrears {as_of}"),
-        meta: vec![
-            ("report", json!("arrears")),
-            ("region", json!(region.get())),
-            ("region_name", json!(region_name)),
-            ("by", json!(by_word)),
-            ("as_of", json!(as_of.to_string())),
-        ],
-        cols,
-        rows: out,
-        total: Some(t),
-        extras: vec![],
-    })
+    cols
 }
 
 fn figures(l: &ArrearsLine) -> [Cell; 5] {

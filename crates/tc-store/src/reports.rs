@@ -1,0 +1,122 @@
+//! What the reports (`tongchou report …`) and the demo's summary read from the stored results of
+//! the monthly jobs: per-county figures of a month's collection, open arrears with their
+//! employers, and what the payroll paid.
+
+use crate::{Db, Result, Val};
+use tongchou_core::{Date, Fen, Period};
+use tongchou_ledger::AccountId;
+
+/// Persons on the register at the end of `last_day` (enrolled by then, and not deceased or
+/// transferred out by then), per county: (county, persons).
+pub fn insured_by_county(db: &mut Db, last_day: Date) -> Result<Vec<(i64, i64)>> {
+    let last = last_day.to_string();
+    let mut out = Vec::new();
+    for r in db.query(
+        "SELECT county, count(*) FROM persons WHERE enrolled_on <= $1 \
+         AND NOT (status IN ('deceased', 'transferred_out') AND status_since <= $1) GROUP BY county",
+        &[Val::Str(&last)],
+    )? {
+        out.push((r[0].i64()?, r[1].i64()?));
+    }
+    Ok(out)
+}
+
+/// Contributors assessed for `period` and the amount assessed, per county: (county, persons,
+/// pooling + account parts).
+pub fn assessed_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64, Fen)>> {
+    let mut out = Vec::new();
+    for r in db.query(
+        "SELECT county, count(*), CAST(SUM(pooling_fen + account_fen) AS BIGINT) FROM assessments \
+         WHERE period = $1 GROUP BY county",
+        &[Val::I64(period.yyyymm() as i64)],
+    )? {
+        out.push((r[0].i64()?, r[1].i64()?, Fen(r[2].opt_i64()?.unwrap_or(0))));
+    }
+    Ok(out)
+}
+
+/// What the collection close of `period` applied, per county: (county, collected, late fees).
+pub fn collected_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, Fen, Fen)>> {
+    let mut out = Vec::new();
+    for r in db.query(
+        "SELECT county, CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(late_fee_fen) AS BIGINT) \
+         FROM applications WHERE batch_id = $1 GROUP BY county",
+        &[Val::I64(period.yyyymm() as i64)],
+    )? {
+        out.push((
+            r[0].i64()?,
+            Fen(r[1].opt_i64()?.unwrap_or(0)),
+            Fen(r[2].opt_i64()?.unwrap_or(0)),
+        ));
+    }
+    Ok(out)
+}
+
+/// The amounts debited per account by the posted ledger transfers of the collection close of
+/// `period` (idempotency keys `collect/YYYYMM/…`).
+pub fn collection_debits(db: &mut Db, period: Period) -> Result<Vec<(AccountId, i64)>> {
+    let prefix = format!("collect/{}/%", period.yyyymm());
+    let mut out = Vec::new();
+    for r in db.query(
+        "SELECT debit_account, CAST(SUM(amount) AS BIGINT) FROM ledger_transfer \
+         WHERE idem_key LIKE $1 AND op = 0 GROUP BY debit_account",
+        &[Val::Str(&prefix)],
+    )? {
+        out.push((AccountId(r[0].i64()?), r[1].i64()?));
+    }
+    Ok(out)
+}
+
+/// One open arrears item with its employer (if any).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArrearsItem {
+    pub person: i64,
+    pub period: Period,
+    pub county: i64,
+    /// 0 for flexibly employed persons.
+    pub employer: i64,
+    pub due: Date,
+    pub outstanding: Fen,
+    pub credit_code: Option<String>,
+    pub employer_name: Option<String>,
+}
+
+/// Every open arrears item, by county, employer, person and period.
+pub fn open_arrears(db: &mut Db) -> Result<Vec<ArrearsItem>> {
+    let rows = db.query(
+        "SELECT a.person_id, a.period, a.county, a.employer_id, a.due_date, a.total_fen, a.paid_fen, \
+         e.credit_code, e.name FROM arrears a LEFT JOIN employers e ON e.id = a.employer_id \
+         ORDER BY a.county, a.employer_id, a.person_id, a.period",
+        &[],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(ArrearsItem {
+            person: r[0].i64()?,
+            period: crate::benefits::period_of(r[1].i64()?)?,
+            county: r[2].i64()?,
+            employer: r[3].i64()?,
+            due: crate::benefits::date_of(r[4].text()?)?,
+            outstanding: Fen(r[5].i64()? - r[6].i64()?),
+            credit_code: r[7].opt_text()?.map(str::to_string),
+            employer_name: r[8].opt_text()?.map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
+/// Σ payroll lines of `month`, whatever their status.
+pub fn payroll_of_month(db: &mut Db, month: Period) -> Result<Fen> {
+    Ok(Fen(db.query_i64(
+        "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE month = $1",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?))
+}
+
+/// Σ payroll lines the banks confirmed paid, every month.
+pub fn paid_to_date(db: &mut Db) -> Result<Fen> {
+    Ok(Fen(db.query_i64(
+        "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE status = 'paid'",
+        &[],
+    )?))
+}
