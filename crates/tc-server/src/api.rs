@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;
 use tongchou_core::access::ApprovalKind;
-use tongchou_core::rules::pension::{parse_input, pension};
+use tongchou_core::rules::pension::{Pension, parse_input, pension};
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::disbursement::Decision;
 use tongchou_store::access::{self, ApprovalStatus, User};
@@ -111,20 +111,10 @@ pub async fn my_records(
 }
 
 /// The estimator on JSON text (the same input as `tongchou pension estimate`).
-pub(crate) fn estimate_json(text: &str) -> Result<Value, AppError> {
+pub(crate) fn estimate_pension(text: &str) -> Result<Pension, AppError> {
     let inp = parse_input(text).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
-    let p = pension(&policy, &inp).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    Ok(json!({
-        "retire": p.retire,
-        "age": {"years": p.age_years, "months": p.age_months},
-        "basic": p.basic,
-        "account": p.account,
-        "transitional": p.transitional,
-        "total": p.total,
-        "warnings": p.warnings,
-        "explain": p.explain,
-    }))
+    pension(&policy, &inp).map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
 /// Public: no login, nothing stored or logged about the input.
@@ -134,7 +124,7 @@ pub async fn estimate(body: Bytes) -> ApiResult {
     }
     let text =
         std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("body: not UTF-8".into()))?;
-    Ok(Json(estimate_json(text)?))
+    Ok(Json(estimate_pension(text)?.to_json()))
 }
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str, AppError> {

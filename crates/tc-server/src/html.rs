@@ -1,59 +1,57 @@
-//! Hand-written HTML: every dynamic value goes through [`esc`]. No inline script or style (the
-//! CSP forbids them); one stylesheet at `/static/app.css`.
+//! The page frame and shared pieces, as `maud` templates: every value spliced into a template is
+//! escaped unless wrapped in `PreEscaped` (used only for fixed text). No inline script or style
+//! (the CSP forbids them); one stylesheet at `/static/app.css`.
 
-/// Escape text for HTML element content and double-quoted attributes.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use maud::{Markup, PreEscaped, html};
 
 /// A whole page. `nav` is the logged-in user's login, if any.
-pub fn page(title: &str, nav: Option<&str>, body: &str) -> String {
-    let right = match nav {
-        Some(login) => format!(
-            "<span class=\"who\">{}</span> <a href=\"/dashboard\">工作台 Dashboard</a>",
-            esc(login)
-        ),
-        None => "<a href=\"/login\">登录 Log in</a>".to_string(),
-    };
-    format!(
-        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{t} · 统筹 Tongchou</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
-         <body><header><a class=\"brand\" href=\"/\">统筹 Tongchou</a>\
-         <nav><a href=\"/estimate\">养老金测算 Estimator</a> {right}</nav></header>\
-         <main><h1>{t}</h1>\n{body}\n</main>\
-         <footer>山西省企业职工基本养老保险 省级统收统支</footer></body></html>\n",
-        t = esc(title)
-    )
+pub fn page(title: &str, nav: Option<&str>, body: Markup) -> String {
+    html! {
+        (PreEscaped("<!doctype html>\n"))
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 统筹 Tongchou" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                header {
+                    a class="brand" href="/" { "统筹 Tongchou" }
+                    nav {
+                        a href="/estimate" { "养老金测算 Estimator" } " "
+                        @match nav {
+                            Some(login) => {
+                                span class="who" { (login) } " "
+                                a href="/dashboard" { "工作台 Dashboard" }
+                            }
+                            None => a href="/login" { "登录 Log in" },
+                        }
+                    }
+                }
+                main { h1 { (title) } "\n" (body) "\n" }
+                footer { "山西省企业职工基本养老保险 省级统收统支" }
+            }
+        }
+        "\n"
+    }
+    .into_string()
 }
 
 /// A hidden CSRF field.
-pub fn csrf_field(token: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
-        esc(token)
-    )
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
 }
 
-/// A definition list of (label, value) pairs; values are escaped.
-pub fn dl(rows: &[(&str, String)]) -> String {
-    let mut s = String::from("<dl>");
-    for (k, v) in rows {
-        s.push_str(&format!("<dt>{}</dt><dd>{}</dd>", esc(k), esc(v)));
+/// A definition list of (label, value) pairs.
+pub fn dl(rows: &[(&str, String)]) -> Markup {
+    html! {
+        dl {
+            @for (k, v) in rows {
+                dt { (k) } dd { (v) }
+            }
+        }
     }
-    s.push_str("</dl>");
-    s
 }
 
 pub const CSS: &str = "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:0;color:#1b1b1b;background:#f6f6f4}\
@@ -72,13 +70,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes() {
-        assert_eq!(
-            esc("<script>\"x\"&'y'"),
-            "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;"
+    fn values_are_escaped() {
+        let p = page(
+            "<t>",
+            Some("a<b\"c"),
+            html! { p { ("<script>alert('x')</script> & \"q\"") } },
         );
-        let p = page("<t>", Some("a<b"), "body");
-        assert!(p.contains("&lt;t&gt;") && p.contains("a&lt;b") && !p.contains("<t>"));
+        assert!(p.contains("&lt;t&gt;") && p.contains("a&lt;b&quot;c") && !p.contains("<t>"));
+        assert!(p.contains("&lt;script&gt;alert('x')&lt;/script&gt; &amp; &quot;q&quot;"));
         assert!(!p.contains("<script") && !p.contains("style=\""));
+        let f = csrf_field("\"><script>").into_string();
+        assert_eq!(
+            f,
+            "<input type=\"hidden\" name=\"csrf\" value=\"&quot;&gt;&lt;script&gt;\">"
+        );
+        let d = dl(&[("k<", "v\"><b>".to_string())]).into_string();
+        assert_eq!(d, "<dl><dt>k&lt;</dt><dd>v&quot;&gt;&lt;b&gt;</dd></dl>");
     }
 }

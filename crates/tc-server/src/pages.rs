@@ -1,6 +1,6 @@
 //! HTML pages: landing, login/logout, dashboard, person lookup, "my records", the estimator.
 
-use crate::html::{self, csrf_field, dl, esc, page};
+use crate::html::{self, csrf_field, dl, page};
 use crate::{
     AppError, PRE_COOKIE, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, person,
     set_cookie, with_db,
@@ -8,6 +8,7 @@ use crate::{
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use tongchou_app::clock::now_ms;
@@ -34,7 +35,7 @@ fn html_error(e: AppError, login: Option<&str>) -> Response {
         Html(page(
             "出错了 Error",
             login,
-            &format!("<p class=\"error\">{}</p>", esc(&msg)),
+            html! { p class="error" { (msg) } },
         )),
     )
         .into_response()
@@ -57,10 +58,14 @@ pub async fn not_found() -> Response {
 
 pub async fn home(State(st): State<St>, headers: HeaderMap) -> Response {
     let user = current(&st, &headers).await.ok().flatten();
-    let body = "<p>山西省企业职工基本养老保险基金省级统收统支系统。</p>\
-        <ul><li><a href=\"/login\">工作人员登录 Staff log in</a></li>\
-        <li><a href=\"/me/records\">我的参保记录 My records</a> (参保人 insured persons)</li>\
-        <li><a href=\"/estimate\">养老金测算 Pension estimator</a> (公开 public)</li></ul>";
+    let body = html! {
+        p { "山西省企业职工基本养老保险基金省级统收统支系统。" }
+        ul {
+            li { a href="/login" { "工作人员登录 Staff log in" } }
+            li { a href="/me/records" { "我的参保记录 My records" } " (参保人 insured persons)" }
+            li { a href="/estimate" { "养老金测算 Pension estimator" } " (公开 public)" }
+        }
+    };
     Html(page(
         "统筹 Tongchou",
         user.as_ref().map(|(u, _)| u.login.as_str()),
@@ -70,18 +75,21 @@ pub async fn home(State(st): State<St>, headers: HeaderMap) -> Response {
 }
 
 fn login_page(pre: &str, message: Option<&str>) -> String {
-    let err = message
-        .map(|m| format!("<p class=\"error\" id=\"login-error\">{}</p>", esc(m)))
-        .unwrap_or_default();
-    let body = format!(
-        "{err}<form method=\"post\" action=\"/login\" id=\"login-form\">{csrf}\
-         <label for=\"login\">用户名 Login</label><input id=\"login\" name=\"login\" autocomplete=\"username\" required>\
-         <label for=\"password\">密码 Password</label>\
-         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-         <br><button type=\"submit\" id=\"login-submit\">登录 Log in</button></form>",
-        csrf = csrf_field(&login_csrf(pre))
-    );
-    page("登录 Log in", None, &body)
+    let body = html! {
+        @if let Some(m) = message {
+            p class="error" id="login-error" { (m) }
+        }
+        form method="post" action="/login" id="login-form" {
+            (csrf_field(&login_csrf(pre)))
+            label for="login" { "用户名 Login" }
+            input id="login" name="login" autocomplete="username" required;
+            label for="password" { "密码 Password" }
+            input id="password" name="password" type="password" autocomplete="current-password" required;
+            br;
+            button type="submit" id="login-submit" { "登录 Log in" }
+        }
+    };
+    page("登录 Log in", None, body)
 }
 
 fn login_csrf(pre: &str) -> String {
@@ -196,64 +204,58 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         .count();
     let perms: Vec<&str> = user.role.permissions().iter().map(|p| p.as_str()).collect();
     let csrf = csrf_token(&token);
-    let mut body = format!(
-        "<p id=\"welcome\">欢迎 Welcome, {}</p>{}",
-        esc(&user.display_name),
-        dl(&[
+    let awaiting = if crate::plans::may_view(&user) && user.role.has(Permission::PlanApprove) {
+        match with_db(&st, crate::plans::pending_months).await {
+            Ok(months) => months,
+            Err(e) => return html_error(e, Some(&user.login)),
+        }
+    } else {
+        Vec::new()
+    };
+    let body = html! {
+        p id="welcome" { "欢迎 Welcome, " (user.display_name) }
+        (dl(&[
             ("用户 Login", user.login.clone()),
             ("角色 Role", user.role.as_str().to_string()),
             ("辖区 Region", format!("{region_name} ({})", user.region)),
             ("层级 Level", level.to_string()),
             ("辖内区县 Counties in scope", counties.to_string()),
             ("权限 Permissions", perms.join(", ")),
-        ])
-    );
-    let region_marker = format!(
-        "<p id=\"region\" data-code=\"{}\">{}</p>",
-        user.region,
-        esc(&region_name)
-    );
-    body.push_str(&region_marker);
-    if user.role.has(Permission::PersonRead) {
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"/persons/lookup\" id=\"lookup-form\">{}\
-             <label for=\"id_number\">身份证号 ID number</label>\
-             <input id=\"id_number\" name=\"id_number\" maxlength=\"18\" autocomplete=\"off\" required>\
-             <br><button type=\"submit\">查询 Look up</button></form>",
-            csrf_field(&csrf)
-        ));
-    }
-    if crate::plans::may_view(&user) {
-        body.push_str("<p><a href=\"/plans\" id=\"plans-link\">用款计划 Fund-use plans</a></p>");
-        if user.role.has(Permission::PlanApprove) {
-            let waiting = with_db(&st, crate::plans::pending_months).await;
-            match waiting {
-                Ok(months) if !months.is_empty() => {
-                    let links: Vec<String> = months
-                        .iter()
-                        .map(|m| format!("<a href=\"/plans/{m}\">{m}</a>"))
-                        .collect();
-                    body.push_str(&format!(
-                        "<p id=\"awaiting\">待您批复 Awaiting your decision: {}</p>",
-                        links.join(" ")
-                    ));
-                }
-                Ok(_) => {}
-                Err(e) => return html_error(e, Some(&user.login)),
+        ]))
+        p id="region" data-code=(user.region) { (region_name) }
+        @if user.role.has(Permission::PersonRead) {
+            form method="post" action="/persons/lookup" id="lookup-form" {
+                (csrf_field(&csrf))
+                label for="id_number" { "身份证号 ID number" }
+                input id="id_number" name="id_number" maxlength="18" autocomplete="off" required;
+                br;
+                button type="submit" { "查询 Look up" }
             }
         }
-    }
-    if user.role.has(Permission::OwnRecordRead) {
-        body.push_str("<p><a href=\"/me/records\">我的参保记录 My records</a></p>");
-    }
-    body.push_str(&format!(
-        "<form method=\"post\" action=\"/logout\" id=\"logout-form\">{}<button type=\"submit\">退出 Log out</button></form>",
-        csrf_field(&csrf)
-    ));
-    Html(page("工作台 Dashboard", Some(&user.login), &body)).into_response()
+        @if crate::plans::may_view(&user) {
+            p { a href="/plans" id="plans-link" { "用款计划 Fund-use plans" } }
+            @if !awaiting.is_empty() {
+                p id="awaiting" {
+                    "待您批复 Awaiting your decision: "
+                    @for (i, m) in awaiting.iter().enumerate() {
+                        @if i > 0 { " " }
+                        a href={ "/plans/" (m) } { (m) }
+                    }
+                }
+            }
+        }
+        @if user.role.has(Permission::OwnRecordRead) {
+            p { a href="/me/records" { "我的参保记录 My records" } }
+        }
+        form method="post" action="/logout" id="logout-form" {
+            (csrf_field(&csrf))
+            button type="submit" { "退出 Log out" }
+        }
+    };
+    Html(page("工作台 Dashboard", Some(&user.login), body)).into_response()
 }
 
-fn person_html(v: &serde_json::Value) -> String {
+fn person_html(v: &serde_json::Value) -> Markup {
     let s = |k: &str| match &v[k] {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
@@ -320,7 +322,7 @@ pub async fn person_lookup(
     })
     .await
     {
-        Ok(v) => Html(page("参保人 Person", Some(&user.login), &person_html(&v))).into_response(),
+        Ok(v) => Html(page("参保人 Person", Some(&user.login), person_html(&v))).into_response(),
         Err(e) => html_error(e, Some(&user.login)),
     }
 }
@@ -345,7 +347,7 @@ pub async fn my_records(
         Ok(v) => Html(page(
             "我的参保记录 My records",
             Some(&user.login),
-            &person_html(&v),
+            person_html(&v),
         ))
         .into_response(),
         Err(e) => html_error(e, Some(&user.login)),
@@ -358,71 +360,78 @@ const CATEGORIES: [(&str, &str); 3] = [
     ("female-cadre", "女干部 Female cadre"),
 ];
 
-fn estimate_page(f: &Fields, result: &str) -> String {
-    let v = |k: &str, d: &str| esc(f.get(k).map(String::as_str).unwrap_or(d));
-    let input = |id: &str, label: &str, d: &str, hint: &str| {
-        format!(
-            "<label for=\"{id}\">{label}</label><input id=\"{id}\" name=\"{id}\" value=\"{}\" placeholder=\"{hint}\">",
-            v(id, d)
-        )
-    };
+/// The estimator's text fields: (id, label, default value, placeholder).
+const ESTIMATE_FIELDS: [(&str, &str, &str, &str); 9] = [
+    ("birth", "出生年月 Birth (YYYY-MM)", "", "1965-01"),
+    (
+        "retire",
+        "退休年月 Retirement (YYYY-MM, optional)",
+        "",
+        "statutory",
+    ),
+    ("paid_months", "实际缴费月数 Months paid", "", "300"),
+    ("deemed_months", "视同缴费月数 Deemed months", "0", "0"),
+    (
+        "avg_index",
+        "平均缴费指数 Average contribution index",
+        "1.0",
+        "1.0",
+    ),
+    (
+        "deemed_index",
+        "视同缴费指数 Deemed-period index",
+        "1.0",
+        "1.0",
+    ),
+    (
+        "account_balance",
+        "个人账户储存额 Account balance (yuan)",
+        "",
+        "120000.00",
+    ),
+    (
+        "benefit_base",
+        "计发基数 Benefit base (yuan, optional)",
+        "",
+        "policy",
+    ),
+    (
+        "transition_coefficient",
+        "过渡系数 Transition coefficient (optional)",
+        "",
+        "policy",
+    ),
+];
+
+fn estimate_page(f: &Fields, result: Markup) -> Markup {
+    let value = |k: &str, d: &'static str| f.get(k).map(String::as_str).unwrap_or(d).to_string();
     let cat = f.get("category").map(String::as_str).unwrap_or("male");
-    let options: String = CATEGORIES
-        .iter()
-        .map(|(k, l)| {
-            format!(
-                "<option value=\"{k}\"{}>{l}</option>",
-                if *k == cat { " selected" } else { "" }
-            )
-        })
-        .collect();
-    format!(
-        "<p>按国发〔2005〕38号计发办法估算月基本养老金。不保存任何数据。 \
-         Estimates the monthly basic pension (国发〔2005〕38号); nothing is stored.</p>\
-         <form method=\"post\" action=\"/estimate\" id=\"estimate-form\">\
-         {}<label for=\"category\">类别 Category</label><select id=\"category\" name=\"category\">{options}</select>\
-         {}{}{}{}{}{}{}{}\
-         <br><button type=\"submit\" id=\"estimate-submit\">测算 Estimate</button></form>{result}",
-        input("birth", "出生年月 Birth (YYYY-MM)", "", "1965-01"),
-        input(
-            "retire",
-            "退休年月 Retirement (YYYY-MM, optional)",
-            "",
-            "statutory"
-        ),
-        input("paid_months", "实际缴费月数 Months paid", "", "300"),
-        input("deemed_months", "视同缴费月数 Deemed months", "0", "0"),
-        input(
-            "avg_index",
-            "平均缴费指数 Average contribution index",
-            "1.0",
-            "1.0"
-        ),
-        input(
-            "deemed_index",
-            "视同缴费指数 Deemed-period index",
-            "1.0",
-            "1.0"
-        ),
-        input(
-            "account_balance",
-            "个人账户储存额 Account balance (yuan)",
-            "",
-            "120000.00"
-        ),
-        input(
-            "benefit_base",
-            "计发基数 Benefit base (yuan, optional)",
-            "",
-            "policy"
-        ),
-        input(
-            "transition_coefficient",
-            "过渡系数 Transition coefficient (optional)",
-            "",
-            "policy"
-        ),
-    )
+    let input = |(id, label, d, hint): (&str, &str, &'static str, &str)| {
+        html! {
+            label for=(id) { (label) }
+            input id=(id) name=(id) value=(value(id, d)) placeholder=(hint);
+        }
+    };
+    let (first, rest) = ESTIMATE_FIELDS.split_at(1);
+    html! {
+        p {
+            "按国发〔2005〕38号计发办法估算月基本养老金。不保存任何数据。 \
+             Estimates the monthly basic pension (国发〔2005〕38号); nothing is stored."
+        }
+        form method="post" action="/estimate" id="estimate-form" {
+            @for x in first { (input(*x)) }
+            label for="category" { "类别 Category" }
+            select id="category" name="category" {
+                @for (k, l) in CATEGORIES {
+                    option value=(k) selected[k == cat] { (l) }
+                }
+            }
+            @for x in rest { (input(*x)) }
+            br;
+            button type="submit" id="estimate-submit" { "测算 Estimate" }
+        }
+        (result)
+    }
 }
 
 /// The estimator's JSON input from form fields: empty optional fields are left out, whole
@@ -462,45 +471,37 @@ pub async fn estimate_form(State(st): State<St>, headers: HeaderMap) -> Response
     Html(page(
         "养老金测算 Pension estimator",
         user.as_ref().map(|(u, _)| u.login.as_str()),
-        &estimate_page(&Fields::new(), ""),
+        estimate_page(&Fields::new(), html! {}),
     ))
     .into_response()
 }
 
 /// Public and stateless: no session is read and nothing is written, so no CSRF token is needed.
 pub async fn estimate_submit(Form(f): Form<Fields>) -> Response {
-    let result = match crate::api::estimate_json(&form_to_input(&f)) {
-        Ok(v) => {
-            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
-            let warnings: String = v["warnings"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|w| w.as_str())
-                        .map(|w| format!("<li>{}</li>", esc(w)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!(
-                "<h2>结果 Result</h2><p>月基本养老金合计 Monthly total: <span class=\"total\" id=\"total\">{}</span> 元</p>{}<ul>{warnings}</ul>",
-                esc(&s("total")),
-                dl(&[
-                    ("退休年月 Retirement", s("retire")),
-                    ("基础养老金 Basic", s("basic")),
-                    ("个人账户养老金 Account", s("account")),
-                    ("过渡性养老金 Transitional", s("transitional")),
-                ])
-            )
-        }
-        Err(e) => format!(
-            "<p class=\"error\" id=\"estimate-error\">{}</p>",
-            esc(&e.message())
-        ),
+    let result = match crate::api::estimate_pension(&form_to_input(&f)) {
+        Ok(est) => html! {
+            h2 { "结果 Result" }
+            p {
+                "月基本养老金合计 Monthly total: "
+                span class="total" id="total" { (est.total) }
+                " 元"
+            }
+            (dl(&[
+                ("退休年月 Retirement", est.retire.to_string()),
+                ("基础养老金 Basic", est.basic.to_string()),
+                ("个人账户养老金 Account", est.account.to_string()),
+                ("过渡性养老金 Transitional", est.transitional.to_string()),
+            ]))
+            ul {
+                @for w in &est.warnings { li { (w) } }
+            }
+        },
+        Err(e) => html! { p class="error" id="estimate-error" { (e.message()) } },
     };
     Html(page(
         "养老金测算 Pension estimator",
         None,
-        &estimate_page(&f, &result),
+        estimate_page(&f, result),
     ))
     .into_response()
 }

@@ -4,11 +4,12 @@
 //! `tongchou_app::disburse::decide_fund_plan`: never by the officer who submitted it, once,
 //! audited like every decision. The month's `approve` step applies it.
 
-use crate::html::{csrf_field, esc, page};
+use crate::html::{csrf_field, page};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::html;
 use std::collections::HashMap;
 use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;
@@ -38,7 +39,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
         Html(page(
             "用款计划 Fund-use plans",
             Some(login),
-            &format!("<p class=\"error\" id=\"plan-error\">{}</p>", esc(msg)),
+            html! { p class="error" id="plan-error" { (msg) } },
         )),
     )
         .into_response()
@@ -123,24 +124,23 @@ pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
         Ok(a) => a,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
-    let mut body = String::from(
-        "<table id=\"applications\"><tr><th>月份 Month</th><th>计划 Planned</th>\
-         <th>批复 Approved</th><th>状态 Status</th></tr>",
-    );
-    for a in &apps {
-        body.push_str(&format!(
-            "<tr><td><a href=\"/plans/{m}\">{m}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            a.planned,
-            a.approved.map(|f| f.to_string()).unwrap_or_default(),
-            esc(status_label(&a.status)),
-            m = a.month,
-        ));
-    }
-    body.push_str("</table>");
-    if apps.is_empty() {
-        body.push_str("<p>尚无用款计划 No application yet.</p>");
-    }
-    Html(page("用款计划 Fund-use plans", Some(&user.login), &body)).into_response()
+    let body = html! {
+        table id="applications" {
+            tr { th { "月份 Month" } th { "计划 Planned" } th { "批复 Approved" } th { "状态 Status" } }
+            @for a in &apps {
+                tr {
+                    td { a href={ "/plans/" (a.month) } { (a.month) } }
+                    td { (a.planned) }
+                    td { @if let Some(f) = a.approved { (f) } }
+                    td { (status_label(&a.status)) }
+                }
+            }
+        }
+        @if apps.is_empty() {
+            p { "尚无用款计划 No application yet." }
+        }
+    };
+    Html(page("用款计划 Fund-use plans", Some(&user.login), body)).into_response()
 }
 
 /// `GET /plans/{month}`: the plan by city and county within the user's region, and the
@@ -182,102 +182,90 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
     let d = Divisions::shanxi();
-    let mut body = format!(
-        "<dl id=\"application\"><dt>月份 Month</dt><dd>{month}</dd>\
-         <dt>省级计划 Planned (province)</dt><dd id=\"planned\">{}</dd>\
-         <dt>状态 Status</dt><dd id=\"status\" data-status=\"{}\">{}</dd>\
-         <dt>批复金额 Approved</dt><dd id=\"approved\">{}</dd>\
-         <dt>说明 Note</dt><dd>{}</dd></dl>",
-        app.planned,
-        esc(&app.status),
-        esc(status_label(&app.status)),
-        app.approved.map(|f| f.to_string()).unwrap_or_default(),
-        esc(&app.note),
-    );
-    body.push_str(
-        "<table id=\"plan-rows\"><tr><th>代码 Code</th><th>地区 Region</th><th>层级 Level</th>\
-         <th>计划 Planned</th><th>批复 Approved</th></tr>",
-    );
-    for r in &rows {
-        let (Ok(code), Ok(level), Ok(planned)) = (r[0].i64(), r[1].text(), r[2].i64()) else {
-            continue;
-        };
-        let Some(code) = RegionCode::from_stored(code) else {
-            continue;
-        };
-        // each user sees the rows of their own region
-        if !d.within(code, region) {
-            continue;
-        }
-        let name = d.get(code).map(|x| x.name.as_str()).unwrap_or("");
-        body.push_str(&format!(
-            "<tr><td>{code}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(name),
-            esc(level),
-            Fen(planned),
-            r[3].opt_i64()
-                .ok()
-                .flatten()
-                .map(|f| Fen(f).to_string())
-                .unwrap_or_default(),
-        ));
-    }
-    body.push_str("</table>");
+    let name_of = |code: RegionCode| d.get(code).map(|x| x.name.as_str()).unwrap_or("");
+    // each user sees the rows of their own region
+    let plan_rows: Vec<(RegionCode, &str, Fen, Option<Fen>)> = rows
+        .iter()
+        .filter_map(|r| {
+            let (Ok(code), Ok(level), Ok(planned)) = (r[0].i64(), r[1].text(), r[2].i64()) else {
+                return None;
+            };
+            let code = RegionCode::from_stored(code).filter(|c| d.within(*c, region))?;
+            Some((
+                code,
+                level,
+                Fen(planned),
+                r[3].opt_i64().ok().flatten().map(Fen),
+            ))
+        })
+        .collect();
     // execution: how the month's money went, per city (and the province) within the region
     let shown: Vec<_> = figures
         .iter()
-        .filter(|f| RegionCode::from_stored(f.region as i64).is_some_and(|c| d.within(c, region)))
+        .filter_map(|f| {
+            RegionCode::from_stored(f.region as i64)
+                .filter(|c| d.within(*c, region))
+                .map(|c| (f, name_of(c)))
+        })
         .collect();
-    if !shown.is_empty() {
-        body.push_str(
-            "<h2>执行 Execution</h2><table id=\"execution\"><tr><th>代码 Code</th><th>地区 Region</th>\
-             <th>应发 Payroll</th><th>余额抵用 From balance</th><th>拨付 Allocated</th>\
-             <th>迟拨天数 Days late</th><th>已发放 Paid</th><th>退回 Returned</th>\
-             <th>待回执 Pending</th><th>暂缓 Deferred</th></tr>",
-        );
-        for f in shown {
-            let name = RegionCode::from_stored(f.region as i64)
-                .and_then(|c| d.get(c))
-                .map(|x| x.name.as_str())
-                .unwrap_or("");
-            body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                f.region,
-                esc(name),
-                f.need,
-                f.from_balance,
-                f.allocated,
-                f.late_days,
-                f.paid,
-                f.returned,
-                f.pending,
-                f.deferred,
-            ));
+    let may_decide = app.status == "pending" && user.role.has(Permission::PlanApprove);
+    let body = html! {
+        dl id="application" {
+            dt { "月份 Month" } dd { (month) }
+            dt { "省级计划 Planned (province)" } dd id="planned" { (app.planned) }
+            dt { "状态 Status" } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
+            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = app.approved { (f) } }
+            dt { "说明 Note" } dd { (app.note) }
         }
-        body.push_str("</table>");
-    }
-    if app.status == "pending" && user.role.has(Permission::PlanApprove) {
-        let csrf = csrf_token(&token);
-        body.push_str(&format!(
-            "<form method=\"post\" action=\"/plans/{month}/decision\" id=\"decision-form\">{}\
-             <label for=\"decision\">决定 Decision</label>\
-             <select id=\"decision\" name=\"decision\">\
-             <option value=\"full\">全额批复 Approve in full</option>\
-             <option value=\"partial\">部分批复 Approve in part</option>\
-             <option value=\"reject\">不予批复 Reject</option></select>\
-             <label for=\"amount\">批复金额（元）Approved amount (yuan), in part</label>\
-             <input id=\"amount\" name=\"amount\" inputmode=\"decimal\" autocomplete=\"off\">\
-             <label for=\"reason\">理由 Reason (of a rejection)</label>\
-             <input id=\"reason\" name=\"reason\" maxlength=\"500\" autocomplete=\"off\">\
-             <br><button type=\"submit\" id=\"decide\">提交 Decide</button></form>",
-            csrf_field(&csrf)
-        ));
-    }
-    body.push_str("<p><a href=\"/plans\">全部月份 All months</a></p>");
+        table id="plan-rows" {
+            tr { th { "代码 Code" } th { "地区 Region" } th { "层级 Level" } th { "计划 Planned" } th { "批复 Approved" } }
+            @for (code, level, planned, approved) in &plan_rows {
+                tr {
+                    td { (code) } td { (name_of(*code)) } td { (level) } td { (planned) }
+                    td { @if let Some(f) = approved { (f) } }
+                }
+            }
+        }
+        @if !shown.is_empty() {
+            h2 { "执行 Execution" }
+            table id="execution" {
+                tr {
+                    th { "代码 Code" } th { "地区 Region" } th { "应发 Payroll" } th { "余额抵用 From balance" }
+                    th { "拨付 Allocated" } th { "迟拨天数 Days late" } th { "已发放 Paid" } th { "退回 Returned" }
+                    th { "待回执 Pending" } th { "暂缓 Deferred" }
+                }
+                @for (f, name) in &shown {
+                    tr {
+                        td { (f.region) } td { (name) } td { (f.need) } td { (f.from_balance) }
+                        td { (f.allocated) } td { (f.late_days) } td { (f.paid) } td { (f.returned) }
+                        td { (f.pending) } td { (f.deferred) }
+                    }
+                }
+            }
+        }
+        @if may_decide {
+            form method="post" action={ "/plans/" (month) "/decision" } id="decision-form" {
+                (csrf_field(&csrf_token(&token)))
+                label for="decision" { "决定 Decision" }
+                select id="decision" name="decision" {
+                    option value="full" { "全额批复 Approve in full" }
+                    option value="partial" { "部分批复 Approve in part" }
+                    option value="reject" { "不予批复 Reject" }
+                }
+                label for="amount" { "批复金额（元）Approved amount (yuan), in part" }
+                input id="amount" name="amount" inputmode="decimal" autocomplete="off";
+                label for="reason" { "理由 Reason (of a rejection)" }
+                input id="reason" name="reason" maxlength="500" autocomplete="off";
+                br;
+                button type="submit" id="decide" { "提交 Decide" }
+            }
+        }
+        p { a href="/plans" { "全部月份 All months" } }
+    };
     Html(page(
         &format!("用款计划 Fund-use plan {month}"),
         Some(&user.login),
-        &body,
+        body,
     ))
     .into_response()
 }

@@ -342,3 +342,72 @@ fn sqlite_server() {
 fn postgres_server() {
     scenario(&tongchou_store::testing::pg_url("server"));
 }
+
+/// Text from the database reaches pages escaped: a person's name and a user's display name
+/// holding markup and quotes are shown as text, never as elements or attribute breaks.
+fn escaping(url: &str) {
+    seed(url);
+    let hostile = "<script>alert(\"x\")</script>' onmouseover=\"y\" &amp;";
+    let escaped =
+        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;' onmouseover=&quot;y&quot; &amp;amp;";
+    let mut db = Db::open(url).expect("open");
+    let idn = support::insert_person(&mut db, 1003, 140105, hostile, 31);
+    tongchou_store::access::add_user(
+        &mut db,
+        &tongchou_store::audit::Actor::operator("test"),
+        &tongchou_store::access::NewUser {
+            login: "clerk3",
+            display_name: hostile,
+            role: tongchou_core::access::Role::CountyAgency,
+            region: support::rc(140105),
+            person_id: None,
+            password: PW,
+        },
+        &tongchou_store::access::AuthPolicy::default(),
+        tongchou_app::clock::now_ms(),
+    )
+    .expect("add user");
+    drop(db);
+    let srv = start(url);
+    let mut c = Client::new(srv.addr);
+    assert_eq!(c.login("clerk3", PW).status, 303);
+    let dash = c.get("/dashboard");
+    assert_eq!(dash.status, 200);
+    assert!(
+        dash.body
+            .contains(&format!("<p id=\"welcome\">欢迎 Welcome, {escaped}</p>")),
+        "{}",
+        dash.body
+    );
+    let csrf = Client::csrf_in(&dash.body);
+    let r = c.post_form("/persons/lookup", &[("id_number", &idn), ("csrf", &csrf)]);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body
+            .contains(&format!("<dt>姓名 Name</dt><dd>{escaped}</dd>")),
+        "{}",
+        r.body
+    );
+    for page in [&dash.body, &r.body] {
+        assert!(
+            !page.contains("<script") && !page.contains("\"y\""),
+            "{page}"
+        );
+    }
+    // the JSON API carries the name as it is stored
+    assert_eq!(
+        c.get(&format!("/api/persons/{idn}")).json()["name"],
+        hostile
+    );
+    drop(srv);
+}
+
+#[test]
+fn sqlite_escaping() {
+    escaping(&tongchou_store::testing::sqlite_url("escaping"));
+}
+
+#[test]
+fn postgres_escaping() {
+    escaping(&tongchou_store::testing::pg_url("escaping"));
+}

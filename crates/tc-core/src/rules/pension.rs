@@ -313,6 +313,25 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
     })
 }
 
+impl Pension {
+    /// The estimate as JSON, the one shape shown to users: `tongchou pension estimate` prints it
+    /// and `POST /api/pension/estimate` answers it. `retire` (YYYY-MM), `age` `{years, months}`
+    /// at retirement, `basic`, `account`, `transitional` and `total` (yuan strings with two
+    /// decimals), `warnings`, and `explain` (each component's explanation).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "retire": self.retire,
+            "age": {"years": self.age_years, "months": self.age_months},
+            "basic": self.basic,
+            "account": self.account,
+            "transitional": self.transitional,
+            "total": self.total,
+            "warnings": self.warnings,
+            "explain": self.explain,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,6 +362,45 @@ mod tests {
         assert_eq!(r.transitional, Fen(75431));
         assert_eq!(r.total, Fen(257300 + 86705 + 75431));
         assert!(r.warnings.is_empty());
+        // the JSON shown by the CLI and the API
+        let v = r.to_json();
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "retire",
+                "age",
+                "basic",
+                "account",
+                "transitional",
+                "total",
+                "warnings",
+                "explain"
+            ]
+        );
+        assert_eq!(v["retire"], "2025-02");
+        assert_eq!(v["age"], serde_json::json!({"years": 60, "months": 1}));
+        assert_eq!(
+            (&v["basic"], &v["account"], &v["transitional"], &v["total"]),
+            (
+                &serde_json::json!("2573.00"),
+                &serde_json::json!("867.05"),
+                &serde_json::json!("754.31"),
+                &serde_json::json!("4194.36")
+            )
+        );
+        assert_eq!(v["warnings"], serde_json::json!([]));
+        assert_eq!(
+            v["explain"]["basic"],
+            serde_json::to_value(&r.explain.basic).expect("json")
+        );
+        // no retirement month given: the statutory one, explained
+        assert!(v["explain"]["retirement"].is_object(), "{v}");
     }
 
     #[test]

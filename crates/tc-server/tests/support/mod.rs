@@ -240,7 +240,7 @@ pub struct Seeded {
     pub p2: (i64, String, String),
 }
 
-fn insert_person(db: &mut Db, id: i64, county: u32, name: &str, seq: u16) -> String {
+pub fn insert_person(db: &mut Db, id: i64, county: u32, name: &str, seq: u16) -> String {
     let birth = Date::new(1962, 3, 15).expect("date");
     let idn = IdNumber::from_parts(rc(county), birth, seq);
     db.exec(
