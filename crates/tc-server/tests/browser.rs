@@ -1,18 +1,17 @@
-//! Browser test: real headless Chromium driven over WebDriver (chromedriver) with a hand-written
-//! client. Logs in through the form, sees the dashboard with the user's region, uses the
-//! pension estimator form, and — as the finance approver — decides a month's fund-use
-//! application in part through its form. Fails (never skips) when Chromium or chromedriver is missing:
+//! Browser test: real headless Chromium driven over WebDriver (chromedriver) with `fantoccini`.
+//! Logs in through the form, sees the dashboard with the user's region, uses the pension
+//! estimator form, and — as the finance approver — decides a month's fund-use application in
+//! part through its form. Fails (never skips) when Chromium or chromedriver is missing:
 //! `apt-get install -y chromium chromium-driver` (`.ci/run` does it).
 
 mod support;
 
+use fantoccini::wd::TimeoutConfiguration;
+use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Client, PW, seed, seed_application, start};
-
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+use support::{PW, seed, seed_application, start};
 
 fn find_binary(env: &str, candidates: &[&str]) -> String {
     if let Ok(p) = std::env::var(env) {
@@ -28,16 +27,18 @@ fn find_binary(env: &str, candidates: &[&str]) -> String {
     );
 }
 
+/// A chromedriver process and one browser session on it, driven synchronously.
 struct Driver {
+    rt: tokio::runtime::Runtime,
+    client: Option<fantoccini::Client>,
     child: Child,
-    http: Client,
-    session: String,
 }
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let path = format!("/session/{}", self.session);
-        let _ = self.http.request("DELETE", &path, None, "", &[]);
+        if let Some(c) = self.client.take() {
+            let _ = self.rt.block_on(c.close());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -60,15 +61,28 @@ impl Driver {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {chromedriver}: {e}"));
-        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
-        let mut http = Client::new(addr);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let mut d = Driver {
+            rt,
+            client: None,
+            child,
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let status = ureq::Agent::new_with_defaults();
         let t0 = Instant::now();
         loop {
-            if std::net::TcpStream::connect(addr).is_ok() {
-                let r = http.get("/status");
-                if r.status == 200 && r.json()["value"]["ready"] == true {
-                    break;
-                }
+            let ready = status
+                .get(format!("{base}/status"))
+                .call()
+                .ok()
+                .and_then(|mut r| r.body_mut().read_to_string().ok())
+                .and_then(|b| serde_json::from_str::<Value>(&b).ok())
+                .is_some_and(|v| v["value"]["ready"] == true);
+            if ready {
+                break;
             }
             assert!(
                 t0.elapsed() < Duration::from_secs(30),
@@ -76,96 +90,94 @@ impl Driver {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
                 "binary": chromium,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                          "--disable-background-networking", "--no-first-run", "--window-size=1200,900"]
-            }
-        }}});
-        let r = http.post_json("/session", &caps, None);
-        assert_eq!(r.status, 200, "new session: {}", r.body);
-        let session = r.json()["value"]["sessionId"]
-            .as_str()
-            .expect("session id")
-            .to_string();
-        let mut d = Driver {
-            child,
-            http,
-            session,
-        };
-        let r = d.cmd(
-            "POST",
-            "timeouts",
-            json!({"implicit": 5000, "pageLoad": 30000}),
+            }),
         );
-        assert!(r.is_null(), "{r}");
+        let client =
+            d.rt.block_on(
+                ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                    .capabilities(caps)
+                    .connect(&base),
+            )
+            .unwrap_or_else(|e| panic!("new session: {e}"));
+        d.rt.block_on(client.update_timeouts(TimeoutConfiguration::new(
+            None,
+            Some(Duration::from_secs(30)),
+            Some(Duration::from_secs(5)),
+        )))
+        .expect("timeouts");
+        d.client = Some(client);
         d
     }
 
-    fn cmd(&mut self, method: &str, path: &str, body: Value) -> Value {
-        let p = format!("/session/{}/{path}", self.session);
-        let r = if method == "GET" {
-            self.http.get(&p)
-        } else {
-            self.http.post_json(&p, &body, None)
-        };
-        assert_eq!(r.status, 200, "{method} {path}: {}", r.body);
-        r.json()["value"].clone()
+    fn c(&self) -> &fantoccini::Client {
+        self.client.as_ref().expect("session")
     }
 
-    fn goto(&mut self, url: &str) {
-        self.cmd("POST", "url", json!({"url": url}));
+    fn goto(&self, url: &str) {
+        self.rt
+            .block_on(self.c().goto(url))
+            .unwrap_or_else(|e| panic!("goto {url}: {e}"));
     }
 
-    fn find(&mut self, css: &str) -> String {
-        let v = self.cmd(
-            "POST",
-            "element",
-            json!({"using": "css selector", "value": css}),
-        );
-        v[ELEMENT]
-            .as_str()
-            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+    fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.rt
+            .block_on(self.c().find(Locator::Css(css)))
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.rt
+            .block_on(async {
+                e.clear().await?;
+                e.send_keys(text).await
+            })
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.rt
+            .block_on(e.click())
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.rt
+            .block_on(e.text())
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+    }
+
+    fn url(&self) -> String {
+        self.rt
+            .block_on(self.c().current_url())
+            .expect("current url")
             .to_string()
     }
 
-    fn type_into(&mut self, css: &str, text: &str) {
-        let e = self.find(css);
-        self.cmd("POST", &format!("element/{e}/clear"), json!({}));
-        self.cmd("POST", &format!("element/{e}/value"), json!({"text": text}));
-    }
-
-    fn click(&mut self, css: &str) {
-        let e = self.find(css);
-        self.cmd("POST", &format!("element/{e}/click"), json!({}));
-    }
-
-    fn text(&mut self, css: &str) -> String {
-        let e = self.find(css);
-        self.cmd("GET", &format!("element/{e}/text"), json!(null))
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
-
-    fn url(&mut self) -> String {
-        self.cmd("GET", "url", json!(null))
-            .as_str()
-            .unwrap_or("")
-            .to_string()
+    fn script(&self, script: &str, args: Vec<Value>) -> Value {
+        self.rt
+            .block_on(self.c().execute(script, args))
+            .unwrap_or_else(|e| panic!("script {script}: {e}"))
     }
 
     /// Wait until the element's text is `want` (across a page load: read by a script, so an
     /// element of the page being replaced is never touched).
-    fn wait_text(&mut self, css: &str, want: &str) {
+    fn wait_text(&self, css: &str, want: &str) {
         let t0 = Instant::now();
         loop {
-            let got = self.cmd(
-                "POST",
-                "execute/sync",
-                json!({"script": "const e = document.querySelector(arguments[0]); return e ? e.textContent : null", "args": [css]}),
+            let got = self.script(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null",
+                vec![json!(css)],
             );
             if got.as_str() == Some(want) {
                 return;
@@ -178,7 +190,7 @@ impl Driver {
         }
     }
 
-    fn wait_url(&mut self, suffix: &str) {
+    fn wait_url(&self, suffix: &str) {
         let t0 = Instant::now();
         while !self.url().ends_with(suffix) {
             assert!(
@@ -199,7 +211,7 @@ fn browser_login_dashboard_and_estimator() {
     drop(seed_application(&url, &out));
     let srv = start(&url);
     let base = format!("http://{}", srv.addr);
-    let mut d = Driver::start();
+    let d = Driver::start();
 
     // a wrong password shows the error and stays on the login page
     d.goto(&format!("{base}/login"));
@@ -222,11 +234,7 @@ fn browser_login_dashboard_and_estimator() {
     );
 
     // the HttpOnly session cookie is invisible to scripts
-    let cookie = d.cmd(
-        "POST",
-        "execute/sync",
-        json!({"script": "return document.cookie", "args": []}),
-    );
+    let cookie = d.script("return document.cookie", vec![]);
     assert_eq!(cookie, json!(""), "no cookie readable from JavaScript");
 
     // the pension estimator form

@@ -1,9 +1,9 @@
-//! Test support: a tiny HTTP/1.1 client over std TcpStream, a cookie jar, and a seeded database.
+//! Test support: an HTTP client (`ureq`) with a cookie jar like a browser's for one site, and a
+//! seeded database.
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use tongchou_core::access::Role;
 use tongchou_core::{Date, IdNumber, RegionCode};
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
@@ -37,122 +37,58 @@ impl Resp {
     }
 }
 
-fn dechunk(raw: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut rest = raw;
-    loop {
-        let Some(pos) = rest.windows(2).position(|w| w == b"\r\n") else {
-            return out;
-        };
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&rest[..pos]).unwrap_or("0").trim(), 16)
-                .unwrap_or(0);
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&rest[pos + 2..pos + 2 + size]);
-        rest = &rest[pos + 2 + size + 2..];
-    }
-}
-
-/// A client with a cookie jar (name -> value), like a browser for one site.
+/// A client with a cookie jar (name -> value), like a browser for one site. Redirects are not
+/// followed (tests check them) and every status is an answer, not an error.
 pub struct Client {
     pub addr: SocketAddr,
     pub cookies: HashMap<String, String>,
+    agent: ureq::Agent,
 }
 
 impl Client {
     pub fn new(addr: SocketAddr) -> Client {
+        let agent = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .build()
+            .into();
         Client {
             addr,
             cookies: HashMap::new(),
+            agent,
         }
     }
 
-    pub fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        content_type: Option<&str>,
-        body: &str,
-        extra: &[(&str, &str)],
-    ) -> Resp {
-        let mut s = TcpStream::connect(self.addr).expect("connect");
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        if let Some(ct) = content_type {
-            req.push_str(&format!("Content-Type: {ct}\r\n"));
+    fn cookie_header(&self) -> Option<String> {
+        if self.cookies.is_empty() {
+            return None;
         }
-        if !self.cookies.is_empty() {
-            let c: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            req.push_str(&format!("Cookie: {}\r\n", c.join("; ")));
-        }
-        for (k, v) in extra {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        req.push_str(body);
-        s.write_all(req.as_bytes()).expect("write");
-        // read the head, then exactly Content-Length bytes (or to EOF without one): some
-        // servers (chromedriver) keep the connection open despite `Connection: close`
-        let mut raw = Vec::new();
-        let mut buf = [0u8; 8192];
-        let split = loop {
-            if let Some(p) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-                break p;
-            }
-            let n = s.read(&mut buf).expect("read");
-            assert!(n > 0, "connection closed before the response head");
-            raw.extend_from_slice(&buf[..n]);
-        };
-        let head_text = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-        let length: Option<usize> = head_text
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .and_then(|v| v.trim().parse().ok());
-        match length {
-            Some(len) => {
-                while raw.len() < split + 4 + len {
-                    let n = s.read(&mut buf).expect("read");
-                    if n == 0 {
-                        break;
-                    }
-                    raw.extend_from_slice(&buf[..n]);
-                }
-            }
-            None => {
-                s.read_to_end(&mut raw).expect("read");
-            }
-        }
-        let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-        let mut lines = head.split("\r\n");
-        let status: u16 = lines
-            .next()
-            .and_then(|l| l.split(' ').nth(1))
-            .and_then(|c| c.parse().ok())
-            .expect("status");
-        let headers: Vec<(String, String)> = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-            .collect();
-        let mut body = raw[split + 4..].to_vec();
-        if headers
+        let c: Vec<String> = self
+            .cookies
             .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"))
-        {
-            body = dechunk(&body);
-        }
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        Some(c.join("; "))
+    }
+
+    /// Read the answer and keep its cookies (an empty value or `Max-Age=0` removes one).
+    fn answer(&mut self, r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
+        let mut r = r.expect("HTTP request");
+        let headers: Vec<(String, String)> = r
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = r.body_mut().read_to_string().expect("read body");
         let resp = Resp {
-            status,
+            status: r.status().as_u16(),
             headers,
-            body: String::from_utf8_lossy(&body).into_owned(),
+            body,
         };
         for c in resp.headers_named("set-cookie") {
             let first = c.split(';').next().unwrap_or("");
@@ -167,33 +103,40 @@ impl Client {
         resp
     }
 
-    pub fn get(&mut self, path: &str) -> Resp {
-        self.request("GET", path, None, "", &[])
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
     }
 
+    pub fn get(&mut self, path: &str) -> Resp {
+        let mut req = self.agent.get(self.url(path));
+        if let Some(c) = self.cookie_header() {
+            req = req.header("Cookie", c);
+        }
+        let r = req.call();
+        self.answer(r)
+    }
+
+    fn post(&mut self, path: &str) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
+        let mut req = self.agent.post(self.url(path));
+        if let Some(c) = self.cookie_header() {
+            req = req.header("Cookie", c);
+        }
+        req
+    }
+
+    /// An `application/x-www-form-urlencoded` POST.
     pub fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
-        let body: Vec<String> = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect();
-        self.request(
-            "POST",
-            path,
-            Some("application/x-www-form-urlencoded"),
-            &body.join("&"),
-            &[],
-        )
+        let r = self.post(path).send_form(fields.iter().copied());
+        self.answer(r)
     }
 
     pub fn post_json(&mut self, path: &str, body: &serde_json::Value, csrf: Option<&str>) -> Resp {
-        let extra: Vec<(&str, &str)> = csrf.map(|c| vec![("X-CSRF-Token", c)]).unwrap_or_default();
-        self.request(
-            "POST",
-            path,
-            Some("application/json"),
-            &body.to_string(),
-            &extra,
-        )
+        let mut req = self.post(path).content_type("application/json");
+        if let Some(c) = csrf {
+            req = req.header("X-CSRF-Token", c);
+        }
+        let r = req.send(body.to_string());
+        self.answer(r)
     }
 
     /// The hidden CSRF field of the first form on a page.
@@ -213,20 +156,6 @@ impl Client {
             &[("login", login), ("password", password), ("csrf", &csrf)],
         )
     }
-}
-
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 pub fn rc(v: u32) -> RegionCode {
