@@ -10,14 +10,19 @@
 //! - `benefits`: retirement approval, the yearly adjustment, deaths, survivors' claims,
 //!   recomputation;
 //! - `accounts`: individual accounts' yearly crediting and statements;
+//! - `imports`: a file of persons, employers, wage declarations or the tax bureau's collection
+//!   results, checked against the register and written all or nothing;
+//! - `acting`: a staff member's login checked for an edge that acts once in their name;
 //! - `jobs`: the record of each finished step.
 
 pub mod accounts;
+pub mod acting;
 pub mod benefits;
 pub mod clock;
 pub mod collect;
 pub mod disburse;
 pub mod error;
+pub mod imports;
 pub mod income;
 pub mod jobs;
 

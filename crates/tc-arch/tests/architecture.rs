@@ -334,10 +334,6 @@ const SQL_OUTSIDE_THE_STORE: &[(&str, &str)] = &[
         "use case not yet split from its queries",
     ),
     (
-        "crates/tc-cli/src/cmd/import/checks.rs",
-        "edge still querying directly",
-    ),
-    (
         "crates/tc-cli/src/cmd/plan.rs",
         "edge still querying directly",
     ),
@@ -449,8 +445,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-bank/src/csv.rs", "read_return_csv", 134),
     ("crates/tc-bank/src/reconcile.rs", "decide_line", 157),
     ("crates/tc-bench/src/bin/bench-synth.rs", "run", 133),
-    ("crates/tc-cli/src/cmd/import/checks.rs", "process", 138),
-    ("crates/tc-cli/src/cmd/import.rs", "load", 172),
     ("crates/tc-cli/src/cmd/report.rs", "collection", 101),
     ("crates/tc-core/src/rules/pension.rs", "pension", 139),
     ("crates/tc-import/src/records.rs", "parse", 113),

@@ -2,6 +2,7 @@
 
 mod cmd;
 mod output;
+mod session;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

@@ -1,7 +1,7 @@
 //! `tongchou audit`: verify the hash-chained audit log and read it. Both are themselves audited.
 
-use crate::cmd::user::operator;
 use crate::output::{CliError, CliResult, print_json};
+use crate::session::operator;
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
 use tongchou_store::Db;

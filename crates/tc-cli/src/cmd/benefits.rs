@@ -10,15 +10,14 @@
 //! is ended at once.
 
 use crate::output::{CliError, CliResult, print_json};
-use std::io::{BufRead, Read};
+use crate::session::{acting_user, operator};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tongchou_app::benefits::{self, adjust, deaths, retire};
 use tongchou_app::clock::now_ms;
-use tongchou_core::access::Principal;
 use tongchou_core::{Date, Fen, Period, Policy, Ratio};
 use tongchou_store::Db;
-use tongchou_store::access::{self, AuthPolicy};
 use tongchou_store::registry;
 
 #[derive(clap::Subcommand)]
@@ -171,40 +170,6 @@ fn engine(e: tongchou_app::AppError) -> CliError {
     CliError(e.to_string())
 }
 
-fn read_password() -> Result<String, CliError> {
-    if let Ok(p) = std::env::var("TONGCHOU_PASSWORD") {
-        return Ok(p);
-    }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError(format!("password: cannot read standard input: {e}")))?;
-    let p = line.trim_end_matches(['\n', '\r']).to_string();
-    if p.is_empty() {
-        return Err(CliError(
-            "password: give it in TONGCHOU_PASSWORD or on the first line of standard input".into(),
-        ));
-    }
-    Ok(p)
-}
-
-/// Authenticate the acting user as a login would (lockout, audit), then end the session.
-pub(crate) fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
-    let password = read_password()?;
-    let s = access::login(
-        db,
-        login,
-        &password,
-        "cli",
-        &AuthPolicy::default(),
-        now_ms(),
-    )
-    .map_err(|e| CliError(format!("--as {login}: {e}")))?;
-    access::logout(db, &s.token, now_ms()).map_err(|e| CliError(format!("logout: {e}")))?;
-    Ok(s.user.principal())
-}
-
 fn person_by_id_number(db: &mut Db, id_number: &str) -> Result<i64, CliError> {
     registry::person_id_by_number(db, id_number.trim())?
         .ok_or_else(|| CliError("--id-number: no insured person has this ID number".into()))
@@ -324,7 +289,7 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
                 &file_name(&file),
                 &bytes,
                 tongchou_app::clock::today_china(),
-                &crate::cmd::user::operator(),
+                &operator(),
                 now_ms(),
             )
             .map_err(engine)?;
@@ -354,14 +319,8 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
                 bank_name: &bank_name,
                 bank_account: &account,
             };
-            let s = deaths::file_claim(
-                &mut db,
-                &crate::cmd::user::operator(),
-                &claim,
-                filed_on,
-                now_ms(),
-            )
-            .map_err(engine)?;
+            let s = deaths::file_claim(&mut db, &operator(), &claim, filed_on, now_ms())
+                .map_err(engine)?;
             print_json(&s)?;
         }
         DeathsCmd::Awaiting { county } => {
@@ -384,7 +343,7 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
                 &file_name(&file),
                 &bytes,
                 tongchou_app::clock::today_china(),
-                &crate::cmd::user::operator(),
+                &operator(),
                 now_ms(),
             )
             .map_err(engine)?;
@@ -393,15 +352,8 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
         CrosscheckCmd::Run { month } => {
             let policy = Policy::builtin()?;
             let month = month.unwrap_or_else(|| tongchou_app::clock::today_china().period());
-            let r = deaths::run_crosscheck(
-                &mut db,
-                &policy,
-                month,
-                None,
-                &crate::cmd::user::operator(),
-                now_ms(),
-            )
-            .map_err(engine)?;
+            let r = deaths::run_crosscheck(&mut db, &policy, month, None, &operator(), now_ms())
+                .map_err(engine)?;
             print_json(&r)?;
         }
     }

@@ -1,7 +1,7 @@
 //! `tongchou month`: run a month of the province (collection, then disbursement), resumable.
 
-use super::benefits::acting_user;
 use crate::output::{CliError, CliResult, print_json};
+use crate::session::acting_user;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tongchou_app::collect::{self, ReceiptSource};

@@ -4,8 +4,8 @@
 //! application; `tongchou month run` (without `--simulate`) waits for it after the plans step and
 //! applies it when run again.
 
-use super::benefits::acting_user;
 use crate::output::{CliError, CliResult, print_json};
+use crate::session::acting_user;
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;

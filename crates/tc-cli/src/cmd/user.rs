@@ -2,14 +2,13 @@
 //! (`TONGCHOU_PASSWORD`) or the first line of standard input, never from the command line.
 
 use crate::output::{CliError, CliResult, print_json};
-use std::io::BufRead;
+use crate::session::{operator, read_password};
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
 use tongchou_core::RegionCode;
 use tongchou_core::access::Role;
 use tongchou_store::Db;
 use tongchou_store::access::{self, AuthPolicy, NewUser};
-use tongchou_store::audit::Actor;
 
 #[derive(clap::Subcommand)]
 pub enum UserCmd {
@@ -56,30 +55,6 @@ pub enum UserCmd {
         #[arg(long)]
         login: String,
     },
-}
-
-/// The operator at the command line, as the audit log names them.
-pub fn operator() -> Actor {
-    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    Actor::operator(&format!("cli:{}", who.chars().take(32).collect::<String>()))
-}
-
-fn read_password() -> Result<String, CliError> {
-    if let Ok(p) = std::env::var("TONGCHOU_PASSWORD") {
-        return Ok(p);
-    }
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError(format!("password: cannot read standard input: {e}")))?;
-    let p = line.trim_end_matches(['\n', '\r']).to_string();
-    if p.is_empty() {
-        return Err(CliError(
-            "password: give it in TONGCHOU_PASSWORD or on the first line of standard input".into(),
-        ));
-    }
-    Ok(p)
 }
 
 pub fn run(c: UserCmd, db_url: &str) -> CliResult {

@@ -3,15 +3,17 @@
 //! of a chunk (after the whole file was checked in the same transaction: only the ids are looked
 //! up again, and the primary keys refuse anything that would be a duplicate).
 
-use crate::output::CliError;
+use crate::collect;
+use crate::error::Result;
 use std::collections::{BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::{Date, Divisions, RegionCode, Sex};
 use tongchou_engine::collection::Receipt;
+use tongchou_import::columns::normalize_header;
 use tongchou_import::{Collection, Declaration, Employer, Kind, Payer, Person, Record, RowError};
+use tongchou_store::Db;
 use tongchou_store::imports::{self, DeclarationRow, PersonRef};
 use tongchou_store::registry::{self, EmployerRow, PersonEventRow, PersonRow};
-use tongchou_store::{Db, Val};
 
 /// State shared by the chunks of one reading of a file.
 pub struct Ctx {
@@ -26,7 +28,7 @@ pub struct Ctx {
     import_id: i64,
     next_person: i64,
     next_employer: i64,
-    /// The acting user's region (`import … --as`): every row must fall within it.
+    /// The acting staff member's region: every row must fall within it.
     pub scope: Option<RegionCode>,
 }
 
@@ -39,21 +41,11 @@ pub enum Mode {
 
 impl Ctx {
     /// Inside the import's transaction: the ids the new rows will get, the closed months.
-    pub fn new(db: &mut Db, today: Date, import_id: i64) -> Result<Ctx, CliError> {
-        let mut closed = BTreeSet::new();
-        for r in db.query(
-            "SELECT period FROM job_steps WHERE job = $1 AND step = $2",
-            &[
-                Val::Str(tongchou_app::collect::JOB),
-                Val::Str(tongchou_app::collect::STEP_CLOSE),
-            ],
-        )? {
-            closed.insert(r[0].i64()?);
-        }
+    pub fn new(db: &mut Db, today: Date, import_id: i64) -> Result<Ctx> {
         Ok(Ctx {
             today,
             names: HashMap::new(),
-            closed,
+            closed: imports::periods_done(db, collect::JOB, collect::STEP_CLOSE)?,
             receipts_seen: HashMap::new(),
             import_id,
             next_person: imports::next_id(db, "persons")?,
@@ -84,11 +76,11 @@ impl Ctx {
             let want: Vec<String> = std::iter::once(c.header)
                 .chain(std::iter::once(c.key))
                 .chain(c.aliases.iter().copied())
-                .map(normalize)
+                .map(normalize_header)
                 .collect();
             let name = header
                 .iter()
-                .find(|h| !h.is_empty() && want.contains(&normalize(h)))
+                .find(|h| !h.is_empty() && want.contains(&normalize_header(h)))
                 .cloned()
                 .unwrap_or_else(|| c.header.to_string());
             self.names.insert(c.key, name);
@@ -111,28 +103,6 @@ impl Ctx {
     }
 }
 
-/// Header matching as the reader does it: trim, drop a leading `*` and a trailing `(元)`, fold
-/// full-width brackets and ASCII case, spaces and hyphens as underscores.
-fn normalize(h: &str) -> String {
-    let t = h.trim().trim_start_matches('\u{feff}').trim();
-    let t = t.trim_start_matches(['*', '＊']).trim();
-    let mut s: String = t
-        .chars()
-        .map(|ch| match ch {
-            '（' => '(',
-            '）' => ')',
-            ' ' | '-' => '_',
-            c => c.to_ascii_lowercase(),
-        })
-        .collect();
-    for unit in ["(元)", "_(元)", "(yuan)", "_(yuan)"] {
-        if let Some(stripped) = s.strip_suffix(unit) {
-            s = stripped.trim_end_matches('_').to_string();
-        }
-    }
-    s
-}
-
 /// A kind that can be loaded.
 pub trait Load: Record {
     /// Check a chunk of records against the database, adding a problem per bad row; or write
@@ -143,7 +113,7 @@ pub trait Load: Record {
         chunk: &[Self],
         errors: &mut Vec<RowError>,
         mode: Mode,
-    ) -> Result<(), CliError>;
+    ) -> Result<()>;
 }
 
 fn unknown_person() -> &'static str {
@@ -196,7 +166,7 @@ fn person_ids(
     db: &mut Db,
     rows: &[(u64, &str)],
     errors: &mut Vec<RowError>,
-) -> Result<HashMap<String, i64>, CliError> {
+) -> Result<HashMap<String, i64>> {
     let ids: Vec<&str> = rows.iter().map(|r| r.1).collect();
     let found = imports::person_ids_by_id_number(db, &ids)?;
     for (row, id) in rows {
@@ -211,7 +181,7 @@ fn person_ids(
 fn employer_ids<'a>(
     db: &mut Db,
     codes: impl Iterator<Item = &'a str>,
-) -> Result<HashMap<String, imports::EmployerRef>, CliError> {
+) -> Result<HashMap<String, imports::EmployerRef>> {
     let mut codes: Vec<&str> = codes.collect();
     codes.sort_unstable();
     codes.dedup();
@@ -225,7 +195,7 @@ impl Load for Person {
         chunk: &[Person],
         errors: &mut Vec<RowError>,
         mode: Mode,
-    ) -> Result<(), CliError> {
+    ) -> Result<()> {
         let employers = employer_ids(
             db,
             chunk
@@ -283,80 +253,83 @@ impl Load for Person {
         if mode == Mode::Check || errors.len() > before {
             return Ok(());
         }
-        let first = ctx.next_person;
-        ctx.next_person += good.len() as i64;
-        let texts: Vec<(String, String, i64)> = good
-            .iter()
-            .map(|(p, _)| {
-                (
-                    p.birth.to_string(),
-                    p.enrolled.to_string(),
-                    p.enrolled.period().yyyymm() as i64,
-                )
-            })
-            .collect();
-        registry::write_persons(db, &mut |push| {
-            for (i, ((p, employer), (birth, enrolled, as_of))) in
-                good.iter().zip(&texts).enumerate()
-            {
-                push(&PersonRow {
-                    id: first + i as i64,
-                    id_number: p.id_number.as_str(),
-                    name: &p.name,
-                    sex: sex_str(p.sex),
-                    birth,
-                    category: p.category.as_str(),
-                    county: p.county.get() as i64,
-                    employer_id: *employer,
-                    payer_kind: match p.payer_kind {
-                        PayerKind::Employee => "employee",
-                        PayerKind::Flexible => "flexible",
-                    },
-                    status: "active",
-                    status_since: enrolled,
-                    enrolled_on: enrolled,
-                    // no wage in a persons file: a declaration or the base floor applies
-                    declared_fen: 0,
-                    // nothing paid yet at enrolment; history comes with later contributions
-                    as_of: *as_of,
-                    paid_months: 0,
-                    deemed_months: 0,
-                    avg_index: 0,
-                    balance_fen: 0,
-                })?;
-            }
-            Ok(())
-        })?;
-        let mut pairs: Vec<(&str, i64)> = good
-            .iter()
-            .enumerate()
-            .map(|(i, (p, _))| (p.id_number.as_str(), first + i as i64))
-            .collect();
-        pairs.sort_unstable();
-        registry::write_person_ids(db, &mut |push| {
-            for pair in &pairs {
-                push(pair)?;
-            }
-            Ok(())
-        })?;
-        registry::write_person_events(db, &mut |push| {
-            for (i, ((p, employer), (_, enrolled, _))) in good.iter().zip(&texts).enumerate() {
-                push(&PersonEventRow {
-                    person_id: first + i as i64,
-                    seq: 1,
-                    event_date: enrolled,
-                    kind: "enrol",
-                    status: "active",
-                    county: p.county.get() as i64,
-                    from_county: None,
-                    employer_id: *employer,
-                    from_employer: None,
-                })?;
-            }
-            Ok(())
-        })?;
-        Ok(())
+        write_persons(ctx, db, &good)
     }
+}
+
+/// Write a chunk of checked persons (their events and ID numbers too), with the next ids.
+fn write_persons(ctx: &mut Ctx, db: &mut Db, good: &[(&Person, Option<i64>)]) -> Result<()> {
+    let first = ctx.next_person;
+    ctx.next_person += good.len() as i64;
+    let texts: Vec<(String, String, i64)> = good
+        .iter()
+        .map(|(p, _)| {
+            (
+                p.birth.to_string(),
+                p.enrolled.to_string(),
+                p.enrolled.period().yyyymm() as i64,
+            )
+        })
+        .collect();
+    registry::write_persons(db, &mut |push| {
+        for (i, ((p, employer), (birth, enrolled, as_of))) in good.iter().zip(&texts).enumerate() {
+            push(&PersonRow {
+                id: first + i as i64,
+                id_number: p.id_number.as_str(),
+                name: &p.name,
+                sex: sex_str(p.sex),
+                birth,
+                category: p.category.as_str(),
+                county: p.county.get() as i64,
+                employer_id: *employer,
+                payer_kind: match p.payer_kind {
+                    PayerKind::Employee => "employee",
+                    PayerKind::Flexible => "flexible",
+                },
+                status: "active",
+                status_since: enrolled,
+                enrolled_on: enrolled,
+                // no wage in a persons file: a declaration or the base floor applies
+                declared_fen: 0,
+                // nothing paid yet at enrolment; history comes with later contributions
+                as_of: *as_of,
+                paid_months: 0,
+                deemed_months: 0,
+                avg_index: 0,
+                balance_fen: 0,
+            })?;
+        }
+        Ok(())
+    })?;
+    let mut pairs: Vec<(&str, i64)> = good
+        .iter()
+        .enumerate()
+        .map(|(i, (p, _))| (p.id_number.as_str(), first + i as i64))
+        .collect();
+    pairs.sort_unstable();
+    registry::write_person_ids(db, &mut |push| {
+        for pair in &pairs {
+            push(pair)?;
+        }
+        Ok(())
+    })?;
+    registry::write_person_events(db, &mut |push| {
+        for (i, ((p, employer), (_, enrolled, _))) in good.iter().zip(&texts).enumerate() {
+            push(&PersonEventRow {
+                person_id: first + i as i64,
+                seq: 1,
+                event_date: enrolled,
+                kind: "enrol",
+                status: "active",
+                county: p.county.get() as i64,
+                from_county: None,
+                employer_id: *employer,
+                from_employer: None,
+            })?;
+        }
+        Ok(())
+    })?;
+    Ok(())
 }
 
 impl Load for Employer {
@@ -366,7 +339,7 @@ impl Load for Employer {
         chunk: &[Employer],
         errors: &mut Vec<RowError>,
         mode: Mode,
-    ) -> Result<(), CliError> {
+    ) -> Result<()> {
         if mode == Mode::Check {
             let known = employer_ids(db, chunk.iter().map(|e| e.credit_code.as_str()))?;
             for e in chunk {
@@ -419,7 +392,7 @@ fn check_declarations(
     db: &mut Db,
     chunk: &[Declaration],
     errors: &mut Vec<RowError>,
-) -> Result<(), CliError> {
+) -> Result<()> {
     let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
     let persons = imports::persons_by_id_number(db, &ids)?;
     let employers = employer_ids(db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
@@ -507,7 +480,7 @@ impl Load for Declaration {
         chunk: &[Declaration],
         errors: &mut Vec<RowError>,
         mode: Mode,
-    ) -> Result<(), CliError> {
+    ) -> Result<()> {
         if mode == Mode::Check {
             return check_declarations(ctx, db, chunk, errors);
         }
@@ -560,7 +533,7 @@ impl Load for Collection {
         chunk: &[Collection],
         errors: &mut Vec<RowError>,
         mode: Mode,
-    ) -> Result<(), CliError> {
+    ) -> Result<()> {
         if mode == Mode::Write {
             // the primary key of receipts refuses a receipt number stored meanwhile
             let before = errors.len();
@@ -584,7 +557,7 @@ impl Load for Collection {
                     })
                 })
                 .collect();
-            tongchou_app::collect::write_receipts(db, ctx.import_id, &good)?;
+            collect::write_receipts(db, ctx.import_id, &good)?;
             return Ok(());
         }
         let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();

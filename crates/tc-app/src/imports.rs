@@ -1,0 +1,528 @@
+//! Importing a file of the agencies or the tax bureau (persons, employers, wage declarations,
+//! collection results) into the register, all or nothing: [`import_file`].
+//!
+//! For one file:
+//! 0. the importer may import this kind: a staff member's role must hold the kind's permission
+//!    ([`required_permission`]), else the refusal is audited (`import.file`, `denied`) and
+//!    nothing is read; the operator of a command line is not checked;
+//! 1. its SHA-256 is computed; an earlier import of the same kind with the same SHA-256 means
+//!    nothing changes ([`ImportReport::Already`]);
+//! 2. in ONE transaction (on SQLite it holds the write lock from the start, so what is checked
+//!    is what is written over): the whole file is read and checked ([`tongchou_import`]:
+//!    encoding, header, every value), and every good row is checked against the register, a
+//!    chunk at a time (unknown person or employer, person or employer already registered,
+//!    receipt already stored, declaration already stored or for a month whose collection is
+//!    closed, name or payer disagreeing with the register; for a staff member, a row outside
+//!    their region). If any row is bad, the transaction is rolled back having written nothing,
+//!    the refusal is audited (`result = failed`, with the number of problems) and every problem
+//!    is returned ([`ImportRefusal::Rejected`]);
+//! 3. otherwise, in the same transaction, the file is read again and written chunk by chunk
+//!    (only the ids are looked up again), with its `imports` row and its audit entry
+//!    (`import.file`, the importer, the file's name, SHA-256 and rows); the file must still have
+//!    the SHA-256 of step 1, else everything is rolled back.
+//!
+//! Memory stays bounded by a chunk of rows (plus, for collections, the receipt numbers seen, to
+//! refuse one used twice in the file, and the problems found), so files of millions of rows
+//! stream.
+
+mod checks;
+
+use crate::error::AppError;
+use checks::{Ctx, Load, Mode};
+use std::io::BufReader;
+use tongchou_core::access::{Permission, Principal};
+use tongchou_core::{Clock, Date, RegionCode};
+use tongchou_import::{
+    Collection, Declaration, Employer, Fingerprint, Format, ImportError, Kind, Options, Person,
+    Progress, Records, RowError, Summary,
+};
+use tongchou_store::access::iso_time;
+use tongchou_store::audit::{self, Actor};
+use tongchou_store::imports::{self, ImportRow, Imported};
+use tongchou_store::{Db, StoreError};
+
+/// Who imports: their name goes to the `imports` row and the audit log.
+#[derive(Clone, Copy, Debug)]
+pub enum Importer<'a> {
+    /// A signed-in staff member: their role must allow the kind and every row must fall within
+    /// their region.
+    Staff(&'a Principal),
+    /// An operator without an account (the command line without `--as`): not checked.
+    Operator(&'a Actor),
+}
+
+impl Importer<'_> {
+    fn actor(&self) -> Actor {
+        match self {
+            Importer::Staff(p) => Actor::of(p),
+            Importer::Operator(a) => (*a).clone(),
+        }
+    }
+
+    /// The region the rows must fall within, and the audit entries name.
+    fn region(&self) -> Option<RegionCode> {
+        match self {
+            Importer::Staff(p) => Some(p.region),
+            Importer::Operator(_) => None,
+        }
+    }
+}
+
+/// Which reading of the file a progress report is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// The checking pass (every row, and the good rows against the register).
+    Checking,
+    /// The writing pass (after the whole file was found good).
+    Writing,
+}
+
+/// How to import a file.
+pub struct ImportOptions<'a> {
+    /// The day of the import: later dates and months in the file are refused.
+    pub today: Date,
+    /// At most this many problems kept by the reader of the file (all are counted).
+    pub error_limit: usize,
+    /// Read when an audit entry or the `imports` row is written (an import of millions of rows
+    /// takes a while).
+    pub clock: &'a dyn Clock,
+    /// Called as each reading advances (bytes read of the total, rows so far).
+    pub progress: &'a mut dyn FnMut(Phase, Progress),
+}
+
+/// An imported file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Written {
+    pub import_id: i64,
+    pub kind: Kind,
+    /// The file's name (without its directory).
+    pub file_name: String,
+    /// SHA-256 of the file's bytes, 64 lowercase hex digits.
+    pub file_sha256: String,
+    /// Data rows written (each one a person, employer, declaration or receipt).
+    pub rows: u64,
+    pub format: Format,
+}
+
+/// What an import did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportReport {
+    /// The file was written, with its `imports` row and its audit entry.
+    Imported(Written),
+    /// The same file (kind and SHA-256) was imported before: nothing changed.
+    Already(Imported),
+}
+
+/// A file refused for its content: nothing was written; the refusal is audited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// Every problem, in row order (file-level problems first).
+    pub problems: Vec<RowError>,
+    /// Data rows read.
+    pub rows: u64,
+    /// The file was refused before its data rows (as a whole, or its header).
+    pub structure: bool,
+}
+
+impl Rejected {
+    /// How many distinct data rows have a problem.
+    pub fn bad_rows(&self) -> usize {
+        let mut rows: Vec<u64> = self
+            .problems
+            .iter()
+            .map(|e| e.row)
+            .filter(|r| *r > 0)
+            .collect();
+        rows.dedup();
+        rows.len()
+    }
+
+    /// `file refused, nothing imported: N problem(s) …`
+    pub fn summary(&self) -> String {
+        let bad = self.bad_rows();
+        if self.structure || bad == 0 {
+            format!(
+                "file refused, nothing imported: {} problem(s) in its header or structure",
+                self.problems.len()
+            )
+        } else {
+            format!(
+                "file refused, nothing imported: {} problem(s) in {bad} of {} data row(s)",
+                self.problems.len(),
+                self.rows
+            )
+        }
+    }
+}
+
+/// Why nothing was imported.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportRefusal {
+    /// The file cannot be read.
+    #[error("{0}")]
+    File(#[source] std::io::Error),
+    /// The file's content is refused: every problem.
+    #[error("{}", .0.summary())]
+    Rejected(Rejected),
+    /// The importer may not import this kind (`Forbidden`, audited), the file changed or a
+    /// checked row stopped resolving while it was imported (`State`), or the store failed.
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<StoreError> for ImportRefusal {
+    fn from(e: StoreError) -> ImportRefusal {
+        ImportRefusal::App(e.into())
+    }
+}
+
+/// `row N, column C: reason` (the column as headed in the file); `file: reason` for the file as
+/// a whole.
+pub fn problem_line(e: &RowError) -> String {
+    match (e.row, &e.column) {
+        (0, _) => format!("file: {}", e.reason),
+        (r, Some(c)) if c.starts_with("column ") => format!("row {r}, {c}: {}", e.reason),
+        (r, Some(c)) => format!("row {r}, column {c}: {}", e.reason),
+        (r, None) => format!("row {r}: {}", e.reason),
+    }
+}
+
+/// The permission a staff member needs to import a kind.
+pub fn required_permission(kind: Kind) -> Permission {
+    match kind {
+        Kind::Persons | Kind::Declarations => Permission::PersonWrite,
+        Kind::Employers => Permission::EmployerWrite,
+        Kind::Collections => Permission::ContributionImport,
+    }
+}
+
+/// Import the file at `path` as a file of `kind`, all or nothing (see the module
+/// documentation): the importer's permission, the look-up of the file's fingerprint, then one
+/// transaction that checks every row and, only if all are good, writes them with the file's
+/// `imports` row and audit entry.
+pub fn import_file(
+    db: &mut Db,
+    importer: Importer<'_>,
+    kind: Kind,
+    path: &str,
+    opts: ImportOptions<'_>,
+) -> Result<ImportReport, ImportRefusal> {
+    match kind {
+        Kind::Persons => import_as::<Person>(db, importer, path, opts),
+        Kind::Employers => import_as::<Employer>(db, importer, path, opts),
+        Kind::Declarations => import_as::<Declaration>(db, importer, path, opts),
+        Kind::Collections => import_as::<Collection>(db, importer, path, opts),
+    }
+}
+
+/// The file's name without its directory (as the `imports` row and the audit log name it).
+fn file_name_of(path: &str) -> String {
+    std::path::Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.to_string())
+}
+
+/// A staff member whose role does not allow the kind is refused, and the refusal audited.
+fn authorise(
+    db: &mut Db,
+    importer: Importer<'_>,
+    kind: Kind,
+    file_name: &str,
+    now: i64,
+) -> Result<(), ImportRefusal> {
+    let Importer::Staff(who) = importer else {
+        return Ok(());
+    };
+    let need = required_permission(kind);
+    if who.role.has(need) {
+        return Ok(());
+    }
+    audit::append(
+        db,
+        &audit::Entry {
+            actor: &Actor::of(who),
+            action: "import.file",
+            object_type: kind.as_str(),
+            object_id: "",
+            region: Some(who.region.get()),
+            result: "denied",
+            details: serde_json::json!({"file_name": file_name, "needs": need.as_str()}),
+        },
+        now,
+    )?;
+    Err(AppError::Forbidden(format!(
+        "the role {} may not import {} (needs {})",
+        who.role.as_str(),
+        kind.as_str(),
+        need.as_str()
+    ))
+    .into())
+}
+
+/// The file's SHA-256, read once before the transaction.
+fn fingerprint(path: &str) -> Result<String, ImportRefusal> {
+    let f = std::fs::File::open(path).map_err(ImportRefusal::File)?;
+    Ok(Fingerprint::of_reader(BufReader::with_capacity(1 << 20, f))
+        .map_err(ImportRefusal::File)?
+        .to_string())
+}
+
+/// One file being imported: what the steps share.
+struct Job<'a> {
+    kind: Kind,
+    path: &'a str,
+    file_name: String,
+    sha: String,
+    actor: Actor,
+    region: Option<RegionCode>,
+    clock: &'a dyn Clock,
+}
+
+fn import_as<T: Load>(
+    db: &mut Db,
+    importer: Importer<'_>,
+    path: &str,
+    opts: ImportOptions<'_>,
+) -> Result<ImportReport, ImportRefusal> {
+    let kind = T::KIND;
+    let file_name = file_name_of(path);
+    authorise(db, importer, kind, &file_name, opts.clock.now().as_millis())?;
+    let job = Job {
+        kind,
+        path,
+        sha: fingerprint(path)?,
+        file_name,
+        actor: importer.actor(),
+        region: importer.region(),
+        clock: opts.clock,
+    };
+    // a cheap answer without taking the write lock
+    if let Some(prev) = imports::find(db, kind.as_str(), &job.sha)? {
+        return Ok(ImportReport::Already(prev));
+    }
+    imports::refresh_statistics(db)?;
+    let mut read = Options::new(opts.today);
+    read.error_limit = opts.error_limit;
+    let done = db.transaction(|db| check_and_write::<T>(db, &job, read, opts.progress));
+    match done {
+        Ok(w) => Ok(ImportReport::Imported(w)),
+        Err(Stop::Already(prev)) => Ok(ImportReport::Already(*prev)),
+        Err(Stop::Refused(r)) => {
+            audit_refusal(db, &job, &r)?;
+            Err(ImportRefusal::Rejected(*r))
+        }
+        Err(Stop::Failed(e)) => Err(e),
+    }
+}
+
+/// How the import's transaction ends without writing.
+enum Stop {
+    Refused(Box<Rejected>),
+    Already(Box<Imported>),
+    Failed(ImportRefusal),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Stop {
+        Stop::Failed(e.into())
+    }
+}
+impl From<AppError> for Stop {
+    fn from(e: AppError) -> Stop {
+        Stop::Failed(e.into())
+    }
+}
+impl From<ImportRefusal> for Stop {
+    fn from(e: ImportRefusal) -> Stop {
+        Stop::Failed(e)
+    }
+}
+
+/// Inside the transaction: check the whole file, then write it with its `imports` row and audit
+/// entry.
+fn check_and_write<T: Load>(
+    db: &mut Db,
+    job: &Job<'_>,
+    read: Options<'_>,
+    progress: &mut dyn FnMut(Phase, Progress),
+) -> Result<Written, Stop> {
+    let kind = job.kind;
+    if let Some(prev) = imports::find(db, kind.as_str(), &job.sha)? {
+        return Err(Stop::Already(Box::new(prev)));
+    }
+    let import_id = imports::next_id(db, "imports")?;
+    let mut ctx = Ctx::new(db, read.today, import_id)?;
+    ctx.scope = job.region;
+    let checked = pass::<T>(&mut ctx, db, job.path, read, Phase::Checking, progress)?;
+    if !checked.problems.is_empty() || checked.summary.is_none() {
+        return Err(Stop::Refused(Box::new(checked.rejected())));
+    }
+    let written = pass::<T>(&mut ctx, db, job.path, read, Phase::Writing, progress)?;
+    if let Some(e) = written.problems.first() {
+        return Err(AppError::State(format!(
+            "a row checked a moment ago no longer resolves ({}): nothing was imported",
+            problem_line(e)
+        ))
+        .into());
+    }
+    let summary = match written.summary {
+        Some(s) if s.fingerprint.to_string() == job.sha => s,
+        _ => {
+            return Err(AppError::State(
+                "the file changed while it was being imported: nothing was imported".into(),
+            )
+            .into());
+        }
+    };
+    let now = job.clock.now().as_millis();
+    let at = iso_time(now);
+    imports::record(
+        db,
+        &ImportRow {
+            id: import_id,
+            kind: kind.as_str(),
+            file_name: &job.file_name,
+            file_sha256: &job.sha,
+            rows: summary.rows as i64,
+            imported_at: &at,
+            imported_by: &job.actor.login,
+        },
+    )?;
+    // every change goes to the audit log: the import, in the transaction that writes it
+    audit::append(
+        db,
+        &audit::Entry {
+            actor: &job.actor,
+            action: "import.file",
+            object_type: kind.as_str(),
+            object_id: &import_id.to_string(),
+            region: job.region.map(|r| r.get()),
+            result: "ok",
+            details: serde_json::json!({
+                "file_name": job.file_name,
+                "file_sha256": job.sha,
+                "rows": summary.rows,
+            }),
+        },
+        now,
+    )?;
+    Ok(Written {
+        import_id,
+        kind,
+        file_name: job.file_name.clone(),
+        file_sha256: job.sha.clone(),
+        rows: summary.rows,
+        format: summary.format,
+    })
+}
+
+/// A refused file wrote nothing; that it was refused is recorded.
+fn audit_refusal(db: &mut Db, job: &Job<'_>, r: &Rejected) -> Result<(), ImportRefusal> {
+    audit::append(
+        db,
+        &audit::Entry {
+            actor: &job.actor,
+            action: "import.file",
+            object_type: job.kind.as_str(),
+            object_id: "",
+            region: job.region.map(|r| r.get()),
+            result: "failed",
+            details: serde_json::json!({
+                "file_name": job.file_name,
+                "file_sha256": job.sha,
+                "problems": r.problems.len(),
+            }),
+        },
+        job.clock.now().as_millis(),
+    )?;
+    Ok(())
+}
+
+/// Rows handed to the register checks (and written) at a time.
+const CHUNK: usize = 4096;
+
+/// What one reading of the file found.
+struct Pass {
+    /// Every problem, in row order (file-level problems first).
+    problems: Vec<RowError>,
+    /// Data rows read.
+    rows: u64,
+    /// `Some` when the reader accepted the whole file.
+    summary: Option<Summary>,
+    /// The file was refused before its data rows (as a whole, or its header).
+    structure: bool,
+}
+
+impl Pass {
+    fn rejected(self) -> Rejected {
+        Rejected {
+            problems: self.problems,
+            rows: self.rows,
+            structure: self.structure,
+        }
+    }
+}
+
+/// Read the file once. Checking: every row, and the good rows against the register. Writing:
+/// each chunk, its ids looked up; a row that no longer resolves is a problem.
+fn pass<T: Load>(
+    ctx: &mut Ctx,
+    db: &mut Db,
+    path: &str,
+    opts: Options<'_>,
+    phase: Phase,
+    progress: &mut dyn FnMut(Phase, Progress),
+) -> Result<Pass, ImportRefusal> {
+    let mode = match phase {
+        Phase::Checking => Mode::Check,
+        Phase::Writing => Mode::Write,
+    };
+    let recs = match Records::<T>::open(path, opts) {
+        Ok(r) => r,
+        Err(ImportError::Rejected(r)) => {
+            return Ok(Pass {
+                problems: r.errors,
+                rows: 0,
+                summary: None,
+                structure: true,
+            });
+        }
+        Err(ImportError::Io(e)) => return Err(ImportRefusal::File(e)),
+    };
+    ctx.set_header(T::KIND, recs.header());
+    let mut recs = recs.with_progress(|p| progress(phase, p));
+    let mut problems: Vec<RowError> = Vec::new();
+    let mut chunk: Vec<T> = Vec::with_capacity(CHUNK);
+    let mut rows = 0u64;
+    for item in recs.by_ref() {
+        rows += 1;
+        match item {
+            Ok(r) => {
+                chunk.push(r);
+                if chunk.len() == CHUNK {
+                    if mode == Mode::Check || problems.is_empty() {
+                        T::process(ctx, db, &chunk, &mut problems, mode)?;
+                    }
+                    chunk.clear();
+                }
+            }
+            Err(es) => problems.extend(es),
+        }
+    }
+    if !chunk.is_empty() && (mode == Mode::Check || problems.is_empty()) {
+        T::process(ctx, db, &chunk, &mut problems, mode)?;
+    }
+    let summary = match recs.finish() {
+        Ok(s) => Some(s),
+        Err(ImportError::Rejected(_)) => None,
+        Err(ImportError::Io(e)) => return Err(ImportRefusal::File(e)),
+    };
+    problems.sort_by_key(|e| e.row);
+    Ok(Pass {
+        problems,
+        rows,
+        summary,
+        structure: false,
+    })
+}

@@ -1,0 +1,285 @@
+//! The import use case on both backends, through its typed results: a staff member whose role
+//! does not allow the kind is refused (audited, nothing read); rows outside their region are
+//! every one a problem with its row and column (audited, nothing written); the operator's import
+//! writes the file with its `imports` row and audit entry at the clock's time, reporting both
+//! readings' progress; the same file again changes nothing; a missing file is a file error.
+//! (`tongchou import` through the real binary: `crates/tc-cli/tests/cli_import.rs`.)
+
+use std::path::PathBuf;
+use tongchou_app::AppError;
+use tongchou_app::imports::{self, ImportOptions, ImportRefusal, ImportReport, Importer, Phase};
+use tongchou_core::access::Role;
+use tongchou_core::{Date, FixedClock, Timestamp};
+use tongchou_import::{Encoding, Format, Kind, Progress};
+use tongchou_store::access::AuthPolicy;
+use tongchou_store::audit::Actor;
+use tongchou_store::{Db, testing};
+
+const T0: i64 = 1_795_737_600_000; // 2026-11-27T00:00:00Z
+const PW: &str = "a long test passphrase";
+
+const EMPLOYERS: &str = "统一社会信用代码,单位名称,所属区县代码,行业代码,单位状态
+91140105MA0K7Q2L9U,太原钢铁示范有限公司,140105,C3110,正常
+911402021234567889,大同煤业示范公司,140202,B06,正常
+91140171MA0K7Q5C4P,综改区企业,140171,I65,注销
+";
+
+fn file(tag: &str, name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join("tongchou-tests")
+        .join(format!("app-imports-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+fn import(
+    db: &mut Db,
+    who: Importer<'_>,
+    kind: Kind,
+    path: &std::path::Path,
+    phases: &mut Vec<Phase>,
+) -> Result<ImportReport, ImportRefusal> {
+    let mut progress = |phase: Phase, _: Progress| {
+        if phases.last() != Some(&phase) {
+            phases.push(phase);
+        }
+    };
+    imports::import_file(
+        db,
+        who,
+        kind,
+        &path.display().to_string(),
+        ImportOptions {
+            today: "2026-11-27".parse::<Date>().expect("date"),
+            error_limit: usize::MAX,
+            clock: &FixedClock(Timestamp::from_millis(T0).expect("t0")),
+            progress: &mut progress,
+        },
+    )
+}
+
+fn count(db: &mut Db, sql: &str) -> i64 {
+    db.query_i64(sql, &[]).expect(sql)
+}
+
+fn story(url: &str, tag: &str) {
+    let mut db = Db::open(url).expect("open");
+    testing::add_user(&mut db, "tax.sx", Role::TaxBureau, 140000, PW);
+    testing::add_user(&mut db, "clerk.xd", Role::CountyAgency, 140105, PW);
+    let all = file(tag, "employers.csv", EMPLOYERS);
+    let mut phases = Vec::new();
+
+    // a wrong password is refused; the right one gives the staff member
+    let e = tongchou_app::acting::authenticate(
+        &mut db,
+        "clerk.xd",
+        "not the password",
+        "test",
+        &AuthPolicy::default(),
+        T0,
+    )
+    .expect_err("wrong password");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e:?}");
+    let tax = tongchou_app::acting::authenticate(
+        &mut db,
+        "tax.sx",
+        PW,
+        "test",
+        &AuthPolicy::default(),
+        T0,
+    )
+    .expect("tax bureau");
+    let clerk = tongchou_app::acting::authenticate(
+        &mut db,
+        "clerk.xd",
+        PW,
+        "test",
+        &AuthPolicy::default(),
+        T0,
+    )
+    .expect("clerk");
+
+    // the tax bureau may not register employers: refused before the file is read, audited
+    match import(
+        &mut db,
+        Importer::Staff(&tax),
+        Kind::Employers,
+        &all,
+        &mut phases,
+    ) {
+        Err(ImportRefusal::App(AppError::Forbidden(m))) => assert_eq!(
+            m,
+            "the role tax_bureau may not import employers (needs employer_write)"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(phases.is_empty(), "{phases:?}");
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'denied' AND login = 'tax.sx'"
+        ),
+        1
+    );
+
+    // a county clerk: the rows of other counties are refused, each named, nothing written
+    let r = match import(
+        &mut db,
+        Importer::Staff(&clerk),
+        Kind::Employers,
+        &all,
+        &mut phases,
+    ) {
+        Err(ImportRefusal::Rejected(r)) => r,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(phases, [Phase::Checking]);
+    let got: Vec<(u64, Option<&str>)> = r
+        .problems
+        .iter()
+        .map(|p| (p.row, p.column.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        [(3, Some("所属区县代码")), (4, Some("所属区县代码"))],
+        "{r:?}"
+    );
+    assert!(
+        r.problems
+            .iter()
+            .all(|p| p.reason.ends_with("is outside your region 140105")),
+        "{r:?}"
+    );
+    assert_eq!((r.rows, r.bad_rows(), r.structure), (3, 2, false));
+    assert_eq!(
+        r.summary(),
+        "file refused, nothing imported: 2 problem(s) in 2 of 3 data row(s)"
+    );
+    assert!(
+        imports::problem_line(&r.problems[0]).starts_with("row 3, column 所属区县代码: county "),
+        "{r:?}"
+    );
+    assert_eq!(count(&mut db, "SELECT count(*) FROM employers"), 0);
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'failed' AND login = 'clerk.xd'"
+        ),
+        1
+    );
+
+    // the operator imports the whole file, at the clock's time, reading it twice
+    let op = Actor::operator("cli:tester");
+    phases.clear();
+    let w = match import(
+        &mut db,
+        Importer::Operator(&op),
+        Kind::Employers,
+        &all,
+        &mut phases,
+    ) {
+        Ok(ImportReport::Imported(w)) => w,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(phases, [Phase::Checking, Phase::Writing]);
+    assert_eq!(
+        (w.import_id, w.kind, w.rows, w.format, w.file_name.as_str()),
+        (
+            1,
+            Kind::Employers,
+            3,
+            Format::Csv(Encoding::Utf8),
+            "employers.csv"
+        )
+    );
+    assert_eq!(w.file_sha256.len(), 64);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM employers"), 3);
+    let listed = tongchou_store::imports::list(&mut db).expect("list");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].imported_at.as_str(),
+            listed[0].imported_by.as_str()
+        ),
+        ("2026-11-27T00:00:00.000Z", "cli:tester")
+    );
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'ok' AND login = 'cli:tester' AND object_id = '1'"
+        ),
+        1
+    );
+
+    // the same file again: nothing changes, the earlier import is named
+    phases.clear();
+    match import(
+        &mut db,
+        Importer::Operator(&op),
+        Kind::Employers,
+        &all,
+        &mut phases,
+    ) {
+        Ok(ImportReport::Already(prev)) => {
+            assert_eq!((prev.id, prev.rows), (1, 3));
+            assert_eq!(prev.file_sha256, w.file_sha256);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(phases.is_empty());
+
+    // a header that is not the kind's: refused as a whole
+    let bad = file(tag, "bad.csv", "工号,姓名\n1,王\n");
+    match import(
+        &mut db,
+        Importer::Operator(&op),
+        Kind::Employers,
+        &bad,
+        &mut phases,
+    ) {
+        Err(ImportRefusal::Rejected(r)) => {
+            assert!(r.structure, "{r:?}");
+            assert!(r.problems.iter().all(|p| p.row == 1), "{r:?}");
+            assert!(
+                r.summary()
+                    .ends_with("problem(s) in its header or structure"),
+                "{r:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // a file that does not exist
+    let missing = all.with_file_name("missing.csv");
+    assert!(matches!(
+        import(
+            &mut db,
+            Importer::Operator(&op),
+            Kind::Employers,
+            &missing,
+            &mut phases
+        ),
+        Err(ImportRefusal::File(_))
+    ));
+    assert_eq!(count(&mut db, "SELECT count(*) FROM employers"), 3);
+    assert!(
+        tongchou_store::audit::verify_audit_chain(&mut db)
+            .expect("verify")
+            .broken
+            .is_none()
+    );
+    if let Some(dir) = all.parent() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+#[test]
+fn import_use_case_on_sqlite() {
+    story(&testing::sqlite_url("app_imports"), "sqlite");
+}
+
+#[test]
+fn import_use_case_on_postgres() {
+    story(&testing::pg_url("app_imports"), "pg");
+}

@@ -1,0 +1,52 @@
+//! Who is at the command line: the operator (as the audit log names them), and a staff member
+//! acting with `--as LOGIN`, whose password comes from `TONGCHOU_PASSWORD` or the first line of
+//! standard input, never from the command line, and is checked like a web login
+//! ([`tongchou_app::acting::authenticate`]: lockout after repeated failures, every attempt
+//! audited; the session opened is ended at once).
+
+use crate::output::CliError;
+use std::io::BufRead;
+use tongchou_app::clock::now_ms;
+use tongchou_core::access::Principal;
+use tongchou_store::Db;
+use tongchou_store::access::AuthPolicy;
+use tongchou_store::audit::Actor;
+
+/// The operator at the command line, as the audit log names them: `cli:` and `$USER`.
+pub fn operator() -> Actor {
+    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    Actor::operator(&format!("cli:{}", who.chars().take(32).collect::<String>()))
+}
+
+/// A password from `TONGCHOU_PASSWORD`, else the first line of standard input.
+pub fn read_password() -> Result<String, CliError> {
+    if let Ok(p) = std::env::var("TONGCHOU_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError(format!("password: cannot read standard input: {e}")))?;
+    let p = line.trim_end_matches(['\n', '\r']).to_string();
+    if p.is_empty() {
+        return Err(CliError(
+            "password: give it in TONGCHOU_PASSWORD or on the first line of standard input".into(),
+        ));
+    }
+    Ok(p)
+}
+
+/// The staff member of `--as LOGIN`, authenticated with [`read_password`].
+pub fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
+    let password = read_password()?;
+    tongchou_app::acting::authenticate(
+        db,
+        login,
+        &password,
+        "cli",
+        &AuthPolicy::default(),
+        now_ms(),
+    )
+    .map_err(|e| CliError(format!("--as {login}: {e}")))
+}
