@@ -143,7 +143,10 @@ fn scenario(a: &str, b: &str, c: &str, tag: &str) {
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().any(|n| n.ends_with(".pain001.xml")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.ends_with(".pain001.xml")),
+        "{names:?}"
+    );
     assert!(!names.iter().any(|n| n.ends_with(".part")), "{names:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -328,6 +328,7 @@ pub(super) fn step_pay(
             )));
         }
     }
+    files::sync(&t.staged)?;
     Ok(StepOutput {
         details: serde_json::json!({"files": t.files, "issued_fen": t.issued, "deferred_lines": t.deferred}),
         staged: t.staged,

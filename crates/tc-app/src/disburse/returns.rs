@@ -245,6 +245,7 @@ pub(super) fn step_returns(
         acc += r.accepted;
         rej += r.rejected;
     }
+    files::sync(&staged)?;
     Ok(StepOutput {
         details: serde_json::json!({"accepted": acc, "rejected": rej}),
         staged,
