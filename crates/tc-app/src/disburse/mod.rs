@@ -42,6 +42,7 @@ pub use approve::{application, decide_fund_plan};
 pub use figures::{RegionFigures, figures};
 pub use returns::{ReturnsReport, read_returns};
 
+use crate::clock::now_ms;
 use crate::error::{AppError, Result};
 use crate::jobs;
 use std::path::{Path, PathBuf};
@@ -203,13 +204,6 @@ fn rc(v: i64) -> Result<RegionCode> {
         .ok()
         .and_then(|v| RegionCode::new(v).ok())
         .ok_or_else(|| AppError::Invalid(format!("bad region code {v}")))
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<()> {
