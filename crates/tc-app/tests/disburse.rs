@@ -169,8 +169,46 @@ fn run(url: &str) {
                 .expect("q");
             assert!(reissued > 0);
         }
+        // every file the month recorded is there under its final name, none is left staged
+        let files = db
+            .query(
+                "SELECT xml_path, csv_path, xml_sha256 FROM payment_files WHERE month = $1 ORDER BY msg_id",
+                &[Val::I64(month.yyyymm() as i64)],
+            )
+            .expect("q");
+        assert!(!files.is_empty());
+        for f in &files {
+            let xml = std::fs::read(f[0].text().expect("t")).expect("xml file");
+            assert_eq!(tongchou_bank::file_digest(&xml), f[2].text().expect("t"));
+            assert!(std::path::Path::new(f[1].text().expect("t")).exists());
+        }
+        let dir = out.join(m);
+        let staged = |dir: &std::path::Path| {
+            std::fs::read_dir(dir)
+                .expect("dir")
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".part"))
+                .count()
+        };
+        assert_eq!(staged(&dir), 0);
+        // a run killed after the pay step committed and before its files took their final names
+        // left them staged; one killed before a commit left a file the database does not know:
+        // the next run of the month renames the first and discards the second
+        let first = std::path::PathBuf::from(files[0][0].text().expect("t"));
+        let mut part = first.clone().into_os_string();
+        part.push(".part");
+        std::fs::rename(&first, &part).expect("rename");
+        let stray = dir.join(format!("TC140105{}9999.csv.part", month.yyyymm()));
+        std::fs::write(&stray, "uncommitted").expect("stray");
         // a complete month is refused
         assert!(disburse::run_month(&mut db, &policy, month, &actors, &opts).is_err());
+        let xml = std::fs::read(&first).expect("renamed back");
+        assert_eq!(
+            tongchou_bank::file_digest(&xml),
+            files[0][2].text().expect("t")
+        );
+        assert!(!stray.exists());
+        assert_eq!(staged(&dir), 0);
     }
     // each person is paid at most once per month and item (first attempt)
     let dup = db

@@ -136,6 +136,18 @@ fn scenario(a: &str, b: &str, c: &str, tag: &str) {
     assert_eq!(digest(c), want, "resumed after {kills} SIGKILLs");
     let check = tongchou(c, &["ledger", "check"], &[]);
     ok(&check);
+    // the bank files are there under their final names and nothing is left staged, however the
+    // runs were killed
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("out dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with(".pain001.xml")),
+        "{names:?}"
+    );
+    assert!(!names.iter().any(|n| n.ends_with(".part")), "{names:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

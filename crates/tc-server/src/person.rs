@@ -4,10 +4,11 @@
 use crate::AppError;
 use serde_json::json;
 use tongchou_core::access::{Masking, Permission, Pii, Principal, Role, mask_id_number};
-use tongchou_core::{Divisions, IdNumber, RegionCode};
+use tongchou_core::{Divisions, IdNumber};
 use tongchou_store::access::{self, Target, User};
 use tongchou_store::audit::{self, Actor, Entry};
-use tongchou_store::{Db, Val, registry};
+use tongchou_store::registry::PersonRecord;
+use tongchou_store::{Db, registry};
 
 #[allow(clippy::too_many_arguments)]
 fn record(
@@ -36,81 +37,27 @@ fn record(
     Ok(())
 }
 
-struct Row {
-    id: i64,
-    id_number: String,
-    name: String,
-    sex: String,
-    birth: String,
-    category: String,
-    county: RegionCode,
-    status: String,
-    status_since: String,
-    enrolled_on: String,
-    payer_kind: String,
-    as_of: i64,
-    paid_months: i64,
-    deemed_months: i64,
-    balance_fen: i64,
-}
-
-fn load(db: &mut Db, person_id: i64) -> Result<Option<Row>, AppError> {
-    let Some(r) = db.query_opt(
-        "SELECT id, id_number, name, sex, birth, category, county, status, status_since, enrolled_on, \
-         payer_kind, as_of, paid_months, deemed_months, balance_fen FROM persons WHERE id = $1",
-        &[Val::I64(person_id)],
-    )?
-    else {
-        return Ok(None);
-    };
-    let county = u32::try_from(r[6].i64()?)
-        .ok()
-        .and_then(|c| RegionCode::new(c).ok())
-        .ok_or_else(|| AppError::Internal(format!("person {person_id}: bad county")))?;
-    Ok(Some(Row {
-        id: r[0].i64()?,
-        id_number: r[1].text()?.to_string(),
-        name: r[2].text()?.to_string(),
-        sex: r[3].text()?.to_string(),
-        birth: r[4].text()?.to_string(),
-        category: r[5].text()?.to_string(),
-        county,
-        status: r[7].text()?.to_string(),
-        status_since: r[8].text()?.to_string(),
-        enrolled_on: r[9].text()?.to_string(),
-        payer_kind: r[10].text()?.to_string(),
-        as_of: r[11].i64()?,
-        paid_months: r[12].i64()?,
-        deemed_months: r[13].i64()?,
-        balance_fen: r[14].i64()?,
-    }))
-}
-
-fn yuan(fen: i64) -> String {
-    tongchou_core::Fen(fen).to_string()
+fn load(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>, AppError> {
+    Ok(registry::person_record(db, person_id)?)
 }
 
 /// The pension in force and the bank account, for a pensioner.
 fn pension(db: &mut Db, person_id: i64, m: &Masking) -> Result<serde_json::Value, AppError> {
-    let Some(r) = db.query_opt(
-        "SELECT retire_period, status, monthly_fen, bank_name, bank_account FROM pensioners WHERE person_id = $1",
-        &[Val::I64(person_id)],
-    )?
-    else {
+    let Some(p) = registry::pension_record(db, person_id)? else {
         return Ok(serde_json::Value::Null);
     };
     Ok(json!({
-        "retire_period": r[0].i64()?,
-        "status": r[1].text()?,
-        "monthly": yuan(r[2].i64()?),
-        "bank_name": r[3].text()?,
-        "bank_account": m.bank_account(r[4].text()?),
+        "retire_period": p.retire_period,
+        "status": p.status,
+        "monthly": p.monthly.to_string(),
+        "bank_name": p.bank_name,
+        "bank_account": m.bank_account(&p.bank_account),
     }))
 }
 
 fn view(
     db: &mut Db,
-    p: &Row,
+    p: &PersonRecord,
     viewer: &Principal,
 ) -> Result<(serde_json::Value, Vec<&'static str>), AppError> {
     let m = Masking::for_viewer(viewer, Some(p.id));
@@ -142,7 +89,7 @@ fn view(
             "as_of": p.as_of,
             "paid_months": p.paid_months,
             "deemed_months": p.deemed_months,
-            "account_balance": yuan(p.balance_fen),
+            "account_balance": p.balance.to_string(),
             "pension": pension(db, p.id, &m)?,
             "unmasked": full,
         }),

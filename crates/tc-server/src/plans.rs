@@ -16,8 +16,9 @@ use tongchou_app::disburse;
 use tongchou_core::access::Permission;
 use tongchou_core::{Divisions, Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Decision;
+use tongchou_store::Db;
 use tongchou_store::access::User;
-use tongchou_store::{Db, Val};
+use tongchou_store::plans::{self as store, Application};
 
 type Fields = HashMap<String, String>;
 
@@ -50,54 +51,15 @@ fn month_of(s: &str) -> Result<Period, AppError> {
         .map_err(|_| AppError::BadRequest(format!("month {s:?}: expected YYYY-MM")))
 }
 
-/// One application's header row.
-struct Application {
-    month: Period,
-    planned: Fen,
-    approved: Option<Fen>,
-    status: String,
-    note: String,
-}
-
+/// The applications, latest first, or the one of `month` (the same store read as the month's
+/// job and the CLI).
 fn applications(db: &mut Db, month: Option<Period>) -> Result<Vec<Application>, AppError> {
-    let mut sql = String::from(
-        "SELECT f.month, f.planned_fen, f.approved_fen, a.status, a.note FROM fund_plans f \
-         JOIN approvals a ON a.id = f.approval_id WHERE f.level = 'province'",
-    );
-    let mut params = Vec::new();
-    if let Some(m) = month {
-        sql.push_str(" AND f.month = $1");
-        params.push(Val::I64(m.yyyymm() as i64));
-    }
-    sql.push_str(" ORDER BY f.month DESC LIMIT 36");
-    let mut out = Vec::new();
-    for r in db.query(&sql, &params)? {
-        out.push(Application {
-            month: Period::from_yyyymm(r[0].i64()? as i32)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-            planned: Fen(r[1].i64()?),
-            approved: r[2].opt_i64()?.map(Fen),
-            status: r[3].text()?.to_string(),
-            note: r[4].text()?.to_string(),
-        });
-    }
-    Ok(out)
+    Ok(store::applications(db, month)?)
 }
 
 /// The months whose application awaits the finance department's decision, oldest first.
 pub(crate) fn pending_months(db: &mut Db) -> Result<Vec<Period>, AppError> {
-    let mut out = Vec::new();
-    for r in db.query(
-        "SELECT f.month FROM fund_plans f JOIN approvals a ON a.id = f.approval_id \
-         WHERE f.level = 'province' AND a.status = 'pending' ORDER BY f.month",
-        &[],
-    )? {
-        out.push(
-            Period::from_yyyymm(r[0].i64()? as i32)
-                .map_err(|e| AppError::Internal(e.to_string()))?,
-        );
-    }
-    Ok(out)
+    Ok(store::pending_months(db)?)
 }
 
 fn status_label(s: &str) -> &'static str {
@@ -161,12 +123,8 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
     let region = user.region;
     let r = with_db(&st, move |db| {
         let app = applications(db, Some(month))?.into_iter().next();
-        let rows = db.query(
-            "SELECT region, level, planned_fen, approved_fen FROM fund_plans WHERE month = $1 AND level <> 'province' ORDER BY region",
-            &[Val::I64(month.yyyymm() as i64)],
-        )?;
-        let figures =
-            disburse::figures(db, month)?;
+        let rows = store::region_plans(db, month)?;
+        let figures = disburse::figures(db, month)?;
         Ok((app, rows, figures))
     })
     .await;
@@ -186,18 +144,8 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
     // each user sees the rows of their own region
     let plan_rows: Vec<(RegionCode, &str, Fen, Option<Fen>)> = rows
         .iter()
-        .filter_map(|r| {
-            let (Ok(code), Ok(level), Ok(planned)) = (r[0].i64(), r[1].text(), r[2].i64()) else {
-                return None;
-            };
-            let code = RegionCode::from_stored(code).filter(|c| d.within(*c, region))?;
-            Some((
-                code,
-                level,
-                Fen(planned),
-                r[3].opt_i64().ok().flatten().map(Fen),
-            ))
-        })
+        .filter(|r| d.within(r.region, region))
+        .map(|r| (r.region, r.level.as_str(), r.planned, r.approved))
         .collect();
     // execution: how the month's money went, per city (and the province) within the region
     let shown: Vec<_> = figures

@@ -14,6 +14,8 @@ pub mod benefits;
 pub mod imports;
 pub mod ledger;
 mod migrate;
+pub mod payroll;
+pub mod plans;
 pub mod registry;
 pub mod reports;
 

@@ -789,3 +789,84 @@ mod tests {
         check(&testing::pg_url("registry"));
     }
 }
+
+/// One person's registry record, as a staff read or the person's own read shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PersonRecord {
+    pub id: i64,
+    pub id_number: String,
+    pub name: String,
+    pub sex: String,
+    pub birth: String,
+    pub category: String,
+    pub county: tongchou_core::RegionCode,
+    pub status: String,
+    pub status_since: String,
+    pub enrolled_on: String,
+    pub payer_kind: String,
+    /// yyyymm: the history summary and balance are as at the first day of this month
+    pub as_of: i64,
+    pub paid_months: i64,
+    pub deemed_months: i64,
+    pub balance: tongchou_core::Fen,
+}
+
+/// The registry record of a person, if registered.
+pub fn person_record(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>> {
+    let Some(r) = db.query_opt(
+        "SELECT id, id_number, name, sex, birth, category, county, status, status_since, enrolled_on, \
+         payer_kind, as_of, paid_months, deemed_months, balance_fen FROM persons WHERE id = $1",
+        &[Val::I64(person_id)],
+    )?
+    else {
+        return Ok(None);
+    };
+    let county = tongchou_core::RegionCode::from_stored(r[6].i64()?)
+        .ok_or_else(|| StoreError::Invalid(format!("person {person_id}: bad county")))?;
+    Ok(Some(PersonRecord {
+        id: r[0].i64()?,
+        id_number: r[1].text()?.to_string(),
+        name: r[2].text()?.to_string(),
+        sex: r[3].text()?.to_string(),
+        birth: r[4].text()?.to_string(),
+        category: r[5].text()?.to_string(),
+        county,
+        status: r[7].text()?.to_string(),
+        status_since: r[8].text()?.to_string(),
+        enrolled_on: r[9].text()?.to_string(),
+        payer_kind: r[10].text()?.to_string(),
+        as_of: r[11].i64()?,
+        paid_months: r[12].i64()?,
+        deemed_months: r[13].i64()?,
+        balance: tongchou_core::Fen(r[14].i64()?),
+    }))
+}
+
+/// A pensioner's pension in force and bank account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PensionRecord {
+    /// yyyymm
+    pub retire_period: i64,
+    pub status: String,
+    pub monthly: tongchou_core::Fen,
+    pub bank_name: String,
+    pub bank_account: String,
+}
+
+/// The pension of a person, if they are a pensioner.
+pub fn pension_record(db: &mut Db, person_id: i64) -> Result<Option<PensionRecord>> {
+    let Some(r) = db.query_opt(
+        "SELECT retire_period, status, monthly_fen, bank_name, bank_account FROM pensioners WHERE person_id = $1",
+        &[Val::I64(person_id)],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(PensionRecord {
+        retire_period: r[0].i64()?,
+        status: r[1].text()?.to_string(),
+        monthly: tongchou_core::Fen(r[2].i64()?),
+        bank_name: r[3].text()?.to_string(),
+        bank_account: r[4].text()?.to_string(),
+    }))
+}

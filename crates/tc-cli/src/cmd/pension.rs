@@ -23,16 +23,7 @@ pub fn run(c: PensionCmd) -> CliResult {
             let inp = parse_input(&text)?;
             let policy = Policy::builtin()?;
             let p = pension(&policy, &inp)?;
-            print_json(&serde_json::json!({
-                "retire": p.retire,
-                "age": {"years": p.age_years, "months": p.age_months},
-                "basic": p.basic,
-                "account": p.account,
-                "transitional": p.transitional,
-                "total": p.total,
-                "warnings": p.warnings,
-                "explain": p.explain,
-            }))?;
+            print_json(&p.to_json())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -51,18 +51,17 @@ pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
                     "--period: no fund-use application for {period} (its plans step has not run)"
                 )));
             };
-            let regions = db.query(
-                "SELECT region, level, planned_fen FROM fund_plans WHERE month = $1 AND level <> 'province' ORDER BY region",
-                &[tongchou_store::Val::I64(period.yyyymm() as i64)],
-            )?;
-            let mut plans = Vec::with_capacity(regions.len());
-            for r in &regions {
-                plans.push(serde_json::json!({
-                    "region": r[0].i64()?,
-                    "level": r[1].text()?,
-                    "planned": Fen(r[2].i64()?),
-                }));
-            }
+            let regions = tongchou_store::plans::region_plans(&mut db, period)?;
+            let plans: Vec<serde_json::Value> = regions
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "region": r.region.get(),
+                        "level": r.level.as_str(),
+                        "planned": r.planned,
+                    })
+                })
+                .collect();
             print_json(&serde_json::json!({"application": app, "plans": plans}))?;
             Ok(ExitCode::SUCCESS)
         }

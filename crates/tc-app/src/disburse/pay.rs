@@ -1,0 +1,336 @@
+//! Step 6: per county, the payments the county account can cover go out in pain.001.001.09 and
+//! CSV payment files (staged under a temporary name until the step commits, see `files`); their
+//! lines are marked issued and each (county, item) becomes a pending benefit transfer with its
+//! person-level lines.
+
+use super::files;
+use super::{StepOutput, available, benefit_kind};
+use crate::error::{AppError, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use tongchou_bank::{
+    AccountNumber, DateTime, Debtor, EndToEndId, Payment, PaymentBatch, file_digest, plan_batches,
+    write_pain001, write_payment_csv,
+};
+use tongchou_core::period::Period;
+use tongchou_core::{Divisions, Fen, RegionCode};
+use tongchou_engine::disbursement::{Calendar, Item};
+use tongchou_ledger::flows::{Doc, payment};
+use tongchou_ledger::{Chart, Line, Request};
+use tongchou_store::ledger::Ledger;
+use tongchou_store::payroll::{self as store, PaymentFile};
+use tongchou_store::{Db, StoreError};
+
+/// Files of at most this many payments.
+const PAYMENTS_PER_FILE: usize = 50_000;
+
+struct PayRow {
+    person: i64,
+    item: Item,
+    attempt: i64,
+    amount: Fen,
+    e2e: String,
+    name: String,
+    account: String,
+    /// A re-issue of a returned payment (said so in the remittance text).
+    reissue: bool,
+}
+
+/// The month's planned lines per county, each with its payee: a death settlement's items go to
+/// the survivor who claimed it, everything else to the pensioner.
+fn payees(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, Vec<PayRow>>> {
+    let mut by_county: BTreeMap<RegionCode, Vec<PayRow>> = BTreeMap::new();
+    store::each_planned_line(db, month, |l| {
+        let (name, account) = if crate::benefits::deaths::paid_to_claimant(l.item) {
+            match (l.claimant_name, l.claimant_account) {
+                (Some(n), Some(a)) => (n, a),
+                _ => {
+                    return Err(StoreError::Invalid(format!(
+                        "person {}: {} is paid to the survivor who claims it, and no claim was filed",
+                        l.person,
+                        l.item.as_str()
+                    )));
+                }
+            }
+        } else {
+            (l.name, l.account)
+        };
+        by_county.entry(l.county).or_default().push(PayRow {
+            person: l.person,
+            item: l.item,
+            attempt: l.attempt,
+            amount: l.amount,
+            e2e: l.end_to_end.to_string(),
+            name: name.to_string(),
+            account: account.to_string(),
+            reissue: l.reissue,
+        });
+        Ok(())
+    })?;
+    Ok(by_county)
+}
+
+/// What the county account can pay now, pensions first, then by person (a partial approval
+/// defers the rest); and how many lines are deferred.
+fn within_balance(
+    db: &mut Db,
+    chart: &Chart,
+    county: RegionCode,
+    mut rows: Vec<PayRow>,
+) -> Result<(Vec<PayRow>, u64)> {
+    let mut left = available(&mut Ledger::new(db), chart, county)?.0;
+    rows.sort_by(|a, b| {
+        (a.item != Item::BasicPension, a.person).cmp(&(b.item != Item::BasicPension, b.person))
+    });
+    let mut pay = Vec::new();
+    let mut deferred = 0u64;
+    for r in rows {
+        if r.amount.0 <= left {
+            left -= r.amount.0;
+            pay.push(r);
+        } else {
+            deferred += 1;
+        }
+    }
+    Ok((pay, deferred))
+}
+
+/// The payments of a county's rows, with the remittance text the payee reads.
+fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
+    let mut payments = Vec::with_capacity(pay.len());
+    for r in pay {
+        let acct = AccountNumber::parse(&r.account)
+            .map_err(|e| AppError::Invalid(format!("person {}: {e}", r.person)))?;
+        let id = EndToEndId::from_stored(&r.e2e).map_err(|e| AppError::Invalid(e.to_string()))?;
+        let remit = format!(
+            "{month} {}{}",
+            match r.item {
+                Item::BasicPension => "基本养老金",
+                Item::AdjustmentArrears => "调待补发",
+                Item::FuneralGrant => "丧葬补助金",
+                Item::SurvivorGrant => "抚恤金",
+                Item::AccountRefund => "个人账户余额退还",
+            },
+            if r.reissue { "（重发）" } else { "" }
+        );
+        payments.push(
+            Payment::new(id, &r.name, acct, None, r.amount, &remit)
+                .map_err(|e| AppError::Invalid(e.to_string()))?,
+        );
+    }
+    Ok(payments)
+}
+
+/// Stage each batch's pain.001 and CSV file and record it in `payment_files` under its final
+/// path; the staged paths are added to `staged`.
+fn write_files(
+    db: &mut Db,
+    month: Period,
+    county: RegionCode,
+    batches: &[PaymentBatch],
+    out_dir: &Path,
+    created: DateTime,
+    staged: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let on = created.date().to_string();
+    for b in batches {
+        let xml = write_pain001(b);
+        let csv = write_payment_csv(b);
+        let msg = b.message_id().as_str();
+        let xml_path = out_dir.join(format!("{msg}.pain001.xml"));
+        let csv_path = out_dir.join(format!("{msg}.csv"));
+        files::stage(&xml_path, xml.as_bytes())?;
+        staged.push(xml_path.clone());
+        files::stage(&csv_path, csv.as_bytes())?;
+        staged.push(csv_path.clone());
+        let (xp, cp) = (
+            xml_path.display().to_string(),
+            csv_path.display().to_string(),
+        );
+        let sha = file_digest(xml.as_bytes());
+        store::record_payment_file(
+            db,
+            &PaymentFile {
+                msg_id: msg,
+                month,
+                county,
+                payments: b.len() as i64,
+                ctrl_sum: b.control_sum(),
+                xml_sha256: &sha,
+                xml_path: &xp,
+                csv_path: &cp,
+                created_on: &on,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Mark the county's paid lines issued in their message. Batches hold payments sorted by
+/// end-to-end id, so each is a contiguous id range: when the whole county goes out (`whole`),
+/// one statement per file marks its lines; else line by line.
+fn mark_issued(
+    db: &mut Db,
+    month: Period,
+    county: RegionCode,
+    batches: &[PaymentBatch],
+    pay: &[PayRow],
+    whole: bool,
+) -> Result<()> {
+    if whole {
+        for b in batches {
+            let ids = b.payments();
+            let (Some(first), Some(last)) = (ids.first(), ids.last()) else {
+                continue;
+            };
+            store::mark_range_issued(
+                db,
+                month,
+                county,
+                b.message_id().as_str(),
+                first.end_to_end_id().as_str(),
+                last.end_to_end_id().as_str(),
+            )?;
+        }
+        return Ok(());
+    }
+    // which message each payment went out in
+    let msg_of: HashMap<&str, &str> = batches
+        .iter()
+        .flat_map(|b| {
+            b.payments()
+                .iter()
+                .map(move |p| (p.end_to_end_id().as_str(), b.message_id().as_str()))
+        })
+        .collect();
+    for r in pay {
+        let msg = msg_of.get(r.e2e.as_str()).copied().unwrap_or_default();
+        store::mark_line_issued(db, month, r.person, r.item, r.attempt, msg)?;
+    }
+    Ok(())
+}
+
+/// One pending benefit transfer per item of the county's paid lines, with its person-level lines.
+fn benefit_transfers(
+    chart: &Chart,
+    month: Period,
+    cal: &Calendar,
+    county: RegionCode,
+    pay: &[PayRow],
+) -> Result<Vec<(Request, Vec<Line>)>> {
+    let m = month.yyyymm() as i64;
+    let mut by_item: BTreeMap<Item, Vec<Line>> = BTreeMap::new();
+    for r in pay {
+        by_item.entry(r.item).or_default().push(Line {
+            person: r.person,
+            amount: r.amount,
+        });
+    }
+    let mut out = Vec::with_capacity(by_item.len());
+    for (item, lines) in by_item {
+        let amount = Fen(lines.iter().map(|l| l.amount.0).sum());
+        let key = format!("pay/{m}/{county}/{}", item.as_str());
+        let reference = format!("payment {month} {}", item.as_str());
+        let doc = Doc {
+            key: &key,
+            reference: &reference,
+            date: cal.pay_day,
+        };
+        let r = payment(chart, doc, county, benefit_kind(item), amount, None)?;
+        out.push((r, lines));
+    }
+    Ok(out)
+}
+
+/// What the step did so far.
+#[derive(Default)]
+struct Totals {
+    files: u64,
+    issued: i64,
+    deferred: u64,
+    staged: Vec<PathBuf>,
+    transfers: Vec<(Request, Vec<Line>)>,
+}
+
+/// One county's payments: files, issued lines, and its benefit transfers (added to `t`).
+fn pay_county(
+    db: &mut Db,
+    month: Period,
+    cal: &Calendar,
+    out_dir: &Path,
+    county: RegionCode,
+    rows: Vec<PayRow>,
+    t: &mut Totals,
+) -> Result<()> {
+    let chart = Chart::standard();
+    let (pay, deferred) = within_balance(db, chart, county, rows)?;
+    t.deferred += deferred;
+    if pay.is_empty() {
+        return Ok(());
+    }
+    let agency = format!(
+        "{}社会保险事业管理中心",
+        Divisions::shanxi()
+            .get(county)
+            .map(|r| r.name.as_str())
+            .unwrap_or("县")
+    );
+    let debtor =
+        Debtor::synthetic(county, &agency).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let created = DateTime::new(cal.pay_day.add_days(-1), 9, 0, 0)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let batches = plan_batches(
+        county,
+        month,
+        1,
+        created,
+        cal.pay_day,
+        &debtor,
+        payments(month, &pay)?,
+        PAYMENTS_PER_FILE,
+    )
+    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    write_files(db, month, county, &batches, out_dir, created, &mut t.staged)?;
+    t.files += batches.len() as u64;
+    mark_issued(db, month, county, &batches, &pay, deferred == 0)?;
+    t.issued += pay.iter().map(|r| r.amount.0).sum::<i64>();
+    t.transfers
+        .extend(benefit_transfers(chart, month, cal, county, &pay)?);
+    Ok(())
+}
+
+/// Step 6: payment files per county and pending benefit transfers. Returns the staged files,
+/// renamed to their final names once the step has committed.
+pub(super) fn step_pay(
+    db: &mut Db,
+    month: Period,
+    cal: &Calendar,
+    out_dir: &Path,
+) -> Result<StepOutput> {
+    let by_county = payees(db, month)?;
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| AppError::Invalid(format!("{}: {e}", out_dir.display())))?;
+    let mut t = Totals::default();
+    for (county, rows) in by_county {
+        pay_county(db, month, cal, out_dir, county, rows, &mut t)?;
+    }
+    let batch: Vec<(Request, &[Line])> = t
+        .transfers
+        .iter()
+        .map(|(r, l)| (r.clone(), l.as_slice()))
+        .collect();
+    let res = Ledger::new(db).submit_with_lines(&batch)?;
+    for (r, x) in batch.iter().zip(res) {
+        if let Err(e) = x {
+            return Err(AppError::Invalid(format!(
+                "ledger refused {}: {e}",
+                r.0.key
+            )));
+        }
+    }
+    files::sync(&t.staged)?;
+    Ok(StepOutput {
+        details: serde_json::json!({"files": t.files, "issued_fen": t.issued, "deferred_lines": t.deferred}),
+        staged: t.staged,
+    })
+}

@@ -1,0 +1,114 @@
+//! Step 1: the payroll of the month — pensions in force, the caller's extra lines, and re-issues
+//! of returned payments — written as planned lines in the order the pay step issues them.
+
+use super::{end_to_end, rc};
+use crate::error::{AppError, Result};
+use std::collections::HashSet;
+use tongchou_core::Fen;
+use tongchou_core::period::Period;
+use tongchou_engine::disbursement::Item;
+use tongchou_engine::payroll::{Pensioner, PensionerStatus, payroll};
+use tongchou_store::Db;
+use tongchou_store::payroll::{self as store, NewLine};
+
+/// A line without its end-to-end id yet (filled in by [`with_end_to_end`]).
+fn line(
+    person: i64,
+    item: Item,
+    attempt: u8,
+    county: u32,
+    amount: Fen,
+    reissue_of: Option<String>,
+) -> NewLine {
+    NewLine {
+        person,
+        item,
+        attempt,
+        county,
+        amount,
+        end_to_end: String::new(),
+        reissue_of,
+    }
+}
+
+/// The pensions in force for `month` (the payroll kernel over every active pensioner).
+fn pensions_in_force(db: &mut Db, month: Period) -> Result<Vec<NewLine>> {
+    let mut ps = Vec::new();
+    store::each_active_pensioner(db, |p| {
+        ps.push(Pensioner {
+            person: p.person,
+            county: p.county,
+            // paid from the month after retirement
+            retire: p.retire_period.add_months(1),
+            monthly: p.monthly,
+            contribution_months: p.contribution_months,
+            status: PensionerStatus::Active,
+        });
+        Ok(())
+    })?;
+    let mut lines = payroll(month, &ps, None).lines;
+    Ok(lines
+        .drain(..)
+        .map(|l| line(l.person, l.item, 0, l.county, l.amount, None))
+        .collect())
+}
+
+/// Re-issues of returned payments not yet re-issued: the same item (payee, expense), a later
+/// attempt; a person's re-issues of one item in one month get distinct attempts (two returned
+/// payments of the same attempt, say January's and February's pension both returned once, may
+/// be re-issued in the same month).
+fn reissues(db: &mut Db, out: &mut Vec<NewLine>) -> Result<()> {
+    let mut used: HashSet<(i64, Item, i64)> = HashSet::new();
+    for r in store::returned_not_reissued(db)? {
+        let mut next = r.attempt + 1;
+        while !used.insert((r.person, r.item, next)) {
+            next += 1;
+        }
+        let attempt = u8::try_from(next)
+            .ok()
+            .filter(|a| *a <= 99)
+            .ok_or_else(|| {
+                AppError::Invalid(format!("person {}: more than 99 re-issues", r.person))
+            })?;
+        out.push(line(
+            r.person,
+            r.item,
+            attempt,
+            r.county,
+            r.amount,
+            Some(r.end_to_end),
+        ));
+    }
+    Ok(())
+}
+
+/// Give each line its end-to-end id and put the lines in the order the pay step issues them
+/// (county, then end-to-end id, as the files list them): a county's lines are neighbours in the
+/// table, so marking a file's lines issued and later paid rewrites a few contiguous pages instead
+/// of touching every page each time.
+fn with_end_to_end(month: Period, lines: &mut [NewLine]) -> Result<()> {
+    for l in lines.iter_mut() {
+        l.end_to_end = end_to_end(rc(l.county as i64)?, month, l.item, l.person, l.attempt)?;
+    }
+    lines.sort_by(|a, b| (a.county, &a.end_to_end).cmp(&(b.county, &b.end_to_end)));
+    Ok(())
+}
+
+/// Step 1: the payroll of `month`.
+pub(super) fn step_payroll(
+    db: &mut Db,
+    month: Period,
+    extra: &[(i64, u32, Item, Fen)],
+) -> Result<serde_json::Value> {
+    let mut lines = pensions_in_force(db, month)?;
+    for (person, county, item, amount) in extra {
+        if amount.is_positive() {
+            lines.push(line(*person, *item, 0, *county, *amount, None));
+        }
+    }
+    reissues(db, &mut lines)?;
+    with_end_to_end(month, &mut lines)?;
+    let total: i64 = lines.iter().map(|l| l.amount.0).sum();
+    store::write_planned(db, month, &lines)?;
+    Ok(serde_json::json!({"lines": lines.len(), "total_fen": total}))
+}

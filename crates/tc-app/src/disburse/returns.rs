@@ -1,0 +1,253 @@
+//! Reading a bank's status report ([`read_returns`]), and step 7: with a bank counterpart
+//! standing in for the banks, each file of the month is answered and the answer read like any
+//! return file.
+
+use super::files;
+use super::{BankCounterpart, SentFile, StepOutput, submit};
+use crate::error::{AppError, Result};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tongchou_bank::{
+    DateTime, Final, IssuedPayment, IssuedSet, PaymentState, Reconciliation, ReturnFile,
+    file_digest, read_return_file,
+};
+use tongchou_core::Fen;
+use tongchou_core::period::{Date, Period};
+use tongchou_engine::disbursement::Calendar;
+use tongchou_ledger::Request;
+use tongchou_store::Db;
+use tongchou_store::ledger::Ledger;
+use tongchou_store::payroll::{self as store, LineState};
+
+/// What reading one return file did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ReturnsReport {
+    pub file_sha256: String,
+    pub already_read: bool,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub quarantined: u64,
+    pub conflicts: u64,
+    pub posted_transfers: u64,
+}
+
+/// Where each message of the file went: its month and county locate its lines
+/// (`payroll_lines_county`). Messages the database does not know are left out.
+fn sent_messages<'f>(db: &mut Db, file: &'f ReturnFile) -> Result<BTreeMap<&'f str, (i64, i64)>> {
+    let mut msgs: Vec<&str> = file
+        .lines
+        .iter()
+        .map(|l| l.original_message_id.as_str())
+        .collect();
+    msgs.sort();
+    msgs.dedup();
+    let mut sent = BTreeMap::new();
+    for msg in msgs {
+        if let Some(at) = store::file_of_message(db, msg)? {
+            sent.insert(msg, at);
+        }
+    }
+    Ok(sent)
+}
+
+/// Every issued payment of those messages, with what became of it so far.
+fn issued_set(db: &mut Db, sent: &BTreeMap<&str, (i64, i64)>) -> Result<IssuedSet> {
+    let mut issued = Vec::new();
+    for (msg, (month, county)) in sent {
+        store::each_line_of_message(db, *month, *county, msg, |e2e, amount, state| {
+            let state = match state {
+                LineState::Paid => PaymentState::Final(Final::Accepted),
+                LineState::Returned => PaymentState::Final(Final::Rejected),
+                LineState::Pending => PaymentState::Pending,
+            };
+            issued.push(IssuedPayment {
+                message_id: msg.to_string(),
+                end_to_end_id: e2e.to_string(),
+                amount,
+                state,
+            });
+            Ok(())
+        })?;
+    }
+    IssuedSet::new(issued).map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// Apply the file's transitions: rejected payments line by line (few); accepted ones in one
+/// statement per message when every other issued payment of the message was accepted.
+fn apply_transitions(
+    db: &mut Db,
+    rec: &Reconciliation,
+    sent: &BTreeMap<&str, (i64, i64)>,
+    report: &mut ReturnsReport,
+) -> Result<()> {
+    let mut accepted_by_msg: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for t in &rec.transitions {
+        match t.to {
+            Final::Accepted => {
+                accepted_by_msg
+                    .entry(t.message_id.as_str())
+                    .or_default()
+                    .push(t.end_to_end_id.as_str());
+                report.accepted += 1;
+            }
+            Final::Rejected => {
+                let reason = t.reason.clone().unwrap_or_else(|| t.status.clone());
+                store::mark_returned(db, &t.end_to_end_id, &reason)?;
+                report.rejected += 1;
+            }
+        }
+    }
+    for (msg, e2es) in &accepted_by_msg {
+        let Some(&(month, county)) = sent.get(msg) else {
+            continue;
+        };
+        let issued = store::issued_in_message(db, month, county, msg)?;
+        if issued == e2es.len() as i64 {
+            store::mark_message_paid(db, month, county, msg)?;
+        } else {
+            for e in e2es {
+                store::mark_line_paid(db, e)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Post every pending benefit transfer whose payments are now all final: for the accepted part,
+/// or voided (the money stays in the county account) when nothing was accepted.
+fn settle_transfers(
+    db: &mut Db,
+    sent: &BTreeMap<&str, (i64, i64)>,
+    sha: &str,
+    on: Date,
+) -> Result<u64> {
+    let mut groups: Vec<(i64, i64, String)> = Vec::new();
+    for (msg, (month, county)) in sent {
+        groups.extend(store::items_of_message(db, *month, *county, msg)?);
+    }
+    groups.sort();
+    groups.dedup();
+    let mut open = Vec::new();
+    for (m, county, item) in &groups {
+        open.extend(store::item_outcome(db, *m, *county, item)?);
+    }
+    let mut reqs = Vec::new();
+    {
+        let mut ledger = Ledger::new(db);
+        for o in open {
+            if o.issued > 0 {
+                continue;
+            }
+            let key = format!("pay/{}/{}/{}", o.month, o.county, o.item);
+            let post_key = format!("{key}/final");
+            if ledger.transfer(&post_key)?.is_some() {
+                continue;
+            }
+            let reference = format!("bank returns {}", &sha[..12]);
+            reqs.push(if o.paid.is_positive() {
+                Request::post_pending(&post_key, &key, Some(o.paid), "benefit", &reference, on)
+            } else {
+                Request::void(&post_key, &key, "bank_return", &reference, on)
+            });
+        }
+    }
+    submit(&mut Ledger::new(db), &reqs)?;
+    Ok(reqs.len() as u64)
+}
+
+/// Read a bank status report (pain.002 or CSV return file): accepted payments become paid,
+/// rejected ones returned (queued for re-issue); every pending benefit transfer whose payments are
+/// all final is posted for the accepted part (the rejected part goes back to the county account).
+/// Reading the same file again changes nothing.
+pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Result<ReturnsReport> {
+    let sha = file_digest(bytes);
+    db.transaction(|db| {
+        if store::return_file_read(db, &sha)? {
+            return Ok(ReturnsReport {
+                file_sha256: sha.clone(),
+                already_read: true,
+                ..Default::default()
+            });
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| AppError::Invalid(format!("{file_name}: not UTF-8")))?;
+        let file =
+            read_return_file(text).map_err(|e| AppError::Invalid(format!("{file_name}: {e}")))?;
+        let sent = sent_messages(db, &file)?;
+        let rec = issued_set(db, &sent)?.reconcile(&file);
+        let mut report = ReturnsReport {
+            file_sha256: sha.clone(),
+            ..Default::default()
+        };
+        apply_transitions(db, &rec, &sent, &mut report)?;
+        for q in rec.quarantined().chain(rec.conflicts()) {
+            let why = format!("{:?}", q.decision);
+            let e2e = q.end_to_end_id.as_deref().unwrap_or("");
+            store::quarantine(db, &sha, q.source as i64, e2e, &why)?;
+        }
+        report.quarantined = rec.quarantined().count() as u64;
+        report.conflicts = rec.conflicts().count() as u64;
+        report.posted_transfers = settle_transfers(db, &sent, &sha, on)?;
+        store::record_return_file(
+            db,
+            &store::ReturnFile {
+                sha256: &sha,
+                file_name,
+                read_on: &on.to_string(),
+                lines: file.lines.len() as i64,
+                accepted: report.accepted as i64,
+                rejected: report.rejected as i64,
+                quarantined: report.quarantined as i64,
+                conflicts: report.conflicts as i64,
+            },
+        )?;
+        Ok(report)
+    })
+}
+
+/// Where the counterpart's answer to the payment file at `xml_path` is written: beside the
+/// month's files in `out_dir`, `<msg>.pain002.xml`.
+pub(super) fn answer_path(out_dir: &Path, xml_path: &str) -> PathBuf {
+    let p = PathBuf::from(xml_path)
+        .with_extension("")
+        .with_extension("pain002.xml");
+    out_dir.join(p.file_name().unwrap_or_default())
+}
+
+/// Step 7 (with a bank counterpart only): each file of the month is answered by the counterpart
+/// and its answer is written beside the file (staged until the step commits) and read like any
+/// return file.
+pub(super) fn step_returns(
+    db: &mut Db,
+    month: Period,
+    cal: &Calendar,
+    out_dir: &Path,
+    bank: &dyn BankCounterpart,
+) -> Result<StepOutput> {
+    let on = cal.pay_day.add_days(2);
+    let answered_at = DateTime::new(on, 18, 0, 0).map_err(|e| AppError::Invalid(e.to_string()))?;
+    let (mut acc, mut rej) = (0u64, 0u64);
+    let mut staged = Vec::new();
+    for f in store::files_of_month(db, month)? {
+        // what the bank keeps of the file it received: each payment's id and amount
+        let lines = store::payments_of_file(db, month, f.county, &f.msg_id)?;
+        let payments: Vec<(&str, Fen)> = lines.iter().map(|(e, a)| (e.as_str(), *a)).collect();
+        let answer = bank.answer(&SentFile {
+            msg_id: &f.msg_id,
+            payments: &payments,
+            answered_at,
+        })?;
+        let ret_path = answer_path(out_dir, &f.xml_path);
+        files::stage(&ret_path, &answer)?;
+        staged.push(ret_path.clone());
+        let r = read_returns(db, &ret_path.display().to_string(), &answer, on)?;
+        acc += r.accepted;
+        rej += r.rejected;
+    }
+    files::sync(&staged)?;
+    Ok(StepOutput {
+        details: serde_json::json!({"accepted": acc, "rejected": rej}),
+        staged,
+    })
+}

@@ -1,0 +1,581 @@
+//! Payroll and payments (migrations 0005, 0010): the month's payment lines (`payroll_lines`),
+//! the payment files sent to the banks (`payment_files`), the banks' return files read back
+//! (`bank_returns`, `return_quarantine`), and the re-issues of returned payments.
+//!
+//! A line goes `planned` (payroll step) → `issued` in a file (pay step) → `paid` or `returned`
+//! (a bank's answer); a returned line is re-issued by a later payroll as a new line with a later
+//! attempt, linked by `reissue_of`. The statements are the ones the disbursement month has always
+//! run, with the same indexes (`payroll_lines_county`: month, county, msg_id; partial indexes on
+//! returned and re-issue lines), so scans stream and marks touch contiguous pages.
+
+use crate::{Db, Result, StoreError, Val};
+use tongchou_core::{Fen, Period, RegionCode};
+use tongchou_engine::disbursement::Item;
+
+fn region(v: i64) -> Result<RegionCode> {
+    RegionCode::from_stored(v).ok_or_else(|| StoreError::Invalid(format!("bad region code {v}")))
+}
+
+fn item(s: &str) -> Result<Item> {
+    Item::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown item {s:?}")))
+}
+
+/// A pensioner in payment, as the payroll reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ActivePensioner {
+    pub person: i64,
+    pub county: u32,
+    /// The month of retirement (paid from the month after).
+    pub retire_period: Period,
+    pub monthly: Fen,
+    pub contribution_months: u32,
+}
+
+/// Every active pensioner, handed to `f` as the rows stream in (no collection, no allocation per
+/// row).
+pub fn each_active_pensioner(
+    db: &mut Db,
+    mut f: impl FnMut(ActivePensioner) -> Result<()>,
+) -> Result<u64> {
+    db.each(
+        "SELECT person_id, county, retire_period, monthly_fen, contribution_months FROM pensioners WHERE status = 'active'",
+        &[],
+        |r| {
+            let person = r.i64(0)?;
+            f(ActivePensioner {
+                person,
+                county: r.i64(1)? as u32,
+                retire_period: Period::from_yyyymm(r.i64(2)? as i32)
+                    .map_err(|e| StoreError::Invalid(format!("pensioner {person}: {e}")))?,
+                monthly: Fen(r.i64(3)?),
+                contribution_months: r.i64(4)? as u32,
+            })
+        },
+    )
+}
+
+/// A returned payment that no later line re-issues yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Returned {
+    pub person: i64,
+    pub county: u32,
+    pub amount: Fen,
+    pub attempt: i64,
+    pub end_to_end: String,
+    pub item: Item,
+}
+
+/// The returned payments not yet re-issued, by person and end-to-end id.
+pub fn returned_not_reissued(db: &mut Db) -> Result<Vec<Returned>> {
+    let rows = db.query(
+        "SELECT r.person_id, r.county, r.amount_fen, r.attempt, r.end_to_end, r.item FROM payroll_lines r
+         WHERE r.status = 'returned' AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)
+         ORDER BY r.person_id, r.end_to_end",
+        &[],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(Returned {
+            person: r[0].i64()?,
+            county: r[1].i64()? as u32,
+            amount: Fen(r[2].i64()?),
+            attempt: r[3].i64()?,
+            end_to_end: r[4].text()?.to_string(),
+            item: item(r[5].text()?)?,
+        });
+    }
+    Ok(out)
+}
+
+/// A payment line of the payroll, before it is written (status `planned`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewLine {
+    pub person: i64,
+    pub item: Item,
+    pub attempt: u8,
+    pub county: u32,
+    pub amount: Fen,
+    pub end_to_end: String,
+    /// The end-to-end id of the returned payment this line re-issues.
+    pub reissue_of: Option<String>,
+}
+
+/// Write the month's planned lines in the given order (one bulk write).
+pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u64> {
+    let m = month.yyyymm() as i64;
+    db.bulk_insert(
+        "payroll_lines",
+        &[
+            "month",
+            "person_id",
+            "item",
+            "attempt",
+            "county",
+            "amount_fen",
+            "end_to_end",
+            "status",
+            "reissue_of",
+        ],
+        &mut |sink| {
+            for l in lines {
+                sink.row(&[
+                    Val::I64(m),
+                    Val::I64(l.person),
+                    Val::Str(l.item.as_str()),
+                    Val::I64(l.attempt as i64),
+                    Val::I64(l.county as i64),
+                    Val::I64(l.amount.0),
+                    Val::Str(&l.end_to_end),
+                    Val::Str("planned"),
+                    l.reissue_of.as_deref().map(Val::Str).unwrap_or(Val::Null),
+                ])?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// The month's planned (not yet issued) amounts per county and item.
+pub fn planned_by_county_item(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, Item, Fen)>> {
+    let rows = db.query(
+        "SELECT county, item, CAST(SUM(amount_fen) AS BIGINT) FROM payroll_lines WHERE month = $1 AND status = 'planned' GROUP BY county, item",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push((region(r[0].i64()?)?, item(r[1].text()?)?, Fen(r[2].i64()?)));
+    }
+    Ok(out)
+}
+
+/// A planned line with its payee: the pensioner's name and account, and the survivor's claim if
+/// one was filed (a death settlement is paid to the claimant). Borrowed from the driver.
+#[derive(Clone, Copy, Debug)]
+pub struct PlannedLine<'a> {
+    pub person: i64,
+    pub item: Item,
+    pub attempt: i64,
+    pub county: RegionCode,
+    pub amount: Fen,
+    pub end_to_end: &'a str,
+    pub name: &'a str,
+    pub account: &'a str,
+    pub claimant_name: Option<&'a str>,
+    pub claimant_account: Option<&'a str>,
+    /// A re-issue of a returned payment.
+    pub reissue: bool,
+}
+
+/// The month's planned lines with their payees, by person, item and attempt, streamed to `f`.
+pub fn each_planned_line(
+    db: &mut Db,
+    month: Period,
+    mut f: impl FnMut(&PlannedLine<'_>) -> Result<()>,
+) -> Result<u64> {
+    db.each(
+        "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
+         c.claimant_name, c.bank_account, l.reissue_of
+         FROM payroll_lines l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
+         LEFT JOIN survivor_claims c ON c.person_id = l.person_id
+         WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.person_id, l.item, l.attempt",
+        &[Val::I64(month.yyyymm() as i64)],
+        |r| {
+            f(&PlannedLine {
+                person: r.i64(0)?,
+                item: item(r.text(1)?)?,
+                attempt: r.i64(2)?,
+                county: region(r.i64(3)?)?,
+                amount: Fen(r.i64(4)?),
+                end_to_end: r.text(5)?,
+                name: r.text(6)?,
+                account: r.text(7)?,
+                claimant_name: r.opt_text(8)?,
+                claimant_account: r.opt_text(9)?,
+                reissue: r.opt_text(10)?.is_some(),
+            })
+        },
+    )
+}
+
+/// A payment file as recorded when it is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentFile<'a> {
+    pub msg_id: &'a str,
+    pub month: Period,
+    pub county: RegionCode,
+    pub payments: i64,
+    pub ctrl_sum: Fen,
+    pub xml_sha256: &'a str,
+    pub xml_path: &'a str,
+    pub csv_path: &'a str,
+    pub created_on: &'a str,
+}
+
+pub fn record_payment_file(db: &mut Db, f: &PaymentFile<'_>) -> Result<()> {
+    db.exec(
+        "INSERT INTO payment_files (msg_id, month, county, payments, ctrl_sum_fen, xml_sha256, xml_path, csv_path, created_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[
+            Val::Str(f.msg_id),
+            Val::I64(f.month.yyyymm() as i64),
+            Val::I64(f.county.get() as i64),
+            Val::I64(f.payments),
+            Val::I64(f.ctrl_sum.0),
+            Val::Str(f.xml_sha256),
+            Val::Str(f.xml_path),
+            Val::Str(f.csv_path),
+            Val::Str(f.created_on),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Mark the county's planned lines with end-to-end ids in `first..=last` issued in `msg_id` (a
+/// file holds a contiguous range of ids when the whole county goes out).
+pub fn mark_range_issued(
+    db: &mut Db,
+    month: Period,
+    county: RegionCode,
+    msg_id: &str,
+    first: &str,
+    last: &str,
+) -> Result<u64> {
+    db.exec(
+        "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND county = $3 AND status = 'planned' AND end_to_end >= $4 AND end_to_end <= $5",
+        &[
+            Val::Str(msg_id),
+            Val::I64(month.yyyymm() as i64),
+            Val::I64(county.get() as i64),
+            Val::Str(first),
+            Val::Str(last),
+        ],
+    )
+}
+
+/// Mark one planned line issued in `msg_id`.
+pub fn mark_line_issued(
+    db: &mut Db,
+    month: Period,
+    person: i64,
+    item: Item,
+    attempt: i64,
+    msg_id: &str,
+) -> Result<u64> {
+    db.exec(
+        "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND person_id = $3 AND item = $4 AND attempt = $5 AND status = 'planned'",
+        &[
+            Val::Str(msg_id),
+            Val::I64(month.yyyymm() as i64),
+            Val::I64(person),
+            Val::Str(item.as_str()),
+            Val::I64(attempt),
+        ],
+    )
+}
+
+/// The month's payment files: message id, XML path and CSV path, by message id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthFile {
+    pub msg_id: String,
+    pub county: RegionCode,
+    pub xml_path: String,
+    pub csv_path: String,
+}
+
+pub fn files_of_month(db: &mut Db, month: Period) -> Result<Vec<MonthFile>> {
+    let rows = db.query(
+        "SELECT msg_id, xml_path, county, csv_path FROM payment_files WHERE month = $1 ORDER BY msg_id",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(MonthFile {
+            msg_id: r[0].text()?.to_string(),
+            xml_path: r[1].text()?.to_string(),
+            county: region(r[2].i64()?)?,
+            csv_path: r[3].text()?.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Each payment of a file (end-to-end id and amount) in end-to-end order.
+pub fn payments_of_file(
+    db: &mut Db,
+    month: Period,
+    county: RegionCode,
+    msg_id: &str,
+) -> Result<Vec<(String, Fen)>> {
+    let rows = db.query(
+        "SELECT end_to_end, amount_fen FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3 ORDER BY end_to_end",
+        &[
+            Val::I64(month.yyyymm() as i64),
+            Val::I64(county.get() as i64),
+            Val::Str(msg_id),
+        ],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push((r[0].text()?.to_string(), Fen(r[1].i64()?)));
+    }
+    Ok(out)
+}
+
+/// Whether a return file with this SHA-256 was already read.
+pub fn return_file_read(db: &mut Db, sha256: &str) -> Result<bool> {
+    Ok(db.query_i64(
+        "SELECT count(*) FROM bank_returns WHERE file_sha256 = $1",
+        &[Val::Str(sha256)],
+    )? > 0)
+}
+
+/// Whether a return file was read under this name (its path as it was read).
+pub fn return_file_named(db: &mut Db, file_name: &str) -> Result<bool> {
+    Ok(db.query_i64(
+        "SELECT count(*) FROM bank_returns WHERE file_name = $1",
+        &[Val::Str(file_name)],
+    )? > 0)
+}
+
+/// Where a message went: the month and county of its file (they locate its lines).
+pub fn file_of_message(db: &mut Db, msg_id: &str) -> Result<Option<(i64, i64)>> {
+    match db
+        .query(
+            "SELECT month, county FROM payment_files WHERE msg_id = $1",
+            &[Val::Str(msg_id)],
+        )?
+        .first()
+    {
+        Some(r) => Ok(Some((r[0].i64()?, r[1].i64()?))),
+        None => Ok(None),
+    }
+}
+
+/// What became of an issued line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineState {
+    Paid,
+    Returned,
+    /// Issued (or anything not yet final).
+    Pending,
+}
+
+/// Each line of a message (end-to-end id, amount, state), streamed to `f`. `month` and `county`
+/// are the file's, as [`file_of_message`] gives them.
+pub fn each_line_of_message(
+    db: &mut Db,
+    month: i64,
+    county: i64,
+    msg_id: &str,
+    mut f: impl FnMut(&str, Fen, LineState) -> Result<()>,
+) -> Result<u64> {
+    db.each(
+        "SELECT end_to_end, amount_fen, status FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3",
+        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
+        |r| {
+            let state = match r.text(2)? {
+                "paid" => LineState::Paid,
+                "returned" => LineState::Returned,
+                _ => LineState::Pending,
+            };
+            f(r.text(0)?, Fen(r.i64(1)?), state)
+        },
+    )
+}
+
+/// An issued payment the bank rejected: returned, with the reason (queued for re-issue).
+pub fn mark_returned(db: &mut Db, end_to_end: &str, reason: &str) -> Result<u64> {
+    db.exec(
+        "UPDATE payroll_lines SET status = 'returned', reason = $1 WHERE end_to_end = $2 AND status = 'issued'",
+        &[Val::Str(reason), Val::Str(end_to_end)],
+    )
+}
+
+/// How many lines of a message are still issued (no final answer).
+pub fn issued_in_message(db: &mut Db, month: i64, county: i64, msg_id: &str) -> Result<i64> {
+    db.query_i64(
+        "SELECT count(*) FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3 AND status = 'issued'",
+        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
+    )
+}
+
+/// Mark every issued line of a message paid (one statement).
+pub fn mark_message_paid(db: &mut Db, month: i64, county: i64, msg_id: &str) -> Result<u64> {
+    db.exec(
+        "UPDATE payroll_lines SET status = 'paid' WHERE month = $1 AND county = $2 AND msg_id = $3 AND status = 'issued'",
+        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
+    )
+}
+
+/// Mark one issued line paid.
+pub fn mark_line_paid(db: &mut Db, end_to_end: &str) -> Result<u64> {
+    db.exec(
+        "UPDATE payroll_lines SET status = 'paid' WHERE end_to_end = $1 AND status = 'issued'",
+        &[Val::Str(end_to_end)],
+    )
+}
+
+/// Keep a return line that could not be applied (unknown payment, conflicting answer).
+pub fn quarantine(
+    db: &mut Db,
+    file_sha256: &str,
+    line_no: i64,
+    end_to_end: &str,
+    reason: &str,
+) -> Result<()> {
+    db.exec(
+        "INSERT INTO return_quarantine (file_sha256, line_no, end_to_end, reason) VALUES ($1, $2, $3, $4)",
+        &[
+            Val::Str(file_sha256),
+            Val::I64(line_no),
+            Val::Str(end_to_end),
+            Val::Str(reason),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The (month, county, item) groups a message's lines belong to.
+pub fn items_of_message(
+    db: &mut Db,
+    month: i64,
+    county: i64,
+    msg_id: &str,
+) -> Result<Vec<(i64, i64, String)>> {
+    let mut out = Vec::new();
+    for r in db.query(
+        "SELECT DISTINCT month, county, item FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3",
+        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
+    )? {
+        out.push((r[0].i64()?, r[1].i64()?, r[2].text()?.to_string()));
+    }
+    Ok(out)
+}
+
+/// Where the issued lines of one (month, county, item) stand.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemOutcome {
+    pub month: i64,
+    pub county: i64,
+    pub item: String,
+    /// The amount paid so far.
+    pub paid: Fen,
+    /// How many lines still await the bank's answer.
+    pub issued: i64,
+}
+
+/// The outcome of the issued lines of (month, county, item), if any was issued.
+pub fn item_outcome(
+    db: &mut Db,
+    month: i64,
+    county: i64,
+    item: &str,
+) -> Result<Option<ItemOutcome>> {
+    let rows = db.query(
+        "SELECT month, county, item, CAST(SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT),
+                CAST(SUM(CASE WHEN status = 'issued' THEN 1 ELSE 0 END) AS BIGINT)
+         FROM payroll_lines WHERE month = $1 AND county = $2 AND item = $3 AND msg_id IS NOT NULL GROUP BY month, county, item",
+        &[Val::I64(month), Val::I64(county), Val::Str(item)],
+    )?;
+    match rows.into_iter().next() {
+        Some(r) => Ok(Some(ItemOutcome {
+            month: r[0].i64()?,
+            county: r[1].i64()?,
+            item: r[2].text()?.to_string(),
+            paid: Fen(r[3].i64()?),
+            issued: r[4].i64()?,
+        })),
+        None => Ok(None),
+    }
+}
+
+/// A return file as recorded once read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnFile<'a> {
+    pub sha256: &'a str,
+    pub file_name: &'a str,
+    pub read_on: &'a str,
+    pub lines: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub quarantined: i64,
+    pub conflicts: i64,
+}
+
+pub fn record_return_file(db: &mut Db, f: &ReturnFile<'_>) -> Result<()> {
+    db.exec(
+        "INSERT INTO bank_returns (file_sha256, file_name, read_on, lines, accepted, rejected, quarantined, conflicts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[
+            Val::Str(f.sha256),
+            Val::Str(f.file_name),
+            Val::Str(f.read_on),
+            Val::I64(f.lines),
+            Val::I64(f.accepted),
+            Val::I64(f.rejected),
+            Val::I64(f.quarantined),
+            Val::I64(f.conflicts),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The month's payment lines summed per county and status.
+pub fn sums_by_county_status(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, String, Fen)>> {
+    let rows = db.query(
+        "SELECT county, status, CAST(SUM(amount_fen) AS BIGINT) FROM payroll_lines WHERE month = $1 GROUP BY county, status",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push((
+            region(r[0].i64()?)?,
+            r[1].text()?.to_string(),
+            Fen(r[2].i64()?),
+        ));
+    }
+    Ok(out)
+}
+
+/// The business state of the disbursement months (payment lines, plans, allocations, files,
+/// returns, ledger transfers and balances; no timestamps or hashes) as text, one row a line, to
+/// compare a resumed run with an uninterrupted one.
+pub fn disbursement_state(db: &mut Db) -> Result<String> {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    for (name, sql) in [
+        (
+            "payroll",
+            "SELECT month, person_id, item, attempt, county, amount_fen, end_to_end, COALESCE(msg_id, ''), status, COALESCE(reissue_of, '') FROM payroll_lines ORDER BY month, person_id, item, attempt",
+        ),
+        (
+            "plans",
+            "SELECT month, region, level, planned_fen, COALESCE(approved_fen, -1), status FROM fund_plans ORDER BY month, region",
+        ),
+        (
+            "allocations",
+            "SELECT month, region, level, amount_fen, deadline, done_on, delay_days FROM allocations ORDER BY month, region",
+        ),
+        (
+            "files",
+            "SELECT msg_id, payments, ctrl_sum_fen, xml_sha256 FROM payment_files ORDER BY msg_id",
+        ),
+        (
+            "returns",
+            "SELECT file_sha256, lines, accepted, rejected FROM bank_returns ORDER BY file_sha256",
+        ),
+        (
+            "transfers",
+            "SELECT idem_key, op, debit_account, credit_account, amount, category, value_date, line_count, lines_digest FROM ledger_transfer ORDER BY idem_key",
+        ),
+        (
+            "accounts",
+            "SELECT id, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_account ORDER BY id",
+        ),
+    ] {
+        let rows = db.query(sql, &[])?;
+        let _ = writeln!(s, "{name} {}", rows.len());
+        for r in rows {
+            let _ = writeln!(s, "{r:?}");
+        }
+    }
+    Ok(s)
+}
