@@ -138,11 +138,21 @@ fn scenario(a: &str, b: &str, c: &str, tag: &str) {
     ok(&check);
     // the bank files are there under their final names and nothing is left staged, however the
     // runs were killed
-    let names: Vec<String> = std::fs::read_dir(&dir)
-        .expect("out dir")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
+    // (the month's files may sit in a folder of the month under --out)
+    let mut names = Vec::new();
+    let mut dirs = vec![dir.clone()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(&d)
+            .expect("out dir")
+            .filter_map(|e| e.ok())
+        {
+            if e.path().is_dir() {
+                dirs.push(e.path());
+            } else {
+                names.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
     assert!(
         names.iter().any(|n| n.ends_with(".pain001.xml")),
         "{names:?}"
