@@ -2,7 +2,7 @@
 //! (SQLite file) or PostgreSQL, against the raw write speed of the same rows into the same tables
 //! of a fresh database of the same engine, measured in the same run.
 //!
-//! cargo run --release -p tongchou-engine --example bench_month -- [PERSONS] [sqlite|postgres]
+//! cargo run --release -p tongchou-app --example bench_month -- [PERSONS] [sqlite|postgres]
 //!
 //! Steps timed: collection close (assessment, simulated tax receipts, matching, arrears, ledger
 //! postings with person-level lines) and the disbursement month (payroll, plans, approval,
