@@ -48,7 +48,8 @@ pub fn close_year(db: &mut Db, policy: &Policy, year: i32) -> Result<(u64, Fen)>
             if !(1..=12).contains(&month) {
                 continue;
             }
-            credits.entry(r[0].i64()?).or_insert([Fen::ZERO; 12])[month - 1] = Fen(r[2].i64()?);
+            credits.entry(r[0].i64()?).or_insert([Fen::ZERO; 12])[month - 1] =
+                Fen::new(r[2].i64()?);
         }
         let persons = db.query(
             "SELECT p.id, COALESCE(y.closing_fen, p.balance_fen) FROM persons p
@@ -69,7 +70,7 @@ pub fn close_year(db: &mut Db, policy: &Policy, year: i32) -> Result<(u64, Fen)>
             .iter()
             .map(|r| {
                 let person = r[0].i64()?;
-                let opening = Fen(r[1].i64()?);
+                let opening = Fen::new(r[1].i64()?);
                 let m = credits.get(&person).copied().unwrap_or([Fen::ZERO; 12]);
                 Ok((person, terms.close(opening, &m)))
             })
@@ -91,14 +92,14 @@ pub fn close_year(db: &mut Db, policy: &Policy, year: i32) -> Result<(u64, Fen)>
                     sink.row(&[
                         Val::I64(*person),
                         Val::I64(year as i64),
-                        Val::I64(y.opening.0),
-                        Val::I64(y.contributions.0),
-                        Val::I64(y.interest_on_opening.0),
-                        Val::I64(y.interest_on_contributions.0),
-                        Val::I64(y.closing.0),
+                        Val::I64(y.opening.fen()),
+                        Val::I64(y.contributions.fen()),
+                        Val::I64(y.interest_on_opening.fen()),
+                        Val::I64(y.interest_on_contributions.fen()),
+                        Val::I64(y.closing.fen()),
                         Val::Str(&rate),
                     ])?;
-                    total += y.interest_on_opening.0 + y.interest_on_contributions.0;
+                    total += y.interest_on_opening.fen() + y.interest_on_contributions.fen();
                     n += 1;
                 }
                 Ok(())
@@ -111,7 +112,7 @@ pub fn close_year(db: &mut Db, policy: &Policy, year: i32) -> Result<(u64, Fen)>
             "close",
             &serde_json::json!({"accounts": n, "interest_fen": total, "rate": rate}),
         )?;
-        Ok((n, Fen(total)))
+        Ok((n, Fen::new(total)))
     })
 }
 
@@ -148,16 +149,16 @@ pub fn statement(db: &mut Db, policy: &Policy, person: i64, year: i32) -> Result
         &[Val::I64(person), Val::I64(year as i64 * 100 + 1), Val::I64(year as i64 * 100 + 12)],
     )? {
         let period = Period::from_yyyymm(r[0].i64()? as i32)?;
-        m[period.month() as usize - 1] = Fen(r[1].i64()?);
-        monthly.push((period, Fen(r[1].i64()?)));
+        m[period.month() as usize - 1] = Fen::new(r[1].i64()?);
+        monthly.push((period, Fen::new(r[1].i64()?)));
     }
     let terms = InterestTerms::at(policy, year)?;
-    let (ye, explain) = terms.explain(Fen(row[0].i64()?), &m);
+    let (ye, explain) = terms.explain(Fen::new(row[0].i64()?), &m);
     // the stored year must be what the rule gives on the stored inputs
-    if ye.closing.0 != row[4].i64()? {
+    if ye.closing.fen() != row[4].i64()? {
         return Err(AppError::Invalid(format!(
             "person {person} {year}: stored closing {} differs from the rule's {}",
-            Fen(row[4].i64()?),
+            Fen::new(row[4].i64()?),
             ye.closing
         )));
     }

@@ -239,7 +239,7 @@ pub fn dues(db: &mut Db, month: Period) -> Result<Vec<Due>> {
             item,
             amount: Fen::ZERO,
         });
-        e.amount = Fen(e.amount.0 + amount.0);
+        e.amount = e.amount.try_add(amount)?;
     }
     Ok(by.into_values().collect())
 }

@@ -167,7 +167,7 @@ fn load_contributors(db: &mut Db, period: Period) -> Result<Vec<Contributor>> {
                     .map_err(|_| StoreError::Invalid("county out of range".into()))?,
                 employer: r.i64(2)?,
                 kind,
-                declared: Fen(r.i64(4)?),
+                declared: Fen::new(r.i64(4)?),
             });
             Ok(())
         },
@@ -192,9 +192,9 @@ fn load_arrears(db: &mut Db) -> Result<HashMap<i64, Vec<OpenItem>>> {
                     period: Period::from_yyyymm(r.i64(1)? as i32)?,
                     county: r.i64(2)? as u32,
                     due: parse_date(r.text(3)?)?,
-                    total: Fen(r.i64(4)?),
-                    account_total: Fen(r.i64(5)?),
-                    paid: Fen(r.i64(6)?),
+                    total: Fen::new(r.i64(4)?),
+                    account_total: Fen::new(r.i64(5)?),
+                    paid: Fen::new(r.i64(6)?),
                 })
             })()
             .map_err(|e| StoreError::Invalid(format!("arrears of person {person}: {e}")))?;
@@ -218,7 +218,7 @@ fn load_receipts(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
                     receipt: receipt.to_string(),
                     person: r.i64(1)?,
                     period: Period::from_yyyymm(r.i64(2)? as i32)?,
-                    paid: Fen(r.i64(3)?),
+                    paid: Fen::new(r.i64(3)?),
                     paid_on: parse_date(r.text(4)?)?,
                 })
             })()
@@ -255,7 +255,7 @@ fn write_receipt_rows(
                 Val::Str(&r.receipt),
                 Val::I64(r.person),
                 Val::I64(r.period.yyyymm() as i64),
-                Val::I64(r.paid.0),
+                Val::I64(r.paid.fen()),
                 Val::Str(&d),
                 Val::I64(import_id),
                 batch,
@@ -279,10 +279,10 @@ fn write_assessments(db: &mut Db, batch: i64, a: &[Assessment]) -> Result<()> {
                     PayerKind::Employee => "employee",
                     PayerKind::Flexible => "flexible",
                 }),
-                Val::I64(x.declared.0),
-                Val::I64(x.base.0),
-                Val::I64(x.pooling.0),
-                Val::I64(x.account.0),
+                Val::I64(x.declared.fen()),
+                Val::I64(x.base.fen()),
+                Val::I64(x.pooling.fen()),
+                Val::I64(x.account.fen()),
                 Val::Str(&due),
                 Val::I64(batch),
             ])?;
@@ -300,11 +300,11 @@ fn write_applications(db: &mut Db, batch: i64, apps: &[Application]) -> Result<(
                 Val::I64(x.period.yyyymm() as i64),
                 Val::I64(x.person),
                 Val::I64(x.county as i64),
-                Val::I64(x.amount.0),
-                Val::I64(x.pooling.0),
-                Val::I64(x.account.0),
+                Val::I64(x.amount.fen()),
+                Val::I64(x.pooling.fen()),
+                Val::I64(x.account.fen()),
                 Val::I64(x.days_late),
-                Val::I64(x.late_fee.0),
+                Val::I64(x.late_fee.fen()),
                 Val::I64(batch),
             ])?;
         }
@@ -324,9 +324,9 @@ fn write_arrears(db: &mut Db, items: &[OpenItem], employers: &HashMap<i64, i64>)
                 Val::I64(i.county as i64),
                 Val::I64(employers.get(&i.person).copied().unwrap_or(0)),
                 Val::Str(&due),
-                Val::I64(i.total.0),
-                Val::I64(i.account_total.0),
-                Val::I64(i.paid.0),
+                Val::I64(i.total.fen()),
+                Val::I64(i.account_total.fen()),
+                Val::I64(i.paid.fen()),
             ])?;
         }
         Ok(())
@@ -492,7 +492,7 @@ pub fn run_month(
                     sink.row(&[
                         Val::Str(r),
                         Val::I64(*p),
-                        Val::I64(a.0),
+                        Val::I64(a.fen()),
                         Val::Str(why),
                         Val::I64(batch),
                     ])?;
@@ -514,7 +514,7 @@ pub fn run_month(
         // ledger
         let chart = Chart::standard();
         let with_income = income_account_counties(db)?;
-        let totals = county_totals(&matched.applications);
+        let totals = county_totals(&matched.applications)?;
         let mut pooling_lines: BTreeMap<u32, Vec<Line>> = BTreeMap::new();
         let mut account_lines: BTreeMap<u32, Vec<Line>> = BTreeMap::new();
         let mut fee_lines: BTreeMap<u32, Vec<Line>> = BTreeMap::new();
@@ -596,7 +596,7 @@ pub fn run_month(
                 ..Default::default()
             });
             c.contributors += 1;
-            c.assessed = Fen(c.assessed.0 + a.total().0);
+            c.assessed = c.assessed.try_add(a.total())?;
         }
         for (county, t) in &totals {
             let c = counties.entry(*county).or_insert_with(|| CountyLine {
@@ -605,7 +605,7 @@ pub fn run_month(
             });
             c.pooling = t.pooling;
             c.account = t.account;
-            c.collected = Fen(t.pooling.0 + t.account.0);
+            c.collected = t.pooling.try_add(t.account)?;
             c.late_fees = t.late_fees;
         }
         for i in &open {
@@ -613,20 +613,20 @@ pub fn run_month(
                 county: i.county,
                 ..Default::default()
             });
-            c.arrears = Fen(c.arrears.0 + i.outstanding().0);
+            c.arrears = c.arrears.try_add(i.outstanding())?;
         }
         let report = MonthReport {
             period: Some(period),
             close_date: Some(close),
             contributors: assessed.len() as u64,
-            assessed: Fen(assessed.iter().map(|a| a.total().0).sum()),
+            assessed: Fen::try_sum(assessed.iter().map(|a| a.total()))?,
             receipts: receipts.len() as u64,
-            collected: Fen(matched.applications.iter().map(|a| a.amount.0).sum()),
-            late_fees: Fen(matched.applications.iter().map(|a| a.late_fee.0).sum()),
-            unapplied: Fen(unapplied_rows.iter().map(|x| x.2.0).sum()),
+            collected: Fen::try_sum(matched.applications.iter().map(|a| a.amount))?,
+            late_fees: Fen::try_sum(matched.applications.iter().map(|a| a.late_fee))?,
+            unapplied: Fen::try_sum(unapplied_rows.iter().map(|x| x.2))?,
             unknown_receipts: matched.unknown.len() as u64,
             arrears_items: open.len() as u64,
-            arrears: Fen(open.iter().map(|i| i.outstanding().0).sum()),
+            arrears: Fen::try_sum(open.iter().map(|i| i.outstanding()))?,
             transfers,
             historical_remitted: history.amount,
             counties: counties.into_values().collect(),
@@ -676,8 +676,8 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
         if line_count > 0 && (lines != line_count || line_sum != amount) {
             problems.push(format!(
                 "transfer {key}: amount {} but {lines} stored lines add up to {}",
-                Fen(amount),
-                Fen(line_sum)
+                Fen::new(amount),
+                Fen::new(line_sum)
             ));
         }
         // only the county book's transfer carries the lines (key ends with the county itself)
@@ -690,12 +690,12 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
             Some(a) if a == v => {}
             Some(a) => problems.push(format!(
                 "{k}: booked {} but persons paid {}",
-                Fen(*a),
-                Fen(*v)
+                Fen::new(*a),
+                Fen::new(*v)
             )),
             None => problems.push(format!(
                 "{k}: persons paid {} but nothing is booked",
-                Fen(*v)
+                Fen::new(*v)
             )),
         }
     }
@@ -703,7 +703,7 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
         if !expected.contains_key(k) {
             problems.push(format!(
                 "{k}: booked {} with no person-level collection behind it",
-                Fen(*a)
+                Fen::new(*a)
             ));
         }
     }

@@ -57,7 +57,8 @@ invalid_from!(
     tongchou_core::rules::RuleError,
     tongchou_core::policy::PolicyError,
     tongchou_ledger::flows::FlowError,
-    tongchou_core::period::DateError
+    tongchou_core::period::DateError,
+    tongchou_core::money::MoneyError
 );
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -119,7 +119,7 @@ pub fn monthly_pensions_by_county(db: &mut Db) -> Result<Vec<(RegionCode, Fen)>>
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let county = RegionCode::new(r[0].i64()? as u32).map_err(|e| AppError::Invalid(e.0))?;
-        out.push((county, Fen(r[1].i64()?)));
+        out.push((county, Fen::new(r[1].i64()?)));
     }
     Ok(out)
 }
@@ -138,7 +138,7 @@ pub fn open_historical(db: &mut Db, balances: &[HistoricalBalance], as_of: Date)
         let m = h.maturity.map(|x| x.to_string());
         db.exec(
             "INSERT INTO historical_balances (id, region, deposit_kind, amount_fen, maturity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-            &[Val::I64(*id), Val::I64(region.get() as i64), Val::Str(kind), Val::I64(amount.0), m.as_deref().map(Val::Str).unwrap_or(Val::Null)],
+            &[Val::I64(*id), Val::I64(region.get() as i64), Val::Str(kind), Val::I64(amount.fen()), m.as_deref().map(Val::Str).unwrap_or(Val::Null)],
         )?;
         let asset = if h.fixed {
             "fixed_deposit"
@@ -196,7 +196,7 @@ pub fn remit_historical(
             r[0].i64()?,
             r[1].i64()?,
             r[2].text()?.to_string(),
-            Fen(r[3].i64()?),
+            Fen::new(r[3].i64()?),
         );
         let region = RegionCode::new(region as u32).map_err(|e| AppError::Invalid(e.0))?;
         let on = if kind == "fixed" {
@@ -251,7 +251,7 @@ pub fn remit_historical(
             &[Val::Str(&o), Val::Str(&key), Val::I64(id)],
         )?;
         out.deposits += 1;
-        out.amount = Fen(out.amount.0 + amount.0);
+        out.amount = out.amount.try_add(amount)?;
     }
     Ok(out)
 }

@@ -275,15 +275,15 @@ fn approval_and_award(url: &str) {
 
     // the same pension from the rules on the documented inputs
     let mut history: Vec<(Period, Fen)> = (1..=12)
-        .map(|m| (Period::new(2024, m).expect("p"), Fen(600_000)))
+        .map(|m| (Period::new(2024, m).expect("p"), Fen::new(600_000)))
         .collect();
-    history.push((p("2025-01"), Fen(650_000)));
+    history.push((p("2025-01"), Fen::new(650_000)));
     let (since, _) = average_index(&pol, &history).expect("index");
     let avg = Ratio(
         (div_round_half_up(110_000_000i128 * 200 + since.0 as i128 * 13, 213 * 10_000) * 10_000)
             as i64,
     );
-    let balance = Fen(8_000_000 + 12 * 48_000 + 52_000 + 207_000);
+    let balance = Fen::new(8_000_000 + 12 * 48_000 + 52_000 + 207_000);
     let input = PensionInput {
         birth: p("1965-01"),
         category: Category::Male,
@@ -319,13 +319,13 @@ fn approval_and_award(url: &str) {
             725_300,
             avg.0,
             213,
-            balance.0,
+            balance.fen(),
             expected.divisor_tenths,
-            expected.basic.0,
-            expected.account.0,
-            expected.transitional.0,
+            expected.basic.fen(),
+            expected.account.fen(),
+            expected.transitional.fen(),
             0,
-            expected.total.0
+            expected.total.fen()
         ]
     );
     assert_eq!(row[1].text().expect("t"), "award");
@@ -344,7 +344,7 @@ fn approval_and_award(url: &str) {
             pr[3].i64().expect("i"),
             pr[4].i64().expect("i")
         ),
-        (140105, 202502, "active", 309, expected.total.0)
+        (140105, 202502, "active", 309, expected.total.fen())
     );
     let st = db
         .query_opt(
@@ -649,7 +649,7 @@ fn deaths_and_crosschecks(url: &str) {
         person,
         month: p(m),
         item: "basic_pension".into(),
-        amount: Fen(amount),
+        amount: Fen::new(amount),
     };
     let payments = vec![
         paid(10, "2025-03", 350_000),
@@ -669,7 +669,7 @@ fn deaths_and_crosschecks(url: &str) {
         ),
         (1, 1, 1, 2)
     );
-    assert_eq!(run.paid_after_death, Fen(700_000));
+    assert_eq!(run.paid_after_death, Fen::new(700_000));
     // suspension: pensioner and person deceased from the (earliest) date of death, an event
     let r = db
         .query_opt(
@@ -712,7 +712,7 @@ fn deaths_and_crosschecks(url: &str) {
             county: 140105,
             died: d("2025-04-10"),
             due_month: p("2025-07"),
-            total: Fen(725_300 * 3 + 3_500_000 + refund),
+            total: Fen::new(725_300 * 3 + 3_500_000 + refund),
         }]
     );
     // the spouse claims it in June: paid by the next month's payroll
@@ -741,9 +741,9 @@ fn deaths_and_crosschecks(url: &str) {
     assert_eq!(
         due,
         vec![
-            (10, 140105, Item::FuneralGrant, Fen(725_300 * 3)),
-            (10, 140105, Item::SurvivorGrant, Fen(3_500_000)),
-            (10, 140105, Item::AccountRefund, Fen(refund)),
+            (10, 140105, Item::FuneralGrant, Fen::new(725_300 * 3)),
+            (10, 140105, Item::SurvivorGrant, Fen::new(3_500_000)),
+            (10, 140105, Item::AccountRefund, Fen::new(refund)),
         ]
     );
     assert!(
@@ -808,7 +808,7 @@ fn deaths_and_crosschecks(url: &str) {
     let run = deaths::run_crosscheck(&mut db, &pol, p("2025-06"), None, &op, T0).expect("dups");
     assert_eq!(run.payments, "payroll_lines");
     assert_eq!(run.duplicate_cases, 2);
-    assert_eq!(run.duplicates, Fen(279_000 + 280_000));
+    assert_eq!(run.duplicates, Fen::new(279_000 + 280_000));
 
     // by county
     let rep = deaths::report(&mut db).expect("report");
@@ -826,14 +826,20 @@ fn deaths_and_crosschecks(url: &str) {
         ),
         (1, 1, 1, 2)
     );
-    assert_eq!(xd.paid_after_death_fen, Fen(700_000));
-    assert_eq!(xd.settlements_fen, Fen(725_300 * 3 + 3_500_000 + refund));
+    assert_eq!(xd.paid_after_death_fen, Fen::new(700_000));
+    assert_eq!(
+        xd.settlements_fen,
+        Fen::new(725_300 * 3 + 3_500_000 + refund)
+    );
     let yz = rep
         .counties
         .iter()
         .find(|c| c.county == 140106)
         .expect("140106");
-    assert_eq!((yz.duplicate_cases, yz.duplicate_fen), (2, Fen(559_000)));
+    assert_eq!(
+        (yz.duplicate_cases, yz.duplicate_fen),
+        (2, Fen::new(559_000))
+    );
     assert_eq!(rep.province.open_cases, 4);
     assert_eq!((rep.death_records, rep.unmatched_death_records), (3, 1));
     // every step is in the audit log
@@ -918,9 +924,9 @@ fn adjustment(url: &str, chunk: i64) {
         rep.skipped
     );
     assert_eq!(rep.arrears_months, 6);
-    let terms = AdjustmentTerms::at(&pol, 2025, Fen(275_000), 360).expect("terms");
-    let inc20 = terms.increase(Fen(300_000), 360);
-    let inc21 = terms.increase(Fen(250_000), 360);
+    let terms = AdjustmentTerms::at(&pol, 2025, Fen::new(275_000), 360).expect("terms");
+    let inc20 = terms.increase(Fen::new(300_000), 360);
+    let inc21 = terms.increase(Fen::new(250_000), 360);
     assert!(inc20 > inc21 && inc21.is_positive());
     let rows = db
         .query(
@@ -945,8 +951,20 @@ fn adjustment(url: &str, chunk: i64) {
         rows,
         vec![
             (20, 202006, "award".into(), 0, 300_000),
-            (20, 202501, "adjustment".into(), inc20.0, 300_000 + inc20.0),
-            (21, 202501, "award".into(), inc21.0, 250_000 + inc21.0),
+            (
+                20,
+                202501,
+                "adjustment".into(),
+                inc20.fen(),
+                300_000 + inc20.fen()
+            ),
+            (
+                21,
+                202501,
+                "award".into(),
+                inc21.fen(),
+                250_000 + inc21.fen()
+            ),
             (22, 202504, "award".into(), 0, 250_000),
         ]
     );
@@ -963,8 +981,8 @@ fn adjustment(url: &str, chunk: i64) {
     assert_eq!(
         monthly,
         vec![
-            (20, 300_000 + inc20.0),
-            (21, 250_000 + inc21.0),
+            (20, 300_000 + inc20.fen()),
+            (21, 250_000 + inc21.fen()),
             (22, 250_000),
             (23, 250_000),
             (24, 260_000)
@@ -974,11 +992,21 @@ fn adjustment(url: &str, chunk: i64) {
     assert_eq!(
         benefits::settlements_due(&mut db, p("2025-07")).expect("due"),
         vec![
-            (20, 140105, Item::AdjustmentArrears, Fen(inc20.0 * 6)),
-            (21, 140106, Item::AdjustmentArrears, Fen(inc21.0 * 6)),
+            (
+                20,
+                140105,
+                Item::AdjustmentArrears,
+                Fen::new(inc20.fen() * 6)
+            ),
+            (
+                21,
+                140106,
+                Item::AdjustmentArrears,
+                Fen::new(inc21.fen() * 6)
+            ),
         ]
     );
-    assert_eq!(rep.arrears, Fen((inc20.0 + inc21.0) * 6));
+    assert_eq!(rep.arrears, Fen::new((inc20.fen() + inc21.fen()) * 6));
     let e = adjust::adjust_year(&mut db, &pol, 2025, T0).expect_err("must fail");
     assert!(e.to_string().contains("already been run"), "{e}");
 }
@@ -1011,7 +1039,7 @@ fn corrections(url: &str) {
         deemed_months: 60,
         avg_index: Ratio(100_000_000),
         deemed_index: Ratio(100_000_000),
-        account_balance: Fen(10_000_000),
+        account_balance: Fen::new(10_000_000),
         benefit_base: None,
         transition_coefficient: None,
     };
@@ -1028,9 +1056,9 @@ fn corrections(url: &str) {
             deemed_months: 60,
             account_at_retirement_fen: 10_000_000,
             divisor_tenths: old.divisor_tenths,
-            basic_fen: old.basic.0,
-            account_fen: old.account.0,
-            transitional_fen: old.transitional.0,
+            basic_fen: old.basic.fen(),
+            account_fen: old.account.fen(),
+            transitional_fen: old.transitional.fen(),
             adjustment_fen: 0,
         };
         let adjusted = PensionRow {
@@ -1056,8 +1084,11 @@ fn corrections(url: &str) {
     let c = adjust::recompute(&mut db, &up, 30, p("2025-08"), "过渡系数更正", T0).expect("up");
     assert_eq!(c.status, "to_pay");
     assert_eq!(c.months, 13);
-    assert_eq!(c.difference, Fen((new.total.0 - old.total.0) * 13));
-    assert_eq!(c.new_monthly, Fen(new.total.0 + 5_000));
+    assert_eq!(
+        c.difference,
+        Fen::new((new.total.fen() - old.total.fen()) * 13)
+    );
+    assert_eq!(c.new_monthly, Fen::new(new.total.fen() + 5_000));
     assert_eq!(
         benefits::settlements_due(&mut db, p("2025-08")).expect("due"),
         vec![(30, 140105, Item::AdjustmentArrears, c.difference)]
@@ -1070,15 +1101,15 @@ fn corrections(url: &str) {
         .expect("q")
         .expect("row");
     assert_eq!(r[0].text().expect("t"), "recalculation");
-    assert_eq!(r[1].i64().expect("i"), new.total.0 + 5_000);
-    assert_eq!(r[2].i64().expect("i"), new.transitional.0);
+    assert_eq!(r[1].i64().expect("i"), new.total.fen() + 5_000);
+    assert_eq!(r[2].i64().expect("i"), new.transitional.fen());
     assert_eq!(
         db.query_i64(
             "SELECT monthly_fen FROM pensioners WHERE person_id = 30",
             &[]
         )
         .expect("q"),
-        new.total.0 + 5_000
+        new.total.fen() + 5_000
     );
     let e = adjust::recompute(&mut db, &up, 30, p("2025-08"), "", T0).expect_err("must fail");
     assert!(e.to_string().contains("already recomputed"), "{e}");
@@ -1090,7 +1121,10 @@ fn corrections(url: &str) {
     let lower = pension(&down, &input).expect("pension");
     let c = adjust::recompute(&mut db, &down, 31, p("2025-08"), "", T0).expect("down");
     assert_eq!(c.status, "to_recover");
-    assert_eq!(c.difference, Fen((lower.total.0 - old.total.0) * 13));
+    assert_eq!(
+        c.difference,
+        Fen::new((lower.total.fen() - old.total.fen()) * 13)
+    );
     assert!(c.difference.is_negative());
     let case = db
         .query_opt(
@@ -1100,7 +1134,7 @@ fn corrections(url: &str) {
         .expect("q")
         .expect("case");
     assert_eq!(case[0].text().expect("t"), "correction");
-    assert_eq!(case[1].i64().expect("i"), -c.difference.0);
+    assert_eq!(case[1].i64().expect("i"), -c.difference.fen());
     assert_eq!(case[2].text().expect("t"), "open");
     assert_eq!(
         benefits::settlements_due(&mut db, p("2025-08"))
@@ -1111,7 +1145,7 @@ fn corrections(url: &str) {
     // the corrected policy again: the earlier back pay is accounted for, nothing changes
     let same = adjust::recompute(&mut db, &up, 30, p("2025-09"), "", T0).expect("same");
     assert_eq!((same.status.as_str(), same.difference), ("none", Fen::ZERO));
-    assert_eq!(same.new_monthly, Fen(new.total.0 + 5_000));
+    assert_eq!(same.new_monthly, Fen::new(new.total.fen() + 5_000));
     assert_eq!(
         db.query_i64(
             "SELECT count(*) FROM pensions WHERE person_id = 30 AND effective_from = 202509",
@@ -1124,7 +1158,10 @@ fn corrections(url: &str) {
     // 2025-08 and 2025-09 by the payroll) are recovered
     let back = adjust::recompute(&mut db, &pol, 30, p("2025-10"), "", T0).expect("back");
     assert_eq!(back.status, "to_recover");
-    assert_eq!(back.difference, Fen(-(new.total.0 - old.total.0) * 15));
+    assert_eq!(
+        back.difference,
+        Fen::new(-(new.total.fen() - old.total.fen()) * 15)
+    );
 }
 
 #[test]

@@ -338,7 +338,7 @@ fn claims(url: &str, tag: &str) {
         .collect();
     let mut want: Vec<(String, i64, String)> = due
         .iter()
-        .map(|d| (d.2.as_str().to_string(), d.3.0, "paid".to_string()))
+        .map(|d| (d.2.as_str().to_string(), d.3.fen(), "paid".to_string()))
         .collect();
     want.sort();
     assert_eq!(got, want);
@@ -385,7 +385,7 @@ fn claims(url: &str, tag: &str) {
             person,
             county as u32,
             Item::FuneralGrant,
-            Fen(100_000),
+            Fen::new(100_000),
         )]),
         10_000,
     )
@@ -453,7 +453,7 @@ fn claims(url: &str, tag: &str) {
             alive,
             alive_county,
             Item::FuneralGrant,
-            Fen(100_000),
+            Fen::new(100_000),
         )]),
         0,
     )
@@ -501,7 +501,7 @@ fn a_due_committed_while_the_payroll_starts_is_paid_on_postgres() {
         "subsidy/202001",
         RegionCode::new(140000).expect("c"),
         "subsidy-province",
-        Fen(100_000_000),
+        Fen::new(100_000_000),
         d("2020-01-02"),
         "test",
     )

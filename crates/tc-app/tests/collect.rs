@@ -110,7 +110,7 @@ fn run(url: &str) {
         let p: Period = m.parse().expect("p");
         let r = collect::run_month(&mut db, &policy, p, src).expect("month");
         assert_eq!(r.contributors, 600);
-        assert!(r.collected.0 > 0, "{r:?}");
+        assert!(r.collected.fen() > 0, "{r:?}");
         eprintln!(
             "{m}: assessed {} collected {} arrears {} fees {}",
             r.assessed, r.collected, r.arrears, r.late_fees
@@ -131,7 +131,7 @@ fn run(url: &str) {
         );
     }
     let r = last.expect("report");
-    assert!(r.late_fees.0 > 0, "late payers pay fees");
+    assert!(r.late_fees.fen() > 0, "late payers pay fees");
     // a second close of the same month is refused and changes nothing
     let before = db
         .query_i64("SELECT count(*) FROM assessments", &[])
@@ -162,7 +162,7 @@ fn run(url: &str) {
         )
         .expect("sum");
     assert_eq!(
-        acct.balances.debits_posted.0 - acct.balances.credits_posted.0,
+        acct.balances.debits_posted.fen() - acct.balances.credits_posted.fen(),
         collected
     );
     // tampering with a person-level amount is caught by the reconciliation
@@ -218,8 +218,11 @@ fn year(url: &str) {
     assert_eq!(bad, 0);
     let s = tongchou_app::accounts::statement(&mut db, &policy, 5, 2020).expect("statement");
     // 2020's crediting rate is 6.04%: the opening balance of 10,000.00 earns 604.00
-    assert_eq!(s.year_end.opening, tongchou_core::Fen(1_000_000));
-    assert_eq!(s.year_end.interest_on_opening, tongchou_core::Fen(60_400));
+    assert_eq!(s.year_end.opening, tongchou_core::Fen::new(1_000_000));
+    assert_eq!(
+        s.year_end.interest_on_opening,
+        tongchou_core::Fen::new(60_400)
+    );
     assert!(
         s.explain
             .params

@@ -47,7 +47,7 @@ fn run(url: &str) {
                     "subsidy/202001",
                     pr,
                     "subsidy-province",
-                    Fen(100_000_000),
+                    Fen::new(100_000_000),
                     d,
                     "test"
                 )
@@ -59,7 +59,7 @@ fn run(url: &str) {
                     "subsidy/202001",
                     pr,
                     "subsidy-province",
-                    Fen(100_000_000),
+                    Fen::new(100_000_000),
                     d,
                     "test"
                 )
@@ -72,7 +72,7 @@ fn run(url: &str) {
                     "subsidy/202001/city",
                     city,
                     "subsidy-city",
-                    Fen(500_000),
+                    Fen::new(500_000),
                     d,
                     "test"
                 )
@@ -93,58 +93,59 @@ fn run(url: &str) {
         let province = figs.iter().find(|f| f.region == 140000).expect("province");
         let cities: Vec<_> = figs.iter().filter(|f| f.region != 140000).collect();
         assert!(province.planned >= province.approved);
-        let allocated: i64 = cities.iter().map(|c| c.allocated.0).sum();
-        assert_eq!(allocated, province.approved.0, "approved = allocated");
-        let issued: i64 = cities.iter().map(|c| c.issued.0).sum();
+        let allocated: i64 = cities.iter().map(|c| c.allocated.fen()).sum();
+        assert_eq!(allocated, province.approved.fen(), "approved = allocated");
+        let issued: i64 = cities.iter().map(|c| c.issued.fen()).sum();
         let settled: i64 = cities
             .iter()
-            .map(|c| c.paid.0 + c.returned.0 + c.pending.0)
+            .map(|c| c.paid.fen() + c.returned.fen() + c.pending.fen())
             .sum();
         assert_eq!(issued, settled, "issued = paid + returned + pending");
         // how each city's month adds up (RegionFigures), and the province adds up its cities
         for c in figs.iter() {
             assert_eq!(
-                c.need.0,
-                c.planned.0 + c.from_balance.0,
+                c.need.fen(),
+                c.planned.fen() + c.from_balance.fen(),
                 "{}: need",
                 c.region
             );
             assert!(
-                c.from_balance.0 >= 0,
+                c.from_balance.fen() >= 0,
                 "{}: a plan never asks more than the payroll",
                 c.region
             );
             assert_eq!(
-                c.need.0,
-                c.issued.0 + c.deferred.0,
+                c.need.fen(),
+                c.issued.fen() + c.deferred.fen(),
                 "{}: issued + deferred",
                 c.region
             );
             assert_eq!(
-                c.issued.0,
-                c.paid.0 + c.returned.0 + c.pending.0,
+                c.issued.fen(),
+                c.paid.fen() + c.returned.fen() + c.pending.fen(),
                 "{}: issued",
                 c.region
             );
             if i == 0 {
                 // a full approval pays the whole payroll: allocated + from balance is all paid,
                 // returned or pending
-                assert_eq!(c.deferred.0, 0, "{}", c.region);
+                assert_eq!(c.deferred.fen(), 0, "{}", c.region);
                 assert_eq!(
-                    c.allocated.0 + c.from_balance.0,
-                    c.paid.0 + c.returned.0 + c.pending.0,
+                    c.allocated.fen() + c.from_balance.fen(),
+                    c.paid.fen() + c.returned.fen() + c.pending.fen(),
                     "{}: allocated + from balance",
                     c.region
                 );
             }
         }
         let sum = |f: fn(&disburse::RegionFigures) -> i64| cities.iter().map(|c| f(c)).sum::<i64>();
-        assert_eq!(province.need.0, sum(|c| c.need.0));
-        assert_eq!(province.paid.0, sum(|c| c.paid.0));
-        assert_eq!(province.allocated.0, allocated);
+        assert_eq!(province.need.fen(), sum(|c| c.need.fen()));
+        assert_eq!(province.paid.fen(), sum(|c| c.paid.fen()));
+        assert_eq!(province.allocated.fen(), allocated);
         if i == 0 {
             assert_eq!(
-                province.from_balance.0, 0,
+                province.from_balance.fen(),
+                0,
                 "nothing on hand in the first month"
             );
         } else {
@@ -154,7 +155,7 @@ fn run(url: &str) {
             assert!(province.deferred.is_positive(), "{province:?}");
         }
         assert!(
-            issued <= allocated + if i == 0 { 0 } else { province.planned.0 },
+            issued <= allocated + if i == 0 { 0 } else { province.planned.fen() },
             "never pays more than it holds"
         );
         if i == 1 {
@@ -252,7 +253,7 @@ fn run(url: &str) {
             &[],
         )
         .expect("q");
-    assert!(Fen(paid).is_positive());
+    assert!(Fen::new(paid).is_positive());
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -289,7 +290,7 @@ fn late_returns(url: &str, tag: &str) {
             &format!("subsidy/{m}"),
             pr,
             "subsidy-province",
-            Fen(100_000_000),
+            Fen::new(100_000_000),
             period.day(2),
             "test",
         )
@@ -319,7 +320,12 @@ fn late_returns(url: &str, tag: &str) {
             .expect("lines");
         let payments: Vec<(&str, Fen)> = lines
             .iter()
-            .map(|r| (r[0].text().expect("e2e"), Fen(r[1].i64().expect("amount"))))
+            .map(|r| {
+                (
+                    r[0].text().expect("e2e"),
+                    Fen::new(r[1].i64().expect("amount")),
+                )
+            })
             .collect();
         let rejects: Vec<(&str, &str)> = payments.iter().map(|p| (p.0, "AC04")).collect();
         let report = StatusReport::for_payments(

@@ -422,9 +422,9 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-bank/src/reconcile.rs", "decide_line", 157),
     ("crates/tc-bench/src/bin/bench-synth.rs", "run", 133),
     ("crates/tc-cli/src/cmd/report.rs", "collection", 101),
-    ("crates/tc-core/src/rules/pension.rs", "pension", 139),
+    ("crates/tc-core/src/rules/pension.rs", "pension", 143),
     ("crates/tc-import/src/records.rs", "parse", 113),
-    ("crates/tc-ledger/src/engine.rs", "apply_resolved", 170),
+    ("crates/tc-ledger/src/engine.rs", "apply_resolved", 179),
     ("crates/tc-ledger/src/testkit.rs", "build", 181),
     ("crates/tc-server/src/plans.rs", "show", 136),
     ("crates/tc-store/src/access.rs", "login", 130),
@@ -433,7 +433,7 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-store/src/ledger.rs", "load_sql", 109),
     ("crates/tc-store/src/ledger.rs", "load_state", 105),
     ("crates/tc-store/src/ledger.rs", "write_batch", 207),
-    ("crates/tc-synth/src/people.rs", "person", 214),
+    ("crates/tc-synth/src/people.rs", "person", 215),
     ("crates/tc-synth/src/tables.rs", "new", 186),
 ];
 

@@ -34,7 +34,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "张三丰 & <李>",
             AccountNumber::parse(&format!("6222020{i:012}"))?,
             None,
-            Fen(250_000 + (i as i64 % 5000)),
+            Fen::new(250_000 + (i as i64 % 5000)),
             "2020-01 基本养老金",
         )?);
     }

@@ -8,7 +8,7 @@ use tongchou_core::{CreditCode, Date, Fen, Period, RegionCode};
 
 /// Largest control sum a file may carry: ISO 20022 `DecimalNumber` has 18 digits in all, so
 /// with two decimals at most 9 999 999 999 999 999.99 yuan.
-pub const MAX_CONTROL_SUM: Fen = Fen(999_999_999_999_999_999);
+pub const MAX_CONTROL_SUM: Fen = Fen::new(999_999_999_999_999_999);
 
 /// Most payments one file may carry. Banks' own limits are far lower; split with
 /// [`plan_batches`].
@@ -383,7 +383,7 @@ pub(crate) mod tests {
             name,
             AccountNumber::parse("6222020200001234567").unwrap(),
             None,
-            Fen(fen),
+            Fen::new(fen),
             "2020-01 基本养老金",
         )
         .unwrap()
@@ -405,7 +405,7 @@ pub(crate) mod tests {
             vec![payment("A", "张三", 312_050), payment("B", "李四", 1)],
         )
         .unwrap();
-        assert_eq!(b.control_sum(), Fen(312_051));
+        assert_eq!(b.control_sum(), Fen::new(312_051));
         assert_eq!(b.len(), 2);
         assert_eq!(b.message_id().as_str(), "TC1401052020010001");
         let dup = PaymentBatch::new(
@@ -428,7 +428,7 @@ pub(crate) mod tests {
             exec,
             debtor(),
             vec![
-                payment("A", "张三", MAX_CONTROL_SUM.0),
+                payment("A", "张三", MAX_CONTROL_SUM.fen()),
                 payment("B", "李四", 1),
             ],
         );
@@ -440,7 +440,7 @@ pub(crate) mod tests {
         let id = payment("A", "x", 1).end_to_end_id().clone();
         let acct = AccountNumber::parse("6222020200001234567").unwrap();
         let mk = |name: &str, fen: i64, rmt: &str| {
-            Payment::new(id.clone(), name, acct.clone(), None, Fen(fen), rmt)
+            Payment::new(id.clone(), name, acct.clone(), None, Fen::new(fen), rmt)
         };
         assert!(mk("张三", 0, "r").is_err());
         assert!(mk("张三", -5, "r").is_err());
@@ -479,7 +479,7 @@ pub(crate) mod tests {
             a.iter().map(|b| b.sequence()).collect::<Vec<_>>(),
             vec![3, 4, 5]
         );
-        let total: i64 = a.iter().map(|b| b.control_sum().0).sum();
+        let total: i64 = a.iter().map(|b| b.control_sum().fen()).sum();
         assert_eq!(total, (0..7).map(|i| 100 + i).sum::<i64>());
         assert!(
             plan_batches(county(), period(), 1, created(), exec, &debtor(), vec![], 3)

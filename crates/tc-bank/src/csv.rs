@@ -448,7 +448,7 @@ mod tests {
         let f = read_return_csv(&text).unwrap();
         assert_eq!(f.format, ReturnFormat::Csv);
         assert_eq!(f.lines.len(), 2);
-        assert_eq!(f.lines[0].amount, Some(Fen(1230)));
+        assert_eq!(f.lines[0].amount, Some(Fen::new(1230)));
         assert_eq!(f.lines[1].reason.as_deref(), Some("AC04"));
         assert_eq!(
             f.malformed.iter().map(|m| m.source).collect::<Vec<_>>(),

@@ -236,7 +236,7 @@ mod tests {
         let mut text = String::new();
         let mut names = Vec::new();
         let mut ids = HashSet::new();
-        let mut sum = Fen(0);
+        let mut sum = Fen::new(0);
         let mut nb_hdr = None;
         let mut ctrl_hdr = None;
         while let Some(ev) = p.next_event().unwrap() {

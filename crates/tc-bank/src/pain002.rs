@@ -804,7 +804,7 @@ mod tests {
         assert_eq!(l.status, StatusCode::Rjct);
         assert_eq!(l.reason.as_deref(), Some("AM04"));
         assert_eq!(l.additional_info.as_deref(), Some("余额不足"));
-        assert_eq!(l.amount, Some(Fen(1050)));
+        assert_eq!(l.amount, Some(Fen::new(1050)));
         assert_eq!(l.count, Some(2));
         assert!(
             matches!(&l.scope, Scope::Group { payment_info_id: None, excluding, .. } if excluding.is_empty())
@@ -836,7 +836,7 @@ mod tests {
             .collect();
         assert_eq!(tx, vec![("E1", "ACSC", 1), ("E2", "RJCT", 2)]);
         assert_eq!(f.lines[1].reason.as_deref(), Some("X9"));
-        assert_eq!(f.lines[1].amount, Some(Fen(100)));
+        assert_eq!(f.lines[1].amount, Some(Fen::new(100)));
         let bad: Vec<usize> = f.malformed.iter().map(|m| m.source).collect();
         assert_eq!(bad, vec![3, 4, 5]);
         // PmtInf line and group line, each excluding what was listed.
@@ -937,7 +937,7 @@ mod tests {
                 created: crate::DateTime::new(tongchou_core::Date::new(2020, 1, 16).unwrap(), 1, 2, 3).unwrap(),
                 original_message_id: "M'1\"".into(),
                 original_count: Some(txs.len() as u64),
-                original_sum: Some(Fen(7)),
+                original_sum: Some(Fen::new(7)),
                 group_status: group.map(|g| StatusCode::parse(CODES[g])),
                 group_reason: None,
                 payment_info_id: "M-1".into(),
@@ -945,7 +945,7 @@ mod tests {
                     end_to_end_id: e.clone(),
                     status: StatusCode::parse(CODES[*s]),
                     reason: r.clone(),
-                    amount: a.map(Fen),
+                    amount: a.map(Fen::new),
                 }).collect(),
             };
             let want: Vec<(String, String, Option<String>, Option<Fen>)> = report.transactions.iter()
@@ -962,7 +962,7 @@ mod tests {
                 let groups: Vec<&StatusLine> = f.lines.iter().filter(|l| l.end_to_end_id().is_none()).collect();
                 proptest::prop_assert_eq!(groups.len(), usize::from(group.is_some()));
                 for g in groups {
-                    proptest::prop_assert_eq!(g.amount, Some(Fen(7)));
+                    proptest::prop_assert_eq!(g.amount, Some(Fen::new(7)));
                     match &g.scope {
                         Scope::Group { excluding, .. } => proptest::prop_assert_eq!(excluding.len(),
                             txs.iter().map(|t| &t.0).collect::<std::collections::BTreeSet<_>>().len()),

@@ -603,7 +603,7 @@ mod tests {
             status: StatusCode::parse(status),
             reason: None,
             additional_info: None,
-            amount: amount.map(Fen),
+            amount: amount.map(Fen::new),
             count: None,
         }
     }
@@ -623,7 +623,7 @@ mod tests {
                 .map(|i| IssuedPayment {
                     message_id: format!("M{}", i % 2),
                     end_to_end_id: format!("E{i}"),
-                    amount: Fen(100 + i as i64),
+                    amount: Fen::new(100 + i as i64),
                     state: PaymentState::Pending,
                 })
                 .collect(),
@@ -713,7 +713,7 @@ mod tests {
             status: StatusCode::parse(status),
             reason: None,
             additional_info: None,
-            amount: sum.map(Fen),
+            amount: sum.map(Fen::new),
             count,
         };
         let rec = s.reconcile(&file(
@@ -812,7 +812,7 @@ mod tests {
                 .map(|(i, &(amount, st))| IssuedPayment {
                     message_id: format!("M{}", i % messages),
                     end_to_end_id: format!("E{i}"),
-                    amount: Fen(amount),
+                    amount: Fen::new(amount),
                     // Mostly pending, some already final.
                     state: match st {
                         0 => PaymentState::Final(Final::Accepted),
@@ -843,7 +843,7 @@ mod tests {
                     let mut l = tx_line(source, &p.message_id, &p.end_to_end_id, status, None);
                     l.amount = match amount {
                         1 => Some(p.amount),
-                        2 => Some(Fen(p.amount.0 + 1)),
+                        2 => Some(Fen::new(p.amount.fen() + 1)),
                         _ => None,
                     };
                     if *wrong_message {
@@ -872,7 +872,7 @@ mod tests {
                         .iter()
                         .filter(|p| p.message_id == msg)
                         .collect();
-                    let sum = Fen(members.iter().map(|p| p.amount.0).sum());
+                    let sum = Fen::new(members.iter().map(|p| p.amount.fen()).sum());
                     let (count, amount) = match totals {
                         1 => (Some(members.len() as u64), Some(sum)),
                         2 => (Some(members.len() as u64 + 1), None),
@@ -930,9 +930,12 @@ mod tests {
                     let members: Vec<usize> = (0..states.len())
                         .filter(|&i| set.payments()[i].message_id == l.original_message_id)
                         .collect();
-                    let sum: i64 = members.iter().map(|&i| set.payments()[i].amount.0).sum();
+                    let sum: i64 = members
+                        .iter()
+                        .map(|&i| set.payments()[i].amount.fen())
+                        .sum();
                     if l.count.is_some_and(|c| c != members.len() as u64)
-                        || l.amount.is_some_and(|a| a.0 != sum)
+                        || l.amount.is_some_and(|a| a.fen() != sum)
                     {
                         continue;
                     }
@@ -988,7 +991,7 @@ mod tests {
                     prop_assert_eq!(b, a);
                 }
             }
-            let total: i64 = set.payments().iter().map(|p| p.amount.0).sum();
+            let total: i64 = set.payments().iter().map(|p| p.amount.fen()).sum();
             prop_assert_eq!(total, payments.iter().map(|p| p.0).sum::<i64>());
 
             // Reading the same file again: nothing moves, every applied line is now a duplicate.

@@ -302,7 +302,7 @@ impl StatusReport {
             created,
             original_message_id: original_message_id.to_string(),
             original_count: Some(payments.len() as u64),
-            original_sum: Some(Fen(payments.iter().map(|p| p.1.0).sum())),
+            original_sum: Fen::checked_sum(payments.iter().map(|p| p.1)),
             group_status: Some(group_status),
             group_reason: None,
             payment_info_id: payment_info_id.to_string(),

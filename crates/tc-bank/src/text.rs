@@ -103,7 +103,7 @@ pub(crate) fn parse_decimal_yuan(s: &str) -> Result<Fen, String> {
     if negative && v != 0 {
         return Err(format!("negative amount {s:?}"));
     }
-    Ok(Fen(v))
+    Ok(Fen::new(v))
 }
 
 /// A local date-time in China Standard Time (UTC+08:00, no daylight saving), to the second.
@@ -189,13 +189,13 @@ mod tests {
 
     #[test]
     fn decimal_amounts() {
-        assert_eq!(parse_decimal_yuan("12.5"), Ok(Fen(1250)));
-        assert_eq!(parse_decimal_yuan("+012.50"), Ok(Fen(1250)));
-        assert_eq!(parse_decimal_yuan("12.50000"), Ok(Fen(1250)));
-        assert_eq!(parse_decimal_yuan(".5"), Ok(Fen(50)));
-        assert_eq!(parse_decimal_yuan("5."), Ok(Fen(500)));
-        assert_eq!(parse_decimal_yuan(" 3 "), Ok(Fen(300)));
-        assert_eq!(parse_decimal_yuan("-0.00"), Ok(Fen(0)));
+        assert_eq!(parse_decimal_yuan("12.5"), Ok(Fen::new(1250)));
+        assert_eq!(parse_decimal_yuan("+012.50"), Ok(Fen::new(1250)));
+        assert_eq!(parse_decimal_yuan("12.50000"), Ok(Fen::new(1250)));
+        assert_eq!(parse_decimal_yuan(".5"), Ok(Fen::new(50)));
+        assert_eq!(parse_decimal_yuan("5."), Ok(Fen::new(500)));
+        assert_eq!(parse_decimal_yuan(" 3 "), Ok(Fen::new(300)));
+        assert_eq!(parse_decimal_yuan("-0.00"), Ok(Fen::new(0)));
         assert!(parse_decimal_yuan("12.501").is_err());
         assert!(parse_decimal_yuan("-1").is_err());
         assert!(parse_decimal_yuan("+-0").is_err());
@@ -207,7 +207,7 @@ mod tests {
         assert!(parse_decimal_yuan("99999999999999999").is_err());
         assert_eq!(
             parse_decimal_yuan("9999999999999999.99"),
-            Ok(Fen(999_999_999_999_999_999))
+            Ok(Fen::new(999_999_999_999_999_999))
         );
     }
 

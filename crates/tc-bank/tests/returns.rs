@@ -63,8 +63,8 @@ fn partial_report_posts_and_voids() {
     let rec = apply_once(&mut set, &file);
     let s = rec.summary();
     assert_eq!((s.accepted, s.rejected), (3, 2));
-    assert_eq!(s.accepted_amount, Fen(312_050 + 150_075 + 420_000));
-    assert_eq!(s.rejected_amount, Fen(280_000 + 99));
+    assert_eq!(s.accepted_amount, Fen::new(312_050 + 150_075 + 420_000));
+    assert_eq!(s.rejected_amount, Fen::new(280_000 + 99));
     // The PART group line covers nothing beyond the listed payments.
     assert_eq!(s.nothing_left, 1);
     let reject = rec
@@ -120,8 +120,8 @@ fn bad_pain002_file() {
                 4,
                 Some(E2),
                 &Quarantined(Quarantine::AmountMismatch {
-                    issued: Fen(280_000),
-                    returned: Fen(280_001)
+                    issued: Fen::new(280_000),
+                    returned: Fen::new(280_001)
                 })
             ),
             (5, Some(E3), &Applied(Final::Rejected)),

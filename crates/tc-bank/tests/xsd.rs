@@ -37,7 +37,7 @@ fn several_batches() -> Vec<PaymentBatch> {
                     names[i % names.len()],
                     AccountNumber::parse(&format!("62220202{code}{i:05}")).expect("account"),
                     agent,
-                    Fen(100_000 + 137 * i as i64),
+                    Fen::new(100_000 + 137 * i as i64),
                     "2020-01 基本养老金 <含调整补发> & 其他",
                 )
                 .expect("payment")

@@ -506,7 +506,7 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
         .map(|l| {
             (
                 l[0].text().expect("item").to_string(),
-                tongchou_core::Fen(l[1].i64().expect("amount")).to_string(),
+                tongchou_core::Fen::new(l[1].i64().expect("amount")).to_string(),
             )
         })
         .collect();

@@ -561,7 +561,7 @@ fn contributions_and_receipts(db: &str) {
     )
     .expect("collection month");
     assert_eq!((r.contributors, r.receipts), (3, 3));
-    assert_eq!(r.collected.0, 156_000 + 90_000 + 100_000);
+    assert_eq!(r.collected.fen(), 156_000 + 90_000 + 100_000);
     drop(conn);
     assert_eq!(
         count(db, "SELECT count(*) FROM receipts WHERE batch_id = 202610"),

@@ -211,7 +211,7 @@ fn decided_by_the_approver(db: &str, tag: &str) {
         .parse()
         .expect("fen");
     assert!(planned.is_positive(), "{show}");
-    let half = tongchou_core::Fen(planned.0 / 2).to_string();
+    let half = tongchou_core::Fen::new(planned.fen() / 2).to_string();
     let decide = |amount: &str, login: &str| {
         tongchou(
             db,
@@ -232,7 +232,7 @@ fn decided_by_the_approver(db: &str, tag: &str) {
     let o = decide(&half, "demo.officer");
     assert!(!o.status.success());
     // more than planned is refused, naming the amount
-    let too_much = tongchou_core::Fen(planned.0 + 1).to_string();
+    let too_much = tongchou_core::Fen::new(planned.fen() + 1).to_string();
     let o = decide(&too_much, "demo.approver");
     assert!(!o.status.success());
     assert!(
@@ -256,7 +256,7 @@ fn decided_by_the_approver(db: &str, tag: &str) {
     );
     assert_eq!(
         done["disbursement"]["approve"]["approved_fen"].as_i64(),
-        Some(planned.0 / 2),
+        Some(planned.fen() / 2),
         "{done}"
     );
     let report: serde_json::Value = serde_json::from_str(&ok(&tongchou(

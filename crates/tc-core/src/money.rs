@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 /// An amount of money in fen (0.01 yuan).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Fen(pub i64);
+pub struct Fen(i64);
 
 /// Why a yuan string was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,11 +41,49 @@ impl std::error::Error for MoneyError {}
 impl Fen {
     pub const ZERO: Fen = Fen(0);
 
-    pub const fn from_yuan(yuan: i64) -> Fen {
-        Fen(yuan * 100)
+    /// An amount given in fen (as stored in the database or carried in a file).
+    pub const fn new(fen: i64) -> Fen {
+        Fen(fen)
     }
+    /// Whole yuan; panics on overflow (only for constants and test data: amounts from outside
+    /// are parsed with [`str::parse`]).
+    pub const fn from_yuan(yuan: i64) -> Fen {
+        match yuan.checked_mul(100) {
+            Some(f) => Fen(f),
+            None => panic!("yuan amount out of range"),
+        }
+    }
+    /// The amount in fen.
     pub const fn fen(self) -> i64 {
         self.0
+    }
+    /// `self + o`, or [`MoneyError::Overflow`].
+    pub fn try_add(self, o: Fen) -> Result<Fen, MoneyError> {
+        self.checked_add(o).ok_or(MoneyError::Overflow)
+    }
+    /// `self - o`, or [`MoneyError::Overflow`].
+    pub fn try_sub(self, o: Fen) -> Result<Fen, MoneyError> {
+        self.checked_sub(o).ok_or(MoneyError::Overflow)
+    }
+    /// Sum of an iterator, or [`MoneyError::Overflow`].
+    pub fn try_sum<I: IntoIterator<Item = Fen>>(it: I) -> Result<Fen, MoneyError> {
+        Fen::checked_sum(it).ok_or(MoneyError::Overflow)
+    }
+    /// `|self|`, or [`MoneyError::Overflow`] for the one amount with no positive counterpart.
+    pub fn try_abs(self) -> Result<Fen, MoneyError> {
+        self.0.checked_abs().map(Fen).ok_or(MoneyError::Overflow)
+    }
+    /// An exact quotient already rounded (by [`div_round_half_up`]) to the fen, or
+    /// [`MoneyError::Overflow`] when it does not fit.
+    pub fn from_i128(v: i128) -> Result<Fen, MoneyError> {
+        i64::try_from(v).map(Fen).map_err(|_| MoneyError::Overflow)
+    }
+    /// `num / den` rounded half away from zero to the fen; `den` must be positive.
+    pub fn div_half_up(num: i128, den: i128) -> Result<Fen, MoneyError> {
+        Fen::from_i128(div_round_half_up(num, den))
+    }
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
     }
     pub fn checked_add(self, o: Fen) -> Option<Fen> {
         self.0.checked_add(o.0).map(Fen)

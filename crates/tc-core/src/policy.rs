@@ -514,13 +514,13 @@ values = [ { from = "2020-01-01", value = 1, status = "assumed", source = "s" },
                 .yuan("contribution.base_ceiling_monthly", on)
                 .expect("ceil");
             assert_eq!(fu.status, Status::Assumed);
-            let monthly = crate::money::div_round_half_up(avg.0 as i128, 1200) as i64;
+            let monthly = crate::money::div_round_half_up(avg.fen() as i128, 1200) as i64;
             assert_eq!(
-                floor.0,
+                floor.fen(),
                 crate::money::div_round_half_up(monthly as i128 * 6, 10) as i64 * 100,
                 "{y}"
             );
-            assert_eq!(ceil.0, monthly * 300, "{y}");
+            assert_eq!(ceil.fen(), monthly * 300, "{y}");
         }
     }
 }

@@ -5,7 +5,7 @@
 //! decimals ("0.0262", "1.15") and percentages ("2.62%"); more precision than 10^-8 is refused,
 //! never rounded silently.
 
-use crate::money::{Fen, div_round_half_up};
+use crate::money::Fen;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -32,8 +32,16 @@ impl Ratio {
         self.0
     }
     /// `amount × self`, rounded half-up to the fen.
+    ///
+    /// Panics only if the product leaves ±92 billion yuan × the ratio's range, which no amount
+    /// and rate of this fund comes near; use [`Ratio::try_of`] where either comes from outside.
     pub fn of(self, amount: Fen) -> Fen {
-        Fen(div_round_half_up(amount.0 as i128 * self.0 as i128, RATIO_SCALE as i128) as i64)
+        self.try_of(amount)
+            .expect("amount × rate stays within the range of Fen")
+    }
+    /// `amount × self`, rounded half-up to the fen, or an overflow error.
+    pub fn try_of(self, amount: Fen) -> Result<Fen, crate::money::MoneyError> {
+        Fen::div_half_up(amount.fen() as i128 * self.0 as i128, RATIO_SCALE as i128)
     }
     /// Parts per ten thousand (basis points), for display.
     pub fn as_percent_string(self) -> String {
@@ -136,12 +144,12 @@ mod tests {
     fn of_rounds_half_up() {
         // 16% of 4,243.80 = 679.008 -> 679.01
         assert_eq!(
-            "0.16".parse::<Ratio>().map(|r| r.of(Fen(424380))),
-            Ok(Fen(67901))
+            "0.16".parse::<Ratio>().map(|r| r.of(Fen::new(424380))),
+            Ok(Fen::new(67901))
         );
         // 8% of 0.06 = 0.0048 -> 0.00 ; 8% of 0.07 = 0.0056 -> 0.01
-        assert_eq!(Ratio(8_000_000).of(Fen(6)), Fen(0));
-        assert_eq!(Ratio(8_000_000).of(Fen(7)), Fen(1));
+        assert_eq!(Ratio(8_000_000).of(Fen::new(6)), Fen::new(0));
+        assert_eq!(Ratio(8_000_000).of(Fen::new(7)), Fen::new(1));
     }
 
     proptest! {

@@ -40,7 +40,10 @@ pub struct Assessment {
 
 impl Assessment {
     pub fn total(&self) -> Fen {
-        Fen(self.pooling.0 + self.account.0)
+        // Both parts are rates (< 1) of a base clamped to the ceiling: the sum cannot overflow.
+        self.pooling
+            .checked_add(self.account)
+            .expect("both parts are below the clamped base")
     }
 }
 
@@ -106,17 +109,20 @@ impl OpenItem {
         }
     }
     pub fn outstanding(&self) -> Fen {
-        Fen(self.total.0 - self.paid.0)
+        // `paid` only grows by amounts applied against what is outstanding: 0 ≤ paid ≤ total.
+        self.total
+            .checked_sub(self.paid)
+            .expect("0 ≤ paid ≤ total by construction")
     }
     /// The account part of the first `paid` fen of this item: paid × account / total, rounded
     /// half-up; so that the parts of successive payments add up exactly to the account total.
     pub fn account_share_of_paid(&self, paid: Fen) -> Fen {
-        if self.total.0 == 0 {
+        if self.total.fen() == 0 {
             return Fen::ZERO;
         }
-        Fen(div_round_half_up(
-            paid.0 as i128 * self.account_total.0 as i128,
-            self.total.0 as i128,
+        Fen::new(div_round_half_up(
+            paid.fen() as i128 * self.account_total.fen() as i128,
+            self.total.fen() as i128,
         ) as i64)
     }
 }
@@ -167,16 +173,18 @@ fn apply_to_items(
             continue;
         };
         let before = item.account_share_of_paid(item.paid);
-        item.paid = Fen(item.paid.0 + a.amount.0);
+        let overflow = |_| RuleError::Overflow("payment");
+        item.paid = item.paid.try_add(a.amount).map_err(overflow)?;
         let after = item.account_share_of_paid(item.paid);
-        let account = Fen(after.0 - before.0);
+        let account = after.try_sub(before).map_err(overflow)?;
+        let pooling = a.amount.try_sub(account).map_err(overflow)?;
         out.applications.push(Application {
             receipt: r.receipt.clone(),
             person: r.person,
             period: a.period,
             county: item.county,
             amount: a.amount,
-            pooling: Fen(a.amount.0 - account.0),
+            pooling,
             account,
             days_late: a.days_late,
             late_fee: a.late_fee,
@@ -230,16 +238,17 @@ pub struct CountyTotals {
     pub persons: u64,
 }
 
-pub fn county_totals(apps: &[Application]) -> BTreeMap<u32, CountyTotals> {
+pub fn county_totals(apps: &[Application]) -> Result<BTreeMap<u32, CountyTotals>, RuleError> {
     let mut m: BTreeMap<u32, CountyTotals> = BTreeMap::new();
+    let overflow = |_| RuleError::Overflow("county totals");
     for a in apps {
         let t = m.entry(a.county).or_default();
-        t.pooling = Fen(t.pooling.0 + a.pooling.0);
-        t.account = Fen(t.account.0 + a.account.0);
-        t.late_fees = Fen(t.late_fees.0 + a.late_fee.0);
+        t.pooling = t.pooling.try_add(a.pooling).map_err(overflow)?;
+        t.account = t.account.try_add(a.account).map_err(overflow)?;
+        t.late_fees = t.late_fees.try_add(a.late_fee).map_err(overflow)?;
         t.persons += 1;
     }
-    m
+    Ok(m)
 }
 
 #[cfg(test)]
@@ -285,9 +294,9 @@ mod tests {
             },
         ];
         let a = assess(&terms, due, &people);
-        assert_eq!(a[0].pooling, Fen(80_000)); // 16% of 5,000 (2020 rate)
+        assert_eq!(a[0].pooling, Fen::new(80_000)); // 16% of 5,000 (2020 rate)
         assert_eq!(a[1].base, Fen::from_yuan(2916)); // raised to the 2020 floor
-        assert_eq!(a[2].total(), Fen(58_320)); // 20% of 2,916
+        assert_eq!(a[2].total(), Fen::new(58_320)); // 20% of 2,916
         let mut current: Vec<OpenItem> = a.iter().map(OpenItem::from_assessment).collect();
         let mut old: HashMap<i64, Vec<OpenItem>> = HashMap::new();
         let on_time: Date = "2020-02-10".parse().expect("d");
@@ -304,14 +313,14 @@ mod tests {
                 receipt: "R2".into(),
                 person: 2,
                 period,
-                paid: Fen(10_000),
+                paid: Fen::new(10_000),
                 paid_on: late,
             },
             Receipt {
                 receipt: "R3".into(),
                 person: 9,
                 period,
-                paid: Fen(10_000),
+                paid: Fen::new(10_000),
                 paid_on: late,
             },
         ];
@@ -319,11 +328,14 @@ mod tests {
         assert_eq!(m.applications.len(), 2);
         assert_eq!(m.applications[0].account, a[0].account);
         assert_eq!(m.applications[1].days_late, 25);
-        assert_eq!(m.applications[1].late_fee, Fen(125)); // 100.00 × 0.0005 × 25
+        assert_eq!(m.applications[1].late_fee, Fen::new(125)); // 100.00 × 0.0005 × 25
         assert_eq!(m.unknown.len(), 1);
-        let t = county_totals(&m.applications);
+        let t = county_totals(&m.applications).expect("totals");
         assert_eq!(t[&140105].persons, 2);
-        assert_eq!(current[1].outstanding(), Fen(a[1].total().0 - 10_000));
+        assert_eq!(
+            current[1].outstanding(),
+            Fen::new(a[1].total().fen() - 10_000)
+        );
     }
 
     proptest! {
@@ -333,21 +345,21 @@ mod tests {
             let period = p("2021-03");
             let terms = ContributionTerms::at(&policy, period).expect("terms");
             let due = tongchou_core::rules::arrears::due_date(&policy, period).expect("due");
-            let a = assess(&terms, due, &[Contributor { person: 1, county: 140105, employer: 1, kind: PayerKind::Employee, declared: Fen(wage) }]);
+            let a = assess(&terms, due, &[Contributor { person: 1, county: 140105, employer: 1, kind: PayerKind::Employee, declared: Fen::new(wage) }]);
             let mut current = vec![OpenItem::from_assessment(&a[0])];
             let mut old: HashMap<i64, Vec<OpenItem>> = HashMap::new();
             let mut receipts: Vec<Receipt> = parts.iter().enumerate().map(|(i, x)| Receipt {
-                receipt: format!("R{i}"), person: 1, period, paid: Fen(*x), paid_on: due }).collect();
+                receipt: format!("R{i}"), person: 1, period, paid: Fen::new(*x), paid_on: due }).collect();
             let m = match_receipts(&policy, &mut current, &mut old, &mut receipts).expect("match");
-            let applied: i64 = m.applications.iter().map(|x| x.amount.0).sum();
-            let unapplied: i64 = m.unapplied.iter().map(|x| x.2.0).sum();
+            let applied: i64 = m.applications.iter().map(|x| x.amount.fen()).sum();
+            let unapplied: i64 = m.unapplied.iter().map(|x| x.2.fen()).sum();
             prop_assert_eq!(applied + unapplied, parts.iter().sum::<i64>());
             for x in &m.applications {
-                prop_assert_eq!(x.pooling.0 + x.account.0, x.amount.0);
+                prop_assert_eq!(x.pooling.fen() + x.account.fen(), x.amount.fen());
             }
             if current[0].outstanding() == Fen::ZERO {
-                let acc: i64 = m.applications.iter().map(|x| x.account.0).sum();
-                prop_assert_eq!(acc, a[0].account.0);
+                let acc: i64 = m.applications.iter().map(|x| x.account.fen()).sum();
+                prop_assert_eq!(acc, a[0].account.fen());
             }
         }
     }

@@ -154,7 +154,7 @@ mod tests {
             person: 1,
             month: m.parse().expect("p"),
             item: "basic_pension".into(),
-            amount: Fen(a),
+            amount: Fen::new(a),
         };
         let paid = vec![p("2020-03", 100), p("2020-04", 100), p("2020-05", 100)];
         let recs = vec![

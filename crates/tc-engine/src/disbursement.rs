@@ -58,9 +58,13 @@ pub struct CountyPlan {
     pub items: BTreeMap<Item, Fen>,
 }
 
+/// A month's plan of a whole province is a few billion yuan, nine orders of magnitude inside
+/// the range of `Fen`; its sums cannot overflow.
+const WITHIN_RANGE: &str = "a province's monthly plan stays within the range of Fen";
+
 impl CountyPlan {
     pub fn total(&self) -> Fen {
-        Fen(self.items.values().map(|f| f.0).sum())
+        Fen::try_sum(self.items.values().copied()).expect(WITHIN_RANGE)
     }
 }
 
@@ -90,14 +94,15 @@ impl Consolidated {
         Ok(Consolidated { month, cities })
     }
     pub fn city_total(&self, city: RegionCode) -> Fen {
-        Fen(self
-            .cities
-            .get(&city)
-            .map(|v| v.iter().map(|p| p.total().0).sum())
-            .unwrap_or(0))
+        Fen::new(
+            self.cities
+                .get(&city)
+                .map(|v| v.iter().map(|p| p.total().fen()).sum())
+                .unwrap_or(0),
+        )
     }
     pub fn total(&self) -> Fen {
-        Fen(self.cities.values().flatten().map(|p| p.total().0).sum())
+        Fen::try_sum(self.cities.values().flatten().map(CountyPlan::total)).expect(WITHIN_RANGE)
     }
 }
 
@@ -140,14 +145,15 @@ pub fn approve(c: &Consolidated, d: &Decision) -> Result<Approved, RuleError> {
         .iter()
         .flat_map(|(city, ps)| ps.iter().map(move |p| (*city, p.county, p.total())))
         .collect();
-    let weights: Vec<u64> = list.iter().map(|x| x.2.0.max(0) as u64).collect();
+    let weights: Vec<u64> = list.iter().map(|x| x.2.fen().max(0) as u64).collect();
     let parts = total.split_by_weights(&weights);
     let mut counties = BTreeMap::new();
     let mut cities: BTreeMap<RegionCode, Fen> = BTreeMap::new();
     for ((city, county, _), part) in list.iter().zip(parts) {
         counties.insert(*county, part);
         let e = cities.entry(*city).or_insert(Fen::ZERO);
-        *e = Fen(e.0 + part.0);
+        // The parts split `total` exactly, so every partial sum lies between 0 and `total`.
+        *e = e.checked_add(part).expect(WITHIN_RANGE);
     }
     Ok(Approved {
         total,
@@ -325,7 +331,7 @@ mod tests {
     fn plan(county: u32, basic: i64) -> CountyPlan {
         CountyPlan {
             county: rc(county),
-            items: BTreeMap::from([(Item::BasicPension, Fen(basic))]),
+            items: BTreeMap::from([(Item::BasicPension, Fen::new(basic))]),
         }
     }
 
@@ -343,21 +349,24 @@ mod tests {
         )
         .expect("consolidate");
         assert_eq!(c.cities.len(), 2);
-        assert_eq!(c.city_total(rc(140100)), Fen(300_000_01));
+        assert_eq!(c.city_total(rc(140100)), Fen::new(300_000_01));
         let a = approve(
             &c,
             &Decision::Partial {
-                approved: Fen(500_000_00),
+                approved: Fen::new(500_000_00),
             },
         )
         .expect("approve");
-        assert_eq!(a.counties.values().map(|f| f.0).sum::<i64>(), 500_000_00);
-        assert_eq!(a.cities.values().map(|f| f.0).sum::<i64>(), 500_000_00);
+        assert_eq!(
+            a.counties.values().map(|f| f.fen()).sum::<i64>(),
+            500_000_00
+        );
+        assert_eq!(a.cities.values().map(|f| f.fen()).sum::<i64>(), 500_000_00);
         assert!(
             approve(
                 &c,
                 &Decision::Partial {
-                    approved: Fen(700_000_00)
+                    approved: Fen::new(700_000_00)
                 }
             )
             .is_err()
@@ -371,7 +380,7 @@ mod tests {
         .expect("reject");
         assert_eq!(r.total, Fen::ZERO);
         let f = approve(&c, &Decision::Full).expect("full");
-        assert_eq!(f.counties[&rc(140105)], Fen(100_000_01));
+        assert_eq!(f.counties[&rc(140105)], Fen::new(100_000_01));
         assert!(
             Consolidated::build(d, "2020-03".parse().expect("p"), vec![plan(110105, 1)]).is_err()
         );

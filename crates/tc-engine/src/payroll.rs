@@ -79,9 +79,12 @@ pub fn payroll(
         if let Some(a) = adjustment.filter(|a| a.month == month && a.eligible(p)) {
             let inc = a.terms.increase(p.monthly, p.contribution_months);
             if inc.is_positive() {
-                monthly = Fen(p.monthly.0 + inc.0);
+                // An increase is a fraction of the pension: the sum stays far inside Fen's range.
+                monthly = p.monthly.checked_add(inc).expect("pension + increase fits");
                 out.raised.push((p.person, monthly));
-                let arrears = Fen(inc.0 * a.arrears_months() as i64);
+                let arrears = inc
+                    .checked_mul(a.arrears_months() as i64)
+                    .expect("an increase × at most 12 months fits");
                 if arrears.is_positive() {
                     out.lines.push(PayLine {
                         person: p.person,
@@ -117,7 +120,7 @@ mod tests {
             person,
             county: 140105,
             retire: retire.parse().expect("p"),
-            monthly: Fen(monthly),
+            monthly: Fen::new(monthly),
             contribution_months: 360,
             status,
         }
@@ -126,7 +129,7 @@ mod tests {
     #[test]
     fn payroll_with_adjustment_and_arrears() {
         let policy = Policy::builtin().expect("policy");
-        let terms = AdjustmentTerms::at(&policy, 2023, Fen(300_000), 360).expect("terms");
+        let terms = AdjustmentTerms::at(&policy, 2023, Fen::new(300_000), 360).expect("terms");
         let july: Period = "2023-07".parse().expect("p");
         let run = AdjustmentRun {
             terms: &terms,
@@ -139,12 +142,12 @@ mod tests {
             pen(4, "2023-09", 200_000, PensionerStatus::Active), // not yet retired
         ];
         let p = payroll(july, &ps, Some(&run));
-        assert_eq!(p.raised, vec![(1, Fen(311_400))]);
+        assert_eq!(p.raised, vec![(1, Fen::new(311_400))]);
         assert_eq!(p.lines.len(), 3);
         assert_eq!(p.lines[0].item, Item::BasicPension);
-        assert_eq!(p.lines[0].amount, Fen(311_400));
+        assert_eq!(p.lines[0].amount, Fen::new(311_400));
         assert_eq!(p.lines[1].item, Item::AdjustmentArrears);
-        assert_eq!(p.lines[1].amount, Fen(11_400 * 6));
+        assert_eq!(p.lines[1].amount, Fen::new(11_400 * 6));
         assert_eq!(p.lines[2].person, 2);
         // the adjustment does not apply in other months
         let aug = payroll("2023-08".parse().expect("p"), &ps, Some(&run));

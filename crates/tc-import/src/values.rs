@@ -286,16 +286,16 @@ mod tests {
 
     #[test]
     fn amounts() {
-        assert_eq!(yuan(t("5000.5")), Ok(Fen(500050)));
-        assert_eq!(yuan(t("12,345.60")), Ok(Fen(1234560)));
-        assert_eq!(yuan(t("-1,000")), Ok(Fen(-100000)));
+        assert_eq!(yuan(t("5000.5")), Ok(Fen::new(500050)));
+        assert_eq!(yuan(t("12,345.60")), Ok(Fen::new(1234560)));
+        assert_eq!(yuan(t("-1,000")), Ok(Fen::new(-100000)));
         assert!(yuan(t("12,34.60")).is_err());
         assert_eq!(
             yuan(t("1.234")),
             Err("1.234 has more than two decimals: amounts are carried to the fen".into())
         );
-        assert_eq!(yuan(n("1234.5599999999999")), Ok(Fen(123456)));
-        assert_eq!(yuan(n("4.9999999999999998E-2")), Ok(Fen(5)));
+        assert_eq!(yuan(n("1234.5599999999999")), Ok(Fen::new(123456)));
+        assert_eq!(yuan(n("4.9999999999999998E-2")), Ok(Fen::new(5)));
         assert!(yuan(n("1.234")).is_err());
         assert!(yuan(t("5e3")).is_err());
     }

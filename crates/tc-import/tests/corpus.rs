@@ -199,12 +199,12 @@ fn good_rows_of_a_refused_file_are_still_parsed_correctly() {
     let rows: Vec<u64> = good.iter().map(|d| d.row).collect();
     assert_eq!(rows, vec![2, 3, 8, 11]);
     assert_eq!(good[0].payer, Payer::Employer(steel()));
-    assert_eq!(good[0].base, Fen(650000));
+    assert_eq!(good[0].base, Fen::new(650000));
     assert_eq!(good[0].name.as_deref(), Some("王建国"));
     assert_eq!(good[1].payer, Payer::Flexible, "empty payer");
     assert_eq!(good[2].payer, Payer::Flexible, "own ID number as payer");
     assert_eq!(good[2].period, "2026-09".parse::<Period>().expect("p"));
-    assert_eq!(good[3].base, Fen(1200050), "\"12,000.50\"");
+    assert_eq!(good[3].base, Fen::new(1200050), "\"12,000.50\"");
     let (errors, total) = recs.errors();
     assert_eq!((errors.len(), total), (7, 7));
 }
@@ -327,14 +327,14 @@ fn openpyxl_collections_workbook() {
     assert_eq!(recs.format(), Format::Xlsx);
     let good: Vec<Collection> = recs.by_ref().flatten().collect();
     assert_eq!(good.len(), 3);
-    assert_eq!(good[0].paid, Fen(156000));
+    assert_eq!(good[0].paid, Fen::new(156000));
     assert_eq!(good[0].paid_on, Date::new(2026, 11, 15).expect("d"));
     assert_eq!(
         good[1].period,
         "2026-10".parse::<Period>().expect("p"),
         "202610 as a number"
     );
-    assert_eq!(good[1].paid, Fen(30));
+    assert_eq!(good[1].paid, Fen::new(30));
     assert_eq!(good[2].receipt, "3260112611");
     assert_eq!(good[2].payer, Payer::Employer(steel()));
 }
@@ -399,9 +399,9 @@ fn generated_workbook_with_shared_strings_floats_and_gaps() {
     assert_eq!(
         got,
         vec![
-            (2, Payer::Employer(steel()), WANG, Fen(650050)),
-            (3, Payer::Flexible, LI, Fen(450000)),
-            (5, Payer::Employer(steel()), CHEN, Fen(123456)),
+            (2, Payer::Employer(steel()), WANG, Fen::new(650050)),
+            (3, Payer::Flexible, LI, Fen::new(450000)),
+            (5, Payer::Employer(steel()), CHEN, Fen::new(123456)),
         ]
     );
     assert_eq!(
@@ -584,7 +584,7 @@ fn two_passes_and_streams_agree() {
     let mut piped = Records::<Declaration>::from_stream(&book[..], None, opts()).expect("header");
     assert_eq!(
         piped.next().map(|r| r.map(|d| d.base)),
-        Some(Ok(Fen(650000)))
+        Some(Ok(Fen::new(650000)))
     );
     assert_eq!(
         piped.finish().map(|s| s.fingerprint).ok(),

@@ -32,15 +32,15 @@ impl Balances {
     /// Posted balance on the given normal side (debits − credits for a debit-normal account).
     pub fn posted_on(&self, side: Side) -> i64 {
         match side {
-            Side::Debit => self.debits_posted.0 - self.credits_posted.0,
-            Side::Credit => self.credits_posted.0 - self.debits_posted.0,
+            Side::Debit => self.debits_posted.fen() - self.credits_posted.fen(),
+            Side::Credit => self.credits_posted.fen() - self.debits_posted.fen(),
         }
     }
     /// Pending balance on the given normal side.
     pub fn pending_on(&self, side: Side) -> i64 {
         match side {
-            Side::Debit => self.debits_pending.0 - self.credits_pending.0,
-            Side::Credit => self.credits_pending.0 - self.debits_pending.0,
+            Side::Debit => self.debits_pending.fen() - self.credits_pending.fen(),
+            Side::Credit => self.credits_pending.fen() - self.debits_pending.fen(),
         }
     }
     pub fn is_zero(&self) -> bool {
@@ -48,19 +48,19 @@ impl Balances {
     }
     /// Whether the balances respect `limit` (and are all non-negative).
     pub fn within(&self, limit: Limit) -> bool {
-        let nonneg = self.debits_posted.0 >= 0
-            && self.credits_posted.0 >= 0
-            && self.debits_pending.0 >= 0
-            && self.credits_pending.0 >= 0;
-        let sum = |a: Fen, b: Fen| a.0.checked_add(b.0);
+        let nonneg = self.debits_posted.fen() >= 0
+            && self.credits_posted.fen() >= 0
+            && self.debits_pending.fen() >= 0
+            && self.credits_pending.fen() >= 0;
+        let sum = |a: Fen, b: Fen| a.fen().checked_add(b.fen());
         nonneg
             && match limit {
                 Limit::None => true,
                 Limit::DebitsMustNotExceedCredits => {
-                    matches!(sum(self.debits_pending, self.debits_posted), Some(d) if d <= self.credits_posted.0)
+                    matches!(sum(self.debits_pending, self.debits_posted), Some(d) if d <= self.credits_posted.fen())
                 }
                 Limit::CreditsMustNotExceedDebits => {
-                    matches!(sum(self.credits_pending, self.credits_posted), Some(c) if c <= self.debits_posted.0)
+                    matches!(sum(self.credits_pending, self.credits_posted), Some(c) if c <= self.debits_posted.fen())
                 }
             }
     }
@@ -285,7 +285,8 @@ impl Undo {
         }
         for (t, amt) in self.reversed {
             if let Some(k) = state.transfers.get_mut(&t) {
-                k.reversed = Fen(k.reversed.0 - amt.0);
+                // Undoing exactly what this batch added.
+                k.reversed = k.reversed.checked_sub(amt).expect("undo what was added");
             }
         }
         state.head = self.head;
@@ -473,10 +474,10 @@ fn resolve(state: &State, r: &Request, recorded_at: i64) -> Result<Transfer, Tra
             }
             let amount = match (r.op, r.amount) {
                 (_, Some(a)) => a,
-                (Op::Reverse, None) => Fen(t.amount.0.saturating_sub(k.reversed.0)),
+                (Op::Reverse, None) => t.amount.checked_sub(k.reversed).unwrap_or(Fen::ZERO),
                 (_, None) => t.amount,
             };
-            if r.op == Op::Reverse && amount.0 <= 0 && r.amount.is_none() {
+            if r.op == Op::Reverse && amount.fen() <= 0 && r.amount.is_none() {
                 return Err(TransferError::AlreadyFullyReversed);
             }
             (Some(t.id), d, c, amount)
@@ -523,7 +524,7 @@ fn apply_resolved(
     if state.keys.contains_key(&t.key) {
         return Err(E::DuplicateKey);
     }
-    if t.amount.0 <= 0 {
+    if t.amount.fen() <= 0 {
         return Err(E::AmountNotPositive);
     }
     if chart.category(&t.category).is_none() {
@@ -573,11 +574,11 @@ fn apply_resolved(
                 if !matches!(target.op, Op::Post | Op::PostPending) {
                     return Err(E::TargetNotReversible);
                 }
-                let left = target.amount.0 - k.reversed.0;
+                let left = target.amount.fen() - k.reversed.fen();
                 if left <= 0 {
                     return Err(E::AlreadyFullyReversed);
                 }
-                if t.amount.0 > left {
+                if t.amount.fen() > left {
                     return Err(E::AmountExceedsUnreversed);
                 }
             } else {
@@ -611,7 +612,10 @@ fn apply_resolved(
         Ok(())
     };
     let sub = |x: &mut Fen, v: Fen| -> Result<(), TransferError> {
-        *x = x.checked_sub(v).filter(|r| r.0 >= 0).ok_or(E::Overflow)?;
+        *x = x
+            .checked_sub(v)
+            .filter(|r| r.fen() >= 0)
+            .ok_or(E::Overflow)?;
         Ok(())
     };
     match t.op {
@@ -666,7 +670,13 @@ fn apply_resolved(
     if let Some(target) = t.target.and_then(|x| state.transfers.get_mut(&x)) {
         match t.op {
             Op::PostPending | Op::VoidPending => target.resolved_by = Some(t.id),
-            Op::Reverse => target.reversed = Fen(target.reversed.0 + t.amount.0),
+            // Validation refused a reversal beyond what is left of the target: reversed ≤ amount.
+            Op::Reverse => {
+                target.reversed = target
+                    .reversed
+                    .checked_add(t.amount)
+                    .expect("reversed never exceeds the target's amount")
+            }
             _ => {}
         }
     }

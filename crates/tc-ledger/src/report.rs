@@ -69,8 +69,8 @@ pub fn check_invariants<'a>(
             ));
         }
         let e = books.entry(region).or_default();
-        e[0] += b.debits_posted.0 as i128 - b.credits_posted.0 as i128;
-        e[1] += b.debits_pending.0 as i128 - b.credits_pending.0 as i128;
+        e[0] += b.debits_posted.fen() as i128 - b.credits_posted.fen() as i128;
+        e[1] += b.debits_pending.fen() as i128 - b.credits_pending.fen() as i128;
         if let Some((group, posted, pending)) = inter_level_part(kind, b) {
             let e = pairs.entry(group).or_default();
             e[0] += posted;
@@ -155,23 +155,23 @@ impl BalanceFold {
         };
         let d = self.balances.entry(t.debit).or_default();
         match t.op {
-            Op::Post | Op::Reverse => d.debits_posted.0 += t.amount.0,
-            Op::Pending => d.debits_pending.0 += t.amount.0,
+            Op::Post | Op::Reverse => bump(&mut d.debits_posted, t.amount),
+            Op::Pending => bump(&mut d.debits_pending, t.amount),
             Op::PostPending => {
-                d.debits_pending.0 -= release.0;
-                d.debits_posted.0 += t.amount.0;
+                lessen(&mut d.debits_pending, release);
+                bump(&mut d.debits_posted, t.amount);
             }
-            Op::VoidPending => d.debits_pending.0 -= release.0,
+            Op::VoidPending => lessen(&mut d.debits_pending, release),
         }
         let c = self.balances.entry(t.credit).or_default();
         match t.op {
-            Op::Post | Op::Reverse => c.credits_posted.0 += t.amount.0,
-            Op::Pending => c.credits_pending.0 += t.amount.0,
+            Op::Post | Op::Reverse => bump(&mut c.credits_posted, t.amount),
+            Op::Pending => bump(&mut c.credits_pending, t.amount),
             Op::PostPending => {
-                c.credits_pending.0 -= release.0;
-                c.credits_posted.0 += t.amount.0;
+                lessen(&mut c.credits_pending, release);
+                bump(&mut c.credits_posted, t.amount);
             }
-            Op::VoidPending => c.credits_pending.0 -= release.0,
+            Op::VoidPending => lessen(&mut c.credits_pending, release),
         }
         if t.op == Op::Pending {
             self.pending.insert(t.id, t.amount);
@@ -245,10 +245,10 @@ pub fn trial_balance(
         let g = groups.entry(key).or_default();
         g.1.insert(r);
         let e = g.0.entry(id.num()).or_default();
-        e.debits_posted.0 += b.debits_posted.0;
-        e.credits_posted.0 += b.credits_posted.0;
-        e.debits_pending.0 += b.debits_pending.0;
-        e.credits_pending.0 += b.credits_pending.0;
+        bump(&mut e.debits_posted, b.debits_posted);
+        bump(&mut e.credits_posted, b.credits_posted);
+        bump(&mut e.debits_pending, b.debits_pending);
+        bump(&mut e.credits_pending, b.credits_pending);
     }
     let mut books = Vec::new();
     for ((level, region), (kinds, regions)) in groups {
@@ -257,22 +257,22 @@ pub fn trial_balance(
         // rows in chart order
         for k in chart.kinds() {
             let Some(b) = kinds.get(&k.num) else { continue };
-            let net = b.debits_posted.0 - b.credits_posted.0;
-            let pnet = b.debits_pending.0 - b.credits_pending.0;
+            let net = b.debits_posted.fen() - b.credits_posted.fen();
+            let pnet = b.debits_pending.fen() - b.credits_pending.fen();
             let row = TrialRow {
                 kind: k.key.clone(),
                 code: k.code.clone(),
                 name: k.name.clone(),
                 class: k.class,
-                debit: Fen(net.max(0)),
-                credit: Fen((-net).max(0)),
-                pending_debit: Fen(pnet.max(0)),
-                pending_credit: Fen((-pnet).max(0)),
+                debit: Fen::new(net.max(0)),
+                credit: Fen::new((-net).max(0)),
+                pending_debit: Fen::new(pnet.max(0)),
+                pending_credit: Fen::new((-pnet).max(0)),
             };
-            td += row.debit.0;
-            tc += row.credit.0;
-            pd += row.pending_debit.0;
-            pc += row.pending_credit.0;
+            td += row.debit.fen();
+            tc += row.credit.fen();
+            pd += row.pending_debit.fen();
+            pc += row.pending_credit.fen();
             rows.push(row);
         }
         books.push(TrialBook {
@@ -280,8 +280,8 @@ pub fn trial_balance(
             region,
             regions: regions.len(),
             rows,
-            total_debit: Fen(td),
-            total_credit: Fen(tc),
+            total_debit: Fen::new(td),
+            total_credit: Fen::new(tc),
             balanced: td == tc && pd == pc,
         });
     }
@@ -316,4 +316,19 @@ pub fn month_end_violations(
 
 fn zero_net(b: &Balances) -> bool {
     b.debits_posted == b.credits_posted && b.debits_pending == b.credits_pending
+}
+
+/// `*into += x` while replaying transfers the engine accepted: the engine refused any transfer
+/// that would overflow a balance, so the replay cannot overflow either.
+fn bump(into: &mut Fen, x: Fen) {
+    *into = into
+        .checked_add(x)
+        .expect("the ledger engine refused every transfer that overflows a balance");
+}
+
+/// `*from -= x` while replaying transfers the engine accepted (see [`bump`]).
+fn lessen(from: &mut Fen, x: Fen) {
+    *from = from
+        .checked_sub(x)
+        .expect("the ledger engine refused every transfer that overflows a balance");
 }

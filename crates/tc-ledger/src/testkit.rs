@@ -177,7 +177,7 @@ fn shift(d: Date, late: i8) -> Date {
 }
 
 fn part(amount: Option<Fen>, pct: Option<u8>) -> Option<Fen> {
-    pct.map(|p| Fen((amount.unwrap_or(Fen(1000)).0 * p as i64 / 100).max(1)))
+    pct.map(|p| Fen::new((amount.unwrap_or(Fen::new(1000)).fen() * p as i64 / 100).max(1)))
 }
 
 impl Ctx {
@@ -224,7 +224,7 @@ pub fn build(steps: &[G], ctx: &mut Ctx) -> Vec<Request> {
                     &key,
                     debit,
                     pick(r2, KINDS[*c]),
-                    Fen(*amount),
+                    Fen::new(*amount),
                     cat,
                     "ref",
                     day(*date),
@@ -234,12 +234,12 @@ pub fn build(steps: &[G], ctx: &mut Ctx) -> Vec<Request> {
                     let mut ls: Vec<Line> = (0..n)
                         .map(|p| Line {
                             person: p,
-                            amount: Fen(amount / n),
+                            amount: Fen::new(amount / n),
                         })
                         .collect();
-                    ls[0].amount.0 += amount - (amount / n) * n;
+                    ls[0].amount = Fen::new(ls[0].amount.fen() + amount - (amount / n) * n);
                     if *lines == 5 {
-                        ls[0].amount.0 += 1; // does not add up
+                        ls[0].amount = Fen::new(ls[0].amount.fen() + 1); // does not add up
                     }
                     req = req.lines(LinesSummary::of(&ls).expect("test data"));
                     ctx.lines.insert(key.clone(), ls);
@@ -315,7 +315,7 @@ pub fn build(steps: &[G], ctx: &mut Ctx) -> Vec<Request> {
                         doc,
                         rc(from),
                         rc(to),
-                        Fen(*amount),
+                        Fen::new(*amount),
                         *pending,
                     )
                     .expect("test data"),
@@ -342,7 +342,7 @@ pub fn build(steps: &[G], ctx: &mut Ctx) -> Vec<Request> {
                     reference: "approval",
                     date: shift(date, *late),
                 };
-                let amount = pct.map(|p| Fen((1500 * p as i64 / 100).max(1)));
+                let amount = pct.map(|p| Fen::new((1500 * p as i64 / 100).max(1)));
                 out.extend(flows::resolve_pair(
                     doc,
                     &base,
@@ -358,7 +358,7 @@ pub fn build(steps: &[G], ctx: &mut Ctx) -> Vec<Request> {
                 }
                 let mut r = all[idx % all.len()].clone();
                 match alter {
-                    1 => r.amount = Some(Fen(r.amount.map(|a| a.0).unwrap_or(1) + 1)),
+                    1 => r.amount = Some(Fen::new(r.amount.map(|a| a.fen()).unwrap_or(1) + 1)),
                     2 => r.reference.push('!'),
                     _ => {}
                 }
@@ -385,7 +385,7 @@ pub fn seed_batch() -> Vec<Request> {
                     &format!("seed/{r}/{bank}"),
                     a,
                     acct(r, "fund_balance"),
-                    Fen(20_000),
+                    Fen::new(20_000),
                     "opening",
                     "seed",
                     day(1),
@@ -396,7 +396,7 @@ pub fn seed_batch() -> Vec<Request> {
             &format!("seed/{r}/c"),
             acct(r, "income_account"),
             acct(r, "contribution_employer"),
-            Fen(5_000),
+            Fen::new(5_000),
             "contribution",
             "seed",
             day(1),

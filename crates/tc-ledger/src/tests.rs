@@ -32,7 +32,7 @@ fn a_month_of_money_flows() {
         "open",
         acct(P, "fiscal_special_account"),
         acct(P, "fund_balance"),
-        Fen(1_000_000),
+        Fen::new(1_000_000),
         "opening",
         "2023 final accounts",
         day(1),
@@ -42,7 +42,7 @@ fn a_month_of_money_flows() {
     let lines: Vec<Line> = (0..100)
         .map(|i| Line {
             person: i,
-            amount: Fen(1000 + i),
+            amount: Fen::new(1000 + i),
         })
         .collect();
     let summary = LinesSummary::of(&lines).unwrap();
@@ -67,7 +67,7 @@ fn a_month_of_money_flows() {
             .unwrap()
             .balances
             .debits_posted,
-        Fen(1_000_000 + summary.total.0)
+        Fen::new(1_000_000 + summary.total.fen())
     );
     assert_eq!(
         l.account(acct(XIAODIAN, "contribution_employer"))
@@ -91,7 +91,7 @@ fn a_month_of_money_flows() {
             date: day(8),
         },
         rc(P),
-        Fen(500_000),
+        Fen::new(500_000),
         false,
     )
     .unwrap();
@@ -102,7 +102,7 @@ fn a_month_of_money_flows() {
         date: day(9),
     };
     ok(&l.submit(
-        &flows::allocation(chart, alloc, rc(P), rc(TAIYUAN), Fen(300_000), true).unwrap(),
+        &flows::allocation(chart, alloc, rc(P), rc(TAIYUAN), Fen::new(300_000), true).unwrap(),
         4,
     ));
     // reserved: the province's expenditure account can only give 200,000 more
@@ -115,7 +115,7 @@ fn a_month_of_money_flows() {
         },
         rc(P),
         rc(TAIYUAN),
-        Fen(200_001),
+        Fen::new(200_001),
         false,
     )
     .unwrap();
@@ -135,7 +135,7 @@ fn a_month_of_money_flows() {
         "alloc/202401/140100",
         [rc(P), rc(TAIYUAN)],
         true,
-        Some(Fen(250_000)),
+        Some(Fen::new(250_000)),
     );
     ok(&l.submit(&post, 6));
     // posting again is refused; voiding after posting is refused
@@ -157,14 +157,14 @@ fn a_month_of_money_flows() {
             .unwrap()
             .balances
             .debits_posted,
-        Fen(250_000)
+        Fen::new(250_000)
     );
     assert_eq!(
         l.account(acct(P, "expenditure_account"))
             .unwrap()
             .balances
             .credits_pending,
-        Fen(0)
+        Fen::new(0)
     );
 
     // the city pays a pension batch, the bank pays all but 1,000 which comes back later
@@ -177,7 +177,7 @@ fn a_month_of_money_flows() {
         },
         rc(TAIYUAN),
         "benefit_basic_pension",
-        Fen(200_000),
+        Fen::new(200_000),
         None,
     )
     .unwrap();
@@ -197,7 +197,7 @@ fn a_month_of_money_flows() {
         &[Request::reverse(
             "return/202401/140100/1",
             "paid/202401/140100",
-            Some(Fen(1_000)),
+            Some(Fen::new(1_000)),
             "bank_return",
             "return file",
             day(20),
@@ -209,7 +209,7 @@ fn a_month_of_money_flows() {
         .unwrap()
         .balances;
     assert_eq!(
-        exp.debits_posted.0 - exp.credits_posted.0,
+        exp.debits_posted.fen() - exp.credits_posted.fen(),
         250_000 - 200_000 + 1_000
     );
 
@@ -227,8 +227,8 @@ fn a_month_of_money_flows() {
             .unwrap()
             .clone()
     };
-    assert_eq!(row("grant_from_higher").credit, Fen(250_000));
-    assert_eq!(row("benefit_basic_pension").debit, Fen(199_000));
+    assert_eq!(row("grant_from_higher").credit, Fen::new(250_000));
+    assert_eq!(row("benefit_basic_pension").debit, Fen::new(199_000));
     // at day 9 the allocation was only reserved
     let early = l.trial_balance(Some(day(9)), Some(rc(TAIYUAN)));
     let pending = early.books[0]
@@ -238,7 +238,7 @@ fn a_month_of_money_flows() {
         .unwrap();
     assert_eq!(
         (pending.debit, pending.pending_debit),
-        (Fen(0), Fen(300_000))
+        (Fen::new(0), Fen::new(300_000))
     );
     assert_eq!(
         l.history(acct(TAIYUAN, "expenditure_account"), 0, 100)
@@ -261,7 +261,7 @@ fn idempotency() {
         "k1",
         acct(P, "fiscal_special_account"),
         acct(P, "fund_balance"),
-        Fen(5),
+        Fen::new(5),
         "opening",
         "x",
         day(1),
@@ -277,7 +277,7 @@ fn idempotency() {
     );
     assert_eq!(l.journal().len(), 1);
     let other = Request {
-        amount: Some(Fen(6)),
+        amount: Some(Fen::new(6)),
         ..r.clone()
     };
     assert_eq!(
@@ -299,7 +299,7 @@ fn idempotency() {
         "p",
         acct(P, "fiscal_special_account"),
         acct(P, "fund_balance"),
-        Fen(5),
+        Fen::new(5),
         "opening",
         "x",
         day(1),
@@ -321,7 +321,7 @@ fn limits_and_books() {
             "pay",
             pension,
             exp,
-            Fen(1),
+            Fen::new(1),
             "benefit",
             "",
             day(1),
@@ -341,7 +341,7 @@ fn limits_and_books() {
             "x",
             acct(P, "fiscal_special_account"),
             acct(XIAODIAN, "contribution_employer"),
-            Fen(1),
+            Fen::new(1),
             "contribution",
             "",
             day(1),
@@ -355,7 +355,7 @@ fn limits_and_books() {
             "y",
             acct(XIAODIAN, "remittance_to_higher"),
             acct(XIAODIAN, "contribution_employer"),
-            Fen(1),
+            Fen::new(1),
             "contribution",
             "",
             day(1),
@@ -367,19 +367,22 @@ fn limits_and_books() {
     let f = acct(P, "fund_balance");
     let s = acct(P, "fiscal_special_account");
     assert_eq!(
-        l.submit(&[Request::post("z", s, f, Fen(1), "nope", "", day(1))], 0),
+        l.submit(
+            &[Request::post("z", s, f, Fen::new(1), "nope", "", day(1))],
+            0
+        ),
         vec![Err(TransferError::UnknownCategory)]
     );
     assert_eq!(
         l.submit(
-            &[Request::post("z", s, f, Fen(0), "opening", "", day(1))],
+            &[Request::post("z", s, f, Fen::new(0), "opening", "", day(1))],
             0
         ),
         vec![Err(TransferError::AmountNotPositive)]
     );
     assert_eq!(
         l.submit(
-            &[Request::post("z", s, s, Fen(1), "opening", "", day(1))],
+            &[Request::post("z", s, s, Fen::new(1), "opening", "", day(1))],
             0
         ),
         vec![Err(TransferError::SameAccount)]
@@ -388,7 +391,7 @@ fn limits_and_books() {
     small.open(s).unwrap();
     assert_eq!(
         small.submit(
-            &[Request::post("z", s, f, Fen(1), "opening", "", day(1))],
+            &[Request::post("z", s, f, Fen::new(1), "opening", "", day(1))],
             0
         ),
         vec![Err(TransferError::AccountNotFound { account: f })]
@@ -404,21 +407,21 @@ fn linked_chains_fail_whole() {
     let f = acct(P, "fund_balance");
     let e = acct(P, "expenditure_account");
     let batch = vec![
-        Request::post("a", s, f, Fen(100), "opening", "", day(1)).linked(),
-        Request::post("b", e, s, Fen(60), "funding", "", day(1)).linked(),
-        Request::post("c", e, s, Fen(60), "funding", "", day(1)), // overdraws s: the chain fails
-        Request::post("d", s, f, Fen(7), "opening", "", day(1)),  // a separate unit
+        Request::post("a", s, f, Fen::new(100), "opening", "", day(1)).linked(),
+        Request::post("b", e, s, Fen::new(60), "funding", "", day(1)).linked(),
+        Request::post("c", e, s, Fen::new(60), "funding", "", day(1)), // overdraws s: the chain fails
+        Request::post("d", s, f, Fen::new(7), "opening", "", day(1)),  // a separate unit
     ];
     let r = l.submit(&batch, 0);
     assert_eq!(r[0], Err(TransferError::LinkedEventFailed));
     assert_eq!(r[1], Err(TransferError::LinkedEventFailed));
     assert!(matches!(r[2], Err(TransferError::LimitExceeded { .. })));
     assert_eq!(r[3], Ok(Outcome::Created { id: 1 }));
-    assert_eq!(l.account(s).unwrap().balances.debits_posted, Fen(7));
+    assert_eq!(l.account(s).unwrap().balances.debits_posted, Fen::new(7));
     assert!(l.transfer("a").is_none());
     // a batch ending inside a chain
     let r = l.submit(
-        &[Request::post("e", s, f, Fen(1), "opening", "", day(1)).linked()],
+        &[Request::post("e", s, f, Fen::new(1), "opening", "", day(1)).linked()],
         0,
     );
     assert_eq!(r, vec![Err(TransferError::LinkedChainOpen)]);
@@ -432,16 +435,40 @@ fn pending_post_void_reverse_rules() {
     let f = acct(P, "fund_balance");
     let e = acct(P, "expenditure_account");
     ok(&l.submit(
-        &[Request::post("open", s, f, Fen(100), "opening", "", day(1))],
+        &[Request::post(
+            "open",
+            s,
+            f,
+            Fen::new(100),
+            "opening",
+            "",
+            day(1),
+        )],
         0,
     ));
     ok(&l.submit(
-        &[Request::pending("p1", e, s, Fen(80), "funding", "", day(2))],
+        &[Request::pending(
+            "p1",
+            e,
+            s,
+            Fen::new(80),
+            "funding",
+            "",
+            day(2),
+        )],
         0,
     ));
     // the reservation blocks a second one
     let r = l.submit(
-        &[Request::pending("p2", e, s, Fen(30), "funding", "", day(2))],
+        &[Request::pending(
+            "p2",
+            e,
+            s,
+            Fen::new(30),
+            "funding",
+            "",
+            day(2),
+        )],
         0,
     );
     assert!(matches!(r[0], Err(TransferError::LimitExceeded { .. })));
@@ -450,7 +477,7 @@ fn pending_post_void_reverse_rules() {
         one(Request::post_pending(
             "x",
             "p1",
-            Some(Fen(81)),
+            Some(Fen::new(81)),
             "funding",
             "",
             day(3)
@@ -492,7 +519,7 @@ fn pending_post_void_reverse_rules() {
     );
     assert_eq!(
         one(Request {
-            amount: Some(Fen(1)),
+            amount: Some(Fen::new(1)),
             ..Request::void("x", "p1", "funding", "", day(3))
         }),
         Err(TransferError::VoidAmountMismatch)
@@ -517,7 +544,7 @@ fn pending_post_void_reverse_rules() {
         one(Request::reverse(
             "r1",
             "open",
-            Some(Fen(40)),
+            Some(Fen::new(40)),
             "correction",
             "",
             day(4)
@@ -528,7 +555,7 @@ fn pending_post_void_reverse_rules() {
         one(Request::reverse(
             "r2",
             "open",
-            Some(Fen(61)),
+            Some(Fen::new(61)),
             "correction",
             "",
             day(4)
@@ -560,12 +587,12 @@ fn pending_post_void_reverse_rules() {
     assert_eq!(
         l.account(s).unwrap().balances,
         Balances {
-            debits_posted: Fen(100),
-            credits_posted: Fen(100),
+            debits_posted: Fen::new(100),
+            credits_posted: Fen::new(100),
             ..Default::default()
         }
     );
-    assert_eq!(l.transfer("r3").unwrap().amount, Fen(60));
+    assert_eq!(l.transfer("r3").unwrap().amount, Fen::new(60));
     l.check().unwrap();
 }
 
@@ -578,7 +605,7 @@ fn month_end_income_account() {
             "in",
             inc,
             acct(XIAODIAN, "transfer_in"),
-            Fen(500),
+            Fen::new(500),
             "transfer",
             "",
             day(20),
@@ -595,7 +622,7 @@ fn month_end_income_account() {
             "up/140105",
             acct(XIAODIAN, "remittance_to_higher"),
             inc,
-            Fen(500),
+            Fen::new(500),
             "remittance",
             "",
             day(31),
@@ -605,7 +632,7 @@ fn month_end_income_account() {
             "up/140000",
             acct(P, "fiscal_special_account"),
             acct(P, "remittance_from_lower"),
-            Fen(500),
+            Fen::new(500),
             "remittance",
             "",
             day(31),
@@ -628,7 +655,7 @@ fn replay_catches_tampering() {
                 &format!("k{i}"),
                 s,
                 f,
-                Fen(10 + i),
+                Fen::new(10 + i),
                 "opening",
                 "",
                 day(1),
@@ -646,7 +673,7 @@ fn replay_catches_tampering() {
     };
     verify(l.journal()).unwrap();
     let mut j = l.journal().to_vec();
-    j[2].transfer.amount = Fen(1000);
+    j[2].transfer.amount = Fen::new(1000);
     assert_eq!(verify(&j).unwrap_err().0, 3);
     let mut j = l.journal().to_vec();
     j[3].prev_hash = Hash([7; 32]);
@@ -784,7 +811,7 @@ mod model {
                     && r.target.is_some() == t.target.is_some()
                     && r.debit.is_none_or(|d| d == t.debit)
                     && r.credit.is_none_or(|c| c == t.credit)
-                    && r.amount.is_none_or(|a| a.0 == t.amount)
+                    && r.amount.is_none_or(|a| a.fen() == t.amount)
                     && r.category == t.r.category
                     && r.reference == t.r.reference
                     && r.date == t.r.date
@@ -806,7 +833,7 @@ mod model {
                         None,
                         r.debit.ok_or(())?,
                         r.credit.ok_or(())?,
-                        r.amount.ok_or(())?.0,
+                        r.amount.ok_or(())?.fen(),
                     )
                 }
                 _ => {
@@ -829,7 +856,7 @@ mod model {
                                 return Err(());
                             }
                             let left = t.amount - self.reversed(i);
-                            let a = r.amount.map(|a| a.0).unwrap_or(left);
+                            let a = r.amount.map(|a| a.fen()).unwrap_or(left);
                             if a > left {
                                 return Err(());
                             }
@@ -839,7 +866,7 @@ mod model {
                             if t.r.op != Op::Pending || self.resolved(i) {
                                 return Err(());
                             }
-                            let a = r.amount.map(|a| a.0).unwrap_or(t.amount);
+                            let a = r.amount.map(|a| a.fen()).unwrap_or(t.amount);
                             if a > t.amount || (r.op == Op::VoidPending && a != t.amount) {
                                 return Err(());
                             }
@@ -859,7 +886,7 @@ mod model {
                 return Err(());
             }
             if let Some(l) = r.lines
-                && (l.count == 0 || l.total.0 != amount)
+                && (l.count == 0 || l.total.fen() != amount)
             {
                 return Err(());
             }
@@ -959,7 +986,7 @@ mod props {
                 let mb = m.balances(None);
                 for a in l.accounts() {
                     let b = a.balances;
-                    prop_assert_eq!([b.debits_posted.0, b.credits_posted.0, b.debits_pending.0, b.credits_pending.0], mb[&a.id], "account {}", a.id);
+                    prop_assert_eq!([b.debits_posted.fen(), b.credits_posted.fen(), b.debits_pending.fen(), b.credits_pending.fen()], mb[&a.id], "account {}", a.id);
                 }
                 prop_assert_eq!(l.journal().len(), m.accepted.len());
             }
@@ -969,7 +996,7 @@ mod props {
                 let mb = m.balances(Some(day(d)));
                 for (id, b) in mb {
                     let got = at.get(&id).copied().unwrap_or_default();
-                    prop_assert_eq!([got.debits_posted.0, got.credits_posted.0, got.debits_pending.0, got.credits_pending.0], b, "account {} at day {}", id, d);
+                    prop_assert_eq!([got.debits_posted.fen(), got.credits_posted.fen(), got.debits_pending.fen(), got.credits_pending.fen()], b, "account {} at day {}", id, d);
                 }
                 prop_assert!(l.trial_balance(Some(day(d)), None).books.iter().all(|b| b.balanced));
             }

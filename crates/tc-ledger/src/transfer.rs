@@ -156,13 +156,13 @@ impl LinesHasher {
     pub fn push(&mut self, line: &Line) {
         let mut buf = [0u8; 16];
         buf[..8].copy_from_slice(&line.person.to_be_bytes());
-        buf[8..].copy_from_slice(&line.amount.0.to_be_bytes());
+        buf[8..].copy_from_slice(&line.amount.fen().to_be_bytes());
         self.h.update(buf);
         self.count += 1;
-        if line.amount.0 <= 0 {
+        if line.amount.fen() <= 0 {
             self.nonpositive = true;
         }
-        match self.total.checked_add(line.amount.0) {
+        match self.total.checked_add(line.amount.fen()) {
             Some(t) => self.total = t,
             None => self.overflow = true,
         }
@@ -177,7 +177,7 @@ impl LinesHasher {
         }
         Ok(LinesSummary {
             count: self.count,
-            total: Fen(self.total),
+            total: Fen::new(self.total),
             digest: Hash(self.h.finalize().into()),
         })
     }
@@ -391,7 +391,7 @@ impl Transfer {
         }
         out.extend_from_slice(&self.debit.0.to_be_bytes());
         out.extend_from_slice(&self.credit.0.to_be_bytes());
-        out.extend_from_slice(&self.amount.0.to_be_bytes());
+        out.extend_from_slice(&self.amount.fen().to_be_bytes());
         put_str(&mut out, &self.category);
         put_str(&mut out, &self.reference);
         out.extend_from_slice(&date_to_int(self.date).to_be_bytes());
@@ -431,7 +431,7 @@ mod tests {
             target: None,
             debit: AccountId(140000004),
             credit: AccountId(140000051),
-            amount: Fen(100),
+            amount: Fen::new(100),
             category: "contribution".into(),
             reference: "r".into(),
             date: Date::new(2024, 1, 5).unwrap(),
@@ -469,7 +469,7 @@ mod tests {
                 ..t.clone()
             },
             Transfer {
-                amount: Fen(101),
+                amount: Fen::new(101),
                 ..t.clone()
             },
             Transfer {
@@ -537,21 +537,21 @@ mod tests {
         let lines = [
             Line {
                 person: 1,
-                amount: Fen(5),
+                amount: Fen::new(5),
             },
             Line {
                 person: 2,
-                amount: Fen(7),
+                amount: Fen::new(7),
             },
         ];
         let s = LinesSummary::of(&lines).unwrap();
-        assert_eq!((s.count, s.total), (2, Fen(12)));
+        assert_eq!((s.count, s.total), (2, Fen::new(12)));
         let swapped = [lines[1], lines[0]];
         assert_ne!(LinesSummary::of(&swapped).unwrap().digest, s.digest);
         assert!(
             LinesSummary::of(&[Line {
                 person: 1,
-                amount: Fen(0)
+                amount: Fen::new(0)
             }])
             .is_err()
         );
@@ -559,11 +559,11 @@ mod tests {
             LinesSummary::of(&[
                 Line {
                     person: 1,
-                    amount: Fen(i64::MAX)
+                    amount: Fen::new(i64::MAX)
                 },
                 Line {
                     person: 1,
-                    amount: Fen(1)
+                    amount: Fen::new(1)
                 }
             ])
             .is_err()

@@ -27,14 +27,14 @@ pub fn balances(seed: u64, bills: &[(RegionCode, Fen)], as_of: Date) -> Vec<Hist
             id: county.get() as i64 * 10 + 1,
             region: county,
             fixed: false,
-            amount: Fen(monthly * (6 + (h % 10) as i64)),
+            amount: Fen::new(monthly * (6 + (h % 10) as i64)),
             maturity: None,
         });
         out.push(HistoricalBalance {
             id: county.get() as i64 * 10 + 2,
             region: county,
             fixed: true,
-            amount: Fen(monthly * (3 + ((h >> 8) % 6) as i64)),
+            amount: Fen::new(monthly * (3 + ((h >> 8) % 6) as i64)),
             maturity: Some(maturity),
         });
         if let Some(city) = d.city_of(county) {
@@ -46,7 +46,7 @@ pub fn balances(seed: u64, bills: &[(RegionCode, Fen)], as_of: Date) -> Vec<Hist
             id: city.get() as i64 * 10 + 1,
             region: city,
             fixed: false,
-            amount: Fen(monthly * 2),
+            amount: Fen::new(monthly * 2),
             maturity: None,
         });
     }

@@ -62,19 +62,19 @@ fn pension_rows(
         person_id: pn.person as i64 + 1,
         effective_from: award_from.yyyymm() as i64,
         reason: "award",
-        benefit_base_fen: pn.benefit_base.0,
+        benefit_base_fen: pn.benefit_base.fen(),
         avg_index: p.avg_index().0,
         deemed_index: pn.deemed_index as i64 * 10_000,
         paid_months: p.paid_months as i64,
         deemed_months: p.deemed_months as i64,
-        account_at_retirement_fen: pn.account_at_retirement.0,
+        account_at_retirement_fen: pn.account_at_retirement.fen(),
         divisor_tenths: pn.divisor_tenths as i64,
-        basic_fen: pn.basic.0,
-        account_fen: pn.account.0,
-        transitional_fen: pn.transitional.0,
+        basic_fen: pn.basic.fen(),
+        account_fen: pn.account.fen(),
+        transitional_fen: pn.transitional.fen(),
         adjustment_fen: 0,
     };
-    let adjusted = (pn.adjustment.0 > 0).then(|| {
+    let adjusted = (pn.adjustment.fen() > 0).then(|| {
         let jan = Period::from_index((start.year() - 1) * 12);
         let from = if jan > award_from {
             jan
@@ -84,7 +84,7 @@ fn pension_rows(
         PensionRow {
             effective_from: from.yyyymm() as i64,
             reason: "adjustment",
-            adjustment_fen: pn.adjustment.0,
+            adjustment_fen: pn.adjustment.fen(),
             ..award.clone()
         }
     });
@@ -183,12 +183,12 @@ fn write_persons(db: &mut Db, p: &Province) -> Result<u64> {
                 status: x.status.as_str(),
                 status_since: day(&mut b1, x.status_since()),
                 enrolled_on: day(&mut b2, x.first_insured()),
-                declared_fen: x.declared.0,
+                declared_fen: x.declared.fen(),
                 as_of,
                 paid_months: x.paid_months as i64,
                 deemed_months: x.deemed_months as i64,
                 avg_index: x.avg_index().0,
-                balance_fen: x.balance.0,
+                balance_fen: x.balance.fen(),
             })?;
         }
         Ok(())
@@ -321,7 +321,7 @@ fn write_pensioners(db: &mut Db, p: &Province) -> Result<u64> {
                 status: pn.status.as_str(),
                 status_since: day(&mut b3, since),
                 contribution_months: x.paid_months as i64 + x.deemed_months as i64,
-                monthly_fen: pn.total().0,
+                monthly_fen: pn.total().fen(),
                 bank_code: code,
                 bank_name: name,
                 bank_account: &account,
@@ -385,13 +385,13 @@ mod tests {
             .count() as i64;
         assert_eq!(s.iter().map(|r| r.contributors).sum::<i64>(), active);
         assert_eq!(s.iter().map(|r| r.insured).sum::<i64>(), 3_000);
-        let balances: i64 = p.persons.iter().map(|x| x.balance.0).sum();
+        let balances: i64 = p.persons.iter().map(|x| x.balance.fen()).sum();
         assert_eq!(s.iter().map(|r| r.balance_fen).sum::<i64>(), balances);
         let paid: i64 = p
             .pensioners
             .iter()
             .filter(|x| x.status == PensionStatus::Active)
-            .map(|x| x.total().0)
+            .map(|x| x.total().fen())
             .sum();
         assert_eq!(s.iter().map(|r| r.monthly_pension_fen).sum::<i64>(), paid);
         let cities = registry::city_summary(&mut db).expect("cities");

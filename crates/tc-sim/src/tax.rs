@@ -63,7 +63,7 @@ pub fn receipts(seed: u64, b: Behaviour, assessments: &[Assessment]) -> Vec<Rece
         let (paid, paid_on) = if roll < b.none {
             continue;
         } else if roll < b.none + b.partial {
-            (Fen(a.total().0 / 2), a.due.add_days(-day_jitter))
+            (Fen::new(a.total().fen() / 2), a.due.add_days(-day_jitter))
         } else if roll < b.none + b.partial + b.late {
             (a.total(), a.due.add_days(1 + ((h >> 32) % 60) as i64))
         } else {

@@ -88,7 +88,7 @@ pub fn add_due(db: &mut Db, d: &NewDue<'_>) -> Result<()> {
             Val::Str(d.item.as_str()),
             ym(d.due_month),
             Val::I64(d.county as i64),
-            Val::I64(d.amount.0),
+            Val::I64(d.amount.fen()),
             Val::Str(d.created_at),
         ],
     )?;
@@ -123,7 +123,7 @@ pub fn write_dues(
                     Val::Str(item.as_str()),
                     ym(due_month),
                     Val::I64(*county as i64),
-                    Val::I64(a.0),
+                    Val::I64(a.fen()),
                     Val::Str(created_at),
                 ])?;
             }
@@ -157,7 +157,7 @@ pub fn dues_of_month(db: &mut Db, month: Period) -> Result<Vec<DueSum>> {
             person: r[0].i64()?,
             county: county_of(r[1].i64()?)?,
             item,
-            amount: Fen(r[3].i64()?),
+            amount: Fen::new(r[3].i64()?),
         });
     }
     Ok(out)
@@ -194,7 +194,7 @@ pub fn open_recovery(db: &mut Db, c: &NewRecovery<'_>) -> Result<bool> {
             Val::Str(c.kind),
             Val::I64(c.county as i64),
             ym(c.month),
-            Val::I64(c.amount.0.max(0)),
+            Val::I64(c.amount.fen().max(0)),
             Val::Str(c.source),
             ym(c.opened),
             Val::Str(c.details),

@@ -125,7 +125,7 @@ fn entry_of(r: &[Value]) -> Result<JournalEntry> {
         target: r[3].opt_i64()?,
         debit: AccountId(r[4].i64()?),
         credit: AccountId(r[5].i64()?),
-        amount: Fen(r[6].i64()?),
+        amount: Fen::new(r[6].i64()?),
         category: r[7].text()?.to_string(),
         reference: r[8].text()?.to_string(),
         date,
@@ -147,10 +147,10 @@ fn account_of(r: &Row) -> Result<(Account, i64, String)> {
     let limit = Limit::from_code(r[3].i64()?)
         .ok_or_else(|| corrupt(format!("account {id}: limit_kind {:?}", r[3])))?;
     let balances = Balances {
-        debits_posted: Fen(r[4].i64()?),
-        credits_posted: Fen(r[5].i64()?),
-        debits_pending: Fen(r[6].i64()?),
-        credits_pending: Fen(r[7].i64()?),
+        debits_posted: Fen::new(r[4].i64()?),
+        credits_posted: Fen::new(r[5].i64()?),
+        debits_pending: Fen::new(r[6].i64()?),
+        credits_pending: Fen::new(r[7].i64()?),
     };
     Ok((
         Account {
@@ -426,7 +426,7 @@ impl<'d> Ledger<'d> {
                     r[0].i64()?,
                     Line {
                         person: r[1].i64()?,
-                        amount: Fen(r[2].i64()?),
+                        amount: Fen::new(r[2].i64()?),
                     },
                 ))
             })
@@ -575,11 +575,11 @@ impl<'d> Ledger<'d> {
                     format!("lines of transfer {tid}"),
                     format!("{n} lines belong to no transfer that has lines")
                 ),
-                Some((count, amount, _)) if *count as i64 != n || amount.0 != sum => fail!(
+                Some((count, amount, _)) if *count as i64 != n || amount.fen() != sum => fail!(
                     format!("lines of transfer {tid}"),
                     format!(
                         "{n} lines summing to {sum} fen; the transfer has {count} lines and amount {} fen",
-                        amount.0
+                        amount.fen()
                     )
                 ),
                 Some(_) => seen += 1,
@@ -882,7 +882,7 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
         }
         state.insert_known(Known {
             resolved_by: resolved_by.get(&id).copied(),
-            reversed: Fen(reversed.get(&id).copied().unwrap_or(0)),
+            reversed: Fen::new(reversed.get(&id).copied().unwrap_or(0)),
             transfer: e.transfer,
         });
     }
@@ -945,14 +945,14 @@ fn write_batch(
         };
         rows.push([
             id.0,
-            new.debits_posted.0,
-            new.credits_posted.0,
-            new.debits_pending.0,
-            new.credits_pending.0,
-            old.debits_posted.0,
-            old.credits_posted.0,
-            old.debits_pending.0,
-            old.credits_pending.0,
+            new.debits_posted.fen(),
+            new.credits_posted.fen(),
+            new.debits_pending.fen(),
+            new.credits_pending.fen(),
+            old.debits_posted.fen(),
+            old.credits_posted.fen(),
+            old.debits_pending.fen(),
+            old.credits_pending.fen(),
         ]);
     }
     let head_hash = state.head.hash.to_hex();
@@ -1086,7 +1086,7 @@ fn write_batch(
                             Val::I64(*id),
                             Val::I64(no as i64),
                             Val::I64(l.person),
-                            Val::I64(l.amount.0),
+                            Val::I64(l.amount.fen()),
                         ])?;
                     }
                 }
@@ -1117,7 +1117,7 @@ fn transfer_vals<'a>(
         opt(resolves),
         Val::I64(t.debit.0),
         Val::I64(t.credit.0),
-        Val::I64(t.amount.0),
+        Val::I64(t.amount.fen()),
         Val::Str(&t.category),
         Val::Str(&t.reference),
         Val::I64(date_to_int(t.date)),

@@ -47,7 +47,7 @@ pub fn each_active_pensioner(
                 county: r.i64(1)? as u32,
                 retire_period: Period::from_yyyymm(r.i64(2)? as i32)
                     .map_err(|e| StoreError::Invalid(format!("pensioner {person}: {e}")))?,
-                monthly: Fen(r.i64(3)?),
+                monthly: Fen::new(r.i64(3)?),
                 contribution_months: r.i64(4)? as u32,
             })
         },
@@ -78,7 +78,7 @@ pub fn returned_not_reissued(db: &mut Db) -> Result<Vec<Returned>> {
         out.push(Returned {
             person: r[0].i64()?,
             county: r[1].i64()? as u32,
-            amount: Fen(r[2].i64()?),
+            amount: Fen::new(r[2].i64()?),
             attempt: r[3].i64()?,
             end_to_end: r[4].text()?.to_string(),
             item: item(r[5].text()?)?,
@@ -124,7 +124,7 @@ pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u6
                     Val::Str(l.item.as_str()),
                     Val::I64(l.attempt as i64),
                     Val::I64(l.county as i64),
-                    Val::I64(l.amount.0),
+                    Val::I64(l.amount.fen()),
                     Val::Str(&l.end_to_end),
                     Val::Str("planned"),
                     l.reissue_of.as_deref().map(Val::Str).unwrap_or(Val::Null),
@@ -143,7 +143,11 @@ pub fn planned_by_county_item(db: &mut Db, month: Period) -> Result<Vec<(RegionC
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push((region(r[0].i64()?)?, item(r[1].text()?)?, Fen(r[2].i64()?)));
+        out.push((
+            region(r[0].i64()?)?,
+            item(r[1].text()?)?,
+            Fen::new(r[2].i64()?),
+        ));
     }
     Ok(out)
 }
@@ -185,7 +189,7 @@ pub fn each_planned_line(
                 item: item(r.text(1)?)?,
                 attempt: r.i64(2)?,
                 county: region(r.i64(3)?)?,
-                amount: Fen(r.i64(4)?),
+                amount: Fen::new(r.i64(4)?),
                 end_to_end: r.text(5)?,
                 name: r.text(6)?,
                 account: r.text(7)?,
@@ -219,7 +223,7 @@ pub fn record_payment_file(db: &mut Db, f: &PaymentFile<'_>) -> Result<()> {
             Val::I64(f.month.yyyymm() as i64),
             Val::I64(f.county.get() as i64),
             Val::I64(f.payments),
-            Val::I64(f.ctrl_sum.0),
+            Val::I64(f.ctrl_sum.fen()),
             Val::Str(f.xml_sha256),
             Val::Str(f.xml_path),
             Val::Str(f.csv_path),
@@ -315,7 +319,7 @@ pub fn payments_of_file(
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push((r[0].text()?.to_string(), Fen(r[1].i64()?)));
+        out.push((r[0].text()?.to_string(), Fen::new(r[1].i64()?)));
     }
     Ok(out)
 }
@@ -377,7 +381,7 @@ pub fn each_line_of_message(
                 "returned" => LineState::Returned,
                 _ => LineState::Pending,
             };
-            f(r.text(0)?, Fen(r.i64(1)?), state)
+            f(r.text(0)?, Fen::new(r.i64(1)?), state)
         },
     )
 }
@@ -481,7 +485,7 @@ pub fn item_outcome(
             month: r[0].i64()?,
             county: r[1].i64()?,
             item: r[2].text()?.to_string(),
-            paid: Fen(r[3].i64()?),
+            paid: Fen::new(r[3].i64()?),
             issued: r[4].i64()?,
         })),
         None => Ok(None),
@@ -529,7 +533,7 @@ pub fn sums_by_county_status(db: &mut Db, month: Period) -> Result<Vec<(RegionCo
         out.push((
             region(r[0].i64()?)?,
             r[1].text()?.to_string(),
-            Fen(r[2].i64()?),
+            Fen::new(r[2].i64()?),
         ));
     }
     Ok(out)

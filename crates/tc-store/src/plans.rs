@@ -64,7 +64,7 @@ pub fn write_plan(db: &mut Db, p: &NewPlan<'_>) -> Result<()> {
             Val::I64(p.month.yyyymm() as i64),
             Val::I64(p.region.get() as i64),
             Val::Str(p.level.as_str()),
-            Val::I64(p.planned.0),
+            Val::I64(p.planned.fen()),
             Val::I64(p.submitted_by),
             Val::Str(p.submitted_on),
         ],
@@ -86,7 +86,7 @@ pub fn write_plan_item(
             Val::I64(month.yyyymm() as i64),
             Val::I64(county.get() as i64),
             Val::Str(item.as_str()),
-            Val::I64(amount.0),
+            Val::I64(amount.fen()),
         ],
     )?;
     Ok(())
@@ -111,7 +111,7 @@ pub fn plan_items(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, Item, F
     for r in rows {
         let item =
             Item::parse(r[1].text()?).ok_or_else(|| StoreError::Invalid("unknown item".into()))?;
-        out.push((region(r[0].i64()?)?, item, Fen(r[2].i64()?)));
+        out.push((region(r[0].i64()?)?, item, Fen::new(r[2].i64()?)));
     }
     Ok(out)
 }
@@ -124,7 +124,11 @@ pub fn approved_by_region(db: &mut Db, month: Period) -> Result<Vec<(RegionCode,
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        out.push((region(r[0].i64()?)?, level(r[1].text()?)?, Fen(r[2].i64()?)));
+        out.push((
+            region(r[0].i64()?)?,
+            level(r[1].text()?)?,
+            Fen::new(r[2].i64()?),
+        ));
     }
     Ok(out)
 }
@@ -159,8 +163,8 @@ pub fn applications(db: &mut Db, month: Option<Period>) -> Result<Vec<Applicatio
         out.push(Application {
             month: period(r[0].i64()?)?,
             approval_id: r[1].i64()?,
-            planned: Fen(r[2].i64()?),
-            approved: r[3].opt_i64()?.map(Fen),
+            planned: Fen::new(r[2].i64()?),
+            approved: r[3].opt_i64()?.map(Fen::new),
             status: r[4].text()?.to_string(),
             note: r[5].text()?.to_string(),
         });
@@ -198,7 +202,7 @@ pub fn application_approval_id(db: &mut Db, month: Period) -> Result<i64> {
 pub fn set_application_approved(db: &mut Db, month: Period, approved: Fen) -> Result<()> {
     db.exec(
         "UPDATE fund_plans SET approved_fen = $1 WHERE month = $2 AND level = 'province'",
-        &[Val::I64(approved.0), Val::I64(month.yyyymm() as i64)],
+        &[Val::I64(approved.fen()), Val::I64(month.yyyymm() as i64)],
     )?;
     Ok(())
 }
@@ -214,7 +218,7 @@ pub fn set_decided(
     db.exec(
         "UPDATE fund_plans SET approved_fen = $1, status = $2 WHERE month = $3 AND region = $4",
         &[
-            Val::I64(approved.0),
+            Val::I64(approved.fen()),
             Val::Str(status),
             Val::I64(month.yyyymm() as i64),
             Val::I64(region.get() as i64),
@@ -243,8 +247,8 @@ pub fn region_plans(db: &mut Db, month: Period) -> Result<Vec<RegionPlan>> {
         out.push(RegionPlan {
             region: region(r[0].i64()?)?,
             level: level(r[1].text()?)?,
-            planned: Fen(r[2].i64()?),
-            approved: r[3].opt_i64()?.map(Fen),
+            planned: Fen::new(r[2].i64()?),
+            approved: r[3].opt_i64()?.map(Fen::new),
         });
     }
     Ok(out)
@@ -257,7 +261,7 @@ pub fn upper_plans(db: &mut Db, month: Period) -> Result<Vec<(u32, Fen, Fen)>> {
         "SELECT region, level, planned_fen, COALESCE(approved_fen, 0) FROM fund_plans WHERE month = $1 AND level <> 'county'",
         &[Val::I64(month.yyyymm() as i64)],
     )? {
-        out.push((r[0].i64()? as u32, Fen(r[2].i64()?), Fen(r[3].i64()?)));
+        out.push((r[0].i64()? as u32, Fen::new(r[2].i64()?), Fen::new(r[3].i64()?)));
     }
     Ok(out)
 }
@@ -284,7 +288,7 @@ pub fn write_allocation(db: &mut Db, a: &Allocation<'_>) -> Result<()> {
             Val::I64(a.month.yyyymm() as i64),
             Val::I64(a.region.get() as i64),
             Val::Str(a.level.as_str()),
-            Val::I64(a.amount.0),
+            Val::I64(a.amount.fen()),
             Val::Str(a.deadline),
             Val::Str(a.done_on),
             Val::I64(a.delay_days),
@@ -329,7 +333,7 @@ pub fn city_allocations(db: &mut Db, month: Period) -> Result<Vec<(u32, Fen, i64
         "SELECT region, amount_fen, delay_days FROM allocations WHERE month = $1 AND level = 'city'",
         &[Val::I64(month.yyyymm() as i64)],
     )? {
-        out.push((r[0].i64()? as u32, Fen(r[1].i64()?), r[2].i64()?));
+        out.push((r[0].i64()? as u32, Fen::new(r[1].i64()?), r[2].i64()?));
     }
     Ok(out)
 }

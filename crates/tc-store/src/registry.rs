@@ -838,7 +838,7 @@ pub fn person_record(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>
         as_of: r[11].i64()?,
         paid_months: r[12].i64()?,
         deemed_months: r[13].i64()?,
-        balance: tongchou_core::Fen(r[14].i64()?),
+        balance: tongchou_core::Fen::new(r[14].i64()?),
     }))
 }
 
@@ -865,7 +865,7 @@ pub fn pension_record(db: &mut Db, person_id: i64) -> Result<Option<PensionRecor
     Ok(Some(PensionRecord {
         retire_period: r[0].i64()?,
         status: r[1].text()?.to_string(),
-        monthly: tongchou_core::Fen(r[2].i64()?),
+        monthly: tongchou_core::Fen::new(r[2].i64()?),
         bank_name: r[3].text()?.to_string(),
         bank_account: r[4].text()?.to_string(),
     }))

@@ -30,7 +30,11 @@ pub fn assessed_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64, 
          WHERE period = $1 GROUP BY county",
         &[Val::I64(period.yyyymm() as i64)],
     )? {
-        out.push((r[0].i64()?, r[1].i64()?, Fen(r[2].opt_i64()?.unwrap_or(0))));
+        out.push((
+            r[0].i64()?,
+            r[1].i64()?,
+            Fen::new(r[2].opt_i64()?.unwrap_or(0)),
+        ));
     }
     Ok(out)
 }
@@ -45,8 +49,8 @@ pub fn collected_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, Fen,
     )? {
         out.push((
             r[0].i64()?,
-            Fen(r[1].opt_i64()?.unwrap_or(0)),
-            Fen(r[2].opt_i64()?.unwrap_or(0)),
+            Fen::new(r[1].opt_i64()?.unwrap_or(0)),
+            Fen::new(r[2].opt_i64()?.unwrap_or(0)),
         ));
     }
     Ok(out)
@@ -97,7 +101,7 @@ pub fn open_arrears(db: &mut Db) -> Result<Vec<ArrearsItem>> {
             county: r[2].i64()?,
             employer: r[3].i64()?,
             due: crate::benefits::date_of(r[4].text()?)?,
-            outstanding: Fen(r[5].i64()? - r[6].i64()?),
+            outstanding: Fen::new(r[5].i64()? - r[6].i64()?),
             credit_code: r[7].opt_text()?.map(str::to_string),
             employer_name: r[8].opt_text()?.map(str::to_string),
         });
@@ -107,7 +111,7 @@ pub fn open_arrears(db: &mut Db) -> Result<Vec<ArrearsItem>> {
 
 /// Σ payroll lines of `month`, whatever their status.
 pub fn payroll_of_month(db: &mut Db, month: Period) -> Result<Fen> {
-    Ok(Fen(db.query_i64(
+    Ok(Fen::new(db.query_i64(
         "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE month = $1",
         &[Val::I64(month.yyyymm() as i64)],
     )?))
@@ -115,7 +119,7 @@ pub fn payroll_of_month(db: &mut Db, month: Period) -> Result<Fen> {
 
 /// Σ payroll lines the banks confirmed paid, every month.
 pub fn paid_to_date(db: &mut Db) -> Result<Fen> {
-    Ok(Fen(db.query_i64(
+    Ok(Fen::new(db.query_i64(
         "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE status = 'paid'",
         &[],
     )?))

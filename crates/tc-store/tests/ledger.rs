@@ -97,7 +97,7 @@ fn month_of_flows(url: &str) {
         "open",
         acct(P, "fiscal_special_account"),
         acct(P, "fund_balance"),
-        Fen(10_000_000),
+        Fen::new(10_000_000),
         "opening",
         "2023 final accounts",
         day(1),
@@ -106,16 +106,16 @@ fn month_of_flows(url: &str) {
     let lines_a: Vec<Line> = (0..2000)
         .map(|i| Line {
             person: 1_000_000 + i,
-            amount: Fen(50_000 + i),
+            amount: Fen::new(50_000 + i),
         })
         .collect();
     let lines_b: Vec<Line> = (0..500)
         .map(|i| Line {
             person: 2_000_000 + i,
-            amount: Fen(40_000),
+            amount: Fen::new(40_000),
         })
         .collect();
-    let sum = |ls: &[Line]| Fen(ls.iter().map(|l| l.amount.0).sum());
+    let sum = |ls: &[Line]| Fen::new(ls.iter().map(|l| l.amount.fen()).sum());
     let mut batch: Vec<(Request, &[Line])> = Vec::new();
     for (county, ls) in [(XIAODIAN, &lines_a), (140106, &lines_b)] {
         let doc = Doc {
@@ -154,7 +154,7 @@ fn month_of_flows(url: &str) {
                 date: day(8),
             },
             rc(P),
-            Fen(5_000_000),
+            Fen::new(5_000_000),
             false,
         )
         .expect("flow")]),
@@ -170,7 +170,7 @@ fn month_of_flows(url: &str) {
                 },
                 rc(P),
                 rc(TAIYUAN),
-                Fen(3_000_000),
+                Fen::new(3_000_000),
                 true,
             )
             .expect("flow"),
@@ -185,7 +185,7 @@ fn month_of_flows(url: &str) {
         "alloc/202401/140100",
         [rc(P), rc(TAIYUAN)],
         true,
-        Some(Fen(2_500_000)),
+        Some(Fen::new(2_500_000)),
     )));
     all_ok(
         &t.submit(
@@ -198,7 +198,7 @@ fn month_of_flows(url: &str) {
                 },
                 rc(TAIYUAN),
                 rc(XIAODIAN),
-                Fen(2_000_000),
+                Fen::new(2_000_000),
                 false,
             )
             .expect("flow"),
@@ -207,7 +207,7 @@ fn month_of_flows(url: &str) {
     let pay_lines: Vec<Line> = (0..300)
         .map(|i| Line {
             person: 3_000_000 + i,
-            amount: Fen(5_000),
+            amount: Fen::new(5_000),
         })
         .collect();
     let pay = flows::payment(
@@ -235,7 +235,7 @@ fn month_of_flows(url: &str) {
     all_ok(&t.submit(&[Request::reverse(
         "return/202401/140105/1",
         "paid/202401/140105",
-        Some(Fen(5_000)),
+        Some(Fen::new(5_000)),
         "bank_return",
         "return file",
         day(20),
@@ -251,12 +251,12 @@ fn month_of_flows(url: &str) {
     )]);
     assert_eq!(r, vec![Err(TransferError::PendingAlreadyPosted)]);
     let r = t.submit(&[Request {
-        amount: Some(Fen(1)),
+        amount: Some(Fen::new(1)),
         ..Request::post(
             "open",
             acct(P, "fiscal_special_account"),
             acct(P, "fund_balance"),
-            Fen(10_000_000),
+            Fen::new(10_000_000),
             "opening",
             "2023 final accounts",
             day(1),
@@ -341,10 +341,10 @@ fn tampering(url: &str) {
     let lines: Vec<Line> = (0..50)
         .map(|i| Line {
             person: i,
-            amount: Fen(10 + i),
+            amount: Fen::new(10 + i),
         })
         .collect();
-    let total = Fen(lines.iter().map(|l| l.amount.0).sum());
+    let total = Fen::new(lines.iter().map(|l| l.amount.fen()).sum());
     let req = Request::post(
         "with-lines",
         acct(XIAODIAN, "income_account"),
@@ -359,7 +359,7 @@ fn tampering(url: &str) {
         "last",
         acct(P, "expenditure_account"),
         acct(P, "fiscal_special_account"),
-        Fen(700),
+        Fen::new(700),
         "funding",
         "p",
         day(4),
@@ -512,7 +512,7 @@ fn concurrent(url: &str) {
                             &format!("spend/{w}/{i}"),
                             acct(P, "expenditure_account"),
                             acct(P, "fiscal_special_account"),
-                            Fen(500),
+                            Fen::new(500),
                             "funding",
                             "",
                             day(2),
@@ -541,7 +541,7 @@ fn concurrent(url: &str) {
             .expect("a")
             .balances
             .credits_posted,
-        Fen(20_000)
+        Fen::new(20_000)
     );
 }
 
@@ -606,7 +606,7 @@ fn large_and_nested(url: &str) {
                 &format!("big/{i}"),
                 income,
                 contrib,
-                Fen(1 + i % 7),
+                Fen::new(1 + i % 7),
                 "contribution",
                 "big",
                 day(2),
@@ -627,7 +627,7 @@ fn large_and_nested(url: &str) {
             k,
             income,
             contrib,
-            Fen(100),
+            Fen::new(100),
             "contribution",
             "nested",
             day(3),

@@ -292,7 +292,9 @@ pub struct Pensioner {
 
 impl Pensioner {
     pub fn total(&self) -> Fen {
-        Fen(self.basic.0 + self.account.0 + self.transitional.0 + self.adjustment.0)
+        Fen::new(
+            self.basic.fen() + self.account.fen() + self.transitional.fen() + self.adjustment.fen(),
+        )
     }
     pub fn retire(&self) -> Period {
         Period::from_index(self.retire)

@@ -328,16 +328,17 @@ impl<'a> Context<'a> {
             Fen::ZERO
         } else {
             match payer {
-                PayerKind::Employee => Fen(div_round_half_up(
-                    t.wage(t.start_year) as i128 * m as i128,
-                    10_000 * 100,
-                ) as i64
-                    * 100),
+                PayerKind::Employee => Fen::new(
+                    div_round_half_up(t.wage(t.start_year) as i128 * m as i128, 10_000 * 100)
+                        as i64
+                        * 100,
+                ),
                 PayerKind::Flexible => {
                     let pct = FLEX_LEVELS[self.flex_w.pick(rng).unwrap_or(0)].0;
-                    let b = div_round_half_up(t.ceiling.0 as i128 * pct as i128, 300 * 100) as i64
+                    let b = div_round_half_up(t.ceiling.fen() as i128 * pct as i128, 300 * 100)
+                        as i64
                         * 100;
-                    Fen(b.clamp(t.floor.0, t.ceiling.0))
+                    Fen::new(b.clamp(t.floor.fen(), t.ceiling.fen()))
                 }
             }
         };
@@ -397,22 +398,22 @@ impl<'a> Context<'a> {
                     deemed_index * 10_000,
                     at_retirement,
                 );
-                (Fen(terms.base), div, b, a, tr)
+                (Fen::new(terms.base), div, b, a, tr)
             }
             None => (Fen::ZERO, 1390, Fen::ZERO, Fen::ZERO, Fen::ZERO),
         };
-        let total0 = basic.0 + account.0 + transitional.0;
+        let total0 = basic.fen() + account.fen() + transitional.fen();
         // the yearly increases from the year after retirement to the start (or to the death)
         let mut mult = t.adjustment(Period::from_index(retire_m).year()) as i128;
         if status == Status::Deceased {
             let until = t.adjustment(Period::from_index(status_since).year()) as i128;
             mult = div_round_half_up(mult * S, until.max(1));
         }
-        let adjustment = Fen(div_round_half_up(total0 as i128 * (mult - S), S) as i64);
-        let drawn = account.0 * (start - 1 - retire_m).max(0) as i64;
+        let adjustment = Fen::new(div_round_half_up(total0 as i128 * (mult - S), S) as i64);
+        let drawn = account.fen() * (start - 1 - retire_m).max(0) as i64;
         person.balance = match status {
             Status::Deceased => Fen::ZERO,
-            _ => Fen((at_retirement.0 - drawn).max(0)),
+            _ => Fen::new((at_retirement.fen() - drawn).max(0)),
         };
         let pension_status = match status {
             Status::Deceased => PensionStatus::Deceased,

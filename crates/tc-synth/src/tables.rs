@@ -131,7 +131,7 @@ impl Tables {
             if let Ok((f, u)) = policy.yuan("wages.all_caliber_avg_annual", d)
                 && u.effective_from.year() == y
             {
-                annual[yidx(y)] = Some(f.0);
+                annual[yidx(y)] = Some(f.fen());
             }
         }
         let first_known = annual
@@ -188,7 +188,7 @@ impl Tables {
             let p = Period::from_index(m);
             let d = p.first_day();
             let base = match policy.yuan("benefit.base_monthly", d) {
-                Ok((b, _)) => b.0,
+                Ok((b, _)) => b.fen(),
                 // Synthetic: the previous year's average monthly wage, to the yuan.
                 Err(_) => div_round_half_up(wage[yidx(p.year() - 1)] as i128, 100) as i64 * 100,
             };
@@ -336,7 +336,7 @@ impl Tables {
         }
         let span = (b - a) as i128;
         let paid = (paid as i128).min(span);
-        Fen(div_round_half_up(full * idx as i128 * paid, MICRO * 10_000 * span) as i64)
+        Fen::new(div_round_half_up(full * idx as i128 * paid, MICRO * 10_000 * span) as i64)
     }
 
     pub fn pension_terms(&self, retire: i32) -> Option<&PensionTerms> {
@@ -374,15 +374,15 @@ pub(crate) fn pension_components(
         t.base as i128 * (S + avg_index as i128) * months * t.rate as i128,
         2 * S * 12 * S,
     );
-    let account = div_round_half_up(balance.0 as i128 * 10, (divisor_tenths as i128).max(1));
+    let account = div_round_half_up(balance.fen() as i128 * 10, (divisor_tenths as i128).max(1));
     let transitional = div_round_half_up(
         t.base as i128 * deemed_index as i128 * deemed as i128 * t.coef as i128,
         S * 12 * S,
     );
     (
-        Fen(basic as i64),
-        Fen(account as i64),
-        Fen(transitional as i64),
+        Fen::new(basic as i64),
+        Fen::new(account as i64),
+        Fen::new(transitional as i64),
     )
 }
 
@@ -415,11 +415,11 @@ mod tests {
         let y = |s: &str| s.parse::<Period>().expect("p").index();
         // 12 months of 2024 at index 1.0, read on 2025-01-01: 12 × 8% × wage(2024), no interest yet
         let b = t.balance(y("2024-01"), y("2025-01"), y("2025-01"), 10_000, 12);
-        assert_eq!(b.0, 12 * t.unit[yidx(2024)]);
+        assert_eq!(b.fen(), 12 * t.unit[yidx(2024)]);
         // read a year later: + 1.50% crediting of 2025
         let b2 = t.balance(y("2024-01"), y("2025-01"), y("2026-01"), 10_000, 12);
         let expect = div_round_half_up(12 * t.unit[yidx(2024)] as i128 * 101_500_000, S) as i64;
-        assert!((b2.0 - expect).abs() <= 1, "{} vs {expect}", b2.0);
+        assert!((b2.fen() - expect).abs() <= 1, "{} vs {expect}", b2.fen());
         // half the months paid, index 2.0: the same
         let b3 = t.balance(y("2024-01"), y("2025-01"), y("2025-01"), 20_000, 6);
         assert_eq!(b3, b);

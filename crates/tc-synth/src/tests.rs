@@ -173,7 +173,7 @@ fn persons_are_consistent() {
     let start = p.options.start.index();
     let policy = Policy::builtin().expect("policy");
     for x in &p.persons {
-        assert!(x.balance.0 >= 0 && x.declared.0 >= 0);
+        assert!(x.balance.fen() >= 0 && x.declared.fen() >= 0);
         assert!(x.first_insured < start);
         assert!(
             x.status_since < start,
@@ -192,7 +192,7 @@ fn persons_are_consistent() {
                 let e = &p.employers[x.employer().expect("employer")];
                 assert_eq!(e.status, EmployerStatus::Active);
                 assert_eq!(e.county, x.county);
-                assert!(x.declared.0 > 0);
+                assert!(x.declared.fen() > 0);
             }
             (_, PayerKind::Flexible) => assert!(x.employer().is_none()),
             _ => {}
@@ -224,7 +224,7 @@ fn persons_are_consistent() {
             "retired at {age} months"
         );
         assert!(pn.retire < start && pn.retire >= 2006 * 12);
-        assert!(pn.total().0 > 0);
+        assert!(pn.total().fen() > 0);
         assert_eq!(
             pn.status == PensionStatus::Deceased,
             x.status == Status::Deceased
@@ -251,14 +251,14 @@ fn pension_components_match_the_rule() {
     }
     // the yearly increases: retired in 2024 → the 2 % of 2025 only; retired in 2025 → none
     for pn in &p.pensioners {
-        let total0 = (pn.basic.0 + pn.account.0 + pn.transitional.0) as i128;
+        let total0 = (pn.basic.fen() + pn.account.fen() + pn.transitional.fen()) as i128;
         match (pn.retire().year(), pn.status) {
             (2024, PensionStatus::Active) => assert_eq!(
-                pn.adjustment.0 as i128,
+                pn.adjustment.fen() as i128,
                 tongchou_core::money::div_round_half_up(total0 * 2, 100)
             ),
-            (2025, _) => assert_eq!(pn.adjustment.0, 0),
-            _ => assert!(pn.adjustment.0 >= 0),
+            (2025, _) => assert_eq!(pn.adjustment.fen(), 0),
+            _ => assert!(pn.adjustment.fen() >= 0),
         }
     }
     // average monthly pension of the paid pensioners in a plausible range (yuan)
@@ -267,7 +267,7 @@ fn pension_components_match_the_rule() {
         .iter()
         .filter(|x| x.status == PensionStatus::Active)
         .collect();
-    let avg = paid.iter().map(|x| x.total().0).sum::<i64>() / paid.len() as i64 / 100;
+    let avg = paid.iter().map(|x| x.total().fen()).sum::<i64>() / paid.len() as i64 / 100;
     assert!((2_000..6_000).contains(&avg), "average pension {avg} yuan");
 }
 
@@ -278,7 +278,7 @@ fn wages_are_plausible() {
         .persons
         .iter()
         .filter(|x| x.status == Status::Active && x.payer == PayerKind::Employee)
-        .map(|x| x.declared.0)
+        .map(|x| x.declared.fen())
         .collect();
     w.sort_unstable();
     let median = w[w.len() / 2] / 100;

@@ -209,7 +209,7 @@ impl AdjustmentRun {
                 match e.base {
                     Ok((months, row)) => {
                         n += 1;
-                        sum_pension += row.total.0 as i128;
+                        sum_pension += row.total.fen() as i128;
                         sum_months += months as i128;
                     }
                     Err(why) => self.skip(e.person, why),
@@ -219,7 +219,7 @@ impl AdjustmentRun {
         if n == 0 {
             return Ok(None);
         }
-        let avg_pension = Fen(div_round_half_up(sum_pension, n) as i64);
+        let avg_pension = Fen::new(div_round_half_up(sum_pension, n) as i64);
         let avg_months = (div_round_half_up(sum_months, n) as u32).max(1);
         Ok(Some((eligible, avg_pension, avg_months)))
     }
@@ -257,7 +257,7 @@ impl AdjustmentRun {
                 self.skip(row.person, format!("increase {inc} is not positive"));
                 continue;
             }
-            raised.increase = Fen(raised.increase.0 + inc.0);
+            raised.increase = raised.increase.try_add(inc)?;
             raised.adjusted += 1;
             if row.effective_from == self.jan {
                 in_place.push((row.person, inc));
@@ -265,13 +265,15 @@ impl AdjustmentRun {
                 let mut r = row.clone();
                 r.effective_from = self.jan;
                 r.reason = "adjustment".into();
-                r.adjustment = Fen(r.adjustment.0 + inc.0);
-                r.total = Fen(r.total.0 + inc.0);
+                r.adjustment = r.adjustment.try_add(inc)?;
+                r.total = r.total.try_add(inc)?;
                 new_rows.push(r);
             }
-            let a = Fen(inc.0 * arrears_months as i64);
+            let a = inc
+                .checked_mul(arrears_months as i64)
+                .ok_or(tongchou_core::money::MoneyError::Overflow)?;
             if a.is_positive() {
-                raised.arrears = Fen(raised.arrears.0 + a.0);
+                raised.arrears = raised.arrears.try_add(a)?;
                 dues.push((row.person, e.county, a));
             }
         }
@@ -382,9 +384,9 @@ pub fn recompute(
             corrected.yuan("benefit.base_monthly", r.pensioner.retire.first_day())?;
         let (paid_difference, months, per_row) = differences(&r.history, new.total, month);
         // differences already recorded by earlier corrections were paid or are being recovered
-        let earlier = pensions::earlier_corrections(db, person, month)?.0;
+        let earlier = pensions::earlier_corrections(db, person, month)?.fen();
         let difference = paid_difference - earlier;
-        let new_monthly = Fen(new.total.0 + r.current.adjustment.0);
+        let new_monthly = new.total.try_add(r.current.adjustment)?;
         let status = if difference > 0 {
             "to_pay"
         } else if difference < 0 {
@@ -396,7 +398,7 @@ pub fn recompute(
         let explanation = serde_json::json!({
             "rule": "benefit.recompute",
             "formula": "difference = Σ over the months paid of (new components − components then in force) − differences of earlier corrections; from `month` on the new components plus the increases already granted",
-            "earlier_corrections": Fen(earlier),
+            "earlier_corrections": Fen::new(earlier),
             "note": note,
             "input": input,
             "benefit_base": benefit_base,
@@ -439,7 +441,7 @@ pub fn recompute(
                 r.pensioner.monthly
             },
             months,
-            difference: Fen(difference),
+            difference: Fen::new(difference),
             status: status.to_string(),
             explanation,
         };
@@ -516,11 +518,11 @@ fn differences(
             .unwrap_or(month)
             .min(month);
         let k = from.months_until(to).max(0);
-        let d = new_total.0 - h.base().0;
+        let d = new_total.fen() - h.base().fen();
         difference += d * k as i64;
         months += k as u32;
         per_row.push(serde_json::json!({
-            "from": from, "months": k, "paid_components": h.base(), "new_components": new_total, "difference": Fen(d * k as i64),
+            "from": from, "months": k, "paid_components": h.base(), "new_components": new_total, "difference": Fen::new(d * k as i64),
         }));
     }
     (difference, months, per_row)
@@ -547,7 +549,7 @@ fn record_correction(db: &mut Db, c: &Correction, note: &str, now: &str) -> Resu
         },
     )?;
     let source = format!("correction:{}", c.id);
-    let difference = c.difference.0;
+    let difference = c.difference.fen();
     if difference > 0 {
         add_due(
             db,
@@ -566,7 +568,7 @@ fn record_correction(db: &mut Db, c: &Correction, note: &str, now: &str) -> Resu
             RecoveryKind::Correction,
             c.county,
             c.month,
-            Fen(-difference),
+            Fen::new(-difference),
             &source,
             c.month,
             &serde_json::json!({"correction": c.id, "months": c.months, "note": note}),

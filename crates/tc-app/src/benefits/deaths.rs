@@ -443,9 +443,9 @@ fn suspend_and_settle(
     if !stored {
         return Ok(Fen::ZERO);
     }
-    Ok(Fen(s.funeral_grant.0
-        + s.survivor_grant.0
-        + s.account_refund.0))
+    Ok(Fen::new(
+        s.funeral_grant.fen() + s.survivor_grant.fen() + s.account_refund.fen(),
+    ))
 }
 
 /// Set a person `deceased` with a `death` event (nothing if already deceased). Returns whether
@@ -553,7 +553,7 @@ fn check_deaths(
             } => {
                 let s = suspend_and_settle(db, policy, *person, *county, *died, month)?;
                 run.suspended += 1;
-                run.settlements = Fen(run.settlements.0 + s.0);
+                run.settlements = run.settlements.try_add(s)?;
                 if let Some(e) = roll.iter().find(|e| e.person == *person) {
                     outcome.insert(
                         e.id_number.clone(),
@@ -580,7 +580,7 @@ fn check_deaths(
                 )?;
                 if opened {
                     run.paid_after_death_cases += 1;
-                    run.paid_after_death = Fen(run.paid_after_death.0 + amount.0);
+                    run.paid_after_death = run.paid_after_death.try_add(*amount)?;
                 }
             }
             Finding::NoMatch { id_number } => {
@@ -679,7 +679,7 @@ fn check_duplicates(
             )?;
             if opened {
                 run.duplicate_cases += 1;
-                run.duplicates = Fen(run.duplicates.0 + amount.0);
+                run.duplicates = run.duplicates.try_add(amount)?;
             }
         }
     }
@@ -846,7 +846,7 @@ pub fn file_claim(
                 items.push(ClaimItem { item, amount });
             }
         }
-        let total = Fen(items.iter().map(|i| i.amount.0).sum());
+        let total = Fen::try_sum(items.iter().map(|i| i.amount))?;
         let s = ClaimSummary {
             person,
             county: settled.county,
@@ -938,19 +938,20 @@ pub struct CountyFindings {
 }
 
 impl CountyFindings {
-    fn add(&mut self, o: &CountyFindings) {
+    fn add(&mut self, o: &CountyFindings) -> Result<()> {
         self.deaths_pensioners += o.deaths_pensioners;
         self.deaths_insured += o.deaths_insured;
         self.settlements += o.settlements;
-        self.settlements_fen = Fen(self.settlements_fen.0 + o.settlements_fen.0);
+        self.settlements_fen = self.settlements_fen.try_add(o.settlements_fen)?;
         self.paid_after_death_cases += o.paid_after_death_cases;
-        self.paid_after_death_fen = Fen(self.paid_after_death_fen.0 + o.paid_after_death_fen.0);
+        self.paid_after_death_fen = self.paid_after_death_fen.try_add(o.paid_after_death_fen)?;
         self.duplicate_cases += o.duplicate_cases;
-        self.duplicate_fen = Fen(self.duplicate_fen.0 + o.duplicate_fen.0);
+        self.duplicate_fen = self.duplicate_fen.try_add(o.duplicate_fen)?;
         self.correction_cases += o.correction_cases;
-        self.correction_fen = Fen(self.correction_fen.0 + o.correction_fen.0);
+        self.correction_fen = self.correction_fen.try_add(o.correction_fen)?;
         self.open_cases += o.open_cases;
-        self.open_fen = Fen(self.open_fen.0 + o.open_fen.0);
+        self.open_fen = self.open_fen.try_add(o.open_fen)?;
+        Ok(())
     }
 }
 
@@ -984,29 +985,29 @@ pub fn report(db: &mut Db) -> Result<Report> {
     }
     for r in store::recoveries_by_county(db)? {
         let e = by.entry(r.county).or_default();
-        let (n, a) = (r.cases, r.amount.0);
+        let (n, a) = (r.cases, r.amount);
         match r.kind.as_str() {
             "paid_after_death" => {
                 e.paid_after_death_cases += n;
-                e.paid_after_death_fen = Fen(e.paid_after_death_fen.0 + a);
+                e.paid_after_death_fen = e.paid_after_death_fen.try_add(a)?;
             }
             "duplicate_receipt" => {
                 e.duplicate_cases += n;
-                e.duplicate_fen = Fen(e.duplicate_fen.0 + a);
+                e.duplicate_fen = e.duplicate_fen.try_add(a)?;
             }
             _ => {
                 e.correction_cases += n;
-                e.correction_fen = Fen(e.correction_fen.0 + a);
+                e.correction_fen = e.correction_fen.try_add(a)?;
             }
         }
         if r.status == "open" {
             e.open_cases += n;
-            e.open_fen = Fen(e.open_fen.0 + a);
+            e.open_fen = e.open_fen.try_add(a)?;
         }
     }
     for (c, e) in by.iter_mut() {
         e.county = *c;
-        rep.province.add(e);
+        rep.province.add(e)?;
     }
     rep.counties = by.into_values().collect();
     let counts = store::death_record_counts(db)?;

@@ -133,7 +133,7 @@ fn paid_history(db: &mut Db, p: &Person, retire: Period) -> Result<(Vec<(Period,
     let mut history: Vec<(Period, Fen)> = Vec::new();
     let mut unpaid = 0u32;
     for m in retirement::months_assessed(db, p.id, p.as_of, retire)? {
-        if m.paid.0 >= m.due.0 {
+        if m.paid.fen() >= m.due.fen() {
             history.push((m.period, m.base));
         } else {
             unpaid += 1;
@@ -201,8 +201,8 @@ struct AccountAtRetirement {
 fn account_at_retirement(db: &mut Db, p: &Person) -> Result<AccountAtRetirement> {
     let credited = retirement::account_credited_since(db, p.id, p.as_of)?;
     let interest = retirement::interest_since(db, p.id, p.as_of.year())?;
-    let interest_sum: i64 = interest.iter().map(|x| x.1.0).sum();
-    let balance = Fen(p.balance.0 + credited.0 + interest_sum);
+    let interest_sum = Fen::try_sum(interest.iter().map(|x| x.1))?;
+    let balance = Fen::try_sum([p.balance, credited, interest_sum])?;
     let mut bal_e = Explanation::new(
         "benefit.account_at_retirement",
         "balance = registry_balance(as_of) + Σ account parts applied in collection batches from as_of + Σ interest of the closed years from year(as_of)",
@@ -797,7 +797,7 @@ fn write_award(
             status: "active",
             status_since: &paying_since,
             contribution_months: (award.input.paid_months + award.input.deemed_months) as i64,
-            monthly_fen: pn.total.0,
+            monthly_fen: pn.total.fen(),
             bank_code: &app.bank_code,
             bank_name: &app.bank_name,
             bank_account: &app.bank_account,
@@ -808,16 +808,16 @@ fn write_award(
             person_id: p.id,
             effective_from: award.effective_from.yyyymm() as i64,
             reason: "award",
-            benefit_base_fen: award.benefit_base.0,
+            benefit_base_fen: award.benefit_base.fen(),
             avg_index: award.input.avg_index.0,
             deemed_index: award.input.deemed_index.0,
             paid_months: award.input.paid_months as i64,
             deemed_months: award.input.deemed_months as i64,
-            account_at_retirement_fen: award.input.account_balance.0,
+            account_at_retirement_fen: award.input.account_balance.fen(),
             divisor_tenths: pn.divisor_tenths,
-            basic_fen: pn.basic.0,
-            account_fen: pn.account.0,
-            transitional_fen: pn.transitional.0,
+            basic_fen: pn.basic.fen(),
+            account_fen: pn.account.fen(),
+            transitional_fen: pn.transitional.fen(),
             adjustment_fen: 0,
         })
     })?;

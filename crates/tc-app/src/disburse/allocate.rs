@@ -122,7 +122,7 @@ pub(super) fn step_allocate(
         )?;
     }
     Ok(
-        serde_json::json!({"allocated_fen": a.total.0, "on": done.to_string(), "late_days": Calendar::delay(cal.allocation_by, done)}),
+        serde_json::json!({"allocated_fen": a.total.fen(), "on": done.to_string(), "late_days": Calendar::delay(cal.allocation_by, done)}),
     )
 }
 
@@ -165,7 +165,7 @@ pub(super) fn step_passdown(
             *v,
             false,
         )?);
-        total += v.0;
+        total += v.fen();
     }
     submit(&mut Ledger::new(db), &reqs)?;
     for (county, v) in &a.counties {

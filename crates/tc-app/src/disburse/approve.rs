@@ -169,7 +169,7 @@ fn decision_to_apply(
                 }
             } else {
                 Decision::Partial {
-                    approved: Fen((planned.0 as i128 * share as i128 / 10_000) as i64),
+                    approved: Fen::new((planned.fen() as i128 * share as i128 / 10_000) as i64),
                 }
             };
             let status = status_of(&decision);
@@ -266,6 +266,6 @@ pub(super) fn step_approve(
     let reqs = reservation(month, cal, &a, province)?;
     submit(&mut Ledger::new(db), &reqs)?;
     Ok(
-        serde_json::json!({"decision": status.as_str(), "planned_fen": planned.0, "approved_fen": a.total.0}),
+        serde_json::json!({"decision": status.as_str(), "planned_fen": planned.fen(), "approved_fen": a.total.fen()}),
     )
 }

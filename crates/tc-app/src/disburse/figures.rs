@@ -40,28 +40,30 @@ fn entry(out: &mut BTreeMap<u32, RegionFigures>, region: u32) -> &mut RegionFigu
 }
 
 /// Add a county's lines of one status to its city's figures.
-fn add_lines(f: &mut RegionFigures, status: &str, v: i64) {
-    f.need.0 += v;
-    match status {
-        "paid" => f.paid.0 += v,
-        "returned" => f.returned.0 += v,
-        "issued" => f.pending.0 += v,
-        _ => f.deferred.0 += v,
-    }
+fn add_lines(f: &mut RegionFigures, status: &str, v: Fen) -> Result<()> {
+    f.need = f.need.try_add(v)?;
+    let column = match status {
+        "paid" => &mut f.paid,
+        "returned" => &mut f.returned,
+        "issued" => &mut f.pending,
+        _ => &mut f.deferred,
+    };
+    *column = column.try_add(v)?;
     if status != "planned" {
-        f.issued.0 += v;
+        f.issued = f.issued.try_add(v)?;
     }
+    Ok(())
 }
 
 /// The province's line adds up its cities.
-fn add_up_province(out: &mut BTreeMap<u32, RegionFigures>, province: u32) {
+fn add_up_province(out: &mut BTreeMap<u32, RegionFigures>, province: u32) -> Result<()> {
     let cities: Vec<RegionFigures> = out
         .values()
         .filter(|f| f.region != province)
         .cloned()
         .collect();
     let Some(p) = out.get_mut(&province) else {
-        return;
+        return Ok(());
     };
     for c in &cities {
         for (t, v) in [
@@ -73,10 +75,11 @@ fn add_up_province(out: &mut BTreeMap<u32, RegionFigures>, province: u32) {
             (&mut p.returned, c.returned),
             (&mut p.pending, c.pending),
         ] {
-            *t = Fen(t.0 + v.0);
+            *t = t.try_add(v)?;
         }
         p.late_days = p.late_days.max(c.late_days);
     }
+    Ok(())
 }
 
 /// The month's figures per city (and the province as region 140000).
@@ -95,11 +98,11 @@ pub fn figures(db: &mut Db, month: Period) -> Result<Vec<RegionFigures>> {
     }
     for (county, status, amount) in tongchou_store::payroll::sums_by_county_status(db, month)? {
         let city = d.city_of(county).map(|c| c.get()).unwrap_or(0);
-        add_lines(entry(&mut out, city), &status, amount.0);
+        add_lines(entry(&mut out, city), &status, amount)?;
     }
-    add_up_province(&mut out, d.province().code.get());
+    add_up_province(&mut out, d.province().code.get())?;
     for f in out.values_mut() {
-        f.from_balance = Fen(f.need.0 - f.planned.0);
+        f.from_balance = f.need.try_sub(f.planned)?;
     }
     Ok(out.into_values().collect())
 }

@@ -242,7 +242,9 @@ fn available(ledger: &mut Ledger<'_>, chart: &Chart, region: RegionCode) -> Resu
     Ok(match ledger.account(id)? {
         Some(a) => {
             let b = a.balances;
-            Fen(b.debits_posted.0 - b.credits_posted.0 - b.credits_pending.0)
+            b.debits_posted
+                .try_sub(b.credits_posted)?
+                .try_sub(b.credits_pending)?
         }
         None => Fen::ZERO,
     })

@@ -78,15 +78,15 @@ fn within_balance(
     county: RegionCode,
     mut rows: Vec<PayRow>,
 ) -> Result<(Vec<PayRow>, u64)> {
-    let mut left = available(&mut Ledger::new(db), chart, county)?.0;
+    let mut left = available(&mut Ledger::new(db), chart, county)?.fen();
     rows.sort_by(|a, b| {
         (a.item != Item::BasicPension, a.person).cmp(&(b.item != Item::BasicPension, b.person))
     });
     let mut pay = Vec::new();
     let mut deferred = 0u64;
     for r in rows {
-        if r.amount.0 <= left {
-            left -= r.amount.0;
+        if r.amount.fen() <= left {
+            left -= r.amount.fen();
             pay.push(r);
         } else {
             deferred += 1;
@@ -228,7 +228,7 @@ fn benefit_transfers(
     }
     let mut out = Vec::with_capacity(by_item.len());
     for (item, lines) in by_item {
-        let amount = Fen(lines.iter().map(|l| l.amount.0).sum());
+        let amount = Fen::try_sum(lines.iter().map(|l| l.amount))?;
         let key = format!("pay/{m}/{county}/{}", item.as_str());
         let reference = format!("payment {month} {}", item.as_str());
         let doc = Doc {
@@ -293,7 +293,7 @@ fn pay_county(
     write_files(db, month, county, &batches, out_dir, created, &mut t.staged)?;
     t.files += batches.len() as u64;
     mark_issued(db, month, county, &batches, &pay, deferred == 0)?;
-    t.issued += pay.iter().map(|r| r.amount.0).sum::<i64>();
+    t.issued += pay.iter().map(|r| r.amount.fen()).sum::<i64>();
     t.transfers
         .extend(benefit_transfers(chart, month, cal, county, &pay)?);
     Ok(())

@@ -108,7 +108,7 @@ pub(super) fn step_payroll(
     }
     reissues(db, &mut lines)?;
     with_end_to_end(month, &mut lines)?;
-    let total: i64 = lines.iter().map(|l| l.amount.0).sum();
+    let total: i64 = lines.iter().map(|l| l.amount.fen()).sum();
     store::write_planned(db, month, &lines)?;
     Ok(serde_json::json!({"lines": lines.len(), "total_fen": total}))
 }

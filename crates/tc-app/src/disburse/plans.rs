@@ -33,13 +33,13 @@ fn county_plans(db: &mut Db, month: Period) -> Result<Vec<CountyPlan>> {
     let mut plans = Vec::new();
     let mut ledger = Ledger::new(db);
     for (county, items) in &by_county {
-        let need: i64 = items.values().map(|f| f.0).sum();
+        let need: i64 = items.values().map(|f| f.fen()).sum();
         let on_hand = available(&mut ledger, chart, *county)?;
-        let request = Fen((need - on_hand.0.max(0)).max(0));
+        let request = Fen::new((need - on_hand.fen().max(0)).max(0));
         // the plan asks for what the payroll needs beyond the balance on hand; the items
         // keep the payroll's split for the report
         let mut planned = items.clone();
-        if request.0 < need {
+        if request.fen() < need {
             planned = BTreeMap::from([(Item::BasicPension, request)]);
         }
         plans.push(CountyPlan {
@@ -121,6 +121,6 @@ pub(super) fn step_plans(
     .map_err(|e| AppError::Invalid(format!("submitting the plan: {e}")))?;
     store::set_application_approval(db, month, a.id)?;
     Ok(
-        serde_json::json!({"planned_fen": c.total().0, "approval_id": a.id, "counties": c.cities.values().map(Vec::len).sum::<usize>()}),
+        serde_json::json!({"planned_fen": c.total().fen(), "approval_id": a.id, "counties": c.cities.values().map(Vec::len).sum::<usize>()}),
     )
 }

@@ -508,7 +508,7 @@ impl Load for Declaration {
                     person_id: *person,
                     period: d.period.yyyymm() as i64,
                     employer_id,
-                    declared_fen: d.base.0,
+                    declared_fen: d.base.fen(),
                     import_id: ctx.import_id,
                 });
             }

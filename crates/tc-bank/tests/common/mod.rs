@@ -52,7 +52,7 @@ pub fn fixture_batch() -> PaymentBatch {
                 name,
                 AccountNumber::parse(acct).expect("account"),
                 None,
-                Fen(*fen),
+                Fen::new(*fen),
                 "2020-01 基本养老金",
             )
             .expect("payment")

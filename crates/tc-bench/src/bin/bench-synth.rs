@@ -85,9 +85,9 @@ fn run() -> Result<(), String> {
                     if x.status == Status::Active {
                         let c = terms.assess(x.payer, x.declared);
                         let a = &mut acc[x.county as usize];
-                        a[0] += c.base.0;
-                        a[1] += c.pooling.0;
-                        a[2] += c.account.0;
+                        a[0] += c.base.fen();
+                        a[1] += c.pooling.fen();
+                        a[2] += c.account.fen();
                     }
                 }
                 acc
@@ -120,9 +120,9 @@ fn run() -> Result<(), String> {
     );
     println!(
         "  base {} yuan, pooling {} yuan, account {} yuan",
-        tongchou_core::Fen(total[0]),
-        tongchou_core::Fen(total[1]),
-        tongchou_core::Fen(total[2])
+        tongchou_core::Fen::new(total[0]),
+        tongchou_core::Fen::new(total[1]),
+        tongchou_core::Fen::new(total[2])
     );
 
     // 3. The pension rule (full, with explanations) for every pensioner.
@@ -133,7 +133,7 @@ fn run() -> Result<(), String> {
                 Ok(r) => {
                     let same = (r.basic, r.account, r.transitional)
                         == (pn.basic, pn.account, pn.transitional);
-                    (r.total.0, 0usize, usize::from(!same))
+                    (r.total.fen(), 0usize, usize::from(!same))
                 }
                 Err(_) => (0, 1, 0),
             })
@@ -147,7 +147,7 @@ fn run() -> Result<(), String> {
     );
     println!(
         "  Σ components at retirement {} yuan; {errors} errors; {mismatches} differ from the generator",
-        tongchou_core::Fen(sum)
+        tongchou_core::Fen::new(sum)
     );
     if let Some(m) = peak_rss_mib() {
         println!("peak resident memory {m} MiB");

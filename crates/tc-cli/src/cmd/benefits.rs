@@ -325,7 +325,7 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
         }
         DeathsCmd::Awaiting { county } => {
             let list = deaths::awaiting_claims(&mut db, county).map_err(engine)?;
-            let total = Fen(list.iter().map(|a| a.total.0).sum());
+            let total = Fen::try_sum(list.iter().map(|a| a.total))?;
             print_json(&serde_json::json!({"settlements": list, "total": total}))?;
         }
     }
@@ -382,7 +382,7 @@ pub fn run_benefits(c: BenefitsCmd, db_url: &str) -> CliResult {
         }
         BenefitsCmd::Due { month } => {
             let due = benefits::dues(&mut db, month).map_err(engine)?;
-            let total = Fen(due.iter().map(|d| d.amount.0).sum());
+            let total = Fen::try_sum(due.iter().map(|d| d.amount))?;
             print_json(&serde_json::json!({"month": month, "lines": due, "total": total}))?;
         }
     }

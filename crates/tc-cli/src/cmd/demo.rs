@@ -61,7 +61,7 @@ fn progress(msg: &str) {
 
 fn yuan(f: Fen) -> String {
     // whole yuan with thousands separators, for the summary table
-    let y = f.0 / 100;
+    let y = f.fen() / 100;
     let s = y.abs().to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -273,14 +273,14 @@ fn run_months(
             ));
         }
         // the provincial treasury's monthly subsidy: a tenth of what the month paid out
-        let paid = reports::payroll_of_month(db, *m)?.0;
+        let paid = reports::payroll_of_month(db, *m)?.fen();
         if paid > 0 {
             tongchou_app::income::record(
                 db,
                 &format!("demo/subsidy/{m}"),
                 pcode,
                 "subsidy-province",
-                Fen(paid / 10),
+                Fen::new(paid / 10),
                 m.day(25),
                 &format!("provincial fiscal subsidy {m}"),
             )
@@ -313,9 +313,9 @@ fn print_cities(
         let e = coll
             .entry(city)
             .or_insert((Fen::ZERO, Fen::ZERO, Fen::ZERO));
-        e.0 = Fen(e.0.0 + c.assessed.0);
-        e.1 = Fen(e.1.0 + c.collected.0 + c.late_fees.0);
-        e.2 = Fen(e.2.0 + c.arrears.0);
+        e.0 = e.0.try_add(c.assessed)?;
+        e.1 = Fen::new(e.1.fen() + c.collected.fen() + c.late_fees.fen());
+        e.2 = e.2.try_add(c.arrears)?;
     }
     println!(
         "Tongchou demo: {} insured, months {} to {} (yuan)\n",
@@ -378,22 +378,22 @@ fn print_fund(db: &mut Db, months: usize) -> Result<(), CliError> {
         if let Some(id) = chart.account(pcode, kind)
             && let Some(acc) = ledger.account(id)?
         {
-            balance += acc.balances.debits_posted.0 - acc.balances.credits_posted.0;
+            balance += acc.balances.debits_posted.fen() - acc.balances.credits_posted.fen();
         }
     }
     let check = ledger.check()?;
     let db = ledger.db();
-    let spent = reports::paid_to_date(db)?.0;
+    let spent = reports::paid_to_date(db)?.fen();
     let monthly = spent / months.max(1) as i64;
     println!(
         "\nprovincial fiscal special + expenditure accounts: {} yuan",
-        yuan(Fen(balance))
+        yuan(Fen::new(balance))
     );
     if monthly > 0 {
         let tenths = balance * 10 / monthly;
         println!(
             "months payable at the average monthly payment ({} yuan): {}.{}",
-            yuan(Fen(monthly)),
+            yuan(Fen::new(monthly)),
             tenths / 10,
             tenths % 10
         );

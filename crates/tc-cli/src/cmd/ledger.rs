@@ -265,11 +265,11 @@ fn load_test(ledger: &mut Ledger<'_>, a: LoadTestArgs) -> CliResult {
                 person += 1;
                 Line {
                     person,
-                    amount: Fen(30_000 + person % 1000),
+                    amount: Fen::new(30_000 + person % 1000),
                 }
             })
             .collect();
-        let total = Fen(ls.iter().map(|l| l.amount.0).sum());
+        let total = Fen::try_sum(ls.iter().map(|l| l.amount))?;
         let key = format!("{}/{county}", a.key);
         let doc = Doc {
             key: &key,

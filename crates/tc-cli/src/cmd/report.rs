@@ -202,11 +202,11 @@ impl CollectionLine {
         [
             Cell::Int(self.insured),
             Cell::Int(self.contributors),
-            Cell::Money(Fen(self.assessed)),
-            Cell::Money(Fen(self.collected)),
-            Cell::Money(Fen(self.late_fees)),
-            Cell::Money(Fen(self.arrears)),
-            Cell::Money(Fen(self.remitted)),
+            Cell::Money(Fen::new(self.assessed)),
+            Cell::Money(Fen::new(self.collected)),
+            Cell::Money(Fen::new(self.late_fees)),
+            Cell::Money(Fen::new(self.arrears)),
+            Cell::Money(Fen::new(self.remitted)),
         ]
     }
 }
@@ -237,12 +237,12 @@ fn collection_by_county(
     for (county, n, assessed) in reports::assessed_by_county(db, period)? {
         let l = by.entry(county).or_default();
         l.contributors = n;
-        l.assessed = assessed.0;
+        l.assessed = assessed.fen();
     }
     for (county, collected, late_fees) in reports::collected_by_county(db, period)? {
         let l = by.entry(county).or_default();
-        l.collected = collected.0;
-        l.late_fees = late_fees.0;
+        l.collected = collected.fen();
+        l.late_fees = late_fees.fen();
     }
     // arrears outstanding when the month was closed, as the run recorded them per county
     if let Some(counties) = details.get("counties").and_then(Json::as_array) {
@@ -257,7 +257,7 @@ fn collection_by_county(
             let f: Fen = arrears
                 .parse()
                 .map_err(|e| CliError(format!("recorded arrears of {county}: {e}")))?;
-            by.entry(county).or_default().arrears = f.0;
+            by.entry(county).or_default().arrears = f.fen();
         }
     }
     // remitted: debits to a region's 上解上级支出 under the month's collection transfers
@@ -285,7 +285,7 @@ fn collection_by_county(
         .get(&fiscal)
         .map(|b| b.posted_on(side))
         .unwrap_or(0);
-    Ok((by, close, Fen(balance)))
+    Ok((by, close, Fen::new(balance)))
 }
 
 fn collection(db: &mut Db, a: &CollectionArgs) -> Result<Sheet, CliError> {
@@ -515,8 +515,8 @@ fn arrears_lines(
         }
         l.persons.insert(person);
         l.items += 1;
-        l.outstanding += outstanding.0;
-        l.fee += fee.0;
+        l.outstanding += outstanding.fen();
+        l.fee += fee.fen();
         l.oldest = Some(l.oldest.map_or(period, |o| o.min(period)));
     }
     let mut lines: Vec<ArrearsLine> = by.into_values().collect();
@@ -589,8 +589,8 @@ fn figures(l: &ArrearsLine) -> [Cell; 5] {
     [
         Cell::Int(l.persons.len() as i64),
         Cell::Int(l.items),
-        Cell::Money(Fen(l.outstanding)),
-        Cell::Money(Fen(l.fee)),
+        Cell::Money(Fen::new(l.outstanding)),
+        Cell::Money(Fen::new(l.fee)),
         l.oldest
             .map(|p| Cell::Text(p.to_string()))
             .unwrap_or(Cell::Empty),

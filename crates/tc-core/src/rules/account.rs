@@ -7,7 +7,7 @@
 
 use super::{RuleError, input};
 use crate::explain::{Exact, Explanation};
-use crate::money::{Fen, div_round_half_up};
+use crate::money::Fen;
 use crate::period::{Date, Period};
 use crate::policy::Policy;
 use crate::ratio::RATIO_SCALE;
@@ -65,25 +65,28 @@ impl InterestTerms {
     /// Close the year for one account. `monthly[m-1]` is what was credited in month m.
     pub fn close(&self, opening: Fen, monthly: &[Fen; 12]) -> YearEnd {
         let r = self.rate_scaled as i128;
-        let on_open = div_round_half_up(opening.0 as i128 * r, RATIO_SCALE as i128) as i64;
-        let mut weighted: i128 = 0; // Σ c_m × (12 − m)
-        let mut sum: i64 = 0;
-        for (i, c) in monthly.iter().enumerate() {
-            sum += c.0;
-            weighted += c.0 as i128 * (11 - i as i128);
-        }
+        // An account holds at most a working life of contributions (well under a billion yuan):
+        // the year's figures cannot leave the range of Fen.
+        const FITS: &str = "an individual account stays within the range of Fen";
+        let on_open = Fen::div_half_up(opening.fen() as i128 * r, RATIO_SCALE as i128).expect(FITS);
+        let weighted: i128 = monthly
+            .iter()
+            .enumerate()
+            .map(|(i, c)| c.fen() as i128 * (11 - i as i128)) // Σ c_m × (12 − m)
+            .sum();
+        let sum = Fen::try_sum(monthly.iter().copied()).expect(FITS);
         let on_contrib = if self.pro_rata {
-            div_round_half_up(weighted * r, 12 * RATIO_SCALE as i128) as i64
+            Fen::div_half_up(weighted * r, 12 * RATIO_SCALE as i128).expect(FITS)
         } else {
-            0
+            Fen::ZERO
         };
         YearEnd {
             year: self.year,
             opening,
-            contributions: Fen(sum),
-            interest_on_opening: Fen(on_open),
-            interest_on_contributions: Fen(on_contrib),
-            closing: Fen(opening.0 + sum + on_open + on_contrib),
+            contributions: sum,
+            interest_on_opening: on_open,
+            interest_on_contributions: on_contrib,
+            closing: Fen::try_sum([opening, sum, on_open, on_contrib]).expect(FITS),
         }
     }
 
@@ -93,14 +96,14 @@ impl InterestTerms {
         let weighted: i128 = monthly
             .iter()
             .enumerate()
-            .map(|(i, c)| c.0 as i128 * (11 - i as i128))
+            .map(|(i, c)| c.fen() as i128 * (11 - i as i128))
             .sum();
         e.step("opening", opening)
             .step("contributions", y.contributions)
             .step(
                 "interest_on_opening_exact_fen",
                 Exact::new(
-                    opening.0 as i128 * self.rate_scaled as i128,
+                    opening.fen() as i128 * self.rate_scaled as i128,
                     RATIO_SCALE as i128,
                 ),
             )
@@ -159,9 +162,9 @@ mod tests {
         // opening 50,000.00 at 2.62% = 1,310.00; 12 × 400.00 with (11+10+...+0)=66 weights:
         // 400 × 66 × 0.0262 / 12 = 57.64
         let ye = t.close(Fen::from_yuan(50000), &[Fen::from_yuan(400); 12]);
-        assert_eq!(ye.interest_on_opening, Fen(131000));
-        assert_eq!(ye.interest_on_contributions, Fen(5764));
-        assert_eq!(ye.closing, Fen(5_000_000 + 480_000 + 131_000 + 5_764));
+        assert_eq!(ye.interest_on_opening, Fen::new(131000));
+        assert_eq!(ye.interest_on_contributions, Fen::new(5764));
+        assert_eq!(ye.closing, Fen::new(5_000_000 + 480_000 + 131_000 + 5_764));
     }
 
     #[test]
@@ -169,7 +172,7 @@ mod tests {
         let p = Policy::builtin().expect("policy");
         let (bal, years) = roll_forward(&p, Fen::from_yuan(10000), &[], 2023, 2024).expect("roll");
         // 10,000 × 1.0397 = 10,397.00; × 1.0262 = 10,669.4014 -> +272.40 = 10,669.40
-        assert_eq!(years[0].closing, Fen(1_039_700));
-        assert_eq!(bal, Fen(1_066_940));
+        assert_eq!(years[0].closing, Fen::new(1_039_700));
+        assert_eq!(bal, Fen::new(1_066_940));
     }
 }

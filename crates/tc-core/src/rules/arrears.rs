@@ -71,8 +71,14 @@ pub fn apply_payment(
         } else {
             Fen::ZERO
         };
-        o.outstanding = Fen(o.outstanding.0 - amount.0);
-        left = Fen(left.0 - amount.0);
+        // `amount` is the smaller of the two, both positive: neither subtraction can overflow.
+        o.outstanding = o
+            .outstanding
+            .try_sub(amount)
+            .map_err(|_| RuleError::Overflow("outstanding"))?;
+        left = left
+            .try_sub(amount)
+            .map_err(|_| RuleError::Overflow("payment"))?;
         applied.push(Applied {
             period: o.period,
             amount,
@@ -118,16 +124,16 @@ mod tests {
             Owed {
                 period: p("2020-02"),
                 due: due_date(&pol, p("2020-02")).expect("d"),
-                outstanding: Fen(100_000),
+                outstanding: Fen::new(100_000),
             },
             Owed {
                 period: p("2020-01"),
                 due: d1,
-                outstanding: Fen(100_000),
+                outstanding: Fen::new(100_000),
             },
         ];
         let paid_on: Date = "2020-03-16".parse().expect("date");
-        let r = apply_payment(&pol, &mut owed, Fen(150_000), paid_on).expect("apply");
+        let r = apply_payment(&pol, &mut owed, Fen::new(150_000), paid_on).expect("apply");
         // January first: 1,000.00 late 45 days -> 22.50; then 500.00 of February, 16 days late -> 4.00
         assert_eq!(r.applied[0].period, p("2020-01"));
         assert_eq!(
@@ -136,7 +142,7 @@ mod tests {
                 r.applied[0].days_late,
                 r.applied[0].late_fee
             ),
-            (Fen(100_000), 45, Fen(2250))
+            (Fen::new(100_000), 45, Fen::new(2250))
         );
         assert_eq!(
             (
@@ -144,10 +150,10 @@ mod tests {
                 r.applied[1].days_late,
                 r.applied[1].late_fee
             ),
-            (Fen(50_000), 16, Fen(400))
+            (Fen::new(50_000), 16, Fen::new(400))
         );
         assert_eq!(r.unapplied, Fen::ZERO);
-        assert_eq!(owed[1].outstanding, Fen(50_000));
+        assert_eq!(owed[1].outstanding, Fen::new(50_000));
     }
 
     proptest! {
@@ -156,18 +162,18 @@ mod tests {
             let pol = Policy::builtin().expect("policy");
             let mut owed: Vec<Owed> = amounts.iter().enumerate().map(|(i, a)| {
                 let per = p("2021-01").add_months(i as i32);
-                Owed { period: per, due: due_date(&pol, per).expect("d"), outstanding: Fen(*a) }
+                Owed { period: per, due: due_date(&pol, per).expect("d"), outstanding: Fen::new(*a) }
             }).collect();
-            let before: i64 = owed.iter().map(|o| o.outstanding.0).sum();
-            let r = apply_payment(&pol, &mut owed, Fen(pay), "2022-06-30".parse().expect("d")).expect("apply");
-            let after: i64 = owed.iter().map(|o| o.outstanding.0).sum();
-            let applied: i64 = r.applied.iter().map(|a| a.amount.0).sum();
+            let before: i64 = owed.iter().map(|o| o.outstanding.fen()).sum();
+            let r = apply_payment(&pol, &mut owed, Fen::new(pay), "2022-06-30".parse().expect("d")).expect("apply");
+            let after: i64 = owed.iter().map(|o| o.outstanding.fen()).sum();
+            let applied: i64 = r.applied.iter().map(|a| a.amount.fen()).sum();
             prop_assert_eq!(before - after, applied);
-            prop_assert_eq!(applied + r.unapplied.0, pay);
+            prop_assert_eq!(applied + r.unapplied.fen(), pay);
             // oldest first: no period is paid while an older one is still outstanding
-            let first_open = owed.iter().position(|o| o.outstanding.0 > 0);
+            let first_open = owed.iter().position(|o| o.outstanding.fen() > 0);
             if let Some(k) = first_open {
-                prop_assert!(owed[k + 1..].iter().zip(&amounts[k + 1..]).all(|(o, a)| o.outstanding.0 == *a));
+                prop_assert!(owed[k + 1..].iter().zip(&amounts[k + 1..]).all(|(o, a)| o.outstanding.fen() == *a));
             }
         }
     }

@@ -49,7 +49,7 @@ pub fn average_index(
             )));
         }
         e.param(u);
-        num += div_round_half_up(base.0 as i128 * 12 * scale, annual.0 as i128);
+        num += div_round_half_up(base.fen() as i128 * 12 * scale, annual.fen() as i128);
     }
     let n = history.len() as i128;
     // mean in 1e-10 units, then to 4 decimals, then to the Ratio scale (1e8)
@@ -166,12 +166,15 @@ impl AdjustmentTerms {
             return Err(input("avg_months", "must be positive"));
         }
         let s = RATIO_SCALE as i128;
-        let pool = avg_pension.0 as i128 * overall.0 as i128; // fen × 1e8 per average pensioner
-        let fixed_amount = Fen(div_round_half_up(pool * fixed_share.0 as i128, s * s) as i64);
-        let per_year = Fen(div_round_half_up(
+        let pool = avg_pension.fen() as i128 * overall.0 as i128; // fen × 1e8 per average pensioner
+        let overflow = |_| RuleError::Overflow("adjustment");
+        let fixed_amount =
+            Fen::div_half_up(pool * fixed_share.0 as i128, s * s).map_err(overflow)?;
+        let per_year = Fen::div_half_up(
             pool * years_share.0 as i128 * 12,
             s * s * avg_months as i128,
-        ) as i64);
+        )
+        .map_err(overflow)?;
         let proportional = Ratio(div_round_half_up(
             overall.0 as i128 * (s - fixed_share.0 as i128 - years_share.0 as i128),
             s,
@@ -199,9 +202,20 @@ impl AdjustmentTerms {
 
     /// The monthly increase for one pensioner: each part rounded half-up to the fen.
     pub fn increase(&self, pension: Fen, contribution_months: u32) -> Fen {
-        let years_part =
-            div_round_half_up(self.per_year.0 as i128 * contribution_months as i128, 12) as i64;
-        Fen(self.fixed_amount.0 + years_part + self.proportional.of(pension).0)
+        self.try_increase(pension, contribution_months)
+            .expect("an increase is a fraction of a pension and stays within the range of Fen")
+    }
+
+    /// [`AdjustmentTerms::increase`], or an overflow error.
+    pub fn try_increase(&self, pension: Fen, contribution_months: u32) -> Result<Fen, RuleError> {
+        let overflow = |_| RuleError::Overflow("increase");
+        let years_part = Fen::div_half_up(
+            self.per_year.fen() as i128 * contribution_months as i128,
+            12,
+        )
+        .map_err(overflow)?;
+        let proportional = self.proportional.try_of(pension).map_err(overflow)?;
+        Fen::try_sum([self.fixed_amount, years_part, proportional]).map_err(overflow)
     }
 }
 
@@ -234,7 +248,10 @@ pub fn death_settlement(
     let survivor = monthly_pension
         .checked_mul(sm)
         .ok_or(RuleError::Overflow("survivor grant"))?;
-    let refund = Fen((account_at_retirement.0 - account_paid.0).max(0));
+    let refund = account_at_retirement
+        .checked_sub(account_paid)
+        .ok_or(RuleError::Overflow("account refund"))?
+        .max(Fen::ZERO);
     let mut e = Explanation::new(
         "benefit.death",
         "funeral = funeral_months × benefit_base; survivor = survivor_months × monthly_pension; refund = max(0, account_at_retirement − account_paid)",
@@ -264,8 +281,8 @@ mod tests {
         // 2020 bases against the 2019 all-caliber average 58,316 (monthly 4,859.666…):
         // a base of 4,859.67 is index ≈ 1.0000; twice that ≈ 2.0000 -> mean 1.5000
         let h = vec![
-            ("2020-01".parse().expect("p"), Fen(485_967)),
-            ("2020-02".parse().expect("p"), Fen(971_933)),
+            ("2020-01".parse().expect("p"), Fen::new(485_967)),
+            ("2020-02".parse().expect("p"), Fen::new(971_933)),
         ];
         let (idx, e) = average_index(&pol(), &h).expect("index");
         assert_eq!(idx.to_string(), "1.5");
@@ -275,8 +292,11 @@ mod tests {
                 .any(|u| u.name == "wages.all_caliber_avg_annual")
         );
         // before 2019 the on-post series applies
-        let (_, e) =
-            average_index(&pol(), &[("2018-03".parse().expect("p"), Fen(500_000))]).expect("index");
+        let (_, e) = average_index(
+            &pol(),
+            &[("2018-03".parse().expect("p"), Fen::new(500_000))],
+        )
+        .expect("index");
         assert!(
             e.params
                 .iter()
@@ -291,8 +311,8 @@ mod tests {
             category: Category::Male,
             paid_months: 170,
             deemed_months: 0,
-            open_arrears: Fen(100),
-            account_balance: Fen(0),
+            open_arrears: Fen::new(100),
+            account_balance: Fen::new(0),
         };
         let r = check_retirement(&pol(), &a, "2024-12".parse().expect("p")).expect("check");
         let codes: Vec<_> = r.iter().map(|x| x.code).collect();
@@ -317,8 +337,8 @@ mod tests {
         // 2023: 3.8% of an average pension of 3,000 with 30 average years = 114.00 in total for
         // the average pensioner: fixed 45.60 + years 34.20 + proportional 34.20
         let t = AdjustmentTerms::at(&pol(), 2023, Fen::from_yuan(3000), 360).expect("terms");
-        assert_eq!(t.fixed_amount, Fen(4560));
-        assert_eq!(t.increase(Fen::from_yuan(3000), 360), Fen(11400));
+        assert_eq!(t.fixed_amount, Fen::new(4560));
+        assert_eq!(t.increase(Fen::from_yuan(3000), 360), Fen::new(11400));
         assert!(t.increase(Fen::from_yuan(2000), 200) < t.increase(Fen::from_yuan(4000), 480));
     }
 
@@ -327,13 +347,13 @@ mod tests {
         let d = death_settlement(
             &pol(),
             "2025-06-10".parse().expect("d"),
-            Fen(400_000),
-            Fen(12_000_000),
-            Fen(3_000_000),
+            Fen::new(400_000),
+            Fen::new(12_000_000),
+            Fen::new(3_000_000),
         )
         .expect("death");
-        assert_eq!(d.funeral_grant, Fen(725_300 * 3));
-        assert_eq!(d.survivor_grant, Fen(4_000_000));
-        assert_eq!(d.account_refund, Fen(9_000_000));
+        assert_eq!(d.funeral_grant, Fen::new(725_300 * 3));
+        assert_eq!(d.survivor_grant, Fen::new(4_000_000));
+        assert_eq!(d.account_refund, Fen::new(9_000_000));
     }
 }

@@ -48,7 +48,10 @@ pub struct Contribution {
 
 impl Contribution {
     pub fn total(&self) -> Fen {
-        Fen(self.pooling.0 + self.account.0)
+        // Both parts are rates (< 1) of a base clamped to the ceiling: the sum cannot overflow.
+        self.pooling
+            .checked_add(self.account)
+            .expect("both parts are below the clamped base")
     }
 }
 
@@ -81,7 +84,7 @@ impl ContributionTerms {
 
     #[inline]
     pub fn clamp(&self, declared: Fen) -> Fen {
-        Fen(declared.0.clamp(self.floor.0, self.ceiling.0))
+        declared.max(self.floor).min(self.ceiling)
     }
 
     /// Assess one person. `declared` must not be negative (checked by the caller's parser).
@@ -101,7 +104,9 @@ impl ContributionTerms {
                 Contribution {
                     declared,
                     base,
-                    pooling: Fen(total.0 - account.0),
+                    pooling: total
+                        .checked_sub(account)
+                        .expect("both parts are below the clamped base"),
                     account,
                 }
             }
@@ -152,22 +157,22 @@ mod tests {
         let c = t.assess(PayerKind::Employee, Fen::from_yuan(3000));
         assert_eq!(
             (c.base, c.pooling, c.account),
-            (Fen(424400), Fen(67904), Fen(33952))
+            (Fen::new(424400), Fen::new(67904), Fen::new(33952))
         );
         // Above the ceiling: 30,000 -> 21,219; 3,395.04 and 1,697.52
         let c = t.assess(PayerKind::Employee, Fen::from_yuan(30000));
         assert_eq!(
             (c.base, c.pooling, c.account),
-            (Fen(2121900), Fen(339504), Fen(169752))
+            (Fen::new(2121900), Fen::new(339504), Fen::new(169752))
         );
         // Inside: 5,555.55 -> 888.888 -> 888.89; 444.444 -> 444.44
-        let c = t.assess(PayerKind::Employee, Fen(555555));
-        assert_eq!((c.pooling, c.account), (Fen(88889), Fen(44444)));
+        let c = t.assess(PayerKind::Employee, Fen::new(555555));
+        assert_eq!((c.pooling, c.account), (Fen::new(88889), Fen::new(44444)));
         // Flexible at the floor: total 20% = 848.80, account 339.52, pooling 509.28
         let c = t.assess(PayerKind::Flexible, Fen::from_yuan(4244));
         assert_eq!(
             (c.total(), c.account, c.pooling),
-            (Fen(84880), Fen(33952), Fen(50928))
+            (Fen::new(84880), Fen::new(33952), Fen::new(50928))
         );
     }
 
@@ -191,10 +196,10 @@ mod tests {
             let p = Period::new(y, m).expect("p");
             let t = terms(&p.to_string());
             for kind in [PayerKind::Employee, PayerKind::Flexible] {
-                let c = t.assess(kind, Fen(w));
+                let c = t.assess(kind, Fen::new(w));
                 prop_assert!(c.base >= t.floor && c.base <= t.ceiling);
-                prop_assert!(c.pooling.0 >= 0 && c.account.0 >= 0);
-                prop_assert_eq!(c.total().0, c.pooling.0 + c.account.0);
+                prop_assert!(c.pooling.fen() >= 0 && c.account.fen() >= 0);
+                prop_assert_eq!(c.total().fen(), c.pooling.fen() + c.account.fen());
             }
         }
     }

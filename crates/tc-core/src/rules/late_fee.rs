@@ -4,7 +4,7 @@
 
 use super::{RuleError, input};
 use crate::explain::{Exact, Explanation};
-use crate::money::{Fen, div_round_half_up};
+use crate::money::Fen;
 use crate::period::Date;
 use crate::policy::Policy;
 use crate::ratio::RATIO_SCALE;
@@ -49,8 +49,9 @@ pub fn late_fee(
         rate_days += r.0 as i128 * n as i128;
         day = end.add_days(1);
     }
-    let exact = Exact::new(arrears.0 as i128 * rate_days, RATIO_SCALE as i128);
-    let fee = Fen(div_round_half_up(arrears.0 as i128 * rate_days, RATIO_SCALE as i128) as i64);
+    let exact = Exact::new(arrears.fen() as i128 * rate_days, RATIO_SCALE as i128);
+    let fee = Fen::div_half_up(arrears.fen() as i128 * rate_days, RATIO_SCALE as i128)
+        .map_err(|_| RuleError::Overflow("late fee"))?;
     e.step("days_overdue", days)
         .step("fee_exact_fen", exact)
         .step("fee", fee);
@@ -69,15 +70,17 @@ mod tests {
     fn worked_example() {
         let p = Policy::builtin().expect("policy");
         // 1,018.56 overdue 31 days at 0.05%: 1018.56 × 0.0005 × 31 = 15.78768 -> 15.79
-        let (fee, e) = late_fee(&p, Fen(101856), d("2020-02-15"), d("2020-03-17")).expect("fee");
-        assert_eq!(fee, Fen(1579));
+        let (fee, e) =
+            late_fee(&p, Fen::new(101856), d("2020-02-15"), d("2020-03-17")).expect("fee");
+        assert_eq!(fee, Fen::new(1579));
         assert!(
             e.steps
                 .iter()
                 .any(|s| s.name == "days_overdue" && s.value == "31")
         );
-        let (fee, _) = late_fee(&p, Fen(101856), d("2020-02-15"), d("2020-02-15")).expect("fee");
+        let (fee, _) =
+            late_fee(&p, Fen::new(101856), d("2020-02-15"), d("2020-02-15")).expect("fee");
         assert_eq!(fee, Fen::ZERO);
-        assert!(late_fee(&p, Fen(-1), d("2020-02-15"), d("2020-03-17")).is_err());
+        assert!(late_fee(&p, Fen::new(-1), d("2020-02-15"), d("2020-03-17")).is_err());
     }
 }

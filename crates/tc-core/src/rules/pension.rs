@@ -224,15 +224,15 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
         basic_e.step("benefit_base (given)", base);
     }
     basic_e.param(u_rate);
-    let bnum = base.0 as i128 * (s + inp.avg_index.0 as i128) * months * rate1.0 as i128;
+    let bnum = base.fen() as i128 * (s + inp.avg_index.0 as i128) * months * rate1.0 as i128;
     let bden = 2 * s * 12 * s;
-    let basic = Fen(div_round_half_up(bnum, bden) as i64);
+    let basic = Fen::div_half_up(bnum, bden).map_err(|_| RuleError::Overflow("basic pension"))?;
     basic_e
         .step("benefit_base", base)
         .step("avg_index", inp.avg_index)
         .step(
             "indexed_wage",
-            Exact::new(base.0 as i128 * inp.avg_index.0 as i128, s * 100),
+            Exact::new(base.fen() as i128 * inp.avg_index.0 as i128, s * 100),
         )
         .step("years", Exact::new(months, 12))
         .step("basic_exact", Exact::new(bnum, bden * 100))
@@ -245,8 +245,9 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
         acc_e.param(u);
     }
     acc_e.steps.extend(div_e.steps);
-    let anum = inp.account_balance.0 as i128 * 10;
-    let account = Fen(div_round_half_up(anum, div as i128) as i64);
+    let anum = inp.account_balance.fen() as i128 * 10;
+    let account =
+        Fen::div_half_up(anum, div as i128).map_err(|_| RuleError::Overflow("account pension"))?;
     acc_e
         .step("balance", inp.account_balance)
         .step("account_exact", Exact::new(anum, div as i128 * 100))
@@ -275,10 +276,13 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
             tr_e.step("transition_coefficient (given)", coef);
         }
     }
-    let tnum =
-        base.0 as i128 * inp.deemed_index.0 as i128 * inp.deemed_months as i128 * coef.0 as i128;
+    let tnum = base.fen() as i128
+        * inp.deemed_index.0 as i128
+        * inp.deemed_months as i128
+        * coef.0 as i128;
     let tden = s * 12 * s;
-    let transitional = Fen(div_round_half_up(tnum, tden) as i64);
+    let transitional =
+        Fen::div_half_up(tnum, tden).map_err(|_| RuleError::Overflow("transitional pension"))?;
     tr_e.step("benefit_base", base)
         .step("deemed_index", inp.deemed_index)
         .step("deemed_years", Exact::new(inp.deemed_months as i128, 12))
@@ -354,13 +358,13 @@ mod tests {
         assert_eq!(r.retire.to_string(), "2025-02");
         assert_eq!((r.age_years, r.age_months), (60, 1));
         // 7253 × (1+1.15)/2 × (396/12) × 0.01 = 7253 × 1.075 × 33 × 0.01 = 2573.00175 -> 2573.00
-        assert_eq!(r.basic, Fen(257300));
+        assert_eq!(r.basic, Fen::new(257300));
         // divisor 60y1m = 138.4; 120000 / 138.4 = 867.0520... -> 867.05
         assert_eq!(r.divisor_tenths, 1384);
-        assert_eq!(r.account, Fen(86705));
+        assert_eq!(r.account, Fen::new(86705));
         // 7253 × 1.0 × 8 × 0.013 = 754.312 -> 754.31
-        assert_eq!(r.transitional, Fen(75431));
-        assert_eq!(r.total, Fen(257300 + 86705 + 75431));
+        assert_eq!(r.transitional, Fen::new(75431));
+        assert_eq!(r.total, Fen::new(257300 + 86705 + 75431));
         assert!(r.warnings.is_empty());
         // the JSON shown by the CLI and the API
         let v = r.to_json();
@@ -486,7 +490,7 @@ mod tests {
             })
         ));
         i.retire = None;
-        i.account_balance = Fen(-1);
+        i.account_balance = Fen::new(-1);
         assert!(matches!(
             pension(&p, &i),
             Err(RuleError::Input {
@@ -503,10 +507,10 @@ mod tests {
             let p = Policy::builtin().expect("policy");
             let i = PensionInput { birth: "1960-06".parse().expect("p"), category: Category::Male, retire: None,
                 paid_months: paid, deemed_months: deemed, avg_index: Ratio(z), deemed_index: Ratio(zd),
-                account_balance: Fen(bal), benefit_base: None, transition_coefficient: None };
+                account_balance: Fen::new(bal), benefit_base: None, transition_coefficient: None };
             let r = pension(&p, &i).expect("pension");
-            prop_assert_eq!(r.total.0, r.basic.0 + r.account.0 + r.transitional.0);
-            prop_assert!(r.basic.0 >= 0 && r.account.0 >= 0 && r.transitional.0 >= 0);
+            prop_assert_eq!(r.total.fen(), r.basic.fen() + r.account.fen() + r.transitional.fen());
+            prop_assert!(r.basic.fen() >= 0 && r.account.fen() >= 0 && r.transitional.fen() >= 0);
         }
     }
 }

@@ -289,7 +289,7 @@ pub fn seed_application(
         "subsidy/202206",
         rc(140000),
         "subsidy-province",
-        tongchou_core::Fen(100_000_000),
+        tongchou_core::Fen::new(100_000_000),
         "2022-06-01".parse().expect("date"),
         "test",
     )

@@ -103,7 +103,7 @@ pub fn payments_made(db: &mut Db, since: Period) -> Result<Option<Vec<Paid>>> {
             person: r[0].i64()?,
             month: period_of(r[1].i64()?)?,
             item: r[2].text()?.to_string(),
-            amount: Fen(r[3].i64()?),
+            amount: Fen::new(r[3].i64()?),
         });
     }
     Ok(Some(out))
@@ -133,7 +133,7 @@ pub fn earliest_unchecked_roll_month(db: &mut Db) -> Result<Option<Period>> {
 
 /// The monthly pension of a pensioner (0 if `person` is not one).
 pub fn monthly_pension(db: &mut Db, person: i64) -> Result<Fen> {
-    Ok(Fen(db.query_i64(
+    Ok(Fen::new(db.query_i64(
         "SELECT monthly_fen FROM pensioners WHERE person_id = $1",
         &[Val::I64(person)],
     )?))
@@ -170,8 +170,8 @@ pub fn award_terms(db: &mut Db, person: i64) -> Result<Option<AwardTerms>> {
     };
     Ok(Some(AwardTerms {
         first_month: period_of(r[0].i64()?)?,
-        account_part: Fen(r[1].i64()?),
-        account_at_retirement: Fen(r[2].i64()?),
+        account_part: Fen::new(r[1].i64()?),
+        account_at_retirement: Fen::new(r[2].i64()?),
     }))
 }
 
@@ -204,12 +204,12 @@ pub fn insert_settlement(db: &mut Db, s: &Settlement<'_>) -> Result<bool> {
             Val::I64(s.county as i64),
             Val::Str(&s.died.to_string()),
             ym(s.due_month),
-            Val::I64(s.monthly.0),
+            Val::I64(s.monthly.fen()),
             Val::I64(s.months_paid),
-            Val::I64(s.account_paid.0),
-            Val::I64(s.funeral.0),
-            Val::I64(s.survivor.0),
-            Val::I64(s.refund.0),
+            Val::I64(s.account_paid.fen()),
+            Val::I64(s.funeral.fen()),
+            Val::I64(s.survivor.fen()),
+            Val::I64(s.refund.fen()),
             Val::Str(s.explanation),
         ],
     )?;
@@ -338,7 +338,7 @@ pub fn pensioners_on_other_rolls(db: &mut Db) -> Result<Vec<OnOtherRoll>> {
                 active: r[3].text()? == "active",
             },
             retire: period_of(r[4].i64()?)?,
-            monthly: Fen(r[5].i64()?),
+            monthly: Fen::new(r[5].i64()?),
         });
     }
     Ok(out)
@@ -395,9 +395,9 @@ pub fn settlement(db: &mut Db, person: i64) -> Result<Option<SettlementDue>> {
         county: county_of(r[0].i64()?)?,
         died: date_of(r[1].text()?)?,
         due_month: period_of(r[2].i64()?)?,
-        funeral: Fen(r[3].i64()?),
-        survivor: Fen(r[4].i64()?),
-        refund: Fen(r[5].i64()?),
+        funeral: Fen::new(r[3].i64()?),
+        survivor: Fen::new(r[4].i64()?),
+        refund: Fen::new(r[5].i64()?),
     }))
 }
 
@@ -496,7 +496,7 @@ pub fn awaiting_claims(db: &mut Db, county: Option<u32>) -> Result<Vec<AwaitingC
             county: county_of(r[1].i64()?)?,
             died: date_of(r[2].text()?)?,
             due_month: period_of(r[3].i64()?)?,
-            total: Fen(r[4].i64()?),
+            total: Fen::new(r[4].i64()?),
         });
     }
     Ok(out)
@@ -547,7 +547,7 @@ pub fn settlements_by_county(db: &mut Db) -> Result<Vec<(u32, i64, Fen)>> {
         out.push((
             county_of(r[0].i64()?)?,
             r[1].i64()?,
-            Fen(r[2].opt_i64()?.unwrap_or(0)),
+            Fen::new(r[2].opt_i64()?.unwrap_or(0)),
         ));
     }
     Ok(out)
@@ -576,7 +576,7 @@ pub fn recoveries_by_county(db: &mut Db) -> Result<Vec<RecoveryCount>> {
             kind: r[1].text()?.to_string(),
             status: r[2].text()?.to_string(),
             cases: r[3].i64()?,
-            amount: Fen(r[4].opt_i64()?.unwrap_or(0)),
+            amount: Fen::new(r[4].opt_i64()?.unwrap_or(0)),
         });
     }
     Ok(out)

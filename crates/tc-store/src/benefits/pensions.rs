@@ -31,7 +31,8 @@ pub struct PensionRecord {
 impl PensionRecord {
     /// The 国发〔2005〕38号 components without the yearly increases.
     pub fn base(&self) -> Fen {
-        Fen(self.basic.0 + self.account.0 + self.transitional.0)
+        // Each component is a pension's part: their sum stays far inside Fen's range.
+        Fen::try_sum([self.basic, self.account, self.transitional]).expect("a pension fits")
     }
 
     /// The row as the registry writer takes it (the total is recomputed from the components).
@@ -40,17 +41,17 @@ impl PensionRecord {
             person_id: self.person,
             effective_from: self.effective_from.yyyymm() as i64,
             reason: &self.reason,
-            benefit_base_fen: self.benefit_base.0,
+            benefit_base_fen: self.benefit_base.fen(),
             avg_index: self.avg_index.0,
             deemed_index: self.deemed_index.0,
             paid_months: self.paid_months as i64,
             deemed_months: self.deemed_months as i64,
-            account_at_retirement_fen: self.account_at_retirement.0,
+            account_at_retirement_fen: self.account_at_retirement.fen(),
             divisor_tenths: self.divisor_tenths,
-            basic_fen: self.basic.0,
-            account_fen: self.account.0,
-            transitional_fen: self.transitional.0,
-            adjustment_fen: self.adjustment.0,
+            basic_fen: self.basic.fen(),
+            account_fen: self.account.fen(),
+            transitional_fen: self.transitional.fen(),
+            adjustment_fen: self.adjustment.fen(),
         }
     }
 }
@@ -67,18 +68,18 @@ fn pension_record(r: &[Value]) -> Result<PensionRecord> {
         person: r[0].i64()?,
         effective_from: period_of(r[1].i64()?)?,
         reason: r[2].text()?.to_string(),
-        benefit_base: Fen(r[3].i64()?),
+        benefit_base: Fen::new(r[3].i64()?),
         avg_index: Ratio(r[4].i64()?),
         deemed_index: Ratio(r[5].i64()?),
         paid_months: months_of(r[6].i64()?)?,
         deemed_months: months_of(r[7].i64()?)?,
-        account_at_retirement: Fen(r[8].i64()?),
+        account_at_retirement: Fen::new(r[8].i64()?),
         divisor_tenths: r[9].i64()?,
-        basic: Fen(r[10].i64()?),
-        account: Fen(r[11].i64()?),
-        transitional: Fen(r[12].i64()?),
-        adjustment: Fen(r[13].i64()?),
-        total: Fen(r[14].i64()?),
+        basic: Fen::new(r[10].i64()?),
+        account: Fen::new(r[11].i64()?),
+        transitional: Fen::new(r[12].i64()?),
+        adjustment: Fen::new(r[13].i64()?),
+        total: Fen::new(r[14].i64()?),
     })
 }
 
@@ -187,7 +188,7 @@ pub fn raise_in_place(db: &mut Db, from: Period, raises: &[(i64, Fen)]) -> Resul
         db.exec(
             "UPDATE pensions SET adjustment_fen = adjustment_fen + $3, total_fen = total_fen + $3 \
              WHERE person_id = $1 AND effective_from = $2",
-            &[Val::I64(*person), ym(from), Val::I64(inc.0)],
+            &[Val::I64(*person), ym(from), Val::I64(inc.fen())],
         )?;
     }
     Ok(())
@@ -229,8 +230,8 @@ pub fn record_adjustment_run(db: &mut Db, r: &AdjustmentRun<'_>) -> Result<()> {
             Val::I64(r.year as i64),
             ym(r.month),
             Val::I64(r.adjusted as i64),
-            Val::I64(r.increase.0),
-            Val::I64(r.arrears.0),
+            Val::I64(r.increase.fen()),
+            Val::I64(r.arrears.fen()),
             Val::Str(r.terms),
             Val::Str(r.run_at),
         ],
@@ -263,7 +264,7 @@ pub fn pensioner(db: &mut Db, person: i64) -> Result<Option<Pensioner>> {
         county: county_of(r[0].i64()?)?,
         retire: period_of(r[1].i64()?)?,
         status: r[2].text()?.to_string(),
-        monthly: Fen(r[3].i64()?),
+        monthly: Fen::new(r[3].i64()?),
         birth: date_of(r[4].text()?)?,
         category: r[5]
             .text()?
@@ -276,7 +277,7 @@ pub fn pensioner(db: &mut Db, person: i64) -> Result<Option<Pensioner>> {
 pub fn set_monthly(db: &mut Db, person: i64, monthly: Fen) -> Result<()> {
     db.exec(
         "UPDATE pensioners SET monthly_fen = $2, version = version + 1 WHERE person_id = $1",
-        &[Val::I64(person), Val::I64(monthly.0)],
+        &[Val::I64(person), Val::I64(monthly.fen())],
     )?;
     Ok(())
 }
@@ -291,7 +292,7 @@ pub fn correction_exists(db: &mut Db, person: i64, month: Period) -> Result<bool
 
 /// Σ differences of the pensioner's corrections from months before `month`.
 pub fn earlier_corrections(db: &mut Db, person: i64, month: Period) -> Result<Fen> {
-    Ok(Fen(db.query_i64(
+    Ok(Fen::new(db.query_i64(
         "SELECT CAST(SUM(difference_fen) AS BIGINT) FROM benefit_corrections WHERE person_id = $1 AND month < $2",
         &[Val::I64(person), ym(month)],
     )?))
@@ -326,10 +327,10 @@ pub fn insert_correction(db: &mut Db, c: &CorrectionRow<'_>) -> Result<()> {
             Val::I64(c.id),
             Val::I64(c.county as i64),
             ym(c.month),
-            Val::I64(c.old_monthly.0),
-            Val::I64(c.new_monthly.0),
+            Val::I64(c.old_monthly.fen()),
+            Val::I64(c.new_monthly.fen()),
             Val::I64(c.months as i64),
-            Val::I64(c.difference.0),
+            Val::I64(c.difference.fen()),
             Val::Str(c.status),
             Val::Str(c.note),
             Val::Str(c.explanation),

@@ -50,7 +50,7 @@ pub fn insured(db: &mut Db, id: i64) -> Result<Option<Insured>> {
         paid_months: u32_of(r[7].i64()?, "paid_months")?,
         deemed_months: u32_of(r[8].i64()?, "deemed_months")?,
         avg_index: Ratio(r[9].i64()?),
-        balance: Fen(r[10].i64()?),
+        balance: Fen::new(r[10].i64()?),
     }))
 }
 
@@ -84,9 +84,9 @@ pub fn months_assessed(
     for r in &rows {
         out.push(MonthAssessed {
             period: period_of(r[0].i64()?)?,
-            base: Fen(r[1].i64()?),
-            due: Fen(r[2].i64()?),
-            paid: Fen(r[3].i64()?),
+            base: Fen::new(r[1].i64()?),
+            due: Fen::new(r[2].i64()?),
+            paid: Fen::new(r[3].i64()?),
         });
     }
     Ok(out)
@@ -94,7 +94,7 @@ pub fn months_assessed(
 
 /// Σ account parts applied to the person in the collection batches from `from` on.
 pub fn account_credited_since(db: &mut Db, person: i64, from: Period) -> Result<Fen> {
-    Ok(Fen(db.query_i64(
+    Ok(Fen::new(db.query_i64(
         "SELECT CAST(SUM(account_fen) AS BIGINT) FROM applications WHERE person_id = $1 AND batch_id >= $2",
         &[Val::I64(person), ym(from)],
     )?))
@@ -110,14 +110,14 @@ pub fn interest_since(db: &mut Db, person: i64, year: i32) -> Result<Vec<(i32, F
     )? {
         let y = i32::try_from(r[0].i64()?)
             .map_err(|_| StoreError::Invalid("year out of range".into()))?;
-        out.push((y, Fen(r[1].i64()?)));
+        out.push((y, Fen::new(r[1].i64()?)));
     }
     Ok(out)
 }
 
 /// Σ (total − paid) of the person's open arrears.
 pub fn open_arrears(db: &mut Db, person: i64) -> Result<Fen> {
-    Ok(Fen(db.query_i64(
+    Ok(Fen::new(db.query_i64(
         "SELECT CAST(SUM(total_fen - paid_fen) AS BIGINT) FROM arrears WHERE person_id = $1",
         &[Val::I64(person)],
     )?))

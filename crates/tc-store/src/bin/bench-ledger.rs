@@ -108,7 +108,7 @@ fn raw_row(
         Val::Null,
         acct(r.debit),
         acct(r.credit),
-        Val::I64(r.amount.map(|a| a.0).unwrap_or(0)),
+        Val::I64(r.amount.map(|a| a.fen()).unwrap_or(0)),
         Val::Str(&r.category),
         Val::Str(&r.reference),
         Val::I64(20240105),
@@ -161,7 +161,7 @@ fn simple(key: &str, i: usize, cs: &[RegionCode], date: Date) -> Request {
         key,
         d,
         k,
-        Fen(10_000 + i as i64 % 997),
+        Fen::new(10_000 + i as i64 % 997),
         "contribution",
         "bench",
         date,
@@ -319,7 +319,7 @@ fn run(backend: &'static str, url: &str, o: &Opts) -> Result<Results, StoreError
             let ls: Vec<Line> = (0..per)
                 .map(|j| Line {
                     person: (ci * per + j) as i64,
-                    amount: Fen(30_000),
+                    amount: Fen::new(30_000),
                 })
                 .collect();
             let key = format!("collect/{round}/{c}");
@@ -328,7 +328,7 @@ fn run(backend: &'static str, url: &str, o: &Opts) -> Result<Results, StoreError
                 reference: "bench",
                 date,
             };
-            let total = Fen(30_000 * per as i64);
+            let total = Fen::new(30_000 * per as i64);
             let mut pair =
                 flows::collection(chart, doc, *c, ContributionPart::Employer, total, None)
                     .map_err(|e| StoreError::Invalid(e.0))?;

@@ -135,11 +135,11 @@ pub fn sheet(db: &mut Db, a: &DisbursementArgs) -> Result<Sheet, CliError> {
         if let Some(id) = chart.account(d.province().code, kind)
             && let Some(acc) = ledger.account(id).map_err(|e| CliError(e.to_string()))?
         {
-            balance += acc.balances.debits_posted.0 - acc.balances.credits_posted.0;
+            balance += acc.balances.debits_posted.fen() - acc.balances.credits_posted.fen();
         }
     }
     let months_payable = if total.paid.is_positive() {
-        balance * 10 / total.paid.0
+        balance * 10 / total.paid.fen()
     } else {
         0
     };
@@ -160,7 +160,7 @@ pub fn sheet(db: &mut Db, a: &DisbursementArgs) -> Result<Sheet, CliError> {
             Extra {
                 key: "provincial_balance",
                 label: "省级基金余额 provincial balance".into(),
-                value: Cell::Money(Fen(balance)),
+                value: Cell::Money(Fen::new(balance)),
             },
             Extra {
                 key: "months_payable_x10",

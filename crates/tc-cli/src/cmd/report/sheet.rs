@@ -272,23 +272,23 @@ mod tests {
                 vec![
                     Cell::Text("140100".into()),
                     Cell::Text("太原市".into()),
-                    Cell::Money(Fen(123_450)),
+                    Cell::Money(Fen::new(123_450)),
                 ],
                 vec![
                     Cell::Text("140200".into()),
                     Cell::Text("a,\"b\"".into()),
-                    Cell::Money(Fen(-5)),
+                    Cell::Money(Fen::new(-5)),
                 ],
             ],
             total: Some(vec![
                 Cell::Text("total".into()),
                 Cell::Empty,
-                Cell::Money(Fen(123_445)),
+                Cell::Money(Fen::new(123_445)),
             ]),
             extras: vec![Extra {
                 key: "balance",
                 label: "balance at 2026-11-05".into(),
-                value: Cell::Money(Fen(7)),
+                value: Cell::Money(Fen::new(7)),
             }],
         }
     }
