@@ -11,6 +11,7 @@ pub mod policy;
 pub mod ratio;
 pub mod region;
 pub mod rules;
+pub mod status;
 pub mod time;
 
 pub use explain::{Exact, Explanation};

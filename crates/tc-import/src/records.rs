@@ -84,40 +84,7 @@ pub struct Collection {
     pub receipt: String,
 }
 
-/// An employer's registration status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EmployerStatus {
-    /// 正常: contributing.
-    Active,
-    /// 暂停: contributions suspended.
-    Suspended,
-    /// 注销: deregistered.
-    Closed,
-}
-
-impl EmployerStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmployerStatus::Active => "active",
-            EmployerStatus::Suspended => "suspended",
-            EmployerStatus::Closed => "closed",
-        }
-    }
-}
-
-impl FromStr for EmployerStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<EmployerStatus, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "正常" | "参保缴费" | "active" => Ok(EmployerStatus::Active),
-            "暂停" | "暂停缴费" | "suspended" => Ok(EmployerStatus::Suspended),
-            "注销" | "终止" | "closed" => Ok(EmployerStatus::Closed),
-            _ => Err(format!(
-                "unknown employer status {s:?} (expected 正常, 暂停 or 注销)"
-            )),
-        }
-    }
-}
+pub use tongchou_core::status::EmployerStatus;
 
 /// An industry code of GB/T 4754-2017: a section letter A–T, optionally followed by the 2-digit
 /// division, 3-digit group or 4-digit class. The division must belong to the section; groups and

@@ -113,22 +113,7 @@ impl Status {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EmployerStatus {
-    Active,
-    Suspended,
-    Closed,
-}
-
-impl EmployerStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EmployerStatus::Active => "active",
-            EmployerStatus::Suspended => "suspended",
-            EmployerStatus::Closed => "closed",
-        }
-    }
-}
+pub use tongchou_core::status::EmployerStatus;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PensionStatus {
@@ -308,20 +293,27 @@ impl Pensioner {
     /// A fake 19-digit bank account: "999999" (no issuer uses it) + the person id on 12 digits
     /// + a Luhn check digit.
     pub fn bank_account(&self) -> String {
-        let body = format!("999999{:012}", self.person as u64 + 1);
-        let mut sum = 0u32;
-        for (k, b) in body.bytes().rev().enumerate() {
-            let mut d = (b - b'0') as u32;
-            if k % 2 == 0 {
-                d *= 2;
-                if d > 9 {
-                    d -= 9;
-                }
-            }
-            sum += d;
-        }
-        format!("{body}{}", (10 - sum % 10) % 10)
+        fake_bank_account(self.person as u64 + 1)
     }
+}
+
+/// The fake 19-digit bank account of the person with registry id `person_id` (= index in
+/// [`Province::persons`] + 1): prefix 999999, which no issuer uses, then the id on 12 digits and
+/// a Luhn check digit. The one generator for the loaded province and for the demo's new retirees.
+pub fn fake_bank_account(person_id: u64) -> String {
+    let body = format!("999999{person_id:012}");
+    let mut sum = 0u32;
+    for (k, b) in body.bytes().rev().enumerate() {
+        let mut d = (b - b'0') as u32;
+        if k % 2 == 0 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 /// The generated province.

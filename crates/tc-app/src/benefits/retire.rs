@@ -3,10 +3,8 @@
 
 use super::{bank_fields, iso, new_id, with_retry};
 use crate::error::{AppError, Result};
-use serde::{Deserialize, Serialize};
-use tongchou_core::access::{
-    self as rules, ApprovalKind, Permission, Principal, mask_bank_account,
-};
+use serde::Serialize;
+use tongchou_core::access::{self as rules, ApprovalKind, Permission, Principal};
 use tongchou_core::money::div_round_half_up;
 use tongchou_core::ratio::RATIO_SCALE;
 use tongchou_core::rules::benefit::{Applicant, average_index, check_retirement};
@@ -222,12 +220,7 @@ fn account_at_retirement(db: &mut Db, p: &Person) -> Result<AccountAtRetirement>
     })
 }
 
-/// A reason to refuse, as stored.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reason {
-    pub code: String,
-    pub reason: String,
-}
+pub use tongchou_core::rules::retirement::Reason;
 
 /// `rules::benefit::check_retirement` on the facts.
 pub fn checks(policy: &Policy, f: &Facts) -> Result<Vec<Reason>> {
@@ -296,70 +289,11 @@ pub fn due_in_month(db: &mut Db, policy: &Policy, month: Period) -> Result<Vec<D
     Ok(out)
 }
 
-/// A retirement application as stored.
-#[derive(Clone, Debug, Serialize)]
-pub struct Application {
-    pub id: i64,
-    pub person: i64,
-    pub approval_id: i64,
-    pub county: u32,
-    pub retire: Period,
-    pub kind: String,
-    pub status: String,
-    pub submitted_by: i64,
-    pub submitted_at: String,
-    pub decided_by: Option<i64>,
-    pub decided_at: Option<String>,
-    pub deemed_index: Option<Ratio>,
-    pub bank_code: String,
-    pub bank_name: String,
-    pub bank_account: String,
-    pub facts: serde_json::Value,
-    pub refusals: Vec<Reason>,
-    pub note: String,
-}
-
-impl Application {
-    /// For display: the bank account masked to its last four digits.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
-        if let Some(o) = v.as_object_mut() {
-            o.insert(
-                "bank_account".into(),
-                serde_json::Value::String(mask_bank_account(&self.bank_account)),
-            );
-        }
-        v
-    }
-}
-
-fn app_row(r: retirement::ApplicationRow) -> Result<Application> {
-    let bad = |w: &str, e: String| AppError::Invalid(format!("retirement_applications: {w}: {e}"));
-    Ok(Application {
-        facts: serde_json::from_str(&r.facts).map_err(|e| bad("facts", e.to_string()))?,
-        refusals: serde_json::from_str(&r.refusals).map_err(|e| bad("refusals", e.to_string()))?,
-        id: r.id,
-        person: r.person,
-        approval_id: r.approval_id,
-        county: r.county,
-        retire: r.retire,
-        kind: r.kind,
-        status: r.status,
-        submitted_by: r.submitted_by,
-        submitted_at: r.submitted_at,
-        decided_by: r.decided_by,
-        decided_at: r.decided_at,
-        deemed_index: r.deemed_index,
-        bank_code: r.bank_code,
-        bank_name: r.bank_name,
-        bank_account: r.bank_account,
-        note: r.note,
-    })
-}
+pub use retirement::Application;
 
 /// One application by id.
 pub fn get(db: &mut Db, id: i64) -> Result<Option<Application>> {
-    retirement::application(db, id)?.map(app_row).transpose()
+    Ok(retirement::application(db, id)?)
 }
 
 /// Applications, optionally of one status (`pending`, `approved`, `refused`) and one retirement
@@ -372,10 +306,7 @@ pub fn list(db: &mut Db, status: Option<&str>, month: Option<Period>) -> Result<
             "status: {s:?} is not one of pending, approved, refused"
         )));
     }
-    retirement::applications(db, status, month)?
-        .into_iter()
-        .map(app_row)
-        .collect()
+    Ok(retirement::applications(db, status, month)?)
 }
 
 /// What a county agency submits.

@@ -416,21 +416,9 @@ fn print_fund(db: &mut Db, months: usize) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A fake 19-digit bank account (prefix 999999, no issuer uses it) with a Luhn check digit.
+/// The synthetic province's fake bank account of a registry person (one generator for all).
 fn fake_account(person: i64) -> String {
-    let body = format!("999999{:012}", person);
-    let mut sum = 0u32;
-    for (k, b) in body.bytes().rev().enumerate() {
-        let mut d = (b - b'0') as u32;
-        if k % 2 == 0 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    format!("{body}{}", (10 - sum % 10) % 10)
+    tongchou_synth::fake_bank_account(person.unsigned_abs())
 }
 
 /// Everyone reaching the statutory month in `m` applies (the bureau officer submits) and another

@@ -198,3 +198,10 @@ mod tests {
         }
     }
 }
+
+/// A reason to refuse a retirement application, as stored with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub code: String,
+    pub reason: String,
+}

@@ -4,7 +4,9 @@
 
 use super::{date_of, period_of, u32_of, ym};
 use crate::{Db, Result, StoreError, Val, Value};
-use tongchou_core::rules::retirement::Category;
+use serde::Serialize;
+use tongchou_core::access::mask_bank_account;
+use tongchou_core::rules::retirement::{Category, Reason};
 use tongchou_core::{Date, Fen, Period, Ratio};
 
 /// A person as the retirement checks read them from `persons`.
@@ -156,9 +158,9 @@ pub fn born_in(db: &mut Db, category: Category, birth: Period) -> Result<Vec<Bor
     Ok(out)
 }
 
-/// A retirement application as stored; `facts` and `refusals` are JSON.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApplicationRow {
+/// A retirement application as stored (`facts` and `refusals` kept as JSON in the table).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Application {
     pub id: i64,
     pub person: i64,
     pub approval_id: i64,
@@ -174,16 +176,33 @@ pub struct ApplicationRow {
     pub bank_code: String,
     pub bank_name: String,
     pub bank_account: String,
-    pub facts: String,
-    pub refusals: String,
+    pub facts: serde_json::Value,
+    pub refusals: Vec<Reason>,
     pub note: String,
+}
+
+impl Application {
+    /// For display: the bank account masked to its last four digits.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "bank_account".into(),
+                serde_json::Value::String(mask_bank_account(&self.bank_account)),
+            );
+        }
+        v
+    }
 }
 
 const APP_COLS: &str = "id, person_id, approval_id, county, retire_period, kind, status, submitted_by, submitted_at, \
      decided_by, decided_at, deemed_index, bank_code, bank_name, bank_account, facts, refusals, note";
 
-fn app_row(r: &[Value]) -> Result<ApplicationRow> {
-    Ok(ApplicationRow {
+fn app_row(r: &[Value]) -> Result<Application> {
+    let bad = |w: &str, e: serde_json::Error| {
+        StoreError::Invalid(format!("retirement_applications: {w}: {e}"))
+    };
+    Ok(Application {
         id: r[0].i64()?,
         person: r[1].i64()?,
         approval_id: r[2].i64()?,
@@ -199,14 +218,14 @@ fn app_row(r: &[Value]) -> Result<ApplicationRow> {
         bank_code: r[12].text()?.to_string(),
         bank_name: r[13].text()?.to_string(),
         bank_account: r[14].text()?.to_string(),
-        facts: r[15].text()?.to_string(),
-        refusals: r[16].text()?.to_string(),
+        facts: serde_json::from_str(r[15].text()?).map_err(|e| bad("facts", e))?,
+        refusals: serde_json::from_str(r[16].text()?).map_err(|e| bad("refusals", e))?,
         note: r[17].text()?.to_string(),
     })
 }
 
 /// One application by id.
-pub fn application(db: &mut Db, id: i64) -> Result<Option<ApplicationRow>> {
+pub fn application(db: &mut Db, id: i64) -> Result<Option<Application>> {
     db.query_opt(
         &format!("SELECT {APP_COLS} FROM retirement_applications WHERE id = $1"),
         &[Val::I64(id)],
@@ -220,7 +239,7 @@ pub fn applications(
     db: &mut Db,
     status: Option<&str>,
     month: Option<Period>,
-) -> Result<Vec<ApplicationRow>> {
+) -> Result<Vec<Application>> {
     db.query(
         &format!(
             "SELECT {APP_COLS} FROM retirement_applications \
