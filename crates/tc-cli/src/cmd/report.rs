@@ -126,7 +126,9 @@ fn emit(sheet: &Sheet, out: &OutArgs) -> Result<(), CliError> {
                     "--format xlsx: give --output FILE (or redirect standard output)".into(),
                 ));
             }
-            sheet.xlsx()
+            sheet
+                .xlsx()
+                .map_err(|e| CliError(format!("--format xlsx: {e}")))?
         }
     };
     match &out.output {

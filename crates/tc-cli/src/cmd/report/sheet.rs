@@ -38,8 +38,8 @@ impl Cell {
         match self {
             Cell::Empty => XCell::Empty,
             Cell::Text(t) => XCell::Text(t.clone()),
-            Cell::Int(i) => XCell::Number(i.to_string()),
-            Cell::Money(f) => XCell::Number(f.to_string()),
+            Cell::Int(i) => XCell::Int(*i),
+            Cell::Money(f) => XCell::Money(*f),
         }
     }
 }
@@ -221,13 +221,13 @@ impl Sheet {
 
     /// A workbook: the title, a blank row, the column labels, the rows, the total with the
     /// extras as extra columns.
-    pub fn xlsx(&self) -> Vec<u8> {
-        let mut rows: Vec<Vec<XCell>> = vec![vec![XCell::Text(self.title.clone())], vec![]];
+    pub fn xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut rows: Vec<Vec<XCell>> = vec![vec![XCell::Heading(self.title.clone())], vec![]];
         rows.push(
             self.cols
                 .iter()
-                .map(|c| XCell::Text(c.label.to_string()))
-                .chain(self.extras.iter().map(|e| XCell::Text(e.label.clone())))
+                .map(|c| XCell::Heading(c.label.to_string()))
+                .chain(self.extras.iter().map(|e| XCell::Heading(e.label.clone())))
                 .collect(),
         );
         for r in &self.rows {
@@ -316,7 +316,7 @@ mod tests {
             s.json().to_string(),
             r#"{"report":"x","rows":[{"region":"140100","name":"太原市","amount":"1234.50"},{"region":"140200","name":"a,\"b\"","amount":"-0.05"}],"total":{"region":"total","name":null,"amount":"1234.45"},"balance":"0.07"}"#
         );
-        assert!(s.xlsx().starts_with(b"PK\x03\x04"));
+        assert!(s.xlsx().expect("xlsx").starts_with(b"PK\x03\x04"));
     }
 
     #[test]
