@@ -82,6 +82,24 @@ impl Fen {
     pub fn div_half_up(num: i128, den: i128) -> Result<Fen, MoneyError> {
         Fen::from_i128(div_round_half_up(num, den))
     }
+    /// Yuan with thousands separators and two decimals, as staff read amounts:
+    /// "1,234,567.89", "-0.05". (Add " 元" where the unit is not said elsewhere.)
+    pub fn grouped(self) -> String {
+        let plain = self.to_string();
+        let (sign, digits) = match plain.strip_prefix('-') {
+            Some(d) => ("-", d),
+            None => ("", plain.as_str()),
+        };
+        let (whole, cents) = digits.split_once('.').unwrap_or((digits, "00"));
+        let mut out = String::with_capacity(plain.len() + whole.len() / 3);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        format!("{sign}{out}.{cents}")
+    }
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
@@ -236,6 +254,15 @@ impl<'de> Deserialize<'de> for Fen {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn grouped_yuan() {
+        assert_eq!(Fen::new(123_456_789).grouped(), "1,234,567.89");
+        assert_eq!(Fen::new(-5).grouped(), "-0.05");
+        assert_eq!(Fen::new(100_000).grouped(), "1,000.00");
+        assert_eq!(Fen::new(99_999).grouped(), "999.99");
+        assert_eq!(Fen::new(i64::MIN).grouped(), "-92,233,720,368,547,758.08");
+    }
 
     #[test]
     fn parse_and_print() {

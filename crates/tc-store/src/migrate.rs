@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "reissue_lookup",
         include_str!("../migrations/0010_reissue_lookup.sql"),
     ),
+    (
+        13,
+        "deferred_lines",
+        include_str!("../migrations/0013_deferred_lines.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

@@ -54,7 +54,8 @@ pub fn each_active_pensioner(
     )
 }
 
-/// A returned payment that no later line re-issues yet.
+/// A payment that a later line must replace: returned by the bank and not yet re-issued, or
+/// deferred and not yet carried forward.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Returned {
     pub person: i64,
@@ -85,6 +86,46 @@ pub fn returned_not_reissued(db: &mut Db) -> Result<Vec<Returned>> {
         });
     }
     Ok(out)
+}
+
+/// The deferred lines of months before `month` not yet carried forward, by person and
+/// end-to-end id (the partial index `payroll_lines_deferred` holds only these).
+pub fn deferred_before(db: &mut Db, month: Period) -> Result<Vec<Returned>> {
+    let rows = db.query(
+        "SELECT person_id, county, amount_fen, attempt, end_to_end, item FROM payroll_lines
+         WHERE status = 'deferred' AND month < $1 ORDER BY person_id, end_to_end",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(Returned {
+            person: r[0].i64()?,
+            county: r[1].i64()? as u32,
+            amount: Fen::new(r[2].i64()?),
+            attempt: r[3].i64()?,
+            end_to_end: r[4].text()?.to_string(),
+            item: item(r[5].text()?)?,
+        });
+    }
+    Ok(out)
+}
+
+/// The deferred lines of months before `month` become `carried` (their successors, linked by
+/// `reissue_of`, are written in the same transaction). Returns how many.
+pub fn mark_carried_before(db: &mut Db, month: Period) -> Result<u64> {
+    db.exec(
+        "UPDATE payroll_lines SET status = 'carried' WHERE status = 'deferred' AND month < $1",
+        &[Val::I64(month.yyyymm() as i64)],
+    )
+}
+
+/// The county's lines of `month` still planned after its payments went out are deferred (the
+/// county account could not cover them): the next month's payroll carries them forward.
+pub fn mark_county_deferred(db: &mut Db, month: Period, county: RegionCode) -> Result<u64> {
+    db.exec(
+        "UPDATE payroll_lines SET status = 'deferred' WHERE month = $1 AND county = $2 AND status = 'planned'",
+        &[Val::I64(month.yyyymm() as i64), Val::I64(county.get() as i64)],
+    )
 }
 
 /// A payment line of the payroll, before it is written (status `planned`).
@@ -166,8 +207,17 @@ pub struct PlannedLine<'a> {
     pub account: &'a str,
     pub claimant_name: Option<&'a str>,
     pub claimant_account: Option<&'a str>,
-    /// A re-issue of a returned payment.
-    pub reissue: bool,
+    /// The earlier line this one replaces, if any.
+    pub replaces: Option<Replaced>,
+}
+
+/// What became of the earlier line a payroll line replaces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replaced {
+    /// Returned by the bank: this line re-issues it.
+    Returned,
+    /// Deferred by a short approval: this line carries it forward.
+    Carried,
 }
 
 /// The month's planned lines with their payees, by person, item and attempt, streamed to `f`.
@@ -178,7 +228,9 @@ pub fn each_planned_line(
 ) -> Result<u64> {
     db.each(
         "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
-         c.claimant_name, c.bank_account, l.reissue_of
+         c.claimant_name, c.bank_account,
+         CASE WHEN l.reissue_of IS NULL THEN NULL
+              ELSE (SELECT o.status FROM payroll_lines o WHERE o.end_to_end = l.reissue_of) END
          FROM payroll_lines l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
          LEFT JOIN survivor_claims c ON c.person_id = l.person_id
          WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.person_id, l.item, l.attempt",
@@ -195,7 +247,11 @@ pub fn each_planned_line(
                 account: r.text(7)?,
                 claimant_name: r.opt_text(8)?,
                 claimant_account: r.opt_text(9)?,
-                reissue: r.opt_text(10)?.is_some(),
+                replaces: match r.opt_text(10)? {
+                    None => None,
+                    Some("carried") => Some(Replaced::Carried),
+                    Some(_) => Some(Replaced::Returned),
+                },
             })
         },
     )

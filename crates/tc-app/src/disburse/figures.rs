@@ -49,7 +49,7 @@ fn add_lines(f: &mut RegionFigures, status: &str, v: Fen) -> Result<()> {
         _ => &mut f.deferred,
     };
     *column = column.try_add(v)?;
-    if status != "planned" {
+    if matches!(status, "issued" | "paid" | "returned") {
         f.issued = f.issued.try_add(v)?;
     }
     Ok(())

@@ -18,7 +18,7 @@ use tongchou_engine::disbursement::{Calendar, Item};
 use tongchou_ledger::flows::{Doc, payment};
 use tongchou_ledger::{Chart, Line, Request};
 use tongchou_store::ledger::Ledger;
-use tongchou_store::payroll::{self as store, PaymentFile};
+use tongchou_store::payroll::{self as store, PaymentFile, Replaced};
 use tongchou_store::{Db, StoreError};
 
 /// Files of at most this many payments.
@@ -32,8 +32,9 @@ struct PayRow {
     e2e: String,
     name: String,
     account: String,
-    /// A re-issue of a returned payment (said so in the remittance text).
-    reissue: bool,
+    /// A re-issue of a returned payment or a deferred payment carried forward (said so in the
+    /// remittance text).
+    replaces: Option<Replaced>,
 }
 
 /// The month's planned lines per county, each with its payee: a death settlement's items go to
@@ -63,7 +64,7 @@ fn payees(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, Vec<PayRow>
             e2e: l.end_to_end.to_string(),
             name: name.to_string(),
             account: account.to_string(),
-            reissue: l.reissue,
+            replaces: l.replaces,
         });
         Ok(())
     })?;
@@ -71,25 +72,25 @@ fn payees(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, Vec<PayRow>
 }
 
 /// What the county account can pay now, pensions first, then by person (a partial approval
-/// defers the rest); and how many lines are deferred.
+/// defers the rest); and the deferred rows.
 fn within_balance(
     db: &mut Db,
     chart: &Chart,
     county: RegionCode,
     mut rows: Vec<PayRow>,
-) -> Result<(Vec<PayRow>, u64)> {
+) -> Result<(Vec<PayRow>, Vec<PayRow>)> {
     let mut left = available(&mut Ledger::new(db), chart, county)?.fen();
     rows.sort_by(|a, b| {
         (a.item != Item::BasicPension, a.person).cmp(&(b.item != Item::BasicPension, b.person))
     });
     let mut pay = Vec::new();
-    let mut deferred = 0u64;
+    let mut deferred = Vec::new();
     for r in rows {
         if r.amount.fen() <= left {
             left -= r.amount.fen();
             pay.push(r);
         } else {
-            deferred += 1;
+            deferred.push(r);
         }
     }
     Ok((pay, deferred))
@@ -111,7 +112,11 @@ fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
                 Item::SurvivorGrant => "抚恤金",
                 Item::AccountRefund => "个人账户余额退还",
             },
-            if r.reissue { "（重发）" } else { "" }
+            match r.replaces {
+                Some(Replaced::Returned) => "（重发）",
+                Some(Replaced::Carried) => "（补发）",
+                None => "",
+            }
         );
         payments.push(
             Payment::new(id, &r.name, acct, None, r.amount, &remit)
@@ -248,6 +253,8 @@ struct Totals {
     files: u64,
     issued: i64,
     deferred: u64,
+    deferred_amount: Fen,
+    deferred_persons: std::collections::BTreeSet<i64>,
     staged: Vec<PathBuf>,
     transfers: Vec<(Request, Vec<Line>)>,
 }
@@ -264,7 +271,12 @@ fn pay_county(
 ) -> Result<()> {
     let chart = Chart::standard();
     let (pay, deferred) = within_balance(db, chart, county, rows)?;
-    t.deferred += deferred;
+    t.deferred += deferred.len() as u64;
+    for r in &deferred {
+        t.deferred_amount = t.deferred_amount.try_add(r.amount)?;
+        t.deferred_persons.insert(r.person);
+    }
+    let deferred = deferred.len() as u64;
     if pay.is_empty() {
         return Ok(());
     }
@@ -312,7 +324,11 @@ pub(super) fn step_pay(
         .map_err(|e| AppError::Invalid(format!("{}: {e}", out_dir.display())))?;
     let mut t = Totals::default();
     for (county, rows) in by_county {
+        let deferred_before = t.deferred;
         pay_county(db, month, cal, out_dir, county, rows, &mut t)?;
+        if t.deferred > deferred_before {
+            store::mark_county_deferred(db, month, county)?;
+        }
     }
     let batch: Vec<(Request, &[Line])> = t
         .transfers
@@ -330,7 +346,13 @@ pub(super) fn step_pay(
     }
     files::sync(&t.staged)?;
     Ok(StepOutput {
-        details: serde_json::json!({"files": t.files, "issued_fen": t.issued, "deferred_lines": t.deferred}),
+        details: serde_json::json!({
+            "files": t.files,
+            "issued_fen": t.issued,
+            "deferred_lines": t.deferred,
+            "deferred_fen": t.deferred_amount.fen(),
+            "deferred_persons": t.deferred_persons.len(),
+        }),
         staged: t.staged,
     })
 }

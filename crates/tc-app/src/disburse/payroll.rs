@@ -53,13 +53,17 @@ fn pensions_in_force(db: &mut Db, month: Period) -> Result<Vec<NewLine>> {
         .collect())
 }
 
-/// Re-issues of returned payments not yet re-issued: the same item (payee, expense), a later
-/// attempt; a person's re-issues of one item in one month get distinct attempts (two returned
-/// payments of the same attempt, say January's and February's pension both returned once, may
-/// be re-issued in the same month).
-fn reissues(db: &mut Db, out: &mut Vec<NewLine>) -> Result<()> {
+/// Successors of earlier lines, in `month`: re-issues of returned payments not yet re-issued,
+/// and deferred payments of earlier months carried forward (a partial or rejected approval left
+/// them unpaid; they are paid now, with this month's plan). Each keeps its item (payee,
+/// expense) and gets a later attempt; a person's successors of one item in one month get
+/// distinct attempts (January's and February's pension both returned once may be re-issued in
+/// the same month). The carried lines become `carried` when these are written.
+fn successors(db: &mut Db, month: Period, out: &mut Vec<NewLine>) -> Result<()> {
     let mut used: HashSet<(i64, Item, i64)> = HashSet::new();
-    for r in store::returned_not_reissued(db)? {
+    let mut earlier = store::returned_not_reissued(db)?;
+    earlier.extend(store::deferred_before(db, month)?);
+    for r in earlier {
         let mut next = r.attempt + 1;
         while !used.insert((r.person, r.item, next)) {
             next += 1;
@@ -68,7 +72,10 @@ fn reissues(db: &mut Db, out: &mut Vec<NewLine>) -> Result<()> {
             .ok()
             .filter(|a| *a <= 99)
             .ok_or_else(|| {
-                AppError::Invalid(format!("person {}: more than 99 re-issues", r.person))
+                AppError::Invalid(format!(
+                    "person {}: more than 99 re-issues or carried payments",
+                    r.person
+                ))
             })?;
         out.push(line(
             r.person,
@@ -106,9 +113,10 @@ pub(super) fn step_payroll(
             lines.push(line(*person, *item, 0, *county, *amount, None));
         }
     }
-    reissues(db, &mut lines)?;
+    successors(db, month, &mut lines)?;
     with_end_to_end(month, &mut lines)?;
-    let total: i64 = lines.iter().map(|l| l.amount.fen()).sum();
+    let total = Fen::try_sum(lines.iter().map(|l| l.amount))?;
     store::write_planned(db, month, &lines)?;
-    Ok(serde_json::json!({"lines": lines.len(), "total_fen": total}))
+    let carried = store::mark_carried_before(db, month)?;
+    Ok(serde_json::json!({"lines": lines.len(), "total_fen": total.fen(), "carried_in": carried}))
 }

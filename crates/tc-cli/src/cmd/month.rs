@@ -110,6 +110,22 @@ pub fn run_one(
     Ok((collection, d))
 }
 
+/// A short approval leaves payments unpaid this month: say how many and how much (they are
+/// carried into next month's payroll and plan).
+fn warn_deferred(period: Period, d: &serde_json::Value) {
+    let pay = &d["pay"];
+    let lines = pay["deferred_lines"].as_u64().unwrap_or(0);
+    if lines == 0 {
+        return;
+    }
+    let amount = tongchou_core::Fen::new(pay["deferred_fen"].as_i64().unwrap_or(0));
+    let persons = pay["deferred_persons"].as_u64().unwrap_or(0);
+    eprintln!(
+        "警告 warning: {period} 批复不足，{persons} 人的 {lines} 笔待遇共 {} 元暂缓发放，转入下月发放计划 ({lines} payments to {persons} persons, {amount} yuan, deferred to next month's payroll)",
+        amount.grouped()
+    );
+}
+
 pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
     let mut db = Db::open(db_url)?;
     match c {
@@ -151,6 +167,7 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
                 .simulate
                 .map(|seed| tongchou_sim::bank::counterpart(20, seed));
             let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, a.simulate)?;
+            warn_deferred(a.period, &d);
             print_json(
                 &serde_json::json!({"period": a.period, "collection": c, "disbursement": d}),
             )?;
