@@ -301,3 +301,172 @@ fn the_approver_decides_the_application_on_sqlite() {
 fn the_approver_decides_the_application_on_postgres() {
     decided_by_the_approver(&tongchou_store::testing::pg_url("plan"), "pg");
 }
+
+/// Run `tongchou ledger check` with extra arguments: (success, stderr).
+fn ledger_check(db: &str, extra: &[&str]) -> (bool, String) {
+    let mut args = vec!["ledger", "check"];
+    args.extend_from_slice(extra);
+    let o = tongchou(db, &args, &[]);
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// Payments under the ledger's guard: every change made behind the system's back to a paid line
+/// or a payment file is caught by `ledger check`, the next payroll refuses to re-issue a line
+/// turned `returned`, and a truncated journal fails the published anchor.
+fn tampering(db: &str, tag: &str) {
+    use tongchou_store::{Db, Val};
+    let dir = std::env::temp_dir().join(format!("tc-tamper-{tag}-{}", std::process::id()));
+    let out = dir.display().to_string();
+    setup(db);
+    let args = run_args(&out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let month: serde_json::Value =
+        serde_json::from_str(&ok(&tongchou(db, &args, &[]))).expect("json");
+    let anchor = month["disbursement"]["ledger_anchor"]
+        .as_str()
+        .expect("the month publishes its journal head")
+        .to_string();
+    let (good, err) = ledger_check(db, &["--anchor", &anchor]);
+    assert!(good, "{err}");
+    let mut conn = Db::open(db).expect("open");
+    let line = conn
+        .query(
+            "SELECT end_to_end FROM payroll_lines WHERE status = 'paid' ORDER BY end_to_end LIMIT 1",
+            &[],
+        )
+        .expect("q");
+    let e2e = line[0][0].text().expect("t").to_string();
+    let mut tamper = |sql: &str, undo: &str, what: &str| {
+        conn.exec(sql, &[Val::Str(&e2e)]).expect("tamper");
+        let (good, err) = ledger_check(db, &[]);
+        assert!(!good, "{what} must be caught");
+        assert!(err.contains("payments"), "{what}: {err}");
+        conn.exec(undo, &[Val::Str(&e2e)]).expect("undo");
+    };
+    tamper(
+        "UPDATE payroll_lines SET amount_fen = amount_fen + 100000 WHERE end_to_end = $1",
+        "UPDATE payroll_lines SET amount_fen = amount_fen - 100000 WHERE end_to_end = $1",
+        "a paid line's amount raised",
+    );
+    tamper(
+        "UPDATE payment_files SET ctrl_sum_fen = ctrl_sum_fen + 1 WHERE msg_id = (SELECT msg_id FROM payroll_lines WHERE end_to_end = $1)",
+        "UPDATE payment_files SET ctrl_sum_fen = ctrl_sum_fen - 1 WHERE msg_id = (SELECT msg_id FROM payroll_lines WHERE end_to_end = $1)",
+        "a file's control sum",
+    );
+    tamper(
+        "UPDATE payment_files SET xml_sha256 = 'x' || xml_sha256 WHERE msg_id = (SELECT msg_id FROM payroll_lines WHERE end_to_end = $1)",
+        "UPDATE payment_files SET xml_sha256 = substr(xml_sha256, 2) WHERE msg_id = (SELECT msg_id FROM payroll_lines WHERE end_to_end = $1)",
+        "a file's digest",
+    );
+    // a paid line turned returned: caught, and the next payroll refuses to pay it again
+    conn.exec(
+        "UPDATE payroll_lines SET status = 'returned' WHERE end_to_end = $1",
+        &[Val::Str(&e2e)],
+    )
+    .expect("tamper");
+    assert!(!ledger_check(db, &[]).0, "a paid line turned returned");
+    let mut next = args.clone();
+    next[3] = "2020-02";
+    let o = tongchou(db, &next, &[]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("disagree with the ledger"), "{err}");
+    conn.exec(
+        "UPDATE payroll_lines SET status = 'paid' WHERE end_to_end = $1",
+        &[Val::Str(&e2e)],
+    )
+    .expect("undo");
+    let (good, err) = ledger_check(db, &["--anchor", &anchor]);
+    assert!(good, "restored: {err}");
+    // one more entry, published; then removed with the head and balances put back as they were:
+    // the chain and the balances agree again, only the anchor proves the truncation
+    ok(&tongchou(
+        db,
+        &[
+            "income",
+            "record",
+            "--key",
+            "tamper/1",
+            "--region",
+            "140000",
+            "--kind",
+            "subsidy-province",
+            "--amount",
+            "1000.00",
+            "--date",
+            "2020-01-28",
+        ],
+        &[],
+    ));
+    let head = conn
+        .query("SELECT seq, hash FROM ledger_head", &[])
+        .expect("q");
+    let later = format!(
+        "{}:{}",
+        head[0][0].i64().expect("i"),
+        head[0][1].text().expect("t")
+    );
+    assert!(ledger_check(db, &["--anchor", &later]).0);
+    let last = conn
+        .query(
+            "SELECT id, debit_account, credit_account, amount, prev_hash FROM ledger_transfer ORDER BY id DESC LIMIT 1",
+            &[],
+        )
+        .expect("q");
+    let (id, dr, cr, amt, prev) = (
+        last[0][0].i64().expect("i"),
+        last[0][1].i64().expect("i"),
+        last[0][2].i64().expect("i"),
+        last[0][3].i64().expect("i"),
+        last[0][4].text().expect("t").to_string(),
+    );
+    conn.exec("DELETE FROM ledger_transfer WHERE id = $1", &[Val::I64(id)])
+        .expect("d");
+    conn.exec(
+        "UPDATE ledger_account SET debits_posted = debits_posted - $1 WHERE id = $2",
+        &[Val::I64(amt), Val::I64(dr)],
+    )
+    .expect("u");
+    conn.exec(
+        "UPDATE ledger_account SET credits_posted = credits_posted - $1 WHERE id = $2",
+        &[Val::I64(amt), Val::I64(cr)],
+    )
+    .expect("u");
+    conn.exec(
+        "UPDATE ledger_head SET seq = $1, hash = $2",
+        &[Val::I64(id - 1), Val::Str(&prev)],
+    )
+    .expect("u");
+    assert!(
+        ledger_check(db, &[]).0,
+        "without the anchor the truncation passes"
+    );
+    let (good, err) = ledger_check(db, &["--anchor", &later]);
+    assert!(!good);
+    assert!(err.contains("removed from the end"), "{err}");
+    // a paid line deleted
+    conn.exec(
+        "DELETE FROM payroll_lines WHERE end_to_end = $1",
+        &[Val::Str(&e2e)],
+    )
+    .expect("d");
+    let (good, err) = ledger_check(db, &["--anchor", &anchor]);
+    assert!(
+        !good && err.contains("payments"),
+        "a paid line deleted: {err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn tampering_is_caught_on_sqlite() {
+    tampering(&sqlite("tamper"), "sqlite");
+}
+
+#[test]
+fn tampering_is_caught_on_postgres() {
+    tampering(&tongchou_store::testing::pg_url("cli_tamper"), "pg");
+}

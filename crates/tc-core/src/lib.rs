@@ -3,6 +3,7 @@
 //! (`time::Clock`).
 
 pub mod access;
+pub mod anchor;
 pub mod explain;
 pub mod ident;
 pub mod money;

@@ -434,6 +434,17 @@ impl<'d> Ledger<'d> {
     }
 
     /// The stored journal head.
+    /// The hash of journal entry `seq`, if it exists (to compare with a published anchor).
+    pub fn hash_at(&mut self, seq: i64) -> Result<Option<String>> {
+        match self.db.query_opt(
+            "SELECT hash FROM ledger_transfer WHERE id = $1",
+            &[Val::I64(seq)],
+        )? {
+            Some(r) => Ok(Some(r[0].text()?.to_string())),
+            None => Ok(None),
+        }
+    }
+
     pub fn head(&mut self) -> Result<Head> {
         read_head(self.db)
     }

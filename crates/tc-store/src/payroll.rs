@@ -639,3 +639,100 @@ pub fn disbursement_state(db: &mut Db) -> Result<String> {
     }
     Ok(s)
 }
+
+/// One issued line as the ledger holds it in the pending benefit transfer of its
+/// (month, county, item): streamed in the ledger's line order (person, then attempt).
+#[derive(Clone, Copy, Debug)]
+pub struct IssuedLine<'a> {
+    pub month: i64,
+    pub county: i64,
+    pub item: &'a str,
+    pub person: i64,
+    pub amount: Fen,
+    pub status: &'a str,
+}
+
+/// Every issued line (issued, paid or returned), by month, county, item, person and attempt;
+/// with `only` the lines of those (month, county, item) groups alone.
+pub fn each_issued_line(
+    db: &mut Db,
+    only: Option<(i64, i64, &str)>,
+    mut f: impl FnMut(&IssuedLine<'_>) -> Result<()>,
+) -> Result<u64> {
+    let (filter, params): (&str, Vec<Val<'_>>) = match only {
+        None => ("", vec![]),
+        Some((m, c, i)) => (
+            " AND month = $1 AND county = $2 AND item = $3",
+            vec![Val::I64(m), Val::I64(c), Val::Str(i)],
+        ),
+    };
+    db.each(
+        &format!(
+            "SELECT month, county, item, person_id, amount_fen, status FROM payroll_lines
+             WHERE msg_id IS NOT NULL{filter} ORDER BY month, county, item, person_id, attempt"
+        ),
+        &params,
+        |r| {
+            f(&IssuedLine {
+                month: r.i64(0)?,
+                county: r.i64(1)?,
+                item: r.text(2)?,
+                person: r.i64(3)?,
+                amount: Fen::new(r.i64(4)?),
+                status: r.text(5)?,
+            })
+        },
+    )
+}
+
+/// The (month, county, item) groups of the returned payments not yet re-issued: the payroll
+/// checks them against the ledger before it re-issues anything.
+pub fn groups_of_returned_not_reissued(db: &mut Db) -> Result<Vec<(i64, i64, String)>> {
+    let rows = db.query(
+        "SELECT DISTINCT r.month, r.county, r.item FROM payroll_lines r
+         WHERE r.status = 'returned' AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)
+         ORDER BY r.month, r.county, r.item",
+        &[],
+    )?;
+    rows.iter()
+        .map(|r| Ok((r[0].i64()?, r[1].i64()?, r[2].text()?.to_string())))
+        .collect()
+}
+
+/// A payment file as recorded, beside what its lines add up to now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileAgainstLines {
+    pub msg_id: String,
+    pub payments: i64,
+    pub ctrl_sum: Fen,
+    pub xml_sha256: String,
+    pub xml_path: String,
+    pub lines: i64,
+    pub lines_sum: Fen,
+}
+
+/// Every payment file with the count and sum of the lines that went out in it.
+pub fn files_against_lines(db: &mut Db) -> Result<Vec<FileAgainstLines>> {
+    let rows = db.query(
+        "SELECT f.msg_id, f.payments, f.ctrl_sum_fen, f.xml_sha256, f.xml_path,
+                COALESCE(l.n, 0), COALESCE(l.s, 0)
+         FROM payment_files f
+         LEFT JOIN (SELECT msg_id, count(*) AS n, CAST(SUM(amount_fen) AS BIGINT) AS s
+                    FROM payroll_lines WHERE msg_id IS NOT NULL GROUP BY msg_id) l ON l.msg_id = f.msg_id
+         ORDER BY f.msg_id",
+        &[],
+    )?;
+    rows.iter()
+        .map(|r| {
+            Ok(FileAgainstLines {
+                msg_id: r[0].text()?.to_string(),
+                payments: r[1].i64()?,
+                ctrl_sum: Fen::new(r[2].i64()?),
+                xml_sha256: r[3].text()?.to_string(),
+                xml_path: r[4].text()?.to_string(),
+                lines: r[5].i64()?,
+                lines_sum: Fen::new(r[6].i64()?),
+            })
+        })
+        .collect()
+}

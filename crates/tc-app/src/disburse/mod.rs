@@ -33,6 +33,7 @@ mod allocate;
 mod approve;
 mod figures;
 mod files;
+mod guard;
 mod pay;
 mod payroll;
 mod plans;
@@ -40,6 +41,7 @@ mod returns;
 
 pub use approve::{application, decide_fund_plan};
 pub use figures::{RegionFigures, figures};
+pub use guard::check_payments;
 pub use returns::{ReturnsReport, read_returns};
 
 use crate::clock::now_ms;
@@ -364,6 +366,13 @@ pub fn run_month(
             "disbursement of {month} is already complete"
         )));
     }
+    // the journal head to publish (auditors keep it; `tongchou ledger check --anchor` proves
+    // later that the journal was neither truncated nor rebuilt)
+    let head = Ledger::new(db).head()?;
+    out.insert(
+        "ledger_anchor".to_string(),
+        serde_json::Value::String(format!("{}:{}", head.seq, head.hash.to_hex())),
+    );
     Ok(serde_json::Value::Object(out))
 }
 

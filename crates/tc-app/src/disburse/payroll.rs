@@ -60,6 +60,7 @@ fn pensions_in_force(db: &mut Db, month: Period) -> Result<Vec<NewLine>> {
 /// distinct attempts (January's and February's pension both returned once may be re-issued in
 /// the same month). The carried lines become `carried` when these are written.
 fn successors(db: &mut Db, month: Period, out: &mut Vec<NewLine>) -> Result<()> {
+    super::guard::check_before_reissue(db)?;
     let mut used: HashSet<(i64, Item, i64)> = HashSet::new();
     let mut earlier = store::returned_not_reissued(db)?;
     earlier.extend(store::deferred_before(db, month)?);

@@ -31,17 +31,9 @@ pub enum AuditCmd {
 }
 
 fn parse_anchor(s: &str) -> Result<(i64, String), CliError> {
-    let bad = || {
-        CliError(format!(
-            "--anchor: expected SEQ:HASH (64 hex digits), got {s:?}"
-        ))
-    };
-    let (seq, hash) = s.split_once(':').ok_or_else(bad)?;
-    let seq: i64 = seq.parse().map_err(|_| bad())?;
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(bad());
-    }
-    Ok((seq, hash.to_ascii_lowercase()))
+    let a: tongchou_core::anchor::Anchor =
+        s.parse().map_err(|e| CliError(format!("--anchor: {e}")))?;
+    Ok((a.seq, a.hash))
 }
 
 pub fn run(c: AuditCmd, db_url: &str) -> CliResult {

@@ -6,7 +6,7 @@ use tongchou_core::region::{Divisions, RegionCode};
 use tongchou_core::{Date, Fen, Period};
 use tongchou_ledger::flows::{self, ContributionPart, Doc};
 use tongchou_ledger::report::TrialBalance;
-use tongchou_ledger::{Chart, Line, Request};
+use tongchou_ledger::{Chart, Line, Problem, Request};
 use tongchou_store::Db;
 use tongchou_store::ledger::Ledger;
 
@@ -32,6 +32,10 @@ pub enum LedgerCmd {
 pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
+    /// A journal head published earlier (SEQ:HASH, as `month run` prints it): the journal must
+    /// still carry it (a truncated or rebuilt journal does not).
+    #[arg(long)]
+    pub anchor: Option<tongchou_core::anchor::Anchor>,
 }
 
 #[derive(clap::Args)]
@@ -89,7 +93,7 @@ pub fn run(c: LedgerCmd, url: &str) -> CliResult {
             println!("opened {n} accounts ({total} in all)");
             Ok(ExitCode::SUCCESS)
         }
-        LedgerCmd::Check(a) => check(&mut ledger, a),
+        LedgerCmd::Check(a) => check(&mut db, a),
         LedgerCmd::Balances(a) => {
             let tb = ledger.trial_balance(a.at, a.region)?;
             if a.json {
@@ -134,8 +138,26 @@ pub fn run(c: LedgerCmd, url: &str) -> CliResult {
     }
 }
 
-fn check(ledger: &mut Ledger<'_>, a: CheckArgs) -> CliResult {
-    let r = ledger.check()?;
+/// The journal (chain, rules, balances, books), the anchor if one is given, and the payments
+/// against the ledger (`disburse::check_payments`).
+fn check(db: &mut Db, a: CheckArgs) -> CliResult {
+    let mut ledger = Ledger::new(db);
+    let mut r = ledger.check()?;
+    let anchor = match &a.anchor {
+        Some(an) => an
+            .check(r.head.seq, ledger.hash_at(an.seq)?.as_deref())
+            .err(),
+        None => None,
+    };
+    let payments =
+        tongchou_app::disburse::check_payments(db).map_err(|e| CliError(e.to_string()))?;
+    if r.problem.is_none() {
+        r.problem = match (anchor, payments.is_empty()) {
+            (Some(why), _) => Some(Problem::new("anchor", why)),
+            (None, false) => Some(Problem::new("payments", payments.join("; "))),
+            (None, true) => None,
+        };
+    }
     if a.json {
         print_json(&serde_json::json!({
             "ok": r.problem.is_none(),
