@@ -114,11 +114,22 @@ pub fn statutory(
     let retire = birth.add_months(age);
     let (early, u5) = policy.int("retirement.flexible_early_max_months", reform)?;
     let (late, u6) = policy.int("retirement.flexible_late_max_months", reform)?;
-    let earliest = birth.add_months((age - early as i32).max(orig as i32));
-    let latest = birth.add_months(age + late as i32);
+    // Flexible retirement exists from the reform on: a statutory month before it has no window,
+    // and a window never opens before the reform month.
+    let reform_month = reform.period();
+    let (earliest, latest) = if retire < reform_month {
+        (retire, retire)
+    } else {
+        (
+            birth
+                .add_months((age - early as i32).max(orig as i32))
+                .max(reform_month),
+            birth.add_months(age + late as i32),
+        )
+    };
     let mut e = Explanation::new(
         "retirement.statutory",
-        "delay = 0 if birth < reform_birth else min(max_delay, floor(months(reform_birth → birth) / step) + 1); age = original_age + delay; retire = birth + age",
+        "delay = 0 if birth < reform_birth else min(max_delay, floor(months(reform_birth → birth) / step) + 1); age = original_age + delay; retire = birth + age; flexible window = [max(birth + max(age − early_max, original_age), reform month), birth + age + late_max], none when retire < reform month",
     );
     for u in [u0, u1, u2, u3, u4, u5, u6] {
         e.param(u);
@@ -152,6 +163,23 @@ mod tests {
     fn run(b: &str, c: Category) -> RetirementAge {
         let p = Policy::builtin().expect("policy");
         statutory(&p, b.parse().expect("p"), c).expect("rule").0
+    }
+
+    #[test]
+    fn no_flexible_window_before_the_reform() {
+        let p = Policy::builtin().expect("policy");
+        // retired at the old age before 2025: no window at all
+        let (a, _) =
+            statutory(&p, "1966-03".parse().expect("p"), Category::FemaleWorker).expect("age");
+        assert_eq!((a.earliest, a.latest), (a.retire, a.retire));
+        assert_eq!(a.retire.to_string(), "2016-03");
+        let (a, _) = statutory(&p, "1961-04".parse().expect("p"), Category::Male).expect("age");
+        assert_eq!((a.earliest, a.latest), (a.retire, a.retire));
+        // a statutory month in 2025 or later: the window never opens before 2025-01
+        let (a, _) = statutory(&p, "1965-06".parse().expect("p"), Category::Male).expect("age");
+        assert!(a.retire >= "2025-01".parse().expect("p"));
+        assert!(a.earliest >= "2025-01".parse().expect("p"), "{a:?}");
+        assert!(a.latest > a.retire);
     }
 
     #[test]
