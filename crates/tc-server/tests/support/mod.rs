@@ -298,6 +298,13 @@ pub fn seed_application(
         .expect("q")
         .expect("officer")
         .principal();
+    tongchou_sim::accounts::register_all(
+        &mut db,
+        &officer,
+        "2022-01-01".parse().expect("date"),
+        tongchou_app::clock::now_ms(),
+    )
+    .expect("paying accounts");
     let actors = tongchou_app::disburse::Actors {
         officer,
         approver: None,
