@@ -16,30 +16,12 @@ use tongchou_core::region::Level;
 use tongchou_core::{CreditCode, Date, Divisions, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self, Target, iso_time};
-use tongchou_store::agency_accounts::{self as store, NewVersion};
+use tongchou_store::agency_accounts::{self as store, AccountFields, NewVersion};
 use tongchou_store::audit::{self, Actor, Entry};
 
-pub use tongchou_store::agency_accounts::AgencyAccount;
-
 /// A county's paying account as a user gives it.
-#[derive(Clone, Copy, Debug)]
-pub struct AccountInput<'a> {
-    pub region: RegionCode,
-    /// The agency as its bank knows it, e.g. 太原市小店区社会保险事业管理中心.
-    pub agency_name: &'a str,
-    /// The agency's unified social credit code (统一社会信用代码).
-    pub credit_code: &'a str,
-    /// The account number, digits only.
-    pub account_number: &'a str,
-    /// The account's title as the bank keeps it, if it keeps one.
-    pub account_name: Option<&'a str>,
-    pub bank_name: &'a str,
-    /// The bank's BIC and/or its 12-digit CNAPS code (行号): at least one.
-    pub bic: Option<&'a str>,
-    pub cnaps: Option<&'a str>,
-    /// The first day the account pays.
-    pub valid_from: Date,
-}
+pub use tongchou_store::agency_accounts::AccountFields as AccountInput;
+pub use tongchou_store::agency_accounts::AgencyAccount;
 
 /// `****1234`: an account number as the audit log and listings show it.
 pub fn masked(account: &str) -> String {
@@ -163,15 +145,17 @@ pub fn set(
         let version = store::insert(
             db,
             &NewVersion {
-                region,
-                valid_from: input.valid_from,
-                agency_name: d.name(),
-                credit_code: input.credit_code.trim(),
-                account_number: d.account().as_str(),
-                account_name: d.account_name(),
-                bank_name: input.bank_name.trim(),
-                bic: d.agent().bic().map(|b| b.as_str()),
-                cnaps: d.agent().cnaps().map(|c| c.as_str()),
+                account: AccountFields {
+                    region,
+                    valid_from: input.valid_from,
+                    agency_name: d.name(),
+                    credit_code: input.credit_code.trim(),
+                    account_number: d.account().as_str(),
+                    account_name: d.account_name(),
+                    bank_name: input.bank_name.trim(),
+                    bic: d.agent().bic().map(|b| b.as_str()),
+                    cnaps: d.agent().cnaps().map(|c| c.as_str()),
+                },
                 set_by: &who.login,
                 set_by_id: Some(who.user_id),
                 set_at: &set_at,

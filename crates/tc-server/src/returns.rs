@@ -99,8 +99,8 @@ fn body(
             }
             @for f in files {
                 tr {
-                    td { (f.read_on) } td { (f.file_name) } td { (region_label(f)) } td { (f.lines) }
-                    td { (f.accepted) } td { (f.rejected) } td { (f.quarantined) } td { (f.conflicts) }
+                    td { (f.read_on) } td { (f.file_name) } td { (region_label(f)) } td { (f.counts.lines) }
+                    td { (f.counts.accepted) } td { (f.counts.rejected) } td { (f.counts.quarantined) } td { (f.counts.conflicts) }
                     td { (f.read_by.as_deref().unwrap_or("-")) }
                 }
             }

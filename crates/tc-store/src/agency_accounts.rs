@@ -24,18 +24,31 @@ pub struct AgencyAccount {
     pub set_at: String,
 }
 
-/// A version to write (its number is the next free one of the county).
+/// A county's paying account as a user gives it (checked by the use case before it is stored).
 #[derive(Clone, Copy, Debug)]
-pub struct NewVersion<'a> {
+pub struct AccountFields<'a> {
     pub region: RegionCode,
-    pub valid_from: Date,
+    /// The agency as its bank knows it, e.g. 太原市小店区社会保险事业管理中心.
     pub agency_name: &'a str,
+    /// The agency's unified social credit code (统一社会信用代码).
     pub credit_code: &'a str,
+    /// The account number, digits only.
     pub account_number: &'a str,
+    /// The account's title as the bank keeps it, if it keeps one.
     pub account_name: Option<&'a str>,
     pub bank_name: &'a str,
+    /// The bank's BIC and/or its 12-digit CNAPS code (行号): at least one.
     pub bic: Option<&'a str>,
     pub cnaps: Option<&'a str>,
+    /// The first day the account pays.
+    pub valid_from: Date,
+}
+
+/// A version to write (its number is the next free one of the county): the account and who set
+/// it when.
+#[derive(Clone, Copy, Debug)]
+pub struct NewVersion<'a> {
+    pub account: AccountFields<'a>,
     pub set_by: &'a str,
     pub set_by_id: Option<i64>,
     pub set_at: &'a str,
@@ -76,12 +89,13 @@ fn from_row(r: &Row) -> Result<AgencyAccount> {
 /// Write a new version of the county's account; returns its number. Inside the caller's
 /// transaction (a concurrent writer of the same county loses on the key and retries).
 pub fn insert(db: &mut Db, v: &NewVersion<'_>) -> Result<i64> {
-    let region = v.region.get() as i64;
+    let a = &v.account;
+    let region = a.region.get() as i64;
     let version = db.query_i64(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM agency_accounts WHERE region = $1",
         &[Val::I64(region)],
     )?;
-    let valid_from = v.valid_from.to_string();
+    let valid_from = a.valid_from.to_string();
     db.exec(
         &format!(
             "INSERT INTO agency_accounts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
@@ -90,13 +104,13 @@ pub fn insert(db: &mut Db, v: &NewVersion<'_>) -> Result<i64> {
             Val::I64(region),
             Val::I64(version),
             Val::Str(&valid_from),
-            Val::Str(v.agency_name),
-            Val::Str(v.credit_code),
-            Val::Str(v.account_number),
-            opt(v.account_name),
-            Val::Str(v.bank_name),
-            opt(v.bic),
-            opt(v.cnaps),
+            Val::Str(a.agency_name),
+            Val::Str(a.credit_code),
+            Val::Str(a.account_number),
+            opt(a.account_name),
+            Val::Str(a.bank_name),
+            opt(a.bic),
+            opt(a.cnaps),
             Val::Str(v.set_by),
             v.set_by_id.map(Val::I64).unwrap_or(Val::Null),
             Val::Str(v.set_at),
@@ -157,15 +171,17 @@ mod tests {
 
     fn version<'a>(account: &'a str, valid_from: &str) -> NewVersion<'a> {
         NewVersion {
-            region: RegionCode::new(140105).unwrap(),
-            valid_from: valid_from.parse().unwrap(),
-            agency_name: "太原市小店区社会保险事业管理中心",
-            credit_code: "12140105MB0000000X",
-            account_number: account,
-            account_name: None,
-            bank_name: "某银行",
-            bic: None,
-            cnaps: Some("102161000011"),
+            account: AccountFields {
+                region: RegionCode::new(140105).unwrap(),
+                valid_from: valid_from.parse().unwrap(),
+                agency_name: "太原市小店区社会保险事业管理中心",
+                credit_code: "12140105MB0000000X",
+                account_number: account,
+                account_name: None,
+                bank_name: "某银行",
+                bic: None,
+                cnaps: Some("102161000011"),
+            },
             set_by: "officer",
             set_by_id: Some(1),
             set_at: "2020-01-01T00:00:00.000Z",

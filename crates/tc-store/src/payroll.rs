@@ -548,17 +548,24 @@ pub fn item_outcome(
     }
 }
 
+/// What reading a return file found: its status lines, and the payments accepted and rejected,
+/// the lines quarantined and the conflicts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReturnCounts {
+    pub lines: i64,
+    pub accepted: i64,
+    pub rejected: i64,
+    pub quarantined: i64,
+    pub conflicts: i64,
+}
+
 /// A return file as recorded once read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReturnFile<'a> {
     pub sha256: &'a str,
     pub file_name: &'a str,
     pub read_on: &'a str,
-    pub lines: i64,
-    pub accepted: i64,
-    pub rejected: i64,
-    pub quarantined: i64,
-    pub conflicts: i64,
+    pub counts: ReturnCounts,
     /// The region of its payments (their county, else city, else the province), if any is known.
     pub region: Option<RegionCode>,
     /// Who read it (an audit login), if a person did.
@@ -572,11 +579,11 @@ pub fn record_return_file(db: &mut Db, f: &ReturnFile<'_>) -> Result<()> {
             Val::Str(f.sha256),
             Val::Str(f.file_name),
             Val::Str(f.read_on),
-            Val::I64(f.lines),
-            Val::I64(f.accepted),
-            Val::I64(f.rejected),
-            Val::I64(f.quarantined),
-            Val::I64(f.conflicts),
+            Val::I64(f.counts.lines),
+            Val::I64(f.counts.accepted),
+            Val::I64(f.counts.rejected),
+            Val::I64(f.counts.quarantined),
+            Val::I64(f.counts.conflicts),
             f.region
                 .map(|r| Val::I64(r.get() as i64))
                 .unwrap_or(Val::Null),
@@ -592,11 +599,7 @@ pub struct ReadReturnFile {
     pub sha256: String,
     pub file_name: String,
     pub read_on: String,
-    pub lines: i64,
-    pub accepted: i64,
-    pub rejected: i64,
-    pub quarantined: i64,
-    pub conflicts: i64,
+    pub counts: ReturnCounts,
     pub region: Option<RegionCode>,
     pub read_by: Option<String>,
 }
@@ -614,11 +617,13 @@ pub fn return_files(db: &mut Db, limit: i64) -> Result<Vec<ReadReturnFile>> {
             sha256: r[0].text()?.to_string(),
             file_name: r[1].text()?.to_string(),
             read_on: r[2].text()?.to_string(),
-            lines: r[3].i64()?,
-            accepted: r[4].i64()?,
-            rejected: r[5].i64()?,
-            quarantined: r[6].i64()?,
-            conflicts: r[7].i64()?,
+            counts: ReturnCounts {
+                lines: r[3].i64()?,
+                accepted: r[4].i64()?,
+                rejected: r[5].i64()?,
+                quarantined: r[6].i64()?,
+                conflicts: r[7].i64()?,
+            },
             region: r[8].opt_i64()?.and_then(RegionCode::from_stored),
             read_by: r[9].opt_text()?.map(str::to_string),
         });

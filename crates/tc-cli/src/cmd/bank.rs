@@ -137,11 +137,11 @@ fn return_files(db: &mut Db, limit: i64, as_login: &str) -> CliResult {
             f.read_on,
             f.file_name,
             region_name(f.region),
-            f.lines,
-            f.accepted,
-            f.rejected,
-            f.quarantined,
-            f.conflicts,
+            f.counts.lines,
+            f.counts.accepted,
+            f.counts.rejected,
+            f.counts.quarantined,
+            f.counts.conflicts,
             f.read_by.as_deref().unwrap_or("-")
         );
     }
