@@ -17,9 +17,29 @@ pub enum AppError {
     /// The state does not allow it now (already done, not yet decided, closed).
     #[error("{0}")]
     State(String),
+    /// Counties with payments to make have no paying account in force on the pay day (each with
+    /// its name): nothing of the pay step was written. Set one (`agency_accounts::set`, `tongchou
+    /// bank account set`) and run the month again.
+    #[error("{}", no_paying_account(.counties, *.day))]
+    NoPayingAccount {
+        counties: Vec<(tongchou_core::RegionCode, String)>,
+        day: tongchou_core::Date,
+    },
     /// The store failed or refused; a conflict may be retried.
     #[error(transparent)]
     Store(#[from] tongchou_store::StoreError),
+}
+
+/// `140105 小店区、140106 迎泽区 没有配置付款账户 …`
+fn no_paying_account(
+    counties: &[(tongchou_core::RegionCode, String)],
+    day: tongchou_core::Date,
+) -> String {
+    let names: Vec<String> = counties.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    format!(
+        "{} 没有配置付款账户（{day} 发放日无有效的支出户）：no paying account in force on {day}; set one with `tongchou bank account set`",
+        names.join("、")
+    )
 }
 
 impl AppError {

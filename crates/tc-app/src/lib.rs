@@ -9,6 +9,8 @@
 //!   allocation, pass-down, payment files, bank returns;
 //! - `benefits`: retirement approval, the yearly adjustment, deaths, survivors' claims,
 //!   recomputation;
+//! - `agency_accounts`: the county agencies' paying accounts (the debtor of their payment
+//!   files), set as dated versions;
 //! - `accounts`: individual accounts' yearly crediting and statements;
 //! - `imports`: a file of persons, employers, wage declarations or the tax bureau's collection
 //!   results, checked against the register and written all or nothing;
@@ -17,6 +19,7 @@
 
 pub mod accounts;
 pub mod acting;
+pub mod agency_accounts;
 pub mod benefits;
 pub mod clock;
 pub mod collect;

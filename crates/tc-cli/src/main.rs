@@ -79,6 +79,11 @@ pub enum Command {
     /// it (in full, in part or not at all; never its submitter).
     #[command(subcommand)]
     Plan(cmd::plan::PlanCmd),
+    /// Banks: read a bank's return file (pain.002 or CSV) as the province or the paying agency,
+    /// list the return files read, and keep the county agencies' paying accounts (the debtor of
+    /// every payment file) as dated versions.
+    #[command(subcommand)]
+    Bank(cmd::bank::BankCmd),
     /// Run the web service: staff login, region-scoped data, the public pension estimator.
     Serve(cmd::serve::Args),
     /// Load files of persons, employers, wage declarations or the tax bureau's collection
@@ -130,6 +135,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),
         Command::Plan(c) => cmd::plan::run(c, &cli.db),
+        Command::Bank(c) => cmd::bank::run(c, &cli.db),
         Command::Income(c) => cmd::income::run(c, &cli.db),
         Command::Account(c) => cmd::account::run(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),

@@ -89,6 +89,8 @@ impl Role {
                 PlanSubmit,
                 LedgerRead,
                 ReportRead,
+                PayingAccountWrite,
+                BankReturnImport,
             ],
             Role::ProvinceBureauApprover => &[
                 PersonRead,
@@ -131,6 +133,8 @@ impl Role {
                 BenefitRead,
                 PlanSubmit,
                 ReportRead,
+                PayingAccountWrite,
+                BankReturnImport,
             ],
             Role::TaxBureau => &[
                 PersonRead,
@@ -240,6 +244,12 @@ pub enum Permission {
     AllocationApprove,
     PaymentFileSubmit,
     PaymentFileRelease,
+    /// Set a county agency's paying account (the debtor of its payment files): the provincial
+    /// bureau, or the county's own agency.
+    PayingAccountWrite,
+    /// Read a bank's return file (pain.002 or CSV) into the payroll and the ledger: the
+    /// provincial bureau, or the agency whose payments it answers.
+    BankReturnImport,
     LedgerRead,
     ReportRead,
     /// Read the audit log.
@@ -281,6 +291,8 @@ impl Permission {
             AllocationApprove => "allocation_approve",
             PaymentFileSubmit => "payment_file_submit",
             PaymentFileRelease => "payment_file_release",
+            PayingAccountWrite => "paying_account_write",
+            BankReturnImport => "bank_return_import",
             LedgerRead => "ledger_read",
             ReportRead => "report_read",
             AuditRead => "audit_read",

@@ -9,6 +9,8 @@
 //!   `Cache-Control: no-store`.
 //! - Data access is region-scoped and masked by role ([`tongchou_core::access`]); every read of a
 //!   person and every refusal goes to the hash-chained audit log.
+//! - A bank's return files are uploaded and read at `/bank/returns` (multipart, at most
+//!   64 MiB) by the provincial bureau or the paying county's agency.
 //! - The pension estimator (`/estimate`, `POST /api/pension/estimate`) is public and stores
 //!   nothing.
 //!
@@ -20,6 +22,7 @@ mod html;
 mod pages;
 mod person;
 mod plans;
+mod returns;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -151,6 +154,7 @@ impl From<tongchou_app::AppError> for AppError {
             U::Forbidden(m) => AppError::Forbidden(m),
             U::NotFound(m) => AppError::NotFound(m),
             U::State(m) => AppError::Conflict(m),
+            e @ U::NoPayingAccount { .. } => AppError::Conflict(e.to_string()),
             U::Store(s) if s.is_conflict() => AppError::Conflict(s.to_string()),
             U::Store(s) => AppError::Internal(s.to_string()),
         }
@@ -319,6 +323,12 @@ fn build(cfg: Config) -> (Router, St) {
         .route("/plans", get(plans::list))
         .route("/plans/{month}", get(plans::show))
         .route("/plans/{month}/decision", post(plans::decide))
+        .route(
+            "/bank/returns",
+            get(returns::show)
+                .post(returns::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(returns::MAX_UPLOAD)),
+        )
         .route("/me/records", get(pages::my_records))
         .route(
             "/estimate",

@@ -244,6 +244,9 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
                 }
             }
         }
+        @if user.role.has(Permission::BankReturnImport) {
+            p { a href="/bank/returns" id="returns-link" { "银行回执 Bank returns" } }
+        }
         @if user.role.has(Permission::OwnRecordRead) {
             p { a href="/me/records" { "我的参保记录 My records" } }
         }

@@ -49,3 +49,28 @@ impl BankCounterpart for SimulatedBank {
 pub fn counterpart(rejects: u32, seed: u64) -> tongchou_app::disburse::Counterpart {
     tongchou_app::disburse::Counterpart(std::sync::Arc::new(SimulatedBank { rejects, seed }))
 }
+
+/// The bank's answers to every payment file of `month`, made at `answered_at`: (message id,
+/// pain.002 bytes), as a bank sends them back, for a person to read like a real bank's
+/// (`tongchou_app::disburse::import_returns`).
+pub fn answers(
+    db: &mut tongchou_store::Db,
+    month: tongchou_core::Period,
+    bank: &SimulatedBank,
+    answered_at: tongchou_bank::DateTime,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    use tongchou_store::payroll::{files_of_month, payments_of_file};
+    let mut out = Vec::new();
+    for f in files_of_month(db, month)? {
+        let lines = payments_of_file(db, month, f.county, &f.msg_id)?;
+        let payments: Vec<(&str, tongchou_core::Fen)> =
+            lines.iter().map(|(e, a)| (e.as_str(), *a)).collect();
+        let answer = bank.answer(&SentFile {
+            msg_id: &f.msg_id,
+            payments: &payments,
+            answered_at,
+        })?;
+        out.push((f.msg_id, answer));
+    }
+    Ok(out)
+}

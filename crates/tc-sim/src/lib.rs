@@ -2,12 +2,15 @@
 //! production path depends on this crate. Each produces what a real counterpart would (receipts,
 //! status reports) and hands it to the same use cases as real input.
 //!
+//! - `accounts`: synthetic paying accounts for every county agency (the fictional bank of
+//!   `tongchou_bank::Debtor::synthetic`), set through the real use case;
 //! - `tax`: the tax bureau's collection results for a month's assessments (most payers pay in
 //!   full on time, some late, some in part, a few not at all), deterministic from a seed;
 //! - `bank`: the banks' pain.002 status reports for the month's payment files;
 //! - `historical`: the cities' and counties' balances before provincial pooling;
 //! - `load`: a synthetic province (`tongchou-synth`) written into the registry tables.
 
+pub mod accounts;
 pub mod bank;
 pub mod historical;
 pub mod load;

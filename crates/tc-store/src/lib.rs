@@ -9,6 +9,7 @@
 //! - Migrations are plain SQL files compiled in and applied in order, once.
 
 pub mod access;
+pub mod agency_accounts;
 pub mod audit;
 pub mod benefits;
 pub mod imports;

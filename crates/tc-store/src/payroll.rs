@@ -548,12 +548,10 @@ pub fn item_outcome(
     }
 }
 
-/// A return file as recorded once read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReturnFile<'a> {
-    pub sha256: &'a str,
-    pub file_name: &'a str,
-    pub read_on: &'a str,
+/// What reading a return file found: its status lines, and the payments accepted and rejected,
+/// the lines quarantined and the conflicts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReturnCounts {
     pub lines: i64,
     pub accepted: i64,
     pub rejected: i64,
@@ -561,21 +559,76 @@ pub struct ReturnFile<'a> {
     pub conflicts: i64,
 }
 
+/// A return file as recorded once read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReturnFile<'a> {
+    pub sha256: &'a str,
+    pub file_name: &'a str,
+    pub read_on: &'a str,
+    pub counts: ReturnCounts,
+    /// The region of its payments (their county, else city, else the province), if any is known.
+    pub region: Option<RegionCode>,
+    /// Who read it (an audit login), if a person did.
+    pub read_by: Option<&'a str>,
+}
+
 pub fn record_return_file(db: &mut Db, f: &ReturnFile<'_>) -> Result<()> {
     db.exec(
-        "INSERT INTO bank_returns (file_sha256, file_name, read_on, lines, accepted, rejected, quarantined, conflicts) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO bank_returns (file_sha256, file_name, read_on, lines, accepted, rejected, quarantined, conflicts, region, read_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         &[
             Val::Str(f.sha256),
             Val::Str(f.file_name),
             Val::Str(f.read_on),
-            Val::I64(f.lines),
-            Val::I64(f.accepted),
-            Val::I64(f.rejected),
-            Val::I64(f.quarantined),
-            Val::I64(f.conflicts),
+            Val::I64(f.counts.lines),
+            Val::I64(f.counts.accepted),
+            Val::I64(f.counts.rejected),
+            Val::I64(f.counts.quarantined),
+            Val::I64(f.counts.conflicts),
+            f.region
+                .map(|r| Val::I64(r.get() as i64))
+                .unwrap_or(Val::Null),
+            f.read_by.map(Val::Str).unwrap_or(Val::Null),
         ],
     )?;
     Ok(())
+}
+
+/// A return file already read, as listed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReadReturnFile {
+    pub sha256: String,
+    pub file_name: String,
+    pub read_on: String,
+    pub counts: ReturnCounts,
+    pub region: Option<RegionCode>,
+    pub read_by: Option<String>,
+}
+
+/// The return files read, latest first (by the day read, then name), at most `limit`.
+pub fn return_files(db: &mut Db, limit: i64) -> Result<Vec<ReadReturnFile>> {
+    let rows = db.query(
+        "SELECT file_sha256, file_name, read_on, lines, accepted, rejected, quarantined, conflicts, region, read_by \
+         FROM bank_returns ORDER BY read_on DESC, file_name LIMIT $1",
+        &[Val::I64(limit)],
+    )?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        out.push(ReadReturnFile {
+            sha256: r[0].text()?.to_string(),
+            file_name: r[1].text()?.to_string(),
+            read_on: r[2].text()?.to_string(),
+            counts: ReturnCounts {
+                lines: r[3].i64()?,
+                accepted: r[4].i64()?,
+                rejected: r[5].i64()?,
+                quarantined: r[6].i64()?,
+                conflicts: r[7].i64()?,
+            },
+            region: r[8].opt_i64()?.and_then(RegionCode::from_stored),
+            read_by: r[9].opt_text()?.map(str::to_string),
+        });
+    }
+    Ok(out)
 }
 
 /// The month's payment lines summed per county and status.

@@ -14,11 +14,14 @@
 //! 4. `allocate`  — the pending allocations are posted: provincial expenditure account → city
 //!    expenditure accounts, due by day 10 (late = breach);
 //! 5. `passdown`  — cities → counties, due within the configured working days (late = breach);
-//! 6. `pay`       — per county, pain.001.001.09 + CSV payment files; pending benefit transfers per
-//!    (county, item) with their person-level lines;
+//! 6. `pay`       — per county, pain.001.001.09 + CSV payment files drawn on the county agency's
+//!    paying account in force on the pay day (`crate::agency_accounts`; a county without one stops
+//!    the step, writing nothing); pending benefit transfers per (county, item) with their
+//!    person-level lines;
 //! 7. `returns`   — only with a bank counterpart standing in for the banks (demo and tests,
 //!    `tongchou-sim`): it answers each file of the month with a status report, read like any
-//!    return file; a real bank's answers are read later with [`read_returns`].
+//!    return file; a real bank's answers are read later by a person with [`import_returns`]
+//!    (`tongchou bank returns FILE`, the page `/bank/returns`).
 
 //!
 //! The month's payment files and the simulated bank's answers are staged under a temporary name
@@ -31,6 +34,7 @@
 
 mod allocate;
 mod approve;
+mod bank_returns;
 mod figures;
 mod files;
 mod guard;
@@ -40,9 +44,11 @@ mod plans;
 mod returns;
 
 pub use approve::{application, decide_fund_plan};
+pub use bank_returns::{import_returns, return_files};
 pub use figures::{RegionFigures, figures};
 pub use guard::check_payments;
 pub use returns::{ReturnsReport, read_returns};
+pub use tongchou_store::payroll::ReadReturnFile;
 
 use crate::clock::now_ms;
 use crate::error::{AppError, Result};

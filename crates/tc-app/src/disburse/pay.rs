@@ -1,10 +1,13 @@
 //! Step 6: per county, the payments the county account can cover go out in pain.001.001.09 and
 //! CSV payment files (staged under a temporary name until the step commits, see `files`); their
 //! lines are marked issued and each (county, item) becomes a pending benefit transfer with its
-//! person-level lines.
+//! person-level lines. Each county's files are drawn on its paying account in force on the pay
+//! day (`crate::agency_accounts`); a county without one stops the step before anything is
+//! written.
 
 use super::files;
 use super::{StepOutput, available, benefit_kind};
+use crate::agency_accounts;
 use crate::error::{AppError, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -13,7 +16,7 @@ use tongchou_bank::{
     write_pain001, write_payment_csv,
 };
 use tongchou_core::period::Period;
-use tongchou_core::{Divisions, Fen, RegionCode};
+use tongchou_core::{Fen, RegionCode};
 use tongchou_engine::disbursement::{Calendar, Item};
 use tongchou_ledger::flows::{Doc, payment};
 use tongchou_ledger::{Chart, Line, Request};
@@ -255,40 +258,29 @@ struct Totals {
     deferred: u64,
     deferred_amount: Fen,
     deferred_persons: std::collections::BTreeSet<i64>,
+    /// Counties with lines deferred, marked so once their payments went out.
+    deferred_counties: Vec<RegionCode>,
     staged: Vec<PathBuf>,
     transfers: Vec<(Request, Vec<Line>)>,
 }
 
-/// One county's payments: files, issued lines, and its benefit transfers (added to `t`).
+/// One county's payments, drawn on its paying account: files, issued lines, and its benefit
+/// transfers (added to `t`).
 fn pay_county(
     db: &mut Db,
     month: Period,
     cal: &Calendar,
     out_dir: &Path,
-    county: RegionCode,
-    rows: Vec<PayRow>,
+    run: CountyRun,
     t: &mut Totals,
 ) -> Result<()> {
+    let CountyRun {
+        county,
+        pay,
+        whole,
+        debtor,
+    } = run;
     let chart = Chart::standard();
-    let (pay, deferred) = within_balance(db, chart, county, rows)?;
-    t.deferred += deferred.len() as u64;
-    for r in &deferred {
-        t.deferred_amount = t.deferred_amount.try_add(r.amount)?;
-        t.deferred_persons.insert(r.person);
-    }
-    let deferred = deferred.len() as u64;
-    if pay.is_empty() {
-        return Ok(());
-    }
-    let agency = format!(
-        "{}社会保险事业管理中心",
-        Divisions::shanxi()
-            .get(county)
-            .map(|r| r.name.as_str())
-            .unwrap_or("县")
-    );
-    let debtor =
-        Debtor::synthetic(county, &agency).map_err(|e| AppError::Invalid(e.to_string()))?;
     let created = DateTime::new(cal.pay_day.add_days(-1), 9, 0, 0)
         .map_err(|e| AppError::Invalid(e.to_string()))?;
     let batches = plan_batches(
@@ -304,11 +296,64 @@ fn pay_county(
     .map_err(|e| AppError::Invalid(e.to_string()))?;
     write_files(db, month, county, &batches, out_dir, created, &mut t.staged)?;
     t.files += batches.len() as u64;
-    mark_issued(db, month, county, &batches, &pay, deferred == 0)?;
+    mark_issued(db, month, county, &batches, &pay, whole)?;
     t.issued += pay.iter().map(|r| r.amount.fen()).sum::<i64>();
     t.transfers
         .extend(benefit_transfers(chart, month, cal, county, &pay)?);
     Ok(())
+}
+
+/// A county's payments of the month as they go out: what its account can pay now, whether that
+/// is all of it (nothing deferred), and the paying account they are drawn on.
+struct CountyRun {
+    county: RegionCode,
+    pay: Vec<PayRow>,
+    whole: bool,
+    debtor: Debtor,
+}
+
+/// What each county pays now and from which account, found before anything is written: a
+/// county with payments and no paying account in force on the pay day stops the step
+/// (`AppError::NoPayingAccount`, naming every such county).
+fn county_runs(
+    db: &mut Db,
+    cal: &Calendar,
+    by_county: BTreeMap<RegionCode, Vec<PayRow>>,
+    t: &mut Totals,
+) -> Result<Vec<CountyRun>> {
+    let chart = Chart::standard();
+    let mut runs = Vec::with_capacity(by_county.len());
+    let mut missing = Vec::new();
+    for (county, rows) in by_county {
+        let (pay, deferred) = within_balance(db, chart, county, rows)?;
+        t.deferred += deferred.len() as u64;
+        for r in &deferred {
+            t.deferred_amount = t.deferred_amount.try_add(r.amount)?;
+            t.deferred_persons.insert(r.person);
+        }
+        if !deferred.is_empty() {
+            t.deferred_counties.push(county);
+        }
+        if pay.is_empty() {
+            continue;
+        }
+        match agency_accounts::debtor_on(db, county, cal.pay_day)? {
+            Some(debtor) => runs.push(CountyRun {
+                county,
+                pay,
+                whole: deferred.is_empty(),
+                debtor,
+            }),
+            None => missing.push(agency_accounts::named(county)),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(AppError::NoPayingAccount {
+            counties: missing,
+            day: cal.pay_day,
+        });
+    }
+    Ok(runs)
 }
 
 /// Step 6: payment files per county and pending benefit transfers. Returns the staged files,
@@ -320,15 +365,16 @@ pub(super) fn step_pay(
     out_dir: &Path,
 ) -> Result<StepOutput> {
     let by_county = payees(db, month)?;
+    let mut t = Totals::default();
+    let runs = county_runs(db, cal, by_county, &mut t)?;
     std::fs::create_dir_all(out_dir)
         .map_err(|e| AppError::Invalid(format!("{}: {e}", out_dir.display())))?;
-    let mut t = Totals::default();
-    for (county, rows) in by_county {
-        let deferred_before = t.deferred;
-        pay_county(db, month, cal, out_dir, county, rows, &mut t)?;
-        if t.deferred > deferred_before {
-            store::mark_county_deferred(db, month, county)?;
-        }
+    for run in runs {
+        pay_county(db, month, cal, out_dir, run, &mut t)?;
+    }
+    // what the county accounts could not cover is deferred, once the payments went out
+    for county in std::mem::take(&mut t.deferred_counties) {
+        store::mark_county_deferred(db, month, county)?;
     }
     let batch: Vec<(Request, &[Line])> = t
         .transfers

@@ -12,8 +12,8 @@ use tongchou_bank::{
     DateTime, Final, IssuedPayment, IssuedSet, PaymentState, Reconciliation, ReturnFile,
     file_digest, read_return_file,
 };
-use tongchou_core::Fen;
 use tongchou_core::period::{Date, Period};
+use tongchou_core::{Divisions, Fen, RegionCode};
 use tongchou_engine::disbursement::Calendar;
 use tongchou_ledger::Request;
 use tongchou_store::Db;
@@ -156,53 +156,113 @@ fn settle_transfers(
     Ok(reqs.len() as u64)
 }
 
-/// Read a bank status report (pain.002 or CSV return file): accepted payments become paid,
-/// rejected ones returned (queued for re-issue); every pending benefit transfer whose payments are
-/// all final is posted for the accepted part (the rejected part goes back to the county account).
-/// Reading the same file again changes nothing.
-pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Result<ReturnsReport> {
-    let sha = file_digest(bytes);
-    db.transaction(|db| {
-        if store::return_file_read(db, &sha)? {
-            return Ok(ReturnsReport {
-                file_sha256: sha.clone(),
-                already_read: true,
-                ..Default::default()
-            });
-        }
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| AppError::Invalid(format!("{file_name}: not UTF-8")))?;
-        let file =
-            read_return_file(text).map_err(|e| AppError::Invalid(format!("{file_name}: {e}")))?;
-        let sent = sent_messages(db, &file)?;
-        let rec = issued_set(db, &sent)?.reconcile(&file);
-        let mut report = ReturnsReport {
-            file_sha256: sha.clone(),
-            ..Default::default()
-        };
-        apply_transitions(db, &rec, &sent, &mut report)?;
-        for q in rec.quarantined().chain(rec.conflicts()) {
-            let why = format!("{:?}", q.decision);
-            let e2e = q.end_to_end_id.as_deref().unwrap_or("");
-            store::quarantine(db, &sha, q.source as i64, e2e, &why)?;
-        }
-        report.quarantined = rec.quarantined().count() as u64;
-        report.conflicts = rec.conflicts().count() as u64;
-        report.posted_transfers = settle_transfers(db, &sent, &sha, on)?;
-        store::record_return_file(
-            db,
-            &store::ReturnFile {
-                sha256: &sha,
-                file_name,
-                read_on: &on.to_string(),
+/// The report of a file read before: nothing changes.
+pub(super) fn already_read(sha: &str) -> ReturnsReport {
+    ReturnsReport {
+        file_sha256: sha.to_string(),
+        already_read: true,
+        ..Default::default()
+    }
+}
+
+/// The file's status lines: a file that is not UTF-8 or neither a pain.002 nor a CSV return file
+/// is refused whole, naming the file and the reason.
+pub(super) fn parse(file_name: &str, bytes: &[u8]) -> Result<ReturnFile> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| AppError::Invalid(format!("{file_name}: not UTF-8")))?;
+    read_return_file(text).map_err(|e| AppError::Invalid(format!("{file_name}: {e}")))
+}
+
+/// The counties whose payment files the file answers (messages the database does not know are
+/// left out), in order, each once.
+pub(super) fn counties_of(db: &mut Db, file: &ReturnFile) -> Result<Vec<RegionCode>> {
+    let mut counties: Vec<RegionCode> = Vec::new();
+    for (_, county) in sent_messages(db, file)?.into_values() {
+        counties.push(super::rc(county)?);
+    }
+    counties.sort();
+    counties.dedup();
+    Ok(counties)
+}
+
+/// The smallest region holding every county: the county, else their city, else the province;
+/// `None` without a county.
+pub(super) fn common_region(counties: &[RegionCode]) -> Option<RegionCode> {
+    let d = Divisions::shanxi();
+    let first = *counties.first()?;
+    if counties.iter().all(|c| *c == first) {
+        return Some(first);
+    }
+    let city = d.city_of(first);
+    if city.is_some() && counties.iter().all(|c| d.city_of(*c) == city) {
+        return city;
+    }
+    Some(d.province().code)
+}
+
+/// Apply a parsed file not read before, inside the caller's transaction (see [`read_returns`]);
+/// `read_by` is the login of the person who read it, if one did.
+pub(super) fn apply_file(
+    db: &mut Db,
+    file_name: &str,
+    sha: &str,
+    file: &ReturnFile,
+    on: Date,
+    read_by: Option<&str>,
+) -> Result<ReturnsReport> {
+    let sent = sent_messages(db, file)?;
+    let rec = issued_set(db, &sent)?.reconcile(file);
+    let mut report = ReturnsReport {
+        file_sha256: sha.to_string(),
+        ..Default::default()
+    };
+    apply_transitions(db, &rec, &sent, &mut report)?;
+    for q in rec.quarantined().chain(rec.conflicts()) {
+        let why = format!("{:?}", q.decision);
+        let e2e = q.end_to_end_id.as_deref().unwrap_or("");
+        store::quarantine(db, sha, q.source as i64, e2e, &why)?;
+    }
+    report.quarantined = rec.quarantined().count() as u64;
+    report.conflicts = rec.conflicts().count() as u64;
+    report.posted_transfers = settle_transfers(db, &sent, sha, on)?;
+    let mut counties = Vec::with_capacity(sent.len());
+    for (_, county) in sent.values() {
+        counties.push(super::rc(*county)?);
+    }
+    store::record_return_file(
+        db,
+        &store::ReturnFile {
+            sha256: sha,
+            file_name,
+            read_on: &on.to_string(),
+            counts: store::ReturnCounts {
                 lines: file.lines.len() as i64,
                 accepted: report.accepted as i64,
                 rejected: report.rejected as i64,
                 quarantined: report.quarantined as i64,
                 conflicts: report.conflicts as i64,
             },
-        )?;
-        Ok(report)
+            region: common_region(&counties),
+            read_by,
+        },
+    )?;
+    Ok(report)
+}
+
+/// Read a bank status report (pain.002 or CSV return file): accepted payments become paid,
+/// rejected ones returned (queued for re-issue); every pending benefit transfer whose payments are
+/// all final is posted for the accepted part (the rejected part goes back to the county account).
+/// Reading the same file again changes nothing. No one is checked or audited here: this is the
+/// month job's reading of a counterpart's answer; a person reads a bank's file with
+/// [`super::import_returns`].
+pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Result<ReturnsReport> {
+    let sha = file_digest(bytes);
+    db.transaction(|db| {
+        if store::return_file_read(db, &sha)? {
+            return Ok(already_read(&sha));
+        }
+        let file = parse(file_name, bytes)?;
+        apply_file(db, file_name, &sha, &file, on, None)
     })
 }
 

@@ -1,5 +1,6 @@
 //! Test support: a small synthetic province loaded into a fresh database, with the ledger's
-//! accounts open and the two users of the monthly maker–checker steps.
+//! accounts open, the two users of the monthly maker–checker steps and the county agencies'
+//! paying accounts.
 
 #![allow(dead_code)]
 
@@ -25,7 +26,22 @@ pub fn province(db: &mut Db, persons: usize, start: &str) {
         .expect("accounts");
 }
 
+/// The officer and approver of the monthly steps, and every county agency's (synthetic) paying
+/// account set by the officer, valid from 2000-01-01.
 pub fn actors(db: &mut Db) -> Actors {
+    let actors = users(db);
+    tongchou_sim::accounts::register_all(
+        db,
+        &actors.officer,
+        "2000-01-01".parse().expect("date"),
+        0,
+    )
+    .expect("paying accounts");
+    actors
+}
+
+/// The officer and approver of the monthly steps, without paying accounts.
+pub fn users(db: &mut Db) -> Actors {
     let province = Divisions::shanxi().province().code;
     let mut add = |login: &str, role: Role| {
         add_user(

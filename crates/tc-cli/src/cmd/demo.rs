@@ -41,7 +41,8 @@ pub struct Args {
     /// Where payment files and bank returns are written.
     #[arg(long, default_value = "bank-files")]
     pub out: PathBuf,
-    /// Only generate and load the province (users, accounts, historical balances); run no month.
+    /// Only generate and load the province (users, ledger accounts, historical balances, the
+    /// agencies' paying accounts); run no month.
     #[arg(long)]
     pub setup_only: bool,
     /// Start the web service on this address when the months have run.
@@ -150,8 +151,8 @@ fn check_args(a: &Args, db_url: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Generate and load the province, open the ledger's books, add the demo users and seed the
-/// historical balances; the months' actors.
+/// Generate and load the province, open the ledger's books, add the demo users, seed the
+/// historical balances and set the county agencies' paying accounts; the months' actors.
 fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
     progress(&format!(
         "generating a province of {} insured (seed {})…",
@@ -200,7 +201,16 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
     // month (demand deposits) and at maturity (fixed deposits)
     tongchou_sim::historical::seed(db, a.seed, a.from.first_day().add_days(-1))
         .map_err(|e| CliError(e.to_string()))?;
-    actors(db, "demo.officer", Some("demo.approver"))
+    let actors = actors(db, "demo.officer", Some("demo.approver"))?;
+    // every county agency's paying account (a fictional bank), set by the bureau officer
+    tongchou_sim::accounts::register_all(
+        db,
+        &actors.officer,
+        a.from.first_day(),
+        tongchou_app::clock::now_ms(),
+    )
+    .map_err(|e| CliError(format!("paying accounts: {e}")))?;
+    Ok(actors)
 }
 
 /// What the months did, and the last month with its collection report.

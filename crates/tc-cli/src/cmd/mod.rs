@@ -1,5 +1,6 @@
 pub mod account;
 pub mod audit;
+pub mod bank;
 pub mod benefits;
 pub mod demo;
 pub mod import;

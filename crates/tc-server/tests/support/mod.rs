@@ -130,6 +130,40 @@ impl Client {
         self.answer(r)
     }
 
+    /// A `multipart/form-data` POST of text fields and one file (`name`, file name, bytes), as a
+    /// browser sends a form with `enctype="multipart/form-data"`.
+    pub fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Resp {
+        let boundary = "----tongchou-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, file_name, bytes) = file;
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/xml\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let r = self
+            .post(path)
+            .content_type(&format!("multipart/form-data; boundary={boundary}"))
+            .send(&body[..]);
+        self.answer(r)
+    }
+
     pub fn post_json(&mut self, path: &str, body: &serde_json::Value, csrf: Option<&str>) -> Resp {
         let mut req = self.post(path).content_type("application/json");
         if let Some(c) = csrf {
@@ -298,6 +332,13 @@ pub fn seed_application(
         .expect("q")
         .expect("officer")
         .principal();
+    tongchou_sim::accounts::register_all(
+        &mut db,
+        &officer,
+        "2022-01-01".parse().expect("date"),
+        tongchou_app::clock::now_ms(),
+    )
+    .expect("paying accounts");
     let actors = tongchou_app::disburse::Actors {
         officer,
         approver: None,

@@ -1,0 +1,262 @@
+//! The county agencies' paying accounts (付款账户: the benefit expenditure account, 支出户, every
+//! payment file of the county is drawn on): [`set`] a new version, [`list`] them, and the pay
+//! step's [`debtor_on`] the pay day.
+//!
+//! Who may set one: a user holding `paying_account_write` with the county in their region — the
+//! provincial bureau officer for any county, a county agency for its own (`tc-core::access`). A
+//! refusal is audited (`agency_account.set`, `denied`), so is every change (`ok`, the account
+//! number masked to its last four digits). A change is a new version valid from a date, never an
+//! overwrite (`tongchou_store::agency_accounts`); setting what is already the latest version
+//! changes nothing.
+
+use crate::error::{AppError, Result};
+use tongchou_bank::{AccountNumber, AccountTitle, AgencyName, BankId, Bic, Cnaps, Debtor};
+use tongchou_core::access::{Permission, Principal};
+use tongchou_core::region::Level;
+use tongchou_core::{CreditCode, Date, Divisions, RegionCode};
+use tongchou_store::Db;
+use tongchou_store::access::{self, Target, iso_time};
+use tongchou_store::agency_accounts::{self as store, AccountFields, NewVersion};
+use tongchou_store::audit::{self, Actor, Entry};
+
+/// A county's paying account as a user gives it.
+pub use tongchou_store::agency_accounts::AccountFields as AccountInput;
+pub use tongchou_store::agency_accounts::AgencyAccount;
+
+/// `****1234`: an account number as the audit log and listings show it.
+pub fn masked(account: &str) -> String {
+    let n = account.chars().count();
+    let tail: String = account.chars().skip(n.saturating_sub(4)).collect();
+    format!("****{tail}")
+}
+
+/// The debtor of the payment files, every part parsed as `tongchou_bank` requires it; the
+/// error names the field.
+fn debtor(
+    agency_name: &str,
+    credit_code: &str,
+    account_number: &str,
+    account_name: Option<&str>,
+    bank_name: &str,
+    bic: Option<&str>,
+    cnaps: Option<&str>,
+) -> Result<Debtor> {
+    let bad = |field: &str, e: &dyn std::fmt::Display| AppError::Invalid(format!("{field}: {e}"));
+    let name = AgencyName::parse(agency_name).map_err(|e| bad("agency_name", &e))?;
+    let code = CreditCode::parse(credit_code).map_err(|e| bad("credit_code", &e.0))?;
+    let account = AccountNumber::parse(account_number).map_err(|e| bad("account_number", &e))?;
+    let title = account_name
+        .map(AccountTitle::parse)
+        .transpose()
+        .map_err(|e| bad("account_name", &e))?;
+    let bic = bic
+        .map(Bic::parse)
+        .transpose()
+        .map_err(|e| bad("bic", &e))?;
+    let cnaps = cnaps
+        .map(Cnaps::parse)
+        .transpose()
+        .map_err(|e| bad("cnaps", &e))?;
+    let bank = BankId::new(bic, cnaps, Some(bank_name)).map_err(|e| bad("bank", &e))?;
+    Ok(Debtor::new(name, code, account, title, bank))
+}
+
+/// The debtor of a stored version (checked again: a row changed behind the system's back is
+/// refused, not sent to a bank).
+pub fn debtor_of(a: &AgencyAccount) -> Result<Debtor> {
+    debtor(
+        &a.agency_name,
+        &a.credit_code,
+        &a.account_number,
+        a.account_name.as_deref(),
+        &a.bank_name,
+        a.bic.as_deref(),
+        a.cnaps.as_deref(),
+    )
+    .map_err(|e| {
+        AppError::Invalid(format!(
+            "the paying account of {} (version {}) is not valid: {e}",
+            a.region, a.version
+        ))
+    })
+}
+
+/// The name of a county of the province, or why it cannot have a paying account.
+fn county_name(region: RegionCode) -> Result<&'static str> {
+    match Divisions::shanxi().get(region) {
+        Some(r) if r.level == Level::County && !r.is_functional_zone() => Ok(r.name.as_str()),
+        Some(r) => Err(AppError::Invalid(format!(
+            "region: {region} {} is not a county with its own agency",
+            r.name
+        ))),
+        None => Err(AppError::Invalid(format!(
+            "region: {region} is not a division of the province"
+        ))),
+    }
+}
+
+/// Whether the latest version already says exactly this.
+fn same(a: &AgencyAccount, i: &AccountInput<'_>) -> bool {
+    a.valid_from == i.valid_from
+        && a.agency_name == i.agency_name.trim()
+        && a.credit_code == i.credit_code.trim()
+        && a.account_number == i.account_number
+        && a.account_name.as_deref() == i.account_name.map(str::trim)
+        && a.bank_name == i.bank_name.trim()
+        && a.bic.as_deref() == i.bic
+        && a.cnaps.as_deref() == i.cnaps
+}
+
+/// Set a county's paying account from `valid_from` on, as a new version (see the module
+/// documentation). Returns the version in force after it and whether one was written.
+pub fn set(
+    db: &mut Db,
+    who: &Principal,
+    input: &AccountInput<'_>,
+    now_ms: i64,
+) -> Result<(AgencyAccount, bool)> {
+    let region = input.region;
+    let object = region.to_string();
+    let target = Target {
+        action: "agency_account.set",
+        object_type: "agency_account",
+        object_id: &object,
+        region,
+    };
+    // audited refusal, outside the transaction so that its audit row stays
+    access::authorize(db, who, Permission::PayingAccountWrite, &target, now_ms)?;
+    county_name(region)?;
+    let d = debtor(
+        input.agency_name,
+        input.credit_code,
+        input.account_number,
+        input.account_name,
+        input.bank_name,
+        input.bic,
+        input.cnaps,
+    )?;
+    let set_at = iso_time(now_ms);
+    db.transaction(|db| {
+        if let Some(latest) = store::latest(db, region)?
+            && same(&latest, input)
+        {
+            return Ok((latest, false));
+        }
+        let version = store::insert(
+            db,
+            &NewVersion {
+                account: AccountFields {
+                    region,
+                    valid_from: input.valid_from,
+                    agency_name: d.name(),
+                    credit_code: input.credit_code.trim(),
+                    account_number: d.account().as_str(),
+                    account_name: d.account_name(),
+                    bank_name: input.bank_name.trim(),
+                    bic: d.agent().bic().map(|b| b.as_str()),
+                    cnaps: d.agent().cnaps().map(|c| c.as_str()),
+                },
+                set_by: &who.login,
+                set_by_id: Some(who.user_id),
+                set_at: &set_at,
+            },
+        )?;
+        audit::append(
+            db,
+            &Entry {
+                actor: &Actor::of(who),
+                action: target.action,
+                object_type: target.object_type,
+                object_id: &object,
+                region: Some(region.get()),
+                result: "ok",
+                details: serde_json::json!({
+                    "version": version,
+                    "valid_from": input.valid_from.to_string(),
+                    "agency_name": d.name(),
+                    "account": masked(d.account().as_str()),
+                    "bank_name": input.bank_name.trim(),
+                    "bic": input.bic,
+                    "cnaps": input.cnaps,
+                }),
+            },
+            now_ms,
+        )?;
+        let written = store::latest(db, region)?.ok_or_else(|| {
+            AppError::State(format!("{region}: the version just written is gone"))
+        })?;
+        Ok((written, true))
+    })
+}
+
+/// Every version set, by county then version (only the county's when `region` is given).
+pub fn list(db: &mut Db, region: Option<RegionCode>) -> Result<Vec<AgencyAccount>> {
+    Ok(store::all_versions(db, region)?)
+}
+
+/// The version of the county's account in force on `day`, if any.
+pub fn in_force(db: &mut Db, county: RegionCode, day: Date) -> Result<Option<AgencyAccount>> {
+    Ok(store::valid_on(db, county, day)?)
+}
+
+/// The debtor of the county's payment files on the pay day `day`; `None` when the county has no
+/// account in force that day.
+pub fn debtor_on(db: &mut Db, county: RegionCode, day: Date) -> Result<Option<Debtor>> {
+    store::valid_on(db, county, day)?
+        .as_ref()
+        .map(debtor_of)
+        .transpose()
+}
+
+/// `(county, name)` as an error names a county without a paying account.
+pub fn named(county: RegionCode) -> (RegionCode, String) {
+    let name = Divisions::shanxi()
+        .get(county)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    (county, name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_all_but_the_last_four_digits() {
+        assert_eq!(masked("6222020200112233445"), "****3445");
+        assert_eq!(masked("12"), "****12");
+    }
+
+    #[test]
+    fn every_field_is_checked_by_name() {
+        let ok = || {
+            debtor(
+                "太原市小店区社会保险事业管理中心",
+                "12140105MB0000000X",
+                "1234567890123",
+                None,
+                "某银行",
+                None,
+                Some("102161000011"),
+            )
+        };
+        // the credit code above is made up: its check characters are wrong
+        assert!(matches!(ok(), Err(AppError::Invalid(m)) if m.starts_with("credit_code")));
+        let code =
+            CreditCode::from_parts(b'1', b'2', RegionCode::new(140105).unwrap(), b"MB000000")
+                .unwrap();
+        let d = |account: &str, bic: Option<&str>, cnaps: Option<&str>| {
+            debtor("中心", code.as_str(), account, None, "某银行", bic, cnaps)
+        };
+        assert!(d("1234567890123", None, Some("102161000011")).is_ok());
+        assert!(d("1234567890123", Some("ICBKCNBJSXI"), None).is_ok());
+        let err = |r: Result<Debtor>| match r {
+            Err(AppError::Invalid(m)) => m,
+            other => panic!("{other:?}"),
+        };
+        assert!(err(d("12-34", None, Some("102161000011"))).starts_with("account_number"));
+        assert!(err(d("1234567890123", None, None)).starts_with("bank"));
+        assert!(err(d("1234567890123", Some("x"), None)).starts_with("bic"));
+        assert!(err(d("1234567890123", None, Some("1021"))).starts_with("cnaps"));
+    }
+}

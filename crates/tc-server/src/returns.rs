@@ -1,0 +1,250 @@
+//! A bank's return files in the browser (银行回执): a signed-in user who may read them (the
+//! provincial bureau, the paying county's agency) uploads a pain.002 or CSV return file and sees
+//! what it did; below, the return files already read within the user's region, with their
+//! counts. The reading is `tongchou_app::disburse::import_returns` (checked, audited, idempotent,
+//! all or nothing), the list `tongchou_app::disburse::return_files`.
+
+use crate::html::{csrf_field, dl, page};
+use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::disburse::{self, ReadReturnFile, ReturnsReport};
+use tongchou_core::access::Permission;
+use tongchou_core::{Date, Divisions};
+use tongchou_store::access::User;
+
+/// The largest return file accepted (a bank's answer to 50,000 payments is a few MiB).
+pub(crate) const MAX_UPLOAD: usize = 64 << 20;
+
+/// Files listed.
+const LISTED: i64 = 100;
+
+const TITLE: &str = "银行回执 Bank returns";
+
+/// Who may see the page: those who read returns or reports.
+fn may_view(u: &User) -> bool {
+    u.role.has(Permission::BankReturnImport) || u.role.has(Permission::ReportRead)
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    (
+        status,
+        Html(page(
+            TITLE,
+            Some(login),
+            html! { p class="error" id="returns-error" { (msg) } },
+        )),
+    )
+        .into_response()
+}
+
+fn region_label(f: &ReadReturnFile) -> String {
+    match f.region {
+        Some(c) => {
+            let name = Divisions::shanxi()
+                .get(c)
+                .map(|r| r.name.as_str())
+                .unwrap_or("");
+            format!("{c} {name}")
+        }
+        None => "-".into(),
+    }
+}
+
+/// The upload form (for those who may read returns) and the files read so far.
+fn body(
+    user: &User,
+    token: &str,
+    report: Option<(&str, &ReturnsReport)>,
+    files: &[ReadReturnFile],
+) -> Markup {
+    html! {
+        @if let Some((name, r)) = report {
+            h2 { "读取结果 Result" }
+            @if r.already_read {
+                p id="already-read" { "该文件已读取过，未作任何更改 Already read: nothing changed (" (name) ")" }
+            } @else {
+                div id="report" {
+                    (dl(&[
+                        ("文件 File", name.to_string()),
+                        ("成功 Accepted", r.accepted.to_string()),
+                        ("退回 Rejected", r.rejected.to_string()),
+                        ("隔离 Quarantined", r.quarantined.to_string()),
+                        ("冲突 Conflicts", r.conflicts.to_string()),
+                        ("入账 Posted transfers", r.posted_transfers.to_string()),
+                    ]))
+                }
+            }
+        }
+        @if user.role.has(Permission::BankReturnImport) {
+            form method="post" action="/bank/returns" enctype="multipart/form-data" id="returns-form" {
+                (csrf_field(&csrf_token(token)))
+                label for="file" { "回执文件 Return file (pain.002 XML / CSV)" }
+                input type="file" id="file" name="file" required;
+                label for="on" { "读取日期 Read on (YYYY-MM-DD, 默认今天 default today)" }
+                input id="on" name="on" autocomplete="off" placeholder="2020-01-20";
+                br;
+                button type="submit" id="upload" { "上传并读取 Upload and read" }
+            }
+        }
+        h2 { "已读取的回执文件 Files read" }
+        table id="return-files" {
+            tr {
+                th { "读取日期 Read on" } th { "文件 File" } th { "地区 Region" } th { "行 Lines" }
+                th { "成功 Accepted" } th { "退回 Rejected" } th { "隔离 Quarantined" } th { "冲突 Conflicts" }
+                th { "读取人 Read by" }
+            }
+            @for f in files {
+                tr {
+                    td { (f.read_on) } td { (f.file_name) } td { (region_label(f)) } td { (f.counts.lines) }
+                    td { (f.counts.accepted) } td { (f.counts.rejected) } td { (f.counts.quarantined) } td { (f.counts.conflicts) }
+                    td { (f.read_by.as_deref().unwrap_or("-")) }
+                }
+            }
+        }
+        @if files.is_empty() {
+            p { "尚无回执文件 No return file yet." }
+        }
+    }
+}
+
+/// The signed-in user and their session token, or the answer to give instead.
+async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {
+    match current(st, headers).await {
+        Ok(Some((u, t))) if may_view(&u) => Ok((u, t)),
+        Ok(Some((u, _))) => Err(error_page(
+            StatusCode::FORBIDDEN,
+            &u.login,
+            "无权访问 Access denied",
+        )),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(error_page(e.status(), "", &e.message())),
+    }
+}
+
+/// The page, with the report of a file just read if any.
+async fn render(
+    st: &St,
+    user: &User,
+    token: &str,
+    report: Option<(&str, &ReturnsReport)>,
+) -> Response {
+    let who = user.principal();
+    let files = match with_db(st, move |db| Ok(disburse::return_files(db, &who, LISTED)?)).await {
+        Ok(f) => f,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    Html(page(
+        TITLE,
+        Some(&user.login),
+        body(user, token, report, &files),
+    ))
+    .into_response()
+}
+
+/// `GET /bank/returns`.
+pub async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
+    match signed_in(&st, &headers).await {
+        Ok((user, token)) => render(&st, &user, &token, None).await,
+        Err(r) => r,
+    }
+}
+
+/// What the form sent.
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    on: String,
+    file: Option<(String, Vec<u8>)>,
+}
+
+/// The form's fields; the file's name without any directory a browser may send.
+async fn fields(mut mp: Multipart) -> Result<Upload, AppError> {
+    let bad =
+        |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("upload: {e}"));
+    let mut u = Upload::default();
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or("") {
+            "csrf" => u.csrf = field.text().await.map_err(bad)?,
+            "on" => u.on = field.text().await.map_err(bad)?.trim().to_string(),
+            "file" => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let name = name
+                    .rsplit(['/', '\\'])
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(200)
+                    .collect::<String>();
+                let name = if name.trim().is_empty() {
+                    "upload".to_string()
+                } else {
+                    name
+                };
+                u.file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+/// `POST /bank/returns`: read the uploaded file and show what it did.
+pub async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Response {
+    let (user, token) = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let u = match fields(mp).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    if !ct_eq(&u.csrf, &csrf_token(&token)) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let Some((name, bytes)) = u.file.filter(|(_, b)| !b.is_empty()) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            "file: 请选择回执文件 choose a return file",
+        );
+    };
+    let on = if u.on.is_empty() {
+        today_china()
+    } else {
+        match u.on.parse::<Date>() {
+            Ok(d) => d,
+            Err(_) => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    &user.login,
+                    "on: 日期格式 YYYY-MM-DD",
+                );
+            }
+        }
+    };
+    let who = user.principal();
+    let file_name = name.clone();
+    let r = with_db(&st, move |db| {
+        Ok(disburse::import_returns(
+            db,
+            &who,
+            &file_name,
+            &bytes,
+            on,
+            now_ms(),
+        )?)
+    })
+    .await;
+    match r {
+        Ok(report) => render(&st, &user, &token, Some((&name, &report))).await,
+        Err(e) => error_page(
+            e.status(),
+            &user.login,
+            &format!("文件未读取 File not read: {}", e.message()),
+        ),
+    }
+}
