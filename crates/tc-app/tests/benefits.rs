@@ -624,10 +624,14 @@ fn deaths_and_crosschecks(url: &str) {
     );
     let e = deaths::import_deaths(&mut db, "bad.csv", bad.as_bytes(), today, &op, T0)
         .expect_err("must fail");
-    assert!(e.to_string().contains("3 problem(s)"), "{e}");
-    assert!(e.to_string().contains("line 3, id_number"), "{e}");
-    assert!(e.to_string().contains("line 4, died"), "{e}");
-    assert!(e.to_string().contains("line 5, source"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("death records file bad.csv: 3 problem(s), nothing imported: "),
+        "{e}"
+    );
+    assert!(e.to_string().contains("row 3, column 身份证号码"), "{e}");
+    assert!(e.to_string().contains("row 4, column 死亡日期"), "{e}");
+    assert!(e.to_string().contains("row 5, column 来源"), "{e}");
     assert_eq!(
         db.query_i64("SELECT count(*) FROM death_records", &[])
             .expect("q"),
@@ -643,6 +647,32 @@ fn deaths_and_crosschecks(url: &str) {
     let e = deaths::import_deaths(&mut db, "again.csv", good.as_bytes(), today, &op, T0)
         .expect_err("must fail");
     assert!(e.to_string().contains("already imported"), "{e}");
+    let held = |db: &mut Db| {
+        db.query_i64(
+            "SELECT (SELECT count(*) FROM death_records) * 1000 + (SELECT count(*) FROM imports)",
+            &[],
+        )
+        .expect("q")
+    };
+    let before = held(&mut db);
+    // a record held with the same date is known (a GBK file, as Excel saves CSV in China) ...
+    let known = format!("身份证号码,死亡日期,来源\n{a},2025-04-10,公安\n");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&known);
+    let s = deaths::import_deaths(&mut db, "known.csv", &gbk, today, &op, T0).expect("import");
+    assert_eq!((s.rows, s.new, s.already_known), (1, 0, 1));
+    assert_eq!(held(&mut db), before + 1, "one more import, no record");
+    // ... with another date the whole file is refused, nothing written
+    let before = held(&mut db);
+    let other = format!("id_number,died,source\n{b},2025-05-02,公安\n{a},2025-04-11,公安\n");
+    let e = deaths::import_deaths(&mut db, "other.csv", other.as_bytes(), today, &op, T0)
+        .expect_err("must fail");
+    assert!(
+        e.to_string().contains(
+            "death records file other.csv: row 3: 公安 already reported this ID number dead on 2025-04-10, not 2025-04-11"
+        ),
+        "{e}"
+    );
+    assert_eq!(held(&mut db), before);
 
     // payments made: A for March to June, B for May
     let paid = |person: i64, m: &str, amount: i64| Paid {
@@ -782,7 +812,10 @@ fn deaths_and_crosschecks(url: &str) {
 
     // duplicate receipt: B on the residents' roll in May (we paid: the payroll's line) and June
     // (no payment known: the monthly pension); a month before B's pension is not a duplicate
-    let roll = format!("id_number,month\n{b},2025-05\n{b},202506\n{b},2019-05\n{nobody},2025-05\n");
+    // (a month listed twice is one entry)
+    let roll = format!(
+        "id_number,month\n{b},2025-05\n{b},202506\n{b},2019-05\n{nobody},2025-05\n{b},2025-05\n"
+    );
     let s = deaths::import_roll(
         &mut db,
         "城乡居民养老保险",
@@ -793,7 +826,7 @@ fn deaths_and_crosschecks(url: &str) {
         T0,
     )
     .expect("roll");
-    assert_eq!(s.new, 4);
+    assert_eq!((s.rows, s.new, s.already_known), (5, 4, 1));
     db.exec(
         "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
          VALUES (202505, 11, 'basic_pension', 0, 140106, 279000, 'E2E-11-202505', 'paid'), \
@@ -842,14 +875,14 @@ fn deaths_and_crosschecks(url: &str) {
     );
     assert_eq!(rep.province.open_cases, 4);
     assert_eq!((rep.death_records, rep.unmatched_death_records), (3, 1));
-    // every step is in the audit log
+    // every step is in the audit log (two death files, a roll, three runs; refusals are not)
     assert_eq!(
         db.query_i64(
             "SELECT count(*) FROM audit_log WHERE action IN ('deaths.import', 'roll.import', 'crosscheck.run')",
             &[]
         )
         .expect("q"),
-        5
+        6
     );
 }
 
