@@ -5,11 +5,11 @@
 
 mod support;
 
-use support::{X, today, xlsx};
+use support::{X, refused_bytes, today, xlsx};
 use tongchou_core::{Date, Period};
 use tongchou_import::{
-    DeathRecord, DeathSource, Encoding, Format, ImportError, Kind, Options, Record, RollPayment,
-    read_all, template,
+    DeathRecord, DeathSource, Encoding, Format, ImportError, Kind, Options, RollPayment, read_all,
+    template,
 };
 
 /// Valid resident ID numbers (born 1980-01-15, 1985-10-20, 1990-03-01).
@@ -27,18 +27,6 @@ fn d(s: &str) -> Date {
 
 fn m(s: &str) -> Period {
     s.parse().expect("month")
-}
-
-/// The file is refused with exactly these problems (`row N, column: reason`).
-fn refused<T: Record>(bytes: &[u8], want: &[&str]) {
-    let r = match read_all::<T>(bytes, opts()) {
-        Err(ImportError::Rejected(r)) => r,
-        Err(e) => panic!("{e}"),
-        Ok((recs, _)) => panic!("accepted {} records", recs.len()),
-    };
-    let got: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
-    assert_eq!(got, want);
-    assert_eq!(r.error_total, want.len() as u64);
 }
 
 fn deaths(bytes: &[u8]) -> Vec<(u64, String, Date, DeathSource)> {
@@ -110,7 +98,7 @@ fn death_records_in_a_workbook() {
             ],
         ),
     ]);
-    refused::<DeathRecord>(
+    refused_bytes::<DeathRecord>(
         &book,
         &[
             "row 5, 身份证号码: the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
@@ -170,7 +158,7 @@ fn death_records_refused_with_row_column_and_reason() {
 
 #[test]
 fn death_records_header_missing_unknown_and_twice() {
-    refused::<DeathRecord>(
+    refused_bytes::<DeathRecord>(
         format!("id_number,x,身份证号\n{WANG},1,{WANG}\n").as_bytes(),
         &[
             "row 1, x: unknown column for a deaths file (expected: 身份证号码, 死亡日期, 来源)",
@@ -179,13 +167,13 @@ fn death_records_header_missing_unknown_and_twice() {
             "row 1, 来源: required column is missing (also accepted: source)",
         ],
     );
-    refused::<DeathRecord>(b"", &["file: the file is empty: expected a header row"]);
+    refused_bytes::<DeathRecord>(b"", &["file: the file is empty: expected a header row"]);
 }
 
 #[test]
 fn wrong_cell_counts_and_broken_quotes() {
     let text = format!("id_number,died,source\n{WANG},2024-03-05\n{LI},2024-03-05,公安,x\n");
-    refused::<DeathRecord>(
+    refused_bytes::<DeathRecord>(
         text.as_bytes(),
         &[
             "row 2: expected 3 fields as in the header, found 2 (truncated or shifted row)",
@@ -193,7 +181,7 @@ fn wrong_cell_counts_and_broken_quotes() {
         ],
     );
     let text = format!("id_number,month\n{WANG},\"2024-03\n");
-    refused::<RollPayment>(
+    refused_bytes::<RollPayment>(
         text.as_bytes(),
         &["row 2: a quoted field is not closed before the end of the file (truncated file?)"],
     );
@@ -235,7 +223,7 @@ fn payment_rolls_allow_a_month_twice_and_refuse_future_months() {
             (5, WANG, m("2026-11")),
         ]
     );
-    refused::<RollPayment>(
+    refused_bytes::<RollPayment>(
         format!("发放月份,身份证号\n2026-12,{LI}\n2025-13,{LI}\n2025-01,{LI}x\n").as_bytes(),
         &[
             "row 2, 发放月份: period 2026-12 is in the future (today is 2026-11-27)",
