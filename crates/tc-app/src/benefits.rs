@@ -61,7 +61,6 @@
 //! - Amounts to take back are never paid: they are `recovery_cases` (status `open`).
 
 pub mod adjust;
-mod csv;
 pub mod deaths;
 pub mod retire;
 

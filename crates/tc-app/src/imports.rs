@@ -187,19 +187,41 @@ pub fn problem_line(e: &RowError) -> String {
     }
 }
 
-/// The permission a staff member needs to import a kind.
-pub fn required_permission(kind: Kind) -> Permission {
+/// The permission a staff member needs to import a kind into the register; `None` for the
+/// cross-check files, which [`import_file`] does not take ([`not_a_register_file`]).
+pub fn required_permission(kind: Kind) -> Option<Permission> {
     match kind {
-        Kind::Persons | Kind::Declarations => Permission::PersonWrite,
-        Kind::Employers => Permission::EmployerWrite,
-        Kind::Collections => Permission::ContributionImport,
+        Kind::Persons | Kind::Declarations => Some(Permission::PersonWrite),
+        Kind::Employers => Some(Permission::EmployerWrite),
+        Kind::Collections => Some(Permission::ContributionImport),
+        Kind::DeathRecords | Kind::PaymentRolls => None,
     }
+}
+
+/// Why a cross-check file (death records, another payment roll) is not imported into the
+/// register: it is held apart, by its own use case, until a cross-check reads it.
+pub fn not_a_register_file(kind: Kind) -> AppError {
+    let how = match kind {
+        Kind::DeathRecords => {
+            "import it with `tongchou deaths import --file F` (benefits::deaths::import_deaths), then run `tongchou crosscheck run`"
+        }
+        _ => {
+            "import it with `tongchou crosscheck import-roll --roll NAME --file F` (benefits::deaths::import_roll), then run `tongchou crosscheck run`"
+        }
+    };
+    AppError::Invalid(format!(
+        "a {} file ({}) is a cross-check file, not register data: {how}",
+        kind.as_str(),
+        kind.chinese()
+    ))
 }
 
 /// Import the file at `path` as a file of `kind`, all or nothing (see the module
 /// documentation): the importer's permission, the look-up of the file's fingerprint, then one
 /// transaction that checks every row and, only if all are good, writes them with the file's
-/// `imports` row and audit entry.
+/// `imports` row and audit entry. The cross-check kinds (death records, other payment rolls)
+/// are refused before anything is read ([`not_a_register_file`], `AppError::Invalid`): they have
+/// their own use cases, `benefits::deaths::import_deaths` and `import_roll`.
 pub fn import_file(
     db: &mut Db,
     importer: Importer<'_>,
@@ -212,6 +234,7 @@ pub fn import_file(
         Kind::Employers => import_as::<Employer>(db, importer, path, opts),
         Kind::Declarations => import_as::<Declaration>(db, importer, path, opts),
         Kind::Collections => import_as::<Collection>(db, importer, path, opts),
+        Kind::DeathRecords | Kind::PaymentRolls => Err(not_a_register_file(kind).into()),
     }
 }
 
@@ -234,7 +257,9 @@ fn authorise(
     let Importer::Staff(who) = importer else {
         return Ok(());
     };
-    let need = required_permission(kind);
+    let Some(need) = required_permission(kind) else {
+        return Err(not_a_register_file(kind).into());
+    };
     if who.role.has(need) {
         return Ok(());
     }

@@ -571,6 +571,49 @@ fn award_row(person: i64, from: i64, basic: i64, account: i64, trans: i64) -> Pe
     }
 }
 
+/// A one-sheet XLSX workbook of inline strings, as a spreadsheet program saves one.
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    use std::io::Write;
+    let mut sheet = String::from(
+        "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>",
+    );
+    for (r, cells) in rows.iter().enumerate() {
+        sheet.push_str(&format!("<row r=\"{}\">", r + 1));
+        for (c, v) in cells.iter().enumerate() {
+            let at = format!("{}{}", char::from(b'A' + c as u8), r + 1);
+            sheet.push_str(&format!(
+                "<c r=\"{at}\" t=\"inlineStr\"><is><t>{v}</t></is></c>"
+            ));
+        }
+        sheet.push_str("</row>");
+    }
+    sheet.push_str("</sheetData></worksheet>");
+    let parts = [
+        (
+            "xl/workbook.xml",
+            "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" \
+             xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">\
+             <sheets><sheet name=\"死亡信息\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+                .to_string(),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">\
+             <Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" \
+             Target=\"worksheets/sheet1.xml\"/></Relationships>"
+                .to_string(),
+        ),
+        ("xl/worksheets/sheet1.xml", sheet),
+    ];
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in parts {
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("part");
+        z.write_all(body.as_bytes()).expect("write");
+    }
+    z.finish().expect("zip").into_inner()
+}
+
 fn deaths_and_crosschecks(url: &str) {
     let mut db = Db::open(url).expect("open");
     let pol = policy();
@@ -624,10 +667,14 @@ fn deaths_and_crosschecks(url: &str) {
     );
     let e = deaths::import_deaths(&mut db, "bad.csv", bad.as_bytes(), today, &op, T0)
         .expect_err("must fail");
-    assert!(e.to_string().contains("3 problem(s)"), "{e}");
-    assert!(e.to_string().contains("line 3, id_number"), "{e}");
-    assert!(e.to_string().contains("line 4, died"), "{e}");
-    assert!(e.to_string().contains("line 5, source"), "{e}");
+    assert!(
+        e.to_string()
+            .starts_with("death records file bad.csv: 3 problem(s), nothing imported: "),
+        "{e}"
+    );
+    assert!(e.to_string().contains("row 3, column 身份证号码"), "{e}");
+    assert!(e.to_string().contains("row 4, column 死亡日期"), "{e}");
+    assert!(e.to_string().contains("row 5, column 来源"), "{e}");
     assert_eq!(
         db.query_i64("SELECT count(*) FROM death_records", &[])
             .expect("q"),
@@ -643,6 +690,62 @@ fn deaths_and_crosschecks(url: &str) {
     let e = deaths::import_deaths(&mut db, "again.csv", good.as_bytes(), today, &op, T0)
         .expect_err("must fail");
     assert!(e.to_string().contains("already imported"), "{e}");
+    let held = |db: &mut Db| {
+        db.query_i64(
+            "SELECT (SELECT count(*) FROM death_records) * 1000 + (SELECT count(*) FROM imports)",
+            &[],
+        )
+        .expect("q")
+    };
+    let before = held(&mut db);
+    // a record held with the same date is known (a workbook) ...
+    let known = workbook(&[
+        &["身份证号码", "死亡日期", "来源"],
+        &[&a, "2025-04-10", "公安"],
+        &[&a, "2025-04-12", "民政部门"],
+    ]);
+    let s = deaths::import_deaths(&mut db, "known.xlsx", &known, today, &op, T0).expect("import");
+    assert_eq!((s.rows, s.new, s.already_known), (2, 0, 2));
+    assert_eq!(held(&mut db), before + 1, "one more import, no record");
+    // ... with another date the whole file is refused, nothing written (a GBK file, as Excel
+    // saves CSV in China)
+    let before = held(&mut db);
+    let other = format!("身份证号码,死亡日期,来源\n{b},2025-05-02,公安\n{a},2025-04-11,公安\n");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&other);
+    let e =
+        deaths::import_deaths(&mut db, "other.csv", &gbk, today, &op, T0).expect_err("must fail");
+    assert!(
+        e.to_string().contains(
+            "death records file other.csv: row 3: 公安 already reported this ID number dead on 2025-04-10, not 2025-04-11"
+        ),
+        "{e}"
+    );
+    assert_eq!(held(&mut db), before);
+    // the first 50 problems are listed, all are counted
+    let many: String = std::iter::once("id_number,died,source\n".to_string())
+        .chain((0..60).map(|_| format!("{b},2025-05-02,法院\n")))
+        .collect();
+    let e = deaths::import_deaths(&mut db, "many.csv", many.as_bytes(), today, &op, T0)
+        .expect_err("refused");
+    let m = e.to_string();
+    assert!(m.starts_with("death records file many.csv: 60 problem(s), nothing imported: row 2, column source: unknown source \"法院\""), "{m}");
+    assert!(
+        m.contains("row 51, column source") && !m.contains("row 52,"),
+        "{m}"
+    );
+    assert!(m.ends_with("; and 10 more"), "{m}");
+    assert_eq!(held(&mut db), before);
+    // a bad workbook is refused with the row and column of each problem
+    let bad = workbook(&[
+        &["死亡日期", "身份证号码", "来源"],
+        &["2025-06-21", &b, "公安"],
+    ]);
+    let e = deaths::import_deaths(&mut db, "bad.xlsx", &bad, today, &op, T0).expect_err("future");
+    assert_eq!(
+        e.to_string(),
+        "death records file bad.xlsx: 1 problem(s), nothing imported: row 2, column 死亡日期: date 2025-06-21 is in the future (today is 2025-06-20)"
+    );
+    assert_eq!(held(&mut db), before);
 
     // payments made: A for March to June, B for May
     let paid = |person: i64, m: &str, amount: i64| Paid {
@@ -782,7 +885,10 @@ fn deaths_and_crosschecks(url: &str) {
 
     // duplicate receipt: B on the residents' roll in May (we paid: the payroll's line) and June
     // (no payment known: the monthly pension); a month before B's pension is not a duplicate
-    let roll = format!("id_number,month\n{b},2025-05\n{b},202506\n{b},2019-05\n{nobody},2025-05\n");
+    // (a month listed twice is one entry)
+    let roll = format!(
+        "id_number,month\n{b},2025-05\n{b},202506\n{b},2019-05\n{nobody},2025-05\n{b},2025-05\n"
+    );
     let s = deaths::import_roll(
         &mut db,
         "城乡居民养老保险",
@@ -793,7 +899,7 @@ fn deaths_and_crosschecks(url: &str) {
         T0,
     )
     .expect("roll");
-    assert_eq!(s.new, 4);
+    assert_eq!((s.rows, s.new, s.already_known), (5, 4, 1));
     db.exec(
         "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
          VALUES (202505, 11, 'basic_pension', 0, 140106, 279000, 'E2E-11-202505', 'paid'), \
@@ -842,14 +948,14 @@ fn deaths_and_crosschecks(url: &str) {
     );
     assert_eq!(rep.province.open_cases, 4);
     assert_eq!((rep.death_records, rep.unmatched_death_records), (3, 1));
-    // every step is in the audit log
+    // every step is in the audit log (two death files, a roll, three runs; refusals are not)
     assert_eq!(
         db.query_i64(
             "SELECT count(*) FROM audit_log WHERE action IN ('deaths.import', 'roll.import', 'crosscheck.run')",
             &[]
         )
         .expect("q"),
-        5
+        6
     );
 }
 

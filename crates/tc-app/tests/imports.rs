@@ -263,6 +263,36 @@ fn story(url: &str, tag: &str) {
         Err(ImportRefusal::File(_))
     ));
     assert_eq!(count(&mut db, "SELECT count(*) FROM employers"), 3);
+    // the cross-check files have their own use cases: refused before anything is read
+    let deaths = file(
+        tag,
+        "deaths.csv",
+        "身份证号码,死亡日期,来源\n140105198001150110,2024-03-05,公安\n",
+    );
+    let audited = count(&mut db, "SELECT count(*) FROM audit_log");
+    for (kind, command) in [
+        (Kind::DeathRecords, "tongchou deaths import --file F"),
+        (Kind::PaymentRolls, "tongchou crosscheck import-roll"),
+    ] {
+        for who in [Importer::Operator(&op), Importer::Staff(&clerk)] {
+            match import(&mut db, who, kind, &deaths, &mut phases) {
+                Err(ImportRefusal::App(AppError::Invalid(m))) => {
+                    assert!(
+                        m.contains("is a cross-check file, not register data"),
+                        "{m}"
+                    );
+                    assert!(m.contains(command), "{m}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    assert_eq!(count(&mut db, "SELECT count(*) FROM audit_log"), audited);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM death_records"), 0);
+    assert_eq!(
+        tongchou_store::imports::list(&mut db).expect("list").len(),
+        1
+    );
     assert!(
         tongchou_store::audit::verify_audit_chain(&mut db)
             .expect("verify")

@@ -145,6 +145,8 @@ fn templates(db: &str) {
             "collections",
             "缴费人识别号,身份证号,姓名,费款所属期,实缴金额,缴款日期,电子税票号码\n",
         ),
+        ("deaths", "身份证号码,死亡日期,来源\n"),
+        ("rolls", "身份证号码,发放月份\n"),
     ] {
         assert_eq!(ok(&tongchou(db, &["import", "template", kind])), want);
     }

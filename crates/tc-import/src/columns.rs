@@ -1,4 +1,4 @@
-//! The four kinds of import file, their columns (Chinese headers with English aliases) and the
+//! The six kinds of import file, their columns (Chinese headers with English aliases) and the
 //! header row: any column order, unknown and duplicate columns refused, required columns checked.
 
 use crate::error::RowError;
@@ -16,14 +16,22 @@ pub enum Kind {
     Declarations,
     /// The tax bureau's collection results (征收结果).
     Collections,
+    /// Death records (死亡信息) reported by public security (公安) or civil affairs (民政), for the
+    /// cross-check of the pensioner roll.
+    DeathRecords,
+    /// Another payment roll (其他待遇发放名单, e.g. 城乡居民养老保险): who it paid in which month,
+    /// for the duplicate-receipt cross-check.
+    PaymentRolls,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Persons,
         Kind::Employers,
         Kind::Declarations,
         Kind::Collections,
+        Kind::DeathRecords,
+        Kind::PaymentRolls,
     ];
 
     /// The name used on the command line.
@@ -33,6 +41,8 @@ impl Kind {
             Kind::Employers => "employers",
             Kind::Declarations => "declarations",
             Kind::Collections => "collections",
+            Kind::DeathRecords => "deaths",
+            Kind::PaymentRolls => "rolls",
         }
     }
 
@@ -43,6 +53,8 @@ impl Kind {
             Kind::Employers => "参保单位",
             Kind::Declarations => "缴费基数申报",
             Kind::Collections => "征收结果",
+            Kind::DeathRecords => "死亡信息",
+            Kind::PaymentRolls => "其他待遇发放名单",
         }
     }
 
@@ -53,6 +65,8 @@ impl Kind {
             Kind::Employers => EMPLOYER_COLUMNS,
             Kind::Declarations => DECLARATION_COLUMNS,
             Kind::Collections => COLLECTION_COLUMNS,
+            Kind::DeathRecords => DEATH_COLUMNS,
+            Kind::PaymentRolls => ROLL_COLUMNS,
         }
     }
 }
@@ -71,8 +85,10 @@ impl FromStr for Kind {
             .into_iter()
             .find(|k| k.as_str() == t || k.chinese() == t)
             .ok_or_else(|| {
+                let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
                 format!(
-                    "unknown import kind {s:?} (expected persons, employers, declarations or collections)"
+                    "unknown import kind {s:?} (expected one of {})",
+                    names.join(", ")
                 )
             })
     }
@@ -111,6 +127,8 @@ const fn col(
 }
 
 const ID: &[&str] = &["公民身份号码", "身份证号码", "证件号码", "id", "id_no"];
+/// The aliases of an ID-number column headed 身份证号码 (as the cross-check files are).
+const ID_LONG: &[&str] = &["身份证号", "公民身份号码", "证件号码", "id", "id_no"];
 const NAME: &[&str] = &["人员姓名"];
 const COUNTY: &[&str] = &["区县代码", "行政区划代码", "county_code"];
 
@@ -336,6 +354,56 @@ pub(crate) const COLLECTION_COLUMNS: &[Column] = &[
     ),
 ];
 
+pub(crate) mod xcol {
+    pub const ID: usize = 0;
+    pub const DIED: usize = 1;
+    pub const SOURCE: usize = 2;
+}
+pub(crate) const DEATH_COLUMNS: &[Column] = &[
+    col(
+        "id_number",
+        "身份证号码",
+        ID_LONG,
+        true,
+        "18-character resident ID number of the deceased",
+    ),
+    col(
+        "died",
+        "死亡日期",
+        &["死亡时间", "death_date", "date_of_death"],
+        true,
+        "YYYY-MM-DD, not after today nor before the birth date of the ID number",
+    ),
+    col(
+        "source",
+        "来源",
+        &["数据来源", "信息来源"],
+        true,
+        "公安 / 民政 (public_security, civil_affairs): the department that reported the death",
+    ),
+];
+
+pub(crate) mod rcol {
+    pub const ID: usize = 0;
+    pub const MONTH: usize = 1;
+}
+pub(crate) const ROLL_COLUMNS: &[Column] = &[
+    col(
+        "id_number",
+        "身份证号码",
+        ID_LONG,
+        true,
+        "18-character resident ID number of the person paid",
+    ),
+    col(
+        "month",
+        "发放月份",
+        &["月份", "发放年月", "待遇发放月份"],
+        true,
+        "the month paid, YYYY-MM or YYYYMM, not after this month",
+    ),
+];
+
 /// The header line of a kind's file: its Chinese headers, comma separated (no line ending).
 pub fn template(kind: Kind) -> String {
     kind.columns()
@@ -490,6 +558,14 @@ mod tests {
         assert_eq!(
             template(Kind::Declarations),
             "单位统一社会信用代码,身份证号,姓名,所属期,申报基数"
+        );
+        assert_eq!(template(Kind::DeathRecords), "身份证号码,死亡日期,来源");
+        assert_eq!(template(Kind::PaymentRolls), "身份证号码,发放月份");
+        assert_eq!("deaths".parse::<Kind>(), Ok(Kind::DeathRecords));
+        assert_eq!("其他待遇发放名单".parse::<Kind>(), Ok(Kind::PaymentRolls));
+        assert_eq!(
+            "pensions".parse::<Kind>(),
+            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls)".into())
         );
         for kind in Kind::ALL {
             let t = template(kind);

@@ -1,5 +1,6 @@
-//! Import files for Tongchou: persons, employers, monthly wage declarations (缴费基数申报) and
-//! the tax bureau's collection results, from CSV (UTF-8 or GBK, detected) or XLSX (first sheet),
+//! Import files for Tongchou: persons, employers, monthly wage declarations (缴费基数申报), the
+//! tax bureau's collection results, and the cross-check files (death records of public security
+//! and civil affairs, other payment rolls), from CSV (UTF-8 or GBK, detected) or XLSX (first sheet),
 //! into validated records built from `tongchou-core` types. No database I/O: this crate reads
 //! bytes and yields records, or the complete list of what is wrong.
 //!
@@ -76,7 +77,8 @@ pub use columns::{Column, Kind, normalize_header, template};
 pub use error::{ImportError, Rejection, RowError};
 pub use fingerprint::Fingerprint;
 pub use records::{
-    Collection, Declaration, Employer, EmployerStatus, Industry, Payer, Person, Record,
+    Collection, DeathRecord, DeathSource, Declaration, Employer, EmployerStatus, Industry, Payer,
+    Person, Record, RollPayment,
 };
 pub use source::{Encoding, Format};
 
@@ -102,7 +104,8 @@ pub struct Options<'a> {
     /// At most this many problems are kept for the report (all are counted).
     pub error_limit: usize,
     /// Refuse a row whose key (ID number, credit code, ID number and period...) appeared in an
-    /// earlier row. Costs 24 bytes per row.
+    /// earlier row. Costs 24 bytes per row. A payment roll may repeat a person's month: it is
+    /// never checked.
     pub detect_duplicates: bool,
 }
 
@@ -417,13 +420,15 @@ impl<'a, T: Record> Records<'a, T> {
             }
             _ => return Err(errors),
         };
-        if self.opts.detect_duplicates {
+        if self.opts.detect_duplicates
+            && let Some(what) = T::DUPLICATE
+        {
             let row = self.raw.row;
             if let Some(&first) = self.seen.get(&record.key()) {
                 return Err(vec![RowError::new(
                     row,
                     None,
-                    format!("duplicate of row {first} ({})", T::DUPLICATE),
+                    format!("duplicate of row {first} ({what})"),
                 )]);
             }
             self.seen.insert(record.key(), row);
@@ -505,6 +510,8 @@ pub fn validate_kind(
         Kind::Employers => validate::<Employer>(path, opts),
         Kind::Declarations => validate::<Declaration>(path, opts),
         Kind::Collections => validate::<Collection>(path, opts),
+        Kind::DeathRecords => validate::<DeathRecord>(path, opts),
+        Kind::PaymentRolls => validate::<RollPayment>(path, opts),
     }
 }
 

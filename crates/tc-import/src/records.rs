@@ -1,7 +1,7 @@
 //! The validated records, one type per kind, built from a row only through their parsers
 //! ("parse, don't validate"): every field is a domain type of `tongchou-core`.
 
-use crate::columns::{Header, Kind, ccol, dcol, ecol, pcol};
+use crate::columns::{Header, Kind, ccol, dcol, ecol, pcol, rcol, xcol};
 use crate::error::RowError;
 use crate::source::RawRow;
 use crate::values::{self, Cell};
@@ -82,6 +82,70 @@ pub struct Collection {
     pub paid_on: Date,
     /// Receipt (电子税票号码) or serial number.
     pub receipt: String,
+}
+
+/// A death record (死亡信息) as public security or civil affairs reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeathRecord {
+    pub row: u64,
+    pub id_number: IdNumber,
+    /// Not after the day of the import, not before the birth date of the ID number.
+    pub died: Date,
+    pub source: DeathSource,
+}
+
+/// The department that reported a death.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeathSource {
+    /// Public security (公安): the household register.
+    PublicSecurity,
+    /// Civil affairs (民政): cremation and funeral records.
+    CivilAffairs,
+}
+
+impl DeathSource {
+    /// The Chinese name, as the death records store it: 公安 or 民政.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            DeathSource::PublicSecurity => "公安",
+            DeathSource::CivilAffairs => "民政",
+        }
+    }
+}
+
+impl FromStr for DeathSource {
+    type Err = String;
+    /// 公安 / 公安机关 / public_security, 民政 / 民政部门 / civil_affairs.
+    fn from_str(s: &str) -> Result<DeathSource, String> {
+        match s
+            .trim()
+            .to_ascii_lowercase()
+            .replace([' ', '-'], "_")
+            .as_str()
+        {
+            "公安" | "公安机关" | "public_security" => Ok(DeathSource::PublicSecurity),
+            "民政" | "民政部门" | "civil_affairs" => Ok(DeathSource::CivilAffairs),
+            _ => Err(format!(
+                "unknown source {:?} (expected 公安 or 民政)",
+                s.trim()
+            )),
+        }
+    }
+}
+
+impl fmt::Display for DeathSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.chinese())
+    }
+}
+
+/// One line of another payment roll (其他待遇发放名单): the person was paid for this month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RollPayment {
+    pub row: u64,
+    pub id_number: IdNumber,
+    /// Not after the month of the import.
+    pub month: Period,
 }
 
 pub use tongchou_core::status::EmployerStatus;
@@ -263,17 +327,19 @@ pub(crate) mod private {
         Value(Cell<'r>),
     }
 
-    /// Implemented by the four record types only.
+    /// Implemented by the record types of this crate only.
     pub trait Parse: Sized {
         fn parse(c: &mut Cells<'_>) -> Option<Self>;
         fn key(&self) -> Key;
-        /// What "duplicate" means for this kind, for the error message.
-        const DUPLICATE: &'static str;
+        /// What "duplicate" means for this kind, for the error message; `None` when rows with
+        /// the same key are allowed (they then name the same fact twice).
+        const DUPLICATE: Option<&'static str>;
     }
 }
 use private::{Cells, Key, Parse};
 
-/// A record that can be imported: [`Person`], [`Employer`], [`Declaration`], [`Collection`].
+/// A record that can be imported: [`Person`], [`Employer`], [`Declaration`], [`Collection`],
+/// [`DeathRecord`], [`RollPayment`].
 pub trait Record: Parse + Clone + fmt::Debug {
     const KIND: Kind;
     /// The row the record came from (the header is row 1).
@@ -322,7 +388,7 @@ fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, St
 }
 
 impl Parse for Person {
-    const DUPLICATE: &'static str = "same ID number";
+    const DUPLICATE: Option<&'static str> = Some("same ID number");
     fn key(&self) -> Key {
         Key([id_key(&self.id_number), 0])
     }
@@ -448,7 +514,7 @@ impl Record for Person {
 }
 
 impl Parse for Employer {
-    const DUPLICATE: &'static str = "same credit code";
+    const DUPLICATE: Option<&'static str> = Some("same credit code");
     fn key(&self) -> Key {
         credit_key(&self.credit_code)
     }
@@ -483,7 +549,7 @@ impl Record for Employer {
 }
 
 impl Parse for Declaration {
-    const DUPLICATE: &'static str = "same ID number and period";
+    const DUPLICATE: Option<&'static str> = Some("same ID number and period");
     fn key(&self) -> Key {
         Key([id_key(&self.id_number), self.period.index() as u64])
     }
@@ -525,7 +591,7 @@ impl Record for Declaration {
 }
 
 impl Parse for Collection {
-    const DUPLICATE: &'static str = "same receipt number, ID number and period";
+    const DUPLICATE: Option<&'static str> = Some("same receipt number, ID number and period");
     fn key(&self) -> Key {
         // 57 bits of ID, then 16 bits of period and 48 bits of the receipt's hash: two lines can
         // only be confused if they share the person and period and their receipts' hashes agree
@@ -582,9 +648,82 @@ impl Record for Collection {
     }
 }
 
+impl Parse for DeathRecord {
+    const DUPLICATE: Option<&'static str> = Some("same ID number and source");
+    fn key(&self) -> Key {
+        Key([id_key(&self.id_number), self.source as u64])
+    }
+    fn parse(c: &mut Cells<'_>) -> Option<DeathRecord> {
+        let (today, d1904) = (c.today, c.date1904);
+        let id = c.req(xcol::ID, |v| values::id_number(v, today));
+        let died = c.req(xcol::DIED, |v| {
+            values::date(v, d1904).and_then(|d| values::not_future(d, today))
+        });
+        let source = c.req(xcol::SOURCE, |v| v.text.parse::<DeathSource>());
+        if let (Some(id), Some(d)) = (&id, died)
+            && d < id.birth()
+        {
+            c.fail(
+                xcol::DIED,
+                format!("{d} is before the birth date {}", id.birth()),
+            );
+            return None;
+        }
+        Some(DeathRecord {
+            row: c.row(),
+            id_number: id?,
+            died: died?,
+            source: source?,
+        })
+    }
+}
+impl Record for DeathRecord {
+    const KIND: Kind = Kind::DeathRecords;
+    fn row(&self) -> u64 {
+        self.row
+    }
+}
+
+impl Parse for RollPayment {
+    /// A roll may list a person's month twice (two payments of one month): it is one entry.
+    const DUPLICATE: Option<&'static str> = None;
+    fn key(&self) -> Key {
+        Key([id_key(&self.id_number), self.month.index() as u64])
+    }
+    fn parse(c: &mut Cells<'_>) -> Option<RollPayment> {
+        let today = c.today;
+        let id = c.req(rcol::ID, |v| values::id_number(v, today));
+        let month = c.req(rcol::MONTH, |v| values::period(v, today));
+        Some(RollPayment {
+            row: c.row(),
+            id_number: id?,
+            month: month?,
+        })
+    }
+}
+impl Record for RollPayment {
+    const KIND: Kind = Kind::PaymentRolls;
+    fn row(&self) -> u64 {
+        self.row
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn death_sources() {
+        assert_eq!("公安".parse(), Ok(DeathSource::PublicSecurity));
+        assert_eq!(" 民政部门 ".parse(), Ok(DeathSource::CivilAffairs));
+        assert_eq!("Public Security".parse(), Ok(DeathSource::PublicSecurity));
+        assert_eq!("civil_affairs".parse(), Ok(DeathSource::CivilAffairs));
+        assert_eq!(
+            "法院".parse::<DeathSource>(),
+            Err("unknown source \"法院\" (expected 公安 or 民政)".into())
+        );
+        assert_eq!(DeathSource::CivilAffairs.to_string(), "民政");
+    }
 
     #[test]
     fn industries() {

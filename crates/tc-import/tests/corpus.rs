@@ -5,7 +5,7 @@
 mod support;
 
 use std::path::PathBuf;
-use support::{X, region, steel, today, xlsx};
+use support::{X, refused_bytes, region, steel, today, xlsx};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::retirement::Category;
 use tongchou_core::{Date, Fen, Period, Sex};
@@ -44,16 +44,6 @@ fn refused<T: Record>(file: &str, want: &[&str]) {
     let got: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(got, want, "{file}");
     assert_eq!(r.error_total, want.len() as u64, "{file}");
-}
-
-fn refused_bytes<T: Record>(bytes: &[u8], want: &[&str]) {
-    let r = match read_all::<T>(bytes, opts()) {
-        Err(ImportError::Rejected(r)) => r,
-        Err(e) => panic!("{e}"),
-        Ok((recs, _)) => panic!("accepted {} records", recs.len()),
-    };
-    let got: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
-    assert_eq!(got, want);
 }
 
 #[test]

@@ -1,11 +1,16 @@
 //! Deaths and cross-checks (数据比对).
 //!
-//! - [`import_deaths`]: a CSV of death records (`id_number`, `died` YYYY-MM-DD, `source` 公安 or
-//!   民政; Chinese headers 身份证号码, 死亡日期, 来源 accepted), every ID number checked with
-//!   `IdNumber::parse`; all-or-nothing (every problem listed with its line), and the same file is
-//!   refused the second time (`imports`, kind `deaths`). A record already held with the same date
-//!   is counted as known; with another date the file is refused.
-//! - [`import_roll`]: another payment roll (`id_number`, `month` YYYY-MM), same rules.
+//! - [`import_deaths`]: a file of death records, read by `tongchou_import` as its kind
+//!   `DeathRecords` (CSV in UTF-8 or GBK, or XLSX; columns 身份证号码 / `id_number`, 死亡日期 /
+//!   `died`, 来源 / `source` 公安 or 民政, any order; every ID number valid, the date neither after
+//!   today nor before the birth date, one record per ID number and source); all-or-nothing (a
+//!   refused file lists each problem with its row and column, the first 50, and counts them
+//!   all), and the same file is refused the second time (`imports`, kind `deaths`). A record
+//!   already held with the same date is counted as known; with another date the file is refused,
+//!   nothing written.
+//! - [`import_roll`]: another payment roll (kind `PaymentRolls`: 身份证号码 / `id_number`,
+//!   发放月份 / `month` YYYY-MM, not after this month; a month listed twice is one entry), same
+//!   rules (`imports` kind `roll:NAME`).
 //! - [`run_crosscheck`] for month M, in one transaction: `crosscheck::deaths` of all death records
 //!   (the earliest date when both departments report a person) against the pensioner roll and the
 //!   payments made; each pensioner found alive on the roll is suspended (pensioner and person
@@ -38,9 +43,10 @@
 //!   claimed yet, by county.
 
 use super::{
-    RecoveryKind, add_due, bank_fields, check_text, csv, iso, new_id, open_recovery, with_retry,
+    RecoveryKind, add_due, bank_fields, check_text, iso, new_id, open_recovery, with_retry,
 };
 use crate::error::{AppError, Result};
+use crate::imports::problem_line;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tongchou_bank::AccountNumber;
@@ -49,6 +55,9 @@ use tongchou_core::rules::benefit::death_settlement;
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy};
 use tongchou_engine::crosscheck::{self, Finding, Paid};
 use tongchou_engine::disbursement::Item;
+use tongchou_import::{
+    DeathRecord, ImportError, Kind, Options, Record, Rejection, RollPayment, read_all,
+};
 use tongchou_store::Db;
 use tongchou_store::audit::{self, Actor, Entry};
 use tongchou_store::benefits::{self as stored, deaths as store};
@@ -66,31 +75,38 @@ pub struct ImportSummary {
     pub already_known: u64,
 }
 
-fn source_of(s: &str) -> Option<&'static str> {
-    match s.trim() {
-        "公安" | "public_security" | "公安机关" => Some("公安"),
-        "民政" | "civil_affairs" | "民政部门" => Some("民政"),
-        _ => None,
+/// The most problems of a refused file listed in its error (all are counted).
+const MAX_LISTED: usize = 50;
+
+/// Read a whole cross-check file (CSV in UTF-8 or GBK, or XLSX) into its records with
+/// `tongchou_import`. A refused file is an `AppError::Invalid` naming `what`, the file, and the
+/// row and column of each problem (the first [`MAX_LISTED`], and how many in all).
+fn read_file<T: Record>(what: &str, file_name: &str, bytes: &[u8], today: Date) -> Result<Vec<T>> {
+    let mut opts = Options::new(today);
+    opts.error_limit = MAX_LISTED;
+    match read_all::<T>(bytes, opts) {
+        Ok((recs, _)) => Ok(recs),
+        Err(ImportError::Rejected(r)) => Err(refused(what, file_name, &r)),
+        Err(ImportError::Io(e)) => Err(AppError::Invalid(format!(
+            "{what} file {file_name}: cannot read it: {e}"
+        ))),
     }
 }
 
-fn date_of(s: &str) -> std::result::Result<Date, String> {
-    let t = s.trim();
-    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        Date::parse_compact(t).map_err(|e| e.0)
+/// `{what} file F: N problem(s), nothing imported: row R, column C: reason; …; and K more`.
+fn refused(what: &str, file_name: &str, r: &Rejection) -> AppError {
+    let listed: Vec<String> = r.errors.iter().map(problem_line).collect();
+    let more = r.error_total.saturating_sub(listed.len() as u64);
+    let tail = if more > 0 {
+        format!("; and {more} more")
     } else {
-        t.parse::<Date>().map_err(|e| e.0)
-    }
-}
-
-fn month_of(s: &str) -> std::result::Result<Period, String> {
-    let t = s.trim();
-    if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
-        let v: i32 = t.parse().map_err(|_| format!("not a month: {t:?}"))?;
-        Period::from_yyyymm(v).map_err(|e| e.0)
-    } else {
-        t.parse::<Period>().map_err(|e| e.0)
-    }
+        String::new()
+    };
+    AppError::Invalid(format!(
+        "{what} file {file_name}: {} problem(s), nothing imported: {}{tail}",
+        r.error_total,
+        listed.join("; ")
+    ))
 }
 
 fn new_import(
@@ -151,9 +167,6 @@ fn audit_entry(
     Ok(())
 }
 
-/// A death record read from a file: (line, ID number, date of death, source).
-type DeathLine = (usize, String, Date, &'static str);
-
 const DEATHS: &str = "death records";
 
 /// Import a death-records file (see the module documentation). `today` bounds the dates.
@@ -165,20 +178,20 @@ pub fn import_deaths(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<ImportSummary> {
-    let recs = read_deaths(bytes, today)?;
+    let recs = read_file::<DeathRecord>(DEATHS, file_name, bytes, today)?;
     let sha = audit::sha256_hex(bytes);
     let now = iso(now_ms);
     with_retry(db, |db| {
         let import_id = new_import(
             db,
-            "deaths",
+            Kind::DeathRecords.as_str(),
             file_name,
             &sha,
             recs.len() as u64,
             actor,
             &now,
         )?;
-        let s = store_deaths(db, import_id, &recs)?;
+        let s = store_deaths(db, import_id, file_name, &recs)?;
         audit_entry(
             db,
             actor,
@@ -192,81 +205,32 @@ pub fn import_deaths(
     })
 }
 
-/// Read and check every line of a death-records file; refused with every problem when any.
-fn read_deaths(bytes: &[u8], today: Date) -> Result<Vec<DeathLine>> {
-    let rows = csv::read(
-        DEATHS,
-        bytes,
-        &[
-            &["id_number", "身份证号码", "身份证号"],
-            &["died", "死亡日期"],
-            &["source", "来源", "数据来源"],
-        ],
-    )?;
-    let mut problems = Vec::new();
-    let mut recs: Vec<DeathLine> = Vec::with_capacity(rows.len());
-    let mut seen: HashMap<(String, &'static str), usize> = HashMap::new();
-    for (line, c) in &rows {
-        let id = IdNumber::parse(&c[0], today);
-        let died = date_of(&c[1]);
-        let source = source_of(&c[2]);
-        if let Err(e) = &id {
-            problems.push(format!("line {line}, id_number: {e}"));
-        }
-        match &died {
-            Err(e) => problems.push(format!("line {line}, died: {e}")),
-            Ok(d) if *d > today => problems.push(format!("line {line}, died: {d} is after today")),
-            Ok(d) => {
-                if let Ok(id) = &id
-                    && *d < id.birth()
-                {
-                    problems.push(format!(
-                        "line {line}, died: {d} is before the birth date of the ID number"
-                    ));
-                }
-            }
-        }
-        if source.is_none() {
-            problems.push(format!(
-                "line {line}, source: {:?} is not 公安 or 民政",
-                c[2]
-            ));
-        }
-        if let (Ok(id), Ok(d), Some(s)) = (id, died, source) {
-            let key = (id.as_str().to_string(), s);
-            if let Some(first) = seen.insert(key.clone(), *line) {
-                problems.push(format!(
-                    "line {line}: the same ID number and source as line {first}"
-                ));
-            }
-            recs.push((*line, key.0, d, s));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(csv::problems_error(DEATHS, &problems));
-    }
-    Ok(recs)
-}
-
 /// Store the new records of import `import_id`; a record already held with the same date is
 /// counted as known, with another date the whole import is refused.
-fn store_deaths(db: &mut Db, import_id: i64, recs: &[DeathLine]) -> Result<ImportSummary> {
+fn store_deaths(
+    db: &mut Db,
+    import_id: i64,
+    file_name: &str,
+    recs: &[DeathRecord],
+) -> Result<ImportSummary> {
     let mut s = ImportSummary {
         import_id,
         rows: recs.len() as u64,
         ..Default::default()
     };
-    for (line, id, died, source) in recs {
+    for r in recs {
+        let (id, source, died) = (r.id_number.as_str(), r.source.chinese(), r.died);
         if let Some(known) = store::reported_death(db, id, source)? {
-            if known == *died {
+            if known == died {
                 s.already_known += 1;
                 continue;
             }
             return Err(AppError::State(format!(
-                "{DEATHS}: line {line}: {source} already reported this ID number dead on {known}, not {died}; nothing imported"
+                "{DEATHS} file {file_name}: row {}: {source} already reported this ID number dead on {known}, not {died}; nothing imported",
+                r.row
             )));
         }
-        store::insert_death_record(db, id, source, *died, import_id)?;
+        store::insert_death_record(db, id, source, died, import_id)?;
         s.new += 1;
     }
     Ok(s)
@@ -288,37 +252,7 @@ pub fn import_roll(
             "roll: 1-64 characters on one line".into(),
         ));
     }
-    let what = format!("roll {roll}");
-    let rows = csv::read(
-        &what,
-        bytes,
-        &[
-            &["id_number", "身份证号码", "身份证号"],
-            &["month", "月份", "发放月份"],
-        ],
-    )?;
-    let mut problems = Vec::new();
-    let mut recs: Vec<(String, Period)> = Vec::with_capacity(rows.len());
-    for (line, c) in &rows {
-        let id = IdNumber::parse(&c[0], today);
-        let m = month_of(&c[1]);
-        if let Err(e) = &id {
-            problems.push(format!("line {line}, id_number: {e}"));
-        }
-        match &m {
-            Err(e) => problems.push(format!("line {line}, month: {e}")),
-            Ok(p) if *p > today.period() => {
-                problems.push(format!("line {line}, month: {p} is after this month"))
-            }
-            Ok(_) => {}
-        }
-        if let (Ok(id), Ok(m)) = (id, m) {
-            recs.push((id.as_str().to_string(), m));
-        }
-    }
-    if !problems.is_empty() {
-        return Err(csv::problems_error(&what, &problems));
-    }
+    let recs = read_file::<RollPayment>(&format!("roll {roll}"), file_name, bytes, today)?;
     let sha = audit::sha256_hex(bytes);
     let now = iso(now_ms);
     let kind = format!("roll:{roll}");
@@ -329,8 +263,9 @@ pub fn import_roll(
             rows: recs.len() as u64,
             ..Default::default()
         };
-        for (id, m) in &recs {
-            if store::insert_roll_entry(db, id, roll, *m, import_id)? {
+        // a month listed twice is one entry: the second is counted as known
+        for r in &recs {
+            if store::insert_roll_entry(db, r.id_number.as_str(), roll, r.month, import_id)? {
                 s.new += 1;
             } else {
                 s.already_known += 1;

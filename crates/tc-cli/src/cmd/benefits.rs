@@ -76,8 +76,9 @@ pub enum RetireCmd {
 
 #[derive(clap::Subcommand)]
 pub enum DeathsCmd {
-    /// Import death records: CSV (UTF-8) with columns id_number, died (YYYY-MM-DD), source
-    /// (公安 or 民政); all or nothing.
+    /// Import death records: CSV (UTF-8 or GBK) or XLSX with columns 身份证号码 (id_number),
+    /// 死亡日期 (died, YYYY-MM-DD), 来源 (source: 公安 or 民政), as `import template deaths`
+    /// prints them; all or nothing, every bad row named.
     Import {
         #[arg(long)]
         file: PathBuf,
@@ -120,7 +121,9 @@ pub enum DeathsCmd {
 
 #[derive(clap::Subcommand)]
 pub enum CrosscheckCmd {
-    /// Import another payment roll: CSV with columns id_number, month (YYYY-MM).
+    /// Import another payment roll: CSV (UTF-8 or GBK) or XLSX with columns 身份证号码
+    /// (id_number), 发放月份 (month, YYYY-MM), as `import template rolls` prints them; all or
+    /// nothing, every bad row named.
     ImportRoll {
         /// The roll's name (e.g. 城乡居民养老保险).
         #[arg(long)]

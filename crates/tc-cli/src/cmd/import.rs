@@ -27,10 +27,11 @@ use tongchou_store::imports;
 
 #[derive(clap::Subcommand)]
 pub enum ImportCmd {
-    /// Print the header line of a kind's file: persons, employers, declarations or collections
-    /// (Chinese headers; the English names are accepted too, in any column order).
+    /// Print the header line of a kind's file: persons, employers, declarations, collections,
+    /// or the cross-check files deaths and rolls (imported with `deaths import` and `crosscheck
+    /// import-roll`) (Chinese headers; the English names are accepted too, in any column order).
     Template {
-        /// persons, employers, declarations or collections
+        /// persons, employers, declarations, collections, deaths or rolls
         kind: Kind,
     },
     /// Insured persons (参保人员): registered as active from their enrolment date.

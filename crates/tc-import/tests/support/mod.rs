@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use tongchou_core::{CreditCode, Date, RegionCode};
-use tongchou_import::crc32;
+use tongchou_import::{ImportError, Options, Record, crc32, read_all};
 
 /// A cell for [`xlsx`].
 #[derive(Clone, Copy, Debug)]
@@ -193,6 +193,19 @@ pub fn zip_packed(entries: &[Packed<'_>]) -> Vec<u8> {
 
 pub fn today() -> Date {
     Date::new(2026, 11, 27).expect("date")
+}
+
+/// The bytes are refused, as of [`today`], with exactly these problems (`row N, column: reason`)
+/// and no others.
+pub fn refused_bytes<T: Record>(bytes: &[u8], want: &[&str]) {
+    let r = match read_all::<T>(bytes, Options::new(today())) {
+        Err(ImportError::Rejected(r)) => r,
+        Err(e) => panic!("{e}"),
+        Ok((recs, _)) => panic!("accepted {} records", recs.len()),
+    };
+    let got: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(got, want);
+    assert_eq!(r.error_total, want.len() as u64);
 }
 
 pub fn region(code: u32) -> RegionCode {
