@@ -31,7 +31,9 @@ fn bomb(filler: u8, inside_cell: bool) -> Vec<u8> {
         ("", "<row r=\"2\"/>")
     };
     let tail = "</sheetData></worksheet>";
-    let mut z = DeflateEncoder::new(Vec::new(), Compression::fast());
+    // best: the flate2 backend differs with the features the workspace unifies (miniz_oxide or
+    // zlib-rs), and only the best level keeps the file far below 8 MiB with either
+    let mut z = DeflateEncoder::new(Vec::new(), Compression::best());
     let mut crc = crc32fast::Hasher::new();
     let mut size = 0usize;
     let mut put = |bytes: &[u8]| {
