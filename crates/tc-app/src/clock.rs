@@ -21,6 +21,11 @@ impl Clock for SystemClock {
     }
 }
 
+/// Now (what the step records take).
+pub fn now() -> Timestamp {
+    SystemClock.now()
+}
+
 /// Now, in milliseconds since the Unix epoch (what the access and audit functions take).
 pub fn now_ms() -> i64 {
     SystemClock.now().as_millis()

@@ -11,8 +11,10 @@ use tongchou_core::region::Level;
 use tongchou_core::{Divisions, Fen, RegionCode};
 use tongchou_ledger::flows::{Doc, remittance};
 use tongchou_ledger::{Chart, Request};
+use tongchou_store::Db;
+use tongchou_store::income as store;
+pub use tongchou_store::income::HistoricalBalance;
 use tongchou_store::ledger::Ledger;
-use tongchou_store::{Db, Val};
 
 /// Income kinds that can be recorded, with the chart account and category each books to.
 pub const KINDS: &[(&str, &str, &str)] = &[
@@ -97,31 +99,9 @@ pub fn record(
     submit(&mut Ledger::new(db), &reqs)
 }
 
-/// A balance a city or county held before provincial pooling (a demand deposit, or a fixed
-/// deposit remitted at its maturity).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoricalBalance {
-    /// The caller's id of this deposit (the idempotency key of its booking).
-    pub id: i64,
-    pub region: RegionCode,
-    pub fixed: bool,
-    pub amount: Fen,
-    /// When a fixed deposit matures.
-    pub maturity: Option<Date>,
-}
-
 /// The monthly pensions in force, summed per county (the scale of a county's pension bill).
 pub fn monthly_pensions_by_county(db: &mut Db) -> Result<Vec<(RegionCode, Fen)>> {
-    let rows = db.query(
-        "SELECT county, CAST(SUM(monthly_fen) AS BIGINT) FROM pensioners WHERE status = 'active' GROUP BY county ORDER BY county",
-        &[],
-    )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let county = RegionCode::new(r[0].i64()? as u32).map_err(|e| AppError::Invalid(e.0))?;
-        out.push((county, Fen::new(r[1].i64()?)));
-    }
-    Ok(out)
+    Ok(store::monthly_pensions_by_county(db)?)
 }
 
 /// Book the balances cities and counties held before provincial pooling as opening balances on
@@ -131,15 +111,10 @@ pub fn open_historical(db: &mut Db, balances: &[HistoricalBalance], as_of: Date)
     let mut reqs = Vec::new();
     for h in balances {
         let (id, region, amount) = (&h.id, &h.region, &h.amount);
-        let kind = if h.fixed { "fixed" } else { "demand" };
         if !amount.is_positive() {
             continue;
         }
-        let m = h.maturity.map(|x| x.to_string());
-        db.exec(
-            "INSERT INTO historical_balances (id, region, deposit_kind, amount_fen, maturity) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-            &[Val::I64(*id), Val::I64(region.get() as i64), Val::Str(kind), Val::I64(amount.fen()), m.as_deref().map(Val::Str).unwrap_or(Val::Null)],
-        )?;
+        store::record_deposit(db, h)?;
         let asset = if h.fixed {
             "fixed_deposit"
         } else {
@@ -184,23 +159,15 @@ pub fn remit_historical(
     let (deadline, _) = policy.text("calendar.historical_balance_deadline", period.first_day())?;
     let deadline: Date = deadline.parse()?;
     let end = period.last_day();
-    let rows = db.query(
-        "SELECT id, region, deposit_kind, amount_fen, maturity FROM historical_balances WHERE remitted_on IS NULL ORDER BY id",
-        &[],
-    )?;
     let chart = Chart::standard();
     let province = Divisions::shanxi().province().code;
     let mut out = Remitted::default();
-    for r in rows {
-        let (id, region, kind, amount) = (
-            r[0].i64()?,
-            r[1].i64()?,
-            r[2].text()?.to_string(),
-            Fen::new(r[3].i64()?),
-        );
-        let region = RegionCode::new(region as u32).map_err(|e| AppError::Invalid(e.0))?;
-        let on = if kind == "fixed" {
-            let m: Date = r[4].text()?.parse()?;
+    for h in store::unremitted(db)? {
+        let (id, region, kind, amount) = (h.id, h.region, h.kind(), h.amount);
+        let on = if h.fixed {
+            let m = h
+                .maturity
+                .ok_or_else(|| AppError::Invalid(format!("fixed deposit {id} has no maturity")))?;
             if m > end {
                 continue;
             }
@@ -211,7 +178,7 @@ pub fn remit_historical(
         let key = format!("history/{id}");
         let reference = format!("historical balance {id} ({kind})");
         let mut reqs = Vec::new();
-        if kind == "fixed" {
+        if h.fixed {
             let (Some(exp), Some(fd)) = (
                 chart.account(region, "expenditure_account"),
                 chart.account(region, "fixed_deposit"),
@@ -245,11 +212,7 @@ pub fn remit_historical(
             amount,
         )?);
         submit(&mut Ledger::new(db), &reqs)?;
-        let o = on.to_string();
-        db.exec(
-            "UPDATE historical_balances SET remitted_on = $1, transfer_key = $2 WHERE id = $3 AND remitted_on IS NULL",
-            &[Val::Str(&o), Val::Str(&key), Val::I64(id)],
-        )?;
+        store::mark_remitted(db, id, on, &key)?;
         out.deposits += 1;
         out.amount = out.amount.try_add(amount)?;
     }

@@ -171,6 +171,44 @@ fn run(url: &str) {
     let problems = collect::reconcile(&mut db).expect("reconcile");
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("booked"), "{problems:?}");
+    // a posting the table lost is found in the ledger, one the ledger lacks in the table
+    db.exec(
+        "DELETE FROM collection_postings WHERE transfer_key = (SELECT MIN(p.transfer_key) FROM collection_postings p JOIN ledger_transfer t ON t.idem_key = p.transfer_key WHERE t.line_count > 0)",
+        &[],
+    )
+    .expect("lose a posting");
+    db.exec(
+        "INSERT INTO collection_postings (transfer_key, period, county, kind, amount_fen) VALUES ('collect/202003/140105/other_income/x', 202003, 140105, 'other_income', 1)",
+        &[],
+    )
+    .expect("invent a posting");
+    let problems = collect::reconcile(&mut db).expect("reconcile");
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("no collection posting records it")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the ledger has no such transfer")),
+        "{problems:?}"
+    );
+    // the step records say when they finished, in the one timestamp format
+    for r in db
+        .query("SELECT finished_at FROM job_steps", &[])
+        .expect("steps")
+    {
+        let t = r[0].text().expect("text");
+        assert_eq!(
+            t.parse::<tongchou_core::Timestamp>()
+                .expect("a timestamp")
+                .to_string(),
+            t
+        );
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! unique key on (kind, file_sha256) makes a second import of the same file fail.
 
 use crate::{Db, Result, StoreError, Val};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 /// Placeholders per `IN (…)` list. PostgreSQL answers a list of 500 ID numbers against a
 /// registry of 100,000 with a sequential scan (26 ms) and one of 200 with a bitmap index scan
@@ -160,19 +160,6 @@ pub const LOOKUP_TABLES: &[&str] = &[
 /// looks up ([`LOOKUP_TABLES`]). Returns the tables analyzed.
 pub fn refresh_statistics(db: &mut Db) -> Result<Vec<String>> {
     analyze_if_stale(db, LOOKUP_TABLES)
-}
-
-/// The months (yyyymm) for which step `step` of job `job` is recorded done: for an import of
-/// wage declarations, the months whose collection is closed (their assessments are final).
-pub fn periods_done(db: &mut Db, job: &str, step: &str) -> Result<BTreeSet<i64>> {
-    let mut out = BTreeSet::new();
-    for r in db.query(
-        "SELECT period FROM job_steps WHERE job = $1 AND step = $2",
-        &[Val::Str(job), Val::Str(step)],
-    )? {
-        out.insert(r[0].i64()?);
-    }
-    Ok(out)
 }
 
 /// `$k, $k+1, …` for `n` parameters starting at `$k`.
@@ -502,25 +489,6 @@ mod tests {
         assert_eq!(r.len(), 1);
         // statistics: the query runs (whether the counters already show the load depends on
         // when the server flushes them); bad names are refused; SQLite has nothing to do
-        assert!(
-            periods_done(&mut db, "collection", "close")
-                .expect("done")
-                .is_empty()
-        );
-        db.exec(
-            "INSERT INTO job_steps (job, period, step, status, finished_at, details) VALUES \
-             ('collection', 202609, 'close', 'done', 'x', '{}'), ('collection', 202610, 'close', 'done', 'x', '{}'), \
-             ('collection', 202611, 'other', 'done', 'x', '{}'), ('disbursement', 202608, 'close', 'done', 'x', '{}')",
-            &[],
-        )
-        .expect("steps");
-        assert_eq!(
-            periods_done(&mut db, "collection", "close")
-                .expect("done")
-                .into_iter()
-                .collect::<Vec<_>>(),
-            [202609, 202610]
-        );
         let analyzed = refresh_statistics(&mut db).expect("refresh");
         assert!(analyzed.iter().all(|t| LOOKUP_TABLES.contains(&t.as_str())));
         let analyzed = analyze_if_stale(&mut db, &["person_ids", "persons"]).expect("analyze");

@@ -9,10 +9,14 @@
 //! - Migrations are plain SQL files compiled in and applied in order, once.
 
 pub mod access;
+pub mod accounts;
 pub mod agency_accounts;
 pub mod audit;
 pub mod benefits;
+pub mod collection;
 pub mod imports;
+pub mod income;
+pub mod jobs;
 pub mod ledger;
 mod migrate;
 pub mod payroll;

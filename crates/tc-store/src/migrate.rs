@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0010_reissue_lookup.sql"),
     ),
     (
+        11,
+        "collection_postings",
+        include_str!("../migrations/0011_collection_postings.sql"),
+    ),
+    (
         12,
         "agency_accounts",
         include_str!("../migrations/0012_agency_accounts.sql"),

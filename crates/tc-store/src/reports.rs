@@ -57,14 +57,14 @@ pub fn collected_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, Fen,
 }
 
 /// The amounts debited per account by the posted ledger transfers of the collection close of
-/// `period` (idempotency keys `collect/YYYYMM/…`).
+/// `period` (the transfers `collection_postings` records for it).
 pub fn collection_debits(db: &mut Db, period: Period) -> Result<Vec<(AccountId, i64)>> {
-    let prefix = format!("collect/{}/%", period.yyyymm());
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT debit_account, CAST(SUM(amount) AS BIGINT) FROM ledger_transfer \
-         WHERE idem_key LIKE $1 AND op = 0 GROUP BY debit_account",
-        &[Val::Str(&prefix)],
+        "SELECT t.debit_account, CAST(SUM(t.amount) AS BIGINT) FROM collection_postings p \
+         JOIN ledger_transfer t ON t.idem_key = p.transfer_key \
+         WHERE p.period = $1 AND t.op = 0 GROUP BY t.debit_account",
+        &[Val::I64(period.yyyymm() as i64)],
     )? {
         out.push((AccountId(r[0].i64()?), r[1].i64()?));
     }

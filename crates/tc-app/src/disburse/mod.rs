@@ -349,7 +349,14 @@ pub fn run_month(
         let started = std::time::Instant::now();
         let done = db.transaction(|db| {
             let o = run_step(db, step, month, &cal, actors, opts)?;
-            jobs::mark_done(db, JOB, month, step.as_str(), &o.details)?;
+            jobs::mark_done(
+                db,
+                JOB,
+                month,
+                step.as_str(),
+                crate::clock::now(),
+                &o.details,
+            )?;
             Ok::<_, AppError>(o)
         })?;
         files::publish(&done.staged)?;

@@ -7,7 +7,7 @@ use crate::collect;
 use crate::error::Result;
 use std::collections::{BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
-use tongchou_core::{Date, Divisions, RegionCode, Sex};
+use tongchou_core::{Date, Divisions, Period, RegionCode, Sex};
 use tongchou_engine::collection::Receipt;
 use tongchou_import::columns::normalize_header;
 use tongchou_import::{Collection, Declaration, Employer, Kind, Payer, Person, Record, RowError};
@@ -20,8 +20,8 @@ pub struct Ctx {
     today: Date,
     /// Column names as headed in the file, by the kind's column key.
     names: HashMap<&'static str, String>,
-    /// Months whose collection is closed (yyyymm): their declarations are final.
-    closed: BTreeSet<i64>,
+    /// Months whose collection is closed: their declarations are final.
+    closed: BTreeSet<Period>,
     /// Receipt numbers met so far in this reading (as 128-bit digests: 40 bytes a row instead of
     /// 100 for the strings), with their row.
     receipts_seen: HashMap<u128, u64>,
@@ -45,7 +45,7 @@ impl Ctx {
         Ok(Ctx {
             today,
             names: HashMap::new(),
-            closed: imports::periods_done(db, collect::JOB, collect::STEP_CLOSE)?,
+            closed: tongchou_store::jobs::periods_done(db, collect::JOB, collect::STEP_CLOSE)?,
             receipts_seen: HashMap::new(),
             import_id,
             next_person: imports::next_id(db, "persons")?,
@@ -414,7 +414,7 @@ fn check_declarations(
     }
     for d in chunk {
         let period = d.period.yyyymm() as i64;
-        if ctx.closed.contains(&period) {
+        if ctx.closed.contains(&d.period) {
             errors.push(ctx.problem(
                 d.row,
                 "period",

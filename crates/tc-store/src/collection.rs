@@ -1,0 +1,648 @@
+//! The collection tables (migrations 0004 and 0011) as the collection close (统收,
+//! `tongchou_app::collect`), the imports of the tax bureau's results and the reconciliation read
+//! and write them: the contributors of a month (`persons` with their `wage_declarations`),
+//! `assessments`, the tax bureau's `receipts`, their `applications` to what is owed, the open
+//! `arrears`, `unapplied` money, the counties that still keep an income account
+//! (`county_settings`), and `collection_postings`: every ledger transfer a close posts, recorded
+//! in the same transaction, so reports and the reconciliation find a month's postings by table
+//! and not by the shape of ledger keys.
+//!
+//! The transactions belong to the callers; every function runs inside whichever is open.
+
+use crate::benefits::{county_of, date_of, period_of, ym};
+use crate::{Db, Result, StoreError, Val};
+use std::collections::{BTreeSet, HashMap};
+use tongchou_core::rules::contribution::PayerKind;
+use tongchou_core::{Date, Fen, Period};
+use tongchou_engine::collection::{Application, Assessment, Contributor, OpenItem, Receipt};
+
+fn payer_kind(s: &str) -> Option<PayerKind> {
+    match s {
+        "employee" => Some(PayerKind::Employee),
+        "flexible" => Some(PayerKind::Flexible),
+        _ => None,
+    }
+}
+
+fn payer_kind_str(k: PayerKind) -> &'static str {
+    match k {
+        PayerKind::Employee => "employee",
+        PayerKind::Flexible => "flexible",
+    }
+}
+
+/// Every active contributor enrolled by the end of `period`, by person id: the declared wage is
+/// the month's wage declaration if there is one, else the person's.
+pub fn contributors(db: &mut Db, period: Period) -> Result<Vec<Contributor>> {
+    let last = period.last_day().to_string();
+    let mut out = Vec::new();
+    db.each(
+        "SELECT p.id, p.county, COALESCE(p.employer_id, 0), p.payer_kind, COALESCE(w.declared_fen, p.declared_fen)
+         FROM persons p LEFT JOIN wage_declarations w ON w.person_id = p.id AND w.period = $1
+         WHERE p.status = 'active' AND p.enrolled_on <= $2
+         ORDER BY p.id",
+        &[ym(period), Val::Str(&last)],
+        |r| {
+            let person = r.i64(0)?;
+            let kind = r.text(3)?;
+            let kind = payer_kind(kind).ok_or_else(|| {
+                StoreError::Invalid(format!("person {person}: payer kind {kind:?}"))
+            })?;
+            out.push(Contributor {
+                person,
+                county: u32::try_from(r.i64(1)?)
+                    .map_err(|_| StoreError::Invalid("county out of range".into()))?,
+                employer: r.i64(2)?,
+                kind,
+                declared: Fen::new(r.i64(4)?),
+            });
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// The open arrears items, by person.
+pub fn open_items(db: &mut Db) -> Result<HashMap<i64, Vec<OpenItem>>> {
+    let mut m: HashMap<i64, Vec<OpenItem>> = HashMap::new();
+    db.each(
+        "SELECT person_id, period, county, due_date, total_fen, account_total_fen, paid_fen FROM arrears",
+        &[],
+        |r| {
+            let person = r.i64(0)?;
+            let item = (|| {
+                Ok::<_, StoreError>(OpenItem {
+                    person,
+                    period: period_of(r.i64(1)?)?,
+                    county: county_of(r.i64(2)?)?,
+                    due: date_of(r.text(3)?)?,
+                    total: Fen::new(r.i64(4)?),
+                    account_total: Fen::new(r.i64(5)?),
+                    paid: Fen::new(r.i64(6)?),
+                })
+            })()
+            .map_err(|e| StoreError::Invalid(format!("arrears of person {person}: {e}")))?;
+            m.entry(person).or_default().push(item);
+            Ok(())
+        },
+    )?;
+    Ok(m)
+}
+
+/// The receipts no close has applied yet that were paid on or before `until`.
+pub fn receipts_to_apply(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
+    let until = until.to_string();
+    let mut out = Vec::new();
+    db.each(
+        "SELECT receipt, person_id, period, paid_fen, paid_on FROM receipts WHERE batch_id IS NULL AND paid_on <= $1",
+        &[Val::Str(&until)],
+        |r| {
+            let receipt = r.text(0)?;
+            let parsed = (|| {
+                Ok::<_, StoreError>(Receipt {
+                    receipt: receipt.to_string(),
+                    person: r.i64(1)?,
+                    period: period_of(r.i64(2)?)?,
+                    paid: Fen::new(r.i64(3)?),
+                    paid_on: date_of(r.text(4)?)?,
+                })
+            })()
+            .map_err(|e| StoreError::Invalid(format!("receipt {receipt}: {e}")))?;
+            out.push(parsed);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// Write receipts (the tax bureau's results) under an import id (0: reported in memory by a
+/// counterpart). With `applied_by = (batch, close)`, the close of `batch` applies them in the
+/// same transaction: those paid by the close date carry the batch already (no second pass over
+/// them), the later ones wait for a later close. Without it, none is applied yet.
+pub fn write_receipts(
+    db: &mut Db,
+    import_id: i64,
+    receipts: &[Receipt],
+    applied_by: Option<(Period, Date)>,
+) -> Result<u64> {
+    const COLS: [&str; 7] = [
+        "receipt",
+        "person_id",
+        "period",
+        "paid_fen",
+        "paid_on",
+        "import_id",
+        "batch_id",
+    ];
+    db.bulk_insert("receipts", &COLS, &mut |sink| {
+        for r in receipts {
+            let d = r.paid_on.to_string();
+            let batch = match applied_by {
+                Some((batch, close)) if r.paid_on <= close => ym(batch),
+                _ => Val::Null,
+            };
+            sink.row(&[
+                Val::Str(&r.receipt),
+                Val::I64(r.person),
+                ym(r.period),
+                Val::I64(r.paid.fen()),
+                Val::Str(&d),
+                Val::I64(import_id),
+                batch,
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Mark every receipt not yet applied and paid on or before `until` as applied by `batch`.
+pub fn mark_receipts_applied(db: &mut Db, batch: Period, until: Date) -> Result<u64> {
+    let until = until.to_string();
+    db.exec(
+        "UPDATE receipts SET batch_id = $1 WHERE batch_id IS NULL AND paid_on <= $2",
+        &[ym(batch), Val::Str(&until)],
+    )
+}
+
+/// Write the assessments of the close of `batch` (all of one month, one due date).
+pub fn write_assessments(db: &mut Db, batch: Period, a: &[Assessment]) -> Result<u64> {
+    const COLS: [&str; 11] = [
+        "person_id",
+        "period",
+        "county",
+        "employer_id",
+        "payer_kind",
+        "declared_fen",
+        "base_fen",
+        "pooling_fen",
+        "account_fen",
+        "due_date",
+        "batch_id",
+    ];
+    let due = a.first().map(|x| x.due.to_string()).unwrap_or_default();
+    db.bulk_insert("assessments", &COLS, &mut |sink| {
+        for x in a {
+            sink.row(&[
+                Val::I64(x.person),
+                ym(x.period),
+                Val::I64(x.county as i64),
+                Val::I64(x.employer),
+                Val::Str(payer_kind_str(x.kind)),
+                Val::I64(x.declared.fen()),
+                Val::I64(x.base.fen()),
+                Val::I64(x.pooling.fen()),
+                Val::I64(x.account.fen()),
+                Val::Str(&due),
+                ym(batch),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Write the applications of receipts to what is owed made by the close of `batch`.
+pub fn write_applications(db: &mut Db, batch: Period, apps: &[Application]) -> Result<u64> {
+    const COLS: [&str; 10] = [
+        "receipt",
+        "period",
+        "person_id",
+        "county",
+        "amount_fen",
+        "pooling_fen",
+        "account_fen",
+        "days_late",
+        "late_fee_fen",
+        "batch_id",
+    ];
+    db.bulk_insert("applications", &COLS, &mut |sink| {
+        for x in apps {
+            sink.row(&[
+                Val::Str(&x.receipt),
+                ym(x.period),
+                Val::I64(x.person),
+                Val::I64(x.county as i64),
+                Val::I64(x.amount.fen()),
+                Val::I64(x.pooling.fen()),
+                Val::I64(x.account.fen()),
+                Val::I64(x.days_late),
+                Val::I64(x.late_fee.fen()),
+                ym(batch),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Money of a receipt that matched nothing owed: held, never guessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unapplied<'a> {
+    pub receipt: &'a str,
+    pub person: i64,
+    pub amount: Fen,
+    pub reason: &'a str,
+}
+
+/// Write the money the close of `batch` could not apply.
+pub fn write_unapplied(db: &mut Db, batch: Period, rows: &[Unapplied<'_>]) -> Result<u64> {
+    db.bulk_insert(
+        "unapplied",
+        &["receipt", "person_id", "amount_fen", "reason", "batch_id"],
+        &mut |sink| {
+            for u in rows {
+                sink.row(&[
+                    Val::Str(u.receipt),
+                    Val::I64(u.person),
+                    Val::I64(u.amount.fen()),
+                    Val::Str(u.reason),
+                    ym(batch),
+                ])?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Replace the open arrears by `items`, each with its person's employer (0 when none is given).
+pub fn replace_arrears(
+    db: &mut Db,
+    items: &[OpenItem],
+    employers: &HashMap<i64, i64>,
+) -> Result<u64> {
+    const COLS: [&str; 8] = [
+        "person_id",
+        "period",
+        "county",
+        "employer_id",
+        "due_date",
+        "total_fen",
+        "account_total_fen",
+        "paid_fen",
+    ];
+    db.exec("DELETE FROM arrears", &[])?;
+    db.bulk_insert("arrears", &COLS, &mut |sink| {
+        for i in items {
+            let due = i.due.to_string();
+            sink.row(&[
+                Val::I64(i.person),
+                ym(i.period),
+                Val::I64(i.county as i64),
+                Val::I64(employers.get(&i.person).copied().unwrap_or(0)),
+                Val::Str(&due),
+                Val::I64(i.total.fen()),
+                Val::I64(i.account_total.fen()),
+                Val::I64(i.paid.fen()),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Counties whose agency still has an income account (收入户).
+pub fn income_account_counties(db: &mut Db) -> Result<BTreeSet<u32>> {
+    db.query(
+        "SELECT county FROM county_settings WHERE has_income_account <> 0",
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok(r[0].i64()? as u32))
+    .collect()
+}
+
+/// What a collection posting books: a county's employer (pooling) part, individual part or late
+/// fees, by the county income account it is booked to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PostingKind {
+    Employer,
+    Individual,
+    LateFees,
+}
+
+impl PostingKind {
+    pub const ALL: [PostingKind; 3] = [
+        PostingKind::Employer,
+        PostingKind::Individual,
+        PostingKind::LateFees,
+    ];
+
+    /// The chart's kind of the county income account (as stored in `collection_postings.kind`).
+    pub fn account_kind(self) -> &'static str {
+        match self {
+            PostingKind::Employer => "contribution_employer",
+            PostingKind::Individual => "contribution_individual",
+            PostingKind::LateFees => "other_income",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PostingKind> {
+        PostingKind::ALL.into_iter().find(|k| k.account_kind() == s)
+    }
+}
+
+fn posting_kind(s: &str) -> Result<PostingKind> {
+    PostingKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown posting kind {s:?}")))
+}
+
+/// One ledger transfer of a collection close, as recorded beside it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Posting<'a> {
+    pub transfer_key: &'a str,
+    pub period: Period,
+    pub county: u32,
+    pub kind: PostingKind,
+    pub amount: Fen,
+}
+
+/// Record the transfers a close posted (in the transaction that posts them).
+pub fn write_postings(db: &mut Db, postings: &[Posting<'_>]) -> Result<u64> {
+    db.bulk_insert(
+        "collection_postings",
+        &["transfer_key", "period", "county", "kind", "amount_fen"],
+        &mut |sink| {
+            for p in postings {
+                sink.row(&[
+                    Val::Str(p.transfer_key),
+                    ym(p.period),
+                    Val::I64(p.county as i64),
+                    Val::Str(p.kind.account_kind()),
+                    Val::I64(p.amount.fen()),
+                ])?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// What the applications of one close add up to in one county.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppliedTotals {
+    pub batch: Period,
+    pub county: u32,
+    pub pooling: Fen,
+    pub account: Fen,
+    pub late_fees: Fen,
+}
+
+impl AppliedTotals {
+    /// The amount a posting of `kind` must book.
+    pub fn of(&self, kind: PostingKind) -> Fen {
+        match kind {
+            PostingKind::Employer => self.pooling,
+            PostingKind::Individual => self.account,
+            PostingKind::LateFees => self.late_fees,
+        }
+    }
+}
+
+/// The person-level collected amounts of every close, per county, by close and county.
+pub fn applied_totals(db: &mut Db) -> Result<Vec<AppliedTotals>> {
+    db.query(
+        "SELECT batch_id, county, CAST(SUM(pooling_fen) AS BIGINT), CAST(SUM(account_fen) AS BIGINT), CAST(SUM(late_fee_fen) AS BIGINT)
+         FROM applications GROUP BY batch_id, county ORDER BY batch_id, county",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(AppliedTotals {
+            batch: period_of(r[0].i64()?)?,
+            county: county_of(r[1].i64()?)?,
+            pooling: Fen::new(r[2].i64()?),
+            account: Fen::new(r[3].i64()?),
+            late_fees: Fen::new(r[4].i64()?),
+        })
+    })
+    .collect()
+}
+
+/// A ledger transfer as the reconciliation sees it: its amount and its person-level lines.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Booked {
+    pub amount: Fen,
+    /// The lines the transfer says it aggregates.
+    pub line_count: i64,
+    /// The lines stored for it, and their sum.
+    pub lines: i64,
+    pub line_sum: Fen,
+}
+
+/// A recorded collection posting beside its ledger transfer (`None`: the ledger has no transfer
+/// with its key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedPosting {
+    pub transfer_key: String,
+    pub period: Period,
+    pub county: u32,
+    pub kind: PostingKind,
+    pub amount: Fen,
+    pub booked: Option<Booked>,
+}
+
+/// Every recorded collection posting with its ledger transfer, by month, county, kind and key.
+pub fn postings_with_ledger(db: &mut Db) -> Result<Vec<RecordedPosting>> {
+    db.query(
+        "SELECT p.transfer_key, p.period, p.county, p.kind, p.amount_fen, t.amount, t.line_count,
+                COALESCE(CAST(SUM(l.amount) AS BIGINT), 0), count(l.line_no)
+         FROM collection_postings p
+         LEFT JOIN ledger_transfer t ON t.idem_key = p.transfer_key
+         LEFT JOIN ledger_line l ON l.transfer_id = t.id
+         GROUP BY p.transfer_key, p.period, p.county, p.kind, p.amount_fen, t.amount, t.line_count
+         ORDER BY p.period, p.county, p.kind, p.transfer_key",
+        &[],
+    )?
+    .into_iter()
+    .map(|r| {
+        let key = r[0].text()?.to_string();
+        let booked = match r[5].opt_i64()? {
+            Some(amount) => Some(Booked {
+                amount: Fen::new(amount),
+                line_count: r[6].i64()?,
+                lines: r[8].i64()?,
+                line_sum: Fen::new(r[7].i64()?),
+            }),
+            None => None,
+        };
+        Ok(RecordedPosting {
+            period: period_of(r[1].i64()?)?,
+            county: county_of(r[2].i64()?)?,
+            kind: posting_kind(r[3].text()?)?,
+            amount: Fen::new(r[4].i64()?),
+            transfer_key: key,
+            booked,
+        })
+    })
+    .collect()
+}
+
+/// Ledger transfers that book person-level collection income (a transfer with lines crediting a
+/// county's contribution or late-fee income account: only a collection close posts those) that
+/// no `collection_postings` row records: (key, amount), in journal order.
+pub fn unrecorded_postings(db: &mut Db) -> Result<Vec<(String, Fen)>> {
+    db.query(
+        "SELECT t.idem_key, t.amount FROM ledger_transfer t
+         JOIN ledger_account a ON a.id = t.credit_account
+         WHERE t.line_count > 0
+           AND a.kind IN ('contribution_employer', 'contribution_individual', 'other_income')
+           AND NOT EXISTS (SELECT 1 FROM collection_postings p WHERE p.transfer_key = t.idem_key)
+         ORDER BY t.id",
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok((r[0].text()?.to_string(), Fen::new(r[1].i64()?))))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::Ledger;
+    use crate::testing;
+    use tongchou_core::{Divisions, RegionCode};
+    use tongchou_ledger::flows::{ContributionPart, Doc, collection};
+    use tongchou_ledger::{Chart, Line};
+
+    const COUNTY: u32 = 140105;
+
+    /// Post a county's employer part of `period` as the close does (the county transfer carries
+    /// two person-level lines), and record it unless `record` is false. Returns the keys.
+    fn post(db: &mut Db, period: Period, amount: i64, record: bool) -> Vec<String> {
+        let key = format!("collect/{}/{COUNTY}/contribution_employer", period.yyyymm());
+        let county = RegionCode::new(COUNTY).expect("county");
+        let reqs = collection(
+            Chart::standard(),
+            Doc {
+                key: &key,
+                reference: "test",
+                date: period.last_day(),
+            },
+            county,
+            ContributionPart::Employer,
+            Fen::new(amount),
+            None,
+        )
+        .expect("flow");
+        let lines = [
+            Line {
+                person: 1,
+                amount: Fen::new(amount - 1),
+            },
+            Line {
+                person: 2,
+                amount: Fen::new(1),
+            },
+        ];
+        let batch: Vec<(tongchou_ledger::Request, &[Line])> = reqs
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (r, if i == 0 { &lines[..] } else { &[][..] }))
+            .collect();
+        for r in Ledger::new(db).submit_with_lines(&batch).expect("submit") {
+            r.expect("posted");
+        }
+        let keys: Vec<String> = batch.iter().map(|(r, _)| r.key.clone()).collect();
+        if record {
+            let postings: Vec<Posting<'_>> = keys
+                .iter()
+                .map(|k| Posting {
+                    transfer_key: k,
+                    period,
+                    county: COUNTY,
+                    kind: PostingKind::Employer,
+                    amount: Fen::new(amount),
+                })
+                .collect();
+            assert_eq!(write_postings(db, &postings).expect("write"), 2);
+        }
+        keys
+    }
+
+    fn check(url: &str) {
+        let mut db = Db::open(url).expect("open");
+        Ledger::new(&mut db)
+            .open_standard(Divisions::shanxi())
+            .expect("accounts");
+        let jan: Period = "2020-01".parse().expect("p");
+        let feb: Period = "2020-02".parse().expect("p");
+        // a close before the table existed: the migration finds its postings by their keys
+        let old = post(&mut db, jan, 500, false);
+        db.batch(
+            "DROP TABLE collection_postings; DELETE FROM schema_migrations WHERE version = 11",
+        )
+        .expect("forget 0011");
+        db.migrate().expect("migrate again");
+        // a close after: recorded as it posts
+        let new = post(&mut db, feb, 700, true);
+        let all = postings_with_ledger(&mut db).expect("postings");
+        let mut keys: Vec<&String> = old.iter().chain(&new).collect();
+        keys.sort();
+        assert_eq!(
+            all.iter().map(|p| &p.transfer_key).collect::<Vec<_>>(),
+            keys
+        );
+        for p in &all {
+            assert_eq!(p.county, COUNTY);
+            assert_eq!(p.kind, PostingKind::Employer);
+            let b = p.booked.as_ref().expect("in the ledger");
+            assert_eq!(b.amount, p.amount);
+            // only the county's transfer carries the lines, and they add up
+            if p.transfer_key.ends_with(&format!("/{COUNTY}")) {
+                assert_eq!((b.line_count, b.lines, b.line_sum), (2, 2, p.amount));
+            } else {
+                assert_eq!((b.line_count, b.lines), (0, 0));
+            }
+        }
+        assert_eq!(all[0].period, jan);
+        assert_eq!(all[2].period, feb);
+        assert!(unrecorded_postings(&mut db).expect("q").is_empty());
+        // the report's debits of a month: its two transfers' debit accounts
+        let debits = crate::reports::collection_debits(&mut db, feb).expect("debits");
+        assert_eq!(debits.len(), 2);
+        assert!(debits.iter().all(|(_, a)| *a == 700));
+        // a row lost from the table is found on the ledger's side; a row the ledger does not
+        // have is found on the table's side
+        db.exec(
+            "DELETE FROM collection_postings WHERE transfer_key = $1",
+            &[Val::Str(&new[0])],
+        )
+        .expect("delete");
+        assert_eq!(
+            unrecorded_postings(&mut db).expect("q"),
+            vec![(new[0].clone(), Fen::new(700))]
+        );
+        write_postings(
+            &mut db,
+            &[Posting {
+                transfer_key: "collect/202003/140105/other_income/140105",
+                period: "2020-03".parse().expect("p"),
+                county: COUNTY,
+                kind: PostingKind::LateFees,
+                amount: Fen::new(3),
+            }],
+        )
+        .expect("write");
+        let missing: Vec<_> = postings_with_ledger(&mut db)
+            .expect("postings")
+            .into_iter()
+            .filter(|p| p.booked.is_none())
+            .collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].kind, PostingKind::LateFees);
+    }
+
+    #[test]
+    fn postings_on_sqlite() {
+        check(&testing::sqlite_url("postings"));
+    }
+
+    #[test]
+    fn postings_on_postgres() {
+        check(&testing::pg_url("postings"));
+    }
+
+    #[test]
+    fn posting_kinds_are_the_county_income_accounts() {
+        for k in PostingKind::ALL {
+            assert_eq!(PostingKind::parse(k.account_kind()), Some(k));
+            assert!(Chart::standard().kind(k.account_kind()).is_some(), "{k:?}");
+        }
+        assert_eq!(PostingKind::parse("fund_balance"), None);
+    }
+}
