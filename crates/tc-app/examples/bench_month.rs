@@ -152,6 +152,7 @@ fn main() {
     let mid = table_counts(&mut db);
     let out = std::env::temp_dir().join("tongchou-bench").join("files");
     let mut opts = MonthOptions::new(&out);
+    opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
     opts.bank = Some(tongchou_sim::bank::counterpart(20, 1));
     let t = Instant::now();
     disburse::run_month(&mut db, &policy, month, &actors, &opts).expect("disbursement");

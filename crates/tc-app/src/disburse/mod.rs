@@ -171,6 +171,8 @@ pub struct MonthOptions {
     /// one recorded after it is due in the next month (`benefits` never writes dues for a month
     /// whose payroll step is done).
     pub include_dues: bool,
+    /// Print each step's duration on standard error (the edges set it from `TONGCHOU_TIMING`).
+    pub timing: bool,
 }
 
 impl MonthOptions {
@@ -183,6 +185,7 @@ impl MonthOptions {
             bank: None,
             extra: Vec::new(),
             include_dues: false,
+            timing: false,
         }
     }
 }
@@ -360,7 +363,7 @@ pub fn run_month(
             Ok::<_, AppError>(o)
         })?;
         files::publish(&done.staged)?;
-        if std::env::var_os("TONGCHOU_TIMING").is_some() {
+        if opts.timing {
             eprintln!(
                 "{JOB} {month} {}: {:.3} s",
                 step.as_str(),

@@ -244,6 +244,7 @@ fn run_months(
             months.len()
         ));
         let mut opts = MonthOptions::new(&a.out.join(m.to_string()));
+        opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
         opts.bank = Some(tongchou_sim::bank::counterpart(
             20,
             a.seed ^ m.index() as u64,

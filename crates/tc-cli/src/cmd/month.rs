@@ -160,6 +160,7 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
                 }
             };
             let mut opts = MonthOptions::new(&a.out.join(a.period.to_string()));
+            opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
             opts.decision = decision;
             opts.approve_share = a.approve_percent.unwrap_or(100) * 100;
             opts.allocation_day = a.allocation_day;
