@@ -24,6 +24,7 @@ pub mod benefits;
 pub mod clock;
 pub mod collect;
 pub mod disburse;
+pub mod dues;
 pub mod error;
 pub mod imports;
 pub mod income;

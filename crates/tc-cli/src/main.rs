@@ -84,6 +84,9 @@ pub enum Command {
     /// every payment file) as dated versions.
     #[command(subcommand)]
     Bank(cmd::bank::BankCmd),
+    /// The month's dues file for the tax bureau (应缴明细): what each payer owes, from the
+    /// month's assessments, as the tax bureau or the provincial bureau (audited).
+    Dues(cmd::dues::Args),
     /// Run the web service: staff login, region-scoped data, the public pension estimator.
     Serve(cmd::serve::Args),
     /// Load files of persons, employers, wage declarations or the tax bureau's collection
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
         Command::Month(c) => cmd::month::run(c, &cli.db),
         Command::Plan(c) => cmd::plan::run(c, &cli.db),
         Command::Bank(c) => cmd::bank::run(c, &cli.db),
+        Command::Dues(a) => cmd::dues::run(a, &cli.db),
         Command::Income(c) => cmd::income::run(c, &cli.db),
         Command::Account(c) => cmd::account::run(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),

@@ -646,3 +646,61 @@ mod tests {
         assert_eq!(PostingKind::parse("fund_balance"), None);
     }
 }
+
+/// One payer's assessment of a month, with who they are: a row of the dues file the tax bureau
+/// collects from. Borrowed from the driver.
+#[derive(Clone, Copy, Debug)]
+pub struct Due<'a> {
+    pub county: u32,
+    pub id_number: &'a str,
+    pub name: &'a str,
+    /// The employer's credit code and name (none for a flexibly employed payer).
+    pub employer: Option<(&'a str, &'a str)>,
+    pub payer_kind: &'a str,
+    pub declared: Fen,
+    pub base: Fen,
+    pub pooling: Fen,
+    pub account: Fen,
+    pub due_date: &'a str,
+}
+
+/// The assessments of `period` in the counties `first..=last`, by county, employer and ID
+/// number, streamed to `f`; how many.
+pub fn each_due(
+    db: &mut Db,
+    period: Period,
+    counties: (u32, u32),
+    mut f: impl FnMut(&Due<'_>) -> Result<()>,
+) -> Result<u64> {
+    db.each(
+        "SELECT a.county, p.id_number, p.name, e.credit_code, e.name, a.payer_kind, a.declared_fen,
+                a.base_fen, a.pooling_fen, a.account_fen, a.due_date
+         FROM assessments a JOIN persons p ON p.id = a.person_id
+         LEFT JOIN employers e ON e.id = a.employer_id AND a.payer_kind = 'employee'
+         WHERE a.period = $1 AND a.county BETWEEN $2 AND $3
+         ORDER BY a.county, e.credit_code, p.id_number",
+        &[
+            ym(period),
+            Val::I64(counties.0 as i64),
+            Val::I64(counties.1 as i64),
+        ],
+        |r| {
+            let employer = match (r.opt_text(3)?, r.opt_text(4)?) {
+                (Some(c), Some(n)) => Some((c, n)),
+                _ => None,
+            };
+            f(&Due {
+                county: county_of(r.i64(0)?)?,
+                id_number: r.text(1)?,
+                name: r.text(2)?,
+                employer,
+                payer_kind: r.text(5)?,
+                declared: Fen::new(r.i64(6)?),
+                base: Fen::new(r.i64(7)?),
+                pooling: Fen::new(r.i64(8)?),
+                account: Fen::new(r.i64(9)?),
+                due_date: r.text(10)?,
+            })
+        },
+    )
+}

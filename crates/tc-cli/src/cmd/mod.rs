@@ -3,6 +3,7 @@ pub mod audit;
 pub mod bank;
 pub mod benefits;
 pub mod demo;
+pub mod dues;
 pub mod import;
 pub mod income;
 pub mod ledger;

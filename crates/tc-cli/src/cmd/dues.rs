@@ -1,0 +1,65 @@
+//! `tongchou dues`: the month's dues file for the tax bureau (应缴明细), a thin edge over
+//! `tongchou_app::dues::export`, which checks who acts (password from `TONGCHOU_PASSWORD` or
+//! standard input) and audits. The file is written beside its final name and renamed only when
+//! it is complete: a refused or failed export leaves no file.
+
+use crate::output::{CliError, CliResult};
+use crate::session::acting_user;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tongchou_app::clock::now_ms;
+use tongchou_core::{Period, RegionCode};
+use tongchou_store::Db;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The month assessed (所属期), e.g. 2026-10.
+    #[arg(long)]
+    pub period: Period,
+    /// The province, a city or a county within your region (default: your region).
+    #[arg(long)]
+    pub region: Option<RegionCode>,
+    /// Where to write the file (CSV, UTF-8).
+    #[arg(long)]
+    pub output: PathBuf,
+    /// The login of the staff member who exports it.
+    #[arg(long = "as")]
+    pub as_login: String,
+}
+
+pub fn run(a: Args, db_url: &str) -> CliResult {
+    let mut db = Db::open(db_url)?;
+    let who = acting_user(&mut db, &a.as_login)?;
+    let name = a.output.display().to_string();
+    let mut part = a.output.clone().into_os_string();
+    part.push(".part");
+    let part = PathBuf::from(part);
+    let file = std::fs::File::create(&part).map_err(|e| CliError(format!("{name}: {e}")))?;
+    let mut out = std::io::BufWriter::new(file);
+    let done = tongchou_app::dues::export(&mut db, &who, a.period, a.region, &mut out, now_ms())
+        .and_then(|d| {
+            out.flush()
+                .map_err(|e| tongchou_app::error::AppError::Invalid(format!("{name}: {e}")))?;
+            Ok(d)
+        });
+    drop(out);
+    let done = match done {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            return Err(CliError(e.to_string()));
+        }
+    };
+    std::fs::rename(&part, &a.output).map_err(|e| CliError(format!("{name}: {e}")))?;
+    println!(
+        "{} {} 应缴明细 {} 行，合计 {} 元 → {name} ({} rows, {} yuan)",
+        done.period,
+        done.region,
+        done.rows,
+        done.total.grouped(),
+        done.rows,
+        done.total
+    );
+    Ok(ExitCode::SUCCESS)
+}
