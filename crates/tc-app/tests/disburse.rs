@@ -403,3 +403,67 @@ fn late_returns_on_sqlite() {
 fn late_returns_on_postgres() {
     late_returns(&testing::pg_url("late"), "pg");
 }
+
+/// October's payroll pays the winter heating subsidy once to every pensioner whose pension is
+/// paid that month, with its own lines in the payment files and the ledger.
+fn heating(url: &str, tag: &str) {
+    let mut db = Db::open(url).expect("open");
+    common::province(&mut db, 1500, "2020-10");
+    let actors = common::actors(&mut db);
+    let policy = Policy::builtin().expect("policy");
+    let out = std::env::temp_dir().join(format!("tc-heating-{}-{tag}", std::process::id()));
+    let period: Period = "2020-10".parse().expect("p");
+    let src = ReceiptSource::Counterpart(&TaxBureau {
+        seed: 3,
+        behaviour: Behaviour::default(),
+    });
+    collect::run_month(&mut db, &policy, period, src).expect("collection");
+    tongchou_app::income::record(
+        &mut db,
+        "subsidy/2020-10",
+        tongchou_core::RegionCode::new(140000).expect("c"),
+        "subsidy-province",
+        Fen::new(2_000_000_000),
+        period.day(2),
+        "test",
+    )
+    .expect("income");
+    let mut opts = MonthOptions::new(&out);
+    opts.bank = Some(tongchou_sim::bank::counterpart(0, 1));
+    disburse::run_month(&mut db, &policy, period, &actors, &opts).expect("disbursement");
+    let count = |db: &mut Db, item: &str| {
+        db.query_i64(
+            "SELECT count(*) FROM payroll_lines WHERE month = 202010 AND item = $1 AND attempt = 0",
+            &[Val::Str(item)],
+        )
+        .expect("q")
+    };
+    let pensions = count(&mut db, "basic_pension");
+    assert!(pensions > 100);
+    assert_eq!(count(&mut db, "heating_subsidy"), pensions);
+    let amounts = db
+        .query_i64(
+            "SELECT count(*) FROM payroll_lines WHERE month = 202010 AND item = 'heating_subsidy' AND (amount_fen <> 336000 OR status <> 'paid')",
+            &[],
+        )
+        .expect("q");
+    assert_eq!(amounts, 0, "3,360 yuan each, all paid");
+    let posted = Ledger::new(&mut db)
+        .transfer("pay/202010/140105/heating_subsidy/final")
+        .expect("ledger");
+    assert!(posted.is_some(), "posted in the ledger per county");
+    let check = Ledger::new(&mut db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+    assert!(disburse::check_payments(&mut db).expect("guard").is_empty());
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn heating_subsidy_on_sqlite() {
+    heating(&testing::sqlite_url("heating"), "sqlite");
+}
+
+#[test]
+fn heating_subsidy_on_postgres() {
+    heating(&testing::pg_url("heating"), "pg");
+}

@@ -20,6 +20,8 @@ pub enum Item {
     FuneralGrant,
     SurvivorGrant,
     AccountRefund,
+    /// The winter heating subsidy (冬季取暖补贴), once a year.
+    HeatingSubsidy,
 }
 
 impl Item {
@@ -30,6 +32,7 @@ impl Item {
             Item::FuneralGrant => "funeral_grant",
             Item::SurvivorGrant => "survivor_grant",
             Item::AccountRefund => "account_refund",
+            Item::HeatingSubsidy => "heating_subsidy",
         }
     }
     pub fn parse(s: &str) -> Option<Item> {
@@ -39,15 +42,17 @@ impl Item {
             "funeral_grant" => Item::FuneralGrant,
             "survivor_grant" => Item::SurvivorGrant,
             "account_refund" => Item::AccountRefund,
+            "heating_subsidy" => Item::HeatingSubsidy,
             _ => return None,
         })
     }
-    pub const ALL: [Item; 5] = [
+    pub const ALL: [Item; 6] = [
         Item::BasicPension,
         Item::AdjustmentArrears,
         Item::FuneralGrant,
         Item::SurvivorGrant,
         Item::AccountRefund,
+        Item::HeatingSubsidy,
     ];
 }
 

@@ -5,6 +5,8 @@ use crate::disbursement::Item;
 use serde::Serialize;
 use tongchou_core::Fen;
 use tongchou_core::period::Period;
+use tongchou_core::policy::{ParamUse, Policy};
+use tongchou_core::rules::RuleError;
 use tongchou_core::rules::benefit::AdjustmentTerms;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -110,9 +112,95 @@ pub fn payroll(
     out
 }
 
+/// The winter heating subsidy (冬季取暖补贴) due in `month`: the yearly amount of
+/// `benefit.heating_subsidy_annual` when `month` is the month of `benefit.heating_subsidy_month`,
+/// with the parameters used; `None` in any other month and before the parameters are in force.
+pub fn heating_subsidy(
+    policy: &Policy,
+    month: Period,
+) -> Result<Option<(Fen, Vec<ParamUse>)>, RuleError> {
+    let on = month.first_day();
+    const MONTH: &str = "benefit.heating_subsidy_month";
+    const AMOUNT: &str = "benefit.heating_subsidy_annual";
+    let in_force = |name: &str| {
+        policy
+            .param(name)
+            .map(|p| p.values.first().is_some_and(|v| v.from <= on))
+    };
+    if !in_force(MONTH)? || !in_force(AMOUNT)? {
+        return Ok(None);
+    }
+    let (m, u1) = policy.int(MONTH, on)?;
+    if m != i64::from(month.month()) {
+        return Ok(None);
+    }
+    let (amount, u2) = policy.yuan(AMOUNT, on)?;
+    Ok(amount.is_positive().then(|| (amount, vec![u1, u2])))
+}
+
+/// One heating-subsidy line per person whose pension is paid in the lines given (their
+/// `BasicPension` lines), in their county.
+pub fn heating_lines(pensions: &[PayLine], amount: Fen) -> Vec<PayLine> {
+    let mut seen = std::collections::HashSet::new();
+    pensions
+        .iter()
+        .filter(|l| l.item == Item::BasicPension && seen.insert(l.person))
+        .map(|l| PayLine {
+            person: l.person,
+            county: l.county,
+            month: l.month,
+            item: Item::HeatingSubsidy,
+            amount,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_heating_subsidy_is_paid_once_in_october() {
+        let policy = Policy::builtin().expect("policy");
+        let p = |s: &str| s.parse::<Period>().expect("p");
+        let (amount, uses) = heating_subsidy(&policy, p("2020-10"))
+            .expect("rule")
+            .expect("due in October");
+        assert_eq!(amount, Fen::from_yuan(3360));
+        assert_eq!(uses.len(), 2);
+        assert!(
+            heating_subsidy(&policy, p("2020-09"))
+                .expect("rule")
+                .is_none()
+        );
+        assert!(
+            heating_subsidy(&policy, p("2016-10"))
+                .expect("rule")
+                .is_none()
+        );
+        let line = |person, item| PayLine {
+            person,
+            county: 140105,
+            month: p("2020-10"),
+            item,
+            amount: Fen::from_yuan(3000),
+        };
+        let lines = heating_lines(
+            &[
+                line(1, Item::BasicPension),
+                line(1, Item::BasicPension),
+                line(2, Item::FuneralGrant),
+                line(3, Item::BasicPension),
+            ],
+            amount,
+        );
+        assert_eq!(lines.len(), 2);
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.item == Item::HeatingSubsidy && l.amount == amount)
+        );
+    }
     use tongchou_core::Policy;
 
     fn pen(person: i64, retire: &str, monthly: i64, status: PensionerStatus) -> Pensioner {

@@ -197,15 +197,19 @@ fn item_code(i: Item) -> &'static str {
         Item::FuneralGrant => "FG",
         Item::SurvivorGrant => "SG",
         Item::AccountRefund => "AR",
+        Item::HeatingSubsidy => "HS",
     }
 }
 
-/// The chart account a benefit item is paid from.
+/// The chart account a benefit item is paid from. The heating subsidy is booked with the basic
+/// pension expenditure (基本养老金支出): unverified, Shanxi's final-account tables were not at
+/// hand; a separate account would be a chart change.
 fn benefit_kind(i: Item) -> &'static str {
     match i {
-        Item::BasicPension | Item::AdjustmentArrears | Item::AccountRefund => {
-            "benefit_basic_pension"
-        }
+        Item::BasicPension
+        | Item::AdjustmentArrears
+        | Item::AccountRefund
+        | Item::HeatingSubsidy => "benefit_basic_pension",
         Item::FuneralGrant | Item::SurvivorGrant => "benefit_funeral_survivor",
     }
 }
@@ -280,6 +284,7 @@ impl From<serde_json::Value> for StepOutput {
 /// One step's work, inside the step's transaction.
 fn run_step(
     db: &mut Db,
+    policy: &Policy,
     step: Step,
     month: Period,
     cal: &Calendar,
@@ -295,7 +300,7 @@ fn run_step(
                 crate::benefits::lock_dues(db, false)?;
                 extra.extend(crate::benefits::settlements_due(db, month)?);
             }
-            payroll::step_payroll(db, month, &extra)?.into()
+            payroll::step_payroll(db, policy, month, &extra)?.into()
         }
         Step::Plans => plans::step_plans(db, month, cal, actors)?.into(),
         Step::Approve => {
@@ -351,7 +356,7 @@ pub fn run_month(
         }
         let started = std::time::Instant::now();
         let done = db.transaction(|db| {
-            let o = run_step(db, step, month, &cal, actors, opts)?;
+            let o = run_step(db, policy, step, month, &cal, actors, opts)?;
             jobs::mark_done(
                 db,
                 JOB,

@@ -114,6 +114,7 @@ fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
                 Item::FuneralGrant => "丧葬补助金",
                 Item::SurvivorGrant => "抚恤金",
                 Item::AccountRefund => "个人账户余额退还",
+                Item::HeatingSubsidy => "冬季取暖补贴",
             },
             match r.replaces {
                 Some(Replaced::Returned) => "（重发）",

@@ -6,8 +6,11 @@ use crate::error::{AppError, Result};
 use std::collections::HashSet;
 use tongchou_core::Fen;
 use tongchou_core::period::Period;
+use tongchou_core::policy::Policy;
 use tongchou_engine::disbursement::Item;
-use tongchou_engine::payroll::{Pensioner, PensionerStatus, payroll};
+use tongchou_engine::payroll::{
+    Pensioner, PensionerStatus, heating_lines, heating_subsidy, payroll,
+};
 use tongchou_store::Db;
 use tongchou_store::payroll::{self as store, NewLine};
 
@@ -31,8 +34,9 @@ fn line(
     }
 }
 
-/// The pensions in force for `month` (the payroll kernel over every active pensioner).
-fn pensions_in_force(db: &mut Db, month: Period) -> Result<Vec<NewLine>> {
+/// The pensions in force for `month` (the payroll kernel over every active pensioner), and in
+/// the heating-subsidy month one subsidy line per pensioner paid.
+fn pensions_in_force(db: &mut Db, policy: &Policy, month: Period) -> Result<Vec<NewLine>> {
     let mut ps = Vec::new();
     store::each_active_pensioner(db, |p| {
         ps.push(Pensioner {
@@ -47,6 +51,10 @@ fn pensions_in_force(db: &mut Db, month: Period) -> Result<Vec<NewLine>> {
         Ok(())
     })?;
     let mut lines = payroll(month, &ps, None).lines;
+    if let Some((amount, _)) = heating_subsidy(policy, month)? {
+        let heating = heating_lines(&lines, amount);
+        lines.extend(heating);
+    }
     Ok(lines
         .drain(..)
         .map(|l| line(l.person, l.item, 0, l.county, l.amount, None))
@@ -105,10 +113,11 @@ fn with_end_to_end(month: Period, lines: &mut [NewLine]) -> Result<()> {
 /// Step 1: the payroll of `month`.
 pub(super) fn step_payroll(
     db: &mut Db,
+    policy: &Policy,
     month: Period,
     extra: &[(i64, u32, Item, Fen)],
 ) -> Result<serde_json::Value> {
-    let mut lines = pensions_in_force(db, month)?;
+    let mut lines = pensions_in_force(db, policy, month)?;
     for (person, county, item, amount) in extra {
         if amount.is_positive() {
             lines.push(line(*person, *item, 0, *county, *amount, None));
