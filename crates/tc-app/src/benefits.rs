@@ -242,3 +242,55 @@ pub fn dues(db: &mut Db, month: Period) -> Result<Vec<Due>> {
     }
     Ok(by.into_values().collect())
 }
+
+/// The public pension estimator (`tongchou pension estimate`, `/estimate`, the API): the
+/// 国发〔2005〕38号 rule on the input, and a warning when the retirement month asked about is
+/// already past on `today` (the figures are then those of the parameters in force back then,
+/// not a pension one could still apply for).
+pub fn estimate(
+    policy: &tongchou_core::Policy,
+    input: &tongchou_core::rules::pension::PensionInput,
+    today: tongchou_core::Date,
+) -> Result<tongchou_core::rules::pension::Pension> {
+    let mut p = tongchou_core::rules::pension::pension(policy, input)?;
+    if p.retire < today.period() {
+        p.warnings.push(format!(
+            "退休年月 {} 早于本月 {}：按当时有效的政策参数测算，并非现在可申请的待遇 (the retirement month is in the past: estimated with the parameters in force then)",
+            p.retire,
+            today.period()
+        ));
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod estimate_tests {
+    use super::*;
+
+    #[test]
+    fn a_retirement_month_in_the_past_is_said_to_be() {
+        let policy = tongchou_core::Policy::builtin().expect("policy");
+        let input = tongchou_core::rules::pension::parse_input(
+            r#"{"birth":"1965-01","category":"male","paid_months":300,"deemed_months":96,
+            "avg_index":"1.15","deemed_index":"1.0","account_balance":"120000.00"}"#,
+        )
+        .expect("input");
+        let day = |s: &str| s.parse::<tongchou_core::Date>().expect("date");
+        let before = estimate(&policy, &input, day("2024-06-01")).expect("estimate");
+        assert!(
+            before.warnings.iter().all(|w| !w.contains("早于本月")),
+            "{:?}",
+            before.warnings
+        );
+        let after = estimate(&policy, &input, day("2026-12-02")).expect("estimate");
+        assert!(
+            after
+                .warnings
+                .iter()
+                .any(|w| w.contains("退休年月 2025-02 早于本月 2026-12")),
+            "{:?}",
+            after.warnings
+        );
+        assert_eq!(before.total, after.total);
+    }
+}

@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;
 use tongchou_core::access::ApprovalKind;
-use tongchou_core::rules::pension::{Pension, parse_input, pension};
+use tongchou_core::rules::pension::{Pension, parse_input};
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::disbursement::Decision;
 use tongchou_store::access::{self, ApprovalStatus, User};
@@ -114,7 +114,8 @@ pub async fn my_records(
 pub(crate) fn estimate_pension(text: &str) -> Result<Pension, AppError> {
     let inp = parse_input(text).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
-    pension(&policy, &inp).map_err(|e| AppError::BadRequest(e.to_string()))
+    tongchou_app::benefits::estimate(&policy, &inp, tongchou_app::clock::today_china())
+        .map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
 /// Public: no login, nothing stored or logged about the input.

@@ -1,7 +1,7 @@
 use crate::output::{CliResult, print_json, read_input};
 use std::process::ExitCode;
 use tongchou_core::Policy;
-use tongchou_core::rules::pension::{parse_input, pension};
+use tongchou_core::rules::pension::parse_input;
 
 #[derive(clap::Subcommand)]
 pub enum PensionCmd {
@@ -22,7 +22,9 @@ pub fn run(c: PensionCmd) -> CliResult {
             let text = read_input(&input)?;
             let inp = parse_input(&text)?;
             let policy = Policy::builtin()?;
-            let p = pension(&policy, &inp)?;
+            let p =
+                tongchou_app::benefits::estimate(&policy, &inp, tongchou_app::clock::today_china())
+                    .map_err(|e| crate::output::CliError(e.to_string()))?;
             print_json(&p.to_json())?;
             Ok(ExitCode::SUCCESS)
         }
