@@ -18,6 +18,7 @@
 //! pool ([`Pool`]).
 
 mod api;
+mod dues;
 mod html;
 mod pages;
 mod person;
@@ -329,6 +330,8 @@ fn build(cfg: Config) -> (Router, St) {
                 .post(returns::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(returns::MAX_UPLOAD)),
         )
+        .route("/dues", get(dues::show))
+        .route("/dues/download", get(dues::download))
         .route("/me/records", get(pages::my_records))
         .route(
             "/estimate",

@@ -247,6 +247,9 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         @if user.role.has(Permission::BankReturnImport) {
             p { a href="/bank/returns" id="returns-link" { "银行回执 Bank returns" } }
         }
+        @if user.role.has(Permission::ContributionRead) && user.role.has(Permission::PersonReadFullId) {
+            p { a href="/dues" id="dues-link" { "应缴明细 Dues for the tax bureau" } }
+        }
         @if user.role.has(Permission::OwnRecordRead) {
             p { a href="/me/records" { "我的参保记录 My records" } }
         }

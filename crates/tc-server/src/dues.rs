@@ -1,0 +1,144 @@
+//! The month's dues file for the tax bureau in the browser (应缴明细): a signed-in user who may
+//! export it (the tax bureau, the provincial bureau: contribution read with full ID numbers)
+//! chooses the month and a region within theirs and downloads the CSV of
+//! `tongchou_app::dues::export` (checked and audited there; the format is in docs/FORMATS.md).
+
+use crate::html::page;
+use crate::{St, current, with_db};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::html;
+use std::collections::HashMap;
+use tongchou_app::clock::now_ms;
+use tongchou_core::access::Permission;
+use tongchou_core::{Period, RegionCode};
+use tongchou_store::access::User;
+
+const TITLE: &str = "应缴明细 Dues for the tax bureau";
+
+fn may_export(u: &User) -> bool {
+    u.role.has(Permission::ContributionRead) && u.role.has(Permission::PersonReadFullId)
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    (
+        status,
+        Html(page(
+            TITLE,
+            Some(login),
+            html! { p class="error" id="dues-error" { (msg) } },
+        )),
+    )
+        .into_response()
+}
+
+async fn signed_in(st: &St, headers: &HeaderMap) -> Result<User, Response> {
+    match current(st, headers).await {
+        Ok(Some((u, _))) if may_export(&u) => Ok(u),
+        Ok(Some((u, _))) => Err(error_page(
+            StatusCode::FORBIDDEN,
+            &u.login,
+            "无权导出应缴明细 You may not export the dues file",
+        )),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(error_page(e.status(), "", &e.message())),
+    }
+}
+
+/// The form: month and region (default: the user's own).
+pub async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
+    let user = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    Html(page(
+        TITLE,
+        Some(&user.login),
+        html! {
+            p { "按月导出每位缴费人的应缴金额（来自当月核定），供税务部门征收。每次导出均记入审计日志。" }
+            form method="get" action="/dues/download" id="dues-form" {
+                label for="period" { "所属期 Month (YYYY-MM)" }
+                input id="period" name="period" required placeholder="2020-01";
+                label for="region" { "地区代码 Region (默认本人地区 default: yours)" }
+                input id="region" name="region" value=(user.region.get());
+                br;
+                button type="submit" id="download" { "下载 CSV Download" }
+            }
+        },
+    ))
+    .into_response()
+}
+
+/// The file itself, as an attachment.
+pub async fn download(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let user = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let period = match q.get("period").map(|p| p.trim().parse::<Period>()) {
+        Some(Ok(p)) => p,
+        _ => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                &user.login,
+                "所属期格式应为 YYYY-MM (month: expected YYYY-MM)",
+            );
+        }
+    };
+    let region = match q.get("region").map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => match r.parse::<u32>().ok().and_then(|c| RegionCode::new(c).ok()) {
+            Some(c) => Some(c),
+            None => {
+                return error_page(
+                    StatusCode::BAD_REQUEST,
+                    &user.login,
+                    "地区代码无效 (region: not a GB/T 2260 code)",
+                );
+            }
+        },
+    };
+    let who = user.principal();
+    let made = with_db(&st, move |db| {
+        let mut bytes = Vec::new();
+        let done = tongchou_app::dues::export(db, &who, period, region, &mut bytes, now_ms())?;
+        Ok((done, bytes))
+    })
+    .await;
+    match made {
+        Ok((done, bytes)) => {
+            let name = format!("dues_{}_{}.csv", done.period, done.region);
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            r
+        }
+        Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::access::Role;
+
+    #[test]
+    fn only_roles_with_contributions_and_full_ids_may_export() {
+        let may =
+            |r: Role| r.has(Permission::ContributionRead) && r.has(Permission::PersonReadFullId);
+        assert!(may(Role::TaxBureau));
+        assert!(!may(Role::FinanceApprover));
+        assert!(!may(Role::Auditor));
+    }
+}
