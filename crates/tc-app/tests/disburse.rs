@@ -182,6 +182,16 @@ fn run(url: &str) {
                 .expect("q");
             assert_eq!(stranded, 0, "no line of an earlier month is left unpaid");
             assert_eq!(province.deferred.fen(), 0, "{province:?}");
+            // the month report shows what was carried in: February's deferred amount
+            let feb = disburse::figures(&mut db, "2020-02".parse().expect("p")).expect("figures");
+            let feb_deferred = feb
+                .iter()
+                .find(|f| f.region == 140000)
+                .expect("province")
+                .deferred;
+            assert_eq!(province.carried_in, feb_deferred, "{province:?}");
+            let by_city: i64 = cities.iter().map(|c| c.carried_in.fen()).sum();
+            assert_eq!(by_city, province.carried_in.fen());
         }
         assert!(
             issued <= allocated + if i == 0 { 0 } else { province.planned.fen() },

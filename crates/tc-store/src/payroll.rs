@@ -648,6 +648,20 @@ pub fn sums_by_county_status(db: &mut Db, month: Period) -> Result<Vec<(RegionCo
     Ok(out)
 }
 
+/// The month's lines that carry forward a deferred line of an earlier month, summed per county.
+pub fn carried_in_by_county(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, Fen)>> {
+    let rows = db.query(
+        "SELECT l.county, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l
+         JOIN payroll_lines o ON o.end_to_end = l.reissue_of
+         WHERE l.month = $1 AND l.reissue_of IS NOT NULL AND o.status = 'carried'
+         GROUP BY l.county",
+        &[Val::I64(month.yyyymm() as i64)],
+    )?;
+    rows.iter()
+        .map(|r| Ok((region(r[0].i64()?)?, Fen::new(r[1].i64()?))))
+        .collect()
+}
+
 /// The business state of the disbursement months (payment lines, plans, allocations, files,
 /// returns, ledger transfers and balances; no timestamps or hashes) as text, one row a line, to
 /// compare a resumed run with an uninterrupted one.

@@ -29,6 +29,8 @@ pub struct RegionFigures {
     pub paid: Fen,
     pub returned: Fen,
     pub pending: Fen,
+    /// Of `need`: payments deferred in an earlier month and carried into this one.
+    pub carried_in: Fen,
     pub late_days: i64,
 }
 
@@ -74,6 +76,7 @@ fn add_up_province(out: &mut BTreeMap<u32, RegionFigures>, province: u32) -> Res
             (&mut p.paid, c.paid),
             (&mut p.returned, c.returned),
             (&mut p.pending, c.pending),
+            (&mut p.carried_in, c.carried_in),
         ] {
             *t = t.try_add(v)?;
         }
@@ -99,6 +102,11 @@ pub fn figures(db: &mut Db, month: Period) -> Result<Vec<RegionFigures>> {
     for (county, status, amount) in tongchou_store::payroll::sums_by_county_status(db, month)? {
         let city = d.city_of(county).map(|c| c.get()).unwrap_or(0);
         add_lines(entry(&mut out, city), &status, amount)?;
+    }
+    for (county, amount) in tongchou_store::payroll::carried_in_by_county(db, month)? {
+        let city = d.city_of(county).map(|c| c.get()).unwrap_or(0);
+        let f = entry(&mut out, city);
+        f.carried_in = f.carried_in.try_add(amount)?;
     }
     add_up_province(&mut out, d.province().code.get())?;
     for f in out.values_mut() {
