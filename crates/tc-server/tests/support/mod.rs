@@ -116,6 +116,27 @@ impl Client {
         self.answer(r)
     }
 
+    /// A GET whose body is bytes (a download): the status, the headers and the body.
+    pub fn get_bytes(&mut self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut req = self.agent.get(self.url(path));
+        if let Some(c) = self.cookie_header() {
+            req = req.header("Cookie", c);
+        }
+        let mut r = req.call().expect("HTTP request");
+        let headers = r
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = r.body_mut().read_to_vec().expect("read body");
+        (r.status().as_u16(), headers, body)
+    }
+
     fn post(&mut self, path: &str) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
         let mut req = self.agent.post(self.url(path));
         if let Some(c) = self.cookie_header() {
