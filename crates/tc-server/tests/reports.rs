@@ -7,21 +7,15 @@
 
 mod support;
 
-use support::{Client, PW};
+use support::{Client, PW, add_staff, rc};
 use tongchou_app::collect::{self, ReceiptSource};
 use tongchou_app::disburse::{self, MonthOptions};
 use tongchou_app::reports::{self, By, Cell, Sheet};
 use tongchou_core::access::Role;
-use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
+use tongchou_core::{Divisions, Fen, Period, Policy};
 use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::Db;
-use tongchou_store::access::{AuthPolicy, NewUser, add_user};
-use tongchou_store::audit::Actor;
 use tongchou_store::ledger::Ledger;
-
-fn rc(c: u32) -> RegionCode {
-    RegionCode::new(c).expect("code")
-}
 
 fn month() -> Period {
     "2020-01".parse().expect("month")
@@ -42,24 +36,7 @@ fn seed(url: &str, out: &std::path::Path) -> Db {
     Ledger::new(&mut db)
         .open_standard(Divisions::shanxi())
         .expect("accounts");
-    let mut add = |login: &str, role: Role, region: u32| {
-        add_user(
-            &mut db,
-            &Actor::operator("test"),
-            &NewUser {
-                login,
-                display_name: login,
-                role,
-                region: rc(region),
-                person_id: None,
-                password: PW,
-            },
-            &AuthPolicy::default(),
-            tongchou_app::clock::now_ms(),
-        )
-        .expect("user")
-        .principal()
-    };
+    let mut add = |login: &str, role: Role, region: u32| add_staff(&mut db, login, role, region);
     add("clerk", Role::CountyAgency, 140105);
     add("auditor", Role::Auditor, 140000);
     let officer = add("officer", Role::ProvinceBureauOfficer, 140000);
