@@ -15,6 +15,8 @@
 //! - `imports`: a file of persons, employers, wage declarations or the tax bureau's collection
 //!   results, checked against the register and written all or nothing;
 //! - `acting`: a staff member's login checked for an edge that acts once in their name;
+//! - `reports`: the collection, arrears, disbursement and cross-check reports as one sheet
+//!   model with its text, CSV, JSON and XLSX renderings, and the staff member's region checked;
 //! - `jobs`: the record of each finished step.
 
 pub mod accounts;
@@ -29,5 +31,6 @@ pub mod error;
 pub mod imports;
 pub mod income;
 pub mod jobs;
+pub mod reports;
 
 pub use error::{AppError, Result};

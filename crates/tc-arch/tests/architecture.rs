@@ -399,7 +399,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-bank/src/csv.rs", "read_return_csv", 134),
     ("crates/tc-bank/src/reconcile.rs", "decide_line", 157),
     ("crates/tc-bench/src/bin/bench-synth.rs", "run", 133),
-    ("crates/tc-cli/src/cmd/report.rs", "collection", 101),
     ("crates/tc-core/src/rules/pension.rs", "pension", 143),
     ("crates/tc-import/src/records.rs", "parse", 113),
     ("crates/tc-ledger/src/engine.rs", "apply_resolved", 179),

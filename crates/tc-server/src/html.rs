@@ -63,7 +63,8 @@ label{display:block;margin:.5rem 0 .2rem}input,select{padding:.35rem;font-size:1
 button{margin-top:.8rem;padding:.45rem 1.2rem;font-size:1rem;background:#8c1c13;color:#fff;border:0;border-radius:4px}\
 dl{display:grid;grid-template-columns:max-content auto;gap:.3rem 1rem;background:#fff;padding:1rem;border:1px solid #ddd}\
 dt{color:#555}dd{margin:0}.error{color:#a00;font-weight:600}.total{font-size:1.6rem;font-weight:700}\
-.who{font-weight:600}table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ddd;padding:.25rem .6rem}";
+.who{font-weight:600}table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ddd;padding:.25rem .6rem}\
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tfoot td{font-weight:700}";
 
 #[cfg(test)]
 mod tests {

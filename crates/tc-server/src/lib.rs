@@ -11,6 +11,8 @@
 //!   person and every refusal goes to the hash-chained audit log.
 //! - A bank's return files are uploaded and read at `/bank/returns` (multipart, at most
 //!   64 MiB) by the provincial bureau or the paying county's agency.
+//! - The reports (`/reports`): collection, arrears and disbursement as Chinese HTML tables with
+//!   CSV, XLSX and JSON downloads, limited to the staff member's region.
 //! - The pension estimator (`/estimate`, `POST /api/pension/estimate`) is public and stores
 //!   nothing.
 //!
@@ -23,6 +25,7 @@ mod html;
 mod pages;
 mod person;
 mod plans;
+mod reports;
 mod returns;
 
 use axum::Router;
@@ -332,6 +335,8 @@ fn build(cfg: Config) -> (Router, St) {
         )
         .route("/dues", get(dues::show))
         .route("/dues/download", get(dues::download))
+        .route("/reports", get(reports::list))
+        .route("/reports/{kind}", get(reports::show))
         .route("/me/records", get(pages::my_records))
         .route(
             "/estimate",

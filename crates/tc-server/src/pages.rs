@@ -244,6 +244,9 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
                 }
             }
         }
+        @if user.role.has(Permission::ReportRead) {
+            p { a href="/reports" id="reports-link" { "统计报表 Reports" } }
+        }
         @if user.role.has(Permission::BankReturnImport) {
             p { a href="/bank/returns" id="returns-link" { "银行回执 Bank returns" } }
         }

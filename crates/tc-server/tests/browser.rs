@@ -1,7 +1,7 @@
 //! Browser test: real headless Chromium driven over WebDriver (chromedriver) with `fantoccini`.
 //! Logs in through the form, sees the dashboard with the user's region, uses the pension
 //! estimator form, and — as the finance approver — decides a month's fund-use application in
-//! part through its form. Fails (never skips) when Chromium or chromedriver is missing:
+//! part through its form, then opens the month's disbursement report from the dashboard. Fails (never skips) when Chromium or chromedriver is missing:
 //! `apt-get install -y chromium chromium-driver` (`.ci/run` does it).
 
 mod support;
@@ -276,6 +276,28 @@ fn browser_login_dashboard_and_estimator() {
     d.click("#decide");
     d.wait_text("#approved", "3000.00");
     assert!(d.text("#status").contains("partly approved"));
+
+    // the reports: from the dashboard to the month's disbursement, queried through the form
+    d.goto(&format!("{base}/dashboard"));
+    d.click("#reports-link");
+    d.wait_url("/reports");
+    d.click("#report-disbursement");
+    d.wait_url("/reports/disbursement");
+    d.goto(&format!("{base}/reports/disbursement?period=2022-06"));
+    d.click("#report-submit");
+    d.wait_url("region=140000");
+    let total = d.text("#report tfoot");
+    assert!(
+        total.contains("合计") && total.contains("4,194.36"),
+        "{total}"
+    );
+    assert!(d.text("#report thead").contains("计划（元）"));
+    let csv = d.find("#download-csv");
+    let href =
+        d.rt.block_on(csv.attr("href"))
+            .expect("href")
+            .unwrap_or_default();
+    assert!(href.contains("format=csv"), "{href}");
     let _ = std::fs::remove_dir_all(&out);
     drop(d);
     drop(srv);

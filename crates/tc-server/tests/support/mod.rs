@@ -37,6 +37,19 @@ impl Resp {
     }
 }
 
+/// A response's headers as (name, value) pairs.
+fn headers_of(r: &ureq::http::Response<ureq::Body>) -> Vec<(String, String)> {
+    r.headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
 /// A client with a cookie jar (name -> value), like a browser for one site. Redirects are not
 /// followed (tests check them) and every status is an answer, not an error.
 pub struct Client {
@@ -74,16 +87,7 @@ impl Client {
     /// Read the answer and keep its cookies (an empty value or `Max-Age=0` removes one).
     fn answer(&mut self, r: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Resp {
         let mut r = r.expect("HTTP request");
-        let headers: Vec<(String, String)> = r
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = headers_of(&r);
         let body = r.body_mut().read_to_string().expect("read body");
         let resp = Resp {
             status: r.status().as_u16(),
@@ -114,6 +118,18 @@ impl Client {
         }
         let r = req.call();
         self.answer(r)
+    }
+
+    /// A GET whose body is bytes (a download): the status, the headers and the body.
+    pub fn get_bytes(&mut self, path: &str) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        let mut req = self.agent.get(self.url(path));
+        if let Some(c) = self.cookie_header() {
+            req = req.header("Cookie", c);
+        }
+        let mut r = req.call().expect("HTTP request");
+        let headers = headers_of(&r);
+        let body = r.body_mut().read_to_vec().expect("read body");
+        (r.status().as_u16(), headers, body)
     }
 
     fn post(&mut self, path: &str) -> ureq::RequestBuilder<ureq::typestate::WithBody> {
@@ -277,6 +293,31 @@ pub fn start(url: &str) -> tongchou_server::Background {
     tongchou_server::spawn("127.0.0.1:0", cfg).expect("start server")
 }
 
+/// A staff member with the test password, scoped to `region`.
+pub fn add_staff(
+    db: &mut Db,
+    login: &str,
+    role: Role,
+    region: u32,
+) -> tongchou_core::access::Principal {
+    add_user(
+        db,
+        &Actor::operator("test"),
+        &NewUser {
+            login,
+            display_name: login,
+            role,
+            region: rc(region),
+            person_id: None,
+            password: PW,
+        },
+        &AuthPolicy::default(),
+        tongchou_app::clock::now_ms(),
+    )
+    .expect("user")
+    .principal()
+}
+
 /// Month options under which the finance department's decision is the one recorded by the
 /// approver (the month waits for it), without simulated bank returns.
 pub fn recorded(out: &std::path::Path) -> tongchou_app::disburse::MonthOptions {
@@ -302,21 +343,7 @@ pub fn seed_application(
         ("officer", Role::ProvinceBureauOfficer),
         ("finance", Role::FinanceApprover),
     ] {
-        add_user(
-            &mut db,
-            &Actor::operator("test"),
-            &NewUser {
-                login,
-                display_name: login,
-                role,
-                region: rc(140000),
-                person_id: None,
-                password: PW,
-            },
-            &AuthPolicy::default(),
-            tongchou_app::clock::now_ms(),
-        )
-        .expect("user");
+        add_staff(&mut db, login, role, 140000);
     }
     tongchou_app::income::record(
         &mut db,

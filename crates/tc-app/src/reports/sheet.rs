@@ -1,5 +1,6 @@
 //! A report as one table (columns, rows, a total row, and a few figures that belong to the whole
-//! report), rendered as an aligned text table, JSON, CSV (UTF-8, header line) or XLSX.
+//! report), rendered as an aligned text table, JSON, CSV (UTF-8, header line) or XLSX. Every
+//! column and figure also has its Chinese label ([`Col::zh`], [`Extra::zh`]) for the web pages.
 
 use super::xlsx::{self, XCell};
 use serde_json::{Map, Value as Json};
@@ -14,7 +15,8 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn text(&self) -> String {
+    /// The cell as plain text (amounts as exact yuan, `1234.50`).
+    pub fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
             Cell::Text(t) => t.clone(),
@@ -22,7 +24,8 @@ impl Cell {
             Cell::Money(f) => f.to_string(),
         }
     }
-    fn right(&self) -> bool {
+    /// Whether the cell is a number (aligned right).
+    pub fn right(&self) -> bool {
         matches!(self, Cell::Int(_) | Cell::Money(_))
     }
     fn json(&self) -> Json {
@@ -51,12 +54,49 @@ pub struct Col {
     pub label: &'static str,
 }
 
+impl Col {
+    pub const fn new(key: &'static str, label: &'static str) -> Col {
+        Col { key, label }
+    }
+
+    /// The column's Chinese label: the Chinese part of a bilingual label ("应发 payroll"), or
+    /// the Chinese name of the column's key.
+    pub fn zh(&self) -> &'static str {
+        if let Some((zh, _)) = self.label.split_once(' ')
+            && !zh.is_ascii()
+        {
+            return zh;
+        }
+        match (self.key, self.label) {
+            ("region", "city") => "市代码",
+            ("region", _) | ("county", _) => "区县代码",
+            ("name", _) => "名称",
+            ("insured", _) => "参保人数",
+            ("contributors", _) => "缴费人数",
+            ("assessed", _) => "应缴",
+            ("collected", _) => "实缴",
+            ("late_fees", _) => "滞纳金",
+            ("arrears", _) => "欠费",
+            ("remitted", _) => "上解省级",
+            ("credit_code", _) => "统一社会信用代码",
+            ("persons", _) => "欠费人数",
+            ("months", _) => "欠费人月数",
+            ("outstanding", _) => "欠费金额",
+            ("late_fee_accrued", _) => "应计滞纳金",
+            ("oldest_period", _) => "最早欠费月份",
+            _ => self.label,
+        }
+    }
+}
+
 /// A figure of the whole report (e.g. a balance): a line under the text table, a JSON field, and
 /// an extra column of CSV and XLSX filled in the total row.
 #[derive(Clone, Debug)]
 pub struct Extra {
     pub key: &'static str,
     pub label: String,
+    /// The label in Chinese (web pages).
+    pub zh: String,
     pub value: Cell,
 }
 
@@ -288,6 +328,7 @@ mod tests {
             extras: vec![Extra {
                 key: "balance",
                 label: "balance at 2026-11-05".into(),
+                zh: "余额".into(),
                 value: Cell::Money(Fen::new(7)),
             }],
         }
@@ -317,6 +358,16 @@ mod tests {
             r#"{"report":"x","rows":[{"region":"140100","name":"太原市","amount":"1234.50"},{"region":"140200","name":"a,\"b\"","amount":"-0.05"}],"total":{"region":"total","name":null,"amount":"1234.45"},"balance":"0.07"}"#
         );
         assert!(s.xlsx().expect("xlsx").starts_with(b"PK\x03\x04"));
+    }
+
+    #[test]
+    fn chinese_labels() {
+        let c = |key, label| Col { key, label }.zh();
+        assert_eq!(c("need", "应发 payroll"), "应发");
+        assert_eq!(c("region", "city"), "市代码");
+        assert_eq!(c("region", "county"), "区县代码");
+        assert_eq!(c("late_fees", "late fees"), "滞纳金");
+        assert_eq!(c("other", "other"), "other");
     }
 
     #[test]

@@ -1,21 +1,15 @@
-//! `report crosscheck`: the cross-check findings (数据比对) by county, from the stored results of
+//! The cross-check report: the findings (数据比对) by county, from the stored results of
 //! `tongchou crosscheck run` and of recomputations: deaths of pensioners and of insured persons,
 //! death settlements, pension paid after death, duplicate receipt, corrections to recover, and
 //! the recovery cases still open.
 
+use super::name_of;
 use super::sheet::{Cell, Col, Extra, Sheet};
-use super::{OutArgs, name_of};
-use crate::output::CliError;
+use crate::Result;
+use crate::benefits::deaths::{self, CountyFindings};
 use serde_json::json;
-use tongchou_app::benefits::deaths::{self, CountyFindings};
 use tongchou_core::Divisions;
 use tongchou_store::Db;
-
-#[derive(clap::Args)]
-pub struct CrosscheckArgs {
-    #[command(flatten)]
-    pub out: OutArgs,
-}
 
 const COLS: [Col; 14] = [
     Col {
@@ -96,8 +90,8 @@ fn cells(code: Cell, name: Cell, c: &CountyFindings) -> Vec<Cell> {
 }
 
 /// The report as a sheet (table, JSON, CSV or XLSX).
-pub fn sheet(db: &mut Db) -> Result<Sheet, CliError> {
-    let r = deaths::report(db).map_err(|e| CliError(e.to_string()))?;
+pub fn crosscheck(db: &mut Db) -> Result<Sheet> {
+    let r = deaths::report(db)?;
     let d = Divisions::shanxi();
     let rows = r
         .counties
@@ -124,16 +118,19 @@ pub fn sheet(db: &mut Db) -> Result<Sheet, CliError> {
             Extra {
                 key: "death_records",
                 label: "死亡信息 death records".into(),
+                zh: "死亡信息".into(),
                 value: Cell::Int(r.death_records),
             },
             Extra {
                 key: "unchecked_death_records",
                 label: "未比对 not yet checked".into(),
+                zh: "未比对".into(),
                 value: Cell::Int(r.unchecked_death_records),
             },
             Extra {
                 key: "unmatched_death_records",
                 label: "未匹配 matching nobody".into(),
+                zh: "未匹配".into(),
                 value: Cell::Int(r.unmatched_death_records),
             },
         ],

@@ -1,0 +1,434 @@
+//! Reports in the browser (统计报表): the collection, arrears and disbursement reports of
+//! `tongchou_app::reports` (the same sheets as `tongchou report …`) as HTML tables in Chinese,
+//! amounts as `1,234,567.89` aligned right, a query form (month, region within the user's own,
+//! for arrears the grouping and the day fees accrue to), and the same sheet to download as CSV,
+//! XLSX or JSON. Signed-in staff with the report permission only; a county sees its county, a
+//! city its counties, the province everything; a refusal is audited.
+
+use crate::html::page;
+use crate::{AppError, St, current, with_db};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use std::collections::HashMap;
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::reports::{self, By, Cell, Sheet};
+use tongchou_core::access::Permission;
+use tongchou_core::{Date, Divisions, Period, RegionCode};
+use tongchou_store::access::User;
+
+type Params = HashMap<String, String>;
+
+/// The reports of the web pages: path, Chinese name, what it shows.
+const KINDS: [(&str, &str, &str); 3] = [
+    (
+        "collection",
+        "征缴报表",
+        "某月征缴：参保、缴费人数，应缴、实缴、滞纳金、欠费、上解省级，按市或区县",
+    ),
+    (
+        "arrears",
+        "欠费报表",
+        "当前欠费：按区县或单位，含截至某日的应计滞纳金",
+    ),
+    (
+        "disbursement",
+        "统支报表",
+        "某月统支：应发、计划、批复、拨付、发出、已发放、退回、待回执，按市",
+    ),
+];
+
+fn kind_name(kind: &str) -> Option<&'static str> {
+    KINDS.iter().find(|k| k.0 == kind).map(|k| k.1)
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    (
+        status,
+        Html(page(
+            "统计报表",
+            Some(login),
+            html! { p class="error" id="report-error" { (msg) } p { a href="/reports" { "返回报表列表" } } },
+        )),
+    )
+        .into_response()
+}
+
+/// The signed-in user, or the answer to give instead (login, or a refusal in Chinese).
+async fn staff(st: &St, headers: &HeaderMap) -> Result<User, Response> {
+    match current(st, headers).await {
+        Ok(Some((u, _))) if u.role.has(Permission::ReportRead) => Ok(u),
+        Ok(Some((u, _))) => Err(error_page(
+            StatusCode::FORBIDDEN,
+            &u.login,
+            "无权访问：您的角色没有报表查询权限",
+        )),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(error_page(e.status(), "", &e.message())),
+    }
+}
+
+/// `GET /reports`: the reports this user may read.
+pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
+    let user = match staff(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let body = html! {
+        ul id="reports" {
+            @for (path, name, what) in KINDS {
+                li { a href={ "/reports/" (path) } id={ "report-" (path) } { (name) } " — " (what) }
+            }
+        }
+    };
+    Html(page("统计报表", Some(&user.login), body)).into_response()
+}
+
+/// What the query form asked for.
+struct Ask {
+    period: Option<Period>,
+    region: Option<RegionCode>,
+    by: By,
+    as_of: Option<Date>,
+    format: String,
+}
+
+fn ask(p: &Params) -> Result<Ask, String> {
+    let get = |k: &str| p.get(k).map(|s| s.trim()).filter(|s| !s.is_empty());
+    let period = get("period")
+        .map(|s| s.parse::<Period>())
+        .transpose()
+        .map_err(|_| "月份格式应为 YYYY-MM，例如 2026-10".to_string())?;
+    let region = get("region")
+        .map(|s| s.parse::<RegionCode>())
+        .transpose()
+        .map_err(|_| "地区应为六位行政区划代码".to_string())?;
+    let by = match get("by") {
+        None | Some("county") => By::County,
+        Some("employer") => By::Employer,
+        Some(_) => return Err("汇总方式应为按区县或按单位".into()),
+    };
+    let as_of = get("as_of")
+        .map(|s| s.parse::<Date>())
+        .transpose()
+        .map_err(|_| "截至日期格式应为 YYYY-MM-DD".to_string())?;
+    let format = get("format").unwrap_or("html").to_string();
+    Ok(Ask {
+        period,
+        region,
+        by,
+        as_of,
+        format,
+    })
+}
+
+/// `2026年10月`
+fn zh_period(p: Period) -> String {
+    format!("{}年{}月", p.year(), p.month())
+}
+
+/// Read the sheet asked for, within the user's region (a refusal audited).
+fn read(
+    db: &mut tongchou_store::Db,
+    user: &User,
+    kind: &str,
+    a: &Ask,
+    period: Period,
+) -> Result<Sheet, AppError> {
+    let region = reports::for_staff(db, &user.principal(), kind, a.region, now_ms())?;
+    let sheet = match kind {
+        "collection" => reports::collection(db, period, Some(region)),
+        "arrears" => reports::arrears(db, Some(region), a.by, a.as_of.unwrap_or_else(today_china)),
+        _ => reports::disbursement(db, period, Some(region)),
+    };
+    sheet.map_err(|e| match e {
+        tongchou_app::AppError::NotFound(_) => {
+            AppError::NotFound(format!("{} 尚无数据：该月尚未运行", zh_period(period)))
+        }
+        e => e.into(),
+    })
+}
+
+/// `GET /reports/{kind}`: the query form and the sheet, or with `format=csv|xlsx|json` the sheet
+/// as a file to download.
+pub async fn show(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(kind): Path<String>,
+    Query(p): Query<Params>,
+) -> Response {
+    let user = match staff(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Some(name) = kind_name(&kind) else {
+        return error_page(StatusCode::NOT_FOUND, &user.login, "没有这张报表");
+    };
+    let a = match ask(&p) {
+        Ok(a) => a,
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, &m),
+    };
+    let period = match (kind.as_str(), a.period) {
+        (_, Some(p)) => Some(p),
+        ("arrears", None) => Some(today_china().period()),
+        _ => None,
+    };
+    let Some(period) = period else {
+        // no month chosen yet: the form alone
+        let body = html! { (form(&kind, &user, &a)) p id="report-hint" { "请选择月份后查询。" } };
+        return Html(page(name, Some(&user.login), body)).into_response();
+    };
+    let u = user.clone();
+    let k = kind.clone();
+    let r = with_db(&st, move |db| {
+        let sheet = read(db, &u, &k, &a, period)?;
+        Ok((sheet, a))
+    })
+    .await;
+    let (sheet, a) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, &refusal(&e)),
+    };
+    match a.format.as_str() {
+        "csv" | "xlsx" | "json" => download(&kind, &sheet, &a.format),
+        _ => {
+            let body = html! {
+                (form(&kind, &user, &a))
+                (downloads(&kind, &a, period))
+                (table(&sheet))
+            };
+            let title = match kind.as_str() {
+                "arrears" => format!("{name} {}", region_title(&sheet)),
+                _ => format!("{name} {} {}", zh_period(period), region_title(&sheet)),
+            };
+            Html(page(&title, Some(&user.login), body)).into_response()
+        }
+    }
+}
+
+fn refusal(e: &AppError) -> String {
+    match e.status() {
+        StatusCode::FORBIDDEN => format!("无权访问：{}", e.message()),
+        StatusCode::INTERNAL_SERVER_ERROR => "系统内部错误，请稍后再试".into(),
+        _ => e.message(),
+    }
+}
+
+fn region_title(s: &Sheet) -> String {
+    s.meta
+        .iter()
+        .find(|(k, _)| *k == "region_name")
+        .and_then(|(_, v)| v.as_str())
+        .unwrap_or("山西省")
+        .to_string()
+}
+
+/// The sheet as a file: `Content-Disposition: attachment`.
+fn download(kind: &str, sheet: &Sheet, format: &str) -> Response {
+    let stem = match sheet.meta.iter().find(|(k, _)| *k == "period") {
+        Some((_, v)) => format!("{kind}-{}", v.as_str().unwrap_or("")),
+        None => kind.to_string(),
+    };
+    let region = sheet
+        .meta
+        .iter()
+        .find(|(k, _)| *k == "region")
+        .map(|(_, v)| format!("-{v}"))
+        .unwrap_or_default();
+    let (bytes, mime) = match format {
+        "csv" => (sheet.csv().into_bytes(), "text/csv; charset=utf-8"),
+        "json" => match serde_json::to_string_pretty(&sheet.json()) {
+            Ok(mut s) => {
+                s.push('\n');
+                (s.into_bytes(), "application/json")
+            }
+            Err(e) => return AppError::Internal(format!("json: {e}")).into_response(),
+        },
+        _ => match sheet.xlsx() {
+            Ok(b) => (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            Err(e) => return AppError::Internal(format!("xlsx: {e}")).into_response(),
+        },
+    };
+    let disposition = format!("attachment; filename=\"{stem}{region}.{format}\"");
+    (
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The regions a user may choose: their own and every division within it.
+fn region_options(user: &User) -> Vec<(RegionCode, String)> {
+    let d = Divisions::shanxi();
+    d.all()
+        .iter()
+        .filter(|r| d.within(r.code, user.region) && !r.is_functional_zone())
+        .map(|r| (r.code, r.name.clone()))
+        .collect()
+}
+
+/// The query form (GET, so the result can be bookmarked).
+fn form(kind: &str, user: &User, a: &Ask) -> Markup {
+    let chosen = a.region.unwrap_or(user.region);
+    html! {
+        form method="get" action={ "/reports/" (kind) } id="report-form" {
+            @if kind == "arrears" {
+                label for="as_of" { "滞纳金计至" }
+                input id="as_of" name="as_of" type="date" value=[a.as_of.map(|d| d.to_string())];
+                label for="by" { "汇总方式" }
+                select id="by" name="by" {
+                    option value="county" selected[a.by == By::County] { "按区县" }
+                    option value="employer" selected[a.by == By::Employer] { "按单位" }
+                }
+            } @else {
+                label for="period" { "月份" }
+                input id="period" name="period" type="month" required value=[a.period.map(|p| p.to_string())];
+            }
+            label for="region" { "地区" }
+            select id="region" name="region" {
+                @for (code, name) in region_options(user) {
+                    option value=(code) selected[code == chosen] { (name) " (" (code) ")" }
+                }
+            }
+            br;
+            button type="submit" id="report-submit" { "查询" }
+        }
+    }
+}
+
+/// Links to the same sheet as CSV, XLSX and JSON.
+fn downloads(kind: &str, a: &Ask, period: Period) -> Markup {
+    let mut q = String::new();
+    if kind == "arrears" {
+        q.push_str(&format!("by={}", a.by.as_str()));
+        if let Some(d) = a.as_of {
+            q.push_str(&format!("&as_of={d}"));
+        }
+    } else {
+        q.push_str(&format!("period={period}"));
+    }
+    if let Some(r) = a.region {
+        q.push_str(&format!("&region={r}"));
+    }
+    html! {
+        p id="downloads" {
+            "下载："
+            a href={ "/reports/" (kind) "?" (q) "&format=xlsx" } id="download-xlsx" { "Excel (XLSX)" } " "
+            a href={ "/reports/" (kind) "?" (q) "&format=csv" } id="download-csv" { "CSV" } " "
+            a href={ "/reports/" (kind) "?" (q) "&format=json" } id="download-json" { "JSON" }
+        }
+    }
+}
+
+/// A cell as staff read it: amounts `1,234,567.89`, the total row's label `合计`.
+fn cell(c: &Cell) -> Markup {
+    match c {
+        Cell::Money(f) => html! { td class="num" { (f.grouped()) } },
+        Cell::Int(i) => html! { td class="num" { (i) } },
+        Cell::Text(t) if t == "total" => html! { td { "合计" } },
+        Cell::Text(t) if t == "late allocation" => html! { td { "迟拨" } },
+        Cell::Text(t) => html! { td { (t) } },
+        Cell::Empty => html! { td {} },
+    }
+}
+
+/// The sheet as a table: Chinese column labels (`（元）` on amounts), the rows, the total, then
+/// the figures of the whole report.
+fn table(s: &Sheet) -> Markup {
+    let money: Vec<bool> = (0..s.cols.len())
+        .map(|i| {
+            s.rows
+                .iter()
+                .chain(s.total.iter())
+                .any(|r| matches!(r.get(i), Some(Cell::Money(_))))
+        })
+        .collect();
+    html! {
+        table id="report" {
+            thead {
+                tr {
+                    @for (i, c) in s.cols.iter().enumerate() {
+                        th data-key=(c.key) { (c.zh()) @if money[i] { "（元）" } }
+                    }
+                }
+            }
+            tbody {
+                @for r in &s.rows {
+                    tr { @for c in r { (cell(c)) } }
+                }
+            }
+            @if let Some(t) = &s.total {
+                tfoot { tr class="total-row" { @for c in t { (cell(c)) } } }
+            }
+        }
+        @if s.rows.is_empty() {
+            p id="report-empty" { "没有符合条件的数据。" }
+        }
+        @if !s.extras.is_empty() {
+            dl id="report-extras" {
+                @for e in &s.extras {
+                    dt { (e.zh) }
+                    dd data-key=(e.key) {
+                        @match &e.value {
+                            Cell::Money(f) => { (f.grouped()) " 元" }
+                            other => { (other.text()) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_app::reports::{Col, Extra};
+    use tongchou_core::Fen;
+
+    #[test]
+    fn a_sheet_reads_in_chinese_with_grouped_amounts() {
+        let s = Sheet {
+            title: "t".into(),
+            name: "t".into(),
+            meta: vec![],
+            cols: vec![
+                Col {
+                    key: "region",
+                    label: "city",
+                },
+                Col {
+                    key: "assessed",
+                    label: "assessed",
+                },
+            ],
+            rows: vec![vec![
+                Cell::Text("140100".into()),
+                Cell::Money(Fen::new(123_456_789)),
+            ]],
+            total: Some(vec![
+                Cell::Text("total".into()),
+                Cell::Money(Fen::new(123_456_789)),
+            ]),
+            extras: vec![Extra {
+                key: "b",
+                label: "b".into(),
+                zh: "余额".into(),
+                value: Cell::Money(Fen::new(5)),
+            }],
+        };
+        let h = table(&s).into_string();
+        assert!(h.contains("<th data-key=\"region\">市代码</th>"), "{h}");
+        assert!(h.contains("应缴（元）"), "{h}");
+        assert!(h.contains("<td class=\"num\">1,234,567.89</td>"), "{h}");
+        assert!(h.contains("<td>合计</td>"), "{h}");
+        assert!(h.contains("0.05 元"), "{h}");
+    }
+}
