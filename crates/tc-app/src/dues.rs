@@ -13,6 +13,7 @@
 //! 申报工资, 缴费基数, 统筹基金部分, 个人账户部分, 应缴合计, 缴费截止日期.
 
 use crate::error::{AppError, Result};
+use crate::reports::sheet::defuse;
 use std::io::Write;
 use tongchou_core::access::{Permission, Principal};
 use tongchou_core::{Divisions, Fen, Period, RegionCode};
@@ -72,9 +73,9 @@ fn row(period: Period, d: &Due<'_>) -> Result<[String; 13]> {
         period.to_string(),
         d.county.to_string(),
         code.to_string(),
-        employer.to_string(),
+        defuse(employer).into_owned(),
         d.id_number.to_string(),
-        d.name.to_string(),
+        defuse(d.name).into_owned(),
         kind.to_string(),
         d.declared.to_string(),
         d.base.to_string(),

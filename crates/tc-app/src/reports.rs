@@ -20,7 +20,7 @@ mod arrears;
 mod collection;
 mod crosscheck;
 mod disbursement;
-mod sheet;
+pub mod sheet;
 mod xlsx;
 
 pub use arrears::{By, arrears};

@@ -137,6 +137,27 @@ fn width(s: &str) -> usize {
         .sum()
 }
 
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or carriage return
+/// first) gets a leading `'`, so a name typed as `=HYPERLINK(…)` stays text when the CSV is
+/// opened (OWASP "CSV injection"). Numbers are never text cells and keep their sign.
+pub fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+impl Cell {
+    /// The cell as a CSV field's text: like [`Cell::text`], text cells defused.
+    fn csv_text(&self) -> String {
+        match self {
+            Cell::Text(t) => defuse(t).into_owned(),
+            other => other.text(),
+        }
+    }
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -219,14 +240,14 @@ impl Sheet {
         out.push_str(&header.join(","));
         out.push('\n');
         for r in &self.rows {
-            let mut f: Vec<String> = r.iter().map(|c| csv_field(&c.text())).collect();
+            let mut f: Vec<String> = r.iter().map(|c| csv_field(&c.csv_text())).collect();
             f.extend(self.extras.iter().map(|_| String::new()));
             out.push_str(&f.join(","));
             out.push('\n');
         }
         if let Some(t) = &self.total {
-            let mut f: Vec<String> = t.iter().map(|c| csv_field(&c.text())).collect();
-            f.extend(self.extras.iter().map(|e| csv_field(&e.value.text())));
+            let mut f: Vec<String> = t.iter().map(|c| csv_field(&c.csv_text())).collect();
+            f.extend(self.extras.iter().map(|e| csv_field(&e.value.csv_text())));
             out.push_str(&f.join(","));
             out.push('\n');
         }
@@ -288,6 +309,16 @@ impl Sheet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_defused_and_numbers_keep_their_sign() {
+        assert_eq!(defuse("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(defuse("+1"), "'+1");
+        assert_eq!(defuse("太原市"), "太原市");
+        assert_eq!(Cell::Text("-x".into()).csv_text(), "'-x");
+        assert_eq!(Cell::Money(tongchou_core::Fen::new(-5)).csv_text(), "-0.05");
+    }
 
     fn sheet() -> Sheet {
         Sheet {
