@@ -13,6 +13,7 @@ use tongchou_core::rules::account::{InterestTerms, YearEnd};
 use tongchou_core::{Explanation, Fen, Period, Policy};
 use tongchou_store::Db;
 use tongchou_store::accounts as store;
+use tongchou_store::audit::{self, Actor, Entry};
 
 pub const JOB: &str = "accounts";
 
@@ -85,7 +86,16 @@ pub struct Statement {
     pub explain: Explanation,
 }
 
-pub fn statement(db: &mut Db, policy: &Policy, person: i64, year: i32) -> Result<Statement> {
+/// A person's statement of `year`, read by `who`: a read of personal data, audited
+/// (`account.statement`, the person and their county) when it is returned.
+pub fn statement(
+    db: &mut Db,
+    who: &Actor,
+    now_ms: i64,
+    policy: &Policy,
+    person: i64,
+    year: i32,
+) -> Result<Statement> {
     let p = tongchou_store::registry::person_record(db, person)?
         .ok_or_else(|| AppError::NotFound(format!("no person {person}")))?;
     let stored = store::stored_year(db, person, year)?.ok_or_else(|| {
@@ -113,6 +123,19 @@ pub fn statement(db: &mut Db, policy: &Policy, person: i64, year: i32) -> Result
     } else {
         "******".into()
     };
+    audit::append(
+        db,
+        &Entry {
+            actor: who,
+            action: "account.statement",
+            object_type: "person",
+            object_id: &person.to_string(),
+            region: Some(p.county.get()),
+            result: "ok",
+            details: serde_json::json!({ "year": year }),
+        },
+        now_ms,
+    )?;
     Ok(Statement {
         person,
         id_number_masked: masked,

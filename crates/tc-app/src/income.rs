@@ -12,6 +12,7 @@ use tongchou_core::{Divisions, Fen, RegionCode};
 use tongchou_ledger::flows::{Doc, remittance};
 use tongchou_ledger::{Chart, Request};
 use tongchou_store::Db;
+use tongchou_store::audit::{self, Actor, Entry};
 use tongchou_store::income as store;
 pub use tongchou_store::income::HistoricalBalance;
 use tongchou_store::ledger::Ledger;
@@ -49,18 +50,35 @@ fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<bool> {
     Ok(created)
 }
 
-/// Record income of `region` (the province, a city or a county) arriving in the provincial fiscal
-/// special account. Idempotent by `key`: recording the same income again changes nothing and
+/// Income arriving in the provincial fiscal special account, as a user records it.
+#[derive(Clone, Copy, Debug)]
+pub struct Income<'a> {
+    /// A unique key of the business event (e.g. the treasury's voucher number).
+    pub key: &'a str,
+    /// The province, a city or a county whose income it is.
+    pub region: RegionCode,
+    /// One of [`KINDS`].
+    pub kind: &'a str,
+    pub amount: Fen,
+    /// Value date.
+    pub date: Date,
+    /// The document it comes from.
+    pub reference: &'a str,
+}
+
+/// Record income of a region (the province, a city or a county) arriving in the provincial
+/// fiscal special account, by `who`, audited (`income.record`) in the same transaction.
+/// Idempotent by key: recording the same income again changes nothing (and audits nothing) and
 /// returns false.
-pub fn record(
-    db: &mut Db,
-    key: &str,
-    region: RegionCode,
-    kind: &str,
-    amount: Fen,
-    date: Date,
-    reference: &str,
-) -> Result<bool> {
+pub fn record(db: &mut Db, who: &Actor, now_ms: i64, income: &Income<'_>) -> Result<bool> {
+    let Income {
+        key,
+        region,
+        kind,
+        amount,
+        date,
+        reference,
+    } = *income;
     let (_, account, category) = KINDS.iter().find(|k| k.0 == kind).ok_or_else(|| {
         AppError::Invalid(format!(
             "unknown income kind {kind:?}: {}",
@@ -96,7 +114,30 @@ pub fn record(
             chart, key, reference, date, region, account, category, amount, false,
         )?
     };
-    submit(&mut Ledger::new(db), &reqs)
+    db.transaction(|db| {
+        let created = submit(&mut Ledger::new(db), &reqs)?;
+        if created {
+            audit::append(
+                db,
+                &Entry {
+                    actor: who,
+                    action: "income.record",
+                    object_type: "income",
+                    object_id: key,
+                    region: Some(region.get()),
+                    result: "ok",
+                    details: serde_json::json!({
+                        "kind": kind,
+                        "amount_fen": amount.fen(),
+                        "date": date.to_string(),
+                        "reference": reference,
+                    }),
+                },
+                now_ms,
+            )?;
+        }
+        Ok(created)
+    })
 }
 
 /// The monthly pensions in force, summed per county (the scale of a county's pension bill).

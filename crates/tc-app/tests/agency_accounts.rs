@@ -169,12 +169,16 @@ fn january(
         collect::run_month(db, &policy, m, src)?;
         tongchou_app::income::record(
             db,
-            "subsidy/202001",
-            rc(140000),
-            "subsidy-province",
-            Fen::new(100_000_000),
-            m.day(2),
-            "test",
+            &tongchou_store::audit::Actor::operator("test"),
+            tongchou_app::clock::now_ms(),
+            &tongchou_app::income::Income {
+                key: "subsidy/202001",
+                region: rc(140000),
+                kind: "subsidy-province",
+                amount: Fen::new(100_000_000),
+                date: m.day(2),
+                reference: "test",
+            },
         )?;
     }
     disburse::run_month(db, &policy, m, actors, &MonthOptions::new(out))

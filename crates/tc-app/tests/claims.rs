@@ -498,12 +498,16 @@ fn a_due_committed_while_the_payroll_starts_is_paid_on_postgres() {
         .expect("county");
     tongchou_app::income::record(
         &mut db,
-        "subsidy/202001",
-        RegionCode::new(140000).expect("c"),
-        "subsidy-province",
-        Fen::new(100_000_000),
-        d("2020-01-02"),
-        "test",
+        &tongchou_store::audit::Actor::operator("test"),
+        tongchou_app::clock::now_ms(),
+        &tongchou_app::income::Income {
+            key: "subsidy/202001",
+            region: RegionCode::new(140000).expect("c"),
+            kind: "subsidy-province",
+            amount: Fen::new(100_000_000),
+            date: d("2020-01-02"),
+            reference: "test",
+        },
     )
     .expect("income");
     // a writer of dues, as a claim or an adjustment writes them: lock, insert, not yet committed

@@ -254,7 +254,34 @@ fn year(url: &str) {
         )
         .expect("q");
     assert_eq!(bad, 0);
-    let s = tongchou_app::accounts::statement(&mut db, &policy, 5, 2020).expect("statement");
+    let s = tongchou_app::accounts::statement(
+        &mut db,
+        &tongchou_store::audit::Actor::operator("test"),
+        0,
+        &policy,
+        5,
+        2020,
+    )
+    .expect("statement");
+    // reading a person's statement is a read of personal data: audited, naming the reader
+    let read = tongchou_store::audit::list(
+        &mut db,
+        &tongchou_store::audit::Filter {
+            action: Some("account.statement".into()),
+            ..Default::default()
+        },
+    )
+    .expect("audit");
+    assert_eq!(read.len(), 1);
+    assert_eq!(
+        (
+            read[0].login.as_str(),
+            read[0].object_type.as_str(),
+            read[0].object_id.as_str()
+        ),
+        ("test", "person", "5")
+    );
+    assert!(read[0].details.contains("2020"), "{}", read[0].details);
     // 2020's crediting rate is 6.04%: the opening balance of 10,000.00 earns 604.00
     assert_eq!(s.year_end.opening, tongchou_core::Fen::new(1_000_000));
     assert_eq!(

@@ -44,24 +44,32 @@ fn run(url: &str) {
             assert!(
                 tongchou_app::income::record(
                     &mut db,
-                    "subsidy/202001",
-                    pr,
-                    "subsidy-province",
-                    Fen::new(100_000_000),
-                    d,
-                    "test"
+                    &tongchou_store::audit::Actor::operator("test"),
+                    tongchou_app::clock::now_ms(),
+                    &tongchou_app::income::Income {
+                        key: "subsidy/202001",
+                        region: pr,
+                        kind: "subsidy-province",
+                        amount: Fen::new(100_000_000),
+                        date: d,
+                        reference: "test"
+                    }
                 )
                 .expect("record")
             );
             assert!(
                 !tongchou_app::income::record(
                     &mut db,
-                    "subsidy/202001",
-                    pr,
-                    "subsidy-province",
-                    Fen::new(100_000_000),
-                    d,
-                    "test"
+                    &tongchou_store::audit::Actor::operator("test"),
+                    tongchou_app::clock::now_ms(),
+                    &tongchou_app::income::Income {
+                        key: "subsidy/202001",
+                        region: pr,
+                        kind: "subsidy-province",
+                        amount: Fen::new(100_000_000),
+                        date: d,
+                        reference: "test"
+                    }
                 )
                 .expect("record")
             );
@@ -69,14 +77,43 @@ fn run(url: &str) {
             assert!(
                 tongchou_app::income::record(
                     &mut db,
-                    "subsidy/202001/city",
-                    city,
-                    "subsidy-city",
-                    Fen::new(500_000),
-                    d,
-                    "test"
+                    &tongchou_store::audit::Actor::operator("test"),
+                    tongchou_app::clock::now_ms(),
+                    &tongchou_app::income::Income {
+                        key: "subsidy/202001/city",
+                        region: city,
+                        kind: "subsidy-city",
+                        amount: Fen::new(500_000),
+                        date: d,
+                        reference: "test"
+                    }
                 )
                 .expect("record")
+            );
+            // each recorded income is audited once (the repeat changed nothing and audits nothing)
+            let audited = tongchou_store::audit::list(
+                &mut db,
+                &tongchou_store::audit::Filter {
+                    action: Some("income.record".into()),
+                    ..Default::default()
+                },
+            )
+            .expect("audit");
+            let keys: Vec<(&str, Option<i64>)> = audited
+                .iter()
+                .map(|r| (r.object_id.as_str(), r.region))
+                .collect();
+            assert_eq!(
+                keys,
+                [
+                    ("subsidy/202001/city", Some(140100)),
+                    ("subsidy/202001", Some(140000))
+                ]
+            );
+            assert!(
+                audited[1].details.contains("100000000"),
+                "{}",
+                audited[1].details
             );
         }
         let mut opts = MonthOptions::new(&out.join(m));
@@ -326,12 +363,16 @@ fn late_returns(url: &str, tag: &str) {
         collect::run_month(db, &policy, period, src).expect("collection");
         tongchou_app::income::record(
             db,
-            &format!("subsidy/{m}"),
-            pr,
-            "subsidy-province",
-            Fen::new(100_000_000),
-            period.day(2),
-            "test",
+            &tongchou_store::audit::Actor::operator("test"),
+            tongchou_app::clock::now_ms(),
+            &tongchou_app::income::Income {
+                key: &format!("subsidy/{m}"),
+                region: pr,
+                kind: "subsidy-province",
+                amount: Fen::new(100_000_000),
+                date: period.day(2),
+                reference: "test",
+            },
         )
         .expect("income");
         let mut opts = MonthOptions::new(&out.join(m));

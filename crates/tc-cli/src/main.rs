@@ -1,7 +1,8 @@
 //! `tongchou`: the command line of the provincial pension fund system.
 
-mod cmd;
+#[macro_use]
 mod output;
+mod cmd;
 mod session;
 
 use clap::{Parser, Subcommand};

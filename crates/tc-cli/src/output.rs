@@ -1,7 +1,50 @@
 //! Shared helpers for command output and errors.
 
 use std::fmt;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
+
+/// `outln!` for the command's output, through [`write_stdout`]: a reader that closes the pipe
+/// early (`tongchou … | head -3`) ends the program quietly instead of a panic.
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` through [`write_stdout`].
+#[allow(unused_macros)]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// Write the command's output to standard output. `outln!` panics when the reader has gone
+/// (a closed pipe, `EPIPE`: Rust ignores SIGPIPE, so the write fails instead of killing the
+/// process); here a closed pipe ends the program quietly with success, as the reader asked for no
+/// more, and any other failure ends it with a message and exit 1. (Restoring SIGPIPE's default
+/// instead would also kill the web service and the PostgreSQL client when a peer goes away.)
+pub fn write_stdout(args: fmt::Arguments<'_>) {
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_fmt(args) {
+        drop(o);
+        let CliError(msg) = stdout_error(e);
+        eprintln!("error: {msg}");
+        std::process::exit(1);
+    }
+}
+
+/// A failed write to standard output as a command error; a closed pipe ends the program quietly
+/// with success instead (see [`write_stdout`]).
+pub fn stdout_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    CliError(format!("standard output: {e}"))
+}
 
 /// A command failure: one clear line naming the field and the reason.
 #[derive(Debug)]
@@ -43,6 +86,6 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
 /// Print a value as pretty JSON on stdout.
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(v).map_err(|e| CliError(format!("json: {e}")))?;
-    println!("{s}");
+    outln!("{s}");
     Ok(())
 }

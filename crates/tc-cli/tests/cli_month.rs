@@ -470,3 +470,88 @@ fn tampering_is_caught_on_sqlite() {
 fn tampering_is_caught_on_postgres() {
     tampering(&tongchou_store::testing::pg_url("cli_tamper"), "pg");
 }
+
+/// A month in progress refuses a second runner, naming who runs it and since when, and the
+/// refused run writes nothing; once the first runner is gone (finished, or killed) a run proceeds.
+fn one_runner_at_a_time(db: &str, tag: &str) {
+    use tongchou_store::run_lock::{self, Attempt, Holder};
+    let dir = std::env::temp_dir().join(format!("tc-lock-{tag}-{}", std::process::id()));
+    let out = dir.display().to_string();
+    let args = run_args(&out);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let period: tongchou_core::Period = "2020-01".parse().expect("period");
+    setup(db);
+    let before = digest(db);
+    // another runner (here the test itself) holds the month
+    let mut holder_db = tongchou_store::Db::open(db).expect("open");
+    let other = Holder {
+        who: "demo.officer".into(),
+        host: "h".into(),
+        pid: 123,
+        started_at: "2026-12-02T09:30:12.000Z".parse().expect("t"),
+    };
+    let Attempt::Taken(lock) =
+        run_lock::try_take(&mut holder_db, "month", period, &other, Duration::ZERO).expect("lock")
+    else {
+        panic!("the month's lock is free");
+    };
+    let refused = tongchou(db, &args, &[]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains(
+            "2020-01 的统收统支正在运行：demo.officer 自 2026-12-02T09:30:12.000Z 起（主机 h，进程 123）"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("month 2020-01 is being run by demo.officer"),
+        "{err}"
+    );
+    assert_eq!(digest(db), before, "the refused run wrote nothing");
+    drop(lock);
+    // a real run, held in progress after its payroll step: a second run is refused naming it
+    let mut first = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .arg("--db")
+        .arg(db)
+        .args(&args)
+        .env("TONGCHOU_PAUSE_AFTER_STEP", "payroll")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let named = format!("进程 {}", first.id());
+    let mut seen = None;
+    for _ in 0..600 {
+        let h = run_lock::holder(&mut holder_db, "month", period).expect("holder");
+        if h.as_ref().is_some_and(|h| h.pid == first.id()) {
+            seen = h;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(seen.is_some(), "the first run takes the month");
+    let second = tongchou(db, &args, &[]);
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains(&named) && err.contains("demo.officer"),
+        "{err}"
+    );
+    // killed, its lock dies with it: the month resumes and completes
+    first.kill().expect("kill");
+    let _ = first.wait();
+    ok(&tongchou(db, &args, &[]));
+    ok(&tongchou(db, &["ledger", "check"], &[]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_month_in_progress_refuses_a_second_runner_on_sqlite() {
+    one_runner_at_a_time(&sqlite("lock"), "sqlite");
+}
+
+#[test]
+fn a_month_in_progress_refuses_a_second_runner_on_postgres() {
+    one_runner_at_a_time(&tongchou_store::testing::pg_url("lock"), "pg");
+}

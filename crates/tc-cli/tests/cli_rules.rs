@@ -202,3 +202,50 @@ fn bad_inputs_get_one_line_and_nonzero_exit() {
         "--kind",
     );
 }
+
+/// `tongchou … | head -3`: a reader that stops reading early closes the pipe; the command ends
+/// quietly (no panic, success) instead of failing on the closed pipe.
+fn closed_early(args: &[&str], stdin: &str, read_lines: usize) -> Output {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args(args)
+        .env("TONGCHOU_DB", "sqlite::memory:")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tongchou");
+    let mut stdin_pipe = child.stdin.take().expect("stdin");
+    let input = stdin.to_string();
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin_pipe.write_all(input.as_bytes());
+    });
+    let mut reader = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    for _ in 0..read_lines {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("a line");
+    }
+    drop(reader);
+    let _ = feeder.join();
+    child.wait_with_output().expect("wait")
+}
+
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    // through the program's own writer (10 000 result lines, far beyond a pipe's buffer)
+    let ids = "11010519491231002X\n".repeat(10_000);
+    // through the output of every other command (`println!`-style), closed before it writes
+    for (args, stdin, lines) in [
+        (
+            vec!["validate", "--kind", "id-number", "--file", "-"],
+            ids.as_str(),
+            3,
+        ),
+        (vec!["policy", "--at", "2024-01-01"], "", 0),
+    ] {
+        let o = closed_early(&args, stdin, lines);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(o.status.success(), "{args:?}: {:?} {err}", o.status);
+    }
+}

@@ -23,6 +23,7 @@ pub mod payroll;
 pub mod plans;
 pub mod registry;
 pub mod reports;
+pub mod run_lock;
 
 pub use migrate::MIGRATIONS;
 

@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "deferred_lines",
         include_str!("../migrations/0013_deferred_lines.sql"),
     ),
+    (
+        14,
+        "job_runs",
+        include_str!("../migrations/0014_job_runs.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

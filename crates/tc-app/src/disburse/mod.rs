@@ -325,6 +325,22 @@ fn waiting_for_decision(db: &mut Db, month: Period) -> Result<serde_json::Value>
     }))
 }
 
+/// Test builds only (`crash-injection`), right after a committed step: die, as a kill would
+/// (`TONGCHOU_CRASH_AFTER_STEP=step`), or hold the run there until it is killed
+/// (`TONGCHOU_PAUSE_AFTER_STEP=step`: a second runner meets a month in progress).
+#[cfg(feature = "crash-injection")]
+fn crash_hooks(step: Step) {
+    let is = |var: &str| std::env::var(var).ok().as_deref() == Some(step.as_str());
+    if is("TONGCHOU_CRASH_AFTER_STEP") {
+        std::process::abort();
+    }
+    if is("TONGCHOU_PAUSE_AFTER_STEP") {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+}
+
 /// Run the remaining steps of month M. Refuses a month whose steps are all done.
 pub fn run_month(
     db: &mut Db,
@@ -377,10 +393,7 @@ pub fn run_month(
         }
         out.insert(step.as_str().to_string(), done.details);
         #[cfg(feature = "crash-injection")]
-        if std::env::var("TONGCHOU_CRASH_AFTER_STEP").ok().as_deref() == Some(step.as_str()) {
-            // test builds only: die right after a committed step, as a kill would
-            std::process::abort();
-        }
+        crash_hooks(step);
     }
     if !done_any {
         return Err(AppError::State(format!(

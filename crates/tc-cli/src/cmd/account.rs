@@ -32,7 +32,7 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
         AccountCmd::Close { year } => {
             let (n, interest) = tongchou_app::accounts::close_year(&mut db, &policy, year)
                 .map_err(|e| CliError(e.to_string()))?;
-            println!("closed {year}: {n} accounts, {interest} yuan of interest credited");
+            outln!("closed {year}: {n} accounts, {interest} yuan of interest credited");
             Ok(ExitCode::SUCCESS)
         }
         AccountCmd::Statement { id_number, year } => {
@@ -41,8 +41,15 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
             let person = registry::person_id_by_number(&mut db, id.as_str())?.ok_or_else(|| {
                 CliError(format!("--id-number: no insured person {}", id.masked()))
             })?;
-            let s = tongchou_app::accounts::statement(&mut db, &policy, person, year)
-                .map_err(|e| CliError(e.to_string()))?;
+            let s = tongchou_app::accounts::statement(
+                &mut db,
+                &crate::session::operator(),
+                tongchou_app::clock::now_ms(),
+                &policy,
+                person,
+                year,
+            )
+            .map_err(|e| CliError(e.to_string()))?;
             print_json(&s)?;
             Ok(ExitCode::SUCCESS)
         }

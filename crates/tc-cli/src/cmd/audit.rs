@@ -108,7 +108,7 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
                 now_ms(),
             )?;
             for r in rows {
-                println!("{}", r.to_json());
+                outln!("{}", r.to_json());
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -101,17 +101,17 @@ fn app(e: tongchou_app::AppError) -> CliError {
 
 /// The report of one file, in zh-CN first.
 fn print_report(file: &str, r: &ReturnsReport) {
-    println!("回执文件 file: {file}");
-    println!("SHA-256: {}", r.file_sha256);
+    outln!("回执文件 file: {file}");
+    outln!("SHA-256: {}", r.file_sha256);
     if r.already_read {
-        println!("该文件已读取过，未作任何更改 (already read: nothing changed)");
+        outln!("该文件已读取过，未作任何更改 (already read: nothing changed)");
         return;
     }
-    println!("成功 accepted: {}", r.accepted);
-    println!("退回 rejected: {}", r.rejected);
-    println!("隔离 quarantined: {}", r.quarantined);
-    println!("冲突 conflicts: {}", r.conflicts);
-    println!("入账 posted transfers: {}", r.posted_transfers);
+    outln!("成功 accepted: {}", r.accepted);
+    outln!("退回 rejected: {}", r.rejected);
+    outln!("隔离 quarantined: {}", r.quarantined);
+    outln!("冲突 conflicts: {}", r.conflicts);
+    outln!("入账 posted transfers: {}", r.posted_transfers);
 }
 
 fn region_name(code: Option<RegionCode>) -> String {
@@ -128,11 +128,11 @@ fn region_name(code: Option<RegionCode>) -> String {
 fn return_files(db: &mut Db, limit: i64, as_login: &str) -> CliResult {
     let who = acting_user(db, as_login)?;
     let files = disburse::return_files(db, &who, limit).map_err(app)?;
-    println!(
+    outln!(
         "读取日期 read on | 文件 file | 地区 region | 行 lines | 成功 accepted | 退回 rejected | 隔离 quarantined | 冲突 conflicts | 读取人 read by"
     );
     for f in &files {
-        println!(
+        outln!(
             "{} | {} | {} | {} | {} | {} | {} | {} | {}",
             f.read_on,
             f.file_name,
@@ -145,7 +145,7 @@ fn return_files(db: &mut Db, limit: i64, as_login: &str) -> CliResult {
             f.read_by.as_deref().unwrap_or("-")
         );
     }
-    println!("共 {} 个文件 ({} files)", files.len(), files.len());
+    outln!("共 {} 个文件 ({} files)", files.len(), files.len());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -164,7 +164,7 @@ fn set_account(db: &mut Db, a: &SetArgs) -> CliResult {
     };
     let (acct, written) = agency_accounts::set(db, &who, &input, now_ms()).map_err(app)?;
     if written {
-        println!(
+        outln!(
             "已设置 set: {} 第 {} 版 (version {}), 自 {} 起 (valid from)",
             region_name(Some(acct.region)),
             acct.version,
@@ -172,7 +172,7 @@ fn set_account(db: &mut Db, a: &SetArgs) -> CliResult {
             acct.valid_from
         );
     } else {
-        println!(
+        outln!(
             "未更改 unchanged: {} 第 {} 版已是此账户 (version {} already says this)",
             region_name(Some(acct.region)),
             acct.version,
@@ -195,11 +195,11 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
         }
         rows = in_force;
     }
-    println!(
+    outln!(
         "地区 region | 版本 version | 起始日 valid from | 机构 agency | 统一社会信用代码 credit code | 账号 account | 开户行 bank | BIC | 行号 CNAPS | 设置人 set by | 设置时间 set at"
     );
     for a in &rows {
-        println!(
+        outln!(
             "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
             region_name(Some(a.region)),
             a.version,
@@ -214,7 +214,7 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
             a.set_at
         );
     }
-    println!("共 {} 条 ({} versions)", rows.len(), rows.len());
+    outln!("共 {} 条 ({} versions)", rows.len(), rows.len());
     Ok(ExitCode::SUCCESS)
 }
 

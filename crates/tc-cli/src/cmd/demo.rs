@@ -86,7 +86,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let policy = Policy::builtin()?;
     let actors = setup(&mut db, &a)?;
     if a.setup_only {
-        println!(
+        outln!(
             "province loaded into {db_url}: {} insured; run months with `tongchou month run`",
             a.persons
         );
@@ -103,17 +103,20 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let collection = collection.ok_or_else(|| CliError("collection report missing".into()))?;
     print_cities(&mut db, &a, month, &collection)?;
     print_fund(&mut db, months.len())?;
-    println!(
+    outln!(
         "retirements approved: {}, refused: {}; deaths reported and settled: {}; pensions raised by the yearly adjustment: {}",
-        totals.retired, totals.refused, totals.deaths, totals.adjusted
+        totals.retired,
+        totals.refused,
+        totals.deaths,
+        totals.adjusted
     );
-    println!("bank files: {}", a.out.display());
-    println!(
+    outln!("bank files: {}", a.out.display());
+    outln!(
         "done in {:.1} s; database {db_url}",
         t0.elapsed().as_secs_f64()
     );
     if let Some(bind) = a.serve {
-        println!(
+        outln!(
             "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor; password {DEMO_PASSWORD})"
         );
         let mut cfg = tongchou_server::Config::new(db_url);
@@ -288,12 +291,16 @@ fn run_months(
         if paid > 0 {
             tongchou_app::income::record(
                 db,
-                &format!("demo/subsidy/{m}"),
-                pcode,
-                "subsidy-province",
-                Fen::new(paid / 10),
-                m.day(25),
-                &format!("provincial fiscal subsidy {m}"),
+                &tongchou_store::audit::Actor::of(&actors.officer),
+                tongchou_app::clock::now_ms(),
+                &tongchou_app::income::Income {
+                    key: &format!("demo/subsidy/{m}"),
+                    region: pcode,
+                    kind: "subsidy-province",
+                    amount: Fen::new(paid / 10),
+                    date: m.day(25),
+                    reference: &format!("provincial fiscal subsidy {m}"),
+                },
             )
             .map_err(|e| CliError(e.to_string()))?;
         }
@@ -328,14 +335,16 @@ fn print_cities(
         e.1 = Fen::new(e.1.fen() + c.collected.fen() + c.late_fees.fen());
         e.2 = e.2.try_add(c.arrears)?;
     }
-    println!(
+    outln!(
         "Tongchou demo: {} insured, months {} to {} (yuan)\n",
-        a.persons, a.from, a.to
+        a.persons,
+        a.from,
+        a.to
     );
-    println!(
+    outln!(
         "per city in {month}: collection (assessed, remitted, arrears), then disbursement: payroll = from balance (county accounts' money netted off the plan) + planned; allocated = approved; paid + returned + pending = issued; days late of the allocation\n"
     );
-    println!(
+    outln!(
         "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
         "city",
         "insured",
@@ -357,7 +366,7 @@ fn print_cities(
         let s = summary.iter().find(|s| s.region == code as i64);
         let (assessed, remitted, arrears) = coll.get(&code).copied().unwrap_or_default();
         let f = figs.get(&code).cloned().unwrap_or_default();
-        println!(
+        outln!(
             "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
             city.name,
             s.map(|s| s.insured).unwrap_or(0),
@@ -396,13 +405,13 @@ fn print_fund(db: &mut Db, months: usize) -> Result<(), CliError> {
     let db = ledger.db();
     let spent = reports::paid_to_date(db)?.fen();
     let monthly = spent / months.max(1) as i64;
-    println!(
+    outln!(
         "\nprovincial fiscal special + expenditure accounts: {} yuan",
         yuan(Fen::new(balance))
     );
     if monthly > 0 {
         let tenths = balance * 10 / monthly;
-        println!(
+        outln!(
             "months payable at the average monthly payment ({} yuan): {}.{}",
             yuan(Fen::new(monthly)),
             tenths / 10,
@@ -410,9 +419,10 @@ fn print_fund(db: &mut Db, months: usize) -> Result<(), CliError> {
         );
     }
     match check.problem {
-        None => println!(
+        None => outln!(
             "ledger check: {} transfers, {} person-level lines, chain and balances verified",
-            check.transfers, check.lines
+            check.transfers,
+            check.lines
         ),
         Some(p) => return Err(CliError(format!("ledger check failed: {p:?}"))),
     }
@@ -423,7 +433,7 @@ fn print_fund(db: &mut Db, months: usize) -> Result<(), CliError> {
             problems.join("; ")
         )));
     }
-    println!("reconciliation: contribution income per county equals the person-level collections");
+    outln!("reconciliation: contribution income per county equals the person-level collections");
     Ok(())
 }
 

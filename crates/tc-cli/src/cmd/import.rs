@@ -68,7 +68,7 @@ pub struct FileArgs {
 pub fn run(c: ImportCmd, url: &str) -> CliResult {
     match c {
         ImportCmd::Template { kind } => {
-            println!("{}", tongchou_import::template(kind));
+            outln!("{}", tongchou_import::template(kind));
             Ok(ExitCode::SUCCESS)
         }
         ImportCmd::Persons(a) => load(url, Kind::Persons, &a),
@@ -78,9 +78,15 @@ pub fn run(c: ImportCmd, url: &str) -> CliResult {
         ImportCmd::List => {
             let mut db = Db::open(url)?;
             for i in imports::list(&mut db)? {
-                println!(
+                outln!(
                     "{}\t{}\t{}\t{} rows\t{}\t{}\t{}",
-                    i.id, i.kind, i.file_name, i.rows, i.imported_at, i.imported_by, i.file_sha256
+                    i.id,
+                    i.kind,
+                    i.file_name,
+                    i.rows,
+                    i.imported_at,
+                    i.imported_by,
+                    i.file_sha256
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -132,9 +138,13 @@ fn load(url: &str, kind: Kind, a: &FileArgs) -> CliResult {
     let w = match done {
         Ok(ImportReport::Imported(w)) => w,
         Ok(ImportReport::Already(prev)) => {
-            println!(
+            outln!(
                 "already imported on {} as import {} ({}, {} rows, by {}): nothing changed",
-                prev.imported_at, prev.id, prev.file_name, prev.rows, prev.imported_by
+                prev.imported_at,
+                prev.id,
+                prev.file_name,
+                prev.rows,
+                prev.imported_by
             );
             return Ok(ExitCode::SUCCESS);
         }
@@ -152,7 +162,7 @@ fn load(url: &str, kind: Kind, a: &FileArgs) -> CliResult {
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "imported {} {} from {} as import {} ({}, sha256 {}…) in {:.2} s{speed}",
         w.rows,
         w.kind.as_str(),

@@ -45,13 +45,23 @@ pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
             reference,
         } => {
             let created = tongchou_app::income::record(
-                &mut db, &key, region, &kind, amount, date, &reference,
+                &mut db,
+                &crate::session::operator(),
+                tongchou_app::clock::now_ms(),
+                &tongchou_app::income::Income {
+                    key: &key,
+                    region: region,
+                    kind: &kind,
+                    amount: amount,
+                    date: date,
+                    reference: &reference,
+                },
             )
             .map_err(|e| CliError(e.to_string()))?;
             if created {
-                println!("recorded {amount} yuan of {kind} for {region} on {date} ({key})");
+                outln!("recorded {amount} yuan of {kind} for {region} on {date} ({key})");
             } else {
-                println!("already recorded: {key} (nothing changed)");
+                outln!("already recorded: {key} (nothing changed)");
             }
             Ok(ExitCode::SUCCESS)
         }

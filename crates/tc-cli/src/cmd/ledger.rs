@@ -90,7 +90,7 @@ pub fn run(c: LedgerCmd, url: &str) -> CliResult {
         LedgerCmd::Init => {
             let n = ledger.open_standard(Divisions::shanxi())?;
             let total = ledger.accounts()?.len();
-            println!("opened {n} accounts ({total} in all)");
+            outln!("opened {n} accounts ({total} in all)");
             Ok(ExitCode::SUCCESS)
         }
         LedgerCmd::Check(a) => check(&mut db, a),
@@ -109,14 +109,14 @@ pub fn run(c: LedgerCmd, url: &str) -> CliResult {
             if a.json {
                 print_json(&v)?;
             } else if v.is_empty() {
-                println!(
+                outln!(
                     "ok: every account that must be empty at the end of {} is empty",
                     a.period
                 );
             } else {
                 for x in &v {
                     let b = x.balances;
-                    println!(
+                    outln!(
                         "not empty at the end of {}: {} ({}) debits {} credits {} pending {} / {}",
                         a.period,
                         x.account,
@@ -171,9 +171,13 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
     match r.problem {
         None => {
             if !a.json {
-                println!(
+                outln!(
                     "ok: {} accounts, {} transfers, {} lines; journal head {} {}",
-                    r.accounts, r.transfers, r.lines, r.head.seq, r.head.hash
+                    r.accounts,
+                    r.transfers,
+                    r.lines,
+                    r.head.seq,
+                    r.head.hash
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -187,25 +191,30 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
 
 fn print_trial_balance(tb: &TrialBalance) {
     match tb.at {
-        Some(d) => println!("trial balance at the end of {d}"),
-        None => println!("trial balance (current)"),
+        Some(d) => outln!("trial balance at the end of {d}"),
+        None => outln!("trial balance (current)"),
     }
     if tb.books.is_empty() {
-        println!("(no balances)");
+        outln!("(no balances)");
     }
     for b in &tb.books {
         let whose = match b.region {
             Some(r) => format!("book of {r}"),
             None => format!("{} regions", b.regions),
         };
-        println!();
-        println!("{} ({whose})", b.level.as_str());
-        println!(
+        outln!();
+        outln!("{} ({whose})", b.level.as_str());
+        outln!(
             "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
-            "code", "account", "debit", "credit", "pending dr", "pending cr"
+            "code",
+            "account",
+            "debit",
+            "credit",
+            "pending dr",
+            "pending cr"
         );
         for r in &b.rows {
-            println!(
+            outln!(
                 "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
                 r.code,
                 r.kind,
@@ -215,7 +224,7 @@ fn print_trial_balance(tb: &TrialBalance) {
                 r.pending_credit.to_string()
             );
         }
-        println!(
+        outln!(
             "{:<10} {:<36} {:>18} {:>18}   {}",
             "",
             "total",
@@ -240,10 +249,16 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
         print_json(&items)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("history of {} ({})", chart.label(account), account);
-    println!(
+    outln!("history of {} ({})", chart.label(account), account);
+    outln!(
         "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} key / reference",
-        "id", "date", "op", "debit", "credit", "other account", "category"
+        "id",
+        "date",
+        "op",
+        "debit",
+        "credit",
+        "other account",
+        "category"
     );
     for t in &items {
         let (dr, cr, other) = if t.debit == account {
@@ -251,7 +266,7 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
         } else {
             (String::new(), t.amount.to_string(), t.debit)
         };
-        println!(
+        outln!(
             "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} {} / {}",
             t.id,
             t.date.to_string(),
@@ -265,7 +280,7 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
         );
     }
     if let Some(last) = items.last().filter(|_| items.len() == a.limit) {
-        println!("more: --after {}", last.id);
+        outln!("more: --after {}", last.id);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -321,7 +336,7 @@ fn load_test(ledger: &mut Ledger<'_>, a: LoadTestArgs) -> CliResult {
     );
     let results = ledger.submit_with_lines(&batch)?;
     let failed = results.iter().filter(|r| r.is_err()).count();
-    println!("done: {} transfers, {failed} refused", results.len());
+    outln!("done: {} transfers, {failed} refused", results.len());
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

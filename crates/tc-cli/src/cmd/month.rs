@@ -77,7 +77,9 @@ pub fn actors(db: &mut Db, officer: &str, approver: Option<&str>) -> Result<Acto
     Ok(Actors { officer, approver })
 }
 
-/// Run one month; returns (collection report, disbursement details).
+/// Run one month; returns (collection report, disbursement details). The month's run lock is
+/// held in the officer's name for the whole run: a second runner of the month is refused, told
+/// who runs it and since when, before it writes anything.
 pub fn run_one(
     db: &mut Db,
     policy: &Policy,
@@ -86,6 +88,14 @@ pub fn run_one(
     opts: &MonthOptions,
     simulate: Option<u64>,
 ) -> Result<(Option<collect::MonthReport>, serde_json::Value), CliError> {
+    let _lock = tongchou_app::jobs::lock_run(
+        db,
+        tongchou_app::jobs::MONTH_RUN,
+        period,
+        &actors.officer.login,
+        tongchou_app::clock::now(),
+    )
+    .map_err(|e| CliError(e.to_string()))?;
     let collection = if tongchou_app::jobs::is_done(db, collect::JOB, period, collect::STEP_CLOSE)
         .map_err(|e| CliError(e.to_string()))?
     {
@@ -177,13 +187,13 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
         MonthCmd::Reconcile => {
             let problems = collect::reconcile(&mut db).map_err(|e| CliError(e.to_string()))?;
             if problems.is_empty() {
-                println!(
+                outln!(
                     "reconciled: contribution income booked per county equals the person-level amounts collected"
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
                 for p in &problems {
-                    println!("{p}");
+                    outln!("{p}");
                 }
                 eprintln!(
                     "error: {} difference(s) between the ledger and person-level collections",
@@ -193,7 +203,7 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
             }
         }
         MonthCmd::Digest => {
-            println!(
+            outln!(
                 "{}",
                 disburse::state_digest(&mut db).map_err(|e| CliError(e.to_string()))?
             );

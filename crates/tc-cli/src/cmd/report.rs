@@ -145,7 +145,7 @@ fn emit(sheet: &Sheet, out: &OutArgs) -> Result<(), CliError> {
             let mut o = std::io::stdout().lock();
             o.write_all(&bytes)
                 .and_then(|_| o.flush())
-                .map_err(|e| CliError(format!("standard output: {e}")))
+                .map_err(crate::output::stdout_error)
         }
     }
 }

@@ -53,9 +53,8 @@ pub fn run(a: Args) -> CliResult {
                 serde_json::json!({"line": i + 1, "input": text, "valid": false, "error": e})
             }
         };
-        writeln!(out, "{obj}").map_err(|e| crate::output::CliError(format!("stdout: {e}")))?;
+        writeln!(out, "{obj}").map_err(crate::output::stdout_error)?;
     }
-    out.flush()
-        .map_err(|e| crate::output::CliError(format!("stdout: {e}")))?;
+    out.flush().map_err(crate::output::stdout_error)?;
     Ok(ExitCode::SUCCESS)
 }

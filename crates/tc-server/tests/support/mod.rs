@@ -347,12 +347,16 @@ pub fn seed_application(
     }
     tongchou_app::income::record(
         &mut db,
-        "subsidy/202206",
-        rc(140000),
-        "subsidy-province",
-        tongchou_core::Fen::new(100_000_000),
-        "2022-06-01".parse().expect("date"),
-        "test",
+        &tongchou_store::audit::Actor::operator("test"),
+        tongchou_app::clock::now_ms(),
+        &tongchou_app::income::Income {
+            key: "subsidy/202206",
+            region: rc(140000),
+            kind: "subsidy-province",
+            amount: tongchou_core::Fen::new(100_000_000),
+            date: "2022-06-01".parse().expect("date"),
+            reference: "test",
+        },
     )
     .expect("income");
     let officer = tongchou_store::access::get_user(&mut db, "officer")
