@@ -50,10 +50,10 @@ pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
                 tongchou_app::clock::now_ms(),
                 &tongchou_app::income::Income {
                     key: &key,
-                    region: region,
+                    region,
                     kind: &kind,
-                    amount: amount,
-                    date: date,
+                    amount,
+                    date,
                     reference: &reference,
                 },
             )
