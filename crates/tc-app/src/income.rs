@@ -71,14 +71,8 @@ pub struct Income<'a> {
 /// Idempotent by key: recording the same income again changes nothing (and audits nothing) and
 /// returns false.
 pub fn record(db: &mut Db, who: &Actor, now_ms: i64, income: &Income<'_>) -> Result<bool> {
-    let Income {
-        key,
-        region,
-        kind,
-        amount,
-        date,
-        reference,
-    } = *income;
+    let (key, region, kind, amount) = (income.key, income.region, income.kind, income.amount);
+    let (date, reference) = (income.date, income.reference);
     let (_, account, category) = KINDS.iter().find(|k| k.0 == kind).ok_or_else(|| {
         AppError::Invalid(format!(
             "unknown income kind {kind:?}: {}",

@@ -10,6 +10,27 @@ use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, Val, testing};
 
+/// Other income recorded by the operator "test" (true when it was new).
+fn record_income(
+    db: &mut Db,
+    key: &str,
+    region: tongchou_core::RegionCode,
+    kind: &str,
+    amount: Fen,
+    date: tongchou_core::Date,
+) -> bool {
+    let income = tongchou_app::income::Income {
+        key,
+        region,
+        kind,
+        amount,
+        date,
+        reference: "test",
+    };
+    let who = tongchou_store::audit::Actor::operator("test");
+    tongchou_app::income::record(db, &who, tongchou_app::clock::now_ms(), &income).expect("record")
+}
+
 fn run(url: &str) {
     let mut db = Db::open(url).expect("open");
     common::province(&mut db, 3000, "2020-01");
@@ -41,55 +62,31 @@ fn run(url: &str) {
             // other income lands in the provincial fiscal special account; recording it twice is a no-op
             let d: tongchou_core::Date = "2020-01-20".parse().expect("d");
             let pr = tongchou_core::RegionCode::new(140000).expect("c");
-            assert!(
-                tongchou_app::income::record(
-                    &mut db,
-                    &tongchou_store::audit::Actor::operator("test"),
-                    tongchou_app::clock::now_ms(),
-                    &tongchou_app::income::Income {
-                        key: "subsidy/202001",
-                        region: pr,
-                        kind: "subsidy-province",
-                        amount: Fen::new(100_000_000),
-                        date: d,
-                        reference: "test"
-                    }
-                )
-                .expect("record")
-            );
-            assert!(
-                !tongchou_app::income::record(
-                    &mut db,
-                    &tongchou_store::audit::Actor::operator("test"),
-                    tongchou_app::clock::now_ms(),
-                    &tongchou_app::income::Income {
-                        key: "subsidy/202001",
-                        region: pr,
-                        kind: "subsidy-province",
-                        amount: Fen::new(100_000_000),
-                        date: d,
-                        reference: "test"
-                    }
-                )
-                .expect("record")
-            );
+            assert!(record_income(
+                &mut db,
+                "subsidy/202001",
+                pr,
+                "subsidy-province",
+                Fen::new(100_000_000),
+                d
+            ));
+            assert!(!record_income(
+                &mut db,
+                "subsidy/202001",
+                pr,
+                "subsidy-province",
+                Fen::new(100_000_000),
+                d
+            ));
             let city = tongchou_core::RegionCode::new(140100).expect("c");
-            assert!(
-                tongchou_app::income::record(
-                    &mut db,
-                    &tongchou_store::audit::Actor::operator("test"),
-                    tongchou_app::clock::now_ms(),
-                    &tongchou_app::income::Income {
-                        key: "subsidy/202001/city",
-                        region: city,
-                        kind: "subsidy-city",
-                        amount: Fen::new(500_000),
-                        date: d,
-                        reference: "test"
-                    }
-                )
-                .expect("record")
-            );
+            assert!(record_income(
+                &mut db,
+                "subsidy/202001/city",
+                city,
+                "subsidy-city",
+                Fen::new(500_000),
+                d
+            ));
             // each recorded income is audited once (the repeat changed nothing and audits nothing)
             let audited = tongchou_store::audit::list(
                 &mut db,
@@ -361,20 +358,14 @@ fn late_returns(url: &str, tag: &str) {
     let month = |db: &mut Db, m: &str, rejects: Option<u32>| {
         let period: Period = m.parse().expect("p");
         collect::run_month(db, &policy, period, src).expect("collection");
-        tongchou_app::income::record(
+        record_income(
             db,
-            &tongchou_store::audit::Actor::operator("test"),
-            tongchou_app::clock::now_ms(),
-            &tongchou_app::income::Income {
-                key: &format!("subsidy/{m}"),
-                region: pr,
-                kind: "subsidy-province",
-                amount: Fen::new(100_000_000),
-                date: period.day(2),
-                reference: "test",
-            },
-        )
-        .expect("income");
+            &format!("subsidy/{m}"),
+            pr,
+            "subsidy-province",
+            Fen::new(100_000_000),
+            period.day(2),
+        );
         let mut opts = MonthOptions::new(&out.join(m));
         opts.bank = rejects.map(|r| tongchou_sim::bank::counterpart(r, 1));
         disburse::run_month(db, &policy, period, &actors, &opts).expect("disbursement");
@@ -469,16 +460,14 @@ fn heating(url: &str, tag: &str) {
         behaviour: Behaviour::default(),
     });
     collect::run_month(&mut db, &policy, period, src).expect("collection");
-    tongchou_app::income::record(
+    record_income(
         &mut db,
         "subsidy/2020-10",
         tongchou_core::RegionCode::new(140000).expect("c"),
         "subsidy-province",
         Fen::new(2_000_000_000),
         period.day(2),
-        "test",
-    )
-    .expect("income");
+    );
     let mut opts = MonthOptions::new(&out);
     opts.bank = Some(tongchou_sim::bank::counterpart(0, 1));
     disburse::run_month(&mut db, &policy, period, &actors, &opts).expect("disbursement");

@@ -3,15 +3,19 @@
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_tongchou"))
         .args(args)
         .env("TONGCHOU_DB", "sqlite::memory:")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("spawn tongchou");
+        .expect("spawn tongchou")
+}
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = spawn(args);
     child
         .stdin
         .take()
@@ -207,14 +211,7 @@ fn bad_inputs_get_one_line_and_nonzero_exit() {
 /// quietly (no panic, success) instead of failing on the closed pipe.
 fn closed_early(args: &[&str], stdin: &str, read_lines: usize) -> Output {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .args(args)
-        .env("TONGCHOU_DB", "sqlite::memory:")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn tongchou");
+    let mut child = spawn(args);
     let mut stdin_pipe = child.stdin.take().expect("stdin");
     let input = stdin.to_string();
     let feeder = std::thread::spawn(move || {

@@ -52,7 +52,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         }
     };
     std::fs::rename(&part, &a.output).map_err(|e| CliError(format!("{name}: {e}")))?;
-    println!(
+    outln!(
         "{} {} 应缴明细 {} 行，合计 {} 元 → {name} ({} rows, {} yuan)",
         done.period,
         done.region,
