@@ -55,12 +55,16 @@ fn seed(url: &str, out: &std::path::Path) -> Db {
     collect::run_month(&mut db, &policy, month(), src).expect("collection");
     tongchou_app::income::record(
         &mut db,
-        "subsidy/202001",
-        rc(140000),
-        "subsidy-province",
-        Fen::new(100_000_000),
-        month().day(2),
-        "test",
+        &tongchou_store::audit::Actor::operator("test"),
+        tongchou_app::clock::now_ms(),
+        &tongchou_app::income::Income {
+            key: "subsidy/202001",
+            region: rc(140000),
+            kind: "subsidy-province",
+            amount: Fen::new(100_000_000),
+            date: month().day(2),
+            reference: "test",
+        },
     )
     .expect("income");
     let actors = disburse::Actors {
