@@ -290,7 +290,7 @@ pub fn append(db: &mut Db, e: &Entry<'_>, now_ms: i64) -> Result<Record> {
     if db.in_transaction() {
         return append_in_tx(db, e, &at);
     }
-    retry(db, 20, |db| append_in_tx(db, e, &at))
+    retry(db, 60, |db| append_in_tx(db, e, &at))
 }
 
 /// Run `f` in a transaction, retrying up to `tries` times when it lost a race ([`is_conflict`]).
@@ -304,7 +304,12 @@ pub fn retry<T, E: From<StoreError> + AsConflict>(
         n += 1;
         match db.transaction(&mut f) {
             Err(e) if n < tries && e.is_conflict() => {
-                std::thread::sleep(std::time::Duration::from_millis(1 + (n as u64 * 3) % 17));
+                // random back-off growing with the attempts, so racing writers fall out of step
+                // (a hasher's random keys: no clock read)
+                use std::hash::{BuildHasher, Hasher};
+                let r = std::hash::RandomState::new().build_hasher().finish();
+                let span = 2 + 4 * (n as u64).min(10);
+                std::thread::sleep(std::time::Duration::from_millis(1 + r % span));
             }
             r => return r,
         }
