@@ -66,6 +66,18 @@ pub struct Returned {
     pub item: Item,
 }
 
+/// A row of (person_id, county, amount_fen, attempt, end_to_end, item) as a line to replace.
+fn replaced_of(r: &[crate::Value]) -> Result<Returned> {
+    Ok(Returned {
+        person: r[0].i64()?,
+        county: r[1].i64()? as u32,
+        amount: Fen::new(r[2].i64()?),
+        attempt: r[3].i64()?,
+        end_to_end: r[4].text()?.to_string(),
+        item: item(r[5].text()?)?,
+    })
+}
+
 /// The returned payments not yet re-issued, by person and end-to-end id.
 pub fn returned_not_reissued(db: &mut Db) -> Result<Vec<Returned>> {
     let rows = db.query(
@@ -74,18 +86,7 @@ pub fn returned_not_reissued(db: &mut Db) -> Result<Vec<Returned>> {
          ORDER BY r.person_id, r.end_to_end",
         &[],
     )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(Returned {
-            person: r[0].i64()?,
-            county: r[1].i64()? as u32,
-            amount: Fen::new(r[2].i64()?),
-            attempt: r[3].i64()?,
-            end_to_end: r[4].text()?.to_string(),
-            item: item(r[5].text()?)?,
-        });
-    }
-    Ok(out)
+    rows.iter().map(|r| replaced_of(r)).collect()
 }
 
 /// The deferred lines of months before `month` not yet carried forward, by person and
@@ -96,18 +97,7 @@ pub fn deferred_before(db: &mut Db, month: Period) -> Result<Vec<Returned>> {
          WHERE status = 'deferred' AND month < $1 ORDER BY person_id, end_to_end",
         &[Val::I64(month.yyyymm() as i64)],
     )?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        out.push(Returned {
-            person: r[0].i64()?,
-            county: r[1].i64()? as u32,
-            amount: Fen::new(r[2].i64()?),
-            attempt: r[3].i64()?,
-            end_to_end: r[4].text()?.to_string(),
-            item: item(r[5].text()?)?,
-        });
-    }
-    Ok(out)
+    rows.iter().map(|r| replaced_of(r)).collect()
 }
 
 /// The deferred lines of months before `month` become `carried` (their successors, linked by
