@@ -14,6 +14,7 @@
 //! [`check_before_reissue`] on the groups whose returned lines it is about to re-issue.
 
 use crate::error::{AppError, Result};
+use tongchou_core::Fen;
 use tongchou_ledger::transfer::LinesHasher;
 use tongchou_ledger::{Line, LinesSummary, Op, Transfer};
 use tongchou_store::Db;
@@ -29,7 +30,7 @@ pub struct GroupLines {
     /// The issued lines in the ledger's order.
     pub summary: LinesSummary,
     /// The amount of the lines marked paid.
-    pub paid: i64,
+    pub paid: Fen,
     /// How many lines still wait for the bank's answer.
     pub open: i64,
 }
@@ -71,15 +72,14 @@ pub fn judge(
                     g.open
                 ));
             }
-            if s.amount.fen() != g.paid {
+            if s.amount != g.paid {
                 out.push(format!(
                     "{key}: the ledger posted {} yuan paid, the paid lines add up to {} yuan",
-                    s.amount,
-                    tongchou_core::Fen::new(g.paid)
+                    s.amount, g.paid
                 ));
             }
         }
-        Some(_) if g.paid != 0 || g.open > 0 => {
+        Some(_) if !g.paid.is_zero() || g.open > 0 => {
             out.push(format!(
                 "{key}: voided in the ledger (nothing paid), yet lines are paid or open"
             ));
@@ -128,7 +128,10 @@ fn groups(
                 amount: l.amount,
             });
             match l.status {
-                "paid" => g.paid = g.paid.saturating_add(l.amount.fen()),
+                "paid" => match g.paid.checked_add(l.amount) {
+                    Some(p) => g.paid = p,
+                    None => bad = Some(format!("{}: the paid lines' total overflows", g.key())),
+                },
                 "issued" => g.open += 1,
                 _ => {}
             }
@@ -226,7 +229,6 @@ pub(super) fn check_before_reissue(db: &mut Db) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tongchou_core::Fen;
     use tongchou_ledger::Hash;
 
     fn summary(lines: &[(i64, i64)]) -> LinesSummary {
@@ -260,6 +262,7 @@ mod tests {
     }
 
     fn group(lines: &[(i64, i64)], paid: i64, open: i64) -> GroupLines {
+        let paid = Fen::new(paid);
         GroupLines {
             month: 202001,
             county: 140105,
