@@ -194,7 +194,7 @@ pub fn required_permission(kind: Kind) -> Option<Permission> {
         Kind::Persons | Kind::Declarations => Some(Permission::PersonWrite),
         Kind::Employers => Some(Permission::EmployerWrite),
         Kind::Collections => Some(Permission::ContributionImport),
-        Kind::DeathRecords | Kind::PaymentRolls => None,
+        Kind::DeathRecords | Kind::PaymentRolls | Kind::AliveRecords => None,
     }
 }
 
@@ -204,6 +204,9 @@ pub fn not_a_register_file(kind: Kind) -> AppError {
     let how = match kind {
         Kind::DeathRecords => {
             "import it with `tongchou deaths import --file F` (benefits::deaths::import_deaths), then run `tongchou crosscheck run`"
+        }
+        Kind::AliveRecords => {
+            "import it with `tongchou certification import --file F` (certification::import_alive): it certifies the pensioners it names"
         }
         _ => {
             "import it with `tongchou crosscheck import-roll --roll NAME --file F` (benefits::deaths::import_roll), then run `tongchou crosscheck run`"
@@ -234,7 +237,9 @@ pub fn import_file(
         Kind::Employers => import_as::<Employer>(db, importer, path, opts),
         Kind::Declarations => import_as::<Declaration>(db, importer, path, opts),
         Kind::Collections => import_as::<Collection>(db, importer, path, opts),
-        Kind::DeathRecords | Kind::PaymentRolls => Err(not_a_register_file(kind).into()),
+        Kind::DeathRecords | Kind::PaymentRolls | Kind::AliveRecords => {
+            Err(not_a_register_file(kind).into())
+        }
     }
 }
 

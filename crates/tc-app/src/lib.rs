@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod acting;
 pub mod agency_accounts;
 pub mod benefits;
+pub mod certification;
 pub mod clock;
 pub mod collect;
 pub mod disburse;

@@ -273,6 +273,7 @@ fn story(url: &str, tag: &str) {
     for (kind, command) in [
         (Kind::DeathRecords, "tongchou deaths import --file F"),
         (Kind::PaymentRolls, "tongchou crosscheck import-roll"),
+        (Kind::AliveRecords, "tongchou certification import --file F"),
     ] {
         for who in [Importer::Operator(&op), Importer::Staff(&clerk)] {
             match import(&mut db, who, kind, &deaths, &mut phases) {

@@ -56,6 +56,10 @@ pub enum Command {
     /// death settlements and the settlements still unclaimed.
     #[command(subcommand)]
     Deaths(cmd::benefits::DeathsCmd),
+    /// Eligibility certification (领取养老金资格认证): alive records from other departments,
+    /// certification at the counter, the standing per county.
+    #[command(subcommand)]
+    Certification(cmd::certification::Cmd),
     /// Cross-checks (数据比对): death records and other payment rolls against the pensioner roll
     /// and the payments made; suspensions, settlements, recovery cases, the report by county.
     #[command(subcommand)]
@@ -133,6 +137,7 @@ fn main() -> ExitCode {
         Command::Audit(c) => cmd::audit::run(c, &cli.db),
         Command::Retire(c) => cmd::benefits::run_retire(c, &cli.db),
         Command::Deaths(c) => cmd::benefits::run_deaths(c, &cli.db),
+        Command::Certification(c) => cmd::certification::run(c, &cli.db),
         Command::Crosscheck(c) => cmd::benefits::run_crosscheck(c, &cli.db),
         Command::Benefits(c) => cmd::benefits::run_benefits(c, &cli.db),
         Command::Serve(a) => cmd::serve::run(a, &cli.db),

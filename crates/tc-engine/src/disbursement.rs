@@ -22,6 +22,9 @@ pub enum Item {
     AccountRefund,
     /// The winter heating subsidy (冬季取暖补贴), once a year.
     HeatingSubsidy,
+    /// The pension of the months a pensioner was suspended for want of an eligibility
+    /// certification, paid once they are certified (暂停期间养老金补发).
+    ResumedArrears,
 }
 
 impl Item {
@@ -33,6 +36,7 @@ impl Item {
             Item::SurvivorGrant => "survivor_grant",
             Item::AccountRefund => "account_refund",
             Item::HeatingSubsidy => "heating_subsidy",
+            Item::ResumedArrears => "resumed_arrears",
         }
     }
     pub fn parse(s: &str) -> Option<Item> {
@@ -43,16 +47,18 @@ impl Item {
             "survivor_grant" => Item::SurvivorGrant,
             "account_refund" => Item::AccountRefund,
             "heating_subsidy" => Item::HeatingSubsidy,
+            "resumed_arrears" => Item::ResumedArrears,
             _ => return None,
         })
     }
-    pub const ALL: [Item; 6] = [
+    pub const ALL: [Item; 7] = [
         Item::BasicPension,
         Item::AdjustmentArrears,
         Item::FuneralGrant,
         Item::SurvivorGrant,
         Item::AccountRefund,
         Item::HeatingSubsidy,
+        Item::ResumedArrears,
     ];
 }
 

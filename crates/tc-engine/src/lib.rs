@@ -6,8 +6,10 @@
 //!   the exact pooling/account split;
 //! - `disbursement`: plan consolidation, exact partial approval, the month's calendar;
 //! - `payroll`: the month's payment lines;
-//! - `crosscheck`: death records and other payment rolls against the payroll.
+//! - `crosscheck`: death records and other payment rolls against the payroll;
+//! - `certification`: when a pensioner's eligibility certification is due, overdue or missed.
 
+pub mod certification;
 pub mod collection;
 pub mod crosscheck;
 pub mod disbursement;

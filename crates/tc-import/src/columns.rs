@@ -22,16 +22,21 @@ pub enum Kind {
     /// Another payment roll (其他待遇发放名单, e.g. 城乡居民养老保险): who it paid in which month,
     /// for the duplicate-receipt cross-check.
     PaymentRolls,
+    /// Records of pensioners seen alive (生存信息) by other departments (a hospital visit of the
+    /// medical insurance, a border crossing, a civil-affairs visit...), for the silent
+    /// eligibility certification (静默认证) of the payroll.
+    AliveRecords,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] = [
+    pub const ALL: [Kind; 7] = [
         Kind::Persons,
         Kind::Employers,
         Kind::Declarations,
         Kind::Collections,
         Kind::DeathRecords,
         Kind::PaymentRolls,
+        Kind::AliveRecords,
     ];
 
     /// The name used on the command line.
@@ -43,6 +48,7 @@ impl Kind {
             Kind::Collections => "collections",
             Kind::DeathRecords => "deaths",
             Kind::PaymentRolls => "rolls",
+            Kind::AliveRecords => "alive",
         }
     }
 
@@ -55,6 +61,7 @@ impl Kind {
             Kind::Collections => "征收结果",
             Kind::DeathRecords => "死亡信息",
             Kind::PaymentRolls => "其他待遇发放名单",
+            Kind::AliveRecords => "生存信息",
         }
     }
 
@@ -67,6 +74,7 @@ impl Kind {
             Kind::Collections => COLLECTION_COLUMNS,
             Kind::DeathRecords => DEATH_COLUMNS,
             Kind::PaymentRolls => ROLL_COLUMNS,
+            Kind::AliveRecords => ALIVE_COLUMNS,
         }
     }
 }
@@ -383,6 +391,35 @@ pub(crate) const DEATH_COLUMNS: &[Column] = &[
     ),
 ];
 
+pub(crate) mod lcol {
+    pub const ID: usize = 0;
+    pub const SEEN: usize = 1;
+    pub const SOURCE: usize = 2;
+}
+pub(crate) const ALIVE_COLUMNS: &[Column] = &[
+    col(
+        "id_number",
+        "身份证号码",
+        ID_LONG,
+        true,
+        "18-character resident ID number of the person seen alive",
+    ),
+    col(
+        "seen_on",
+        "发生日期",
+        &["业务日期", "认证日期", "date"],
+        true,
+        "YYYY-MM-DD: the day the person was seen alive, not after today nor before the birth date",
+    ),
+    col(
+        "source",
+        "来源",
+        &["数据来源", "信息来源", "业务类型"],
+        true,
+        "the department and event (e.g. 医保就医结算, 公安出入境, 民政走访), 1-32 characters",
+    ),
+];
+
 pub(crate) mod rcol {
     pub const ID: usize = 0;
     pub const MONTH: usize = 1;
@@ -561,11 +598,13 @@ mod tests {
         );
         assert_eq!(template(Kind::DeathRecords), "身份证号码,死亡日期,来源");
         assert_eq!(template(Kind::PaymentRolls), "身份证号码,发放月份");
+        assert_eq!(template(Kind::AliveRecords), "身份证号码,发生日期,来源");
+        assert_eq!("生存信息".parse::<Kind>(), Ok(Kind::AliveRecords));
         assert_eq!("deaths".parse::<Kind>(), Ok(Kind::DeathRecords));
         assert_eq!("其他待遇发放名单".parse::<Kind>(), Ok(Kind::PaymentRolls));
         assert_eq!(
             "pensions".parse::<Kind>(),
-            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls)".into())
+            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls, alive)".into())
         );
         for kind in Kind::ALL {
             let t = template(kind);

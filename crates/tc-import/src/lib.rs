@@ -77,8 +77,8 @@ pub use columns::{Column, Kind, normalize_header, template};
 pub use error::{ImportError, Rejection, RowError};
 pub use fingerprint::Fingerprint;
 pub use records::{
-    Collection, DeathRecord, DeathSource, Declaration, Employer, EmployerStatus, Industry, Payer,
-    Person, Record, RollPayment,
+    AliveRecord, Collection, DeathRecord, DeathSource, Declaration, Employer, EmployerStatus,
+    Industry, Payer, Person, Record, RollPayment,
 };
 pub use source::{Encoding, Format};
 
@@ -512,6 +512,7 @@ pub fn validate_kind(
         Kind::Collections => validate::<Collection>(path, opts),
         Kind::DeathRecords => validate::<DeathRecord>(path, opts),
         Kind::PaymentRolls => validate::<RollPayment>(path, opts),
+        Kind::AliveRecords => validate::<AliveRecord>(path, opts),
     }
 }
 

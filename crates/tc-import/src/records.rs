@@ -1,7 +1,7 @@
 //! The validated records, one type per kind, built from a row only through their parsers
 //! ("parse, don't validate"): every field is a domain type of `tongchou-core`.
 
-use crate::columns::{Header, Kind, ccol, dcol, ecol, pcol, rcol, xcol};
+use crate::columns::{Header, Kind, ccol, dcol, ecol, lcol, pcol, rcol, xcol};
 use crate::error::RowError;
 use crate::source::RawRow;
 use crate::values::{self, Cell};
@@ -137,6 +137,18 @@ impl fmt::Display for DeathSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.chinese())
     }
+}
+
+/// A pensioner seen alive by another department (生存信息): one event of the silent
+/// eligibility certification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliveRecord {
+    pub row: u64,
+    pub id_number: IdNumber,
+    /// Not after the day of the import, not before the birth date of the ID number.
+    pub seen_on: Date,
+    /// The department and event, 1–32 characters on one line.
+    pub source: String,
 }
 
 /// One line of another payment roll (其他待遇发放名单): the person was paid for this month.
@@ -679,6 +691,56 @@ impl Parse for DeathRecord {
 }
 impl Record for DeathRecord {
     const KIND: Kind = Kind::DeathRecords;
+    fn row(&self) -> u64 {
+        self.row
+    }
+}
+
+impl Parse for AliveRecord {
+    const DUPLICATE: Option<&'static str> = Some("same ID number, date and source");
+    fn key(&self) -> Key {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.source.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Key([
+            id_key(&self.id_number),
+            (self.seen_on.days_since_epoch() as u64) ^ (h << 20),
+        ])
+    }
+    fn parse(c: &mut Cells<'_>) -> Option<AliveRecord> {
+        let (today, d1904) = (c.today, c.date1904);
+        let id = c.req(lcol::ID, |v| values::id_number(v, today));
+        let seen = c.req(lcol::SEEN, |v| {
+            values::date(v, d1904).and_then(|d| values::not_future(d, today))
+        });
+        let source = c.req(lcol::SOURCE, |v| {
+            let t = v.text.trim();
+            if t.is_empty() || t.chars().count() > 32 || t.chars().any(char::is_control) {
+                Err(format!("{t:?}: 1-32 characters on one line"))
+            } else {
+                Ok(t.to_string())
+            }
+        });
+        if let (Some(id), Some(d)) = (&id, seen)
+            && d < id.birth()
+        {
+            c.fail(
+                lcol::SEEN,
+                format!("{d} is before the birth date {}", id.birth()),
+            );
+            return None;
+        }
+        Some(AliveRecord {
+            row: c.row(),
+            id_number: id?,
+            seen_on: seen?,
+            source: source?,
+        })
+    }
+}
+impl Record for AliveRecord {
+    const KIND: Kind = Kind::AliveRecords;
     fn row(&self) -> u64 {
         self.row
     }

@@ -20,6 +20,7 @@
 //! pool ([`Pool`]).
 
 mod api;
+mod certification;
 mod dues;
 mod html;
 mod pages;
@@ -338,6 +339,12 @@ fn build(cfg: Config) -> (Router, St) {
         .route("/reports", get(reports::list))
         .route("/reports/{kind}", get(reports::show))
         .route("/me/records", get(pages::my_records))
+        .route(
+            "/me/certification",
+            get(certification::mine).post(certification::certify_mine),
+        )
+        .route("/certification", get(certification::show))
+        .route("/certification/record", post(certification::record))
         .route(
             "/estimate",
             get(pages::estimate_form).post(pages::estimate_submit),

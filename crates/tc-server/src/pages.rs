@@ -63,6 +63,7 @@ pub async fn home(State(st): State<St>, headers: HeaderMap) -> Response {
         ul {
             li { a href="/login" { "工作人员登录 Staff log in" } }
             li { a href="/me/records" { "我的参保记录 My records" } " (参保人 insured persons)" }
+            li { a href="/me/certification" { "待遇资格认证 Eligibility certification" } " (退休人员 pensioners)" }
             li { a href="/estimate" { "养老金测算 Pension estimator" } " (公开 public)" }
         }
     };
@@ -255,6 +256,10 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         }
         @if user.role.has(Permission::OwnRecordRead) {
             p { a href="/me/records" { "我的参保记录 My records" } }
+            p { a href="/me/certification" id="my-cert-link" { "待遇资格认证 My eligibility certification" } }
+        }
+        @if crate::certification::may_view(&user) {
+            p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }
         form method="post" action="/logout" id="logout-form" {
             (csrf_field(&csrf))

@@ -2,6 +2,8 @@
 //! production path depends on this crate. Each produces what a real counterpart would (receipts,
 //! status reports) and hands it to the same use cases as real input.
 //!
+//! - `alive`: other departments' records of pensioners seen alive, for the eligibility
+//!   certification (most are seen before their certification falls due, a few are not);
 //! - `accounts`: synthetic paying accounts for every county agency (the fictional bank of
 //!   `tongchou_bank::Debtor::synthetic`), set through the real use case;
 //! - `tax`: the tax bureau's collection results for a month's assessments (most payers pay in
@@ -11,6 +13,7 @@
 //! - `load`: a synthetic province (`tongchou-synth`) written into the registry tables.
 
 pub mod accounts;
+pub mod alive;
 pub mod bank;
 pub mod historical;
 pub mod load;

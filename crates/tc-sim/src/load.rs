@@ -30,6 +30,8 @@ pub struct LoadStats {
     pub person_events: u64,
     pub pensioners: u64,
     pub pensions: u64,
+    /// The last eligibility certification the previous system knew (`pensioner_certification`).
+    pub certifications: u64,
     /// (table, seconds) in the order written.
     pub seconds: Vec<(&'static str, f64)>,
 }
@@ -42,6 +44,7 @@ impl LoadStats {
             + self.person_events
             + self.pensioners
             + self.pensions
+            + self.certifications
     }
 }
 
@@ -117,6 +120,7 @@ fn write_all(db: &mut Db, p: &Province) -> Result<LoadStats> {
         person_events: timed("person_events", write_person_events)?,
         pensioners: timed("pensioners", write_pensioners)?,
         pensions: timed("pensions", write_pensions)?,
+        certifications: timed("pensioner_certification", write_certifications)?,
         seconds: Vec::new(),
     };
     st.seconds = seconds;
@@ -331,6 +335,27 @@ fn write_pensioners(db: &mut Db, p: &Province) -> Result<u64> {
     })
 }
 
+/// The last eligibility certification the previous system knew, for every pensioner not
+/// deceased whose pension started more than a year before the first month: a day in the 360
+/// days before it, spread by person, so about a twelfth of them fall due each month (one whose
+/// pension started later counts from its start).
+fn write_certifications(db: &mut Db, p: &Province) -> Result<u64> {
+    let start = p.options.start.first_day();
+    let rows: Vec<(i64, u32, tongchou_core::Date)> = p
+        .pensioners
+        .iter()
+        .filter(|pn| pn.status != PensionStatus::Deceased)
+        .filter_map(|pn| {
+            let person = pn.person as i64 + 1;
+            let back = 1 + (crate::tax::mix(person as u64 ^ 0xce47) % 360) as i64;
+            let on = start.add_days(-back);
+            let county = county_code(p, p.persons[pn.person as usize].county as usize) as u32;
+            (on > pn.retire().add_months(1).first_day()).then_some((person, county, on))
+        })
+        .collect();
+    tongchou_store::certification::write_legacy(db, &rows)
+}
+
 /// Each pensioner's pension rows ([`pension_rows`]).
 fn write_pensions(db: &mut Db, p: &Province) -> Result<u64> {
     let start = p.options.start;
@@ -373,8 +398,18 @@ mod tests {
         assert_eq!(c.person_ids, 3_000);
         assert_eq!(c.employers as usize, p.employers.len());
         assert_eq!(c.pensioners as usize, p.pensioners.len());
+        let certified = db
+            .query_i64("SELECT count(*) FROM pensioner_certification", &[])
+            .expect("certifications");
+        assert!(certified > 0 && certified <= c.pensioners);
         assert_eq!(st.rows() as i64, {
-            c.employers + c.persons + c.person_ids + c.person_events + c.pensioners + c.pensions
+            c.employers
+                + c.persons
+                + c.person_ids
+                + c.person_events
+                + c.pensioners
+                + c.pensions
+                + certified
         });
         // the summaries agree with the province in memory
         let s = registry::county_summary(&mut db).expect("summary");

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod agency_accounts;
 pub mod audit;
 pub mod benefits;
+pub mod certification;
 pub mod collection;
 pub mod imports;
 pub mod income;

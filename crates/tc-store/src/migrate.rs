@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "job_runs",
         include_str!("../migrations/0014_job_runs.sql"),
     ),
+    (
+        25,
+        "certification",
+        include_str!("../migrations/0025_certification.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

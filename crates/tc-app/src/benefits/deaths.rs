@@ -81,7 +81,12 @@ const MAX_LISTED: usize = 50;
 /// Read a whole cross-check file (CSV in UTF-8 or GBK, or XLSX) into its records with
 /// `tongchou_import`. A refused file is an `AppError::Invalid` naming `what`, the file, and the
 /// row and column of each problem (the first [`MAX_LISTED`], and how many in all).
-fn read_file<T: Record>(what: &str, file_name: &str, bytes: &[u8], today: Date) -> Result<Vec<T>> {
+pub(crate) fn read_file<T: Record>(
+    what: &str,
+    file_name: &str,
+    bytes: &[u8],
+    today: Date,
+) -> Result<Vec<T>> {
     let mut opts = Options::new(today);
     opts.error_limit = MAX_LISTED;
     match read_all::<T>(bytes, opts) {
@@ -109,7 +114,7 @@ fn refused(what: &str, file_name: &str, r: &Rejection) -> AppError {
     ))
 }
 
-fn new_import(
+pub(crate) fn new_import(
     db: &mut Db,
     kind: &str,
     file_name: &str,
@@ -709,7 +714,7 @@ pub struct ClaimSummary {
 }
 
 /// The first month from `from` on whose disbursement payroll has not run.
-fn first_open_payroll(db: &mut Db, from: Period) -> Result<Period> {
+pub(crate) fn first_open_payroll(db: &mut Db, from: Period) -> Result<Period> {
     let mut m = from;
     while crate::jobs::is_done(db, crate::disburse::JOB, m, "payroll")? {
         m = m.add_months(1);

@@ -171,6 +171,10 @@ pub struct MonthOptions {
     /// one recorded after it is due in the next month (`benefits` never writes dues for a month
     /// whose payroll step is done).
     pub include_dues: bool,
+    /// Run the eligibility certification's sweep in the payroll step before the pensions are
+    /// read (`certification::sweep`: suspensions of the uncertified and of pensioners named by a
+    /// death record, reminders). The edges set it; tests of other matters may leave it off.
+    pub certify: bool,
     /// Print each step's duration on standard error (the edges set it from `TONGCHOU_TIMING`).
     pub timing: bool,
 }
@@ -185,6 +189,7 @@ impl MonthOptions {
             bank: None,
             extra: Vec::new(),
             include_dues: false,
+            certify: false,
             timing: false,
         }
     }
@@ -198,6 +203,7 @@ fn item_code(i: Item) -> &'static str {
         Item::SurvivorGrant => "SG",
         Item::AccountRefund => "AR",
         Item::HeatingSubsidy => "HS",
+        Item::ResumedArrears => "RA",
     }
 }
 
@@ -209,7 +215,8 @@ fn benefit_kind(i: Item) -> &'static str {
         Item::BasicPension
         | Item::AdjustmentArrears
         | Item::AccountRefund
-        | Item::HeatingSubsidy => "benefit_basic_pension",
+        | Item::HeatingSubsidy
+        | Item::ResumedArrears => "benefit_basic_pension",
         Item::FuneralGrant | Item::SurvivorGrant => "benefit_funeral_survivor",
     }
 }
@@ -293,6 +300,11 @@ fn run_step(
 ) -> Result<StepOutput> {
     Ok(match step {
         Step::Payroll => {
+            let certification = if opts.certify {
+                crate::certification::sweep(db, policy, month, &crate::clock::now().to_string())?
+            } else {
+                None
+            };
             let mut extra = opts.extra.clone();
             if opts.include_dues {
                 // first statement of the step: every due committed so far is seen,
@@ -300,7 +312,12 @@ fn run_step(
                 crate::benefits::lock_dues(db, false)?;
                 extra.extend(crate::benefits::settlements_due(db, month)?);
             }
-            payroll::step_payroll(db, policy, month, &extra)?.into()
+            let mut details = payroll::step_payroll(db, policy, month, &extra)?;
+            if let Some(s) = certification {
+                details["certification"] =
+                    serde_json::to_value(s).map_err(|e| AppError::Invalid(format!("json: {e}")))?;
+            }
+            details.into()
         }
         Step::Plans => plans::step_plans(db, month, cal, actors)?.into(),
         Step::Approve => {

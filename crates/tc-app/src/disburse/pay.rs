@@ -115,6 +115,7 @@ fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
                 Item::SurvivorGrant => "抚恤金",
                 Item::AccountRefund => "个人账户余额退还",
                 Item::HeatingSubsidy => "冬季取暖补贴",
+                Item::ResumedArrears => "暂停期间养老金补发",
             },
             match r.replaces {
                 Some(Replaced::Returned) => "（重发）",

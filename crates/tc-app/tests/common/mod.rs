@@ -5,8 +5,8 @@
 #![allow(dead_code)]
 
 use tongchou_app::disburse::Actors;
-use tongchou_core::access::Role;
-use tongchou_core::{Divisions, Period};
+use tongchou_core::access::{Principal, Role};
+use tongchou_core::{Divisions, Period, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
@@ -40,29 +40,37 @@ pub fn actors(db: &mut Db) -> Actors {
     actors
 }
 
+/// A user of `role` scoped to `region` (for an insured person: their person id).
+pub fn user(
+    db: &mut Db,
+    login: &str,
+    role: Role,
+    region: RegionCode,
+    person_id: Option<i64>,
+) -> Principal {
+    add_user(
+        db,
+        &Actor::operator("test"),
+        &NewUser {
+            login,
+            display_name: login,
+            role,
+            region,
+            person_id,
+            password: "correct horse battery staple",
+        },
+        &AuthPolicy::default(),
+        0,
+    )
+    .expect("user")
+    .principal()
+}
+
 /// The officer and approver of the monthly steps, without paying accounts.
 pub fn users(db: &mut Db) -> Actors {
     let province = Divisions::shanxi().province().code;
-    let mut add = |login: &str, role: Role| {
-        add_user(
-            db,
-            &Actor::operator("test"),
-            &NewUser {
-                login,
-                display_name: login,
-                role,
-                region: province,
-                person_id: None,
-                password: "correct horse battery staple",
-            },
-            &AuthPolicy::default(),
-            0,
-        )
-        .expect("user")
-        .principal()
-    };
-    let officer = add("officer", Role::ProvinceBureauOfficer);
-    let approver = add("approver", Role::FinanceApprover);
+    let officer = user(db, "officer", Role::ProvinceBureauOfficer, province, None);
+    let approver = user(db, "approver", Role::FinanceApprover, province, None);
     Actors {
         officer,
         approver: Some(approver),

@@ -169,7 +169,7 @@ pub enum BenefitsCmd {
     },
 }
 
-fn engine(e: tongchou_app::AppError) -> CliError {
+pub(crate) fn engine(e: tongchou_app::AppError) -> CliError {
     CliError(e.to_string())
 }
 
@@ -178,7 +178,7 @@ fn person_by_id_number(db: &mut Db, id_number: &str) -> Result<i64, CliError> {
         .ok_or_else(|| CliError("--id-number: no insured person has this ID number".into()))
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
     if path.as_os_str() == "-" {
         let mut b = Vec::new();
         std::io::stdin()
@@ -190,7 +190,7 @@ fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError(format!("--file {}: {e}", path.display())))
 }
 
-fn file_name(path: &Path) -> String {
+pub(crate) fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_else(|| "-".into())

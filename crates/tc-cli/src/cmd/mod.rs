@@ -2,6 +2,7 @@ pub mod account;
 pub mod audit;
 pub mod bank;
 pub mod benefits;
+pub mod certification;
 pub mod demo;
 pub mod dues;
 pub mod import;

@@ -111,13 +111,49 @@ pub fn run_one(
                 .map_err(|e| CliError(format!("collection {period}: {e}")))?,
         )
     };
+    if let Some(seed) = simulate {
+        simulate_alive_records(db, policy, period, &actors.officer, seed)?;
+    }
     // one-off amounts due to this payroll (adjustment arrears, death settlements, corrections),
     // read inside the payroll step's transaction
     let mut opts = opts.clone();
     opts.include_dues = true;
+    // the eligibility certification: the uncertified and those named by a death record are
+    // suspended before the pensions are read
+    opts.certify = true;
     let d = disburse::run_month(db, policy, period, actors, &opts)
         .map_err(|e| CliError(format!("disbursement {period}: {e}")))?;
     Ok((collection, d))
+}
+
+/// A simulated month: other departments' records of pensioners seen alive reach the province
+/// before the payroll (`tongchou_sim::alive`) and are read by the real use case in the name of
+/// the month's officer. Not again once the month's payroll has run.
+fn simulate_alive_records(
+    db: &mut Db,
+    policy: &Policy,
+    period: Period,
+    officer: &tongchou_core::access::Principal,
+    seed: u64,
+) -> Result<(), CliError> {
+    if tongchou_app::jobs::is_done(db, disburse::JOB, period, "payroll")
+        .map_err(|e| CliError(e.to_string()))?
+    {
+        return Ok(());
+    }
+    let Some(bytes) = tongchou_sim::alive::records(db, policy, period, seed)? else {
+        return Ok(());
+    };
+    tongchou_app::certification::import_alive(
+        db,
+        officer,
+        &format!("alive-{period}.csv"),
+        &bytes,
+        tongchou_app::clock::today_china(),
+        tongchou_app::clock::now_ms(),
+    )
+    .map_err(|e| CliError(format!("alive records {period}: {e}")))?;
+    Ok(())
 }
 
 /// A short approval leaves payments unpaid this month: say how many and how much (they are
