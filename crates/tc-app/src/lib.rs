@@ -32,6 +32,7 @@ pub mod error;
 pub mod imports;
 pub mod income;
 pub mod jobs;
+pub mod recoveries;
 pub mod reports;
 
 pub use error::{AppError, Result};

@@ -60,6 +60,10 @@ pub enum Command {
     /// certification at the counter, the standing per county.
     #[command(subcommand)]
     Certification(cmd::certification::Cmd),
+    /// Recovery cases (追回): repayments through the ledger, write-offs with approval, the
+    /// report by county.
+    #[command(subcommand)]
+    Recovery(cmd::recovery::Cmd),
     /// Cross-checks (数据比对): death records and other payment rolls against the pensioner roll
     /// and the payments made; suspensions, settlements, recovery cases, the report by county.
     #[command(subcommand)]
@@ -138,6 +142,7 @@ fn main() -> ExitCode {
         Command::Retire(c) => cmd::benefits::run_retire(c, &cli.db),
         Command::Deaths(c) => cmd::benefits::run_deaths(c, &cli.db),
         Command::Certification(c) => cmd::certification::run(c, &cli.db),
+        Command::Recovery(c) => cmd::recovery::run(c, &cli.db),
         Command::Crosscheck(c) => cmd::benefits::run_crosscheck(c, &cli.db),
         Command::Benefits(c) => cmd::benefits::run_benefits(c, &cli.db),
         Command::Serve(a) => cmd::serve::run(a, &cli.db),

@@ -458,14 +458,19 @@ pub enum ApprovalKind {
     Allocation,
     /// Release of a bank payment file.
     PaymentFile,
+    /// 核销: writing off what a recovery case could not recover. A benefit decision: the
+    /// county agency that handles the case submits it, a provincial approver of benefits decides
+    /// (the permissions of a retirement application).
+    RecoveryWriteOff,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 4] = [
+    pub const ALL: [ApprovalKind; 5] = [
         ApprovalKind::Retirement,
         ApprovalKind::FundPlan,
         ApprovalKind::Allocation,
         ApprovalKind::PaymentFile,
+        ApprovalKind::RecoveryWriteOff,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -473,6 +478,7 @@ impl ApprovalKind {
             ApprovalKind::FundPlan => "fund_plan",
             ApprovalKind::Allocation => "allocation",
             ApprovalKind::PaymentFile => "payment_file",
+            ApprovalKind::RecoveryWriteOff => "recovery_write_off",
         }
     }
     /// The permission needed to submit.
@@ -482,6 +488,7 @@ impl ApprovalKind {
             ApprovalKind::FundPlan => Permission::PlanSubmit,
             ApprovalKind::Allocation => Permission::AllocationSubmit,
             ApprovalKind::PaymentFile => Permission::PaymentFileSubmit,
+            ApprovalKind::RecoveryWriteOff => Permission::RetirementSubmit,
         }
     }
     /// The permission needed to decide.
@@ -491,6 +498,7 @@ impl ApprovalKind {
             ApprovalKind::FundPlan => Permission::PlanApprove,
             ApprovalKind::Allocation => Permission::AllocationApprove,
             ApprovalKind::PaymentFile => Permission::PaymentFileRelease,
+            ApprovalKind::RecoveryWriteOff => Permission::RetirementApprove,
         }
     }
 }

@@ -26,6 +26,7 @@ mod html;
 mod pages;
 mod person;
 mod plans;
+mod recoveries;
 mod reports;
 mod returns;
 
@@ -345,6 +346,8 @@ fn build(cfg: Config) -> (Router, St) {
         )
         .route("/certification", get(certification::show))
         .route("/certification/record", post(certification::record))
+        .route("/recoveries", get(recoveries::show))
+        .route("/recoveries/{action}", post(recoveries::act))
         .route(
             "/estimate",
             get(pages::estimate_form).post(pages::estimate_submit),

@@ -261,6 +261,9 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         @if crate::certification::may_view(&user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }
+        @if crate::recoveries::may_view(&user) {
+            p { a href="/recoveries" id="rec-link" { "待遇追回 Recoveries" } }
+        }
         form method="post" action="/logout" id="logout-form" {
             (csrf_field(&csrf))
             button type="submit" { "退出 Log out" }

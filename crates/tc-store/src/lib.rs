@@ -22,6 +22,7 @@ pub mod ledger;
 mod migrate;
 pub mod payroll;
 pub mod plans;
+pub mod recoveries;
 pub mod registry;
 pub mod reports;
 pub mod run_lock;

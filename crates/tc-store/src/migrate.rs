@@ -68,6 +68,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "certification",
         include_str!("../migrations/0025_certification.sql"),
     ),
+    (
+        26,
+        "recovery_movements",
+        include_str!("../migrations/0026_recovery_movements.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

@@ -12,6 +12,7 @@ pub mod month;
 pub mod pension;
 pub mod plan;
 pub mod policy;
+pub mod recovery;
 pub mod report;
 pub mod retirement;
 pub mod serve;
