@@ -81,6 +81,7 @@ pub use records::{
     Industry, Payer, Person, Record, RollPayment,
 };
 pub use source::{Encoding, Format};
+pub use values::starts_like_a_formula;
 
 use columns::Header;
 use records::private::{Cells, Key};

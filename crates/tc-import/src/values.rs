@@ -85,7 +85,23 @@ pub(crate) fn name(c: Cell<'_>) -> Result<String, String> {
     if c.text.chars().any(char::is_control) {
         return Err("contains a control character".into());
     }
+    if starts_like_a_formula(c.text) {
+        return Err(format!(
+            "{:?} starts with = + - or @: a spreadsheet opening the bank's payment file or a report would run it as a formula",
+            c.text
+        ));
+    }
     Ok(c.text.to_string())
+}
+
+/// Whether a name begins (after blanks) with a character a spreadsheet reads as the start of a
+/// formula (`=`, `+`, `-`, `@`, full-width forms included). No person's or employer's name
+/// does; names go out again in payment files and reports.
+pub fn starts_like_a_formula(s: &str) -> bool {
+    matches!(
+        s.trim_start().chars().next(),
+        Some('=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠')
+    )
 }
 
 /// Yuan with at most two decimals. Thousands separators are accepted when correctly grouped.
@@ -267,6 +283,16 @@ pub(crate) fn receipt(c: Cell<'_>) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_starts_are_spotted() {
+        for bad in ["=HYPERLINK(1)", " +1", "-2", "@SUM", "＝１"] {
+            assert!(starts_like_a_formula(bad), "{bad}");
+        }
+        for good in ["张三", "O'Neil", "李-四", ""] {
+            assert!(!starts_like_a_formula(good), "{good}");
+        }
+    }
 
     fn t(text: &str) -> Cell<'_> {
         Cell {

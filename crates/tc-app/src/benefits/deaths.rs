@@ -726,6 +726,12 @@ pub(crate) fn first_open_payroll(db: &mut Db, from: Period) -> Result<Period> {
 /// the account number as they are stored.
 fn check_claim(claim: &Claim<'_>, filed_on: Date) -> Result<(IdNumber, Relation, AccountNumber)> {
     check_text("name", claim.name, 64)?;
+    if tongchou_import::starts_like_a_formula(claim.name) {
+        return Err(AppError::Invalid(
+            "name: starts with = + - or @ (it would run as a formula in the bank's payment file)"
+                .into(),
+        ));
+    }
     let id = IdNumber::parse(claim.id_number, filed_on)
         .map_err(|e| AppError::Invalid(format!("id_number: {e}")))?;
     let relation = Relation::parse(claim.relation).ok_or_else(|| {
