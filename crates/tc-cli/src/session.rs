@@ -12,10 +12,30 @@ use tongchou_store::Db;
 use tongchou_store::access::AuthPolicy;
 use tongchou_store::audit::Actor;
 
-/// The operator at the command line, as the audit log names them: `cli:` and `$USER`.
+/// The console itself, for the few commands that must work before any staff member exists or
+/// that need the machine rather than a person (creating the first administrator, verifying the
+/// audit chain, an import run without `--as`). Never `$USER`: the environment can say anything,
+/// so the audit log names the console, not a person it cannot vouch for.
 pub fn operator() -> Actor {
-    let who = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    Actor::operator(&format!("cli:{}", who.chars().take(32).collect::<String>()))
+    Actor::operator("cli:console")
+}
+
+/// The staff member of `--as LOGIN` (authenticated as [`acting_user`]) who must hold one of
+/// `perms`; the audit log names them.
+pub fn staff(
+    db: &mut Db,
+    login: &str,
+    perms: &[tongchou_core::access::Permission],
+    what: &str,
+) -> Result<Actor, CliError> {
+    let who = acting_user(db, login)?;
+    if !perms.iter().any(|p| who.role.has(*p)) {
+        return Err(CliError(format!(
+            "--as {login}: the role {} may not {what}",
+            who.role.as_str()
+        )));
+    }
+    Ok(Actor::of(&who))
 }
 
 /// A password from `TONGCHOU_PASSWORD`, else the first line of standard input.

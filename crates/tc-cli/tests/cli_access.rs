@@ -139,7 +139,7 @@ fn users_and_audit(db: &str) {
 
     let log = ok(&run(
         db,
-        &["audit", "log", "--user", "cli:tester", "--limit", "10"],
+        &["audit", "log", "--user", "cli:console", "--limit", "10"],
         "",
     ));
     let lines: Vec<serde_json::Value> = log

@@ -42,6 +42,11 @@ fn ok(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("json output")
 }
 
+/// The demo users' password (`tongchou demo` creates demo.officer and the others with it).
+fn tongchou_cli_demo_password() -> &'static str {
+    "demo-only-password-2020"
+}
+
 fn fails(o: &Output, needle: &str) {
     assert!(!o.status.success(), "expected a failure");
     let e = String::from_utf8_lossy(&o.stderr);
@@ -253,13 +258,39 @@ fn benefits_commands(db: &str) {
     writeln!(f, "身份证号码,死亡日期,来源\n{retiree},2025-08-03,民政").expect("write");
     drop(f);
     let path = file.to_string_lossy().into_owned();
-    let s = ok(&run(db, &["deaths", "import", "--file", &path], None));
-    assert_eq!(s["new"], 1);
+    // only an authenticated staff member acts, and only one whose role may
     fails(
         &run(db, &["deaths", "import", "--file", &path], None),
+        "required arguments",
+    );
+    fails(
+        &run(
+            db,
+            &["deaths", "import", "--file", &path, "--as", "approver"],
+            Some(PW),
+        ),
+        "may not import death records",
+    );
+    let clerk = ["--as", "clerk.xd"];
+    let s = ok(&run(
+        db,
+        &[&["deaths", "import", "--file", &path][..], &clerk].concat(),
+        Some(PW),
+    ));
+    assert_eq!(s["new"], 1);
+    fails(
+        &run(
+            db,
+            &[&["deaths", "import", "--file", &path][..], &clerk].concat(),
+            Some(PW),
+        ),
         "already imported",
     );
-    let r = ok(&run(db, &["crosscheck", "run", "--month", "2025-08"], None));
+    let r = ok(&run(
+        db,
+        &[&["crosscheck", "run", "--month", "2025-08"][..], &clerk].concat(),
+        Some(PW),
+    ));
     assert_eq!(r["suspended"], 1);
     // nothing is due until a survivor claims the settlement
     let due = ok(&run(db, &["benefits", "due", "--month", "2025-09"], None));
@@ -306,8 +337,10 @@ fn benefits_commands(db: &str) {
                 account,
                 "--filed-on",
                 on,
+                "--as",
+                "clerk.xd",
             ],
-            None,
+            Some(PW),
         )
     };
     let good_account = "6216 6100 0000 1234 567";
@@ -356,7 +389,7 @@ fn benefits_commands(db: &str) {
     assert_eq!(c["claimant"], "王秀珍");
     assert_eq!(c["relation"], "spouse");
     assert_eq!(c["bank_account"], "****4567");
-    assert_eq!(c["filed_by"], "cli:tester");
+    assert_eq!(c["filed_by"], "clerk.xd");
     assert_eq!(c["items"].as_array().map(|l| l.len()), Some(3));
     fails(
         &claim("2", spouse.as_str(), "child", good_account, "2025-08-21"),
@@ -430,12 +463,22 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
         format!("id_number,died,source\n{id_number},2019-12-15,公安\n"),
     )
     .expect("file");
+    let officer = ["--as", "demo.officer"];
+    let pw = Some(tongchou_cli_demo_password());
     ok(&run(
         db,
-        &["deaths", "import", "--file", &file.display().to_string()],
-        None,
+        &[
+            &["deaths", "import", "--file", &file.display().to_string()][..],
+            &officer,
+        ]
+        .concat(),
+        pw,
     ));
-    let r = ok(&run(db, &["crosscheck", "run", "--month", "2019-12"], None));
+    let r = ok(&run(
+        db,
+        &[&["crosscheck", "run", "--month", "2019-12"][..], &officer].concat(),
+        pw,
+    ));
     assert_eq!(r["suspended"], 1);
     // the daughter claims the settlement in December
     let county = RegionCode::new(u32::try_from(county).expect("county")).expect("county");
@@ -462,8 +505,10 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
             claimant_account,
             "--filed-on",
             "2019-12-20",
+            "--as",
+            "demo.officer",
         ],
-        None,
+        pw,
     ));
     assert_eq!(c["due_month"], "2020-01");
     let due = ok(&run(db, &["benefits", "due", "--month", "2020-01"], None));

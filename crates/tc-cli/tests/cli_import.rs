@@ -167,7 +167,7 @@ fn seed_registry(db: &str) {
     let again = ok(&import(db, "employers", &fixture("employers.csv")));
     assert!(again.starts_with("already imported on 20"), "{again}");
     assert!(
-        again.ends_with(" as import 1 (employers.csv, 3 rows, by cli:tester): nothing changed\n"),
+        again.ends_with(" as import 1 (employers.csv, 3 rows, by cli:console): nothing changed\n"),
         "{again}"
     );
     assert!(
@@ -522,7 +522,7 @@ fn contributions_and_receipts(db: &str) {
     let again = ok(&import(db, "collections", &fixture("collections_ok.csv")));
     assert!(
         again.starts_with("already imported on ")
-            && again.contains(" as import 4 (collections_ok.csv, 4 rows, by cli:tester)"),
+            && again.contains(" as import 4 (collections_ok.csv, 4 rows, by cli:console)"),
         "{again}"
     );
     assert!(snapshot(db) == before);

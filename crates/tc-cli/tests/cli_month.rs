@@ -398,8 +398,10 @@ fn tampering(db: &str, tag: &str) {
             "1000.00",
             "--date",
             "2020-01-28",
+            "--as",
+            "demo.officer",
         ],
-        &[],
+        &[("TONGCHOU_PASSWORD", "demo-only-password-2020")],
     ));
     let head = conn
         .query("SELECT seq, hash FROM ledger_head", &[])

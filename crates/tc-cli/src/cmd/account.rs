@@ -22,6 +22,9 @@ pub enum AccountCmd {
         id_number: String,
         #[arg(long)]
         year: i32,
+        /// The staff member who acts (password from `TONGCHOU_PASSWORD` or standard input).
+        #[arg(long = "as")]
+        as_login: String,
     },
 }
 
@@ -35,7 +38,17 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
             outln!("closed {year}: {n} accounts, {interest} yuan of interest credited");
             Ok(ExitCode::SUCCESS)
         }
-        AccountCmd::Statement { id_number, year } => {
+        AccountCmd::Statement {
+            id_number,
+            year,
+            as_login,
+        } => {
+            let actor = crate::session::staff(
+                &mut db,
+                &as_login,
+                &[tongchou_core::access::Permission::PersonRead],
+                "read a person's account statement",
+            )?;
             let id = IdNumber::parse(&id_number, tongchou_app::clock::today_china())
                 .map_err(|e| CliError(format!("--id-number: {e}")))?;
             let person = registry::person_id_by_number(&mut db, id.as_str())?.ok_or_else(|| {
@@ -43,7 +56,7 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
             })?;
             let s = tongchou_app::accounts::statement(
                 &mut db,
-                &crate::session::operator(),
+                &actor,
                 tongchou_app::clock::now_ms(),
                 &policy,
                 person,

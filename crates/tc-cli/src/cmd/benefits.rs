@@ -10,12 +10,13 @@
 //! is ended at once.
 
 use crate::output::{CliError, CliResult, print_json};
-use crate::session::{acting_user, operator};
+use crate::session::{acting_user, staff};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tongchou_app::benefits::{self, adjust, deaths, retire};
 use tongchou_app::clock::now_ms;
+use tongchou_core::access::Permission::{PersonWrite, RetirementSubmit};
 use tongchou_core::{Date, Fen, Period, Policy, Ratio};
 use tongchou_store::Db;
 use tongchou_store::registry;
@@ -82,6 +83,9 @@ pub enum DeathsCmd {
     Import {
         #[arg(long)]
         file: PathBuf,
+        /// A staff member who may change persons' records.
+        #[arg(long = "as")]
+        as_login: String,
     },
     /// File a survivor's claim (申领) of a death settlement at the county agency: the funeral
     /// grant, survivor grant and account refund are then paid to the claimant's account by the
@@ -110,6 +114,9 @@ pub enum DeathsCmd {
         /// The day the claim was filed (default: today).
         #[arg(long)]
         filed_on: Option<Date>,
+        /// The staff member who acts (password from `TONGCHOU_PASSWORD` or standard input).
+        #[arg(long = "as")]
+        as_login: String,
     },
     /// Death settlements no survivor has claimed yet, by county and date of death.
     Awaiting {
@@ -130,6 +137,9 @@ pub enum CrosscheckCmd {
         roll: String,
         #[arg(long)]
         file: PathBuf,
+        /// The staff member who acts (password from `TONGCHOU_PASSWORD` or standard input).
+        #[arg(long = "as")]
+        as_login: String,
     },
     /// Check death records and other rolls against the pensioner roll and the payments made:
     /// suspend, settle, open recovery cases.
@@ -138,6 +148,9 @@ pub enum CrosscheckCmd {
         /// a survivor has claimed them (`deaths claim`).
         #[arg(long)]
         month: Option<Period>,
+        /// The staff member who acts (password from `TONGCHOU_PASSWORD` or standard input).
+        #[arg(long = "as")]
+        as_login: String,
     },
 }
 
@@ -285,14 +298,15 @@ pub fn run_retire(c: RetireCmd, db_url: &str) -> CliResult {
 pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
     let mut db = Db::open(db_url)?;
     match c {
-        DeathsCmd::Import { file } => {
+        DeathsCmd::Import { file, as_login } => {
+            let actor = staff(&mut db, &as_login, &[PersonWrite], "import death records")?;
             let bytes = read_file(&file)?;
             let s = deaths::import_deaths(
                 &mut db,
                 &file_name(&file),
                 &bytes,
                 tongchou_app::clock::today_china(),
-                &operator(),
+                &actor,
                 now_ms(),
             )
             .map_err(engine)?;
@@ -307,7 +321,14 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
             bank_name,
             account,
             filed_on,
+            as_login,
         } => {
+            let actor = staff(
+                &mut db,
+                &as_login,
+                &[RetirementSubmit],
+                "file a survivor's claim",
+            )?;
             let today = tongchou_app::clock::today_china();
             let filed_on = filed_on.unwrap_or(today);
             if filed_on > today {
@@ -322,8 +343,8 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
                 bank_name: &bank_name,
                 bank_account: &account,
             };
-            let s = deaths::file_claim(&mut db, &operator(), &claim, filed_on, now_ms())
-                .map_err(engine)?;
+            let s =
+                deaths::file_claim(&mut db, &actor, &claim, filed_on, now_ms()).map_err(engine)?;
             print_json(&s)?;
         }
         DeathsCmd::Awaiting { county } => {
@@ -338,7 +359,12 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
 pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
     let mut db = Db::open(db_url)?;
     match c {
-        CrosscheckCmd::ImportRoll { roll, file } => {
+        CrosscheckCmd::ImportRoll {
+            roll,
+            file,
+            as_login,
+        } => {
+            let actor = staff(&mut db, &as_login, &[PersonWrite], "import a payment roll")?;
             let bytes = read_file(&file)?;
             let s = deaths::import_roll(
                 &mut db,
@@ -346,16 +372,17 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
                 &file_name(&file),
                 &bytes,
                 tongchou_app::clock::today_china(),
-                &operator(),
+                &actor,
                 now_ms(),
             )
             .map_err(engine)?;
             print_json(&s)?;
         }
-        CrosscheckCmd::Run { month } => {
+        CrosscheckCmd::Run { month, as_login } => {
+            let actor = staff(&mut db, &as_login, &[PersonWrite], "run the cross-check")?;
             let policy = Policy::builtin()?;
             let month = month.unwrap_or_else(|| tongchou_app::clock::today_china().period());
-            let r = deaths::run_crosscheck(&mut db, &policy, month, None, &operator(), now_ms())
+            let r = deaths::run_crosscheck(&mut db, &policy, month, None, &actor, now_ms())
                 .map_err(engine)?;
             print_json(&r)?;
         }

@@ -30,6 +30,9 @@ pub enum IncomeCmd {
         /// The document it comes from.
         #[arg(long, default_value = "")]
         reference: String,
+        /// The staff member who acts (password from `TONGCHOU_PASSWORD` or standard input).
+        #[arg(long = "as")]
+        as_login: String,
     },
 }
 
@@ -43,10 +46,18 @@ pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
             amount,
             date,
             reference,
+            as_login,
         } => {
+            use tongchou_core::access::Permission::{AllocationSubmit, PlanSubmit};
+            let actor = crate::session::staff(
+                &mut db,
+                &as_login,
+                &[AllocationSubmit, PlanSubmit],
+                "record income of the fund",
+            )?;
             let created = tongchou_app::income::record(
                 &mut db,
-                &crate::session::operator(),
+                &actor,
                 tongchou_app::clock::now_ms(),
                 &tongchou_app::income::Income {
                     key: &key,
