@@ -22,6 +22,7 @@
 pub mod accounts;
 pub mod acting;
 pub mod agency_accounts;
+pub mod assess;
 pub mod benefits;
 pub mod certification;
 pub mod clock;
@@ -29,9 +30,11 @@ pub mod collect;
 pub mod disburse;
 pub mod dues;
 pub mod error;
+pub mod gap;
 pub mod imports;
 pub mod income;
 pub mod jobs;
 pub mod reports;
+pub mod warn;
 
 pub use error::{AppError, Result};

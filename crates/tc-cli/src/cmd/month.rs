@@ -86,7 +86,7 @@ pub fn run_one(
     period: Period,
     actors: &Actors,
     opts: &MonthOptions,
-    simulate: Option<u64>,
+    simulate: Option<&dyn collect::TaxCounterpart>,
 ) -> Result<(Option<collect::MonthReport>, serde_json::Value), CliError> {
     let _lock = tongchou_app::jobs::lock_run(
         db,
@@ -101,8 +101,7 @@ pub fn run_one(
     {
         None
     } else {
-        let bureau = simulate.map(TaxBureau::new);
-        let source = match &bureau {
+        let source = match simulate {
             Some(b) => ReceiptSource::Counterpart(b),
             None => ReceiptSource::Imported,
         };
@@ -213,7 +212,11 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
             opts.bank = a
                 .simulate
                 .map(|seed| tongchou_sim::bank::counterpart(20, seed));
-            let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, a.simulate)?;
+            let bureau = a.simulate.map(TaxBureau::new);
+            let source = bureau
+                .as_ref()
+                .map(|b| b as &dyn tongchou_app::collect::TaxCounterpart);
+            let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, source)?;
             warn_deferred(a.period, &d);
             print_json(
                 &serde_json::json!({"period": a.period, "collection": c, "disbursement": d}),
