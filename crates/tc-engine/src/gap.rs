@@ -183,6 +183,14 @@ fn share(level: Level, region: RegionCode, cause: Cause, amount: Fen, why: Strin
     }
 }
 
+/// max(0, task − contributions).
+fn raw_shortfall(c: &CountyYear) -> Fen {
+    c.task
+        .checked_sub(c.contributions)
+        .unwrap_or(Fen::ZERO)
+        .max(Fen::ZERO)
+}
+
 /// A county's shares of its three causes.
 fn county_shares(
     d: &Divisions,
@@ -225,15 +233,22 @@ fn county_shares(
         terms.shortfall_county,
         Cause::CollectionShortfall,
         format!(
-            "征缴不力 {s} 元 = max(0, 征缴任务 {} − 实缴 {})，缺口不足时按比例压减",
-            c.task, c.contributions
+            "征缴不力 {s} 元（max(0, 征缴任务 {} − 实缴 {}) = {} 元{}）",
+            c.task,
+            c.contributions,
+            raw_shortfall(c),
+            if s == raw_shortfall(c) {
+                ""
+            } else {
+                "，各县征缴不力与违规支出合计超过当年缺口，按比例压减"
+            }
         ),
     ));
     out.extend(local(
         v,
         terms.noncompliant_county,
         Cause::Noncompliant,
-        format!("违规支出 {v} 元 = 未追回的违规发放 {}", c.noncompliant),
+        format!("违规支出 {v} 元（未追回的违规发放 {} 元）", c.noncompliant),
     ));
     let weights = [
         ratio_weight(terms.policy_province),
@@ -286,15 +301,7 @@ pub fn compute(d: &Divisions, inputs: &Inputs, terms: &GapTerms) -> Result<Outco
         .checked_sub(income)
         .map(|g| g.max(Fen::ZERO))
         .ok_or_else(|| GapError("amount out of range".into()))?;
-    let raw_s: Vec<Fen> = counties
-        .iter()
-        .map(|c| {
-            c.task
-                .checked_sub(c.contributions)
-                .unwrap_or(Fen::ZERO)
-                .max(Fen::ZERO)
-        })
-        .collect();
+    let raw_s: Vec<Fen> = counties.iter().map(raw_shortfall).collect();
     let raw_v: Vec<Fen> = counties
         .iter()
         .map(|c| c.noncompliant.max(Fen::ZERO))
