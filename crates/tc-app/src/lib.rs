@@ -24,6 +24,7 @@ pub mod acting;
 pub mod agency_accounts;
 pub mod assess;
 pub mod benefits;
+pub mod central;
 pub mod certification;
 pub mod clock;
 pub mod collect;

@@ -296,12 +296,48 @@ fn assessment(db: &mut Db) {
     );
 }
 
+/// The central adjustment remittance of 2021 (the register at the end of 2020), once; 2022 is
+/// national pooling and refused.
+fn central_adjustment(db: &mut Db) {
+    let officer = user(db, "central.officer", Role::ProvinceBureauOfficer, 140000);
+    let clerk = user(db, "central.clerk", Role::CountyAgency, 140105);
+    let on = date("2021-03-31");
+    assert!(matches!(
+        tongchou_app::central::remit(db, &clerk, 2021, on, 1),
+        Err(AppError::Forbidden(_))
+    ));
+    let r = tongchou_app::central::remit(db, &officer, 2021, on, 1).expect("remit");
+    assert!(r.created && r.insured > 0);
+    // 2020's average wage × 0.9 × insured × 4.5 %, rounded once
+    let want = Fen::div_half_up(6_207_700_i128 * 9 * r.insured as i128 * 45, 10_000).expect("fen");
+    assert_eq!(r.amount, want);
+    let again = tongchou_app::central::remit(db, &officer, 2021, on, 2).expect("again");
+    assert!(!again.created && again.amount == r.amount);
+    let chart = Chart::standard();
+    let account = chart
+        .account(
+            RegionCode::new(140000).expect("c"),
+            "central_adjustment_expenditure",
+        )
+        .expect("account");
+    let booked = Ledger::new(db)
+        .account(account)
+        .expect("read")
+        .expect("open");
+    assert_eq!(booked.balances.debits_posted, r.amount);
+    assert!(matches!(
+        tongchou_app::central::remit(db, &officer, 2022, date("2022-03-31"), 3),
+        Err(AppError::Invalid(_))
+    ));
+}
+
 fn run(url: &str, tag: &str) {
     let mut db = Db::open(url).expect("open");
     months(&mut db, tag);
     early_warning(&mut db);
     assessment(&mut db);
     gap_sharing(&mut db);
+    central_adjustment(&mut db);
 }
 
 #[test]

@@ -114,6 +114,10 @@ pub enum Command {
     /// The target assessment of cities and counties: six indicators, score, rank, reward and
     /// accountability lists (table, JSON, CSV or XLSX).
     Assess(cmd::assess::Args),
+    /// The central adjustment fund (2018-2021): the province's remittance of a year by the
+    /// national formula, booked through the ledger.
+    #[command(subcommand)]
+    Central(cmd::central::CentralCmd),
 }
 
 fn main() -> ExitCode {
@@ -164,6 +168,7 @@ fn main() -> ExitCode {
         Command::Warn(a) => cmd::warn::run(a, &cli.db),
         Command::Gap(c) => cmd::gap::run(c, &cli.db),
         Command::Assess(a) => cmd::assess::run(a, &cli.db),
+        Command::Central(c) => cmd::central::run(c, &cli.db),
     };
     match result {
         Ok(code) => code,

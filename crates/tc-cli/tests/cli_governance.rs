@@ -196,6 +196,32 @@ fn scenario(db: &str, tag: &str) {
         assert!(!paid.status.success());
         assert!(String::from_utf8_lossy(&paid.stderr).contains("owes 0.00"));
     }
+    // the central adjustment remittance of 2021, booked once; 2022 is national pooling
+    let remit = |year: &str| {
+        tongchou(
+            db,
+            &[
+                "central",
+                "remit",
+                "--year",
+                year,
+                "--on",
+                "2021-03-31",
+                "--as",
+                "demo.officer",
+            ],
+            &[PW],
+        )
+    };
+    let first = ok(&remit("2021"));
+    assert!(
+        first.contains("booked") && first.contains("ratio 0.045"),
+        "{first}"
+    );
+    assert!(ok(&remit("2021")).contains("unchanged"));
+    let pooled = remit("2022");
+    assert!(!pooled.status.success());
+    assert!(String::from_utf8_lossy(&pooled.stderr).contains("national-pooling"));
     ok(&tongchou(db, &["ledger", "check"], &[]));
     let _ = std::fs::remove_dir_all(&dir);
 }

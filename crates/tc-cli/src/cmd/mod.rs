@@ -3,6 +3,7 @@ pub mod assess;
 pub mod audit;
 pub mod bank;
 pub mod benefits;
+pub mod central;
 pub mod certification;
 pub mod demo;
 pub mod dues;

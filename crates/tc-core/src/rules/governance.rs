@@ -253,6 +253,82 @@ impl AssessmentTerms {
     }
 }
 
+/// The central adjustment fund (中央调剂基金, 国发〔2018〕18号; `policy/central-adjustment.toml`)
+/// in force in a year: the province's remittance = the previous year's provincial average wage
+/// × the wage factor × the in-service insured who should be covered × the remittance ratio. From
+/// 2022 national pooling replaced it (`regime` "national-pooling", ratio 0), whose formulas were
+/// not found.
+#[derive(Clone, Debug)]
+pub struct CentralAdjustmentTerms {
+    pub regime: String,
+    pub ratio: Ratio,
+    pub wage_factor: Ratio,
+    /// The provincial all-caliber average wage of the previous year.
+    pub avg_wage: Fen,
+    pub uses: Vec<ParamUse>,
+}
+
+impl CentralAdjustmentTerms {
+    /// The terms of `year`: the ratio and regime in force on its last day, the average wage of
+    /// the year before.
+    pub fn of_year(policy: &Policy, year: i32) -> Result<CentralAdjustmentTerms, RuleError> {
+        let on = Date::new(year, 12, 31).map_err(|e| RuleError::Policy(e.to_string()))?;
+        let before = Date::new(year - 1, 12, 31).map_err(|e| RuleError::Policy(e.to_string()))?;
+        let mut uses = Vec::new();
+        let (regime, u) = policy.text("central_adjustment.regime", on)?;
+        let regime = regime.to_string();
+        uses.push(u);
+        let remit_ratio = ratio(policy, "central_adjustment.remittance_ratio", on, &mut uses)?;
+        let wage_factor = ratio(policy, "central_adjustment.wage_factor", on, &mut uses)?;
+        let (avg_wage, u) = policy.yuan("wages.all_caliber_avg_annual", before)?;
+        uses.push(u);
+        Ok(CentralAdjustmentTerms {
+            regime,
+            ratio: remit_ratio,
+            wage_factor,
+            avg_wage,
+            uses,
+        })
+    }
+
+    /// The year's remittance for `insured` persons, rounded half up to the fen once.
+    pub fn remittance(&self, insured: i64) -> Result<Fen, RuleError> {
+        let scale = crate::ratio::RATIO_SCALE as i128;
+        let num = self.avg_wage.fen() as i128
+            * self.wage_factor.0 as i128
+            * insured.max(0) as i128
+            * self.ratio.0 as i128;
+        Fen::div_half_up(num, scale * scale).map_err(|_| RuleError::Overflow("remittance"))
+    }
+}
+
+/// The reserve fund from transferred state capital (国发〔2017〕49号, `policy/reserve.toml`): the
+/// share transferred and the lock-up in force on a date.
+#[derive(Clone, Debug)]
+pub struct ReserveTerms {
+    pub transfer_ratio: Ratio,
+    pub lockup_months: i64,
+    pub uses: Vec<ParamUse>,
+}
+
+impl ReserveTerms {
+    pub fn at(policy: &Policy, on: Date) -> Result<ReserveTerms, RuleError> {
+        let mut uses = Vec::new();
+        let transfer_ratio = ratio(
+            policy,
+            "reserve.state_capital_transfer_ratio",
+            on,
+            &mut uses,
+        )?;
+        let lockup_months = positive_int(policy, "reserve.lockup_months", on, &mut uses)?;
+        Ok(ReserveTerms {
+            transfer_ratio,
+            lockup_months,
+            uses,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,6 +361,25 @@ mod tests {
             a.uses
                 .iter()
                 .any(|u| u.name == "assessment.weight.collection")
+        );
+    }
+
+    #[test]
+    fn central_adjustment_by_year_and_the_reserve() {
+        let p = Policy::builtin().expect("policy");
+        let t = CentralAdjustmentTerms::of_year(&p, 2020).expect("2020");
+        assert_eq!(t.regime, "central-adjustment");
+        assert_eq!(t.ratio.to_string(), "0.04");
+        // 2019's average 58,316 × 0.9 × 1,000 insured × 4 % = 2,099,376.00
+        assert_eq!(t.avg_wage, Fen::from_yuan(58_316));
+        assert_eq!(t.remittance(1_000).expect("r"), Fen::from_yuan(2_099_376));
+        let later = CentralAdjustmentTerms::of_year(&p, 2022).expect("2022");
+        assert_eq!(later.regime, "national-pooling");
+        assert_eq!(later.remittance(1_000).expect("r"), Fen::ZERO);
+        let r = ReserveTerms::at(&p, d("2024-01-01")).expect("reserve");
+        assert_eq!(
+            (r.transfer_ratio.to_string().as_str(), r.lockup_months),
+            ("0.1", 36)
         );
     }
 
