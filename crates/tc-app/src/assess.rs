@@ -279,3 +279,160 @@ pub fn sheet(a: &Assessment, region: Option<RegionCode>) -> Result<Sheet> {
         extras: vec![],
     })
 }
+
+fn money(fen: &str) -> Cell {
+    fen.parse::<i64>()
+        .map(|f| Cell::Money(Fen::new(f)))
+        .unwrap_or(Cell::Text(fen.to_string()))
+}
+
+fn text_rows(rows: store::Records, money_col: Option<usize>) -> Vec<Vec<Cell>> {
+    rows.into_iter()
+        .map(|r| {
+            r.into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    if Some(i) == money_col {
+                        money(&t)
+                    } else {
+                        Cell::Text(t)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The records behind one indicator of one county's score (the drill-down): recovery cases
+/// (policy execution; fund security: those not recovered), persons enrolled (coverage), the task
+/// and collection per month (collection), retirement applications with their days to a decision
+/// (retirement approval), payroll lines not paid on their first attempt (payment).
+pub fn drill(db: &mut Db, year: i32, county: RegionCode, indicator: &str) -> Result<Sheet> {
+    let d = Divisions::shanxi();
+    if d.get(county)
+        .is_none_or(|r| r.level != tongchou_core::Level::County)
+    {
+        return Err(AppError::Invalid(format!(
+            "--region: {county} is not a county (the drill-down is per county)"
+        )));
+    }
+    let terms = AssessmentTerms::at(&Policy::builtin()?, Period::new(year, 12)?.last_day())?;
+    let c = county.get() as i64;
+    let (cols, rows): Table = match indicator {
+        "policy_execution" | "fund_security" => (
+            vec![
+                Col::new("person", "人员 person"),
+                Col::new("kind", "类型 kind"),
+                Col::new("month", "月份 month"),
+                Col::new("amount", "金额 amount"),
+                Col::new("status", "状态 status"),
+                Col::new("source", "来源 source"),
+            ],
+            text_rows(
+                store::recovery_records(db, year, c, indicator == "fund_security")?,
+                Some(3),
+            ),
+        ),
+        "coverage" => (
+            vec![
+                Col::new("person", "人员 person"),
+                Col::new("enrolled_on", "参保日期 enrolled on"),
+            ],
+            text_rows(store::enrolled_records(db, year, c)?, None),
+        ),
+        "collection" => collection_records(db, year, c)?,
+        "retirement_approval" => retirement_records(db, year, c, terms.retirement_days)?,
+        "payment" => (
+            vec![
+                Col::new("month", "月份 month"),
+                Col::new("person", "人员 person"),
+                Col::new("item", "项目 item"),
+                Col::new("amount", "金额 amount"),
+                Col::new("status", "状态 status"),
+            ],
+            text_rows(store::unpaid_records(db, year, c)?, Some(3)),
+        ),
+        other => {
+            return Err(AppError::Invalid(format!(
+                "--drill: unknown indicator {other:?} (one of {})",
+                INDICATORS.join(", ")
+            )));
+        }
+    };
+    Ok(Sheet {
+        title: format!("考核明细 {year} {} ({county}): {indicator}", name_of(d, c)),
+        name: format!("drill {year}"),
+        meta: vec![
+            ("report", json!("assess-drill")),
+            ("year", json!(year)),
+            ("region", json!(county.get())),
+            ("indicator", json!(indicator)),
+        ],
+        cols,
+        rows,
+        total: None,
+        extras: vec![],
+    })
+}
+
+type Table = (Vec<Col>, Vec<Vec<Cell>>);
+
+/// The task and the collection of one county, month by month.
+fn collection_records(db: &mut Db, year: i32, c: i64) -> Result<Table> {
+    let mut rows = Vec::new();
+    for m in 1..=12 {
+        let p = Period::new(year, m)?;
+        let task = collection_task_of(db, p, c)?;
+        let collected = reports::collected_by_county(db, p)?
+            .into_iter()
+            .find(|(k, _, _)| *k == c)
+            .map(|(_, f, _)| f)
+            .unwrap_or(Fen::ZERO);
+        rows.push(vec![
+            Cell::Text(p.to_string()),
+            Cell::Money(task),
+            Cell::Money(collected),
+        ]);
+    }
+    Ok((
+        vec![
+            Col::new("period", "月份 period"),
+            Col::new("task", "征缴任务 task"),
+            Col::new("collected", "实缴 collected"),
+        ],
+        rows,
+    ))
+}
+
+/// One county's retirement applications of the year with the days to their decision.
+fn retirement_records(db: &mut Db, year: i32, c: i64, limit: i64) -> Result<Table> {
+    let mut rows = text_rows(store::retirement_records(db, year, c)?, None);
+    for r in &mut rows {
+        let days = days_between(&r[1].text(), &r[2].text());
+        let on_time = days.is_some_and(|x| x <= limit);
+        r.push(days.map(Cell::Int).unwrap_or(Cell::Empty));
+        r.push(Cell::Text(
+            if on_time { "按时" } else { "超时或未决" }.into(),
+        ));
+    }
+    Ok((
+        vec![
+            Col::new("person", "人员 person"),
+            Col::new("submitted_at", "申报时间 submitted"),
+            Col::new("decided_at", "审批时间 decided"),
+            Col::new("status", "状态 status"),
+            Col::new("days", "天数 days"),
+            Col::new("on_time", "时限 on time"),
+        ],
+        rows,
+    ))
+}
+
+/// The collection task of one county for one month (the stand-in of `warn::collection_task`).
+fn collection_task_of(db: &mut Db, p: Period, county: i64) -> Result<Fen> {
+    Ok(store::assessed_between(db, p, p)?
+        .into_iter()
+        .find(|(k, _)| *k == county)
+        .map(|(_, f)| f)
+        .unwrap_or(Fen::ZERO))
+}

@@ -286,6 +286,37 @@ fn assessment(db: &mut Db) {
         j["accountability"].as_array().map(|a| a.len() >= 6),
         Some(true)
     );
+    // the drill-down: the records behind a county's collection add up to its measure
+    let county = a
+        .counties
+        .iter()
+        .find(|c| c.measures[2].den > 0)
+        .expect("a county with a task");
+    let sheet = tongchou_app::assess::drill(db, 2020, county.region, "collection").expect("drill");
+    assert_eq!(sheet.rows.len(), 12);
+    let sum = |i: usize| -> i64 {
+        sheet
+            .rows
+            .iter()
+            .map(|r| match &r[i] {
+                tongchou_app::reports::Cell::Money(f) => f.fen(),
+                _ => 0,
+            })
+            .sum()
+    };
+    assert_eq!(sum(1), county.measures[2].den);
+    assert_eq!(sum(2), county.measures[2].num);
+    for indicator in tongchou_core::rules::governance::INDICATORS {
+        tongchou_app::assess::drill(db, 2020, county.region, indicator).expect(indicator);
+    }
+    assert!(matches!(
+        tongchou_app::assess::drill(db, 2020, county.region, "nope"),
+        Err(AppError::Invalid(_))
+    ));
+    assert!(matches!(
+        tongchou_app::assess::drill(db, 2020, RegionCode::new(140100).expect("c"), "payment"),
+        Err(AppError::Invalid(_))
+    ));
     // a city's view: itself and its counties
     let city =
         tongchou_app::assess::json(&a, Some(RegionCode::new(140100).expect("c"))).expect("j");

@@ -116,6 +116,8 @@ pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
 struct Ask {
     period: Option<Period>,
     year: Option<i32>,
+    /// The assessment's drill-down: an indicator of the county asked for.
+    drill: Option<String>,
     region: Option<RegionCode>,
     by: By,
     as_of: Option<Date>,
@@ -150,10 +152,18 @@ fn ask(p: &Params) -> Result<Ask, String> {
     if get("year").is_some() && year.is_none() {
         return Err("年度格式应为 YYYY，例如 2020".into());
     }
+    let drill = get("drill").map(str::to_string);
+    if drill
+        .as_deref()
+        .is_some_and(|i| !tongchou_core::rules::governance::INDICATORS.contains(&i))
+    {
+        return Err("考核指标应为 policy_execution、coverage、collection、retirement_approval、payment 或 fund_security".into());
+    }
     let format = get("format").unwrap_or("html").to_string();
     Ok(Ask {
         period,
         year,
+        drill,
         region,
         by,
         as_of,
@@ -181,7 +191,10 @@ fn read(
         "arrears" => reports::arrears(db, Some(region), a.by, a.as_of.unwrap_or_else(today_china)),
         "warn" => warn::compute(db, period).and_then(|r| warn::sheet(&r, Some(region))),
         "gap" => gap::show(db, year, today_china()).and_then(|v| gap::sheet(&v, Some(region))),
-        "assess" => assess::assess(db, year).and_then(|x| assess::sheet(&x, Some(region))),
+        "assess" => match &a.drill {
+            Some(indicator) => assess::drill(db, year, region, indicator),
+            None => assess::assess(db, year).and_then(|x| assess::sheet(&x, Some(region))),
+        },
         _ => reports::disbursement(db, period, Some(region)),
     };
     sheet.map_err(|e| match e {

@@ -294,6 +294,23 @@ fn scenario(url: &str, tag: &str) {
             .status,
         403
     );
+    let page = clerk.get("/reports/assess?year=2020&region=140105&drill=collection");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("征缴任务") && page.body.contains("<td>2020-01</td>"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        clerk.get("/reports/assess?year=2020&drill=nope").status,
+        400
+    );
+    assert_eq!(
+        clerk
+            .get("/reports/assess?year=2020&region=140106&drill=payment")
+            .status,
+        403
+    );
     assert!(!page.body.contains("<td>140200</td>"), "{}", page.body);
     drop(srv);
     let _ = std::fs::remove_dir_all(&out);

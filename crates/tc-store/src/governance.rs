@@ -408,3 +408,75 @@ pub fn retirement_applications_of_year(
     })
     .collect()
 }
+
+/// The records behind an assessment indicator of one county (the drill-down): text cells.
+pub type Records = Vec<Vec<String>>;
+
+fn texts(db: &mut Db, sql: &str, params: &[Val<'_>], cols: usize) -> Result<Records> {
+    let mut out = Vec::new();
+    for r in db.query(sql, params)? {
+        let mut row = Vec::with_capacity(cols);
+        for v in r.iter().take(cols) {
+            row.push(match v {
+                crate::Value::Null => String::new(),
+                crate::Value::I64(i) => i.to_string(),
+                crate::Value::Text(t) => t.clone(),
+            });
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// Recovery cases of `year`'s months in `county` (all, or those not recovered): person, kind,
+/// month, amount in fen, status, source.
+pub fn recovery_records(db: &mut Db, year: i32, county: i64, open_only: bool) -> Result<Records> {
+    let [from, to] = year_months(year);
+    texts(
+        db,
+        "SELECT person_id, kind, month, amount_fen, status, source FROM recovery_cases \
+         WHERE county = $1 AND month >= $2 AND month <= $3 AND ($4 = 0 OR status <> 'recovered') \
+         ORDER BY month, person_id",
+        &[Val::I64(county), from, to, Val::I64(open_only as i64)],
+        6,
+    )
+}
+
+/// Persons of `county` enrolled in `year`: person, enrolled on.
+pub fn enrolled_records(db: &mut Db, year: i32, county: i64) -> Result<Records> {
+    let (from, to) = (format!("{year}-01-01"), format!("{year}-12-31"));
+    texts(
+        db,
+        "SELECT id, enrolled_on FROM persons WHERE county = $1 AND enrolled_on >= $2 \
+         AND enrolled_on <= $3 ORDER BY enrolled_on, id",
+        &[Val::I64(county), Val::Str(&from), Val::Str(&to)],
+        2,
+    )
+}
+
+/// Retirement applications of `county` submitted in `year`: person, submitted at, decided at,
+/// status.
+pub fn retirement_records(db: &mut Db, year: i32, county: i64) -> Result<Records> {
+    let (from, to) = (format!("{year}-01-01"), format!("{}-01-01", year + 1));
+    texts(
+        db,
+        "SELECT person_id, submitted_at, decided_at, status FROM retirement_applications \
+         WHERE county = $1 AND submitted_at >= $2 AND submitted_at < $3 ORDER BY submitted_at, person_id",
+        &[Val::I64(county), Val::Str(&from), Val::Str(&to)],
+        4,
+    )
+}
+
+/// Payroll lines of `county` in `year` not paid on their first attempt: month, person, item,
+/// amount in fen, status.
+pub fn unpaid_records(db: &mut Db, year: i32, county: i64) -> Result<Records> {
+    let [from, to] = year_months(year);
+    texts(
+        db,
+        "SELECT month, person_id, item, amount_fen, status FROM payroll_lines \
+         WHERE county = $1 AND month >= $2 AND month <= $3 AND item <> 'reissue' AND status <> 'paid' \
+         ORDER BY month, person_id",
+        &[Val::I64(county), from, to],
+        5,
+    )
+}
