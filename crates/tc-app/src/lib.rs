@@ -22,17 +22,21 @@
 pub mod accounts;
 pub mod acting;
 pub mod agency_accounts;
+pub mod assess;
 pub mod benefits;
+pub mod central;
 pub mod certification;
 pub mod clock;
 pub mod collect;
 pub mod disburse;
 pub mod dues;
 pub mod error;
+pub mod gap;
 pub mod imports;
 pub mod income;
 pub mod jobs;
 pub mod recoveries;
 pub mod reports;
+pub mod warn;
 
 pub use error::{AppError, Result};

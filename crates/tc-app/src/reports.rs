@@ -17,7 +17,7 @@
 //! county sees its county, a city its counties, the province everything.
 
 mod arrears;
-mod collection;
+pub(crate) mod collection;
 mod crosscheck;
 mod disbursement;
 pub mod sheet;

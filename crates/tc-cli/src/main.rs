@@ -107,6 +107,21 @@ pub enum Command {
     /// county, open arrears by county or employer (table, JSON, CSV or XLSX).
     #[command(subcommand)]
     Report(cmd::report::ReportCmd),
+    /// The month's early warning per county, city and province: months payable, dependency
+    /// ratio, collection against the task, working balance, arrears growth, anomalies; each
+    /// warning with its evidence and who must act (table, JSON, CSV or XLSX).
+    Warn(cmd::warn::Args),
+    /// Gap sharing (缺口分担): compute a year's gap per county by cause and share it among
+    /// province, city and county; show the shares, paid and overdue; settle a government's payment.
+    #[command(subcommand)]
+    Gap(cmd::gap::GapCmd),
+    /// The target assessment of cities and counties: six indicators, score, rank, reward and
+    /// accountability lists (table, JSON, CSV or XLSX).
+    Assess(cmd::assess::Args),
+    /// The central adjustment fund (2018-2021): the province's remittance of a year by the
+    /// national formula, booked through the ledger.
+    #[command(subcommand)]
+    Central(cmd::central::CentralCmd),
 }
 
 fn main() -> ExitCode {
@@ -155,6 +170,10 @@ fn main() -> ExitCode {
         Command::Account(c) => cmd::account::run(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),
         Command::Report(c) => cmd::report::run(c, &cli.db),
+        Command::Warn(a) => cmd::warn::run(a, &cli.db),
+        Command::Gap(c) => cmd::gap::run(c, &cli.db),
+        Command::Assess(a) => cmd::assess::run(a, &cli.db),
+        Command::Central(c) => cmd::central::run(c, &cli.db),
     };
     match result {
         Ok(code) => code,

@@ -2,15 +2,22 @@
 //! 10 million persons is computed in memory in well under a second. The use cases of
 //! `tongchou-app` read their inputs through the store, call these kernels and write the results.
 //!
+//! - `assessment`: the target assessment of cities and counties (six indicators, scores, ranks);
 //! - `collection`: assessment of contributions, oldest-first matching of receipts with late fees,
 //!   the exact pooling/account split;
 //! - `disbursement`: plan consolidation, exact partial approval, the month's calendar;
+//! - `gap`: a year's gap by county and cause, shared among province, city and county to the fen;
 //! - `payroll`: the month's payment lines;
 //! - `crosscheck`: death records and other payment rolls against the payroll;
-//! - `certification`: when a pensioner's eligibility certification is due, overdue or missed.
+//! - `certification`: when a pensioner's eligibility certification is due, overdue or missed;
+//! - `warning`: the month's early-warning indicators per county, city and province, THE months
+//!   payable, and the warnings with their evidence and who must act.
 
+pub mod assessment;
 pub mod certification;
 pub mod collection;
 pub mod crosscheck;
 pub mod disbursement;
+pub mod gap;
 pub mod payroll;
+pub mod warning;

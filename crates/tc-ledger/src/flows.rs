@@ -258,3 +258,71 @@ pub fn payment(
         None => r,
     })
 }
+
+/// The income account of a government's fiscal subsidy at `region`'s level.
+fn subsidy_kind(region: RegionCode) -> &'static str {
+    match level_of(region) {
+        Level::Province => "subsidy_province",
+        Level::City => "subsidy_city",
+        Level::County => "subsidy_county",
+    }
+}
+
+/// A government's share of a year's gap recognised in its own book (缺口分担, category
+/// `gap_sharing`): `Dr 应收缺口分担资金 / Cr 财政补贴收入—<its level>`.
+pub fn gap_recognition(
+    chart: &Chart,
+    doc: Doc<'_>,
+    region: RegionCode,
+    amount: Fen,
+) -> Result<Request, FlowError> {
+    Ok(Request::post(
+        doc.key,
+        acct(chart, region, "gap_share_receivable")?,
+        acct(chart, region, subsidy_kind(region))?,
+        amount,
+        "gap_sharing",
+        doc.reference,
+        doc.date,
+    ))
+}
+
+/// A government's payment of its gap share into the provincial fiscal special account, clearing
+/// the receivable. The province: `Dr 财政专户存款 / Cr 应收缺口分担资金`; a city or county:
+/// `[region: Dr 上解上级支出 / Cr 应收缺口分担资金 (linked), province: Dr 财政专户存款 / Cr
+/// 下级上解收入]` (keys `{key}/{region}`).
+pub fn gap_settlement(
+    chart: &Chart,
+    doc: Doc<'_>,
+    region: RegionCode,
+    amount: Fen,
+) -> Result<Vec<Request>, FlowError> {
+    let province = region.province();
+    let fiscal = acct(chart, province, "fiscal_special_account")?;
+    let receivable = acct(chart, region, "gap_share_receivable")?;
+    let post = |key: &str, debit, credit| {
+        Request::post(
+            key,
+            debit,
+            credit,
+            amount,
+            "gap_sharing",
+            doc.reference,
+            doc.date,
+        )
+    };
+    if region == province {
+        return Ok(vec![post(&pair_key(doc.key, region), fiscal, receivable)]);
+    }
+    let lower = post(
+        &pair_key(doc.key, region),
+        acct(chart, region, "remittance_to_higher")?,
+        receivable,
+    );
+    let upper = post(
+        &pair_key(doc.key, province),
+        fiscal,
+        acct(chart, province, "remittance_from_lower")?,
+    );
+    Ok(vec![lower.linked(), upper])
+}

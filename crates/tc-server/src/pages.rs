@@ -213,8 +213,28 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
     } else {
         Vec::new()
     };
+    let fund = if user.role.has(Permission::ReportRead) {
+        let region = user.region;
+        match with_db(&st, move |db| Ok(tongchou_app::warn::latest(db, region)?)).await {
+            Ok(f) => f,
+            Err(e) => return html_error(e, Some(&user.login)),
+        }
+    } else {
+        None
+    };
     let body = html! {
         p id="welcome" { "欢迎 Welcome, " (user.display_name) }
+        @if let Some((month, months, warnings)) = fund {
+            p id="months-payable" {
+                "累计结余可支付月数（" (month) "，" (region_name) "）："
+                @match months {
+                    Some(m) => { (tongchou_engine::warning::tenths_text(m)) " 个月" }
+                    None => { "—" }
+                }
+                "；预警 " (warnings) " 条 "
+                a href={ "/reports/warn?period=" (month) } id="warn-link" { "查看预警" }
+            }
+        }
         (dl(&[
             ("用户 Login", user.login.clone()),
             ("角色 Role", user.role.as_str().to_string()),

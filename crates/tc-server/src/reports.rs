@@ -4,6 +4,12 @@
 //! for arrears the grouping and the day fees accrue to), and the same sheet to download as CSV,
 //! XLSX or JSON. Signed-in staff with the report permission only; a county sees its county, a
 //! city its counties, the province everything; a refusal is audited.
+//!
+//! Fund governance has three more pages here, the same sheets as the CLI's: the month's early
+//! warning (`/reports/warn?period=M`, `tongchou warn`: months payable, dependency, collection
+//! against the task, each warning with its evidence and who must act), the year's gap sharing
+//! (`/reports/gap?year=Y`, `tongchou gap show`: every share, paid, overdue) and the year's
+//! target assessment ranking (`/reports/assess?year=Y`, `tongchou assess`).
 
 use crate::html::page;
 use crate::{AppError, St, current, with_db};
@@ -14,6 +20,7 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reports::{self, By, Cell, Sheet};
+use tongchou_app::{assess, gap, warn};
 use tongchou_core::access::Permission;
 use tongchou_core::{Date, Divisions, Period, RegionCode};
 use tongchou_store::access::User;
@@ -21,7 +28,7 @@ use tongchou_store::access::User;
 type Params = HashMap<String, String>;
 
 /// The reports of the web pages: path, Chinese name, what it shows.
-const KINDS: [(&str, &str, &str); 3] = [
+const KINDS: [(&str, &str, &str); 6] = [
     (
         "collection",
         "征缴报表",
@@ -37,7 +44,27 @@ const KINDS: [(&str, &str, &str); 3] = [
         "统支报表",
         "某月统支：应发、计划、批复、拨付、发出、已发放、退回、待回执，按市",
     ),
+    (
+        "warn",
+        "基金预警",
+        "某月预警：可支付月数、抚养比、征缴完成率、欠费增长、违规发放，预警依据及责任主体",
+    ),
+    (
+        "gap",
+        "缺口分担",
+        "某年基金缺口：按区县、成因分担到省、市、县，已到账及逾期",
+    ),
+    (
+        "assess",
+        "目标考核",
+        "某年市、县目标责任考核：六项指标、得分、排名、奖励与问责名单",
+    ),
 ];
+
+/// The reports chosen by year rather than by month.
+fn yearly(kind: &str) -> bool {
+    matches!(kind, "gap" | "assess")
+}
 
 fn kind_name(kind: &str) -> Option<&'static str> {
     KINDS.iter().find(|k| k.0 == kind).map(|k| k.1)
@@ -88,6 +115,9 @@ pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
 /// What the query form asked for.
 struct Ask {
     period: Option<Period>,
+    year: Option<i32>,
+    /// The assessment's drill-down: an indicator of the county asked for.
+    drill: Option<String>,
     region: Option<RegionCode>,
     by: By,
     as_of: Option<Date>,
@@ -113,9 +143,27 @@ fn ask(p: &Params) -> Result<Ask, String> {
         .map(|s| s.parse::<Date>())
         .transpose()
         .map_err(|_| "截至日期格式应为 YYYY-MM-DD".to_string())?;
+    let year = get("year")
+        .map(|s| s.parse::<i32>())
+        .transpose()
+        .ok()
+        .flatten()
+        .filter(|y| (1990..=2100).contains(y));
+    if get("year").is_some() && year.is_none() {
+        return Err("年度格式应为 YYYY，例如 2020".into());
+    }
+    let drill = get("drill").map(str::to_string);
+    if drill
+        .as_deref()
+        .is_some_and(|i| !tongchou_core::rules::governance::INDICATORS.contains(&i))
+    {
+        return Err("考核指标应为 policy_execution、coverage、collection、retirement_approval、payment 或 fund_security".into());
+    }
     let format = get("format").unwrap_or("html").to_string();
     Ok(Ask {
         period,
+        year,
+        drill,
         region,
         by,
         as_of,
@@ -137,12 +185,22 @@ fn read(
     period: Period,
 ) -> Result<Sheet, AppError> {
     let region = reports::for_staff(db, &user.principal(), kind, a.region, now_ms())?;
+    let year = a.year.unwrap_or(period.year());
     let sheet = match kind {
         "collection" => reports::collection(db, period, Some(region)),
         "arrears" => reports::arrears(db, Some(region), a.by, a.as_of.unwrap_or_else(today_china)),
+        "warn" => warn::compute(db, period).and_then(|r| warn::sheet(&r, Some(region))),
+        "gap" => gap::show(db, year, today_china()).and_then(|v| gap::sheet(&v, Some(region))),
+        "assess" => match &a.drill {
+            Some(indicator) => assess::drill(db, year, region, indicator),
+            None => assess::assess(db, year).and_then(|x| assess::sheet(&x, Some(region))),
+        },
         _ => reports::disbursement(db, period, Some(region)),
     };
     sheet.map_err(|e| match e {
+        tongchou_app::AppError::NotFound(_) if yearly(kind) => {
+            AppError::NotFound(format!("{year}年 尚无数据：该年尚未计算"))
+        }
         tongchou_app::AppError::NotFound(_) => {
             AppError::NotFound(format!("{} 尚无数据：该月尚未运行", zh_period(period)))
         }
@@ -169,14 +227,21 @@ pub async fn show(
         Ok(a) => a,
         Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, &m),
     };
-    let period = match (kind.as_str(), a.period) {
-        (_, Some(p)) => Some(p),
-        ("arrears", None) => Some(today_china().period()),
+    let period = match (kind.as_str(), a.period, a.year) {
+        (k, _, Some(y)) if yearly(k) => Period::new(y, 12).ok(),
+        (k, _, None) if yearly(k) => None,
+        (_, Some(p), _) => Some(p),
+        ("arrears", None, _) => Some(today_china().period()),
         _ => None,
     };
     let Some(period) = period else {
         // no month chosen yet: the form alone
-        let body = html! { (form(&kind, &user, &a)) p id="report-hint" { "请选择月份后查询。" } };
+        let hint = if yearly(&kind) {
+            "请选择年度后查询。"
+        } else {
+            "请选择月份后查询。"
+        };
+        let body = html! { (form(&kind, &user, &a)) p id="report-hint" { (hint) } };
         return Html(page(name, Some(&user.login), body)).into_response();
     };
     let u = user.clone();
@@ -200,6 +265,7 @@ pub async fn show(
             };
             let title = match kind.as_str() {
                 "arrears" => format!("{name} {}", region_title(&sheet)),
+                k if yearly(k) => format!("{name} {}年 {}", period.year(), region_title(&sheet)),
                 _ => format!("{name} {} {}", zh_period(period), region_title(&sheet)),
             };
             Html(page(&title, Some(&user.login), body)).into_response()
@@ -226,8 +292,15 @@ fn region_title(s: &Sheet) -> String {
 
 /// The sheet as a file: `Content-Disposition: attachment`.
 fn download(kind: &str, sheet: &Sheet, format: &str) -> Response {
-    let stem = match sheet.meta.iter().find(|(k, _)| *k == "period") {
-        Some((_, v)) => format!("{kind}-{}", v.as_str().unwrap_or("")),
+    let stem = match sheet
+        .meta
+        .iter()
+        .find(|(k, _)| *k == "period" || *k == "year")
+    {
+        Some((_, v)) => format!(
+            "{kind}-{}",
+            v.as_str().map_or_else(|| v.to_string(), str::to_string)
+        ),
         None => kind.to_string(),
     };
     let region = sheet
@@ -287,6 +360,9 @@ fn form(kind: &str, user: &User, a: &Ask) -> Markup {
                     option value="county" selected[a.by == By::County] { "按区县" }
                     option value="employer" selected[a.by == By::Employer] { "按单位" }
                 }
+            } @else if yearly(kind) {
+                label for="year" { "年度" }
+                input id="year" name="year" type="number" min="1990" max="2100" required value=[a.year];
             } @else {
                 label for="period" { "月份" }
                 input id="period" name="period" type="month" required value=[a.period.map(|p| p.to_string())];
@@ -311,6 +387,8 @@ fn downloads(kind: &str, a: &Ask, period: Period) -> Markup {
         if let Some(d) = a.as_of {
             q.push_str(&format!("&as_of={d}"));
         }
+    } else if yearly(kind) {
+        q.push_str(&format!("year={}", period.year()));
     } else {
         q.push_str(&format!("period={period}"));
     }

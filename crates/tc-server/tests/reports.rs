@@ -71,8 +71,10 @@ fn seed(url: &str, out: &std::path::Path) -> Db {
         officer,
         approver: Some(approver),
     };
-    disburse::run_month(&mut db, &policy, month(), &actors, &MonthOptions::new(out))
-        .expect("disbursement");
+    // the banks answer, so the month's payments are posted (the months payable count them)
+    let mut opts = MonthOptions::new(out);
+    opts.bank = Some(tongchou_sim::bank::counterpart(300, 1));
+    disburse::run_month(&mut db, &policy, month(), &actors, &opts).expect("disbursement");
     db
 }
 
@@ -176,6 +178,67 @@ fn scenario(url: &str, tag: &str) {
     let (_, _, json) = aud.get_bytes("/reports/collection?period=2020-01&format=json");
     let json: serde_json::Value = serde_json::from_slice(&json).expect("json");
     assert_eq!(json, collection.json());
+    // fund governance: the month's early warning (the disbursement report's months payable), the
+    // year's assessment ranking, and the gap sharing once computed
+    let page = aud.get("/reports/warn?period=2020-01");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("基金预警 2020年1月 山西省"),
+        "{}",
+        page.body
+    );
+    let months = tongchou_app::warn::months_payable(&mut db, month())
+        .expect("months payable")
+        .expect("a fund that paid");
+    let shown = tongchou_engine::warning::tenths_text(months);
+    assert!(
+        page.body.contains(&format!("<td>{shown}</td>")),
+        "{shown}: {}",
+        page.body
+    );
+    let dd = format!("<dd data-key=\"months_payable\">{shown}</dd>");
+    assert!(
+        aud.get("/reports/disbursement?period=2020-01")
+            .body
+            .contains(&dd)
+    );
+    let dashboard = aud.get("/dashboard").body;
+    assert!(dashboard.contains(&format!("{shown} 个月")), "{dashboard}");
+    assert!(page.body.contains("可支付月数") && page.body.contains("责任主体"));
+    let page = aud.get("/reports/assess?year=2020");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("目标考核 2020年 山西省") && page.body.contains("<td>太原市</td>"));
+    assert!(
+        page.body.contains("基金征缴") && page.body.contains("得分"),
+        "{}",
+        page.body
+    );
+    let r = aud.get("/reports/gap?year=2020");
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("2020年 尚无数据"), "{}", r.body);
+    let officer = add_staff(&mut db, "gapper", Role::ProvinceBureauOfficer, 140000);
+    tongchou_app::gap::compute(
+        &mut db,
+        &officer,
+        2020,
+        "2021-01-10".parse().expect("d"),
+        "t",
+        1,
+    )
+    .expect("gap");
+    let page = aud.get("/reports/gap?year=2020");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("缺口分担 2020年 山西省"),
+        "{}",
+        page.body
+    );
+    let (status, h, _) = aud.get_bytes("/reports/gap?year=2020&format=xlsx");
+    assert_eq!(status, 200);
+    assert_eq!(
+        header(&h, "content-disposition"),
+        "attachment; filename=\"gap-2020-140000.xlsx\""
+    );
     // a month not run
     let r = aud.get("/reports/collection?period=2019-06");
     assert_eq!(r.status, 404);
@@ -217,6 +280,37 @@ fn scenario(url: &str, tag: &str) {
     let page = clerk.get("/reports/disbursement?period=2020-01");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("<td>140100</td>"), "{}", page.body);
+    // the clerk's early warning and ranking: their county (and its city above it) only
+    let page = clerk.get("/reports/warn?period=2020-01");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<td>140105</td>"), "{}", page.body);
+    assert!(!page.body.contains("<td>140106</td>"), "{}", page.body);
+    let page = clerk.get("/reports/assess?year=2020");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("<td>140105</td>") && !page.body.contains("<td>140106</td>"));
+    assert_eq!(
+        clerk
+            .get("/reports/warn?period=2020-01&region=140200")
+            .status,
+        403
+    );
+    let page = clerk.get("/reports/assess?year=2020&region=140105&drill=collection");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("征缴任务") && page.body.contains("<td>2020-01</td>"),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        clerk.get("/reports/assess?year=2020&drill=nope").status,
+        400
+    );
+    assert_eq!(
+        clerk
+            .get("/reports/assess?year=2020&region=140106&drill=payment")
+            .status,
+        403
+    );
     assert!(!page.body.contains("<td>140200</td>"), "{}", page.body);
     drop(srv);
     let _ = std::fs::remove_dir_all(&out);

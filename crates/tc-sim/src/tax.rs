@@ -82,3 +82,42 @@ pub fn receipts(seed: u64, b: Behaviour, assessments: &[Assessment]) -> Vec<Rece
     }
     out
 }
+
+/// Whether `county` is one of the weak counties of a simulation with `seed`: about one county in
+/// ten, fixed by the seed.
+pub fn is_weak(seed: u64, county: u32) -> bool {
+    mix(seed ^ 0x7765_616b ^ county as u64).is_multiple_of(10)
+}
+
+/// A simulated tax bureau under which some counties collect badly (the demo's weak counties,
+/// so that warnings and gap shares are not all zero): in a weak county ([`is_weak`]) `extra`
+/// more payers in 10,000 pay nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct WithWeakCounties {
+    pub bureau: TaxBureau,
+    pub extra: u32,
+}
+
+impl tongchou_app::collect::TaxCounterpart for WithWeakCounties {
+    fn receipts(&self, assessments: &[Assessment]) -> Vec<Receipt> {
+        let b = self.bureau.behaviour;
+        let weak = Behaviour {
+            none: (b.none + self.extra).min(10_000 - b.partial - b.late),
+            ..b
+        };
+        let mut out = Vec::with_capacity(assessments.len());
+        for a in assessments {
+            let behaviour = if is_weak(self.bureau.seed, a.county) {
+                weak
+            } else {
+                b
+            };
+            out.extend(receipts(
+                self.bureau.seed,
+                behaviour,
+                std::slice::from_ref(a),
+            ));
+        }
+        out
+    }
+}

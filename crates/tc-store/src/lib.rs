@@ -15,6 +15,7 @@ pub mod audit;
 pub mod benefits;
 pub mod certification;
 pub mod collection;
+pub mod governance;
 pub mod imports;
 pub mod income;
 pub mod jobs;

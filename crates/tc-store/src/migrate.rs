@@ -64,6 +64,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0014_job_runs.sql"),
     ),
     (
+        20,
+        "gap_sharing",
+        include_str!("../migrations/0020_gap_sharing.sql"),
+    ),
+    (
         25,
         "certification",
         include_str!("../migrations/0025_certification.sql"),

@@ -85,6 +85,21 @@ fn recorded_arrears(
     Ok(())
 }
 
+/// The arrears outstanding per county when the collection of `period` was closed, as its run
+/// recorded them; `None` when the collection of `period` has not been run.
+pub(crate) fn arrears_at_close(db: &mut Db, period: Period) -> Result<Option<BTreeMap<i64, Fen>>> {
+    let Some(details) = crate::jobs::details(db, collect::JOB, period, collect::STEP_CLOSE)? else {
+        return Ok(None);
+    };
+    let mut by: BTreeMap<i64, CollectionLine> = BTreeMap::new();
+    recorded_arrears(&details, period, &mut by)?;
+    Ok(Some(
+        by.into_iter()
+            .map(|(c, l)| (c, Fen::new(l.arrears)))
+            .collect(),
+    ))
+}
+
 /// The balance of the provincial fiscal special account at the end of `day`.
 fn fiscal_balance(db: &mut Db, chart: &Chart, day: Date) -> Result<Fen> {
     let province = Divisions::shanxi().province().code;

@@ -12,10 +12,9 @@ use super::sheet::{Cell, Col, Extra, Sheet};
 use super::{name_of, scope};
 use crate::{AppError, Result, disburse};
 use serde_json::json;
-use tongchou_core::{Divisions, Fen, Level, Period, RegionCode};
-use tongchou_ledger::Chart;
+use tongchou_core::{Level, Period, RegionCode};
+use tongchou_engine::warning::tenths_text;
 use tongchou_store::Db;
-use tongchou_store::ledger::Ledger;
 
 const COLS: [Col; 14] = [
     Col {
@@ -99,36 +98,22 @@ fn cells(code: Cell, name: Cell, f: &disburse::RegionFigures) -> Vec<Cell> {
     ]
 }
 
-/// The provincial fund's balance (fiscal special account and expenditure account) and the
-/// months it pays at `paid` a month, ×10.
-fn provincial_extras(db: &mut Db, d: &Divisions, paid: Fen) -> Result<Vec<Extra>> {
-    let chart = Chart::standard();
-    let mut ledger = Ledger::new(db);
-    let mut balance = 0i64;
-    for kind in ["fiscal_special_account", "expenditure_account"] {
-        if let Some(id) = chart.account(d.province().code, kind)
-            && let Some(acc) = ledger.account(id)?
-        {
-            balance += acc.balances.debits_posted.fen() - acc.balances.credits_posted.fen();
-        }
-    }
-    let months_payable = if paid.is_positive() {
-        balance * 10 / paid.fen()
-    } else {
-        0
-    };
+/// The provincial fund's balance and months payable at the end of `period`: THE figure of
+/// `tongchou warn` (`crate::warn`), the same wherever it is shown.
+fn provincial_extras(db: &mut Db, period: Period) -> Result<Vec<Extra>> {
+    let (balance, months) = crate::warn::provincial_fund(db, period)?;
     Ok(vec![
         Extra {
             key: "provincial_balance",
-            label: "省级基金余额 provincial balance".into(),
-            zh: "省级基金余额".into(),
-            value: Cell::Money(Fen::new(balance)),
+            label: "省级统筹基金累计结余 provincial fund balance".into(),
+            zh: "省级基金余额（累计结余）".into(),
+            value: Cell::Money(balance),
         },
         Extra {
-            key: "months_payable_x10",
-            label: "可支付月数×10 months payable ×10 (at this month's payments)".into(),
-            zh: "可支付月数×10（按本月发放）".into(),
-            value: Cell::Int(months_payable),
+            key: "months_payable",
+            label: "可支付月数 months payable (balance ÷ average monthly expenditure of the last 12 months)".into(),
+            zh: "累计结余可支付月数（结余 ÷ 近12个月月均支出）".into(),
+            value: months.map(|m| Cell::Text(tenths_text(m))).unwrap_or(Cell::Empty),
         },
     ])
 }
@@ -167,7 +152,7 @@ pub fn disbursement(db: &mut Db, period: Period, region: Option<RegionCode>) -> 
         .cloned()
         .unwrap_or_default();
     let extras = match city {
-        None => provincial_extras(db, d, total.paid)?,
+        None => provincial_extras(db, period)?,
         Some(_) => vec![],
     };
     let mut meta = vec![

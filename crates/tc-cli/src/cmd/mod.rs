@@ -1,10 +1,13 @@
 pub mod account;
+pub mod assess;
 pub mod audit;
 pub mod bank;
 pub mod benefits;
+pub mod central;
 pub mod certification;
 pub mod demo;
 pub mod dues;
+pub mod gap;
 pub mod import;
 pub mod income;
 pub mod ledger;
@@ -18,3 +21,4 @@ pub mod retirement;
 pub mod serve;
 pub mod user;
 pub mod validate;
+pub mod warn;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use tongchou_app::collect::{self, ReceiptSource};
 use tongchou_app::disburse::{self, Actors, MonthOptions, PlanDecision};
 use tongchou_core::{Period, Policy};
-use tongchou_sim::tax::TaxBureau;
+use tongchou_sim::tax::{TaxBureau, WithWeakCounties};
 use tongchou_store::Db;
 use tongchou_store::access::get_user;
 
@@ -87,6 +87,7 @@ pub fn run_one(
     actors: &Actors,
     opts: &MonthOptions,
     simulate: Option<u64>,
+    weak_counties: u32,
 ) -> Result<(Option<collect::MonthReport>, serde_json::Value), CliError> {
     let _lock = tongchou_app::jobs::lock_run(
         db,
@@ -101,7 +102,12 @@ pub fn run_one(
     {
         None
     } else {
-        let bureau = simulate.map(TaxBureau::new);
+        // the simulated tax bureau; with `weak_counties`, that many more payers in 10,000 pay
+        // nothing in about one county in ten (the demo's weak counties)
+        let bureau = simulate.map(|seed| WithWeakCounties {
+            bureau: TaxBureau::new(seed),
+            extra: weak_counties,
+        });
         let source = match &bureau {
             Some(b) => ReceiptSource::Counterpart(b),
             None => ReceiptSource::Imported,
@@ -213,7 +219,7 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
             opts.bank = a
                 .simulate
                 .map(|seed| tongchou_sim::bank::counterpart(20, seed));
-            let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, a.simulate)?;
+            let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, a.simulate, 0)?;
             warn_deferred(a.period, &d);
             print_json(
                 &serde_json::json!({"period": a.period, "collection": c, "disbursement": d}),

@@ -113,17 +113,31 @@ pub fn run(c: ReportCmd, url: &str) -> CliResult {
         ReportCmd::Crosscheck(a) => (reports::crosscheck(&mut db)?, a.out),
         ReportCmd::Disbursement(a) => (reports::disbursement(&mut db, a.period, None)?, a.out),
     };
-    emit(&sheet, &out)?;
+    emit(&sheet, None, &out)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn emit(sheet: &Sheet, out: &OutArgs) -> Result<(), CliError> {
+/// Write `sheet` in the format asked for; `json`, when given, is the JSON rendering instead of
+/// the sheet's own.
+pub fn emit(
+    sheet: &Sheet,
+    json: Option<&serde_json::Value>,
+    out: &OutArgs,
+) -> Result<(), CliError> {
     let bytes = match out.format {
         Format::Table => sheet.table().into_bytes(),
         Format::Csv => sheet.csv().into_bytes(),
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&sheet.json())
-                .map_err(|e| CliError(format!("json: {e}")))?;
+            let own;
+            let value = match json {
+                Some(j) => j,
+                None => {
+                    own = sheet.json();
+                    &own
+                }
+            };
+            let mut s =
+                serde_json::to_string_pretty(value).map_err(|e| CliError(format!("json: {e}")))?;
             s.push('\n');
             s.into_bytes()
         }

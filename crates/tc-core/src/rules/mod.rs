@@ -8,6 +8,7 @@ pub mod account;
 pub mod arrears;
 pub mod benefit;
 pub mod contribution;
+pub mod governance;
 pub mod late_fee;
 pub mod pension;
 pub mod retirement;

@@ -1,0 +1,240 @@
+//! Fund governance through the real binary, on SQLite and PostgreSQL, after a simulated January
+//! 2020: `tongchou warn` shows the months payable of `report disbursement` (one definition) in
+//! every format; `tongchou assess` ranks every city and county; `tongchou gap compute|show|settle`
+//! records the year's gap once, shows its shares and takes a government's payment.
+
+use std::process::{Command, Output};
+
+const PW: (&str, &str) = ("TONGCHOU_PASSWORD", "demo-only-password-2020");
+
+fn tongchou(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tongchou"));
+    c.arg("--db").arg(db).args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run tongchou")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(db: &str, args: &[&str]) -> serde_json::Value {
+    serde_json::from_str(&ok(&tongchou(db, args, &[]))).expect("json")
+}
+
+fn scenario(db: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("tc-governance-{tag}-{}", std::process::id()));
+    let out = dir.display().to_string();
+    ok(&tongchou(
+        db,
+        &[
+            "demo",
+            "--persons",
+            "1500",
+            "--from",
+            "2020-01",
+            "--setup-only",
+        ],
+        &[],
+    ));
+    ok(&tongchou(
+        db,
+        &[
+            "month",
+            "run",
+            "--period",
+            "2020-01",
+            "--simulate",
+            "5",
+            "--out",
+            &out,
+        ],
+        &[],
+    ));
+
+    // warn: one months payable, the disbursement report's
+    let w = json(db, &["warn", "--period", "2020-01", "--format", "json"]);
+    assert_eq!(w["period"], "2020-01");
+    let regions = w["regions"].as_array().expect("regions");
+    assert_eq!(regions.len(), 1 + 11 + 117);
+    assert_eq!(regions[0]["region"], 140000);
+    let months = regions[0]["months_payable"]
+        .as_f64()
+        .expect("months payable");
+    let d = json(
+        db,
+        &[
+            "report",
+            "disbursement",
+            "--period",
+            "2020-01",
+            "--format",
+            "json",
+        ],
+    );
+    let shown: f64 = d["months_payable"]
+        .as_str()
+        .expect("the report's months payable")
+        .parse()
+        .expect("a number");
+    assert_eq!(shown, months);
+    assert!(
+        regions
+            .iter()
+            .all(|r| r["warnings"].is_array() && r.get("dependency_ratio").is_some())
+    );
+    let table = ok(&tongchou(
+        db,
+        &["warn", "--period", "2020-01", "--region", "140100"],
+        &[],
+    ));
+    assert!(
+        table.contains("可支付月数") && table.contains("140105"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("140202"),
+        "only the city's counties: {table}"
+    );
+    let xlsx = tongchou(
+        db,
+        &["warn", "--period", "2020-01", "--format", "xlsx"],
+        &[],
+    );
+    assert!(xlsx.stdout.starts_with(b"PK\x03\x04"));
+    let early = tongchou(db, &["warn", "--period", "2019-06"], &[]);
+    assert!(!early.status.success());
+    assert!(String::from_utf8_lossy(&early.stderr).contains("has not been run"));
+
+    // assess: every city and county ranked
+    let a = json(db, &["assess", "--year", "2020", "--format", "json"]);
+    assert_eq!(a["year"], 2020);
+    assert_eq!(a["cities"].as_array().map(Vec::len), Some(11));
+    assert_eq!(a["counties"].as_array().map(Vec::len), Some(117));
+    assert_eq!(a["cities"][0]["rank"], 1);
+    assert!(a["counties"][0]["indicators"]["fund_security"].is_number());
+
+    // gap: recorded once, by the officer; shown; a government's payment
+    let compute = [
+        "gap",
+        "compute",
+        "--year",
+        "2020",
+        "--on",
+        "2021-01-10",
+        "--as",
+    ];
+    let mut by_approver = compute.to_vec();
+    by_approver.push("demo.approver");
+    let refused = tongchou(db, &by_approver, &[PW]);
+    assert!(
+        !refused.status.success(),
+        "the finance approver does not compute"
+    );
+    let mut by_officer = compute.to_vec();
+    by_officer.push("demo.officer");
+    assert!(ok(&tongchou(db, &by_officer, &[PW])).contains("recorded"));
+    assert!(ok(&tongchou(db, &by_officer, &[PW])).contains("unchanged"));
+    let g = json(
+        db,
+        &[
+            "gap",
+            "show",
+            "--year",
+            "2020",
+            "--as-of",
+            "2021-02-01",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(g["year"], 2020);
+    assert_eq!(g["regions"].as_array().map(Vec::len), Some(117));
+    let first = &g["regions"][0];
+    for key in ["region", "gap", "causes", "shares"] {
+        assert!(first.get(key).is_some(), "{key}: {first}");
+    }
+    let settle = [
+        "gap",
+        "settle",
+        "--year",
+        "2020",
+        "--region",
+        "140000",
+        "--on",
+        "2021-02-01",
+        "--as",
+        "demo.approver",
+    ];
+    let paid = tongchou(db, &settle, &[PW]);
+    let province_owes = g["governments"]
+        .as_array()
+        .expect("governments")
+        .iter()
+        .any(|x| x["region"] == 140000);
+    if province_owes {
+        assert!(ok(&paid).contains("140000 paid"));
+        let after = json(db, &["gap", "show", "--year", "2020", "--format", "json"]);
+        let p = after["governments"]
+            .as_array()
+            .expect("g")
+            .iter()
+            .find(|x| x["region"] == 140000)
+            .cloned()
+            .expect("province");
+        assert_eq!(p["outstanding"], "0.00");
+    } else {
+        // no gap this year: nothing to pay, and the refusal says so
+        assert!(!paid.status.success());
+        assert!(String::from_utf8_lossy(&paid.stderr).contains("owes 0.00"));
+    }
+    // the central adjustment remittance of 2021, booked once; 2022 is national pooling
+    let remit = |year: &str| {
+        tongchou(
+            db,
+            &[
+                "central",
+                "remit",
+                "--year",
+                year,
+                "--on",
+                "2021-03-31",
+                "--as",
+                "demo.officer",
+            ],
+            &[PW],
+        )
+    };
+    let first = ok(&remit("2021"));
+    assert!(
+        first.contains("booked") && first.contains("ratio 0.045"),
+        "{first}"
+    );
+    assert!(ok(&remit("2021")).contains("unchanged"));
+    let pooled = remit("2022");
+    assert!(!pooled.status.success());
+    assert!(String::from_utf8_lossy(&pooled.stderr).contains("national-pooling"));
+    ok(&tongchou(db, &["ledger", "check"], &[]));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn governance_commands_on_sqlite() {
+    scenario(
+        &tongchou_store::testing::sqlite_url("cli_governance"),
+        "sqlite",
+    );
+}
+
+#[test]
+fn governance_commands_on_postgres() {
+    scenario(&tongchou_store::testing::pg_url("cli_governance"), "pg");
+}

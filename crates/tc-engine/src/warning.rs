@@ -1,0 +1,546 @@
+//! Analysis and early warning (预警, mechanisms.md §4): one month's indicators per county, city
+//! and province from the figures of each book, and the warnings they raise with their evidence
+//! and who must act.
+//!
+//! **Months payable** has ONE definition, [`months_payable`]: the accumulated balance at the
+//! month's end ÷ the average monthly expenditure of the last 12 months (fewer while the fund has
+//! less history), in tenths of a month, rounded half up. The balance and expenditure of a region
+//! are its own (the sum over its books of opening balances, income and expenditure, the flows
+//! between levels left out): for the province that is the whole fund; for a city or county it is
+//! what the region brought in net of what it spent, negative for a region that spends more than it
+//! collects. The report, the demo's summary and the web dashboard all take this figure.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tongchou_core::money::div_round_half_up;
+use tongchou_core::ratio::RATIO_SCALE;
+use tongchou_core::rules::governance::WarningTerms;
+use tongchou_core::{Divisions, Fen, Level, Ratio, RegionCode};
+
+/// One book's figures for the month: a county, a city's own book or the province's own book.
+#[derive(Clone, Debug)]
+pub struct BookFigures {
+    pub region: RegionCode,
+    /// Opening balance + own income − own expenditure to the month's end (posted; transfers between
+    /// levels left out).
+    pub balance: Fen,
+    /// Own expenditure over the window of [`Inputs::window_months`] months ending with the month.
+    pub expenditure: Fen,
+    /// The expenditure accounts' balance at the month's end (支出户, the working balance).
+    pub working: Fen,
+    /// The benefits paid from the book in the month (its expenditure on benefits).
+    pub benefits_month: Fen,
+    /// Contributors assessed for the month, and pensioners in payment.
+    pub contributors: i64,
+    pub pensioners: i64,
+    /// The collection task and the contribution income, the year to the month's end.
+    pub task: Fen,
+    pub collected: Fen,
+    /// Arrears outstanding at the month's close and at the previous month's (when recorded).
+    pub arrears: Option<Fen>,
+    pub arrears_prev: Option<Fen>,
+    /// Open recovery cases (payments after death, duplicate receipt, overpayments): count, amount.
+    pub improper_open: i64,
+    pub improper_fen: Fen,
+    /// Pensioners retiring in the month whose contribution base jumped within the 12 months before.
+    pub base_jumps: i64,
+}
+
+impl BookFigures {
+    pub fn new(region: RegionCode) -> BookFigures {
+        BookFigures {
+            region,
+            balance: Fen::ZERO,
+            expenditure: Fen::ZERO,
+            working: Fen::ZERO,
+            benefits_month: Fen::ZERO,
+            contributors: 0,
+            pensioners: 0,
+            task: Fen::ZERO,
+            collected: Fen::ZERO,
+            arrears: None,
+            arrears_prev: None,
+            improper_open: 0,
+            improper_fen: Fen::ZERO,
+            base_jumps: 0,
+        }
+    }
+
+    fn add(&mut self, o: &BookFigures) -> Result<(), &'static str> {
+        let sum = |a: Fen, b: Fen| a.checked_add(b).ok_or("amount out of range");
+        let opt = |a: Option<Fen>, b: Option<Fen>| -> Result<Option<Fen>, &'static str> {
+            Ok(match (a, b) {
+                (Some(a), Some(b)) => Some(sum(a, b)?),
+                (a, None) => a,
+                (None, b) => b,
+            })
+        };
+        self.balance = sum(self.balance, o.balance)?;
+        self.expenditure = sum(self.expenditure, o.expenditure)?;
+        self.working = sum(self.working, o.working)?;
+        self.benefits_month = sum(self.benefits_month, o.benefits_month)?;
+        self.contributors += o.contributors;
+        self.pensioners += o.pensioners;
+        self.task = sum(self.task, o.task)?;
+        self.collected = sum(self.collected, o.collected)?;
+        self.arrears = opt(self.arrears, o.arrears)?;
+        self.arrears_prev = opt(self.arrears_prev, o.arrears_prev)?;
+        self.improper_open += o.improper_open;
+        self.improper_fen = sum(self.improper_fen, o.improper_fen)?;
+        self.base_jumps += o.base_jumps;
+        Ok(())
+    }
+}
+
+/// How serious a warning is: 关注 watch, 预警 warning, 警报 alarm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Watch,
+    Warning,
+    Alarm,
+}
+
+impl Severity {
+    pub fn zh(self) -> &'static str {
+        match self {
+            Severity::Watch => "关注",
+            Severity::Warning => "预警",
+            Severity::Alarm => "警报",
+        }
+    }
+}
+
+/// One warning: the indicator, how serious, what it says, the figures behind it, who must act.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub indicator: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub evidence: String,
+    pub act: String,
+}
+
+/// One region's indicators for the month, with its warnings.
+#[derive(Clone, Debug)]
+pub struct RegionIndicators {
+    pub region: RegionCode,
+    pub level: Level,
+    pub figures: BookFigures,
+    /// Months payable in tenths (see [`months_payable`]); `None` without expenditure.
+    pub months_payable: Option<i64>,
+    /// Contributors per pensioner, to 0.01; `None` without pensioners.
+    pub dependency_ratio: Option<Ratio>,
+    /// Contribution income ÷ task, the year to date, to 0.0001; `None` without a task.
+    pub collection_rate: Option<Ratio>,
+    /// Growth of the arrears over the previous month's close, to 0.0001.
+    pub arrears_growth: Option<Ratio>,
+    pub warnings: Vec<Warning>,
+    /// The months of the expenditure average.
+    pub window: i64,
+}
+
+/// The month's inputs: every book's figures and the window of the expenditure average.
+#[derive(Clone, Debug)]
+pub struct Inputs {
+    pub books: Vec<BookFigures>,
+    /// Months the expenditure of the books covers (12, or fewer while the fund is younger).
+    pub window_months: i64,
+}
+
+/// THE months payable (累计结余可支付月数), in tenths of a month rounded half up: `balance` ÷
+/// (`expenditure` ÷ `window_months`). `None` when nothing was spent.
+pub fn months_payable(balance: Fen, expenditure: Fen, window_months: i64) -> Option<i64> {
+    if !expenditure.is_positive() || window_months <= 0 {
+        return None;
+    }
+    let v = div_round_half_up(
+        balance.fen() as i128 * window_months as i128 * 10,
+        expenditure.fen() as i128,
+    );
+    i64::try_from(v).ok()
+}
+
+/// Tenths as text: 179 → "17.9", -5 → "-0.5".
+pub fn tenths_text(t: i64) -> String {
+    let sign = if t < 0 { "-" } else { "" };
+    format!("{sign}{}.{}", t.unsigned_abs() / 10, t.unsigned_abs() % 10)
+}
+
+/// `num ÷ den` as a ratio rounded half up to `decimals` places (≤ 8).
+pub fn ratio_of(num: i128, den: i128, decimals: u32) -> Option<Ratio> {
+    if den <= 0 {
+        return None;
+    }
+    let unit = 10i128.pow(decimals);
+    let q = div_round_half_up(num * unit, den);
+    let scaled = q.checked_mul(RATIO_SCALE as i128 / unit)?;
+    i64::try_from(scaled).ok().map(Ratio)
+}
+
+fn who(level: Level, what: &str) -> String {
+    let gov = match level {
+        Level::County => "县级人民政府、县社保经办机构",
+        Level::City => "市级人民政府、市社保经办机构",
+        Level::Province => "省人力资源社会保障厅、省财政厅",
+    };
+    format!("{gov}（{what}）")
+}
+
+fn months_warning(r: &RegionIndicators, t: &WarningTerms) -> Option<Warning> {
+    let m = r.months_payable?;
+    let severity = if m < t.alarm_months * 10 {
+        Severity::Alarm
+    } else if m < t.warning_months * 10 {
+        Severity::Warning
+    } else if m < t.watch_months * 10 {
+        Severity::Watch
+    } else {
+        return None;
+    };
+    Some(Warning {
+        indicator: "months_payable",
+        severity,
+        message: format!(
+            "累计结余可支付月数 {} 个月，低于 {} 个月",
+            tenths_text(m),
+            match severity {
+                Severity::Alarm => t.alarm_months,
+                Severity::Warning => t.warning_months,
+                Severity::Watch => t.watch_months,
+            }
+        ),
+        evidence: format!(
+            "结余 {} 元 ÷ 近 {} 个月支出 {} 元 × {}",
+            r.figures.balance.grouped(),
+            r.window,
+            r.figures.expenditure.grouped(),
+            r.window
+        ),
+        act: who(r.level, "制定收支平衡措施，落实缺口分担资金"),
+    })
+}
+
+fn other_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
+    let f = &r.figures;
+    let mut out = Vec::new();
+    if let Some(dep) = r.dependency_ratio
+        && dep < t.dependency_floor
+    {
+        out.push(Warning {
+            indicator: "dependency_ratio",
+            severity: Severity::Warning,
+            message: format!("抚养比 {dep}:1，低于 {}:1", t.dependency_floor),
+            evidence: format!(
+                "缴费人数 {} ÷ 领取待遇人数 {}",
+                f.contributors, f.pensioners
+            ),
+            act: who(r.level, "扩大参保覆盖面，清理中断缴费"),
+        });
+    }
+    if let Some(rate) = r.collection_rate {
+        let dev = rate.0 - Ratio::ONE.0;
+        if dev.abs() > t.task_deviation.0 {
+            out.push(Warning {
+                indicator: "collection_rate",
+                severity: Severity::Warning,
+                message: format!(
+                    "征缴完成率 {}，偏离任务超过 {}",
+                    rate.as_percent_string(),
+                    t.task_deviation.as_percent_string()
+                ),
+                evidence: format!(
+                    "本年实缴 {} 元 ÷ 征缴任务 {} 元",
+                    f.collected.grouped(),
+                    f.task.grouped()
+                ),
+                act: who(r.level, "会同税务部门加强征缴，清理欠费"),
+            });
+        }
+    }
+    out.extend(balance_warnings(r, t));
+    if f.improper_open > 0 {
+        out.push(Warning {
+            indicator: "improper_payments",
+            severity: Severity::Warning,
+            message: format!("{} 笔违规发放待追回", f.improper_open),
+            evidence: format!(
+                "未追回金额 {} 元（死亡后发放、重复领取、多发）",
+                f.improper_fen.grouped()
+            ),
+            act: who(r.level, "追回违规发放的待遇"),
+        });
+    }
+    if f.base_jumps > 0 {
+        out.push(Warning {
+            indicator: "base_anomaly",
+            severity: Severity::Watch,
+            message: format!("{} 人退休前 12 个月内缴费基数异常增长", f.base_jumps),
+            evidence: format!(
+                "本月退休人员中缴费基数增幅超过 {}",
+                t.base_jump.as_percent_string()
+            ),
+            act: who(r.level, "复核退休审批和缴费基数"),
+        });
+    }
+    out
+}
+
+/// The working balance (the province only) and the growth of arrears.
+fn balance_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
+    let f = &r.figures;
+    let mut out = Vec::new();
+    if r.level == Level::Province {
+        let floor = f
+            .benefits_month
+            .checked_mul(t.working_floor_months)
+            .unwrap_or(Fen::new(i64::MAX));
+        if f.benefits_month.is_positive() && f.working < floor {
+            out.push(Warning {
+                indicator: "working_balance",
+                severity: Severity::Warning,
+                message: format!("支出户余额不足 {} 个月待遇支出", t.working_floor_months),
+                evidence: format!(
+                    "支出户余额 {} 元 < {} × 本月待遇支出 {} 元",
+                    f.working.grouped(),
+                    t.working_floor_months,
+                    f.benefits_month.grouped()
+                ),
+                act: who(r.level, "从财政专户拨付支出户，保证按时足额发放"),
+            });
+        }
+    }
+    if let Some(g) = r.arrears_growth
+        && g > t.arrears_growth
+    {
+        out.push(Warning {
+            indicator: "arrears_growth",
+            severity: Severity::Warning,
+            message: format!(
+                "欠费较上月增长 {}，超过 {}",
+                g.as_percent_string(),
+                t.arrears_growth.as_percent_string()
+            ),
+            evidence: format!(
+                "本月末欠费 {} 元，上月末 {} 元",
+                f.arrears.unwrap_or_default().grouped(),
+                f.arrears_prev.unwrap_or_default().grouped()
+            ),
+            act: who(r.level, "会同税务部门追缴欠费"),
+        });
+    }
+    out
+}
+
+fn indicators(
+    region: RegionCode,
+    level: Level,
+    figures: BookFigures,
+    window: i64,
+) -> RegionIndicators {
+    let months_payable = months_payable(figures.balance, figures.expenditure, window);
+    let dependency_ratio = ratio_of(figures.contributors as i128, figures.pensioners as i128, 2);
+    let collection_rate = ratio_of(
+        figures.collected.fen() as i128,
+        figures.task.fen() as i128,
+        4,
+    );
+    let arrears_growth = match (figures.arrears, figures.arrears_prev) {
+        (Some(now), Some(prev)) if prev.is_positive() => ratio_of(
+            now.fen() as i128 - prev.fen() as i128,
+            prev.fen() as i128,
+            4,
+        ),
+        _ => None,
+    };
+    RegionIndicators {
+        region,
+        level,
+        figures,
+        months_payable,
+        dependency_ratio,
+        collection_rate,
+        arrears_growth,
+        warnings: Vec::new(),
+        window,
+    }
+}
+
+/// The month's indicators and warnings: the province first, then every city, then every county
+/// (by code). A city sums its own book and its counties'; the province sums every book.
+pub fn evaluate(
+    d: &Divisions,
+    inputs: &Inputs,
+    terms: &WarningTerms,
+) -> Result<Vec<RegionIndicators>, &'static str> {
+    let province = d.province().code;
+    let mut by: BTreeMap<RegionCode, BookFigures> = BTreeMap::new();
+    by.insert(province, BookFigures::new(province));
+    for c in d.cities() {
+        by.insert(c.code, BookFigures::new(c.code));
+    }
+    for c in d.counties() {
+        by.insert(c.code, BookFigures::new(c.code));
+    }
+    for b in &inputs.books {
+        let mut targets = vec![province];
+        if let Some(city) = d.city_of(b.region) {
+            targets.push(city);
+        }
+        if d.get(b.region).is_some_and(|r| r.level == Level::County) {
+            targets.push(b.region);
+        }
+        for t in targets {
+            if let Some(f) = by.get_mut(&t) {
+                f.add(b)?;
+            }
+        }
+    }
+    let level_of = |c: RegionCode| d.get(c).map(|r| r.level).unwrap_or(Level::County);
+    let mut out: Vec<RegionIndicators> = by
+        .into_iter()
+        .map(|(code, f)| indicators(code, level_of(code), f, inputs.window_months))
+        .collect();
+    out.sort_by_key(|r| (r.level, r.region));
+    for r in &mut out {
+        let mut w: Vec<Warning> = months_warning(r, terms).into_iter().collect();
+        w.extend(other_warnings(r, terms));
+        r.warnings = w;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::Policy;
+
+    fn code(c: u32) -> RegionCode {
+        RegionCode::new(c).expect("code")
+    }
+
+    fn terms() -> WarningTerms {
+        let p = Policy::builtin().expect("policy");
+        WarningTerms::at(&p, "2024-06-30".parse().expect("date")).expect("terms")
+    }
+
+    #[test]
+    fn months_payable_is_balance_over_the_average_month() {
+        // 17.9 months: 1,790 ÷ (1,200 ÷ 12)
+        assert_eq!(
+            months_payable(Fen::from_yuan(1_790), Fen::from_yuan(1_200), 12),
+            Some(179)
+        );
+        // a younger fund averages over its months: 300 ÷ (200 ÷ 2) = 3.0
+        assert_eq!(
+            months_payable(Fen::from_yuan(300), Fen::from_yuan(200), 2),
+            Some(30)
+        );
+        // half up: 1 ÷ (3 ÷ 12) = 4.0; 1 ÷ 0.7 = 1.428… → 1.4; 0.05 rounds away from zero
+        assert_eq!(months_payable(Fen::new(1), Fen::new(3), 12), Some(40));
+        assert_eq!(months_payable(Fen::new(10), Fen::new(7), 1), Some(14));
+        assert_eq!(months_payable(Fen::new(-1), Fen::new(20), 1), Some(-1));
+        assert_eq!(months_payable(Fen::from_yuan(5), Fen::ZERO, 12), None);
+        assert_eq!(tenths_text(179), "17.9");
+        assert_eq!(tenths_text(-5), "-0.5");
+        assert_eq!(tenths_text(0), "0.0");
+    }
+
+    fn book(c: u32, balance: i64, spent: i64) -> BookFigures {
+        let mut b = BookFigures::new(code(c));
+        b.balance = Fen::from_yuan(balance);
+        b.expenditure = Fen::from_yuan(spent);
+        b
+    }
+
+    #[test]
+    fn regions_add_up_their_books_and_warn_by_tier() {
+        let d = Divisions::shanxi();
+        let mut weak = book(140105, 200, 1_200); // 2.0 months: alarm
+        weak.contributors = 10;
+        weak.pensioners = 10; // 1:1 below 1.5
+        weak.task = Fen::from_yuan(1_000);
+        weak.collected = Fen::from_yuan(900); // 90 %: beyond ±5 %
+        weak.arrears = Some(Fen::from_yuan(120));
+        weak.arrears_prev = Some(Fen::from_yuan(100)); // +20 %
+        weak.improper_open = 2;
+        weak.improper_fen = Fen::from_yuan(3);
+        let strong = book(140106, 5_000, 1_200); // 50 months
+        let mut province_book = book(140000, 10_000, 0);
+        province_book.working = Fen::from_yuan(100);
+        province_book.benefits_month = Fen::from_yuan(200);
+        let inputs = Inputs {
+            books: vec![weak, strong, province_book],
+            window_months: 12,
+        };
+        let out = evaluate(d, &inputs, &terms()).expect("evaluate");
+        assert_eq!(out[0].region, code(140000));
+        assert_eq!(out.len(), 1 + d.cities().count() + d.counties().count());
+        let get = |c: u32| out.iter().find(|r| r.region == code(c)).expect("region");
+        // province: 15,200 ÷ (2,400 ÷ 12) = 76.0 months, and its working balance is short
+        assert_eq!(get(140000).months_payable, Some(760));
+        // its working balance is short, and it adds up the weak county's figures
+        let kinds: Vec<&str> = get(140000).warnings.iter().map(|w| w.indicator).collect();
+        assert_eq!(
+            kinds,
+            [
+                "dependency_ratio",
+                "collection_rate",
+                "working_balance",
+                "arrears_growth",
+                "improper_payments"
+            ]
+        );
+        // the city adds its two counties: 5,200 ÷ 200 = 26.0
+        assert_eq!(get(140100).months_payable, Some(260));
+        let w = &get(140105).warnings;
+        let kinds: Vec<&str> = w.iter().map(|w| w.indicator).collect();
+        assert_eq!(
+            kinds,
+            [
+                "months_payable",
+                "dependency_ratio",
+                "collection_rate",
+                "arrears_growth",
+                "improper_payments"
+            ]
+        );
+        assert_eq!(w[0].severity, Severity::Alarm);
+        assert!(w[0].message.contains("2.0"), "{}", w[0].message);
+        assert!(w[0].act.contains("县级人民政府"));
+        assert_eq!(
+            get(140105).dependency_ratio.map(|r| r.to_string()),
+            Some("1".into())
+        );
+        assert_eq!(
+            get(140105).collection_rate.map(|r| r.to_string()),
+            Some("0.9".into())
+        );
+        assert!(get(140106).warnings.is_empty());
+        // a county with no expenditure has no months payable and no warning
+        assert_eq!(get(140107).months_payable, None);
+    }
+
+    #[test]
+    fn tiers_follow_the_thresholds() {
+        let d = Divisions::shanxi();
+        let sev = |balance: i64| {
+            let inputs = Inputs {
+                books: vec![book(140105, balance, 1_200)],
+                window_months: 12,
+            };
+            let out = evaluate(d, &inputs, &terms()).expect("evaluate");
+            let r = out
+                .iter()
+                .find(|r| r.region == code(140105))
+                .expect("county");
+            r.warnings.first().map(|w| w.severity)
+        };
+        assert_eq!(sev(900), None); // 9.0 months
+        // the figure shown is compared: 8.99 months shows (and counts) as 9.0
+        assert_eq!(sev(899), None);
+        assert_eq!(sev(890), Some(Severity::Watch));
+        assert_eq!(sev(590), Some(Severity::Warning));
+        assert_eq!(sev(290), Some(Severity::Alarm));
+    }
+}
