@@ -1,8 +1,11 @@
 pub mod account;
+pub mod accounts;
 pub mod audit;
 pub mod bank;
 pub mod benefits;
+pub mod budget;
 pub mod certification;
+pub mod close;
 pub mod demo;
 pub mod dues;
 pub mod import;
