@@ -476,3 +476,298 @@ fn period_close_locks_the_ledger_on_sqlite() {
 fn period_close_locks_the_ledger_on_postgres() {
     closing_chain(&testing::pg_url("close"), "pg");
 }
+
+fn budget_chain(url: &str, tag: &str) {
+    use tongchou_app::budget::{self, Change, Verdict};
+    use tongchou_app::execution;
+    let mut db = Db::open(url).expect("open");
+    run_months(&mut db, tag);
+    let policy = Policy::builtin().expect("policy");
+    let pw = "correct horse battery staple";
+    let officer = tongchou_store::access::get_user(&mut db, "officer")
+        .expect("q")
+        .expect("officer")
+        .principal();
+    let county = testing::add_user(&mut db, "xd.clerk", Role::CountyAgency, 140105, pw);
+    let city = testing::add_user(&mut db, "ty.clerk", Role::CityAgency, 140100, pw);
+    let hrss = testing::add_user(&mut db, "hrss", Role::ProvinceBureauApprover, 140000, pw);
+    let fin = testing::add_user(&mut db, "fin.approver", Role::FinanceApprover, 140000, pw);
+    let gov = testing::add_user(
+        &mut db,
+        "gov.approver",
+        Role::GovernmentApprover,
+        140000,
+        pw,
+    );
+    let now = tongchou_app::clock::now_ms();
+    // the county drafts its own book only; the province officer drafts the rest
+    let mine = budget::draft(&mut db, &policy, &county, 2021, None, now).expect("county draft");
+    assert_eq!(mine, [code(140105)]);
+    let rest = budget::draft(&mut db, &policy, &officer, 2021, None, now).expect("all");
+    assert_eq!(rest.len(), 128);
+    let v = budget::show(&mut db, 2021, None).expect("show");
+    let line = &v.lines[&code(140105)]["contribution"];
+    assert!(
+        line.source.contains("budget.forecast.coverage_growth"),
+        "{}",
+        line.source
+    );
+    assert!(v.lines[&code(140105)]["basic_pension"].amount.is_positive());
+    // an edit is a new version with its note; the old version stays
+    let change = Change {
+        region: code(140105),
+        item: "contribution",
+        amount: Fen::new(123_456_789),
+        note: "扩面计划 2021",
+        source: Some("县扩面计划"),
+    };
+    assert_eq!(
+        budget::edit(&mut db, &county, 2021, None, &change, now).expect("edit"),
+        2
+    );
+    // the city cannot submit before its counties are accepted; a county submits
+    budget::submit(&mut db, &county, 2021, None, code(140105), now).expect("county submits");
+    let e =
+        budget::submit(&mut db, &city, 2021, None, code(140100), now).expect_err("counties open");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    // the city returns it with a reason; the county fixes and resubmits; the city accepts
+    budget::review(
+        &mut db,
+        &city,
+        2021,
+        None,
+        code(140105),
+        Verdict::Return("征缴任务偏低"),
+        now,
+    )
+    .expect("return");
+    let change = Change {
+        amount: Fen::new(133_456_789),
+        note: "按市意见调高",
+        ..change
+    };
+    assert_eq!(
+        budget::edit(&mut db, &county, 2021, None, &change, now).expect("edit"),
+        3
+    );
+    budget::submit(&mut db, &county, 2021, None, code(140105), now).expect("again");
+    budget::review(
+        &mut db,
+        &city,
+        2021,
+        None,
+        code(140105),
+        Verdict::Accept,
+        now,
+    )
+    .expect("accept");
+    // the officer stands in for every other county and city (submits; the reviewer is another)
+    let books = final_accounts::ordered_books();
+    for level in [Level::County, Level::City] {
+        for &r in books
+            .iter()
+            .filter(|&&r| tongchou_ledger::chart::level_of(r) == level)
+        {
+            if r == code(140105) {
+                continue;
+            }
+            budget::submit(&mut db, &officer, 2021, None, r, now).expect("submit");
+            let reviewer = if level == Level::County && r.prefecture() == code(140100) {
+                &city
+            } else {
+                &hrss_stand_in(&mut db)
+            };
+            budget::review(&mut db, reviewer, 2021, None, r, Verdict::Accept, now).expect("review");
+        }
+    }
+    budget::submit(&mut db, &officer, 2021, None, code(140000), now).expect("province");
+    // the chain: the submitter cannot review; each step its own user and order
+    let e = budget::decide(&mut db, &officer, 2021, None, "hrss", Verdict::Accept, now)
+        .expect_err("maker");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    let e = budget::decide(&mut db, &fin, 2021, None, "finance", Verdict::Accept, now)
+        .expect_err("order");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    budget::decide(&mut db, &hrss, 2021, None, "hrss", Verdict::Accept, now).expect("hrss");
+    budget::decide(&mut db, &fin, 2021, None, "finance", Verdict::Accept, now).expect("finance");
+    let e = budget::decide(
+        &mut db,
+        &fin,
+        2021,
+        None,
+        "government",
+        Verdict::Accept,
+        now,
+    )
+    .expect_err("role");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    assert_eq!(
+        budget::decide(
+            &mut db,
+            &gov,
+            2021,
+            None,
+            "government",
+            Verdict::Accept,
+            now
+        )
+        .expect("gov"),
+        "approved"
+    );
+    // the approved contribution income is the collection task
+    let tasks = budget::collection_tasks(&mut db, 2021)
+        .expect("tasks")
+        .expect("approved");
+    assert_eq!(tasks[&code(140105)], Fen::new(133_456_789));
+    let ty: i64 = books
+        .iter()
+        .filter(|r| r.prefecture() == code(140100))
+        .map(|r| {
+            budget::show(&mut db, 2021, Some(0))
+                .expect("s")
+                .lines
+                .get(r)
+                .map_or(0, |l| l["contribution"].amount.fen())
+        })
+        .sum();
+    assert_eq!(tasks[&code(140100)].fen(), ty);
+    // an adjustment: the same chain, beside the original, must still balance
+    let e = budget::edit(
+        &mut db,
+        &officer,
+        2021,
+        Some(0),
+        &Change {
+            region: code(140000),
+            item: "interest",
+            amount: Fen::new(1),
+            note: "x",
+            source: None,
+        },
+        now,
+    )
+    .expect_err("approved");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    assert_eq!(
+        budget::adjust(&mut db, &officer, 2021, "中央调剂资金增加", now).expect("adjust"),
+        1
+    );
+    let huge = Change {
+        region: code(140000),
+        item: "other_expenditure",
+        amount: Fen::new(900_000_000_000_000),
+        note: "试算",
+        source: None,
+    };
+    budget::edit(&mut db, &officer, 2021, Some(1), &huge, now).expect("edit adj");
+    let e = budget::submit(&mut db, &officer, 2021, Some(1), code(140000), now)
+        .expect_err("unbalanced");
+    assert!(
+        matches!(e, AppError::State(ref m) if m.contains("不平衡")),
+        "{e}"
+    );
+    let fine = Change {
+        amount: Fen::new(100_000),
+        note: "核定",
+        ..huge
+    };
+    budget::edit(&mut db, &officer, 2021, Some(1), &fine, now).expect("edit adj");
+    budget::submit(&mut db, &officer, 2021, Some(1), code(140000), now).expect("submit adj");
+    budget::decide(
+        &mut db,
+        &hrss,
+        2021,
+        Some(1),
+        "hrss",
+        Verdict::Return("说明理由"),
+        now,
+    )
+    .expect("returned");
+    budget::submit(&mut db, &officer, 2021, Some(1), code(140000), now).expect("again");
+    budget::decide(&mut db, &hrss, 2021, Some(1), "hrss", Verdict::Accept, now).expect("hrss");
+    budget::decide(
+        &mut db,
+        &fin,
+        2021,
+        Some(1),
+        "finance",
+        Verdict::Accept,
+        now,
+    )
+    .expect("fin");
+    budget::decide(
+        &mut db,
+        &gov,
+        2021,
+        Some(1),
+        "government",
+        Verdict::Accept,
+        now,
+    )
+    .expect("gov");
+    let v = budget::show(&mut db, 2021, None).expect("show");
+    assert_eq!(v.budget.number, 1);
+    let j = v.json(code(140000)).expect("json");
+    let p = &j["regions"][0]["lines"];
+    let other = p
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["item"] == "other_expenditure")
+        .expect("line");
+    assert_eq!(other["amount"], "1000.00");
+    assert!(
+        other["before"].is_string(),
+        "the original beside the adjustment: {other}"
+    );
+    // execution against the adjusted budget, straight from the ledger
+    let ex =
+        execution::execution(&mut db, 2021, Some("2021-01".parse().expect("p"))).expect("exec");
+    assert_eq!(ex.budget_number, Some(1));
+    let fa =
+        final_accounts::compute_through(&mut db, 2021, "2021-01".parse().expect("p")).expect("fa");
+    let j = ex.json(code(140000)).expect("json");
+    let items = Items::standard();
+    let ci = items.index("contribution").expect("i");
+    let actual = fa.books[0].consolidated.as_ref().expect("p").amounts[ci];
+    assert_eq!(
+        j["regions"][0]["income"]["基本养老保险费收入"]["actual"],
+        actual.to_string()
+    );
+    // every step audited
+    let n = tongchou_store::audit::list(
+        &mut db,
+        &tongchou_store::audit::Filter {
+            action: Some("budget.government".into()),
+            ..Default::default()
+        },
+    )
+    .expect("audit")
+    .len();
+    assert_eq!(n, 2);
+}
+
+/// A reviewer at the province for the cities, and for counties outside 太原 (a city agency of
+/// the county's own city would do the same).
+fn hrss_stand_in(db: &mut Db) -> tongchou_core::access::Principal {
+    match tongchou_store::access::get_user(db, "reviewer2").expect("q") {
+        Some(u) => u.principal(),
+        None => testing::add_user(
+            db,
+            "reviewer2",
+            Role::ProvinceBureauOfficer,
+            140000,
+            "correct horse battery staple",
+        ),
+    }
+}
+
+#[test]
+fn budget_chain_on_sqlite() {
+    budget_chain(&testing::sqlite_url("budget"), "sqlite");
+}
+
+#[test]
+fn budget_chain_on_postgres() {
+    budget_chain(&testing::pg_url("budget"), "pg");
+}
