@@ -4,11 +4,11 @@
 //! group, its own book and the groups or books below it), JSON (every book within the region) or
 //! an XLSX workbook (every book within the region as a column).
 
-use crate::cmd::report::{Format, OutArgs};
+use crate::cmd::report::{Format, OutArgs, write_out, xlsx_target};
 use crate::output::{CliError, CliResult};
-use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tongchou_app::final_accounts;
+use tongchou_core::items::Statement;
 use tongchou_core::{Divisions, RegionCode};
 use tongchou_store::Db;
 
@@ -45,40 +45,41 @@ pub fn run(c: AccountsCmd, url: &str) -> CliResult {
         )));
     }
     let fa = final_accounts::compute(&mut db, a.year).map_err(|e| CliError(e.to_string()))?;
-    let bytes = match a.out.format {
+    let all = a.out.format == Format::Xlsx;
+    let cols = fa.columns(region, all);
+    let json = fa.json(region)?;
+    emit_matrix(
+        &a.out,
+        &fa.title(),
+        &format!("决算{}", a.year),
+        &cols,
+        &json,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A table of items × columns (final accounts, a budget, its execution) as a text table, JSON
+/// or an XLSX workbook, to `--output` or standard output.
+pub fn emit_matrix(
+    out: &OutArgs,
+    title: &str,
+    sheet: &str,
+    cols: &[(String, &Statement)],
+    json: &serde_json::Value,
+) -> Result<(), CliError> {
+    let bytes = match out.format {
         Format::Json => {
-            let mut s = serde_json::to_string_pretty(&fa.json(region)?)
-                .map_err(|e| CliError(format!("json: {e}")))?;
+            let mut s =
+                serde_json::to_string_pretty(json).map_err(|e| CliError(format!("json: {e}")))?;
             s.push('\n');
             s.into_bytes()
         }
-        Format::Table | Format::Csv => {
-            if a.out.format == Format::Csv {
-                return Err(CliError(
-                    "--format: table, json or xlsx for the final accounts".into(),
-                ));
-            }
-            final_accounts::text_table(&fa.title(), &fa.columns(region, false))?.into_bytes()
-        }
+        Format::Table => final_accounts::text_table(title, cols)?.into_bytes(),
+        Format::Csv => return Err(CliError("--format: table, json or xlsx".into())),
         Format::Xlsx => {
-            if a.out.output.is_none() && std::io::stdout().is_terminal() {
-                return Err(CliError(
-                    "--format xlsx: give --output FILE (or redirect standard output)".into(),
-                ));
-            }
-            let name = format!("决算{}", a.year);
-            final_accounts::workbook(&fa.title(), &name, &fa.columns(region, true))?
+            xlsx_target(out)?;
+            final_accounts::workbook(title, sheet, cols)?
         }
     };
-    match &a.out.output {
-        Some(p) => std::fs::write(p, &bytes)
-            .map_err(|e| CliError(format!("--output {}: {e}", p.display())))?,
-        None => {
-            let mut o = std::io::stdout().lock();
-            o.write_all(&bytes)
-                .and_then(|_| o.flush())
-                .map_err(crate::output::stdout_error)?;
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+    write_out(out, &bytes)
 }

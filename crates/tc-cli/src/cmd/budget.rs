@@ -14,10 +14,10 @@
 //! - `tasks --year Y`: the collection tasks (征缴任务) of the approved budget;
 //! - `execution --year Y [--period M] [--region R] [--format table|json|xlsx]`.
 
+use crate::cmd::accounts::emit_matrix;
 use crate::cmd::report::{Format, OutArgs};
 use crate::output::{CliError, CliResult, print_json};
 use crate::session::acting_user;
-use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
 use tongchou_app::{budget, execution, final_accounts};
@@ -188,7 +188,7 @@ pub fn run(c: BudgetCmd, url: &str) -> CliResult {
             let refs: Vec<(String, &Statement)> =
                 cols.iter().map(|(l, s)| (l.clone(), s)).collect();
             let json = e.json(region)?;
-            emit(&out, &e.title(), &format!("执行{year}"), &refs, &json)?;
+            emit_matrix(&out, &e.title(), &format!("执行{year}"), &refs, &json)?;
         }
         c @ (BudgetCmd::Review { .. } | BudgetCmd::Approve { .. } | BudgetCmd::Comment { .. }) => {
             review(db, c, now_ms())?
@@ -397,42 +397,5 @@ fn show(
         v.budget.year, v.budget.number, v.budget.stage
     );
     let json = app(v.json(region))?;
-    emit(out, &title, &format!("预算{}", which.year), &cols, &json)
-}
-
-fn emit(
-    out: &OutArgs,
-    title: &str,
-    sheet: &str,
-    cols: &[(String, &Statement)],
-    json: &serde_json::Value,
-) -> Result<(), CliError> {
-    let bytes = match out.format {
-        Format::Json => {
-            let mut s =
-                serde_json::to_string_pretty(json).map_err(|e| CliError(format!("json: {e}")))?;
-            s.push('\n');
-            s.into_bytes()
-        }
-        Format::Table => app(final_accounts::text_table(title, cols))?.into_bytes(),
-        Format::Csv => return Err(CliError("--format: table, json or xlsx".into())),
-        Format::Xlsx => {
-            if out.output.is_none() && std::io::stdout().is_terminal() {
-                return Err(CliError(
-                    "--format xlsx: give --output FILE (or redirect standard output)".into(),
-                ));
-            }
-            app(final_accounts::workbook(title, sheet, cols))?
-        }
-    };
-    match &out.output {
-        Some(p) => std::fs::write(p, &bytes)
-            .map_err(|e| CliError(format!("--output {}: {e}", p.display()))),
-        None => {
-            let mut o = std::io::stdout().lock();
-            o.write_all(&bytes)
-                .and_then(|_| o.flush())
-                .map_err(crate::output::stdout_error)
-        }
-    }
+    emit_matrix(out, &title, &format!("预算{}", which.year), &cols, &json)
 }
