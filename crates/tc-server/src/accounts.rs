@@ -200,3 +200,103 @@ pub async fn close_status(
     };
     Html(page(title, Some(&user.login), body)).into_response()
 }
+
+/// `GET /budget?year=Y[&number=N][&region=R]`: the budget (the latest number by default) with
+/// its stage and the chain's actions, as items × regions, and its execution from the ledger
+/// through the last month of the year run so far.
+pub async fn budget(State(st): State<St>, headers: HeaderMap, Query(p): Query<Params>) -> Response {
+    let title = "基金预算";
+    let user = match staff(&st, &headers, title).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let year = match p.get("year").map(|s| s.trim().parse::<i32>()) {
+        None => today_china().year(),
+        Some(Ok(y)) if (1900..=9999).contains(&y) => y,
+        Some(_) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                &user.login,
+                title,
+                "年度应为四位数字",
+            );
+        }
+    };
+    let number = p.get("number").and_then(|s| s.trim().parse::<i32>().ok());
+    let asked = match region_param(&p) {
+        Ok(r) => r,
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, title, &m),
+    };
+    let u = user.clone();
+    let r = with_db(&st, move |db| {
+        let region = reports::for_staff(db, &u.principal(), "budget", asked, now_ms())?;
+        let v = tongchou_app::budget::show(db, year, number)?;
+        let ex = tongchou_app::execution::execution(db, year, None)?;
+        Ok((region, v, ex))
+    })
+    .await;
+    let (region, v, ex) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, title, &e.message()),
+    };
+    let statements = match tongchou_app::budget::statements(&v.amounts()) {
+        Ok(s) => s,
+        Err(e) => {
+            let e: AppError = e.into();
+            return error_page(e.status(), &user.login, title, &e.message());
+        }
+    };
+    let d = tongchou_core::Divisions::shanxi();
+    let cols: Vec<(String, &tongchou_core::items::Statement)> = final_accounts::ordered_books()
+        .into_iter()
+        .filter(|&r| r == region || d.get(r).is_some_and(|x| x.parent == Some(region)))
+        .filter_map(|r| {
+            let (own, group) = statements.get(&r)?;
+            let name = d.get(r).map(|x| x.name.clone()).unwrap_or_default();
+            Some((name, group.as_ref().unwrap_or(own)))
+        })
+        .collect();
+    let ex_cols = ex.columns(region, false);
+    let ex_refs: Vec<(String, &tongchou_core::items::Statement)> =
+        ex_cols.iter().map(|(l, s)| (l.clone(), s)).collect();
+    let (rows, ex_rows) = match (
+        final_accounts::matrix(&cols),
+        final_accounts::matrix(&ex_refs),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            let e: AppError = e.into();
+            return error_page(e.status(), &user.login, title, &e.message());
+        }
+    };
+    let heading = format!(
+        "{} 年基金预算（第 {} 号，{}）",
+        v.budget.year, v.budget.number, v.budget.stage
+    );
+    let body = html! {
+        @if !v.budget.reason.is_empty() { p id="budget-reason" { "调整原因：" (v.budget.reason) } }
+        (matrix_table("budget-table", &cols.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(), &rows))
+        h2 { (ex.title()) }
+        (matrix_table("execution-table", &ex_cols.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(), &ex_rows))
+        h2 { "审核流程" }
+        ol id="budget-actions" {
+            @for a in &v.actions {
+                li { (a.at) " " (a.login) " " (a.action) " " (a.region) @if !a.reason.is_empty() { "：" (a.reason) } }
+            }
+        }
+    };
+    Html(page(&heading, Some(&user.login), body)).into_response()
+}
+
+fn matrix_table(id: &str, cols: &[String], rows: &[(String, Vec<Fen>)]) -> maud::Markup {
+    html! {
+        table id=(id) {
+            thead { tr { th { "项目" } @for c in cols { th { (c) } } } }
+            tbody {
+                @for (label, vals) in rows {
+                    tr { th scope="row" { (label) } @for v in vals { td class="num" { (yuan(*v)) } } }
+                }
+            }
+        }
+    }
+}

@@ -342,6 +342,7 @@ fn build(cfg: Config) -> (Router, St) {
         .route("/reports/{kind}", get(reports::show))
         .route("/accounts/final", get(accounts::final_accounts))
         .route("/close", get(accounts::close_status))
+        .route("/budget", get(accounts::budget))
         .route("/me/records", get(pages::my_records))
         .route(
             "/me/certification",

@@ -59,6 +59,9 @@ fn seed(url: &str, out: &std::path::Path) -> Db {
         today: "2026-01-01".parse().expect("d"),
     };
     close::close(&mut db, &officer, &req, tongchou_app::clock::now_ms()).expect("close");
+    // the 2020 budget drafted by the officer for the whole province (from 2019: the historical
+    // balances only)
+    tongchou_app::budget::draft(&mut db, &policy, &officer, 2020, None, 0).expect("draft");
     db
 }
 
@@ -116,6 +119,25 @@ fn scenario(url: &str, tag: &str) {
             .iter()
             .any(|r| r.result == "denied" && r.object_id == "final_accounts")
     );
+
+    // the budget page: the drafted budget, its execution and its actions, in Chinese
+    let page = aud.get("/budget?year=2020");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("2020 年基金预算（第 0 号，compiling）"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("id=\"budget-table\"") && page.body.contains("id=\"execution-table\"")
+    );
+    assert!(
+        page.body.contains("年初滚存结余") && page.body.contains("officer draft"),
+        "{}",
+        page.body
+    );
+    assert_eq!(clerk.get("/budget?year=2020&region=140100").status, 403);
+    assert_eq!(aud.get("/budget?year=2031").status, 404);
 
     // the close page: 小店区 closed through January, its neighbours not yet
     let page = aud.get("/close?region=140100");
