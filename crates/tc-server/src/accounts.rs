@@ -55,6 +55,16 @@ fn region_param(p: &Params) -> Result<Option<RegionCode>, String> {
         .map_err(|_| "地区应为六位行政区划代码".to_string())
 }
 
+/// The year asked for (this year less `back` by default) and the region, if any.
+fn year_and_region(p: &Params, back: i32) -> Result<(i32, Option<RegionCode>), String> {
+    let year = match p.get("year").map(|s| s.trim().parse::<i32>()) {
+        None => today_china().year() - back,
+        Some(Ok(y)) if (1900..=9999).contains(&y) => y,
+        Some(_) => return Err("年度应为四位数字".into()),
+    };
+    Ok((year, region_param(p)?))
+}
+
 fn yuan(f: Fen) -> String {
     format!("{} 元", f.grouped())
 }
@@ -70,20 +80,8 @@ pub async fn final_accounts(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let year = match p.get("year").map(|s| s.trim().parse::<i32>()) {
-        None => today_china().year() - 1,
-        Some(Ok(y)) if (1900..=9999).contains(&y) => y,
-        Some(_) => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &user.login,
-                title,
-                "年度应为四位数字",
-            );
-        }
-    };
-    let asked = match region_param(&p) {
-        Ok(r) => r,
+    let (year, asked) = match year_and_region(&p, 1) {
+        Ok(x) => x,
         Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, title, &m),
     };
     let format = p.get("format").cloned().unwrap_or_default();
@@ -210,23 +208,12 @@ pub async fn budget(State(st): State<St>, headers: HeaderMap, Query(p): Query<Pa
         Ok(u) => u,
         Err(r) => return r,
     };
-    let year = match p.get("year").map(|s| s.trim().parse::<i32>()) {
-        None => today_china().year(),
-        Some(Ok(y)) if (1900..=9999).contains(&y) => y,
-        Some(_) => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &user.login,
-                title,
-                "年度应为四位数字",
-            );
-        }
-    };
-    let number = p.get("number").and_then(|s| s.trim().parse::<i32>().ok());
-    let asked = match region_param(&p) {
-        Ok(r) => r,
+    let (year, asked) = match year_and_region(&p, 0) {
+        Ok(x) => x,
         Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, title, &m),
     };
+    let number = p.get("number").and_then(|s| s.trim().parse::<i32>().ok());
+
     let u = user.clone();
     let r = with_db(&st, move |db| {
         let region = reports::for_staff(db, &u.principal(), "budget", asked, now_ms())?;
