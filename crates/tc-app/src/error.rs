@@ -82,3 +82,9 @@ invalid_from!(
 );
 
 pub type Result<T> = std::result::Result<T, AppError>;
+
+impl tongchou_store::audit::AsConflict for AppError {
+    fn is_conflict(&self) -> bool {
+        AppError::is_conflict(self)
+    }
+}

@@ -17,6 +17,15 @@
 //! - `acting`: a staff member's login checked for an edge that acts once in their name;
 //! - `reports`: the collection, arrears, disbursement and cross-check reports as one sheet
 //!   model with its text, CSV, JSON and XLSX renderings, and the staff member's region checked;
+//! - `budget`: the fund budget of a year compiled bottom up (draft from the ledger, the registry
+//!   and dated forecast rates; edits with notes; county → city → province; HRSS, finance and
+//!   government), adjustments through the same chain, the collection tasks;
+//! - `execution`: the budget's execution from the ledger through a month, by item, region and
+//!   level, beside the approved budget, with pending payments as commitments;
+//! - `final_accounts`: the year's final accounts (决算) of every book and of every city and the
+//!   province consolidated, by budget item, from the ledger;
+//! - `close`: period close (结账) county → city → province with the ledger's locks, and a
+//!   closed month reopened through a maker–checker approval;
 //! - `jobs`: the record of each finished step.
 
 pub mod accounts;
@@ -24,13 +33,17 @@ pub mod acting;
 pub mod agency_accounts;
 pub mod assess;
 pub mod benefits;
+pub mod budget;
 pub mod central;
 pub mod certification;
 pub mod clock;
+pub mod close;
 pub mod collect;
 pub mod disburse;
 pub mod dues;
 pub mod error;
+pub mod execution;
+pub mod final_accounts;
 pub mod gap;
 pub mod imports;
 pub mod income;

@@ -21,7 +21,7 @@ pub(crate) mod collection;
 mod crosscheck;
 mod disbursement;
 pub mod sheet;
-mod xlsx;
+pub(crate) mod xlsx;
 
 pub use arrears::{By, arrears};
 pub use collection::collection;

@@ -409,7 +409,7 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-store/src/ledger.rs", "check", 180),
     ("crates/tc-store/src/ledger.rs", "load_sql", 109),
     ("crates/tc-store/src/ledger.rs", "load_state", 105),
-    ("crates/tc-store/src/ledger.rs", "write_batch", 207),
+    ("crates/tc-store/src/ledger.rs", "write_batch", 204),
     ("crates/tc-synth/src/people.rs", "person", 215),
     ("crates/tc-synth/src/tables.rs", "new", 186),
 ];

@@ -78,6 +78,21 @@ pub enum Command {
     /// Individual accounts: close a year with interest; yearly statements (对账单).
     #[command(subcommand)]
     Account(cmd::account::AccountCmd),
+    /// The fund's final accounts (决算) by budget item, per region and level, from the ledger:
+    /// `accounts final --year Y` (table, JSON or XLSX).
+    #[command(subcommand)]
+    Accounts(cmd::accounts::AccountsCmd),
+    /// The fund budget (基金预算) of a year: draft, edit, show, submit, review, approve, adjust,
+    /// comment, the collection tasks, and its execution from the ledger.
+    #[command(subcommand)]
+    Budget(cmd::budget::BudgetCmd),
+    /// Period close (结账): close a month (`--period M`) or a year (`--year Y`) of the books of
+    /// one level (`--level county|city|province`), in the order county → city → province;
+    /// posting into a closed month is refused. `--status` lists every book's last closed month.
+    Close(cmd::close::Args),
+    /// Reopen a closed month of a book: asked for by one staff member, approved by another.
+    #[command(subcommand)]
+    Reopen(cmd::close::ReopenCmd),
     /// Record other income of the fund (subsidies, central transfers, interest…).
     #[command(subcommand)]
     Income(cmd::income::IncomeCmd),
@@ -168,6 +183,10 @@ fn main() -> ExitCode {
         Command::Dues(a) => cmd::dues::run(a, &cli.db),
         Command::Income(c) => cmd::income::run(c, &cli.db),
         Command::Account(c) => cmd::account::run(c, &cli.db),
+        Command::Accounts(c) => cmd::accounts::run(c, &cli.db),
+        Command::Budget(c) => cmd::budget::run(c, &cli.db),
+        Command::Close(a) => cmd::close::run(a, &cli.db),
+        Command::Reopen(c) => cmd::close::run_reopen(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),
         Command::Report(c) => cmd::report::run(c, &cli.db),
         Command::Warn(a) => cmd::warn::run(a, &cli.db),

@@ -39,10 +39,13 @@ pub enum Role {
     AuditAdmin,
     /// An insured person: their own record only.
     InsuredPerson,
+    /// The provincial government's approver of the fund budget (政府审批): approves the budget
+    /// and its adjustments after the HRSS and finance reviews; nothing else.
+    GovernmentApprover,
 }
 
 impl Role {
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::ProvinceBureauOfficer,
         Role::ProvinceBureauApprover,
         Role::FinanceOfficer,
@@ -55,6 +58,7 @@ impl Role {
         Role::SecurityAdmin,
         Role::AuditAdmin,
         Role::InsuredPerson,
+        Role::GovernmentApprover,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -71,6 +75,7 @@ impl Role {
             Role::SecurityAdmin => "security_admin",
             Role::AuditAdmin => "audit_admin",
             Role::InsuredPerson => "insured_person",
+            Role::GovernmentApprover => "government_approver",
         }
     }
 
@@ -91,6 +96,9 @@ impl Role {
                 ReportRead,
                 PayingAccountWrite,
                 BankReturnImport,
+                PeriodClose,
+                BudgetCompile,
+                BudgetReview,
             ],
             Role::ProvinceBureauApprover => &[
                 PersonRead,
@@ -101,9 +109,12 @@ impl Role {
                 PlanReview,
                 LedgerRead,
                 ReportRead,
+                PeriodReopenApprove,
+                BudgetHrssReview,
             ],
             Role::FinanceOfficer => &[AllocationSubmit, PaymentFileSubmit, LedgerRead, ReportRead],
             Role::FinanceApprover => &[
+                BudgetFinanceReview,
                 PlanApprove,
                 AllocationApprove,
                 PaymentFileRelease,
@@ -121,6 +132,9 @@ impl Role {
                 PlanSubmit,
                 PlanReview,
                 ReportRead,
+                PeriodClose,
+                BudgetCompile,
+                BudgetReview,
             ],
             Role::CountyAgency => &[
                 PersonRead,
@@ -135,6 +149,8 @@ impl Role {
                 ReportRead,
                 PayingAccountWrite,
                 BankReturnImport,
+                PeriodClose,
+                BudgetCompile,
             ],
             Role::TaxBureau => &[
                 PersonRead,
@@ -142,6 +158,7 @@ impl Role {
                 EmployerRead,
                 ContributionImport,
                 ContributionRead,
+                BudgetComment,
             ],
             Role::Auditor => &[
                 PersonRead,
@@ -156,6 +173,7 @@ impl Role {
             Role::SecurityAdmin => &[RoleAssign, UserUnlock, SessionRevoke],
             Role::AuditAdmin => &[AuditRead, AuditVerify],
             Role::InsuredPerson => &[OwnRecordRead],
+            Role::GovernmentApprover => &[BudgetApprove, ReportRead],
         }
     }
 
@@ -172,7 +190,8 @@ impl Role {
             | Role::FinanceApprover
             | Role::SystemAdmin
             | Role::SecurityAdmin
-            | Role::AuditAdmin => &[Level::Province],
+            | Role::AuditAdmin
+            | Role::GovernmentApprover => &[Level::Province],
             Role::CityAgency => &[Level::City],
             Role::CountyAgency | Role::InsuredPerson => &[Level::County],
             Role::TaxBureau | Role::Auditor => &[Level::Province, Level::City, Level::County],
@@ -252,6 +271,23 @@ pub enum Permission {
     BankReturnImport,
     LedgerRead,
     ReportRead,
+    /// Close a month or a year of the books in one's region (结账), and ask for a closed month
+    /// to be reopened (the maker of a reopening).
+    PeriodClose,
+    /// Approve the reopening of a closed month (the checker).
+    PeriodReopenApprove,
+    /// Draft, edit and submit the fund budget of one's region (预算编制).
+    BudgetCompile,
+    /// Review the budgets of the level below: accept, or return with a reason (city, province).
+    BudgetReview,
+    /// The HRSS department's review of the province's budget (人社审核).
+    BudgetHrssReview,
+    /// The finance department's review (财政审核).
+    BudgetFinanceReview,
+    /// The government's approval (政府审批).
+    BudgetApprove,
+    /// Comment on the income targets (the tax bureau).
+    BudgetComment,
     /// Read the audit log.
     AuditRead,
     /// Verify the audit hash chain.
@@ -295,6 +331,14 @@ impl Permission {
             BankReturnImport => "bank_return_import",
             LedgerRead => "ledger_read",
             ReportRead => "report_read",
+            PeriodClose => "period_close",
+            PeriodReopenApprove => "period_reopen_approve",
+            BudgetCompile => "budget_compile",
+            BudgetReview => "budget_review",
+            BudgetHrssReview => "budget_hrss_review",
+            BudgetFinanceReview => "budget_finance_review",
+            BudgetApprove => "budget_approve",
+            BudgetComment => "budget_comment",
             AuditRead => "audit_read",
             AuditVerify => "audit_verify",
             UserManage => "user_manage",
@@ -462,15 +506,18 @@ pub enum ApprovalKind {
     /// county agency that handles the case submits it, a provincial approver of benefits decides
     /// (the permissions of a retirement application).
     RecoveryWriteOff,
+    /// 结账后重新开账: reopening a closed month of a book.
+    PeriodReopen,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 5] = [
+    pub const ALL: [ApprovalKind; 6] = [
         ApprovalKind::Retirement,
         ApprovalKind::FundPlan,
         ApprovalKind::Allocation,
         ApprovalKind::PaymentFile,
         ApprovalKind::RecoveryWriteOff,
+        ApprovalKind::PeriodReopen,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -479,6 +526,7 @@ impl ApprovalKind {
             ApprovalKind::Allocation => "allocation",
             ApprovalKind::PaymentFile => "payment_file",
             ApprovalKind::RecoveryWriteOff => "recovery_write_off",
+            ApprovalKind::PeriodReopen => "period_reopen",
         }
     }
     /// The permission needed to submit.
@@ -489,6 +537,7 @@ impl ApprovalKind {
             ApprovalKind::Allocation => Permission::AllocationSubmit,
             ApprovalKind::PaymentFile => Permission::PaymentFileSubmit,
             ApprovalKind::RecoveryWriteOff => Permission::RetirementSubmit,
+            ApprovalKind::PeriodReopen => Permission::PeriodClose,
         }
     }
     /// The permission needed to decide.
@@ -499,6 +548,7 @@ impl ApprovalKind {
             ApprovalKind::Allocation => Permission::AllocationApprove,
             ApprovalKind::PaymentFile => Permission::PaymentFileRelease,
             ApprovalKind::RecoveryWriteOff => Permission::RetirementApprove,
+            ApprovalKind::PeriodReopen => Permission::PeriodReopenApprove,
         }
     }
 }

@@ -4,8 +4,10 @@
 
 pub mod access;
 pub mod anchor;
+pub mod budget;
 pub mod explain;
 pub mod ident;
+pub mod items;
 pub mod money;
 pub mod period;
 pub mod policy;

@@ -178,6 +178,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../../policy/calendar.toml"),
     ),
     ("reserve.toml", include_str!("../../../policy/reserve.toml")),
+    ("budget.toml", include_str!("../../../policy/budget.toml")),
     (
         "holidays.toml",
         include_str!("../../../policy/holidays.toml"),

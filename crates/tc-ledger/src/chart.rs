@@ -377,6 +377,53 @@ impl Chart {
 mod tests {
     use super::*;
 
+    /// The budget items (`data/budget-items.toml`, in tongchou-core) against this chart: every
+    /// income and expenditure kind is in exactly one item of its side, every item's kinds are
+    /// of the chart, the fund-balance kinds are the net-assets kinds, the inter-level roles sit
+    /// on the paired kinds, and the categories named exist.
+    #[test]
+    fn every_income_and_expenditure_kind_is_one_budget_item_of_its_side() {
+        use tongchou_core::items::{Items, Role, Side};
+        let c = Chart::standard();
+        let items = Items::standard();
+        for k in c.kinds() {
+            let side = match k.class {
+                Class::Income => Some(Side::Income),
+                Class::Expenditure => Some(Side::Expenditure),
+                _ => None,
+            };
+            match (side, items.index_of_kind(&k.key)) {
+                (Some(s), Some(i)) => assert_eq!(items.items[i].side, s, "{}", k.key),
+                (Some(_), None) => panic!("kind {} is in no budget item", k.key),
+                (None, Some(_)) => panic!("kind {} is not income or expenditure", k.key),
+                (None, None) => assert_eq!(
+                    k.class == Class::NetAssets,
+                    items.fund_balance_kinds.contains(&k.key),
+                    "{}",
+                    k.key
+                ),
+            }
+        }
+        for it in &items.items {
+            for kind in &it.kinds {
+                assert!(c.kind(kind).is_some(), "item {}: kind {kind}", it.key);
+            }
+            for cat in &it.categories {
+                assert!(c.category(cat).is_some(), "item {}: category {cat}", it.key);
+            }
+            let expected = match it.role {
+                Some(Role::GrantIn) => Some("grant_from_higher"),
+                Some(Role::GrantOut) => Some("grant_to_lower"),
+                Some(Role::RemitIn) => Some("remittance_from_lower"),
+                Some(Role::RemitOut) => Some("remittance_to_higher"),
+                None => None,
+            };
+            if let Some(e) = expected {
+                assert_eq!(it.kinds, [e], "item {}", it.key);
+            }
+        }
+    }
+
     #[test]
     fn standard_chart_parses_and_covers_the_levels() {
         let c = Chart::standard();

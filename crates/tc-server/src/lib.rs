@@ -19,6 +19,7 @@
 //! The database is synchronous: handlers run it in `spawn_blocking` on connections from a small
 //! pool ([`Pool`]).
 
+mod accounts;
 mod api;
 mod certification;
 mod dues;
@@ -339,6 +340,9 @@ fn build(cfg: Config) -> (Router, St) {
         .route("/dues/download", get(dues::download))
         .route("/reports", get(reports::list))
         .route("/reports/{kind}", get(reports::show))
+        .route("/accounts/final", get(accounts::final_accounts))
+        .route("/close", get(accounts::close_status))
+        .route("/budget", get(accounts::budget))
         .route("/me/records", get(pages::my_records))
         .route(
             "/me/certification",

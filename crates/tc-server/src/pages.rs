@@ -267,6 +267,7 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         }
         @if user.role.has(Permission::ReportRead) {
             p { a href="/reports" id="reports-link" { "统计报表 Reports" } }
+            p { a href="/accounts/final" id="accounts-link" { "基金决算 Final accounts" } " " a href="/close" id="close-link" { "结账情况 Period close" } " " a href="/budget" id="budget-link" { "基金预算 Budget" } }
         }
         @if user.role.has(Permission::BankReturnImport) {
             p { a href="/bank/returns" id="returns-link" { "银行回执 Bank returns" } }

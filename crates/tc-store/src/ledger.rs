@@ -357,6 +357,38 @@ impl<'d> Ledger<'d> {
         Ok(fold.balances)
     }
 
+    /// The posted debits and credits of every account over the transfers dated `from` (None:
+    /// since the beginning) through `to`: what a book's year moved (final accounts). Pending
+    /// and voided amounts are not posted; a pending transfer posts on the date of its posting.
+    pub fn posted_movements(
+        &mut self,
+        from: Option<Date>,
+        to: Date,
+    ) -> Result<BTreeMap<AccountId, (Fen, Fen)>> {
+        let lo = from.map_or(0, date_to_int);
+        let hi = date_to_int(to);
+        let mut out: BTreeMap<AccountId, (Fen, Fen)> = BTreeMap::new();
+        for (side, col) in [(0, "debit_account"), (1, "credit_account")] {
+            let rows = self.db.query(
+                &format!(
+                    "SELECT {col}, CAST(SUM(amount) AS BIGINT) FROM ledger_transfer \
+                     WHERE op IN (0, 2, 4) AND value_date >= $1 AND value_date <= $2 GROUP BY {col}"
+                ),
+                &[Val::I64(lo), Val::I64(hi)],
+            )?;
+            for r in &rows {
+                let e = out.entry(AccountId(r[0].i64()?)).or_default();
+                let v = Fen::new(r[1].i64()?);
+                if side == 0 {
+                    e.0 = v;
+                } else {
+                    e.1 = v;
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The trial balance: now (stored balances) or at the end of a date; by level, or the book
     /// of one region.
     pub fn trial_balance(
@@ -900,6 +932,45 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
     Ok(state)
 }
 
+/// The balances of the accounts a batch loaded, as read.
+fn balances_of(state: &State) -> HashMap<AccountId, Balances> {
+    state
+        .accounts
+        .values()
+        .map(|a| (a.id, a.balances))
+        .collect()
+}
+
+/// A new transfer dated in a month its book has closed is refused ([`StoreError::PeriodClosed`]):
+/// the whole batch, nothing written. Existing transfers (a retried key) are not new.
+fn refuse_closed(db: &mut Db, created: &[JournalEntry]) -> Result<()> {
+    let locks = crate::closing::locks(db)?;
+    if locks.is_empty() {
+        return Ok(());
+    }
+    for e in created {
+        let t = &e.transfer;
+        let Some(region) = t.debit.region() else {
+            continue;
+        };
+        let Some(&through) = locks.get(&(region.get() as i64)) else {
+            continue;
+        };
+        if t.date.period().yyyymm() <= through {
+            let period = Period::from_yyyymm(through)
+                .map(|p| p.to_string())
+                .unwrap_or_else(|_| through.to_string());
+            return Err(StoreError::PeriodClosed {
+                region: region.get() as i64,
+                period,
+                date: t.date.to_string(),
+                key: t.key.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
 fn write_batch(
     db: &mut Db,
     chart: &Chart,
@@ -909,16 +980,13 @@ fn write_batch(
 ) -> Result<Vec<TransferResult>> {
     let pg = db.backend() == Backend::Postgres;
     let mut state = load_state(db, batch, pg)?;
-    let before: HashMap<AccountId, Balances> = state
-        .accounts
-        .values()
-        .map(|a| (a.id, a.balances))
-        .collect();
+    let before = balances_of(&state);
     let head_before = state.head;
     let ex = execute(chart, &mut state, batch, now);
     if ex.created.is_empty() {
         return Ok(ex.results);
     }
+    refuse_closed(db, &ex.created)?;
     let hexes: Vec<[String; 3]> = ex
         .created
         .iter()

@@ -13,7 +13,9 @@ pub mod accounts;
 pub mod agency_accounts;
 pub mod audit;
 pub mod benefits;
+pub mod budget;
 pub mod certification;
+pub mod closing;
 pub mod collection;
 pub mod governance;
 pub mod imports;
@@ -54,6 +56,18 @@ pub enum StoreError {
     /// A value is not what the schema or the caller promised (a corrupt row, a bad argument).
     #[error("{0}")]
     Invalid(String),
+    /// A new ledger transfer is dated in a month its book has closed (`closing`): nothing of
+    /// the batch was written. Post it in an open month, or have the month reopened.
+    #[error(
+        "{period} 已结账：账簿 {region} 不能再记入 {date} 的转账 {key}（book {region} is closed through {period}）"
+    )]
+    PeriodClosed {
+        region: i64,
+        /// The book's last closed month, `YYYY-MM`.
+        period: String,
+        date: String,
+        key: String,
+    },
     /// The database or the connection failed.
     #[error("{0}")]
     Backend(String),

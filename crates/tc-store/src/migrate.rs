@@ -64,6 +64,17 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0014_job_runs.sql"),
     ),
     (
+        15,
+        "period_close",
+        include_str!("../migrations/0015_period_close.sql"),
+    ),
+    (16, "budget", include_str!("../migrations/0016_budget.sql")),
+    (
+        17,
+        "government_role",
+        include_str!("../migrations/0017_government_role.sql"),
+    ),
+    (
         20,
         "gap_sharing",
         include_str!("../migrations/0020_gap_sharing.sql"),

@@ -1,10 +1,13 @@
 pub mod account;
+pub mod accounts;
 pub mod assess;
 pub mod audit;
 pub mod bank;
 pub mod benefits;
+pub mod budget;
 pub mod central;
 pub mod certification;
+pub mod close;
 pub mod demo;
 pub mod dues;
 pub mod gap;

@@ -142,22 +142,34 @@ pub fn emit(
             s.into_bytes()
         }
         Format::Xlsx => {
-            if out.output.is_none() && std::io::stdout().is_terminal() {
-                return Err(CliError(
-                    "--format xlsx: give --output FILE (or redirect standard output)".into(),
-                ));
-            }
+            xlsx_target(out)?;
             sheet
                 .xlsx()
                 .map_err(|e| CliError(format!("--format xlsx: {e}")))?
         }
     };
+    write_out(out, &bytes)
+}
+
+/// A workbook goes to `--output` or a redirected standard output, never to a terminal.
+pub fn xlsx_target(out: &OutArgs) -> Result<(), CliError> {
+    if out.output.is_none() && std::io::stdout().is_terminal() {
+        return Err(CliError(
+            "--format xlsx: give --output FILE (or redirect standard output)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The bytes to `--output FILE`, or to standard output.
+pub fn write_out(out: &OutArgs, bytes: &[u8]) -> Result<(), CliError> {
     match &out.output {
-        Some(p) => std::fs::write(p, &bytes)
-            .map_err(|e| CliError(format!("--output {}: {e}", p.display()))),
+        Some(p) => {
+            std::fs::write(p, bytes).map_err(|e| CliError(format!("--output {}: {e}", p.display())))
+        }
         None => {
             let mut o = std::io::stdout().lock();
-            o.write_all(&bytes)
+            o.write_all(bytes)
                 .and_then(|_| o.flush())
                 .map_err(crate::output::stdout_error)
         }

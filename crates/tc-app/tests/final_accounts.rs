@@ -1,0 +1,773 @@
+//! Final accounts (决算) and period close on both backends, over two months of a small synthetic
+//! province run end to end (December 2020 and January 2021, so two years): every figure of every
+//! book ties to the ledger's balances (an independent path: the ledger's own balance fold at each
+//! year end), the closing of 2020 is the opening of 2021, the province's consolidated accounts are
+//! the sum of all books with the transfers between levels eliminated; then the months close county
+//! → city → province, posting into a closed month is refused, and a reopening needs another
+//! user's approval and is audited.
+
+mod common;
+
+use std::collections::BTreeMap;
+use tongchou_app::AppError;
+use tongchou_app::close::{self, CloseRequest};
+use tongchou_app::collect::{self, ReceiptSource};
+use tongchou_app::disburse::{self, MonthOptions};
+use tongchou_app::final_accounts::{self, FinalAccounts};
+use tongchou_core::access::Role;
+use tongchou_core::items::{Items, Side};
+use tongchou_core::region::Level;
+use tongchou_core::{Date, Fen, Period, Policy, RegionCode};
+use tongchou_ledger::chart::{AccountId, Class};
+use tongchou_ledger::{Balances, Chart};
+use tongchou_sim::tax::{Behaviour, TaxBureau};
+use tongchou_store::ledger::Ledger;
+use tongchou_store::{Db, StoreError, testing};
+
+fn code(c: u32) -> RegionCode {
+    RegionCode::new(c).expect("code")
+}
+
+fn date(s: &str) -> Date {
+    s.parse().expect("date")
+}
+
+fn run_months(db: &mut Db, tag: &str) {
+    common::province(db, 2000, "2020-12");
+    let actors = common::actors(db);
+    tongchou_sim::historical::seed(db, 3, date("2020-11-30")).expect("historical");
+    let policy = Policy::builtin().expect("policy");
+    let out = std::env::temp_dir().join(format!("tc-final-{}-{tag}", std::process::id()));
+    let src = ReceiptSource::Counterpart(&TaxBureau {
+        seed: 1,
+        behaviour: Behaviour::default(),
+    });
+    for m in ["2020-12", "2021-01"] {
+        let month: Period = m.parse().expect("p");
+        collect::run_month(db, &policy, month, src).expect("collection");
+        let mut opts = MonthOptions::new(&out.join(m));
+        opts.bank = Some(tongchou_sim::bank::counterpart(300, 1));
+        disburse::run_month(db, &policy, month, &actors, &opts).expect("disbursement");
+    }
+    // a county's own subsidy and the province's, in January
+    for (region, kind, key) in [
+        (code(140105), "subsidy-county", "sub/140105"),
+        (code(140000), "subsidy-province", "sub/140000"),
+    ] {
+        record(db, key, region, kind, date("2021-01-20")).expect("income");
+    }
+}
+
+fn record(
+    db: &mut Db,
+    key: &str,
+    region: RegionCode,
+    kind: &str,
+    on: Date,
+) -> tongchou_app::Result<bool> {
+    tongchou_app::income::record(
+        db,
+        &tongchou_store::audit::Actor::operator("test"),
+        tongchou_app::clock::now_ms(),
+        &tongchou_app::income::Income {
+            key,
+            region,
+            kind,
+            amount: Fen::new(1_234_567),
+            date: on,
+            reference: "test",
+        },
+    )
+}
+
+/// Per book: the fund's balance (assets − liabilities) and each item's amount at the end of a
+/// day, from the ledger's own balances at that date.
+fn ledger_side(
+    db: &mut Db,
+    at: Date,
+) -> (
+    BTreeMap<RegionCode, i64>,
+    BTreeMap<(RegionCode, usize), i64>,
+) {
+    let chart = Chart::standard();
+    let items = Items::standard();
+    let b: BTreeMap<AccountId, Balances> = Ledger::new(db).balances_at(at).expect("balances");
+    let mut na = BTreeMap::new();
+    let mut by_item = BTreeMap::new();
+    for (id, v) in b {
+        let kind = chart.kind_of(id).expect("kind");
+        let region = id.region().expect("region");
+        let dc = v.debits_posted.fen() - v.credits_posted.fen();
+        match kind.class {
+            Class::Asset => *na.entry(region).or_insert(0) += dc,
+            Class::Liability => *na.entry(region).or_insert(0) += dc,
+            _ => {}
+        }
+        if let Some(i) = items.index_of_kind(&kind.key) {
+            let amount = match items.items[i].side {
+                Side::Income => -dc,
+                Side::Expenditure => dc,
+            };
+            *by_item.entry((region, i)).or_insert(0) += amount;
+        }
+    }
+    (na, by_item)
+}
+
+fn ties_to_ledger(db: &mut Db, fa: &FinalAccounts) {
+    let year = fa.year;
+    let (na_open, items_open) = ledger_side(db, date(&format!("{}-12-31", year - 1)));
+    let (na_close, items_close) = ledger_side(db, date(&format!("{year}-12-31")));
+    let items = Items::standard();
+    for b in &fa.books {
+        let s = &b.own;
+        let sum = s.opening.fen() + items.income_total(s).expect("i").fen()
+            - items.expenditure_total(s).expect("e").fen();
+        assert_eq!(
+            sum,
+            s.closing.fen(),
+            "{year} {}: opening + income − expenditure",
+            b.region
+        );
+        // the opening: the balance at the end of the year before, plus what was registered
+        // directly during the year (the historical balances, booked 2020-11-30 here)
+        assert_eq!(
+            s.opening.fen() - s.adjustment.fen(),
+            *na_open.get(&b.region).unwrap_or(&0),
+            "{year} {} opening",
+            b.region
+        );
+        if year > 2020 {
+            assert_eq!(s.adjustment, Fen::ZERO, "{}", b.region);
+        }
+        assert_eq!(
+            s.closing.fen(),
+            *na_close.get(&b.region).unwrap_or(&0),
+            "{year} {} closing",
+            b.region
+        );
+        for (i, it) in items.items.iter().enumerate() {
+            let ledger = items_close.get(&(b.region, i)).unwrap_or(&0)
+                - items_open.get(&(b.region, i)).unwrap_or(&0);
+            assert_eq!(
+                s.amounts[i].fen(),
+                ledger,
+                "{year} {} {}",
+                b.region,
+                it.name
+            );
+        }
+    }
+    // the province consolidated: the sum of every book, nothing left between levels
+    let p = &fa.books[0];
+    assert_eq!(p.level, Level::Province);
+    let c = p.consolidated.as_ref().expect("province group");
+    let total = |f: &dyn Fn(&tongchou_core::items::Statement) -> i64| -> i64 {
+        fa.books.iter().map(|b| f(&b.own)).sum()
+    };
+    assert_eq!(c.closing.fen(), total(&|s| s.closing.fen()));
+    assert_eq!(c.opening.fen(), total(&|s| s.opening.fen()));
+    for (i, it) in items.items.iter().enumerate() {
+        if it.role.is_some() {
+            assert_eq!(c.amounts[i], Fen::ZERO, "{year} {}", it.name);
+        } else {
+            assert_eq!(
+                c.amounts[i].fen(),
+                total(&|s| s.amounts[i].fen()),
+                "{year} {}",
+                it.name
+            );
+        }
+    }
+    // every city's group adds its book and its counties'
+    for city in fa.books.iter().filter(|b| b.level == Level::City) {
+        let g = city.consolidated.as_ref().expect("city group");
+        let members: i64 = fa.within(city.region).map(|b| b.own.closing.fen()).sum();
+        assert_eq!(g.closing.fen(), members, "{}", city.region);
+        let gi = items.index("grant_to_lower").expect("item");
+        assert_eq!(g.amounts[gi], Fen::ZERO);
+    }
+}
+
+fn final_accounts_tie(url: &str, tag: &str) {
+    let mut db = Db::open(url).expect("open");
+    run_months(&mut db, tag);
+    let y2020 = final_accounts::compute(&mut db, 2020).expect("2020");
+    let y2021 = final_accounts::compute(&mut db, 2021).expect("2021");
+    assert!(!y2020.closed);
+    ties_to_ledger(&mut db, &y2020);
+    ties_to_ledger(&mut db, &y2021);
+    assert_eq!(y2020.books.len(), 129);
+    for (a, b) in y2020.books.iter().zip(&y2021.books) {
+        assert_eq!(a.region, b.region);
+        assert_eq!(
+            a.own.closing, b.own.opening,
+            "{}: closing 2020 = opening 2021",
+            a.region
+        );
+        if let (Some(x), Some(y)) = (&a.consolidated, &b.consolidated) {
+            assert_eq!(x.closing, y.opening, "{} group", a.region);
+        }
+    }
+    let items = Items::standard();
+    let p = y2020.books[0].consolidated.as_ref().expect("province");
+    let q = y2021.books[0].consolidated.as_ref().expect("province");
+    // there was something to account for: a positive historical opening, pensions paid in
+    // December, and December's and January's contributions (each booked on the close date,
+    // day 5 of the month after, so in 2021)
+    assert!(p.opening.is_positive(), "{p:?}");
+    assert!(p.adjustment.is_positive(), "registered 2020-11-30");
+    assert!(p.amounts[items.index("basic_pension").expect("i")].is_positive());
+    assert!(q.amounts[items.index("contribution").expect("i")].is_positive());
+    assert!(q.amounts[items.index("basic_pension").expect("i")].is_positive());
+    let sub = items.index("subsidy").expect("i");
+    let xiaodian = y2021
+        .books
+        .iter()
+        .find(|b| b.region == code(140105))
+        .expect("book");
+    assert_eq!(xiaodian.own.amounts[sub], Fen::new(1_234_567));
+    // the JSON carries the figures as yuan strings keyed by the Chinese item names
+    let j = y2021.json(code(140000)).expect("json");
+    let regions = j["regions"].as_array().expect("regions");
+    assert_eq!(regions.len(), 129);
+    let x = regions
+        .iter()
+        .find(|r| r["region"] == "140105")
+        .expect("county");
+    assert_eq!(x["income"]["财政补贴收入"], "12345.67");
+    assert_eq!(x["opening"], xiaodian.own.opening.to_string());
+    assert_eq!(x["closing"], xiaodian.own.closing.to_string());
+    assert!(regions[0]["consolidated"]["expenditure"]["基本养老金支出"].is_string());
+    // the table and the workbook
+    let t =
+        final_accounts::text_table(&y2021.title(), &y2021.columns(code(140000), false)).expect("t");
+    assert!(
+        t.contains("年末滚存结余") && t.contains("山西省汇总"),
+        "{t}"
+    );
+    let book = final_accounts::workbook("t", "s", &y2021.columns(code(140100), true)).expect("x");
+    assert!(book.starts_with(b"PK"));
+}
+
+#[test]
+fn final_accounts_tie_to_the_ledger_on_sqlite() {
+    final_accounts_tie(&testing::sqlite_url("final"), "sqlite");
+}
+
+#[test]
+fn final_accounts_tie_to_the_ledger_on_postgres() {
+    final_accounts_tie(&testing::pg_url("final"), "pg");
+}
+
+fn req(level: Level, period: &str, region: Option<u32>) -> CloseRequest {
+    CloseRequest {
+        level,
+        period: period.parse().expect("p"),
+        year: false,
+        region: region.map(code),
+        today: date("2026-01-01"),
+    }
+}
+
+fn closing_chain(url: &str, tag: &str) {
+    let mut db = Db::open(url).expect("open");
+    run_months(&mut db, tag);
+    let officer = tongchou_store::access::get_user(&mut db, "officer")
+        .expect("q")
+        .expect("officer")
+        .principal();
+    let checker = testing::add_user(
+        &mut db,
+        "checker",
+        Role::ProvinceBureauApprover,
+        140000,
+        "correct horse battery staple",
+    );
+    let clerk = testing::add_user(
+        &mut db,
+        "clerk",
+        Role::CountyAgency,
+        140105,
+        "correct horse battery staple",
+    );
+    let now = tongchou_app::clock::now_ms();
+    // the city cannot close before its counties; a county clerk closes only their own county
+    let e = close::close(
+        &mut db,
+        &officer,
+        &req(Level::City, "2020-12", Some(140100)),
+        now,
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(e, AppError::State(ref m) if m.contains("140105")),
+        "{e}"
+    );
+    let e = close::close(
+        &mut db,
+        &clerk,
+        &req(Level::County, "2020-12", Some(140106)),
+        now,
+    )
+    .expect_err("refused");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    // a month closes only once it has ended
+    let e = close::close(&mut db, &officer, &req(Level::County, "2026-01", None), now)
+        .expect_err("refused");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    let mine = close::close(&mut db, &clerk, &req(Level::County, "2020-12", None), now)
+        .expect("own county");
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].region, code(140105));
+    // a new transfer into the closed month of the county's book is refused, typed
+    let e = record(
+        &mut db,
+        "late/140105",
+        code(140105),
+        "subsidy-county",
+        date("2020-12-20"),
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(e, AppError::Store(StoreError::PeriodClosed { region: 140105, ref period, .. }) if period == "2020-12"),
+        "{e}"
+    );
+    // the open month is fine; so is the province's book, still open for December
+    assert!(
+        record(
+            &mut db,
+            "jan/140105",
+            code(140105),
+            "subsidy-county",
+            date("2021-01-21")
+        )
+        .expect("open")
+    );
+    assert!(
+        record(
+            &mut db,
+            "dec/140000",
+            code(140000),
+            "subsidy-province",
+            date("2020-12-21")
+        )
+        .expect("open")
+    );
+    let all = close::close(&mut db, &officer, &req(Level::County, "2020-12", None), now)
+        .expect("counties");
+    assert_eq!(all.len(), 117);
+    assert_eq!(all.iter().filter(|c| c.already).count(), 1);
+    let e = close::close(
+        &mut db,
+        &officer,
+        &req(Level::Province, "2020-12", None),
+        now,
+    )
+    .expect_err("refused");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    assert_eq!(
+        close::close(&mut db, &officer, &req(Level::City, "2020-12", None), now)
+            .expect("cities")
+            .len(),
+        11
+    );
+    let mut year = req(Level::Province, "2020-12", None);
+    year.year = true;
+    close::close(&mut db, &officer, &year, now).expect("province");
+    assert!(final_accounts::compute(&mut db, 2020).expect("fa").closed);
+    let e = record(
+        &mut db,
+        "dec2/140000",
+        code(140000),
+        "subsidy-province",
+        date("2020-12-22"),
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(
+            e,
+            AppError::Store(StoreError::PeriodClosed { region: 140000, .. })
+        ),
+        "{e}"
+    );
+    // reopening: from the top down, asked by one user, approved by another, audited
+    let e = close::request_reopen(
+        &mut db,
+        &officer,
+        code(140105),
+        "2020-12".parse().expect("p"),
+        "late return",
+        now,
+    )
+    .expect_err("refused");
+    assert!(
+        matches!(e, AppError::State(ref m) if m.contains("140000")),
+        "{e}"
+    );
+    let a = close::request_reopen(
+        &mut db,
+        &officer,
+        code(140000),
+        "2020-12".parse().expect("p"),
+        "a late subsidy voucher",
+        now,
+    )
+    .expect("request");
+    let e = close::decide_reopen(&mut db, &officer, a.id, true, "", now).expect_err("refused");
+    assert!(
+        matches!(e, AppError::Forbidden(_)),
+        "the maker cannot approve: {e}"
+    );
+    let r = close::decide_reopen(&mut db, &checker, a.id, true, "ok", now).expect("approve");
+    assert_eq!(r.closed_through.as_deref(), Some("2020-11"));
+    let e = close::decide_reopen(&mut db, &checker, a.id, true, "again", now).expect_err("refused");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    assert!(
+        record(
+            &mut db,
+            "dec2/140000",
+            code(140000),
+            "subsidy-province",
+            date("2020-12-22")
+        )
+        .expect("reopened")
+    );
+    // the county stays closed
+    assert!(
+        record(
+            &mut db,
+            "late/140105",
+            code(140105),
+            "subsidy-county",
+            date("2020-12-20")
+        )
+        .is_err()
+    );
+    let events = close::events(&mut db, Some(code(140000))).expect("events");
+    assert_eq!(
+        events.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["close", "reopen"]
+    );
+    assert_eq!(events[1].reason, "a late subsidy voucher");
+    for action in ["period.close", "period.reopen_request", "period.reopen"] {
+        let n = tongchou_store::audit::list(
+            &mut db,
+            &tongchou_store::audit::Filter {
+                action: Some(action.into()),
+                ..Default::default()
+            },
+        )
+        .expect("audit")
+        .len();
+        assert!(n > 0, "{action} audited");
+    }
+    // the ledger still proves itself
+    let check = Ledger::new(&mut db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+}
+
+#[test]
+fn period_close_locks_the_ledger_on_sqlite() {
+    closing_chain(&testing::sqlite_url("close"), "sqlite");
+}
+
+#[test]
+fn period_close_locks_the_ledger_on_postgres() {
+    closing_chain(&testing::pg_url("close"), "pg");
+}
+
+fn budget_chain(url: &str, tag: &str) {
+    use tongchou_app::budget::{self, Change, Verdict};
+    use tongchou_app::execution;
+    let mut db = Db::open(url).expect("open");
+    run_months(&mut db, tag);
+    let policy = Policy::builtin().expect("policy");
+    let pw = "correct horse battery staple";
+    let officer = tongchou_store::access::get_user(&mut db, "officer")
+        .expect("q")
+        .expect("officer")
+        .principal();
+    let county = testing::add_user(&mut db, "xd.clerk", Role::CountyAgency, 140105, pw);
+    let city = testing::add_user(&mut db, "ty.clerk", Role::CityAgency, 140100, pw);
+    let hrss = testing::add_user(&mut db, "hrss", Role::ProvinceBureauApprover, 140000, pw);
+    let fin = testing::add_user(&mut db, "fin.approver", Role::FinanceApprover, 140000, pw);
+    let gov = testing::add_user(
+        &mut db,
+        "gov.approver",
+        Role::GovernmentApprover,
+        140000,
+        pw,
+    );
+    let now = tongchou_app::clock::now_ms();
+    // the county drafts its own book only; the province officer drafts the rest
+    let mine = budget::draft(&mut db, &policy, &county, 2021, None, now).expect("county draft");
+    assert_eq!(mine, [code(140105)]);
+    let rest = budget::draft(&mut db, &policy, &officer, 2021, None, now).expect("all");
+    assert_eq!(rest.len(), 128);
+    let v = budget::show(&mut db, 2021, None).expect("show");
+    let line = &v.lines[&code(140105)]["contribution"];
+    assert!(
+        line.source.contains("budget.forecast.coverage_growth"),
+        "{}",
+        line.source
+    );
+    assert!(v.lines[&code(140105)]["basic_pension"].amount.is_positive());
+    // an edit is a new version with its note; the old version stays
+    let change = Change {
+        region: code(140105),
+        item: "contribution",
+        amount: Fen::new(123_456_789),
+        note: "扩面计划 2021",
+        source: Some("县扩面计划"),
+    };
+    assert_eq!(
+        budget::edit(&mut db, &county, 2021, None, &change, now).expect("edit"),
+        2
+    );
+    // the city cannot submit before its counties are accepted; a county submits
+    budget::submit(&mut db, &county, 2021, None, code(140105), now).expect("county submits");
+    let e =
+        budget::submit(&mut db, &city, 2021, None, code(140100), now).expect_err("counties open");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    // the city returns it with a reason; the county fixes and resubmits; the city accepts
+    budget::review(
+        &mut db,
+        &city,
+        2021,
+        None,
+        code(140105),
+        Verdict::Return("征缴任务偏低"),
+        now,
+    )
+    .expect("return");
+    let change = Change {
+        amount: Fen::new(133_456_789),
+        note: "按市意见调高",
+        ..change
+    };
+    assert_eq!(
+        budget::edit(&mut db, &county, 2021, None, &change, now).expect("edit"),
+        3
+    );
+    budget::submit(&mut db, &county, 2021, None, code(140105), now).expect("again");
+    budget::review(
+        &mut db,
+        &city,
+        2021,
+        None,
+        code(140105),
+        Verdict::Accept,
+        now,
+    )
+    .expect("accept");
+    // the officer stands in for every other county and city (submits; the reviewer is another)
+    let books = final_accounts::ordered_books();
+    for level in [Level::County, Level::City] {
+        for &r in books
+            .iter()
+            .filter(|&&r| tongchou_ledger::chart::level_of(r) == level)
+        {
+            if r == code(140105) {
+                continue;
+            }
+            budget::submit(&mut db, &officer, 2021, None, r, now).expect("submit");
+            let reviewer = if level == Level::County && r.prefecture() == code(140100) {
+                &city
+            } else {
+                &hrss_stand_in(&mut db)
+            };
+            budget::review(&mut db, reviewer, 2021, None, r, Verdict::Accept, now).expect("review");
+        }
+    }
+    budget::submit(&mut db, &officer, 2021, None, code(140000), now).expect("province");
+    // the chain: the submitter cannot review; each step its own user and order
+    let e = budget::decide(&mut db, &officer, 2021, None, "hrss", Verdict::Accept, now)
+        .expect_err("maker");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    let e = budget::decide(&mut db, &fin, 2021, None, "finance", Verdict::Accept, now)
+        .expect_err("order");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    budget::decide(&mut db, &hrss, 2021, None, "hrss", Verdict::Accept, now).expect("hrss");
+    budget::decide(&mut db, &fin, 2021, None, "finance", Verdict::Accept, now).expect("finance");
+    let e = budget::decide(
+        &mut db,
+        &fin,
+        2021,
+        None,
+        "government",
+        Verdict::Accept,
+        now,
+    )
+    .expect_err("role");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    assert_eq!(
+        budget::decide(
+            &mut db,
+            &gov,
+            2021,
+            None,
+            "government",
+            Verdict::Accept,
+            now
+        )
+        .expect("gov"),
+        "approved"
+    );
+    // the approved contribution income is the collection task
+    let tasks = budget::collection_tasks(&mut db, 2021)
+        .expect("tasks")
+        .expect("approved");
+    assert_eq!(tasks[&code(140105)], Fen::new(133_456_789));
+    let ty: i64 = books
+        .iter()
+        .filter(|r| r.prefecture() == code(140100))
+        .map(|r| {
+            budget::show(&mut db, 2021, Some(0))
+                .expect("s")
+                .lines
+                .get(r)
+                .map_or(0, |l| l["contribution"].amount.fen())
+        })
+        .sum();
+    assert_eq!(tasks[&code(140100)].fen(), ty);
+    // an adjustment: the same chain, beside the original, must still balance
+    let e = budget::edit(
+        &mut db,
+        &officer,
+        2021,
+        Some(0),
+        &Change {
+            region: code(140000),
+            item: "interest",
+            amount: Fen::new(1),
+            note: "x",
+            source: None,
+        },
+        now,
+    )
+    .expect_err("approved");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    assert_eq!(
+        budget::adjust(&mut db, &officer, 2021, "中央调剂资金增加", now).expect("adjust"),
+        1
+    );
+    let huge = Change {
+        region: code(140000),
+        item: "other_expenditure",
+        amount: Fen::new(900_000_000_000_000),
+        note: "试算",
+        source: None,
+    };
+    budget::edit(&mut db, &officer, 2021, Some(1), &huge, now).expect("edit adj");
+    let e = budget::submit(&mut db, &officer, 2021, Some(1), code(140000), now)
+        .expect_err("unbalanced");
+    assert!(
+        matches!(e, AppError::State(ref m) if m.contains("不平衡")),
+        "{e}"
+    );
+    let fine = Change {
+        amount: Fen::new(100_000),
+        note: "核定",
+        ..huge
+    };
+    budget::edit(&mut db, &officer, 2021, Some(1), &fine, now).expect("edit adj");
+    budget::submit(&mut db, &officer, 2021, Some(1), code(140000), now).expect("submit adj");
+    budget::decide(
+        &mut db,
+        &hrss,
+        2021,
+        Some(1),
+        "hrss",
+        Verdict::Return("说明理由"),
+        now,
+    )
+    .expect("returned");
+    budget::submit(&mut db, &officer, 2021, Some(1), code(140000), now).expect("again");
+    budget::decide(&mut db, &hrss, 2021, Some(1), "hrss", Verdict::Accept, now).expect("hrss");
+    budget::decide(
+        &mut db,
+        &fin,
+        2021,
+        Some(1),
+        "finance",
+        Verdict::Accept,
+        now,
+    )
+    .expect("fin");
+    budget::decide(
+        &mut db,
+        &gov,
+        2021,
+        Some(1),
+        "government",
+        Verdict::Accept,
+        now,
+    )
+    .expect("gov");
+    let v = budget::show(&mut db, 2021, None).expect("show");
+    assert_eq!(v.budget.number, 1);
+    let j = v.json(code(140000)).expect("json");
+    let p = &j["regions"][0]["lines"];
+    let other = p
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["item"] == "other_expenditure")
+        .expect("line");
+    assert_eq!(other["amount"], "1000.00");
+    assert!(
+        other["before"].is_string(),
+        "the original beside the adjustment: {other}"
+    );
+    // execution against the adjusted budget, straight from the ledger
+    let ex =
+        execution::execution(&mut db, 2021, Some("2021-01".parse().expect("p"))).expect("exec");
+    assert_eq!(ex.budget_number, Some(1));
+    let fa =
+        final_accounts::compute_through(&mut db, 2021, "2021-01".parse().expect("p")).expect("fa");
+    let j = ex.json(code(140000)).expect("json");
+    let items = Items::standard();
+    let ci = items.index("contribution").expect("i");
+    let actual = fa.books[0].consolidated.as_ref().expect("p").amounts[ci];
+    assert_eq!(
+        j["regions"][0]["income"]["基本养老保险费收入"]["actual"],
+        actual.to_string()
+    );
+    // every step audited
+    let n = tongchou_store::audit::list(
+        &mut db,
+        &tongchou_store::audit::Filter {
+            action: Some("budget.government".into()),
+            ..Default::default()
+        },
+    )
+    .expect("audit")
+    .len();
+    assert_eq!(n, 2);
+}
+
+/// A reviewer at the province for the cities, and for counties outside 太原 (a city agency of
+/// the county's own city would do the same).
+fn hrss_stand_in(db: &mut Db) -> tongchou_core::access::Principal {
+    match tongchou_store::access::get_user(db, "reviewer2").expect("q") {
+        Some(u) => u.principal(),
+        None => testing::add_user(
+            db,
+            "reviewer2",
+            Role::ProvinceBureauOfficer,
+            140000,
+            "correct horse battery staple",
+        ),
+    }
+}
+
+#[test]
+fn budget_chain_on_sqlite() {
+    budget_chain(&testing::sqlite_url("budget"), "sqlite");
+}
+
+#[test]
+fn budget_chain_on_postgres() {
+    budget_chain(&testing::pg_url("budget"), "pg");
+}

@@ -1,0 +1,193 @@
+//! `tongchou accounts final` and `tongchou close` through the real binary on SQLite and
+//! PostgreSQL, over a demo province run from December 2020 to January 2021: per region and year
+//! the JSON adds up (opening + income − expenditure = closing, to the fen), the closing of 2020
+//! is the opening of 2021, the province's consolidated closing is the sum of every book's; then
+//! the year closes county → city → province and a posting into it is refused.
+
+use std::process::{Command, Output};
+use tongchou_store::testing;
+
+fn tongchou(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args(args)
+        .env("TONGCHOU_DB", db)
+        .env("TONGCHOU_PASSWORD", "demo-only-password-2020")
+        .output()
+        .expect("run tongchou")
+}
+
+fn ok(o: &Output) -> String {
+    assert!(
+        o.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A yuan string as fen.
+fn fen(v: &serde_json::Value) -> i64 {
+    let s = v.as_str().expect("a yuan string");
+    let (neg, s) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
+    let (y, f) = s.split_once('.').expect("two decimals");
+    let v = y.parse::<i64>().expect("yuan") * 100 + f.parse::<i64>().expect("fen");
+    if neg { -v } else { v }
+}
+
+fn sum(m: &serde_json::Value) -> i64 {
+    m.as_object().expect("items").values().map(fen).sum()
+}
+
+fn adds_up(r: &serde_json::Value) {
+    let got = fen(&r["opening"]) + sum(&r["income"]) - sum(&r["expenditure"]);
+    assert_eq!(got, fen(&r["closing"]), "{}", r["region"]);
+}
+
+fn final_json(db: &str, year: &str) -> serde_json::Value {
+    let out = ok(&tongchou(
+        db,
+        &["accounts", "final", "--year", year, "--format", "json"],
+    ));
+    serde_json::from_str(&out).expect("json")
+}
+
+fn scenario(db: &str, tag: &str) {
+    let bank = std::env::temp_dir().join(format!("tc-cli-accounts-{tag}-{}", std::process::id()));
+    let bank = bank.to_string_lossy().into_owned();
+    ok(&tongchou(
+        db,
+        &[
+            "demo",
+            "--persons",
+            "1000",
+            "--from",
+            "2020-12",
+            "--to",
+            "2021-01",
+            "--out",
+            &bank,
+        ],
+    ));
+    let y20 = final_json(db, "2020");
+    let y21 = final_json(db, "2021");
+    assert_eq!(y20["status"], "draft");
+    let (r20, r21) = (
+        y20["regions"].as_array().expect("regions"),
+        y21["regions"].as_array().expect("regions"),
+    );
+    assert_eq!(r20.len(), 129);
+    for (a, b) in r20.iter().zip(r21) {
+        adds_up(a);
+        adds_up(b);
+        assert_eq!(a["region"], b["region"]);
+        assert_eq!(a["closing"], b["opening"], "{}", a["region"]);
+        if a["consolidated"].is_object() {
+            adds_up(&a["consolidated"]);
+            assert_eq!(a["consolidated"]["closing"], b["consolidated"]["opening"]);
+        }
+    }
+    let books: i64 = r21.iter().map(|r| fen(&r["closing"])).sum();
+    assert_eq!(fen(&r21[0]["consolidated"]["closing"]), books);
+    assert_eq!(fen(&r21[0]["consolidated"]["income"]["下级上解收入"]), 0);
+    assert!(fen(&r21[0]["consolidated"]["income"]["基本养老保险费收入"]) > 0);
+    // the table and the workbook
+    let t = ok(&tongchou(db, &["accounts", "final", "--year", "2021"]));
+    assert!(
+        t.contains("年末滚存结余") && t.contains("山西省汇总"),
+        "{t}"
+    );
+    let x = std::env::temp_dir().join(format!("tc-cli-accounts-{tag}-{}.xlsx", std::process::id()));
+    let xs = x.to_string_lossy().into_owned();
+    ok(&tongchou(
+        db,
+        &[
+            "accounts", "final", "--year", "2021", "--format", "xlsx", "--output", &xs,
+        ],
+    ));
+    assert!(std::fs::read(&x).expect("xlsx").starts_with(b"PK"));
+    // close the year county → city → province; then December is locked
+    let city_first = tongchou(
+        db,
+        &[
+            "close",
+            "--year",
+            "2020",
+            "--level",
+            "city",
+            "--as",
+            "demo.officer",
+        ],
+    );
+    assert_eq!(city_first.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&city_first.stderr).contains("下级尚未结账"));
+    for level in ["county", "city", "province"] {
+        ok(&tongchou(
+            db,
+            &[
+                "close",
+                "--year",
+                "2020",
+                "--level",
+                level,
+                "--as",
+                "demo.officer",
+            ],
+        ));
+    }
+    assert_eq!(final_json(db, "2020")["status"], "final");
+    let late = tongchou(
+        db,
+        &[
+            "income",
+            "record",
+            "--key",
+            "late",
+            "--region",
+            "140105",
+            "--kind",
+            "other",
+            "--amount",
+            "1.00",
+            "--date",
+            "2020-12-30",
+        ],
+    );
+    assert_eq!(late.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&late.stderr).contains("已结账"),
+        "{}",
+        String::from_utf8_lossy(&late.stderr)
+    );
+    ok(&tongchou(
+        db,
+        &[
+            "income",
+            "record",
+            "--key",
+            "on-time",
+            "--region",
+            "140105",
+            "--kind",
+            "other",
+            "--amount",
+            "1.00",
+            "--date",
+            "2021-02-01",
+        ],
+    ));
+    let status = ok(&tongchou(db, &["close", "--status", "--region", "140100"]));
+    assert!(
+        status.contains("140105") && status.contains("2020-12"),
+        "{status}"
+    );
+}
+
+#[test]
+fn final_accounts_and_close_on_sqlite() {
+    scenario(&testing::sqlite_url("cli_accounts"), "sqlite");
+}
+
+#[test]
+fn final_accounts_and_close_on_postgres() {
+    scenario(&testing::pg_url("cli_accounts"), "pg");
+}

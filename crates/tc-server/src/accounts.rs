@@ -1,0 +1,289 @@
+//! The final accounts (决算) and the period close (结账) in the browser: `/accounts/final` shows
+//! `tongchou_app::final_accounts` (the same figures as `tongchou accounts final`) as a Chinese
+//! table, rows of items and columns of regions, amounts `1,234,567.89 元`, for a year and a
+//! region within the user's own, with the same table to download as XLSX or JSON; `/close`
+//! lists every book within the user's region with its last closed month. Staff with the report
+//! permission only; a region outside one's own is refused and audited (`reports::for_staff`).
+
+use crate::html::page;
+use crate::{AppError, St, current, with_db};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::html;
+use std::collections::HashMap;
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::{close, final_accounts, reports};
+use tongchou_core::access::Permission;
+use tongchou_core::{Fen, RegionCode};
+use tongchou_store::access::User;
+
+type Params = HashMap<String, String>;
+
+fn error_page(status: StatusCode, login: &str, title: &str, msg: &str) -> Response {
+    (
+        status,
+        Html(page(
+            title,
+            Some(login),
+            html! { p class="error" id="accounts-error" { (msg) } },
+        )),
+    )
+        .into_response()
+}
+
+async fn staff(st: &St, headers: &HeaderMap, title: &str) -> Result<User, Response> {
+    match current(st, headers).await {
+        Ok(Some((u, _))) if u.role.has(Permission::ReportRead) => Ok(u),
+        Ok(Some((u, _))) => Err(error_page(
+            StatusCode::FORBIDDEN,
+            &u.login,
+            title,
+            "无权访问：您的角色没有报表查询权限",
+        )),
+        Ok(None) => Err(Redirect::to("/login").into_response()),
+        Err(e) => Err(error_page(e.status(), "", title, &e.message())),
+    }
+}
+
+fn region_param(p: &Params) -> Result<Option<RegionCode>, String> {
+    p.get("region")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<RegionCode>())
+        .transpose()
+        .map_err(|_| "地区应为六位行政区划代码".to_string())
+}
+
+/// The year asked for (this year less `back` by default) and the region, if any.
+fn year_and_region(p: &Params, back: i32) -> Result<(i32, Option<RegionCode>), String> {
+    let year = match p.get("year").map(|s| s.trim().parse::<i32>()) {
+        None => today_china().year() - back,
+        Some(Ok(y)) if (1900..=9999).contains(&y) => y,
+        Some(_) => return Err("年度应为四位数字".into()),
+    };
+    Ok((year, region_param(p)?))
+}
+
+fn yuan(f: Fen) -> String {
+    format!("{} 元", f.grouped())
+}
+
+/// `GET /accounts/final?year=Y[&region=R][&format=xlsx|json]`.
+pub async fn final_accounts(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    let title = "基金决算";
+    let user = match staff(&st, &headers, title).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let (year, asked) = match year_and_region(&p, 1) {
+        Ok(x) => x,
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, title, &m),
+    };
+    let format = p.get("format").cloned().unwrap_or_default();
+    let u = user.clone();
+    let r = with_db(&st, move |db| {
+        let region = reports::for_staff(db, &u.principal(), "final_accounts", asked, now_ms())?;
+        let fa = final_accounts::compute(db, year)?;
+        Ok((region, fa))
+    })
+    .await;
+    let (region, fa) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, title, &e.message()),
+    };
+    let all = format == "xlsx";
+    let cols = fa.columns(region, all);
+    let done = match format.as_str() {
+        "json" => fa.json(region).and_then(|j| {
+            serde_json::to_vec_pretty(&j)
+                .map(|b| (b, "application/json"))
+                .map_err(|e| tongchou_app::AppError::Invalid(e.to_string()))
+        }),
+        "xlsx" => final_accounts::workbook(&fa.title(), &format!("决算{year}"), &cols).map(|b| {
+            (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        }),
+        _ => final_accounts::matrix(&cols).map(|rows| {
+            let body = html! {
+                form method="get" action="/accounts/final" id="accounts-form" {
+                    label for="year" { "年度" }
+                    input id="year" name="year" type="number" value=(year);
+                    label for="region" { "地区（代码）" }
+                    input id="region" name="region" value=(region);
+                    button type="submit" { "查询" }
+                }
+                p id="downloads" {
+                    "下载："
+                    a id="download-xlsx" href={ "/accounts/final?year=" (year) "&region=" (region) "&format=xlsx" } { "Excel (XLSX)" } " "
+                    a id="download-json" href={ "/accounts/final?year=" (year) "&region=" (region) "&format=json" } { "JSON" }
+                }
+                table id="final-accounts" {
+                    thead { tr { th { "项目" } @for (c, _) in &cols { th { (c) } } } }
+                    tbody {
+                        @for (label, vals) in &rows {
+                            tr { th scope="row" { (label) } @for v in vals { td class="num" { (yuan(*v)) } } }
+                        }
+                    }
+                }
+            };
+            (page(&fa.title(), Some(&user.login), body).into_bytes(), "text/html; charset=utf-8")
+        }),
+    };
+    match done {
+        Ok((bytes, mime)) if mime.starts_with("text/html") => Html(bytes).into_response(),
+        Ok((bytes, mime)) => {
+            let disposition =
+                format!("attachment; filename=\"final-accounts-{year}-{region}.{format}\"");
+            (
+                [
+                    (header::CONTENT_TYPE, mime.to_string()),
+                    (header::CONTENT_DISPOSITION, disposition),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Err(e) => {
+            let e: AppError = e.into();
+            error_page(e.status(), &user.login, title, &e.message())
+        }
+    }
+}
+
+/// `GET /close[?region=R]`: every book within the region with its last closed month.
+pub async fn close_status(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Query(p): Query<Params>,
+) -> Response {
+    let title = "结账情况";
+    let user = match staff(&st, &headers, title).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let asked = match region_param(&p) {
+        Ok(r) => r,
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, title, &m),
+    };
+    let u = user.clone();
+    let r = with_db(&st, move |db| {
+        let region = reports::for_staff(db, &u.principal(), "period_close", asked, now_ms())?;
+        Ok(close::status(db, region)?)
+    })
+    .await;
+    let books = match r {
+        Ok(b) => b,
+        Err(e) => return error_page(e.status(), &user.login, title, &e.message()),
+    };
+    let body = html! {
+        table id="close-status" {
+            thead { tr { th { "代码" } th { "账簿" } th { "级次" } th { "已结账至" } } }
+            tbody {
+                @for b in &books {
+                    tr {
+                        td { (b.region) } td { (b.name) }
+                        td { (match b.level { "province" => "省级", "city" => "市级", _ => "县级" }) }
+                        td { (b.closed_through.as_deref().unwrap_or("未结账")) }
+                    }
+                }
+            }
+        }
+    };
+    Html(page(title, Some(&user.login), body)).into_response()
+}
+
+/// `GET /budget?year=Y[&number=N][&region=R]`: the budget (the latest number by default) with
+/// its stage and the chain's actions, as items × regions, and its execution from the ledger
+/// through the last month of the year run so far.
+pub async fn budget(State(st): State<St>, headers: HeaderMap, Query(p): Query<Params>) -> Response {
+    let title = "基金预算";
+    let user = match staff(&st, &headers, title).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let (year, asked) = match year_and_region(&p, 0) {
+        Ok(x) => x,
+        Err(m) => return error_page(StatusCode::BAD_REQUEST, &user.login, title, &m),
+    };
+    let number = p.get("number").and_then(|s| s.trim().parse::<i32>().ok());
+
+    let u = user.clone();
+    let r = with_db(&st, move |db| {
+        let region = reports::for_staff(db, &u.principal(), "budget", asked, now_ms())?;
+        let v = tongchou_app::budget::show(db, year, number)?;
+        let ex = tongchou_app::execution::execution(db, year, None)?;
+        Ok((region, v, ex))
+    })
+    .await;
+    let (region, v, ex) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, title, &e.message()),
+    };
+    let statements = match tongchou_app::budget::statements(&v.amounts()) {
+        Ok(s) => s,
+        Err(e) => {
+            let e: AppError = e.into();
+            return error_page(e.status(), &user.login, title, &e.message());
+        }
+    };
+    let d = tongchou_core::Divisions::shanxi();
+    let cols: Vec<(String, &tongchou_core::items::Statement)> = final_accounts::ordered_books()
+        .into_iter()
+        .filter(|&r| r == region || d.get(r).is_some_and(|x| x.parent == Some(region)))
+        .filter_map(|r| {
+            let (own, group) = statements.get(&r)?;
+            let name = d.get(r).map(|x| x.name.clone()).unwrap_or_default();
+            Some((name, group.as_ref().unwrap_or(own)))
+        })
+        .collect();
+    let ex_cols = ex.columns(region, false);
+    let ex_refs: Vec<(String, &tongchou_core::items::Statement)> =
+        ex_cols.iter().map(|(l, s)| (l.clone(), s)).collect();
+    let (rows, ex_rows) = match (
+        final_accounts::matrix(&cols),
+        final_accounts::matrix(&ex_refs),
+    ) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            let e: AppError = e.into();
+            return error_page(e.status(), &user.login, title, &e.message());
+        }
+    };
+    let heading = format!(
+        "{} 年基金预算（第 {} 号，{}）",
+        v.budget.year, v.budget.number, v.budget.stage
+    );
+    let body = html! {
+        @if !v.budget.reason.is_empty() { p id="budget-reason" { "调整原因：" (v.budget.reason) } }
+        (matrix_table("budget-table", &cols.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(), &rows))
+        h2 { (ex.title()) }
+        (matrix_table("execution-table", &ex_cols.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(), &ex_rows))
+        h2 { "审核流程" }
+        ol id="budget-actions" {
+            @for a in &v.actions {
+                li { (a.at) " " (a.login) " " (a.action) " " (a.region) @if !a.reason.is_empty() { "：" (a.reason) } }
+            }
+        }
+    };
+    Html(page(&heading, Some(&user.login), body)).into_response()
+}
+
+fn matrix_table(id: &str, cols: &[String], rows: &[(String, Vec<Fen>)]) -> maud::Markup {
+    html! {
+        table id=(id) {
+            thead { tr { th { "项目" } @for c in cols { th { (c) } } } }
+            tbody {
+                @for (label, vals) in rows {
+                    tr { th scope="row" { (label) } @for v in vals { td class="num" { (yuan(*v)) } } }
+                }
+            }
+        }
+    }
+}
