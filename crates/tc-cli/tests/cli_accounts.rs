@@ -150,6 +150,8 @@ fn scenario(db: &str, tag: &str) {
             "1.00",
             "--date",
             "2020-12-30",
+            "--as",
+            "demo.officer",
         ],
     );
     assert_eq!(late.status.code(), Some(2));
@@ -173,6 +175,8 @@ fn scenario(db: &str, tag: &str) {
             "1.00",
             "--date",
             "2021-02-01",
+            "--as",
+            "demo.officer",
         ],
     ));
     let status = ok(&tongchou(db, &["close", "--status", "--region", "140100"]));

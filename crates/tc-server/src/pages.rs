@@ -279,18 +279,25 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
             p { a href="/me/records" { "我的参保记录 My records" } }
             p { a href="/me/certification" id="my-cert-link" { "待遇资格认证 My eligibility certification" } }
         }
-        @if crate::certification::may_view(&user) {
-            p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
-        }
-        @if crate::recoveries::may_view(&user) {
-            p { a href="/recoveries" id="rec-link" { "待遇追回 Recoveries" } }
-        }
+        (benefit_links(&user))
         form method="post" action="/logout" id="logout-form" {
             (csrf_field(&csrf))
             button type="submit" { "退出 Log out" }
         }
     };
     Html(page("工作台 Dashboard", Some(&user.login), body)).into_response()
+}
+
+/// The dashboard's links to the benefit follow-up pages (certification, recoveries).
+fn benefit_links(user: &access::User) -> Markup {
+    html! {
+        @if crate::certification::may_view(user) {
+            p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
+        }
+        @if crate::recoveries::may_view(user) {
+            p { a href="/recoveries" id="rec-link" { "待遇追回 Recoveries" } }
+        }
+    }
 }
 
 fn person_html(v: &serde_json::Value) -> Markup {
