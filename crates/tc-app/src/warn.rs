@@ -7,9 +7,11 @@
 //! `tongchou warn`, `tongchou report disbursement`, the demo's summary and the web dashboard all
 //! show it.
 //!
-//! The collection task: the budget (issue 11) is not there yet. Until it is, [`collection_task`]
-//! stands in for the budgeted contribution income: the contributions assessed (应缴) for the
-//! year's months to date. It is the one function the budget replaces.
+//! The collection task (征缴任务) to date, [`collection_task`]: the contribution income of the
+//! year's approved budget (`budget::collection_tasks`), spread evenly over the months (the
+//! year's task × months to date ÷ 12, rounded half up: an assumption, Shanxi's own phasing is not
+//! known); for a year without an approved budget, the contributions assessed (应缴) for the
+//! year's months to date stand in.
 
 use crate::reports::collection::arrears_at_close;
 use crate::reports::sheet::{Cell, Col, Sheet};
@@ -40,9 +42,22 @@ impl WarnReport {
     }
 }
 
-/// The collection task of the year of `period` to its end, per county: STAND-IN for the budget's
-/// contribution income (issue 11): the contributions assessed for the year's months to `period`.
+/// The collection task of the year of `period` to its end, per county (see the module
+/// documentation): the approved budget's, pro rata to `period`; without one, the contributions
+/// assessed for the year's months to `period`.
 pub fn collection_task(db: &mut Db, period: Period) -> Result<BTreeMap<i64, Fen>> {
+    if let Some(tasks) = crate::budget::collection_tasks(db, period.year())? {
+        let months = i128::from(period.month());
+        let d = Divisions::shanxi();
+        let mut out = BTreeMap::new();
+        for (region, year_task) in tasks {
+            if d.get(region).is_some_and(|r| r.level == tongchou_core::region::Level::County) {
+                let to_date = Fen::div_half_up(i128::from(year_task.fen()) * months, 12)?;
+                out.insert(i64::from(region.get()), to_date);
+            }
+        }
+        return Ok(out);
+    }
     let january = Period::new(period.year(), 1)?;
     Ok(governance::assessed_between(db, january, period)?
         .into_iter()

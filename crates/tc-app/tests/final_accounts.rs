@@ -631,6 +631,12 @@ fn budget_chain(url: &str, tag: &str) {
         })
         .sum();
     assert_eq!(tasks[&code(140100)].fen(), ty);
+    // the early warning's and the gap's collection task is the budget's, pro rata to the month:
+    // 133,456,789 fen × 3 / 12 = 33,364,197.25, rounded half up
+    let to_march = tongchou_app::warn::collection_task(&mut db, "2021-03".parse().expect("m"))
+        .expect("task to date");
+    assert_eq!(to_march[&140105], Fen::new(33_364_197));
+    assert!(!to_march.contains_key(&140100), "counties only");
     // an adjustment: the same chain, beside the original, must still balance
     let e = budget::edit(
         &mut db,
