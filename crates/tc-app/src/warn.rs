@@ -51,7 +51,9 @@ pub fn collection_task(db: &mut Db, period: Period) -> Result<BTreeMap<i64, Fen>
         let d = Divisions::shanxi();
         let mut out = BTreeMap::new();
         for (region, year_task) in tasks {
-            if d.get(region).is_some_and(|r| r.level == tongchou_core::region::Level::County) {
+            if d.get(region)
+                .is_some_and(|r| r.level == tongchou_core::region::Level::County)
+            {
                 let to_date = Fen::div_half_up(i128::from(year_task.fen()) * months, 12)?;
                 out.insert(i64::from(region.get()), to_date);
             }
