@@ -12,20 +12,29 @@
 //!   it was paid, as expenditure; the write-off only ends the claim on it.
 //! - [`report`]: per county, the cases open with what remains, recovered and written off.
 //!
-//! Deduction from later pension payments is not done here (see the closing note).
+//! - [`deduct`], run by the payroll step of a month: an active pensioner's basic pension line is
+//!   reduced by what remains of their open cases (oldest first), at most
+//!   `benefit.recovery_deduction_cap` of the month's pension; the county's book shows the full
+//!   pension as expenditure and the deduction as other income (one transfer per county,
+//!   category `other`, no money moves); a case is `recovered` when nothing remains.
+//!
 //! Every change is audited (`recovery.repay`, `recovery.write_off`; the approval's own entries).
 
 use crate::collect::county_income_requests;
 use crate::error::{AppError, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tongchou_core::Period;
+use tongchou_core::Policy;
 use tongchou_core::access::{ApprovalKind, Permission, Principal};
 use tongchou_core::{Date, Divisions, Fen, RegionCode};
-use tongchou_ledger::{Chart, Outcome};
+use tongchou_engine::disbursement::Item;
+use tongchou_ledger::{Chart, Outcome, Request};
 use tongchou_store::Db;
 use tongchou_store::access::{self, ApprovalStatus, Target};
 use tongchou_store::audit::{self, Actor, Entry};
 use tongchou_store::ledger::Ledger;
+use tongchou_store::payroll::NewLine;
 use tongchou_store::recoveries::{self as store, Case, Movement};
 
 fn county_of(c: &Case) -> Result<RegionCode> {
@@ -323,4 +332,121 @@ pub fn report(db: &mut Db, region: RegionCode) -> Result<Vec<CountyRecoveries>> 
     }
     out.push(total);
     Ok(out)
+}
+
+/// What the payroll's deduction did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Deducted {
+    pub pensioners: u64,
+    pub cases_recovered: u64,
+    pub amount: Fen,
+}
+
+/// Deduct open recovery cases from the basic pension lines of `month` (see the module
+/// documentation), inside the payroll step's transaction, before the lines are written. Lines
+/// left at zero are dropped.
+pub(crate) fn deduct(
+    db: &mut Db,
+    policy: &Policy,
+    month: Period,
+    lines: &mut Vec<NewLine>,
+    now: &str,
+) -> Result<Deducted> {
+    let (cap, _) = policy.ratio("benefit.recovery_deduction_cap", month.first_day())?;
+    let mut by_person: BTreeMap<i64, Vec<Case>> = BTreeMap::new();
+    for c in store::open_of_active_pensioners(db)? {
+        by_person.entry(c.person).or_default().push(c);
+    }
+    let mut out = Deducted::default();
+    let mut by_county: BTreeMap<u32, Fen> = BTreeMap::new();
+    let on = month.first_day().to_string();
+    let reference = format!("{month} 养老金扣减追回");
+    for l in lines.iter_mut() {
+        if l.item != Item::BasicPension || l.attempt != 0 || l.reissue_of.is_some() {
+            continue;
+        }
+        let Some(cases) = by_person.get_mut(&l.person) else {
+            continue;
+        };
+        let mut room = cap.try_of(l.amount)?.min(l.amount);
+        let mut took = Fen::ZERO;
+        for c in cases.iter_mut() {
+            let d = c.remaining().min(room);
+            if !d.is_positive() {
+                continue;
+            }
+            store::add_movement(
+                db,
+                &Movement {
+                    person: c.person,
+                    case_id: c.id,
+                    seq: c.movements + 1,
+                    kind: "deduction",
+                    amount: d,
+                    on_date: &on,
+                    reference: &reference,
+                    ledger_key: Some(&format!("recovery-deduction/{month}/{}", l.county)),
+                    approval_id: None,
+                    recorded_by: "payroll",
+                    recorded_at: now,
+                },
+            )?;
+            c.movements += 1;
+            c.repaid = c.repaid.try_add(d)?;
+            if !c.remaining().is_positive() {
+                store::close_case(db, c.person, c.id, "recovered")?;
+                out.cases_recovered += 1;
+            }
+            room = room.try_sub(d)?;
+            took = took.try_add(d)?;
+        }
+        if took.is_positive() {
+            l.amount = l.amount.try_sub(took)?;
+            out.pensioners += 1;
+            out.amount = out.amount.try_add(took)?;
+            let e = by_county.entry(l.county).or_insert(Fen::ZERO);
+            *e = e.try_add(took)?;
+        }
+    }
+    lines.retain(|l| l.amount.is_positive());
+    post_deductions(db, month, &by_county, &reference)?;
+    Ok(out)
+}
+
+/// One transfer per county: the full pension stays expenditure, the deduction is other income.
+fn post_deductions(
+    db: &mut Db,
+    month: Period,
+    by_county: &BTreeMap<u32, Fen>,
+    reference: &str,
+) -> Result<()> {
+    let chart = Chart::standard();
+    let mut reqs = Vec::new();
+    for (county, amount) in by_county {
+        let region = RegionCode::new(*county)
+            .map_err(|e| AppError::Invalid(format!("county {county}: {e}")))?;
+        let acct = |kind: &str| {
+            chart
+                .account(region, kind)
+                .ok_or_else(|| AppError::Invalid(format!("region {region} has no account {kind}")))
+        };
+        reqs.push(Request::post(
+            &format!("recovery-deduction/{month}/{county}"),
+            acct("benefit_basic_pension")?,
+            acct("other_income")?,
+            *amount,
+            "other",
+            reference,
+            month.first_day(),
+        ));
+    }
+    if reqs.is_empty() {
+        return Ok(());
+    }
+    for (r, x) in reqs.iter().zip(Ledger::new(db).submit(&reqs)?) {
+        if let Err(e) = x {
+            return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key)));
+        }
+    }
+    Ok(())
 }

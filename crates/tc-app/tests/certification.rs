@@ -8,12 +8,10 @@
 mod common;
 
 use tongchou_app::certification::{self as cert, Certified};
-use tongchou_app::collect::{self, ReceiptSource};
-use tongchou_app::disburse::{self, MonthOptions};
+use tongchou_app::disburse;
 use tongchou_app::error::AppError;
 use tongchou_core::access::{Principal, Role};
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
-use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::audit::Actor;
 use tongchou_store::{Db, Val, testing};
 
@@ -34,17 +32,7 @@ fn run_month(
     out: &std::path::Path,
     m: &str,
 ) {
-    let month = p(m);
-    let src = ReceiptSource::Counterpart(&TaxBureau {
-        seed: 7,
-        behaviour: Behaviour::default(),
-    });
-    collect::run_month(db, policy, month, src).expect("collection");
-    let mut opts = MonthOptions::new(&out.join(m));
-    opts.bank = Some(tongchou_sim::bank::counterpart(0, 1));
-    opts.include_dues = true;
-    opts.certify = true;
-    disburse::run_month(db, policy, month, actors, &opts).expect("disbursement");
+    common::run_month(db, policy, actors, out, m);
 }
 
 fn lines(db: &mut Db, month: i64, person: i64, item: &str) -> Vec<i64> {

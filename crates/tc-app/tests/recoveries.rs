@@ -150,6 +150,85 @@ fn recoveries(url: &str) {
     );
 }
 
+/// The payroll deducts an open case from the pension, at most half of it a month
+/// (`benefit.recovery_deduction_cap`), until nothing remains; the county's book shows the full
+/// pension as expenditure and the deduction as other income; the ledger verifies.
+fn deductions(url: &str, tag: &str) {
+    let mut db = Db::open(url).expect("open");
+    common::province(&mut db, 400, "2020-01");
+    let actors = common::actors(&mut db);
+    let policy = tongchou_core::Policy::builtin().expect("policy");
+    let out = std::env::temp_dir().join(format!("tc-deduct-{tag}-{}", std::process::id()));
+    let r = db
+        .query(
+            "SELECT person_id, county, monthly_fen FROM pensioners WHERE status = 'active' \
+             AND retire_period < 201801 AND monthly_fen > 0 ORDER BY person_id LIMIT 1",
+            &[],
+        )
+        .expect("pensioner");
+    let (person, county, monthly) = (
+        r[0][0].i64().expect("p"),
+        r[0][1].i64().expect("c"),
+        r[0][2].i64().expect("m"),
+    );
+    // a case of 1.2 months' pension: half, half, then the last fifth
+    let owed = monthly * 6 / 5;
+    db.exec(
+        "INSERT INTO recovery_cases (person_id, id, kind, county, month, amount_fen, status, source, opened_month, details) \
+         VALUES ($1, 9, 'correction', $2, 201912, $3, 'open', 'correction:1', 201912, '{}')",
+        &[Val::I64(person), Val::I64(county), Val::I64(owed)],
+    )
+    .expect("case");
+    let half = (monthly + 1) / 2; // half up
+    let line = |db: &mut Db, m: i64| {
+        db.query_i64(
+            "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE month = $1 AND person_id = $2 AND item = 'basic_pension'",
+            &[Val::I64(m), Val::I64(person)],
+        )
+        .expect("line")
+    };
+    // certified in December: the payroll's certification sweep leaves them paid all spring
+    db.exec(
+        "UPDATE pensioner_certification SET last_on = '2019-12-15' WHERE person_id = $1",
+        &[Val::I64(person)],
+    )
+    .expect("certified");
+    for m in ["2020-01", "2020-02", "2020-03", "2020-04"] {
+        common::run_month(&mut db, &policy, &actors, &out, m);
+    }
+    assert_eq!(line(&mut db, 202001), monthly - half);
+    assert_eq!(line(&mut db, 202002), monthly - half);
+    assert_eq!(line(&mut db, 202003), monthly - (owed - 2 * half));
+    assert_eq!(line(&mut db, 202004), monthly);
+    let c = tongchou_store::recoveries::case(&mut db, person, 9)
+        .expect("read")
+        .expect("case");
+    assert_eq!(
+        (c.status.as_str(), c.repaid.fen(), c.movements),
+        ("recovered", owed, 3)
+    );
+    let code = RegionCode::new(county as u32).expect("county");
+    assert!(other_income(&mut db, code) >= owed);
+    assert!(
+        Ledger::new(&mut db)
+            .check()
+            .expect("check")
+            .problem
+            .is_none()
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn deductions_on_sqlite() {
+    deductions(&testing::sqlite_url("deductions"), "sqlite");
+}
+
+#[test]
+fn deductions_on_postgres() {
+    deductions(&testing::pg_url("deductions"), "pg");
+}
+
 #[test]
 fn recoveries_on_sqlite() {
     recoveries(&testing::sqlite_url("recoveries"));

@@ -19,6 +19,7 @@ pub struct Case {
     /// open, recovered or written_off
     pub status: String,
     pub source: String,
+    /// Repaid and deducted from pensions.
     pub repaid: Fen,
     pub written_off: Fen,
     /// Movements so far (the next one is `movements + 1`).
@@ -33,7 +34,7 @@ impl Case {
 }
 
 const CASE_SQL: &str = "SELECT c.person_id, c.id, c.kind, c.county, c.month, c.amount_fen, c.status, c.source, \
-     COALESCE((SELECT CAST(SUM(m.amount_fen) AS BIGINT) FROM recovery_movements m WHERE m.person_id = c.person_id AND m.case_id = c.id AND m.kind = 'repayment'), 0), \
+     COALESCE((SELECT CAST(SUM(m.amount_fen) AS BIGINT) FROM recovery_movements m WHERE m.person_id = c.person_id AND m.case_id = c.id AND m.kind IN ('repayment', 'deduction')), 0), \
      COALESCE((SELECT CAST(SUM(m.amount_fen) AS BIGINT) FROM recovery_movements m WHERE m.person_id = c.person_id AND m.case_id = c.id AND m.kind = 'write_off'), 0), \
      (SELECT count(*) FROM recovery_movements m WHERE m.person_id = c.person_id AND m.case_id = c.id) \
      FROM recovery_cases c";
@@ -125,4 +126,24 @@ pub fn close_case(db: &mut Db, person: i64, id: i64, status: &str) -> Result<()>
         &[Val::I64(person), Val::I64(id), Val::Str(status)],
     )?;
     Ok(())
+}
+
+/// The open cases with something left, of pensioners paid this month (active), oldest first per
+/// person: what the payroll may deduct.
+pub fn open_of_active_pensioners(db: &mut Db) -> Result<Vec<Case>> {
+    let rows = db.query(
+        &format!(
+            "{CASE_SQL} WHERE c.status = 'open' AND EXISTS (SELECT 1 FROM pensioners n \
+             WHERE n.person_id = c.person_id AND n.status = 'active') \
+             ORDER BY c.person_id, c.opened_month, c.month, c.id"
+        ),
+        &[],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| case_of(r))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|c| c.remaining().is_positive())
+        .collect())
 }

@@ -312,7 +312,8 @@ fn run_step(
                 crate::benefits::lock_dues(db, false)?;
                 extra.extend(crate::benefits::settlements_due(db, month)?);
             }
-            let mut details = payroll::step_payroll(db, policy, month, &extra)?;
+            // recoveries are deducted where dues are paid: in the months the edges run
+            let mut details = payroll::step_payroll(db, policy, month, &extra, opts.include_dues)?;
             if let Some(s) = certification {
                 details["certification"] =
                     serde_json::to_value(s).map_err(|e| AppError::Invalid(format!("json: {e}")))?;

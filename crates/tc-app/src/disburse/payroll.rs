@@ -116,8 +116,17 @@ pub(super) fn step_payroll(
     policy: &Policy,
     month: Period,
     extra: &[(i64, u32, Item, Fen)],
+    recover: bool,
 ) -> Result<serde_json::Value> {
     let mut lines = pensions_in_force(db, policy, month)?;
+    let deducted = if recover {
+        let now = crate::clock::now().to_string();
+        Some(crate::recoveries::deduct(
+            db, policy, month, &mut lines, &now,
+        )?)
+    } else {
+        None
+    };
     for (person, county, item, amount) in extra {
         if amount.is_positive() {
             lines.push(line(*person, *item, 0, *county, *amount, None));
@@ -128,5 +137,8 @@ pub(super) fn step_payroll(
     let total = Fen::try_sum(lines.iter().map(|l| l.amount))?;
     store::write_planned(db, month, &lines)?;
     let carried = store::mark_carried_before(db, month)?;
-    Ok(serde_json::json!({"lines": lines.len(), "total_fen": total.fen(), "carried_in": carried}))
+    Ok(serde_json::json!({
+        "lines": lines.len(), "total_fen": total.fen(), "carried_in": carried,
+        "recovery_deductions": deducted,
+    }))
 }

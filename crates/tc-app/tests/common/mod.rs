@@ -76,3 +76,28 @@ pub fn users(db: &mut Db) -> Actors {
         approver: Some(approver),
     }
 }
+
+/// One month as `tongchou month run` runs it: the collection close (simulated tax bureau), then
+/// the disbursement with the dues, the recoveries' deductions and the certification's sweep in
+/// its payroll (simulated bank, no rejections). Bank files under `out/M`.
+pub fn run_month(
+    db: &mut Db,
+    policy: &tongchou_core::Policy,
+    actors: &Actors,
+    out: &std::path::Path,
+    m: &str,
+) {
+    use tongchou_app::collect::{self, ReceiptSource};
+    use tongchou_sim::tax::{Behaviour, TaxBureau};
+    let month: Period = m.parse().expect("month");
+    let src = ReceiptSource::Counterpart(&TaxBureau {
+        seed: 7,
+        behaviour: Behaviour::default(),
+    });
+    collect::run_month(db, policy, month, src).expect("collection");
+    let mut opts = tongchou_app::disburse::MonthOptions::new(&out.join(m));
+    opts.bank = Some(tongchou_sim::bank::counterpart(0, 1));
+    opts.include_dues = true;
+    opts.certify = true;
+    tongchou_app::disburse::run_month(db, policy, month, actors, &opts).expect("disbursement");
+}
