@@ -188,10 +188,16 @@ fn apply(
 /// has not run, the pensioner active again, a notice.
 fn resume(db: &mut Db, p: &Pensioner, from: Period, on: Date, now: &str) -> Result<Resumed> {
     let paid_in = first_open_payroll(db, from.max(on.period()))?;
-    let by_month = store::pension_by_month(db, p.person, from, paid_in)?;
-    debug_assert_eq!(by_month.len(), months_missed(from, paid_in).count());
-    let amount = Fen::try_sum(by_month.iter().map(|(_, a)| *a))?;
-    let months = by_month.len() as u32;
+    let rows = store::pension_rows(db, p.person)?;
+    // the pension in force in each missed month: the latest row effective by then (0 before any)
+    let in_force = |m: Period| {
+        rows.iter()
+            .rev()
+            .find(|(eff, _)| *eff <= m)
+            .map_or(Fen::ZERO, |(_, a)| *a)
+    };
+    let amount = Fen::try_sum(months_missed(from, paid_in).map(in_force))?;
+    let months = months_missed(from, paid_in).count() as u32;
     if amount.is_positive() {
         let source = format!("certification:{}", from.yyyymm());
         dues::add_due(

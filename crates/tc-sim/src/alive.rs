@@ -10,7 +10,7 @@
 //! the month), and then resumed with the months missed.
 
 use tongchou_core::{Period, Policy};
-use tongchou_engine::certification::{Standing, Terms, payroll_day, standing};
+use tongchou_engine::certification::{Terms, payroll_day};
 use tongchou_store::certification::{self as store, Suspension};
 use tongchou_store::{Db, Result, StoreError, registry};
 
@@ -29,13 +29,7 @@ pub fn records(db: &mut Db, policy: &Policy, month: Period, seed: u64) -> Result
         let counted = p.last_on.unwrap_or(p.pension_start.first_day());
         let pick = match (p.status.as_str(), p.suspended) {
             ("suspended", Some((_, Suspension::Uncertified))) => h.is_multiple_of(2),
-            ("active", _) if p.pension_start <= month => {
-                let due = match standing(&terms, counted, on) {
-                    Standing::Certified { due } | Standing::DueSoon { due } => due,
-                    Standing::Overdue { due } => due,
-                };
-                due <= horizon && !hard
-            }
+            ("active", _) if p.pension_start <= month => terms.due(counted) <= horizon && !hard,
             _ => false,
         };
         let day = on.add_days(-1 - (h % 20) as i64);

@@ -402,33 +402,13 @@ pub fn events_of(db: &mut Db, person: i64) -> Result<Vec<(Date, Method, String)>
     Ok(out)
 }
 
-/// The monthly pension in force for each month from `from` up to `to` (exclusive), from the
-/// person's `pensions` rows (the latest row effective by the month); 0 before the first row.
-pub fn pension_by_month(
-    db: &mut Db,
-    person: i64,
-    from: Period,
-    to: Period,
-) -> Result<Vec<(Period, Fen)>> {
-    let rows: Vec<(Period, Fen)> = db
-        .query(
-            "SELECT effective_from, total_fen FROM pensions WHERE person_id = $1 ORDER BY effective_from",
-            &[Val::I64(person)],
-        )?
-        .iter()
-        .map(|r| Ok((period_of(r[0].i64()?)?, Fen::new(r[1].i64()?))))
-        .collect::<Result<_>>()?;
-    let mut out = Vec::new();
-    let mut m = from;
-    while m < to {
-        let amount = rows
-            .iter()
-            .rev()
-            .find(|(eff, _)| *eff <= m)
-            .map(|(_, a)| *a)
-            .unwrap_or(Fen::ZERO);
-        out.push((m, amount));
-        m = m.add_months(1);
-    }
-    Ok(out)
+/// A person's pension rows: (first month paid at it, monthly amount), oldest first.
+pub fn pension_rows(db: &mut Db, person: i64) -> Result<Vec<(Period, Fen)>> {
+    db.query(
+        "SELECT effective_from, total_fen FROM pensions WHERE person_id = $1 ORDER BY effective_from",
+        &[Val::I64(person)],
+    )?
+    .iter()
+    .map(|r| Ok((period_of(r[0].i64()?)?, Fen::new(r[1].i64()?))))
+    .collect()
 }
