@@ -243,6 +243,84 @@ pub fn dues(db: &mut Db, month: Period) -> Result<Vec<Due>> {
     Ok(by.into_values().collect())
 }
 
+/// The estimator's inputs within what a person's record can hold (the public endpoints take
+/// anything): born between 1920 and 16 years before `today`, retiring between ages 40 and 75,
+/// at most 60 years of contributions, indices within the base's 60 %–300 % band (0.6–3.0, with
+/// room for rounding: 0.5–3.5), an account balance below 10 million yuan and a benefit base
+/// below 1 million yuan a month. Each refusal names its field.
+fn check_estimate_bounds(
+    input: &tongchou_core::rules::pension::PensionInput,
+    today: tongchou_core::Date,
+) -> Result<()> {
+    use tongchou_core::{Fen, Ratio};
+    let bad = |field: &str, why: String| Err(AppError::Invalid(format!("{field}: {why}")));
+    let now = today.period();
+    if input.birth.year() < 1920 || input.birth > now.add_months(-16 * 12) {
+        return bad(
+            "birth",
+            format!(
+                "出生年月须在 1920-01 至 {} 之间 (between 1920-01 and {})",
+                now.add_months(-16 * 12),
+                now.add_months(-16 * 12)
+            ),
+        );
+    }
+    if let Some(r) = input.retire {
+        let age = input.birth.months_until(r);
+        if !(40 * 12..=75 * 12).contains(&age) {
+            return bad(
+                "retire",
+                "退休年龄须在 40 至 75 岁之间 (age at retirement 40–75)".into(),
+            );
+        }
+    }
+    if input.paid_months > 720
+        || input.deemed_months > 720
+        || input.paid_months + input.deemed_months > 720
+    {
+        return bad(
+            "paid_months",
+            "缴费月数合计不超过 720 个月 (at most 60 years in all)".into(),
+        );
+    }
+    let index_ok = |r: Ratio| (Ratio(50_000_000)..=Ratio(350_000_000)).contains(&r);
+    if !index_ok(input.avg_index) {
+        return bad(
+            "avg_index",
+            "缴费指数须在 0.5 至 3.5 之间 (between 0.5 and 3.5)".into(),
+        );
+    }
+    if !index_ok(input.deemed_index) && input.deemed_months > 0 {
+        return bad(
+            "deemed_index",
+            "视同缴费指数须在 0.5 至 3.5 之间 (between 0.5 and 3.5)".into(),
+        );
+    }
+    if input.account_balance < Fen::ZERO || input.account_balance > Fen::new(1_000_000_000) {
+        return bad(
+            "account_balance",
+            "个人账户余额须在 0 至 10,000,000.00 元之间 (0 to 10,000,000.00 yuan)".into(),
+        );
+    }
+    if let Some(b) = input.benefit_base
+        && (b <= Fen::ZERO || b > Fen::new(100_000_000))
+    {
+        return bad(
+            "benefit_base",
+            "计发基数须在 0 至 1,000,000.00 元之间 (0 to 1,000,000.00 yuan)".into(),
+        );
+    }
+    if let Some(c) = input.transition_coefficient
+        && !(Ratio(0)..=Ratio(5_000_000)).contains(&c)
+    {
+        return bad(
+            "transition_coefficient",
+            "过渡系数须在 0 至 0.05 之间 (0 to 0.05)".into(),
+        );
+    }
+    Ok(())
+}
+
 /// The public pension estimator (`tongchou pension estimate`, `/estimate`, the API): the
 /// 国发〔2005〕38号 rule on the input, and a warning when the retirement month asked about is
 /// already past on `today` (the figures are then those of the parameters in force back then,
@@ -252,6 +330,7 @@ pub fn estimate(
     input: &tongchou_core::rules::pension::PensionInput,
     today: tongchou_core::Date,
 ) -> Result<tongchou_core::rules::pension::Pension> {
+    check_estimate_bounds(input, today)?;
     let mut p = tongchou_core::rules::pension::pension(policy, input)?;
     if p.retire < today.period() {
         p.warnings.push(format!(
@@ -266,6 +345,41 @@ pub fn estimate(
 #[cfg(test)]
 mod estimate_tests {
     use super::*;
+
+    #[test]
+    fn impossible_inputs_are_refused_with_their_field() {
+        let policy = tongchou_core::Policy::builtin().expect("policy");
+        let today = "2026-12-02".parse::<tongchou_core::Date>().expect("date");
+        let base = r#""category":"male","paid_months":300,"deemed_months":96,"avg_index":"1.15","deemed_index":"1.0""#;
+        for (json, field) in [
+            (
+                format!(r#"{{"birth":"9999-12",{base},"account_balance":"120000.00"}}"#),
+                "birth:",
+            ),
+            (
+                format!(
+                    r#"{{"birth":"1965-01",{base},"account_balance":"120000.00","benefit_base":"99999999999999.99"}}"#
+                ),
+                "benefit_base:",
+            ),
+            (
+                format!(r#"{{"birth":"1965-01",{base},"account_balance":"99999999999.00"}}"#),
+                "account_balance:",
+            ),
+            (
+                format!(
+                    r#"{{"birth":"1965-01",{base},"account_balance":"1.00","retire":"2160-01"}}"#
+                ),
+                "retire:",
+            ),
+        ] {
+            let input = tongchou_core::rules::pension::parse_input(&json).expect("input");
+            let e = estimate(&policy, &input, today)
+                .expect_err(&json)
+                .to_string();
+            assert!(e.starts_with(field), "{json}: {e}");
+        }
+    }
 
     #[test]
     fn a_retirement_month_in_the_past_is_said_to_be() {

@@ -96,7 +96,7 @@ fn refuse(
     e: AppError,
     now: i64,
 ) -> AppError {
-    let r = audit::append(
+    let r = audit::refusal(
         db,
         &Entry {
             actor: &Actor::of(who),

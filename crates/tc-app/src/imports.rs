@@ -268,7 +268,7 @@ fn authorise(
     if who.role.has(need) {
         return Ok(());
     }
-    audit::append(
+    audit::refusal(
         db,
         &audit::Entry {
             actor: &Actor::of(who),
@@ -369,6 +369,38 @@ impl From<ImportRefusal> for Stop {
     }
 }
 
+/// Rows of the file naming persons registered outside the importer's region: one refused read
+/// in the audit log for the file (kept when the import's transaction rolls back), with the rows
+/// and the counties they name.
+fn audit_hidden(db: &mut Db, job: &Job<'_>, hidden: &[(u64, i64)]) -> Result<(), StoreError> {
+    if hidden.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<serde_json::Value> = hidden
+        .iter()
+        .take(100)
+        .map(|(row, county)| serde_json::json!({"row": row, "county": county}))
+        .collect();
+    audit::refusal(
+        db,
+        &audit::Entry {
+            actor: &job.actor,
+            action: "person.read",
+            object_type: "import",
+            object_id: &job.file_name,
+            region: job.region.map(|r| r.get()),
+            result: "denied",
+            details: serde_json::json!({
+                "reason": "out_of_scope",
+                "kind": job.kind.as_str(),
+                "count": hidden.len(),
+                "rows": rows,
+            }),
+        },
+        job.clock.now().as_millis(),
+    )
+}
+
 /// Inside the transaction: check the whole file, then write it with its `imports` row and audit
 /// entry.
 fn check_and_write<T: Load>(
@@ -385,6 +417,7 @@ fn check_and_write<T: Load>(
     let mut ctx = Ctx::new(db, read.today, import_id)?;
     ctx.scope = job.region;
     let checked = pass::<T>(&mut ctx, db, job.path, read, Phase::Checking, progress)?;
+    audit_hidden(db, job, &ctx.hidden)?;
     if !checked.problems.is_empty() || checked.summary.is_none() {
         return Err(Stop::Refused(Box::new(checked.rejected())));
     }

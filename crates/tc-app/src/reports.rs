@@ -69,7 +69,7 @@ pub fn for_staff(
         Ok(r) => return Ok(r),
         Err(e) => e,
     };
-    audit::append(
+    audit::refusal(
         db,
         &audit::Entry {
             actor: &Actor::of(who),

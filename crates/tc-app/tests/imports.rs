@@ -230,6 +230,60 @@ fn story(url: &str, tag: &str) {
     }
     assert!(phases.is_empty());
 
+    // a person registered in 大同 by the province; a 小店 clerk's file naming them is refused
+    // without a word about them (no name, no person id, no county), and the refused read is
+    // audited although nothing was written (finding 2)
+    let people = file(
+        tag,
+        "persons.csv",
+        "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n\
+         140202198510200223,李秀英,,,女干部,140202,,灵活就业,2010-03-15\n",
+    );
+    assert!(matches!(
+        import(
+            &mut db,
+            Importer::Operator(&op),
+            Kind::Persons,
+            &people,
+            &mut phases
+        ),
+        Ok(ImportReport::Imported(_))
+    ));
+    let mine = file(
+        tag,
+        "mine.csv",
+        "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n\
+         140202198510200223,李秀英,,,女干部,140105,,灵活就业,2010-03-15\n",
+    );
+    match import(
+        &mut db,
+        Importer::Staff(&clerk),
+        Kind::Persons,
+        &mine,
+        &mut phases,
+    ) {
+        Err(ImportRefusal::Rejected(r)) => {
+            let text: String = r.problems.iter().map(|p| p.reason.clone()).collect();
+            assert!(
+                !text.contains("李秀英") && !text.contains("140202") && !text.contains("person "),
+                "{text}"
+            );
+            assert!(
+                r.problems[0].reason.contains("outside your region"),
+                "{text}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM audit_log WHERE action = 'person.read' AND result = 'denied' \
+             AND login = 'clerk.xd' AND object_type = 'import'"
+        ),
+        1
+    );
+
     // a header that is not the kind's: refused as a whole
     let bad = file(tag, "bad.csv", "工号,姓名\n1,王\n");
     match import(
@@ -292,7 +346,7 @@ fn story(url: &str, tag: &str) {
     assert_eq!(count(&mut db, "SELECT count(*) FROM death_records"), 0);
     assert_eq!(
         tongchou_store::imports::list(&mut db).expect("list").len(),
-        1
+        2
     );
     assert!(
         tongchou_store::audit::verify_audit_chain(&mut db)

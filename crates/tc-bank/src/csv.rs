@@ -58,9 +58,9 @@ pub fn write_payment_csv(batch: &PaymentBatch) -> String {
                 msg,
                 p.end_to_end_id().as_str(),
                 p.creditor_account().as_str(),
-                p.creditor_name(),
+                &tongchou_core::text::defuse(p.creditor_name()),
                 &p.amount().to_string(),
-                p.remittance(),
+                &tongchou_core::text::defuse(p.remittance()),
             ],
         );
     }
@@ -389,6 +389,22 @@ mod tests {
         assert_eq!(recs[1].1.as_ref().unwrap()[4], "3120.50");
         assert_eq!(recs[1].1.as_ref().unwrap()[5], "2020-01 基本养老金");
         assert!(csv.contains("\"Smith, \"\"J\"\"\""));
+        // a name that would run as a formula in a spreadsheet goes out as text
+        let evil = PaymentBatch::new(
+            county(),
+            period(),
+            2,
+            created(),
+            Date::new(2020, 1, 15).unwrap(),
+            debtor(),
+            vec![payment("A", "=HYPERLINK(\"http://x\")", 1)],
+        )
+        .unwrap();
+        let text = write_payment_csv(&evil);
+        assert!(
+            text.contains(",\"'=HYPERLINK(\"\"http://x\"\")\","),
+            "{text}"
+        );
         assert_eq!(recs[1].1.as_ref().unwrap()[0], "TC1401052020010002");
     }
 

@@ -641,6 +641,17 @@ impl Masking {
             mask_name(v)
         }
     }
+    /// The date of birth is digits 7–14 of the ID number: shown only to whoever sees the ID
+    /// number in full, or a masked ID number would be unmasked beside it.
+    pub fn birth(&self, v: &str) -> String {
+        if self.full(Pii::IdNumber) {
+            v.to_string()
+        } else {
+            v.chars()
+                .map(|c| if c.is_ascii_digit() { '*' } else { c })
+                .collect()
+        }
+    }
     pub fn bank_account(&self, v: &str) -> String {
         if self.full(Pii::BankAccount) {
             v.to_string()
@@ -653,6 +664,21 @@ impl Masking {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_masked_id_number_is_not_unmasked_by_the_birth_date() {
+        let auditor = Masking {
+            role: Role::Auditor,
+            own_record: false,
+        };
+        let own = Masking {
+            role: Role::InsuredPerson,
+            own_record: true,
+        };
+        assert!(!auditor.full(Pii::IdNumber));
+        assert_eq!(auditor.birth("1970-03-12"), "****-**-**");
+        assert_eq!(own.birth("1970-03-12"), "1970-03-12");
+    }
 
     fn rc(v: u32) -> RegionCode {
         RegionCode::new(v).expect("code")

@@ -15,6 +15,7 @@ pub mod ratio;
 pub mod region;
 pub mod rules;
 pub mod status;
+pub mod text;
 pub mod time;
 
 pub use explain::{Exact, Explanation};

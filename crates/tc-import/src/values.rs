@@ -94,15 +94,7 @@ pub(crate) fn name(c: Cell<'_>) -> Result<String, String> {
     Ok(c.text.to_string())
 }
 
-/// Whether a name begins (after blanks) with a character a spreadsheet reads as the start of a
-/// formula (`=`, `+`, `-`, `@`, full-width forms included). No person's or employer's name
-/// does; names go out again in payment files and reports.
-pub fn starts_like_a_formula(s: &str) -> bool {
-    matches!(
-        s.trim_start().chars().next(),
-        Some('=' | '+' | '-' | '@' | '＝' | '＋' | '－' | '＠')
-    )
-}
+pub use tongchou_core::text::starts_like_a_formula;
 
 /// Yuan with at most two decimals. Thousands separators are accepted when correctly grouped.
 /// A spreadsheet number is first rounded to Excel's 15 significant digits (so that the binary

@@ -15,6 +15,7 @@ use tongchou_core::rules::pension::{Pension, parse_input};
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::disbursement::Decision;
 use tongchou_store::access::{self, ApprovalStatus, User};
+use tongchou_store::audit;
 
 type ApiResult = Result<Json<Value>, AppError>;
 
@@ -118,14 +119,23 @@ pub(crate) fn estimate_pension(text: &str) -> Result<Pension, AppError> {
         .map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
-/// Public: no login, nothing stored or logged about the input.
-pub async fn estimate(body: Bytes) -> ApiResult {
+/// Public: no login, nothing stored or logged about the input; limited per client.
+pub async fn estimate(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    if let Some(refused) = crate::guard::over_quota(&st, &addr, crate::guard::Bucket::Public).await
+    {
+        return Ok(refused);
+    }
     if body.len() > 16 * 1024 {
         return Err(AppError::BadRequest("body: at most 16 KiB".into()));
     }
     let text =
         std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("body: not UTF-8".into()))?;
-    Ok(Json(estimate_pension(text)?.to_json()))
+    Ok(Json(estimate_pension(text)?.to_json()).into_response())
 }
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str, AppError> {
@@ -143,7 +153,32 @@ pub async fn submit_approval(State(st): State<St>, headers: HeaderMap, body: Byt
             .map_err(|e: tongchou_core::access::AccessError| {
                 AppError::BadRequest(format!("kind: {e}"))
             })?;
+    if matches!(
+        kind,
+        ApprovalKind::Retirement
+            | ApprovalKind::FundPlan
+            | ApprovalKind::RecoveryWriteOff
+            | ApprovalKind::PeriodReopen
+    ) {
+        // these requests are made by their use case with the object they decide (the month's
+        // plans step, a retirement application, a write-off proposal, a reopen request): a
+        // request filed here would point at nothing, or at the real object, and stay pending
+        return Err(AppError::BadRequest(format!(
+            "kind: {} 的审批由其业务办理时生成，不能在此提交 (requests of this kind are filed by their own procedure)",
+            kind.as_str()
+        )));
+    }
     let object_id = str_field(&v, "object_id")?.to_string();
+    let well_formed = (1..=64).contains(&object_id.len())
+        && object_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/' | b'.'));
+    if !well_formed {
+        return Err(AppError::BadRequest(
+            "object_id: 1–64 个字符 a-z A-Z 0-9 - _ / . (1-64 characters of a-z A-Z 0-9 - _ / .)"
+                .into(),
+        ));
+    }
     let region: RegionCode = str_field(&v, "region")?
         .parse()
         .map_err(|e| AppError::BadRequest(format!("region: {e}")))?;
@@ -186,6 +221,20 @@ pub async fn get_approval(
         )
         .is_ok();
         if a.submitted_by != p.user_id && !may_decide {
+            // answered as "not found" so as not to confirm it exists, but audited as a refusal
+            audit::append(
+                db,
+                &audit::Entry {
+                    actor: &audit::Actor::of(&p),
+                    action: "approval.read",
+                    object_type: "approval",
+                    object_id: &id.to_string(),
+                    region: Some(a.region.get()),
+                    result: "denied",
+                    details: json!({"reason": "not_visible"}),
+                },
+                now_ms(),
+            )?;
             return Err(AppError::NotFound(format!("approval {id}")));
         }
         Ok(a)
@@ -221,7 +270,12 @@ pub async fn decide_approval(
                 .object_id
                 .strip_prefix("fund_plan/")
                 .and_then(|m| m.parse().ok())
-                .ok_or_else(|| AppError::Internal(format!("approval {id}: {}", app.object_id)))?;
+                .ok_or_else(|| {
+                    AppError::Conflict(format!(
+                        "approval {id}: {} names no month's plan",
+                        app.object_id
+                    ))
+                })?;
             let d = match decision {
                 ApprovalStatus::Approved => Decision::Full,
                 ApprovalStatus::PartlyApproved => Decision::Partial {

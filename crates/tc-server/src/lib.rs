@@ -23,6 +23,7 @@ mod accounts;
 mod api;
 mod certification;
 mod dues;
+mod guard;
 mod html;
 mod pages;
 mod person;
@@ -53,6 +54,13 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Idle connections kept.
     pub pool_size: usize,
+    /// Login attempts a client may make per minute, after a burst of `login_burst`.
+    pub login_per_minute: u32,
+    pub login_burst: u32,
+    /// Requests a client may make per minute to the public endpoints (the estimator).
+    pub public_per_minute: u32,
+    /// Logins verifying a password at once (each Argon2id verification costs 19 MiB).
+    pub login_concurrency: usize,
 }
 
 impl Config {
@@ -62,6 +70,10 @@ impl Config {
             policy: AuthPolicy::default(),
             secure_cookies: true,
             pool_size: 8,
+            login_per_minute: 30,
+            login_burst: 30,
+            public_per_minute: 120,
+            login_concurrency: 2,
         }
     }
 }
@@ -101,6 +113,7 @@ impl Pool {
 pub(crate) struct AppState {
     pub pool: Pool,
     pub cfg: Config,
+    pub limits: guard::Limits,
 }
 
 pub(crate) type St = Arc<AppState>;
@@ -113,6 +126,8 @@ pub(crate) enum AppError {
     NotFound(String),
     BadRequest(String),
     Conflict(String),
+    /// The service is busy (a gate is full): try again shortly.
+    Unavailable(String),
     Internal(String),
 }
 
@@ -128,6 +143,7 @@ impl AppError {
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
             AppError::Conflict(m) => (StatusCode::CONFLICT, "conflict", m.clone()),
+            AppError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", m.clone()),
             AppError::Internal(m) => {
                 eprintln!("tongchou-server: internal error: {m}");
                 (
@@ -318,6 +334,7 @@ fn build(cfg: Config) -> (Router, St) {
             idle: Mutex::new(Vec::new()),
             max_idle: cfg.pool_size,
         },
+        limits: guard::Limits::new(&cfg),
         cfg,
     });
     let router = Router::new()
@@ -365,6 +382,10 @@ fn build(cfg: Config) -> (Router, St) {
         .route("/api/approvals/{id}", get(api::get_approval))
         .route("/api/approvals/{id}/decision", post(api::decide_approval))
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            guard::audit_forbidden,
+        ))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::Extension(SecureFlag(secure)))
         .with_state(st.clone());

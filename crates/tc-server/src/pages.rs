@@ -2,8 +2,8 @@
 
 use crate::html::{self, csrf_field, dl, page};
 use crate::{
-    AppError, PRE_COOKIE, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, person,
-    set_cookie, with_db,
+    AppError, PRE_COOKIE, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, guard,
+    person, set_cookie, with_db,
 };
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -15,7 +15,7 @@ use tongchou_app::clock::now_ms;
 use tongchou_core::Divisions;
 use tongchou_core::access::Permission;
 use tongchou_store::access::{self, AuthError, random_bytes};
-use tongchou_store::audit::{hex, sha256_hex};
+use tongchou_store::audit::hex;
 
 type Fields = HashMap<String, String>;
 
@@ -75,13 +75,13 @@ pub async fn home(State(st): State<St>, headers: HeaderMap) -> Response {
     .into_response()
 }
 
-fn login_page(pre: &str, message: Option<&str>) -> String {
+fn login_page(key: &[u8; 32], pre: &str, message: Option<&str>) -> String {
     let body = html! {
         @if let Some(m) = message {
             p class="error" id="login-error" { (m) }
         }
         form method="post" action="/login" id="login-form" {
-            (csrf_field(&login_csrf(pre)))
+            (csrf_field(&access::login_csrf(key, pre)))
             label for="login" { "用户名 Login" }
             input id="login" name="login" autocomplete="username" required;
             label for="password" { "密码 Password" }
@@ -93,10 +93,6 @@ fn login_page(pre: &str, message: Option<&str>) -> String {
     page("登录 Log in", None, body)
 }
 
-fn login_csrf(pre: &str) -> String {
-    sha256_hex(format!("tongchou-login\0{pre}").as_bytes())
-}
-
 fn new_pre() -> Result<String, AppError> {
     Ok(hex(&random_bytes::<32>()?))
 }
@@ -106,12 +102,16 @@ pub async fn login_form(State(st): State<St>) -> Response {
         Ok(p) => p,
         Err(e) => return html_error(e, None),
     };
+    let key = match guard::login_key(&st).await {
+        Ok(k) => k,
+        Err(e) => return html_error(e, None),
+    };
     (
         [(
             header::SET_COOKIE,
             set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)),
         )],
-        Html(login_page(&pre, None)),
+        Html(login_page(&key, &pre, None)),
     )
         .into_response()
 }
@@ -122,9 +122,16 @@ pub async fn login_submit(
     headers: HeaderMap,
     Form(f): Form<Fields>,
 ) -> Response {
+    if let Some(refused) = guard::over_quota(&st, &addr, guard::Bucket::Login).await {
+        return refused;
+    }
+    let key = match guard::login_key(&st).await {
+        Ok(k) => k,
+        Err(e) => return html_error(e, None),
+    };
     // login CSRF: the form's token must match the pre-session cookie set with the form
     let pre = cookie(&headers, PRE_COOKIE).unwrap_or_default();
-    if pre.is_empty() || !ct_eq(field(&f, "csrf"), &login_csrf(&pre)) {
+    if pre.is_empty() || !ct_eq(field(&f, "csrf"), &access::login_csrf(&key, &pre)) {
         return html_error(
             AppError::Forbidden("csrf: the form expired, reload the login page".into()),
             None,
@@ -134,6 +141,14 @@ pub async fn login_submit(
     let password = field(&f, "password").to_string();
     let policy = st.cfg.policy.clone();
     let c = client(&addr);
+    let Some(_permit) = guard::hashing_permit(&st).await else {
+        return html_error(
+            AppError::Unavailable(
+                "登录繁忙，请稍后再试 Too many logins at once: try again shortly".into(),
+            ),
+            None,
+        );
+    };
     let r = with_db(&st, move |db| {
         match access::login(db, &login, &password, &c, &policy, now_ms()) {
             Ok(s) => Ok(Ok(s)),
@@ -163,7 +178,7 @@ pub async fn login_submit(
             (
                 StatusCode::UNAUTHORIZED,
                 [(header::SET_COOKIE, set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)))],
-                Html(login_page(&pre, Some("用户名或密码错误，或账户已锁定 Login failed: wrong login or password, or the account is locked"))),
+                Html(login_page(&key, &pre, Some("用户名或密码错误，或账户已锁定 Login failed: wrong login or password, or the account is locked"))),
             )
                 .into_response()
         }
@@ -522,7 +537,14 @@ pub async fn estimate_form(State(st): State<St>, headers: HeaderMap) -> Response
 }
 
 /// Public and stateless: no session is read and nothing is written, so no CSRF token is needed.
-pub async fn estimate_submit(Form(f): Form<Fields>) -> Response {
+pub async fn estimate_submit(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Some(refused) = guard::over_quota(&st, &addr, guard::Bucket::Public).await {
+        return refused;
+    }
     let result = match crate::api::estimate_pension(&form_to_input(&f)) {
         Ok(est) => html! {
             h2 { "结果 Result" }

@@ -79,7 +79,7 @@ fn view(
             "id_number": m.id_number(&p.id_number),
             "name": m.name(&p.name),
             "sex": p.sex,
-            "birth": p.birth,
+            "birth": m.birth(&p.birth),
             "category": p.category,
             "county": {"code": p.county.to_string(), "name": county_name},
             "status": p.status,

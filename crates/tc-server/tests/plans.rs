@@ -61,6 +61,27 @@ fn scenario(url: &str, tag: &str) {
     );
     assert_ne!(r.status, 303);
     assert!(r.body.contains("Decision not recorded"), "{}", r.body);
+    // the refusal is audited although the decision's transaction was rolled back (finding 1)
+    let denied = db
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE login = 'officer' AND action = 'approval.decide' \
+             AND result = 'denied' AND details LIKE '%self_approval%'",
+            &[],
+        )
+        .expect("audit");
+    assert_eq!(denied, 1, "the officer's refused decision is audited");
+    // and a refused page is audited at the edge
+    let forbidden = db
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE login = 'citizen' AND action = 'http.forbidden' \
+             AND object_id = '/plans'",
+            &[],
+        )
+        .expect("audit");
+    assert_eq!(
+        forbidden, 1,
+        "the insured person's refused GET /plans is audited"
+    );
 
     // the JSON API routes a fund-use decision the same way: its amount is required
     let mut api = Client::new(srv.addr);

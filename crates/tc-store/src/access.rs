@@ -3,7 +3,10 @@
 //!
 //! - Passwords: Argon2id (the `argon2` crate's defaults: 19 MiB, 2 passes) in PHC strings.
 //! - Lockout: after [`AuthPolicy::max_failed_logins`] wrong passwords in a row the account is
-//!   locked for [`AuthPolicy::lockout_ms`]; a locked account's password is not even checked.
+//!   locked for [`AuthPolicy::lockout_ms`]; a locked account's password is not checked (a dummy
+//!   hash is verified instead, so locked, unknown and wrong logins take the same time).
+//! - Passwords: at least 12 characters, a zxcvbn strength of 3, not one of the account's last
+//!   passwords (`password_history`, migration 0035).
 //! - Sessions: 256-bit random tokens; only their SHA-256 is stored; idle and absolute timeouts;
 //!   logout, deactivation and a password change end them on the server.
 //! - Approvals: [`submit_approval`] and [`decide_approval`] apply
@@ -68,6 +71,10 @@ pub struct AuthPolicy {
     pub absolute_timeout_ms: i64,
     pub min_password_chars: usize,
     pub max_password_chars: usize,
+    /// The least zxcvbn score (0–4) a new password must reach.
+    pub min_password_score: u8,
+    /// Earlier passwords a new one may not repeat (besides the current one).
+    pub password_history: usize,
 }
 
 impl Default for AuthPolicy {
@@ -79,6 +86,9 @@ impl Default for AuthPolicy {
             absolute_timeout_ms: 8 * 3_600_000,
             min_password_chars: 12,
             max_password_chars: 128,
+            // 3: "safely unguessable" against an online attack and a slow offline one
+            min_password_score: 3,
+            password_history: 5,
         }
     }
 }
@@ -181,8 +191,10 @@ const COMMON: &[&str] = &[
     "woaini1314520",
 ];
 
-/// Password rules: length only (no composition rules, ASVS 6.2.5), not the login, not a common
-/// password.
+/// Password rules: length (no composition rules, ASVS 6.2.5), not the login, not a common
+/// password, and a strength estimate (zxcvbn, with the login as a known word) of at least
+/// [`AuthPolicy::min_password_score`], so that `"            "`, `aaaaaaaaaaaa` or
+/// `1234567890123` are refused whatever their length.
 pub fn validate_password(login: &str, password: &str, policy: &AuthPolicy) -> Result<()> {
     let n = password.chars().count();
     if n < policy.min_password_chars {
@@ -202,6 +214,39 @@ pub fn validate_password(login: &str, password: &str, policy: &AuthPolicy) -> Re
         return Err(AuthError::Invalid(
             "password: too easy to guess (contains the login or is a common password)".into(),
         ));
+    }
+    let score = u8::from(zxcvbn::zxcvbn(password, &[login]).score());
+    if score < policy.min_password_score {
+        return Err(AuthError::Invalid(format!(
+            "password: too weak (strength {score} of 4, at least {} needed): use a longer phrase of unrelated words",
+            policy.min_password_score
+        )));
+    }
+    Ok(())
+}
+
+/// Refuse a new password equal to the account's current one or to one of its last
+/// [`AuthPolicy::password_history`] passwords.
+fn check_reuse(
+    db: &mut Db,
+    user_id: i64,
+    current: &str,
+    password: &str,
+    policy: &AuthPolicy,
+) -> Result<()> {
+    let mut earlier = vec![current.to_string()];
+    let rows = db.query(
+        "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY replaced_at DESC LIMIT $2",
+        &[Val::I64(user_id), Val::I64(policy.password_history as i64)],
+    )?;
+    for r in &rows {
+        earlier.push(r[0].text()?.to_string());
+    }
+    if earlier.iter().any(|h| verify_password(h, password)) {
+        return Err(AuthError::Invalid(format!(
+            "password: used before (the current one and the last {} may not be reused)",
+            policy.password_history
+        )));
     }
     Ok(())
 }
@@ -368,6 +413,9 @@ pub fn add_user(
                 new.login
             )));
         }
+        if let Some(pid) = new.person_id {
+            check_insured_account(db, pid, new.region)?;
+        }
         db.exec(
             "INSERT INTO users (id, login, display_name, role, region, person_id, password_hash, failed_logins, \
              locked_until, active, created_at, password_changed_at) \
@@ -399,6 +447,35 @@ pub fn add_user(
         Ok::<(), AuthError>(())
     })?;
     get_user(db, new.login)?.ok_or_else(|| AuthError::NotFound(format!("user {}", new.login)))
+}
+
+/// An insured person's account names a registered person of the account's county who is
+/// neither deceased nor transferred out and has no account yet.
+fn check_insured_account(db: &mut Db, person_id: i64, region: RegionCode) -> Result<()> {
+    let p = crate::registry::person_record(db, person_id)?.ok_or_else(|| {
+        AuthError::Invalid(format!("person: no person {person_id} is registered"))
+    })?;
+    if p.county != region {
+        return Err(AuthError::Invalid(format!(
+            "person: {person_id} is not registered in region {region}"
+        )));
+    }
+    if matches!(p.status.as_str(), "deceased" | "transferred_out") {
+        return Err(AuthError::Invalid(format!(
+            "person: {person_id} is {} and cannot have an account",
+            p.status
+        )));
+    }
+    let taken = db.query_i64(
+        "SELECT COUNT(*) FROM users WHERE person_id = $1",
+        &[Val::I64(person_id)],
+    )?;
+    if taken > 0 {
+        return Err(AuthError::Invalid(format!(
+            "person: {person_id} already has an account"
+        )));
+    }
+    Ok(())
 }
 
 fn change_user(
@@ -488,6 +565,9 @@ pub fn set_password(
     now: i64,
 ) -> Result<User> {
     validate_password(login, password, policy)?;
+    let (user, current) = find_user(db, login)?
+        .ok_or_else(|| AuthError::NotFound(format!("login: no user {login:?}")))?;
+    check_reuse(db, user.id, &current, password, policy)?;
     let hash = hash_password(password)?;
     let at = iso_time(now);
     change_user(
@@ -498,6 +578,11 @@ pub fn set_password(
         now,
         serde_json::json!({}),
         |db, u| {
+            db.exec(
+                "INSERT INTO password_history (user_id, replaced_at, password_hash) \
+                 SELECT id, $2, password_hash FROM users WHERE id = $1 ON CONFLICT DO NOTHING",
+                &[Val::I64(u.id), Val::Str(&at)],
+            )?;
             db.exec(
             "UPDATE users SET password_hash = $2, password_changed_at = $3, failed_logins = 0, locked_until = NULL \
              WHERE id = $1",
@@ -520,6 +605,46 @@ pub struct NewSession {
 /// The CSRF token bound to a session token (synchronizer token, derived so nothing more is stored).
 pub fn csrf_token(session_token: &str) -> String {
     audit::sha256_hex(format!("tongchou-csrf\0{session_token}").as_bytes())
+}
+
+/// The server's secret for login CSRF tokens: 32 random bytes kept in `meta` under
+/// `secret.login_csrf`, made by the first caller (every replica of the service reads the same).
+pub fn login_csrf_key(db: &mut Db) -> Result<[u8; 32]> {
+    let fresh = audit::hex(&random_bytes::<32>()?);
+    db.exec(
+        "INSERT INTO meta (key, value) VALUES ('secret.login_csrf', $1) ON CONFLICT (key) DO NOTHING",
+        &[Val::Str(&fresh)],
+    )?;
+    let stored = db
+        .query_opt(
+            "SELECT value FROM meta WHERE key = 'secret.login_csrf'",
+            &[],
+        )?
+        .ok_or_else(|| StoreError::Invalid("meta: secret.login_csrf missing".into()))?;
+    let text = stored[0].text()?;
+    let mut key = [0u8; 32];
+    for (i, k) in key.iter_mut().enumerate() {
+        *k = text
+            .get(2 * i..2 * i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .ok_or_else(|| {
+                StoreError::Invalid("meta: secret.login_csrf is not 64 hex digits".into())
+            })?;
+    }
+    Ok(key)
+}
+
+/// The login form's CSRF token: HMAC-SHA-256 of the pre-session cookie under the server's key,
+/// so that nobody who can plant a cookie can compute the token that goes with it.
+pub fn login_csrf(key: &[u8; 32], pre: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(key) {
+        Ok(m) => m,
+        Err(_) => unreachable!("HMAC takes a key of any length"),
+    };
+    mac.update(b"tongchou-login\0");
+    mac.update(pre.as_bytes());
+    audit::hex(&mac.finalize().into_bytes())
 }
 
 fn token_hash(token: &str) -> String {
@@ -549,6 +674,48 @@ fn auth_audit(
         now,
     )?;
     Ok(())
+}
+
+/// A wrong password: count it, lock the account at the limit, audit it; the error to answer.
+fn wrong_password(
+    db: &mut Db,
+    user: &User,
+    actor: &Actor,
+    client: &str,
+    policy: &AuthPolicy,
+    now: i64,
+) -> Result<AuthError> {
+    let region = Some(user.region.get());
+    let until = iso_time(now + policy.lockout_ms);
+    let locked = audit::retry(db, 10, |db| {
+        db.exec(
+            "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1",
+            &[Val::I64(user.id)],
+        )?;
+        let n = db.query_i64(
+            "SELECT failed_logins FROM users WHERE id = $1",
+            &[Val::I64(user.id)],
+        )?;
+        let locked = n >= policy.max_failed_logins;
+        if locked {
+            db.exec(
+                "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1",
+                &[Val::I64(user.id), Val::Str(&until)],
+            )?;
+        }
+        let details = if locked {
+            serde_json::json!({"reason": "bad_password", "failed": n, "locked_until": until, "client": client})
+        } else {
+            serde_json::json!({"reason": "bad_password", "failed": n, "client": client})
+        };
+        auth_audit(db, actor, "auth.login", region, "failed", details, now)?;
+        Ok::<bool, AuthError>(locked)
+    })?;
+    Ok(if locked {
+        AuthError::Locked { until }
+    } else {
+        AuthError::BadCredentials
+    })
 }
 
 /// Check a login and password; on success open a session. Every attempt is audited
@@ -600,6 +767,9 @@ pub fn login(
     if let Some(until) = &user.locked_until
         && parse_iso_time(until).is_some_and(|t| t > now)
     {
+        // the password is not checked, but the time it would take is spent, so that a locked
+        // account answers as slowly as an unknown login or a wrong password
+        let _ = verify_password(dummy_hash(), password);
         auth_audit(
             db,
             &actor,
@@ -614,36 +784,7 @@ pub fn login(
         });
     }
     if !verify_password(&phc, password) {
-        let until = iso_time(now + policy.lockout_ms);
-        let locked = audit::retry(db, 10, |db| {
-            db.exec(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1",
-                &[Val::I64(user.id)],
-            )?;
-            let n = db.query_i64(
-                "SELECT failed_logins FROM users WHERE id = $1",
-                &[Val::I64(user.id)],
-            )?;
-            let locked = n >= policy.max_failed_logins;
-            if locked {
-                db.exec(
-                    "UPDATE users SET failed_logins = 0, locked_until = $2 WHERE id = $1",
-                    &[Val::I64(user.id), Val::Str(&until)],
-                )?;
-            }
-            let details = if locked {
-                serde_json::json!({"reason": "bad_password", "failed": n, "locked_until": until, "client": client})
-            } else {
-                serde_json::json!({"reason": "bad_password", "failed": n, "client": client})
-            };
-            auth_audit(db, &actor, "auth.login", region, "failed", details, now)?;
-            Ok::<bool, AuthError>(locked)
-        })?;
-        return Err(if locked {
-            AuthError::Locked { until }
-        } else {
-            AuthError::BadCredentials
-        });
+        return Err(wrong_password(db, &user, &actor, &client, policy, now)?);
     }
     let token = audit::hex(&random_bytes::<32>()?);
     let th = token_hash(&token);
@@ -791,19 +932,18 @@ pub struct Target<'a> {
 
 /// Audit a refusal by the access rules (`result = denied`) and return it as an error.
 pub fn deny(db: &mut Db, who: &Principal, t: &Target<'_>, e: AccessError, now: i64) -> AuthError {
-    let r = audit::append(
-        db,
-        &Entry {
-            actor: &Actor::of(who),
-            action: t.action,
-            object_type: t.object_type,
-            object_id: t.object_id,
-            region: Some(t.region.get()),
-            result: "denied",
-            details: serde_json::json!({"reason": e.code(), "message": e.to_string()}),
-        },
-        now,
-    );
+    // inside a transaction the refusal is written after it ends: the refusal usually rolls the
+    // transaction back, and the audit row must not go with it
+    let entry = Entry {
+        actor: &Actor::of(who),
+        action: t.action,
+        object_type: t.object_type,
+        object_id: t.object_id,
+        region: Some(t.region.get()),
+        result: "denied",
+        details: serde_json::json!({"reason": e.code(), "message": e.to_string()}),
+    };
+    let r = audit::refusal(db, &entry, now);
     match r {
         Ok(_) => AuthError::Denied(e),
         Err(s) => AuthError::Store(s),

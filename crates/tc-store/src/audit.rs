@@ -57,6 +57,52 @@ pub struct Entry<'a> {
     pub details: serde_json::Value,
 }
 
+/// An [`Entry`] that owns its text, kept by [`Db::audit_after_transaction`] until the open
+/// transaction ends.
+#[derive(Clone, Debug)]
+pub struct Deferred {
+    pub actor: Actor,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: String,
+    pub region: Option<u32>,
+    pub result: String,
+    pub details: serde_json::Value,
+    pub at_ms: i64,
+}
+
+impl Deferred {
+    pub fn of(e: &Entry<'_>, at_ms: i64) -> Deferred {
+        Deferred {
+            actor: e.actor.clone(),
+            action: e.action.to_string(),
+            object_type: e.object_type.to_string(),
+            object_id: e.object_id.to_string(),
+            region: e.region,
+            result: e.result.to_string(),
+            details: e.details.clone(),
+            at_ms,
+        }
+    }
+    pub fn entry(&self) -> Entry<'_> {
+        Entry {
+            actor: &self.actor,
+            action: &self.action,
+            object_type: &self.object_type,
+            object_id: &self.object_id,
+            region: self.region,
+            result: &self.result,
+            details: self.details.clone(),
+        }
+    }
+}
+
+/// Record a refusal: at once outside a transaction, after it ends inside one (whether it commits
+/// or rolls back), so that no refusal is lost with the work it stopped.
+pub fn refusal(db: &mut Db, e: &Entry<'_>, now_ms: i64) -> Result<()> {
+    db.audit_after_transaction(Deferred::of(e, now_ms), now_ms)
+}
+
 /// A stored audit row.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {

@@ -261,6 +261,9 @@ pub struct Db {
     url: String,
     in_tx: bool,
     doomed: bool,
+    /// Refusals recorded while a transaction was open: written to the audit log after it ends,
+    /// committed or rolled back, so that a refusal survives the rollback it usually causes.
+    deferred: Vec<audit::Deferred>,
     /// PostgreSQL statements prepared on this connection, by parameter types and SQL.
     pg_statements: HashMap<String, postgres::Statement>,
 }
@@ -359,6 +362,7 @@ impl Db {
             url: url.to_string(),
             in_tx: false,
             doomed: false,
+            deferred: Vec::new(),
             pg_statements: HashMap::new(),
         })
     }
@@ -553,14 +557,32 @@ impl Db {
         }
         self.batch("COMMIT")?;
         self.in_tx = false;
-        Ok(())
+        self.flush_deferred()
     }
 
     pub fn rollback(&mut self) -> Result<()> {
         self.doomed = false;
         let r = self.batch("ROLLBACK");
         self.in_tx = false;
-        r
+        let f = self.flush_deferred();
+        r.and(f)
+    }
+
+    /// Record `e` in the audit log once no transaction is open (at once if none is).
+    pub fn audit_after_transaction(&mut self, e: audit::Deferred, now_ms: i64) -> Result<()> {
+        if self.in_tx {
+            self.deferred.push(e);
+            Ok(())
+        } else {
+            audit::append(self, &e.entry(), now_ms).map(drop)
+        }
+    }
+
+    fn flush_deferred(&mut self) -> Result<()> {
+        for e in std::mem::take(&mut self.deferred) {
+            audit::append(self, &e.entry(), e.at_ms)?;
+        }
+        Ok(())
     }
 
     /// Run `f` inside a transaction: committed if it returns Ok, rolled back otherwise.

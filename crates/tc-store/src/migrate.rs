@@ -89,6 +89,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "recovery_movements",
         include_str!("../migrations/0026_recovery_movements.sql"),
     ),
+    (
+        35,
+        "password_history",
+        include_str!("../migrations/0035_password_history.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

@@ -343,19 +343,7 @@ pub fn submit(
         return Err(AppError::Invalid("deemed_index: between 0 and 3".into()));
     }
     let p = load_person(db, req.person)?;
-    if p.status != "active" && p.status != "suspended" {
-        return Err(AppError::Invalid(format!(
-            "person {} is {}: only an insured person can apply to retire",
-            p.id, p.status
-        )));
-    }
-    let (age, _) = statutory(policy, p.birth, p.category)?;
-    let retire = req.retire.unwrap_or(age.retire);
-    let kind = match retire.cmp(&age.retire) {
-        std::cmp::Ordering::Equal => "statutory",
-        std::cmp::Ordering::Less => "flexible_early",
-        std::cmp::Ordering::Greater => "flexible_late",
-    };
+    // the region first: nothing about a person of another region is said before it is checked
     let region = RegionCode::new(p.county).map_err(|e| AppError::Invalid(e.0))?;
     let object = format!("person:{}", p.id);
     if rules::can(
@@ -375,6 +363,19 @@ pub fn submit(
         };
         store::authorize(db, who, Permission::RetirementSubmit, &t, now).map_err(auth)?;
     }
+    if p.status != "active" && p.status != "suspended" {
+        return Err(AppError::Invalid(format!(
+            "person {} is {}: only an insured person can apply to retire",
+            p.id, p.status
+        )));
+    }
+    let (age, _) = statutory(policy, p.birth, p.category)?;
+    let retire = req.retire.unwrap_or(age.retire);
+    let kind = match retire.cmp(&age.retire) {
+        std::cmp::Ordering::Equal => "statutory",
+        std::cmp::Ordering::Less => "flexible_early",
+        std::cmp::Ordering::Greater => "flexible_late",
+    };
     let facts = gather_facts(db, policy, &p, retire)?;
     let reasons = checks(policy, &facts)?;
     let facts_json = super::json_text(&facts)?;

@@ -30,6 +30,9 @@ pub struct Ctx {
     next_employer: i64,
     /// The acting staff member's region: every row must fall within it.
     pub scope: Option<RegionCode>,
+    /// Rows naming a person registered outside `scope` (row, county): refused without a word
+    /// about that person, and audited as refused reads when the reading ends.
+    pub hidden: Vec<(u64, i64)>,
 }
 
 /// What a reading of the file does with each chunk.
@@ -51,6 +54,7 @@ impl Ctx {
             next_person: imports::next_id(db, "persons")?,
             next_employer: imports::next_id(db, "employers")?,
             scope: None,
+            hidden: Vec::new(),
         })
     }
 
@@ -66,6 +70,26 @@ impl Ctx {
                 format!("county {county} is outside your region {scope}"),
             )
         })
+    }
+
+    fn in_scope(&self, county: i64) -> bool {
+        self.scope.is_none_or(|scope| {
+            RegionCode::from_stored(county).is_some_and(|c| Divisions::shanxi().within(c, scope))
+        })
+    }
+
+    /// A row naming a registered person of another region: the problem says only that (not
+    /// who, not where, not their name) and the row is kept for the audit log.
+    fn outside_person(&mut self, row: u64, key: &str, county: i64) -> Option<RowError> {
+        if self.in_scope(county) {
+            return None;
+        }
+        self.hidden.push((row, county));
+        Some(self.problem(
+            row,
+            key,
+            "该身份证号码已在您的辖区以外登记，请联系省社保局 (this ID number is registered outside your region: contact the provincial bureau)",
+        ))
     }
 
     /// At the start of a reading: learn how the file heads the kind's columns.
@@ -219,11 +243,16 @@ impl Load for Person {
                 ok = false;
             }
             if let Some(k) = known.get(p.id_number.as_str()) {
-                errors.push(ctx.problem(
-                    p.row,
-                    "id_number",
-                    format!("already registered (person {}, {})", k.id, k.name),
-                ));
+                let e = ctx
+                    .outside_person(p.row, "id_number", k.county)
+                    .unwrap_or_else(|| {
+                        ctx.problem(
+                            p.row,
+                            "id_number",
+                            format!("already registered (person {}, {})", k.id, k.name),
+                        )
+                    });
+                errors.push(e);
                 ok = false;
             }
             let employer = match &p.employer {
@@ -388,7 +417,7 @@ fn payer_code(p: &Payer) -> Option<&str> {
 
 /// The checks of a chunk of declarations against the register.
 fn check_declarations(
-    ctx: &Ctx,
+    ctx: &mut Ctx,
     db: &mut Db,
     chunk: &[Declaration],
     errors: &mut Vec<RowError>,
@@ -428,8 +457,9 @@ fn check_declarations(
             errors.push(ctx.problem(d.row, "id_number", unknown_person()));
             continue;
         };
-        if let Some(e) = ctx.outside(d.row, "id_number", p.county) {
+        if let Some(e) = ctx.outside_person(d.row, "id_number", p.county) {
             errors.push(e);
+            continue;
         }
         check_name(ctx, d.row, d.name.as_deref(), p, errors);
         match &d.payer {
@@ -591,8 +621,9 @@ impl Load for Collection {
                 errors.push(ctx.problem(c.row, "id_number", unknown_person()));
                 continue;
             };
-            if let Some(e) = ctx.outside(c.row, "id_number", p.county) {
+            if let Some(e) = ctx.outside_person(c.row, "id_number", p.county) {
                 errors.push(e);
+                continue;
             }
             check_name(ctx, c.row, c.name.as_deref(), p, errors);
         }

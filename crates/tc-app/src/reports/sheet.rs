@@ -137,16 +137,7 @@ pub(crate) fn width(s: &str) -> usize {
         .sum()
 }
 
-/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or carriage return
-/// first) gets a leading `'`, so a name typed as `=HYPERLINK(…)` stays text when the CSV is
-/// opened (OWASP "CSV injection"). Numbers are never text cells and keep their sign.
-pub fn defuse(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        std::borrow::Cow::Owned(format!("'{text}"))
-    } else {
-        std::borrow::Cow::Borrowed(text)
-    }
-}
+pub use tongchou_core::text::defuse;
 
 impl Cell {
     /// The cell as a CSV field's text: like [`Cell::text`], text cells defused.

@@ -244,7 +244,8 @@ pub fn insert_person(db: &mut Db, id: i64, county: u32, name: &str, seq: u16) ->
 }
 
 /// Persons and users: clerk (county 140105), clerk2 (county 140106), auditor (province),
-/// approver (province bureau approver), citizen (insured person = p1), sysadmin.
+/// approver (province bureau approver), citizen (insured person = p1), sysadmin, fin.officer
+/// (finance officer), fin.approver (finance approver).
 pub fn seed(url: &str) -> Seeded {
     let mut db = Db::open(url).expect("open");
     let id1 = insert_person(&mut db, 1001, 140105, "张三丰", 11);
@@ -264,6 +265,8 @@ pub fn seed(url: &str) -> Seeded {
         ("approver", Role::ProvinceBureauApprover, 140000, None),
         ("citizen", Role::InsuredPerson, 140105, Some(1001)),
         ("sysadmin", Role::SystemAdmin, 140000, None),
+        ("fin.officer", Role::FinanceOfficer, 140000, None),
+        ("fin.approver", Role::FinanceApprover, 140000, None),
     ] {
         add_user(
             &mut db,
