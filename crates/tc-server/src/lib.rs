@@ -25,6 +25,7 @@ mod certification;
 mod dues;
 mod guard;
 mod html;
+mod ops;
 mod pages;
 mod person;
 mod plans;
@@ -61,6 +62,8 @@ pub struct Config {
     pub public_per_minute: u32,
     /// Logins verifying a password at once (each Argon2id verification costs 19 MiB).
     pub login_concurrency: usize,
+    /// Serve `/metrics` to any client (default: loopback only).
+    pub metrics_from_anywhere: bool,
 }
 
 impl Config {
@@ -74,6 +77,7 @@ impl Config {
             login_burst: 30,
             public_per_minute: 120,
             login_concurrency: 2,
+            metrics_from_anywhere: false,
         }
     }
 }
@@ -114,6 +118,7 @@ pub(crate) struct AppState {
     pub pool: Pool,
     pub cfg: Config,
     pub limits: guard::Limits,
+    pub metrics: ops::Metrics,
 }
 
 pub(crate) type St = Arc<AppState>;
@@ -335,6 +340,7 @@ fn build(cfg: Config) -> (Router, St) {
             max_idle: cfg.pool_size,
         },
         limits: guard::Limits::new(&cfg),
+        metrics: ops::Metrics::new(),
         cfg,
     });
     let router = Router::new()
@@ -373,6 +379,9 @@ fn build(cfg: Config) -> (Router, St) {
             "/estimate",
             get(pages::estimate_form).post(pages::estimate_submit),
         )
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .route("/api/me", get(api::me))
         .route("/api/me/records", get(api::my_records))
         .route("/api/regions", get(api::regions))
@@ -385,6 +394,10 @@ fn build(cfg: Config) -> (Router, St) {
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),
             guard::audit_forbidden,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            st.clone(),
+            ops::observe,
         ))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::Extension(SecureFlag(secure)))
@@ -430,6 +443,7 @@ fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// `tongchou serve`: bind, print the address, serve until Ctrl-C.
 pub fn run(bind: &str, cfg: Config) -> Result<(), String> {
+    ops::init_logging();
     let rt = runtime().map_err(|e| format!("runtime: {e}"))?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(bind)

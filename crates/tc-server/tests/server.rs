@@ -39,6 +39,21 @@ fn scenario(url: &str) {
     let pre = form.headers_named("set-cookie").join("\n");
     assert!(pre.contains("tc_pre=") && pre.contains("HttpOnly") && pre.contains("SameSite=Strict"));
     let csrf = Client::csrf_in(&form.body);
+    assert_eq!(form.header("x-request-id").map(str::len), Some(16));
+
+    // --- operations: health, readiness, metrics by route pattern (never by path)
+    let mut ops = Client::new(srv.addr);
+    assert_eq!(ops.get("/healthz").body, "ok");
+    assert_eq!(ops.get("/readyz").body, "ready");
+    let m = ops.get("/metrics");
+    assert_eq!(m.status, 200);
+    assert!(
+        m.body.contains(
+            "tongchou_http_requests_total{route=\"/login\",method=\"GET\",status=\"200\"}"
+        ),
+        "{}",
+        m.body
+    );
 
     // --- login CSRF: missing or wrong token is refused before any password check
     let r = c.post_form("/login", &[("login", "clerk"), ("password", PW)]);
@@ -353,12 +368,21 @@ fn scenario(url: &str) {
     );
     assert!(anon.cookies.is_empty());
 
+    metrics_hold_no_id_number(&srv, &p1_idn);
+
     // --- the audit chain holds every event and verifies
     let mut db = Db::open(url).expect("open");
     let v = verify_audit_chain(&mut db).expect("verify");
     assert!(v.ok(), "{v:?}");
     assert!(v.entries > 20);
     drop(srv);
+}
+
+/// After the scenario: the metrics hold route patterns, never an ID number from a path.
+fn metrics_hold_no_id_number(srv: &tongchou_server::Background, idn: &str) {
+    let m = Client::new(srv.addr).get("/metrics");
+    assert!(m.body.contains("/api/persons/{id_number}"), "{}", m.body);
+    assert!(!m.body.contains(idn), "{}", m.body);
 }
 
 #[test]

@@ -1,0 +1,210 @@
+//! Operations: health and readiness, Prometheus metrics, request ids and structured request logs.
+//!
+//! - `GET /healthz`: the process answers (`200 ok`).
+//! - `GET /readyz`: the database answers a query (`200 ready`, else `503`).
+//! - `GET /metrics`: Prometheus text exposition (the `prometheus-client` crate): requests by
+//!   route pattern, method and status (refused logins and rate-limited requests among them, as
+//!   403/401/429); request latency by route pattern. Only route *patterns* (`/api/persons/{id_number}`) are labels, never
+//!   the path itself, so no ID number reaches a metric or a log. Served to loopback clients only
+//!   unless [`crate::Config::metrics_from_anywhere`].
+//! - Every response carries an `X-Request-Id` (the client's, if it sent a sane one, else a new
+//!   random one), and every request is logged as one structured `tracing` event with that id,
+//!   the method, the route pattern, the status and the duration: no query string, no body, no
+//!   cookie, no personal data.
+
+use crate::{St, with_db};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabel {
+    route: String,
+}
+
+/// The service's metrics.
+pub(crate) struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabel, Histogram>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 1 ms … ~16 s
+    Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+        0.001, 2.0, 15,
+    ))
+}
+
+impl Metrics {
+    pub(crate) fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("tongchou");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency =
+            Family::<RouteLabel, Histogram>::new_with_constructor(latency_histogram as fn() -> _);
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route pattern, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, by route pattern",
+            latency.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+        }
+    }
+
+    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_string(),
+                method: method.to_string(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabel {
+                route: route.to_string(),
+            })
+            .observe(seconds);
+    }
+}
+
+/// A request id the client sent, if it is one we can log (1–64 of `[A-Za-z0-9-_.]`).
+fn sane_id(v: &HeaderValue) -> Option<String> {
+    let s = v.to_str().ok()?;
+    ((1..=64).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')))
+    .then(|| s.to_string())
+}
+
+fn new_id() -> String {
+    tongchou_store::access::random_bytes::<8>()
+        .map(|b| tongchou_store::audit::hex(&b))
+        .unwrap_or_else(|_| "0".repeat(16))
+}
+
+/// Middleware: the request id, the metrics and the log line of every request.
+pub(crate) async fn observe(State(st): State<St>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(sane_id)
+        .unwrap_or_else(new_id);
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "(unmatched)".to_string());
+    let mut res = next.run(req).await;
+    let status = res.status().as_u16();
+    let took = started.elapsed();
+    st.metrics
+        .observe(&route, &method, status, took.as_secs_f64());
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        route = %route,
+        status,
+        ms = took.as_millis() as u64,
+        "request"
+    );
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// Request logs as JSON lines on standard error (once per process; a second call does nothing).
+pub fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// `GET /healthz`.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// `GET /readyz`: ready when the database answers.
+pub async fn readyz(State(st): State<St>) -> Response {
+    match with_db(&st, |db| Ok(db.query_i64("SELECT 1", &[])?)).await {
+        Ok(1) => "ready".into_response(),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response(),
+    }
+}
+
+/// `GET /metrics`: the Prometheus text exposition, to loopback clients unless configured.
+pub async fn metrics(State(st): State<St>, ConnectInfo(addr): ConnectInfo<SocketAddr>) -> Response {
+    if !addr.ip().is_loopback() && !st.cfg.metrics_from_anywhere {
+        return (StatusCode::FORBIDDEN, "metrics: loopback only").into_response();
+    }
+    let mut out = String::new();
+    if prometheus_client::encoding::text::encode(&mut out, &st.metrics.registry).is_err() {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "metrics: encoding").into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        out,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_sane_request_ids_are_kept() {
+        assert_eq!(
+            sane_id(&HeaderValue::from_static("abc-123")),
+            Some("abc-123".to_string())
+        );
+        assert_eq!(sane_id(&HeaderValue::from_static("a b")), None);
+        assert_eq!(sane_id(&HeaderValue::from_static("")), None);
+    }
+
+    #[test]
+    fn metrics_are_labelled_by_route_pattern() {
+        let m = Metrics::new();
+        m.observe("/api/persons/{id_number}", "GET", 200, 0.002);
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &m.registry).expect("encode");
+        assert!(
+            out.contains(
+                "tongchou_http_requests_total{route=\"/api/persons/{id_number}\",method=\"GET\",status=\"200\"} 1"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("tongchou_http_request_duration_seconds_bucket"));
+    }
+}
