@@ -18,7 +18,21 @@ pub fn authenticate(
     policy: &AuthPolicy,
     now_ms: i64,
 ) -> Result<Principal> {
-    let s = access::login(db, login, password, client, policy, now_ms)?;
+    authenticate_with_code(db, login, password, None, client, policy, now_ms)
+}
+
+/// [`authenticate`] with the code of the staff member's authenticator, for an account that
+/// enrolled one (`tongchou user totp`).
+pub fn authenticate_with_code(
+    db: &mut Db,
+    login: &str,
+    password: &str,
+    code: Option<&str>,
+    client: &str,
+    policy: &AuthPolicy,
+    now_ms: i64,
+) -> Result<Principal> {
+    let s = access::login_with_code(db, login, password, code, client, policy, now_ms)?;
     access::logout(db, &s.token, now_ms)?;
     Ok(s.user.principal())
 }

@@ -404,7 +404,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-ledger/src/engine.rs", "apply_resolved", 179),
     ("crates/tc-ledger/src/testkit.rs", "build", 181),
     ("crates/tc-server/src/plans.rs", "show", 136),
-    ("crates/tc-store/src/access.rs", "login", 130),
     ("crates/tc-store/src/bin/bench-ledger.rs", "run", 187),
     ("crates/tc-store/src/ledger.rs", "check", 180),
     ("crates/tc-store/src/ledger.rs", "load_sql", 109),

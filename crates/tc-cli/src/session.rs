@@ -57,13 +57,16 @@ pub fn read_password() -> Result<String, CliError> {
     Ok(p)
 }
 
-/// The staff member of `--as LOGIN`, authenticated with [`read_password`].
+/// The staff member of `--as LOGIN`, authenticated with [`read_password`] and, for an account
+/// with a second factor, the authenticator's code in `TONGCHOU_OTP`.
 pub fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
     let password = read_password()?;
-    tongchou_app::acting::authenticate(
+    let code = std::env::var("TONGCHOU_OTP").ok();
+    tongchou_app::acting::authenticate_with_code(
         db,
         login,
         &password,
+        code.as_deref(),
         "cli",
         &AuthPolicy::default(),
         now_ms(),

@@ -86,6 +86,8 @@ fn login_page(key: &[u8; 32], pre: &str, message: Option<&str>) -> String {
             input id="login" name="login" autocomplete="username" required;
             label for="password" { "密码 Password" }
             input id="password" name="password" type="password" autocomplete="current-password" required;
+            label for="otp" { "动态验证码 One-time code" small { "（已启用双因素认证的账户 accounts with a second factor）" } }
+            input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}";
             br;
             button type="submit" id="login-submit" { "登录 Log in" }
         }
@@ -139,6 +141,7 @@ pub async fn login_submit(
     }
     let login = field(&f, "login").trim().to_string();
     let password = field(&f, "password").to_string();
+    let otp = Some(field(&f, "otp").to_string()).filter(|c| !c.trim().is_empty());
     let policy = st.cfg.policy.clone();
     let c = client(&addr);
     let Some(_permit) = guard::hashing_permit(&st).await else {
@@ -150,7 +153,8 @@ pub async fn login_submit(
         );
     };
     let r = with_db(&st, move |db| {
-        match access::login(db, &login, &password, &c, &policy, now_ms()) {
+        match access::login_with_code(db, &login, &password, otp.as_deref(), &c, &policy, now_ms())
+        {
             Ok(s) => Ok(Ok(s)),
             Err(AuthError::Store(e)) => Err(AppError::Internal(e.to_string())),
             Err(e) => Ok(Err(e)),

@@ -9,6 +9,7 @@
 //! - 8: an insured person's account names a living person of its county, once.
 //! - 9: weak and reused passwords are refused.
 //! - 12: the estimator refuses impossible input with 400 naming the field.
+//! - The staff's second factor (TOTP): required once enrolled, a code accepted once.
 
 mod support;
 
@@ -238,6 +239,68 @@ fn accounts(url: &str) {
     .expect("a new one");
     let e = set_password(&mut db, &op, "li.si", PW, &policy, 3).expect_err("an earlier one");
     assert!(e.to_string().contains("used before"), "{e}");
+}
+
+/// A staff member with a second factor: the password alone is refused (and counted as a failed
+/// login), the authenticator's code logs in, the same code again is refused (RFC 6238 §5.2).
+fn second_factor(url: &str) {
+    use tongchou_store::audit::Actor;
+    let mut db = Db::open(url).expect("open");
+    let e =
+        tongchou_store::totp::enable(&mut db, &Actor::operator("test"), "clerk", 0).expect("enrol");
+    assert!(
+        e.uri.starts_with("otpauth://totp/Tongchou:clerk?secret="),
+        "{}",
+        e.uri
+    );
+    let srv = support::start(url);
+    let mut c = Client::new(srv.addr);
+    assert_eq!(c.login("clerk", PW).status, 401, "the password alone");
+    let login_with = |c: &mut Client, code: &str| {
+        let form = c.get("/login");
+        assert!(form.body.contains("id=\"otp\""));
+        let csrf = Client::csrf_in(&form.body);
+        c.post_form(
+            "/login",
+            &[
+                ("login", "clerk"),
+                ("password", PW),
+                ("otp", code),
+                ("csrf", &csrf),
+            ],
+        )
+        .status
+    };
+    assert_eq!(login_with(&mut c, "000000x"), 401);
+    let code =
+        tongchou_store::totp::code_at(&e.secret, tongchou_app::clock::now_ms()).expect("code");
+    assert_eq!(login_with(&mut c, &code), 303, "password and code");
+    let mut again = Client::new(srv.addr);
+    assert_eq!(
+        login_with(&mut again, &code),
+        401,
+        "a code is accepted once"
+    );
+    let reasons = count(
+        url,
+        "SELECT count(*) FROM audit_log WHERE action = 'auth.login' AND login = 'clerk' \
+         AND details LIKE '%bad_second_factor%'",
+    );
+    assert_eq!(reasons, 3);
+}
+
+#[test]
+fn second_factor_on_sqlite() {
+    let url = tongchou_store::testing::sqlite_url("security_totp");
+    seed(&url);
+    second_factor(&url);
+}
+
+#[test]
+fn second_factor_on_postgres() {
+    let url = tongchou_store::testing::pg_url("security_totp");
+    seed(&url);
+    second_factor(&url);
 }
 
 #[test]

@@ -676,7 +676,8 @@ fn auth_audit(
     Ok(())
 }
 
-/// A wrong password: count it, lock the account at the limit, audit it; the error to answer.
+/// A wrong password (or second factor: `reason`): count it, lock the account at the limit,
+/// audit it; the error to answer.
 fn wrong_password(
     db: &mut Db,
     user: &User,
@@ -684,6 +685,7 @@ fn wrong_password(
     client: &str,
     policy: &AuthPolicy,
     now: i64,
+    reason: &str,
 ) -> Result<AuthError> {
     let region = Some(user.region.get());
     let until = iso_time(now + policy.lockout_ms);
@@ -704,9 +706,9 @@ fn wrong_password(
             )?;
         }
         let details = if locked {
-            serde_json::json!({"reason": "bad_password", "failed": n, "locked_until": until, "client": client})
+            serde_json::json!({"reason": reason, "failed": n, "locked_until": until, "client": client})
         } else {
-            serde_json::json!({"reason": "bad_password", "failed": n, "client": client})
+            serde_json::json!({"reason": reason, "failed": n, "client": client})
         };
         auth_audit(db, actor, "auth.login", region, "failed", details, now)?;
         Ok::<bool, AuthError>(locked)
@@ -725,6 +727,21 @@ pub fn login(
     db: &mut Db,
     login: &str,
     password: &str,
+    client: &str,
+    policy: &AuthPolicy,
+    now: i64,
+) -> Result<NewSession> {
+    login_with_code(db, login, password, None, client, policy, now)
+}
+
+/// [`login`] with the code of the account's authenticator ([`crate::totp`]), required of an
+/// account that enrolled one. A wrong or replayed code counts as a failed login like a wrong
+/// password (reason `bad_second_factor`) and is answered the same way.
+pub fn login_with_code(
+    db: &mut Db,
+    login: &str,
+    password: &str,
+    code: Option<&str>,
     client: &str,
     policy: &AuthPolicy,
     now: i64,
@@ -784,8 +801,41 @@ pub fn login(
         });
     }
     if !verify_password(&phc, password) {
-        return Err(wrong_password(db, &user, &actor, &client, policy, now)?);
+        return Err(wrong_password(
+            db,
+            &user,
+            &actor,
+            &client,
+            policy,
+            now,
+            "bad_password",
+        )?);
     }
+    if !crate::totp::check(db, user.id, code, now)? {
+        return Err(wrong_password(
+            db,
+            &user,
+            &actor,
+            &client,
+            policy,
+            now,
+            "bad_second_factor",
+        )?);
+    }
+    open_session(db, &user, &actor, &client, policy, now)
+}
+
+/// A new session for `user`, whose credentials were checked: the token, its hash stored, the
+/// failed-login count cleared, `auth.login ok` audited.
+fn open_session(
+    db: &mut Db,
+    user: &User,
+    actor: &Actor,
+    client: &str,
+    policy: &AuthPolicy,
+    now: i64,
+) -> Result<NewSession> {
+    let region = Some(user.region.get());
     let token = audit::hex(&random_bytes::<32>()?);
     let th = token_hash(&token);
     let at = iso_time(now);
@@ -803,13 +853,13 @@ pub fn login(
                 Val::I64(user.id),
                 Val::Str(&at),
                 Val::Str(&expires_at),
-                Val::Str(&client),
+                Val::Str(client),
             ],
         )?;
         // the session is named by a prefix of its hash, never by the token
         auth_audit(
             db,
-            &actor,
+            actor,
             "auth.login",
             region,
             "ok",

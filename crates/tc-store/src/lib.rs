@@ -29,6 +29,7 @@ pub mod recoveries;
 pub mod registry;
 pub mod reports;
 pub mod run_lock;
+pub mod totp;
 
 pub use migrate::MIGRATIONS;
 

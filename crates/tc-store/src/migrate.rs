@@ -94,6 +94,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "password_history",
         include_str!("../migrations/0035_password_history.sql"),
     ),
+    (36, "totp", include_str!("../migrations/0036_totp.sql")),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

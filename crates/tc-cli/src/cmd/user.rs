@@ -50,6 +50,16 @@ pub enum UserCmd {
         #[arg(long)]
         login: String,
     },
+    /// Enrol a second factor (TOTP, RFC 6238) for a staff account, or remove it with --off.
+    /// Prints the secret and the otpauth:// URI for the staff member's authenticator app once;
+    /// from then on the login asks for its six-digit code (on the command line: TONGCHOU_OTP).
+    Totp {
+        #[arg(long)]
+        login: String,
+        /// Remove the second factor instead.
+        #[arg(long)]
+        off: bool,
+    },
     /// Set a new password (from TONGCHOU_PASSWORD or stdin); the user's sessions end.
     Password {
         #[arg(long)]
@@ -95,6 +105,18 @@ pub fn run(c: UserCmd, db_url: &str) -> CliResult {
         UserCmd::Deactivate { login } => access::set_active(&mut db, &op, &login, false, now_ms())?,
         UserCmd::Activate { login } => access::set_active(&mut db, &op, &login, true, now_ms())?,
         UserCmd::Unlock { login } => access::unlock(&mut db, &op, &login, now_ms())?,
+        UserCmd::Totp { login, off: true } => {
+            tongchou_store::totp::disable(&mut db, &op, &login, now_ms())?;
+            print_json(&serde_json::json!({"login": login, "totp": false}))?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        UserCmd::Totp { login, off: false } => {
+            let e = tongchou_store::totp::enable(&mut db, &op, &login, now_ms())?;
+            print_json(
+                &serde_json::json!({"login": login, "totp": true, "secret": e.secret, "uri": e.uri}),
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
         UserCmd::Password { login } => {
             let password = read_password()?;
             access::set_password(&mut db, &op, &login, &password, &policy, now_ms())?
