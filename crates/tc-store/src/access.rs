@@ -478,7 +478,7 @@ fn check_insured_account(db: &mut Db, person_id: i64, region: RegionCode) -> Res
     Ok(())
 }
 
-fn change_user(
+pub(crate) fn change_user(
     db: &mut Db,
     actor: &Actor,
     login: &str,

@@ -5,8 +5,8 @@
 //! is kept, RFC 6238 §5.2). Enrolment and removal are audited (`user.totp_enable`,
 //! `user.totp_disable`). Migration 0036.
 
-use crate::access::{AuthError, random_bytes};
-use crate::audit::{self, Actor, Entry};
+use crate::access::{AuthError, change_user, random_bytes};
+use crate::audit::Actor;
 use crate::{Db, Val};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
@@ -43,51 +43,24 @@ pub fn code_at(secret_b32: &str, now_ms: i64) -> Result<String> {
         .to_string())
 }
 
-fn user_id(db: &mut Db, login: &str) -> Result<(i64, Option<u32>)> {
-    let r = db
-        .query_opt(
-            "SELECT id, region FROM users WHERE login = $1",
-            &[Val::Str(login)],
-        )?
-        .ok_or_else(|| AuthError::NotFound(format!("login: no user {login:?}")))?;
-    Ok((r[0].i64()?, u32::try_from(r[1].i64()?).ok()))
-}
-
-fn audited(
-    db: &mut Db,
-    actor: &Actor,
-    login: &str,
-    action: &str,
-    region: Option<u32>,
-    now: i64,
-) -> Result<()> {
-    audit::append(
-        db,
-        &Entry {
-            actor,
-            action,
-            object_type: "user",
-            object_id: login,
-            region,
-            result: "ok",
-            details: serde_json::json!({}),
-        },
-        now,
-    )?;
-    Ok(())
-}
-
 /// Enrol `login` (or enrol again, replacing the old secret): a new random 160-bit secret.
 pub fn enable(db: &mut Db, actor: &Actor, login: &str, now: i64) -> Result<Enrolment> {
     let secret = Secret::from(random_bytes::<20>()?.to_vec()).to_base32();
-    audit::retry(db, 10, |db| {
-        let (id, region) = user_id(db, login)?;
-        db.exec(
-            "UPDATE users SET totp_secret = $2, totp_last_step = NULL WHERE id = $1",
-            &[Val::I64(id), Val::Str(&secret)],
-        )?;
-        audited(db, actor, login, "user.totp_enable", region, now)
-    })?;
+    change_user(
+        db,
+        actor,
+        login,
+        "user.totp_enable",
+        now,
+        serde_json::json!({}),
+        |db, u| {
+            db.exec(
+                "UPDATE users SET totp_secret = $2, totp_last_step = NULL WHERE id = $1",
+                &[Val::I64(u.id), Val::Str(&secret)],
+            )?;
+            Ok(())
+        },
+    )?;
     Ok(Enrolment {
         uri: format!(
             "otpauth://totp/Tongchou:{login}?secret={secret}&issuer=Tongchou&digits=6&period=30"
@@ -98,14 +71,22 @@ pub fn enable(db: &mut Db, actor: &Actor, login: &str, now: i64) -> Result<Enrol
 
 /// Remove `login`'s second factor.
 pub fn disable(db: &mut Db, actor: &Actor, login: &str, now: i64) -> Result<()> {
-    audit::retry(db, 10, |db| {
-        let (id, region) = user_id(db, login)?;
-        db.exec(
-            "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
-            &[Val::I64(id)],
-        )?;
-        audited(db, actor, login, "user.totp_disable", region, now)
-    })
+    change_user(
+        db,
+        actor,
+        login,
+        "user.totp_disable",
+        now,
+        serde_json::json!({}),
+        |db, u| {
+            db.exec(
+                "UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1",
+                &[Val::I64(u.id)],
+            )?;
+            Ok(())
+        },
+    )
+    .map(drop)
 }
 
 /// The second factor of the user with this id: `Ok(true)` if they have none or `code` is
