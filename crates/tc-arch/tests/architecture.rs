@@ -403,7 +403,6 @@ const LONG_FUNCTIONS: &[(&str, &str, usize)] = &[
     ("crates/tc-import/src/records.rs", "parse", 113),
     ("crates/tc-ledger/src/engine.rs", "apply_resolved", 179),
     ("crates/tc-ledger/src/testkit.rs", "build", 181),
-    ("crates/tc-server/src/plans.rs", "show", 136),
     ("crates/tc-store/src/bin/bench-ledger.rs", "run", 187),
     ("crates/tc-store/src/ledger.rs", "check", 180),
     ("crates/tc-store/src/ledger.rs", "load_sql", 109),

@@ -120,17 +120,30 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
         Ok(m) => m,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
+    render(&st, &user, &token, month, None).await
+}
+
+/// The plan page of `month`, with `error` (a refused decision: its status and message) shown
+/// above the form, so that the approver corrects it where they are.
+async fn render(
+    st: &St,
+    user: &User,
+    token: &str,
+    month: Period,
+    error: Option<(StatusCode, String)>,
+) -> Response {
     let region = user.region;
-    let r = with_db(&st, move |db| {
+    let r = with_db(st, move |db| {
         let app = applications(db, Some(month))?.into_iter().next();
         let rows = store::region_plans(db, month)?;
         let figures = disburse::figures(db, month)?;
-        Ok((app, rows, figures))
+        let fund = tongchou_app::warn::latest(db, region)?;
+        Ok((app, rows, figures, fund))
     })
     .await;
-    let (app, rows, figures) = match r {
-        Ok((Some(a), rows, f)) => (a, rows, f),
-        Ok((None, _, _)) => {
+    let (app, rows, figures, fund) = match r {
+        Ok((Some(a), rows, f, fund)) => (a, rows, f, fund),
+        Ok((None, _, _, _)) => {
             return error_page(
                 StatusCode::NOT_FOUND,
                 &user.login,
@@ -158,19 +171,24 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
         .collect();
     let may_decide = app.status == "pending" && user.role.has(Permission::PlanApprove);
     let body = html! {
+        @if let Some((_, m)) = &error {
+            p class="error" id="plan-error" { (m) }
+        }
         dl id="application" {
             dt { "月份 Month" } dd { (month) }
-            dt { "省级计划 Planned (province)" } dd id="planned" { (app.planned) }
+            dt { "省级计划 Planned (province)" } dd id="planned" data-fen=(app.planned.fen()) { (yuan(app.planned)) }
             dt { "状态 Status" } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
-            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = app.approved { (f) } }
+            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = app.approved { (yuan(f)) } }
             dt { "说明 Note" } dd { (app.note) }
+            dt { "累计结余可支付月数 Months payable" }
+            dd id="plan-months-payable" { (months_payable(fund)) }
         }
         table id="plan-rows" {
             tr { th { "代码 Code" } th { "地区 Region" } th { "层级 Level" } th { "计划 Planned" } th { "批复 Approved" } }
             @for (code, level, planned, approved) in &plan_rows {
                 tr {
-                    td { (code) } td { (name_of(*code)) } td { (level) } td { (planned) }
-                    td { @if let Some(f) = approved { (f) } }
+                    td { (code) } td { (name_of(*code)) } td { (level) } td class="num" { (yuan(*planned)) }
+                    td class="num" { @if let Some(f) = approved { (yuan(*f)) } }
                 }
             }
         }
@@ -192,30 +210,83 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
             }
         }
         @if may_decide {
-            form method="post" action={ "/plans/" (month) "/decision" } id="decision-form" {
-                (csrf_field(&csrf_token(&token)))
-                label for="decision" { "决定 Decision" }
-                select id="decision" name="decision" {
-                    option value="full" { "全额批复 Approve in full" }
-                    option value="partial" { "部分批复 Approve in part" }
-                    option value="reject" { "不予批复 Reject" }
-                }
-                label for="amount" { "批复金额（元）Approved amount (yuan), in part" }
-                input id="amount" name="amount" inputmode="decimal" autocomplete="off";
-                label for="reason" { "理由 Reason (of a rejection)" }
-                input id="reason" name="reason" maxlength="500" autocomplete="off";
-                br;
-                button type="submit" id="decide" { "提交 Decide" }
-            }
+            (decision_form(month, token, app.planned))
         }
         p { a href="/plans" { "全部月份 All months" } }
     };
-    Html(page(
-        &format!("用款计划 Fund-use plan {month}"),
-        Some(&user.login),
-        body,
-    ))
-    .into_response()
+    let status = error.map(|(s, _)| s).unwrap_or(StatusCode::OK);
+    (
+        status,
+        Html(page(
+            &format!("用款计划 Fund-use plan {month}"),
+            Some(&user.login),
+            body,
+        )),
+    )
+        .into_response()
+}
+
+/// The months the accumulated balance can pay, of the latest closed month, with its warnings.
+fn months_payable(fund: Option<(Period, Option<i64>, usize)>) -> maud::Markup {
+    html! {
+        @match fund {
+            Some((at, Some(m), warnings)) => {
+                (tongchou_engine::warning::tenths_text(m)) " 个月（" (at) "，预警 " (warnings) " 条）"
+            }
+            Some((at, None, _)) => { "—（" (at) "）" }
+            None => { "—（尚无关账月份 no month closed yet）" }
+        }
+    }
+}
+
+/// The finance approver's decision form, the rejection to be confirmed against its amount.
+fn decision_form(month: Period, token: &str, planned: Fen) -> maud::Markup {
+    html! {
+        form method="post" action={ "/plans/" (month) "/decision" } id="decision-form" {
+            (csrf_field(&csrf_token(token)))
+            label for="decision" { "决定 Decision" }
+            select id="decision" name="decision" {
+                option value="full" { "全额批复 Approve in full" }
+                option value="partial" { "部分批复 Approve in part" }
+                option value="reject" { "不予批复 Reject" }
+            }
+            label for="amount" { "批复金额（元）Approved amount (yuan), in part" }
+            input id="amount" name="amount" inputmode="decimal" autocomplete="off";
+            label for="reason" { "理由 Reason (of a rejection)" }
+            input id="reason" name="reason" maxlength="500" autocomplete="off";
+            label for="confirm-reject" {
+                input id="confirm-reject" name="confirm_reject" type="checkbox" value="yes";
+                " 确认不予批复 " (yuan(planned)) " I confirm the rejection"
+            }
+            br;
+            button type="submit" id="decide" { "提交 Decide" }
+        }
+    }
+}
+
+/// An amount as finance staff read it: `14,115,579.69 元`.
+fn yuan(f: Fen) -> String {
+    format!("{} 元", f.grouped())
+}
+
+/// An amount as finance staff type it: `12000000`, `12,000,000.00` or `12,000,000.00 元`
+/// (separators only where they group thousands).
+fn parse_yuan(text: &str) -> Option<Fen> {
+    let t = text.trim().trim_end_matches('元').trim();
+    let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
+    if int.contains(',') {
+        let groups: Vec<&str> = int.split(',').collect();
+        let ok = (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
+        if !ok {
+            return None;
+        }
+    }
+    let plain = int.replace(',', "");
+    let joined = match frac {
+        Some(f) => format!("{plain}.{f}"),
+        None => plain,
+    };
+    joined.parse::<Fen>().ok()
 }
 
 /// `POST /plans/{month}/decision`: the approver's decision.
@@ -240,16 +311,32 @@ pub async fn decide(
     };
     let decision = match field("decision").as_str() {
         "full" => Decision::Full,
-        "partial" => match field("amount").parse::<Fen>() {
-            Ok(a) => Decision::Partial { approved: a },
-            Err(_) => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &user.login,
-                    "amount: 批复金额 the approved amount in yuan, e.g. 1234567.89",
-                );
+        "partial" => match parse_yuan(&field("amount")) {
+            Some(a) => Decision::Partial { approved: a },
+            None => {
+                let m =
+                    "amount: 批复金额 the approved amount in yuan, e.g. 1,234,567.89".to_string();
+                return render(
+                    &st,
+                    &user,
+                    &token,
+                    month,
+                    Some((StatusCode::BAD_REQUEST, m)),
+                )
+                .await;
             }
         },
+        "reject" if field("confirm_reject") != "yes" => {
+            let m = "不予批复须勾选确认 A rejection must be confirmed (tick the box)".to_string();
+            return render(
+                &st,
+                &user,
+                &token,
+                month,
+                Some((StatusCode::BAD_REQUEST, m)),
+            )
+            .await;
+        }
         "reject" => Decision::Rejected {
             reason: field("reason"),
         },
@@ -270,10 +357,30 @@ pub async fn decide(
     .await;
     match r {
         Ok(_) => Redirect::to(&format!("/plans/{month}")).into_response(),
-        Err(e) => error_page(
-            e.status(),
-            &user.login,
-            &format!("决定未记录 Decision not recorded: {}", e.message()),
-        ),
+        Err(e) => {
+            let m = format!("决定未记录 Decision not recorded: {}", e.message());
+            render(&st, &user, &token, month, Some((e.status(), m))).await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_typed_with_or_without_separators() {
+        for (text, fen) in [
+            ("12000000", 1_200_000_000),
+            ("12,000,000.00", 1_200_000_000),
+            ("12,000,000.00 元", 1_200_000_000),
+            ("1,234.5", 123_450),
+        ] {
+            assert_eq!(parse_yuan(text), Some(Fen::new(fen)), "{text}");
+        }
+        for bad in ["12,00,000", "1,2345", "abc", ""] {
+            assert_eq!(parse_yuan(bad), None, "{bad}");
+        }
+        assert_eq!(yuan(Fen::new(1_411_557_969)), "14,115,579.69 元");
     }
 }

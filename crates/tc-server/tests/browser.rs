@@ -270,11 +270,11 @@ fn browser_login_dashboard_and_estimator() {
     d.wait_url("/plans");
     d.click("#applications a");
     d.wait_url("/plans/2022-06");
-    assert_eq!(d.text("#planned"), "4194.36");
+    assert_eq!(d.text("#planned"), "4,194.36 元");
     d.click("#decision option[value=partial]");
-    d.type_into("#amount", "3000.00");
+    d.type_into("#amount", "3,000.00");
     d.click("#decide");
-    d.wait_text("#approved", "3000.00");
+    d.wait_text("#approved", "3,000.00 元");
     assert!(d.text("#status").contains("partly approved"));
 
     // the reports: from the dashboard to the month's disbursement, queried through the form

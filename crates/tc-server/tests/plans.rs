@@ -33,7 +33,7 @@ fn scenario(url: &str, tag: &str) {
     let page = clerk.get("/plans/2022-06");
     assert_eq!(page.status, 200);
     assert!(page.body.contains("<td>140105</td>"), "{}", page.body);
-    assert!(page.body.contains("4194.36"), "{}", page.body);
+    assert!(page.body.contains("4,194.36 元"), "{}", page.body);
     assert!(
         !page.body.contains("decision-form"),
         "a clerk cannot decide"
@@ -132,16 +132,42 @@ fn scenario(url: &str, tag: &str) {
         &[("decision", "partial"), ("amount", "2000.00")],
     );
     assert_eq!(r.status, 403, "no CSRF token");
+    // a rejection is confirmed first; a refusal comes back on the plan page, form and all
     let r = fin.post_form(
         "/plans/2022-06/decision",
-        &[("decision", "reject"), ("reason", ""), ("csrf", &csrf)],
+        &[("decision", "reject"), ("reason", "x"), ("csrf", &csrf)],
     );
-    assert!(r.body.contains("reason"), "{}", r.body);
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body.contains("A rejection must be confirmed") && r.body.contains("decision-form"),
+        "{}",
+        r.body
+    );
+    let r = fin.post_form(
+        "/plans/2022-06/decision",
+        &[
+            ("decision", "reject"),
+            ("reason", ""),
+            ("confirm_reject", "yes"),
+            ("csrf", &csrf),
+        ],
+    );
+    assert!(
+        r.body.contains("Decision not recorded") && r.body.contains("decision-form"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("id=\"plan-months-payable\""),
+        "the months payable beside the form: {}",
+        r.body
+    );
+    // amounts are typed as finance staff write them
     let r = fin.post_form(
         "/plans/2022-06/decision",
         &[
             ("decision", "partial"),
-            ("amount", "2000.00"),
+            ("amount", "2,000.00 元"),
             ("csrf", &csrf),
         ],
     );
@@ -149,7 +175,7 @@ fn scenario(url: &str, tag: &str) {
     assert_eq!(r.header("location"), Some("/plans/2022-06"));
     let page = fin.get("/plans/2022-06");
     assert!(
-        page.body.contains("data-status=\"partly_approved\"") && page.body.contains("2000.00"),
+        page.body.contains("data-status=\"partly_approved\"") && page.body.contains("2,000.00 元"),
         "{}",
         page.body
     );
