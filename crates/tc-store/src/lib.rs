@@ -29,6 +29,7 @@ pub mod recoveries;
 pub mod registry;
 pub mod reports;
 pub mod run_lock;
+pub mod settings;
 
 pub use migrate::MIGRATIONS;
 
@@ -266,6 +267,8 @@ pub struct Db {
     deferred: Vec<audit::Deferred>,
     /// PostgreSQL statements prepared on this connection, by parameter types and SQL.
     pg_statements: HashMap<String, postgres::Statement>,
+    /// The deployment's chain hash, read once (`settings::chain_hash`).
+    pub(crate) chain: Option<tongchou_crypto::HashAlg>,
 }
 
 /// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
@@ -364,7 +367,18 @@ impl Db {
             doomed: false,
             deferred: Vec::new(),
             pg_statements: HashMap::new(),
+            chain: None,
         })
+    }
+
+    /// The hash algorithm of new ledger and audit entries (read from `meta` once per connection).
+    pub fn chain_hash(&mut self) -> Result<tongchou_crypto::HashAlg> {
+        if let Some(a) = self.chain {
+            return Ok(a);
+        }
+        let a = settings::chain_hash(self)?;
+        self.chain = Some(a);
+        Ok(a)
     }
 
     fn sqlite_pragmas(c: &rusqlite::Connection) -> Result<()> {

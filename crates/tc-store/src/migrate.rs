@@ -144,6 +144,7 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
         })?;
         applied.push(format!("{v:04}_{name}"));
     }
+    crate::settings::init(db, done.is_empty())?;
     Ok(applied)
 }
 
