@@ -655,27 +655,11 @@ fn replay_catches_tampering() {
 #[test]
 fn sha256_then_sm3_verifies_but_not_back() {
     let mut l = ledger();
-    let s = acct(P, "fiscal_special_account");
-    let f = acct(P, "fund_balance");
-    let post = |l: &mut MemLedger<'_>, i: i64| {
-        ok(&l.submit(
-            &[Request::post(
-                &format!("k{i}"),
-                s,
-                f,
-                Fen::new(10 + i),
-                "opening",
-                "",
-                day(1),
-            )],
-            0,
-        ))
-    };
-    post(&mut l, 0);
-    post(&mut l, 1);
+    post_opening(&mut l, 0);
+    post_opening(&mut l, 1);
     l.set_chain(HashAlg::Sm3);
-    post(&mut l, 2);
-    post(&mut l, 3);
+    post_opening(&mut l, 2);
+    post_opening(&mut l, 3);
     let algs: Vec<HashAlg> = l.journal().iter().map(|e| e.alg).collect();
     assert_eq!(
         algs,
@@ -705,24 +689,29 @@ fn sha256_then_sm3_verifies_but_not_back() {
     assert!(err.contains("from sm3 to sha256"), "{err}");
 }
 
+/// An opening balance `k{i}` of 10 + i fen in the provincial book.
+fn post_opening(l: &mut MemLedger<'_>, i: i64) {
+    let s = acct(P, "fiscal_special_account");
+    let f = acct(P, "fund_balance");
+    ok(&l.submit(
+        &[Request::post(
+            &format!("k{i}"),
+            s,
+            f,
+            Fen::new(10 + i),
+            "opening",
+            "",
+            day(1),
+        )],
+        0,
+    ));
+}
+
 fn replay_catches_tampering_under(alg: HashAlg) {
     let mut l = ledger();
     l.set_chain(alg);
-    let s = acct(P, "fiscal_special_account");
-    let f = acct(P, "fund_balance");
     for i in 0..5 {
-        ok(&l.submit(
-            &[Request::post(
-                &format!("k{i}"),
-                s,
-                f,
-                Fen::new(10 + i),
-                "opening",
-                "",
-                day(1),
-            )],
-            0,
-        ));
+        post_opening(&mut l, i);
     }
     let accounts: Vec<_> = l.accounts().iter().map(|a| (a.id, a.limit)).collect();
     let verify = |journal: &[crate::JournalEntry]| -> Result<(), (i64, String)> {

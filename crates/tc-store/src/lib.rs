@@ -21,9 +21,11 @@ pub mod governance;
 pub mod imports;
 pub mod income;
 pub mod jobs;
+pub mod keys;
 pub mod ledger;
 mod migrate;
 pub mod payroll;
+pub mod pg_tls;
 pub mod plans;
 pub mod recoveries;
 pub mod registry;
@@ -269,6 +271,8 @@ pub struct Db {
     pg_statements: HashMap<String, postgres::Statement>,
     /// The deployment's chain hash, read once (`settings::chain_hash`).
     pub(crate) chain: Option<tongchou_crypto::HashAlg>,
+    /// The unwrapped data keys, when this process has the master key (`keys`).
+    pub(crate) keyring: Option<std::sync::Arc<keys::Keyring>>,
 }
 
 /// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
@@ -324,6 +328,9 @@ impl Db {
     pub fn open(url: &str) -> Result<Db> {
         let mut db = Db::connect(url)?;
         db.migrate()?;
+        if let Some(master) = keys::master_from_env()? {
+            keys::load(&mut db, &master)?;
+        }
         Ok(db)
     }
 
@@ -340,9 +347,13 @@ impl Db {
             Conn::Sqlite(c)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let (u, schema) = split_schema(url);
-            let mut client = postgres::Client::connect(&u, postgres::NoTls).map_err(|e| {
-                StoreError::Backend(format!("cannot connect to PostgreSQL at {u}: {e}"))
-            })?;
+            let (u, tls) = pg_tls::split(&u)?;
+            let mut client = match &tls {
+                Some(w) => pg_tls::connect(&u, w)?,
+                None => postgres::Client::connect(&u, postgres::NoTls).map_err(|e| {
+                    StoreError::Backend(format!("cannot connect to PostgreSQL at {u}: {e}"))
+                })?,
+            };
             client.batch_execute("SET client_min_messages TO WARNING")?;
             if let Some(s) = schema {
                 if !valid_ident(&s) {
@@ -368,7 +379,13 @@ impl Db {
             deferred: Vec::new(),
             pg_statements: HashMap::new(),
             chain: None,
+            keyring: None,
         })
+    }
+
+    /// The keyring of field encryption, if this connection has one.
+    pub fn keyring(&self) -> Option<&keys::Keyring> {
+        self.keyring.as_deref()
     }
 
     /// The hash algorithm of new ledger and audit entries (read from `meta` once per connection).

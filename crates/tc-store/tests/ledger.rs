@@ -92,6 +92,19 @@ impl Twin {
     }
 }
 
+/// 700 fen from the provincial special account to its expenditure account.
+fn funding(key: &str) -> Request {
+    Request::post(
+        key,
+        acct(P, "expenditure_account"),
+        acct(P, "fiscal_special_account"),
+        Fen::new(700),
+        "funding",
+        "p",
+        day(4),
+    )
+}
+
 fn all_ok(r: &[Result<Outcome, TransferError>]) {
     assert!(r.iter().all(|x| x.is_ok()), "{r:?}");
 }
@@ -362,15 +375,7 @@ fn tampering(url: &str, alg: HashAlg) {
         day(3),
     );
     all_ok(&t.submit_lines(&[(req, &lines)]));
-    all_ok(&t.submit(&[Request::post(
-        "last",
-        acct(P, "expenditure_account"),
-        acct(P, "fiscal_special_account"),
-        Fen::new(700),
-        "funding",
-        "p",
-        day(4),
-    )]));
+    all_ok(&t.submit(&[funding("last")]));
     t.same();
     let with_lines = t.ledger().transfer("with-lines").expect("q").expect("t").id;
     let last = t.ledger().transfer("last").expect("q").expect("t").id;
@@ -526,15 +531,7 @@ fn sha256_then_sm3(url: &str) {
     let old_head = t.ledger().head().expect("head");
     assert_eq!(old_head.alg, HashAlg::Sha256);
     t.chain(HashAlg::Sm3);
-    all_ok(&t.submit(&[Request::post(
-        "after",
-        acct(P, "expenditure_account"),
-        acct(P, "fiscal_special_account"),
-        Fen::new(700),
-        "funding",
-        "p",
-        day(4),
-    )]));
+    all_ok(&t.submit(&[funding("after")]));
     t.same();
     let head = t.ledger().head().expect("head");
     assert_eq!((head.seq, head.alg), (old_head.seq + 1, HashAlg::Sm3));
