@@ -5,8 +5,13 @@ use std::process::{Command, Output, Stdio};
 use tongchou_store::{Db, testing};
 
 fn run(db: &str, args: &[&str], stdin: &str) -> Output {
+    run_env(db, args, stdin, &[])
+}
+
+fn run_env(db: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
         .args(args)
+        .envs(env.iter().copied())
         .env("TONGCHOU_DB", db)
         .env_remove("TONGCHOU_PASSWORD")
         .env("USER", "tester")
@@ -191,6 +196,46 @@ fn users_and_audit(db: &str) {
     );
     let o = run(db, &["audit", "verify", "--anchor", "3:xyz"], "");
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// A deployment created with `TONGCHOU_CHAIN_HASH=sm3` chains its audit log with SM3: the head
+/// names it, an anchor of it verifies, and the setting cannot go back to SHA-256.
+fn sm3_deployment(db: &str) {
+    let sm3 = [("TONGCHOU_CHAIN_HASH", "sm3")];
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&run_env(db, &["audit", "chain-hash"], "", &sm3))).expect("json");
+    assert_eq!(v["chain_hash"], "sm3");
+    // later runs without the variable keep the database's choice
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&run(db, &["audit", "verify"], ""))).expect("json");
+    assert_eq!(v["ok"], true);
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(&run(db, &["audit", "verify"], ""))).expect("json");
+    let hash = v["head"]["hash"].as_str().expect("hash").to_string();
+    assert!(hash.starts_with("sm3:") && hash.len() == 68, "{hash}");
+    let anchor = format!("{}:{hash}", v["head"]["seq"]);
+    ok(&run(db, &["audit", "verify", "--anchor", &anchor], ""));
+    let o = run(db, &["audit", "chain-hash", "--set", "sha256"], "");
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("refused"));
+    assert_eq!(
+        Db::open(db)
+            .expect("open")
+            .chain_hash()
+            .expect("alg")
+            .name(),
+        "sm3"
+    );
+}
+
+#[test]
+fn sqlite_sm3_deployment() {
+    sm3_deployment(&testing::sqlite_url("cli_sm3"));
+}
+
+#[test]
+fn postgres_sm3_deployment() {
+    sm3_deployment(&testing::pg_url("cli_sm3"));
 }
 
 #[test]

@@ -15,12 +15,17 @@ use tongchou_store::registry::{self, PensionRow, PensionerRow, PersonRow};
 use tongchou_store::{Db, testing};
 
 const PW: &str = "a long enough passphrase";
+/// The master key of these runs (field encryption, docs/CRYPTO.md): the survivors' claims are
+/// stored encrypted and the payroll pays from the decrypted account.
+const MASTER_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
 fn run(db: &str, args: &[&str], password: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tongchou"));
     cmd.args(args)
         .env("TONGCHOU_DB", db)
         .env_remove("TONGCHOU_PASSWORD")
+        .env_remove("TONGCHOU_MASTER_KEY_FILE")
+        .env("TONGCHOU_MASTER_KEY", MASTER_KEY)
         .env("USER", "tester")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -511,6 +516,25 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
         pw,
     ));
     assert_eq!(c["due_month"], "2020-01");
+    // stored encrypted: neither the claimant's account nor her ID number in the table's text
+    let mut raw = Db::open(db).expect("open without the master key");
+    let stored = raw
+        .query(
+            "SELECT claimant_id_number, bank_account FROM survivor_claims WHERE person_id = $1",
+            &[tongchou_store::Val::I64(person)],
+        )
+        .expect("claim row");
+    let stored: Vec<String> = stored[0]
+        .iter()
+        .map(|v| v.text().expect("text").to_string())
+        .collect();
+    assert!(
+        stored.iter().all(|t| t.starts_with('S')
+            && !t.contains(claimant_account)
+            && !t.contains(daughter.as_str())),
+        "{stored:?}"
+    );
+    drop(raw);
     let due = ok(&run(db, &["benefits", "due", "--month", "2020-01"], None));
     let want: Vec<(String, String)> = due["lines"]
         .as_array()

@@ -5,7 +5,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// `SEQ:HASH`, the hash as 64 lowercase hex digits.
+/// `SEQ:HASH`, the hash as 64 lowercase hex digits, after the tag `sm3:` on an SM3 chain
+/// (`7:sm3:ab…`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Anchor {
     pub seq: i64,
@@ -15,15 +16,23 @@ pub struct Anchor {
 impl FromStr for Anchor {
     type Err = String;
     fn from_str(s: &str) -> Result<Anchor, String> {
-        let bad = || format!("expected SEQ:HASH (64 hex digits), got {s:?}");
-        let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+        let bad = || {
+            format!(
+                "expected SEQ:HASH (64 hex digits, sm3: before them on an SM3 chain), got {s:?}"
+            )
+        };
+        let (seq, tagged) = s.trim().split_once(':').ok_or_else(bad)?;
         let seq: i64 = seq.parse().map_err(|_| bad())?;
+        let (tag, hash) = match tagged.strip_prefix("sm3:") {
+            Some(h) => ("sm3:", h),
+            None => ("", tagged),
+        };
         if seq < 0 || hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(bad());
         }
         Ok(Anchor {
             seq,
-            hash: hash.to_ascii_lowercase(),
+            hash: format!("{tag}{}", hash.to_ascii_lowercase()),
         })
     }
 }
@@ -64,6 +73,10 @@ mod tests {
         let a: Anchor = format!("7:{}", h.to_uppercase()).parse().expect("anchor");
         assert_eq!(a.to_string(), format!("7:{h}"));
         assert!(a.check(9, Some(&h)).is_ok());
+        let sm3: Anchor = format!("7:sm3:{h}").parse().expect("sm3 anchor");
+        assert_eq!(sm3.hash, format!("sm3:{h}"));
+        assert_eq!(sm3.to_string(), format!("7:sm3:{h}"));
+        assert!("7:md5:00".parse::<Anchor>().is_err());
         assert!(
             a.check(6, None)
                 .expect_err("truncated")

@@ -13,6 +13,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 use tongchou_core::Fen;
+use tongchou_crypto::HashAlg;
 
 /// Longest idempotency key, in bytes.
 pub const MAX_KEY: usize = 200;
@@ -89,6 +90,9 @@ pub struct Known {
 pub struct Head {
     pub seq: i64,
     pub hash: Hash,
+    /// The algorithm of `hash` (SHA-256 for the empty journal).
+    #[serde(serialize_with = "crate::transfer::alg_name")]
+    pub alg: HashAlg,
 }
 
 /// What the rules need to see. [`crate::MemLedger`] holds everything; the SQL store fills in
@@ -99,6 +103,8 @@ pub struct State {
     pub transfers: HashMap<i64, Known>,
     pub keys: HashMap<String, i64>,
     pub head: Head,
+    /// The hash algorithm of new entries: the deployment's choice.
+    pub chain: HashAlg,
 }
 
 impl State {
@@ -690,13 +696,20 @@ fn apply_resolved(
 
 /// Chain an applied transfer onto the journal: hash it after the head and advance the head.
 fn record(state: &mut State, t: Transfer) -> JournalEntry {
-    let prev_hash = state.head.hash;
-    let hash = t.chain_hash(&prev_hash);
-    state.head = Head { seq: t.id, hash };
+    let prev = state.head;
+    let alg = state.chain;
+    let hash = t.chain_hash_with(alg, &prev.hash);
+    state.head = Head {
+        seq: t.id,
+        hash,
+        alg,
+    };
     JournalEntry {
         transfer: t,
-        prev_hash,
+        prev_hash: prev.hash,
         hash,
+        alg,
+        prev_alg: prev.alg,
     }
 }
 
@@ -705,8 +718,10 @@ fn record(state: &mut State, t: Transfer) -> JournalEntry {
 pub enum ReplayError {
     /// `prev_hash` is not the hash of the entry before.
     BrokenLink { expected: Hash, found: Hash },
-    /// `hash` is not SHA-256(prev ‖ canonical content).
+    /// `hash` is not H(prev ‖ canonical content) under the entry's algorithm.
     BadHash { expected: Hash, found: Hash },
+    /// An SHA-256 entry after an SM3 one: a chain never goes back to the weaker choice.
+    Downgrade { from: HashAlg, to: HashAlg },
     /// The transfer breaks a rule of the ledger at that point of history.
     Invalid(TransferError),
 }
@@ -726,6 +741,12 @@ impl fmt::Display for ReplayError {
                     "content does not match its hash: stored {found}, computed {expected}"
                 )
             }
+            ReplayError::Downgrade { from, to } => write!(
+                f,
+                "hash algorithm goes back from {} to {}: entries rewritten",
+                from.name(),
+                to.name()
+            ),
             ReplayError::Invalid(e) => write!(f, "breaks a ledger rule when replayed: {e}"),
         }
     }
@@ -760,13 +781,20 @@ impl<'c> Replay<'c> {
 
     /// Verify and apply the next entry.
     pub fn push(&mut self, e: &JournalEntry) -> Result<(), ReplayError> {
-        if e.prev_hash != self.state.head.hash {
+        let head = self.state.head;
+        if e.prev_hash != head.hash || e.prev_alg != head.alg {
             return Err(ReplayError::BrokenLink {
-                expected: self.state.head.hash,
+                expected: head.hash,
                 found: e.prev_hash,
             });
         }
-        let computed = e.transfer.chain_hash(&e.prev_hash);
+        if head.alg == HashAlg::Sm3 && e.alg == HashAlg::Sha256 {
+            return Err(ReplayError::Downgrade {
+                from: head.alg,
+                to: e.alg,
+            });
+        }
+        let computed = e.transfer.chain_hash_with(e.alg, &e.prev_hash);
         if computed != e.hash {
             return Err(ReplayError::BadHash {
                 expected: computed,
@@ -778,6 +806,7 @@ impl<'c> Replay<'c> {
         self.state.head = Head {
             seq: e.transfer.id,
             hash: e.hash,
+            alg: e.alg,
         };
         Ok(())
     }

@@ -25,6 +25,11 @@ impl<'c> MemLedger<'c> {
         }
     }
 
+    /// New entries hash with `alg` from now on (the deployment's choice).
+    pub fn set_chain(&mut self, alg: tongchou_crypto::HashAlg) {
+        self.state.chain = alg;
+    }
+
     pub fn chart(&self) -> &'c Chart {
         self.chart
     }

@@ -9,6 +9,7 @@ use crate::transfer::{Hash, Line, LinesSummary, Op, Request};
 use crate::{Balances, Replay};
 use tongchou_core::region::Divisions;
 use tongchou_core::{Date, Fen, Period};
+use tongchou_crypto::HashAlg;
 
 use crate::testkit::{P, TAIYUAN, XIAODIAN, acct, day, rc};
 
@@ -646,22 +647,71 @@ fn month_end_income_account() {
 
 #[test]
 fn replay_catches_tampering() {
+    for alg in [HashAlg::Sha256, HashAlg::Sm3] {
+        replay_catches_tampering_under(alg);
+    }
+}
+
+#[test]
+fn sha256_then_sm3_verifies_but_not_back() {
     let mut l = ledger();
+    post_opening(&mut l, 0);
+    post_opening(&mut l, 1);
+    l.set_chain(HashAlg::Sm3);
+    post_opening(&mut l, 2);
+    post_opening(&mut l, 3);
+    let algs: Vec<HashAlg> = l.journal().iter().map(|e| e.alg).collect();
+    assert_eq!(
+        algs,
+        [HashAlg::Sha256, HashAlg::Sha256, HashAlg::Sm3, HashAlg::Sm3]
+    );
+    assert_eq!(l.journal()[2].prev_alg, HashAlg::Sha256);
+    // the SHA-256 entries hash as they always did
+    let e0 = &l.journal()[0];
+    assert_eq!(e0.hash, e0.transfer.chain_hash(&Hash::ZERO));
+    assert_ne!(
+        l.journal()[2].hash,
+        l.journal()[2]
+            .transfer
+            .chain_hash(&l.journal()[2].prev_hash)
+    );
+    l.check().unwrap();
+    // an entry rewritten back to SHA-256 (consistently rehashed) is a downgrade
+    let accounts: Vec<_> = l.accounts().iter().map(|a| (a.id, a.limit)).collect();
+    let mut j = l.journal().to_vec();
+    j[3].alg = HashAlg::Sha256;
+    j[3].hash = j[3].transfer.chain_hash(&j[3].prev_hash);
+    let mut r = Replay::new(Chart::standard(), accounts);
+    for e in &j[..3] {
+        r.push(e).unwrap();
+    }
+    let err = r.push(&j[3]).unwrap_err().to_string();
+    assert!(err.contains("from sm3 to sha256"), "{err}");
+}
+
+/// An opening balance `k{i}` of 10 + i fen in the provincial book.
+fn post_opening(l: &mut MemLedger<'_>, i: i64) {
     let s = acct(P, "fiscal_special_account");
     let f = acct(P, "fund_balance");
+    ok(&l.submit(
+        &[Request::post(
+            &format!("k{i}"),
+            s,
+            f,
+            Fen::new(10 + i),
+            "opening",
+            "",
+            day(1),
+        )],
+        0,
+    ));
+}
+
+fn replay_catches_tampering_under(alg: HashAlg) {
+    let mut l = ledger();
+    l.set_chain(alg);
     for i in 0..5 {
-        ok(&l.submit(
-            &[Request::post(
-                &format!("k{i}"),
-                s,
-                f,
-                Fen::new(10 + i),
-                "opening",
-                "",
-                day(1),
-            )],
-            0,
-        ));
+        post_opening(&mut l, i);
     }
     let accounts: Vec<_> = l.accounts().iter().map(|a| (a.id, a.limit)).collect();
     let verify = |journal: &[crate::JournalEntry]| -> Result<(), (i64, String)> {
@@ -684,8 +734,17 @@ fn replay_catches_tampering() {
     // a rebuilt hash with an impossible transfer is caught by the rules
     let mut j = l.journal().to_vec();
     j[0].transfer.op = Op::Reverse;
-    j[0].hash = j[0].transfer.chain_hash(&j[0].prev_hash);
+    j[0].hash = j[0].transfer.chain_hash_with(alg, &j[0].prev_hash);
     assert!(verify(&j).unwrap_err().1.contains("ledger rule"));
+    // the same entry under the other algorithm does not verify
+    let other = match alg {
+        HashAlg::Sha256 => HashAlg::Sm3,
+        HashAlg::Sm3 => HashAlg::Sha256,
+    };
+    let mut j = l.journal().to_vec();
+    assert!(j.iter().all(|e| e.alg == alg));
+    j[1].alg = other;
+    assert!(verify(&j).is_err());
 }
 
 mod model {

@@ -1,12 +1,13 @@
 //! Transfers: what a caller asks for ([`Request`]), what the ledger records ([`Transfer`]), the
 //! person-level lines a transfer aggregates ([`Line`], [`LinesSummary`]), and the canonical byte
-//! encoding and SHA-256 hash chain of the journal ([`JournalEntry`]).
+//! encoding and hash chain of the journal ([`JournalEntry`]): SM3 or SHA-256, the algorithm
+//! recorded with every entry (its stored hash carries the tag, `tongchou_crypto::hash`).
 
 use crate::chart::AccountId;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::fmt;
 use tongchou_core::{Date, Fen};
+use tongchou_crypto::hash::{HashAlg, Hasher};
 
 /// What a transfer does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -63,7 +64,7 @@ impl Op {
     }
 }
 
-/// A SHA-256 digest.
+/// A 32-byte digest (SHA-256 or SM3; the algorithm travels beside it).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Hash(pub [u8; 32]);
 
@@ -76,6 +77,15 @@ impl Hash {
             s.push(char::from(b"0123456789abcdef"[(b & 15) as usize]));
         }
         s
+    }
+    /// The digest as stored: the algorithm's tag (none for SHA-256, `sm3:`), then hex.
+    pub fn to_tagged(&self, alg: HashAlg) -> String {
+        alg.tagged_hex(&self.0)
+    }
+    /// A stored digest and the algorithm its tag names.
+    pub fn from_tagged(s: &str) -> Option<(HashAlg, Hash)> {
+        let (alg, hex) = tongchou_crypto::hash::split_tagged(s);
+        Some((alg, Hash::from_hex(hex)?))
     }
     pub fn from_hex(s: &str) -> Option<Hash> {
         let b = s.as_bytes();
@@ -131,7 +141,7 @@ pub struct LinesSummary {
 
 /// Incremental digest of lines, so a checker can stream millions of them.
 pub struct LinesHasher {
-    h: Sha256,
+    h: Hasher,
     count: u64,
     total: i64,
     overflow: bool,
@@ -140,7 +150,7 @@ pub struct LinesHasher {
 
 impl Default for LinesHasher {
     fn default() -> Self {
-        let mut h = Sha256::new();
+        let mut h = HashAlg::Sha256.hasher();
         h.update(b"TCLN1");
         LinesHasher {
             h,
@@ -178,7 +188,7 @@ impl LinesHasher {
         Ok(LinesSummary {
             count: self.count,
             total: Fen::new(self.total),
-            digest: Hash(self.h.finalize().into()),
+            digest: Hash(self.h.finalize()),
         })
     }
 }
@@ -404,10 +414,14 @@ impl Transfer {
 
     /// The journal hash of this transfer after `prev`: SHA-256(prev ‖ canonical).
     pub fn chain_hash(&self, prev: &Hash) -> Hash {
-        let mut h = Sha256::new();
+        self.chain_hash_with(HashAlg::Sha256, prev)
+    }
+    /// The journal hash of this transfer after `prev` under `alg`: H(prev ‖ canonical).
+    pub fn chain_hash_with(&self, alg: HashAlg, prev: &Hash) -> Hash {
+        let mut h = alg.hasher();
         h.update(prev.0);
         h.update(self.canonical());
-        Hash(h.finalize().into())
+        Hash(h.finalize())
     }
 }
 
@@ -417,6 +431,16 @@ pub struct JournalEntry {
     pub transfer: Transfer,
     pub prev_hash: Hash,
     pub hash: Hash,
+    /// The algorithm of `hash` (stored as the tag of the hash text).
+    #[serde(serialize_with = "alg_name")]
+    pub alg: HashAlg,
+    /// The algorithm of the entry before (of `prev_hash`).
+    #[serde(serialize_with = "alg_name")]
+    pub prev_alg: HashAlg,
+}
+
+pub(crate) fn alg_name<S: serde::Serializer>(a: &HashAlg, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(a.name())
 }
 
 #[cfg(test)]
@@ -525,7 +549,7 @@ mod tests {
         assert_eq!(Hash::from_hex(&h.to_hex()), Some(h));
         assert_eq!(Hash::from_hex("zz"), None);
         // SHA-256 of the empty string, to pin the primitive
-        let e: [u8; 32] = Sha256::digest(b"").into();
+        let e: [u8; 32] = HashAlg::Sha256.digest(b"");
         assert_eq!(
             Hash(e).to_hex(),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

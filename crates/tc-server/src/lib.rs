@@ -16,6 +16,10 @@
 //! - The pension estimator (`/estimate`, `POST /api/pension/estimate`) is public and stores
 //!   nothing.
 //!
+//! - HTTPS is served by the service itself ([`tls`]: rustls, certificate and key from PEM
+//!   files, HSTS on every answer); plain HTTP only when the operator asks for it explicitly
+//!   (`tongchou serve --plain-http`, local development or a TLS-terminating proxy in front).
+//!
 //! The database is synchronous: handlers run it in `spawn_blocking` on connections from a small
 //! pool ([`Pool`]).
 
@@ -32,6 +36,7 @@ mod plans;
 mod recoveries;
 mod reports;
 mod returns;
+pub mod tls;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -64,6 +69,8 @@ pub struct Config {
     pub login_concurrency: usize,
     /// Serve `/metrics` to any client (default: loopback only).
     pub metrics_from_anywhere: bool,
+    /// Serve HTTPS with this configuration ([`tls::server_config`]); `None`: plain HTTP.
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Config {
@@ -78,6 +85,7 @@ impl Config {
             public_per_minute: 120,
             login_concurrency: 2,
             metrics_from_anywhere: false,
+            tls: None,
         }
     }
 }
@@ -331,7 +339,9 @@ pub fn app(cfg: Config) -> Router {
     build(cfg).0
 }
 
-fn build(cfg: Config) -> (Router, St) {
+fn build(mut cfg: Config) -> (Router, St) {
+    // over TLS, cookies are always Secure and HSTS always sent
+    cfg.secure_cookies |= cfg.tls.is_some();
     let secure = cfg.secure_cookies;
     let st: St = Arc::new(AppState {
         pool: Pool {
@@ -417,13 +427,24 @@ pub async fn serve(
         .await
         .map_err(std::io::Error::other)?
         .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let tls = cfg.tls.clone();
     let (router, st) = build(cfg);
-    let r = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let r = match tls {
+        Some(tls) => {
+            // tap_io: the peer address reaches the handlers as ConnectInfo<SocketAddr>
+            use axum::serve::ListenerExt;
+            let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    };
     // close pooled connections on a blocking thread too
     let idle: Vec<Db> = match st.pool.idle.lock() {
         Ok(mut v) => v.drain(..).collect(),
@@ -452,8 +473,9 @@ pub fn run(bind: &str, cfg: Config) -> Result<(), String> {
         let addr = listener
             .local_addr()
             .map_err(|e| format!("--bind {bind}: {e}"))?;
+        let scheme = if cfg.tls.is_some() { "https" } else { "http" };
         println!(
-            "tongchou: serving on http://{addr}/ (database {})",
+            "tongchou: serving on {scheme}://{addr}/ (database {})",
             redact(&cfg.db_url)
         );
         let shutdown = async {

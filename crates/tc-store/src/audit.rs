@@ -2,8 +2,12 @@
 //!
 //! Every change, every authentication event, every refusal and every read of personal data is one
 //! row of `audit_log`: `seq` (contiguous from 1), time (UTC), user, action, object type and id,
-//! region, result, details (JSON), `prev_hash` and `hash = SHA-256(prev_hash || canonical entry)`.
+//! region, result, details (JSON), `prev_hash` and `hash = H(prev_hash || canonical entry)`.
 //! The canonical entry is every field, length-prefixed, so no two entries share an encoding.
+//! H is the deployment's chain hash (`settings::chain_hash`): SHA-256, stored as bare hex as
+//! every entry before SM3 was offered, or SM3, stored with the tag `sm3:`; each entry's hash
+//! names its algorithm, the verifier follows it, and an SHA-256 entry after an SM3 one is a
+//! break (a downgrade).
 //!
 //! [`verify_audit_chain`] recomputes the chain and names the first entry that was edited,
 //! removed or inserted. A truncated tail or a rebuilt chain is caught by comparing the head with a
@@ -13,6 +17,8 @@
 
 use crate::{Db, Result, StoreError, Val, Value};
 use sha2::{Digest, Sha256};
+use tongchou_crypto::HashAlg;
+use tongchou_crypto::hash::split_tagged;
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -179,13 +185,7 @@ fn canonical(
 }
 
 pub fn hex(bytes: &[u8]) -> String {
-    const H: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(H[(b >> 4) as usize] as char);
-        s.push(H[(b & 15) as usize] as char);
-    }
-    s
+    tongchou_crypto::to_hex(bytes)
 }
 
 /// SHA-256 as lowercase hex.
@@ -193,15 +193,19 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
 }
 
-fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
-    let mut h = Sha256::new();
+fn chain_hash(alg: HashAlg, prev_hash: &str, canonical: &[u8]) -> String {
+    let mut h = alg.hasher();
     h.update(prev_hash.as_bytes());
     h.update(canonical);
-    hex(&h.finalize())
+    alg.tagged_hex(&h.finalize())
 }
 
 impl Record {
-    /// The hash this record should carry given its fields and `prev_hash`.
+    /// The algorithm of this entry's hash (its tag).
+    pub fn alg(&self) -> HashAlg {
+        split_tagged(&self.hash).0
+    }
+    /// The hash this record should carry given its fields, `prev_hash` and its algorithm.
     pub fn expected_hash(&self) -> String {
         let c = canonical(
             self.seq,
@@ -215,7 +219,7 @@ impl Record {
             &self.result,
             &self.details,
         );
-        chain_hash(&self.prev_hash, &c)
+        chain_hash(self.alg(), &self.prev_hash, &c)
     }
 }
 
@@ -283,7 +287,7 @@ fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
         &result,
         &details,
     );
-    let hash = chain_hash(&prev_hash, &c);
+    let hash = chain_hash(db.chain_hash()?, &prev_hash, &c);
     let opt = |v: Option<i64>| v.map(Val::I64).unwrap_or(Val::Null);
     let n = db.exec(
         &format!(
@@ -528,6 +532,12 @@ pub fn verify_audit_chain(db: &mut Db) -> Result<Verification> {
                     rec.seq - 1
                 )));
             }
+            if split_tagged(&prev).0 == HashAlg::Sm3 && rec.alg() == HashAlg::Sha256 {
+                return Ok(broken(format!(
+                    "entry {} goes back from SM3 to SHA-256: entries rewritten",
+                    rec.seq
+                )));
+            }
             if rec.expected_hash() != rec.hash {
                 return Ok(broken(format!(
                     "entry {} was altered: its hash does not match its contents",
@@ -576,8 +586,9 @@ mod tests {
         }
     }
 
-    fn chain_and_tamper(url: &str) {
+    fn chain_and_tamper(url: &str, alg: HashAlg) {
         let mut db = Db::open(url).expect("open");
+        crate::settings::set_chain_hash(&mut db, alg).expect("set");
         let v = verify_audit_chain(&mut db).expect("verify empty");
         assert!(v.ok());
         assert_eq!((v.entries, v.head_seq), (0, 0));
@@ -594,6 +605,7 @@ mod tests {
         let v = verify_audit_chain(&mut db).expect("verify");
         assert!(v.ok(), "{v:?}");
         assert_eq!(v.entries, 30);
+        assert_eq!(split_tagged(&v.head_hash).0, alg);
         assert_eq!(head(&mut db).expect("head"), (30, v.head_hash.clone()));
         let published = (v.head_seq, v.head_hash.clone());
 
@@ -681,12 +693,69 @@ mod tests {
 
     #[test]
     fn sqlite_chain_and_tamper() {
-        chain_and_tamper(&testing::sqlite_url("audit"));
+        chain_and_tamper(&testing::sqlite_url("audit"), HashAlg::Sha256);
+        chain_and_tamper(&testing::sqlite_url("audit_sm3"), HashAlg::Sm3);
     }
 
     #[test]
     fn postgres_chain_and_tamper() {
-        chain_and_tamper(&testing::pg_url("audit"));
+        chain_and_tamper(&testing::pg_url("audit"), HashAlg::Sha256);
+        chain_and_tamper(&testing::pg_url("audit_sm3"), HashAlg::Sm3);
+    }
+
+    /// An SHA-256 chain written before SM3 was chosen keeps verifying and goes on under SM3;
+    /// rewriting an SM3 entry back to SHA-256 is caught.
+    fn old_chain_then_sm3(url: &str) {
+        let mut db = Db::open(url).expect("open");
+        assert_eq!(db.chain_hash().expect("alg"), HashAlg::Sha256);
+        let a = Actor::user(7, "clerk");
+        let t0 = 1_767_225_600_000;
+        for i in 0..3 {
+            append(&mut db, &entry(&a, "person.read", "x"), t0 + i).expect("append");
+        }
+        let old = hash_at(&mut db, 3).expect("hash").expect("entry 3");
+        assert_eq!(old.len(), 64, "SHA-256 entries are bare hex");
+        crate::settings::set_chain_hash(&mut db, HashAlg::Sm3).expect("sm3");
+        let err = crate::settings::set_chain_hash(&mut db, HashAlg::Sha256).expect_err("back");
+        assert!(err.to_string().contains("refused"), "{err}");
+        for i in 3..6 {
+            append(&mut db, &entry(&a, "person.read", "y"), t0 + i).expect("append");
+        }
+        let v = verify_audit_chain(&mut db).expect("verify");
+        assert!(v.ok(), "{v:?}");
+        assert_eq!(v.entries, 6);
+        assert_eq!(hash_at(&mut db, 3).expect("hash"), Some(old.clone()));
+        let r4 = list(&mut db, &Filter::default()).expect("list");
+        let r4 = r4.iter().find(|r| r.seq == 4).expect("entry 4");
+        assert_eq!(
+            (r4.prev_hash.as_str(), r4.alg()),
+            (old.as_str(), HashAlg::Sm3)
+        );
+        // rewrite entry 6 consistently as SHA-256: a downgrade
+        let mut r6 = list(&mut db, &Filter::default()).expect("list")[0].clone();
+        r6.hash = "0".repeat(64);
+        r6.hash = r6.expected_hash();
+        db.exec(
+            "UPDATE audit_log SET hash = $1 WHERE seq = 6",
+            &[Val::Str(&r6.hash)],
+        )
+        .expect("rewrite");
+        let b = verify_audit_chain(&mut db)
+            .expect("verify")
+            .broken
+            .expect("broken");
+        assert_eq!(b.seq, 6);
+        assert!(b.reason.contains("SM3 to SHA-256"), "{}", b.reason);
+    }
+
+    #[test]
+    fn sqlite_old_sha256_chain_then_sm3() {
+        old_chain_then_sm3(&testing::sqlite_url("audit_mixed"));
+    }
+
+    #[test]
+    fn postgres_old_sha256_chain_then_sm3() {
+        old_chain_then_sm3(&testing::pg_url("audit_mixed"));
     }
 
     fn concurrent(url: &str) {

@@ -135,10 +135,18 @@ fn entry_of(r: &[Value]) -> Result<JournalEntry> {
         lines_digest: hash(12)?,
         recorded_at: r[13].i64()?,
     };
+    let tagged = |i: usize| {
+        Hash::from_tagged(r[i].text()?)
+            .ok_or_else(|| corrupt(format!("transfer {id}: hash column {i}")))
+    };
+    let (prev_alg, prev_hash) = tagged(14)?;
+    let (alg, hash) = tagged(15)?;
     Ok(JournalEntry {
         transfer,
-        prev_hash: hash(14)?,
-        hash: hash(15)?,
+        prev_hash,
+        hash,
+        alg,
+        prev_alg,
     })
 }
 
@@ -672,10 +680,17 @@ fn read_head(db: &mut Db) -> Result<Head> {
     let r = db
         .query_opt("SELECT seq, hash FROM ledger_head WHERE id = 1", &[])?
         .ok_or_else(|| StoreError::Invalid("ledger: the journal head row is missing".into()))?;
-    let hash = Hash::from_hex(r[1].text()?).ok_or_else(|| corrupt("journal head hash"))?;
+    head_of(&r[0], &r[1])
+}
+
+/// The journal head from its seq and its stored (tagged) hash.
+fn head_of(seq: &Value, hash: &Value) -> Result<Head> {
+    let (alg, hash) =
+        Hash::from_tagged(hash.text()?).ok_or_else(|| corrupt("journal head hash"))?;
     Ok(Head {
-        seq: r[0].i64()?,
+        seq: seq.i64()?,
         hash,
+        alg,
     })
 }
 
@@ -855,6 +870,7 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
     let mut found: Vec<JournalEntry> = Vec::new();
     let mut resolvers: Vec<JournalEntry> = Vec::new();
     let mut reversed: HashMap<i64, i64> = HashMap::new();
+    let chain = db.chain_hash()?;
     let mut state = State::default();
     for i in 0..rounds {
         let (ks, ts, accs) = (
@@ -887,14 +903,7 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
         for r in db.query(&load_sql(nk, nt, na, lock && i == 0), &params)? {
             let row = r.get(1..).ok_or_else(|| corrupt("short load row"))?;
             match r[0].i64()? {
-                0 => {
-                    let hash = Hash::from_hex(row[15].text()?)
-                        .ok_or_else(|| corrupt("journal head hash"))?;
-                    head = Some(Head {
-                        seq: row[0].i64()?,
-                        hash,
-                    });
-                }
+                0 => head = Some(head_of(&row[0], &row[15])?),
                 1 => found.push(entry_of(row)?),
                 2 => resolvers.push(entry_of(row)?),
                 3 => {
@@ -914,6 +923,7 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
     }
     state.head =
         head.ok_or_else(|| StoreError::Invalid("ledger: the journal head row is missing".into()))?;
+    state.chain = chain;
     let resolved_by: HashMap<i64, i64> = resolvers
         .iter()
         .filter_map(|e| e.transfer.target.map(|t| (t, e.transfer.id)))
@@ -993,8 +1003,8 @@ fn write_batch(
         .map(|e| {
             [
                 e.transfer.lines_digest.to_hex(),
-                e.prev_hash.to_hex(),
-                e.hash.to_hex(),
+                e.prev_hash.to_tagged(e.prev_alg),
+                e.hash.to_tagged(e.alg),
             ]
         })
         .collect();
@@ -1034,7 +1044,7 @@ fn write_batch(
             old.credits_pending.fen(),
         ]);
     }
-    let head_hash = state.head.hash.to_hex();
+    let head_hash = state.head.hash.to_tagged(state.head.alg);
     // The statements: [few transfers,] balances (per chunk of accounts), head. On PostgreSQL
     // they go as one statement (data-modifying WITH: one round trip); on SQLite one by one.
     let mut stmts: Vec<(String, Vec<Val<'_>>, u64)> = Vec::new();

@@ -21,14 +21,17 @@ pub mod governance;
 pub mod imports;
 pub mod income;
 pub mod jobs;
+pub mod keys;
 pub mod ledger;
 mod migrate;
 pub mod payroll;
+pub mod pg_tls;
 pub mod plans;
 pub mod recoveries;
 pub mod registry;
 pub mod reports;
 pub mod run_lock;
+pub mod settings;
 pub mod totp;
 
 pub use migrate::MIGRATIONS;
@@ -267,6 +270,10 @@ pub struct Db {
     deferred: Vec<audit::Deferred>,
     /// PostgreSQL statements prepared on this connection, by parameter types and SQL.
     pg_statements: HashMap<String, postgres::Statement>,
+    /// The deployment's chain hash, read once (`settings::chain_hash`).
+    pub(crate) chain: Option<tongchou_crypto::HashAlg>,
+    /// The unwrapped data keys, when this process has the master key (`keys`).
+    pub(crate) keyring: Option<std::sync::Arc<keys::Keyring>>,
 }
 
 /// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
@@ -322,6 +329,9 @@ impl Db {
     pub fn open(url: &str) -> Result<Db> {
         let mut db = Db::connect(url)?;
         db.migrate()?;
+        if let Some(master) = keys::master_from_env()? {
+            keys::load(&mut db, &master)?;
+        }
         Ok(db)
     }
 
@@ -338,9 +348,13 @@ impl Db {
             Conn::Sqlite(c)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let (u, schema) = split_schema(url);
-            let mut client = postgres::Client::connect(&u, postgres::NoTls).map_err(|e| {
-                StoreError::Backend(format!("cannot connect to PostgreSQL at {u}: {e}"))
-            })?;
+            let (u, tls) = pg_tls::split(&u)?;
+            let mut client = match &tls {
+                Some(w) => pg_tls::connect(&u, w)?,
+                None => postgres::Client::connect(&u, postgres::NoTls).map_err(|e| {
+                    StoreError::Backend(format!("cannot connect to PostgreSQL at {u}: {e}"))
+                })?,
+            };
             client.batch_execute("SET client_min_messages TO WARNING")?;
             if let Some(s) = schema {
                 if !valid_ident(&s) {
@@ -365,7 +379,24 @@ impl Db {
             doomed: false,
             deferred: Vec::new(),
             pg_statements: HashMap::new(),
+            chain: None,
+            keyring: None,
         })
+    }
+
+    /// The keyring of field encryption, if this connection has one.
+    pub fn keyring(&self) -> Option<&keys::Keyring> {
+        self.keyring.as_deref()
+    }
+
+    /// The hash algorithm of new ledger and audit entries (read from `meta` once per connection).
+    pub fn chain_hash(&mut self) -> Result<tongchou_crypto::HashAlg> {
+        if let Some(a) = self.chain {
+            return Ok(a);
+        }
+        let a = settings::chain_hash(self)?;
+        self.chain = Some(a);
+        Ok(a)
     }
 
     fn sqlite_pragmas(c: &rusqlite::Connection) -> Result<()> {

@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0026_recovery_movements.sql"),
     ),
     (
+        27,
+        "crypto_keys",
+        include_str!("../migrations/0027_crypto_keys.sql"),
+    ),
+    (
         35,
         "password_history",
         include_str!("../migrations/0035_password_history.sql"),
@@ -105,6 +110,17 @@ pub fn dialect(sql: &str, backend: Backend) -> String {
     match backend {
         Backend::Sqlite => sql.replace(" BIGINT PRIMARY KEY", " INTEGER PRIMARY KEY"),
         Backend::Postgres => sql.to_string(),
+    }
+}
+
+/// The database's own clock as an SQL expression, in the one timestamp format
+/// (`tongchou_core::Timestamp`).
+pub(crate) fn db_now(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        Backend::Postgres => {
+            "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        }
     }
 }
 
@@ -125,13 +141,7 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
         if done.contains(v) {
             continue;
         }
-        // the database's own clock, in the one timestamp format (`tongchou_core::Timestamp`)
-        let now = match db.backend() {
-            Backend::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-            Backend::Postgres => {
-                "to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-            }
-        };
+        let now = db_now(db.backend());
         db.transaction(|db| {
             db.batch(&dialect(sql, db.backend()))
                 .map_err(|e| StoreError::Invalid(format!("migration {v} {name}: {e}")))?;
@@ -145,6 +155,7 @@ pub(crate) fn run(db: &mut Db) -> Result<Vec<String>> {
         })?;
         applied.push(format!("{v:04}_{name}"));
     }
+    crate::settings::init(db, done.is_empty())?;
     Ok(applied)
 }
 

@@ -216,6 +216,8 @@ pub fn each_planned_line(
     month: Period,
     mut f: impl FnMut(&PlannedLine<'_>) -> Result<()>,
 ) -> Result<u64> {
+    // a claimant's account may be encrypted (survivor_claims, crate::keys); few lines have one
+    let ring = db.keyring.clone();
     db.each(
         "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
          c.claimant_name, c.bank_account,
@@ -226,6 +228,10 @@ pub fn each_planned_line(
          WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.person_id, l.item, l.attempt",
         &[Val::I64(month.yyyymm() as i64)],
         |r| {
+            let claimant_account = r
+                .opt_text(9)?
+                .map(|a| crate::keys::reveal_with(ring.as_deref(), "survivor_claims.bank_account", a))
+                .transpose()?;
             f(&PlannedLine {
                 person: r.i64(0)?,
                 item: item(r.text(1)?)?,
@@ -236,7 +242,7 @@ pub fn each_planned_line(
                 name: r.text(6)?,
                 account: r.text(7)?,
                 claimant_name: r.opt_text(8)?,
-                claimant_account: r.opt_text(9)?,
+                claimant_account: claimant_account.as_deref(),
                 replaces: match r.opt_text(10)? {
                     None => None,
                     Some("carried") => Some(Replaced::Carried),

@@ -6,6 +6,7 @@ use proptest::prelude::*;
 use tongchou_core::Fen;
 use tongchou_core::Period;
 use tongchou_core::region::Divisions;
+use tongchou_crypto::HashAlg;
 use tongchou_ledger::flows::{self, ContributionPart, Doc};
 use tongchou_ledger::testkit::{self, P, TAIYUAN, XIAODIAN, acct, day, rc};
 use tongchou_ledger::{Chart, Line, LinesSummary, MemLedger, Outcome, Request, TransferError};
@@ -42,6 +43,11 @@ impl Twin {
             mem.open(id).expect("open");
         }
         Twin { db, mem }
+    }
+    /// From now on both hash new entries with `alg`.
+    fn chain(&mut self, alg: HashAlg) {
+        tongchou_store::settings::set_chain_hash(&mut self.db, alg).expect("set chain hash");
+        self.mem.set_chain(alg);
     }
     fn ledger(&mut self) -> Ledger<'_> {
         Ledger::new(&mut self.db).with_clock(zero)
@@ -84,6 +90,19 @@ impl Twin {
         assert_eq!(l.head().expect("head"), mem_head);
         assert_eq!(report.head, mem_head);
     }
+}
+
+/// 700 fen from the provincial special account to its expenditure account.
+fn funding(key: &str) -> Request {
+    Request::post(
+        key,
+        acct(P, "expenditure_account"),
+        acct(P, "fiscal_special_account"),
+        Fen::new(700),
+        "funding",
+        "p",
+        day(4),
+    )
 }
 
 fn all_ok(r: &[Result<Outcome, TransferError>]) {
@@ -335,8 +354,9 @@ fn month_of_flows_postgres() {
 
 /// Build a small ledger with lines, then tamper with one stored item at a time and see `check`
 /// name it; undo the tampering and see `check` pass again.
-fn tampering(url: &str) {
+fn tampering(url: &str, alg: HashAlg) {
     let mut t = Twin::new(url, false);
+    t.chain(alg);
     all_ok(&t.submit(&testkit::seed_batch()));
     let lines: Vec<Line> = (0..50)
         .map(|i| Line {
@@ -355,20 +375,18 @@ fn tampering(url: &str) {
         day(3),
     );
     all_ok(&t.submit_lines(&[(req, &lines)]));
-    all_ok(&t.submit(&[Request::post(
-        "last",
-        acct(P, "expenditure_account"),
-        acct(P, "fiscal_special_account"),
-        Fen::new(700),
-        "funding",
-        "p",
-        day(4),
-    )]));
+    all_ok(&t.submit(&[funding("last")]));
     t.same();
     let with_lines = t.ledger().transfer("with-lines").expect("q").expect("t").id;
     let last = t.ledger().transfer("last").expect("q").expect("t").id;
     let bank = acct(P, "fiscal_special_account").0;
-    let cases: Vec<(String, String, &str)> = vec![
+    let tag = alg.tag();
+    let stored = t.db.query_i64(
+        &format!("SELECT count(*) FROM ledger_transfer WHERE hash LIKE '{tag}%' AND length(hash) = {}", 64 + tag.len()),
+        &[],
+    ).expect("count");
+    assert_eq!(stored, last, "every entry's hash names {}", alg.name());
+    let mut cases: Vec<(String, String, &str)> = vec![
         // (tamper, undo, expected item prefix)
         (
             "UPDATE ledger_transfer SET amount = amount + 1 WHERE id = 3".to_string(),
@@ -428,6 +446,14 @@ fn tampering(url: &str) {
             "account 140000004",
         ),
     ];
+    if alg == HashAlg::Sm3 {
+        // the algorithm's tag taken off: the same digest read as SHA-256 does not verify
+        cases.push((
+            "UPDATE ledger_transfer SET hash = substr(hash, 5) WHERE id = 4".to_string(),
+            String::new(),
+            "transfer 4",
+        ));
+    }
     for (tamper, undo, item) in cases {
         // remember the row so that hash tampering can be undone exactly
         let saved =
@@ -485,12 +511,49 @@ fn tampering(url: &str) {
 
 #[test]
 fn tampering_sqlite() {
-    tampering(&testing::sqlite_url("ledger_tamper"));
+    tampering(&testing::sqlite_url("ledger_tamper"), HashAlg::Sha256);
+    tampering(&testing::sqlite_url("ledger_tamper_sm3"), HashAlg::Sm3);
 }
 
 #[test]
 fn tampering_postgres() {
-    tampering(&testing::pg_url("ledger_tamper"));
+    tampering(&testing::pg_url("ledger_tamper"), HashAlg::Sha256);
+    tampering(&testing::pg_url("ledger_tamper_sm3"), HashAlg::Sm3);
+}
+
+/// A journal written with SHA-256 keeps verifying after the deployment moves to SM3, and the
+/// chain goes on across the change.
+fn sha256_then_sm3(url: &str) {
+    let mut t = Twin::new(url, false);
+    assert_eq!(t.db.chain_hash().expect("alg"), HashAlg::Sha256);
+    all_ok(&t.submit(&testkit::seed_batch()));
+    t.same();
+    let old_head = t.ledger().head().expect("head");
+    assert_eq!(old_head.alg, HashAlg::Sha256);
+    t.chain(HashAlg::Sm3);
+    all_ok(&t.submit(&[funding("after")]));
+    t.same();
+    let head = t.ledger().head().expect("head");
+    assert_eq!((head.seq, head.alg), (old_head.seq + 1, HashAlg::Sm3));
+    let prev =
+        t.db.query_opt(
+            "SELECT prev_hash, hash FROM ledger_transfer WHERE id = $1",
+            &[Val::I64(head.seq)],
+        )
+        .expect("q")
+        .expect("row");
+    assert_eq!(prev[0].text().expect("p"), old_head.hash.to_hex());
+    assert!(prev[1].text().expect("h").starts_with("sm3:"));
+}
+
+#[test]
+fn sha256_then_sm3_sqlite() {
+    sha256_then_sm3(&testing::sqlite_url("ledger_mixed"));
+}
+
+#[test]
+fn sha256_then_sm3_postgres() {
+    sha256_then_sm3(&testing::pg_url("ledger_mixed"));
 }
 
 /// Several connections spend from the same account at once: the limit holds across them, no

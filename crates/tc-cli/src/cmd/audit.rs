@@ -16,6 +16,13 @@ pub enum AuditCmd {
         #[arg(long)]
         anchor: Option<String>,
     },
+    /// The hash algorithm of new ledger and audit entries: show it, or `--set sm3` (from
+    /// SHA-256 to SM3 only; entries already written keep theirs and keep verifying).
+    ChainHash {
+        /// sm3 or sha256.
+        #[arg(long)]
+        set: Option<String>,
+    },
     /// Print entries as JSON lines, newest first.
     Log {
         /// Only entries by this login.
@@ -77,6 +84,7 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
             }
             Ok(ExitCode::SUCCESS)
         }
+        AuditCmd::ChainHash { set } => chain_hash(&mut db, &op, set.as_deref()),
         AuditCmd::Log {
             user,
             action,
@@ -113,4 +121,29 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Show or move forward the chain hash of new entries; a change is audited (under the new one).
+fn chain_hash(db: &mut Db, op: &audit::Actor, set: Option<&str>) -> CliResult {
+    let before = db.chain_hash()?;
+    if let Some(name) = set {
+        let alg = tongchou_store::settings::HashAlg::parse(name)
+            .ok_or_else(|| CliError(format!("--set: sm3 or sha256, got {name:?}")))?;
+        tongchou_store::settings::set_chain_hash(db, alg)?;
+        audit::append(
+            db,
+            &Entry {
+                actor: op,
+                action: "settings.chain_hash",
+                object_type: "meta",
+                object_id: "chain_hash",
+                region: None,
+                result: "ok",
+                details: serde_json::json!({"from": before.name(), "to": alg.name()}),
+            },
+            now_ms(),
+        )?;
+    }
+    print_json(&serde_json::json!({"chain_hash": db.chain_hash()?.name()}))?;
+    Ok(ExitCode::SUCCESS)
 }

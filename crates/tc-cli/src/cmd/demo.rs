@@ -44,7 +44,8 @@ pub struct Args {
     /// agencies' paying accounts); run no month.
     #[arg(long)]
     pub setup_only: bool,
-    /// Start the web service on this address when the months have run.
+    /// Start the web service on this address when the months have run (plain HTTP: the demo
+    /// is local development; `tongchou serve --tls-cert/--tls-key` serves HTTPS).
     #[arg(long)]
     pub serve: Option<String>,
 }

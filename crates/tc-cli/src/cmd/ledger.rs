@@ -164,7 +164,7 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
             "accounts": r.accounts,
             "transfers": r.transfers,
             "lines": r.lines,
-            "head": {"seq": r.head.seq, "hash": r.head.hash},
+            "head": {"seq": r.head.seq, "hash": r.head.hash.to_tagged(r.head.alg), "alg": r.head.alg.name()},
             "problem": r.problem,
         }))?;
     }
@@ -177,7 +177,7 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
                     r.transfers,
                     r.lines,
                     r.head.seq,
-                    r.head.hash
+                    r.head.hash.to_tagged(r.head.alg)
                 );
             }
             Ok(ExitCode::SUCCESS)

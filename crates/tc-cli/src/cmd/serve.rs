@@ -1,14 +1,26 @@
 //! `tongchou serve`: the web service (staff login, scoped data access, public estimator).
 
 use crate::output::{CliError, CliResult};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Address to listen on. On a loopback address cookies are sent over plain HTTP (local use);
-    /// on any other address they are marked Secure and HSTS is sent: put TLS in front.
+    /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: String,
+    /// The server's certificate chain (PEM, leaf first): the service speaks HTTPS itself, with
+    /// HSTS and Secure cookies.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of the certificate (PEM; PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain HTTP, without TLS: for local development, or behind a proxy that terminates
+    /// TLS. On a loopback address cookies then go over plain HTTP; on any other address they
+    /// are marked Secure and HSTS is sent (the proxy must speak HTTPS).
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
+    pub plain_http: bool,
 }
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
@@ -17,7 +29,18 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         .parse()
         .map_err(|e| CliError(format!("--bind: expected IP:PORT, got {:?}: {e}", a.bind)))?;
     let mut cfg = tongchou_server::Config::new(db_url);
-    cfg.secure_cookies = !addr.ip().is_loopback();
+    match (&a.tls_cert, &a.tls_key) {
+        (Some(cert), Some(key)) => {
+            cfg.tls = Some(tongchou_server::tls::server_config(cert, key).map_err(CliError)?);
+            cfg.secure_cookies = true;
+        }
+        _ if a.plain_http => cfg.secure_cookies = !addr.ip().is_loopback(),
+        _ => {
+            return Err(CliError(
+                "serve: HTTPS needs --tls-cert FILE and --tls-key FILE; for local development without TLS pass --plain-http (需要证书与私钥；本地开发可用 --plain-http)".into(),
+            ));
+        }
+    }
     tongchou_server::run(&a.bind, cfg).map_err(CliError)?;
     Ok(ExitCode::SUCCESS)
 }

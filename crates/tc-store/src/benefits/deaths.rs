@@ -442,8 +442,15 @@ pub struct NewClaim<'a> {
     pub created_at: &'a str,
 }
 
-/// Store a claim (fails if the person's settlement has one).
+/// Store a claim (fails if the person's settlement has one). The claimant's ID number and bank
+/// account are encrypted when the connection has a keyring (`crate::keys`).
 pub fn insert_claim(db: &mut Db, c: &NewClaim<'_>) -> Result<()> {
+    let id_number = crate::keys::seal(
+        db,
+        "survivor_claims.claimant_id_number",
+        c.claimant_id_number,
+    )?;
+    let account = crate::keys::seal(db, "survivor_claims.bank_account", c.bank_account)?;
     db.exec(
         "INSERT INTO survivor_claims (person_id, county, claimant_name, claimant_id_number, relation, bank_code, \
          bank_name, bank_account, filed_on, filed_by, due_month, created_at) \
@@ -452,11 +459,11 @@ pub fn insert_claim(db: &mut Db, c: &NewClaim<'_>) -> Result<()> {
             Val::I64(c.person),
             Val::I64(c.county as i64),
             Val::Str(c.claimant_name),
-            Val::Str(c.claimant_id_number),
+            Val::Str(&id_number),
             Val::Str(c.relation),
             Val::Str(c.bank_code),
             Val::Str(c.bank_name),
-            Val::Str(c.bank_account),
+            Val::Str(&account),
             Val::Str(&c.filed_on.to_string()),
             Val::Str(c.filed_by),
             ym(c.due_month),
@@ -464,6 +471,22 @@ pub fn insert_claim(db: &mut Db, c: &NewClaim<'_>) -> Result<()> {
         ],
     )?;
     Ok(())
+}
+
+/// The claimant of `person`'s settlement as filed: name, ID number and bank account, decrypted.
+pub fn claim_payee(db: &mut Db, person: i64) -> Result<Option<(String, String, String)>> {
+    let Some(r) = db.query_opt(
+        "SELECT claimant_name, claimant_id_number, bank_account FROM survivor_claims WHERE person_id = $1",
+        &[Val::I64(person)],
+    )?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((
+        r[0].text()?.to_string(),
+        crate::keys::reveal(db, "survivor_claims.claimant_id_number", r[1].text()?)?,
+        crate::keys::reveal(db, "survivor_claims.bank_account", r[2].text()?)?,
+    )))
 }
 
 /// A death settlement no survivor has claimed yet.

@@ -1,0 +1,212 @@
+//! The keyring of field encryption: data keys stored wrapped in `crypto_keys` (migration 0027),
+//! unwrapped with a [`KeyProvider`] whose master key never sits in the database.
+//!
+//! Where the master key comes from ([`master_from_env`]): `TONGCHOU_MASTER_KEY_FILE`, a file of
+//! 64 hex digits readable and writable by its owner only (mode 0600 or stricter, checked), or
+//! `TONGCHOU_MASTER_KEY`, the hex itself (the embedded default, for a single machine). Without
+//! either, a connection has no keyring and writes fields in plain text, as before; a field that
+//! is encrypted then cannot be read, and says so.
+//!
+//! The field cipher is chosen when the first key is made: `TONGCHOU_FIELD_CIPHER` (`sm4-gcm`,
+//! the default, or `aes-256-gcm`), kept in `meta.field_cipher`.
+
+use crate::{Db, Result, StoreError, Val, settings};
+use std::collections::HashMap;
+use tongchou_crypto::field::{Cipher, FieldCipher, envelope};
+use tongchou_crypto::{BlindIndex, DataKey, KeyProvider, MasterKey};
+
+pub const MASTER_KEY_FILE_ENV: &str = "TONGCHOU_MASTER_KEY_FILE";
+pub const MASTER_KEY_ENV: &str = "TONGCHOU_MASTER_KEY";
+pub const FIELD_CIPHER_ENV: &str = "TONGCHOU_FIELD_CIPHER";
+
+fn key_err(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Invalid(format!("keys: {e}"))
+}
+
+/// The master key from a key file, which must not be readable by group or others.
+pub fn master_from_file(path: &std::path::Path) -> Result<MasterKey> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = std::fs::metadata(path)
+            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(key_err(format!(
+                "master key file {} has mode {mode:o}: it must be 0600 or stricter (chmod 600)",
+                path.display()
+            )));
+        }
+    }
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?,
+    );
+    MasterKey::from_hex(&text, &format!("file {}", path.display())).map_err(key_err)
+}
+
+/// The master key named by the environment, if any.
+pub fn master_from_env() -> Result<Option<MasterKey>> {
+    if let Some(p) = std::env::var_os(MASTER_KEY_FILE_ENV) {
+        return master_from_file(std::path::Path::new(&p)).map(Some);
+    }
+    match std::env::var(MASTER_KEY_ENV) {
+        Ok(hex) if !hex.trim().is_empty() => MasterKey::from_hex(&hex, MASTER_KEY_ENV)
+            .map(Some)
+            .map_err(key_err),
+        _ => Ok(None),
+    }
+}
+
+/// The unwrapped keys of a deployment.
+pub struct Keyring {
+    current: u32,
+    ciphers: HashMap<u32, FieldCipher>,
+    index: BlindIndex,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Keyring(current {}, {} keys)",
+            self.current,
+            self.ciphers.len()
+        )
+    }
+}
+
+impl Keyring {
+    /// Encrypt a field of `column` (`table.column`) under the current key.
+    pub fn encrypt(&self, column: &str, plain: &str) -> Result<String> {
+        self.ciphers
+            .get(&self.current)
+            .ok_or_else(|| key_err("no current data key"))?
+            .encrypt(column, plain)
+            .map_err(key_err)
+    }
+    /// Decrypt a stored field under whichever key it names.
+    pub fn decrypt(&self, column: &str, stored: &str) -> Result<String> {
+        let (_, id, _) =
+            envelope(stored).ok_or_else(|| key_err(format!("{column}: not encrypted")))?;
+        self.ciphers
+            .get(&id)
+            .ok_or_else(|| key_err(format!("{column}: data key {id} is not in the keyring")))?
+            .decrypt(column, stored)
+            .map_err(key_err)
+    }
+    /// The blind index of `value` in `domain` (`id_number`, `bank_account`).
+    pub fn blind(&self, domain: &str, value: &str) -> String {
+        self.index.of(domain, value)
+    }
+    pub fn current_key(&self) -> u32 {
+        self.current
+    }
+}
+
+/// A stored field for reading: decrypted when it is encrypted, as is when it is plain text.
+pub fn reveal(db: &Db, column: &str, stored: &str) -> Result<String> {
+    reveal_with(db.keyring(), column, stored)
+}
+
+/// [`reveal`] with a keyring taken from the connection beforehand (for streaming reads).
+pub fn reveal_with(ring: Option<&Keyring>, column: &str, stored: &str) -> Result<String> {
+    if envelope(stored).is_none() {
+        return Ok(stored.to_string());
+    }
+    match ring {
+        Some(k) => k.decrypt(column, stored),
+        None => Err(key_err(format!(
+            "{column} is encrypted but this process has no master key ({MASTER_KEY_FILE_ENV} or {MASTER_KEY_ENV})"
+        ))),
+    }
+}
+
+/// A field for writing: encrypted when the connection has a keyring.
+pub fn seal(db: &Db, column: &str, plain: &str) -> Result<String> {
+    match db.keyring() {
+        Some(k) => k.encrypt(column, plain),
+        None => Ok(plain.to_string()),
+    }
+}
+
+fn field_cipher(db: &mut Db) -> Result<Cipher> {
+    if let Some(v) = settings::get(db, "field_cipher")? {
+        return Cipher::parse(&v).ok_or_else(|| key_err(format!("meta field_cipher {v:?}")));
+    }
+    let c = match std::env::var(FIELD_CIPHER_ENV) {
+        Ok(v) if !v.trim().is_empty() => Cipher::parse(&v)
+            .ok_or_else(|| key_err(format!("{FIELD_CIPHER_ENV}={v:?}: sm4-gcm or aes-256-gcm")))?,
+        _ => Cipher::Sm4Gcm,
+    };
+    db.exec(
+        "INSERT INTO meta (key, value) VALUES ('field_cipher', $1) ON CONFLICT (key) DO NOTHING",
+        &[Val::Str(c.name())],
+    )?;
+    settings::get(db, "field_cipher")?
+        .and_then(|v| Cipher::parse(&v))
+        .ok_or_else(|| key_err("meta field_cipher unreadable"))
+}
+
+/// Make a new data key for `purpose` and store it wrapped; its number.
+pub fn add_key(db: &mut Db, p: &dyn KeyProvider, purpose: &str) -> Result<u32> {
+    let cipher = field_cipher(db)?;
+    let id = db.query_i64("SELECT COALESCE(MAX(id), 0) + 1 FROM crypto_keys", &[])?;
+    let id32 = u32::try_from(id).map_err(|_| key_err("too many keys"))?;
+    let dk = DataKey::generate(id32, cipher).map_err(key_err)?;
+    let wrapped = dk.wrap(p).map_err(key_err)?;
+    let now = crate::migrate::db_now(db.backend());
+    db.exec(
+        &format!("INSERT INTO crypto_keys (id, purpose, cipher, wrapped, provider, created_at) VALUES ($1, $2, $3, $4, $5, {now})"),
+        &[
+            Val::I64(id),
+            Val::Str(purpose),
+            Val::Str(cipher.name()),
+            Val::Str(&wrapped),
+            Val::Str(&p.describe()),
+        ],
+    )?;
+    Ok(id32)
+}
+
+/// Unwrap every key of the deployment (making the first field and index keys if there are
+/// none) and give the connection its keyring.
+pub fn load(db: &mut Db, p: &dyn KeyProvider) -> Result<()> {
+    let ring = db.transaction(|db| {
+        for purpose in ["index", "field"] {
+            let n = db.query_i64(
+                "SELECT count(*) FROM crypto_keys WHERE purpose = $1",
+                &[Val::Str(purpose)],
+            )?;
+            if n == 0 {
+                add_key(db, p, purpose)?;
+            }
+        }
+        let rows = db.query(
+            "SELECT id, purpose, cipher, wrapped, retired_at FROM crypto_keys ORDER BY id",
+            &[],
+        )?;
+        let (mut current, mut ciphers, mut index) = (0u32, HashMap::new(), None);
+        for r in rows {
+            let id = u32::try_from(r[0].i64()?).map_err(|_| key_err("key id"))?;
+            let cipher = Cipher::parse(r[2].text()?).ok_or_else(|| key_err("key cipher"))?;
+            let dk = DataKey::unwrap(p, id, cipher, r[3].text()?).map_err(key_err)?;
+            if r[1].text()? == "index" {
+                index = Some(dk.blind_index());
+            } else {
+                if r[4].opt_text()?.is_none() {
+                    current = id;
+                }
+                ciphers.insert(id, dk.field_cipher().map_err(key_err)?);
+            }
+        }
+        let index = index.ok_or_else(|| key_err("no index key"))?;
+        Ok::<_, StoreError>(Keyring {
+            current,
+            ciphers,
+            index,
+        })
+    })?;
+    db.keyring = Some(std::sync::Arc::new(ring));
+    Ok(())
+}
