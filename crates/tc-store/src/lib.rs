@@ -23,6 +23,7 @@ pub mod income;
 pub mod jobs;
 pub mod ledger;
 mod migrate;
+pub mod migration;
 pub mod payroll;
 pub mod plans;
 pub mod recoveries;

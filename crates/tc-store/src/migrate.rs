@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0026_recovery_movements.sql"),
     ),
     (
+        30,
+        "city_migration",
+        include_str!("../migrations/0030_city_migration.sql"),
+    ),
+    (
         35,
         "password_history",
         include_str!("../migrations/0035_password_history.sql"),

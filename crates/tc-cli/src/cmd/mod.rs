@@ -14,6 +14,7 @@ pub mod gap;
 pub mod import;
 pub mod income;
 pub mod ledger;
+pub mod migrate;
 pub mod month;
 pub mod pension;
 pub mod plan;
