@@ -53,6 +53,7 @@ pub mod jobs;
 pub mod migrate;
 pub mod recoveries;
 pub mod reports;
+pub mod transfer;
 pub mod warn;
 
 pub use error::{AppError, Result};

@@ -152,11 +152,12 @@ pub(crate) fn require_province(
     )))
 }
 
+/// An audit entry `action` about (object type, id) by `who`, result ok.
 pub(crate) fn audit_ok(
     db: &mut Db,
     who: &Principal,
     action: &str,
-    object_id: &str,
+    (object_type, object_id): (&str, &str),
     region: u32,
     details: serde_json::Value,
     now_ms: i64,
@@ -167,7 +168,7 @@ pub(crate) fn audit_ok(
         &Entry {
             actor: &actor,
             action,
-            object_type: "migration",
+            object_type,
             object_id,
             region: Some(region),
             result: "ok",
@@ -305,7 +306,7 @@ fn write_city(
         db,
         who,
         "migrate.load",
-        &req.city.to_string(),
+        ("migration", &req.city.to_string()),
         req.city.get(),
         details,
         now_ms,

@@ -30,6 +30,7 @@ pub mod recoveries;
 pub mod registry;
 pub mod reports;
 pub mod run_lock;
+pub mod transfers;
 
 pub use migrate::MIGRATIONS;
 

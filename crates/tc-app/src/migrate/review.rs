@@ -113,7 +113,7 @@ pub fn resolve(
             db,
             who,
             "migrate.review",
-            &id.to_string(),
+            ("migration", &id.to_string()),
             r.county as u32,
             details,
             now_ms,

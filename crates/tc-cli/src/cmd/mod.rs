@@ -23,6 +23,7 @@ pub mod recovery;
 pub mod report;
 pub mod retirement;
 pub mod serve;
+pub mod transfer;
 pub mod user;
 pub mod validate;
 pub mod warn;
