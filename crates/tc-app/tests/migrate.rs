@@ -122,6 +122,12 @@ fn migrated_pensions_and_accounts_follow_the_rules(db: &mut Db, policy: &Policy,
         "SELECT count(*) FROM pensioners r WHERE r.monthly_fen <> (SELECT p.total_fen FROM pensions p WHERE p.person_id = r.person_id ORDER BY p.effective_from DESC LIMIT 1)",
     );
     assert_eq!(mismatched, 0);
+    // every migrated pensioner carries a last certification, none later than the cut-over
+    let uncertified = count(
+        db,
+        "SELECT count(*) FROM pensioners r WHERE NOT EXISTS (SELECT 1 FROM pensioner_certification c WHERE c.person_id = r.person_id AND c.last_on <= '2020-01-01')",
+    );
+    assert_eq!(uncertified, 0);
     // migrated accounts earn interest from the cut-over: the yearly crediting of 2020 opens
     // them at the migrated balance (the same read `accounts::close_year` makes)
     let id = &a.insured[0].row[0];

@@ -86,6 +86,8 @@ pub struct LegacyPensioner {
     pub bank_code: String,
     pub bank_name: String,
     pub bank_account: String,
+    /// The last eligibility certification (领取资格认证) the city's system knew, if any.
+    pub last_certified: Option<Date>,
 }
 
 /// An open arrears item: a month assessed and not (fully) paid.
@@ -266,6 +268,7 @@ pub(crate) mod rcol {
     pub const BANK_CODE: usize = 18;
     pub const BANK_NAME: usize = 19;
     pub const BANK_ACCOUNT: usize = 20;
+    pub const CERTIFIED: usize = 21;
 }
 pub(crate) const PENSIONER_COLUMNS: &[Column] = &[
     col("id_number", "身份证号", ID, true, ID_HELP),
@@ -348,6 +351,13 @@ pub(crate) const PENSIONER_COLUMNS: &[Column] = &[
         &[],
         true,
         "the account paid into",
+    ),
+    col(
+        "last_certified",
+        "最近认证日期",
+        &["资格认证日期"],
+        false,
+        "YYYY-MM-DD of the last eligibility certification; empty: the cut-over counts as one",
     ),
 ];
 
@@ -651,6 +661,10 @@ impl Parse for LegacyPensioner {
         ]
         .map(|k| c.req(k, money));
         let status = c.opt(rcol::STATUS, suspended);
+        let d1904 = c.date1904;
+        let certified = c.opt(rcol::CERTIFIED, |v| {
+            values::date(v, d1904).and_then(|d| values::not_future(d, today))
+        });
         let bank = [rcol::BANK_CODE, rcol::BANK_NAME, rcol::BANK_ACCOUNT]
             .map(|k| c.req(k, |v| text(v, 64)));
         let (id_number, id_upgraded) = id?;
@@ -682,6 +696,7 @@ impl Parse for LegacyPensioner {
             bank_code: bank_code?,
             bank_name: bank_name?,
             bank_account: bank_account?,
+            last_certified: certified?,
         })
     }
 }
@@ -818,6 +833,15 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("row 3, 缴费指数"), "{text}");
+    }
+
+    #[test]
+    fn every_column_index_has_its_column() {
+        assert_eq!(INSURED_COLUMNS.len(), icol::BALANCE + 1);
+        assert_eq!(HISTORY_COLUMNS.len(), hcol::CREDITED + 1);
+        assert_eq!(PENSIONER_COLUMNS.len(), rcol::CERTIFIED + 1);
+        assert_eq!(ARREARS_COLUMNS.len(), acol::PAID + 1);
+        assert_eq!(CONTROL_COLUMNS.len(), tcol::ARREARS_AMOUNT + 1);
     }
 
     #[test]

@@ -227,7 +227,21 @@ fn pensioner(p: &Province, pn: &tongchou_synth::Pensioner) -> Vec<String> {
         code.to_string(),
         bank.to_string(),
         pn.bank_account(),
+        last_certified(p, pn),
     ]
+}
+
+/// The last certification the old system knew: a day in the 360 days before the cut-over,
+/// spread by person (as `load` does), empty when the pension started later.
+fn last_certified(p: &Province, pn: &tongchou_synth::Pensioner) -> String {
+    let start = p.options.start.first_day();
+    let back = 1 + (crate::tax::mix((pn.person as u64 + 1) ^ 0xce47) % 360) as i64;
+    let on = start.add_days(-back);
+    if on > pn.retire().add_months(1).first_day() {
+        on.to_string()
+    } else {
+        String::new()
+    }
 }
 
 const HEADERS: [(Part, &str); 6] = [
@@ -245,7 +259,7 @@ const HEADERS: [(Part, &str); 6] = [
     ),
     (
         Part::Pensioners,
-        "身份证号,姓名,人员类别,参保区县代码,退休年月,缴费月数,视同缴费月数,平均缴费指数,视同缴费指数,退休时个人账户余额,计发基数,计发月数,基础养老金,个人账户养老金,过渡性养老金,调整金额,月养老金,待遇状态,开户银行代码,开户银行,银行账号",
+        "身份证号,姓名,人员类别,参保区县代码,退休年月,缴费月数,视同缴费月数,平均缴费指数,视同缴费指数,退休时个人账户余额,计发基数,计发月数,基础养老金,个人账户养老金,过渡性养老金,调整金额,月养老金,待遇状态,开户银行代码,开户银行,银行账号,最近认证日期",
     ),
     (
         Part::Arrears,

@@ -351,6 +351,16 @@ pub(crate) fn write_pensions(db: &mut Db, p: &Parsed, ids: &Ids, cutover: Period
         }
         Ok(())
     })?;
+    // the last eligibility certification: the city's, else the cut-over (the payroll's sweep
+    // counts the next one due from it)
+    let certified: Vec<(i64, u32, Date)> = rows
+        .iter()
+        .map(|(x, id)| {
+            let on = x.last_certified.unwrap_or_else(|| cutover.first_day());
+            (*id, x.county.get(), on)
+        })
+        .collect();
+    tongchou_store::certification::write_legacy(db, &certified)?;
     Ok(n)
 }
 
