@@ -195,6 +195,7 @@ pub fn required_permission(kind: Kind) -> Option<Permission> {
         Kind::Employers => Some(Permission::EmployerWrite),
         Kind::Collections => Some(Permission::ContributionImport),
         Kind::DeathRecords | Kind::PaymentRolls | Kind::AliveRecords => None,
+        _ => None,
     }
 }
 
@@ -208,12 +209,20 @@ pub fn not_a_register_file(kind: Kind) -> AppError {
         Kind::AliveRecords => {
             "import it with `tongchou certification import --file F` (certification::import_alive): it certifies the pensioners it names"
         }
+        k if k.is_legacy() => {
+            "it is one of a city's legacy files: check and load the city's directory with `tongchou migrate check|load --city CODE --dir D`"
+        }
         _ => {
             "import it with `tongchou crosscheck import-roll --roll NAME --file F` (benefits::deaths::import_roll), then run `tongchou crosscheck run`"
         }
     };
+    let what = if kind.is_legacy() {
+        "a legacy file of the migration"
+    } else {
+        "a cross-check file"
+    };
     AppError::Invalid(format!(
-        "a {} file ({}) is a cross-check file, not register data: {how}",
+        "a {} file ({}) is {what}, not register data: {how}",
         kind.as_str(),
         kind.chinese()
     ))
@@ -237,9 +246,7 @@ pub fn import_file(
         Kind::Employers => import_as::<Employer>(db, importer, path, opts),
         Kind::Declarations => import_as::<Declaration>(db, importer, path, opts),
         Kind::Collections => import_as::<Collection>(db, importer, path, opts),
-        Kind::DeathRecords | Kind::PaymentRolls | Kind::AliveRecords => {
-            Err(not_a_register_file(kind).into())
-        }
+        _ => Err(not_a_register_file(kind).into()),
     }
 }
 

@@ -26,7 +26,9 @@
 //!   province consolidated, by budget item, from the ledger;
 //! - `close`: period close (结账) county → city → province with the ledger's locks, and a
 //!   closed month reopened through a maker–checker approval;
-//! - `jobs`: the record of each finished step.
+//! - `jobs`: the record of each finished step;
+//! - `migrate`: a city's legacy records checked against its control totals and the province,
+//!   and loaded all or nothing, with the review list of persons registered in two cities.
 
 pub mod accounts;
 pub mod acting;
@@ -48,8 +50,10 @@ pub mod gap;
 pub mod imports;
 pub mod income;
 pub mod jobs;
+pub mod migrate;
 pub mod recoveries;
 pub mod reports;
+pub mod transfer;
 pub mod warn;
 
 pub use error::{AppError, Result};

@@ -118,6 +118,14 @@ pub enum Command {
     /// the header line of each kind.
     #[command(subcommand)]
     Import(cmd::import::ImportCmd),
+    /// Migrate a city's legacy records (历史数据迁移): check them against the control totals and
+    /// the province, load them all or nothing, resolve the persons registered in two cities.
+    #[command(subcommand)]
+    Migrate(cmd::migrate::Cmd),
+    /// Transfers of the pension relationship between provinces (转移接续, 国办发〔2009〕66号):
+    /// out with the certificate and the money, in with the money checked against it.
+    #[command(subcommand)]
+    Transfer(cmd::transfer::Cmd),
     /// Reports from the stored results of the monthly jobs: a month's collection per city or
     /// county, open arrears by county or employer (table, JSON, CSV or XLSX).
     #[command(subcommand)]
@@ -188,6 +196,8 @@ fn main() -> ExitCode {
         Command::Close(a) => cmd::close::run(a, &cli.db),
         Command::Reopen(c) => cmd::close::run_reopen(c, &cli.db),
         Command::Import(c) => cmd::import::run(c, &cli.db),
+        Command::Migrate(c) => cmd::migrate::run(c, &cli.db),
+        Command::Transfer(c) => cmd::transfer::run(c, &cli.db),
         Command::Report(c) => cmd::report::run(c, &cli.db),
         Command::Warn(a) => cmd::warn::run(a, &cli.db),
         Command::Gap(c) => cmd::gap::run(c, &cli.db),

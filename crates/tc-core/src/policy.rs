@@ -183,6 +183,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         "holidays.toml",
         include_str!("../../../policy/holidays.toml"),
     ),
+    (
+        "transfer.toml",
+        include_str!("../../../policy/transfer.toml"),
+    ),
 ];
 
 fn parse_value(unit: Unit, v: &toml::Value) -> Result<Value, String> {

@@ -1,4 +1,4 @@
-//! The six kinds of import file, their columns (Chinese headers with English aliases) and the
+//! The kinds of import file, their columns (Chinese headers with English aliases) and the
 //! header row: any column order, unknown and duplicate columns refused, required columns checked.
 
 use crate::error::RowError;
@@ -26,10 +26,20 @@ pub enum Kind {
     /// medical insurance, a border crossing, a civil-affairs visit...), for the silent
     /// eligibility certification (静默认证) of the payroll.
     AliveRecords,
+    /// A city's legacy insured persons (历史参保人员), for the migration (`tongchou migrate`).
+    LegacyInsured,
+    /// A city's legacy contribution history by year (历史缴费记录).
+    LegacyHistory,
+    /// A city's legacy pensioners with their award and the pension in force (历史离退休人员).
+    LegacyPensioners,
+    /// A city's legacy open arrears (历史欠费).
+    LegacyArrears,
+    /// A city's control totals per county (控制数).
+    LegacyControls,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Persons,
         Kind::Employers,
         Kind::Declarations,
@@ -37,7 +47,24 @@ impl Kind {
         Kind::DeathRecords,
         Kind::PaymentRolls,
         Kind::AliveRecords,
+        Kind::LegacyInsured,
+        Kind::LegacyHistory,
+        Kind::LegacyPensioners,
+        Kind::LegacyArrears,
+        Kind::LegacyControls,
     ];
+
+    /// The legacy kinds of a city's migration (`docs/LEGACY.md`).
+    pub fn is_legacy(self) -> bool {
+        matches!(
+            self,
+            Kind::LegacyInsured
+                | Kind::LegacyHistory
+                | Kind::LegacyPensioners
+                | Kind::LegacyArrears
+                | Kind::LegacyControls
+        )
+    }
 
     /// The name used on the command line.
     pub fn as_str(self) -> &'static str {
@@ -49,6 +76,11 @@ impl Kind {
             Kind::DeathRecords => "deaths",
             Kind::PaymentRolls => "rolls",
             Kind::AliveRecords => "alive",
+            Kind::LegacyInsured => "legacy-insured",
+            Kind::LegacyHistory => "legacy-history",
+            Kind::LegacyPensioners => "legacy-pensioners",
+            Kind::LegacyArrears => "legacy-arrears",
+            Kind::LegacyControls => "legacy-controls",
         }
     }
 
@@ -62,6 +94,11 @@ impl Kind {
             Kind::DeathRecords => "死亡信息",
             Kind::PaymentRolls => "其他待遇发放名单",
             Kind::AliveRecords => "生存信息",
+            Kind::LegacyInsured => "历史参保人员",
+            Kind::LegacyHistory => "历史缴费记录",
+            Kind::LegacyPensioners => "历史离退休人员",
+            Kind::LegacyArrears => "历史欠费",
+            Kind::LegacyControls => "控制数",
         }
     }
 
@@ -75,6 +112,11 @@ impl Kind {
             Kind::DeathRecords => DEATH_COLUMNS,
             Kind::PaymentRolls => ROLL_COLUMNS,
             Kind::AliveRecords => ALIVE_COLUMNS,
+            Kind::LegacyInsured => crate::legacy::INSURED_COLUMNS,
+            Kind::LegacyHistory => crate::legacy::HISTORY_COLUMNS,
+            Kind::LegacyPensioners => crate::legacy::PENSIONER_COLUMNS,
+            Kind::LegacyArrears => crate::legacy::ARREARS_COLUMNS,
+            Kind::LegacyControls => crate::legacy::CONTROL_COLUMNS,
         }
     }
 }
@@ -118,7 +160,7 @@ pub struct Column {
     pub help: &'static str,
 }
 
-const fn col(
+pub(crate) const fn col(
     key: &'static str,
     header: &'static str,
     aliases: &'static [&'static str],
@@ -604,7 +646,7 @@ mod tests {
         assert_eq!("其他待遇发放名单".parse::<Kind>(), Ok(Kind::PaymentRolls));
         assert_eq!(
             "pensions".parse::<Kind>(),
-            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls, alive)".into())
+            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls, alive, legacy-insured, legacy-history, legacy-pensioners, legacy-arrears, legacy-controls)".into())
         );
         for kind in Kind::ALL {
             let t = template(kind);

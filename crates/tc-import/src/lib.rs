@@ -1,5 +1,5 @@
 //! Import files for Tongchou: persons, employers, monthly wage declarations (缴费基数申报), the
-//! tax bureau's collection results, and the cross-check files (death records of public security
+//! tax bureau's collection results, the cities' legacy files for the migration (`legacy`), and the cross-check files (death records of public security
 //! and civil affairs, other payment rolls), from CSV (UTF-8 or GBK, detected) or XLSX (first sheet),
 //! into validated records built from `tongchou-core` types. No database I/O: this crate reads
 //! bytes and yields records, or the complete list of what is wrong.
@@ -68,6 +68,7 @@ pub mod csv;
 pub mod error;
 pub mod fingerprint;
 mod guard;
+pub mod legacy;
 pub mod records;
 pub mod source;
 mod values;
@@ -76,6 +77,7 @@ mod xlsx;
 pub use columns::{Column, Kind, normalize_header, template};
 pub use error::{ImportError, Rejection, RowError};
 pub use fingerprint::Fingerprint;
+pub use legacy::{ControlTotal, LegacyArrear, LegacyInsured, LegacyPensioner, LegacyYear};
 pub use records::{
     AliveRecord, Collection, DeathRecord, DeathSource, Declaration, Employer, EmployerStatus,
     Industry, Payer, Person, Record, RollPayment,
@@ -514,6 +516,11 @@ pub fn validate_kind(
         Kind::DeathRecords => validate::<DeathRecord>(path, opts),
         Kind::PaymentRolls => validate::<RollPayment>(path, opts),
         Kind::AliveRecords => validate::<AliveRecord>(path, opts),
+        Kind::LegacyInsured => validate::<LegacyInsured>(path, opts),
+        Kind::LegacyHistory => validate::<LegacyYear>(path, opts),
+        Kind::LegacyPensioners => validate::<LegacyPensioner>(path, opts),
+        Kind::LegacyArrears => validate::<LegacyArrear>(path, opts),
+        Kind::LegacyControls => validate::<ControlTotal>(path, opts),
     }
 }
 

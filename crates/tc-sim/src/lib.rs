@@ -10,12 +10,14 @@
 //!   full on time, some late, some in part, a few not at all), deterministic from a seed;
 //! - `bank`: the banks' pain.002 status reports for the month's payment files;
 //! - `historical`: the cities' and counties' balances before provincial pooling;
-//! - `load`: a synthetic province (`tongchou-synth`) written into the registry tables.
+//! - `load`: a synthetic province (`tongchou-synth`) written into the registry tables;
+//! - `legacy`: a synthetic province written out as one city's legacy files, for the migration.
 
 pub mod accounts;
 pub mod alive;
 pub mod bank;
 pub mod historical;
+pub mod legacy;
 pub mod load;
 pub mod tax;
 

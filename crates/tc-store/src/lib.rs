@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod keys;
 pub mod ledger;
 mod migrate;
+pub mod migration;
 pub mod payroll;
 pub mod pg_tls;
 pub mod plans;
@@ -33,6 +34,7 @@ pub mod reports;
 pub mod run_lock;
 pub mod settings;
 pub mod totp;
+pub mod transfers;
 
 pub use migrate::MIGRATIONS;
 

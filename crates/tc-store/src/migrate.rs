@@ -95,6 +95,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0027_crypto_keys.sql"),
     ),
     (
+        30,
+        "city_migration",
+        include_str!("../migrations/0030_city_migration.sql"),
+    ),
+    (
+        31,
+        "transfers",
+        include_str!("../migrations/0031_transfers.sql"),
+    ),
+    (
         35,
         "password_history",
         include_str!("../migrations/0035_password_history.sql"),

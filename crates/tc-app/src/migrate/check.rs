@@ -1,0 +1,740 @@
+//! Reading a city's legacy file set and reconciling it: against its own control totals, within
+//! itself (a person both insured and retired, impossible histories, pensions that the rule does
+//! not reproduce, unknown employers and persons) and against the province (the same ID number
+//! already registered: a review, not a refusal). Pure apart from the look-ups of the province.
+
+use super::files::{FileSet, Part};
+use crate::Result;
+use std::collections::{BTreeMap, HashMap};
+use tongchou_core::rules::contribution::PayerKind;
+use tongchou_core::rules::pension::{PensionInput, pension};
+use tongchou_core::{Date, Fen, IdNumber, Period, Policy, Ratio, RegionCode};
+use tongchou_import::{
+    ControlTotal, Employer, ImportError, LegacyArrear, LegacyInsured, LegacyPensioner, LegacyYear,
+    Options, Payer, Record, Records, RowError,
+};
+use tongchou_store::Db;
+use tongchou_store::migration::{self as store, Known};
+
+/// At most this many problems are kept per file (all are counted).
+const ERRORS_KEPT: usize = 1000;
+
+/// One thing that stops the load, where it is.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Defect {
+    /// The file's name (`insured.csv`).
+    pub file: String,
+    /// The row (the header is row 1); 0 for the file as a whole.
+    pub row: u64,
+    pub column: Option<String>,
+    /// The county the row belongs to, when known.
+    pub county: Option<u32>,
+    /// file, outside_city, insured_and_retired, impossible_history, not_reproduced,
+    /// unknown_employer, unknown_person, control_total
+    pub what: &'static str,
+    pub reason: String,
+}
+
+/// A person the province already holds: the incoming record goes to the review list.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct ReviewItem {
+    pub file: String,
+    pub row: u64,
+    pub county: u32,
+    pub id_number: String,
+    /// insured or pensioner
+    pub kind: &'static str,
+    pub existing_person: i64,
+    pub existing_county: i64,
+}
+
+/// Counts and sums of one county.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub employers: u64,
+    pub insured: u64,
+    pub history_rows: u64,
+    pub balance: Fen,
+    pub pensioners: u64,
+    pub pensions: Fen,
+    pub arrears: u64,
+    pub arrears_amount: Fen,
+}
+
+/// One county of the reconciliation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CountyLine {
+    pub county: u32,
+    /// The city's control totals, if it gave any for the county.
+    pub control: Option<Counts>,
+    /// What the files hold.
+    pub files: Counts,
+    /// ID numbers written in the legacy 15-digit form (upgraded).
+    pub upgraded_ids: u64,
+    pub reviews: u64,
+    pub defects: u64,
+}
+
+/// The aggregate of a person's history rows.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Hist {
+    pub months: u32,
+    /// Σ index × months, scaled 1e8.
+    pub weighted: i128,
+}
+
+impl Hist {
+    /// The average index over the months paid, half up at 1e-8.
+    pub fn avg_index(&self) -> i64 {
+        if self.months == 0 {
+            return 0;
+        }
+        let m = self.months as i128;
+        ((2 * self.weighted + m) / (2 * m)) as i64
+    }
+}
+
+/// The records of a file set that was read.
+#[derive(Default)]
+pub(crate) struct Parsed {
+    pub employers: Vec<Employer>,
+    pub insured: Vec<LegacyInsured>,
+    pub pensioners: Vec<LegacyPensioner>,
+    pub arrears: Vec<LegacyArrear>,
+    pub controls: Vec<ControlTotal>,
+    pub history: HashMap<String, Hist>,
+    pub history_rows: u64,
+}
+
+/// The 17 leading digits of an ID number, as the maps key it.
+pub(crate) fn key(id: &IdNumber) -> String {
+    id.as_str().to_string()
+}
+
+/// Read one part of the set, handing each good record to `f`; the problems as defects.
+pub(crate) fn read_each<T: Record>(
+    files: &FileSet,
+    part: Part,
+    today: Date,
+    mut f: impl FnMut(T),
+) -> Vec<Defect> {
+    let Some((name, bytes)) = files.get(part) else {
+        return Vec::new();
+    };
+    let mut opts = Options::new(today);
+    opts.error_limit = ERRORS_KEPT;
+    let fail = |errors: Vec<RowError>| -> Vec<Defect> {
+        errors
+            .into_iter()
+            .map(|e| Defect {
+                file: name.to_string(),
+                row: e.row,
+                column: e.column,
+                county: None,
+                what: "file",
+                reason: e.reason,
+            })
+            .collect()
+    };
+    let mut records = match Records::<T>::from_bytes(bytes, opts) {
+        Ok(r) => r,
+        Err(ImportError::Rejected(r)) => return fail(r.errors),
+        Err(ImportError::Io(e)) => return fail(vec![io_error(e)]),
+    };
+    for r in records.by_ref().flatten() {
+        f(r);
+    }
+    match records.finish() {
+        Ok(_) => Vec::new(),
+        Err(ImportError::Rejected(r)) => fail(r.errors),
+        Err(ImportError::Io(e)) => fail(vec![io_error(e)]),
+    }
+}
+
+fn io_error(e: std::io::Error) -> RowError {
+    RowError {
+        row: 0,
+        column: None,
+        reason: format!("cannot read it: {e}"),
+    }
+}
+
+/// Everything a check found.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Findings {
+    pub counties: Vec<CountyLine>,
+    pub defects: Vec<Defect>,
+    pub reviews: Vec<ReviewItem>,
+}
+
+/// The state of one check run: the records, and what is found as it goes.
+pub(crate) struct Checker<'a> {
+    pub city: RegionCode,
+    pub cutover: Period,
+    pub today: Date,
+    pub policy: &'a Policy,
+    pub p: Parsed,
+    pub lines: BTreeMap<u32, CountyLine>,
+    pub defects: Vec<Defect>,
+    pub reviews: Vec<ReviewItem>,
+    /// ID number -> county of the insured file
+    pub insured_at: HashMap<String, usize>,
+    pub pensioner_at: HashMap<String, usize>,
+    /// credit code -> known in the province (employer id, county) or `None` if in the file
+    pub employers: HashMap<String, Option<(i64, i64)>>,
+}
+
+fn in_city(city: RegionCode, county: RegionCode) -> bool {
+    county.get() / 100 == city.get() / 100
+}
+
+impl<'a> Checker<'a> {
+    pub(crate) fn new(req: &super::Request<'a>) -> Checker<'a> {
+        Checker {
+            city: req.city,
+            cutover: req.cutover,
+            today: req.today,
+            policy: req.policy,
+            p: Parsed::default(),
+            lines: BTreeMap::new(),
+            defects: Vec::new(),
+            reviews: Vec::new(),
+            insured_at: HashMap::new(),
+            pensioner_at: HashMap::new(),
+            employers: HashMap::new(),
+        }
+    }
+
+    /// A row in a county outside the city is a defect: true if so (the row counts no further).
+    fn outside(&mut self, part: Part, row: u64, county: RegionCode) -> bool {
+        if in_city(self.city, county) {
+            return false;
+        }
+        let r = format!("{county} is not a county of {}", self.city);
+        self.defect(part, row, Some(county.get()), "outside_city", r);
+        true
+    }
+
+    fn line(&mut self, county: u32) -> &mut CountyLine {
+        self.lines.entry(county).or_insert_with(|| CountyLine {
+            county,
+            ..Default::default()
+        })
+    }
+
+    pub(crate) fn defect(
+        &mut self,
+        part: Part,
+        row: u64,
+        county: Option<u32>,
+        what: &'static str,
+        reason: String,
+    ) {
+        if let Some(c) = county {
+            self.line(c).defects += 1;
+        }
+        self.defects.push(Defect {
+            file: part.file_name(),
+            row,
+            column: None,
+            county,
+            what,
+            reason,
+        });
+    }
+
+    /// Read every file of the set.
+    pub(crate) fn read(&mut self, files: &FileSet) {
+        let today = self.today;
+        let mut p = Parsed::default();
+        let mut d = read_each(files, Part::Employers, today, |r| p.employers.push(r));
+        d.extend(read_each(files, Part::Insured, today, |r| {
+            p.insured.push(r)
+        }));
+        d.extend(read_each(files, Part::Pensioners, today, |r| {
+            p.pensioners.push(r)
+        }));
+        d.extend(read_each(files, Part::Arrears, today, |r| {
+            p.arrears.push(r)
+        }));
+        d.extend(read_each(files, Part::Controls, today, |r| {
+            p.controls.push(r)
+        }));
+        for dd in &mut d {
+            dd.file = files.name_of(&dd.file);
+        }
+        self.defects.extend(d);
+        self.p = p;
+    }
+
+    /// Employers: in the city; known to the province or not.
+    pub(crate) fn employers(&mut self, db: &mut Db) -> Result<()> {
+        let codes: Vec<String> = self
+            .p
+            .employers
+            .iter()
+            .map(|e| e.credit_code.as_str().to_string())
+            .collect();
+        let refs: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let known: HashMap<String, (i64, i64)> = store::known_employers(db, &refs)?
+            .into_iter()
+            .map(|(c, id, county)| (c, (id, county)))
+            .collect();
+        let rows: Vec<(u64, RegionCode, String)> = self
+            .p
+            .employers
+            .iter()
+            .map(|e| (e.row, e.county, e.credit_code.as_str().to_string()))
+            .collect();
+        for (row, county, code) in rows {
+            if self.outside(Part::Employers, row, county) {
+                continue;
+            }
+            self.line(county.get()).files.employers += 1;
+            self.employers
+                .insert(code.clone(), known.get(&code).copied());
+        }
+        Ok(())
+    }
+
+    /// Whether an employer's credit code is in the file or the province.
+    fn employer_known(&mut self, db: &mut Db, code: &str) -> Result<bool> {
+        if self.employers.contains_key(code) {
+            return Ok(true);
+        }
+        let k = store::known_employers(db, &[code])?;
+        if let Some((_, id, county)) = k.first() {
+            self.employers
+                .insert(code.to_string(), Some((*id, *county)));
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// The history stream: each row checked against its person, aggregated per person.
+    pub(crate) fn history(&mut self, files: &FileSet) {
+        let today = self.today;
+        let mut d = read_each::<LegacyYear>(files, Part::History, today, |r| self.history_row(&r));
+        for dd in &mut d {
+            dd.file = files.name_of(&dd.file);
+        }
+        self.defects.extend(d);
+    }
+
+    fn history_row(&mut self, r: &LegacyYear) {
+        let k = key(&r.id_number);
+        let (county, start, end) = if let Some(&i) = self.insured_at.get(&k) {
+            let x = &self.p.insured[i];
+            (
+                x.county.get(),
+                x.enrolled.period(),
+                self.cutover.add_months(-1),
+            )
+        } else if let Some(&i) = self.pensioner_at.get(&k) {
+            let x = &self.p.pensioners[i];
+            (x.county.get(), r.id_number.birth().period(), x.retire)
+        } else {
+            let why = format!(
+                "{} is in neither the insured nor the pensioners file",
+                r.id_number.masked()
+            );
+            self.defect(Part::History, r.row, None, "unknown_person", why);
+            return;
+        };
+        self.line(county).files.history_rows += 1;
+        if r.id_upgraded {
+            self.line(county).upgraded_ids += 1;
+        }
+        self.p.history_rows += 1;
+        let first = if r.year == start.year() {
+            13 - start.month() as u32
+        } else {
+            12
+        };
+        let last = if r.year == end.year() {
+            end.month() as u32
+        } else {
+            12
+        };
+        let adult = r.id_number.birth().year() + 16;
+        let why = if r.year < start.year() || r.year > end.year() {
+            Some(format!(
+                "year {} is outside the insured span {start} – {end}",
+                r.year
+            ))
+        } else if r.year < adult {
+            Some(format!(
+                "year {} is before the person turned 16 ({adult})",
+                r.year
+            ))
+        } else if r.months > first.min(last) {
+            Some(format!(
+                "{} months paid in {}, but only {} months of it are within {start} – {end}",
+                r.months,
+                r.year,
+                first.min(last)
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            self.defect(
+                Part::History,
+                r.row,
+                Some(county),
+                "impossible_history",
+                why,
+            );
+        }
+        let h = self.p.history.entry(k).or_default();
+        h.months += r.months;
+        h.weighted += r.index.0 as i128 * r.months as i128;
+    }
+}
+
+/// Two amounts added (the sums of a city's files stay far below the range of `i64` fen).
+pub(crate) fn plus(a: Fen, b: Fen) -> Fen {
+    Fen::new(a.fen().saturating_add(b.fen()))
+}
+
+/// The months between a person's enrolment and the cut-over (both ends counted in whole months).
+pub(crate) fn insured_span(enrolled: Date, cutover: Period) -> u32 {
+    enrolled.period().months_until(cutover).max(0) as u32
+}
+
+/// Reproduce a pensioner's components with the benefit rule: `None` if they agree.
+pub(crate) fn unreproduced(policy: &Policy, x: &LegacyPensioner) -> Option<String> {
+    let input = PensionInput {
+        birth: x.id_number.birth().period(),
+        category: x.category,
+        retire: Some(x.retire),
+        paid_months: x.paid_months,
+        deemed_months: x.deemed_months,
+        avg_index: x.avg_index,
+        deemed_index: x.deemed_index,
+        account_balance: x.account_at_retirement,
+        benefit_base: Some(x.benefit_base),
+        transition_coefficient: None,
+    };
+    let r = match pension(policy, &input) {
+        Ok(r) => r,
+        Err(e) => return Some(format!("the benefit rule refuses the award: {e}")),
+    };
+    let got = (r.basic, r.account, r.transitional, r.divisor_tenths);
+    let file = (x.basic, x.account, x.transitional, x.divisor_tenths);
+    (got != file).then(|| {
+        format!(
+            "the benefit rule gives basic {}, account {}, transitional {} (divisor {}), the file {}, {}, {} (divisor {})",
+            got.0,
+            got.1,
+            got.2,
+            Ratio(got.3 * 10_000_000),
+            file.0,
+            file.1,
+            file.2,
+            Ratio(file.3 * 10_000_000)
+        )
+    })
+}
+
+/// The persons the province already holds among the files' ID numbers.
+pub(crate) fn known_persons(db: &mut Db, p: &Parsed) -> Result<HashMap<String, Known>> {
+    let ids: Vec<String> = p
+        .insured
+        .iter()
+        .map(|x| key(&x.id_number))
+        .chain(p.pensioners.iter().map(|x| key(&x.id_number)))
+        .collect();
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    Ok(store::known_ids(db, &refs)?
+        .into_iter()
+        .map(|k| (k.id_number.clone(), k))
+        .collect())
+}
+
+/// Whether an employee's employer is known, else the reason.
+pub(crate) fn employee_employer(
+    c: &mut Checker<'_>,
+    db: &mut Db,
+    kind: PayerKind,
+    code: Option<&str>,
+) -> Result<Option<String>> {
+    match (kind, code) {
+        (PayerKind::Employee, Some(code)) if !c.employer_known(db, code)? => Ok(Some(format!(
+            "employer {code} is neither in the employers file nor in the province"
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// The payer of an arrears item as a credit code, if an employer.
+pub(crate) fn payer_code(p: &Payer) -> Option<&str> {
+    match p {
+        Payer::Employer(c) => Some(c.as_str()),
+        Payer::Flexible => None,
+    }
+}
+
+impl Checker<'_> {
+    /// Index the insured and the pensioners by ID number; a person in both files is a defect.
+    pub(crate) fn index(&mut self) {
+        for (i, x) in self.p.insured.iter().enumerate() {
+            self.insured_at.insert(key(&x.id_number), i);
+        }
+        let mut both = Vec::new();
+        for (i, x) in self.p.pensioners.iter().enumerate() {
+            let k = key(&x.id_number);
+            if let Some(&j) = self.insured_at.get(&k) {
+                both.push((x.row, x.county.get(), self.p.insured[j].row));
+            }
+            self.pensioner_at.insert(k, i);
+        }
+        for (row, county, other) in both {
+            let why = format!("also an insured person not retired (insured file row {other})");
+            self.defect(
+                Part::Pensioners,
+                row,
+                Some(county),
+                "insured_and_retired",
+                why,
+            );
+        }
+    }
+
+    /// The insured persons: in the city, employer known, months paid within the insured span.
+    pub(crate) fn insured(&mut self, db: &mut Db) -> Result<()> {
+        for i in 0..self.p.insured.len() {
+            let x = &self.p.insured[i];
+            let (row, county, kind) = (x.row, x.county, x.payer_kind);
+            let code = x.employer.as_ref().map(|c| c.as_str().to_string());
+            let (balance, upgraded) = (x.balance, x.id_upgraded);
+            let span = insured_span(x.enrolled, self.cutover);
+            let paid = self
+                .p
+                .history
+                .get(&key(&x.id_number))
+                .map_or(0, |h| h.months);
+            let enrolled = x.enrolled;
+            if self.outside(Part::Insured, row, county) {
+                continue;
+            }
+            let line = self.line(county.get());
+            line.files.insured += 1;
+            line.files.balance = plus(line.files.balance, balance);
+            line.upgraded_ids += upgraded as u64;
+            if let Some(why) = employee_employer(self, db, kind, code.as_deref())? {
+                self.defect(
+                    Part::Insured,
+                    row,
+                    Some(county.get()),
+                    "unknown_employer",
+                    why,
+                );
+            }
+            if enrolled >= self.cutover.first_day() {
+                let why = format!(
+                    "enrolled on {enrolled}, not before the cut-over {}",
+                    self.cutover
+                );
+                self.defect(
+                    Part::Insured,
+                    row,
+                    Some(county.get()),
+                    "impossible_history",
+                    why,
+                );
+            } else if paid > span {
+                let why = format!(
+                    "the history pays {paid} months, but only {span} months lie between the enrolment {enrolled} and the cut-over {}",
+                    self.cutover
+                );
+                self.defect(
+                    Part::Insured,
+                    row,
+                    Some(county.get()),
+                    "impossible_history",
+                    why,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The pensioners: in the city, retired before the cut-over, the pension in force adding up
+    /// and its award reproduced by the benefit rule.
+    pub(crate) fn pensioners(&mut self) {
+        for i in 0..self.p.pensioners.len() {
+            let x = &self.p.pensioners[i];
+            let (row, county) = (x.row, x.county);
+            let sum = [x.basic, x.account, x.transitional, x.adjustment]
+                .into_iter()
+                .fold(Fen::ZERO, plus);
+            let mut whys: Vec<(&'static str, String)> = Vec::new();
+            if x.retire.add_months(1) > self.cutover {
+                let r = format!(
+                    "retired in {}, not before the cut-over {}",
+                    x.retire, self.cutover
+                );
+                whys.push(("impossible_history", r));
+            } else if x.adjustment.is_positive() && x.retire.add_months(1) == self.cutover {
+                let r = "an adjustment before the pension's first month".to_string();
+                whys.push(("impossible_history", r));
+            }
+            if sum != x.monthly {
+                let r = format!(
+                    "the components add up to {sum}, the pension in force is {}",
+                    x.monthly
+                );
+                whys.push(("not_reproduced", r));
+            }
+            if let Some(r) = unreproduced(self.policy, x) {
+                whys.push(("not_reproduced", r));
+            }
+            let (monthly, upgraded) = (x.monthly, x.id_upgraded);
+            if self.outside(Part::Pensioners, row, county) {
+                continue;
+            }
+            let line = self.line(county.get());
+            line.files.pensioners += 1;
+            line.files.pensions = plus(line.files.pensions, monthly);
+            line.upgraded_ids += upgraded as u64;
+            for (what, why) in whys {
+                self.defect(Part::Pensioners, row, Some(county.get()), what, why);
+            }
+        }
+    }
+
+    /// Open arrears: of a person of the files, before the cut-over, the employer known.
+    pub(crate) fn arrears(&mut self, db: &mut Db) -> Result<()> {
+        for i in 0..self.p.arrears.len() {
+            let x = &self.p.arrears[i];
+            let (row, period, open) = (x.row, x.period, Fen::new(x.total.fen() - x.paid.fen()));
+            let code = payer_code(&x.payer).map(str::to_string);
+            let k = key(&x.id_number);
+            let county = match (self.insured_at.get(&k), self.pensioner_at.get(&k)) {
+                (Some(&j), _) => self.p.insured[j].county.get(),
+                (None, Some(&j)) => self.p.pensioners[j].county.get(),
+                (None, None) => {
+                    let why = format!(
+                        "{} is in neither the insured nor the pensioners file",
+                        x.id_number.masked()
+                    );
+                    self.defect(Part::Arrears, row, None, "unknown_person", why);
+                    continue;
+                }
+            };
+            let line = self.line(county);
+            line.files.arrears += 1;
+            line.files.arrears_amount = plus(line.files.arrears_amount, open);
+            if period >= self.cutover {
+                let why = format!(
+                    "period {period} is not before the cut-over {}",
+                    self.cutover
+                );
+                self.defect(Part::Arrears, row, Some(county), "impossible_history", why);
+            }
+            if let Some(why) = employee_employer(self, db, PayerKind::Employee, code.as_deref())? {
+                self.defect(Part::Arrears, row, Some(county), "unknown_employer", why);
+            }
+        }
+        Ok(())
+    }
+
+    /// The persons the province already holds go to the review list.
+    pub(crate) fn province(&mut self, db: &mut Db) -> Result<HashMap<String, Known>> {
+        let known = known_persons(db, &self.p)?;
+        let mut items = Vec::new();
+        for x in &self.p.insured {
+            if let Some(k) = known.get(&key(&x.id_number)) {
+                items.push((Part::Insured, x.row, x.county.get(), "insured", k));
+            }
+        }
+        for x in &self.p.pensioners {
+            if let Some(k) = known.get(&key(&x.id_number)) {
+                items.push((Part::Pensioners, x.row, x.county.get(), "pensioner", k));
+            }
+        }
+        let items: Vec<ReviewItem> = items
+            .into_iter()
+            .map(|(part, row, county, kind, k)| ReviewItem {
+                file: part.file_name(),
+                row,
+                county,
+                id_number: k.id_number.clone(),
+                kind,
+                existing_person: k.person,
+                existing_county: k.county,
+            })
+            .collect();
+        for r in items {
+            self.line(r.county).reviews += 1;
+            self.reviews.push(r);
+        }
+        Ok(known)
+    }
+
+    /// The files against the control totals, county by county.
+    pub(crate) fn controls(&mut self) {
+        let controls = std::mem::take(&mut self.p.controls);
+        for c in &controls {
+            let counts = Counts {
+                employers: c.employers,
+                insured: c.insured,
+                history_rows: c.history_rows,
+                balance: c.balance,
+                pensioners: c.pensioners,
+                pensions: c.pensions,
+                arrears: c.arrears,
+                arrears_amount: c.arrears_amount,
+            };
+            if self.outside(Part::Controls, c.row, c.county) {
+                continue;
+            }
+            self.line(c.county.get()).control = Some(counts);
+        }
+        let lines: Vec<CountyLine> = self.lines.values().cloned().collect();
+        for l in lines {
+            let row = controls
+                .iter()
+                .find(|c| c.county.get() == l.county)
+                .map_or(0, |c| c.row);
+            let Some(ctl) = l.control else {
+                let why = format!("no control totals for county {}", l.county);
+                self.defect(Part::Controls, 0, Some(l.county), "control_total", why);
+                continue;
+            };
+            for (label, want, got) in differences(&ctl, &l.files) {
+                let why = format!("{label}: control total {want}, the files {got}");
+                self.defect(Part::Controls, row, Some(l.county), "control_total", why);
+            }
+        }
+        self.p.controls = controls;
+    }
+
+    pub(crate) fn findings(self) -> Findings {
+        Findings {
+            counties: self.lines.into_values().collect(),
+            defects: self.defects,
+            reviews: self.reviews,
+        }
+    }
+}
+
+/// The measures on which a control total and the files disagree: (label, control, files).
+pub(crate) fn differences(ctl: &Counts, f: &Counts) -> Vec<(&'static str, String, String)> {
+    let n = |label, a: u64, b: u64| (a != b).then(|| (label, a.to_string(), b.to_string()));
+    let m = |label, a: Fen, b: Fen| (a != b).then(|| (label, a.to_string(), b.to_string()));
+    [
+        n("参保单位数", ctl.employers, f.employers),
+        n("参保人数", ctl.insured, f.insured),
+        n("缴费记录数", ctl.history_rows, f.history_rows),
+        m("个人账户余额合计", ctl.balance, f.balance),
+        n("离退休人数", ctl.pensioners, f.pensioners),
+        m("月养老金合计", ctl.pensions, f.pensions),
+        n("欠费笔数", ctl.arrears, f.arrears),
+        m("欠费金额合计", ctl.arrears_amount, f.arrears_amount),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}

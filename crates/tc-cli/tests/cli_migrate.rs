@@ -1,0 +1,138 @@
+//! `tongchou migrate` through the real binary, on SQLite and PostgreSQL: a synthetic city
+//! written as legacy files (`migrate synth`, the history and pensioners in GBK), checked
+//! (report per county, exit 0), refused to a county clerk, loaded by the provincial bureau,
+//! loaded again without any change; a control total that disagrees makes the check exit 1
+//! naming the controls file and the county.
+
+use std::process::{Command, Output};
+use tongchou_core::access::Role;
+use tongchou_store::{Db, testing};
+
+const PW: &str = "correct horse battery staple";
+
+fn tongchou(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args(args)
+        .env("TONGCHOU_DB", db)
+        .env("TONGCHOU_PASSWORD", PW)
+        .output()
+        .expect("run tongchou")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn persons(db: &str) -> i64 {
+    let mut d = Db::open(db).expect("open");
+    d.query_i64("SELECT count(*) FROM persons", &[])
+        .expect("count")
+}
+
+fn story(db: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("tongchou-migrate-{tag}-{}", std::process::id()));
+    let d = dir.display().to_string();
+    let o = tongchou(
+        db,
+        &[
+            "migrate",
+            "synth",
+            "--city",
+            "140200",
+            "--dir",
+            &d,
+            "--persons",
+            "3000",
+            "--cutover",
+            "2020-01",
+            "--gbk",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    {
+        let mut conn = Db::open(db).expect("open");
+        testing::add_user(
+            &mut conn,
+            "officer",
+            Role::ProvinceBureauOfficer,
+            140000,
+            PW,
+        );
+        testing::add_user(&mut conn, "clerk", Role::CountyAgency, 140212, PW);
+    }
+    let city = [
+        "--city",
+        "140200",
+        "--dir",
+        &d,
+        "--cutover",
+        "2020-01",
+        "--today",
+        "2020-01-10",
+    ];
+    let check = |who: &str| {
+        let mut a = vec!["migrate", "check"];
+        a.extend_from_slice(&city);
+        a.extend_from_slice(&["--as", who]);
+        tongchou(db, &a)
+    };
+    let load = |who: &str| {
+        let mut a = vec!["migrate", "load"];
+        a.extend_from_slice(&city);
+        a.extend_from_slice(&["--as", who]);
+        tongchou(db, &a)
+    };
+    let o = check("officer");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("0 defect(s), 0 to review"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = load("clerk");
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("only the provincial bureau"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(persons(db), 0);
+    let o = load("officer");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("\"loaded\": 140200"));
+    let n = persons(db);
+    assert!(n > 100);
+    let o = load("officer");
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("\"already\": 140200"));
+    assert_eq!(persons(db), n);
+    // a control total that disagrees
+    let controls = dir.join("controls.csv");
+    let t = std::fs::read_to_string(&controls).expect("controls");
+    let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+    let mut cells: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    let county = cells[0].clone();
+    cells[2] = (cells[2].parse::<u64>().expect("insured") + 1).to_string();
+    lines[1] = cells.join(",");
+    std::fs::write(&controls, lines.join("\n") + "\n").expect("write");
+    let o = check("officer");
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("controls.csv row 2: 参保人数: control total"),
+        "{err}"
+    );
+    assert!(err.contains("[control_total]"), "{err}");
+    assert!(text(&o.stdout).contains(&county));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn migrate_sqlite() {
+    story(&testing::sqlite_url("cli_migrate"), "sqlite");
+}
+
+#[test]
+fn migrate_postgres() {
+    story(&testing::pg_url("cli_migrate"), "pg");
+}
