@@ -29,6 +29,7 @@ mod certification;
 mod dues;
 mod guard;
 mod html;
+mod idle;
 mod ops;
 mod pages;
 mod person;
@@ -69,6 +70,8 @@ pub struct Config {
     pub login_concurrency: usize,
     /// Serve `/metrics` to any client (default: loopback only).
     pub metrics_from_anywhere: bool,
+    /// A connection on which no byte moves this long is closed (header and keep-alive timeout).
+    pub idle_timeout: std::time::Duration,
     /// Serve HTTPS with this configuration ([`tls::server_config`]); `None`: plain HTTP.
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
@@ -85,6 +88,7 @@ impl Config {
             public_per_minute: 120,
             login_concurrency: 2,
             metrics_from_anywhere: false,
+            idle_timeout: std::time::Duration::from_secs(20),
             tls: None,
         }
     }
@@ -428,18 +432,29 @@ pub async fn serve(
         .map_err(std::io::Error::other)?
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let tls = cfg.tls.clone();
+    let timeout = cfg.idle_timeout;
     let (router, st) = build(cfg);
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let r = match tls {
         Some(tls) => {
             // tap_io: the peer address reaches the handlers as ConnectInfo<SocketAddr>
             use axum::serve::ListenerExt;
-            let listener = tls::TlsListener::new(listener, tls)?.tap_io(|_| {});
+            let listener = idle::IdleListener {
+                inner: tls::TlsListener::new(listener, tls)?,
+                timeout,
+            }
+            .tap_io(|_| {});
             axum::serve(listener, service)
                 .with_graceful_shutdown(shutdown)
                 .await
         }
         None => {
+            use axum::serve::ListenerExt;
+            let listener = idle::IdleListener {
+                inner: listener,
+                timeout,
+            }
+            .tap_io(|_| {});
             axum::serve(listener, service)
                 .with_graceful_shutdown(shutdown)
                 .await

@@ -10,6 +10,7 @@
 //! - 9: weak and reused passwords are refused.
 //! - 12: the estimator refuses impossible input with 400 naming the field.
 //! - The staff's second factor (TOTP): required once enrolled, a code accepted once.
+//! - 10: connections that send half a header, or nothing, are closed when idle.
 
 mod support;
 
@@ -301,6 +302,38 @@ fn second_factor_on_postgres() {
     let url = tongchou_store::testing::pg_url("security_totp");
     seed(&url);
     second_factor(&url);
+}
+
+/// 10: a connection that sends half a header and one that sends nothing are both closed after
+/// the idle timeout; a whole request on a fresh connection is still answered.
+#[test]
+fn idle_connections_are_closed() {
+    use std::io::{Read, Write};
+    let url = tongchou_store::testing::sqlite_url("security_idle");
+    let mut cfg = tongchou_server::Config::new(&url);
+    cfg.secure_cookies = false;
+    cfg.idle_timeout = Duration::from_millis(500);
+    let srv = tongchou_server::spawn("127.0.0.1:0", cfg).expect("start server");
+    let mut half = std::net::TcpStream::connect(srv.addr).expect("connect");
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHo")
+        .expect("write");
+    let silent = std::net::TcpStream::connect(srv.addr).expect("connect");
+    for mut s in [half, silent] {
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let t = Instant::now();
+        let mut buf = [0u8; 256];
+        // closed by the server: end of stream (or a reset), well before our own 10 s
+        let n = s.read(&mut buf).unwrap_or(0);
+        assert_eq!(n, 0, "{:?}", String::from_utf8_lossy(&buf[..n]));
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    }
+    let mut ok = std::net::TcpStream::connect(srv.addr).expect("connect");
+    ok.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .expect("write");
+    let mut answer = String::new();
+    ok.read_to_string(&mut answer).expect("read");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
 #[test]
