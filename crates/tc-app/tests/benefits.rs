@@ -200,6 +200,16 @@ fn approval_and_award(url: &str) {
     // a county agency out of the person's county is refused (and audited)
     let e = retire::submit(&mut db, &pol, &other, &request(1, None), T0).expect_err("must fail");
     assert!(e.to_string().contains("outside"), "{e}");
+    // and is told nothing about the person first: not even their status (probe finding 2)
+    db.exec("UPDATE persons SET status = 'deceased' WHERE id = 1", &[])
+        .expect("status");
+    let e = retire::submit(&mut db, &pol, &other, &request(1, None), T0).expect_err("must fail");
+    assert!(
+        e.to_string().contains("outside") && !e.to_string().contains("deceased"),
+        "{e}"
+    );
+    db.exec("UPDATE persons SET status = 'active' WHERE id = 1", &[])
+        .expect("status");
     // an account the payment files could not carry (letters) is refused at the application,
     // not at the first payment
     let mut bad = request(1, None);
