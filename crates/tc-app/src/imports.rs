@@ -33,9 +33,10 @@ use std::io::BufReader;
 use tongchou_core::access::{Permission, Principal};
 use tongchou_core::{Clock, Date, RegionCode};
 use tongchou_import::{
-    Collection, Declaration, Employer, Fingerprint, Format, ImportError, Kind, Options, Person,
-    Progress, Records, RowError, Summary,
+    Collection, Declaration, Employer, Fingerprint, Format, ImportError, Options, Person, Progress,
+    Records, Summary,
 };
+pub use tongchou_import::{Kind, RowError};
 use tongchou_store::access::iso_time;
 use tongchou_store::audit::{self, Actor};
 use tongchou_store::imports::{self, ImportRow, Imported};

@@ -51,6 +51,7 @@ pub mod imports;
 pub mod income;
 pub mod jobs;
 pub mod migrate;
+pub mod own;
 pub mod recoveries;
 pub mod reports;
 pub mod transfer;

@@ -1,16 +1,16 @@
 //! Explanations: every computed amount can say which parameters and which formula produced it.
 
 use crate::policy::ParamUse;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One named value in a computation, exact.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Explanation {
     /// Stable rule identifier, e.g. "pension.basic".
     pub rule: String,

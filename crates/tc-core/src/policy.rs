@@ -31,6 +31,19 @@ pub enum Status {
     Assumed,
 }
 
+impl Status {
+    /// The status as a reader of an explanation sees it: `已核实 verified`, ….
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Verified => "已核实 verified",
+            Status::Secondary => "二手来源 secondary",
+            Status::Knowledge => "据原文记忆 knowledge",
+            Status::Unverified => "未核实 unverified",
+            Status::Assumed => "设计假定 assumed",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
@@ -115,7 +128,7 @@ pub struct Param {
 }
 
 /// A parameter value as used by a rule: what went into an explanation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParamUse {
     pub name: String,
     pub value: String,

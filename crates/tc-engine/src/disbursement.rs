@@ -39,6 +39,18 @@ impl Item {
             Item::ResumedArrears => "resumed_arrears",
         }
     }
+    /// The item as payees and staff read it (also the remittance text of a payment).
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Item::BasicPension => "基本养老金",
+            Item::AdjustmentArrears => "调待补发",
+            Item::FuneralGrant => "丧葬补助金",
+            Item::SurvivorGrant => "抚恤金",
+            Item::AccountRefund => "个人账户余额退还",
+            Item::HeatingSubsidy => "冬季取暖补贴",
+            Item::ResumedArrears => "暂停期间养老金补发",
+        }
+    }
     pub fn parse(s: &str) -> Option<Item> {
         Some(match s {
             "basic_pension" => Item::BasicPension,

@@ -5,7 +5,7 @@
 //! lists every book within the user's region with its last closed month. Staff with the report
 //! permission only; a region outside one's own is refused and audited (`reports::for_staff`).
 
-use crate::html::page;
+use crate::html::{page, yuan};
 use crate::{AppError, St, current, with_db};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -63,10 +63,6 @@ fn year_and_region(p: &Params, back: i32) -> Result<(i32, Option<RegionCode>), S
         Some(_) => return Err("年度应为四位数字".into()),
     };
     Ok((year, region_param(p)?))
-}
-
-fn yuan(f: Fen) -> String {
-    format!("{} 元", f.grouped())
 }
 
 /// `GET /accounts/final?year=Y[&region=R][&format=xlsx|json]`.

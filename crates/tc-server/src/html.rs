@@ -54,6 +54,39 @@ pub fn dl(rows: &[(&str, String)]) -> Markup {
     }
 }
 
+/// An amount as staff read it: `14,115,579.69 元`.
+pub fn yuan(f: tongchou_core::Fen) -> String {
+    format!("{} 元", f.grouped())
+}
+
+/// How an amount was computed: the formula, the dated parameters read (value, effective date,
+/// status, source) and each intermediate value, folded under its rule's name.
+pub fn explanation(title: &str, e: &tongchou_core::Explanation) -> Markup {
+    html! {
+        details class="explain" data-rule=(e.rule) {
+            summary { (title) " · " code { (e.rule) } }
+            p { "公式 Formula: " (e.formula) }
+            @if !e.params.is_empty() {
+                table {
+                    tr { th { "参数 Parameter" } th { "值 Value" } th { "生效 From" } th { "状态 Status" } th { "依据 Source" } }
+                    @for p in &e.params {
+                        tr {
+                            td { (p.name) } td { (p.value) } td { (p.effective_from) }
+                            td { (p.status.label()) } td { (p.source) }
+                        }
+                    }
+                }
+            }
+            @if !e.steps.is_empty() {
+                table {
+                    tr { th { "步骤 Step" } th { "值 Value" } }
+                    @for s in &e.steps { tr { td { (s.name) } td { (s.value) } } }
+                }
+            }
+        }
+    }
+}
+
 pub const CSS: &str = "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:0;color:#1b1b1b;background:#f6f6f4}\
 header{display:flex;justify-content:space-between;align-items:center;padding:.6rem 1.2rem;background:#8c1c13;color:#fff}\
 header a{color:#fff;text-decoration:none;margin-left:1rem}.brand{font-weight:700;margin-left:0}\
@@ -64,7 +97,12 @@ button{margin-top:.8rem;padding:.45rem 1.2rem;font-size:1rem;background:#8c1c13;
 dl{display:grid;grid-template-columns:max-content auto;gap:.3rem 1rem;background:#fff;padding:1rem;border:1px solid #ddd}\
 dt{color:#555}dd{margin:0}.error{color:#a00;font-weight:600}.total{font-size:1.6rem;font-weight:700}\
 .who{font-weight:600}table{border-collapse:collapse;background:#fff}td,th{border:1px solid #ddd;padding:.25rem .6rem}\
-td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tfoot td{font-weight:700}";
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tfoot td{font-weight:700}\
+.scroll{overflow-x:auto;max-width:100%}.warning{color:#8a5a00}details.explain{background:#fff;border:1px solid #ddd;padding:.4rem .8rem;margin:.4rem 0}\
+details.explain summary{cursor:pointer}nav.tabs a{margin-right:.8rem}textarea{width:100%;max-width:32rem;min-height:4rem}\
+@media (max-width:600px){header{flex-wrap:wrap;padding:.5rem .8rem}header a{margin-left:.6rem}main{margin:1rem auto;padding:0 .6rem}\
+input,select{min-width:0;width:100%;box-sizing:border-box}dl{grid-template-columns:1fr;padding:.6rem}dd{margin:0 0 .4rem;overflow-wrap:anywhere}\
+td,th{padding:.2rem .35rem;font-size:.9rem}h1{font-size:1.4rem}}";
 
 #[cfg(test)]
 mod tests {

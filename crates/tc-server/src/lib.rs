@@ -30,12 +30,15 @@ mod dues;
 mod guard;
 mod html;
 mod idle;
+mod imports;
+mod mine;
 mod ops;
 mod pages;
 mod person;
 mod plans;
 mod recoveries;
 mod reports;
+mod retirement;
 mod returns;
 pub mod tls;
 
@@ -295,6 +298,26 @@ pub(crate) async fn current(
 }
 
 /// The client address for audit rows.
+/// The signed-in user whom `may` lets see a page, with their session token; otherwise the
+/// answer to give: the login page without a session, else `refuse(status, login, message)`.
+pub(crate) async fn signed_in_for(
+    st: &St,
+    headers: &HeaderMap,
+    may: fn(&User) -> bool,
+    refuse: fn(StatusCode, &str, &str) -> Response,
+) -> Result<(User, String), Response> {
+    match current(st, headers).await {
+        Ok(Some((u, t))) if may(&u) => Ok((u, t)),
+        Ok(Some((u, _))) => Err(refuse(
+            StatusCode::FORBIDDEN,
+            &u.login,
+            "无权访问 Access denied",
+        )),
+        Ok(None) => Err(axum::response::Redirect::to("/login").into_response()),
+        Err(e) => Err(refuse(e.status(), "", &e.message())),
+    }
+}
+
 pub(crate) fn client(addr: &SocketAddr) -> String {
     addr.ip().to_string()
 }
@@ -380,7 +403,6 @@ fn build(mut cfg: Config) -> (Router, St) {
         .route("/accounts/final", get(accounts::final_accounts))
         .route("/close", get(accounts::close_status))
         .route("/budget", get(accounts::budget))
-        .route("/me/records", get(pages::my_records))
         .route(
             "/me/certification",
             get(certification::mine).post(certification::certify_mine),
@@ -404,6 +426,9 @@ fn build(mut cfg: Config) -> (Router, St) {
         .route("/api/approvals", post(api::submit_approval))
         .route("/api/approvals/{id}", get(api::get_approval))
         .route("/api/approvals/{id}/decision", post(api::decide_approval))
+        .merge(imports::routes())
+        .merge(retirement::routes())
+        .merge(mine::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

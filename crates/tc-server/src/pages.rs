@@ -5,7 +5,7 @@ use crate::{
     AppError, PRE_COOKIE, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, guard,
     person, set_cookie, with_db,
 };
-use axum::extract::{ConnectInfo, Form, State};
+use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -284,6 +284,20 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
                 }
             }
         }
+        (workplace_links(&user))
+        form method="post" action="/logout" id="logout-form" {
+            (csrf_field(&csrf))
+            button type="submit" { "退出 Log out" }
+        }
+    };
+    Html(page("工作台 Dashboard", Some(&user.login), body)).into_response()
+}
+
+/// The dashboard's links to the pages of the user's jobs: reports and accounts, bank returns,
+/// dues, their own records, the benefit follow-up pages (certification, recoveries), imports,
+/// retirement. A page module with a `links` function adds one line here.
+fn workplace_links(user: &access::User) -> Markup {
+    html! {
         @if user.role.has(Permission::ReportRead) {
             p { a href="/reports" id="reports-link" { "统计报表 Reports" } }
             p { a href="/accounts/final" id="accounts-link" { "基金决算 Final accounts" } " " a href="/close" id="close-link" { "结账情况 Period close" } " " a href="/budget" id="budget-link" { "基金预算 Budget" } }
@@ -295,21 +309,11 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
             p { a href="/dues" id="dues-link" { "应缴明细 Dues for the tax bureau" } }
         }
         @if user.role.has(Permission::OwnRecordRead) {
-            p { a href="/me/records" { "我的参保记录 My records" } }
+            p { a href="/me/records" id="my-records-link" { "我的参保记录 My records" } }
             p { a href="/me/certification" id="my-cert-link" { "待遇资格认证 My eligibility certification" } }
         }
-        (benefit_links(&user))
-        form method="post" action="/logout" id="logout-form" {
-            (csrf_field(&csrf))
-            button type="submit" { "退出 Log out" }
-        }
-    };
-    Html(page("工作台 Dashboard", Some(&user.login), body)).into_response()
-}
-
-/// The dashboard's links to the benefit follow-up pages (certification, recoveries).
-fn benefit_links(user: &access::User) -> Markup {
-    html! {
+        (crate::imports::links(user))
+        (crate::retirement::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }
@@ -319,7 +323,7 @@ fn benefit_links(user: &access::User) -> Markup {
     }
 }
 
-fn person_html(v: &serde_json::Value) -> Markup {
+pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
     let s = |k: &str| match &v[k] {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => String::new(),
@@ -387,33 +391,6 @@ pub async fn person_lookup(
     .await
     {
         Ok(v) => Html(page("参保人 Person", Some(&user.login), person_html(&v))).into_response(),
-        Err(e) => html_error(e, Some(&user.login)),
-    }
-}
-
-pub async fn my_records(
-    State(st): State<St>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-) -> Response {
-    let user = match current(&st, &headers).await {
-        Ok(Some((u, _))) => u,
-        Ok(None) => return Redirect::to("/login").into_response(),
-        Err(e) => return html_error(e, None),
-    };
-    let c = client(&addr);
-    let u = user.clone();
-    match with_db(&st, move |db| {
-        person::read_own(db, &u, "page", &c, now_ms())
-    })
-    .await
-    {
-        Ok(v) => Html(page(
-            "我的参保记录 My records",
-            Some(&user.login),
-            person_html(&v),
-        ))
-        .into_response(),
         Err(e) => html_error(e, Some(&user.login)),
     }
 }
@@ -530,12 +507,18 @@ pub(crate) fn form_to_input(f: &Fields) -> String {
     serde_json::Value::Object(obj).to_string()
 }
 
-pub async fn estimate_form(State(st): State<St>, headers: HeaderMap) -> Response {
+/// The form, filled from the query if one is given (the insured person's "estimate from my
+/// record" link).
+pub async fn estimate_form(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Query(prefill): Query<Fields>,
+) -> Response {
     let user = current(&st, &headers).await.ok().flatten();
     Html(page(
         "养老金测算 Pension estimator",
         user.as_ref().map(|(u, _)| u.login.as_str()),
-        estimate_page(&Fields::new(), html! {}),
+        estimate_page(&prefill, html! {}),
     ))
     .into_response()
 }

@@ -4,7 +4,7 @@
 //! `tongchou_app::disburse::decide_fund_plan`: never by the officer who submitted it, once,
 //! audited like every decision. The month's `approve` step applies it.
 
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, page, yuan};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -262,11 +262,6 @@ fn decision_form(month: Period, token: &str, planned: Fen) -> maud::Markup {
             button type="submit" id="decide" { "提交 Decide" }
         }
     }
-}
-
-/// An amount as finance staff read it: `14,115,579.69 元`.
-fn yuan(f: Fen) -> String {
-    format!("{} 元", f.grouped())
 }
 
 /// An amount as finance staff type it: `12000000`, `12,000,000.00` or `12,000,000.00 元`

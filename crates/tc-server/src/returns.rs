@@ -5,10 +5,10 @@
 //! all or nothing), the list `tongchou_app::disburse::return_files`.
 
 use crate::html::{csrf_field, dl, page};
-use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
+use crate::{AppError, St, csrf_token, ct_eq, with_db};
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::disburse::{self, ReadReturnFile, ReturnsReport};
@@ -113,16 +113,7 @@ fn body(
 
 /// The signed-in user and their session token, or the answer to give instead.
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {
-    match current(st, headers).await {
-        Ok(Some((u, t))) if may_view(&u) => Ok((u, t)),
-        Ok(Some((u, _))) => Err(error_page(
-            StatusCode::FORBIDDEN,
-            &u.login,
-            "无权访问 Access denied",
-        )),
-        Ok(None) => Err(Redirect::to("/login").into_response()),
-        Err(e) => Err(error_page(e.status(), "", &e.message())),
-    }
+    crate::signed_in_for(st, headers, may_view, error_page).await
 }
 
 /// The page, with the report of a file just read if any.
@@ -153,6 +144,24 @@ pub async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
     }
 }
 
+/// An uploaded file's name without any directory a browser may send, at most 200 characters,
+/// `upload` when nothing is left.
+pub(crate) fn plain_file_name(sent: &str) -> String {
+    let name: String = sent
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    if name.trim().is_empty() || name == "." || name == ".." {
+        "upload".to_string()
+    } else {
+        name
+    }
+}
+
 /// What the form sent.
 #[derive(Default)]
 struct Upload {
@@ -171,19 +180,7 @@ async fn fields(mut mp: Multipart) -> Result<Upload, AppError> {
             "csrf" => u.csrf = field.text().await.map_err(bad)?,
             "on" => u.on = field.text().await.map_err(bad)?.trim().to_string(),
             "file" => {
-                let name = field.file_name().unwrap_or("").to_string();
-                let name = name
-                    .rsplit(['/', '\\'])
-                    .next()
-                    .unwrap_or("")
-                    .chars()
-                    .take(200)
-                    .collect::<String>();
-                let name = if name.trim().is_empty() {
-                    "upload".to_string()
-                } else {
-                    name
-                };
+                let name = plain_file_name(field.file_name().unwrap_or(""));
                 u.file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
             }
             _ => {}

@@ -94,7 +94,9 @@ fn probe(url: &str) {
     }
     locked.sort();
     unknown.sort();
-    let (locked, unknown) = (locked[1], unknown[1]);
+    // the fastest of each: what the work costs, without the pauses of a loaded machine (a locked
+    // login that skips the hash answers in about 2 ms against about 30 ms)
+    let (locked, unknown) = (locked[0], unknown[0]);
     assert!(
         locked * 3 >= unknown,
         "a locked login answered in {locked:?}, an unknown one in {unknown:?}"

@@ -25,6 +25,7 @@ pub mod keys;
 pub mod ledger;
 mod migrate;
 pub mod migration;
+pub mod own;
 pub mod payroll;
 pub mod pg_tls;
 pub mod plans;

@@ -110,6 +110,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0035_password_history.sql"),
     ),
     (36, "totp", include_str!("../migrations/0036_totp.sql")),
+    (
+        39,
+        "person_payments",
+        include_str!("../migrations/0039_person_payments.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

@@ -108,15 +108,7 @@ fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
         let id = EndToEndId::from_stored(&r.e2e).map_err(|e| AppError::Invalid(e.to_string()))?;
         let remit = format!(
             "{month} {}{}",
-            match r.item {
-                Item::BasicPension => "基本养老金",
-                Item::AdjustmentArrears => "调待补发",
-                Item::FuneralGrant => "丧葬补助金",
-                Item::SurvivorGrant => "抚恤金",
-                Item::AccountRefund => "个人账户余额退还",
-                Item::HeatingSubsidy => "冬季取暖补贴",
-                Item::ResumedArrears => "暂停期间养老金补发",
-            },
+            r.item.chinese(),
             match r.replaces {
                 Some(Replaced::Returned) => "（重发）",
                 Some(Replaced::Carried) => "（补发）",

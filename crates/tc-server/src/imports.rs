@@ -1,0 +1,357 @@
+//! Importing a file in the browser (数据导入): a county or city agency's clerk uploads a file of
+//! insured persons, employers or wage declarations, the tax liaison a file of collection results.
+//! The import is `tongchou_app::imports::import_file` (the role's permission, every row checked
+//! against the register and the clerk's region, all or nothing, audited, once per file). A
+//! refused file comes back as a table of its problems, row and column named, with the form
+//! ready for the corrected file; nothing of it was written.
+
+use crate::html::{csrf_field, dl, page};
+use crate::{AppError, St, csrf_token, ct_eq, with_db};
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Router, extract::DefaultBodyLimit};
+use maud::{Markup, html};
+use tongchou_app::clock::{SystemClock, today_china};
+use tongchou_app::imports::{
+    self as app, ImportOptions, ImportRefusal, ImportReport, Importer, Kind, Rejected,
+};
+use tongchou_core::access::Principal;
+use tongchou_store::access::User;
+use tongchou_store::imports::Imported;
+
+/// The largest file accepted from a browser (a county's persons file of 100,000 rows is about
+/// 15 MiB as CSV); larger files go through `tongchou import`.
+const MAX_UPLOAD: usize = 128 << 20;
+
+/// Problems shown in the page (all are counted).
+const SHOWN: usize = 1_000;
+
+/// Earlier imports listed.
+const LISTED: usize = 50;
+
+const TITLE: &str = "数据导入 Import a file";
+
+/// The kinds of file a browser may import into the register, in the form's order.
+const KINDS: [Kind; 4] = [
+    Kind::Persons,
+    Kind::Employers,
+    Kind::Declarations,
+    Kind::Collections,
+];
+
+/// The kinds this user's role may import.
+fn kinds_for(u: &User) -> Vec<Kind> {
+    KINDS
+        .into_iter()
+        .filter(|k| app::required_permission(*k).is_some_and(|p| u.role.has(p)))
+        .collect()
+}
+
+/// Who sees the page: whoever may import some kind.
+pub fn may_view(u: &User) -> bool {
+    !kinds_for(u).is_empty()
+}
+
+/// The page's routes.
+pub fn routes() -> Router<St> {
+    Router::new().route(
+        "/imports",
+        get(show)
+            .post(upload)
+            .layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+    )
+}
+
+/// The dashboard's link.
+pub fn links(u: &User) -> Markup {
+    html! {
+        @if may_view(u) {
+            p { a href="/imports" id="imports-link" { "数据导入 Import a file" } }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    (
+        status,
+        Html(page(
+            TITLE,
+            Some(login),
+            html! { p class="error" id="import-error" { (msg) } p { a href="/imports" { "返回 Back" } } },
+        )),
+    )
+        .into_response()
+}
+
+/// What the last upload did, shown above the form.
+enum Outcome {
+    Imported(app::Written),
+    Already(Imported),
+    Rejected { file: String, r: Rejected },
+    Refused(StatusCode, String),
+}
+
+fn kind_label(k: &str) -> String {
+    match KINDS.iter().find(|x| x.as_str() == k) {
+        Some(x) => format!("{} {}", x.chinese(), x.as_str()),
+        None => k.to_string(),
+    }
+}
+
+fn problems(file: &str, r: &Rejected) -> Markup {
+    let bad = r.bad_rows();
+    html! {
+        div id="rejected" class="error" {
+            p id="rejected-summary" {
+                "文件 " (file) " 未导入，未写入任何数据 File refused, nothing imported: "
+                @if r.structure || bad == 0 {
+                    "表头或结构有 " (r.problems.len()) " 处问题 problem(s) in its header or structure"
+                } @else {
+                    "共 " (r.rows) " 行数据，其中 " (bad) " 行有 " (r.problems.len())
+                    " 处问题 problem(s) in " (bad) " of " (r.rows) " data row(s)"
+                }
+            }
+            p { "请改正后重新上传整个文件 Correct the file and upload it again, whole." }
+        }
+        table id="problems" {
+            tr { th { "行 Row" } th { "列 Column" } th { "问题 Problem" } }
+            @for e in r.problems.iter().take(SHOWN) {
+                tr {
+                    td { @if e.row == 0 { "文件 file" } @else { (e.row) } }
+                    td { (e.column.as_deref().unwrap_or("—")) }
+                    td { (e.reason) }
+                }
+            }
+        }
+        @if r.problems.len() > SHOWN {
+            p { "另有 " (r.problems.len() - SHOWN) " 处问题未列出 more not shown" }
+        }
+    }
+}
+
+fn outcome(o: &Outcome) -> Markup {
+    match o {
+        Outcome::Imported(w) => html! {
+            div id="imported" {
+                h2 { "已导入 Imported" }
+                (dl(&[
+                    ("文件 File", w.file_name.clone()),
+                    ("类型 Kind", kind_label(w.kind.as_str())),
+                    ("行数 Rows", w.rows.to_string()),
+                    ("导入编号 Import", w.import_id.to_string()),
+                    ("SHA-256", w.file_sha256.clone()),
+                ]))
+            }
+        },
+        Outcome::Already(prev) => html! {
+            p id="already" {
+                "该文件已于 " (prev.imported_at) " 导入（编号 " (prev.id) "，" (prev.rows) " 行，"
+                (prev.imported_by) "），未作任何更改 Already imported: nothing changed."
+            }
+        },
+        Outcome::Rejected { file, r } => problems(file, r),
+        Outcome::Refused(_, m) => html! { p class="error" id="import-error" { (m) } },
+    }
+}
+
+fn body(user: &User, token: &str, last: Option<&Outcome>, done: &[Imported]) -> Markup {
+    html! {
+        @if let Some(o) = last { (outcome(o)) }
+        form method="post" action="/imports" enctype="multipart/form-data" id="import-form" {
+            (csrf_field(&csrf_token(token)))
+            label for="kind" { "文件类型 Kind of file" }
+            select id="kind" name="kind" required {
+                @for k in kinds_for(user) {
+                    option value=(k.as_str()) { (k.chinese()) " " (k.as_str()) }
+                }
+            }
+            label for="file" { "文件 File (CSV UTF-8/GBK, XLSX)" }
+            input type="file" id="file" name="file" accept=".csv,.xlsx,.txt" required;
+            p class="hint" {
+                "整个文件要么全部导入，要么一行不导入；只能导入本辖区的数据。"
+                " All or nothing; only rows of your region."
+            }
+            button type="submit" id="import-submit" { "上传并导入 Upload and import" }
+        }
+        h2 { "最近的导入 Recent imports" }
+        @if done.is_empty() {
+            p { "尚无导入 No import yet." }
+        } @else {
+            table id="imports" {
+                tr { th { "编号 Id" } th { "时间 At" } th { "类型 Kind" } th { "文件 File" } th { "行数 Rows" } th { "导入人 By" } }
+                @for i in done {
+                    tr {
+                        td { (i.id) } td { (i.imported_at) } td { (kind_label(&i.kind)) }
+                        td { (i.file_name) } td { (i.rows) } td { (i.imported_by) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {
+    crate::signed_in_for(st, headers, may_view, error_page).await
+}
+
+/// The imports this user may see: a provincial user's all, anyone else's their own.
+async fn recent(st: &St, user: &User) -> Result<Vec<Imported>, AppError> {
+    let who: Principal = user.principal();
+    let login = user.login.clone();
+    let province = tongchou_core::Divisions::shanxi()
+        .get(who.region)
+        .is_some_and(|r| r.level.as_str() == "province");
+    with_db(st, move |db| {
+        let mut all = tongchou_store::imports::list(db)?;
+        all.retain(|i| province || i.imported_by == login);
+        all.reverse();
+        all.truncate(LISTED);
+        Ok(all)
+    })
+    .await
+}
+
+async fn render(
+    st: &St,
+    user: &User,
+    token: &str,
+    status: StatusCode,
+    last: Option<&Outcome>,
+) -> Response {
+    match recent(st, user).await {
+        Ok(done) => (
+            status,
+            Html(page(
+                TITLE,
+                Some(&user.login),
+                body(user, token, last, &done),
+            )),
+        )
+            .into_response(),
+        Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}
+
+/// `GET /imports`.
+async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
+    match signed_in(&st, &headers).await {
+        Ok((user, token)) => render(&st, &user, &token, StatusCode::OK, None).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Default)]
+struct Upload {
+    csrf: String,
+    kind: String,
+    file: Option<(String, Vec<u8>)>,
+}
+
+async fn fields(mut mp: Multipart) -> Result<Upload, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("上传失败 upload: {e}"))
+    };
+    let mut u = Upload::default();
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        match field.name().unwrap_or("") {
+            "csrf" => u.csrf = field.text().await.map_err(bad)?,
+            "kind" => u.kind = field.text().await.map_err(bad)?.trim().to_string(),
+            "file" => {
+                let name = crate::returns::plain_file_name(field.file_name().unwrap_or(""));
+                u.file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+/// Import the bytes as the file `name` (written to a private temporary directory under that
+/// name, so the import's record and audit entry name the clerk's file).
+fn import(
+    db: &mut tongchou_store::Db,
+    who: &Principal,
+    kind: Kind,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Outcome, AppError> {
+    let dir = tempfile::tempdir().map_err(|e| AppError::Internal(format!("temp dir: {e}")))?;
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).map_err(|e| AppError::Internal(format!("temp file: {e}")))?;
+    let path = path.to_string_lossy().into_owned();
+    let r = app::import_file(
+        db,
+        Importer::Staff(who),
+        kind,
+        &path,
+        ImportOptions {
+            today: today_china(),
+            error_limit: usize::MAX,
+            clock: &SystemClock,
+            progress: &mut |_, _| {},
+        },
+    );
+    Ok(match r {
+        Ok(ImportReport::Imported(w)) => Outcome::Imported(w),
+        Ok(ImportReport::Already(prev)) => Outcome::Already(prev),
+        Err(ImportRefusal::Rejected(r)) => Outcome::Rejected {
+            file: name.to_string(),
+            r,
+        },
+        Err(ImportRefusal::File(e)) => Outcome::Refused(
+            StatusCode::BAD_REQUEST,
+            format!("文件无法读取 File not read: {e}"),
+        ),
+        Err(ImportRefusal::App(e)) => {
+            let e = AppError::from(e);
+            if let AppError::Internal(_) = e {
+                return Err(e);
+            }
+            Outcome::Refused(e.status(), format!("未导入 Not imported: {}", e.message()))
+        }
+    })
+}
+
+/// `POST /imports`.
+async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Response {
+    let (user, token) = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let u = match fields(mp).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    if !ct_eq(&u.csrf, &csrf_token(&token)) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let Some(kind) = kinds_for(&user).into_iter().find(|k| k.as_str() == u.kind) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            "kind: 请选择您可导入的文件类型 choose a kind of file you may import",
+        );
+    };
+    let Some((name, bytes)) = u.file.filter(|(_, b)| !b.is_empty()) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            "file: 请选择文件 choose a file",
+        );
+    };
+    let who = user.principal();
+    let r = with_db(&st, move |db| import(db, &who, kind, &name, &bytes)).await;
+    match r {
+        Ok(o) => {
+            let status = match &o {
+                Outcome::Imported(_) | Outcome::Already(_) => StatusCode::OK,
+                Outcome::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                Outcome::Refused(s, _) => *s,
+            };
+            render(&st, &user, &token, status, Some(&o)).await
+        }
+        Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}

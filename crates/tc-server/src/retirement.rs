@@ -1,0 +1,525 @@
+//! Retirement approval in the browser (退休审批): the county agency's clerk submits an application
+//! for an insured person of their county, found by ID number; a reviewer with
+//! `retirement_approve` over the county opens it, sees the person's facts, the checks and the
+//! pension the approval would fix with how each part is computed, and approves or refuses it
+//! (never their own submission: `tongchou_app::benefits::retire::decide`). The list shows the
+//! applications of the user's region. Every read of an application is audited
+//! (`retirement.read`); refusals are audited by the use cases.
+
+use crate::html::{csrf_field, dl, explanation, page, yuan};
+use crate::{AppError, St, csrf_token, ct_eq, with_db};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use serde_json::json;
+use std::collections::HashMap;
+use tongchou_app::benefits::retire::{self, Application, Award, Request, Verdict};
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_core::access::{Masking, Permission, Principal};
+use tongchou_core::{Divisions, IdNumber, Period, Policy, Ratio};
+use tongchou_store::Db;
+use tongchou_store::access::User;
+use tongchou_store::audit::{self, Actor, Entry};
+use tongchou_store::registry;
+
+type Fields = HashMap<String, String>;
+
+const TITLE: &str = "退休审批 Retirement";
+
+/// Applications listed at most.
+const LISTED: usize = 200;
+
+/// Who sees the pages: who submits or decides retirements.
+pub fn may_view(u: &User) -> bool {
+    u.role.has(Permission::RetirementSubmit) || u.role.has(Permission::RetirementApprove)
+}
+
+/// The pages' routes.
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/retirement", get(list).post(submit))
+        .route("/retirement/{id}", get(show))
+        .route("/retirement/{id}/decision", post(decide))
+}
+
+/// The dashboard's link.
+pub fn links(u: &User) -> Markup {
+    html! {
+        @if may_view(u) {
+            p { a href="/retirement" id="retirement-link" { "退休审批 Retirement applications" } }
+        }
+    }
+}
+
+fn policy() -> Result<Policy, AppError> {
+    Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    let body = html! {
+        p class="error" id="retirement-error" { (msg) }
+        p { a href="/retirement" { "返回 Back" } }
+    };
+    (status, Html(page(TITLE, Some(login), body))).into_response()
+}
+
+async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {
+    crate::signed_in_for(st, headers, may_view, error_page).await
+}
+
+fn county_name(code: u32) -> String {
+    tongchou_core::RegionCode::new(code)
+        .ok()
+        .and_then(|c| Divisions::shanxi().get(c))
+        .map(|r| format!("{code} {}", r.name))
+        .unwrap_or_else(|| code.to_string())
+}
+
+/// `待审批 pending`, `已批准 approved`, `未批准 refused`.
+fn status_label(s: &str) -> &str {
+    match s {
+        "pending" => "待审批 pending",
+        "approved" => "已批准 approved",
+        "refused" => "未批准 refused",
+        other => other,
+    }
+}
+
+fn kind_label(s: &str) -> &str {
+    match s {
+        "statutory" => "法定退休 statutory",
+        "flexible_early" => "弹性提前 flexible, early",
+        "flexible_late" => "弹性延迟 flexible, late",
+        other => other,
+    }
+}
+
+fn within(who: &Principal, county: u32) -> bool {
+    let d = Divisions::shanxi();
+    tongchou_core::RegionCode::new(county).is_ok_and(|c| d.within(c, who.region))
+}
+
+fn list_body(user: &User, token: &str, apps: &[Application], status: &str, last: Markup) -> Markup {
+    html! {
+        (last)
+        @if user.role.has(Permission::RetirementSubmit) {
+            h2 { "提交退休申请 Submit an application" }
+            form method="post" action="/retirement" id="retire-form" {
+                (csrf_field(&csrf_token(token)))
+                label for="id_number" { "身份证号 ID number" }
+                input id="id_number" name="id_number" maxlength="18" autocomplete="off" required;
+                label for="retire" { "退休年月 Retirement month (YYYY-MM, 默认法定 statutory if empty)" }
+                input id="retire" name="retire" placeholder="2025-06" autocomplete="off";
+                label for="deemed_index" { "视同缴费指数 Deemed-period index (档案审核, 可空 optional)" }
+                input id="deemed_index" name="deemed_index" placeholder="1.0" autocomplete="off";
+                label for="bank_code" { "开户行行号 Bank code" }
+                input id="bank_code" name="bank_code" required autocomplete="off";
+                label for="bank_name" { "开户行 Bank name" }
+                input id="bank_name" name="bank_name" required autocomplete="off";
+                label for="bank_account" { "银行账号 Bank account" }
+                input id="bank_account" name="bank_account" required autocomplete="off";
+                br;
+                button type="submit" id="retire-submit" { "提交 Submit" }
+            }
+        }
+        h2 { "申请 Applications" }
+        p class="filters" {
+            @for (s, l) in [("", "全部 all"), ("pending", "待审批 pending"), ("approved", "已批准 approved"), ("refused", "未批准 refused")] {
+                @if s == status { strong { (l) } } @else { a href={ "/retirement?status=" (s) } { (l) } }
+                " "
+            }
+        }
+        @if apps.is_empty() {
+            p id="no-applications" { "没有申请 No application." }
+        } @else {
+            table id="applications" {
+                tr { th { "编号 Id" } th { "人员编号 Person" } th { "区县 County" } th { "退休年月 Retires" } th { "类型 Kind" } th { "状态 Status" } th { "提交 Submitted" } }
+                @for a in apps {
+                    tr {
+                        td { a href={ "/retirement/" (a.id) } { (a.id) } }
+                        td { (a.person) } td { (county_name(a.county)) } td { (a.retire) }
+                        td { (kind_label(&a.kind)) } td { (status_label(&a.status)) } td { (a.submitted_at) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn render_list(
+    st: &St,
+    user: &User,
+    token: &str,
+    status: String,
+    code: StatusCode,
+    last: Markup,
+) -> Response {
+    let who = user.principal();
+    let filter = status.clone();
+    let apps = with_db(st, move |db| {
+        let s = (!filter.is_empty()).then_some(filter.as_str());
+        let mut all = retire::list(db, s, None)?;
+        all.retain(|a| within(&who, a.county));
+        all.reverse();
+        all.truncate(LISTED);
+        Ok(all)
+    })
+    .await;
+    match apps {
+        Ok(apps) => (
+            code,
+            Html(page(
+                TITLE,
+                Some(&user.login),
+                list_body(user, token, &apps, &status, last),
+            )),
+        )
+            .into_response(),
+        Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}
+
+/// `GET /retirement[?status=pending|approved|refused]`.
+async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let status = q.get("status").cloned().unwrap_or_default();
+    if !["", "pending", "approved", "refused"].contains(&status.as_str()) {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            "status: 应为 pending、approved 或 refused",
+        );
+    }
+    render_list(&st, &user, &token, status, StatusCode::OK, html! {}).await
+}
+
+fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
+    f.get(k).map(|s| s.trim()).unwrap_or("")
+}
+
+/// The person an ID number names, for a submission: a number that is not registered and one of
+/// another region get the same answer (the use case audits the second).
+fn person_of(db: &mut Db, id_number: &str) -> Result<i64, AppError> {
+    let id = IdNumber::parse(id_number, today_china())
+        .map_err(|e| AppError::BadRequest(format!("身份证号 id_number: {e}")))?;
+    registry::person_id_by_number(db, id.as_str())?.ok_or_else(|| {
+        AppError::NotFound(
+            "本辖区无此参保人 no insured person of your region has this ID number".into(),
+        )
+    })
+}
+
+fn parse_request(f: &Fields) -> Result<(Option<Period>, Option<Ratio>), AppError> {
+    let retire = match field(f, "retire") {
+        "" => None,
+        s => Some(
+            s.parse::<Period>()
+                .map_err(|_| AppError::BadRequest("退休年月 retire: 格式 YYYY-MM".into()))?,
+        ),
+    };
+    let deemed = match field(f, "deemed_index") {
+        "" => None,
+        s => Some(s.parse::<Ratio>().map_err(|_| {
+            AppError::BadRequest("视同缴费指数 deemed_index: 应为小数，如 1.05".into())
+        })?),
+    };
+    Ok((retire, deemed))
+}
+
+/// `POST /retirement`: submit an application.
+async fn submit(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let (user, token) = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if !ct_eq(field(&f, "csrf"), &csrf_token(&token)) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let (retire, deemed_index) = parse_request(&f)?;
+        let person = person_of(db, field(&f, "id_number"))?;
+        let req = Request {
+            person,
+            retire,
+            deemed_index,
+            bank_code: field(&f, "bank_code"),
+            bank_name: field(&f, "bank_name"),
+            bank_account: field(&f, "bank_account"),
+        };
+        let app = retire::submit(db, &policy()?, &who, &req, now_ms());
+        match app {
+            Ok(a) => Ok(a),
+            // a person of another region: the same answer as an unknown number
+            Err(tongchou_app::AppError::Forbidden(_)) => Err(AppError::NotFound(
+                "本辖区无此参保人 no insured person of your region has this ID number".into(),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await;
+    match r {
+        Ok(a) => Redirect::to(&format!("/retirement/{}", a.id)).into_response(),
+        Err(e) => {
+            let msg = html! { p class="error" id="retirement-error" { "未提交 Not submitted: " (e.message()) } };
+            render_list(&st, &user, &token, String::new(), e.status(), msg).await
+        }
+    }
+}
+
+/// An application, the person as the viewer may see them, and the pension an approval would fix
+/// (for a pending one) or fixed (read again from the facts for a decided one).
+struct Detail {
+    app: Application,
+    name: String,
+    id_number: String,
+    facts: Option<retire::Facts>,
+    award: Option<Award>,
+    /// For an approved application: the pension in force.
+    pension_now: Option<tongchou_core::Fen>,
+}
+
+/// Read an application for `who`: region checked (a refusal audited), the read audited.
+fn detail(db: &mut Db, who: &Principal, id: i64) -> Result<Detail, AppError> {
+    let app = retire::get(db, id)?
+        .ok_or_else(|| AppError::NotFound(format!("申请 {id} 不存在 no such application")))?;
+    let region = tongchou_core::RegionCode::new(app.county).map_err(|e| AppError::Internal(e.0))?;
+    let oid = format!("application:{id}");
+    let t = tongchou_store::access::Target {
+        action: "retirement.read",
+        object_type: "retirement_application",
+        object_id: &oid,
+        region,
+    };
+    let need = if who.role.has(Permission::RetirementApprove) {
+        Permission::RetirementApprove
+    } else {
+        Permission::RetirementSubmit
+    };
+    tongchou_store::access::authorize(db, who, need, &t, now_ms())
+        .map_err(|_| AppError::NotFound(format!("申请 {id} 不存在 no such application")))?;
+    let p = registry::person_record(db, app.person)?
+        .ok_or_else(|| AppError::Internal(format!("person {} vanished", app.person)))?;
+    let m = Masking::for_viewer(who, Some(p.id));
+    let pension_now = registry::pension_record(db, app.person)?.map(|p| p.monthly);
+    let (facts, award) = if app.status == "approved" {
+        (None, None)
+    } else {
+        let policy = policy()?;
+        let person = retire::load_person(db, app.person)?;
+        let facts = retire::gather_facts(db, &policy, &person, app.retire)?;
+        let award = retire::compute_award(&policy, &app, &facts).ok();
+        (Some(facts), award)
+    };
+    audit::append(
+        db,
+        &Entry {
+            actor: &Actor::of(who),
+            action: "retirement.read",
+            object_type: "retirement_application",
+            object_id: &oid,
+            region: Some(app.county),
+            result: "ok",
+            details: json!({"person": app.person, "via": "page"}),
+        },
+        now_ms(),
+    )?;
+    Ok(Detail {
+        name: m.name(&p.name),
+        id_number: m.id_number(&p.id_number),
+        app,
+        facts,
+        award,
+        pension_now,
+    })
+}
+
+fn facts_html(f: &retire::Facts) -> Markup {
+    html! {
+        h2 { "缴费情况 The person's record at retirement" }
+        (dl(&[
+            ("实际缴费月数 Months paid", f.paid_months.to_string()),
+            ("视同缴费月数 Deemed months", f.deemed_months.to_string()),
+            ("平均缴费指数 Average index", f.avg_index.to_string()),
+            ("个人账户储存额 Account balance", yuan(f.account_balance)),
+            ("欠费 Open arrears", yuan(f.open_arrears)),
+        ]))
+        (explanation("平均缴费指数 Average index", &f.explanations.average_index))
+        (explanation("个人账户储存额 Account balance", &f.explanations.account_balance))
+    }
+}
+
+fn award_html(a: &Award) -> Markup {
+    let p = &a.pension;
+    html! {
+        h2 { "核定养老金 The pension" }
+        p id="award-total" { "月基本养老金 Monthly pension: " strong { (yuan(p.total)) } "，自 " (a.effective_from) " 起 from" }
+        (dl(&[
+            ("基础养老金 Basic", yuan(p.basic)),
+            ("个人账户养老金 Account", yuan(p.account)),
+            ("过渡性养老金 Transitional", yuan(p.transitional)),
+            ("计发基数 Benefit base", yuan(a.benefit_base)),
+            ("计发月数 Divisor (months)", format!("{}.{}", p.divisor_tenths / 10, p.divisor_tenths % 10)),
+        ]))
+        (explanation("基础养老金 Basic", &p.explain.basic))
+        (explanation("个人账户养老金 Account", &p.explain.account))
+        (explanation("过渡性养老金 Transitional", &p.explain.transitional))
+        @for w in &p.warnings { p class="warning" { (w) } }
+    }
+}
+
+fn detail_body(user: &User, token: &str, d: &Detail, last: Markup) -> Markup {
+    let a = &d.app;
+    let may_decide = a.status == "pending"
+        && user.role.has(Permission::RetirementApprove)
+        && a.submitted_by != user.id;
+    html! {
+        (last)
+        div id="application" {
+            (dl(&[
+                ("编号 Application", a.id.to_string()),
+                ("姓名 Name", d.name.clone()),
+                ("身份证号 ID number", d.id_number.clone()),
+                ("区县 County", county_name(a.county)),
+                ("退休年月 Retirement month", a.retire.to_string()),
+                ("类型 Kind", kind_label(&a.kind).to_string()),
+                ("状态 Status", status_label(&a.status).to_string()),
+                ("提交时间 Submitted", a.submitted_at.clone()),
+                ("开户行 Bank", a.bank_name.clone()),
+                ("审批意见 Note", a.note.clone()),
+            ]))
+        }
+        @if !a.refusals.is_empty() {
+            h2 { "不符合条件 Checks not met" }
+            ul id="refusals" { @for r in &a.refusals { li { (r.reason) " (" (r.code) ")" } } }
+        }
+        @if let Some(f) = &d.facts { (facts_html(f)) }
+        @if let Some(aw) = &d.award { (award_html(aw)) }
+        @if let (Some(m), "approved") = (d.pension_now, a.status.as_str()) {
+            p id="pension-now" { "现发月基本养老金 Pension in force: " strong { (yuan(m)) } }
+        }
+        @if may_decide {
+            h2 { "审批 Decision" }
+            form method="post" action={ "/retirement/" (a.id) "/decision" } id="retire-decision" {
+                (csrf_field(&csrf_token(token)))
+                label { input type="radio" name="verdict" value="approve" required; " 批准 Approve" }
+                label { input type="radio" name="verdict" value="refuse"; " 不予批准 Refuse" }
+                label for="note" { "意见 Note (不予批准时必填 required to refuse)" }
+                textarea id="note" name="note" maxlength="500" {}
+                label { input type="checkbox" name="confirm_refuse" value="yes"; " 确认不予批准 I confirm the refusal" }
+                br;
+                button type="submit" id="decide" { "提交 Decide" }
+            }
+        }
+        p { a href="/retirement" { "返回列表 Back to the list" } }
+    }
+}
+
+async fn render_detail(
+    st: &St,
+    user: &User,
+    token: &str,
+    id: i64,
+    code: StatusCode,
+    last: Markup,
+) -> Response {
+    let who = user.principal();
+    match with_db(st, move |db| detail(db, &who, id)).await {
+        Ok(d) => (
+            code,
+            Html(page(
+                &format!("{TITLE} · {id}"),
+                Some(&user.login),
+                detail_body(user, token, &d, last),
+            )),
+        )
+            .into_response(),
+        Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}
+
+/// `GET /retirement/{id}`.
+async fn show(State(st): State<St>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let (user, token) = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            &user.login,
+            "无此申请 no such application",
+        );
+    };
+    render_detail(&st, &user, &token, id, StatusCode::OK, html! {}).await
+}
+
+/// `POST /retirement/{id}/decision`.
+async fn decide(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match signed_in(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(
+            StatusCode::NOT_FOUND,
+            &user.login,
+            "无此申请 no such application",
+        );
+    };
+    if !ct_eq(field(&f, "csrf"), &csrf_token(&token)) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let verdict = match field(&f, "verdict") {
+        "approve" => Verdict::Approve,
+        "refuse" if field(&f, "confirm_refuse") != "yes" => {
+            let m = html! { p class="error" id="retirement-error" { "请勾选“确认不予批准” Tick the confirmation to refuse" } };
+            return render_detail(&st, &user, &token, id, StatusCode::BAD_REQUEST, m).await;
+        }
+        "refuse" if field(&f, "note").is_empty() => {
+            let m = html! { p class="error" id="retirement-error" { "不予批准须填写意见 A refusal needs a note" } };
+            return render_detail(&st, &user, &token, id, StatusCode::BAD_REQUEST, m).await;
+        }
+        "refuse" => Verdict::Refuse,
+        _ => {
+            let m = html! { p class="error" id="retirement-error" { "请选择批准或不予批准 Choose approve or refuse" } };
+            return render_detail(&st, &user, &token, id, StatusCode::BAD_REQUEST, m).await;
+        }
+    };
+    let who = user.principal();
+    let note = field(&f, "note").to_string();
+    let r = with_db(&st, move |db| {
+        Ok(retire::decide(
+            db,
+            &policy()?,
+            &who,
+            id,
+            verdict,
+            &note,
+            now_ms(),
+        )?)
+    })
+    .await;
+    let (code, msg) = match r {
+        Ok(d) => (
+            StatusCode::OK,
+            html! { p id="decided" { "已决定 Decided: " (status_label(&d.application.status)) } },
+        ),
+        Err(e) => (
+            e.status(),
+            html! { p class="error" id="retirement-error" { "未决定 Not decided: " (e.message()) } },
+        ),
+    };
+    render_detail(&st, &user, &token, id, code, msg).await
+}
