@@ -11,7 +11,7 @@ use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{PW, seed, seed_application, start};
+use support::{PW, pensioner_history, seed, seed_application, start};
 
 fn find_binary(env: &str, candidates: &[&str]) -> String {
     if let Ok(p) = std::env::var(env) {
@@ -157,6 +157,71 @@ impl Driver {
             .unwrap_or_else(|e| panic!("text of {css}: {e}"))
     }
 
+    /// Choose a file for a file input (the path typed into it, as WebDriver does).
+    fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let e = self.find(css);
+        self.rt
+            .block_on(e.send_keys(&path.to_string_lossy()))
+            .unwrap_or_else(|e| panic!("choose a file for {css}: {e}"));
+    }
+
+    /// Wait until an element matching `css` is on the page.
+    fn wait_for(&self, css: &str) {
+        let t0 = Instant::now();
+        while self.script(
+            "return document.querySelector(arguments[0]) !== null",
+            vec![json!(css)],
+        ) != json!(true)
+        {
+            assert!(
+                t0.elapsed() < Duration::from_secs(15),
+                "{css} never appeared at {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Keep a screenshot of the page as a test artefact: `target/tmp/screenshots/NAME.png`.
+    fn screenshot(&self, name: &str) {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let png = self.rt.block_on(self.c().screenshot()).expect("screenshot");
+        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    fn window(&self, width: u32, height: u32) {
+        self.rt
+            .block_on(self.c().set_window_size(width, height))
+            .expect("window size");
+    }
+
+    /// The page's width as laid out, and the widest the document scrolls to.
+    fn widths(&self) -> (i64, i64) {
+        let v = self.script(
+            "return [document.documentElement.clientWidth, document.body.scrollWidth]",
+            vec![],
+        );
+        (
+            v[0].as_i64().expect("client width"),
+            v[1].as_i64().expect("scroll width"),
+        )
+    }
+
+    fn log_in(&self, base: &str, login: &str) {
+        self.goto(&format!("{base}/login"));
+        self.type_into("#login", login);
+        self.type_into("#password", PW);
+        self.click("#login-submit");
+        self.wait_url("/dashboard");
+    }
+
+    fn log_out(&self, base: &str) {
+        self.goto(&format!("{base}/dashboard"));
+        self.click("#logout-form button");
+        self.wait_url("/login");
+    }
+
     fn url(&self) -> String {
         self.rt
             .block_on(self.c().current_url())
@@ -299,6 +364,90 @@ fn browser_login_dashboard_and_estimator() {
             .unwrap_or_default();
     assert!(href.contains("format=csv"), "{href}");
     let _ = std::fs::remove_dir_all(&out);
+    drop(d);
+    drop(srv);
+}
+
+/// A county clerk imports a file with errors, reads them in the page, imports the corrected
+/// file; the pensioner reads their pension, payments and statement on a 390-pixel phone screen
+/// without anything cut off. Screenshots of each page are kept.
+#[test]
+fn browser_clerk_import_and_pensioner_on_a_phone() {
+    let url = tongchou_store::testing::sqlite_url("browser_workplace");
+    seed(&url);
+    let mut db = tongchou_store::Db::open(&url).expect("open");
+    pensioner_history(&mut db);
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let dir = std::env::temp_dir().join(format!("tc-browser-files-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let header = "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n";
+    let idn = |seq: u16| {
+        tongchou_core::IdNumber::from_parts(
+            support::rc(140105),
+            tongchou_core::Date::new(1985, 10, 20).expect("date"),
+            seq,
+        )
+        .as_str()
+        .to_string()
+    };
+    let (a, b) = (idn(31), idn(43));
+    let bad = dir.join("县参保人员.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}{a},王五,,,男,140105,,灵活就业,2010-03-15\n{b},赵六,,,厨师,140105,,灵活就业,2011-04-01\n"),
+    )
+    .expect("write");
+    let good = dir.join("县参保人员-改正.csv");
+    std::fs::write(
+        &good,
+        format!("{header}{a},王五,,,男,140105,,灵活就业,2010-03-15\n{b},赵六,,,男,140105,,灵活就业,2011-04-01\n"),
+    )
+    .expect("write");
+
+    let d = Driver::start();
+    d.log_in(&base, "clerk");
+    d.screenshot("clerk-dashboard");
+    d.click("#imports-link");
+    d.wait_url("/imports");
+    d.choose_file("#file", &bad);
+    d.click("#import-submit");
+    d.wait_for("#problems");
+    let problems = d.text("#problems");
+    assert!(
+        problems.contains("人员类别") && problems.contains("厨师"),
+        "{problems}"
+    );
+    assert!(d.text("#rejected-summary").contains("未导入"));
+    d.screenshot("clerk-import-refused");
+    d.choose_file("#file", &good);
+    d.click("#import-submit");
+    d.wait_for("#imported");
+    assert!(d.text("#imported").contains("2"));
+    d.screenshot("clerk-import-done");
+    d.log_out(&base);
+
+    // the pensioner, on a phone
+    d.window(390, 844);
+    d.log_in(&base, "citizen");
+    d.click("#my-records-link");
+    d.wait_url("/me/records");
+    assert!(d.text("#pension-total").ends_with(" 元"));
+    assert!(d.text("#payments").contains("已到账"));
+    let (client, scroll) = d.widths();
+    assert!(client <= 400, "a phone's width: {client}");
+    assert!(
+        scroll <= client,
+        "nothing wider than the screen but the scrolling tables: {scroll} > {client}"
+    );
+    d.screenshot("pensioner-records-390px");
+    d.click("#account-years a");
+    d.wait_url("/me/statement?year=2021");
+    assert!(d.text("#statement").contains("年末余额"));
+    let (client, scroll) = d.widths();
+    assert!(scroll <= client, "{scroll} > {client}");
+    d.screenshot("pensioner-statement-390px");
+    let _ = std::fs::remove_dir_all(&dir);
     drop(d);
     drop(srv);
 }

@@ -383,3 +383,93 @@ pub fn seed_application(
     assert!(first.get("waiting").is_some(), "{first}");
     (db, policy, actors)
 }
+
+fn period(s: &str) -> tongchou_core::Period {
+    s.parse().expect("period")
+}
+
+/// The seeded pensioner 1001 (male, born 1962-03, retired 2022-03): the award as the rule
+/// computes it, two payments of 2022-04 (one paid, one returned), 2021's contributions (the
+/// last month unpaid) and 2021's closed account year.
+pub fn pensioner_history(db: &mut Db) -> tongchou_core::Fen {
+    let policy = tongchou_core::Policy::builtin().expect("policy");
+    let input = tongchou_core::rules::pension::PensionInput {
+        birth: period("1962-03"),
+        category: tongchou_core::rules::retirement::Category::Male,
+        retire: Some(period("2022-03")),
+        paid_months: 300,
+        deemed_months: 96,
+        avg_index: tongchou_core::Ratio(115_000_000),
+        deemed_index: tongchou_core::Ratio(115_000_000),
+        account_balance: tongchou_core::Fen::new(12_000_000),
+        benefit_base: Some(tongchou_core::Fen::new(650_000)),
+        transition_coefficient: None,
+    };
+    let got = tongchou_core::rules::pension::pension(&policy, &input).expect("pension");
+    tongchou_store::registry::write_pensions(db, &mut |push| {
+        push(&tongchou_store::registry::PensionRow {
+            person_id: 1001,
+            effective_from: 202204,
+            reason: "award",
+            benefit_base_fen: 650_000,
+            avg_index: 115_000_000,
+            deemed_index: 115_000_000,
+            paid_months: 300,
+            deemed_months: 96,
+            account_at_retirement_fen: 12_000_000,
+            divisor_tenths: got.divisor_tenths,
+            basic_fen: got.basic.fen(),
+            account_fen: got.account.fen(),
+            transitional_fen: got.transitional.fen(),
+            adjustment_fen: 0,
+        })
+    })
+    .expect("pension");
+    for (item, attempt, status, e2e) in [
+        ("basic_pension", 1, "returned", "E2E-1"),
+        ("basic_pension", 2, "paid", "E2E-2"),
+    ] {
+        db.exec(
+            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status, reissue_of, reason) \
+             VALUES (202204, 1001, $1, $2, 140105, 419436, $3, 'M1', $4, NULL, NULL)",
+            &[Val::Str(item), Val::I64(attempt), Val::Str(e2e), Val::Str(status)],
+        )
+        .expect("line");
+    }
+    let mut monthly = [tongchou_core::Fen::ZERO; 12];
+    for m in 1..=12i64 {
+        let period = 202100 + m;
+        db.exec(
+            "INSERT INTO assessments (person_id, period, county, employer_id, payer_kind, declared_fen, base_fen, \
+             pooling_fen, account_fen, due_date, batch_id) VALUES (1001, $1, 140105, 0, 'flexible', 500000, 500000, \
+             80000, 40000, '2021-01-15', $1)",
+            &[Val::I64(period)],
+        )
+        .expect("assessment");
+        if m < 12 {
+            db.exec(
+                "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
+                 days_late, late_fee_fen, batch_id) VALUES ($1, $2, 1001, 140105, 120000, 80000, 40000, 0, 0, $2)",
+                &[Val::Str(&format!("R1001-{period}")), Val::I64(period)],
+            )
+            .expect("application");
+            monthly[m as usize - 1] = tongchou_core::Fen::new(40_000);
+        }
+    }
+    let (ye, _) = tongchou_core::rules::account::InterestTerms::at(&policy, 2021)
+        .expect("terms")
+        .explain(tongchou_core::Fen::new(11_000_000), &monthly);
+    db.exec(
+        "INSERT INTO account_years (person_id, year, opening_fen, contributions_fen, interest_opening_fen, \
+         interest_contrib_fen, closing_fen, rate) VALUES (1001, 2021, $1, $2, $3, $4, $5, 'policy')",
+        &[
+            Val::I64(ye.opening.fen()),
+            Val::I64(ye.contributions.fen()),
+            Val::I64(ye.interest_on_opening.fen()),
+            Val::I64(ye.interest_on_contributions.fen()),
+            Val::I64(ye.closing.fen()),
+        ],
+    )
+    .expect("year");
+    got.total
+}
