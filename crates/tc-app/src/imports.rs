@@ -143,12 +143,12 @@ impl Rejected {
         let bad = self.bad_rows();
         if self.structure || bad == 0 {
             format!(
-                "file refused, nothing imported: {} problem(s) in its header or structure",
+                "文件未导入，表头或结构有问题 file refused, nothing imported: {} problem(s) in its header or structure",
                 self.problems.len()
             )
         } else {
             format!(
-                "file refused, nothing imported: {} problem(s) in {bad} of {} data row(s)",
+                "文件未导入，数据行有问题 file refused, nothing imported: {} problem(s) in {bad} of {} data row(s)",
                 self.problems.len(),
                 self.rows
             )

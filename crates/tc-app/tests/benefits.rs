@@ -753,7 +753,7 @@ fn deaths_and_crosschecks(url: &str) {
     let e = deaths::import_deaths(&mut db, "bad.xlsx", &bad, today, &op, T0).expect_err("future");
     assert_eq!(
         e.to_string(),
-        "death records file bad.xlsx: 1 problem(s), nothing imported: row 2, column 死亡日期: date 2025-06-21 is in the future (today is 2025-06-20)"
+        "death records file bad.xlsx: 1 problem(s), nothing imported: row 2, column 死亡日期: 日期晚于今天 date 2025-06-21 is in the future (today is 2025-06-20)"
     );
     assert_eq!(held(&mut db), before);
 

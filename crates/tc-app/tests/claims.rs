@@ -176,7 +176,7 @@ fn claims(url: &str, tag: &str) {
                 ..good.clone()
             },
             on,
-            "id_number: check character",
+            "id_number: 校验位不符 check character",
         ),
         (
             deaths::Claim {

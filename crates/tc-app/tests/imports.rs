@@ -155,10 +155,11 @@ fn story(url: &str, tag: &str) {
     assert_eq!((r.rows, r.bad_rows(), r.structure), (3, 2, false));
     assert_eq!(
         r.summary(),
-        "file refused, nothing imported: 2 problem(s) in 2 of 3 data row(s)"
+        "文件未导入，数据行有问题 file refused, nothing imported: 2 problem(s) in 2 of 3 data row(s)"
     );
     assert!(
-        imports::problem_line(&r.problems[0]).starts_with("row 3, column 所属区县代码: county "),
+        imports::problem_line(&r.problems[0])
+            .starts_with("row 3, column 所属区县代码: 不在您的辖区 county "),
         "{r:?}"
     );
     assert_eq!(count(&mut db, "SELECT count(*) FROM employers"), 0);

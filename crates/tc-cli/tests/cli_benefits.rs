@@ -356,7 +356,7 @@ fn benefits_commands(db: &str) {
     for (o, needle) in [
         (
             claim("2", &bad_check, "spouse", good_account, "2025-08-20"),
-            "id_number: check character",
+            "id_number: 校验位不符 check character",
         ),
         (
             claim("2", &retiree, "spouse", good_account, "2025-08-20"),

@@ -51,7 +51,7 @@ impl IdNumber {
             18 => {
                 if let Some(p) = b[..17].iter().position(|c| !c.is_ascii_digit()) {
                     return Err(IdError(format!(
-                        "character {} must be a digit, got {:?}",
+                        "第 {0} 位应为数字 character {0} must be a digit, got {1:?}",
                         p + 1,
                         b[p] as char
                     )));
@@ -59,20 +59,22 @@ impl IdNumber {
                 let last = b[17].to_ascii_uppercase();
                 if !(last.is_ascii_digit() || last == b'X') {
                     return Err(IdError(format!(
-                        "check character must be 0-9 or X, got {:?}",
+                        "校验位应为 0-9 或 X check character must be 0-9 or X, got {:?}",
                         b[17] as char
                     )));
                 }
                 out[..17].copy_from_slice(&b[..17]);
                 out[17] = last;
                 if b[17] == b'x' {
-                    return Err(IdError("check character must be an uppercase X".into()));
+                    return Err(IdError(
+                        "校验位应为大写 X check character must be an uppercase X".into(),
+                    ));
                 }
             }
             15 => {
                 if let Some(p) = b.iter().position(|c| !c.is_ascii_digit()) {
                     return Err(IdError(format!(
-                        "character {} must be a digit, got {:?}",
+                        "第 {0} 位应为数字 character {0} must be a digit, got {1:?}",
                         p + 1,
                         b[p] as char
                     )));
@@ -84,7 +86,7 @@ impl IdNumber {
             }
             n => {
                 return Err(IdError(format!(
-                    "an ID number has 18 characters (or 15 for a legacy one), got {n}"
+                    "身份证号应为 18 位（旧号 15 位） an ID number has 18 characters (or 15 for a legacy one), got {n}"
                 )));
             }
         }
@@ -94,25 +96,31 @@ impl IdNumber {
             .unwrap_or(0);
         if !gbt2260_known(code) {
             return Err(IdError(format!(
-                "address code {code:06} is not a GB/T 2260 code, current or retired"
+                "地址码不是行政区划代码 address code {code:06} is not a GB/T 2260 code, current or retired"
             )));
         }
         let ds = std::str::from_utf8(&out[6..14]).unwrap_or("");
-        let birth =
-            Date::parse_compact(ds).map_err(|DateError(e)| IdError(format!("birth date: {e}")))?;
+        let birth = Date::parse_compact(ds)
+            .map_err(|DateError(e)| IdError(format!("出生日期无效 birth date: {e}")))?;
         if birth > today {
-            return Err(IdError(format!("birth date {birth} is in the future")));
+            return Err(IdError(format!(
+                "出生日期晚于今天 birth date {birth} is in the future"
+            )));
         }
         if birth.year() < 1880 {
-            return Err(IdError(format!("birth date {birth} is before 1880")));
+            return Err(IdError(format!(
+                "出生日期早于 1880 年 birth date {birth} is before 1880"
+            )));
         }
         if &out[14..17] == b"000" {
-            return Err(IdError("sequence number 000 is not issued".into()));
+            return Err(IdError(
+                "顺序码 000 不会签发 sequence number 000 is not issued".into(),
+            ));
         }
         let expect = id_check_char(&out[..17]).unwrap_or(b'?');
         if out[17] != expect {
             return Err(IdError(format!(
-                "check character is {:?} but the first 17 digits give {:?}",
+                "校验位不符 check character is {:?} but the first 17 digits give {:?}",
                 out[17] as char, expect as char
             )));
         }

@@ -561,7 +561,7 @@ impl Header {
                         row,
                         Some(name),
                         format!(
-                            "column appears twice (column {} and column {}) as {}",
+                            "列重复 column appears twice (column {} and column {}) as {}",
                             first + 1,
                             i + 1,
                             cols[k].header
@@ -573,7 +573,7 @@ impl Header {
                     row,
                     Some(name),
                     format!(
-                        "unknown column for a {} file (expected: {})",
+                        "无法识别的列 unknown column for a {} file (expected: {})",
                         kind.as_str(),
                         template(kind).replace(',', ", ")
                     ),
@@ -585,7 +585,10 @@ impl Header {
                 errors.push(RowError::new(
                     row,
                     Some(c.header),
-                    format!("required column is missing (also accepted: {})", c.key),
+                    format!(
+                        "缺少必需的列 required column is missing (also accepted: {})",
+                        c.key
+                    ),
                 ));
             }
         }
@@ -683,11 +686,11 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "row 1, 工资: unknown column for a declarations file (expected: 单位统一社会信用代码, 身份证号, 姓名, 所属期, 申报基数)",
-                "row 1, id_number: column appears twice (column 1 and column 3) as 身份证号",
-                "row 1, 单位统一社会信用代码: required column is missing (also accepted: employer)",
-                "row 1, 所属期: required column is missing (also accepted: period)",
-                "row 1, 申报基数: required column is missing (also accepted: base)",
+                "row 1, 工资: 无法识别的列 unknown column for a declarations file (expected: 单位统一社会信用代码, 身份证号, 姓名, 所属期, 申报基数)",
+                "row 1, id_number: 列重复 column appears twice (column 1 and column 3) as 身份证号",
+                "row 1, 单位统一社会信用代码: 缺少必需的列 required column is missing (also accepted: employer)",
+                "row 1, 所属期: 缺少必需的列 required column is missing (also accepted: period)",
+                "row 1, 申报基数: 缺少必需的列 required column is missing (also accepted: base)",
             ]
         );
     }

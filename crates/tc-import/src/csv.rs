@@ -241,7 +241,7 @@ impl<R: Read> CsvSource<R> {
             Detected::Utf8
         } else if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
             return Err(OpenError::Refused(RowError::file(
-                "the file is UTF-16 text: save it as CSV (UTF-8 or GBK) or as XLSX",
+                "文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX the file is UTF-16 text: save it as CSV (UTF-8 or GBK) or as XLSX",
             )));
         } else {
             decide(&head, tap.eof)
@@ -274,7 +274,7 @@ impl<R: Read> CsvSource<R> {
             row,
             None,
             format!(
-                "the row is longer than {ROW_BYTES_MAX} bytes (a quote left open?); the rest of the file cannot be read"
+                "该行超过 {ROW_BYTES_MAX} 字节（引号未闭合？），其后无法读取 the row is longer than {ROW_BYTES_MAX} bytes (a quote left open?); the rest of the file cannot be read"
             ),
         )
     }
@@ -313,14 +313,15 @@ impl<R: Read> CsvSource<R> {
                 return Err(RowError::new(
                     row + self.blank,
                     None,
-                    "a quoted field is not closed before the end of the file (truncated file?)",
+                    "引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
                 ));
             }
-            self.problems.extend(
-                after
-                    .into_iter()
-                    .map(|c| (c, "text after the closing quote of a quoted field")),
-            );
+            self.problems.extend(after.into_iter().map(|c| {
+                (
+                    c,
+                    "引号后还有文字 text after the closing quote of a quoted field",
+                )
+            }));
         }
         self.ended_cr = body.last() == Some(&b'\r');
         self.end = end;
@@ -351,14 +352,14 @@ impl<R: Read> CsvSource<R> {
                     {
                         Some(s) => out.push(&s, false),
                         None => out.push_bad(
-                            "bad encoding: not valid GBK text (the file was detected as GBK)",
+                            "编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)",
                         ),
                     }
                 }
                 Detected::Utf8 | Detected::Undecided => match std::str::from_utf8(bytes) {
                     Ok(s) => out.push(s, false),
                     Err(_) => out.push_bad(
-                        "bad encoding: not valid UTF-8 text (the file was detected as UTF-8)",
+                        "编码错误：不是有效的 UTF-8 文本 bad encoding: not valid UTF-8 text (the file was detected as UTF-8)",
                     ),
                 },
             }
@@ -491,7 +492,7 @@ mod tests {
             r[0].2,
             vec![(
                 0,
-                "text after the closing quote of a quoted field".to_string()
+                "引号后还有文字 text after the closing quote of a quoted field".to_string()
             )]
         );
     }
@@ -550,7 +551,7 @@ mod tests {
             r[10_000].2,
             vec![(
                 0,
-                "bad encoding: not valid UTF-8 text (the file was detected as UTF-8)".to_string()
+                "编码错误：不是有效的 UTF-8 文本 bad encoding: not valid UTF-8 text (the file was detected as UTF-8)".to_string()
             )]
         );
         // A small file mixing both is decided by its invalid UTF-8: GBK. Its UTF-8 rows are
@@ -565,7 +566,7 @@ mod tests {
             r[0].2,
             vec![(
                 0,
-                "bad encoding: not valid GBK text (the file was detected as GBK)".to_string()
+                "编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)".to_string()
             )]
         );
 

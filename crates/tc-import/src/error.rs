@@ -59,13 +59,13 @@ impl fmt::Display for Rejection {
         if self.rejected_rows == 0 {
             writeln!(
                 f,
-                "file refused, nothing imported: {} problem(s) in its header or structure",
+                "文件未导入，表头或结构有问题 file refused, nothing imported: {} problem(s) in its header or structure",
                 self.error_total
             )?;
         } else {
             writeln!(
                 f,
-                "file refused, nothing imported: {} problem(s) in {} of {} data row(s)",
+                "文件未导入，数据行有问题 file refused, nothing imported: {} problem(s) in {} of {} data row(s)",
                 self.error_total, self.rejected_rows, self.rows
             )?;
         }

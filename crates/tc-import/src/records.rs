@@ -225,7 +225,9 @@ impl FromStr for Industry {
             SECTIONS.iter().find(|x| (x.1..=x.2).contains(&division))
         };
         let Some(&(sec, _, _)) = section else {
-            return Err(format!("{s:?} is not a GB/T 4754-2017 section or division"));
+            return Err(format!(
+                "不是国民经济行业分类（GB/T 4754-2017）的门类或大类 {s:?} is not a GB/T 4754-2017 section or division"
+            ));
         };
         if let Some(l) = letter
             && l != sec
@@ -310,7 +312,7 @@ pub(crate) mod private {
         ) -> Option<T> {
             match self.get(col) {
                 Got::Empty => {
-                    self.fail(col, "required value is empty");
+                    self.fail(col, "必填项为空 required value is empty");
                     None
                 }
                 Got::Unreadable => None,
@@ -393,7 +395,7 @@ fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, St
                 "the ID number of someone else: a flexibly employed person pays only for themselves"
                     .into(),
             ),
-            None => Err("an ID number, but the person's own ID number is not valid".into()),
+            None => Err("本人身份证号无效 an ID number, but the person's own ID number is not valid".into()),
         };
     }
     values::credit_code(cell).map(Payer::Employer)
@@ -424,7 +426,7 @@ impl Parse for Person {
                 c.fail(
                     pcol::SEX,
                     format!(
-                        "{} disagrees with the ID number, which says {}",
+                        "与身份证号不符 {} disagrees with the ID number, which says {}",
                         values::sex_name(s),
                         values::sex_name(id.sex())
                     ),
@@ -436,7 +438,7 @@ impl Parse for Person {
                 c.fail(
                     pcol::BIRTH,
                     format!(
-                        "{b} disagrees with the ID number, which says {}",
+                        "与身份证号不符 {b} disagrees with the ID number, which says {}",
                         id.birth()
                     ),
                 );
@@ -456,7 +458,7 @@ impl Parse for Person {
                     c.fail(
                         pcol::CATEGORY,
                         format!(
-                            "{label} is for {who}, but the ID number says {}",
+                            "人员类别与身份证号所示性别不符 {label} is for {who}, but the ID number says {}",
                             values::sex_name(id.sex())
                         ),
                     );
@@ -467,7 +469,7 @@ impl Parse for Person {
             {
                 c.fail(
                     pcol::ENROLLED,
-                    format!("{e} is before the birth date {}", id.birth()),
+                    format!("早于出生日期 {e} is before the birth date {}", id.birth()),
                 );
             }
         }
@@ -475,12 +477,12 @@ impl Parse for Person {
             (Some(PayerKind::Employee), Some(None)) => {
                 c.fail(
                     pcol::EMPLOYER,
-                    "an employee (职工) needs the employer's credit code",
+                    "职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
                 );
             }
             (Some(PayerKind::Flexible), Some(Some(_))) => c.fail(
                 pcol::EMPLOYER,
-                "a flexibly employed person (灵活就业) has no employer: leave it empty",
+                "灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
             ),
             _ => {}
         }
@@ -576,7 +578,9 @@ impl Parse for Declaration {
         let base = c.req(dcol::BASE, |v| {
             let b = values::yuan(v)?;
             if b.is_negative() {
-                return Err(format!("the declared base must not be negative, got {b}"));
+                return Err(format!(
+                    "申报基数不能为负 the declared base must not be negative, got {b}"
+                ));
             }
             Ok(b)
         });
@@ -621,7 +625,9 @@ impl Parse for Collection {
         let paid = c.req(ccol::PAID, |v| {
             let a = values::yuan(v)?;
             if !a.is_positive() {
-                return Err(format!("the amount paid must be positive, got {a}"));
+                return Err(format!(
+                    "缴款金额须大于零 the amount paid must be positive, got {a}"
+                ));
             }
             Ok(a)
         });
@@ -677,7 +683,7 @@ impl Parse for DeathRecord {
         {
             c.fail(
                 xcol::DIED,
-                format!("{d} is before the birth date {}", id.birth()),
+                format!("早于出生日期 {d} is before the birth date {}", id.birth()),
             );
             return None;
         }
@@ -717,7 +723,9 @@ impl Parse for AliveRecord {
         let source = c.req(lcol::SOURCE, |v| {
             let t = v.text.trim();
             if t.is_empty() || t.chars().count() > 32 || t.chars().any(char::is_control) {
-                Err(format!("{t:?}: 1-32 characters on one line"))
+                Err(format!(
+                    "须为 1–32 个字符且不换行 {t:?}: 1-32 characters on one line"
+                ))
             } else {
                 Ok(t.to_string())
             }
@@ -727,7 +735,7 @@ impl Parse for AliveRecord {
         {
             c.fail(
                 lcol::SEEN,
-                format!("{d} is before the birth date {}", id.birth()),
+                format!("早于出生日期 {d} is before the birth date {}", id.birth()),
             );
             return None;
         }

@@ -20,7 +20,7 @@ fn refuse_long_number(c: Cell<'_>, what: &str) -> Result<(), String> {
     let digits = c.text.bytes().filter(u8::is_ascii_digit).count();
     if c.numeric && digits > 15 {
         return Err(format!(
-            "the {what} was stored as a number, which keeps only 15 digits: format the column as text and enter it again"
+            "以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the {what} was stored as a number, which keeps only 15 digits: format the column as text and enter it again"
         ));
     }
     Ok(())
@@ -49,18 +49,20 @@ pub(crate) fn county(
     let province = divisions.province();
     if code.province() != province.code {
         return Err(format!(
-            "{code} is outside {} ({}): expected a county of the province",
+            "不是本省的区县代码 {code} is outside {} ({}): expected a county of the province",
             province.name, province.code
         ));
     }
     if let Some(r) = divisions.get(code) {
         match r.level {
             Level::Province => {
-                return Err(format!("{code} is the province itself, not a county"));
+                return Err(format!(
+                    "这是省级代码，请填区县代码 {code} is the province itself, not a county"
+                ));
             }
             Level::City => {
                 return Err(format!(
-                    "{code} is a city ({}), not a county: give the county-level code",
+                    "这是市级代码，请填区县代码 {code} is a city ({}), not a county: give the county-level code",
                     r.name
                 ));
             }
@@ -70,7 +72,7 @@ pub(crate) fn county(
     match divisions.handling_agency(code) {
         Some(agency) => Ok((agency, code)),
         None => Err(format!(
-            "{code} is not a county-level code of {}, current or retired",
+            "不是区县级代码 {code} is not a county-level code of {}, current or retired",
             province.name
         )),
     }
@@ -80,14 +82,16 @@ pub(crate) fn name(c: Cell<'_>) -> Result<String, String> {
     const NAME_CHARS_MAX: usize = 100;
     let n = c.text.chars().count();
     if n > NAME_CHARS_MAX {
-        return Err(format!("{n} characters, at most {NAME_CHARS_MAX}"));
+        return Err(format!(
+            "过长：{n} 个字符，最多 {NAME_CHARS_MAX} 个 {n} characters, at most {NAME_CHARS_MAX}"
+        ));
     }
     if c.text.chars().any(char::is_control) {
-        return Err("contains a control character".into());
+        return Err("含有控制字符 contains a control character".into());
     }
     if starts_like_a_formula(c.text) {
         return Err(format!(
-            "{:?} starts with = + - or @: a spreadsheet opening the bank's payment file or a report would run it as a formula",
+            "以 = + - @ 开头，表格软件会把它当作公式执行 {:?} starts with = + - or @: a spreadsheet opening the bank's payment file or a report would run it as a formula",
             c.text
         ));
     }
@@ -109,16 +113,17 @@ pub(crate) fn yuan(c: Cell<'_>) -> Result<Fen, String> {
     };
     let ungrouped;
     let text = if text.contains(',') {
-        ungrouped = ungroup(text).ok_or_else(|| format!("not a yuan amount: {text:?}"))?;
+        ungrouped =
+            ungroup(text).ok_or_else(|| format!("不是金额（元） not a yuan amount: {text:?}"))?;
         ungrouped.as_str()
     } else {
         text
     };
     text.parse::<Fen>().map_err(|e| match e {
         MoneyError::TooManyDecimals(s) => {
-            format!("{s} has more than two decimals: amounts are carried to the fen")
+            format!("小数超过两位，金额只到分 {s} has more than two decimals: amounts are carried to the fen")
         }
-        MoneyError::Invalid(s) => format!("not a yuan amount: {s:?} (expected e.g. 5000.00)"),
+        MoneyError::Invalid(s) => format!("不是金额（元），例如 5000.00 not a yuan amount: {s:?} (expected e.g. 5000.00)"),
         other => other.to_string(),
     })
 }
@@ -153,7 +158,9 @@ fn ungroup(s: &str) -> Option<String> {
 pub(crate) fn period(c: Cell<'_>, today: Date) -> Result<Period, String> {
     let t = c.text;
     let p = if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
-        let v: i32 = t.parse().map_err(|_| format!("not a month: {t:?}"))?;
+        let v: i32 = t
+            .parse()
+            .map_err(|_| format!("不是年月 not a month: {t:?}"))?;
         Period::from_yyyymm(v).map_err(|e| e.0)?
     } else {
         let shaped = t.len() == 7 && t.as_bytes()[4] == b'-';
@@ -161,14 +168,16 @@ pub(crate) fn period(c: Cell<'_>, today: Date) -> Result<Period, String> {
             if shaped {
                 e.0
             } else if c.numeric {
-                format!("not a month: {t:?} (a spreadsheet date? enter the month as text YYYY-MM)")
+                format!("不是年月：像是表格日期，请以文本 YYYY-MM 录入 not a month: {t:?} (a spreadsheet date? enter the month as text YYYY-MM)")
             } else {
-                format!("not a month: {t:?} (expected YYYY-MM or YYYYMM)")
+                format!("不是年月，应为 YYYY-MM 或 YYYYMM not a month: {t:?} (expected YYYY-MM or YYYYMM)")
             }
         })?
     };
     if p > today.period() {
-        return Err(format!("period {p} is in the future (today is {today})"));
+        return Err(format!(
+            "年月晚于今天 period {p} is in the future (today is {today})"
+        ));
     }
     Ok(p)
 }
@@ -205,14 +214,19 @@ pub(crate) fn date(c: Cell<'_>, date1904: bool) -> Result<Date, String> {
         {
             return Date::new(y as i32, m as u8, d as u8).map_err(|e| e.0);
         }
-        return Err(format!("not a date: {:?} (expected YYYY-MM-DD)", c.text));
+        return Err(format!(
+            "不是日期，应为 YYYY-MM-DD not a date: {:?} (expected YYYY-MM-DD)",
+            c.text
+        ));
     }
     t.parse::<Date>().map_err(|e| e.0)
 }
 
 pub(crate) fn not_future(d: Date, today: Date) -> Result<Date, String> {
     if d > today {
-        return Err(format!("date {d} is in the future (today is {today})"));
+        return Err(format!(
+            "日期晚于今天 date {d} is in the future (today is {today})"
+        ));
     }
     Ok(d)
 }
@@ -221,7 +235,10 @@ pub(crate) fn sex(c: Cell<'_>) -> Result<Sex, String> {
     match c.text.to_ascii_lowercase().as_str() {
         "男" | "男性" | "male" | "m" | "1" => Ok(Sex::Male),
         "女" | "女性" | "female" | "f" | "2" => Ok(Sex::Female),
-        _ => Err(format!("unknown sex {:?} (expected 男 or 女)", c.text)),
+        _ => Err(format!(
+            "性别应为 男 或 女 unknown sex {:?} (expected 男 or 女)",
+            c.text
+        )),
     }
 }
 
@@ -238,7 +255,7 @@ pub(crate) fn category(c: Cell<'_>) -> Result<Category, String> {
         "女干部" | "female-cadre" => Ok(Category::FemaleCadre),
         "女工人" | "female-worker" => Ok(Category::FemaleWorker),
         _ => Err(format!(
-            "unknown category {:?} (expected 男, 女干部 or 女工人)",
+            "人员类别应为 男、女干部 或 女工人 unknown category {:?} (expected 男, 女干部 or 女工人)",
             c.text
         )),
     }
@@ -249,7 +266,7 @@ pub(crate) fn payer_kind(c: Cell<'_>) -> Result<PayerKind, String> {
         "职工" | "在职职工" | "单位职工" | "employee" => Ok(PayerKind::Employee),
         "灵活就业" | "灵活就业人员" | "flexible" => Ok(PayerKind::Flexible),
         _ => Err(format!(
-            "unknown payer kind {:?} (expected 职工 or 灵活就业)",
+            "缴费类型应为 职工 或 灵活就业 unknown payer kind {:?} (expected 职工 or 灵活就业)",
             c.text
         )),
     }
@@ -261,13 +278,15 @@ pub(crate) fn receipt(c: Cell<'_>) -> Result<String, String> {
     refuse_long_number(c, "receipt number")?;
     let n = c.text.chars().count();
     if n > RECEIPT_CHARS_MAX {
-        return Err(format!("{n} characters, at most {RECEIPT_CHARS_MAX}"));
+        return Err(format!(
+            "过长：{n} 个字符，最多 {RECEIPT_CHARS_MAX} 个 {n} characters, at most {RECEIPT_CHARS_MAX}"
+        ));
     }
     if c.text
         .chars()
         .any(|ch| ch.is_control() || ch.is_whitespace())
     {
-        return Err("contains a space or control character".into());
+        return Err("含有空格或控制字符 contains a space or control character".into());
     }
     Ok(c.text.to_string())
 }
@@ -310,7 +329,7 @@ mod tests {
         assert!(yuan(t("12,34.60")).is_err());
         assert_eq!(
             yuan(t("1.234")),
-            Err("1.234 has more than two decimals: amounts are carried to the fen".into())
+            Err("小数超过两位，金额只到分 1.234 has more than two decimals: amounts are carried to the fen".into())
         );
         assert_eq!(yuan(n("1234.5599999999999")), Ok(Fen::new(123456)));
         assert_eq!(yuan(n("4.9999999999999998E-2")), Ok(Fen::new(5)));
@@ -334,7 +353,7 @@ mod tests {
         );
         assert_eq!(
             period(t("2026-12"), today()),
-            Err("period 2026-12 is in the future (today is 2026-11-27)".into())
+            Err("年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)".into())
         );
         assert!(period(t("2024-13"), today()).is_err());
         assert!(period(t("2024/3"), today()).is_err());

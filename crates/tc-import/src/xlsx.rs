@@ -84,7 +84,9 @@ fn zip_error(e: ZipError) -> io::Error {
 
 /// A problem with the workbook's structure, reported for the whole file.
 fn structure(e: io::Error) -> RowError {
-    RowError::file(format!("not a readable XLSX workbook: {e}"))
+    RowError::file(format!(
+        "不是可读取的 XLSX 工作簿 not a readable XLSX workbook: {e}"
+    ))
 }
 
 /// Resolve a relationship target against the `xl/` folder.
@@ -502,7 +504,9 @@ impl<R: Read + Seek> XlsxSource<R> {
             }
             "inlineStr" | "str" | "d" => out.push(v, false),
             "b" => out.push(if v.trim() == "1" { "TRUE" } else { "FALSE" }, false),
-            "e" => out.push_bad(format!("the cell holds the spreadsheet error {v}")),
+            "e" => out.push_bad(format!(
+                "单元格是表格错误值 the cell holds the spreadsheet error {v}"
+            )),
             _ => {
                 if v.trim().is_empty() {
                     out.push("", false);

@@ -101,7 +101,7 @@ fn death_records_in_a_workbook() {
     refused_bytes::<DeathRecord>(
         &book,
         &[
-            "row 5, 身份证号码: the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
+            "row 5, 身份证号码: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
         ],
     );
     let good = xlsx(&[
@@ -146,11 +146,11 @@ fn death_records_refused_with_row_column_and_reason() {
         got[2..],
         [
             "row 5, 来源: unknown source \"法院\" (expected 公安 or 民政)",
-            "row 6, 死亡日期: date 2026-11-28 is in the future (today is 2026-11-27)",
-            "row 7, 死亡日期: 1990-02-28 is before the birth date 1990-03-01",
+            "row 6, 死亡日期: 日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
+            "row 7, 死亡日期: 早于出生日期 1990-02-28 is before the birth date 1990-03-01",
             "row 8: duplicate of row 2 (same ID number and source)",
-            "row 10, 死亡日期: required value is empty",
-            "row 10, 来源: required value is empty",
+            "row 10, 死亡日期: 必填项为空 required value is empty",
+            "row 10, 来源: 必填项为空 required value is empty",
         ]
     );
     assert_eq!((r.rejected_rows, r.rows), (7, 9));
@@ -161,10 +161,10 @@ fn death_records_header_missing_unknown_and_twice() {
     refused_bytes::<DeathRecord>(
         format!("id_number,x,身份证号\n{WANG},1,{WANG}\n").as_bytes(),
         &[
-            "row 1, x: unknown column for a deaths file (expected: 身份证号码, 死亡日期, 来源)",
-            "row 1, 身份证号: column appears twice (column 1 and column 3) as 身份证号码",
-            "row 1, 死亡日期: required column is missing (also accepted: died)",
-            "row 1, 来源: required column is missing (also accepted: source)",
+            "row 1, x: 无法识别的列 unknown column for a deaths file (expected: 身份证号码, 死亡日期, 来源)",
+            "row 1, 身份证号: 列重复 column appears twice (column 1 and column 3) as 身份证号码",
+            "row 1, 死亡日期: 缺少必需的列 required column is missing (also accepted: died)",
+            "row 1, 来源: 缺少必需的列 required column is missing (also accepted: source)",
         ],
     );
     refused_bytes::<DeathRecord>(b"", &["file: the file is empty: expected a header row"]);
@@ -183,7 +183,9 @@ fn wrong_cell_counts_and_broken_quotes() {
     let text = format!("id_number,month\n{WANG},\"2024-03\n");
     refused_bytes::<RollPayment>(
         text.as_bytes(),
-        &["row 2: a quoted field is not closed before the end of the file (truncated file?)"],
+        &[
+            "row 2: 引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
+        ],
     );
 }
 
@@ -226,9 +228,9 @@ fn payment_rolls_allow_a_month_twice_and_refuse_future_months() {
     refused_bytes::<RollPayment>(
         format!("发放月份,身份证号\n2026-12,{LI}\n2025-13,{LI}\n2025-01,{LI}x\n").as_bytes(),
         &[
-            "row 2, 发放月份: period 2026-12 is in the future (today is 2026-11-27)",
+            "row 2, 发放月份: 年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)",
             "row 3, 发放月份: no such month: 2025-13",
-            "row 4, 身份证号: an ID number has 18 characters (or 15 for a legacy one), got 19",
+            "row 4, 身份证号: 身份证号应为 18 位（旧号 15 位） an ID number has 18 characters (or 15 for a legacy one), got 19",
         ],
     );
 }

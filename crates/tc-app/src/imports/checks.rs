@@ -67,7 +67,7 @@ impl Ctx {
             self.problem(
                 row,
                 key,
-                format!("county {county} is outside your region {scope}"),
+                format!("不在您的辖区 county {county} is outside your region {scope}"),
             )
         })
     }
@@ -141,11 +141,11 @@ pub trait Load: Record {
 }
 
 fn unknown_person() -> &'static str {
-    "no insured person with this ID number is registered (import the persons first)"
+    "未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)"
 }
 
 fn unknown_employer() -> &'static str {
-    "no employer with this credit code is registered (import the employers first)"
+    "未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)"
 }
 
 /// A name given in the file must be the registered one.
@@ -249,7 +249,7 @@ impl Load for Person {
                         ctx.problem(
                             p.row,
                             "id_number",
-                            format!("already registered (person {}, {})", k.id, k.name),
+                            format!("已登记 already registered (person {}, {})", k.id, k.name),
                         )
                     });
                 errors.push(e);
@@ -267,7 +267,7 @@ impl Load for Person {
                         errors.push(ctx.problem(
                             p.row,
                             "employer",
-                            format!("the employer {} is closed (注销)", e.name),
+                            format!("单位已注销 the employer {} is closed (注销)", e.name),
                         ));
                         ok = false;
                         None
@@ -379,7 +379,7 @@ impl Load for Employer {
                     errors.push(ctx.problem(
                         e.row,
                         "credit_code",
-                        format!("already registered (employer {}, {})", k.id, k.name),
+                        format!("已登记 already registered (employer {}, {})", k.id, k.name),
                     ));
                 }
             }
@@ -448,7 +448,7 @@ fn check_declarations(
                 d.row,
                 "period",
                 format!(
-                    "the collection of {} is closed: its assessments are final",
+                    "该月征缴已结账，核定不可更改 the collection of {} is closed: its assessments are final",
                     d.period
                 ),
             ));
@@ -469,7 +469,7 @@ fn check_declarations(
                         d.row,
                         "employer",
                         format!(
-                            "the person is registered as an employee of {}: the employer declares the base",
+                            "该人员为单位职工，由单位申报基数 the person is registered as an employee of {}: the employer declares the base",
                             p.employer_code.as_deref().unwrap_or("an employer")
                         ),
                     ));
@@ -480,9 +480,9 @@ fn check_declarations(
                 Some(e) if p.employer_id != Some(e.id) => {
                     let reason = match p.employer_code.as_deref() {
                         Some(other) => format!(
-                            "the person is registered with another employer ({other}): register the change of employer first"
+                            "该人员登记在另一单位（{other}），请先办理单位变更 the person is registered with another employer ({other}): register the change of employer first"
                         ),
-                        None => "the person is registered as flexibly employed (灵活就业): leave the employer empty".to_string(),
+                        None => "该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty".to_string(),
                     };
                     errors.push(ctx.problem(d.row, "employer", reason));
                 }
@@ -494,7 +494,7 @@ fn check_declarations(
                 row: d.row,
                 column: None,
                 reason: format!(
-                    "a declaration for this person and {} is already stored (import {import})",
+                    "该人员该月的申报已存在 a declaration for this person and {} is already stored (import {import})",
                     d.period
                 ),
             });
