@@ -27,6 +27,10 @@
 //! - `close`: period close (结账) county → city → province with the ledger's locks, and a
 //!   closed month reopened through a maker–checker approval;
 //! - `jobs`: the record of each finished step;
+//! - `audit_log`, `ledger_view`, `users`: the oversight pages' use cases: the audit log read
+//!   and exported by its readers, the ledger's trial balance and history, the administrators'
+//!   work on accounts with the separation of the three administrators (`export`: their tables
+//!   as CSV and XLSX);
 //! - `migrate`: a city's legacy records checked against its control totals and the province,
 //!   and loaded all or nothing, with the review list of persons registered in two cities.
 
@@ -34,6 +38,7 @@ pub mod accounts;
 pub mod acting;
 pub mod agency_accounts;
 pub mod assess;
+pub mod audit_log;
 pub mod benefits;
 pub mod budget;
 pub mod central;
@@ -45,16 +50,19 @@ pub mod disburse;
 pub mod dues;
 pub mod error;
 pub mod execution;
+pub mod export;
 pub mod final_accounts;
 pub mod gap;
 pub mod imports;
 pub mod income;
 pub mod jobs;
+pub mod ledger_view;
 pub mod migrate;
 pub mod own;
 pub mod recoveries;
 pub mod reports;
 pub mod transfer;
+pub mod users;
 pub mod warn;
 
 pub use error::{AppError, Result};

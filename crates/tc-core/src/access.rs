@@ -79,6 +79,33 @@ impl Role {
         }
     }
 
+    /// The role's name in Chinese, as pages show it (`省社保局经办`).
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::ProvinceBureauOfficer => "省社保局经办",
+            Role::ProvinceBureauApprover => "省社保局审核",
+            Role::FinanceOfficer => "财政厅经办",
+            Role::FinanceApprover => "财政厅审批",
+            Role::CityAgency => "市社保经办机构",
+            Role::CountyAgency => "县区社保经办机构",
+            Role::TaxBureau => "税务部门",
+            Role::Auditor => "审计监督",
+            Role::SystemAdmin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
+            Role::AuditAdmin => "审计管理员",
+            Role::InsuredPerson => "参保人",
+            Role::GovernmentApprover => "省政府审批",
+        }
+    }
+
+    /// One of the three administrators (三员: system, security, audit).
+    pub fn is_administrator(self) -> bool {
+        matches!(
+            self,
+            Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin
+        )
+    }
+
     /// The permissions of the role. Least privilege: a role has only what its work needs.
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
@@ -351,6 +378,52 @@ impl Permission {
     }
 }
 
+impl Permission {
+    /// The permission's name in Chinese, as pages show it.
+    pub fn label_zh(self) -> &'static str {
+        use Permission::*;
+        match self {
+            PersonRead => "查询参保人",
+            PersonReadFullId => "查看完整身份证号",
+            PersonWrite => "参保登记与变更",
+            EmployerRead => "查询参保单位",
+            EmployerWrite => "参保单位登记与变更",
+            ContributionImport => "导入征收结果",
+            ContributionRead => "查询缴费",
+            RetirementSubmit => "提交退休申请",
+            RetirementApprove => "审批退休",
+            BenefitRead => "查询待遇",
+            PlanSubmit => "提交用款计划",
+            PlanReview => "审核汇总用款计划",
+            PlanApprove => "批复用款计划",
+            AllocationSubmit => "提交拨款",
+            AllocationApprove => "审批拨款",
+            PaymentFileSubmit => "提交支付文件",
+            PaymentFileRelease => "放行支付文件",
+            PayingAccountWrite => "设置支出户",
+            BankReturnImport => "读取银行回执",
+            LedgerRead => "查看基金账簿",
+            ReportRead => "查看报表",
+            PeriodClose => "结账",
+            PeriodReopenApprove => "审批反结账",
+            BudgetCompile => "编制预算",
+            BudgetReview => "审核下级预算",
+            BudgetHrssReview => "人社审核预算",
+            BudgetFinanceReview => "财政审核预算",
+            BudgetApprove => "审批预算",
+            BudgetComment => "对收入目标提意见",
+            AuditRead => "查阅审计日志",
+            AuditVerify => "校验审计日志",
+            UserManage => "管理用户账户",
+            SystemConfig => "系统配置",
+            RoleAssign => "分配角色",
+            UserUnlock => "解锁账户",
+            SessionRevoke => "终止会话与停用账户",
+            OwnRecordRead => "查询本人记录",
+        }
+    }
+}
+
 impl fmt::Display for Permission {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -371,6 +444,9 @@ pub enum AccessError {
     SelfApproval,
     /// An inconsistent role/region assignment or bad input.
     Invalid(String),
+    /// The separation of the three administrators (三员分立) or of an administrator and their
+    /// own account forbids it.
+    Separation(String),
 }
 
 impl AccessError {
@@ -381,6 +457,7 @@ impl AccessError {
             AccessError::OutOfScope { .. } => "out_of_scope",
             AccessError::SelfApproval => "self_approval",
             AccessError::Invalid(_) => "invalid",
+            AccessError::Separation(_) => "separation",
         }
     }
 }
@@ -397,7 +474,7 @@ impl fmt::Display for AccessError {
             AccessError::SelfApproval => {
                 write!(f, "the submitter cannot approve their own submission")
             }
-            AccessError::Invalid(s) => f.write_str(s),
+            AccessError::Invalid(s) | AccessError::Separation(s) => f.write_str(s),
         }
     }
 }
@@ -692,6 +769,23 @@ mod tests {
             region: rc(region),
             person_id: None,
         }
+    }
+
+    #[test]
+    fn every_role_and_permission_has_a_chinese_label() {
+        let mut seen = std::collections::BTreeSet::new();
+        for r in Role::ALL {
+            assert!(!r.label_zh().is_ascii(), "{r}");
+            assert!(
+                seen.insert(r.label_zh()),
+                "two roles named {}",
+                r.label_zh()
+            );
+            for p in r.permissions() {
+                assert!(!p.label_zh().is_ascii(), "{p}");
+            }
+        }
+        assert!(Role::AuditAdmin.is_administrator() && !Role::Auditor.is_administrator());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! (`time::Clock`).
 
 pub mod access;
+pub mod actions;
 pub mod anchor;
 pub mod budget;
 pub mod explain;

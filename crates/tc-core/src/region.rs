@@ -156,6 +156,14 @@ impl Level {
             Level::County => "county",
         }
     }
+    /// 省级, 市级, 县级.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Level::Province => "省级",
+            Level::City => "市级",
+            Level::County => "县级",
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

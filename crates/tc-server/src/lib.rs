@@ -24,13 +24,16 @@
 //! pool ([`Pool`]).
 
 mod accounts;
+mod admin;
 mod api;
+mod audit_pages;
 mod certification;
 mod dues;
 mod guard;
 mod html;
 mod idle;
 mod imports;
+mod ledger_pages;
 mod mine;
 mod ops;
 mod pages;
@@ -41,6 +44,7 @@ mod reports;
 mod retirement;
 mod returns;
 pub mod tls;
+mod workplace;
 
 use axum::Router;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -429,6 +433,9 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(imports::routes())
         .merge(retirement::routes())
         .merge(mine::routes())
+        .merge(audit_pages::routes())
+        .merge(ledger_pages::routes())
+        .merge(admin::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

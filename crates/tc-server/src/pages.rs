@@ -216,13 +216,12 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
     let d = Divisions::shanxi();
     let (region_name, level) = d
         .get(user.region)
-        .map(|r| (r.name.clone(), r.level.as_str()))
+        .map(|r| (r.name.clone(), r.level.label_zh()))
         .unwrap_or_default();
     let counties = d
         .counties()
         .filter(|c| d.within(c.code, user.region))
         .count();
-    let perms: Vec<&str> = user.role.permissions().iter().map(|p| p.as_str()).collect();
     let csrf = csrf_token(&token);
     let awaiting = if crate::plans::may_view(&user) && user.role.has(Permission::PlanApprove) {
         match with_db(&st, crate::plans::pending_months).await {
@@ -256,11 +255,11 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         }
         (dl(&[
             ("用户 Login", user.login.clone()),
-            ("角色 Role", user.role.as_str().to_string()),
+            ("角色 Role", user.role.label_zh().to_string()),
             ("辖区 Region", format!("{region_name} ({})", user.region)),
             ("层级 Level", level.to_string()),
             ("辖内区县 Counties in scope", counties.to_string()),
-            ("权限 Permissions", perms.join(", ")),
+            ("权限 Permissions", crate::workplace::permissions_zh(user.role)),
         ]))
         p id="region" data-code=(user.region) { (region_name) }
         @if user.role.has(Permission::PersonRead) {
@@ -314,6 +313,7 @@ fn workplace_links(user: &access::User) -> Markup {
         }
         (crate::imports::links(user))
         (crate::retirement::links(user))
+        (crate::workplace::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

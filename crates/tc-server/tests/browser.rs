@@ -255,6 +255,19 @@ impl Driver {
         }
     }
 
+    /// Wait until the current URL contains `part`.
+    fn wait_url_part(&self, part: &str) {
+        let t0 = Instant::now();
+        while !self.url().contains(part) {
+            assert!(
+                t0.elapsed() < Duration::from_secs(15),
+                "never reached {part}: at {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn wait_url(&self, suffix: &str) {
         let t0 = Instant::now();
         while !self.url().ends_with(suffix) {
@@ -294,7 +307,7 @@ fn browser_login_dashboard_and_estimator() {
     assert_eq!(d.text("#region"), "小店区");
     let body = d.text("main");
     assert!(
-        body.contains("140105") && body.contains("county_agency"),
+        body.contains("140105") && body.contains("县区社保经办机构"),
         "{body}"
     );
 
@@ -448,6 +461,71 @@ fn browser_clerk_import_and_pensioner_on_a_phone() {
     assert!(scroll <= client, "{scroll} > {client}");
     d.screenshot("pensioner-statement-390px");
     let _ = std::fs::remove_dir_all(&dir);
+    drop(d);
+    drop(srv);
+}
+
+/// The auditor finds the finance approver's fund-plan decision in the audit log through the
+/// filter form and opens the ledger's trial balance; the system administrator adds a county
+/// clerk through the accounts page. Screenshots in `target/tmp/screenshots`.
+#[test]
+fn browser_auditor_finds_the_decision_and_admin_adds_a_user() {
+    let url = tongchou_store::testing::sqlite_url("browser_oversight");
+    seed(&url);
+    let out = std::env::temp_dir().join(format!("tc-browser-ov-{}", std::process::id()));
+    drop(seed_application(&url, &out));
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    // the finance approver decides the month's application (as in the first test)
+    let mut fin = support::Client::new(srv.addr);
+    fin.login("finance", PW);
+    let plan = fin.get("/plans/2022-06");
+    let csrf = support::Client::csrf_in(&plan.body);
+    let decided = fin.post_form(
+        "/plans/2022-06/decision",
+        &[("decision", "full"), ("csrf", &csrf)],
+    );
+    assert_eq!(decided.status, 303, "{}", decided.body);
+
+    let d = Driver::start();
+    d.log_in(&base, "auditor");
+    assert!(d.text("main").contains("审计监督"));
+    d.click("#audit-link");
+    d.wait_url("/audit");
+    assert!(d.text("#audit-chain").contains("哈希链校验通过"));
+    d.type_into("#action", "approval.decide");
+    d.type_into("#object", "fund_plan");
+    d.click("#audit-submit");
+    d.wait_url_part("action=approval.decide");
+    let found = d.text("#audit-log tbody");
+    assert!(
+        found.contains("审批决定") && found.contains("fund_plan") && found.contains("finance"),
+        "{found}"
+    );
+    d.screenshot("audit-log-fund-plan-decision");
+    // the ledger's trial balance of the province's book, from the dashboard
+    d.goto(&format!("{base}/dashboard"));
+    d.click("#ledger-link");
+    d.wait_url("/ledger");
+    assert!(d.text("#tb-balanced").contains("借贷平衡"));
+    assert!(d.text("#ledger-check").contains("账簿校验通过"));
+    d.screenshot("ledger-trial-balance");
+    d.log_out(&base);
+
+    d.log_in(&base, "sysadmin");
+    d.click("#admin-link");
+    d.wait_url("/admin/users");
+    d.type_into("#new-login", "new.clerk");
+    d.type_into("#new-name", "新经办");
+    d.click("#new-role option[value=county_agency]");
+    d.click("#new-region option[value='140105']");
+    d.type_into("#new-password", "correct horse battery staple 7");
+    d.click("#add-user");
+    d.wait_url_part("/admin/users?done=");
+    assert!(d.text("#admin-done").contains("new.clerk"));
+    assert!(d.text("#user-new\\.clerk").contains("县区社保经办机构"));
+    d.screenshot("admin-users-added");
+    let _ = std::fs::remove_dir_all(&out);
     drop(d);
     drop(srv);
 }

@@ -225,7 +225,10 @@ fn accounts(url: &str) {
         "qwertyuiopasdf",
     ] {
         let e = add(&mut db, "weak", 140106, 1002, weak).expect_err(weak);
-        assert!(e.starts_with("password:"), "{weak:?}: {e}");
+        assert!(
+            e.starts_with("密码") && e.contains("password:"),
+            "{weak:?}: {e}"
+        );
     }
     add(&mut db, "li.si", 140106, 1002, PW).expect("a living person of the county, once");
     // no reuse: the current password, nor the last ones

@@ -199,27 +199,27 @@ pub fn validate_password(login: &str, password: &str, policy: &AuthPolicy) -> Re
     let n = password.chars().count();
     if n < policy.min_password_chars {
         return Err(AuthError::Invalid(format!(
-            "password: at least {} characters (got {n})",
-            policy.min_password_chars
+            "密码至少 {} 个字符（现为 {n} 个）password: at least {} characters (got {n})",
+            policy.min_password_chars, policy.min_password_chars
         )));
     }
     if n > policy.max_password_chars {
         return Err(AuthError::Invalid(format!(
-            "password: at most {} characters",
-            policy.max_password_chars
+            "密码至多 {} 个字符 password: at most {} characters",
+            policy.max_password_chars, policy.max_password_chars
         )));
     }
     let lower = password.to_lowercase();
     if lower.contains(&login.to_lowercase()) || COMMON.contains(&lower.as_str()) {
         return Err(AuthError::Invalid(
-            "password: too easy to guess (contains the login or is a common password)".into(),
+            "密码太容易被猜到（含用户名或是常用密码）password: too easy to guess (contains the login or is a common password)".into(),
         ));
     }
     let score = u8::from(zxcvbn::zxcvbn(password, &[login]).score());
     if score < policy.min_password_score {
         return Err(AuthError::Invalid(format!(
-            "password: too weak (strength {score} of 4, at least {} needed): use a longer phrase of unrelated words",
-            policy.min_password_score
+            "密码强度不足（{score}/4，至少需要 {}）：请用几个互不相关的词组成更长的短语 password: too weak (strength {score} of 4, at least {} needed): use a longer phrase of unrelated words",
+            policy.min_password_score, policy.min_password_score
         )));
     }
     Ok(())
@@ -244,8 +244,8 @@ fn check_reuse(
     }
     if earlier.iter().any(|h| verify_password(h, password)) {
         return Err(AuthError::Invalid(format!(
-            "password: used before (the current one and the last {} may not be reused)",
-            policy.password_history
+            "密码不得与当前密码或最近 {} 次用过的密码相同 password: used before (the current one and the last {} may not be reused)",
+            policy.password_history, policy.password_history
         )));
     }
     Ok(())
@@ -531,6 +531,47 @@ pub fn set_active(db: &mut Db, actor: &Actor, login: &str, active: bool, now: i6
             if !active {
                 db.exec("DELETE FROM sessions WHERE user_id = $1", &[Val::I64(u.id)])?;
             }
+            Ok(())
+        },
+    )
+}
+
+/// Change an account's role and region (audited as `user.role` with the old and new ones); the
+/// role must fit the region's level; the account's sessions end.
+pub fn set_role(
+    db: &mut Db,
+    actor: &Actor,
+    login: &str,
+    role: Role,
+    region: RegionCode,
+    now: i64,
+) -> Result<User> {
+    validate_assignment(Divisions::shanxi(), role, region)
+        .map_err(|e| AuthError::Invalid(format!("辖区与角色不符 region: {e}")))?;
+    let before = get_user(db, login)?
+        .ok_or_else(|| AuthError::NotFound(format!("login: no user {login:?}")))?;
+    if (role == Role::InsuredPerson) != before.person_id.is_some() {
+        return Err(AuthError::Invalid(
+            "参保人账户与工作人员账户不能互换 role: an insured person's account stays one, a staff account stays staff".into(),
+        ));
+    }
+    change_user(
+        db,
+        actor,
+        login,
+        "user.role",
+        now,
+        serde_json::json!({"from": [before.role.as_str(), before.region.to_string()], "to": [role.as_str(), region.to_string()]}),
+        |db, u| {
+            db.exec(
+                "UPDATE users SET role = $2, region = $3 WHERE id = $1",
+                &[
+                    Val::I64(u.id),
+                    Val::Str(role.as_str()),
+                    Val::I64(region.get() as i64),
+                ],
+            )?;
+            db.exec("DELETE FROM sessions WHERE user_id = $1", &[Val::I64(u.id)])?;
             Ok(())
         },
     )

@@ -412,6 +412,157 @@ pub fn list(db: &mut Db, f: &Filter) -> Result<Vec<Record>> {
     db.query(&sql, &params)?.iter().map(|r| record(r)).collect()
 }
 
+/// A filtered view of the log for a reader (the `/audit` page and its exports).
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    /// Entries at or after this instant (`iso_time` text).
+    pub from: Option<String>,
+    /// Entries before this instant.
+    pub until: Option<String>,
+    pub login: Option<String>,
+    pub action: Option<String>,
+    /// Text found in the object type or id.
+    pub object: Option<String>,
+    /// `ok`, `denied`, `failed`, `error`.
+    pub result: Option<String>,
+    /// Only entries of regions in this inclusive range of codes (a reader below the province).
+    pub regions: Option<(i64, i64)>,
+}
+
+/// Where a page of [`page`] starts: the newest entries, entries before a seq (the next page),
+/// or entries after a seq (the previous page).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    Newest,
+    Before(i64),
+    After(i64),
+}
+
+impl Cursor {
+    /// Cut `rows` (newest first, read with a limit of `page + 1`) to one page and return the
+    /// cursors of the newer and the older page, where there is one. `key` is a row's sequence.
+    pub fn trim<T>(
+        self,
+        rows: &mut Vec<T>,
+        page: usize,
+        key: impl Fn(&T) -> i64,
+    ) -> (Option<i64>, Option<i64>) {
+        let more = rows.len() > page;
+        match self {
+            Cursor::After(_) => {
+                if more {
+                    rows.remove(0);
+                }
+                (
+                    rows.first().map(&key).filter(|_| more),
+                    rows.last().map(&key),
+                )
+            }
+            Cursor::Newest | Cursor::Before(_) => {
+                rows.truncate(page);
+                (
+                    rows.first().map(&key).filter(|_| self != Cursor::Newest),
+                    rows.last().map(&key).filter(|_| more),
+                )
+            }
+        }
+    }
+}
+
+/// Append an allowed action of `who` (`result = ok`) on an object of `region`.
+pub fn record_ok(
+    db: &mut Db,
+    who: &tongchou_core::access::Principal,
+    action: &str,
+    (object_type, object_id): (&str, &str),
+    region: u32,
+    details: serde_json::Value,
+    now_ms: i64,
+) -> Result<Record> {
+    append(
+        db,
+        &Entry {
+            actor: &Actor::of(who),
+            action,
+            object_type,
+            object_id,
+            region: Some(region),
+            result: "ok",
+            details,
+        },
+        now_ms,
+    )
+}
+
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// At most `limit` entries matching `q` from `cursor`, newest first (keyset on `seq`).
+pub fn page(db: &mut Db, q: &Query, cursor: Cursor, limit: i64) -> Result<Vec<Record>> {
+    let pattern = q.object.as_deref().map(like_pattern);
+    let mut sql = format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1");
+    let mut params: Vec<Val<'_>> = Vec::new();
+    let texts = [
+        (&q.from, "at >="),
+        (&q.until, "at <"),
+        (&q.login, "login ="),
+        (&q.action, "action ="),
+        (&q.result, "result ="),
+    ];
+    for (v, cond) in texts {
+        if let Some(v) = v {
+            params.push(Val::Str(v));
+            sql.push_str(&format!(" AND {cond} ${}", params.len()));
+        }
+    }
+    if let Some(p) = &pattern {
+        params.push(Val::Str(p));
+        let n = params.len();
+        sql.push_str(&format!(
+            " AND (object_type LIKE ${n} ESCAPE '\\' OR object_id LIKE ${n} ESCAPE '\\')"
+        ));
+    }
+    if let Some((lo, hi)) = q.regions {
+        params.push(Val::I64(lo));
+        params.push(Val::I64(hi));
+        let n = params.len();
+        sql.push_str(&format!(" AND region >= ${} AND region <= ${n}", n - 1));
+    }
+    let order = match cursor {
+        Cursor::Newest => "DESC",
+        Cursor::Before(seq) => {
+            params.push(Val::I64(seq));
+            sql.push_str(&format!(" AND seq < ${}", params.len()));
+            "DESC"
+        }
+        Cursor::After(seq) => {
+            params.push(Val::I64(seq));
+            sql.push_str(&format!(" AND seq > ${}", params.len()));
+            "ASC"
+        }
+    };
+    params.push(Val::I64(limit.clamp(1, 1_000_000)));
+    sql.push_str(&format!(" ORDER BY seq {order} LIMIT ${}", params.len()));
+    let mut out: Vec<Record> = db
+        .query(&sql, &params)?
+        .iter()
+        .map(|r| record(r))
+        .collect::<Result<_>>()?;
+    if order == "ASC" {
+        out.reverse();
+    }
+    Ok(out)
+}
+
 /// The last entry's (seq, hash), or (0, GENESIS) for an empty log. Publish it outside the
 /// database to detect truncation later.
 pub fn head(db: &mut Db) -> Result<(i64, String)> {
@@ -573,6 +724,31 @@ pub fn verify_audit_chain(db: &mut Db) -> Result<Verification> {
 mod tests {
     use super::*;
     use crate::testing;
+
+    #[test]
+    fn a_cursor_cuts_one_page_and_names_its_neighbours() {
+        // newest page of 3 read with one more: an older page exists, no newer one
+        let mut rows = vec![9, 8, 7, 6];
+        assert_eq!(Cursor::Newest.trim(&mut rows, 3, |r| *r), (None, Some(7)));
+        assert_eq!(rows, vec![9, 8, 7]);
+        // the last older page: a newer one exists, no older one
+        let mut rows = vec![6, 5];
+        assert_eq!(
+            Cursor::Before(7).trim(&mut rows, 3, |r| *r),
+            (Some(6), None)
+        );
+        // back towards the newest (read ascending, given newest first): the extra is the newest
+        let mut rows = vec![9, 8, 7, 6];
+        assert_eq!(
+            Cursor::After(5).trim(&mut rows, 3, |r| *r),
+            (Some(8), Some(6))
+        );
+        assert_eq!(rows, vec![8, 7, 6]);
+        let mut rows = vec![7, 6];
+        assert_eq!(Cursor::After(5).trim(&mut rows, 3, |r| *r), (None, Some(6)));
+        let mut none: Vec<i64> = Vec::new();
+        assert_eq!(Cursor::Newest.trim(&mut none, 3, |r| *r), (None, None));
+    }
 
     fn entry<'a>(actor: &'a Actor, action: &'a str, id: &'a str) -> Entry<'a> {
         Entry {

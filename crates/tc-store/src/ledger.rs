@@ -449,6 +449,40 @@ impl<'d> Ledger<'d> {
             .collect()
     }
 
+    /// Transfers touching `account`, newest first, at most `limit`: the newest, those before
+    /// an id (the next page) or those after one (the previous page; still newest first).
+    pub fn history_page(
+        &mut self,
+        account: AccountId,
+        cursor: crate::audit::Cursor,
+        limit: usize,
+    ) -> Result<Vec<Transfer>> {
+        use crate::audit::Cursor;
+        let (cond, order, bound) = match cursor {
+            Cursor::Newest => ("id < $2", "DESC", i64::MAX),
+            Cursor::Before(id) => ("id < $2", "DESC", id),
+            Cursor::After(id) => ("id > $2", "ASC", id),
+        };
+        let sql = format!(
+            "SELECT * FROM (SELECT {TRANSFER_COLS} FROM ledger_transfer WHERE debit_account = $1 AND {cond} ORDER BY id {order} LIMIT $3) d \
+             UNION ALL \
+             SELECT * FROM (SELECT {TRANSFER_COLS} FROM ledger_transfer WHERE credit_account = $1 AND {cond} ORDER BY id {order} LIMIT $3) c \
+             ORDER BY id {order} LIMIT $3"
+        );
+        let rows = self.db.query(
+            &sql,
+            &[Val::I64(account.0), Val::I64(bound), Val::I64(limit as i64)],
+        )?;
+        let mut out: Vec<Transfer> = rows
+            .iter()
+            .map(|r| entry_of(r).map(|e| e.transfer))
+            .collect::<Result<_>>()?;
+        if order == "ASC" {
+            out.reverse();
+        }
+        Ok(out)
+    }
+
     /// Lines of a transfer with line_no > `after`, at most `limit`.
     pub fn lines(
         &mut self,

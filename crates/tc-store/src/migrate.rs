@@ -111,6 +111,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (36, "totp", include_str!("../migrations/0036_totp.sql")),
     (
+        38,
+        "totp_pending",
+        include_str!("../migrations/0038_totp_pending.sql"),
+    ),
+    (
         39,
         "person_payments",
         include_str!("../migrations/0039_person_payments.sql"),

@@ -24,8 +24,11 @@ pub struct Enrolment {
 }
 
 fn totp(secret_b32: &str) -> Result<Totp> {
-    let secret = Secret::try_from_base32(secret_b32)
-        .map_err(|_| AuthError::Invalid("totp: the stored secret is not base 32".into()))?;
+    let secret = Secret::try_from_base32(secret_b32).map_err(|_| {
+        AuthError::Invalid(
+            "动态验证码：保存的密钥不是 base32 格式 totp: the stored secret is not base 32".into(),
+        )
+    })?;
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
@@ -33,7 +36,7 @@ fn totp(secret_b32: &str) -> Result<Totp> {
         .with_step_duration(STEP)
         .with_secret(secret)
         .build()
-        .map_err(|e| AuthError::Invalid(format!("totp: {e}")))
+        .map_err(|e| AuthError::Invalid(format!("动态验证码设置无效 totp: {e}")))
 }
 
 /// The code an authenticator shows for `secret_b32` at `now_ms` (for tests and tools).
@@ -61,12 +64,93 @@ pub fn enable(db: &mut Db, actor: &Actor, login: &str, now: i64) -> Result<Enrol
             Ok(())
         },
     )?;
-    Ok(Enrolment {
+    Ok(enrolment(login, secret))
+}
+
+fn enrolment(login: &str, secret: String) -> Enrolment {
+    Enrolment {
         uri: format!(
             "otpauth://totp/Tongchou:{login}?secret={secret}&issuer=Tongchou&digits=6&period=30"
         ),
         secret,
-    })
+    }
+}
+
+/// Start enrolling `login` in the browser: a new secret kept aside (`totp_pending`, audited as
+/// `user.totp_begin`) until [`confirm`] receives a current code of it. Until then the login goes
+/// on as before (with the old second factor, if any).
+pub fn begin(db: &mut Db, actor: &Actor, login: &str, now: i64) -> Result<Enrolment> {
+    let secret = Secret::from(random_bytes::<20>()?.to_vec()).to_base32();
+    change_user(
+        db,
+        actor,
+        login,
+        "user.totp_begin",
+        now,
+        serde_json::json!({}),
+        |db, u| {
+            db.exec(
+                "UPDATE users SET totp_pending = $2 WHERE id = $1",
+                &[Val::I64(u.id), Val::Str(&secret)],
+            )?;
+            Ok(())
+        },
+    )?;
+    Ok(enrolment(login, secret))
+}
+
+/// Confirm the enrolment [`begin`] started with a current code of the new secret: the secret
+/// becomes the account's second factor (audited as `user.totp_enable`, the step used up). A
+/// wrong code changes nothing.
+pub fn confirm(db: &mut Db, actor: &Actor, login: &str, code: &str, now_ms: i64) -> Result<()> {
+    let pending = db
+        .query_opt(
+            "SELECT totp_pending FROM users WHERE login = $1",
+            &[Val::Str(login)],
+        )?
+        .and_then(|r| r[0].opt_text().ok().flatten().map(str::to_string))
+        .ok_or_else(|| {
+            AuthError::Conflict(
+                "没有待确认的动态验证码，请先开始绑定 no enrolment to confirm: start one first"
+                    .into(),
+            )
+        })?;
+    let step = totp(&pending)?
+        .check(code.trim(), now_ms.max(0) as u64 / 1000)
+        .ok_or_else(|| {
+            AuthError::Invalid(
+                "验证码不正确或已过期，请输入验证器当前显示的六位数字 the code is wrong or expired: type the six digits the authenticator shows now".into(),
+            )
+        })? as i64;
+    change_user(
+        db,
+        actor,
+        login,
+        "user.totp_enable",
+        now_ms,
+        serde_json::json!({"confirmed": true}),
+        |db, u| {
+            db.exec(
+                "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $2 WHERE id = $1",
+                &[Val::I64(u.id), Val::I64(step)],
+            )?;
+            Ok(())
+        },
+    )
+    .map(drop)
+}
+
+/// Whether `login` has a second factor, and whether an enrolment awaits confirmation.
+pub fn state(db: &mut Db, login: &str) -> Result<(bool, bool)> {
+    Ok(
+        match db.query_opt(
+            "SELECT totp_secret, totp_pending FROM users WHERE login = $1",
+            &[Val::Str(login)],
+        )? {
+            Some(r) => (r[0].opt_text()?.is_some(), r[1].opt_text()?.is_some()),
+            None => (false, false),
+        },
+    )
 }
 
 /// Remove `login`'s second factor.

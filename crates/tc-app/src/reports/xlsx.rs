@@ -33,6 +33,15 @@ fn sheet_name(s: &str) -> String {
 
 /// The bytes of a workbook with one sheet named `name` holding `rows`.
 pub fn workbook(name: &str, rows: &[Vec<XCell>]) -> Result<Vec<u8>, XlsxError> {
+    workbook_with_widths(name, rows, &[])
+}
+
+/// [`workbook`] with the width of each column (in characters; a CJK character counts two).
+pub fn workbook_with_widths(
+    name: &str,
+    rows: &[Vec<XCell>],
+    widths: &[f64],
+) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let fixed = ExcelDateTime::from_ymd(2000, 1, 1)?;
     book.set_properties(&DocProperties::new().set_creation_datetime(&fixed));
@@ -40,6 +49,10 @@ pub fn workbook(name: &str, rows: &[Vec<XCell>]) -> Result<Vec<u8>, XlsxError> {
     let money = Format::new().set_num_format("#,##0.00");
     let sheet = book.add_worksheet();
     sheet.set_name(sheet_name(name))?;
+    for (c, w) in widths.iter().enumerate() {
+        let c = u16::try_from(c).map_err(|_| XlsxError::RowColumnLimitError)?;
+        sheet.set_column_width(c, *w)?;
+    }
     for (r, row) in rows.iter().enumerate() {
         let r = u32::try_from(r).map_err(|_| XlsxError::RowColumnLimitError)?;
         for (c, cell) in row.iter().enumerate() {

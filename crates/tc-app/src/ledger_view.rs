@@ -1,0 +1,423 @@
+//! The fund ledger for its readers (the `/ledger` page): a book's trial balance (试算平衡表)
+//! with the chart's Chinese account names, the journal's verification (hash chain, balances,
+//! books, limits, lines), an account's transfers newest first in pages keyed on the journal
+//! sequence, and both as CSV or XLSX. Only a role with `ledger_read` reads it (the auditor, the
+//! provincial bureau, the finance department), and only the books of their region: a city or
+//! county reader sees their own book and the books below it. Reads, exports and refusals are
+//! audited (`ledger.read`, `ledger.export`).
+
+use crate::export::{Download, Format, Table};
+use crate::reports::Cell;
+use crate::{AppError, Result};
+use tongchou_core::access::{Permission, Principal};
+use tongchou_core::{Divisions, Fen, RegionCode};
+use tongchou_ledger::report::TrialBook;
+use tongchou_ledger::{AccountId, Chart, Transfer};
+use tongchou_store::Db;
+use tongchou_store::access::{self, Target};
+use tongchou_store::audit::{self, Cursor};
+use tongchou_store::ledger::Ledger;
+
+/// Transfers on a page of an account's history.
+pub const PAGE: usize = 50;
+/// At most this many transfers in one export.
+pub const EXPORT_MAX: usize = 100_000;
+
+/// The journal's verification, in short.
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub ok: bool,
+    pub transfers: i64,
+    pub head_seq: i64,
+    pub head_hash: String,
+    /// The first broken item.
+    pub problem: Option<String>,
+}
+
+/// The books a reader may open: their own region's and those below it, province first.
+pub fn books_in_scope(who: &Principal) -> Vec<(RegionCode, String)> {
+    let d = Divisions::shanxi();
+    let mut out: Vec<(RegionCode, String)> = d
+        .get(who.region)
+        .map(|r| (r.code, r.name.clone()))
+        .into_iter()
+        .collect();
+    for r in d.cities().chain(d.counties()) {
+        if r.code != who.region && !r.is_functional_zone() && d.within(r.code, who.region) {
+            out.push((r.code, r.name.clone()));
+        }
+    }
+    out
+}
+
+/// `region`'s name, `140105 小店区`.
+pub fn book_name(region: RegionCode) -> String {
+    let name = Divisions::shanxi()
+        .get(region)
+        .map(|r| r.name.clone())
+        .unwrap_or_default();
+    format!("{region} {name}")
+}
+
+fn authorize(
+    db: &mut Db,
+    who: &Principal,
+    action: &str,
+    region: RegionCode,
+    now: i64,
+) -> Result<()> {
+    let id = region.to_string();
+    let t = Target {
+        action,
+        object_type: "ledger_book",
+        object_id: &id,
+        region,
+    };
+    access::authorize(db, who, Permission::LedgerRead, &t, now).map_err(|e| match e {
+        access::AuthError::Denied(a) => AppError::Forbidden(format!(
+            "无权查看账簿 {}：{} ({})",
+            book_name(region),
+            if a.code() == "out_of_scope" {
+                "超出本人辖区"
+            } else {
+                "角色没有“查看基金账簿”权限"
+            },
+            a.code()
+        )),
+        other => other.into(),
+    })
+}
+
+fn record(
+    db: &mut Db,
+    who: &Principal,
+    action: &str,
+    region: RegionCode,
+    details: serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    let id = region.to_string();
+    audit::record_ok(
+        db,
+        who,
+        action,
+        ("ledger_book", &id),
+        region.get(),
+        details,
+        now,
+    )?;
+    Ok(())
+}
+
+/// One account of a book's trial balance.
+#[derive(Clone, Debug)]
+pub struct BookRow {
+    pub code: String,
+    /// The chart's Chinese name.
+    pub name: String,
+    /// The account's id (for its history), if the chart names it in this book.
+    pub account: Option<i64>,
+    pub debit: Fen,
+    pub credit: Fen,
+    pub pending_debit: Fen,
+    pub pending_credit: Fen,
+}
+
+/// A book's trial balance as the page shows it.
+#[derive(Clone, Debug)]
+pub struct Book {
+    pub region: RegionCode,
+    pub rows: Vec<BookRow>,
+    pub total_debit: Fen,
+    pub total_credit: Fen,
+    /// Σ debit = Σ credit (pending amounts too).
+    pub balanced: bool,
+}
+
+impl Book {
+    fn of(region: RegionCode, tb: &TrialBook) -> Book {
+        let chart = Chart::standard();
+        Book {
+            region,
+            rows: tb
+                .rows
+                .iter()
+                .map(|r| BookRow {
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    account: chart.account(region, &r.kind).map(|a| a.0),
+                    debit: r.debit,
+                    credit: r.credit,
+                    pending_debit: r.pending_debit,
+                    pending_credit: r.pending_credit,
+                })
+                .collect(),
+            total_debit: tb.total_debit,
+            total_credit: tb.total_credit,
+            balanced: tb.balanced,
+        }
+    }
+}
+
+/// The current trial balance of `region`'s book (empty when it has no balances).
+fn book(db: &mut Db, region: RegionCode) -> Result<TrialBook> {
+    let tb = Ledger::new(db).trial_balance(None, Some(region))?;
+    Ok(tb.books.into_iter().next().unwrap_or(TrialBook {
+        level: tongchou_ledger::chart::level_of(region),
+        region: Some(region),
+        regions: 0,
+        rows: Vec::new(),
+        total_debit: Fen::ZERO,
+        total_credit: Fen::ZERO,
+        balanced: true,
+    }))
+}
+
+/// The trial balance of `region`'s book and the journal's verification; audited.
+pub fn trial_balance(
+    db: &mut Db,
+    who: &Principal,
+    region: RegionCode,
+    now: i64,
+) -> Result<(Book, Check)> {
+    authorize(db, who, "ledger.read", region, now)?;
+    let tb = book(db, region)?;
+    let r = Ledger::new(db).check()?;
+    let check = Check {
+        ok: r.problem.is_none(),
+        transfers: r.transfers,
+        head_seq: r.head.seq,
+        head_hash: r.head.hash.to_tagged(r.head.alg),
+        problem: r.problem.map(|p| p.to_string()),
+    };
+    record(
+        db,
+        who,
+        "ledger.read",
+        region,
+        serde_json::json!({"view": "trial_balance"}),
+        now,
+    )?;
+    Ok((Book::of(region, &tb), check))
+}
+
+/// The columns of a trial balance (Chinese label, width).
+pub const TRIAL_COLUMNS: [(&str, f64); 6] = [
+    ("科目代码", 10.0),
+    ("科目名称", 30.0),
+    ("借方余额（元）", 18.0),
+    ("贷方余额（元）", 18.0),
+    ("在途借方（元）", 16.0),
+    ("在途贷方（元）", 16.0),
+];
+
+fn trial_table(region: RegionCode, tb: &TrialBook) -> Table {
+    let mut rows: Vec<Vec<Cell>> = tb
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::Text(r.code.clone()),
+                Cell::Text(r.name.clone()),
+                Cell::Money(r.debit),
+                Cell::Money(r.credit),
+                Cell::Money(r.pending_debit),
+                Cell::Money(r.pending_credit),
+            ]
+        })
+        .collect();
+    rows.push(vec![
+        Cell::Empty,
+        Cell::Text("合计".into()),
+        Cell::Money(tb.total_debit),
+        Cell::Money(tb.total_credit),
+        Cell::Empty,
+        Cell::Empty,
+    ]);
+    Table {
+        title: format!("试算平衡表 {}", book_name(region)),
+        sheet: format!("试算平衡表{region}"),
+        cols: TRIAL_COLUMNS.to_vec(),
+        rows,
+    }
+}
+
+/// One page of an account's history.
+#[derive(Clone, Debug)]
+pub struct History {
+    /// The account's id.
+    pub account: i64,
+    /// Its book.
+    pub region: RegionCode,
+    /// `140000 山西省 · 1004 财政专户`
+    pub label: String,
+    /// The transfers as the cells of [`HISTORY_COLUMNS`].
+    pub rows: Vec<Vec<Cell>>,
+    pub newer: Option<i64>,
+    pub older: Option<i64>,
+}
+
+/// The Chinese label of an account: its book and its chart name.
+pub fn account_label(chart: &Chart, id: AccountId) -> String {
+    let book = id.region().map(book_name).unwrap_or_default();
+    match chart.kind_of(id) {
+        Some(k) => format!("{book} · {} {}", k.code, k.name),
+        None => format!("{book} · #{}", id.0),
+    }
+}
+
+/// The Chinese name of a transfer's category, or its key.
+pub fn category_zh(chart: &Chart, key: &str) -> String {
+    chart
+        .category(key)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// `account` as the CLI writes it (`140000:fiscal_special_account`, `140000:1004` or the id),
+/// checked against the chart.
+pub fn parse_account(text: &str) -> Result<AccountId> {
+    let chart = Chart::standard();
+    let id = chart
+        .parse_account(text.trim())
+        .map_err(|e| AppError::Invalid(format!("科目：{e}")))?;
+    if chart.kind_of(id).is_none() || id.region().is_none() {
+        return Err(AppError::Invalid(format!("科目 {text} 不存在")));
+    }
+    Ok(id)
+}
+
+/// A page of `account`'s transfers, newest first; audited.
+pub fn history(
+    db: &mut Db,
+    who: &Principal,
+    account: AccountId,
+    cursor: Cursor,
+    now: i64,
+) -> Result<History> {
+    let region = account
+        .region()
+        .ok_or_else(|| AppError::Invalid(format!("科目 {} 不存在", account.0)))?;
+    authorize(db, who, "ledger.read", region, now)?;
+    let mut transfers = Ledger::new(db).history_page(account, cursor, PAGE + 1)?;
+    let (newer, older) = cursor.trim(&mut transfers, PAGE, |t| t.id);
+    record(
+        db,
+        who,
+        "ledger.read",
+        region,
+        serde_json::json!({"view": "history", "account": account.0}),
+        now,
+    )?;
+    let chart = Chart::standard();
+    Ok(History {
+        account: account.0,
+        region,
+        label: account_label(chart, account),
+        rows: transfers
+            .iter()
+            .map(|t| history_cells(chart, account, t))
+            .collect(),
+        newer,
+        older,
+    })
+}
+
+/// The columns of an account's history (Chinese label, width).
+pub const HISTORY_COLUMNS: [(&str, f64); 8] = [
+    ("流水号", 9.0),
+    ("日期", 12.0),
+    ("业务类别", 16.0),
+    ("方向", 6.0),
+    ("对方科目", 40.0),
+    ("金额（元）", 18.0),
+    ("状态", 8.0),
+    ("凭证号", 30.0),
+];
+
+/// One transfer of `account`'s history as the cells of [`HISTORY_COLUMNS`].
+pub fn history_cells(chart: &Chart, account: AccountId, t: &Transfer) -> Vec<Cell> {
+    let (side, other) = if t.debit == account {
+        ("借", t.credit)
+    } else {
+        ("贷", t.debit)
+    };
+    vec![
+        Cell::Int(t.id),
+        Cell::Text(t.date.to_string()),
+        Cell::Text(category_zh(chart, &t.category)),
+        Cell::Text(side.into()),
+        Cell::Text(account_label(chart, other)),
+        Cell::Money(t.amount),
+        Cell::Text(op_zh(&t.op).into()),
+        Cell::Text(t.reference.clone()),
+    ]
+}
+
+fn op_zh(op: &tongchou_ledger::Op) -> &'static str {
+    use tongchou_ledger::Op;
+    match op {
+        Op::Post => "记账",
+        Op::Pending => "在途",
+        Op::PostPending => "在途转记账",
+        Op::VoidPending => "撤销在途",
+        Op::Reverse => "冲销",
+    }
+}
+
+/// What to export.
+#[derive(Clone, Copy, Debug)]
+pub enum Export {
+    TrialBalance(RegionCode),
+    History(AccountId),
+}
+
+/// A trial balance or an account's whole history (newest first) as CSV or XLSX; audited as
+/// `ledger.export`.
+pub fn export(
+    db: &mut Db,
+    who: &Principal,
+    what: Export,
+    format: Format,
+    now: i64,
+) -> Result<Download> {
+    let chart = Chart::standard();
+    let (region, table, stem) = match what {
+        Export::TrialBalance(region) => {
+            authorize(db, who, "ledger.export", region, now)?;
+            let tb = book(db, region)?;
+            (
+                region,
+                trial_table(region, &tb),
+                format!("trial-balance-{region}"),
+            )
+        }
+        Export::History(account) => {
+            let region = account
+                .region()
+                .ok_or_else(|| AppError::Invalid(format!("科目 {} 不存在", account.0)))?;
+            authorize(db, who, "ledger.export", region, now)?;
+            let ts = Ledger::new(db).history_page(account, Cursor::Newest, EXPORT_MAX)?;
+            let table = Table {
+                title: format!("明细账 {}", account_label(chart, account)),
+                sheet: format!("明细账{}", account.0),
+                cols: HISTORY_COLUMNS.to_vec(),
+                rows: ts
+                    .iter()
+                    .map(|t| history_cells(chart, account, t))
+                    .collect(),
+            };
+            (region, table, format!("ledger-{}", account.0))
+        }
+    };
+    let d = table.download(format, &stem)?;
+    record(
+        db,
+        who,
+        "ledger.export",
+        region,
+        serde_json::json!({"file": d.file_name, "rows": table.rows.len()}),
+        now,
+    )?;
+    Ok(d)
+}

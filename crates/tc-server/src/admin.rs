@@ -1,0 +1,361 @@
+//! The administrators' page (`/admin/users`), through `tongchou_app::users`: the accounts of the
+//! administrator's region with role, region and state in Chinese; the system administrator adds
+//! a staff account (role and region chosen from lists, the initial password checked by the
+//! policy), resets a password and enrols a second factor (the secret and `otpauth://` URI shown
+//! once, confirmed with a current code); the security administrator changes a role, locks and
+//! unlocks an account. The separation of the three administrators and every refusal are in the
+//! use case (audited).
+
+use crate::html::{csrf_field, page};
+use crate::workplace::{Fields, error_page, staff};
+use crate::{St, csrf_token, ct_eq, with_db};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use tongchou_app::clock::now_ms;
+use tongchou_app::users::{self, Account, NewStaff};
+use tongchou_core::access::{Permission, Principal, Role};
+use tongchou_core::{Divisions, RegionCode};
+use tongchou_store::access::User;
+
+const TITLE: &str = "用户管理 User accounts";
+
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/admin/users", get(show))
+        .route("/admin/users/{action}", post(act))
+}
+
+/// The roles an administrator may give: staff roles, not the administrators' nor an insured
+/// person's.
+fn staff_roles() -> impl Iterator<Item = Role> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| !r.is_administrator() && *r != Role::InsuredPerson)
+}
+
+/// The regions within the administrator's (functional zones left out).
+fn regions(who: &User) -> Vec<(RegionCode, String)> {
+    let d = Divisions::shanxi();
+    d.all()
+        .iter()
+        .filter(|r| d.within(r.code, who.region) && !r.is_functional_zone())
+        .map(|r| {
+            (
+                r.code,
+                format!("{} {}（{}）", r.code, r.name, r.level.label_zh()),
+            )
+        })
+        .collect()
+}
+
+pub(crate) fn region_name(code: RegionCode) -> String {
+    Divisions::shanxi()
+        .get(code)
+        .map(|r| r.name.clone())
+        .unwrap_or_default()
+}
+
+fn state_zh(u: &User) -> String {
+    match (&u.locked_until, u.active) {
+        (_, false) => "已停用 locked".into(),
+        (Some(t), true) => format!("密码错误锁定至 {t}"),
+        (None, true) => "正常 active".into(),
+    }
+}
+
+pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match staff(&st, &headers, TITLE).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let who = user.principal();
+    match with_db(&st, move |db| Ok(users::list(db, &who, now_ms())?)).await {
+        Ok(list) => {
+            let csrf = csrf_token(&token);
+            let done = q.get("done").map(String::as_str);
+            Html(page(
+                TITLE,
+                Some(&user.login),
+                body(&user, &list, &csrf, done),
+            ))
+            .into_response()
+        }
+        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+    }
+}
+
+fn row_forms(me: &Principal, a: &Account, csrf: &str) -> Markup {
+    let login = &a.user.login;
+    html! {
+        @if me.role.has(Permission::SessionRevoke) && a.user.active {
+            form method="post" action="/admin/users/lock" class="inline" {
+                (csrf_field(csrf)) input type="hidden" name="login" value=(login);
+                button type="submit" id={ "lock-" (login) } { "停用 Lock" }
+            }
+        }
+        @if me.role.has(Permission::UserUnlock) && (!a.user.active || a.user.locked_until.is_some()) {
+            form method="post" action="/admin/users/unlock" class="inline" {
+                (csrf_field(csrf)) input type="hidden" name="login" value=(login);
+                button type="submit" id={ "unlock-" (login) } { "解锁 Unlock" }
+            }
+        }
+        @if me.role.has(Permission::UserManage) {
+            form method="post" action="/admin/users/totp" class="inline" {
+                (csrf_field(csrf)) input type="hidden" name="login" value=(login);
+                button type="submit" id={ "totp-" (login) } { "绑定动态验证码 Enrol TOTP" }
+            }
+        }
+    }
+}
+
+fn body(me: &User, list: &[Account], csrf: &str, done: Option<&str>) -> Markup {
+    let who = me.principal();
+    html! {
+        @if let Some(m) = done { p class="ok" id="admin-done" { (m) } }
+        p id="admin-duty" { "本人职责 Your duty: " (me.role.label_zh()) "（" (duties(me.role)) "）" }
+        table id="users" {
+            thead { tr { th { "用户名" } th { "姓名" } th { "角色" } th { "辖区" } th { "状态" } th { "动态验证码" } th { "操作" } } }
+            tbody { @for a in list { tr id={ "user-" (a.user.login) } {
+                td { (a.user.login) } td { (a.user.display_name) }
+                td { (a.user.role.label_zh()) } td { (a.user.region) " " (region_name(a.user.region)) }
+                td { (state_zh(&a.user)) }
+                td { @if a.totp { "已启用" } @else if a.totp_pending { "待确认" } @else { "未启用" } }
+                td { @if a.user.login != me.login && !a.user.role.is_administrator() && a.user.role != Role::InsuredPerson { (row_forms(&who, a, csrf)) } }
+            } } }
+        }
+        @if me.role.has(Permission::UserManage) { (add_form(me, csrf)) (password_form(csrf)) }
+        @if me.role.has(Permission::RoleAssign) { (role_form(me, csrf)) }
+    }
+}
+
+fn duties(role: Role) -> &'static str {
+    match role {
+        Role::SystemAdmin => "新增账户、重置密码、绑定动态验证码；不能查阅审计日志",
+        Role::SecurityAdmin => "变更角色、停用与解锁账户；不能查阅审计日志",
+        _ => "查看账户",
+    }
+}
+
+fn role_select(id: &str) -> Markup {
+    html! {
+        select id=(id) name="role" {
+            @for r in staff_roles() { option value=(r.as_str()) { (r.label_zh()) } }
+        }
+    }
+}
+
+fn region_select(me: &User, id: &str) -> Markup {
+    html! {
+        select id=(id) name="region" {
+            @for (code, label) in regions(me) { option value=(code) selected[code == me.region] { (label) } }
+        }
+    }
+}
+
+/// A form of the page: a heading, the CSRF field, `fields`, a submit button.
+fn form(
+    title: &str,
+    action: &str,
+    id: &str,
+    button: (&str, &str),
+    csrf: &str,
+    fields: Markup,
+) -> Markup {
+    html! {
+        h2 { (title) }
+        form method="post" action={ "/admin/users/" (action) } id=(id) {
+            (csrf_field(csrf))
+            (fields)
+            br;
+            button type="submit" id=(button.0) { (button.1) }
+        }
+    }
+}
+
+fn add_form(me: &User, csrf: &str) -> Markup {
+    let fields = html! {
+        label for="new-login" { "用户名 Login（小写字母、数字、. _ -）" } input id="new-login" name="login" required;
+        label for="new-name" { "姓名 Name" } input id="new-name" name="display_name" required;
+        label for="new-role" { "角色 Role" } (role_select("new-role"))
+        label for="new-region" { "辖区 Region" } (region_select(me, "new-region"))
+        label for="new-password" { "初始密码 Initial password（至少 12 个字符，强度足够）" }
+        input id="new-password" name="password" type="password" autocomplete="new-password" required;
+    };
+    form(
+        "新增用户 Add a user",
+        "add",
+        "add-user-form",
+        ("add-user", "新增 Add"),
+        csrf,
+        fields,
+    )
+}
+
+fn password_form(csrf: &str) -> Markup {
+    let fields = html! {
+        label for="pw-login" { "用户名 Login" } input id="pw-login" name="login" required;
+        label for="pw-password" { "新密码 New password" }
+        input id="pw-password" name="password" type="password" autocomplete="new-password" required;
+    };
+    form(
+        "重置密码 Reset a password",
+        "password",
+        "password-form",
+        ("reset-password", "重置 Reset"),
+        csrf,
+        fields,
+    )
+}
+
+fn role_form(me: &User, csrf: &str) -> Markup {
+    let fields = html! {
+        label for="role-login" { "用户名 Login" } input id="role-login" name="login" required;
+        label for="role-role" { "新角色 Role" } (role_select("role-role"))
+        label for="role-region" { "新辖区 Region" } (region_select(me, "role-region"))
+    };
+    form(
+        "变更角色 Change a role",
+        "role",
+        "role-form",
+        ("change-role", "变更 Change"),
+        csrf,
+        fields,
+    )
+}
+
+fn totp_page(login: &str, secret: &str, uri: &str, csrf: &str) -> Markup {
+    html! {
+        p { "请将以下密钥录入 " (login) " 的身份验证器（只显示这一次），然后输入验证器显示的六位数字确认。" }
+        p { "Enter this secret into the authenticator (shown once), then confirm with its current code." }
+        dl { dt { "密钥 Secret" } dd id="totp-secret" { code { (secret) } } dt { "otpauth URI" } dd id="totp-uri" { code { (uri) } } }
+        form method="post" action="/admin/users/totp-confirm" id="totp-form" {
+            (csrf_field(csrf)) input type="hidden" name="login" value=(login);
+            label for="totp-code" { "六位验证码 Code" }
+            input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required;
+            br;
+            button type="submit" id="totp-confirm" { "确认 Confirm" }
+        }
+    }
+}
+
+fn parse_new(f: &Fields) -> Result<NewStaff, String> {
+    let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let role: Role = get("role")
+        .parse()
+        .map_err(|_| format!("角色不存在 role: {:?}", get("role")))?;
+    let region: RegionCode = get("region")
+        .parse()
+        .map_err(|_| format!("辖区应为六位行政区划代码 region: {:?}", get("region")))?;
+    Ok(NewStaff {
+        login: get("login"),
+        display_name: get("display_name"),
+        role,
+        region,
+        password: f.get("password").cloned().unwrap_or_default(),
+    })
+}
+
+/// What a form asks, done by the use case: a message for the list, or the enrolment page.
+enum Done {
+    Message(String),
+    Page(Markup),
+}
+
+pub async fn act(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match staff(&st, &headers, TITLE).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let csrf = csrf_token(&token);
+    if !ct_eq(f.get("csrf").map(String::as_str).unwrap_or(""), &csrf) {
+        return error_page(TITLE, StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let new = if action == "add" || action == "role" {
+        match parse_new(&f) {
+            Ok(n) => Some(n),
+            Err(m) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m),
+        }
+    } else {
+        None
+    };
+    let who = user.principal();
+    let policy = st.cfg.policy.clone();
+    let login = f
+        .get("login")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let secret_input = f
+        .get("password")
+        .or(f.get("code"))
+        .cloned()
+        .unwrap_or_default();
+    let form_csrf = csrf.clone();
+    let r = with_db(&st, move |db| {
+        let now = now_ms();
+        let done = match (action.as_str(), new) {
+            ("add", Some(n)) => {
+                let u = users::add(db, &who, &n, &policy, now)?;
+                Done::Message(format!("已新增用户 {}（{}）", u.login, u.role.label_zh()))
+            }
+            ("role", Some(n)) => {
+                let u = users::set_role(db, &who, &login, n.role, n.region, now)?;
+                Done::Message(format!(
+                    "{} 的角色已变更为 {}（{}）",
+                    u.login,
+                    u.role.label_zh(),
+                    u.region
+                ))
+            }
+            ("lock", _) => {
+                users::lock(db, &who, &login, now)?;
+                Done::Message(format!("已停用 {login}"))
+            }
+            ("unlock", _) => {
+                users::unlock(db, &who, &login, now)?;
+                Done::Message(format!("已解锁 {login}"))
+            }
+            ("password", _) => {
+                users::reset_password(db, &who, &login, &secret_input, &policy, now)?;
+                Done::Message(format!("已重置 {login} 的密码"))
+            }
+            ("totp", _) => {
+                let e = users::totp_begin(db, &who, &login, now)?;
+                Done::Page(totp_page(&login, &e.secret, &e.uri, &form_csrf))
+            }
+            ("totp-confirm", _) => {
+                users::totp_confirm(db, &who, &login, &secret_input, now)?;
+                Done::Message(format!("{login} 的动态验证码已启用"))
+            }
+            _ => return Err(crate::AppError::NotFound("页面不存在 Not found".into())),
+        };
+        Ok(done)
+    })
+    .await;
+    match r {
+        Ok(Done::Message(m)) => {
+            let q: String = form_urlencoded::byte_serialize(m.as_bytes()).collect();
+            Redirect::to(&format!("/admin/users?done={q}")).into_response()
+        }
+        Ok(Done::Page(body)) => Html(page(
+            "绑定动态验证码 Enrol a second factor",
+            Some(&user.login),
+            body,
+        ))
+        .into_response(),
+        Err(e) => error_page(
+            TITLE,
+            e.status(),
+            &user.login,
+            &format!("未办理 Not done: {}", e.message()),
+        ),
+    }
+}

@@ -1,0 +1,173 @@
+//! The audit log in the browser (`/audit`), through `tongchou_app::audit_log`: for a role with
+//! `audit_read` (the auditor, the audit administrator), entries newest first with filters (date
+//! range, actor, action, object text, outcome), 50 a page with newer/older links keeping the
+//! filters, the chain's verification, each entry's details and hash, and the filtered view as
+//! CSV or XLSX (`/audit/export`). Reads, exports and refusals are audited in the use case.
+
+use crate::html::page;
+use crate::workplace::{self, Fields, cursor, error_page, opt, pager, query_string, staff};
+use crate::{St, with_db};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use maud::{Markup, html};
+use tongchou_app::audit_log::{self, Filter, Page};
+use tongchou_app::clock::now_ms;
+use tongchou_core::Date;
+use tongchou_core::actions;
+
+const TITLE: &str = "审计日志 Audit log";
+
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/audit", get(show))
+        .route("/audit/export", get(export))
+}
+
+fn filter(q: &Fields) -> Result<Filter, String> {
+    let date = |k: &str, label: &str| -> Result<Option<Date>, String> {
+        opt(q, k)
+            .map(|v| {
+                v.parse::<Date>()
+                    .map_err(|_| format!("{label}：日期格式应为 YYYY-MM-DD ({k}: {v:?})"))
+            })
+            .transpose()
+    };
+    let result = opt(q, "result");
+    if let Some(r) = &result
+        && !matches!(r.as_str(), "ok" | "denied" | "failed" | "error")
+    {
+        return Err(format!(
+            "结果只能是 ok、denied、failed 或 error (result: {r:?})"
+        ));
+    }
+    Ok(Filter {
+        from: date("from", "起始日期")?,
+        to: date("to", "截止日期")?,
+        login: opt(q, "login"),
+        action: opt(q, "action"),
+        object: opt(q, "object"),
+        result,
+    })
+}
+
+/// The filter as a query string (for the pager and the export links).
+fn keep(f: &Filter) -> String {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let d = |v: &Option<Date>| v.map(|d| d.to_string()).unwrap_or_default();
+    query_string(&[
+        ("from", d(&f.from)),
+        ("to", d(&f.to)),
+        ("login", s(&f.login)),
+        ("action", s(&f.action)),
+        ("object", s(&f.object)),
+        ("result", s(&f.result)),
+    ])
+}
+
+pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, _) = match staff(&st, &headers, TITLE).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let (f, c) = match (filter(&q), cursor(&q)) {
+        (Ok(f), Ok(c)) => (f, c),
+        (Err(m), _) | (_, Err(m)) => {
+            return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m);
+        }
+    };
+    let who = user.principal();
+    let f2 = f.clone();
+    match with_db(&st, move |db| {
+        Ok(audit_log::read(db, &who, &f2, c, now_ms())?)
+    })
+    .await
+    {
+        Ok(p) => Html(page(TITLE, Some(&user.login), body(&f, &p))).into_response(),
+        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+    }
+}
+
+fn form(f: &Filter) -> Markup {
+    let s = |v: &Option<String>| v.clone().unwrap_or_default();
+    let d = |v: &Option<Date>| v.map(|d| d.to_string()).unwrap_or_default();
+    let result = s(&f.result);
+    html! {
+        form method="get" action="/audit" id="audit-form" {
+            label for="from" { "起始日期 From" } input id="from" name="from" type="date" value=(d(&f.from));
+            label for="to" { "截止日期 To" } input id="to" name="to" type="date" value=(d(&f.to));
+            label for="login" { "操作人 Actor login" } input id="login" name="login" value=(s(&f.login));
+            label for="action" { "操作 Action" }
+            input id="action" name="action" list="actions" value=(s(&f.action)) placeholder="approval.decide";
+            datalist id="actions" { @for (id, zh) in actions::CATALOGUE { option value=(id) { (zh) } } }
+            label for="object" { "对象（类型或编号中的文字）Object" } input id="object" name="object" value=(s(&f.object));
+            label for="result" { "结果 Outcome" }
+            select id="result" name="result" {
+                option value="" selected[result.is_empty()] { "全部 All" }
+                option value="ok" selected[result == "ok"] { "成功 allowed" }
+                option value="denied" selected[result == "denied"] { "拒绝 denied" }
+                option value="failed" selected[result == "failed"] { "失败 failed" }
+            }
+            br;
+            button type="submit" id="audit-submit" { "查询 Search" }
+        }
+    }
+}
+
+fn chain(p: &Page) -> Markup {
+    html! {
+        @if let Some(v) = &p.verification {
+            @match &v.broken {
+                None => p id="audit-chain" class="ok" {
+                    "哈希链校验通过：共 " (v.entries) " 条，链头 " (v.head_seq) " " code { (v.head_hash) }
+                    " Chain verified"
+                },
+                Some(b) => p id="audit-chain" class="error" {
+                    "哈希链校验失败：第 " (b.seq) " 条 " (b.reason) " Chain BROKEN"
+                },
+            }
+        }
+    }
+}
+
+fn body(f: &Filter, p: &Page) -> Markup {
+    let kept = keep(f);
+    let sep = if kept.is_empty() { "" } else { "&" };
+    html! {
+        (form(f))
+        (chain(p))
+        p {
+            a id="audit-csv" href={ "/audit/export?" (kept) (sep) "format=csv" } { "导出 CSV" } " "
+            a id="audit-xlsx" href={ "/audit/export?" (kept) (sep) "format=xlsx" } { "导出 XLSX" }
+        }
+        @if p.entries.is_empty() { p id="audit-empty" { "没有符合条件的记录 No entries" } }
+        table id="audit-log" {
+            thead { tr { th { "序号" } th { "时间（北京时间）" } th { "操作人" } th { "操作" } th { "对象" } th { "地区" } th { "结果" } th { "详情" } } }
+            tbody { @for e in &p.entries { tr class={ "result-" (e.result) } {
+                td class="num" { (e.seq) }
+                td { (audit_log::china_time(&e.at)) }
+                td { (e.login) }
+                td { (actions::display(&e.action)) br; small { (e.action) } }
+                td { (e.object_type) " " (e.object_id) }
+                td { (e.region.map(|r| format!("{r:06}")).unwrap_or_default()) }
+                td { (actions::result_zh(&e.result)) }
+                td { details { summary { "查看 Show" } pre { (e.details) } small { "哈希 " code { (e.hash) } } } }
+            } } }
+        }
+        (pager("/audit", &kept, "audit", p.newer, p.older))
+    }
+}
+
+pub async fn export(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    workplace::export(
+        &st,
+        &headers,
+        &q,
+        TITLE,
+        |q, _| filter(q),
+        |db, who, f, fmt| audit_log::export(db, who, &f, fmt, now_ms()),
+    )
+    .await
+}

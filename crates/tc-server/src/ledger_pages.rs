@@ -1,0 +1,185 @@
+//! The fund ledger in the browser (`/ledger`), through `tongchou_app::ledger_view`: for a role
+//! with `ledger_read` (the auditor, the provincial bureau, the finance department), a book of
+//! their region chosen from a list, its trial balance with the chart's Chinese account names
+//! (debit and credit totals equal), the journal's verification, an account's transfers newest
+//! first 50 a page (`/ledger/account`), and both as CSV or XLSX (`/ledger/export`). Reads,
+//! exports and refusals are audited in the use case.
+
+use crate::html::page;
+use crate::workplace::{self, Fields, cursor, error_page, opt, pager, staff};
+use crate::{St, with_db};
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use maud::{Markup, html};
+use tongchou_app::clock::now_ms;
+use tongchou_app::ledger_view::{self as lv, Book, Check, Export, History};
+use tongchou_app::reports::Cell;
+use tongchou_core::RegionCode;
+use tongchou_store::access::User;
+
+const TITLE: &str = "基金账簿 Fund ledger";
+
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/ledger", get(show))
+        .route("/ledger/account", get(account))
+        .route("/ledger/export", get(export))
+}
+
+fn book_of(q: &Fields, own: RegionCode) -> Result<RegionCode, String> {
+    match opt(q, "book") {
+        None => Ok(own),
+        Some(v) => v
+            .parse::<RegionCode>()
+            .map_err(|_| format!("账簿应为六位行政区划代码 book: {v:?}")),
+    }
+}
+
+pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, _) = match staff(&st, &headers, TITLE).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let region = match book_of(&q, user.region) {
+        Ok(r) => r,
+        Err(m) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m),
+    };
+    let who = user.principal();
+    let books = lv::books_in_scope(&who);
+    match with_db(&st, move |db| {
+        Ok(lv::trial_balance(db, &who, region, now_ms())?)
+    })
+    .await
+    {
+        Ok((tb, check)) => Html(page(
+            TITLE,
+            Some(&user.login),
+            body(region, &books, &tb, &check),
+        ))
+        .into_response(),
+        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+    }
+}
+
+fn yuan(f: tongchou_core::Fen) -> String {
+    format!("{} 元", f.grouped())
+}
+
+fn check_html(c: &Check) -> Markup {
+    html! {
+        @match &c.problem {
+            None => p id="ledger-check" class="ok" {
+                "账簿校验通过：哈希链、余额、各级账簿与限额均一致（" (c.transfers) " 笔，链头 " (c.head_seq) " " code { (c.head_hash) } "）Ledger verified"
+            },
+            Some(p) => p id="ledger-check" class="error" { "账簿校验失败 Ledger BROKEN: " (p) },
+        }
+    }
+}
+
+fn body(region: RegionCode, books: &[(RegionCode, String)], tb: &Book, check: &Check) -> Markup {
+    html! {
+        form method="get" action="/ledger" id="ledger-form" {
+            label for="book" { "账簿 Book" }
+            select id="book" name="book" {
+                @for (code, name) in books {
+                    option value=(code) selected[*code == region] { (code) " " (name) }
+                }
+            }
+            br;
+            button type="submit" id="ledger-submit" { "查看 Show" }
+        }
+        (check_html(check))
+        h2 { "试算平衡表 Trial balance · " (lv::book_name(region)) }
+        p {
+            a id="tb-csv" href={ "/ledger/export?format=csv&book=" (region) } { "导出 CSV" } " "
+            a id="tb-xlsx" href={ "/ledger/export?format=xlsx&book=" (region) } { "导出 XLSX" }
+        }
+        table id="trial-balance" {
+            thead { tr { th { "科目代码" } th { "科目名称" } th { "借方余额" } th { "贷方余额" } th { "在途借方" } th { "在途贷方" } } }
+            tbody { @for r in &tb.rows {
+                tr {
+                    td { (r.code) }
+                    td { @match r.account { Some(id) => a href={ "/ledger/account?account=" (id) } { (r.name) }, None => (r.name) } }
+                    td class="num" { (yuan(r.debit)) } td class="num" { (yuan(r.credit)) }
+                    td class="num" { (yuan(r.pending_debit)) } td class="num" { (yuan(r.pending_credit)) }
+                }
+            } }
+            tfoot { tr {
+                td {} td { "合计 Total" }
+                td class="num" id="tb-debit" { (yuan(tb.total_debit)) } td class="num" id="tb-credit" { (yuan(tb.total_credit)) }
+                td colspan="2" id="tb-balanced" { @if tb.balanced { "借贷平衡 balanced" } @else { "借贷不平衡 NOT balanced" } }
+            } }
+        }
+    }
+}
+
+pub async fn account(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Query(q): Query<Fields>,
+) -> Response {
+    let (user, _) = match staff(&st, &headers, TITLE).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let parsed = cursor(&q).and_then(|c| {
+        lv::parse_account(&opt(&q, "account").unwrap_or_default())
+            .map(|a| (a, c))
+            .map_err(|e| e.to_string())
+    });
+    let (acct, c) = match parsed {
+        Ok(x) => x,
+        Err(m) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m),
+    };
+    let who = user.principal();
+    match with_db(&st, move |db| Ok(lv::history(db, &who, acct, c, now_ms())?)).await {
+        Ok(h) => Html(page(
+            "明细账 Account history",
+            Some(&user.login),
+            history_html(&h),
+        ))
+        .into_response(),
+        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+    }
+}
+
+fn history_html(h: &History) -> Markup {
+    let keep = format!("account={}", h.account);
+    html! {
+        p id="account-label" { (h.label) }
+        p {
+            a href={ "/ledger?book=" (h.region) } { "返回试算平衡表 Back to the trial balance" } " "
+            a id="history-csv" href={ "/ledger/export?format=csv&" (keep) } { "导出 CSV" } " "
+            a id="history-xlsx" href={ "/ledger/export?format=xlsx&" (keep) } { "导出 XLSX" }
+        }
+        table id="ledger-history" {
+            thead { tr { @for (label, _) in lv::HISTORY_COLUMNS { th { (label) } } } }
+            tbody { @for row in &h.rows { tr {
+                @for cell in row {
+                    @match cell {
+                        Cell::Money(f) => td class="num" { (yuan(*f)) },
+                        other => td { (other.text()) },
+                    }
+                }
+            } } }
+        }
+        @if h.rows.is_empty() { p id="history-empty" { "没有流水 No transfers" } }
+        (pager("/ledger/account", &keep, "history", h.newer, h.older))
+    }
+}
+
+pub async fn export(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let what = |q: &Fields, user: &User| match opt(q, "account") {
+        Some(a) => lv::parse_account(&a)
+            .map(Export::History)
+            .map_err(|e| e.to_string()),
+        None => book_of(q, user.region).map(Export::TrialBalance),
+    };
+    workplace::export(&st, &headers, &q, TITLE, what, |db, who, w, fmt| {
+        lv::export(db, who, w, fmt, now_ms())
+    })
+    .await
+}
