@@ -52,6 +52,7 @@ pub mod income;
 pub mod jobs;
 pub mod migrate;
 pub mod own;
+pub mod plan_chain;
 pub mod recoveries;
 pub mod reports;
 pub mod transfer;

@@ -180,8 +180,9 @@ fn killed_month_resumes_to_the_same_state_on_postgres() {
     scenario(&a, &b, &c, "pg");
 }
 
-/// Without `--simulate`, the officer runs the month under their own login, the month stops after
-/// the plans step until the finance approver (never the officer) decides the application with
+/// Without `--simulate`, the officer runs the month under their own login, the month stops
+/// before the plans step until the counties and cities have submitted their plans (here their
+/// synthetic agencies, `--simulate-plans`), then after the plans step until the finance approver (never the officer) decides the application with
 /// `tongchou plan decide`, and a second run applies the decision.
 fn decided_by_the_approver(db: &str, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tc-plan-{tag}-{}", std::process::id()));
@@ -194,6 +195,35 @@ fn decided_by_the_approver(db: &str, tag: &str) {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--as"), "{o:?}");
     let mut run_as = run.to_vec();
     run_as.extend(["--as", "demo.officer"]);
+    // the counties and cities have not submitted their plans: the month waits, naming them
+    let plans: serde_json::Value =
+        serde_json::from_str(&ok(&tongchou(db, &run_as, &pw))).expect("json");
+    let why = plans["disbursement"]["waiting"]["for"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        why.contains("waiting for plans from") && why.contains("未报送"),
+        "{plans}"
+    );
+    assert!(plans["disbursement"].get("plans").is_none(), "{plans}");
+    let status = ok(&tongchou(
+        db,
+        &[
+            "plan",
+            "status",
+            "--month",
+            "2020-01",
+            "--as",
+            "demo.officer",
+        ],
+        &pw,
+    ));
+    assert!(
+        status.contains("\"waiting\"") && status.contains("\"cities\""),
+        "{status}"
+    );
+    // their synthetic agencies submit and forward them (demo and tests)
+    run_as.push("--simulate-plans");
     let first: serde_json::Value =
         serde_json::from_str(&ok(&tongchou(db, &run_as, &pw))).expect("json");
     let waiting = &first["disbursement"]["waiting"];

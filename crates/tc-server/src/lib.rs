@@ -26,6 +26,7 @@
 mod accounts;
 mod api;
 mod certification;
+mod chain;
 mod dues;
 mod guard;
 mod html;
@@ -429,6 +430,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(imports::routes())
         .merge(retirement::routes())
         .merge(mine::routes())
+        .merge(chain::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

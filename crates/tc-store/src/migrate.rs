@@ -111,6 +111,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (36, "totp", include_str!("../migrations/0036_totp.sql")),
     (
+        37,
+        "plan_chain",
+        include_str!("../migrations/0037_plan_chain.sql"),
+    ),
+    (
         39,
         "person_payments",
         include_str!("../migrations/0039_person_payments.sql"),
