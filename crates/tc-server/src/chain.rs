@@ -5,8 +5,8 @@
 //! the provincial bureau and other readers see the chain's state per city. Every action goes
 //! through the use cases, which check region and person and audit refusals.
 
-use crate::html::{csrf_field, page};
 use crate::html::yuan;
+use crate::html::{csrf_field, page};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
