@@ -59,6 +59,7 @@ pub mod jobs;
 pub mod ledger_view;
 pub mod migrate;
 pub mod own;
+pub mod plan_chain;
 pub mod recoveries;
 pub mod reports;
 pub mod transfer;

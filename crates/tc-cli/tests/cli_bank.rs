@@ -82,6 +82,7 @@ fn returns(db: &str, tag: &str) {
         &out,
         "--as",
         "demo.officer",
+        "--simulate-plans",
     ];
     ok(&tongchou(db, &run));
     ok(&tongchou(

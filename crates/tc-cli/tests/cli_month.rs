@@ -180,8 +180,9 @@ fn killed_month_resumes_to_the_same_state_on_postgres() {
     scenario(&a, &b, &c, "pg");
 }
 
-/// Without `--simulate`, the officer runs the month under their own login, the month stops after
-/// the plans step until the finance approver (never the officer) decides the application with
+/// Without `--simulate`, the officer runs the month under their own login, the month stops
+/// before the plans step until the counties and cities have submitted their plans (here their
+/// synthetic agencies, `--simulate-plans`), then after the plans step until the finance approver (never the officer) decides the application with
 /// `tongchou plan decide`, and a second run applies the decision.
 fn decided_by_the_approver(db: &str, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tc-plan-{tag}-{}", std::process::id()));
@@ -194,6 +195,83 @@ fn decided_by_the_approver(db: &str, tag: &str) {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--as"), "{o:?}");
     let mut run_as = run.to_vec();
     run_as.extend(["--as", "demo.officer"]);
+    // the counties and cities have not submitted their plans: the month waits, naming them
+    let plans: serde_json::Value =
+        serde_json::from_str(&ok(&tongchou(db, &run_as, &pw))).expect("json");
+    let why = plans["disbursement"]["waiting"]["for"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        why.contains("waiting for plans from") && why.contains("未报送"),
+        "{plans}"
+    );
+    assert!(plans["disbursement"].get("plans").is_none(), "{plans}");
+    let status = ok(&tongchou(
+        db,
+        &[
+            "plan",
+            "status",
+            "--month",
+            "2020-01",
+            "--as",
+            "demo.officer",
+        ],
+        &pw,
+    ));
+    assert!(
+        status.contains("\"waiting\"") && status.contains("\"cities\""),
+        "{status}"
+    );
+    // one county's agency submits, its city returns it (not without a reason), the county
+    // resubmits and the city forwards it, all through `tongchou plan`
+    let county = plans["disbursement"]["waiting"]["regions"][0]["region"]
+        .as_u64()
+        .expect("a county") as u32;
+    let city = county / 100 * 100;
+    let mut conn = tongchou_store::Db::open(db).expect("open");
+    let pwd = "demo-only-password-2020";
+    use tongchou_core::access::Role;
+    tongchou_store::testing::add_user(&mut conn, "county.clerk", Role::CountyAgency, county, pwd);
+    tongchou_store::testing::add_user(&mut conn, "city.clerk", Role::CityAgency, city, pwd);
+    let c = county.to_string();
+    let plan = |args: &[&str], login: &str| {
+        let mut a = vec!["plan"];
+        a.extend_from_slice(args);
+        a.extend(["--month", "2020-01", "--as", login]);
+        tongchou(db, &a, &pw)
+    };
+    ok(&plan(
+        &["submit", "--region", &c, "--note", "一月"],
+        "county.clerk",
+    ));
+    let o = plan(&["return", "--region", &c, "--reason", " "], "city.clerk");
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("reason"),
+        "{o:?}"
+    );
+    let o = plan(&["forward", "--region", &c], "county.clerk");
+    assert!(!o.status.success(), "a county may not review its own plan");
+    ok(&plan(
+        &["return", "--region", &c, "--reason", "人数不符"],
+        "city.clerk",
+    ));
+    ok(&plan(
+        &["submit", "--region", &c, "--note", "已核对"],
+        "county.clerk",
+    ));
+    ok(&plan(&["forward", "--region", &c], "city.clerk"));
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&plan(&["status", "--region", &c], "county.clerk")))
+            .expect("json");
+    assert_eq!(
+        shown["plan"]["versions"].as_array().map(Vec::len),
+        Some(2),
+        "{shown}"
+    );
+    assert_eq!(shown["plan"]["actions"][1]["reason"], "人数不符", "{shown}");
+    assert_eq!(shown["plan"]["row"]["state"], "forwarded", "{shown}");
+    // the other agencies are synthetic ones (demo and tests)
+    run_as.push("--simulate-plans");
     let first: serde_json::Value =
         serde_json::from_str(&ok(&tongchou(db, &run_as, &pw))).expect("json");
     let waiting = &first["disbursement"]["waiting"];

@@ -28,6 +28,7 @@ mod admin;
 mod api;
 mod audit_pages;
 mod certification;
+mod chain;
 mod dues;
 mod guard;
 mod html;
@@ -436,6 +437,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(audit_pages::routes())
         .merge(ledger_pages::routes())
         .merge(admin::routes())
+        .merge(chain::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

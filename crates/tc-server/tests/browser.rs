@@ -1,7 +1,9 @@
 //! Browser test: real headless Chromium driven over WebDriver (chromedriver) with `fantoccini`.
 //! Logs in through the form, sees the dashboard with the user's region, uses the pension
 //! estimator form, and — as the finance approver — decides a month's fund-use application in
-//! part through its form, then opens the month's disbursement report from the dashboard. Fails (never skips) when Chromium or chromedriver is missing:
+//! part through its form, then opens the month's disbursement report from the dashboard; and the
+//! plan chain clicked through (county submits, city returns, county resubmits, city forwards and
+//! submits), with a screenshot of each page under `target/tmp/screenshots/`. Fails (never skips) when Chromium or chromedriver is missing:
 //! `apt-get install -y chromium chromium-driver` (`.ci/run` does it).
 
 mod support;
@@ -11,7 +13,7 @@ use fantoccini::{ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{PW, pensioner_history, seed, seed_application, start};
+use support::{PW, pensioner_history, seed, seed_application, seed_chain, start};
 
 fn find_binary(env: &str, candidates: &[&str]) -> String {
     if let Ok(p) = std::env::var(env) {
@@ -528,4 +530,87 @@ fn browser_auditor_finds_the_decision_and_admin_adds_a_user() {
     let _ = std::fs::remove_dir_all(&out);
     drop(d);
     drop(srv);
+}
+
+#[test]
+fn browser_plan_chain_county_city() {
+    let url = tongchou_store::testing::sqlite_url("browser-chain");
+    seed(&url);
+    let out = std::env::temp_dir().join(format!("tc-browser-chain-{}", std::process::id()));
+    let (mut db, policy, actors, opts) = seed_chain(&url, &out);
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let d = Driver::start();
+
+    // the county clerk opens the plan from the dashboard and submits it with a note
+    d.log_in(&base, "clerk");
+    d.click("#chain-link");
+    d.wait_url("/chain/2022-06/140105");
+    assert!(d.text("#chain-proposal-total").contains("4,194.36 元"));
+    d.screenshot("chain-1-county-proposal");
+    d.type_into("#submit-county-note", "六月用款计划");
+    d.click("#submit-county-button");
+    d.wait_text("#chain-state", "已报送 submitted");
+    d.log_out(&base);
+
+    // the city opens its county's plan and returns it with a confirmed reason
+    d.log_in(&base, "city.ty");
+    d.click("#chain-link");
+    d.wait_url("/chain");
+    d.screenshot("chain-2-city-list");
+    d.click("#open-140105");
+    d.wait_url("/chain/2022-06/140105");
+    d.type_into("#reason", "退休人员人数与名册不符");
+    d.click("#return-button");
+    assert!(d.text("#chain-error").contains("勾选确认"));
+    d.type_into("#reason", "退休人员人数与名册不符");
+    d.click("#confirm-return");
+    d.click("#return-button");
+    d.wait_text("#chain-state", "已退回 returned");
+    d.screenshot("chain-3-city-returned");
+    d.log_out(&base);
+
+    // the county sees the reason and resubmits
+    d.log_in(&base, "clerk");
+    d.goto(&format!("{base}/chain/2022-06/140105"));
+    assert!(d.text("#chain-history").contains("退休人员人数与名册不符"));
+    d.type_into("#submit-county-note", "已核对名册");
+    d.click("#submit-county-button");
+    d.wait_text("#chain-state", "已报送 submitted");
+    d.screenshot("chain-4-county-resubmitted");
+    d.log_out(&base);
+
+    // the city forwards it and submits the city's plan
+    d.log_in(&base, "city.ty");
+    d.goto(&format!("{base}/chain/2022-06/140105"));
+    d.click("#forward-button");
+    d.wait_text("#chain-state", "已转报 forwarded");
+    d.screenshot("chain-5-city-forwarded");
+    d.goto(&format!("{base}/chain?month=2022-06"));
+    d.type_into("#submit-city-note", "太原市六月汇总");
+    d.click("#submit-city-button");
+    d.wait_url("/chain?month=2022-06");
+    let t0 = Instant::now();
+    while !d.text("#chain-cities").contains("已报送 submitted") {
+        assert!(
+            t0.elapsed() < Duration::from_secs(15),
+            "the city's plan never showed submitted"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    d.screenshot("chain-6-city-submitted");
+    drop(d);
+    drop(srv);
+
+    // the month applies with the submitted figure
+    let next = tongchou_app::disburse::run_month(
+        &mut db,
+        &policy,
+        "2022-06".parse().expect("m"),
+        &actors,
+        &opts,
+    )
+    .expect("month");
+    assert_eq!(next["plans"]["planned_fen"], 419_436, "{next}");
+    let _ = std::fs::remove_dir_all(&out);
 }

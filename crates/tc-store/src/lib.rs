@@ -28,6 +28,7 @@ pub mod migration;
 pub mod own;
 pub mod payroll;
 pub mod pg_tls;
+pub mod plan_chain;
 pub mod plans;
 pub mod recoveries;
 pub mod registry;

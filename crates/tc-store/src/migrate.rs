@@ -111,6 +111,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (36, "totp", include_str!("../migrations/0036_totp.sql")),
     (
+        37,
+        "plan_chain",
+        include_str!("../migrations/0037_plan_chain.sql"),
+    ),
+    (
         38,
         "totp_pending",
         include_str!("../migrations/0038_totp_pending.sql"),

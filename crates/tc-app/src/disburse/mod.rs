@@ -150,12 +150,26 @@ pub enum PlanDecision {
     Recorded,
 }
 
+/// How the county and city plans of the month reach the `plans` step (`crate::plan_chain`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanSubmissions {
+    /// The job plays every county and city agency through the chain's use cases in the names of
+    /// synthetic users (demo, `--simulate`, tests).
+    Simulated,
+    /// The agencies submit, return and forward them themselves; until every county with a
+    /// payroll is forwarded and every city has submitted, the month stops before its `plans`
+    /// step, naming the regions it waits for; run it again later.
+    Submitted,
+}
+
 /// How the month is run: the finance decision, the day money actually reached the cities (to
 /// record lateness), where bank files go, and the simulated bank.
 #[derive(Clone, Debug)]
 pub struct MonthOptions {
     /// How the application is decided.
     pub decision: PlanDecision,
+    /// How the county and city plans are submitted.
+    pub plans: PlanSubmissions,
     /// Approved share of the plan in parts per 10,000 (10,000 = full), for a simulated decision.
     pub approve_share: u32,
     /// Day of M the allocation to cities is actually made (default: the deadline).
@@ -183,6 +197,7 @@ impl MonthOptions {
     pub fn new(out_dir: &Path) -> MonthOptions {
         MonthOptions {
             decision: PlanDecision::Simulated,
+            plans: PlanSubmissions::Simulated,
             approve_share: 10_000,
             allocation_day: None,
             out_dir: out_dir.to_path_buf(),
@@ -257,7 +272,7 @@ fn end_to_end(
     Ok(id.as_str().to_string())
 }
 
-fn available(ledger: &mut Ledger<'_>, chart: &Chart, region: RegionCode) -> Result<Fen> {
+pub(crate) fn available(ledger: &mut Ledger<'_>, chart: &Chart, region: RegionCode) -> Result<Fen> {
     let Some(id) = chart.account(region, "expenditure_account") else {
         return Ok(Fen::ZERO);
     };
@@ -343,6 +358,15 @@ fn waiting_for_decision(db: &mut Db, month: Period) -> Result<serde_json::Value>
     }))
 }
 
+/// What the month waits for when county or city plans are missing.
+fn waiting_for_plans(month: Period, regions: &[(RegionCode, String)]) -> serde_json::Value {
+    serde_json::json!({
+        "for": crate::plan_chain::waiting_text(regions),
+        "regions": regions.iter().map(|(r, s)| serde_json::json!({"region": r.get(), "name": crate::plan_chain::name(*r), "state": s})).collect::<Vec<_>>(),
+        "then": format!("tongchou plan submit|forward --month {month} --region CODE --as LOGIN, then run the month again"),
+    })
+}
+
 /// Test builds only (`crash-injection`), right after a committed step: die, as a kill would
 /// (`TONGCHOU_CRASH_AFTER_STEP=step`), or hold the run there until it is killed
 /// (`TONGCHOU_PAUSE_AFTER_STEP=step`: a second runner meets a month in progress).
@@ -380,6 +404,17 @@ pub fn run_month(
             continue;
         }
         done_any = true;
+        if step == Step::Plans {
+            if opts.plans == PlanSubmissions::Simulated {
+                crate::plan_chain::simulate(db, month, now_ms())?;
+            }
+            let regions = crate::plan_chain::waiting(db, month)?;
+            if !regions.is_empty() {
+                // nothing to apply for until the counties and cities have submitted: resumable
+                out.insert("waiting".to_string(), waiting_for_plans(month, &regions));
+                break;
+            }
+        }
         if step == Step::Approve
             && opts.decision == PlanDecision::Recorded
             && approve::recorded_decision(db, month)?.is_none()

@@ -1,54 +1,16 @@
-//! Step 2: county plans (payroll − what the county account already holds), consolidated by city
-//! and province; the province's application is submitted by the bureau officer (maker).
+//! Step 2: the county plans as their agencies submitted them and their cities forwarded them
+//! (`crate::plan_chain`: payroll − what the county account holds), consolidated by city and
+//! province; the province's application is submitted by the bureau officer (maker).
 
-use super::{Actors, available, now_ms};
+use super::{Actors, now_ms};
 use crate::error::{AppError, Result};
-use std::collections::BTreeMap;
 use tongchou_core::access::ApprovalKind;
 use tongchou_core::period::{Date, Period};
 use tongchou_core::{Divisions, Fen, RegionCode};
-use tongchou_engine::disbursement::{Calendar, Consolidated, CountyPlan, Item};
-use tongchou_ledger::Chart;
+use tongchou_engine::disbursement::{Calendar, Consolidated};
 use tongchou_store::Db;
 use tongchou_store::access::submit_approval;
-use tongchou_store::ledger::Ledger;
 use tongchou_store::plans::{self as store, Level, NewPlan};
-
-/// Planned lines of the month per county and item.
-fn planned_by_county(
-    db: &mut Db,
-    month: Period,
-) -> Result<BTreeMap<RegionCode, BTreeMap<Item, Fen>>> {
-    let mut m: BTreeMap<RegionCode, BTreeMap<Item, Fen>> = BTreeMap::new();
-    for (county, item, amount) in tongchou_store::payroll::planned_by_county_item(db, month)? {
-        m.entry(county).or_default().insert(item, amount);
-    }
-    Ok(m)
-}
-
-/// Each county's plan: what its payroll needs beyond the balance on hand.
-fn county_plans(db: &mut Db, month: Period) -> Result<Vec<CountyPlan>> {
-    let chart = Chart::standard();
-    let by_county = planned_by_county(db, month)?;
-    let mut plans = Vec::new();
-    let mut ledger = Ledger::new(db);
-    for (county, items) in &by_county {
-        let need: i64 = items.values().map(|f| f.fen()).sum();
-        let on_hand = available(&mut ledger, chart, *county)?;
-        let request = Fen::new((need - on_hand.fen().max(0)).max(0));
-        // the plan asks for what the payroll needs beyond the balance on hand; the items
-        // keep the payroll's split for the report
-        let mut planned = items.clone();
-        if request.fen() < need {
-            planned = BTreeMap::from([(Item::BasicPension, request)]);
-        }
-        plans.push(CountyPlan {
-            county: *county,
-            items: planned,
-        });
-    }
-    Ok(plans)
-}
 
 /// Write the plans of every county (with their items), city and the province.
 fn write_plans(
@@ -106,7 +68,7 @@ pub(super) fn step_plans(
     actors: &Actors,
 ) -> Result<serde_json::Value> {
     let divisions = Divisions::shanxi();
-    let plans = county_plans(db, month)?;
+    let plans = crate::plan_chain::county_plans(db, month)?;
     let c = Consolidated::build(divisions, month, plans)?;
     let province = divisions.province().code;
     write_plans(db, month, cal, actors.officer.user_id, &c, province)?;

@@ -5,7 +5,7 @@ use crate::session::acting_user;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tongchou_app::collect::{self, ReceiptSource};
-use tongchou_app::disburse::{self, Actors, MonthOptions, PlanDecision};
+use tongchou_app::disburse::{self, Actors, MonthOptions, PlanDecision, PlanSubmissions};
 use tongchou_core::{Period, Policy};
 use tongchou_sim::tax::{TaxBureau, WithWeakCounties};
 use tongchou_store::Db;
@@ -59,6 +59,11 @@ pub struct RunArgs {
     /// only imported receipts are matched and no returns are simulated.
     #[arg(long)]
     pub simulate: Option<u64>,
+    /// Without --simulate: the county and city plans submitted and forwarded by their synthetic
+    /// agencies (`sim.county.CODE`, `sim.city.CODE`, demo and tests) instead of waiting for
+    /// `tongchou plan submit|forward`.
+    #[arg(long, conflicts_with = "simulate")]
+    pub simulate_plans: bool,
 }
 
 pub fn actors(db: &mut Db, officer: &str, approver: Option<&str>) -> Result<Actors, CliError> {
@@ -213,6 +218,11 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
             };
             let mut opts = MonthOptions::new(&a.out.join(a.period.to_string()));
             opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
+            opts.plans = if decision == PlanDecision::Simulated || a.simulate_plans {
+                PlanSubmissions::Simulated
+            } else {
+                PlanSubmissions::Submitted
+            };
             opts.decision = decision;
             opts.approve_share = a.approve_percent.unwrap_or(100) * 100;
             opts.allocation_day = a.allocation_day;

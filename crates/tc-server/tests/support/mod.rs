@@ -473,3 +473,43 @@ pub fn pensioner_history(db: &mut Db) -> tongchou_core::Fen {
     .expect("year");
     got.total
 }
+
+/// On a [`seed`]ed database: the ledger's accounts, a provincial bureau officer (`officer`), the
+/// city agencies of 太原 (`city.ty`, 140100) and 大同 (`city.dt`, 140200), the paying accounts,
+/// and the month 2022-06 run by real agencies until it waits for the plans of 140105 小店区 and
+/// 140100 太原市 (the seeded pensioner's county and city).
+pub fn seed_chain(
+    url: &str,
+    out: &std::path::Path,
+) -> (
+    Db,
+    tongchou_core::Policy,
+    tongchou_app::disburse::Actors,
+    tongchou_app::disburse::MonthOptions,
+) {
+    let policy = tongchou_core::Policy::builtin().expect("policy");
+    let mut db = Db::open(url).expect("open");
+    tongchou_store::ledger::Ledger::new(&mut db)
+        .open_standard(tongchou_core::Divisions::shanxi())
+        .expect("accounts");
+    let officer = add_staff(&mut db, "officer", Role::ProvinceBureauOfficer, 140000);
+    add_staff(&mut db, "city.ty", Role::CityAgency, 140100);
+    add_staff(&mut db, "city.dt", Role::CityAgency, 140200);
+    tongchou_sim::accounts::register_all(&mut db, &officer, "2022-01-01".parse().expect("d"), 0)
+        .expect("paying accounts");
+    let actors = tongchou_app::disburse::Actors {
+        officer,
+        approver: None,
+    };
+    let mut opts = recorded(out);
+    opts.plans = tongchou_app::disburse::PlanSubmissions::Submitted;
+    let month = "2022-06".parse().expect("month");
+    let first =
+        tongchou_app::disburse::run_month(&mut db, &policy, month, &actors, &opts).expect("month");
+    let why = first["waiting"]["for"].as_str().expect("waiting");
+    assert!(
+        why.contains("140105 小店区") && why.contains("140100 太原市"),
+        "{why}"
+    );
+    (db, policy, actors, opts)
+}

@@ -1,0 +1,699 @@
+//! The plan chain of the notice (晋政发〔2019〕4号: counties and cities submit their monthly
+//! fund-use plans; `../shared/domain/mechanisms.md`):
+//!
+//! 1. [`propose`]: once the month's payroll has run, a county's plan is proposed from it: what
+//!    the payroll needs beyond the balance its expenditure account holds, by item.
+//! 2. [`submit`]: the county's agency (a user of that county, `plan_submit`) submits the proposal
+//!    with a note; each submission is a new version, every version kept.
+//! 3. [`review`]: the city's agency (`plan_review`, a user of the county's city) returns it with a
+//!    reason (the county resubmits) or forwards it; never the person who submitted it.
+//! 4. [`submit_city`]: once all its counties are forwarded, the city submits its consolidated
+//!    plan (the sum of its counties' forwarded versions).
+//! 5. The month's `plans` step ([`crate::disburse::run_month`]) waits until every county with a
+//!    payroll is forwarded and every city submitted ([`waiting`], naming the regions), then the
+//!    provincial bureau applies to the finance department with exactly the submitted figures
+//!    ([`county_plans`]). A simulated month ([`simulate`]) plays every county and city through
+//!    these same functions in the names of synthetic users (`sim.county.CODE`, `sim.city.CODE`).
+//!
+//! Every action is kept (`plan_actions`) and audited (`plan.submit`, `plan.return`,
+//! `plan.forward`); every refusal is audited (`tongchou_store::access::deny`).
+
+use crate::disburse::{JOB, Step};
+use crate::error::{AppError, Result};
+use crate::jobs;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tongchou_core::access::{AccessError, Permission, Principal, Role};
+use tongchou_core::region::Level;
+use tongchou_core::{Divisions, Fen, Period, RegionCode};
+use tongchou_engine::disbursement::{CountyPlan, Item};
+use tongchou_ledger::Chart;
+use tongchou_store::Db;
+use tongchou_store::access::{self, Target, iso_time};
+use tongchou_store::audit::{self, Actor, Entry};
+use tongchou_store::ledger::Ledger;
+use tongchou_store::plan_chain::{self as store, Action, State, Version};
+
+/// The region's name (`小店区`).
+pub fn name(r: RegionCode) -> String {
+    Divisions::shanxi()
+        .get(r)
+        .map(|x| x.name.clone())
+        .unwrap_or_default()
+}
+
+fn level(r: RegionCode) -> Option<Level> {
+    Divisions::shanxi().get(r).map(|x| x.level)
+}
+
+/// A state as people read it.
+pub fn state_label(s: Option<&str>) -> &'static str {
+    match s {
+        None => "未报送 not submitted",
+        Some("submitted") => "已报送 submitted",
+        Some("returned") => "已退回 returned",
+        Some("forwarded") => "已转报 forwarded",
+        Some(_) => "?",
+    }
+}
+
+/// An item as people read it.
+pub fn item_label(i: Item) -> &'static str {
+    match i {
+        Item::BasicPension => "基本养老金 Basic pension",
+        Item::AdjustmentArrears => "调待补发 Adjustment arrears",
+        Item::FuneralGrant => "丧葬补助金 Funeral grant",
+        Item::SurvivorGrant => "抚恤金 Survivor grant",
+        Item::AccountRefund => "个人账户余额退还 Account refund",
+        Item::HeatingSubsidy => "取暖补贴 Heating subsidy",
+        Item::ResumedArrears => "暂停期间补发 Resumed arrears",
+    }
+}
+
+fn target<'a>(action: &'a str, object_id: &'a str, region: RegionCode) -> Target<'a> {
+    Target {
+        action,
+        object_type: "fund_plan",
+        object_id,
+        region,
+    }
+}
+
+/// A refusal by the rules, audited (inside a transaction: written after it ends).
+/// Who acts on which month, when.
+struct Ctx<'a> {
+    who: &'a Principal,
+    month: Period,
+    now: i64,
+}
+
+fn refuse(db: &mut Db, c: &Ctx<'_>, action: &str, region: RegionCode, e: AccessError) -> AppError {
+    let id = format!("{}/{region}", c.month);
+    access::deny(db, c.who, &target(action, &id, region), e, c.now).into()
+}
+
+/// `p` over `region`, and the user of exactly `at` (a county's own agency, the county's city):
+/// refusals audited.
+fn allow(
+    db: &mut Db,
+    c: &Ctx<'_>,
+    p: Permission,
+    action: &str,
+    region: RegionCode,
+    at: RegionCode,
+) -> Result<()> {
+    let id = format!("{}/{region}", c.month);
+    access::authorize(db, c.who, p, &target(action, &id, region), c.now)?;
+    if c.who.region != at {
+        let msg = format!(
+            "{region} {} 的用款计划由 {at} {} 经办 (only the agency of {at} may do this)",
+            name(region),
+            name(at)
+        );
+        return Err(refuse(db, c, action, region, AccessError::Invalid(msg)));
+    }
+    Ok(())
+}
+
+/// The chain of `month` is open: its payroll has run and its application not yet been made.
+fn open(db: &mut Db, month: Period) -> Result<()> {
+    if !jobs::is_done(db, JOB, month, Step::Payroll.as_str())? {
+        return Err(AppError::State(format!(
+            "{month} 的发放名册尚未生成，无计划可报 (the payroll of {month} has not run yet)"
+        )));
+    }
+    if jobs::is_done(db, JOB, month, Step::Plans.as_str())? {
+        return Err(AppError::State(format!(
+            "{month} 的用款计划已向财政申请，不能再变动 (the month's application has been made)"
+        )));
+    }
+    Ok(())
+}
+
+fn checked_text(text: &str, what: &str) -> Result<String> {
+    let t = text.trim();
+    if t.chars().count() > 500 || t.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError::Invalid(format!("{what}: at most 500 characters")));
+    }
+    Ok(t.to_string())
+}
+
+/// A county's plan as its payroll proposes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Proposal {
+    pub county: RegionCode,
+    /// What the payroll needs.
+    pub need: Fen,
+    /// What the county's expenditure account holds.
+    pub on_hand: Fen,
+    /// What is asked for, by item.
+    pub items: BTreeMap<Item, Fen>,
+    pub total: Fen,
+}
+
+/// The county's plan proposed from its payroll: the need beyond the balance on hand (the items
+/// keep the payroll's split while nothing is on hand; otherwise the request is basic pension).
+pub fn propose(db: &mut Db, month: Period, county: RegionCode) -> Result<Proposal> {
+    let items = store::planned_items(db, month, county)?;
+    let need: i64 = items.values().map(|f| f.fen()).sum();
+    let on_hand = crate::disburse::available(&mut Ledger::new(db), Chart::standard(), county)?;
+    let request = Fen::new((need - on_hand.fen().max(0)).max(0));
+    let items = if request.fen() < need {
+        BTreeMap::from([(Item::BasicPension, request)])
+    } else {
+        items
+    };
+    Ok(Proposal {
+        county,
+        need: Fen::new(need),
+        on_hand,
+        items,
+        total: request,
+    })
+}
+
+/// Record an action: the chain's row, the action, the audit entry.
+fn record(db: &mut Db, c: &Ctx<'_>, next: &State, action: &str, reason: &str) -> Result<()> {
+    let (who, month, now) = (c.who, c.month, c.now);
+    store::put_state(db, month, next)?;
+    store::add_action(
+        db,
+        month,
+        &Action {
+            region: next.region,
+            version: next.version,
+            action: action.to_string(),
+            user_id: who.user_id,
+            login: who.login.clone(),
+            at: iso_time(now),
+            reason: reason.to_string(),
+        },
+    )?;
+    audit::append(
+        db,
+        &Entry {
+            actor: &Actor::of(who),
+            action: &format!("plan.{action}"),
+            object_type: "fund_plan",
+            object_id: &format!("{month}/{}", next.region),
+            region: Some(next.region.get()),
+            result: "ok",
+            details: serde_json::json!({"version": next.version, "level": next.level, "reason": reason}),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
+/// Write a new version of `region`'s plan, submitted by `who`: returns the new state.
+fn new_version(
+    db: &mut Db,
+    c: &Ctx<'_>,
+    region: RegionCode,
+    lvl: &str,
+    items: BTreeMap<Item, Fen>,
+    note: &str,
+) -> Result<State> {
+    let (who, month, now) = (c.who, c.month, c.now);
+    let version = store::versions(db, month, Some(region))?.len() as i64 + 1;
+    let total = items.values().try_fold(Fen::ZERO, |a, b| a.try_add(*b))?;
+    let at = iso_time(now);
+    store::write_version(
+        db,
+        month,
+        &Version {
+            region,
+            version,
+            total,
+            note: note.to_string(),
+            submitted_by: who.user_id,
+            submitted_login: who.login.clone(),
+            submitted_at: at.clone(),
+            items,
+        },
+    )?;
+    let next = State {
+        region,
+        level: lvl.to_string(),
+        state: "submitted".into(),
+        version,
+        updated_at: at,
+    };
+    record(db, c, &next, "submit", note)?;
+    Ok(next)
+}
+
+/// A county's agency submits (or, after a return, resubmits) its plan of `month` with a note:
+/// the proposal from its payroll, as a new version.
+pub fn submit(
+    db: &mut Db,
+    who: &Principal,
+    month: Period,
+    county: RegionCode,
+    note: &str,
+    now: i64,
+) -> Result<State> {
+    let note = checked_text(note, "note")?;
+    if level(county) != Some(Level::County) {
+        return Err(AppError::Invalid(format!(
+            "--region: {county} is not a county"
+        )));
+    }
+    let c = Ctx { who, month, now };
+    allow(
+        db,
+        &c,
+        Permission::PlanSubmit,
+        "plan.submit",
+        county,
+        county,
+    )?;
+    open(db, month)?;
+    audit::retry(db, 10, |db| {
+        let s = store::state(db, month, county)?;
+        if let Some(s) = s.as_ref().filter(|s| s.state != "returned") {
+            return Err(AppError::State(format!(
+                "{county} {} 的 {month} 用款计划{}，不能再报送",
+                name(county),
+                state_label(Some(&s.state))
+            )));
+        }
+        let p = propose(db, month, county)?;
+        if p.need == Fen::ZERO {
+            return Err(AppError::State(format!(
+                "{county} {} 在 {month} 没有待发放的待遇 (no payroll to plan for)",
+                name(county)
+            )));
+        }
+        new_version(db, &c, county, "county", p.items, &note)
+    })
+}
+
+/// The city's verdict on a county's plan.
+#[derive(Clone, Copy, Debug)]
+pub enum Review<'a> {
+    /// Back to the county, with the reason (required).
+    Return(&'a str),
+    /// On to the city's consolidated plan.
+    Forward,
+}
+
+/// The county's city reviews its submitted plan: returns it with a reason, or forwards it. The
+/// reviewer has not submitted any version of it.
+pub fn review(
+    db: &mut Db,
+    who: &Principal,
+    month: Period,
+    county: RegionCode,
+    verdict: Review<'_>,
+    now: i64,
+) -> Result<State> {
+    let (action, reason) = match verdict {
+        Review::Return(r) => ("return", checked_text(r, "reason")?),
+        Review::Forward => ("forward", String::new()),
+    };
+    if action == "return" && reason.is_empty() {
+        return Err(AppError::Invalid(
+            "--reason: a returned plan needs the reason (退回须说明理由)".into(),
+        ));
+    }
+    let city = Divisions::shanxi()
+        .city_of(county)
+        .filter(|_| level(county) == Some(Level::County))
+        .ok_or_else(|| AppError::Invalid(format!("--region: {county} is not a county")))?;
+    let act = format!("plan.{action}");
+    let c = Ctx { who, month, now };
+    allow(db, &c, Permission::PlanReview, &act, county, city)?;
+    open(db, month)?;
+    audit::retry(db, 10, |db| {
+        let s = store::state(db, month, county)?
+            .filter(|s| s.state == "submitted")
+            .ok_or_else(|| {
+                AppError::State(format!(
+                    "{county} {} 的 {month} 用款计划不是待审核状态 (not awaiting review)",
+                    name(county)
+                ))
+            })?;
+        let submitters = store::versions(db, month, Some(county))?;
+        if submitters.iter().any(|v| v.submitted_by == who.user_id) {
+            return Err(refuse(db, &c, &act, county, AccessError::SelfApproval));
+        }
+        let next = State {
+            state: if action == "return" {
+                "returned"
+            } else {
+                "forwarded"
+            }
+            .into(),
+            updated_at: iso_time(now),
+            ..s
+        };
+        record(db, &c, &next, action, &reason)?;
+        Ok(next)
+    })
+}
+
+/// The counties that must plan in `month`: those with a payroll to pay.
+fn counties_of_city(db: &mut Db, month: Period, city: RegionCode) -> Result<Vec<RegionCode>> {
+    let d = Divisions::shanxi();
+    Ok(store::counties_with_payroll(db, month)?
+        .into_iter()
+        .filter(|c| d.city_of(*c) == Some(city))
+        .collect())
+}
+
+/// The city's agency submits its consolidated plan once every county of it with a payroll has
+/// been forwarded: the sum of their forwarded versions, by item.
+pub fn submit_city(
+    db: &mut Db,
+    who: &Principal,
+    month: Period,
+    city: RegionCode,
+    note: &str,
+    now: i64,
+) -> Result<State> {
+    let note = checked_text(note, "note")?;
+    if level(city) != Some(Level::City) {
+        return Err(AppError::Invalid(format!("--region: {city} is not a city")));
+    }
+    let c = Ctx { who, month, now };
+    allow(db, &c, Permission::PlanSubmit, "plan.submit", city, city)?;
+    open(db, month)?;
+    audit::retry(db, 10, |db| {
+        if store::state(db, month, city)?.is_some() {
+            return Err(AppError::State(format!(
+                "{city} {} 的 {month} 用款计划已报送",
+                name(city)
+            )));
+        }
+        let states = store::states(db, month)?;
+        let counties = counties_of_city(db, month, city)?;
+        let open: Vec<String> = counties
+            .iter()
+            .filter(|c| states.get(c).map(|s| s.state.as_str()) != Some("forwarded"))
+            .map(|c| {
+                format!(
+                    "{c} {}（{}）",
+                    name(*c),
+                    state_label(states.get(c).map(|s| s.state.as_str()))
+                )
+            })
+            .collect();
+        if counties.is_empty() || !open.is_empty() {
+            return Err(AppError::State(format!(
+                "{city} {} 不能报送：区县计划尚未全部转报 (counties not forwarded yet): {}",
+                name(city),
+                open.join("、")
+            )));
+        }
+        let mut items: BTreeMap<Item, Fen> = BTreeMap::new();
+        for county in &counties {
+            for (item, amount) in latest(db, month, *county)?.items {
+                let e = items.entry(item).or_default();
+                *e = e.try_add(amount)?;
+            }
+        }
+        new_version(db, &c, city, "city", items, &note)
+    })
+}
+
+/// The latest version of a region's plan.
+fn latest(db: &mut Db, month: Period, r: RegionCode) -> Result<Version> {
+    store::versions(db, month, Some(r))?
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("{r} has no plan for {month}")))
+}
+
+/// The regions the month's plans step waits for, each with its state: the counties with a
+/// payroll not yet forwarded, the cities not yet submitted (empty: the step may apply).
+pub fn waiting(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, String)>> {
+    let d = Divisions::shanxi();
+    let states = store::states(db, month)?;
+    let label = |r: &RegionCode| state_label(states.get(r).map(|s| s.state.as_str())).to_string();
+    let counties = store::counties_with_payroll(db, month)?;
+    let mut out: Vec<(RegionCode, String)> = counties
+        .iter()
+        .filter(|c| states.get(c).map(|s| s.state.as_str()) != Some("forwarded"))
+        .map(|c| (*c, label(c)))
+        .collect();
+    let mut cities: Vec<RegionCode> = counties.iter().filter_map(|c| d.city_of(*c)).collect();
+    cities.dedup();
+    cities.sort();
+    cities.dedup();
+    out.extend(
+        cities
+            .iter()
+            .filter(|c| !states.contains_key(c))
+            .map(|c| (*c, label(c))),
+    );
+    Ok(out)
+}
+
+/// "waiting for plans from 140105 小店区（已退回 returned）、140100 太原市（未报送 not submitted）"
+pub fn waiting_text(regions: &[(RegionCode, String)]) -> String {
+    let named: Vec<String> = regions
+        .iter()
+        .map(|(r, s)| format!("{r} {}（{s}）", name(*r)))
+        .collect();
+    format!(
+        "等待报送用款计划 waiting for plans from {}",
+        named.join("、")
+    )
+}
+
+/// The counties' plans as forwarded (their latest versions), for the month's application.
+pub fn county_plans(db: &mut Db, month: Period) -> Result<Vec<CountyPlan>> {
+    let mut latest: BTreeMap<RegionCode, Version> = BTreeMap::new();
+    for v in store::versions(db, month, None)? {
+        latest.insert(v.region, v);
+    }
+    let mut out = Vec::new();
+    for county in store::counties_with_payroll(db, month)? {
+        let v = latest.remove(&county).ok_or_else(|| {
+            AppError::State(format!("{county} has not submitted its plan for {month}"))
+        })?;
+        out.push(CountyPlan {
+            county,
+            items: v.items,
+        });
+    }
+    Ok(out)
+}
+
+/// One plan of the chain as a page or the command line shows it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanRow {
+    pub region: RegionCode,
+    pub name: String,
+    /// None before the first submission.
+    pub state: Option<String>,
+    pub version: i64,
+    /// The latest version's total (None before the first submission).
+    pub total: Option<Fen>,
+}
+
+/// A city and its counties in the chain.
+#[derive(Clone, Debug, Serialize)]
+pub struct CityRow {
+    pub city: PlanRow,
+    pub counties: Vec<PlanRow>,
+}
+
+/// Whether the user reads plans: those who submit, review or approve them, or read reports.
+pub fn may_read(who: &Principal) -> bool {
+    [
+        Permission::PlanSubmit,
+        Permission::PlanReview,
+        Permission::PlanApprove,
+        Permission::ReportRead,
+    ]
+    .iter()
+    .any(|p| who.role.has(*p))
+}
+
+/// The chain of `month` within the user's region: each city (with a payroll in its counties)
+/// and its counties, with their states and latest totals.
+pub fn status(db: &mut Db, who: &Principal, month: Period) -> Result<Vec<CityRow>> {
+    if !may_read(who) {
+        let id = month.to_string();
+        let e = AccessError::NoPermission {
+            role: who.role,
+            permission: Permission::PlanSubmit,
+        };
+        return Err(access::deny(
+            db,
+            who,
+            &target("plan.status", &id, who.region),
+            e,
+            crate::clock::now_ms(),
+        )
+        .into());
+    }
+    let d = Divisions::shanxi();
+    let states = store::states(db, month)?;
+    let mut totals: BTreeMap<RegionCode, Fen> = BTreeMap::new();
+    for v in store::versions(db, month, None)? {
+        totals.insert(v.region, v.total);
+    }
+    let row = |r: RegionCode| PlanRow {
+        region: r,
+        name: name(r),
+        state: states.get(&r).map(|s| s.state.clone()),
+        version: states.get(&r).map(|s| s.version).unwrap_or(0),
+        total: totals.get(&r).copied(),
+    };
+    let mut by_city: BTreeMap<RegionCode, Vec<PlanRow>> = BTreeMap::new();
+    let mut counties = store::counties_with_payroll(db, month)?;
+    counties.extend(
+        states
+            .values()
+            .filter(|s| s.level == "county")
+            .map(|s| s.region),
+    );
+    counties.sort();
+    counties.dedup();
+    for c in counties {
+        let Some(city) = d.city_of(c) else { continue };
+        if d.within(c, who.region) || d.within(city, who.region) {
+            by_city.entry(city).or_default().push(row(c));
+        }
+    }
+    Ok(by_city
+        .into_iter()
+        .map(|(city, counties)| CityRow {
+            city: row(city),
+            counties,
+        })
+        .collect())
+}
+
+/// One region's plan: its state, every version with its items, every action with its reason,
+/// and (for a county whose plan may be submitted now) the proposal from its payroll.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanView {
+    pub month: Period,
+    pub row: PlanRow,
+    pub versions: Vec<Version>,
+    pub actions: Vec<Action>,
+    pub proposal: Option<Proposal>,
+    /// The chain of the month is open (payroll run, application not yet made).
+    pub open: bool,
+}
+
+/// The plan of `region` in `month`, for a user whose region holds it (a refusal audited).
+pub fn plan(
+    db: &mut Db,
+    who: &Principal,
+    month: Period,
+    region: RegionCode,
+    now: i64,
+) -> Result<PlanView> {
+    let id = format!("{month}/{region}");
+    let t = target("plan.read", &id, region);
+    if !may_read(who) {
+        let e = AccessError::NoPermission {
+            role: who.role,
+            permission: Permission::PlanSubmit,
+        };
+        return Err(access::deny(db, who, &t, e, now).into());
+    }
+    if !tongchou_core::access::in_scope(Divisions::shanxi(), who, region) {
+        let e = AccessError::OutOfScope {
+            region,
+            scope: who.region,
+        };
+        return Err(access::deny(db, who, &t, e, now).into());
+    }
+    let lvl = level(region);
+    if !matches!(lvl, Some(Level::County | Level::City)) {
+        return Err(AppError::Invalid(format!(
+            "--region: {region} is neither a county nor a city"
+        )));
+    }
+    let state = store::state(db, month, region)?;
+    let versions = store::versions(db, month, Some(region))?;
+    let actions = store::actions(db, month, Some(region))?;
+    let open = open(db, month).is_ok();
+    let may_submit = state.as_ref().is_none_or(|s| s.state == "returned");
+    let proposal = if open && lvl == Some(Level::County) && may_submit {
+        Some(propose(db, month, region)?)
+    } else {
+        None
+    };
+    Ok(PlanView {
+        month,
+        row: PlanRow {
+            region,
+            name: name(region),
+            state: state.as_ref().map(|s| s.state.clone()),
+            version: state.as_ref().map(|s| s.version).unwrap_or(0),
+            total: versions.last().map(|v| v.total),
+        },
+        versions,
+        actions,
+        proposal,
+        open,
+    })
+}
+
+/// The login of the synthetic agency of a region in a simulated month.
+pub fn synthetic_login(r: RegionCode) -> String {
+    match level(r) {
+        Some(Level::City) => format!("sim.city.{r}"),
+        _ => format!("sim.county.{r}"),
+    }
+}
+
+fn synthetic(db: &mut Db, r: RegionCode, now: i64) -> Result<Principal> {
+    let (role, what) = match level(r) {
+        Some(Level::City) => (Role::CityAgency, "市级经办"),
+        _ => (Role::CountyAgency, "县级经办"),
+    };
+    let display = format!("模拟{what} {r} {}", name(r));
+    Ok(store::synthetic_user(
+        db,
+        &synthetic_login(r),
+        &display,
+        role,
+        r,
+        now,
+    )?)
+}
+
+/// A simulated month (demo, `--simulate`, tests): every county with a payroll submits its
+/// proposal and its city forwards it, then every city submits, each through the use cases above
+/// in the name of its synthetic agency (created once, unable to log in). Picks up where a killed
+/// run left off. Returns the number of actions taken.
+pub fn simulate(db: &mut Db, month: Period, now: i64) -> Result<usize> {
+    let d = Divisions::shanxi();
+    let mut n = 0;
+    let counties = store::counties_with_payroll(db, month)?;
+    let mut cities: Vec<RegionCode> = counties.iter().filter_map(|c| d.city_of(*c)).collect();
+    cities.sort();
+    cities.dedup();
+    for county in counties {
+        let Some(city) = d.city_of(county) else {
+            continue;
+        };
+        let mut s = store::state(db, month, county)?.map(|s| s.state);
+        if s.is_none() || s.as_deref() == Some("returned") {
+            let who = synthetic(db, county, now)?;
+            submit(db, &who, month, county, "模拟报送 simulated", now)?;
+            s = Some("submitted".into());
+            n += 1;
+        }
+        if s.as_deref() == Some("submitted") {
+            let who = synthetic(db, city, now)?;
+            review(db, &who, month, county, Review::Forward, now)?;
+            n += 1;
+        }
+    }
+    for city in cities {
+        if store::state(db, month, city)?.is_none() {
+            let who = synthetic(db, city, now)?;
+            submit_city(db, &who, month, city, "模拟报送 simulated", now)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}

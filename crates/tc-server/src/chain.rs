@@ -1,0 +1,414 @@
+//! The plan chain in the browser (`tongchou_app::plan_chain`): a county agency sees its plan of
+//! the month (items, amounts, state, every version and action with its reason) and submits or
+//! resubmits it with a note; a city agency sees its counties' plans, opens one, returns it with a
+//! reason (confirmed by a checkbox) or forwards it, then submits the city's consolidated plan;
+//! the provincial bureau and other readers see the chain's state per city. Every action goes
+//! through the use cases, which check region and person and audit refusals.
+
+use crate::html::yuan;
+use crate::html::{csrf_field, page};
+use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use std::collections::HashMap;
+use tongchou_app::clock::now_ms;
+use tongchou_app::plan_chain::{self, CityRow, PlanView, Review, item_label, state_label};
+use tongchou_core::access::Permission;
+use tongchou_core::region::Level;
+use tongchou_core::{Divisions, Period, RegionCode};
+use tongchou_store::access::User;
+
+type Fields = HashMap<String, String>;
+
+const TITLE: &str = "用款计划报送 Plan chain";
+
+/// The chain's pages.
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/chain", get(overview))
+        .route("/chain/{month}/{region}", get(show))
+        .route("/chain/{month}/{region}/submit", post(submit))
+        .route("/chain/{month}/{region}/review", post(review))
+}
+
+/// The dashboard's link to the chain, for those who read plans.
+pub(crate) fn links(user: &User) -> Markup {
+    html! {
+        @if plan_chain::may_read(&user.principal()) {
+            p { a href="/chain" id="chain-link" { "用款计划报送 Plan chain (county → city → province)" } }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    let body =
+        html! { p class="error" id="chain-error" { (msg) } p { a href="/chain" { "返回 Back" } } };
+    (status, Html(page(TITLE, Some(login), body))).into_response()
+}
+
+fn level(r: RegionCode) -> Option<Level> {
+    Divisions::shanxi().get(r).map(|x| x.level)
+}
+
+fn parse(month: &str, region: &str) -> Result<(Period, RegionCode), AppError> {
+    let m = month
+        .parse::<Period>()
+        .map_err(|_| AppError::BadRequest(format!("month {month:?}: expected YYYY-MM")))?;
+    let r = region
+        .parse::<u32>()
+        .ok()
+        .and_then(|v| RegionCode::new(v).ok())
+        .ok_or_else(|| AppError::BadRequest(format!("region {region:?}: a region code")))?;
+    Ok((m, r))
+}
+
+/// `GET /chain?month=YYYY-MM`: a county agency's own plan, a city's counties, the province's
+/// cities (the latest month whose payroll has run unless one is asked for).
+async fn overview(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match current(&st, &headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return error_page(e.status(), "", &e.message()),
+    };
+    let who = user.principal();
+    let asked = q.get("month").filter(|m| !m.is_empty()).cloned();
+    let r = with_db(&st, move |db| {
+        let months: Vec<Period> =
+            tongchou_store::jobs::periods_done(db, tongchou_app::disburse::JOB, "payroll")?
+                .into_iter()
+                .rev()
+                .take(12)
+                .collect();
+        let month = match asked {
+            Some(m) => Some(
+                m.parse::<Period>()
+                    .map_err(|_| AppError::BadRequest(format!("month {m:?}: expected YYYY-MM")))?,
+            ),
+            None => months.first().copied(),
+        };
+        let rows = match month {
+            Some(m) => plan_chain::status(db, &who, m)?,
+            None => Vec::new(),
+        };
+        Ok((months, month, rows))
+    })
+    .await;
+    let (months, month, rows) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    if let (Some(m), Some(Level::County)) = (month, level(user.region)) {
+        return Redirect::to(&format!("/chain/{m}/{}", user.region)).into_response();
+    }
+    let body = html! {
+        p id="months" {
+            "月份 Month: "
+            @for m in &months { a href={ "/chain?month=" (m) } { (m) } " " }
+        }
+        @match month {
+            None => p id="chain-empty" { "尚无已生成发放名册的月份 No month's payroll has run yet." },
+            Some(m) => (city_table(&user, &token, m, &rows)),
+        }
+    };
+    Html(page(TITLE, Some(&user.login), body)).into_response()
+}
+
+/// The cities (or the user's city) and their counties with their states and totals; a city
+/// agency's submit form once all its counties are forwarded.
+fn city_table(user: &User, token: &str, month: Period, rows: &[CityRow]) -> Markup {
+    let state = |s: &Option<String>| state_label(s.as_deref());
+    html! {
+        h2 { (month) }
+        table id="chain-cities" {
+            tr { th { "代码 Code" } th { "地区 Region" } th { "状态 State" } th { "版本 Version" } th { "金额 Amount" } th { "区县已转报 Counties forwarded" } }
+            @for c in rows {
+                @let forwarded = c.counties.iter().filter(|x| x.state.as_deref() == Some("forwarded")).count();
+                tr class="city" data-region=(c.city.region) data-state=(c.city.state.as_deref().unwrap_or("none")) {
+                    td { a href={ "/chain/" (month) "/" (c.city.region) } { (c.city.region) } }
+                    td { (c.city.name) } td { (state(&c.city.state)) } td { (c.city.version) }
+                    td class="num" { @if let Some(t) = c.city.total { (yuan(t)) } }
+                    td { (forwarded) " / " (c.counties.len()) }
+                }
+                @for x in &c.counties {
+                    tr class="county" data-region=(x.region) data-state=(x.state.as_deref().unwrap_or("none")) {
+                        td { "　" a href={ "/chain/" (month) "/" (x.region) } id={ "open-" (x.region) } { (x.region) } }
+                        td { (x.name) } td { (state(&x.state)) } td { (x.version) }
+                        td class="num" { @if let Some(t) = x.total { (yuan(t)) } }
+                        td {}
+                    }
+                }
+                @if level(user.region) == Some(Level::City) && user.region == c.city.region && c.city.state.is_none() && user.role.has(Permission::PlanSubmit) {
+                    @if forwarded == c.counties.len() && !c.counties.is_empty() {
+                        tr { td colspan="6" { (submit_form(token, month, c.city.region, "报送市级用款计划 Submit the city's plan", "submit-city")) } }
+                    } @else {
+                        tr { td colspan="6" id="city-waits" { "区县计划全部转报后方可报送市级计划 The city's plan can be submitted once every county's plan is forwarded." } }
+                    }
+                }
+            }
+        }
+        @if rows.is_empty() {
+            p { "本月辖区内没有用款计划 No plans of your region this month." }
+        }
+    }
+}
+
+fn submit_form(token: &str, month: Period, region: RegionCode, label: &str, id: &str) -> Markup {
+    html! {
+        form method="post" action={ "/chain/" (month) "/" (region) "/submit" } id=(id) {
+            (csrf_field(&csrf_token(token)))
+            label for={ (id) "-note" } { "说明 Note" }
+            input id={ (id) "-note" } name="note" maxlength="500" autocomplete="off";
+            br;
+            button type="submit" id={ (id) "-button" } { (label) }
+        }
+    }
+}
+
+/// `GET /chain/{month}/{region}`: one plan.
+async fn show(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path((month, region)): Path<(String, String)>,
+) -> Response {
+    let (user, token) = match current(&st, &headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Redirect::to("/login").into_response(),
+        Err(e) => return error_page(e.status(), "", &e.message()),
+    };
+    match parse(&month, &region) {
+        Ok((m, r)) => render(&st, &user, &token, m, r, None).await,
+        Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}
+
+/// The plan page, with `error` (a refused action) above its forms.
+async fn render(
+    st: &St,
+    user: &User,
+    token: &str,
+    month: Period,
+    region: RegionCode,
+    error: Option<(StatusCode, String)>,
+) -> Response {
+    let who = user.principal();
+    let view = match with_db(st, move |db| {
+        Ok(plan_chain::plan(db, &who, month, region, now_ms())?)
+    })
+    .await
+    {
+        Ok(v) => v,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let body = html! {
+        @if let Some((_, m)) = &error { p class="error" id="chain-error" { (m) } }
+        (plan_body(&view))
+        (actions(user, token, &view))
+        p { a href={ "/chain?month=" (month) } { "返回列表 Back to the list" } }
+    };
+    let status = error.map(|(s, _)| s).unwrap_or(StatusCode::OK);
+    let title = format!("{} {} 用款计划 {month}", view.row.region, view.row.name);
+    (status, Html(page(&title, Some(&user.login), body))).into_response()
+}
+
+/// State, the proposal (while it may be submitted), every version with its items, the history.
+fn plan_body(v: &PlanView) -> Markup {
+    html! {
+        dl id="chain-plan" {
+            dt { "地区 Region" } dd { (v.row.region) " " (v.row.name) }
+            dt { "月份 Month" } dd { (v.month) }
+            dt { "状态 State" } dd id="chain-state" data-state=(v.row.state.as_deref().unwrap_or("none")) { (state_label(v.row.state.as_deref())) }
+            dt { "版本 Version" } dd id="chain-version" { (v.row.version) }
+        }
+        @if let Some(p) = &v.proposal {
+            h2 { "按发放名册测算 Proposed from the payroll" }
+            table id="chain-proposal" {
+                tr { th { "项目 Item" } th { "金额 Amount" } }
+                @for (item, amount) in &p.items { tr { td { (item_label(*item)) } td class="num" { (yuan(*amount)) } } }
+                tr { td { "应发合计 Payroll" } td class="num" { (yuan(p.need)) } }
+                tr { td { "账户结余 On hand" } td class="num" { (yuan(p.on_hand)) } }
+                tr { td { strong { "申请 Requested" } } td class="num" id="chain-proposal-total" { strong { (yuan(p.total)) } } }
+            }
+        }
+        @for ver in v.versions.iter().rev() {
+            h2 { "第 " (ver.version) " 版 Version " (ver.version) }
+            p class="version-meta" { (ver.submitted_login) " · " (ver.submitted_at) @if !ver.note.is_empty() { " · 说明 Note: " (ver.note) } }
+            table class="chain-items" id={ "version-" (ver.version) } {
+                tr { th { "项目 Item" } th { "金额 Amount" } }
+                @for (item, amount) in &ver.items { tr { td { (item_label(*item)) } td class="num" { (yuan(*amount)) } } }
+                tr { td { strong { "合计 Total" } } td class="num" { strong { (yuan(ver.total)) } } }
+            }
+        }
+        @if !v.actions.is_empty() {
+            h2 { "经办记录 History" }
+            table id="chain-history" {
+                tr { th { "时间 At" } th { "操作 Action" } th { "版本 Version" } th { "经办人 By" } th { "理由或说明 Reason or note" } }
+                @for a in &v.actions {
+                    tr class={ "action-" (a.action) } {
+                        td { (a.at) }
+                        td { (match a.action.as_str() { "submit" => "报送 submit", "return" => "退回 return", "forward" => "转报 forward", _ => "?" }) }
+                        td { (a.version) } td { (a.login) } td { (a.reason) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The forms the user may use on this plan now.
+fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
+    let is_county = level(v.row.region) == Some(Level::County);
+    let own = user.region == v.row.region;
+    let city_of = Divisions::shanxi().city_of(v.row.region);
+    let may_submit = v.open
+        && is_county
+        && own
+        && user.role.has(Permission::PlanSubmit)
+        && v.row.state.as_deref().is_none_or(|s| s == "returned");
+    let may_review = v.open
+        && is_county
+        && city_of == Some(user.region)
+        && user.role.has(Permission::PlanReview)
+        && v.row.state.as_deref() == Some("submitted");
+    let label = if v.row.state.is_some() {
+        "重新报送 Resubmit"
+    } else {
+        "报送 Submit"
+    };
+    html! {
+        @if may_submit { (submit_form(token, v.month, v.row.region, label, "submit-county")) }
+        @if may_review {
+            form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="forward-form" {
+                (csrf_field(&csrf_token(token)))
+                input type="hidden" name="verdict" value="forward";
+                button type="submit" id="forward-button" { "转报 Forward" }
+            }
+            form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="return-form" {
+                (csrf_field(&csrf_token(token)))
+                input type="hidden" name="verdict" value="return";
+                label for="reason" { "退回理由 Reason (required)" }
+                input id="reason" name="reason" maxlength="500" autocomplete="off";
+                label for="confirm-return" {
+                    input id="confirm-return" name="confirm_return" type="checkbox" value="yes";
+                    " 确认退回 I confirm the return"
+                }
+                br;
+                button type="submit" id="return-button" { "退回 Return" }
+            }
+        }
+    }
+}
+
+/// The user, their session token, the month and the region of a POST with its CSRF field
+/// checked, or the page to answer with.
+async fn poster(
+    st: &St,
+    headers: &HeaderMap,
+    path: (String, String),
+    f: &Fields,
+) -> Result<(User, String, Period, RegionCode), Response> {
+    let (user, token) = match current(st, headers).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(Redirect::to("/login").into_response()),
+        Err(e) => return Err(error_page(e.status(), "", &e.message())),
+    };
+    let csrf = f.get("csrf").map(|s| s.trim()).unwrap_or_default();
+    if !ct_eq(csrf, &csrf_token(&token)) {
+        return Err(error_page(StatusCode::FORBIDDEN, &user.login, "csrf"));
+    }
+    match parse(&path.0, &path.1) {
+        Ok((m, r)) => Ok((user, token, m, r)),
+        Err(e) => Err(error_page(e.status(), &user.login, &e.message())),
+    }
+}
+
+/// `POST /chain/{month}/{region}/submit`: a county's plan, or a city's consolidated one.
+async fn submit(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(path): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token, m, r) = match poster(&st, &headers, path, &f).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let note = f.get("note").cloned().unwrap_or_default();
+    let who = user.principal();
+    let res = with_db(&st, move |db| {
+        let now = now_ms();
+        Ok(if level(r) == Some(Level::City) {
+            plan_chain::submit_city(db, &who, m, r, &note, now)?
+        } else {
+            plan_chain::submit(db, &who, m, r, &note, now)?
+        })
+    })
+    .await;
+    match res {
+        Ok(_) if level(r) == Some(Level::City) => {
+            Redirect::to(&format!("/chain?month={m}")).into_response()
+        }
+        Ok(_) => Redirect::to(&format!("/chain/{m}/{r}")).into_response(),
+        Err(e) => {
+            let msg = format!("未报送 Not submitted: {}", e.message());
+            render(&st, &user, &token, m, r, Some((e.status(), msg))).await
+        }
+    }
+}
+
+/// `POST /chain/{month}/{region}/review`: the city returns (reason and confirmation required)
+/// or forwards a county's plan.
+async fn review(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(path): Path<(String, String)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token, m, r) = match poster(&st, &headers, path, &f).await {
+        Ok(x) => x,
+        Err(resp) => return resp,
+    };
+    let field = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let (verdict, reason) = (field("verdict"), field("reason"));
+    if verdict == "return" && (reason.is_empty() || field("confirm_return") != "yes") {
+        let msg =
+            "退回须填写理由并勾选确认 A return needs its reason and the confirmation box ticked"
+                .to_string();
+        return render(
+            &st,
+            &user,
+            &token,
+            m,
+            r,
+            Some((StatusCode::BAD_REQUEST, msg)),
+        )
+        .await;
+    }
+    if verdict != "return" && verdict != "forward" {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            "verdict: return or forward",
+        );
+    }
+    let who = user.principal();
+    let res = with_db(&st, move |db| {
+        let v = if verdict == "return" {
+            Review::Return(&reason)
+        } else {
+            Review::Forward
+        };
+        Ok(plan_chain::review(db, &who, m, r, v, now_ms())?)
+    })
+    .await;
+    match res {
+        Ok(_) => Redirect::to(&format!("/chain/{m}/{r}")).into_response(),
+        Err(e) => {
+            let msg = format!("未办理 Not done: {}", e.message());
+            render(&st, &user, &token, m, r, Some((e.status(), msg))).await
+        }
+    }
+}
