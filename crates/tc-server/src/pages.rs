@@ -324,6 +324,29 @@ fn workplace_links(user: &access::User) -> Markup {
     }
 }
 
+/// A registry value as staff and insured persons read it (`male` → `男 male`, …).
+fn zh(v: &str) -> String {
+    let l = match v {
+        "male" => "男",
+        "female" => "女",
+        "active" => "参保缴费",
+        "suspended" => "中断缴费",
+        "retired" => "已退休",
+        "deceased" => "已死亡",
+        "transferred_out" => "已转出",
+        _ => return v.to_string(),
+    };
+    format!("{l} {v}")
+}
+
+/// An amount the JSON carries as yuan text (`120000.00`) as `120,000.00 元`.
+fn yuan_text(v: &str) -> String {
+    match v.parse::<tongchou_core::Fen>() {
+        Ok(f) => crate::html::yuan(f),
+        Err(_) => v.to_string(),
+    }
+}
+
 pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
     let s = |k: &str| match &v[k] {
         serde_json::Value::String(s) => s.clone(),
@@ -333,7 +356,7 @@ pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
     let mut rows = vec![
         ("身份证号 ID number", s("id_number")),
         ("姓名 Name", s("name")),
-        ("性别 Sex", s("sex")),
+        ("性别 Sex", zh(&s("sex"))),
         ("出生 Birth", s("birth")),
         (
             "参保地 County",
@@ -345,12 +368,15 @@ pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
         ),
         (
             "状态 Status",
-            format!("{} since {}", s("status"), s("status_since")),
+            format!("{}，自 {} 起 since", zh(&s("status")), s("status_since")),
         ),
         ("参保日期 Enrolled", s("enrolled_on")),
         ("缴费月数 Months paid", s("paid_months")),
         ("视同缴费月数 Deemed months", s("deemed_months")),
-        ("个人账户余额 Account balance (yuan)", s("account_balance")),
+        (
+            "个人账户余额 Account balance",
+            yuan_text(&s("account_balance")),
+        ),
     ];
     if let Some(p) = v["pension"].as_object() {
         let g = |k: &str| {
@@ -362,7 +388,7 @@ pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
                 })
                 .unwrap_or_default()
         };
-        rows.push(("月养老金 Monthly pension (yuan)", g("monthly")));
+        rows.push(("月养老金 Monthly pension", yuan_text(&g("monthly"))));
         rows.push(("开户行 Bank", g("bank_name")));
         rows.push(("账号 Account", g("bank_account")));
     }

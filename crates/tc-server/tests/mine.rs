@@ -44,6 +44,9 @@ fn scenario(url: &str) {
         "{b}"
     );
     assert!(b.contains("id=\"estimate-mine\""), "{b}");
+    // registry values read in Chinese, amounts in yuan
+    assert!(b.contains("已退休 retired") && b.contains("男 male"), "{b}");
+    assert!(b.contains("<dd>120,000.00 元</dd>"), "{b}");
     let st = me.get("/me/statement?year=2021");
     assert_eq!(st.status, 200, "{}", st.body);
     assert!(

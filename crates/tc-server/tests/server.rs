@@ -292,7 +292,7 @@ fn scenario(url: &str) {
     let r = me.get("/me/records");
     assert_eq!(r.status, 200);
     assert!(
-        r.body.contains(&p1_idn) && r.body.contains("4194.36"),
+        r.body.contains(&p1_idn) && r.body.contains("4,194.36 元"),
         "{}",
         r.body
     );
