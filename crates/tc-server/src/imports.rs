@@ -6,7 +6,7 @@
 //! ready for the corrected file; nothing of it was written.
 
 use crate::html::{csrf_field, dl, page};
-use crate::{AppError, St, csrf_token, ct_eq, with_db};
+use crate::{AppError, St, csrf_token, with_db};
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -242,32 +242,6 @@ async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
     }
 }
 
-#[derive(Default)]
-struct Upload {
-    csrf: String,
-    kind: String,
-    file: Option<(String, Vec<u8>)>,
-}
-
-async fn fields(mut mp: Multipart) -> Result<Upload, AppError> {
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("上传失败 upload: {e}"))
-    };
-    let mut u = Upload::default();
-    while let Some(field) = mp.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or("") {
-            "csrf" => u.csrf = field.text().await.map_err(bad)?,
-            "kind" => u.kind = field.text().await.map_err(bad)?.trim().to_string(),
-            "file" => {
-                let name = crate::returns::plain_file_name(field.file_name().unwrap_or(""));
-                u.file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
-            }
-            _ => {}
-        }
-    }
-    Ok(u)
-}
-
 /// Import the bytes as the file `name` (written to a private temporary directory under that
 /// name, so the import's record and audit entry name the clerk's file).
 fn import(
@@ -320,21 +294,21 @@ async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Resp
         Ok(u) => u,
         Err(r) => return r,
     };
-    let u = match fields(mp).await {
+    let mut u = match crate::returns::read_upload(mp, &token).await {
         Ok(u) => u,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
-    if !ct_eq(&u.csrf, &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
-    }
-    let Some(kind) = kinds_for(&user).into_iter().find(|k| k.as_str() == u.kind) else {
+    let Some(kind) = kinds_for(&user)
+        .into_iter()
+        .find(|k| k.as_str() == u.text("kind"))
+    else {
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
             "kind: 请选择您可导入的文件类型 choose a kind of file you may import",
         );
     };
-    let Some((name, bytes)) = u.file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((name, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,

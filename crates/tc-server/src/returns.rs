@@ -162,29 +162,39 @@ pub(crate) fn plain_file_name(sent: &str) -> String {
     }
 }
 
-/// What the form sent.
+/// What a multipart form sent: its text fields (trimmed) and its file (the name without any
+/// directory, the bytes).
 #[derive(Default)]
-struct Upload {
-    csrf: String,
-    on: String,
-    file: Option<(String, Vec<u8>)>,
+pub(crate) struct Upload {
+    fields: std::collections::HashMap<String, String>,
+    pub file: Option<(String, Vec<u8>)>,
 }
 
-/// The form's fields; the file's name without any directory a browser may send.
-async fn fields(mut mp: Multipart) -> Result<Upload, AppError> {
-    let bad =
-        |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("upload: {e}"));
+impl Upload {
+    /// A text field, empty when absent.
+    pub fn text(&self, name: &str) -> &str {
+        self.fields.get(name).map_or("", String::as_str)
+    }
+}
+
+/// Read a multipart form whose `csrf` field must be the session's token (else `Forbidden`).
+pub(crate) async fn read_upload(mut mp: Multipart, session: &str) -> Result<Upload, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("上传失败 upload: {e}"))
+    };
     let mut u = Upload::default();
     while let Some(field) = mp.next_field().await.map_err(bad)? {
-        match field.name().unwrap_or("") {
-            "csrf" => u.csrf = field.text().await.map_err(bad)?,
-            "on" => u.on = field.text().await.map_err(bad)?.trim().to_string(),
-            "file" => {
-                let name = plain_file_name(field.file_name().unwrap_or(""));
-                u.file = Some((name, field.bytes().await.map_err(bad)?.to_vec()));
-            }
-            _ => {}
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let file_name = plain_file_name(field.file_name().unwrap_or(""));
+            u.file = Some((file_name, field.bytes().await.map_err(bad)?.to_vec()));
+        } else {
+            let v = field.text().await.map_err(bad)?.trim().to_string();
+            u.fields.insert(name, v);
         }
+    }
+    if !ct_eq(u.text("csrf"), &csrf_token(session)) {
+        return Err(AppError::Forbidden("csrf".into()));
     }
     Ok(u)
 }
@@ -195,24 +205,21 @@ pub async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> 
         Ok(u) => u,
         Err(r) => return r,
     };
-    let u = match fields(mp).await {
+    let mut u = match read_upload(mp, &token).await {
         Ok(u) => u,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
-    if !ct_eq(&u.csrf, &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
-    }
-    let Some((name, bytes)) = u.file.filter(|(_, b)| !b.is_empty()) else {
+    let Some((name, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
             "file: 请选择回执文件 choose a return file",
         );
     };
-    let on = if u.on.is_empty() {
+    let on = if u.text("on").is_empty() {
         today_china()
     } else {
-        match u.on.parse::<Date>() {
+        match u.text("on").parse::<Date>() {
             Ok(d) => d,
             Err(_) => {
                 return error_page(
