@@ -36,6 +36,7 @@ mod idle;
 mod imports;
 mod ledger_pages;
 mod mine;
+mod month;
 mod ops;
 mod pages;
 mod person;
@@ -434,6 +435,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(imports::routes())
         .merge(retirement::routes())
         .merge(mine::routes())
+        .merge(month::routes())
         .merge(audit_pages::routes())
         .merge(ledger_pages::routes())
         .merge(admin::routes())

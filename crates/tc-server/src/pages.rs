@@ -313,6 +313,7 @@ fn workplace_links(user: &access::User) -> Markup {
         }
         (crate::imports::links(user))
         (crate::retirement::links(user))
+        (crate::month::links(user))
         (crate::workplace::links(user))
         (crate::chain::links(user))
         @if crate::certification::may_view(user) {

@@ -469,3 +469,69 @@ pub fn state_digest(db: &mut Db) -> Result<String> {
     let s = tongchou_store::payroll::disbursement_state(db)?;
     Ok(file_digest(s.as_bytes()))
 }
+
+/// A month's run as the provincial bureau follows it: whether the collection is closed, each
+/// disbursement step done or not (with what it recorded), and what the run waits for.
+#[derive(Clone, Debug)]
+pub struct MonthState {
+    pub month: Period,
+    pub collection_closed: bool,
+    /// Each step in order, with the details it recorded when done.
+    pub steps: Vec<(Step, Option<serde_json::Value>)>,
+    /// What the next step waits for, if it waits for someone.
+    pub waiting: Option<String>,
+}
+
+impl Step {
+    /// The step as the bureau names it.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Step::Payroll => "生成发放名册 payroll",
+            Step::Plans => "用款计划汇总 plans",
+            Step::Approve => "财政审批 approval",
+            Step::Allocate => "拨付到市 allocation to cities",
+            Step::Passdown => "下拨到县 pass-down to counties",
+            Step::Pay => "银行支付文件 payment files",
+            Step::Returns => "银行回盘 bank returns",
+        }
+    }
+}
+
+/// The state of month `month`'s run (reads only).
+pub fn month_state(db: &mut Db, month: Period) -> Result<MonthState> {
+    let collection_closed =
+        jobs::is_done(db, crate::collect::JOB, month, crate::collect::STEP_CLOSE)?;
+    let mut steps = Vec::with_capacity(Step::ALL.len());
+    for step in Step::ALL {
+        steps.push((step, jobs::details(db, JOB, month, step.as_str())?));
+    }
+    let done = |s: Step| steps.iter().any(|(x, d)| *x == s && d.is_some());
+    let waiting = if !collection_closed && !done(Step::Payroll) {
+        Some("等待征缴结账 waiting for the collection close of the month".to_string())
+    } else if done(Step::Payroll) && !done(Step::Plans) {
+        let regions = crate::plan_chain::waiting(db, month)?;
+        (!regions.is_empty()).then(|| crate::plan_chain::waiting_text(&regions))
+    } else if done(Step::Plans)
+        && !done(Step::Approve)
+        && approve::recorded_decision(db, month)?.is_none()
+    {
+        Some("等待财政厅审批用款申请 waiting for the finance department's decision".to_string())
+    } else {
+        None
+    };
+    Ok(MonthState {
+        month,
+        collection_closed,
+        steps,
+        waiting,
+    })
+}
+
+/// The latest month whose payroll step is done, if any.
+pub fn latest_month(db: &mut Db) -> Result<Option<Period>> {
+    Ok(
+        tongchou_store::jobs::periods_done(db, JOB, Step::Payroll.as_str())?
+            .into_iter()
+            .next_back(),
+    )
+}
