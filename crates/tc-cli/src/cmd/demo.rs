@@ -10,7 +10,7 @@ use std::time::Instant;
 use tongchou_app::collect::MonthReport;
 use tongchou_app::disburse::{self, Actors, MonthOptions};
 use tongchou_core::access::Role;
-use tongchou_core::{Divisions, Fen, Period, Policy};
+use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
 use tongchou_store::ledger::Ledger;
@@ -118,7 +118,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     );
     if let Some(bind) = a.serve {
         outln!(
-            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor; password {DEMO_PASSWORD})"
+            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor, demo.clerk (小店区), demo.city (太原市); password {DEMO_PASSWORD})"
         );
         let mut cfg = tongchou_server::Config::new(db_url);
         cfg.secure_cookies = false;
@@ -179,11 +179,16 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
         registry::set_income_account(db, county)?;
     }
     let pcode = divisions.province().code;
-    for (login, role) in [
-        ("demo.officer", Role::ProvinceBureauOfficer),
-        ("demo.reviewer", Role::ProvinceBureauApprover),
-        ("demo.approver", Role::FinanceApprover),
-        ("demo.auditor", Role::Auditor),
+    // the provincial roles, and a county clerk (小店区) and its city's agency (太原市) for the
+    // county and city pages (imports, retirement, the plan chain)
+    let region = |code: u32| RegionCode::new(code).map_err(|e| CliError(e.0));
+    for (login, role, region) in [
+        ("demo.officer", Role::ProvinceBureauOfficer, pcode),
+        ("demo.reviewer", Role::ProvinceBureauApprover, pcode),
+        ("demo.approver", Role::FinanceApprover, pcode),
+        ("demo.auditor", Role::Auditor, pcode),
+        ("demo.clerk", Role::CountyAgency, region(140105)?),
+        ("demo.city", Role::CityAgency, region(140100)?),
     ] {
         add_user(
             db,
@@ -192,7 +197,7 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
                 login,
                 display_name: login,
                 role,
-                region: pcode,
+                region,
                 person_id: None,
                 password: DEMO_PASSWORD,
             },
