@@ -3,7 +3,7 @@
 
 use crate::AppError;
 use serde_json::json;
-use tongchou_core::access::{Masking, Permission, Pii, Principal, Role, mask_id_number};
+use tongchou_core::access::{Masking, Permission, Pii, Principal, mask_id_number};
 use tongchou_core::{Divisions, IdNumber};
 use tongchou_store::access::{self, Target, User};
 use tongchou_store::audit::{self, Actor, Entry};
@@ -196,22 +196,8 @@ pub(crate) fn read_own(
     now: i64,
 ) -> Result<serde_json::Value, AppError> {
     let who = user.principal();
-    let pid = match (who.role, who.person_id) {
-        (Role::InsuredPerson, Some(pid)) => pid,
-        _ => {
-            let t = Target {
-                action: "person.read_own",
-                object_type: "person",
-                object_id: "-",
-                region: who.region,
-            };
-            let e = tongchou_core::access::AccessError::NoPermission {
-                role: who.role,
-                permission: Permission::OwnRecordRead,
-            };
-            return Err(access::deny(db, &who, &t, e, now).into());
-        }
-    };
+    // the person's own account only (the refusal audited): `tongchou_app::own`
+    let pid = tongchou_app::own::own_person(db, &who, now)?;
     let Some(p) = load(db, pid)? else {
         return Err(AppError::NotFound(
             "your record is not in the registry yet".into(),
