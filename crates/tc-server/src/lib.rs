@@ -27,6 +27,7 @@ mod accounts;
 mod admin;
 mod api;
 mod audit_pages;
+mod budget;
 mod certification;
 mod chain;
 mod dues;
@@ -408,7 +409,6 @@ fn build(mut cfg: Config) -> (Router, St) {
         .route("/reports/{kind}", get(reports::show))
         .route("/accounts/final", get(accounts::final_accounts))
         .route("/close", get(accounts::close_status))
-        .route("/budget", get(accounts::budget))
         .route(
             "/me/certification",
             get(certification::mine).post(certification::certify_mine),
@@ -440,6 +440,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(ledger_pages::routes())
         .merge(admin::routes())
         .merge(chain::routes())
+        .merge(budget::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -124,7 +124,7 @@ fn scenario(url: &str, tag: &str) {
     let page = aud.get("/budget?year=2020");
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
-        page.body.contains("2020 年基金预算（第 0 号，compiling）"),
+        page.body.contains("2020 年基金预算（第 0 号，编制中）"),
         "{}",
         page.body
     );
@@ -132,12 +132,16 @@ fn scenario(url: &str, tag: &str) {
         page.body.contains("id=\"budget-table\"") && page.body.contains("id=\"execution-table\"")
     );
     assert!(
-        page.body.contains("年初滚存结余") && page.body.contains("officer draft"),
+        page.body.contains("年初滚存结余") && page.body.contains("officer 生成草案"),
         "{}",
         page.body
     );
     assert_eq!(clerk.get("/budget?year=2020&region=140100").status, 403);
-    assert_eq!(aud.get("/budget?year=2031").status, 404);
+    let none = aud.get("/budget?year=2031");
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert!(none.body.contains("id=\"budget-none\"") && !none.body.contains("draft-form"));
+    assert_eq!(aud.get("/budget?year=2020&number=5").status, 404);
+    budget_chain(&mut db, srv.addr);
 
     // the close page: 小店区 closed through January, its neighbours not yet
     let page = aud.get("/close?region=140100");
@@ -154,6 +158,215 @@ fn scenario(url: &str, tag: &str) {
         "{}",
         page.body
     );
+}
+
+/// Post a budget form from the page `from` (its CSRF token) and follow the redirect; the page
+/// after, with the message shown.
+fn act(c: &mut Client, from: &str, action: &str, fields: &[(&str, &str)]) -> support::Resp {
+    let page = c.get(from);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = Client::csrf_in(&page.body);
+    let mut all = vec![("csrf", csrf.as_str()), ("year", "2020")];
+    all.extend_from_slice(fields);
+    let r = c.post_form(&format!("/budget/act/{action}"), &all);
+    if r.status != 303 {
+        return r;
+    }
+    let to = r.header("location").expect("location").to_string();
+    c.get(&to)
+}
+
+/// The 2020 budget through its whole chain in the browser: the county edits with a note and
+/// submits, its city returns it with a reason and accepts it resubmitted, the province submits,
+/// the HRSS department, the finance department and the government decide in turn, the province
+/// opens an adjustment, the tax bureau comments; refusals are pages that say why.
+fn budget_chain(db: &mut Db, addr: std::net::SocketAddr) {
+    use tongchou_app::budget::{self, Verdict};
+    add_staff(db, "city", Role::CityAgency, 140100);
+    add_staff(db, "hrss", Role::ProvinceBureauApprover, 140000);
+    add_staff(db, "gov", Role::GovernmentApprover, 140000);
+    add_staff(db, "tax", Role::TaxBureau, 140000);
+    let stand_in = add_staff(db, "officer2", Role::ProvinceBureauOfficer, 140000);
+    let officer = tongchou_store::access::get_user(db, "officer")
+        .expect("q")
+        .expect("officer")
+        .principal();
+    let login = |who: &str| {
+        let mut c = Client::new(addr);
+        assert_eq!(c.login(who, PW).status, 303);
+        c
+    };
+    let (mut clerk, mut city) = (login("clerk"), login("city"));
+    let page = "/budget?year=2020";
+    let p = clerk.get(page);
+    assert!(p.body.contains("id=\"edit-form\"") && !p.body.contains("id=\"decide-form\""));
+    let edit = [
+        ("region", "140105"),
+        ("item", "contribution"),
+        ("amount", "1,234,567.89"),
+        ("note", "扩面计划 2020"),
+        ("source", "县扩面计划"),
+    ];
+    let p = act(&mut clerk, page, "edit", &edit);
+    assert!(
+        p.body.contains("改为 1,234,567.89 元，第 2 版"),
+        "{}",
+        p.body
+    );
+    let bad = act(
+        &mut clerk,
+        page,
+        "edit",
+        &[
+            ("region", "140105"),
+            ("item", "contribution"),
+            ("amount", "12.345"),
+            ("note", "x"),
+        ],
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    assert!(bad.body.contains("12.345"), "{}", bad.body);
+    let p = act(&mut clerk, page, "submit", &[("region", "140105")]);
+    assert!(p.body.contains("小店区 的预算已报送"), "{}", p.body);
+    // the city: a return needs a reason; returned, edited, resubmitted, accepted
+    let no_reason = act(
+        &mut city,
+        page,
+        "review",
+        &[("region", "140105"), ("verdict", "return")],
+    );
+    assert_eq!(no_reason.status, 400, "{}", no_reason.body);
+    let p = act(
+        &mut city,
+        page,
+        "review",
+        &[
+            ("region", "140105"),
+            ("verdict", "return"),
+            ("reason", "征缴任务偏低"),
+        ],
+    );
+    assert!(p.body.contains("小店区 的预算：已退回"), "{}", p.body);
+    act(
+        &mut clerk,
+        page,
+        "edit",
+        &[
+            ("region", "140105"),
+            ("item", "contribution"),
+            ("amount", "1334567.89"),
+            ("note", "按市意见调高"),
+        ],
+    );
+    act(&mut clerk, page, "submit", &[("region", "140105")]);
+    let p = act(
+        &mut city,
+        page,
+        "review",
+        &[("region", "140105"), ("verdict", "accept")],
+    );
+    assert!(p.body.contains("小店区 的预算：审核通过"), "{}", p.body);
+    // the other books through the use case (the officer submits, another reviews)
+    let now = tongchou_app::clock::now_ms();
+    let city_p = tongchou_store::access::get_user(db, "city")
+        .expect("q")
+        .expect("city")
+        .principal();
+    for level in [Level::County, Level::City] {
+        for r in final_accounts::ordered_books() {
+            if Divisions::shanxi().get(r).map(|x| x.level) != Some(level) || r == rc(140105) {
+                continue;
+            }
+            budget::submit(db, &officer, 2020, None, r, now).expect("submit");
+            let reviewer = if level == Level::County && r.prefecture() == rc(140100) {
+                &city_p
+            } else {
+                &stand_in
+            };
+            budget::review(db, reviewer, 2020, None, r, Verdict::Accept, now).expect("review");
+        }
+    }
+    let mut off = login("officer");
+    let csrf = Client::csrf_in(&off.get(page).body);
+    let p = act(&mut off, page, "submit", &[("region", "140000")]);
+    assert!(
+        p.body.contains("（第 0 号，已报送，待人社部门审核）"),
+        "{}",
+        p.body
+    );
+    // the officer may not take the HRSS step; the steps go in order, each its own role
+    assert!(!p.body.contains("id=\"decide-form\""));
+    let refused = off.post_form(
+        "/budget/act/decide",
+        &[
+            ("csrf", &csrf),
+            ("year", "2020"),
+            ("number", "0"),
+            ("step", "hrss"),
+            ("verdict", "accept"),
+        ],
+    );
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let mut fin = login("approver");
+    assert!(!fin.get(page).body.contains("id=\"decide-form\""));
+    let p = act(
+        &mut login("hrss"),
+        page,
+        "decide",
+        &[("step", "hrss"), ("verdict", "accept")],
+    );
+    assert!(
+        p.body.contains("预算现为：人社部门已审核，待财政部门审核"),
+        "{}",
+        p.body
+    );
+    let p = act(
+        &mut fin,
+        page,
+        "decide",
+        &[("step", "finance"), ("verdict", "accept")],
+    );
+    assert!(p.body.contains("待政府批准"), "{}", p.body);
+    let p = act(
+        &mut login("gov"),
+        page,
+        "decide",
+        &[("step", "government"), ("verdict", "accept")],
+    );
+    assert!(p.body.contains("预算现为：已批准"), "{}", p.body);
+    assert!(
+        p.body.contains("政府批准") && p.body.contains("征缴任务偏低"),
+        "{}",
+        p.body
+    );
+    let tasks = budget::collection_tasks(db, 2020)
+        .expect("tasks")
+        .expect("approved");
+    assert_eq!(tasks[&rc(140105)], tongchou_core::Fen::new(133_456_789));
+    // an adjustment, opened by the province with its reason, shown beside the original
+    let p = act(&mut off, page, "adjust", &[("reason", "中央调剂资金增加")]);
+    assert!(p.body.contains("已发起第 1 号调整预算"), "{}", p.body);
+    assert!(
+        p.body.contains("调整原因：中央调剂资金增加") && p.body.contains("调整前：第 0 号"),
+        "{}",
+        p.body
+    );
+    // the tax bureau: the page from its workplace, a comment on a county's income target
+    let mut tax = login("tax");
+    assert!(tax.get("/dashboard").body.contains("id=\"budget-link\""));
+    let p = act(
+        &mut tax,
+        page,
+        "comment",
+        &[("region", "140105"), ("note", "征缴任务可行")],
+    );
+    assert!(p.body.contains("对 小店区 的意见已记录"), "{}", p.body);
+    // a post without the page's token is refused
+    let r = tax.post_form(
+        "/budget/act/comment",
+        &[("year", "2020"), ("region", "140105"), ("note", "x")],
+    );
+    assert_eq!(r.status, 403);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! estimator form, and — as the finance approver — decides a month's fund-use application in
 //! part through its form, then opens the month's disbursement report from the dashboard; and the
 //! plan chain clicked through (county submits, city returns, county resubmits, city forwards and
-//! submits), with a screenshot of each page under `target/tmp/screenshots/`. Fails (never skips) when Chromium or chromedriver is missing:
+//! submits), and the budget (a county edits and submits, its city returns it with a reason), with a screenshot of each page under `target/tmp/screenshots/`. Fails (never skips) when Chromium or chromedriver is missing:
 //! `apt-get install -y chromium chromium-driver` (`.ci/run` does it).
 
 mod support;
@@ -613,4 +613,63 @@ fn browser_plan_chain_county_city() {
     .expect("month");
     assert_eq!(next["plans"]["planned_fen"], 419_436, "{next}");
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn browser_budget_county_edits_city_returns() {
+    let url = tongchou_store::testing::sqlite_url("browser-budget");
+    seed(&url);
+    let mut db = tongchou_store::Db::open(&url).expect("open");
+    tongchou_store::ledger::Ledger::new(&mut db)
+        .open_standard(tongchou_core::Divisions::shanxi())
+        .expect("accounts");
+    let officer = support::add_staff(
+        &mut db,
+        "officer",
+        tongchou_core::access::Role::ProvinceBureauOfficer,
+        140000,
+    );
+    support::add_staff(
+        &mut db,
+        "city.ty",
+        tongchou_core::access::Role::CityAgency,
+        140100,
+    );
+    let policy = tongchou_core::Policy::builtin().expect("policy");
+    tongchou_app::budget::draft(&mut db, &policy, &officer, 2021, None, 0).expect("draft");
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let d = Driver::start();
+
+    // the county clerk opens the budget from the dashboard and changes its contribution income
+    d.log_in(&base, "clerk");
+    d.click("#budget-link");
+    d.goto(&format!("{base}/budget?year=2021"));
+    d.screenshot("budget-1-county");
+    d.click("#edit-item option[value=contribution]");
+    d.type_into("#edit-amount", "1,234,567.89");
+    d.type_into("#edit-note", "扩面计划");
+    d.click("#edit");
+    d.wait_text(
+        "#budget-done",
+        "小店区 基本养老保险费收入 改为 1,234,567.89 元，第 2 版",
+    );
+    d.click("#submit");
+    d.wait_text("#budget-done", "小店区 的预算已报送");
+    d.log_out(&base);
+
+    // the city returns it with a reason; the county sees it in the actions
+    d.log_in(&base, "city.ty");
+    d.goto(&format!("{base}/budget?year=2021"));
+    d.click("#review-verdict option[value=return]");
+    d.type_into("#review-reason", "征缴任务偏低");
+    d.screenshot("budget-2-city-review");
+    d.click("#review");
+    d.wait_text("#budget-done", "小店区 的预算：已退回");
+    d.log_out(&base);
+    d.log_in(&base, "clerk");
+    d.goto(&format!("{base}/budget?year=2021&book=140105"));
+    assert!(d.text("#budget-actions").contains("征缴任务偏低"));
+    assert!(d.text("#budget-lines").contains("1,234,567.89 元"));
+    d.screenshot("budget-3-county-returned");
 }
