@@ -226,6 +226,8 @@ pub fn run_month(
                 "collection of {period} is already closed"
             )));
         }
+        // take turns with a back-payment's release: the close rewrites the open arrears whole
+        tongchou_store::backpay::take_collection_gate(db)?;
         let (people, assessed) = assess_month(db, &c)?;
         let settled = settle(db, &c, source, &people, &assessed)?;
         let totals = county_totals(&settled.applications)?;

@@ -39,6 +39,7 @@ pub mod acting;
 pub mod agency_accounts;
 pub mod assess;
 pub mod audit_log;
+pub mod backpay;
 pub mod benefits;
 pub mod budget;
 pub mod central;

@@ -306,3 +306,162 @@ fn account_year_on_sqlite() {
 fn account_year_on_postgres() {
     year(&testing::pg_url("accyear"));
 }
+
+/// Back-payments (补缴) of months before the first collected one: each month under its own
+/// period's rules, a small one released at once, a large one only once a provincial approver
+/// (never the clerk) approves; then the tax bureau's receipt is applied oldest first with the
+/// late fee to the day, in the open month's close, and the books still balance.
+fn back_payments(url: &str) {
+    use tongchou_app::backpay::{self, Request};
+    use tongchou_core::access::Role;
+    use tongchou_engine::collection::Receipt;
+    let mut db = Db::open(url).expect("open");
+    seed(&mut db, 60);
+    let policy = Policy::builtin().expect("policy");
+    let src = ReceiptSource::Counterpart(&TaxBureau {
+        seed: 7,
+        behaviour: Behaviour {
+            late: 0,
+            partial: 0,
+            none: 0,
+        },
+    });
+    collect::run_month(&mut db, &policy, "2020-01".parse().expect("p"), src).expect("january");
+    let pw = "correct horse battery staple";
+    let clerk = testing::add_user(&mut db, "clerk", Role::CountyAgency, 140212, pw);
+    let other = testing::add_user(&mut db, "other", Role::CountyAgency, 140105, pw);
+    let approver = testing::add_user(
+        &mut db,
+        "approver",
+        Role::ProvinceBureauApprover,
+        140000,
+        pw,
+    );
+    let today: tongchou_core::Date = "2020-02-10".parse().expect("d");
+    let months = backpay::parse_months("2019-10..2019-12:5000").expect("months");
+    let ask = Request {
+        person: 1,
+        months: &months,
+        reason: "单位漏报 2019 年第四季度",
+    };
+    // a clerk of another county may not
+    let e = backpay::assess(&mut db, &policy, &other, &ask, today, 1).expect_err("region");
+    assert!(matches!(e, tongchou_app::AppError::Forbidden(_)), "{e}");
+    let (small, m) = backpay::assess(&mut db, &policy, &clerk, &ask, today, 1).expect("small");
+    assert_eq!(small.status, "released");
+    assert_eq!(m.len(), 3);
+    let terms = tongchou_core::rules::contribution::ContributionTerms::at(
+        &policy,
+        "2019-10".parse().expect("p"),
+    )
+    .expect("terms");
+    assert_eq!(m[0].base, terms.clamp(tongchou_core::Fen::new(500_000)));
+    let open = |db: &mut Db, lo: i64, hi: i64| {
+        db.query_i64(
+            &format!(
+                "SELECT count(*) FROM arrears WHERE person_id = 1 AND period BETWEEN {lo} AND {hi}"
+            ),
+            &[],
+        )
+        .expect("q")
+    };
+    assert_eq!(open(&mut db, 201910, 201912), 3);
+    // a year back needs the approval of another person
+    let year = backpay::parse_months("2018-01..2018-12:8000").expect("months");
+    let big_ask = Request {
+        months: &year,
+        ..ask.clone()
+    };
+    let (big, _) = backpay::assess(&mut db, &policy, &clerk, &big_ask, today, 2).expect("big");
+    assert_eq!(big.status, "pending");
+    assert_eq!(open(&mut db, 201801, 201812), 0);
+    let approval = big.approval.expect("approval");
+    let e = backpay::decide(&mut db, &clerk, approval, true, "", today, 3).expect_err("maker");
+    assert!(matches!(e, tongchou_app::AppError::Forbidden(_)), "{e}");
+    let b = backpay::decide(&mut db, &approver, approval, true, "核实工资台账", today, 4)
+        .expect("approve");
+    assert_eq!(b.status, "released");
+    assert_eq!(open(&mut db, 201801, 201812), 12);
+    // a month already assessed, and this month, are refused
+    for (text, want) in [
+        ("2019-12:5000", "已核定"),
+        ("2020-01:5000", "已核定"),
+        ("2020-02:5000", "不是以前月份"),
+    ] {
+        let ms = backpay::parse_months(text).expect("m");
+        let e = backpay::assess(
+            &mut db,
+            &policy,
+            &clerk,
+            &Request {
+                months: &ms,
+                ..ask.clone()
+            },
+            today,
+            5,
+        )
+        .expect_err(text);
+        assert!(e.to_string().contains(want), "{text}: {e}");
+    }
+    // the tax bureau collects both in February; the close applies the money oldest first with
+    // the late fee of each month from its own due date, in the February batch
+    let paid = small.total.try_add(big.total).expect("sum");
+    let receipt = Receipt {
+        receipt: "BP-1".into(),
+        person: 1,
+        period: "2019-10".parse().expect("p"),
+        paid,
+        paid_on: "2020-02-20".parse().expect("d"),
+    };
+    tongchou_store::collection::write_receipts(&mut db, 0, &[receipt], None).expect("receipt");
+    collect::run_month(&mut db, &policy, "2020-02".parse().expect("p"), src).expect("february");
+    assert_eq!(open(&mut db, 201801, 201912), 0, "all settled");
+    let applied = db
+        .query_i64(
+            "SELECT CAST(SUM(amount_fen) AS BIGINT) FROM applications WHERE receipt = 'BP-1' AND batch_id = 202002",
+            &[],
+        )
+        .expect("q");
+    assert_eq!(applied, paid.fen());
+    let jan_2018_days = db
+        .query_i64(
+            "SELECT days_late FROM applications WHERE receipt = 'BP-1' AND period = 201801",
+            &[],
+        )
+        .expect("q");
+    // due 2018-01-31 (contribution.due_day 31), paid 2020-02-20
+    assert_eq!(jan_2018_days, 750);
+    let fees = db
+        .query_i64(
+            "SELECT CAST(SUM(late_fee_fen) AS BIGINT) FROM applications WHERE receipt = 'BP-1'",
+            &[],
+        )
+        .expect("q");
+    assert!(fees > 0);
+    let check = Ledger::new(&mut db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+    assert_eq!(
+        collect::reconcile(&mut db).expect("reconcile"),
+        Vec::<String>::new()
+    );
+    // every step audited
+    for action in ["backpay.assess", "backpay.release"] {
+        let n = db
+            .query_i64(
+                &format!("SELECT count(*) FROM audit_log WHERE action = '{action}'"),
+                &[],
+            )
+            .expect("q");
+        assert!(n >= 1, "{action}");
+    }
+}
+
+#[test]
+fn back_payments_on_sqlite() {
+    back_payments(&testing::sqlite_url("backpay"));
+}
+
+#[test]
+fn back_payments_on_postgres() {
+    back_payments(&testing::pg_url("backpay"));
+}

@@ -585,16 +585,21 @@ pub enum ApprovalKind {
     RecoveryWriteOff,
     /// 结账后重新开账: reopening a closed month of a book.
     PeriodReopen,
+    /// 补缴: a back-payment whose total reaches `contribution.backpay_approval_threshold`. The
+    /// county agency that assessed it submits it; a provincial approver of the bureau decides
+    /// (the permissions of a retirement application).
+    BackPayment,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 6] = [
+    pub const ALL: [ApprovalKind; 7] = [
         ApprovalKind::Retirement,
         ApprovalKind::FundPlan,
         ApprovalKind::Allocation,
         ApprovalKind::PaymentFile,
         ApprovalKind::RecoveryWriteOff,
         ApprovalKind::PeriodReopen,
+        ApprovalKind::BackPayment,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -604,6 +609,7 @@ impl ApprovalKind {
             ApprovalKind::PaymentFile => "payment_file",
             ApprovalKind::RecoveryWriteOff => "recovery_write_off",
             ApprovalKind::PeriodReopen => "period_reopen",
+            ApprovalKind::BackPayment => "back_payment",
         }
     }
     /// The permission needed to submit.
@@ -615,6 +621,7 @@ impl ApprovalKind {
             ApprovalKind::PaymentFile => Permission::PaymentFileSubmit,
             ApprovalKind::RecoveryWriteOff => Permission::RetirementSubmit,
             ApprovalKind::PeriodReopen => Permission::PeriodClose,
+            ApprovalKind::BackPayment => Permission::RetirementSubmit,
         }
     }
     /// The permission needed to decide.
@@ -626,6 +633,7 @@ impl ApprovalKind {
             ApprovalKind::PaymentFile => Permission::PaymentFileRelease,
             ApprovalKind::RecoveryWriteOff => Permission::RetirementApprove,
             ApprovalKind::PeriodReopen => Permission::PeriodReopenApprove,
+            ApprovalKind::BackPayment => Permission::RetirementApprove,
         }
     }
 }

@@ -159,6 +159,7 @@ pub async fn submit_approval(State(st): State<St>, headers: HeaderMap, body: Byt
             | ApprovalKind::FundPlan
             | ApprovalKind::RecoveryWriteOff
             | ApprovalKind::PeriodReopen
+            | ApprovalKind::BackPayment
     ) {
         // these requests are made by their use case with the object they decide (the month's
         // plans step, a retirement application, a write-off proposal, a reopen request): a

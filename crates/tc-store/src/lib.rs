@@ -12,6 +12,7 @@ pub mod access;
 pub mod accounts;
 pub mod agency_accounts;
 pub mod audit;
+pub mod backpay;
 pub mod benefits;
 pub mod budget;
 pub mod certification;

@@ -125,6 +125,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "person_payments",
         include_str!("../migrations/0039_person_payments.sql"),
     ),
+    (
+        42,
+        "back_payments",
+        include_str!("../migrations/0042_back_payments.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod arrears;
+pub mod backpay;
 pub mod benefit;
 pub mod contribution;
 pub mod governance;
