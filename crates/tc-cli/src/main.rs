@@ -64,6 +64,10 @@ pub enum Command {
     /// report by county.
     #[command(subcommand)]
     Recovery(cmd::recovery::Cmd),
+    /// Back-payments (补缴) of past months never assessed: each month under its own period's
+    /// rules, approval above a threshold, collected with late fees in the open month.
+    #[command(subcommand)]
+    Backpay(cmd::backpay::Cmd),
     /// Cross-checks (数据比对): death records and other payment rolls against the pensioner roll
     /// and the payments made; suspensions, settlements, recovery cases, the report by county.
     #[command(subcommand)]
@@ -181,6 +185,7 @@ fn main() -> ExitCode {
         Command::Deaths(c) => cmd::benefits::run_deaths(c, &cli.db),
         Command::Certification(c) => cmd::certification::run(c, &cli.db),
         Command::Recovery(c) => cmd::recovery::run(c, &cli.db),
+        Command::Backpay(c) => cmd::backpay::run(c, &cli.db),
         Command::Crosscheck(c) => cmd::benefits::run_crosscheck(c, &cli.db),
         Command::Benefits(c) => cmd::benefits::run_benefits(c, &cli.db),
         Command::Serve(a) => cmd::serve::run(a, &cli.db),

@@ -27,6 +27,7 @@ mod accounts;
 mod admin;
 mod api;
 mod audit_pages;
+mod backpay;
 mod budget;
 mod certification;
 mod chain;
@@ -441,6 +442,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(admin::routes())
         .merge(chain::routes())
         .merge(budget::routes())
+        .merge(backpay::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

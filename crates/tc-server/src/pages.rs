@@ -317,6 +317,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::workplace::links(user))
         (crate::chain::links(user))
         (crate::budget::links(user))
+        (crate::backpay::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

@@ -205,7 +205,7 @@ fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
 
 /// The person an ID number names, for a submission: a number that is not registered and one of
 /// another region get the same answer (the use case audits the second).
-fn person_of(db: &mut Db, id_number: &str) -> Result<i64, AppError> {
+pub(crate) fn person_of(db: &mut Db, id_number: &str) -> Result<i64, AppError> {
     let id = IdNumber::parse(id_number, today_china())
         .map_err(|e| AppError::BadRequest(format!("身份证号 id_number: {e}")))?;
     registry::person_id_by_number(db, id.as_str())?.ok_or_else(|| {

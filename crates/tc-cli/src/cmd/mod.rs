@@ -2,6 +2,7 @@ pub mod account;
 pub mod accounts;
 pub mod assess;
 pub mod audit;
+pub mod backpay;
 pub mod bank;
 pub mod benefits;
 pub mod budget;

@@ -1,0 +1,268 @@
+//! Back-payments (补缴) in the browser, through `tongchou_app::backpay`: `/backpay` lists the
+//! back-payments within the user's region (pending first) with the county clerk's form to assess
+//! one (the person by ID number, the months with their wages, the reason); `/backpay/{id}` shows
+//! one month by month (base, parts, due date) with how it was computed, and to a provincial
+//! approver the form to approve or refuse a pending one (never their own). Checked and audited
+//! in the use case.
+
+use crate::html::{csrf_field, explanation, page, yuan};
+use crate::{AppError, St, csrf_token, ct_eq, signed_in_for, with_db};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use std::collections::HashMap;
+use tongchou_app::backpay::{self, Request, status_zh};
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_core::access::Permission;
+use tongchou_core::rules::backpay::Month;
+use tongchou_core::{Divisions, Policy, RegionCode};
+use tongchou_store::access::User;
+use tongchou_store::backpay::BackPay;
+
+type Fields = HashMap<String, String>;
+
+const TITLE: &str = "补缴 Back-payments";
+
+/// Who sees the pages: staff who read contributions.
+pub fn may_view(u: &User) -> bool {
+    u.role.has(Permission::ContributionRead)
+}
+
+/// The pages and their forms' posts.
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/backpay", get(list))
+        .route("/backpay/assess", post(assess))
+        .route("/backpay/{id}", get(show))
+        .route("/backpay/{id}/decide", post(decide))
+}
+
+/// The dashboard's link.
+pub fn links(u: &User) -> Markup {
+    html! {
+        @if may_view(u) {
+            p { a href="/backpay" id="backpay-link" { "补缴 Back-payments" } }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    let body = html! { p class="error" id="backpay-error" { (msg) } p { a href="/backpay" { "返回 Back" } } };
+    (status, Html(page(TITLE, Some(login), body))).into_response()
+}
+
+fn county_name(c: u32) -> String {
+    RegionCode::new(c)
+        .ok()
+        .and_then(|r| Divisions::shanxi().get(r).map(|x| x.name.clone()))
+        .unwrap_or_default()
+}
+
+/// `GET /backpay`.
+async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let who = user.principal();
+    let rows = match with_db(&st, move |db| Ok(backpay::list(db, &who)?)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let csrf = csrf_token(&token);
+    let body = html! {
+        @if let Some(msg) = q.get("done") { p class="ok" id="backpay-done" { (msg) } }
+        @if user.role.has(Permission::PersonWrite) {
+            h2 { "核定补缴 Assess" }
+            form method="post" action="/backpay/assess" id="assess-form" {
+                (csrf_field(&csrf))
+                label for="id_number" { "身份证号" } input id="id_number" name="id_number" required;
+                label for="months" { "补缴月份及工资（元），如 2020-06..2020-08:5000, 2021-01:5200" }
+                input id="months" name="months" required;
+                label for="reason" { "补缴原因" } input id="reason" name="reason" required;
+                button type="submit" id="assess" { "核定 Assess" }
+            }
+        }
+        h2 { "补缴记录 Back-payments" }
+        table id="backpay-list" {
+            thead { tr { th { "编号" } th { "人员编号" } th { "区县" } th { "合计" } th { "状态" } th { "原因" } th { "核定时间" } } }
+            tbody { @for b in &rows { tr {
+                td { a href={ "/backpay/" (b.id) } { (b.id) } } td { (b.person) } td { (county_name(b.county)) }
+                td class="num" { (yuan(b.total)) } td { (status_zh(&b.status)) } td { (b.reason) } td { (b.created_at) }
+            } } }
+        }
+    };
+    Html(page(TITLE, Some(&user.login), body)).into_response()
+}
+
+fn months_table(months: &[Month]) -> Markup {
+    html! {
+        table id="backpay-months" {
+            thead { tr { th { "所属期" } th { "申报工资" } th { "缴费基数" } th { "统筹基金部分" } th { "个人账户部分" } th { "合计" } th { "缴费截止日期" } } }
+            tbody { @for m in months { tr {
+                td { (m.period.to_string()) } td class="num" { (yuan(m.declared)) } td class="num" { (yuan(m.base)) }
+                td class="num" { (yuan(m.pooling)) } td class="num" { (yuan(m.account)) } td class="num" { (yuan(m.total())) } td { (m.due.to_string()) }
+            } } }
+        }
+    }
+}
+
+fn detail(b: &BackPay, months: &[Month], user: &User, csrf: &str) -> Markup {
+    let explained: Option<tongchou_core::Explanation> = serde_json::from_str(&b.explanation).ok();
+    html! {
+        (crate::html::dl(&[
+            ("人员编号", b.person.to_string()),
+            ("区县", county_name(b.county)),
+            ("合计", yuan(b.total)),
+            ("状态", status_zh(&b.status).to_string()),
+            ("原因", b.reason.clone()),
+            ("核定时间", b.created_at.clone()),
+            ("审批意见", b.note.clone()),
+        ]))
+        (months_table(months))
+        p { "滞纳金自各月缴费截止日次日起按日计算至实际缴纳之日，在缴纳当月的征收结算中计收。" }
+        @if let Some(e) = &explained { (explanation("计算过程 How it was computed", e)) }
+        @if b.status == "pending" && user.role.has(Permission::RetirementApprove) {
+            h2 { "审批 Decide" }
+            form method="post" action={ "/backpay/" (b.id) "/decide" } id="decide-form" {
+                (csrf_field(csrf))
+                label for="decision" { "审批结论" }
+                select name="decision" id="decision" { option value="approve" { "同意补缴" } option value="reject" { "不予补缴" } }
+                label for="note" { "意见" } input id="note" name="note";
+                button type="submit" id="decide" { "决定 Decide" }
+            }
+        }
+    }
+}
+
+/// `GET /backpay/{id}`.
+async fn show(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let who = user.principal();
+    let r = with_db(&st, move |db| Ok(backpay::show(db, &who, id)?)).await;
+    let (b, months) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let csrf = csrf_token(&token);
+    let body = html! {
+        @if let Some(msg) = q.get("done") { p class="ok" id="backpay-done" { (msg) } }
+        (detail(&b, &months, &user, &csrf))
+    };
+    Html(page(&format!("补缴 {id}"), Some(&user.login), body)).into_response()
+}
+
+fn csrf_ok(token: &str, f: &Fields) -> bool {
+    ct_eq(
+        f.get("csrf").map(String::as_str).unwrap_or(""),
+        &csrf_token(token),
+    )
+}
+
+fn text(f: &Fields, k: &str) -> String {
+    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+fn done(path: &str, msg: &str) -> Response {
+    let q: String = form_urlencoded::byte_serialize(msg.as_bytes()).collect();
+    Redirect::to(&format!("{path}?done={q}")).into_response()
+}
+
+/// `POST /backpay/assess`.
+async fn assess(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let field = |k: &str| text(&f, k);
+    let (id_number, months, reason) = (field("id_number"), field("months"), field("reason"));
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let months = backpay::parse_months(&months)?;
+        let person = crate::retirement::person_of(db, &id_number)?;
+        let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+        let req = Request {
+            person,
+            months: &months,
+            reason: &reason,
+        };
+        Ok(backpay::assess(db, &policy, &who, &req, today_china(), now_ms())?.0)
+    })
+    .await;
+    match r {
+        Ok(b) => done(
+            &format!("/backpay/{}", b.id),
+            &format!(
+                "已核定补缴 {}：合计 {}，{}",
+                b.id,
+                yuan(b.total),
+                status_zh(&b.status)
+            ),
+        ),
+        Err(e) => error_page(
+            e.status(),
+            &user.login,
+            &format!("未办理 Not done: {}", e.message()),
+        ),
+    }
+}
+
+/// `POST /backpay/{id}/decide`.
+async fn decide(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let field = |k: &str| text(&f, k);
+    let (approve, note) = (field("decision") == "approve", field("note"));
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let (b, _) = backpay::show(db, &who, id)?;
+        let approval = b
+            .approval
+            .ok_or_else(|| AppError::BadRequest("此补缴无需审批 (no approval)".into()))?;
+        Ok(backpay::decide(
+            db,
+            &who,
+            approval,
+            approve,
+            &note,
+            today_china(),
+            now_ms(),
+        )?)
+    })
+    .await;
+    match r {
+        Ok(b) => done(
+            &format!("/backpay/{id}"),
+            &format!("补缴 {}：{}", b.id, status_zh(&b.status)),
+        ),
+        Err(e) => error_page(
+            e.status(),
+            &user.login,
+            &format!("未办理 Not done: {}", e.message()),
+        ),
+    }
+}
