@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn months_are_parsed_by_span_and_list() {
-        let m = parse_months("2020-06..2020-08:5000, 2021-01：5,200.50").expect("parse");
+        let m = parse_months("2020-06..2020-08:5000, 2021-01：5200.50").expect("parse");
         assert_eq!(m.len(), 4);
         assert_eq!(m[2], ("2020-08".parse().expect("p"), Fen::new(500_000)));
         assert_eq!(m[3].1, Fen::new(520_050));

@@ -57,6 +57,18 @@ fn province() -> RegionCode {
     Divisions::shanxi().province().code
 }
 
+/// The budget's stage as staff read it.
+pub fn stage_zh(s: &str) -> &'static str {
+    match s {
+        "compiling" => "编制中",
+        "submitted" => "已报送，待人社部门审核",
+        "hrss_reviewed" => "人社部门已审核，待财政部门审核",
+        "finance_reviewed" => "财政部门已审核，待政府批准",
+        "approved" => "已批准",
+        _ => "其他",
+    }
+}
+
 /// The budget `number` of `year` (the latest when None).
 pub fn find(db: &mut Db, year: i32, number: Option<i32>) -> Result<Budget> {
     let all = store::budgets(db, year)?;

@@ -68,6 +68,18 @@ fn scenario(db: &str, tag: &str) {
             &bank,
         ],
     ));
+    // the demo compiled 2021's budget in its January through the whole chain, each step by its
+    // own user; 2020 began before the run, so it has none
+    let b = ok(&tongchou(
+        db,
+        &["budget", "show", "--year", "2021", "--format", "json"],
+    ));
+    let b: serde_json::Value = serde_json::from_str(&b).expect("budget json");
+    assert_eq!(b["stage"], "approved", "{b}");
+    let shown = ok(&tongchou(db, &["budget", "show", "--year", "2021"]));
+    assert!(shown.contains("（第 0 号，已批准）"), "{shown}");
+    let none = tongchou(db, &["budget", "show", "--year", "2020"]);
+    assert!(!none.status.success());
     let y20 = final_json(db, "2020");
     let y21 = final_json(db, "2021");
     assert_eq!(y20["status"], "draft");

@@ -18,7 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use std::collections::{BTreeMap, HashMap};
-use tongchou_app::budget::{self, CHAIN, Change, Verdict, View};
+use tongchou_app::budget::{self, CHAIN, Change, Verdict, View, stage_zh};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::{execution, final_accounts, reports};
 use tongchou_core::access::Permission;
@@ -62,18 +62,6 @@ fn region_name(r: RegionCode) -> String {
         .get(r)
         .map(|x| x.name.clone())
         .unwrap_or_default()
-}
-
-/// The budget's stage as staff read it.
-pub fn stage_zh(s: &str) -> &'static str {
-    match s {
-        "compiling" => "编制中",
-        "submitted" => "已报送，待人社部门审核",
-        "hrss_reviewed" => "人社部门已审核，待财政部门审核",
-        "finance_reviewed" => "财政部门已审核，待政府批准",
-        "approved" => "已批准",
-        _ => "其他",
-    }
 }
 
 fn status_zh(s: &str) -> &'static str {

@@ -394,7 +394,9 @@ fn show(
     let cols: Vec<(String, &Statement)> = owned.iter().map(|(l, s)| (l.clone(), s)).collect();
     let title = format!(
         "{} 年企业职工基本养老保险基金预算（第 {} 号，{}）",
-        v.budget.year, v.budget.number, v.budget.stage
+        v.budget.year,
+        v.budget.number,
+        tongchou_app::budget::stage_zh(&v.budget.stage)
     );
     let json = app(v.json(region))?;
     emit_matrix(out, &title, &format!("预算{}", which.year), &cols, &json)

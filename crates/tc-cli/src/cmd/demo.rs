@@ -104,6 +104,34 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     print_cities(&mut db, &a, month, &collection)?;
     print_fund(&mut db, a.to)?;
     print_governance(&mut db, &actors, &months)?;
+    let years: std::collections::BTreeSet<i32> = months.iter().map(|m| m.year()).collect();
+    for y in years
+        .iter()
+        .filter(|y| months.iter().any(|m| m.year() == **y && m.month() == 1))
+    {
+        outln!(
+            "budget of {y}: approved through county → city → province → HRSS → finance → government{} (tongchou budget show --year {y}; /budget?year={y})",
+            if months
+                .iter()
+                .any(|m| m.year() == *y && m.month() == 7 && *y == months[0].year() + 1)
+            {
+                ", adjusted once"
+            } else {
+                ""
+            }
+        );
+    }
+    for m in months
+        .iter()
+        .filter(|m| m.month() == 12 && months[0] <= m.add_months(-11))
+    {
+        outln!(
+            "{}: closed at every level; its final accounts are final (tongchou accounts final --year {}; /accounts/final?year={})",
+            m.year(),
+            m.year(),
+            m.year()
+        );
+    }
     outln!(
         "retirements approved: {}, refused: {}; deaths reported and settled: {}; pensions raised by the yearly adjustment: {}",
         totals.retired,
@@ -118,7 +146,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     );
     if let Some(bind) = a.serve {
         outln!(
-            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor, demo.clerk (小店区), demo.city (太原市); password {DEMO_PASSWORD})"
+            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor, demo.clerk (小店区), demo.city (太原市), demo.budget, demo.gov; password {DEMO_PASSWORD})"
         );
         let mut cfg = tongchou_server::Config::new(db_url);
         cfg.secure_cookies = false;
@@ -189,6 +217,10 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
         ("demo.auditor", Role::Auditor, pcode),
         ("demo.clerk", Role::CountyAgency, region(140105)?),
         ("demo.city", Role::CityAgency, region(140100)?),
+        // the budget chain: a second bureau officer reviews the cities and the counties outside
+        // 太原市; the provincial government approves
+        ("demo.budget", Role::ProvinceBureauOfficer, pcode),
+        ("demo.gov", Role::GovernmentApprover, pcode),
     ] {
         add_user(
             db,
@@ -276,6 +308,7 @@ fn run_months(
             .map_err(|e| CliError(e.to_string()))?;
             t.adjusted += r.adjusted;
         }
+        budget_and_close(db, policy, months, i, false)?;
         let (retired, refused) = retirements(db, policy, *m, &actors.officer, &reviewer)?;
         let deaths = deaths(db, policy, *m, a.seed)?;
         t.retired += retired;
@@ -312,9 +345,44 @@ fn run_months(
             )
             .map_err(|e| CliError(e.to_string()))?;
         }
+        budget_and_close(db, policy, months, i, true)?;
         t.last = Some((*m, c));
     }
     Ok(t)
+}
+
+/// Before month `i` runs: in a January, its year's budget compiled and approved (a run that
+/// starts later in a year has no budget for that year), and in July of the run's second year an
+/// adjustment. After it runs
+/// (`after`): a December closes its year through every level.
+fn budget_and_close(
+    db: &mut Db,
+    policy: &Policy,
+    months: &[Period],
+    i: usize,
+    after: bool,
+) -> Result<(), CliError> {
+    let m = months[i];
+    if after {
+        // a year run from its January is closed after its December
+        if m.month() == 12 && months[0] <= m.add_months(-11) {
+            let n = crate::cmd::demo_budget::close_year(db, m)?;
+            progress(&format!(
+                "{}: the year closed through {n} books, county → city → province",
+                m.year()
+            ));
+        }
+        return Ok(());
+    }
+    if m.month() == 1 {
+        crate::cmd::demo_budget::compile(db, policy, m.year())?;
+        progress(&format!("{}: the fund budget approved", m.year()));
+    }
+    if m.month() == 7 && months[0].year() + 1 == m.year() {
+        crate::cmd::demo_budget::adjust(db, m.year())?;
+        progress(&format!("{}: the budget adjusted", m.year()));
+    }
+    Ok(())
 }
 
 /// The per-city summary of the last month.

@@ -10,6 +10,7 @@ pub mod central;
 pub mod certification;
 pub mod close;
 pub mod demo;
+pub mod demo_budget;
 pub mod dues;
 pub mod gap;
 pub mod import;

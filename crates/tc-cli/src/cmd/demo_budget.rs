@@ -1,0 +1,120 @@
+//! The demo's fund budgets and year closes (issue 11's demo): before a year's first month runs,
+//! its budget is compiled and approved through the whole chain of `tongchou_app::budget`, each
+//! step by its own demo user; in the second year the province opens an adjustment that goes
+//! through the same chain; after a December, the year is closed county → city → province
+//! (`tongchou_app::close`), after which its final accounts are final.
+
+use crate::output::CliError;
+use tongchou_app::budget::{self, Change, Verdict};
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::close::{self, CloseRequest};
+use tongchou_app::final_accounts;
+use tongchou_core::access::Principal;
+use tongchou_core::region::Level;
+use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
+use tongchou_store::Db;
+
+fn err(e: impl std::fmt::Display) -> CliError {
+    CliError(e.to_string())
+}
+
+fn user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
+    Ok(tongchou_store::access::get_user(db, login)?
+        .ok_or_else(|| CliError(format!("{login} missing")))?
+        .principal())
+}
+
+fn level(r: RegionCode) -> Option<Level> {
+    Divisions::shanxi().get(r).map(|x| x.level)
+}
+
+/// The province's chain after it submits: HRSS, finance, government.
+fn decide_chain(db: &mut Db, year: i32, number: Option<i32>) -> Result<(), CliError> {
+    for (step, login) in [
+        ("hrss", "demo.reviewer"),
+        ("finance", "demo.approver"),
+        ("government", "demo.gov"),
+    ] {
+        let who = user(db, login)?;
+        budget::decide(db, &who, year, number, step, Verdict::Accept, now_ms()).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Compile and approve `year`'s budget: drafted by the officer for every book, each county and
+/// city submitted and accepted by the level above (太原市's counties by demo.city, the rest by
+/// demo.budget), the province's submitted and decided by HRSS, finance and the government.
+pub fn compile(db: &mut Db, policy: &Policy, year: i32) -> Result<(), CliError> {
+    if budget::find(db, year, None).is_ok() {
+        return Ok(());
+    }
+    let officer = user(db, "demo.officer")?;
+    let city = user(db, "demo.city")?;
+    let second = user(db, "demo.budget")?;
+    budget::draft(db, policy, &officer, year, None, now_ms()).map_err(err)?;
+    let taiyuan = RegionCode::new(140100).map_err(|e| CliError(e.0))?;
+    for lv in [Level::County, Level::City] {
+        for r in final_accounts::ordered_books() {
+            if level(r) != Some(lv) {
+                continue;
+            }
+            budget::submit(db, &officer, year, None, r, now_ms()).map_err(err)?;
+            let reviewer = if lv == Level::County && r.prefecture() == taiyuan {
+                &city
+            } else {
+                &second
+            };
+            budget::review(db, reviewer, year, None, r, Verdict::Accept, now_ms()).map_err(err)?;
+        }
+    }
+    let p = Divisions::shanxi().province().code;
+    budget::submit(db, &officer, year, None, p, now_ms()).map_err(err)?;
+    decide_chain(db, year, None)
+}
+
+/// An adjustment of `year`'s approved budget: the province's fiscal subsidy raised by a tenth,
+/// with its reason, through the province's chain.
+pub fn adjust(db: &mut Db, year: i32) -> Result<(), CliError> {
+    let officer = user(db, "demo.officer")?;
+    let p = Divisions::shanxi().province().code;
+    let reason = "省级财政补贴增加 (the provincial fiscal subsidy raised)";
+    let number = budget::adjust(db, &officer, year, reason, now_ms()).map_err(err)?;
+    let v = budget::show(db, year, Some(number)).map_err(err)?;
+    let item = "subsidy";
+    let now = v
+        .lines
+        .get(&p)
+        .and_then(|ls| ls.get(item))
+        .map_or(Fen::ZERO, |l| l.amount);
+    let raised = Fen::new((now.fen() + now.fen() / 10).max(100_000_000));
+    // what is raised on the income side is kept as balance: the budget still balances
+    let change = Change {
+        region: p,
+        item,
+        amount: raised,
+        note: "按省财政追加补贴调整",
+        source: Some("demo: 省财政厅追加预算通知 (synthetic)"),
+    };
+    budget::edit(db, &officer, year, Some(number), &change, now_ms()).map_err(err)?;
+    budget::submit(db, &officer, year, Some(number), p, now_ms()).map_err(err)?;
+    decide_chain(db, year, Some(number))
+}
+
+/// Close `december`'s year county → city → province.
+pub fn close_year(db: &mut Db, december: Period) -> Result<usize, CliError> {
+    let officer = user(db, "demo.officer")?;
+    let mut n = 0;
+    for level in [Level::County, Level::City, Level::Province] {
+        let req = CloseRequest {
+            level,
+            period: december,
+            year: true,
+            region: None,
+            today: today_china(),
+        };
+        n += close::close(db, &officer, &req, now_ms())
+            .map_err(err)?
+            .len();
+    }
+    Ok(n)
+}
