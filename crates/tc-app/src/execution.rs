@@ -84,6 +84,65 @@ pub fn rate(actual: Fen, budget: Fen) -> String {
     format!("{}.{}%", permille / 10, (permille % 10).abs())
 }
 
+/// What is left of a book's approved expenditure budget (its group's, for a city or the
+/// province) before a month's fund-use plan is paid: the budget's expenditure on the items paid
+/// outside the fund (transfers between levels excluded), less what the ledger has posted from
+/// January through the month before, less the commitments (payments issued, not yet paid).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Headroom {
+    pub budget_number: i32,
+    pub budget: Fen,
+    pub executed: Fen,
+    pub committed: Fen,
+    /// budget − executed − committed (negative: already over).
+    pub remaining: Fen,
+}
+
+fn external_expenditure(s: &Statement) -> Result<Fen> {
+    let items = Items::standard();
+    Ok(Fen::try_sum(
+        items
+            .side(Side::Expenditure)
+            .filter(|(_, it)| it.role.is_none())
+            .map(|(i, _)| s.amounts[i]),
+    )?)
+}
+
+/// The headroom of `region`'s approved expenditure budget before `month` is paid; None when the
+/// year has no approved budget.
+pub fn headroom(db: &mut Db, month: Period, region: RegionCode) -> Result<Option<Headroom>> {
+    let through = if month.month() == 1 {
+        month
+    } else {
+        month.add_months(-1)
+    };
+    let ex = execution(db, month.year(), Some(through))?;
+    let Some(budget_number) = ex.budget_number else {
+        return Ok(None);
+    };
+    let Some((own, group)) = ex.budget.get(&region) else {
+        return Ok(None);
+    };
+    let Some(book) = ex.actual.books.iter().find(|b| b.region == region) else {
+        return Ok(None);
+    };
+    let budget = external_expenditure(group.as_ref().unwrap_or(own))?;
+    let executed = if month.month() == 1 {
+        Fen::ZERO
+    } else {
+        external_expenditure(book.consolidated.as_ref().unwrap_or(&book.own))?
+    };
+    let committed = ex.commitments_within(region)?;
+    let remaining = budget.try_sub(executed)?.try_sub(committed)?;
+    Ok(Some(Headroom {
+        budget_number,
+        budget,
+        executed,
+        committed,
+        remaining,
+    }))
+}
+
 impl Execution {
     /// The commitments of a book's group (`region` and every book within it).
     pub fn commitments_within(&self, region: RegionCode) -> Result<Fen> {

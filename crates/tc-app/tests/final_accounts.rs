@@ -751,6 +751,74 @@ fn budget_chain(url: &str, tag: &str) {
     .expect("audit")
     .len();
     assert_eq!(n, 2);
+    over_budget(&mut db, &policy, tag);
+}
+
+/// February 2021's fund-use application against what is left of the approved expenditure
+/// budget: within it, nothing to confirm; with the budget's pensions cut below what January
+/// already paid, the finance approver's full approval is refused until they confirm it, and the
+/// confirmation is in the approval's note.
+fn over_budget(db: &mut Db, policy: &Policy, tag: &str) {
+    use tongchou_app::disburse::PlanDecision;
+    use tongchou_app::execution;
+    use tongchou_engine::disbursement::Decision;
+    let feb: Period = "2021-02".parse().expect("p");
+    let src = ReceiptSource::Counterpart(&TaxBureau {
+        seed: 1,
+        behaviour: Behaviour::default(),
+    });
+    collect::run_month(db, policy, feb, src).expect("collection");
+    let out = std::env::temp_dir().join(format!("tc-final-over-{}-{tag}", std::process::id()));
+    let mut opts = MonthOptions::new(&out);
+    opts.bank = Some(tongchou_sim::bank::counterpart(300, 1));
+    opts.decision = PlanDecision::Recorded;
+    let actors = disburse::Actors {
+        officer: tongchou_store::access::get_user(db, "officer")
+            .expect("q")
+            .expect("officer")
+            .principal(),
+        approver: None,
+    };
+    disburse::run_month(db, policy, feb, &actors, &opts).expect("up to the plans");
+    let p = code(140000);
+    let h = execution::headroom(db, feb, p)
+        .expect("headroom")
+        .expect("approved");
+    let fa = final_accounts::compute_through(db, 2021, "2021-01".parse().expect("p")).expect("fa");
+    let items = Items::standard();
+    let paid_jan: i64 = items
+        .side(Side::Expenditure)
+        .filter(|(_, it)| it.role.is_none())
+        .map(|(i, _)| fa.books[0].consolidated.as_ref().expect("p").amounts[i].fen())
+        .sum();
+    assert_eq!(h.executed.fen(), paid_jan);
+    assert_eq!(
+        h.remaining.fen(),
+        h.budget.fen() - h.executed.fen() - h.committed.fen()
+    );
+    assert!(h.remaining.is_positive(), "{h:?}");
+    // the budget's pensions cut to nothing: February's application is over it
+    db.exec(
+        "UPDATE budget_lines SET amount_fen = 0 WHERE item = 'basic_pension'",
+        &[],
+    )
+    .expect("cut");
+    let fin = tongchou_store::access::get_user(db, "fin.approver")
+        .expect("q")
+        .expect("fin")
+        .principal();
+    let e = disburse::decide_fund_plan(db, &fin, feb, &Decision::Full, 1).expect_err("over");
+    assert!(e.to_string().contains("超出批准的支出预算"), "{e}");
+    let a = disburse::decide_fund_plan_checked(db, &fin, feb, &Decision::Full, true, 2)
+        .expect("confirmed");
+    assert!(
+        a["note"]
+            .as_str()
+            .expect("note")
+            .contains("超预算拨付已确认"),
+        "{a}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// A reviewer at the province for the cities, and for counties outside 太原 (a city agency of

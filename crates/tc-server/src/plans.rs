@@ -138,10 +138,12 @@ async fn render(
         let rows = store::region_plans(db, month)?;
         let figures = disburse::figures(db, month)?;
         let fund = tongchou_app::warn::latest(db, region)?;
-        Ok((app, rows, figures, fund))
+        let p = Divisions::shanxi().province().code;
+        let room = tongchou_app::execution::headroom(db, month, p)?;
+        Ok((app, rows, figures, (fund, room)))
     })
     .await;
-    let (app, rows, figures, fund) = match r {
+    let (app, rows, figures, (fund, room)) = match r {
         Ok((Some(a), rows, f, fund)) => (a, rows, f, fund),
         Ok((None, _, _, _)) => {
             return error_page(
@@ -174,15 +176,7 @@ async fn render(
         @if let Some((_, m)) = &error {
             p class="error" id="plan-error" { (m) }
         }
-        dl id="application" {
-            dt { "月份 Month" } dd { (month) }
-            dt { "省级计划 Planned (province)" } dd id="planned" data-fen=(app.planned.fen()) { (yuan(app.planned)) }
-            dt { "状态 Status" } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
-            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = app.approved { (yuan(f)) } }
-            dt { "说明 Note" } dd { (app.note) }
-            dt { "累计结余可支付月数 Months payable" }
-            dd id="plan-months-payable" { (months_payable(fund)) }
-        }
+        (application_dl(month, &app, fund))
         table id="plan-rows" {
             tr { th { "代码 Code" } th { "地区 Region" } th { "层级 Level" } th { "计划 Planned" } th { "批复 Approved" } }
             @for (code, level, planned, approved) in &plan_rows {
@@ -210,7 +204,7 @@ async fn render(
             }
         }
         @if may_decide {
-            (decision_form(month, token, app.planned))
+            (decision_form(month, token, app.planned, room))
         }
         p { a href="/plans" { "全部月份 All months" } }
     };
@@ -224,6 +218,25 @@ async fn render(
         )),
     )
         .into_response()
+}
+
+/// The application's facts.
+fn application_dl(
+    month: Period,
+    app: &tongchou_store::plans::Application,
+    fund: Option<(Period, Option<i64>, usize)>,
+) -> maud::Markup {
+    html! {
+        dl id="application" {
+            dt { "月份 Month" } dd { (month) }
+            dt { "省级计划 Planned (province)" } dd id="planned" data-fen=(app.planned.fen()) { (yuan(app.planned)) }
+            dt { "状态 Status" } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
+            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = app.approved { (yuan(f)) } }
+            dt { "说明 Note" } dd { (app.note) }
+            dt { "累计结余可支付月数 Months payable" }
+            dd id="plan-months-payable" { (months_payable(fund)) }
+        }
+    }
 }
 
 /// The months the accumulated balance can pay, of the latest closed month, with its warnings.
@@ -240,8 +253,20 @@ fn months_payable(fund: Option<(Period, Option<i64>, usize)>) -> maud::Markup {
 }
 
 /// The finance approver's decision form, the rejection to be confirmed against its amount.
-fn decision_form(month: Period, token: &str, planned: Fen) -> maud::Markup {
+fn decision_form(
+    month: Period,
+    token: &str,
+    planned: Fen,
+    room: Option<tongchou_app::execution::Headroom>,
+) -> maud::Markup {
     html! {
+        @if let Some(h) = room {
+            p id="budget-room" class=(if planned > h.remaining { "warning" } else { "ok" }) {
+                "全年支出预算（第 " (h.budget_number) " 号）" (yuan(h.budget)) "，已执行 " (yuan(h.executed))
+                "，已承诺 " (yuan(h.committed)) "，尚余 " (yuan(h.remaining))
+                @if planned > h.remaining { "：本月计划超出预算，全额批复须确认超预算拨付" }
+            }
+        }
         form method="post" action={ "/plans/" (month) "/decision" } id="decision-form" {
             (csrf_field(&csrf_token(token)))
             label for="decision" { "决定 Decision" }
@@ -257,6 +282,11 @@ fn decision_form(month: Period, token: &str, planned: Fen) -> maud::Markup {
             label for="confirm-reject" {
                 input id="confirm-reject" name="confirm_reject" type="checkbox" value="yes";
                 " 确认不予批复 " (yuan(planned)) " I confirm the rejection"
+            }
+            br;
+            label for="override-budget" {
+                input id="override-budget" name="override_budget" type="checkbox" value="yes";
+                " 确认超预算拨付 I confirm paying beyond the approved budget"
             }
             br;
             button type="submit" id="decide" { "提交 Decide" }
@@ -344,10 +374,12 @@ pub async fn decide(
         }
     };
     // the engine checks who may decide (never the submitter; the approve permission over the
-    // province), once, and audits refusals
+    // province), once, and audits refusals; and the budget's headroom unless overridden
     let who = user.principal();
+    let over = field("override_budget") == "yes";
     let r = with_db(&st, move |db| {
-        disburse::decide_fund_plan(db, &who, month, &decision, now_ms()).map_err(AppError::from)
+        disburse::decide_fund_plan_checked(db, &who, month, &decision, over, now_ms())
+            .map_err(AppError::from)
     })
     .await;
     match r {

@@ -103,6 +103,56 @@ pub fn decide_fund_plan(
     decision: &Decision,
     now: i64,
 ) -> Result<serde_json::Value> {
+    decide_fund_plan_checked(db, approver, month, decision, false, now)
+}
+
+/// The money a decision lets out would exceed what is left of the province's approved
+/// expenditure budget: refused unless the approver confirms it (`override_budget`), and then
+/// said in the approval's note. Nothing to check without an approved budget or for a rejection.
+fn over_budget(
+    db: &mut Db,
+    month: Period,
+    approved: Option<Fen>,
+    override_budget: bool,
+) -> Result<Option<String>> {
+    let Some(approved) = approved else {
+        return Ok(None);
+    };
+    let province = Divisions::shanxi().province().code;
+    let Some(h) = crate::execution::headroom(db, month, province)? else {
+        return Ok(None);
+    };
+    if approved <= h.remaining {
+        return Ok(None);
+    }
+    let text = format!(
+        "超出批准的支出预算：本月拟拨 {} 元，{} 年第 {} 号预算支出 {} 元，已执行 {} 元、已承诺 {} 元，尚余 {} 元",
+        approved.grouped(),
+        month.year(),
+        h.budget_number,
+        h.budget.grouped(),
+        h.executed.grouped(),
+        h.committed.grouped(),
+        h.remaining.grouped()
+    );
+    if !override_budget {
+        return Err(AppError::State(format!(
+            "{text}；确需拨付须由财政审批人确认超预算拨付 (over the approved budget: confirm the override)"
+        )));
+    }
+    Ok(Some(format!("[超预算拨付已确认] {text}")))
+}
+
+/// [`decide_fund_plan`], with the finance approver's explicit confirmation that the money may
+/// exceed what is left of the year's approved expenditure budget (see [`over_budget`]).
+pub fn decide_fund_plan_checked(
+    db: &mut Db,
+    approver: &Principal,
+    month: Period,
+    decision: &Decision,
+    override_budget: bool,
+    now: i64,
+) -> Result<serde_json::Value> {
     db.transaction(|db| {
         if !jobs::is_done(db, JOB, month, "plans")? {
             return Err(AppError::Invalid(format!(
@@ -119,7 +169,19 @@ pub fn decide_fund_plan(
                 "no fund-use application for {month}"
             )));
         };
-        let (decision, note) = normalise(decision, app.planned)?;
+        let (decision, mut note) = normalise(decision, app.planned)?;
+        let lets_out = match decision {
+            Decision::Full => Some(app.planned),
+            Decision::Partial { approved } => Some(approved),
+            Decision::Rejected { .. } => None,
+        };
+        if let Some(said) = over_budget(db, month, lets_out, override_budget)? {
+            note = if note.is_empty() {
+                said
+            } else {
+                format!("{note} {said}")
+            };
+        }
         let a = decide_approval(
             db,
             approver,

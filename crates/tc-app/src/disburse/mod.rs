@@ -43,7 +43,7 @@ mod payroll;
 mod plans;
 mod returns;
 
-pub use approve::{application, decide_fund_plan};
+pub use approve::{application, decide_fund_plan, decide_fund_plan_checked};
 pub use bank_returns::{import_returns, return_files};
 pub use figures::{RegionFigures, figures};
 pub use guard::check_payments;

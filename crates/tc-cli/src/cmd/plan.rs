@@ -82,6 +82,9 @@ pub enum PlanCmd {
         /// Reject the application, with this reason.
         #[arg(long)]
         reject: Option<String>,
+        /// Confirm paying beyond what is left of the year's approved expenditure budget.
+        #[arg(long)]
+        override_budget: bool,
         /// The approver's login.
         #[arg(long = "as")]
         as_login: String,
@@ -203,6 +206,7 @@ pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
             full,
             approve_yuan,
             reject,
+            override_budget,
             as_login,
         } => {
             let decision = match (full, approve_yuan, reject) {
@@ -216,8 +220,15 @@ pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
                 }
             };
             let who = acting_user(&mut db, &as_login)?;
-            let a = disburse::decide_fund_plan(&mut db, &who, period, &decision, now_ms())
-                .map_err(|e| CliError(e.to_string()))?;
+            let a = disburse::decide_fund_plan_checked(
+                &mut db,
+                &who,
+                period,
+                &decision,
+                override_budget,
+                now_ms(),
+            )
+            .map_err(|e| CliError(e.to_string()))?;
             print_json(&serde_json::json!({"period": period, "decided": a}))?;
             Ok(ExitCode::SUCCESS)
         }
