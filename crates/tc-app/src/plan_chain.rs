@@ -578,6 +578,9 @@ pub struct PlanView {
     pub proposal: Option<Proposal>,
     /// The chain of the month is open (payroll run, application not yet made).
     pub open: bool,
+    /// What is left of the county's approved expenditure budget before the month, beside the
+    /// proposal (None without an approved budget or a proposal).
+    pub headroom: Option<crate::execution::Headroom>,
 }
 
 /// The plan of `region` in `month`, for a user whose region holds it (a refusal audited).
@@ -620,7 +623,12 @@ pub fn plan(
     } else {
         None
     };
+    let headroom = match proposal {
+        Some(_) => crate::execution::headroom(db, month, region)?,
+        None => None,
+    };
     Ok(PlanView {
+        headroom,
         month,
         row: PlanRow {
             region,

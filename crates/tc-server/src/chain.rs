@@ -232,6 +232,13 @@ fn plan_body(v: &PlanView) -> Markup {
                 tr { td { "账户结余 On hand" } td class="num" { (yuan(p.on_hand)) } }
                 tr { td { strong { "申请 Requested" } } td class="num" id="chain-proposal-total" { strong { (yuan(p.total)) } } }
             }
+            @if let Some(h) = v.headroom {
+                p id="chain-budget" class=(if p.need > h.remaining { "warning" } else { "ok" }) {
+                    "本县全年支出预算 " (yuan(h.budget)) "，已执行 " (yuan(h.executed)) "，已承诺 " (yuan(h.committed))
+                    "，尚余 " (yuan(h.remaining))
+                    @if p.need > h.remaining { "：本月应发超出预算余额，报送后须经财政审批人确认超预算拨付 (over the approved budget)" }
+                }
+            }
         }
         @for ver in v.versions.iter().rev() {
             h2 { "第 " (ver.version) " 版 Version " (ver.version) }
