@@ -61,6 +61,7 @@ pub mod ledger_view;
 pub mod migrate;
 pub mod own;
 pub mod plan_chain;
+pub mod projection;
 pub mod recoveries;
 pub mod reports;
 pub mod transfer;

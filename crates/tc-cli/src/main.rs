@@ -149,6 +149,10 @@ pub enum Command {
     /// national formula, booked through the ledger.
     #[command(subcommand)]
     Central(cmd::central::CentralCmd),
+    /// The fund's cohort projection (基金精算预测) N years ahead from the database's aggregates,
+    /// per scenario (wage growth, compliance, coverage), with its assumptions printed (table,
+    /// JSON, CSV or XLSX).
+    Project(cmd::project::Args),
 }
 
 fn main() -> ExitCode {
@@ -208,6 +212,7 @@ fn main() -> ExitCode {
         Command::Gap(c) => cmd::gap::run(c, &cli.db),
         Command::Assess(a) => cmd::assess::run(a, &cli.db),
         Command::Central(c) => cmd::central::run(c, &cli.db),
+        Command::Project(a) => cmd::project::run(a, &cli.db),
     };
     match result {
         Ok(code) => code,

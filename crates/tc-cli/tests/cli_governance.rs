@@ -223,7 +223,83 @@ fn scenario(db: &str, tag: &str) {
     assert!(!pooled.status.success());
     assert!(String::from_utf8_lossy(&pooled.stderr).contains("national-pooling"));
     ok(&tongchou(db, &["ledger", "check"], &[]));
+    projection(db, &dir);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `tongchou project`: 30 years after 2020 per scenario, the balance identity every year, the
+/// assumptions printed, a workbook, and bad arguments refused with one line.
+fn projection(db: &str, dir: &std::path::Path) {
+    let j = json(db, &["project", "--from-year", "2020", "--format", "json"]);
+    assert_eq!(j["from_year"], 2020);
+    let scenarios = j["scenarios"].as_array().expect("scenarios");
+    assert_eq!(scenarios.len(), 4);
+    let yuan = |v: &serde_json::Value| -> i64 {
+        v.as_str()
+            .expect("yuan")
+            .parse::<tongchou_core::Fen>()
+            .expect("amount")
+            .fen()
+    };
+    for s in scenarios {
+        let years = s["years"].as_array().expect("years");
+        assert_eq!(years.len(), 30);
+        assert_eq!(years[0]["year"], 2021);
+        assert_eq!(years[0]["opening"], j["start"]["balance"]);
+        for y in years {
+            assert_eq!(
+                yuan(&y["opening"]) + yuan(&y["income"]) - yuan(&y["expenditure"]),
+                yuan(&y["closing"])
+            );
+        }
+    }
+    let table = ok(&tongchou(
+        db,
+        &[
+            "project",
+            "--from-year",
+            "2020",
+            "--years",
+            "5",
+            "--scenario",
+            "low_wage",
+        ],
+        &[],
+    ));
+    assert!(
+        table.contains("工资低增长情景") && !table.contains("基准情景"),
+        "{table}"
+    );
+    assert!(
+        table.contains("projection.scenario.low_wage.wage_growth"),
+        "{table}"
+    );
+    let book = dir.join("projection.xlsx");
+    ok(&tongchou(
+        db,
+        &[
+            "project",
+            "--from-year",
+            "2020",
+            "--format",
+            "xlsx",
+            "--output",
+            &book.display().to_string(),
+        ],
+        &[],
+    ));
+    assert!(
+        std::fs::read(&book)
+            .expect("book")
+            .starts_with(b"PK\x03\x04")
+    );
+    let bad = tongchou(
+        db,
+        &["project", "--from-year", "2020", "--scenario", "rosy"],
+        &[],
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown scenario"));
 }
 
 #[test]

@@ -179,6 +179,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
         include_str!("../../../policy/gap-sharing.toml"),
     ),
     (
+        "projection.toml",
+        include_str!("../../../policy/projection.toml"),
+    ),
+    (
         "assessment.toml",
         include_str!("../../../policy/assessment.toml"),
     ),

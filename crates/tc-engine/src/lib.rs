@@ -8,6 +8,7 @@
 //! - `disbursement`: plan consolidation, exact partial approval, the month's calendar;
 //! - `gap`: a year's gap by county and cause, shared among province, city and county to the fen;
 //! - `payroll`: the month's payment lines;
+//! - `projection`: the fund's cohort projection, year by year, from the start year's aggregates;
 //! - `crosscheck`: death records and other payment rolls against the payroll;
 //! - `certification`: when a pensioner's eligibility certification is due, overdue or missed;
 //! - `warning`: the month's early-warning indicators per county, city and province, THE months
@@ -20,4 +21,5 @@ pub mod crosscheck;
 pub mod disbursement;
 pub mod gap;
 pub mod payroll;
+pub mod projection;
 pub mod warning;

@@ -32,6 +32,7 @@ mod budget;
 mod certification;
 mod chain;
 mod dues;
+mod gap_pages;
 mod guard;
 mod html;
 mod idle;
@@ -43,6 +44,7 @@ mod ops;
 mod pages;
 mod person;
 mod plans;
+mod projection_pages;
 mod recoveries;
 mod reports;
 mod retirement;
@@ -443,6 +445,8 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(chain::routes())
         .merge(budget::routes())
         .merge(backpay::routes())
+        .merge(gap_pages::routes())
+        .merge(projection_pages::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -318,6 +318,8 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::chain::links(user))
         (crate::budget::links(user))
         (crate::backpay::links(user))
+        (crate::gap_pages::links(user))
+        (crate::projection_pages::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

@@ -673,3 +673,57 @@ fn browser_budget_county_edits_city_returns() {
     assert!(d.text("#budget-lines").contains("1,234,567.89 元"));
     d.screenshot("budget-3-county-returned");
 }
+
+#[test]
+fn browser_gap_compute_settle_and_projection() {
+    let url = tongchou_store::testing::sqlite_url("browser-gap");
+    let out = std::env::temp_dir().join(format!("tc-browser-gap-{}", std::process::id()));
+    let mut db = support::seed_governance(&url, &out);
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let d = Driver::start();
+
+    // the provincial bureau officer computes 2020's gap from the dashboard
+    d.log_in(&base, "officer");
+    d.click("#gap-link");
+    d.wait_url_part("/gap");
+    d.type_into("#year", "2020");
+    d.click("#gap-year-form button");
+    d.wait_url_part("year=2020");
+    assert!(d.text("#gap-none").contains("尚未计算"));
+    d.click("#gap-compute");
+    d.wait_url_part("done=");
+    let v = tongchou_app::gap::show(&mut db, 2020, tongchou_app::clock::today_china())
+        .expect("recorded");
+    assert!(v.year.gap.is_positive());
+    assert_eq!(d.text("#gap-total"), format!("{} 元", v.year.gap.grouped()));
+    assert!(d.text("#gap-done").contains("已记录"));
+    d.screenshot("gap-1-computed");
+    // the projection, with its chart
+    d.goto(&format!("{base}/dashboard"));
+    d.click("#projection-link");
+    d.wait_for("#projection-chart");
+    assert!(d.text("#projection-base").contains("2021"));
+    d.screenshot("projection");
+    d.log_out(&base);
+
+    // the finance officer records the first listed government's payment in full
+    d.log_in(&base, "finance");
+    d.goto(&format!("{base}/gap?year=2020"));
+    let region = d.script("return document.querySelector('#region').value", vec![]);
+    let region = region.as_str().expect("a government owes").to_string();
+    d.click("#gap-settle");
+    d.wait_url_part("done=");
+    assert!(d.text("#gap-done").contains("已登记"), "{}", d.text("main"));
+    assert!(d.text(&format!("#gov-{region}")).contains("0.00 元"));
+    d.screenshot("gap-2-settled");
+    drop(d);
+    drop(srv);
+    let region: i64 = region.parse().expect("code");
+    let today = tongchou_app::clock::today_china();
+    assert_eq!(
+        support::gap_outstanding(&mut db, 2020, today, region),
+        "0.00"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}

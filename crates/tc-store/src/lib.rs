@@ -31,6 +31,7 @@ pub mod payroll;
 pub mod pg_tls;
 pub mod plan_chain;
 pub mod plans;
+pub mod projection;
 pub mod recoveries;
 pub mod registry;
 pub mod reports;

@@ -37,7 +37,7 @@ impl Cell {
             Cell::Money(f) => Json::String(f.to_string()),
         }
     }
-    fn xlsx(&self) -> XCell {
+    pub(crate) fn xlsx(&self) -> XCell {
         match self {
             Cell::Empty => XCell::Empty,
             Cell::Text(t) => XCell::Text(t.clone()),

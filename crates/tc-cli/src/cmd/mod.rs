@@ -21,6 +21,7 @@ pub mod month;
 pub mod pension;
 pub mod plan;
 pub mod policy;
+pub mod project;
 pub mod recovery;
 pub mod report;
 pub mod retirement;

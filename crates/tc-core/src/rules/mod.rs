@@ -12,6 +12,7 @@ pub mod contribution;
 pub mod governance;
 pub mod late_fee;
 pub mod pension;
+pub mod projection;
 pub mod retirement;
 
 use crate::policy::PolicyError;

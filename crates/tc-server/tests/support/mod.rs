@@ -513,3 +513,68 @@ pub fn seed_chain(
     );
     (db, policy, actors, opts)
 }
+
+/// A province of 1,200 persons whose January and February 2020 were collected (by a tax bureau
+/// that collects little, so the year has a gap) and paid, with historical balances; staff:
+/// `officer` (provincial bureau), `finance` (finance officer), `auditor`, `clerk` (county
+/// 140105), `city.ty` (city 140100).
+pub fn seed_governance(url: &str, out: &std::path::Path) -> Db {
+    use tongchou_app::collect::{self, ReceiptSource};
+    use tongchou_sim::tax::{Behaviour, TaxBureau};
+    let mut db = Db::open(url).expect("open");
+    let p = tongchou_synth::generate(&tongchou_synth::Options {
+        seed: 42,
+        persons: 1200,
+        employers: None,
+        start: "2020-01".parse().expect("month"),
+    })
+    .expect("generate");
+    tongchou_sim::load::write_province(&mut db, &p).expect("load");
+    tongchou_store::ledger::Ledger::new(&mut db)
+        .open_standard(tongchou_core::Divisions::shanxi())
+        .expect("accounts");
+    let officer = add_staff(&mut db, "officer", Role::ProvinceBureauOfficer, 140000);
+    let approver = add_staff(&mut db, "approver", Role::FinanceApprover, 140000);
+    add_staff(&mut db, "finance", Role::FinanceOfficer, 140000);
+    add_staff(&mut db, "auditor", Role::Auditor, 140000);
+    add_staff(&mut db, "clerk", Role::CountyAgency, 140105);
+    add_staff(&mut db, "city.ty", Role::CityAgency, 140100);
+    tongchou_sim::accounts::register_all(&mut db, &officer, "2000-01-01".parse().expect("d"), 0)
+        .expect("paying accounts");
+    tongchou_sim::historical::seed(&mut db, 3, "2019-12-31".parse().expect("d")).expect("seed");
+    let policy = tongchou_core::Policy::builtin().expect("policy");
+    let src = ReceiptSource::Counterpart(&TaxBureau {
+        seed: 7,
+        behaviour: Behaviour {
+            late: 500,
+            partial: 1_000,
+            none: 6_000,
+        },
+    });
+    let actors = tongchou_app::disburse::Actors {
+        officer,
+        approver: Some(approver),
+    };
+    for m in ["2020-01", "2020-02"] {
+        let month: tongchou_core::Period = m.parse().expect("p");
+        collect::run_month(&mut db, &policy, month, src).expect("collection");
+        let mut opts = tongchou_app::disburse::MonthOptions::new(&out.join(m));
+        opts.bank = Some(tongchou_sim::bank::counterpart(300, 1));
+        tongchou_app::disburse::run_month(&mut db, &policy, month, &actors, &opts)
+            .expect("disbursement");
+    }
+    db
+}
+
+/// What a government still owes of its gap shares of `year` as of `as_of` (yuan text).
+pub fn gap_outstanding(db: &mut Db, year: i32, as_of: Date, region: i64) -> String {
+    let v = tongchou_app::gap::show(db, year, as_of).expect("gap");
+    let j = tongchou_app::gap::json(&v, None).expect("json");
+    j["governments"]
+        .as_array()
+        .expect("governments")
+        .iter()
+        .find(|g| g["region"] == region)
+        .map(|g| g["outstanding"].as_str().expect("text").to_string())
+        .expect("the government bears a share")
+}
