@@ -5,7 +5,10 @@
 //! the one of `warn::provincial_fund`), under each scenario's assumptions of
 //! `policy/projection.toml` in force at the year's end, through the pure kernel
 //! `tongchou_engine::projection`. Retirement months are those of the 2025 reform as
-//! `tongchou_core::rules::retirement::statutory` computes them. The results render as a table
+//! `tongchou_core::rules::retirement::statutory` computes them. The register holds no past
+//! states cheaply: the insured and pensioners are counted as the register stands (for a past
+//! year, today's register), pensions at the amount in force; the money (balance, base, rate) is
+//! the year's. The results render as a table
 //! (a row per scenario and year) with the assumptions printed, JSON or an XLSX workbook.
 
 use crate::reports::sheet::{Cell, Col, Sheet};
@@ -61,8 +64,9 @@ pub fn start_of(db: &mut Db, policy: &Policy, year: i32) -> Result<(Start, Perio
         });
     }
     let december = Period::new(year, 12)?;
+    // in payment from the next January: those retiring in December count as pensioners
     let mut pensioners = Vec::new();
-    for (birth_year, sex, n, total) in store::pensioners_by_birth(db, december)? {
+    for (birth_year, sex, n, total) in store::pensioners_by_birth(db, december.add_months(1))? {
         let birth_year: i32 = birth_year
             .parse()
             .map_err(|_| AppError::State(format!("a stored birth year {birth_year:?}")))?;

@@ -38,15 +38,16 @@ fn run(url: &str, tag: &str) {
     assert!(in_service > 500, "{in_service}");
     let pensioners = count(
         &mut db,
-        "SELECT COUNT(*) FROM pensioners WHERE retire_period < 202012 AND status = 'active'",
+        "SELECT COUNT(*) FROM pensioners WHERE retire_period < 202101 AND status = 'active'",
     );
     let december: Period = "2020-12".parse().expect("p");
-    let pens = tongchou_store::projection::pensioners_by_birth(&mut db, december).expect("p");
+    let january: Period = "2021-01".parse().expect("p");
+    let pens = tongchou_store::projection::pensioners_by_birth(&mut db, january).expect("p");
     assert_eq!(pens.iter().map(|g| g.2).sum::<i64>(), pensioners);
     let paid: i64 = db
         .query(
             "SELECT CAST(SUM(monthly_fen) AS BIGINT) FROM pensioners WHERE retire_period < $1 AND status = 'active'",
-            &[Val::I64(202012)],
+            &[Val::I64(202101)],
         )
         .expect("q")[0][0]
         .i64()
