@@ -104,6 +104,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     print_cities(&mut db, &a, month, &collection)?;
     print_fund(&mut db, a.to)?;
     print_governance(&mut db, &actors, &months)?;
+    print_projection(&mut db, a.to.year())?;
     let years: std::collections::BTreeSet<i32> = months.iter().map(|m| m.year()).collect();
     for y in years
         .iter()
@@ -349,6 +350,40 @@ fn run_months(
         t.last = Some((*m, c));
     }
     Ok(t)
+}
+
+/// The fund 30 years ahead from the last year run, one line per scenario: the balance each
+/// tenth year and the first year it would end below zero (`tongchou project`, `/projection`).
+fn print_projection(db: &mut Db, year: i32) -> Result<(), CliError> {
+    let p = tongchou_app::projection::project(db, year, 30, &[])
+        .map_err(|e| CliError(e.to_string()))?;
+    for run in &p.runs {
+        let at = |n: i32| {
+            run.years
+                .iter()
+                .find(|y| y.year == year + n)
+                .map(|y| format!("{} {} yuan", y.year, yuan(y.closing)))
+                .unwrap_or_default()
+        };
+        let exhausted = run
+            .years
+            .iter()
+            .find(|y| y.closing.is_negative())
+            .map(|y| format!("; below zero from {}", y.year))
+            .unwrap_or_default();
+        outln!(
+            "projection {} ({}): {}, {}, {}{exhausted}",
+            run.terms.scenario,
+            run.terms.name_zh,
+            at(10),
+            at(20),
+            at(30)
+        );
+    }
+    outln!(
+        "(tongchou project --from-year {year} prints every year with its assumptions; /projection)"
+    );
+    Ok(())
 }
 
 /// Before month `i` runs: in a January, its year's budget compiled and approved (a run that
