@@ -63,6 +63,7 @@ pub mod own;
 pub mod plan_chain;
 pub mod recoveries;
 pub mod reports;
+pub mod reserve;
 pub mod transfer;
 pub mod users;
 pub mod warn;

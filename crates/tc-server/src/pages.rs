@@ -318,6 +318,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::chain::links(user))
         (crate::budget::links(user))
         (crate::backpay::links(user))
+        (crate::central_reserve::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod policy;
 pub mod recovery;
 pub mod report;
+pub mod reserve;
 pub mod retirement;
 pub mod serve;
 pub mod transfer;
