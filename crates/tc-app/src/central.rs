@@ -1,24 +1,266 @@
-//! The central adjustment fund (中央调剂基金, 国发〔2018〕18号, 2018-07 to 2021): the province's
-//! remittance of a year, computed from the register by the national formula
-//! (`tongchou_core::rules::governance::CentralAdjustmentTerms`: the previous year's provincial
-//! average wage × the wage factor × the in-service insured × the remittance ratio) and booked in
-//! the provincial book through the ledger (category `central_adjustment`: Dr 中央调剂基金支出 / Cr
-//! 财政专户存款), audited (`central.remit`). What the fund allocates back to the province is
-//! recorded as income (`tongchou income record --kind central-adjustment`). National pooling
-//! (2022 on) is its own regime whose formulas were not found: a year under it is refused.
+//! The central adjustment fund (中央调剂基金, 国发〔2018〕18号, 2018-07 to 2021) and national pooling
+//! (全国统筹, 2022 on) as the province books them, each movement through the ledger (category
+//! `central_adjustment`), recorded in `central_movements` in the same transaction and audited.
+//!
+//! Central adjustment (a year whose `central_adjustment.regime` is `central-adjustment`):
+//! - [`remit`]: the year's remittance by the national formula
+//!   (`tongchou_core::rules::governance::CentralAdjustmentTerms`: the previous year's provincial
+//!   average wage × the wage factor × the in-service insured × the remittance ratio), due to the
+//!   centre: Dr 中央调剂基金支出 / Cr 中央调剂资金往来.
+//! - [`allocate`]: the allocation the centre pays the province, 拨付 = 离退休人数 × 人均拨付额. The
+//!   national per-capita amount is the year's collections ÷ the nation's pensioners, set by the
+//!   centre and published in its allocation notice: the finance department enters it with that
+//!   document (a finance officer copies it from the notice; it is not a policy parameter of ours,
+//!   and the reference has none of its values). The pensioner count is the one MOHRSS and MOF
+//!   approved, as entered; without it the register's stand-in (pensioners in payment in December
+//!   of the year before). Dr 中央调剂资金往来 / Cr 中央调剂基金收入.
+//! - [`advance`]: a quarter's advances, 预缴 (a quarter of the remittance, Dr 往来 / Cr 财政专户)
+//!   and 预拨 (a quarter of the allocation, Dr 财政专户 / Cr 往来); other figures when the
+//!   quarter's notice says so.
+//! - [`settle`]: the year-end settlement (年终清算): allocation − remittance less what the
+//!   advances moved, received or paid through the 财政专户, so that the year's clearing nets to 0.
+//!
+//! National pooling (2022 on): its contribution and allocation formulas were not found
+//! (policy-reference §4: "Operating rules of national pooling … UNVERIFIED"), so [`pooling`]
+//! books the year's 上解 and 下拨 as the finance department records them from their source
+//! documents: Dr 全国统筹调剂资金支出 / Cr 财政专户, Dr 财政专户 / Cr 全国统筹调剂资金收入.
+//!
+//! Every posting is idempotent: the same figures again change nothing; other figures for a
+//! movement already recorded are refused.
 //!
 //! The in-service insured who should be covered: STAND-IN, the persons on the register at the end
 //! of the previous year less the pensioners in payment in its December.
 
+use crate::reports::sheet::{Cell, Col, Sheet};
 use crate::{AppError, Result};
-use serde_json::json;
+use serde_json::{Value as Json, json};
 use tongchou_core::access::{Principal, Role};
-use tongchou_core::rules::governance::CentralAdjustmentTerms;
-use tongchou_core::{Date, Divisions, Fen, Period, Policy};
-use tongchou_ledger::{Chart, Request};
+use tongchou_core::rules::governance::{
+    CentralAdjustmentTerms, central_allocation, central_settlement, quarter_part,
+};
+use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
+use tongchou_ledger::flows::{CentralMove, Doc, central};
+use tongchou_ledger::{Chart, Outcome};
 use tongchou_store::audit::{self, Actor, Entry};
+use tongchou_store::central::{self as store, Movement};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, governance, reports};
+
+/// The roles that book the province's central movements.
+pub const ROLES: [Role; 2] = [Role::ProvinceBureauOfficer, Role::FinanceOfficer];
+
+fn province() -> RegionCode {
+    Divisions::shanxi().province().code
+}
+
+/// Refuse (audited, `denied`) anyone but a provincial user of `roles`.
+pub(crate) fn guard(
+    db: &mut Db,
+    who: &Principal,
+    roles: &[Role],
+    action: &str,
+    what: &str,
+    now_ms: i64,
+) -> Result<()> {
+    if roles.contains(&who.role) && who.region == province() {
+        return Ok(());
+    }
+    let names: Vec<&str> = roles.iter().map(|r| r.label_zh()).collect();
+    let e = AppError::Forbidden(format!(
+        "无权{what}：需要省级{}（当前 {} {}）",
+        names.join("或"),
+        who.role.label_zh(),
+        who.region
+    ));
+    let entry = Entry {
+        actor: &Actor::of(who),
+        action,
+        object_type: "authorization",
+        object_id: what,
+        region: Some(who.region.get()),
+        result: "denied",
+        details: json!({"reason": e.to_string()}),
+    };
+    audit::refusal(db, &entry, now_ms)?;
+    Err(e)
+}
+
+/// The terms of `year`, refused with a clear message before the fund began.
+pub fn terms(year: i32) -> Result<CentralAdjustmentTerms> {
+    CentralAdjustmentTerms::of_year(&Policy::builtin()?, year).map_err(|e| {
+        AppError::Invalid(format!(
+            "--year: {year} 年没有中央调剂或全国统筹（中央调剂基金自 2018-07-01 起）: {e}"
+        ))
+    })
+}
+
+fn need_regime(year: i32, central_adjustment: bool) -> Result<CentralAdjustmentTerms> {
+    let t = terms(year)?;
+    match (central_adjustment, t.is_central_adjustment()) {
+        (true, false) => Err(AppError::Invalid(format!(
+            "--year: {year} 年实行全国统筹（{}），中央调剂基金的上解、拨付、预缴预拨和清算不适用；请用 `tongchou central pooling` 登记全国统筹上解/下拨",
+            t.regime
+        ))),
+        (false, true) => Err(AppError::Invalid(format!(
+            "--year: {year} 年实行中央调剂基金制度，全国统筹自 2022 年起；请用 remit / allocate / advance / settle"
+        ))),
+        _ => Ok(t),
+    }
+}
+
+/// The Chinese name of a movement kind.
+pub fn kind_zh(kind: &str) -> &'static str {
+    match kind {
+        "remittance" => "上解",
+        "allocation" => "拨付",
+        "advance_paid" => "预缴",
+        "advance_received" => "预拨",
+        "settlement" => "年终清算",
+        "pooling_remitted" => "全国统筹上解",
+        "pooling_received" => "全国统筹下拨",
+        _ => "其他",
+    }
+}
+
+/// A movement as recorded, and whether it was recorded now.
+#[derive(Clone, Debug)]
+pub struct Booked {
+    pub movement: Movement,
+    pub created: bool,
+}
+
+fn same(a: &Movement, b: &Movement) -> bool {
+    (a.amount, a.pensioners, a.per_capita, &a.source_doc)
+        == (b.amount, b.pensioners, b.per_capita, &b.source_doc)
+}
+
+fn submit(db: &mut Db, m: &Movement, flow: CentralMove) -> Result<()> {
+    let chart = Chart::standard();
+    let p = province();
+    let mut ledger = Ledger::new(db);
+    let reference = format!("{} {} {}", kind_zh(&m.kind), m.year, m.source_doc);
+    let doc = Doc {
+        key: &m.transfer_key,
+        reference: &reference,
+        date: m.value_date,
+    };
+    let req = central(chart, doc, p, flow, Fen::new(m.amount.fen().abs()))?;
+    // a database made before the chart had these accounts gets them now (idempotent)
+    let ids: Vec<_> = req.debit.into_iter().chain(req.credit).collect();
+    ledger.open_accounts(&ids)?;
+    match ledger
+        .submit(std::slice::from_ref(&req))?
+        .into_iter()
+        .next()
+    {
+        Some(Ok(Outcome::Created { .. })) | Some(Ok(Outcome::Exists { .. })) => Ok(()),
+        Some(Err(e)) => Err(AppError::Invalid(format!(
+            "账簿拒绝 {}：{e}",
+            m.transfer_key
+        ))),
+        None => Err(AppError::State("the ledger answered nothing".into())),
+    }
+}
+
+/// Record `m` with its ledger transfer (none for a zero settlement) once, audited as `action`.
+fn book(
+    db: &mut Db,
+    who: &Principal,
+    m: Movement,
+    flow: Option<CentralMove>,
+    action: &str,
+    now_ms: i64,
+) -> Result<Booked> {
+    db.transaction(|db| {
+        if let Some(old) = store::movement(db, m.year, &m.kind, m.quarter)? {
+            if same(&old, &m) {
+                return Ok(Booked {
+                    movement: old,
+                    created: false,
+                });
+            }
+            return Err(AppError::State(format!(
+                "{} 年{}{}已登记为 {} 元（依据 {}，{} 登记），不能改登为 {} 元",
+                m.year,
+                if m.quarter > 0 {
+                    format!("第 {} 季度", m.quarter)
+                } else {
+                    String::new()
+                },
+                kind_zh(&m.kind),
+                old.amount.grouped(),
+                old.source_doc,
+                old.recorded_by,
+                m.amount.grouped()
+            )));
+        }
+        if let Some(flow) = flow.filter(|_| !m.amount.is_zero()) {
+            submit(db, &m, flow)?;
+        }
+        store::insert_movement(db, &m)?;
+        let details = json!({"year": m.year, "kind": m.kind, "quarter": m.quarter,
+            "amount_fen": m.amount.fen(), "pensioners": m.pensioners,
+            "per_capita_fen": m.per_capita.map(Fen::fen), "source_doc": m.source_doc,
+            "on": m.value_date.to_string()});
+        audit::append(
+            db,
+            &Entry {
+                actor: &Actor::of(who),
+                action,
+                object_type: "central_adjustment",
+                object_id: &m.transfer_key,
+                region: Some(province().get()),
+                result: "ok",
+                details,
+            },
+            now_ms,
+        )?;
+        Ok(Booked {
+            movement: m,
+            created: true,
+        })
+    })
+}
+
+fn check_doc(source_doc: &str) -> Result<String> {
+    let t = source_doc.trim();
+    if t.is_empty() || t.chars().count() > 200 || t.chars().any(char::is_control) {
+        return Err(AppError::Invalid(
+            "--source: 依据文件（文号或名称）必填，一行，至多 200 字".into(),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+fn movement(
+    who: &Principal,
+    year: i32,
+    kind: &str,
+    quarter: i64,
+    on: Date,
+    now_ms: i64,
+) -> Movement {
+    let key = if quarter > 0 {
+        format!("central/{year}/{kind}/q{quarter}")
+    } else if kind == "remittance" {
+        format!("central/{year}/remit")
+    } else {
+        format!("central/{year}/{kind}")
+    };
+    Movement {
+        year,
+        kind: kind.to_string(),
+        quarter,
+        amount: Fen::ZERO,
+        pensioners: None,
+        per_capita: None,
+        value_date: on,
+        source_doc: String::new(),
+        transfer_key: key,
+        recorded_by: who.login.clone(),
+        recorded_at: crate::benefits::iso(now_ms),
+    }
+}
 
 /// A year's remittance: the terms, the insured counted, the amount, whether it was booked now.
 #[derive(Clone, Debug)]
@@ -37,85 +279,430 @@ pub fn insured_in_service(db: &mut Db, year: i32) -> Result<i64> {
         .iter()
         .map(|(_, n)| n)
         .sum();
-    let pensioners: i64 = governance::pensioners_by_county(db, december)?
-        .iter()
-        .map(|(_, n)| n)
-        .sum();
-    Ok((persons - pensioners).max(0))
+    Ok((persons - pensioners_before(db, year)?).max(0))
 }
 
-/// Compute the province's remittance of `year` and book it on `on` (once: the same again
+/// The register's pensioners in payment in December of `year - 1`.
+pub fn pensioners_before(db: &mut Db, year: i32) -> Result<i64> {
+    let december = Period::new(year - 1, 12)?;
+    Ok(governance::pensioners_by_county(db, december)?
+        .iter()
+        .map(|(_, n)| n)
+        .sum())
+}
+
+/// Compute the province's remittance of `year` and book it as due on `on` (once: the same again
 /// changes nothing), by a provincial bureau or finance officer.
 pub fn remit(db: &mut Db, who: &Principal, year: i32, on: Date, now_ms: i64) -> Result<Remittance> {
-    let province = Divisions::shanxi().province().code;
-    let allowed = [Role::ProvinceBureauOfficer, Role::FinanceOfficer];
-    if !allowed.contains(&who.role) || who.region != province {
-        return Err(AppError::Forbidden(format!(
-            "无权上解中央调剂基金：需要省级 province_bureau_officer / finance_officer 角色（当前 {}）",
-            who.role.as_str()
-        )));
-    }
-    let terms = CentralAdjustmentTerms::of_year(&Policy::builtin()?, year)?;
-    if terms.regime != "central-adjustment" || !terms.ratio.0.is_positive() {
-        return Err(AppError::Invalid(format!(
-            "--year: {year} is under {} (central_adjustment.regime); its formulas were not found — record its money with `tongchou income record --kind national-pooling`",
-            terms.regime
-        )));
-    }
+    guard(db, who, &ROLES, "central.remit", "上解中央调剂基金", now_ms)?;
+    let terms = need_regime(year, true)?;
     let insured = insured_in_service(db, year)?;
     let amount = terms.remittance(insured)?;
     if !amount.is_positive() {
         return Err(AppError::Invalid(format!(
-            "--year: no in-service insured at the end of {} to remit for",
+            "--year: {} 年末没有在职参保人，无可上解 (no in-service insured to remit for)",
             year - 1
         )));
     }
-    let chart = Chart::standard();
-    let account = |kind: &str| {
-        chart
-            .account(province, kind)
-            .ok_or_else(|| AppError::State(format!("no provincial account {kind}")))
-    };
-    let key = format!("central/{year}/remit");
-    let req = Request::post(
-        &key,
-        account("central_adjustment_expenditure")?,
-        account("fiscal_special_account")?,
-        amount,
-        "central_adjustment",
-        &format!("中央调剂基金上解 {year}"),
-        on,
-    );
-    let created = db.transaction(|db| {
-        let result = Ledger::new(db).submit(std::slice::from_ref(&req))?;
-        let created = match result.into_iter().next() {
-            Some(Ok(tongchou_ledger::Outcome::Created { .. })) => true,
-            Some(Ok(tongchou_ledger::Outcome::Exists { .. })) => false,
-            Some(Err(e)) => return Err(AppError::Invalid(format!("ledger refused {key}: {e}"))),
-            None => return Err(AppError::State("the ledger answered nothing".into())),
-        };
-        if created {
-            audit::append(
-                db,
-                &Entry {
-                    actor: &Actor::of(who),
-                    action: "central.remit",
-                    object_type: "central_adjustment",
-                    object_id: &key,
-                    region: Some(province.get()),
-                    result: "ok",
-                    details: json!({"year": year, "insured": insured, "amount_fen": amount.fen(), "on": on.to_string()}),
-                },
-                now_ms,
-            )?;
-        }
-        Ok(created)
-    })?;
+    let mut m = movement(who, year, "remittance", 0, on, now_ms);
+    m.amount = amount;
+    m.source_doc = format!("国发〔2018〕18号 公式：在职参保 {insured} 人");
+    let b = book(
+        db,
+        who,
+        m,
+        Some(CentralMove::RemittanceDue),
+        "central.remit",
+        now_ms,
+    )?;
     Ok(Remittance {
         year,
         terms,
         insured,
-        amount,
-        created,
+        amount: b.movement.amount,
+        created: b.created,
     })
+}
+
+/// What the finance department enters for a year's allocation.
+#[derive(Clone, Debug)]
+pub struct AllocationInput {
+    pub year: i32,
+    /// The national per-capita allocation amount (人均拨付额) of the notice.
+    pub per_capita: Fen,
+    /// The pensioners approved by MOHRSS and MOF; the register's stand-in when `None`.
+    pub pensioners: Option<i64>,
+    /// The notice the figures come from.
+    pub source_doc: String,
+    pub on: Date,
+}
+
+/// Book the year's allocation from the central fund (拨付 = 离退休人数 × 人均拨付额), as due.
+pub fn allocate(db: &mut Db, who: &Principal, a: &AllocationInput, now_ms: i64) -> Result<Booked> {
+    guard(
+        db,
+        who,
+        &ROLES,
+        "central.allocate",
+        "登记中央调剂基金拨付",
+        now_ms,
+    )?;
+    need_regime(a.year, true)?;
+    let source = check_doc(&a.source_doc)?;
+    let pensioners = match a.pensioners {
+        Some(n) => n,
+        None => pensioners_before(db, a.year)?,
+    };
+    let amount = central_allocation(pensioners, a.per_capita)?;
+    let mut m = movement(who, a.year, "allocation", 0, a.on, now_ms);
+    (m.amount, m.pensioners, m.per_capita, m.source_doc) =
+        (amount, Some(pensioners), Some(a.per_capita), source);
+    book(
+        db,
+        who,
+        m,
+        Some(CentralMove::AllocationDue),
+        "central.allocate",
+        now_ms,
+    )
+}
+
+fn recorded(db: &mut Db, year: i32, kind: &str) -> Result<Movement> {
+    store::movement(db, year, kind, 0)?.ok_or_else(|| {
+        AppError::State(format!(
+            "{year} 年的{}尚未登记：先运行 `tongchou central {}` (record it first)",
+            kind_zh(kind),
+            if kind == "remittance" {
+                "remit"
+            } else {
+                "allocate"
+            }
+        ))
+    })
+}
+
+fn not_settled(db: &mut Db, year: i32) -> Result<()> {
+    match store::movement(db, year, "settlement", 0)? {
+        Some(s) => Err(AppError::State(format!(
+            "{year} 年已于 {} 年终清算，不能再登记预缴预拨",
+            s.value_date
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A quarter's advances as entered: what was paid (预缴) and received (预拨); a quarter of the
+/// year's remittance and allocation when `None`.
+#[derive(Clone, Debug)]
+pub struct AdvanceInput {
+    pub year: i32,
+    pub quarter: u8,
+    pub paid: Option<Fen>,
+    pub received: Option<Fen>,
+    pub source_doc: String,
+    pub on: Date,
+}
+
+/// Book a quarter's advances: 预缴 paid to the centre and 预拨 received from it.
+pub fn advance(db: &mut Db, who: &Principal, a: &AdvanceInput, now_ms: i64) -> Result<[Booked; 2]> {
+    guard(
+        db,
+        who,
+        &ROLES,
+        "central.advance",
+        "登记中央调剂基金预缴预拨",
+        now_ms,
+    )?;
+    need_regime(a.year, true)?;
+    let source = check_doc(&a.source_doc)?;
+    if a.on.year() != a.year {
+        return Err(AppError::Invalid(format!(
+            "--on: {} 年的预缴预拨应在当年（{}）",
+            a.year, a.on
+        )));
+    }
+    quarter_part(Fen::ZERO, a.quarter)?;
+    let remitted = recorded(db, a.year, "remittance")?.amount;
+    let allocated = recorded(db, a.year, "allocation")?.amount;
+    not_settled(db, a.year)?;
+    let paid = match a.paid {
+        Some(p) => p,
+        None => quarter_part(remitted, a.quarter)?,
+    };
+    let received = match a.received {
+        Some(r) => r,
+        None => quarter_part(allocated, a.quarter)?,
+    };
+    if paid.is_negative() || received.is_negative() {
+        return Err(AppError::Invalid("预缴、预拨金额不能为负".into()));
+    }
+    let q = a.quarter as i64;
+    let mut p = movement(who, a.year, "advance_paid", q, a.on, now_ms);
+    (p.amount, p.source_doc) = (paid, source.clone());
+    let mut r = movement(who, a.year, "advance_received", q, a.on, now_ms);
+    (r.amount, r.source_doc) = (received, source);
+    let p = book(
+        db,
+        who,
+        p,
+        Some(CentralMove::Paid),
+        "central.advance",
+        now_ms,
+    )?;
+    let r = book(
+        db,
+        who,
+        r,
+        Some(CentralMove::Received),
+        "central.advance",
+        now_ms,
+    )?;
+    Ok([p, r])
+}
+
+fn sum_of(ms: &[Movement], kind: &str) -> Result<Fen> {
+    Ok(Fen::try_sum(
+        ms.iter().filter(|m| m.kind == kind).map(|m| m.amount),
+    )?)
+}
+
+/// Settle the year (年终清算) on `on`: allocation − remittance less what the advances moved,
+/// received from or paid to the centre through the 财政专户 (nothing when it is zero), once.
+pub fn settle(
+    db: &mut Db,
+    who: &Principal,
+    year: i32,
+    source_doc: &str,
+    on: Date,
+    now_ms: i64,
+) -> Result<Booked> {
+    guard(
+        db,
+        who,
+        &ROLES,
+        "central.settle",
+        "中央调剂基金年终清算",
+        now_ms,
+    )?;
+    need_regime(year, true)?;
+    let source = check_doc(source_doc)?;
+    if on.year() < year {
+        return Err(AppError::Invalid(format!(
+            "--on: {year} 年的清算不能早于当年 ({on})"
+        )));
+    }
+    let remitted = recorded(db, year, "remittance")?.amount;
+    let allocated = recorded(db, year, "allocation")?.amount;
+    let ms = store::movements(db, year)?;
+    let net = central_settlement(
+        remitted,
+        allocated,
+        sum_of(&ms, "advance_paid")?,
+        sum_of(&ms, "advance_received")?,
+    )?;
+    let mut m = movement(who, year, "settlement", 0, on, now_ms);
+    (m.amount, m.source_doc) = (net, source);
+    let flow = if net.is_negative() {
+        CentralMove::Paid
+    } else {
+        CentralMove::Received
+    };
+    book(db, who, m, Some(flow), "central.settle", now_ms)
+}
+
+/// A national pooling year's 上解 or 下拨 as the finance department records it.
+#[derive(Clone, Debug)]
+pub struct PoolingInput {
+    pub year: i32,
+    /// 上解 (paid to the national pool) when true, 下拨 (received from it) when false.
+    pub remitted: bool,
+    pub amount: Fen,
+    pub source_doc: String,
+    pub on: Date,
+}
+
+/// Book a national pooling year's 上解 or 下拨 from its source document, once.
+pub fn pooling(db: &mut Db, who: &Principal, p: &PoolingInput, now_ms: i64) -> Result<Booked> {
+    let PoolingInput {
+        year,
+        remitted,
+        amount,
+        ref source_doc,
+        on,
+    } = *p;
+    guard(
+        db,
+        who,
+        &ROLES,
+        "central.pooling",
+        "登记全国统筹上解下拨",
+        now_ms,
+    )?;
+    need_regime(year, false)?;
+    let source = check_doc(source_doc)?;
+    if !amount.is_positive() {
+        return Err(AppError::Invalid("--amount: 金额必须大于零".into()));
+    }
+    let (kind, flow) = if remitted {
+        ("pooling_remitted", CentralMove::PoolingRemitted)
+    } else {
+        ("pooling_received", CentralMove::PoolingReceived)
+    };
+    let mut m = movement(who, year, kind, 0, on, now_ms);
+    (m.amount, m.source_doc) = (amount, source);
+    book(db, who, m, Some(flow), "central.pooling", now_ms)
+}
+
+/// A year's central position: the regime, the terms, the movements and their sums.
+#[derive(Clone, Debug)]
+pub struct CentralView {
+    pub year: i32,
+    pub terms: CentralAdjustmentTerms,
+    pub movements: Vec<Movement>,
+    pub remitted: Option<Fen>,
+    pub allocated: Option<Fen>,
+    pub advances_paid: Fen,
+    pub advances_received: Fen,
+    pub settlement: Option<Fen>,
+    /// What a settlement now would move (both remittance and allocation recorded, not settled).
+    pub to_settle: Option<Fen>,
+}
+
+/// The provincial staff who read the central position and the reserve fund.
+pub const READERS: [Role; 4] = [
+    Role::FinanceOfficer,
+    Role::FinanceApprover,
+    Role::ProvinceBureauOfficer,
+    Role::ProvinceBureauApprover,
+];
+
+/// [`show`] for a member of the provincial staff ([`READERS`]); anyone else is refused, audited.
+pub fn read(db: &mut Db, who: &Principal, year: i32, now_ms: i64) -> Result<CentralView> {
+    guard(
+        db,
+        who,
+        &READERS,
+        "central.read",
+        "查看中央调剂/全国统筹",
+        now_ms,
+    )?;
+    show(db, year)
+}
+
+/// The year's position under either regime.
+pub fn show(db: &mut Db, year: i32) -> Result<CentralView> {
+    let terms = terms(year)?;
+    let movements = store::movements(db, year)?;
+    let one = |k: &str| movements.iter().find(|m| m.kind == k).map(|m| m.amount);
+    let (remitted, allocated) = (one("remittance"), one("allocation"));
+    let (advances_paid, advances_received) = (
+        sum_of(&movements, "advance_paid")?,
+        sum_of(&movements, "advance_received")?,
+    );
+    let settlement = one("settlement");
+    let to_settle = match (remitted, allocated, settlement) {
+        (Some(r), Some(a), None) => {
+            Some(central_settlement(r, a, advances_paid, advances_received)?)
+        }
+        _ => None,
+    };
+    Ok(CentralView {
+        year,
+        terms,
+        movements,
+        remitted,
+        allocated,
+        advances_paid,
+        advances_received,
+        settlement,
+        to_settle,
+    })
+}
+
+/// The regime's Chinese name.
+pub fn regime_zh(v: &CentralView) -> &'static str {
+    if v.terms.is_central_adjustment() {
+        "中央调剂基金（2018–2021）"
+    } else {
+        "全国统筹（2022 年起，上解下拨按财政部门登记的文件）"
+    }
+}
+
+/// The view as JSON: `year`, `regime`, the sums (yuan strings) and the `movements`.
+pub fn json(v: &CentralView) -> Json {
+    let yuan = |f: Option<Fen>| f.map(|f| f.to_string());
+    let movements: Vec<Json> = v
+        .movements
+        .iter()
+        .map(|m| {
+            json!({"kind": m.kind, "kind_zh": kind_zh(&m.kind), "quarter": m.quarter,
+                "amount": m.amount.to_string(), "pensioners": m.pensioners,
+                "per_capita": yuan(m.per_capita), "on": m.value_date.to_string(),
+                "source_doc": m.source_doc, "transfer_key": m.transfer_key,
+                "recorded_by": m.recorded_by, "recorded_at": m.recorded_at})
+        })
+        .collect();
+    json!({
+        "year": v.year,
+        "regime": v.terms.regime,
+        "regime_zh": regime_zh(v),
+        "remittance_ratio": v.terms.ratio.to_string(),
+        "remittance": yuan(v.remitted),
+        "allocation": yuan(v.allocated),
+        "advances_paid": v.advances_paid.to_string(),
+        "advances_received": v.advances_received.to_string(),
+        "settlement": yuan(v.settlement),
+        "to_settle": yuan(v.to_settle),
+        "movements": movements,
+    })
+}
+
+const COLS: [Col; 7] = [
+    Col::new("kind", "项目 movement"),
+    Col::new("quarter", "季度 quarter"),
+    Col::new("amount", "金额 amount"),
+    Col::new("basis", "计算依据 basis"),
+    Col::new("on", "日期 date"),
+    Col::new("source_doc", "依据文件 source"),
+    Col::new("recorded_by", "登记人 recorded by"),
+];
+
+/// The view as one table: a row per movement.
+pub fn sheet(v: &CentralView) -> Sheet {
+    let rows = v
+        .movements
+        .iter()
+        .map(|m| {
+            let basis = match (m.pensioners, m.per_capita) {
+                (Some(n), Some(p)) => format!("{n} 人 × {} 元", p.grouped()),
+                _ => String::new(),
+            };
+            vec![
+                Cell::Text(kind_zh(&m.kind).into()),
+                if m.quarter > 0 {
+                    Cell::Int(m.quarter)
+                } else {
+                    Cell::Empty
+                },
+                Cell::Money(m.amount),
+                Cell::Text(basis),
+                Cell::Text(m.value_date.to_string()),
+                Cell::Text(m.source_doc.clone()),
+                Cell::Text(m.recorded_by.clone()),
+            ]
+        })
+        .collect();
+    Sheet {
+        title: format!("中央调剂/全国统筹 {}：{}", v.year, regime_zh(v)),
+        name: format!("central {}", v.year),
+        meta: vec![
+            ("report", json!("central")),
+            ("year", json!(v.year)),
+            ("regime", json!(v.terms.regime)),
+        ],
+        cols: COLS.to_vec(),
+        rows,
+        total: None,
+        extras: vec![],
+    }
 }

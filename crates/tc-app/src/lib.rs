@@ -64,6 +64,7 @@ pub mod plan_chain;
 pub mod projection;
 pub mod recoveries;
 pub mod reports;
+pub mod reserve;
 pub mod transfer;
 pub mod users;
 pub mod warn;

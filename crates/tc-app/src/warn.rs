@@ -101,6 +101,8 @@ fn ledger_books(db: &mut Db, period: Period) -> Result<(BTreeMap<RegionCode, Boo
         let net_debit = Fen::new(f.debits + f.gap_debits - f.credits - f.gap_credits);
         let add = |a: Fen, x: Fen| a.try_add(x);
         match kind.class {
+            // the reserve fund (储备基金) is not the pension fund's until a use moves it in
+            Class::NetAssets if kind.key == "reserve_fund" => {}
             Class::Income | Class::NetAssets => {
                 b.balance = add(b.balance, Fen::new(-net_debit.fen()))?
             }

@@ -356,10 +356,368 @@ fn central_adjustment(db: &mut Db) {
         .expect("read")
         .expect("open");
     assert_eq!(booked.balances.debits_posted, r.amount);
+    // due to the centre until advanced and settled
+    assert_eq!(balance(db, "central_clearing"), -r.amount.fen());
     assert!(matches!(
         tongchou_app::central::remit(db, &officer, 2022, date("2022-03-31"), 3),
         Err(AppError::Invalid(_))
     ));
+}
+
+fn balance(db: &mut Db, kind: &str) -> i64 {
+    let id = Chart::standard()
+        .account(RegionCode::new(140000).expect("c"), kind)
+        .expect("account");
+    Ledger::new(db).account(id).expect("read").map_or(0, |a| {
+        a.balances.debits_posted.fen() - a.balances.credits_posted.fen()
+    })
+}
+
+fn ledger_ok(db: &mut Db) {
+    let check = Ledger::new(db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+}
+
+fn audited(db: &mut Db, action: &str, result: &str) -> usize {
+    tongchou_store::audit::list(
+        db,
+        &tongchou_store::audit::Filter {
+            action: Some(action.into()),
+            ..Default::default()
+        },
+    )
+    .expect("audit")
+    .iter()
+    .filter(|e| e.result == result)
+    .count()
+}
+
+/// 2021's allocation (pensioners × the per-capita amount entered), four quarters' advances and
+/// the year-end settlement: each once, the clearing account back to zero, the fiscal special
+/// account moved by allocation − remittance.
+fn central_year(db: &mut Db) {
+    use tongchou_app::central::{self, AdvanceInput, AllocationInput, PoolingInput};
+    let officer = user(db, "central.finance", Role::FinanceOfficer, 140000);
+    let clerk = user(db, "central.clerk2", Role::CountyAgency, 140105);
+    let fiscal_before = balance(db, "fiscal_special_account");
+    let remitted = central::show(db, 2021)
+        .expect("show")
+        .remitted
+        .expect("remitted");
+    let pensioners = central::pensioners_before(db, 2021).expect("pensioners");
+    assert!(pensioners > 0);
+    let alloc = |per_capita: i64, source: &str| AllocationInput {
+        year: 2021,
+        per_capita: Fen::new(per_capita),
+        pensioners: None,
+        source_doc: source.into(),
+        on: date("2021-03-31"),
+    };
+    assert!(matches!(
+        central::allocate(db, &clerk, &alloc(123_456, "财社〔2021〕1号"), 1),
+        Err(AppError::Forbidden(_))
+    ));
+    assert_eq!(audited(db, "central.allocate", "denied"), 1);
+    assert!(matches!(
+        central::allocate(db, &officer, &alloc(123_456, " "), 1),
+        Err(AppError::Invalid(_))
+    ));
+    let a =
+        central::allocate(db, &officer, &alloc(123_456, "财社〔2021〕1号"), 1).expect("allocate");
+    assert!(a.created);
+    assert_eq!(a.movement.amount, Fen::new(123_456 * pensioners));
+    let again =
+        central::allocate(db, &officer, &alloc(123_456, "财社〔2021〕1号"), 2).expect("again");
+    assert!(!again.created);
+    assert!(matches!(
+        central::allocate(db, &officer, &alloc(99_999, "财社〔2021〕1号"), 2),
+        Err(AppError::State(_))
+    ));
+    let allocated = a.movement.amount;
+    let adv = |q: u8, paid: Option<i64>| AdvanceInput {
+        year: 2021,
+        quarter: q,
+        paid: paid.map(Fen::new),
+        received: None,
+        source_doc: format!("预拨通知 {q}"),
+        on: date("2021-06-30"),
+    };
+    assert!(matches!(
+        central::advance(db, &officer, &adv(5, None), 3),
+        Err(AppError::Invalid(_))
+    ));
+    for q in 1..=3 {
+        let [p, r] = central::advance(db, &officer, &adv(q, None), 3).expect("advance");
+        assert!(p.created && r.created);
+        assert_eq!(p.movement.amount, quarter_part(remitted, q));
+        assert_eq!(r.movement.amount, quarter_part(allocated, q));
+        // the same again books nothing
+        let [p2, r2] = central::advance(db, &officer, &adv(q, None), 4).expect("again");
+        assert!(!p2.created && !r2.created);
+    }
+    // the fourth quarter paid less than a quarter: the settlement makes it up
+    central::advance(db, &officer, &adv(4, Some(100)), 5).expect("q4");
+    let view = central::show(db, 2021).expect("show");
+    let expect = (allocated.fen() - remitted.fen())
+        - (view.advances_received.fen() - view.advances_paid.fen());
+    assert_eq!(view.to_settle, Some(Fen::new(expect)));
+    let s = central::settle(db, &officer, 2021, "2021 年清算通知", date("2022-02-28"), 6)
+        .expect("settle");
+    assert_eq!(s.movement.amount, Fen::new(expect));
+    assert!(
+        !central::settle(db, &officer, 2021, "2021 年清算通知", date("2022-02-28"), 7)
+            .expect("again")
+            .created
+    );
+    assert!(matches!(
+        central::advance(db, &officer, &adv(1, Some(1)), 8),
+        Err(AppError::State(_))
+    ));
+    // everything settled: the clearing nets to zero, the fund got allocation − remittance
+    assert_eq!(balance(db, "central_clearing"), 0);
+    assert_eq!(
+        balance(db, "fiscal_special_account") - fiscal_before,
+        allocated.fen() - remitted.fen()
+    );
+    // 2022 is national pooling: the finance department's figures, booked once
+    assert!(matches!(
+        central::allocate(
+            db,
+            &officer,
+            &AllocationInput {
+                year: 2022,
+                ..alloc(1, "x")
+            },
+            9
+        ),
+        Err(AppError::Invalid(_))
+    ));
+    let pool = |remitted: bool, fen: i64| PoolingInput {
+        year: 2022,
+        remitted,
+        amount: Fen::new(fen),
+        source_doc: "财社〔2022〕全国统筹调剂资金".into(),
+        on: date("2022-12-20"),
+    };
+    assert!(
+        central::pooling(db, &officer, &pool(true, 100_000_000), 9)
+            .expect("up")
+            .created
+    );
+    assert!(
+        central::pooling(db, &officer, &pool(false, 250_000_000), 9)
+            .expect("down")
+            .created
+    );
+    assert!(
+        !central::pooling(db, &officer, &pool(false, 250_000_000), 10)
+            .expect("again")
+            .created
+    );
+    assert!(matches!(
+        central::pooling(
+            db,
+            &officer,
+            &PoolingInput {
+                year: 2021,
+                ..pool(true, 1)
+            },
+            10
+        ),
+        Err(AppError::Invalid(_))
+    ));
+    let j = central::json(&central::show(db, 2022).expect("2022"));
+    assert_eq!(j["regime"], "national-pooling");
+    assert_eq!(j["movements"].as_array().map(Vec::len), Some(2));
+    let j = central::json(&central::show(db, 2021).expect("2021"));
+    assert_eq!(j["movements"].as_array().map(Vec::len), Some(2 + 8 + 1));
+    assert_eq!(j["settlement"], Fen::new(expect).to_string());
+    ledger_ok(db);
+}
+
+fn quarter_part(f: Fen, q: u8) -> Fen {
+    tongchou_core::rules::governance::quarter_part(f, q).expect("q")
+}
+
+/// The reserve fund: equity transferred, a dividend, uses within 2020's gap with a maker and a
+/// different checker, a sale refused before the lock-up and done after it.
+fn reserve_fund(db: &mut Db) {
+    use tongchou_app::reserve::{self, HoldingInput, ReturnInput, UseInput};
+    let maker = user(db, "reserve.maker", Role::FinanceOfficer, 140000);
+    let maker2 = user(db, "reserve.maker2", Role::FinanceOfficer, 140000);
+    let checker = user(db, "reserve.checker", Role::FinanceApprover, 140000);
+    let clerk = user(db, "reserve.clerk", Role::CountyAgency, 140105);
+    let holding = HoldingInput {
+        enterprise: "山西某能源集团有限公司".into(),
+        credit_code: "91110000600037341L".into(),
+        share: "0.1".into(),
+        book_value: Fen::from_yuan(50_000_000),
+        transfer_date: date("2020-12-14"),
+        source_doc: "晋政发〔2020〕24号".into(),
+    };
+    assert!(matches!(
+        reserve::register(db, &clerk, &holding, 1),
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        reserve::register(db, &checker, &holding, 1),
+        Err(AppError::Forbidden(_))
+    ));
+    let bad = HoldingInput {
+        credit_code: "91110000600037341X".into(),
+        ..holding.clone()
+    };
+    assert!(matches!(
+        reserve::register(db, &maker, &bad, 1),
+        Err(AppError::Invalid(_))
+    ));
+    let (h, created) = reserve::register(db, &maker, &holding, 1).expect("register");
+    assert!(created);
+    assert_eq!(h.lockup_end, date("2023-12-14"));
+    assert!(!reserve::register(db, &maker, &holding, 2).expect("again").1);
+    let more = HoldingInput {
+        book_value: Fen::from_yuan(1),
+        ..holding.clone()
+    };
+    assert!(matches!(
+        reserve::register(db, &maker, &more, 2),
+        Err(AppError::State(_))
+    ));
+    let div = ReturnInput {
+        holding_id: h.id,
+        kind: "dividend".into(),
+        amount: Fen::from_yuan(3_000_000),
+        received_on: date("2021-06-30"),
+        reference: "JK2021-001".into(),
+    };
+    assert!(reserve::collect(db, &maker, &div, 3).expect("dividend").1);
+    assert!(!reserve::collect(db, &maker, &div, 4).expect("again").1);
+    let other = ReturnInput {
+        amount: Fen::from_yuan(1),
+        ..div.clone()
+    };
+    assert!(matches!(
+        reserve::collect(db, &maker, &other, 4),
+        Err(AppError::State(_))
+    ));
+    assert_eq!(
+        balance(db, "reserve_equity"),
+        Fen::from_yuan(50_000_000).fen()
+    );
+    assert_eq!(
+        balance(db, "reserve_deposit"),
+        Fen::from_yuan(3_000_000).fen()
+    );
+    let gap = tongchou_store::governance::gap_year(db, 2020)
+        .expect("gap")
+        .expect("computed")
+        .gap;
+    let uses = |amount: Fen, reference: &str, sell: Option<(i64, Fen)>| UseInput {
+        year: 2020,
+        amount,
+        sell,
+        reason: "弥补 2020 年基金缺口".into(),
+        reference: reference.into(),
+    };
+    // more than the gap, or for a year whose gap was not computed, is refused
+    let over = gap.try_add(Fen::new(1)).expect("fen");
+    let e = reserve::propose_use(db, &maker, &uses(over, "U-0", None), date("2021-07-01"), 5);
+    assert!(
+        matches!(&e, Err(AppError::Invalid(m)) if m.contains("超过")),
+        "{e:?}"
+    );
+    assert_eq!(
+        audited(db, "reserve.use_proposed", "failed"),
+        1,
+        "the refusal is audited"
+    );
+    let y2019 = UseInput {
+        year: 2019,
+        ..uses(Fen::new(1), "U-2019", None)
+    };
+    assert!(matches!(
+        reserve::propose_use(db, &maker, &y2019, date("2021-07-01"), 5),
+        Err(AppError::State(_))
+    ));
+    assert!(gap.fen() >= 2, "{gap}");
+    let first = Fen::new(gap.fen() / 2).min(Fen::from_yuan(1_000_000));
+    let u = reserve::propose_use(db, &maker, &uses(first, "U-1", None), date("2021-07-01"), 5)
+        .expect("propose");
+    assert_eq!(u.status, "pending");
+    // the maker never approves it, nor another officer without the approver's right
+    assert!(matches!(
+        reserve::decide_use(db, &maker, u.approval_id, true, "", date("2021-07-01"), 6),
+        Err(AppError::Forbidden(_))
+    ));
+    assert!(matches!(
+        reserve::decide_use(db, &maker2, u.approval_id, true, "", date("2021-07-01"), 6),
+        Err(AppError::Forbidden(_))
+    ));
+    assert_eq!(
+        balance(db, "reserve_deposit"),
+        Fen::from_yuan(3_000_000).fen()
+    );
+    let fiscal = balance(db, "fiscal_special_account");
+    let done = reserve::decide_use(
+        db,
+        &checker,
+        u.approval_id,
+        true,
+        "同意",
+        date("2021-07-01"),
+        7,
+    )
+    .expect("approve");
+    assert_eq!(done.status, "approved");
+    assert!(matches!(
+        reserve::decide_use(db, &checker, u.approval_id, true, "", date("2021-07-01"), 8),
+        Err(AppError::State(_))
+    ));
+    assert_eq!(
+        balance(db, "reserve_deposit"),
+        Fen::from_yuan(3_000_000).fen() - first.fen()
+    );
+    assert_eq!(balance(db, "fiscal_special_account") - fiscal, first.fen());
+    // the reserve's money is not the year's own income: the gap stands as computed
+    let officer = user(db, "reserve.bureau", Role::ProvinceBureauOfficer, 140000);
+    assert!(!gap::compute(db, &officer, 2020, date("2021-01-15"), "t", 9).expect("recompute"));
+    // a sale before the lock-up end is refused; after it the holding is sold and used
+    let left = gap.try_sub(first).expect("fen");
+    let sale = uses(left, "U-2", Some((h.id, Fen::from_yuan(60_000_000))));
+    let e = reserve::propose_use(db, &maker, &sale, date("2022-01-01"), 10);
+    assert!(
+        matches!(&e, Err(AppError::Invalid(m)) if m.contains("禁售期")),
+        "{e:?}"
+    );
+    let u = reserve::propose_use(db, &maker, &sale, date("2024-01-02"), 10).expect("sale");
+    let rejected = uses(Fen::new(1), "U-3", None);
+    let r = reserve::propose_use(db, &maker, &rejected, date("2024-01-02"), 10);
+    assert!(
+        matches!(r, Err(AppError::Invalid(_))),
+        "the pending sale takes the rest of the gap"
+    );
+    reserve::decide_use(
+        db,
+        &checker,
+        u.approval_id,
+        true,
+        "",
+        date("2024-01-02"),
+        11,
+    )
+    .expect("sold");
+    assert_eq!(balance(db, "reserve_equity"), 0);
+    let v = reserve::show(db, &checker, 12).expect("show");
+    assert_eq!(
+        v.fund.fen(),
+        balance(db, "reserve_equity") + balance(db, "reserve_deposit")
+    );
+    assert!(matches!(
+        reserve::show(db, &clerk, 12),
+        Err(AppError::Forbidden(_))
+    ));
+    assert_eq!(audited(db, "reserve.use", "ok"), 2);
+    ledger_ok(db);
 }
 
 fn run(url: &str, tag: &str) {
@@ -369,6 +727,8 @@ fn run(url: &str, tag: &str) {
     assessment(&mut db);
     gap_sharing(&mut db);
     central_adjustment(&mut db);
+    central_year(&mut db);
+    reserve_fund(&mut db);
 }
 
 #[test]

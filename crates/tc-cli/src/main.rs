@@ -145,14 +145,18 @@ pub enum Command {
     /// The target assessment of cities and counties: six indicators, score, rank, reward and
     /// accountability lists (table, JSON, CSV or XLSX).
     Assess(cmd::assess::Args),
-    /// The central adjustment fund (2018-2021): the province's remittance of a year by the
-    /// national formula, booked through the ledger.
+    /// The central adjustment fund (2018-2021: remittance, allocation, quarterly advances,
+    /// year-end settlement) and national pooling (2022 on), booked through the ledger.
     #[command(subcommand)]
     Central(cmd::central::CentralCmd),
     /// The fund's cohort projection (基金精算预测) N years ahead from the database's aggregates,
     /// per scenario (wage growth, compliance, coverage), with its assumptions printed (table,
     /// JSON, CSV or XLSX).
     Project(cmd::project::Args),
+    /// The provincial pension reserve fund (储备基金): equity transferred, returns collected, uses
+    /// covering a year's gap with a maker–checker approval.
+    #[command(subcommand)]
+    Reserve(cmd::reserve::ReserveCmd),
 }
 
 fn main() -> ExitCode {
@@ -213,6 +217,7 @@ fn main() -> ExitCode {
         Command::Assess(a) => cmd::assess::run(a, &cli.db),
         Command::Central(c) => cmd::central::run(c, &cli.db),
         Command::Project(a) => cmd::project::run(a, &cli.db),
+        Command::Reserve(c) => cmd::reserve::run(c, &cli.db),
     };
     match result {
         Ok(code) => code,

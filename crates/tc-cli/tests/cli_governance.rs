@@ -222,9 +222,230 @@ fn scenario(db: &str, tag: &str) {
     let pooled = remit("2022");
     assert!(!pooled.status.success());
     assert!(String::from_utf8_lossy(&pooled.stderr).contains("national-pooling"));
+    central_year(db);
+    reserve(db);
     ok(&tongchou(db, &["ledger", "check"], &[]));
     projection(db, &dir);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// 2021's allocation, one quarter's advances and the settlement, 2022's national pooling, each
+/// once however often run; `central show` under both regimes.
+fn central_year(db: &str) {
+    let run = |args: &[&str]| tongchou(db, args, &[PW]);
+    let allocate = [
+        "central",
+        "allocate",
+        "--year",
+        "2021",
+        "--per-capita",
+        "1234.56",
+        "--pensioners",
+        "100",
+        "--source",
+        "财社〔2021〕1号",
+        "--on",
+        "2021-03-31",
+        "--as",
+        "demo.officer",
+    ];
+    assert!(ok(&run(&allocate)).contains("123,456.00"));
+    assert!(ok(&run(&allocate)).contains("unchanged"));
+    let advance = [
+        "central",
+        "advance",
+        "--year",
+        "2021",
+        "--quarter",
+        "1",
+        "--source",
+        "预拨通知",
+        "--on",
+        "2021-03-31",
+        "--as",
+        "demo.officer",
+    ];
+    assert!(ok(&run(&advance)).contains("预拨"));
+    assert!(ok(&run(&advance)).contains("unchanged"));
+    let settle = [
+        "central",
+        "settle",
+        "--year",
+        "2021",
+        "--source",
+        "清算通知",
+        "--on",
+        "2022-02-28",
+        "--as",
+        "demo.officer",
+    ];
+    ok(&run(&settle));
+    let v = json(
+        db,
+        &["central", "show", "--year", "2021", "--format", "json"],
+    );
+    assert_eq!(v["regime"], "central-adjustment");
+    assert_eq!(v["allocation"], "123456.00");
+    assert_eq!(v["movements"].as_array().map(Vec::len), Some(5));
+    let pool = [
+        "central",
+        "pooling",
+        "--year",
+        "2022",
+        "--received",
+        "2500000",
+        "--source",
+        "全国统筹调剂资金下拨",
+        "--on",
+        "2022-12-20",
+        "--as",
+        "demo.officer",
+    ];
+    ok(&run(&pool));
+    assert!(ok(&run(&pool)).contains("unchanged"));
+    let v = json(
+        db,
+        &["central", "show", "--year", "2022", "--format", "json"],
+    );
+    assert_eq!(v["regime"], "national-pooling");
+    assert_eq!(v["movements"][0]["amount"], "2500000.00");
+}
+
+/// The reserve fund: a finance officer registers equity and a dividend and proposes a use within
+/// 2020's gap; the officer may not approve it, the finance approver does.
+fn reserve(db: &str) {
+    let run = |args: &[&str]| tongchou(db, args, &[PW]);
+    ok(&run(&[
+        "user",
+        "add",
+        "--login",
+        "demo.finance",
+        "--role",
+        "finance_officer",
+        "--region",
+        "140000",
+    ]));
+    let register = [
+        "reserve",
+        "register",
+        "--enterprise",
+        "山西某能源集团有限公司",
+        "--credit-code",
+        "91110000600037341L",
+        "--share",
+        "0.1",
+        "--book-value",
+        "50000000",
+        "--transfer-date",
+        "2020-12-14",
+        "--source",
+        "晋政发〔2020〕24号",
+        "--as",
+        "demo.finance",
+    ];
+    assert!(ok(&run(&register)).contains("lock-up ends 2023-12-14"));
+    assert!(ok(&run(&register)).contains("unchanged"));
+    let dividend = [
+        "reserve",
+        "dividend",
+        "--holding",
+        "1",
+        "--amount",
+        "3000000",
+        "--reference",
+        "JK2021-001",
+        "--on",
+        "2021-06-30",
+        "--as",
+        "demo.finance",
+    ];
+    ok(&run(&dividend));
+    assert!(ok(&run(&dividend)).contains("unchanged"));
+    let gap = json(db, &["gap", "show", "--year", "2020", "--format", "json"]);
+    // yuan with two decimals, as fen
+    let total: i64 = gap["regions"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .map(|r| {
+            r["gap"]
+                .as_str()
+                .expect("gap")
+                .replace('.', "")
+                .parse::<i64>()
+                .expect("fen")
+        })
+        .sum();
+    let over = format!("{}.{:02}", (total + 1) / 100, (total + 1) % 100);
+    let over = run(&[
+        "reserve",
+        "use",
+        "--year",
+        "2020",
+        "--amount",
+        &over,
+        "--reason",
+        "弥补缺口",
+        "--reference",
+        "U-0",
+        "--as",
+        "demo.finance",
+    ]);
+    assert!(!over.status.success());
+    assert!(String::from_utf8_lossy(&over.stderr).contains("超过"));
+    if total >= 2 {
+        let out = ok(&run(&[
+            "reserve",
+            "use",
+            "--year",
+            "2020",
+            "--amount",
+            "0.01",
+            "--reason",
+            "弥补缺口",
+            "--reference",
+            "U-1",
+            "--as",
+            "demo.finance",
+        ]));
+        let approval = out
+            .split("approval ")
+            .nth(1)
+            .and_then(|t| t.split_whitespace().next())
+            .expect("approval id")
+            .to_string();
+        let mine = run(&[
+            "reserve",
+            "approve",
+            "--approval",
+            &approval,
+            "--as",
+            "demo.finance",
+        ]);
+        assert!(!mine.status.success());
+        let done = ok(&run(&[
+            "reserve",
+            "approve",
+            "--approval",
+            &approval,
+            "--on",
+            "2021-07-01",
+            "--as",
+            "demo.approver",
+        ]));
+        assert!(done.contains("approved"), "{done}");
+    }
+    let show = [
+        "reserve",
+        "show",
+        "--as",
+        "demo.approver",
+        "--format",
+        "json",
+    ];
+    let v: serde_json::Value = serde_json::from_str(&ok(&run(&show))).expect("json");
+    assert_eq!(v["holdings"].as_array().map(Vec::len), Some(1));
+    assert_eq!(v["equity"], "50000000.00");
 }
 
 /// `tongchou project`: 30 years after 2020 per scenario, the balance identity every year, the

@@ -589,10 +589,14 @@ pub enum ApprovalKind {
     /// county agency that assessed it submits it; a provincial approver of the bureau decides
     /// (the permissions of a retirement application).
     BackPayment,
+    /// 储备基金动用: using the reserve fund to cover a year's gap, money leaving the fund (the
+    /// finance department: an officer records it, an approver decides; the permissions of an
+    /// allocation from the fiscal special account).
+    ReserveUse,
 }
 
 impl ApprovalKind {
-    pub const ALL: [ApprovalKind; 7] = [
+    pub const ALL: [ApprovalKind; 8] = [
         ApprovalKind::Retirement,
         ApprovalKind::FundPlan,
         ApprovalKind::Allocation,
@@ -600,6 +604,7 @@ impl ApprovalKind {
         ApprovalKind::RecoveryWriteOff,
         ApprovalKind::PeriodReopen,
         ApprovalKind::BackPayment,
+        ApprovalKind::ReserveUse,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -610,6 +615,7 @@ impl ApprovalKind {
             ApprovalKind::RecoveryWriteOff => "recovery_write_off",
             ApprovalKind::PeriodReopen => "period_reopen",
             ApprovalKind::BackPayment => "back_payment",
+            ApprovalKind::ReserveUse => "reserve_use",
         }
     }
     /// The permission needed to submit.
@@ -622,6 +628,7 @@ impl ApprovalKind {
             ApprovalKind::RecoveryWriteOff => Permission::RetirementSubmit,
             ApprovalKind::PeriodReopen => Permission::PeriodClose,
             ApprovalKind::BackPayment => Permission::RetirementSubmit,
+            ApprovalKind::ReserveUse => Permission::AllocationSubmit,
         }
     }
     /// The permission needed to decide.
@@ -634,6 +641,7 @@ impl ApprovalKind {
             ApprovalKind::RecoveryWriteOff => Permission::RetirementApprove,
             ApprovalKind::PeriodReopen => Permission::PeriodReopenApprove,
             ApprovalKind::BackPayment => Permission::RetirementApprove,
+            ApprovalKind::ReserveUse => Permission::AllocationApprove,
         }
     }
 }

@@ -326,3 +326,131 @@ pub fn gap_settlement(
     );
     Ok(vec![lower.linked(), upper])
 }
+
+/// A movement of the central adjustment fund (2018-2021) or national pooling (2022 on) at the
+/// province (category `central_adjustment`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CentralMove {
+    /// The year's remittance falls due: `Dr 中央调剂基金支出 / Cr 中央调剂资金往来`.
+    RemittanceDue,
+    /// The year's allocation falls due: `Dr 中央调剂资金往来 / Cr 中央调剂基金收入`.
+    AllocationDue,
+    /// Money paid to the centre (预缴, or a settlement owed): `Dr 中央调剂资金往来 / Cr 财政专户存款`.
+    Paid,
+    /// Money received from the centre (预拨, or a settlement owed to the province):
+    /// `Dr 财政专户存款 / Cr 中央调剂资金往来`.
+    Received,
+    /// National pooling 上解: `Dr 全国统筹调剂资金支出 / Cr 财政专户存款`.
+    PoolingRemitted,
+    /// National pooling 下拨: `Dr 财政专户存款 / Cr 全国统筹调剂资金收入`.
+    PoolingReceived,
+}
+
+/// One central movement of `amount` in the provincial book.
+pub fn central(
+    chart: &Chart,
+    doc: Doc<'_>,
+    province: RegionCode,
+    movement: CentralMove,
+    amount: Fen,
+) -> Result<Request, FlowError> {
+    let (debit, credit) = match movement {
+        CentralMove::RemittanceDue => ("central_adjustment_expenditure", "central_clearing"),
+        CentralMove::AllocationDue => ("central_clearing", "central_adjustment_income"),
+        CentralMove::Paid => ("central_clearing", "fiscal_special_account"),
+        CentralMove::Received => ("fiscal_special_account", "central_clearing"),
+        CentralMove::PoolingRemitted => ("national_pooling_expenditure", "fiscal_special_account"),
+        CentralMove::PoolingReceived => ("fiscal_special_account", "national_pooling_income"),
+    };
+    Ok(Request::post(
+        doc.key,
+        acct(chart, province, debit)?,
+        acct(chart, province, credit)?,
+        amount,
+        "central_adjustment",
+        doc.reference,
+        doc.date,
+    ))
+}
+
+fn reserve_post(
+    chart: &Chart,
+    key: &str,
+    doc: Doc<'_>,
+    province: RegionCode,
+    (debit, credit): (&str, &str),
+    amount: Fen,
+) -> Result<Request, FlowError> {
+    Ok(Request::post(
+        key,
+        acct(chart, province, debit)?,
+        acct(chart, province, credit)?,
+        amount,
+        "reserve_fund",
+        doc.reference,
+        doc.date,
+    ))
+}
+
+/// State-owned equity transferred to the reserve fund, at its book value (category
+/// `reserve_fund`): `Dr 储备基金—划转国有股权 / Cr 储备基金`.
+pub fn reserve_equity(
+    chart: &Chart,
+    doc: Doc<'_>,
+    province: RegionCode,
+    book_value: Fen,
+) -> Result<Request, FlowError> {
+    let accounts = ("reserve_equity", "reserve_fund");
+    reserve_post(chart, doc.key, doc, province, accounts, book_value)
+}
+
+/// A dividend or other return collected by the finance department into the fund:
+/// `Dr 储备基金专户存款 / Cr 储备基金`.
+pub fn reserve_return(
+    chart: &Chart,
+    doc: Doc<'_>,
+    province: RegionCode,
+    amount: Fen,
+) -> Result<Request, FlowError> {
+    let accounts = ("reserve_deposit", "reserve_fund");
+    reserve_post(chart, doc.key, doc, province, accounts, amount)
+}
+
+/// A holding sold after its lock-up: the proceeds into the fund's deposits and the holding's
+/// book value out of the equity, `[Dr 储备基金专户存款 / Cr 储备基金 (proceeds, linked), Dr 储备基金 /
+/// Cr 储备基金—划转国有股权 (book value)]` (keys `{key}/proceeds`, `{key}/disposal`).
+pub fn reserve_sale(
+    chart: &Chart,
+    doc: Doc<'_>,
+    province: RegionCode,
+    proceeds: Fen,
+    book_value: Fen,
+) -> Result<Vec<Request>, FlowError> {
+    let p = format!("{}/proceeds", doc.key);
+    let d = format!("{}/disposal", doc.key);
+    let into = ("reserve_deposit", "reserve_fund");
+    let out = ("reserve_fund", "reserve_equity");
+    Ok(vec![
+        reserve_post(chart, &p, doc, province, into, proceeds)?.linked(),
+        reserve_post(chart, &d, doc, province, out, book_value)?,
+    ])
+}
+
+/// The reserve fund used to cover a year's gap: out of the fund and into the provincial fiscal
+/// special account, `[Dr 储备基金 / Cr 储备基金专户存款 (linked), Dr 财政专户存款 / Cr
+/// 储备基金弥补缺口收入]` (keys `{key}/reserve`, `{key}/fund`).
+pub fn reserve_use(
+    chart: &Chart,
+    doc: Doc<'_>,
+    province: RegionCode,
+    amount: Fen,
+) -> Result<Vec<Request>, FlowError> {
+    let r = format!("{}/reserve", doc.key);
+    let f = format!("{}/fund", doc.key);
+    let out = ("reserve_fund", "reserve_deposit");
+    let into = ("fiscal_special_account", "reserve_income");
+    Ok(vec![
+        reserve_post(chart, &r, doc, province, out, amount)?.linked(),
+        reserve_post(chart, &f, doc, province, into, amount)?,
+    ])
+}

@@ -312,6 +312,71 @@ fn idempotency() {
 }
 
 #[test]
+fn central_and_reserve_flows_balance_and_net_out() {
+    use crate::flows::CentralMove as M;
+    let chart = Chart::standard();
+    let mut l = ledger();
+    let doc = |key: &'static str| Doc {
+        key,
+        reference: "财社〔2021〕1号",
+        date: day(20),
+    };
+    let p = rc(P);
+    let open = Request::post(
+        "open",
+        acct(P, "fiscal_special_account"),
+        acct(P, "fund_balance"),
+        Fen::new(1_000),
+        "opening",
+        "",
+        day(1),
+    );
+    ok(&l.submit(&[open], 0));
+    // due 100 to the centre, 160 from it; advances paid 75, received 120; settlement 15 in
+    let moves = [
+        ("r", M::RemittanceDue, 100),
+        ("a", M::AllocationDue, 160),
+        ("q1p", M::Paid, 75),
+        ("q1r", M::Received, 120),
+        ("s", M::Received, 15),
+    ];
+    for (k, m, fen) in moves {
+        let r = flows::central(chart, doc(k), p, m, Fen::new(fen)).unwrap();
+        ok(&l.submit(std::slice::from_ref(&r), 0));
+        assert!(matches!(l.submit(&[r], 0)[0], Ok(Outcome::Exists { .. })));
+    }
+    let bal = |l: &MemLedger<'_>, k: &str| {
+        let b = l.account(acct(P, k)).unwrap().balances;
+        b.debits_posted.fen() - b.credits_posted.fen()
+    };
+    assert_eq!(bal(&l, "central_clearing"), 0);
+    assert_eq!(bal(&l, "fiscal_special_account"), 1_000 + 60);
+    // the reserve: equity 500 in, a dividend 40, a sale for 90 of a holding of 50, a use of 100
+    ok(&l.submit(
+        &[flows::reserve_equity(chart, doc("e"), p, Fen::new(500)).unwrap()],
+        0,
+    ));
+    ok(&l.submit(
+        &[flows::reserve_return(chart, doc("d"), p, Fen::new(40)).unwrap()],
+        0,
+    ));
+    let sale = flows::reserve_sale(chart, doc("x"), p, Fen::new(90), Fen::new(50)).unwrap();
+    ok(&l.submit(&sale, 0));
+    // more than the deposits hold is refused whole
+    let big = flows::reserve_use(chart, doc("u0"), p, Fen::new(131)).unwrap();
+    assert!(l.submit(&big, 0).iter().all(|r| r.is_err()));
+    ok(&l.submit(
+        &flows::reserve_use(chart, doc("u"), p, Fen::new(100)).unwrap(),
+        0,
+    ));
+    assert_eq!(bal(&l, "reserve_deposit"), 30);
+    assert_eq!(bal(&l, "reserve_equity"), 450);
+    assert_eq!(bal(&l, "reserve_fund"), -480);
+    assert_eq!(bal(&l, "fiscal_special_account"), 1_160);
+    l.check().unwrap();
+}
+
+#[test]
 fn limits_and_books() {
     let mut l = ledger();
     let exp = acct(XIAODIAN, "expenditure_account");

@@ -160,6 +160,7 @@ pub async fn submit_approval(State(st): State<St>, headers: HeaderMap, body: Byt
             | ApprovalKind::RecoveryWriteOff
             | ApprovalKind::PeriodReopen
             | ApprovalKind::BackPayment
+            | ApprovalKind::ReserveUse
     ) {
         // these requests are made by their use case with the object they decide (the month's
         // plans step, a retirement application, a write-off proposal, a reopen request): a
@@ -293,6 +294,25 @@ pub async fn decide_approval(
             };
             return disburse::decide_fund_plan(db, &user.principal(), month, &d, now_ms())
                 .map_err(AppError::from);
+        }
+        // a reserve use is booked by its decision: through its use case, never approved bare
+        if let Some(app) = access::get_approval(db, id)?
+            && app.kind == ApprovalKind::ReserveUse
+        {
+            let approve = decision != ApprovalStatus::Rejected;
+            let today = tongchou_app::clock::today_china();
+            tongchou_app::reserve::decide_use(
+                db,
+                &user.principal(),
+                id,
+                approve,
+                &note,
+                today,
+                now_ms(),
+            )?;
+            return Ok(access::get_approval(db, id)?
+                .ok_or_else(|| AppError::NotFound(format!("approval {id}")))?
+                .to_json());
         }
         Ok(
             access::decide_approval(db, &user.principal(), id, decision, &note, now_ms())?

@@ -29,6 +29,7 @@ mod api;
 mod audit_pages;
 mod backpay;
 mod budget;
+mod central_reserve;
 mod certification;
 mod chain;
 mod dues;
@@ -447,6 +448,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(backpay::routes())
         .merge(gap_pages::routes())
         .merge(projection_pages::routes())
+        .merge(central_reserve::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

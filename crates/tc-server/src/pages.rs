@@ -320,6 +320,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::backpay::links(user))
         (crate::gap_pages::links(user))
         (crate::projection_pages::links(user))
+        (crate::central_reserve::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

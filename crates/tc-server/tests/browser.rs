@@ -3,7 +3,7 @@
 //! estimator form, and — as the finance approver — decides a month's fund-use application in
 //! part through its form, then opens the month's disbursement report from the dashboard; and the
 //! plan chain clicked through (county submits, city returns, county resubmits, city forwards and
-//! submits), and the budget (a county edits and submits, its city returns it with a reason), with a screenshot of each page under `target/tmp/screenshots/`. Fails (never skips) when Chromium or chromedriver is missing:
+//! submits), the budget (a county edits and submits, its city returns it with a reason), the finance officer's registration of equity transferred to the reserve fund, with a screenshot of each page under `target/tmp/screenshots/`. Fails (never skips) when Chromium or chromedriver is missing:
 //! `apt-get install -y chromium chromium-driver` (`.ci/run` does it).
 
 mod support;
@@ -726,4 +726,47 @@ fn browser_gap_compute_settle_and_projection() {
         "0.00"
     );
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn browser_finance_registers_reserve_equity() {
+    let url = tongchou_store::testing::sqlite_url("browser-reserve");
+    seed(&url);
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let d = Driver::start();
+
+    // the provincial finance officer opens the reserve fund from the dashboard and registers the
+    // equity transferred through the form
+    d.log_in(&base, "fin.officer");
+    d.click("#reserve-link");
+    d.wait_url("/reserve");
+    for (id, v) in [
+        ("#enterprise", "山西某能源集团有限公司"),
+        ("#credit_code", "91110000600037341L"),
+        ("#share", "0.1"),
+        ("#book_value", "50000000"),
+        ("#transfer_date", "2020-12-14"),
+        ("#reg-source", "晋政发〔2020〕24号"),
+    ] {
+        d.type_into(id, v);
+    }
+    d.click("#register");
+    d.wait_url_part("/reserve?done=");
+    assert_eq!(
+        d.text("#fund-done"),
+        "股权 1（山西某能源集团有限公司）已登记，禁售期满 2023-12-14"
+    );
+    let holdings = d.text("#reserve-holdings");
+    assert!(
+        holdings.contains("山西某能源集团有限公司")
+            && holdings.contains("50,000,000.00 元")
+            && holdings.contains("2023-12-14"),
+        "{holdings}"
+    );
+    assert!(d.text("main").contains("储备基金专户存款"));
+    d.screenshot("reserve-1-registered");
+    d.log_out(&base);
+    drop(d);
+    drop(srv);
 }

@@ -12,9 +12,12 @@ use tongchou_ledger::transfer::date_to_int;
 
 /// The category of the transfers that book gap-sharing money (data/chart-of-accounts.toml).
 pub const GAP_CATEGORY: &str = "gap_sharing";
+/// The category of the reserve fund's transfers: its uses cover a gap like the gap-sharing money
+/// and are left out of the year's own income with it.
+pub const RESERVE_CATEGORY: &str = "reserve_fund";
 
 /// The posted amounts of one account in one month: debits and credits, with the gap-sharing
-/// money apart (it is not the year's own income of mechanisms.md §2).
+/// money and the reserve fund's apart (neither is the year's own income of mechanisms.md §2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Flow {
     pub debits: i64,
@@ -30,12 +33,16 @@ pub fn flows_by_month(db: &mut Db, through: Date) -> Result<Vec<((AccountId, i32
     for (side, col) in [(0, "debit_account"), (1, "credit_account")] {
         let rows = db.query(
             &format!(
-                "SELECT {col}, value_date / 100, CASE WHEN category = $2 THEN 1 ELSE 0 END, \
+                "SELECT {col}, value_date / 100, CASE WHEN category IN ($2, $3) THEN 1 ELSE 0 END, \
                  CAST(SUM(amount) AS BIGINT) FROM ledger_transfer \
                  WHERE op IN (0, 2, 4) AND value_date <= $1 \
-                 GROUP BY {col}, value_date / 100, CASE WHEN category = $2 THEN 1 ELSE 0 END"
+                 GROUP BY {col}, value_date / 100, CASE WHEN category IN ($2, $3) THEN 1 ELSE 0 END"
             ),
-            &[Val::I64(date_to_int(through)), Val::Str(GAP_CATEGORY)],
+            &[
+                Val::I64(date_to_int(through)),
+                Val::Str(GAP_CATEGORY),
+                Val::Str(RESERVE_CATEGORY),
+            ],
         )?;
         for r in rows {
             let key = (AccountId(r[0].i64()?), r[1].i64()? as i32);

@@ -126,6 +126,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0039_person_payments.sql"),
     ),
     (
+        40,
+        "central_reserve",
+        include_str!("../migrations/0040_central_reserve.sql"),
+    ),
+    (
         42,
         "back_payments",
         include_str!("../migrations/0042_back_payments.sql"),

@@ -24,6 +24,7 @@ pub mod policy;
 pub mod project;
 pub mod recovery;
 pub mod report;
+pub mod reserve;
 pub mod retirement;
 pub mod serve;
 pub mod transfer;

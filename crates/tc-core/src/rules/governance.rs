@@ -300,6 +300,56 @@ impl CentralAdjustmentTerms {
             * self.ratio.0 as i128;
         Fen::div_half_up(num, scale * scale).map_err(|_| RuleError::Overflow("remittance"))
     }
+
+    /// Whether the year is under the central adjustment fund (2018-07 to 2021), not national
+    /// pooling.
+    pub fn is_central_adjustment(&self) -> bool {
+        self.regime == "central-adjustment" && self.ratio.0 > 0
+    }
+}
+
+/// The province's allocation from the central adjustment fund (拨付 = 离退休人数 × 人均拨付额,
+/// 国发〔2018〕18号): the pensioners as approved by MOHRSS and MOF × the national per-capita
+/// amount (the year's collections ÷ the nation's pensioners, set by the centre: an entered
+/// figure with its source document, never a parameter of ours).
+pub fn central_allocation(pensioners: i64, per_capita: Fen) -> Result<Fen, RuleError> {
+    if pensioners <= 0 || !per_capita.is_positive() {
+        return Err(RuleError::Input {
+            field: "allocation",
+            reason: "离退休人数和人均拨付额都必须大于零".into(),
+        });
+    }
+    per_capita
+        .checked_mul(pensioners)
+        .ok_or(RuleError::Overflow("allocation"))
+}
+
+/// Quarter `quarter` (1-4) of a year's amount for the quarterly advances (预缴/预拨): four equal
+/// parts to the fen, a remainder to the earlier quarters (largest remainder, ties to the earlier).
+pub fn quarter_part(amount: Fen, quarter: u8) -> Result<Fen, RuleError> {
+    if !(1..=4).contains(&quarter) {
+        return Err(RuleError::Input {
+            field: "quarter",
+            reason: format!("季度应为 1-4（{quarter}）"),
+        });
+    }
+    Ok(amount.split_by_weights(&[1, 1, 1, 1])[quarter as usize - 1])
+}
+
+/// The year-end settlement (年终清算) of the central adjustment fund: what the province is owed
+/// on the year (allocation − remittance) less what the advances already moved (received −
+/// paid). Positive: the centre pays the province; negative: the province pays the centre.
+pub fn central_settlement(
+    remitted: Fen,
+    allocated: Fen,
+    advances_paid: Fen,
+    advances_received: Fen,
+) -> Result<Fen, RuleError> {
+    let owed = allocated.checked_sub(remitted);
+    let moved = advances_received.checked_sub(advances_paid);
+    owed.zip(moved)
+        .and_then(|(o, m)| o.checked_sub(m))
+        .ok_or(RuleError::Overflow("settlement"))
 }
 
 /// The reserve fund from transferred state capital (国发〔2017〕49号, `policy/reserve.toml`): the
@@ -326,6 +376,18 @@ impl ReserveTerms {
             lockup_months,
             uses,
         })
+    }
+
+    /// The first day transferred equity may be sold (禁售期满): the transfer date plus the
+    /// lock-up months, the day kept (the month's last day when shorter).
+    pub fn lockup_end(&self, transfer: Date) -> Result<Date, RuleError> {
+        let months =
+            i32::try_from(self.lockup_months).map_err(|_| RuleError::Overflow("lockup"))?;
+        let p = transfer.period().add_months(months);
+        let day = transfer
+            .day()
+            .min(crate::period::days_in_month(p.year(), p.month()));
+        Date::new(p.year(), p.month(), day).map_err(|e| RuleError::Policy(e.to_string()))
     }
 }
 
@@ -377,10 +439,31 @@ mod tests {
         assert_eq!(later.regime, "national-pooling");
         assert_eq!(later.remittance(1_000).expect("r"), Fen::ZERO);
         let r = ReserveTerms::at(&p, d("2024-01-01")).expect("reserve");
+        assert_eq!(r.lockup_end(d("2020-12-14")).expect("end"), d("2023-12-14"));
+        assert_eq!(r.lockup_end(d("2020-02-29")).expect("end"), d("2023-02-28"));
         assert_eq!(
             (r.transfer_ratio.to_string().as_str(), r.lockup_months),
             ("0.1", 36)
         );
+    }
+
+    #[test]
+    fn allocation_advances_and_settlement_add_up() {
+        // 拨付 = 离退休人数 × 人均拨付额
+        let a = central_allocation(1_000, Fen::new(123_456)).expect("alloc");
+        assert_eq!(a, Fen::new(123_456_000));
+        assert!(central_allocation(0, Fen::new(1)).is_err());
+        assert!(central_allocation(5, Fen::ZERO).is_err());
+        let q: Vec<Fen> = (1..=4)
+            .map(|i| quarter_part(Fen::new(10_003), i).expect("q"))
+            .collect();
+        assert_eq!(q, [2_501, 2_501, 2_501, 2_500].map(Fen::new));
+        assert!(quarter_part(Fen::new(1), 5).is_err());
+        // remitted 100, allocated 160, advances paid 75 and received 120: 15 still to receive
+        let net = central_settlement(Fen::new(100), Fen::new(160), Fen::new(75), Fen::new(120));
+        assert_eq!(net.expect("net"), Fen::new(15));
+        let owe = central_settlement(Fen::new(100), Fen::new(40), Fen::new(0), Fen::new(0));
+        assert_eq!(owe.expect("owe"), Fen::new(-60));
     }
 
     #[test]
