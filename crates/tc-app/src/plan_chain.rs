@@ -25,7 +25,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::access::{AccessError, Permission, Principal, Role};
 use tongchou_core::region::Level;
-use tongchou_core::{Divisions, Fen, Period, RegionCode};
+use tongchou_core::{Date, Divisions, Fen, Period, RegionCode};
 use tongchou_engine::disbursement::{CountyPlan, Item};
 use tongchou_ledger::Chart;
 use tongchou_store::Db;
@@ -85,6 +85,26 @@ struct Ctx<'a> {
     who: &'a Principal,
     month: Period,
     now: i64,
+    /// The day the action counts as taken (China's date of `now`; a simulated agency acts on its
+    /// deadline).
+    on: Date,
+}
+
+/// China's date (UTC+8) of a time in milliseconds.
+fn china_date(now_ms: i64) -> Date {
+    Date::from_days_since_epoch((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
+}
+
+/// The deadline of a level's plan of `month` (`calendar.county_plan_day` / `city_plan_day` of
+/// the month before).
+pub fn deadline(month: Period, lvl: &str) -> Result<Date> {
+    let policy = tongchou_core::Policy::builtin()?;
+    let cal = tongchou_engine::disbursement::Calendar::of(&policy, month)?;
+    Ok(if lvl == "city" {
+        cal.city_plan_by
+    } else {
+        cal.county_plan_by
+    })
 }
 
 fn refuse(db: &mut Db, c: &Ctx<'_>, action: &str, region: RegionCode, e: AccessError) -> AppError {
@@ -240,6 +260,32 @@ fn new_version(
         updated_at: at,
     };
     record(db, c, &next, "submit", note)?;
+    let by = deadline(month, lvl)?;
+    let days_late = by.days_until(c.on);
+    if days_late > 0 {
+        let b = store::Breach {
+            region,
+            version,
+            level: lvl.to_string(),
+            deadline: by.to_string(),
+            submitted_on: c.on.to_string(),
+            days_late,
+        };
+        store::add_breach(db, month, &b)?;
+        audit::append(
+            db,
+            &Entry {
+                actor: &Actor::of(who),
+                action: "plan.late",
+                object_type: "fund_plan",
+                object_id: &format!("{month}/{region}"),
+                region: Some(region.get()),
+                result: "ok",
+                details: serde_json::json!({"version": version, "deadline": b.deadline, "submitted_on": b.submitted_on, "days_late": days_late}),
+            },
+            now,
+        )?;
+    }
     Ok(next)
 }
 
@@ -253,13 +299,30 @@ pub fn submit(
     note: &str,
     now: i64,
 ) -> Result<State> {
+    submit_on(db, who, month, county, note, now, china_date(now))
+}
+
+fn submit_on(
+    db: &mut Db,
+    who: &Principal,
+    month: Period,
+    county: RegionCode,
+    note: &str,
+    now: i64,
+    on: Date,
+) -> Result<State> {
     let note = checked_text(note, "note")?;
     if level(county) != Some(Level::County) {
         return Err(AppError::Invalid(format!(
             "--region: {county} is not a county"
         )));
     }
-    let c = Ctx { who, month, now };
+    let c = Ctx {
+        who,
+        month,
+        now,
+        on,
+    };
     allow(
         db,
         &c,
@@ -322,7 +385,12 @@ pub fn review(
         .filter(|_| level(county) == Some(Level::County))
         .ok_or_else(|| AppError::Invalid(format!("--region: {county} is not a county")))?;
     let act = format!("plan.{action}");
-    let c = Ctx { who, month, now };
+    let c = Ctx {
+        who,
+        month,
+        now,
+        on: china_date(now),
+    };
     allow(db, &c, Permission::PlanReview, &act, county, city)?;
     open(db, month)?;
     audit::retry(db, 10, |db| {
@@ -372,11 +440,28 @@ pub fn submit_city(
     note: &str,
     now: i64,
 ) -> Result<State> {
+    submit_city_on(db, who, month, city, note, now, china_date(now))
+}
+
+fn submit_city_on(
+    db: &mut Db,
+    who: &Principal,
+    month: Period,
+    city: RegionCode,
+    note: &str,
+    now: i64,
+    on: Date,
+) -> Result<State> {
     let note = checked_text(note, "note")?;
     if level(city) != Some(Level::City) {
         return Err(AppError::Invalid(format!("--region: {city} is not a city")));
     }
-    let c = Ctx { who, month, now };
+    let c = Ctx {
+        who,
+        month,
+        now,
+        on,
+    };
     allow(db, &c, Permission::PlanSubmit, "plan.submit", city, city)?;
     open(db, month)?;
     audit::retry(db, 10, |db| {
@@ -490,6 +575,22 @@ pub struct PlanRow {
     pub version: i64,
     /// The latest version's total (None before the first submission).
     pub total: Option<Fen>,
+    /// Days the latest version came after its deadline (None: on time, or not submitted).
+    pub late_days: Option<i64>,
+}
+
+/// Per region, the days its latest version of `month` came late.
+fn late_days(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, i64>> {
+    let states = store::states(db, month)?;
+    Ok(store::breaches(db, month)?
+        .into_iter()
+        .filter(|b| {
+            states
+                .get(&b.region)
+                .is_some_and(|s| s.version == b.version)
+        })
+        .map(|b| (b.region, b.days_late))
+        .collect())
 }
 
 /// A city and its counties in the chain.
@@ -535,12 +636,14 @@ pub fn status(db: &mut Db, who: &Principal, month: Period) -> Result<Vec<CityRow
     for v in store::versions(db, month, None)? {
         totals.insert(v.region, v.total);
     }
+    let late = late_days(db, month)?;
     let row = |r: RegionCode| PlanRow {
         region: r,
         name: name(r),
         state: states.get(&r).map(|s| s.state.clone()),
         version: states.get(&r).map(|s| s.version).unwrap_or(0),
         total: totals.get(&r).copied(),
+        late_days: late.get(&r).copied(),
     };
     let mut by_city: BTreeMap<RegionCode, Vec<PlanRow>> = BTreeMap::new();
     let mut counties = store::counties_with_payroll(db, month)?;
@@ -581,6 +684,8 @@ pub struct PlanView {
     /// What is left of the county's approved expenditure budget before the month, beside the
     /// proposal (None without an approved budget or a proposal).
     pub headroom: Option<crate::execution::Headroom>,
+    /// The region's deadline for the month's plan (`policy/calendar.toml`).
+    pub deadline: Option<Date>,
 }
 
 /// The plan of `region` in `month`, for a user whose region holds it (a refusal audited).
@@ -627,7 +732,13 @@ pub fn plan(
         Some(_) => crate::execution::headroom(db, month, region)?,
         None => None,
     };
+    let lvl_s = if lvl == Some(Level::City) {
+        "city"
+    } else {
+        "county"
+    };
     Ok(PlanView {
+        deadline: Some(deadline(month, lvl_s)?),
         headroom,
         month,
         row: PlanRow {
@@ -636,6 +747,7 @@ pub fn plan(
             state: state.as_ref().map(|s| s.state.clone()),
             version: state.as_ref().map(|s| s.version).unwrap_or(0),
             total: versions.last().map(|v| v.total),
+            late_days: late_days(db, month)?.get(&region).copied(),
         },
         versions,
         actions,
@@ -686,7 +798,8 @@ pub fn simulate(db: &mut Db, month: Period, now: i64) -> Result<usize> {
         let mut s = store::state(db, month, county)?.map(|s| s.state);
         if s.is_none() || s.as_deref() == Some("returned") {
             let who = synthetic(db, county, now)?;
-            submit(db, &who, month, county, "模拟报送 simulated", now)?;
+            let on = deadline(month, "county")?;
+            submit_on(db, &who, month, county, "模拟报送 simulated", now, on)?;
             s = Some("submitted".into());
             n += 1;
         }
@@ -699,7 +812,8 @@ pub fn simulate(db: &mut Db, month: Period, now: i64) -> Result<usize> {
     for city in cities {
         if store::state(db, month, city)?.is_none() {
             let who = synthetic(db, city, now)?;
-            submit_city(db, &who, month, city, "模拟报送 simulated", now)?;
+            let on = deadline(month, "city")?;
+            submit_city_on(db, &who, month, city, "模拟报送 simulated", now, on)?;
             n += 1;
         }
     }

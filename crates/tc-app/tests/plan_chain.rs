@@ -258,6 +258,40 @@ fn chain(url: &str, tag: &str) {
         plan_chain::submit(&mut db, &neighbour, month, neighbour.region, "", now),
         Err(AppError::State(_))
     ));
+    // deadlines (policy/calendar.toml): the real agencies acted today, years after January
+    // 2020's deadlines (2019-12-25 for counties, 2019-12-28 for cities): each late version is
+    // recorded with its days; the simulated agencies acted on their deadline, on time
+    let breaches = tongchou_store::plan_chain::breaches(&mut db, month).expect("breaches");
+    let today = tongchou_app::clock::today_china();
+    let of = |r: RegionCode| breaches.iter().filter(|b| b.region == r).count();
+    assert_eq!(of(county), 2, "both versions late: {breaches:?}");
+    let b = breaches
+        .iter()
+        .find(|b| b.region == city)
+        .expect("city late");
+    assert_eq!(b.deadline, "2019-12-28");
+    let due: tongchou_core::Date = "2019-12-28".parse().expect("d");
+    assert!((due.days_until(today) - b.days_late).abs() <= 1, "{b:?}");
+    assert_eq!(breaches.len(), 2 + rest.len() + 1, "{breaches:?}");
+    let rows = plan_chain::status(&mut db, &reviewer, month).expect("status");
+    let focus = rows
+        .iter()
+        .find(|c| c.city.region == city)
+        .expect("city row");
+    assert!(focus.city.late_days.is_some_and(|d| d > 0));
+    assert!(
+        focus
+            .counties
+            .iter()
+            .any(|c| c.region == county && c.late_days.is_some())
+    );
+    let late = db
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE action = 'plan.late'",
+            &[],
+        )
+        .expect("audit");
+    assert_eq!(late, breaches.len() as i64);
     let ok = db.query_i64("SELECT count(*) FROM audit_log WHERE login = 'reviewer' AND action IN ('plan.return', 'plan.forward', 'plan.submit') AND result = 'ok'", &[]).expect("audit");
     assert_eq!(ok, 3 + rest.len() as i64);
 }

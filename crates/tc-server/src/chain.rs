@@ -129,14 +129,14 @@ fn city_table(user: &User, token: &str, month: Period, rows: &[CityRow]) -> Mark
                 @let forwarded = c.counties.iter().filter(|x| x.state.as_deref() == Some("forwarded")).count();
                 tr class="city" data-region=(c.city.region) data-state=(c.city.state.as_deref().unwrap_or("none")) {
                     td { a href={ "/chain/" (month) "/" (c.city.region) } { (c.city.region) } }
-                    td { (c.city.name) } td { (state(&c.city.state)) } td { (c.city.version) }
+                    td { (c.city.name) } td { (state(&c.city.state)) (late(c.city.late_days)) } td { (c.city.version) }
                     td class="num" { @if let Some(t) = c.city.total { (yuan(t)) } }
                     td { (forwarded) " / " (c.counties.len()) }
                 }
                 @for x in &c.counties {
                     tr class="county" data-region=(x.region) data-state=(x.state.as_deref().unwrap_or("none")) {
                         td { "　" a href={ "/chain/" (month) "/" (x.region) } id={ "open-" (x.region) } { (x.region) } }
-                        td { (x.name) } td { (state(&x.state)) } td { (x.version) }
+                        td { (x.name) } td { (state(&x.state)) (late(x.late_days)) } td { (x.version) }
                         td class="num" { @if let Some(t) = x.total { (yuan(t)) } }
                         td {}
                     }
@@ -154,6 +154,11 @@ fn city_table(user: &User, token: &str, month: Period, rows: &[CityRow]) -> Mark
             p { "本月辖区内没有用款计划 No plans of your region this month." }
         }
     }
+}
+
+/// " · 逾期 N 天" after a state whose latest version came after its deadline.
+fn late(days: Option<i64>) -> Markup {
+    html! { @if let Some(n) = days { span class="warning late" { " · 逾期 " (n) " 天 late" } } }
 }
 
 fn submit_form(token: &str, month: Period, region: RegionCode, label: &str, id: &str) -> Markup {
@@ -222,6 +227,9 @@ fn plan_body(v: &PlanView) -> Markup {
             dt { "月份 Month" } dd { (v.month) }
             dt { "状态 State" } dd id="chain-state" data-state=(v.row.state.as_deref().unwrap_or("none")) { (state_label(v.row.state.as_deref())) }
             dt { "版本 Version" } dd id="chain-version" { (v.row.version) }
+            @if let Some(by) = &v.deadline {
+                dt { "报送截止 Deadline" } dd id="chain-deadline" { (by) (late(v.row.late_days)) }
+            }
         }
         @if let Some(p) = &v.proposal {
             h2 { "按发放名册测算 Proposed from the payroll" }

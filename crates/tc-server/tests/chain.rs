@@ -44,6 +44,14 @@ fn scenario(url: &str, tag: &str) {
         "{}",
         page.body
     );
+    // submitted years after June 2022's deadline (2022-05-25, policy/calendar.toml): a breach
+    assert!(
+        page.body.contains("id=\"chain-deadline\"")
+            && page.body.contains("2022-05-25")
+            && page.body.contains("逾期"),
+        "{}",
+        page.body
+    );
     // another county's clerk cannot open it (audited)
     let mut clerk2 = Client::new(srv.addr);
     assert_eq!(clerk2.login("clerk2", PW).status, 303);
@@ -58,7 +66,9 @@ fn scenario(url: &str, tag: &str) {
     assert_eq!(city.login("city.ty", PW).status, 303);
     let list = city.get("/chain?month=2022-06");
     assert!(
-        list.body.contains("open-140105") && list.body.contains("已报送"),
+        list.body.contains("open-140105")
+            && list.body.contains("已报送")
+            && list.body.contains("逾期"),
         "{}",
         list.body
     );

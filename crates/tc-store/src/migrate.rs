@@ -135,6 +135,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "back_payments",
         include_str!("../migrations/0042_back_payments.sql"),
     ),
+    (
+        43,
+        "plan_deadlines",
+        include_str!("../migrations/0043_plan_deadlines.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

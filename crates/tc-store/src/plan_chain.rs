@@ -318,3 +318,54 @@ fn auth(e: crate::access::AuthError) -> StoreError {
         other => StoreError::Invalid(other.to_string()),
     }
 }
+
+/// A version submitted after its deadline.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Breach {
+    pub region: RegionCode,
+    pub version: i64,
+    pub level: String,
+    pub deadline: String,
+    pub submitted_on: String,
+    pub days_late: i64,
+}
+
+/// Record a late version.
+pub fn add_breach(db: &mut Db, month: Period, b: &Breach) -> Result<()> {
+    db.exec(
+        "INSERT INTO plan_breaches (month, region, version, level, deadline, submitted_on, days_late) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &[
+            ym(month),
+            Val::I64(b.region.get() as i64),
+            Val::I64(b.version),
+            Val::Str(&b.level),
+            Val::Str(&b.deadline),
+            Val::Str(&b.submitted_on),
+            Val::I64(b.days_late),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The late versions of a month, by region (the latest version's last).
+pub fn breaches(db: &mut Db, month: Period) -> Result<Vec<Breach>> {
+    db.query(
+        "SELECT region, version, level, deadline, submitted_on, days_late FROM plan_breaches \
+         WHERE month = $1 ORDER BY region, version",
+        &[ym(month)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Breach {
+            region: RegionCode::from_stored(r[0].i64()?)
+                .ok_or_else(|| StoreError::Invalid("plan breach region".into()))?,
+            version: r[1].i64()?,
+            level: r[2].text()?.to_string(),
+            deadline: r[3].text()?.to_string(),
+            submitted_on: r[4].text()?.to_string(),
+            days_late: r[5].i64()?,
+        })
+    })
+    .collect()
+}
