@@ -140,6 +140,9 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         totals.deaths,
         totals.adjusted
     );
+    for n in totals.notes.iter().filter(|n| !n.is_empty()) {
+        outln!("{n}");
+    }
     outln!("bank files: {}", a.out.display());
     outln!(
         "done in {:.1} s; database {db_url}",
@@ -147,7 +150,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     );
     if let Some(bind) = a.serve {
         outln!(
-            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor, demo.clerk (小店区), demo.city (太原市), demo.budget, demo.gov; password {DEMO_PASSWORD})"
+            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor, demo.clerk (小店区), demo.city (太原市), demo.budget, demo.gov, demo.fin; password {DEMO_PASSWORD})"
         );
         let mut cfg = tongchou_server::Config::new(db_url);
         cfg.secure_cookies = false;
@@ -222,6 +225,8 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
         // 太原市; the provincial government approves
         ("demo.budget", Role::ProvinceBureauOfficer, pcode),
         ("demo.gov", Role::GovernmentApprover, pcode),
+        // the finance department's officer: the reserve fund's register and returns
+        ("demo.fin", Role::FinanceOfficer, pcode),
     ] {
         add_user(
             db,
@@ -263,6 +268,8 @@ struct Totals {
     deaths: u64,
     adjusted: u64,
     last: Option<(Period, Option<MonthReport>)>,
+    /// The central adjustment fund's and the reserve fund's Decembers, for the summary.
+    notes: Vec<String>,
 }
 
 /// Run the months one after the other: the yearly adjustment in its month, retirements,
@@ -346,7 +353,8 @@ fn run_months(
             )
             .map_err(|e| CliError(e.to_string()))?;
         }
-        budget_and_close(db, policy, months, i, true)?;
+        t.notes
+            .extend(budget_and_close(db, policy, months, i, true)?);
         t.last = Some((*m, c));
     }
     Ok(t)
@@ -396,9 +404,15 @@ fn budget_and_close(
     months: &[Period],
     i: usize,
     after: bool,
-) -> Result<(), CliError> {
+) -> Result<Vec<String>, CliError> {
     let m = months[i];
+    let mut notes = Vec::new();
     if after {
+        if m.month() == 12 {
+            notes.extend(crate::cmd::demo_budget::central_year(db, m.year())?);
+            let first = !months[..i].iter().any(|x| x.month() == 12);
+            notes.push(crate::cmd::demo_budget::reserve_year(db, m.year(), first)?);
+        }
         // a year run from its January is closed after its December
         if m.month() == 12 && months[0] <= m.add_months(-11) {
             let n = crate::cmd::demo_budget::close_year(db, m)?;
@@ -407,7 +421,7 @@ fn budget_and_close(
                 m.year()
             ));
         }
-        return Ok(());
+        return Ok(notes);
     }
     if m.month() == 1 {
         crate::cmd::demo_budget::compile(db, policy, m.year())?;
@@ -417,7 +431,7 @@ fn budget_and_close(
         crate::cmd::demo_budget::adjust(db, m.year())?;
         progress(&format!("{}: the budget adjusted", m.year()));
     }
-    Ok(())
+    Ok(notes)
 }
 
 /// The per-city summary of the last month.

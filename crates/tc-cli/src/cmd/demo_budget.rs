@@ -118,3 +118,91 @@ pub fn close_year(db: &mut Db, december: Period) -> Result<usize, CliError> {
     }
     Ok(n)
 }
+
+/// The year's central adjustment fund in its December (2018–2021 only; national pooling's
+/// amounts are the centre's and the demo has none): the remittance by the formula, the
+/// allocation at a synthetic per-capita amount (nine tenths of the remittance per pensioner, as
+/// if the province were a small net payer), the four quarters' advances and the settlement, by
+/// the bureau officer. Returns a line for the summary.
+pub fn central_year(db: &mut Db, year: i32) -> Result<Option<String>, CliError> {
+    use tongchou_app::central::{self, AdvanceInput, AllocationInput};
+    if central::terms(year).map_err(err)?.regime != "central-adjustment" {
+        return Ok(None);
+    }
+    let officer = user(db, "demo.officer")?;
+    let on = Period::new(year, 12).map_err(|e| CliError(e.0))?.day(20);
+    let r = central::remit(db, &officer, year, on, now_ms()).map_err(err)?;
+    let pensioners = central::pensioners_before(db, year).map_err(err)?.max(1);
+    let per_capita = Fen::new(r.amount.fen() * 9 / 10 / pensioners);
+    let source = "demo: 财政部 人力资源社会保障部下达通知（合成）";
+    let alloc = AllocationInput {
+        year,
+        per_capita,
+        pensioners: None,
+        source_doc: source.into(),
+        on,
+    };
+    let a = central::allocate(db, &officer, &alloc, now_ms()).map_err(err)?;
+    for quarter in 1..=4 {
+        let adv = AdvanceInput {
+            year,
+            quarter,
+            paid: None,
+            received: None,
+            source_doc: source.into(),
+            on,
+        };
+        central::advance(db, &officer, &adv, now_ms()).map_err(err)?;
+    }
+    let s = central::settle(db, &officer, year, source, on.add_days(8), now_ms()).map_err(err)?;
+    Ok(Some(format!(
+        "central adjustment fund of {year}: remitted {} yuan, allocated {} yuan, settled {} yuan (tongchou central show --year {year}; /central?year={year})",
+        r.amount.grouped(),
+        a.movement.amount.grouped(),
+        s.movement.amount.grouped()
+    )))
+}
+
+/// The reserve fund: in the run's first December, equity transferred to it (a synthetic
+/// provincial enterprise, 10 % at a book value of 10,000,000 yuan); every December, a dividend of
+/// 3 % of the book value, by the finance officer `demo.fin`.
+pub fn reserve_year(db: &mut Db, year: i32, first: bool) -> Result<String, CliError> {
+    use tongchou_app::reserve::{self, HoldingInput, ReturnInput};
+    let fin = user(db, "demo.fin")?;
+    let p = Divisions::shanxi().province().code;
+    let code = tongchou_core::CreditCode::from_parts(b'9', b'1', p, b"MA0K7Q2L")
+        .ok_or_else(|| CliError("demo credit code".into()))?;
+    let on = Period::new(year, 12).map_err(|e| CliError(e.0))?.day(1);
+    let h = HoldingInput {
+        enterprise: "山西示范能源集团有限公司（合成）".into(),
+        credit_code: code.to_string(),
+        share: "0.1".into(),
+        book_value: Fen::new(1_000_000_000),
+        transfer_date: on,
+        source_doc: "demo: 晋政发〔2020〕24号 划转方案（合成）".into(),
+    };
+    let (holding, _) = if first {
+        reserve::register(db, &fin, &h, now_ms()).map_err(err)?
+    } else {
+        let v = reserve::show(db, &fin, now_ms()).map_err(err)?;
+        match v.holdings.into_iter().next() {
+            Some(x) => (x, false),
+            None => return Ok(String::new()),
+        }
+    };
+    let r = ReturnInput {
+        holding_id: holding.id,
+        kind: "dividend".into(),
+        amount: Fen::new(holding.book_value.fen() * 3 / 100),
+        received_on: on.add_days(14),
+        reference: format!("DEMO-DIV-{year}"),
+    };
+    reserve::collect(db, &fin, &r, now_ms()).map_err(err)?;
+    Ok(format!(
+        "reserve fund: {} held since {} (lock-up to {}), dividend of {year} {} yuan (tongchou reserve show; /reserve)",
+        holding.enterprise,
+        holding.transfer_date,
+        holding.lockup_end,
+        r.amount.grouped()
+    ))
+}
