@@ -361,7 +361,9 @@ pub enum Review<'a> {
     Forward,
 }
 
-/// The county's city reviews its submitted plan: returns it with a reason, or forwards it. The
+/// The level above reviews a submitted plan: a county's city returns it with a reason or
+/// forwards it; the province returns a city's consolidated plan with a reason (the city answers
+/// with a new version; a city's plan is never "forwarded": the province applies with it). The
 /// reviewer has not submitted any version of it.
 pub fn review(
     db: &mut Db,
@@ -380,10 +382,19 @@ pub fn review(
             "--reason: a returned plan needs the reason (退回须说明理由)".into(),
         ));
     }
-    let city = Divisions::shanxi()
-        .city_of(county)
-        .filter(|_| level(county) == Some(Level::County))
-        .ok_or_else(|| AppError::Invalid(format!("--region: {county} is not a county")))?;
+    let d = Divisions::shanxi();
+    let city = match level(county) {
+        Some(Level::County) => d.city_of(county),
+        Some(Level::City) if action == "return" => Some(d.province().code),
+        Some(Level::City) => {
+            return Err(AppError::Invalid(format!(
+                "{county} {} 是市级计划：省级据以申请，无需转报，只可退回 (a city's plan is returned or applied for, never forwarded)",
+                name(county)
+            )));
+        }
+        _ => None,
+    }
+    .ok_or_else(|| AppError::Invalid(format!("--region: {county} is neither a county nor a city")))?;
     let act = format!("plan.{action}");
     let c = Ctx {
         who,
@@ -465,7 +476,7 @@ fn submit_city_on(
     allow(db, &c, Permission::PlanSubmit, "plan.submit", city, city)?;
     open(db, month)?;
     audit::retry(db, 10, |db| {
-        if store::state(db, month, city)?.is_some() {
+        if store::state(db, month, city)?.is_some_and(|s| s.state != "returned") {
             return Err(AppError::State(format!(
                 "{city} {} 的 {month} 用款计划已报送",
                 name(city)
@@ -528,7 +539,7 @@ pub fn waiting(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, String)>> 
     out.extend(
         cities
             .iter()
-            .filter(|c| !states.contains_key(c))
+            .filter(|c| states.get(c).map(|s| s.state.as_str()) != Some("submitted"))
             .map(|c| (*c, label(c))),
     );
     Ok(out)

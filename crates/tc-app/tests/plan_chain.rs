@@ -231,6 +231,43 @@ fn chain(url: &str, tag: &str) {
     let cs = plan_chain::submit_city(&mut db, &reviewer, month, city, "汇总", now)
         .expect("city submits");
     assert_eq!(cs.level, "city");
+    // the province returns the city's plan with a reason (never "forwards" it); the month waits
+    // for the city again; the city answers with a new version
+    let province = Divisions::shanxi().province().code;
+    let prov = common::user(
+        &mut db,
+        "prov.reviewer",
+        Role::ProvinceBureauApprover,
+        province,
+        None,
+    );
+    assert!(matches!(
+        plan_chain::review(&mut db, &prov, month, city, Review::Forward, now),
+        Err(AppError::Invalid(_))
+    ));
+    forbidden(plan_chain::review(
+        &mut db,
+        &reviewer,
+        month,
+        city,
+        Review::Return("x"),
+        now,
+    ));
+    let back = plan_chain::review(
+        &mut db,
+        &prov,
+        month,
+        city,
+        Review::Return("汇总数与名册不符"),
+        now,
+    )
+    .expect("province returns");
+    assert_eq!(back.state, "returned");
+    let waits = plan_chain::waiting(&mut db, month).expect("waiting");
+    assert!(waits.iter().any(|(r, _)| *r == city), "{waits:?}");
+    let again = plan_chain::submit_city(&mut db, &reviewer, month, city, "已核对", now)
+        .expect("city resubmits");
+    assert_eq!((again.state.as_str(), again.version), ("submitted", 2));
     // the month still waits for the other cities, named; none of the focus city
     let still = disburse::run_month(&mut db, &policy, month, &actors, &opts).expect("month");
     let text = still["waiting"]["for"].as_str().expect("waiting");
@@ -272,7 +309,7 @@ fn chain(url: &str, tag: &str) {
     assert_eq!(b.deadline, "2019-12-28");
     let due: tongchou_core::Date = "2019-12-28".parse().expect("d");
     assert!((due.days_until(today) - b.days_late).abs() <= 1, "{b:?}");
-    assert_eq!(breaches.len(), 2 + rest.len() + 1, "{breaches:?}");
+    assert_eq!(breaches.len(), 2 + rest.len() + 2, "{breaches:?}");
     let rows = plan_chain::status(&mut db, &reviewer, month).expect("status");
     let focus = rows
         .iter()
@@ -293,7 +330,7 @@ fn chain(url: &str, tag: &str) {
         .expect("audit");
     assert_eq!(late, breaches.len() as i64);
     let ok = db.query_i64("SELECT count(*) FROM audit_log WHERE login = 'reviewer' AND action IN ('plan.return', 'plan.forward', 'plan.submit') AND result = 'ok'", &[]).expect("audit");
-    assert_eq!(ok, 3 + rest.len() as i64);
+    assert_eq!(ok, 4 + rest.len() as i64);
 }
 
 #[test]

@@ -141,7 +141,7 @@ fn city_table(user: &User, token: &str, month: Period, rows: &[CityRow]) -> Mark
                         td {}
                     }
                 }
-                @if level(user.region) == Some(Level::City) && user.region == c.city.region && c.city.state.is_none() && user.role.has(Permission::PlanSubmit) {
+                @if level(user.region) == Some(Level::City) && user.region == c.city.region && c.city.state.as_deref().is_none_or(|s| s == "returned") && user.role.has(Permission::PlanSubmit) {
                     @if forwarded == c.counties.len() && !c.counties.is_empty() {
                         tr { td colspan="6" { (submit_form(token, month, c.city.region, "报送市级用款计划 Submit the city's plan", "submit-city")) } }
                     } @else {
@@ -283,9 +283,10 @@ fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
         && own
         && user.role.has(Permission::PlanSubmit)
         && v.row.state.as_deref().is_none_or(|s| s == "returned");
+    let province = Divisions::shanxi().province().code;
+    let is_city = level(v.row.region) == Some(Level::City);
     let may_review = v.open
-        && is_county
-        && city_of == Some(user.region)
+        && ((is_county && city_of == Some(user.region)) || (is_city && user.region == province))
         && user.role.has(Permission::PlanReview)
         && v.row.state.as_deref() == Some("submitted");
     let label = if v.row.state.is_some() {
@@ -295,12 +296,14 @@ fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
     };
     html! {
         @if may_submit { (submit_form(token, v.month, v.row.region, label, "submit-county")) }
-        @if may_review {
+        @if may_review && is_county {
             form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="forward-form" {
                 (csrf_field(&csrf_token(token)))
                 input type="hidden" name="verdict" value="forward";
                 button type="submit" id="forward-button" { "转报 Forward" }
             }
+        }
+        @if may_review {
             form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="return-form" {
                 (csrf_field(&csrf_token(token)))
                 input type="hidden" name="verdict" value="return";
