@@ -796,6 +796,8 @@ fn synthetic(db: &mut Db, r: RegionCode, now: i64) -> Result<Principal> {
 /// in the name of its synthetic agency (created once, unable to log in). Picks up where a killed
 /// run left off. Returns the number of actions taken.
 pub fn simulate(db: &mut Db, month: Period, now: i64) -> Result<usize> {
+    // the synthetic agencies act on their level's deadline
+    let (county_by, city_by) = (deadline(month, "county")?, deadline(month, "city")?);
     let d = Divisions::shanxi();
     let mut n = 0;
     let counties = store::counties_with_payroll(db, month)?;
@@ -809,8 +811,15 @@ pub fn simulate(db: &mut Db, month: Period, now: i64) -> Result<usize> {
         let mut s = store::state(db, month, county)?.map(|s| s.state);
         if s.is_none() || s.as_deref() == Some("returned") {
             let who = synthetic(db, county, now)?;
-            let on = deadline(month, "county")?;
-            submit_on(db, &who, month, county, "模拟报送 simulated", now, on)?;
+            submit_on(
+                db,
+                &who,
+                month,
+                county,
+                "模拟报送 simulated",
+                now,
+                county_by,
+            )?;
             s = Some("submitted".into());
             n += 1;
         }
@@ -823,8 +832,7 @@ pub fn simulate(db: &mut Db, month: Period, now: i64) -> Result<usize> {
     for city in cities {
         if store::state(db, month, city)?.is_none() {
             let who = synthetic(db, city, now)?;
-            let on = deadline(month, "city")?;
-            submit_city_on(db, &who, month, city, "模拟报送 simulated", now, on)?;
+            submit_city_on(db, &who, month, city, "模拟报送 simulated", now, city_by)?;
             n += 1;
         }
     }

@@ -331,7 +331,12 @@ impl Policy {
 
     /// The policy compiled into the binary.
     pub fn builtin() -> Result<Policy, PolicyError> {
-        Policy::from_files(BUILTIN_FILES.iter().copied())
+        // the files are compiled in: parse them once per process, not at every use case's call
+        static BUILTIN: std::sync::OnceLock<Result<Policy, PolicyError>> =
+            std::sync::OnceLock::new();
+        BUILTIN
+            .get_or_init(|| Policy::from_files(BUILTIN_FILES.iter().copied()))
+            .clone()
     }
 
     pub fn param(&self, name: &str) -> Result<&Param, PolicyError> {
