@@ -1,11 +1,15 @@
 //! The county agencies' paying accounts (付款账户: the benefit expenditure account, 支出户, every
-//! payment file of the county is drawn on): [`set`] a new version, [`list`] them, and the pay
-//! step's [`debtor_on`] the pay day.
+//! payment file of the county is drawn on): [`set`] a new version, [`review`] it, [`list`] them,
+//! and the pay step's [`debtor_on`] the pay day.
 //!
 //! Who may set one: a user holding `paying_account_write` with the county in their region — the
-//! provincial bureau officer for any county, a county agency for its own (`tc-core::access`). A
-//! refusal is audited (`agency_account.set`, `denied`), so is every change (`ok`, the account
-//! number masked to its last four digits). A change is a new version valid from a date, never an
+//! provincial bureau officer for any county, a county agency for its own (`tc-core::access`).
+//! Maker–checker: a version is `pending` until a different user holding
+//! `paying_account_confirm` (the provincial bureau's reviewer) confirms or refuses it; only a
+//! confirmed version is ever in force, so money is never sent from an account one person alone
+//! entered. One pending version per county at a time. Every refusal of access and every change
+//! and decision is audited (`agency_account.set`, `agency_account.review`; the account number
+//! masked to its last four digits). A change is a new version valid from a date, never an
 //! overwrite (`tongchou_store::agency_accounts`); setting what is already the latest version
 //! changes nothing.
 
@@ -16,7 +20,7 @@ use tongchou_core::region::Level;
 use tongchou_core::{CreditCode, Date, Divisions, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self, Target, iso_time};
-use tongchou_store::agency_accounts::{self as store, AccountFields, NewVersion};
+use tongchou_store::agency_accounts::{self as store, AccountFields, NewVersion, Review};
 use tongchou_store::audit::{self, Actor, Entry};
 
 /// A county's paying account as a user gives it.
@@ -28,6 +32,16 @@ pub fn masked(account: &str) -> String {
     let n = account.chars().count();
     let tail: String = account.chars().skip(n.saturating_sub(4)).collect();
     format!("****{tail}")
+}
+
+/// A version's review state in Chinese (English after it).
+pub fn status_zh(status: &str) -> &'static str {
+    match status {
+        "pending" => "待复核 pending",
+        "confirmed" => "已确认 confirmed",
+        "refused" => "已退回 refused",
+        _ => "未知 unknown",
+    }
 }
 
 /// The debtor of the payment files, every part parsed as `tongchou_bank` requires it; the
@@ -137,10 +151,16 @@ pub fn set(
     )?;
     let set_at = iso_time(now_ms);
     db.transaction(|db| {
-        if let Some(latest) = store::latest(db, region)?
-            && same(&latest, input)
-        {
-            return Ok((latest, false));
+        if let Some(latest) = store::latest(db, region)? {
+            if latest.status != "refused" && same(&latest, input) {
+                return Ok((latest, false));
+            }
+            if latest.status == "pending" {
+                return Err(AppError::State(format!(
+                    "{region}: 版本 {} 待复核，复核后才能再设置新版本 (version {} of {} awaits its review)",
+                    latest.version, latest.version, latest.set_by
+                )));
+            }
         }
         let version = store::insert(
             db,
@@ -186,6 +206,96 @@ pub fn set(
             AppError::State(format!("{region}: the version just written is gone"))
         })?;
         Ok((written, true))
+    })
+}
+
+/// A reviewer's decision: confirm (`true`) or refuse, with a note (required to refuse).
+#[derive(Clone, Copy, Debug)]
+pub struct Decision<'a> {
+    pub region: RegionCode,
+    pub version: i64,
+    pub confirm: bool,
+    pub note: Option<&'a str>,
+}
+
+/// Confirm or refuse a pending version (see the module documentation): the reviewer holds
+/// `paying_account_confirm` over the county and is not the user who set the version. Returns
+/// the version as decided.
+pub fn review(
+    db: &mut Db,
+    who: &Principal,
+    d: &Decision<'_>,
+    now_ms: i64,
+) -> Result<AgencyAccount> {
+    let object = format!("{}/{}", d.region, d.version);
+    let target = Target {
+        action: "agency_account.review",
+        object_type: "agency_account",
+        object_id: &object,
+        region: d.region,
+    };
+    access::authorize(db, who, Permission::PayingAccountConfirm, &target, now_ms)?;
+    let note = d.note.map(str::trim).filter(|n| !n.is_empty());
+    if !d.confirm && note.is_none() {
+        return Err(AppError::Invalid(
+            "note: 退回须说明理由 (a refusal needs a reason)".into(),
+        ));
+    }
+    let a = store::version(db, d.region, d.version)?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "{}: 没有版本 {} (no such version)",
+            d.region, d.version
+        ))
+    })?;
+    let actor = Actor::of(who);
+    let entry = |result: &'static str, details: serde_json::Value| Entry {
+        actor: &actor,
+        action: target.action,
+        object_type: target.object_type,
+        object_id: &object,
+        region: Some(d.region.get()),
+        result,
+        details,
+    };
+    if a.set_by_id == Some(who.user_id) {
+        let reason = "设置人不能复核自己设置的账户 (the user who set an account cannot confirm it)";
+        let denied = entry("denied", serde_json::json!({"reason": "maker_checker"}));
+        audit::refusal(db, &denied, now_ms)?;
+        return Err(AppError::Forbidden(reason.into()));
+    }
+    let status = if d.confirm { "confirmed" } else { "refused" };
+    let at = iso_time(now_ms);
+    db.transaction(|db| {
+        let review = Review {
+            region: d.region,
+            version: d.version,
+            status,
+            by: &who.login,
+            by_id: who.user_id,
+            at: &at,
+            note,
+        };
+        if !store::review(db, &review)? {
+            return Err(AppError::State(format!(
+                "{}: 版本 {} 已{} (already decided)",
+                d.region,
+                d.version,
+                if a.status == "confirmed" {
+                    "确认"
+                } else {
+                    "处理"
+                }
+            )));
+        }
+        let details = serde_json::json!({
+            "set_by": a.set_by,
+            "account": masked(&a.account_number),
+            "valid_from": a.valid_from.to_string(),
+            "note": note,
+        });
+        audit::append(db, &entry(status, details), now_ms)?;
+        store::version(db, d.region, d.version)?
+            .ok_or_else(|| AppError::State(format!("{object}: the version just decided is gone")))
     })
 }
 

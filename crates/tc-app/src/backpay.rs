@@ -273,7 +273,7 @@ pub fn parse_months(text: &str) -> Result<Vec<(Period, Fen)>> {
             ))
         };
         let (span, wage) = part.split_once([':', '：']).ok_or_else(bad)?;
-        let wage: Fen = wage.trim().replace(',', "").parse().map_err(|_| bad())?;
+        let wage = Fen::parse_grouped(wage).map_err(|_| bad())?;
         let (from, to) = match span.split_once("..") {
             Some((a, b)) => (a.trim().parse::<Period>(), b.trim().parse::<Period>()),
             None => (span.trim().parse::<Period>(), span.trim().parse::<Period>()),

@@ -299,14 +299,111 @@ pub fn submit(
     note: &str,
     now: i64,
 ) -> Result<State> {
-    submit_on(db, who, month, county, note, now, china_date(now))
+    submit_on(db, who, month, county, None, note, now, china_date(now))
 }
 
+/// A county's agency submits its plan of `month` with its own figures by item instead of the
+/// proposal's (an adjustment, 调整): every figure at least zero, their total not above what the
+/// month's payroll needs, and a note saying why (required). The proposal and the adjustment are
+/// both kept in the version's note. Asking less than the proposal leaves lines to a later plan,
+/// like a partial approval (nothing strands: `disburse` carries them).
+pub fn submit_adjusted(
+    db: &mut Db,
+    who: &Principal,
+    month: Period,
+    county: RegionCode,
+    items: &BTreeMap<Item, Fen>,
+    note: &str,
+    now: i64,
+) -> Result<State> {
+    submit_on(
+        db,
+        who,
+        month,
+        county,
+        Some(items),
+        note,
+        now,
+        china_date(now),
+    )
+}
+
+/// A county's adjustment as typed: `ITEM=YUAN` pairs (`basic_pension=1,234,567.89`); an
+/// item named twice, an unknown item or a bad amount is refused naming it.
+pub fn parse_adjustment<S: AsRef<str>>(pairs: &[S]) -> Result<BTreeMap<Item, Fen>> {
+    let mut out = BTreeMap::new();
+    for pair in pairs {
+        let pair = pair.as_ref();
+        let (k, v) = pair.split_once('=').ok_or_else(|| {
+            AppError::Invalid(format!("--adjust: 「{pair}」应为 项目=金额 (ITEM=YUAN)"))
+        })?;
+        let item = Item::parse(k.trim()).ok_or_else(|| {
+            AppError::Invalid(format!("--adjust: 没有项目「{}」(unknown item)", k.trim()))
+        })?;
+        let amount = Fen::parse_grouped(v)
+            .map_err(|e| AppError::Invalid(format!("{}: {e}", item.as_str())))?;
+        if out.insert(item, amount).is_some() {
+            return Err(AppError::Invalid(format!(
+                "{}: 重复 (given twice)",
+                item.as_str()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+/// The items to submit: the proposal's, or the county's adjustment of them (checked), with the
+/// note the version keeps.
+fn adjusted(
+    p: Proposal,
+    adjust: Option<&BTreeMap<Item, Fen>>,
+    note: &str,
+) -> Result<(BTreeMap<Item, Fen>, String)> {
+    let Some(items) = adjust else {
+        return Ok((p.items, note.to_string()));
+    };
+    if note.is_empty() {
+        return Err(AppError::Invalid(
+            "note: 调整用款计划须说明理由 (an adjusted plan needs a note)".into(),
+        ));
+    }
+    if let Some((i, f)) = items.iter().find(|(_, f)| f.is_negative()) {
+        return Err(AppError::Invalid(format!(
+            "{}: 金额不能为负 (negative: {})",
+            i.as_str(),
+            f.grouped()
+        )));
+    }
+    let items: BTreeMap<Item, Fen> = items
+        .iter()
+        .filter(|(_, f)| f.is_positive())
+        .map(|(i, f)| (*i, *f))
+        .collect();
+    let total = items.values().try_fold(Fen::ZERO, |a, b| a.try_add(*b))?;
+    if total > p.need || total == Fen::ZERO {
+        return Err(AppError::Invalid(format!(
+            "total: 调整后合计 {} 元须大于零且不超过本月工资单所需 {} 元 (the adjusted total must be positive and at most the payroll's need)",
+            total.grouped(),
+            p.need.grouped()
+        )));
+    }
+    let note = format!(
+        "{note}〔按工资单建议 {} 元，调整为 {} 元 proposed {}, adjusted to {}〕",
+        p.total.grouped(),
+        total.grouped(),
+        p.total.grouped(),
+        total.grouped()
+    );
+    Ok((items, note))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn submit_on(
     db: &mut Db,
     who: &Principal,
     month: Period,
     county: RegionCode,
+    adjust: Option<&BTreeMap<Item, Fen>>,
     note: &str,
     now: i64,
     on: Date,
@@ -348,7 +445,8 @@ fn submit_on(
                 name(county)
             )));
         }
-        new_version(db, &c, county, "county", p.items, &note)
+        let (items, note) = adjusted(p, adjust, &note)?;
+        new_version(db, &c, county, "county", items, &note)
     })
 }
 
@@ -816,6 +914,7 @@ pub fn simulate(db: &mut Db, month: Period, now: i64) -> Result<usize> {
                 &who,
                 month,
                 county,
+                None,
                 "模拟报送 simulated",
                 now,
                 county_by,

@@ -54,6 +54,13 @@ fn accounts_set_and_versioned(url: &str) {
     let officer = testing::add_user(&mut db, "officer", Role::ProvinceBureauOfficer, 140000, pw);
     let clerk = testing::add_user(&mut db, "clerk.xd", Role::CountyAgency, 140105, pw);
     let auditor = testing::add_user(&mut db, "auditor", Role::Auditor, 140000, pw);
+    let reviewer = testing::add_user(
+        &mut db,
+        "reviewer",
+        Role::ProvinceBureauApprover,
+        140000,
+        pw,
+    );
     let code = tongchou_sim::accounts::credit_code(rc(140105)).expect("code");
     let code = code.as_str();
     // the county's own agency sets its account
@@ -75,6 +82,44 @@ fn accounts_set_and_versioned(url: &str) {
     )
     .expect("again");
     assert!(!written);
+    // maker–checker: pending until the bureau's reviewer confirms it; nothing in force before
+    assert_eq!(a.status, "pending");
+    assert!(
+        agency_accounts::in_force(&mut db, rc(140105), d("2020-06-01"))
+            .expect("q")
+            .is_none()
+    );
+    let busy = agency_accounts::set(
+        &mut db,
+        &clerk,
+        &input(140105, code, "0502123409000077777", "2020-01-01"),
+        T0,
+    );
+    assert!(
+        matches!(&busy, Err(AppError::State(m)) if m.contains("待复核")),
+        "{busy:?}"
+    );
+    let decide = |db: &mut Db, who: &Principal, version: i64, confirm: bool, note: Option<&str>| {
+        let d = agency_accounts::Decision {
+            region: rc(140105),
+            version,
+            confirm,
+            note,
+        };
+        agency_accounts::review(db, who, &d, T0)
+    };
+    for who in [&clerk, &officer] {
+        let r = decide(&mut db, who, 1, true, None);
+        assert!(matches!(r, Err(AppError::Forbidden(_))), "{r:?}");
+    }
+    assert_eq!(audit_count(&mut db, "agency_account.review", "denied"), 2);
+    let a = decide(&mut db, &reviewer, 1, true, None).expect("confirm");
+    assert_eq!(
+        (a.status.as_str(), a.reviewed_by.as_deref()),
+        ("confirmed", Some("reviewer"))
+    );
+    let again = decide(&mut db, &reviewer, 1, false, Some("x"));
+    assert!(matches!(again, Err(AppError::State(_))), "{again:?}");
     // another county's account, or a role without the permission: refused and audited
     let other = agency_accounts::set(
         &mut db,
@@ -111,14 +156,30 @@ fn accounts_set_and_versioned(url: &str) {
     assert!(bad(&mut db, &officer, &i).starts_with("region"));
     // the bureau sets a new account from March: a new version, the old one kept
     i.region = rc(140105);
-    let (a, written) = agency_accounts::set(&mut db, &officer, &i, T0).expect("march");
-    assert!(written);
-    assert_eq!(a.version, 2);
     let on = |db: &mut Db, day: &str| {
         agency_accounts::in_force(db, rc(140105), d(day))
             .expect("in force")
             .map(|a| a.account_number)
     };
+    let (a, written) = agency_accounts::set(&mut db, &officer, &i, T0).expect("march");
+    assert!(written);
+    assert_eq!(a.version, 2);
+    // refused (a reason is required): never in force; set again, confirmed
+    let no_reason = decide(&mut db, &reviewer, 2, false, Some("  "));
+    assert!(
+        matches!(no_reason, Err(AppError::Invalid(_))),
+        "{no_reason:?}"
+    );
+    let r = decide(&mut db, &reviewer, 2, false, Some("开户证明与账号不符")).expect("refuse");
+    assert_eq!(r.status, "refused");
+    assert_eq!(
+        on(&mut db, "2020-03-01").as_deref(),
+        Some("0502123409000012345")
+    );
+    let (a, written) = agency_accounts::set(&mut db, &officer, &i, T0).expect("march again");
+    assert!(written);
+    assert_eq!(a.version, 3);
+    decide(&mut db, &reviewer, 3, true, None).expect("confirm march");
     assert_eq!(on(&mut db, "2019-12-31"), None);
     assert_eq!(
         on(&mut db, "2020-02-29").as_deref(),
@@ -128,8 +189,13 @@ fn accounts_set_and_versioned(url: &str) {
         on(&mut db, "2020-03-01").as_deref(),
         Some("0502123409000054321")
     );
-    assert_eq!(agency_accounts::list(&mut db, None).expect("list").len(), 2);
-    assert_eq!(audit_count(&mut db, "agency_account.set", "ok"), 2);
+    assert_eq!(agency_accounts::list(&mut db, None).expect("list").len(), 3);
+    assert_eq!(audit_count(&mut db, "agency_account.set", "ok"), 3);
+    assert_eq!(
+        audit_count(&mut db, "agency_account.review", "confirmed"),
+        2
+    );
+    assert_eq!(audit_count(&mut db, "agency_account.review", "refused"), 1);
     // the audit log shows the account's last four digits only
     let details = db
         .query(
@@ -213,8 +279,7 @@ fn pay_and_read_returns(url: &str, tag: &str) {
     );
     assert_eq!(files_in(&out), 0);
     // accounts set: the month runs through, each file drawn on its county's account
-    tongchou_sim::accounts::register_all(&mut db, &actors.officer, d("2020-01-01"), T0)
-        .expect("accounts");
+    common::paying_accounts(&mut db, &actors.officer, "2020-01-01", T0);
     january(&mut db, &actors, &out).expect("january");
     let files = db
         .query(

@@ -164,18 +164,48 @@ fn chain(url: &str, tag: &str) {
         plan_chain::submit_city(&mut db, &reviewer, month, city, "", now),
         Err(AppError::State(_))
     ));
-    // the county resubmits: version 2, and version 1 stays readable with the return's reason
-    let s = plan_chain::submit(&mut db, &clerk, month, county, "已核实", now).expect("resubmit");
+    // the county resubmits with its own figure (调整): a note is required, the total may not
+    // exceed the payroll's need, items are named; version 2, and version 1 stays readable
+    use tongchou_engine::disbursement::Item;
+    let asked = proposal
+        .total
+        .try_sub(tongchou_core::Fen::new(100))
+        .expect("fen");
+    let adjust = std::collections::BTreeMap::from([(Item::BasicPension, asked)]);
+    assert!(matches!(
+        plan_chain::submit_adjusted(&mut db, &clerk, month, county, &adjust, " ", now),
+        Err(AppError::Invalid(m)) if m.starts_with("note")
+    ));
+    let too_much = std::collections::BTreeMap::from([(
+        Item::BasicPension,
+        proposal
+            .need
+            .try_add(tongchou_core::Fen::new(1))
+            .expect("fen"),
+    )]);
+    assert!(matches!(
+        plan_chain::submit_adjusted(&mut db, &clerk, month, county, &too_much, "多申请", now),
+        Err(AppError::Invalid(m)) if m.starts_with("total")
+    ));
+    let typed = plan_chain::parse_adjustment(&[format!("basic_pension={}", asked.grouped())])
+        .expect("typed");
+    assert_eq!(typed, adjust);
+    assert!(plan_chain::parse_adjustment(&["pension=1"]).is_err());
+    let s = plan_chain::submit_adjusted(&mut db, &clerk, month, county, &adjust, "已核实", now)
+        .expect("resubmit");
     assert_eq!((s.state.as_str(), s.version), ("submitted", 2));
     let view = plan_chain::plan(&mut db, &reviewer, month, county, now).expect("view");
     assert_eq!(view.versions.len(), 2);
-    assert_eq!(
-        (
-            view.versions[0].note.as_str(),
-            view.versions[1].note.as_str()
-        ),
-        ("一月计划", "已核实")
+    assert_eq!(view.versions[0].note, "一月计划");
+    let adjusted_note = format!(
+        "已核实〔按工资单建议 {} 元，调整为 {} 元 proposed {}, adjusted to {}〕",
+        proposal.total.grouped(),
+        asked.grouped(),
+        proposal.total.grouped(),
+        asked.grouped()
     );
+    assert_eq!(view.versions[1].note, adjusted_note);
+    assert_eq!(view.versions[1].total, asked);
     let kinds: Vec<(&str, &str)> = view
         .actions
         .iter()
@@ -186,7 +216,7 @@ fn chain(url: &str, tag: &str) {
         [
             ("submit", "一月计划"),
             ("return", "退休人员增减未核实"),
-            ("submit", "已核实")
+            ("submit", adjusted_note.as_str())
         ]
     );
     forbidden(plan_chain::plan(&mut db, &neighbour, month, county, now));
@@ -287,7 +317,7 @@ fn chain(url: &str, tag: &str) {
     );
     let rows = tongchou_store::plans::region_plans(&mut db, month).expect("plans");
     let planned = |r: RegionCode| rows.iter().find(|p| p.region == r).map(|p| p.planned);
-    assert_eq!(planned(county), Some(proposal.total));
+    assert_eq!(planned(county), Some(asked));
     let versions = tongchou_store::plan_chain::versions(&mut db, month, Some(city)).expect("v");
     assert_eq!(planned(city), Some(versions[0].total));
     // after the application nothing in the chain moves

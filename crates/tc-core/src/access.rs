@@ -138,6 +138,7 @@ impl Role {
                 ReportRead,
                 PeriodReopenApprove,
                 BudgetHrssReview,
+                PayingAccountConfirm,
             ],
             Role::FinanceOfficer => &[AllocationSubmit, PaymentFileSubmit, LedgerRead, ReportRead],
             Role::FinanceApprover => &[
@@ -293,6 +294,9 @@ pub enum Permission {
     /// Set a county agency's paying account (the debtor of its payment files): the provincial
     /// bureau, or the county's own agency.
     PayingAccountWrite,
+    /// Confirm or refuse a paying account version someone else set (maker–checker): the
+    /// provincial bureau's reviewer.
+    PayingAccountConfirm,
     /// Read a bank's return file (pain.002 or CSV) into the payroll and the ledger: the
     /// provincial bureau, or the agency whose payments it answers.
     BankReturnImport,
@@ -355,6 +359,7 @@ impl Permission {
             PaymentFileSubmit => "payment_file_submit",
             PaymentFileRelease => "payment_file_release",
             PayingAccountWrite => "paying_account_write",
+            PayingAccountConfirm => "paying_account_confirm",
             BankReturnImport => "bank_return_import",
             LedgerRead => "ledger_read",
             ReportRead => "report_read",
@@ -401,6 +406,7 @@ impl Permission {
             PaymentFileSubmit => "提交支付文件",
             PaymentFileRelease => "放行支付文件",
             PayingAccountWrite => "设置支出户",
+            PayingAccountConfirm => "复核支出户",
             BankReturnImport => "读取银行回执",
             LedgerRead => "查看基金账簿",
             ReportRead => "查看报表",
@@ -847,6 +853,9 @@ mod tests {
                 !(r.has(Permission::PaymentFileSubmit) && r.has(Permission::PaymentFileRelease))
             );
             assert!(!(r.has(Permission::AllocationSubmit) && r.has(Permission::AllocationApprove)));
+            assert!(
+                !(r.has(Permission::PayingAccountWrite) && r.has(Permission::PayingAccountConfirm))
+            );
         }
         assert_eq!(
             Role::InsuredPerson.permissions(),

@@ -100,6 +100,25 @@ impl Fen {
         }
         format!("{sign}{out}.{cents}")
     }
+    /// An amount as staff type it: `12000000`, `12,000,000.00` or `12,000,000.00 元`
+    /// (separators only where they group thousands; at most two decimals).
+    pub fn parse_grouped(text: &str) -> Result<Fen, MoneyError> {
+        let t = text.trim().trim_end_matches('元').trim();
+        let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
+        if int.contains(',') {
+            let groups: Vec<&str> = int.trim_start_matches('-').split(',').collect();
+            let ok = (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
+            if !ok {
+                return Err(MoneyError::Invalid(text.to_string()));
+            }
+        }
+        let plain = int.replace(',', "");
+        match frac {
+            Some(f) => format!("{plain}.{f}").parse(),
+            None => plain.parse(),
+        }
+    }
+
     pub fn is_zero(self) -> bool {
         self.0 == 0
     }
@@ -252,6 +271,23 @@ impl<'de> Deserialize<'de> for Fen {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn grouped_amounts_parse_with_or_without_separators() {
+        for (text, fen) in [
+            ("12000000", 1_200_000_000),
+            ("12,000,000.00", 1_200_000_000),
+            ("12,000,000.00 元", 1_200_000_000),
+            ("1,234.5", 123_450),
+            ("-1,234.56", -123_456),
+        ] {
+            assert_eq!(Fen::parse_grouped(text), Ok(Fen(fen)), "{text}");
+        }
+        for bad in ["12,00,000", "1,2345", "abc", "", "1.234"] {
+            assert!(Fen::parse_grouped(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
     use proptest::prelude::*;
 

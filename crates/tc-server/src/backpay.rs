@@ -5,15 +5,15 @@
 //! approver the form to approve or refuse a pending one (never their own). Checked and audited
 //! in the use case.
 
+use crate::forms::{Fields, csrf_ok, done, text};
 use crate::html::{csrf_field, explanation, page, yuan};
-use crate::{AppError, St, csrf_token, ct_eq, signed_in_for, with_db};
+use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
-use std::collections::HashMap;
 use tongchou_app::backpay::{self, Request, status_zh};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_core::access::Permission;
@@ -21,8 +21,6 @@ use tongchou_core::rules::backpay::Month;
 use tongchou_core::{Divisions, Policy, RegionCode};
 use tongchou_store::access::User;
 use tongchou_store::backpay::BackPay;
-
-type Fields = HashMap<String, String>;
 
 const TITLE: &str = "补缴 Back-payments";
 
@@ -161,22 +159,6 @@ async fn show(
         (detail(&b, &months, &user, &csrf))
     };
     Html(page(&format!("补缴 {id}"), Some(&user.login), body)).into_response()
-}
-
-fn csrf_ok(token: &str, f: &Fields) -> bool {
-    ct_eq(
-        f.get("csrf").map(String::as_str).unwrap_or(""),
-        &csrf_token(token),
-    )
-}
-
-fn text(f: &Fields, k: &str) -> String {
-    f.get(k).map(|s| s.trim().to_string()).unwrap_or_default()
-}
-
-fn done(path: &str, msg: &str) -> Response {
-    let q: String = form_urlencoded::byte_serialize(msg.as_bytes()).collect();
-    Redirect::to(&format!("{path}?done={q}")).into_response()
 }
 
 /// `POST /backpay/assess`.

@@ -447,13 +447,7 @@ fn forms(user: &User, v: Option<&View>, year: i32, csrf: &str) -> Markup {
 
 fn amount_of(f: &Fields) -> Result<Fen, AppError> {
     let raw = f.get("amount").map(String::as_str).unwrap_or("");
-    let clean: String = raw
-        .trim()
-        .trim_end_matches('元')
-        .chars()
-        .filter(|c| *c != ',' && !c.is_whitespace())
-        .collect();
-    clean.parse::<Fen>().map_err(|_| {
+    Fen::parse_grouped(raw).map_err(|_| {
         AppError::BadRequest(format!(
             "金额：「{raw}」不是以元为单位、至多两位小数的金额 (amount in yuan)"
         ))

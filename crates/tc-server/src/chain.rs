@@ -19,7 +19,8 @@ use tongchou_app::clock::now_ms;
 use tongchou_app::plan_chain::{self, CityRow, PlanView, Review, item_label, state_label};
 use tongchou_core::access::Permission;
 use tongchou_core::region::Level;
-use tongchou_core::{Divisions, Period, RegionCode};
+use tongchou_core::{Divisions, Fen, Period, RegionCode};
+use tongchou_engine::disbursement::Item;
 use tongchou_store::access::User;
 
 type Fields = HashMap<String, String>;
@@ -173,6 +174,56 @@ fn submit_form(token: &str, month: Period, region: RegionCode, label: &str, id: 
     }
 }
 
+/// The county's submit form: the note, and its own figure for every item (prefilled with the
+/// proposal's), used only when "adjusted" is ticked (a note is then required).
+fn adjust_form(
+    token: &str,
+    month: Period,
+    region: RegionCode,
+    p: &plan_chain::Proposal,
+    label: &str,
+) -> Markup {
+    let id = "submit-county";
+    html! {
+        form method="post" action={ "/chain/" (month) "/" (region) "/submit" } id=(id) {
+            (csrf_field(&csrf_token(token)))
+            label for={ (id) "-note" } { "说明 Note" }
+            input id={ (id) "-note" } name="note" maxlength="500" autocomplete="off";
+            details id="adjust" {
+                summary { "调整申请金额 Adjust the figures" }
+                table id="adjust-items" {
+                    tr { th { "项目 Item" } th { "申请金额（元） Amount (yuan)" } }
+                    @for item in Item::ALL {
+                        tr {
+                            td { label for={ "adjust-" (item.as_str()) } { (item_label(item)) } }
+                            td { input id={ "adjust-" (item.as_str()) } name={ "adjust." (item.as_str()) } inputmode="decimal" autocomplete="off"
+                                value=(p.items.get(&item).map(|f| f.grouped()).unwrap_or_default()); }
+                        }
+                    }
+                }
+                label { input type="checkbox" name="adjusted" value="1" id="adjusted"; " 按调整后金额报送（须填写说明） Submit these figures (a note is required)" }
+            }
+            br;
+            button type="submit" id={ (id) "-button" } { (label) }
+        }
+    }
+}
+
+/// The adjusted figures a county's submit form carries, when ticked.
+fn adjustment_of(f: &Fields) -> Result<Option<std::collections::BTreeMap<Item, Fen>>, AppError> {
+    if f.get("adjusted").map(String::as_str) != Some("1") {
+        return Ok(None);
+    }
+    let pairs: Vec<String> = Item::ALL
+        .iter()
+        .filter_map(|i| {
+            let v = f.get(&format!("adjust.{}", i.as_str()))?.trim();
+            (!v.is_empty()).then(|| format!("{}={v}", i.as_str()))
+        })
+        .collect();
+    Ok(Some(plan_chain::parse_adjustment(&pairs)?))
+}
+
 /// `GET /chain/{month}/{region}`: one plan.
 async fn show(
     State(st): State<St>,
@@ -295,7 +346,10 @@ fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
         "报送 Submit"
     };
     html! {
-        @if may_submit { (submit_form(token, v.month, v.row.region, label, "submit-county")) }
+        @if may_submit {
+            @if let Some(p) = &v.proposal { (adjust_form(token, v.month, v.row.region, p, label)) }
+            @else { (submit_form(token, v.month, v.row.region, label, "submit-county")) }
+        }
         @if may_review && is_county {
             form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="forward-form" {
                 (csrf_field(&csrf_token(token)))
@@ -360,6 +414,8 @@ async fn submit(
         let now = now_ms();
         Ok(if level(r) == Some(Level::City) {
             plan_chain::submit_city(db, &who, m, r, &note, now)?
+        } else if let Some(items) = adjustment_of(&f)? {
+            plan_chain::submit_adjusted(db, &who, m, r, &items, &note, now)?
         } else {
             plan_chain::submit(db, &who, m, r, &note, now)?
         })

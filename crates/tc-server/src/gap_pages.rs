@@ -360,8 +360,7 @@ async fn settle(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
         let amount = match opt(&f, "amount") {
             None => None,
             Some(a) => Some(
-                a.replace(',', "")
-                    .parse::<Fen>()
+                Fen::parse_grouped(&a)
                     .map_err(|_| AppError::BadRequest("金额格式不正确 amount".into()))?,
             ),
         };

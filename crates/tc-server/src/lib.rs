@@ -33,6 +33,7 @@ mod central_reserve;
 mod certification;
 mod chain;
 mod dues;
+mod forms;
 mod gap_pages;
 mod guard;
 mod html;
@@ -43,6 +44,7 @@ mod mine;
 mod month;
 mod ops;
 mod pages;
+mod paying_accounts;
 mod person;
 mod plans;
 mod projection_pages;
@@ -449,6 +451,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(gap_pages::routes())
         .merge(projection_pages::routes())
         .merge(central_reserve::routes())
+        .merge(paying_accounts::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -321,6 +321,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::gap_pages::links(user))
         (crate::projection_pages::links(user))
         (crate::central_reserve::links(user))
+        (crate::paying_accounts::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

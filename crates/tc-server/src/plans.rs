@@ -294,26 +294,6 @@ fn decision_form(
     }
 }
 
-/// An amount as finance staff type it: `12000000`, `12,000,000.00` or `12,000,000.00 元`
-/// (separators only where they group thousands).
-fn parse_yuan(text: &str) -> Option<Fen> {
-    let t = text.trim().trim_end_matches('元').trim();
-    let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
-    if int.contains(',') {
-        let groups: Vec<&str> = int.split(',').collect();
-        let ok = (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
-        if !ok {
-            return None;
-        }
-    }
-    let plain = int.replace(',', "");
-    let joined = match frac {
-        Some(f) => format!("{plain}.{f}"),
-        None => plain,
-    };
-    joined.parse::<Fen>().ok()
-}
-
 /// `POST /plans/{month}/decision`: the approver's decision.
 pub async fn decide(
     State(st): State<St>,
@@ -336,7 +316,7 @@ pub async fn decide(
     };
     let decision = match field("decision").as_str() {
         "full" => Decision::Full,
-        "partial" => match parse_yuan(&field("amount")) {
+        "partial" => match Fen::parse_grouped(&field("amount")).ok() {
             Some(a) => Decision::Partial { approved: a },
             None => {
                 let m =
@@ -396,18 +376,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_are_typed_with_or_without_separators() {
-        for (text, fen) in [
-            ("12000000", 1_200_000_000),
-            ("12,000,000.00", 1_200_000_000),
-            ("12,000,000.00 元", 1_200_000_000),
-            ("1,234.5", 123_450),
-        ] {
-            assert_eq!(parse_yuan(text), Some(Fen::new(fen)), "{text}");
-        }
-        for bad in ["12,00,000", "1,2345", "abc", ""] {
-            assert_eq!(parse_yuan(bad), None, "{bad}");
-        }
+    fn amounts_read_with_separators_and_unit() {
         assert_eq!(yuan(Fen::new(1_411_557_969)), "14,115,579.69 元");
     }
 }

@@ -37,8 +37,7 @@ fn seed(url: &str, out: &std::path::Path) -> Db {
     add_staff(&mut db, "auditor", Role::Auditor, 140000);
     let officer = add_staff(&mut db, "officer", Role::ProvinceBureauOfficer, 140000);
     let approver = add_staff(&mut db, "approver", Role::FinanceApprover, 140000);
-    tongchou_sim::accounts::register_all(&mut db, &officer, "2000-01-01".parse().expect("d"), 0)
-        .expect("paying accounts");
+    support::paying_accounts(&mut db, &officer, "2000-01-01", 0);
     let policy = Policy::builtin().expect("policy");
     let src = ReceiptSource::Counterpart(&TaxBureau {
         seed: 7,

@@ -1,11 +1,11 @@
-//! Synthetic paying accounts for every county agency of the province, set through the same use
-//! case as real ones (`tongchou_app::agency_accounts::set`) in the name of a provincial bureau
-//! officer: the fictional bank and account of `tongchou_bank::Debtor::synthetic` (feature `sim`,
+//! Synthetic paying accounts for every county agency of the province, set and confirmed through
+//! the same use cases as real ones (`tongchou_app::agency_accounts::set` in the name of a
+//! provincial bureau officer, `review` in the name of the bureau's reviewer, maker–checker): the fictional bank and account of `tongchou_bank::Debtor::synthetic` (feature `sim`,
 //! never for a file sent to a bank), and a synthetic unified social credit code of a public
 //! institution (authority 1, category 2 事业单位, the county's code, organisation body `TCM` and
 //! the county's last five digits).
 
-use tongchou_app::agency_accounts::{AccountInput, set};
+use tongchou_app::agency_accounts::{AccountInput, Decision, review, set};
 use tongchou_app::{AppError, Result};
 use tongchou_bank::Debtor;
 use tongchou_core::access::Principal;
@@ -30,11 +30,13 @@ pub fn agency_name(county: RegionCode) -> String {
 }
 
 /// Set a synthetic paying account, valid from `valid_from`, for every county of the province, in
-/// the name of `officer` (a provincial bureau officer). Returns how many were written (a county
-/// whose latest account is already this one is left as it is).
+/// the name of `officer` (a provincial bureau officer), each confirmed by `reviewer` (a
+/// provincial bureau reviewer, `paying_account_confirm`). Returns how many were written (a
+/// county whose latest account is already this one is left as it is).
 pub fn register_all(
     db: &mut tongchou_store::Db,
     officer: &Principal,
+    reviewer: &Principal,
     valid_from: Date,
     now_ms: i64,
 ) -> Result<u64> {
@@ -55,7 +57,17 @@ pub fn register_all(
             cnaps: d.agent().cnaps().map(|c| c.as_str()),
             valid_from,
         };
-        if set(db, officer, &input, now_ms)?.1 {
+        let (a, new) = set(db, officer, &input, now_ms)?;
+        if a.status == "pending" {
+            let decision = Decision {
+                region: county,
+                version: a.version,
+                confirm: true,
+                note: None,
+            };
+            review(db, reviewer, &decision, now_ms)?;
+        }
+        if new {
             written += 1;
         }
     }

@@ -1,7 +1,8 @@
-//! The county agencies' paying accounts (`agency_accounts`, migration 0012): every version ever
-//! set, and the one in force on a day. A change is a new version, never an overwrite. The values
-//! are stored as the use case checked them (`tongchou_app::agency_accounts`); this module only
-//! keeps and finds them.
+//! The county agencies' paying accounts (`agency_accounts`, migrations 0012 and 0045): every
+//! version ever set, its review (maker–checker: `pending` until a second user confirms or
+//! refuses it), and the confirmed one in force on a day. A change is a new version, never an
+//! overwrite. The values are stored as the use case checked them
+//! (`tongchou_app::agency_accounts`); this module only keeps and finds them.
 
 use crate::{Db, Result, Row, StoreError, Val};
 use tongchou_core::{Date, RegionCode};
@@ -22,6 +23,25 @@ pub struct AgencyAccount {
     pub set_by: String,
     pub set_by_id: Option<i64>,
     pub set_at: String,
+    /// `pending`, `confirmed` or `refused` (see migration 0045).
+    pub status: String,
+    /// Who confirmed or refused it, when, and the reviewer's note.
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<String>,
+    pub review_note: Option<String>,
+}
+
+/// A reviewer's decision on a pending version.
+#[derive(Clone, Copy, Debug)]
+pub struct Review<'a> {
+    pub region: RegionCode,
+    pub version: i64,
+    /// `confirmed` or `refused`.
+    pub status: &'a str,
+    pub by: &'a str,
+    pub by_id: i64,
+    pub at: &'a str,
+    pub note: Option<&'a str>,
 }
 
 /// A county's paying account as a user gives it (checked by the use case before it is stored).
@@ -54,8 +74,12 @@ pub struct NewVersion<'a> {
     pub set_at: &'a str,
 }
 
+const INSERTED: &str = "region, version, valid_from, agency_name, credit_code, account_number, \
+     account_name, bank_name, bic, cnaps, set_by, set_by_id, set_at, status";
+
 const COLUMNS: &str = "region, version, valid_from, agency_name, credit_code, account_number, \
-     account_name, bank_name, bic, cnaps, set_by, set_by_id, set_at";
+     account_name, bank_name, bic, cnaps, set_by, set_by_id, set_at, status, reviewed_by, \
+     reviewed_at, review_note";
 
 fn opt(v: Option<&str>) -> Val<'_> {
     v.map(Val::Str).unwrap_or(Val::Null)
@@ -83,11 +107,16 @@ fn from_row(r: &Row) -> Result<AgencyAccount> {
         set_by: r[10].text()?.to_string(),
         set_by_id: r[11].opt_i64()?,
         set_at: r[12].text()?.to_string(),
+        status: r[13].text()?.to_string(),
+        reviewed_by: owned(14)?,
+        reviewed_at: owned(15)?,
+        review_note: owned(16)?,
     })
 }
 
-/// Write a new version of the county's account; returns its number. Inside the caller's
-/// transaction (a concurrent writer of the same county loses on the key and retries).
+/// Write a new version of the county's account, `pending` its review; returns its number. Inside
+/// the caller's transaction (a concurrent writer of the same county loses on the key and
+/// retries).
 pub fn insert(db: &mut Db, v: &NewVersion<'_>) -> Result<i64> {
     let a = &v.account;
     let region = a.region.get() as i64;
@@ -98,7 +127,8 @@ pub fn insert(db: &mut Db, v: &NewVersion<'_>) -> Result<i64> {
     let valid_from = a.valid_from.to_string();
     db.exec(
         &format!(
-            "INSERT INTO agency_accounts ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "INSERT INTO agency_accounts ({INSERTED}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending')"
         ),
         &[
             Val::I64(region),
@@ -132,14 +162,45 @@ pub fn latest(db: &mut Db, region: RegionCode) -> Result<Option<AgencyAccount>> 
     .transpose()
 }
 
-/// The county's account in force on `day`: of the versions valid from that day or earlier, the
-/// latest start, and of those the highest version.
+/// Record a reviewer's decision on a version still `pending`; false when it is not (already
+/// decided, or no such version).
+pub fn review(db: &mut Db, r: &Review<'_>) -> Result<bool> {
+    let n = db.exec(
+        "UPDATE agency_accounts SET status = $1, reviewed_by = $2, reviewed_by_id = $3, \
+         reviewed_at = $4, review_note = $5 \
+         WHERE region = $6 AND version = $7 AND status = 'pending'",
+        &[
+            Val::Str(r.status),
+            Val::Str(r.by),
+            Val::I64(r.by_id),
+            Val::Str(r.at),
+            opt(r.note),
+            Val::I64(r.region.get() as i64),
+            Val::I64(r.version),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// One version of a county's account, if it exists.
+pub fn version(db: &mut Db, region: RegionCode, version: i64) -> Result<Option<AgencyAccount>> {
+    db.query_opt(
+        &format!("SELECT {COLUMNS} FROM agency_accounts WHERE region = $1 AND version = $2"),
+        &[Val::I64(region.get() as i64), Val::I64(version)],
+    )?
+    .as_ref()
+    .map(from_row)
+    .transpose()
+}
+
+/// The county's account in force on `day`: of the confirmed versions valid from that day or
+/// earlier, the latest start, and of those the highest version.
 pub fn valid_on(db: &mut Db, region: RegionCode, day: Date) -> Result<Option<AgencyAccount>> {
     let day = day.to_string();
     db.query_opt(
         &format!(
             "SELECT {COLUMNS} FROM agency_accounts WHERE region = $1 AND valid_from <= $2 \
-             ORDER BY valid_from DESC, version DESC LIMIT 1"
+             AND status = 'confirmed' ORDER BY valid_from DESC, version DESC LIMIT 1"
         ),
         &[Val::I64(region.get() as i64), Val::Str(&day)],
     )?
@@ -201,6 +262,32 @@ mod tests {
             Ok::<_, StoreError>(())
         })
         .unwrap();
+        // nothing is in force before its review
+        assert!(valid_on(&mut db, c, d("2020-02-15")).unwrap().is_none());
+        let decide = |db: &mut Db, v: i64, status: &str| {
+            review(
+                db,
+                &Review {
+                    region: c,
+                    version: v,
+                    status,
+                    by: "reviewer",
+                    by_id: 2,
+                    at: "2020-01-02T00:00:00.000Z",
+                    note: None,
+                },
+            )
+            .unwrap()
+        };
+        for v in 1..=3 {
+            assert!(decide(&mut db, v, "confirmed"));
+        }
+        // decided once only
+        assert!(!decide(&mut db, 2, "refused"));
+        assert_eq!(
+            super::version(&mut db, c, 2).unwrap().unwrap().status,
+            "confirmed"
+        );
         let on = |db: &mut Db, s: &str| {
             valid_on(db, c, d(s))
                 .unwrap()
@@ -210,8 +297,13 @@ mod tests {
         assert_eq!(on(&mut db, "2020-02-15"), Some((3, "3333333333".into())));
         assert_eq!(on(&mut db, "2020-03-01"), Some((2, "2222222222".into())));
         assert_eq!(latest(&mut db, c).unwrap().map(|a| a.version), Some(3));
+        // a refused correction is never in force
+        db.transaction(|db| insert(db, &version("4444444444", "2020-03-01")))
+            .unwrap();
+        assert!(decide(&mut db, 4, "refused"));
+        assert_eq!(on(&mut db, "2020-03-02"), Some((2, "2222222222".into())));
         let all = all_versions(&mut db, None).unwrap();
-        assert_eq!(all.len(), 3);
+        assert_eq!(all.len(), 4);
         assert_eq!(all[1].cnaps.as_deref(), Some("102161000011"));
         assert_eq!(all[1].bic, None);
         assert!(

@@ -140,6 +140,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plan_deadlines",
         include_str!("../migrations/0043_plan_deadlines.sql"),
     ),
+    (
+        45,
+        "paying_account_review",
+        include_str!("../migrations/0045_paying_account_review.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

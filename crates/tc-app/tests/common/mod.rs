@@ -30,14 +30,23 @@ pub fn province(db: &mut Db, persons: usize, start: &str) {
 /// account set by the officer, valid from 2000-01-01.
 pub fn actors(db: &mut Db) -> Actors {
     let actors = users(db);
-    tongchou_sim::accounts::register_all(
-        db,
-        &actors.officer,
-        "2000-01-01".parse().expect("date"),
-        0,
-    )
-    .expect("paying accounts");
+    paying_accounts(db, &actors.officer, "2000-01-01", 0);
     actors
+}
+
+/// Every county's synthetic paying account valid from `from`, set by `officer` and confirmed by
+/// a provincial bureau reviewer (`acct.reviewer`, added here: maker–checker).
+pub fn paying_accounts(db: &mut Db, officer: &Principal, from: &str, now_ms: i64) {
+    let province = Divisions::shanxi().province().code;
+    let reviewer = user(
+        db,
+        "acct.reviewer",
+        Role::ProvinceBureauApprover,
+        province,
+        None,
+    );
+    tongchou_sim::accounts::register_all(db, officer, &reviewer, from.parse().expect("d"), now_ms)
+        .expect("paying accounts");
 }
 
 /// A user of `role` scoped to `region` (for an insured person: their person id).

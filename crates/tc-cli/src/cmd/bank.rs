@@ -50,6 +50,25 @@ pub enum AccountCmd {
     /// Set a county agency's paying account from a date on (a new version; the earlier ones are
     /// kept): the provincial bureau officer for any county, a county agency for its own.
     Set(SetArgs),
+    /// Confirm or refuse a version someone else set (maker–checker: the provincial bureau's
+    /// reviewer); only a confirmed version ever pays.
+    Review {
+        /// The county (GB/T 2260 code).
+        #[arg(long)]
+        region: RegionCode,
+        /// The version to decide.
+        #[arg(long)]
+        version: i64,
+        /// Refuse it (a --note is then required); without this flag the version is confirmed.
+        #[arg(long)]
+        refuse: bool,
+        /// The reviewer's note (the reason of a refusal).
+        #[arg(long)]
+        note: Option<String>,
+        /// The reviewer's login.
+        #[arg(long = "as")]
+        as_login: String,
+    },
     /// Every version set, by county (only those in force on --on, if given).
     List {
         /// Only this county.
@@ -165,7 +184,7 @@ fn set_account(db: &mut Db, a: &SetArgs) -> CliResult {
     let (acct, written) = agency_accounts::set(db, &who, &input, now_ms()).map_err(app)?;
     if written {
         outln!(
-            "已设置 set: {} 第 {} 版 (version {}), 自 {} 起 (valid from)",
+            "已设置 set: {} 第 {} 版 (version {}), 自 {} 起 (valid from); 待复核 pending review",
             region_name(Some(acct.region)),
             acct.version,
             acct.version,
@@ -179,6 +198,20 @@ fn set_account(db: &mut Db, a: &SetArgs) -> CliResult {
             acct.version
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn review_account(db: &mut Db, d: &agency_accounts::Decision<'_>, as_login: &str) -> CliResult {
+    let who = acting_user(db, as_login)?;
+    let a = agency_accounts::review(db, &who, d, now_ms()).map_err(app)?;
+    outln!(
+        "{}: {} 第 {} 版 (version {}), 设置人 set by {}",
+        agency_accounts::status_zh(&a.status),
+        region_name(Some(a.region)),
+        a.version,
+        a.version,
+        a.set_by
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -196,11 +229,11 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
         rows = in_force;
     }
     outln!(
-        "地区 region | 版本 version | 起始日 valid from | 机构 agency | 统一社会信用代码 credit code | 账号 account | 开户行 bank | BIC | 行号 CNAPS | 设置人 set by | 设置时间 set at"
+        "地区 region | 版本 version | 起始日 valid from | 机构 agency | 统一社会信用代码 credit code | 账号 account | 开户行 bank | BIC | 行号 CNAPS | 设置人 set by | 设置时间 set at | 状态 status | 复核人 reviewed by"
     );
     for a in &rows {
         outln!(
-            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
+            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
             region_name(Some(a.region)),
             a.version,
             a.valid_from,
@@ -211,7 +244,9 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
             a.bic.as_deref().unwrap_or("-"),
             a.cnaps.as_deref().unwrap_or("-"),
             a.set_by,
-            a.set_at
+            a.set_at,
+            agency_accounts::status_zh(&a.status),
+            a.reviewed_by.as_deref().unwrap_or("-")
         );
     }
     outln!("共 {} 条 ({} versions)", rows.len(), rows.len());
@@ -234,6 +269,21 @@ pub fn run(c: BankCmd, db_url: &str) -> CliResult {
         }
         BankCmd::ReturnFiles { limit, as_login } => return_files(&mut db, limit, &as_login),
         BankCmd::Account(AccountCmd::Set(a)) => set_account(&mut db, &a),
+        BankCmd::Account(AccountCmd::Review {
+            region,
+            version,
+            refuse,
+            note,
+            as_login,
+        }) => {
+            let d = agency_accounts::Decision {
+                region,
+                version,
+                confirm: !refuse,
+                note: note.as_deref(),
+            };
+            review_account(&mut db, &d, &as_login)
+        }
         BankCmd::Account(AccountCmd::List { region, on }) => list_accounts(&mut db, region, on),
     }
 }

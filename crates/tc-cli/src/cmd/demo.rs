@@ -249,10 +249,15 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
     tongchou_sim::historical::seed(db, a.seed, a.from.first_day().add_days(-1))
         .map_err(|e| CliError(e.to_string()))?;
     let actors = actors(db, "demo.officer", Some("demo.approver"))?;
-    // every county agency's paying account (a fictional bank), set by the bureau officer
+    // every county agency's paying account (a fictional bank), set by the bureau officer and
+    // confirmed by the bureau's reviewer (maker–checker)
+    let reviewer = tongchou_store::access::get_user(db, "demo.reviewer")?
+        .ok_or_else(|| CliError("demo.reviewer missing".into()))?
+        .principal();
     tongchou_sim::accounts::register_all(
         db,
         &actors.officer,
+        &reviewer,
         a.from.first_day(),
         tongchou_app::clock::now_ms(),
     )

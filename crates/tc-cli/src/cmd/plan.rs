@@ -33,9 +33,14 @@ pub enum PlanCmd {
         /// The county's or city's code.
         #[arg(long)]
         region: u32,
-        /// A note to the reviewer (at most 500 characters).
+        /// A note to the reviewer (at most 500 characters; required with --adjust).
         #[arg(long, alias = "reason", default_value = "")]
         note: String,
+        /// A county's own figure for an item instead of the payroll's proposal (调整), e.g.
+        /// `--adjust basic_pension=1,200,000.00`; repeat for several items. The items not named
+        /// are left out; the total may not exceed what the payroll needs.
+        #[arg(long = "adjust", value_name = "ITEM=YUAN")]
+        adjust: Vec<String>,
         #[arg(long = "as")]
         as_login: String,
     },
@@ -127,14 +132,26 @@ fn chain(db: &mut Db, c: PlanCmd) -> CliResult {
             month,
             region: r,
             note,
+            adjust,
             as_login,
         } => {
             let who = acting_user(db, &as_login)?;
             let r = region(r)?;
             let s = if Divisions::shanxi().get(r).map(|x| x.level) == Some(Level::City) {
                 app(plan_chain::submit_city(db, &who, month, r, &note, now_ms()))?
-            } else {
+            } else if adjust.is_empty() {
                 app(plan_chain::submit(db, &who, month, r, &note, now_ms()))?
+            } else {
+                let items = app(plan_chain::parse_adjustment(&adjust))?;
+                app(plan_chain::submit_adjusted(
+                    db,
+                    &who,
+                    month,
+                    r,
+                    &items,
+                    &note,
+                    now_ms(),
+                ))?
             };
             serde_json::json!({"month": month, "submitted": s})
         }

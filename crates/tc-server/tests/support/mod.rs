@@ -321,6 +321,19 @@ pub fn add_staff(
     .principal()
 }
 
+/// Every county's synthetic paying account valid from `from`, set by `officer` and confirmed by a
+/// provincial bureau reviewer (`acct.reviewer`, added here: maker–checker).
+pub fn paying_accounts(
+    db: &mut Db,
+    officer: &tongchou_core::access::Principal,
+    from: &str,
+    now_ms: i64,
+) {
+    let reviewer = add_staff(db, "acct.reviewer", Role::ProvinceBureauApprover, 140000);
+    tongchou_sim::accounts::register_all(db, officer, &reviewer, from.parse().expect("d"), now_ms)
+        .expect("paying accounts");
+}
+
 /// Month options under which the finance department's decision is the one recorded by the
 /// approver (the month waits for it), without simulated bank returns.
 pub fn recorded(out: &std::path::Path) -> tongchou_app::disburse::MonthOptions {
@@ -366,13 +379,12 @@ pub fn seed_application(
         .expect("q")
         .expect("officer")
         .principal();
-    tongchou_sim::accounts::register_all(
+    paying_accounts(
         &mut db,
         &officer,
-        "2022-01-01".parse().expect("date"),
+        "2022-01-01",
         tongchou_app::clock::now_ms(),
-    )
-    .expect("paying accounts");
+    );
     let actors = tongchou_app::disburse::Actors {
         officer,
         approver: None,
@@ -495,8 +507,7 @@ pub fn seed_chain(
     let officer = add_staff(&mut db, "officer", Role::ProvinceBureauOfficer, 140000);
     add_staff(&mut db, "city.ty", Role::CityAgency, 140100);
     add_staff(&mut db, "city.dt", Role::CityAgency, 140200);
-    tongchou_sim::accounts::register_all(&mut db, &officer, "2022-01-01".parse().expect("d"), 0)
-        .expect("paying accounts");
+    paying_accounts(&mut db, &officer, "2022-01-01", 0);
     let actors = tongchou_app::disburse::Actors {
         officer,
         approver: None,
@@ -539,8 +550,7 @@ pub fn seed_governance(url: &str, out: &std::path::Path) -> Db {
     add_staff(&mut db, "auditor", Role::Auditor, 140000);
     add_staff(&mut db, "clerk", Role::CountyAgency, 140105);
     add_staff(&mut db, "city.ty", Role::CityAgency, 140100);
-    tongchou_sim::accounts::register_all(&mut db, &officer, "2000-01-01".parse().expect("d"), 0)
-        .expect("paying accounts");
+    paying_accounts(&mut db, &officer, "2000-01-01", 0);
     tongchou_sim::historical::seed(&mut db, 3, "2019-12-31".parse().expect("d")).expect("seed");
     let policy = tongchou_core::Policy::builtin().expect("policy");
     let src = ReceiptSource::Counterpart(&TaxBureau {

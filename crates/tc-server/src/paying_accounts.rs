@@ -1,0 +1,299 @@
+//! The county agencies' paying accounts (付款账户 / 基金支出户) in the browser, through
+//! `tongchou_app::agency_accounts`: `/paying-accounts` lists every version within the user's
+//! region with its review state, the form to set a new version (the provincial bureau officer,
+//! a county agency for its own county), and for each pending version the reviewer's form to
+//! confirm or refuse it (the bureau's reviewer, never the user who set it: maker–checker). The
+//! full account number is shown to those who set or confirm accounts; others see its last four
+//! digits. Checked and audited in the use case.
+
+use crate::forms::{Fields, csrf_ok, done, opt_text, text};
+use crate::html::{csrf_field, page};
+use crate::{AppError, St, csrf_token, signed_in_for, with_db};
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use tongchou_app::agency_accounts::{self, AccountInput, AgencyAccount, Decision, status_zh};
+use tongchou_app::clock::now_ms;
+use tongchou_core::access::Permission;
+use tongchou_core::{Date, Divisions, RegionCode};
+use tongchou_store::access::User;
+
+const TITLE: &str = "付款账户 Paying accounts";
+
+/// Who sees the page: those who set or confirm accounts, and report readers.
+pub fn may_view(u: &User) -> bool {
+    u.role.has(Permission::PayingAccountWrite)
+        || u.role.has(Permission::PayingAccountConfirm)
+        || u.role.has(Permission::ReportRead)
+}
+
+/// Who sees full account numbers.
+fn sees_full(u: &User) -> bool {
+    u.role.has(Permission::PayingAccountWrite) || u.role.has(Permission::PayingAccountConfirm)
+}
+
+/// The page and its forms' posts.
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/paying-accounts", get(show))
+        .route("/paying-accounts/set", post(set))
+        .route("/paying-accounts/review", post(review))
+}
+
+/// The dashboard's link.
+pub fn links(u: &User) -> Markup {
+    html! {
+        @if may_view(u) {
+            p { a href="/paying-accounts" id="paying-accounts-link" { "付款账户 Paying accounts" } }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    let body = html! {
+        p class="error" id="paying-accounts-error" { (msg) }
+        p { a href="/paying-accounts" { "返回 Back" } }
+    };
+    (status, Html(page(TITLE, Some(login), body))).into_response()
+}
+
+fn region_label(c: RegionCode) -> String {
+    let name = Divisions::shanxi()
+        .get(c)
+        .map(|r| r.name.as_str())
+        .unwrap_or("");
+    format!("{c} {name}")
+}
+
+fn versions_table(rows: &[AgencyAccount], user: &User, csrf: &str) -> Markup {
+    let full = sees_full(user);
+    let reviews = user.role.has(Permission::PayingAccountConfirm);
+    html! {
+        table id="paying-accounts" {
+            tr {
+                th { "县区 County" } th { "版本 Version" } th { "起始日 Valid from" } th { "机构 Agency" }
+                th { "账号 Account" } th { "开户行 Bank" } th { "行号/BIC" } th { "设置人 Set by" }
+                th { "状态 Status" } th { "复核 Review" }
+            }
+            @for a in rows {
+                tr class=(a.status) {
+                    td { (region_label(a.region)) } td { (a.version) } td { (a.valid_from) }
+                    td { (a.agency_name) br; small { (a.credit_code) } }
+                    td class="account" {
+                        @if full { (a.account_number) } @else { (agency_accounts::masked(&a.account_number)) }
+                    }
+                    td { (a.bank_name) }
+                    td { (a.cnaps.as_deref().or(a.bic.as_deref()).unwrap_or("-")) }
+                    td { (a.set_by) br; small { (a.set_at) } }
+                    td { (status_zh(&a.status)) }
+                    td {
+                        @if a.status == "pending" && reviews {
+                            (review_form(a, csrf))
+                        } @else if let Some(by) = &a.reviewed_by {
+                            (by) @if let Some(n) = &a.review_note { br; small { (n) } }
+                        } @else { "-" }
+                    }
+                }
+            }
+        }
+        @if rows.is_empty() { p { "尚无付款账户 No paying account yet." } }
+    }
+}
+
+fn review_form(a: &AgencyAccount, csrf: &str) -> Markup {
+    let id = format!("review-{}-{}", a.region, a.version);
+    html! {
+        form method="post" action="/paying-accounts/review" id=(id) {
+            (csrf_field(csrf))
+            input type="hidden" name="region" value=(a.region);
+            input type="hidden" name="version" value=(a.version);
+            input name="note" placeholder="意见（退回必填） Note (required to refuse)" autocomplete="off";
+            button type="submit" name="decision" value="confirm" { "确认 Confirm" }
+            " "
+            button type="submit" name="decision" value="refuse" { "退回 Refuse" }
+        }
+    }
+}
+
+fn set_form(csrf: &str) -> Markup {
+    let field = |name: &str, label: &str, hint: &str| {
+        html! {
+            label for=(name) { (label) }
+            input id=(name) name=(name) placeholder=(hint) autocomplete="off";
+        }
+    };
+    html! {
+        h2 { "设置新版本 Set a new version" }
+        p { "新版本经另一名复核人确认后才生效 A new version pays only once another user confirms it." }
+        form method="post" action="/paying-accounts/set" id="set-account" {
+            (csrf_field(csrf))
+            (field("region", "县区代码 County code", "140105"))
+            (field("agency", "机构名称 Agency", "太原市小店区社会保险事业管理中心"))
+            (field("credit_code", "统一社会信用代码 Credit code", "18 位"))
+            (field("account", "账号 Account number", "仅数字 digits only"))
+            (field("account_name", "账户名称 Account title (可空 optional)", "…基本养老保险基金支出户"))
+            (field("bank_name", "开户行 Bank", "中国工商银行太原小店支行"))
+            (field("cnaps", "支付系统行号 CNAPS (12 位)", "102161000011"))
+            (field("bic", "BIC (可空 optional)", ""))
+            (field("valid_from", "起始日 Valid from", "2020-01-01"))
+            br;
+            button type="submit" id="set-submit" { "提交复核 Submit for review" }
+        }
+    }
+}
+
+/// `GET /paying-accounts`.
+async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let region = user.region;
+    let rows = with_db(&st, move |db| {
+        let all = agency_accounts::list(db, None)?;
+        let d = Divisions::shanxi();
+        Ok(all
+            .into_iter()
+            .filter(|a| d.within(a.region, region))
+            .collect::<Vec<_>>())
+    })
+    .await;
+    let rows = match rows {
+        Ok(r) => r,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let csrf = csrf_token(&token);
+    let body = html! {
+        @if let Some(msg) = q.get("done") { p class="ok" id="paying-accounts-done" { (msg) } }
+        p { "各县区经办机构基金支出户：代发养老金文件 (pain.001) 的付款账户，以发放日有效且已确认的版本为准。 \
+             The account every payment file of a county is drawn on: the confirmed version in force on the pay day." }
+        (versions_table(&rows, &user, &csrf))
+        @if user.role.has(Permission::PayingAccountWrite) { (set_form(&csrf)) }
+    };
+    Html(page(TITLE, Some(&user.login), body)).into_response()
+}
+
+/// The form's account, or the field that is wrong.
+fn parse_set(f: &Fields) -> Result<(RegionCode, Date), AppError> {
+    let region = text(f, "region").parse::<RegionCode>().map_err(|_| {
+        AppError::BadRequest("县区代码 region: 应为 6 位代码 a 6-digit code".into())
+    })?;
+    let from = text(f, "valid_from")
+        .parse::<Date>()
+        .map_err(|_| AppError::BadRequest("起始日 valid_from: 日期格式 YYYY-MM-DD".into()))?;
+    Ok((region, from))
+}
+
+/// `POST /paying-accounts/set`.
+async fn set(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let (region, valid_from) = match parse_set(&f) {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let (account_name, bic, cnaps) = (
+            opt_text(&f, "account_name"),
+            opt_text(&f, "bic"),
+            opt_text(&f, "cnaps"),
+        );
+        let (agency, code, account, bank) = (
+            text(&f, "agency"),
+            text(&f, "credit_code"),
+            text(&f, "account"),
+            text(&f, "bank_name"),
+        );
+        let input = AccountInput {
+            region,
+            agency_name: &agency,
+            credit_code: &code,
+            account_number: &account,
+            account_name: account_name.as_deref(),
+            bank_name: &bank,
+            bic: bic.as_deref(),
+            cnaps: cnaps.as_deref(),
+            valid_from,
+        };
+        Ok(agency_accounts::set(db, &who, &input, now_ms())?)
+    })
+    .await;
+    match r {
+        Ok((a, true)) => done(
+            "/paying-accounts",
+            &format!(
+                "已提交 {} 第 {} 版，待复核",
+                region_label(a.region),
+                a.version
+            ),
+        ),
+        Ok((a, false)) => done(
+            "/paying-accounts",
+            &format!(
+                "未更改：{} 第 {} 版已是此账户",
+                region_label(a.region),
+                a.version
+            ),
+        ),
+        Err(e) => error_page(
+            e.status(),
+            &user.login,
+            &format!("未办理 Not done: {}", e.message()),
+        ),
+    }
+}
+
+/// `POST /paying-accounts/review`.
+async fn review(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let (Ok(region), Ok(version)) = (
+        text(&f, "region").parse::<RegionCode>(),
+        text(&f, "version").parse::<i64>(),
+    ) else {
+        return error_page(StatusCode::BAD_REQUEST, &user.login, "region/version");
+    };
+    let confirm = text(&f, "decision") == "confirm";
+    let note = opt_text(&f, "note");
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let d = Decision {
+            region,
+            version,
+            confirm,
+            note: note.as_deref(),
+        };
+        Ok(agency_accounts::review(db, &who, &d, now_ms())?)
+    })
+    .await;
+    match r {
+        Ok(a) => done(
+            "/paying-accounts",
+            &format!(
+                "{} 第 {} 版：{}",
+                region_label(a.region),
+                a.version,
+                status_zh(&a.status)
+            ),
+        ),
+        Err(e) => error_page(
+            e.status(),
+            &user.login,
+            &format!("未办理 Not done: {}", e.message()),
+        ),
+    }
+}
