@@ -1,6 +1,8 @@
-//! The county agencies' paying accounts (付款账户: the benefit expenditure account, 支出户, every
-//! payment file of the county is drawn on): [`set`] a new version, [`review`] it, [`list`] them,
-//! and the pay step's [`debtor_on`] the pay day.
+//! The agencies' bank accounts as managed data ([`KINDS`]: every agency's 支出户 and 收入户,
+//! the province's 财政专户, each behind the ledger's account of that kind in the region's book),
+//! above all the county agencies' paying accounts (付款账户: the benefit expenditure account
+//! every payment file of the county is drawn on): [`set`] a new version, [`review`] it,
+//! [`list`] them, the pay step's [`debtor_on`] the pay day, the ledger pages' [`in_force_of`].
 //!
 //! Who may set one: a user holding `paying_account_write` with the county in their region — the
 //! provincial bureau officer for any county, a county agency for its own (`tc-core::access`).
@@ -18,6 +20,8 @@ use tongchou_bank::{AccountNumber, AccountTitle, AgencyName, BankId, Bic, Cnaps,
 use tongchou_core::access::{Permission, Principal};
 use tongchou_core::region::Level;
 use tongchou_core::{CreditCode, Date, Divisions, RegionCode};
+use tongchou_ledger::Chart;
+use tongchou_ledger::chart::level_of;
 use tongchou_store::Db;
 use tongchou_store::access::{self, Target, iso_time};
 use tongchou_store::agency_accounts::{self as store, AccountFields, NewVersion, Review};
@@ -95,18 +99,52 @@ pub fn debtor_of(a: &AgencyAccount) -> Result<Debtor> {
     })
 }
 
-/// The name of a county of the province, or why it cannot have a paying account.
-fn county_name(region: RegionCode) -> Result<&'static str> {
-    match Divisions::shanxi().get(region) {
-        Some(r) if r.level == Level::County && !r.is_functional_zone() => Ok(r.name.as_str()),
-        Some(r) => Err(AppError::Invalid(format!(
-            "region: {region} {} is not a county with its own agency",
-            r.name
-        ))),
-        None => Err(AppError::Invalid(format!(
-            "region: {region} is not a division of the province"
-        ))),
+/// The kinds of bank account an agency keeps, by the ledger's account kind they stand behind
+/// (`data/chart-of-accounts.toml`), with their Chinese names.
+pub const KINDS: [(&str, &str); 3] = [
+    ("expenditure_account", "支出户 expenditure account"),
+    ("income_account", "收入户 income account"),
+    ("fiscal_special_account", "财政专户 fiscal special account"),
+];
+
+/// The kind of the county agencies' paying accounts (the debtor of their payment files).
+pub const PAYING: &str = "expenditure_account";
+
+/// A kind's Chinese name (the key itself when unknown).
+pub fn kind_zh(kind: &str) -> &str {
+    KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(kind, |(_, zh)| zh)
+}
+
+/// Whether `region` may keep an account of `kind`: a division of the province whose level the
+/// chart gives that kind, with its own agency (not a functional zone); else why not.
+fn check_region(region: RegionCode, kind: &str) -> Result<()> {
+    if !KINDS.iter().any(|(k, _)| *k == kind) {
+        let known: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+        return Err(AppError::Invalid(format!(
+            "kind: 账户类型应为 {} (unknown kind {kind:?})",
+            known.join("、")
+        )));
     }
+    let r = Divisions::shanxi().get(region).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "region: {region} is not a division of the province"
+        ))
+    })?;
+    let levels = Chart::standard()
+        .kind(kind)
+        .map(|k| k.levels.clone())
+        .unwrap_or_default();
+    if !levels.contains(&level_of(region)) || (r.level == Level::County && r.is_functional_zone()) {
+        return Err(AppError::Invalid(format!(
+            "region: {region} {} 不设{} (keeps no such account)",
+            r.name,
+            kind_zh(kind)
+        )));
+    }
+    Ok(())
 }
 
 /// Whether the latest version already says exactly this.
@@ -139,7 +177,7 @@ pub fn set(
     };
     // audited refusal, outside the transaction so that its audit row stays
     access::authorize(db, who, Permission::PayingAccountWrite, &target, now_ms)?;
-    county_name(region)?;
+    check_region(region, input.kind)?;
     let d = debtor(
         input.agency_name,
         input.credit_code,
@@ -151,7 +189,7 @@ pub fn set(
     )?;
     let set_at = iso_time(now_ms);
     db.transaction(|db| {
-        if let Some(latest) = store::latest(db, region)? {
+        if let Some(latest) = store::latest(db, region, input.kind)? {
             if latest.status != "refused" && same(&latest, input) {
                 return Ok((latest, false));
             }
@@ -167,6 +205,7 @@ pub fn set(
             &NewVersion {
                 account: AccountFields {
                     region,
+                    kind: input.kind,
                     valid_from: input.valid_from,
                     agency_name: d.name(),
                     credit_code: input.credit_code.trim(),
@@ -192,6 +231,7 @@ pub fn set(
                 result: "ok",
                 details: serde_json::json!({
                     "version": version,
+                    "kind": input.kind,
                     "valid_from": input.valid_from.to_string(),
                     "agency_name": d.name(),
                     "account": masked(d.account().as_str()),
@@ -202,7 +242,7 @@ pub fn set(
             },
             now_ms,
         )?;
-        let written = store::latest(db, region)?.ok_or_else(|| {
+        let written = store::latest(db, region, input.kind)?.ok_or_else(|| {
             AppError::State(format!("{region}: the version just written is gone"))
         })?;
         Ok((written, true))
@@ -304,15 +344,25 @@ pub fn list(db: &mut Db, region: Option<RegionCode>) -> Result<Vec<AgencyAccount
     Ok(store::all_versions(db, region)?)
 }
 
-/// The version of the county's account in force on `day`, if any.
+/// The version of the county's paying account in force on `day`, if any.
 pub fn in_force(db: &mut Db, county: RegionCode, day: Date) -> Result<Option<AgencyAccount>> {
-    Ok(store::valid_on(db, county, day)?)
+    Ok(store::valid_on(db, county, PAYING, day)?)
+}
+
+/// The version of a region's account of `kind` in force on `day`, if any.
+pub fn in_force_of(
+    db: &mut Db,
+    region: RegionCode,
+    kind: &str,
+    day: Date,
+) -> Result<Option<AgencyAccount>> {
+    Ok(store::valid_on(db, region, kind, day)?)
 }
 
 /// The debtor of the county's payment files on the pay day `day`; `None` when the county has no
 /// account in force that day.
 pub fn debtor_on(db: &mut Db, county: RegionCode, day: Date) -> Result<Option<Debtor>> {
-    store::valid_on(db, county, day)?
+    store::valid_on(db, county, PAYING, day)?
         .as_ref()
         .map(debtor_of)
         .transpose()

@@ -31,6 +31,11 @@ pub fn now_ms() -> i64 {
     SystemClock.now().as_millis()
 }
 
+/// China's date (UTC+8) of an instant in milliseconds since the Unix epoch.
+pub fn china_date(now_ms: i64) -> tongchou_core::Date {
+    tongchou_core::Date::from_days_since_epoch((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
+}
+
 /// Today's date in China.
 pub fn today_china() -> tongchou_core::Date {
     SystemClock.today_china()

@@ -6,6 +6,7 @@
 //! county reader sees their own book and the books below it. Reads, exports and refusals are
 //! audited (`ledger.read`, `ledger.export`).
 
+use crate::agency_accounts;
 use crate::export::{Download, Format, Table};
 use crate::reports::Cell;
 use crate::{AppError, Result};
@@ -121,6 +122,9 @@ pub struct BookRow {
     pub credit: Fen,
     pub pending_debit: Fen,
     pub pending_credit: Fen,
+    /// For a bank-account kind: the agency's bank account in force (`agency_accounts`), as
+    /// `开户行 ****1234`, or `未配置` when none is confirmed.
+    pub bank: Option<String>,
 }
 
 /// A book's trial balance as the page shows it.
@@ -150,6 +154,7 @@ impl Book {
                     credit: r.credit,
                     pending_debit: r.pending_debit,
                     pending_credit: r.pending_credit,
+                    bank: None,
                 })
                 .collect(),
             total_debit: tb.total_debit,
@@ -198,7 +203,23 @@ pub fn trial_balance(
         serde_json::json!({"view": "trial_balance"}),
         now,
     )?;
-    Ok((Book::of(region, &tb), check))
+    let mut book = Book::of(region, &tb);
+    let today = crate::clock::china_date(now);
+    for (row, t) in book.rows.iter_mut().zip(&tb.rows) {
+        if agency_accounts::KINDS.iter().any(|(k, _)| *k == t.kind) {
+            row.bank = Some(
+                match agency_accounts::in_force_of(db, region, &t.kind, today)? {
+                    Some(a) => format!(
+                        "{} {}",
+                        a.bank_name,
+                        agency_accounts::masked(&a.account_number)
+                    ),
+                    None => "未配置 not configured".into(),
+                },
+            );
+        }
+    }
+    Ok((book, check))
 }
 
 /// The columns of a trial balance (Chinese label, width).

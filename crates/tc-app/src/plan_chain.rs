@@ -90,10 +90,7 @@ struct Ctx<'a> {
     on: Date,
 }
 
-/// China's date (UTC+8) of a time in milliseconds.
-fn china_date(now_ms: i64) -> Date {
-    Date::from_days_since_epoch((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
-}
+use crate::clock::china_date;
 
 /// The deadline of a level's plan of `month` (`calendar.county_plan_day` / `city_plan_day` of
 /// the month before).
@@ -460,7 +457,9 @@ pub enum Review<'a> {
 }
 
 /// The level above reviews a submitted plan: a county's city returns it with a reason or
-/// forwards it; the province returns a city's consolidated plan with a reason (the city answers
+/// forwards it (and may return a forwarded one while the city's own plan is not submitted, e.g.
+/// after the province returned it, so that the county answers with a new version and the city's
+/// next version carries a new sum); the province returns a city's consolidated plan with a reason (the city answers
 /// with a new version; a city's plan is never "forwarded": the province applies with it). The
 /// reviewer has not submitted any version of it.
 pub fn review(
@@ -503,8 +502,13 @@ pub fn review(
     allow(db, &c, Permission::PlanReview, &act, county, city)?;
     open(db, month)?;
     audit::retry(db, 10, |db| {
+        // a forwarded county plan may still be returned while its city's own plan is not
+        // submitted (not yet, or returned by the province): the city reopens what it must change
+        let reopenable = action == "return"
+            && level(county) == Some(Level::County)
+            && store::state(db, month, city)?.is_none_or(|c| c.state == "returned");
         let s = store::state(db, month, county)?
-            .filter(|s| s.state == "submitted")
+            .filter(|s| s.state == "submitted" || (reopenable && s.state == "forwarded"))
             .ok_or_else(|| {
                 AppError::State(format!(
                     "{county} {} 的 {month} 用款计划不是待审核状态 (not awaiting review)",
@@ -795,6 +799,9 @@ pub struct PlanView {
     pub headroom: Option<crate::execution::Headroom>,
     /// The region's deadline for the month's plan (`policy/calendar.toml`).
     pub deadline: Option<Date>,
+    /// A forwarded county plan its city may still return (the city's own plan is not
+    /// submitted: not yet, or returned by the province).
+    pub reopenable: bool,
 }
 
 /// The plan of `region` in `month`, for a user whose region holds it (a refusal audited).
@@ -846,7 +853,16 @@ pub fn plan(
     } else {
         "county"
     };
+    let reopenable = open
+        && state.as_ref().is_some_and(|s| s.state == "forwarded")
+        && match Divisions::shanxi().city_of(region) {
+            Some(city) if lvl == Some(Level::County) => {
+                store::state(db, month, city)?.is_none_or(|c| c.state == "returned")
+            }
+            _ => false,
+        };
     Ok(PlanView {
+        reopenable,
         deadline: Some(deadline(month, lvl_s)?),
         headroom,
         month,

@@ -29,6 +29,7 @@ fn d(s: &str) -> Date {
 fn input<'a>(region: u32, code: &'a str, account: &'a str, from: &str) -> AccountInput<'a> {
     AccountInput {
         region: rc(region),
+        kind: agency_accounts::PAYING,
         agency_name: "太原市小店区社会保险事业管理中心",
         credit_code: code,
         account_number: account,
@@ -136,7 +137,7 @@ fn accounts_set_and_versioned(url: &str) {
     );
     assert!(matches!(no, Err(AppError::Forbidden(_))), "{no:?}");
     assert_eq!(audit_count(&mut db, "agency_account.set", "denied"), 2);
-    // bad fields are named; a city has no paying account of its own here
+    // bad fields are named
     let bad = |db: &mut Db, who: &Principal, i: &AccountInput<'_>| match agency_accounts::set(
         db, who, i, T0,
     ) {
@@ -152,8 +153,6 @@ fn accounts_set_and_versioned(url: &str) {
     i.credit_code = "12140105MB0000000X";
     assert!(bad(&mut db, &officer, &i).starts_with("credit_code"));
     i.credit_code = code;
-    i.region = rc(140100);
-    assert!(bad(&mut db, &officer, &i).starts_with("region"));
     // the bureau sets a new account from March: a new version, the old one kept
     i.region = rc(140105);
     let on = |db: &mut Db, day: &str| {
@@ -207,6 +206,43 @@ fn accounts_set_and_versioned(url: &str) {
         let t = r[0].text().expect("t");
         assert!(t.contains("****") && !t.contains("0502123409000"), "{t}");
     }
+    // the other kinds: the province's fiscal special account, a city's income account; each
+    // reviewed apart from the county's paying account; a kind where the chart has none refused
+    let mut fiscal = input(140000, code, "0502123409000066666", "2020-01-01");
+    fiscal.kind = "fiscal_special_account";
+    let (f, _) = agency_accounts::set(&mut db, &officer, &fiscal, T0).expect("fiscal");
+    assert_eq!(
+        (f.kind.as_str(), f.status.as_str()),
+        ("fiscal_special_account", "pending")
+    );
+    let mut wrong = input(140105, code, "0502123409000066666", "2020-01-01");
+    wrong.kind = "fiscal_special_account";
+    assert!(bad(&mut db, &officer, &wrong).starts_with("region"));
+    wrong.kind = "savings";
+    assert!(bad(&mut db, &officer, &wrong).starts_with("kind"));
+    let decision = agency_accounts::Decision {
+        region: rc(140000),
+        version: f.version,
+        confirm: true,
+        note: None,
+    };
+    agency_accounts::review(&mut db, &reviewer, &decision, T0).expect("confirm fiscal");
+    let day = d("2020-06-01");
+    let of = |db: &mut Db, r: u32, kind: &str| {
+        agency_accounts::in_force_of(db, rc(r), kind, day)
+            .expect("q")
+            .map(|a| a.account_number)
+    };
+    assert_eq!(
+        of(&mut db, 140000, "fiscal_special_account").as_deref(),
+        Some("0502123409000066666")
+    );
+    assert_eq!(of(&mut db, 140000, "expenditure_account"), None);
+    // the county's paying account is still the one confirmed for it
+    assert_eq!(
+        of(&mut db, 140105, "expenditure_account").as_deref(),
+        Some("0502123409000054321")
+    );
 }
 
 #[test]

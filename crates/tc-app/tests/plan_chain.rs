@@ -261,6 +261,11 @@ fn chain(url: &str, tag: &str) {
     let cs = plan_chain::submit_city(&mut db, &reviewer, month, city, "汇总", now)
         .expect("city submits");
     assert_eq!(cs.level, "city");
+    // once the city's plan is submitted its counties' forwarded plans stay as they are
+    assert!(matches!(
+        plan_chain::review(&mut db, &reviewer, month, county, Review::Return("x"), now),
+        Err(AppError::State(_))
+    ));
     // the province returns the city's plan with a reason (never "forwards" it); the month waits
     // for the city again; the city answers with a new version
     let province = Divisions::shanxi().province().code;
@@ -295,6 +300,28 @@ fn chain(url: &str, tag: &str) {
     assert_eq!(back.state, "returned");
     let waits = plan_chain::waiting(&mut db, month).expect("waiting");
     assert!(waits.iter().any(|(r, _)| *r == city), "{waits:?}");
+    // the city reopens the county's forwarded plan (only while its own plan is not submitted);
+    // the county answers with a new version, forwarded again
+    let view = plan_chain::plan(&mut db, &reviewer, month, county, now).expect("view");
+    assert!(view.reopenable);
+    plan_chain::review(
+        &mut db,
+        &reviewer,
+        month,
+        county,
+        Review::Return("按名册重新报送"),
+        now,
+    )
+    .expect("reopen");
+    assert!(
+        plan_chain::waiting(&mut db, month)
+            .expect("waiting")
+            .iter()
+            .any(|(r, _)| *r == county)
+    );
+    let s3 = plan_chain::submit(&mut db, &clerk, month, county, "按名册", now).expect("v3");
+    assert_eq!(s3.version, 3);
+    plan_chain::review(&mut db, &reviewer, month, county, Review::Forward, now).expect("fwd");
     let again = plan_chain::submit_city(&mut db, &reviewer, month, city, "已核对", now)
         .expect("city resubmits");
     assert_eq!((again.state.as_str(), again.version), ("submitted", 2));
@@ -317,9 +344,14 @@ fn chain(url: &str, tag: &str) {
     );
     let rows = tongchou_store::plans::region_plans(&mut db, month).expect("plans");
     let planned = |r: RegionCode| rows.iter().find(|p| p.region == r).map(|p| p.planned);
-    assert_eq!(planned(county), Some(asked));
+    assert_eq!(planned(county), Some(proposal.total));
     let versions = tongchou_store::plan_chain::versions(&mut db, month, Some(city)).expect("v");
-    assert_eq!(planned(city), Some(versions[0].total));
+    // the city's second version carries the county's new figure
+    assert_eq!(planned(city), versions.last().map(|v| v.total));
+    assert_eq!(
+        versions[1].total.try_sub(versions[0].total).expect("fen"),
+        proposal.total.try_sub(asked).expect("fen")
+    );
     // after the application nothing in the chain moves
     assert!(matches!(
         plan_chain::submit(&mut db, &neighbour, month, neighbour.region, "", now),
@@ -331,7 +363,7 @@ fn chain(url: &str, tag: &str) {
     let breaches = tongchou_store::plan_chain::breaches(&mut db, month).expect("breaches");
     let today = tongchou_app::clock::today_china();
     let of = |r: RegionCode| breaches.iter().filter(|b| b.region == r).count();
-    assert_eq!(of(county), 2, "both versions late: {breaches:?}");
+    assert_eq!(of(county), 3, "every version late: {breaches:?}");
     let b = breaches
         .iter()
         .find(|b| b.region == city)
@@ -339,7 +371,7 @@ fn chain(url: &str, tag: &str) {
     assert_eq!(b.deadline, "2019-12-28");
     let due: tongchou_core::Date = "2019-12-28".parse().expect("d");
     assert!((due.days_until(today) - b.days_late).abs() <= 1, "{b:?}");
-    assert_eq!(breaches.len(), 2 + rest.len() + 2, "{breaches:?}");
+    assert_eq!(breaches.len(), 3 + rest.len() + 2, "{breaches:?}");
     let rows = plan_chain::status(&mut db, &reviewer, month).expect("status");
     let focus = rows
         .iter()
@@ -360,7 +392,7 @@ fn chain(url: &str, tag: &str) {
         .expect("audit");
     assert_eq!(late, breaches.len() as i64);
     let ok = db.query_i64("SELECT count(*) FROM audit_log WHERE login = 'reviewer' AND action IN ('plan.return', 'plan.forward', 'plan.submit') AND result = 'ok'", &[]).expect("audit");
-    assert_eq!(ok, 4 + rest.len() as i64);
+    assert_eq!(ok, 6 + rest.len() as i64);
 }
 
 #[test]

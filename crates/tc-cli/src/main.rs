@@ -227,3 +227,16 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Every command and subcommand is well formed (clap's own checks: unique names, no clash
+    /// with `--version` or `--help`), so no user meets a panic instead of a command.
+    #[test]
+    fn every_command_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

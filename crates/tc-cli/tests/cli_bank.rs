@@ -70,7 +70,10 @@ fn returns(db: &str, tag: &str) {
         db,
         &["bank", "account", "list", "--on", "2020-01-15"],
     ));
-    assert!(list.contains("140105 小店区 | 1 | 2020-01-01"), "{list}");
+    assert!(
+        list.contains("140105 小店区 | 支出户 expenditure account | 1 | 2020-01-01"),
+        "{list}"
+    );
     assert!(list.contains("共 117 条"), "{list}");
     // January: run by the officer, decided by the approver, paid; no bank answers yet
     let run = [
@@ -221,6 +224,13 @@ fn account_set(db: &str, tag: &str) {
     ));
     let mut conn = Db::open(db).expect("open");
     testing::add_user(&mut conn, "clerk.xd", Role::CountyAgency, 140105, PW);
+    testing::add_user(
+        &mut conn,
+        "acct.rev",
+        Role::ProvinceBureauApprover,
+        140000,
+        PW,
+    );
     drop(conn);
     let code =
         tongchou_sim::accounts::credit_code(tongchou_core::RegionCode::new(140105).expect("c"))
@@ -263,6 +273,26 @@ fn account_set(db: &str, tag: &str) {
         list.contains("| 1 | 2020-01-01") && list.contains("| 2 | 2020-01-10"),
         "{list}"
     );
+    assert!(list.contains("待复核 pending"), "{list}");
+    // maker–checker: the clerk cannot confirm it; the bureau's reviewer does
+    let review = |login: &str| {
+        tongchou(
+            db,
+            &[
+                "bank",
+                "account",
+                "review",
+                "--region",
+                "140105",
+                "--account-version",
+                "2",
+                "--as",
+                login,
+            ],
+        )
+    };
+    refused(&review("clerk.xd"), "");
+    assert!(ok(&review("acct.rev")).contains("已确认"));
     let dir = std::env::temp_dir().join(format!("tc-bank-set-{tag}-{}", std::process::id()));
     let out = dir.display().to_string();
     ok(&tongchou(

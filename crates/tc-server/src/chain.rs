@@ -336,10 +336,11 @@ fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
         && v.row.state.as_deref().is_none_or(|s| s == "returned");
     let province = Divisions::shanxi().province().code;
     let is_city = level(v.row.region) == Some(Level::City);
-    let may_review = v.open
+    let reviewer = v.open
         && ((is_county && city_of == Some(user.region)) || (is_city && user.region == province))
-        && user.role.has(Permission::PlanReview)
-        && v.row.state.as_deref() == Some("submitted");
+        && user.role.has(Permission::PlanReview);
+    let may_review = reviewer && v.row.state.as_deref() == Some("submitted");
+    let may_return = may_review || (reviewer && v.reopenable);
     let label = if v.row.state.is_some() {
         "重新报送 Resubmit"
     } else {
@@ -357,7 +358,7 @@ fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
                 button type="submit" id="forward-button" { "转报 Forward" }
             }
         }
-        @if may_review {
+        @if may_return {
             form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="return-form" {
                 (csrf_field(&csrf_token(token)))
                 input type="hidden" name="verdict" value="return";

@@ -102,7 +102,8 @@ fn body(region: RegionCode, books: &[(RegionCode, String)], tb: &Book, check: &C
             tbody { @for r in &tb.rows {
                 tr {
                     td { (r.code) }
-                    td { @match r.account { Some(id) => a href={ "/ledger/account?account=" (id) } { (r.name) }, None => (r.name) } }
+                    td { @match r.account { Some(id) => a href={ "/ledger/account?account=" (id) } { (r.name) }, None => (r.name) }
+                         @if let Some(b) = &r.bank { br; small class="bank-account" { (b) } } }
                     td class="num" { (yuan(r.debit)) } td class="num" { (yuan(r.credit)) }
                     td class="num" { (yuan(r.pending_debit)) } td class="num" { (yuan(r.pending_credit)) }
                 }

@@ -21,7 +21,7 @@ use tongchou_core::access::Permission;
 use tongchou_core::{Date, Divisions, RegionCode};
 use tongchou_store::access::User;
 
-const TITLE: &str = "付款账户 Paying accounts";
+const TITLE: &str = "银行账户 Agency bank accounts";
 
 /// Who sees the page: those who set or confirm accounts, and report readers.
 pub fn may_view(u: &User) -> bool {
@@ -47,7 +47,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/paying-accounts" id="paying-accounts-link" { "付款账户 Paying accounts" } }
+            p { a href="/paying-accounts" id="paying-accounts-link" { "银行账户 Agency bank accounts" } }
         }
     }
 }
@@ -74,13 +74,13 @@ fn versions_table(rows: &[AgencyAccount], user: &User, csrf: &str) -> Markup {
     html! {
         table id="paying-accounts" {
             tr {
-                th { "县区 County" } th { "版本 Version" } th { "起始日 Valid from" } th { "机构 Agency" }
+                th { "地区 Region" } th { "类型 Kind" } th { "版本 Version" } th { "起始日 Valid from" } th { "机构 Agency" }
                 th { "账号 Account" } th { "开户行 Bank" } th { "行号/BIC" } th { "设置人 Set by" }
                 th { "状态 Status" } th { "复核 Review" }
             }
             @for a in rows {
                 tr class=(a.status) {
-                    td { (region_label(a.region)) } td { (a.version) } td { (a.valid_from) }
+                    td { (region_label(a.region)) } td { (agency_accounts::kind_zh(&a.kind)) } td { (a.version) } td { (a.valid_from) }
                     td { (a.agency_name) br; small { (a.credit_code) } }
                     td class="account" {
                         @if full { (a.account_number) } @else { (agency_accounts::masked(&a.account_number)) }
@@ -130,7 +130,11 @@ fn set_form(csrf: &str) -> Markup {
         p { "新版本经另一名复核人确认后才生效 A new version pays only once another user confirms it." }
         form method="post" action="/paying-accounts/set" id="set-account" {
             (csrf_field(csrf))
-            (field("region", "县区代码 County code", "140105"))
+            label for="kind" { "账户类型 Kind" }
+            select id="kind" name="kind" {
+                @for (k, zh) in agency_accounts::KINDS { option value=(k) { (zh) } }
+            }
+            (field("region", "地区代码 Region code", "140105"))
             (field("agency", "机构名称 Agency", "太原市小店区社会保险事业管理中心"))
             (field("credit_code", "统一社会信用代码 Credit code", "18 位"))
             (field("account", "账号 Account number", "仅数字 digits only"))
@@ -168,8 +172,8 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     let csrf = csrf_token(&token);
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="paying-accounts-done" { (msg) } }
-        p { "各县区经办机构基金支出户：代发养老金文件 (pain.001) 的付款账户，以发放日有效且已确认的版本为准。 \
-             The account every payment file of a county is drawn on: the confirmed version in force on the pay day." }
+        p { "各级经办机构的收入户、支出户和省级财政专户，与总账中同类银行存款科目对应；县区支出户是代发养老金文件 (pain.001) 的付款账户，以发放日有效且已确认的版本为准。 \
+             Every agency's bank accounts behind the ledger's bank-account kinds; a county's expenditure account is the debtor of its payment files: the confirmed version in force on the pay day." }
         (versions_table(&rows, &user, &csrf))
         @if user.role.has(Permission::PayingAccountWrite) { (set_form(&csrf)) }
     };
@@ -213,8 +217,10 @@ async fn set(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
             text(&f, "account"),
             text(&f, "bank_name"),
         );
+        let kind = opt_text(&f, "kind").unwrap_or_else(|| agency_accounts::PAYING.to_string());
         let input = AccountInput {
             region,
+            kind: &kind,
             agency_name: &agency,
             credit_code: &code,
             account_number: &account,

@@ -194,6 +194,13 @@ fn ledger(db: &mut Db, addr: std::net::SocketAddr) {
         "{}",
         tb.body
     );
+    // a bank-account row names the agency's bank account in force (none configured here)
+    assert!(
+        tb.body
+            .contains("class=\"bank-account\">未配置 not configured"),
+        "{}",
+        tb.body
+    );
     let debit = tb.body.split("id=\"tb-debit\">").nth(1).expect("debit");
     let credit = tb.body.split("id=\"tb-credit\">").nth(1).expect("credit");
     assert_eq!(

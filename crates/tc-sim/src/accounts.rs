@@ -48,6 +48,7 @@ pub fn register_all(
         let code = credit_code(county)?;
         let input = AccountInput {
             region: county,
+            kind: tongchou_app::agency_accounts::PAYING,
             agency_name: d.name(),
             credit_code: code.as_str(),
             account_number: d.account().as_str(),

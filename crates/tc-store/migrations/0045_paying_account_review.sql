@@ -9,3 +9,10 @@ ALTER TABLE agency_accounts ADD COLUMN reviewed_by TEXT;
 ALTER TABLE agency_accounts ADD COLUMN reviewed_by_id BIGINT;
 ALTER TABLE agency_accounts ADD COLUMN reviewed_at TEXT;
 ALTER TABLE agency_accounts ADD COLUMN review_note TEXT;
+
+-- Every agency's bank accounts as managed data, not only the counties' paying accounts: the kind
+-- is the ledger's bank-account kind the bank account stands behind (data/chart-of-accounts.toml):
+-- `expenditure_account` (支出户; a county's is the debtor of its payment files),
+-- `income_account` (收入户) of a province, city or county agency, and the province's
+-- `fiscal_special_account` (财政专户). A version is numbered per region across its kinds.
+ALTER TABLE agency_accounts ADD COLUMN kind TEXT NOT NULL DEFAULT 'expenditure_account';

@@ -12,6 +12,9 @@ use tongchou_core::{Date, RegionCode};
 pub struct AgencyAccount {
     pub region: RegionCode,
     pub version: i64,
+    /// The ledger's bank-account kind it stands behind (`expenditure_account`,
+    /// `income_account`, `fiscal_special_account`).
+    pub kind: String,
     pub valid_from: Date,
     pub agency_name: String,
     pub credit_code: String,
@@ -48,6 +51,8 @@ pub struct Review<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct AccountFields<'a> {
     pub region: RegionCode,
+    /// The ledger's bank-account kind (see [`AgencyAccount::kind`]).
+    pub kind: &'a str,
     /// The agency as its bank knows it, e.g. 太原市小店区社会保险事业管理中心.
     pub agency_name: &'a str,
     /// The agency's unified social credit code (统一社会信用代码).
@@ -75,11 +80,11 @@ pub struct NewVersion<'a> {
 }
 
 const INSERTED: &str = "region, version, valid_from, agency_name, credit_code, account_number, \
-     account_name, bank_name, bic, cnaps, set_by, set_by_id, set_at, status";
+     account_name, bank_name, bic, cnaps, set_by, set_by_id, set_at, status, kind";
 
 const COLUMNS: &str = "region, version, valid_from, agency_name, credit_code, account_number, \
      account_name, bank_name, bic, cnaps, set_by, set_by_id, set_at, status, reviewed_by, \
-     reviewed_at, review_note";
+     reviewed_at, review_note, kind";
 
 fn opt(v: Option<&str>) -> Val<'_> {
     v.map(Val::Str).unwrap_or(Val::Null)
@@ -111,6 +116,7 @@ fn from_row(r: &Row) -> Result<AgencyAccount> {
         reviewed_by: owned(14)?,
         reviewed_at: owned(15)?,
         review_note: owned(16)?,
+        kind: r[17].text()?.to_string(),
     })
 }
 
@@ -128,7 +134,7 @@ pub fn insert(db: &mut Db, v: &NewVersion<'_>) -> Result<i64> {
     db.exec(
         &format!(
             "INSERT INTO agency_accounts ({INSERTED}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending')"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'pending', $14)"
         ),
         &[
             Val::I64(region),
@@ -144,18 +150,20 @@ pub fn insert(db: &mut Db, v: &NewVersion<'_>) -> Result<i64> {
             Val::Str(v.set_by),
             v.set_by_id.map(Val::I64).unwrap_or(Val::Null),
             Val::Str(v.set_at),
+            Val::Str(a.kind),
         ],
     )?;
     Ok(version)
 }
 
-/// The county's latest version (the highest number), if any.
-pub fn latest(db: &mut Db, region: RegionCode) -> Result<Option<AgencyAccount>> {
+/// The region's latest version of an account of `kind` (the highest number), if any.
+pub fn latest(db: &mut Db, region: RegionCode, kind: &str) -> Result<Option<AgencyAccount>> {
     db.query_opt(
         &format!(
-            "SELECT {COLUMNS} FROM agency_accounts WHERE region = $1 ORDER BY version DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM agency_accounts WHERE region = $1 AND kind = $2 \
+             ORDER BY version DESC LIMIT 1"
         ),
-        &[Val::I64(region.get() as i64)],
+        &[Val::I64(region.get() as i64), Val::Str(kind)],
     )?
     .as_ref()
     .map(from_row)
@@ -193,16 +201,26 @@ pub fn version(db: &mut Db, region: RegionCode, version: i64) -> Result<Option<A
     .transpose()
 }
 
-/// The county's account in force on `day`: of the confirmed versions valid from that day or
+/// The region's account of `kind` in force on `day`: of the confirmed versions valid from that day or
 /// earlier, the latest start, and of those the highest version.
-pub fn valid_on(db: &mut Db, region: RegionCode, day: Date) -> Result<Option<AgencyAccount>> {
+pub fn valid_on(
+    db: &mut Db,
+    region: RegionCode,
+    kind: &str,
+    day: Date,
+) -> Result<Option<AgencyAccount>> {
     let day = day.to_string();
     db.query_opt(
         &format!(
-            "SELECT {COLUMNS} FROM agency_accounts WHERE region = $1 AND valid_from <= $2 \
-             AND status = 'confirmed' ORDER BY valid_from DESC, version DESC LIMIT 1"
+            "SELECT {COLUMNS} FROM agency_accounts WHERE region = $1 AND kind = $2 \
+             AND valid_from <= $3 AND status = 'confirmed' \
+             ORDER BY valid_from DESC, version DESC LIMIT 1"
         ),
-        &[Val::I64(region.get() as i64), Val::Str(&day)],
+        &[
+            Val::I64(region.get() as i64),
+            Val::Str(kind),
+            Val::Str(&day),
+        ],
     )?
     .as_ref()
     .map(from_row)
@@ -234,6 +252,7 @@ mod tests {
         NewVersion {
             account: AccountFields {
                 region: RegionCode::new(140105).unwrap(),
+                kind: "expenditure_account",
                 valid_from: valid_from.parse().unwrap(),
                 agency_name: "太原市小店区社会保险事业管理中心",
                 credit_code: "12140105MB0000000X",
@@ -253,7 +272,11 @@ mod tests {
         let mut db = Db::open(url).unwrap();
         let c = RegionCode::new(140105).unwrap();
         let d = |s: &str| s.parse::<Date>().unwrap();
-        assert!(valid_on(&mut db, c, d("2020-01-15")).unwrap().is_none());
+        assert!(
+            valid_on(&mut db, c, "expenditure_account", d("2020-01-15"))
+                .unwrap()
+                .is_none()
+        );
         db.transaction(|db| {
             assert_eq!(insert(db, &version("1111111111", "2020-01-01"))?, 1);
             assert_eq!(insert(db, &version("2222222222", "2020-03-01"))?, 2);
@@ -263,7 +286,11 @@ mod tests {
         })
         .unwrap();
         // nothing is in force before its review
-        assert!(valid_on(&mut db, c, d("2020-02-15")).unwrap().is_none());
+        assert!(
+            valid_on(&mut db, c, "expenditure_account", d("2020-02-15"))
+                .unwrap()
+                .is_none()
+        );
         let decide = |db: &mut Db, v: i64, status: &str| {
             review(
                 db,
@@ -289,14 +316,19 @@ mod tests {
             "confirmed"
         );
         let on = |db: &mut Db, s: &str| {
-            valid_on(db, c, d(s))
+            valid_on(db, c, "expenditure_account", d(s))
                 .unwrap()
                 .map(|a| (a.version, a.account_number))
         };
         assert_eq!(on(&mut db, "2019-12-31"), None);
         assert_eq!(on(&mut db, "2020-02-15"), Some((3, "3333333333".into())));
         assert_eq!(on(&mut db, "2020-03-01"), Some((2, "2222222222".into())));
-        assert_eq!(latest(&mut db, c).unwrap().map(|a| a.version), Some(3));
+        assert_eq!(
+            latest(&mut db, c, "expenditure_account")
+                .unwrap()
+                .map(|a| a.version),
+            Some(3)
+        );
         // a refused correction is never in force
         db.transaction(|db| insert(db, &version("4444444444", "2020-03-01")))
             .unwrap();

@@ -56,9 +56,9 @@ pub enum AccountCmd {
         /// The county (GB/T 2260 code).
         #[arg(long)]
         region: RegionCode,
-        /// The version to decide.
+        /// The version to decide (`bank account list` shows it).
         #[arg(long)]
-        version: i64,
+        account_version: i64,
         /// Refuse it (a --note is then required); without this flag the version is confirmed.
         #[arg(long)]
         refuse: bool,
@@ -82,9 +82,13 @@ pub enum AccountCmd {
 
 #[derive(clap::Args)]
 pub struct SetArgs {
-    /// The county (GB/T 2260 code), e.g. 140105.
+    /// The agency's region (GB/T 2260 code), e.g. 140105.
     #[arg(long)]
     pub region: RegionCode,
+    /// The account's kind: expenditure_account (支出户; a county's pays its pension files),
+    /// income_account (收入户) or fiscal_special_account (财政专户, the province's).
+    #[arg(long, default_value = "expenditure_account")]
+    pub kind: String,
     /// The agency as its bank knows it, e.g. 太原市小店区社会保险事业管理中心.
     #[arg(long)]
     pub agency: String,
@@ -172,6 +176,7 @@ fn set_account(db: &mut Db, a: &SetArgs) -> CliResult {
     let who = acting_user(db, &a.as_login)?;
     let input = AccountInput {
         region: a.region,
+        kind: &a.kind,
         agency_name: &a.agency,
         credit_code: &a.credit_code,
         account_number: &a.account,
@@ -220,7 +225,8 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
     if let Some(day) = on {
         let mut in_force = Vec::new();
         for r in &rows {
-            if let Some(a) = agency_accounts::in_force(db, r.region, day).map_err(app)?
+            if let Some(a) =
+                agency_accounts::in_force_of(db, r.region, &r.kind, day).map_err(app)?
                 && a.version == r.version
             {
                 in_force.push(a);
@@ -229,12 +235,13 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
         rows = in_force;
     }
     outln!(
-        "地区 region | 版本 version | 起始日 valid from | 机构 agency | 统一社会信用代码 credit code | 账号 account | 开户行 bank | BIC | 行号 CNAPS | 设置人 set by | 设置时间 set at | 状态 status | 复核人 reviewed by"
+        "地区 region | 类型 kind | 版本 version | 起始日 valid from | 机构 agency | 统一社会信用代码 credit code | 账号 account | 开户行 bank | BIC | 行号 CNAPS | 设置人 set by | 设置时间 set at | 状态 status | 复核人 reviewed by"
     );
     for a in &rows {
         outln!(
-            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
+            "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
             region_name(Some(a.region)),
+            agency_accounts::kind_zh(&a.kind),
             a.version,
             a.valid_from,
             a.agency_name,
@@ -271,7 +278,7 @@ pub fn run(c: BankCmd, db_url: &str) -> CliResult {
         BankCmd::Account(AccountCmd::Set(a)) => set_account(&mut db, &a),
         BankCmd::Account(AccountCmd::Review {
             region,
-            version,
+            account_version: version,
             refuse,
             note,
             as_login,
