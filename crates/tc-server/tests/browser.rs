@@ -3,7 +3,7 @@
 //! estimator form, and — as the finance approver — decides a month's fund-use application in
 //! part through its form, then opens the month's disbursement report from the dashboard; and the
 //! plan chain clicked through (county submits, city returns, county resubmits, city forwards and
-//! submits), the budget (a county edits and submits, its city returns it with a reason), the finance officer's registration of equity transferred to the reserve fund, with a screenshot of each page under `target/tmp/screenshots/`. Fails (never skips) when Chromium or chromedriver is missing:
+//! submits), the budget (a county edits and submits, its city returns it with a reason), the finance officer's registration of equity transferred to the reserve fund, a county's bank account entered by its clerk and confirmed by the bureau's reviewer; each on SQLite and on PostgreSQL, with a screenshot of each page under `target/tmp/screenshots/` (named with the engine). Fails (never skips) when Chromium or chromedriver is missing:
 //! `apt-get install -y chromium chromium-driver` (`.ci/run` does it).
 
 mod support;
@@ -14,6 +14,10 @@ use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use support::{PW, pensioner_history, seed, seed_application, seed_chain, start};
+
+/// The database engine of this test process (each test runs in its own process under
+/// nextest): the suffix of its screenshots.
+static ENGINE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
 
 fn find_binary(env: &str, candidates: &[&str]) -> String {
     if let Ok(p) = std::env::var(env) {
@@ -184,12 +188,14 @@ impl Driver {
         }
     }
 
-    /// Keep a screenshot of the page as a test artefact: `target/tmp/screenshots/NAME.png`.
+    /// Keep a screenshot of the page as a test artefact:
+    /// `target/tmp/screenshots/NAME-ENGINE.png` (ENGINE: sqlite or postgres).
     fn screenshot(&self, name: &str) {
         let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
         std::fs::create_dir_all(&dir).expect("screenshot dir");
         let png = self.rt.block_on(self.c().screenshot()).expect("screenshot");
-        std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+        let engine = ENGINE.get().copied().unwrap_or("sqlite");
+        std::fs::write(dir.join(format!("{name}-{engine}.png")), png).expect("write screenshot");
     }
 
     fn window(&self, width: u32, height: u32) {
@@ -283,9 +289,7 @@ impl Driver {
     }
 }
 
-#[test]
-fn browser_login_dashboard_and_estimator() {
-    let url = tongchou_store::testing::sqlite_url("browser");
+fn browser_login_dashboard_and_estimator(url: String) {
     seed(&url);
     let out = std::env::temp_dir().join(format!("tc-browser-{}", std::process::id()));
     drop(seed_application(&url, &out));
@@ -386,9 +390,7 @@ fn browser_login_dashboard_and_estimator() {
 /// A county clerk imports a file with errors, reads them in the page, imports the corrected
 /// file; the pensioner reads their pension, payments and statement on a 390-pixel phone screen
 /// without anything cut off. Screenshots of each page are kept.
-#[test]
-fn browser_clerk_import_and_pensioner_on_a_phone() {
-    let url = tongchou_store::testing::sqlite_url("browser_workplace");
+fn browser_clerk_import_and_pensioner_on_a_phone(url: String) {
     seed(&url);
     let mut db = tongchou_store::Db::open(&url).expect("open");
     pensioner_history(&mut db);
@@ -470,9 +472,7 @@ fn browser_clerk_import_and_pensioner_on_a_phone() {
 /// The auditor finds the finance approver's fund-plan decision in the audit log through the
 /// filter form and opens the ledger's trial balance; the system administrator adds a county
 /// clerk through the accounts page. Screenshots in `target/tmp/screenshots`.
-#[test]
-fn browser_auditor_finds_the_decision_and_admin_adds_a_user() {
-    let url = tongchou_store::testing::sqlite_url("browser_oversight");
+fn browser_auditor_finds_the_decision_and_admin_adds_a_user(url: String) {
     seed(&url);
     let out = std::env::temp_dir().join(format!("tc-browser-ov-{}", std::process::id()));
     drop(seed_application(&url, &out));
@@ -532,9 +532,7 @@ fn browser_auditor_finds_the_decision_and_admin_adds_a_user() {
     drop(srv);
 }
 
-#[test]
-fn browser_plan_chain_county_city() {
-    let url = tongchou_store::testing::sqlite_url("browser-chain");
+fn browser_plan_chain_county_city(url: String) {
     seed(&url);
     let out = std::env::temp_dir().join(format!("tc-browser-chain-{}", std::process::id()));
     let (mut db, policy, actors, opts) = seed_chain(&url, &out);
@@ -615,9 +613,7 @@ fn browser_plan_chain_county_city() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-#[test]
-fn browser_budget_county_edits_city_returns() {
-    let url = tongchou_store::testing::sqlite_url("browser-budget");
+fn browser_budget_county_edits_city_returns(url: String) {
     seed(&url);
     let mut db = tongchou_store::Db::open(&url).expect("open");
     tongchou_store::ledger::Ledger::new(&mut db)
@@ -674,9 +670,7 @@ fn browser_budget_county_edits_city_returns() {
     d.screenshot("budget-3-county-returned");
 }
 
-#[test]
-fn browser_gap_compute_settle_and_projection() {
-    let url = tongchou_store::testing::sqlite_url("browser-gap");
+fn browser_gap_compute_settle_and_projection(url: String) {
     let out = std::env::temp_dir().join(format!("tc-browser-gap-{}", std::process::id()));
     let mut db = support::seed_governance(&url, &out);
     let srv = start(&url);
@@ -728,9 +722,7 @@ fn browser_gap_compute_settle_and_projection() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
-#[test]
-fn browser_finance_registers_reserve_equity() {
-    let url = tongchou_store::testing::sqlite_url("browser-reserve");
+fn browser_finance_registers_reserve_equity(url: String) {
     seed(&url);
     let srv = start(&url);
     let base = format!("http://{}", srv.addr);
@@ -769,4 +761,158 @@ fn browser_finance_registers_reserve_equity() {
     d.log_out(&base);
     drop(d);
     drop(srv);
+}
+
+/// A county clerk enters the county's expenditure account from the dashboard's link; it is
+/// pending; the bureau's reviewer confirms it in the page (maker–checker).
+fn browser_bank_account_set_and_confirmed(url: String) {
+    seed(&url);
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let d = Driver::start();
+    d.log_in(&base, "clerk");
+    d.click("#paying-accounts-link");
+    d.wait_for("#set-account");
+    let code =
+        tongchou_sim::accounts::credit_code(tongchou_core::RegionCode::new(140105).expect("rc"))
+            .expect("code");
+    for (id, v) in [
+        ("#region", "140105"),
+        ("#agency", "太原市小店区社会保险事业管理中心"),
+        ("#credit_code", code.as_str()),
+        ("#account", "0502123409000012345"),
+        ("#bank_name", "中国工商银行太原小店支行"),
+        ("#cnaps", "102161000011"),
+        ("#valid_from", "2022-01-01"),
+    ] {
+        d.type_into(id, v);
+    }
+    d.click("#set-submit");
+    d.wait_url_part("/paying-accounts?done=");
+    assert_eq!(
+        d.text("#paying-accounts-done"),
+        "已提交 140105 小店区 第 1 版，待复核"
+    );
+    assert!(d.text("#paying-accounts").contains("待复核 pending"));
+    d.screenshot("bank-account-1-pending");
+    d.log_out(&base);
+    d.log_in(&base, "approver");
+    d.goto(&format!("{base}/paying-accounts"));
+    d.wait_for("#review-140105-1");
+    d.click("#review-140105-1 button[value=confirm]");
+    d.wait_url_part("/paying-accounts?done=");
+    assert_eq!(
+        d.text("#paying-accounts-done"),
+        "140105 小店区 第 1 版：已确认 confirmed"
+    );
+    d.screenshot("bank-account-2-confirmed");
+    d.log_out(&base);
+    drop(d);
+    drop(srv);
+}
+
+#[test]
+fn browser_login_dashboard_and_estimator_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_login_dashboard_and_estimator(tongchou_store::testing::sqlite_url("browser"));
+}
+
+#[test]
+fn browser_login_dashboard_and_estimator_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_login_dashboard_and_estimator(tongchou_store::testing::pg_url("browser"));
+}
+
+#[test]
+fn browser_clerk_import_and_pensioner_on_a_phone_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_clerk_import_and_pensioner_on_a_phone(tongchou_store::testing::sqlite_url(
+        "browser_workplace",
+    ));
+}
+
+#[test]
+fn browser_clerk_import_and_pensioner_on_a_phone_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_clerk_import_and_pensioner_on_a_phone(tongchou_store::testing::pg_url(
+        "browser_workplace",
+    ));
+}
+
+#[test]
+fn browser_auditor_finds_the_decision_and_admin_adds_a_user_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_auditor_finds_the_decision_and_admin_adds_a_user(tongchou_store::testing::sqlite_url(
+        "browser_oversight",
+    ));
+}
+
+#[test]
+fn browser_auditor_finds_the_decision_and_admin_adds_a_user_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_auditor_finds_the_decision_and_admin_adds_a_user(tongchou_store::testing::pg_url(
+        "browser_oversight",
+    ));
+}
+
+#[test]
+fn browser_plan_chain_county_city_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_plan_chain_county_city(tongchou_store::testing::sqlite_url("browser-chain"));
+}
+
+#[test]
+fn browser_plan_chain_county_city_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_plan_chain_county_city(tongchou_store::testing::pg_url("browser_chain"));
+}
+
+#[test]
+fn browser_budget_county_edits_city_returns_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_budget_county_edits_city_returns(tongchou_store::testing::sqlite_url("browser-budget"));
+}
+
+#[test]
+fn browser_budget_county_edits_city_returns_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_budget_county_edits_city_returns(tongchou_store::testing::pg_url("browser_budget"));
+}
+
+#[test]
+fn browser_gap_compute_settle_and_projection_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_gap_compute_settle_and_projection(tongchou_store::testing::sqlite_url("browser-gap"));
+}
+
+#[test]
+fn browser_gap_compute_settle_and_projection_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_gap_compute_settle_and_projection(tongchou_store::testing::pg_url("browser_gap"));
+}
+
+#[test]
+fn browser_finance_registers_reserve_equity_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_finance_registers_reserve_equity(tongchou_store::testing::sqlite_url(
+        "browser-reserve",
+    ));
+}
+
+#[test]
+fn browser_finance_registers_reserve_equity_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_finance_registers_reserve_equity(tongchou_store::testing::pg_url("browser_reserve"));
+}
+
+#[test]
+fn browser_bank_account_set_and_confirmed_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_bank_account_set_and_confirmed(tongchou_store::testing::sqlite_url("browser-bank"));
+}
+
+#[test]
+fn browser_bank_account_set_and_confirmed_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_bank_account_set_and_confirmed(tongchou_store::testing::pg_url("browser_bank"));
 }
