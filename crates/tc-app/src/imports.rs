@@ -177,14 +177,16 @@ impl From<StoreError> for ImportRefusal {
     }
 }
 
-/// `row N, column C: reason` (the column as headed in the file); `file: reason` for the file as
-/// a whole.
+/// `第 N 行，C：reason` (the column as headed in the file; `第 N 行，第 K 列` for a column
+/// without a header); `第 N 行：reason` for a whole row; `文件：reason` for the file as a whole.
 pub fn problem_line(e: &RowError) -> String {
     match (e.row, &e.column) {
-        (0, _) => format!("file: {}", e.reason),
-        (r, Some(c)) if c.starts_with("column ") => format!("row {r}, {c}: {}", e.reason),
-        (r, Some(c)) => format!("row {r}, column {c}: {}", e.reason),
-        (r, None) => format!("row {r}: {}", e.reason),
+        (0, _) => format!("文件：{}", e.reason),
+        (r, Some(c)) => match c.strip_prefix("column ") {
+            Some(n) => format!("第 {r} 行，第 {n} 列：{}", e.reason),
+            None => format!("第 {r} 行，{c}：{}", e.reason),
+        },
+        (r, None) => format!("第 {r} 行：{}", e.reason),
     }
 }
 

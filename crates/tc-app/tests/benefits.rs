@@ -682,9 +682,9 @@ fn deaths_and_crosschecks(url: &str) {
             .starts_with("death records file bad.csv: 3 problem(s), nothing imported: "),
         "{e}"
     );
-    assert!(e.to_string().contains("row 3, column 身份证号码"), "{e}");
-    assert!(e.to_string().contains("row 4, column 死亡日期"), "{e}");
-    assert!(e.to_string().contains("row 5, column 来源"), "{e}");
+    assert!(e.to_string().contains("第 3 行，身份证号码"), "{e}");
+    assert!(e.to_string().contains("第 4 行，死亡日期"), "{e}");
+    assert!(e.to_string().contains("第 5 行，来源"), "{e}");
     assert_eq!(
         db.query_i64("SELECT count(*) FROM death_records", &[])
             .expect("q"),
@@ -738,9 +738,9 @@ fn deaths_and_crosschecks(url: &str) {
     let e = deaths::import_deaths(&mut db, "many.csv", many.as_bytes(), today, &op, T0)
         .expect_err("refused");
     let m = e.to_string();
-    assert!(m.starts_with("death records file many.csv: 60 problem(s), nothing imported: row 2, column source: unknown source \"法院\""), "{m}");
+    assert!(m.starts_with("death records file many.csv: 60 problem(s), nothing imported: 第 2 行，source：unknown source \"法院\""), "{m}");
     assert!(
-        m.contains("row 51, column source") && !m.contains("row 52,"),
+        m.contains("第 51 行，source") && !m.contains("第 52 行"),
         "{m}"
     );
     assert!(m.ends_with("; and 10 more"), "{m}");
@@ -753,7 +753,7 @@ fn deaths_and_crosschecks(url: &str) {
     let e = deaths::import_deaths(&mut db, "bad.xlsx", &bad, today, &op, T0).expect_err("future");
     assert_eq!(
         e.to_string(),
-        "death records file bad.xlsx: 1 problem(s), nothing imported: row 2, column 死亡日期: 日期晚于今天 date 2025-06-21 is in the future (today is 2025-06-20)"
+        "death records file bad.xlsx: 1 problem(s), nothing imported: 第 2 行，死亡日期：日期晚于今天 date 2025-06-21 is in the future (today is 2025-06-20)"
     );
     assert_eq!(held(&mut db), before);
 

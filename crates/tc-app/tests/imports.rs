@@ -159,7 +159,7 @@ fn story(url: &str, tag: &str) {
     );
     assert!(
         imports::problem_line(&r.problems[0])
-            .starts_with("row 3, column 所属区县代码: 不在您的辖区 county "),
+            .starts_with("第 3 行，所属区县代码：不在您的辖区 county "),
         "{r:?}"
     );
     assert_eq!(count(&mut db, "SELECT count(*) FROM employers"), 0);

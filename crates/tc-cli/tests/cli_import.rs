@@ -230,9 +230,9 @@ fn seed_registry(db: &str) {
         "persons",
         &corpus("persons_ok_gbk.csv"),
         &[
-            "row 2, column 身份证号: 已登记 already registered (person 1, 王建国)",
-            "row 3, column 身份证号: 已登记 already registered (person 2, 李秀英)",
-            "row 4, column 身份证号: 已登记 already registered (person 3, 赵,小明)",
+            "第 2 行，身份证号：已登记 already registered (person 1, 王建国)",
+            "第 3 行，身份证号：已登记 already registered (person 2, 李秀英)",
+            "第 4 行，身份证号：已登记 already registered (person 3, 赵,小明)",
             "文件未导入，数据行有问题 file refused, nothing imported: 3 problem(s) in 3 of 3 data row(s)",
         ],
     );
@@ -244,23 +244,23 @@ fn malformed_corpus(db: &str) {
         "persons",
         &corpus("persons_bad.csv"),
         &[
-            "row 2, column 身份证号: 已登记 already registered (person 1, 王建国)",
-            "row 3, column 身份证号: 校验位不符 check character is '1' but the first 17 digits give '0'",
-            "row 4, column 参保区县代码: 不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
-            "row 5, column 参保区县代码: 不是本省的区县代码 110105 is outside 山西省 (140000): expected a county of the province",
-            "row 6, column 性别: 与身份证号不符 女 disagrees with the ID number, which says 男",
-            "row 6, column 人员类别: 人员类别与身份证号所示性别不符 女干部 is for women, but the ID number says 男",
-            "row 7, column 单位统一社会信用代码: 职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
-            "row 8, column 单位统一社会信用代码: 灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
-            "row 9, column 参保日期: 日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
-            "row 10: duplicate of row 2 (same ID number)",
-            "row 11, column 身份证号: 校验位应为大写 X check character must be an uppercase X",
-            "row 12, column 人员类别: 人员类别应为 男、女干部 或 女工人 unknown category \"干部\" (expected 男, 女干部 or 女工人)",
-            "row 13, column 出生日期: 与身份证号不符 1988-08-09 disagrees with the ID number, which says 1988-08-08",
-            "row 14, column 单位统一社会信用代码: check character is 'A' but the first 17 characters give 'U'",
-            "row 15, column 姓名: 必填项为空 required value is empty",
-            "row 15, column 参保区县代码: 这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
-            "row 15, column 参保日期: 早于出生日期 1980-01-01 is before the birth date 1988-08-08",
+            "第 2 行，身份证号：已登记 already registered (person 1, 王建国)",
+            "第 3 行，身份证号：校验位不符 check character is '1' but the first 17 digits give '0'",
+            "第 4 行，参保区县代码：不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
+            "第 5 行，参保区县代码：不是本省的区县代码 110105 is outside 山西省 (140000): expected a county of the province",
+            "第 6 行，性别：与身份证号不符 女 disagrees with the ID number, which says 男",
+            "第 6 行，人员类别：人员类别与身份证号所示性别不符 女干部 is for women, but the ID number says 男",
+            "第 7 行，单位统一社会信用代码：职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
+            "第 8 行，单位统一社会信用代码：灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
+            "第 9 行，参保日期：日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
+            "第 10 行：与第 2 行重复 duplicate of row 2 (same ID number)",
+            "第 11 行，身份证号：校验位应为大写 X check character must be an uppercase X",
+            "第 12 行，人员类别：人员类别应为 男、女干部 或 女工人 unknown category \"干部\" (expected 男, 女干部 or 女工人)",
+            "第 13 行，出生日期：与身份证号不符 1988-08-09 disagrees with the ID number, which says 1988-08-08",
+            "第 14 行，单位统一社会信用代码：check character is 'A' but the first 17 characters give 'U'",
+            "第 15 行，姓名：必填项为空 required value is empty",
+            "第 15 行，参保区县代码：这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
+            "第 15 行，参保日期：早于出生日期 1980-01-01 is before the birth date 1988-08-08",
             "文件未导入，数据行有问题 file refused, nothing imported: 17 problem(s) in 14 of 14 data row(s)",
         ],
     );
@@ -269,9 +269,9 @@ fn malformed_corpus(db: &str) {
         "persons",
         &corpus("persons_wrong_header.csv"),
         &[
-            "row 1, column 工号: 无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期)",
-            "row 1, column id_number: 列重复 column appears twice (column 1 and column 6) as 身份证号",
-            "row 1, column 参保日期: 缺少必需的列 required column is missing (also accepted: enrolled)",
+            "第 1 行，工号：无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期)",
+            "第 1 行，id_number：列重复 column appears twice (column 1 and column 6) as 身份证号",
+            "第 1 行，参保日期：缺少必需的列 required column is missing (also accepted: enrolled)",
             "文件未导入，表头或结构有问题 file refused, nothing imported: 3 problem(s) in its header or structure",
         ],
     );
@@ -280,7 +280,7 @@ fn malformed_corpus(db: &str) {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(
-        err.starts_with("row 1, column 所属期: 无法识别的列 unknown column for a persons file"),
+        err.starts_with("第 1 行，所属期：无法识别的列 unknown column for a persons file"),
         "{err}"
     );
     assert!(
@@ -304,7 +304,7 @@ fn malformed_corpus(db: &str) {
             "persons",
             &corpus(file),
             &[
-                &format!("file: {reason}"),
+                &format!("文件：{reason}"),
                 "文件未导入，表头或结构有问题 file refused, nothing imported: 1 problem(s) in its header or structure",
             ],
         );
@@ -314,11 +314,11 @@ fn malformed_corpus(db: &str) {
         "persons",
         &corpus("persons_openpyxl.xlsx"),
         &[
-            "row 2, column 身份证号: 已登记 already registered (person 1, 王建国)",
-            "row 3, column 身份证号: 已登记 already registered (person 2, 李秀英)",
-            "row 4, column 身份证号: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
-            "row 5, column 参保区县代码: 不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
-            "row 7: duplicate of row 2 (same ID number)",
+            "第 2 行，身份证号：已登记 already registered (person 1, 王建国)",
+            "第 3 行，身份证号：已登记 already registered (person 2, 李秀英)",
+            "第 4 行，身份证号：以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
+            "第 5 行，参保区县代码：不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
+            "第 7 行：与第 2 行重复 duplicate of row 2 (same ID number)",
             "文件未导入，数据行有问题 file refused, nothing imported: 5 problem(s) in 5 of 5 data row(s)",
         ],
     );
@@ -327,14 +327,14 @@ fn malformed_corpus(db: &str) {
         "declarations",
         &corpus("declarations_bad_gbk.csv"),
         &[
-            "row 4, column 申报基数(元): 申报基数不能为负 the declared base must not be negative, got -100.00",
-            "row 5, column 申报基数(元): 小数超过两位，金额只到分 5000.123 has more than two decimals: amounts are carried to the fen",
-            "row 6, column 所属期: 年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)",
-            "row 7: duplicate of row 2 (same ID number and period)",
-            "row 9, column 单位统一社会信用代码: the ID number of someone else: a flexibly employed person pays only for themselves",
-            "row 10, column 所属期: no such month: 2024-13",
-            "row 11, column 姓名: 赵小明 is not the registered name of this ID number (赵,小明)",
-            "row 12, column 申报基数(元): 不是金额（元），例如 5000.00 not a yuan amount: \"abc\" (expected e.g. 5000.00)",
+            "第 4 行，申报基数(元)：申报基数不能为负 the declared base must not be negative, got -100.00",
+            "第 5 行，申报基数(元)：小数超过两位，金额只到分 5000.123 has more than two decimals: amounts are carried to the fen",
+            "第 6 行，所属期：年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)",
+            "第 7 行：与第 2 行重复 duplicate of row 2 (same ID number and period)",
+            "第 9 行，单位统一社会信用代码：the ID number of someone else: a flexibly employed person pays only for themselves",
+            "第 10 行，所属期：no such month: 2024-13",
+            "第 11 行，姓名：赵小明 is not the registered name of this ID number (赵,小明)",
+            "第 12 行，申报基数(元)：不是金额（元），例如 5000.00 not a yuan amount: \"abc\" (expected e.g. 5000.00)",
             "文件未导入，数据行有问题 file refused, nothing imported: 8 problem(s) in 8 of 11 data row(s)",
         ],
     );
@@ -343,10 +343,10 @@ fn malformed_corpus(db: &str) {
         "declarations",
         &corpus("declarations_truncated.csv"),
         &[
-            "row 3: expected 5 fields as in the header, found 4 (truncated or shifted row)",
-            "row 4: expected 5 fields as in the header, found 6 (truncated or shifted row)",
-            "row 5, column 单位统一社会信用代码: 该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty",
-            "row 6: 引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
+            "第 3 行：expected 5 fields as in the header, found 4 (truncated or shifted row)",
+            "第 4 行：expected 5 fields as in the header, found 6 (truncated or shifted row)",
+            "第 5 行，单位统一社会信用代码：该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty",
+            "第 6 行：引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
             "文件未导入，数据行有问题 file refused, nothing imported: 4 problem(s) in 4 of 5 data row(s)",
         ],
     );
@@ -355,8 +355,8 @@ fn malformed_corpus(db: &str) {
         "declarations",
         &corpus("declarations_bad_bytes_gbk.csv"),
         &[
-            "row 2, column 姓名: 编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)",
-            "row 3, column 身份证号: 未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
+            "第 2 行，姓名：编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)",
+            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
             "文件未导入，数据行有问题 file refused, nothing imported: 2 problem(s) in 2 of 2 data row(s)",
         ],
     );
@@ -365,13 +365,13 @@ fn malformed_corpus(db: &str) {
         "collections",
         &corpus("collections_bad.csv"),
         &[
-            "row 4, column 实缴金额: 缴款金额须大于零 the amount paid must be positive, got 0.00",
-            "row 5, column 实缴金额: 缴款金额须大于零 the amount paid must be positive, got -50.00",
-            "row 6, column 实缴金额: 小数超过两位，金额只到分 100.005 has more than two decimals: amounts are carried to the fen",
-            "row 7, column 缴款日期: 日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
-            "row 8: duplicate of row 2 (same receipt number, ID number and period)",
-            "row 9, column 电子税票号码: 必填项为空 required value is empty",
-            "row 11, column 缴费人识别号: check character is 'A' but the first 17 characters give 'U'",
+            "第 4 行，实缴金额：缴款金额须大于零 the amount paid must be positive, got 0.00",
+            "第 5 行，实缴金额：缴款金额须大于零 the amount paid must be positive, got -50.00",
+            "第 6 行，实缴金额：小数超过两位，金额只到分 100.005 has more than two decimals: amounts are carried to the fen",
+            "第 7 行，缴款日期：日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
+            "第 8 行：与第 2 行重复 duplicate of row 2 (same receipt number, ID number and period)",
+            "第 9 行，电子税票号码：必填项为空 required value is empty",
+            "第 11 行，缴费人识别号：check character is 'A' but the first 17 characters give 'U'",
             "文件未导入，数据行有问题 file refused, nothing imported: 7 problem(s) in 7 of 10 data row(s)",
         ],
     );
@@ -380,9 +380,9 @@ fn malformed_corpus(db: &str) {
         "collections",
         &corpus("collections_openpyxl.xlsx"),
         &[
-            "row 3, column 身份证号: 未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
-            "row 4, column 实缴金额(元): 小数超过两位，金额只到分 1.234 has more than two decimals: amounts are carried to the fen",
-            "row 5, column 电子税票号码: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the receipt number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
+            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
+            "第 4 行，实缴金额(元)：小数超过两位，金额只到分 1.234 has more than two decimals: amounts are carried to the fen",
+            "第 5 行，电子税票号码：以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the receipt number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
             "文件未导入，数据行有问题 file refused, nothing imported: 3 problem(s) in 3 of 5 data row(s)",
         ],
     );
@@ -391,13 +391,13 @@ fn malformed_corpus(db: &str) {
         "employers",
         &corpus("employers_bad.csv"),
         &[
-            "row 2, column 统一社会信用代码: 已登记 already registered (employer 1, 太原钢铁示范有限公司)",
-            "row 3, column 统一社会信用代码: check character is 'A' but the first 17 characters give 'U'",
-            "row 4, column 行业代码: division 13 belongs to section C, not A",
-            "row 5, column 单位状态: unknown employer status \"倒闭\" (expected 正常, 暂停 or 注销)",
-            "row 6, column 所属区县代码: 这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
-            "row 7: duplicate of row 2 (same credit code)",
-            "row 8, column 统一社会信用代码: 已登记 already registered (employer 3, 综改区企业)",
+            "第 2 行，统一社会信用代码：已登记 already registered (employer 1, 太原钢铁示范有限公司)",
+            "第 3 行，统一社会信用代码：check character is 'A' but the first 17 characters give 'U'",
+            "第 4 行，行业代码：division 13 belongs to section C, not A",
+            "第 5 行，单位状态：unknown employer status \"倒闭\" (expected 正常, 暂停 or 注销)",
+            "第 6 行，所属区县代码：这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
+            "第 7 行：与第 2 行重复 duplicate of row 2 (same credit code)",
+            "第 8 行，统一社会信用代码：已登记 already registered (employer 3, 综改区企业)",
             "文件未导入，数据行有问题 file refused, nothing imported: 7 problem(s) in 7 of 7 data row(s)",
         ],
     );
@@ -407,7 +407,7 @@ fn malformed_corpus(db: &str) {
         "employers",
         &fixture("employers_db_bad.csv"),
         &[
-            "row 3, column 统一社会信用代码: 已登记 already registered (employer 1, 太原钢铁示范有限公司)",
+            "第 3 行，统一社会信用代码：已登记 already registered (employer 1, 太原钢铁示范有限公司)",
             "文件未导入，数据行有问题 file refused, nothing imported: 1 problem(s) in 1 of 2 data row(s)",
         ],
     );
@@ -416,9 +416,9 @@ fn malformed_corpus(db: &str) {
         "persons",
         &fixture("persons_db_bad.csv"),
         &[
-            "row 2, column 单位统一社会信用代码: 单位已注销 the employer 综改区企业 is closed (注销)",
-            "row 3, column 单位统一社会信用代码: 未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)",
-            "row 4, column 身份证号: 已登记 already registered (person 1, 王建国)",
+            "第 2 行，单位统一社会信用代码：单位已注销 the employer 综改区企业 is closed (注销)",
+            "第 3 行，单位统一社会信用代码：未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)",
+            "第 4 行，身份证号：已登记 already registered (person 1, 王建国)",
             "文件未导入，数据行有问题 file refused, nothing imported: 3 problem(s) in 3 of 3 data row(s)",
         ],
     );
@@ -463,7 +463,7 @@ fn huge_files(db: &str) {
         "persons",
         &one_bad.display().to_string(),
         &[
-            "row 100001, column 参保日期: 日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
+            "第 100001 行，参保日期：日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
             "文件未导入，数据行有问题 file refused, nothing imported: 1 problem(s) in 1 of 100000 data row(s)",
         ],
     );
@@ -487,11 +487,11 @@ fn huge_files(db: &str) {
     assert_eq!(lines.len(), 4, "{err}");
     assert!(
         lines[0].starts_with(
-            "row 2, column 身份证号: 未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number"
+            "第 2 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number"
         ),
         "{err}"
     );
-    assert!(lines[1].starts_with("row 3, column 身份证号: "), "{err}");
+    assert!(lines[1].starts_with("第 3 行，身份证号："), "{err}");
     assert_eq!(lines[2], "... and 99998 more");
     assert_eq!(
         lines[3],
@@ -585,14 +585,14 @@ fn contributions_and_receipts(db: &str) {
         "declarations",
         &fixture("declarations_db_bad.csv"),
         &[
-            "row 3, column 身份证号: 未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
-            "row 4, column 单位统一社会信用代码: 该人员登记在另一单位（91140105MA0K7Q2L9U），请先办理单位变更 the person is registered with another employer (91140105MA0K7Q2L9U): register the change of employer first",
-            "row 5, column 单位统一社会信用代码: 该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty",
-            "row 6, column 姓名: 赵小明 is not the registered name of this ID number (赵,小明)",
-            "row 6, column 单位统一社会信用代码: 该人员为单位职工，由单位申报基数 the person is registered as an employee of 911402021234567889: the employer declares the base",
-            "row 7, column 所属期: 该月征缴已结账，核定不可更改 the collection of 2026-10 is closed: its assessments are final",
-            "row 7: 该人员该月的申报已存在 a declaration for this person and 2026-10 is already stored (import 3)",
-            "row 8, column 单位统一社会信用代码: 未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)",
+            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
+            "第 4 行，单位统一社会信用代码：该人员登记在另一单位（91140105MA0K7Q2L9U），请先办理单位变更 the person is registered with another employer (91140105MA0K7Q2L9U): register the change of employer first",
+            "第 5 行，单位统一社会信用代码：该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty",
+            "第 6 行，姓名：赵小明 is not the registered name of this ID number (赵,小明)",
+            "第 6 行，单位统一社会信用代码：该人员为单位职工，由单位申报基数 the person is registered as an employee of 911402021234567889: the employer declares the base",
+            "第 7 行，所属期：该月征缴已结账，核定不可更改 the collection of 2026-10 is closed: its assessments are final",
+            "第 7 行：该人员该月的申报已存在 a declaration for this person and 2026-10 is already stored (import 3)",
+            "第 8 行，单位统一社会信用代码：未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)",
             "文件未导入，数据行有问题 file refused, nothing imported: 8 problem(s) in 6 of 7 data row(s)",
         ],
     );
@@ -601,10 +601,10 @@ fn contributions_and_receipts(db: &str) {
         "collections",
         &fixture("collections_db_bad.csv"),
         &[
-            "row 3, column 身份证号: 未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
-            "row 4, column 电子税票号码: this receipt number is already stored (import 4)",
-            "row 5, column 电子税票号码: receipt number already used in row 2: a receipt number is unique",
-            "row 6, column 姓名: 赵大明 is not the registered name of this ID number (赵,小明)",
+            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
+            "第 4 行，电子税票号码：this receipt number is already stored (import 4)",
+            "第 5 行，电子税票号码：电子税票号码已在第 2 行使用 receipt number already used in row 2: a receipt number is unique",
+            "第 6 行，姓名：赵大明 is not the registered name of this ID number (赵,小明)",
             "文件未导入，数据行有问题 file refused, nothing imported: 4 problem(s) in 4 of 5 data row(s)",
         ],
     );
@@ -781,8 +781,8 @@ fn acting_staff(db: &str, tag: &str) {
         .collect();
     assert_eq!(outside.len(), 2, "{err}");
     assert!(
-        outside[0].starts_with("row 3, column 所属区县代码: 不在您的辖区 county ")
-            && outside[1].starts_with("row 4, column 所属区县代码: 不在您的辖区 county "),
+        outside[0].starts_with("第 3 行，所属区县代码：不在您的辖区 county ")
+            && outside[1].starts_with("第 4 行，所属区县代码：不在您的辖区 county "),
         "{err}"
     );
     assert_eq!(employers(&mut d), 0);

@@ -431,7 +431,7 @@ impl<'a, T: Record> Records<'a, T> {
                 return Err(vec![RowError::new(
                     row,
                     None,
-                    format!("duplicate of row {first} ({what})"),
+                    format!("与第 {first} 行重复 duplicate of row {first} ({what})"),
                 )]);
             }
             self.seen.insert(record.key(), row);

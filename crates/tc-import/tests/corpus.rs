@@ -112,7 +112,7 @@ fn persons_with_bad_ids_codes_and_contradictions() {
             "row 7, 单位统一社会信用代码: 职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
             "row 8, 单位统一社会信用代码: 灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
             "row 9, 参保日期: 日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
-            "row 10: duplicate of row 2 (same ID number)",
+            "row 10: 与第 2 行重复 duplicate of row 2 (same ID number)",
             "row 11, 身份证号: 校验位应为大写 X check character must be an uppercase X",
             "row 12, 人员类别: 人员类别应为 男、女干部 或 女工人 unknown category \"干部\" (expected 男, 女干部 or 女工人)",
             "row 13, 出生日期: 与身份证号不符 1988-08-09 disagrees with the ID number, which says 1988-08-08",
@@ -174,7 +174,7 @@ fn declarations_in_gbk_with_negative_three_decimal_future_and_duplicate_rows() {
             "row 4, 申报基数(元): 申报基数不能为负 the declared base must not be negative, got -100.00",
             "row 5, 申报基数(元): 小数超过两位，金额只到分 5000.123 has more than two decimals: amounts are carried to the fen",
             "row 6, 所属期: 年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)",
-            "row 7: duplicate of row 2 (same ID number and period)",
+            "row 7: 与第 2 行重复 duplicate of row 2 (same ID number and period)",
             "row 9, 单位统一社会信用代码: the ID number of someone else: a flexibly employed person pays only for themselves",
             "row 10, 所属期: no such month: 2024-13",
             "row 12, 申报基数(元): 不是金额（元），例如 5000.00 not a yuan amount: \"abc\" (expected e.g. 5000.00)",
@@ -222,7 +222,7 @@ fn collections_with_bad_amounts_dates_receipts_and_duplicates() {
             "row 5, 实缴金额: 缴款金额须大于零 the amount paid must be positive, got -50.00",
             "row 6, 实缴金额: 小数超过两位，金额只到分 100.005 has more than two decimals: amounts are carried to the fen",
             "row 7, 缴款日期: 日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
-            "row 8: duplicate of row 2 (same receipt number, ID number and period)",
+            "row 8: 与第 2 行重复 duplicate of row 2 (same receipt number, ID number and period)",
             "row 9, 电子税票号码: 必填项为空 required value is empty",
             "row 11, 缴费人识别号: check character is 'A' but the first 17 characters give 'U'",
         ],
@@ -238,7 +238,7 @@ fn employers_with_bad_codes_industries_statuses_and_counties() {
             "row 4, 行业代码: division 13 belongs to section C, not A",
             "row 5, 单位状态: unknown employer status \"倒闭\" (expected 正常, 暂停 or 注销)",
             "row 6, 所属区县代码: 这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
-            "row 7: duplicate of row 2 (same credit code)",
+            "row 7: 与第 2 行重复 duplicate of row 2 (same credit code)",
         ],
     );
     let bytes = std::fs::read(corpus("employers_bad.csv")).expect("file");
@@ -291,7 +291,7 @@ fn openpyxl_persons_workbook() {
         &[
             "row 4, 身份证号: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
             "row 5, 参保区县代码: 不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
-            "row 7: duplicate of row 2 (same ID number)",
+            "row 7: 与第 2 行重复 duplicate of row 2 (same ID number)",
         ],
     );
     let bytes = std::fs::read(corpus("persons_openpyxl.xlsx")).expect("file");

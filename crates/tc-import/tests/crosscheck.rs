@@ -148,7 +148,7 @@ fn death_records_refused_with_row_column_and_reason() {
             "row 5, 来源: unknown source \"法院\" (expected 公安 or 民政)",
             "row 6, 死亡日期: 日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
             "row 7, 死亡日期: 早于出生日期 1990-02-28 is before the birth date 1990-03-01",
-            "row 8: duplicate of row 2 (same ID number and source)",
+            "row 8: 与第 2 行重复 duplicate of row 2 (same ID number and source)",
             "row 10, 死亡日期: 必填项为空 required value is empty",
             "row 10, 来源: 必填项为空 required value is empty",
         ]

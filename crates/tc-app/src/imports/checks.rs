@@ -609,7 +609,7 @@ impl Load for Collection {
                         c.row,
                         "receipt",
                         format!(
-                            "receipt number already used in row {first}: a receipt number is unique"
+                            "电子税票号码已在第 {first} 行使用 receipt number already used in row {first}: a receipt number is unique"
                         ),
                     ));
                 }
