@@ -7,6 +7,7 @@
 
 use crate::forms::{Fields, csrf_ok, done, text};
 use crate::html::{csrf_field, explanation, page, yuan};
+use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -16,6 +17,7 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use tongchou_app::backpay::{self, Request, status_zh};
 use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::reports::Cell;
 use tongchou_core::access::Permission;
 use tongchou_core::rules::backpay::Month;
 use tongchou_core::{Divisions, Policy, RegionCode};
@@ -70,6 +72,37 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
         Ok(r) => r,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
+    let grid = Grid {
+        id: "backpay-list",
+        title: "补缴记录".into(),
+        cols: vec![
+            ("编号", 8.0),
+            ("人员编号", 12.0),
+            ("区县", 12.0),
+            ("合计（元）", 16.0),
+            ("状态", 14.0),
+            ("原因", 30.0),
+            ("核定时间", 22.0),
+        ],
+        rows: rows
+            .iter()
+            .map(|b| {
+                vec![
+                    Cell::Int(b.id),
+                    Cell::Int(b.person),
+                    Cell::Text(county_name(b.county)),
+                    Cell::Money(b.total),
+                    Cell::Text(status_zh(&b.status).to_string()),
+                    Cell::Text(b.reason.clone()),
+                    Cell::Text(b.created_at.clone()),
+                ]
+            })
+            .collect(),
+        link: Some(|r| format!("/backpay/{}", r[0].text())),
+    };
+    if let Some(file) = grid.export(&q, "backpay") {
+        return file;
+    }
     let csrf = csrf_token(&token);
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="backpay-done" { (msg) } }
@@ -85,13 +118,7 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
             }
         }
         h2 { "补缴记录 Back-payments" }
-        table id="backpay-list" {
-            thead { tr { th { "编号" } th { "人员编号" } th { "区县" } th { "合计" } th { "状态" } th { "原因" } th { "核定时间" } } }
-            tbody { @for b in &rows { tr {
-                td { a href={ "/backpay/" (b.id) } { (b.id) } } td { (b.person) } td { (county_name(b.county)) }
-                td class="num" { (yuan(b.total)) } td { (status_zh(&b.status)) } td { (b.reason) } td { (b.created_at) }
-            } } }
-        }
+        (grid.render("/backpay", &View::of(&q)))
     };
     Html(page(TITLE, Some(&user.login), body)).into_response()
 }

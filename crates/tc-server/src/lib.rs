@@ -52,6 +52,7 @@ mod recoveries;
 mod reports;
 mod retirement;
 mod returns;
+mod table;
 pub mod tls;
 mod workplace;
 

@@ -8,6 +8,7 @@
 
 use crate::forms::{Fields, csrf_ok, done, opt_text, text};
 use crate::html::{csrf_field, page};
+use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -17,6 +18,7 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use tongchou_app::agency_accounts::{self, AccountInput, AgencyAccount, Decision, status_zh};
 use tongchou_app::clock::now_ms;
+use tongchou_app::reports::Cell;
 use tongchou_core::access::Permission;
 use tongchou_core::{Date, Divisions, RegionCode};
 use tongchou_store::access::User;
@@ -68,38 +70,75 @@ fn region_label(c: RegionCode) -> String {
     format!("{c} {name}")
 }
 
-fn versions_table(rows: &[AgencyAccount], user: &User, csrf: &str) -> Markup {
+/// Every version as a grid (filter, sort, pages, export); the account number in full only for
+/// those who set or confirm accounts.
+fn versions_grid(rows: &[AgencyAccount], user: &User) -> Grid {
     let full = sees_full(user);
-    let reviews = user.role.has(Permission::PayingAccountConfirm);
+    let text = |s: &str| Cell::Text(s.to_string());
+    Grid {
+        id: "paying-accounts",
+        title: "经办机构银行账户".into(),
+        cols: vec![
+            ("地区", 16.0),
+            ("类型", 20.0),
+            ("版本", 6.0),
+            ("起始日", 12.0),
+            ("机构", 34.0),
+            ("账号", 22.0),
+            ("开户行", 26.0),
+            ("行号/BIC", 14.0),
+            ("设置人", 14.0),
+            ("状态", 16.0),
+            ("复核人", 14.0),
+            ("复核意见", 24.0),
+        ],
+        rows: rows
+            .iter()
+            .map(|a| {
+                let account = if full {
+                    a.account_number.clone()
+                } else {
+                    agency_accounts::masked(&a.account_number)
+                };
+                vec![
+                    Cell::Text(region_label(a.region)),
+                    text(agency_accounts::kind_zh(&a.kind)),
+                    Cell::Int(a.version),
+                    Cell::Text(a.valid_from.to_string()),
+                    text(&a.agency_name),
+                    Cell::Text(account),
+                    text(&a.bank_name),
+                    text(a.cnaps.as_deref().or(a.bic.as_deref()).unwrap_or("-")),
+                    text(&a.set_by),
+                    text(status_zh(&a.status)),
+                    text(a.reviewed_by.as_deref().unwrap_or("-")),
+                    text(a.review_note.as_deref().unwrap_or("")),
+                ]
+            })
+            .collect(),
+        link: None,
+    }
+}
+
+/// The pending versions with the reviewer's form (for a reviewer).
+fn pending_forms(rows: &[AgencyAccount], csrf: &str) -> Markup {
+    let pending: Vec<&AgencyAccount> = rows.iter().filter(|a| a.status == "pending").collect();
     html! {
-        table id="paying-accounts" {
-            tr {
-                th { "地区 Region" } th { "类型 Kind" } th { "版本 Version" } th { "起始日 Valid from" } th { "机构 Agency" }
-                th { "账号 Account" } th { "开户行 Bank" } th { "行号/BIC" } th { "设置人 Set by" }
-                th { "状态 Status" } th { "复核 Review" }
-            }
-            @for a in rows {
-                tr class=(a.status) {
-                    td { (region_label(a.region)) } td { (agency_accounts::kind_zh(&a.kind)) } td { (a.version) } td { (a.valid_from) }
-                    td { (a.agency_name) br; small { (a.credit_code) } }
-                    td class="account" {
-                        @if full { (a.account_number) } @else { (agency_accounts::masked(&a.account_number)) }
-                    }
-                    td { (a.bank_name) }
-                    td { (a.cnaps.as_deref().or(a.bic.as_deref()).unwrap_or("-")) }
-                    td { (a.set_by) br; small { (a.set_at) } }
-                    td { (status_zh(&a.status)) }
-                    td {
-                        @if a.status == "pending" && reviews {
-                            (review_form(a, csrf))
-                        } @else if let Some(by) = &a.reviewed_by {
-                            (by) @if let Some(n) = &a.review_note { br; small { (n) } }
-                        } @else { "-" }
+        @if !pending.is_empty() {
+            h2 { "待复核 Pending review" }
+            table id="pending-accounts" {
+                tr { th { "地区 Region" } th { "类型 Kind" } th { "版本" } th { "起始日" } th { "机构" } th { "账号 Account" } th { "开户行" } th { "设置人" } th { "复核 Review" } }
+                @for a in pending {
+                    tr {
+                        td { (region_label(a.region)) } td { (agency_accounts::kind_zh(&a.kind)) } td { (a.version) }
+                        td { (a.valid_from) } td { (a.agency_name) br; small { (a.credit_code) } }
+                        td class="account" { (a.account_number) } td { (a.bank_name) }
+                        td { (a.set_by) br; small { (a.set_at) } }
+                        td { (review_form(a, csrf)) }
                     }
                 }
             }
         }
-        @if rows.is_empty() { p { "尚无付款账户 No paying account yet." } }
     }
 }
 
@@ -169,12 +208,18 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
         Ok(r) => r,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
+    let grid = versions_grid(&rows, &user);
+    if let Some(file) = grid.export(&q, "bank-accounts") {
+        return file;
+    }
     let csrf = csrf_token(&token);
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="paying-accounts-done" { (msg) } }
         p { "各级经办机构的收入户、支出户和省级财政专户，与总账中同类银行存款科目对应；县区支出户是代发养老金文件 (pain.001) 的付款账户，以发放日有效且已确认的版本为准。 \
              Every agency's bank accounts behind the ledger's bank-account kinds; a county's expenditure account is the debtor of its payment files: the confirmed version in force on the pay day." }
-        (versions_table(&rows, &user, &csrf))
+        @if user.role.has(Permission::PayingAccountConfirm) { (pending_forms(&rows, &csrf)) }
+        h2 { "全部版本 Every version" }
+        (grid.render("/paying-accounts", &View::of(&q)))
         @if user.role.has(Permission::PayingAccountWrite) { (set_form(&csrf)) }
     };
     Html(page(TITLE, Some(&user.login), body)).into_response()

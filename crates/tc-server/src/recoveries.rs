@@ -5,6 +5,7 @@
 //! proposer). Checked and audited in the use cases.
 
 use crate::html::{csrf_field, page};
+use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -13,6 +14,7 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::recoveries::{self as rec, CountyRecoveries};
+use tongchou_app::reports::Cell;
 use tongchou_core::access::Permission;
 use tongchou_core::{Date, Divisions, Fen, RegionCode};
 use tongchou_store::access::User;
@@ -58,14 +60,19 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
         let cases: Vec<Case> = tongchou_store::recoveries::cases(db, None)?
             .into_iter()
             .filter(|c| RegionCode::new(c.county).is_ok_and(|c| d.within(c, region)))
-            .take(500)
+            .take(5_000)
             .collect();
         Ok((report, cases))
     })
     .await;
     match r {
         Ok((report, cases)) => {
+            let grid = cases_grid(&cases);
+            if let Some(file) = grid.export(&q, "recovery-cases") {
+                return file;
+            }
             let csrf = csrf_token(&token);
+            let cases = grid.render("/recoveries", &View::of(&q));
             Html(page(
                 TITLE,
                 Some(&user.login),
@@ -83,10 +90,44 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
     }
 }
 
+/// The cases as a grid (filter, sort, pages, export).
+fn cases_grid(cases: &[Case]) -> Grid {
+    Grid {
+        id: "rec-cases",
+        title: "待遇追回案件".into(),
+        cols: vec![
+            ("人员编号", 12.0),
+            ("案件号", 10.0),
+            ("类型", 16.0),
+            ("区县", 10.0),
+            ("所属月份", 10.0),
+            ("金额（元）", 16.0),
+            ("待追回（元）", 16.0),
+            ("状态", 12.0),
+        ],
+        rows: cases
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::Int(c.person),
+                    Cell::Int(c.id),
+                    Cell::Text(kind_zh(&c.kind).to_string()),
+                    Cell::Int(i64::from(c.county)),
+                    Cell::Text(c.month.to_string()),
+                    Cell::Money(c.amount),
+                    Cell::Money(c.remaining()),
+                    Cell::Text(status_zh(&c.status).to_string()),
+                ]
+            })
+            .collect(),
+        link: None,
+    }
+}
+
 fn body(
     user: &User,
     report: &[CountyRecoveries],
-    cases: &[Case],
+    cases: &Markup,
     csrf: &str,
     done: Option<&str>,
 ) -> Markup {
@@ -101,13 +142,7 @@ fn body(
             } } }
         }
         h2 { "案件 Cases" }
-        table id="rec-cases" {
-            thead { tr { th { "人员编号" } th { "案件号" } th { "类型" } th { "区县" } th { "所属月份" } th { "金额" } th { "待追回" } th { "状态" } } }
-            tbody { @for c in cases { tr {
-                td { (c.person) } td { (c.id) } td { (kind_zh(&c.kind)) } td { (c.county) } td { (c.month.to_string()) }
-                td class="num" { (c.amount.grouped()) " 元" } td class="num" { (c.remaining().grouped()) " 元" } td { (status_zh(&c.status)) }
-            } } }
-        }
+        (cases)
         @if user.role.has(Permission::PersonWrite) {
             h2 { "登记退回款 Record a repayment" }
             form method="post" action="/recoveries/repay" id="repay-form" {

@@ -117,6 +117,23 @@ fn scenario(url: &str) {
     assert_eq!(a.status, 200, "{}", a.body);
     assert!(a.body.contains("****2345") && !a.body.contains("0502123409000012345"));
     assert!(!a.body.contains("id=\"set-account\""));
+    // the list filters, sorts, pages and exports what it selects (masked for the auditor)
+    assert!(a.body.contains("共 1 行，第 1 / 1 页"), "{}", a.body);
+    let none = auditor.get("/paying-accounts?q=%E5%A4%AA%E5%8E%9F%E5%B8%82%E6%99%8B%E6%BA%90");
+    assert!(none.body.contains("共 0 行"), "{}", none.body);
+    let (st, headers, csv) = auditor.get_bytes("/paying-accounts?export=csv&sort=2&dir=desc");
+    assert_eq!(st, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-type" && v.starts_with("text/csv"))
+    );
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.contains("地区,类型,版本") && csv.contains("****2345"),
+        "{csv}"
+    );
+    assert!(!csv.contains("0502123409000012345"));
     let mut citizen = Client::new(srv.addr);
     citizen.login("citizen", PW);
     assert_eq!(citizen.get("/paying-accounts").status, 403);
