@@ -9,6 +9,7 @@
 //! read reports see the counties within their region.
 
 use crate::html::{csrf_field, page, yuan};
+use crate::table::{Grid, View as GridView};
 use crate::workplace::{Fields, error_page, opt, staff};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
 use axum::Router;
@@ -20,6 +21,7 @@ use maud::{Markup, html};
 use serde_json::Value as Json;
 use tongchou_app::clock::{now, now_ms, today_china};
 use tongchou_app::gap;
+use tongchou_app::reports::Cell;
 use tongchou_core::access::{Permission, Role};
 use tongchou_core::{Date, Divisions, Fen, RegionCode};
 use tongchou_store::access::User;
@@ -118,9 +120,15 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     .await;
     match r {
         Ok(view) => {
+            if let Some((j, _)) = &view
+                && let Some(file) = counties(j).export(&q, &format!("gap-{year}"))
+            {
+                return file;
+            }
             let csrf = csrf_token(&token);
             let done = opt(&q, "done");
-            let body = body(&user, year, view.as_ref(), &csrf, done.as_deref());
+            let grid = GridView::of(&q);
+            let body = body(&user, year, view.as_ref(), &grid, &csrf, done.as_deref());
             Html(page(
                 &format!("{TITLE} · {year}年"),
                 Some(&user.login),
@@ -134,7 +142,14 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
 
 type View = (Json, Vec<tongchou_store::governance::GapSettlement>);
 
-fn body(user: &User, year: i32, view: Option<&View>, csrf: &str, done: Option<&str>) -> Markup {
+fn body(
+    user: &User,
+    year: i32,
+    view: Option<&View>,
+    grid: &GridView,
+    csrf: &str,
+    done: Option<&str>,
+) -> Markup {
     html! {
         @if let Some(msg) = done { p class="ok" id="gap-done" { (msg) } }
         form method="get" action="/gap" id="gap-year-form" {
@@ -149,7 +164,8 @@ fn body(user: &User, year: i32, view: Option<&View>, csrf: &str, done: Option<&s
             }
             Some((j, settlements)) => {
                 (summary(j))
-                (counties(j))
+                h2 { "各区县缺口成因与分担 Causes and shares by county" }
+                div class="scroll" { (counties(j).render(&format!("/gap?year={year}"), grid)) }
                 (governments(user, year, j, csrf))
                 (settlement_list(settlements))
             }
@@ -180,8 +196,9 @@ fn summary(j: &Json) -> Markup {
     }
 }
 
-/// Per county: its gap, the causes, and the shares by level.
-fn counties(j: &Json) -> Markup {
+/// Per county with a gap: its gap, the causes, and the shares by level, as a grid (filter,
+/// sort, pages, export).
+fn counties(j: &Json) -> Grid {
     let empty = vec![];
     let regions = j["regions"].as_array().unwrap_or(&empty);
     let sum = |shares: &Json, level: &str| -> Fen {
@@ -193,30 +210,36 @@ fn counties(j: &Json) -> Markup {
         }
         t
     };
-    html! {
-        h2 { "各区县缺口成因与分担 Causes and shares by county" }
-        div class="scroll" {
-            table id="gap-counties" {
-                thead { tr {
-                    th { "区县" } th { "缺口" } th { "征缴不力" } th { "违规支出" } th { "政策性缺口" }
-                    th { "省级承担" } th { "市级承担" } th { "县级承担" }
-                } }
-                tbody {
-                    @for r in regions.iter().filter(|r| fen_of(&r["gap"]).is_positive()) {
-                        tr data-county=(text(&r["region"])) {
-                            td { (text(&r["region"])) " " (text(&r["name"])) }
-                            td class="num" { (yuan(fen_of(&r["gap"]))) }
-                            td class="num" { (yuan(fen_of(&r["causes"]["collection_shortfall"]))) }
-                            td class="num" { (yuan(fen_of(&r["causes"]["noncompliant"]))) }
-                            td class="num" { (yuan(fen_of(&r["causes"]["policy"]))) }
-                            td class="num" { (yuan(sum(&r["shares"], "province"))) }
-                            td class="num" { (yuan(sum(&r["shares"], "city"))) }
-                            td class="num" { (yuan(sum(&r["shares"], "county"))) }
-                        }
-                    }
-                }
-            }
-        }
+    Grid {
+        id: "gap-counties",
+        title: format!("{}年各区县缺口成因与分担", text(&j["year"])),
+        cols: vec![
+            ("区县", 18.0),
+            ("缺口（元）", 18.0),
+            ("征缴不力（元）", 18.0),
+            ("违规支出（元）", 18.0),
+            ("政策性缺口（元）", 18.0),
+            ("省级承担（元）", 18.0),
+            ("市级承担（元）", 18.0),
+            ("县级承担（元）", 18.0),
+        ],
+        rows: regions
+            .iter()
+            .filter(|r| fen_of(&r["gap"]).is_positive())
+            .map(|r| {
+                vec![
+                    Cell::Text(format!("{} {}", text(&r["region"]), text(&r["name"]))),
+                    Cell::Money(fen_of(&r["gap"])),
+                    Cell::Money(fen_of(&r["causes"]["collection_shortfall"])),
+                    Cell::Money(fen_of(&r["causes"]["noncompliant"])),
+                    Cell::Money(fen_of(&r["causes"]["policy"])),
+                    Cell::Money(sum(&r["shares"], "province")),
+                    Cell::Money(sum(&r["shares"], "city")),
+                    Cell::Money(sum(&r["shares"], "county")),
+                ]
+            })
+            .collect(),
+        link: None,
     }
 }
 

@@ -68,10 +68,10 @@ impl View {
         let query: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(parts)
             .finish();
-        if query.is_empty() {
-            path.to_string()
-        } else {
-            format!("{path}?{query}")
+        match (query.is_empty(), path.contains('?')) {
+            (true, _) => path.to_string(),
+            (false, true) => format!("{path}&{query}"),
+            (false, false) => format!("{path}?{query}"),
         }
     }
 }
@@ -119,7 +119,8 @@ impl Grid {
     }
 
     /// The grid on the page: the filter form, the sortable headers, one page of rows, the pager
-    /// and the export links. `path` is the page's own path (the links keep the view).
+    /// and the export links. `path` is the page's own path, with the page's own query if it has
+    /// one (`/gap?year=2021`): the links and the filter keep it and the view.
     pub fn render(&self, path: &str, v: &View) -> Markup {
         let rows = self.selected(v);
         let pages = rows.len().div_ceil(PER_PAGE).max(1);
@@ -131,7 +132,10 @@ impl Grid {
             format!("{link}{sep}export={f}")
         };
         html! {
-            form method="get" action=(path) class="grid-filter" id={ (self.id) "-filter" } {
+            form method="get" action=(path.split('?').next().unwrap_or(path)) class="grid-filter" id={ (self.id) "-filter" } {
+                @for (k, val) in form_urlencoded::parse(path.split_once('?').map_or("", |(_, q)| q).as_bytes()) {
+                    input type="hidden" name=(k) value=(val);
+                }
                 @if let Some(s) = v.sort { input type="hidden" name="sort" value=(s); input type="hidden" name="dir" value=(if v.desc { "desc" } else { "asc" }); }
                 label for={ (self.id) "-q" } { "筛选 Filter" }
                 input id={ (self.id) "-q" } name="q" value=(v.q) autocomplete="off" placeholder="关键字 words";

@@ -76,7 +76,27 @@ fn gap_page(db: &mut Db, srv: &tongchou_server::Background) {
 
     // the clerk sees their county's causes only
     let own = clerk.get("/gap?year=2020").body;
-    assert!(!own.contains("data-county=\"140106\""), "{own}");
+    let table = own
+        .split("id=\"gap-counties\"")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("the clerk's table");
+    assert!(!table.contains("140106 "), "{own}");
+    // the officer sorts the counties by gap and downloads what is selected
+    let sorted = officer.get("/gap?year=2020&sort=1&dir=desc");
+    assert!(sorted.body.contains("缺口（元） ▼"), "{}", sorted.body);
+    assert!(
+        sorted
+            .body
+            .contains("href=\"/gap?year=2020&amp;sort=1&amp;dir=asc\"")
+    );
+    let (st, headers, _) = officer.get_bytes("/gap?year=2020&export=xlsx&sort=1&dir=desc");
+    assert_eq!(st, 200);
+    assert!(
+        headers
+            .iter()
+            .any(|(k, v)| k == "content-disposition" && v.contains("gap-2020.xlsx"))
+    );
 
     // the finance officer records a county's payment of 1 yuan, then the rest
     let json = tongchou_app::gap::json(&v, None).expect("json");
