@@ -252,7 +252,7 @@ fn certification(url: &str, tag: &str) {
         d(TODAY),
         6,
     ) {
-        Err(AppError::Invalid(m)) => assert!(m.contains("row 3") && m.contains("发生日期"), "{m}"),
+        Err(AppError::Invalid(m)) => assert!(m.contains("第 3 行，发生日期："), "{m}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(

@@ -156,11 +156,21 @@ impl Driver {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// The element's text; found again if the page replaced it while it was read (a stale
+    /// element on a busy machine), for at most 15 seconds.
     fn text(&self, css: &str) -> String {
-        let e = self.find(css);
-        self.rt
-            .block_on(e.text())
-            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+        let t0 = Instant::now();
+        loop {
+            let e = self.find(css);
+            match self.rt.block_on(e.text()) {
+                Ok(t) => return t,
+                Err(err) if t0.elapsed() < Duration::from_secs(15) => {
+                    eprintln!("text of {css}: {err}; reading it again");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                Err(err) => panic!("text of {css}: {err}"),
+            }
+        }
     }
 
     /// Choose a file for a file input (the path typed into it, as WebDriver does).
