@@ -9,6 +9,7 @@
 //!   self-service certification (a stand-in for face verification, marked as such).
 
 use crate::html::{csrf_field, page};
+use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,6 +18,7 @@ use maud::{Markup, html};
 use std::collections::HashMap;
 use tongchou_app::certification::{self as cert, Certified, Report};
 use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::reports::Cell;
 use tongchou_core::access::{Permission, Role};
 use tongchou_core::{Date, Period, Policy};
 use tongchou_store::access::User;
@@ -95,6 +97,10 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
         Ok(r) => r,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
+    let grid = counties_grid(&report);
+    if let Some(file) = grid.export(&q, &format!("certification-{}", report.month)) {
+        return file;
+    }
     let counter = user
         .role
         .has(Permission::PersonWrite)
@@ -104,6 +110,10 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
         Some(&user.login),
         report_html(
             &report,
+            &grid.render(
+                &format!("/certification?month={}", report.month),
+                &View::of(&q),
+            ),
             counter.as_deref(),
             q.get("done").map(String::as_str),
         ),
@@ -111,7 +121,52 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
     .into_response()
 }
 
-fn report_html(r: &Report, csrf: Option<&str>, done: Option<&str>) -> Markup {
+/// The standing of every county as a grid (filter, sort, pages, export); the province's total
+/// below it.
+fn counties_grid(r: &Report) -> Grid {
+    let n = |v: i64| Cell::Int(v);
+    Grid {
+        id: "cert-report",
+        title: format!("{} 待遇资格认证情况", r.month),
+        cols: vec![
+            ("地区", 18.0),
+            ("待遇人员", 10.0),
+            ("已认证", 10.0),
+            ("即将到期", 10.0),
+            ("逾期未认证", 10.0),
+            ("暂停（未认证）", 12.0),
+            ("暂停（死亡信息）", 12.0),
+            ("其他暂停", 10.0),
+            ("本月提醒", 10.0),
+            ("本月暂停", 10.0),
+            ("本月恢复", 10.0),
+            ("补发金额（元）", 16.0),
+        ],
+        rows: r
+            .counties
+            .iter()
+            .map(|c| {
+                vec![
+                    Cell::Text(format!("{} {}", c.name, c.region)),
+                    n(c.pensioners as i64),
+                    n(c.certified as i64),
+                    n(c.due_soon as i64),
+                    n(c.overdue as i64),
+                    n(c.suspended_uncertified as i64),
+                    n(c.suspended_death_record as i64),
+                    n(c.suspended_other as i64),
+                    n(c.reminders as i64),
+                    n(c.suspensions as i64),
+                    n(c.resumptions as i64),
+                    Cell::Money(c.resumed_amount),
+                ]
+            })
+            .collect(),
+        link: None,
+    }
+}
+
+fn report_html(r: &Report, grid: &Markup, csrf: Option<&str>, done: Option<&str>) -> Markup {
     let interval = r
         .interval_months
         .map(|m| format!("{m} 个月"))
@@ -125,14 +180,15 @@ fn report_html(r: &Report, csrf: Option<&str>, done: Option<&str>) -> Markup {
         }
         p { "发放日 " (r.on.to_string()) "，认证周期 " (interval)
             "。逾期未认证者由当月发放暂停，认证后恢复并补发暂停期间待遇。" }
-        table id="cert-report" {
+        (grid)
+        table id="cert-total" {
             thead { tr {
-                th { "地区" } th { "待遇人员" } th { "已认证" } th { "即将到期" } th { "逾期未认证" }
+                th { "合计" } th { "待遇人员" } th { "已认证" } th { "即将到期" } th { "逾期未认证" }
                 th { "暂停（未认证）" } th { "暂停（死亡信息）" } th { "其他暂停" }
                 th { "本月提醒" } th { "本月暂停" } th { "本月恢复" } th { "补发金额" }
             } }
             tbody {
-                @for c in r.counties.iter().chain(std::iter::once(&r.total)) {
+                @for c in std::iter::once(&r.total) {
                     tr {
                         td { (c.name) " " (c.region) }
                         td class="num" { (c.pensioners) }
