@@ -11,7 +11,8 @@
 //! accepts it or returns it with a reason — a county's by its city's agency, a city's by the
 //! provincial bureau, the province's by the HRSS department's reviewer (`budget_hrss_review`) —
 //! never by a user who drafted, explained or submitted it. A redraft or an explanation is a new
-//! version; every version is kept (migration 0044) and every action and refusal audited.
+//! version, and so is a returned analysis submitted again; every version is kept (migration
+//! 0044) and every action and refusal audited.
 
 use crate::execution;
 use crate::{AppError, Result};
@@ -255,7 +256,7 @@ fn editable(s: Option<&State>, qt: Quarter, region: RegionCode) -> Result<()> {
     }
 }
 
-/// A new version of the lines, in state `draft` (or `returned` kept while returned).
+/// A new version of the lines, in state `draft`.
 fn new_version(
     db: &mut Db,
     qt: Quarter,
@@ -381,8 +382,9 @@ pub fn submit(
             ))
         })?;
         editable(Some(&s), qt, region)?;
-        let missing: Vec<String> = store::lines(db, qt.key(), region, s.version)?
-            .into_iter()
+        let lines = store::lines(db, qt.key(), region, s.version)?;
+        let missing: Vec<String> = lines
+            .iter()
             .filter(|l| l.beyond && l.explanation.is_empty())
             .map(|l| item_name(&l.item))
             .collect();
@@ -392,6 +394,12 @@ pub fn submit(
                 missing.join("、")
             )));
         }
+        // a returned analysis submitted again unchanged is still a new version of its own
+        let s = if s.status == "returned" {
+            new_version(db, qt, region, Some(&s), &lines, now)?
+        } else {
+            s
+        };
         let next = State {
             status: "submitted".into(),
             updated_at: iso_time(now),

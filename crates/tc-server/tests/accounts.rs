@@ -183,7 +183,7 @@ fn evaluation_page(db: &mut Db, aud: &mut Client, clerk: &mut Client) {
             && body.contains("完成率 = 基本养老保险费收入 ÷ 征缴任务")
             && body.contains("id=\"evaluation-140105\"")
             && body.contains("budget.evaluation.timeliness.weight")
-            && body.contains("Shanxi&#39;s own rules not found")
+            && body.contains("Shanxi's own rules not found")
             && body.contains("calendar.allocation_day"),
         "{body}"
     );
@@ -287,6 +287,7 @@ fn analysis_chain(db: &mut Db, addr: std::net::SocketAddr, clerk: &mut Client) {
             ],
         );
     }
+    let csrf = Client::csrf_in(&clerk.get(page).body);
     let p = act_analysis(clerk, page, "submit", &[]);
     assert!(p.body.contains("已报送待审核"), "{}", p.body);
     assert!(
@@ -295,7 +296,6 @@ fn analysis_chain(db: &mut Db, addr: std::net::SocketAddr, clerk: &mut Client) {
         p.body
     );
     assert!(!p.body.contains("id=\"review-form\""));
-    let csrf = Client::csrf_in(&clerk.get(page).body);
     let r = clerk.post_form(
         "/budget/analysis/act/review",
         &[
