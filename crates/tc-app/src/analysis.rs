@@ -192,7 +192,7 @@ pub fn compute_lines(
             .map(|l| l.explanation.clone())
             .unwrap_or_default();
         out.push(Line {
-            beyond: dev.map_or(true, |d| beyond(d, threshold)),
+            beyond: dev.is_none_or(|d| beyond(d, threshold)),
             deviation: dev.map(|d| d.to_string()).unwrap_or_default(),
             item: i.key,
             budget: i.budget,
