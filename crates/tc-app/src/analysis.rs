@@ -15,6 +15,7 @@
 //! 0044) and every action and refusal audited.
 
 use crate::execution;
+use crate::clock::china_date;
 use crate::{AppError, Result};
 use serde::Serialize;
 use tongchou_core::access::{AccessError, Permission, Principal};
@@ -116,11 +117,6 @@ pub fn status_label(s: Option<&str>) -> &'static str {
     }
 }
 
-/// China's date (UTC+8) of a time in milliseconds.
-fn china_date(now_ms: i64) -> Date {
-    Date::from_days_since_epoch((now_ms + 8 * 3_600_000).div_euclid(86_400_000))
-}
-
 fn checked_text(text: &str, what: &str) -> Result<String> {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > 500 || t.chars().any(|c| c.is_control() && c != '\n') {
@@ -158,6 +154,29 @@ fn allow(
         return Err(access::deny(db, who, &t, AccessError::Invalid(msg), now).into());
     }
     Ok(())
+}
+
+/// The region's own agency (`budget_compile` over it, of exactly its region).
+fn agency(
+    db: &mut Db,
+    who: &Principal,
+    qt: Quarter,
+    action: &str,
+    region: RegionCode,
+    now: i64,
+) -> Result<()> {
+    let p = Permission::BudgetCompile;
+    allow(db, who, p, (qt, action), region, region, now)
+}
+
+/// The current state of a drafted analysis.
+fn drafted(db: &mut Db, qt: Quarter, region: RegionCode) -> Result<State> {
+    store::state(db, qt.key(), region)?.ok_or_else(|| {
+        AppError::State(format!(
+            "{region} {} 的{qt}执行分析尚未起草 (draft it first)",
+            name(region)
+        ))
+    })
 }
 
 /// The lines of `region` for the quarter from the ledger and the approved budget, the
@@ -285,15 +304,7 @@ pub fn draft(
     region: RegionCode,
     now: i64,
 ) -> Result<State> {
-    allow(
-        db,
-        who,
-        Permission::BudgetCompile,
-        (qt, "analysis.draft"),
-        region,
-        region,
-        now,
-    )?;
+    agency(db, who, qt, "analysis.draft", region, now)?;
     audit::retry(db, 10, |db| {
         let s = store::state(db, qt.key(), region)?;
         editable(s.as_ref(), qt, region)?;
@@ -319,22 +330,9 @@ pub fn explain(
     now: i64,
 ) -> Result<State> {
     let text = checked_text(text, "--text")?;
-    allow(
-        db,
-        who,
-        Permission::BudgetCompile,
-        (qt, "analysis.explain"),
-        region,
-        region,
-        now,
-    )?;
+    agency(db, who, qt, "analysis.explain", region, now)?;
     audit::retry(db, 10, |db| {
-        let s = store::state(db, qt.key(), region)?.ok_or_else(|| {
-            AppError::State(format!(
-                "{region} {} 的{qt}执行分析尚未起草 (draft it first)",
-                name(region)
-            ))
-        })?;
+        let s = drafted(db, qt, region)?;
         editable(Some(&s), qt, region)?;
         let mut lines = store::lines(db, qt.key(), region, s.version)?;
         let line = lines.iter_mut().find(|l| l.item == item).ok_or_else(|| {
@@ -364,23 +362,10 @@ pub fn submit(
     region: RegionCode,
     now: i64,
 ) -> Result<State> {
-    allow(
-        db,
-        who,
-        Permission::BudgetCompile,
-        (qt, "analysis.submit"),
-        region,
-        region,
-        now,
-    )?;
+    agency(db, who, qt, "analysis.submit", region, now)?;
     let on = china_date(now);
     audit::retry(db, 10, |db| {
-        let s = store::state(db, qt.key(), region)?.ok_or_else(|| {
-            AppError::State(format!(
-                "{region} {} 的{qt}执行分析尚未起草 (draft it first)",
-                name(region)
-            ))
-        })?;
+        let s = drafted(db, qt, region)?;
         editable(Some(&s), qt, region)?;
         let lines = store::lines(db, qt.key(), region, s.version)?;
         let missing: Vec<String> = lines

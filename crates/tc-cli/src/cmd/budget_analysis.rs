@@ -17,6 +17,7 @@ use tongchou_app::analysis::{self, Analysis, Quarter, Verdict, deviation_text, i
 use tongchou_app::clock::now_ms;
 use tongchou_app::reports::sheet::{Cell, Col, Sheet};
 use tongchou_core::RegionCode;
+use tongchou_core::access::Principal;
 use tongchou_store::Db;
 
 #[derive(clap::Args)]
@@ -91,6 +92,11 @@ fn quarter(w: &Which) -> Result<Quarter, CliError> {
     app(Quarter::new(w.year, w.quarter))
 }
 
+/// The acting user and the quarter.
+fn acting(db: &mut Db, w: &Which, login: &str) -> Result<(Principal, Quarter), CliError> {
+    Ok((acting_user(db, login)?, quarter(w)?))
+}
+
 pub fn run(db: &mut Db, c: AnalysisCmd) -> Result<(), CliError> {
     let now = now_ms();
     let (w, state) = match c {
@@ -100,15 +106,9 @@ pub fn run(db: &mut Db, c: AnalysisCmd) -> Result<(), CliError> {
             return emit(&sheet(&a, qt), Some(&a.json(qt)), &out);
         }
         AnalysisCmd::Draft { which, as_login } => {
-            let who = acting_user(db, &as_login)?;
-            let s = app(analysis::draft(
-                db,
-                &who,
-                quarter(&which)?,
-                which.region,
-                now,
-            ))?;
-            (which, s)
+            let (who, qt) = acting(db, &which, &as_login)?;
+            let s = analysis::draft(db, &who, qt, which.region, now);
+            (which, app(s)?)
         }
         AnalysisCmd::Explain {
             which,
@@ -116,29 +116,14 @@ pub fn run(db: &mut Db, c: AnalysisCmd) -> Result<(), CliError> {
             text,
             as_login,
         } => {
-            let who = acting_user(db, &as_login)?;
-            let qt = quarter(&which)?;
-            let s = app(analysis::explain(
-                db,
-                &who,
-                qt,
-                which.region,
-                &item,
-                &text,
-                now,
-            ))?;
-            (which, s)
+            let (who, qt) = acting(db, &which, &as_login)?;
+            let s = analysis::explain(db, &who, qt, which.region, &item, &text, now);
+            (which, app(s)?)
         }
         AnalysisCmd::Submit { which, as_login } => {
-            let who = acting_user(db, &as_login)?;
-            let s = app(analysis::submit(
-                db,
-                &who,
-                quarter(&which)?,
-                which.region,
-                now,
-            ))?;
-            (which, s)
+            let (who, qt) = acting(db, &which, &as_login)?;
+            let s = analysis::submit(db, &who, qt, which.region, now);
+            (which, app(s)?)
         }
         AnalysisCmd::Review {
             which,
@@ -146,21 +131,14 @@ pub fn run(db: &mut Db, c: AnalysisCmd) -> Result<(), CliError> {
             return_reason,
             as_login,
         } => {
-            let who = acting_user(db, &as_login)?;
+            let (who, qt) = acting(db, &which, &as_login)?;
             let v = match (accept, return_reason.as_deref()) {
                 (true, None) => Verdict::Accept,
                 (false, Some(r)) => Verdict::Return(r),
                 _ => return Err(CliError("--accept or --return REASON".into())),
             };
-            let s = app(analysis::review(
-                db,
-                &who,
-                quarter(&which)?,
-                which.region,
-                v,
-                now,
-            ))?;
-            (which, s)
+            let s = analysis::review(db, &who, qt, which.region, v, now);
+            (which, app(s)?)
         }
     };
     outln!(
