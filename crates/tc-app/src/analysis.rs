@@ -14,8 +14,8 @@
 //! version, and so is a returned analysis submitted again; every version is kept (migration
 //! 0044) and every action and refusal audited.
 
-use crate::execution;
 use crate::clock::china_date;
+use crate::execution;
 use crate::{AppError, Result};
 use serde::Serialize;
 use tongchou_core::access::{AccessError, Permission, Principal};

@@ -9,7 +9,7 @@
 
 use crate::html::{csrf_field, page, yuan};
 use crate::workplace::{Fields, error_page, opt};
-use crate::{AppError, St, csrf_token, ct_eq, signed_in_for, with_db};
+use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -260,8 +260,7 @@ async fn act(
         Ok(x) => x,
         Err(r) => return r,
     };
-    let csrf = f.get("csrf").map(String::as_str).unwrap_or("");
-    if !ct_eq(csrf, &csrf_token(&token)) {
+    if !crate::forms::csrf_ok(&token, &f) {
         return refuse(StatusCode::FORBIDDEN, &user.login, "csrf");
     }
     let (qt, region) = match asked(&f) {
@@ -272,7 +271,7 @@ async fn act(
     let who = user.principal();
     let r = with_db(&st, move |db| {
         let now = now_ms();
-        let text = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+        let text = |k: &str| crate::forms::text(&f, k);
         let s = match action.as_str() {
             "draft" => analysis::draft(db, &who, qt, region, now)?,
             "explain" => {
