@@ -6,8 +6,9 @@
 //! assumption) and the deviation. Every item deviating beyond `warning.budget_deviation` (and
 //! any item executed without a budget) carries the agency's explanation before it can submit.
 //!
-//! Due by the quarter's end + `budget.execution_report_days`: a version submitted later is
-//! recorded with its days late (`analysis_lates`, audited `analysis.late`). The level above
+//! Each county first, then its city (once every county's analysis is accepted), then the
+//! province (once every city's is). Due by the quarter's end + `budget.execution_report_days`:
+//! a version submitted later is recorded with its days late (`analysis_lates`, audited `analysis.late`). The level above
 //! accepts it or returns it with a reason — a county's by its city's agency, a city's by the
 //! provincial bureau, the province's by the HRSS department's reviewer (`budget_hrss_review`) —
 //! never by a user who drafted, explained or submitted it. A redraft or an explanation is a new
@@ -379,6 +380,7 @@ pub fn submit(
                 missing.join("、")
             )));
         }
+        below_accepted(db, qt, region)?;
         // a returned analysis submitted again unchanged is still a new version of its own
         let s = if s.status == "returned" {
             new_version(db, qt, region, Some(&s), &lines, now)?
@@ -394,6 +396,30 @@ pub fn submit(
         late(db, who, qt, &next, on, now)?;
         Ok(next)
     })
+}
+
+/// A city submits once every county's analysis is accepted, the province once every city's.
+fn below_accepted(db: &mut Db, qt: Quarter, region: RegionCode) -> Result<()> {
+    let d = Divisions::shanxi();
+    let below: Vec<RegionCode> = match d.get(region).map(|r| r.level) {
+        Some(Level::City) => d.counties_of(region).map(|r| r.code).collect(),
+        Some(Level::Province) => d.cities().map(|r| r.code).collect(),
+        _ => return Ok(()),
+    };
+    let states = store::states(db, qt.key())?;
+    let open: Vec<String> = below
+        .into_iter()
+        .filter(|r| states.get(r).is_none_or(|s| s.status != "accepted"))
+        .map(name)
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::State(format!(
+        "下级的执行分析尚未全部审核通过（{} 个：{}…）(every analysis below must be accepted first)",
+        open.len(),
+        open.iter().take(3).cloned().collect::<Vec<_>>().join("、")
+    )))
 }
 
 /// Record the submission of `s` on `on` as late when it is after the due date.

@@ -855,6 +855,26 @@ fn quarterly_analysis(db: &mut Db) {
         (s.version, 3, "2021-04-25")
     );
     analysis::review(db, &city, qt, r, Verdict::Accept, ms("2021-04-29")).expect("accepted");
+    // the city's own analysis waits for its other counties
+    analysis::draft(db, &city, qt, code(140100), ms("2021-04-29")).expect("city draft");
+    let lines = analysis::show(db, qt, code(140100)).expect("city").lines;
+    for l in lines.iter().filter(|l| l.beyond) {
+        analysis::explain(
+            db,
+            &city,
+            qt,
+            code(140100),
+            &l.item,
+            "见各县说明",
+            ms("2021-04-29"),
+        )
+        .expect("city explains");
+    }
+    let e = analysis::submit(db, &city, qt, code(140100), ms("2021-04-29")).expect_err("counties");
+    assert!(
+        matches!(e, AppError::State(ref m) if m.contains("下级的执行分析尚未全部审核通过")),
+        "{e}"
+    );
     let e = analysis::explain(db, &county, qt, r, "basic_pension", "x", ms("2021-04-30"))
         .expect_err("accepted");
     assert!(matches!(e, AppError::State(_)), "{e}");
