@@ -143,7 +143,50 @@ pub fn headroom(db: &mut Db, month: Period, region: RegionCode) -> Result<Option
     }))
 }
 
+/// One item of a region's budget beside its execution to date (the items between levels left
+/// out): a county's own book, a city's or the province's group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemExecution {
+    pub region: RegionCode,
+    pub level: Level,
+    /// The item's key (data/budget-items.toml) and Chinese row label.
+    pub key: String,
+    pub name: String,
+    pub side: Side,
+    /// The annual budget and what the ledger executed from January through the month.
+    pub budget: Fen,
+    pub executed: Fen,
+}
+
 impl Execution {
+    /// Every region's items, budget beside execution (empty without an approved budget).
+    pub fn items(&self) -> Vec<ItemExecution> {
+        let items = Items::standard();
+        let mut out = Vec::new();
+        for book in &self.actual.books {
+            let Some((own, group)) = self.budget.get(&book.region) else {
+                continue;
+            };
+            let b = group.as_ref().unwrap_or(own);
+            let a = book.consolidated.as_ref().unwrap_or(&book.own);
+            for (i, it) in items.items.iter().enumerate() {
+                if it.role.is_some() {
+                    continue;
+                }
+                out.push(ItemExecution {
+                    region: book.region,
+                    level: book.level,
+                    key: it.key.clone(),
+                    name: it.name.clone(),
+                    side: it.side,
+                    budget: b.amounts.get(i).copied().unwrap_or_default(),
+                    executed: a.amounts.get(i).copied().unwrap_or_default(),
+                });
+            }
+        }
+        out
+    }
+
     /// The commitments of a book's group (`region` and every book within it).
     pub fn commitments_within(&self, region: RegionCode) -> Result<Fen> {
         let d = Divisions::shanxi();

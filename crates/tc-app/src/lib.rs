@@ -37,6 +37,7 @@
 pub mod accounts;
 pub mod acting;
 pub mod agency_accounts;
+pub mod analysis;
 pub mod assess;
 pub mod audit_log;
 pub mod backpay;
@@ -50,6 +51,7 @@ pub mod collect;
 pub mod disburse;
 pub mod dues;
 pub mod error;
+pub mod evaluation;
 pub mod execution;
 pub mod export;
 pub mod final_accounts;

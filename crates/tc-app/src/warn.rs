@@ -12,6 +12,11 @@
 //! year's task × months to date ÷ 12, rounded half up: an assumption, Shanxi's own phasing is not
 //! known); for a year without an approved budget, the contributions assessed (应缴) for the
 //! year's months to date stand in.
+//!
+//! The budget-execution deviation (预算执行偏差): every item of the latest approved budget except
+//! the items between levels and contribution income (the collection task's warning covers it),
+//! its execution from the ledger (`execution::execution`) against the time-progress expectation
+//! of `tongchou_engine::warning::budget_deviation` (budget × months elapsed ÷ 12: an assumption).
 
 use crate::reports::collection::arrears_at_close;
 use crate::reports::sheet::{Cell, Col, Sheet};
@@ -19,10 +24,13 @@ use crate::reports::{name_of, scope};
 use crate::{AppError, Result};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
+use tongchou_core::items::Side;
 use tongchou_core::policy::ParamUse;
 use tongchou_core::rules::governance::WarningTerms;
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
-use tongchou_engine::warning::{self, BookFigures, Inputs, RegionIndicators, tenths_text};
+use tongchou_engine::warning::{
+    self, BookFigures, BudgetItem, Inputs, RegionIndicators, tenths_text,
+};
 use tongchou_ledger::{Chart, Class};
 use tongchou_store::{Db, governance, reports};
 
@@ -198,19 +206,45 @@ fn registry_figures(
 /// The month's indicators and warnings of every region. The collection of `period` must have
 /// been closed.
 pub fn compute(db: &mut Db, period: Period) -> Result<WarnReport> {
-    build(db, period, true)
+    build(db, period, true, true)
+}
+
+/// The items of the year's approved budget measured by the deviation warning, with their
+/// execution from January through `period` (none without an approved budget).
+pub fn budget_items(db: &mut Db, period: Period) -> Result<Vec<BudgetItem>> {
+    let ex = crate::execution::execution(db, period.year(), Some(period))?;
+    Ok(ex
+        .items()
+        .into_iter()
+        .filter(|i| i.key != "contribution")
+        .map(|i| BudgetItem {
+            region: i.region,
+            item: i.name,
+            expenditure: i.side == Side::Expenditure,
+            budget: i.budget,
+            executed: i.executed,
+        })
+        .collect())
 }
 
 /// The report; without `strict`, also for a month whose collection is not closed (its arrears
-/// then unknown).
-fn build(db: &mut Db, period: Period, strict: bool) -> Result<WarnReport> {
+/// then unknown); without `with_budget`, the budget's deviations are left out (the months
+/// payable do not need them).
+fn build(db: &mut Db, period: Period, strict: bool, with_budget: bool) -> Result<WarnReport> {
     let policy = Policy::builtin()?;
     let terms = WarningTerms::at(&policy, period.last_day())?;
     let (mut books, window) = ledger_books(db, period)?;
     registry_figures(db, period, &terms, &mut books, strict)?;
+    let budget_items = if with_budget {
+        budget_items(db, period)?
+    } else {
+        Vec::new()
+    };
     let inputs = Inputs {
         books: books.into_values().collect(),
         window_months: window,
+        budget_items,
+        months_elapsed: i64::from(period.month()),
     };
     let regions = warning::evaluate(Divisions::shanxi(), &inputs, &terms)
         .map_err(|e| AppError::Invalid(format!("early warning of {period}: {e}")))?;
@@ -224,7 +258,7 @@ fn build(db: &mut Db, period: Period, strict: bool) -> Result<WarnReport> {
 /// THE province's months payable at the end of `period`, in tenths (see the module doc), with
 /// the fund's balance; whether or not the month's collection is closed.
 pub fn provincial_fund(db: &mut Db, period: Period) -> Result<(Fen, Option<i64>)> {
-    let report = build(db, period, false)?;
+    let report = build(db, period, false, false)?;
     Ok(report
         .regions
         .first()

@@ -752,6 +752,326 @@ fn budget_chain(url: &str, tag: &str) {
     .len();
     assert_eq!(n, 2);
     over_budget(&mut db, &policy, tag);
+    deviation_warning(&mut db);
+    performance(&mut db);
+    quarterly_analysis(&mut db);
+}
+
+/// The first quarter of 2021's execution analysis of 西城区's county book: drafted by its agency
+/// from the ledger, not submitted before every deviation is explained, returned by its city with
+/// a reason, submitted again after the due date (recorded late), accepted; every version kept.
+fn quarterly_analysis(db: &mut Db) {
+    use tongchou_app::analysis::{self, Quarter, Verdict};
+    let ms = |d: &str| date(d).days_since_epoch() * 86_400_000 + 3_600_000;
+    let county = tongchou_store::access::get_user(db, "xd.clerk")
+        .expect("q")
+        .expect("county")
+        .principal();
+    let city = tongchou_store::access::get_user(db, "ty.clerk")
+        .expect("q")
+        .expect("city")
+        .principal();
+    let qt = Quarter::new(2021, 1).expect("q1");
+    assert!(Quarter::new(2021, 5).is_err());
+    assert_eq!(qt.due_on().expect("due"), date("2021-04-25"));
+    let r = code(140105);
+    let e = analysis::draft(db, &city, qt, r, ms("2021-04-02")).expect_err("not the city's");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    let s = analysis::draft(db, &county, qt, r, ms("2021-04-02")).expect("draft");
+    assert_eq!((s.status.as_str(), s.version), ("draft", 1));
+    let a = analysis::show(db, qt, r).expect("show");
+    let pension = a
+        .lines
+        .iter()
+        .find(|l| l.item == "basic_pension")
+        .expect("pensions");
+    // budget × 3 ÷ 12, and the deviation from it
+    assert_eq!(
+        pension.expected,
+        Fen::div_half_up(i128::from(pension.budget.fen()) * 3, 12).expect("e")
+    );
+    assert!(pension.beyond, "{pension:?}");
+    let e = analysis::submit(db, &county, qt, r, ms("2021-04-03")).expect_err("unexplained");
+    assert!(
+        matches!(e, AppError::State(ref m) if m.contains("基本养老金支出")),
+        "{e}"
+    );
+    let beyond: Vec<String> = a
+        .lines
+        .iter()
+        .filter(|l| l.beyond)
+        .map(|l| l.item.clone())
+        .collect();
+    for item in &beyond {
+        analysis::explain(
+            db,
+            &county,
+            qt,
+            r,
+            item,
+            "一季度待遇调整尚未发放",
+            ms("2021-04-03"),
+        )
+        .expect("explain");
+    }
+    let s = analysis::submit(db, &county, qt, r, ms("2021-04-20")).expect("on time");
+    assert_eq!(s.version, 1 + beyond.len() as i64);
+    assert!(analysis::show(db, qt, r).expect("show").lates.is_empty());
+    let e = analysis::review(db, &county, qt, r, Verdict::Accept, ms("2021-04-21"))
+        .expect_err("not the county's own");
+    assert!(matches!(e, AppError::Forbidden(_)), "{e}");
+    let e = analysis::review(db, &city, qt, r, Verdict::Return(" "), ms("2021-04-21"))
+        .expect_err("a reason");
+    assert!(matches!(e, AppError::Invalid(_)), "{e}");
+    let s = analysis::review(
+        db,
+        &city,
+        qt,
+        r,
+        Verdict::Return("说明不充分"),
+        ms("2021-04-21"),
+    )
+    .expect("returned");
+    assert_eq!(s.status, "returned");
+    analysis::explain(
+        db,
+        &county,
+        qt,
+        r,
+        "basic_pension",
+        "调待资金 4 月补发",
+        ms("2021-04-27"),
+    )
+    .expect("explain again");
+    let s = analysis::submit(db, &county, qt, r, ms("2021-04-28")).expect("late");
+    let a = analysis::show(db, qt, r).expect("show");
+    assert_eq!(a.lates.len(), 1);
+    assert_eq!(
+        (
+            a.lates[0].version,
+            a.lates[0].days_late,
+            a.lates[0].due_on.as_str()
+        ),
+        (s.version, 3, "2021-04-25")
+    );
+    analysis::review(db, &city, qt, r, Verdict::Accept, ms("2021-04-29")).expect("accepted");
+    // the city's own analysis waits for its other counties
+    analysis::draft(db, &city, qt, code(140100), ms("2021-04-29")).expect("city draft");
+    let lines = analysis::show(db, qt, code(140100)).expect("city").lines;
+    for l in lines.iter().filter(|l| l.beyond) {
+        analysis::explain(
+            db,
+            &city,
+            qt,
+            code(140100),
+            &l.item,
+            "见各县说明",
+            ms("2021-04-29"),
+        )
+        .expect("city explains");
+    }
+    let e = analysis::submit(db, &city, qt, code(140100), ms("2021-04-29")).expect_err("counties");
+    assert!(
+        matches!(e, AppError::State(ref m) if m.contains("下级的执行分析尚未全部审核通过")),
+        "{e}"
+    );
+    let e = analysis::explain(db, &county, qt, r, "basic_pension", "x", ms("2021-04-30"))
+        .expect_err("accepted");
+    assert!(matches!(e, AppError::State(_)), "{e}");
+    // every version kept: the first has no explanation, the last the second one
+    let first = tongchou_store::analysis::lines(db, 20211, r, 1).expect("v1");
+    assert!(first.iter().all(|l| l.explanation.is_empty()));
+    let a = analysis::show(db, qt, r).expect("show");
+    assert_eq!(
+        a.state.as_ref().map(|s| s.status.as_str()),
+        Some("accepted")
+    );
+    let p = a
+        .lines
+        .iter()
+        .find(|l| l.item == "basic_pension")
+        .expect("p");
+    assert_eq!(p.explanation, "调待资金 4 月补发");
+    let kinds: Vec<&str> = a.actions.iter().map(|x| x.action.as_str()).collect();
+    assert_eq!(kinds.first(), Some(&"draft"));
+    assert_eq!(kinds.last(), Some(&"accept"));
+    assert!(kinds.contains(&"return"));
+    let late = tongchou_store::audit::list(
+        db,
+        &tongchou_store::audit::Filter {
+            action: Some("analysis.late".into()),
+            ..Default::default()
+        },
+    )
+    .expect("audit")
+    .len();
+    assert_eq!(late, 1);
+    let j = a.json(qt);
+    assert_eq!(j["late"][0]["days_late"], 3);
+    assert_eq!(j["status"], "accepted");
+}
+
+/// The performance evaluation of 2021 (January's execution against the adjusted budget): each
+/// indicator is the kernel's over the execution's figures; the timeliness counts the months
+/// allocated to every city; every parameter is reported.
+fn performance(db: &mut Db) {
+    use tongchou_app::{evaluation, execution};
+    use tongchou_engine::evaluation as kernel;
+    let e = evaluation::evaluate(db, 2021, None).expect("evaluate");
+    assert_eq!(e.budget_number, Some(1));
+    assert_eq!(e.regions[0].region, code(140000));
+    assert_eq!(e.regions.len(), 1 + 11 + 117);
+    let ex = execution::execution(db, 2021, None).expect("execution");
+    let items: Vec<_> = ex
+        .items()
+        .into_iter()
+        .filter(|i| i.region == code(140105))
+        .collect();
+    let sum = |side: Side, executed: bool| -> Fen {
+        Fen::new(
+            items
+                .iter()
+                .filter(|i| i.side == side)
+                .map(|i| {
+                    if executed {
+                        i.executed.fen()
+                    } else {
+                        i.budget.fen()
+                    }
+                })
+                .sum(),
+        )
+    };
+    let county = e
+        .regions
+        .iter()
+        .find(|r| r.region == code(140105))
+        .expect("county");
+    let f = &county.figures;
+    assert_eq!(f.task, Fen::new(133_456_789));
+    assert_eq!(f.expenditure_budget, sum(Side::Expenditure, false));
+    assert_eq!(f.expenditure_final, sum(Side::Expenditure, true));
+    assert_eq!(f.income_final, sum(Side::Income, true));
+    let policy = Policy::builtin().expect("policy");
+    let terms = tongchou_core::rules::governance::EvaluationTerms::at(&policy, date("2021-12-31"))
+        .expect("terms");
+    assert_eq!(county.indicators, kernel::evaluate(f, &terms));
+    let rate = tongchou_engine::warning::ratio_of(
+        i128::from(f.contributions.fen()),
+        i128::from(f.task.fen()),
+        4,
+    );
+    assert!(rate.is_some());
+    assert_eq!(county.indicators[1].value, rate);
+    // January's allocation to every city; the county's timeliness is its city's
+    let months: std::collections::BTreeSet<Period> =
+        tongchou_store::plans::city_allocations_of_year(db, 2021)
+            .expect("allocations")
+            .into_iter()
+            .map(|(m, _, _)| m)
+            .collect();
+    assert!(!months.is_empty());
+    let province = &e.regions[0].figures;
+    assert_eq!(province.months_allocated, 11 * months.len() as i64);
+    let city = e
+        .regions
+        .iter()
+        .find(|r| r.region == code(140100))
+        .expect("city");
+    assert_eq!(
+        (f.months_allocated, f.months_on_time),
+        (city.figures.months_allocated, city.figures.months_on_time)
+    );
+    assert!(county.indicators[4].score.is_some());
+    let j = e.json();
+    assert!(
+        j["regions"][0]["indicators"]["execution"]["parameters"]
+            .as_array()
+            .expect("params")
+            .iter()
+            .any(|p| p == "budget.evaluation.execution.weight"),
+        "{j}"
+    );
+    assert!(
+        j["parameters"]
+            .as_array()
+            .expect("parameters")
+            .iter()
+            .any(|p| p["name"] == "calendar.allocation_day")
+    );
+    let scoped = evaluation::evaluate(db, 2021, Some(code(140105))).expect("county");
+    assert_eq!(scoped.regions.len(), 1);
+    assert_eq!(scoped.sheet().rows.len(), 6);
+}
+
+/// February 2021's early warning measures each budget item against its time-progress
+/// expectation (budget × 2 ÷ 12): 西城区's pensions budgeted at six times what it paid to date
+/// are on schedule; budgeted at twelve times, they are 50 % behind, a warning for the county
+/// agency with its evidence, in the JSON and the table.
+fn deviation_warning(db: &mut Db) {
+    use tongchou_app::warn;
+    let feb: Period = "2021-02".parse().expect("p");
+    let pension = |db: &mut Db| {
+        warn::budget_items(db, feb)
+            .expect("items")
+            .into_iter()
+            .find(|i| i.region == code(140105) && i.item == "基本养老金支出")
+            .expect("pensions")
+    };
+    let executed = pension(db).executed;
+    assert!(executed.is_positive(), "{executed}");
+    let set = |db: &mut Db, fen: i64| {
+        db.exec(
+            "UPDATE budget_lines SET amount_fen = $1 WHERE item = 'basic_pension' AND region = 140105",
+            &[tongchou_store::Val::I64(fen)],
+        )
+        .expect("set budget");
+    };
+    let deviations = |db: &mut Db| -> Vec<tongchou_engine::warning::Warning> {
+        let report = warn::compute(db, feb).expect("warn");
+        let county = report
+            .regions
+            .iter()
+            .find(|r| r.region == code(140105))
+            .expect("county");
+        county
+            .warnings
+            .iter()
+            .filter(|w| w.indicator == "budget_deviation" && w.message.contains("基本养老金"))
+            .cloned()
+            .collect()
+    };
+    set(db, executed.fen() * 6);
+    assert_eq!(pension(db).budget.fen(), executed.fen() * 6);
+    assert!(deviations(db).is_empty(), "on schedule");
+    set(db, executed.fen() * 12);
+    let w = deviations(db);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].message.contains("-50%"), "{}", w[0].message);
+    let expected = Fen::new(executed.fen() * 2);
+    assert!(
+        w[0].evidence
+            .contains(&format!("序时进度 {} 元", expected.grouped()))
+            && w[0]
+                .evidence
+                .contains(&format!("实际执行 {} 元", executed.grouped())),
+        "{}",
+        w[0].evidence
+    );
+    assert!(w[0].act.starts_with("县社保经办机构"), "{}", w[0].act);
+    let report = warn::compute(db, feb).expect("warn");
+    let j = warn::json(&report, Some(code(140105))).expect("json");
+    let listed = j["regions"][0]["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .any(|w| w["indicator"] == "budget_deviation");
+    assert!(listed, "{j}");
+    let sheet = warn::sheet(&report, Some(code(140105))).expect("sheet");
+    let in_sheet = sheet.rows.iter().flatten().any(
+        |c| matches!(c, tongchou_app::reports::sheet::Cell::Text(t) if t.contains("序时进度")),
+    );
+    assert!(in_sheet);
 }
 
 /// February 2021's fund-use application against what is left of the approved expenditure

@@ -80,6 +80,7 @@ fn scenario(db: &str, tag: &str) {
     assert!(shown.contains("（第 0 号，已批准）"), "{shown}");
     let none = tongchou(db, &["budget", "show", "--year", "2020"]);
     assert!(!none.status.success());
+    evaluation_and_analysis(db);
     let y20 = final_json(db, "2020");
     let y21 = final_json(db, "2021");
     assert_eq!(y20["status"], "draft");
@@ -195,6 +196,77 @@ fn scenario(db: &str, tag: &str) {
     assert!(
         status.contains("140105") && status.contains("2020-12"),
         "{status}"
+    );
+}
+
+/// `budget evaluate` and `budget analysis` over the demo's approved 2021 budget: the county's
+/// indicators with their formulas; its first quarter drafted by the county clerk, every
+/// deviation explained, submitted, refused to the clerk's own review and accepted by the city.
+fn evaluation_and_analysis(db: &str) {
+    let e = ok(&tongchou(
+        db,
+        &[
+            "budget", "evaluate", "--year", "2021", "--region", "140105", "--format", "json",
+        ],
+    ));
+    let e: serde_json::Value = serde_json::from_str(&e).expect("evaluation json");
+    assert_eq!(e["regions"][0]["region"], "140105", "{e}");
+    let c = &e["regions"][0]["indicators"]["collection"];
+    assert!(
+        c["formula"]
+            .as_str()
+            .is_some_and(|f| f.contains("征缴任务")),
+        "{c}"
+    );
+    let t = ok(&tongchou(
+        db,
+        &["budget", "evaluate", "--year", "2021", "--region", "140100"],
+    ));
+    assert!(t.contains("征缴任务完成率") && t.contains("总分"), "{t}");
+    let run = |extra: &[&str]| {
+        let mut a = vec!["budget", "analysis"];
+        a.extend_from_slice(&extra[..1]);
+        a.extend_from_slice(&["--year", "2021", "--quarter", "1", "--region", "140105"]);
+        a.extend_from_slice(&extra[1..]);
+        tongchou(db, &a)
+    };
+    let d = ok(&run(&["draft", "--as", "demo.clerk"]));
+    assert!(d.contains("草稿"), "{d}");
+    let shown = ok(&run(&["show", "--format", "json"]));
+    let shown: serde_json::Value = serde_json::from_str(&shown).expect("analysis json");
+    for l in shown["lines"].as_array().expect("lines") {
+        if l["beyond"] == true {
+            let item = l["item"].as_str().expect("item");
+            ok(&run(&[
+                "explain",
+                "--item",
+                item,
+                "--text",
+                "一月数据，季度未完",
+                "--as",
+                "demo.clerk",
+            ]));
+        }
+    }
+    let s = ok(&run(&["submit", "--as", "demo.clerk"]));
+    assert!(s.contains("已报送"), "{s}");
+    assert!(
+        !run(&["review", "--accept", "--as", "demo.clerk"])
+            .status
+            .success()
+    );
+    let r = ok(&run(&["review", "--accept", "--as", "demo.city"]));
+    assert!(r.contains("已审核通过"), "{r}");
+    let table = ok(&run(&["show"]));
+    assert!(table.contains("序时进度"), "{table}");
+    let shown = ok(&run(&["show", "--format", "json"]));
+    let shown: serde_json::Value = serde_json::from_str(&shown).expect("analysis json");
+    assert_eq!(shown["status"], "accepted");
+    assert!(
+        shown["late"][0]["days_late"]
+            .as_i64()
+            .is_some_and(|d| d > 0),
+        "{shown}"
     );
 }
 

@@ -6,6 +6,8 @@
 //! - `collection`: assessment of contributions, oldest-first matching of receipts with late fees,
 //!   the exact pooling/account split;
 //! - `disbursement`: plan consolidation, exact partial approval, the month's calendar;
+//! - `evaluation`: the budget's performance evaluation (绩效评价) of a region's year: five
+//!   indicators with their formulas and scores under dated bands;
 //! - `gap`: a year's gap by county and cause, shared among province, city and county to the fen;
 //! - `payroll`: the month's payment lines;
 //! - `projection`: the fund's cohort projection, year by year, from the start year's aggregates;
@@ -19,6 +21,7 @@ pub mod certification;
 pub mod collection;
 pub mod crosscheck;
 pub mod disbursement;
+pub mod evaluation;
 pub mod gap;
 pub mod payroll;
 pub mod projection;

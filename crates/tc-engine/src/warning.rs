@@ -9,6 +9,14 @@
 //! between levels left out): for the province that is the whole fund; for a city or county it is
 //! what the region brought in net of what it spent, negative for a region that spends more than it
 //! collects. The report, the demo's summary and the web dashboard all take this figure.
+//!
+//! **Budget execution deviation** (预算执行偏差, [`budget_deviation`]): each item of a region's
+//! approved budget (its group's for a city or the province; the items between levels left out,
+//! and contribution income, which the collection-task warning covers) is compared with its
+//! time-progress expectation (序时进度): the annual budget × the months elapsed ÷ 12, rounded half
+//! up ([`expected_to_date`]). This even phasing is Tongchou's ASSUMPTION: Shanxi's own phasing of
+//! the budget is not known. Executed − expected over expected beyond `warning.budget_deviation`,
+//! either way, is a warning for the region's agency.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -140,12 +148,104 @@ pub struct RegionIndicators {
     pub window: i64,
 }
 
+/// One item of a region's approved budget beside its execution, the year to the month's end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BudgetItem {
+    /// The region (a county's own book, a city's or the province's group).
+    pub region: RegionCode,
+    /// The item's Chinese row label (基本养老金支出 …).
+    pub item: String,
+    /// Expenditure (true) or income (false).
+    pub expenditure: bool,
+    /// The annual approved budget and the execution to date.
+    pub budget: Fen,
+    pub executed: Fen,
+}
+
 /// The month's inputs: every book's figures and the window of the expenditure average.
 #[derive(Clone, Debug)]
 pub struct Inputs {
     pub books: Vec<BookFigures>,
     /// Months the expenditure of the books covers (12, or fewer while the fund is younger).
     pub window_months: i64,
+    /// The approved budget's items per region with their execution (empty without a budget).
+    pub budget_items: Vec<BudgetItem>,
+    /// Months of the budget year elapsed at the month's end (1 for January … 12).
+    pub months_elapsed: i64,
+}
+
+/// The time-progress expectation (序时进度) of an annual budget after `months` months: budget ×
+/// months ÷ 12, rounded half up (see the module documentation: an assumption).
+pub fn expected_to_date(budget: Fen, months: i64) -> Option<Fen> {
+    if !(0..=12).contains(&months) {
+        return None;
+    }
+    Fen::div_half_up(i128::from(budget.fen()) * i128::from(months), 12).ok()
+}
+
+/// (executed − expected) ÷ expected to 0.0001, half up; `None` when nothing was expected.
+pub fn deviation(executed: Fen, expected: Fen) -> Option<Ratio> {
+    ratio_of(
+        i128::from(executed.fen()) - i128::from(expected.fen()),
+        i128::from(expected.fen()),
+        4,
+    )
+}
+
+/// Whether a deviation is beyond the threshold, either way.
+pub fn beyond(dev: Ratio, threshold: Ratio) -> bool {
+    dev.0.abs() > threshold.0
+}
+
+/// The agency of a region's level, who explains and corrects a budget deviation.
+fn agency(level: Level) -> &'static str {
+    match level {
+        Level::County => "县社保经办机构",
+        Level::City => "市社保经办机构",
+        Level::Province => "省社保经办机构",
+    }
+}
+
+/// The budget-execution deviation warning of one item (see the module documentation); `None`
+/// within the threshold or without a budget for the item.
+pub fn budget_deviation(
+    level: Level,
+    item: &BudgetItem,
+    months: i64,
+    terms: &WarningTerms,
+) -> Option<Warning> {
+    if !item.budget.is_positive() {
+        return None;
+    }
+    let expected = expected_to_date(item.budget, months)?;
+    let dev = deviation(item.executed, expected)?;
+    if !beyond(dev, terms.task_deviation) {
+        return None;
+    }
+    let side = if item.expenditure { "支出" } else { "收入" };
+    let sign = if dev.0 > 0 { "+" } else { "" };
+    Some(Warning {
+        indicator: "budget_deviation",
+        severity: Severity::Warning,
+        message: format!(
+            "{}执行偏离序时进度 {sign}{}，超过 ±{}",
+            item.item,
+            dev.as_percent_string(),
+            terms.task_deviation.as_percent_string()
+        ),
+        evidence: format!(
+            "{side}项目 {}：年度预算 {} 元 × {months}/12 = 序时进度 {} 元，实际执行 {} 元，偏离 {sign}{}",
+            item.item,
+            item.budget.grouped(),
+            expected.grouped(),
+            item.executed.grouped(),
+            dev.as_percent_string()
+        ),
+        act: format!(
+            "{}（说明偏差原因，加强预算执行或申请预算调整）",
+            agency(level)
+        ),
+    })
 }
 
 /// THE months payable (累计结余可支付月数), in tenths of a month rounded half up: `balance` ÷
@@ -405,6 +505,13 @@ pub fn evaluate(
     for r in &mut out {
         let mut w: Vec<Warning> = months_warning(r, terms).into_iter().collect();
         w.extend(other_warnings(r, terms));
+        w.extend(
+            inputs
+                .budget_items
+                .iter()
+                .filter(|i| i.region == r.region)
+                .filter_map(|i| budget_deviation(r.level, i, inputs.months_elapsed, terms)),
+        );
         r.warnings = w;
     }
     Ok(out)
@@ -472,6 +579,8 @@ mod tests {
         let inputs = Inputs {
             books: vec![weak, strong, province_book],
             window_months: 12,
+            budget_items: vec![],
+            months_elapsed: 6,
         };
         let out = evaluate(d, &inputs, &terms()).expect("evaluate");
         assert_eq!(out[0].region, code(140000));
@@ -528,6 +637,8 @@ mod tests {
             let inputs = Inputs {
                 books: vec![book(140105, balance, 1_200)],
                 window_months: 12,
+                budget_items: vec![],
+                months_elapsed: 6,
             };
             let out = evaluate(d, &inputs, &terms()).expect("evaluate");
             let r = out
@@ -542,5 +653,71 @@ mod tests {
         assert_eq!(sev(890), Some(Severity::Watch));
         assert_eq!(sev(590), Some(Severity::Warning));
         assert_eq!(sev(290), Some(Severity::Alarm));
+    }
+
+    fn item(region: u32, budget: i64, executed: i64) -> BudgetItem {
+        BudgetItem {
+            region: code(region),
+            item: "基本养老金支出".into(),
+            expenditure: true,
+            budget: Fen::from_yuan(budget),
+            executed: Fen::from_yuan(executed),
+        }
+    }
+
+    #[test]
+    fn time_progress_expectation_and_deviation() {
+        // 1,200 a year, 3 months elapsed: 300 expected
+        assert_eq!(
+            expected_to_date(Fen::from_yuan(1_200), 3),
+            Some(Fen::from_yuan(300))
+        );
+        // 0.07 × 5 ÷ 12 = 0.029… → 0.03 (half up, in fen)
+        assert_eq!(expected_to_date(Fen::new(7), 5), Some(Fen::new(3)));
+        assert_eq!(expected_to_date(Fen::new(7), 13), None);
+        assert_eq!(
+            deviation(Fen::from_yuan(330), Fen::from_yuan(300)).map(|r| r.to_string()),
+            Some("0.1".into())
+        );
+        assert_eq!(deviation(Fen::from_yuan(1), Fen::ZERO), None);
+        let t = terms(); // ±5 %
+        let at =
+            |executed: i64| budget_deviation(Level::County, &item(140105, 1_200, executed), 3, &t);
+        assert!(at(315).is_none(), "exactly +5 % is within");
+        assert!(at(285).is_none(), "exactly −5 % is within");
+        let over = at(316).expect("over");
+        assert_eq!(over.indicator, "budget_deviation");
+        assert!(over.message.contains("+5.33%"), "{}", over.message);
+        assert!(
+            over.evidence.contains("年度预算 1,200.00 元")
+                && over.evidence.contains("序时进度 300.00 元")
+                && over.evidence.contains("实际执行 316.00 元"),
+            "{}",
+            over.evidence
+        );
+        assert!(over.act.starts_with("县社保经办机构"), "{}", over.act);
+        let under = at(150).expect("under");
+        assert!(under.message.contains("-50%"), "{}", under.message);
+        // no budget for the item: nothing to measure
+        assert!(budget_deviation(Level::County, &item(140105, 0, 5), 3, &t).is_none());
+    }
+
+    #[test]
+    fn deviation_warnings_land_on_their_region() {
+        let d = Divisions::shanxi();
+        let inputs = Inputs {
+            books: vec![],
+            window_months: 12,
+            budget_items: vec![item(140105, 1_200, 100), item(140100, 2_400, 600)],
+            months_elapsed: 3,
+        };
+        let out = evaluate(d, &inputs, &terms()).expect("evaluate");
+        let get = |c: u32| out.iter().find(|r| r.region == code(c)).expect("region");
+        let w = &get(140105).warnings;
+        assert_eq!(w.len(), 1);
+        assert!(w[0].message.contains("-66.67%"), "{}", w[0].message);
+        // the city's group: 600 against 600 expected
+        assert!(get(140100).warnings.is_empty());
+        assert!(get(140000).warnings.is_empty());
     }
 }

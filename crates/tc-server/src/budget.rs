@@ -235,6 +235,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
             label for="region" { "地区" } input id="region" name="region" value=(shown.region) size="6";
             button type="submit" { "查看 Show" }
         }
+        p id="budget-subpages" { a href={ "/budget/analysis?year=" (year) } { "季度执行分析 Quarterly analysis" } " · " a href={ "/budget/evaluation?year=" (year) } { "绩效评价 Performance" } }
         @match &shown.view {
             None => p id="budget-none" { (year) " 年的基金预算尚未编制。" },
             Some(v) => (budget_body(v, &shown, book)),

@@ -25,6 +25,7 @@
 
 mod accounts;
 mod admin;
+mod analysis_pages;
 mod api;
 mod audit_pages;
 mod backpay;
@@ -33,6 +34,7 @@ mod central_reserve;
 mod certification;
 mod chain;
 mod dues;
+mod evaluation_pages;
 mod forms;
 mod gap_pages;
 mod guard;
@@ -448,6 +450,8 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(admin::routes())
         .merge(chain::routes())
         .merge(budget::routes())
+        .merge(evaluation_pages::routes())
+        .merge(analysis_pages::routes())
         .merge(backpay::routes())
         .merge(gap_pages::routes())
         .merge(projection_pages::routes())

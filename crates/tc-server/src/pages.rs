@@ -317,6 +317,8 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::workplace::links(user))
         (crate::chain::links(user))
         (crate::budget::links(user))
+        (crate::evaluation_pages::links(user))
+        (crate::analysis_pages::links(user))
         (crate::backpay::links(user))
         (crate::gap_pages::links(user))
         (crate::projection_pages::links(user))

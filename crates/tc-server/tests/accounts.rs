@@ -141,6 +141,8 @@ fn scenario(url: &str, tag: &str) {
     assert!(none.body.contains("id=\"budget-none\"") && !none.body.contains("draft-form"));
     assert_eq!(aud.get("/budget?year=2020&number=5").status, 404);
     budget_chain(&mut db, srv.addr);
+    evaluation_page(&mut db, &mut aud, &mut clerk);
+    analysis_chain(&mut db, srv.addr, &mut clerk);
 
     // the close page: 小店区 closed through January, its neighbours not yet
     let page = aud.get("/close?region=140100");
@@ -157,6 +159,198 @@ fn scenario(url: &str, tag: &str) {
         "{}",
         page.body
     );
+}
+
+/// The performance evaluation of 2020 against the approved budget: the page shows each region's
+/// indicators as percentages with their formulas and the parameters (assumptions); the JSON is
+/// the CLI's; a county clerk sees their county only, and is refused another.
+fn evaluation_page(db: &mut Db, aud: &mut Client, clerk: &mut Client) {
+    let e = tongchou_app::evaluation::evaluate(db, 2020, Some(rc(140100))).expect("evaluate");
+    assert!(
+        aud.get("/dashboard")
+            .body
+            .contains("id=\"evaluation-link\"")
+    );
+    let page = aud.get("/budget/evaluation?year=2020&region=140100");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let body = &page.body;
+    assert!(
+        body.contains("2020 年基金预算绩效评价（对照批准的预算"),
+        "{body}"
+    );
+    assert!(
+        body.contains("征缴任务完成率")
+            && body.contains("完成率 = 基本养老保险费收入 ÷ 征缴任务")
+            && body.contains("id=\"evaluation-140105\"")
+            && body.contains("budget.evaluation.timeliness.weight")
+            && body.contains("Shanxi's own rules not found")
+            && body.contains("calendar.allocation_day"),
+        "{body}"
+    );
+    let county = e
+        .regions
+        .iter()
+        .find(|r| r.region == rc(140105))
+        .expect("county");
+    let collection = county.indicators[1]
+        .value
+        .expect("a task")
+        .as_percent_string();
+    assert!(body.contains(&collection), "{collection} not in the page");
+    let (status, _, json) = aud.get_bytes("/budget/evaluation?year=2020&region=140100&format=json");
+    assert_eq!(status, 200);
+    let j: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(j, e.json());
+    let (status, _, book) = aud.get_bytes("/budget/evaluation?year=2020&format=xlsx");
+    assert_eq!(status, 200);
+    assert!(book.starts_with(b"PK\x03\x04"));
+    let own = clerk.get("/budget/evaluation?year=2020");
+    assert_eq!(own.status, 200, "{}", own.body);
+    assert!(own.body.contains("小店区") && !own.body.contains("迎泽区"));
+    assert_eq!(
+        clerk
+            .get("/budget/evaluation?year=2020&region=140106")
+            .status,
+        403
+    );
+    assert_eq!(aud.get("/budget/evaluation?year=20x").status, 400);
+}
+
+/// Post an analysis form from the page `from` (its CSRF token) and follow the redirect.
+fn act_analysis(
+    c: &mut Client,
+    from: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> support::Resp {
+    let page = c.get(from);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let csrf = Client::csrf_in(&page.body);
+    let mut all = vec![
+        ("csrf", csrf.as_str()),
+        ("year", "2020"),
+        ("quarter", "1"),
+        ("region", "140105"),
+    ];
+    all.extend_from_slice(fields);
+    let r = c.post_form(&format!("/budget/analysis/act/{action}"), &all);
+    if r.status != 303 {
+        return r;
+    }
+    let to = r.header("location").expect("location").to_string();
+    c.get(&to)
+}
+
+/// The first quarter of 2020's execution analysis of 小店区 in the browser: the county clerk
+/// drafts it from the ledger, cannot submit before explaining every deviation, explains and
+/// submits (long after the due date: recorded late); the city returns it with a reason, the
+/// county resubmits, the city accepts. The clerk cannot review; a post without the token is
+/// refused.
+fn analysis_chain(db: &mut Db, addr: std::net::SocketAddr, clerk: &mut Client) {
+    let page = "/budget/analysis?year=2020&quarter=1&region=140105";
+    let p = clerk.get(page);
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(p.body.contains("id=\"analysis-none\"") && p.body.contains("id=\"draft-form\""));
+    let p = act_analysis(clerk, page, "draft", &[]);
+    assert!(
+        p.body.contains("id=\"analysis-table\"") && p.body.contains("序时进度"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("草稿 draft（第 1 版）"), "{}", p.body);
+    let qt = tongchou_app::analysis::Quarter::new(2020, 1).expect("q");
+    let a = tongchou_app::analysis::show(db, qt, rc(140105)).expect("show");
+    let beyond: Vec<String> = a
+        .lines
+        .iter()
+        .filter(|l| l.beyond)
+        .map(|l| l.item.clone())
+        .collect();
+    assert!(!beyond.is_empty(), "{:?}", a.lines);
+    let refused = act_analysis(clerk, page, "submit", &[]);
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("须先说明原因"), "{}", refused.body);
+    for item in &beyond {
+        assert!(
+            clerk
+                .get(page)
+                .body
+                .contains(&format!("id=\"explain-{item}\""))
+        );
+        act_analysis(
+            clerk,
+            page,
+            "explain",
+            &[
+                ("item", item),
+                ("text", "一季度执行偏差：预算按历史结余编制"),
+            ],
+        );
+    }
+    let csrf = Client::csrf_in(&clerk.get(page).body);
+    let p = act_analysis(clerk, page, "submit", &[]);
+    assert!(p.body.contains("已报送待审核"), "{}", p.body);
+    assert!(
+        p.body.contains("id=\"analysis-late\"") && p.body.contains("逾期"),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("id=\"review-form\""));
+    let r = clerk.post_form(
+        "/budget/analysis/act/review",
+        &[
+            ("csrf", &csrf),
+            ("year", "2020"),
+            ("quarter", "1"),
+            ("region", "140105"),
+            ("verdict", "accept"),
+        ],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    let mut city = Client::new(addr);
+    assert_eq!(city.login("city", PW).status, 303);
+    assert!(city.get("/dashboard").body.contains("id=\"analysis-link\""));
+    assert!(city.get(page).body.contains("id=\"review-form\""));
+    let no_reason = act_analysis(&mut city, page, "review", &[("verdict", "return")]);
+    assert_eq!(no_reason.status, 400, "{}", no_reason.body);
+    let p = act_analysis(
+        &mut city,
+        page,
+        "review",
+        &[("verdict", "return"), ("reason", "偏差原因不具体")],
+    );
+    assert!(
+        p.body.contains("已退回") && p.body.contains("偏差原因不具体"),
+        "{}",
+        p.body
+    );
+    let p = act_analysis(clerk, page, "submit", &[]);
+    assert!(p.body.contains("已报送待审核"), "{}", p.body);
+    let p = act_analysis(&mut city, page, "review", &[("verdict", "accept")]);
+    assert!(p.body.contains("已审核通过"), "{}", p.body);
+    let a = tongchou_app::analysis::show(db, qt, rc(140105)).expect("show");
+    assert_eq!(a.lates.len(), 2, "both submissions late");
+    assert!(a.lates[0].days_late > 365);
+    let r = city.post_form(
+        "/budget/analysis/act/review",
+        &[
+            ("year", "2020"),
+            ("quarter", "1"),
+            ("region", "140105"),
+            ("verdict", "accept"),
+        ],
+    );
+    assert_eq!(r.status, 403);
+    let audited = tongchou_store::audit::list(
+        db,
+        &tongchou_store::audit::Filter {
+            action: Some("analysis.submit".into()),
+            ..Default::default()
+        },
+    )
+    .expect("audit")
+    .len();
+    assert_eq!(audited, 2);
 }
 
 /// Post a budget form from the page `from` (its CSRF token) and follow the redirect; the page

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod accounts;
 pub mod agency_accounts;
+pub mod analysis;
 pub mod audit;
 pub mod backpay;
 pub mod benefits;

@@ -141,6 +141,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0043_plan_deadlines.sql"),
     ),
     (
+        44,
+        "execution_analysis",
+        include_str!("../migrations/0044_execution_analysis.sql"),
+    ),
+    (
         45,
         "paying_account_review",
         include_str!("../migrations/0045_paying_account_review.sql"),

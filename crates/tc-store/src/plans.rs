@@ -337,3 +337,19 @@ pub fn city_allocations(db: &mut Db, month: Period) -> Result<Vec<(u32, Fen, i64
     }
     Ok(out)
 }
+
+/// The allocations to cities of the months of `year`, in order: (month, city, the day the
+/// money reached it `YYYY-MM-DD`). The performance evaluation's timeliness reads them.
+pub fn city_allocations_of_year(
+    db: &mut Db,
+    year: i32,
+) -> Result<Vec<(Period, RegionCode, String)>> {
+    let mut out = Vec::new();
+    for r in db.query(
+        "SELECT month, region, done_on FROM allocations WHERE month >= $1 AND month <= $2 AND level = 'city' ORDER BY month, region",
+        &[Val::I64(i64::from(year) * 100 + 1), Val::I64(i64::from(year) * 100 + 12)],
+    )? {
+        out.push((period(r[0].i64()?)?, region(r[1].i64()?)?, r[2].text()?.to_string()));
+    }
+    Ok(out)
+}

@@ -12,7 +12,12 @@
 //! - `adjust --year Y --reason R`: open an adjustment of the approved budget;
 //! - `comment --year Y --region R --note N`: the tax bureau on the income targets;
 //! - `tasks --year Y`: the collection tasks (征缴任务) of the approved budget;
-//! - `execution --year Y [--period M] [--region R] [--format table|json|xlsx]`.
+//! - `execution --year Y [--period M] [--region R] [--format table|json|xlsx]`;
+//! - `evaluate --year Y [--region R] [--format table|json|xlsx]`: the performance evaluation
+//!   (绩效评价) of every region within R, each indicator with its formula, figures, score and the
+//!   parameters of `policy/budget.toml` it used;
+//! - `analysis draft|explain|submit|review|show --year Y --quarter Q --region R`: the quarterly
+//!   execution analysis (`cmd::budget_analysis`).
 
 use crate::cmd::accounts::emit_matrix;
 use crate::cmd::report::{Format, OutArgs};
@@ -20,7 +25,7 @@ use crate::output::{CliError, CliResult, print_json};
 use crate::session::acting_user;
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
-use tongchou_app::{budget, execution, final_accounts};
+use tongchou_app::{budget, evaluation, execution, final_accounts};
 use tongchou_core::items::Statement;
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_store::Db;
@@ -153,6 +158,22 @@ pub enum BudgetCmd {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// The quarterly budget-execution analysis (季度预算执行分析) of a region.
+    Analysis {
+        #[command(subcommand)]
+        cmd: crate::cmd::budget_analysis::AnalysisCmd,
+    },
+    /// The budget's performance evaluation (绩效评价) of a year: execution rate, collection-task
+    /// completion, budget accuracy per side, timeliness of allocations, scored per region.
+    Evaluate {
+        #[arg(long)]
+        year: i32,
+        /// The province (default), a city or a county: the regions within it.
+        #[arg(long)]
+        region: Option<RegionCode>,
+        #[command(flatten)]
+        out: OutArgs,
+    },
 }
 
 fn app<T>(r: tongchou_app::Result<T>) -> Result<T, CliError> {
@@ -189,6 +210,11 @@ pub fn run(c: BudgetCmd, url: &str) -> CliResult {
                 cols.iter().map(|(l, s)| (l.clone(), s)).collect();
             let json = e.json(region)?;
             emit_matrix(&out, &e.title(), &format!("执行{year}"), &refs, &json)?;
+        }
+        BudgetCmd::Analysis { cmd } => crate::cmd::budget_analysis::run(db, cmd)?,
+        BudgetCmd::Evaluate { year, region, out } => {
+            let e = app(evaluation::evaluate(db, year, region))?;
+            crate::cmd::report::emit(&e.sheet(), Some(&e.json()), &out)?;
         }
         c @ (BudgetCmd::Review { .. } | BudgetCmd::Approve { .. } | BudgetCmd::Comment { .. }) => {
             review(db, c, now_ms())?

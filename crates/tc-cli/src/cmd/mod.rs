@@ -6,6 +6,7 @@ pub mod backpay;
 pub mod bank;
 pub mod benefits;
 pub mod budget;
+pub mod budget_analysis;
 pub mod central;
 pub mod certification;
 pub mod close;

@@ -1,7 +1,8 @@
 //! `tongchou warn --period M [--region R]`: the month's early warning (预警, mechanisms.md §4)
 //! per county, city and province — months payable (THE definition, `tongchou_app::warn`),
 //! dependency ratio, collection against the task, working balance, arrears growth, improper
-//! payments and base anomalies — with every warning's evidence and who must act.
+//! payments, base anomalies and the budget items whose execution deviates from the time-progress
+//! expectation (budget × months elapsed ÷ 12, an assumption) — with every warning's evidence and who must act.
 //!
 //! Formats: an aligned table (a row per warning; default), JSON (`period`, `regions`
 //! [{`region`, `months_payable`, `dependency_ratio`, `warnings` [..]}]), CSV or XLSX.

@@ -92,6 +92,64 @@ impl WarningTerms {
     }
 }
 
+/// The indicators of the budget's performance evaluation (绩效评价), in their order.
+pub const EVALUATION_INDICATORS: [&str; 5] = [
+    "execution",
+    "collection",
+    "accuracy_income",
+    "accuracy_expenditure",
+    "timeliness",
+];
+
+/// One indicator's scoring band: its points, and the scored values of full and of no marks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Band {
+    pub weight: i64,
+    pub full: Ratio,
+    pub zero: Ratio,
+}
+
+/// The performance evaluation's indicator definitions in force on a date (`policy/budget.toml`,
+/// `budget.evaluation.*`), in the order of [`EVALUATION_INDICATORS`].
+#[derive(Clone, Debug)]
+pub struct EvaluationTerms {
+    pub bands: [Band; 5],
+    pub uses: Vec<ParamUse>,
+}
+
+impl EvaluationTerms {
+    pub fn at(policy: &Policy, on: Date) -> Result<EvaluationTerms, RuleError> {
+        let mut uses = Vec::new();
+        let mut bands = [Band {
+            weight: 0,
+            full: Ratio::ONE,
+            zero: Ratio(0),
+        }; 5];
+        for (band, key) in bands.iter_mut().zip(EVALUATION_INDICATORS) {
+            let p = |part: &str| format!("budget.evaluation.{key}.{part}");
+            band.weight = positive_int(policy, &p("weight"), on, &mut uses)?;
+            band.full = ratio(policy, &p("full"), on, &mut uses)?;
+            band.zero = ratio(policy, &p("zero"), on, &mut uses)?;
+            if band.zero >= band.full {
+                return Err(RuleError::Policy(format!(
+                    "budget.evaluation.{key}: zero ({}) must be below full ({}) on {on}",
+                    band.zero, band.full
+                )));
+            }
+        }
+        Ok(EvaluationTerms { bands, uses })
+    }
+
+    /// The parameters of one indicator (its weight, full and zero).
+    pub fn uses_of(&self, key: &str) -> Vec<&ParamUse> {
+        let prefix = format!("budget.evaluation.{key}.");
+        self.uses
+            .iter()
+            .filter(|u| u.name.starts_with(&prefix))
+            .collect()
+    }
+}
+
 /// The factors of the notice (二(三)) by which the policy gap's city and county parts are
 /// allocated, with their weights.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -423,6 +481,21 @@ mod tests {
             a.uses
                 .iter()
                 .any(|u| u.name == "assessment.weight.collection")
+        );
+    }
+
+    #[test]
+    fn evaluation_bands_add_up_to_a_hundred_points() {
+        let p = Policy::builtin().expect("policy");
+        let e = EvaluationTerms::at(&p, d("2021-12-31")).expect("evaluation");
+        assert_eq!(e.bands.iter().map(|b| b.weight).sum::<i64>(), 100);
+        assert_eq!(e.bands[1].full, Ratio::ONE);
+        assert_eq!(e.uses.len(), 15);
+        assert_eq!(e.uses_of("timeliness").len(), 3);
+        assert!(
+            e.uses
+                .iter()
+                .all(|u| u.source.contains("Shanxi's own rules not found"))
         );
     }
 

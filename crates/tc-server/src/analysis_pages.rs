@@ -1,0 +1,317 @@
+//! The quarterly budget-execution analysis (季度预算执行分析) in the browser,
+//! `/budget/analysis?year=Y&quarter=Q&region=R`: `tongchou_app::analysis` for a region within the
+//! user's own — per item the annual budget, the time-progress expectation (budget × months ÷ 12,
+//! an assumption), the execution to the quarter's end from the ledger, the deviation, and the
+//! explanation every deviation beyond `warning.budget_deviation` needs — with the status, the due
+//! date, any late submission and every action. The region's agency drafts, explains and submits
+//! on the page; the level above accepts or returns with a reason. Every post carries the CSRF
+//! token; the use case checks the roles, the regions and maker ≠ checker, and audits.
+
+use crate::html::{csrf_field, page, yuan};
+use crate::workplace::{Fields, error_page, opt};
+use crate::{AppError, St, csrf_token, signed_in_for, with_db};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use tongchou_app::analysis::{
+    self, Analysis, Quarter, Verdict, deviation_text, item_name, side_of, status_label,
+};
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::reports;
+use tongchou_core::RegionCode;
+use tongchou_core::access::Permission;
+use tongchou_store::access::User;
+
+const TITLE: &str = "季度预算执行分析 Quarterly execution analysis";
+
+/// Who sees the page: staff who read reports.
+pub fn may_view(u: &User) -> bool {
+    u.role.has(Permission::ReportRead)
+}
+
+/// The page and its forms' posts.
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/budget/analysis", get(show))
+        .route("/budget/analysis/act/{action}", post(act))
+}
+
+/// The dashboard's link.
+pub fn links(u: &User) -> Markup {
+    html! {
+        @if may_view(u) {
+            p { a href="/budget/analysis" id="analysis-link" { (TITLE) } }
+        }
+    }
+}
+
+fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {
+    error_page(TITLE, status, login, msg)
+}
+
+/// The quarter asked for (default: the last quarter ended) and the region, if any.
+fn asked(q: &Fields) -> Result<(Quarter, Option<RegionCode>), AppError> {
+    let today = today_china();
+    let (dy, dq) = match (today.month() - 1) / 3 {
+        0 => (today.year() - 1, 4),
+        n => (today.year(), n),
+    };
+    let bad = |m: &str| AppError::BadRequest(m.to_string());
+    let year = match opt(q, "year") {
+        None => dy,
+        Some(y) => y
+            .parse::<i32>()
+            .map_err(|_| bad("年度应为四位数字 (year)"))?,
+    };
+    let quarter = match opt(q, "quarter") {
+        None => dq,
+        Some(s) => s.parse::<u8>().map_err(|_| bad("季度应为 1–4 (quarter)"))?,
+    };
+    let qt = Quarter::new(year, quarter).map_err(|e| bad(&e.to_string()))?;
+    let region = opt(q, "region")
+        .map(|s| s.parse::<RegionCode>())
+        .transpose()
+        .map_err(|_| bad("地区应为六位行政区划代码 (region)"))?;
+    Ok((qt, region))
+}
+
+/// `GET /budget/analysis?year=Y&quarter=Q[&region=R]`.
+async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, refuse).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let (qt, asked) = match asked(&q) {
+        Ok(x) => x,
+        Err(e) => return refuse(e.status(), &user.login, &e.message()),
+    };
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let region = reports::for_staff(db, &who, "budget_analysis", asked, now_ms())?;
+        Ok(analysis::show(db, qt, region)?)
+    })
+    .await;
+    let a = match r {
+        Ok(a) => a,
+        Err(e) => return refuse(e.status(), &user.login, &e.message()),
+    };
+    let heading = format!("{qt} {} 预算执行分析", a.name);
+    let body = html! {
+        @if let Some(msg) = q.get("done") { p class="ok" id="analysis-done" { (msg) } }
+        form method="get" action="/budget/analysis" id="analysis-pick" {
+            label for="year" { "年度 Year" } input id="year" name="year" value=(qt.year) size="4";
+            label for="quarter" { "季度 Quarter" } input id="quarter" name="quarter" value=(qt.q) size="1";
+            label for="region" { "地区 Region" } input id="region" name="region" value=(a.region) size="6";
+            button type="submit" { "查看 Show" }
+        }
+        (summary(&a))
+        (lines(&a, qt, &user, &csrf_token(&token)))
+        (forms(&a, qt, &user, &csrf_token(&token)))
+        (history(&a))
+    };
+    Html(page(&heading, Some(&user.login), body)).into_response()
+}
+
+fn summary(a: &Analysis) -> Markup {
+    html! {
+        p id="analysis-status" {
+            "状态 Status：" (status_label(a.state.as_ref().map(|s| s.status.as_str())))
+            @if let Some(s) = &a.state { "（第 " (s.version) " 版）" }
+            "；报送期限 Due：" (a.due_on)
+        }
+        @for l in &a.lates {
+            p class="warning" id="analysis-late" {
+                "第 " (l.version) " 版于 " (l.submitted_on) " 报送，逾期 " (l.days_late) " 天（期限 " (l.due_on) "）"
+            }
+        }
+        p { "序时进度 = 年度预算 × 已过月数 ÷ 12（假设：山西省的分月进度规则未见公布）；偏差 = (执行数 − 序时进度) ÷ 序时进度，超过预警阈值的项目须说明原因。" }
+    }
+}
+
+/// May this user act as the region's agency (draft, explain, submit)?
+fn is_agency(u: &User, a: &Analysis) -> bool {
+    u.role.has(Permission::BudgetCompile) && u.region == a.region
+}
+
+fn editable(a: &Analysis) -> bool {
+    matches!(
+        a.state.as_ref().map(|s| s.status.as_str()),
+        None | Some("draft") | Some("returned")
+    )
+}
+
+fn hidden(qt: Quarter, a: &Analysis, csrf: &str) -> Markup {
+    html! {
+        (csrf_field(csrf))
+        input type="hidden" name="year" value=(qt.year);
+        input type="hidden" name="quarter" value=(qt.q);
+        input type="hidden" name="region" value=(a.region);
+    }
+}
+
+fn lines(a: &Analysis, qt: Quarter, u: &User, csrf: &str) -> Markup {
+    let open = is_agency(u, a) && editable(a);
+    html! {
+        @if a.state.is_none() {
+            p id="analysis-none" { "尚未起草 Not drafted yet." }
+        } @else {
+            table id="analysis-table" {
+                thead { tr {
+                    th { "项目 Item" } th { "收支" } th { "年度预算 Budget" } th { "序时进度 Expected" }
+                    th { "执行数 Executed" } th { "偏差 Deviation" } th { "说明 Explanation" }
+                } }
+                tbody {
+                    @for l in &a.lines {
+                        tr class=[l.beyond.then_some("beyond")] {
+                            th scope="row" { (item_name(&l.item)) }
+                            td { (side_of(&l.item)) }
+                            td class="num" { (yuan(l.budget)) }
+                            td class="num" { (yuan(l.expected)) }
+                            td class="num" { (yuan(l.executed)) }
+                            td class="num" { (deviation_text(&l.deviation)) @if l.beyond { " ⚠" } }
+                            td {
+                                (l.explanation)
+                                @if open && l.beyond {
+                                    form method="post" action="/budget/analysis/act/explain" class="explain-form" id={ "explain-" (l.item) } {
+                                        (hidden(qt, a, csrf))
+                                        input type="hidden" name="item" value=(l.item);
+                                        label for={ "text-" (l.item) } { "偏差原因 Reason" }
+                                        input id={ "text-" (l.item) } name="text" value=(l.explanation) required;
+                                        button type="submit" { "保存说明 Save" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn forms(a: &Analysis, qt: Quarter, u: &User, csrf: &str) -> Markup {
+    let submitted = a.state.as_ref().is_some_and(|s| s.status == "submitted");
+    let reviewer = !is_agency(u, a)
+        && (u.role.has(Permission::BudgetReview) || u.role.has(Permission::BudgetHrssReview));
+    html! {
+        @if is_agency(u, a) && editable(a) {
+            form method="post" action="/budget/analysis/act/draft" id="draft-form" {
+                (hidden(qt, a, csrf))
+                button type="submit" { @if a.state.is_none() { "从账簿起草 Draft" } @else { "按最新账簿重新起草 Redraft" } }
+            }
+            @if a.state.is_some() {
+                form method="post" action="/budget/analysis/act/submit" id="submit-form" {
+                    (hidden(qt, a, csrf))
+                    button type="submit" { "报送上级 Submit" }
+                }
+            }
+        }
+        @if submitted && reviewer {
+            form method="post" action="/budget/analysis/act/review" id="review-form" {
+                (hidden(qt, a, csrf))
+                label { input type="radio" name="verdict" value="accept" checked; "审核通过 Accept" }
+                label { input type="radio" name="verdict" value="return"; "退回 Return" }
+                label for="reason" { "退回理由 Reason" }
+                input id="reason" name="reason";
+                button type="submit" { "提交审核意见 Review" }
+            }
+        }
+    }
+}
+
+fn history(a: &Analysis) -> Markup {
+    html! {
+        @if !a.actions.is_empty() {
+            h2 { "办理记录 Actions" }
+            table id="analysis-actions" {
+                thead { tr { th { "时间" } th { "办理人" } th { "操作" } th { "版本" } th { "理由/说明" } } }
+                tbody {
+                    @for x in &a.actions {
+                        tr { td { (x.at) } td { (x.login) } td { (action_zh(&x.action)) } td { (x.version) } td { (x.reason) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn action_zh(a: &str) -> &'static str {
+    match a {
+        "draft" => "起草",
+        "explain" => "说明偏差",
+        "submit" => "报送",
+        "accept" => "审核通过",
+        "return" => "退回",
+        _ => "其他",
+    }
+}
+
+/// `POST /budget/analysis/act/{draft|explain|submit|review}`.
+async fn act(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(action): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, refuse).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !crate::forms::csrf_ok(&token, &f) {
+        return refuse(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let (qt, region) = match asked(&f) {
+        Ok((qt, Some(r))) => (qt, r),
+        Ok(_) => return refuse(StatusCode::BAD_REQUEST, &user.login, "region"),
+        Err(e) => return refuse(e.status(), &user.login, &e.message()),
+    };
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let now = now_ms();
+        let text = |k: &str| crate::forms::text(&f, k);
+        let s = match action.as_str() {
+            "draft" => analysis::draft(db, &who, qt, region, now)?,
+            "explain" => {
+                analysis::explain(db, &who, qt, region, &text("item"), &text("text"), now)?
+            }
+            "submit" => analysis::submit(db, &who, qt, region, now)?,
+            "review" => {
+                let reason = text("reason");
+                let v = match text("verdict").as_str() {
+                    "accept" => Verdict::Accept,
+                    "return" => Verdict::Return(&reason),
+                    _ => return Err(AppError::BadRequest("verdict: accept or return".into())),
+                };
+                analysis::review(db, &who, qt, region, v, now)?
+            }
+            _ => return Err(AppError::NotFound("no such action".into())),
+        };
+        Ok(s)
+    })
+    .await;
+    match r {
+        Ok(s) => {
+            let msg = format!(
+                "{} 的{qt}执行分析：{}（第 {} 版）",
+                analysis::name(region),
+                status_label(Some(&s.status)),
+                s.version
+            );
+            let q: String = form_urlencoded::Serializer::new(String::new())
+                .append_pair("year", &qt.year.to_string())
+                .append_pair("quarter", &qt.q.to_string())
+                .append_pair("region", &region.to_string())
+                .append_pair("done", &msg)
+                .finish();
+            Redirect::to(&format!("/budget/analysis?{q}")).into_response()
+        }
+        Err(e) => refuse(
+            e.status(),
+            &user.login,
+            &format!("未办理 Not done: {}", e.message()),
+        ),
+    }
+}
