@@ -125,6 +125,7 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
 /// below it.
 fn counties_grid(r: &Report) -> Grid {
     let n = |v: i64| Cell::Int(v);
+    let u = |v: u64| Cell::Int(i64::try_from(v).unwrap_or(i64::MAX));
     Grid {
         id: "cert-report",
         title: format!("{} 待遇资格认证情况", r.month),
@@ -148,16 +149,16 @@ fn counties_grid(r: &Report) -> Grid {
             .map(|c| {
                 vec![
                     Cell::Text(format!("{} {}", c.name, c.region)),
-                    n(c.pensioners as i64),
-                    n(c.certified as i64),
-                    n(c.due_soon as i64),
-                    n(c.overdue as i64),
-                    n(c.suspended_uncertified as i64),
-                    n(c.suspended_death_record as i64),
-                    n(c.suspended_other as i64),
-                    n(c.reminders as i64),
-                    n(c.suspensions as i64),
-                    n(c.resumptions as i64),
+                    u(c.pensioners),
+                    u(c.certified),
+                    u(c.due_soon),
+                    u(c.overdue),
+                    u(c.suspended_uncertified),
+                    u(c.suspended_death_record),
+                    u(c.suspended_other),
+                    n(c.reminders),
+                    n(c.suspensions),
+                    n(c.resumptions),
                     Cell::Money(c.resumed_amount),
                 ]
             })
