@@ -39,19 +39,46 @@ pub fn assessed_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64, 
     Ok(out)
 }
 
-/// What the collection close of `period` applied, per county: (county, collected, late fees).
-pub fn collected_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, Fen, Fen)>> {
+/// Contributors assessed for `period`, per county: (county, persons). Read from the index on
+/// (period, county) alone, without the rows.
+pub fn contributors_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64)>> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT county, CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(late_fee_fen) AS BIGINT) \
-         FROM applications WHERE batch_id = $1 GROUP BY county",
+        "SELECT county, count(*) FROM assessments WHERE period = $1 GROUP BY county",
         &[Val::I64(period.yyyymm() as i64)],
     )? {
-        out.push((
-            r[0].i64()?,
-            Fen::new(r[1].opt_i64()?.unwrap_or(0)),
-            Fen::new(r[2].opt_i64()?.unwrap_or(0)),
-        ));
+        out.push((r[0].i64()?, r[1].i64()?));
+    }
+    Ok(out)
+}
+
+/// What the collection close of `period` applied, per county: (county, collected, late fees).
+/// Read from the close's postings (`collection_postings`, a few rows per county) instead of its
+/// applications (one row per person): per county and kind every transfer of one ledger unit
+/// carries the unit's amount, the sum of the applications' pooling parts, account parts or late
+/// fees, which `collect::reconcile` proves against the applications and the ledger.
+pub fn collected_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, Fen, Fen)>> {
+    let mut out: Vec<(i64, Fen, Fen)> = Vec::new();
+    for r in db.query(
+        "SELECT county, kind, CAST(MAX(amount_fen) AS BIGINT) FROM collection_postings \
+         WHERE period = $1 GROUP BY county, kind ORDER BY county, kind",
+        &[Val::I64(period.yyyymm() as i64)],
+    )? {
+        let (county, amount) = (r[0].i64()?, Fen::new(r[2].i64()?));
+        if out.last().is_none_or(|l| l.0 != county) {
+            out.push((county, Fen::ZERO, Fen::ZERO));
+        }
+        let Some(last) = out.last_mut() else {
+            continue;
+        };
+        let sum = if r[1].text()? == "other_income" {
+            &mut last.2
+        } else {
+            &mut last.1
+        };
+        *sum = sum
+            .try_add(amount)
+            .map_err(|_| crate::StoreError::Invalid("collected by county".into()))?;
     }
     Ok(out)
 }
