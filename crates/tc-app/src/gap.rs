@@ -104,7 +104,7 @@ pub fn inputs(db: &mut Db, year: i32) -> Result<Inputs> {
             c.pensioners = n;
         }
     }
-    for (county, n, _) in reports::assessed_by_county(db, december)? {
+    for (county, n) in reports::contributors_by_county(db, december)? {
         if let Some(c) = counties.get_mut(&county) {
             c.contributors = n;
         }

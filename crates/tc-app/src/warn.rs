@@ -144,9 +144,8 @@ fn registry_figures(
     period: Period,
     terms: &WarningTerms,
     books: &mut BTreeMap<RegionCode, BookFigures>,
-    strict: bool,
 ) -> Result<()> {
-    for (county, n, _) in reports::assessed_by_county(db, period)? {
+    for (county, n) in reports::contributors_by_county(db, period)? {
         if let Some(b) = book(books, county) {
             b.contributors = n;
         }
@@ -172,7 +171,7 @@ fn registry_figures(
     }
     let prev = arrears_at_close(db, period.add_months(-1))?;
     let now = arrears_at_close(db, period)?;
-    if now.is_none() && strict {
+    if now.is_none() {
         return Err(AppError::NotFound(format!(
             "--period: the collection of {period} has not been run (tongchou month run --period {period})"
         )));
@@ -206,7 +205,7 @@ fn registry_figures(
 /// The month's indicators and warnings of every region. The collection of `period` must have
 /// been closed.
 pub fn compute(db: &mut Db, period: Period) -> Result<WarnReport> {
-    build(db, period, true, true)
+    build(db, period, true)
 }
 
 /// The items of the year's approved budget measured by the deviation warning, with their
@@ -227,15 +226,15 @@ pub fn budget_items(db: &mut Db, period: Period) -> Result<Vec<BudgetItem>> {
         .collect())
 }
 
-/// The report; without `strict`, also for a month whose collection is not closed (its arrears
-/// then unknown); without `with_budget`, the budget's deviations are left out (the months
-/// payable do not need them).
-fn build(db: &mut Db, period: Period, strict: bool, with_budget: bool) -> Result<WarnReport> {
+/// The report of `period`; without `full`, from the ledger's figures only (balance,
+/// expenditure, months payable: the registry's figures and the budget's deviations change none
+/// of them), also for a month whose collection is not closed.
+fn build(db: &mut Db, period: Period, full: bool) -> Result<WarnReport> {
     let policy = Policy::builtin()?;
     let terms = WarningTerms::at(&policy, period.last_day())?;
     let (mut books, window) = ledger_books(db, period)?;
-    registry_figures(db, period, &terms, &mut books, strict)?;
-    let budget_items = if with_budget {
+    let budget_items = if full {
+        registry_figures(db, period, &terms, &mut books)?;
         budget_items(db, period)?
     } else {
         Vec::new()
@@ -258,7 +257,7 @@ fn build(db: &mut Db, period: Period, strict: bool, with_budget: bool) -> Result
 /// THE province's months payable at the end of `period`, in tenths (see the module doc), with
 /// the fund's balance; whether or not the month's collection is closed.
 pub fn provincial_fund(db: &mut Db, period: Period) -> Result<(Fen, Option<i64>)> {
-    let report = build(db, period, false, false)?;
+    let report = build(db, period, false)?;
     Ok(report
         .regions
         .first()

@@ -2,23 +2,50 @@
 //! the monthly jobs: per-county figures of a month's collection, open arrears with their
 //! employers, and what the payroll paid.
 
-use crate::{Db, Result, Val};
+use crate::{Backend, Db, Result, Val};
+use std::collections::BTreeMap;
 use tongchou_core::{Date, Fen, Period};
 use tongchou_ledger::AccountId;
 
 /// Persons on the register at the end of `last_day` (enrolled by then, and not deceased or
-/// transferred out by then), per county: (county, persons).
+/// transferred out by then), per county: (county, persons). On SQLite, every person per county
+/// from the (county, status) index alone, less the persons not on the register that day, found by
+/// reading the table in its own order (`NOT INDEXED`): its planner would otherwise walk that index
+/// to save a sort and look up every person at random, or sort every person by county.
 pub fn insured_by_county(db: &mut Db, last_day: Date) -> Result<Vec<(i64, i64)>> {
     let last = last_day.to_string();
-    let mut out = Vec::new();
-    for r in db.query(
-        "SELECT county, count(*) FROM persons WHERE enrolled_on <= $1 \
-         AND NOT (status IN ('deceased', 'transferred_out') AND status_since <= $1) GROUP BY county",
+    let counts = |db: &mut Db, sql: &str, params: &[Val<'_>]| -> Result<Vec<(i64, i64)>> {
+        db.query(sql, params)?
+            .iter()
+            .map(|r| Ok((r[0].i64()?, r[1].i64()?)))
+            .collect()
+    };
+    if db.backend() == Backend::Postgres {
+        return counts(
+            db,
+            "SELECT county, count(*) FROM persons WHERE enrolled_on <= $1 \
+             AND NOT (status IN ('deceased', 'transferred_out') AND status_since <= $1) GROUP BY county",
+            &[Val::Str(&last)],
+        );
+    }
+    let mut by: BTreeMap<i64, i64> = counts(
+        db,
+        "SELECT county, count(*) FROM persons GROUP BY county",
+        &[],
+    )?
+    .into_iter()
+    .collect();
+    for (county, n) in counts(
+        db,
+        "SELECT county, count(*) FROM persons NOT INDEXED WHERE enrolled_on > $1 \
+         OR (status IN ('deceased', 'transferred_out') AND status_since <= $1) GROUP BY county",
         &[Val::Str(&last)],
     )? {
-        out.push((r[0].i64()?, r[1].i64()?));
+        if let Some(all) = by.get_mut(&county) {
+            *all -= n;
+        }
     }
-    Ok(out)
+    Ok(by.into_iter().filter(|(_, n)| *n > 0).collect())
 }
 
 /// Contributors assessed for `period` and the amount assessed, per county: (county, persons,
@@ -39,19 +66,46 @@ pub fn assessed_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64, 
     Ok(out)
 }
 
-/// What the collection close of `period` applied, per county: (county, collected, late fees).
-pub fn collected_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, Fen, Fen)>> {
+/// Contributors assessed for `period`, per county: (county, persons). Read from the index on
+/// (period, county) alone, without the rows.
+pub fn contributors_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64)>> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT county, CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(late_fee_fen) AS BIGINT) \
-         FROM applications WHERE batch_id = $1 GROUP BY county",
+        "SELECT county, count(*) FROM assessments WHERE period = $1 GROUP BY county",
         &[Val::I64(period.yyyymm() as i64)],
     )? {
-        out.push((
-            r[0].i64()?,
-            Fen::new(r[1].opt_i64()?.unwrap_or(0)),
-            Fen::new(r[2].opt_i64()?.unwrap_or(0)),
-        ));
+        out.push((r[0].i64()?, r[1].i64()?));
+    }
+    Ok(out)
+}
+
+/// What the collection close of `period` applied, per county: (county, collected, late fees).
+/// Read from the close's postings (`collection_postings`, a few rows per county) instead of its
+/// applications (one row per person): per county and kind every transfer of one ledger unit
+/// carries the unit's amount, the sum of the applications' pooling parts, account parts or late
+/// fees, which `collect::reconcile` proves against the applications and the ledger.
+pub fn collected_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, Fen, Fen)>> {
+    let mut out: Vec<(i64, Fen, Fen)> = Vec::new();
+    for r in db.query(
+        "SELECT county, kind, CAST(MAX(amount_fen) AS BIGINT) FROM collection_postings \
+         WHERE period = $1 GROUP BY county, kind ORDER BY county, kind",
+        &[Val::I64(period.yyyymm() as i64)],
+    )? {
+        let (county, amount) = (r[0].i64()?, Fen::new(r[2].i64()?));
+        if out.last().is_none_or(|l| l.0 != county) {
+            out.push((county, Fen::ZERO, Fen::ZERO));
+        }
+        let Some(last) = out.last_mut() else {
+            continue;
+        };
+        let sum = if r[1].text()? == "other_income" {
+            &mut last.2
+        } else {
+            &mut last.1
+        };
+        *sum = sum
+            .try_add(amount)
+            .map_err(|_| crate::StoreError::Invalid("collected by county".into()))?;
     }
     Ok(out)
 }
