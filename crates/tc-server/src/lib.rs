@@ -32,6 +32,7 @@ mod budget;
 mod central_reserve;
 mod certification;
 mod chain;
+mod contract;
 mod dues;
 mod forms;
 mod gap_pages;
@@ -431,6 +432,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(contract::openapi_json))
         .route("/api/me", get(api::me))
         .route("/api/me/records", get(api::my_records))
         .route("/api/regions", get(api::regions))
