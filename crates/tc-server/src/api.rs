@@ -11,7 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
-use tongchou_store::access::Approval;
 use std::net::SocketAddr;
 use tongchou_app::clock::now_ms;
 use tongchou_app::disburse;
@@ -19,6 +18,7 @@ use tongchou_core::access::ApprovalKind;
 use tongchou_core::rules::pension::{Pension, parse_input};
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::disbursement::Decision;
+use tongchou_store::access::Approval;
 use tongchou_store::access::{self, ApprovalStatus, User};
 use tongchou_store::audit;
 
@@ -267,7 +267,7 @@ fn parse_id(id: &str) -> Result<i64, AppError> {
 /// 查询审批事项（提交人及有权决定者可见） A request, visible to its submitter and to anyone who
 /// may decide it.
 #[utoipa::path(get, path = "/api/approvals/{id}", tag = "approvals", security(("session" = [])),
-    params(("id" = i64, Path, description = "审批编号 The request's id")),
+    params(("id" = i64, Path, example = 1, description = "审批编号 The request's id")),
     responses(
         (status = 200, description = "审批事项 The request", body = ApprovalBody),
         (status = 400, description = "编号不是整数 The id is not an integer", body = ErrorBody),
@@ -320,7 +320,7 @@ pub async fn get_approval(
 /// its submitter; a fund-use plan's decision carries its amount and goes through the engine.
 #[utoipa::path(post, path = "/api/approvals/{id}/decision", tag = "approvals",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i64, Path, description = "审批编号 The request's id")),
+    params(("id" = i64, Path, example = 1, description = "审批编号 The request's id")),
     request_body(content = DecisionRequest, content_type = "application/json"),
     responses(
         (status = 200, description = "已决定 Decided", body = ApprovalBody),

@@ -245,17 +245,19 @@ pub(crate) struct EstimateRequest {
     #[schema(example = 96)]
     deemed_months: u32,
     /// 平均缴费指数 Average contribution index
-    #[schema(example = "1.15")]
+    #[schema(pattern = "^[0-9]+(\\.[0-9]+)?$", example = "1.15")]
     avg_index: String,
     /// 视同缴费指数 Deemed index
-    #[schema(example = "1.0")]
+    #[schema(pattern = "^[0-9]+(\\.[0-9]+)?$", example = "1.0")]
     deemed_index: String,
     /// 个人账户余额（元） Account balance in yuan
-    #[schema(example = "120000.00")]
+    #[schema(pattern = "^[0-9]+(\\.[0-9]{1,2})?$", example = "120000.00")]
     account_balance: String,
     /// 计发基数（元，缺省为政策参数） Benefit base in yuan, the policy's if absent
+    #[schema(pattern = "^[0-9]+(\\.[0-9]{1,2})?$")]
     benefit_base: Option<String>,
     /// 过渡系数 Transition coefficient, the policy's if absent
+    #[schema(pattern = "^[0-9]+(\\.[0-9]+)?$")]
     transition_coefficient: Option<String>,
 }
 
