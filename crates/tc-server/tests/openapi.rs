@@ -132,7 +132,7 @@ fn run(
             "--phases",
             "examples,coverage,fuzzing",
             "--max-examples",
-            "40",
+            "25",
             "--seed",
             "20261203",
             // one worker: hypothesis' lambda descriptions are not thread-safe on Python 3.11
