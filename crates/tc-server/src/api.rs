@@ -1,6 +1,10 @@
 //! JSON APIs. Session-authenticated; state-changing calls also need `X-CSRF-Token` (from
 //! `GET /api/me`). The estimator is public.
 
+use crate::contract::{
+    ApprovalBody, ApprovalRequest, DecisionRequest, ErrorBody, EstimateBody, EstimateRequest,
+    MeBody, PersonBody, RegionItem, RegionRef, RegionsBody,
+};
 use crate::{AppError, St, client, csrf_token, ct_eq, current, person, with_db};
 use axum::Json;
 use axum::body::Bytes;
@@ -14,10 +18,11 @@ use tongchou_core::access::ApprovalKind;
 use tongchou_core::rules::pension::{Pension, parse_input};
 use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::disbursement::Decision;
+use tongchou_store::access::Approval;
 use tongchou_store::access::{self, ApprovalStatus, User};
 use tongchou_store::audit;
 
-type ApiResult = Result<Json<Value>, AppError>;
+type ApiResult<T> = Result<Json<T>, AppError>;
 
 async fn need_user(st: &St, headers: &HeaderMap) -> Result<(User, String), AppError> {
     current(st, headers).await?.ok_or(AppError::Unauthorized)
@@ -41,53 +46,77 @@ fn body_json(body: &Bytes) -> Result<Value, AppError> {
         .map_err(|e| AppError::BadRequest(format!("body: not valid JSON: {e}")))
 }
 
-pub async fn me(State(st): State<St>, headers: HeaderMap) -> ApiResult {
+/// 当前用户及其 CSRF 令牌 The logged-in user and their CSRF token.
+#[utoipa::path(get, path = "/api/me", tag = "session", security(("session" = [])),
+    responses(
+        (status = 200, description = "当前用户 The user", body = MeBody),
+        (status = 401, description = "未登录 Not logged in", body = ErrorBody),
+    ))]
+pub async fn me(State(st): State<St>, headers: HeaderMap) -> ApiResult<MeBody> {
     let (user, token) = need_user(&st, &headers).await?;
     let d = Divisions::shanxi();
     let region = d.get(user.region);
-    Ok(Json(json!({
-        "login": user.login,
-        "display_name": user.display_name,
-        "role": user.role.as_str(),
-        "region": {
-            "code": user.region.to_string(),
-            "name": region.map(|r| r.name.clone()),
-            "level": region.map(|r| r.level.as_str()),
+    Ok(Json(MeBody {
+        login: user.login,
+        display_name: user.display_name,
+        role: user.role.as_str(),
+        region: RegionRef {
+            code: user.region.to_string(),
+            name: region.map(|r| r.name.clone()),
+            level: region.map(|r| r.level.as_str()),
         },
-        "permissions": user.role.permissions().iter().map(|p| p.as_str()).collect::<Vec<_>>(),
-        "csrf_token": csrf_token(&token),
-    })))
+        permissions: user.role.permissions().iter().map(|p| p.as_str()).collect(),
+        csrf_token: csrf_token(&token),
+    }))
 }
 
-/// The regions within the user's scope (their own and every division inside it).
-pub async fn regions(State(st): State<St>, headers: HeaderMap) -> ApiResult {
+/// 用户可见的行政区划（本地区及其下级） The regions within the user's scope (their own and
+/// every division inside it).
+#[utoipa::path(get, path = "/api/regions", tag = "session", security(("session" = [])),
+    responses(
+        (status = 200, description = "行政区划 The regions", body = RegionsBody),
+        (status = 401, description = "未登录 Not logged in", body = ErrorBody),
+    ))]
+pub async fn regions(State(st): State<St>, headers: HeaderMap) -> ApiResult<RegionsBody> {
     let (user, _) = need_user(&st, &headers).await?;
     let d = Divisions::shanxi();
-    let list: Vec<Value> = d
+    let regions = d
         .all()
         .iter()
         .filter(|r| d.within(r.code, user.region))
-        .map(|r| {
-            json!({
-                "code": r.code.to_string(),
-                "name": r.name,
-                "level": r.level.as_str(),
-                "parent": r.parent.map(|p| p.to_string()),
-                "kind": r.kind,
-            })
+        .map(|r| RegionItem {
+            code: r.code.to_string(),
+            name: r.name.clone(),
+            level: r.level.as_str(),
+            parent: r.parent.map(|p| p.to_string()),
+            kind: r.kind.clone(),
         })
         .collect();
-    Ok(Json(
-        json!({"scope": user.region.to_string(), "regions": list}),
-    ))
+    Ok(Json(RegionsBody {
+        scope: user.region.to_string(),
+        regions,
+    }))
 }
 
+/// 按身份证号码查询参保人（地区范围内，按角色脱敏，每次查询均记入审计日志） A person by ID
+/// number: region-scoped, masked by role, every read and refusal audited.
+#[utoipa::path(get, path = "/api/persons/{id_number}", tag = "registry", security(("session" = [])),
+    params(("id_number" = String, Path, min_length = 18, max_length = 18,
+        pattern = "^[0-9]{17}[0-9X]$",
+        description = "18 位公民身份号码 The 18-character citizen ID number (GB 11643)")),
+    responses(
+        (status = 200, description = "参保人记录 The record", body = PersonBody),
+        (status = 400, description = "身份证号码无效 Not a valid ID number", body = ErrorBody),
+        (status = 401, description = "未登录 Not logged in", body = ErrorBody),
+        (status = 403, description = "无权查询或不在本地区 No permission or outside the region", body = ErrorBody),
+        (status = 404, description = "无此人 No such person", body = ErrorBody),
+    ))]
 pub async fn person(
     State(st): State<St>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(id_number): Path<String>,
-) -> ApiResult {
+) -> ApiResult<PersonBody> {
     let (user, _) = need_user(&st, &headers).await?;
     let c = client(&addr);
     let v = with_db(&st, move |db| {
@@ -97,11 +126,19 @@ pub async fn person(
     Ok(Json(v))
 }
 
+/// 参保人本人的记录（仅参保人账户） An insured person's own record (their account only).
+#[utoipa::path(get, path = "/api/me/records", tag = "session", security(("session" = [])),
+    responses(
+        (status = 200, description = "本人记录 The own record", body = PersonBody),
+        (status = 401, description = "未登录 Not logged in", body = ErrorBody),
+        (status = 403, description = "非参保人账户 Not an insured person's account", body = ErrorBody),
+        (status = 404, description = "尚未登记 Not in the register yet", body = ErrorBody),
+    ))]
 pub async fn my_records(
     State(st): State<St>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-) -> ApiResult {
+) -> ApiResult<PersonBody> {
     let (user, _) = need_user(&st, &headers).await?;
     let c = client(&addr);
     let v = with_db(&st, move |db| {
@@ -119,7 +156,17 @@ pub(crate) fn estimate_pension(text: &str) -> Result<Pension, AppError> {
         .map_err(|e| AppError::BadRequest(e.to_string()))
 }
 
-/// Public: no login, nothing stored or logged about the input; limited per client.
+/// 养老金测算（公开，不登录，不保存输入；按客户端限流） The public pension estimator: no login,
+/// nothing stored or logged about the input; limited per client.
+#[utoipa::path(post, path = "/api/pension/estimate", tag = "public", security(()),
+    request_body(content = EstimateRequest, content_type = "application/json",
+        description = "测算输入，至多 16 KiB The input, at most 16 KiB"),
+    responses(
+        (status = 200, description = "测算结果 The estimate", body = EstimateBody),
+        (status = 400, description = "输入无效 Invalid input", body = ErrorBody),
+        (status = 429, description = "请求过于频繁 Too many requests", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "秒 Seconds"))),
+    ))]
 pub async fn estimate(
     State(st): State<St>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
@@ -135,7 +182,7 @@ pub async fn estimate(
     }
     let text =
         std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("body: not UTF-8".into()))?;
-    Ok(Json(estimate_pension(text)?.to_json()).into_response())
+    Ok(Json(EstimateBody::of(&estimate_pension(text)?)).into_response())
 }
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str, AppError> {
@@ -143,8 +190,22 @@ fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str, AppError> {
         .ok_or_else(|| AppError::BadRequest(format!("{k}: required (a string)")))
 }
 
-/// Submit a request for a maker–checker decision: `{"kind", "object_id", "region"}`.
-pub async fn submit_approval(State(st): State<St>, headers: HeaderMap, body: Bytes) -> ApiResult {
+/// 提交审批申请 Submit a request for a maker–checker decision: `{"kind", "object_id", "region"}`.
+#[utoipa::path(post, path = "/api/approvals", tag = "approvals",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = ApprovalRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "已提交 Submitted", body = ApprovalBody),
+        (status = 400, description = "请求无效 Invalid request", body = ErrorBody),
+        (status = 401, description = "未登录 Not logged in", body = ErrorBody),
+        (status = 403, description = "CSRF 令牌不符或无权 Bad CSRF token or no permission", body = ErrorBody),
+        (status = 409, description = "与现有状态冲突 Conflicts with the current state", body = ErrorBody),
+    ))]
+pub async fn submit_approval(
+    State(st): State<St>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<ApprovalBody> {
     let user = need_user_csrf(&st, &headers).await?;
     let v = body_json(&body)?;
     let kind: ApprovalKind =
@@ -195,7 +256,7 @@ pub async fn submit_approval(State(st): State<St>, headers: HeaderMap, body: Byt
         )?)
     })
     .await?;
-    Ok(Json(a.to_json()))
+    Ok(Json(ApprovalBody::from(&a)))
 }
 
 fn parse_id(id: &str) -> Result<i64, AppError> {
@@ -203,11 +264,21 @@ fn parse_id(id: &str) -> Result<i64, AppError> {
         .map_err(|_| AppError::BadRequest("id: an integer".into()))
 }
 
+/// 查询审批事项（提交人及有权决定者可见） A request, visible to its submitter and to anyone who
+/// may decide it.
+#[utoipa::path(get, path = "/api/approvals/{id}", tag = "approvals", security(("session" = [])),
+    params(("id" = i64, Path, example = 1, description = "审批编号 The request's id")),
+    responses(
+        (status = 200, description = "审批事项 The request", body = ApprovalBody),
+        (status = 400, description = "编号不是整数 The id is not an integer", body = ErrorBody),
+        (status = 401, description = "未登录 Not logged in", body = ErrorBody),
+        (status = 404, description = "无此事项或不可见 Not found or not visible", body = ErrorBody),
+    ))]
 pub async fn get_approval(
     State(st): State<St>,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> ApiResult {
+) -> ApiResult<ApprovalBody> {
     let (user, _) = need_user(&st, &headers).await?;
     let id = parse_id(&id)?;
     let a = with_db(&st, move |db| {
@@ -242,16 +313,29 @@ pub async fn get_approval(
         Ok(a)
     })
     .await?;
-    Ok(Json(a.to_json()))
+    Ok(Json(ApprovalBody::from(&a)))
 }
 
-/// Decide: `{"decision": "approved" | "partly_approved" | "rejected", "note"}`.
+/// 决定审批事项（决定人不得为提交人；基金用款计划经月度审批步骤办理） Decide a request: never by
+/// its submitter; a fund-use plan's decision carries its amount and goes through the engine.
+#[utoipa::path(post, path = "/api/approvals/{id}/decision", tag = "approvals",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i64, Path, example = 1, description = "审批编号 The request's id")),
+    request_body(content = DecisionRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "已决定 Decided", body = ApprovalBody),
+        (status = 400, description = "请求无效 Invalid request", body = ErrorBody),
+        (status = 401, description = "未登录 Not logged in", body = ErrorBody),
+        (status = 403, description = "CSRF 令牌不符、无权或本人提交 Bad CSRF token, no permission, or one's own request", body = ErrorBody),
+        (status = 404, description = "无此事项 Not found", body = ErrorBody),
+        (status = 409, description = "已决定或状态不符 Already decided or in another state", body = ErrorBody),
+    ))]
 pub async fn decide_approval(
     State(st): State<St>,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Bytes,
-) -> ApiResult {
+) -> ApiResult<ApprovalBody> {
     let user = need_user_csrf(&st, &headers).await?;
     let id = parse_id(&id)?;
     let v = body_json(&body)?;
@@ -263,11 +347,39 @@ pub async fn decide_approval(
     let note = v["note"].as_str().unwrap_or("").to_string();
     let approved = v["approved"].as_str().map(str::to_string);
     let a = with_db(&st, move |db| {
+        decide_in_db(db, &user, id, decision, note, approved)
+    })
+    .await?;
+    Ok(Json(ApprovalBody::from(&a)))
+}
+
+/// The decision of request `id`, through its use case where it has one.
+fn decide_in_db(
+    db: &mut tongchou_store::Db,
+    user: &User,
+    id: i64,
+    decision: ApprovalStatus,
+    note: String,
+    approved: Option<String>,
+) -> Result<Approval, AppError> {
+    let reread = |db: &mut tongchou_store::Db| -> Result<Approval, AppError> {
+        access::get_approval(db, id)?.ok_or_else(|| AppError::NotFound(format!("approval {id}")))
+    };
+    let Some(app) = access::get_approval(db, id)? else {
+        // decided bare, which answers "not found" as before
+        return Ok(access::decide_approval(
+            db,
+            &user.principal(),
+            id,
+            decision,
+            &note,
+            now_ms(),
+        )?);
+    };
+    match app.kind {
         // a fund-use application's decision carries its amount and is applied by the month's
         // approve step: it goes through the engine (`approved`: yuan, for partly_approved)
-        if let Some(app) = access::get_approval(db, id)?
-            && app.kind == ApprovalKind::FundPlan
-        {
+        ApprovalKind::FundPlan => {
             let month: Period = app
                 .object_id
                 .strip_prefix("fund_plan/")
@@ -292,13 +404,11 @@ pub async fn decide_approval(
                 },
                 _ => Decision::Rejected { reason: note },
             };
-            return disburse::decide_fund_plan(db, &user.principal(), month, &d, now_ms())
-                .map_err(AppError::from);
+            disburse::decide_fund_plan(db, &user.principal(), month, &d, now_ms())?;
+            reread(db)
         }
         // a reserve use is booked by its decision: through its use case, never approved bare
-        if let Some(app) = access::get_approval(db, id)?
-            && app.kind == ApprovalKind::ReserveUse
-        {
+        ApprovalKind::ReserveUse => {
             let approve = decision != ApprovalStatus::Rejected;
             let today = tongchou_app::clock::today_china();
             tongchou_app::reserve::decide_use(
@@ -310,15 +420,15 @@ pub async fn decide_approval(
                 today,
                 now_ms(),
             )?;
-            return Ok(access::get_approval(db, id)?
-                .ok_or_else(|| AppError::NotFound(format!("approval {id}")))?
-                .to_json());
+            reread(db)
         }
-        Ok(
-            access::decide_approval(db, &user.principal(), id, decision, &note, now_ms())?
-                .to_json(),
-        )
-    })
-    .await?;
-    Ok(Json(a))
+        _ => Ok(access::decide_approval(
+            db,
+            &user.principal(),
+            id,
+            decision,
+            &note,
+            now_ms(),
+        )?),
+    }
 }

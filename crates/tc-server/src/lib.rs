@@ -33,6 +33,7 @@ mod budget;
 mod central_reserve;
 mod certification;
 mod chain;
+mod contract;
 mod dues;
 mod evaluation_pages;
 mod forms;
@@ -433,6 +434,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(contract::openapi_json))
         .route("/api/me", get(api::me))
         .route("/api/me/records", get(api::my_records))
         .route("/api/regions", get(api::regions))

@@ -214,7 +214,7 @@ async fn records(
     let c = client(&addr);
     let u = user.clone();
     let r = with_db(&st, move |db| {
-        let v = person::read_own(db, &u, "page", &c, now_ms())?;
+        let v = person::read_own(db, &u, "page", &c, now_ms())?.to_value()?;
         let r = own::records(db, &policy()?, &u.principal(), now_ms())?;
         Ok((v, r))
     })

@@ -422,7 +422,7 @@ pub async fn person_lookup(
     let c = client(&addr);
     let u = user.clone();
     match with_db(&st, move |db| {
-        person::read_by_id_number(db, &u, &id_number, "page", &c, now_ms())
+        person::read_by_id_number(db, &u, &id_number, "page", &c, now_ms())?.to_value()
     })
     .await
     {

@@ -2,6 +2,7 @@
 //! every refusal. Runs on a blocking thread.
 
 use crate::AppError;
+use crate::contract::{CountyRef, PersonBody, PersonPension};
 use serde_json::json;
 use tongchou_core::access::{Masking, Permission, Pii, Principal, mask_id_number};
 use tongchou_core::{Divisions, IdNumber};
@@ -42,16 +43,16 @@ fn load(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>, AppError> {
 }
 
 /// The pension in force and the bank account, for a pensioner.
-fn pension(db: &mut Db, person_id: i64, m: &Masking) -> Result<serde_json::Value, AppError> {
+fn pension(db: &mut Db, person_id: i64, m: &Masking) -> Result<Option<PersonPension>, AppError> {
     let Some(p) = registry::pension_record(db, person_id)? else {
-        return Ok(serde_json::Value::Null);
+        return Ok(None);
     };
-    Ok(json!({
-        "retire_period": p.retire_period,
-        "status": p.status,
-        "monthly": p.monthly.to_string(),
-        "bank_name": p.bank_name,
-        "bank_account": m.bank_account(&p.bank_account),
+    Ok(Some(PersonPension {
+        retire_period: p.retire_period,
+        status: p.status,
+        monthly: p.monthly.to_string(),
+        bank_name: p.bank_name,
+        bank_account: m.bank_account(&p.bank_account),
     }))
 }
 
@@ -59,7 +60,7 @@ fn view(
     db: &mut Db,
     p: &PersonRecord,
     viewer: &Principal,
-) -> Result<(serde_json::Value, Vec<&'static str>), AppError> {
+) -> Result<(PersonBody, Vec<&'static str>), AppError> {
     let m = Masking::for_viewer(viewer, Some(p.id));
     let d = Divisions::shanxi();
     let county_name = d.get(p.county).map(|r| r.name.clone()).unwrap_or_default();
@@ -74,25 +75,28 @@ fn view(
         }
     }
     Ok((
-        json!({
-            "person_id": p.id,
-            "id_number": m.id_number(&p.id_number),
-            "name": m.name(&p.name),
-            "sex": p.sex,
-            "birth": m.birth(&p.birth),
-            "category": p.category,
-            "county": {"code": p.county.to_string(), "name": county_name},
-            "status": p.status,
-            "status_since": p.status_since,
-            "enrolled_on": p.enrolled_on,
-            "payer_kind": p.payer_kind,
-            "as_of": p.as_of,
-            "paid_months": p.paid_months,
-            "deemed_months": p.deemed_months,
-            "account_balance": p.balance.to_string(),
-            "pension": pension(db, p.id, &m)?,
-            "unmasked": full,
-        }),
+        PersonBody {
+            person_id: p.id,
+            id_number: m.id_number(&p.id_number),
+            name: m.name(&p.name),
+            sex: p.sex.clone(),
+            birth: m.birth(&p.birth),
+            category: p.category.clone(),
+            county: CountyRef {
+                code: p.county.to_string(),
+                name: county_name,
+            },
+            status: p.status.clone(),
+            status_since: p.status_since.clone(),
+            enrolled_on: p.enrolled_on.clone(),
+            payer_kind: p.payer_kind.clone(),
+            as_of: p.as_of,
+            paid_months: p.paid_months,
+            deemed_months: p.deemed_months,
+            account_balance: p.balance.to_string(),
+            pension: pension(db, p.id, &m)?,
+            unmasked: full.clone(),
+        },
         full,
     ))
 }
@@ -105,7 +109,7 @@ pub(crate) fn read_by_id_number(
     via: &str,
     client: &str,
     now: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<PersonBody, AppError> {
     let who = user.principal();
     let shown = mask_id_number(id_number.trim());
     if !who.role.has(Permission::PersonRead) {
@@ -194,7 +198,7 @@ pub(crate) fn read_own(
     via: &str,
     client: &str,
     now: i64,
-) -> Result<serde_json::Value, AppError> {
+) -> Result<PersonBody, AppError> {
     let who = user.principal();
     // the person's own account only (the refusal audited): `tongchou_app::own`
     let pid = tongchou_app::own::own_person(db, &who, now)?;
