@@ -7,6 +7,7 @@
 //! (`retirement.read`); refusals are audited by the use cases.
 
 use crate::html::{csrf_field, dl, explanation, page, yuan};
+use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -18,6 +19,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use tongchou_app::benefits::retire::{self, Application, Award, Request, Verdict};
 use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::reports::Cell;
 use tongchou_core::access::{Masking, Permission, Principal};
 use tongchou_core::{Divisions, IdNumber, Period, Policy, Ratio};
 use tongchou_store::Db;
@@ -102,7 +104,48 @@ fn within(who: &Principal, county: u32) -> bool {
     tongchou_core::RegionCode::new(county).is_ok_and(|c| d.within(c, who.region))
 }
 
-fn list_body(user: &User, token: &str, apps: &[Application], status: &str, last: Markup) -> Markup {
+/// The applications as a grid (filter, sort, pages, export), each linked to its page.
+fn applications_grid(apps: &[Application]) -> Grid {
+    let text = |s: &str| Cell::Text(s.to_string());
+    Grid {
+        id: "applications",
+        title: "退休申请".into(),
+        cols: vec![
+            ("编号", 8.0),
+            ("人员编号", 12.0),
+            ("区县", 12.0),
+            ("退休年月", 10.0),
+            ("类型", 14.0),
+            ("状态", 14.0),
+            ("提交时间", 22.0),
+        ],
+        rows: apps
+            .iter()
+            .map(|a| {
+                vec![
+                    Cell::Int(a.id),
+                    Cell::Int(a.person),
+                    Cell::Text(county_name(a.county)),
+                    Cell::Text(a.retire.to_string()),
+                    text(kind_label(&a.kind)),
+                    text(status_label(&a.status)),
+                    text(&a.submitted_at),
+                ]
+            })
+            .collect(),
+        link: Some(|r| format!("/retirement/{}", r[0].text())),
+    }
+}
+
+fn list_body(
+    user: &User,
+    token: &str,
+    apps: &[Application],
+    grid: &Grid,
+    view: &View,
+    status: &str,
+    last: Markup,
+) -> Markup {
     html! {
         (last)
         @if user.role.has(Permission::RetirementSubmit) {
@@ -135,16 +178,7 @@ fn list_body(user: &User, token: &str, apps: &[Application], status: &str, last:
         @if apps.is_empty() {
             p id="no-applications" { "没有申请 No application." }
         } @else {
-            table id="applications" {
-                tr { th { "编号 Id" } th { "人员编号 Person" } th { "区县 County" } th { "退休年月 Retires" } th { "类型 Kind" } th { "状态 Status" } th { "提交 Submitted" } }
-                @for a in apps {
-                    tr {
-                        td { a href={ "/retirement/" (a.id) } { (a.id) } }
-                        td { (a.person) } td { (county_name(a.county)) } td { (a.retire) }
-                        td { (kind_label(&a.kind)) } td { (status_label(&a.status)) } td { (a.submitted_at) }
-                    }
-                }
-            }
+            (grid.render(&format!("/retirement?status={status}"), view))
         }
     }
 }
@@ -153,7 +187,7 @@ async fn render_list(
     st: &St,
     user: &User,
     token: &str,
-    status: String,
+    (status, q): (String, &Fields),
     code: StatusCode,
     last: Markup,
 ) -> Response {
@@ -169,15 +203,22 @@ async fn render_list(
     })
     .await;
     match apps {
-        Ok(apps) => (
-            code,
-            Html(page(
-                TITLE,
-                Some(&user.login),
-                list_body(user, token, &apps, &status, last),
-            )),
-        )
-            .into_response(),
+        Ok(apps) => {
+            let grid = applications_grid(&apps);
+            if let Some(file) = grid.export(q, "retirement-applications") {
+                return file;
+            }
+            let view = View::of(q);
+            (
+                code,
+                Html(page(
+                    TITLE,
+                    Some(&user.login),
+                    list_body(user, token, &apps, &grid, &view, &status, last),
+                )),
+            )
+                .into_response()
+        }
         Err(e) => error_page(e.status(), &user.login, &e.message()),
     }
 }
@@ -196,7 +237,7 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
             "status: 应为 pending、approved 或 refused",
         );
     }
-    render_list(&st, &user, &token, status, StatusCode::OK, html! {}).await
+    render_list(&st, &user, &token, (status, &q), StatusCode::OK, html! {}).await
 }
 
 fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
@@ -268,7 +309,8 @@ async fn submit(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
         Ok(a) => Redirect::to(&format!("/retirement/{}", a.id)).into_response(),
         Err(e) => {
             let msg = html! { p class="error" id="retirement-error" { "未提交 Not submitted: " (e.message()) } };
-            render_list(&st, &user, &token, String::new(), e.status(), msg).await
+            let none = Fields::new();
+            render_list(&st, &user, &token, (String::new(), &none), e.status(), msg).await
         }
     }
 }

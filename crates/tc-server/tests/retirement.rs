@@ -119,6 +119,23 @@ fn scenario(url: &str) {
     // and sees nothing of it in the list
     assert!(!clerk2.get("/retirement").body.contains(&at));
     assert!(clerk.get("/retirement?status=pending").body.contains(&at));
+    // the list sorts, filters and exports what it selects, keeping the status filter
+    let sorted = clerk.get("/retirement?status=pending&sort=0&dir=desc");
+    assert!(
+        sorted.body.contains("编号 ▼") && sorted.body.contains(&at),
+        "{}",
+        sorted.body
+    );
+    assert!(
+        !clerk
+            .get("/retirement?status=pending&q=nobody")
+            .body
+            .contains(&at)
+    );
+    let (st, _, csv) = clerk.get_bytes("/retirement?status=pending&export=csv");
+    assert_eq!(st, 200);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.starts_with("\u{feff}编号,人员编号,区县"), "{csv}");
 
     // the reviewer: a refusal needs the confirmation and a note; then approves
     let mut approver = Client::new(srv.addr);
