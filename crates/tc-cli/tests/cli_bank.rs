@@ -304,10 +304,30 @@ fn account_set(db: &str, tag: &str) {
             "2020-01",
             "--simulate",
             "3",
+            "--returns",
+            "none",
             "--out",
             &out,
         ],
     ));
+    // --returns none: the files are issued, nobody answers them; the lines wait for the banks
+    let mut conn = Db::open(db).expect("open");
+    let lines = |conn: &mut Db, status: &str| {
+        conn.query_i64(
+            "SELECT count(*) FROM payroll_lines WHERE status = $1",
+            &[tongchou_store::Val::Str(status)],
+        )
+        .expect("q")
+    };
+    assert!(lines(&mut conn, "issued") > 0);
+    assert_eq!(lines(&mut conn, "paid"), 0);
+    drop(conn);
+    let answers = std::fs::read_dir(dir.join("2020-01"))
+        .expect("files")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().to_string_lossy().contains("pain002"))
+        .count();
+    assert_eq!(answers, 0, "no bank answered");
     let xml: Vec<String> = std::fs::read_dir(dir.join("2020-01"))
         .expect("files")
         .filter_map(|e| e.ok())

@@ -59,11 +59,25 @@ pub struct RunArgs {
     /// only imported receipts are matched and no returns are simulated.
     #[arg(long)]
     pub simulate: Option<u64>,
+    /// With --simulate: `none` simulates the tax bureau and the finance decision but leaves the
+    /// banks' answers to be imported (`tongchou bank returns FILE`, the upload page); `simulated`
+    /// (the default) has the simulated bank answer the month's files.
+    #[arg(long, requires = "simulate", value_enum, default_value = "simulated")]
+    pub returns: Returns,
     /// Without --simulate: the county and city plans submitted and forwarded by their synthetic
     /// agencies (`sim.county.CODE`, `sim.city.CODE`, demo and tests) instead of waiting for
     /// `tongchou plan submit|forward`.
     #[arg(long, conflicts_with = "simulate")]
     pub simulate_plans: bool,
+}
+
+/// Who answers the month's payment files in a simulated month.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Returns {
+    /// The simulated bank answers them.
+    Simulated,
+    /// Nobody: the banks' answers are imported later.
+    None,
 }
 
 pub fn actors(db: &mut Db, officer: &str, approver: Option<&str>) -> Result<Actors, CliError> {
@@ -228,6 +242,7 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
             opts.allocation_day = a.allocation_day;
             opts.bank = a
                 .simulate
+                .filter(|_| a.returns == Returns::Simulated)
                 .map(|seed| tongchou_sim::bank::counterpart(20, seed));
             let (c, d) = run_one(&mut db, &policy, a.period, &actors, &opts, a.simulate, 0)?;
             warn_deferred(a.period, &d);
