@@ -340,9 +340,13 @@ fn disbursement_months_on_postgres() {
     run(&testing::pg_url("disburse"));
 }
 
-/// Bank returns that arrive late: January's status reports are read only after February's
-/// payroll ran, so March re-issues January's and February's returned pensions of the same person
-/// together — with distinct attempts and end-to-end ids — and the month runs through.
+/// Three months with bank returns read from files (issue 10's "done when"): January's status
+/// reports arrive only after February's payroll ran (late), every payment rejected; February is
+/// approved at 85 % (lines deferred); a malformed file is refused and a return that disagrees with
+/// what was sent is quarantined, neither changing a payment. March re-issues January's and
+/// February's returned pensions of the same person together — with distinct attempts and
+/// end-to-end ids — and carries February's deferred lines: nothing is left planned or deferred,
+/// each returned payment is re-issued exactly once, and the ledger checks.
 fn late_returns(url: &str, tag: &str) {
     use tongchou_bank::{DateTime, StatusReport, payment_info_id_of, write_pain002};
     let mut db = Db::open(url).expect("open");
@@ -355,7 +359,7 @@ fn late_returns(url: &str, tag: &str) {
         seed: 3,
         behaviour: Behaviour::default(),
     });
-    let month = |db: &mut Db, m: &str, rejects: Option<u32>| {
+    let month = |db: &mut Db, m: &str, rejects: Option<u32>, share: u32| {
         let period: Period = m.parse().expect("p");
         collect::run_month(db, &policy, period, src).expect("collection");
         record_income(
@@ -368,11 +372,20 @@ fn late_returns(url: &str, tag: &str) {
         );
         let mut opts = MonthOptions::new(&out.join(m));
         opts.bank = rejects.map(|r| tongchou_sim::bank::counterpart(r, 1));
+        opts.approve_share = share;
         disburse::run_month(db, &policy, period, &actors, &opts).expect("disbursement");
     };
-    // January: files sent, no answer yet; February: every payment rejected at once
-    month(&mut db, "2020-01", None);
-    month(&mut db, "2020-02", Some(10_000));
+    // January: files sent, no answer yet; February: 85 % approved (the rest deferred), every
+    // payment rejected at once
+    month(&mut db, "2020-01", None, 10_000);
+    month(&mut db, "2020-02", Some(10_000), 8_500);
+    let deferred = db
+        .query_i64(
+            "SELECT count(*) FROM payroll_lines WHERE month = 202002 AND status = 'deferred'",
+            &[],
+        )
+        .expect("q");
+    assert!(deferred > 0, "a partial approval defers lines");
     // January's answers arrive now: everything rejected
     let files = db
         .query(
@@ -412,8 +425,66 @@ fn late_returns(url: &str, tag: &str) {
             .expect("late returns");
         assert_eq!(r.rejected as usize, payments.len());
     }
-    // March re-issues both months' returned pensions
-    month(&mut db, "2020-03", Some(0));
+    let states = |db: &mut Db| {
+        db.query(
+            "SELECT status, count(*) FROM payroll_lines GROUP BY status ORDER BY status",
+            &[],
+        )
+        .expect("q")
+        .iter()
+        .map(|r| (r[0].text().expect("s").to_string(), r[1].i64().expect("n")))
+        .collect::<Vec<_>>()
+    };
+    let before = states(&mut db);
+    // a malformed file is refused, changing nothing
+    let bad = disburse::read_returns(&mut db, "garbage.xml", b"<Document><oops", on);
+    assert!(bad.is_err(), "{bad:?}");
+    // a return that disagrees with what was sent (another amount for a known payment) is
+    // quarantined, changing nothing
+    let f = &files[0];
+    let msg = f[0].text().expect("msg");
+    let known = db
+        .query(
+            "SELECT end_to_end, amount_fen FROM payroll_lines WHERE msg_id = $1 ORDER BY end_to_end LIMIT 1",
+            &[Val::Str(msg)],
+        )
+        .expect("line");
+    let e2e = known[0][0].text().expect("e2e").to_string();
+    let wrong = Fen::new(known[0][1].i64().expect("amount") + 1);
+    let report = StatusReport::for_payments(
+        msg,
+        &payment_info_id_of(msg),
+        &[(e2e.as_str(), wrong)],
+        &format!("ODD{msg}"),
+        DateTime::new(on, 11, 0, 0).expect("t"),
+        &[],
+    );
+    let xml = write_pain002(&report, 10);
+    let odd = disburse::read_returns(&mut db, "odd.xml", xml.as_bytes(), on).expect("odd");
+    assert!(odd.quarantined + odd.conflicts >= 1, "{odd:?}");
+    assert_eq!(
+        states(&mut db),
+        before,
+        "a quarantined return changes no payment"
+    );
+    // March re-issues both months' returned pensions and pays February's deferred lines
+    month(&mut db, "2020-03", Some(0), 10_000);
+    let stranded = db
+        .query_i64(
+            "SELECT count(*) FROM payroll_lines WHERE month < 202003 AND status IN ('planned', 'deferred')",
+            &[],
+        )
+        .expect("q");
+    assert_eq!(stranded, 0, "nothing deferred is left behind");
+    // every carried line has its successor in March
+    let orphans = db
+        .query_i64(
+            "SELECT count(*) FROM payroll_lines c WHERE c.status = 'carried' \
+             AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = c.end_to_end AND x.month = 202003)",
+            &[],
+        )
+        .expect("q");
+    assert_eq!(orphans, 0);
     let pairs = db
         .query_i64(
             "SELECT count(*) FROM (SELECT person_id FROM payroll_lines WHERE month = 202003 AND reissue_of IS NOT NULL \
