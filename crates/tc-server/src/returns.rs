@@ -5,13 +5,16 @@
 //! all or nothing), the list `tongchou_app::disburse::return_files`.
 
 use crate::html::{csrf_field, dl, page};
+use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
+use std::collections::HashMap;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::disburse::{self, ReadReturnFile, ReturnsReport};
+use tongchou_app::reports::Cell;
 use tongchou_core::access::Permission;
 use tongchou_core::{Date, Divisions};
 use tongchou_store::access::User;
@@ -20,7 +23,7 @@ use tongchou_store::access::User;
 pub(crate) const MAX_UPLOAD: usize = 64 << 20;
 
 /// Files listed.
-const LISTED: i64 = 100;
+const LISTED: i64 = 2_000;
 
 const TITLE: &str = "银行回执 Bank returns";
 
@@ -55,11 +58,48 @@ fn region_label(f: &ReadReturnFile) -> String {
 }
 
 /// The upload form (for those who may read returns) and the files read so far.
+/// The files read as a grid (filter, sort, pages, export).
+fn files_grid(files: &[ReadReturnFile]) -> Grid {
+    let n = Cell::Int;
+    Grid {
+        id: "return-files",
+        title: "已读取的银行回执".into(),
+        cols: vec![
+            ("读取日期", 12.0),
+            ("文件", 36.0),
+            ("地区", 14.0),
+            ("行", 8.0),
+            ("成功", 8.0),
+            ("退回", 8.0),
+            ("隔离", 8.0),
+            ("冲突", 8.0),
+            ("读取人", 14.0),
+        ],
+        rows: files
+            .iter()
+            .map(|f| {
+                vec![
+                    Cell::Text(f.read_on.clone()),
+                    Cell::Text(f.file_name.clone()),
+                    Cell::Text(region_label(f)),
+                    n(f.counts.lines),
+                    n(f.counts.accepted),
+                    n(f.counts.rejected),
+                    n(f.counts.quarantined),
+                    n(f.counts.conflicts),
+                    Cell::Text(f.read_by.clone().unwrap_or_else(|| "-".into())),
+                ]
+            })
+            .collect(),
+        link: None,
+    }
+}
+
 fn body(
     user: &User,
     token: &str,
     report: Option<(&str, &ReturnsReport)>,
-    files: &[ReadReturnFile],
+    files: &Markup,
 ) -> Markup {
     html! {
         @if let Some((name, r)) = report {
@@ -91,23 +131,7 @@ fn body(
             }
         }
         h2 { "已读取的回执文件 Files read" }
-        table id="return-files" {
-            tr {
-                th { "读取日期 Read on" } th { "文件 File" } th { "地区 Region" } th { "行 Lines" }
-                th { "成功 Accepted" } th { "退回 Rejected" } th { "隔离 Quarantined" } th { "冲突 Conflicts" }
-                th { "读取人 Read by" }
-            }
-            @for f in files {
-                tr {
-                    td { (f.read_on) } td { (f.file_name) } td { (region_label(f)) } td { (f.counts.lines) }
-                    td { (f.counts.accepted) } td { (f.counts.rejected) } td { (f.counts.quarantined) } td { (f.counts.conflicts) }
-                    td { (f.read_by.as_deref().unwrap_or("-")) }
-                }
-            }
-        }
-        @if files.is_empty() {
-            p { "尚无回执文件 No return file yet." }
-        }
+        (files)
     }
 }
 
@@ -122,12 +146,18 @@ async fn render(
     user: &User,
     token: &str,
     report: Option<(&str, &ReturnsReport)>,
+    q: &HashMap<String, String>,
 ) -> Response {
     let who = user.principal();
     let files = match with_db(st, move |db| Ok(disburse::return_files(db, &who, LISTED)?)).await {
         Ok(f) => f,
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
+    let grid = files_grid(&files);
+    if let Some(file) = grid.export(q, "bank-returns") {
+        return file;
+    }
+    let files = grid.render("/bank/returns", &View::of(q));
     Html(page(
         TITLE,
         Some(&user.login),
@@ -137,9 +167,13 @@ async fn render(
 }
 
 /// `GET /bank/returns`.
-pub async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
+pub async fn show(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     match signed_in(&st, &headers).await {
-        Ok((user, token)) => render(&st, &user, &token, None).await,
+        Ok((user, token)) => render(&st, &user, &token, None, &q).await,
         Err(r) => r,
     }
 }
@@ -244,7 +278,7 @@ pub async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> 
     })
     .await;
     match r {
-        Ok(report) => render(&st, &user, &token, Some((&name, &report))).await,
+        Ok(report) => render(&st, &user, &token, Some((&name, &report)), &HashMap::new()).await,
         Err(e) => error_page(
             e.status(),
             &user.login,

@@ -111,6 +111,16 @@ fn scenario(url: &str, tag: &str) {
     assert!(mine.body.contains(&file_name), "{}", mine.body);
     let theirs = clerk2.get("/bank/returns");
     assert!(!theirs.body.contains(&file_name), "{}", theirs.body);
+    // the list exports what it shows (the clerk's files only)
+    let (st, _, csv) = clerk.get_bytes("/bank/returns?export=csv");
+    assert_eq!(st, 200);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.contains("读取日期,文件,地区") && csv.contains(&file_name),
+        "{csv}"
+    );
+    let (_, _, other) = clerk2.get_bytes("/bank/returns?export=csv");
+    assert!(!String::from_utf8_lossy(&other).contains(&file_name));
     // an insured person may not see the page
     let mut citizen = Client::new(srv.addr);
     assert_eq!(citizen.login("citizen", PW).status, 303);
