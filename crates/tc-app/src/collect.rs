@@ -497,6 +497,24 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
             .or_default()
             .insert(p.amount);
     }
+    for ((period, county), stored, summed) in store::assessment_totals_disagree(db)? {
+        problems.push(format!(
+            "assessments {period} county {county}: stored totals {} assessed, base {} pooling {} account {} but the assessments add up to {}, {}, {}, {}",
+            stored.assessments,
+            Fen::new(stored.base),
+            Fen::new(stored.pooling),
+            Fen::new(stored.account),
+            summed.assessments,
+            Fen::new(summed.base),
+            Fen::new(summed.pooling),
+            Fen::new(summed.account)
+        ));
+    }
+    for ((month, county), stored, summed) in tongchou_store::payroll::payroll_totals_disagree(db)? {
+        problems.push(format!(
+            "payroll {month} county {county}: stored totals {stored:?} but the payroll lines add up to {summed:?}"
+        ));
+    }
     for (key, amount) in store::unrecorded_postings(db)? {
         problems.push(format!(
             "ledger transfer {key} books {amount} of person-level collection income but no collection posting records it"

@@ -211,6 +211,14 @@ pub fn take_collection_gate(db: &mut Db) -> Result<()> {
 /// month it was released in) and an open arrears item owed from its due date.
 pub fn release(db: &mut Db, b: &BackPay, months: &[Month], batch: Period) -> Result<()> {
     take_collection_gate(db)?;
+    let mut totals = std::collections::BTreeMap::new();
+    for m in months {
+        totals
+            .entry((m.period, b.county as i64))
+            .or_insert_with(crate::collection::AssessedTotal::default)
+            .add(m.base, m.pooling, m.account);
+    }
+    crate::collection::add_assessment_totals(db, &totals)?;
     for m in months {
         let due = m.due.to_string();
         let total = m

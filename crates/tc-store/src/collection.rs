@@ -11,7 +11,7 @@
 
 use crate::benefits::{county_of, date_of, period_of, ym};
 use crate::{Db, Result, StoreError, Val};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::{Date, Fen, Period};
 use tongchou_engine::collection::{Application, Assessment, Contributor, OpenItem, Receipt};
@@ -180,6 +180,14 @@ pub fn write_assessments(db: &mut Db, batch: Period, a: &[Assessment]) -> Result
         "batch_id",
     ];
     let due = a.first().map(|x| x.due.to_string()).unwrap_or_default();
+    let mut totals: BTreeMap<(Period, i64), AssessedTotal> = BTreeMap::new();
+    for x in a {
+        totals
+            .entry((x.period, x.county as i64))
+            .or_default()
+            .add(x.base, x.pooling, x.account);
+    }
+    add_assessment_totals(db, &totals)?;
     db.bulk_insert("assessments", &COLS, &mut |sink| {
         for x in a {
             sink.row(&[
@@ -198,6 +206,95 @@ pub fn write_assessments(db: &mut Db, batch: Period, a: &[Assessment]) -> Result
         }
         Ok(())
     })
+}
+
+/// The assessments of one period and county added up (migration 0048).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AssessedTotal {
+    pub assessments: i64,
+    pub base: i64,
+    pub pooling: i64,
+    pub account: i64,
+}
+
+impl AssessedTotal {
+    pub fn add(&mut self, base: Fen, pooling: Fen, account: Fen) {
+        self.assessments += 1;
+        self.base += base.fen();
+        self.pooling += pooling.fen();
+        self.account += account.fen();
+    }
+}
+
+/// Add assessments just written to their period's and county's totals (`assessment_totals`), in
+/// the caller's transaction: every writer of `assessments` calls this with what it wrote.
+pub fn add_assessment_totals(
+    db: &mut Db,
+    totals: &BTreeMap<(Period, i64), AssessedTotal>,
+) -> Result<()> {
+    for ((period, county), t) in totals {
+        db.exec(
+            "INSERT INTO assessment_totals (period, county, assessments, base_fen, pooling_fen, account_fen) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (period, county) DO UPDATE SET \
+             assessments = assessment_totals.assessments + excluded.assessments, \
+             base_fen = assessment_totals.base_fen + excluded.base_fen, \
+             pooling_fen = assessment_totals.pooling_fen + excluded.pooling_fen, \
+             account_fen = assessment_totals.account_fen + excluded.account_fen",
+            &[
+                ym(*period),
+                Val::I64(*county),
+                Val::I64(t.assessments),
+                Val::I64(t.base),
+                Val::I64(t.pooling),
+                Val::I64(t.account),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Where the stored totals (`assessment_totals`) disagree with the sum of the assessments:
+/// ((period yyyymm, county), stored, summed). Empty when every total is true.
+#[allow(clippy::type_complexity)]
+pub fn assessment_totals_disagree(
+    db: &mut Db,
+) -> Result<Vec<((i64, i64), AssessedTotal, AssessedTotal)>> {
+    let read = |db: &mut Db, sql: &str| -> Result<BTreeMap<(i64, i64), AssessedTotal>> {
+        db.query(sql, &[])?
+            .iter()
+            .map(|r| {
+                Ok((
+                    (r[0].i64()?, r[1].i64()?),
+                    AssessedTotal {
+                        assessments: r[2].i64()?,
+                        base: r[3].i64()?,
+                        pooling: r[4].i64()?,
+                        account: r[5].i64()?,
+                    },
+                ))
+            })
+            .collect()
+    };
+    let stored = read(
+        db,
+        "SELECT period, county, assessments, base_fen, pooling_fen, account_fen FROM assessment_totals",
+    )?;
+    let summed = read(
+        db,
+        "SELECT period, county, COUNT(*), CAST(SUM(base_fen) AS BIGINT), CAST(SUM(pooling_fen) AS BIGINT), \
+         CAST(SUM(account_fen) AS BIGINT) FROM assessments GROUP BY period, county",
+    )?;
+    let keys: BTreeSet<(i64, i64)> = stored.keys().chain(summed.keys()).copied().collect();
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| {
+            let (s, t) = (
+                stored.get(&k).copied().unwrap_or_default(),
+                summed.get(&k).copied().unwrap_or_default(),
+            );
+            (s != t).then_some((k, s, t))
+        })
+        .collect())
 }
 
 /// Write the applications of receipts to what is owed made by the close of `batch`.

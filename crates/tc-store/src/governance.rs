@@ -79,11 +79,12 @@ pub fn pensioners_by_county(db: &mut Db, month: Period) -> Result<Vec<(i64, i64)
     )
 }
 
-/// The contributions assessed (pooling + account) for the periods `from..=to`, per county.
+/// The contributions assessed (pooling + account) for the periods `from..=to`, per county (from
+/// the stored totals, migration 0048).
 pub fn assessed_between(db: &mut Db, from: Period, to: Period) -> Result<Vec<(i64, Fen)>> {
     Ok(county_counts(
         db,
-        "SELECT county, CAST(SUM(pooling_fen + account_fen) AS BIGINT) FROM assessments \
+        "SELECT county, CAST(SUM(pooling_fen + account_fen) AS BIGINT) FROM assessment_totals \
          WHERE period >= $1 AND period <= $2 GROUP BY county",
         &[Val::I64(from.yyyymm() as i64), Val::I64(to.yyyymm() as i64)],
     )?
@@ -349,18 +350,21 @@ fn year_months(year: i32) -> [Val<'static>; 2] {
 pub fn assessments_of_year(db: &mut Db, year: i32) -> Result<Vec<(i64, i64)>> {
     county_counts(
         db,
-        "SELECT county, count(*) FROM assessments WHERE period >= $1 AND period <= $2 GROUP BY county",
+        "SELECT county, CAST(SUM(assessments) AS BIGINT) FROM assessment_totals \
+         WHERE period >= $1 AND period <= $2 GROUP BY county",
         &year_months(year),
     )
 }
 
-/// The payroll of `year`'s months (re-issues left out: a line paid on its pay day is paid by its
-/// first attempt), per county: (county, lines, amount, amount paid).
+/// The payroll of `year`'s months (re-issues and carried lines left out: a line paid on its pay
+/// day is paid by its first attempt), per county: (county, lines, amount, amount paid), from the
+/// stored totals (migration 0048).
 pub fn payroll_of_year(db: &mut Db, year: i32) -> Result<Vec<(i64, i64, Fen, Fen)>> {
     db.query(
-        "SELECT county, count(*), CAST(SUM(amount_fen) AS BIGINT), \
-         CAST(SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT) \
-         FROM payroll_lines WHERE month >= $1 AND month <= $2 AND item <> 'reissue' GROUP BY county",
+        "SELECT county, CAST(SUM(lines - reissue_lines) AS BIGINT), \
+         CAST(SUM(amount_fen - reissue_amount_fen) AS BIGINT), \
+         CAST(SUM(paid_fen - reissue_paid_fen) AS BIGINT) \
+         FROM payroll_totals WHERE month >= $1 AND month <= $2 GROUP BY county",
         &year_months(year),
     )?
     .iter()

@@ -150,6 +150,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "paying_account_review",
         include_str!("../migrations/0045_paying_account_review.sql"),
     ),
+    (
+        48,
+        "governance_aggregates",
+        include_str!("../migrations/0048_governance_aggregates.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

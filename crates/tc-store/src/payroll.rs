@@ -8,7 +8,8 @@
 //! run, with the same indexes (`payroll_lines_county`: month, county, msg_id; partial indexes on
 //! returned and re-issue lines), so scans stream and marks touch contiguous pages.
 
-use crate::{Db, Result, StoreError, Val};
+use crate::{Backend, Db, Result, StoreError, Val};
+use std::collections::BTreeMap;
 use tongchou_core::{Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Item;
 
@@ -134,6 +135,17 @@ pub struct NewLine {
 /// Write the month's planned lines in the given order (one bulk write).
 pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u64> {
     let m = month.yyyymm() as i64;
+    let mut totals: BTreeMap<(i64, i64), PayrollTotal> = BTreeMap::new();
+    for l in lines {
+        let t = totals.entry((m, l.county as i64)).or_default();
+        t.lines += 1;
+        t.amount += l.amount.fen();
+        if l.reissue_of.is_some() {
+            t.reissue_lines += 1;
+            t.reissue_amount += l.amount.fen();
+        }
+    }
+    add_payroll_totals(db, &totals)?;
     db.bulk_insert(
         "payroll_lines",
         &[
@@ -454,20 +466,136 @@ pub fn issued_in_message(db: &mut Db, month: i64, county: i64, msg_id: &str) -> 
     )
 }
 
-/// Mark every issued line of a message paid (one statement).
+/// Mark every issued line of a message paid (one statement), and add them to the month's paid
+/// totals.
 pub fn mark_message_paid(db: &mut Db, month: i64, county: i64, msg_id: &str) -> Result<u64> {
-    db.exec(
-        "UPDATE payroll_lines SET status = 'paid' WHERE month = $1 AND county = $2 AND msg_id = $3 AND status = 'issued'",
+    mark_paid(
+        db,
+        "month = $1 AND county = $2 AND msg_id = $3",
         &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
     )
 }
 
-/// Mark one issued line paid.
+/// Mark one issued line paid, and add it to its month's paid totals.
 pub fn mark_line_paid(db: &mut Db, end_to_end: &str) -> Result<u64> {
-    db.exec(
-        "UPDATE payroll_lines SET status = 'paid' WHERE end_to_end = $1 AND status = 'issued'",
-        &[Val::Str(end_to_end)],
-    )
+    mark_paid(db, "end_to_end = $1", &[Val::Str(end_to_end)])
+}
+
+/// Mark the issued lines `which` selects paid and move their amounts into `payroll_totals`'
+/// paid columns, per month and county. PostgreSQL adds them up in the statement (an UPDATE in a
+/// WITH); SQLite hands the changed rows back (RETURNING) to be added up here, in process.
+fn mark_paid(db: &mut Db, which: &str, params: &[Val<'_>]) -> Result<u64> {
+    let update = format!(
+        "UPDATE payroll_lines SET status = 'paid' WHERE {which} AND status = 'issued' \
+         RETURNING month, county, amount_fen, CASE WHEN reissue_of IS NULL THEN 0 ELSE amount_fen END AS re"
+    );
+    let sql = match db.backend() {
+        Backend::Postgres => format!(
+            "WITH u AS ({update}) SELECT month, county, CAST(COUNT(*) AS BIGINT), \
+             CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(re) AS BIGINT) FROM u GROUP BY month, county"
+        ),
+        Backend::Sqlite => update.replace("amount_fen, CASE", "1, amount_fen, CASE"),
+    };
+    let mut totals: BTreeMap<(i64, i64), PayrollTotal> = BTreeMap::new();
+    let mut changed = 0u64;
+    for r in db.query(&sql, params)? {
+        let t = totals.entry((r[0].i64()?, r[1].i64()?)).or_default();
+        changed += r[2].i64()? as u64;
+        t.paid += r[3].i64()?;
+        t.reissue_paid += r[4].i64()?;
+    }
+    add_payroll_totals(db, &totals)?;
+    Ok(changed)
+}
+
+/// The payroll of one month and county added up (migration 0048).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PayrollTotal {
+    pub lines: i64,
+    pub amount: i64,
+    pub paid: i64,
+    /// Of the above, the lines replacing an earlier line (re-issues, carried lines).
+    pub reissue_lines: i64,
+    pub reissue_amount: i64,
+    pub reissue_paid: i64,
+}
+
+/// Add to the stored payroll totals (`payroll_totals`), in the caller's transaction.
+fn add_payroll_totals(db: &mut Db, totals: &BTreeMap<(i64, i64), PayrollTotal>) -> Result<()> {
+    for ((month, county), t) in totals {
+        db.exec(
+            "INSERT INTO payroll_totals (month, county, lines, amount_fen, paid_fen, reissue_lines, \
+             reissue_amount_fen, reissue_paid_fen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (month, county) DO UPDATE SET lines = payroll_totals.lines + excluded.lines, \
+             amount_fen = payroll_totals.amount_fen + excluded.amount_fen, \
+             paid_fen = payroll_totals.paid_fen + excluded.paid_fen, \
+             reissue_lines = payroll_totals.reissue_lines + excluded.reissue_lines, \
+             reissue_amount_fen = payroll_totals.reissue_amount_fen + excluded.reissue_amount_fen, \
+             reissue_paid_fen = payroll_totals.reissue_paid_fen + excluded.reissue_paid_fen",
+            &[
+                Val::I64(*month),
+                Val::I64(*county),
+                Val::I64(t.lines),
+                Val::I64(t.amount),
+                Val::I64(t.paid),
+                Val::I64(t.reissue_lines),
+                Val::I64(t.reissue_amount),
+                Val::I64(t.reissue_paid),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Where the stored payroll totals disagree with the lines: ((month, county), stored, summed).
+#[allow(clippy::type_complexity)]
+pub fn payroll_totals_disagree(
+    db: &mut Db,
+) -> Result<Vec<((i64, i64), PayrollTotal, PayrollTotal)>> {
+    let read = |db: &mut Db, sql: &str| -> Result<BTreeMap<(i64, i64), PayrollTotal>> {
+        db.query(sql, &[])?
+            .iter()
+            .map(|r| {
+                Ok((
+                    (r[0].i64()?, r[1].i64()?),
+                    PayrollTotal {
+                        lines: r[2].i64()?,
+                        amount: r[3].i64()?,
+                        paid: r[4].i64()?,
+                        reissue_lines: r[5].i64()?,
+                        reissue_amount: r[6].i64()?,
+                        reissue_paid: r[7].i64()?,
+                    },
+                ))
+            })
+            .collect()
+    };
+    let stored = read(
+        db,
+        "SELECT month, county, lines, amount_fen, paid_fen, reissue_lines, reissue_amount_fen, \
+         reissue_paid_fen FROM payroll_totals",
+    )?;
+    let summed = read(
+        db,
+        "SELECT month, county, COUNT(*), CAST(SUM(amount_fen) AS BIGINT), \
+         CAST(SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN reissue_of IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN reissue_of IS NOT NULL THEN amount_fen ELSE 0 END) AS BIGINT), \
+         CAST(SUM(CASE WHEN reissue_of IS NOT NULL AND status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT) \
+         FROM payroll_lines GROUP BY month, county",
+    )?;
+    let keys: std::collections::BTreeSet<(i64, i64)> =
+        stored.keys().chain(summed.keys()).copied().collect();
+    Ok(keys
+        .into_iter()
+        .filter_map(|k| {
+            let (a, b) = (
+                stored.get(&k).copied().unwrap_or_default(),
+                summed.get(&k).copied().unwrap_or_default(),
+            );
+            (a != b).then_some((k, a, b))
+        })
+        .collect())
 }
 
 /// Keep a return line that could not be applied (unknown payment, conflicting answer).

@@ -49,12 +49,12 @@ pub fn insured_by_county(db: &mut Db, last_day: Date) -> Result<Vec<(i64, i64)>>
 }
 
 /// Contributors assessed for `period` and the amount assessed, per county: (county, persons,
-/// pooling + account parts).
+/// pooling + account parts), from the stored totals (migration 0048).
 pub fn assessed_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64, Fen)>> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT county, count(*), CAST(SUM(pooling_fen + account_fen) AS BIGINT) FROM assessments \
-         WHERE period = $1 GROUP BY county",
+        "SELECT county, assessments, pooling_fen + account_fen FROM assessment_totals \
+         WHERE period = $1 AND assessments > 0 ORDER BY county",
         &[Val::I64(period.yyyymm() as i64)],
     )? {
         out.push((
@@ -66,12 +66,13 @@ pub fn assessed_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64, 
     Ok(out)
 }
 
-/// Contributors assessed for `period`, per county: (county, persons). Read from the index on
-/// (period, county) alone, without the rows.
+/// Contributors assessed for `period`, per county: (county, persons), from the stored totals
+/// (migration 0048).
 pub fn contributors_by_county(db: &mut Db, period: Period) -> Result<Vec<(i64, i64)>> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT county, count(*) FROM assessments WHERE period = $1 GROUP BY county",
+        "SELECT county, assessments FROM assessment_totals WHERE period = $1 AND assessments > 0 \
+         ORDER BY county",
         &[Val::I64(period.yyyymm() as i64)],
     )? {
         out.push((r[0].i64()?, r[1].i64()?));
@@ -166,7 +167,7 @@ pub fn open_arrears(db: &mut Db) -> Result<Vec<ArrearsItem>> {
 /// Σ payroll lines of `month`, whatever their status.
 pub fn payroll_of_month(db: &mut Db, month: Period) -> Result<Fen> {
     Ok(Fen::new(db.query_i64(
-        "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE month = $1",
+        "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_totals WHERE month = $1",
         &[Val::I64(month.yyyymm() as i64)],
     )?))
 }
@@ -174,7 +175,7 @@ pub fn payroll_of_month(db: &mut Db, month: Period) -> Result<Fen> {
 /// Σ payroll lines the banks confirmed paid, every month.
 pub fn paid_to_date(db: &mut Db) -> Result<Fen> {
     Ok(Fen::new(db.query_i64(
-        "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM payroll_lines WHERE status = 'paid'",
+        "SELECT CAST(COALESCE(SUM(paid_fen), 0) AS BIGINT) FROM payroll_totals",
         &[],
     )?))
 }
