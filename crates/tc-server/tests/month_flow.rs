@@ -1,0 +1,258 @@
+//! One month of the province clicked through by every role in real headless Chromium, in one
+//! database, on SQLite and on PostgreSQL (issue 13's "done when"):
+//!
+//! 1. the county clerk imports a persons file with an error, reads it, imports the corrected one;
+//! 2. submits a retirement application for an insured person of the county;
+//! 3. the provincial bureau officer runs the month from `/month`: the collection closes, the
+//!    payroll runs, and the page says the run waits for the county's and the city's plans;
+//! 4. the clerk submits the county's plan, the city returns it with a reason, the clerk
+//!    resubmits, the city forwards it and submits the city's plan;
+//! 5. the officer runs the month again: it applies and waits for the finance department;
+//! 6. the finance approver decides in full on `/plans/2022-06`, with the planned amount, the
+//!    fund's balance and months payable beside the form, above the table of regions;
+//! 7. the officer runs the month to its payment files: every step done, nothing waits;
+//! 8. the bureau's reviewer approves the retirement application;
+//! 9. the auditor finds the finance decision and the month's runs in the audit log;
+//! 10. the pensioner, on a 390-pixel phone, reads the month's payment and the yearly statement.
+//!
+//! A screenshot of each page is kept under `target/tmp/screenshots/flow-NN-…-ENGINE.png`.
+
+mod support;
+
+#[path = "support/driver.rs"]
+mod driver;
+
+use driver::{Driver, ENGINE};
+use serde_json::json;
+use support::{pensioner_history, seed, start};
+use tongchou_core::access::Role;
+
+/// The bureau officer runs the month from its page; returns the page's outcome line.
+fn run_month(d: &Driver, base: &str, shot: &str) -> String {
+    d.log_in(base, "officer");
+    d.click("#month-link");
+    d.wait_url_part("/month");
+    d.goto(&format!("{base}/month?period=2022-06"));
+    d.wait_for("#month-run");
+    d.click("#month-run");
+    d.wait_for("#month-done");
+    let done = d.text("#month-done");
+    d.screenshot(shot);
+    d.log_out(base);
+    done
+}
+
+/// The element's top edge in the page's coordinates.
+fn top(d: &Driver, css: &str) -> f64 {
+    d.script(
+        "return document.querySelector(arguments[0]).getBoundingClientRect().top + window.scrollY",
+        vec![json!(css)],
+    )
+    .as_f64()
+    .unwrap_or_else(|| panic!("no {css}"))
+}
+
+fn clerk_submits_retirement(d: &Driver, base: &str, id_number: &str) {
+    d.log_in(base, "clerk");
+    d.click("#retirement-link");
+    d.wait_url("/retirement");
+    for (id, v) in [
+        ("#id_number", id_number),
+        ("#bank_code", "102161000011"),
+        ("#bank_name", "中国工商银行太原小店支行"),
+        ("#bank_account", "6222020200112233445"),
+    ] {
+        d.type_into(id, v);
+    }
+    d.click("#retire-submit");
+    d.wait_for("#award-total");
+    let app = d.text("#application");
+    assert!(
+        app.contains("待审批 pending") && app.contains("周退休"),
+        "{app}"
+    );
+    assert!(d.text("#award-total").contains(" 元"));
+    d.screenshot("flow-04-clerk-retirement-submitted");
+    d.log_out(base);
+}
+
+fn finance_decides(d: &Driver, base: &str) {
+    d.log_in(base, "finance");
+    d.click("#plans-link");
+    d.wait_url("/plans");
+    d.click("#applications a");
+    d.wait_url("/plans/2022-06");
+    assert_eq!(d.text("#planned"), "4,194.36 元");
+    let balance = d.text("#plan-balance");
+    assert!(
+        balance.contains(" 元") && balance.contains("2022-06 末"),
+        "{balance}"
+    );
+    assert!(!d.text("#plan-months-payable").is_empty());
+    // the form beside the figures, above the regions' table, on the first screen
+    let form = top(d, "#decision-form");
+    assert!(
+        form < top(d, "#plan-rows"),
+        "the form comes before the table"
+    );
+    assert!(form < 900.0, "the form starts on the first screen: {form}");
+    assert!(d.text("#plan-rows").contains("县 county"));
+    d.screenshot("flow-10-finance-decision-form");
+    d.click("#decision option[value=full]");
+    d.click("#decide");
+    d.wait_text("#approved", "4,194.36 元");
+    assert!(d.text("#status").contains("全额批复"));
+    d.screenshot("flow-11-finance-decided");
+    d.log_out(base);
+}
+
+fn reviewer_approves_retirement(d: &Driver, base: &str) {
+    d.log_in(base, "approver");
+    d.click("#retirement-link");
+    d.wait_url("/retirement");
+    d.click("#applications tbody a");
+    d.wait_for("#retire-decision");
+    d.click("#retire-decision input[value=approve]");
+    d.click("#decide");
+    d.wait_for("#decided");
+    assert!(d.text("#decided").contains("已批准 approved"));
+    d.screenshot("flow-13-reviewer-retirement-approved");
+    d.log_out(base);
+}
+
+fn auditor_finds_the_decision(d: &Driver, base: &str) {
+    d.log_in(base, "auditor");
+    d.click("#audit-link");
+    d.wait_url("/audit");
+    d.type_into("#action", "approval.decide");
+    d.type_into("#object", "fund_plan");
+    d.click("#audit-submit");
+    d.wait_url_part("action=approval.decide");
+    let found = d.text("#audit-log tbody");
+    assert!(
+        found.contains("审批决定") && found.contains("fund_plan") && found.contains("finance"),
+        "{found}"
+    );
+    d.screenshot("flow-14-auditor-finds-the-decision");
+    d.goto(&format!("{base}/audit?action=month.run"));
+    let runs = d.text("#audit-log tbody");
+    assert_eq!(runs.matches("月度运行").count(), 3, "{runs}");
+    assert!(runs.contains("officer"), "{runs}");
+    d.screenshot("flow-15-auditor-finds-the-runs");
+    d.log_out(base);
+}
+
+fn pensioner_on_a_phone(d: &Driver, base: &str) {
+    d.window(390, 844);
+    d.log_in(base, "citizen");
+    d.click("#my-records-link");
+    d.wait_url("/me/records");
+    let payments = d.text("#payments");
+    assert!(
+        payments.contains("2022-06") && payments.contains("4,194.36 元"),
+        "{payments}"
+    );
+    assert!(payments.contains("已发往银行"), "{payments}");
+    let (client, scroll) = d.widths();
+    assert!(client <= 400, "a phone's width: {client}");
+    assert!(
+        scroll <= client,
+        "nothing wider than the screen: {scroll} > {client}"
+    );
+    d.screenshot("flow-16-pensioner-payments-390px");
+    d.click("#account-years a");
+    d.wait_url("/me/statement?year=2021");
+    assert!(d.text("#statement").contains("年末余额"));
+    let (client, scroll) = d.widths();
+    assert!(scroll <= client, "{scroll} > {client}");
+    d.screenshot("flow-17-pensioner-statement-390px");
+}
+
+fn month_of_every_role(url: String) {
+    seed(&url);
+    let mut db = tongchou_store::Db::open(&url).expect("open");
+    pensioner_history(&mut db);
+    let retiring = support::insured(&mut db);
+    support::ready_for_month(&mut db);
+    support::add_staff(&mut db, "city.ty", Role::CityAgency, 140100);
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let d = Driver::start();
+
+    // 1–2: the county clerk's import and retirement application
+    d.clerk_imports_with_errors_then_fixed(&base, "flow-01-clerk");
+    clerk_submits_retirement(&d, &base, &retiring);
+
+    // 3: the bureau starts the month: no month has run yet, the page asks for one
+    d.log_in(&base, "officer");
+    d.click("#month-link");
+    d.wait_for("#month-none");
+    d.type_into("#period", "2022-06");
+    d.click("#month-form button");
+    d.wait_for("#month-run");
+    assert!(d.text("#month-waiting").contains("等待征缴结账"));
+    d.screenshot("flow-05-bureau-month-not-started");
+    d.log_out(&base);
+    let done = run_month(&d, &base, "flow-06-bureau-month-waits-for-plans");
+    assert!(
+        done.contains("征缴结账") && done.contains("生成发放名册"),
+        "{done}"
+    );
+    // (read again by the next officer's visit below)
+
+    // 4: the plan chain: county submits, city returns, county resubmits, city forwards
+    d.plan_chain_return_then_forward(&base, "flow-07-chain");
+    d.log_out(&base);
+
+    // 5: the month applies and waits for the finance department
+    let done = run_month(&d, &base, "flow-08-bureau-month-waits-for-finance");
+    assert!(done.contains("用款计划汇总"), "{done}");
+    d.log_in(&base, "officer");
+    d.goto(&format!("{base}/month?period=2022-06"));
+    assert!(d.text("#month-waiting").contains("等待财政厅审批"));
+    d.screenshot("flow-09-bureau-month-waiting");
+    d.log_out(&base);
+
+    // 6: finance decides with the figures beside the form
+    finance_decides(&d, &base);
+
+    // 7: the month runs to its payment files
+    let done = run_month(&d, &base, "flow-12-bureau-month-paid");
+    assert!(
+        done.contains("财政审批") && done.contains("银行支付文件"),
+        "{done}"
+    );
+    d.log_in(&base, "officer");
+    d.goto(&format!("{base}/month?period=2022-06"));
+    let steps = d.text("#month-steps");
+    assert_eq!(steps.matches("已完成 done").count(), 7, "{steps}");
+    assert!(steps.contains("4,194.36 元"), "{steps}");
+    assert!(
+        d.script("return document.querySelector('#month-waiting')", vec![]) == json!(null),
+        "nothing waits"
+    );
+    assert!(
+        d.script("return document.querySelector('#month-run')", vec![]) == json!(null),
+        "nothing left to run"
+    );
+    d.log_out(&base);
+
+    // 8–10: the reviewer, the auditor, the pensioner
+    reviewer_approves_retirement(&d, &base);
+    auditor_finds_the_decision(&d, &base);
+    pensioner_on_a_phone(&d, &base);
+    drop(d);
+    drop(srv);
+}
+
+#[test]
+fn month_of_every_role_in_the_browser_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    month_of_every_role(tongchou_store::testing::sqlite_url("browser-month-flow"));
+}
+
+#[test]
+fn month_of_every_role_in_the_browser_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    month_of_every_role(tongchou_store::testing::pg_url("browser_month_flow"));
+}
