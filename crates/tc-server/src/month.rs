@@ -153,6 +153,14 @@ fn body(
     error: Option<&str>,
 ) -> Markup {
     let at = next_step(s);
+    // what the run waits for stops it at the collection close (before the payroll) or at the
+    // first step not done
+    let collection_waits = s.waiting.is_some() && !s.collection_closed && at == Some(Step::Payroll);
+    let waits_at = if s.waiting.is_some() && !collection_waits {
+        at
+    } else {
+        None
+    };
     html! {
         @if let Some(m) = done { p class="ok" id="month-done" { (m) } }
         @if let Some(m) = error { p class="error" id="month-error" { (m) } }
@@ -170,14 +178,21 @@ fn body(
             tr { th { "步骤 Step" } th { "状态 State" } th { "记录 Recorded" } }
             tr data-step="collection" {
                 td { "征缴结账 collection close" }
-                td { (state_cell(s.collection_closed, !s.collection_closed && s.waiting.is_some())) }
+                td { (state_cell(s.collection_closed, collection_waits)) }
                 td {}
             }
             @for (step, d) in &s.steps {
                 tr data-step=(step.as_str()) {
                     td { (step.chinese()) }
-                    td { (state_cell(d.is_some(), s.collection_closed && s.waiting.is_some() && at == Some(*step))) }
-                    td { (d.as_ref().map(summary).unwrap_or_default()) }
+                    @if *step == Step::Returns && d.is_none() && at == Some(Step::Returns) {
+                        // a month run from the page has no simulated bank: the banks' answers
+                        // are read from their return files
+                        td { strong class="warning" id="month-awaits-returns" { "待读入银行回盘 awaiting the banks' files" } }
+                        td { a href="/bank/returns" { "读入银行回盘文件 Read return files" } }
+                    } @else {
+                        td { (state_cell(d.is_some(), waits_at == Some(*step))) }
+                        td { (d.as_ref().map(summary).unwrap_or_default()) }
+                    }
                 }
             }
         }

@@ -236,7 +236,7 @@ fn application_dl(
             dt { "月份 Month" } dd { (month) }
             dt { "省级计划 Planned (province)" } dd id="planned" data-fen=(app.planned.fen()) { (yuan(app.planned)) }
             dt { "状态 Status" } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
-            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = app.approved { (yuan(f)) } }
+            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = approved_amount(app) { (yuan(f)) } }
             dt { "说明 Note" } dd { (app.note) }
             dt { "基金累计结余 Fund balance" }
             dd id="plan-balance" data-fen=(balance.fen()) {
@@ -250,6 +250,13 @@ fn application_dl(
             dd id="plan-months-payable" { (months_payable(fund)) }
         }
     }
+}
+
+/// The amount approved: as recorded, or the whole plan for an approval in full (recorded as
+/// its amount only when the month's `approve` step applies it).
+fn approved_amount(app: &tongchou_store::plans::Application) -> Option<Fen> {
+    app.approved
+        .or_else(|| (app.status == "approved").then_some(app.planned))
 }
 
 /// A plan row's level in Chinese.
@@ -288,6 +295,10 @@ fn decision_form(
                 "全年支出预算（第 " (h.budget_number) " 号）" (yuan(h.budget)) "，已执行 " (yuan(h.executed))
                 "，已承诺 " (yuan(h.committed)) "，尚余 " (yuan(h.remaining))
                 @if planned > h.remaining { "：本月计划超出预算，全额批复须确认超预算拨付" }
+            }
+        } @else {
+            p id="budget-room" class="warning" {
+                (month.year()) " 年尚无批准的基金支出预算 No approved expenditure budget for the year"
             }
         }
         form method="post" action={ "/plans/" (month) "/decision" } id="decision-form" {
@@ -397,6 +408,24 @@ pub async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_approval_reads_as_the_plan() {
+        let mut app = tongchou_store::plans::Application {
+            month: "2022-06".parse().expect("month"),
+            approval_id: 1,
+            planned: Fen::new(419_436),
+            approved: None,
+            status: "pending".into(),
+            note: String::new(),
+        };
+        assert_eq!(approved_amount(&app), None);
+        app.status = "approved".into();
+        assert_eq!(approved_amount(&app), Some(Fen::new(419_436)));
+        app.status = "partly_approved".into();
+        app.approved = Some(Fen::new(300_000));
+        assert_eq!(approved_amount(&app), Some(Fen::new(300_000)));
+    }
 
     #[test]
     fn amounts_read_with_separators_and_unit() {

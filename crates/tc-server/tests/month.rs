@@ -26,7 +26,7 @@ fn scenario(url: &str, tag: &str) {
     assert!(r.body.contains("等待财政厅审批"), "{}", r.body);
     assert!(
         r.body.contains(
-            "<tr data-step=\"approve\"><td>财政审批 approval</td><td>未完成 not yet</td>"
+            "<tr data-step=\"approve\"><td>财政审批 approval</td><td><strong class=\"warning\">等待中 waiting</strong></td>"
         ),
         "{}",
         r.body

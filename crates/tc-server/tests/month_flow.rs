@@ -2,7 +2,8 @@
 //! database, on SQLite and on PostgreSQL (issue 13's "done when"):
 //!
 //! 1. the county clerk imports a persons file with an error, reads it, imports the corrected one;
-//! 2. submits a retirement application for an insured person of the county;
+//! 2. submits a retirement application for an insured person of the county, which the bureau's
+//!    reviewer approves;
 //! 3. the provincial bureau officer runs the month from `/month`: the collection closes, the
 //!    payroll runs, and the page says the run waits for the county's and the city's plans;
 //! 4. the clerk submits the county's plan, the city returns it with a reason, the clerk
@@ -11,9 +12,8 @@
 //! 6. the finance approver decides in full on `/plans/2022-06`, with the planned amount, the
 //!    fund's balance and months payable beside the form, above the table of regions;
 //! 7. the officer runs the month to its payment files: every step done, nothing waits;
-//! 8. the bureau's reviewer approves the retirement application;
-//! 9. the auditor finds the finance decision and the month's runs in the audit log;
-//! 10. the pensioner, on a 390-pixel phone, reads the month's payment and the yearly statement.
+//! 8. the auditor finds the finance decision and the month's runs in the audit log;
+//! 9. the pensioner, on a 390-pixel phone, reads the month's payment and the yearly statement.
 //!
 //! A screenshot of each page is kept under `target/tmp/screenshots/flow-NN-…-ENGINE.png`.
 
@@ -24,7 +24,7 @@ mod driver;
 
 use driver::{Driver, ENGINE};
 use serde_json::json;
-use support::{pensioner_history, seed, start};
+use support::{pensioner_record, seed, start};
 use tongchou_core::access::Role;
 
 /// The bureau officer runs the month from its page; returns the page's outcome line.
@@ -35,7 +35,12 @@ fn run_month(d: &Driver, base: &str, shot: &str) -> String {
     d.goto(&format!("{base}/month?period=2022-06"));
     d.wait_for("#month-run");
     d.click("#month-run");
-    d.wait_for("#month-done");
+    d.wait_for("#month-done, #month-error");
+    let failed = d.script(
+        "const e = document.querySelector('#month-error'); return e ? e.textContent : null",
+        vec![],
+    );
+    assert_eq!(failed, json!(null), "the run failed");
     let done = d.text("#month-done");
     d.screenshot(shot);
     d.log_out(base);
@@ -72,7 +77,7 @@ fn clerk_submits_retirement(d: &Driver, base: &str, id_number: &str) {
         "{app}"
     );
     assert!(d.text("#award-total").contains(" 元"));
-    d.screenshot("flow-04-clerk-retirement-submitted");
+    d.screenshot("flow-02-clerk-retirement-submitted");
     d.log_out(base);
 }
 
@@ -89,6 +94,10 @@ fn finance_decides(d: &Driver, base: &str) {
         "{balance}"
     );
     assert!(!d.text("#plan-months-payable").is_empty());
+    assert!(
+        d.text("#budget-room")
+            .contains("2022 年尚无批准的基金支出预算")
+    );
     // the form beside the figures, above the regions' table, on the first screen
     let form = top(d, "#decision-form");
     assert!(
@@ -97,12 +106,18 @@ fn finance_decides(d: &Driver, base: &str) {
     );
     assert!(form < 900.0, "the form starts on the first screen: {form}");
     assert!(d.text("#plan-rows").contains("县 county"));
-    d.screenshot("flow-10-finance-decision-form");
+    d.screenshot("flow-09-finance-decision-form");
     d.click("#decision option[value=full]");
     d.click("#decide");
+    d.wait_for("#status[data-status=approved]");
+    let error = d.script(
+        "const e = document.querySelector('#plan-error'); return e ? e.textContent : null",
+        vec![],
+    );
+    assert_eq!(error, json!(null), "the decision was refused");
     d.wait_text("#approved", "4,194.36 元");
     assert!(d.text("#status").contains("全额批复"));
-    d.screenshot("flow-11-finance-decided");
+    d.screenshot("flow-10-finance-decided");
     d.log_out(base);
 }
 
@@ -114,9 +129,14 @@ fn reviewer_approves_retirement(d: &Driver, base: &str) {
     d.wait_for("#retire-decision");
     d.click("#retire-decision input[value=approve]");
     d.click("#decide");
-    d.wait_for("#decided");
+    d.wait_for("#decided, #retirement-error");
+    let error = d.script(
+        "const e = document.querySelector('#retirement-error'); return e ? e.textContent : null",
+        vec![],
+    );
+    assert_eq!(error, json!(null), "the decision was refused");
     assert!(d.text("#decided").contains("已批准 approved"));
-    d.screenshot("flow-13-reviewer-retirement-approved");
+    d.screenshot("flow-03-reviewer-retirement-approved");
     d.log_out(base);
 }
 
@@ -133,12 +153,12 @@ fn auditor_finds_the_decision(d: &Driver, base: &str) {
         found.contains("审批决定") && found.contains("fund_plan") && found.contains("finance"),
         "{found}"
     );
-    d.screenshot("flow-14-auditor-finds-the-decision");
+    d.screenshot("flow-12-auditor-finds-the-decision");
     d.goto(&format!("{base}/audit?action=month.run"));
     let runs = d.text("#audit-log tbody");
     assert_eq!(runs.matches("月度运行").count(), 3, "{runs}");
     assert!(runs.contains("officer"), "{runs}");
-    d.screenshot("flow-15-auditor-finds-the-runs");
+    d.screenshot("flow-13-auditor-finds-the-runs");
     d.log_out(base);
 }
 
@@ -159,19 +179,23 @@ fn pensioner_on_a_phone(d: &Driver, base: &str) {
         scroll <= client,
         "nothing wider than the screen: {scroll} > {client}"
     );
-    d.screenshot("flow-16-pensioner-payments-390px");
+    d.script(
+        "document.querySelector('#my-payments').scrollIntoView()",
+        vec![],
+    );
+    d.screenshot("flow-14-pensioner-payments-390px");
     d.click("#account-years a");
     d.wait_url("/me/statement?year=2021");
     assert!(d.text("#statement").contains("年末余额"));
     let (client, scroll) = d.widths();
     assert!(scroll <= client, "{scroll} > {client}");
-    d.screenshot("flow-17-pensioner-statement-390px");
+    d.screenshot("flow-15-pensioner-statement-390px");
 }
 
 fn month_of_every_role(url: String) {
     seed(&url);
     let mut db = tongchou_store::Db::open(&url).expect("open");
-    pensioner_history(&mut db);
+    pensioner_record(&mut db);
     let retiring = support::insured(&mut db);
     support::ready_for_month(&mut db);
     support::add_staff(&mut db, "city.ty", Role::CityAgency, 140100);
@@ -182,6 +206,9 @@ fn month_of_every_role(url: String) {
     // 1–2: the county clerk's import and retirement application
     d.clerk_imports_with_errors_then_fixed(&base, "flow-01-clerk");
     clerk_submits_retirement(&d, &base, &retiring);
+    // the bureau's reviewer approves it (before the month's collection, which finds its
+    // month unpaid)
+    reviewer_approves_retirement(&d, &base);
 
     // 3: the bureau starts the month: no month has run yet, the page asks for one
     d.log_in(&base, "officer");
@@ -191,9 +218,9 @@ fn month_of_every_role(url: String) {
     d.click("#month-form button");
     d.wait_for("#month-run");
     assert!(d.text("#month-waiting").contains("等待征缴结账"));
-    d.screenshot("flow-05-bureau-month-not-started");
+    d.screenshot("flow-04-bureau-month-not-started");
     d.log_out(&base);
-    let done = run_month(&d, &base, "flow-06-bureau-month-waits-for-plans");
+    let done = run_month(&d, &base, "flow-05-bureau-month-waits-for-plans");
     assert!(
         done.contains("征缴结账") && done.contains("生成发放名册"),
         "{done}"
@@ -201,23 +228,23 @@ fn month_of_every_role(url: String) {
     // (read again by the next officer's visit below)
 
     // 4: the plan chain: county submits, city returns, county resubmits, city forwards
-    d.plan_chain_return_then_forward(&base, "flow-07-chain");
+    d.plan_chain_return_then_forward(&base, "flow-06-chain");
     d.log_out(&base);
 
     // 5: the month applies and waits for the finance department
-    let done = run_month(&d, &base, "flow-08-bureau-month-waits-for-finance");
+    let done = run_month(&d, &base, "flow-07-bureau-month-waits-for-finance");
     assert!(done.contains("用款计划汇总"), "{done}");
     d.log_in(&base, "officer");
     d.goto(&format!("{base}/month?period=2022-06"));
     assert!(d.text("#month-waiting").contains("等待财政厅审批"));
-    d.screenshot("flow-09-bureau-month-waiting");
+    d.screenshot("flow-08-bureau-month-waiting");
     d.log_out(&base);
 
     // 6: finance decides with the figures beside the form
     finance_decides(&d, &base);
 
     // 7: the month runs to its payment files
-    let done = run_month(&d, &base, "flow-12-bureau-month-paid");
+    let done = run_month(&d, &base, "flow-11-bureau-month-paid");
     assert!(
         done.contains("财政审批") && done.contains("银行支付文件"),
         "{done}"
@@ -235,10 +262,10 @@ fn month_of_every_role(url: String) {
         d.script("return document.querySelector('#month-run')", vec![]) == json!(null),
         "nothing left to run"
     );
+    assert!(d.text("#month-awaits-returns").contains("待读入银行回盘"));
     d.log_out(&base);
 
-    // 8–10: the reviewer, the auditor, the pensioner
-    reviewer_approves_retirement(&d, &base);
+    // 8–9: the auditor, the pensioner
     auditor_finds_the_decision(&d, &base);
     pensioner_on_a_phone(&d, &base);
     drop(d);

@@ -433,10 +433,28 @@ fn period(s: &str) -> tongchou_core::Period {
     s.parse().expect("period")
 }
 
-/// The seeded pensioner 1001 (male, born 1962-03, retired 2022-03): the award as the rule
-/// computes it, two payments of 2022-04 (one paid, one returned), 2021's contributions (the
-/// last month unpaid) and 2021's closed account year.
+/// The seeded pensioner 1001 (male, born 1962-03, retired 2022-03): [`pensioner_record`] and
+/// two payments of 2022-04 (one paid, one returned) written straight into the payroll, with no
+/// ledger behind them (so no month can be run on it).
 pub fn pensioner_history(db: &mut Db) -> tongchou_core::Fen {
+    let total = pensioner_record(db);
+    for (item, attempt, status, e2e) in [
+        ("basic_pension", 1, "returned", "E2E-1"),
+        ("basic_pension", 2, "paid", "E2E-2"),
+    ] {
+        db.exec(
+            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status, reissue_of, reason) \
+             VALUES (202204, 1001, $1, $2, 140105, 419436, $3, 'M1', $4, NULL, NULL)",
+            &[Val::Str(item), Val::I64(attempt), Val::Str(e2e), Val::Str(status)],
+        )
+        .expect("line");
+    }
+    total
+}
+
+/// The seeded pensioner 1001's award as the rule computes it, 2021's contributions (the last
+/// month unpaid) and 2021's closed account year.
+pub fn pensioner_record(db: &mut Db) -> tongchou_core::Fen {
     let policy = tongchou_core::Policy::builtin().expect("policy");
     let input = tongchou_core::rules::pension::PensionInput {
         birth: period("1962-03"),
@@ -470,17 +488,6 @@ pub fn pensioner_history(db: &mut Db) -> tongchou_core::Fen {
         })
     })
     .expect("pension");
-    for (item, attempt, status, e2e) in [
-        ("basic_pension", 1, "returned", "E2E-1"),
-        ("basic_pension", 2, "paid", "E2E-2"),
-    ] {
-        db.exec(
-            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status, reissue_of, reason) \
-             VALUES (202204, 1001, $1, $2, 140105, 419436, $3, 'M1', $4, NULL, NULL)",
-            &[Val::Str(item), Val::I64(attempt), Val::Str(e2e), Val::Str(status)],
-        )
-        .expect("line");
-    }
     let mut monthly = [tongchou_core::Fen::ZERO; 12];
     for m in 1..=12i64 {
         let period = 202100 + m;
