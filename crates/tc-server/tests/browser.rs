@@ -126,25 +126,8 @@ fn browser_clerk_import_and_pensioner_on_a_phone(url: String) {
     d.clerk_imports_with_errors_then_fixed(&base, "clerk");
 
     // the pensioner, on a phone
-    d.window(390, 844);
-    d.log_in(&base, "citizen");
-    d.click("#my-records-link");
-    d.wait_url("/me/records");
-    assert!(d.text("#pension-total").ends_with(" 元"));
-    assert!(d.text("#payments").contains("已到账"));
-    let (client, scroll) = d.widths();
-    assert!(client <= 400, "a phone's width: {client}");
-    assert!(
-        scroll <= client,
-        "nothing wider than the screen but the scrolling tables: {scroll} > {client}"
-    );
-    d.screenshot("pensioner-records-390px");
-    d.click("#account-years a");
-    d.wait_url("/me/statement?year=2021");
-    assert!(d.text("#statement").contains("年末余额"));
-    let (client, scroll) = d.widths();
-    assert!(scroll <= client, "{scroll} > {client}");
-    d.screenshot("pensioner-statement-390px");
+    let payments = d.pensioner_on_a_phone(&base, "pensioner");
+    assert!(payments.contains("已到账"), "{payments}");
     drop(d);
     drop(srv);
 }
@@ -170,21 +153,7 @@ fn browser_auditor_finds_the_decision_and_admin_adds_a_user(url: String) {
     assert_eq!(decided.status, 303, "{}", decided.body);
 
     let d = Driver::start();
-    d.log_in(&base, "auditor");
-    assert!(d.text("main").contains("审计监督"));
-    d.click("#audit-link");
-    d.wait_url("/audit");
-    assert!(d.text("#audit-chain").contains("哈希链校验通过"));
-    d.type_into("#action", "approval.decide");
-    d.type_into("#object", "fund_plan");
-    d.click("#audit-submit");
-    d.wait_url_part("action=approval.decide");
-    let found = d.text("#audit-log tbody");
-    assert!(
-        found.contains("审批决定") && found.contains("fund_plan") && found.contains("finance"),
-        "{found}"
-    );
-    d.screenshot("audit-log-fund-plan-decision");
+    d.auditor_finds_the_fund_plan_decision(&base, "audit-log-fund-plan-decision");
     // the ledger's trial balance of the province's book, from the dashboard
     d.goto(&format!("{base}/dashboard"));
     d.click("#ledger-link");

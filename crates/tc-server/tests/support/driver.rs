@@ -416,4 +416,56 @@ impl Driver {
         self.log_out(base);
         let _ = std::fs::remove_dir_all(&dir);
     }
+
+    /// The auditor logs in (the dashboard names the role), opens the audit log from it (the
+    /// chain verified), filters it for fund-plan decisions and finds the finance approver's;
+    /// screenshot `SHOT`. Stays logged in.
+    pub fn auditor_finds_the_fund_plan_decision(&self, base: &str, shot: &str) {
+        self.log_in(base, "auditor");
+        assert!(self.text("main").contains("审计监督"));
+        self.click("#audit-link");
+        self.wait_url("/audit");
+        assert!(self.text("#audit-chain").contains("哈希链校验通过"));
+        self.type_into("#action", "approval.decide");
+        self.type_into("#object", "fund_plan");
+        self.click("#audit-submit");
+        self.wait_url_part("action=approval.decide");
+        let found = self.text("#audit-log tbody");
+        assert!(
+            found.contains("审批决定") && found.contains("fund_plan") && found.contains("finance"),
+            "{found}"
+        );
+        self.screenshot(shot);
+    }
+
+    /// The pensioner (`citizen`) on a 390-pixel phone: their records from the dashboard, the
+    /// pension in 元, nothing wider than the screen, then 2021's statement; screenshots
+    /// `PREFIX-records-390px` (at the payments) and `PREFIX-statement-390px`. Returns the
+    /// payments table's text.
+    pub fn pensioner_on_a_phone(&self, base: &str, prefix: &str) -> String {
+        self.window(390, 844);
+        self.log_in(base, "citizen");
+        self.click("#my-records-link");
+        self.wait_url("/me/records");
+        assert!(self.text("#pension-total").ends_with(" 元"));
+        let payments = self.text("#payments");
+        let (client, scroll) = self.widths();
+        assert!(client <= 400, "a phone's width: {client}");
+        assert!(
+            scroll <= client,
+            "nothing wider than the screen but the scrolling tables: {scroll} > {client}"
+        );
+        self.script(
+            "document.querySelector('#my-payments').scrollIntoView()",
+            vec![],
+        );
+        self.screenshot(&format!("{prefix}-records-390px"));
+        self.click("#account-years a");
+        self.wait_url("/me/statement?year=2021");
+        assert!(self.text("#statement").contains("年末余额"));
+        let (client, scroll) = self.widths();
+        assert!(scroll <= client, "{scroll} > {client}");
+        self.screenshot(&format!("{prefix}-statement-390px"));
+        payments
+    }
 }

@@ -290,6 +290,34 @@ pub fn seed(url: &str) -> Seeded {
     }
 }
 
+/// A flexible worker's month of 小店区 assessed on `base_fen` (16 % to the pool, 8 % to the
+/// account, due on 15 January of its year) and, if `paid`, paid on time.
+fn flexible_month(db: &mut Db, person: i64, period: i64, base_fen: i64, paid: bool) {
+    let (pooling, account) = (base_fen * 16 / 100, base_fen * 8 / 100);
+    let due = format!("{}-01-15", period / 100);
+    db.exec(
+        "INSERT INTO assessments (person_id, period, county, employer_id, payer_kind, declared_fen, base_fen, \
+         pooling_fen, account_fen, due_date, batch_id) VALUES ($1, $2, 140105, 0, 'flexible', $3, $3, $4, $5, $6, $2)",
+        &[Val::I64(person), Val::I64(period), Val::I64(base_fen), Val::I64(pooling), Val::I64(account), Val::Str(&due)],
+    )
+    .expect("assessment");
+    if paid {
+        db.exec(
+            "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
+             days_late, late_fee_fen, batch_id) VALUES ($1, $2, $3, 140105, $4, $5, $6, 0, 0, $2)",
+            &[
+                Val::Str(&format!("R{person}-{period}")),
+                Val::I64(period),
+                Val::I64(person),
+                Val::I64(pooling + account),
+                Val::I64(pooling),
+                Val::I64(account),
+            ],
+        )
+        .expect("application");
+    }
+}
+
 /// An insured man of 小店区 born 1965-01, 200 months paid to 2024 and all of 2024 paid.
 pub fn insured(db: &mut Db) -> String {
     let idn = IdNumber::from_parts(rc(140105), Date::new(1965, 1, 10).expect("d"), 77);
@@ -307,20 +335,7 @@ pub fn insured(db: &mut Db) -> String {
     )
     .expect("id");
     for m in 1..=12i64 {
-        let period = 202400 + m;
-        db.exec(
-            "INSERT INTO assessments (person_id, period, county, employer_id, payer_kind, declared_fen, base_fen, \
-             pooling_fen, account_fen, due_date, batch_id) VALUES (2001, $1, 140105, 0, 'flexible', 600000, 600000, \
-             96000, 48000, '2024-01-15', $1)",
-            &[Val::I64(period)],
-        )
-        .expect("assessment");
-        db.exec(
-            "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
-             days_late, late_fee_fen, batch_id) VALUES ($1, $2, 2001, 140105, 144000, 96000, 48000, 0, 0, $2)",
-            &[Val::Str(&format!("R2001-{period}")), Val::I64(period)],
-        )
-        .expect("application");
+        flexible_month(db, 2001, 202400 + m, 600_000, true);
     }
     idn.as_str().to_string()
 }
@@ -490,21 +505,9 @@ pub fn pensioner_record(db: &mut Db) -> tongchou_core::Fen {
     .expect("pension");
     let mut monthly = [tongchou_core::Fen::ZERO; 12];
     for m in 1..=12i64 {
-        let period = 202100 + m;
-        db.exec(
-            "INSERT INTO assessments (person_id, period, county, employer_id, payer_kind, declared_fen, base_fen, \
-             pooling_fen, account_fen, due_date, batch_id) VALUES (1001, $1, 140105, 0, 'flexible', 500000, 500000, \
-             80000, 40000, '2021-01-15', $1)",
-            &[Val::I64(period)],
-        )
-        .expect("assessment");
+        // the last month unpaid
+        flexible_month(db, 1001, 202100 + m, 500_000, m < 12);
         if m < 12 {
-            db.exec(
-                "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
-                 days_late, late_fee_fen, batch_id) VALUES ($1, $2, 1001, 140105, 120000, 80000, 40000, 0, 0, $2)",
-                &[Val::Str(&format!("R1001-{period}")), Val::I64(period)],
-            )
-            .expect("application");
             monthly[m as usize - 1] = tongchou_core::Fen::new(40_000);
         }
     }
