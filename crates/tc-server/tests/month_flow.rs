@@ -187,6 +187,12 @@ fn month_of_every_role(url: String) {
 
     // 4: the plan chain: county submits, city returns, county resubmits, city forwards
     d.plan_chain_return_then_forward(&base, "flow-06-chain");
+    d.goto(&format!("{base}/chain/2022-06/140105"));
+    let history = d.text("#chain-history");
+    assert!(
+        history.contains("时间（北京时间）") && !history.contains('Z'),
+        "times as Beijing time, not ISO instants: {history}"
+    );
     d.log_out(&base);
 
     // 5: the month applies and waits for the finance department
