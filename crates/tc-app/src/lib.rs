@@ -61,6 +61,7 @@ pub mod income;
 pub mod jobs;
 pub mod ledger_view;
 pub mod migrate;
+pub mod month;
 pub mod own;
 pub mod plan_chain;
 pub mod projection;

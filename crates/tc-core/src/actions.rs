@@ -46,6 +46,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("migrate.denied", "迁移被拒"),
     ("migrate.load", "历史数据迁移"),
     ("migrate.review", "迁移复核"),
+    ("month.run", "月度运行"),
     ("period.close", "结账"),
     ("period.reopen", "反结账"),
     ("period.reopen_request", "申请反结账"),

@@ -301,7 +301,7 @@ fn plan_body(v: &PlanView) -> Markup {
         }
         @for ver in v.versions.iter().rev() {
             h2 { "第 " (ver.version) " 版 Version " (ver.version) }
-            p class="version-meta" { (ver.submitted_login) " · " (ver.submitted_at) @if !ver.note.is_empty() { " · 说明 Note: " (ver.note) } }
+            p class="version-meta" { (ver.submitted_login) " · " (tongchou_app::audit_log::china_time(&ver.submitted_at)) @if !ver.note.is_empty() { " · 说明 Note: " (ver.note) } }
             table class="chain-items" id={ "version-" (ver.version) } {
                 tr { th { "项目 Item" } th { "金额 Amount" } }
                 @for (item, amount) in &ver.items { tr { td { (item_label(*item)) } td class="num" { (yuan(*amount)) } } }
@@ -311,10 +311,10 @@ fn plan_body(v: &PlanView) -> Markup {
         @if !v.actions.is_empty() {
             h2 { "经办记录 History" }
             table id="chain-history" {
-                tr { th { "时间 At" } th { "操作 Action" } th { "版本 Version" } th { "经办人 By" } th { "理由或说明 Reason or note" } }
+                tr { th { "时间（北京时间）At" } th { "操作 Action" } th { "版本 Version" } th { "经办人 By" } th { "理由或说明 Reason or note" } }
                 @for a in &v.actions {
                     tr class={ "action-" (a.action) } {
-                        td { (a.at) }
+                        td { (tongchou_app::audit_log::china_time(&a.at)) }
                         td { (match a.action.as_str() { "submit" => "报送 submit", "return" => "退回 return", "forward" => "转报 forward", _ => "?" }) }
                         td { (a.version) } td { (a.login) } td { (a.reason) }
                     }

@@ -93,6 +93,7 @@ header a{color:#fff;text-decoration:none;margin-left:1rem}.brand{font-weight:700
 main{max-width:60rem;margin:1.5rem auto;padding:0 1.2rem}footer{text-align:center;color:#777;font-size:.8rem;padding:2rem}\
 form{background:#fff;padding:1rem;border:1px solid #ddd;border-radius:6px;margin:1rem 0}\
 label{display:block;margin:.5rem 0 .2rem}input,select{padding:.35rem;font-size:1rem;min-width:16rem}\
+input[type=checkbox],input[type=radio]{min-width:0;width:auto}\
 button{margin-top:.8rem;padding:.45rem 1.2rem;font-size:1rem;background:#8c1c13;color:#fff;border:0;border-radius:4px}\
 dl{display:grid;grid-template-columns:max-content auto;gap:.3rem 1rem;background:#fff;padding:1rem;border:1px solid #ddd}\
 dt{color:#555}dd{margin:0}.error{color:#a00;font-weight:600}.total{font-size:1.6rem;font-weight:700}\

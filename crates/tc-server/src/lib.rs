@@ -94,6 +94,9 @@ pub struct Config {
     pub idle_timeout: std::time::Duration,
     /// Serve HTTPS with this configuration ([`tls::server_config`]); `None`: plain HTTP.
     pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    /// Where a month run from the page `/month` writes its payment files (one directory per
+    /// month, as `tongchou month run --out`).
+    pub bank_files: std::path::PathBuf,
 }
 
 impl Config {
@@ -110,6 +113,7 @@ impl Config {
             metrics_from_anywhere: false,
             idle_timeout: std::time::Duration::from_secs(20),
             tls: None,
+            bank_files: std::path::PathBuf::from("bank-files"),
         }
     }
 }

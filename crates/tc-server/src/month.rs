@@ -1,20 +1,24 @@
-//! The month's run as the provincial bureau follows it (月度运行): the collection close and each
-//! disbursement step of a month, done or not with what it recorded, and what the run waits for
-//! (counties' and cities' plans, the finance department's decision), with links to the pages
-//! where those happen. Read only: the month is run by `tongchou month run`.
+//! The month's run as the provincial bureau runs and follows it (月度运行): the collection close
+//! and each disbursement step of a month, done or not with what it recorded (in Chinese, amounts
+//! in 元), and what the run waits for (counties' and cities' plans, the finance department's
+//! decision), with links to the pages where those happen. The provincial bureau officer runs the
+//! month from the page (`POST /month/run`, CSRF-protected): as far as it can go now, through
+//! `tongchou_app::month::run`, which checks the role, takes the month's run lock and audits the
+//! run and any refusal (`month.run`); run it again once what it waits for is done.
 
-use crate::html::page;
-use crate::{AppError, St, with_db};
+use crate::forms::{self, Fields};
+use crate::html::{csrf_field, page, yuan};
+use crate::{AppError, St, csrf_token, with_db};
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use maud::{Markup, html};
-use std::collections::HashMap;
-use tongchou_app::disburse::{self, MonthState};
-use tongchou_core::Period;
+use tongchou_app::clock::now_ms;
+use tongchou_app::disburse::{self, MonthState, Step};
 use tongchou_core::access::Permission;
+use tongchou_core::{Fen, Period, Policy};
 use tongchou_store::access::User;
 
 const TITLE: &str = "月度运行 The month's run";
@@ -28,9 +32,11 @@ pub fn may_view(u: &User) -> bool {
             .is_some_and(|r| r.level.as_str() == "province")
 }
 
-/// The page's route.
+/// The page's routes.
 pub fn routes() -> Router<St> {
-    Router::new().route("/month", get(show))
+    Router::new()
+        .route("/month", get(show))
+        .route("/month/run", post(run))
 }
 
 /// The dashboard's link.
@@ -43,8 +49,57 @@ pub fn links(u: &User) -> Markup {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="month-error" { (msg) } };
+    let body = html! {
+        p class="error" id="month-error" { (msg) }
+        p { a href="/month" { "返回 Back" } }
+    };
     (status, Html(page(TITLE, Some(login), body))).into_response()
+}
+
+/// The Chinese name of a step's recorded figure (its key otherwise).
+fn label(key: &str) -> &str {
+    match key {
+        "lines" => "笔数",
+        "persons" => "人数",
+        "counties" => "县区数",
+        "files" => "支付文件数",
+        "total_fen" => "合计",
+        "planned_fen" | "planned" => "计划",
+        "approved_fen" | "approved" => "批复",
+        "allocated_fen" => "拨付到市",
+        "passed_down_fen" => "下拨到县",
+        "issued_fen" => "支付",
+        "deferred_fen" => "暂缓金额",
+        "deferred_lines" => "暂缓笔数",
+        "deferred_persons" => "暂缓人数",
+        "late_days" => "迟拨天数",
+        "carried_in" => "上月结转笔数",
+        "recovery_deductions" => "追回扣减笔数",
+        "approval_id" => "审批编号",
+        "decision" => "决定",
+        "status" => "状态",
+        "on" => "日期",
+        "month" => "月份",
+        "note" => "说明",
+        "accepted" => "已接受",
+        "rejected" => "已退回",
+        other => other,
+    }
+}
+
+/// A recorded value as staff read it: amounts (`…_fen`) in 元, decisions and statuses in Chinese.
+fn value(key: &str, v: &serde_json::Value) -> String {
+    if let (true, Some(f)) = (key.ends_with("_fen"), v.as_i64()) {
+        return yuan(Fen::new(f));
+    }
+    match v.as_str() {
+        Some("full" | "approved") => "全额批复".into(),
+        Some("partial" | "partly_approved") => "部分批复".into(),
+        Some("rejected") => "不予批复".into(),
+        Some("pending") => "待批复".into(),
+        Some(s) => s.to_string(),
+        None => v.to_string(),
+    }
 }
 
 /// A step's recorded details in one line (the JSON's top-level numbers and texts).
@@ -54,20 +109,61 @@ fn summary(d: &serde_json::Value) -> String {
             .iter()
             .filter(|(_, v)| v.is_number() || v.is_string())
             .take(6)
-            .map(|(k, v)| {
-                format!(
-                    "{k}: {}",
-                    v.as_str().map_or_else(|| v.to_string(), str::to_string)
-                )
-            })
+            .map(|(k, v)| format!("{}：{}", label(k), value(k, v)))
             .collect::<Vec<_>>()
             .join(" · "),
         None => String::new(),
     }
 }
 
-fn body(s: &MonthState) -> Markup {
+/// Where the run stands as a word: done, the step it waits at, or not yet.
+fn state_cell(done: bool, waits_here: bool) -> Markup {
     html! {
+        @if done { "已完成 done" }
+        @else if waits_here { strong class="warning" { "等待中 waiting" } }
+        @else { "未完成 not yet" }
+    }
+}
+
+/// The first step not done (the one the run is at).
+fn next_step(s: &MonthState) -> Option<Step> {
+    s.steps.iter().find(|(_, d)| d.is_none()).map(|(s, _)| *s)
+}
+
+fn run_form(user: &User, token: &str, s: &MonthState) -> Markup {
+    let complete = s.collection_closed && next_step(s).is_none_or(|n| n == Step::Returns);
+    html! {
+        @if tongchou_app::month::may_run(&user.principal()) && !complete {
+            form method="post" action="/month/run" id="month-run-form" {
+                (csrf_field(&csrf_token(token)))
+                input type="hidden" name="period" value=(s.month);
+                p { "运行 " (s.month) " 的征缴结账与拨付各步骤，至需等待他人处为止；完成所等待的事项后再次运行。"
+                    " Run the month as far as it can go now; run it again once what it waits for is done." }
+                button type="submit" id="month-run" { "运行本月 Run the month" }
+            }
+        }
+    }
+}
+
+fn body(
+    user: &User,
+    token: &str,
+    s: &MonthState,
+    done: Option<&str>,
+    error: Option<&str>,
+) -> Markup {
+    let at = next_step(s);
+    // what the run waits for stops it at the collection close (before the payroll) or at the
+    // first step not done
+    let collection_waits = s.waiting.is_some() && !s.collection_closed && at == Some(Step::Payroll);
+    let waits_at = if s.waiting.is_some() && !collection_waits {
+        at
+    } else {
+        None
+    };
+    html! {
+        @if let Some(m) = done { p class="ok" id="month-done" { (m) } }
+        @if let Some(m) = error { p class="error" id="month-error" { (m) } }
         form method="get" action="/month" id="month-form" {
             label for="period" { "月份 Month (YYYY-MM)" }
             input id="period" name="period" value=(s.month) autocomplete="off";
@@ -75,57 +171,59 @@ fn body(s: &MonthState) -> Markup {
         }
         @if let Some(w) = &s.waiting {
             p class="warning" id="month-waiting" { (w) }
-            p { a href="/chain" { "用款计划报送 Plans" } " " a href="/plans" { "用款申请 Applications" } }
+            p { a href="/chain" { "用款计划报送 Plans" } " " a href={ "/plans/" (s.month) } { "用款申请 Applications" } }
         }
+        (run_form(user, token, s))
         table id="month-steps" {
             tr { th { "步骤 Step" } th { "状态 State" } th { "记录 Recorded" } }
-            tr {
+            tr data-step="collection" {
                 td { "征缴结账 collection close" }
-                td { @if s.collection_closed { "已完成 done" } @else { "未完成 not yet" } }
+                td { (state_cell(s.collection_closed, collection_waits)) }
                 td {}
             }
             @for (step, d) in &s.steps {
                 tr data-step=(step.as_str()) {
                     td { (step.chinese()) }
-                    td { @if d.is_some() { "已完成 done" } @else { "未完成 not yet" } }
-                    td { (d.as_ref().map(summary).unwrap_or_default()) }
+                    @if *step == Step::Returns && d.is_none() && at == Some(Step::Returns) {
+                        // a month run from the page has no simulated bank: the banks' answers
+                        // are read from their return files
+                        td { strong class="warning" id="month-awaits-returns" { "待读入银行回盘 awaiting the banks' files" } }
+                        td { a href="/bank/returns" { "读入银行回盘文件 Read return files" } }
+                    } @else {
+                        td { (state_cell(d.is_some(), waits_at == Some(*step))) }
+                        td { (d.as_ref().map(summary).unwrap_or_default()) }
+                    }
                 }
             }
         }
     }
 }
 
-/// `GET /month[?period=YYYY-MM]`: the latest month whose payroll ran, unless one is given.
-async fn show(
-    State(st): State<St>,
-    headers: HeaderMap,
-    Query(q): Query<HashMap<String, String>>,
+fn period_of(p: Option<&String>) -> Result<Option<Period>, AppError> {
+    match p.map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        Some(p) => p
+            .parse::<Period>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest("月份格式 YYYY-MM (period)".into())),
+        None => Ok(None),
+    }
+}
+
+/// The page of `asked` (the latest month whose payroll ran, if none), with the outcome of a run.
+async fn render(
+    st: &St,
+    (user, token): (&User, &str),
+    asked: Option<Period>,
+    (status, done, error): (StatusCode, Option<&str>, Option<&str>),
 ) -> Response {
-    let (user, _) = match crate::signed_in_for(&st, &headers, may_view, error_page).await {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    let asked = match q.get("period").map(|p| p.trim()).filter(|p| !p.is_empty()) {
-        Some(p) => match p.parse::<Period>() {
-            Ok(p) => Some(p),
-            Err(_) => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &user.login,
-                    "月份格式 YYYY-MM (period)",
-                );
-            }
-        },
-        None => None,
-    };
-    let r = with_db(&st, move |db| {
+    let r = with_db(st, move |db| {
         let month = match asked {
             Some(m) => m,
             None => match disburse::latest_month(db)? {
                 Some(m) => m,
                 None => {
                     return Err(AppError::NotFound(
-                        "尚无运行过的月份 no month has run yet".into(),
+                        "尚无运行过的月份，请输入月份 no month has run yet: give one".into(),
                     ));
                 }
             },
@@ -134,12 +232,136 @@ async fn show(
     })
     .await;
     match r {
-        Ok(s) => Html(page(
-            &format!("{TITLE} · {}", s.month),
-            Some(&user.login),
-            body(&s),
-        ))
-        .into_response(),
+        Ok(s) => (
+            status,
+            Html(page(
+                &format!("{TITLE} · {}", s.month),
+                Some(&user.login),
+                body(user, token, &s, done, error),
+            )),
+        )
+            .into_response(),
+        Err(e) if asked.is_none() && e.status() == StatusCode::NOT_FOUND => {
+            let form = html! {
+                p id="month-none" { (e.message()) }
+                form method="get" action="/month" id="month-form" {
+                    label for="period" { "月份 Month (YYYY-MM)" }
+                    input id="period" name="period" autocomplete="off";
+                    button type="submit" { "查看 Show" }
+                }
+            };
+            Html(page(TITLE, Some(&user.login), form)).into_response()
+        }
         Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}
+
+/// `GET /month[?period=YYYY-MM][&done=…]`: the latest month whose payroll ran, unless one is given.
+async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match crate::signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let asked = match period_of(q.get("period")) {
+        Ok(p) => p,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let done = forms::opt_text(&q, "done");
+    render(
+        &st,
+        (&user, &token),
+        asked,
+        (StatusCode::OK, done.as_deref(), None),
+    )
+    .await
+}
+
+/// What a run did, in one line.
+fn outcome(month: Period, r: &tongchou_app::month::Run) -> String {
+    let mut did: Vec<&str> = Vec::new();
+    if r.collection.is_some() {
+        did.push("征缴结账");
+    }
+    did.extend(r.steps_done().iter().map(|s| {
+        s.chinese()
+            .split_once(' ')
+            .map_or(s.chinese(), |(zh, _)| zh)
+    }));
+    let head = if did.is_empty() {
+        format!("{month} 本次运行未完成新的步骤")
+    } else {
+        format!("{month} 已运行：{}", did.join("、"))
+    };
+    match r.waiting() {
+        Some(_) => format!("{head}；仍在等待，见下"),
+        None => head,
+    }
+}
+
+/// `POST /month/run`: the provincial bureau officer runs the month as far as it goes.
+async fn run(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let (user, token) = match crate::signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    if !forms::csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let month = match period_of(f.get("period")) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                &user.login,
+                "月份 period: 必填 required",
+            );
+        }
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let who = user.principal();
+    let out = st.cfg.bank_files.join(month.to_string());
+    let r = with_db(&st, move |db| {
+        let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(tongchou_app::month::run(
+            db,
+            &policy,
+            &who,
+            month,
+            &out,
+            now_ms(),
+        )?)
+    })
+    .await;
+    match r {
+        Ok(done) => {
+            let msg: String =
+                form_urlencoded::byte_serialize(outcome(month, &done).as_bytes()).collect();
+            Redirect::to(&format!("/month?period={month}&done={msg}")).into_response()
+        }
+        Err(e) => {
+            let m = format!("未运行 Not run: {}", e.message());
+            render(
+                &st,
+                (&user, &token),
+                Some(month),
+                (e.status(), None, Some(&m)),
+            )
+            .await
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_figures_read_in_chinese_and_yuan() {
+        let d = serde_json::json!({"planned_fen": 123_456_789, "decision": "partial", "lines": 3, "odd_key": "x"});
+        let s = summary(&d);
+        assert!(s.contains("计划：1,234,567.89 元"), "{s}");
+        assert!(s.contains("决定：部分批复"), "{s}");
+        assert!(s.contains("笔数：3"), "{s}");
+        assert!(s.contains("odd_key：x"), "{s}");
     }
 }

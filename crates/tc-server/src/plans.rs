@@ -140,10 +140,11 @@ async fn render(
         let fund = tongchou_app::warn::latest(db, region)?;
         let p = Divisions::shanxi().province().code;
         let room = tongchou_app::execution::headroom(db, month, p)?;
-        Ok((app, rows, figures, (fund, room)))
+        let balance = tongchou_app::warn::provincial_fund(db, month)?;
+        Ok((app, rows, figures, (fund, room, balance)))
     })
     .await;
-    let (app, rows, figures, (fund, room)) = match r {
+    let (app, rows, figures, (fund, room, balance)) = match r {
         Ok((Some(a), rows, f, fund)) => (a, rows, f, fund),
         Ok((None, _, _, _)) => {
             return error_page(
@@ -176,12 +177,16 @@ async fn render(
         @if let Some((_, m)) = &error {
             p class="error" id="plan-error" { (m) }
         }
-        (application_dl(month, &app, fund))
+        (application_dl(month, &app, fund, balance))
+        @if may_decide {
+            (decision_form(month, token, app.planned, room))
+        }
+        h2 { "分地区计划 Plans by region" }
         table id="plan-rows" {
             tr { th { "代码 Code" } th { "地区 Region" } th { "层级 Level" } th { "计划 Planned" } th { "批复 Approved" } }
             @for (code, level, planned, approved) in &plan_rows {
                 tr {
-                    td { (code) } td { (name_of(*code)) } td { (level) } td class="num" { (yuan(*planned)) }
+                    td { (code) } td { (name_of(*code)) } td { (level_zh(level)) } td class="num" { (yuan(*planned)) }
                     td class="num" { @if let Some(f) = approved { (yuan(*f)) } }
                 }
             }
@@ -196,15 +201,14 @@ async fn render(
                 }
                 @for (f, name) in &shown {
                     tr {
-                        td { (f.region) } td { (name) } td { (f.need) } td { (f.from_balance) }
-                        td { (f.allocated) } td { (f.late_days) } td { (f.paid) } td { (f.returned) }
-                        td { (f.pending) } td { (f.deferred) }
+                        td { (f.region) } td { (name) } td class="num" { (yuan(f.need)) }
+                        td class="num" { (yuan(f.from_balance)) } td class="num" { (yuan(f.allocated)) }
+                        td class="num" { (f.late_days) } td class="num" { (yuan(f.paid)) }
+                        td class="num" { (yuan(f.returned)) } td class="num" { (yuan(f.pending)) }
+                        td class="num" { (yuan(f.deferred)) }
                     }
                 }
             }
-        }
-        @if may_decide {
-            (decision_form(month, token, app.planned, room))
         }
         p { a href="/plans" { "全部月份 All months" } }
     };
@@ -225,17 +229,43 @@ fn application_dl(
     month: Period,
     app: &tongchou_store::plans::Application,
     fund: Option<(Period, Option<i64>, usize)>,
+    (balance, payable): (Fen, Option<i64>),
 ) -> maud::Markup {
     html! {
         dl id="application" {
             dt { "月份 Month" } dd { (month) }
             dt { "省级计划 Planned (province)" } dd id="planned" data-fen=(app.planned.fen()) { (yuan(app.planned)) }
             dt { "状态 Status" } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
-            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = app.approved { (yuan(f)) } }
+            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = approved_amount(app) { (yuan(f)) } }
             dt { "说明 Note" } dd { (app.note) }
+            dt { "基金累计结余 Fund balance" }
+            dd id="plan-balance" data-fen=(balance.fen()) {
+                (yuan(balance)) "（" (month) " 末，可支付 "
+                @match payable {
+                    Some(m) => { (tongchou_engine::warning::tenths_text(m)) " 个月）" }
+                    None => { "— 个月）" }
+                }
+            }
             dt { "累计结余可支付月数 Months payable" }
             dd id="plan-months-payable" { (months_payable(fund)) }
         }
+    }
+}
+
+/// The amount approved: as recorded, or the whole plan for an approval in full (recorded as
+/// its amount only when the month's `approve` step applies it).
+fn approved_amount(app: &tongchou_store::plans::Application) -> Option<Fen> {
+    app.approved
+        .or_else(|| (app.status == "approved").then_some(app.planned))
+}
+
+/// A plan row's level in Chinese.
+fn level_zh(level: &str) -> &str {
+    match level {
+        "province" => "省 province",
+        "city" => "市 city",
+        "county" => "县 county",
+        other => other,
     }
 }
 
@@ -265,6 +295,10 @@ fn decision_form(
                 "全年支出预算（第 " (h.budget_number) " 号）" (yuan(h.budget)) "，已执行 " (yuan(h.executed))
                 "，已承诺 " (yuan(h.committed)) "，尚余 " (yuan(h.remaining))
                 @if planned > h.remaining { "：本月计划超出预算，全额批复须确认超预算拨付" }
+            }
+        } @else {
+            p id="budget-room" class="warning" {
+                (month.year()) " 年尚无批准的基金支出预算 No approved expenditure budget for the year"
             }
         }
         form method="post" action={ "/plans/" (month) "/decision" } id="decision-form" {
@@ -374,6 +408,24 @@ pub async fn decide(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_approval_reads_as_the_plan() {
+        let mut app = tongchou_store::plans::Application {
+            month: "2022-06".parse().expect("month"),
+            approval_id: 1,
+            planned: Fen::new(419_436),
+            approved: None,
+            status: "pending".into(),
+            note: String::new(),
+        };
+        assert_eq!(approved_amount(&app), None);
+        app.status = "approved".into();
+        assert_eq!(approved_amount(&app), Some(Fen::new(419_436)));
+        app.status = "partly_approved".into();
+        app.approved = Some(Fen::new(300_000));
+        assert_eq!(approved_amount(&app), Some(Fen::new(300_000)));
+    }
 
     #[test]
     fn amounts_read_with_separators_and_unit() {

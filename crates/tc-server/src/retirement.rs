@@ -129,7 +129,7 @@ fn applications_grid(apps: &[Application]) -> Grid {
                     Cell::Text(a.retire.to_string()),
                     text(kind_label(&a.kind)),
                     text(status_label(&a.status)),
-                    text(&a.submitted_at),
+                    text(&tongchou_app::audit_log::china_time(&a.submitted_at)),
                 ]
             })
             .collect(),
@@ -432,7 +432,7 @@ fn detail_body(user: &User, token: &str, d: &Detail, last: Markup) -> Markup {
                 ("退休年月 Retirement month", a.retire.to_string()),
                 ("类型 Kind", kind_label(&a.kind).to_string()),
                 ("状态 Status", status_label(&a.status).to_string()),
-                ("提交时间 Submitted", a.submitted_at.clone()),
+                ("提交时间（北京时间）Submitted", tongchou_app::audit_log::china_time(&a.submitted_at)),
                 ("开户行 Bank", a.bank_name.clone()),
                 ("审批意见 Note", a.note.clone()),
             ]))

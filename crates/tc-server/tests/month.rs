@@ -1,10 +1,13 @@
 //! The month's run as the bureau follows it, through the real server on SQLite and PostgreSQL:
 //! a month whose application waits for the finance department says so, step by step; once
-//! decided and run, its steps read done; a county clerk may not see the page.
+//! decided and run, its steps read done; a county clerk may not see the page. The provincial
+//! bureau officer runs a month from the page: the collection closes and the payroll runs, the
+//! page says it waits for the plans; running it again does nothing new; a forged form, an
+//! auditor's run and a bad month are refused, the auditor's refusal and every run audited.
 
 mod support;
 
-use support::{Client, PW, recorded, seed, seed_application, start};
+use support::{Client, PW, ready_for_month, recorded, seed, seed_application, start};
 use tongchou_app::disburse;
 use tongchou_engine::disbursement::Decision;
 
@@ -23,7 +26,7 @@ fn scenario(url: &str, tag: &str) {
     assert!(r.body.contains("等待财政厅审批"), "{}", r.body);
     assert!(
         r.body.contains(
-            "<tr data-step=\"approve\"><td>财政审批 approval</td><td>未完成 not yet</td>"
+            "<tr data-step=\"approve\"><td>财政审批 approval</td><td><strong class=\"warning\">等待中 waiting</strong></td>"
         ),
         "{}",
         r.body
@@ -45,6 +48,101 @@ fn scenario(url: &str, tag: &str) {
     assert_eq!(clerk.login("clerk", PW).status, 303);
     assert_eq!(clerk.get("/month").status, 403);
     let _ = std::fs::remove_dir_all(&out);
+}
+
+fn audited(db: &mut tongchou_store::Db, login: &str, result: &str) -> i64 {
+    db.query_i64(
+        "SELECT count(*) FROM audit_log WHERE action = 'month.run' AND login = $1 AND result = $2",
+        &[
+            tongchou_store::Val::Str(login),
+            tongchou_store::Val::Str(result),
+        ],
+    )
+    .expect("count")
+}
+
+fn run_from_the_page(url: &str) {
+    seed(url);
+    let mut db = tongchou_store::Db::open(url).expect("open");
+    ready_for_month(&mut db);
+    let srv = start(url);
+    let mut officer = Client::new(srv.addr);
+    assert_eq!(officer.login("officer", PW).status, 303);
+    let none = officer.get("/month");
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert!(none.body.contains("id=\"month-none\""), "{}", none.body);
+    let page = officer.get("/month?period=2022-06");
+    assert!(page.body.contains("id=\"month-run\""), "{}", page.body);
+    assert!(page.body.contains("等待征缴结账"), "{}", page.body);
+    let csrf = Client::csrf_in(&page.body);
+    let run = |c: &mut Client, csrf: &str, period: &str| {
+        c.post_form("/month/run", &[("csrf", csrf), ("period", period)])
+    };
+    // a forged form and a bad month change nothing
+    assert_eq!(run(&mut officer, "forged", "2022-06").status, 403);
+    assert_eq!(run(&mut officer, &csrf, "2022-13").status, 400);
+    // an auditor sees the page but may not run the month: refused and audited
+    let mut auditor = Client::new(srv.addr);
+    assert_eq!(auditor.login("auditor", PW).status, 303);
+    let seen = auditor.get("/month?period=2022-06");
+    assert_eq!(seen.status, 200);
+    assert!(!seen.body.contains("id=\"month-run\""), "{}", seen.body);
+    let auditor_csrf = Client::csrf_in(&auditor.get("/dashboard").body);
+    let refused = run(&mut auditor, &auditor_csrf, "2022-06");
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(
+        refused.body.contains("无权运行月度业务"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(audited(&mut db, "auditor", "denied"), 1);
+    let month = "2022-06".parse().expect("month");
+    assert!(!tongchou_app::jobs::is_done(&mut db, "collection", month, "close").expect("q"));
+    // the officer runs it: the collection closes, the payroll runs, it waits for the plans
+    let r = run(&mut officer, &csrf, "2022-06");
+    assert_eq!(r.status, 303, "{}", r.body);
+    let at = r.header("location").expect("location").to_string();
+    assert!(at.starts_with("/month?period=2022-06&done="), "{at}");
+    let shown = officer.get(&at);
+    assert!(
+        shown
+            .body
+            .contains("2022-06 已运行：征缴结账、生成发放名册"),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("140105 小店区"), "{}", shown.body);
+    assert!(
+        shown.body.contains(
+            "<tr data-step=\"payroll\"><td>生成发放名册 payroll</td><td>已完成 done</td>"
+        ),
+        "{}",
+        shown.body
+    );
+    assert!(shown.body.contains("等待中 waiting"), "{}", shown.body);
+    assert_eq!(audited(&mut db, "officer", "ok"), 1);
+    // again: nothing new until the plans are in
+    let at = run(&mut officer, &csrf, "2022-06")
+        .header("location")
+        .expect("location")
+        .to_string();
+    let again = officer.get(&at);
+    assert!(
+        again.body.contains("本次运行未完成新的步骤"),
+        "{}",
+        again.body
+    );
+    assert_eq!(audited(&mut db, "officer", "ok"), 2);
+}
+
+#[test]
+fn month_run_from_the_page_on_sqlite() {
+    run_from_the_page(&tongchou_store::testing::sqlite_url("srv_month_run"));
+}
+
+#[test]
+fn month_run_from_the_page_on_postgres() {
+    run_from_the_page(&tongchou_store::testing::pg_url("srv_month_run"));
 }
 
 #[test]

@@ -190,7 +190,7 @@ fn scenario(url: &str, tag: &str) {
     // execution so far: Taiyuan's payroll, nothing allocated yet
     assert!(
         page.body
-            .contains("<td>140100</td><td>太原市</td><td>4194.36</td><td>0.00</td><td>0.00</td>"),
+            .contains("<td>140100</td><td>太原市</td><td class=\"num\">4,194.36 元</td><td class=\"num\">0.00 元</td><td class=\"num\">0.00 元</td>"),
         "{}",
         page.body
     );
@@ -215,7 +215,7 @@ fn scenario(url: &str, tag: &str) {
     assert!(page.body.contains("id=\"execution\""), "{}", page.body);
     assert!(
         page.body.contains(
-            "<td>140100</td><td>太原市</td><td>4194.36</td><td>0.00</td><td>2000.00</td>"
+            "<td>140100</td><td>太原市</td><td class=\"num\">4,194.36 元</td><td class=\"num\">0.00 元</td><td class=\"num\">2,000.00 元</td>"
         ),
         "{}",
         page.body

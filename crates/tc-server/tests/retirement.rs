@@ -8,45 +8,10 @@ mod support;
 
 use support::{Client, PW, rc, seed, start};
 use tongchou_core::{Date, IdNumber};
-use tongchou_store::{Db, Val};
+use tongchou_store::Db;
 
 fn count(db: &mut Db, sql: &str) -> i64 {
     db.query_i64(sql, &[]).expect("count")
-}
-
-/// An insured man of 小店区 born 1965-01, 200 months paid to 2024 and all of 2024 paid.
-fn insured(db: &mut Db) -> String {
-    let idn = IdNumber::from_parts(rc(140105), Date::new(1965, 1, 10).expect("d"), 77);
-    db.exec(
-        "INSERT INTO persons (id, id_number, name, sex, birth, category, county, employer_id, payer_kind, \
-         status, status_since, enrolled_on, declared_fen, as_of, paid_months, deemed_months, avg_index, balance_fen) \
-         VALUES (2001, $1, '周退休', 'male', '1965-01-10', 'male', 140105, NULL, 'flexible', 'active', '2000-01-01', \
-         '1993-01-01', 600000, 202401, 200, 96, 110000000, 8000000)",
-        &[Val::Str(idn.as_str())],
-    )
-    .expect("person");
-    db.exec(
-        "INSERT INTO person_ids (id_number, person_id) VALUES ($1, 2001)",
-        &[Val::Str(idn.as_str())],
-    )
-    .expect("id");
-    for m in 1..=12i64 {
-        let period = 202400 + m;
-        db.exec(
-            "INSERT INTO assessments (person_id, period, county, employer_id, payer_kind, declared_fen, base_fen, \
-             pooling_fen, account_fen, due_date, batch_id) VALUES (2001, $1, 140105, 0, 'flexible', 600000, 600000, \
-             96000, 48000, '2024-01-15', $1)",
-            &[Val::I64(period)],
-        )
-        .expect("assessment");
-        db.exec(
-            "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
-             days_late, late_fee_fen, batch_id) VALUES ($1, $2, 2001, 140105, 144000, 96000, 48000, 0, 0, $2)",
-            &[Val::Str(&format!("R2001-{period}")), Val::I64(period)],
-        )
-        .expect("application");
-    }
-    idn.as_str().to_string()
 }
 
 fn bank<'a>(csrf: &'a str, id_number: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -63,7 +28,7 @@ fn bank<'a>(csrf: &'a str, id_number: &'a str) -> Vec<(&'a str, &'a str)> {
 fn scenario(url: &str) {
     let s = seed(url);
     let mut db = Db::open(url).expect("open");
-    let idn = insured(&mut db);
+    let idn = support::insured(&mut db);
     let srv = start(url);
 
     // a clerk of another county: the same answer as for a number nobody has

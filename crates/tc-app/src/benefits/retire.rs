@@ -596,9 +596,10 @@ fn refuse_to_approve(db: &mut Db, d: &Deciding<'_>, reasons: &[Reason]) -> Resul
         .map(|r| format!("{}: {}", r.code, r.reason))
         .collect();
     Err(AppError::Invalid(format!(
-        "application {} cannot be approved: {}",
+        "申请 {} 不符合批准条件 (application {} cannot be approved)：{}",
         d.app.id,
-        why.join("; ")
+        d.app.id,
+        why.join("；")
     )))
 }
 

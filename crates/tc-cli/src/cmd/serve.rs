@@ -21,6 +21,9 @@ pub struct Args {
     /// are marked Secure and HSTS is sent (the proxy must speak HTTPS).
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key"])]
     pub plain_http: bool,
+    /// Where a month run from the page `/month` writes its payment files (as `month run --out`).
+    #[arg(long, default_value = "bank-files")]
+    pub bank_files: PathBuf,
 }
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
@@ -29,6 +32,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         .parse()
         .map_err(|e| CliError(format!("--bind: expected IP:PORT, got {:?}: {e}", a.bind)))?;
     let mut cfg = tongchou_server::Config::new(db_url);
+    cfg.bank_files = a.bank_files.clone();
     match (&a.tls_cert, &a.tls_key) {
         (Some(cert), Some(key)) => {
             cfg.tls = Some(tongchou_server::tls::server_config(cert, key).map_err(CliError)?);

@@ -91,8 +91,8 @@ pub fn check_retirement(
         out.push(Refusal {
             code: "too_early",
             reason: format!(
-                "{retire} is before the earliest flexible retirement month {} (statutory {})",
-                age.earliest, age.retire
+                "{retire} 早于最早弹性退休年月 {}（法定 {}）({retire} is before the earliest flexible retirement month {}, statutory {})",
+                age.earliest, age.retire, age.earliest, age.retire
             ),
         });
     }
@@ -100,8 +100,8 @@ pub fn check_retirement(
         out.push(Refusal {
             code: "too_late",
             reason: format!(
-                "{retire} is after the latest flexible retirement month {}",
-                age.latest
+                "{retire} 晚于最晚弹性退休年月 {} ({retire} is after the latest flexible retirement month {})",
+                age.latest, age.latest
             ),
         });
     }
@@ -110,19 +110,29 @@ pub fn check_retirement(
     if months < min {
         out.push(Refusal {
             code: "insufficient_contributions",
-            reason: format!("{months} months paid and deemed, {min} required in {retire}"),
+            reason: format!(
+                "实际缴费与视同缴费共 {months} 个月，{retire} 须满 {min} 个月 ({months} months paid and deemed, {min} required in {retire})"
+            ),
         });
     }
     if a.open_arrears.is_positive() {
         out.push(Refusal {
             code: "open_arrears",
-            reason: format!("arrears of {} yuan are open", a.open_arrears),
+            reason: format!(
+                "尚有欠费 {} 元未缴清 (arrears of {} yuan are open)",
+                a.open_arrears.grouped(),
+                a.open_arrears
+            ),
         });
     }
     if a.account_balance.is_negative() {
         out.push(Refusal {
             code: "negative_account",
-            reason: format!("account balance {} is negative", a.account_balance),
+            reason: format!(
+                "个人账户余额 {} 元为负 (account balance {} is negative)",
+                a.account_balance.grouped(),
+                a.account_balance
+            ),
         });
     }
     Ok(out)

@@ -290,9 +290,62 @@ pub fn seed(url: &str) -> Seeded {
     }
 }
 
+/// A flexible worker's month of 小店区 assessed on `base_fen` (16 % to the pool, 8 % to the
+/// account, due on 15 January of its year) and, if `paid`, paid on time.
+fn flexible_month(db: &mut Db, person: i64, period: i64, base_fen: i64, paid: bool) {
+    let (pooling, account) = (base_fen * 16 / 100, base_fen * 8 / 100);
+    let due = format!("{}-01-15", period / 100);
+    db.exec(
+        "INSERT INTO assessments (person_id, period, county, employer_id, payer_kind, declared_fen, base_fen, \
+         pooling_fen, account_fen, due_date, batch_id) VALUES ($1, $2, 140105, 0, 'flexible', $3, $3, $4, $5, $6, $2)",
+        &[Val::I64(person), Val::I64(period), Val::I64(base_fen), Val::I64(pooling), Val::I64(account), Val::Str(&due)],
+    )
+    .expect("assessment");
+    if paid {
+        db.exec(
+            "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
+             days_late, late_fee_fen, batch_id) VALUES ($1, $2, $3, 140105, $4, $5, $6, 0, 0, $2)",
+            &[
+                Val::Str(&format!("R{person}-{period}")),
+                Val::I64(period),
+                Val::I64(person),
+                Val::I64(pooling + account),
+                Val::I64(pooling),
+                Val::I64(account),
+            ],
+        )
+        .expect("application");
+    }
+}
+
+/// An insured man of 小店区 born 1965-01, 200 months paid to 2024 and all of 2024 paid.
+pub fn insured(db: &mut Db) -> String {
+    let idn = IdNumber::from_parts(rc(140105), Date::new(1965, 1, 10).expect("d"), 77);
+    db.exec(
+        "INSERT INTO persons (id, id_number, name, sex, birth, category, county, employer_id, payer_kind, \
+         status, status_since, enrolled_on, declared_fen, as_of, paid_months, deemed_months, avg_index, balance_fen) \
+         VALUES (2001, $1, '周退休', 'male', '1965-01-10', 'male', 140105, NULL, 'flexible', 'active', '2000-01-01', \
+         '1993-01-01', 600000, 202401, 200, 96, 110000000, 8000000)",
+        &[Val::Str(idn.as_str())],
+    )
+    .expect("person");
+    db.exec(
+        "INSERT INTO person_ids (id_number, person_id) VALUES ($1, 2001)",
+        &[Val::Str(idn.as_str())],
+    )
+    .expect("id");
+    for m in 1..=12i64 {
+        flexible_month(db, 2001, 202400 + m, 600_000, true);
+    }
+    idn.as_str().to_string()
+}
+
 pub fn start(url: &str) -> tongchou_server::Background {
     let mut cfg = tongchou_server::Config::new(url);
     cfg.secure_cookies = false; // plain HTTP on loopback in tests
+    // a month run from the page writes its payment files under the build's temporary directory
+    cfg.bank_files = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("bank-files-{}", std::process::id()));
     tongchou_server::spawn("127.0.0.1:0", cfg).expect("start server")
 }
 
@@ -342,27 +395,18 @@ pub fn recorded(out: &std::path::Path) -> tongchou_app::disburse::MonthOptions {
     o
 }
 
-/// On a [`seed`]ed database: the ledger's accounts, a provincial bureau officer (`officer`) and a
-/// finance approver (`finance`), money in the provincial fiscal special account, and the month
-/// 2022-06 run until it waits for the finance department's decision on its fund-use application
-/// (4194.36 yuan: the seeded pensioner of 140105).
-pub fn seed_application(
-    url: &str,
-    out: &std::path::Path,
-) -> (Db, tongchou_core::Policy, tongchou_app::disburse::Actors) {
-    let policy = tongchou_core::Policy::builtin().expect("policy");
-    let mut db = Db::open(url).expect("open");
-    tongchou_store::ledger::Ledger::new(&mut db)
+/// On a [`seed`]ed database: the ledger's accounts, a provincial bureau officer (`officer`, whom
+/// this returns) and a finance approver (`finance`), 1,000,000 yuan of provincial subsidy in the
+/// provincial fiscal special account on 2022-06-01, and every county's paying account from
+/// 2022-01-01: what a month of 2022 needs before it is run.
+pub fn ready_for_month(db: &mut Db) -> tongchou_core::access::Principal {
+    tongchou_store::ledger::Ledger::new(db)
         .open_standard(tongchou_core::Divisions::shanxi())
         .expect("accounts");
-    for (login, role) in [
-        ("officer", Role::ProvinceBureauOfficer),
-        ("finance", Role::FinanceApprover),
-    ] {
-        add_staff(&mut db, login, role, 140000);
-    }
+    let officer = add_staff(db, "officer", Role::ProvinceBureauOfficer, 140000);
+    add_staff(db, "finance", Role::FinanceApprover, 140000);
     tongchou_app::income::record(
-        &mut db,
+        db,
         &tongchou_store::audit::Actor::operator("test"),
         tongchou_app::clock::now_ms(),
         &tongchou_app::income::Income {
@@ -375,16 +419,20 @@ pub fn seed_application(
         },
     )
     .expect("income");
-    let officer = tongchou_store::access::get_user(&mut db, "officer")
-        .expect("q")
-        .expect("officer")
-        .principal();
-    paying_accounts(
-        &mut db,
-        &officer,
-        "2022-01-01",
-        tongchou_app::clock::now_ms(),
-    );
+    paying_accounts(db, &officer, "2022-01-01", tongchou_app::clock::now_ms());
+    officer
+}
+
+/// On a [`seed`]ed database, [`ready_for_month`], and the month 2022-06 run until it waits for
+/// the finance department's decision on its fund-use application (4194.36 yuan: the seeded
+/// pensioner of 140105).
+pub fn seed_application(
+    url: &str,
+    out: &std::path::Path,
+) -> (Db, tongchou_core::Policy, tongchou_app::disburse::Actors) {
+    let policy = tongchou_core::Policy::builtin().expect("policy");
+    let mut db = Db::open(url).expect("open");
+    let officer = ready_for_month(&mut db);
     let actors = tongchou_app::disburse::Actors {
         officer,
         approver: None,
@@ -400,10 +448,28 @@ fn period(s: &str) -> tongchou_core::Period {
     s.parse().expect("period")
 }
 
-/// The seeded pensioner 1001 (male, born 1962-03, retired 2022-03): the award as the rule
-/// computes it, two payments of 2022-04 (one paid, one returned), 2021's contributions (the
-/// last month unpaid) and 2021's closed account year.
+/// The seeded pensioner 1001 (male, born 1962-03, retired 2022-03): [`pensioner_record`] and
+/// two payments of 2022-04 (one paid, one returned) written straight into the payroll, with no
+/// ledger behind them (so no month can be run on it).
 pub fn pensioner_history(db: &mut Db) -> tongchou_core::Fen {
+    let total = pensioner_record(db);
+    for (item, attempt, status, e2e) in [
+        ("basic_pension", 1, "returned", "E2E-1"),
+        ("basic_pension", 2, "paid", "E2E-2"),
+    ] {
+        db.exec(
+            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status, reissue_of, reason) \
+             VALUES (202204, 1001, $1, $2, 140105, 419436, $3, 'M1', $4, NULL, NULL)",
+            &[Val::Str(item), Val::I64(attempt), Val::Str(e2e), Val::Str(status)],
+        )
+        .expect("line");
+    }
+    total
+}
+
+/// The seeded pensioner 1001's award as the rule computes it, 2021's contributions (the last
+/// month unpaid) and 2021's closed account year.
+pub fn pensioner_record(db: &mut Db) -> tongchou_core::Fen {
     let policy = tongchou_core::Policy::builtin().expect("policy");
     let input = tongchou_core::rules::pension::PensionInput {
         birth: period("1962-03"),
@@ -437,34 +503,11 @@ pub fn pensioner_history(db: &mut Db) -> tongchou_core::Fen {
         })
     })
     .expect("pension");
-    for (item, attempt, status, e2e) in [
-        ("basic_pension", 1, "returned", "E2E-1"),
-        ("basic_pension", 2, "paid", "E2E-2"),
-    ] {
-        db.exec(
-            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status, reissue_of, reason) \
-             VALUES (202204, 1001, $1, $2, 140105, 419436, $3, 'M1', $4, NULL, NULL)",
-            &[Val::Str(item), Val::I64(attempt), Val::Str(e2e), Val::Str(status)],
-        )
-        .expect("line");
-    }
     let mut monthly = [tongchou_core::Fen::ZERO; 12];
     for m in 1..=12i64 {
-        let period = 202100 + m;
-        db.exec(
-            "INSERT INTO assessments (person_id, period, county, employer_id, payer_kind, declared_fen, base_fen, \
-             pooling_fen, account_fen, due_date, batch_id) VALUES (1001, $1, 140105, 0, 'flexible', 500000, 500000, \
-             80000, 40000, '2021-01-15', $1)",
-            &[Val::I64(period)],
-        )
-        .expect("assessment");
+        // the last month unpaid
+        flexible_month(db, 1001, 202100 + m, 500_000, m < 12);
         if m < 12 {
-            db.exec(
-                "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
-                 days_late, late_fee_fen, batch_id) VALUES ($1, $2, 1001, 140105, 120000, 80000, 40000, 0, 0, $2)",
-                &[Val::Str(&format!("R1001-{period}")), Val::I64(period)],
-            )
-            .expect("application");
             monthly[m as usize - 1] = tongchou_core::Fen::new(40_000);
         }
     }
