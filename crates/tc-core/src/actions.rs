@@ -52,6 +52,7 @@ pub const CATALOGUE: &[(&str, &str)] = &[
     ("period.reopen_request", "申请反结账"),
     ("person.read", "查询参保人"),
     ("person.read_own", "查询本人记录"),
+    ("person.search", "按姓名查找参保人"),
     ("person.write", "参保人登记变更"),
     ("recovery.repay", "登记退回款"),
     ("recovery.write_off", "核销"),

@@ -55,6 +55,7 @@ mod recoveries;
 mod reports;
 mod retirement;
 mod returns;
+mod search;
 mod table;
 pub mod tls;
 mod workplace;
@@ -463,6 +464,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .merge(projection_pages::routes())
         .merge(central_reserve::routes())
         .merge(paying_accounts::routes())
+        .merge(search::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -324,6 +324,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::projection_pages::links(user))
         (crate::central_reserve::links(user))
         (crate::paying_accounts::links(user))
+        (crate::search::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }
@@ -334,7 +335,7 @@ fn workplace_links(user: &access::User) -> Markup {
 }
 
 /// A registry value as staff and insured persons read it (`male` → `男 male`, …).
-fn zh(v: &str) -> String {
+pub(crate) fn zh(v: &str) -> String {
     let l = match v {
         "male" => "男",
         "female" => "女",

@@ -56,3 +56,7 @@ INSERT INTO payroll_totals (month, county, lines, amount_fen, paid_fen, reissue_
            CAST(SUM(CASE WHEN reissue_of IS NOT NULL THEN amount_fen ELSE 0 END) AS BIGINT),
            CAST(SUM(CASE WHEN reissue_of IS NOT NULL AND status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT)
     FROM payroll_lines GROUP BY month, county;
+
+-- A county agency finds a person by name (issue 13: registry search by name or ID number): the
+-- name's range, then the county's, from the index; never a scan of the register.
+CREATE INDEX IF NOT EXISTS persons_name ON persons (name, county);

@@ -345,6 +345,54 @@ pub fn person_id_by_number(db: &mut Db, id_number: &str) -> Result<Option<i64>> 
     .transpose()
 }
 
+/// A person found by name: what a search result row shows (the ID number to be masked by the
+/// caller as the reader's role requires).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Found {
+    pub id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub sex: String,
+    pub birth: String,
+    pub county: i64,
+    pub status: String,
+}
+
+/// Persons named exactly `name` insured in a county of `counties` (an inclusive code range), at
+/// most `limit`, by county then id. Read through the index on (name, county) (migration 0048):
+/// one range of it, never a scan of the register. (An exact name, not a prefix: a prefix range
+/// depends on the database's collation, which a deployment chooses.)
+pub fn search_by_name(
+    db: &mut Db,
+    name: &str,
+    counties: (i64, i64),
+    limit: i64,
+) -> Result<Vec<Found>> {
+    db.query(
+        "SELECT id, name, id_number, sex, birth, county, status FROM persons \
+         WHERE name = $1 AND county >= $2 AND county <= $3 ORDER BY county, id LIMIT $4",
+        &[
+            Val::Str(name),
+            Val::I64(counties.0),
+            Val::I64(counties.1),
+            Val::I64(limit),
+        ],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Found {
+            id: r[0].i64()?,
+            name: r[1].text()?.to_string(),
+            id_number: r[2].text()?.to_string(),
+            sex: r[3].text()?.to_string(),
+            birth: r[4].text()?.to_string(),
+            county: r[5].i64()?,
+            status: r[6].text()?.to_string(),
+        })
+    })
+    .collect()
+}
+
 /// Row counts of the registry tables.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {

@@ -1,0 +1,169 @@
+//! Finding a person in the register by name (issue 13: a county agency's registry search by name
+//! or ID number). `GET /persons/search` is the form; `POST /persons/search` lists the persons of
+//! that exact name insured within the user's own region (at most
+//! [`crate::person::SEARCH_LIMIT`], ID numbers and birth dates masked as the role requires), and
+//! each row's button opens the person's record (`POST /persons/view`, by register id, so no full
+//! ID number sits in the page). Names travel in form bodies, never in URLs or logs. Every search
+//! and every read is audited; a role that sees names masked may not search by name.
+
+use crate::forms::{Fields, csrf_ok, text};
+use crate::html::{csrf_field, page};
+use crate::{St, client, csrf_token, signed_in_for, with_db};
+use axum::Router;
+use axum::extract::{ConnectInfo, Form, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use std::net::SocketAddr;
+use tongchou_app::clock::now_ms;
+use tongchou_core::Divisions;
+use tongchou_core::access::{Permission, Pii};
+use tongchou_store::access::User;
+
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/persons/search", get(form).post(search))
+        .route("/persons/view", post(view))
+}
+
+/// Whether the user may search the register by name.
+pub(crate) fn may_search(u: &User) -> bool {
+    u.role.has(Permission::PersonRead) && u.role.sees_full(Pii::Name)
+}
+
+/// The workplace link.
+pub(crate) fn links(u: &User) -> Markup {
+    html! {
+        @if may_search(u) {
+            p { a href="/persons/search" id="search-link" { "按姓名查找参保人 Find a person by name" } }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    let body = html! {
+        p class="error" id="search-error" { (msg) }
+        p { a href="/persons/search" { "重新查找 Search again" } }
+    };
+    (
+        status,
+        Html(page("查找参保人 Find a person", Some(login), body)),
+    )
+        .into_response()
+}
+
+fn search_form(csrf: &str, name: &str) -> Markup {
+    html! {
+        form method="post" action="/persons/search" id="search-form" {
+            (csrf_field(csrf))
+            label for="name" { "姓名（全名） Name (full)" }
+            input id="name" name="name" maxlength="30" autocomplete="off" required value=(name);
+            button type="submit" { "查找 Search" }
+        }
+        p class="hint" { "在本辖区内按姓名全名查找；按身份证号查询请回到工作台。Within your own region, by full name; to look up by ID number, use the dashboard." }
+    }
+}
+
+async fn form(State(st): State<St>, headers: HeaderMap) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_search, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let body = search_form(&csrf_token(&token), "");
+    Html(page("查找参保人 Find a person", Some(&user.login), body)).into_response()
+}
+
+async fn search(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_search, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let name = text(&f, "name");
+    let (u, c, n) = (user.clone(), client(&addr), name.clone());
+    let found = match with_db(&st, move |db| {
+        crate::person::search_by_name(db, &u, &n, &c, now_ms())
+    })
+    .await
+    {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let csrf = csrf_token(&token);
+    let d = Divisions::shanxi();
+    let body = html! {
+        (search_form(&csrf, &name))
+        @if found.is_empty() {
+            p id="search-none" { "本辖区内没有叫这个名字的参保人。No person of this name in your region." }
+        } @else {
+            p id="search-count" { "找到 " (found.len()) " 人" @if found.len() as i64 == crate::person::SEARCH_LIMIT { "（仅列出前 " (crate::person::SEARCH_LIMIT) " 人，请到工作台按身份证号查询）" } }
+            table id="search-results" {
+                thead { tr { th { "姓名" } th { "身份证号" } th { "性别" } th { "出生日期" } th { "参保地" } th { "状态" } th { "" } } }
+                tbody {
+                    @for (p, id_number, birth) in &found {
+                        tr {
+                            td { (p.name) }
+                            td { (id_number) }
+                            td { (crate::pages::zh(&p.sex)) }
+                            td { (birth) }
+                            td { (tongchou_core::RegionCode::from_stored(p.county).and_then(|c| d.get(c)).map(|r| r.name.clone()).unwrap_or_else(|| p.county.to_string())) }
+                            td { (crate::pages::zh(&p.status)) }
+                            td {
+                                form method="post" action="/persons/view" class="inline" {
+                                    (csrf_field(&csrf))
+                                    input type="hidden" name="person_id" value=(p.id);
+                                    button type="submit" { "查看 View" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Html(page("查找参保人 Find a person", Some(&user.login), body)).into_response()
+}
+
+async fn view(
+    State(st): State<St>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_search, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let Ok(pid) = text(&f, "person_id").parse::<i64>() else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            "参保人编号不是数字 person_id is not a number",
+        );
+    };
+    let (u, c) = (user.clone(), client(&addr));
+    match with_db(&st, move |db| {
+        crate::person::read_by_person_id(db, &u, pid, &c, now_ms())?.to_value()
+    })
+    .await
+    {
+        Ok(v) => Html(page(
+            "参保人 Person",
+            Some(&user.login),
+            crate::pages::person_html(&v),
+        ))
+        .into_response(),
+        Err(e) => error_page(e.status(), &user.login, &e.message()),
+    }
+}
