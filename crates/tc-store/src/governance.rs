@@ -69,12 +69,22 @@ fn county_counts(db: &mut Db, sql: &str, params: &[Val<'_>]) -> Result<Vec<(i64,
 
 /// Pensioners in payment in `month` per county: retired before it, and active or not yet
 /// deceased or suspended at its end.
+///
+/// Counted from the index `pensioners_in_payment` alone (migration 0048), which SQLite is told to
+/// use: its planner would otherwise walk the (county, status) index and look up every
+/// pensioner's row from it (at 10 M: 0.4 s against 1.3 s reading the table in its own order).
 pub fn pensioners_by_county(db: &mut Db, month: Period) -> Result<Vec<(i64, i64)>> {
     let last = month.last_day().to_string();
+    let pensioners = match db.backend() {
+        Backend::Sqlite => "pensioners INDEXED BY pensioners_in_payment",
+        Backend::Postgres => "pensioners",
+    };
     county_counts(
         db,
-        "SELECT county, count(*) FROM pensioners WHERE retire_period < $1 \
-         AND (status = 'active' OR status_since > $2) GROUP BY county",
+        &format!(
+            "SELECT county, count(*) FROM {pensioners} WHERE retire_period < $1 \
+             AND (status = 'active' OR status_since > $2) GROUP BY county"
+        ),
         &[Val::I64(month.yyyymm() as i64), Val::Str(&last)],
     )
 }
