@@ -316,12 +316,32 @@ pub fn history(
     cursor: Cursor,
     now: i64,
 ) -> Result<History> {
+    let (region, mut transfers) = read_history(db, who, account, cursor, PAGE + 1, now)?;
+    let (newer, older) = cursor.trim(&mut transfers, PAGE, |t| t.id);
+    Ok(history_of(account, region, &transfers, newer, older))
+}
+
+/// `account`'s transfers newest first, at most [`EXPORT_MAX`], for a page that filters, sorts
+/// and pages them itself (`newer`, `older` empty); audited as a read.
+pub fn history_all(db: &mut Db, who: &Principal, account: AccountId, now: i64) -> Result<History> {
+    let (region, transfers) = read_history(db, who, account, Cursor::Newest, EXPORT_MAX, now)?;
+    Ok(history_of(account, region, &transfers, None, None))
+}
+
+/// Up to `limit` of `account`'s transfers from `cursor`, the read authorized and audited.
+fn read_history(
+    db: &mut Db,
+    who: &Principal,
+    account: AccountId,
+    cursor: Cursor,
+    limit: usize,
+    now: i64,
+) -> Result<(RegionCode, Vec<Transfer>)> {
     let region = account
         .region()
         .ok_or_else(|| AppError::Invalid(format!("科目 {} 不存在", account.0)))?;
     authorize(db, who, "ledger.read", region, now)?;
-    let mut transfers = Ledger::new(db).history_page(account, cursor, PAGE + 1)?;
-    let (newer, older) = cursor.trim(&mut transfers, PAGE, |t| t.id);
+    let transfers = Ledger::new(db).history_page(account, cursor, limit)?;
     record(
         db,
         who,
@@ -330,8 +350,18 @@ pub fn history(
         serde_json::json!({"view": "history", "account": account.0}),
         now,
     )?;
+    Ok((region, transfers))
+}
+
+fn history_of(
+    account: AccountId,
+    region: RegionCode,
+    transfers: &[Transfer],
+    newer: Option<i64>,
+    older: Option<i64>,
+) -> History {
     let chart = Chart::standard();
-    Ok(History {
+    History {
         account: account.0,
         region,
         label: account_label(chart, account),
@@ -341,7 +371,34 @@ pub fn history(
             .collect(),
         newer,
         older,
-    })
+    }
+}
+
+/// The rows of `account`'s history a page selected (filtered, sorted) as CSV or XLSX; audited
+/// as `ledger.export`, with the page's filter.
+pub fn export_selected(
+    db: &mut Db,
+    who: &Principal,
+    account: AccountId,
+    table: &Table,
+    format: Format,
+    filter: &str,
+    now: i64,
+) -> Result<Download> {
+    let region = account
+        .region()
+        .ok_or_else(|| AppError::Invalid(format!("科目 {} 不存在", account.0)))?;
+    authorize(db, who, "ledger.export", region, now)?;
+    let d = table.download(format, &format!("ledger-{}", account.0))?;
+    record(
+        db,
+        who,
+        "ledger.export",
+        region,
+        serde_json::json!({"file": d.file_name, "rows": table.rows.len(), "filter": filter}),
+        now,
+    )?;
+    Ok(d)
 }
 
 /// The columns of an account's history (Chinese label, width).

@@ -273,18 +273,29 @@ pub fn months_payable(db: &mut Db, period: Period) -> Result<Option<i64>> {
 /// The region's figure of the last month whose collection was closed, for a dashboard: (month,
 /// months payable in tenths, warnings within the region); `None` before any close.
 pub fn latest(db: &mut Db, region: RegionCode) -> Result<Option<(Period, Option<i64>, usize)>> {
+    latest_report(db)?.map(|r| summary(&r, region)).transpose()
+}
+
+/// The report of the last month whose collection was closed (a dashboard shows it, with its
+/// chart); `None` before any close.
+pub fn latest_report(db: &mut Db) -> Result<Option<WarnReport>> {
     let done =
         tongchou_store::jobs::periods_done(db, crate::collect::JOB, crate::collect::STEP_CLOSE)?;
-    let Some(last) = done.last().copied() else {
-        return Ok(None);
-    };
-    let report = compute(db, last)?;
+    match done.last().copied() {
+        Some(last) => Ok(Some(compute(db, last)?)),
+        None => Ok(None),
+    }
+}
+
+/// A report's figure of `region` for a dashboard: (month, months payable in tenths, warnings
+/// within the region).
+pub fn summary(report: &WarnReport, region: RegionCode) -> Result<(Period, Option<i64>, usize)> {
     let here = report.regions.iter().find(|r| r.region == region);
-    let warnings = within(&report, Some(region))?
+    let warnings = within(report, Some(region))?
         .iter()
         .map(|r| r.warnings.len())
         .sum();
-    Ok(Some((last, here.and_then(|r| r.months_payable), warnings)))
+    Ok((report.period, here.and_then(|r| r.months_payable), warnings))
 }
 
 /// The regions of the report within `region` (the province by default).

@@ -7,6 +7,7 @@
 //! use case (audited).
 
 use crate::html::{csrf_field, page};
+use crate::table::{Extra, Grid, View};
 use crate::workplace::{Fields, error_page, staff};
 use crate::{St, csrf_token, ct_eq, with_db};
 use axum::Router;
@@ -16,6 +17,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use tongchou_app::clock::now_ms;
+use tongchou_app::reports::Cell;
 use tongchou_app::users::{self, Account, NewStaff};
 use tongchou_core::access::{Permission, Principal, Role};
 use tongchou_core::{Divisions, RegionCode};
@@ -75,12 +77,15 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
     let who = user.principal();
     match with_db(&st, move |db| Ok(users::list(db, &who, now_ms())?)).await {
         Ok(list) => {
+            if let Some(file) = grid(&list).export(&q, "users") {
+                return file;
+            }
             let csrf = csrf_token(&token);
             let done = q.get("done").map(String::as_str);
             Html(page(
                 TITLE,
                 Some(&user.login),
-                body(&user, &list, &csrf, done),
+                body(&user, &list, &csrf, done, &View::of(&q)),
             ))
             .into_response()
         }
@@ -112,21 +117,64 @@ fn row_forms(me: &Principal, a: &Account, csrf: &str) -> Markup {
     }
 }
 
-fn body(me: &User, list: &[Account], csrf: &str, done: Option<&str>) -> Markup {
+/// The accounts as a grid (filter, sort, pages, export); the row's forms in the last column.
+fn grid(list: &[Account]) -> Grid {
+    Grid {
+        id: "users",
+        title: "用户账户".into(),
+        cols: vec![
+            ("用户名", 16.0),
+            ("姓名", 12.0),
+            ("角色", 20.0),
+            ("辖区", 20.0),
+            ("状态", 24.0),
+            ("动态验证码", 12.0),
+        ],
+        rows: list
+            .iter()
+            .map(|a| {
+                let totp = if a.totp {
+                    "已启用"
+                } else if a.totp_pending {
+                    "待确认"
+                } else {
+                    "未启用"
+                };
+                vec![
+                    Cell::Text(a.user.login.clone()),
+                    Cell::Text(a.user.display_name.clone()),
+                    Cell::Text(a.user.role.label_zh().into()),
+                    Cell::Text(format!("{} {}", a.user.region, region_name(a.user.region))),
+                    Cell::Text(state_zh(&a.user)),
+                    Cell::Text(totp.into()),
+                ]
+            })
+            .collect(),
+        link: None,
+    }
+}
+
+fn body(me: &User, list: &[Account], csrf: &str, done: Option<&str>, view: &View) -> Markup {
     let who = me.principal();
+    let login_of = |r: &[Cell]| r.first().map(Cell::text).unwrap_or_default();
+    let row_id = |r: &[Cell]| format!("user-{}", login_of(r));
+    let actions = |r: &[Cell]| {
+        let login = login_of(r);
+        html! {
+            @if let Some(a) = list.iter().find(|a| a.user.login == login) {
+                @if a.user.login != me.login && !a.user.role.is_administrator() && a.user.role != Role::InsuredPerson { (row_forms(&who, a, csrf)) }
+            }
+        }
+    };
+    let extra = Extra {
+        row_id: Some(&row_id),
+        actions: Some(("操作", &actions)),
+        total: None,
+    };
     html! {
         @if let Some(m) = done { p class="ok" id="admin-done" { (m) } }
         p id="admin-duty" { "本人职责 Your duty: " (me.role.label_zh()) "（" (duties(me.role)) "）" }
-        table id="users" {
-            thead { tr { th { "用户名" } th { "姓名" } th { "角色" } th { "辖区" } th { "状态" } th { "动态验证码" } th { "操作" } } }
-            tbody { @for a in list { tr id={ "user-" (a.user.login) } {
-                td { (a.user.login) } td { (a.user.display_name) }
-                td { (a.user.role.label_zh()) } td { (a.user.region) " " (region_name(a.user.region)) }
-                td { (state_zh(&a.user)) }
-                td { @if a.totp { "已启用" } @else if a.totp_pending { "待确认" } @else { "未启用" } }
-                td { @if a.user.login != me.login && !a.user.role.is_administrator() && a.user.role != Role::InsuredPerson { (row_forms(&who, a, csrf)) } }
-            } } }
-        }
+        div class="scroll" { (grid(list).render_with("/admin/users", view, &extra)) }
         @if me.role.has(Permission::UserManage) { (add_form(me, csrf)) (password_form(csrf)) }
         @if me.role.has(Permission::RoleAssign) { (role_form(me, csrf)) }
     }

@@ -164,6 +164,7 @@ fn body(
             }
             Some((j, settlements)) => {
                 (summary(j))
+                (crate::report_charts::gap(j))
                 h2 { "各区县缺口成因与分担 Causes and shares by county" }
                 div class="scroll" { (counties(j).render(&format!("/gap?year={year}"), grid)) }
                 (governments(user, year, j, csrf))

@@ -104,7 +104,8 @@ details.explain summary{cursor:pointer}nav.tabs a{margin-right:.8rem}textarea{wi
 @media (max-width:600px){header{flex-wrap:wrap;padding:.5rem .8rem}header a{margin-left:.6rem}main{margin:1rem auto;padding:0 .6rem}\
 input,select{min-width:0;width:100%;box-sizing:border-box}dl{grid-template-columns:1fr;padding:.6rem}dd{margin:0 0 .4rem;overflow-wrap:anywhere}\
 td,th{padding:.2rem .35rem;font-size:.9rem}h1{font-size:1.4rem}}\
-form.inline{display:inline;background:none;border:0;padding:0;margin:0 .3rem 0 0}form.inline button{margin:0;padding:.2rem .6rem;font-size:.85rem}";
+form.inline{display:inline;background:none;border:0;padding:0;margin:0 .3rem 0 0}form.inline button{margin:0;padding:.2rem .6rem;font-size:.85rem}\
+figure.chart{margin:1rem 0}svg.chart{max-width:100%;height:auto;display:block}details.chart-data{margin:.3rem 0;font-size:.9rem}";
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,10 @@
 //! ready for the corrected file; nothing of it was written.
 
 use crate::html::{csrf_field, dl, page};
+use crate::table::{Grid, View};
+use crate::workplace::Fields;
 use crate::{AppError, St, csrf_token, with_db};
-use axum::extract::{Multipart, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -17,6 +19,7 @@ use tongchou_app::clock::{SystemClock, today_china};
 use tongchou_app::imports::{
     self as app, ImportOptions, ImportRefusal, ImportReport, Importer, Kind, Rejected,
 };
+use tongchou_app::reports::Cell;
 use tongchou_core::access::Principal;
 use tongchou_store::access::User;
 use tongchou_store::imports::Imported;
@@ -27,9 +30,6 @@ const MAX_UPLOAD: usize = 128 << 20;
 
 /// Problems shown in the page (all are counted).
 const SHOWN: usize = 1_000;
-
-/// Earlier imports listed.
-const LISTED: usize = 50;
 
 const TITLE: &str = "数据导入 Import a file";
 
@@ -156,7 +156,13 @@ fn outcome(o: &Outcome) -> Markup {
     }
 }
 
-fn body(user: &User, token: &str, last: Option<&Outcome>, done: &[Imported]) -> Markup {
+fn body(
+    user: &User,
+    token: &str,
+    last: Option<&Outcome>,
+    done: &[Imported],
+    view: &View,
+) -> Markup {
     html! {
         @if let Some(o) = last { (outcome(o)) }
         form method="post" action="/imports" enctype="multipart/form-data" id="import-form" {
@@ -175,20 +181,42 @@ fn body(user: &User, token: &str, last: Option<&Outcome>, done: &[Imported]) -> 
             }
             button type="submit" id="import-submit" { "上传并导入 Upload and import" }
         }
-        h2 { "最近的导入 Recent imports" }
+        h2 { "导入记录 Import history" }
         @if done.is_empty() {
             p { "尚无导入 No import yet." }
         } @else {
-            table id="imports" {
-                tr { th { "编号 Id" } th { "时间 At" } th { "类型 Kind" } th { "文件 File" } th { "行数 Rows" } th { "导入人 By" } }
-                @for i in done {
-                    tr {
-                        td { (i.id) } td { (i.imported_at) } td { (kind_label(&i.kind)) }
-                        td { (i.file_name) } td { (i.rows) } td { (i.imported_by) }
-                    }
-                }
-            }
+            div class="scroll" { (history(done).render("/imports", view)) }
         }
+    }
+}
+
+/// The imports as a grid (filter, sort, pages, export).
+fn history(done: &[Imported]) -> Grid {
+    Grid {
+        id: "imports",
+        title: "导入记录".into(),
+        cols: vec![
+            ("编号", 8.0),
+            ("时间", 22.0),
+            ("类型", 16.0),
+            ("文件", 30.0),
+            ("行数", 10.0),
+            ("导入人", 14.0),
+        ],
+        rows: done
+            .iter()
+            .map(|i| {
+                vec![
+                    Cell::Int(i.id),
+                    Cell::Text(i.imported_at.to_string()),
+                    Cell::Text(kind_label(&i.kind)),
+                    Cell::Text(i.file_name.clone()),
+                    Cell::Int(i.rows),
+                    Cell::Text(i.imported_by.clone()),
+                ]
+            })
+            .collect(),
+        link: None,
     }
 }
 
@@ -207,7 +235,6 @@ async fn recent(st: &St, user: &User) -> Result<Vec<Imported>, AppError> {
         let mut all = tongchou_store::imports::list(db)?;
         all.retain(|i| province || i.imported_by == login);
         all.reverse();
-        all.truncate(LISTED);
         Ok(all)
     })
     .await
@@ -219,25 +246,31 @@ async fn render(
     token: &str,
     status: StatusCode,
     last: Option<&Outcome>,
+    q: &Fields,
 ) -> Response {
     match recent(st, user).await {
-        Ok(done) => (
-            status,
-            Html(page(
-                TITLE,
-                Some(&user.login),
-                body(user, token, last, &done),
-            )),
-        )
-            .into_response(),
+        Ok(done) => {
+            if let Some(file) = history(&done).export(q, "imports") {
+                return file;
+            }
+            (
+                status,
+                Html(page(
+                    TITLE,
+                    Some(&user.login),
+                    body(user, token, last, &done, &View::of(q)),
+                )),
+            )
+                .into_response()
+        }
         Err(e) => error_page(e.status(), &user.login, &e.message()),
     }
 }
 
 /// `GET /imports`.
-async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
+async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
     match signed_in(&st, &headers).await {
-        Ok((user, token)) => render(&st, &user, &token, StatusCode::OK, None).await,
+        Ok((user, token)) => render(&st, &user, &token, StatusCode::OK, None, &q).await,
         Err(r) => r,
     }
 }
@@ -324,7 +357,7 @@ async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Resp
                 Outcome::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
                 Outcome::Refused(s, _) => *s,
             };
-            render(&st, &user, &token, status, Some(&o)).await
+            render(&st, &user, &token, status, Some(&o), &Fields::new()).await
         }
         Err(e) => error_page(e.status(), &user.login, &e.message()),
     }

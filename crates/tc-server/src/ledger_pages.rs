@@ -6,7 +6,8 @@
 //! exports and refusals are audited in the use case.
 
 use crate::html::page;
-use crate::workplace::{self, Fields, cursor, error_page, opt, pager, staff};
+use crate::table::{Grid, View};
+use crate::workplace::{self, Fields, error_page, opt, staff};
 use crate::{St, with_db};
 use axum::Router;
 use axum::extract::{Query, State};
@@ -16,7 +17,6 @@ use axum::routing::get;
 use maud::{Markup, html};
 use tongchou_app::clock::now_ms;
 use tongchou_app::ledger_view::{self as lv, Book, Check, Export, History};
-use tongchou_app::reports::Cell;
 use tongchou_core::RegionCode;
 use tongchou_store::access::User;
 
@@ -117,6 +117,8 @@ fn body(region: RegionCode, books: &[(RegionCode, String)], tb: &Book, check: &C
     }
 }
 
+/// `GET /ledger/account?account=A`: the account's history as a grid (filter, sort, pages of
+/// 50); `&export=csv|xlsx` downloads the rows selected, audited by the use case.
 pub async fn account(
     State(st): State<St>,
     headers: HeaderMap,
@@ -126,49 +128,73 @@ pub async fn account(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let parsed = cursor(&q).and_then(|c| {
-        lv::parse_account(&opt(&q, "account").unwrap_or_default())
-            .map(|a| (a, c))
-            .map_err(|e| e.to_string())
-    });
-    let (acct, c) = match parsed {
-        Ok(x) => x,
-        Err(m) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m),
+    let acct = match lv::parse_account(&opt(&q, "account").unwrap_or_default()) {
+        Ok(a) => a,
+        Err(e) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &e.to_string()),
     };
     let who = user.principal();
-    match with_db(&st, move |db| Ok(lv::history(db, &who, acct, c, now_ms())?)).await {
-        Ok(h) => Html(page(
-            "明细账 Account history",
-            Some(&user.login),
-            history_html(&h),
-        ))
-        .into_response(),
-        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+    let h = match with_db(&st, move |db| {
+        Ok(lv::history_all(db, &who, acct, now_ms())?)
+    })
+    .await
+    {
+        Ok(h) => h,
+        Err(e) => return error_page(TITLE, e.status(), &user.login, &e.message()),
+    };
+    let grid = history_grid(&h);
+    match grid.export_table(&q) {
+        None => {}
+        Some(Err(r)) => return r,
+        Some(Ok((fmt, table))) => {
+            let who = user.principal();
+            let filter = opt(&q, "q").unwrap_or_default();
+            let run = move |db: &mut tongchou_store::Db| {
+                Ok(lv::export_selected(
+                    db,
+                    &who,
+                    acct,
+                    &table,
+                    fmt,
+                    &filter,
+                    now_ms(),
+                )?)
+            };
+            return match with_db(&st, run).await {
+                Ok(d) => workplace::download(d),
+                Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+            };
+        }
+    }
+    Html(page(
+        "明细账 Account history",
+        Some(&user.login),
+        history_html(&h, &grid, &View::of(&q)),
+    ))
+    .into_response()
+}
+
+fn history_grid(h: &History) -> Grid {
+    Grid {
+        id: "ledger-history",
+        title: format!("明细账 {}", h.label),
+        cols: lv::HISTORY_COLUMNS.to_vec(),
+        rows: h.rows.clone(),
+        link: None,
     }
 }
 
-fn history_html(h: &History) -> Markup {
-    let keep = format!("account={}", h.account);
+fn history_html(h: &History, grid: &Grid, view: &View) -> Markup {
     html! {
         p id="account-label" { (h.label) }
         p {
             a href={ "/ledger?book=" (h.region) } { "返回试算平衡表 Back to the trial balance" } " "
-            a id="history-csv" href={ "/ledger/export?format=csv&" (keep) } { "导出 CSV" } " "
-            a id="history-xlsx" href={ "/ledger/export?format=xlsx&" (keep) } { "导出 XLSX" }
-        }
-        table id="ledger-history" {
-            thead { tr { @for (label, _) in lv::HISTORY_COLUMNS { th { (label) } } } }
-            tbody { @for row in &h.rows { tr {
-                @for cell in row {
-                    @match cell {
-                        Cell::Money(f) => td class="num" { (yuan(*f)) },
-                        other => td { (other.text()) },
-                    }
-                }
-            } } }
+            a id="history-csv" href={ "/ledger/export?format=csv&account=" (h.account) } { "导出全部 CSV" } " "
+            a id="history-xlsx" href={ "/ledger/export?format=xlsx&account=" (h.account) } { "导出全部 XLSX" }
         }
         @if h.rows.is_empty() { p id="history-empty" { "没有流水 No transfers" } }
-        (pager("/ledger/account", &keep, "history", h.newer, h.older))
+        @else {
+            div class="scroll" { (grid.render(&format!("/ledger/account?account={}", h.account), view)) }
+        }
     }
 }
 

@@ -233,7 +233,14 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
     };
     let fund = if user.role.has(Permission::ReportRead) {
         let region = user.region;
-        match with_db(&st, move |db| Ok(tongchou_app::warn::latest(db, region)?)).await {
+        let latest = with_db(&st, move |db| {
+            let Some(r) = tongchou_app::warn::latest_report(db)? else {
+                return Ok(None);
+            };
+            let chart = crate::report_charts::dashboard(&r, region);
+            Ok(Some((tongchou_app::warn::summary(&r, region)?, chart)))
+        });
+        match latest.await {
             Ok(f) => f,
             Err(e) => return html_error(e, Some(&user.login)),
         }
@@ -242,7 +249,7 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
     };
     let body = html! {
         p id="welcome" { "欢迎 Welcome, " (user.display_name) }
-        @if let Some((month, months, warnings)) = fund {
+        @if let Some(((month, months, warnings), chart)) = fund {
             p id="months-payable" {
                 "累计结余可支付月数（" (month) "，" (region_name) "）："
                 @match months {
@@ -252,6 +259,7 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
                 "；预警 " (warnings) " 条 "
                 a href={ "/reports/warn?period=" (month) } id="warn-link" { "查看预警" }
             }
+            (chart)
         }
         (dl(&[
             ("用户 Login", user.login.clone()),

@@ -5,6 +5,7 @@
 //! server, no script), a table per scenario and every assumption with its date, status and
 //! source; `/projection/download` gives the XLSX workbook.
 
+use crate::charts::{Chart, Kind, Series, Unit, figure};
 use crate::html::{page, yuan};
 use crate::workplace::{Fields, download, error_page, opt};
 use crate::{St, with_db};
@@ -206,56 +207,28 @@ fn assumptions(p: &Projection) -> Markup {
     }
 }
 
-const COLORS: [&str; 6] = [
-    "#8c1c13", "#1f5fa8", "#2e7d32", "#b26a00", "#6a1b9a", "#455a64",
-];
-const W: i64 = 720;
-const H: i64 = 300;
-const PAD: i64 = 60;
-
-/// The balance per scenario as lines: x the year, y the balance (the range of every scenario,
-/// with zero marked when it falls inside). Coordinates are integer pixels computed from the fen.
+/// The balance per scenario as lines (`crate::charts`): x the year from the start, y the
+/// balance at each year's end.
 pub(crate) fn chart(p: &Projection) -> Markup {
-    let all: Vec<i64> = p
-        .runs
-        .iter()
-        .flat_map(|r| r.years.iter().map(|y| y.closing.fen()))
-        .chain([p.start.balance.fen()])
-        .collect();
-    let (lo, hi) = match (all.iter().min(), all.iter().max()) {
-        (Some(l), Some(h)) if l < h => (*l, *h),
-        (Some(l), _) => (*l - 1, *l + 1),
-        _ => (-1, 1),
+    let n = p.runs.first().map_or(0, |r| r.years.len());
+    let c = Chart {
+        id: "projection-chart".into(),
+        title: "各情景年末累计结余".into(),
+        desc: format!("{}年末起 {n} 年，各情景基金年末累计结余（元）", p.from_year),
+        unit: Unit::Fen,
+        labels: (0..=n)
+            .map(|i| (p.from_year + i as i32).to_string())
+            .collect(),
+        series: p
+            .runs
+            .iter()
+            .map(|r| Series {
+                name: r.terms.name_zh.to_string(),
+                values: std::iter::once(p.start.balance.fen())
+                    .chain(r.years.iter().map(|y| y.closing.fen()))
+                    .collect(),
+            })
+            .collect(),
     };
-    let n = p.runs.first().map_or(0, |r| r.years.len()) as i64;
-    let x = |i: i64| PAD + i * (W - 2 * PAD) / n.max(1);
-    let y = |v: i64| -> i64 {
-        let span = (hi as i128 - lo as i128).max(1);
-        20 + ((hi as i128 - v as i128) * (H - 40) as i128 / span) as i64
-    };
-    let yi = |v: i64| Fen::new(v).round_to_yuan().grouped();
-    html! {
-        svg id="projection-chart" xmlns="http://www.w3.org/2000/svg" width=(W) height=(H + 30)
-            viewBox={ "0 0 " (W) " " (H + 30) } role="img" aria-label="各情景年末累计结余" {
-            rect x="0" y="0" width=(W) height=(H + 30) fill="#fff" stroke="#ddd" {}
-            @if lo < 0 && hi > 0 {
-                line x1=(PAD) x2=(W - PAD) y1=(y(0)) y2=(y(0)) stroke="#999" stroke-dasharray="4 3" {}
-                text x="4" y=(y(0) + 4) font-size="10" fill="#555" { "0" }
-            }
-            text x="4" y="24" font-size="10" fill="#555" { (yi(hi)) }
-            text x="4" y=(H - 16) font-size="10" fill="#555" { (yi(lo)) }
-            text x=(PAD) y=(H + 5) font-size="11" fill="#333" { (p.from_year) }
-            text x=(W - PAD - 24) y=(H + 5) font-size="11" fill="#333" { (p.from_year + n as i32) }
-            @for (k, r) in p.runs.iter().enumerate() {
-                @let pts: Vec<String> = std::iter::once((0, p.start.balance.fen()))
-                    .chain(r.years.iter().enumerate().map(|(i, v)| (i as i64 + 1, v.closing.fen())))
-                    .map(|(i, v)| format!("{},{}", x(i), y(v)))
-                    .collect();
-                polyline data-scenario=(r.terms.scenario) fill="none" stroke=(COLORS[k % COLORS.len()])
-                    stroke-width="2" points=(pts.join(" ")) {}
-                rect x=(PAD + 150 * k as i64) y=(H + 14) width="12" height="8" fill=(COLORS[k % COLORS.len()]) {}
-                text x=(PAD + 16 + 150 * k as i64) y=(H + 22) font-size="11" fill="#333" { (r.terms.name_zh) }
-            }
-        }
-    }
+    figure(&c, Kind::Lines)
 }

@@ -12,7 +12,8 @@
 //! target assessment ranking (`/reports/assess?year=Y`, `tongchou assess`).
 
 use crate::html::page;
-use crate::{AppError, St, current, with_db};
+use crate::table::{Grid, View as GridView};
+use crate::{AppError, St, current, report_charts, with_db};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -176,26 +177,40 @@ fn zh_period(p: Period) -> String {
     format!("{}年{}月", p.year(), p.month())
 }
 
-/// Read the sheet asked for, within the user's region (a refusal audited).
+/// Read the sheet asked for, within the user's region (a refusal audited), with its charts
+/// (`crate::report_charts`) where people would rather look than read.
 fn read(
     db: &mut tongchou_store::Db,
     user: &User,
     kind: &str,
     a: &Ask,
     period: Period,
-) -> Result<Sheet, AppError> {
+) -> Result<(Sheet, Markup), AppError> {
     let region = reports::for_staff(db, &user.principal(), kind, a.region, now_ms())?;
     let year = a.year.unwrap_or(period.year());
+    let none = || html! {};
     let sheet = match kind {
-        "collection" => reports::collection(db, period, Some(region)),
-        "arrears" => reports::arrears(db, Some(region), a.by, a.as_of.unwrap_or_else(today_china)),
-        "warn" => warn::compute(db, period).and_then(|r| warn::sheet(&r, Some(region))),
-        "gap" => gap::show(db, year, today_china()).and_then(|v| gap::sheet(&v, Some(region))),
+        "collection" => reports::collection(db, period, Some(region)).map(|s| (s, none())),
+        "arrears" => reports::arrears(db, Some(region), a.by, a.as_of.unwrap_or_else(today_china))
+            .map(|s| (s, none())),
+        "warn" => warn::compute(db, period).and_then(|r| {
+            let chart = report_charts::warn(&r, region);
+            warn::sheet(&r, Some(region)).map(|s| (s, chart))
+        }),
+        "gap" => gap::show(db, year, today_china())
+            .and_then(|v| gap::sheet(&v, Some(region)))
+            .map(|s| (s, none())),
         "assess" => match &a.drill {
-            Some(indicator) => assess::drill(db, year, region, indicator),
-            None => assess::assess(db, year).and_then(|x| assess::sheet(&x, Some(region))),
+            Some(indicator) => assess::drill(db, year, region, indicator).map(|s| (s, none())),
+            None => assess::assess(db, year).and_then(|x| {
+                let chart = report_charts::assess(&x, region);
+                assess::sheet(&x, Some(region)).map(|s| (s, chart))
+            }),
         },
-        _ => reports::disbursement(db, period, Some(region)),
+        _ => reports::disbursement(db, period, Some(region)).map(|s| {
+            let chart = report_charts::disbursement(&s);
+            (s, chart)
+        }),
     };
     sheet.map_err(|e| match e {
         tongchou_app::AppError::NotFound(_) if yearly(kind) => {
@@ -251,26 +266,54 @@ pub async fn show(
         Ok((sheet, a))
     })
     .await;
-    let (sheet, a) = match r {
+    let ((sheet, charts), a) = match r {
         Ok(x) => x,
         Err(e) => return error_page(e.status(), &user.login, &refusal(&e)),
     };
+    let title = match kind.as_str() {
+        "arrears" => format!("{name} {}", region_title(&sheet)),
+        k if yearly(k) => format!("{name} {}年 {}", period.year(), region_title(&sheet)),
+        _ => format!("{name} {} {}", zh_period(period), region_title(&sheet)),
+    };
+    let grid = grid_of(&kind, &sheet, &title);
+    if let Some(file) = grid
+        .as_ref()
+        .and_then(|g| g.export(&p, &stem(&kind, &sheet)))
+    {
+        return file;
+    }
     match a.format.as_str() {
         "csv" | "xlsx" | "json" => download(&kind, &sheet, &a.format),
         _ => {
+            let path = format!("/reports/{kind}?{}", query(&kind, &a, period));
             let body = html! {
                 (form(&kind, &user, &a))
                 (downloads(&kind, &a, period))
-                (table(&sheet))
-            };
-            let title = match kind.as_str() {
-                "arrears" => format!("{name} {}", region_title(&sheet)),
-                k if yearly(k) => format!("{name} {}年 {}", period.year(), region_title(&sheet)),
-                _ => format!("{name} {} {}", zh_period(period), region_title(&sheet)),
+                (charts)
+                @match &grid {
+                    Some(g) => div class="scroll" { (g.render(&path, &GridView::of(&p))) },
+                    None => (table(&sheet)),
+                }
+                @if grid.is_some() { (extras(&sheet)) }
             };
             Html(page(&title, Some(&user.login), body)).into_response()
         }
     }
+}
+
+/// The long lists without a total row (the early warning, the gap's shares, the ranking and its
+/// drill-downs) as a grid: filter, sort, pages, the selection exported.
+fn grid_of(kind: &str, s: &Sheet, title: &str) -> Option<Grid> {
+    if s.total.is_some() || !matches!(kind, "warn" | "gap" | "assess") {
+        return None;
+    }
+    Some(Grid {
+        id: "report",
+        title: title.to_string(),
+        cols: s.cols.iter().map(|c| (c.zh(), 16.0)).collect(),
+        rows: s.rows.clone(),
+        link: None,
+    })
 }
 
 fn refusal(e: &AppError) -> String {
@@ -290,9 +333,9 @@ fn region_title(s: &Sheet) -> String {
         .to_string()
 }
 
-/// The sheet as a file: `Content-Disposition: attachment`.
-fn download(kind: &str, sheet: &Sheet, format: &str) -> Response {
-    let stem = match sheet
+/// The name of the sheet's files: `warn-2020-01`.
+fn stem(kind: &str, sheet: &Sheet) -> String {
+    match sheet
         .meta
         .iter()
         .find(|(k, _)| *k == "period" || *k == "year")
@@ -302,7 +345,12 @@ fn download(kind: &str, sheet: &Sheet, format: &str) -> Response {
             v.as_str().map_or_else(|| v.to_string(), str::to_string)
         ),
         None => kind.to_string(),
-    };
+    }
+}
+
+/// The sheet as a file: `Content-Disposition: attachment`.
+fn download(kind: &str, sheet: &Sheet, format: &str) -> Response {
+    let stem = stem(kind, sheet);
     let region = sheet
         .meta
         .iter()
@@ -379,8 +427,8 @@ fn form(kind: &str, user: &User, a: &Ask) -> Markup {
     }
 }
 
-/// Links to the same sheet as CSV, XLSX and JSON.
-fn downloads(kind: &str, a: &Ask, period: Period) -> Markup {
+/// The query of the sheet asked for (month or year, grouping, region).
+fn query(kind: &str, a: &Ask, period: Period) -> String {
     let mut q = String::new();
     if kind == "arrears" {
         q.push_str(&format!("by={}", a.by.as_str()));
@@ -395,6 +443,15 @@ fn downloads(kind: &str, a: &Ask, period: Period) -> Markup {
     if let Some(r) = a.region {
         q.push_str(&format!("&region={r}"));
     }
+    if let Some(d) = &a.drill {
+        q.push_str(&format!("&drill={d}"));
+    }
+    q
+}
+
+/// Links to the same sheet as CSV, XLSX and JSON.
+fn downloads(kind: &str, a: &Ask, period: Period) -> Markup {
+    let q = query(kind, a, period);
     html! {
         p id="downloads" {
             "下载："
@@ -449,6 +506,13 @@ fn table(s: &Sheet) -> Markup {
         @if s.rows.is_empty() {
             p id="report-empty" { "没有符合条件的数据。" }
         }
+        (extras(s))
+    }
+}
+
+/// The figures of the whole report under its table.
+fn extras(s: &Sheet) -> Markup {
+    html! {
         @if !s.extras.is_empty() {
             dl id="report-extras" {
                 @for e in &s.extras {

@@ -29,6 +29,20 @@ pub(crate) struct Grid {
     pub link: Option<fn(&[Cell]) -> String>,
 }
 
+/// Text made from a row's cells.
+pub(crate) type RowText<'a> = dyn Fn(&[Cell]) -> String + 'a;
+/// Markup made from a row's cells.
+pub(crate) type RowMarkup<'a> = dyn Fn(&[Cell]) -> Markup + 'a;
+
+/// What a page adds to a grid: an id for each row (`user-LOGIN`), a last column of actions
+/// (the row's forms; neither filtered, sorted nor exported) and a total row under the rows.
+#[derive(Default)]
+pub(crate) struct Extra<'a> {
+    pub row_id: Option<&'a RowText<'a>>,
+    pub actions: Option<(&'static str, &'a RowMarkup<'a>)>,
+    pub total: Option<Markup>,
+}
+
 /// How the user views a grid: the filter words, the sort column and direction, the page.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct View {
@@ -122,6 +136,11 @@ impl Grid {
     /// and the export links. `path` is the page's own path, with the page's own query if it has
     /// one (`/gap?year=2021`): the links and the filter keep it and the view.
     pub fn render(&self, path: &str, v: &View) -> Markup {
+        self.render_with(path, v, &Extra::default())
+    }
+
+    /// [`Grid::render`] with what the page adds to the rows.
+    pub fn render_with(&self, path: &str, v: &View, extra: &Extra) -> Markup {
         let rows = self.selected(v);
         let pages = rows.len().div_ceil(PER_PAGE).max(1);
         let page = v.page.min(pages);
@@ -154,18 +173,21 @@ impl Grid {
                             (label) @if on { @if v.desc { " ▼" } @else { " ▲" } }
                         } }
                     }
+                    @if let Some((label, _)) = extra.actions { th { (label) } }
                 } }
                 tbody {
                     @for r in shown_rows {
-                        tr { @for (i, c) in r.iter().enumerate() {
+                        tr id=[extra.row_id.map(|f| f(r))] { @for (i, c) in r.iter().enumerate() {
                             @match (c, self.link.filter(|_| i == 0)) {
                                 (_, Some(f)) => td { a href=(f(r)) { (shown(c)) } },
                                 (Cell::Money(_) | Cell::Int(_), None) => td class="num" { (shown(c)) },
                                 _ => td { (shown(c)) },
                             }
-                        } }
+                        }
+                        @if let Some((_, f)) = extra.actions { td { (f(r)) } } }
                     }
                 }
+                @if let Some(t) = &extra.total { tfoot { (t) } }
             }
             p class="pager" id={ (self.id) "-pager" } {
                 "共 " (rows.len()) " 行，第 " (page) " / " (pages) " 页 "
@@ -178,22 +200,37 @@ impl Grid {
     /// The selected rows (every page) as a download, when the query asks for one (`export=csv`
     /// or `export=xlsx`); `None` otherwise.
     pub fn export(&self, q: &HashMap<String, String>, stem: &str) -> Option<Response> {
-        let f = q.get("export")?;
-        let format = match Format::parse(f) {
-            Ok(f) => f,
-            Err(e) => return Some((StatusCode::BAD_REQUEST, e.to_string()).into_response()),
-        };
-        let v = View::of(q);
-        let t = Table {
-            title: self.title.clone(),
-            sheet: self.title.chars().take(31).collect(),
-            cols: self.cols.clone(),
-            rows: self.selected(&v).into_iter().cloned().collect(),
+        let (format, t) = match self.export_table(q)? {
+            Ok(x) => x,
+            Err(r) => return Some(r),
         };
         Some(match t.download(format, stem) {
             Ok(d) => download(d),
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
         })
+    }
+
+    /// The format and the table of the selected rows (every page) when the query asks for a
+    /// download, for a page whose use case renders and audits it; a bad format is a 400 answer.
+    pub fn export_table(
+        &self,
+        q: &HashMap<String, String>,
+    ) -> Option<Result<(Format, Table), Response>> {
+        let f = q.get("export")?;
+        let format = match Format::parse(f) {
+            Ok(f) => f,
+            Err(e) => return Some(Err((StatusCode::BAD_REQUEST, e.to_string()).into_response())),
+        };
+        let v = View::of(q);
+        Some(Ok((
+            format,
+            Table {
+                title: self.title.clone(),
+                sheet: self.title.chars().take(31).collect(),
+                cols: self.cols.clone(),
+                rows: self.selected(&v).into_iter().cloned().collect(),
+            },
+        )))
     }
 }
 

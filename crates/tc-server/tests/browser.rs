@@ -285,7 +285,32 @@ fn browser_gap_compute_settle_and_projection(url: String) {
     assert!(v.year.gap.is_positive());
     assert_eq!(d.text("#gap-total"), format!("{} 元", v.year.gap.grouped()));
     assert!(d.text("#gap-done").contains("已记录"));
+    // the gap's shares by level as a chart the browser draws: bars of some size, the figures in
+    // a table too
+    d.wait_for("#gap-shares-chart");
+    let bars = d.script(
+        "return Array.from(document.querySelectorAll('#gap-shares-chart rect[fill]')).filter(r => r.getBoundingClientRect().height > 0 && r.querySelector('title')).length",
+        vec![],
+    );
+    assert!(bars.as_i64().unwrap_or(0) > 0, "{bars}");
+    let title = d.script(
+        "return document.querySelector('#gap-causes-chart-title').textContent",
+        vec![],
+    );
+    assert_eq!(title, json!("缺口成因"));
     d.screenshot("gap-1-computed");
+    // the early warning's charts from the dashboard's link
+    d.goto(&format!("{base}/dashboard"));
+    d.wait_for("#balance-chart");
+    d.screenshot("dashboard-balance-chart");
+    d.click("#warn-link");
+    d.wait_for("#months-chart");
+    let width = d.script(
+        "return document.querySelector('#months-chart').getBoundingClientRect().width",
+        vec![],
+    );
+    assert!(width.as_f64().unwrap_or(0.0) > 300.0, "{width}");
+    d.screenshot("warn-charts");
     // the projection, with its chart
     d.goto(&format!("{base}/dashboard"));
     d.click("#projection-link");

@@ -73,6 +73,19 @@ fn gap_page(db: &mut Db, srv: &tongchou_server::Background) {
         page.body
     );
     assert!(page.body.contains("id=\"gap-counties\"") && !page.body.contains("gap-settle-form"));
+    // the gap's causes and its shares by level as charts, their figures in tables
+    for id in ["gap-causes-chart", "gap-shares-chart"] {
+        assert!(page.body.contains(&format!("<svg id=\"{id}\"")), "{id}");
+        assert!(
+            page.body.contains(&format!("<table id=\"{id}-data\"")),
+            "{id}"
+        );
+    }
+    assert!(
+        page.body
+            .contains("<title id=\"gap-causes-chart-title\">缺口成因</title>")
+    );
+    assert!(page.body.contains("<th>省级承担</th>"), "{}", page.body);
 
     // the clerk sees their county's causes only
     let own = clerk.get("/gap?year=2020").body;

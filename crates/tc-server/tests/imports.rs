@@ -102,6 +102,21 @@ fn scenario(url: &str) {
     assert_eq!(audited, 1);
     // listed as the clerk's import; the same file again changes nothing
     assert!(clerk.get("/imports").body.contains("county-fixed.csv"));
+    // the history as a grid: filtered and exported
+    assert!(
+        !clerk
+            .get("/imports?q=nothing-like-it")
+            .body
+            .contains("county-fixed.csv")
+    );
+    let (st, _, csv) = clerk.get_bytes("/imports?q=county-fixed&export=csv");
+    assert_eq!(st, 200);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.starts_with("\u{feff}编号,时间,类型,文件,行数,导入人\n"),
+        "{csv}"
+    );
+    assert!(csv.contains(",county-fixed.csv,3,clerk"), "{csv}");
     let r = clerk.post_multipart(
         "/imports",
         &[("csrf", &csrf), ("kind", "persons")],

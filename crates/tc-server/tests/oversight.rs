@@ -231,6 +231,40 @@ fn ledger(db: &mut Db, addr: std::net::SocketAddr) {
             "SELECT COUNT(*) FROM audit_log WHERE action = 'ledger.export' AND login = 'auditor'"
         ) == 2
     );
+    // the account's history as a grid: filtered, sorted by amount, the selection exported
+    // (audited like the whole history's export)
+    let acct = "/ledger/account?account=140000:fiscal_special_account";
+    assert!(
+        hist.body.contains("id=\"ledger-history-filter\""),
+        "{}",
+        hist.body
+    );
+    let sorted = aud.get(&format!("{acct}&sort=5&dir=desc"));
+    assert_eq!(sorted.status, 200);
+    assert!(sorted.body.contains("金额（元） ▼"), "{}", sorted.body);
+    let none = aud.get(&format!("{acct}&q=no-such-reference"));
+    assert!(none.body.contains("共 0 行"), "{}", none.body);
+    let (st, h, csv) = aud.get_bytes(&format!("{acct}&q=1%2C000%2C000.00&export=csv"));
+    assert_eq!(st, 200);
+    assert!(
+        h.iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("content-disposition") && v.contains("ledger-")),
+        "{h:?}"
+    );
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.starts_with("\u{feff}流水号,日期,业务类别"), "{csv}");
+    assert!(csv.contains(",1000000.00,"), "{csv}");
+    let (st, _, book) = aud.get_bytes(&format!("{acct}&export=xlsx"));
+    assert_eq!(st, 200);
+    assert!(xlsx_part(&book, "xl/sharedStrings.xml").contains("对方科目"));
+    assert_eq!(aud.get(&format!("{acct}&export=pdf")).status, 400);
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'ledger.export' AND login = 'auditor'"
+        ),
+        4
+    );
     // a city's auditor: their books, not the province's
     let mut city = Client::new(addr);
     city.login("city.auditor", PW);
@@ -264,6 +298,23 @@ fn admin(db: &mut Db, addr: std::net::SocketAddr) {
     let list = sys.get("/admin/users");
     assert_eq!(list.status, 200, "{}", list.body);
     assert!(list.body.contains("县区社保经办机构") && list.body.contains("小店区"));
+    // the accounts as a grid: filtered, exported
+    assert!(list.body.contains("id=\"users-filter\""), "{}", list.body);
+    let one = sys.get("/admin/users?q=city.auditor");
+    assert!(
+        one.body.contains("id=\"user-city.auditor\"") && !one.body.contains("id=\"user-clerk\"")
+    );
+    let (st, _, csv) = sys.get_bytes("/admin/users?export=csv&sort=0");
+    assert_eq!(st, 200);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.starts_with("\u{feff}用户名,姓名,角色,辖区,状态,动态验证码\n"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("city.auditor,") && csv.contains("县区社保经办机构"),
+        "{csv}"
+    );
     let add = [
         ("login", "new.clerk"),
         ("display_name", "新经办"),

@@ -117,6 +117,88 @@ fn same_totals(page: &str, sheet: &Sheet) {
     }
 }
 
+/// The charts of the dashboard and the reports, each with its title, description and a table of
+/// its figures; the early warning and the ranking as grids that filter, sort and export.
+fn charts(db: &mut Db, aud: &mut Client, disbursement: &Sheet) {
+    let has_chart = |page: &str, id: &str| {
+        assert!(page.contains(&format!("<svg id=\"{id}\"")), "{id}: {page}");
+        assert!(page.contains(&format!("<desc id=\"{id}-desc\">")), "{id}");
+        assert!(page.contains(&format!("<table id=\"{id}-data\"")), "{id}");
+    };
+    let report = tongchou_app::warn::compute(db, month()).expect("warn");
+    let taiyuan = report
+        .regions
+        .iter()
+        .find(|r| r.region == rc(140100))
+        .expect("太原市");
+    let dashboard = aud.get("/dashboard").body;
+    has_chart(&dashboard, "balance-chart");
+    assert!(
+        dashboard.contains(&format!(
+            "太原市 · 累计结余：{} 元",
+            taiyuan.figures.balance.grouped()
+        )),
+        "{dashboard}"
+    );
+    let warn = aud.get("/reports/warn?period=2020-01").body;
+    for id in ["months-chart", "collection-chart", "dependency-chart"] {
+        has_chart(&warn, id);
+    }
+    assert!(
+        warn.contains(&format!(
+            "太原市 · 实际征缴：{} 元",
+            taiyuan.figures.collected.grouped()
+        )),
+        "{warn}"
+    );
+    assert!(warn.matches("<rect").count() > 11);
+    let json = disbursement.json();
+    let row = json["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["city"] == "140100")
+        .expect("太原市");
+    let paid = row["paid"].clone();
+    let page = aud.get("/reports/disbursement?period=2020-01").body;
+    has_chart(&page, "payments-chart");
+    let paid: Fen = paid.as_str().expect("paid").parse().expect("yuan");
+    assert!(
+        page.contains(&format!("太原市 · 已发放：{} 元", paid.grouped())),
+        "{page}"
+    );
+    let page = aud.get("/reports/assess?year=2020").body;
+    has_chart(&page, "rank-cities-chart");
+    has_chart(&page, "rank-counties-chart");
+    // the grid: filtered to a city, sorted by rank, the selection exported
+    let only = aud.get("/reports/warn?period=2020-01&q=140100").body;
+    assert!(
+        only.contains("<td>140100</td>") && !only.contains("<td>140200</td>"),
+        "{only}"
+    );
+    let (st, _, csv) = aud.get_bytes("/reports/warn?period=2020-01&q=140100&export=csv");
+    assert_eq!(st, 200);
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(csv.starts_with("\u{feff}区划,名称,可支付月数"), "{csv}");
+    assert!(
+        csv.contains("140100,太原市") && !csv.contains("140200"),
+        "{csv}"
+    );
+    let (st, _, book) = aud.get_bytes("/reports/assess?year=2020&export=xlsx");
+    assert_eq!(st, 200);
+    assert!(book.starts_with(b"PK\x03\x04"));
+    let a = tongchou_app::assess::assess(db, 2020).expect("assess");
+    let last = a.counties.iter().map(|s| s.rank).max().expect("ranked");
+    let sorted = aud.get("/reports/assess?year=2020&sort=1&dir=desc").body;
+    let grid = sorted.split("<table id=\"report\"").nth(1).expect("grid");
+    let first = grid.split("<tbody>").nth(1).expect("rows");
+    let first = &first[..first.find("</tr>").expect("row")];
+    assert!(
+        first.contains(&format!("<td class=\"num\">{last}</td>")),
+        "{first}"
+    );
+}
+
 fn scenario(url: &str, tag: &str) {
     let out = std::env::temp_dir().join(format!("tc-reports-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
@@ -203,6 +285,7 @@ fn scenario(url: &str, tag: &str) {
     );
     let dashboard = aud.get("/dashboard").body;
     assert!(dashboard.contains(&format!("{shown} 个月")), "{dashboard}");
+    charts(&mut db, &mut aud, &disbursement);
     assert!(page.body.contains("可支付月数") && page.body.contains("责任主体"));
     let page = aud.get("/reports/assess?year=2020");
     assert_eq!(page.status, 200, "{}", page.body);
