@@ -70,6 +70,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tongchou_app::clock::now_ms;
 use tongchou_store::access::{self, AuthError, AuthPolicy, User};
+use tongchou_store::audit::{self, Deferred, Record};
 use tongchou_store::{Db, StoreError};
 
 pub use tongchou_store::access::csrf_token;
@@ -108,7 +109,8 @@ impl Config {
             db_url: db_url.to_string(),
             policy: AuthPolicy::default(),
             secure_cookies: true,
-            pool_size: 8,
+            // as many as the blocking threads that may hold one ([`runtime`])
+            pool_size: 16,
             login_per_minute: 30,
             login_burst: 30,
             public_per_minute: 120,
@@ -155,6 +157,8 @@ impl Pool {
 
 pub(crate) struct AppState {
     pub pool: Pool,
+    /// The group-commit writer of the reads' audit entries (`tongchou_store::audit::group`).
+    pub audit: audit::group::Writer,
     pub cfg: Config,
     pub limits: guard::Limits,
     pub metrics: ops::Metrics,
@@ -266,6 +270,54 @@ pub(crate) async fn with_db<T: Send + 'static>(
     })
     .await
     .map_err(|e| AppError::Internal(format!("blocking task: {e}")))?
+}
+
+/// An answer (the data read, or the refusal) and the audit entry that must be durable before it
+/// is given.
+pub(crate) type Audited<T> = (Result<T, AppError>, Deferred);
+
+/// An audit entry handed to the group-commit writer; [`AuditTicket::durable`] waits for it.
+pub(crate) struct AuditTicket(tokio::sync::oneshot::Receiver<Result<Record, StoreError>>);
+
+/// Queue `e` with the group-commit writer. Call on a blocking thread: a full queue blocks.
+pub(crate) fn queue_audit(st: &AppState, e: Deferred) -> AuditTicket {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    st.audit.submit(
+        e,
+        Box::new(move |r| {
+            let _ = tx.send(r);
+        }),
+    );
+    AuditTicket(rx)
+}
+
+impl AuditTicket {
+    /// Wait until the entry is written and committed; a failed or lost entry is an error, so the
+    /// read it records is not answered.
+    pub(crate) async fn durable(self) -> Result<(), AppError> {
+        match self.0.await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(AppError::Internal(format!("audit: {e}"))),
+            Err(_) => Err(AppError::Internal("audit: the writer stopped".into())),
+        }
+    }
+}
+
+/// [`with_db`] for a read that returns its audit entry: the entry goes to the group-commit writer
+/// and the answer, data or refusal, is given only once the entry is durable. The blocking thread
+/// and its connection are free again while the entry waits for its batch.
+pub(crate) async fn with_db_audited<T: Send + 'static>(
+    st: &St,
+    f: impl FnOnce(&mut Db) -> Result<Audited<T>, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let s = st.clone();
+    let (answer, ticket) = with_db(st, move |db| {
+        let (answer, entry) = f(db)?;
+        Ok((answer, queue_audit(&s, entry)))
+    })
+    .await?;
+    ticket.durable().await?;
+    answer
 }
 
 pub(crate) const SESSION_COOKIE: &str = "tc_session";
@@ -386,14 +438,16 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
 struct SecureFlag(bool);
 
 /// The router. The database must be migrated already ([`Db::open`] once, as [`serve`] does).
-pub fn app(cfg: Config) -> Router {
-    build(cfg).0
+pub fn app(cfg: Config) -> std::io::Result<Router> {
+    Ok(build(cfg)?.0)
 }
 
-fn build(mut cfg: Config) -> (Router, St) {
+fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
     // over TLS, cookies are always Secure and HSTS always sent
     cfg.secure_cookies |= cfg.tls.is_some();
     let secure = cfg.secure_cookies;
+    let writer = audit::group::Writer::start(&cfg.db_url, audit::group::Options::default())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let st: St = Arc::new(AppState {
         pool: Pool {
             url: cfg.db_url.clone(),
@@ -401,7 +455,8 @@ fn build(mut cfg: Config) -> (Router, St) {
             max_idle: cfg.pool_size,
         },
         limits: guard::Limits::new(&cfg),
-        metrics: ops::Metrics::new(),
+        metrics: ops::Metrics::new(writer.stats().clone()),
+        audit: writer,
         cfg,
     });
     let router = Router::new()
@@ -479,7 +534,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::Extension(SecureFlag(secure)))
         .with_state(st.clone());
-    (router, st)
+    Ok((router, st))
 }
 
 /// Serve on a bound listener until the future `shutdown` completes.
@@ -496,7 +551,7 @@ pub async fn serve(
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let tls = cfg.tls.clone();
     let timeout = cfg.idle_timeout;
-    let (router, st) = build(cfg);
+    let (router, st) = build(cfg)?;
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let r = match tls {
         Some(tls) => {
