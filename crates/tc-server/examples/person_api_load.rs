@@ -6,6 +6,7 @@
 //! cargo run --release -p tongchou-server --example person_api_load -- setup --db sqlite:///tmp/p10m.db --persons 10000000
 //! # 2. the service on it (what `tongchou serve --plain-http` runs), in its own process
 //! cargo run --release -p tongchou-server --example person_api_load -- serve --db sqlite:///tmp/p10m.db --bind 127.0.0.1:8931 2>/dev/null
+//! #    (--mmap BYTES: the pooled SQLite connections read through a memory map, `Config::sqlite_mmap`)
 //! # 3. the load: log in, read random persons of a sample for --warmup then --seconds seconds
 //! cargo run --release -p tongchou-server --example person_api_load -- load --db sqlite:///tmp/p10m.db --addr 127.0.0.1:8931 --connections 64 --seconds 30
 //! ```
@@ -100,6 +101,7 @@ fn setup(url: &str, persons: usize, seed: u64) -> Result<(), String> {
 fn serve(url: &str, bind: &str) -> Result<(), String> {
     let mut cfg = tongchou_server::Config::new(url);
     cfg.secure_cookies = false;
+    cfg.sqlite_mmap = arg("--mmap", 0);
     tongchou_server::run(bind, cfg)
 }
 

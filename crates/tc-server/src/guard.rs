@@ -175,10 +175,8 @@ pub(crate) async fn audit_forbidden(State(st): State<St>, req: Request, next: Ne
             },
             now_ms(),
         );
-        // through the group-commit writer, answered once written (queued from a blocking thread:
-        // a full queue blocks)
-        let s = st.clone();
-        if let Ok(t) = tokio::task::spawn_blocking(move || queue_audit(&s, e)).await {
+        // through the group-commit writer, answered once written
+        if let Ok(t) = queue_audit(&st, e).await {
             let _ = t.durable().await;
         }
     }

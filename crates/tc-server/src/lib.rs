@@ -85,6 +85,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Idle connections kept.
     pub pool_size: usize,
+    /// Bytes of an SQLite file its pooled connections read through a memory map
+    /// ([`Db::map_for_reads`]); 0: none, every page read with a read call. Measured both ways
+    /// on the person API in `docs/PERFORMANCE.md`.
+    pub sqlite_mmap: i64,
     /// Login attempts a client may make per minute, after a burst of `login_burst`.
     pub login_per_minute: u32,
     pub login_burst: u32,
@@ -111,6 +115,7 @@ impl Config {
             secure_cookies: true,
             // as many as the blocking threads that may hold one ([`runtime`])
             pool_size: 16,
+            sqlite_mmap: 0,
             login_per_minute: 30,
             login_burst: 30,
             public_per_minute: 120,
@@ -126,6 +131,10 @@ impl Config {
 /// A small pool of database connections (one per blocking request at a time).
 pub struct Pool {
     url: String,
+    /// An SQLite database (in this process), not a server's.
+    in_process: bool,
+    /// [`Config::sqlite_mmap`].
+    mmap: i64,
     idle: Mutex<Vec<Db>>,
     max_idle: usize,
 }
@@ -138,7 +147,13 @@ impl Pool {
         };
         match pooled {
             Some(db) => Ok(db),
-            None => Db::connect(&self.url),
+            None => {
+                let mut db = Db::connect(&self.url)?;
+                if self.mmap > 0 {
+                    db.map_for_reads(self.mmap)?;
+                }
+                Ok(db)
+            }
         }
     }
     fn put(&self, db: Db) {
@@ -279,18 +294,6 @@ pub(crate) type Audited<T> = (Result<T, AppError>, Deferred);
 /// An audit entry handed to the group-commit writer; [`AuditTicket::durable`] waits for it.
 pub(crate) struct AuditTicket(tokio::sync::oneshot::Receiver<Result<Record, StoreError>>);
 
-/// Queue `e` with the group-commit writer. Call on a blocking thread: a full queue blocks.
-pub(crate) fn queue_audit(st: &AppState, e: Deferred) -> AuditTicket {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    st.audit.submit(
-        e,
-        Box::new(move |r| {
-            let _ = tx.send(r);
-        }),
-    );
-    AuditTicket(rx)
-}
-
 impl AuditTicket {
     /// Wait until the entry is written and committed; a failed or lost entry is an error, so the
     /// read it records is not answered.
@@ -303,20 +306,41 @@ impl AuditTicket {
     }
 }
 
+/// Queue `e` from an async task: at once if the queue has room, else from a blocking thread.
+pub(crate) async fn queue_audit(st: &St, e: Deferred) -> Result<AuditTicket, AppError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let done: audit::group::Done = Box::new(move |r| {
+        let _ = tx.send(r);
+    });
+    if let Err((e, done)) = st.audit.try_submit(e, done) {
+        let s = st.clone();
+        tokio::task::spawn_blocking(move || s.audit.submit(e, done))
+            .await
+            .map_err(|e| AppError::Internal(format!("blocking task: {e}")))?;
+    }
+    Ok(AuditTicket(rx))
+}
+
 /// [`with_db`] for a read that returns its audit entry: the entry goes to the group-commit writer
-/// and the answer, data or refusal, is given only once the entry is durable. The blocking thread
-/// and its connection are free again while the entry waits for its batch.
+/// and the answer, data or refusal, is given only once the entry is durable. The connection is
+/// free again while the entry waits for its batch.
+///
+/// On SQLite the read runs on the async worker itself: a few indexed rows of an in-process
+/// database take microseconds, less than the two thread switches of a hop to the blocking pool
+/// (which PostgreSQL's network round trips still take).
 pub(crate) async fn with_db_audited<T: Send + 'static>(
     st: &St,
     f: impl FnOnce(&mut Db) -> Result<Audited<T>, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    let s = st.clone();
-    let (answer, ticket) = with_db(st, move |db| {
-        let (answer, entry) = f(db)?;
-        Ok((answer, queue_audit(&s, entry)))
-    })
-    .await?;
-    ticket.durable().await?;
+    let (answer, entry) = if st.pool.in_process {
+        let mut db = st.pool.get()?;
+        let r = f(&mut db);
+        st.pool.put(db);
+        r?
+    } else {
+        with_db(st, f).await?
+    };
+    queue_audit(st, entry).await?.durable().await?;
     answer
 }
 
@@ -451,6 +475,8 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
     let st: St = Arc::new(AppState {
         pool: Pool {
             url: cfg.db_url.clone(),
+            in_process: cfg.db_url.starts_with("sqlite"),
+            mmap: cfg.sqlite_mmap,
             idle: Mutex::new(Vec::new()),
             max_idle: cfg.pool_size,
         },

@@ -164,6 +164,33 @@ impl Writer {
         }
     }
 
+    /// Queue `entry` without blocking: when the queue is full, `entry` and `done` come back to
+    /// be queued with [`Writer::submit`] from a thread that may block.
+    pub fn try_submit(
+        &self,
+        entry: Deferred,
+        done: Done,
+    ) -> std::result::Result<(), (Deferred, Done)> {
+        use std::sync::mpsc::TrySendError;
+        let Some(tx) = &self.tx else {
+            done(Err(stopped()));
+            return Ok(());
+        };
+        self.stats.queued.fetch_add(1, Ordering::Relaxed);
+        match tx.try_send(Job { entry, done }) {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(job)) => {
+                self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+                Err((job.entry, job.done))
+            }
+            Err(TrySendError::Disconnected(job)) => {
+                self.stats.queued.fetch_sub(1, Ordering::Relaxed);
+                (job.done)(Err(stopped()));
+                Ok(())
+            }
+        }
+    }
+
     /// Queue `entry` and wait until it is durable.
     pub fn append(&self, entry: Deferred) -> Result<Record> {
         let (tx, rx) = sync_channel(1);
@@ -400,6 +427,39 @@ mod tests {
         submit_all(&w, 4..5, &out);
         assert!(outcomes(&rx, 1)[0].1.is_ok());
         assert_eq!((w.stats().failed(), w.stats().written()), (3, 2));
+    }
+
+    #[test]
+    fn a_full_queue_gives_the_entry_back_to_try_submit() {
+        let batches = Arc::new(Mutex::new(Vec::new()));
+        let (entered, entered_rx) = channel();
+        let (open, gate) = channel();
+        let sink = Gated {
+            batches: batches.clone(),
+            entered,
+            gate: Some(gate),
+            fail: vec![],
+            seq: 0,
+        };
+        let opts = Options {
+            capacity: 2,
+            max_batch: 1024,
+        };
+        let w = Writer::with_sink(sink, opts).expect("writer");
+        let (out, rx) = channel();
+        submit_all(&w, 0..1, &out);
+        entered_rx.recv().expect("first batch started");
+        submit_all(&w, 1..3, &out);
+        let back = w.try_submit(entry(3), Box::new(|_| {}));
+        let (e, _) = back.expect_err("the queue of two is full");
+        assert_eq!(e.object_id, "3");
+        assert_eq!(w.stats().queued(), 3);
+        open.send(()).expect("open");
+        assert_eq!(outcomes(&rx, 3).len(), 3);
+        let out2 = out.clone();
+        let sent = w.try_submit(entry(4), Box::new(move |r| drop(out2.send((4, r)))));
+        assert!(sent.is_ok());
+        assert!(outcomes(&rx, 1)[0].1.is_ok());
     }
 
     #[test]
