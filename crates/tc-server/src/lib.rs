@@ -312,7 +312,8 @@ pub(crate) async fn queue_audit(st: &St, e: Deferred) -> Result<AuditTicket, App
     let done: audit::group::Done = Box::new(move |r| {
         let _ = tx.send(r);
     });
-    if let Err((e, done)) = st.audit.try_submit(e, done) {
+    if let Err(back) = st.audit.try_submit(e, done) {
+        let (e, done) = *back;
         let s = st.clone();
         tokio::task::spawn_blocking(move || s.audit.submit(e, done))
             .await

@@ -170,7 +170,7 @@ impl Writer {
         &self,
         entry: Deferred,
         done: Done,
-    ) -> std::result::Result<(), (Deferred, Done)> {
+    ) -> std::result::Result<(), Box<(Deferred, Done)>> {
         use std::sync::mpsc::TrySendError;
         let Some(tx) = &self.tx else {
             done(Err(stopped()));
@@ -181,7 +181,7 @@ impl Writer {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(job)) => {
                 self.stats.queued.fetch_sub(1, Ordering::Relaxed);
-                Err((job.entry, job.done))
+                Err(Box::new((job.entry, job.done)))
             }
             Err(TrySendError::Disconnected(job)) => {
                 self.stats.queued.fetch_sub(1, Ordering::Relaxed);
@@ -451,7 +451,7 @@ mod tests {
         entered_rx.recv().expect("first batch started");
         submit_all(&w, 1..3, &out);
         let back = w.try_submit(entry(3), Box::new(|_| {}));
-        let (e, _) = back.expect_err("the queue of two is full");
+        let (e, _) = *back.expect_err("the queue of two is full");
         assert_eq!(e.object_id, "3");
         assert_eq!(w.stats().queued(), 3);
         open.send(()).expect("open");
