@@ -325,6 +325,17 @@ mod tests {
         max_batch: usize,
         fail: Vec<usize>,
     ) -> (Writer, Batches, Receiver<()>, std::sync::mpsc::Sender<()>) {
+        let opts = Options {
+            capacity: 100,
+            max_batch,
+        };
+        gated_with(opts, fail)
+    }
+
+    fn gated_with(
+        opts: Options,
+        fail: Vec<usize>,
+    ) -> (Writer, Batches, Receiver<()>, std::sync::mpsc::Sender<()>) {
         let batches = Arc::new(Mutex::new(Vec::new()));
         let (entered, entered_rx) = channel();
         let (open, gate) = channel();
@@ -335,14 +346,7 @@ mod tests {
             fail,
             seq: 0,
         };
-        let w = Writer::with_sink(
-            sink,
-            Options {
-                capacity: 100,
-                max_batch,
-            },
-        )
-        .expect("writer");
+        let w = Writer::with_sink(sink, opts).expect("writer");
         (w, batches, entered_rx, open)
     }
 
@@ -431,21 +435,11 @@ mod tests {
 
     #[test]
     fn a_full_queue_gives_the_entry_back_to_try_submit() {
-        let batches = Arc::new(Mutex::new(Vec::new()));
-        let (entered, entered_rx) = channel();
-        let (open, gate) = channel();
-        let sink = Gated {
-            batches: batches.clone(),
-            entered,
-            gate: Some(gate),
-            fail: vec![],
-            seq: 0,
-        };
         let opts = Options {
             capacity: 2,
             max_batch: 1024,
         };
-        let w = Writer::with_sink(sink, opts).expect("writer");
+        let (w, _, entered_rx, open) = gated_with(opts, vec![]);
         let (out, rx) = channel();
         submit_all(&w, 0..1, &out);
         entered_rx.recv().expect("first batch started");
