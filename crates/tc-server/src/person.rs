@@ -37,6 +37,24 @@ fn entry(
     )
 }
 
+/// Write a `person.*` audit entry at once, in a transaction of its own (the search page's reads;
+/// the reads by ID number go through the group commit).
+#[allow(clippy::too_many_arguments)]
+fn record(
+    db: &mut Db,
+    who: &Principal,
+    action: &str,
+    object_id: &str,
+    region: Option<u32>,
+    result: &str,
+    details: serde_json::Value,
+    now: i64,
+) -> Result<(), AppError> {
+    let e = entry(who, (action, object_id), region, result, details, now);
+    tongchou_store::audit::append(db, &e.entry(), now)?;
+    Ok(())
+}
+
 fn load(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>, AppError> {
     Ok(registry::person_record(db, person_id)?)
 }
