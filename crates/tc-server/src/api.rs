@@ -5,7 +5,10 @@ use crate::contract::{
     ApprovalBody, ApprovalRequest, DecisionRequest, ErrorBody, EstimateBody, EstimateRequest,
     MeBody, PersonBody, RegionItem, RegionRef, RegionsBody,
 };
-use crate::{AppError, St, client, csrf_token, ct_eq, current, person, with_db};
+use crate::{
+    AppError, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, person, with_db,
+    with_db_audited,
+};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, State};
@@ -26,6 +29,19 @@ type ApiResult<T> = Result<Json<T>, AppError>;
 
 async fn need_user(st: &St, headers: &HeaderMap) -> Result<(User, String), AppError> {
     current(st, headers).await?.ok_or(AppError::Unauthorized)
+}
+
+/// The user of a live session, on the connection at hand (as [`need_user`], without a hop of its
+/// own to the blocking pool).
+fn session_on(
+    db: &mut tongchou_store::Db,
+    token: Option<&str>,
+    policy: &access::AuthPolicy,
+) -> Result<User, AppError> {
+    let Some(token) = token else {
+        return Err(AppError::Unauthorized);
+    };
+    access::session_user(db, token, policy, now_ms())?.ok_or(AppError::Unauthorized)
 }
 
 /// A state-changing call: a live session and the matching `X-CSRF-Token` header.
@@ -117,9 +133,12 @@ pub async fn person(
     headers: HeaderMap,
     Path(id_number): Path<String>,
 ) -> ApiResult<PersonBody> {
-    let (user, _) = need_user(&st, &headers).await?;
+    // the session and the read on one blocking hop; answered once its audit entry is durable
+    let token = cookie(&headers, SESSION_COOKIE);
+    let policy = st.cfg.policy.clone();
     let c = client(&addr);
-    let v = with_db(&st, move |db| {
+    let v = with_db_audited(&st, move |db| {
+        let user = session_on(db, token.as_deref(), &policy)?;
         person::read_by_id_number(db, &user, &id_number, "api", &c, now_ms())
     })
     .await?;
@@ -141,7 +160,7 @@ pub async fn my_records(
 ) -> ApiResult<PersonBody> {
     let (user, _) = need_user(&st, &headers).await?;
     let c = client(&addr);
-    let v = with_db(&st, move |db| {
+    let v = with_db_audited(&st, move |db| {
         person::read_own(db, &user, "api", &c, now_ms())
     })
     .await?;

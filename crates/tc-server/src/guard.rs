@@ -12,7 +12,7 @@
 //! - **Refusals audited at the edge**: every `403` the service answers is written to the audit
 //!   log (`http.forbidden`: method, route with ID numbers masked, client, the user if logged in).
 
-use crate::{Config, St, client, current, with_db};
+use crate::{Config, St, client, current, queue_audit, with_db};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 use tongchou_app::clock::now_ms;
 use tongchou_store::access;
-use tongchou_store::audit::{self, Actor, Entry};
+use tongchou_store::audit::{self, Actor, Deferred, Entry};
 
 /// What a client may do per minute.
 pub(crate) struct Limits {
@@ -159,27 +159,26 @@ pub(crate) async fn audit_forbidden(State(st): State<St>, req: Request, next: Ne
     let res = next.run(req).await;
     if res.status() == StatusCode::FORBIDDEN {
         let user = current(&st, &headers).await.ok().flatten();
-        let _ = with_db(&st, move |db| {
-            let actor = match &user {
-                Some((u, _)) => Actor::user(u.id, &u.login),
-                None => Actor::operator(&format!("client:{addr}")),
-            };
-            audit::append(
-                db,
-                &Entry {
-                    actor: &actor,
-                    action: "http.forbidden",
-                    object_type: "route",
-                    object_id: &path,
-                    region: user.as_ref().map(|(u, _)| u.region.get()),
-                    result: "denied",
-                    details: serde_json::json!({"method": method, "client": addr}),
-                },
-                now_ms(),
-            )?;
-            Ok(())
-        })
-        .await;
+        let actor = match &user {
+            Some((u, _)) => Actor::user(u.id, &u.login),
+            None => Actor::operator(&format!("client:{addr}")),
+        };
+        let e = Deferred::of(
+            &Entry {
+                actor: &actor,
+                action: "http.forbidden",
+                object_type: "route",
+                object_id: &path,
+                region: user.as_ref().map(|(u, _)| u.region.get()),
+                result: "denied",
+                details: serde_json::json!({"method": method, "client": addr}),
+            },
+            now_ms(),
+        );
+        // through the group-commit writer, answered once written
+        if let Ok(t) = queue_audit(&st, e).await {
+            let _ = t.durable().await;
+        }
     }
     res
 }

@@ -70,6 +70,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tongchou_app::clock::now_ms;
 use tongchou_store::access::{self, AuthError, AuthPolicy, User};
+use tongchou_store::audit::{self, Deferred, Record};
 use tongchou_store::{Db, StoreError};
 
 pub use tongchou_store::access::csrf_token;
@@ -84,6 +85,10 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Idle connections kept.
     pub pool_size: usize,
+    /// Bytes of an SQLite file its pooled connections read through a memory map
+    /// ([`Db::map_for_reads`]); 0: none, every page read with a read call. Measured both ways
+    /// on the person API in `docs/PERFORMANCE.md`.
+    pub sqlite_mmap: i64,
     /// Login attempts a client may make per minute, after a burst of `login_burst`.
     pub login_per_minute: u32,
     pub login_burst: u32,
@@ -108,7 +113,9 @@ impl Config {
             db_url: db_url.to_string(),
             policy: AuthPolicy::default(),
             secure_cookies: true,
-            pool_size: 8,
+            // as many as the blocking threads that may hold one ([`runtime`])
+            pool_size: 16,
+            sqlite_mmap: 0,
             login_per_minute: 30,
             login_burst: 30,
             public_per_minute: 120,
@@ -124,6 +131,10 @@ impl Config {
 /// A small pool of database connections (one per blocking request at a time).
 pub struct Pool {
     url: String,
+    /// An SQLite database (in this process), not a server's.
+    in_process: bool,
+    /// [`Config::sqlite_mmap`].
+    mmap: i64,
     idle: Mutex<Vec<Db>>,
     max_idle: usize,
 }
@@ -136,7 +147,13 @@ impl Pool {
         };
         match pooled {
             Some(db) => Ok(db),
-            None => Db::connect(&self.url),
+            None => {
+                let mut db = Db::connect(&self.url)?;
+                if self.mmap > 0 {
+                    db.map_for_reads(self.mmap)?;
+                }
+                Ok(db)
+            }
         }
     }
     fn put(&self, db: Db) {
@@ -155,6 +172,8 @@ impl Pool {
 
 pub(crate) struct AppState {
     pub pool: Pool,
+    /// The group-commit writer of the reads' audit entries (`tongchou_store::audit::group`).
+    pub audit: audit::group::Writer,
     pub cfg: Config,
     pub limits: guard::Limits,
     pub metrics: ops::Metrics,
@@ -266,6 +285,64 @@ pub(crate) async fn with_db<T: Send + 'static>(
     })
     .await
     .map_err(|e| AppError::Internal(format!("blocking task: {e}")))?
+}
+
+/// An answer (the data read, or the refusal) and the audit entry that must be durable before it
+/// is given.
+pub(crate) type Audited<T> = (Result<T, AppError>, Deferred);
+
+/// An audit entry handed to the group-commit writer; [`AuditTicket::durable`] waits for it.
+pub(crate) struct AuditTicket(tokio::sync::oneshot::Receiver<Result<Record, StoreError>>);
+
+impl AuditTicket {
+    /// Wait until the entry is written and committed; a failed or lost entry is an error, so the
+    /// read it records is not answered.
+    pub(crate) async fn durable(self) -> Result<(), AppError> {
+        match self.0.await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(AppError::Internal(format!("audit: {e}"))),
+            Err(_) => Err(AppError::Internal("audit: the writer stopped".into())),
+        }
+    }
+}
+
+/// Queue `e` from an async task: at once if the queue has room, else from a blocking thread.
+pub(crate) async fn queue_audit(st: &St, e: Deferred) -> Result<AuditTicket, AppError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let done: audit::group::Done = Box::new(move |r| {
+        let _ = tx.send(r);
+    });
+    if let Err(back) = st.audit.try_submit(e, done) {
+        let (e, done) = *back;
+        let s = st.clone();
+        tokio::task::spawn_blocking(move || s.audit.submit(e, done))
+            .await
+            .map_err(|e| AppError::Internal(format!("blocking task: {e}")))?;
+    }
+    Ok(AuditTicket(rx))
+}
+
+/// [`with_db`] for a read that returns its audit entry: the entry goes to the group-commit writer
+/// and the answer, data or refusal, is given only once the entry is durable. The connection is
+/// free again while the entry waits for its batch.
+///
+/// On SQLite the read runs on the async worker itself: a few indexed rows of an in-process
+/// database take microseconds, less than the two thread switches of a hop to the blocking pool
+/// (which PostgreSQL's network round trips still take).
+pub(crate) async fn with_db_audited<T: Send + 'static>(
+    st: &St,
+    f: impl FnOnce(&mut Db) -> Result<Audited<T>, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let (answer, entry) = if st.pool.in_process {
+        let mut db = st.pool.get()?;
+        let r = f(&mut db);
+        st.pool.put(db);
+        r?
+    } else {
+        with_db(st, f).await?
+    };
+    queue_audit(st, entry).await?.durable().await?;
+    answer
 }
 
 pub(crate) const SESSION_COOKIE: &str = "tc_session";
@@ -386,22 +463,27 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
 struct SecureFlag(bool);
 
 /// The router. The database must be migrated already ([`Db::open`] once, as [`serve`] does).
-pub fn app(cfg: Config) -> Router {
-    build(cfg).0
+pub fn app(cfg: Config) -> std::io::Result<Router> {
+    Ok(build(cfg)?.0)
 }
 
-fn build(mut cfg: Config) -> (Router, St) {
+fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
     // over TLS, cookies are always Secure and HSTS always sent
     cfg.secure_cookies |= cfg.tls.is_some();
     let secure = cfg.secure_cookies;
+    let writer = audit::group::Writer::start(&cfg.db_url, audit::group::Options::default())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     let st: St = Arc::new(AppState {
         pool: Pool {
             url: cfg.db_url.clone(),
+            in_process: cfg.db_url.starts_with("sqlite"),
+            mmap: cfg.sqlite_mmap,
             idle: Mutex::new(Vec::new()),
             max_idle: cfg.pool_size,
         },
         limits: guard::Limits::new(&cfg),
-        metrics: ops::Metrics::new(),
+        metrics: ops::Metrics::new(writer.stats().clone()),
+        audit: writer,
         cfg,
     });
     let router = Router::new()
@@ -479,7 +561,7 @@ fn build(mut cfg: Config) -> (Router, St) {
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::Extension(SecureFlag(secure)))
         .with_state(st.clone());
-    (router, st)
+    Ok((router, st))
 }
 
 /// Serve on a bound listener until the future `shutdown` completes.
@@ -496,7 +578,7 @@ pub async fn serve(
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let tls = cfg.tls.clone();
     let timeout = cfg.idle_timeout;
-    let (router, st) = build(cfg);
+    let (router, st) = build(cfg)?;
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let r = match tls {
         Some(tls) => {

@@ -7,7 +7,7 @@
 use crate::html::{dl, explanation, page, yuan};
 use crate::pages::person_html;
 use crate::person;
-use crate::{AppError, St, client, with_db};
+use crate::{AppError, St, client, with_db, with_db_audited};
 use axum::Router;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -213,10 +213,13 @@ async fn records(
     let all = q.get("all").is_some_and(|v| v == "1");
     let c = client(&addr);
     let u = user.clone();
-    let r = with_db(&st, move |db| {
-        let v = person::read_own(db, &u, "page", &c, now_ms())?.to_value()?;
-        let r = own::records(db, &policy()?, &u.principal(), now_ms())?;
-        Ok((v, r))
+    let r = with_db_audited(&st, move |db| {
+        let (answer, e) = person::read_own(db, &u, "page", &c, now_ms())?;
+        let both = || -> Result<_, AppError> {
+            let v = answer?.to_value()?;
+            Ok((v, own::records(db, &policy()?, &u.principal(), now_ms())?))
+        };
+        Ok((both(), e))
     })
     .await;
     match r {

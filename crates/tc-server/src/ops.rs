@@ -4,7 +4,9 @@
 //! - `GET /readyz`: the database answers a query (`200 ready`, else `503`).
 //! - `GET /metrics`: Prometheus text exposition (the `prometheus-client` crate): requests by
 //!   route pattern, method and status (refused logins and rate-limited requests among them, as
-//!   403/401/429); request latency by route pattern. Only route *patterns* (`/api/persons/{id_number}`) are labels, never
+//!   403/401/429); request latency by route pattern; the audit queue (`tongchou_audit_queue`:
+//!   entries waiting for their group commit, with the batches, entries written and failed, and
+//!   the largest batch). Only route *patterns* (`/api/persons/{id_number}`) are labels, never
 //!   the path itself, so no ID number reaches a metric or a log. Served to loopback clients only
 //!   unless [`crate::Config::metrics_from_anywhere`].
 //! - Every response carries an `X-Request-Id` (the client's, if it sent a sane one, else a new
@@ -17,13 +19,18 @@ use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
+use tongchou_store::audit::group::Stats;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -35,6 +42,52 @@ struct RequestLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabel {
     route: String,
+}
+
+/// The group-commit writer's counters, read at each scrape.
+#[derive(Debug)]
+struct AuditQueue(Arc<Stats>);
+
+impl Collector for AuditQueue {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let s = &self.0;
+        for (name, help, v) in [
+            (
+                "audit_queue",
+                "Audit entries waiting for their group commit",
+                s.queued(),
+            ),
+            (
+                "audit_largest_batch",
+                "The largest group commit of audit entries so far",
+                s.largest(),
+            ),
+        ] {
+            let g = ConstGauge::new(v as i64);
+            g.encode(enc.encode_descriptor(name, help, None, g.metric_type())?)?;
+        }
+        for (name, help, v) in [
+            (
+                "audit_batches",
+                "Group commits of audit entries",
+                s.batches(),
+            ),
+            (
+                "audit_entries_written",
+                "Audit entries written by group commit",
+                s.written(),
+            ),
+            (
+                "audit_entries_failed",
+                "Audit entries whose group commit failed (their requests refused)",
+                s.failed(),
+            ),
+        ] {
+            let c = ConstCounter::new(v);
+            c.encode(enc.encode_descriptor(name, help, None, c.metric_type())?)?;
+        }
+        Ok(())
+    }
 }
 
 /// The service's metrics.
@@ -52,8 +105,9 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    pub(crate) fn new() -> Metrics {
+    pub(crate) fn new(audit: Arc<Stats>) -> Metrics {
         let mut registry = Registry::with_prefix("tongchou");
+        registry.register_collector(Box::new(AuditQueue(audit)));
         let requests = Family::<RequestLabels, Counter>::default();
         let latency =
             Family::<RouteLabel, Histogram>::new_with_constructor(latency_histogram as fn() -> _);
@@ -195,7 +249,7 @@ mod tests {
 
     #[test]
     fn metrics_are_labelled_by_route_pattern() {
-        let m = Metrics::new();
+        let m = Metrics::new(Arc::new(Stats::default()));
         m.observe("/api/persons/{id_number}", "GET", 200, 0.002);
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &m.registry).expect("encode");
@@ -206,5 +260,10 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("tongchou_http_request_duration_seconds_bucket"));
+        assert!(out.contains("tongchou_audit_queue 0"), "{out}");
+        assert!(
+            out.contains("tongchou_audit_entries_written_total 0"),
+            "{out}"
+        );
     }
 }

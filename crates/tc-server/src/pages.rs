@@ -3,7 +3,7 @@
 use crate::html::{self, csrf_field, dl, page};
 use crate::{
     AppError, PRE_COOKIE, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, guard,
-    person, set_cookie, with_db,
+    person, set_cookie, with_db, with_db_audited,
 };
 use axum::extract::{ConnectInfo, Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -430,8 +430,9 @@ pub async fn person_lookup(
     let id_number = field(&f, "id_number").to_string();
     let c = client(&addr);
     let u = user.clone();
-    match with_db(&st, move |db| {
-        person::read_by_id_number(db, &u, &id_number, "page", &c, now_ms())?.to_value()
+    match with_db_audited(&st, move |db| {
+        let (answer, e) = person::read_by_id_number(db, &u, &id_number, "page", &c, now_ms())?;
+        Ok((answer.and_then(|v| v.to_value()), e))
     })
     .await
     {

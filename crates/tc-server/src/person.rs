@@ -1,16 +1,44 @@
 //! Reading a person's record: region scope, masking by role, and an audit row for every read and
-//! every refusal. Runs on a blocking thread.
+//! every refusal. Runs on a blocking thread; each read returns its audit entry for the
+//! group-commit writer (`tongchou_store::audit::group`), and is answered once that is durable.
 
-use crate::AppError;
 use crate::contract::{CountyRef, PersonBody, PersonPension};
+use crate::{AppError, Audited};
 use serde_json::json;
-use tongchou_core::access::{Masking, Permission, Pii, Principal, mask_id_number};
+use tongchou_core::access::{
+    AccessError, Masking, Permission, Pii, Principal, can, mask_id_number,
+};
 use tongchou_core::{Divisions, IdNumber};
 use tongchou_store::access::{self, Target, User};
-use tongchou_store::audit::{self, Actor, Entry};
+use tongchou_store::audit::{Actor, Deferred, Entry};
 use tongchou_store::registry::PersonRecord;
 use tongchou_store::{Db, registry};
 
+/// A `person.*` audit entry of `who` at `now`.
+fn entry(
+    who: &Principal,
+    (action, object_id): (&str, &str),
+    region: Option<u32>,
+    result: &str,
+    details: serde_json::Value,
+    now: i64,
+) -> Deferred {
+    Deferred::of(
+        &Entry {
+            actor: &Actor::of(who),
+            action,
+            object_type: "person",
+            object_id,
+            region,
+            result,
+            details,
+        },
+        now,
+    )
+}
+
+/// Write a `person.*` audit entry at once, in a transaction of its own (the search page's reads;
+/// the reads by ID number go through the group commit).
 #[allow(clippy::too_many_arguments)]
 fn record(
     db: &mut Db,
@@ -22,19 +50,8 @@ fn record(
     details: serde_json::Value,
     now: i64,
 ) -> Result<(), AppError> {
-    audit::append(
-        db,
-        &Entry {
-            actor: &Actor::of(who),
-            action,
-            object_type: "person",
-            object_id,
-            region,
-            result,
-            details,
-        },
-        now,
-    )?;
+    let e = entry(who, (action, object_id), region, result, details, now);
+    tongchou_store::audit::append(db, &e.entry(), now)?;
     Ok(())
 }
 
@@ -101,7 +118,9 @@ fn view(
     ))
 }
 
-/// A staff read of the person with this ID number (`via` names the channel: api or page).
+/// A staff read of the person with this ID number (`via` names the channel: api or page): the
+/// answer (the record or the refusal) and its audit entry, which the caller makes durable before
+/// answering (`crate::with_db_audited`). `Err` only when the database fails.
 pub(crate) fn read_by_id_number(
     db: &mut Db,
     user: &User,
@@ -109,9 +128,20 @@ pub(crate) fn read_by_id_number(
     via: &str,
     client: &str,
     now: i64,
-) -> Result<PersonBody, AppError> {
+) -> Result<Audited<PersonBody>, AppError> {
     let who = user.principal();
     let shown = mask_id_number(id_number.trim());
+    let failed = |object_id: &str, reason: &str| {
+        let details = json!({"reason": reason, "via": via, "client": client});
+        entry(
+            &who,
+            ("person.read", object_id),
+            None,
+            "failed",
+            details,
+            now,
+        )
+    };
     if !who.role.has(Permission::PersonRead) {
         let t = Target {
             action: "person.read",
@@ -119,86 +149,61 @@ pub(crate) fn read_by_id_number(
             object_id: &shown,
             region: who.region,
         };
-        let e = tongchou_core::access::AccessError::NoPermission {
+        let e = AccessError::NoPermission {
             role: who.role,
             permission: Permission::PersonRead,
         };
-        return Err(access::deny(db, &who, &t, e, now).into());
+        return Ok(refused(&who, &t, &e, now));
     }
     let today = tongchou_app::clock::today_china();
     let id = match IdNumber::parse(id_number.trim(), today) {
         Ok(id) => id,
         Err(e) => {
-            record(
-                db,
-                &who,
-                "person.read",
-                &shown,
-                None,
-                "failed",
-                json!({"reason": "invalid_id_number", "via": via, "client": client}),
-                now,
-            )?;
-            return Err(AppError::BadRequest(format!("id_number: {e}")));
+            let err = AppError::BadRequest(format!("id_number: {e}"));
+            return Ok((Err(err), failed(&shown, "invalid_id_number")));
         }
     };
-    let shown = id.masked();
+    let not_found = || AppError::NotFound("no person with this ID number".into());
     let Some(pid) = registry::person_id_by_number(db, id.as_str())? else {
-        record(
-            db,
-            &who,
-            "person.read",
-            &shown,
-            None,
-            "failed",
-            json!({"reason": "not_found", "via": via, "client": client}),
-            now,
-        )?;
-        return Err(AppError::NotFound("no person with this ID number".into()));
-    };
-    let Some(p) = load(db, pid)? else {
-        record(
-            db,
-            &who,
-            "person.read",
-            &pid.to_string(),
-            None,
-            "failed",
-            json!({"reason": "not_found", "via": via, "client": client}),
-            now,
-        )?;
-        return Err(AppError::NotFound("no person with this ID number".into()));
+        return Ok((Err(not_found()), failed(&id.masked(), "not_found")));
     };
     let oid = pid.to_string();
-    let t = Target {
-        action: "person.read",
-        object_type: "person",
-        object_id: &oid,
-        region: p.county,
+    let Some(p) = load(db, pid)? else {
+        return Ok((Err(not_found()), failed(&oid, "not_found")));
     };
-    access::authorize(db, &who, Permission::PersonRead, &t, now)?;
+    if let Err(e) = can(Divisions::shanxi(), &who, Permission::PersonRead, p.county) {
+        let t = Target {
+            action: "person.read",
+            object_type: "person",
+            object_id: &oid,
+            region: p.county,
+        };
+        return Ok(refused(&who, &t, &e, now));
+    }
     let (v, full) = view(db, &p, &who)?;
-    record(
-        db,
-        &who,
-        "person.read",
-        &oid,
-        Some(p.county.get()),
-        "ok",
-        json!({"via": via, "unmasked": full, "client": client}),
-        now,
-    )?;
-    Ok(v)
+    let details = json!({"via": via, "unmasked": full, "client": client});
+    let ok = ("person.read", oid.as_str());
+    Ok((
+        Ok(v),
+        entry(&who, ok, Some(p.county.get()), "ok", details, now),
+    ))
 }
 
-/// An insured person's own record.
+/// A refusal by the access rules, answered as `403` with its audit entry.
+fn refused<T>(who: &Principal, t: &Target<'_>, e: &AccessError, now: i64) -> Audited<T> {
+    let err = AppError::Forbidden(e.code().to_string());
+    (Err(err), access::denial(who, t, e, now))
+}
+
+/// An insured person's own record, with the audit entry of the read (a refusal of another role
+/// is audited by `tongchou_app::own`).
 pub(crate) fn read_own(
     db: &mut Db,
     user: &User,
     via: &str,
     client: &str,
     now: i64,
-) -> Result<PersonBody, AppError> {
+) -> Result<Audited<PersonBody>, AppError> {
     let who = user.principal();
     // the person's own account only (the refusal audited): `tongchou_app::own`
     let pid = tongchou_app::own::own_person(db, &who, now)?;
@@ -208,17 +213,17 @@ pub(crate) fn read_own(
         ));
     };
     let (v, full) = view(db, &p, &who)?;
-    record(
-        db,
+    let details = json!({"via": via, "unmasked": full, "client": client});
+    let ok = ("person.read_own", pid.to_string());
+    let e = entry(
         &who,
-        "person.read_own",
-        &pid.to_string(),
+        (ok.0, &ok.1),
         Some(p.county.get()),
         "ok",
-        json!({"via": via, "unmasked": full, "client": client}),
+        details,
         now,
-    )?;
-    Ok(v)
+    );
+    Ok((Ok(v), e))
 }
 
 /// The inclusive range of county codes within a region (a county, a city's counties, the

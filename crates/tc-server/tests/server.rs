@@ -463,3 +463,82 @@ fn sqlite_escaping() {
 fn postgres_escaping() {
     escaping(&tongchou_store::testing::pg_url("escaping"));
 }
+
+/// Audit rows of one action and result.
+fn audit_count(db: &mut Db, action: &str, result: &str) -> i64 {
+    db.query_i64(
+        "SELECT count(*) FROM audit_log WHERE action = $1 AND result = $2",
+        &[
+            tongchou_store::Val::Str(action),
+            tongchou_store::Val::Str(result),
+        ],
+    )
+    .expect("count")
+}
+
+/// Many reads at once (issue 13 item 8): every read answered, allowed (200), refused (403) or
+/// not found (404), has exactly its one audit entry, written by the group commit before the
+/// answer, and the log stays one chain.
+fn concurrent_reads(url: &str) {
+    let s = seed(url);
+    let srv = start(url);
+    let mut clerk = Client::new(srv.addr);
+    assert_eq!(clerk.login("clerk", PW).status, 303);
+    let unknown = tongchou_core::IdNumber::from_parts(
+        support::rc(140105),
+        tongchou_core::Date::new(1970, 1, 1).expect("d"),
+        999,
+    )
+    .to_string();
+    let paths = [s.p1.1.clone(), s.p2.1.clone(), unknown].map(|i| format!("/api/persons/{i}"));
+    let threads: Vec<_> = (0..8)
+        .map(|t| {
+            let mut c = Client::new(srv.addr);
+            c.cookies = clerk.cookies.clone();
+            let paths = paths.clone();
+            std::thread::spawn(move || {
+                let mut got = std::collections::BTreeMap::<u16, i64>::new();
+                for i in 0..30 {
+                    let r = c.get(&paths[(t + i) % 3]);
+                    *got.entry(r.status).or_default() += 1;
+                }
+                got
+            })
+        })
+        .collect();
+    let mut got = std::collections::BTreeMap::<u16, i64>::new();
+    for t in threads {
+        for (k, v) in t.join().expect("join") {
+            *got.entry(k).or_default() += v;
+        }
+    }
+    assert_eq!(got.values().sum::<i64>(), 240, "{got:?}");
+    assert_eq!((got[&200], got[&403], got[&404]), (80, 80, 80), "{got:?}");
+    let mut db = Db::open(url).expect("open");
+    assert_eq!(audit_count(&mut db, "person.read", "ok"), got[&200]);
+    assert_eq!(audit_count(&mut db, "person.read", "denied"), got[&403]);
+    assert_eq!(audit_count(&mut db, "person.read", "failed"), got[&404]);
+    // each refusal is also audited at the edge, through the same writer
+    assert_eq!(audit_count(&mut db, "http.forbidden", "denied"), got[&403]);
+    let v = verify_audit_chain(&mut db).expect("verify");
+    assert!(v.ok(), "{v:?}");
+    let m = Client::new(srv.addr).get("/metrics").body;
+    assert!(m.contains("tongchou_audit_queue 0"), "{m}");
+    assert!(m.contains("tongchou_audit_entries_failed_total 0"), "{m}");
+    let written = m
+        .lines()
+        .find_map(|l| l.strip_prefix("tongchou_audit_entries_written_total "))
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    assert_eq!(written, Some(240 + got[&403]), "{m}");
+    drop(srv);
+}
+
+#[test]
+fn sqlite_concurrent_reads_one_audit_entry_each() {
+    concurrent_reads(&tongchou_store::testing::sqlite_url("reads"));
+}
+
+#[test]
+fn postgres_concurrent_reads_one_audit_entry_each() {
+    concurrent_reads(&tongchou_store::testing::pg_url("reads"));
+}

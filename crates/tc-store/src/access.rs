@@ -1021,21 +1021,28 @@ pub struct Target<'a> {
     pub region: RegionCode,
 }
 
+/// The audit entry of a refusal by the access rules (`result = denied`), for a caller that
+/// writes it itself (the group-commit writer, [`audit::group`]).
+pub fn denial(who: &Principal, t: &Target<'_>, e: &AccessError, now: i64) -> audit::Deferred {
+    audit::Deferred::of(
+        &Entry {
+            actor: &Actor::of(who),
+            action: t.action,
+            object_type: t.object_type,
+            object_id: t.object_id,
+            region: Some(t.region.get()),
+            result: "denied",
+            details: serde_json::json!({"reason": e.code(), "message": e.to_string()}),
+        },
+        now,
+    )
+}
+
 /// Audit a refusal by the access rules (`result = denied`) and return it as an error.
 pub fn deny(db: &mut Db, who: &Principal, t: &Target<'_>, e: AccessError, now: i64) -> AuthError {
     // inside a transaction the refusal is written after it ends: the refusal usually rolls the
     // transaction back, and the audit row must not go with it
-    let entry = Entry {
-        actor: &Actor::of(who),
-        action: t.action,
-        object_type: t.object_type,
-        object_id: t.object_id,
-        region: Some(t.region.get()),
-        result: "denied",
-        details: serde_json::json!({"reason": e.code(), "message": e.to_string()}),
-    };
-    let r = audit::refusal(db, &entry, now);
-    match r {
+    match db.audit_after_transaction(denial(who, t, &e, now), now) {
         Ok(_) => AuthError::Denied(e),
         Err(s) => AuthError::Store(s),
     }

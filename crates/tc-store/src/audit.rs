@@ -15,6 +15,8 @@
 //!
 //! Details must never hold a password, a session token, or a full ID number or bank account.
 
+pub mod group;
+
 use crate::{Db, Result, StoreError, Val, Value};
 use sha2::{Digest, Sha256};
 use tongchou_crypto::HashAlg;
@@ -259,15 +261,8 @@ pub fn is_conflict(e: &StoreError) -> bool {
     e.is_conflict()
 }
 
-fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
-    let last = db.query_opt(
-        "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-        &[],
-    )?;
-    let (seq, prev_hash) = match last {
-        Some(r) => (r[0].i64()? + 1, r[1].text()?.to_string()),
-        None => (1, GENESIS.to_string()),
-    };
+/// The entry `seq` after `prev_hash`, numbered, cleaned and chained with `alg`.
+fn chained(alg: HashAlg, seq: i64, prev_hash: &str, e: &Entry<'_>, at: &str) -> Record {
     let details = e.details.to_string();
     let login = clean(&e.actor.login, 64);
     let action = clean(e.action, 64);
@@ -287,34 +282,8 @@ fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
         &result,
         &details,
     );
-    let hash = chain_hash(db.chain_hash()?, &prev_hash, &c);
-    let opt = |v: Option<i64>| v.map(Val::I64).unwrap_or(Val::Null);
-    let n = db.exec(
-        &format!(
-            "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, CAST($3 AS BIGINT), $4, $5, $6, $7, CAST($8 AS INTEGER), $9, $10, $11, $12) \
-             ON CONFLICT (seq) DO NOTHING"
-        ),
-        &[
-            Val::I64(seq),
-            Val::Str(at),
-            opt(e.actor.user_id),
-            Val::Str(&login),
-            Val::Str(&action),
-            Val::Str(&object_type),
-            Val::Str(&object_id),
-            opt(region),
-            Val::Str(&result),
-            Val::Str(&details),
-            Val::Str(&prev_hash),
-            Val::Str(&hash),
-        ],
-    )?;
-    if n != 1 {
-        return Err(StoreError::Conflict(format!(
-            "audit chain moved: seq {seq} was taken, retry"
-        )));
-    }
-    Ok(Record {
+    let hash = chain_hash(alg, prev_hash, &c);
+    Record {
         seq,
         at: at.to_string(),
         user_id: e.actor.user_id,
@@ -325,9 +294,101 @@ fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
         region,
         result,
         details,
-        prev_hash,
+        prev_hash: prev_hash.to_string(),
         hash,
-    })
+    }
+}
+
+/// Rows of one multi-row INSERT of [`insert_records`] (12 parameters each).
+const INSERT_ROWS: usize = 64;
+
+/// Insert chained records in order; a seq already taken (a lost race) is a conflict.
+fn insert_records(db: &mut Db, recs: &[Record]) -> Result<()> {
+    // the optional numbers go as text, NULL or not, so that a statement's parameter types (and
+    // PostgreSQL's prepared statement) depend on the number of rows only
+    let texts: Vec<[Option<String>; 2]> = recs
+        .iter()
+        .map(|r| {
+            [
+                r.user_id.map(|v| v.to_string()),
+                r.region.map(|v| v.to_string()),
+            ]
+        })
+        .collect();
+    fn opt(v: &Option<String>) -> Val<'_> {
+        v.as_deref().map(Val::Str).unwrap_or(Val::Null)
+    }
+    for (chunk, texts) in recs.chunks(INSERT_ROWS).zip(texts.chunks(INSERT_ROWS)) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = |k: usize| 12 * i + k;
+                format!(
+                    "(${}, ${}, CAST(${} AS BIGINT), ${}, ${}, ${}, ${}, CAST(${} AS INTEGER), ${}, ${}, ${}, ${})",
+                    p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11), p(12)
+                )
+            })
+            .collect();
+        let mut params = Vec::with_capacity(12 * chunk.len());
+        for (r, [user_id, region]) in chunk.iter().zip(texts) {
+            params.extend([
+                Val::I64(r.seq),
+                Val::Str(&r.at),
+                opt(user_id),
+                Val::Str(&r.login),
+                Val::Str(&r.action),
+                Val::Str(&r.object_type),
+                Val::Str(&r.object_id),
+                opt(region),
+                Val::Str(&r.result),
+                Val::Str(&r.details),
+                Val::Str(&r.prev_hash),
+                Val::Str(&r.hash),
+            ]);
+        }
+        let n = db.exec(
+            &format!(
+                "INSERT INTO audit_log ({COLUMNS}) VALUES {} ON CONFLICT (seq) DO NOTHING",
+                rows.join(", ")
+            ),
+            &params,
+        )?;
+        if n != chunk.len() as u64 {
+            return Err(StoreError::Conflict(format!(
+                "audit chain moved: a seq from {} was taken, retry",
+                chunk[0].seq
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Append `entries` in order after the head, inside the open transaction: one read of the head,
+/// the hashes chained in memory, multi-row inserts.
+pub(crate) fn append_all_in_tx(db: &mut Db, entries: &[Deferred]) -> Result<Vec<Record>> {
+    let (mut seq, mut prev) = head(db)?;
+    let alg = db.chain_hash()?;
+    let mut recs = Vec::with_capacity(entries.len());
+    for d in entries {
+        seq += 1;
+        let r = chained(
+            alg,
+            seq,
+            &prev,
+            &d.entry(),
+            &crate::access::iso_time(d.at_ms),
+        );
+        prev.clone_from(&r.hash);
+        recs.push(r);
+    }
+    insert_records(db, &recs)?;
+    Ok(recs)
+}
+
+fn append_in_tx(db: &mut Db, e: &Entry<'_>, at: &str) -> Result<Record> {
+    let (seq, prev_hash) = head(db)?;
+    let r = chained(db.chain_hash()?, seq + 1, &prev_hash, e, at);
+    insert_records(db, std::slice::from_ref(&r))?;
+    Ok(r)
 }
 
 /// Append one entry at time `now_ms` (milliseconds since the Unix epoch).

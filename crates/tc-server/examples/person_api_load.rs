@@ -1,0 +1,407 @@
+//! Load test (not a test): the audited person API (`GET /api/persons/{id_number}`) over loopback,
+//! many keep-alive connections at once, with the audit rows counted afterwards (issue 13 item 8).
+//!
+//! ```text
+//! # 1. a province of N insured in a database, and a provincial staff member to read it
+//! cargo run --release -p tongchou-server --example person_api_load -- setup --db sqlite:///tmp/p10m.db --persons 10000000
+//! # 2. the service on it (what `tongchou serve --plain-http` runs), in its own process
+//! cargo run --release -p tongchou-server --example person_api_load -- serve --db sqlite:///tmp/p10m.db --bind 127.0.0.1:8931 2>/dev/null
+//! #    (--mmap BYTES: the pooled SQLite connections read through a memory map, `Config::sqlite_mmap`)
+//! # 3. the load: log in, read random persons of a sample for --warmup then --seconds seconds
+//! cargo run --release -p tongchou-server --example person_api_load -- load --db sqlite:///tmp/p10m.db --addr 127.0.0.1:8931 --connections 64 --seconds 30
+//! ```
+//!
+//! `load` prints requests/s and the latency percentiles of the measured window, every status
+//! answered, the audit rows written during the whole run (warm-up included) against the reads
+//! answered 200 (they must be equal: one `person.read` entry per read) and the group commit's
+//! counters from `/metrics`. `--verify` also verifies the whole audit chain afterwards.
+
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tongchou_core::RegionCode;
+use tongchou_core::access::Role;
+use tongchou_store::access::{AuthPolicy, NewUser, add_user};
+use tongchou_store::audit::Actor;
+use tongchou_store::{Db, Val};
+
+const LOGIN: &str = "bench.officer";
+const PASSWORD: &str = "bench load: correct horse battery staple 7913";
+
+fn arg<T: std::str::FromStr>(name: &str, default: T) -> T {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    let db: String = arg("--db", String::new());
+    if db.is_empty() {
+        eprintln!("usage: person_api_load setup|serve|load --db URL …");
+        std::process::exit(2);
+    }
+    let r = match mode.as_str() {
+        "setup" => setup(&db, arg("--persons", 1_000_000), arg("--seed", 1)),
+        "serve" => serve(&db, &arg("--bind", "127.0.0.1:8931".to_string())),
+        "load" => load(&db),
+        _ => Err(format!("unknown mode {mode:?}: setup, serve or load")),
+    };
+    if let Err(e) = r {
+        eprintln!("person_api_load: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Generate and load the province, and add the provincial staff member of the load.
+fn setup(url: &str, persons: usize, seed: u64) -> Result<(), String> {
+    let t = Instant::now();
+    let p = tongchou_synth::generate(&tongchou_synth::Options {
+        seed,
+        persons,
+        ..Default::default()
+    })
+    .map_err(|e| e.to_string())?;
+    println!(
+        "generated {persons} persons in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let mut db = Db::open(url).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let st = tongchou_sim::load::write_province(&mut db, &p).map_err(|e| e.to_string())?;
+    println!(
+        "loaded {} rows in {:.1} s",
+        st.rows(),
+        t.elapsed().as_secs_f64()
+    );
+    add_user(
+        &mut db,
+        &Actor::operator("bench"),
+        &NewUser {
+            login: LOGIN,
+            display_name: "压测 Load test",
+            role: Role::ProvinceBureauOfficer,
+            region: RegionCode::new(140000).map_err(|e| e.to_string())?,
+            person_id: None,
+            password: PASSWORD,
+        },
+        &AuthPolicy::default(),
+        tongchou_app::clock::now_ms(),
+    )
+    .map_err(|e| e.to_string())?;
+    println!("user {LOGIN} added");
+    Ok(())
+}
+
+/// The service as `tongchou serve --plain-http --bind ADDR` runs it.
+fn serve(url: &str, bind: &str) -> Result<(), String> {
+    let mut cfg = tongchou_server::Config::new(url);
+    cfg.secure_cookies = false;
+    cfg.sqlite_mmap = arg("--mmap", 0);
+    tongchou_server::run(bind, cfg)
+}
+
+/// `n` ID numbers of random persons (ids 1..=max, as the synthetic province numbers them).
+fn sample(db: &mut Db, n: usize) -> Result<Vec<String>, String> {
+    let max = db
+        .query_i64("SELECT COALESCE(MAX(id), 0) FROM persons", &[])
+        .map_err(|e| e.to_string())?;
+    if max == 0 {
+        return Err("no persons: run setup first".into());
+    }
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let id = 1 + (rng.next() % max as u64) as i64;
+        let r = db
+            .query_opt(
+                "SELECT id_number FROM persons WHERE id = $1",
+                &[Val::I64(id)],
+            )
+            .map_err(|e| e.to_string())?;
+        if let Some(r) = r {
+            out.push(r[0].text().map_err(|e| e.to_string())?.to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// xorshift64*: the requests' choice of person.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// Log in through the form; the session cookie.
+fn login(addr: SocketAddr) -> Result<String, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .max_redirects(0)
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut form = agent
+        .get(format!("http://{addr}/login"))
+        .call()
+        .map_err(|e| e.to_string())?;
+    let pre = cookie_of(&form, "tc_pre")?;
+    let page = form
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| e.to_string())?;
+    let marker = "name=\"csrf\" value=\"";
+    let at = page.find(marker).ok_or("no csrf field")? + marker.len();
+    let csrf = &page[at..at + 64];
+    let r = agent
+        .post(format!("http://{addr}/login"))
+        .header("Cookie", format!("tc_pre={pre}"))
+        .send_form([("login", LOGIN), ("password", PASSWORD), ("csrf", csrf)])
+        .map_err(|e| e.to_string())?;
+    cookie_of(&r, "tc_session")
+}
+
+fn cookie_of(r: &ureq::http::Response<ureq::Body>, name: &str) -> Result<String, String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|c| c.split(';').next()?.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+        .ok_or_else(|| format!("no {name} cookie (status {})", r.status()))
+}
+
+/// What one connection saw.
+#[derive(Default)]
+struct Tally {
+    /// Latencies of the measured window, microseconds.
+    micros: Vec<u32>,
+    /// Answers by status, the whole run.
+    statuses: std::collections::BTreeMap<u16, u64>,
+    /// Answers in the measured window.
+    measured: u64,
+    errors: u64,
+}
+
+/// One keep-alive connection reading random persons of the sample until `end`.
+async fn connection(
+    addr: SocketAddr,
+    cookie: String,
+    ids: std::sync::Arc<Vec<String>>,
+    seed: u64,
+    from: Instant,
+    end: Instant,
+) -> Tally {
+    let mut t = Tally::default();
+    let mut rng = Rng(seed | 1);
+    let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+        t.errors += 1;
+        return t;
+    };
+    let _ = stream.set_nodelay(true);
+    let io = hyper_util::rt::TokioIo::new(stream);
+    let Ok((mut tx, conn)) = hyper::client::conn::http1::handshake::<_, Empty<Bytes>>(io).await
+    else {
+        t.errors += 1;
+        return t;
+    };
+    tokio::spawn(conn);
+    let cookie = format!("tc_session={cookie}");
+    while Instant::now() < end {
+        let id = &ids[(rng.next() % ids.len() as u64) as usize];
+        let Ok(req) = hyper::Request::get(format!("/api/persons/{id}"))
+            .header("host", addr.to_string())
+            .header("cookie", &cookie)
+            .body(Empty::new())
+        else {
+            t.errors += 1;
+            break;
+        };
+        let started = Instant::now();
+        let status = match tx.send_request(req).await {
+            Ok(res) => {
+                let s = res.status().as_u16();
+                match res.into_body().collect().await {
+                    Ok(_) => s,
+                    Err(_) => 0,
+                }
+            }
+            Err(_) => 0,
+        };
+        if status == 0 {
+            t.errors += 1;
+            break;
+        }
+        *t.statuses.entry(status).or_default() += 1;
+        if started >= from {
+            t.micros
+                .push(started.elapsed().as_micros().min(u32::MAX as u128) as u32);
+            t.measured += 1;
+        }
+    }
+    t
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+fn head_seq(db: &mut Db) -> Result<i64, String> {
+    db.query_i64("SELECT COALESCE(MAX(seq), 0) FROM audit_log", &[])
+        .map_err(|e| e.to_string())
+}
+
+/// The audit rows after `seq`: (`person.read` ok of the load's login, all rows).
+fn rows_after(db: &mut Db, seq: i64) -> Result<(i64, i64), String> {
+    let reads = db
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE seq > $1 AND login = $2 AND action = 'person.read' AND result = 'ok'",
+            &[Val::I64(seq), Val::Str(LOGIN)],
+        )
+        .map_err(|e| e.to_string())?;
+    let all = db
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE seq > $1",
+            &[Val::I64(seq)],
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((reads, all))
+}
+
+/// The group commit's lines of `/metrics`.
+fn audit_metrics(addr: SocketAddr) -> String {
+    let body = ureq::get(format!("http://{addr}/metrics"))
+        .call()
+        .ok()
+        .and_then(|mut r| r.body_mut().read_to_string().ok())
+        .unwrap_or_default();
+    body.lines()
+        .filter(|l| l.starts_with("tongchou_audit_"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn load(url: &str) -> Result<(), String> {
+    let addr: SocketAddr = arg("--addr", "127.0.0.1:8931".to_string())
+        .parse()
+        .map_err(|e| format!("--addr: {e}"))?;
+    let conns: usize = arg("--connections", 64);
+    let secs: u64 = arg("--seconds", 30);
+    let warmup: u64 = arg("--warmup", 5);
+    let threads: usize = arg("--threads", 1);
+    let mut db = Db::connect(url).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let ids = std::sync::Arc::new(sample(&mut db, arg("--sample", 100_000))?);
+    println!(
+        "sample of {} ID numbers in {:.1} s",
+        ids.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let cookie = login(addr)?;
+    let before = head_seq(&mut db)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads.max(1))
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let from = start + Duration::from_secs(warmup);
+    let end = from + Duration::from_secs(secs);
+    let tallies: Vec<Tally> = rt.block_on(async {
+        let tasks: Vec<_> = (0..conns)
+            .map(|i| {
+                let seed = 0x1234_5678_9ABC_DEF1u64.wrapping_mul(i as u64 + 1);
+                tokio::spawn(connection(
+                    addr,
+                    cookie.clone(),
+                    ids.clone(),
+                    seed,
+                    from,
+                    end,
+                ))
+            })
+            .collect();
+        let mut out = Vec::with_capacity(conns);
+        for t in tasks {
+            out.push(t.await.unwrap_or_default());
+        }
+        out
+    });
+    report(&mut db, addr, before, &tallies, secs)
+}
+
+fn report(
+    db: &mut Db,
+    addr: SocketAddr,
+    before: i64,
+    tallies: &[Tally],
+    secs: u64,
+) -> Result<(), String> {
+    let mut micros: Vec<u32> = tallies
+        .iter()
+        .flat_map(|t| t.micros.iter().copied())
+        .collect();
+    micros.sort_unstable();
+    let measured: u64 = tallies.iter().map(|t| t.measured).sum();
+    let mut statuses = std::collections::BTreeMap::<u16, u64>::new();
+    for t in tallies {
+        for (k, v) in &t.statuses {
+            *statuses.entry(*k).or_default() += v;
+        }
+    }
+    let errors: u64 = tallies.iter().map(|t| t.errors).sum();
+    println!(
+        "measured {secs} s over {} connections: {measured} answers, {:.0} requests/s",
+        tallies.len(),
+        measured as f64 / secs as f64
+    );
+    println!(
+        "latency ms: p50 {:.2}, p95 {:.2}, p99 {:.2}, p99.9 {:.2}, max {:.2}",
+        percentile(&micros, 0.50),
+        percentile(&micros, 0.95),
+        percentile(&micros, 0.99),
+        percentile(&micros, 0.999),
+        percentile(&micros, 1.0)
+    );
+    println!(
+        "answers by status, whole run (warm-up included): {statuses:?}; connection errors {errors}"
+    );
+    let (reads, all) = rows_after(db, before)?;
+    let ok = statuses.get(&200).copied().unwrap_or(0) as i64;
+    println!(
+        "audit rows written during the run: {all} ({reads} person.read ok of {LOGIN}); reads answered 200: {ok}: {}",
+        if reads == ok {
+            "one entry per read"
+        } else {
+            "MISMATCH"
+        }
+    );
+    println!("{}", audit_metrics(addr));
+    if std::env::args().any(|a| a == "--verify") {
+        let t = Instant::now();
+        let v = tongchou_store::audit::verify_audit_chain(db).map_err(|e| e.to_string())?;
+        println!(
+            "audit chain: {} entries, {} ({:.1} s)",
+            v.entries,
+            if v.ok() { "verified" } else { "BROKEN" },
+            t.elapsed().as_secs_f64()
+        );
+    }
+    if reads != ok {
+        return Err("audit rows do not match the reads".into());
+    }
+    Ok(())
+}
