@@ -8,7 +8,7 @@
 
 use crate::forms::{Fields, csrf_ok, text};
 use crate::html::{csrf_field, page};
-use crate::{St, client, csrf_token, signed_in_for, with_db};
+use crate::{St, client, csrf_token, signed_in_for, with_db, with_db_audited};
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -74,19 +74,25 @@ async fn form(State(st): State<St>, headers: HeaderMap) -> Response {
     Html(page("查找参保人 Find a person", Some(&user.login), body)).into_response()
 }
 
+/// The signed-in user allowed to search, and the session's token, for a form posted with it.
+async fn posted(st: &St, headers: &HeaderMap, f: &Fields) -> Result<(User, String), Response> {
+    let (user, token) = signed_in_for(st, headers, may_search, error_page).await?;
+    if !csrf_ok(&token, f) {
+        return Err(error_page(StatusCode::FORBIDDEN, &user.login, "csrf"));
+    }
+    Ok((user, token))
+}
+
 async fn search(
     State(st): State<St>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(f): Form<Fields>,
 ) -> Response {
-    let (user, token) = match signed_in_for(&st, &headers, may_search, error_page).await {
+    let (user, token) = match posted(&st, &headers, &f).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
-    }
     let name = text(&f, "name");
     let (u, c, n) = (user.clone(), client(&addr), name.clone());
     let found = match with_db(&st, move |db| {
@@ -138,13 +144,10 @@ async fn view(
     headers: HeaderMap,
     Form(f): Form<Fields>,
 ) -> Response {
-    let (user, token) = match signed_in_for(&st, &headers, may_search, error_page).await {
+    let (user, _) = match posted(&st, &headers, &f).await {
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
-    }
     let Ok(pid) = text(&f, "person_id").parse::<i64>() else {
         return error_page(
             StatusCode::BAD_REQUEST,
@@ -153,8 +156,9 @@ async fn view(
         );
     };
     let (u, c) = (user.clone(), client(&addr));
-    match with_db(&st, move |db| {
-        crate::person::read_by_person_id(db, &u, pid, &c, now_ms())?.to_value()
+    match with_db_audited(&st, move |db| {
+        let (answer, e) = crate::person::read_by_person_id(db, &u, pid, &c, now_ms())?;
+        Ok((answer.and_then(|v| v.to_value()), e))
     })
     .await
     {
