@@ -98,7 +98,28 @@ fn shown(c: &Cell) -> String {
     }
 }
 
-/// Two cells of a column in order: numbers by value, text by its characters, empty first.
+/// A text that is a plain decimal number (`85.25`, `-3`, `17.9`; at most 6 decimals, 30
+/// digits) as millionths, exactly; anything else `None`.
+fn decimal(t: &str) -> Option<i128> {
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || int.len() > 30 || frac.len() > 6 || !all_digits(int) || !all_digits(frac) {
+        return None;
+    }
+    let mut v: i128 = int.parse().ok()?;
+    for i in 0..6 {
+        let d = frac.as_bytes().get(i).map_or(0, |b| (b - b'0') as i128);
+        v = v * 10 + d;
+    }
+    Some(if neg { -v } else { v })
+}
+
+/// Two cells of a column in order: numbers by value (also numbers written as text, such as
+/// scores `85.25`, which come before other text), other text by its characters, empty first.
 fn order(a: &Cell, b: &Cell) -> Ordering {
     match (a, b) {
         (Cell::Money(x), Cell::Money(y)) => x.cmp(y),
@@ -106,7 +127,16 @@ fn order(a: &Cell, b: &Cell) -> Ordering {
         (Cell::Empty, Cell::Empty) => Ordering::Equal,
         (Cell::Empty, _) => Ordering::Less,
         (_, Cell::Empty) => Ordering::Greater,
-        _ => a.text().cmp(&b.text()),
+        _ => {
+            let (x, y) = (a.text(), b.text());
+            // numbers before other text, so that the order stays total
+            match (decimal(&x), decimal(&y)) {
+                (Some(p), Some(q)) => p.cmp(&q),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => x.cmp(&y),
+            }
+        }
     }
 }
 
@@ -238,6 +268,29 @@ impl Grid {
 mod tests {
     use super::*;
     use tongchou_core::Fen;
+
+    #[test]
+    fn numbers_written_as_text_sort_by_value() {
+        assert_eq!(decimal("85.25"), Some(85_250_000));
+        assert_eq!(decimal("-3"), Some(-3_000_000));
+        assert_eq!(decimal("17.9"), Some(17_900_000));
+        for bad in ["", "-", ".5", "1.2345678", "1e3", "12a", "1,000", "—"] {
+            assert_eq!(decimal(bad), None, "{bad}");
+        }
+        let t = |s: &str| Cell::Text(s.into());
+        assert_eq!(order(&t("100.00"), &t("85.00")), Ordering::Greater);
+        assert_eq!(order(&t("9"), &t("10.5")), Ordering::Less);
+        assert_eq!(order(&t("-1"), &t("0")), Ordering::Less);
+        // text that is not a number keeps the order of its characters, after the numbers: a
+        // total order, whatever the mix ("2" < "10" < "1x", never back to "2")
+        assert_eq!(order(&t("b"), &t("a")), Ordering::Greater);
+        assert_eq!(order(&t("10"), &t("1x")), Ordering::Less);
+        assert_eq!(order(&t("2"), &t("1x")), Ordering::Less);
+        let mut v = [t("1x"), t("10"), t("b"), t("2"), t("-1.5"), Cell::Empty];
+        v.sort_by(order);
+        let shown: Vec<String> = v.iter().map(Cell::text).collect();
+        assert_eq!(shown, ["", "-1.5", "2", "10", "1x", "b"]);
+    }
 
     fn grid(n: i64) -> Grid {
         Grid {
