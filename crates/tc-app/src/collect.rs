@@ -452,6 +452,42 @@ fn month_report(
     })
 }
 
+/// Where the stored totals of the assessments and of the payroll (migration 0048) disagree with
+/// their rows, one problem line each.
+fn totals_problems(db: &mut Db, problems: &mut Vec<String>) -> Result<()> {
+    for ((period, county), a, b) in store::assessment_totals_disagree(db)? {
+        problems.push(format!(
+            "核定合计与明细不符 assessment totals disagree: {period} 区县 {county}：存储 stored {} 笔，缴费基数 {}，统筹 {}，个人账户 {}；明细合计 rows {} 笔，{}，{}，{}",
+            a.assessments,
+            Fen::new(a.base),
+            Fen::new(a.pooling),
+            Fen::new(a.account),
+            b.assessments,
+            Fen::new(b.base),
+            Fen::new(b.pooling),
+            Fen::new(b.account)
+        ));
+    }
+    for ((month, county), a, b) in tongchou_store::payroll::payroll_totals_disagree(db)? {
+        problems.push(format!(
+            "发放合计与明细不符 payroll totals disagree: {month} 区县 {county}：存储 stored {} 笔 {}，已发放 {}（补发/结转 {} 笔 {}，已发放 {}）；明细合计 rows {} 笔 {}，已发放 {}（{} 笔 {}，{}）",
+            a.lines,
+            Fen::new(a.amount),
+            Fen::new(a.paid),
+            a.reissue_lines,
+            Fen::new(a.reissue_amount),
+            Fen::new(a.reissue_paid),
+            b.lines,
+            Fen::new(b.amount),
+            Fen::new(b.paid),
+            b.reissue_lines,
+            Fen::new(b.reissue_amount),
+            Fen::new(b.reissue_paid)
+        ));
+    }
+    Ok(())
+}
+
 /// Prove, for every close, that the income booked for each county (employer part, individual
 /// part, late fees) equals the sum of its person-level collected amounts (applications); that
 /// every posting `collection_postings` records is in the ledger with its amount, each transfer's
@@ -497,24 +533,7 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
             .or_default()
             .insert(p.amount);
     }
-    for ((period, county), stored, summed) in store::assessment_totals_disagree(db)? {
-        problems.push(format!(
-            "assessments {period} county {county}: stored totals {} assessed, base {} pooling {} account {} but the assessments add up to {}, {}, {}, {}",
-            stored.assessments,
-            Fen::new(stored.base),
-            Fen::new(stored.pooling),
-            Fen::new(stored.account),
-            summed.assessments,
-            Fen::new(summed.base),
-            Fen::new(summed.pooling),
-            Fen::new(summed.account)
-        ));
-    }
-    for ((month, county), stored, summed) in tongchou_store::payroll::payroll_totals_disagree(db)? {
-        problems.push(format!(
-            "payroll {month} county {county}: stored totals {stored:?} but the payroll lines add up to {summed:?}"
-        ));
-    }
+    totals_problems(db, &mut problems)?;
     for (key, amount) in store::unrecorded_postings(db)? {
         problems.push(format!(
             "ledger transfer {key} books {amount} of person-level collection income but no collection posting records it"

@@ -196,6 +196,22 @@ fn run(url: &str) {
             .any(|p| p.contains("the ledger has no such transfer")),
         "{problems:?}"
     );
+    // a stored total (migration 0048) that no longer adds up its assessments is caught
+    let before = collect::reconcile(&mut db).expect("reconcile").len();
+    db.exec(
+        "UPDATE assessment_totals SET base_fen = base_fen + 1 WHERE period = 202003 AND county = \
+         (SELECT MIN(county) FROM assessment_totals WHERE period = 202003)",
+        &[],
+    )
+    .expect("tamper");
+    let problems = collect::reconcile(&mut db).expect("reconcile");
+    assert_eq!(problems.len(), before + 1, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("assessment totals disagree")),
+        "{problems:?}"
+    );
     // the step records say when they finished, in the one timestamp format
     for r in db
         .query("SELECT finished_at FROM job_steps", &[])

@@ -504,6 +504,23 @@ fn late_returns(url: &str, tag: &str) {
     assert_eq!(open, 0);
     let check = Ledger::new(&mut db).check().expect("check");
     assert!(check.problem.is_none(), "{:?}", check.problem);
+    // the payroll's stored totals (migration 0048) moved with every line paid, re-issued and
+    // carried, late answers included; one that no longer adds up its lines is caught
+    let totals = |db: &mut Db| -> Vec<String> {
+        collect::reconcile(db)
+            .expect("reconcile")
+            .into_iter()
+            .filter(|p| p.contains("payroll totals disagree"))
+            .collect()
+    };
+    assert_eq!(totals(&mut db), Vec::<String>::new());
+    db.exec(
+        "UPDATE payroll_totals SET paid_fen = paid_fen + 1 WHERE month = 202001 AND county = \
+         (SELECT MIN(county) FROM payroll_totals WHERE month = 202001)",
+        &[],
+    )
+    .expect("tamper");
+    assert_eq!(totals(&mut db).len(), 1, "{:?}", totals(&mut db));
     let _ = std::fs::remove_dir_all(&out);
 }
 

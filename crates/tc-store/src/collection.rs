@@ -259,40 +259,53 @@ pub fn add_assessment_totals(
 pub fn assessment_totals_disagree(
     db: &mut Db,
 ) -> Result<Vec<((i64, i64), AssessedTotal, AssessedTotal)>> {
-    let read = |db: &mut Db, sql: &str| -> Result<BTreeMap<(i64, i64), AssessedTotal>> {
+    let of = |v: &[i64]| AssessedTotal {
+        assessments: v[0],
+        base: v[1],
+        pooling: v[2],
+        account: v[3],
+    };
+    Ok(totals_disagree(
+        db,
+        "SELECT period, county, assessments, base_fen, pooling_fen, account_fen FROM assessment_totals",
+        "SELECT period, county, COUNT(*), CAST(SUM(base_fen) AS BIGINT), CAST(SUM(pooling_fen) AS BIGINT), \
+         CAST(SUM(account_fen) AS BIGINT) FROM assessments GROUP BY period, county",
+    )?
+    .into_iter()
+    .map(|(k, a, b)| (k, of(&a), of(&b)))
+    .collect())
+}
+
+/// Stored totals against the sums of their rows (migration 0048): both statements give a
+/// two-column key then the same integer columns; the keys whose figures differ, with both
+/// (a key missing on one side reads as zeros there).
+#[allow(clippy::type_complexity)]
+pub(crate) fn totals_disagree(
+    db: &mut Db,
+    stored_sql: &str,
+    summed_sql: &str,
+) -> Result<Vec<((i64, i64), Vec<i64>, Vec<i64>)>> {
+    let read = |db: &mut Db, sql: &str| -> Result<BTreeMap<(i64, i64), Vec<i64>>> {
         db.query(sql, &[])?
             .iter()
             .map(|r| {
-                Ok((
-                    (r[0].i64()?, r[1].i64()?),
-                    AssessedTotal {
-                        assessments: r[2].i64()?,
-                        base: r[3].i64()?,
-                        pooling: r[4].i64()?,
-                        account: r[5].i64()?,
-                    },
-                ))
+                let figures = (2..r.len()).map(|i| r[i].i64()).collect::<Result<_>>()?;
+                Ok(((r[0].i64()?, r[1].i64()?), figures))
             })
             .collect()
     };
-    let stored = read(
-        db,
-        "SELECT period, county, assessments, base_fen, pooling_fen, account_fen FROM assessment_totals",
-    )?;
-    let summed = read(
-        db,
-        "SELECT period, county, COUNT(*), CAST(SUM(base_fen) AS BIGINT), CAST(SUM(pooling_fen) AS BIGINT), \
-         CAST(SUM(account_fen) AS BIGINT) FROM assessments GROUP BY period, county",
-    )?;
+    let (stored, summed) = (read(db, stored_sql)?, read(db, summed_sql)?);
+    let width = stored.values().chain(summed.values()).map(Vec::len).max();
+    let zeros = vec![0; width.unwrap_or(0)];
     let keys: BTreeSet<(i64, i64)> = stored.keys().chain(summed.keys()).copied().collect();
     Ok(keys
         .into_iter()
         .filter_map(|k| {
-            let (s, t) = (
-                stored.get(&k).copied().unwrap_or_default(),
-                summed.get(&k).copied().unwrap_or_default(),
+            let (a, b) = (
+                stored.get(&k).unwrap_or(&zeros),
+                summed.get(&k).unwrap_or(&zeros),
             );
-            (s != t).then_some((k, s, t))
+            (a != b).then(|| (k, a.clone(), b.clone()))
         })
         .collect())
 }

@@ -498,12 +498,14 @@ fn mark_paid(db: &mut Db, which: &str, params: &[Val<'_>]) -> Result<u64> {
     };
     let mut totals: BTreeMap<(i64, i64), PayrollTotal> = BTreeMap::new();
     let mut changed = 0u64;
-    for r in db.query(&sql, params)? {
-        let t = totals.entry((r[0].i64()?, r[1].i64()?)).or_default();
-        changed += r[2].i64()? as u64;
-        t.paid += r[3].i64()?;
-        t.reissue_paid += r[4].i64()?;
-    }
+    // streamed: on SQLite a whole message's lines come back, one row each
+    db.each(&sql, params, |r| {
+        let t = totals.entry((r.i64(0)?, r.i64(1)?)).or_default();
+        changed += r.i64(2)? as u64;
+        t.paid += r.i64(3)?;
+        t.reissue_paid += r.i64(4)?;
+        Ok(())
+    })?;
     add_payroll_totals(db, &totals)?;
     Ok(changed)
 }
@@ -552,50 +554,28 @@ fn add_payroll_totals(db: &mut Db, totals: &BTreeMap<(i64, i64), PayrollTotal>) 
 pub fn payroll_totals_disagree(
     db: &mut Db,
 ) -> Result<Vec<((i64, i64), PayrollTotal, PayrollTotal)>> {
-    let read = |db: &mut Db, sql: &str| -> Result<BTreeMap<(i64, i64), PayrollTotal>> {
-        db.query(sql, &[])?
-            .iter()
-            .map(|r| {
-                Ok((
-                    (r[0].i64()?, r[1].i64()?),
-                    PayrollTotal {
-                        lines: r[2].i64()?,
-                        amount: r[3].i64()?,
-                        paid: r[4].i64()?,
-                        reissue_lines: r[5].i64()?,
-                        reissue_amount: r[6].i64()?,
-                        reissue_paid: r[7].i64()?,
-                    },
-                ))
-            })
-            .collect()
+    let of = |v: &[i64]| PayrollTotal {
+        lines: v[0],
+        amount: v[1],
+        paid: v[2],
+        reissue_lines: v[3],
+        reissue_amount: v[4],
+        reissue_paid: v[5],
     };
-    let stored = read(
+    Ok(crate::collection::totals_disagree(
         db,
         "SELECT month, county, lines, amount_fen, paid_fen, reissue_lines, reissue_amount_fen, \
          reissue_paid_fen FROM payroll_totals",
-    )?;
-    let summed = read(
-        db,
         "SELECT month, county, COUNT(*), CAST(SUM(amount_fen) AS BIGINT), \
          CAST(SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN reissue_of IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN reissue_of IS NOT NULL THEN amount_fen ELSE 0 END) AS BIGINT), \
          CAST(SUM(CASE WHEN reissue_of IS NOT NULL AND status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT) \
          FROM payroll_lines GROUP BY month, county",
-    )?;
-    let keys: std::collections::BTreeSet<(i64, i64)> =
-        stored.keys().chain(summed.keys()).copied().collect();
-    Ok(keys
-        .into_iter()
-        .filter_map(|k| {
-            let (a, b) = (
-                stored.get(&k).copied().unwrap_or_default(),
-                summed.get(&k).copied().unwrap_or_default(),
-            );
-            (a != b).then_some((k, a, b))
-        })
-        .collect())
+    )?
+    .into_iter()
+    .map(|(k, a, b)| (k, of(&a), of(&b)))
+    .collect())
 }
 
 /// Keep a return line that could not be applied (unknown payment, conflicting answer).
