@@ -111,33 +111,57 @@ fn run_steps(
     month: Period,
     out_dir: &Path,
 ) -> Result<Run> {
+    let mut opts = MonthOptions::new(out_dir);
+    opts.decision = PlanDecision::Recorded;
+    opts.plans = PlanSubmissions::Submitted;
+    let actors = Actors {
+        officer: who.clone(),
+        approver: None,
+    };
+    steps(
+        db,
+        policy,
+        month,
+        (&actors, &opts),
+        ReceiptSource::Imported,
+        &mut |_| Ok(()),
+    )
+}
+
+/// The month's steps as every edge runs them (the page through [`run`], the command line with
+/// its simulated counterparts): the month's run lock held in the officer's name for the whole
+/// run (a second runner is refused, told who runs it and since when, before anything is
+/// written); the collection close from `source`, once; then `between` (a simulated month's
+/// other records, read before the payroll); then the disbursement steps as far as they go, with
+/// the month's one-off dues and the eligibility certification's sweep always included.
+pub fn steps(
+    db: &mut Db,
+    policy: &Policy,
+    month: Period,
+    (actors, opts): (&Actors, &MonthOptions),
+    source: ReceiptSource<'_>,
+    between: &mut dyn FnMut(&mut Db) -> Result<()>,
+) -> Result<Run> {
     let _lock = crate::jobs::lock_run(
         db,
         crate::jobs::MONTH_RUN,
         month,
-        &who.login,
+        &actors.officer.login,
         crate::clock::now(),
     )?;
     let collection = if crate::jobs::is_done(db, collect::JOB, month, collect::STEP_CLOSE)? {
         None
     } else {
-        Some(collect::run_month(
-            db,
-            policy,
-            month,
-            ReceiptSource::Imported,
-        )?)
+        Some(collect::run_month(db, policy, month, source)?)
     };
-    let mut opts = MonthOptions::new(out_dir);
-    opts.decision = PlanDecision::Recorded;
-    opts.plans = PlanSubmissions::Submitted;
+    between(db)?;
+    let mut opts = opts.clone();
+    // one-off amounts due to this payroll (adjustment arrears, death settlements, corrections),
+    // read inside the payroll step's transaction
     opts.include_dues = true;
+    // the uncertified and those named by a death record are suspended before the pensions are read
     opts.certify = true;
-    let actors = Actors {
-        officer: who.clone(),
-        approver: None,
-    };
-    let disbursement = disburse::run_month(db, policy, month, &actors, &opts)?;
+    let disbursement = disburse::run_month(db, policy, month, actors, &opts)?;
     Ok(Run {
         collection,
         disbursement,

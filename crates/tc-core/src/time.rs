@@ -52,6 +52,12 @@ impl Timestamp {
         Date::from_days_since_epoch((secs + 8 * 3600).div_euclid(86_400))
     }
 
+    /// The time of day in China (UTC+8) at this instant, `HH:MM:SS`.
+    pub fn time_china(self) -> String {
+        let s = (self.0.as_second() + 8 * 3600).rem_euclid(86_400);
+        format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    }
+
     /// This instant moved by `ms` milliseconds.
     pub fn plus_millis(self, ms: i64) -> Result<Timestamp, TimeError> {
         Timestamp::from_millis(self.as_millis().saturating_add(ms))
@@ -113,6 +119,10 @@ mod tests {
         assert_eq!(epoch.to_string(), "1970-01-01T00:00:00.000Z");
         assert!(epoch.to_string() < t.to_string(), "compares as text");
         assert!("2025-12-02 04:34".parse::<Timestamp>().is_err());
+        assert_eq!(t.time_china(), "12:34:56");
+        let late = Timestamp::from_millis(1_764_707_696_000).expect("ms"); // 20:34:56 UTC
+        assert_eq!(late.time_china(), "04:34:56");
+        assert_eq!(late.date_china().to_string(), "2025-12-03");
     }
 
     #[test]

@@ -6,12 +6,24 @@ use maud::{Markup, PreEscaped, html};
 
 /// A whole page. `nav` is the logged-in user's login, if any.
 pub fn page(title: &str, nav: Option<&str>, body: Markup) -> String {
+    page_refreshing(title, nav, body, None)
+}
+
+/// [`page`] that the browser reloads every `refresh` seconds (no script: a `<meta>` refresh),
+/// for a page following work that runs in the background.
+pub fn page_refreshing(
+    title: &str,
+    nav: Option<&str>,
+    body: Markup,
+    refresh: Option<u32>,
+) -> String {
     html! {
         (PreEscaped("<!doctype html>\n"))
         html lang="zh-CN" {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
+                @if let Some(secs) = refresh { meta http-equiv="refresh" content=(secs); }
                 title { (title) " · 统筹 Tongchou" }
                 link rel="stylesheet" href="/static/app.css";
             }

@@ -34,6 +34,7 @@ mod central_reserve;
 mod certification;
 mod chain;
 mod charts;
+mod claims;
 mod contract;
 mod dues;
 mod evaluation_pages;
@@ -177,6 +178,8 @@ pub(crate) struct AppState {
     pub cfg: Config,
     pub limits: guard::Limits,
     pub metrics: ops::Metrics,
+    /// The months' runs started from `/month`, running in the background or finished.
+    pub runs: month::Runs,
 }
 
 pub(crate) type St = Arc<AppState>;
@@ -483,6 +486,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         },
         limits: guard::Limits::new(&cfg),
         metrics: ops::Metrics::new(writer.stats().clone()),
+        runs: month::Runs::default(),
         audit: writer,
         cfg,
     });
@@ -549,6 +553,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         .merge(central_reserve::routes())
         .merge(paying_accounts::routes())
         .merge(search::routes())
+        .merge(claims::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -4,10 +4,13 @@
 //! decision), with links to the pages where those happen. The provincial bureau officer runs the
 //! month from the page (`POST /month/run`, CSRF-protected): as far as it can go now, through
 //! `tongchou_app::month::run`, which checks the role, takes the month's run lock and audits the
-//! run and any refusal (`month.run`); run it again once what it waits for is done.
+//! run and any refusal (`month.run`); run it again once what it waits for is done. The run goes on
+//! in the background (at 10 million insured it takes minutes): the answer is at once, and the page
+//! follows the steps as they are recorded, reloading itself until the run ends and then saying
+//! what it did ([`Runs`]).
 
 use crate::forms::{self, Fields};
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, page, page_refreshing, yuan};
 use crate::{AppError, St, csrf_token, with_db};
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -22,6 +25,58 @@ use tongchou_core::{Fen, Period, Policy};
 use tongchou_store::access::User;
 
 const TITLE: &str = "月度运行 The month's run";
+
+/// How often a page following a running month reloads itself, in seconds.
+const REFRESH_SECS: u32 = 2;
+
+/// A month's run started from the page: who started it, when, and once it ended, what it did
+/// (`Ok`) or why it stopped (`Err`), both as the line the page shows.
+#[derive(Clone, Debug)]
+pub(crate) struct RunProgress {
+    pub by: String,
+    pub started_ms: i64,
+    pub ended: Option<Result<String, String>>,
+}
+
+/// The months' runs of this service process (the last one of each month). The database's run
+/// lock (`tongchou_app::jobs::lock_run`) still keeps a month to one runner across processes;
+/// this only lets the page say that a run is going on and, afterwards, what it did.
+#[derive(Default)]
+pub(crate) struct Runs(std::sync::Mutex<std::collections::HashMap<Period, RunProgress>>);
+
+impl Runs {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<Period, RunProgress>> {
+        match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+    /// The run of `month`, if one was started here.
+    pub fn get(&self, month: Period) -> Option<RunProgress> {
+        self.lock().get(&month).cloned()
+    }
+    /// Record a new run of `month` unless one is going on; false if one is.
+    fn start(&self, month: Period, by: &str, now_ms: i64) -> bool {
+        let mut m = self.lock();
+        if m.get(&month).is_some_and(|r| r.ended.is_none()) {
+            return false;
+        }
+        m.insert(
+            month,
+            RunProgress {
+                by: by.to_string(),
+                started_ms: now_ms,
+                ended: None,
+            },
+        );
+        true
+    }
+    fn end(&self, month: Period, outcome: Result<String, String>) {
+        if let Some(r) = self.lock().get_mut(&month) {
+            r.ended = Some(outcome);
+        }
+    }
+}
 
 /// Who sees the page: provincial staff who read reports (the bureau, finance, auditors); the
 /// run is the province's, its steps' figures province-wide.
@@ -145,12 +200,25 @@ fn run_form(user: &User, token: &str, s: &MonthState) -> Markup {
     }
 }
 
+/// The line of a run going on in the background.
+fn running_line(r: &RunProgress) -> Markup {
+    let at = tongchou_core::Timestamp::from_millis(r.started_ms)
+        .map(|t| t.time_china())
+        .unwrap_or_default();
+    html! {
+        p class="warning" id="month-running" {
+            "正在运行：" (r.by) " 于 " (at) " 开始，本页每 " (REFRESH_SECS) " 秒自动刷新，各步骤完成即显示。"
+            " Running in the background; this page reloads itself until the run ends."
+        }
+    }
+}
+
 fn body(
     user: &User,
     token: &str,
     s: &MonthState,
-    done: Option<&str>,
-    error: Option<&str>,
+    (done, error): (Option<&str>, Option<&str>),
+    running: Option<&RunProgress>,
 ) -> Markup {
     let at = next_step(s);
     // what the run waits for stops it at the collection close (before the payroll) or at the
@@ -164,6 +232,7 @@ fn body(
     html! {
         @if let Some(m) = done { p class="ok" id="month-done" { (m) } }
         @if let Some(m) = error { p class="error" id="month-error" { (m) } }
+        @if let Some(r) = running { (running_line(r)) }
         form method="get" action="/month" id="month-form" {
             label for="period" { "月份 Month (YYYY-MM)" }
             input id="period" name="period" value=(s.month) autocomplete="off";
@@ -173,7 +242,7 @@ fn body(
             p class="warning" id="month-waiting" { (w) }
             p { a href="/chain" { "用款计划报送 Plans" } " " a href={ "/plans/" (s.month) } { "用款申请 Applications" } }
         }
-        (run_form(user, token, s))
+        @if running.is_none() { (run_form(user, token, s)) }
         table id="month-steps" {
             tr { th { "步骤 Step" } th { "状态 State" } th { "记录 Recorded" } }
             tr data-step="collection" {
@@ -209,12 +278,23 @@ fn period_of(p: Option<&String>) -> Result<Option<Period>, AppError> {
     }
 }
 
-/// The page of `asked` (the latest month whose payroll ran, if none), with the outcome of a run.
+/// What the page says besides the steps: the outcome of a form (`done`, `error`), or of the run
+/// it follows (`run`: the start of a run from this page, in ms).
+#[derive(Default)]
+struct Notice<'a> {
+    done: Option<&'a str>,
+    error: Option<&'a str>,
+    run: Option<i64>,
+}
+
+/// The page of `asked` (the latest month whose payroll ran, if none), with its notice and the
+/// run going on in the background, if any (the page then reloads itself).
 async fn render(
     st: &St,
     (user, token): (&User, &str),
     asked: Option<Period>,
-    (status, done, error): (StatusCode, Option<&str>, Option<&str>),
+    status: StatusCode,
+    notice: Notice<'_>,
 ) -> Response {
     let r = with_db(st, move |db| {
         let month = match asked {
@@ -232,15 +312,27 @@ async fn render(
     })
     .await;
     match r {
-        Ok(s) => (
-            status,
-            Html(page(
+        Ok(s) => {
+            let run = st.runs.get(s.month);
+            let running = run.as_ref().filter(|r| r.ended.is_none());
+            // the outcome of the run this page follows, once it ended
+            let ended = run
+                .as_ref()
+                .filter(|r| notice.run == Some(r.started_ms))
+                .and_then(|r| r.ended.clone());
+            let (done, error) = match &ended {
+                Some(Ok(line)) => (Some(line.as_str()), notice.error),
+                Some(Err(e)) => (notice.done, Some(e.as_str())),
+                None => (notice.done, notice.error),
+            };
+            let html = page_refreshing(
                 &format!("{TITLE} · {}", s.month),
                 Some(&user.login),
-                body(user, token, &s, done, error),
-            )),
-        )
-            .into_response(),
+                body(user, token, &s, (done, error), running),
+                running.map(|_| REFRESH_SECS),
+            );
+            (status, Html(html)).into_response()
+        }
         Err(e) if asked.is_none() && e.status() == StatusCode::NOT_FOUND => {
             let form = html! {
                 p id="month-none" { (e.message()) }
@@ -256,7 +348,8 @@ async fn render(
     }
 }
 
-/// `GET /month[?period=YYYY-MM][&done=…]`: the latest month whose payroll ran, unless one is given.
+/// `GET /month[?period=YYYY-MM][&done=…][&run=MS]`: the latest month whose payroll ran, unless
+/// one is given; `run` follows a run started from the page until it ends.
 async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
     let (user, token) = match crate::signed_in_for(&st, &headers, may_view, error_page).await {
         Ok(u) => u,
@@ -267,13 +360,12 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
     let done = forms::opt_text(&q, "done");
-    render(
-        &st,
-        (&user, &token),
-        asked,
-        (StatusCode::OK, done.as_deref(), None),
-    )
-    .await
+    let notice = Notice {
+        done: done.as_deref(),
+        run: q.get("run").and_then(|r| r.parse().ok()),
+        ..Notice::default()
+    };
+    render(&st, (&user, &token), asked, StatusCode::OK, notice).await
 }
 
 /// What a run did, in one line.
@@ -319,36 +411,62 @@ async fn run(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
     let who = user.principal();
-    let out = st.cfg.bank_files.join(month.to_string());
-    let r = with_db(&st, move |db| {
-        let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(tongchou_app::month::run(
-            db,
-            &policy,
-            &who,
-            month,
-            &out,
-            now_ms(),
-        )?)
-    })
-    .await;
-    match r {
-        Ok(done) => {
-            let msg: String =
-                form_urlencoded::byte_serialize(outcome(month, &done).as_bytes()).collect();
-            Redirect::to(&format!("/month?period={month}&done={msg}")).into_response()
-        }
-        Err(e) => {
-            let m = format!("未运行 Not run: {}", e.message());
-            render(
-                &st,
-                (&user, &token),
-                Some(month),
-                (e.status(), None, Some(&m)),
-            )
-            .await
-        }
+    if !tongchou_app::month::may_run(&who) {
+        // refused at once, by the use case, which audits the refusal
+        let r = with_db(&st, move |db| {
+            let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+            let out = std::path::Path::new("");
+            Ok(tongchou_app::month::run(
+                db,
+                &policy,
+                &who,
+                month,
+                out,
+                now_ms(),
+            )?)
+        })
+        .await;
+        let e = match r {
+            Err(e) => e,
+            Ok(_) => AppError::Internal("a run refused by its role ran".into()),
+        };
+        return not_run(&st, (&user, &token), month, e).await;
     }
+    let started = now_ms();
+    if !st.runs.start(month, &user.login, started) {
+        let e = AppError::Conflict(format!("{month} 正在运行，请等待其结束 already running"));
+        return not_run(&st, (&user, &token), month, e).await;
+    }
+    let bg = st.clone();
+    // the run goes on after the answer: the page follows it
+    drop(tokio::task::spawn_blocking(move || {
+        let out = bg.cfg.bank_files.join(month.to_string());
+        let run = || {
+            let mut db = bg.pool.get()?;
+            let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+            let r = tongchou_app::month::run(&mut db, &policy, &who, month, &out, now_ms());
+            bg.pool.put(db);
+            Ok::<_, AppError>(r?)
+        };
+        // a panic must not leave the page saying "running" for ever
+        let line = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            Ok(Ok(done)) => Ok(outcome(month, &done)),
+            Ok(Err(e)) => Err(format!("未运行完 Not run: {}", e.message())),
+            Err(_) => Err("未运行完：内部错误 Not run: internal error".to_string()),
+        };
+        bg.runs.end(month, line);
+    }));
+    Redirect::to(&format!("/month?period={month}&run={started}")).into_response()
+}
+
+/// The page with why a run did not start.
+async fn not_run(st: &St, who: (&User, &str), month: Period, e: AppError) -> Response {
+    let m = format!("未运行 Not run: {}", e.message());
+    let notice = Notice {
+        error: Some(&m),
+        ..Notice::default()
+    };
+    render(st, who, Some(month), e.status(), notice).await
 }
 
 #[cfg(test)]

@@ -333,6 +333,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::central_reserve::links(user))
         (crate::paying_accounts::links(user))
         (crate::search::links(user))
+        (crate::claims::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

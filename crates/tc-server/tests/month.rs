@@ -61,6 +61,24 @@ fn audited(db: &mut tongchou_store::Db, login: &str, result: &str) -> i64 {
     .expect("count")
 }
 
+/// The page of a run started from it, followed (as its reloads would) until the run ends: while
+/// it runs, the page says so, reloads itself and offers no second run.
+fn follow(c: &mut Client, at: &str) -> support::Resp {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let p = c.get(at);
+        assert_eq!(p.status, 200, "{}", p.body);
+        if !p.body.contains("id=\"month-running\"") {
+            assert!(!p.body.contains("http-equiv=\"refresh\""), "{}", p.body);
+            return p;
+        }
+        assert!(p.body.contains("http-equiv=\"refresh\""), "{}", p.body);
+        assert!(!p.body.contains("id=\"month-run\""), "{}", p.body);
+        assert!(std::time::Instant::now() < until, "the run never ended");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
 fn run_from_the_page(url: &str) {
     seed(url);
     let mut db = tongchou_store::Db::open(url).expect("open");
@@ -102,8 +120,8 @@ fn run_from_the_page(url: &str) {
     let r = run(&mut officer, &csrf, "2022-06");
     assert_eq!(r.status, 303, "{}", r.body);
     let at = r.header("location").expect("location").to_string();
-    assert!(at.starts_with("/month?period=2022-06&done="), "{at}");
-    let shown = officer.get(&at);
+    assert!(at.starts_with("/month?period=2022-06&run="), "{at}");
+    let shown = follow(&mut officer, &at);
     assert!(
         shown
             .body
@@ -126,7 +144,7 @@ fn run_from_the_page(url: &str) {
         .header("location")
         .expect("location")
         .to_string();
-    let again = officer.get(&at);
+    let again = follow(&mut officer, &at);
     assert!(
         again.body.contains("本次运行未完成新的步骤"),
         "{}",

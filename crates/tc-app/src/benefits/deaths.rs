@@ -50,15 +50,16 @@ use crate::imports::problem_line;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use tongchou_bank::AccountNumber;
-use tongchou_core::access::mask_bank_account;
+use tongchou_core::access::{self as rules, Permission, Principal, mask_bank_account};
 use tongchou_core::rules::benefit::death_settlement;
-use tongchou_core::{Date, Fen, IdNumber, Period, Policy};
+use tongchou_core::{Date, Divisions, Fen, IdNumber, Period, Policy, RegionCode};
 use tongchou_engine::crosscheck::{self, Finding, Paid};
 use tongchou_engine::disbursement::Item;
 use tongchou_import::{
     DeathRecord, ImportError, Kind, Options, Record, Rejection, RollPayment, read_all,
 };
 use tongchou_store::Db;
+use tongchou_store::access::{self, Target};
 use tongchou_store::audit::{self, Actor, Entry};
 use tongchou_store::benefits::{self as stored, deaths as store};
 use tongchou_store::imports::{self, ImportRow};
@@ -821,6 +822,51 @@ pub fn file_claim(
         )?;
         Ok(s)
     })
+}
+
+/// [`file_claim`] by a staff member (the page `/claims`): their role must submit benefit cases
+/// (`RetirementSubmit`: the county agency that handles the deceased's county, or the bureau)
+/// and the deceased's county must lie in their region. A refusal is audited (`deaths.claim`
+/// denied) and names no region; the claim is audited under their login.
+pub fn file_claim_by(
+    db: &mut Db,
+    who: &Principal,
+    claim: &Claim<'_>,
+    filed_on: Date,
+    now_ms: i64,
+) -> Result<ClaimSummary> {
+    let province = tongchou_core::Divisions::shanxi().province().code;
+    let region = match store::settlement(db, claim.person)? {
+        Some(s) => RegionCode::new(s.county).map_err(|e| AppError::Invalid(e.0))?,
+        // no settlement: checked by role alone, then refused by `file_claim` as having none
+        None => province,
+    };
+    let object = claim.person.to_string();
+    let t = Target {
+        action: "deaths.claim",
+        object_type: "survivor_claim",
+        object_id: &object,
+        region,
+    };
+    let allowed = if region == province {
+        who.role.has(Permission::RetirementSubmit)
+    } else {
+        rules::can(
+            Divisions::shanxi(),
+            who,
+            Permission::RetirementSubmit,
+            region,
+        )
+        .is_ok()
+    };
+    if !allowed {
+        // audited, and the refusal says nothing of the deceased or their county
+        let _ = access::authorize(db, who, Permission::RetirementSubmit, &t, now_ms);
+        return Err(AppError::Forbidden(
+            "无权为该人员受理丧葬抚恤申领，或该人员不在本地区 not a claim you may file".into(),
+        ));
+    }
+    file_claim(db, &Actor::of(who), claim, filed_on, now_ms)
 }
 
 /// The settlement of `person`, if a claim filed on `filed_on` by the holder of `id` may claim

@@ -108,47 +108,26 @@ pub fn run_one(
     simulate: Option<u64>,
     weak_counties: u32,
 ) -> Result<(Option<collect::MonthReport>, serde_json::Value), CliError> {
-    let _lock = tongchou_app::jobs::lock_run(
-        db,
-        tongchou_app::jobs::MONTH_RUN,
-        period,
-        &actors.officer.login,
-        tongchou_app::clock::now(),
-    )
-    .map_err(|e| CliError(e.to_string()))?;
-    let collection = if tongchou_app::jobs::is_done(db, collect::JOB, period, collect::STEP_CLOSE)
-        .map_err(|e| CliError(e.to_string()))?
-    {
-        None
-    } else {
-        // the simulated tax bureau; with `weak_counties`, that many more payers in 10,000 pay
-        // nothing in about one county in ten (the demo's weak counties)
-        let bureau = simulate.map(|seed| WithWeakCounties {
-            bureau: TaxBureau::new(seed),
-            extra: weak_counties,
-        });
-        let source = match &bureau {
-            Some(b) => ReceiptSource::Counterpart(b),
-            None => ReceiptSource::Imported,
-        };
-        Some(
-            collect::run_month(db, policy, period, source)
-                .map_err(|e| CliError(format!("collection {period}: {e}")))?,
-        )
+    // the simulated tax bureau; with `weak_counties`, that many more payers in 10,000 pay
+    // nothing in about one county in ten (the demo's weak counties)
+    let bureau = simulate.map(|seed| WithWeakCounties {
+        bureau: TaxBureau::new(seed),
+        extra: weak_counties,
+    });
+    let source = match &bureau {
+        Some(b) => ReceiptSource::Counterpart(b),
+        None => ReceiptSource::Imported,
     };
-    if let Some(seed) = simulate {
-        simulate_alive_records(db, policy, period, &actors.officer, seed)?;
-    }
-    // one-off amounts due to this payroll (adjustment arrears, death settlements, corrections),
-    // read inside the payroll step's transaction
-    let mut opts = opts.clone();
-    opts.include_dues = true;
-    // the eligibility certification: the uncertified and those named by a death record are
-    // suspended before the pensions are read
-    opts.certify = true;
-    let d = disburse::run_month(db, policy, period, actors, &opts)
-        .map_err(|e| CliError(format!("disbursement {period}: {e}")))?;
-    Ok((collection, d))
+    let mut between = |db: &mut Db| -> tongchou_app::Result<()> {
+        match simulate {
+            Some(seed) => simulate_alive_records(db, policy, period, &actors.officer, seed)
+                .map_err(|e| tongchou_app::AppError::State(e.0)),
+            None => Ok(()),
+        }
+    };
+    let r = tongchou_app::month::steps(db, policy, period, (actors, opts), source, &mut between)
+        .map_err(|e| CliError(format!("{period}: {e}")))?;
+    Ok((r.collection, r.disbursement))
 }
 
 /// A simulated month: other departments' records of pensioners seen alive reach the province
