@@ -42,7 +42,7 @@ const KINDS: [Kind; 4] = [
 ];
 
 /// The kinds this user's role may import.
-fn kinds_for(u: &User) -> Vec<Kind> {
+pub(crate) fn kinds_for(u: &User) -> Vec<Kind> {
     KINDS
         .into_iter()
         .filter(|k| app::required_permission(*k).is_some_and(|p| u.role.has(p)))
@@ -68,7 +68,10 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/imports" id="imports-link" { "数据导入 Import a file" } }
+            p {
+                a href="/imports" id="imports-link" { "数据导入 Import a file" } " "
+                a href="/imports/record" id="record-link" { "逐条录入 Enter one record" }
+            }
         }
     }
 }
@@ -86,7 +89,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
 }
 
 /// What the last upload did, shown above the form.
-enum Outcome {
+pub(crate) enum Outcome {
     Imported(app::Written),
     Already(Imported),
     Rejected { file: String, r: Rejected },
@@ -131,7 +134,7 @@ fn problems(file: &str, r: &Rejected) -> Markup {
     }
 }
 
-fn outcome(o: &Outcome) -> Markup {
+pub(crate) fn outcome(o: &Outcome) -> Markup {
     match o {
         Outcome::Imported(w) => html! {
             div id="imported" {
@@ -277,7 +280,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
 
 /// Import the bytes as the file `name` (written to a private temporary directory under that
 /// name, so the import's record and audit entry name the clerk's file).
-fn import(
+pub(crate) fn import(
     db: &mut tongchou_store::Db,
     who: &Principal,
     kind: Kind,

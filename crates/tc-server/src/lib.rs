@@ -53,6 +53,7 @@ mod paying_accounts;
 mod person;
 mod plans;
 mod projection_pages;
+mod record_form;
 mod recoveries;
 mod report_charts;
 mod reports;
@@ -554,6 +555,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         .merge(paying_accounts::routes())
         .merge(search::routes())
         .merge(claims::routes())
+        .merge(record_form::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),
