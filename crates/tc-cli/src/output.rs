@@ -84,6 +84,12 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
 }
 
 /// Print a value as pretty JSON on stdout.
+/// The language of the command's words (roles, actions, outcomes) from the message catalogue:
+/// `TONGCHOU_LANG` (`zh-CN`, the default, or `en`).
+pub fn lang() -> tongchou_core::i18n::Lang {
+    tongchou_core::i18n::Lang::from_setting(std::env::var("TONGCHOU_LANG").ok().as_deref())
+}
+
 pub fn print_json<T: serde::Serialize>(v: &T) -> Result<(), CliError> {
     let s = serde_json::to_string_pretty(v).map_err(|e| CliError(format!("json: {e}")))?;
     outln!("{s}");

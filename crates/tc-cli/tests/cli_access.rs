@@ -141,6 +141,16 @@ fn users_and_audit(db: &str) {
         .map(|u| u["login"].as_str().expect("login"))
         .collect();
     assert_eq!(logins, vec!["auditor1", "clerk.xd"]);
+    // the roles named from the message catalogue: Chinese unless English is asked for
+    assert_eq!(list[1]["role_label"], "县区社保经办机构", "{list}");
+    let en: serde_json::Value = serde_json::from_str(&ok(&run_env(
+        db,
+        &["user", "list"],
+        "",
+        &[("TONGCHOU_LANG", "en")],
+    )))
+    .expect("json");
+    assert_eq!(en[1]["role_label"], "County handling agency", "{en}");
 
     let log = ok(&run(
         db,
@@ -154,6 +164,9 @@ fn users_and_audit(db: &str) {
     assert_eq!(lines.len(), 2, "{log}");
     assert_eq!(lines[0]["action"], "user.add");
     assert_eq!(lines[0]["object_id"], "auditor1");
+    assert_eq!(lines[0]["result_label"], "成功");
+    let label = lines[0]["action_label"].as_str().expect("label");
+    assert!(!label.is_empty() && label != "user.add", "{label}");
 
     let v: serde_json::Value =
         serde_json::from_str(&ok(&run(db, &["audit", "verify"], ""))).expect("json");

@@ -79,23 +79,14 @@ impl Role {
         }
     }
 
+    /// The role's name in `lang`, from the message catalogue (`role-…`).
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        crate::i18n::text(lang, &format!("role-{}", self.as_str())).unwrap_or(self.as_str())
+    }
+
     /// The role's name in Chinese, as pages show it (`省社保局经办`).
     pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::ProvinceBureauOfficer => "省社保局经办",
-            Role::ProvinceBureauApprover => "省社保局审核",
-            Role::FinanceOfficer => "财政厅经办",
-            Role::FinanceApprover => "财政厅审批",
-            Role::CityAgency => "市社保经办机构",
-            Role::CountyAgency => "县区社保经办机构",
-            Role::TaxBureau => "税务部门",
-            Role::Auditor => "审计监督",
-            Role::SystemAdmin => "系统管理员",
-            Role::SecurityAdmin => "安全管理员",
-            Role::AuditAdmin => "审计管理员",
-            Role::InsuredPerson => "参保人",
-            Role::GovernmentApprover => "省政府审批",
-        }
+        self.label(crate::i18n::Lang::ZhCn)
     }
 
     /// One of the three administrators (三员: system, security, audit).
@@ -384,49 +375,14 @@ impl Permission {
 }
 
 impl Permission {
+    /// The permission's name in `lang`, from the message catalogue (`perm-…`).
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        crate::i18n::text(lang, &format!("perm-{}", self.as_str())).unwrap_or(self.as_str())
+    }
+
     /// The permission's name in Chinese, as pages show it.
     pub fn label_zh(self) -> &'static str {
-        use Permission::*;
-        match self {
-            PersonRead => "查询参保人",
-            PersonReadFullId => "查看完整身份证号",
-            PersonWrite => "参保登记与变更",
-            EmployerRead => "查询参保单位",
-            EmployerWrite => "参保单位登记与变更",
-            ContributionImport => "导入征收结果",
-            ContributionRead => "查询缴费",
-            RetirementSubmit => "提交退休申请",
-            RetirementApprove => "审批退休",
-            BenefitRead => "查询待遇",
-            PlanSubmit => "提交用款计划",
-            PlanReview => "审核汇总用款计划",
-            PlanApprove => "批复用款计划",
-            AllocationSubmit => "提交拨款",
-            AllocationApprove => "审批拨款",
-            PaymentFileSubmit => "提交支付文件",
-            PaymentFileRelease => "放行支付文件",
-            PayingAccountWrite => "设置支出户",
-            PayingAccountConfirm => "复核支出户",
-            BankReturnImport => "读取银行回执",
-            LedgerRead => "查看基金账簿",
-            ReportRead => "查看报表",
-            PeriodClose => "结账",
-            PeriodReopenApprove => "审批反结账",
-            BudgetCompile => "编制预算",
-            BudgetReview => "审核下级预算",
-            BudgetHrssReview => "人社审核预算",
-            BudgetFinanceReview => "财政审核预算",
-            BudgetApprove => "审批预算",
-            BudgetComment => "对收入目标提意见",
-            AuditRead => "查阅审计日志",
-            AuditVerify => "校验审计日志",
-            UserManage => "管理用户账户",
-            SystemConfig => "系统配置",
-            RoleAssign => "分配角色",
-            UserUnlock => "解锁账户",
-            SessionRevoke => "终止会话与停用账户",
-            OwnRecordRead => "查询本人记录",
-        }
+        self.label(crate::i18n::Lang::ZhCn)
     }
 }
 

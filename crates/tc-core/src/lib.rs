@@ -7,6 +7,7 @@ pub mod actions;
 pub mod anchor;
 pub mod budget;
 pub mod explain;
+pub mod i18n;
 pub mod ident;
 pub mod items;
 pub mod money;

@@ -101,7 +101,7 @@ fn form(f: &Filter) -> Markup {
             label for="login" { "操作人 Actor login" } input id="login" name="login" value=(s(&f.login));
             label for="action" { "操作 Action" }
             input id="action" name="action" list="actions" value=(s(&f.action)) placeholder="approval.decide";
-            datalist id="actions" { @for (id, zh) in actions::CATALOGUE { option value=(id) { (zh) } } }
+            datalist id="actions" { @for id in actions::known() { option value=(id) { (actions::display(id)) } } }
             label for="object" { "对象（类型或编号中的文字）Object" } input id="object" name="object" value=(s(&f.object));
             label for="result" { "结果 Outcome" }
             select id="result" name="result" {

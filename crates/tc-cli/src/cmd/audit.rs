@@ -4,6 +4,7 @@ use crate::output::{CliError, CliResult, print_json};
 use crate::session::operator;
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
+use tongchou_core::actions;
 use tongchou_store::Db;
 use tongchou_store::audit::{self, Entry, Filter};
 
@@ -115,8 +116,13 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
                 },
                 now_ms(),
             )?;
+            // each entry with its action and outcome named in the catalogue's language
+            let lang = crate::output::lang();
             for r in rows {
-                outln!("{}", r.to_json());
+                let mut j = r.to_json();
+                j["action_label"] = actions::display_in(lang, &r.action).into();
+                j["result_label"] = actions::result_label(lang, &r.result).into();
+                outln!("{j}");
             }
             Ok(ExitCode::SUCCESS)
         }

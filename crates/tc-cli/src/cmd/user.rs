@@ -95,9 +95,14 @@ pub fn run(c: UserCmd, db_url: &str) -> CliResult {
             access::add_user(&mut db, &op, &new, &policy, now_ms())?
         }
         UserCmd::List => {
+            let lang = crate::output::lang();
             let users: Vec<_> = access::list_users(&mut db)?
                 .iter()
-                .map(|u| u.to_json())
+                .map(|u| {
+                    let mut j = u.to_json();
+                    j["role_label"] = u.role.label(lang).into();
+                    j
+                })
                 .collect();
             print_json(&users)?;
             return Ok(ExitCode::SUCCESS);

@@ -1,0 +1,194 @@
+//! The message catalogue: Tongchou's words and messages in Project Fluent files compiled into
+//! the binary, `data/messages/zh-CN.ftl` (first) and `data/messages/en.ftl`, one id in both (a
+//! test says so). The web service and the command line read the same catalogue: the roles,
+//! permissions, audit-log actions and results are named from it, in Chinese unless English is
+//! asked for (`Lang::En`; the command line's `TONGCHOU_LANG=en`).
+//!
+//! Messages without arguments are formatted once, on first use, and kept for the life of the
+//! process ([`text`] returns `&'static str`); messages with arguments are formatted per call
+//! ([`format`]). No Unicode isolation marks are inserted around arguments.
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const ZH_CN: &str = include_str!("../../../data/messages/zh-CN.ftl");
+const EN: &str = include_str!("../../../data/messages/en.ftl");
+
+/// A language of the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// 简体中文, the default.
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];
+
+    /// The language tag (`zh-CN`, `en`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// A tag or locale as users and environments write it: `zh`, `zh-CN`, `zh_CN.UTF-8` →
+    /// Chinese; `en`, `en-US`, `en_GB.UTF-8` → English; anything else is not known.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        let primary = s.split(['-', '_', '.']).next().unwrap_or("");
+        match primary {
+            "zh" => Some(Lang::ZhCn),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language of a process from `TONGCHOU_LANG` (given), Chinese when unset or not known.
+    pub fn from_setting(setting: Option<&str>) -> Lang {
+        setting.and_then(Lang::parse).unwrap_or_default()
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Lang::ZhCn => ZH_CN,
+            Lang::En => EN,
+        }
+    }
+}
+
+struct Catalogue {
+    bundle: FluentBundle<FluentResource>,
+    /// Every message without arguments, formatted.
+    plain: HashMap<&'static str, &'static str>,
+    ids: Vec<&'static str>,
+}
+
+fn load(lang: Lang) -> Catalogue {
+    let res = match FluentResource::try_new(lang.source().to_string()) {
+        Ok(r) => r,
+        // the files are compiled in and parsed by a test: a syntax error cannot ship
+        Err((r, _)) => r,
+    };
+    let ids: Vec<&'static str> = message_ids(lang.source());
+    let langid: unic_langid::LanguageIdentifier = lang.tag().parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+    bundle.set_use_isolating(false);
+    let _ = bundle.add_resource(res);
+    let mut plain = HashMap::new();
+    for id in &ids {
+        if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, None, &mut errors);
+            if errors.is_empty() {
+                plain.insert(*id, &*Box::leak(text.into_owned().into_boxed_str()));
+            }
+        }
+    }
+    Catalogue { bundle, plain, ids }
+}
+
+/// The message ids of a Fluent source, in file order (lines `id = …` at the start of a line).
+fn message_ids(src: &'static str) -> Vec<&'static str> {
+    src.lines()
+        .filter(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()))
+        .filter_map(|l| l.split_once('=').map(|(id, _)| id.trim()))
+        .collect()
+}
+
+fn catalogue(lang: Lang) -> &'static Catalogue {
+    static ZH: OnceLock<Catalogue> = OnceLock::new();
+    static EN: OnceLock<Catalogue> = OnceLock::new();
+    match lang {
+        Lang::ZhCn => ZH.get_or_init(|| load(Lang::ZhCn)),
+        Lang::En => EN.get_or_init(|| load(Lang::En)),
+    }
+}
+
+/// The message `id` (one without arguments) in `lang`, if the catalogue has it.
+pub fn text(lang: Lang, id: &str) -> Option<&'static str> {
+    catalogue(lang).plain.get(id).copied()
+}
+
+/// The message `id` in `lang` with its arguments, if the catalogue has it.
+pub fn format(lang: Lang, id: &str, args: &[(&str, &str)]) -> Option<String> {
+    let c = catalogue(lang);
+    let pattern = c.bundle.get_message(id)?.value()?;
+    let mut fa = FluentArgs::new();
+    for (k, v) in args {
+        fa.set(*k, *v);
+    }
+    let mut errors = Vec::new();
+    let s = c.bundle.format_pattern(pattern, Some(&fa), &mut errors);
+    errors.is_empty().then(|| s.into_owned())
+}
+
+/// Every message id of `lang`'s file, in file order.
+pub fn ids(lang: Lang) -> &'static [&'static str] {
+    &catalogue(lang).ids
+}
+
+/// The catalogue's id for an audit-log action (`approval.decide` → `action-approval-decide`).
+pub fn action_id(action: &str) -> String {
+    format!("action-{}", action.replace('.', "-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_files_parse_and_hold_the_same_ids() {
+        for lang in Lang::ALL {
+            assert!(
+                FluentResource::try_new(lang.source().to_string()).is_ok(),
+                "{} does not parse",
+                lang.tag()
+            );
+        }
+        let zh: Vec<&str> = ids(Lang::ZhCn).to_vec();
+        let en: Vec<&str> = ids(Lang::En).to_vec();
+        assert_eq!(zh, en, "the same ids in the same order");
+        let unique: std::collections::HashSet<&&str> = zh.iter().collect();
+        assert_eq!(unique.len(), zh.len(), "no id twice");
+        for id in &zh {
+            for lang in Lang::ALL {
+                assert!(text(lang, id).is_some(), "{id} has no {} text", lang.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_and_permission_is_named_in_both_languages() {
+        use crate::access::Role;
+        for r in Role::ALL {
+            for lang in Lang::ALL {
+                assert_ne!(r.label(lang), r.as_str(), "{r:?} in {}", lang.tag());
+            }
+            for p in r.permissions() {
+                for lang in Lang::ALL {
+                    assert_ne!(p.label(lang), p.as_str(), "{p:?} in {}", lang.tag());
+                }
+            }
+        }
+        assert_eq!(Role::CountyAgency.label_zh(), "县区社保经办机构");
+        assert_eq!(Role::CountyAgency.label(Lang::En), "County handling agency");
+    }
+
+    #[test]
+    fn languages_as_people_write_them() {
+        assert_eq!(Lang::parse("zh_CN.UTF-8"), Some(Lang::ZhCn));
+        assert_eq!(Lang::parse("en-US"), Some(Lang::En));
+        assert_eq!(Lang::parse("fr"), None);
+        assert_eq!(Lang::from_setting(Some("de")), Lang::ZhCn);
+        assert_eq!(Lang::from_setting(None), Lang::ZhCn);
+        assert_eq!(text(Lang::ZhCn, "result-denied"), Some("拒绝"));
+        assert_eq!(text(Lang::En, "result-denied"), Some("Denied"));
+        assert_eq!(text(Lang::En, "no-such-message"), None);
+        assert_eq!(action_id("fund_plan.decide"), "action-fund_plan-decide");
+    }
+}
