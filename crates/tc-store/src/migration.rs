@@ -370,7 +370,7 @@ pub struct Takeover<'a> {
 /// Overwrite an insured person's record with an incoming one (the review's decision).
 pub fn take_over(db: &mut Db, t: &Takeover<'_>) -> Result<bool> {
     let n = db.exec(
-        "UPDATE persons SET county = $2, employer_id = $3, payer_kind = $4, status = $5, status_since = $6, declared_fen = $7, as_of = $8, paid_months = $9, deemed_months = $10, avg_index = $11, balance_fen = $12, version = version + 1 WHERE id = $1 AND status IN ('active', 'suspended')",
+        "UPDATE persons SET county = $2, employer_id = CAST($3 AS BIGINT), payer_kind = $4, status = $5, status_since = $6, declared_fen = $7, as_of = $8, paid_months = $9, deemed_months = $10, avg_index = $11, balance_fen = $12, version = version + 1 WHERE id = $1 AND status IN ('active', 'suspended')",
         &[
             Val::I64(t.person),
             Val::I64(t.county),
