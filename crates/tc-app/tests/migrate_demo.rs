@@ -80,7 +80,11 @@ fn story(url: &str) {
         assert!(clean.clean(), "{}: {:?}", c.city, clean.findings.defects);
         let sheet = migrate::report(&clean);
         for row in sheet.rows.iter().chain(sheet.total.iter()) {
-            assert_eq!(row.last().map(|x| x.text()), Some("是".to_string()), "{row:?}");
+            assert_eq!(
+                row.last().map(|x| x.text()),
+                Some("是".to_string()),
+                "{row:?}"
+            );
         }
         let loaded = migrate::load(&mut db, &officer, &r, &corrected, 2).expect("load");
         let LoadReport::Loaded { written, .. } = loaded else {
