@@ -86,6 +86,25 @@ pub fn record_load(db: &mut Db, l: &Loaded) -> Result<()> {
     Ok(())
 }
 
+/// Keep a loaded city's reconciliation per county (JSON), in the load's transaction.
+pub fn record_report(db: &mut Db, city: i64, counties: &str) -> Result<()> {
+    db.exec(
+        "INSERT INTO migration_reports (city, counties) VALUES ($1, $2) ON CONFLICT (city) DO NOTHING",
+        &[Val::I64(city), Val::Str(counties)],
+    )?;
+    Ok(())
+}
+
+/// A loaded city's reconciliation per county (JSON), if kept.
+pub fn report(db: &mut Db, city: i64) -> Result<Option<String>> {
+    db.query_opt(
+        "SELECT counties FROM migration_reports WHERE city = $1",
+        &[Val::I64(city)],
+    )?
+    .map(|r| Ok(r[0].text()?.to_string()))
+    .transpose()
+}
+
 /// A person the province already holds under an ID number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Known {

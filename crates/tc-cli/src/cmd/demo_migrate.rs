@@ -7,8 +7,8 @@
 //! controls re-issued), the city loaded all or nothing by the bureau officer, and the review list
 //! resolved by a second bureau officer (not the loader) before the first month runs.
 //!
-//! The files go to `OUT/legacy/CITY/delivered` and `OUT/legacy/CITY/corrected`, the reports to
-//! `OUT/legacy/CITY/reconciliation.xlsx`.
+//! The files go to `DIR/CITY/delivered` and `DIR/CITY/corrected` (`--legacy-out DIR`), the
+//! reports to `DIR/CITY/reconciliation.xlsx`.
 
 use crate::output::CliError;
 use std::path::Path;
@@ -94,7 +94,7 @@ pub fn migrate_cities(
             today: cutover.first_day(),
             policy: &policy,
         };
-        let dir = out.join("legacy").join(c.city.to_string());
+        let dir = out.join(c.city.to_string());
         let (insured, pensioners, defects) = city(db, loader, &req, c, &dir)?;
         m.cities += 1;
         m.insured += insured;
