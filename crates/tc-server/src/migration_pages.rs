@@ -203,7 +203,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
         @if let Some(msg) = q.get("done") { p class="ok" id="migration-done" { (msg) } }
         p { "各市历史数据经核对（控制数逐县一致）后整体迁入；同一身份证号已在省内登记的人员不自动合并，列入待复核清单，由省社保局复核。" }
         h2 { "已迁移的市 Cities migrated" }
-        (loads.render("/migration", &View::default()))
+        (loads.render("/migration", &View::of(&Fields::new())))
         @if let Some(r) = &report {
             h2 { "核对结果（按区县） Reconciliation per county" }
             (r.render(&path, &v))
@@ -211,7 +211,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
             p id="migration-not-loaded" { "该市尚未迁移 This city has not been migrated" }
         }
         h2 { "待复核人员 Persons registered in two cities" }
-        (reviews.render(&format!("{path}{}grid=reviews", if city.is_some() { "&" } else { "?" }), &View::default()))
+        (reviews.render(&format!("{path}{}grid=reviews", if city.is_some() { "&" } else { "?" }), &View::of(&Fields::new())))
         @if !open.is_empty() {
             h3 { "复核 Resolve" }
             @for r in &open {

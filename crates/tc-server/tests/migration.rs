@@ -52,7 +52,7 @@ fn scenario(url: &str) {
     assert_eq!(anon.get("/migration").status, 303);
     let mut o = Client::new(srv.addr);
     o.login("mig.second", PW);
-    assert!(o.get("/").body.contains("migration-link"));
+    assert!(o.get("/dashboard").body.contains("migration-link"));
     let list = o.get("/migration");
     assert_eq!(list.status, 200, "{}", list.body);
     assert!(
@@ -117,7 +117,7 @@ fn scenario(url: &str) {
         let mut c = Client::new(srv.addr);
         c.login(login, PW);
         assert_eq!(c.get("/migration").status, 403, "{login}");
-        assert!(!c.get("/").body.contains("migration-link"));
+        assert!(!c.get("/dashboard").body.contains("migration-link"));
     }
 }
 
