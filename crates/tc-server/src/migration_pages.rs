@@ -53,11 +53,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
 }
 
 fn name_of(code: i64) -> String {
-    u32::try_from(code)
-        .ok()
-        .and_then(|c| RegionCode::new(c).ok())
-        .and_then(|r| Divisions::shanxi().get(r).map(|x| x.name.clone()))
-        .unwrap_or_default()
+    tongchou_app::reports::name_of(Divisions::shanxi(), code)
 }
 
 /// First 6 and last 4 characters, as `IdNumber::masked` shows them.
