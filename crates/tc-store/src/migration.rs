@@ -250,17 +250,7 @@ pub struct ArrearRow {
 
 /// Add open arrears items (the next collection close matches receipts to them, oldest first).
 pub fn write_arrears(db: &mut Db, rows: &[ArrearRow]) -> Result<u64> {
-    const COLS: &[&str] = &[
-        "person_id",
-        "period",
-        "county",
-        "employer_id",
-        "due_date",
-        "total_fen",
-        "account_total_fen",
-        "paid_fen",
-    ];
-    db.bulk_insert("arrears", COLS, &mut |sink| {
+    db.bulk_insert("arrears", &crate::collection::ARREARS_COLS, &mut |sink| {
         for r in rows {
             sink.row(&[
                 Val::I64(r.person_id),
