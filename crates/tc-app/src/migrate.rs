@@ -301,6 +301,9 @@ fn write_city(
             loaded_by: who.login.clone(),
         },
     )?;
+    let counties = serde_json::to_string(&checked.findings.counties)
+        .map_err(|e| AppError::State(e.to_string()))?;
+    store::record_report(db, req.city.get() as i64, &counties)?;
     let details = json!({"fingerprint": checked.fingerprint, "cutover": req.cutover.to_string(), "written": w});
     audit_ok(
         db,
@@ -312,6 +315,34 @@ fn write_city(
         now_ms,
     )?;
     Ok(w)
+}
+
+/// The cities loaded, by code.
+pub fn loads(db: &mut Db) -> Result<Vec<Loaded>> {
+    Ok(store::loads(db)?)
+}
+
+/// A loaded city's reconciliation per county as its load kept it (`None`: not loaded).
+pub fn stored_report(db: &mut Db, city: RegionCode) -> Result<Option<Sheet>> {
+    let Some(l) = store::loaded(db, city.get() as i64)? else {
+        return Ok(None);
+    };
+    let counties: Vec<check::CountyLine> = match store::report(db, l.city)? {
+        Some(j) => serde_json::from_str(&j).map_err(|e| AppError::State(e.to_string()))?,
+        None => Vec::new(),
+    };
+    let cutover = Period::from_yyyymm(l.cutover as i32)
+        .map(|p| p.to_string())
+        .unwrap_or_else(|_| l.cutover.to_string());
+    Ok(Some(report(&Checked {
+        city: city.get(),
+        cutover,
+        fingerprint: l.fingerprint,
+        findings: Findings {
+            counties,
+            ..Default::default()
+        },
+    })))
 }
 
 const COLS: [Col; 20] = [

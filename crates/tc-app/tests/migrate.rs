@@ -1,15 +1,18 @@
 //! Migrating the cities' legacy records: a synthetic province written out as two cities' legacy
 //! files (`tongchou_sim::legacy`), checked and loaded into one database, with defects where the
-//! check must find them; on SQLite and PostgreSQL.
+//! check must find them, and the demo's eleven cities with their planted defects; on SQLite and
+//! PostgreSQL.
 
 use tongchou_app::AppError;
 use tongchou_app::migrate::files::Part;
 use tongchou_app::migrate::{self, LoadReport, Request, review};
 use tongchou_core::access::{Principal, Role};
 use tongchou_core::{Date, Period, Policy, RegionCode};
+use tongchou_sim::defects;
 use tongchou_sim::legacy::{self, LegacyCity};
 use tongchou_store::{Db, testing};
 
+const PW: &str = "correct horse battery staple";
 const TAIYUAN: u32 = 140100;
 const DATONG: u32 = 140200;
 
@@ -300,6 +303,95 @@ fn story(url: &str) {
     migrated_pensions_and_accounts_follow_the_rules(&mut db, &policy, &a);
 }
 
+/// The demo's eleven cities (`tongchou_sim::defects`): the delivered files refused or routed for
+/// review exactly where the defects were planted (each found at its file, row and column, nothing
+/// else flagged); the corrected ones reconcile county by county and load; a city migrated twice
+/// changes nothing the second time; the review list resolved by a second bureau officer.
+fn demo_story(url: &str) {
+    let policy = Policy::builtin().expect("policy");
+    let p = tongchou_synth::generate(&tongchou_synth::Options {
+        seed: 2019,
+        persons: 3_000,
+        employers: None,
+        start: "2020-01".parse().expect("period"),
+    })
+    .expect("generate");
+    let cities = defects::cities(&p);
+    let mut db = Db::open(url).expect("open");
+    let officer = testing::add_user(&mut db, "officer", Role::ProvinceBureauOfficer, 140000, PW);
+    let second = testing::add_user(&mut db, "second", Role::ProvinceBureauOfficer, 140000, PW);
+    let (mut planted, mut routed) = (0, 0);
+    for c in &cities {
+        let r = req(&policy, c.city);
+        let delivered = c.delivered.file_set(&c.gbk);
+        let checked = migrate::check(&mut db, &r, &delivered).expect("check");
+        // each planted defect found at its file, row and column; nothing else flagged
+        c.compare(&checked).unwrap_or_else(|e| panic!("{e}"));
+        // and the comparison sees a defect flagged where none was planted
+        let mut more = checked.clone();
+        more.findings.defects.push(migrate::check::Defect {
+            file: "employers.csv".into(),
+            row: 2,
+            column: None,
+            county: None,
+            what: "file",
+            reason: String::new(),
+        });
+        assert!(c.compare(&more).is_err());
+        planted += c.planted.len();
+        routed += c.routed.len();
+        if !c.planted.is_empty() {
+            let before = footprint(&mut db);
+            let refused = migrate::load(&mut db, &officer, &r, &delivered, 1).expect("load");
+            assert!(matches!(refused, LoadReport::Refused(_)), "{}", c.city);
+            assert_eq!(footprint(&mut db)[..10], before[..10], "nothing written");
+        }
+        // the corrected files: the reconciliation equals the control totals, county by county
+        let corrected = c.corrected.file_set(&c.gbk);
+        let clean = migrate::check(&mut db, &r, &corrected).expect("check");
+        assert!(clean.clean(), "{}: {:?}", c.city, clean.findings.defects);
+        let sheet = migrate::report(&clean);
+        for row in sheet.rows.iter().chain(sheet.total.iter()) {
+            assert_eq!(
+                row.last().map(|x| x.text()),
+                Some("是".to_string()),
+                "{row:?}"
+            );
+        }
+        let loaded = migrate::load(&mut db, &officer, &r, &corrected, 2).expect("load");
+        let LoadReport::Loaded { written, .. } = loaded else {
+            panic!("{}: {loaded:?}", c.city);
+        };
+        assert_eq!(written.reviews as usize, c.routed.len());
+        // migrated twice: nothing changes the second time, not even the audit log
+        let after = footprint(&mut db);
+        let again = migrate::load(&mut db, &officer, &r, &corrected, 3).expect("again");
+        assert!(matches!(again, LoadReport::Already { .. }), "{again:?}");
+        assert_eq!(footprint(&mut db), after);
+    }
+    assert!(planted >= 4 && routed == 2, "{planted} {routed}");
+    assert!(cities.iter().any(|c| c.gbk.contains(&Part::History)));
+    // the review list, resolved by a bureau officer who did not load
+    let open = review::list(&mut db, None, false).expect("list");
+    assert_eq!(open.len(), 2);
+    for item in open {
+        let keep = cities
+            .iter()
+            .flat_map(|c| c.routed.iter())
+            .find(|r| r.id_number == item.id_number)
+            .expect("routed")
+            .keep_existing;
+        let d = if keep {
+            review::Decision::Existing
+        } else {
+            review::Decision::Incoming
+        };
+        let done = review::resolve(&mut db, &second, item.id, d, 4).expect("resolve");
+        assert_eq!(done.resolved_by.as_deref(), Some("second"));
+    }
+    assert!(review::list(&mut db, None, false).expect("list").is_empty());
+}
+
 #[test]
 fn migration_sqlite() {
     story(&testing::sqlite_url("app_migrate"));
@@ -308,4 +400,14 @@ fn migration_sqlite() {
 #[test]
 fn migration_postgres() {
     story(&testing::pg_url("app_migrate"));
+}
+
+#[test]
+fn demo_migration_sqlite() {
+    demo_story(&testing::sqlite_url("app_migrate_demo"));
+}
+
+#[test]
+fn demo_migration_postgres() {
+    demo_story(&testing::pg_url("app_migrate_demo"));
 }

@@ -66,6 +66,7 @@ fn scenario(db: &str, tag: &str) {
             "2021-01",
             "--out",
             &bank,
+            "--direct",
         ],
     ));
     // the demo compiled 2021's budget in its January through the whole chain, each step by its

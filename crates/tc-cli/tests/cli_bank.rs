@@ -63,6 +63,7 @@ fn returns(db: &str, tag: &str) {
             "--from",
             "2020-01",
             "--setup-only",
+            "--direct",
         ],
     ));
     // every county has its paying account, set by the demo's officer
@@ -220,6 +221,7 @@ fn account_set(db: &str, tag: &str) {
             "--from",
             "2020-01",
             "--setup-only",
+            "--direct",
         ],
     ));
     let mut conn = Db::open(db).expect("open");

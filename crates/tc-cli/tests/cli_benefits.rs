@@ -436,6 +436,7 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
             "--from",
             "2020-01",
             "--setup-only",
+            "--direct",
         ],
         None,
     );

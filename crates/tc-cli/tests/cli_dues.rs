@@ -43,6 +43,7 @@ fn dues(db: &str, tag: &str) {
             "--from",
             "2020-01",
             "--setup-only",
+            "--direct",
         ],
     ));
     ok(&tongchou(

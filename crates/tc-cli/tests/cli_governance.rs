@@ -42,6 +42,7 @@ fn scenario(db: &str, tag: &str) {
             "--from",
             "2020-01",
             "--setup-only",
+            "--direct",
         ],
         &[],
     ));

@@ -2,7 +2,8 @@
 //! written as legacy files (`migrate synth`, the history and pensioners in GBK), checked
 //! (report per county, exit 0), refused to a county clerk, loaded by the provincial bureau,
 //! loaded again without any change; a control total that disagrees makes the check exit 1
-//! naming the controls file and the county.
+//! naming the controls file and the county. `tongchou demo` migrates its province from the
+//! eleven cities' legacy files.
 
 use std::process::{Command, Output};
 use tongchou_core::access::Role;
@@ -135,4 +136,58 @@ fn migrate_sqlite() {
 #[test]
 fn migrate_postgres() {
     story(&testing::pg_url("cli_migrate"), "pg");
+}
+
+/// `tongchou demo --setup-only` migrates the province from its eleven cities' legacy files:
+/// the defects it planted found (the demo stops otherwise), the cities loaded, the two persons of
+/// two cities resolved, a reconciliation report per city beside its files.
+fn demo_migrates(db: &str, tag: &str) {
+    let dir =
+        std::env::temp_dir().join(format!("tongchou-demo-legacy-{tag}-{}", std::process::id()));
+    let d = dir.display().to_string();
+    let o = tongchou(
+        db,
+        &[
+            "demo",
+            "--persons",
+            "3000",
+            "--setup-only",
+            "--legacy-out",
+            &d,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("migrated 11 cities"), "{out}");
+    assert!(out.contains("2 persons of two cities reviewed"), "{out}");
+    assert!(dir.join("140300").join("reconciliation.xlsx").exists());
+    assert!(
+        dir.join("140300")
+            .join("corrected")
+            .join("insured.csv")
+            .exists()
+    );
+    let mut conn = Db::open(db).expect("open");
+    let open = conn
+        .query_i64(
+            "SELECT count(*) FROM migration_reviews WHERE status = 'open'",
+            &[],
+        )
+        .expect("count");
+    assert_eq!(open, 0);
+    let loads = conn
+        .query_i64("SELECT count(*) FROM migration_loads", &[])
+        .expect("count");
+    assert_eq!(loads, 11);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn demo_migrates_on_sqlite() {
+    demo_migrates(&testing::sqlite_url("cli_demo_migrate"), "sqlite");
+}
+
+#[test]
+fn demo_migrates_on_postgres() {
+    demo_migrates(&testing::pg_url("cli_demo_migrate"), "pg");
 }

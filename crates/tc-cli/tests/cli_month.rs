@@ -37,6 +37,7 @@ fn setup(db: &str) {
             "--from",
             "2020-01",
             "--setup-only",
+            "--direct",
         ],
         &[],
     ));

@@ -9,7 +9,7 @@
 
 use crate::columns::{Column, Kind, col};
 use crate::records::private::{Cells, Key, Parse};
-use crate::records::{Payer, Record};
+use crate::records::{Payer, Record, id_key, record};
 use crate::values::{self, Cell};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::retirement::Category;
@@ -497,10 +497,6 @@ fn text(c: Cell<'_>, max: usize) -> Result<String, String> {
     Ok(t.to_string())
 }
 
-fn id_key(id: &IdNumber) -> u64 {
-    id.as_str()[..17].parse().unwrap_or(0)
-}
-
 impl Parse for LegacyInsured {
     const DUPLICATE: Option<&'static str> = Some("same ID number");
     fn key(&self) -> Key {
@@ -571,12 +567,7 @@ impl Parse for LegacyInsured {
         })
     }
 }
-impl Record for LegacyInsured {
-    const KIND: Kind = Kind::LegacyInsured;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(LegacyInsured, Kind::LegacyInsured);
 
 impl Parse for LegacyYear {
     const DUPLICATE: Option<&'static str> = Some("same ID number and year");
@@ -613,12 +604,7 @@ impl Parse for LegacyYear {
         })
     }
 }
-impl Record for LegacyYear {
-    const KIND: Kind = Kind::LegacyHistory;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(LegacyYear, Kind::LegacyHistory);
 
 /// 计发月数 as tenths: "139", "170.5".
 fn divisor(c: Cell<'_>) -> Result<i64, String> {
@@ -700,12 +686,7 @@ impl Parse for LegacyPensioner {
         })
     }
 }
-impl Record for LegacyPensioner {
-    const KIND: Kind = Kind::LegacyPensioners;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(LegacyPensioner, Kind::LegacyPensioners);
 
 impl Parse for LegacyArrear {
     const DUPLICATE: Option<&'static str> = Some("same ID number and period");
@@ -752,12 +733,7 @@ impl Parse for LegacyArrear {
         })
     }
 }
-impl Record for LegacyArrear {
-    const KIND: Kind = Kind::LegacyArrears;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(LegacyArrear, Kind::LegacyArrears);
 
 impl Parse for ControlTotal {
     const DUPLICATE: Option<&'static str> = Some("same county");
@@ -792,12 +768,7 @@ impl Parse for ControlTotal {
         })
     }
 }
-impl Record for ControlTotal {
-    const KIND: Kind = Kind::LegacyControls;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(ControlTotal, Kind::LegacyControls);
 
 #[cfg(test)]
 mod tests {

@@ -360,8 +360,21 @@ pub trait Record: Parse + Clone + fmt::Debug {
     fn row(&self) -> u64;
 }
 
+/// `Record` for a record type of kind `$kind` whose `row` field is its row.
+macro_rules! record {
+    ($t:ty, $kind:expr) => {
+        impl Record for $t {
+            const KIND: Kind = $kind;
+            fn row(&self) -> u64 {
+                self.row
+            }
+        }
+    };
+}
+pub(crate) use record;
+
 /// The first 17 digits of an ID number: with the check character they determine, exact.
-fn id_key(id: &IdNumber) -> u64 {
+pub(crate) fn id_key(id: &IdNumber) -> u64 {
     id.as_str()[..17].parse().unwrap_or(0)
 }
 
@@ -520,12 +533,7 @@ impl Parse for Person {
         })
     }
 }
-impl Record for Person {
-    const KIND: Kind = Kind::Persons;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(Person, Kind::Persons);
 
 impl Parse for Employer {
     const DUPLICATE: Option<&'static str> = Some("same credit code");
@@ -555,12 +563,7 @@ impl Parse for Employer {
         })
     }
 }
-impl Record for Employer {
-    const KIND: Kind = Kind::Employers;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(Employer, Kind::Employers);
 
 impl Parse for Declaration {
     const DUPLICATE: Option<&'static str> = Some("same ID number and period");
@@ -599,12 +602,7 @@ impl Parse for Declaration {
         })
     }
 }
-impl Record for Declaration {
-    const KIND: Kind = Kind::Declarations;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(Declaration, Kind::Declarations);
 
 impl Parse for Collection {
     const DUPLICATE: Option<&'static str> = Some("same receipt number, ID number and period");
@@ -659,12 +657,7 @@ impl Parse for Collection {
         })
     }
 }
-impl Record for Collection {
-    const KIND: Kind = Kind::Collections;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(Collection, Kind::Collections);
 
 impl Parse for DeathRecord {
     const DUPLICATE: Option<&'static str> = Some("same ID number and source");
@@ -695,12 +688,7 @@ impl Parse for DeathRecord {
         })
     }
 }
-impl Record for DeathRecord {
-    const KIND: Kind = Kind::DeathRecords;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(DeathRecord, Kind::DeathRecords);
 
 impl Parse for AliveRecord {
     const DUPLICATE: Option<&'static str> = Some("same ID number, date and source");
@@ -747,12 +735,7 @@ impl Parse for AliveRecord {
         })
     }
 }
-impl Record for AliveRecord {
-    const KIND: Kind = Kind::AliveRecords;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(AliveRecord, Kind::AliveRecords);
 
 impl Parse for RollPayment {
     /// A roll may list a person's month twice (two payments of one month): it is one entry.
@@ -771,12 +754,7 @@ impl Parse for RollPayment {
         })
     }
 }
-impl Record for RollPayment {
-    const KIND: Kind = Kind::PaymentRolls;
-    fn row(&self) -> u64 {
-        self.row
-    }
-}
+record!(RollPayment, Kind::PaymentRolls);
 
 #[cfg(test)]
 mod tests {

@@ -45,6 +45,7 @@ mod html;
 mod idle;
 mod imports;
 mod ledger_pages;
+mod migration_pages;
 mod mine;
 mod month;
 mod ops;
@@ -556,6 +557,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         .merge(search::routes())
         .merge(claims::routes())
         .merge(record_form::routes())
+        .merge(migration_pages::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             st.clone(),

@@ -334,6 +334,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::paying_accounts::links(user))
         (crate::search::links(user))
         (crate::claims::links(user))
+        (crate::migration_pages::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

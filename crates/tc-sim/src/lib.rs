@@ -12,10 +12,13 @@
 //! - `historical`: the cities' and counties' balances before provincial pooling;
 //! - `load`: a synthetic province (`tongchou-synth`) written into the registry tables;
 //! - `legacy`: a synthetic province written out as one city's legacy files, for the migration.
+//! - `defects`: the demo's eleven cities as legacy files with planted defects, where the check
+//!   must find them, and the files as corrected.
 
 pub mod accounts;
 pub mod alive;
 pub mod bank;
+pub mod defects;
 pub mod historical;
 pub mod legacy;
 pub mod load;

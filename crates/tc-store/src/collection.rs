@@ -372,24 +372,27 @@ pub fn write_unapplied(db: &mut Db, batch: Period, rows: &[Unapplied<'_>]) -> Re
     )
 }
 
+/// The columns of an open arrears item as the bulk writes insert them (the collection close's
+/// and the migration's).
+pub(crate) const ARREARS_COLS: [&str; 8] = [
+    "person_id",
+    "period",
+    "county",
+    "employer_id",
+    "due_date",
+    "total_fen",
+    "account_total_fen",
+    "paid_fen",
+];
+
 /// Replace the open arrears by `items`, each with its person's employer (0 when none is given).
 pub fn replace_arrears(
     db: &mut Db,
     items: &[OpenItem],
     employers: &HashMap<i64, i64>,
 ) -> Result<u64> {
-    const COLS: [&str; 8] = [
-        "person_id",
-        "period",
-        "county",
-        "employer_id",
-        "due_date",
-        "total_fen",
-        "account_total_fen",
-        "paid_fen",
-    ];
     db.exec("DELETE FROM arrears", &[])?;
-    db.bulk_insert("arrears", &COLS, &mut |sink| {
+    db.bulk_insert("arrears", &ARREARS_COLS, &mut |sink| {
         for i in items {
             let due = i.due.to_string();
             sink.row(&[

@@ -155,6 +155,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "governance_aggregates",
         include_str!("../migrations/0048_governance_aggregates.sql"),
     ),
+    (
+        54,
+        "migration_reports",
+        include_str!("../migrations/0054_migration_reports.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is

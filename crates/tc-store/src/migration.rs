@@ -86,6 +86,25 @@ pub fn record_load(db: &mut Db, l: &Loaded) -> Result<()> {
     Ok(())
 }
 
+/// Keep a loaded city's reconciliation per county (JSON), in the load's transaction.
+pub fn record_report(db: &mut Db, city: i64, counties: &str) -> Result<()> {
+    db.exec(
+        "INSERT INTO migration_reports (city, counties) VALUES ($1, $2) ON CONFLICT (city) DO NOTHING",
+        &[Val::I64(city), Val::Str(counties)],
+    )?;
+    Ok(())
+}
+
+/// A loaded city's reconciliation per county (JSON), if kept.
+pub fn report(db: &mut Db, city: i64) -> Result<Option<String>> {
+    db.query_opt(
+        "SELECT counties FROM migration_reports WHERE city = $1",
+        &[Val::I64(city)],
+    )?
+    .map(|r| Ok(r[0].text()?.to_string()))
+    .transpose()
+}
+
 /// A person the province already holds under an ID number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Known {
@@ -231,17 +250,7 @@ pub struct ArrearRow {
 
 /// Add open arrears items (the next collection close matches receipts to them, oldest first).
 pub fn write_arrears(db: &mut Db, rows: &[ArrearRow]) -> Result<u64> {
-    const COLS: &[&str] = &[
-        "person_id",
-        "period",
-        "county",
-        "employer_id",
-        "due_date",
-        "total_fen",
-        "account_total_fen",
-        "paid_fen",
-    ];
-    db.bulk_insert("arrears", COLS, &mut |sink| {
+    db.bulk_insert("arrears", &crate::collection::ARREARS_COLS, &mut |sink| {
         for r in rows {
             sink.row(&[
                 Val::I64(r.person_id),
@@ -370,7 +379,7 @@ pub struct Takeover<'a> {
 /// Overwrite an insured person's record with an incoming one (the review's decision).
 pub fn take_over(db: &mut Db, t: &Takeover<'_>) -> Result<bool> {
     let n = db.exec(
-        "UPDATE persons SET county = $2, employer_id = $3, payer_kind = $4, status = $5, status_since = $6, declared_fen = $7, as_of = $8, paid_months = $9, deemed_months = $10, avg_index = $11, balance_fen = $12, version = version + 1 WHERE id = $1 AND status IN ('active', 'suspended')",
+        "UPDATE persons SET county = $2, employer_id = CAST($3 AS BIGINT), payer_kind = $4, status = $5, status_since = $6, declared_fen = $7, as_of = $8, paid_months = $9, deemed_months = $10, avg_index = $11, balance_fen = $12, version = version + 1 WHERE id = $1 AND status IN ('active', 'suspended')",
         &[
             Val::I64(t.person),
             Val::I64(t.county),

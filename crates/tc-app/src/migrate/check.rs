@@ -49,7 +49,7 @@ pub struct ReviewItem {
 }
 
 /// Counts and sums of one county.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Counts {
     pub employers: u64,
     pub insured: u64,
@@ -62,7 +62,7 @@ pub struct Counts {
 }
 
 /// One county of the reconciliation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CountyLine {
     pub county: u32,
     /// The city's control totals, if it gave any for the county.

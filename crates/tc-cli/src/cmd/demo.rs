@@ -44,6 +44,14 @@ pub struct Args {
     /// agencies' paying accounts); run no month.
     #[arg(long)]
     pub setup_only: bool,
+    /// Write the synthetic province straight into the registry instead of migrating it from
+    /// the eleven cities' legacy files (the fixtures of the CLI tests, whose snapshots were
+    /// taken on it).
+    #[arg(long)]
+    pub direct: bool,
+    /// Where the cities' legacy files and their reconciliation reports are written.
+    #[arg(long, default_value = "legacy-files")]
+    pub legacy_out: PathBuf,
     /// Start the web service on this address when the months have run (plain HTTP: the demo
     /// is local development; `tongchou serve --tls-cert/--tls-key` serves HTTPS).
     #[arg(long)]
@@ -201,9 +209,6 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
         start: a.from,
     })
     .map_err(|e| CliError(e.0))?;
-    progress("writing the registry…");
-    tongchou_sim::load::write_province(db, &province)?;
-    drop(province);
     let divisions = Divisions::shanxi();
     Ledger::new(db).open_standard(divisions)?;
     // two counties still run an income account (收入户), swept to the province every month
@@ -244,6 +249,8 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
         )
         .map_err(|e| CliError(format!("demo users: {e}")))?;
     }
+    registry_of(db, a, &province)?;
+    drop(province);
     // the balances cities and counties held before provincial pooling, remitted in the first
     // month (demand deposits) and at maturity (fixed deposits)
     tongchou_sim::historical::seed(db, a.seed, a.from.first_day().add_days(-1))
@@ -263,6 +270,42 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
     )
     .map_err(|e| CliError(format!("paying accounts: {e}")))?;
     Ok(actors)
+}
+
+/// The registry: the province migrated from its cities' legacy files by the bureau officer
+/// (the review list resolved by a second officer), or with `--direct` written straight in.
+fn registry_of(db: &mut Db, a: &Args, province: &tongchou_synth::Province) -> Result<(), CliError> {
+    if a.direct {
+        progress("writing the registry…");
+        tongchou_sim::load::write_province(db, province)?;
+        return Ok(());
+    }
+    progress("migrating the eleven cities from their legacy files…");
+    let user = |db: &mut Db, login: &str| -> Result<tongchou_core::access::Principal, CliError> {
+        Ok(tongchou_store::access::get_user(db, login)?
+            .ok_or_else(|| CliError(format!("{login} missing")))?
+            .principal())
+    };
+    let loader = user(db, "demo.officer")?;
+    let resolver = user(db, "demo.budget")?;
+    let m = crate::cmd::demo_migrate::migrate_cities(
+        db,
+        province,
+        a.from,
+        &a.legacy_out,
+        (&loader, &resolver),
+    )?;
+    outln!(
+        "migrated {} cities ({} insured, {} pensioners): {} defects found and corrected ({} corrections), {} persons of two cities reviewed; files and reports in {}",
+        m.cities,
+        m.insured,
+        m.pensioners,
+        m.defects,
+        m.corrections,
+        m.reviews,
+        a.legacy_out.display()
+    );
+    Ok(())
 }
 
 /// What the months did, and the last month with its collection report.

@@ -12,6 +12,7 @@ pub mod certification;
 pub mod close;
 pub mod demo;
 pub mod demo_budget;
+pub mod demo_migrate;
 pub mod dues;
 pub mod gap;
 pub mod import;

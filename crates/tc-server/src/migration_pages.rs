@@ -1,0 +1,263 @@
+//! The cities' migration in the browser, for the provincial bureau (issue 15, item 1):
+//! `/migration` lists the cities migrated (their load's fingerprint, cut-over, counts, when and
+//! by whom), `/migration?city=C` a city's reconciliation per county as its load kept it (the
+//! control totals beside the files, `table::Grid` with XLSX export), and the review list of
+//! persons registered in two cities (ID numbers masked) with the form to resolve an open item:
+//! keep the province's record or take the incoming one (`tongchou_app::migrate::review`,
+//! audited there as `migrate.review`; only the provincial bureau, a refusal audited).
+
+use crate::forms::{Fields, csrf_ok, done, text};
+use crate::html::{csrf_field, page};
+use crate::table::{Grid, View};
+use crate::{St, csrf_token, signed_in_for, with_db};
+use axum::Router;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use tongchou_app::clock::now_ms;
+use tongchou_app::migrate::{self, review};
+use tongchou_app::reports::Cell;
+use tongchou_core::access::Permission;
+use tongchou_core::{Divisions, RegionCode};
+use tongchou_store::access::User;
+use tongchou_store::migration::Review;
+
+const TITLE: &str = "历史数据迁移 City migration";
+
+/// Who sees the pages: the provincial bureau (person write, at the province).
+pub fn may_view(u: &User) -> bool {
+    u.role.has(Permission::PersonWrite) && u.region == Divisions::shanxi().province().code
+}
+
+/// The page and its form's post.
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/migration", get(show))
+        .route("/migration/review/{id}", post(resolve))
+}
+
+/// The dashboard's link.
+pub fn links(u: &User) -> Markup {
+    html! {
+        @if may_view(u) {
+            p { a href="/migration" id="migration-link" { "历史数据迁移 City migration" } }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    let body = html! { p class="error" id="migration-error" { (msg) } p { a href="/migration" { "返回 Back" } } };
+    (status, Html(page(TITLE, Some(login), body))).into_response()
+}
+
+fn name_of(code: i64) -> String {
+    tongchou_app::reports::name_of(Divisions::shanxi(), code)
+}
+
+/// First 6 and last 4 characters, as `IdNumber::masked` shows them.
+fn masked(id: &str) -> String {
+    match (id.get(..6), id.get(14..)) {
+        (Some(a), Some(b)) if id.len() == 18 => format!("{a}********{b}"),
+        _ => "***".into(),
+    }
+}
+
+fn loads_grid(loads: &[tongchou_store::migration::Loaded]) -> Grid {
+    Grid {
+        id: "migration-loads",
+        title: "已迁移的市 Cities migrated".into(),
+        cols: vec![
+            ("市代码 city", 10.0),
+            ("名称 name", 10.0),
+            ("切换月 cut-over", 10.0),
+            ("参保人数 insured", 12.0),
+            ("离退休人数 pensioners", 12.0),
+            ("缴费记录数 history rows", 14.0),
+            ("待复核 reviews", 10.0),
+            ("文件指纹 fingerprint", 30.0),
+            ("迁移时间 loaded at", 22.0),
+            ("经办人 loaded by", 14.0),
+        ],
+        rows: loads
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::Text(l.city.to_string()),
+                    Cell::Text(name_of(l.city)),
+                    Cell::Text(format!("{}-{:02}", l.cutover / 100, l.cutover % 100)),
+                    Cell::Int(l.insured),
+                    Cell::Int(l.pensioners),
+                    Cell::Int(l.history_rows),
+                    Cell::Int(l.reviews),
+                    Cell::Text(l.fingerprint.clone()),
+                    Cell::Text(l.loaded_at.clone()),
+                    Cell::Text(l.loaded_by.clone()),
+                ]
+            })
+            .collect(),
+        link: Some(|r| format!("/migration?city={}", r[0].text())),
+    }
+}
+
+fn reviews_grid(items: &[Review]) -> Grid {
+    Grid {
+        id: "migration-reviews",
+        title: "待复核人员 Persons registered in two cities".into(),
+        cols: vec![
+            ("编号 id", 8.0),
+            ("身份证号 ID number", 20.0),
+            ("类别 kind", 10.0),
+            ("迁入市 incoming city", 12.0),
+            ("迁入区县 incoming county", 14.0),
+            ("原区县 existing county", 14.0),
+            ("状态 status", 14.0),
+            ("复核人 resolved by", 14.0),
+        ],
+        rows: items
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::Int(r.id),
+                    Cell::Text(masked(&r.id_number)),
+                    Cell::Text(r.kind.clone()),
+                    Cell::Text(name_of(r.city)),
+                    Cell::Text(name_of(r.county)),
+                    Cell::Text(name_of(r.existing_county)),
+                    Cell::Text(r.status.clone()),
+                    Cell::Text(r.resolved_by.clone().unwrap_or_default()),
+                ]
+            })
+            .collect(),
+        link: None,
+    }
+}
+
+/// A city's reconciliation per county as a grid (the sheet of `migrate::report`).
+fn report_grid(s: &tongchou_app::reports::Sheet) -> Grid {
+    Grid {
+        id: "migration-report",
+        title: s.title.clone(),
+        cols: s.cols.iter().map(|c| (c.label, 14.0)).collect(),
+        rows: s.rows.iter().chain(s.total.iter()).cloned().collect(),
+        link: None,
+    }
+}
+
+/// `GET /migration[?city=C]`.
+async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let city = match q
+        .get("city")
+        .map(|c| c.trim().parse::<u32>().map(RegionCode::new))
+    {
+        None => None,
+        Some(Ok(Ok(c))) => Some(c),
+        Some(_) => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                &user.login,
+                "市代码无效 (city: not a GB/T 2260 code)",
+            );
+        }
+    };
+    let got = with_db(&st, move |db| {
+        let loads = migrate::loads(db)?;
+        let report = match city {
+            Some(c) => migrate::stored_report(db, c)?,
+            None => None,
+        };
+        let items = review::list(db, city.map(|c| c.get()), true)?;
+        Ok((loads, report, items))
+    })
+    .await;
+    let (loads, report, items) = match got {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let v = View::of(&q);
+    let loads = loads_grid(&loads);
+    let report = report.as_ref().map(report_grid);
+    let reviews = reviews_grid(&items);
+    // an export names its grid: the report's when a city is chosen, else the loads'
+    let exported = match (&report, q.get("grid").map(String::as_str)) {
+        (_, Some("reviews")) => reviews.export(&q, "migration_reviews"),
+        (Some(r), _) => r.export(&q, "migration_report"),
+        (None, _) => loads.export(&q, "migration_loads"),
+    };
+    if let Some(file) = exported {
+        return file;
+    }
+    let csrf = csrf_token(&token);
+    let open: Vec<&Review> = items.iter().filter(|r| r.status == "open").collect();
+    let path = city.map_or("/migration".to_string(), |c| format!("/migration?city={c}"));
+    let body = html! {
+        @if let Some(msg) = q.get("done") { p class="ok" id="migration-done" { (msg) } }
+        p { "各市历史数据经核对（控制数逐县一致）后整体迁入；同一身份证号已在省内登记的人员不自动合并，列入待复核清单，由省社保局复核。" }
+        h2 { "已迁移的市 Cities migrated" }
+        (loads.render("/migration", &View::of(&Fields::new())))
+        @if let Some(r) = &report {
+            h2 { "核对结果（按区县） Reconciliation per county" }
+            (r.render(&path, &v))
+        } @else if city.is_some() {
+            p id="migration-not-loaded" { "该市尚未迁移 This city has not been migrated" }
+        }
+        h2 { "待复核人员 Persons registered in two cities" }
+        (reviews.render(&format!("{path}{}grid=reviews", if city.is_some() { "&" } else { "?" }), &View::of(&Fields::new())))
+        @if !open.is_empty() {
+            h3 { "复核 Resolve" }
+            @for r in &open {
+                form method="post" action={ "/migration/review/" (r.id) } id={ "resolve-" (r.id) } {
+                    (csrf_field(&csrf))
+                    "第 " (r.id) " 项 " (masked(&r.id_number)) " "
+                    select name="decision" {
+                        option value="existing" { "保留原记录 keep the existing record" }
+                        @if r.kind == "insured" { option value="incoming" { "采用迁入记录 take the incoming record" } }
+                    }
+                    button type="submit" { "复核 Resolve" }
+                }
+            }
+        }
+    };
+    Html(page(TITLE, Some(&user.login), body)).into_response()
+}
+
+/// `POST /migration/review/{id}`.
+async fn resolve(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let decision = match text(&f, "decision").parse::<review::Decision>() {
+        Ok(d) => d,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, &user.login, &e.to_string()),
+    };
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        Ok(review::resolve(db, &who, id, decision, now_ms())?)
+    })
+    .await;
+    match r {
+        Ok(r) => done(
+            &format!("/migration?city={}", r.city),
+            &format!("已复核第 {} 项：{}", r.id, r.status),
+        ),
+        Err(e) => error_page(
+            e.status(),
+            &user.login,
+            &format!("未办理 Not done: {}", e.message()),
+        ),
+    }
+}
