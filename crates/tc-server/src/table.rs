@@ -44,13 +44,25 @@ pub(crate) struct Extra<'a> {
 }
 
 /// How the user views a grid: the filter words, the sort column and direction, the page.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct View {
     pub q: String,
     pub sort: Option<usize>,
     pub desc: bool,
     /// From 1.
     pub page: usize,
+}
+
+impl Default for View {
+    /// Unfiltered, unsorted, the first page (pages count from 1).
+    fn default() -> View {
+        View {
+            q: String::new(),
+            sort: None,
+            desc: false,
+            page: 1,
+        }
+    }
 }
 
 impl View {
@@ -347,8 +359,9 @@ mod tests {
         // a page beyond the last shows the last; garbage is the default view
         assert_eq!(
             View::of(&q(&[("page", "0"), ("sort", "x")])),
-            View::default_first()
+            View::default()
         );
+        assert_eq!(View::default().page, 1, "pages count from 1");
     }
 
     #[test]
@@ -361,14 +374,5 @@ mod tests {
         assert!(g.export(&q(&[("q", "x")]), "t").is_none());
         let bad = g.export(&q(&[("export", "pdf")]), "t").expect("answer");
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    }
-
-    impl View {
-        fn default_first() -> View {
-            View {
-                page: 1,
-                ..View::default()
-            }
-        }
     }
 }

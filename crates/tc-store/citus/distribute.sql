@@ -104,6 +104,7 @@ SELECT create_reference_table('job_runs');
 SELECT create_reference_table('job_steps');
 SELECT create_reference_table('meta');
 SELECT create_reference_table('migration_loads');
+SELECT create_reference_table('migration_reports');
 SELECT create_reference_table('migration_reviews');
 SELECT create_reference_table('password_history');
 SELECT create_reference_table('payment_files');
