@@ -63,6 +63,7 @@ mod returns;
 mod search;
 mod table;
 pub mod tls;
+mod transfers;
 mod workplace;
 
 use axum::Router;
@@ -539,6 +540,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         .route("/api/approvals/{id}", get(api::get_approval))
         .route("/api/approvals/{id}/decision", post(api::decide_approval))
         .merge(imports::routes())
+        .merge(transfers::routes())
         .merge(retirement::routes())
         .merge(mine::routes())
         .merge(month::routes())
