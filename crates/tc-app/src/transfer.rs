@@ -18,6 +18,23 @@
 //!   and the months, index and balance to their record (a person unknown to the province is
 //!   registered in the county given, suspended until an employer or they themselves contribute);
 //!   audited (`transfer.in`). The same certificate twice is refused.
+//! - [`decide`]: a held transfer released (the money received booked as 转移收入, the record
+//!   filled) or refused (the money to go back to the sender) by a provincial bureau user other
+//!   than the one who recorded it, with a reason; audited (`transfer.release`,
+//!   `transfer.refuse`; refusals `transfer.denied`).
+//!
+//! - [`payment_file`]: the money of a transfer out (to the receiving province's account) or of a
+//!   refused transfer in (back to the sender) as a pain.001 file, debtor the province's fiscal
+//!   special account; [`bank_answer`] records the bank's answer (paid / returned, a returned one
+//!   issued again).
+//!
+//! - [`confirmation`] / [`read_confirmation`]: the receiving province's answer to a certificate
+//!   (accepted with what it booked, or refused with the reason) as an exchange document, read by
+//!   the sending side against its transfer out (state `confirmed` or `rejected`).
+//!
+//! Recorded by staff who change persons' records: the provincial bureau, or a city or county
+//! agency for the persons of its region and into a county of its region (else refused as not
+//! found, audited `transfer.denied`).
 //!
 //! The exchange with the national transfer platform is one adapter: the certificate as JSON
 //! ([`Certificate`]); the real format is not known.
@@ -25,10 +42,12 @@
 use crate::{AppError, Result};
 use serde::{Deserialize, Serialize};
 
-use tongchou_core::access::{Permission, Principal};
+use serde_json::json;
+use tongchou_core::access::{self, Permission, Principal};
 use tongchou_core::{Date, Divisions, Fen, Ratio, RegionCode};
 use tongchou_ledger::{Chart, Outcome, Request as LedgerRequest};
 use tongchou_store::Db;
+use tongchou_store::audit::{self, Actor, Entry};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::migration::{self as years, YearRow};
 use tongchou_store::transfers as store;
@@ -72,29 +91,76 @@ pub struct Certificate {
     /// account_balance + pooling: what the money transfer carries.
     pub total: Fen,
     pub years: Vec<CertYear>,
+    /// The person's household registration (户籍所在地, GB/T 2260), when known (optional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub household_registration: Option<u32>,
+    /// The money leaves a temporary contribution account (临时缴费账户, rule
+    /// `transfer.temporary_account`): it moves, the relationship stays where it was (optional,
+    /// false when absent).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub temporary_account: bool,
 }
 
 fn province() -> RegionCode {
     Divisions::shanxi().province().code
 }
 
+/// Who may record transfers: staff who change persons' records (the provincial bureau, a city
+/// or county agency for the persons of its region); else refused, audited.
 fn require(db: &mut Db, who: &Principal, what: &str, now_ms: i64) -> Result<()> {
-    crate::migrate::require_province(db, who, what, now_ms)?;
-    if !who.role.has(Permission::PersonWrite) {
-        return Err(AppError::Forbidden(format!(
-            "{}: may not {what}",
-            who.login
-        )));
+    if who.role.has(Permission::PersonWrite) {
+        return Ok(());
     }
-    Ok(())
+    let why = format!("{}: 无权办理转移接续 may not {what}", who.login);
+    Err(denied(db, who, what, &why, now_ms)?)
 }
 
-/// The pooling money of one year: share × the year's base total, half up; 0 before `since`.
-pub fn year_pooling(share: Ratio, since: i64, year: i32, base_total: Fen) -> Fen {
-    if (year as i64) < since {
-        return Fen::ZERO;
+/// `region` (a person's county, the county taking someone in) must lie within the user's scope;
+/// else refused as not found (no detail of another region), audited.
+fn require_scope(
+    db: &mut Db,
+    who: &Principal,
+    region: RegionCode,
+    object: &str,
+    now_ms: i64,
+) -> Result<()> {
+    if access::in_scope(Divisions::shanxi(), who, region) {
+        return Ok(());
     }
-    share.try_of(base_total).unwrap_or(Fen::ZERO)
+    let why = format!("{object}: 不在本辖区 not within your region");
+    Err(match denied(db, who, object, &why, now_ms)? {
+        AppError::Forbidden(m) => AppError::NotFound(m),
+        e => e,
+    })
+}
+
+/// A refusal written to the audit log (outside any transaction, so it stays) and returned.
+fn denied(db: &mut Db, who: &Principal, object: &str, why: &str, now_ms: i64) -> Result<AppError> {
+    let actor = Actor::of(who);
+    audit::append(
+        db,
+        &Entry {
+            actor: &actor,
+            action: "transfer.denied",
+            object_type: "transfer",
+            object_id: object,
+            region: Some(who.region.get()),
+            result: "denied",
+            details: json!({"role": who.role.as_str(), "why": why}),
+        },
+        now_ms,
+    )?;
+    Ok(AppError::Forbidden(why.to_string()))
+}
+
+/// The pooling money of one year (`tongchou_core::rules::transfer::pooling_with`).
+pub use tongchou_core::rules::transfer::pooling_with as year_pooling;
+
+/// Refused for someone drawing a pension (rule `transfer.pensioner`).
+fn not_a_pensioner(drawing: bool, id_number: &str) -> Result<()> {
+    tongchou_core::rules::transfer::may_transfer(drawing)
+        .map(|_| ())
+        .map_err(|e| AppError::State(format!("{}: {e}", out::mask(id_number))))
 }
 
 /// The certificate's years: the stored history, then the months the closes assessed.
@@ -213,6 +279,12 @@ pub mod out;
 pub use out::transfer_out;
 pub mod incoming;
 pub use incoming::{InReport, transfer_in};
+pub mod review;
+pub use review::{Decision, decide};
+pub mod payment;
+pub use payment::{Creditor, bank_answer, payment_file};
+pub mod exchange;
+pub use exchange::{ConfirmationDoc, confirmation, read_confirmation};
 
 /// The certificate as its exchange document (JSON, UTF-8).
 pub fn to_bytes(c: &Certificate) -> Result<Vec<u8>> {
@@ -241,4 +313,79 @@ pub(crate) fn year_row(person: i64, y: &CertYear) -> YearRow {
         idx: y.index.0,
         credited_fen: y.credited.fen(),
     }
+}
+
+/// A transfer as staff see it in a list: the ID number masked, the county it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Listed {
+    pub id: i64,
+    pub direction: String,
+    pub id_number_masked: String,
+    pub county: Option<u32>,
+    pub other_province: i64,
+    pub transfer_date: String,
+    pub paid_months: i64,
+    pub total: Fen,
+    pub received: Option<Fen>,
+    pub status: String,
+    pub created_by: String,
+}
+
+/// The transfers within `who`'s region (all for the province), of one state or all, oldest
+/// first; ID numbers masked.
+pub fn list(db: &mut Db, who: &Principal, status: Option<&str>) -> Result<Vec<Listed>> {
+    let d = Divisions::shanxi();
+    let counties: std::collections::HashMap<i64, Option<i64>> =
+        store::counties(db)?.into_iter().collect();
+    let county_of = |id: i64| {
+        counties
+            .get(&id)
+            .copied()
+            .flatten()
+            .and_then(|c| u32::try_from(c).ok())
+            .and_then(|c| RegionCode::new(c).ok())
+    };
+    Ok(store::list(db, status)?
+        .into_iter()
+        .filter(|t| {
+            who.region == province() || county_of(t.id).is_some_and(|c| access::in_scope(d, who, c))
+        })
+        .map(|t| Listed {
+            id: t.id,
+            direction: t.direction.clone(),
+            id_number_masked: out::mask(&t.id_number),
+            county: county_of(t.id).map(|c| c.get()),
+            other_province: t.other_province,
+            transfer_date: t.transfer_date.clone(),
+            paid_months: t.paid_months,
+            total: Fen::new(t.total_fen),
+            received: t.received_fen.map(Fen::new),
+            status: t.status.clone(),
+            created_by: t.created_by.clone(),
+        })
+        .collect())
+}
+
+/// The certificate of transfer `id` (issued or received) for `who`, within their region: a read
+/// of personal data, audited (`transfer.read`).
+pub fn certificate_of(db: &mut Db, who: &Principal, id: i64, now_ms: i64) -> Result<Certificate> {
+    let listed = list(db, who, None)?;
+    if !who.role.has(Permission::PersonRead) || !listed.iter().any(|t| t.id == id) {
+        let why = format!("转移 {id} 不存在 no transfer {id} within your region");
+        return Err(match denied(db, who, &id.to_string(), &why, now_ms)? {
+            AppError::Forbidden(m) => AppError::NotFound(m),
+            e => e,
+        });
+    }
+    let t = store::by_id(db, id)?.ok_or_else(|| AppError::NotFound(format!("no transfer {id}")))?;
+    let c = from_bytes(t.certificate.as_bytes())?;
+    audit_ok(
+        db,
+        who,
+        "transfer.read",
+        id,
+        json!({"direction": t.direction}),
+        now_ms,
+    )?;
+    Ok(c)
 }

@@ -6,6 +6,7 @@
 //! and PostgreSQL.
 
 use tongchou_app::AppError;
+use tongchou_app::benefits::retire;
 use tongchou_app::income::{self, Income};
 use tongchou_app::migrate::{self, LoadReport, Request};
 use tongchou_app::transfer::{self, Certificate};
@@ -15,6 +16,7 @@ use tongchou_ledger::Chart;
 use tongchou_sim::legacy;
 use tongchou_store::audit::Actor;
 use tongchou_store::ledger::Ledger;
+use tongchou_store::transfers as store;
 use tongchou_store::{Db, testing};
 
 const PW: &str = "correct horse battery staple";
@@ -26,6 +28,22 @@ fn open(url: &str) -> (Db, Principal) {
         .expect("accounts");
     let officer = testing::add_user(&mut db, "officer", Role::ProvinceBureauOfficer, 140000, PW);
     (db, officer)
+}
+
+/// Whether the collection of `period` assesses `person` (an active contributor then).
+fn contributes(db: &mut Db, person: i64, period: Period) -> bool {
+    tongchou_store::collection::contributors(db, period)
+        .expect("contributors")
+        .iter()
+        .any(|c| c.person == person)
+}
+
+/// Whether `person`'s account is among those the close of `year` credits interest to.
+fn has_opening(db: &mut Db, person: i64, year: i32) -> bool {
+    tongchou_store::accounts::openings(db, year)
+        .expect("openings")
+        .iter()
+        .any(|o| o.0 == person)
 }
 
 /// The posted balance of a provincial account of `kind` (on its normal side).
@@ -81,9 +99,19 @@ fn story(url_a: &str, url_b: &str) {
                 .iter()
                 .any(|h| h[1].parse::<i32>().expect("y") < 1998)
                 && r.balance > 0
+                && store::person(&mut a, &r.row[0])
+                    .expect("person")
+                    .is_some_and(|p| p.status == "active")
         })
-        .expect("an insured person insured since before 1998");
+        .expect("an active insured person insured since before 1998");
     let id = x.row[0].clone();
+    let pid = store::person(&mut a, &id).expect("p").expect("p").id;
+    let april = "2020-04".parse::<Period>().expect("p");
+    assert!(
+        contributes(&mut a, pid, april),
+        "assessed while insured here"
+    );
+    assert!(has_opening(&mut a, pid, 2020));
     let cert =
         transfer::transfer_out(&mut a, &officer_a, &policy, &id, 110000, on, 3).expect("out");
     // the insured years and the money of 66号
@@ -116,6 +144,18 @@ fn story(url_a: &str, url_b: &str) {
         .query(&format!("SELECT p.status FROM persons p JOIN person_ids i ON i.person_id = p.id WHERE i.id_number = '{id}'"), &[])
         .expect("status");
     assert_eq!(status[0][0].text().expect("t"), "transferred_out");
+    // the record is closed: no contribution assessed after the transfer month, no interest from
+    // the year of the transfer on (its opening is gone), the years before untouched
+    assert!(
+        !contributes(&mut a, pid, april),
+        "assessed after the transfer"
+    );
+    assert!(
+        !has_opening(&mut a, pid, 2020),
+        "interest after the transfer"
+    );
+    assert!(!has_opening(&mut a, pid, 2021));
+    pay_out(&mut a, &officer_a, &id, cert.total);
     // gone: a second transfer is refused; a pensioner never transfers
     let again = transfer::transfer_out(&mut a, &officer_a, &policy, &id, 110000, on, 4);
     assert!(matches!(again, Err(AppError::State(_))), "{again:?}");
@@ -175,6 +215,148 @@ fn story(url_a: &str, url_b: &str) {
         .query_i64("SELECT count(*) FROM contribution_years", &[])
         .expect("years");
     assert_eq!(years as usize, cert.years.len());
+    confirm(&mut a, &officer_a, &mut b, &officer_b, done.transfer, &id);
+    let x_in = cert.total.fen();
+    // held transfers reviewed: refused, and (another person's) released
+    let y = city
+        .insured
+        .iter()
+        .find(|r| {
+            r.row[0] != id
+                && r.balance > 0
+                && store::person(&mut a, &r.row[0])
+                    .expect("person")
+                    .is_some_and(|p| p.status == "active")
+        })
+        .expect("another active insured person");
+    let cert_y = transfer::transfer_out(&mut a, &officer_a, &policy, &y.row[0], 110000, on, 9)
+        .expect("out y");
+    // as if from Beijing, where the person's household registration is
+    let cert_y = Certificate {
+        from_province: 110000,
+        to_province: 140000,
+        household_registration: Some(110105),
+        ..cert_y
+    };
+    review(&mut b, &officer_b, &policy, held.transfer, &cert_y, x_in);
+}
+
+/// The held transfer `refused` is refused; `cert_y` is read with less money, held, and released.
+fn review(
+    b: &mut Db,
+    officer_b: &Principal,
+    policy: &Policy,
+    refused: i64,
+    cert_y: &Certificate,
+    before: i64,
+) {
+    use transfer::Decision::{Refuse, Release};
+    let on = Date::new(2020, 3, 20).expect("d");
+    let checker = testing::add_user(b, "checker", Role::ProvinceBureauApprover, 140000, PW);
+    let county_user = testing::add_user(b, "county", Role::CountyAgency, 140212, PW);
+    // the maker may not check; a county may not review; each refusal audited
+    let own = transfer::decide(b, officer_b, refused, Refuse, "不符", on, 20);
+    assert!(matches!(own, Err(AppError::Forbidden(_))), "{own:?}");
+    let county = transfer::decide(b, &county_user, refused, Refuse, "不符", on, 21);
+    assert!(matches!(county, Err(AppError::Forbidden(_))), "{county:?}");
+    let denied = b
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE action = 'transfer.denied' AND result = 'denied'",
+            &[],
+        )
+        .expect("audit");
+    assert_eq!(denied, 2);
+    let blank = transfer::decide(b, &checker, refused, Refuse, "  ", on, 22);
+    assert!(matches!(blank, Err(AppError::Invalid(_))), "{blank:?}");
+    let t = transfer::decide(
+        b,
+        &checker,
+        refused,
+        Refuse,
+        "金额与凭证不符，退回转出地",
+        on,
+        23,
+    )
+    .expect("refuse");
+    assert_eq!(t.status, "refused");
+    let answer = transfer::confirmation(b, officer_b, refused, on).expect("confirmation");
+    assert_eq!(
+        (answer.outcome.as_str(), answer.booked),
+        ("refused", Fen::ZERO)
+    );
+    assert!(answer.reason.contains("金额与凭证不符"), "{answer:?}");
+    assert_eq!(posted(b, "transfer_in"), before, "nothing booked");
+    let twice = transfer::decide(b, &checker, refused, Release, "再议", on, 24);
+    assert!(matches!(twice, Err(AppError::State(_))), "{twice:?}");
+    // less money than the certificate: held, then released; what was received is booked
+    let persons = b.query_i64("SELECT count(*) FROM persons", &[]).expect("n");
+    let received = Fen::new(cert_y.total.fen() - 100);
+    let bytes = transfer::to_bytes(cert_y).expect("bytes");
+    let held = transfer::transfer_in(
+        b,
+        officer_b,
+        policy,
+        &bytes,
+        received,
+        RegionCode::new(140212).expect("c"),
+        on,
+        25,
+    )
+    .expect("held");
+    assert_eq!(held.status, "held");
+    assert_eq!(
+        b.query_i64("SELECT count(*) FROM persons", &[]).expect("n"),
+        persons
+    );
+    let t = transfer::decide(
+        b,
+        &checker,
+        held.transfer,
+        Release,
+        "差额为银行手续费",
+        on,
+        26,
+    )
+    .expect("release");
+    assert_eq!(t.status, "released");
+    assert_eq!(posted(b, "transfer_in"), before + received.fen());
+    let p = store::person(b, &cert_y.id_number)
+        .expect("p")
+        .expect("registered at release");
+    assert_eq!(p.balance_fen, cert_y.account_balance.fen());
+    assert_eq!(p.paid_months, cert_y.paid_months as i64);
+    assert_eq!(t.person_id, p.id);
+    // the place of pension by the 10-year rule at retirement: all the years are Beijing's and
+    // the household registration is there, so the relationship and money go back there
+    assert_eq!(
+        store::household_registration(b, p.id).expect("hukou"),
+        Some(110105)
+    );
+    let person = retire::load_person(b, p.id).expect("person");
+    let facts =
+        retire::gather_facts(b, policy, &person, "2030-01".parse().expect("p")).expect("facts");
+    assert_eq!(facts.place_of_pension.province, 110000);
+    assert!(facts.place_of_pension.collected);
+    assert_eq!(
+        facts.place_of_pension.explanation.rule,
+        "transfer.pension_place"
+    );
+    let reasons = retire::checks(policy, &facts).expect("checks");
+    assert!(
+        reasons.iter().any(|r| r.code == "transfer.pension_place"),
+        "{reasons:?}"
+    );
+    let held_now = store::list(b, Some("held")).expect("list");
+    assert!(held_now.is_empty(), "{held_now:?}");
+    for (action, n) in [("transfer.refuse", 1), ("transfer.release", 1)] {
+        let got = b
+            .query_i64(
+                "SELECT count(*) FROM audit_log WHERE action = $1 AND result = 'ok'",
+                &[tongchou_store::Val::Str(action)],
+            )
+            .expect("audit");
+        assert_eq!(got, n, "{action}");
+    }
 }
 
 #[test]
@@ -191,4 +373,134 @@ fn round_trip_postgres() {
         &testing::pg_url("transfer_a"),
         &testing::pg_url("transfer_b"),
     );
+}
+
+/// The province's fiscal special account, set by `maker` and confirmed by a reviewer.
+fn fiscal_account(db: &mut Db, maker: &Principal) {
+    use tongchou_app::agency_accounts::{self, AccountInput, Decision};
+    let reviewer = testing::add_user(
+        db,
+        "fiscal.reviewer",
+        Role::ProvinceBureauApprover,
+        140000,
+        PW,
+    );
+    let region = RegionCode::new(140000).expect("r");
+    let code = tongchou_sim::accounts::credit_code(region).expect("code");
+    let input = AccountInput {
+        region,
+        kind: "fiscal_special_account",
+        agency_name: "山西省社会保险事业管理中心",
+        credit_code: code.as_str(),
+        account_number: "0502123409000099999",
+        account_name: Some("山西省企业职工基本养老保险基金财政专户"),
+        bank_name: "中国工商银行太原分行",
+        bic: None,
+        cnaps: Some("102161000011"),
+        valid_from: Date::new(2020, 1, 1).expect("d"),
+    };
+    let (v, _) = agency_accounts::set(db, maker, &input, 1).expect("set");
+    let d = Decision {
+        region,
+        version: v.version,
+        confirm: true,
+        note: None,
+    };
+    agency_accounts::review(db, &reviewer, &d, 2).expect("confirm");
+}
+
+/// The transfer out's money as a pain.001 file from the fiscal special account to Beijing's
+/// account; returned by the bank, issued again, paid.
+fn pay_out(a: &mut Db, officer: &Principal, id_number: &str, total: Fen) {
+    let on = Date::new(2020, 3, 16).expect("d");
+    let t = store::list(a, Some("done"))
+        .expect("list")
+        .into_iter()
+        .find(|t| t.direction == "out" && t.id_number == id_number)
+        .expect("the transfer out");
+    let to = transfer::Creditor {
+        name: "北京市社会保险基金管理中心",
+        account: "0200001234567890123",
+        cnaps: "102100099996",
+        bank_name: Some("中国工商银行北京分行"),
+    };
+    // no fiscal special account in force yet: nothing issued
+    let none = transfer::payment_file(a, officer, t.id, &to, on, 10);
+    assert!(matches!(none, Err(AppError::State(_))), "{none:?}");
+    fiscal_account(a, officer);
+    let county = testing::add_user(a, "county.x", Role::CountyAgency, 140105, PW);
+    let denied = transfer::payment_file(a, &county, t.id, &to, on, 11);
+    assert!(matches!(denied, Err(AppError::Forbidden(_))), "{denied:?}");
+    let (p, xml) = transfer::payment_file(a, officer, t.id, &to, on, 12).expect("file");
+    let xml = String::from_utf8(xml).expect("utf-8");
+    assert_eq!(
+        (p.attempt, p.state.as_str(), p.amount_fen),
+        (1, "issued", total.fen())
+    );
+    assert!(
+        xml.contains("0200001234567890123") && xml.contains("0502123409000099999"),
+        "{xml}"
+    );
+    assert!(xml.contains(&total.to_string()), "{xml}");
+    let again = transfer::payment_file(a, officer, t.id, &to, on, 13);
+    assert!(matches!(again, Err(AppError::State(_))), "{again:?}");
+    let r = transfer::bank_answer(a, officer, t.id, false, "账户名不符", 14).expect("returned");
+    assert_eq!(r.state, "returned");
+    let (p2, _) = transfer::payment_file(a, officer, t.id, &to, on, 15).expect("re-issued");
+    assert_eq!(p2.attempt, 2);
+    assert_ne!(p2.end_to_end_id, p.end_to_end_id);
+    let paid = transfer::bank_answer(a, officer, t.id, true, "", 16).expect("paid");
+    assert_eq!(paid.state, "paid");
+    let twice = transfer::bank_answer(a, officer, t.id, true, "", 17);
+    assert!(matches!(twice, Err(AppError::State(_))), "{twice:?}");
+}
+
+/// B's confirmation of the transfer it booked, read by A against its transfer out (once).
+fn confirm(
+    a: &mut Db,
+    officer_a: &Principal,
+    b: &mut Db,
+    officer_b: &Principal,
+    t_in: i64,
+    id_number: &str,
+) {
+    let on = Date::new(2020, 3, 25).expect("d");
+    let mut doc = transfer::confirmation(b, officer_b, t_in, on).expect("confirmation");
+    assert_eq!(doc.outcome, "accepted");
+    let out = store::list(a, None)
+        .expect("list")
+        .into_iter()
+        .find(|t| t.direction == "out" && t.id_number == id_number)
+        .expect("out");
+    assert_eq!(doc.booked.fen(), out.total_fen);
+    // both test provinces are Shanxi: B read a copy addressed to itself; the real one is A's
+    doc.certificate_sha256 = out.certificate_sha.clone();
+    doc.to_province = 110000;
+    let bytes = serde_json::to_vec(&doc).expect("json");
+    // a broken document is refused whole, naming the file and the field
+    let mut bad = doc.clone();
+    bad.outcome = "maybe".into();
+    let e = transfer::read_confirmation(
+        a,
+        officer_a,
+        "c.json",
+        &serde_json::to_vec(&bad).expect("j"),
+        30,
+    );
+    assert!(
+        matches!(&e, Err(AppError::Invalid(m)) if m.contains("c.json: outcome")),
+        "{e:?}"
+    );
+    let garbled = transfer::read_confirmation(a, officer_a, "c.json", b"{\"format\": 1", 31);
+    assert!(
+        matches!(&garbled, Err(AppError::Invalid(m)) if m.starts_with("c.json")),
+        "{garbled:?}"
+    );
+    let r = transfer::read_confirmation(a, officer_a, "c.json", &bytes, 32).expect("read");
+    assert!(!r.already_read);
+    assert_eq!(r.transfer, out.id);
+    let again = transfer::read_confirmation(a, officer_a, "c.json", &bytes, 33).expect("again");
+    assert!(again.already_read);
+    let state = store::by_id(a, out.id).expect("t").expect("t");
+    assert_eq!(state.status, "confirmed");
 }

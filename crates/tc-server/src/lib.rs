@@ -63,6 +63,7 @@ mod returns;
 mod search;
 mod table;
 pub mod tls;
+mod transfers;
 mod workplace;
 
 use axum::Router;
@@ -472,13 +473,9 @@ pub fn app(cfg: Config) -> std::io::Result<Router> {
     Ok(build(cfg)?.0)
 }
 
-fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
-    // over TLS, cookies are always Secure and HSTS always sent
-    cfg.secure_cookies |= cfg.tls.is_some();
-    let secure = cfg.secure_cookies;
-    let writer = audit::group::Writer::start(&cfg.db_url, audit::group::Options::default())
-        .map_err(|e| std::io::Error::other(e.to_string()))?;
-    let st: St = Arc::new(AppState {
+/// The shared state: the connection pool, limits, metrics, runs and the audit writer.
+fn state(cfg: Config, writer: audit::group::Writer) -> St {
+    Arc::new(AppState {
         pool: Pool {
             url: cfg.db_url.clone(),
             in_process: cfg.db_url.starts_with("sqlite"),
@@ -491,7 +488,16 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         runs: month::Runs::default(),
         audit: writer,
         cfg,
-    });
+    })
+}
+
+fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
+    // over TLS, cookies are always Secure and HSTS always sent
+    cfg.secure_cookies |= cfg.tls.is_some();
+    let secure = cfg.secure_cookies;
+    let writer = audit::group::Writer::start(&cfg.db_url, audit::group::Options::default())
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    let st = state(cfg, writer);
     let router = Router::new()
         .route("/", get(pages::home))
         .route("/static/app.css", get(pages::css))
@@ -539,6 +545,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         .route("/api/approvals/{id}", get(api::get_approval))
         .route("/api/approvals/{id}/decision", post(api::decide_approval))
         .merge(imports::routes())
+        .merge(transfers::routes())
         .merge(retirement::routes())
         .merge(mine::routes())
         .merge(month::routes())

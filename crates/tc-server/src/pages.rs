@@ -335,6 +335,7 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::search::links(user))
         (crate::claims::links(user))
         (crate::migration_pages::links(user))
+        (crate::transfers::links(user))
         @if crate::certification::may_view(user) {
             p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
         }

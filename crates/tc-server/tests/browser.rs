@@ -429,6 +429,53 @@ fn browser_bank_account_set_and_confirmed(url: String) {
     drop(srv);
 }
 
+/// A county clerk opens 转移接续 from the dashboard, records a transfer out and sees the
+/// certificate (参保缴费凭证) with its years and money; the list shows it, ID masked.
+fn browser_transfer_out_with_certificate(url: String) {
+    seed(&url);
+    let id_number = support::transfer_ready(&url);
+    let srv = start(&url);
+    let base = format!("http://{}", srv.addr);
+    let d = Driver::start();
+    d.log_in(&base, "clerk");
+    d.click("#transfers-link");
+    d.wait_for("#out-form");
+    d.type_into("#id_number", &id_number);
+    d.type_into("#to", "110000");
+    d.type_into("#on", "2025-03-10");
+    d.click("#transfer-out");
+    d.wait_for("#certificate");
+    let cert = d.text("#certificate");
+    assert!(
+        cert.contains("周退休") && cert.contains("8,640.00 元"),
+        "{cert}"
+    );
+    d.screenshot("transfer-1-certificate");
+    d.goto(&format!("{base}/transfers"));
+    d.wait_for("#transfers-list");
+    let list = d.text("#transfers-list");
+    assert!(
+        list.contains("转出") && !list.contains(&id_number),
+        "{list}"
+    );
+    d.screenshot("transfer-2-list");
+    d.log_out(&base);
+    drop(d);
+    drop(srv);
+}
+
+#[test]
+fn browser_transfer_out_with_certificate_on_sqlite() {
+    ENGINE.set("sqlite").expect("engine");
+    browser_transfer_out_with_certificate(tongchou_store::testing::sqlite_url("browser_transfer"));
+}
+
+#[test]
+fn browser_transfer_out_with_certificate_on_postgres() {
+    ENGINE.set("postgres").expect("engine");
+    browser_transfer_out_with_certificate(tongchou_store::testing::pg_url("browser_transfer"));
+}
+
 #[test]
 fn browser_login_dashboard_and_estimator_on_sqlite() {
     ENGINE.set("sqlite").expect("engine");

@@ -37,6 +37,7 @@ SELECT create_distributed_table('pensioner_certification', 'person_id', colocate
 SELECT create_distributed_table('pensioners', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('pensions', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('person_events', 'person_id', colocate_with => 'persons');
+SELECT create_distributed_table('person_hukou', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('payroll_lines', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('recovery_cases', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('recovery_movements', 'person_id', colocate_with => 'persons');
@@ -119,5 +120,8 @@ SELECT create_reference_table('plan_versions');
 SELECT create_reference_table('return_quarantine');
 SELECT create_reference_table('schema_migrations');
 SELECT create_reference_table('sessions');
+SELECT create_reference_table('transfer_confirmations');
+SELECT create_reference_table('transfer_payments');
+SELECT create_reference_table('transfer_reviews');
 SELECT create_reference_table('transfers');
 SELECT create_reference_table('users');

@@ -61,13 +61,20 @@ pub fn credits_of_person(db: &mut Db, person: i64, year: i32) -> Result<Vec<(Per
 
 /// The opening balance of `year` of every account whose registry balance is as at a day no later
 /// than 1 January of `year`: the closing of `year - 1` if that year was closed, else the registry
-/// balance. (person, opening)
+/// balance. (person, opening). An account transferred out of the province (转出, its balance
+/// gone with the person) on or before 31 December of `year` is closed: not listed, so it earns
+/// no interest from that year on.
 pub fn openings(db: &mut Db, year: i32) -> Result<Vec<(i64, Fen)>> {
+    let year_end = format!("{year:04}-12-31");
     db.query(
         "SELECT p.id, COALESCE(y.closing_fen, p.balance_fen) FROM persons p
          LEFT JOIN account_years y ON y.person_id = p.id AND y.year = $1
-         WHERE p.as_of <= $2",
-        &[Val::I64(year as i64 - 1), Val::I64(year as i64 * 100 + 1)],
+         WHERE p.as_of <= $2 AND NOT (p.status = 'transferred_out' AND p.status_since <= $3)",
+        &[
+            Val::I64(year as i64 - 1),
+            Val::I64(year as i64 * 100 + 1),
+            Val::Str(&year_end),
+        ],
     )?
     .iter()
     .map(|r| Ok((r[0].i64()?, Fen::new(r[1].i64()?))))

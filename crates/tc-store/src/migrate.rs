@@ -156,6 +156,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0048_governance_aggregates.sql"),
     ),
     (
+        52,
+        "household_registration",
+        include_str!("../migrations/0052_household_registration.sql"),
+    ),
+    (
+        53,
+        "transfer_reviews",
+        include_str!("../migrations/0053_transfer_reviews.sql"),
+    ),
+    (
         54,
         "migration_reports",
         include_str!("../migrations/0054_migration_reports.sql"),

@@ -1,4 +1,4 @@
-//! Transfers of the pension relationship between provinces (migration 0031;
+//! Transfers of the pension relationship between provinces (migrations 0031, 0052, 0053;
 //! `tongchou_app::transfer`): the transfers out and in, a person's paid months from the
 //! collection closes, and the updates of a person's record that a transfer makes.
 //!
@@ -90,15 +90,149 @@ pub fn by_certificate(db: &mut Db, direction: &str, sha: &str) -> Result<Option<
     .transpose()
 }
 
-/// Every transfer, of one status or all, oldest first.
+/// A transfer's state: a held transfer once reviewed is `released` or `refused` (migration
+/// 0053); a transfer out the receiving province confirmed is `confirmed`, or `rejected` when it
+/// refused it.
+const STATE: &str = "COALESCE(r.decision, CASE c.outcome WHEN 'accepted' THEN 'confirmed' WHEN 'refused' THEN 'rejected' END, t.status)";
+
+/// The transfers with their reviews and confirmations.
+const JOINED: &str = "transfers t LEFT JOIN transfer_reviews r ON r.transfer_id = t.id LEFT JOIN transfer_confirmations c ON c.transfer_id = t.id";
+
+/// The columns of a transfer with its state.
+fn reviewed_cols() -> String {
+    COLS.split(", ")
+        .map(|c| match c {
+            "status" => STATE.to_string(),
+            c => format!("t.{c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Every transfer, of one state or all, oldest first. States: done, held, released (a held
+/// transfer booked after review), refused (a held transfer whose money goes back), confirmed /
+/// rejected (a transfer out the receiving province accepted / refused).
 pub fn list(db: &mut Db, status: Option<&str>) -> Result<Vec<Transfer>> {
     db.query(
-        &format!("SELECT {COLS} FROM transfers WHERE (CAST($1 AS TEXT) IS NULL OR status = $1) ORDER BY created_at, id"),
+        &format!(
+            "SELECT {} FROM {JOINED} WHERE (CAST($1 AS TEXT) IS NULL OR {STATE} = $1) ORDER BY t.created_at, t.id",
+            reviewed_cols()
+        ),
         &[status.map_or(Val::Null, Val::Str)],
     )?
     .iter()
     .map(of)
     .collect()
+}
+
+/// One transfer by id, with its state (as [`list`]).
+pub fn by_id(db: &mut Db, id: i64) -> Result<Option<Transfer>> {
+    db.query_opt(
+        &format!("SELECT {} FROM {JOINED} WHERE t.id = $1", reviewed_cols()),
+        &[Val::I64(id)],
+    )?
+    .map(|r| of(&r))
+    .transpose()
+}
+
+/// The county of each transfer: the person's, else (someone not yet registered, held) the
+/// county given when it was held. (transfer id, county)
+pub fn counties(db: &mut Db) -> Result<Vec<(i64, Option<i64>)>> {
+    db.query(
+        "SELECT t.id, COALESCE(p.county, r.county) FROM transfers t
+         LEFT JOIN persons p ON p.id = t.person_id
+         LEFT JOIN transfer_reviews r ON r.transfer_id = t.id",
+        &[],
+    )?
+    .iter()
+    .map(|r| Ok((r[0].i64()?, r[1].opt_i64()?)))
+    .collect()
+}
+
+/// The review of a held transfer (migration 0053).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Review {
+    pub transfer_id: i64,
+    /// The county that takes the person in, as given when the transfer was held.
+    pub county: Option<i64>,
+    /// released or refused; None while undecided
+    pub decision: Option<String>,
+    pub reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+/// A transfer held: its review row, undecided, with the county given.
+pub fn hold(db: &mut Db, transfer: i64, county: i64) -> Result<()> {
+    db.exec(
+        "INSERT INTO transfer_reviews (transfer_id, county) VALUES ($1, $2)",
+        &[Val::I64(transfer), Val::I64(county)],
+    )?;
+    Ok(())
+}
+
+/// The review of a held transfer, if one was written.
+pub fn review(db: &mut Db, transfer: i64) -> Result<Option<Review>> {
+    db.query_opt(
+        "SELECT transfer_id, county, decision, reason, decided_by, decided_at FROM transfer_reviews WHERE transfer_id = $1",
+        &[Val::I64(transfer)],
+    )?
+    .map(|r| {
+        Ok(Review {
+            transfer_id: r[0].i64()?,
+            county: r[1].opt_i64()?,
+            decision: r[2].opt_text()?.map(str::to_string),
+            reason: r[3].opt_text()?.map(str::to_string),
+            decided_by: r[4].opt_text()?.map(str::to_string),
+            decided_at: r[5].opt_text()?.map(str::to_string),
+        })
+    })
+    .transpose()
+}
+
+/// Decide a held transfer once: `released` (its status becomes done, booked by `ledger_key`) or
+/// `refused`. False when it was already decided or is not held.
+pub fn decide(
+    db: &mut Db,
+    transfer: i64,
+    decision: &str,
+    reason: &str,
+    by: &str,
+    at: &str,
+    ledger_key: Option<&str>,
+) -> Result<bool> {
+    let n = db.exec(
+        "INSERT INTO transfer_reviews (transfer_id, decision, reason, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (transfer_id) DO UPDATE SET decision = excluded.decision, reason = excluded.reason,
+           decided_by = excluded.decided_by, decided_at = excluded.decided_at
+         WHERE transfer_reviews.decision IS NULL",
+        &[
+            Val::I64(transfer),
+            Val::Str(decision),
+            Val::Str(reason),
+            Val::Str(by),
+            Val::Str(at),
+        ],
+    )?;
+    if n != 1 {
+        return Ok(false);
+    }
+    if let Some(key) = ledger_key {
+        db.exec(
+            "UPDATE transfers SET status = 'done', ledger_key = $2 WHERE id = $1 AND status = 'held'",
+            &[Val::I64(transfer), Val::Str(key)],
+        )?;
+    }
+    Ok(true)
+}
+
+/// Set the person of a held transfer once they are registered at its release.
+pub fn set_person(db: &mut Db, transfer: i64, person: i64) -> Result<()> {
+    db.exec(
+        "UPDATE transfers SET person_id = $2 WHERE id = $1",
+        &[Val::I64(transfer), Val::I64(person)],
+    )?;
+    Ok(())
 }
 
 /// The months the collection closes assessed for a person and that are not open arrears, with
@@ -206,5 +340,201 @@ pub fn person(db: &mut Db, id_number: &str) -> Result<Option<PersonSummary>> {
             pensioner: r[8].i64()? > 0,
         })
     })
+    .transpose()
+}
+
+/// A person's household registration (户籍所在地, migration 0052), if known.
+pub fn household_registration(db: &mut Db, person: i64) -> Result<Option<i64>> {
+    db.query_opt(
+        "SELECT region FROM person_hukou WHERE person_id = $1",
+        &[Val::I64(person)],
+    )?
+    .map(|r| r[0].i64())
+    .transpose()
+}
+
+/// Record (or correct) a person's household registration, from `source` (e.g. `transfer_in`,
+/// `import`).
+pub fn set_household_registration(
+    db: &mut Db,
+    person: i64,
+    region: i64,
+    source: &str,
+    at: &str,
+) -> Result<()> {
+    db.exec(
+        "INSERT INTO person_hukou (person_id, region, source, recorded_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (person_id) DO UPDATE SET region = excluded.region, source = excluded.source, recorded_at = excluded.recorded_at",
+        &[Val::I64(person), Val::I64(region), Val::Str(source), Val::Str(at)],
+    )?;
+    Ok(())
+}
+
+/// The months of a person's contribution history by where they were paid: the source of each
+/// stored year (`transfer_in:PROVINCE` for years another province's certificate brought, else
+/// this province's), with the months and the last year. (source, months, last year), oldest
+/// last year first.
+pub fn months_by_source(db: &mut Db, person: i64) -> Result<Vec<(String, i64, i64)>> {
+    db.query(
+        "SELECT source, CAST(SUM(months) AS BIGINT), MAX(year) FROM contribution_years WHERE person_id = $1
+         GROUP BY source ORDER BY MAX(year), source",
+        &[Val::I64(person)],
+    )?
+    .iter()
+    .map(|r| Ok((r[0].text()?.to_string(), r[1].i64()?, r[2].i64()?)))
+    .collect()
+}
+
+/// One payment file of a transfer's money (migration 0053).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Payment {
+    pub transfer_id: i64,
+    pub attempt: i64,
+    /// transfer_out or refund
+    pub purpose: String,
+    pub message_id: String,
+    pub end_to_end_id: String,
+    pub amount_fen: i64,
+    pub creditor_name: String,
+    pub creditor_account: String,
+    pub creditor_cnaps: Option<String>,
+    /// issued, paid or returned
+    pub state: String,
+    pub file_sha: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub answered_by: Option<String>,
+    pub answered_at: Option<String>,
+    pub answer_note: Option<String>,
+}
+
+const PAY_COLS: &str = "transfer_id, attempt, purpose, message_id, end_to_end_id, amount_fen, creditor_name, creditor_account, creditor_cnaps, state, file_sha, created_by, created_at, answered_by, answered_at, answer_note";
+
+pub fn insert_payment(db: &mut Db, p: &Payment) -> Result<()> {
+    db.exec(
+        &format!("INSERT INTO transfer_payments ({PAY_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, NULL, NULL)"),
+        &[
+            Val::I64(p.transfer_id),
+            Val::I64(p.attempt),
+            Val::Str(&p.purpose),
+            Val::Str(&p.message_id),
+            Val::Str(&p.end_to_end_id),
+            Val::I64(p.amount_fen),
+            Val::Str(&p.creditor_name),
+            Val::Str(&p.creditor_account),
+            p.creditor_cnaps.as_deref().map_or(Val::Null, Val::Str),
+            Val::Str(&p.state),
+            Val::Str(&p.file_sha),
+            Val::Str(&p.created_by),
+            Val::Str(&p.created_at),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The payment files of a transfer, first attempt first.
+pub fn payments(db: &mut Db, transfer: i64) -> Result<Vec<Payment>> {
+    db.query(
+        &format!(
+            "SELECT {PAY_COLS} FROM transfer_payments WHERE transfer_id = $1 ORDER BY attempt"
+        ),
+        &[Val::I64(transfer)],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Payment {
+            transfer_id: r[0].i64()?,
+            attempt: r[1].i64()?,
+            purpose: r[2].text()?.to_string(),
+            message_id: r[3].text()?.to_string(),
+            end_to_end_id: r[4].text()?.to_string(),
+            amount_fen: r[5].i64()?,
+            creditor_name: r[6].text()?.to_string(),
+            creditor_account: r[7].text()?.to_string(),
+            creditor_cnaps: r[8].opt_text()?.map(str::to_string),
+            state: r[9].text()?.to_string(),
+            file_sha: r[10].text()?.to_string(),
+            created_by: r[11].text()?.to_string(),
+            created_at: r[12].text()?.to_string(),
+            answered_by: r[13].opt_text()?.map(str::to_string),
+            answered_at: r[14].opt_text()?.map(str::to_string),
+            answer_note: r[15].opt_text()?.map(str::to_string),
+        })
+    })
+    .collect()
+}
+
+/// How many transfer payment files carry a message id starting with `prefix` (to number the
+/// next one).
+pub fn payment_files_like(db: &mut Db, prefix: &str) -> Result<i64> {
+    db.query_i64(
+        "SELECT count(*) FROM transfer_payments WHERE message_id LIKE $1",
+        &[Val::Str(&format!("{prefix}%"))],
+    )
+}
+
+/// The bank's answer to an issued attempt: paid or returned, once. False if not issued.
+pub fn answer_payment(
+    db: &mut Db,
+    transfer: i64,
+    attempt: i64,
+    state: &str,
+    (by, at, note): (&str, &str, &str),
+) -> Result<bool> {
+    let n = db.exec(
+        "UPDATE transfer_payments SET state = $3, answered_by = $4, answered_at = $5, answer_note = $6
+         WHERE transfer_id = $1 AND attempt = $2 AND state = 'issued'",
+        &[
+            Val::I64(transfer),
+            Val::I64(attempt),
+            Val::Str(state),
+            Val::Str(by),
+            Val::Str(at),
+            Val::Str(note),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// A confirmation read (migration 0053).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Confirmation {
+    pub transfer_id: i64,
+    /// accepted or refused
+    pub outcome: String,
+    pub booked_fen: i64,
+    pub reason: String,
+    pub file_name: String,
+    pub file_sha: String,
+    pub read_by: String,
+    pub read_at: String,
+}
+
+/// Record a confirmation once: false when the transfer already has one.
+pub fn insert_confirmation(db: &mut Db, c: &Confirmation) -> Result<bool> {
+    let n = db.exec(
+        "INSERT INTO transfer_confirmations (transfer_id, outcome, booked_fen, reason, file_name, file_sha, read_by, read_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        &[
+            Val::I64(c.transfer_id),
+            Val::Str(&c.outcome),
+            Val::I64(c.booked_fen),
+            Val::Str(&c.reason),
+            Val::Str(&c.file_name),
+            Val::Str(&c.file_sha),
+            Val::Str(&c.read_by),
+            Val::Str(&c.read_at),
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// The transfer whose confirmation file has this SHA-256, if read already.
+pub fn confirmation_by_sha(db: &mut Db, sha: &str) -> Result<Option<i64>> {
+    db.query_opt(
+        "SELECT transfer_id FROM transfer_confirmations WHERE file_sha = $1",
+        &[Val::Str(sha)],
+    )?
+    .map(|r| r[0].i64())
     .transpose()
 }

@@ -10,6 +10,7 @@ use tongchou_core::ratio::RATIO_SCALE;
 use tongchou_core::rules::benefit::{Applicant, average_index, check_retirement};
 use tongchou_core::rules::pension::{Pension, PensionInput, pension};
 use tongchou_core::rules::retirement::{Category, statutory};
+use tongchou_core::rules::transfer::{PensionPlace, Place, pension_place, province_of};
 use tongchou_core::{Divisions, Exact, Explanation, Fen, Period, Policy, Ratio, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self as store, ApprovalStatus, AuthError};
@@ -89,6 +90,9 @@ pub struct Facts {
     pub account_balance: Fen,
     pub open_arrears: Fen,
     pub explanations: FactExplanations,
+    /// The place of pension by the 10-year rule of 国办发〔2009〕66号 (rule
+    /// `transfer.pension_place`, with its explanation).
+    pub place_of_pension: PensionPlace,
 }
 
 /// Gather the facts of `p` for retirement in `retire`.
@@ -98,6 +102,7 @@ pub fn gather_facts(db: &mut Db, policy: &Policy, p: &Person, retire: Period) ->
     let (avg, since, avg_e) = combined_index(policy, p, &history)?;
     let account = account_at_retirement(db, p)?;
     let open_arrears = retirement::open_arrears(db, p.id)?;
+    let place_of_pension = place_of_pension(db, policy, p, retire, p.paid_months + n)?;
     Ok(Facts {
         person: p.id,
         county: p.county,
@@ -122,7 +127,47 @@ pub fn gather_facts(db: &mut Db, policy: &Policy, p: &Person, retire: Period) ->
             average_index: avg_e,
             account_balance: account.explanation,
         },
+        place_of_pension,
     })
+}
+
+/// The place of pension of `p` retiring in `retire` with `months` paid in all: the household
+/// registration (migration 0052; unknown = this province), the months other provinces'
+/// certificates brought (by province, in order of their last year) and the rest here, where the
+/// relationship is.
+fn place_of_pension(
+    db: &mut Db,
+    policy: &Policy,
+    p: &Person,
+    retire: Period,
+    months: u32,
+) -> Result<PensionPlace> {
+    let here = Divisions::shanxi().province().code.get();
+    let hukou = tongchou_store::transfers::household_registration(db, p.id)?
+        .and_then(|r| u32::try_from(r).ok())
+        .unwrap_or(here);
+    let mut places: Vec<Place> = Vec::new();
+    for (source, m, _) in tongchou_store::transfers::months_by_source(db, p.id)? {
+        let Some(prov) = source
+            .strip_prefix("transfer_in:")
+            .and_then(|x| x.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let m = u32::try_from(m).unwrap_or(0);
+        places.retain(|x| x.province != province_of(prov));
+        places.push(Place {
+            province: province_of(prov),
+            months: m,
+        });
+    }
+    let elsewhere: u32 = places.iter().map(|x| x.months).sum();
+    places.push(Place {
+        province: here,
+        months: months.saturating_sub(elsewhere),
+    });
+    let on = retire.first_day();
+    Ok(pension_place(policy, on, hukou, here, &places)?)
 }
 
 /// The months from `as_of` to `retire` whose assessment is fully paid, as (month, base), and
@@ -232,13 +277,24 @@ pub fn checks(policy: &Policy, f: &Facts) -> Result<Vec<Reason>> {
         open_arrears: f.open_arrears,
         account_balance: f.account_balance,
     };
-    Ok(check_retirement(policy, &a, f.retire)?
+    let mut out: Vec<Reason> = check_retirement(policy, &a, f.retire)?
         .into_iter()
         .map(|r| Reason {
             code: r.code.to_string(),
             reason: r.reason,
         })
-        .collect())
+        .collect();
+    let place = &f.place_of_pension;
+    if place.collected {
+        out.push(Reason {
+            code: "transfer.pension_place".into(),
+            reason: format!(
+                "待遇领取地为 {}（国办发〔2009〕66号 十年规则，{:?}）：基本养老保险关系及资金应归集至该地 the place of pension is {} by the 10-year rule: the relationship and money go there",
+                place.province, place.case, place.province
+            ),
+        });
+    }
+    Ok(out)
 }
 
 /// A person whose statutory retirement month is the month asked about.

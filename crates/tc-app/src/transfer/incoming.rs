@@ -1,6 +1,9 @@
 //! A transfer into the province (see the module documentation of `transfer`).
 
-use super::{Certificate, audit_ok, book, from_bytes, province, require, year_pooling, year_row};
+use super::{
+    Certificate, audit_ok, book, from_bytes, not_a_pensioner, province, require, require_scope,
+    year_pooling, year_row,
+};
 use crate::{AppError, Result};
 use serde_json::json;
 use tongchou_core::access::Principal;
@@ -80,6 +83,7 @@ pub fn transfer_in(
             "--county: {county} is not a county of the province"
         )));
     }
+    require_scope(db, who, county, "transfer in", now_ms)?;
     let c = from_bytes(certificate)?;
     if c.to_province != province().get() {
         return Err(AppError::Invalid(format!(
@@ -99,13 +103,10 @@ pub fn transfer_in(
             )));
         }
         let person = match store::person(db, id.as_str())? {
-            Some(p) if p.pensioner => {
-                return Err(AppError::State(format!(
-                    "{} draws a pension here: people drawing a pension do not transfer",
-                    c.id_number
-                )));
+            Some(p) => {
+                not_a_pensioner(p.pensioner, &c.id_number)?;
+                p.id
             }
-            Some(p) => p.id,
             None if reasons.is_empty() => register(db, &c, &id, county, on)?,
             None => 0,
         };
@@ -121,7 +122,10 @@ pub fn transfer_in(
             now_ms,
         )?;
         if reasons.is_empty() {
-            apply(db, &c, person, &t, on)?;
+            let key = t.ledger_key.clone().unwrap_or_default();
+            apply(db, &c, person, &key, c.total, on)?;
+        } else {
+            store::hold(db, t.id, county.get() as i64)?;
         }
         let details = json!({"from": c.from_province, "received_fen": received.fen(), "status": t.status, "reasons": reasons});
         audit_ok(db, who, "transfer.in", t.id, details, now_ms)?;
@@ -134,15 +138,21 @@ pub fn transfer_in(
     })
 }
 
-/// Book the money, add the years, months, index and balance.
-fn apply(db: &mut Db, c: &Certificate, person: i64, t: &Transfer, on: Date) -> Result<()> {
-    let key = t.ledger_key.clone().unwrap_or_default();
+/// Book `amount` (the money received) by `key`, add the years, months, index and balance.
+pub(super) fn apply(
+    db: &mut Db,
+    c: &Certificate,
+    person: i64,
+    key: &str,
+    amount: Fen,
+    on: Date,
+) -> Result<()> {
     book(
         db,
-        &key,
+        key,
         "fiscal_special_account",
         "transfer_in",
-        c.total,
+        amount,
         "转移收入",
         on,
     )?;
@@ -159,6 +169,10 @@ fn apply(db: &mut Db, c: &Certificate, person: i64, t: &Transfer, on: Date) -> R
         ((2 * (p.avg_index as i128 * m0 + c.avg_index.0 as i128 * m1) + m0 + m1) / (2 * (m0 + m1)))
             as i64
     };
+    if let Some(h) = c.household_registration {
+        let at = format!("{on}");
+        store::set_household_registration(db, person, h as i64, "transfer_in", &at)?;
+    }
     store::add_to_person(
         db,
         person,
@@ -172,7 +186,7 @@ fn apply(db: &mut Db, c: &Certificate, person: i64, t: &Transfer, on: Date) -> R
 
 /// A person unknown to the province: registered in `county`, suspended (not contributing yet),
 /// with an empty record the certificate then fills.
-fn register(
+pub(super) fn register(
     db: &mut Db,
     c: &Certificate,
     id: &IdNumber,

@@ -1,13 +1,14 @@
 //! A transfer out of the province (see the module documentation of `transfer`).
 
 use super::{
-    Certificate, FORMAT, audit_ok, balance_on, book, insured_years, province, require, to_bytes,
-    year_pooling,
+    Certificate, FORMAT, audit_ok, balance_on, book, insured_years, not_a_pensioner, province,
+    require, require_scope, to_bytes, year_pooling,
 };
 use crate::{AppError, Result};
 use serde_json::json;
 use tongchou_core::access::Principal;
-use tongchou_core::{Date, Fen, Policy, Ratio};
+use tongchou_core::rules::transfer::temporary_account;
+use tongchou_core::{Date, Fen, IdNumber, Policy, Ratio};
 use tongchou_store::Db;
 use tongchou_store::audit::sha256_hex;
 use tongchou_store::registry::{self, PersonEventRow};
@@ -30,24 +31,26 @@ pub fn transfer_out(
             "--to: {to_province} is not another province's code (e.g. 110000)"
         )));
     }
-    let (share, _) = policy.ratio("transfer.pooling_share", on)?;
-    let (since, _) = policy.int("transfer.pooling_since_year", on)?;
+    let known = store::person(db, id_number)?.map(|p| p.id);
+    if let Some(r) = known
+        .map(|p| registry::person_record(db, p))
+        .transpose()?
+        .flatten()
+    {
+        require_scope(db, who, r.county, "transfer out", now_ms)?;
+    }
     crate::benefits::with_retry(db, |db| {
         let p = store::person(db, id_number)?.ok_or_else(|| {
             AppError::NotFound(format!("no insured person has ID number {id_number}"))
         })?;
-        if p.pensioner || p.status == "retired" {
-            return Err(AppError::State(format!(
-                "{id_number} draws a pension: people already drawing a pension do not transfer (国办发〔2009〕66号)"
-            )));
-        }
+        not_a_pensioner(p.pensioner || p.status == "retired", id_number)?;
         if !matches!(p.status.as_str(), "active" | "suspended") {
             return Err(AppError::State(format!(
                 "{id_number} is {}: nothing to transfer",
                 p.status
             )));
         }
-        let cert = certificate(db, &p, id_number, to_province, on, share, since)?;
+        let cert = certificate(db, &p, id_number, to_province, on, policy)?;
         let bytes = to_bytes(&cert)?;
         let t = record(db, who, &p, &cert, &bytes, now_ms)?;
         let key = t.ledger_key.clone().unwrap_or_default();
@@ -88,7 +91,7 @@ pub fn transfer_out(
     })
 }
 
-fn mask(id: &str) -> String {
+pub(super) fn mask(id: &str) -> String {
     id.chars()
         .enumerate()
         .map(|(i, c)| if (6..14).contains(&i) { '*' } else { c })
@@ -101,15 +104,21 @@ fn certificate(
     id_number: &str,
     to_province: u32,
     on: Date,
-    share: Ratio,
-    since: i64,
+    policy: &Policy,
 ) -> Result<Certificate> {
+    let (share, _) = policy.ratio("transfer.pooling_share", on)?;
+    let (since, _) = policy.int("transfer.pooling_since_year", on)?;
     let mut years = insured_years(db, p.id)?;
     for y in &mut years {
         y.pooling = year_pooling(share, since, y.year, y.base_total);
     }
     let pooling = Fen::new(years.iter().map(|y| y.pooling.fen()).sum());
     let balance = balance_on(db, p.id, on)?;
+    let hukou = store::household_registration(db, p.id)?.and_then(|r| u32::try_from(r).ok());
+    let temporary_account = match hukou {
+        Some(h) => temporary(db, policy, (p.id, id_number), h, on)?,
+        None => false,
+    };
     Ok(Certificate {
         format: FORMAT.into(),
         from_province: province().get(),
@@ -125,6 +134,8 @@ fn certificate(
         pooling,
         total: Fen::new(balance.fen() + pooling.fen()),
         years,
+        household_registration: hukou,
+        temporary_account,
     })
 }
 
@@ -157,5 +168,29 @@ fn record(
         created_at: crate::benefits::iso(now_ms),
     };
     store::insert(db, &t)?;
+    Ok(t)
+}
+
+/// Whether the person's account here is a temporary contribution account (rule
+/// `transfer.temporary_account`): aged 50+ (men) or 40+ (women) when enrolled here, their
+/// household registration `hukou` in another province.
+fn temporary(
+    db: &mut Db,
+    policy: &Policy,
+    (person, id_number): (i64, &str),
+    hukou: u32,
+    on: Date,
+) -> Result<bool> {
+    let Some(r) = registry::person_record(db, person)? else {
+        return Ok(false);
+    };
+    let (Ok(enrolled), Ok(id)) = (
+        r.enrolled_on.parse::<Date>(),
+        IdNumber::parse(id_number, on),
+    ) else {
+        return Ok(false);
+    };
+    let place = province().get();
+    let (t, _) = temporary_account(policy, id.sex(), id.birth(), enrolled, hukou, place)?;
     Ok(t)
 }

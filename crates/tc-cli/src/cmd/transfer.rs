@@ -1,4 +1,4 @@
-//! `tongchou transfer out|in|list`: transfers of the pension relationship between provinces
+//! `tongchou transfer out|in|release|refuse|pay|bank-answer|confirm|read-confirmation|list`: transfers of the pension relationship between provinces
 //! (转移接续, 国办发〔2009〕66号) through `tongchou_app::transfer`; the certificate is the exchange
 //! document of `docs/FORMATS.md`. Acting staff: `--as LOGIN` (the provincial bureau).
 
@@ -12,6 +12,19 @@ use tongchou_app::transfer;
 use tongchou_core::access::Permission::PersonRead;
 use tongchou_core::{Date, Fen, Policy, RegionCode};
 use tongchou_store::Db;
+
+/// A held transfer's review: which, why, when, by whom.
+#[derive(clap::Args)]
+pub struct Review {
+    #[arg(long)]
+    id: i64,
+    #[arg(long)]
+    reason: String,
+    #[arg(long)]
+    on: Option<Date>,
+    #[arg(long = "as")]
+    as_login: String,
+}
 
 #[derive(clap::Subcommand)]
 pub enum Cmd {
@@ -47,7 +60,65 @@ pub enum Cmd {
         #[arg(long = "as")]
         as_login: String,
     },
-    /// The transfers, oldest first (`--status held` for those held for review).
+    /// A held transfer in released: the money received booked as 转移收入, the record filled.
+    /// By a provincial bureau user other than the one who recorded it, with a reason.
+    Release(Review),
+    /// A held transfer in refused: the money goes back to the sending province. By a provincial
+    /// bureau user other than the one who recorded it, with a reason.
+    Refuse(Review),
+    /// The money of a transfer out (to the receiving province's account) or of a refused
+    /// transfer in (back to the sender) as a pain.001 file written to `--output`, debtor the
+    /// province's fiscal special account in force on `--on`. Issued again only after a return.
+    Pay {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        creditor_name: String,
+        #[arg(long)]
+        creditor_account: String,
+        /// The creditor bank's CNAPS code (12 digits).
+        #[arg(long)]
+        creditor_cnaps: String,
+        #[arg(long)]
+        creditor_bank: Option<String>,
+        #[arg(long)]
+        on: Option<Date>,
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long = "as")]
+        as_login: String,
+    },
+    /// The bank's answer to a transfer's last payment file: `--paid`, or returned with `--note`.
+    BankAnswer {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        paid: bool,
+        #[arg(long, default_value = "")]
+        note: String,
+        #[arg(long = "as")]
+        as_login: String,
+    },
+    /// The confirmation of a decided transfer in (accepted or refused), written to `--output`
+    /// for the sending province (`docs/FORMATS.md`).
+    Confirm {
+        #[arg(long)]
+        id: i64,
+        #[arg(long)]
+        on: Option<Date>,
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long = "as")]
+        as_login: String,
+    },
+    /// Read the receiving province's confirmation of one of our transfers out (once; the whole
+    /// file or nothing).
+    ReadConfirmation {
+        file: PathBuf,
+        #[arg(long = "as")]
+        as_login: String,
+    },
+    /// The transfers, oldest first (`--status held|done|released|refused|confirmed|rejected`).
     List {
         #[arg(long)]
         status: Option<String>,
@@ -102,6 +173,12 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
             .map_err(engine)?;
             print_json(&r)?;
         }
+        Cmd::Release(r) => decide(&mut db, transfer::Decision::Release, &r)?,
+        Cmd::Refuse(r) => decide(&mut db, transfer::Decision::Refuse, &r)?,
+        c @ (Cmd::Pay { .. }
+        | Cmd::BankAnswer { .. }
+        | Cmd::Confirm { .. }
+        | Cmd::ReadConfirmation { .. }) => exchange(&mut db, c)?,
         Cmd::List { status, as_login } => {
             staff(&mut db, &as_login, &[PersonRead], "read the transfers")?;
             let list = tongchou_store::transfers::list(&mut db, status.as_deref())?;
@@ -113,4 +190,79 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn decide(db: &mut Db, decision: transfer::Decision, r: &Review) -> Result<(), CliError> {
+    let (id, reason, on, as_login) = (r.id, &r.reason, r.on, &r.as_login);
+    let who = acting_user(db, as_login)?;
+    let on = on.unwrap_or_else(today_china);
+    let t = transfer::decide(db, &who, id, decision, reason, on, now_ms()).map_err(engine)?;
+    print_json(
+        &serde_json::json!({"id": t.id, "status": t.status, "received_fen": t.received_fen, "total_fen": t.total_fen}),
+    )?;
+    Ok(())
+}
+
+/// The payment files, the bank's answers and the confirmations.
+fn exchange(db: &mut Db, c: Cmd) -> Result<(), CliError> {
+    match c {
+        Cmd::Pay {
+            id,
+            creditor_name,
+            creditor_account,
+            creditor_cnaps,
+            creditor_bank,
+            on,
+            output,
+            as_login,
+        } => {
+            let who = acting_user(db, &as_login)?;
+            let to = transfer::Creditor {
+                name: &creditor_name,
+                account: &creditor_account,
+                cnaps: &creditor_cnaps,
+                bank_name: creditor_bank.as_deref(),
+            };
+            let on = on.unwrap_or_else(today_china);
+            let (p, xml) =
+                transfer::payment_file(db, &who, id, &to, on, now_ms()).map_err(engine)?;
+            std::fs::write(&output, xml)
+                .map_err(|e| CliError(format!("--output {}: {e}", output.display())))?;
+            print_json(&p)?;
+        }
+        Cmd::BankAnswer {
+            id,
+            paid,
+            note,
+            as_login,
+        } => {
+            let who = acting_user(db, &as_login)?;
+            let p = transfer::bank_answer(db, &who, id, paid, &note, now_ms()).map_err(engine)?;
+            print_json(&p)?;
+        }
+        Cmd::Confirm {
+            id,
+            on,
+            output,
+            as_login,
+        } => {
+            let who = acting_user(db, &as_login)?;
+            let on = on.unwrap_or_else(today_china);
+            let doc = transfer::confirmation(db, &who, id, on).map_err(engine)?;
+            let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError(e.to_string()))?;
+            std::fs::write(&output, bytes)
+                .map_err(|e| CliError(format!("--output {}: {e}", output.display())))?;
+            print_json(&doc)?;
+        }
+        Cmd::ReadConfirmation { file, as_login } => {
+            let who = acting_user(db, &as_login)?;
+            let bytes = read_file(&file)?;
+            let name = file.display().to_string();
+            let r =
+                transfer::read_confirmation(db, &who, &name, &bytes, now_ms()).map_err(engine)?;
+            print_json(&r)?;
+        }
+        _ => {}
+    }
+    Ok(())
 }

@@ -14,6 +14,7 @@ pub mod late_fee;
 pub mod pension;
 pub mod projection;
 pub mod retirement;
+pub mod transfer;
 
 use crate::policy::PolicyError;
 use std::fmt;

@@ -631,3 +631,24 @@ pub fn gap_outstanding(db: &mut Db, year: i32, as_of: Date, region: i64) -> Stri
         .map(|g| g["outstanding"].as_str().expect("text").to_string())
         .expect("the government bears a share")
 }
+
+/// Ready for a transfer out (转移接续): the standard ledger accounts, money in the provincial
+/// fiscal special account, a provincial bureau officer `prov`, and the insured man of
+/// [`insured`] (小店区) whose ID number is returned.
+pub fn transfer_ready(url: &str) -> String {
+    let mut db = Db::open(url).expect("open");
+    tongchou_store::ledger::Ledger::new(&mut db)
+        .open_standard(tongchou_core::Divisions::shanxi())
+        .expect("accounts");
+    let officer = add_staff(&mut db, "prov", Role::ProvinceBureauOfficer, 140000);
+    let subsidy = tongchou_app::income::Income {
+        key: "voucher-1",
+        region: tongchou_core::Divisions::shanxi().province().code,
+        kind: "subsidy-province",
+        amount: tongchou_core::Fen::new(1_000_000_000),
+        date: Date::new(2025, 1, 2).expect("d"),
+        reference: "test",
+    };
+    tongchou_app::income::record(&mut db, &Actor::of(&officer), 2, &subsidy).expect("income");
+    insured(&mut db)
+}

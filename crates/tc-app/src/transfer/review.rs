@@ -1,0 +1,157 @@
+//! A held transfer in reviewed (see the module documentation of `transfer`): released — the
+//! money booked as 转移收入 (what was received), the certificate's years, months, index and
+//! balance added to the person's record (a person unknown to the province registered in the
+//! county given when it was held) — or refused, the money to go back to the sending province.
+//! By a provincial bureau user other than the one who recorded it (maker–checker), with a
+//! reason, once; audited (`transfer.release`, `transfer.refuse`; a refusal of the reviewer
+//! `transfer.denied`).
+
+use super::incoming::{apply, register};
+use super::{audit_ok, denied, from_bytes, not_a_pensioner, province};
+use crate::{AppError, Result};
+use serde_json::json;
+use tongchou_core::access::{Principal, Role};
+use tongchou_core::{Date, Fen, IdNumber, RegionCode};
+use tongchou_store::Db;
+use tongchou_store::transfers::{self as store, Transfer};
+
+/// What to do with a held transfer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Book it and fill the person's record.
+    Release,
+    /// Send the money back to the sending province.
+    Refuse,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Release => "released",
+            Decision::Refuse => "refused",
+        }
+    }
+    fn action(self) -> &'static str {
+        match self {
+            Decision::Release => "transfer.release",
+            Decision::Refuse => "transfer.refuse",
+        }
+    }
+}
+
+/// The state of a transfer in Chinese (then English).
+pub fn status_zh(status: &str) -> &'static str {
+    match status {
+        "done" => "已完成 done",
+        "held" => "待复核 held",
+        "released" => "复核放行 released",
+        "refused" => "复核退回 refused",
+        _ => "未知 unknown",
+    }
+}
+
+/// Who may review `t`: a provincial bureau user who did not record it; refusals audited.
+fn check_reviewer(db: &mut Db, who: &Principal, t: &Transfer, now_ms: i64) -> Result<()> {
+    let bureau = matches!(
+        who.role,
+        Role::ProvinceBureauOfficer | Role::ProvinceBureauApprover
+    );
+    if !bureau || who.region != province() {
+        let why = format!(
+            "{}: 只有省社保局可复核转入 only the provincial bureau reviews held transfers",
+            who.login
+        );
+        return Err(denied(db, who, &t.id.to_string(), &why, now_ms)?);
+    }
+    if t.created_by == who.login {
+        let why = format!(
+            "{}: 录入人不能复核自己录入的转入 the one who recorded transfer {} may not review it (maker–checker)",
+            who.login, t.id
+        );
+        return Err(denied(db, who, &t.id.to_string(), &why, now_ms)?);
+    }
+    Ok(())
+}
+
+/// Release or refuse held transfer `id` with `reason` (see the module documentation).
+pub fn decide(
+    db: &mut Db,
+    who: &Principal,
+    id: i64,
+    decision: Decision,
+    reason: &str,
+    on: Date,
+    now_ms: i64,
+) -> Result<Transfer> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::Invalid(
+            "reason: 请填写复核理由 a reason is required".into(),
+        ));
+    }
+    let t = store::by_id(db, id)?
+        .filter(|t| t.direction == "in")
+        .ok_or_else(|| AppError::NotFound(format!("转入 {id} 不存在 no transfer in {id}")))?;
+    check_reviewer(db, who, &t, now_ms)?;
+    crate::benefits::with_retry(db, |db| {
+        let t =
+            store::by_id(db, id)?.ok_or_else(|| AppError::NotFound(format!("no transfer {id}")))?;
+        if t.status != "held" {
+            return Err(AppError::State(format!(
+                "转入 {id} 不是待复核状态 transfer {id} is not held ({})",
+                status_zh(&t.status)
+            )));
+        }
+        let at = crate::benefits::iso(now_ms);
+        let key = format!("transfer/in/{id}");
+        let ledger_key = (decision == Decision::Release).then_some(key.as_str());
+        if !store::decide(
+            db,
+            id,
+            decision.as_str(),
+            reason,
+            &who.login,
+            &at,
+            ledger_key,
+        )? {
+            return Err(AppError::State(format!(
+                "transfer {id} was decided meanwhile"
+            )));
+        }
+        if decision == Decision::Release {
+            release(db, &t, &key, on)?;
+        }
+        let details = json!({"decision": decision.as_str(), "reason": reason, "received_fen": t.received_fen, "total_fen": t.total_fen, "recorded_by": t.created_by});
+        audit_ok(db, who, decision.action(), id, details, now_ms)?;
+        store::by_id(db, id)?.ok_or_else(|| AppError::State(format!("transfer {id} vanished")))
+    })
+}
+
+/// Book what was received and fill the record (registering the person if unknown).
+fn release(db: &mut Db, t: &Transfer, key: &str, on: Date) -> Result<()> {
+    let c = from_bytes(t.certificate.as_bytes())?;
+    let person = match store::person(db, &c.id_number)? {
+        Some(p) => {
+            not_a_pensioner(p.pensioner, &c.id_number)?;
+            p.id
+        }
+        None => {
+            let county = store::review(db, t.id)?
+                .and_then(|r| r.county)
+                .and_then(|c| u32::try_from(c).ok())
+                .and_then(|c| RegionCode::new(c).ok())
+                .ok_or_else(|| {
+                    AppError::State(format!(
+                        "transfer {}: no county was given to take the person in",
+                        t.id
+                    ))
+                })?;
+            let id = IdNumber::parse(&c.id_number, on)
+                .map_err(|e| AppError::Invalid(format!("certificate: id_number: {}", e.0)))?;
+            register(db, &c, &id, county, on)?
+        }
+    };
+    store::set_person(db, t.id, person)?;
+    let received = Fen::new(t.received_fen.unwrap_or(t.total_fen));
+    apply(db, &c, person, key, received, on)
+}

@@ -1,0 +1,447 @@
+//! Transfers of the pension relationship between provinces (转移接续, 国办发〔2009〕66号) in the
+//! browser, through `tongchou_app::transfer`: `/transfers` lists the transfers within the user's
+//! region (ID numbers masked; filter, sort, pages, export) with, for staff who change persons'
+//! records, the form to record a transfer out (the certificate shown at once) and the upload of
+//! a received certificate with its money (booked, or held when the money disagrees);
+//! `/transfers/{id}` shows a certificate (a read of personal data, audited; `?download=1` the
+//! exchange document of `docs/FORMATS.md`) and, to the provincial bureau, the form to release or
+//! refuse a held transfer with a reason (never one's own: maker–checker). Every POST carries the
+//! session's CSRF token; checks and audit are the use case's.
+
+use crate::forms::{Fields, csrf_ok, done, text};
+use crate::html::{csrf_field, dl, page, yuan};
+use crate::returns::read_upload;
+use crate::table::{Grid, View};
+use crate::{AppError, St, csrf_token, signed_in_for, with_db};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use maud::{Markup, html};
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::reports::Cell;
+use tongchou_app::transfer::{self, Certificate, Decision, Listed, review::status_zh};
+use tongchou_core::access::{Permission, Role};
+use tongchou_core::{Date, Divisions, Fen, Policy, RegionCode};
+use tongchou_store::access::User;
+
+const TITLE: &str = "转移接续 Transfers";
+
+/// The largest certificate accepted (a whole working life is a few KiB).
+const MAX_UPLOAD: usize = 1 << 20;
+
+/// Who sees the pages: staff who read persons' records.
+pub fn may_view(u: &User) -> bool {
+    u.role.has(Permission::PersonRead) && u.role != Role::InsuredPerson
+}
+
+/// Who records transfers out and in.
+fn may_record(u: &User) -> bool {
+    u.role.has(Permission::PersonWrite)
+}
+
+/// Who reviews held transfers (the use case checks maker–checker and the region).
+fn may_review(u: &User) -> bool {
+    matches!(
+        u.role,
+        Role::ProvinceBureauOfficer | Role::ProvinceBureauApprover
+    )
+}
+
+/// The pages and their forms' posts.
+pub fn routes() -> Router<St> {
+    Router::new()
+        .route("/transfers", get(list))
+        .route("/transfers/out", post(out))
+        .route(
+            "/transfers/in",
+            post(incoming).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route("/transfers/{id}", get(show))
+        .route("/transfers/{id}/decide", post(decide))
+}
+
+/// The dashboard's link.
+pub fn links(u: &User) -> Markup {
+    html! {
+        @if may_view(u) {
+            p { a href="/transfers" id="transfers-link" { "转移接续 Transfers" } }
+        }
+    }
+}
+
+fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
+    let body = html! { p class="error" id="transfers-error" { (msg) } p { a href="/transfers" { "返回 Back" } } };
+    (status, Html(page(TITLE, Some(login), body))).into_response()
+}
+
+fn not_done(user: &User, e: &AppError) -> Response {
+    error_page(
+        e.status(),
+        &user.login,
+        &format!("未办理 Not done: {}", e.message()),
+    )
+}
+
+fn region_name(c: u32) -> String {
+    RegionCode::new(c)
+        .ok()
+        .and_then(|r| {
+            Divisions::shanxi()
+                .get(r)
+                .map(|x| format!("{c} {}", x.name))
+        })
+        .unwrap_or_else(|| c.to_string())
+}
+
+fn grid(rows: &[Listed]) -> Grid {
+    Grid {
+        id: "transfers-list",
+        title: "转移接续".into(),
+        cols: vec![
+            ("编号", 20.0),
+            ("方向", 8.0),
+            ("身份证号", 20.0),
+            ("区县", 16.0),
+            ("对方省份", 10.0),
+            ("转移日期", 12.0),
+            ("缴费月数", 10.0),
+            ("凭证金额（元）", 16.0),
+            ("到账金额（元）", 16.0),
+            ("状态", 16.0),
+            ("经办人", 12.0),
+        ],
+        rows: rows
+            .iter()
+            .map(|t| {
+                vec![
+                    Cell::Text(t.id.to_string()),
+                    Cell::Text(
+                        if t.direction == "out" {
+                            "转出"
+                        } else {
+                            "转入"
+                        }
+                        .into(),
+                    ),
+                    Cell::Text(t.id_number_masked.clone()),
+                    Cell::Text(t.county.map(region_name).unwrap_or_else(|| "-".into())),
+                    Cell::Int(t.other_province),
+                    Cell::Text(t.transfer_date.clone()),
+                    Cell::Int(t.paid_months),
+                    Cell::Money(t.total),
+                    t.received.map_or(Cell::Empty, Cell::Money),
+                    Cell::Text(status_zh(&t.status).into()),
+                    Cell::Text(t.created_by.clone()),
+                ]
+            })
+            .collect(),
+        link: Some(|r| format!("/transfers/{}", r[0].text())),
+    }
+}
+
+fn forms(csrf: &str, user: &User) -> Markup {
+    let county = (!user.region.get().is_multiple_of(100)).then(|| user.region.get().to_string());
+    html! {
+        h2 { "转出申请 Transfer out" }
+        form method="post" action="/transfers/out" id="out-form" {
+            (csrf_field(csrf))
+            label for="id_number" { "身份证号 ID number" } input id="id_number" name="id_number" required autocomplete="off";
+            label for="to" { "转入省份代码 Receiving province (e.g. 110000)" } input id="to" name="to" required;
+            label for="on" { "转移日期 Date (YYYY-MM-DD, 默认今天 default today)" } input id="on" name="on" autocomplete="off";
+            button type="submit" id="transfer-out" { "开具凭证并转出 Issue the certificate" }
+        }
+        h2 { "转入登记 Transfer in" }
+        form method="post" action="/transfers/in" enctype="multipart/form-data" id="in-form" {
+            (csrf_field(csrf))
+            label for="file" { "参保缴费凭证文件 Certificate file (JSON)" } input type="file" id="file" name="file" required;
+            label for="received" { "到账金额（元） Money received (yuan)" } input id="received" name="received" required;
+            label for="county" { "接收区县代码 Receiving county" } input id="county" name="county" required value=[county];
+            label for="in-on" { "到账日期 Date (YYYY-MM-DD, 默认今天 default today)" } input id="in-on" name="on" autocomplete="off";
+            button type="submit" id="transfer-in" { "登记转入 Record" }
+        }
+    }
+}
+
+/// `GET /transfers`.
+async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let who = user.principal();
+    let rows = match with_db(&st, move |db| Ok(transfer::list(db, &who, None)?)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let g = grid(&rows);
+    if let Some(file) = g.export(&q, "transfers") {
+        return file;
+    }
+    let held = rows.iter().filter(|t| t.status == "held").count();
+    let body = html! {
+        @if let Some(msg) = q.get("done") { p class="ok" id="transfers-done" { (msg) } }
+        @if held > 0 && may_review(&user) {
+            p id="held-count" { "待复核转入 " (held) " 笔 held transfers awaiting review: open one to release or refuse it" }
+        }
+        @if may_record(&user) { (forms(&csrf_token(&token), &user)) }
+        h2 { "转移记录 Transfers" }
+        (g.render("/transfers", &View::of(&q)))
+    };
+    Html(page(TITLE, Some(&user.login), body)).into_response()
+}
+
+/// A certificate as a page: the person, the money, the years.
+fn certificate_view(c: &Certificate) -> Markup {
+    html! {
+        div id="certificate" {
+            (dl(&[
+                ("姓名 Name", c.name.clone()),
+                ("身份证号 ID number", c.id_number.clone()),
+                ("转出省份 From", region_name(c.from_province)),
+                ("转入省份 To", c.to_province.to_string()),
+                ("转移日期 Date", c.transfer_date.to_string()),
+                ("实际缴费月数 Paid months", c.paid_months.to_string()),
+                ("视同缴费月数 Deemed months", c.deemed_months.to_string()),
+                ("个人账户余额 Account balance", yuan(c.account_balance)),
+                ("统筹基金转移额 Pooling (12%)", yuan(c.pooling)),
+                ("转移资金合计 Total", yuan(c.total)),
+            ]))
+            table id="certificate-years" {
+                thead { tr { th { "年度" } th { "月数" } th { "缴费基数合计" } th { "个人账户记账额" } th { "统筹基金转移额" } } }
+                tbody { @for y in &c.years { tr {
+                    td { (y.year) } td class="num" { (y.months) } td class="num" { (yuan(y.base_total)) }
+                    td class="num" { (yuan(y.credited)) } td class="num" { (yuan(y.pooling)) }
+                } } }
+            }
+        }
+    }
+}
+
+fn parse_day(s: &str) -> Result<Date, AppError> {
+    if s.is_empty() {
+        return Ok(today_china());
+    }
+    s.parse::<Date>()
+        .map_err(|_| AppError::BadRequest("on: 日期格式 YYYY-MM-DD".into()))
+}
+
+fn policy() -> Result<Policy, AppError> {
+    Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// `POST /transfers/out`: the certificate issued and shown.
+async fn out(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_record, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let (id_number, to, on) = (text(&f, "id_number"), text(&f, "to"), text(&f, "on"));
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let to: u32 = to
+            .parse()
+            .map_err(|_| AppError::BadRequest(format!("to: 省份代码应为 6 位数字 {to:?}")))?;
+        let on = parse_day(&on)?;
+        Ok(transfer::transfer_out(
+            db,
+            &who,
+            &policy()?,
+            &id_number,
+            to,
+            on,
+            now_ms(),
+        )?)
+    })
+    .await;
+    match r {
+        Ok(c) => {
+            let body = html! {
+                p class="ok" id="transfers-done" { "已转出，凭证如下 Transferred out: the certificate" }
+                (certificate_view(&c))
+                p { a href="/transfers" { "返回 Back" } }
+            };
+            Html(page(TITLE, Some(&user.login), body)).into_response()
+        }
+        Err(e) => not_done(&user, &e),
+    }
+}
+
+/// `POST /transfers/in`: a received certificate (multipart) with the money received.
+async fn incoming(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_record, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut u = match read_upload(mp, &token).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let Some((_, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            "file: 请选择凭证文件 choose a certificate file",
+        );
+    };
+    let (received, county, on) = (
+        u.text("received").to_string(),
+        u.text("county").to_string(),
+        u.text("on").to_string(),
+    );
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let received: Fen = received
+            .parse()
+            .map_err(|_| AppError::BadRequest(format!("received: 金额格式 {received:?}")))?;
+        let county = county
+            .parse::<u32>()
+            .ok()
+            .and_then(|c| RegionCode::new(c).ok())
+            .ok_or_else(|| AppError::BadRequest(format!("county: 区县代码 {county:?}")))?;
+        let on = parse_day(&on)?;
+        Ok(transfer::transfer_in(
+            db,
+            &who,
+            &policy()?,
+            &bytes,
+            received,
+            county,
+            on,
+            now_ms(),
+        )?)
+    })
+    .await;
+    match r {
+        Ok(rep) if rep.status == "held" => done(
+            "/transfers",
+            &format!(
+                "转入 {} 待复核（金额与凭证不符）Held for review: {}",
+                rep.transfer,
+                rep.reasons.join("; ")
+            ),
+        ),
+        Ok(rep) => done(
+            "/transfers",
+            &format!("转入 {} 已入账 Booked as 转移收入", rep.transfer),
+        ),
+        Err(e) => not_done(&user, &e),
+    }
+}
+
+/// `GET /transfers/{id}`: the certificate (audited), the review form for a held one.
+async fn show(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Query(q): Query<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_view, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        let c = transfer::certificate_of(db, &who, id, now_ms())?;
+        let t = transfer::list(db, &who, None)?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| AppError::NotFound(format!("no transfer {id}")))?;
+        Ok((c, t))
+    })
+    .await;
+    let (c, t) = match r {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    if q.contains_key("download") {
+        return match transfer::to_bytes(&c) {
+            Ok(b) => (
+                [
+                    (header::CONTENT_TYPE, "application/json".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"transfer-{id}.json\""),
+                    ),
+                ],
+                b,
+            )
+                .into_response(),
+            Err(e) => not_done(&user, &AppError::from(e)),
+        };
+    }
+    let body = html! {
+        @if let Some(msg) = q.get("done") { p class="ok" id="transfers-done" { (msg) } }
+        p id="transfer-status" { "状态 State: " (status_zh(&t.status)) }
+        (certificate_view(&c))
+        p { a href={ "/transfers/" (id) "?download=1" } id="download" { "下载凭证文件 Download the certificate" } }
+        @if t.status == "held" && may_review(&user) {
+            h2 { "复核 Review" }
+            @if let Some(r) = t.received { p { "到账金额 Received: " (yuan(r)) "，凭证金额 certificate: " (yuan(t.total)) } }
+            form method="post" action={ "/transfers/" (id) "/decide" } id="decide-form" {
+                (csrf_field(&csrf_token(&token)))
+                label for="decision" { "复核结论 Decision" }
+                select name="decision" id="decision" {
+                    option value="release" { "放行入账 Release (book what was received)" }
+                    option value="refuse" { "退回转出地 Refuse (money back to the sender)" }
+                }
+                label for="reason" { "理由 Reason" } input id="reason" name="reason" required;
+                button type="submit" id="decide" { "决定 Decide" }
+            }
+        }
+        p { a href="/transfers" { "返回 Back" } }
+    };
+    Html(page(&format!("转移 {id}"), Some(&user.login), body)).into_response()
+}
+
+/// `POST /transfers/{id}/decide`.
+async fn decide(
+    State(st): State<St>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(f): Form<Fields>,
+) -> Response {
+    let (user, token) = match signed_in_for(&st, &headers, may_review, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    if !csrf_ok(&token, &f) {
+        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+    }
+    let decision = match text(&f, "decision").as_str() {
+        "release" => Decision::Release,
+        "refuse" => Decision::Refuse,
+        d => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                &user.login,
+                &format!("decision: 应为 release 或 refuse ({d:?})"),
+            );
+        }
+    };
+    let reason = text(&f, "reason");
+    let who = user.principal();
+    let r = with_db(&st, move |db| {
+        Ok(transfer::decide(
+            db,
+            &who,
+            id,
+            decision,
+            &reason,
+            today_china(),
+            now_ms(),
+        )?)
+    })
+    .await;
+    match r {
+        Ok(t) => done(
+            &format!("/transfers/{id}"),
+            &format!("转入 {id}：{}", status_zh(&t.status)),
+        ),
+        Err(e) => not_done(&user, &e),
+    }
+}
