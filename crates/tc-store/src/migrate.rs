@@ -155,6 +155,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "governance_aggregates",
         include_str!("../migrations/0048_governance_aggregates.sql"),
     ),
+    (
+        51,
+        "audit_archives",
+        include_str!("../migrations/0051_audit_archives.sql"),
+    ),
 ];
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is
