@@ -121,6 +121,9 @@ pub enum Command {
     /// Restore a sealed backup into the database named by --db (a new SQLite file or an empty
     /// PostgreSQL schema), check a backup file, or prepare a point-in-time recovery.
     Restore(cmd::backup::RestoreArgs),
+    /// Open a file sealed for a receiver (the dues file sealed with --seal-key-file) with that
+    /// exchange key.
+    Unseal(cmd::backup::UnsealArgs),
     /// Run the web service: staff login, region-scoped data, the public pension estimator.
     Serve(cmd::serve::Args),
     /// Load files of persons, employers, wage declarations or the tax bureau's collection
@@ -205,6 +208,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => cmd::serve::run(a, &cli.db),
         Command::Backup(a) => cmd::backup::run_backup(a, &cli.db),
         Command::Restore(a) => cmd::backup::run_restore(a, &cli.db),
+        Command::Unseal(a) => cmd::backup::run_unseal(a),
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),
         Command::Plan(c) => cmd::plan::run(c, &cli.db),

@@ -17,8 +17,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use tongchou_crypto::field::Cipher;
-pub use tongchou_crypto::stream::Header;
-use tongchou_crypto::stream::{OpenReader, SealWriter};
+pub use tongchou_crypto::stream::{Header, OpenReader, SealWriter};
 pub use tongchou_crypto::{KeyProvider, MasterKey};
 
 pub const PG_BIN_ENV: &str = "TONGCHOU_PG_BIN";

@@ -49,6 +49,38 @@ pub struct RestoreArgs {
     pub target_time: Option<String>,
 }
 
+#[derive(clap::Args)]
+pub struct UnsealArgs {
+    /// The key the file was sealed for: an exchange key file (64 hex digits, mode 0600).
+    #[arg(long)]
+    pub key_file: PathBuf,
+    /// The sealed file.
+    #[arg(long)]
+    pub from: PathBuf,
+    /// Where to write its plain content (a new file, mode 0600).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Open a file sealed for a receiver (the dues file) with the receiver's exchange key.
+pub fn run_unseal(a: UnsealArgs) -> CliResult {
+    let key = tongchou_store::keys::master_from_file(&a.key_file)?;
+    let mut r = tongchou_store::backup::open_sealed(&key, &a.from)?;
+    let part = a.out.with_extension("part");
+    let mut f = tongchou_store::backup::create_private(&part)?;
+    let copied = std::io::copy(&mut r, &mut f);
+    drop(f);
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&part);
+        return Err(CliError(format!("{}: {e}", a.from.display())));
+    }
+    std::fs::rename(&part, &a.out).map_err(|e| CliError(format!("{}: {e}", a.out.display())))?;
+    print_json(
+        &serde_json::json!({"kind": r.header().kind, "cipher": r.header().cipher.name(), "out": a.out.display().to_string()}),
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run_backup(a: BackupArgs, db_url: &str) -> CliResult {
     let mut db = Db::open(db_url)?;
     let op = operator();
