@@ -107,18 +107,16 @@ fn dues(db: &str, tag: &str) {
     let plain = std::fs::read_to_string(&path).expect("file");
     let id = rows[0].split(',').nth(4).expect("id").to_string();
     let sealed = dir.join("province.sealed").display().to_string();
-    let o = tongchou(
-        db,
-        &[
-            "dues",
-            "--period",
-            "2020-01",
-            "--output",
-            &sealed,
-            "--as",
-            "tax.province",
-        ],
-    );
+    let args = [
+        "dues",
+        "--period",
+        "2020-01",
+        "--output",
+        &sealed,
+        "--as",
+        "tax.province",
+    ];
+    let o = tongchou(db, &args);
     assert!(
         String::from_utf8_lossy(&o.stderr).contains("--seal-key-file"),
         "{o:?}"
@@ -133,17 +131,7 @@ fn dues(db: &str, tag: &str) {
     let k = key.display().to_string();
     ok(&tongchou(
         db,
-        &[
-            "dues",
-            "--period",
-            "2020-01",
-            "--output",
-            &sealed,
-            "--as",
-            "tax.province",
-            "--seal-key-file",
-            &k,
-        ],
+        &[&args[..], &["--seal-key-file", &k]].concat(),
     ));
     let bytes = std::fs::read(&sealed).expect("sealed");
     assert!(bytes.starts_with(b"TONGCHOU-SEALED 1\nkind: dues-csv\n"));

@@ -376,18 +376,28 @@ pub fn pg_restore(p: &dyn KeyProvider, from: &Path, to: &str) -> Result<Header> 
         "--dbname",
         &url,
     ]);
-    c.stdin(Stdio::piped()).stdout(Stdio::null());
-    let mut child = spawn(c, "pg_restore")?;
-    let copied = match child.stdin.take() {
-        Some(mut stdin) => std::io::copy(&mut r, &mut stdin)
-            .map(|_| ())
-            .map_err(|e| err(format!("{}: {e}", from.display()))),
-        None => Err(err("pg_restore: no input")),
-    };
-    let done = finish(child, "pg_restore");
-    copied?;
-    done?;
+    pipe_in(c, "pg_restore", &mut r, from)?;
     Ok(h)
+}
+
+/// Run `c` with the plain bytes of `r` (opened from `from`) on its standard input; the
+/// program's own failure is reported first (a broken pipe is only its consequence).
+fn pipe_in(mut c: Command, what: &str, r: &mut dyn Read, from: &Path) -> Result<()> {
+    c.stdin(Stdio::piped()).stdout(Stdio::null());
+    let mut child = spawn(c, what)?;
+    let copied = match child.stdin.take() {
+        Some(mut stdin) => std::io::copy(r, &mut stdin).map(|_| ()),
+        None => Err(std::io::Error::other(format!("{what}: no input"))),
+    };
+    // a file that does not authenticate is the cause, whatever the program then said
+    if let Err(e) = &copied
+        && e.kind() == std::io::ErrorKind::InvalidData
+    {
+        let _ = finish(child, what);
+        return Err(err(format!("{}: {e}", from.display())));
+    }
+    finish(child, what)?;
+    copied.map_err(|e| err(format!("{}: {e}", from.display())))
 }
 
 /// Where a point-in-time recovery stops.
@@ -427,21 +437,12 @@ pub fn prepare_pitr(
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
     }
     let mut c = Command::new("tar");
-    c.arg("-x")
-        .arg("-C")
-        .arg(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null());
-    let mut child = spawn(c, "tar")?;
-    let copied = match child.stdin.take() {
-        Some(mut stdin) => std::io::copy(&mut r, &mut stdin)
-            .map(|_| ())
-            .map_err(|e| err(format!("{}: {e}", from.display()))),
-        None => Err(err("tar: no input")),
-    };
-    let done = finish(child, "tar");
-    copied?;
-    done?;
+    c.arg("-x").arg("-C").arg(dir);
+    if let Err(e) = pipe_in(c, "tar", &mut r, from) {
+        // the directory was empty: leave no half-unpacked cluster behind
+        let _ = std::fs::remove_dir_all(dir);
+        return Err(e);
+    }
     write_recovery(dir, archive, target)?;
     Ok(h)
 }
