@@ -443,3 +443,168 @@ fn point_in_time_recovery_to_a_restore_point_between_two_months() {
     drop(primary);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn steps_done(url: &str, period: i64) -> i64 {
+    tongchou_store::Db::connect(url)
+        .and_then(|mut db| {
+            db.query_i64(
+                "SELECT count(*) FROM job_steps WHERE period = $1",
+                &[tongchou_store::Val::I64(period)],
+            )
+        })
+        .unwrap_or(0)
+}
+
+fn sql(url: &str, statement: &str) {
+    let base = url.split_once('?').map(|(b, _)| b).unwrap_or(url);
+    let mut db = tongchou_store::Db::connect(base).expect("connect");
+    db.batch(statement).expect(statement);
+}
+
+fn sync_standby_attached(url: &str) -> bool {
+    let base = url.split_once('?').map(|(b, _)| b).unwrap_or(url);
+    tongchou_store::Db::connect(base)
+        .and_then(|mut db| {
+            db.query_i64(
+                "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync'",
+                &[],
+            )
+        })
+        .map(|n| n > 0)
+        .unwrap_or(false)
+}
+
+/// A streaming-replication standby with synchronous commit (issue 14 item 3): the primary is
+/// killed in the middle of February, the standby promoted, February resumed against it: the
+/// digest equals the uninterrupted run's, the same payment files and no more, both chains verify.
+#[test]
+fn a_synchronous_standby_takes_over_mid_month() {
+    let dir = scratch("standby");
+    let archive = dir.join("wal-archive");
+    std::fs::create_dir_all(&archive).expect("dir");
+    chown_postgres(&dir);
+    let mut primary = Some(Cluster::init(&dir.join("primary"), &archive));
+    let db = primary.as_ref().map(Cluster::url).expect("primary");
+    setup(&db);
+    month(&db, "2020-01", &dir.join("run"));
+    // the standby: a base backup of the primary with -R, streaming, named for the sync list
+    let standby_dir = dir.join("standby");
+    let port = primary.as_ref().map(|p| p.port).expect("port");
+    run_ok(
+        as_postgres(&pg_bin("pg_basebackup"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-U",
+                "postgres",
+                "-R",
+                "-X",
+                "stream",
+                "--checkpoint=fast",
+                "-D",
+            ])
+            .arg(&standby_dir),
+        "pg_basebackup -R",
+    );
+    let auto = standby_dir.join("postgresql.auto.conf");
+    let mut text = std::fs::read_to_string(&auto).expect("auto.conf");
+    text.push_str("cluster_name = 'standby1'\narchive_mode = off\n");
+    std::fs::write(&auto, text).expect("auto.conf");
+    let standby = Cluster::start(&standby_dir);
+    sql(
+        &db,
+        "ALTER SYSTEM SET synchronous_standby_names = 'standby1'",
+    );
+    sql(&db, "SELECT pg_reload_conf()");
+    let mut waited = 0;
+    while !sync_standby_attached(&db) {
+        assert!(waited < 240, "the standby did not become synchronous");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        waited += 1;
+    }
+    // February starts on the primary; the primary dies once some steps are done
+    let out = dir.join("run").join("2020-02").display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "month",
+            "run",
+            "--period",
+            "2020-02",
+            "--simulate",
+            "5",
+            "--out",
+            &out,
+        ])
+        .env("TONGCHOU_MASTER_KEY", KEY)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    while steps_done(&db, 202002) < 2 {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "February ended before the kill"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "February ended before the kill"
+    );
+    drop(primary.take()); // pg_ctl stop -m immediate: the primary dies
+    let status = child.wait().expect("wait");
+    let steps_then = steps_done(&standby.url(), 202002);
+    run_ok(
+        as_postgres(&pg_bin("pg_ctl"))
+            .arg("-D")
+            .arg(&standby_dir)
+            .args(["-w", "promote"]),
+        "promote",
+    );
+    let url = standby.url();
+    let mut waited = 0;
+    while in_recovery(&url) {
+        assert!(waited < 240, "promotion did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        waited += 1;
+    }
+    month(&url, "2020-02", &dir.join("run"));
+    // the uninterrupted run on the shared server
+    let reference = tongchou_store::testing::pg_url("sbref");
+    setup(&reference);
+    month(&reference, "2020-01", &dir.join("ref"));
+    month(&reference, "2020-02", &dir.join("ref"));
+    assert_eq!(
+        digest(&url),
+        digest(&reference),
+        "killed at {status} after {steps_then} steps"
+    );
+    chains_verify(&url);
+    let files = |d: PathBuf| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .map(|r| {
+                r.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let paid = files(dir.join("run").join("2020-02"));
+    assert!(
+        !paid.is_empty() && !paid.iter().any(|n| n.ends_with(".part")),
+        "{paid:?}"
+    );
+    assert_eq!(
+        paid,
+        files(dir.join("ref").join("2020-02")),
+        "the same payment files, none twice"
+    );
+    drop(standby);
+    let _ = std::fs::remove_dir_all(&dir);
+}
