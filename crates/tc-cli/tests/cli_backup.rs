@@ -137,6 +137,20 @@ fn drill(db: &str, target: &str, bad_target: &str, tag: &str) {
             String::from_utf8_lossy(plain)
         );
     }
+    // nor any ID number of the register
+    let mut conn = tongchou_store::Db::connect(db).expect("connect");
+    let ids = conn
+        .query("SELECT id_number FROM persons ORDER BY id LIMIT 20", &[])
+        .expect("ids");
+    drop(conn);
+    assert_eq!(ids.len(), 20);
+    for r in ids {
+        let id = r[0].text().expect("id").to_string();
+        assert!(
+            !bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+            "{id} in clear"
+        );
+    }
     month(db, "2020-02", &dir.join("a"));
     let february = digest(db);
     assert_ne!(january, february);
