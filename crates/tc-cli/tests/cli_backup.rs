@@ -384,13 +384,28 @@ fn in_recovery(url: &str) -> bool {
         .unwrap_or(true)
 }
 
-/// Base backup, January, a restore point, February; recovered to the point: January exactly.
-#[test]
-fn point_in_time_recovery_to_a_restore_point_between_two_months() {
-    let dir = scratch("pitr");
+/// A scratch directory owned by `postgres` with its WAL archive inside.
+fn cluster_scratch(tag: &str) -> (PathBuf, PathBuf) {
+    let dir = scratch(tag);
     let archive = dir.join("wal-archive");
     std::fs::create_dir_all(&archive).expect("dir");
     chown_postgres(&dir);
+    (dir, archive)
+}
+
+/// Wait (up to a minute) until `done` holds.
+fn wait_until(what: &str, done: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed().as_secs() < 60, "{what}");
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+}
+
+/// Base backup, January, a restore point, February; recovered to the point: January exactly.
+#[test]
+fn point_in_time_recovery_to_a_restore_point_between_two_months() {
+    let (dir, archive) = cluster_scratch("pitr");
     let primary = Cluster::init(&dir.join("primary"), &archive);
     let db = primary.url();
     setup(&db);
@@ -439,12 +454,7 @@ fn point_in_time_recovery_to_a_restore_point_between_two_months() {
     chown_postgres(&restored);
     let second = Cluster::start(&restored);
     let url = second.url();
-    let mut waited = 0;
-    while in_recovery(&url) {
-        assert!(waited < 240, "recovery did not finish");
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        waited += 1;
-    }
+    wait_until("recovery did not finish", || !in_recovery(&url));
     assert_eq!(
         digest(&url),
         january,
@@ -493,10 +503,7 @@ fn sync_standby_attached(url: &str) -> bool {
 /// digest equals the uninterrupted run's, the same payment files and no more, both chains verify.
 #[test]
 fn a_synchronous_standby_takes_over_mid_month() {
-    let dir = scratch("standby");
-    let archive = dir.join("wal-archive");
-    std::fs::create_dir_all(&archive).expect("dir");
-    chown_postgres(&dir);
+    let (dir, archive) = cluster_scratch("standby");
     let mut primary = Some(Cluster::init(&dir.join("primary"), &archive));
     let db = primary.as_ref().map(Cluster::url).expect("primary");
     setup(&db);
@@ -532,12 +539,9 @@ fn a_synchronous_standby_takes_over_mid_month() {
         "ALTER SYSTEM SET synchronous_standby_names = 'standby1'",
     );
     sql(&db, "SELECT pg_reload_conf()");
-    let mut waited = 0;
-    while !sync_standby_attached(&db) {
-        assert!(waited < 240, "the standby did not become synchronous");
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        waited += 1;
-    }
+    wait_until("the standby did not become synchronous", || {
+        sync_standby_attached(&db)
+    });
     // February starts on the primary; the primary dies once some steps are done
     let out = dir.join("run").join("2020-02").display().to_string();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tongchou"))
@@ -580,12 +584,7 @@ fn a_synchronous_standby_takes_over_mid_month() {
         "promote",
     );
     let url = standby.url();
-    let mut waited = 0;
-    while in_recovery(&url) {
-        assert!(waited < 240, "promotion did not finish");
-        std::thread::sleep(std::time::Duration::from_millis(250));
-        waited += 1;
-    }
+    wait_until("promotion did not finish", || !in_recovery(&url));
     month(&url, "2020-02", &dir.join("run"));
     // the uninterrupted run on the shared server
     let reference = tongchou_store::testing::pg_url("sbref");
