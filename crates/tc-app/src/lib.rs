@@ -41,6 +41,7 @@ pub mod analysis;
 pub mod assess;
 pub mod audit_log;
 pub mod backpay;
+pub mod backup;
 pub mod benefits;
 pub mod budget;
 pub mod central;

@@ -115,6 +115,15 @@ pub enum Command {
     /// The month's dues file for the tax bureau (应缴明细): what each payer owes, from the
     /// month's assessments, as the tax bureau or the provincial bureau (audited).
     Dues(cmd::dues::Args),
+    /// A sealed backup of the database (SQLite online copy, PostgreSQL pg_dump or
+    /// pg_basebackup), encrypted with the deployment's master key; or a named restore point.
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a sealed backup into the database named by --db (a new SQLite file or an empty
+    /// PostgreSQL schema), check a backup file, or prepare a point-in-time recovery.
+    Restore(cmd::backup::RestoreArgs),
+    /// Open a file sealed for a receiver (the dues file sealed with --seal-key-file) with that
+    /// exchange key.
+    Unseal(cmd::backup::UnsealArgs),
     /// Run the web service: staff login, region-scoped data, the public pension estimator.
     Serve(cmd::serve::Args),
     /// Load files of persons, employers, wage declarations or the tax bureau's collection
@@ -197,6 +206,9 @@ fn main() -> ExitCode {
         Command::Crosscheck(c) => cmd::benefits::run_crosscheck(c, &cli.db),
         Command::Benefits(c) => cmd::benefits::run_benefits(c, &cli.db),
         Command::Serve(a) => cmd::serve::run(a, &cli.db),
+        Command::Backup(a) => cmd::backup::run_backup(a, &cli.db),
+        Command::Restore(a) => cmd::backup::run_restore(a, &cli.db),
+        Command::Unseal(a) => cmd::backup::run_unseal(a),
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),
         Command::Plan(c) => cmd::plan::run(c, &cli.db),

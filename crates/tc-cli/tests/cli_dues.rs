@@ -65,7 +65,7 @@ fn dues(db: &str, tag: &str) {
     let export = |login: &str, region: Option<&str>, file: &str| {
         let path = dir.join(file).display().to_string();
         let mut args = vec![
-            "dues", "--period", "2020-01", "--output", &path, "--as", login,
+            "dues", "--period", "2020-01", "--output", &path, "--as", login, "--plain",
         ];
         if let Some(r) = region {
             args.extend(["--region", r]);
@@ -104,6 +104,56 @@ fn dues(db: &str, tag: &str) {
         .sum();
     assert_eq!(in_file, total);
     assert!(said.contains(&format!("{} 行", assessed)), "{said}");
+    // full ID numbers: sealed for the tax bureau's exchange key, or plain only when asked
+    let plain = std::fs::read_to_string(&path).expect("file");
+    let id = rows[0].split(',').nth(4).expect("id").to_string();
+    let sealed = dir.join("province.sealed").display().to_string();
+    let args = [
+        "dues",
+        "--period",
+        "2020-01",
+        "--output",
+        &sealed,
+        "--as",
+        "tax.province",
+    ];
+    let o = tongchou(db, &args);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("--seal-key-file"),
+        "{o:?}"
+    );
+    let key = dir.join("exchange.key");
+    std::fs::write(&key, "5a".repeat(32)).expect("key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("mode");
+    }
+    let k = key.display().to_string();
+    ok(&tongchou(
+        db,
+        &[&args[..], &["--seal-key-file", &k]].concat(),
+    ));
+    let bytes = std::fs::read(&sealed).expect("sealed");
+    assert!(bytes.starts_with(b"TONGCHOU-SEALED 1\nkind: dues-csv\n"));
+    assert!(
+        !bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+        "no ID number in clear"
+    );
+    let opened = dir.join("opened.csv").display().to_string();
+    ok(&tongchou(
+        db,
+        &[
+            "unseal",
+            "--key-file",
+            &k,
+            "--from",
+            &sealed,
+            "--out",
+            &opened,
+        ],
+    ));
+    assert_eq!(std::fs::read_to_string(&opened).expect("opened"), plain);
     // a city's bureau: its own counties only; another city refused, no file left
     let (o, path) = export("tax.taiyuan", None, "taiyuan.csv");
     ok(&o);
@@ -127,7 +177,7 @@ fn dues(db: &str, tag: &str) {
         )
         .expect("q")
     };
-    assert_eq!(n("ok"), 2);
+    assert_eq!(n("ok"), 3);
     assert!(n("denied") >= 2);
     let _ = std::fs::remove_dir_all(&dir);
 }

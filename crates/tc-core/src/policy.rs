@@ -197,6 +197,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("reserve.toml", include_str!("../../../policy/reserve.toml")),
     ("budget.toml", include_str!("../../../policy/budget.toml")),
     (
+        "retention.toml",
+        include_str!("../../../policy/retention.toml"),
+    ),
+    (
         "holidays.toml",
         include_str!("../../../policy/holidays.toml"),
     ),

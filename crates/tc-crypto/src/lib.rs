@@ -16,6 +16,7 @@ pub mod blind;
 pub mod field;
 pub mod hash;
 pub mod keys;
+pub mod stream;
 
 pub use blind::BlindIndex;
 pub use field::{Cipher, FieldCipher};

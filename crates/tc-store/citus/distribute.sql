@@ -66,6 +66,7 @@ SELECT create_distributed_table('ledger_head', NULL, colocate_with => 'ledger_tr
 SELECT create_distributed_table('ledger_account', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('ledger_lock', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('audit_log', NULL, colocate_with => 'ledger_transfer');
+SELECT create_distributed_table('audit_archives', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('collection_postings', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('gap_settlements', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('central_movements', NULL, colocate_with => 'ledger_transfer');

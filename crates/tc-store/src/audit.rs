@@ -15,6 +15,7 @@
 //!
 //! Details must never hold a password, a session token, or a full ID number or bank account.
 
+pub mod archive;
 pub mod group;
 
 use crate::{Db, Result, StoreError, Val, Value};
@@ -703,8 +704,20 @@ pub fn hash_at(db: &mut Db, seq: i64) -> Result<Option<String>> {
 /// mismatch), a removed entry (gap in seq or prev_hash mismatch) or an inserted one.
 pub fn verify_audit_chain(db: &mut Db) -> Result<Verification> {
     const PAGE: i64 = 5000;
-    let mut expected_seq = 1i64;
-    let mut prev = GENESIS.to_string();
+    // after an archive, the live log starts from the archive's last hash (the chain link)
+    let (start, prev_start) = match archive::chain_start(db)? {
+        Ok(s) => s,
+        Err(broken) => {
+            return Ok(Verification {
+                entries: 0,
+                head_seq: broken.seq - 1,
+                head_hash: String::new(),
+                broken: Some(broken),
+            });
+        }
+    };
+    let mut expected_seq = start;
+    let mut prev = prev_start;
     let mut entries = 0i64;
     loop {
         let rows = db.query(
@@ -763,12 +776,15 @@ pub fn verify_audit_chain(db: &mut Db) -> Result<Verification> {
             break;
         }
     }
-    // Rows below 1 would never be read above: count them as insertions.
-    let stray = db.query_i64("SELECT count(*) FROM audit_log WHERE seq < 1", &[])?;
+    // Rows below the start would never be read above: count them as insertions.
+    let stray = db.query_i64(
+        "SELECT count(*) FROM audit_log WHERE seq < $1",
+        &[Val::I64(start)],
+    )?;
     let broken = if stray > 0 {
         Some(Broken {
             seq: db.query_i64("SELECT min(seq) FROM audit_log", &[])?,
-            reason: "entries with seq below 1 were inserted".into(),
+            reason: format!("entries with seq below {start} were inserted"),
         })
     } else {
         None

@@ -14,6 +14,7 @@ pub mod agency_accounts;
 pub mod analysis;
 pub mod audit;
 pub mod backpay;
+pub mod backup;
 pub mod benefits;
 pub mod budget;
 pub mod central;
@@ -303,7 +304,7 @@ fn to_sqlite_sql(sql: &str) -> String {
 }
 
 /// Split `schema=NAME` off a PostgreSQL URL.
-fn split_schema(url: &str) -> (String, Option<String>) {
+pub(crate) fn split_schema(url: &str) -> (String, Option<String>) {
     let Some((base, query)) = url.split_once('?') else {
         return (url.to_string(), None);
     };

@@ -16,6 +16,21 @@ pub enum AuditCmd {
         /// rebuilt chain.
         #[arg(long)]
         anchor: Option<String>,
+        /// Verify this sealed audit archive instead (its chain, and that it is the archive
+        /// recorded in the database).
+        #[arg(long, conflicts_with = "anchor")]
+        archive: Option<std::path::PathBuf>,
+    },
+    /// Archive the entries made before DATE (Beijing time) into a sealed file that verifies
+    /// against the chain, then remove them from the live log. DATE must be outside the
+    /// retention period (policy retention.audit_log_months).
+    Archive {
+        /// YYYY-MM-DD: entries before this day are archived.
+        #[arg(long)]
+        before: String,
+        /// The sealed archive file to write (never overwritten).
+        #[arg(long)]
+        out: std::path::PathBuf,
     },
     /// The hash algorithm of new ledger and audit entries: show it, or `--set sm3` (from
     /// SHA-256 to SM3 only; entries already written keep theirs and keep verifying).
@@ -48,7 +63,28 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
     let mut db = Db::open(db_url)?;
     let op = operator();
     match c {
-        AuditCmd::Verify { anchor } => {
+        AuditCmd::Verify {
+            archive: Some(path),
+            ..
+        } => verify_archive(&mut db, &op, &path),
+        AuditCmd::Archive { before, out } => {
+            let before: tongchou_core::Date = before
+                .parse()
+                .map_err(|e| CliError(format!("--before: {e}")))?;
+            let now = now_ms();
+            let today = tongchou_app::clock::china_date(now);
+            let key = tongchou_store::backup::master_key()?;
+            let c =
+                tongchou_app::backup::archive_audit(&mut db, &key, &op, before, today, &out, now)?;
+            print_json(&match c {
+                Some(c) => {
+                    serde_json::json!({"archived": c.entries, "first_seq": c.first_seq, "last_seq": c.last_seq, "last_hash": c.last_hash, "file": out.display().to_string()})
+                }
+                None => serde_json::json!({"archived": 0}),
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCmd::Verify { anchor, .. } => {
             let anchor = anchor.as_deref().map(parse_anchor).transpose()?;
             let v = audit::verify_audit_chain(&mut db)?;
             let mut broken = v.broken.clone();
@@ -127,6 +163,22 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn verify_archive(db: &mut Db, op: &audit::Actor, path: &std::path::Path) -> CliResult {
+    let key = tongchou_store::backup::master_key()?;
+    let (c, recorded) = tongchou_app::backup::verify_archive(&key, path, Some((db, op)), now_ms())?;
+    let ok = c.broken.is_none() && recorded == Some(true);
+    print_json(&serde_json::json!({
+        "ok": ok, "entries": c.entries, "first_seq": c.first_seq, "last_seq": c.last_seq,
+        "prev_hash": c.prev_hash, "last_hash": c.last_hash, "recorded": recorded,
+        "broken": c.broken.as_ref().map(|b| serde_json::json!({"seq": b.seq, "reason": b.reason})),
+    }))?;
+    if !ok {
+        eprintln!("error: the archive {} does not verify", path.display());
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Show or move forward the chain hash of new entries; a change is audited (under the new one).

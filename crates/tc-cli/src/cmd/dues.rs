@@ -26,9 +26,52 @@ pub struct Args {
     /// The login of the staff member who exports it.
     #[arg(long = "as")]
     pub as_login: String,
+    /// The file holds full ID numbers: seal it for the receiver with this exchange key (64 hex
+    /// digits, mode 0600, agreed with the tax bureau out of band); the bureau opens it with
+    /// `tongchou unseal --key-file K --from FILE --out CSV` (docs/OPERATIONS.md).
+    #[arg(long, conflicts_with = "plain")]
+    pub seal_key_file: Option<PathBuf>,
+    /// Write it in plain text, only where the transport is otherwise protected.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+/// Export into `file`, sealed for the receiver when a key is given.
+fn export(
+    db: &mut Db,
+    who: &tongchou_core::access::Principal,
+    a: &Args,
+    key: Option<&tongchou_store::backup::MasterKey>,
+    file: std::fs::File,
+    name: &str,
+) -> Result<tongchou_app::dues::Exported, tongchou_app::error::AppError> {
+    use tongchou_app::error::AppError;
+    let io = |e: std::io::Error| AppError::Invalid(format!("{name}: {e}"));
+    let out = std::io::BufWriter::new(file);
+    let Some(key) = key else {
+        let mut out = out;
+        let d = tongchou_app::dues::export(db, who, a.period, a.region, &mut out, now_ms())?;
+        out.flush().map_err(io)?;
+        return Ok(d);
+    };
+    let cipher = tongchou_store::backup::cipher(db)?;
+    let mut w = tongchou_store::backup::SealWriter::new(key, cipher, "dues-csv", out)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    let d = tongchou_app::dues::export(db, who, a.period, a.region, &mut w, now_ms())?;
+    w.finish().map_err(io)?.1.flush().map_err(io)?;
+    Ok(d)
 }
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
+    let key = match (&a.seal_key_file, a.plain) {
+        (Some(k), _) => Some(tongchou_store::keys::master_from_file(k)?),
+        (None, true) => None,
+        (None, false) => {
+            return Err(CliError(
+                "应缴明细含完整身份证号：须用 --seal-key-file 加密，或明示 --plain — the dues file carries full ID numbers: seal it with --seal-key-file KEY, or say --plain".into(),
+            ));
+        }
+    };
     let mut db = Db::open(db_url)?;
     let who = acting_user(&mut db, &a.as_login)?;
     let name = a.output.display().to_string();
@@ -36,14 +79,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     part.push(".part");
     let part = PathBuf::from(part);
     let file = std::fs::File::create(&part).map_err(|e| CliError(format!("{name}: {e}")))?;
-    let mut out = std::io::BufWriter::new(file);
-    let done = tongchou_app::dues::export(&mut db, &who, a.period, a.region, &mut out, now_ms())
-        .and_then(|d| {
-            out.flush()
-                .map_err(|e| tongchou_app::error::AppError::Invalid(format!("{name}: {e}")))?;
-            Ok(d)
-        });
-    drop(out);
+    let done = export(&mut db, &who, &a, key.as_ref(), file, &name);
     let done = match done {
         Ok(d) => d,
         Err(e) => {

@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod assess;
 pub mod audit;
 pub mod backpay;
+pub mod backup;
 pub mod bank;
 pub mod benefits;
 pub mod budget;
