@@ -126,43 +126,52 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
             user,
             action,
             limit,
-        } => {
-            if !(1..=100_000).contains(&limit) {
-                return Err(CliError(format!("--limit: 1 to 100000, got {limit}")));
-            }
-            let rows = audit::list(
-                &mut db,
-                &Filter {
-                    login: user.clone(),
-                    action: action.clone(),
-                    object: None,
-                    limit: Some(limit),
-                },
-            )?;
-            audit::append(
-                &mut db,
-                &Entry {
-                    actor: &op,
-                    action: "audit.read",
-                    object_type: "audit_log",
-                    object_id: "log",
-                    region: None,
-                    result: "ok",
-                    details: serde_json::json!({"user": user, "action": action, "limit": limit, "rows": rows.len()}),
-                },
-                now_ms(),
-            )?;
-            // each entry with its action and outcome named in the catalogue's language
-            let lang = crate::output::lang();
-            for r in rows {
-                let mut j = r.to_json();
-                j["action_label"] = actions::display_in(lang, &r.action).into();
-                j["result_label"] = actions::result_label(lang, &r.result).into();
-                outln!("{j}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => log(&mut db, &op, user, action, limit),
     }
+}
+
+/// `audit log`: entries as JSON lines, newest first, each with its action and outcome named in
+/// the catalogue's language; the read itself audited.
+fn log(
+    db: &mut Db,
+    op: &audit::Actor,
+    user: Option<String>,
+    action: Option<String>,
+    limit: i64,
+) -> CliResult {
+    if !(1..=100_000).contains(&limit) {
+        return Err(CliError(format!("--limit: 1 to 100000, got {limit}")));
+    }
+    let rows = audit::list(
+        db,
+        &Filter {
+            login: user.clone(),
+            action: action.clone(),
+            object: None,
+            limit: Some(limit),
+        },
+    )?;
+    audit::append(
+        db,
+        &Entry {
+            actor: op,
+            action: "audit.read",
+            object_type: "audit_log",
+            object_id: "log",
+            region: None,
+            result: "ok",
+            details: serde_json::json!({"user": user, "action": action, "limit": limit, "rows": rows.len()}),
+        },
+        now_ms(),
+    )?;
+    let lang = crate::output::lang();
+    for r in rows {
+        let mut j = r.to_json();
+        j["action_label"] = actions::display_in(lang, &r.action).into();
+        j["result_label"] = actions::result_label(lang, &r.result).into();
+        outln!("{j}");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify_archive(db: &mut Db, op: &audit::Actor, path: &std::path::Path) -> CliResult {
