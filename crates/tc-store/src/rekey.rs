@@ -79,6 +79,7 @@ pub const TARGETS: &[Target] = &[
         "person_id",
     ),
     seal("transfers.id_number", "transfers", "id_number", "id"),
+    seal("transfers.certificate", "transfers", "certificate", "id"),
     lookup("person_ids", "person_ids.id_number"),
     lookup("death_records", "death_records.id_number"),
     lookup("other_roll_entries", "other_roll_entries.id_number"),

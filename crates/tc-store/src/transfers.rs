@@ -32,7 +32,8 @@ pub struct Transfer {
 
 const COLS: &str = "id, direction, person_id, id_number, other_province, transfer_date, paid_months, balance_fen, pooling_fen, total_fen, received_fen, status, certificate, certificate_sha, ledger_key, created_by, created_at";
 
-/// `transfers.id_number` is sealed when keyed (crate::keys) and read back decrypted.
+/// `transfers.id_number` and `transfers.certificate` (the certificate's JSON, which carries the
+/// ID number) are sealed when keyed (crate::keys) and read back decrypted.
 fn of(db: &Db, r: &Row) -> Result<Transfer> {
     Ok(Transfer {
         id: r[0].i64()?,
@@ -47,7 +48,7 @@ fn of(db: &Db, r: &Row) -> Result<Transfer> {
         total_fen: r[9].i64()?,
         received_fen: r[10].opt_i64()?,
         status: r[11].text()?.to_string(),
-        certificate: r[12].text()?.to_string(),
+        certificate: crate::keys::reveal(db, "transfers.certificate", r[12].text()?)?,
         certificate_sha: r[13].text()?.to_string(),
         ledger_key: r[14].opt_text()?.map(str::to_string),
         created_by: r[15].text()?.to_string(),
@@ -57,6 +58,7 @@ fn of(db: &Db, r: &Row) -> Result<Transfer> {
 
 pub fn insert(db: &mut Db, t: &Transfer) -> Result<()> {
     let id_number = crate::keys::seal(db, "transfers.id_number", &t.id_number)?;
+    let certificate = crate::keys::seal(db, "transfers.certificate", &t.certificate)?;
     db.exec(
         &format!("INSERT INTO transfers ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS BIGINT), $12, $13, $14, $15, $16, $17)"),
         &[
@@ -72,7 +74,7 @@ pub fn insert(db: &mut Db, t: &Transfer) -> Result<()> {
             Val::I64(t.total_fen),
             t.received_fen.map_or(Val::Null, Val::I64),
             Val::Str(&t.status),
-            Val::Str(&t.certificate),
+            Val::Str(&certificate),
             Val::Str(&t.certificate_sha),
             t.ledger_key.as_deref().map_or(Val::Null, Val::Str),
             Val::Str(&t.created_by),
