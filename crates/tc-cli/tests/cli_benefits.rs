@@ -168,7 +168,11 @@ fn benefits_commands(db: &str) {
     assert_eq!(conv["changed"]["person_ids.id_number"], 2, "{conv}");
     assert_eq!(conv["changed"]["pensioners.bank_account"], 1, "{conv}");
     let status = ok(&run(db, &["keys", "status"], None));
-    assert_eq!(status["not_under_current"], serde_json::json!({}), "{status}");
+    assert_eq!(
+        status["not_under_current"],
+        serde_json::json!({}),
+        "{status}"
+    );
     let due = ok(&run(db, &["retire", "due", "--month", "2025-02"], None));
     assert_eq!(due.as_array().map(|a| a.len()), Some(1));
     assert_eq!(due[0]["person"], 1);
@@ -468,9 +472,18 @@ fn settled_by_the_payroll(db: &str, tag: &str) {
             .expect("q")
             .expect("a pensioner");
         let person = r[0].i64().expect("id");
-        let rec = registry::person_record(&mut d, person).expect("q").expect("person");
-        let pension = registry::pension_record(&mut d, person).expect("q").expect("pension");
-        (person, rec.id_number, r[1].i64().expect("county"), pension.bank_account)
+        let rec = registry::person_record(&mut d, person)
+            .expect("q")
+            .expect("person");
+        let pension = registry::pension_record(&mut d, person)
+            .expect("q")
+            .expect("pension");
+        (
+            person,
+            rec.id_number,
+            r[1].i64().expect("county"),
+            pension.bank_account,
+        )
     };
     let file = out.with_extension("csv");
     std::fs::write(

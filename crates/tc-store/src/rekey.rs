@@ -340,14 +340,12 @@ pub fn finish(db: &mut Db, run: &Run) -> Result<(bool, Vec<u32>)> {
     })
 }
 
+/// Rows changed by column (`table.column`, rows).
+pub type Changed = Vec<(&'static str, u64)>;
+
 /// Run (or resume) a run to the end: batches until every column is done, then [`finish`],
-/// passes repeated until it finishes (at most `passes`). Rows changed by column.
-pub fn run_to_end(
-    db: &mut Db,
-    run: &Run,
-    batch: i64,
-    passes: u32,
-) -> Result<(Vec<(&'static str, u64)>, Vec<u32>)> {
+/// passes repeated until it finishes (at most `passes`). Rows changed by column, keys retired.
+pub fn run_to_end(db: &mut Db, run: &Run, batch: i64, passes: u32) -> Result<(Changed, Vec<u32>)> {
     let mut changed: Vec<(&'static str, u64)> = Vec::new();
     for _ in 0..passes.max(1) {
         while let Some((t, n)) = step(db, run, batch)? {
