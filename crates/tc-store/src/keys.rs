@@ -357,3 +357,20 @@ pub fn load(db: &mut Db, p: &dyn KeyProvider) -> Result<()> {
     db.keyring = Some(std::sync::Arc::new(ring));
     Ok(())
 }
+
+/// The data keys as `tongchou keys status` lists them (never the keys themselves): id,
+/// purpose, cipher, provider, created, retired.
+pub fn list(db: &mut Db) -> Result<Vec<serde_json::Value>> {
+    db.query(
+        "SELECT id, purpose, cipher, provider, created_at, retired_at FROM crypto_keys ORDER BY id",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(serde_json::json!({
+            "id": r[0].i64()?, "purpose": r[1].text()?, "cipher": r[2].text()?,
+            "provider": r[3].text()?, "created_at": r[4].text()?, "retired_at": r[5].opt_text()?,
+        }))
+    })
+    .collect()
+}

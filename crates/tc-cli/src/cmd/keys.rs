@@ -58,19 +58,7 @@ fn status(db: &mut Db) -> CliResult {
     let current = db.keyring().map(|k| k.current_key()).unwrap_or(0);
     let left = rekey::stragglers(db, current)?;
     let open = rekey::open_run(db)?;
-    let keys = db.query(
-        "SELECT id, purpose, cipher, provider, created_at, retired_at FROM crypto_keys ORDER BY id",
-        &[],
-    )?;
-    let keys: Vec<serde_json::Value> = keys
-        .iter()
-        .map(|r| {
-            Ok(serde_json::json!({
-                "id": r[0].i64()?, "purpose": r[1].text()?, "cipher": r[2].text()?,
-                "provider": r[3].text()?, "created_at": r[4].text()?, "retired_at": r[5].opt_text()?,
-            }))
-        })
-        .collect::<Result<_, tongchou_store::StoreError>>()?;
+    let keys = keys::list(db)?;
     let left: serde_json::Map<String, serde_json::Value> = left
         .iter()
         .map(|(c, n)| ((*c).to_string(), serde_json::json!(n)))
