@@ -135,7 +135,7 @@ pub fn by_id(db: &mut Db, id: i64) -> Result<Option<Transfer>> {
         &format!("SELECT {} FROM {JOINED} WHERE t.id = $1", reviewed_cols()),
         &[Val::I64(id)],
     )?
-    .map(|r| of(&r))
+    .map(|r| of(db, &r))
     .transpose()
 }
 
