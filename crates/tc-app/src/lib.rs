@@ -60,6 +60,7 @@ pub mod gap;
 pub mod imports;
 pub mod income;
 pub mod jobs;
+pub mod keys;
 pub mod ledger_view;
 pub mod migrate;
 pub mod month;

@@ -48,6 +48,10 @@ pub enum Command {
     /// The tamper-evident audit log: verify the hash chain, read entries.
     #[command(subcommand)]
     Audit(cmd::audit::AuditCmd),
+    /// Field encryption keys (数据密钥): convert plain ID numbers and bank accounts, rotate the
+    /// data key (needs the master key: TONGCHOU_MASTER_KEY_FILE or TONGCHOU_MASTER_KEY).
+    #[command(subcommand)]
+    Keys(cmd::keys::KeysCmd),
     /// Retirement approval (退休审批): who reaches the statutory month, applications (county
     /// agency), decisions (another user with the approve permission), the list.
     #[command(subcommand)]
@@ -198,6 +202,7 @@ fn main() -> ExitCode {
         Command::Ledger(c) => cmd::ledger::run(c, &cli.db),
         Command::User(c) => cmd::user::run(c, &cli.db),
         Command::Audit(c) => cmd::audit::run(c, &cli.db),
+        Command::Keys(c) => cmd::keys::run(c, &cli.db),
         Command::Retire(c) => cmd::benefits::run_retire(c, &cli.db),
         Command::Deaths(c) => cmd::benefits::run_deaths(c, &cli.db),
         Command::Certification(c) => cmd::certification::run(c, &cli.db),

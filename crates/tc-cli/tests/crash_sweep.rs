@@ -199,7 +199,8 @@ fn killed_at_random_across_the_month_on_sqlite() {
     sweep(
         || {
             let url = tongchou_store::testing::sqlite_url("sweep");
-            for suffix in ["", "-wal"] {
+            // the demo's master key file beside it too (the demo is encrypted, docs/CRYPTO.md)
+            for suffix in ["", "-wal", ".key"] {
                 let from = format!("{}{suffix}", path(&template));
                 if std::path::Path::new(&from).exists() {
                     std::fs::copy(&from, format!("{}{suffix}", path(&url))).expect("copy");

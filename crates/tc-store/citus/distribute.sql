@@ -95,6 +95,8 @@ SELECT create_reference_table('budgets');
 SELECT create_reference_table('collection_gate');
 SELECT create_reference_table('county_settings');
 SELECT create_reference_table('crypto_keys');
+SELECT create_reference_table('crypto_runs');
+SELECT create_reference_table('crypto_run_progress');
 SELECT create_reference_table('employers');
 SELECT create_reference_table('fund_plan_items');
 SELECT create_reference_table('fund_plans');

@@ -212,14 +212,17 @@ pub fn next_event_seq(db: &mut Db, person: i64) -> Result<i64> {
 }
 
 /// Active pensioners (status `active`) with their ID number, by person id: `(person, ID number)`.
+/// The ID numbers are decrypted (a full-ID export: the demo's death-record source).
 pub fn active_pensioner_id_numbers(db: &mut Db) -> Result<Vec<(i64, String)>> {
     let mut out = Vec::new();
+    let ring = db.keyring.clone();
     db.each(
         "SELECT s.person_id, p.id_number FROM pensioners s JOIN persons p ON p.id = s.person_id \
          WHERE s.status = 'active' ORDER BY s.person_id",
         &[],
         |r| {
-            out.push((r.i64(0)?, r.text(1)?.to_string()));
+            let id = crate::keys::reveal_with(ring.as_deref(), "persons.id_number", r.text(1)?)?;
+            out.push((r.i64(0)?, id));
             Ok(())
         },
     )?;

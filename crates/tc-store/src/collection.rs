@@ -785,26 +785,31 @@ pub fn each_due(
     counties: (u32, u32),
     mut f: impl FnMut(&Due<'_>) -> Result<()>,
 ) -> Result<u64> {
+    crate::keys::refresh(db)?;
+    let ring = db.keyring.clone();
     db.each(
         "SELECT a.county, p.id_number, p.name, e.credit_code, e.name, a.payer_kind, a.declared_fen,
                 a.base_fen, a.pooling_fen, a.account_fen, a.due_date
          FROM assessments a JOIN persons p ON p.id = a.person_id
          LEFT JOIN employers e ON e.id = a.employer_id AND a.payer_kind = 'employee'
          WHERE a.period = $1 AND a.county BETWEEN $2 AND $3
-         ORDER BY a.county, e.credit_code, p.id_number",
+         ORDER BY a.county, e.credit_code, p.id",
         &[
             ym(period),
             Val::I64(counties.0 as i64),
             Val::I64(counties.1 as i64),
         ],
         |r| {
+            // the notice carries the full ID number: decrypted here (crate::keys)
+            let id_number =
+                crate::keys::reveal_with(ring.as_deref(), "persons.id_number", r.text(1)?)?;
             let employer = match (r.opt_text(3)?, r.opt_text(4)?) {
                 (Some(c), Some(n)) => Some((c, n)),
                 _ => None,
             };
             f(&Due {
                 county: county_of(r.i64(0)?)?,
-                id_number: r.text(1)?,
+                id_number: &id_number,
                 name: r.text(2)?,
                 employer,
                 payer_kind: r.text(5)?,

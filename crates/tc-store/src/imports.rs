@@ -189,13 +189,22 @@ pub struct PersonRef {
     pub status: String,
 }
 
-/// The registered persons among these ID numbers, by ID number.
+/// The ID number a looked-up lookup-column value stands for.
+fn plain_of(back: &HashMap<String, String>, stored: &str) -> String {
+    back.get(stored)
+        .cloned()
+        .unwrap_or_else(|| stored.to_string())
+}
+
+/// The registered persons among these ID numbers, by ID number (asked by blind index when
+/// keyed: nothing here decrypts).
 pub fn persons_by_id_number(
     db: &mut Db,
     id_numbers: &[&str],
 ) -> Result<HashMap<String, PersonRef>> {
     let mut out = HashMap::with_capacity(id_numbers.len());
-    for chunk in id_numbers.chunks(LOOKUP_CHUNK) {
+    let (ask, back) = crate::keys::lookup_many(db, id_numbers);
+    for chunk in ask.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT i.id_number, p.id, p.name, p.county, p.employer_id, e.credit_code, p.payer_kind, p.status \
              FROM person_ids i JOIN persons p ON p.id = i.person_id \
@@ -206,7 +215,7 @@ pub fn persons_by_id_number(
         let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Str(s)).collect();
         for r in db.query(&sql, &params)? {
             out.insert(
-                r[0].text()?.to_string(),
+                plain_of(&back, r[0].text()?),
                 PersonRef {
                     id: r[1].i64()?,
                     name: r[2].text()?.to_string(),
@@ -225,14 +234,15 @@ pub fn persons_by_id_number(
 /// Person ids of the registered ID numbers among these (the lean lookup for writing).
 pub fn person_ids_by_id_number(db: &mut Db, id_numbers: &[&str]) -> Result<HashMap<String, i64>> {
     let mut out = HashMap::with_capacity(id_numbers.len());
-    for chunk in id_numbers.chunks(LOOKUP_CHUNK) {
+    let (ask, back) = crate::keys::lookup_many(db, id_numbers);
+    for chunk in ask.chunks(LOOKUP_CHUNK) {
         let sql = format!(
             "SELECT id_number, person_id FROM person_ids WHERE id_number IN ({})",
             placeholders(1, chunk.len())
         );
         let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Str(s)).collect();
         for r in db.query(&sql, &params)? {
-            out.insert(r[0].text()?.to_string(), r[1].i64()?);
+            out.insert(plain_of(&back, r[0].text()?), r[1].i64()?);
         }
     }
     Ok(out)

@@ -13,7 +13,8 @@
 use crate::{Db, Result, StoreError, Val, settings};
 use std::collections::HashMap;
 use tongchou_crypto::field::{Cipher, FieldCipher, envelope};
-use tongchou_crypto::{BlindIndex, DataKey, KeyProvider, MasterKey};
+use tongchou_crypto::{BlindIndex, DataKey};
+pub use tongchou_crypto::{KeyProvider, MasterKey};
 
 pub const MASTER_KEY_FILE_ENV: &str = "TONGCHOU_MASTER_KEY_FILE";
 pub const MASTER_KEY_ENV: &str = "TONGCHOU_MASTER_KEY";
@@ -58,11 +59,62 @@ pub fn master_from_env() -> Result<Option<MasterKey>> {
     }
 }
 
+/// The master key of the database at `url`: the environment's ([`master_from_env`]), else for
+/// an SQLite file `PATH` the key file `PATH.key` beside it when one exists (what `tongchou
+/// demo` makes; a production deployment keeps its key file elsewhere and names it).
+pub fn master_for(url: &str) -> Result<Option<MasterKey>> {
+    if let Some(m) = master_from_env()? {
+        return Ok(Some(m));
+    }
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let key = std::path::PathBuf::from(format!("{path}.key"));
+        if key.exists() {
+            return master_from_file(&key).map(Some);
+        }
+    }
+    Ok(None)
+}
+
+/// Whether the environment names a master key.
+pub fn env_names_master() -> bool {
+    std::env::var_os(MASTER_KEY_FILE_ENV).is_some()
+        || std::env::var(MASTER_KEY_ENV).is_ok_and(|v| !v.trim().is_empty())
+}
+
+/// Make the key file `path` (64 random hex digits, mode 0600) unless it exists (it is never
+/// overwritten), and check it reads. Whether it was made.
+pub fn use_key_file(path: &std::path::Path) -> Result<bool> {
+    let made = if path.exists() {
+        false
+    } else {
+        let (_, hex) = MasterKey::generate(&format!("file {}", path.display())).map_err(key_err)?;
+        let mut o = std::fs::OpenOptions::new();
+        o.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            o.mode(0o600);
+        }
+        let mut f = o
+            .open(path)
+            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?;
+        std::io::Write::write_all(&mut f, format!("{}\n", hex.as_str()).as_bytes())
+            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?;
+        true
+    };
+    master_from_file(path)?;
+    Ok(made)
+}
+
 /// The unwrapped keys of a deployment.
 pub struct Keyring {
     current: u32,
     ciphers: HashMap<u32, FieldCipher>,
     index: BlindIndex,
+    /// The highest key number known when loaded (a newer one means a rotation began elsewhere).
+    newest: u32,
+    /// Where the keys were unwrapped from, kept to reload after a rotation ([`refresh`]).
+    provider: Option<std::sync::Arc<dyn KeyProvider>>,
 }
 
 impl std::fmt::Debug for Keyring {
@@ -102,6 +154,100 @@ impl Keyring {
     pub fn current_key(&self) -> u32 {
         self.current
     }
+    /// The data key a stored field is under: `None` for plain text.
+    pub fn key_of(stored: &str) -> Option<u32> {
+        envelope(stored).map(|(_, id, _)| id)
+    }
+    /// What a lookup column (`person_ids.id_number`, `death_records.id_number`,
+    /// `other_roll_entries.id_number`) holds for `plain`: its blind index.
+    pub fn lookup(&self, domain: &str, plain: &str) -> String {
+        self.index.of(domain, plain)
+    }
+}
+
+/// The blind-index domain of ID numbers.
+pub const ID_NUMBER: &str = "id_number";
+
+/// Whether a lookup column's value is a blind index (32 lowercase hex digits) rather than a
+/// plain ID number (18 or 15 characters).
+pub fn is_blind(stored: &str) -> bool {
+    stored.len() == 32
+        && stored
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// What a lookup column holds for the ID number `plain`: its keyed blind index when the
+/// connection has a keyring, else the ID number itself (a deployment without a master key).
+pub fn lookup(db: &Db, plain: &str) -> String {
+    lookup_with(db.keyring(), plain)
+}
+
+/// [`lookup`] with a keyring taken beforehand.
+pub fn lookup_with(ring: Option<&Keyring>, plain: &str) -> String {
+    match ring {
+        Some(k) => k.lookup(ID_NUMBER, plain),
+        None => plain.to_string(),
+    }
+}
+
+/// The values to look `plain` up by: its blind index and, while rows written before the master
+/// key may remain unconverted (`tongchou keys convert`), the plain number too. Without a
+/// keyring, the plain number only.
+pub fn lookup_forms(db: &Db, plain: &str) -> Vec<String> {
+    match db.keyring() {
+        Some(k) => vec![k.lookup(ID_NUMBER, plain), plain.to_string()],
+        None => vec![plain.to_string()],
+    }
+}
+
+/// The lookup-column values to ask for the ID numbers `plains` ([`lookup_forms`] of each), and
+/// the ID number each stands for, to read the answers back by ID number.
+pub fn lookup_many(db: &Db, plains: &[&str]) -> (Vec<String>, HashMap<String, String>) {
+    let mut ask = Vec::with_capacity(plains.len() * 2);
+    let mut back = HashMap::with_capacity(plains.len() * 2);
+    for p in plains {
+        for f in lookup_forms(db, p) {
+            back.insert(f.clone(), (*p).to_string());
+            ask.push(f);
+        }
+    }
+    (ask, back)
+}
+
+/// [`seal`] with a keyring taken beforehand.
+pub fn seal_with(ring: Option<&Keyring>, column: &str, plain: &str) -> Result<String> {
+    match ring {
+        Some(k) => k.encrypt(column, plain),
+        None => Ok(plain.to_string()),
+    }
+}
+
+/// Reload the keyring when a newer data key was made since it was loaded (a rotation started
+/// by another process), so fields re-encrypted under it read. One small query.
+pub fn refresh(db: &mut Db) -> Result<()> {
+    let Some((newest, provider)) = db
+        .keyring()
+        .and_then(|k| k.provider.clone().map(|p| (k.newest, p)))
+    else {
+        return Ok(());
+    };
+    let max = db.query_i64("SELECT COALESCE(MAX(id), 0) FROM crypto_keys", &[])?;
+    if max > i64::from(newest) {
+        load_shared(db, provider)?;
+    }
+    Ok(())
+}
+
+/// [`load`] keeping the provider, so that [`refresh`] can reload after a rotation.
+pub fn load_shared(db: &mut Db, p: std::sync::Arc<dyn KeyProvider>) -> Result<()> {
+    load(db, p.as_ref())?;
+    if let Some(ring) = db.keyring.take() {
+        let mut ring = std::sync::Arc::try_unwrap(ring).map_err(|_| key_err("keyring shared"))?;
+        ring.provider = Some(p);
+        db.keyring = Some(std::sync::Arc::new(ring));
+    }
+    Ok(())
 }
 
 /// A stored field for reading: decrypted when it is encrypted, as is when it is plain text.
@@ -124,10 +270,7 @@ pub fn reveal_with(ring: Option<&Keyring>, column: &str, stored: &str) -> Result
 
 /// A field for writing: encrypted when the connection has a keyring.
 pub fn seal(db: &Db, column: &str, plain: &str) -> Result<String> {
-    match db.keyring() {
-        Some(k) => k.encrypt(column, plain),
-        None => Ok(plain.to_string()),
-    }
+    seal_with(db.keyring(), column, plain)
 }
 
 fn field_cipher(db: &mut Db) -> Result<Cipher> {
@@ -187,8 +330,10 @@ pub fn load(db: &mut Db, p: &dyn KeyProvider) -> Result<()> {
             &[],
         )?;
         let (mut current, mut ciphers, mut index) = (0u32, HashMap::new(), None);
+        let mut newest = 0u32;
         for r in rows {
             let id = u32::try_from(r[0].i64()?).map_err(|_| key_err("key id"))?;
+            newest = newest.max(id);
             let cipher = Cipher::parse(r[2].text()?).ok_or_else(|| key_err("key cipher"))?;
             let dk = DataKey::unwrap(p, id, cipher, r[3].text()?).map_err(key_err)?;
             if r[1].text()? == "index" {
@@ -205,8 +350,27 @@ pub fn load(db: &mut Db, p: &dyn KeyProvider) -> Result<()> {
             current,
             ciphers,
             index,
+            newest,
+            provider: None,
         })
     })?;
     db.keyring = Some(std::sync::Arc::new(ring));
     Ok(())
+}
+
+/// The data keys as `tongchou keys status` lists them (never the keys themselves): id,
+/// purpose, cipher, provider, created, retired.
+pub fn list(db: &mut Db) -> Result<Vec<serde_json::Value>> {
+    db.query(
+        "SELECT id, purpose, cipher, provider, created_at, retired_at FROM crypto_keys ORDER BY id",
+        &[],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(serde_json::json!({
+            "id": r[0].i64()?, "purpose": r[1].text()?, "cipher": r[2].text()?,
+            "provider": r[3].text()?, "created_at": r[4].text()?, "retired_at": r[5].opt_text()?,
+        }))
+    })
+    .collect()
 }

@@ -35,8 +35,10 @@ pub mod pg_tls;
 pub mod plan_chain;
 pub mod plans;
 pub mod projection;
+pub mod protect;
 pub mod recoveries;
 pub mod registry;
+pub mod rekey;
 pub mod reports;
 pub mod reserve;
 pub mod run_lock;
@@ -339,8 +341,8 @@ impl Db {
     pub fn open(url: &str) -> Result<Db> {
         let mut db = Db::connect(url)?;
         db.migrate()?;
-        if let Some(master) = keys::master_from_env()? {
-            keys::load(&mut db, &master)?;
+        if let Some(master) = keys::master_for(url)? {
+            keys::load_shared(&mut db, std::sync::Arc::new(master))?;
         }
         Ok(db)
     }
@@ -767,7 +769,7 @@ pub trait RowSink {
 }
 
 #[derive(Clone, Debug)]
-enum OwnedVal {
+pub(crate) enum OwnedVal {
     Null,
     I64(i64),
     Str(String),

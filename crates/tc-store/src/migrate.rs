@@ -156,6 +156,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0048_governance_aggregates.sql"),
     ),
     (
+        49,
+        "crypto_runs",
+        include_str!("../migrations/0049_crypto_runs.sql"),
+    ),
+    (
         51,
         "audit_archives",
         include_str!("../migrations/0051_audit_archives.sql"),

@@ -128,15 +128,18 @@ fn placeholders(n: usize) -> String {
 /// Which of `ids` (18-character ID numbers) the province holds, and as whom.
 pub fn known_ids(db: &mut Db, ids: &[&str]) -> Result<Vec<Known>> {
     let mut out = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
+    // asked by blind index when keyed (crate::keys::lookup_many), answered by ID number
+    let (ask, back) = crate::keys::lookup_many(db, ids);
+    for chunk in ask.chunks(CHUNK) {
         let params: Vec<Val<'_>> = chunk.iter().map(|s| Val::Str(s)).collect();
         let sql = format!(
             "SELECT i.id_number, p.id, p.county, p.status FROM person_ids i JOIN persons p ON p.id = i.person_id WHERE i.id_number IN ({})",
             placeholders(chunk.len())
         );
         for r in db.query(&sql, &params)? {
+            let key = r[0].text()?;
             out.push(Known {
-                id_number: r[0].text()?.to_string(),
+                id_number: back.get(key).cloned().unwrap_or_else(|| key.to_string()),
                 person: r[1].i64()?,
                 county: r[2].i64()?,
                 status: r[3].text()?.to_string(),

@@ -228,7 +228,9 @@ pub fn each_planned_line(
     month: Period,
     mut f: impl FnMut(&PlannedLine<'_>) -> Result<()>,
 ) -> Result<u64> {
-    // a claimant's account may be encrypted (survivor_claims, crate::keys); few lines have one
+    // the pensioner's and a claimant's accounts may be encrypted (crate::keys): the payment
+    // file needs them in full, so they are decrypted here, one line at a time
+    crate::keys::refresh(db)?;
     let ring = db.keyring.clone();
     db.each(
         "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
@@ -244,6 +246,7 @@ pub fn each_planned_line(
                 .opt_text(9)?
                 .map(|a| crate::keys::reveal_with(ring.as_deref(), "survivor_claims.bank_account", a))
                 .transpose()?;
+            let account = crate::keys::reveal_with(ring.as_deref(), "pensioners.bank_account", r.text(7)?)?;
             f(&PlannedLine {
                 person: r.i64(0)?,
                 item: item(r.text(1)?)?,
@@ -252,7 +255,7 @@ pub fn each_planned_line(
                 amount: Fen::new(r.i64(4)?),
                 end_to_end: r.text(5)?,
                 name: r.text(6)?,
-                account: r.text(7)?,
+                account: &account,
                 claimant_name: r.opt_text(8)?,
                 claimant_account: claimant_account.as_deref(),
                 replaces: match r.opt_text(10)? {

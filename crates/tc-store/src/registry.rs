@@ -18,7 +18,8 @@
 //! # Ok(()) }
 //! ```
 
-use crate::{Db, Result, Row, StoreError, Val, Value};
+use crate::protect::Protect;
+use crate::{Db, Result, Row, StoreError, Val, Value, keys};
 use std::collections::BTreeMap;
 
 /// One employer.
@@ -188,7 +189,8 @@ pub fn write_persons(
         "avg_index",
         "balance_fen",
     ];
-    db.bulk_insert("persons", COLS, &mut |sink| {
+    let protect = [(1, Protect::Seal("persons.id_number"))];
+    db.bulk_insert_protected("persons", COLS, &protect, &mut |sink| {
         fill(&mut |r: &PersonRow<'_>| {
             sink.row(&[
                 Val::I64(r.id),
@@ -215,12 +217,14 @@ pub fn write_persons(
 }
 
 /// Write (ID number, person id) pairs. Loading is fastest with the pairs in ID-number order.
-/// A duplicate ID number fails the write (the primary key).
+/// A duplicate ID number fails the write (the primary key). With a keyring the column holds
+/// the ID number's blind index (`keys::lookup`), never the number.
 pub fn write_person_ids(
     db: &mut Db,
     fill: &mut dyn FnMut(&mut PushPersonId<'_>) -> Result<()>,
 ) -> Result<u64> {
-    db.bulk_insert("person_ids", &["id_number", "person_id"], &mut |sink| {
+    let cols = ["id_number", "person_id"];
+    db.bulk_insert_protected("person_ids", &cols, &[(0, Protect::Lookup)], &mut |sink| {
         fill(&mut |r: &(&str, i64)| sink.row(&[Val::Str(r.0), Val::I64(r.1)]))
     })
 }
@@ -273,7 +277,8 @@ pub fn write_pensioners(
         "bank_name",
         "bank_account",
     ];
-    db.bulk_insert("pensioners", COLS, &mut |sink| {
+    let protect = [(9, Protect::Seal("pensioners.bank_account"))];
+    db.bulk_insert_protected("pensioners", COLS, &protect, &mut |sink| {
         fill(&mut |r: &PensionerRow<'_>| {
             sink.row(&[
                 Val::I64(r.person_id),
@@ -335,11 +340,13 @@ pub fn write_pensions(
     })
 }
 
-/// The person id of an ID number, if registered.
+/// The person id of an ID number, if registered (found by its blind index when keyed).
 pub fn person_id_by_number(db: &mut Db, id_number: &str) -> Result<Option<i64>> {
+    let f = keys::lookup_forms(db, id_number);
+    let second = f.get(1).unwrap_or(&f[0]);
     db.query_opt(
-        "SELECT person_id FROM person_ids WHERE id_number = $1",
-        &[Val::Str(id_number)],
+        "SELECT person_id FROM person_ids WHERE id_number IN ($1, $2)",
+        &[Val::Str(&f[0]), Val::Str(second)],
     )?
     .map(|r| r[0].i64())
     .transpose()
@@ -383,7 +390,7 @@ pub fn search_by_name(
         Ok(Found {
             id: r[0].i64()?,
             name: r[1].text()?.to_string(),
-            id_number: r[2].text()?.to_string(),
+            id_number: keys::reveal(db, "persons.id_number", r[2].text()?)?,
             sex: r[3].text()?.to_string(),
             birth: r[4].text()?.to_string(),
             county: r[5].i64()?,
@@ -861,6 +868,7 @@ pub struct PersonRecord {
 
 /// The registry record of a person, if registered.
 pub fn person_record(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>> {
+    keys::refresh(db)?;
     let Some(r) = db.query_opt(
         "SELECT id, id_number, name, sex, birth, category, county, status, status_since, enrolled_on, \
          payer_kind, as_of, paid_months, deemed_months, balance_fen FROM persons WHERE id = $1",
@@ -873,7 +881,7 @@ pub fn person_record(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>
         .ok_or_else(|| StoreError::Invalid(format!("person {person_id}: bad county")))?;
     Ok(Some(PersonRecord {
         id: r[0].i64()?,
-        id_number: r[1].text()?.to_string(),
+        id_number: keys::reveal(db, "persons.id_number", r[1].text()?)?,
         name: r[2].text()?.to_string(),
         sex: r[3].text()?.to_string(),
         birth: r[4].text()?.to_string(),
@@ -903,6 +911,7 @@ pub struct PensionRecord {
 
 /// The pension of a person, if they are a pensioner.
 pub fn pension_record(db: &mut Db, person_id: i64) -> Result<Option<PensionRecord>> {
+    keys::refresh(db)?;
     let Some(r) = db.query_opt(
         "SELECT retire_period, status, monthly_fen, bank_name, bank_account FROM pensioners WHERE person_id = $1",
         &[Val::I64(person_id)],
@@ -915,6 +924,6 @@ pub fn pension_record(db: &mut Db, person_id: i64) -> Result<Option<PensionRecor
         status: r[1].text()?.to_string(),
         monthly: tongchou_core::Fen::new(r[2].i64()?),
         bank_name: r[3].text()?.to_string(),
-        bank_account: r[4].text()?.to_string(),
+        bank_account: keys::reveal(db, "pensioners.bank_account", r[4].text()?)?,
     }))
 }

@@ -32,12 +32,14 @@ pub struct Transfer {
 
 const COLS: &str = "id, direction, person_id, id_number, other_province, transfer_date, paid_months, balance_fen, pooling_fen, total_fen, received_fen, status, certificate, certificate_sha, ledger_key, created_by, created_at";
 
-fn of(r: &Row) -> Result<Transfer> {
+/// `transfers.id_number` and `transfers.certificate` (the certificate's JSON, which carries the
+/// ID number) are sealed when keyed (crate::keys) and read back decrypted.
+fn of(db: &Db, r: &Row) -> Result<Transfer> {
     Ok(Transfer {
         id: r[0].i64()?,
         direction: r[1].text()?.to_string(),
         person_id: r[2].i64()?,
-        id_number: r[3].text()?.to_string(),
+        id_number: crate::keys::reveal(db, "transfers.id_number", r[3].text()?)?,
         other_province: r[4].i64()?,
         transfer_date: r[5].text()?.to_string(),
         paid_months: r[6].i64()?,
@@ -46,7 +48,7 @@ fn of(r: &Row) -> Result<Transfer> {
         total_fen: r[9].i64()?,
         received_fen: r[10].opt_i64()?,
         status: r[11].text()?.to_string(),
-        certificate: r[12].text()?.to_string(),
+        certificate: crate::keys::reveal(db, "transfers.certificate", r[12].text()?)?,
         certificate_sha: r[13].text()?.to_string(),
         ledger_key: r[14].opt_text()?.map(str::to_string),
         created_by: r[15].text()?.to_string(),
@@ -55,13 +57,15 @@ fn of(r: &Row) -> Result<Transfer> {
 }
 
 pub fn insert(db: &mut Db, t: &Transfer) -> Result<()> {
+    let id_number = crate::keys::seal(db, "transfers.id_number", &t.id_number)?;
+    let certificate = crate::keys::seal(db, "transfers.certificate", &t.certificate)?;
     db.exec(
         &format!("INSERT INTO transfers ({COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS BIGINT), $12, $13, $14, $15, $16, $17)"),
         &[
             Val::I64(t.id),
             Val::Str(&t.direction),
             Val::I64(t.person_id),
-            Val::Str(&t.id_number),
+            Val::Str(&id_number),
             Val::I64(t.other_province),
             Val::Str(&t.transfer_date),
             Val::I64(t.paid_months),
@@ -70,7 +74,7 @@ pub fn insert(db: &mut Db, t: &Transfer) -> Result<()> {
             Val::I64(t.total_fen),
             t.received_fen.map_or(Val::Null, Val::I64),
             Val::Str(&t.status),
-            Val::Str(&t.certificate),
+            Val::Str(&certificate),
             Val::Str(&t.certificate_sha),
             t.ledger_key.as_deref().map_or(Val::Null, Val::Str),
             Val::Str(&t.created_by),
@@ -86,7 +90,7 @@ pub fn by_certificate(db: &mut Db, direction: &str, sha: &str) -> Result<Option<
         &format!("SELECT {COLS} FROM transfers WHERE direction = $1 AND certificate_sha = $2"),
         &[Val::Str(direction), Val::Str(sha)],
     )?
-    .map(|r| of(&r))
+    .map(|r| of(db, &r))
     .transpose()
 }
 
@@ -121,7 +125,7 @@ pub fn list(db: &mut Db, status: Option<&str>) -> Result<Vec<Transfer>> {
         &[status.map_or(Val::Null, Val::Str)],
     )?
     .iter()
-    .map(of)
+    .map(|r| of(db, r))
     .collect()
 }
 
@@ -131,7 +135,7 @@ pub fn by_id(db: &mut Db, id: i64) -> Result<Option<Transfer>> {
         &format!("SELECT {} FROM {JOINED} WHERE t.id = $1", reviewed_cols()),
         &[Val::I64(id)],
     )?
-    .map(|r| of(&r))
+    .map(|r| of(db, &r))
     .transpose()
 }
 
@@ -321,11 +325,13 @@ pub struct PersonSummary {
 
 /// The person with this ID number, if registered.
 pub fn person(db: &mut Db, id_number: &str) -> Result<Option<PersonSummary>> {
+    let f = crate::keys::lookup_forms(db, id_number);
+    let second = f.get(1).unwrap_or(&f[0]);
     db.query_opt(
         "SELECT p.id, p.name, p.category, p.status, p.paid_months, p.deemed_months, p.avg_index, p.balance_fen,
                 (SELECT count(*) FROM pensioners r WHERE r.person_id = p.id)
-         FROM person_ids i JOIN persons p ON p.id = i.person_id WHERE i.id_number = $1",
-        &[Val::Str(id_number)],
+         FROM person_ids i JOIN persons p ON p.id = i.person_id WHERE i.id_number IN ($1, $2)",
+        &[Val::Str(&f[0]), Val::Str(second)],
     )?
     .map(|r| {
         Ok(PersonSummary {

@@ -547,7 +547,7 @@ fn match_insured(
     died: Option<Date>,
     run: &mut CrosscheckRun,
 ) -> Result<Outcome> {
-    let Some((person, county, status)) = store::person_by_id_number(db, id_number)? else {
+    let Some((person, county, status)) = store::person_by_lookup(db, id_number)? else {
         run.no_match += 1;
         return Ok(("no_match", None, None));
     };

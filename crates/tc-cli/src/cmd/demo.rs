@@ -84,6 +84,7 @@ fn yuan(f: Fen) -> String {
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
     check_args(&a, db_url)?;
+    demo_master_key(db_url)?;
     let t0 = Instant::now();
     let mut db = Db::open(db_url)?;
     if registry::counts(&mut db)?.persons > 0 {
@@ -165,6 +166,22 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         tongchou_server::run(&bind, cfg).map_err(CliError)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Unless a master key is configured, an SQLite demo encrypts its ID numbers and bank accounts
+/// under the key file `DB.key` beside the database (made 0600 when missing; every later
+/// `Db::open` of that file finds it: `keys::master_for`; docs/CRYPTO.md §4).
+fn demo_master_key(db_url: &str) -> Result<(), CliError> {
+    if tongchou_store::keys::env_names_master() {
+        return Ok(());
+    }
+    if let Some(path) = db_url.strip_prefix("sqlite://") {
+        let key = std::path::PathBuf::from(format!("{path}.key"));
+        if tongchou_store::keys::use_key_file(&key)? {
+            progress(&format!("master key made: {} (mode 0600)", key.display()));
+        }
+    }
+    Ok(())
 }
 
 /// The arguments checked; with `--fresh`, an existing SQLite demo file removed.

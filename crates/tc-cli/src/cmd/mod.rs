@@ -18,6 +18,7 @@ pub mod dues;
 pub mod gap;
 pub mod import;
 pub mod income;
+pub mod keys;
 pub mod ledger;
 pub mod migrate;
 pub mod month;

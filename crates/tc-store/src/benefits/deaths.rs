@@ -9,11 +9,15 @@ use serde::Serialize;
 use tongchou_core::{Date, Fen, Period};
 use tongchou_engine::crosscheck::{DeathRecord, Paid, RollEntry};
 
-/// The date of death `source` reported for `id_number`, if any.
+/// The date of death `source` reported for `id_number`, if any. `death_records.id_number` and
+/// `other_roll_entries.id_number` are lookup columns: the ID number's blind index when keyed
+/// (`crate::keys::lookup`), so the cross-check joins them to `person_ids` without decrypting;
+/// the values the cross-check passes around ([`DeathRecord`], [`RollEntry`]) are those keys.
 pub fn reported_death(db: &mut Db, id_number: &str, source: &str) -> Result<Option<Date>> {
+    let key = crate::keys::lookup(db, id_number);
     db.query_opt(
         "SELECT died FROM death_records WHERE id_number = $1 AND source = $2",
-        &[Val::Str(id_number), Val::Str(source)],
+        &[Val::Str(&key), Val::Str(source)],
     )?
     .map(|r| date_of(r[0].text()?))
     .transpose()
@@ -27,10 +31,11 @@ pub fn insert_death_record(
     died: Date,
     import_id: i64,
 ) -> Result<()> {
+    let key = crate::keys::lookup(db, id_number);
     db.exec(
         "INSERT INTO death_records (id_number, source, died, import_id) VALUES ($1, $2, $3, $4)",
         &[
-            Val::Str(id_number),
+            Val::Str(&key),
             Val::Str(source),
             Val::Str(&died.to_string()),
             Val::I64(import_id),
@@ -47,11 +52,12 @@ pub fn insert_roll_entry(
     month: Period,
     import_id: i64,
 ) -> Result<bool> {
+    let key = crate::keys::lookup(db, id_number);
     let n = db.exec(
         "INSERT INTO other_roll_entries (id_number, roll, month, import_id) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (id_number, roll, month) DO NOTHING",
         &[
-            Val::Str(id_number),
+            Val::Str(&key),
             Val::Str(roll),
             ym(month),
             Val::I64(import_id),
@@ -271,12 +277,24 @@ pub fn pensioners_reported_dead(db: &mut Db) -> Result<Vec<RollEntry>> {
     Ok(out)
 }
 
-/// The person registered under `id_number`: (person, county, status).
+/// The person registered under the ID number `id_number`: (person, county, status).
 pub fn person_by_id_number(db: &mut Db, id_number: &str) -> Result<Option<(i64, u32, String)>> {
+    let f = crate::keys::lookup_forms(db, id_number);
+    let second = f.get(1).unwrap_or(&f[0]).clone();
+    person_by_keys(db, &f[0], &second)
+}
+
+/// The person registered under a lookup-column value (what [`death_records`] and the other
+/// cross-check reads return): (person, county, status).
+pub fn person_by_lookup(db: &mut Db, key: &str) -> Result<Option<(i64, u32, String)>> {
+    person_by_keys(db, key, key)
+}
+
+fn person_by_keys(db: &mut Db, a: &str, b: &str) -> Result<Option<(i64, u32, String)>> {
     let Some(r) = db.query_opt(
         "SELECT p.id, p.county, p.status FROM person_ids i JOIN persons p ON p.id = i.person_id \
-         WHERE i.id_number = $1",
-        &[Val::Str(id_number)],
+         WHERE i.id_number IN ($1, $2)",
+        &[Val::Str(a), Val::Str(b)],
     )?
     else {
         return Ok(None);
@@ -413,14 +431,24 @@ pub fn claim_filed_on(db: &mut Db, person: i64) -> Result<Option<String>> {
 
 /// Whether `id_number` is the person's own (registered or in the ID-number index).
 pub fn is_own_id_number(db: &mut Db, person: i64, id_number: &str) -> Result<bool> {
-    let n = db.query_i64(
-        "SELECT count(*) FROM persons WHERE id = $1 AND id_number = $2",
-        &[Val::I64(person), Val::Str(id_number)],
-    )? + db.query_i64(
-        "SELECT count(*) FROM person_ids WHERE id_number = $1 AND person_id = $2",
-        &[Val::Str(id_number), Val::I64(person)],
+    let f = crate::keys::lookup_forms(db, id_number);
+    let second = f.get(1).unwrap_or(&f[0]);
+    let indexed = db.query_i64(
+        "SELECT count(*) FROM person_ids WHERE id_number IN ($1, $2) AND person_id = $3",
+        &[Val::Str(&f[0]), Val::Str(second), Val::I64(person)],
     )?;
-    Ok(n > 0)
+    if indexed > 0 {
+        return Ok(true);
+    }
+    let Some(r) = db.query_opt(
+        "SELECT id_number FROM persons WHERE id = $1",
+        &[Val::I64(person)],
+    )?
+    else {
+        return Ok(false);
+    };
+    let own = crate::keys::reveal(db, "persons.id_number", r[0].text()?)?;
+    Ok(own.trim().eq_ignore_ascii_case(id_number.trim()))
 }
 
 /// A survivor's claim, as stored.

@@ -198,7 +198,7 @@ impl Application {
 const APP_COLS: &str = "id, person_id, approval_id, county, retire_period, kind, status, submitted_by, submitted_at, \
      decided_by, decided_at, deemed_index, bank_code, bank_name, bank_account, facts, refusals, note";
 
-fn app_row(r: &[Value]) -> Result<Application> {
+fn app_row(db: &Db, r: &[Value]) -> Result<Application> {
     let bad = |w: &str, e: serde_json::Error| {
         StoreError::Invalid(format!("retirement_applications: {w}: {e}"))
     };
@@ -217,7 +217,11 @@ fn app_row(r: &[Value]) -> Result<Application> {
         deemed_index: r[11].opt_i64()?.map(Ratio),
         bank_code: r[12].text()?.to_string(),
         bank_name: r[13].text()?.to_string(),
-        bank_account: r[14].text()?.to_string(),
+        bank_account: crate::keys::reveal(
+            db,
+            "retirement_applications.bank_account",
+            r[14].text()?,
+        )?,
         facts: serde_json::from_str(r[15].text()?).map_err(|e| bad("facts", e))?,
         refusals: serde_json::from_str(r[16].text()?).map_err(|e| bad("refusals", e))?,
         note: r[17].text()?.to_string(),
@@ -230,7 +234,7 @@ pub fn application(db: &mut Db, id: i64) -> Result<Option<Application>> {
         &format!("SELECT {APP_COLS} FROM retirement_applications WHERE id = $1"),
         &[Val::I64(id)],
     )?
-    .map(|r| app_row(&r))
+    .map(|r| app_row(db, &r))
     .transpose()
 }
 
@@ -251,7 +255,7 @@ pub fn applications(
         ],
     )?
     .iter()
-    .map(|r| app_row(r))
+    .map(|r| app_row(db, r))
     .collect()
 }
 
@@ -285,6 +289,7 @@ pub struct NewApplication<'a> {
 
 /// Store a pending application.
 pub fn insert_application(db: &mut Db, a: &NewApplication<'_>) -> Result<()> {
+    let account = crate::keys::seal(db, "retirement_applications.bank_account", a.bank_account)?;
     db.exec(
         "INSERT INTO retirement_applications (person_id, id, approval_id, county, retire_period, kind, status, \
          submitted_by, submitted_at, deemed_index, bank_code, bank_name, bank_account, facts, refusals, note) \
@@ -301,7 +306,7 @@ pub fn insert_application(db: &mut Db, a: &NewApplication<'_>) -> Result<()> {
             a.deemed_index.map(|d| Val::I64(d.0)).unwrap_or(Val::Null),
             Val::Str(a.bank_code),
             Val::Str(a.bank_name),
-            Val::Str(a.bank_account),
+            Val::Str(&account),
             Val::Str(a.facts),
             Val::Str(a.refusals),
         ],
