@@ -28,7 +28,17 @@ fn err(m: impl std::fmt::Display) -> StoreError {
 
 /// The deployment's master key, required: a backup is never written in plain text.
 pub fn master_key() -> Result<MasterKey> {
-    crate::keys::master_from_env()?.ok_or_else(|| {
+    master_key_for(None)
+}
+
+/// [`master_key`] of the database at `url`: the environment's, else the key file beside an
+/// SQLite database (`PATH.key`, as `tongchou demo` makes it: `keys::master_for`).
+pub fn master_key_for(url: Option<&str>) -> Result<MasterKey> {
+    let found = match url {
+        Some(u) => crate::keys::master_for(u)?,
+        None => crate::keys::master_from_env()?,
+    };
+    found.ok_or_else(|| {
         err(format!(
             "备份须用本部署的主密钥加密 a backup is sealed with the deployment's master key: set {} or {}",
             crate::keys::MASTER_KEY_FILE_ENV,

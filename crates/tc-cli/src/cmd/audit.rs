@@ -66,14 +66,14 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
         AuditCmd::Verify {
             archive: Some(path),
             ..
-        } => verify_archive(&mut db, &op, &path),
+        } => verify_archive(&mut db, &op, &path, db_url),
         AuditCmd::Archive { before, out } => {
             let before: tongchou_core::Date = before
                 .parse()
                 .map_err(|e| CliError(format!("--before: {e}")))?;
             let now = now_ms();
             let today = tongchou_app::clock::china_date(now);
-            let key = tongchou_store::backup::master_key()?;
+            let key = tongchou_store::backup::master_key_for(Some(db_url))?;
             let c =
                 tongchou_app::backup::archive_audit(&mut db, &key, &op, before, today, &out, now)?;
             print_json(&match c {
@@ -174,8 +174,13 @@ fn log(
     Ok(ExitCode::SUCCESS)
 }
 
-fn verify_archive(db: &mut Db, op: &audit::Actor, path: &std::path::Path) -> CliResult {
-    let key = tongchou_store::backup::master_key()?;
+fn verify_archive(
+    db: &mut Db,
+    op: &audit::Actor,
+    path: &std::path::Path,
+    db_url: &str,
+) -> CliResult {
+    let key = tongchou_store::backup::master_key_for(Some(db_url))?;
     let (c, recorded) = tongchou_app::backup::verify_archive(&key, path, Some((db, op)), now_ms())?;
     let ok = c.broken.is_none() && recorded == Some(true);
     print_json(&serde_json::json!({

@@ -97,7 +97,7 @@ pub fn run_backup(a: BackupArgs, db_url: &str) -> CliResult {
     } else {
         Method::Logical
     };
-    let key = tongchou_store::backup::master_key()?;
+    let key = tongchou_store::backup::master_key_for(Some(db_url))?;
     let w = backup::backup(&mut db, &key, &op, method, &out, now_ms())?;
     print_json(&serde_json::json!({
         "file": out.display().to_string(), "kind": w.kind, "cipher": w.cipher.name(),
