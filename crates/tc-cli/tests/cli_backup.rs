@@ -5,6 +5,8 @@
 //! On SQLite and PostgreSQL; on PostgreSQL also the point-in-time recovery of a temporary
 //! cluster with WAL archiving to a named restore point between two months.
 
+mod cluster;
+use cluster::{Cluster, as_postgres, chown_postgres, pg_bin, run_ok};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -254,122 +256,6 @@ fn restore_drill_on_postgres() {
     drop(b);
     drop_database(&name);
     drop_database(&bad_name);
-}
-
-/// A temporary PostgreSQL cluster of its own (the shared server cannot be reconfigured): WAL
-/// archiving on, a random free port; stopped and removed when dropped. Run as `postgres` when
-/// the tests run as root (initdb refuses root).
-struct Cluster {
-    data: PathBuf,
-    port: u16,
-}
-
-fn pg_bin(name: &str) -> PathBuf {
-    let dir =
-        std::env::var("TONGCHOU_PG_BIN").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
-    Path::new(&dir).join(name)
-}
-
-fn as_postgres(program: &Path) -> Command {
-    let root = std::env::var("USER").map(|u| u == "root").unwrap_or(false)
-        || Command::new("id")
-            .arg("-u")
-            .output()
-            .map(|o| o.stdout.starts_with(b"0\n"))
-            .unwrap_or(false);
-    if root {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "postgres", "--"]).arg(program);
-        c
-    } else {
-        Command::new(program)
-    }
-}
-
-fn chown_postgres(p: &Path) {
-    let _ = Command::new("chown")
-        .arg("-R")
-        .arg("postgres:")
-        .arg(p)
-        .output();
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn run_ok(c: &mut Command, what: &str) {
-    let o = c.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        o.status.success(),
-        "{what}: {}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
-
-impl Cluster {
-    fn init(data: &Path, archive: &Path) -> Cluster {
-        run_ok(
-            as_postgres(&pg_bin("initdb")).arg("-D").arg(data).args([
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "--no-sync",
-                "-E",
-                "UTF8",
-                "--locale=C",
-            ]),
-            "initdb",
-        );
-        let conf = format!(
-            "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nwal_level = replica\narchive_mode = on\narchive_command = 'cp \"%p\" \"{}/%f\"'\nmax_wal_senders = 4\nfsync = off\n",
-            data.parent().expect("parent").display(),
-            archive.display()
-        );
-        let path = data.join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&path).expect("conf");
-        text.push_str(&conf);
-        std::fs::write(&path, text).expect("conf");
-        Cluster::start(data)
-    }
-    fn start(data: &Path) -> Cluster {
-        let port = free_port();
-        run_ok(
-            as_postgres(&pg_bin("pg_ctl"))
-                .arg("-D")
-                .arg(data)
-                .arg("-l")
-                .arg(data.with_extension("log"))
-                .arg("-o")
-                .arg(format!("-p {port}"))
-                .args(["-w", "-t", "120", "start"]),
-            "pg_ctl start",
-        );
-        Cluster {
-            data: data.to_path_buf(),
-            port,
-        }
-    }
-    fn url(&self) -> String {
-        format!(
-            "postgres://postgres@127.0.0.1:{}/postgres?schema=tc",
-            self.port
-        )
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = as_postgres(&pg_bin("pg_ctl"))
-            .arg("-D")
-            .arg(&self.data)
-            .args(["-m", "immediate", "stop"])
-            .output();
-    }
 }
 
 fn in_recovery(url: &str) -> bool {
