@@ -63,6 +63,20 @@ fn entry<'a>(actor: &'a Actor, month: &'a str, result: &'a str, details: Value) 
     }
 }
 
+/// The refusal of a run of `month` to `who`, who may not run months ([`may_run`]): audited
+/// (outside any transaction, so that it stays), and the error to show.
+pub fn refuse(db: &mut Db, who: &Principal, month: Period, now_ms: i64) -> Result<AppError> {
+    let e = AppError::Forbidden(format!(
+        "无权运行月度业务：需要省级社保经办机构经办人员（当前 {} {}）",
+        who.role.label_zh(),
+        who.region
+    ));
+    let details = json!({"reason": e.to_string()});
+    let m = month.to_string();
+    audit::refusal(db, &entry(&Actor::of(who), &m, "denied", details), now_ms)?;
+    Ok(e)
+}
+
 /// Run `month` as far as it goes now, in the name of `who`; payment files under `out_dir`.
 /// Refused (audited) for anyone but the provincial bureau officer; a month already complete,
 /// or being run by someone else, is [`AppError::State`] (audited as failed).
@@ -74,18 +88,11 @@ pub fn run(
     out_dir: &Path,
     now_ms: i64,
 ) -> Result<Run> {
+    if !may_run(who) {
+        return Err(refuse(db, who, month, now_ms)?);
+    }
     let actor = Actor::of(who);
     let m = month.to_string();
-    if !may_run(who) {
-        let e = AppError::Forbidden(format!(
-            "无权运行月度业务：需要省级社保经办机构经办人员（当前 {} {}）",
-            who.role.label_zh(),
-            who.region
-        ));
-        let details = json!({"reason": e.to_string()});
-        audit::refusal(db, &entry(&actor, &m, "denied", details), now_ms)?;
-        return Err(e);
-    }
     match run_steps(db, policy, who, month, out_dir) {
         Ok(r) => {
             let details = json!({

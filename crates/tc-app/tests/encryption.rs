@@ -181,6 +181,27 @@ fn encrypted_province(url: &str) {
         "accounts in the payment files"
     );
 
+    // a legacy city's person held for review: the row keeps the ID number inside its sealed
+    // record and only the blind index in its column, and reads back whole
+    let review = tongchou_store::migration::Review {
+        id: 77,
+        city: 1401,
+        county: 140105,
+        id_number: ids[9].clone(),
+        kind: "insured".into(),
+        existing_person: pid,
+        existing_county: 140106,
+        record: r#"{"kind":"insured","name":"试"}"#.into(),
+        status: "open".into(),
+        resolved_by: None,
+        resolved_at: None,
+    };
+    tongchou_store::migration::write_review(&mut db, &review).expect("review");
+    let back = tongchou_store::migration::review(&mut db, 77)
+        .expect("q")
+        .expect("review row");
+    assert_eq!(back, review, "the review reads back as written");
+
     // the scan: none of the ID numbers and accounts is stored in plain text
     let mut secrets: HashSet<&str> = ids.iter().map(String::as_str).collect();
     secrets.extend(account_set.iter());

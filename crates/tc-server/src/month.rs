@@ -412,24 +412,12 @@ async fn run(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
     };
     let who = user.principal();
     if !tongchou_app::month::may_run(&who) {
-        // refused at once, by the use case, which audits the refusal
+        // refused at once; the use case audits the refusal
         let r = with_db(&st, move |db| {
-            let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
-            let out = std::path::Path::new("");
-            Ok(tongchou_app::month::run(
-                db,
-                &policy,
-                &who,
-                month,
-                out,
-                now_ms(),
-            )?)
+            Ok(tongchou_app::month::refuse(db, &who, month, now_ms())?)
         })
         .await;
-        let e = match r {
-            Err(e) => e,
-            Ok(_) => AppError::Internal("a run refused by its role ran".into()),
-        };
+        let e = r.map_or_else(|e| e, AppError::from);
         return not_run(&st, (&user, &token), month, e).await;
     }
     let started = now_ms();

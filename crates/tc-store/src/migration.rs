@@ -291,23 +291,67 @@ pub struct Review {
 
 const REVIEW_COLS: &str = "id, city, county, id_number, kind, existing_person, existing_county, record, status, resolved_by, resolved_at";
 
-fn review_of(r: &Row) -> Result<Review> {
+/// The column of a review's incoming record (an envelope under a master key).
+const REVIEW_RECORD: &str = "migration_reviews.record";
+
+/// A review row as read: the record decrypted; the ID number taken from the record, where a row
+/// written under a master key keeps it (the `id_number` column holds its blind index then).
+fn review_of(db: &Db, r: &Row) -> Result<Review> {
+    let record = crate::keys::reveal(db, REVIEW_RECORD, r[7].text()?)?;
+    let column = r[3].text()?;
+    let id_number = match serde_json::from_str::<serde_json::Value>(&record) {
+        Ok(serde_json::Value::Object(mut m)) if m.contains_key("id_number") => {
+            let id = m.remove("id_number");
+            let id = id
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .unwrap_or(column)
+                .to_string();
+            return Ok(Review {
+                id_number: id,
+                record: serde_json::Value::Object(m).to_string(),
+                ..review_cols(r)?
+            });
+        }
+        _ => column.to_string(),
+    };
+    Ok(Review {
+        id_number,
+        record,
+        ..review_cols(r)?
+    })
+}
+
+fn review_cols(r: &Row) -> Result<Review> {
     Ok(Review {
         id: r[0].i64()?,
         city: r[1].i64()?,
         county: r[2].i64()?,
-        id_number: r[3].text()?.to_string(),
+        id_number: String::new(),
         kind: r[4].text()?.to_string(),
         existing_person: r[5].i64()?,
         existing_county: r[6].i64()?,
-        record: r[7].text()?.to_string(),
+        record: String::new(),
         status: r[8].text()?.to_string(),
         resolved_by: r[9].opt_text()?.map(str::to_string),
         resolved_at: r[10].opt_text()?.map(str::to_string),
     })
 }
 
+/// Write a review row: the ID number is put inside the record; under a master key the
+/// `id_number` column holds its blind index (the list stays unique per city) and the record is
+/// sealed, so a conversion or rotation (`crate::rekey`) keeps the number in the envelope.
 pub fn write_review(db: &mut Db, r: &Review) -> Result<()> {
+    let mut rec: serde_json::Value = serde_json::from_str(&r.record)
+        .map_err(|e| crate::StoreError::Invalid(format!("review {}: record: {e}", r.id)))?;
+    if let Some(m) = rec.as_object_mut() {
+        m.insert(
+            "id_number".into(),
+            serde_json::Value::from(r.id_number.as_str()),
+        );
+    }
+    let id_number = crate::keys::lookup(db, &r.id_number);
+    let record = crate::keys::seal(db, REVIEW_RECORD, &rec.to_string())?;
     db.exec(
         &format!(
             "INSERT INTO migration_reviews ({REVIEW_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, NULL)"
@@ -316,11 +360,11 @@ pub fn write_review(db: &mut Db, r: &Review) -> Result<()> {
             Val::I64(r.id),
             Val::I64(r.city),
             Val::I64(r.county),
-            Val::Str(&r.id_number),
+            Val::Str(&id_number),
             Val::Str(&r.kind),
             Val::I64(r.existing_person),
             Val::I64(r.existing_county),
-            Val::Str(&r.record),
+            Val::Str(&record),
             Val::Str(&r.status),
         ],
     )?;
@@ -332,7 +376,7 @@ pub fn reviews(db: &mut Db, city: Option<i64>, open_only: bool) -> Result<Vec<Re
     let status = if open_only { Some("open") } else { None };
     db.query(
         &format!(
-            "SELECT {REVIEW_COLS} FROM migration_reviews WHERE ($1 = 0 OR city = $1) AND (CAST($2 AS TEXT) IS NULL OR status = $2) ORDER BY city, id_number"
+            "SELECT {REVIEW_COLS} FROM migration_reviews WHERE ($1 = 0 OR city = $1) AND (CAST($2 AS TEXT) IS NULL OR status = $2) ORDER BY city, id"
         ),
         &[
             Val::I64(city.unwrap_or(0)),
@@ -340,7 +384,7 @@ pub fn reviews(db: &mut Db, city: Option<i64>, open_only: bool) -> Result<Vec<Re
         ],
     )?
     .iter()
-    .map(review_of)
+    .map(|r| review_of(db, r))
     .collect()
 }
 
@@ -349,7 +393,7 @@ pub fn review(db: &mut Db, id: i64) -> Result<Option<Review>> {
         &format!("SELECT {REVIEW_COLS} FROM migration_reviews WHERE id = $1"),
         &[Val::I64(id)],
     )?
-    .map(|r| review_of(&r))
+    .map(|r| review_of(db, &r))
     .transpose()
 }
 

@@ -80,9 +80,16 @@ pub const TARGETS: &[Target] = &[
     ),
     seal("transfers.id_number", "transfers", "id_number", "id"),
     seal("transfers.certificate", "transfers", "certificate", "id"),
+    seal(
+        "migration_reviews.record",
+        "migration_reviews",
+        "record",
+        "id",
+    ),
     lookup("person_ids", "person_ids.id_number"),
     lookup("death_records", "death_records.id_number"),
     lookup("other_roll_entries", "other_roll_entries.id_number"),
+    lookup("migration_reviews", "migration_reviews.id_number"),
 ];
 
 fn err(m: impl Into<String>) -> StoreError {

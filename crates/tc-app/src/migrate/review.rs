@@ -108,7 +108,7 @@ pub fn resolve(
             }
         };
         store::resolve(db, id, status, &who.login, &at)?;
-        let details = json!({"id_number": r.id_number, "decision": status, "city": r.city});
+        let details = json!({"id_number": tongchou_core::access::mask_id_number(&r.id_number), "decision": status, "city": r.city});
         audit_ok(
             db,
             who,
