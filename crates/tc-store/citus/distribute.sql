@@ -14,11 +14,16 @@
 -- by the test too.
 
 -- Adjustment: the payment line's end-to-end id is derived from (county, month, item, payee,
--- attempt) (tc-app disburse::end_to_end), so it is unique per person exactly when it is unique;
--- Citus needs the distribution column in the unique index. Lookups by end_to_end alone (a bank's
--- return) then go to every shard.
+-- attempt) (tc-app disburse::end_to_end), so it is unique per person and month exactly when it
+-- is unique; Citus needs the distribution column in the unique index, and the table's
+-- partitions by month (migration 0059) need the month. Lookups by end_to_end alone (a bank's
+-- return) then go to every shard (index payroll_lines_e2e).
+--
+-- The partitioned tables of migration 0059 (payroll_lines, assessments, applications by period;
+-- receipts, ledger_line by hash of the column below) are distributed as they are: Citus
+-- distributes a partitioned table's partitions with it, co-located.
 ALTER TABLE payroll_lines DROP CONSTRAINT payroll_lines_e2e_v13;
-CREATE UNIQUE INDEX payroll_lines_e2e_v13 ON payroll_lines (person_id, end_to_end);
+CREATE UNIQUE INDEX payroll_lines_e2e_v13 ON payroll_lines (month, person_id, end_to_end);
 
 -- The person: everything kept per insured person or pensioner, co-located with the register
 -- (joins and transactions of one person stay on one node).

@@ -1,5 +1,6 @@
 //! Plain-SQL migrations, compiled in, applied in order, once. Every file must run unchanged on
-//! SQLite and PostgreSQL (and stay within the subset a distributed PostgreSQL engine accepts).
+//! SQLite and PostgreSQL (and stay within the subset a distributed PostgreSQL engine accepts),
+//! but a file whose first line is [`POSTGRES_ONLY`] (PostgreSQL's declarative partitioning).
 
 use crate::{Backend, Db, Result, StoreError, Val};
 
@@ -180,14 +181,25 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "migration_reports",
         include_str!("../migrations/0054_migration_reports.sql"),
     ),
+    (
+        59,
+        "partitions",
+        include_str!("../migrations/0059_partitions.sql"),
+    ),
 ];
+
+/// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and
+/// runs nothing): the declarative partitioning of 0059, which SQLite has no form of.
+pub const POSTGRES_ONLY: &str = "-- postgres only";
 
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is
 /// declared `INTEGER PRIMARY KEY`: the same 64-bit integer (SQLite's INTEGER is 8 bytes), but
 /// then the key *is* the table's rowid instead of a second B-tree beside it, so a lookup by id is
-/// one descent and an insert writes one tree less. PostgreSQL runs the file as written.
+/// one descent and an insert writes one tree less. PostgreSQL runs the file as written; a
+/// [`POSTGRES_ONLY`] file is empty on SQLite.
 pub fn dialect(sql: &str, backend: Backend) -> String {
     match backend {
+        Backend::Sqlite if sql.starts_with(POSTGRES_ONLY) => String::new(),
         Backend::Sqlite => sql.replace(" BIGINT PRIMARY KEY", " INTEGER PRIMARY KEY"),
         Backend::Postgres => sql.to_string(),
     }
@@ -254,6 +266,10 @@ mod tests {
         // composite keys are left alone
         let c = "CREATE TABLE u (a BIGINT NOT NULL, b BIGINT NOT NULL, PRIMARY KEY (a, b));";
         assert_eq!(dialect(c, Backend::Sqlite), c);
+        // PostgreSQL's partitioning is nothing on SQLite
+        let p = format!("{POSTGRES_ONLY}\nCREATE TABLE p (m INTEGER) PARTITION BY RANGE (m);");
+        assert_eq!(dialect(&p, Backend::Sqlite), "");
+        assert_eq!(dialect(&p, Backend::Postgres), p);
     }
 
     #[test]

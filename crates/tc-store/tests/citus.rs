@@ -126,7 +126,7 @@ fn unique_keys(db: &mut Db) -> Vec<(String, String, Vec<String>)> {
          (SELECT string_agg(a.attname::text, ',' ORDER BY k.n) FROM unnest(x.indkey) WITH ORDINALITY k(att, n) \
           JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.att) \
          FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid JOIN pg_class i ON i.oid = x.indexrelid \
-         WHERE t.relnamespace = current_schema()::regnamespace AND x.indisunique ORDER BY 1, 2",
+         WHERE t.relnamespace = current_schema()::regnamespace AND x.indisunique AND NOT t.relispartition ORDER BY 1, 2",
     )
     .into_iter()
     .map(|r| (r[0].clone(), r[1].clone(), r[2].split(',').map(str::to_string).collect()))
@@ -141,7 +141,8 @@ fn placement_problems(db: &mut Db, placed: &Placed) -> Vec<String> {
     let mut problems = Vec::new();
     let tables: BTreeSet<String> = texts(
         db,
-        "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+        "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace \
+         AND relkind IN ('r', 'p') AND NOT relispartition",
     )
     .into_iter()
     .map(|r| r[0].clone())
@@ -226,7 +227,7 @@ fn link_problems(db: &mut Db, placed: &Placed) -> Vec<String> {
          (SELECT string_agg(a.attname::text, ',') FROM unnest(c.conkey) k(att) JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.att), \
          (SELECT string_agg(a.attname::text, ',') FROM unnest(c.confkey) k(att) JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.att) \
          FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class f ON f.oid = c.confrelid \
-         WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace",
+         WHERE c.contype = 'f' AND c.conparentid = 0 AND t.relnamespace = current_schema()::regnamespace",
     ) {
         let ok = match (placed.get(&r[0]), placed.get(&r[1])) {
             (_, Some(Placement::Reference)) => true,

@@ -116,7 +116,8 @@ pub fn table_counts(db: &mut Db) -> BTreeMap<String, i64> {
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
         }
         Backend::Postgres => {
-            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY 1"
+            // the partitioned tables (migration 0059) once, not again through their partitions
+            "SELECT CAST(relname AS TEXT) FROM pg_class WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY 1"
         }
     };
     let names: Vec<String> = db
