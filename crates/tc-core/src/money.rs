@@ -302,7 +302,10 @@ mod tests {
             assert_eq!(f.to_string().parse::<Fen>(), Ok(f), "{v}");
             assert_eq!(Fen::parse_grouped(&f.grouped()), Ok(f), "{v}");
         }
-        assert_eq!("92233720368547758.08".parse::<Fen>(), Err(MoneyError::Overflow));
+        assert_eq!(
+            "92233720368547758.08".parse::<Fen>(),
+            Err(MoneyError::Overflow)
+        );
         assert_eq!(
             "-92233720368547758.09".parse::<Fen>(),
             Err(MoneyError::Overflow)

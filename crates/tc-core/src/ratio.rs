@@ -154,7 +154,10 @@ mod tests {
         // fuzz/corpus/amounts/crash-4e7a5f6b…: "9223372058.07" parses, ×100 overflowed
         let big = "9223372058.07".parse::<Ratio>().expect("in range");
         assert_eq!(big.as_percent_string(), "922337205807%");
-        assert_eq!(Ratio(i64::MIN).as_percent_string(), "-9223372036854.775808%");
+        assert_eq!(
+            Ratio(i64::MIN).as_percent_string(),
+            "-9223372036854.775808%"
+        );
         assert_eq!(Ratio(i64::MAX).as_percent_string(), "9223372036854.775807%");
         assert_eq!(Ratio(-50_000).as_percent_string(), "-0.05%");
         assert_eq!(Ratio(0).as_percent_string(), "0%");

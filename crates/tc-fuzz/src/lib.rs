@@ -305,7 +305,12 @@ fn amount_fields(s: &str) {
 
 fn fen_round_trip(f: Fen) {
     assert_eq!(f.to_string().parse::<Fen>(), Ok(f), "plain {f}");
-    assert_eq!(Fen::parse_grouped(&f.grouped()), Ok(f), "grouped {}", f.grouped());
+    assert_eq!(
+        Fen::parse_grouped(&f.grouped()),
+        Ok(f),
+        "grouped {}",
+        f.grouped()
+    );
     assert_eq!(
         Fen::parse_grouped(&format!("{} 元", f.grouped())),
         Ok(f),

@@ -1,6 +1,6 @@
 //! Coverage-guided fuzzing of every target in the suite (`docs/FUZZING.md`): builds `fuzz/` (a
 //! workspace of its own) with the stable sanitizer-coverage flags into `target/fuzz`, then runs
-//! libFuzzer on each target for `TONGCHOU_FUZZ_SECS` seconds (6 by default: under a minute for
+//! libFuzzer on each target for `TONGCHOU_FUZZ_SECS` seconds (5 by default: under a minute for
 //! all), seeded with `fuzz/corpus/<target>/`. Fails on any crash, panic, hang (an input taking
 //! over `TONGCHOU_FUZZ_TIMEOUT` seconds, 10), memory above `-rss_limit_mb` (1024) or a single
 //! allocation above 256 MiB, and when the build is not instrumented (libFuzzer then sees no
@@ -38,10 +38,10 @@ fn host() -> String {
         .to_string()
 }
 
-/// The flags of `cargo fuzz build --sanitizer none` (stable): coverage counters, the PC table
-/// and comparison tracing for libFuzzer, no sanitizer.
-const RUSTFLAGS: [&str; 6] = [
-    "--cfg=fuzzing",
+/// The coverage flags of `cargo fuzz build --sanitizer none` (stable): counters, the PC table
+/// and comparison tracing for libFuzzer, no sanitizer. `fuzz/instrument` (the rustc wrapper)
+/// gives them to Tongchou's crates, or to every crate with `TONGCHOU_FUZZ_DEPS=1`.
+const SANCOV: [&str; 5] = [
     "-Cpasses=sancov-module",
     "-Cllvm-args=-sanitizer-coverage-level=4",
     "-Cllvm-args=-sanitizer-coverage-inline-8bit-counters",
@@ -59,9 +59,12 @@ fn build(target_dir: &Path) -> PathBuf {
         .args(["--target", &host])
         .env("CARGO_TARGET_DIR", target_dir)
         .env("CARGO_INCREMENTAL", "0")
-        .env("CARGO_ENCODED_RUSTFLAGS", RUSTFLAGS.join("\x1f"))
+        .env("CARGO_ENCODED_RUSTFLAGS", "--cfg=fuzzing")
+        .env("RUSTC_WRAPPER", root().join("fuzz/instrument"))
+        .env("TONGCHOU_SANCOV_FLAGS", SANCOV.join(" "))
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .status()
         .expect("cargo build of fuzz/");
     assert!(status.success(), "building fuzz/ failed");
@@ -82,7 +85,12 @@ struct Run {
 
 fn field(line: &str, key: &str) -> Option<u64> {
     let rest = &line[line.find(key)? + key.len()..];
-    rest.split_whitespace().next()?.split('/').next()?.parse().ok()
+    rest.split_whitespace()
+        .next()?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
 }
 
 fn parse_report(log: &str) -> Run {
@@ -136,7 +144,11 @@ fn fuzz_one(bin: &Path, t: &tongchou_fuzz::Target, secs: u64, out: &Path) -> Run
     let log = String::from_utf8_lossy(&output.stderr).into_owned();
     std::fs::write(out.join(format!("{}.log", t.name)), &log).expect("keep the log");
     let crashes: Vec<String> = std::fs::read_dir(&artifacts)
-        .map(|d| d.flatten().map(|e| e.path().display().to_string()).collect())
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.path().display().to_string())
+                .collect()
+        })
         .unwrap_or_default();
     assert!(
         output.status.success() && crashes.is_empty(),
@@ -183,12 +195,16 @@ fn every_target_survives_the_fuzzer() {
     let target_dir = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("target"))
-        .join("fuzz");
+        // the wrapper's flags are not in cargo's fingerprints: one folder per instrumentation
+        .join(match std::env::var("TONGCHOU_FUZZ_DEPS").as_deref() {
+            Ok("1") => "fuzz-deps",
+            _ => "fuzz",
+        });
     let started = Instant::now();
     let bin = build(&target_dir);
     let built = started.elapsed();
     let out = target_dir.join("runs").join(std::process::id().to_string());
-    let secs = env_u64("TONGCHOU_FUZZ_SECS", 6);
+    let secs = env_u64("TONGCHOU_FUZZ_SECS", 5);
     let mut new_units = 0;
     println!("built in {:.0?}; {secs} s per target", built);
     println!("target            execs  exec/s  cov(start→end)  corpus  new  peak RSS");
@@ -212,7 +228,13 @@ fn every_target_survives_the_fuzzer() {
             keep(&bin, t, &out);
         }
     }
-    println!("fuzzed for {:.0?} after the build", started.elapsed() - built);
-    assert!(new_units > 0, "no target found a new input: no coverage feedback");
+    println!(
+        "fuzzed for {:.0?} after the build",
+        started.elapsed() - built
+    );
+    assert!(
+        new_units > 0,
+        "no target found a new input: no coverage feedback"
+    );
     let _ = std::fs::remove_dir_all(&out);
 }
