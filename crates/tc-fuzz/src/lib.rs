@@ -23,7 +23,8 @@ use tongchou_bank::{
     AccountNumber, Bic, Cnaps, Debtor, EndToEndId, IssuedSet, Payment, PaymentBatch, PaymentKey,
     read_pain002, read_return_csv, read_return_file,
 };
-use tongchou_core::{CreditCode, Date, Fen, IdNumber, Period, Ratio, RegionCode};
+use tongchou_core::anchor::Anchor;
+use tongchou_core::{CreditCode, Date, Fen, IdNumber, Period, Ratio, RegionCode, Timestamp};
 use tongchou_import::{
     AliveRecord, Collection, ControlTotal, DeathRecord, Declaration, Employer, ImportError, Kind,
     LegacyArrear, LegacyInsured, LegacyPensioner, LegacyYear, Options, Person, Record, Records,
@@ -74,7 +75,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         name: "ids",
-        reaches: "tc-core/tc-bank: ID numbers (18 and 15), credit codes, region codes, bank ids",
+        reaches: "tc-core/tc-bank: ID numbers (18 and 15), credit codes, region codes, bank ids, chain anchors",
         max_len: 64,
         run: ids,
     },
@@ -86,7 +87,7 @@ pub const TARGETS: &[Target] = &[
     },
     Target {
         name: "dates",
-        reaches: "tc-core: dates, months, compact dates",
+        reaches: "tc-core: dates, months, compact dates, timestamps",
         max_len: 32,
         run: dates,
     },
@@ -279,6 +280,9 @@ fn id_fields(s: &str) {
     if let Ok(e) = EndToEndId::from_stored(s) {
         assert_eq!(EndToEndId::from_stored(e.as_str()).ok(), Some(e), "{s:?}");
     }
+    if let Ok(a) = s.parse::<Anchor>() {
+        assert_eq!(a.to_string().parse::<Anchor>(), Ok(a), "{s:?}");
+    }
 }
 
 /// Amounts and ratios: what parses prints (plainly and grouped, "1,234.56") and parses back to
@@ -336,6 +340,10 @@ fn date_fields(s: &str) {
     }
     if let Ok(d) = Date::parse_compact(s) {
         assert_eq!(d.to_string().parse::<Date>(), Ok(d), "{s:?}");
+    }
+    if let Ok(t) = s.parse::<Timestamp>() {
+        assert_eq!(t.to_string().parse::<Timestamp>(), Ok(t), "{s:?}");
+        let _ = t.date_china();
     }
 }
 

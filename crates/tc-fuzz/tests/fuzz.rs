@@ -176,11 +176,12 @@ fn tail(log: &str, n: usize) -> String {
     lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
-/// Merge what a run found into the kept corpus: only inputs that add coverage are copied.
+/// Merge what a run found into the kept corpus: only inputs that reach new edges are copied,
+/// the fewest that do (libFuzzer's set cover; counters ignored, so the corpus stays small).
 fn keep(bin: &Path, t: &tongchou_fuzz::Target, out: &Path) {
     let status = Command::new(bin)
         .env("TONGCHOU_FUZZ_TARGET", t.name)
-        .arg("-merge=1")
+        .args(["-set_cover_merge=1", "-use_counters=0"])
         .arg(format!("-max_len={}", t.max_len))
         .arg(root().join("fuzz/corpus").join(t.name))
         .arg(out.join("found").join(t.name))
