@@ -176,8 +176,8 @@ fn dependencies_point_down_the_layers() {
     .into();
     // the edges: nothing depends on them but each other (the CLI starts the server)
     let edges: BTreeSet<&str> = ["tc-cli", "tc-server"].into();
-    // simulation and benchmarks: never on the production path
-    let off_path: BTreeSet<&str> = ["tc-sim", "tc-bench", "tc-arch"].into();
+    // simulation, benchmarks and the fuzz targets: never on the production path
+    let off_path: BTreeSet<&str> = ["tc-sim", "tc-bench", "tc-arch", "tc-fuzz"].into();
     let g = real_graph();
     for (c, deps) in &g {
         for d in deps {

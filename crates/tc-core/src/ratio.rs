@@ -43,10 +43,19 @@ impl Ratio {
     pub fn try_of(self, amount: Fen) -> Result<Fen, crate::money::MoneyError> {
         Fen::div_half_up(amount.fen() as i128 * self.0 as i128, RATIO_SCALE as i128)
     }
-    /// Parts per ten thousand (basis points), for display.
+    /// As a percentage, for display: "2.62%" (shortest exact decimal). Any ratio at all:
+    /// a typed one near the range's end once overflowed ×100 (found by the fuzzer).
     pub fn as_percent_string(self) -> String {
-        let pct = Ratio(self.0 * 100);
-        format!("{pct}%")
+        // the percentage is the same digits with the decimal point two places later
+        const PCT_SCALE: u64 = RATIO_SCALE as u64 / 100;
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        let (int, frac) = (a / PCT_SCALE, a % PCT_SCALE);
+        if frac == 0 {
+            return format!("{sign}{int}%");
+        }
+        let s = format!("{frac:06}");
+        format!("{sign}{int}.{}%", s.trim_end_matches('0'))
     }
 }
 
@@ -138,6 +147,21 @@ mod tests {
         assert_eq!(Ratio(2_620_000).to_string(), "0.0262");
         assert_eq!(Ratio(2_620_000).as_percent_string(), "2.62%");
         assert_eq!(Ratio(115_000_000).to_string(), "1.15");
+    }
+
+    #[test]
+    fn percent_of_any_ratio() {
+        // fuzz/corpus/amounts/crash-4e7a5f6b…: "9223372058.07" parses, ×100 overflowed
+        let big = "9223372058.07".parse::<Ratio>().expect("in range");
+        assert_eq!(big.as_percent_string(), "922337205807%");
+        assert_eq!(
+            Ratio(i64::MIN).as_percent_string(),
+            "-9223372036854.775808%"
+        );
+        assert_eq!(Ratio(i64::MAX).as_percent_string(), "9223372036854.775807%");
+        assert_eq!(Ratio(-50_000).as_percent_string(), "-0.05%");
+        assert_eq!(Ratio(0).as_percent_string(), "0%");
+        assert_eq!(Ratio(100_000_000).as_percent_string(), "100%");
     }
 
     #[test]
