@@ -128,6 +128,10 @@ pub enum Command {
     /// Open a file sealed for a receiver (the dues file sealed with --seal-key-file) with that
     /// exchange key.
     Unseal(cmd::backup::UnsealArgs),
+    /// PostgreSQL's WAL archive sealed with the master key: `wal push` is the server's
+    /// archive_command, `wal fetch` its restore_command.
+    #[command(subcommand)]
+    Wal(cmd::backup::WalCmd),
     /// Run the web service: staff login, region-scoped data, the public pension estimator.
     Serve(cmd::serve::Args),
     /// Load files of persons, employers, wage declarations or the tax bureau's collection
@@ -214,6 +218,7 @@ fn main() -> ExitCode {
         Command::Backup(a) => cmd::backup::run_backup(a, &cli.db),
         Command::Restore(a) => cmd::backup::run_restore(a, &cli.db),
         Command::Unseal(a) => cmd::backup::run_unseal(a),
+        Command::Wal(c) => cmd::backup::run_wal(c),
         Command::Demo(a) => cmd::demo::run(a, &cli.db),
         Command::Month(c) => cmd::month::run(c, &cli.db),
         Command::Plan(c) => cmd::plan::run(c, &cli.db),

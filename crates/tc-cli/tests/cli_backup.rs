@@ -270,6 +270,11 @@ fn in_recovery(url: &str) -> bool {
         .unwrap_or(true)
 }
 
+fn set_private(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+}
+
 /// A scratch directory owned by `postgres` with its WAL archive inside.
 fn cluster_scratch(tag: &str) -> (PathBuf, PathBuf) {
     let dir = scratch(tag);
@@ -291,8 +296,34 @@ fn wait_until(what: &str, done: impl Fn() -> bool) {
 /// Base backup, January, a restore point, February; recovered to the point: January exactly.
 #[test]
 fn point_in_time_recovery_to_a_restore_point_between_two_months() {
-    let (dir, archive) = cluster_scratch("pitr");
-    let primary = Cluster::init(&dir.join("primary"), &archive);
+    pitr(false);
+}
+
+/// The same with the WAL archive sealed by `tongchou wal push` (the server's archive_command)
+/// and opened by `wal fetch` (the restore_command `restore` writes): every archived segment is
+/// a sealed file, and the recovery reaches January exactly through them.
+#[test]
+fn point_in_time_recovery_from_a_sealed_wal_archive() {
+    pitr(true);
+}
+
+fn pitr(sealed: bool) {
+    let (dir, archive) = cluster_scratch(if sealed { "pitrs" } else { "pitr" });
+    let key_file = dir.join("master.key");
+    let primary = if sealed {
+        std::fs::write(&key_file, KEY).expect("key file");
+        set_private(&key_file);
+        chown_postgres(&dir);
+        let conf = format!(
+            "wal_level = replica\narchive_mode = on\narchive_command = 'TONGCHOU_MASTER_KEY_FILE=\"{}\" \"{}\" wal push \"%p\" \"{}/%f\"'\nmax_wal_senders = 4\n",
+            key_file.display(),
+            env!("CARGO_BIN_EXE_tongchou"),
+            archive.display()
+        );
+        Cluster::init_with(&dir.join("primary"), &conf)
+    } else {
+        Cluster::init(&dir.join("primary"), &archive)
+    };
     let db = primary.url();
     setup(&db);
     let base = dir.join("base.sealed");
@@ -318,20 +349,39 @@ fn point_in_time_recovery_to_a_restore_point_between_two_months() {
     let restored = dir.join("restored");
     let r = restored.display().to_string();
     let a = archive.display().to_string();
-    ok(&tongchou(
-        &db,
-        &[
-            "restore",
-            "--from",
-            &b,
-            "--data-dir",
-            &r,
-            "--wal-archive",
-            &a,
-            "--target-name",
-            "after-2020-01",
-        ],
-    ));
+    let args = [
+        "restore",
+        "--from",
+        &b,
+        "--data-dir",
+        &r,
+        "--wal-archive",
+        &a,
+        "--target-name",
+        "after-2020-01",
+    ];
+    if sealed {
+        let segments: Vec<PathBuf> = std::fs::read_dir(&archive)
+            .expect("archive")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        assert!(!segments.is_empty(), "nothing archived");
+        for s in &segments {
+            assert!(
+                tongchou_store::backup::is_sealed(s),
+                "{} is not sealed",
+                s.display()
+            );
+        }
+        // the server opens the archive with the key file the restore names in its settings
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tongchou"));
+        c.arg("--db").arg(&db).args(args);
+        c.env_remove("TONGCHOU_MASTER_KEY");
+        c.env("TONGCHOU_MASTER_KEY_FILE", &key_file);
+        ok(&c.output().expect("restore"));
+    } else {
+        ok(&tongchou(&db, &args));
+    }
     // the restored cluster must not archive into the primary's archive
     let auto = restored.join("postgresql.auto.conf");
     let mut text = std::fs::read_to_string(&auto).expect("auto.conf");

@@ -419,6 +419,76 @@ pub enum Target {
     Time(String),
 }
 
+/// The first bytes of every sealed file (`tc-crypto::stream`).
+const SEALED_MAGIC: &[u8] = b"TONGCHOU-SEALED";
+
+/// Whether `path` is a sealed file.
+pub fn is_sealed(path: &Path) -> bool {
+    let mut head = [0u8; 15];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head == SEALED_MAGIC)
+}
+
+/// The cipher of sealed WAL segments: `TONGCHOU_FIELD_CIPHER`, else SM4-GCM (the archive
+/// command has no database to read the deployment's setting from).
+pub fn wal_cipher() -> Result<Cipher> {
+    match std::env::var(crate::keys::FIELD_CIPHER_ENV) {
+        Ok(v) if !v.trim().is_empty() => Cipher::parse(&v).ok_or_else(|| {
+            err(format!(
+                "{}={v:?}: sm4-gcm or aes-256-gcm",
+                crate::keys::FIELD_CIPHER_ENV
+            ))
+        }),
+        _ => Ok(Cipher::Sm4Gcm),
+    }
+}
+
+/// PostgreSQL's `archive_command` with a sealed archive (`tongchou wal push %p ARCHIVE/%f`):
+/// the WAL segment `src` sealed into `dest`. A `dest` already there is success when it holds
+/// the same bytes (PostgreSQL retries a command whose answer it did not get) and an error
+/// otherwise (never overwritten). Whether it was written now.
+pub fn wal_push(p: &dyn KeyProvider, src: &Path, dest: &Path) -> Result<bool> {
+    if dest.exists() {
+        let mut sealed = Vec::new();
+        open_sealed(p, dest)?
+            .read_to_end(&mut sealed)
+            .map_err(|e| err(format!("{}: {e}", dest.display())))?;
+        let plain = std::fs::read(src).map_err(|e| err(format!("{}: {e}", src.display())))?;
+        return if sealed == plain {
+            Ok(false)
+        } else {
+            Err(err(format!("{} exists with other content", dest.display())))
+        };
+    }
+    let mut f = File::open(src).map_err(|e| err(format!("{}: {e}", src.display())))?;
+    seal_to(p, wal_cipher()?, "wal-segment", &mut f, dest)?;
+    Ok(true)
+}
+
+/// PostgreSQL's `restore_command` with a sealed archive (`tongchou wal fetch ARCHIVE/%f %p`):
+/// the segment opened (every chunk authenticated) into `to`. A segment missing from the
+/// archive is an error, as PostgreSQL expects of a file it asks for that is not there.
+pub fn wal_fetch(p: &dyn KeyProvider, from: &Path, to: &Path) -> Result<()> {
+    let mut r = open_sealed(p, from)?;
+    if r.header().kind != "wal-segment" {
+        return Err(err(format!(
+            "{} holds {}, not a WAL segment",
+            from.display(),
+            r.header().kind
+        )));
+    }
+    let part = part_of(to);
+    let mut out = File::create(&part).map_err(|e| err(format!("{}: {e}", part.display())))?;
+    let copied = std::io::copy(&mut r, &mut out);
+    if let Err(e) = copied {
+        let _ = std::fs::remove_file(&part);
+        return Err(err(format!("{}: {e}", from.display())));
+    }
+    out.sync_all().map_err(err)?;
+    std::fs::rename(&part, to).map_err(err)
+}
+
 /// Unpack a sealed base backup into the new data directory `dir` and configure it to recover
 /// from the WAL archive `archive` up to `target`, then promote. Start it with `pg_ctl`.
 pub fn prepare_pitr(
@@ -461,6 +531,36 @@ fn quoted(s: &str) -> String {
     s.replace('\'', "''")
 }
 
+/// The server's command that takes a segment from the archive: `cp` for a plain archive;
+/// for a sealed one (`tongchou wal push`), this binary's `wal fetch` with the master key file
+/// named (the server's environment is not ours; a key given in the environment as hex is never
+/// written into the server's settings).
+fn restore_command(archive: &Path) -> Result<String> {
+    let sealed = std::fs::read_dir(archive)
+        .map_err(|e| err(format!("WAL archive {}: {e}", archive.display())))?
+        .filter_map(|e| e.ok())
+        .any(|e| is_sealed(&e.path()));
+    if !sealed {
+        return Ok(format!("cp \"{}/%f\" \"%p\"", archive.display()));
+    }
+    let key = std::env::var_os(crate::keys::MASTER_KEY_FILE_ENV).ok_or_else(|| {
+        err(format!(
+            "the WAL archive {} is sealed: name the master key file in {} (readable by the server's user) for the server to open it",
+            archive.display(),
+            crate::keys::MASTER_KEY_FILE_ENV
+        ))
+    })?;
+    let key = std::fs::canonicalize(&key).map_err(|e| err(format!("master key file: {e}")))?;
+    let exe = std::env::current_exe().map_err(|e| err(format!("this program's path: {e}")))?;
+    Ok(format!(
+        "{}=\"{}\" \"{}\" wal fetch \"{}/%f\" \"%p\"",
+        crate::keys::MASTER_KEY_FILE_ENV,
+        key.display(),
+        exe.display(),
+        archive.display()
+    ))
+}
+
 fn write_recovery(dir: &Path, archive: &Path, target: &Target) -> Result<()> {
     let archive = std::fs::canonicalize(archive)
         .map_err(|e| err(format!("WAL archive {}: {e}", archive.display())))?;
@@ -469,8 +569,8 @@ fn write_recovery(dir: &Path, archive: &Path, target: &Target) -> Result<()> {
         Target::Time(t) => format!("recovery_target_time = '{}'", quoted(t)),
     };
     let conf = format!(
-        "\n# written by tongchou restore --pitr\nrestore_command = 'cp \"{}/%f\" \"%p\"'\n{target}\nrecovery_target_action = 'promote'\n",
-        quoted(&archive.display().to_string())
+        "\n# written by tongchou restore --pitr\nrestore_command = '{}'\n{target}\nrecovery_target_action = 'promote'\n",
+        quoted(&restore_command(&archive)?)
     );
     let mut f = OpenOptions::new()
         .append(true)
@@ -480,4 +580,34 @@ fn write_recovery(dir: &Path, archive: &Path, target: &Target) -> Result<()> {
     f.write_all(conf.as_bytes()).map_err(err)?;
     File::create(dir.join("recovery.signal")).map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wal_segment_is_sealed_once_retried_as_success_and_opened_whole() {
+        let dir = std::env::temp_dir().join(format!("tc-wal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (key, _) = MasterKey::generate("test").unwrap();
+        let seg: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let (src, dest, back) = (dir.join("seg"), dir.join("arch"), dir.join("back"));
+        std::fs::write(&src, &seg).unwrap();
+        assert!(wal_push(&key, &src, &dest).unwrap(), "written");
+        assert!(is_sealed(&dest) && !is_sealed(&src));
+        // PostgreSQL retrying the same segment: success, nothing rewritten
+        assert!(!wal_push(&key, &src, &dest).unwrap());
+        // another segment under the same name: refused
+        std::fs::write(&src, b"other").unwrap();
+        assert!(wal_push(&key, &src, &dest).is_err());
+        wal_fetch(&key, &dest, &back).unwrap();
+        assert_eq!(std::fs::read(&back).unwrap(), seg);
+        // another key cannot open it; a file that is not a sealed segment is refused
+        let (other, _) = MasterKey::generate("other").unwrap();
+        assert!(wal_fetch(&other, &dest, &dir.join("x")).is_err());
+        assert!(wal_fetch(&key, &src, &dir.join("y")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

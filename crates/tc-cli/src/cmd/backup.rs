@@ -62,6 +62,40 @@ pub struct UnsealArgs {
     pub out: PathBuf,
 }
 
+/// PostgreSQL's WAL archive sealed with the deployment's master key (docs/OPERATIONS.md):
+/// `archive_command = 'TONGCHOU_MASTER_KEY_FILE=KEY tongchou wal push "%p" "ARCHIVE/%f"'`;
+/// `tongchou restore --data-dir` writes the matching `restore_command` (`wal fetch`).
+#[derive(clap::Subcommand)]
+pub enum WalCmd {
+    /// Seal one WAL segment into the archive (the server's archive_command). Success when the
+    /// archive already holds the same segment; never overwrites another.
+    Push {
+        /// The segment (%p).
+        src: PathBuf,
+        /// Its place in the archive (ARCHIVE/%f).
+        dest: PathBuf,
+    },
+    /// Open one sealed segment from the archive (the server's restore_command).
+    Fetch {
+        /// The sealed segment (ARCHIVE/%f).
+        from: PathBuf,
+        /// Where the server wants it (%p).
+        to: PathBuf,
+    },
+}
+
+/// `tongchou wal push|fetch`: no database, no output (the server reads the exit status).
+pub fn run_wal(c: WalCmd) -> CliResult {
+    let key = tongchou_store::backup::master_key()?;
+    match c {
+        WalCmd::Push { src, dest } => {
+            tongchou_store::backup::wal_push(&key, &src, &dest)?;
+        }
+        WalCmd::Fetch { from, to } => tongchou_store::backup::wal_fetch(&key, &from, &to)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Open a file sealed for a receiver (the dues file) with the receiver's exchange key.
 pub fn run_unseal(a: UnsealArgs) -> CliResult {
     let key = tongchou_store::keys::master_from_file(&a.key_file)?;
