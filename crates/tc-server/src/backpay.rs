@@ -44,7 +44,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/backpay" id="backpay-link" { "补缴 Back-payments" } }
+            p { a href="/backpay" id="backpay-link" { (crate::lang::t("nav-backpay")) } }
         }
     }
 }

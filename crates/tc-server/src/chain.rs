@@ -40,7 +40,7 @@ pub fn routes() -> Router<St> {
 pub(crate) fn links(user: &User) -> Markup {
     html! {
         @if plan_chain::may_read(&user.principal()) {
-            p { a href="/chain" id="chain-link" { "用款计划报送 Plan chain (county → city → province)" } }
+            p { a href="/chain" id="chain-link" { (crate::lang::t("nav-chain")) } }
         }
     }
 }

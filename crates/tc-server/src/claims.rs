@@ -41,7 +41,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/claims" id="claims-link" { "丧葬抚恤申领 Survivors' claims" } }
+            p { a href="/claims" id="claims-link" { (crate::lang::t("nav-claims")) } }
         }
     }
 }

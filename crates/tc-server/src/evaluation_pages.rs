@@ -40,7 +40,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/budget/evaluation" id="evaluation-link" { (TITLE) } }
+            p { a href="/budget/evaluation" id="evaluation-link" { (crate::lang::t("nav-evaluation")) } }
         }
     }
 }

@@ -98,7 +98,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/month" id="month-link" { "月度运行 The month's run" } }
+            p { a href="/month" id="month-link" { (crate::lang::t("nav-month")) } }
         }
     }
 }

@@ -49,7 +49,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/paying-accounts" id="paying-accounts-link" { "银行账户 Agency bank accounts" } }
+            p { a href="/paying-accounts" id="paying-accounts-link" { (crate::lang::t("nav-paying-accounts")) } }
         }
     }
 }

@@ -47,7 +47,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/projection" id="projection-link" { "基金精算预测 Fund projection" } }
+            p { a href="/projection" id="projection-link" { (crate::lang::t("nav-projection")) } }
         }
     }
 }

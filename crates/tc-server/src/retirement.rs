@@ -51,7 +51,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/retirement" id="retirement-link" { "退休审批 Retirement applications" } }
+            p { a href="/retirement" id="retirement-link" { (crate::lang::t("nav-retirement")) } }
         }
     }
 }

@@ -36,7 +36,7 @@ pub(crate) fn may_search(u: &User) -> bool {
 pub(crate) fn links(u: &User) -> Markup {
     html! {
         @if may_search(u) {
-            p { a href="/persons/search" id="search-link" { "按姓名查找参保人 Find a person by name" } }
+            p { a href="/persons/search" id="search-link" { (crate::lang::t("nav-search")) } }
         }
     }
 }
