@@ -177,10 +177,39 @@ mod tests {
         let unique: std::collections::HashSet<&&str> = zh.iter().collect();
         assert_eq!(unique.len(), zh.len(), "no id twice");
         for id in &zh {
+            let mut named = Vec::new();
             for lang in Lang::ALL {
-                assert!(text(lang, id).is_some(), "{id} has no {} text", lang.tag());
+                let vars = variables(lang, id);
+                if vars.is_empty() {
+                    assert!(text(lang, id).is_some(), "{id} has no {} text", lang.tag());
+                } else {
+                    let args: Vec<(&str, &str)> = vars.iter().map(|v| (v.as_str(), "x")).collect();
+                    assert!(format(lang, id, &args).is_some(), "{id} in {}", lang.tag());
+                }
+                named.push(vars);
             }
+            assert_eq!(
+                named[0], named[1],
+                "{id}: the same arguments in both languages"
+            );
         }
+    }
+
+    /// The arguments (`{ $name }`) a message of `lang`'s file names.
+    fn variables(lang: Lang, id: &str) -> std::collections::BTreeSet<String> {
+        let line = lang
+            .source()
+            .lines()
+            .find(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == id))
+            .unwrap_or("");
+        line.split('$')
+            .skip(1)
+            .map(|v| {
+                v.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use crate::error::RowError;
 use std::fmt;
-use tongchou_core::i18n::{self, Lang};
 use std::str::FromStr;
+use tongchou_core::i18n::{self, Lang};
 
 /// What a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -649,7 +649,12 @@ mod tests {
             assert_eq!(k.name(Lang::ZhCn), k.chinese(), "{k:?}");
             assert!(k.name(Lang::En).is_ascii(), "{k:?}");
             for c in k.columns() {
-                assert!(c.help_id().is_some(), "{k:?} {}: {:?} not in en.ftl", c.key, c.help);
+                assert!(
+                    c.help_id().is_some(),
+                    "{k:?} {}: {:?} not in en.ftl",
+                    c.key,
+                    c.help
+                );
                 let zh = c.help_in(Lang::ZhCn);
                 assert!(
                     zh.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),

@@ -3,8 +3,8 @@
 //! chooses the month and a region within theirs and downloads the CSV of
 //! `tongchou_app::dues::export` (checked and audited there; the format is in docs/FORMATS.md).
 
-use crate::lang::t;
 use crate::html::page;
+use crate::lang::t;
 use crate::{St, current, with_db};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -85,11 +85,7 @@ pub async fn download(
     let period = match q.get("period").map(|p| p.trim().parse::<Period>()) {
         Some(Ok(p)) => p,
         _ => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &user.login,
-                t("dues-bad-month"),
-            );
+            return error_page(StatusCode::BAD_REQUEST, &user.login, t("dues-bad-month"));
         }
     };
     let region = match q.get("region").map(|r| r.trim()).filter(|r| !r.is_empty()) {
@@ -97,11 +93,7 @@ pub async fn download(
         Some(r) => match r.parse::<u32>().ok().and_then(|c| RegionCode::new(c).ok()) {
             Some(c) => Some(c),
             None => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &user.login,
-                    t("dues-bad-region"),
-                );
+                return error_page(StatusCode::BAD_REQUEST, &user.login, t("dues-bad-region"));
             }
         },
     };

@@ -5,8 +5,8 @@
 //! refused file comes back as a table of its problems, row and column named, with the form
 //! ready for the corrected file; nothing of it was written.
 
-use crate::lang::{t, tf};
 use crate::html::{csrf_field, dl, page};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::workplace::Fields;
 use crate::{AppError, St, csrf_token, with_db};

@@ -69,7 +69,7 @@ pub async fn home(State(st): State<St>, headers: HeaderMap) -> Response {
         }
     };
     Html(page(
-        t("web-tongchou-2"),
+        t("web-brand"),
         user.as_ref().map(|(u, _)| u.login.as_str()),
         body,
     ))
@@ -147,9 +147,7 @@ pub async fn login_submit(
     let c = client(&addr);
     let Some(_permit) = guard::hashing_permit(&st).await else {
         return html_error(
-            AppError::Unavailable(
-                t("page-too-many-logins-at-once").into(),
-            ),
+            AppError::Unavailable(t("page-too-many-logins-at-once").into()),
             None,
         );
     };
@@ -182,8 +180,15 @@ pub async fn login_submit(
             };
             (
                 StatusCode::UNAUTHORIZED,
-                [(header::SET_COOKIE, set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)))],
-                Html(login_page(&key, &pre, Some(t("page-login-failed-wrong-login-or")))),
+                [(
+                    header::SET_COOKIE,
+                    set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)),
+                )],
+                Html(login_page(
+                    &key,
+                    &pre,
+                    Some(t("page-login-failed-wrong-login-or")),
+                )),
             )
                 .into_response()
         }
@@ -390,15 +395,15 @@ pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
         ),
         (
             t("web-status"),
-            tf("page-status-since", &[("status", &zh(&s("status"))), ("since", &s("status_since"))]),
+            tf(
+                "page-status-since",
+                &[("status", &zh(&s("status"))), ("since", &s("status_since"))],
+            ),
         ),
         (t("page-enrolled"), s("enrolled_on")),
         (t("page-months-paid"), s("paid_months")),
         (t("page-deemed-months"), s("deemed_months")),
-        (
-            t("page-account-balance"),
-            yuan_text(&s("account_balance")),
-        ),
+        (t("page-account-balance"), yuan_text(&s("account_balance"))),
     ];
     if let Some(p) = v["pension"].as_object() {
         let g = |k: &str| {

@@ -4,8 +4,8 @@
 //! `tongchou_app::disburse::decide_fund_plan`: never by the officer who submitted it, once,
 //! audited like every decision. The month's `approve` step applies it.
 
-use crate::lang::{t, tf};
 use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -350,8 +350,7 @@ pub async fn decide(
         "partial" => match Fen::parse_grouped(&field("amount")).ok() {
             Some(a) => Decision::Partial { approved: a },
             None => {
-                let m =
-                    t("plans-the-approved-amount-in-yuan").to_string();
+                let m = t("plans-the-approved-amount-in-yuan").to_string();
                 return render(
                     &st,
                     &user,

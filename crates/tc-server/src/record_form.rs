@@ -8,10 +8,10 @@
 //! as it was typed. The one-row file is named by the clerk and the moment, never by a person's
 //! ID number.
 
-use crate::lang::t;
 use crate::forms::{self, Fields};
 use crate::html::{csrf_field, page};
 use crate::imports::{Outcome, import, kinds_for, outcome};
+use crate::lang::t;
 use crate::{St, csrf_token, with_db};
 use axum::Router;
 use axum::extract::{Form, Query, State};

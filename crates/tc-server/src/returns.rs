@@ -4,8 +4,8 @@
 //! counts. The reading is `tongchou_app::disburse::import_returns` (checked, audited, idempotent,
 //! all or nothing), the list `tongchou_app::disburse::return_files`.
 
-use crate::lang::{t, tf};
 use crate::html::{csrf_field, dl, page};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
 use axum::extract::{Multipart, Query, State};
@@ -258,11 +258,7 @@ pub async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> 
         match u.text("on").parse::<Date>() {
             Ok(d) => d,
             Err(_) => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &user.login,
-                    t("returns-bad-date"),
-                );
+                return error_page(StatusCode::BAD_REQUEST, &user.login, t("returns-bad-date"));
             }
         }
     };

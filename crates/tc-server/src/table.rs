@@ -6,8 +6,8 @@
 //! the pages run no script (the CSP forbids it), so the state is the URL's query
 //! (`q`, `sort`, `dir`, `page`, `export`), and a link or a bookmark reproduces the view.
 
-use crate::lang::{t, tf};
 use crate::html::yuan;
+use crate::lang::{t, tf};
 use crate::workplace::download;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

@@ -2,8 +2,8 @@
 //! staff member or a redirect to the login, an error page in Chinese first, a file download,
 //! query fields, and the dashboard's links to these pages.
 
-use crate::lang::{t, tf};
 use crate::html::page;
+use crate::lang::{t, tf};
 use crate::{St, current, with_db};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};

@@ -35,7 +35,16 @@ fn without_data(body: &str) -> String {
         s = s.replace(&n, "");
     }
     for v in [
-        "用户", ">中文<", "女干部", "女工人", "灵活就业", "职工", "男", "女", "正常", "暂停",
+        "用户",
+        ">中文<",
+        "女干部",
+        "女工人",
+        "灵活就业",
+        "职工",
+        "男",
+        "女",
+        "正常",
+        "暂停",
         "注销",
     ] {
         s = s.replace(v, "");
@@ -47,7 +56,10 @@ fn english(path: &str, body: &str) {
     assert!(body.contains("<html lang=\"en\">"), "{path}: {body}");
     let rest = without_data(body);
     let found: String = rest.chars().filter(|c| cjk(*c)).collect();
-    assert!(found.is_empty(), "{path} in English holds {found:?}: {body}");
+    assert!(
+        found.is_empty(),
+        "{path} in English holds {found:?}: {body}"
+    );
 }
 
 fn chinese(path: &str, body: &str, label: &str) {
@@ -72,7 +84,11 @@ fn zh_label(path: &str) -> &'static str {
 fn pages(c: &mut Client, paths: &[&str], lang: &str) {
     for p in paths {
         let r = c.get(p);
-        assert!(r.status == 200 || *p == "/no-such-page", "{p}: {}", r.status);
+        assert!(
+            r.status == 200 || *p == "/no-such-page",
+            "{p}: {}",
+            r.status
+        );
         if lang == "en" {
             english(p, &r.body);
         } else {
@@ -90,7 +106,8 @@ fn scenario(url: &str) {
     pages(&mut anon, &PUBLIC, "zh");
     let home = anon.get("/estimate");
     assert!(
-        home.body.contains("href=\"/lang?to=en&amp;back=%2Festimate\""),
+        home.body
+            .contains("href=\"/lang?to=en&amp;back=%2Festimate\""),
         "{}",
         home.body
     );
@@ -109,7 +126,11 @@ fn scenario(url: &str) {
     clerk.get("/lang?to=en&back=%2Fdashboard");
     pages(&mut clerk, &CLERK, "en");
     let dash = clerk.get("/dashboard");
-    assert!(dash.body.contains("County handling agency"), "{}", dash.body);
+    assert!(
+        dash.body.contains("County handling agency"),
+        "{}",
+        dash.body
+    );
     clerk.get("/lang?to=zh-CN&back=%2F");
     pages(&mut clerk, &CLERK, "zh");
 

@@ -45,7 +45,7 @@ fn scenario(url: &str) {
     );
     assert!(b.contains("id=\"estimate-mine\""), "{b}");
     // registry values read in Chinese, amounts in yuan
-    assert!(b.contains("已退休 retired") && b.contains("男 male"), "{b}");
+    assert!(b.contains("已退休") && b.contains("<dd>男</dd>"), "{b}");
     assert!(b.contains("<dd>120,000.00 元</dd>"), "{b}");
     let st = me.get("/me/statement?year=2021");
     assert_eq!(st.status, 200, "{}", st.body);

@@ -99,7 +99,10 @@ impl Driver {
             json!({
                 "binary": chromium,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-background-networking", "--no-first-run", "--window-size=1200,900"]
+                         "--disable-background-networking", "--no-first-run", "--window-size=1200,900",
+                         "--lang=zh-CN"],
+                // a Chinese user's browser: the pages answer its Accept-Language in zh-CN
+                "prefs": { "intl.accept_languages": "zh-CN,zh" }
             }),
         );
         let client =
