@@ -85,6 +85,12 @@ pub(crate) fn zh_static(label: &'static str) -> &'static str {
     }
 }
 
+/// A payment item as the reader names it (`item-<item>` of the catalogue; in Chinese as payees
+/// read it on their statements).
+pub(crate) fn item(i: tongchou_engine::disbursement::Item) -> &'static str {
+    i18n::text(lang(), &format!("item-{}", i.as_str())).unwrap_or(i.chinese())
+}
+
 /// The language a request asks for: the cookie, else `Accept-Language`, else zh-CN.
 pub(crate) fn chosen(headers: &HeaderMap) -> Lang {
     if let Some(l) = crate::cookie(headers, LANG_COOKIE).and_then(|v| Lang::parse(&v)) {
