@@ -12,11 +12,22 @@ use tongchou_core::Divisions;
 
 /// Anonymous pages, then a county clerk's.
 const PUBLIC: [&str; 4] = ["/", "/login", "/estimate", "/no-such-page"];
-const CLERK: [&str; 4] = [
+const CLERK: [&str; 8] = [
     "/dashboard",
     "/imports",
     "/imports/record?kind=persons",
     "/imports/record?kind=declarations",
+    "/chain",
+    "/retirement",
+    "/claims",
+    "/persons/search",
+];
+/// The provincial bureau's reviewer and the finance approver.
+const PROVINCE: [(&str, &str); 4] = [
+    ("approver", "/month"),
+    ("approver", "/dashboard"),
+    ("fin.approver", "/plans"),
+    ("fin.approver", "/dashboard"),
 ];
 
 fn cjk(c: char) -> bool {
@@ -76,6 +87,12 @@ fn zh_label(path: &str) -> &'static str {
         "/no-such-page" => "页面不存在",
         "/dashboard" => "退出",
         "/imports" => "上传并导入",
+        "/chain" => "用款计划报送",
+        "/retirement" => "提交退休申请",
+        "/claims" => "丧葬抚恤申领",
+        "/persons/search" => "姓名（全名）",
+        "/month" => "月度运行",
+        "/plans" => "用款计划",
         "/imports/record?kind=persons" => "18 位居民身份证号码",
         _ => "申报的缴费工资基数",
     }
@@ -133,6 +150,14 @@ fn scenario(url: &str) {
     );
     clerk.get("/lang?to=zh-CN&back=%2F");
     pages(&mut clerk, &CLERK, "zh");
+
+    for (login, path) in PROVINCE {
+        let mut c = Client::new(srv.addr);
+        assert_eq!(c.login(login, PW).status, 303);
+        pages(&mut c, &[path], "zh");
+        c.get("/lang?to=en&back=%2F");
+        pages(&mut c, &[path], "en");
+    }
 
     // without the cookie, the browser's language
     let en = ureq::get(&format!("http://{}/login", srv.addr))
