@@ -942,3 +942,32 @@ proj-pensioners = Pensioners
 proj-dependency = Dependency ratio
 proj-scenario = Scenario
 proj-assumptions = Assumptions
+
+## Final accounts and period close (accounts.rs)
+acct-denied = Access denied: your role may not read reports
+acct-bad-region = region: a six-digit region code
+acct-bad-year = year: four digits
+acct-sheet = Final accounts { $year }
+acct-closed-through = Closed through
+acct-not-closed = not closed
+
+## The audit log (audit_pages.rs)
+audit-from = From
+audit-to = To
+audit-bad-date = { $label }: expected a date YYYY-MM-DD ({ $field }: { $value })
+audit-bad-result = result: ok, denied, failed or error ({ $value })
+audit-actor-login = Actor login
+audit-object-label = Object (words of its type or id)
+audit-outcome = Outcome
+audit-all = All
+audit-allowed = allowed
+audit-denied = denied
+audit-failed = failed
+audit-search = Search
+audit-chain-ok = Chain verified: { $n } entries, head { $seq }
+audit-chain-broken = Chain BROKEN at entry { $seq }: { $reason }
+audit-no-entries = No entries
+audit-seq = No.
+audit-object = Object
+audit-details = Details
+audit-hash = Hash

@@ -943,3 +943,32 @@ proj-pensioners = 离退休
 proj-dependency = 抚养比
 proj-scenario = 情景
 proj-assumptions = 假设
+
+## Final accounts and period close (accounts.rs)
+acct-denied = 无权访问：您的角色没有报表查询权限
+acct-bad-region = region：地区应为六位行政区划代码
+acct-bad-year = year：年度应为四位数字
+acct-sheet = 决算{ $year }
+acct-closed-through = 已结账至
+acct-not-closed = 未结账
+
+## The audit log (audit_pages.rs)
+audit-from = 起始日期
+audit-to = 截止日期
+audit-bad-date = { $label }：日期格式应为 YYYY-MM-DD（{ $field }：{ $value }）
+audit-bad-result = result：结果只能是 ok、denied、failed 或 error（{ $value }）
+audit-actor-login = 操作人
+audit-object-label = 对象（类型或编号中的文字）
+audit-outcome = 结果
+audit-all = 全部
+audit-allowed = 成功
+audit-denied = 拒绝
+audit-failed = 失败
+audit-search = 查询
+audit-chain-ok = 哈希链校验通过：共 { $n } 条，链头 { $seq }
+audit-chain-broken = 哈希链校验失败：第 { $seq } 条 { $reason }
+audit-no-entries = 没有符合条件的记录
+audit-seq = 序号
+audit-object = 对象
+audit-details = 详情
+audit-hash = 哈希
