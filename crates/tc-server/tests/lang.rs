@@ -22,12 +22,19 @@ const CLERK: [&str; 8] = [
     "/claims",
     "/persons/search",
 ];
-/// The provincial bureau's reviewer and the finance approver.
-const PROVINCE: [(&str, &str); 4] = [
+/// Other roles' pages: the provincial bureau's reviewer, the finance approver, the auditor,
+/// the system administrator.
+const OTHERS: [(&str, &str); 10] = [
     ("approver", "/month"),
     ("approver", "/dashboard"),
+    ("approver", "/backpay"),
     ("fin.approver", "/plans"),
     ("fin.approver", "/dashboard"),
+    ("auditor", "/audit"),
+    ("auditor", "/close"),
+    ("auditor", "/paying-accounts"),
+    ("sysadmin", "/admin/users"),
+    ("sysadmin", "/dashboard"),
 ];
 
 fn cjk(c: char) -> bool {
@@ -93,6 +100,11 @@ fn zh_label(path: &str) -> &'static str {
         "/persons/search" => "姓名（全名）",
         "/month" => "月度运行",
         "/plans" => "用款计划",
+        "/backpay" => "补缴记录",
+        "/audit" => "审计日志",
+        "/close" => "已结账至",
+        "/paying-accounts" => "全部版本",
+        "/admin/users" => "本人职责",
         "/imports/record?kind=persons" => "18 位居民身份证号码",
         _ => "申报的缴费工资基数",
     }
@@ -151,7 +163,7 @@ fn scenario(url: &str) {
     clerk.get("/lang?to=zh-CN&back=%2F");
     pages(&mut clerk, &CLERK, "zh");
 
-    for (login, path) in PROVINCE {
+    for (login, path) in OTHERS {
         let mut c = Client::new(srv.addr);
         assert_eq!(c.login(login, PW).status, 303);
         pages(&mut c, &[path], "zh");
