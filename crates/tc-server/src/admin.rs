@@ -320,6 +320,18 @@ enum Done {
     Page(Markup),
 }
 
+/// What adding a user or changing a role did: `id` with the user's login, role and region.
+fn role_done(id: &'static str, u: &User) -> Done {
+    Done::Message(tf(
+        id,
+        &[
+            ("login", &u.login),
+            ("role", u.role.label(crate::lang::lang())),
+            ("region", &u.region.to_string()),
+        ],
+    ))
+}
+
 pub async fn act(
     State(st): State<St>,
     headers: HeaderMap,
@@ -357,27 +369,11 @@ pub async fn act(
     let r = with_db(&st, move |db| {
         let now = now_ms();
         let done = match (action.as_str(), new) {
-            ("add", Some(n)) => {
-                let u = users::add(db, &who, &n, &policy, now)?;
-                Done::Message(tf(
-                    "admin-added",
-                    &[
-                        ("login", &u.login),
-                        ("role", u.role.label(crate::lang::lang())),
-                    ],
-                ))
-            }
-            ("role", Some(n)) => {
-                let u = users::set_role(db, &who, &login, n.role, n.region, now)?;
-                Done::Message(tf(
-                    "admin-role-changed",
-                    &[
-                        ("login", &u.login),
-                        ("role", u.role.label(crate::lang::lang())),
-                        ("region", &u.region.to_string()),
-                    ],
-                ))
-            }
+            ("add", Some(n)) => role_done("admin-added", &users::add(db, &who, &n, &policy, now)?),
+            ("role", Some(n)) => role_done(
+                "admin-role-changed",
+                &users::set_role(db, &who, &login, n.role, n.region, now)?,
+            ),
             ("lock", _) => {
                 users::lock(db, &who, &login, now)?;
                 Done::Message(tf("admin-locked-done", &[("login", &login)]))
