@@ -65,6 +65,8 @@ struct Catalogue {
     bundle: FluentBundle<FluentResource>,
     /// Every message without arguments, formatted.
     plain: HashMap<&'static str, &'static str>,
+    /// Each text of `plain` with the first id that reads so (the catalogue read backwards).
+    by_text: HashMap<&'static str, &'static str>,
     ids: Vec<&'static str>,
 }
 
@@ -89,7 +91,18 @@ fn load(lang: Lang) -> Catalogue {
             }
         }
     }
-    Catalogue { bundle, plain, ids }
+    let mut by_text = HashMap::new();
+    for id in &ids {
+        if let Some(text) = plain.get(id) {
+            by_text.entry(*text).or_insert(*id);
+        }
+    }
+    Catalogue {
+        bundle,
+        plain,
+        by_text,
+        ids,
+    }
 }
 
 /// The message ids of a Fluent source, in file order (lines `id = …` at the start of a line).
@@ -127,6 +140,14 @@ pub fn format(lang: Lang, id: &str, args: &[(&str, &str)]) -> Option<String> {
     errors.is_empty().then(|| s.into_owned())
 }
 
+/// A Chinese text as the catalogue writes it in `lang`: the message whose zh-CN text is `zh`,
+/// in `lang`. For the labels that a use case gives in Chinese (a table's column, a state) and an
+/// edge shows in the reader's language. `None` when no message reads `zh`.
+pub fn from_zh(lang: Lang, zh: &str) -> Option<&'static str> {
+    let id = catalogue(Lang::ZhCn).by_text.get(zh)?;
+    text(lang, id)
+}
+
 /// Every message id of `lang`'s file, in file order.
 pub fn ids(lang: Lang) -> &'static [&'static str] {
     &catalogue(lang).ids
@@ -156,10 +177,39 @@ mod tests {
         let unique: std::collections::HashSet<&&str> = zh.iter().collect();
         assert_eq!(unique.len(), zh.len(), "no id twice");
         for id in &zh {
+            let mut named = Vec::new();
             for lang in Lang::ALL {
-                assert!(text(lang, id).is_some(), "{id} has no {} text", lang.tag());
+                let vars = variables(lang, id);
+                if vars.is_empty() {
+                    assert!(text(lang, id).is_some(), "{id} has no {} text", lang.tag());
+                } else {
+                    let args: Vec<(&str, &str)> = vars.iter().map(|v| (v.as_str(), "x")).collect();
+                    assert!(format(lang, id, &args).is_some(), "{id} in {}", lang.tag());
+                }
+                named.push(vars);
             }
+            assert_eq!(
+                named[0], named[1],
+                "{id}: the same arguments in both languages"
+            );
         }
+    }
+
+    /// The arguments (`{ $name }`) a message of `lang`'s file names.
+    fn variables(lang: Lang, id: &str) -> std::collections::BTreeSet<String> {
+        let line = lang
+            .source()
+            .lines()
+            .find(|l| l.split_once('=').is_some_and(|(k, _)| k.trim() == id))
+            .unwrap_or("");
+        line.split('$')
+            .skip(1)
+            .map(|v| {
+                v.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect()
+            })
+            .collect()
     }
 
     #[test]
@@ -190,5 +240,8 @@ mod tests {
         assert_eq!(text(Lang::En, "result-denied"), Some("Denied"));
         assert_eq!(text(Lang::En, "no-such-message"), None);
         assert_eq!(action_id("fund_plan.decide"), "action-fund_plan-decide");
+        assert_eq!(from_zh(Lang::En, "拒绝"), Some("Denied"));
+        assert_eq!(from_zh(Lang::ZhCn, "拒绝"), Some("拒绝"));
+        assert_eq!(from_zh(Lang::En, "没有这句话"), None);
     }
 }

@@ -4,6 +4,7 @@
 use crate::error::RowError;
 use std::fmt;
 use std::str::FromStr;
+use tongchou_core::i18n::{self, Lang};
 
 /// What a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -102,6 +103,12 @@ impl Kind {
         }
     }
 
+    /// The kind's name in `lang` from the message catalogue (`import-kind-<kind>`; in Chinese
+    /// [`Kind::chinese`]).
+    pub fn name(self, lang: Lang) -> &'static str {
+        i18n::text(lang, &format!("import-kind-{}", self.as_str())).unwrap_or(self.chinese())
+    }
+
     /// The columns of this kind, in template order.
     pub fn columns(self) -> &'static [Column] {
         match self {
@@ -158,6 +165,29 @@ pub struct Column {
     pub required: bool,
     /// What goes in it.
     pub help: &'static str,
+}
+
+impl Column {
+    /// What goes in the column, in `lang`, from the message catalogue: the message
+    /// `import-help-<key>` (or `-2`, `-3`, … for a key whose help differs by kind) whose
+    /// English text is [`Column::help`]; the English help when the catalogue has none (a test
+    /// rules that out).
+    pub fn help_in(&self, lang: Lang) -> &'static str {
+        self.help_id()
+            .and_then(|id| i18n::text(lang, &id))
+            .unwrap_or(self.help)
+    }
+
+    /// The catalogue id of the column's help.
+    fn help_id(&self) -> Option<String> {
+        let base = format!("import-help-{}", self.key);
+        (1..10)
+            .map(|n| match n {
+                1 => base.clone(),
+                n => format!("{base}-{n}"),
+            })
+            .find(|id| i18n::text(Lang::En, id) == Some(self.help))
+    }
 }
 
 pub(crate) const fn col(
@@ -612,6 +642,29 @@ impl Header {
 mod tests {
     use super::*;
     use std::collections::HashSet;
+
+    #[test]
+    fn every_kind_and_column_help_is_in_the_catalogue_in_both_languages() {
+        for k in Kind::ALL {
+            assert_eq!(k.name(Lang::ZhCn), k.chinese(), "{k:?}");
+            assert!(k.name(Lang::En).is_ascii(), "{k:?}");
+            for c in k.columns() {
+                assert!(
+                    c.help_id().is_some(),
+                    "{k:?} {}: {:?} not in en.ftl",
+                    c.key,
+                    c.help
+                );
+                let zh = c.help_in(Lang::ZhCn);
+                assert!(
+                    zh.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch)),
+                    "{k:?} {}: {zh}",
+                    c.key
+                );
+                assert_eq!(c.help_in(Lang::En), c.help);
+            }
+        }
+    }
 
     #[test]
     fn every_header_and_alias_is_unambiguous_within_its_kind() {

@@ -6,6 +6,7 @@
 //! permission only; a region outside one's own is refused and audited (`reports::for_staff`).
 
 use crate::html::{page, yuan};
+use crate::lang::{t, tf};
 use crate::{AppError, St, current, with_db};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -39,7 +40,7 @@ async fn staff(st: &St, headers: &HeaderMap, title: &str) -> Result<User, Respon
             StatusCode::FORBIDDEN,
             &u.login,
             title,
-            "无权访问：您的角色没有报表查询权限",
+            t("acct-denied"),
         )),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(e) => Err(error_page(e.status(), "", title, &e.message())),
@@ -52,7 +53,7 @@ fn region_param(p: &Params) -> Result<Option<RegionCode>, String> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<RegionCode>())
         .transpose()
-        .map_err(|_| "地区应为六位行政区划代码".to_string())
+        .map_err(|_| t("acct-bad-region").to_string())
 }
 
 /// The year asked for (this year less `back` by default) and the region, if any.
@@ -60,7 +61,7 @@ fn year_and_region(p: &Params, back: i32) -> Result<(i32, Option<RegionCode>), S
     let year = match p.get("year").map(|s| s.trim().parse::<i32>()) {
         None => today_china().year() - back,
         Some(Ok(y)) if (1900..=9999).contains(&y) => y,
-        Some(_) => return Err("年度应为四位数字".into()),
+        Some(_) => return Err(t("acct-bad-year").into()),
     };
     Ok((year, region_param(p)?))
 }
@@ -71,7 +72,7 @@ pub async fn final_accounts(
     headers: HeaderMap,
     Query(p): Query<Params>,
 ) -> Response {
-    let title = "基金决算";
+    let title = t("page-final-accounts");
     let user = match staff(&st, &headers, title).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -100,7 +101,7 @@ pub async fn final_accounts(
                 .map(|b| (b, "application/json"))
                 .map_err(|e| tongchou_app::AppError::Invalid(e.to_string()))
         }),
-        "xlsx" => final_accounts::workbook(&fa.title(), &format!("决算{year}"), &cols).map(|b| {
+        "xlsx" => final_accounts::workbook(&fa.title(), &tf("acct-sheet", &[("year", &year.to_string())]), &cols).map(|b| {
             (
                 b,
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -109,19 +110,19 @@ pub async fn final_accounts(
         _ => final_accounts::matrix(&cols).map(|rows| {
             let body = html! {
                 form method="get" action="/accounts/final" id="accounts-form" {
-                    label for="year" { "年度" }
+                    label for="year" { (t("mine-year")) }
                     input id="year" name="year" type="number" value=(year);
-                    label for="region" { "地区（代码）" }
+                    label for="region" { (t("eval-region")) }
                     input id="region" name="region" value=(region);
-                    button type="submit" { "查询" }
+                    button type="submit" { (t("eval-show")) }
                 }
                 p id="downloads" {
-                    "下载："
+                    (t("eval-download"))
                     a id="download-xlsx" href={ "/accounts/final?year=" (year) "&region=" (region) "&format=xlsx" } { "Excel (XLSX)" } " "
                     a id="download-json" href={ "/accounts/final?year=" (year) "&region=" (region) "&format=json" } { "JSON" }
                 }
                 table id="final-accounts" {
-                    thead { tr { th { "项目" } @for (c, _) in &cols { th { (c) } } } }
+                    thead { tr { th { (t("mine-item")) } @for (c, _) in &cols { th { (c) } } } }
                     tbody {
                         @for (label, vals) in &rows {
                             tr { th scope="row" { (label) } @for v in vals { td class="num" { (yuan(*v)) } } }
@@ -159,7 +160,7 @@ pub async fn close_status(
     headers: HeaderMap,
     Query(p): Query<Params>,
 ) -> Response {
-    let title = "结账情况";
+    let title = t("page-period-close");
     let user = match staff(&st, &headers, title).await {
         Ok(u) => u,
         Err(r) => return r,
@@ -180,13 +181,13 @@ pub async fn close_status(
     };
     let body = html! {
         table id="close-status" {
-            thead { tr { th { "代码" } th { "账簿" } th { "级次" } th { "已结账至" } } }
+            thead { tr { th { (t("plans-code")) } th { (t("ledger-book")) } th { (t("page-level")) } th { (t("acct-closed-through")) } } }
             tbody {
                 @for b in &books {
                     tr {
                         td { (b.region) } td { (b.name) }
-                        td { (match b.level { "province" => "省级", "city" => "市级", _ => "县级" }) }
-                        td { (b.closed_through.as_deref().unwrap_or("未结账")) }
+                        td { (match b.level { "province" => t("level-province"), "city" => t("level-city"), _ => t("level-county") }) }
+                        td { (b.closed_through.as_deref().unwrap_or(t("acct-not-closed"))) }
                     }
                 }
             }
@@ -198,7 +199,7 @@ pub async fn close_status(
 pub(crate) fn matrix_table(id: &str, cols: &[String], rows: &[(String, Vec<Fen>)]) -> maud::Markup {
     html! {
         table id=(id) {
-            thead { tr { th { "项目" } @for c in cols { th { (c) } } } }
+            thead { tr { th { (t("mine-item")) } @for c in cols { th { (c) } } } }
             tbody {
                 @for (label, vals) in rows {
                     tr { th scope="row" { (label) } @for v in vals { td class="num" { (yuan(*v)) } } }

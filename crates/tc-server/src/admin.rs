@@ -7,6 +7,7 @@
 //! use case (audited).
 
 use crate::html::{csrf_field, page};
+use crate::lang::{t, tf};
 use crate::table::{Extra, Grid, View};
 use crate::workplace::{Fields, error_page, staff};
 use crate::{St, csrf_token, ct_eq, with_db};
@@ -23,7 +24,7 @@ use tongchou_core::access::{Permission, Principal, Role};
 use tongchou_core::{Divisions, RegionCode};
 use tongchou_store::access::User;
 
-const TITLE: &str = "用户管理 User accounts";
+const TITLE: &str = crate::lang::msg("web-user-accounts");
 
 pub fn routes() -> Router<St> {
     Router::new()
@@ -48,7 +49,14 @@ fn regions(who: &User) -> Vec<(RegionCode, String)> {
         .map(|r| {
             (
                 r.code,
-                format!("{} {}（{}）", r.code, r.name, r.level.label_zh()),
+                tf(
+                    "admin-region-option",
+                    &[
+                        ("code", &r.code.to_string()),
+                        ("name", &r.name),
+                        ("level", &crate::lang::zh(r.level.label_zh())),
+                    ],
+                ),
             )
         })
         .collect()
@@ -63,14 +71,14 @@ pub(crate) fn region_name(code: RegionCode) -> String {
 
 fn state_zh(u: &User) -> String {
     match (&u.locked_until, u.active) {
-        (_, false) => "已停用 locked".into(),
-        (Some(t), true) => format!("密码错误锁定至 {t}"),
-        (None, true) => "正常 active".into(),
+        (_, false) => t("admin-locked").into(),
+        (Some(until), true) => tf("admin-locked-until", &[("until", &until.to_string())]),
+        (None, true) => t("admin-active").into(),
     }
 }
 
 pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
-    let (user, token) = match staff(&st, &headers, TITLE).await {
+    let (user, token) = match staff(&st, &headers, t(TITLE)).await {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -83,13 +91,13 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
             let csrf = csrf_token(&token);
             let done = q.get("done").map(String::as_str);
             Html(page(
-                TITLE,
+                t(TITLE),
                 Some(&user.login),
                 body(&user, &list, &csrf, done, &View::of(&q)),
             ))
             .into_response()
         }
-        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+        Err(e) => error_page(t(TITLE), e.status(), &user.login, &e.message()),
     }
 }
 
@@ -99,19 +107,19 @@ fn row_forms(me: &Principal, a: &Account, csrf: &str) -> Markup {
         @if me.role.has(Permission::SessionRevoke) && a.user.active {
             form method="post" action="/admin/users/lock" class="inline" {
                 (csrf_field(csrf)) input type="hidden" name="login" value=(login);
-                button type="submit" id={ "lock-" (login) } { "停用 Lock" }
+                button type="submit" id={ "lock-" (login) } { (t("admin-lock")) }
             }
         }
         @if me.role.has(Permission::UserUnlock) && (!a.user.active || a.user.locked_until.is_some()) {
             form method="post" action="/admin/users/unlock" class="inline" {
                 (csrf_field(csrf)) input type="hidden" name="login" value=(login);
-                button type="submit" id={ "unlock-" (login) } { "解锁 Unlock" }
+                button type="submit" id={ "unlock-" (login) } { (t("admin-unlock")) }
             }
         }
         @if me.role.has(Permission::UserManage) {
             form method="post" action="/admin/users/totp" class="inline" {
                 (csrf_field(csrf)) input type="hidden" name="login" value=(login);
-                button type="submit" id={ "totp-" (login) } { "绑定动态验证码 Enrol TOTP" }
+                button type="submit" id={ "totp-" (login) } { (t("admin-enrol-totp")) }
             }
         }
     }
@@ -121,29 +129,29 @@ fn row_forms(me: &Principal, a: &Account, csrf: &str) -> Markup {
 fn grid(list: &[Account]) -> Grid {
     Grid {
         id: "users",
-        title: "用户账户".into(),
+        title: t("admin-accounts").into(),
         cols: vec![
-            ("用户名", 16.0),
-            ("姓名", 12.0),
-            ("角色", 20.0),
-            ("辖区", 20.0),
-            ("状态", 24.0),
-            ("动态验证码", 12.0),
+            (t("page-login"), 16.0),
+            (t("page-name"), 12.0),
+            (t("page-role"), 20.0),
+            (t("page-region"), 20.0),
+            (t("web-status"), 24.0),
+            (t("page-one-time-code"), 12.0),
         ],
         rows: list
             .iter()
             .map(|a| {
                 let totp = if a.totp {
-                    "已启用"
+                    t("admin-totp-on")
                 } else if a.totp_pending {
-                    "待确认"
+                    t("admin-totp-pending")
                 } else {
-                    "未启用"
+                    t("admin-totp-off")
                 };
                 vec![
                     Cell::Text(a.user.login.clone()),
                     Cell::Text(a.user.display_name.clone()),
-                    Cell::Text(a.user.role.label_zh().into()),
+                    Cell::Text(a.user.role.label(crate::lang::lang()).into()),
                     Cell::Text(format!("{} {}", a.user.region, region_name(a.user.region))),
                     Cell::Text(state_zh(&a.user)),
                     Cell::Text(totp.into()),
@@ -168,12 +176,12 @@ fn body(me: &User, list: &[Account], csrf: &str, done: Option<&str>, view: &View
     };
     let extra = Extra {
         row_id: Some(&row_id),
-        actions: Some(("操作", &actions)),
+        actions: Some((t("chain-action"), &actions)),
         total: None,
     };
     html! {
         @if let Some(m) = done { p class="ok" id="admin-done" { (m) } }
-        p id="admin-duty" { "本人职责 Your duty: " (me.role.label_zh()) "（" (duties(me.role)) "）" }
+        p id="admin-duty" { (t("admin-your-duty")) (tf("admin-duty", &[("role", me.role.label(crate::lang::lang())), ("duties", duties(me.role))])) }
         div class="scroll" { (grid(list).render_with("/admin/users", view, &extra)) }
         @if me.role.has(Permission::UserManage) { (add_form(me, csrf)) (password_form(csrf)) }
         @if me.role.has(Permission::RoleAssign) { (role_form(me, csrf)) }
@@ -182,16 +190,16 @@ fn body(me: &User, list: &[Account], csrf: &str, done: Option<&str>, view: &View
 
 fn duties(role: Role) -> &'static str {
     match role {
-        Role::SystemAdmin => "新增账户、重置密码、绑定动态验证码；不能查阅审计日志",
-        Role::SecurityAdmin => "变更角色、停用与解锁账户；不能查阅审计日志",
-        _ => "查看账户",
+        Role::SystemAdmin => t("admin-duties-system"),
+        Role::SecurityAdmin => t("admin-duties-security"),
+        _ => t("admin-duties-other"),
     }
 }
 
 fn role_select(id: &str) -> Markup {
     html! {
         select id=(id) name="role" {
-            @for r in staff_roles() { option value=(r.as_str()) { (r.label_zh()) } }
+            @for r in staff_roles() { option value=(r.as_str()) { (r.label(crate::lang::lang())) } }
         }
     }
 }
@@ -226,18 +234,18 @@ fn form(
 
 fn add_form(me: &User, csrf: &str) -> Markup {
     let fields = html! {
-        label for="new-login" { "用户名 Login（小写字母、数字、. _ -）" } input id="new-login" name="login" required;
-        label for="new-name" { "姓名 Name" } input id="new-name" name="display_name" required;
-        label for="new-role" { "角色 Role" } (role_select("new-role"))
-        label for="new-region" { "辖区 Region" } (region_select(me, "new-region"))
-        label for="new-password" { "初始密码 Initial password（至少 12 个字符，强度足够）" }
+        label for="new-login" { (t("admin-login-label")) } input id="new-login" name="login" required;
+        label for="new-name" { (t("page-name")) } input id="new-name" name="display_name" required;
+        label for="new-role" { (t("page-role")) } (role_select("new-role"))
+        label for="new-region" { (t("page-region")) } (region_select(me, "new-region"))
+        label for="new-password" { (t("admin-password-label")) }
         input id="new-password" name="password" type="password" autocomplete="new-password" required;
     };
     form(
-        "新增用户 Add a user",
+        t("admin-add-a-user"),
         "add",
         "add-user-form",
-        ("add-user", "新增 Add"),
+        ("add-user", t("admin-add")),
         csrf,
         fields,
     )
@@ -245,15 +253,15 @@ fn add_form(me: &User, csrf: &str) -> Markup {
 
 fn password_form(csrf: &str) -> Markup {
     let fields = html! {
-        label for="pw-login" { "用户名 Login" } input id="pw-login" name="login" required;
-        label for="pw-password" { "新密码 New password" }
+        label for="pw-login" { (t("page-login")) } input id="pw-login" name="login" required;
+        label for="pw-password" { (t("admin-new-password")) }
         input id="pw-password" name="password" type="password" autocomplete="new-password" required;
     };
     form(
-        "重置密码 Reset a password",
+        t("admin-reset-a-password"),
         "password",
         "password-form",
-        ("reset-password", "重置 Reset"),
+        ("reset-password", t("admin-reset")),
         csrf,
         fields,
     )
@@ -261,15 +269,15 @@ fn password_form(csrf: &str) -> Markup {
 
 fn role_form(me: &User, csrf: &str) -> Markup {
     let fields = html! {
-        label for="role-login" { "用户名 Login" } input id="role-login" name="login" required;
-        label for="role-role" { "新角色 Role" } (role_select("role-role"))
-        label for="role-region" { "新辖区 Region" } (region_select(me, "role-region"))
+        label for="role-login" { (t("page-login")) } input id="role-login" name="login" required;
+        label for="role-role" { (t("admin-role")) } (role_select("role-role"))
+        label for="role-region" { (t("admin-region")) } (region_select(me, "role-region"))
     };
     form(
-        "变更角色 Change a role",
+        t("admin-change-a-role"),
         "role",
         "role-form",
-        ("change-role", "变更 Change"),
+        ("change-role", t("admin-change")),
         csrf,
         fields,
     )
@@ -277,15 +285,14 @@ fn role_form(me: &User, csrf: &str) -> Markup {
 
 fn totp_page(login: &str, secret: &str, uri: &str, csrf: &str) -> Markup {
     html! {
-        p { "请将以下密钥录入 " (login) " 的身份验证器（只显示这一次），然后输入验证器显示的六位数字确认。" }
-        p { "Enter this secret into the authenticator (shown once), then confirm with its current code." }
-        dl { dt { "密钥 Secret" } dd id="totp-secret" { code { (secret) } } dt { "otpauth URI" } dd id="totp-uri" { code { (uri) } } }
+        p { (tf("admin-totp-hint", &[("login", login)])) }
+        dl { dt { (t("admin-secret")) } dd id="totp-secret" { code { (secret) } } dt { "otpauth URI" } dd id="totp-uri" { code { (uri) } } }
         form method="post" action="/admin/users/totp-confirm" id="totp-form" {
             (csrf_field(csrf)) input type="hidden" name="login" value=(login);
-            label for="totp-code" { "六位验证码 Code" }
+            label for="totp-code" { (t("admin-code")) }
             input id="totp-code" name="code" inputmode="numeric" autocomplete="one-time-code" required;
             br;
-            button type="submit" id="totp-confirm" { "确认 Confirm" }
+            button type="submit" id="totp-confirm" { (t("admin-confirm")) }
         }
     }
 }
@@ -294,10 +301,10 @@ fn parse_new(f: &Fields) -> Result<NewStaff, String> {
     let get = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let role: Role = get("role")
         .parse()
-        .map_err(|_| format!("角色不存在 role: {:?}", get("role")))?;
+        .map_err(|_| tf("admin-bad-role", &[("value", &get("role"))]))?;
     let region: RegionCode = get("region")
         .parse()
-        .map_err(|_| format!("辖区应为六位行政区划代码 region: {:?}", get("region")))?;
+        .map_err(|_| tf("admin-bad-region", &[("value", &get("region"))]))?;
     Ok(NewStaff {
         login: get("login"),
         display_name: get("display_name"),
@@ -313,24 +320,36 @@ enum Done {
     Page(Markup),
 }
 
+/// What adding a user or changing a role did: `id` with the user's login, role and region.
+fn role_done(id: &'static str, u: &User) -> Done {
+    Done::Message(tf(
+        id,
+        &[
+            ("login", &u.login),
+            ("role", u.role.label(crate::lang::lang())),
+            ("region", &u.region.to_string()),
+        ],
+    ))
+}
+
 pub async fn act(
     State(st): State<St>,
     headers: HeaderMap,
     Path(action): Path<String>,
     Form(f): Form<Fields>,
 ) -> Response {
-    let (user, token) = match staff(&st, &headers, TITLE).await {
+    let (user, token) = match staff(&st, &headers, t(TITLE)).await {
         Ok(u) => u,
         Err(r) => return r,
     };
     let csrf = csrf_token(&token);
     if !ct_eq(f.get("csrf").map(String::as_str).unwrap_or(""), &csrf) {
-        return error_page(TITLE, StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(t(TITLE), StatusCode::FORBIDDEN, &user.login, "csrf");
     }
     let new = if action == "add" || action == "role" {
         match parse_new(&f) {
             Ok(n) => Some(n),
-            Err(m) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m),
+            Err(m) => return error_page(t(TITLE), StatusCode::BAD_REQUEST, &user.login, &m),
         }
     } else {
         None
@@ -350,30 +369,22 @@ pub async fn act(
     let r = with_db(&st, move |db| {
         let now = now_ms();
         let done = match (action.as_str(), new) {
-            ("add", Some(n)) => {
-                let u = users::add(db, &who, &n, &policy, now)?;
-                Done::Message(format!("已新增用户 {}（{}）", u.login, u.role.label_zh()))
-            }
-            ("role", Some(n)) => {
-                let u = users::set_role(db, &who, &login, n.role, n.region, now)?;
-                Done::Message(format!(
-                    "{} 的角色已变更为 {}（{}）",
-                    u.login,
-                    u.role.label_zh(),
-                    u.region
-                ))
-            }
+            ("add", Some(n)) => role_done("admin-added", &users::add(db, &who, &n, &policy, now)?),
+            ("role", Some(n)) => role_done(
+                "admin-role-changed",
+                &users::set_role(db, &who, &login, n.role, n.region, now)?,
+            ),
             ("lock", _) => {
                 users::lock(db, &who, &login, now)?;
-                Done::Message(format!("已停用 {login}"))
+                Done::Message(tf("admin-locked-done", &[("login", &login)]))
             }
             ("unlock", _) => {
                 users::unlock(db, &who, &login, now)?;
-                Done::Message(format!("已解锁 {login}"))
+                Done::Message(tf("admin-unlocked-done", &[("login", &login)]))
             }
             ("password", _) => {
                 users::reset_password(db, &who, &login, &secret_input, &policy, now)?;
-                Done::Message(format!("已重置 {login} 的密码"))
+                Done::Message(tf("admin-reset-done", &[("login", &login)]))
             }
             ("totp", _) => {
                 let e = users::totp_begin(db, &who, &login, now)?;
@@ -381,9 +392,9 @@ pub async fn act(
             }
             ("totp-confirm", _) => {
                 users::totp_confirm(db, &who, &login, &secret_input, now)?;
-                Done::Message(format!("{login} 的动态验证码已启用"))
+                Done::Message(tf("admin-totp-done", &[("login", &login)]))
             }
-            _ => return Err(crate::AppError::NotFound("页面不存在 Not found".into())),
+            _ => return Err(crate::AppError::NotFound(t("page-not-found").into())),
         };
         Ok(done)
     })
@@ -394,16 +405,16 @@ pub async fn act(
             Redirect::to(&format!("/admin/users?done={q}")).into_response()
         }
         Ok(Done::Page(body)) => Html(page(
-            "绑定动态验证码 Enrol a second factor",
+            t("admin-enrol-a-second-factor"),
             Some(&user.login),
             body,
         ))
         .into_response(),
         Err(e) => error_page(
-            TITLE,
+            t(TITLE),
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("chain-not-done", &[("reason", &e.message())]),
         ),
     }
 }

@@ -43,7 +43,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/budget/analysis" id="analysis-link" { (TITLE) } }
+            p { a href="/budget/analysis" id="analysis-link" { (crate::lang::t("nav-analysis")) } }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! CSV or XLSX (`/audit/export`). Reads, exports and refusals are audited in the use case.
 
 use crate::html::page;
+use crate::lang::{t, tf};
 use crate::workplace::{self, Fields, cursor, error_page, opt, pager, query_string, staff};
 use crate::{St, with_db};
 use axum::Router;
@@ -18,7 +19,7 @@ use tongchou_app::clock::now_ms;
 use tongchou_core::Date;
 use tongchou_core::actions;
 
-const TITLE: &str = "审计日志 Audit log";
+const TITLE: &str = crate::lang::msg("web-audit-log");
 
 pub fn routes() -> Router<St> {
     Router::new()
@@ -30,8 +31,12 @@ fn filter(q: &Fields) -> Result<Filter, String> {
     let date = |k: &str, label: &str| -> Result<Option<Date>, String> {
         opt(q, k)
             .map(|v| {
-                v.parse::<Date>()
-                    .map_err(|_| format!("{label}：日期格式应为 YYYY-MM-DD ({k}: {v:?})"))
+                v.parse::<Date>().map_err(|_| {
+                    tf(
+                        "audit-bad-date",
+                        &[("label", label), ("field", k), ("value", &v)],
+                    )
+                })
             })
             .transpose()
     };
@@ -39,13 +44,11 @@ fn filter(q: &Fields) -> Result<Filter, String> {
     if let Some(r) = &result
         && !matches!(r.as_str(), "ok" | "denied" | "failed" | "error")
     {
-        return Err(format!(
-            "结果只能是 ok、denied、failed 或 error (result: {r:?})"
-        ));
+        return Err(tf("audit-bad-result", &[("value", r)]));
     }
     Ok(Filter {
-        from: date("from", "起始日期")?,
-        to: date("to", "截止日期")?,
+        from: date("from", t("audit-from"))?,
+        to: date("to", t("audit-to"))?,
         login: opt(q, "login"),
         action: opt(q, "action"),
         object: opt(q, "object"),
@@ -68,14 +71,14 @@ fn keep(f: &Filter) -> String {
 }
 
 pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
-    let (user, _) = match staff(&st, &headers, TITLE).await {
+    let (user, _) = match staff(&st, &headers, t(TITLE)).await {
         Ok(u) => u,
         Err(r) => return r,
     };
     let (f, c) = match (filter(&q), cursor(&q)) {
         (Ok(f), Ok(c)) => (f, c),
         (Err(m), _) | (_, Err(m)) => {
-            return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m);
+            return error_page(t(TITLE), StatusCode::BAD_REQUEST, &user.login, &m);
         }
     };
     let who = user.principal();
@@ -85,8 +88,8 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
     })
     .await
     {
-        Ok(p) => Html(page(TITLE, Some(&user.login), body(&f, &p))).into_response(),
-        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+        Ok(p) => Html(page(t(TITLE), Some(&user.login), body(&f, &p))).into_response(),
+        Err(e) => error_page(t(TITLE), e.status(), &user.login, &e.message()),
     }
 }
 
@@ -96,22 +99,22 @@ fn form(f: &Filter) -> Markup {
     let result = s(&f.result);
     html! {
         form method="get" action="/audit" id="audit-form" {
-            label for="from" { "起始日期 From" } input id="from" name="from" type="date" value=(d(&f.from));
-            label for="to" { "截止日期 To" } input id="to" name="to" type="date" value=(d(&f.to));
-            label for="login" { "操作人 Actor login" } input id="login" name="login" value=(s(&f.login));
-            label for="action" { "操作 Action" }
+            label for="from" { (t("audit-from")) } input id="from" name="from" type="date" value=(d(&f.from));
+            label for="to" { (t("audit-to")) } input id="to" name="to" type="date" value=(d(&f.to));
+            label for="login" { (t("audit-actor-login")) } input id="login" name="login" value=(s(&f.login));
+            label for="action" { (t("chain-action")) }
             input id="action" name="action" list="actions" value=(s(&f.action)) placeholder="approval.decide";
-            datalist id="actions" { @for id in actions::known() { option value=(id) { (actions::display(id)) } } }
-            label for="object" { "对象（类型或编号中的文字）Object" } input id="object" name="object" value=(s(&f.object));
-            label for="result" { "结果 Outcome" }
+            datalist id="actions" { @for id in actions::known() { option value=(id) { (actions::display_in(crate::lang::lang(), id)) } } }
+            label for="object" { (t("audit-object-label")) } input id="object" name="object" value=(s(&f.object));
+            label for="result" { (t("audit-outcome")) }
             select id="result" name="result" {
-                option value="" selected[result.is_empty()] { "全部 All" }
-                option value="ok" selected[result == "ok"] { "成功 allowed" }
-                option value="denied" selected[result == "denied"] { "拒绝 denied" }
-                option value="failed" selected[result == "failed"] { "失败 failed" }
+                option value="" selected[result.is_empty()] { (t("audit-all")) }
+                option value="ok" selected[result == "ok"] { (t("audit-allowed")) }
+                option value="denied" selected[result == "denied"] { (t("audit-denied")) }
+                option value="failed" selected[result == "failed"] { (t("audit-failed")) }
             }
             br;
-            button type="submit" id="audit-submit" { "查询 Search" }
+            button type="submit" id="audit-submit" { (t("audit-search")) }
         }
     }
 }
@@ -121,11 +124,10 @@ fn chain(p: &Page) -> Markup {
         @if let Some(v) = &p.verification {
             @match &v.broken {
                 None => p id="audit-chain" class="ok" {
-                    "哈希链校验通过：共 " (v.entries) " 条，链头 " (v.head_seq) " " code { (v.head_hash) }
-                    " Chain verified"
+                    (tf("audit-chain-ok", &[("n", &v.entries.to_string()), ("seq", &v.head_seq.to_string())])) " " code { (v.head_hash) }
                 },
                 Some(b) => p id="audit-chain" class="error" {
-                    "哈希链校验失败：第 " (b.seq) " 条 " (b.reason) " Chain BROKEN"
+                    (tf("audit-chain-broken", &[("seq", &b.seq.to_string()), ("reason", &b.reason)]))
                 },
             }
         }
@@ -139,21 +141,21 @@ fn body(f: &Filter, p: &Page) -> Markup {
         (form(f))
         (chain(p))
         p {
-            a id="audit-csv" href={ "/audit/export?" (kept) (sep) "format=csv" } { "导出 CSV" } " "
-            a id="audit-xlsx" href={ "/audit/export?" (kept) (sep) "format=xlsx" } { "导出 XLSX" }
+            a id="audit-csv" href={ "/audit/export?" (kept) (sep) "format=csv" } { (t("grid-csv")) } " "
+            a id="audit-xlsx" href={ "/audit/export?" (kept) (sep) "format=xlsx" } { (t("grid-xlsx")) }
         }
-        @if p.entries.is_empty() { p id="audit-empty" { "没有符合条件的记录 No entries" } }
+        @if p.entries.is_empty() { p id="audit-empty" { (t("audit-no-entries")) } }
         table id="audit-log" {
-            thead { tr { th { "序号" } th { "时间（北京时间）" } th { "操作人" } th { "操作" } th { "对象" } th { "地区" } th { "结果" } th { "详情" } } }
+            thead { tr { th { (t("audit-seq")) } th { (t("chain-at")) } th { (t("chain-by")) } th { (t("chain-action")) } th { (t("audit-object")) } th { (t("plans-region")) } th { (t("audit-outcome")) } th { (t("audit-details")) } } }
             tbody { @for e in &p.entries { tr class={ "result-" (e.result) } {
                 td class="num" { (e.seq) }
                 td { (audit_log::china_time(&e.at)) }
                 td { (e.login) }
-                td { (actions::display(&e.action)) br; small { (e.action) } }
+                td { (actions::display_in(crate::lang::lang(), &e.action)) br; small { (e.action) } }
                 td { (e.object_type) " " (e.object_id) }
                 td { (e.region.map(|r| format!("{r:06}")).unwrap_or_default()) }
-                td { (actions::result_zh(&e.result)) }
-                td { details { summary { "查看 Show" } pre { (e.details) } small { "哈希 " code { (e.hash) } } } }
+                td { (actions::result_label(crate::lang::lang(), &e.result)) }
+                td { details { summary { (t("month-show")) } pre { (e.details) } small { (t("audit-hash")) " " code { (e.hash) } } } }
             } } }
         }
         (pager("/audit", &kept, "audit", p.newer, p.older))
@@ -165,7 +167,7 @@ pub async fn export(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fi
         &st,
         &headers,
         &q,
-        TITLE,
+        t(TITLE),
         |q, _| filter(q),
         |db, who, f, fmt| audit_log::export(db, who, &f, fmt, now_ms()),
     )

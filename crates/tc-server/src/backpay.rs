@@ -7,6 +7,7 @@
 
 use crate::forms::{Fields, csrf_ok, done, text};
 use crate::html::{csrf_field, explanation, page, yuan};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
@@ -15,7 +16,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
-use tongchou_app::backpay::{self, Request, status_zh};
+use tongchou_app::backpay::{self, Request};
+
+/// A back-payment's state as the reader names it (in Chinese as
+/// `tongchou_app::backpay::status_zh`).
+fn status_zh(s: &str) -> &'static str {
+    match s {
+        "pending" => t("backpay-status-pending"),
+        "released" => t("backpay-status-released"),
+        "refused" => t("backpay-status-refused"),
+        _ => t("backpay-status-other"),
+    }
+}
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reports::Cell;
 use tongchou_core::access::Permission;
@@ -24,7 +36,7 @@ use tongchou_core::{Divisions, Policy, RegionCode};
 use tongchou_store::access::User;
 use tongchou_store::backpay::BackPay;
 
-const TITLE: &str = "补缴 Back-payments";
+const TITLE: &str = crate::lang::msg("backpay-back-payments");
 
 /// Who sees the pages: staff who read contributions.
 pub fn may_view(u: &User) -> bool {
@@ -44,14 +56,14 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/backpay" id="backpay-link" { "补缴 Back-payments" } }
+            p { a href="/backpay" id="backpay-link" { (crate::lang::t("nav-backpay")) } }
         }
     }
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="backpay-error" { (msg) } p { a href="/backpay" { "返回 Back" } } };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    let body = html! { p class="error" id="backpay-error" { (msg) } p { a href="/backpay" { (t("record-back")) } } };
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 fn county_name(c: u32) -> String {
@@ -74,15 +86,15 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     };
     let grid = Grid {
         id: "backpay-list",
-        title: "补缴记录".into(),
+        title: t("backpay-back-payments-2").into(),
         cols: vec![
-            ("编号", 8.0),
-            ("人员编号", 12.0),
-            ("区县", 12.0),
-            ("合计（元）", 16.0),
-            ("状态", 14.0),
-            ("原因", 30.0),
-            ("核定时间", 22.0),
+            (t("col-import-no"), 8.0),
+            (t("claims-person"), 12.0),
+            (t("retire-county"), 12.0),
+            (t("claims-total-yuan"), 16.0),
+            (t("web-status"), 14.0),
+            (t("backpay-reason"), 30.0),
+            (t("backpay-assessed-at"), 22.0),
         ],
         rows: rows
             .iter()
@@ -107,26 +119,26 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="backpay-done" { (msg) } }
         @if user.role.has(Permission::PersonWrite) {
-            h2 { "核定补缴 Assess" }
+            h2 { (t("backpay-assess")) }
             form method="post" action="/backpay/assess" id="assess-form" {
                 (csrf_field(&csrf))
-                label for="id_number" { "身份证号" } input id="id_number" name="id_number" required;
-                label for="months" { "补缴月份及工资（元），如 2020-06..2020-08:5000, 2021-01:5200" }
+                label for="id_number" { (t("page-id-number")) } input id="id_number" name="id_number" required;
+                label for="months" { (t("backpay-months-label")) }
                 input id="months" name="months" required;
-                label for="reason" { "补缴原因" } input id="reason" name="reason" required;
-                button type="submit" id="assess" { "核定 Assess" }
+                label for="reason" { (t("backpay-reason-label")) } input id="reason" name="reason" required;
+                button type="submit" id="assess" { (t("backpay-assess-2")) }
             }
         }
-        h2 { "补缴记录 Back-payments" }
+        h2 { (t("backpay-back-payments-2")) }
         (grid.render("/backpay", &View::of(&q)))
     };
-    Html(page(TITLE, Some(&user.login), body)).into_response()
+    Html(page(t(TITLE), Some(&user.login), body)).into_response()
 }
 
 fn months_table(months: &[Month]) -> Markup {
     html! {
         table id="backpay-months" {
-            thead { tr { th { "所属期" } th { "申报工资" } th { "缴费基数" } th { "统筹基金部分" } th { "个人账户部分" } th { "合计" } th { "缴费截止日期" } } }
+            thead { tr { th { (t("backpay-period")) } th { (t("backpay-declared")) } th { (t("mine-base")) } th { (t("backpay-pooling")) } th { (t("backpay-account")) } th { (t("mine-total")) } th { (t("backpay-due")) } } }
             tbody { @for m in months { tr {
                 td { (m.period.to_string()) } td class="num" { (yuan(m.declared)) } td class="num" { (yuan(m.base)) }
                 td class="num" { (yuan(m.pooling)) } td class="num" { (yuan(m.account)) } td class="num" { (yuan(m.total())) } td { (m.due.to_string()) }
@@ -139,25 +151,25 @@ fn detail(b: &BackPay, months: &[Month], user: &User, csrf: &str) -> Markup {
     let explained: Option<tongchou_core::Explanation> = serde_json::from_str(&b.explanation).ok();
     html! {
         (crate::html::dl(&[
-            ("人员编号", b.person.to_string()),
-            ("区县", county_name(b.county)),
-            ("合计", yuan(b.total)),
-            ("状态", status_zh(&b.status).to_string()),
-            ("原因", b.reason.clone()),
-            ("核定时间", b.created_at.clone()),
-            ("审批意见", b.note.clone()),
+            (t("claims-person"), b.person.to_string()),
+            (t("retire-county"), county_name(b.county)),
+            (t("mine-total"), yuan(b.total)),
+            (t("web-status"), status_zh(&b.status).to_string()),
+            (t("backpay-reason"), b.reason.clone()),
+            (t("backpay-assessed-at"), b.created_at.clone()),
+            (t("retire-note"), b.note.clone()),
         ]))
         (months_table(months))
-        p { "滞纳金自各月缴费截止日次日起按日计算至实际缴纳之日，在缴纳当月的征收结算中计收。" }
-        @if let Some(e) = &explained { (explanation("计算过程 How it was computed", e)) }
+        p { (t("backpay-late-fee")) }
+        @if let Some(e) = &explained { (explanation(t("backpay-how-it-was-computed"), e)) }
         @if b.status == "pending" && user.role.has(Permission::RetirementApprove) {
-            h2 { "审批 Decide" }
+            h2 { (t("backpay-decide")) }
             form method="post" action={ "/backpay/" (b.id) "/decide" } id="decide-form" {
                 (csrf_field(csrf))
-                label for="decision" { "审批结论" }
-                select name="decision" id="decision" { option value="approve" { "同意补缴" } option value="reject" { "不予补缴" } }
-                label for="note" { "意见" } input id="note" name="note";
-                button type="submit" id="decide" { "决定 Decide" }
+                label for="decision" { (t("backpay-decision")) }
+                select name="decision" id="decision" { option value="approve" { (t("backpay-approve")) } option value="reject" { (t("backpay-refuse")) } }
+                label for="note" { (t("backpay-note")) } input id="note" name="note";
+                button type="submit" id="decide" { (t("backpay-decide-2")) }
             }
         }
     }
@@ -185,7 +197,12 @@ async fn show(
         @if let Some(msg) = q.get("done") { p class="ok" id="backpay-done" { (msg) } }
         (detail(&b, &months, &user, &csrf))
     };
-    Html(page(&format!("补缴 {id}"), Some(&user.login), body)).into_response()
+    Html(page(
+        &tf("backpay-title", &[("id", &id.to_string())]),
+        Some(&user.login),
+        body,
+    ))
+    .into_response()
 }
 
 /// `POST /backpay/assess`.
@@ -215,17 +232,19 @@ async fn assess(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
     match r {
         Ok(b) => done(
             &format!("/backpay/{}", b.id),
-            &format!(
-                "已核定补缴 {}：合计 {}，{}",
-                b.id,
-                yuan(b.total),
-                status_zh(&b.status)
+            &tf(
+                "backpay-assessed",
+                &[
+                    ("id", &b.id.to_string()),
+                    ("total", &yuan(b.total)),
+                    ("status", status_zh(&b.status)),
+                ],
             ),
         ),
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("chain-not-done", &[("reason", &e.message())]),
         ),
     }
 }
@@ -251,7 +270,7 @@ async fn decide(
         let (b, _) = backpay::show(db, &who, id)?;
         let approval = b
             .approval
-            .ok_or_else(|| AppError::BadRequest("此补缴无需审批 (no approval)".into()))?;
+            .ok_or_else(|| AppError::BadRequest(t("backpay-no-approval").into()))?;
         Ok(backpay::decide(
             db,
             &who,
@@ -266,12 +285,15 @@ async fn decide(
     match r {
         Ok(b) => done(
             &format!("/backpay/{id}"),
-            &format!("补缴 {}：{}", b.id, status_zh(&b.status)),
+            &tf(
+                "backpay-decided",
+                &[("id", &b.id.to_string()), ("status", status_zh(&b.status))],
+            ),
         ),
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("chain-not-done", &[("reason", &e.message())]),
         ),
     }
 }

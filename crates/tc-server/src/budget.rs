@@ -47,7 +47,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) && !u.role.has(Permission::ReportRead) {
-            p { a href="/budget" id="budget-link" { "基金预算 Budget" } }
+            p { a href="/budget" id="budget-link" { (crate::lang::t("nav-budget")) } }
         }
     }
 }

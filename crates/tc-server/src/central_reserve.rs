@@ -51,8 +51,8 @@ pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
             p {
-                a href="/central" id="central-link" { "中央调剂与全国统筹 Central adjustment" } " "
-                a href="/reserve" id="reserve-link" { "储备基金 Reserve fund" }
+                a href="/central" id="central-link" { (crate::lang::t("nav-central")) } " "
+                a href="/reserve" id="reserve-link" { (crate::lang::t("nav-reserve")) }
             }
         }
     }

@@ -7,6 +7,7 @@
 
 use crate::html::yuan;
 use crate::html::{csrf_field, page};
+use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -16,7 +17,7 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use std::collections::HashMap;
 use tongchou_app::clock::now_ms;
-use tongchou_app::plan_chain::{self, CityRow, PlanView, Review, item_label, state_label};
+use tongchou_app::plan_chain::{self, CityRow, PlanView, Review};
 use tongchou_core::access::Permission;
 use tongchou_core::region::Level;
 use tongchou_core::{Divisions, Fen, Period, RegionCode};
@@ -25,7 +26,7 @@ use tongchou_store::access::User;
 
 type Fields = HashMap<String, String>;
 
-const TITLE: &str = "用款计划报送 Plan chain";
+const TITLE: &str = crate::lang::msg("chain-plan-chain");
 
 /// The chain's pages.
 pub fn routes() -> Router<St> {
@@ -40,15 +41,14 @@ pub fn routes() -> Router<St> {
 pub(crate) fn links(user: &User) -> Markup {
     html! {
         @if plan_chain::may_read(&user.principal()) {
-            p { a href="/chain" id="chain-link" { "用款计划报送 Plan chain (county → city → province)" } }
+            p { a href="/chain" id="chain-link" { (crate::lang::t("nav-chain")) } }
         }
     }
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body =
-        html! { p class="error" id="chain-error" { (msg) } p { a href="/chain" { "返回 Back" } } };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    let body = html! { p class="error" id="chain-error" { (msg) } p { a href="/chain" { (t("record-back")) } } };
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 fn level(r: RegionCode) -> Option<Level> {
@@ -107,15 +107,15 @@ async fn overview(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
     }
     let body = html! {
         p id="months" {
-            "月份 Month: "
+            (t("chain-month"))
             @for m in &months { a href={ "/chain?month=" (m) } { (m) } " " }
         }
         @match month {
-            None => p id="chain-empty" { "尚无已生成发放名册的月份 No month's payroll has run yet." },
+            None => p id="chain-empty" { (t("chain-no-month-s-payroll-has")) },
             Some(m) => (city_table(&user, &token, m, &rows)),
         }
     };
-    Html(page(TITLE, Some(&user.login), body)).into_response()
+    Html(page(t(TITLE), Some(&user.login), body)).into_response()
 }
 
 /// The cities (or the user's city) and their counties with their states and totals; a city
@@ -125,7 +125,7 @@ fn city_table(user: &User, token: &str, month: Period, rows: &[CityRow]) -> Mark
     html! {
         h2 { (month) }
         table id="chain-cities" {
-            tr { th { "代码 Code" } th { "地区 Region" } th { "状态 State" } th { "版本 Version" } th { "金额 Amount" } th { "区县已转报 Counties forwarded" } }
+            tr { th { (t("plans-code")) } th { (t("plans-region")) } th { (t("chain-state")) } th { (t("chain-version")) } th { (t("mine-amount")) } th { (t("chain-counties-forwarded")) } }
             @for c in rows {
                 @let forwarded = c.counties.iter().filter(|x| x.state.as_deref() == Some("forwarded")).count();
                 tr class="city" data-region=(c.city.region) data-state=(c.city.state.as_deref().unwrap_or("none")) {
@@ -144,29 +144,40 @@ fn city_table(user: &User, token: &str, month: Period, rows: &[CityRow]) -> Mark
                 }
                 @if level(user.region) == Some(Level::City) && user.region == c.city.region && c.city.state.as_deref().is_none_or(|s| s == "returned") && user.role.has(Permission::PlanSubmit) {
                     @if forwarded == c.counties.len() && !c.counties.is_empty() {
-                        tr { td colspan="6" { (submit_form(token, month, c.city.region, "报送市级用款计划 Submit the city's plan", "submit-city")) } }
+                        tr { td colspan="6" { (submit_form(token, month, c.city.region, t("chain-submit-the-city-s-plan"), "submit-city")) } }
                     } @else {
-                        tr { td colspan="6" id="city-waits" { "区县计划全部转报后方可报送市级计划 The city's plan can be submitted once every county's plan is forwarded." } }
+                        tr { td colspan="6" id="city-waits" { (t("chain-the-city-s-plan-can")) } }
                     }
                 }
             }
         }
         @if rows.is_empty() {
-            p { "本月辖区内没有用款计划 No plans of your region this month." }
+            p { (t("chain-no-plans-of-your-region")) }
         }
+    }
+}
+
+/// A plan's state as the reader names it.
+fn state_label(state: Option<&str>) -> &'static str {
+    match state {
+        None => t("chain-state-none"),
+        Some("submitted") => t("chain-state-submitted"),
+        Some("returned") => t("chain-state-returned"),
+        Some("forwarded") => t("chain-state-forwarded"),
+        Some(_) => "?",
     }
 }
 
 /// " · 逾期 N 天" after a state whose latest version came after its deadline.
 fn late(days: Option<i64>) -> Markup {
-    html! { @if let Some(n) = days { span class="warning late" { " · 逾期 " (n) " 天 late" } } }
+    html! { @if let Some(n) = days { span class="warning late" { " · " (tf("chain-late", &[("days", &n.to_string())])) } } }
 }
 
 fn submit_form(token: &str, month: Period, region: RegionCode, label: &str, id: &str) -> Markup {
     html! {
         form method="post" action={ "/chain/" (month) "/" (region) "/submit" } id=(id) {
             (csrf_field(&csrf_token(token)))
-            label for={ (id) "-note" } { "说明 Note" }
+            label for={ (id) "-note" } { (t("plans-note")) }
             input id={ (id) "-note" } name="note" maxlength="500" autocomplete="off";
             br;
             button type="submit" id={ (id) "-button" } { (label) }
@@ -187,21 +198,21 @@ fn adjust_form(
     html! {
         form method="post" action={ "/chain/" (month) "/" (region) "/submit" } id=(id) {
             (csrf_field(&csrf_token(token)))
-            label for={ (id) "-note" } { "说明 Note" }
+            label for={ (id) "-note" } { (t("plans-note")) }
             input id={ (id) "-note" } name="note" maxlength="500" autocomplete="off";
             details id="adjust" {
-                summary { "调整申请金额 Adjust the figures" }
+                summary { (t("chain-adjust-the-figures")) }
                 table id="adjust-items" {
-                    tr { th { "项目 Item" } th { "申请金额（元） Amount (yuan)" } }
+                    tr { th { (t("mine-item")) } th { (t("chain-amount-yuan")) } }
                     @for item in Item::ALL {
                         tr {
-                            td { label for={ "adjust-" (item.as_str()) } { (item_label(item)) } }
+                            td { label for={ "adjust-" (item.as_str()) } { (crate::lang::item(item)) } }
                             td { input id={ "adjust-" (item.as_str()) } name={ "adjust." (item.as_str()) } inputmode="decimal" autocomplete="off"
                                 value=(p.items.get(&item).map(|f| f.grouped()).unwrap_or_default()); }
                         }
                     }
                 }
-                label { input type="checkbox" name="adjusted" value="1" id="adjusted"; " 按调整后金额报送（须填写说明） Submit these figures (a note is required)" }
+                label { input type="checkbox" name="adjusted" value="1" id="adjusted"; (t("chain-submit-these-figures-a-note")) }
             }
             br;
             button type="submit" id={ (id) "-button" } { (label) }
@@ -263,10 +274,17 @@ async fn render(
         @if let Some((_, m)) = &error { p class="error" id="chain-error" { (m) } }
         (plan_body(&view))
         (actions(user, token, &view))
-        p { a href={ "/chain?month=" (month) } { "返回列表 Back to the list" } }
+        p { a href={ "/chain?month=" (month) } { (t("chain-back-to-the-list")) } }
     };
     let status = error.map(|(s, _)| s).unwrap_or(StatusCode::OK);
-    let title = format!("{} {} 用款计划 {month}", view.row.region, view.row.name);
+    let title = tf(
+        "chain-title",
+        &[
+            ("region", &view.row.region.to_string()),
+            ("name", &view.row.name),
+            ("month", &month.to_string()),
+        ],
+    );
     (status, Html(page(&title, Some(&user.login), body))).into_response()
 }
 
@@ -274,48 +292,47 @@ async fn render(
 fn plan_body(v: &PlanView) -> Markup {
     html! {
         dl id="chain-plan" {
-            dt { "地区 Region" } dd { (v.row.region) " " (v.row.name) }
-            dt { "月份 Month" } dd { (v.month) }
-            dt { "状态 State" } dd id="chain-state" data-state=(v.row.state.as_deref().unwrap_or("none")) { (state_label(v.row.state.as_deref())) }
-            dt { "版本 Version" } dd id="chain-version" { (v.row.version) }
+            dt { (t("plans-region")) } dd { (v.row.region) " " (v.row.name) }
+            dt { (t("plans-month")) } dd { (v.month) }
+            dt { (t("chain-state")) } dd id="chain-state" data-state=(v.row.state.as_deref().unwrap_or("none")) { (state_label(v.row.state.as_deref())) }
+            dt { (t("chain-version")) } dd id="chain-version" { (v.row.version) }
             @if let Some(by) = &v.deadline {
-                dt { "报送截止 Deadline" } dd id="chain-deadline" { (by) (late(v.row.late_days)) }
+                dt { (t("chain-deadline")) } dd id="chain-deadline" { (by) (late(v.row.late_days)) }
             }
         }
         @if let Some(p) = &v.proposal {
-            h2 { "按发放名册测算 Proposed from the payroll" }
+            h2 { (t("chain-proposed-from-the-payroll")) }
             table id="chain-proposal" {
-                tr { th { "项目 Item" } th { "金额 Amount" } }
-                @for (item, amount) in &p.items { tr { td { (item_label(*item)) } td class="num" { (yuan(*amount)) } } }
-                tr { td { "应发合计 Payroll" } td class="num" { (yuan(p.need)) } }
-                tr { td { "账户结余 On hand" } td class="num" { (yuan(p.on_hand)) } }
-                tr { td { strong { "申请 Requested" } } td class="num" id="chain-proposal-total" { strong { (yuan(p.total)) } } }
+                tr { th { (t("mine-item")) } th { (t("mine-amount")) } }
+                @for (item, amount) in &p.items { tr { td { (crate::lang::item(*item)) } td class="num" { (yuan(*amount)) } } }
+                tr { td { (t("chain-payroll")) } td class="num" { (yuan(p.need)) } }
+                tr { td { (t("chain-on-hand")) } td class="num" { (yuan(p.on_hand)) } }
+                tr { td { strong { (t("chain-requested")) } } td class="num" id="chain-proposal-total" { strong { (yuan(p.total)) } } }
             }
             @if let Some(h) = v.headroom {
                 p id="chain-budget" class=(if p.need > h.remaining { "warning" } else { "ok" }) {
-                    "本县全年支出预算 " (yuan(h.budget)) "，已执行 " (yuan(h.executed)) "，已承诺 " (yuan(h.committed))
-                    "，尚余 " (yuan(h.remaining))
-                    @if p.need > h.remaining { "：本月应发超出预算余额，报送后须经财政审批人确认超预算拨付 (over the approved budget)" }
+                    (tf("chain-budget-room", &[("budget", &yuan(h.budget)), ("executed", &yuan(h.executed)), ("committed", &yuan(h.committed)), ("remaining", &yuan(h.remaining))]))
+                    @if p.need > h.remaining { (t("chain-over-the-approved-budget")) }
                 }
             }
         }
         @for ver in v.versions.iter().rev() {
-            h2 { "第 " (ver.version) " 版 Version " (ver.version) }
-            p class="version-meta" { (ver.submitted_login) " · " (tongchou_app::audit_log::china_time(&ver.submitted_at)) @if !ver.note.is_empty() { " · 说明 Note: " (ver.note) } }
+            h2 { (tf("chain-version-n", &[("n", &ver.version.to_string())])) }
+            p class="version-meta" { (ver.submitted_login) " · " (tongchou_app::audit_log::china_time(&ver.submitted_at)) @if !ver.note.is_empty() { (t("chain-note")) (ver.note) } }
             table class="chain-items" id={ "version-" (ver.version) } {
-                tr { th { "项目 Item" } th { "金额 Amount" } }
-                @for (item, amount) in &ver.items { tr { td { (item_label(*item)) } td class="num" { (yuan(*amount)) } } }
-                tr { td { strong { "合计 Total" } } td class="num" { strong { (yuan(ver.total)) } } }
+                tr { th { (t("mine-item")) } th { (t("mine-amount")) } }
+                @for (item, amount) in &ver.items { tr { td { (crate::lang::item(*item)) } td class="num" { (yuan(*amount)) } } }
+                tr { td { strong { (t("mine-total")) } } td class="num" { strong { (yuan(ver.total)) } } }
             }
         }
         @if !v.actions.is_empty() {
-            h2 { "经办记录 History" }
+            h2 { (t("chain-history")) }
             table id="chain-history" {
-                tr { th { "时间（北京时间）At" } th { "操作 Action" } th { "版本 Version" } th { "经办人 By" } th { "理由或说明 Reason or note" } }
+                tr { th { (t("chain-at")) } th { (t("chain-action")) } th { (t("chain-version")) } th { (t("chain-by")) } th { (t("chain-reason-or-note")) } }
                 @for a in &v.actions {
                     tr class={ "action-" (a.action) } {
                         td { (tongchou_app::audit_log::china_time(&a.at)) }
-                        td { (match a.action.as_str() { "submit" => "报送 submit", "return" => "退回 return", "forward" => "转报 forward", _ => "?" }) }
+                        td { (match a.action.as_str() { "submit" => t("chain-submit"), "return" => t("chain-return"), "forward" => t("chain-forward"), _ => "?" }) }
                         td { (a.version) } td { (a.login) } td { (a.reason) }
                     }
                 }
@@ -342,9 +359,9 @@ fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
     let may_review = reviewer && v.row.state.as_deref() == Some("submitted");
     let may_return = may_review || (reviewer && v.reopenable);
     let label = if v.row.state.is_some() {
-        "重新报送 Resubmit"
+        t("chain-resubmit")
     } else {
-        "报送 Submit"
+        t("chain-submit-2")
     };
     html! {
         @if may_submit {
@@ -355,21 +372,21 @@ fn actions(user: &User, token: &str, v: &PlanView) -> Markup {
             form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="forward-form" {
                 (csrf_field(&csrf_token(token)))
                 input type="hidden" name="verdict" value="forward";
-                button type="submit" id="forward-button" { "转报 Forward" }
+                button type="submit" id="forward-button" { (t("chain-forward-2")) }
             }
         }
         @if may_return {
             form method="post" action={ "/chain/" (v.month) "/" (v.row.region) "/review" } id="return-form" {
                 (csrf_field(&csrf_token(token)))
                 input type="hidden" name="verdict" value="return";
-                label for="reason" { "退回理由 Reason (required)" }
+                label for="reason" { (t("chain-reason-required")) }
                 input id="reason" name="reason" maxlength="500" autocomplete="off";
                 label for="confirm-return" {
                     input id="confirm-return" name="confirm_return" type="checkbox" value="yes";
-                    " 确认退回 I confirm the return"
+                    (t("chain-i-confirm-the-return"))
                 }
                 br;
-                button type="submit" id="return-button" { "退回 Return" }
+                button type="submit" id="return-button" { (t("chain-return-2")) }
             }
         }
     }
@@ -428,7 +445,7 @@ async fn submit(
         }
         Ok(_) => Redirect::to(&format!("/chain/{m}/{r}")).into_response(),
         Err(e) => {
-            let msg = format!("未报送 Not submitted: {}", e.message());
+            let msg = tf("chain-not-submitted", &[("reason", &e.message())]);
             render(&st, &user, &token, m, r, Some((e.status(), msg))).await
         }
     }
@@ -449,9 +466,7 @@ async fn review(
     let field = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let (verdict, reason) = (field("verdict"), field("reason"));
     if verdict == "return" && (reason.is_empty() || field("confirm_return") != "yes") {
-        let msg =
-            "退回须填写理由并勾选确认 A return needs its reason and the confirmation box ticked"
-                .to_string();
+        let msg = t("chain-a-return-needs-its-reason").to_string();
         return render(
             &st,
             &user,
@@ -482,7 +497,7 @@ async fn review(
     match res {
         Ok(_) => Redirect::to(&format!("/chain/{m}/{r}")).into_response(),
         Err(e) => {
-            let msg = format!("未办理 Not done: {}", e.message());
+            let msg = tf("chain-not-done", &[("reason", &e.message())]);
             render(&st, &user, &token, m, r, Some((e.status(), msg))).await
         }
     }

@@ -8,6 +8,7 @@
 
 use crate::forms::{self, Fields};
 use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, with_db};
 use axum::Router;
@@ -23,7 +24,7 @@ use tongchou_core::access::{Permission, Principal, in_scope};
 use tongchou_core::{Divisions, RegionCode};
 use tongchou_store::access::User;
 
-const TITLE: &str = "丧葬抚恤申领 Survivors' claims";
+const TITLE: &str = crate::lang::msg("claims-survivors-claims");
 
 /// Who sees the pages: who handles benefit cases (submits them) or reads benefits.
 pub fn may_view(u: &User) -> bool {
@@ -41,7 +42,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/claims" id="claims-link" { "丧葬抚恤申领 Survivors' claims" } }
+            p { a href="/claims" id="claims-link" { (crate::lang::t("nav-claims")) } }
         }
     }
 }
@@ -49,9 +50,9 @@ pub fn links(u: &User) -> Markup {
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     let body = html! {
         p class="error" id="claims-error" { (msg) }
-        p { a href="/claims" { "返回 Back" } }
+        p { a href="/claims" { (t("record-back")) } }
     };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 fn county_label(code: u32) -> String {
@@ -75,13 +76,13 @@ fn awaiting_within(
 fn awaiting_grid(rows: &[AwaitingClaim]) -> Grid {
     Grid {
         id: "claims",
-        title: "待申领的丧葬抚恤".into(),
+        title: t("claims-awaiting").into(),
         cols: vec![
-            ("人员编号", 12.0),
-            ("区县", 16.0),
-            ("死亡日期", 12.0),
-            ("最早发放月份", 14.0),
-            ("应发合计（元）", 16.0),
+            (t("claims-person"), 12.0),
+            (t("retire-county"), 16.0),
+            (t("claims-died"), 12.0),
+            (t("claims-first-payroll"), 14.0),
+            (t("claims-total-yuan"), 16.0),
         ],
         rows: rows
             .iter()
@@ -117,15 +118,14 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     let done = forms::opt_text(&q, "done");
     let body = html! {
         @if let Some(m) = &done { p class="ok" id="claims-done" { (m) } }
-        p { "去世的离退休人员经数据比对结算后，丧葬补助金、抚恤金和个人账户余额待其遗属申领后随下一期发放名册发放。"
-            " A death settlement is paid to the survivor who claims it, with the next payroll." }
+        p { (t("claims-intro")) }
         @if rows.is_empty() {
-            p id="no-claims" { "本地区没有待申领的丧葬抚恤 Nothing awaits a claim in your region." }
+            p id="no-claims" { (t("claims-nothing-awaits-a-claim-in")) }
         } @else {
             (grid.render("/claims", &View::of(&q)))
         }
     };
-    Html(page(TITLE, Some(&user.login), body)).into_response()
+    Html(page(t(TITLE), Some(&user.login), body)).into_response()
 }
 
 fn claim_form(token: &str, a: &AwaitingClaim, f: &Fields) -> Markup {
@@ -134,24 +134,24 @@ fn claim_form(token: &str, a: &AwaitingClaim, f: &Fields) -> Markup {
     html! {
         form method="post" action={ "/claims/" (a.person) } id="claim-form" {
             (csrf_field(&csrf_token(token)))
-            label for="name" { "申领人姓名 Claimant's name" }
+            label for="name" { (t("claims-claimant-s-name")) }
             input id="name" name="name" value=(v("name")) maxlength="64" required autocomplete="off";
-            label for="id_number" { "申领人身份证号 Claimant's ID number" }
+            label for="id_number" { (t("claims-claimant-s-id-number")) }
             input id="id_number" name="id_number" value=(v("id_number")) maxlength="18" required autocomplete="off";
-            label for="relation" { "与逝者关系 Relation" }
+            label for="relation" { (t("claims-relation")) }
             select id="relation" name="relation" {
-                @for (value, label) in [("spouse", "配偶 spouse"), ("child", "子女 child"), ("parent", "父母 parent"), ("other", "其他 other")] {
+                @for (value, label) in [("spouse", t("claims-spouse")), ("child", t("claims-child")), ("parent", t("claims-parent")), ("other", t("claims-other"))] {
                     option value=(value) selected[relation == value] { (label) }
                 }
             }
-            label for="bank_code" { "开户行行号 Bank code" }
+            label for="bank_code" { (t("retire-bank-code")) }
             input id="bank_code" name="bank_code" value=(v("bank_code")) required autocomplete="off";
-            label for="bank_name" { "开户行 Bank name" }
+            label for="bank_name" { (t("retire-bank-name")) }
             input id="bank_name" name="bank_name" value=(v("bank_name")) required autocomplete="off";
-            label for="bank_account" { "银行账号 Bank account" }
+            label for="bank_account" { (t("retire-bank-account")) }
             input id="bank_account" name="bank_account" value=(v("bank_account")) required autocomplete="off";
             br;
-            button type="submit" id="claim-submit" { "受理申领 File the claim" }
+            button type="submit" id="claim-submit" { (t("claims-file-the-claim")) }
         }
     }
 }
@@ -178,7 +178,7 @@ async fn render(
             return error_page(
                 StatusCode::NOT_FOUND,
                 &user.login,
-                "本地区没有该人员待申领的丧葬抚恤 nothing of this person awaits a claim in your region",
+                t("claims-nothing-of-this-person-awaits"),
             );
         }
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
@@ -186,19 +186,19 @@ async fn render(
     let body = html! {
         @if let Some(m) = &error { p class="error" id="claims-error" { (m) } }
         table id="claim-settlement" {
-            tr { th { "人员编号 Person" } td { (a.person) } }
-            tr { th { "区县 County" } td { (county_label(a.county)) } }
-            tr { th { "死亡日期 Died" } td { (a.died) } }
-            tr { th { "最早发放月份 First payroll" } td { (a.due_month) } }
-            tr { th { "应发合计 Total" } td { (yuan(a.total)) } }
+            tr { th { (t("claims-person")) } td { (a.person) } }
+            tr { th { (t("retire-county")) } td { (county_label(a.county)) } }
+            tr { th { (t("claims-died")) } td { (a.died) } }
+            tr { th { (t("claims-first-payroll")) } td { (a.due_month) } }
+            tr { th { (t("claims-total")) } td { (yuan(a.total)) } }
         }
         @if user.role.has(Permission::RetirementSubmit) {
-            h2 { "受理遗属申领 Record the survivor's claim" }
+            h2 { (t("claims-record-the-survivor-s-claim")) }
             (claim_form(token, &a, &f))
         }
-        p { a href="/claims" { "返回列表 Back to the list" } }
+        p { a href="/claims" { (t("chain-back-to-the-list")) } }
     };
-    let title = format!("{TITLE} · {}", a.person);
+    let title = format!("{} · {}", t(TITLE), a.person);
     (status, Html(page(&title, Some(&user.login), body))).into_response()
 }
 
@@ -261,18 +261,20 @@ async fn file(
     match r {
         Ok(s) => forms::done(
             "/claims",
-            &format!(
-                "已受理 {} 的遗属申领：{}（{}），账号尾号 {}，合计 {}，随 {} 发放名册发放",
-                s.person,
-                s.claimant,
-                s.claimant_id_number,
-                s.bank_account,
-                yuan(s.total),
-                s.due_month
+            &tf(
+                "claims-filed",
+                &[
+                    ("person", &s.person.to_string()),
+                    ("claimant", &s.claimant),
+                    ("id", &s.claimant_id_number),
+                    ("account", &s.bank_account),
+                    ("total", &yuan(s.total)),
+                    ("month", &s.due_month.to_string()),
+                ],
             ),
         ),
         Err(e) => {
-            let msg = format!("未受理 Not filed: {}", e.message());
+            let msg = tf("claims-not-filed", &[("reason", &e.message())]);
             render(&st, (&user, &token), person, f, (e.status(), Some(msg))).await
         }
     }

@@ -4,6 +4,7 @@
 //! `tongchou_app::dues::export` (checked and audited there; the format is in docs/FORMATS.md).
 
 use crate::html::page;
+use crate::lang::t;
 use crate::{St, current, with_db};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -15,7 +16,8 @@ use tongchou_core::access::Permission;
 use tongchou_core::{Period, RegionCode};
 use tongchou_store::access::User;
 
-const TITLE: &str = "应缴明细 Dues for the tax bureau";
+/// The catalogue id of the page title.
+const TITLE: &str = "page-dues-for-the-tax-bureau";
 
 fn may_export(u: &User) -> bool {
     u.role.has(Permission::ContributionRead) && u.role.has(Permission::PersonReadFullId)
@@ -25,7 +27,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     (
         status,
         Html(page(
-            TITLE,
+            t(TITLE),
             Some(login),
             html! { p class="error" id="dues-error" { (msg) } },
         )),
@@ -39,7 +41,7 @@ async fn signed_in(st: &St, headers: &HeaderMap) -> Result<User, Response> {
         Ok(Some((u, _))) => Err(error_page(
             StatusCode::FORBIDDEN,
             &u.login,
-            "无权导出应缴明细 You may not export the dues file",
+            t("dues-denied"),
         )),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(e) => Err(error_page(e.status(), "", &e.message())),
@@ -53,17 +55,17 @@ pub async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     Html(page(
-        TITLE,
+        t(TITLE),
         Some(&user.login),
         html! {
-            p { "按月导出每位缴费人的应缴金额（来自当月核定），供税务部门征收。每次导出均记入审计日志。" }
+            p { (t("dues-intro")) }
             form method="get" action="/dues/download" id="dues-form" {
-                label for="period" { "所属期 Month (YYYY-MM)" }
+                label for="period" { (t("dues-month")) }
                 input id="period" name="period" required placeholder="2020-01";
-                label for="region" { "地区代码 Region (默认本人地区 default: yours)" }
+                label for="region" { (t("dues-region")) }
                 input id="region" name="region" value=(user.region.get());
                 br;
-                button type="submit" id="download" { "下载 CSV Download" }
+                button type="submit" id="download" { (t("dues-download")) }
             }
         },
     ))
@@ -83,11 +85,7 @@ pub async fn download(
     let period = match q.get("period").map(|p| p.trim().parse::<Period>()) {
         Some(Ok(p)) => p,
         _ => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &user.login,
-                "所属期格式应为 YYYY-MM (month: expected YYYY-MM)",
-            );
+            return error_page(StatusCode::BAD_REQUEST, &user.login, t("dues-bad-month"));
         }
     };
     let region = match q.get("region").map(|r| r.trim()).filter(|r| !r.is_empty()) {
@@ -95,11 +93,7 @@ pub async fn download(
         Some(r) => match r.parse::<u32>().ok().and_then(|c| RegionCode::new(c).ok()) {
             Some(c) => Some(c),
             None => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &user.login,
-                    "地区代码无效 (region: not a GB/T 2260 code)",
-                );
+                return error_page(StatusCode::BAD_REQUEST, &user.login, t("dues-bad-region"));
             }
         },
     };

@@ -7,6 +7,7 @@
 //! is refused and audited (`reports::for_staff`).
 
 use crate::html::page;
+use crate::lang::{t, tf};
 use crate::workplace::{Fields, download, error_page, opt};
 use crate::{St, with_db};
 use axum::Router;
@@ -24,7 +25,7 @@ use tongchou_core::access::Permission;
 use tongchou_engine::evaluation::hundredths_text;
 use tongchou_store::access::User;
 
-const TITLE: &str = "预算绩效评价 Budget performance evaluation";
+const TITLE: &str = crate::lang::msg("eval-budget-performance-evaluation");
 
 /// Who sees the page: staff who read reports.
 pub fn may_view(u: &User) -> bool {
@@ -40,13 +41,13 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/budget/evaluation" id="evaluation-link" { (TITLE) } }
+            p { a href="/budget/evaluation" id="evaluation-link" { (crate::lang::t("nav-evaluation")) } }
         }
     }
 }
 
 fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_page(TITLE, status, login, msg)
+    error_page(t(TITLE), status, login, msg)
 }
 
 /// The year (`year`, default last year) and the region (`region`), if any.
@@ -57,12 +58,12 @@ fn asked(q: &Fields) -> Result<(i32, Option<RegionCode>), String> {
             .parse::<i32>()
             .ok()
             .filter(|y| (1900..=9999).contains(y))
-            .ok_or_else(|| "年度应为四位数字 (year: four digits)".to_string())?,
+            .ok_or_else(|| t("eval-year-four-digits").to_string())?,
     };
     let region = opt(q, "region")
         .map(|s| s.parse::<RegionCode>())
         .transpose()
-        .map_err(|_| "地区应为六位行政区划代码 (region: six digits)".to_string())?;
+        .map_err(|_| t("eval-region-six-digits").to_string())?;
     Ok((year, region))
 }
 
@@ -120,24 +121,24 @@ fn body(e: &Evaluation, region: RegionCode) -> Markup {
     let year = e.year;
     html! {
         form method="get" action="/budget/evaluation" id="evaluation-form" {
-            label for="year" { "年度 Year" }
+            label for="year" { (t("mine-year")) }
             input id="year" name="year" type="number" value=(year);
-            label for="region" { "地区（代码）Region" }
+            label for="region" { (t("eval-region")) }
             input id="region" name="region" value=(region);
-            button type="submit" { "查询 Show" }
+            button type="submit" { (t("eval-show")) }
         }
         p id="downloads" {
-            "下载 Download："
+            (t("eval-download"))
             a id="download-xlsx" href={ "/budget/evaluation?year=" (year) "&region=" (region) "&format=xlsx" } { "Excel (XLSX)" } " "
             a id="download-json" href={ "/budget/evaluation?year=" (year) "&region=" (region) "&format=json" } { "JSON" }
-            " · " a href={ "/budget?year=" (year) } { "基金预算 Budget" }
+            " · " a href={ "/budget?year=" (year) } { (t("page-budget")) }
         }
         @for r in &e.regions {
-            h2 { (r.name) "（" (r.region) "）：" (hundredths_text(r.score)) " / " (r.max) " 分" }
+            h2 { (tf("eval-region-score", &[("name", &r.name), ("region", &r.region.to_string()), ("score", &hundredths_text(r.score)), ("max", &r.max.to_string())])) }
             table class="evaluation" id={ "evaluation-" (r.region) } {
                 thead { tr {
-                    th { "指标 Indicator" } th { "指标值 Value" } th { "得分 Score" }
-                    th { "分值 Points" } th { "公式 Formula" } th { "依据 Figures" }
+                    th { (t("eval-indicator")) } th { (t("eval-value")) } th { (t("eval-score")) }
+                    th { (t("eval-points")) } th { (t("eval-formula")) } th { (t("eval-figures")) }
                 } }
                 tbody {
                     @for i in &r.indicators {
@@ -153,9 +154,9 @@ fn body(e: &Evaluation, region: RegionCode) -> Markup {
                 }
             }
         }
-        h2 { "参数 Parameters" }
+        h2 { (t("eval-parameters")) }
         table id="evaluation-parameters" {
-            thead { tr { th { "参数" } th { "取值" } th { "生效日期" } th { "状态" } th { "来源" } } }
+            thead { tr { th { (t("web-parameter")) } th { (t("web-value")) } th { (t("web-from")) } th { (t("web-status")) } th { (t("web-source")) } } }
             tbody {
                 @for u in &e.uses {
                     tr {

@@ -59,7 +59,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/gap" id="gap-link" { "缺口分担 Gap sharing" } }
+            p { a href="/gap" id="gap-link" { (crate::lang::t("nav-gap")) } }
         }
     }
 }

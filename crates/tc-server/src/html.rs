@@ -2,6 +2,7 @@
 //! escaped unless wrapped in `PreEscaped` (used only for fixed text). No inline script or style
 //! (the CSP forbids them); one stylesheet at `/static/app.css`.
 
+use crate::lang::{self, t};
 use maud::{Markup, PreEscaped, html};
 
 /// A whole page. `nav` is the logged-in user's login, if any.
@@ -19,30 +20,31 @@ pub fn page_refreshing(
 ) -> String {
     html! {
         (PreEscaped("<!doctype html>\n"))
-        html lang="zh-CN" {
+        html lang=(lang::lang().tag()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 @if let Some(secs) = refresh { meta http-equiv="refresh" content=(secs); }
-                title { (title) " · 统筹 Tongchou" }
+                title { (title) " · " (t("web-brand")) }
                 link rel="stylesheet" href="/static/app.css";
             }
             body {
                 header {
-                    a class="brand" href="/" { "统筹 Tongchou" }
+                    a class="brand" href="/" { (t("web-brand")) }
                     nav {
-                        a href="/estimate" { "养老金测算 Estimator" } " "
+                        (lang::switch_link()) " "
+                        a href="/estimate" { (t("web-estimator")) } " "
                         @match nav {
                             Some(login) => {
                                 span class="who" { (login) } " "
-                                a href="/dashboard" { "工作台 Dashboard" }
+                                a href="/dashboard" { (t("web-dashboard")) }
                             }
-                            None => a href="/login" { "登录 Log in" },
+                            None => a href="/login" { (t("web-log-in")) },
                         }
                     }
                 }
                 main { h1 { (title) } "\n" (body) "\n" }
-                footer { "山西省企业职工基本养老保险 省级统收统支" }
+                footer { (t("web-footer")) }
             }
         }
         "\n"
@@ -68,7 +70,7 @@ pub fn dl(rows: &[(&str, String)]) -> Markup {
 
 /// An amount as staff read it: `14,115,579.69 元`.
 pub fn yuan(f: tongchou_core::Fen) -> String {
-    format!("{} 元", f.grouped())
+    format!("{} {}", f.grouped(), t("web-yuan"))
 }
 
 /// How an amount was computed: the formula, the dated parameters read (value, effective date,
@@ -77,10 +79,10 @@ pub fn explanation(title: &str, e: &tongchou_core::Explanation) -> Markup {
     html! {
         details class="explain" data-rule=(e.rule) {
             summary { (title) " · " code { (e.rule) } }
-            p { "公式 Formula: " (e.formula) }
+            p { (t("web-formula")) (e.formula) }
             @if !e.params.is_empty() {
                 table {
-                    tr { th { "参数 Parameter" } th { "值 Value" } th { "生效 From" } th { "状态 Status" } th { "依据 Source" } }
+                    tr { th { (t("web-parameter")) } th { (t("web-value")) } th { (t("web-from")) } th { (t("web-status")) } th { (t("web-source")) } }
                     @for p in &e.params {
                         tr {
                             td { (p.name) } td { (p.value) } td { (p.effective_from) }
@@ -91,7 +93,7 @@ pub fn explanation(title: &str, e: &tongchou_core::Explanation) -> Markup {
             }
             @if !e.steps.is_empty() {
                 table {
-                    tr { th { "步骤 Step" } th { "值 Value" } }
+                    tr { th { (t("web-step")) } th { (t("web-value")) } }
                     @for s in &e.steps { tr { td { (s.name) } td { (s.value) } } }
                 }
             }

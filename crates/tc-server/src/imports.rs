@@ -6,6 +6,7 @@
 //! ready for the corrected file; nothing of it was written.
 
 use crate::html::{csrf_field, dl, page};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::workplace::Fields;
 use crate::{AppError, St, csrf_token, with_db};
@@ -31,7 +32,8 @@ const MAX_UPLOAD: usize = 128 << 20;
 /// Problems shown in the page (all are counted).
 const SHOWN: usize = 1_000;
 
-const TITLE: &str = "数据导入 Import a file";
+/// The catalogue id of the page title.
+const TITLE: &str = "imports-import-a-file";
 
 /// The kinds of file a browser may import into the register, in the form's order.
 const KINDS: [Kind; 4] = [
@@ -69,8 +71,8 @@ pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
             p {
-                a href="/imports" id="imports-link" { "数据导入 Import a file" } " "
-                a href="/imports/record" id="record-link" { "逐条录入 Enter one record" }
+                a href="/imports" id="imports-link" { (t("imports-import-a-file")) } " "
+                a href="/imports/record" id="record-link" { (t("record-enter-one-record")) }
             }
         }
     }
@@ -80,9 +82,9 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     (
         status,
         Html(page(
-            TITLE,
+            t(TITLE),
             Some(login),
-            html! { p class="error" id="import-error" { (msg) } p { a href="/imports" { "返回 Back" } } },
+            html! { p class="error" id="import-error" { (msg) } p { a href="/imports" { (t("record-back")) } } },
         )),
     )
         .into_response()
@@ -98,8 +100,17 @@ pub(crate) enum Outcome {
 
 fn kind_label(k: &str) -> String {
     match KINDS.iter().find(|x| x.as_str() == k) {
-        Some(x) => format!("{} {}", x.chinese(), x.as_str()),
+        Some(x) => kind_name(*x),
         None => k.to_string(),
+    }
+}
+
+/// A kind of file as the page names it: `参保人员 persons` in Chinese, `Insured persons` in
+/// English.
+pub(crate) fn kind_name(k: Kind) -> String {
+    match crate::lang::lang() {
+        tongchou_core::i18n::Lang::ZhCn => format!("{} {}", k.chinese(), k.as_str()),
+        l => k.name(l).to_string(),
     }
 }
 
@@ -108,28 +119,27 @@ fn problems(file: &str, r: &Rejected) -> Markup {
     html! {
         div id="rejected" class="error" {
             p id="rejected-summary" {
-                "文件 " (file) " 未导入，未写入任何数据 File refused, nothing imported: "
+                (tf("imports-refused", &[("file", file)]))
                 @if r.structure || bad == 0 {
-                    "表头或结构有 " (r.problems.len()) " 处问题 problem(s) in its header or structure"
+                    (tf("imports-structure-problems", &[("n", &r.problems.len().to_string())]))
                 } @else {
-                    "共 " (r.rows) " 行数据，其中 " (bad) " 行有 " (r.problems.len())
-                    " 处问题 problem(s) in " (bad) " of " (r.rows) " data row(s)"
+                    (tf("imports-row-problems", &[("rows", &r.rows.to_string()), ("bad", &bad.to_string()), ("n", &r.problems.len().to_string())]))
                 }
             }
-            p { "请改正后重新上传整个文件 Correct the file and upload it again, whole." }
+            p { (t("imports-correct-the-file-and-upload")) }
         }
         table id="problems" {
-            tr { th { "行 Row" } th { "列 Column" } th { "问题 Problem" } }
+            tr { th { (t("imports-row")) } th { (t("imports-column")) } th { (t("imports-problem")) } }
             @for e in r.problems.iter().take(SHOWN) {
                 tr {
-                    td { @if e.row == 0 { "文件 file" } @else { (e.row) } }
+                    td { @if e.row == 0 { (t("imports-file")) } @else { (e.row) } }
                     td { (e.column.as_deref().unwrap_or("—")) }
                     td { (e.reason) }
                 }
             }
         }
         @if r.problems.len() > SHOWN {
-            p { "另有 " (r.problems.len() - SHOWN) " 处问题未列出 more not shown" }
+            p { (tf("imports-more-not-shown", &[("n", &(r.problems.len() - SHOWN).to_string())])) }
         }
     }
 }
@@ -138,20 +148,19 @@ pub(crate) fn outcome(o: &Outcome) -> Markup {
     match o {
         Outcome::Imported(w) => html! {
             div id="imported" {
-                h2 { "已导入 Imported" }
+                h2 { (t("imports-imported")) }
                 (dl(&[
-                    ("文件 File", w.file_name.clone()),
-                    ("类型 Kind", kind_label(w.kind.as_str())),
-                    ("行数 Rows", w.rows.to_string()),
-                    ("导入编号 Import", w.import_id.to_string()),
+                    (t("imports-file-2"), w.file_name.clone()),
+                    (t("imports-kind"), kind_label(w.kind.as_str())),
+                    (t("imports-rows"), w.rows.to_string()),
+                    (t("imports-import"), w.import_id.to_string()),
                     ("SHA-256", w.file_sha256.clone()),
                 ]))
             }
         },
         Outcome::Already(prev) => html! {
             p id="already" {
-                "该文件已于 " (prev.imported_at) " 导入（编号 " (prev.id) "，" (prev.rows) " 行，"
-                (prev.imported_by) "），未作任何更改 Already imported: nothing changed."
+                (tf("imports-already", &[("at", &prev.imported_at.to_string()), ("id", &prev.id.to_string()), ("rows", &prev.rows.to_string()), ("by", &prev.imported_by)]))
             }
         },
         Outcome::Rejected { file, r } => problems(file, r),
@@ -170,23 +179,22 @@ fn body(
         @if let Some(o) = last { (outcome(o)) }
         form method="post" action="/imports" enctype="multipart/form-data" id="import-form" {
             (csrf_field(&csrf_token(token)))
-            label for="kind" { "文件类型 Kind of file" }
+            label for="kind" { (t("imports-kind-of-file")) }
             select id="kind" name="kind" required {
                 @for k in kinds_for(user) {
-                    option value=(k.as_str()) { (k.chinese()) " " (k.as_str()) }
+                    option value=(k.as_str()) { (kind_name(k)) }
                 }
             }
-            label for="file" { "文件 File (CSV UTF-8/GBK, XLSX)" }
+            label for="file" { (t("imports-file-csv-utf-8-gbk")) }
             input type="file" id="file" name="file" accept=".csv,.xlsx,.txt" required;
             p class="hint" {
-                "整个文件要么全部导入，要么一行不导入；只能导入本辖区的数据。"
-                " All or nothing; only rows of your region."
+                (t("imports-hint"))
             }
-            button type="submit" id="import-submit" { "上传并导入 Upload and import" }
+            button type="submit" id="import-submit" { (t("imports-upload-and-import")) }
         }
-        h2 { "导入记录 Import history" }
+        h2 { (t("imports-import-history")) }
         @if done.is_empty() {
-            p { "尚无导入 No import yet." }
+            p { (t("imports-no-import-yet")) }
         } @else {
             div class="scroll" { (history(done).render("/imports", view)) }
         }
@@ -197,14 +205,14 @@ fn body(
 fn history(done: &[Imported]) -> Grid {
     Grid {
         id: "imports",
-        title: "导入记录".into(),
+        title: t("imports-import-history").into(),
         cols: vec![
-            ("编号", 8.0),
-            ("时间", 22.0),
-            ("类型", 16.0),
-            ("文件", 30.0),
-            ("行数", 10.0),
-            ("导入人", 14.0),
+            (t("col-import-no"), 8.0),
+            (t("col-time"), 22.0),
+            (t("col-kind"), 16.0),
+            (t("col-file"), 30.0),
+            (t("col-rows"), 10.0),
+            (t("col-imported-by"), 14.0),
         ],
         rows: done
             .iter()
@@ -259,7 +267,7 @@ async fn render(
             (
                 status,
                 Html(page(
-                    TITLE,
+                    t(TITLE),
                     Some(&user.login),
                     body(user, token, last, &done, &View::of(q)),
                 )),
@@ -312,14 +320,17 @@ pub(crate) fn import(
         },
         Err(ImportRefusal::File(e)) => Outcome::Refused(
             StatusCode::BAD_REQUEST,
-            format!("文件无法读取 File not read: {e}"),
+            tf("imports-file-not-read", &[("reason", &e.to_string())]),
         ),
         Err(ImportRefusal::App(e)) => {
             let e = AppError::from(e);
             if let AppError::Internal(_) = e {
                 return Err(e);
             }
-            Outcome::Refused(e.status(), format!("未导入 Not imported: {}", e.message()))
+            Outcome::Refused(
+                e.status(),
+                tf("imports-not-imported", &[("reason", &e.message())]),
+            )
         }
     })
 }
@@ -341,14 +352,14 @@ async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Resp
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "kind: 请选择您可导入的文件类型 choose a kind of file you may import",
+            t("imports-choose-a-kind-of-file"),
         );
     };
     let Some((name, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "file: 请选择文件 choose a file",
+            t("imports-choose-a-file"),
         );
     };
     let who = user.principal();

@@ -6,6 +6,7 @@
 //! exports and refusals are audited in the use case.
 
 use crate::html::page;
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::workplace::{self, Fields, error_page, opt, staff};
 use crate::{St, with_db};
@@ -20,7 +21,7 @@ use tongchou_app::ledger_view::{self as lv, Book, Check, Export, History};
 use tongchou_core::RegionCode;
 use tongchou_store::access::User;
 
-const TITLE: &str = "基金账簿 Fund ledger";
+const TITLE: &str = crate::lang::msg("web-fund-ledger");
 
 pub fn routes() -> Router<St> {
     Router::new()
@@ -34,18 +35,18 @@ fn book_of(q: &Fields, own: RegionCode) -> Result<RegionCode, String> {
         None => Ok(own),
         Some(v) => v
             .parse::<RegionCode>()
-            .map_err(|_| format!("账簿应为六位行政区划代码 book: {v:?}")),
+            .map_err(|_| tf("ledger-bad-book", &[("value", &v)])),
     }
 }
 
 pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>) -> Response {
-    let (user, _) = match staff(&st, &headers, TITLE).await {
+    let (user, _) = match staff(&st, &headers, t(TITLE)).await {
         Ok(u) => u,
         Err(r) => return r,
     };
     let region = match book_of(&q, user.region) {
         Ok(r) => r,
-        Err(m) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &m),
+        Err(m) => return error_page(t(TITLE), StatusCode::BAD_REQUEST, &user.login, &m),
     };
     let who = user.principal();
     let books = lv::books_in_scope(&who);
@@ -55,26 +56,26 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
     .await
     {
         Ok((tb, check)) => Html(page(
-            TITLE,
+            t(TITLE),
             Some(&user.login),
             body(region, &books, &tb, &check),
         ))
         .into_response(),
-        Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+        Err(e) => error_page(t(TITLE), e.status(), &user.login, &e.message()),
     }
 }
 
 fn yuan(f: tongchou_core::Fen) -> String {
-    format!("{} 元", f.grouped())
+    crate::html::yuan(f)
 }
 
 fn check_html(c: &Check) -> Markup {
     html! {
         @match &c.problem {
             None => p id="ledger-check" class="ok" {
-                "账簿校验通过：哈希链、余额、各级账簿与限额均一致（" (c.transfers) " 笔，链头 " (c.head_seq) " " code { (c.head_hash) } "）Ledger verified"
+                (tf("ledger-verified", &[("n", &c.transfers.to_string()), ("seq", &c.head_seq.to_string())])) " " code { (c.head_hash) } (t("ledger-verified-end"))
             },
-            Some(p) => p id="ledger-check" class="error" { "账簿校验失败 Ledger BROKEN: " (p) },
+            Some(p) => p id="ledger-check" class="error" { (t("ledger-ledger-broken")) (p) },
         }
     }
 }
@@ -82,23 +83,23 @@ fn check_html(c: &Check) -> Markup {
 fn body(region: RegionCode, books: &[(RegionCode, String)], tb: &Book, check: &Check) -> Markup {
     html! {
         form method="get" action="/ledger" id="ledger-form" {
-            label for="book" { "账簿 Book" }
+            label for="book" { (t("ledger-book")) }
             select id="book" name="book" {
                 @for (code, name) in books {
                     option value=(code) selected[*code == region] { (code) " " (name) }
                 }
             }
             br;
-            button type="submit" id="ledger-submit" { "查看 Show" }
+            button type="submit" id="ledger-submit" { (t("month-show")) }
         }
         (check_html(check))
-        h2 { "试算平衡表 Trial balance · " (lv::book_name(region)) }
+        h2 { (t("ledger-trial-balance")) " · " (lv::book_name(region)) }
         p {
-            a id="tb-csv" href={ "/ledger/export?format=csv&book=" (region) } { "导出 CSV" } " "
-            a id="tb-xlsx" href={ "/ledger/export?format=xlsx&book=" (region) } { "导出 XLSX" }
+            a id="tb-csv" href={ "/ledger/export?format=csv&book=" (region) } { (t("grid-csv")) } " "
+            a id="tb-xlsx" href={ "/ledger/export?format=xlsx&book=" (region) } { (t("grid-xlsx")) }
         }
         table id="trial-balance" {
-            thead { tr { th { "科目代码" } th { "科目名称" } th { "借方余额" } th { "贷方余额" } th { "在途借方" } th { "在途贷方" } } }
+            thead { tr { th { (t("ledger-code")) } th { (t("ledger-name")) } th { (t("ledger-debit")) } th { (t("ledger-credit")) } th { (t("ledger-pending-debit")) } th { (t("ledger-pending-credit")) } } }
             tbody { @for r in &tb.rows {
                 tr {
                     td { (r.code) }
@@ -109,9 +110,9 @@ fn body(region: RegionCode, books: &[(RegionCode, String)], tb: &Book, check: &C
                 }
             } }
             tfoot { tr {
-                td {} td { "合计 Total" }
+                td {} td { (t("mine-total")) }
                 td class="num" id="tb-debit" { (yuan(tb.total_debit)) } td class="num" id="tb-credit" { (yuan(tb.total_credit)) }
-                td colspan="2" id="tb-balanced" { @if tb.balanced { "借贷平衡 balanced" } @else { "借贷不平衡 NOT balanced" } }
+                td colspan="2" id="tb-balanced" { @if tb.balanced { (t("ledger-balanced")) } @else { (t("ledger-not-balanced")) } }
             } }
         }
     }
@@ -124,13 +125,20 @@ pub async fn account(
     headers: HeaderMap,
     Query(q): Query<Fields>,
 ) -> Response {
-    let (user, _) = match staff(&st, &headers, TITLE).await {
+    let (user, _) = match staff(&st, &headers, t(TITLE)).await {
         Ok(u) => u,
         Err(r) => return r,
     };
     let acct = match lv::parse_account(&opt(&q, "account").unwrap_or_default()) {
         Ok(a) => a,
-        Err(e) => return error_page(TITLE, StatusCode::BAD_REQUEST, &user.login, &e.to_string()),
+        Err(e) => {
+            return error_page(
+                t(TITLE),
+                StatusCode::BAD_REQUEST,
+                &user.login,
+                &e.to_string(),
+            );
+        }
     };
     let who = user.principal();
     let h = match with_db(&st, move |db| {
@@ -139,7 +147,7 @@ pub async fn account(
     .await
     {
         Ok(h) => h,
-        Err(e) => return error_page(TITLE, e.status(), &user.login, &e.message()),
+        Err(e) => return error_page(t(TITLE), e.status(), &user.login, &e.message()),
     };
     let grid = history_grid(&h);
     match grid.export_table(&q) {
@@ -161,12 +169,12 @@ pub async fn account(
             };
             return match with_db(&st, run).await {
                 Ok(d) => workplace::download(d),
-                Err(e) => error_page(TITLE, e.status(), &user.login, &e.message()),
+                Err(e) => error_page(t(TITLE), e.status(), &user.login, &e.message()),
             };
         }
     }
     Html(page(
-        "明细账 Account history",
+        t("ledger-account-history"),
         Some(&user.login),
         history_html(&h, &grid, &View::of(&q)),
     ))
@@ -176,7 +184,7 @@ pub async fn account(
 fn history_grid(h: &History) -> Grid {
     Grid {
         id: "ledger-history",
-        title: format!("明细账 {}", h.label),
+        title: format!("{} {}", t("ledger-account-history"), h.label),
         cols: lv::HISTORY_COLUMNS.to_vec(),
         rows: h.rows.clone(),
         link: None,
@@ -187,11 +195,11 @@ fn history_html(h: &History, grid: &Grid, view: &View) -> Markup {
     html! {
         p id="account-label" { (h.label) }
         p {
-            a href={ "/ledger?book=" (h.region) } { "返回试算平衡表 Back to the trial balance" } " "
-            a id="history-csv" href={ "/ledger/export?format=csv&account=" (h.account) } { "导出全部 CSV" } " "
-            a id="history-xlsx" href={ "/ledger/export?format=xlsx&account=" (h.account) } { "导出全部 XLSX" }
+            a href={ "/ledger?book=" (h.region) } { (t("ledger-back-to-the-trial-balance")) } " "
+            a id="history-csv" href={ "/ledger/export?format=csv&account=" (h.account) } { (t("ledger-csv")) } " "
+            a id="history-xlsx" href={ "/ledger/export?format=xlsx&account=" (h.account) } { (t("ledger-xlsx")) }
         }
-        @if h.rows.is_empty() { p id="history-empty" { "没有流水 No transfers" } }
+        @if h.rows.is_empty() { p id="history-empty" { (t("ledger-no-transfers")) } }
         @else {
             div class="scroll" { (grid.render(&format!("/ledger/account?account={}", h.account), view)) }
         }
@@ -205,7 +213,7 @@ pub async fn export(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fi
             .map_err(|e| e.to_string()),
         None => book_of(q, user.region).map(Export::TrialBalance),
     };
-    workplace::export(&st, &headers, &q, TITLE, what, |db, who, w, fmt| {
+    workplace::export(&st, &headers, &q, t(TITLE), what, |db, who, w, fmt| {
         lv::export(db, who, w, fmt, now_ms())
     })
     .await

@@ -44,6 +44,7 @@ mod guard;
 mod html;
 mod idle;
 mod imports;
+mod lang;
 mod ledger_pages;
 mod migration_pages;
 mod mine;
@@ -283,11 +284,14 @@ pub(crate) async fn with_db<T: Send + 'static>(
     f: impl FnOnce(&mut Db) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let st = st.clone();
+    let ctx = lang::ctx();
     tokio::task::spawn_blocking(move || {
-        let mut db = st.pool.get()?;
-        let r = f(&mut db);
-        st.pool.put(db);
-        r
+        lang::within(ctx, || {
+            let mut db = st.pool.get()?;
+            let r = f(&mut db);
+            st.pool.put(db);
+            r
+        })
     })
     .await
     .map_err(|e| AppError::Internal(format!("blocking task: {e}")))?
@@ -501,6 +505,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
     let router = Router::new()
         .route("/", get(pages::home))
         .route("/static/app.css", get(pages::css))
+        .route("/lang", get(lang::switch))
         .route("/login", get(pages::login_form).post(pages::login_submit))
         .route("/logout", post(pages::logout))
         .route("/dashboard", get(pages::dashboard))
@@ -574,6 +579,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
             st.clone(),
             ops::observe,
         ))
+        .layer(axum::middleware::from_fn(lang::layer))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::Extension(SecureFlag(secure)))
         .with_state(st.clone());

@@ -42,7 +42,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/migration" id="migration-link" { "历史数据迁移 City migration" } }
+            p { a href="/migration" id="migration-link" { (crate::lang::t("nav-migration")) } }
         }
     }
 }

@@ -5,6 +5,7 @@
 //! filled from their own record.
 
 use crate::html::{dl, explanation, page, yuan};
+use crate::lang::{t, tf};
 use crate::pages::person_html;
 use crate::person;
 use crate::{AppError, St, client, with_db, with_db_audited};
@@ -22,7 +23,7 @@ use tongchou_core::Policy;
 use tongchou_engine::disbursement::Item;
 use tongchou_store::access::User;
 
-const TITLE: &str = "我的参保记录 My records";
+const TITLE: &str = crate::lang::msg("page-my-records");
 
 /// Contribution months shown unless all are asked for.
 const RECENT_MONTHS: usize = 36;
@@ -40,7 +41,7 @@ fn policy() -> Result<Policy, AppError> {
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     let body = html! { p class="error" id="mine-error" { (msg) } };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<User, Response> {
@@ -51,18 +52,18 @@ async fn signed_in(st: &St, headers: &HeaderMap) -> Result<User, Response> {
 
 fn payment_status(s: &str) -> &str {
     match s {
-        "planned" => "待发 planned",
-        "issued" => "已发往银行 sent to the bank",
-        "paid" => "已到账 paid",
-        "returned" => "银行退回 returned by the bank",
-        "deferred" => "延后发放 deferred",
-        "carried" => "已转下月发放 carried to a later month",
+        "planned" => t("mine-planned"),
+        "issued" => t("mine-sent-to-the-bank"),
+        "paid" => t("mine-paid"),
+        "returned" => t("mine-returned-by-the-bank"),
+        "deferred" => t("mine-deferred"),
+        "carried" => t("mine-carried-to-a-later-month"),
         other => other,
     }
 }
 
 fn item_label(code: &str) -> String {
-    Item::parse(code).map_or_else(|| code.to_string(), |i| i.chinese().to_string())
+    Item::parse(code).map_or_else(|| code.to_string(), |i| crate::lang::item(i).to_string())
 }
 
 fn pension_html(r: &OwnRecords) -> Markup {
@@ -71,11 +72,11 @@ fn pension_html(r: &OwnRecords) -> Markup {
     };
     html! {
         section id="my-pension" {
-            h2 { "养老金 My pension" }
-            p { "现月基本养老金 Monthly pension: " strong id="pension-total" { (yuan(now.total)) } }
+            h2 { (t("mine-my-pension")) }
+            p { (t("mine-monthly-pension")) strong id="pension-total" { (yuan(now.total)) } }
             div class="scroll" {
                 table id="pension-history" {
-                    tr { th { "起始 From" } th { "原因 Why" } th { "基础 Basic" } th { "个人账户 Account" } th { "过渡性 Transitional" } th { "调整 Increases" } th { "合计 Total" } }
+                    tr { th { (t("mine-from")) } th { (t("mine-why")) } th { (t("mine-basic")) } th { (t("mine-account")) } th { (t("mine-transitional")) } th { (t("mine-increases")) } th { (t("mine-total")) } }
                     @for p in &r.pensions {
                         tr {
                             td { (p.effective_from) } td { (p.reason) } td { (yuan(p.basic)) } td { (yuan(p.account)) }
@@ -85,13 +86,13 @@ fn pension_html(r: &OwnRecords) -> Markup {
                 }
             }
             @if let Some(e) = &r.explained {
-                h3 { "如何计算 How it is computed (国发〔2005〕38号)" }
+                h3 { (t("mine-how-computed")) }
                 @if !e.reproduced {
-                    p class="warning" { "按现行规则重算与核定金额不一致，以核定为准 The rule's recomputation differs from the award; the award stands." }
+                    p class="warning" { (t("mine-the-rule-s-recomputation-differs")) }
                 }
-                (explanation("基础养老金 Basic", &e.basic))
-                (explanation("个人账户养老金 Account", &e.account))
-                (explanation("过渡性养老金 Transitional", &e.transitional))
+                (explanation(t("page-basic"), &e.basic))
+                (explanation(t("page-account-2"), &e.account))
+                (explanation(t("page-transitional"), &e.transitional))
             }
         }
     }
@@ -103,10 +104,10 @@ fn payments_html(r: &OwnRecords) -> Markup {
     }
     html! {
         section id="my-payments" {
-            h2 { "待遇发放 Payments to me" }
+            h2 { (t("mine-payments-to-me")) }
             div class="scroll" {
                 table id="payments" {
-                    tr { th { "月份 Month" } th { "项目 Item" } th { "金额 Amount" } th { "状态 Status" } }
+                    tr { th { (t("plans-month")) } th { (t("mine-item")) } th { (t("mine-amount")) } th { (t("web-status")) } }
                     @for p in &r.payments {
                         tr {
                             td { (p.month) } td { (item_label(&p.item)) } td class="num" { (yuan(p.amount)) }
@@ -122,18 +123,18 @@ fn payments_html(r: &OwnRecords) -> Markup {
 fn account_html(r: &OwnRecords) -> Markup {
     html! {
         section id="my-account" {
-            h2 { "个人账户 My individual account" }
+            h2 { (t("mine-my-individual-account")) }
             @if r.years.is_empty() {
-                p { "尚无已结算年度 No closed year yet." }
+                p { (t("mine-no-closed-year-yet")) }
             } @else {
                 div class="scroll" {
                     table id="account-years" {
-                        tr { th { "年度 Year" } th { "年初 Opening" } th { "记账 Credited" } th { "利息 Interest" } th { "年末 Closing" } th { "记账利率 Rate" } th {} }
+                        tr { th { (t("mine-year")) } th { (t("mine-opening")) } th { (t("mine-credited")) } th { (t("mine-interest")) } th { (t("mine-closing")) } th { (t("mine-rate")) } th {} }
                         @for y in &r.years {
                             tr {
                                 td { (y.year) } td class="num" { (yuan(y.opening)) } td class="num" { (yuan(y.contributions)) }
                                 td class="num" { (yuan(y.interest)) } td class="num" { (yuan(y.closing)) } td { (y.rate) }
-                                td { a href={ "/me/statement?year=" (y.year) } { "对账单 Statement" } }
+                                td { a href={ "/me/statement?year=" (y.year) } { (t("mine-statement")) } }
                             }
                         }
                     }
@@ -152,14 +153,13 @@ fn contributions_html(r: &OwnRecords, all: bool) -> Markup {
     };
     html! {
         section id="my-contributions" {
-            h2 { "缴费记录 My contributions" }
+            h2 { (t("mine-my-contributions")) }
             p id="contribution-totals" {
-                "共 " (r.contributions.len()) " 个月 months · 应缴 assessed " (yuan(assessed))
-                " · 已缴 paid " (yuan(paid)) " · 欠缴 owed " (yuan(open))
+                (tf("mine-contributions-summary", &[("n", &r.contributions.len().to_string()), ("assessed", &yuan(assessed)), ("paid", &yuan(paid)), ("owed", &yuan(open))]))
             }
             div class="scroll" {
                 table id="contributions" {
-                    tr { th { "月份 Month" } th { "缴费基数 Base" } th { "应缴 Assessed" } th { "其中记入个人账户 To my account" } th { "已缴 Paid" } th { "欠缴 Owed" } }
+                    tr { th { (t("plans-month")) } th { (t("mine-base")) } th { (t("mine-assessed-2")) } th { (t("mine-to-my-account")) } th { (t("mine-paid-3")) } th { (t("mine-owed-2")) } }
                     @for m in &r.contributions[..shown] {
                         tr {
                             td { (m.period) } td class="num" { (yuan(m.base)) } td class="num" { (yuan(m.assessed())) }
@@ -170,7 +170,7 @@ fn contributions_html(r: &OwnRecords, all: bool) -> Markup {
                 }
             }
             @if shown < r.contributions.len() {
-                p { a href="/me/records?all=1#my-contributions" id="all-months" { "显示全部 " (r.contributions.len()) " 个月 Show all months" } }
+                p { a href="/me/records?all=1#my-contributions" id="all-months" { (tf("mine-show-all-months", &[("n", &r.contributions.len().to_string())])) } }
             }
         }
     }
@@ -195,7 +195,7 @@ fn estimator_link(v: &serde_json::Value) -> Markup {
         .append_pair("account_balance", &s("account_balance"))
         .finish();
     html! {
-        p { a href={ "/estimate?" (query) } id="estimate-mine" { "用我的记录测算养老金 Estimate my pension from my record" } }
+        p { a href={ "/estimate?" (query) } id="estimate-mine" { (t("mine-estimate-my-pension-from-my")) } }
     }
 }
 
@@ -226,8 +226,8 @@ async fn records(
         Ok((v, r)) => {
             let body = html! {
                 nav class="tabs" {
-                    a href="#my-pension" { "养老金" } " " a href="#my-payments" { "发放" } " "
-                    a href="#my-account" { "个人账户" } " " a href="#my-contributions" { "缴费" }
+                    a href="#my-pension" { (t("mine-tab-pension")) } " " a href="#my-payments" { (t("mine-tab-payments")) } " "
+                    a href="#my-account" { (t("mine-tab-account")) } " " a href="#my-contributions" { (t("mine-tab-contributions")) }
                 }
                 (person_html(&v))
                 (estimator_link(&v))
@@ -236,7 +236,7 @@ async fn records(
                 (account_html(&r))
                 (contributions_html(&r, all))
             };
-            Html(page(TITLE, Some(&user.login), body)).into_response()
+            Html(page(t(TITLE), Some(&user.login), body)).into_response()
         }
         Err(e) => error_page(e.status(), &user.login, &e.message()),
     }
@@ -256,7 +256,7 @@ async fn statement(
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "year: 请给出年度 give a year, e.g. 2023",
+            t("mine-give-a-year-e-g"),
         );
     };
     let who = user.principal();
@@ -271,28 +271,28 @@ async fn statement(
             let body = html! {
                 div id="statement" {
                     (dl(&[
-                        ("姓名 Name", s.name.clone()),
-                        ("身份证号 ID number", s.id_number_masked.clone()),
-                        ("年度 Year", s.year.to_string()),
-                        ("年初余额 Opening", yuan(ye.opening)),
-                        ("本年记账 Credited", yuan(ye.contributions)),
-                        ("年初余额利息 Interest on the opening", yuan(ye.interest_on_opening)),
-                        ("当年记账利息 Interest on the year's credits", yuan(ye.interest_on_contributions)),
-                        ("年末余额 Closing", yuan(ye.closing)),
+                        (t("page-name"), s.name.clone()),
+                        (t("page-id-number"), s.id_number_masked.clone()),
+                        (t("mine-year"), s.year.to_string()),
+                        (t("mine-opening-2"), yuan(ye.opening)),
+                        (t("mine-credited-2"), yuan(ye.contributions)),
+                        (t("mine-interest-on-the-opening"), yuan(ye.interest_on_opening)),
+                        (t("mine-interest-on-the-year-s"), yuan(ye.interest_on_contributions)),
+                        (t("mine-closing-2"), yuan(ye.closing)),
                     ]))
                 }
-                h2 { "逐月记账 Credited month by month" }
+                h2 { (t("mine-credited-month-by-month")) }
                 div class="scroll" {
                     table id="statement-months" {
-                        tr { th { "月份 Month" } th { "记账金额 Credited" } }
+                        tr { th { (t("plans-month")) } th { (t("mine-credited-3")) } }
                         @for (m, a) in &s.monthly { tr { td { (m) } td class="num" { (yuan(*a)) } } }
                     }
                 }
-                (explanation("利息计算 How the interest is computed", &s.explain))
-                p { a href="/me/records#my-account" { "返回 Back" } }
+                (explanation(t("mine-how-the-interest-is-computed"), &s.explain))
+                p { a href="/me/records#my-account" { (t("record-back")) } }
             };
             Html(page(
-                &format!("个人账户对账单 Statement {year}"),
+                &tf("mine-statement-title", &[("year", &year.to_string())]),
                 Some(&user.login),
                 body,
             ))

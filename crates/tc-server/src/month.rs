@@ -11,6 +11,7 @@
 
 use crate::forms::{self, Fields};
 use crate::html::{csrf_field, page, page_refreshing, yuan};
+use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, with_db};
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -24,7 +25,7 @@ use tongchou_core::access::Permission;
 use tongchou_core::{Fen, Period, Policy};
 use tongchou_store::access::User;
 
-const TITLE: &str = "月度运行 The month's run";
+const TITLE: &str = crate::lang::msg("month-the-month-s-run");
 
 /// How often a page following a running month reloads itself, in seconds.
 const REFRESH_SECS: u32 = 2;
@@ -98,7 +99,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/month" id="month-link" { "月度运行 The month's run" } }
+            p { a href="/month" id="month-link" { (crate::lang::t("nav-month")) } }
         }
     }
 }
@@ -106,38 +107,38 @@ pub fn links(u: &User) -> Markup {
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     let body = html! {
         p class="error" id="month-error" { (msg) }
-        p { a href="/month" { "返回 Back" } }
+        p { a href="/month" { (t("record-back")) } }
     };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 /// The Chinese name of a step's recorded figure (its key otherwise).
 fn label(key: &str) -> &str {
     match key {
-        "lines" => "笔数",
-        "persons" => "人数",
-        "counties" => "县区数",
-        "files" => "支付文件数",
-        "total_fen" => "合计",
-        "planned_fen" | "planned" => "计划",
-        "approved_fen" | "approved" => "批复",
-        "allocated_fen" => "拨付到市",
-        "passed_down_fen" => "下拨到县",
-        "issued_fen" => "支付",
-        "deferred_fen" => "暂缓金额",
-        "deferred_lines" => "暂缓笔数",
-        "deferred_persons" => "暂缓人数",
-        "late_days" => "迟拨天数",
-        "carried_in" => "上月结转笔数",
-        "recovery_deductions" => "追回扣减笔数",
-        "approval_id" => "审批编号",
-        "decision" => "决定",
-        "status" => "状态",
-        "on" => "日期",
-        "month" => "月份",
-        "note" => "说明",
-        "accepted" => "已接受",
-        "rejected" => "已退回",
+        "lines" => t("month-fig-lines"),
+        "persons" => t("month-fig-persons"),
+        "counties" => t("month-fig-counties"),
+        "files" => t("month-fig-files"),
+        "total_fen" => t("month-fig-total"),
+        "planned_fen" | "planned" => t("month-fig-planned"),
+        "approved_fen" | "approved" => t("month-fig-approved"),
+        "allocated_fen" => t("month-fig-allocated"),
+        "passed_down_fen" => t("month-fig-passed-down"),
+        "issued_fen" => t("month-fig-issued"),
+        "deferred_fen" => t("month-fig-deferred"),
+        "deferred_lines" => t("month-fig-deferred-lines"),
+        "deferred_persons" => t("month-fig-deferred-persons"),
+        "late_days" => t("month-fig-late-days"),
+        "carried_in" => t("month-fig-carried-in"),
+        "recovery_deductions" => t("month-fig-recovery-deductions"),
+        "approval_id" => t("month-fig-approval-id"),
+        "decision" => t("month-fig-decision"),
+        "status" => t("month-fig-status"),
+        "on" => t("month-fig-on"),
+        "month" => t("month-fig-month"),
+        "note" => t("month-fig-note"),
+        "accepted" => t("month-fig-accepted"),
+        "rejected" => t("month-fig-rejected"),
         other => other,
     }
 }
@@ -148,10 +149,10 @@ fn value(key: &str, v: &serde_json::Value) -> String {
         return yuan(Fen::new(f));
     }
     match v.as_str() {
-        Some("full" | "approved") => "全额批复".into(),
-        Some("partial" | "partly_approved") => "部分批复".into(),
-        Some("rejected") => "不予批复".into(),
-        Some("pending") => "待批复".into(),
+        Some("full" | "approved") => t("plans-approved").into(),
+        Some("partial" | "partly_approved") => t("plans-partly-approved").into(),
+        Some("rejected") => t("plans-rejected").into(),
+        Some("pending") => t("plans-pending").into(),
         Some(s) => s.to_string(),
         None => v.to_string(),
     }
@@ -164,7 +165,12 @@ fn summary(d: &serde_json::Value) -> String {
             .iter()
             .filter(|(_, v)| v.is_number() || v.is_string())
             .take(6)
-            .map(|(k, v)| format!("{}：{}", label(k), value(k, v)))
+            .map(|(k, v)| {
+                tf(
+                    "month-figure",
+                    &[("label", label(k)), ("value", &value(k, v))],
+                )
+            })
             .collect::<Vec<_>>()
             .join(" · "),
         None => String::new(),
@@ -174,9 +180,9 @@ fn summary(d: &serde_json::Value) -> String {
 /// Where the run stands as a word: done, the step it waits at, or not yet.
 fn state_cell(done: bool, waits_here: bool) -> Markup {
     html! {
-        @if done { "已完成 done" }
-        @else if waits_here { strong class="warning" { "等待中 waiting" } }
-        @else { "未完成 not yet" }
+        @if done { (t("month-done")) }
+        @else if waits_here { strong class="warning" { (t("month-waiting")) } }
+        @else { (t("month-not-yet")) }
     }
 }
 
@@ -192,9 +198,8 @@ fn run_form(user: &User, token: &str, s: &MonthState) -> Markup {
             form method="post" action="/month/run" id="month-run-form" {
                 (csrf_field(&csrf_token(token)))
                 input type="hidden" name="period" value=(s.month);
-                p { "运行 " (s.month) " 的征缴结账与拨付各步骤，至需等待他人处为止；完成所等待的事项后再次运行。"
-                    " Run the month as far as it can go now; run it again once what it waits for is done." }
-                button type="submit" id="month-run" { "运行本月 Run the month" }
+                p { (tf("month-run-hint", &[("month", &s.month.to_string())])) }
+                button type="submit" id="month-run" { (t("month-run-the-month")) }
             }
         }
     }
@@ -207,8 +212,7 @@ fn running_line(r: &RunProgress) -> Markup {
         .unwrap_or_default();
     html! {
         p class="warning" id="month-running" {
-            "正在运行：" (r.by) " 于 " (at) " 开始，本页每 " (REFRESH_SECS) " 秒自动刷新，各步骤完成即显示。"
-            " Running in the background; this page reloads itself until the run ends."
+            (tf("month-running", &[("by", &r.by), ("at", &at.to_string()), ("secs", &REFRESH_SECS.to_string())]))
         }
     }
 }
@@ -234,30 +238,30 @@ fn body(
         @if let Some(m) = error { p class="error" id="month-error" { (m) } }
         @if let Some(r) = running { (running_line(r)) }
         form method="get" action="/month" id="month-form" {
-            label for="period" { "月份 Month (YYYY-MM)" }
+            label for="period" { (t("month-month-yyyy-mm")) }
             input id="period" name="period" value=(s.month) autocomplete="off";
-            button type="submit" { "查看 Show" }
+            button type="submit" { (t("month-show")) }
         }
         @if let Some(w) = &s.waiting {
             p class="warning" id="month-waiting" { (w) }
-            p { a href="/chain" { "用款计划报送 Plans" } " " a href={ "/plans/" (s.month) } { "用款申请 Applications" } }
+            p { a href="/chain" { (t("month-plans")) } " " a href={ "/plans/" (s.month) } { (t("month-applications")) } }
         }
         @if running.is_none() { (run_form(user, token, s)) }
         table id="month-steps" {
-            tr { th { "步骤 Step" } th { "状态 State" } th { "记录 Recorded" } }
+            tr { th { (t("web-step")) } th { (t("chain-state")) } th { (t("month-recorded")) } }
             tr data-step="collection" {
-                td { "征缴结账 collection close" }
+                td { (t("month-collection-close")) }
                 td { (state_cell(s.collection_closed, collection_waits)) }
                 td {}
             }
             @for (step, d) in &s.steps {
                 tr data-step=(step.as_str()) {
-                    td { (step.chinese()) }
+                    td { (step_name(*step)) }
                     @if *step == Step::Returns && d.is_none() && at == Some(Step::Returns) {
                         // a month run from the page has no simulated bank: the banks' answers
                         // are read from their return files
-                        td { strong class="warning" id="month-awaits-returns" { "待读入银行回盘 awaiting the banks' files" } }
-                        td { a href="/bank/returns" { "读入银行回盘文件 Read return files" } }
+                        td { strong class="warning" id="month-awaits-returns" { (t("month-awaiting-the-banks-files")) } }
+                        td { a href="/bank/returns" { (t("month-read-return-files")) } }
                     } @else {
                         td { (state_cell(d.is_some(), waits_at == Some(*step))) }
                         td { (d.as_ref().map(summary).unwrap_or_default()) }
@@ -273,7 +277,7 @@ fn period_of(p: Option<&String>) -> Result<Option<Period>, AppError> {
         Some(p) => p
             .parse::<Period>()
             .map(Some)
-            .map_err(|_| AppError::BadRequest("月份格式 YYYY-MM (period)".into())),
+            .map_err(|_| AppError::BadRequest(t("month-yyyy-mm-period").into())),
         None => Ok(None),
     }
 }
@@ -302,9 +306,7 @@ async fn render(
             None => match disburse::latest_month(db)? {
                 Some(m) => m,
                 None => {
-                    return Err(AppError::NotFound(
-                        "尚无运行过的月份，请输入月份 no month has run yet: give one".into(),
-                    ));
+                    return Err(AppError::NotFound(t("month-no-month-has-run-yet").into()));
                 }
             },
         };
@@ -326,7 +328,7 @@ async fn render(
                 None => (notice.done, notice.error),
             };
             let html = page_refreshing(
-                &format!("{TITLE} · {}", s.month),
+                &format!("{} · {}", t(TITLE), s.month),
                 Some(&user.login),
                 body(user, token, &s, (done, error), running),
                 running.map(|_| REFRESH_SECS),
@@ -337,12 +339,12 @@ async fn render(
             let form = html! {
                 p id="month-none" { (e.message()) }
                 form method="get" action="/month" id="month-form" {
-                    label for="period" { "月份 Month (YYYY-MM)" }
+                    label for="period" { (t("month-month-yyyy-mm")) }
                     input id="period" name="period" autocomplete="off";
-                    button type="submit" { "查看 Show" }
+                    button type="submit" { (t("month-show")) }
                 }
             };
-            Html(page(TITLE, Some(&user.login), form)).into_response()
+            Html(page(t(TITLE), Some(&user.login), form)).into_response()
         }
         Err(e) => error_page(e.status(), &user.login, &e.message()),
     }
@@ -368,24 +370,28 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     render(&st, (&user, &token), asked, StatusCode::OK, notice).await
 }
 
+/// A disbursement step as the reader names it (`step-<step>` of the catalogue).
+fn step_name(s: Step) -> &'static str {
+    tongchou_core::i18n::text(crate::lang::lang(), &format!("step-{}", s.as_str()))
+        .unwrap_or(s.chinese())
+}
+
 /// What a run did, in one line.
 fn outcome(month: Period, r: &tongchou_app::month::Run) -> String {
     let mut did: Vec<&str> = Vec::new();
     if r.collection.is_some() {
-        did.push("征缴结账");
+        did.push(t("month-collection-close"));
     }
-    did.extend(r.steps_done().iter().map(|s| {
-        s.chinese()
-            .split_once(' ')
-            .map_or(s.chinese(), |(zh, _)| zh)
-    }));
+    did.extend(r.steps_done().iter().map(|s| step_name(*s)));
+    let m = month.to_string();
     let head = if did.is_empty() {
-        format!("{month} 本次运行未完成新的步骤")
+        tf("month-ran-nothing", &[("month", &m)])
     } else {
-        format!("{month} 已运行：{}", did.join("、"))
+        let steps = did.join(t("web-list-sep"));
+        tf("month-ran", &[("month", &m), ("steps", &steps)])
     };
     match r.waiting() {
-        Some(_) => format!("{head}；仍在等待，见下"),
+        Some(_) => tf("month-still-waiting", &[("head", &head)]),
         None => head,
     }
 }
@@ -402,11 +408,7 @@ async fn run(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
     let month = match period_of(f.get("period")) {
         Ok(Some(p)) => p,
         Ok(None) => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &user.login,
-                "月份 period: 必填 required",
-            );
+            return error_page(StatusCode::BAD_REQUEST, &user.login, t("month-required"));
         }
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
@@ -422,34 +424,41 @@ async fn run(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
     }
     let started = now_ms();
     if !st.runs.start(month, &user.login, started) {
-        let e = AppError::Conflict(format!("{month} 正在运行，请等待其结束 already running"));
+        let e = AppError::Conflict(tf(
+            "month-already-running",
+            &[("month", &month.to_string())],
+        ));
         return not_run(&st, (&user, &token), month, e).await;
     }
     let bg = st.clone();
     // the run goes on after the answer: the page follows it
+    let ctx = crate::lang::ctx();
     drop(tokio::task::spawn_blocking(move || {
-        let out = bg.cfg.bank_files.join(month.to_string());
-        let run = || {
-            let mut db = bg.pool.get()?;
-            let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
-            let r = tongchou_app::month::run(&mut db, &policy, &who, month, &out, now_ms());
-            bg.pool.put(db);
-            Ok::<_, AppError>(r?)
-        };
-        // a panic must not leave the page saying "running" for ever
-        let line = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-            Ok(Ok(done)) => Ok(outcome(month, &done)),
-            Ok(Err(e)) => Err(format!("未运行完 Not run: {}", e.message())),
-            Err(_) => Err("未运行完：内部错误 Not run: internal error".to_string()),
-        };
-        bg.runs.end(month, line);
+        // the line the page shows later, in the language of who started the run
+        crate::lang::within(ctx, || {
+            let out = bg.cfg.bank_files.join(month.to_string());
+            let run = || {
+                let mut db = bg.pool.get()?;
+                let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
+                let r = tongchou_app::month::run(&mut db, &policy, &who, month, &out, now_ms());
+                bg.pool.put(db);
+                Ok::<_, AppError>(r?)
+            };
+            // a panic must not leave the page saying "running" for ever
+            let line = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+                Ok(Ok(done)) => Ok(outcome(month, &done)),
+                Ok(Err(e)) => Err(tf("month-not-run-done", &[("reason", &e.message())])),
+                Err(_) => Err(t("month-not-run-internal-error").to_string()),
+            };
+            bg.runs.end(month, line);
+        })
     }));
     Redirect::to(&format!("/month?period={month}&run={started}")).into_response()
 }
 
 /// The page with why a run did not start.
 async fn not_run(st: &St, who: (&User, &str), month: Period, e: AppError) -> Response {
-    let m = format!("未运行 Not run: {}", e.message());
+    let m = tf("month-not-run", &[("reason", &e.message())]);
     let notice = Notice {
         error: Some(&m),
         ..Notice::default()

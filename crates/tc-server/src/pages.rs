@@ -1,6 +1,7 @@
 //! HTML pages: landing, login/logout, dashboard, person lookup, "my records", the estimator.
 
 use crate::html::{self, csrf_field, dl, page};
+use crate::lang::{msg, t, tf};
 use crate::{
     AppError, PRE_COOKIE, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, guard,
     person, set_cookie, with_db, with_db_audited,
@@ -26,14 +27,14 @@ fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
 fn html_error(e: AppError, login: Option<&str>) -> Response {
     let status = e.status();
     let msg = match status {
-        StatusCode::FORBIDDEN => format!("无权访问 Access denied ({})", e.message()),
-        StatusCode::UNAUTHORIZED => "请先登录 Please log in".to_string(),
+        StatusCode::FORBIDDEN => tf("web-access-denied", &[("reason", &e.message())]),
+        StatusCode::UNAUTHORIZED => t("page-please-log-in").to_string(),
         _ => e.message(),
     };
     (
         status,
         Html(page(
-            "出错了 Error",
+            t("page-error"),
             login,
             html! { p class="error" { (msg) } },
         )),
@@ -53,22 +54,22 @@ pub async fn css() -> Response {
 }
 
 pub async fn not_found() -> Response {
-    html_error(AppError::NotFound("页面不存在 Not found".into()), None)
+    html_error(AppError::NotFound(t("page-not-found").into()), None)
 }
 
 pub async fn home(State(st): State<St>, headers: HeaderMap) -> Response {
     let user = current(&st, &headers).await.ok().flatten();
     let body = html! {
-        p { "山西省企业职工基本养老保险基金省级统收统支系统。" }
+        p { (t("page-home-intro")) }
         ul {
-            li { a href="/login" { "工作人员登录 Staff log in" } }
-            li { a href="/me/records" { "我的参保记录 My records" } " (参保人 insured persons)" }
-            li { a href="/me/certification" { "待遇资格认证 Eligibility certification" } " (退休人员 pensioners)" }
-            li { a href="/estimate" { "养老金测算 Pension estimator" } " (公开 public)" }
+            li { a href="/login" { (t("page-staff-log-in")) } }
+            li { a href="/me/records" { (t("page-my-records")) } (t("page-insured-persons")) }
+            li { a href="/me/certification" { (t("page-eligibility-certification")) } (t("page-pensioners")) }
+            li { a href="/estimate" { (t("page-pension-estimator")) } (t("page-public")) }
         }
     };
     Html(page(
-        "统筹 Tongchou",
+        t("web-brand"),
         user.as_ref().map(|(u, _)| u.login.as_str()),
         body,
     ))
@@ -82,17 +83,17 @@ fn login_page(key: &[u8; 32], pre: &str, message: Option<&str>) -> String {
         }
         form method="post" action="/login" id="login-form" {
             (csrf_field(&access::login_csrf(key, pre)))
-            label for="login" { "用户名 Login" }
+            label for="login" { (t("page-login")) }
             input id="login" name="login" autocomplete="username" required;
-            label for="password" { "密码 Password" }
+            label for="password" { (t("page-password")) }
             input id="password" name="password" type="password" autocomplete="current-password" required;
-            label for="otp" { "动态验证码 One-time code" small { "（已启用双因素认证的账户 accounts with a second factor）" } }
+            label for="otp" { (t("page-one-time-code")) small { (t("page-otp-hint")) } }
             input id="otp" name="otp" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}";
             br;
-            button type="submit" id="login-submit" { "登录 Log in" }
+            button type="submit" id="login-submit" { (t("web-log-in")) }
         }
     };
-    page("登录 Log in", None, body)
+    page(t("web-log-in"), None, body)
 }
 
 fn new_pre() -> Result<String, AppError> {
@@ -146,9 +147,7 @@ pub async fn login_submit(
     let c = client(&addr);
     let Some(_permit) = guard::hashing_permit(&st).await else {
         return html_error(
-            AppError::Unavailable(
-                "登录繁忙，请稍后再试 Too many logins at once: try again shortly".into(),
-            ),
+            AppError::Unavailable(t("page-too-many-logins-at-once").into()),
             None,
         );
     };
@@ -181,8 +180,15 @@ pub async fn login_submit(
             };
             (
                 StatusCode::UNAUTHORIZED,
-                [(header::SET_COOKIE, set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)))],
-                Html(login_page(&key, &pre, Some("用户名或密码错误，或账户已锁定 Login failed: wrong login or password, or the account is locked"))),
+                [(
+                    header::SET_COOKIE,
+                    set_cookie(&st.cfg, PRE_COOKIE, &pre, Some(3600)),
+                )],
+                Html(login_page(
+                    &key,
+                    &pre,
+                    Some(t("page-login-failed-wrong-login-or")),
+                )),
             )
                 .into_response()
         }
@@ -216,7 +222,7 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
     let d = Divisions::shanxi();
     let (region_name, level) = d
         .get(user.region)
-        .map(|r| (r.name.clone(), r.level.label_zh()))
+        .map(|r| (r.name.clone(), crate::lang::zh(r.level.label_zh())))
         .unwrap_or_default();
     let counties = d
         .counties()
@@ -248,42 +254,42 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         None
     };
     let body = html! {
-        p id="welcome" { "欢迎 Welcome, " (user.display_name) }
+        p id="welcome" { (t("page-welcome")) (user.display_name) }
         @if let Some(((month, months, warnings), chart)) = fund {
             p id="months-payable" {
-                "累计结余可支付月数（" (month) "，" (region_name) "）："
+                (tf("page-months-payable", &[("month", &month.to_string()), ("region", &region_name)]))
                 @match months {
-                    Some(m) => { (tongchou_engine::warning::tenths_text(m)) " 个月" }
+                    Some(m) => { (tf("page-n-months", &[("n", &tongchou_engine::warning::tenths_text(m))])) }
                     None => { "—" }
                 }
-                "；预警 " (warnings) " 条 "
-                a href={ "/reports/warn?period=" (month) } id="warn-link" { "查看预警" }
+                (tf("page-warnings", &[("n", &warnings.to_string())])) " "
+                a href={ "/reports/warn?period=" (month) } id="warn-link" { (t("page-see-warnings")) }
             }
             (chart)
         }
         (dl(&[
-            ("用户 Login", user.login.clone()),
-            ("角色 Role", user.role.label_zh().to_string()),
-            ("辖区 Region", format!("{region_name} ({})", user.region)),
-            ("层级 Level", level.to_string()),
-            ("辖内区县 Counties in scope", counties.to_string()),
-            ("权限 Permissions", crate::workplace::permissions_zh(user.role)),
+            (t("page-login-2"), user.login.clone()),
+            (t("page-role"), user.role.label(crate::lang::lang()).to_string()),
+            (t("page-region"), format!("{region_name} ({})", user.region)),
+            (t("page-level"), level.to_string()),
+            (t("page-counties-in-scope"), counties.to_string()),
+            (t("page-permissions"), crate::workplace::permissions_zh(user.role)),
         ]))
         p id="region" data-code=(user.region) { (region_name) }
         @if user.role.has(Permission::PersonRead) {
             form method="post" action="/persons/lookup" id="lookup-form" {
                 (csrf_field(&csrf))
-                label for="id_number" { "身份证号 ID number" }
+                label for="id_number" { (t("page-id-number")) }
                 input id="id_number" name="id_number" maxlength="18" autocomplete="off" required;
                 br;
-                button type="submit" { "查询 Look up" }
+                button type="submit" { (t("page-look-up")) }
             }
         }
         @if crate::plans::may_view(&user) {
-            p { a href="/plans" id="plans-link" { "用款计划 Fund-use plans" } }
+            p { a href="/plans" id="plans-link" { (t("page-fund-use-plans")) } }
             @if !awaiting.is_empty() {
                 p id="awaiting" {
-                    "待您批复 Awaiting your decision: "
+                    (t("page-awaiting-your-decision"))
                     @for (i, m) in awaiting.iter().enumerate() {
                         @if i > 0 { " " }
                         a href={ "/plans/" (m) } { (m) }
@@ -294,10 +300,10 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
         (workplace_links(&user))
         form method="post" action="/logout" id="logout-form" {
             (csrf_field(&csrf))
-            button type="submit" { "退出 Log out" }
+            button type="submit" { (t("page-log-out")) }
         }
     };
-    Html(page("工作台 Dashboard", Some(&user.login), body)).into_response()
+    Html(page(t("web-dashboard"), Some(&user.login), body)).into_response()
 }
 
 /// The dashboard's links to the pages of the user's jobs: reports and accounts, bank returns,
@@ -306,18 +312,18 @@ pub async fn dashboard(State(st): State<St>, headers: HeaderMap) -> Response {
 fn workplace_links(user: &access::User) -> Markup {
     html! {
         @if user.role.has(Permission::ReportRead) {
-            p { a href="/reports" id="reports-link" { "统计报表 Reports" } }
-            p { a href="/accounts/final" id="accounts-link" { "基金决算 Final accounts" } " " a href="/close" id="close-link" { "结账情况 Period close" } " " a href="/budget" id="budget-link" { "基金预算 Budget" } }
+            p { a href="/reports" id="reports-link" { (t("page-reports")) } }
+            p { a href="/accounts/final" id="accounts-link" { (t("page-final-accounts")) } " " a href="/close" id="close-link" { (t("page-period-close")) } " " a href="/budget" id="budget-link" { (t("page-budget")) } }
         }
         @if user.role.has(Permission::BankReturnImport) {
-            p { a href="/bank/returns" id="returns-link" { "银行回执 Bank returns" } }
+            p { a href="/bank/returns" id="returns-link" { (t("page-bank-returns")) } }
         }
         @if user.role.has(Permission::ContributionRead) && user.role.has(Permission::PersonReadFullId) {
-            p { a href="/dues" id="dues-link" { "应缴明细 Dues for the tax bureau" } }
+            p { a href="/dues" id="dues-link" { (t("page-dues-for-the-tax-bureau")) } }
         }
         @if user.role.has(Permission::OwnRecordRead) {
-            p { a href="/me/records" id="my-records-link" { "我的参保记录 My records" } }
-            p { a href="/me/certification" id="my-cert-link" { "待遇资格认证 My eligibility certification" } }
+            p { a href="/me/records" id="my-records-link" { (t("page-my-records")) } }
+            p { a href="/me/certification" id="my-cert-link" { (t("page-my-eligibility-certification")) } }
         }
         (crate::imports::links(user))
         (crate::retirement::links(user))
@@ -337,10 +343,10 @@ fn workplace_links(user: &access::User) -> Markup {
         (crate::migration_pages::links(user))
         (crate::transfers::links(user))
         @if crate::certification::may_view(user) {
-            p { a href="/certification" id="cert-link" { "待遇资格认证 Eligibility certification" } }
+            p { a href="/certification" id="cert-link" { (t("page-eligibility-certification")) } }
         }
         @if crate::recoveries::may_view(user) {
-            p { a href="/recoveries" id="rec-link" { "待遇追回 Recoveries" } }
+            p { a href="/recoveries" id="rec-link" { (t("page-recoveries")) } }
         }
     }
 }
@@ -348,16 +354,16 @@ fn workplace_links(user: &access::User) -> Markup {
 /// A registry value as staff and insured persons read it (`male` → `男 male`, …).
 pub(crate) fn zh(v: &str) -> String {
     let l = match v {
-        "male" => "男",
-        "female" => "女",
-        "active" => "参保缴费",
-        "suspended" => "中断缴费",
-        "retired" => "已退休",
-        "deceased" => "已死亡",
-        "transferred_out" => "已转出",
+        "male" => t("value-male"),
+        "female" => t("value-female"),
+        "active" => t("value-active"),
+        "suspended" => t("value-suspended"),
+        "retired" => t("value-retired"),
+        "deceased" => t("value-deceased"),
+        "transferred_out" => t("value-transferred_out"),
         _ => return v.to_string(),
     };
-    format!("{l} {v}")
+    l.to_string()
 }
 
 /// An amount the JSON carries as yuan text (`120000.00`) as `120,000.00 元`.
@@ -375,12 +381,12 @@ pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
         other => other.to_string(),
     };
     let mut rows = vec![
-        ("身份证号 ID number", s("id_number")),
-        ("姓名 Name", s("name")),
-        ("性别 Sex", zh(&s("sex"))),
-        ("出生 Birth", s("birth")),
+        (t("page-id-number"), s("id_number")),
+        (t("page-name"), s("name")),
+        (t("page-sex"), zh(&s("sex"))),
+        (t("page-birth"), s("birth")),
         (
-            "参保地 County",
+            t("page-county"),
             format!(
                 "{} ({})",
                 v["county"]["name"].as_str().unwrap_or(""),
@@ -388,16 +394,16 @@ pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
             ),
         ),
         (
-            "状态 Status",
-            format!("{}，自 {} 起 since", zh(&s("status")), s("status_since")),
+            t("web-status"),
+            tf(
+                "page-status-since",
+                &[("status", &zh(&s("status"))), ("since", &s("status_since"))],
+            ),
         ),
-        ("参保日期 Enrolled", s("enrolled_on")),
-        ("缴费月数 Months paid", s("paid_months")),
-        ("视同缴费月数 Deemed months", s("deemed_months")),
-        (
-            "个人账户余额 Account balance",
-            yuan_text(&s("account_balance")),
-        ),
+        (t("page-enrolled"), s("enrolled_on")),
+        (t("page-months-paid"), s("paid_months")),
+        (t("page-deemed-months"), s("deemed_months")),
+        (t("page-account-balance"), yuan_text(&s("account_balance"))),
     ];
     if let Some(p) = v["pension"].as_object() {
         let g = |k: &str| {
@@ -409,9 +415,9 @@ pub(crate) fn person_html(v: &serde_json::Value) -> Markup {
                 })
                 .unwrap_or_default()
         };
-        rows.push(("月养老金 Monthly pension", yuan_text(&g("monthly"))));
-        rows.push(("开户行 Bank", g("bank_name")));
-        rows.push(("账号 Account", g("bank_account")));
+        rows.push((t("page-monthly-pension"), yuan_text(&g("monthly"))));
+        rows.push((t("page-bank"), g("bank_name")));
+        rows.push((t("page-account"), g("bank_account")));
     }
     dl(&rows)
 }
@@ -439,55 +445,55 @@ pub async fn person_lookup(
     })
     .await
     {
-        Ok(v) => Html(page("参保人 Person", Some(&user.login), person_html(&v))).into_response(),
+        Ok(v) => Html(page(t("page-person"), Some(&user.login), person_html(&v))).into_response(),
         Err(e) => html_error(e, Some(&user.login)),
     }
 }
 
 const CATEGORIES: [(&str, &str); 3] = [
-    ("male", "男 Male"),
-    ("female-worker", "女工人 Female worker"),
-    ("female-cadre", "女干部 Female cadre"),
+    ("male", msg("page-male")),
+    ("female-worker", msg("page-female-worker")),
+    ("female-cadre", msg("page-female-cadre")),
 ];
 
 /// The estimator's text fields: (id, label, default value, placeholder).
 const ESTIMATE_FIELDS: [(&str, &str, &str, &str); 9] = [
-    ("birth", "出生年月 Birth (YYYY-MM)", "", "1965-01"),
+    ("birth", msg("page-birth-yyyy-mm"), "", "1965-01"),
     (
         "retire",
-        "退休年月 Retirement (YYYY-MM, optional)",
+        msg("page-retirement-yyyy-mm-optional"),
         "",
         "statutory",
     ),
-    ("paid_months", "实际缴费月数 Months paid", "", "300"),
-    ("deemed_months", "视同缴费月数 Deemed months", "0", "0"),
+    ("paid_months", msg("page-months-paid-2"), "", "300"),
+    ("deemed_months", msg("page-deemed-months"), "0", "0"),
     (
         "avg_index",
-        "平均缴费指数 Average contribution index",
+        msg("page-average-contribution-index"),
         "1.0",
         "1.0",
     ),
     (
         "deemed_index",
-        "视同缴费指数 Deemed-period index",
+        msg("page-deemed-period-index"),
         "1.0",
         "1.0",
     ),
     (
         "account_balance",
-        "个人账户储存额 Account balance (yuan)",
+        msg("page-account-balance-yuan"),
         "",
         "120000.00",
     ),
     (
         "benefit_base",
-        "计发基数 Benefit base (yuan, optional)",
+        msg("page-benefit-base-yuan-optional"),
         "",
         "policy",
     ),
     (
         "transition_coefficient",
-        "过渡系数 Transition coefficient (optional)",
+        msg("page-transition-coefficient-optional"),
         "",
         "policy",
     ),
@@ -496,29 +502,28 @@ const ESTIMATE_FIELDS: [(&str, &str, &str, &str); 9] = [
 fn estimate_page(f: &Fields, result: Markup) -> Markup {
     let value = |k: &str, d: &'static str| f.get(k).map(String::as_str).unwrap_or(d).to_string();
     let cat = f.get("category").map(String::as_str).unwrap_or("male");
-    let input = |(id, label, d, hint): (&str, &str, &'static str, &str)| {
+    let input = |(id, label, d, hint): (&str, &'static str, &'static str, &str)| {
         html! {
-            label for=(id) { (label) }
+            label for=(id) { (t(label)) }
             input id=(id) name=(id) value=(value(id, d)) placeholder=(hint);
         }
     };
     let (first, rest) = ESTIMATE_FIELDS.split_at(1);
     html! {
         p {
-            "按国发〔2005〕38号计发办法估算月基本养老金。不保存任何数据。 \
-             Estimates the monthly basic pension (国发〔2005〕38号); nothing is stored."
+            (t("page-estimate-intro"))
         }
         form method="post" action="/estimate" id="estimate-form" {
             @for x in first { (input(*x)) }
-            label for="category" { "类别 Category" }
+            label for="category" { (t("page-category")) }
             select id="category" name="category" {
                 @for (k, l) in CATEGORIES {
-                    option value=(k) selected[k == cat] { (l) }
+                    option value=(k) selected[k == cat] { (t(l)) }
                 }
             }
             @for x in rest { (input(*x)) }
             br;
-            button type="submit" id="estimate-submit" { "测算 Estimate" }
+            button type="submit" id="estimate-submit" { (t("page-estimate")) }
         }
         (result)
     }
@@ -565,7 +570,7 @@ pub async fn estimate_form(
 ) -> Response {
     let user = current(&st, &headers).await.ok().flatten();
     Html(page(
-        "养老金测算 Pension estimator",
+        t("page-pension-estimator"),
         user.as_ref().map(|(u, _)| u.login.as_str()),
         estimate_page(&prefill, html! {}),
     ))
@@ -583,17 +588,17 @@ pub async fn estimate_submit(
     }
     let result = match crate::api::estimate_pension(&form_to_input(&f)) {
         Ok(est) => html! {
-            h2 { "结果 Result" }
+            h2 { (t("page-result")) }
             p {
-                "月基本养老金合计 Monthly total: "
+                (t("page-monthly-total"))
                 span class="total" id="total" { (est.total) }
-                " 元"
+                " " (t("web-yuan"))
             }
             (dl(&[
-                ("退休年月 Retirement", est.retire.to_string()),
-                ("基础养老金 Basic", est.basic.to_string()),
-                ("个人账户养老金 Account", est.account.to_string()),
-                ("过渡性养老金 Transitional", est.transitional.to_string()),
+                (t("page-retirement"), est.retire.to_string()),
+                (t("page-basic"), est.basic.to_string()),
+                (t("page-account-2"), est.account.to_string()),
+                (t("page-transitional"), est.transitional.to_string()),
             ]))
             ul {
                 @for w in &est.warnings { li { (w) } }
@@ -602,7 +607,7 @@ pub async fn estimate_submit(
         Err(e) => html! { p class="error" id="estimate-error" { (e.message()) } },
     };
     Html(page(
-        "养老金测算 Pension estimator",
+        t("page-pension-estimator"),
         None,
         estimate_page(&f, result),
     ))

@@ -8,6 +8,7 @@
 
 use crate::forms::{Fields, csrf_ok, done, opt_text, text};
 use crate::html::{csrf_field, page};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
@@ -16,14 +17,34 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
-use tongchou_app::agency_accounts::{self, AccountInput, AgencyAccount, Decision, status_zh};
+use tongchou_app::agency_accounts::{self, AccountInput, AgencyAccount, Decision};
 use tongchou_app::clock::now_ms;
 use tongchou_app::reports::Cell;
 use tongchou_core::access::Permission;
 use tongchou_core::{Date, Divisions, RegionCode};
 use tongchou_store::access::User;
 
-const TITLE: &str = "银行账户 Agency bank accounts";
+const TITLE: &str = crate::lang::msg("payacct-agency-bank-accounts");
+
+/// A version's state as the reader names it.
+fn status_zh(status: &str) -> &'static str {
+    match status {
+        "pending" => t("payacct-status-pending"),
+        "confirmed" => t("payacct-status-confirmed"),
+        "refused" => t("payacct-status-refused"),
+        _ => t("payacct-status-unknown"),
+    }
+}
+
+/// An account's kind as the reader names it.
+fn kind_name(kind: &str) -> &'static str {
+    match kind {
+        "expenditure_account" => t("payacct-kind-expenditure_account"),
+        "income_account" => t("payacct-kind-income_account"),
+        "fiscal_special_account" => t("payacct-kind-fiscal_special_account"),
+        _ => t("payacct-status-unknown"),
+    }
+}
 
 /// Who sees the page: those who set or confirm accounts, and report readers.
 pub fn may_view(u: &User) -> bool {
@@ -49,7 +70,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/paying-accounts" id="paying-accounts-link" { "银行账户 Agency bank accounts" } }
+            p { a href="/paying-accounts" id="paying-accounts-link" { (crate::lang::t("nav-paying-accounts")) } }
         }
     }
 }
@@ -57,9 +78,9 @@ pub fn links(u: &User) -> Markup {
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     let body = html! {
         p class="error" id="paying-accounts-error" { (msg) }
-        p { a href="/paying-accounts" { "返回 Back" } }
+        p { a href="/paying-accounts" { (t("record-back")) } }
     };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 fn region_label(c: RegionCode) -> String {
@@ -77,20 +98,20 @@ fn versions_grid(rows: &[AgencyAccount], user: &User) -> Grid {
     let text = |s: &str| Cell::Text(s.to_string());
     Grid {
         id: "paying-accounts",
-        title: "经办机构银行账户".into(),
+        title: t("payacct-title").into(),
         cols: vec![
-            ("地区", 16.0),
-            ("类型", 20.0),
-            ("版本", 6.0),
-            ("起始日", 12.0),
-            ("机构", 34.0),
-            ("账号", 22.0),
-            ("开户行", 26.0),
-            ("行号/BIC", 14.0),
-            ("设置人", 14.0),
-            ("状态", 16.0),
-            ("复核人", 14.0),
-            ("复核意见", 24.0),
+            (t("plans-region"), 16.0),
+            (t("col-kind"), 20.0),
+            (t("chain-version"), 6.0),
+            (t("payacct-valid-from"), 12.0),
+            (t("payacct-agency"), 34.0),
+            (t("page-account"), 22.0),
+            (t("page-bank"), 26.0),
+            (t("payacct-cnaps-bic"), 14.0),
+            (t("payacct-set-by"), 14.0),
+            (t("web-status"), 16.0),
+            (t("payacct-reviewed-by"), 14.0),
+            (t("payacct-review-note"), 24.0),
         ],
         rows: rows
             .iter()
@@ -102,7 +123,7 @@ fn versions_grid(rows: &[AgencyAccount], user: &User) -> Grid {
                 };
                 vec![
                     Cell::Text(region_label(a.region)),
-                    text(agency_accounts::kind_zh(&a.kind)),
+                    text(kind_name(&a.kind)),
                     Cell::Int(a.version),
                     Cell::Text(a.valid_from.to_string()),
                     text(&a.agency_name),
@@ -125,12 +146,12 @@ fn pending_forms(rows: &[AgencyAccount], csrf: &str) -> Markup {
     let pending: Vec<&AgencyAccount> = rows.iter().filter(|a| a.status == "pending").collect();
     html! {
         @if !pending.is_empty() {
-            h2 { "待复核 Pending review" }
+            h2 { (t("payacct-pending-review")) }
             table id="pending-accounts" {
-                tr { th { "地区 Region" } th { "类型 Kind" } th { "版本" } th { "起始日" } th { "机构" } th { "账号 Account" } th { "开户行" } th { "设置人" } th { "复核 Review" } }
+                tr { th { (t("plans-region")) } th { (t("imports-kind")) } th { (t("chain-version")) } th { (t("payacct-valid-from")) } th { (t("payacct-agency")) } th { (t("page-account")) } th { (t("page-bank")) } th { (t("payacct-set-by")) } th { (t("payacct-review")) } }
                 @for a in pending {
                     tr {
-                        td { (region_label(a.region)) } td { (agency_accounts::kind_zh(&a.kind)) } td { (a.version) }
+                        td { (region_label(a.region)) } td { (kind_name(&a.kind)) } td { (a.version) }
                         td { (a.valid_from) } td { (a.agency_name) br; small { (a.credit_code) } }
                         td class="account" { (a.account_number) } td { (a.bank_name) }
                         td { (a.set_by) br; small { (a.set_at) } }
@@ -149,10 +170,10 @@ fn review_form(a: &AgencyAccount, csrf: &str) -> Markup {
             (csrf_field(csrf))
             input type="hidden" name="region" value=(a.region);
             input type="hidden" name="version" value=(a.version);
-            input name="note" placeholder="意见（退回必填） Note (required to refuse)" autocomplete="off";
-            button type="submit" name="decision" value="confirm" { "确认 Confirm" }
+            input name="note" placeholder=(t("payacct-note-required-to-refuse")) autocomplete="off";
+            button type="submit" name="decision" value="confirm" { (t("admin-confirm")) }
             " "
-            button type="submit" name="decision" value="refuse" { "退回 Refuse" }
+            button type="submit" name="decision" value="refuse" { (t("payacct-refuse")) }
         }
     }
 }
@@ -165,25 +186,25 @@ fn set_form(csrf: &str) -> Markup {
         }
     };
     html! {
-        h2 { "设置新版本 Set a new version" }
-        p { "新版本经另一名复核人确认后才生效 A new version pays only once another user confirms it." }
+        h2 { (t("payacct-set-a-new-version")) }
+        p { (t("payacct-a-new-version-pays-only")) }
         form method="post" action="/paying-accounts/set" id="set-account" {
             (csrf_field(csrf))
-            label for="kind" { "账户类型 Kind" }
+            label for="kind" { (t("payacct-kind")) }
             select id="kind" name="kind" {
-                @for (k, zh) in agency_accounts::KINDS { option value=(k) { (zh) } }
+                @for (k, _) in agency_accounts::KINDS { option value=(k) { (kind_name(k)) } }
             }
-            (field("region", "地区代码 Region code", "140105"))
-            (field("agency", "机构名称 Agency", "太原市小店区社会保险事业管理中心"))
-            (field("credit_code", "统一社会信用代码 Credit code", "18 位"))
-            (field("account", "账号 Account number", "仅数字 digits only"))
-            (field("account_name", "账户名称 Account title (可空 optional)", "…基本养老保险基金支出户"))
-            (field("bank_name", "开户行 Bank", "中国工商银行太原小店支行"))
-            (field("cnaps", "支付系统行号 CNAPS (12 位)", "102161000011"))
-            (field("bic", "BIC (可空 optional)", ""))
-            (field("valid_from", "起始日 Valid from", "2020-01-01"))
+            (field("region", t("payacct-region-code"), "140105"))
+            (field("agency", t("payacct-agency"), t("payacct-agency-example")))
+            (field("credit_code", t("payacct-credit-code"), t("payacct-18-characters")))
+            (field("account", t("payacct-account-number"), t("payacct-digits-only")))
+            (field("account_name", t("payacct-account-title"), t("payacct-account-title-example")))
+            (field("bank_name", t("page-bank"), t("payacct-bank-example")))
+            (field("cnaps", t("payacct-cnaps"), "102161000011"))
+            (field("bic", t("payacct-bic"), ""))
+            (field("valid_from", t("payacct-valid-from"), "2020-01-01"))
             br;
-            button type="submit" id="set-submit" { "提交复核 Submit for review" }
+            button type="submit" id="set-submit" { (t("payacct-submit-for-review")) }
         }
     }
 }
@@ -215,24 +236,23 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     let csrf = csrf_token(&token);
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="paying-accounts-done" { (msg) } }
-        p { "各级经办机构的收入户、支出户和省级财政专户，与总账中同类银行存款科目对应；县区支出户是代发养老金文件 (pain.001) 的付款账户，以发放日有效且已确认的版本为准。 \
-             Every agency's bank accounts behind the ledger's bank-account kinds; a county's expenditure account is the debtor of its payment files: the confirmed version in force on the pay day." }
+        p { (t("payacct-intro")) }
         @if user.role.has(Permission::PayingAccountConfirm) { (pending_forms(&rows, &csrf)) }
-        h2 { "全部版本 Every version" }
+        h2 { (t("payacct-every-version")) }
         (grid.render("/paying-accounts", &View::of(&q)))
         @if user.role.has(Permission::PayingAccountWrite) { (set_form(&csrf)) }
     };
-    Html(page(TITLE, Some(&user.login), body)).into_response()
+    Html(page(t(TITLE), Some(&user.login), body)).into_response()
 }
 
 /// The form's account, or the field that is wrong.
 fn parse_set(f: &Fields) -> Result<(RegionCode, Date), AppError> {
-    let region = text(f, "region").parse::<RegionCode>().map_err(|_| {
-        AppError::BadRequest("县区代码 region: 应为 6 位代码 a 6-digit code".into())
-    })?;
+    let region = text(f, "region")
+        .parse::<RegionCode>()
+        .map_err(|_| AppError::BadRequest(t("payacct-a-6-digit-code").into()))?;
     let from = text(f, "valid_from")
         .parse::<Date>()
-        .map_err(|_| AppError::BadRequest("起始日 valid_from: 日期格式 YYYY-MM-DD".into()))?;
+        .map_err(|_| AppError::BadRequest(t("payacct-yyyy-mm-dd").into()))?;
     Ok((region, from))
 }
 
@@ -281,24 +301,28 @@ async fn set(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
     match r {
         Ok((a, true)) => done(
             "/paying-accounts",
-            &format!(
-                "已提交 {} 第 {} 版，待复核",
-                region_label(a.region),
-                a.version
+            &tf(
+                "payacct-submitted",
+                &[
+                    ("region", &region_label(a.region)),
+                    ("version", &a.version.to_string()),
+                ],
             ),
         ),
         Ok((a, false)) => done(
             "/paying-accounts",
-            &format!(
-                "未更改：{} 第 {} 版已是此账户",
-                region_label(a.region),
-                a.version
+            &tf(
+                "payacct-unchanged",
+                &[
+                    ("region", &region_label(a.region)),
+                    ("version", &a.version.to_string()),
+                ],
             ),
         ),
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("chain-not-done", &[("reason", &e.message())]),
         ),
     }
 }
@@ -334,17 +358,19 @@ async fn review(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
     match r {
         Ok(a) => done(
             "/paying-accounts",
-            &format!(
-                "{} 第 {} 版：{}",
-                region_label(a.region),
-                a.version,
-                status_zh(&a.status)
+            &tf(
+                "payacct-reviewed",
+                &[
+                    ("region", &region_label(a.region)),
+                    ("version", &a.version.to_string()),
+                    ("status", status_zh(&a.status)),
+                ],
             ),
         ),
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("chain-not-done", &[("reason", &e.message())]),
         ),
     }
 }

@@ -5,6 +5,7 @@
 //! audited like every decision. The month's `approve` step applies it.
 
 use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -38,7 +39,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     (
         status,
         Html(page(
-            "用款计划 Fund-use plans",
+            t("page-fund-use-plans"),
             Some(login),
             html! { p class="error" id="plan-error" { (msg) } },
         )),
@@ -64,10 +65,10 @@ pub(crate) fn pending_months(db: &mut Db) -> Result<Vec<Period>, AppError> {
 
 fn status_label(s: &str) -> &'static str {
     match s {
-        "pending" => "待批复 pending",
-        "approved" => "全额批复 approved",
-        "partly_approved" => "部分批复 partly approved",
-        "rejected" => "不予批复 rejected",
+        "pending" => t("plans-pending"),
+        "approved" => t("plans-approved"),
+        "partly_approved" => t("plans-partly-approved"),
+        "rejected" => t("plans-rejected"),
         _ => "?",
     }
 }
@@ -80,7 +81,7 @@ pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
         Err(e) => return error_page(e.status(), "", &e.message()),
     };
     if !may_view(&user) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "无权访问 Access denied");
+        return error_page(StatusCode::FORBIDDEN, &user.login, t("plans-access-denied"));
     }
     let apps = match with_db(&st, |db| applications(db, None)).await {
         Ok(a) => a,
@@ -88,7 +89,7 @@ pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
     };
     let body = html! {
         table id="applications" {
-            tr { th { "月份 Month" } th { "计划 Planned" } th { "批复 Approved" } th { "状态 Status" } }
+            tr { th { (t("plans-month")) } th { (t("plans-planned")) } th { (t("plans-approved-2")) } th { (t("web-status")) } }
             @for a in &apps {
                 tr {
                     td { a href={ "/plans/" (a.month) } { (a.month) } }
@@ -99,10 +100,10 @@ pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
             }
         }
         @if apps.is_empty() {
-            p { "尚无用款计划 No application yet." }
+            p { (t("plans-no-application-yet")) }
         }
     };
-    Html(page("用款计划 Fund-use plans", Some(&user.login), body)).into_response()
+    Html(page(t("page-fund-use-plans"), Some(&user.login), body)).into_response()
 }
 
 /// `GET /plans/{month}`: the plan by city and county within the user's region, and the
@@ -114,7 +115,7 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Path(month): Path<St
         Err(e) => return error_page(e.status(), "", &e.message()),
     };
     if !may_view(&user) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "无权访问 Access denied");
+        return error_page(StatusCode::FORBIDDEN, &user.login, t("plans-access-denied"));
     }
     let month = match month_of(&month) {
         Ok(m) => m,
@@ -150,7 +151,7 @@ async fn render(
             return error_page(
                 StatusCode::NOT_FOUND,
                 &user.login,
-                &format!("{month}: 尚无用款计划 no application (its plans step has not run)"),
+                &tf("plans-no-application", &[("month", &month.to_string())]),
             );
         }
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
@@ -181,9 +182,9 @@ async fn render(
         @if may_decide {
             (decision_form(month, token, app.planned, room))
         }
-        h2 { "分地区计划 Plans by region" }
+        h2 { (t("plans-plans-by-region")) }
         table id="plan-rows" {
-            tr { th { "代码 Code" } th { "地区 Region" } th { "层级 Level" } th { "计划 Planned" } th { "批复 Approved" } }
+            tr { th { (t("plans-code")) } th { (t("plans-region")) } th { (t("page-level")) } th { (t("plans-planned")) } th { (t("plans-approved-2")) } }
             @for (code, level, planned, approved) in &plan_rows {
                 tr {
                     td { (code) } td { (name_of(*code)) } td { (level_zh(level)) } td class="num" { (yuan(*planned)) }
@@ -192,12 +193,12 @@ async fn render(
             }
         }
         @if !shown.is_empty() {
-            h2 { "执行 Execution" }
+            h2 { (t("plans-execution")) }
             table id="execution" {
                 tr {
-                    th { "代码 Code" } th { "地区 Region" } th { "应发 Payroll" } th { "余额抵用 From balance" }
-                    th { "拨付 Allocated" } th { "迟拨天数 Days late" } th { "已发放 Paid" } th { "退回 Returned" }
-                    th { "待回执 Pending" } th { "暂缓 Deferred" }
+                    th { (t("plans-code")) } th { (t("plans-region")) } th { (t("plans-payroll")) } th { (t("plans-from-balance")) }
+                    th { (t("plans-allocated")) } th { (t("plans-days-late")) } th { (t("plans-paid")) } th { (t("plans-returned")) }
+                    th { (t("plans-pending-2")) } th { (t("plans-deferred")) }
                 }
                 @for (f, name) in &shown {
                     tr {
@@ -210,13 +211,13 @@ async fn render(
                 }
             }
         }
-        p { a href="/plans" { "全部月份 All months" } }
+        p { a href="/plans" { (t("plans-all-months")) } }
     };
     let status = error.map(|(s, _)| s).unwrap_or(StatusCode::OK);
     (
         status,
         Html(page(
-            &format!("用款计划 Fund-use plan {month}"),
+            &tf("plans-title", &[("month", &month.to_string())]),
             Some(&user.login),
             body,
         )),
@@ -233,20 +234,17 @@ fn application_dl(
 ) -> maud::Markup {
     html! {
         dl id="application" {
-            dt { "月份 Month" } dd { (month) }
-            dt { "省级计划 Planned (province)" } dd id="planned" data-fen=(app.planned.fen()) { (yuan(app.planned)) }
-            dt { "状态 Status" } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
-            dt { "批复金额 Approved" } dd id="approved" { @if let Some(f) = approved_amount(app) { (yuan(f)) } }
-            dt { "说明 Note" } dd { (app.note) }
-            dt { "基金累计结余 Fund balance" }
+            dt { (t("plans-month")) } dd { (month) }
+            dt { (t("plans-planned-province")) } dd id="planned" data-fen=(app.planned.fen()) { (yuan(app.planned)) }
+            dt { (t("web-status")) } dd id="status" data-status=(app.status) { (status_label(&app.status)) }
+            dt { (t("plans-approved-3")) } dd id="approved" { @if let Some(f) = approved_amount(app) { (yuan(f)) } }
+            dt { (t("plans-note")) } dd { (app.note) }
+            dt { (t("plans-fund-balance")) }
             dd id="plan-balance" data-fen=(balance.fen()) {
-                (yuan(balance)) "（" (month) " 末，可支付 "
-                @match payable {
-                    Some(m) => { (tongchou_engine::warning::tenths_text(m)) " 个月）" }
-                    None => { "— 个月）" }
-                }
+                (yuan(balance))
+                (tf("plans-balance-payable", &[("month", &month.to_string()), ("n", &payable.map_or_else(|| "—".to_string(), tongchou_engine::warning::tenths_text))]))
             }
-            dt { "累计结余可支付月数 Months payable" }
+            dt { (t("plans-months-payable")) }
             dd id="plan-months-payable" { (months_payable(fund)) }
         }
     }
@@ -262,9 +260,9 @@ fn approved_amount(app: &tongchou_store::plans::Application) -> Option<Fen> {
 /// A plan row's level in Chinese.
 fn level_zh(level: &str) -> &str {
     match level {
-        "province" => "省 province",
-        "city" => "市 city",
-        "county" => "县 county",
+        "province" => t("plans-province"),
+        "city" => t("plans-city"),
+        "county" => t("plans-county"),
         other => other,
     }
 }
@@ -274,10 +272,10 @@ fn months_payable(fund: Option<(Period, Option<i64>, usize)>) -> maud::Markup {
     html! {
         @match fund {
             Some((at, Some(m), warnings)) => {
-                (tongchou_engine::warning::tenths_text(m)) " 个月（" (at) "，预警 " (warnings) " 条）"
+                (tf("plans-payable", &[("n", &tongchou_engine::warning::tenths_text(m)), ("at", &at.to_string()), ("warnings", &warnings.to_string())]))
             }
-            Some((at, None, _)) => { "—（" (at) "）" }
-            None => { "—（尚无关账月份 no month closed yet）" }
+            Some((at, None, _)) => { (tf("plans-payable-none", &[("at", &at.to_string())])) }
+            None => { (t("plans-no-month-closed")) }
         }
     }
 }
@@ -292,38 +290,37 @@ fn decision_form(
     html! {
         @if let Some(h) = room {
             p id="budget-room" class=(if planned > h.remaining { "warning" } else { "ok" }) {
-                "全年支出预算（第 " (h.budget_number) " 号）" (yuan(h.budget)) "，已执行 " (yuan(h.executed))
-                "，已承诺 " (yuan(h.committed)) "，尚余 " (yuan(h.remaining))
-                @if planned > h.remaining { "：本月计划超出预算，全额批复须确认超预算拨付" }
+                (tf("plans-budget-room", &[("number", &h.budget_number.to_string()), ("budget", &yuan(h.budget)), ("executed", &yuan(h.executed)), ("committed", &yuan(h.committed)), ("remaining", &yuan(h.remaining))]))
+                @if planned > h.remaining { (t("plans-over-budget")) }
             }
         } @else {
             p id="budget-room" class="warning" {
-                (month.year()) " 年尚无批准的基金支出预算 No approved expenditure budget for the year"
+                (tf("plans-no-budget", &[("year", &month.year().to_string())]))
             }
         }
         form method="post" action={ "/plans/" (month) "/decision" } id="decision-form" {
             (csrf_field(&csrf_token(token)))
-            label for="decision" { "决定 Decision" }
+            label for="decision" { (t("plans-decision")) }
             select id="decision" name="decision" {
-                option value="full" { "全额批复 Approve in full" }
-                option value="partial" { "部分批复 Approve in part" }
-                option value="reject" { "不予批复 Reject" }
+                option value="full" { (t("plans-approve-in-full")) }
+                option value="partial" { (t("plans-approve-in-part")) }
+                option value="reject" { (t("plans-reject")) }
             }
-            label for="amount" { "批复金额（元）Approved amount (yuan), in part" }
+            label for="amount" { (t("plans-amount")) }
             input id="amount" name="amount" inputmode="decimal" autocomplete="off";
-            label for="reason" { "理由 Reason (of a rejection)" }
+            label for="reason" { (t("plans-reason-of-a-rejection")) }
             input id="reason" name="reason" maxlength="500" autocomplete="off";
             label for="confirm-reject" {
                 input id="confirm-reject" name="confirm_reject" type="checkbox" value="yes";
-                " 确认不予批复 " (yuan(planned)) " I confirm the rejection"
+                " " (tf("plans-confirm-reject", &[("amount", &yuan(planned))]))
             }
             br;
             label for="override-budget" {
                 input id="override-budget" name="override_budget" type="checkbox" value="yes";
-                " 确认超预算拨付 I confirm paying beyond the approved budget"
+                (t("plans-i-confirm-paying-beyond-the"))
             }
             br;
-            button type="submit" id="decide" { "提交 Decide" }
+            button type="submit" id="decide" { (t("plans-decide")) }
         }
     }
 }
@@ -353,8 +350,7 @@ pub async fn decide(
         "partial" => match Fen::parse_grouped(&field("amount")).ok() {
             Some(a) => Decision::Partial { approved: a },
             None => {
-                let m =
-                    "amount: 批复金额 the approved amount in yuan, e.g. 1,234,567.89".to_string();
+                let m = t("plans-the-approved-amount-in-yuan").to_string();
                 return render(
                     &st,
                     &user,
@@ -366,7 +362,7 @@ pub async fn decide(
             }
         },
         "reject" if field("confirm_reject") != "yes" => {
-            let m = "不予批复须勾选确认 A rejection must be confirmed (tick the box)".to_string();
+            let m = t("plans-a-rejection-must-be-confirmed").to_string();
             return render(
                 &st,
                 &user,
@@ -399,7 +395,7 @@ pub async fn decide(
     match r {
         Ok(_) => Redirect::to(&format!("/plans/{month}")).into_response(),
         Err(e) => {
-            let m = format!("决定未记录 Decision not recorded: {}", e.message());
+            let m = tf("plans-not-recorded", &[("reason", &e.message())]);
             render(&st, &user, &token, month, Some((e.status(), m))).await
         }
     }

@@ -7,6 +7,7 @@
 
 use crate::charts::{Chart, Kind, Series, Unit, figure};
 use crate::html::{page, yuan};
+use crate::lang::{t, tf};
 use crate::workplace::{Fields, download, error_page, opt};
 use crate::{St, with_db};
 use axum::Router;
@@ -22,7 +23,7 @@ use tongchou_core::{Divisions, Fen};
 use tongchou_engine::warning::tenths_text;
 use tongchou_store::access::User;
 
-const TITLE: &str = "基金精算预测 Fund projection";
+const TITLE: &str = crate::lang::msg("proj-fund-projection");
 
 /// Who sees the page: the province's bureau and finance staff.
 pub fn may_view(u: &User) -> bool {
@@ -47,13 +48,13 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/projection" id="projection-link" { "基金精算预测 Fund projection" } }
+            p { a href="/projection" id="projection-link" { (crate::lang::t("nav-projection")) } }
         }
     }
 }
 
 fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_page(TITLE, status, login, msg)
+    error_page(t(TITLE), status, login, msg)
 }
 
 /// The start year (`from_year`, default the last year with contributions) and the years
@@ -62,7 +63,7 @@ fn asked(q: &Fields) -> Result<(Option<i32>, u32), String> {
     let from = match opt(q, "from_year") {
         Some(y) => Some(
             y.parse::<i32>()
-                .map_err(|_| "起始年度格式 YYYY (from_year)".to_string())?,
+                .map_err(|_| t("proj-yyyy-from-year").to_string())?,
         ),
         None => None,
     };
@@ -71,7 +72,12 @@ fn asked(q: &Fields) -> Result<(Option<i32>, u32), String> {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=projection::MAX_YEARS).contains(n))
-            .ok_or_else(|| format!("预测年数 1–{} (years)", projection::MAX_YEARS))?,
+            .ok_or_else(|| {
+                tf(
+                    "proj-bad-years",
+                    &[("max", &projection::MAX_YEARS.to_string())],
+                )
+            })?,
         None => 30,
     };
     Ok((from, years))
@@ -83,9 +89,7 @@ async fn run(st: &St, q: &Fields) -> Result<Projection, crate::AppError> {
         let from = match from {
             Some(y) => y,
             None => projection::latest_year(db)?.ok_or_else(|| {
-                tongchou_app::AppError::NotFound(
-                    "尚无缴费核定数据 no contributions assessed yet".into(),
-                )
+                tongchou_app::AppError::NotFound(t("proj-no-contributions-assessed-yet").into())
             })?,
         };
         Ok(projection::project(db, from, years, &[])?)
@@ -101,7 +105,13 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     };
     match run(&st, &q).await {
         Ok(p) => Html(page(
-            &format!("{TITLE} · {}年起", p.from_year + 1),
+            &tf(
+                "proj-title",
+                &[
+                    ("title", t(TITLE)),
+                    ("year", &(p.from_year + 1).to_string()),
+                ],
+            ),
             Some(&user.login),
             body(&p),
         ))
@@ -136,14 +146,14 @@ fn body(p: &Projection) -> Markup {
     let years = p.runs.first().map_or(0, |r| r.years.len());
     html! {
         form method="get" action="/projection" id="projection-form" {
-            label for="from_year" { "起始年度（以该年末为起点）Start year" }
+            label for="from_year" { (t("proj-start-year")) }
             input id="from_year" name="from_year" value=(p.from_year) autocomplete="off";
-            label for="years" { "预测年数 Years" }
+            label for="years" { (t("proj-years")) }
             input id="years" name="years" value=(years) autocomplete="off";
-            button type="submit" id="projection-submit" { "预测 Project" }
+            button type="submit" id="projection-submit" { (t("proj-project")) }
         }
-        p { a id="projection-xlsx" href={ "/projection/download?from_year=" (p.from_year) "&years=" (years) } { "下载 XLSX Download" } }
-        h2 { "起点 " (p.from_year) "年末 Start" }
+        p { a id="projection-xlsx" href={ "/projection/download?from_year=" (p.from_year) "&years=" (years) } { (t("proj-xlsx-download")) } }
+        h2 { (tf("proj-start", &[("year", &p.from_year.to_string())])) }
         dl id="projection-start" {
             @for (key, label, v) in projection::start_figures(p) {
                 dt { (label) }
@@ -154,10 +164,10 @@ fn body(p: &Projection) -> Markup {
                 }
             }
         }
-        h2 { "各情景年末累计结余 Balance per scenario" }
+        h2 { (t("proj-balance-per-scenario")) }
         (chart(p))
         @for r in &p.runs { (table(r)) }
-        h2 { "假设 Assumptions" }
+        h2 { (t("proj-assumptions")) }
         (assumptions(p))
     }
 }
@@ -168,8 +178,8 @@ fn table(r: &Run) -> Markup {
         div class="scroll" {
             table id={ "projection-" (r.terms.scenario) } {
                 thead { tr {
-                    th { "年度" } th { "基金收入" } th { "其中缴费" } th { "基金支出" } th { "年末累计结余" }
-                    th { "可支付月数" } th { "在职参保" } th { "缴费人数" } th { "离退休" } th { "抚养比" }
+                    th { (t("mine-year")) } th { (t("proj-income")) } th { (t("proj-contributions")) } th { (t("proj-expenditure")) } th { (t("proj-closing")) }
+                    th { (t("plans-months-payable")) } th { (t("proj-insured")) } th { (t("proj-contributors")) } th { (t("proj-pensioners")) } th { (t("proj-dependency")) }
                 } }
                 tbody {
                     @for y in &r.years {
@@ -196,7 +206,7 @@ fn assumptions(p: &Projection) -> Markup {
     html! {
         div class="scroll" {
             table id="projection-assumptions" {
-                thead { tr { th { "情景" } th { "参数" } th { "值" } th { "生效" } th { "状态" } th { "依据" } } }
+                thead { tr { th { (t("proj-scenario")) } th { (t("web-parameter")) } th { (t("web-value")) } th { (t("web-from")) } th { (t("web-status")) } th { (t("web-source")) } } }
                 tbody {
                     @for (scenario, u) in projection::assumptions(p) {
                         tr { td { (scenario) } td { (u.name) } td { (u.value) } td { (u.effective_from.to_string()) } td { (u.status.label()) } td { (u.source) } }
@@ -213,8 +223,11 @@ pub(crate) fn chart(p: &Projection) -> Markup {
     let n = p.runs.first().map_or(0, |r| r.years.len());
     let c = Chart {
         id: "projection-chart".into(),
-        title: "各情景年末累计结余".into(),
-        desc: format!("{}年末起 {n} 年，各情景基金年末累计结余（元）", p.from_year),
+        title: t("proj-balance-per-scenario").into(),
+        desc: tf(
+            "proj-chart-desc",
+            &[("year", &p.from_year.to_string()), ("n", &n.to_string())],
+        ),
         unit: Unit::Fen,
         labels: (0..=n)
             .map(|i| (p.from_year + i as i32).to_string())

@@ -11,6 +11,7 @@
 use crate::forms::{self, Fields};
 use crate::html::{csrf_field, page};
 use crate::imports::{Outcome, import, kinds_for, outcome};
+use crate::lang::t;
 use crate::{St, csrf_token, with_db};
 use axum::Router;
 use axum::extract::{Form, Query, State};
@@ -20,9 +21,11 @@ use axum::routing::get;
 use maud::{Markup, html};
 use tongchou_app::clock::now_ms;
 use tongchou_app::imports::Kind;
+use tongchou_core::i18n::Lang;
 use tongchou_store::access::User;
 
-const TITLE: &str = "逐条录入 Enter one record";
+/// The catalogue id of the page title.
+const TITLE: &str = "record-enter-one-record";
 
 /// The page's routes.
 pub fn routes() -> Router<St> {
@@ -32,9 +35,9 @@ pub fn routes() -> Router<St> {
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     let body = html! {
         p class="error" id="record-error" { (msg) }
-        p { a href="/imports/record" { "返回 Back" } }
+        p { a href="/imports/record" { (t("record-back")) } }
     };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 /// The kind asked for among those the user may import (the first by default).
@@ -67,32 +70,33 @@ fn one_row_file(kind: Kind, f: &Fields) -> Vec<u8> {
 }
 
 fn form(user: &User, token: &str, kind: Kind, typed: &Fields) -> Markup {
+    let lang = crate::lang::lang();
     html! {
         form method="get" action="/imports/record" id="record-kind-form" {
-            label for="kind" { "录入内容 What to enter" }
+            label for="kind" { (t("record-what-to-enter")) }
             select id="kind" name="kind" {
                 @for k in kinds_for(user) {
-                    option value=(k.as_str()) selected[k == kind] { (k.chinese()) " " (k.as_str()) }
+                    option value=(k.as_str()) selected[k == kind] { (crate::imports::kind_name(k)) }
                 }
             }
-            button type="submit" { "选择 Choose" }
+            button type="submit" { (t("record-choose")) }
         }
         form method="post" action="/imports/record" id="record-form" {
             (csrf_field(&csrf_token(token)))
             input type="hidden" name="kind" value=(kind.as_str());
             @for c in kind.columns() {
                 label for=(c.key) {
-                    (c.header) " " (c.key)
+                    @if lang == Lang::ZhCn { (c.header) " " }
+                    (c.key)
                     @if c.required { " *" }
                 }
                 input id=(c.key) name=(c.key) value=(forms::text(typed, c.key))
-                    placeholder=(c.help) autocomplete="off";
+                    placeholder=(c.help_in(lang)) title=(c.help_in(lang)) autocomplete="off";
             }
             p class="hint" {
-                "提交后按与文件导入相同的规则逐项核对，只能录入本辖区的数据；有误则不写入任何内容。"
-                " Checked by the same rules as a file import; only your region; nothing written if refused."
+                (t("record-hint"))
             }
-            button type="submit" id="record-submit" { "提交 Submit" }
+            button type="submit" id="record-submit" { (t("record-submit")) }
         }
     }
 }
@@ -107,9 +111,9 @@ fn render(
     let body = html! {
         @if let Some(o) = last { (outcome(o)) }
         (form(user, token, kind, typed))
-        p { a href="/imports" { "文件导入与导入记录 Import a file, import history" } }
+        p { a href="/imports" { (t("record-import-a-file-import-history")) } }
     };
-    let title = format!("{TITLE} · {}", kind.chinese());
+    let title = format!("{} · {}", t(TITLE), kind.name(crate::lang::lang()));
     (status, Html(page(&title, Some(&user.login), body))).into_response()
 }
 
@@ -125,7 +129,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
         None => error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "kind: 请选择您可录入的内容 choose what you may enter",
+            t("record-choose-what-you-may-enter"),
         ),
     }
 }
@@ -144,7 +148,7 @@ async fn enter(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) 
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "kind: 请选择您可录入的内容 choose what you may enter",
+            t("record-choose-what-you-may-enter"),
         );
     };
     let bytes = one_row_file(kind, &f);

@@ -7,6 +7,7 @@
 //! (`retirement.read`); refusals are audited by the use cases.
 
 use crate::html::{csrf_field, dl, explanation, page, yuan};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
 use axum::Router;
@@ -29,7 +30,7 @@ use tongchou_store::registry;
 
 type Fields = HashMap<String, String>;
 
-const TITLE: &str = "退休审批 Retirement";
+const TITLE: &str = crate::lang::msg("retire-retirement");
 
 /// Applications listed at most.
 const LISTED: usize = 200;
@@ -51,7 +52,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/retirement" id="retirement-link" { "退休审批 Retirement applications" } }
+            p { a href="/retirement" id="retirement-link" { (crate::lang::t("nav-retirement")) } }
         }
     }
 }
@@ -63,9 +64,9 @@ fn policy() -> Result<Policy, AppError> {
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     let body = html! {
         p class="error" id="retirement-error" { (msg) }
-        p { a href="/retirement" { "返回 Back" } }
+        p { a href="/retirement" { (t("record-back")) } }
     };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {
@@ -83,18 +84,18 @@ fn county_name(code: u32) -> String {
 /// `待审批 pending`, `已批准 approved`, `未批准 refused`.
 fn status_label(s: &str) -> &str {
     match s {
-        "pending" => "待审批 pending",
-        "approved" => "已批准 approved",
-        "refused" => "未批准 refused",
+        "pending" => t("retire-pending"),
+        "approved" => t("retire-approved"),
+        "refused" => t("retire-refused"),
         other => other,
     }
 }
 
 fn kind_label(s: &str) -> &str {
     match s {
-        "statutory" => "法定退休 statutory",
-        "flexible_early" => "弹性提前 flexible, early",
-        "flexible_late" => "弹性延迟 flexible, late",
+        "statutory" => t("retire-statutory"),
+        "flexible_early" => t("retire-flexible-early"),
+        "flexible_late" => t("retire-flexible-late"),
         other => other,
     }
 }
@@ -109,15 +110,15 @@ fn applications_grid(apps: &[Application]) -> Grid {
     let text = |s: &str| Cell::Text(s.to_string());
     Grid {
         id: "applications",
-        title: "退休申请".into(),
+        title: t("retire-applications-title").into(),
         cols: vec![
-            ("编号", 8.0),
-            ("人员编号", 12.0),
-            ("区县", 12.0),
-            ("退休年月", 10.0),
-            ("类型", 14.0),
-            ("状态", 14.0),
-            ("提交时间", 22.0),
+            (t("retire-application"), 8.0),
+            (t("retire-person-no"), 12.0),
+            (t("retire-county"), 12.0),
+            (t("retire-retirement-month"), 10.0),
+            (t("col-kind"), 14.0),
+            (t("web-status"), 14.0),
+            (t("retire-submitted-at"), 22.0),
         ],
         rows: apps
             .iter()
@@ -149,34 +150,34 @@ fn list_body(
     html! {
         (last)
         @if user.role.has(Permission::RetirementSubmit) {
-            h2 { "提交退休申请 Submit an application" }
+            h2 { (t("retire-submit-an-application")) }
             form method="post" action="/retirement" id="retire-form" {
                 (csrf_field(&csrf_token(token)))
-                label for="id_number" { "身份证号 ID number" }
+                label for="id_number" { (t("page-id-number")) }
                 input id="id_number" name="id_number" maxlength="18" autocomplete="off" required;
-                label for="retire" { "退休年月 Retirement month (YYYY-MM, 默认法定 statutory if empty)" }
+                label for="retire" { (t("retire-retire-label")) }
                 input id="retire" name="retire" placeholder="2025-06" autocomplete="off";
-                label for="deemed_index" { "视同缴费指数 Deemed-period index (档案审核, 可空 optional)" }
+                label for="deemed_index" { (t("retire-deemed-index-label")) }
                 input id="deemed_index" name="deemed_index" placeholder="1.0" autocomplete="off";
-                label for="bank_code" { "开户行行号 Bank code" }
+                label for="bank_code" { (t("retire-bank-code")) }
                 input id="bank_code" name="bank_code" required autocomplete="off";
-                label for="bank_name" { "开户行 Bank name" }
+                label for="bank_name" { (t("retire-bank-name")) }
                 input id="bank_name" name="bank_name" required autocomplete="off";
-                label for="bank_account" { "银行账号 Bank account" }
+                label for="bank_account" { (t("retire-bank-account")) }
                 input id="bank_account" name="bank_account" required autocomplete="off";
                 br;
-                button type="submit" id="retire-submit" { "提交 Submit" }
+                button type="submit" id="retire-submit" { (t("record-submit")) }
             }
         }
-        h2 { "申请 Applications" }
+        h2 { (t("retire-applications")) }
         p class="filters" {
-            @for (s, l) in [("", "全部 all"), ("pending", "待审批 pending"), ("approved", "已批准 approved"), ("refused", "未批准 refused")] {
+            @for (s, l) in [("", t("retire-all")), ("pending", t("retire-pending")), ("approved", t("retire-approved")), ("refused", t("retire-refused"))] {
                 @if s == status { strong { (l) } } @else { a href={ "/retirement?status=" (s) } { (l) } }
                 " "
             }
         }
         @if apps.is_empty() {
-            p id="no-applications" { "没有申请 No application." }
+            p id="no-applications" { (t("retire-no-application")) }
         } @else {
             (grid.render(&format!("/retirement?status={status}"), view))
         }
@@ -212,7 +213,7 @@ async fn render_list(
             (
                 code,
                 Html(page(
-                    TITLE,
+                    t(TITLE),
                     Some(&user.login),
                     list_body(user, token, &apps, &grid, &view, &status, last),
                 )),
@@ -231,11 +232,7 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     };
     let status = q.get("status").cloned().unwrap_or_default();
     if !["", "pending", "approved", "refused"].contains(&status.as_str()) {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            &user.login,
-            "status: 应为 pending、approved 或 refused",
-        );
+        return error_page(StatusCode::BAD_REQUEST, &user.login, t("retire-bad-status"));
     }
     render_list(&st, &user, &token, (status, &q), StatusCode::OK, html! {}).await
 }
@@ -248,12 +245,9 @@ fn field<'a>(f: &'a Fields, k: &str) -> &'a str {
 /// another region get the same answer (the use case audits the second).
 pub(crate) fn person_of(db: &mut Db, id_number: &str) -> Result<i64, AppError> {
     let id = IdNumber::parse(id_number, today_china())
-        .map_err(|e| AppError::BadRequest(format!("身份证号 id_number: {e}")))?;
-    registry::person_id_by_number(db, id.as_str())?.ok_or_else(|| {
-        AppError::NotFound(
-            "本辖区无此参保人 no insured person of your region has this ID number".into(),
-        )
-    })
+        .map_err(|e| AppError::BadRequest(tf("retire-bad-id", &[("reason", &e.to_string())])))?;
+    registry::person_id_by_number(db, id.as_str())?
+        .ok_or_else(|| AppError::NotFound(t("retire-no-insured-person-of-your").into()))
 }
 
 fn parse_request(f: &Fields) -> Result<(Option<Period>, Option<Ratio>), AppError> {
@@ -261,14 +255,15 @@ fn parse_request(f: &Fields) -> Result<(Option<Period>, Option<Ratio>), AppError
         "" => None,
         s => Some(
             s.parse::<Period>()
-                .map_err(|_| AppError::BadRequest("退休年月 retire: 格式 YYYY-MM".into()))?,
+                .map_err(|_| AppError::BadRequest(t("retire-bad-month").into()))?,
         ),
     };
     let deemed = match field(f, "deemed_index") {
         "" => None,
-        s => Some(s.parse::<Ratio>().map_err(|_| {
-            AppError::BadRequest("视同缴费指数 deemed_index: 应为小数，如 1.05".into())
-        })?),
+        s => Some(
+            s.parse::<Ratio>()
+                .map_err(|_| AppError::BadRequest(t("retire-bad-deemed-index").into()))?,
+        ),
     };
     Ok((retire, deemed))
 }
@@ -299,7 +294,7 @@ async fn submit(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
             Ok(a) => Ok(a),
             // a person of another region: the same answer as an unknown number
             Err(tongchou_app::AppError::Forbidden(_)) => Err(AppError::NotFound(
-                "本辖区无此参保人 no insured person of your region has this ID number".into(),
+                t("retire-no-insured-person-of-your").into(),
             )),
             Err(e) => Err(e.into()),
         }
@@ -308,7 +303,7 @@ async fn submit(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
     match r {
         Ok(a) => Redirect::to(&format!("/retirement/{}", a.id)).into_response(),
         Err(e) => {
-            let msg = html! { p class="error" id="retirement-error" { "未提交 Not submitted: " (e.message()) } };
+            let msg = html! { p class="error" id="retirement-error" { (t("retire-not-submitted")) (e.message()) } };
             let none = Fields::new();
             render_list(&st, &user, &token, (String::new(), &none), e.status(), msg).await
         }
@@ -330,7 +325,7 @@ struct Detail {
 /// Read an application for `who`: region checked (a refusal audited), the read audited.
 fn detail(db: &mut Db, who: &Principal, id: i64) -> Result<Detail, AppError> {
     let app = retire::get(db, id)?
-        .ok_or_else(|| AppError::NotFound(format!("申请 {id} 不存在 no such application")))?;
+        .ok_or_else(|| AppError::NotFound(tf("retire-no-such", &[("id", &id.to_string())])))?;
     let region = tongchou_core::RegionCode::new(app.county).map_err(|e| AppError::Internal(e.0))?;
     let oid = format!("application:{id}");
     let t = tongchou_store::access::Target {
@@ -345,7 +340,7 @@ fn detail(db: &mut Db, who: &Principal, id: i64) -> Result<Detail, AppError> {
         Permission::RetirementSubmit
     };
     tongchou_store::access::authorize(db, who, need, &t, now_ms())
-        .map_err(|_| AppError::NotFound(format!("申请 {id} 不存在 no such application")))?;
+        .map_err(|_| AppError::NotFound(tf("retire-no-such", &[("id", &id.to_string())])))?;
     let p = registry::person_record(db, app.person)?
         .ok_or_else(|| AppError::Internal(format!("person {} vanished", app.person)))?;
     let m = Masking::for_viewer(who, Some(p.id));
@@ -384,34 +379,34 @@ fn detail(db: &mut Db, who: &Principal, id: i64) -> Result<Detail, AppError> {
 
 fn facts_html(f: &retire::Facts) -> Markup {
     html! {
-        h2 { "缴费情况 The person's record at retirement" }
+        h2 { (t("retire-the-person-s-record-at")) }
         (dl(&[
-            ("实际缴费月数 Months paid", f.paid_months.to_string()),
-            ("视同缴费月数 Deemed months", f.deemed_months.to_string()),
-            ("平均缴费指数 Average index", f.avg_index.to_string()),
-            ("个人账户储存额 Account balance", yuan(f.account_balance)),
-            ("欠费 Open arrears", yuan(f.open_arrears)),
+            (t("page-months-paid-2"), f.paid_months.to_string()),
+            (t("page-deemed-months"), f.deemed_months.to_string()),
+            (t("retire-average-index"), f.avg_index.to_string()),
+            (t("retire-account-balance"), yuan(f.account_balance)),
+            (t("retire-open-arrears"), yuan(f.open_arrears)),
         ]))
-        (explanation("平均缴费指数 Average index", &f.explanations.average_index))
-        (explanation("个人账户储存额 Account balance", &f.explanations.account_balance))
+        (explanation(t("retire-average-index"), &f.explanations.average_index))
+        (explanation(t("retire-account-balance"), &f.explanations.account_balance))
     }
 }
 
 fn award_html(a: &Award) -> Markup {
     let p = &a.pension;
     html! {
-        h2 { "核定养老金 The pension" }
-        p id="award-total" { "月基本养老金 Monthly pension: " strong { (yuan(p.total)) } "，自 " (a.effective_from) " 起 from" }
+        h2 { (t("retire-the-pension")) }
+        p id="award-total" { (t("retire-monthly-pension")) strong { (yuan(p.total)) } (tf("retire-from", &[("from", &a.effective_from.to_string())])) }
         (dl(&[
-            ("基础养老金 Basic", yuan(p.basic)),
-            ("个人账户养老金 Account", yuan(p.account)),
-            ("过渡性养老金 Transitional", yuan(p.transitional)),
-            ("计发基数 Benefit base", yuan(a.benefit_base)),
-            ("计发月数 Divisor (months)", format!("{}.{}", p.divisor_tenths / 10, p.divisor_tenths % 10)),
+            (t("page-basic"), yuan(p.basic)),
+            (t("page-account-2"), yuan(p.account)),
+            (t("page-transitional"), yuan(p.transitional)),
+            (t("retire-benefit-base"), yuan(a.benefit_base)),
+            (t("retire-divisor-months"), format!("{}.{}", p.divisor_tenths / 10, p.divisor_tenths % 10)),
         ]))
-        (explanation("基础养老金 Basic", &p.explain.basic))
-        (explanation("个人账户养老金 Account", &p.explain.account))
-        (explanation("过渡性养老金 Transitional", &p.explain.transitional))
+        (explanation(t("page-basic"), &p.explain.basic))
+        (explanation(t("page-account-2"), &p.explain.account))
+        (explanation(t("page-transitional"), &p.explain.transitional))
         @for w in &p.warnings { p class="warning" { (w) } }
     }
 }
@@ -425,41 +420,41 @@ fn detail_body(user: &User, token: &str, d: &Detail, last: Markup) -> Markup {
         (last)
         div id="application" {
             (dl(&[
-                ("编号 Application", a.id.to_string()),
-                ("姓名 Name", d.name.clone()),
-                ("身份证号 ID number", d.id_number.clone()),
-                ("区县 County", county_name(a.county)),
-                ("退休年月 Retirement month", a.retire.to_string()),
-                ("类型 Kind", kind_label(&a.kind).to_string()),
-                ("状态 Status", status_label(&a.status).to_string()),
-                ("提交时间（北京时间）Submitted", tongchou_app::audit_log::china_time(&a.submitted_at)),
-                ("开户行 Bank", a.bank_name.clone()),
-                ("审批意见 Note", a.note.clone()),
+                (t("retire-application"), a.id.to_string()),
+                (t("page-name"), d.name.clone()),
+                (t("page-id-number"), d.id_number.clone()),
+                (t("retire-county"), county_name(a.county)),
+                (t("retire-retirement-month"), a.retire.to_string()),
+                (t("imports-kind"), kind_label(&a.kind).to_string()),
+                (t("web-status"), status_label(&a.status).to_string()),
+                (t("retire-submitted-at"), tongchou_app::audit_log::china_time(&a.submitted_at)),
+                (t("page-bank"), a.bank_name.clone()),
+                (t("retire-note"), a.note.clone()),
             ]))
         }
         @if !a.refusals.is_empty() {
-            h2 { "不符合条件 Checks not met" }
+            h2 { (t("retire-checks-not-met")) }
             ul id="refusals" { @for r in &a.refusals { li { (r.reason) " (" (r.code) ")" } } }
         }
         @if let Some(f) = &d.facts { (facts_html(f)) }
         @if let Some(aw) = &d.award { (award_html(aw)) }
         @if let (Some(m), "approved") = (d.pension_now, a.status.as_str()) {
-            p id="pension-now" { "现发月基本养老金 Pension in force: " strong { (yuan(m)) } }
+            p id="pension-now" { (t("retire-pension-in-force")) strong { (yuan(m)) } }
         }
         @if may_decide {
-            h2 { "审批 Decision" }
+            h2 { (t("retire-decision")) }
             form method="post" action={ "/retirement/" (a.id) "/decision" } id="retire-decision" {
                 (csrf_field(&csrf_token(token)))
-                label { input type="radio" name="verdict" value="approve" required; " 批准 Approve" }
-                label { input type="radio" name="verdict" value="refuse"; " 不予批准 Refuse" }
-                label for="note" { "意见 Note (不予批准时必填 required to refuse)" }
+                label { input type="radio" name="verdict" value="approve" required; (t("retire-approve")) }
+                label { input type="radio" name="verdict" value="refuse"; (t("retire-refuse")) }
+                label for="note" { (t("retire-note-label")) }
                 textarea id="note" name="note" maxlength="500" {}
-                label { input type="checkbox" name="confirm_refuse" value="yes"; " 确认不予批准 I confirm the refusal" }
+                label { input type="checkbox" name="confirm_refuse" value="yes"; (t("retire-i-confirm-the-refusal")) }
                 br;
-                button type="submit" id="decide" { "提交 Decide" }
+                button type="submit" id="decide" { (t("plans-decide")) }
             }
         }
-        p { a href="/retirement" { "返回列表 Back to the list" } }
+        p { a href="/retirement" { (t("chain-back-to-the-list")) } }
     }
 }
 
@@ -476,7 +471,7 @@ async fn render_detail(
         Ok(d) => (
             code,
             Html(page(
-                &format!("{TITLE} · {id}"),
+                &format!("{} · {id}", t(TITLE)),
                 Some(&user.login),
                 detail_body(user, token, &d, last),
             )),
@@ -496,7 +491,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Path(id): Path<String>) 
         return error_page(
             StatusCode::NOT_FOUND,
             &user.login,
-            "无此申请 no such application",
+            t("retire-no-such-application"),
         );
     };
     render_detail(&st, &user, &token, id, StatusCode::OK, html! {}).await
@@ -517,7 +512,7 @@ async fn decide(
         return error_page(
             StatusCode::NOT_FOUND,
             &user.login,
-            "无此申请 no such application",
+            t("retire-no-such-application"),
         );
     };
     if !ct_eq(field(&f, "csrf"), &csrf_token(&token)) {
@@ -526,16 +521,17 @@ async fn decide(
     let verdict = match field(&f, "verdict") {
         "approve" => Verdict::Approve,
         "refuse" if field(&f, "confirm_refuse") != "yes" => {
-            let m = html! { p class="error" id="retirement-error" { "请勾选“确认不予批准” Tick the confirmation to refuse" } };
+            let m =
+                html! { p class="error" id="retirement-error" { (t("retire-tick-to-refuse")) } };
             return render_detail(&st, &user, &token, id, StatusCode::BAD_REQUEST, m).await;
         }
         "refuse" if field(&f, "note").is_empty() => {
-            let m = html! { p class="error" id="retirement-error" { "不予批准须填写意见 A refusal needs a note" } };
+            let m = html! { p class="error" id="retirement-error" { (t("retire-a-refusal-needs-a-note")) } };
             return render_detail(&st, &user, &token, id, StatusCode::BAD_REQUEST, m).await;
         }
         "refuse" => Verdict::Refuse,
         _ => {
-            let m = html! { p class="error" id="retirement-error" { "请选择批准或不予批准 Choose approve or refuse" } };
+            let m = html! { p class="error" id="retirement-error" { (t("retire-choose-approve-or-refuse")) } };
             return render_detail(&st, &user, &token, id, StatusCode::BAD_REQUEST, m).await;
         }
     };
@@ -556,11 +552,11 @@ async fn decide(
     let (code, msg) = match r {
         Ok(d) => (
             StatusCode::OK,
-            html! { p id="decided" { "已决定 Decided: " (status_label(&d.application.status)) } },
+            html! { p id="decided" { (t("retire-decided")) (status_label(&d.application.status)) } },
         ),
         Err(e) => (
             e.status(),
-            html! { p class="error" id="retirement-error" { "未决定 Not decided: " (e.message()) } },
+            html! { p class="error" id="retirement-error" { (t("retire-not-decided")) (e.message()) } },
         ),
     };
     render_detail(&st, &user, &token, id, code, msg).await

@@ -5,6 +5,7 @@
 //! all or nothing), the list `tongchou_app::disburse::return_files`.
 
 use crate::html::{csrf_field, dl, page};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
 use axum::extract::{Multipart, Query, State};
@@ -25,7 +26,8 @@ pub(crate) const MAX_UPLOAD: usize = 64 << 20;
 /// Files listed.
 const LISTED: i64 = 2_000;
 
-const TITLE: &str = "银行回执 Bank returns";
+/// The catalogue id of the page title.
+const TITLE: &str = "page-bank-returns";
 
 /// Who may see the page: those who read returns or reports.
 fn may_view(u: &User) -> bool {
@@ -36,7 +38,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     (
         status,
         Html(page(
-            TITLE,
+            t(TITLE),
             Some(login),
             html! { p class="error" id="returns-error" { (msg) } },
         )),
@@ -63,17 +65,17 @@ fn files_grid(files: &[ReadReturnFile]) -> Grid {
     let n = Cell::Int;
     Grid {
         id: "return-files",
-        title: "已读取的银行回执".into(),
+        title: t("returns-files-read").into(),
         cols: vec![
-            ("读取日期", 12.0),
-            ("文件", 36.0),
-            ("地区", 14.0),
-            ("行", 8.0),
-            ("成功", 8.0),
-            ("退回", 8.0),
-            ("隔离", 8.0),
-            ("冲突", 8.0),
-            ("读取人", 14.0),
+            (t("col-read-on"), 12.0),
+            (t("col-file"), 36.0),
+            (t("col-region"), 14.0),
+            (t("col-lines"), 8.0),
+            (t("returns-accepted"), 8.0),
+            (t("returns-rejected"), 8.0),
+            (t("returns-quarantined"), 8.0),
+            (t("returns-conflicts"), 8.0),
+            (t("col-read-by"), 14.0),
         ],
         rows: files
             .iter()
@@ -103,18 +105,18 @@ fn body(
 ) -> Markup {
     html! {
         @if let Some((name, r)) = report {
-            h2 { "读取结果 Result" }
+            h2 { (t("returns-result")) }
             @if r.already_read {
-                p id="already-read" { "该文件已读取过，未作任何更改 Already read: nothing changed (" (name) ")" }
+                p id="already-read" { (tf("returns-already-read", &[("file", name)])) }
             } @else {
                 div id="report" {
                     (dl(&[
-                        ("文件 File", name.to_string()),
-                        ("成功 Accepted", r.accepted.to_string()),
-                        ("退回 Rejected", r.rejected.to_string()),
-                        ("隔离 Quarantined", r.quarantined.to_string()),
-                        ("冲突 Conflicts", r.conflicts.to_string()),
-                        ("入账 Posted transfers", r.posted_transfers.to_string()),
+                        (t("imports-file-2"), name.to_string()),
+                        (t("returns-accepted"), r.accepted.to_string()),
+                        (t("returns-rejected"), r.rejected.to_string()),
+                        (t("returns-quarantined"), r.quarantined.to_string()),
+                        (t("returns-conflicts"), r.conflicts.to_string()),
+                        (t("returns-posted-transfers"), r.posted_transfers.to_string()),
                     ]))
                 }
             }
@@ -122,15 +124,15 @@ fn body(
         @if user.role.has(Permission::BankReturnImport) {
             form method="post" action="/bank/returns" enctype="multipart/form-data" id="returns-form" {
                 (csrf_field(&csrf_token(token)))
-                label for="file" { "回执文件 Return file (pain.002 XML / CSV)" }
+                label for="file" { (t("returns-file")) }
                 input type="file" id="file" name="file" required;
-                label for="on" { "读取日期 Read on (YYYY-MM-DD, 默认今天 default today)" }
+                label for="on" { (t("returns-read-on")) }
                 input id="on" name="on" autocomplete="off" placeholder="2020-01-20";
                 br;
-                button type="submit" id="upload" { "上传并读取 Upload and read" }
+                button type="submit" id="upload" { (t("returns-upload-and-read")) }
             }
         }
-        h2 { "已读取的回执文件 Files read" }
+        h2 { (t("returns-files-read")) }
         (files)
     }
 }
@@ -159,7 +161,7 @@ async fn render(
     }
     let files = grid.render("/bank/returns", &View::of(q));
     Html(page(
-        TITLE,
+        t(TITLE),
         Some(&user.login),
         body(user, token, report, &files),
     ))
@@ -214,7 +216,7 @@ impl Upload {
 /// Read a multipart form whose `csrf` field must be the session's token (else `Forbidden`).
 pub(crate) async fn read_upload(mut mp: Multipart, session: &str) -> Result<Upload, AppError> {
     let bad = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("上传失败 upload: {e}"))
+        AppError::BadRequest(tf("returns-upload-failed", &[("reason", &e.to_string())]))
     };
     let mut u = Upload::default();
     while let Some(field) = mp.next_field().await.map_err(bad)? {
@@ -247,7 +249,7 @@ pub async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> 
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "file: 请选择回执文件 choose a return file",
+            t("returns-choose-file"),
         );
     };
     let on = if u.text("on").is_empty() {
@@ -256,11 +258,7 @@ pub async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> 
         match u.text("on").parse::<Date>() {
             Ok(d) => d,
             Err(_) => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &user.login,
-                    "on: 日期格式 YYYY-MM-DD",
-                );
+                return error_page(StatusCode::BAD_REQUEST, &user.login, t("returns-bad-date"));
             }
         }
     };
@@ -282,7 +280,7 @@ pub async fn upload(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> 
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("文件未读取 File not read: {}", e.message()),
+            &tf("imports-file-not-read", &[("reason", &e.message())]),
         ),
     }
 }

@@ -8,6 +8,7 @@
 
 use crate::forms::{Fields, csrf_ok, text};
 use crate::html::{csrf_field, page};
+use crate::lang::{t, tf};
 use crate::{St, client, csrf_token, signed_in_for, with_db, with_db_audited};
 use axum::Router;
 use axum::extract::{ConnectInfo, Form, State};
@@ -36,7 +37,7 @@ pub(crate) fn may_search(u: &User) -> bool {
 pub(crate) fn links(u: &User) -> Markup {
     html! {
         @if may_search(u) {
-            p { a href="/persons/search" id="search-link" { "按姓名查找参保人 Find a person by name" } }
+            p { a href="/persons/search" id="search-link" { (crate::lang::t("nav-search")) } }
         }
     }
 }
@@ -44,11 +45,11 @@ pub(crate) fn links(u: &User) -> Markup {
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     let body = html! {
         p class="error" id="search-error" { (msg) }
-        p { a href="/persons/search" { "重新查找 Search again" } }
+        p { a href="/persons/search" { (t("search-search-again")) } }
     };
     (
         status,
-        Html(page("查找参保人 Find a person", Some(login), body)),
+        Html(page(t("search-find-a-person"), Some(login), body)),
     )
         .into_response()
 }
@@ -57,11 +58,11 @@ fn search_form(csrf: &str, name: &str) -> Markup {
     html! {
         form method="post" action="/persons/search" id="search-form" {
             (csrf_field(csrf))
-            label for="name" { "姓名（全名） Name (full)" }
+            label for="name" { (t("search-name-full")) }
             input id="name" name="name" maxlength="30" autocomplete="off" required value=(name);
-            button type="submit" { "查找 Search" }
+            button type="submit" { (t("search-search")) }
         }
-        p class="hint" { "在本辖区内按姓名全名查找；按身份证号查询请回到工作台。Within your own region, by full name; to look up by ID number, use the dashboard." }
+        p class="hint" { (t("search-hint")) }
     }
 }
 
@@ -71,7 +72,7 @@ async fn form(State(st): State<St>, headers: HeaderMap) -> Response {
         Err(r) => return r,
     };
     let body = search_form(&csrf_token(&token), "");
-    Html(page("查找参保人 Find a person", Some(&user.login), body)).into_response()
+    Html(page(t("search-find-a-person"), Some(&user.login), body)).into_response()
 }
 
 /// The signed-in user allowed to search, and the session's token, for a form posted with it.
@@ -108,11 +109,11 @@ async fn search(
     let body = html! {
         (search_form(&csrf, &name))
         @if found.is_empty() {
-            p id="search-none" { "本辖区内没有叫这个名字的参保人。No person of this name in your region." }
+            p id="search-none" { (t("search-none")) }
         } @else {
-            p id="search-count" { "找到 " (found.len()) " 人" @if found.len() as i64 == crate::person::SEARCH_LIMIT { "（仅列出前 " (crate::person::SEARCH_LIMIT) " 人，请到工作台按身份证号查询）" } }
+            p id="search-count" { (tf("search-found", &[("n", &found.len().to_string())])) @if found.len() as i64 == crate::person::SEARCH_LIMIT { (tf("search-limit", &[("n", &crate::person::SEARCH_LIMIT.to_string())])) } }
             table id="search-results" {
-                thead { tr { th { "姓名" } th { "身份证号" } th { "性别" } th { "出生日期" } th { "参保地" } th { "状态" } th { "" } } }
+                thead { tr { th { (t("page-name")) } th { (t("page-id-number")) } th { (t("page-sex")) } th { (t("search-birth")) } th { (t("page-county")) } th { (t("web-status")) } th { "" } } }
                 tbody {
                     @for (p, id_number, birth) in &found {
                         tr {
@@ -126,7 +127,7 @@ async fn search(
                                 form method="post" action="/persons/view" class="inline" {
                                     (csrf_field(&csrf))
                                     input type="hidden" name="person_id" value=(p.id);
-                                    button type="submit" { "查看 View" }
+                                    button type="submit" { (t("search-view")) }
                                 }
                             }
                         }
@@ -135,7 +136,7 @@ async fn search(
             }
         }
     };
-    Html(page("查找参保人 Find a person", Some(&user.login), body)).into_response()
+    Html(page(t("search-find-a-person"), Some(&user.login), body)).into_response()
 }
 
 async fn view(
@@ -152,7 +153,7 @@ async fn view(
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "参保人编号不是数字 person_id is not a number",
+            t("search-person-id-is-not-a"),
         );
     };
     let (u, c) = (user.clone(), client(&addr));
@@ -163,7 +164,7 @@ async fn view(
     .await
     {
         Ok(v) => Html(page(
-            "参保人 Person",
+            t("page-person"),
             Some(&user.login),
             crate::pages::person_html(&v),
         ))

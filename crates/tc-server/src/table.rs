@@ -7,6 +7,7 @@
 //! (`q`, `sort`, `dir`, `page`, `export`), and a link or a bookmark reproduces the view.
 
 use crate::html::yuan;
+use crate::lang::{t, tf};
 use crate::workplace::download;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -198,13 +199,13 @@ impl Grid {
                     input type="hidden" name=(k) value=(val);
                 }
                 @if let Some(s) = v.sort { input type="hidden" name="sort" value=(s); input type="hidden" name="dir" value=(if v.desc { "desc" } else { "asc" }); }
-                label for={ (self.id) "-q" } { "筛选 Filter" }
-                input id={ (self.id) "-q" } name="q" value=(v.q) autocomplete="off" placeholder="关键字 words";
-                button type="submit" { "筛选 Apply" }
+                label for={ (self.id) "-q" } { (t("grid-filter")) }
+                input id={ (self.id) "-q" } name="q" value=(v.q) autocomplete="off" placeholder=(t("grid-words"));
+                button type="submit" { (t("grid-apply")) }
                 " "
-                a href=(export("xlsx")) id={ (self.id) "-xlsx" } { "导出 XLSX" }
+                a href=(export("xlsx")) id={ (self.id) "-xlsx" } { (t("grid-xlsx")) }
                 " "
-                a href=(export("csv")) id={ (self.id) "-csv" } { "导出 CSV" }
+                a href=(export("csv")) id={ (self.id) "-csv" } { (t("grid-csv")) }
             }
             table id=(self.id) class="grid" {
                 thead { tr {
@@ -212,10 +213,10 @@ impl Grid {
                         @let on = v.sort == Some(i);
                         @let next_desc = on && !v.desc;
                         th { a href=(v.link(path, Some(i), next_desc, 1)) class="sort" {
-                            (label) @if on { @if v.desc { " ▼" } @else { " ▲" } }
+                            (crate::lang::zh(label)) @if on { @if v.desc { " ▼" } @else { " ▲" } }
                         } }
                     }
-                    @if let Some((label, _)) = extra.actions { th { (label) } }
+                    @if let Some((label, _)) = extra.actions { th { (crate::lang::zh(label)) } }
                 } }
                 tbody {
                     @for r in shown_rows {
@@ -232,9 +233,9 @@ impl Grid {
                 @if let Some(t) = &extra.total { tfoot { (t) } }
             }
             p class="pager" id={ (self.id) "-pager" } {
-                "共 " (rows.len()) " 行，第 " (page) " / " (pages) " 页 "
-                @if page > 1 { a href=(v.link(path, v.sort, v.desc, page - 1)) rel="prev" { "上一页 Previous" } " " }
-                @if page < pages { a href=(v.link(path, v.sort, v.desc, page + 1)) rel="next" { "下一页 Next" } }
+                (tf("grid-pager", &[("rows", &rows.len().to_string()), ("page", &page.to_string()), ("pages", &pages.to_string())])) " "
+                @if page > 1 { a href=(v.link(path, v.sort, v.desc, page - 1)) rel="prev" { (t("grid-previous")) } " " }
+                @if page < pages { a href=(v.link(path, v.sort, v.desc, page + 1)) rel="next" { (t("grid-next")) } }
             }
         }
     }
@@ -269,7 +270,11 @@ impl Grid {
             Table {
                 title: self.title.clone(),
                 sheet: self.title.chars().take(31).collect(),
-                cols: self.cols.clone(),
+                cols: self
+                    .cols
+                    .iter()
+                    .map(|(c, w)| (crate::lang::zh_static(c), *w))
+                    .collect(),
                 rows: self.selected(&v).into_iter().cloned().collect(),
             },
         )))

@@ -66,7 +66,7 @@ pub fn routes() -> Router<St> {
 pub fn links(u: &User) -> Markup {
     html! {
         @if may_view(u) {
-            p { a href="/transfers" id="transfers-link" { "转移接续 Transfers" } }
+            p { a href="/transfers" id="transfers-link" { (crate::lang::t("nav-transfers")) } }
         }
     }
 }

@@ -3,6 +3,7 @@
 //! query fields, and the dashboard's links to these pages.
 
 use crate::html::page;
+use crate::lang::{t, tf};
 use crate::{St, current, with_db};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -34,8 +35,8 @@ pub(crate) async fn staff(
 pub(crate) fn error_page(title: &str, status: StatusCode, login: &str, msg: &str) -> Response {
     let nav = (!login.is_empty()).then_some(login);
     let text = match status {
-        StatusCode::FORBIDDEN if !msg.contains("无权") => {
-            format!("无权访问 Access denied: {msg}")
+        StatusCode::FORBIDDEN if !msg.contains("无权") && !msg.contains("Access denied") => {
+            tf("web-access-denied", &[("reason", msg)])
         }
         _ => msg.to_string(),
     };
@@ -44,7 +45,7 @@ pub(crate) fn error_page(title: &str, status: StatusCode, login: &str, msg: &str
         Html(page(
             title,
             nav,
-            html! { p class="error" id="error" { (text) } p { a href="/dashboard" { "返回工作台 Back to the dashboard" } } },
+            html! { p class="error" id="error" { (text) } p { a href="/dashboard" { (t("web-back-to-the-dashboard")) } } },
         )),
     )
         .into_response()
@@ -110,7 +111,7 @@ pub(crate) fn cursor(q: &Fields) -> Result<Cursor, String> {
         opt(q, k)
             .map(|v| {
                 v.parse::<i64>()
-                    .map_err(|_| format!("{k}: 页码参数应为数字 must be a number"))
+                    .map_err(|_| tf("web-page-number", &[("field", k)]))
             })
             .transpose()
     };
@@ -144,32 +145,33 @@ pub(crate) fn pager(
     html! {
         p class="pager" {
             @if let Some(n) = newer {
-                a id={ (p) "-newer" } href={ (path) "?" (keep) (sep) "after=" (n) } { "« 较新 Newer" } " "
+                a id={ (p) "-newer" } href={ (path) "?" (keep) (sep) "after=" (n) } { (t("web-newer")) } " "
             }
             @if let Some(o) = older {
-                a id={ (p) "-older" } href={ (path) "?" (keep) (sep) "before=" (o) } { "较早 Older »" }
+                a id={ (p) "-older" } href={ (path) "?" (keep) (sep) "before=" (o) } { (t("web-older")) }
             }
         }
     }
 }
 
-/// The role's permissions in Chinese, `查询参保人、查看报表`.
+/// The role's permissions in the page's language, `查询参保人、查看报表`.
 pub(crate) fn permissions_zh(role: tongchou_core::access::Role) -> String {
-    let names: Vec<&str> = role.permissions().iter().map(|p| p.label_zh()).collect();
-    names.join("、")
+    let lang = crate::lang::lang();
+    let names: Vec<&str> = role.permissions().iter().map(|p| p.label(lang)).collect();
+    names.join(t("web-list-sep"))
 }
 
 /// The dashboard's links to the audit log, the ledger and the accounts, by role.
 pub(crate) fn links(user: &User) -> Markup {
     html! {
         @if user.role.has(Permission::AuditRead) {
-            p { a href="/audit" id="audit-link" { "审计日志 Audit log" } }
+            p { a href="/audit" id="audit-link" { (t("web-audit-log")) } }
         }
         @if user.role.has(Permission::LedgerRead) {
-            p { a href="/ledger" id="ledger-link" { "基金账簿 Fund ledger" } }
+            p { a href="/ledger" id="ledger-link" { (t("web-fund-ledger")) } }
         }
         @if tongchou_app::users::may_administer(user.role) {
-            p { a href="/admin/users" id="admin-link" { "用户管理 User accounts" } }
+            p { a href="/admin/users" id="admin-link" { (t("web-user-accounts")) } }
         }
     }
 }

@@ -28,7 +28,7 @@ fn browser_login_dashboard_and_estimator(url: String) {
     d.type_into("#login", "clerk");
     d.type_into("#password", "not the password");
     d.click("#login-submit");
-    assert!(d.text("#login-error").contains("Login failed"));
+    assert!(d.text("#login-error").contains("用户名或密码错误"));
 
     // log in through the form and see the dashboard with the user's region
     d.type_into("#login", "clerk");
@@ -41,6 +41,21 @@ fn browser_login_dashboard_and_estimator(url: String) {
     assert!(
         body.contains("140105") && body.contains("县区社保经办机构"),
         "{body}"
+    );
+
+    // the header's link shows the pages in English for the session, and in Chinese again
+    d.click("#lang-switch");
+    wait_contains(&d, "#welcome", "Welcome");
+    assert_eq!(
+        d.script("return document.documentElement.lang", vec![]),
+        json!("en")
+    );
+    assert!(d.text("main").contains("County handling agency"));
+    d.click("#lang-switch");
+    wait_contains(&d, "#welcome", "欢迎");
+    assert_eq!(
+        d.script("return document.documentElement.lang", vec![]),
+        json!("zh-CN")
     );
 
     // the HttpOnly session cookie is invisible to scripts
@@ -85,7 +100,7 @@ fn browser_login_dashboard_and_estimator(url: String) {
     d.type_into("#amount", "3,000.00");
     d.click("#decide");
     d.wait_text("#approved", "3,000.00 元");
-    assert!(d.text("#status").contains("partly approved"));
+    assert!(d.text("#status").contains("部分批复"));
 
     // the reports: from the dashboard to the month's disbursement, queried through the form
     d.goto(&format!("{base}/dashboard"));
@@ -411,7 +426,7 @@ fn browser_bank_account_set_and_confirmed(url: String) {
         d.text("#paying-accounts-done"),
         "已提交 140105 小店区 第 1 版，待复核"
     );
-    assert!(d.text("#paying-accounts").contains("待复核 pending"));
+    assert!(d.text("#paying-accounts").contains("待复核"));
     d.screenshot("bank-account-1-pending");
     d.log_out(&base);
     d.log_in(&base, "approver");
@@ -421,7 +436,7 @@ fn browser_bank_account_set_and_confirmed(url: String) {
     d.wait_url_part("/paying-accounts?done=");
     assert_eq!(
         d.text("#paying-accounts-done"),
-        "140105 小店区 第 1 版：已确认 confirmed"
+        "140105 小店区 第 1 版：已确认"
     );
     d.screenshot("bank-account-2-confirmed");
     d.log_out(&base);
@@ -580,4 +595,16 @@ fn browser_bank_account_set_and_confirmed_on_sqlite() {
 fn browser_bank_account_set_and_confirmed_on_postgres() {
     ENGINE.set("postgres").expect("engine");
     browser_bank_account_set_and_confirmed(tongchou_store::testing::pg_url("browser_bank"));
+}
+
+/// Wait until the element's text holds `want` (after a navigation started by a click).
+fn wait_contains(d: &Driver, css: &str, want: &str) {
+    let t0 = std::time::Instant::now();
+    while !d.text(css).contains(want) {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(15),
+            "{css} never held {want:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
 }

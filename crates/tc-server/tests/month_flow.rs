@@ -72,10 +72,7 @@ fn clerk_submits_retirement(d: &Driver, base: &str, id_number: &str) {
     d.click("#retire-submit");
     d.wait_for("#award-total");
     let app = d.text("#application");
-    assert!(
-        app.contains("待审批 pending") && app.contains("周退休"),
-        "{app}"
-    );
+    assert!(app.contains("待审批") && app.contains("周退休"), "{app}");
     assert!(d.text("#award-total").contains(" 元"));
     d.screenshot("flow-02-clerk-retirement-submitted");
     d.log_out(base);
@@ -105,7 +102,7 @@ fn finance_decides(d: &Driver, base: &str) {
         "the form comes before the table"
     );
     assert!(form < 900.0, "the form starts on the first screen: {form}");
-    assert!(d.text("#plan-rows").contains("县 county"));
+    assert!(d.text("#plan-rows").contains("县"));
     d.screenshot("flow-09-finance-decision-form");
     d.click("#decision option[value=full]");
     d.click("#decide");
@@ -135,7 +132,7 @@ fn reviewer_approves_retirement(d: &Driver, base: &str) {
         vec![],
     );
     assert_eq!(error, json!(null), "the decision was refused");
-    assert!(d.text("#decided").contains("已批准 approved"));
+    assert!(d.text("#decided").contains("已批准"));
     d.screenshot("flow-03-reviewer-retirement-approved");
     d.log_out(base);
 }
@@ -216,7 +213,7 @@ fn month_of_every_role(url: String) {
     d.log_in(&base, "officer");
     d.goto(&format!("{base}/month?period=2022-06"));
     let steps = d.text("#month-steps");
-    assert_eq!(steps.matches("已完成 done").count(), 7, "{steps}");
+    assert_eq!(steps.matches("已完成").count(), 7, "{steps}");
     assert!(steps.contains("4,194.36 元"), "{steps}");
     assert!(
         d.script("return document.querySelector('#month-waiting')", vec![]) == json!(null),

@@ -60,7 +60,7 @@ fn scenario(url: &str, tag: &str) {
         &[("decision", "full"), ("csrf", &csrf)],
     );
     assert_ne!(r.status, 303);
-    assert!(r.body.contains("Decision not recorded"), "{}", r.body);
+    assert!(r.body.contains("决定未记录"), "{}", r.body);
     // the refusal is audited although the decision's transaction was rolled back (finding 1)
     let denied = db
         .query_i64(
@@ -139,7 +139,7 @@ fn scenario(url: &str, tag: &str) {
     );
     assert_eq!(r.status, 400);
     assert!(
-        r.body.contains("A rejection must be confirmed") && r.body.contains("decision-form"),
+        r.body.contains("不予批复须勾选确认") && r.body.contains("decision-form"),
         "{}",
         r.body
     );
@@ -153,7 +153,7 @@ fn scenario(url: &str, tag: &str) {
         ],
     );
     assert!(
-        r.body.contains("Decision not recorded") && r.body.contains("decision-form"),
+        r.body.contains("决定未记录") && r.body.contains("decision-form"),
         "{}",
         r.body
     );

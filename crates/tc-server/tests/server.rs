@@ -427,7 +427,7 @@ fn escaping(url: &str) {
     assert_eq!(dash.status, 200);
     assert!(
         dash.body
-            .contains(&format!("<p id=\"welcome\">欢迎 Welcome, {escaped}</p>")),
+            .contains(&format!("<p id=\"welcome\">欢迎，{escaped}</p>")),
         "{}",
         dash.body
     );
@@ -435,8 +435,7 @@ fn escaping(url: &str) {
     let r = c.post_form("/persons/lookup", &[("id_number", &idn), ("csrf", &csrf)]);
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
-        r.body
-            .contains(&format!("<dt>姓名 Name</dt><dd>{escaped}</dd>")),
+        r.body.contains(&format!("<dt>姓名</dt><dd>{escaped}</dd>")),
         "{}",
         r.body
     );

@@ -99,7 +99,10 @@ impl Driver {
             json!({
                 "binary": chromium,
                 "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                         "--disable-background-networking", "--no-first-run", "--window-size=1200,900"]
+                         "--disable-background-networking", "--no-first-run", "--window-size=1200,900",
+                         "--lang=zh-CN"],
+                // a Chinese user's browser: the pages answer its Accept-Language in zh-CN
+                "prefs": { "intl.accept_languages": "zh-CN,zh" }
             }),
         );
         let client =
@@ -308,7 +311,7 @@ impl Driver {
         self.screenshot(&format!("{prefix}-1-county-proposal"));
         self.type_into("#submit-county-note", "六月用款计划");
         self.click("#submit-county-button");
-        self.wait_text("#chain-state", "已报送 submitted");
+        self.wait_text("#chain-state", "已报送");
         self.log_out(base);
 
         // the city opens its county's plan and returns it with a confirmed reason
@@ -324,7 +327,7 @@ impl Driver {
         self.type_into("#reason", "退休人员人数与名册不符");
         self.click("#confirm-return");
         self.click("#return-button");
-        self.wait_text("#chain-state", "已退回 returned");
+        self.wait_text("#chain-state", "已退回");
         self.screenshot(&format!("{prefix}-3-city-returned"));
         self.log_out(base);
 
@@ -337,7 +340,7 @@ impl Driver {
         );
         self.type_into("#submit-county-note", "已核对名册");
         self.click("#submit-county-button");
-        self.wait_text("#chain-state", "已报送 submitted");
+        self.wait_text("#chain-state", "已报送");
         self.screenshot(&format!("{prefix}-4-county-resubmitted"));
         self.log_out(base);
 
@@ -345,14 +348,14 @@ impl Driver {
         self.log_in(base, "city.ty");
         self.goto(&format!("{base}/chain/2022-06/140105"));
         self.click("#forward-button");
-        self.wait_text("#chain-state", "已转报 forwarded");
+        self.wait_text("#chain-state", "已转报");
         self.screenshot(&format!("{prefix}-5-city-forwarded"));
         self.goto(&format!("{base}/chain?month=2022-06"));
         self.type_into("#submit-city-note", "太原市六月汇总");
         self.click("#submit-city-button");
         self.wait_url("/chain?month=2022-06");
         let t0 = Instant::now();
-        while !self.text("#chain-cities").contains("已报送 submitted") {
+        while !self.text("#chain-cities").contains("已报送") {
             assert!(
                 t0.elapsed() < Duration::from_secs(15),
                 "the city's plan never showed submitted"
