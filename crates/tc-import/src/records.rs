@@ -32,6 +32,9 @@ pub struct Person {
     pub employer: Option<CreditCode>,
     pub payer_kind: PayerKind,
     pub enrolled: Date,
+    /// The household registration (户籍所在地, GB/T 2260, any province), when the file gives it:
+    /// the temporary contribution account of 国办发〔2009〕66号 depends on it.
+    pub household_registration: Option<RegionCode>,
 }
 
 /// An employer (参保单位).
@@ -432,6 +435,7 @@ impl Parse for Person {
         let enrolled = c.req(pcol::ENROLLED, |v| {
             values::date(v, d1904).and_then(|d| values::not_future(d, today))
         });
+        let hukou = c.opt(pcol::HUKOU, values::household_registration);
         if let Some(id) = id {
             if let Some(Some(s)) = sex
                 && s != id.sex()
@@ -509,8 +513,9 @@ impl Parse for Person {
             Some(employer),
             Some(payer_kind),
             Some(enrolled),
+            Some(household_registration),
         ) = (
-            id, name, sex, birth, category, county, employer, payer_kind, enrolled,
+            id, name, sex, birth, category, county, employer, payer_kind, enrolled, hukou,
         )
         else {
             return None;
@@ -530,6 +535,7 @@ impl Parse for Person {
             employer,
             payer_kind,
             enrolled,
+            household_registration,
         })
     }
 }

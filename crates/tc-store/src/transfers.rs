@@ -376,6 +376,31 @@ pub fn set_household_registration(
     Ok(())
 }
 
+/// Record the household registrations of newly registered persons in bulk: (person, region),
+/// each from `source` (e.g. `import:ID`) at `at` (the register import's persons).
+pub fn write_household_registrations(
+    db: &mut Db,
+    rows: &[(i64, i64)],
+    source: &str,
+    at: &str,
+) -> Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    const COLS: &[&str] = &["person_id", "region", "source", "recorded_at"];
+    db.bulk_insert("person_hukou", COLS, &mut |sink| {
+        for (person, region) in rows {
+            sink.row(&[
+                Val::I64(*person),
+                Val::I64(*region),
+                Val::Str(source),
+                Val::Str(at),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
 /// The months of a person's contribution history by where they were paid: the source of each
 /// stored year (`transfer_in:PROVINCE` for years another province's certificate brought, else
 /// this province's), with the months and the last year. (source, months, last year), oldest
