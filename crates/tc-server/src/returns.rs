@@ -116,6 +116,15 @@ fn body(
                         ("冲突 Conflicts", r.conflicts.to_string()),
                         ("入账 Posted transfers", r.posted_transfers.to_string()),
                     ]))
+                    @if !r.transfer_payments.is_empty() {
+                        h3 { "转移接续资金 Transfer payments answered" }
+                        ul id="transfer-answers" {
+                            @for (t, attempt, state) in &r.transfer_payments {
+                                li { a href=(format!("/transfers/{t}")) { "转移 transfer " (t) } " 第 " (attempt) " 次 attempt: "
+                                    (if state == "paid" { "已支付 paid" } else { "已退回 returned" }) }
+                            }
+                        }
+                    }
                 }
             }
         }
