@@ -5,6 +5,7 @@
 
 use super::files::{FileSet, Part};
 use crate::Result;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::pension::{PensionInput, pension};
@@ -81,7 +82,15 @@ pub(crate) struct Hist {
     pub months: u32,
     /// Σ index × months, scaled 1e8.
     pub weighted: i128,
+    /// The years met so far, bit `year - FIRST_YEAR` (the duplicate check of the history).
+    pub years: u128,
 }
+
+/// The first year a history row may name (`tongchou_import::LegacyYear`).
+const FIRST_YEAR: i32 = 1951;
+
+/// A map keyed by ID number (no allocation, a fast hash: the keys are not adversarial).
+pub(crate) type ByIdNumber<V> = FxHashMap<IdNumber, V>;
 
 impl Hist {
     /// The average index over the months paid, half up at 1e-8.
@@ -102,7 +111,7 @@ pub(crate) struct Parsed {
     pub pensioners: Vec<LegacyPensioner>,
     pub arrears: Vec<LegacyArrear>,
     pub controls: Vec<ControlTotal>,
-    pub history: HashMap<String, Hist>,
+    pub history: ByIdNumber<Hist>,
     pub history_rows: u64,
 }
 
@@ -116,6 +125,16 @@ pub(crate) fn read_each<T: Record>(
     files: &FileSet,
     part: Part,
     today: Date,
+    f: impl FnMut(T),
+) -> Vec<Defect> {
+    read_part(files, part, (today, true), f)
+}
+
+/// [`read_each`], the reader's own duplicate check on or off (`(today, duplicates)`).
+pub(crate) fn read_part<T: Record>(
+    files: &FileSet,
+    part: Part,
+    (today, duplicates): (Date, bool),
     mut f: impl FnMut(T),
 ) -> Vec<Defect> {
     let Some((name, bytes)) = files.get(part) else {
@@ -123,6 +142,7 @@ pub(crate) fn read_each<T: Record>(
     };
     let mut opts = Options::new(today);
     opts.error_limit = ERRORS_KEPT;
+    opts.detect_duplicates = duplicates;
     let fail = |errors: Vec<RowError>| -> Vec<Defect> {
         errors
             .into_iter()
@@ -177,9 +197,13 @@ pub(crate) struct Checker<'a> {
     pub lines: BTreeMap<u32, CountyLine>,
     pub defects: Vec<Defect>,
     pub reviews: Vec<ReviewItem>,
-    /// ID number -> county of the insured file
-    pub insured_at: HashMap<String, usize>,
-    pub pensioner_at: HashMap<String, usize>,
+    /// ID number -> index in the insured file
+    pub insured_at: ByIdNumber<usize>,
+    pub pensioner_at: ByIdNumber<usize>,
+    /// The history's last person: (ID number, (county, insured span) if known).
+    last: Option<(IdNumber, Option<(u32, Period, Period)>)>,
+    /// History rows repeating a person's year: (ID number, year, row).
+    repeated: Vec<(IdNumber, i32, u64)>,
     /// credit code -> known in the province (employer id, county) or `None` if in the file
     pub employers: HashMap<String, Option<(i64, i64)>>,
 }
@@ -199,8 +223,10 @@ impl<'a> Checker<'a> {
             lines: BTreeMap::new(),
             defects: Vec::new(),
             reviews: Vec::new(),
-            insured_at: HashMap::new(),
-            pensioner_at: HashMap::new(),
+            insured_at: ByIdNumber::default(),
+            pensioner_at: ByIdNumber::default(),
+            last: None,
+            repeated: Vec::new(),
             employers: HashMap::new(),
         }
     }
@@ -311,29 +337,95 @@ impl<'a> Checker<'a> {
         Ok(false)
     }
 
-    /// The history stream: each row checked against its person, aggregated per person.
+    /// The history stream: each row checked against its person, aggregated per person. The
+    /// same person's year twice is found here (a bit per year and person) rather than by the
+    /// reader's table of every row's key; the rows repeated are then named with their first
+    /// row by a second reading, which only a defective file needs.
     pub(crate) fn history(&mut self, files: &FileSet) {
         let today = self.today;
-        let mut d = read_each::<LegacyYear>(files, Part::History, today, |r| self.history_row(&r));
+        let mut d = read_part::<LegacyYear>(files, Part::History, (today, false), |r| {
+            self.history_row(&r)
+        });
+        d.extend(self.repeated_rows(files));
+        d.sort_by_key(|x| x.row);
+        d.truncate(ERRORS_KEPT);
         for dd in &mut d {
             dd.file = files.name_of(&dd.file);
         }
         self.defects.extend(d);
     }
 
-    fn history_row(&mut self, r: &LegacyYear) {
-        let k = key(&r.id_number);
-        let (county, start, end) = if let Some(&i) = self.insured_at.get(&k) {
+    /// The rows repeating an earlier row's person and year, each naming that first row.
+    fn repeated_rows(&mut self, files: &FileSet) -> Vec<Defect> {
+        let repeated = std::mem::take(&mut self.repeated);
+        if repeated.is_empty() {
+            return Vec::new();
+        }
+        let mut first: FxHashMap<(IdNumber, i32), u64> = FxHashMap::default();
+        for (id, year, _) in &repeated {
+            first.insert((*id, *year), u64::MAX);
+        }
+        read_part::<LegacyYear>(files, Part::History, (self.today, false), |r| {
+            if let Some(row) = first.get_mut(&(r.id_number, r.year)) {
+                *row = (*row).min(r.row);
+            }
+        });
+        repeated
+            .into_iter()
+            .map(|(id, year, row)| {
+                let at = first.get(&(id, year)).copied().unwrap_or(0);
+                Defect {
+                    file: Part::History.file_name(),
+                    row,
+                    column: None,
+                    county: None,
+                    what: "file",
+                    reason: format!(
+                        "与第 {at} 行重复 duplicate of row {at} (same ID number and year)"
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    /// The county and insured span of a history row's person (`None`: in neither file), the
+    /// last person's kept for the rows that follow it.
+    fn person_of(&mut self, r: &LegacyYear) -> Option<(u32, Period, Period)> {
+        if let Some((id, found)) = self.last
+            && id == r.id_number
+        {
+            return found;
+        }
+        let found = if let Some(&i) = self.insured_at.get(&r.id_number) {
             let x = &self.p.insured[i];
-            (
+            Some((
                 x.county.get(),
                 x.enrolled.period(),
                 self.cutover.add_months(-1),
-            )
-        } else if let Some(&i) = self.pensioner_at.get(&k) {
+            ))
+        } else if let Some(&i) = self.pensioner_at.get(&r.id_number) {
             let x = &self.p.pensioners[i];
-            (x.county.get(), r.id_number.birth().period(), x.retire)
+            Some((x.county.get(), r.id_number.birth().period(), x.retire))
         } else {
+            None
+        };
+        self.last = Some((r.id_number, found));
+        found
+    }
+
+    fn history_row(&mut self, r: &LegacyYear) {
+        let bit = u32::try_from(r.year - FIRST_YEAR)
+            .ok()
+            .filter(|b| *b < 128)
+            .map_or(0, |b| 1u128 << b);
+        let person = self.person_of(r);
+        let h = self.p.history.entry(r.id_number).or_default();
+        if h.years & bit != 0 {
+            self.repeated.push((r.id_number, r.year, r.row));
+            return;
+        }
+        h.years |= bit;
+        let Some((county, start, end)) = person else {
             let why = format!(
                 "{} is in neither the insured nor the pensioners file",
                 r.id_number.masked()
@@ -341,43 +433,13 @@ impl<'a> Checker<'a> {
             self.defect(Part::History, r.row, None, "unknown_person", why);
             return;
         };
-        self.line(county).files.history_rows += 1;
-        if r.id_upgraded {
-            self.line(county).upgraded_ids += 1;
-        }
+        h.months += r.months;
+        h.weighted += r.index.0 as i128 * r.months as i128;
+        let line = self.line(county);
+        line.files.history_rows += 1;
+        line.upgraded_ids += r.id_upgraded as u64;
         self.p.history_rows += 1;
-        let first = if r.year == start.year() {
-            13 - start.month() as u32
-        } else {
-            12
-        };
-        let last = if r.year == end.year() {
-            end.month() as u32
-        } else {
-            12
-        };
-        let adult = r.id_number.birth().year() + 16;
-        let why = if r.year < start.year() || r.year > end.year() {
-            Some(format!(
-                "year {} is outside the insured span {start} – {end}",
-                r.year
-            ))
-        } else if r.year < adult {
-            Some(format!(
-                "year {} is before the person turned 16 ({adult})",
-                r.year
-            ))
-        } else if r.months > first.min(last) {
-            Some(format!(
-                "{} months paid in {}, but only {} months of it are within {start} – {end}",
-                r.months,
-                r.year,
-                first.min(last)
-            ))
-        } else {
-            None
-        };
-        if let Some(why) = why {
+        if let Some(why) = impossible_year(r, start, end) {
             self.defect(
                 Part::History,
                 r.row,
@@ -386,9 +448,42 @@ impl<'a> Checker<'a> {
                 why,
             );
         }
-        let h = self.p.history.entry(k).or_default();
-        h.months += r.months;
-        h.weighted += r.index.0 as i128 * r.months as i128;
+    }
+}
+
+/// Why a history row's year cannot be: outside the insured span `start` – `end`, before the
+/// person turned 16, more months than the span holds in the year.
+fn impossible_year(r: &LegacyYear, start: Period, end: Period) -> Option<String> {
+    let first = if r.year == start.year() {
+        13 - start.month() as u32
+    } else {
+        12
+    };
+    let last = if r.year == end.year() {
+        end.month() as u32
+    } else {
+        12
+    };
+    let adult = r.id_number.birth().year() + 16;
+    if r.year < start.year() || r.year > end.year() {
+        Some(format!(
+            "year {} is outside the insured span {start} – {end}",
+            r.year
+        ))
+    } else if r.year < adult {
+        Some(format!(
+            "year {} is before the person turned 16 ({adult})",
+            r.year
+        ))
+    } else if r.months > first.min(last) {
+        Some(format!(
+            "{} months paid in {}, but only {} months of it are within {start} – {end}",
+            r.months,
+            r.year,
+            first.min(last)
+        ))
+    } else {
+        None
     }
 }
 
@@ -479,11 +574,11 @@ impl Checker<'_> {
     /// Index the insured and the pensioners by ID number; a person in both files is a defect.
     pub(crate) fn index(&mut self) {
         for (i, x) in self.p.insured.iter().enumerate() {
-            self.insured_at.insert(key(&x.id_number), i);
+            self.insured_at.insert(x.id_number, i);
         }
         let mut both = Vec::new();
         for (i, x) in self.p.pensioners.iter().enumerate() {
-            let k = key(&x.id_number);
+            let k = x.id_number;
             if let Some(&j) = self.insured_at.get(&k) {
                 both.push((x.row, x.county.get(), self.p.insured[j].row));
             }
@@ -509,11 +604,7 @@ impl Checker<'_> {
             let code = x.employer.as_ref().map(|c| c.as_str().to_string());
             let (balance, upgraded) = (x.balance, x.id_upgraded);
             let span = insured_span(x.enrolled, self.cutover);
-            let paid = self
-                .p
-                .history
-                .get(&key(&x.id_number))
-                .map_or(0, |h| h.months);
+            let paid = self.p.history.get(&x.id_number).map_or(0, |h| h.months);
             let enrolled = x.enrolled;
             if self.outside(Part::Insured, row, county) {
                 continue;
@@ -610,7 +701,7 @@ impl Checker<'_> {
             let x = &self.p.arrears[i];
             let (row, period, open) = (x.row, x.period, Fen::new(x.total.fen() - x.paid.fen()));
             let code = payer_code(&x.payer).map(str::to_string);
-            let k = key(&x.id_number);
+            let k = x.id_number;
             let county = match (self.insured_at.get(&k), self.pensioner_at.get(&k)) {
                 (Some(&j), _) => self.p.insured[j].county.get(),
                 (None, Some(&j)) => self.p.pensioners[j].county.get(),

@@ -192,11 +192,7 @@ pub(crate) fn write_persons(
                 since.to_string(),
                 x.enrolled.to_string(),
             );
-            let h = p
-                .history
-                .get(&key(&x.id_number))
-                .copied()
-                .unwrap_or_default();
+            let h = p.history.get(&x.id_number).copied().unwrap_or_default();
             push(&insured_row(x, *id, *emp, h, &days, cutover))?;
         }
         for (x, id) in &pensioners {
