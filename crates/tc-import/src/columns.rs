@@ -643,7 +643,7 @@ mod tests {
     fn templates() {
         assert_eq!(
             template(Kind::Persons),
-            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期"
+            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期,户籍所在地代码"
         );
         assert_eq!(
             template(Kind::Declarations),

@@ -12,7 +12,7 @@ use tongchou_core::rules::pension::{PensionInput, pension};
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy, Ratio, RegionCode};
 use tongchou_import::{
     ControlTotal, Employer, ImportError, LegacyArrear, LegacyInsured, LegacyPensioner, LegacyYear,
-    Options, Payer, Record, Records, RowError,
+    Options, Payer, Record, RowError,
 };
 use tongchou_store::Db;
 use tongchou_store::migration::{self as store, Known};
@@ -121,7 +121,7 @@ pub(crate) fn key(id: &IdNumber) -> String {
 }
 
 /// Read one part of the set, handing each good record to `f`; the problems as defects.
-pub(crate) fn read_each<T: Record>(
+pub(crate) fn read_each<T: Record + Send>(
     files: &FileSet,
     part: Part,
     today: Date,
@@ -130,12 +130,14 @@ pub(crate) fn read_each<T: Record>(
     read_part(files, part, (today, true), f)
 }
 
-/// [`read_each`], the reader's own duplicate check on or off (`(today, duplicates)`).
-pub(crate) fn read_part<T: Record>(
+/// [`read_each`], the reader's own duplicate check on or off (`(today, duplicates)`); without
+/// it a large CSV file is read on several threads (`tongchou_import::parallel`), the records
+/// still handed to `f` in the file's order.
+pub(crate) fn read_part<T: Record + Send>(
     files: &FileSet,
     part: Part,
     (today, duplicates): (Date, bool),
-    mut f: impl FnMut(T),
+    f: impl FnMut(T),
 ) -> Vec<Defect> {
     let Some((name, bytes)) = files.get(part) else {
         return Vec::new();
@@ -156,16 +158,8 @@ pub(crate) fn read_part<T: Record>(
             })
             .collect()
     };
-    let mut records = match Records::<T>::from_bytes(bytes, opts) {
-        Ok(r) => r,
-        Err(ImportError::Rejected(r)) => return fail(r.errors),
-        Err(ImportError::Io(e)) => return fail(vec![io_error(e)]),
-    };
-    for r in records.by_ref().flatten() {
-        f(r);
-    }
-    match records.finish() {
-        Ok(_) => Vec::new(),
+    match tongchou_import::parallel::for_each(bytes, opts, f) {
+        Ok(()) => Vec::new(),
         Err(ImportError::Rejected(r)) => fail(r.errors),
         Err(ImportError::Io(e)) => fail(vec![io_error(e)]),
     }
