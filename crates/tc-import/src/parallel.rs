@@ -2,9 +2,10 @@
 //! into pieces, each piece read by [`Records`] behind the file's header on a thread of its own
 //! while the caller takes the records of the pieces before it, in the file's order, with the
 //! rows numbered as in the whole file. A file is only cut where every piece reads exactly as
-//! the whole would: ASCII (no encoding to detect), no quote (no field spans lines), no carriage
-//! return but before a line feed, a header on the first line, the reader's duplicate check off
-//! (it needs every row's key in one table). Any other file is read on the caller's thread.
+//! the whole would: every piece decides the encoding as the whole file does ([`splittable`]),
+//! no quote (no field spans lines), no carriage return but before a line feed, a header on the
+//! first line, the reader's duplicate check off (it needs every row's key in one table).
+//! Any other file is read on the caller's thread.
 
 use crate::{ImportError, Options, Record, Records, Rejection, RowError};
 use std::io::{Cursor, Read};
@@ -12,17 +13,19 @@ use std::io::{Cursor, Read};
 /// Bytes of a piece: small enough that a group of pieces' records stay small in memory.
 const PIECE_BYTES: usize = 4 << 20;
 
-/// Whether `bytes` may be cut at its line feeds (see the module documentation): the rows after
-/// the header ASCII (the header, in UTF-8 or GBK, decides the encoding for every piece as it
-/// does for the whole file).
+/// Whether `bytes` may be cut at its line feeds (see the module documentation). Each piece is
+/// read behind the header, so it decides its encoding as the whole file does when the whole file
+/// is UTF-8 (every piece then is) or its header alone is not (every piece's first bytes then
+/// are not either: GBK).
 fn splittable(bytes: &[u8]) -> bool {
     let Some(header_end) = memchr::memchr(b'\n', bytes) else {
         return false;
     };
     !matches!(bytes[0], b'\n' | b'\r')
-        && bytes[header_end + 1..].is_ascii()
         && memchr::memchr(b'"', bytes).is_none()
         && memchr::memchr_iter(b'\r', bytes).all(|i| bytes.get(i + 1) == Some(&b'\n'))
+        && (std::str::from_utf8(bytes).is_ok()
+            || std::str::from_utf8(&bytes[..header_end]).is_err())
 }
 
 /// The pieces after the header line: (start, end) offsets, each ending after a line feed (the
@@ -216,8 +219,12 @@ mod tests {
         assert!(splittable(b"a,b\r\n1,2\r\n"));
         assert!(!splittable(b"a,b\r1,2\r"));
         assert!(!splittable(b"a,b\n\"1\n2\",3\n"));
-        assert!(!splittable("a,b\n王,2\n".as_bytes()));
+        assert!(splittable("a,b\n王,2\n".as_bytes()));
         assert!(splittable("姓名,b\n1,2\n".as_bytes()));
+        let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();
+        assert!(splittable(&gbk("姓名,b\n王,2\n")));
+        // an ASCII header before GBK rows: a piece might decide otherwise than the whole
+        assert!(!splittable(&gbk("a,b\n王,2\n")));
         assert!(!splittable(b"a,b"));
         assert!(!splittable(b"\na,b\n"));
     }

@@ -1,6 +1,6 @@
 //! A large history file read on several threads (`tongchou_import::parallel::for_each`) gives
 //! the same records, in the same order with the same rows, and the same problems as one reading
-//! of the whole file, with LF or CRLF line ends, blank lines and bad rows across the pieces; a
+//! of the whole file, UTF-8 or GBK, with LF or CRLF line ends, blank lines and bad rows across the pieces; a
 //! file that cannot be cut (a quote) is read whole.
 
 use tongchou_core::Date;
@@ -82,8 +82,12 @@ fn in_parallel(bytes: &[u8]) -> Read {
 
 #[test]
 fn pieces_read_as_the_whole_file() {
-    for eol in ["\n", "\r\n"] {
-        let bytes = file(25_000, eol);
+    for (eol, gbk) in [("\n", false), ("\r\n", false), ("\r\n", true)] {
+        let mut bytes = file(25_000, eol);
+        if gbk {
+            let text = String::from_utf8(bytes).expect("utf-8");
+            bytes = encoding_rs::GBK.encode(&text).0.into_owned();
+        }
         assert!(bytes.len() > 16 * (64 << 10), "many pieces");
         let (a, b) = (sequential(&bytes), in_parallel(&bytes));
         assert_eq!(a.0.len(), b.0.len());
