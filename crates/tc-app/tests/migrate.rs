@@ -186,6 +186,10 @@ fn defective(b: &LegacyCity, a: &LegacyCity) -> (LegacyCity, String, String, u32
         .expect("a history of two years");
     let first = d.insured[twice].history[0].clone();
     d.insured[twice].history.push(first);
+    // an insured person's row written twice (the copy, at the end, is not counted)
+    let mut copy = d.insured[twice].clone();
+    copy.history.clear();
+    d.insured.push(copy);
     (d, duplicate, fifteen, county)
 }
 
@@ -235,6 +239,22 @@ fn defects_are_found_where_they_are(
             .reason
             .contains(&format!("duplicate of row {} ", original + 1)),
         "{repeated:?}"
+    );
+    // the insured person's copy: a defect on the last row naming the first
+    let copied = d.insured.last().expect("copy").row[0].clone();
+    let first = d
+        .insured
+        .iter()
+        .position(|x| x.row[0] == copied)
+        .expect("first")
+        + 2;
+    let last = d.insured.len() as u64 + 1;
+    assert!(
+        defects.iter().any(|x| x.file == "insured.csv"
+            && x.row == last
+            && x.what == "file"
+            && x.reason.contains(&format!("duplicate of row {first} "))),
+        "{defects:#?}"
     );
     // the duplicate across cities is a review, not a defect
     assert!(!defects.iter().any(|x| x.reason.contains(&duplicate)));

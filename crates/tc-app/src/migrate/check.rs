@@ -173,6 +173,39 @@ fn io_error(e: std::io::Error) -> RowError {
     }
 }
 
+/// The records of a file each person once: a later row with an earlier row's ID number is
+/// dropped as a defect naming that row (what the reader's duplicate check says).
+fn once_each<T>(
+    records: &mut Vec<T>,
+    part: Part,
+    key: impl Fn(&T) -> (IdNumber, u64),
+) -> Vec<Defect> {
+    let mut first: ByIdNumber<u64> = ByIdNumber::default();
+    first.reserve(records.len());
+    let mut out = Vec::new();
+    records.retain(|x| {
+        let (id, row) = key(x);
+        match first.get(&id) {
+            Some(&at) => {
+                out.push(Defect {
+                    file: part.file_name(),
+                    row,
+                    column: None,
+                    county: None,
+                    what: "file",
+                    reason: format!("与第 {at} 行重复 duplicate of row {at} (same ID number)"),
+                });
+                false
+            }
+            None => {
+                first.insert(id, row);
+                true
+            }
+        }
+    });
+    out
+}
+
 /// Everything a check found.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Findings {
@@ -268,12 +301,22 @@ impl<'a> Checker<'a> {
         let today = self.today;
         let mut p = Parsed::default();
         let mut d = read_each(files, Part::Employers, today, |r| p.employers.push(r));
-        d.extend(read_each(files, Part::Insured, today, |r| {
-            p.insured.push(r)
+        // the large files on several threads, a person twice found afterwards
+        let mut insured = read_part(files, Part::Insured, (today, false), |r| p.insured.push(r));
+        insured.extend(once_each(&mut p.insured, Part::Insured, |x| {
+            (x.id_number, x.row)
         }));
-        d.extend(read_each(files, Part::Pensioners, today, |r| {
+        let mut pensioners = read_part(files, Part::Pensioners, (today, false), |r| {
             p.pensioners.push(r)
+        });
+        pensioners.extend(once_each(&mut p.pensioners, Part::Pensioners, |x| {
+            (x.id_number, x.row)
         }));
+        for mut part in [insured, pensioners] {
+            part.sort_by_key(|x| x.row);
+            part.truncate(ERRORS_KEPT);
+            d.extend(part);
+        }
         d.extend(read_each(files, Part::Arrears, today, |r| {
             p.arrears.push(r)
         }));
