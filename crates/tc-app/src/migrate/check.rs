@@ -89,6 +89,9 @@ pub(crate) struct Hist {
 /// The first year a history row may name (`tongchou_import::LegacyYear`).
 const FIRST_YEAR: i32 = 1951;
 
+/// A person's county and insured span (first and last month).
+type Span = (u32, Period, Period);
+
 /// A map keyed by ID number (no allocation, a fast hash: the keys are not adversarial).
 pub(crate) type ByIdNumber<V> = FxHashMap<IdNumber, V>;
 
@@ -228,7 +231,7 @@ pub(crate) struct Checker<'a> {
     pub insured_at: ByIdNumber<usize>,
     pub pensioner_at: ByIdNumber<usize>,
     /// The history's last person: (ID number, (county, insured span) if known).
-    last: Option<(IdNumber, Option<(u32, Period, Period)>)>,
+    last: Option<(IdNumber, Option<Span>)>,
     /// History rows repeating a person's year: (ID number, year, row).
     repeated: Vec<(IdNumber, i32, u64)>,
     /// credit code -> known in the province (employer id, county) or `None` if in the file
@@ -427,7 +430,7 @@ impl<'a> Checker<'a> {
 
     /// The county and insured span of a history row's person (`None`: in neither file), the
     /// last person's kept for the rows that follow it.
-    fn person_of(&mut self, r: &LegacyYear) -> Option<(u32, Period, Period)> {
+    fn person_of(&mut self, r: &LegacyYear) -> Option<Span> {
         if let Some((id, found)) = self.last
             && id == r.id_number
         {
