@@ -417,6 +417,22 @@ fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, St
     values::credit_code(cell).map(Payer::Employer)
 }
 
+/// An employee names their employer, a flexibly employed person none (`has_employer`: whether
+/// the row gives one, `None` if the cell could not be read).
+fn employer_agrees(c: &mut Cells<'_>, kind: Option<PayerKind>, has_employer: Option<bool>) {
+    match (kind, has_employer) {
+        (Some(PayerKind::Employee), Some(false)) => c.fail(
+            pcol::EMPLOYER,
+            "职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
+        ),
+        (Some(PayerKind::Flexible), Some(true)) => c.fail(
+            pcol::EMPLOYER,
+            "灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
+        ),
+        _ => {}
+    }
+}
+
 impl Parse for Person {
     const DUPLICATE: Option<&'static str> = Some("same ID number");
     fn key(&self) -> Key {
@@ -490,19 +506,7 @@ impl Parse for Person {
                 );
             }
         }
-        match (payer_kind, employer) {
-            (Some(PayerKind::Employee), Some(None)) => {
-                c.fail(
-                    pcol::EMPLOYER,
-                    "职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
-                );
-            }
-            (Some(PayerKind::Flexible), Some(Some(_))) => c.fail(
-                pcol::EMPLOYER,
-                "灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
-            ),
-            _ => {}
-        }
+        employer_agrees(c, payer_kind, employer.as_ref().map(Option::is_some));
         let (
             Some(id),
             Some(name),
