@@ -89,6 +89,15 @@ fn city_of(city: RegionCode) -> Result<()> {
 
 /// Check `files` against themselves, their control totals and the province (read only).
 pub fn check(db: &mut Db, req: &Request<'_>, files: &FileSet) -> Result<Checked> {
+    Ok(check_keeping(db, req, files)?.0)
+}
+
+/// [`check`], keeping the records read (a load writes them).
+fn check_keeping(
+    db: &mut Db,
+    req: &Request<'_>,
+    files: &FileSet,
+) -> Result<(Checked, check::Parsed)> {
     city_of(req.city)?;
     let mut c = Checker::new(req);
     c.read(files);
@@ -104,19 +113,19 @@ pub fn check(db: &mut Db, req: &Request<'_>, files: &FileSet) -> Result<Checked>
         let p = std::mem::take(&mut c.p);
         (p, c.findings())
     };
-    drop(parsed);
     for d in &mut findings.defects {
         d.file = files.name_of(&d.file);
     }
     for r in &mut findings.reviews {
         r.file = files.name_of(&r.file);
     }
-    Ok(Checked {
+    let checked = Checked {
         city: req.city.get(),
         cutover: req.cutover.to_string(),
         fingerprint: files.fingerprint(),
         findings,
-    })
+    };
+    Ok((checked, parsed))
 }
 
 /// The staff member may migrate: `person_write` at the province. A refusal is audited.
@@ -212,11 +221,11 @@ pub fn load(
         if let Some(l) = store::loaded(db, city)? {
             return already(l, &fingerprint, req.city);
         }
-        let checked = check(db, req, files)?;
+        let (checked, parsed) = check_keeping(db, req, files)?;
         if !checked.clean() {
             return Ok(LoadReport::Refused(checked));
         }
-        let written = write_city(db, who, req, files, &checked, now_ms)?;
+        let written = write_city(db, who, req, (files, &parsed), &checked, now_ms)?;
         Ok(LoadReport::Loaded { written, checked })
     })?;
     if let LoadReport::Refused(c) = &out {
@@ -256,16 +265,10 @@ fn write_city(
     db: &mut Db,
     who: &Principal,
     req: &Request<'_>,
-    files: &FileSet,
+    (files, p): (&FileSet, &check::Parsed),
     checked: &Checked,
     now_ms: i64,
 ) -> Result<Written> {
-    // the records again (the check keeps only its findings)
-    let mut c = Checker::new(req);
-    c.read(files);
-    c.index();
-    c.history(files);
-    let p = std::mem::take(&mut c.p);
     let held: HashSet<String> = checked
         .findings
         .reviews
@@ -273,13 +276,13 @@ fn write_city(
         .map(|r| r.id_number.clone())
         .collect();
     let before = tongchou_store::registry::counts(db)?;
-    let mut ids = write::write_persons(db, &p, &held, req.cutover)?;
+    let mut ids = write::write_persons(db, p, &held, req.cutover)?;
     let source = format!("migration:{}", req.city);
     let mut w = Written {
-        pensioners: write::write_pensions(db, &p, &ids, req.cutover)?,
+        pensioners: write::write_pensions(db, p, &ids, req.cutover)?,
         history_rows: write::write_history(db, files, &ids, req.today, &source)?,
-        arrears: write::write_arrears(db, &p, &mut ids)?,
-        reviews: write::write_reviews(db, req.city.get(), &checked.findings.reviews, &p)?,
+        arrears: write::write_arrears(db, p, &mut ids)?,
+        reviews: write::write_reviews(db, req.city.get(), &checked.findings.reviews, p)?,
         ..Default::default()
     };
     let after = tongchou_store::registry::counts(db)?;

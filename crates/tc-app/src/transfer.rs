@@ -284,6 +284,7 @@ pub use review::{Decision, decide};
 pub mod payment;
 pub use payment::{Creditor, bank_answer, payment_file};
 pub mod exchange;
+pub mod returns;
 pub use exchange::{ConfirmationDoc, confirmation, read_confirmation};
 
 /// The certificate as its exchange document (JSON, UTF-8).

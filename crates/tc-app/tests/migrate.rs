@@ -180,6 +180,16 @@ fn defective(b: &LegacyCity, a: &LegacyCity) -> (LegacyCity, String, String, u32
     // a control total that disagrees
     let last_county = *d.controls.keys().last().expect("counties");
     d.controls.get_mut(&last_county).expect("county").pensioners += 1;
+    // a person's year written twice in the history (the copy is not counted)
+    let twice = (3..d.insured.len())
+        .find(|&i| d.insured[i].history.len() > 1 && i != 1)
+        .expect("a history of two years");
+    let first = d.insured[twice].history[0].clone();
+    d.insured[twice].history.push(first);
+    // an insured person's row written twice (the copy, at the end, is not counted)
+    let mut copy = d.insured[twice].clone();
+    copy.history.clear();
+    d.insured.push(copy);
     (d, duplicate, fifteen, county)
 }
 
@@ -209,6 +219,41 @@ fn defects_are_found_where_they_are(
             && x.what == "control_total"
             && x.county == Some(last_county)
             && x.reason.starts_with("离退休人数")),
+        "{defects:#?}"
+    );
+    // the history's repeated year: a defect on the copy's row naming the first row
+    let text = d.csv(Part::History);
+    let lines: Vec<&str> = text.lines().collect();
+    let copy = (1..lines.len())
+        .find(|&i| lines[..i].contains(&lines[i]))
+        .expect("the repeated row");
+    let original = lines.iter().position(|l| *l == lines[copy]).expect("first");
+    let repeated: Vec<_> = defects
+        .iter()
+        .filter(|x| x.file == "history.csv" && x.reason.contains("duplicate of row"))
+        .collect();
+    assert_eq!(repeated.len(), 1, "{defects:#?}");
+    assert_eq!(repeated[0].row, copy as u64 + 1);
+    assert!(
+        repeated[0]
+            .reason
+            .contains(&format!("duplicate of row {} ", original + 1)),
+        "{repeated:?}"
+    );
+    // the insured person's copy: a defect on the last row naming the first
+    let copied = d.insured.last().expect("copy").row[0].clone();
+    let first = d
+        .insured
+        .iter()
+        .position(|x| x.row[0] == copied)
+        .expect("first")
+        + 2;
+    let last = d.insured.len() as u64 + 1;
+    assert!(
+        defects.iter().any(|x| x.file == "insured.csv"
+            && x.row == last
+            && x.what == "file"
+            && x.reason.contains(&format!("duplicate of row {first} "))),
         "{defects:#?}"
     );
     // the duplicate across cities is a review, not a defect

@@ -7,6 +7,7 @@
 
 use tongchou_app::AppError;
 use tongchou_app::benefits::retire;
+use tongchou_app::disburse;
 use tongchou_app::income::{self, Income};
 use tongchou_app::migrate::{self, LoadReport, Request};
 use tongchou_app::transfer::{self, Certificate};
@@ -444,15 +445,72 @@ fn pay_out(a: &mut Db, officer: &Principal, id_number: &str, total: Fen) {
     assert!(xml.contains(&total.to_string()), "{xml}");
     let again = transfer::payment_file(a, officer, t.id, &to, on, 13);
     assert!(matches!(again, Err(AppError::State(_))), "{again:?}");
-    let r = transfer::bank_answer(a, officer, t.id, false, "账户名不符", 14).expect("returned");
-    assert_eq!(r.state, "returned");
-    let (p2, _) = transfer::payment_file(a, officer, t.id, &to, on, 15).expect("re-issued");
+    // the bank's pain.002 returns attempt 1; a county agency may not read the province's file
+    let returned = bank_answer_file(&p, Some("AC04"), true);
+    let refused = disburse::import_returns(a, &county, "ret-1.xml", &returned, on, 14);
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+    let r = disburse::import_returns(a, officer, "ret-1.xml", &returned, on, 14).expect("read");
+    assert_eq!(r.transfer_payments, vec![(t.id, 1, "returned".to_string())]);
+    assert_eq!(
+        store::payments(a, t.id).expect("p")[0].state,
+        "returned",
+        "the bank's answer recorded from its file"
+    );
+    // the same file again changes nothing
+    let again =
+        disburse::import_returns(a, officer, "ret-1.xml", &returned, on, 15).expect("again");
+    assert!(again.already_read && again.transfer_payments.is_empty());
+    let (p2, _) = transfer::payment_file(a, officer, t.id, &to, on, 16).expect("re-issued");
     assert_eq!(p2.attempt, 2);
     assert_ne!(p2.end_to_end_id, p.end_to_end_id);
-    let paid = transfer::bank_answer(a, officer, t.id, true, "", 16).expect("paid");
-    assert_eq!(paid.state, "paid");
-    let twice = transfer::bank_answer(a, officer, t.id, true, "", 17);
+    // attempt 2 credited: the bank's CSV return file
+    let paid = bank_answer_file(&p2, None, false);
+    let r = disburse::import_returns(a, officer, "ret-2.csv", &paid, on, 17).expect("read");
+    assert_eq!(r.transfer_payments, vec![(t.id, 2, "paid".to_string())]);
+    let all = store::payments(a, t.id).expect("p");
+    assert_eq!(all[1].state, "paid");
+    assert!(
+        all[1]
+            .answer_note
+            .as_deref()
+            .is_some_and(|n| n.contains("ret-2.csv"))
+    );
+    let audited = a
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE action = 'transfer.bank_answer'",
+            &[],
+        )
+        .expect("audit");
+    assert_eq!(audited, 2);
+    let twice = transfer::bank_answer(a, officer, t.id, true, "", 18);
     assert!(matches!(twice, Err(AppError::State(_))), "{twice:?}");
+}
+
+/// The bank's answer to one transfer payment attempt as a return file: pain.002 or CSV, the
+/// payment rejected with `reject` or credited.
+fn bank_answer_file(p: &store::Payment, reject: Option<&str>, xml: bool) -> Vec<u8> {
+    let created =
+        tongchou_bank::DateTime::new(Date::new(2020, 3, 17).expect("d"), 10, 0, 0).expect("t");
+    let rejects: Vec<(&str, &str)> = reject
+        .map(|r| (p.end_to_end_id.as_str(), r))
+        .into_iter()
+        .collect();
+    let report = tongchou_bank::StatusReport::for_payments(
+        &p.message_id,
+        &tongchou_bank::payment_info_id_of(&p.message_id),
+        &[(p.end_to_end_id.as_str(), Fen::new(p.amount_fen))],
+        &format!("RPT{}", p.attempt),
+        created,
+        &rejects,
+    );
+    if xml {
+        tongchou_bank::write_pain002(&report, 10).into_bytes()
+    } else {
+        tongchou_bank::write_return_csv(&report).into_bytes()
+    }
 }
 
 /// B's confirmation of the transfer it booked, read by A against its transfer out (once).

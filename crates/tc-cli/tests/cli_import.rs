@@ -131,7 +131,7 @@ fn templates(db: &str) {
     for (kind, want) in [
         (
             "persons",
-            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n",
+            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期,户籍所在地代码\n",
         ),
         (
             "employers",
@@ -269,7 +269,7 @@ fn malformed_corpus(db: &str) {
         "persons",
         &corpus("persons_wrong_header.csv"),
         &[
-            "第 1 行，工号：无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期)",
+            "第 1 行，工号：无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期, 户籍所在地代码)",
             "第 1 行，id_number：列重复 column appears twice (column 1 and column 6) as 身份证号",
             "第 1 行，参保日期：缺少必需的列 required column is missing (also accepted: enrolled)",
             "文件未导入，表头或结构有问题 file refused, nothing imported: 3 problem(s) in its header or structure",

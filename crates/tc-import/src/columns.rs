@@ -223,6 +223,7 @@ pub(crate) mod pcol {
     pub const EMPLOYER: usize = 6;
     pub const PAYER_KIND: usize = 7;
     pub const ENROLLED: usize = 8;
+    pub const HUKOU: usize = 9;
 }
 pub(crate) const PERSON_COLUMNS: &[Column] = &[
     col(
@@ -281,6 +282,13 @@ pub(crate) const PERSON_COLUMNS: &[Column] = &[
         &["enrolment_date", "enrollment_date", "enrolled_on"],
         true,
         "YYYY-MM-DD",
+    ),
+    col(
+        "household_registration",
+        "户籍所在地代码",
+        &["户籍所在地", "户籍地区划代码", "户口所在地", "hukou"],
+        false,
+        "six-digit GB/T 2260 code of the household registration, any province (optional; empty: not known)",
     ),
 ];
 
@@ -688,7 +696,7 @@ mod tests {
     fn templates() {
         assert_eq!(
             template(Kind::Persons),
-            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期"
+            "身份证号,姓名,性别,出生日期,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期,户籍所在地代码"
         );
         assert_eq!(
             template(Kind::Declarations),

@@ -69,6 +69,7 @@ pub mod error;
 pub mod fingerprint;
 mod guard;
 pub mod legacy;
+pub mod parallel;
 pub mod records;
 pub mod source;
 mod values;
@@ -163,6 +164,8 @@ pub struct Records<'a, T: Record> {
     error_total: u64,
     errors: Vec<RowError>,
     finished: bool,
+    /// Added to every row number (a piece of a file read behind its header: `parallel`).
+    row_offset: u64,
     _record: PhantomData<T>,
 }
 
@@ -282,8 +285,16 @@ impl<'a, T: Record> Records<'a, T> {
             error_total: 0,
             errors: Vec::new(),
             finished: false,
+            row_offset: 0,
             _record: PhantomData,
         })
+    }
+
+    /// Number the rows after the header from `first` on (a piece of a larger file read behind
+    /// the file's header, whose first row after the header is the file's row `first`).
+    pub(crate) fn starting_at(mut self, first: u64) -> Self {
+        self.row_offset = first.saturating_sub(2);
+        self
     }
 
     /// Call `f` as the file is read (every 256 KiB and at the end).
@@ -449,8 +460,11 @@ impl<T: Record> Iterator for Records<'_, T> {
         }
         loop {
             match self.source.next_row(&mut self.raw) {
-                Err(e) => {
+                Err(mut e) => {
                     self.finished = true;
+                    if e.row > 0 {
+                        e.row += self.row_offset;
+                    }
                     let errors = vec![e];
                     self.note(&errors);
                     self.report_progress(true);
@@ -461,7 +475,7 @@ impl<T: Record> Iterator for Records<'_, T> {
                     self.report_progress(true);
                     return None;
                 }
-                Ok(true) => {}
+                Ok(true) => self.raw.row += self.row_offset,
             }
             self.report_progress(false);
             if self.raw.is_blank() {

@@ -32,6 +32,9 @@ pub struct Person {
     pub employer: Option<CreditCode>,
     pub payer_kind: PayerKind,
     pub enrolled: Date,
+    /// The household registration (户籍所在地, GB/T 2260, any province), when the file gives it:
+    /// the temporary contribution account of 国办发〔2009〕66号 depends on it.
+    pub household_registration: Option<RegionCode>,
 }
 
 /// An employer (参保单位).
@@ -414,6 +417,22 @@ fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, St
     values::credit_code(cell).map(Payer::Employer)
 }
 
+/// An employee names their employer, a flexibly employed person none (`has_employer`: whether
+/// the row gives one, `None` if the cell could not be read).
+fn employer_agrees(c: &mut Cells<'_>, kind: Option<PayerKind>, has_employer: Option<bool>) {
+    match (kind, has_employer) {
+        (Some(PayerKind::Employee), Some(false)) => c.fail(
+            pcol::EMPLOYER,
+            "职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
+        ),
+        (Some(PayerKind::Flexible), Some(true)) => c.fail(
+            pcol::EMPLOYER,
+            "灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
+        ),
+        _ => {}
+    }
+}
+
 impl Parse for Person {
     const DUPLICATE: Option<&'static str> = Some("same ID number");
     fn key(&self) -> Key {
@@ -432,6 +451,7 @@ impl Parse for Person {
         let enrolled = c.req(pcol::ENROLLED, |v| {
             values::date(v, d1904).and_then(|d| values::not_future(d, today))
         });
+        let hukou = c.opt(pcol::HUKOU, values::household_registration);
         if let Some(id) = id {
             if let Some(Some(s)) = sex
                 && s != id.sex()
@@ -486,19 +506,7 @@ impl Parse for Person {
                 );
             }
         }
-        match (payer_kind, employer) {
-            (Some(PayerKind::Employee), Some(None)) => {
-                c.fail(
-                    pcol::EMPLOYER,
-                    "职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
-                );
-            }
-            (Some(PayerKind::Flexible), Some(Some(_))) => c.fail(
-                pcol::EMPLOYER,
-                "灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
-            ),
-            _ => {}
-        }
+        employer_agrees(c, payer_kind, employer.as_ref().map(Option::is_some));
         let (
             Some(id),
             Some(name),
@@ -509,8 +517,9 @@ impl Parse for Person {
             Some(employer),
             Some(payer_kind),
             Some(enrolled),
+            Some(household_registration),
         ) = (
-            id, name, sex, birth, category, county, employer, payer_kind, enrolled,
+            id, name, sex, birth, category, county, employer, payer_kind, enrolled, hukou,
         )
         else {
             return None;
@@ -530,6 +539,7 @@ impl Parse for Person {
             employer,
             payer_kind,
             enrolled,
+            household_registration,
         })
     }
 }

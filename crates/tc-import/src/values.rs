@@ -36,6 +36,28 @@ pub(crate) fn credit_code(c: Cell<'_>) -> Result<CreditCode, String> {
     CreditCode::parse(c.text).map_err(|e| e.0)
 }
 
+/// The provinces' two leading digits of GB/T 2260 (the 34 provincial-level divisions).
+const PROVINCES: [u32; 34] = [
+    11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
+    53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
+];
+
+/// A household registration (户籍所在地): a six-digit GB/T 2260 code of any province (a county,
+/// a city or the province itself: certificates of other provinces name no more).
+pub(crate) fn household_registration(c: Cell<'_>) -> Result<RegionCode, String> {
+    let code: RegionCode = c
+        .text
+        .parse()
+        .map_err(|e: tongchou_core::region::RegionError| e.0)?;
+    if !PROVINCES.contains(&(code.get() / 10_000)) {
+        return Err(format!(
+            "不是有效的户籍地区划代码 {code}: {} is not a province of GB/T 2260",
+            code.get() / 10_000
+        ));
+    }
+    Ok(code)
+}
+
 /// A county-level code of the province. Retired codes are mapped to the agency that handles them
 /// now; a functional zone is handled by its city. Returns (handling agency, code as written).
 pub(crate) fn county(

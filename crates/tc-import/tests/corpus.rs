@@ -129,7 +129,7 @@ fn wrong_headers_are_all_reported_at_once() {
     refused::<Person>(
         "persons_wrong_header.csv",
         &[
-            "row 1, 工号: 无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期)",
+            "row 1, 工号: 无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期, 户籍所在地代码)",
             "row 1, id_number: 列重复 column appears twice (column 1 and column 6) as 身份证号",
             "row 1, 参保日期: 缺少必需的列 required column is missing (also accepted: enrolled)",
         ],

@@ -118,6 +118,15 @@ fn body(
                         (t("returns-conflicts"), r.conflicts.to_string()),
                         (t("returns-posted-transfers"), r.posted_transfers.to_string()),
                     ]))
+                    @if !r.transfer_payments.is_empty() {
+                        h3 { "转移接续资金 Transfer payments answered" }
+                        ul id="transfer-answers" {
+                            @for (t, attempt, state) in &r.transfer_payments {
+                                li { a href=(format!("/transfers/{t}")) { "转移 transfer " (t) } " 第 " (attempt) " 次 attempt: "
+                                    (if state == "paid" { "已支付 paid" } else { "已退回 returned" }) }
+                            }
+                        }
+                    }
                 }
             }
         }

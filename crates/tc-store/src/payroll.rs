@@ -681,7 +681,7 @@ pub struct ReturnFile<'a> {
 
 pub fn record_return_file(db: &mut Db, f: &ReturnFile<'_>) -> Result<()> {
     db.exec(
-        "INSERT INTO bank_returns (file_sha256, file_name, read_on, lines, accepted, rejected, quarantined, conflicts, region, read_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO bank_returns (file_sha256, file_name, read_on, lines, accepted, rejected, quarantined, conflicts, region, read_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CAST($9 AS INTEGER), $10)",
         &[
             Val::Str(f.sha256),
             Val::Str(f.file_name),

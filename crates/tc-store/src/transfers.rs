@@ -376,6 +376,31 @@ pub fn set_household_registration(
     Ok(())
 }
 
+/// Record the household registrations of newly registered persons in bulk: (person, region),
+/// each from `source` (e.g. `import:ID`) at `at` (the register import's persons).
+pub fn write_household_registrations(
+    db: &mut Db,
+    rows: &[(i64, i64)],
+    source: &str,
+    at: &str,
+) -> Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    const COLS: &[&str] = &["person_id", "region", "source", "recorded_at"];
+    db.bulk_insert("person_hukou", COLS, &mut |sink| {
+        for (person, region) in rows {
+            sink.row(&[
+                Val::I64(*person),
+                Val::I64(*region),
+                Val::Str(source),
+                Val::Str(at),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
 /// The months of a person's contribution history by where they were paid: the source of each
 /// stored year (`transfer_in:PROVINCE` for years another province's certificate brought, else
 /// this province's), with the months and the last year. (source, months, last year), oldest
@@ -447,31 +472,42 @@ pub fn payments(db: &mut Db, transfer: i64) -> Result<Vec<Payment>> {
         &[Val::I64(transfer)],
     )?
     .iter()
-    .map(|r| {
-        Ok(Payment {
-            transfer_id: r[0].i64()?,
-            attempt: r[1].i64()?,
-            purpose: r[2].text()?.to_string(),
-            message_id: r[3].text()?.to_string(),
-            end_to_end_id: r[4].text()?.to_string(),
-            amount_fen: r[5].i64()?,
-            creditor_name: r[6].text()?.to_string(),
-            creditor_account: r[7].text()?.to_string(),
-            creditor_cnaps: r[8].opt_text()?.map(str::to_string),
-            state: r[9].text()?.to_string(),
-            file_sha: r[10].text()?.to_string(),
-            created_by: r[11].text()?.to_string(),
-            created_at: r[12].text()?.to_string(),
-            answered_by: r[13].opt_text()?.map(str::to_string),
-            answered_at: r[14].opt_text()?.map(str::to_string),
-            answer_note: r[15].opt_text()?.map(str::to_string),
-        })
-    })
+    .map(payment_row)
     .collect()
 }
 
-/// How many transfer payment files carry a message id starting with `prefix` (to number the
-/// next one).
+/// The attempts a payment message (a pain.001 `MsgId`) carries: none when it is not a transfer's.
+pub fn payments_of_message(db: &mut Db, message_id: &str) -> Result<Vec<Payment>> {
+    db.query(
+        &format!("SELECT {PAY_COLS} FROM transfer_payments WHERE message_id = $1 ORDER BY transfer_id, attempt"),
+        &[Val::Str(message_id)],
+    )?
+    .iter()
+    .map(payment_row)
+    .collect()
+}
+
+fn payment_row(r: &Row) -> Result<Payment> {
+    Ok(Payment {
+        transfer_id: r[0].i64()?,
+        attempt: r[1].i64()?,
+        purpose: r[2].text()?.to_string(),
+        message_id: r[3].text()?.to_string(),
+        end_to_end_id: r[4].text()?.to_string(),
+        amount_fen: r[5].i64()?,
+        creditor_name: r[6].text()?.to_string(),
+        creditor_account: r[7].text()?.to_string(),
+        creditor_cnaps: r[8].opt_text()?.map(str::to_string),
+        state: r[9].text()?.to_string(),
+        file_sha: r[10].text()?.to_string(),
+        created_by: r[11].text()?.to_string(),
+        created_at: r[12].text()?.to_string(),
+        answered_by: r[13].opt_text()?.map(str::to_string),
+        answered_at: r[14].opt_text()?.map(str::to_string),
+        answer_note: r[15].opt_text()?.map(str::to_string),
+    })
+}
+
 pub fn payment_files_like(db: &mut Db, prefix: &str) -> Result<i64> {
     db.query_i64(
         "SELECT count(*) FROM transfer_payments WHERE message_id LIKE $1",

@@ -9,8 +9,11 @@
 //! so is a file refused for its content (`failed`, with the reason) and every file read (`ok`,
 //! with its counts). A refused file writes nothing else; a file read before changes nothing.
 
-use super::returns::{ReturnsReport, already_read, apply_file, common_region, counties_of, parse};
+use super::returns::{
+    ReturnsReport, already_read, apply_file_after, common_region, counties_of, parse,
+};
 use crate::error::{AppError, Result};
+use crate::transfer::returns as transfer_returns;
 use tongchou_bank::file_digest;
 use tongchou_core::access::{Permission, Principal};
 use tongchou_core::{Date, Divisions};
@@ -75,8 +78,13 @@ pub fn import_returns(
             return Err(e);
         }
     };
+    // the lines answering transfers' payment files are the province's (crate::transfer::returns)
+    let (file, transfers, attempts) = crate::transfer::returns::split(db, file)?;
     // then every county the file answers must be in the user's region
-    let counties = counties_of(db, &file)?;
+    let mut counties = counties_of(db, &file)?;
+    if !transfers.lines.is_empty() {
+        counties.push(Divisions::shanxi().province().code);
+    }
     let region = common_region(&counties).unwrap_or(Divisions::shanxi().province().code);
     for county in counties
         .iter()
@@ -90,7 +98,19 @@ pub fn import_returns(
         let report = if store::return_file_read(db, &sha)? {
             already_read(&sha)
         } else {
-            apply_file(db, file_name, &sha, &file, on, Some(&who.login))?
+            let t =
+                transfer_returns::apply(db, who, (file_name, &sha), &transfers, &attempts, now_ms)?;
+            let base = ReturnsReport {
+                file_sha256: sha.clone(),
+                accepted: t.answered.iter().filter(|a| a.2 == "paid").count() as u64,
+                rejected: t.answered.iter().filter(|a| a.2 == "returned").count() as u64,
+                quarantined: t.quarantined,
+                transfer_payments: t.answered,
+                ..Default::default()
+            };
+            let other = transfers.lines.len() as u64;
+            let names = (file_name, sha.as_str(), other);
+            apply_file_after(db, names, &file, on, Some(&who.login), base)?
         };
         let details = serde_json::json!({
             "file_name": file_name,

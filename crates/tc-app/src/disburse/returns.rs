@@ -30,6 +30,9 @@ pub struct ReturnsReport {
     pub quarantined: u64,
     pub conflicts: u64,
     pub posted_transfers: u64,
+    /// Transfers' payment attempts the file answered (transfer, attempt, paid or returned):
+    /// `crate::transfer::returns`.
+    pub transfer_payments: Vec<(i64, i64, String)>,
 }
 
 /// Where each message of the file went: its month and county locate its lines
@@ -210,20 +213,34 @@ pub(super) fn apply_file(
     on: Date,
     read_by: Option<&str>,
 ) -> Result<ReturnsReport> {
-    let sent = sent_messages(db, file)?;
-    let rec = issued_set(db, &sent)?.reconcile(file);
-    let mut report = ReturnsReport {
+    let base = ReturnsReport {
         file_sha256: sha.to_string(),
         ..Default::default()
     };
+    apply_file_after(db, (file_name, sha, 0), file, on, read_by, base)
+}
+
+/// [`apply_file`] after `other_lines` other lines of the file were applied (`base`: their
+/// counts).
+pub(super) fn apply_file_after(
+    db: &mut Db,
+    (file_name, sha, other_lines): (&str, &str, u64),
+    file: &ReturnFile,
+    on: Date,
+    read_by: Option<&str>,
+    base: ReturnsReport,
+) -> Result<ReturnsReport> {
+    let sent = sent_messages(db, file)?;
+    let rec = issued_set(db, &sent)?.reconcile(file);
+    let mut report = base;
     apply_transitions(db, &rec, &sent, &mut report)?;
     for q in rec.quarantined().chain(rec.conflicts()) {
         let why = format!("{:?}", q.decision);
         let e2e = q.end_to_end_id.as_deref().unwrap_or("");
         store::quarantine(db, sha, q.source as i64, e2e, &why)?;
     }
-    report.quarantined = rec.quarantined().count() as u64;
-    report.conflicts = rec.conflicts().count() as u64;
+    report.quarantined += rec.quarantined().count() as u64;
+    report.conflicts += rec.conflicts().count() as u64;
     report.posted_transfers = settle_transfers(db, &sent, sha, on)?;
     let mut counties = Vec::with_capacity(sent.len());
     for (_, county) in sent.values() {
@@ -236,13 +253,15 @@ pub(super) fn apply_file(
             file_name,
             read_on: &on.to_string(),
             counts: store::ReturnCounts {
-                lines: file.lines.len() as i64,
+                lines: (file.lines.len() as u64 + other_lines) as i64,
                 accepted: report.accepted as i64,
                 rejected: report.rejected as i64,
                 quarantined: report.quarantined as i64,
                 conflicts: report.conflicts as i64,
             },
-            region: common_region(&counties),
+            // lines of transfers' payments (other_lines) are the province's
+            region: common_region(&counties)
+                .or((other_lines > 0).then(|| Divisions::shanxi().province().code)),
             read_by,
         },
     )?;

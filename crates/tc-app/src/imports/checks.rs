@@ -358,6 +358,22 @@ fn write_persons(ctx: &mut Ctx, db: &mut Db, good: &[(&Person, Option<i64>)]) ->
         }
         Ok(())
     })?;
+    // the household registration, where the file gives it (国办发〔2009〕66号's temporary account)
+    let hukou: Vec<(i64, i64)> = good
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (p, _))| {
+            let r = p.household_registration?;
+            Some((first + i as i64, r.get() as i64))
+        })
+        .collect();
+    let source = format!("import:{}", ctx.import_id);
+    tongchou_store::transfers::write_household_registrations(
+        db,
+        &hukou,
+        &source,
+        &ctx.today.to_string(),
+    )?;
     Ok(())
 }
 

@@ -5,13 +5,14 @@
 
 use super::files::{FileSet, Part};
 use crate::Result;
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeMap, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::pension::{PensionInput, pension};
 use tongchou_core::{Date, Fen, IdNumber, Period, Policy, Ratio, RegionCode};
 use tongchou_import::{
     ControlTotal, Employer, ImportError, LegacyArrear, LegacyInsured, LegacyPensioner, LegacyYear,
-    Options, Payer, Record, Records, RowError,
+    Options, Payer, Record, RowError,
 };
 use tongchou_store::Db;
 use tongchou_store::migration::{self as store, Known};
@@ -81,7 +82,18 @@ pub(crate) struct Hist {
     pub months: u32,
     /// Σ index × months, scaled 1e8.
     pub weighted: i128,
+    /// The years met so far, bit `year - FIRST_YEAR` (the duplicate check of the history).
+    pub years: u128,
 }
+
+/// The first year a history row may name (`tongchou_import::LegacyYear`).
+const FIRST_YEAR: i32 = 1951;
+
+/// A person's county and insured span (first and last month).
+type Span = (u32, Period, Period);
+
+/// A map keyed by ID number (no allocation, a fast hash: the keys are not adversarial).
+pub(crate) type ByIdNumber<V> = FxHashMap<IdNumber, V>;
 
 impl Hist {
     /// The average index over the months paid, half up at 1e-8.
@@ -102,7 +114,7 @@ pub(crate) struct Parsed {
     pub pensioners: Vec<LegacyPensioner>,
     pub arrears: Vec<LegacyArrear>,
     pub controls: Vec<ControlTotal>,
-    pub history: HashMap<String, Hist>,
+    pub history: ByIdNumber<Hist>,
     pub history_rows: u64,
 }
 
@@ -112,17 +124,30 @@ pub(crate) fn key(id: &IdNumber) -> String {
 }
 
 /// Read one part of the set, handing each good record to `f`; the problems as defects.
-pub(crate) fn read_each<T: Record>(
+pub(crate) fn read_each<T: Record + Send>(
     files: &FileSet,
     part: Part,
     today: Date,
-    mut f: impl FnMut(T),
+    f: impl FnMut(T),
+) -> Vec<Defect> {
+    read_part(files, part, (today, true), f)
+}
+
+/// [`read_each`], the reader's own duplicate check on or off (`(today, duplicates)`); without
+/// it a large CSV file is read on several threads (`tongchou_import::parallel`), the records
+/// still handed to `f` in the file's order.
+pub(crate) fn read_part<T: Record + Send>(
+    files: &FileSet,
+    part: Part,
+    (today, duplicates): (Date, bool),
+    f: impl FnMut(T),
 ) -> Vec<Defect> {
     let Some((name, bytes)) = files.get(part) else {
         return Vec::new();
     };
     let mut opts = Options::new(today);
     opts.error_limit = ERRORS_KEPT;
+    opts.detect_duplicates = duplicates;
     let fail = |errors: Vec<RowError>| -> Vec<Defect> {
         errors
             .into_iter()
@@ -136,16 +161,8 @@ pub(crate) fn read_each<T: Record>(
             })
             .collect()
     };
-    let mut records = match Records::<T>::from_bytes(bytes, opts) {
-        Ok(r) => r,
-        Err(ImportError::Rejected(r)) => return fail(r.errors),
-        Err(ImportError::Io(e)) => return fail(vec![io_error(e)]),
-    };
-    for r in records.by_ref().flatten() {
-        f(r);
-    }
-    match records.finish() {
-        Ok(_) => Vec::new(),
+    match tongchou_import::parallel::for_each(bytes, opts, f) {
+        Ok(()) => Vec::new(),
         Err(ImportError::Rejected(r)) => fail(r.errors),
         Err(ImportError::Io(e)) => fail(vec![io_error(e)]),
     }
@@ -157,6 +174,39 @@ fn io_error(e: std::io::Error) -> RowError {
         column: None,
         reason: format!("cannot read it: {e}"),
     }
+}
+
+/// The records of a file each person once: a later row with an earlier row's ID number is
+/// dropped as a defect naming that row (what the reader's duplicate check says).
+fn once_each<T>(
+    records: &mut Vec<T>,
+    part: Part,
+    key: impl Fn(&T) -> (IdNumber, u64),
+) -> Vec<Defect> {
+    let mut first: ByIdNumber<u64> = ByIdNumber::default();
+    first.reserve(records.len());
+    let mut out = Vec::new();
+    records.retain(|x| {
+        let (id, row) = key(x);
+        match first.get(&id) {
+            Some(&at) => {
+                out.push(Defect {
+                    file: part.file_name(),
+                    row,
+                    column: None,
+                    county: None,
+                    what: "file",
+                    reason: format!("与第 {at} 行重复 duplicate of row {at} (same ID number)"),
+                });
+                false
+            }
+            None => {
+                first.insert(id, row);
+                true
+            }
+        }
+    });
+    out
 }
 
 /// Everything a check found.
@@ -177,9 +227,13 @@ pub(crate) struct Checker<'a> {
     pub lines: BTreeMap<u32, CountyLine>,
     pub defects: Vec<Defect>,
     pub reviews: Vec<ReviewItem>,
-    /// ID number -> county of the insured file
-    pub insured_at: HashMap<String, usize>,
-    pub pensioner_at: HashMap<String, usize>,
+    /// ID number -> index in the insured file
+    pub insured_at: ByIdNumber<usize>,
+    pub pensioner_at: ByIdNumber<usize>,
+    /// The history's last person: (ID number, (county, insured span) if known).
+    last: Option<(IdNumber, Option<Span>)>,
+    /// History rows repeating a person's year: (ID number, year, row).
+    repeated: Vec<(IdNumber, i32, u64)>,
     /// credit code -> known in the province (employer id, county) or `None` if in the file
     pub employers: HashMap<String, Option<(i64, i64)>>,
 }
@@ -199,8 +253,10 @@ impl<'a> Checker<'a> {
             lines: BTreeMap::new(),
             defects: Vec::new(),
             reviews: Vec::new(),
-            insured_at: HashMap::new(),
-            pensioner_at: HashMap::new(),
+            insured_at: ByIdNumber::default(),
+            pensioner_at: ByIdNumber::default(),
+            last: None,
+            repeated: Vec::new(),
             employers: HashMap::new(),
         }
     }
@@ -248,12 +304,22 @@ impl<'a> Checker<'a> {
         let today = self.today;
         let mut p = Parsed::default();
         let mut d = read_each(files, Part::Employers, today, |r| p.employers.push(r));
-        d.extend(read_each(files, Part::Insured, today, |r| {
-            p.insured.push(r)
+        // the large files on several threads, a person twice found afterwards
+        let mut insured = read_part(files, Part::Insured, (today, false), |r| p.insured.push(r));
+        insured.extend(once_each(&mut p.insured, Part::Insured, |x| {
+            (x.id_number, x.row)
         }));
-        d.extend(read_each(files, Part::Pensioners, today, |r| {
+        let mut pensioners = read_part(files, Part::Pensioners, (today, false), |r| {
             p.pensioners.push(r)
+        });
+        pensioners.extend(once_each(&mut p.pensioners, Part::Pensioners, |x| {
+            (x.id_number, x.row)
         }));
+        for mut part in [insured, pensioners] {
+            part.sort_by_key(|x| x.row);
+            part.truncate(ERRORS_KEPT);
+            d.extend(part);
+        }
         d.extend(read_each(files, Part::Arrears, today, |r| {
             p.arrears.push(r)
         }));
@@ -311,29 +377,95 @@ impl<'a> Checker<'a> {
         Ok(false)
     }
 
-    /// The history stream: each row checked against its person, aggregated per person.
+    /// The history stream: each row checked against its person, aggregated per person. The
+    /// same person's year twice is found here (a bit per year and person) rather than by the
+    /// reader's table of every row's key; the rows repeated are then named with their first
+    /// row by a second reading, which only a defective file needs.
     pub(crate) fn history(&mut self, files: &FileSet) {
         let today = self.today;
-        let mut d = read_each::<LegacyYear>(files, Part::History, today, |r| self.history_row(&r));
+        let mut d = read_part::<LegacyYear>(files, Part::History, (today, false), |r| {
+            self.history_row(&r)
+        });
+        d.extend(self.repeated_rows(files));
+        d.sort_by_key(|x| x.row);
+        d.truncate(ERRORS_KEPT);
         for dd in &mut d {
             dd.file = files.name_of(&dd.file);
         }
         self.defects.extend(d);
     }
 
-    fn history_row(&mut self, r: &LegacyYear) {
-        let k = key(&r.id_number);
-        let (county, start, end) = if let Some(&i) = self.insured_at.get(&k) {
+    /// The rows repeating an earlier row's person and year, each naming that first row.
+    fn repeated_rows(&mut self, files: &FileSet) -> Vec<Defect> {
+        let repeated = std::mem::take(&mut self.repeated);
+        if repeated.is_empty() {
+            return Vec::new();
+        }
+        let mut first: FxHashMap<(IdNumber, i32), u64> = FxHashMap::default();
+        for (id, year, _) in &repeated {
+            first.insert((*id, *year), u64::MAX);
+        }
+        read_part::<LegacyYear>(files, Part::History, (self.today, false), |r| {
+            if let Some(row) = first.get_mut(&(r.id_number, r.year)) {
+                *row = (*row).min(r.row);
+            }
+        });
+        repeated
+            .into_iter()
+            .map(|(id, year, row)| {
+                let at = first.get(&(id, year)).copied().unwrap_or(0);
+                Defect {
+                    file: Part::History.file_name(),
+                    row,
+                    column: None,
+                    county: None,
+                    what: "file",
+                    reason: format!(
+                        "与第 {at} 行重复 duplicate of row {at} (same ID number and year)"
+                    ),
+                }
+            })
+            .collect()
+    }
+
+    /// The county and insured span of a history row's person (`None`: in neither file), the
+    /// last person's kept for the rows that follow it.
+    fn person_of(&mut self, r: &LegacyYear) -> Option<Span> {
+        if let Some((id, found)) = self.last
+            && id == r.id_number
+        {
+            return found;
+        }
+        let found = if let Some(&i) = self.insured_at.get(&r.id_number) {
             let x = &self.p.insured[i];
-            (
+            Some((
                 x.county.get(),
                 x.enrolled.period(),
                 self.cutover.add_months(-1),
-            )
-        } else if let Some(&i) = self.pensioner_at.get(&k) {
+            ))
+        } else if let Some(&i) = self.pensioner_at.get(&r.id_number) {
             let x = &self.p.pensioners[i];
-            (x.county.get(), r.id_number.birth().period(), x.retire)
+            Some((x.county.get(), r.id_number.birth().period(), x.retire))
         } else {
+            None
+        };
+        self.last = Some((r.id_number, found));
+        found
+    }
+
+    fn history_row(&mut self, r: &LegacyYear) {
+        let bit = u32::try_from(r.year - FIRST_YEAR)
+            .ok()
+            .filter(|b| *b < 128)
+            .map_or(0, |b| 1u128 << b);
+        let person = self.person_of(r);
+        let h = self.p.history.entry(r.id_number).or_default();
+        if h.years & bit != 0 {
+            self.repeated.push((r.id_number, r.year, r.row));
+            return;
+        }
+        h.years |= bit;
+        let Some((county, start, end)) = person else {
             let why = format!(
                 "{} is in neither the insured nor the pensioners file",
                 r.id_number.masked()
@@ -341,43 +473,13 @@ impl<'a> Checker<'a> {
             self.defect(Part::History, r.row, None, "unknown_person", why);
             return;
         };
-        self.line(county).files.history_rows += 1;
-        if r.id_upgraded {
-            self.line(county).upgraded_ids += 1;
-        }
+        h.months += r.months;
+        h.weighted += r.index.0 as i128 * r.months as i128;
+        let line = self.line(county);
+        line.files.history_rows += 1;
+        line.upgraded_ids += r.id_upgraded as u64;
         self.p.history_rows += 1;
-        let first = if r.year == start.year() {
-            13 - start.month() as u32
-        } else {
-            12
-        };
-        let last = if r.year == end.year() {
-            end.month() as u32
-        } else {
-            12
-        };
-        let adult = r.id_number.birth().year() + 16;
-        let why = if r.year < start.year() || r.year > end.year() {
-            Some(format!(
-                "year {} is outside the insured span {start} – {end}",
-                r.year
-            ))
-        } else if r.year < adult {
-            Some(format!(
-                "year {} is before the person turned 16 ({adult})",
-                r.year
-            ))
-        } else if r.months > first.min(last) {
-            Some(format!(
-                "{} months paid in {}, but only {} months of it are within {start} – {end}",
-                r.months,
-                r.year,
-                first.min(last)
-            ))
-        } else {
-            None
-        };
-        if let Some(why) = why {
+        if let Some(why) = impossible_year(r, start, end) {
             self.defect(
                 Part::History,
                 r.row,
@@ -386,9 +488,42 @@ impl<'a> Checker<'a> {
                 why,
             );
         }
-        let h = self.p.history.entry(k).or_default();
-        h.months += r.months;
-        h.weighted += r.index.0 as i128 * r.months as i128;
+    }
+}
+
+/// Why a history row's year cannot be: outside the insured span `start` – `end`, before the
+/// person turned 16, more months than the span holds in the year.
+fn impossible_year(r: &LegacyYear, start: Period, end: Period) -> Option<String> {
+    let first = if r.year == start.year() {
+        13 - start.month() as u32
+    } else {
+        12
+    };
+    let last = if r.year == end.year() {
+        end.month() as u32
+    } else {
+        12
+    };
+    let adult = r.id_number.birth().year() + 16;
+    if r.year < start.year() || r.year > end.year() {
+        Some(format!(
+            "year {} is outside the insured span {start} – {end}",
+            r.year
+        ))
+    } else if r.year < adult {
+        Some(format!(
+            "year {} is before the person turned 16 ({adult})",
+            r.year
+        ))
+    } else if r.months > first.min(last) {
+        Some(format!(
+            "{} months paid in {}, but only {} months of it are within {start} – {end}",
+            r.months,
+            r.year,
+            first.min(last)
+        ))
+    } else {
+        None
     }
 }
 
@@ -479,11 +614,11 @@ impl Checker<'_> {
     /// Index the insured and the pensioners by ID number; a person in both files is a defect.
     pub(crate) fn index(&mut self) {
         for (i, x) in self.p.insured.iter().enumerate() {
-            self.insured_at.insert(key(&x.id_number), i);
+            self.insured_at.insert(x.id_number, i);
         }
         let mut both = Vec::new();
         for (i, x) in self.p.pensioners.iter().enumerate() {
-            let k = key(&x.id_number);
+            let k = x.id_number;
             if let Some(&j) = self.insured_at.get(&k) {
                 both.push((x.row, x.county.get(), self.p.insured[j].row));
             }
@@ -509,11 +644,7 @@ impl Checker<'_> {
             let code = x.employer.as_ref().map(|c| c.as_str().to_string());
             let (balance, upgraded) = (x.balance, x.id_upgraded);
             let span = insured_span(x.enrolled, self.cutover);
-            let paid = self
-                .p
-                .history
-                .get(&key(&x.id_number))
-                .map_or(0, |h| h.months);
+            let paid = self.p.history.get(&x.id_number).map_or(0, |h| h.months);
             let enrolled = x.enrolled;
             if self.outside(Part::Insured, row, county) {
                 continue;
@@ -610,7 +741,7 @@ impl Checker<'_> {
             let x = &self.p.arrears[i];
             let (row, period, open) = (x.row, x.period, Fen::new(x.total.fen() - x.paid.fen()));
             let code = payer_code(&x.payer).map(str::to_string);
-            let k = key(&x.id_number);
+            let k = x.id_number;
             let county = match (self.insured_at.get(&k), self.pensioner_at.get(&k)) {
                 (Some(&j), _) => self.p.insured[j].county.get(),
                 (None, Some(&j)) => self.p.pensioners[j].county.get(),

@@ -18,7 +18,7 @@ use tongchou_store::registry;
 /// The incoming record of an ID number, as the review row keeps it.
 pub(crate) fn incoming_json(p: &Parsed, id_number: &str) -> Json {
     if let Some(x) = p.insured.iter().find(|x| key(&x.id_number) == id_number) {
-        let h = p.history.get(id_number).copied().unwrap_or_default();
+        let h = p.history.get(&x.id_number).copied().unwrap_or_default();
         return json!({
             "kind": "insured",
             "row": x.row,

@@ -2,7 +2,7 @@
 //! pensioners (except those held for review), their ID numbers and events, the pensions, the
 //! contribution history by year, open arrears and the review list.
 
-use super::check::{Hist, Parsed, ReviewItem, key, read_each};
+use super::check::{Hist, Parsed, ReviewItem, key, read_part};
 use super::files::{FileSet, Part};
 use crate::Result;
 use std::collections::{HashMap, HashSet};
@@ -192,11 +192,7 @@ pub(crate) fn write_persons(
                 since.to_string(),
                 x.enrolled.to_string(),
             );
-            let h = p
-                .history
-                .get(&key(&x.id_number))
-                .copied()
-                .unwrap_or_default();
+            let h = p.history.get(&x.id_number).copied().unwrap_or_default();
             push(&insured_row(x, *id, *emp, h, &days, cutover))?;
         }
         for (x, id) in &pensioners {
@@ -373,7 +369,8 @@ pub(crate) fn write_history(
     source: &str,
 ) -> Result<u64> {
     let mut rows = Vec::new();
-    let _ = read_each::<LegacyYear>(files, Part::History, today, |r| {
+    // checked clean in this transaction: no duplicate check, read on several threads
+    let _ = read_part::<LegacyYear>(files, Part::History, (today, false), |r| {
         if let Some(id) = ids.persons.get(&key(&r.id_number)) {
             rows.push(YearRow {
                 person_id: *id,

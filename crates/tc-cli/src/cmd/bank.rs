@@ -135,6 +135,14 @@ fn print_report(file: &str, r: &ReturnsReport) {
     outln!("隔离 quarantined: {}", r.quarantined);
     outln!("冲突 conflicts: {}", r.conflicts);
     outln!("入账 posted transfers: {}", r.posted_transfers);
+    for (t, attempt, state) in &r.transfer_payments {
+        let s = if state == "paid" {
+            "已支付 paid"
+        } else {
+            "已退回 returned"
+        };
+        outln!("转移接续资金 transfer {t} attempt {attempt}: {s}");
+    }
 }
 
 fn region_name(code: Option<RegionCode>) -> String {
