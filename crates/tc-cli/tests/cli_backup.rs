@@ -85,6 +85,9 @@ fn setup(db: &str) {
             "--from",
             "2020-01",
             "--setup-only",
+            // the registry straight in: the cities' legacy files would be written under the
+            // working directory, shared by tests running at once
+            "--direct",
         ],
     ));
 }

@@ -37,7 +37,16 @@ fn ok(o: &Output) -> String {
 }
 
 fn setup(db: &str) {
-    let args = ["demo", "--persons", "1500", "--from", MONTH, "--setup-only"];
+    // the registry straight in (`--direct`): the legacy files would land in the working directory
+    let args = [
+        "demo",
+        "--persons",
+        "1500",
+        "--from",
+        MONTH,
+        "--setup-only",
+        "--direct",
+    ];
     ok(&tongchou(db, &args));
 }
 
