@@ -157,6 +157,11 @@ impl Pool {
                 if self.mmap > 0 {
                     db.map_for_reads(self.mmap)?;
                 }
+                // the keyring of field encryption, as `Db::open` loads it: without it an encrypted
+                // register finds no ID number and reveals no field
+                if let Some(master) = tongchou_store::keys::master_for(&self.url)? {
+                    tongchou_store::keys::load_shared(&mut db, Arc::new(master))?;
+                }
                 Ok(db)
             }
         }

@@ -541,3 +541,60 @@ fn sqlite_concurrent_reads_one_audit_entry_each() {
 fn postgres_concurrent_reads_one_audit_entry_each() {
     concurrent_reads(&tongchou_store::testing::pg_url("reads"));
 }
+
+/// With field encryption (a master key beside the SQLite file or in the environment, the demo's
+/// and production's default) the person API finds the sealed ID number by its blind index and
+/// reveals the record: the service's pooled connections carry the keyring.
+fn encrypted_read(url: &str) {
+    let s = seed(url);
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        tongchou_store::keys::use_key_file(std::path::Path::new(&format!("{path}.key")))
+            .expect("key file");
+    } else {
+        return; // PostgreSQL: the key comes from the environment, shared by every test
+    }
+    let mut db = Db::open(url).expect("open with the key");
+    assert!(db.keyring().is_some());
+    let (pid, idn, _) = s.p1.clone();
+    let sealed = tongchou_store::keys::seal(&db, "persons.id_number", &idn).expect("seal");
+    let blind = tongchou_store::keys::lookup_forms(&db, &idn)[0].clone();
+    assert_ne!(blind, idn);
+    db.exec(
+        "UPDATE persons SET id_number = $1 WHERE id = $2",
+        &[
+            tongchou_store::Val::Str(&sealed),
+            tongchou_store::Val::I64(pid),
+        ],
+    )
+    .expect("seal person");
+    db.exec(
+        "UPDATE person_ids SET id_number = $1 WHERE person_id = $2",
+        &[
+            tongchou_store::Val::Str(&blind),
+            tongchou_store::Val::I64(pid),
+        ],
+    )
+    .expect("index person");
+    let srv = start(url);
+    let mut clerk = Client::new(srv.addr);
+    assert_eq!(clerk.login("clerk", PW).status, 303);
+    let r = clerk.get(&format!("/api/persons/{idn}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains(&format!("\"person_id\":{pid}")),
+        "{}",
+        r.body
+    );
+    assert!(
+        !r.body.contains("sm4") && !r.body.contains(&sealed),
+        "{}",
+        r.body
+    );
+    assert_eq!(audit_count(&mut db, "person.read", "ok"), 1);
+    drop(srv);
+}
+
+#[test]
+fn sqlite_encrypted_register_is_read_through_the_api() {
+    encrypted_read(&tongchou_store::testing::sqlite_url("enc_read"));
+}
