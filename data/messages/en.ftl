@@ -401,6 +401,7 @@ import-help-pensioners = pensioners
 import-help-pensions = yuan
 import-help-arrears = open arrears items
 import-help-arrears_amount = owed less paid, yuan
+import-help-household_registration = six-digit GB/T 2260 code of the household registration, any province (optional; empty: not known)
 
 ## The dashboard's links to each page (every module's `links`)
 nav-retirement = Retirement applications

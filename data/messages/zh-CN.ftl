@@ -402,6 +402,7 @@ import-help-pensioners = 离退休人数
 import-help-pensions = 元
 import-help-arrears = 欠费笔数
 import-help-arrears_amount = 欠费金额（应缴减已缴），元
+import-help-household_registration = 户籍所在地的六位行政区划代码（GB/T 2260，任一省份；可空：不详）
 
 ## The dashboard's links to each page (every module's `links`)
 nav-retirement = 退休审批
