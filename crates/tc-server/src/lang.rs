@@ -145,7 +145,16 @@ pub(crate) async fn layer(req: Request, next: Next) -> Response {
 /// A local path to return to: one starting with a single `/`, else `/`.
 fn local(back: Option<&String>) -> String {
     match back {
-        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.clone(),
+        // visible ASCII only: a browser drops tabs and line feeds inside a URL ("/\t/host" would
+        // become "//host", another site), and a line feed is no header value (a panic)
+        Some(b)
+            if b.starts_with('/')
+                && !b.starts_with("//")
+                && !b.contains('\\')
+                && b.bytes().all(|c| c.is_ascii_graphic()) =>
+        {
+            b.clone()
+        }
         _ => "/".into(),
     }
 }
@@ -201,6 +210,9 @@ mod tests {
         assert_eq!(local(s("//evil.example").as_ref()), "/");
         assert_eq!(local(s("https://evil.example").as_ref()), "/");
         assert_eq!(local(s("/\\evil").as_ref()), "/");
+        assert_eq!(local(s("/\t/evil.example").as_ref()), "/");
+        assert_eq!(local(s("/\n/evil.example").as_ref()), "/");
+        assert_eq!(local(s("/a b").as_ref()), "/");
         assert_eq!(local(None), "/");
     }
 
