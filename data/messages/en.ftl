@@ -429,6 +429,9 @@ dues-region = Region code (default: yours)
 dues-download = Download CSV
 dues-bad-month = month: expected YYYY-MM
 dues-bad-region = region: not a GB/T 2260 code
+dues-sealed = The file carries full ID numbers: it downloads sealed for the tax bureau's exchange key (.sealed); the bureau opens it with tongchou unseal.
+dues-plain = This deployment hands the file out in plain text by explicit choice (its way is protected otherwise): it carries full ID numbers, keep it safe.
+dues-no-exchange = No exchange key for the tax bureau is configured: the dues file carries full ID numbers and is not handed out in plain text. Ask an administrator to start the service with --dues-seal-key-file (or, explicitly, --dues-plain).
 
 ## Bank returns (returns.rs)
 returns-result = Result

@@ -430,6 +430,9 @@ dues-region = 地区代码（默认本人地区）
 dues-download = 下载 CSV
 dues-bad-month = month：所属期格式应为 YYYY-MM
 dues-bad-region = region：地区代码无效（应为 GB/T 2260 代码）
+dues-sealed = 文件含完整身份证号，下载时用税务部门的交换密钥加密（.sealed）；税务部门用 tongchou unseal 打开。
+dues-plain = 本部署已明示以明文提供此文件（其传输另有保护）：文件含完整身份证号，请妥善保管。
+dues-no-exchange = 本部署未配置税务交换密钥：应缴明细含完整身份证号，不能以明文下载。请管理员以 --dues-seal-key-file 启动服务（或明示 --dues-plain）。
 
 ## Bank returns (returns.rs)
 returns-result = 读取结果

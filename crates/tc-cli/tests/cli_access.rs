@@ -1,5 +1,7 @@
 //! Runs the real `tongchou` binary for `user` and `audit`, on SQLite and PostgreSQL.
 
+mod run;
+use run::ok;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use tongchou_store::{Db, testing};
@@ -27,15 +29,6 @@ fn run_env(db: &str, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output
         .write_all(stdin.as_bytes())
         .expect("write stdin");
     child.wait_with_output().expect("wait")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn users_and_audit(db: &str) {

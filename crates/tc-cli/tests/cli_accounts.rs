@@ -4,26 +4,9 @@
 //! is the opening of 2021, the province's consolidated closing is the sum of every book's; then
 //! the year closes county → city → province and a posting into it is refused.
 
-use std::process::{Command, Output};
+mod run;
+use run::{ok, tongchou};
 use tongchou_store::testing;
-
-fn tongchou(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .args(args)
-        .env("TONGCHOU_DB", db)
-        .env("TONGCHOU_PASSWORD", "demo-only-password-2020")
-        .output()
-        .expect("run tongchou")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 /// A yuan string as fen.
 fn fen(v: &serde_json::Value) -> i64 {

@@ -5,6 +5,8 @@
 //! On SQLite and PostgreSQL; on PostgreSQL also the point-in-time recovery of a temporary
 //! cluster with WAL archiving to a named restore point between two months.
 
+mod run;
+use run::ok;
 mod cluster;
 use cluster::{Cluster, as_postgres, chown_postgres, pg_bin, run_ok};
 use std::path::{Path, PathBuf};
@@ -26,16 +28,6 @@ fn tongchou_with(db: &str, args: &[&str], key: Option<&str>) -> Output {
 
 fn tongchou(db: &str, args: &[&str]) -> Output {
     tongchou_with(db, args, Some(KEY))
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 fn err(o: &Output) -> String {

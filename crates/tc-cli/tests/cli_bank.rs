@@ -4,31 +4,11 @@
 //! with `tongchou bank returns FILE --as LOGIN` — by the paying county's agency (another county's
 //! refused), once (again: nothing changes), a malformed file refused naming it — and listed.
 
-use std::process::{Command, Output};
+mod run;
+use run::{PW, ok, tongchou};
+use std::process::Output;
 use tongchou_core::access::Role;
 use tongchou_store::{Db, testing};
-
-const PW: &str = "demo-only-password-2020";
-
-fn tongchou(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("TONGCHOU_PASSWORD", PW)
-        .output()
-        .expect("run tongchou")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn refused(o: &Output, needle: &str) -> String {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
@@ -54,18 +34,7 @@ fn returns(db: &str, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tc-bank-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let out = dir.display().to_string();
-    ok(&tongchou(
-        db,
-        &[
-            "demo",
-            "--persons",
-            "1500",
-            "--from",
-            "2020-01",
-            "--setup-only",
-            "--direct",
-        ],
-    ));
+    run::demo_setup(db, 1500);
     // every county has its paying account, set by the demo's officer
     let list = ok(&tongchou(
         db,
@@ -212,18 +181,7 @@ fn bank_returns_on_postgres() {
 /// A county agency sets its own paying account from a date on (a new version); another county's
 /// is refused; a month paid after that date is drawn on it.
 fn account_set(db: &str, tag: &str) {
-    ok(&tongchou(
-        db,
-        &[
-            "demo",
-            "--persons",
-            "1000",
-            "--from",
-            "2020-01",
-            "--setup-only",
-            "--direct",
-        ],
-    ));
+    run::demo_setup(db, 1000);
     let mut conn = Db::open(db).expect("open");
     testing::add_user(&mut conn, "clerk.xd", Role::CountyAgency, 140105, PW);
     testing::add_user(

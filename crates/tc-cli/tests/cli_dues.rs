@@ -3,49 +3,17 @@
 //! city's); a user without the right or outside the region is refused with no file written; every
 //! export and refusal is audited.
 
-use std::process::{Command, Output};
+mod run;
+use run::{PW, ok, tongchou};
 use tongchou_core::access::Role;
 use tongchou_store::{Db, Val, testing};
-
-const PW: &str = "demo-only-password-2020";
-
-fn tongchou(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("TONGCHOU_PASSWORD", PW)
-        .output()
-        .expect("run tongchou")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn dues(db: &str, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tc-dues-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let out = dir.display().to_string();
-    ok(&tongchou(
-        db,
-        &[
-            "demo",
-            "--persons",
-            "1500",
-            "--from",
-            "2020-01",
-            "--setup-only",
-            "--direct",
-        ],
-    ));
+    run::demo_setup(db, 1500);
     ok(&tongchou(
         db,
         &[

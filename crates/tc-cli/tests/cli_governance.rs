@@ -3,28 +3,10 @@
 //! every format; `tongchou assess` ranks every city and county; `tongchou gap compute|show|settle`
 //! records the year's gap once, shows its shares and takes a government's payment.
 
-use std::process::{Command, Output};
+mod run;
+use run::{ok, tongchou_env as tongchou};
 
 const PW: (&str, &str) = ("TONGCHOU_PASSWORD", "demo-only-password-2020");
-
-fn tongchou(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tongchou"));
-    c.arg("--db").arg(db).args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run tongchou")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn json(db: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&ok(&tongchou(db, args, &[]))).expect("json")
@@ -33,19 +15,7 @@ fn json(db: &str, args: &[&str]) -> serde_json::Value {
 fn scenario(db: &str, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tc-governance-{tag}-{}", std::process::id()));
     let out = dir.display().to_string();
-    ok(&tongchou(
-        db,
-        &[
-            "demo",
-            "--persons",
-            "1500",
-            "--from",
-            "2020-01",
-            "--setup-only",
-            "--direct",
-        ],
-        &[],
-    ));
+    run::demo_setup(db, 1500);
     ok(&tongchou(
         db,
         &[

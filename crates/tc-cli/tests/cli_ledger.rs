@@ -2,27 +2,12 @@
 //! names tampering done directly in the database, and a process killed with SIGKILL in the middle
 //! of a large linked group with person-level lines leaves the ledger as if it had not started.
 
+mod run;
+use run::{ok, tongchou};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tongchou_store::{Db, Val, testing};
-
-fn tongchou(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .args(args)
-        .env("TONGCHOU_DB", db)
-        .output()
-        .expect("run tongchou")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
 
 fn broken(db: &str) -> String {
     let o = tongchou(db, &["ledger", "check"]);

@@ -5,19 +5,16 @@
 //! naming the controls file and the county. `tongchou demo` migrates its province from the
 //! eleven cities' legacy files.
 
-use std::process::{Command, Output};
+mod run;
+
+use std::process::Output;
 use tongchou_core::access::Role;
 use tongchou_store::{Db, testing};
 
 const PW: &str = "correct horse battery staple";
 
 fn tongchou(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .args(args)
-        .env("TONGCHOU_DB", db)
-        .env("TONGCHOU_PASSWORD", PW)
-        .output()
-        .expect("run tongchou")
+    run::tongchou_env(db, args, &[("TONGCHOU_PASSWORD", PW)])
 }
 
 fn text(b: &[u8]) -> String {

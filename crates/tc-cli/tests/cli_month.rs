@@ -2,45 +2,16 @@
 //! every step boundary resumes and ends in exactly the state of an uninterrupted run; a finished
 //! month is refused. On SQLite and PostgreSQL.
 
+mod run;
+use run::{ok, tongchou_env as tongchou};
 mod common;
 
 use common::matches_snapshot;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::Duration;
 
-fn tongchou(db: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tongchou"));
-    c.arg("--db").arg(db).args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run tongchou")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 fn setup(db: &str) {
-    ok(&tongchou(
-        db,
-        &[
-            "demo",
-            "--persons",
-            "1500",
-            "--from",
-            "2020-01",
-            "--setup-only",
-            "--direct",
-        ],
-        &[],
-    ));
+    run::demo_setup(db, 1500);
 }
 
 fn run_args(out: &str) -> Vec<String> {

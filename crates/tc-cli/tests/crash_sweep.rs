@@ -10,44 +10,17 @@
 //! must have been hit:
 //! `TONGCHOU_SWEEP_KILLS=1000 cargo nextest run -p tongchou-cli --test crash_sweep --no-capture`.
 
+mod run;
+use run::{ok, tongchou};
 use std::collections::BTreeMap;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tongchou_app::disburse;
 
 const MONTH: &str = "2020-01";
 
-fn tongchou(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .expect("run tongchou")
-}
-
-fn ok(o: &Output) -> String {
-    assert!(
-        o.status.success(),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
 fn setup(db: &str) {
-    // the registry straight in (`--direct`): the legacy files would land in the working directory
-    let args = [
-        "demo",
-        "--persons",
-        "1500",
-        "--from",
-        MONTH,
-        "--setup-only",
-        "--direct",
-    ];
-    ok(&tongchou(db, &args));
+    run::demo_setup(db, 1500);
 }
 
 fn run_args(out: &str) -> Vec<String> {

@@ -5,13 +5,14 @@
 
 use crate::html::page;
 use crate::lang::t;
-use crate::{St, current, with_db};
+use crate::{DuesExchange, St, current, with_db};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::html;
 use std::collections::HashMap;
 use tongchou_app::clock::now_ms;
+use tongchou_app::dues::Exchange;
 use tongchou_core::access::Permission;
 use tongchou_core::{Period, RegionCode};
 use tongchou_store::access::User;
@@ -59,13 +60,22 @@ pub async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
         Some(&user.login),
         html! {
             p { (t("dues-intro")) }
+            p id="dues-exchange" {
+                (match &st.cfg.dues_exchange {
+                    Some(DuesExchange::Sealed(_)) => t("dues-sealed"),
+                    Some(DuesExchange::Plain) => t("dues-plain"),
+                    None => t("dues-no-exchange"),
+                })
+            }
             form method="get" action="/dues/download" id="dues-form" {
                 label for="period" { (t("dues-month")) }
                 input id="period" name="period" required placeholder="2020-01";
                 label for="region" { (t("dues-region")) }
                 input id="region" name="region" value=(user.region.get());
                 br;
-                button type="submit" id="download" { (t("dues-download")) }
+                @if st.cfg.dues_exchange.is_some() {
+                    button type="submit" id="download" { (t("dues-download")) }
+                }
             }
         },
     ))
@@ -97,22 +107,38 @@ pub async fn download(
             }
         },
     };
+    let Some(how) = st.cfg.dues_exchange.clone() else {
+        return error_page(StatusCode::CONFLICT, &user.login, t("dues-no-exchange"));
+    };
     let who = user.principal();
     let made = with_db(&st, move |db| {
         let mut bytes = Vec::new();
-        let done = tongchou_app::dues::export(db, &who, period, region, &mut bytes, now_ms())?;
-        Ok((done, bytes))
+        let exchange = match &how {
+            DuesExchange::Sealed(k) => Exchange::Sealed(k),
+            DuesExchange::Plain => Exchange::Plain,
+        };
+        let done = tongchou_app::dues::export_for(
+            db,
+            &who,
+            period,
+            region,
+            exchange,
+            &mut bytes,
+            now_ms(),
+        )?;
+        Ok((exchange.file_name(&done), bytes))
     })
     .await;
     match made {
-        Ok((done, bytes)) => {
-            let name = format!("dues_{}_{}.csv", done.period, done.region);
+        Ok((name, bytes)) => {
+            let kind = if name.ends_with(".sealed") {
+                "application/octet-stream"
+            } else {
+                "text/csv; charset=utf-8"
+            };
             let mut r = bytes.into_response();
             let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
             if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
                 h.insert(header::CONTENT_DISPOSITION, v);
             }

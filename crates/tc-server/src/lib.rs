@@ -110,6 +110,20 @@ pub struct Config {
     /// Where a month run from the page `/month` writes its payment files (one directory per
     /// month, as `tongchou month run --out`).
     pub bank_files: std::path::PathBuf,
+    /// How `/dues` hands out the tax bureau's dues file, which carries full ID numbers: sealed
+    /// for the bureau's exchange key, plain only when chosen explicitly; `None` (the default):
+    /// the page refuses the download and says what to configure (`tongchou serve
+    /// --dues-seal-key-file K | --dues-plain`).
+    pub dues_exchange: Option<DuesExchange>,
+}
+
+/// [`Config::dues_exchange`].
+#[derive(Clone, Debug)]
+pub enum DuesExchange {
+    /// Sealed for the receiver's exchange key (`tongchou unseal --key-file K` opens it).
+    Sealed(Arc<tongchou_store::backup::MasterKey>),
+    /// Plain CSV: the operator said the file's way is protected otherwise.
+    Plain,
 }
 
 impl Config {
@@ -129,6 +143,7 @@ impl Config {
             idle_timeout: std::time::Duration::from_secs(20),
             tls: None,
             bank_files: std::path::PathBuf::from("bank-files"),
+            dues_exchange: None,
         }
     }
 }

@@ -1,13 +1,18 @@
 //! The dues file for the tax bureau in the browser, on SQLite and PostgreSQL: the tax bureau
-//! downloads the month's dues of its region as CSV; another region, and a role without the
-//! right, are refused; every download and refusal is audited; anonymous users go to the login.
+//! downloads the month's dues of its region, sealed for its exchange key (opened back to the
+//! CSV with that key, not with another); plain only where the service was told so; refused
+//! while the service has neither; another region, and a role without the right, are refused;
+//! every download and refusal is audited; anonymous users go to the login.
 
 mod support;
 
-use support::{Client, PW, rc, seed, start};
+use std::sync::Arc;
+use support::{Client, PW, rc, seed, start, start_with};
 use tongchou_core::access::Role;
+use tongchou_server::DuesExchange;
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
+use tongchou_store::backup::{MasterKey, OpenReader};
 use tongchou_store::{Db, Val};
 
 fn scenario(url: &str) {
@@ -43,7 +48,12 @@ fn scenario(url: &str) {
         tongchou_app::clock::now_ms(),
     )
     .expect("user");
-    let srv = start(url);
+    let (key, _) = MasterKey::generate("the tax bureau's exchange key").expect("key");
+    let key = Arc::new(key);
+    let k = key.clone();
+    let srv = start_with(url, move |c| {
+        c.dues_exchange = Some(DuesExchange::Sealed(k))
+    });
     let mut anon = Client::new(srv.addr);
     assert_eq!(anon.get("/dues").status, 303);
     let mut t = Client::new(srv.addr);
@@ -51,15 +61,30 @@ fn scenario(url: &str) {
     let form = t.get("/dues");
     assert_eq!(form.status, 200);
     assert!(form.body.contains("应缴明细"), "{}", form.body);
-    let got = t.get("/dues/download?period=2022-06");
-    assert_eq!(got.status, 200, "{}", got.body);
+    assert!(form.body.contains("交换密钥加密"), "{}", form.body);
+    let (status, headers, sealed) = t.get_bytes("/dues/download?period=2022-06");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&sealed));
     assert!(
-        got.header("content-disposition")
-            .is_some_and(|d| d.contains("dues_2022-06_140105.csv")),
-        "{:?}",
-        got.headers
+        headers.iter().any(
+            |(k, v)| k == "content-disposition" && v.contains("dues_2022-06_140105.csv.sealed")
+        ),
+        "{headers:?}"
     );
-    let body = got.body.strip_prefix('\u{feff}').expect("BOM");
+    // nothing of the file readable without the key
+    assert!(!String::from_utf8_lossy(&sealed).contains("张三丰"));
+    let (other_key, _) = MasterKey::generate("another").expect("key");
+    assert!(
+        OpenReader::new(&other_key, &sealed[..]).is_err(),
+        "another key opens it"
+    );
+    let mut plain = Vec::new();
+    std::io::copy(
+        &mut OpenReader::new(key.as_ref(), &sealed[..]).expect("open"),
+        &mut plain,
+    )
+    .expect("read sealed");
+    let body = String::from_utf8(plain).expect("UTF-8");
+    let body = body.strip_prefix('\u{feff}').expect("BOM");
     let lines: Vec<&str> = body.lines().collect();
     assert_eq!(lines.len(), 2, "header and the one payer of 140105: {body}");
     assert!(
@@ -85,6 +110,41 @@ fn scenario(url: &str) {
     assert!(n(&mut db, "denied") >= 1);
     // a month that is not one
     assert_eq!(t.get("/dues/download?period=2022-13").status, 400);
+    drop(srv);
+
+    // plain only when the service was told so
+    let srv = start_with(url, |c| c.dues_exchange = Some(DuesExchange::Plain));
+    let mut t = Client::new(srv.addr);
+    t.login("tax", PW);
+    let got = t.get("/dues/download?period=2022-06");
+    assert_eq!(got.status, 200, "{}", got.body);
+    assert!(
+        got.header("content-disposition")
+            .is_some_and(|d| d.ends_with("dues_2022-06_140105.csv\"")),
+        "{:?}",
+        got.headers
+    );
+    assert!(got.body.contains("张三丰"), "{}", got.body);
+    drop(srv);
+
+    // neither: the page says why and hands nothing out
+    let srv = start(url);
+    let mut t = Client::new(srv.addr);
+    t.login("tax", PW);
+    let form = t.get("/dues");
+    assert!(
+        form.body.contains("未配置税务交换密钥") && !form.body.contains("id=\"download\""),
+        "{}",
+        form.body
+    );
+    let refused = t.get("/dues/download?period=2022-06");
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(!refused.body.contains("张三丰"));
+    assert_eq!(
+        n(&mut db, "ok"),
+        2,
+        "only the two downloads handed out are audited as exports"
+    );
 }
 
 #[test]

@@ -106,6 +106,44 @@ impl Drop for Scratch {
     }
 }
 
+/// Open the sealed file `from` (every chunk authenticated) into `to`: written as `to.part`
+/// readable by its owner only (a stale one from a killed earlier attempt replaced), `check`ed,
+/// synced and renamed; on any failure the part is removed and `to` untouched. With `expect`
+/// (a kind and its description), a file of another kind is refused before anything is written.
+/// Returns the file's header.
+pub fn open_to(
+    p: &dyn KeyProvider,
+    from: &Path,
+    to: &Path,
+    expect: Option<(&str, &str)>,
+    check: impl FnOnce(&Path) -> Result<()>,
+) -> Result<Header> {
+    let mut r = open_sealed(p, from)?;
+    let h = r.header().clone();
+    if let Some((kind, what)) = expect
+        && h.kind != kind
+    {
+        return Err(err(format!(
+            "{} holds {}, not {what}",
+            from.display(),
+            h.kind
+        )));
+    }
+    let part = part_of(to);
+    if part.exists() {
+        std::fs::remove_file(&part).map_err(|e| err(format!("{}: {e}", part.display())))?;
+    }
+    let mut f = create_private(&part)?;
+    let mut guard = Scratch(Some(part.clone()));
+    std::io::copy(&mut r, &mut f).map_err(|e| err(format!("{}: {e}", from.display())))?;
+    f.sync_all().map_err(err)?;
+    drop(f);
+    check(&part)?;
+    std::fs::rename(&part, to).map_err(|e| err(format!("{}: {e}", to.display())))?;
+    guard.0 = None;
+    Ok(h)
+}
+
 /// What a backup wrote.
 #[derive(Clone, Debug)]
 pub struct Written {
@@ -303,40 +341,31 @@ pub fn restore_point(db: &mut Db, name: &str) -> Result<String> {
 /// Restore a sealed SQLite backup into the new file `to` (which must not exist): decrypted into
 /// `to.part`, checked with `PRAGMA integrity_check`, then renamed.
 pub fn sqlite_restore(p: &dyn KeyProvider, from: &Path, to: &Path) -> Result<Header> {
-    let mut r = open_sealed(p, from)?;
-    let h = r.header().clone();
-    if h.kind != "backup-sqlite" {
-        return Err(err(format!(
-            "{} holds {}, not a SQLite backup",
-            from.display(),
-            h.kind
-        )));
-    }
     if to.exists() {
         return Err(err(format!(
             "{} exists: a restore never overwrites a database",
             to.display()
         )));
     }
-    let part = part_of(to);
-    let mut f = create_private(&part)?;
-    let mut guard = Scratch(Some(part.clone()));
-    std::io::copy(&mut r, &mut f).map_err(|e| err(format!("{}: {e}", from.display())))?;
-    f.sync_all().map_err(err)?;
-    drop(f);
-    let url = format!("sqlite://{}", part.display());
-    let check = Db::connect(&url)?
-        .query_opt("PRAGMA integrity_check", &[])?
-        .map(|r| r[0].text().map(str::to_string))
-        .transpose()?;
-    if check.as_deref() != Some("ok") {
-        return Err(err(format!(
-            "the restored file fails integrity_check: {check:?}"
-        )));
-    }
-    std::fs::rename(&part, to).map_err(err)?;
-    guard.0 = None;
-    Ok(h)
+    open_to(
+        p,
+        from,
+        to,
+        Some(("backup-sqlite", "a SQLite backup")),
+        |part| {
+            let url = format!("sqlite://{}", part.display());
+            let check = Db::connect(&url)?
+                .query_opt("PRAGMA integrity_check", &[])?
+                .map(|r| r[0].text().map(str::to_string))
+                .transpose()?;
+            if check.as_deref() != Some("ok") {
+                return Err(err(format!(
+                    "the restored file fails integrity_check: {check:?}"
+                )));
+            }
+            Ok(())
+        },
+    )
 }
 
 /// Whether the target schema (or `public`) of a PostgreSQL URL already holds tables.
@@ -470,23 +499,10 @@ pub fn wal_push(p: &dyn KeyProvider, src: &Path, dest: &Path) -> Result<bool> {
 /// the segment opened (every chunk authenticated) into `to`. A segment missing from the
 /// archive is an error, as PostgreSQL expects of a file it asks for that is not there.
 pub fn wal_fetch(p: &dyn KeyProvider, from: &Path, to: &Path) -> Result<()> {
-    let mut r = open_sealed(p, from)?;
-    if r.header().kind != "wal-segment" {
-        return Err(err(format!(
-            "{} holds {}, not a WAL segment",
-            from.display(),
-            r.header().kind
-        )));
-    }
-    let part = part_of(to);
-    let mut out = File::create(&part).map_err(|e| err(format!("{}: {e}", part.display())))?;
-    let copied = std::io::copy(&mut r, &mut out);
-    if let Err(e) = copied {
-        let _ = std::fs::remove_file(&part);
-        return Err(err(format!("{}: {e}", from.display())));
-    }
-    out.sync_all().map_err(err)?;
-    std::fs::rename(&part, to).map_err(err)
+    open_to(p, from, to, Some(("wal-segment", "a WAL segment")), |_| {
+        Ok(())
+    })
+    .map(|_| ())
 }
 
 /// Unpack a sealed base backup into the new data directory `dir` and configure it to recover

@@ -99,18 +99,9 @@ pub fn run_wal(c: WalCmd) -> CliResult {
 /// Open a file sealed for a receiver (the dues file) with the receiver's exchange key.
 pub fn run_unseal(a: UnsealArgs) -> CliResult {
     let key = tongchou_store::keys::master_from_file(&a.key_file)?;
-    let mut r = tongchou_store::backup::open_sealed(&key, &a.from)?;
-    let part = a.out.with_extension("part");
-    let mut f = tongchou_store::backup::create_private(&part)?;
-    let copied = std::io::copy(&mut r, &mut f);
-    drop(f);
-    if let Err(e) = copied {
-        let _ = std::fs::remove_file(&part);
-        return Err(CliError(format!("{}: {e}", a.from.display())));
-    }
-    std::fs::rename(&part, &a.out).map_err(|e| CliError(format!("{}: {e}", a.out.display())))?;
+    let h = tongchou_store::backup::open_to(&key, &a.from, &a.out, None, |_| Ok(()))?;
     print_json(
-        &serde_json::json!({"kind": r.header().kind, "cipher": r.header().cipher.name(), "out": a.out.display().to_string()}),
+        &serde_json::json!({"kind": h.kind, "cipher": h.cipher.name(), "out": a.out.display().to_string()}),
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -36,32 +36,6 @@ pub struct Args {
     pub plain: bool,
 }
 
-/// Export into `file`, sealed for the receiver when a key is given.
-fn export(
-    db: &mut Db,
-    who: &tongchou_core::access::Principal,
-    a: &Args,
-    key: Option<&tongchou_store::backup::MasterKey>,
-    file: std::fs::File,
-    name: &str,
-) -> Result<tongchou_app::dues::Exported, tongchou_app::error::AppError> {
-    use tongchou_app::error::AppError;
-    let io = |e: std::io::Error| AppError::Invalid(format!("{name}: {e}"));
-    let out = std::io::BufWriter::new(file);
-    let Some(key) = key else {
-        let mut out = out;
-        let d = tongchou_app::dues::export(db, who, a.period, a.region, &mut out, now_ms())?;
-        out.flush().map_err(io)?;
-        return Ok(d);
-    };
-    let cipher = tongchou_store::backup::cipher(db)?;
-    let mut w = tongchou_store::backup::SealWriter::new(key, cipher, "dues-csv", out)
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let d = tongchou_app::dues::export(db, who, a.period, a.region, &mut w, now_ms())?;
-    w.finish().map_err(io)?.1.flush().map_err(io)?;
-    Ok(d)
-}
-
 pub fn run(a: Args, db_url: &str) -> CliResult {
     let key = match (&a.seal_key_file, a.plain) {
         (Some(k), _) => Some(tongchou_store::keys::master_from_file(k)?),
@@ -79,7 +53,26 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     part.push(".part");
     let part = PathBuf::from(part);
     let file = std::fs::File::create(&part).map_err(|e| CliError(format!("{name}: {e}")))?;
-    let done = export(&mut db, &who, &a, key.as_ref(), file, &name);
+    let exchange = match &key {
+        Some(k) => tongchou_app::dues::Exchange::Sealed(k),
+        None => tongchou_app::dues::Exchange::Plain,
+    };
+    let mut out = std::io::BufWriter::new(file);
+    let done = tongchou_app::dues::export_for(
+        &mut db,
+        &who,
+        a.period,
+        a.region,
+        exchange,
+        &mut out,
+        now_ms(),
+    )
+    .and_then(|d| {
+        out.flush()
+            .map_err(|e| tongchou_app::error::AppError::Invalid(format!("{name}: {e}")))?;
+        Ok(d)
+    });
+    drop(out);
     let done = match done {
         Ok(d) => d,
         Err(e) => {

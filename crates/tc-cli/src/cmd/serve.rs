@@ -24,6 +24,28 @@ pub struct Args {
     /// Where a month run from the page `/month` writes its payment files (as `month run --out`).
     #[arg(long, default_value = "bank-files")]
     pub bank_files: PathBuf,
+    /// The tax bureau's exchange key (64 hex digits, mode 0600): `/dues` hands out the dues file
+    /// sealed for it, as `tongchou dues --seal-key-file` does. Without it (or `--dues-plain`)
+    /// the page refuses the download: the file carries full ID numbers.
+    #[arg(long, value_name = "FILE", conflicts_with = "dues_plain")]
+    pub dues_seal_key_file: Option<PathBuf>,
+    /// Hand the dues file out in plain text, only where its way is protected otherwise.
+    #[arg(long)]
+    pub dues_plain: bool,
+}
+
+/// `--dues-seal-key-file` / `--dues-plain` as the service's setting.
+pub fn dues_exchange(
+    key_file: Option<&std::path::Path>,
+    plain: bool,
+) -> Result<Option<tongchou_server::DuesExchange>, CliError> {
+    Ok(match key_file {
+        Some(k) => Some(tongchou_server::DuesExchange::Sealed(std::sync::Arc::new(
+            tongchou_store::keys::master_from_file(k)?,
+        ))),
+        None if plain => Some(tongchou_server::DuesExchange::Plain),
+        None => None,
+    })
 }
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
@@ -33,6 +55,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         .map_err(|e| CliError(format!("--bind: expected IP:PORT, got {:?}: {e}", a.bind)))?;
     let mut cfg = tongchou_server::Config::new(db_url);
     cfg.bank_files = a.bank_files.clone();
+    cfg.dues_exchange = dues_exchange(a.dues_seal_key_file.as_deref(), a.dues_plain)?;
     match (&a.tls_cert, &a.tls_key) {
         (Some(cert), Some(key)) => {
             cfg.tls = Some(tongchou_server::tls::server_config(cert, key).map_err(CliError)?);

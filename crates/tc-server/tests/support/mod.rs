@@ -341,11 +341,20 @@ pub fn insured(db: &mut Db) -> String {
 }
 
 pub fn start(url: &str) -> tongchou_server::Background {
+    start_with(url, |_| {})
+}
+
+/// [`start`] with the configuration changed by `change` first.
+pub fn start_with(
+    url: &str,
+    change: impl FnOnce(&mut tongchou_server::Config),
+) -> tongchou_server::Background {
     let mut cfg = tongchou_server::Config::new(url);
     cfg.secure_cookies = false; // plain HTTP on loopback in tests
     // a month run from the page writes its payment files under the build's temporary directory
     cfg.bank_files = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join(format!("bank-files-{}", std::process::id()));
+    change(&mut cfg);
     tongchou_server::spawn("127.0.0.1:0", cfg).expect("start server")
 }
 
