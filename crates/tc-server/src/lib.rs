@@ -212,7 +212,7 @@ impl AppError {
             AppError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "log in first".into(),
+                lang::t("api-log-in-first").into(),
             ),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
@@ -224,7 +224,7 @@ impl AppError {
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "internal error".into(),
+                    lang::t("api-internal").into(),
                 )
             }
         }
