@@ -257,7 +257,7 @@ fn analysis_chain(db: &mut Db, addr: std::net::SocketAddr, clerk: &mut Client) {
         "{}",
         p.body
     );
-    assert!(p.body.contains("草稿 draft（第 1 版）"), "{}", p.body);
+    assert!(p.body.contains("草稿（第 1 版）"), "{}", p.body);
     let qt = tongchou_app::analysis::Quarter::new(2020, 1).expect("q");
     let a = tongchou_app::analysis::show(db, qt, rc(140105)).expect("show");
     let beyond: Vec<String> = a
