@@ -330,9 +330,14 @@ fn col_label(c: &tongchou_app::reports::sheet::Col) -> &'static str {
     if crate::lang::lang() == Lang::ZhCn {
         return c.zh();
     }
-    match c.label.split_once(' ') {
+    english_part(c.label)
+}
+
+/// The English part of a bilingual label ("应发 payroll"), or the label itself.
+fn english_part(label: &str) -> &str {
+    match label.split_once(' ') {
         Some((zh, en)) if !zh.is_ascii() => en,
-        _ => c.label,
+        _ => label,
     }
 }
 
@@ -536,7 +541,7 @@ fn extras(s: &Sheet) -> Markup {
         @if !s.extras.is_empty() {
             dl id="report-extras" {
                 @for e in &s.extras {
-                    dt { @if crate::lang::lang() == Lang::ZhCn { (e.zh) } @else { (e.label) } }
+                    dt { @if crate::lang::lang() == Lang::ZhCn { (e.zh) } @else { (english_part(&e.label)) } }
                     dd data-key=(e.key) {
                         @match &e.value {
                             Cell::Money(f) => { (crate::html::yuan(*f)) }
