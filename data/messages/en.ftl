@@ -1392,6 +1392,7 @@ cert-v-legacy = Record of the former system
 cert-v-reminder = Certification due reminder
 cert-v-suspended = Notice of suspension
 cert-v-resumed = Notice of resumption and back-payment
+cert-source-counter = At the counter ({ $login })
 
 ## pages-i18n: reports
 rep-collection = Collection report

@@ -1393,6 +1393,7 @@ cert-v-legacy = 原系统认证记录
 cert-v-reminder = 认证到期提醒
 cert-v-suspended = 暂停发放通知
 cert-v-resumed = 恢复发放及补发通知
+cert-source-counter = 窗口 { $login }
 
 ## pages-i18n: reports
 rep-collection = 征缴报表

@@ -237,6 +237,18 @@ fn outcome(c: &Certified) -> String {
     }
 }
 
+/// Where a certification came from as `tongchou_app::certification` records it (`窗口 <login>`,
+/// the self-service stand-in), in the reader's language; any other source as recorded.
+fn source_text(s: &str) -> String {
+    if let Some(login) = s.strip_prefix("窗口 ") {
+        tf("cert-source-counter", &[("login", login)])
+    } else if s.starts_with("自助认证") {
+        t("cert-v-self").to_string()
+    } else {
+        s.to_string()
+    }
+}
+
 fn day_of(s: &str) -> Result<Date, AppError> {
     if s.is_empty() {
         return Ok(today_china());
@@ -334,7 +346,7 @@ pub async fn mine(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
             h2 { (t("cert-events-title")) }
             table id="cert-events" {
                 thead { tr { th { (t("cert-date")) } th { (t("cert-method")) } th { (t("cert-source")) } } }
-                tbody { @for (d, m, s) in &o.events { tr { td { (d.to_string()) } td { (zh(m)) } td { (s) } } } }
+                tbody { @for (d, m, s) in &o.events { tr { td { (d.to_string()) } td { (zh(m)) } td { (source_text(s)) } } } }
             }
             h2 { (t("cert-notices-title")) }
             table id="cert-notices" {
