@@ -329,6 +329,7 @@ fn scenario(url: &str, tag: &str) {
             "/reports/disbursement?period=2020-01",
             "/reports/arrears?as_of=2020-03-31&by=county",
             "/reports/gap?year=2020",
+            "/dashboard",
         ],
         &[],
     );
