@@ -8,6 +8,7 @@
 //! token; the use case checks the roles, the regions and maker ≠ checker, and audits.
 
 use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf, zh};
 use crate::workplace::{Fields, error_page, opt};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
@@ -16,16 +17,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
-use tongchou_app::analysis::{
-    self, Analysis, Quarter, Verdict, deviation_text, item_name, side_of, status_label,
-};
+use tongchou_app::analysis::{self, Analysis, Quarter, Verdict, deviation_text, side_of};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reports;
 use tongchou_core::RegionCode;
 use tongchou_core::access::Permission;
 use tongchou_store::access::User;
 
-const TITLE: &str = "季度预算执行分析 Quarterly execution analysis";
+const TITLE: &str = crate::lang::msg("an-title");
 
 /// Who sees the page: staff who read reports.
 pub fn may_view(u: &User) -> bool {
@@ -49,7 +48,7 @@ pub fn links(u: &User) -> Markup {
 }
 
 fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_page(TITLE, status, login, msg)
+    error_page(t(TITLE), status, login, msg)
 }
 
 /// The quarter asked for (default: the last quarter ended) and the region, if any.
@@ -62,19 +61,17 @@ fn asked(q: &Fields) -> Result<(Quarter, Option<RegionCode>), AppError> {
     let bad = |m: &str| AppError::BadRequest(m.to_string());
     let year = match opt(q, "year") {
         None => dy,
-        Some(y) => y
-            .parse::<i32>()
-            .map_err(|_| bad("年度应为四位数字 (year)"))?,
+        Some(y) => y.parse::<i32>().map_err(|_| bad(t("an-bad-year")))?,
     };
     let quarter = match opt(q, "quarter") {
         None => dq,
-        Some(s) => s.parse::<u8>().map_err(|_| bad("季度应为 1–4 (quarter)"))?,
+        Some(s) => s.parse::<u8>().map_err(|_| bad(t("an-bad-quarter")))?,
     };
     let qt = Quarter::new(year, quarter).map_err(|e| bad(&e.to_string()))?;
     let region = opt(q, "region")
         .map(|s| s.parse::<RegionCode>())
         .transpose()
-        .map_err(|_| bad("地区应为六位行政区划代码 (region)"))?;
+        .map_err(|_| bad(t("an-bad-region")))?;
     Ok((qt, region))
 }
 
@@ -98,14 +95,17 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
         Ok(a) => a,
         Err(e) => return refuse(e.status(), &user.login, &e.message()),
     };
-    let heading = format!("{qt} {} 预算执行分析", a.name);
+    let heading = tf(
+        "an-heading",
+        &[("quarter", &quarter(qt)), ("region", &a.name)],
+    );
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="analysis-done" { (msg) } }
         form method="get" action="/budget/analysis" id="analysis-pick" {
-            label for="year" { "年度 Year" } input id="year" name="year" value=(qt.year) size="4";
-            label for="quarter" { "季度 Quarter" } input id="quarter" name="quarter" value=(qt.q) size="1";
-            label for="region" { "地区 Region" } input id="region" name="region" value=(a.region) size="6";
-            button type="submit" { "查看 Show" }
+            label for="year" { (t("an-year")) } input id="year" name="year" value=(qt.year) size="4";
+            label for="quarter" { (t("an-quarter-label")) } input id="quarter" name="quarter" value=(qt.q) size="1";
+            label for="region" { (t("an-region")) } input id="region" name="region" value=(a.region) size="6";
+            button type="submit" { (t("an-show")) }
         }
         (summary(&a))
         (lines(&a, qt, &user, &csrf_token(&token)))
@@ -115,19 +115,49 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     Html(page(&heading, Some(&user.login), body)).into_response()
 }
 
+/// A quarter as the reader writes it (`2026 年第 3 季度`, `Q3 2026`).
+fn quarter(qt: Quarter) -> String {
+    tf(
+        "an-quarter",
+        &[("year", &qt.year.to_string()), ("q", &qt.q.to_string())],
+    )
+}
+
+/// A status as people read it.
+fn status_label(s: Option<&str>) -> &'static str {
+    t(match s {
+        None => "an-s-none",
+        Some("draft") => "an-s-draft",
+        Some("submitted") => "an-s-submitted",
+        Some("returned") => "an-s-returned",
+        Some("accepted") => "an-s-accepted",
+        Some(_) => "an-other",
+    })
+}
+
+/// An item's name in the reader's language.
+fn item_name(key: &str) -> String {
+    crate::budget::row_label(&tongchou_app::analysis::item_name(key))
+}
+
 fn summary(a: &Analysis) -> Markup {
     html! {
         p id="analysis-status" {
-            "状态 Status：" (status_label(a.state.as_ref().map(|s| s.status.as_str())))
-            @if let Some(s) = &a.state { "（第 " (s.version) " 版）" }
-            "；报送期限 Due：" (a.due_on)
+            (tf("an-status", &[("status", status_label(a.state.as_ref().map(|s| s.status.as_str())))]))
+            @if let Some(s) = &a.state { (tf("an-version-n", &[("n", &s.version.to_string())])) }
+            (tf("an-due", &[("due", &a.due_on.to_string())]))
         }
         @for l in &a.lates {
             p class="warning" id="analysis-late" {
-                "第 " (l.version) " 版于 " (l.submitted_on) " 报送，逾期 " (l.days_late) " 天（期限 " (l.due_on) "）"
+                (tf("an-late", &[
+                    ("version", &l.version.to_string()),
+                    ("on", &l.submitted_on.to_string()),
+                    ("days", &l.days_late.to_string()),
+                    ("due", &l.due_on.to_string()),
+                ]))
             }
         }
-        p { "序时进度 = 年度预算 × 已过月数 ÷ 12（假设：山西省的分月进度规则未见公布）；偏差 = (执行数 − 序时进度) ÷ 序时进度，超过预警阈值的项目须说明原因。" }
+        p { (t("an-rule")) }
     }
 }
 
@@ -156,18 +186,18 @@ fn lines(a: &Analysis, qt: Quarter, u: &User, csrf: &str) -> Markup {
     let open = is_agency(u, a) && editable(a);
     html! {
         @if a.state.is_none() {
-            p id="analysis-none" { "尚未起草 Not drafted yet." }
+            p id="analysis-none" { (t("an-none")) }
         } @else {
             table id="analysis-table" {
                 thead { tr {
-                    th { "项目 Item" } th { "收支" } th { "年度预算 Budget" } th { "序时进度 Expected" }
-                    th { "执行数 Executed" } th { "偏差 Deviation" } th { "说明 Explanation" }
+                    th { (t("an-item")) } th { (t("an-side")) } th { (t("an-budget")) } th { (t("an-expected")) }
+                    th { (t("an-executed")) } th { (t("an-deviation")) } th { (t("an-explanation")) }
                 } }
                 tbody {
                     @for l in &a.lines {
                         tr class=[l.beyond.then_some("beyond")] {
                             th scope="row" { (item_name(&l.item)) }
-                            td { (side_of(&l.item)) }
+                            td { (zh(side_of(&l.item))) }
                             td class="num" { (yuan(l.budget)) }
                             td class="num" { (yuan(l.expected)) }
                             td class="num" { (yuan(l.executed)) }
@@ -178,9 +208,9 @@ fn lines(a: &Analysis, qt: Quarter, u: &User, csrf: &str) -> Markup {
                                     form method="post" action="/budget/analysis/act/explain" class="explain-form" id={ "explain-" (l.item) } {
                                         (hidden(qt, a, csrf))
                                         input type="hidden" name="item" value=(l.item);
-                                        label for={ "text-" (l.item) } { "偏差原因 Reason" }
+                                        label for={ "text-" (l.item) } { (t("an-reason")) }
                                         input id={ "text-" (l.item) } name="text" value=(l.explanation) required;
-                                        button type="submit" { "保存说明 Save" }
+                                        button type="submit" { (t("an-save")) }
                                     }
                                 }
                             }
@@ -200,23 +230,23 @@ fn forms(a: &Analysis, qt: Quarter, u: &User, csrf: &str) -> Markup {
         @if is_agency(u, a) && editable(a) {
             form method="post" action="/budget/analysis/act/draft" id="draft-form" {
                 (hidden(qt, a, csrf))
-                button type="submit" { @if a.state.is_none() { "从账簿起草 Draft" } @else { "按最新账簿重新起草 Redraft" } }
+                button type="submit" { @if a.state.is_none() { (t("an-draft")) } @else { (t("an-redraft")) } }
             }
             @if a.state.is_some() {
                 form method="post" action="/budget/analysis/act/submit" id="submit-form" {
                     (hidden(qt, a, csrf))
-                    button type="submit" { "报送上级 Submit" }
+                    button type="submit" { (t("an-submit")) }
                 }
             }
         }
         @if submitted && reviewer {
             form method="post" action="/budget/analysis/act/review" id="review-form" {
                 (hidden(qt, a, csrf))
-                label { input type="radio" name="verdict" value="accept" checked; "审核通过 Accept" }
-                label { input type="radio" name="verdict" value="return"; "退回 Return" }
-                label for="reason" { "退回理由 Reason" }
+                label { input type="radio" name="verdict" value="accept" checked; (t("an-accept")) }
+                label { input type="radio" name="verdict" value="return"; (t("an-return")) }
+                label for="reason" { (t("an-return-reason")) }
                 input id="reason" name="reason";
-                button type="submit" { "提交审核意见 Review" }
+                button type="submit" { (t("an-review")) }
             }
         }
     }
@@ -225,9 +255,9 @@ fn forms(a: &Analysis, qt: Quarter, u: &User, csrf: &str) -> Markup {
 fn history(a: &Analysis) -> Markup {
     html! {
         @if !a.actions.is_empty() {
-            h2 { "办理记录 Actions" }
+            h2 { (t("an-actions")) }
             table id="analysis-actions" {
-                thead { tr { th { "时间" } th { "办理人" } th { "操作" } th { "版本" } th { "理由/说明" } } }
+                thead { tr { th { (t("an-time")) } th { (t("an-by")) } th { (t("an-action")) } th { (t("an-version")) } th { (t("an-reason-col")) } } }
                 tbody {
                     @for x in &a.actions {
                         tr { td { (x.at) } td { (x.login) } td { (action_zh(&x.action)) } td { (x.version) } td { (x.reason) } }
@@ -240,12 +270,12 @@ fn history(a: &Analysis) -> Markup {
 
 fn action_zh(a: &str) -> &'static str {
     match a {
-        "draft" => "起草",
-        "explain" => "说明偏差",
-        "submit" => "报送",
-        "accept" => "审核通过",
-        "return" => "退回",
-        _ => "其他",
+        "draft" => t("an-a-draft"),
+        "explain" => t("an-a-explain"),
+        "submit" => t("an-a-submit"),
+        "accept" => t("an-a-accept"),
+        "return" => t("an-a-return"),
+        _ => t("an-other"),
     }
 }
 
@@ -283,22 +313,25 @@ async fn act(
                 let v = match text("verdict").as_str() {
                     "accept" => Verdict::Accept,
                     "return" => Verdict::Return(&reason),
-                    _ => return Err(AppError::BadRequest("verdict: accept or return".into())),
+                    _ => return Err(AppError::BadRequest(t("an-bad-verdict").into())),
                 };
                 analysis::review(db, &who, qt, region, v, now)?
             }
-            _ => return Err(AppError::NotFound("no such action".into())),
+            _ => return Err(AppError::NotFound(t("an-no-action").into())),
         };
         Ok(s)
     })
     .await;
     match r {
         Ok(s) => {
-            let msg = format!(
-                "{} 的{qt}执行分析：{}（第 {} 版）",
-                analysis::name(region),
-                status_label(Some(&s.status)),
-                s.version
+            let msg = tf(
+                "an-done",
+                &[
+                    ("region", &analysis::name(region)),
+                    ("quarter", &quarter(qt)),
+                    ("status", status_label(Some(&s.status))),
+                    ("version", &s.version.to_string()),
+                ],
             );
             let q: String = form_urlencoded::Serializer::new(String::new())
                 .append_pair("year", &qt.year.to_string())
@@ -311,7 +344,7 @@ async fn act(
         Err(e) => refuse(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("an-not-done", &[("reason", &e.message())]),
         ),
     }
 }

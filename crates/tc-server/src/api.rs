@@ -5,6 +5,7 @@ use crate::contract::{
     ApprovalBody, ApprovalRequest, DecisionRequest, ErrorBody, EstimateBody, EstimateRequest,
     MeBody, PersonBody, RegionItem, RegionRef, RegionsBody,
 };
+use crate::lang::{t, tf};
 use crate::{
     AppError, SESSION_COOKIE, St, client, cookie, csrf_token, ct_eq, current, person, with_db,
     with_db_audited,
@@ -59,7 +60,7 @@ async fn need_user_csrf(st: &St, headers: &HeaderMap) -> Result<User, AppError> 
 
 fn body_json(body: &Bytes) -> Result<Value, AppError> {
     serde_json::from_slice(body)
-        .map_err(|e| AppError::BadRequest(format!("body: not valid JSON: {e}")))
+        .map_err(|e| AppError::BadRequest(tf("api-bad-json", &[("error", &e.to_string())])))
 }
 
 /// 当前用户及其 CSRF 令牌 The logged-in user and their CSRF token.
@@ -197,16 +198,16 @@ pub async fn estimate(
         return Ok(refused);
     }
     if body.len() > 16 * 1024 {
-        return Err(AppError::BadRequest("body: at most 16 KiB".into()));
+        return Err(AppError::BadRequest(t("api-too-big").into()));
     }
     let text =
-        std::str::from_utf8(&body).map_err(|_| AppError::BadRequest("body: not UTF-8".into()))?;
+        std::str::from_utf8(&body).map_err(|_| AppError::BadRequest(t("api-not-utf8").into()))?;
     Ok(Json(EstimateBody::of(&estimate_pension(text)?)).into_response())
 }
 
 fn str_field<'a>(v: &'a Value, k: &str) -> Result<&'a str, AppError> {
     v[k].as_str()
-        .ok_or_else(|| AppError::BadRequest(format!("{k}: required (a string)")))
+        .ok_or_else(|| AppError::BadRequest(tf("api-required", &[("field", k)])))
 }
 
 /// 提交审批申请 Submit a request for a maker–checker decision: `{"kind", "object_id", "region"}`.
@@ -231,7 +232,7 @@ pub async fn submit_approval(
         str_field(&v, "kind")?
             .parse()
             .map_err(|e: tongchou_core::access::AccessError| {
-                AppError::BadRequest(format!("kind: {e}"))
+                AppError::BadRequest(tf("api-bad-kind", &[("error", &e.to_string())]))
             })?;
     if matches!(
         kind,
@@ -245,9 +246,9 @@ pub async fn submit_approval(
         // these requests are made by their use case with the object they decide (the month's
         // plans step, a retirement application, a write-off proposal, a reopen request): a
         // request filed here would point at nothing, or at the real object, and stay pending
-        return Err(AppError::BadRequest(format!(
-            "kind: {} 的审批由其业务办理时生成，不能在此提交 (requests of this kind are filed by their own procedure)",
-            kind.as_str()
+        return Err(AppError::BadRequest(tf(
+            "api-kind-elsewhere",
+            &[("kind", kind.as_str())],
         )));
     }
     let object_id = str_field(&v, "object_id")?.to_string();
@@ -256,14 +257,14 @@ pub async fn submit_approval(
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/' | b'.'));
     if !well_formed {
-        return Err(AppError::BadRequest(
-            "object_id: 1–64 个字符 a-z A-Z 0-9 - _ / . (1-64 characters of a-z A-Z 0-9 - _ / .)"
-                .into(),
-        ));
+        return Err(AppError::BadRequest(t("api-bad-object-id").into()));
     }
-    let region: RegionCode = str_field(&v, "region")?
-        .parse()
-        .map_err(|e| AppError::BadRequest(format!("region: {e}")))?;
+    let region: RegionCode =
+        str_field(&v, "region")?
+            .parse()
+            .map_err(|e: tongchou_core::region::RegionError| {
+                AppError::BadRequest(tf("api-bad-region", &[("error", &e.to_string())]))
+            })?;
     let a = with_db(&st, move |db| {
         Ok(access::submit_approval(
             db,
@@ -278,9 +279,14 @@ pub async fn submit_approval(
     Ok(Json(ApprovalBody::from(&a)))
 }
 
+/// Request `id` not found (or not visible to the caller).
+fn no_approval(id: i64) -> AppError {
+    AppError::NotFound(tf("api-no-approval", &[("id", &id.to_string())]))
+}
+
 fn parse_id(id: &str) -> Result<i64, AppError> {
     id.parse()
-        .map_err(|_| AppError::BadRequest("id: an integer".into()))
+        .map_err(|_| AppError::BadRequest(t("api-bad-id").into()))
 }
 
 /// 查询审批事项（提交人及有权决定者可见） A request, visible to its submitter and to anyone who
@@ -301,8 +307,7 @@ pub async fn get_approval(
     let (user, _) = need_user(&st, &headers).await?;
     let id = parse_id(&id)?;
     let a = with_db(&st, move |db| {
-        let a = access::get_approval(db, id)?
-            .ok_or_else(|| AppError::NotFound(format!("approval {id}")))?;
+        let a = access::get_approval(db, id)?.ok_or_else(|| no_approval(id))?;
         // visible to its submitter and to anyone who may decide it
         let p = user.principal();
         let may_decide = tongchou_core::access::can(
@@ -327,7 +332,7 @@ pub async fn get_approval(
                 },
                 now_ms(),
             )?;
-            return Err(AppError::NotFound(format!("approval {id}")));
+            return Err(no_approval(id));
         }
         Ok(a)
     })
@@ -360,9 +365,7 @@ pub async fn decide_approval(
     let v = body_json(&body)?;
     let decision = ApprovalStatus::parse(str_field(&v, "decision")?)
         .filter(|d| *d != ApprovalStatus::Pending)
-        .ok_or_else(|| {
-            AppError::BadRequest("decision: approved, partly_approved or rejected".into())
-        })?;
+        .ok_or_else(|| AppError::BadRequest(t("api-bad-decision").into()))?;
     let note = v["note"].as_str().unwrap_or("").to_string();
     let approved = v["approved"].as_str().map(str::to_string);
     let a = with_db(&st, move |db| {
@@ -382,7 +385,7 @@ fn decide_in_db(
     approved: Option<String>,
 ) -> Result<Approval, AppError> {
     let reread = |db: &mut tongchou_store::Db| -> Result<Approval, AppError> {
-        access::get_approval(db, id)?.ok_or_else(|| AppError::NotFound(format!("approval {id}")))
+        access::get_approval(db, id)?.ok_or_else(|| no_approval(id))
     };
     let Some(app) = access::get_approval(db, id)? else {
         // decided bare, which answers "not found" as before
@@ -404,9 +407,9 @@ fn decide_in_db(
                 .strip_prefix("fund_plan/")
                 .and_then(|m| m.parse().ok())
                 .ok_or_else(|| {
-                    AppError::Conflict(format!(
-                        "approval {id}: {} names no month's plan",
-                        app.object_id
+                    AppError::Conflict(tf(
+                        "api-no-month",
+                        &[("id", &id.to_string()), ("object", &app.object_id)],
                     ))
                 })?;
             let d = match decision {
@@ -415,11 +418,7 @@ fn decide_in_db(
                     approved: approved
                         .as_deref()
                         .and_then(|a| a.parse::<Fen>().ok())
-                        .ok_or_else(|| {
-                            AppError::BadRequest(
-                                "approved: the approved amount in yuan, e.g. \"1234567.89\"".into(),
-                            )
-                        })?,
+                        .ok_or_else(|| AppError::BadRequest(t("api-bad-approved").into()))?,
                 },
                 _ => Decision::Rejected { reason: note },
             };

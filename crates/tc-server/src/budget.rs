@@ -10,6 +10,7 @@
 //! Every action is checked, kept and audited by the use case.
 
 use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf, zh};
 use crate::{AppError, St, csrf_token, ct_eq, signed_in_for, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -28,7 +29,7 @@ use tongchou_store::access::User;
 
 type Fields = HashMap<String, String>;
 
-const TITLE: &str = "基金预算 Budget";
+const TITLE: &str = crate::lang::msg("budget-title");
 
 /// Who sees the page: staff who read reports, and the tax bureau, which comments on the income
 /// targets.
@@ -53,8 +54,8 @@ pub fn links(u: &User) -> Markup {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="budget-error" { (msg) } p { a href="/budget" { "返回 Back" } } };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    let body = html! { p class="error" id="budget-error" { (msg) } p { a href="/budget" { (t("record-back")) } } };
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 fn region_name(r: RegionCode) -> String {
@@ -66,54 +67,99 @@ fn region_name(r: RegionCode) -> String {
 
 fn status_zh(s: &str) -> &'static str {
     match s {
-        "draft" => "草稿",
-        "submitted" => "已报送待审核",
-        "accepted" => "审核通过",
-        "returned" => "已退回",
-        "missing" => "未编制",
-        _ => "其他",
+        "draft" => t("budget-st-draft"),
+        "submitted" => t("budget-st-submitted"),
+        "accepted" => t("budget-st-accepted"),
+        "returned" => t("budget-st-returned"),
+        "missing" => t("budget-st-missing"),
+        _ => t("budget-other"),
     }
 }
 
 fn action_zh(a: &str) -> &'static str {
     match a {
-        "draft" => "生成草案",
-        "edit" => "修改",
-        "submit" => "报送",
-        "accept" => "审核通过",
-        "return" => "退回",
-        "hrss" => "人社部门审核通过",
-        "finance" => "财政部门审核通过",
-        "government" => "政府批准",
-        "hrss_return" => "人社部门退回",
-        "finance_return" => "财政部门退回",
-        "government_return" => "政府退回",
-        "adjust" => "发起预算调整",
-        "comment" => "税务部门意见",
-        _ => "其他",
+        "draft" => t("budget-a-draft"),
+        "edit" => t("budget-a-edit"),
+        "submit" => t("budget-a-submit"),
+        "accept" => t("budget-st-accepted"),
+        "return" => t("budget-a-return"),
+        "hrss" => t("budget-a-hrss"),
+        "finance" => t("budget-a-finance"),
+        "government" => t("budget-a-government"),
+        "hrss_return" => t("budget-a-hrss-return"),
+        "finance_return" => t("budget-a-finance-return"),
+        "government_return" => t("budget-a-government-return"),
+        "adjust" => t("budget-a-adjust"),
+        "comment" => t("budget-a-comment"),
+        _ => t("budget-other"),
     }
 }
 
 fn step_zh(step: &str) -> &'static str {
     match step {
-        "hrss" => "人社部门审核",
-        "finance" => "财政部门审核",
-        _ => "政府批准",
+        "hrss" => t("budget-step-hrss"),
+        "finance" => t("budget-step-finance"),
+        _ => t("budget-a-government"),
     }
 }
 
-/// A line key's Chinese name (the opening balance and the items of the standard table).
+/// A line key's name in the reader's language (the opening balance and the items of the
+/// standard table).
 fn item_name(key: &str) -> String {
     let items = Items::standard();
     if key == tongchou_core::budget::OPENING {
-        return items.labels.opening.clone();
+        return zh(&items.labels.opening);
     }
     items
         .items
         .iter()
         .find(|i| i.key == key)
-        .map(|i| i.name.clone())
+        .map(|i| row_label(&i.name))
         .unwrap_or_else(|| key.to_string())
+}
+
+/// A row of the budget and final-accounts tables (an item's or a total's Chinese name) in the
+/// reader's language: an item's English name from the standard table, a total's from the
+/// catalogue.
+pub(crate) fn row_label(name: &str) -> String {
+    if crate::lang::lang() == tongchou_core::i18n::Lang::ZhCn {
+        return name.to_string();
+    }
+    Items::standard()
+        .items
+        .iter()
+        .find(|i| i.name == name)
+        .map(|i| i.name_en.clone())
+        .unwrap_or_else(|| zh(name))
+}
+
+/// A column of the execution table: a book's budget or its execution.
+fn column_label(c: &str) -> String {
+    if let Some(book) = c.strip_suffix("预算") {
+        tf("budget-col-budget", &[("book", book)])
+    } else if let Some(book) = c.strip_suffix("执行") {
+        tf("budget-col-actual", &[("book", book)])
+    } else {
+        c.to_string()
+    }
+}
+
+/// The execution table's title (`tongchou_app::execution::Execution::title`) in the reader's
+/// language.
+fn execution_title(ex: &execution::Execution) -> String {
+    let against = match ex.budget_number {
+        Some(0) => t("budget-ex-approved").to_string(),
+        Some(n) => tf("budget-ex-adjusted", &[("n", &n.to_string())]),
+        None => t("budget-ex-none").to_string(),
+    };
+    tf(
+        "budget-ex-title",
+        &[
+            ("year", &ex.year.to_string()),
+            ("through", &ex.through.to_string()),
+            ("against", &against),
+        ],
+    )
 }
 
 /// What the page shows: the budget (None before anything is drafted) with its tables.
@@ -168,7 +214,7 @@ fn load(
         view: Some(view),
         cols,
         ex_cols,
-        ex_title: ex.title(),
+        ex_title: execution_title(&ex),
     })
 }
 
@@ -179,7 +225,7 @@ fn year_of(q: &Fields) -> Result<i32, AppError> {
             .parse::<i32>()
             .ok()
             .filter(|y| (1900..=9999).contains(y))
-            .ok_or_else(|| AppError::BadRequest("年度应为四位数字 (year: four digits)".into())),
+            .ok_or_else(|| AppError::BadRequest(t("budget-bad-year").into())),
     }
 }
 
@@ -189,7 +235,7 @@ fn region_of(q: &Fields, key: &str) -> Result<Option<RegionCode>, AppError> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<RegionCode>())
         .transpose()
-        .map_err(|_| AppError::BadRequest("地区应为六位行政区划代码 (region: six digits)".into()))
+        .map_err(|_| AppError::BadRequest(t("budget-bad-region").into()))
 }
 
 fn number_of(q: &Fields) -> Result<Option<i32>, AppError> {
@@ -198,7 +244,7 @@ fn number_of(q: &Fields) -> Result<Option<i32>, AppError> {
         .filter(|s| !s.is_empty())
         .map(|s| s.parse::<i32>())
         .transpose()
-        .map_err(|_| AppError::BadRequest("预算编号应为数字 (number)".into()))
+        .map_err(|_| AppError::BadRequest(t("budget-bad-number").into()))
 }
 
 /// `GET /budget?year=Y[&number=N][&region=R][&book=B]`.
@@ -220,24 +266,26 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     let book = region_of(&q, "book").ok().flatten();
     let csrf = csrf_token(&token);
     let heading = match &shown.view {
-        Some(v) => format!(
-            "{} 年基金预算（第 {} 号，{}）",
-            v.budget.year,
-            v.budget.number,
-            stage_zh(&v.budget.stage)
+        Some(v) => tf(
+            "budget-heading",
+            &[
+                ("year", &v.budget.year.to_string()),
+                ("number", &v.budget.number.to_string()),
+                ("stage", &zh(stage_zh(&v.budget.stage))),
+            ],
         ),
-        None => format!("{year} 年基金预算（尚未编制）"),
+        None => tf("budget-heading-none", &[("year", &year.to_string())]),
     };
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="budget-done" { (msg) } }
         form method="get" action="/budget" id="budget-pick" {
-            label for="year" { "年度" } input id="year" name="year" value=(year) size="4";
-            label for="region" { "地区" } input id="region" name="region" value=(shown.region) size="6";
-            button type="submit" { "查看 Show" }
+            label for="year" { (t("budget-year")) } input id="year" name="year" value=(year) size="4";
+            label for="region" { (t("budget-region")) } input id="region" name="region" value=(shown.region) size="6";
+            button type="submit" { (t("budget-show")) }
         }
-        p id="budget-subpages" { a href={ "/budget/analysis?year=" (year) } { "季度执行分析 Quarterly analysis" } " · " a href={ "/budget/evaluation?year=" (year) } { "绩效评价 Performance" } }
+        p id="budget-subpages" { a href={ "/budget/analysis?year=" (year) } { (t("budget-quarterly")) } " · " a href={ "/budget/evaluation?year=" (year) } { (t("budget-performance")) } }
         @match &shown.view {
-            None => p id="budget-none" { (year) " 年的基金预算尚未编制。" },
+            None => p id="budget-none" { (tf("budget-none", &[("year", &year.to_string())])) },
             Some(v) => (budget_body(v, &shown, book)),
         }
         (forms(&user, shown.view.as_ref(), year, &csrf))
@@ -248,31 +296,37 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
 fn budget_body(v: &View, s: &Shown, book: Option<RegionCode>) -> Markup {
     let as_refs = |cols: &[(String, Statement)]| {
         let r: Vec<(String, &Statement)> = cols.iter().map(|(l, s)| (l.clone(), s)).collect();
-        final_accounts::matrix(&r).unwrap_or_default()
+        let rows = final_accounts::matrix(&r).unwrap_or_default();
+        rows.into_iter()
+            .map(|(l, v)| (row_label(&l), v))
+            .collect::<Vec<_>>()
     };
-    let names =
-        |cols: &[(String, Statement)]| cols.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>();
+    let names = |cols: &[(String, Statement)]| {
+        cols.iter()
+            .map(|(c, _)| column_label(c))
+            .collect::<Vec<_>>()
+    };
     let d = Divisions::shanxi();
     let book = book.filter(|&b| d.within(b, s.region)).unwrap_or(s.region);
     html! {
-        @if !v.budget.reason.is_empty() { p id="budget-reason" { "调整原因：" (v.budget.reason) } }
+        @if !v.budget.reason.is_empty() { p id="budget-reason" { (tf("budget-adjust-reason-shown", &[("reason", &v.budget.reason)])) } }
         @if let Some((before, _)) = &v.before {
-            p id="budget-before" { "调整前：第 " (before.number) " 号（" (stage_zh(&before.stage)) "）" }
+            p id="budget-before" { (tf("budget-before", &[("number", &before.number.to_string()), ("stage", &zh(stage_zh(&before.stage)))])) }
         }
         (crate::accounts::matrix_table("budget-table", &names(&s.cols), &as_refs(&s.cols)))
         h2 { (s.ex_title) }
         (crate::accounts::matrix_table("execution-table", &names(&s.ex_cols), &as_refs(&s.ex_cols)))
-        h2 { "各账簿编报情况 Sections" }
+        h2 { (t("budget-sections-title")) }
         (sections_table(v, s.region))
-        h2 { (region_name(book)) " 预算明细 Lines" }
+        h2 { (tf("budget-lines-of", &[("region", &region_name(book))])) }
         (lines_table(v, book))
-        h2 { "审核流程 Actions" }
+        h2 { (t("budget-actions-title")) }
         ol id="budget-actions" {
             @for a in &v.actions {
                 li {
                     (a.at) " " (a.login) " " (action_zh(&a.action)) " "
                     (RegionCode::new(a.region as u32).map(region_name).unwrap_or_default())
-                    @if !a.reason.is_empty() { "：" (a.reason) }
+                    @if !a.reason.is_empty() { (tf("budget-colon", &[("reason", &a.reason)])) }
                 }
             }
         }
@@ -294,7 +348,7 @@ fn books_within(region: RegionCode) -> Vec<RegionCode> {
 fn sections_table(v: &View, region: RegionCode) -> Markup {
     html! {
         table id="budget-sections" {
-            thead { tr { th { "账簿" } th { "状态" } th { "版本" } th { "更新时间" } th { "明细" } } }
+            thead { tr { th { (t("budget-book")) } th { (t("budget-status")) } th { (t("budget-version")) } th { (t("budget-updated")) } th { (t("budget-lines-col")) } } }
             tbody {
                 @for r in books_within(region) {
                     @let s = v.sections.get(&r);
@@ -303,7 +357,7 @@ fn sections_table(v: &View, region: RegionCode) -> Markup {
                         td { (status_zh(s.map(|s| s.status.as_str()).unwrap_or("missing"))) }
                         td class="num" { (s.map(|s| s.version).unwrap_or(0)) }
                         td { (s.map(|s| s.updated_at.as_str()).unwrap_or("")) }
-                        td { a href={ "/budget?year=" (v.budget.year) "&number=" (v.budget.number) "&region=" (region) "&book=" (r) } { "查看" } }
+                        td { a href={ "/budget?year=" (v.budget.year) "&number=" (v.budget.number) "&region=" (region) "&book=" (r) } { (t("budget-view")) } }
                     }
                 }
             }
@@ -316,7 +370,7 @@ fn lines_table(v: &View, book: RegionCode) -> Markup {
     let lines = v.lines.get(&book).unwrap_or(&empty);
     html! {
         table id="budget-lines" {
-            thead { tr { th { "项目" } th { "金额" } th { "依据" } th { "说明" } } }
+            thead { tr { th { (t("budget-item")) } th { (t("budget-amount")) } th { (t("budget-basis")) } th { (t("budget-note")) } } }
             tbody {
                 @for key in budget::line_keys() {
                     @if let Some(l) = lines.get(&key) {
@@ -334,12 +388,12 @@ fn region_options(rs: &[RegionCode]) -> Markup {
 
 fn verdict_fields(prefix: &str) -> Markup {
     html! {
-        label for={ (prefix) "-verdict" } { "审核结论" }
+        label for={ (prefix) "-verdict" } { (t("budget-verdict")) }
         select name="verdict" id={ (prefix) "-verdict" } {
-            option value="accept" { "同意 Accept" }
-            option value="return" { "退回 Return" }
+            option value="accept" { (t("budget-accept")) }
+            option value="return" { (t("budget-return")) }
         }
-        label for={ (prefix) "-reason" } { "意见（退回时必填）" }
+        label for={ (prefix) "-reason" } { (t("budget-reason-required")) }
         input id={ (prefix) "-reason" } name="reason";
     }
 }
@@ -383,38 +437,38 @@ fn forms(user: &User, v: Option<&View>, year: i32, csrf: &str) -> Markup {
     };
     html! {
         @if has(Permission::BudgetCompile) && compiling {
-            h2 { "编制 Draft" }
+            h2 { (t("budget-draft-title")) }
             form method="post" action="/budget/act/draft" id="draft-form" {
                 (hidden)
-                p { "按上年执行、在册待遇和预测参数，为本辖区内尚未编制的账簿生成预算草案。" }
-                button type="submit" id="draft" { "生成草案 Draft" }
+                p { (t("budget-draft-help")) }
+                button type="submit" id="draft" { (t("budget-draft")) }
             }
         }
         @if has(Permission::BudgetCompile) && compiling && !editable.is_empty() {
-            h2 { "修改与报送 Edit and submit" }
+            h2 { (t("budget-edit-title")) }
             form method="post" action="/budget/act/edit" id="edit-form" {
                 (hidden)
-                label for="edit-region" { "账簿" } select name="region" id="edit-region" { (region_options(&editable)) }
-                label for="edit-item" { "项目" }
+                label for="edit-region" { (t("budget-book")) } select name="region" id="edit-region" { (region_options(&editable)) }
+                label for="edit-item" { (t("budget-item")) }
                 select name="item" id="edit-item" { @for k in budget::line_keys() { option value=(k) { (item_name(&k)) } } }
-                label for="edit-amount" { "金额（元）" } input id="edit-amount" name="amount" required;
-                label for="edit-note" { "修改说明" } input id="edit-note" name="note" required;
-                label for="edit-source" { "数据来源" } input id="edit-source" name="source";
-                button type="submit" id="edit" { "保存为新版本 Save" }
+                label for="edit-amount" { (t("budget-amount-yuan")) } input id="edit-amount" name="amount" required;
+                label for="edit-note" { (t("budget-edit-note")) } input id="edit-note" name="note" required;
+                label for="edit-source" { (t("budget-data-source")) } input id="edit-source" name="source";
+                button type="submit" id="edit" { (t("budget-save")) }
             }
             form method="post" action="/budget/act/submit" id="submit-form" {
                 (hidden)
-                label for="submit-region" { "账簿" } select name="region" id="submit-region" { (region_options(&editable)) }
-                button type="submit" id="submit" { "报送上级 Submit" }
+                label for="submit-region" { (t("budget-book")) } select name="region" id="submit-region" { (region_options(&editable)) }
+                button type="submit" id="submit" { (t("budget-submit")) }
             }
         }
         @if has(Permission::BudgetReview) && !to_review.is_empty() {
-            h2 { "审核下级预算 Review" }
+            h2 { (t("budget-review-title")) }
             form method="post" action="/budget/act/review" id="review-form" {
                 (hidden)
-                label for="review-region" { "账簿" } select name="region" id="review-region" { (region_options(&to_review)) }
+                label for="review-region" { (t("budget-book")) } select name="region" id="review-region" { (region_options(&to_review)) }
                 (verdict_fields("review"))
-                button type="submit" id="review" { "提交审核意见 Decide" }
+                button type="submit" id="review" { (t("budget-review")) }
             }
         }
         @if let Some((s, _, _)) = step {
@@ -427,20 +481,20 @@ fn forms(user: &User, v: Option<&View>, year: i32, csrf: &str) -> Markup {
             }
         }
         @if has(Permission::BudgetCompile) && stage == Some("approved") && level == Some(tongchou_core::region::Level::Province) {
-            h2 { "预算调整 Adjust" }
+            h2 { (t("budget-adjust-title")) }
             form method="post" action="/budget/act/adjust" id="adjust-form" {
                 (hidden)
-                label for="adjust-reason" { "调整原因" } input id="adjust-reason" name="reason" required;
-                button type="submit" id="adjust" { "发起调整 Open an adjustment" }
+                label for="adjust-reason" { (t("budget-adjust-reason")) } input id="adjust-reason" name="reason" required;
+                button type="submit" id="adjust" { (t("budget-adjust")) }
             }
         }
         @if has(Permission::BudgetComment) && v.is_some() {
-            h2 { "收入目标意见 Comment" }
+            h2 { (t("budget-comment-title")) }
             form method="post" action="/budget/act/comment" id="comment-form" {
                 (hidden)
-                label for="comment-region" { "地区" } select name="region" id="comment-region" { (region_options(&books_within(own))) }
-                label for="comment-note" { "意见" } input id="comment-note" name="note" required;
-                button type="submit" id="comment" { "提交意见 Comment" }
+                label for="comment-region" { (t("budget-region")) } select name="region" id="comment-region" { (region_options(&books_within(own))) }
+                label for="comment-note" { (t("budget-opinion")) } input id="comment-note" name="note" required;
+                button type="submit" id="comment" { (t("budget-comment")) }
             }
         }
     }
@@ -448,11 +502,8 @@ fn forms(user: &User, v: Option<&View>, year: i32, csrf: &str) -> Markup {
 
 fn amount_of(f: &Fields) -> Result<Fen, AppError> {
     let raw = f.get("amount").map(String::as_str).unwrap_or("");
-    Fen::parse_grouped(raw).map_err(|_| {
-        AppError::BadRequest(format!(
-            "金额：「{raw}」不是以元为单位、至多两位小数的金额 (amount in yuan)"
-        ))
-    })
+    Fen::parse_grouped(raw)
+        .map_err(|_| AppError::BadRequest(tf("budget-bad-amount", &[("raw", raw)])))
 }
 
 fn verdict_of(f: &Fields) -> Result<(bool, String), AppError> {
@@ -463,12 +514,8 @@ fn verdict_of(f: &Fields) -> Result<(bool, String), AppError> {
     match f.get("verdict").map(String::as_str) {
         Some("accept") => Ok((true, reason)),
         Some("return") if !reason.is_empty() => Ok((false, reason)),
-        Some("return") => Err(AppError::BadRequest(
-            "退回须写明理由 (give the reason)".into(),
-        )),
-        _ => Err(AppError::BadRequest(
-            "请选择同意或退回 (accept or return)".into(),
-        )),
+        Some("return") => Err(AppError::BadRequest(t("budget-give-reason").into())),
+        _ => Err(AppError::BadRequest(t("budget-pick-verdict").into())),
     }
 }
 
@@ -485,13 +532,13 @@ fn run(
     let number = number_of(f)?;
     let text = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let region = || {
-        region_of(f, "region")?.ok_or_else(|| AppError::BadRequest("请选择账簿 (region)".into()))
+        region_of(f, "region")?.ok_or_else(|| AppError::BadRequest(t("budget-pick-book").into()))
     };
     match action {
         "draft" => {
             let policy = Policy::builtin().map_err(|e| AppError::Internal(e.to_string()))?;
             let books = budget::draft(db, &policy, &who, year, None, now)?;
-            Ok(format!("已生成 {} 个账簿的预算草案", books.len()))
+            Ok(tf("budget-drafted", &[("n", &books.len().to_string())]))
         }
         "edit" => {
             let (r, item, amount) = (region()?, text("item"), amount_of(f)?);
@@ -504,17 +551,20 @@ fn run(
                 source: Some(source.as_str()).filter(|s| !s.is_empty()),
             };
             let version = budget::edit(db, &who, year, number, &c, now)?;
-            Ok(format!(
-                "{} {} 改为 {}，第 {version} 版",
-                region_name(r),
-                item_name(&item),
-                yuan(amount)
+            Ok(tf(
+                "budget-edited",
+                &[
+                    ("region", &region_name(r)),
+                    ("item", &item_name(&item)),
+                    ("amount", &yuan(amount)),
+                    ("version", &version.to_string()),
+                ],
             ))
         }
         "submit" => {
             let r = region()?;
             budget::submit(db, &who, year, number, r, now)?;
-            Ok(format!("{} 的预算已报送", region_name(r)))
+            Ok(tf("budget-submitted", &[("region", &region_name(r))]))
         }
         "review" => {
             let (r, (accept, reason)) = (region()?, verdict_of(f)?);
@@ -524,10 +574,12 @@ fn run(
                 Verdict::Return(&reason)
             };
             let s = budget::review(db, &who, year, number, r, v, now)?;
-            Ok(format!(
-                "{} 的预算：{}",
-                region_name(r),
-                status_zh(&s.status)
+            Ok(tf(
+                "budget-reviewed",
+                &[
+                    ("region", &region_name(r)),
+                    ("status", status_zh(&s.status)),
+                ],
             ))
         }
         "decide" => {
@@ -538,18 +590,18 @@ fn run(
                 Verdict::Return(&reason)
             };
             let stage = budget::decide(db, &who, year, number, &text("step"), v, now)?;
-            Ok(format!("预算现为：{}", stage_zh(&stage)))
+            Ok(tf("budget-now", &[("stage", &zh(stage_zh(&stage)))]))
         }
         "adjust" => {
             let n = budget::adjust(db, &who, year, &text("reason"), now)?;
-            Ok(format!("已发起第 {n} 号调整预算"))
+            Ok(tf("budget-adjusting", &[("n", &n.to_string())]))
         }
         "comment" => {
             let r = region()?;
             budget::comment(db, &who, year, number, r, &text("note"), now)?;
-            Ok(format!("对 {} 的意见已记录", region_name(r)))
+            Ok(tf("budget-commented", &[("region", &region_name(r))]))
         }
-        _ => Err(AppError::NotFound("页面不存在 Not found".into())),
+        _ => Err(AppError::NotFound(t("budget-not-found").into())),
     }
 }
 
@@ -589,7 +641,7 @@ async fn act(
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("budget-not-done", &[("reason", &e.message())]),
         ),
     }
 }

@@ -12,6 +12,7 @@
 //! Every action is a POST with the session's CSRF token, checked and audited in the use cases.
 
 use crate::html::{csrf_field, dl, page, yuan};
+use crate::lang::{t, tf, zh};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -29,8 +30,8 @@ use tongchou_store::access::User;
 
 type Fields = HashMap<String, String>;
 
-const CENTRAL: &str = "中央调剂与全国统筹 Central adjustment";
-const RESERVE: &str = "储备基金 Reserve fund";
+const CENTRAL: &str = crate::lang::msg("cr-central");
+const RESERVE: &str = crate::lang::msg("cr-reserve");
 
 /// Who sees the pages: the provincial finance department and bureau.
 pub fn may_view(u: &User) -> bool {
@@ -58,26 +59,29 @@ pub fn links(u: &User) -> Markup {
     }
 }
 
-fn error_page(title: &str, status: StatusCode, login: &str, msg: &str) -> Response {
+fn error_page(title: &'static str, status: StatusCode, login: &str, msg: &str) -> Response {
     let back = if title == CENTRAL {
         "/central"
     } else {
         "/reserve"
     };
-    let body =
-        html! { p class="error" id="fund-error" { (msg) } p { a href=(back) { "返回 Back" } } };
-    (status, Html(page(title, Some(login), body))).into_response()
+    let body = html! { p class="error" id="fund-error" { (msg) } p { a href=(back) { (t("record-back")) } } };
+    (status, Html(page(t(title), Some(login), body))).into_response()
 }
 
 /// The signed-in provincial user and the session token, or the page to answer with.
-async fn viewer(st: &St, headers: &HeaderMap, title: &str) -> Result<(User, String), Response> {
+async fn viewer(
+    st: &St,
+    headers: &HeaderMap,
+    title: &'static str,
+) -> Result<(User, String), Response> {
     match current(st, headers).await {
         Ok(Some((u, t))) if may_view(&u) => Ok((u, t)),
         Ok(Some((u, _))) => Err(error_page(
             title,
             StatusCode::FORBIDDEN,
             &u.login,
-            "无权访问：仅限省级财政厅、人社厅工作人员 Access denied",
+            t("cr-denied"),
         )),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(e) => Err(error_page(title, e.status(), "", &e.message())),
@@ -91,7 +95,7 @@ fn field(f: &Fields, k: &str) -> String {
 fn parsed<T: std::str::FromStr>(f: &Fields, k: &str, label: &str) -> Result<T, AppError> {
     field(f, k)
         .parse::<T>()
-        .map_err(|_| AppError::BadRequest(format!("{label}：格式不正确 (malformed)")))
+        .map_err(|_| AppError::BadRequest(tf("cr-malformed", &[("label", label)])))
 }
 
 fn optional<T: std::str::FromStr>(f: &Fields, k: &str, label: &str) -> Result<Option<T>, AppError> {
@@ -102,10 +106,10 @@ fn optional<T: std::str::FromStr>(f: &Fields, k: &str, label: &str) -> Result<Op
 }
 
 fn day(f: &Fields, k: &str) -> Result<Date, AppError> {
-    Ok(optional(f, k, "日期 (YYYY-MM-DD)")?.unwrap_or_else(today_china))
+    Ok(optional(f, k, t("cr-date"))?.unwrap_or_else(today_china))
 }
 
-fn done(to: &str, r: Result<String, AppError>, title: &str, login: &str) -> Response {
+fn done(to: &str, r: Result<String, AppError>, title: &'static str, login: &str) -> Response {
     match r {
         Ok(msg) => {
             let q: String = form_urlencoded::byte_serialize(msg.as_bytes()).collect();
@@ -116,13 +120,18 @@ fn done(to: &str, r: Result<String, AppError>, title: &str, login: &str) -> Resp
             title,
             e.status(),
             login,
-            &format!("未办理 Not done：{}", e.message()),
+            &tf("cr-not-done", &[("reason", &e.message())]),
         ),
     }
 }
 
 /// A POST's user with its CSRF field checked, or the page to answer with.
-async fn poster(st: &St, headers: &HeaderMap, f: &Fields, title: &str) -> Result<User, Response> {
+async fn poster(
+    st: &St,
+    headers: &HeaderMap,
+    f: &Fields,
+    title: &'static str,
+) -> Result<User, Response> {
     let (user, token) = viewer(st, headers, title).await?;
     if !ct_eq(&field(f, "csrf"), &csrf_token(&token)) {
         return Err(error_page(
@@ -144,7 +153,7 @@ async fn show_central(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let year = match optional::<i32>(&q, "year", "年度") {
+    let year = match optional::<i32>(&q, "year", t("cr-year")) {
         Ok(y) => y.unwrap_or(today_china().year() - 1),
         Err(e) => return error_page(CENTRAL, e.status(), &user.login, &e.message()),
     };
@@ -152,48 +161,48 @@ async fn show_central(
     match with_db(&st, move |db| Ok(central::read(db, &who, year, now_ms())?)).await {
         Ok(v) => {
             let body = central_body(&user, &csrf_token(&token), &v, q.get("done"));
-            Html(page(CENTRAL, Some(&user.login), body)).into_response()
+            Html(page(t(CENTRAL), Some(&user.login), body)).into_response()
         }
         Err(e) => error_page(CENTRAL, e.status(), &user.login, &e.message()),
     }
 }
 
 fn maybe(f: Option<Fen>) -> String {
-    f.map_or_else(|| "未登记".to_string(), yuan)
+    f.map_or_else(|| t("cr-not-recorded").to_string(), yuan)
 }
 
 fn central_body(user: &User, csrf: &str, v: &CentralView, msg: Option<&String>) -> Markup {
-    let t = &v.terms;
-    let mut rows = vec![("制度 Regime", central::regime_zh(v).to_string())];
-    if t.is_central_adjustment() {
+    let terms = &v.terms;
+    let mut rows = vec![(t("cr-regime"), zh(central::regime_zh(v)))];
+    if terms.is_central_adjustment() {
         rows.extend([
-            ("上解比例 Remittance ratio", t.ratio.to_string()),
-            ("上年全口径平均工资 Average wage", yuan(t.avg_wage)),
-            ("上解额 Remittance", maybe(v.remitted)),
-            ("拨付额 Allocation", maybe(v.allocated)),
-            ("已预缴 Advances paid", yuan(v.advances_paid)),
-            ("已预拨 Advances received", yuan(v.advances_received)),
-            ("年终清算 Settlement（+收 −付）", maybe(v.settlement)),
-            ("待清算 To settle（+收 −付）", maybe(v.to_settle)),
+            (t("cr-ratio"), terms.ratio.to_string()),
+            (t("cr-avg-wage"), yuan(terms.avg_wage)),
+            (t("cr-remitted"), maybe(v.remitted)),
+            (t("cr-allocated"), maybe(v.allocated)),
+            (t("cr-advances-paid"), yuan(v.advances_paid)),
+            (t("cr-advances-received"), yuan(v.advances_received)),
+            (t("cr-settlement"), maybe(v.settlement)),
+            (t("cr-to-settle"), maybe(v.to_settle)),
         ]);
     } else {
-        rows.push(("说明 Note", "全国统筹的上解、下拨公式未查到（policy-reference §4：UNVERIFIED），按财政部门登记的文件记账".into()));
+        rows.push((t("cr-note"), t("cr-pooling-note").into()));
     }
     let may_act = [Role::FinanceOfficer, Role::ProvinceBureauOfficer].contains(&user.role);
     html! {
         @if let Some(m) = msg { p class="ok" id="fund-done" { (m) } }
         form method="get" action="/central" id="year-form" {
-            label for="year" { "年度 Year" } input id="year" name="year" value=(v.year);
-            button type="submit" { "查看 Show" }
+            label for="year" { (t("cr-year-label")) } input id="year" name="year" value=(v.year);
+            button type="submit" { (t("cr-show")) }
         }
         (dl(&rows))
-        h2 { "收付明细 Movements" }
+        h2 { (t("cr-movements")) }
         table id="central-movements" {
-            thead { tr { th { "项目" } th { "季度" } th { "金额" } th { "计算依据" } th { "日期" } th { "依据文件" } th { "登记人" } } }
+            thead { tr { th { (t("cr-item")) } th { (t("cr-quarter")) } th { (t("cr-amount")) } th { (t("cr-basis")) } th { (t("cr-day")) } th { (t("cr-source-doc")) } th { (t("cr-recorded-by")) } } }
             tbody { @for m in &v.movements { tr {
-                td { (central::kind_zh(&m.kind)) } td { @if m.quarter > 0 { (m.quarter) } }
+                td { (zh(central::kind_zh(&m.kind))) } td { @if m.quarter > 0 { (m.quarter) } }
                 td class="num" { (yuan(m.amount)) }
-                td { @if let (Some(n), Some(p)) = (m.pensioners, m.per_capita) { (n) " 人 × " (yuan(p)) } }
+                td { @if let (Some(n), Some(p)) = (m.pensioners, m.per_capita) { (tf("cr-persons-times", &[("n", &n.to_string()), ("amount", &yuan(p))])) } }
                 td { (m.value_date.to_string()) } td { (m.source_doc) } td { (m.recorded_by) }
             } } }
         }
@@ -205,47 +214,47 @@ fn central_forms(csrf: &str, v: &CentralView) -> Markup {
     let year = v.year;
     html! {
         @if v.terms.is_central_adjustment() {
-            h2 { "上解 Remittance（按国发〔2018〕18号公式）" }
+            h2 { (t("cr-remit-title")) }
             form method="post" action="/central/remit" id="remit-form" {
                 (csrf_field(csrf)) input type="hidden" name="year" value=(year);
-                label for="remit-on" { "记账日期（默认今天）" } input id="remit-on" name="on";
-                button type="submit" id="remit" { "计算并记账 Book" }
+                label for="remit-on" { (t("cr-book-on")) } input id="remit-on" name="on";
+                button type="submit" id="remit" { (t("cr-book")) }
             }
-            h2 { "拨付 Allocation：离退休人数 × 人均拨付额" }
+            h2 { (t("cr-alloc-title")) }
             form method="post" action="/central/allocate" id="allocate-form" {
                 (csrf_field(csrf)) input type="hidden" name="year" value=(year);
-                label for="per_capita" { "人均拨付额（元，按中央下达文件）" } input id="per_capita" name="per_capita" required;
-                label for="pensioners" { "核定离退休人数（空：按登记系统上年末人数）" } input id="pensioners" name="pensioners";
-                label for="alloc-source" { "依据文件" } input id="alloc-source" name="source" required;
-                label for="alloc-on" { "记账日期" } input id="alloc-on" name="on";
-                button type="submit" id="allocate" { "登记 Record" }
+                label for="per_capita" { (t("cr-per-capita")) } input id="per_capita" name="per_capita" required;
+                label for="pensioners" { (t("cr-pensioners")) } input id="pensioners" name="pensioners";
+                label for="alloc-source" { (t("cr-source-doc")) } input id="alloc-source" name="source" required;
+                label for="alloc-on" { (t("cr-booking-date")) } input id="alloc-on" name="on";
+                button type="submit" id="allocate" { (t("cr-record")) }
             }
-            h2 { "预缴预拨 Quarterly advances" }
+            h2 { (t("cr-advances-title")) }
             form method="post" action="/central/advance" id="advance-form" {
                 (csrf_field(csrf)) input type="hidden" name="year" value=(year);
-                label for="quarter" { "季度" } select id="quarter" name="quarter" { @for q in 1..=4 { option value=(q) { "第 " (q) " 季度" } } }
-                label for="paid" { "预缴（元，空：上解额的四分之一）" } input id="paid" name="paid";
-                label for="received" { "预拨（元，空：拨付额的四分之一）" } input id="received" name="received";
-                label for="adv-source" { "依据文件" } input id="adv-source" name="source" required;
-                label for="adv-on" { "日期" } input id="adv-on" name="on";
-                button type="submit" id="advance" { "登记 Record" }
+                label for="quarter" { (t("cr-quarter")) } select id="quarter" name="quarter" { @for q in 1..=4 { option value=(q) { (tf("cr-quarter-n", &[("n", &q.to_string())])) } } }
+                label for="paid" { (t("cr-paid")) } input id="paid" name="paid";
+                label for="received" { (t("cr-received")) } input id="received" name="received";
+                label for="adv-source" { (t("cr-source-doc")) } input id="adv-source" name="source" required;
+                label for="adv-on" { (t("cr-day")) } input id="adv-on" name="on";
+                button type="submit" id="advance" { (t("cr-record")) }
             }
-            h2 { "年终清算 Year-end settlement" }
+            h2 { (t("cr-settle-title")) }
             form method="post" action="/central/settle" id="settle-form" {
                 (csrf_field(csrf)) input type="hidden" name="year" value=(year);
-                label for="settle-source" { "依据文件" } input id="settle-source" name="source" required;
-                label for="settle-on" { "日期" } input id="settle-on" name="on";
-                button type="submit" id="settle" { "清算 Settle" }
+                label for="settle-source" { (t("cr-source-doc")) } input id="settle-source" name="source" required;
+                label for="settle-on" { (t("cr-day")) } input id="settle-on" name="on";
+                button type="submit" id="settle" { (t("cr-settle")) }
             }
         } @else {
-            h2 { "全国统筹上解/下拨 National pooling" }
+            h2 { (t("cr-pooling-title")) }
             form method="post" action="/central/pooling" id="pooling-form" {
                 (csrf_field(csrf)) input type="hidden" name="year" value=(year);
-                label for="direction" { "方向" } select id="direction" name="direction" { option value="remitted" { "上解 paid" } option value="received" { "下拨 received" } }
-                label for="amount" { "金额（元）" } input id="amount" name="amount" required;
-                label for="pool-source" { "依据文件" } input id="pool-source" name="source" required;
-                label for="pool-on" { "日期" } input id="pool-on" name="on";
-                button type="submit" id="pooling" { "登记 Record" }
+                label for="direction" { (t("cr-direction")) } select id="direction" name="direction" { option value="remitted" { (t("cr-dir-paid")) } option value="received" { (t("cr-dir-received")) } }
+                label for="amount" { (t("cr-amount-yuan")) } input id="amount" name="amount" required;
+                label for="pool-source" { (t("cr-source-doc")) } input id="pool-source" name="source" required;
+                label for="pool-on" { (t("cr-day")) } input id="pool-on" name="on";
+                button type="submit" id="pooling" { (t("cr-record")) }
             }
         }
     }
@@ -253,16 +262,18 @@ fn central_forms(csrf: &str, v: &CentralView) -> Markup {
 
 fn said(b: &central::Booked) -> String {
     let m = &b.movement;
-    format!(
-        "{} 年{}：{}{}",
-        m.year,
-        central::kind_zh(&m.kind),
-        yuan(m.amount),
-        if b.created {
-            "，已记账"
-        } else {
-            "，此前已记账，未变"
-        }
+    let id = if b.created {
+        "cr-booked"
+    } else {
+        "cr-booked-before"
+    };
+    tf(
+        id,
+        &[
+            ("year", &m.year.to_string()),
+            ("kind", &zh(central::kind_zh(&m.kind))),
+            ("amount", &yuan(m.amount)),
+        ],
     )
 }
 
@@ -273,17 +284,20 @@ async fn central_action(
     f: &Fields,
 ) -> Result<String, AppError> {
     let who = user.principal();
-    let year: i32 = parsed(f, "year", "年度")?;
+    let year: i32 = parsed(f, "year", t("cr-year"))?;
     let (on, source) = (day(f, "on")?, field(f, "source"));
     let now = now_ms();
     match action {
         "remit" => {
             with_db(st, move |db| {
                 let r = central::remit(db, &who, year, on, now)?;
-                Ok(format!(
-                    "{year} 年上解 {}（在职参保 {} 人）",
-                    yuan(r.amount),
-                    r.insured
+                Ok(tf(
+                    "cr-remit-done",
+                    &[
+                        ("year", &year.to_string()),
+                        ("amount", &yuan(r.amount)),
+                        ("insured", &r.insured.to_string()),
+                    ],
                 ))
             })
             .await
@@ -291,8 +305,8 @@ async fn central_action(
         "allocate" => {
             let a = AllocationInput {
                 year,
-                per_capita: parsed(f, "per_capita", "人均拨付额")?,
-                pensioners: optional(f, "pensioners", "离退休人数")?,
+                per_capita: parsed(f, "per_capita", t("cr-per-capita-label"))?,
+                pensioners: optional(f, "pensioners", t("cr-pensioners-label"))?,
                 source_doc: source,
                 on,
             };
@@ -304,15 +318,15 @@ async fn central_action(
         "advance" => {
             let a = AdvanceInput {
                 year,
-                quarter: parsed(f, "quarter", "季度")?,
-                paid: optional(f, "paid", "预缴")?,
-                received: optional(f, "received", "预拨")?,
+                quarter: parsed(f, "quarter", t("cr-quarter"))?,
+                paid: optional(f, "paid", t("cr-paid-label"))?,
+                received: optional(f, "received", t("cr-received-label"))?,
                 source_doc: source,
                 on,
             };
             with_db(st, move |db| {
                 let [p, r] = central::advance(db, &who, &a, now)?;
-                Ok(format!("{}；{}", said(&p), said(&r)))
+                Ok(tf("cr-two", &[("a", &said(&p)), ("b", &said(&r))]))
             })
             .await
         }
@@ -326,7 +340,7 @@ async fn central_action(
             let p = PoolingInput {
                 year,
                 remitted: field(f, "direction") == "remitted",
-                amount: parsed(f, "amount", "金额")?,
+                amount: parsed(f, "amount", t("cr-amount"))?,
                 source_doc: source,
                 on,
             };
@@ -335,7 +349,7 @@ async fn central_action(
             })
             .await
         }
-        _ => Err(AppError::NotFound("页面不存在 Not found".into())),
+        _ => Err(AppError::NotFound(t("cr-not-found").into())),
     }
 }
 
@@ -371,7 +385,7 @@ async fn show_reserve(
     match with_db(&st, move |db| Ok(reserve::show(db, &who, now_ms())?)).await {
         Ok(v) => {
             let body = reserve_body(&user, &csrf_token(&token), &v, q.get("done"));
-            Html(page(RESERVE, Some(&user.login), body)).into_response()
+            Html(page(t(RESERVE), Some(&user.login), body)).into_response()
         }
         Err(e) => error_page(RESERVE, e.status(), &user.login, &e.message()),
     }
@@ -379,49 +393,49 @@ async fn show_reserve(
 
 fn reserve_body(user: &User, csrf: &str, v: &ReserveView, msg: Option<&String>) -> Markup {
     let rows = [
-        ("划转国有股权 Equity", yuan(v.equity)),
-        ("储备基金专户存款 Deposits", yuan(v.deposits)),
-        ("储备基金 Fund", yuan(v.fund)),
+        (t("cr-equity"), yuan(v.equity)),
+        (t("cr-deposits"), yuan(v.deposits)),
+        (t("cr-fund"), yuan(v.fund)),
     ];
     html! {
         @if let Some(m) = msg { p class="ok" id="fund-done" { (m) } }
         (dl(&rows))
-        h2 { "划转国有股权 Equity transferred" }
+        h2 { (t("cr-equity-title")) }
         table id="reserve-holdings" {
-            thead { tr { th { "编号" } th { "企业" } th { "统一社会信用代码" } th { "划转比例" } th { "账面价值" } th { "划转日" } th { "禁售期满" } th { "状态" } th { "依据文件" } } }
+            thead { tr { th { (t("cr-id")) } th { (t("cr-enterprise")) } th { (t("cr-credit-code")) } th { (t("cr-share")) } th { (t("cr-book-value")) } th { (t("cr-transfer-date")) } th { (t("cr-lockup-end")) } th { (t("cr-status")) } th { (t("cr-source-doc")) } } }
             tbody { @for h in &v.holdings { tr {
                 td { (h.id) } td { (h.enterprise) } td { (h.credit_code) } td { (h.share) } td class="num" { (yuan(h.book_value)) }
-                td { (h.transfer_date.to_string()) } td { (h.lockup_end.to_string()) } td { (reserve::status_zh(&h.status)) } td { (h.source_doc) }
+                td { (h.transfer_date.to_string()) } td { (h.lockup_end.to_string()) } td { (zh(reserve::status_zh(&h.status))) } td { (h.source_doc) }
             } } }
         }
-        h2 { "收益 Returns collected" }
+        h2 { (t("cr-returns-title")) }
         table id="reserve-returns" {
-            thead { tr { th { "编号" } th { "股权" } th { "类型" } th { "金额" } th { "到账日" } th { "缴款书" } th { "登记人" } } }
+            thead { tr { th { (t("cr-id")) } th { (t("cr-holding")) } th { (t("cr-kind")) } th { (t("cr-amount")) } th { (t("cr-received-on")) } th { (t("cr-payment-slip")) } th { (t("cr-recorded-by")) } } }
             tbody { @for r in &v.returns { tr {
-                td { (r.id) } td { (r.holding_id) } td { @if r.kind == "dividend" { "分红" } @else { "其他收益" } }
+                td { (r.id) } td { (r.holding_id) } td { @if r.kind == "dividend" { (t("cr-dividend")) } @else { (t("cr-other-return")) } }
                 td class="num" { (yuan(r.amount)) } td { (r.received_on.to_string()) } td { (r.reference) } td { (r.recorded_by) }
             } } }
         }
-        h2 { "动用 Uses covering a gap" }
+        h2 { (t("cr-uses-title")) }
         table id="reserve-uses" {
-            thead { tr { th { "编号" } th { "缺口年度" } th { "金额" } th { "出售股权" } th { "事由" } th { "文号" } th { "审批编号" } th { "状态" } th { "登记人" } th { "审批人" } } }
+            thead { tr { th { (t("cr-id")) } th { (t("cr-gap-year")) } th { (t("cr-amount")) } th { (t("cr-sold-holding")) } th { (t("cr-reason")) } th { (t("cr-reference")) } th { (t("cr-approval-id")) } th { (t("cr-status")) } th { (t("cr-recorded-by")) } th { (t("cr-decided-by")) } } }
             tbody { @for u in &v.uses { tr {
                 td { (u.id) } td { (u.year) } td class="num" { (yuan(u.amount)) }
-                td { @if let (Some(h), Some(p)) = (u.holding_id, u.proceeds) { (h) "（" (yuan(p)) "）" } }
-                td { (u.reason) } td { (u.reference) } td { (u.approval_id) } td { (reserve::status_zh(&u.status)) }
+                td { @if let (Some(h), Some(p)) = (u.holding_id, u.proceeds) { (h) (tf("cr-proceeds-of", &[("amount", &yuan(p))])) } }
+                td { (u.reason) } td { (u.reference) } td { (u.approval_id) } td { (zh(reserve::status_zh(&u.status))) }
                 td { (u.recorded_by) } td { (u.decided_by.clone().unwrap_or_default()) }
             } } }
         }
         @if user.role == Role::FinanceOfficer { (maker_forms(csrf)) }
         @if user.role == Role::FinanceApprover {
-            h2 { "审批动用 Decide a use" }
+            h2 { (t("cr-decide-title")) }
             form method="post" action="/reserve/decide" id="decide-form" {
                 (csrf_field(csrf))
-                label for="approval" { "审批编号" } input id="approval" name="approval" required;
-                select name="decision" id="decision" { option value="approve" { "同意动用" } option value="reject" { "不同意" } }
-                label for="note" { "意见" } input id="note" name="note";
-                label for="decide-on" { "记账日期（默认今天）" } input id="decide-on" name="on";
-                button type="submit" id="decide" { "决定 Decide" }
+                label for="approval" { (t("cr-approval-id")) } input id="approval" name="approval" required;
+                select name="decision" id="decision" { option value="approve" { (t("cr-approve-use")) } option value="reject" { (t("cr-reject-use")) } }
+                label for="note" { (t("cr-opinion")) } input id="note" name="note";
+                label for="decide-on" { (t("cr-book-on")) } input id="decide-on" name="on";
+                button type="submit" id="decide" { (t("cr-decide")) }
             }
         }
     }
@@ -429,37 +443,37 @@ fn reserve_body(user: &User, csrf: &str, v: &ReserveView, msg: Option<&String>) 
 
 fn maker_forms(csrf: &str) -> Markup {
     html! {
-        h2 { "登记划转国有股权 Register equity" }
+        h2 { (t("cr-register-title")) }
         form method="post" action="/reserve/register" id="register-form" {
             (csrf_field(csrf))
-            label for="enterprise" { "企业名称" } input id="enterprise" name="enterprise" required;
-            label for="credit_code" { "统一社会信用代码" } input id="credit_code" name="credit_code" required;
-            label for="share" { "划转比例（如 0.1）" } input id="share" name="share" required;
-            label for="book_value" { "账面价值（元）" } input id="book_value" name="book_value" required;
-            label for="transfer_date" { "划转日" } input id="transfer_date" name="transfer_date" required;
-            label for="reg-source" { "依据文件" } input id="reg-source" name="source" required;
-            button type="submit" id="register" { "登记 Register" }
+            label for="enterprise" { (t("cr-enterprise-name")) } input id="enterprise" name="enterprise" required;
+            label for="credit_code" { (t("cr-credit-code")) } input id="credit_code" name="credit_code" required;
+            label for="share" { (t("cr-share-input")) } input id="share" name="share" required;
+            label for="book_value" { (t("cr-book-value-yuan")) } input id="book_value" name="book_value" required;
+            label for="transfer_date" { (t("cr-transfer-date")) } input id="transfer_date" name="transfer_date" required;
+            label for="reg-source" { (t("cr-source-doc")) } input id="reg-source" name="source" required;
+            button type="submit" id="register" { (t("cr-register")) }
         }
-        h2 { "登记收益 Record a return" }
+        h2 { (t("cr-dividend-title")) }
         form method="post" action="/reserve/dividend" id="dividend-form" {
             (csrf_field(csrf))
-            label for="holding" { "股权编号" } input id="holding" name="holding" required;
-            label for="kind" { "类型" } select id="kind" name="kind" { option value="dividend" { "分红" } option value="other" { "其他收益" } }
-            label for="div-amount" { "金额（元）" } input id="div-amount" name="amount" required;
-            label for="div-on" { "到账日（默认今天）" } input id="div-on" name="on";
-            label for="div-reference" { "缴款书号" } input id="div-reference" name="reference" required;
-            button type="submit" id="dividend" { "登记 Record" }
+            label for="holding" { (t("cr-holding-id")) } input id="holding" name="holding" required;
+            label for="kind" { (t("cr-kind")) } select id="kind" name="kind" { option value="dividend" { (t("cr-dividend")) } option value="other" { (t("cr-other-return")) } }
+            label for="div-amount" { (t("cr-amount-yuan")) } input id="div-amount" name="amount" required;
+            label for="div-on" { (t("cr-received-default")) } input id="div-on" name="on";
+            label for="div-reference" { (t("cr-slip-number")) } input id="div-reference" name="reference" required;
+            button type="submit" id="dividend" { (t("cr-record")) }
         }
-        h2 { "提出动用 Propose a use（弥补缺口，须另一人审批）" }
+        h2 { (t("cr-use-title")) }
         form method="post" action="/reserve/use" id="use-form" {
             (csrf_field(csrf))
-            label for="use-year" { "缺口年度" } input id="use-year" name="year" required;
-            label for="use-amount" { "金额（元）" } input id="use-amount" name="amount" required;
-            label for="sell" { "出售股权编号（可空）" } input id="sell" name="sell";
-            label for="proceeds" { "出售所得（元）" } input id="proceeds" name="proceeds";
-            label for="reason" { "事由" } input id="reason" name="reason" required;
-            label for="use-reference" { "文号" } input id="use-reference" name="reference" required;
-            button type="submit" id="propose" { "提交审批 Submit" }
+            label for="use-year" { (t("cr-gap-year")) } input id="use-year" name="year" required;
+            label for="use-amount" { (t("cr-amount-yuan")) } input id="use-amount" name="amount" required;
+            label for="sell" { (t("cr-sell")) } input id="sell" name="sell";
+            label for="proceeds" { (t("cr-proceeds-yuan")) } input id="proceeds" name="proceeds";
+            label for="reason" { (t("cr-reason")) } input id="reason" name="reason" required;
+            label for="use-reference" { (t("cr-reference")) } input id="use-reference" name="reference" required;
+            button type="submit" id="propose" { (t("cr-submit")) }
         }
     }
 }
@@ -474,22 +488,24 @@ async fn register(
         enterprise: field(f, "enterprise"),
         credit_code: field(f, "credit_code"),
         share: field(f, "share"),
-        book_value: parsed(f, "book_value", "账面价值")?,
-        transfer_date: parsed(f, "transfer_date", "划转日 (YYYY-MM-DD)")?,
+        book_value: parsed(f, "book_value", t("cr-book-value"))?,
+        transfer_date: parsed(f, "transfer_date", t("cr-transfer-date-label"))?,
         source_doc: field(f, "source"),
     };
     with_db(st, move |db| {
         let (h, created) = reserve::register(db, &who, &h, now)?;
-        Ok(format!(
-            "股权 {}（{}）{}，禁售期满 {}",
-            h.id,
-            h.enterprise,
-            if created {
-                "已登记"
-            } else {
-                "此前已登记"
-            },
-            h.lockup_end
+        let id = if created {
+            "cr-holding-registered"
+        } else {
+            "cr-holding-registered-before"
+        };
+        Ok(tf(
+            id,
+            &[
+                ("id", &h.id.to_string()),
+                ("enterprise", &h.enterprise),
+                ("lockup", &h.lockup_end.to_string()),
+            ],
         ))
     })
     .await
@@ -507,55 +523,54 @@ async fn reserve_action(
         "register" => register(st, who, f, now).await,
         "dividend" => {
             let r = ReturnInput {
-                holding_id: parsed(f, "holding", "股权编号")?,
+                holding_id: parsed(f, "holding", t("cr-holding-id"))?,
                 kind: field(f, "kind"),
-                amount: parsed(f, "amount", "金额")?,
+                amount: parsed(f, "amount", t("cr-amount"))?,
                 received_on: day(f, "on")?,
                 reference: field(f, "reference"),
             };
             with_db(st, move |db| {
                 let (r, created) = reserve::collect(db, &who, &r, now)?;
-                Ok(format!(
-                    "收益 {} {}{}",
-                    r.id,
-                    yuan(r.amount),
-                    if created {
-                        "已登记"
-                    } else {
-                        "此前已登记"
-                    }
+                let id = if created {
+                    "cr-return-registered"
+                } else {
+                    "cr-return-registered-before"
+                };
+                Ok(tf(
+                    id,
+                    &[("id", &r.id.to_string()), ("amount", &yuan(r.amount))],
                 ))
             })
             .await
         }
         "use" => {
-            let sell = optional::<i64>(f, "sell", "出售股权编号")?;
-            let proceeds = optional::<Fen>(f, "proceeds", "出售所得")?;
+            let sell = optional::<i64>(f, "sell", t("cr-sell-label"))?;
+            let proceeds = optional::<Fen>(f, "proceeds", t("cr-proceeds"))?;
             if sell.is_some() != proceeds.is_some() {
-                return Err(AppError::BadRequest(
-                    "出售股权须同时填写股权编号和出售所得".into(),
-                ));
+                return Err(AppError::BadRequest(t("cr-sell-both").into()));
             }
             let u = UseInput {
-                year: parsed(f, "year", "缺口年度")?,
-                amount: parsed(f, "amount", "金额")?,
+                year: parsed(f, "year", t("cr-gap-year"))?,
+                amount: parsed(f, "amount", t("cr-amount"))?,
                 sell: sell.zip(proceeds),
                 reason: field(f, "reason"),
                 reference: field(f, "reference"),
             };
             with_db(st, move |db| {
                 let u = reserve::propose_use(db, &who, &u, today_china(), now)?;
-                Ok(format!(
-                    "动用 {} {} 已提交审批，审批编号 {}",
-                    u.id,
-                    yuan(u.amount),
-                    u.approval_id
+                Ok(tf(
+                    "cr-use-proposed",
+                    &[
+                        ("id", &u.id.to_string()),
+                        ("amount", &yuan(u.amount)),
+                        ("approval", &u.approval_id.to_string()),
+                    ],
                 ))
             })
             .await
         }
         "decide" => {
-            let approval: i64 = parsed(f, "approval", "审批编号")?;
+            let approval: i64 = parsed(f, "approval", t("cr-approval-id"))?;
             let (approve, note, on) = (
                 field(f, "decision") == "approve",
                 field(f, "note"),
@@ -563,16 +578,18 @@ async fn reserve_action(
             );
             with_db(st, move |db| {
                 let u = reserve::decide_use(db, &who, approval, approve, &note, on, now)?;
-                Ok(format!(
-                    "动用 {} {}：{}",
-                    u.id,
-                    yuan(u.amount),
-                    reserve::status_zh(&u.status)
+                Ok(tf(
+                    "cr-use-decided",
+                    &[
+                        ("id", &u.id.to_string()),
+                        ("amount", &yuan(u.amount)),
+                        ("status", &zh(reserve::status_zh(&u.status))),
+                    ],
                 ))
             })
             .await
         }
-        _ => Err(AppError::NotFound("页面不存在 Not found".into())),
+        _ => Err(AppError::NotFound(t("cr-not-found").into())),
     }
 }
 

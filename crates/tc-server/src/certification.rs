@@ -8,7 +8,8 @@
 //! - `/me/certification`: a pensioner's own standing, certifications and notices, and the
 //!   self-service certification (a stand-in for face verification, marked as such).
 
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf, zh};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Query, State};
@@ -25,7 +26,7 @@ use tongchou_store::access::User;
 
 type Fields = HashMap<String, String>;
 
-const TITLE: &str = "待遇资格认证 Eligibility certification";
+const TITLE: &str = crate::lang::msg("cert-title");
 
 pub(crate) fn may_view(u: &User) -> bool {
     [
@@ -42,7 +43,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     (
         status,
         Html(page(
-            TITLE,
+            t(TITLE),
             Some(login),
             html! { p class="error" id="cert-error" { (msg) } },
         )),
@@ -69,22 +70,14 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
         Err(r) => return r,
     };
     if !may_view(&user) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &user.login,
-            "无权查看待遇资格认证情况 You may not see certification figures",
-        );
+        return error_page(StatusCode::FORBIDDEN, &user.login, t("cert-denied"));
     }
     let month = match q.get("month").map(|m| m.trim()).filter(|m| !m.is_empty()) {
         None => today_china().period(),
         Some(m) => match m.parse::<Period>() {
             Ok(p) => p,
             Err(_) => {
-                return error_page(
-                    StatusCode::BAD_REQUEST,
-                    &user.login,
-                    "月份格式应为 YYYY-MM (month: expected YYYY-MM)",
-                );
+                return error_page(StatusCode::BAD_REQUEST, &user.login, t("cert-bad-month"));
             }
         },
     };
@@ -106,7 +99,7 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
         .has(Permission::PersonWrite)
         .then(|| csrf_token(&token));
     Html(page(
-        TITLE,
+        t(TITLE),
         Some(&user.login),
         report_html(
             &report,
@@ -128,7 +121,7 @@ fn counties_grid(r: &Report) -> Grid {
     let u = |v: u64| Cell::Int(i64::try_from(v).unwrap_or(i64::MAX));
     Grid {
         id: "cert-report",
-        title: format!("{} 待遇资格认证情况", r.month),
+        title: tf("cert-report-title", &[("month", &r.month.to_string())]),
         cols: vec![
             ("地区", 18.0),
             ("待遇人员", 10.0),
@@ -170,23 +163,22 @@ fn counties_grid(r: &Report) -> Grid {
 fn report_html(r: &Report, grid: &Markup, csrf: Option<&str>, done: Option<&str>) -> Markup {
     let interval = r
         .interval_months
-        .map(|m| format!("{m} 个月"))
-        .unwrap_or_else(|| "未实行".into());
+        .map(|m| tf("cert-interval", &[("n", &m.to_string())]))
+        .unwrap_or_else(|| t("cert-not-applied").into());
     html! {
         @if let Some(msg) = done { p class="ok" id="cert-done" { (msg) } }
         form method="get" action="/certification" {
-            label for="month" { "月份 Month" }
+            label for="month" { (t("cert-month")) }
             input id="month" name="month" value=(r.month.to_string());
-            button type="submit" { "查询 Show" }
+            button type="submit" { (t("cert-show")) }
         }
-        p { "发放日 " (r.on.to_string()) "，认证周期 " (interval)
-            "。逾期未认证者由当月发放暂停，认证后恢复并补发暂停期间待遇。" }
+        p { (tf("cert-rules", &[("on", &r.on.to_string()), ("interval", &interval)])) }
         (grid)
         table id="cert-total" {
             thead { tr {
-                th { "合计" } th { "待遇人员" } th { "已认证" } th { "即将到期" } th { "逾期未认证" }
-                th { "暂停（未认证）" } th { "暂停（死亡信息）" } th { "其他暂停" }
-                th { "本月提醒" } th { "本月暂停" } th { "本月恢复" } th { "补发金额" }
+                th { (t("cert-total")) } th { (t("cert-pensioners")) } th { (t("cert-certified")) } th { (t("cert-due-soon")) } th { (t("cert-overdue")) }
+                th { (t("cert-susp-uncertified")) } th { (t("cert-susp-death")) } th { (t("cert-susp-other")) }
+                th { (t("cert-reminders")) } th { (t("cert-suspensions")) } th { (t("cert-resumptions")) } th { (t("cert-resumed-amount")) }
             } }
             tbody {
                 @for c in std::iter::once(&r.total) {
@@ -202,20 +194,20 @@ fn report_html(r: &Report, grid: &Markup, csrf: Option<&str>, done: Option<&str>
                         td class="num" { (c.reminders) }
                         td class="num" { (c.suspensions) }
                         td class="num" { (c.resumptions) }
-                        td class="num" { (c.resumed_amount.grouped()) " 元" }
+                        td class="num" { (yuan(c.resumed_amount)) }
                     }
                 }
             }
         }
         @if let Some(token) = csrf {
-            h2 { "窗口认证 Certify at the counter" }
+            h2 { (t("cert-counter-title")) }
             form method="post" action="/certification/record" id="cert-form" {
                 (csrf_field(token))
-                label for="person" { "人员编号 Person id" }
+                label for="person" { (t("cert-person")) }
                 input id="person" name="person" required;
-                label for="on" { "认证日期 Day (YYYY-MM-DD，默认今天)" }
+                label for="on" { (t("cert-on")) }
                 input id="on" name="on";
-                button type="submit" id="certify" { "确认认证 Certify" }
+                button type="submit" id="certify" { (t("cert-certify")) }
             }
         }
     }
@@ -223,17 +215,37 @@ fn report_html(r: &Report, grid: &Markup, csrf: Option<&str>, done: Option<&str>
 
 fn outcome(c: &Certified) -> String {
     match &c.resumed {
-        Some(r) => format!(
-            "人员 {} 已于 {} 认证；恢复发放，{} 个月（自 {}）共 {} 元由 {} 发放补发。",
-            c.person,
-            c.on,
-            r.months,
-            r.suspended_from,
-            r.amount.grouped(),
-            r.paid_in
+        Some(r) => tf(
+            "cert-resumed",
+            &[
+                ("person", &c.person.to_string()),
+                ("on", &c.on.to_string()),
+                ("months", &r.months.to_string()),
+                ("from", &r.suspended_from.to_string()),
+                ("amount", &yuan(r.amount)),
+                ("paid_in", &r.paid_in.to_string()),
+            ],
         ),
-        None if c.new => format!("人员 {} 已于 {} 认证。", c.person, c.on),
-        None => format!("人员 {} 在 {} 的认证已有记录，未作改变。", c.person, c.on),
+        None => tf(
+            if c.new {
+                "cert-certified-on"
+            } else {
+                "cert-already"
+            },
+            &[("person", &c.person.to_string()), ("on", &c.on.to_string())],
+        ),
+    }
+}
+
+/// Where a certification came from as `tongchou_app::certification` records it (`窗口 <login>`,
+/// the self-service stand-in), in the reader's language; any other source as recorded.
+fn source_text(s: &str) -> String {
+    if let Some(login) = s.strip_prefix("窗口 ") {
+        tf("cert-source-counter", &[("login", login)])
+    } else if s.starts_with("自助认证") {
+        t("cert-v-self").to_string()
+    } else {
+        s.to_string()
     }
 }
 
@@ -242,7 +254,7 @@ fn day_of(s: &str) -> Result<Date, AppError> {
         return Ok(today_china());
     }
     s.parse::<Date>()
-        .map_err(|_| AppError::BadRequest(format!("认证日期 {s:?}: expected YYYY-MM-DD")))
+        .map_err(|_| AppError::BadRequest(tf("cert-bad-on", &[("value", &format!("{s:?}"))])))
 }
 
 /// A clerk certifies a pensioner at the counter.
@@ -256,11 +268,7 @@ pub async fn record(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fiel
         return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
     }
     let Ok(person) = field("person").parse::<i64>() else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            &user.login,
-            "人员编号应为数字 (person: a person id)",
-        );
+        return error_page(StatusCode::BAD_REQUEST, &user.login, t("cert-bad-person"));
     };
     let on = match day_of(&field("on")) {
         Ok(d) => d,
@@ -291,7 +299,7 @@ pub async fn record(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fiel
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未认证 Not certified: {}", e.message()),
+            &tf("cert-not-certified", &[("reason", &e.message())]),
         ),
     }
 }
@@ -308,11 +316,7 @@ pub async fn mine(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
         Err(r) => return r,
     };
     let Some(person) = user.person_id.filter(|_| user.role == Role::InsuredPerson) else {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &user.login,
-            "仅参保人本人可使用 For insured persons only",
-        );
+        return error_page(StatusCode::FORBIDDEN, &user.login, t("cert-insured-only"));
     };
     let r = with_db(&st, move |db| {
         Ok(cert::own(db, &policy()?, person, today_china())?)
@@ -324,36 +328,36 @@ pub async fn mine(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
     };
     let body = match own {
         None => {
-            html! { p id="cert-none" { "您尚未领取基本养老金，无需认证。 You draw no pension: nothing to certify." } }
+            html! { p id="cert-none" { (t("cert-none")) } }
         }
         Some(o) => html! {
             @if let Some(msg) = q.get("done") { p class="ok" id="cert-done" { (msg) } }
             @if let Some(s) = o.standing {
-                p id="cert-standing" { "认证状态：" strong { (s.chinese()) } "，下次认证截止 " (s.due().to_string()) }
+                p id="cert-standing" { (t("cert-standing-is")) strong { (zh(s.chinese())) } (tf("cert-next-due", &[("due", &s.due().to_string())])) }
             }
             @if let Some(m) = o.suspended_from {
-                p class="error" id="cert-suspended" { "您的养老金自 " (m.to_string()) " 起暂停发放；完成认证后恢复并补发暂停期间待遇。" }
+                p class="error" id="cert-suspended" { (tf("cert-suspended", &[("month", &m.to_string())])) }
             }
             form method="post" action="/me/certification" id="self-form" {
                 (csrf_field(&csrf_token(&token)))
-                p { "自助认证（演示环境：以此按钮代替人脸识别） Self-service certification — a stand-in for face verification" }
-                button type="submit" id="self-certify" { "本人认证 Certify myself" }
+                p { (t("cert-self-help")) }
+                button type="submit" id="self-certify" { (t("cert-self")) }
             }
-            h2 { "认证记录 Certifications" }
+            h2 { (t("cert-events-title")) }
             table id="cert-events" {
-                thead { tr { th { "日期" } th { "方式" } th { "来源" } } }
-                tbody { @for (d, m, s) in &o.events { tr { td { (d.to_string()) } td { (m) } td { (s) } } } }
+                thead { tr { th { (t("cert-date")) } th { (t("cert-method")) } th { (t("cert-source")) } } }
+                tbody { @for (d, m, s) in &o.events { tr { td { (d.to_string()) } td { (zh(m)) } td { (source_text(s)) } } } }
             }
-            h2 { "通知 Notices" }
+            h2 { (t("cert-notices-title")) }
             table id="cert-notices" {
-                thead { tr { th { "发放月份" } th { "通知" } th { "日期" } th { "月数" } th { "金额" } } }
+                thead { tr { th { (t("cert-pay-month")) } th { (t("cert-notice")) } th { (t("cert-date")) } th { (t("cert-months")) } th { (t("cert-amount")) } } }
                 tbody { @for (m, k, d, n, a) in &o.notices {
-                    tr { td { (m.to_string()) } td { (k) } td { (d.to_string()) } td class="num" { (n) } td class="num" { (a.grouped()) " 元" } }
+                    tr { td { (m.to_string()) } td { (zh(k)) } td { (d.to_string()) } td class="num" { (n) } td class="num" { (yuan(*a)) } }
                 } }
             }
         },
     };
-    Html(page(TITLE, Some(&user.login), body)).into_response()
+    Html(page(t(TITLE), Some(&user.login), body)).into_response()
 }
 
 /// The pensioner certifies themselves (self-service).
@@ -371,11 +375,7 @@ pub async fn certify_mine(
         return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
     }
     let Some(person) = user.person_id else {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &user.login,
-            "仅参保人本人可使用 For insured persons only",
-        );
+        return error_page(StatusCode::FORBIDDEN, &user.login, t("cert-insured-only"));
     };
     let who = user.principal();
     let r = with_db(&st, move |db| {
@@ -392,7 +392,7 @@ pub async fn certify_mine(
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未认证 Not certified: {}", e.message()),
+            &tf("cert-not-certified", &[("reason", &e.message())]),
         ),
     }
 }

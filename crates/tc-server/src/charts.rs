@@ -8,6 +8,7 @@
 //! figures (fen, tenths of a month, hundredths of a point) in `i128`, so any `i64` fits, and the
 //! same figures draw the same bytes.
 
+use crate::lang::{t, tf};
 use maud::{Markup, html};
 use tongchou_core::Fen;
 
@@ -20,7 +21,7 @@ pub(crate) enum Unit {
     Tenths,
     /// Points in hundredths: `85.25 分`.
     Hundredths,
-    /// A count, with its Chinese unit (`人`).
+    /// A count, with the catalogue's id of its unit (`chart-persons`: `人`).
     Count(&'static str),
 }
 
@@ -88,14 +89,22 @@ fn decimal(v: i128, div: i128) -> String {
     }
 }
 
+/// A mark's tooltip: `太原市 · 省级承担：6.00 元`.
+fn tip(label: &str, series: &str, value: &str) -> String {
+    tf(
+        "chart-tip",
+        &[("label", label), ("series", series), ("value", value)],
+    )
+}
+
 impl Unit {
     /// A figure exactly, as a tooltip or the data table gives it.
     pub fn exact(self, v: i64) -> String {
         match self {
-            Unit::Fen => format!("{} 元", Fen::new(v).grouped()),
-            Unit::Tenths => format!("{} 个月", decimal(v.into(), 10)),
-            Unit::Hundredths => format!("{} 分", decimal(v.into(), 100)),
-            Unit::Count(u) => format!("{} {u}", decimal(v.into(), 1)),
+            Unit::Fen => crate::html::yuan(Fen::new(v)),
+            Unit::Tenths => tf("chart-months-n", &[("n", &decimal(v.into(), 10))]),
+            Unit::Hundredths => tf("chart-points-n", &[("n", &decimal(v.into(), 100))]),
+            Unit::Count(u) => format!("{} {}", decimal(v.into(), 1), t(u)),
         }
     }
 
@@ -103,12 +112,12 @@ impl Unit {
     /// in 万元 from 1 万元, else in 元.
     fn scale(self, max_abs: i128) -> (i128, &'static str) {
         match self {
-            Unit::Fen if max_abs >= 10_000_000_000 => (10_000_000_000, "亿元"),
-            Unit::Fen if max_abs >= 1_000_000 => (1_000_000, "万元"),
-            Unit::Fen => (100, "元"),
-            Unit::Tenths => (10, "个月"),
-            Unit::Hundredths => (100, "分"),
-            Unit::Count(u) => (1, u),
+            Unit::Fen if max_abs >= 10_000_000_000 => (10_000_000_000, t("chart-yi-yuan")),
+            Unit::Fen if max_abs >= 1_000_000 => (1_000_000, t("chart-wan-yuan")),
+            Unit::Fen => (100, t("web-yuan")),
+            Unit::Tenths => (10, t("chart-months")),
+            Unit::Hundredths => (100, t("chart-points")),
+            Unit::Count(u) => (1, t(u)),
         }
     }
 }
@@ -198,10 +207,10 @@ pub(crate) fn figure(c: &Chart, kind: Kind) -> Markup {
 pub(crate) fn table(c: &Chart) -> Markup {
     html! {
         details class="chart-data" {
-            summary { "图表数据 " (c.title) }
+            summary { (tf("chart-data-of", &[("title", &c.title)])) }
             div class="scroll" {
                 table id={ (c.id) "-data" } {
-                    thead { tr { th { "项目" } @for s in &c.series { th { (s.name) } } } }
+                    thead { tr { th { (t("chart-item")) } @for s in &c.series { th { (s.name) } } } }
                     tbody { @for (i, l) in c.labels.iter().enumerate() {
                         tr { td { (l) } @for s in &c.series {
                             td class="num" { (s.values.get(i).map(|v| c.unit.exact(*v)).unwrap_or_default()) }
@@ -243,7 +252,7 @@ fn legend(c: &Chart, y: i64) -> Markup {
 /// Horizontal grid lines with the axis's labels and unit, for a plot from `top`, `len` high.
 fn value_axis(a: &Axis, top: i64, len: i64) -> Markup {
     html! {
-        text x=(W - RIGHT) y=(top - 16) font-size="10" fill="#555" text-anchor="end" { "单位：" (a.unit) }
+        text x=(W - RIGHT) y=(top - 16) font-size="10" fill="#555" text-anchor="end" { (tf("chart-unit", &[("unit", a.unit)])) }
         @for t in a.ticks() {
             @let y = a.px(t, top, len, true);
             line x1=(LEFT) x2=(W - RIGHT) y1=(y) y2=(y) stroke=(if t == 0 { "#888" } else { "#eee" }) {}
@@ -325,7 +334,7 @@ fn bars(c: &Chart, stacked: bool) -> Markup {
                 (0, v128, x0(i) + k as i64 * bw)
             };
             let (y1, y2) = (axis.px(from, TOP, plot, true), axis.px(to, TOP, plot, true));
-            let tip = format!("{} · {}：{}", c.labels[i], s.name, c.unit.exact(*v));
+            let tip = tip(&c.labels[i], &s.name, &c.unit.exact(*v));
             marks.push((x, y1.min(y2), (y1 - y2).abs(), color(k), tip));
         }
     }
@@ -362,14 +371,14 @@ fn ranking(c: &Chart) -> Markup {
     let top = TOP + 8;
     html! {
         (frame(c, h, html! {
-            text x=(left) y=(top - 4) font-size="10" fill="#555" { "单位：" (axis.unit) }
+            text x=(left) y=(top - 4) font-size="10" fill="#555" { (tf("chart-unit", &[("unit", axis.unit)])) }
             @for (i, l) in c.labels.iter().enumerate() {
                 @let y = top + i as i64 * row;
                 @let v = s.values.get(i).copied().unwrap_or(0);
                 @let end = axis.px(v.into(), left, len, false);
                 text x=(left - 6) y=(y + 11) font-size="11" fill="#333" text-anchor="end" { (l) }
                 rect x=(zero.min(end)) y=(y + 2) width=((end - zero).abs()) height=(row - 4) fill=(color(0)) {
-                    title { (l) "：" (c.unit.exact(v)) }
+                    title { (tf("chart-value", &[("label", l.as_str()), ("value", &c.unit.exact(v))])) }
                 }
                 text x=(zero.max(end) + 4) y=(y + 11) font-size="10" fill="#333" { (axis.label(v.into())) }
             }
@@ -404,7 +413,7 @@ fn lines(c: &Chart) -> Markup {
                 polyline data-series=(k) fill="none" stroke=(color(k)) stroke-width="2" points=(pts.join(" ")) {}
                 @for (i, v) in s.values.iter().enumerate() {
                     circle cx=(x(i)) cy=(axis.px((*v).into(), TOP, plot, true)) r="3" fill=(color(k)) {
-                        title { (c.labels.get(i).map_or("", String::as_str)) " · " (s.name) "：" (c.unit.exact(*v)) }
+                        title { (tip(c.labels.get(i).map_or("", String::as_str), &s.name, &c.unit.exact(*v))) }
                     }
                 }
             }

@@ -9,6 +9,7 @@
 //! read reports see the counties within their region.
 
 use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View as GridView};
 use crate::workplace::{Fields, error_page, opt, staff};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
@@ -26,7 +27,7 @@ use tongchou_core::access::{Permission, Role};
 use tongchou_core::{Date, Divisions, Fen, RegionCode};
 use tongchou_store::access::User;
 
-const TITLE: &str = "缺口分担 Gap sharing";
+const TITLE: &str = crate::lang::msg("gap-title");
 
 /// Who sees the page: staff who read reports (their region's counties).
 pub fn may_view(u: &User) -> bool {
@@ -65,7 +66,7 @@ pub fn links(u: &User) -> Markup {
 }
 
 fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_page(TITLE, status, login, msg)
+    error_page(t(TITLE), status, login, msg)
 }
 
 fn fen_of(v: &Json) -> Fen {
@@ -87,7 +88,7 @@ fn year_of(q: &Fields) -> Result<i32, String> {
             .parse::<i32>()
             .ok()
             .filter(|y| (2000..=2100).contains(y))
-            .ok_or_else(|| "年度格式 YYYY (year)".to_string()),
+            .ok_or_else(|| t("gap-bad-year").to_string()),
         None => Ok(today_china().year() - 1),
     }
 }
@@ -130,7 +131,10 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
             let grid = GridView::of(&q);
             let body = body(&user, year, view.as_ref(), &grid, &csrf, done.as_deref());
             Html(page(
-                &format!("{TITLE} · {year}年"),
+                &tf(
+                    "gap-heading",
+                    &[("title", t(TITLE)), ("year", &year.to_string())],
+                ),
                 Some(&user.login),
                 body,
             ))
@@ -153,19 +157,19 @@ fn body(
     html! {
         @if let Some(msg) = done { p class="ok" id="gap-done" { (msg) } }
         form method="get" action="/gap" id="gap-year-form" {
-            label for="year" { "年度 Year" }
+            label for="year" { (t("gap-year")) }
             input id="year" name="year" value=(year) autocomplete="off";
-            button type="submit" { "查看 Show" }
+            button type="submit" { (t("gap-show")) }
         }
         @match view {
             None => {
-                p id="gap-none" { (year) "年的缺口尚未计算 The gap of " (year) " has not been computed." }
+                p id="gap-none" { (tf("gap-none", &[("year", &year.to_string())])) }
                 @if may_compute(user) { (compute_form(year, csrf)) }
             }
             Some((j, settlements)) => {
                 (summary(j))
                 (crate::report_charts::gap(j))
-                h2 { "各区县缺口成因与分担 Causes and shares by county" }
+                h2 { (t("gap-by-county")) }
                 div class="scroll" { (counties(j).render(&format!("/gap?year={year}"), grid)) }
                 (governments(user, year, j, csrf))
                 (settlement_list(settlements))
@@ -179,9 +183,9 @@ fn compute_form(year: i32, csrf: &str) -> Markup {
         form method="post" action="/gap/compute" id="gap-compute-form" {
             (csrf_field(csrf))
             input type="hidden" name="year" value=(year);
-            label for="on" { "确认日期（默认今天，须在年度之后）Recognised on" }
+            label for="on" { (t("gap-on")) }
             input id="on" name="on" placeholder="YYYY-MM-DD";
-            button type="submit" id="gap-compute" { "计算并记录缺口分担 Compute and record" }
+            button type="submit" id="gap-compute" { (t("gap-compute")) }
         }
     }
 }
@@ -189,10 +193,10 @@ fn compute_form(year: i32, csrf: &str) -> Markup {
 fn summary(j: &Json) -> Markup {
     html! {
         dl id="gap-summary" {
-            dt { "基金缺口 Gap" } dd id="gap-total" { (yuan(fen_of(&j["gap"]))) }
-            dt { "当年支出 Expenditure" } dd { (yuan(fen_of(&j["expenditure"]))) }
-            dt { "当年收入 Income" } dd { (yuan(fen_of(&j["income"]))) }
-            dt { "缴纳期限 Due" } dd { (text(&j["due_date"])) }
+            dt { (t("gap-gap")) } dd id="gap-total" { (yuan(fen_of(&j["gap"]))) }
+            dt { (t("gap-expenditure")) } dd { (yuan(fen_of(&j["expenditure"]))) }
+            dt { (t("gap-income")) } dd { (yuan(fen_of(&j["income"]))) }
+            dt { (t("gap-due")) } dd { (text(&j["due_date"])) }
         }
     }
 }
@@ -213,7 +217,7 @@ fn counties(j: &Json) -> Grid {
     };
     Grid {
         id: "gap-counties",
-        title: format!("{}年各区县缺口成因与分担", text(&j["year"])),
+        title: tf("gap-counties-title", &[("year", &text(&j["year"]))]),
         cols: vec![
             ("区县", 18.0),
             ("缺口（元）", 18.0),
@@ -253,9 +257,9 @@ fn governments(user: &User, year: i32, j: &Json, csrf: &str) -> Markup {
         .filter(|g| fen_of(&g["outstanding"]).is_positive())
         .collect();
     html! {
-        h2 { "各级政府应承担 Liabilities by government" }
+        h2 { (t("gap-govs")) }
         table id="gap-governments" {
-            thead { tr { th { "地区" } th { "应承担" } th { "已到账" } th { "未到账" } th { "逾期" } } }
+            thead { tr { th { (t("gap-region")) } th { (t("gap-liable")) } th { (t("gap-paid")) } th { (t("gap-outstanding")) } th { (t("gap-overdue")) } } }
             tbody {
                 @for g in govs {
                     tr id={ "gov-" (text(&g["region"])) } {
@@ -263,29 +267,29 @@ fn governments(user: &User, year: i32, j: &Json, csrf: &str) -> Markup {
                         td class="num" { (yuan(fen_of(&g["amount"]))) }
                         td class="num" { (yuan(fen_of(&g["paid"]))) }
                         td class="num" { (yuan(fen_of(&g["outstanding"]))) }
-                        td { @if g["overdue"] == true { span class="warning" { "逾期 overdue" } } }
+                        td { @if g["overdue"] == true { span class="warning" { (t("gap-overdue-mark")) } } }
                     }
                 }
             }
         }
         @if may_settle(user) && !open.is_empty() {
-            h2 { "登记缺口分担资金到账 Record a payment" }
+            h2 { (t("gap-settle-title")) }
             form method="post" action="/gap/settle" id="gap-settle-form" {
                 (csrf_field(csrf))
                 input type="hidden" name="year" value=(year);
-                label for="region" { "缴款政府 Paying government" }
+                label for="region" { (t("gap-paying")) }
                 select id="region" name="region" {
                     @for g in &open {
                         option value=(text(&g["region"])) {
-                            (text(&g["region"])) " " (text(&g["name"])) "（未到账 " (yuan(fen_of(&g["outstanding"]))) "）"
+                            (text(&g["region"])) " " (text(&g["name"])) (tf("gap-outstanding-of", &[("amount", &yuan(fen_of(&g["outstanding"])))]))
                         }
                     }
                 }
-                label for="amount" { "金额（元，空为全部未到账）Amount" }
+                label for="amount" { (t("gap-amount")) }
                 input id="amount" name="amount" inputmode="decimal";
-                label for="settle-on" { "到账日期（默认今天）Arrived on" }
+                label for="settle-on" { (t("gap-settle-on")) }
                 input id="settle-on" name="on" placeholder="YYYY-MM-DD";
-                button type="submit" id="gap-settle" { "登记到账 Record" }
+                button type="submit" id="gap-settle" { (t("gap-settle")) }
             }
         }
     }
@@ -294,9 +298,9 @@ fn governments(user: &User, year: i32, j: &Json, csrf: &str) -> Markup {
 fn settlement_list(list: &[tongchou_store::governance::GapSettlement]) -> Markup {
     html! {
         @if !list.is_empty() {
-            h2 { "到账记录 Payments recorded" }
+            h2 { (t("gap-payments")) }
             table id="gap-settlements" {
-                thead { tr { th { "地区" } th { "序号" } th { "金额" } th { "到账日期" } th { "登记人" } } }
+                thead { tr { th { (t("gap-region")) } th { (t("gap-seq")) } th { (t("gap-amount-col")) } th { (t("gap-arrived")) } th { (t("gap-by")) } } }
                 tbody { @for s in list { tr {
                     td { (s.region) } td { (s.seq) } td class="num" { (yuan(s.amount)) }
                     td { (s.paid_on.to_string()) } td { (s.recorded_by) }
@@ -308,7 +312,7 @@ fn settlement_list(list: &[tongchou_store::governance::GapSettlement]) -> Markup
 
 /// The signed-in user of a POST with a valid CSRF field and the year it names, or the answer.
 async fn poster(st: &St, headers: &HeaderMap, f: &Fields) -> Result<(User, i32), Response> {
-    let (user, token) = staff(st, headers, TITLE).await?;
+    let (user, token) = staff(st, headers, t(TITLE)).await?;
     let sent = f.get("csrf").map(String::as_str).unwrap_or("");
     if !ct_eq(sent, &csrf_token(&token)) {
         return Err(refuse(StatusCode::FORBIDDEN, &user.login, "csrf"));
@@ -324,7 +328,7 @@ fn day(f: &Fields, k: &str) -> Result<Date, AppError> {
         None => Ok(today_china()),
         Some(s) => s
             .parse::<Date>()
-            .map_err(|_| AppError::BadRequest("日期格式 YYYY-MM-DD".into())),
+            .map_err(|_| AppError::BadRequest(t("gap-bad-day").into())),
     }
 }
 
@@ -337,7 +341,7 @@ fn answer(user: &User, year: i32, r: Result<String, AppError>) -> Response {
         Err(e) => refuse(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("gap-not-done", &[("reason", &e.message())]),
         ),
     }
 }
@@ -355,14 +359,14 @@ async fn compute(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>
             with_db(&st, move |db| {
                 let created = gap::compute(db, &who, year, on, &now().to_string(), now_ms())?;
                 let v = gap::show(db, year, on)?;
-                Ok(format!(
-                    "{year}年缺口 {}{}",
-                    yuan(v.year.gap),
-                    if created {
-                        "，已记录"
-                    } else {
-                        "，此前已记录，未变"
-                    }
+                let id = if created {
+                    "gap-computed"
+                } else {
+                    "gap-computed-before"
+                };
+                Ok(tf(
+                    id,
+                    &[("year", &year.to_string()), ("amount", &yuan(v.year.gap))],
                 ))
             })
             .await
@@ -380,12 +384,12 @@ async fn settle(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
     let parsed = (|| {
         let region = opt(&f, "region")
             .and_then(|r| r.parse::<RegionCode>().ok())
-            .ok_or_else(|| AppError::BadRequest("缴款政府 region: 六位代码".into()))?;
+            .ok_or_else(|| AppError::BadRequest(t("gap-bad-region").into()))?;
         let amount = match opt(&f, "amount") {
             None => None,
             Some(a) => Some(
                 Fen::parse_grouped(&a)
-                    .map_err(|_| AppError::BadRequest("金额格式不正确 amount".into()))?,
+                    .map_err(|_| AppError::BadRequest(t("gap-bad-amount").into()))?,
             ),
         };
         Ok::<_, AppError>(gap::Payment {
@@ -401,7 +405,10 @@ async fn settle(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
         Ok(p) => {
             with_db(&st, move |db| {
                 let paid = gap::settle(db, &who, &p, &now().to_string(), now_ms())?;
-                Ok(format!("已登记 {} 缴入 {}", p.region, yuan(paid)))
+                Ok(tf(
+                    "gap-settled",
+                    &[("region", &p.region.to_string()), ("amount", &yuan(paid))],
+                ))
             })
             .await
         }

@@ -227,7 +227,7 @@ impl AppError {
             AppError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
-                "log in first".into(),
+                lang::t("api-log-in-first").into(),
             ),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
             AppError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
@@ -239,7 +239,7 @@ impl AppError {
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
-                    "internal error".into(),
+                    lang::t("api-internal").into(),
                 )
             }
         }

@@ -8,6 +8,7 @@
 
 use crate::forms::{Fields, csrf_ok, done, text};
 use crate::html::{csrf_field, page};
+use crate::lang::{t, tf, zh};
 use crate::table::{Grid, View};
 use crate::{St, csrf_token, signed_in_for, with_db};
 use axum::Router;
@@ -24,7 +25,7 @@ use tongchou_core::{Divisions, RegionCode};
 use tongchou_store::access::User;
 use tongchou_store::migration::Review;
 
-const TITLE: &str = "历史数据迁移 City migration";
+const TITLE: &str = crate::lang::msg("mig-title");
 
 /// Who sees the pages: the provincial bureau (person write, at the province).
 pub fn may_view(u: &User) -> bool {
@@ -48,8 +49,8 @@ pub fn links(u: &User) -> Markup {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="migration-error" { (msg) } p { a href="/migration" { "返回 Back" } } };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    let body = html! { p class="error" id="migration-error" { (msg) } p { a href="/migration" { (t("record-back")) } } };
+    (status, Html(page(t(TITLE), Some(login), body))).into_response()
 }
 
 fn name_of(code: i64) -> String {
@@ -67,18 +68,18 @@ fn masked(id: &str) -> String {
 fn loads_grid(loads: &[tongchou_store::migration::Loaded]) -> Grid {
     Grid {
         id: "migration-loads",
-        title: "已迁移的市 Cities migrated".into(),
+        title: t("mig-loads").into(),
         cols: vec![
-            ("市代码 city", 10.0),
-            ("名称 name", 10.0),
-            ("切换月 cut-over", 10.0),
-            ("参保人数 insured", 12.0),
-            ("离退休人数 pensioners", 12.0),
-            ("缴费记录数 history rows", 14.0),
-            ("待复核 reviews", 10.0),
-            ("文件指纹 fingerprint", 30.0),
-            ("迁移时间 loaded at", 22.0),
-            ("经办人 loaded by", 14.0),
+            ("市代码", 10.0),
+            ("名称", 10.0),
+            ("切换月", 10.0),
+            ("参保人数", 12.0),
+            ("离退休人数", 12.0),
+            ("缴费记录数", 14.0),
+            ("待复核", 10.0),
+            ("文件指纹", 30.0),
+            ("迁移时间", 22.0),
+            ("经办人", 14.0),
         ],
         rows: loads
             .iter()
@@ -104,16 +105,16 @@ fn loads_grid(loads: &[tongchou_store::migration::Loaded]) -> Grid {
 fn reviews_grid(items: &[Review]) -> Grid {
     Grid {
         id: "migration-reviews",
-        title: "待复核人员 Persons registered in two cities".into(),
+        title: t("mig-reviews").into(),
         cols: vec![
-            ("编号 id", 8.0),
-            ("身份证号 ID number", 20.0),
-            ("类别 kind", 10.0),
-            ("迁入市 incoming city", 12.0),
-            ("迁入区县 incoming county", 14.0),
-            ("原区县 existing county", 14.0),
-            ("状态 status", 14.0),
-            ("复核人 resolved by", 14.0),
+            ("编号", 8.0),
+            ("身份证号", 20.0),
+            ("类别", 10.0),
+            ("迁入市", 12.0),
+            ("迁入区县", 14.0),
+            ("原区县", 14.0),
+            ("状态", 14.0),
+            ("复核人", 14.0),
         ],
         rows: items
             .iter()
@@ -134,13 +135,62 @@ fn reviews_grid(items: &[Review]) -> Grid {
     }
 }
 
+/// A column of the reconciliation in the reader's language: the Chinese part of its bilingual
+/// label ("控制数 control"), or in English the rest.
+fn col_label(c: &tongchou_app::reports::Col) -> &'static str {
+    match c.label.split_once(' ') {
+        Some((zh, en)) if !zh.is_ascii() => {
+            if crate::lang::lang() == tongchou_core::i18n::Lang::ZhCn {
+                zh
+            } else {
+                en
+            }
+        }
+        _ => c.label,
+    }
+}
+
+/// A cell of the reconciliation: 是 and 否 in the reader's language.
+fn yes_no(c: &Cell) -> Cell {
+    match c {
+        Cell::Text(x) if x == "是" || x == "否" => Cell::Text(zh(x)),
+        other => other.clone(),
+    }
+}
+
+/// The reconciliation's title from its sheet's city and cut-over.
+fn report_title(s: &tongchou_app::reports::Sheet) -> String {
+    let meta = |k: &str| {
+        s.meta
+            .iter()
+            .find(|(m, _)| *m == k)
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default()
+    };
+    let city = meta("city");
+    let name = city.parse::<i64>().map(name_of).unwrap_or_default();
+    tf(
+        "mig-report-title",
+        &[
+            ("city", &city),
+            ("name", &name),
+            ("cutover", &meta("cutover")),
+        ],
+    )
+}
+
 /// A city's reconciliation per county as a grid (the sheet of `migrate::report`).
 fn report_grid(s: &tongchou_app::reports::Sheet) -> Grid {
     Grid {
         id: "migration-report",
-        title: s.title.clone(),
-        cols: s.cols.iter().map(|c| (c.label, 14.0)).collect(),
-        rows: s.rows.iter().chain(s.total.iter()).cloned().collect(),
+        title: report_title(s),
+        cols: s.cols.iter().map(|c| (col_label(c), 14.0)).collect(),
+        rows: s
+            .rows
+            .iter()
+            .chain(s.total.iter())
+            .map(|r| r.iter().map(yes_no).collect())
+            .collect(),
         link: None,
     }
 }
@@ -158,11 +208,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
         None => None,
         Some(Ok(Ok(c))) => Some(c),
         Some(_) => {
-            return error_page(
-                StatusCode::BAD_REQUEST,
-                &user.login,
-                "市代码无效 (city: not a GB/T 2260 code)",
-            );
+            return error_page(StatusCode::BAD_REQUEST, &user.login, t("mig-bad-city"));
         }
     };
     let got = with_db(&st, move |db| {
@@ -197,33 +243,33 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     let path = city.map_or("/migration".to_string(), |c| format!("/migration?city={c}"));
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="migration-done" { (msg) } }
-        p { "各市历史数据经核对（控制数逐县一致）后整体迁入；同一身份证号已在省内登记的人员不自动合并，列入待复核清单，由省社保局复核。" }
-        h2 { "已迁移的市 Cities migrated" }
+        p { (t("mig-intro")) }
+        h2 { (t("mig-loads")) }
         (loads.render("/migration", &View::of(&Fields::new())))
         @if let Some(r) = &report {
-            h2 { "核对结果（按区县） Reconciliation per county" }
+            h2 { (t("mig-reconciliation")) }
             (r.render(&path, &v))
         } @else if city.is_some() {
-            p id="migration-not-loaded" { "该市尚未迁移 This city has not been migrated" }
+            p id="migration-not-loaded" { (t("mig-not-loaded")) }
         }
-        h2 { "待复核人员 Persons registered in two cities" }
+        h2 { (t("mig-reviews")) }
         (reviews.render(&format!("{path}{}grid=reviews", if city.is_some() { "&" } else { "?" }), &View::of(&Fields::new())))
         @if !open.is_empty() {
-            h3 { "复核 Resolve" }
+            h3 { (t("mig-resolve-title")) }
             @for r in &open {
                 form method="post" action={ "/migration/review/" (r.id) } id={ "resolve-" (r.id) } {
                     (csrf_field(&csrf))
-                    "第 " (r.id) " 项 " (masked(&r.id_number)) " "
+                    (tf("mig-item", &[("id", &r.id.to_string())])) " " (masked(&r.id_number)) " "
                     select name="decision" {
-                        option value="existing" { "保留原记录 keep the existing record" }
-                        @if r.kind == "insured" { option value="incoming" { "采用迁入记录 take the incoming record" } }
+                        option value="existing" { (t("mig-keep")) }
+                        @if r.kind == "insured" { option value="incoming" { (t("mig-take")) } }
                     }
-                    button type="submit" { "复核 Resolve" }
+                    button type="submit" { (t("mig-resolve-title")) }
                 }
             }
         }
     };
-    Html(page(TITLE, Some(&user.login), body)).into_response()
+    Html(page(t(TITLE), Some(&user.login), body)).into_response()
 }
 
 /// `POST /migration/review/{id}`.
@@ -252,12 +298,15 @@ async fn resolve(
     match r {
         Ok(r) => done(
             &format!("/migration?city={}", r.city),
-            &format!("已复核第 {} 项：{}", r.id, r.status),
+            &tf(
+                "mig-resolved",
+                &[("id", &r.id.to_string()), ("status", &r.status)],
+            ),
         ),
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("mig-not-done", &[("reason", &e.message())]),
         ),
     }
 }

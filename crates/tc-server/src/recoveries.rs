@@ -4,7 +4,8 @@
 //! write-off with a reason; a provincial approver decides a proposed write-off (never the
 //! proposer). Checked and audited in the use cases.
 
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, page, yuan};
+use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Path, Query, State};
@@ -22,7 +23,7 @@ use tongchou_store::recoveries::Case;
 
 type Fields = HashMap<String, String>;
 
-const TITLE: &str = "待遇追回 Recoveries";
+const TITLE: &str = crate::lang::msg("rec-title");
 
 /// Staff who handle or oversee benefits (not insured persons), as for the certification.
 pub(crate) use crate::certification::may_view;
@@ -31,7 +32,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     (
         status,
         Html(page(
-            TITLE,
+            t(TITLE),
             Some(login),
             html! { p class="error" id="rec-error" { (msg) } },
         )),
@@ -47,11 +48,7 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
         Err(e) => return error_page(e.status(), "", &e.message()),
     };
     if !may_view(&user) {
-        return error_page(
-            StatusCode::FORBIDDEN,
-            &user.login,
-            "无权查看追回案件 You may not see recoveries",
-        );
+        return error_page(StatusCode::FORBIDDEN, &user.login, t("rec-denied"));
     }
     let region = user.region;
     let r = with_db(&st, move |db| {
@@ -74,7 +71,7 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
             let csrf = csrf_token(&token);
             let cases = grid.render("/recoveries", &View::of(&q));
             Html(page(
-                TITLE,
+                t(TITLE),
                 Some(&user.login),
                 body(
                     &user,
@@ -94,7 +91,7 @@ pub async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
 fn cases_grid(cases: &[Case]) -> Grid {
     Grid {
         id: "rec-cases",
-        title: "待遇追回案件".into(),
+        title: t("rec-cases-title").into(),
         cols: vec![
             ("人员编号", 12.0),
             ("案件号", 10.0),
@@ -134,45 +131,45 @@ fn body(
     html! {
         @if let Some(msg) = done { p class="ok" id="rec-done" { (msg) } }
         table id="rec-report" {
-            thead { tr { th { "地区" } th { "未结案件" } th { "待追回" } th { "已追回结案" } th { "已追回金额" } th { "核销案件" } th { "核销金额" } } }
+            thead { tr { th { (t("rec-region")) } th { (t("rec-open")) } th { (t("rec-remaining")) } th { (t("rec-recovered-cases")) } th { (t("rec-repaid")) } th { (t("rec-written-off-cases")) } th { (t("rec-written-off")) } } }
             tbody { @for r in report { tr {
-                td { (r.name) " " (r.county) } td class="num" { (r.open) } td class="num" { (r.open_remaining.grouped()) " 元" }
-                td class="num" { (r.recovered) } td class="num" { (r.repaid.grouped()) " 元" }
-                td class="num" { (r.written_off_cases) } td class="num" { (r.written_off.grouped()) " 元" }
+                td { (r.name) " " (r.county) } td class="num" { (r.open) } td class="num" { (yuan(r.open_remaining)) }
+                td class="num" { (r.recovered) } td class="num" { (yuan(r.repaid)) }
+                td class="num" { (r.written_off_cases) } td class="num" { (yuan(r.written_off)) }
             } } }
         }
-        h2 { "案件 Cases" }
+        h2 { (t("rec-cases")) }
         (cases)
         @if user.role.has(Permission::PersonWrite) {
-            h2 { "登记退回款 Record a repayment" }
+            h2 { (t("rec-repay-title")) }
             form method="post" action="/recoveries/repay" id="repay-form" {
                 (csrf_field(csrf))
-                label for="person" { "人员编号" } input id="person" name="person" required;
-                label for="case" { "案件号" } input id="case" name="case" required;
-                label for="amount" { "金额（元）" } input id="amount" name="amount" required;
-                label for="on" { "到账日期（默认今天）" } input id="on" name="on";
-                label for="reference" { "银行凭证号" } input id="reference" name="reference" required;
-                button type="submit" id="repay" { "登记 Record" }
+                label for="person" { (t("rec-person")) } input id="person" name="person" required;
+                label for="case" { (t("rec-case")) } input id="case" name="case" required;
+                label for="amount" { (t("rec-amount-yuan")) } input id="amount" name="amount" required;
+                label for="on" { (t("rec-on")) } input id="on" name="on";
+                label for="reference" { (t("rec-reference")) } input id="reference" name="reference" required;
+                button type="submit" id="repay" { (t("rec-record")) }
             }
         }
         @if user.role.has(Permission::RetirementSubmit) {
-            h2 { "申请核销 Propose a write-off" }
+            h2 { (t("rec-writeoff-title")) }
             form method="post" action="/recoveries/write-off" id="writeoff-form" {
                 (csrf_field(csrf))
-                label for="wperson" { "人员编号" } input id="wperson" name="person" required;
-                label for="wcase" { "案件号" } input id="wcase" name="case" required;
-                label for="reason" { "核销理由" } input id="reason" name="reason" required;
-                button type="submit" id="propose" { "提交审批 Submit" }
+                label for="wperson" { (t("rec-person")) } input id="wperson" name="person" required;
+                label for="wcase" { (t("rec-case")) } input id="wcase" name="case" required;
+                label for="reason" { (t("rec-writeoff-reason")) } input id="reason" name="reason" required;
+                button type="submit" id="propose" { (t("rec-submit")) }
             }
         }
         @if user.role.has(Permission::RetirementApprove) {
-            h2 { "审批核销 Decide a write-off" }
+            h2 { (t("rec-decide-title")) }
             form method="post" action="/recoveries/decide" id="decide-form" {
                 (csrf_field(csrf))
-                label for="approval" { "审批编号" } input id="approval" name="approval" required;
-                select name="decision" id="decision" { option value="approve" { "同意核销" } option value="reject" { "不同意" } }
-                label for="note" { "意见" } input id="note" name="note";
-                button type="submit" id="decide" { "决定 Decide" }
+                label for="approval" { (t("rec-approval")) } input id="approval" name="approval" required;
+                select name="decision" id="decision" { option value="approve" { (t("rec-approve")) } option value="reject" { (t("rec-reject")) } }
+                label for="note" { (t("rec-note")) } input id="note" name="note";
+                button type="submit" id="decide" { (t("rec-decide")) }
             }
         }
     }
@@ -180,19 +177,19 @@ fn body(
 
 fn kind_zh(k: &str) -> &'static str {
     match k {
-        "paid_after_death" => "死亡后多发",
-        "duplicate_receipt" => "重复领取",
-        "correction" => "重新核定多发",
-        _ => "其他",
+        "paid_after_death" => t("rec-k-after-death"),
+        "duplicate_receipt" => t("rec-k-duplicate"),
+        "correction" => t("rec-k-correction"),
+        _ => t("rec-other"),
     }
 }
 
 fn status_zh(s: &str) -> &'static str {
     match s {
-        "open" => "追回中",
-        "recovered" => "已追回",
-        "written_off" => "已核销",
-        _ => "其他",
+        "open" => t("rec-s-open"),
+        "recovered" => t("rec-s-recovered"),
+        "written_off" => t("rec-s-written-off"),
+        _ => t("rec-other"),
     }
 }
 
@@ -200,7 +197,7 @@ fn num<T: std::str::FromStr>(f: &Fields, k: &str, label: &str) -> Result<T, AppE
     f.get(k)
         .map(|s| s.trim())
         .and_then(|s| s.parse::<T>().ok())
-        .ok_or_else(|| AppError::BadRequest(format!("{label}: 格式不正确 (malformed)")))
+        .ok_or_else(|| AppError::BadRequest(tf("rec-malformed", &[("label", label)])))
 }
 
 /// The three forms' posts: `repay`, `write-off`, `decide`.
@@ -227,12 +224,12 @@ pub async fn act(
                     "" => today_china(),
                     s => s
                         .parse::<Date>()
-                        .map_err(|_| AppError::BadRequest("到账日期: YYYY-MM-DD".into()))?,
+                        .map_err(|_| AppError::BadRequest(t("rec-bad-on").into()))?,
                 };
                 Ok::<_, AppError>((
-                    num::<i64>(&f, "person", "人员编号")?,
-                    num::<i64>(&f, "case", "案件号")?,
-                    num::<Fen>(&f, "amount", "金额")?,
+                    num::<i64>(&f, "person", t("rec-person"))?,
+                    num::<i64>(&f, "case", t("rec-case"))?,
+                    num::<Fen>(&f, "amount", t("rec-amount"))?,
                     on,
                 ))
             })();
@@ -243,11 +240,13 @@ pub async fn act(
                     with_db(&st, move |db| {
                         let c =
                             rec::repay(db, &who, person, case, amount, on, &reference, now_ms())?;
-                        Ok(format!(
-                            "已登记退回 {} 元，待追回 {} 元（{}）",
-                            amount.grouped(),
-                            c.remaining().grouped(),
-                            status_zh(&c.status)
+                        Ok(tf(
+                            "rec-repaid-done",
+                            &[
+                                ("amount", &yuan(amount)),
+                                ("remaining", &yuan(c.remaining())),
+                                ("status", status_zh(&c.status)),
+                            ],
                         ))
                     })
                     .await
@@ -255,32 +254,35 @@ pub async fn act(
             }
         }
         "write-off" => match (
-            num::<i64>(&f, "person", "人员编号"),
-            num::<i64>(&f, "case", "案件号"),
+            num::<i64>(&f, "person", t("rec-person")),
+            num::<i64>(&f, "case", t("rec-case")),
         ) {
             (Ok(person), Ok(case)) => {
                 let reason = field("reason");
                 with_db(&st, move |db| {
                     let id = rec::propose_write_off(db, &who, person, case, &reason, now_ms())?;
-                    Ok(format!("核销申请已提交，审批编号 {id}"))
+                    Ok(tf("rec-writeoff-done", &[("id", &id.to_string())]))
                 })
                 .await
             }
             (Err(e), _) | (_, Err(e)) => Err(e),
         },
-        "decide" => match num::<i64>(&f, "approval", "审批编号") {
+        "decide" => match num::<i64>(&f, "approval", t("rec-approval")) {
             Ok(approval) => {
                 let approve = field("decision") == "approve";
                 let note = field("note");
                 with_db(&st, move |db| {
                     let c = rec::decide_write_off(db, &who, approval, approve, &note, now_ms())?;
-                    Ok(format!("案件 {} 状态：{}", c.id, status_zh(&c.status)))
+                    Ok(tf(
+                        "rec-case-state",
+                        &[("id", &c.id.to_string()), ("status", status_zh(&c.status))],
+                    ))
                 })
                 .await
             }
             Err(e) => Err(e),
         },
-        _ => Err(AppError::NotFound("页面不存在 Not found".into())),
+        _ => Err(AppError::NotFound(t("rec-not-found").into())),
     };
     match r {
         Ok(msg) => {
@@ -290,7 +292,7 @@ pub async fn act(
         Err(e) => error_page(
             e.status(),
             &user.login,
-            &format!("未办理 Not done: {}", e.message()),
+            &tf("rec-not-done", &[("reason", &e.message())]),
         ),
     }
 }

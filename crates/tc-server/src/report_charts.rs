@@ -7,6 +7,7 @@
 //! county itself).
 
 use crate::charts::{Chart, Kind, Series, Unit, figure};
+use crate::lang::{t, tf};
 use maud::{Markup, html};
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
@@ -53,20 +54,21 @@ pub(crate) fn dashboard(report: &WarnReport, region: RegionCode) -> Markup {
     let rows = children(report, region);
     let c = Chart {
         id: "balance-chart".into(),
-        title: format!(
-            "{}年{}月 各地累计结余",
-            report.period.year(),
-            report.period.month()
+        title: tf(
+            "rc-balance-title",
+            &[
+                ("year", &report.period.year().to_string()),
+                ("month", &report.period.month().to_string()),
+            ],
         ),
-        desc: format!(
-            "{} 下级各地区基金累计结余（元），共 {} 个地区",
-            name(region),
-            rows.len()
+        desc: tf(
+            "rc-balance-desc",
+            &[("region", &name(region)), ("n", &rows.len().to_string())],
         ),
         unit: Unit::Fen,
         labels: rows.iter().map(|r| name(r.region)).collect(),
         series: vec![series(
-            "累计结余",
+            t("rc-balance"),
             rows.iter().map(|r| r.figures.balance.fen()).collect(),
         )],
     };
@@ -79,49 +81,51 @@ pub(crate) fn warn(report: &WarnReport, region: RegionCode) -> Markup {
     let labels: Vec<String> = rows.iter().map(|r| name(r.region)).collect();
     let months = Chart {
         id: "months-chart".into(),
-        title: "累计结余可支付月数".into(),
-        desc: format!(
-            "{}年{}月 各地区累计结余可支付月数（结余 ÷ 近12个月月均支出）",
-            report.period.year(),
-            report.period.month()
+        title: t("rc-months-title").into(),
+        desc: tf(
+            "rc-months-desc",
+            &[
+                ("year", &report.period.year().to_string()),
+                ("month", &report.period.month().to_string()),
+            ],
         ),
         unit: Unit::Tenths,
         labels: labels.clone(),
         series: vec![series(
-            "可支付月数",
+            t("rc-months"),
             rows.iter().map(|r| r.months_payable.unwrap_or(0)).collect(),
         )],
     };
     let task = Chart {
         id: "collection-chart".into(),
-        title: "征缴任务完成情况（年初至本月）".into(),
-        desc: "各地区年初至本月的征缴任务与实际征缴收入（元）".into(),
+        title: t("rc-task-title").into(),
+        desc: t("rc-task-desc").into(),
         unit: Unit::Fen,
         labels,
         series: vec![
             series(
-                "征缴任务",
+                t("rc-task"),
                 rows.iter().map(|r| r.figures.task.fen()).collect(),
             ),
             series(
-                "实际征缴",
+                t("rc-collected"),
                 rows.iter().map(|r| r.figures.collected.fen()).collect(),
             ),
         ],
     };
     let people = Chart {
         id: "dependency-chart".into(),
-        title: "缴费人数与离退休人数".into(),
-        desc: "各地区本月缴费人数与领取待遇的离退休人数（抚养比 = 缴费人数 ÷ 离退休人数）".into(),
-        unit: Unit::Count("人"),
+        title: t("rc-people-title").into(),
+        desc: t("rc-people-desc").into(),
+        unit: Unit::Count("chart-persons"),
         labels: task.labels.clone(),
         series: vec![
             series(
-                "缴费人数",
+                t("rc-contributors"),
                 rows.iter().map(|r| r.figures.contributors).collect(),
             ),
             series(
-                "离退休人数",
+                t("rc-retirees"),
                 rows.iter().map(|r| r.figures.pensioners).collect(),
             ),
         ],
@@ -133,13 +137,19 @@ fn ranking(id: &str, title: &str, list: &[&Scored]) -> Chart {
     Chart {
         id: id.into(),
         title: title.into(),
-        desc: format!("{title}，按得分从高到低，共 {} 个", list.len()),
+        desc: tf(
+            "rc-ranking-desc",
+            &[("title", title), ("n", &list.len().to_string())],
+        ),
         unit: Unit::Hundredths,
         labels: list
             .iter()
             .map(|s| format!("{}. {}", s.rank, name(s.region)))
             .collect(),
-        series: vec![series("得分", list.iter().map(|s| s.score).collect())],
+        series: vec![series(
+            t("rc-score"),
+            list.iter().map(|s| s.score).collect(),
+        )],
     }
 }
 
@@ -153,10 +163,10 @@ pub(crate) fn assess(a: &Assessment, region: RegionCode) -> Markup {
     counties.sort_by_key(|s| s.rank);
     html! {
         @if !cities.is_empty() {
-            (figure(&ranking("rank-cities-chart", &format!("{}年 市级考核得分排名", a.year), &cities), Kind::Ranking))
+            (figure(&ranking("rank-cities-chart", &tf("rc-rank-cities", &[("year", &a.year.to_string())]), &cities), Kind::Ranking))
         }
         @if !counties.is_empty() {
-            (figure(&ranking("rank-counties-chart", &format!("{}年 县级考核得分排名", a.year), &counties), Kind::Ranking))
+            (figure(&ranking("rank-counties-chart", &tf("rc-rank-counties", &[("year", &a.year.to_string())]), &counties), Kind::Ranking))
         }
     }
 }
@@ -183,14 +193,14 @@ pub(crate) fn disbursement(s: &Sheet) -> Markup {
         .collect();
     let c = Chart {
         id: "payments-chart".into(),
-        title: "各市待遇发放情况".into(),
-        desc: "各市本月发出的待遇：已发放、退回、待回执（元）".into(),
+        title: t("rc-payments-title").into(),
+        desc: t("rc-payments-desc").into(),
         unit: Unit::Fen,
         labels,
         series: vec![
-            series("已发放", money_col(s, "paid")),
-            series("退回", money_col(s, "returned")),
-            series("待回执", money_col(s, "pending")),
+            series(t("rc-paid"), money_col(s, "paid")),
+            series(t("rc-returned"), money_col(s, "returned")),
+            series(t("rc-pending"), money_col(s, "pending")),
         ],
     };
     figure(&c, Kind::Stacked)
@@ -208,18 +218,18 @@ pub(crate) fn gap(j: &Json) -> Markup {
     let empty = vec![];
     let regions = j["regions"].as_array().unwrap_or(&empty);
     let causes = [
-        ("collection_shortfall", "征缴不力"),
-        ("noncompliant", "违规支出"),
-        ("policy", "政策性缺口"),
+        ("collection_shortfall", t("rc-shortfall")),
+        ("noncompliant", t("rc-noncompliant")),
+        ("policy", t("rc-policy")),
     ];
     let cause = Chart {
         id: "gap-causes-chart".into(),
-        title: "缺口成因".into(),
-        desc: "各成因形成的基金缺口合计（元）".into(),
+        title: t("rc-causes-title").into(),
+        desc: t("rc-causes-desc").into(),
         unit: Unit::Fen,
         labels: causes.iter().map(|c| c.1.to_string()).collect(),
         series: vec![series(
-            "缺口",
+            t("rc-gap"),
             causes
                 .iter()
                 .map(|(k, _)| regions.iter().map(|r| fen_of(&r["causes"][*k])).sum())
@@ -227,9 +237,9 @@ pub(crate) fn gap(j: &Json) -> Markup {
         )],
     };
     let levels = [
-        ("province", "省级承担"),
-        ("city", "市级承担"),
-        ("county", "县级承担"),
+        ("province", t("rc-province")),
+        ("city", t("rc-city")),
+        ("county", t("rc-county")),
     ];
     let mut by_city: BTreeMap<RegionCode, [i64; 3]> = BTreeMap::new();
     for r in regions {
@@ -246,8 +256,8 @@ pub(crate) fn gap(j: &Json) -> Markup {
     }
     let shares = Chart {
         id: "gap-shares-chart".into(),
-        title: "各市缺口分担（按承担层级）".into(),
-        desc: "各市所辖区县的基金缺口由省、市、县三级分担的金额（元）".into(),
+        title: t("rc-shares-title").into(),
+        desc: t("rc-shares-desc").into(),
         unit: Unit::Fen,
         labels: by_city.keys().map(|c| name(*c)).collect(),
         series: levels

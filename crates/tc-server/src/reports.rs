@@ -12,6 +12,7 @@
 //! target assessment ranking (`/reports/assess?year=Y`, `tongchou assess`).
 
 use crate::html::page;
+use crate::lang::{t, tf};
 use crate::table::{Grid, View as GridView};
 use crate::{AppError, St, current, report_charts, with_db};
 use axum::extract::{Path, Query, State};
@@ -23,6 +24,7 @@ use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reports::{self, By, Cell, Sheet};
 use tongchou_app::{assess, gap, warn};
 use tongchou_core::access::Permission;
+use tongchou_core::i18n::Lang;
 use tongchou_core::{Date, Divisions, Period, RegionCode};
 use tongchou_store::access::User;
 
@@ -32,33 +34,33 @@ type Params = HashMap<String, String>;
 const KINDS: [(&str, &str, &str); 6] = [
     (
         "collection",
-        "征缴报表",
-        "某月征缴：参保、缴费人数，应缴、实缴、滞纳金、欠费、上解省级，按市或区县",
+        crate::lang::msg("rep-collection"),
+        crate::lang::msg("rep-collection-what"),
     ),
     (
         "arrears",
-        "欠费报表",
-        "当前欠费：按区县或单位，含截至某日的应计滞纳金",
+        crate::lang::msg("rep-arrears"),
+        crate::lang::msg("rep-arrears-what"),
     ),
     (
         "disbursement",
-        "统支报表",
-        "某月统支：应发、计划、批复、拨付、发出、已发放、退回、待回执，按市",
+        crate::lang::msg("rep-disbursement"),
+        crate::lang::msg("rep-disbursement-what"),
     ),
     (
         "warn",
-        "基金预警",
-        "某月预警：可支付月数、抚养比、征缴完成率、欠费增长、违规发放，预警依据及责任主体",
+        crate::lang::msg("rep-warn"),
+        crate::lang::msg("rep-warn-what"),
     ),
     (
         "gap",
-        "缺口分担",
-        "某年基金缺口：按区县、成因分担到省、市、县，已到账及逾期",
+        crate::lang::msg("rep-gap"),
+        crate::lang::msg("rep-gap-what"),
     ),
     (
         "assess",
-        "目标考核",
-        "某年市、县目标责任考核：六项指标、得分、排名、奖励与问责名单",
+        crate::lang::msg("rep-assess"),
+        crate::lang::msg("rep-assess-what"),
     ),
 ];
 
@@ -68,16 +70,16 @@ fn yearly(kind: &str) -> bool {
 }
 
 fn kind_name(kind: &str) -> Option<&'static str> {
-    KINDS.iter().find(|k| k.0 == kind).map(|k| k.1)
+    KINDS.iter().find(|k| k.0 == kind).map(|k| t(k.1))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
     (
         status,
         Html(page(
-            "统计报表",
+            t("rep-title"),
             Some(login),
-            html! { p class="error" id="report-error" { (msg) } p { a href="/reports" { "返回报表列表" } } },
+            html! { p class="error" id="report-error" { (msg) } p { a href="/reports" { (t("rep-back")) } } },
         )),
     )
         .into_response()
@@ -87,11 +89,7 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
 async fn staff(st: &St, headers: &HeaderMap) -> Result<User, Response> {
     match current(st, headers).await {
         Ok(Some((u, _))) if u.role.has(Permission::ReportRead) => Ok(u),
-        Ok(Some((u, _))) => Err(error_page(
-            StatusCode::FORBIDDEN,
-            &u.login,
-            "无权访问：您的角色没有报表查询权限",
-        )),
+        Ok(Some((u, _))) => Err(error_page(StatusCode::FORBIDDEN, &u.login, t("rep-denied"))),
         Ok(None) => Err(Redirect::to("/login").into_response()),
         Err(e) => Err(error_page(e.status(), "", &e.message())),
     }
@@ -106,11 +104,11 @@ pub async fn list(State(st): State<St>, headers: HeaderMap) -> Response {
     let body = html! {
         ul id="reports" {
             @for (path, name, what) in KINDS {
-                li { a href={ "/reports/" (path) } id={ "report-" (path) } { (name) } " — " (what) }
+                li { a href={ "/reports/" (path) } id={ "report-" (path) } { (t(name)) } " — " (t(what)) }
             }
         }
     };
-    Html(page("统计报表", Some(&user.login), body)).into_response()
+    Html(page(t("rep-title"), Some(&user.login), body)).into_response()
 }
 
 /// What the query form asked for.
@@ -130,20 +128,20 @@ fn ask(p: &Params) -> Result<Ask, String> {
     let period = get("period")
         .map(|s| s.parse::<Period>())
         .transpose()
-        .map_err(|_| "月份格式应为 YYYY-MM，例如 2026-10".to_string())?;
+        .map_err(|_| t("rep-bad-period").to_string())?;
     let region = get("region")
         .map(|s| s.parse::<RegionCode>())
         .transpose()
-        .map_err(|_| "地区应为六位行政区划代码".to_string())?;
+        .map_err(|_| t("rep-bad-region").to_string())?;
     let by = match get("by") {
         None | Some("county") => By::County,
         Some("employer") => By::Employer,
-        Some(_) => return Err("汇总方式应为按区县或按单位".into()),
+        Some(_) => return Err(t("rep-bad-by").into()),
     };
     let as_of = get("as_of")
         .map(|s| s.parse::<Date>())
         .transpose()
-        .map_err(|_| "截至日期格式应为 YYYY-MM-DD".to_string())?;
+        .map_err(|_| t("rep-bad-as-of").to_string())?;
     let year = get("year")
         .map(|s| s.parse::<i32>())
         .transpose()
@@ -151,14 +149,14 @@ fn ask(p: &Params) -> Result<Ask, String> {
         .flatten()
         .filter(|y| (1990..=2100).contains(y));
     if get("year").is_some() && year.is_none() {
-        return Err("年度格式应为 YYYY，例如 2020".into());
+        return Err(t("rep-bad-year").into());
     }
     let drill = get("drill").map(str::to_string);
     if drill
         .as_deref()
         .is_some_and(|i| !tongchou_core::rules::governance::INDICATORS.contains(&i))
     {
-        return Err("考核指标应为 policy_execution、coverage、collection、retirement_approval、payment 或 fund_security".into());
+        return Err(t("rep-bad-drill").into());
     }
     let format = get("format").unwrap_or("html").to_string();
     Ok(Ask {
@@ -172,9 +170,15 @@ fn ask(p: &Params) -> Result<Ask, String> {
     })
 }
 
-/// `2026年10月`
+/// `2026年10月` (in English `2026-10`)
 fn zh_period(p: Period) -> String {
-    format!("{}年{}月", p.year(), p.month())
+    tf(
+        "rep-period",
+        &[
+            ("year", &p.year().to_string()),
+            ("month", &p.month().to_string()),
+        ],
+    )
 }
 
 /// Read the sheet asked for, within the user's region (a refusal audited), with its charts
@@ -214,10 +218,10 @@ fn read(
     };
     sheet.map_err(|e| match e {
         tongchou_app::AppError::NotFound(_) if yearly(kind) => {
-            AppError::NotFound(format!("{year}年 尚无数据：该年尚未计算"))
+            AppError::NotFound(tf("rep-no-data-year", &[("year", &year.to_string())]))
         }
         tongchou_app::AppError::NotFound(_) => {
-            AppError::NotFound(format!("{} 尚无数据：该月尚未运行", zh_period(period)))
+            AppError::NotFound(tf("rep-no-data-month", &[("month", &zh_period(period))]))
         }
         e => e.into(),
     })
@@ -236,7 +240,7 @@ pub async fn show(
         Err(r) => return r,
     };
     let Some(name) = kind_name(&kind) else {
-        return error_page(StatusCode::NOT_FOUND, &user.login, "没有这张报表");
+        return error_page(StatusCode::NOT_FOUND, &user.login, t("rep-no-such"));
     };
     let a = match ask(&p) {
         Ok(a) => a,
@@ -252,9 +256,9 @@ pub async fn show(
     let Some(period) = period else {
         // no month chosen yet: the form alone
         let hint = if yearly(&kind) {
-            "请选择年度后查询。"
+            t("rep-pick-year")
         } else {
-            "请选择月份后查询。"
+            t("rep-pick-month")
         };
         let body = html! { (form(&kind, &user, &a)) p id="report-hint" { (hint) } };
         return Html(page(name, Some(&user.login), body)).into_response();
@@ -272,7 +276,11 @@ pub async fn show(
     };
     let title = match kind.as_str() {
         "arrears" => format!("{name} {}", region_title(&sheet)),
-        k if yearly(k) => format!("{name} {}年 {}", period.year(), region_title(&sheet)),
+        k if yearly(k) => format!(
+            "{name} {} {}",
+            tf("rep-year-of", &[("year", &period.year().to_string())]),
+            region_title(&sheet)
+        ),
         _ => format!("{name} {} {}", zh_period(period), region_title(&sheet)),
     };
     let grid = grid_of(&kind, &sheet, &title);
@@ -310,16 +318,33 @@ fn grid_of(kind: &str, s: &Sheet, title: &str) -> Option<Grid> {
     Some(Grid {
         id: "report",
         title: title.to_string(),
-        cols: s.cols.iter().map(|c| (c.zh(), 16.0)).collect(),
+        cols: s.cols.iter().map(|c| (col_label(c), 16.0)).collect(),
         rows: s.rows.clone(),
         link: None,
     })
 }
 
+/// A column's label in the reader's language: its Chinese label, or in English the English
+/// part of a bilingual label ("应发 payroll") or the label itself.
+fn col_label(c: &tongchou_app::reports::sheet::Col) -> &'static str {
+    if crate::lang::lang() == Lang::ZhCn {
+        return c.zh();
+    }
+    english_part(c.label)
+}
+
+/// The English part of a bilingual label ("应发 payroll"), or the label itself.
+fn english_part(label: &str) -> &str {
+    match label.split_once(' ') {
+        Some((zh, en)) if !zh.is_ascii() => en,
+        _ => label,
+    }
+}
+
 fn refusal(e: &AppError) -> String {
     match e.status() {
-        StatusCode::FORBIDDEN => format!("无权访问：{}", e.message()),
-        StatusCode::INTERNAL_SERVER_ERROR => "系统内部错误，请稍后再试".into(),
+        StatusCode::FORBIDDEN => tf("rep-denied-because", &[("reason", &e.message())]),
+        StatusCode::INTERNAL_SERVER_ERROR => t("rep-internal").into(),
         _ => e.message(),
     }
 }
@@ -401,28 +426,28 @@ fn form(kind: &str, user: &User, a: &Ask) -> Markup {
     html! {
         form method="get" action={ "/reports/" (kind) } id="report-form" {
             @if kind == "arrears" {
-                label for="as_of" { "滞纳金计至" }
+                label for="as_of" { (t("rep-late-fee-to")) }
                 input id="as_of" name="as_of" type="date" value=[a.as_of.map(|d| d.to_string())];
-                label for="by" { "汇总方式" }
+                label for="by" { (t("rep-by")) }
                 select id="by" name="by" {
-                    option value="county" selected[a.by == By::County] { "按区县" }
-                    option value="employer" selected[a.by == By::Employer] { "按单位" }
+                    option value="county" selected[a.by == By::County] { (t("rep-by-county")) }
+                    option value="employer" selected[a.by == By::Employer] { (t("rep-by-employer")) }
                 }
             } @else if yearly(kind) {
-                label for="year" { "年度" }
+                label for="year" { (t("rep-year")) }
                 input id="year" name="year" type="number" min="1990" max="2100" required value=[a.year];
             } @else {
-                label for="period" { "月份" }
+                label for="period" { (t("rep-month")) }
                 input id="period" name="period" type="month" required value=[a.period.map(|p| p.to_string())];
             }
-            label for="region" { "地区" }
+            label for="region" { (t("rep-region")) }
             select id="region" name="region" {
                 @for (code, name) in region_options(user) {
                     option value=(code) selected[code == chosen] { (name) " (" (code) ")" }
                 }
             }
             br;
-            button type="submit" id="report-submit" { "查询" }
+            button type="submit" id="report-submit" { (t("rep-show")) }
         }
     }
 }
@@ -454,7 +479,7 @@ fn downloads(kind: &str, a: &Ask, period: Period) -> Markup {
     let q = query(kind, a, period);
     html! {
         p id="downloads" {
-            "下载："
+            (t("rep-download"))
             a href={ "/reports/" (kind) "?" (q) "&format=xlsx" } id="download-xlsx" { "Excel (XLSX)" } " "
             a href={ "/reports/" (kind) "?" (q) "&format=csv" } id="download-csv" { "CSV" } " "
             a href={ "/reports/" (kind) "?" (q) "&format=json" } id="download-json" { "JSON" }
@@ -467,9 +492,9 @@ fn cell(c: &Cell) -> Markup {
     match c {
         Cell::Money(f) => html! { td class="num" { (f.grouped()) } },
         Cell::Int(i) => html! { td class="num" { (i) } },
-        Cell::Text(t) if t == "total" => html! { td { "合计" } },
-        Cell::Text(t) if t == "late allocation" => html! { td { "迟拨" } },
-        Cell::Text(t) => html! { td { (t) } },
+        Cell::Text(x) if x == "total" => html! { td { (t("rep-total")) } },
+        Cell::Text(x) if x == "late allocation" => html! { td { (t("rep-late")) } },
+        Cell::Text(x) => html! { td { (x) } },
         Cell::Empty => html! { td {} },
     }
 }
@@ -490,7 +515,7 @@ fn table(s: &Sheet) -> Markup {
             thead {
                 tr {
                     @for (i, c) in s.cols.iter().enumerate() {
-                        th data-key=(c.key) { (c.zh()) @if money[i] { "（元）" } }
+                        th data-key=(c.key) { (col_label(c)) @if money[i] { (t("rep-yuan-suffix")) } }
                     }
                 }
             }
@@ -504,7 +529,7 @@ fn table(s: &Sheet) -> Markup {
             }
         }
         @if s.rows.is_empty() {
-            p id="report-empty" { "没有符合条件的数据。" }
+            p id="report-empty" { (t("rep-empty")) }
         }
         (extras(s))
     }
@@ -516,10 +541,10 @@ fn extras(s: &Sheet) -> Markup {
         @if !s.extras.is_empty() {
             dl id="report-extras" {
                 @for e in &s.extras {
-                    dt { (e.zh) }
+                    dt { @if crate::lang::lang() == Lang::ZhCn { (e.zh) } @else { (english_part(&e.label)) } }
                     dd data-key=(e.key) {
                         @match &e.value {
-                            Cell::Money(f) => { (f.grouped()) " 元" }
+                            Cell::Money(f) => { (crate::html::yuan(*f)) }
                             other => { (other.text()) }
                         }
                     }

@@ -10,6 +10,7 @@
 
 use crate::forms::{Fields, csrf_ok, done, text};
 use crate::html::{csrf_field, dl, page, yuan};
+use crate::lang::{self, tf};
 use crate::returns::read_upload;
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
@@ -21,12 +22,12 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reports::Cell;
-use tongchou_app::transfer::{self, Certificate, Decision, Listed, review::status_zh};
+use tongchou_app::transfer::{self, Certificate, Decision, Listed};
 use tongchou_core::access::{Permission, Role};
 use tongchou_core::{Date, Divisions, Fen, Policy, RegionCode};
 use tongchou_store::access::User;
 
-const TITLE: &str = "转移接续 Transfers";
+const TITLE: &str = lang::msg("tr-title");
 
 /// The largest certificate accepted (a whole working life is a few KiB).
 const MAX_UPLOAD: usize = 1 << 20;
@@ -72,16 +73,27 @@ pub fn links(u: &User) -> Markup {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="transfers-error" { (msg) } p { a href="/transfers" { "返回 Back" } } };
-    (status, Html(page(TITLE, Some(login), body))).into_response()
+    let body = html! { p class="error" id="transfers-error" { (msg) } p { a href="/transfers" { (lang::t("record-back")) } } };
+    (status, Html(page(lang::t(TITLE), Some(login), body))).into_response()
 }
 
 fn not_done(user: &User, e: &AppError) -> Response {
     error_page(
         e.status(),
         &user.login,
-        &format!("未办理 Not done: {}", e.message()),
+        &tf("tr-not-done", &[("reason", &e.message())]),
     )
+}
+
+/// A transfer's state in the reader's language.
+fn status_zh(status: &str) -> &'static str {
+    lang::t(match status {
+        "done" => "tr-st-done",
+        "held" => "tr-st-held",
+        "released" => "tr-st-released",
+        "refused" => "tr-st-refused",
+        _ => "tr-st-unknown",
+    })
 }
 
 fn region_name(c: u32) -> String {
@@ -98,7 +110,7 @@ fn region_name(c: u32) -> String {
 fn grid(rows: &[Listed]) -> Grid {
     Grid {
         id: "transfers-list",
-        title: "转移接续".into(),
+        title: lang::t("tr-list").into(),
         cols: vec![
             ("编号", 20.0),
             ("方向", 8.0),
@@ -119,9 +131,9 @@ fn grid(rows: &[Listed]) -> Grid {
                     Cell::Text(t.id.to_string()),
                     Cell::Text(
                         if t.direction == "out" {
-                            "转出"
+                            lang::t("tr-out")
                         } else {
-                            "转入"
+                            lang::t("tr-in")
                         }
                         .into(),
                     ),
@@ -144,22 +156,22 @@ fn grid(rows: &[Listed]) -> Grid {
 fn forms(csrf: &str, user: &User) -> Markup {
     let county = (!user.region.get().is_multiple_of(100)).then(|| user.region.get().to_string());
     html! {
-        h2 { "转出申请 Transfer out" }
+        h2 { (lang::t("tr-out-title")) }
         form method="post" action="/transfers/out" id="out-form" {
             (csrf_field(csrf))
-            label for="id_number" { "身份证号 ID number" } input id="id_number" name="id_number" required autocomplete="off";
-            label for="to" { "转入省份代码 Receiving province (e.g. 110000)" } input id="to" name="to" required;
-            label for="on" { "转移日期 Date (YYYY-MM-DD, 默认今天 default today)" } input id="on" name="on" autocomplete="off";
-            button type="submit" id="transfer-out" { "开具凭证并转出 Issue the certificate" }
+            label for="id_number" { (lang::t("tr-id-number")) } input id="id_number" name="id_number" required autocomplete="off";
+            label for="to" { (lang::t("tr-to")) } input id="to" name="to" required;
+            label for="on" { (lang::t("tr-on")) } input id="on" name="on" autocomplete="off";
+            button type="submit" id="transfer-out" { (lang::t("tr-issue")) }
         }
-        h2 { "转入登记 Transfer in" }
+        h2 { (lang::t("tr-in-title")) }
         form method="post" action="/transfers/in" enctype="multipart/form-data" id="in-form" {
             (csrf_field(csrf))
-            label for="file" { "参保缴费凭证文件 Certificate file (JSON)" } input type="file" id="file" name="file" required;
-            label for="received" { "到账金额（元） Money received (yuan)" } input id="received" name="received" required;
-            label for="county" { "接收区县代码 Receiving county" } input id="county" name="county" required value=[county];
-            label for="in-on" { "到账日期 Date (YYYY-MM-DD, 默认今天 default today)" } input id="in-on" name="on" autocomplete="off";
-            button type="submit" id="transfer-in" { "登记转入 Record" }
+            label for="file" { (lang::t("tr-file")) } input type="file" id="file" name="file" required;
+            label for="received" { (lang::t("tr-received")) } input id="received" name="received" required;
+            label for="county" { (lang::t("tr-county")) } input id="county" name="county" required value=[county];
+            label for="in-on" { (lang::t("tr-in-on")) } input id="in-on" name="on" autocomplete="off";
+            button type="submit" id="transfer-in" { (lang::t("tr-record")) }
         }
     }
 }
@@ -183,10 +195,10 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="transfers-done" { (msg) } }
         @if held > 0 && may_review(&user) {
-            p id="held-count" { "待复核转入 " (held) " 笔 held transfers awaiting review: open one to release or refuse it" }
+            p id="held-count" { (tf("tr-held-count", &[("n", &held.to_string())])) }
         }
         @if may_record(&user) { (forms(&csrf_token(&token), &user)) }
-        h2 { "转移记录 Transfers" }
+        h2 { (lang::t("tr-records")) }
         (g.render("/transfers", &View::of(&q)))
     };
     Html(page(TITLE, Some(&user.login), body)).into_response()
@@ -197,19 +209,19 @@ fn certificate_view(c: &Certificate) -> Markup {
     html! {
         div id="certificate" {
             (dl(&[
-                ("姓名 Name", c.name.clone()),
-                ("身份证号 ID number", c.id_number.clone()),
-                ("转出省份 From", region_name(c.from_province)),
-                ("转入省份 To", c.to_province.to_string()),
-                ("转移日期 Date", c.transfer_date.to_string()),
-                ("实际缴费月数 Paid months", c.paid_months.to_string()),
-                ("视同缴费月数 Deemed months", c.deemed_months.to_string()),
-                ("个人账户余额 Account balance", yuan(c.account_balance)),
-                ("统筹基金转移额 Pooling (12%)", yuan(c.pooling)),
-                ("转移资金合计 Total", yuan(c.total)),
+                (lang::t("tr-name"), c.name.clone()),
+                (lang::t("tr-id-number"), c.id_number.clone()),
+                (lang::t("tr-from"), region_name(c.from_province)),
+                (lang::t("tr-to-province"), c.to_province.to_string()),
+                (lang::t("tr-date"), c.transfer_date.to_string()),
+                (lang::t("tr-paid-months"), c.paid_months.to_string()),
+                (lang::t("tr-deemed"), c.deemed_months.to_string()),
+                (lang::t("tr-balance"), yuan(c.account_balance)),
+                (lang::t("tr-pooling"), yuan(c.pooling)),
+                (lang::t("tr-total"), yuan(c.total)),
             ]))
             table id="certificate-years" {
-                thead { tr { th { "年度" } th { "月数" } th { "缴费基数合计" } th { "个人账户记账额" } th { "统筹基金转移额" } } }
+                thead { tr { th { (lang::t("tr-year")) } th { (lang::t("tr-months")) } th { (lang::t("tr-base")) } th { (lang::t("tr-credited")) } th { (lang::t("tr-pooling-col")) } } }
                 tbody { @for y in &c.years { tr {
                     td { (y.year) } td class="num" { (y.months) } td class="num" { (yuan(y.base_total)) }
                     td class="num" { (yuan(y.credited)) } td class="num" { (yuan(y.pooling)) }
@@ -224,7 +236,7 @@ fn parse_day(s: &str) -> Result<Date, AppError> {
         return Ok(today_china());
     }
     s.parse::<Date>()
-        .map_err(|_| AppError::BadRequest("on: 日期格式 YYYY-MM-DD".into()))
+        .map_err(|_| AppError::BadRequest(lang::t("tr-bad-on").into()))
 }
 
 fn policy() -> Result<Policy, AppError> {
@@ -245,7 +257,7 @@ async fn out(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
     let r = with_db(&st, move |db| {
         let to: u32 = to
             .parse()
-            .map_err(|_| AppError::BadRequest(format!("to: 省份代码应为 6 位数字 {to:?}")))?;
+            .map_err(|_| AppError::BadRequest(tf("tr-bad-to", &[("value", &format!("{to:?}"))])))?;
         let on = parse_day(&on)?;
         Ok(transfer::transfer_out(
             db,
@@ -261,9 +273,9 @@ async fn out(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
     match r {
         Ok(c) => {
             let body = html! {
-                p class="ok" id="transfers-done" { "已转出，凭证如下 Transferred out: the certificate" }
+                p class="ok" id="transfers-done" { (lang::t("tr-transferred")) }
                 (certificate_view(&c))
-                p { a href="/transfers" { "返回 Back" } }
+                p { a href="/transfers" { (lang::t("record-back")) } }
             };
             Html(page(TITLE, Some(&user.login), body)).into_response()
         }
@@ -282,11 +294,7 @@ async fn incoming(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Re
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
     let Some((_, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            &user.login,
-            "file: 请选择凭证文件 choose a certificate file",
-        );
+        return error_page(StatusCode::BAD_REQUEST, &user.login, lang::t("tr-no-file"));
     };
     let (received, county, on) = (
         u.text("received").to_string(),
@@ -295,14 +303,19 @@ async fn incoming(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Re
     );
     let who = user.principal();
     let r = with_db(&st, move |db| {
-        let received: Fen = received
-            .parse()
-            .map_err(|_| AppError::BadRequest(format!("received: 金额格式 {received:?}")))?;
+        let received: Fen = received.parse().map_err(|_| {
+            AppError::BadRequest(tf(
+                "tr-bad-received",
+                &[("value", &format!("{received:?}"))],
+            ))
+        })?;
         let county = county
             .parse::<u32>()
             .ok()
             .and_then(|c| RegionCode::new(c).ok())
-            .ok_or_else(|| AppError::BadRequest(format!("county: 区县代码 {county:?}")))?;
+            .ok_or_else(|| {
+                AppError::BadRequest(tf("tr-bad-county", &[("value", &format!("{county:?}"))]))
+            })?;
         let on = parse_day(&on)?;
         Ok(transfer::transfer_in(
             db,
@@ -319,15 +332,17 @@ async fn incoming(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Re
     match r {
         Ok(rep) if rep.status == "held" => done(
             "/transfers",
-            &format!(
-                "转入 {} 待复核（金额与凭证不符）Held for review: {}",
-                rep.transfer,
-                rep.reasons.join("; ")
+            &tf(
+                "tr-held",
+                &[
+                    ("id", &rep.transfer.to_string()),
+                    ("reasons", &rep.reasons.join(lang::t("web-list-sep"))),
+                ],
             ),
         ),
         Ok(rep) => done(
             "/transfers",
-            &format!("转入 {} 已入账 Booked as 转移收入", rep.transfer),
+            &tf("tr-booked", &[("id", &rep.transfer.to_string())]),
         ),
         Err(e) => not_done(&user, &e),
     }
@@ -350,7 +365,7 @@ async fn show(
         let t = transfer::list(db, &who, None)?
             .into_iter()
             .find(|t| t.id == id)
-            .ok_or_else(|| AppError::NotFound(format!("no transfer {id}")))?;
+            .ok_or_else(|| AppError::NotFound(tf("tr-no-transfer", &[("id", &id.to_string())])))?;
         Ok((c, t))
     })
     .await;
@@ -376,26 +391,31 @@ async fn show(
     }
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="transfers-done" { (msg) } }
-        p id="transfer-status" { "状态 State: " (status_zh(&t.status)) }
+        p id="transfer-status" { (tf("tr-state", &[("status", status_zh(&t.status))])) }
         (certificate_view(&c))
-        p { a href={ "/transfers/" (id) "?download=1" } id="download" { "下载凭证文件 Download the certificate" } }
+        p { a href={ "/transfers/" (id) "?download=1" } id="download" { (lang::t("tr-download")) } }
         @if t.status == "held" && may_review(&user) {
-            h2 { "复核 Review" }
-            @if let Some(r) = t.received { p { "到账金额 Received: " (yuan(r)) "，凭证金额 certificate: " (yuan(t.total)) } }
+            h2 { (lang::t("tr-review")) }
+            @if let Some(r) = t.received { p { (tf("tr-received-vs", &[("received", &yuan(r)), ("total", &yuan(t.total))])) } }
             form method="post" action={ "/transfers/" (id) "/decide" } id="decide-form" {
                 (csrf_field(&csrf_token(&token)))
-                label for="decision" { "复核结论 Decision" }
+                label for="decision" { (lang::t("tr-decision")) }
                 select name="decision" id="decision" {
-                    option value="release" { "放行入账 Release (book what was received)" }
-                    option value="refuse" { "退回转出地 Refuse (money back to the sender)" }
+                    option value="release" { (lang::t("tr-release")) }
+                    option value="refuse" { (lang::t("tr-refuse")) }
                 }
-                label for="reason" { "理由 Reason" } input id="reason" name="reason" required;
-                button type="submit" id="decide" { "决定 Decide" }
+                label for="reason" { (lang::t("tr-reason")) } input id="reason" name="reason" required;
+                button type="submit" id="decide" { (lang::t("tr-decide")) }
             }
         }
-        p { a href="/transfers" { "返回 Back" } }
+        p { a href="/transfers" { (lang::t("record-back")) } }
     };
-    Html(page(&format!("转移 {id}"), Some(&user.login), body)).into_response()
+    Html(page(
+        &tf("tr-heading", &[("id", &id.to_string())]),
+        Some(&user.login),
+        body,
+    ))
+    .into_response()
 }
 
 /// `POST /transfers/{id}/decide`.
@@ -419,7 +439,7 @@ async fn decide(
             return error_page(
                 StatusCode::BAD_REQUEST,
                 &user.login,
-                &format!("decision: 应为 release 或 refuse ({d:?})"),
+                &tf("tr-bad-decision", &[("value", &format!("{d:?}"))]),
             );
         }
     };
@@ -440,7 +460,10 @@ async fn decide(
     match r {
         Ok(t) => done(
             &format!("/transfers/{id}"),
-            &format!("转入 {id}：{}", status_zh(&t.status)),
+            &tf(
+                "tr-decided",
+                &[("id", &id.to_string()), ("status", status_zh(&t.status))],
+            ),
         ),
         Err(e) => not_done(&user, &e),
     }

@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{Client, PW, add_staff, rc};
+use support::{Client, PW, add_staff, in_english, rc};
 use tongchou_app::close::{self, CloseRequest};
 use tongchou_app::collect::{self, ReceiptSource};
 use tongchou_app::disburse::{self, MonthOptions};
@@ -257,7 +257,7 @@ fn analysis_chain(db: &mut Db, addr: std::net::SocketAddr, clerk: &mut Client) {
         "{}",
         p.body
     );
-    assert!(p.body.contains("草稿 draft（第 1 版）"), "{}", p.body);
+    assert!(p.body.contains("草稿（第 1 版）"), "{}", p.body);
     let qt = tongchou_app::analysis::Quarter::new(2020, 1).expect("q");
     let a = tongchou_app::analysis::show(db, qt, rc(140105)).expect("show");
     let beyond: Vec<String> = a
@@ -351,6 +351,11 @@ fn analysis_chain(db: &mut Db, addr: std::net::SocketAddr, clerk: &mut Client) {
     .expect("audit")
     .len();
     assert_eq!(audited, 2);
+    in_english(
+        clerk,
+        &[page],
+        &["一季度执行偏差：预算按历史结余编制", "偏差原因不具体"],
+    );
 }
 
 /// Post a budget form from the page `from` (its CSRF token) and follow the redirect; the page
@@ -560,6 +565,27 @@ fn budget_chain(db: &mut Db, addr: std::net::SocketAddr) {
         &[("year", "2020"), ("region", "140105"), ("note", "x")],
     );
     assert_eq!(r.status, 403);
+    // the whole chain in English: every label, state and action; the notes and reasons as typed
+    in_english(
+        &mut off,
+        &[page, "/budget?year=2020&number=0", "/budget?year=2031"],
+        &[
+            "扩面计划 2020",
+            "按市意见调高",
+            "征缴任务偏低",
+            "县扩面计划",
+            "中央调剂资金增加",
+            "征缴任务可行",
+            // the drafted lines' sources, written by `tongchou_app::budget::draft` (the use
+            // case's own text, not the page's)
+            "上年决算年末滚存结余",
+            "工资增长",
+            "扩面",
+            "领取人数",
+            "调整",
+            "执行",
+        ],
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@
 
 mod support;
 
-use support::{Client, PW, seed, start};
+use support::{Client, PW, in_english, seed, start};
 use tongchou_core::Fen;
 use tongchou_store::Db;
 use tongchou_store::ledger::Ledger;
@@ -169,6 +169,16 @@ fn scenario(url: &str) {
     );
     reserve_forms(&mut officer, &mut db);
     central_forms(&mut officer, &mut db);
+    in_english(
+        &mut officer,
+        &["/reserve", "/central?year=2021", "/central?year=2022"],
+        &[
+            "山西某能源集团有限公司",
+            "晋政发〔2020〕24号",
+            "财社〔2022〕调剂资金",
+            "财社〔2021〕1号",
+        ],
+    );
     let mut approver = Client::new(srv.addr);
     assert_eq!(approver.login("fin.approver", PW).status, 303);
     let page = approver.get("/reserve");

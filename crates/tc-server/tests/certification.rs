@@ -105,6 +105,8 @@ fn scenario(url: &str) {
         "{}",
         again.body
     );
+    support::in_english(&mut me, &["/me/certification"], &[]);
+    support::in_english(&mut clerk, &["/certification?month=2023-05"], &[]);
 
     let mut db = Db::open(url).expect("open");
     let n = |db: &mut Db, result: &str| {

@@ -157,6 +157,7 @@ fn gap_page(db: &mut Db, srv: &tongchou_server::Background) {
     assert_eq!(support::gap_outstanding(db, 2020, july, county), "0.00");
     let page = fin.get("/gap?year=2020").body;
     assert!(page.contains("id=\"gap-settlements\""), "{page}");
+    support::in_english(&mut fin, &["/gap?year=2020"], &[]);
     let check = tongchou_store::ledger::Ledger::new(db)
         .check()
         .expect("check");

@@ -7,8 +7,9 @@
 
 mod support;
 
-use support::{Client, PW, seed, start};
+use support::{Client, PW, add_staff, seed, start};
 use tongchou_core::Divisions;
+use tongchou_core::access::Role;
 
 /// Anonymous pages, then a county clerk's.
 const PUBLIC: [&str; 4] = ["/", "/login", "/estimate", "/no-such-page"];
@@ -22,9 +23,10 @@ const CLERK: [&str; 8] = [
     "/claims",
     "/persons/search",
 ];
-/// Other roles' pages: the provincial bureau's reviewer, the finance approver, the auditor,
-/// the system administrator.
-const OTHERS: [(&str, &str); 10] = [
+/// Other roles' pages: the provincial bureau's reviewer and officer (`bureau`, added here), the
+/// finance officer and approver, the auditor, the system administrator, a county clerk, an
+/// insured pensioner.
+const OTHERS: [(&str, &str); 24] = [
     ("approver", "/month"),
     ("approver", "/dashboard"),
     ("approver", "/backpay"),
@@ -35,6 +37,20 @@ const OTHERS: [(&str, &str); 10] = [
     ("auditor", "/paying-accounts"),
     ("sysadmin", "/admin/users"),
     ("sysadmin", "/dashboard"),
+    ("fin.officer", "/central"),
+    ("fin.officer", "/reserve"),
+    ("fin.officer", "/budget"),
+    ("bureau", "/budget/analysis"),
+    ("bureau", "/migration"),
+    ("clerk", "/transfers"),
+    ("clerk", "/recoveries"),
+    ("clerk", "/certification"),
+    ("citizen", "/me/certification"),
+    ("auditor", "/reports"),
+    ("auditor", "/reports/collection"),
+    ("auditor", "/reports/gap"),
+    ("auditor", "/gap"),
+    ("auditor", "/reports/no-such"),
 ];
 
 fn cjk(c: char) -> bool {
@@ -106,6 +122,20 @@ fn zh_label(path: &str) -> &'static str {
         "/paying-accounts" => "全部版本",
         "/admin/users" => "本人职责",
         "/imports/record?kind=persons" => "18 位居民身份证号码",
+        "/central" => "收付明细",
+        "/reserve" => "登记划转国有股权",
+        "/budget" => "季度执行分析",
+        "/budget/analysis" => "序时进度",
+        "/migration" => "已迁移的市",
+        "/transfers" => "转出申请",
+        "/recoveries" => "未结案件",
+        "/certification" => "逾期未认证",
+        "/me/certification" => "认证记录",
+        "/reports" => "征缴报表",
+        "/reports/collection" => "请选择月份后查询",
+        "/reports/gap" => "请选择年度后查询",
+        "/gap" => "年的缺口尚未计算",
+        "/reports/no-such" => "没有这张报表",
         _ => "申报的缴费工资基数",
     }
 }
@@ -114,7 +144,7 @@ fn pages(c: &mut Client, paths: &[&str], lang: &str) {
     for p in paths {
         let r = c.get(p);
         assert!(
-            r.status == 200 || *p == "/no-such-page",
+            r.status == 200 || *p == "/no-such-page" || *p == "/reports/no-such",
             "{p}: {}",
             r.status
         );
@@ -126,9 +156,61 @@ fn pages(c: &mut Client, paths: &[&str], lang: &str) {
     }
 }
 
+/// `GET path` of the JSON API without a session, in the language `accept` asks for (none: the
+/// default): the status and the JSON answer.
+fn api_anonymous(
+    addr: std::net::SocketAddr,
+    path: &str,
+    accept: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut req = agent.get(format!("http://{addr}{path}"));
+    if let Some(a) = accept {
+        req = req.header("Accept-Language", a);
+    }
+    let mut r = req.call().expect("call");
+    let status = r.status().as_u16();
+    let body = r.body_mut().read_to_string().expect("body");
+    (status, serde_json::from_str(&body).expect("JSON"))
+}
+
+/// The JSON API's errors in the request's language: zh-CN by default, English when the browser
+/// asks for it or the language cookie says so.
+fn api_errors(addr: std::net::SocketAddr) {
+    let (status, zh) = api_anonymous(addr, "/api/me", None);
+    assert_eq!(status, 401);
+    assert_eq!(zh["message"], "请先登录", "{zh}");
+    let (status, en) = api_anonymous(addr, "/api/me", Some("en-US,en;q=0.9"));
+    assert_eq!(status, 401);
+    assert_eq!(en["message"], "Log in first", "{en}");
+    let mut c = Client::new(addr);
+    assert_eq!(c.login("fin.approver", PW).status, 303);
+    let r = c.get("/api/approvals/abc");
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("id：应为整数"), "{}", r.body);
+    let r = c.get("/api/approvals/999999");
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("审批事项 999999 不存在"), "{}", r.body);
+    c.get("/lang?to=en&back=%2F");
+    let r = c.get("/api/approvals/abc");
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("id: an integer"), "{}", r.body);
+    let r = c.get("/api/approvals/999999");
+    assert!(r.body.contains("approval 999999 not found"), "{}", r.body);
+    assert!(!r.body.chars().any(cjk), "{}", r.body);
+}
+
 fn scenario(url: &str) {
     seed(url);
+    // the provincial bureau's officer: the migration, the gap's computation, the analysis
+    let mut db = tongchou_store::Db::open(url).expect("open");
+    add_staff(&mut db, "bureau", Role::ProvinceBureauOfficer, 140000);
+    drop(db);
     let srv = start(url);
+    api_errors(srv.addr);
 
     // Chinese by default, English by the link, kept by its cookie, Chinese again by the link
     let mut anon = Client::new(srv.addr);

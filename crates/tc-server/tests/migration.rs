@@ -87,6 +87,7 @@ fn scenario(url: &str) {
     );
     assert!(bytes.starts_with(b"PK"));
     assert_eq!(o.get("/migration?city=abc").status, 400);
+    support::in_english(&mut o, &["/migration", "/migration?city=140200"], &[]);
     // the resolve form: CSRF first
     let path = format!("/migration/review/{review}");
     let no = o.post_form(&path, &[("decision", "existing")]);

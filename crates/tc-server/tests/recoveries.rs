@@ -5,7 +5,7 @@
 
 mod support;
 
-use support::{Client, PW, seed, start};
+use support::{Client, PW, in_english, seed, start};
 use tongchou_store::Db;
 use tongchou_store::ledger::Ledger;
 
@@ -105,6 +105,7 @@ fn scenario(url: &str) {
         "{}",
         end.body
     );
+    in_english(&mut clerk, &["/recoveries"], &[]);
     let n = db
         .query_i64(
             "SELECT count(*) FROM audit_log WHERE action IN ('recovery.repay', 'recovery.write_off') AND result = 'ok'",

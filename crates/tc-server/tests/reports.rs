@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::{Client, PW, add_staff, rc};
+use support::{Client, PW, add_staff, in_english, rc};
 use tongchou_app::collect::{self, ReceiptSource};
 use tongchou_app::disburse::{self, MonthOptions};
 use tongchou_app::reports::{self, By, Cell, Sheet};
@@ -320,6 +320,18 @@ fn scenario(url: &str, tag: &str) {
     assert_eq!(
         header(&h, "content-disposition"),
         "attachment; filename=\"gap-2020-140000.xlsx\""
+    );
+    in_english(
+        &mut aud,
+        &[
+            "/reports",
+            "/reports/collection?period=2020-01",
+            "/reports/disbursement?period=2020-01",
+            "/reports/arrears?as_of=2020-03-31&by=county",
+            "/reports/gap?year=2020",
+            "/dashboard",
+        ],
+        &[],
     );
     // a month not run
     let r = aud.get("/reports/collection?period=2019-06");

@@ -7,7 +7,7 @@
 
 mod support;
 
-use support::{Client, PW, seed, start, transfer_ready};
+use support::{Client, PW, in_english, seed, start, transfer_ready};
 use tongchou_core::Fen;
 use tongchou_store::Db;
 
@@ -182,6 +182,11 @@ fn scenario(url: &str) {
     assert_eq!(ok.status, 303, "{}", ok.body);
     let shown = approver.get(ok.header("location").expect("location"));
     assert!(shown.body.contains("复核放行"), "{}", shown.body);
+    in_english(
+        &mut approver,
+        &[&format!("/transfers/{held_id}"), "/transfers"],
+        &["周退休", "差额为银行手续费"],
+    );
     let mut db = Db::open(&db_url).expect("open");
     let audited = db
         .query_i64(

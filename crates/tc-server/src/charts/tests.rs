@@ -45,7 +45,10 @@ fn amounts_read_as_chinese_users_read_them() {
     assert_eq!(Unit::Tenths.exact(123), "12.3 个月");
     assert_eq!(Unit::Tenths.exact(120), "12 个月");
     assert_eq!(Unit::Hundredths.exact(8525), "85.25 分");
-    assert_eq!(Unit::Count("人").exact(1_234_567), "1,234,567 人");
+    assert_eq!(
+        Unit::Count("chart-persons").exact(1_234_567),
+        "1,234,567 人"
+    );
     assert_eq!(Unit::Fen.scale(99_999), (100, "元"));
     assert_eq!(Unit::Fen.scale(1_000_000), (1_000_000, "万元"));
     assert_eq!(Unit::Fen.scale(12_000_000_000), (10_000_000_000, "亿元"));
@@ -139,7 +142,7 @@ fn edge_cases_draw_without_panic_and_within_the_frame() {
         chart(Unit::Fen, &["负", "正"], &[("值", &[-500, -100])]),
         chart(Unit::Fen, &["大"], &[("值", &[i64::MAX])]),
         chart(Unit::Fen, &["小", "大"], &[("值", &[i64::MIN, i64::MAX])]),
-        chart(Unit::Count("人"), &[], &[]),
+        chart(Unit::Count("chart-persons"), &[], &[]),
     ];
     for c in &cases {
         for kind in [Kind::Bars, Kind::Stacked, Kind::Ranking, Kind::Lines] {

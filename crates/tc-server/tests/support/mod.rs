@@ -661,3 +661,43 @@ pub fn transfer_ready(url: &str) -> String {
     tongchou_app::income::record(&mut db, &Actor::of(&officer), 2, &subsidy).expect("income");
     insured(&mut db)
 }
+
+/// The Chinese characters of a page rendered in English apart from what comes from data: the
+/// names of places, the users' display names (`… 用户`), the language switch's own name (中文)
+/// and the strings of `data` (names, documents, reasons typed into the forms).
+pub fn cjk_outside(body: &str, data: &[&str]) -> String {
+    let mut s = body.to_string();
+    let mut names: Vec<String> = tongchou_core::Divisions::shanxi()
+        .all()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    names.extend(data.iter().map(|d| d.to_string()));
+    names.extend(["用户".to_string(), ">中文<".to_string()]);
+    // longest first, so that a county's name goes before a shorter one it contains
+    names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    for n in names {
+        s = s.replace(&n, "");
+    }
+    s.chars()
+        .filter(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
+        .collect()
+}
+
+/// `paths` as `c` reads them in English (its language switched): each page has
+/// `<html lang="en">` and no Chinese apart from `data` ([`cjk_outside`]); `c` reads Chinese again
+/// afterwards.
+pub fn in_english(c: &mut Client, paths: &[&str], data: &[&str]) {
+    c.get("/lang?to=en&back=%2F");
+    for p in paths {
+        let r = c.get(p);
+        assert!(r.body.contains("<html lang=\"en\">"), "{p}: {}", r.body);
+        let found = cjk_outside(&r.body, data);
+        assert!(
+            found.is_empty(),
+            "{p} in English holds {found:?}: {}",
+            r.body
+        );
+    }
+    c.get("/lang?to=zh-CN&back=%2F");
+}
