@@ -3,7 +3,11 @@
 //! and a declarations XLSX to the temporary directory, validates each in a fresh process (a full
 //! pass: decoding, every check, duplicate detection, SHA-256), prints rows/s, MB/s and that
 //! process's peak memory, and removes the files. `bench gen [ROWS]` only writes the files and
-//! `bench run KIND PATH` measures one (for profiling).
+//! `bench run KIND PATH` measures one (for profiling). `bench history gen PERSONS PATH` writes a
+//! legacy contribution history (12 years a person) and `bench history run PATH
+//! dedicated|general` reads it as `tongchou migrate check` does (`parallel`, 4 MiB pieces, no
+//! duplicate table), with the dedicated reader of plain rows or with the general reader alone
+//! as before it.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -19,6 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             return Err("usage: bench run KIND PATH".into());
         };
         return run(kind, Path::new(path));
+    }
+    if args.get(1).map(String::as_str) == Some("history") {
+        return history(&args[2..]);
     }
     if args.get(1).map(String::as_str) == Some("gen") {
         // Only write the files (for profiling `bench run`), and say where.
@@ -254,4 +261,65 @@ fn peak_rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// `history gen PERSONS PATH` / `history run PATH dedicated|general`.
+fn history(args: &[String]) -> Result<(), Box<dyn std::error::Error>> {
+    use tongchou_import::LegacyYear;
+    use tongchou_import::parallel::{Reading, for_each_read};
+    match args {
+        [g, n, path] if g == "gen" => {
+            let persons: u32 = n.parse()?;
+            let county = RegionCode::new(140105)?;
+            let start = Date::new(1960, 1, 1)?;
+            let mut w = BufWriter::new(File::create(path)?);
+            writeln!(w, "身份证号,年度,缴费月数,缴费基数,缴费指数,个人账户记账额")?;
+            for i in 0..persons {
+                let id = IdNumber::from_parts(
+                    county,
+                    start.add_days((i / 998) as i64),
+                    (i % 998 + 1) as u16,
+                );
+                for year in 2008..2020u32 {
+                    let base = 2500 + (i + year) % 6000;
+                    writeln!(
+                        w,
+                        "{id},{year},12,{base}.00,{}.{:04},{}.{:02}",
+                        base / 4000,
+                        (i * 7 + year) % 10_000,
+                        base * 8 / 100,
+                        (i + year) % 100
+                    )?;
+                }
+            }
+            w.flush()?;
+            Ok(())
+        }
+        [r, path, how] if r == "run" => {
+            let how = match how.as_str() {
+                "dedicated" => Reading::Dedicated,
+                "general" => Reading::General,
+                _ => return Err("dedicated or general".into()),
+            };
+            let bytes = std::fs::read(path)?;
+            let mut opts = Options::new(Date::new(2020, 1, 10)?);
+            opts.detect_duplicates = false;
+            let t = Instant::now();
+            let (mut rows, mut months) = (0u64, 0u64);
+            for_each_read::<LegacyYear>(&bytes, opts, (4 << 20, how), |r| {
+                rows += 1;
+                months += r.months as u64;
+            })?;
+            let s = t.elapsed().as_secs_f64();
+            println!(
+                "history {how:?}: {rows} rows ({months} months) in {s:.2} s wall, {:.2} M rows/s",
+                rows as f64 / s / 1e6
+            );
+            Ok(())
+        }
+        _ => Err(
+            "usage: bench history gen PERSONS PATH | bench history run PATH dedicated|general"
+                .into(),
+        ),
+    }
 }

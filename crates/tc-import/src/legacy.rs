@@ -569,25 +569,43 @@ impl Parse for LegacyInsured {
 }
 record!(LegacyInsured, Kind::LegacyInsured);
 
+/// A history row's year: 1951 to this year.
+fn history_year(v: Cell<'_>, today: Date) -> Result<i32, String> {
+    let y = count(v, 9999)? as i32;
+    if !(1951..=today.year()).contains(&y) {
+        return Err(format!("year {y} is outside 1951–{}", today.year()));
+    }
+    Ok(y)
+}
+
+/// Months paid in a year: 1 to 12.
+fn history_months(v: Cell<'_>) -> Result<u32, String> {
+    match count(v, 12)? {
+        0 => Err("at least 1 month (a year without contributions has no row)".into()),
+        n => Ok(n as u32),
+    }
+}
+
+/// The non-empty cell of one of the kind's columns in a plain row, as [`Cells`] would give it.
+fn plain_cell<'f>(fields: &[&'f str], position: &[Option<usize>], k: usize) -> Option<Cell<'f>> {
+    let text = fields.get(position.get(k).copied()??)?.trim();
+    (!text.is_empty()).then_some(Cell {
+        text,
+        numeric: false,
+    })
+}
+
 impl Parse for LegacyYear {
     const DUPLICATE: Option<&'static str> = Some("same ID number and year");
+    const PLAIN: bool = true;
     fn key(&self) -> Key {
         Key([id_key(&self.id_number), self.year as u64])
     }
     fn parse(c: &mut Cells<'_>) -> Option<LegacyYear> {
         let today = c.today;
         let id = c.req(hcol::ID, |v| id_upgrade(v, today));
-        let year = c.req(hcol::YEAR, |v| {
-            let y = count(v, 9999)? as i32;
-            if !(1951..=today.year()).contains(&y) {
-                return Err(format!("year {y} is outside 1951–{}", today.year()));
-            }
-            Ok(y)
-        });
-        let months = c.req(hcol::MONTHS, |v| match count(v, 12)? {
-            0 => Err("at least 1 month (a year without contributions has no row)".into()),
-            n => Ok(n as u32),
-        });
+        let year = c.req(hcol::YEAR, |v| history_year(v, today));
+        let months = c.req(hcol::MONTHS, history_months);
         let base = c.req(hcol::BASE, money);
         let index = c.req(hcol::INDEX, ratio);
         let credited = c.req(hcol::CREDITED, money);
@@ -601,6 +619,32 @@ impl Parse for LegacyYear {
             base: base?,
             index: index?,
             credited: credited?,
+        })
+    }
+    /// The same fields through the same functions as [`LegacyYear::parse`], without the row
+    /// machinery; the ID number of the line before is not parsed again.
+    fn plain(
+        fields: &[&str],
+        position: &[Option<usize>],
+        today: Date,
+        row: u64,
+        last: Option<&LegacyYear>,
+    ) -> Option<LegacyYear> {
+        let cell = |k: usize| plain_cell(fields, position, k);
+        let id = cell(hcol::ID)?;
+        let (id_number, id_upgraded) = match last {
+            Some(l) if !l.id_upgraded && l.id_number.as_str() == id.text => (l.id_number, false),
+            _ => id_upgrade(id, today).ok()?,
+        };
+        Some(LegacyYear {
+            row,
+            id_number,
+            id_upgraded,
+            year: history_year(cell(hcol::YEAR)?, today).ok()?,
+            months: history_months(cell(hcol::MONTHS)?).ok()?,
+            base: money(cell(hcol::BASE)?).ok()?,
+            index: ratio(cell(hcol::INDEX)?).ok()?,
+            credited: money(cell(hcol::CREDITED)?).ok()?,
         })
     }
 }

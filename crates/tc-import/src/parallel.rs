@@ -6,9 +6,18 @@
 //! no quote (no field spans lines), no carriage return but before a line feed, a header on the
 //! first line, the reader's duplicate check off (it needs every row's key in one table).
 //! Any other file is read on the caller's thread.
+//!
+//! A kind with a dedicated reader of plain rows (the contribution history, `Parse::plain`)
+//! has each piece read by it first: ASCII lines split at commas, the fields through the same
+//! value parsers, no row machinery, no copy of the text, no SHA-256 (the caller takes the
+//! file's fingerprint once). A piece with any line that reader does not take — not plain, or
+//! with any problem — is read again by the general reader, which names the problems; so the
+//! records and the findings are the general reader's in every case.
 
+use crate::columns::Header;
 use crate::{ImportError, Options, Record, Records, Rejection, RowError};
 use std::io::{Cursor, Read};
+use tongchou_core::Date;
 
 /// Bytes of a piece: small enough that a group of pieces' records stay small in memory.
 const PIECE_BYTES: usize = 4 << 20;
@@ -55,12 +64,63 @@ struct Piece<T> {
     rows: u64,
 }
 
+/// A piece read by the kind's dedicated reader of plain rows (`Parse::plain`): `None` as soon
+/// as a line is not plain (not ASCII, not as many fields as the header, a value in an unnamed
+/// column, blank) or does not parse without a problem — the general reader then reads the
+/// piece and names what is wrong, so the findings are the general reader's.
+fn read_plain<T: Record>(
+    body: &[u8],
+    first_row: u64,
+    header: &Header,
+    today: Date,
+) -> Option<Piece<T>> {
+    let width = header.names.len();
+    let unnamed: Vec<usize> = (0..width).filter(|&i| header.names[i].is_empty()).collect();
+    let mut fields: Vec<&str> = Vec::with_capacity(width + 1);
+    let mut records: Vec<T> = Vec::with_capacity(body.len() / 40);
+    let mut start = 0;
+    let mut row = first_row;
+    while start < body.len() {
+        let end = memchr::memchr(b'\n', &body[start..]).map_or(body.len(), |i| start + i);
+        let mut line = &body[start..end];
+        start = end + 1;
+        if let Some(l) = line.strip_suffix(b"\r") {
+            line = l;
+        }
+        if !line.is_ascii() {
+            return None;
+        }
+        let text = std::str::from_utf8(line).ok()?;
+        fields.clear();
+        fields.extend(text.split(','));
+        if fields.len() != width
+            || unnamed.iter().any(|&i| !fields[i].trim().is_empty())
+            || fields.iter().all(|f| f.trim().is_empty())
+        {
+            return None;
+        }
+        let r = T::plain(&fields, &header.position, today, row, records.last())?;
+        records.push(r);
+        row += 1;
+    }
+    Some(Piece {
+        rows: records.len() as u64,
+        records,
+        errors: Vec::new(),
+        error_total: 0,
+        rejected_rows: 0,
+    })
+}
+
 fn read_piece<T: Record>(
-    header: &[u8],
+    (header, plain, how): (&[u8], Option<&Header>, Reading),
     body: &[u8],
     first_row: u64,
     opts: Options<'_>,
 ) -> Piece<T> {
+    if let Some(p) = plain.and_then(|h| read_plain(body, first_row, h, opts.today)) {
+        return p;
+    }
     let input = Cursor::new(header).chain(Cursor::new(body));
     let mut out = Piece {
         records: Vec::new(),
@@ -69,7 +129,16 @@ fn read_piece<T: Record>(
         rejected_rows: 0,
         rows: 0,
     };
-    let mut records = match Records::<T>::from_stream(input, None, opts) {
+    // the pieces' own fingerprints are not wanted: the file's is the caller's, taken once
+    // (but for a measurement of the reading as it was)
+    let source = crate::csv::CsvSource::new(input, None).map(|s| match how {
+        Reading::Dedicated => s.unhashed(),
+        Reading::General => s,
+    });
+    let records = source
+        .map_err(crate::open_error)
+        .and_then(|s| Records::<T>::start(Box::new(s), opts));
+    let mut records = match records {
         Ok(r) => r.starting_at(first_row),
         Err(e) => {
             // the header read alone before: only an I/O error of memory could come here
@@ -115,17 +184,43 @@ pub fn for_each_in_pieces<T: Record + Send>(
     bytes: &[u8],
     opts: Options<'_>,
     piece_bytes: usize,
+    f: impl FnMut(T),
+) -> Result<(), ImportError> {
+    for_each_read(bytes, opts, (piece_bytes, Reading::Dedicated), f)
+}
+
+/// How the pieces are read (for measurements: `examples/bench.rs history`).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// The kind's dedicated reader of plain rows first, no SHA-256 of the pieces (what
+    /// [`for_each`] does).
+    Dedicated,
+    /// Every piece by the general reader, each piece's SHA-256 taken (as before the dedicated
+    /// reader).
+    General,
+}
+
+/// [`for_each_in_pieces`], the pieces read as `how` says.
+#[doc(hidden)]
+pub fn for_each_read<T: Record + Send>(
+    bytes: &[u8],
+    opts: Options<'_>,
+    (piece_bytes, how): (usize, Reading),
     mut f: impl FnMut(T),
 ) -> Result<(), ImportError> {
+    let dedicated = T::PLAIN && how == Reading::Dedicated;
     // the header (and the file as a whole) checked as a sequential reading checks it
     let mut whole = Records::<T>::from_bytes(bytes, opts)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if opts.detect_duplicates || threads < 2 || !splittable(bytes) {
+    if opts.detect_duplicates || (threads < 2 && !dedicated) || !splittable(bytes) {
         for r in whole.by_ref().flatten() {
             f(r);
         }
         return whole.finish().map(|_| ());
     }
+    // a CSV file (splittable): its header as the dedicated reader needs it
+    let plain = dedicated.then(|| whole.header.clone());
     drop(whole);
     let header_end = memchr::memchr(b'\n', bytes).map_or(bytes.len(), |i| i + 1);
     let header = &bytes[..header_end];
@@ -169,7 +264,10 @@ pub fn for_each_in_pieces<T: Record + Send>(
                 .map(|&i| {
                     let (a, b) = all[i];
                     let first = first_rows[i];
-                    s.spawn(move || read_piece::<T>(header, &bytes[a..b], first, opts))
+                    let plain = plain.as_ref();
+                    s.spawn(move || {
+                        read_piece::<T>((header, plain, how), &bytes[a..b], first, opts)
+                    })
                 })
                 .collect();
             for p in ready.drain(..) {
@@ -211,6 +309,42 @@ mod tests {
         for w in p.windows(2) {
             assert_eq!(w[0].1, w[1].0);
             assert_eq!(bytes[w[0].1 - 1], b'\n');
+        }
+    }
+
+    /// The dedicated reader takes a piece of plain good rows (CRLF too) and hands any other
+    /// to the general reader: a bad value, a blank line, non-ASCII text, a field too many.
+    #[test]
+    fn the_plain_reader_takes_plain_good_rows_only() {
+        use crate::{LegacyYear, Records};
+        let today = Date::new(2020, 1, 10).expect("d");
+        let head = "年度,身份证号,缴费月数,缴费基数,缴费指数,个人账户记账额,\n";
+        let whole = format!("{head}2005,140105195801010112,12,3000,1.2,100,\n");
+        let r = Records::<LegacyYear>::from_bytes(whole.as_bytes(), Options::new(today))
+            .expect("header");
+        let header = r.header.clone();
+        let plain = |body: &str| read_plain::<LegacyYear>(body.as_bytes(), 2, &header, today);
+        let p = plain("2005,140105195801010112,12,3000,1.2,100,\r\n2006, 140105195801010112 ,12,3000.50,1.2,100,")
+            .expect("plain");
+        assert_eq!(p.rows, 2);
+        assert_eq!((p.records[1].row, p.records[1].year), (3, 2006));
+        assert_eq!(p.records[1].base, tongchou_core::Fen::new(300_050));
+        for other in [
+            "2005,140105195801010112,13,3000,1.2,100,\n",
+            "2005,140105195801010112,12,3000,1.2,100,\n\n",
+            "2005,140105195801010112,12,3000,1.2,100,x\n",
+            "2005,140105195801010112,12,3000,1.2,100\n",
+            "2005,14010519580101011X,12,3000,1.2,100,\n",
+            "2005,140105195801010112,12,3000,１.2,100,\n",
+            "2005,140105580101011,12,3000,1.2,100,\n",
+        ] {
+            let p = plain(other);
+            if other.contains("580101011,") {
+                // a 15-digit ID number is plain: upgraded and said so, as the general reader does
+                assert!(p.is_some_and(|p| p.records[0].id_upgraded), "{other}");
+            } else {
+                assert!(p.is_none(), "{other}");
+            }
         }
     }
 

@@ -351,6 +351,23 @@ pub(crate) mod private {
         /// What "duplicate" means for this kind, for the error message; `None` when rows with
         /// the same key are allowed (they then name the same fact twice).
         const DUPLICATE: Option<&'static str>;
+        /// The kind has a dedicated reader of plain rows ([`Parse::plain`]).
+        const PLAIN: bool = false;
+        /// A dedicated reading of a plain row (ASCII, unquoted, as many fields as the header,
+        /// nothing in an unnamed column): `fields` are the file's cells as written, `position`
+        /// the header's ([`Header::position`]), `last` the record of the line before in the
+        /// same piece. `Some` only where the general parse gives exactly this record without
+        /// any problem; `None` hands the row (and its piece) to the general reader, which
+        /// then names what is wrong.
+        fn plain(
+            _fields: &[&str],
+            _position: &[Option<usize>],
+            _today: Date,
+            _row: u64,
+            _last: Option<&Self>,
+        ) -> Option<Self> {
+            None
+        }
     }
 }
 use private::{Cells, Key, Parse};
