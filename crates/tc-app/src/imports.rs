@@ -212,6 +212,9 @@ pub fn not_a_register_file(kind: Kind) -> AppError {
         Kind::AliveRecords => {
             "import it with `tongchou certification import --file F` (certification::import_alive): it certifies the pensioners it names"
         }
+        Kind::TransferRequests => {
+            "read it with `tongchou transfer requests FILE --output-dir D` (transfer::requests::read_requests) or upload it on /transfers: every line is transferred out"
+        }
         k if k.is_legacy() => {
             "it is one of a city's legacy files: check and load the city's directory with `tongchou migrate check|load --city CODE --dir D`"
         }
@@ -221,6 +224,8 @@ pub fn not_a_register_file(kind: Kind) -> AppError {
     };
     let what = if kind.is_legacy() {
         "a legacy file of the migration"
+    } else if kind == Kind::TransferRequests {
+        "a file of transfer requests"
     } else {
         "a cross-check file"
     };

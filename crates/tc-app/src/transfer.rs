@@ -36,8 +36,12 @@
 //! agency for the persons of its region and into a county of its region (else refused as not
 //! found, audited `transfer.denied`).
 //!
+//! - [`requests::read_requests`]: a file of other provinces' transfer requests (kind
+//!   `transfer-requests`), every line transferred out in one transaction or none (the file's
+//!   problems named by row and field), the same file twice transferring nothing twice.
+//!
 //! The exchange with the national transfer platform is one adapter: the certificate as JSON
-//! ([`Certificate`]); the real format is not known.
+//! ([`Certificate`]), the requests as an import file; the real format is not known.
 
 use crate::{AppError, Result};
 use serde::{Deserialize, Serialize};
@@ -284,6 +288,7 @@ pub use review::{Decision, decide};
 pub mod payment;
 pub use payment::{Creditor, bank_answer, payment_file};
 pub mod exchange;
+pub mod requests;
 pub mod returns;
 pub use exchange::{ConfirmationDoc, confirmation, read_confirmation};
 

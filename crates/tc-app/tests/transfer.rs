@@ -562,3 +562,125 @@ fn confirm(
     let state = store::by_id(a, out.id).expect("t").expect("t");
     assert_eq!(state.status, "confirmed");
 }
+
+/// Three active insured persons of province A (ID number, name as registered).
+fn three_leaving(a: &mut Db, city: &legacy::LegacyCity) -> Vec<(String, String)> {
+    city.insured
+        .iter()
+        .filter_map(|r| {
+            let p = store::person(a, &r.row[0]).expect("person")?;
+            (p.status == "active" && !p.pensioner).then(|| (r.row[0].clone(), p.name))
+        })
+        .take(3)
+        .collect()
+}
+
+fn request_file(lines: &[(String, String)], name_of_third: Option<&str>) -> Vec<u8> {
+    let mut s = String::from(
+        "联系函编号,身份证号,姓名,转入省份代码,转入地经办机构,转入地账户名称,转入地银行账号,转入地开户行行号\n",
+    );
+    for (i, (id, name)) in lines.iter().enumerate() {
+        let name = if i == 2 {
+            name_of_third.unwrap_or(name)
+        } else {
+            name
+        };
+        s.push_str(&format!(
+            "BJ-{i},{id},{name},110000,北京市社会保险基金管理中心,北京市社保中心,62220202000000{i:05},102100099996\n"
+        ));
+    }
+    s.into_bytes()
+}
+
+/// A file of transfer requests: a file with one bad row (at reading, or against the register)
+/// writes nothing and names the row and field; the good file transfers every line in one go
+/// (certificates, 转移支出, records closed); the same file again transfers nothing; a request
+/// number already handled, in another file, is refused.
+fn requests_story(url: &str) {
+    use transfer::requests::{Outcome, read_requests};
+    let policy = Policy::builtin().expect("policy");
+    let (mut a, officer, city) = province_a(url, &policy);
+    let on = Date::new(2020, 3, 15).expect("d");
+    let lines = three_leaving(&mut a, &city);
+    assert_eq!(lines.len(), 3);
+    let nothing_written = |a: &mut Db| {
+        assert!(store::list(a, None).expect("list").is_empty());
+        assert_eq!(posted(a, "transfer_out"), 0);
+    };
+    // a bad value: refused at reading, row and field named
+    let mut unreadable = request_file(&lines, None);
+    unreadable.extend_from_slice("BJ-9,140105195801010112,王五,北京,中心,,,\n".as_bytes());
+    match read_requests(&mut a, &officer, &policy, ("r.csv", &unreadable), on, 1).expect("read") {
+        Outcome::Rejected(p) => {
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert_eq!(
+                (p[0].row, p[0].column.as_deref()),
+                (5, Some("转入省份代码"))
+            );
+        }
+        o => panic!("{o:?}"),
+    }
+    nothing_written(&mut a);
+    // a name that disagrees with the register: refused, nothing half-written
+    let wrong = request_file(&lines, Some("不是他"));
+    match read_requests(&mut a, &officer, &policy, ("r.csv", &wrong), on, 2).expect("read") {
+        Outcome::Rejected(p) => {
+            assert_eq!(p.len(), 1, "{p:?}");
+            assert_eq!((p[0].row, p[0].column.as_deref()), (4, Some("姓名")));
+        }
+        o => panic!("{o:?}"),
+    }
+    nothing_written(&mut a);
+    // the good file: every line
+    let good = request_file(&lines, None);
+    let done = match read_requests(&mut a, &officer, &policy, ("r.csv", &good), on, 3).expect("ok")
+    {
+        Outcome::Transferred(_, done) => done,
+        o => panic!("{o:?}"),
+    };
+    assert_eq!(done.len(), 3);
+    let total: i64 = done.iter().map(|d| d.certificate.total.fen()).sum();
+    assert!(total > 0);
+    assert_eq!(posted(&mut a, "transfer_out"), total);
+    for (d, (id, _)) in done.iter().zip(&lines) {
+        assert_eq!(&d.certificate.id_number, id);
+        assert_eq!(d.certificate.to_province, 110000);
+        assert!(d.line.account.is_some());
+        let p = store::person(&mut a, id).expect("p").expect("p");
+        assert_eq!(p.status, "transferred_out");
+    }
+    // the same file again: nothing twice
+    match read_requests(&mut a, &officer, &policy, ("r.csv", &good), on, 4).expect("again") {
+        Outcome::Already(_, l) => assert_eq!(l.len(), 3),
+        o => panic!("{o:?}"),
+    }
+    assert_eq!(store::list(&mut a, None).expect("list").len(), 3);
+    assert_eq!(posted(&mut a, "transfer_out"), total);
+    // the same request in another file: its row refused
+    let mut other = good.clone();
+    other.extend_from_slice(b"\n");
+    match read_requests(&mut a, &officer, &policy, ("r2.csv", &other), on, 5).expect("read") {
+        Outcome::Rejected(p) => {
+            assert_eq!(p.len(), 3, "{p:?}");
+            assert_eq!((p[0].row, p[0].column.as_deref()), (2, Some("联系函编号")));
+        }
+        o => panic!("{o:?}"),
+    }
+    let audited = a
+        .query_i64(
+            "SELECT count(*) FROM audit_log WHERE action = 'transfer.requests' AND result = 'ok'",
+            &[],
+        )
+        .expect("audit");
+    assert_eq!(audited, 1);
+}
+
+#[test]
+fn requests_file_sqlite() {
+    requests_story(&testing::sqlite_url("transfer_requests"));
+}
+
+#[test]
+fn requests_file_postgres() {
+    requests_story(&testing::pg_url("transfer_requests"));
+}

@@ -28,7 +28,7 @@ use tongchou_core::{CreditCode, Date, Fen, IdNumber, Period, Ratio, RegionCode, 
 use tongchou_import::{
     AliveRecord, Collection, ControlTotal, DeathRecord, Declaration, Employer, ImportError, Kind,
     LegacyArrear, LegacyInsured, LegacyPensioner, LegacyYear, Options, Person, Record, Records,
-    RollPayment,
+    RollPayment, TransferRequest,
 };
 
 /// A fuzz target: its name (the corpus folder `fuzz/corpus/<name>`), what it reaches, the
@@ -164,6 +164,7 @@ fn import_kind(kind: Kind, data: &[u8], opts: Options<'_>) {
         Kind::LegacyPensioners => import_as::<LegacyPensioner>(data, opts),
         Kind::LegacyArrears => import_as::<LegacyArrear>(data, opts),
         Kind::LegacyControls => import_as::<ControlTotal>(data, opts),
+        Kind::TransferRequests => import_as::<TransferRequest>(data, opts),
     }
 }
 

@@ -37,10 +37,12 @@ pub enum Kind {
     LegacyArrears,
     /// A city's control totals per county (控制数).
     LegacyControls,
+    /// Transfer requests (转移接续申请) of other provinces' agencies: persons to transfer out.
+    TransferRequests,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 13] = [
         Kind::Persons,
         Kind::Employers,
         Kind::Declarations,
@@ -53,6 +55,7 @@ impl Kind {
         Kind::LegacyPensioners,
         Kind::LegacyArrears,
         Kind::LegacyControls,
+        Kind::TransferRequests,
     ];
 
     /// The legacy kinds of a city's migration (`docs/LEGACY.md`).
@@ -82,6 +85,7 @@ impl Kind {
             Kind::LegacyPensioners => "legacy-pensioners",
             Kind::LegacyArrears => "legacy-arrears",
             Kind::LegacyControls => "legacy-controls",
+            Kind::TransferRequests => "transfer-requests",
         }
     }
 
@@ -100,6 +104,7 @@ impl Kind {
             Kind::LegacyPensioners => "历史离退休人员",
             Kind::LegacyArrears => "历史欠费",
             Kind::LegacyControls => "控制数",
+            Kind::TransferRequests => "转移接续申请",
         }
     }
 
@@ -124,6 +129,7 @@ impl Kind {
             Kind::LegacyPensioners => crate::legacy::PENSIONER_COLUMNS,
             Kind::LegacyArrears => crate::legacy::ARREARS_COLUMNS,
             Kind::LegacyControls => crate::legacy::CONTROL_COLUMNS,
+            Kind::TransferRequests => crate::requests::REQUEST_COLUMNS,
         }
     }
 }
@@ -710,7 +716,7 @@ mod tests {
         assert_eq!("其他待遇发放名单".parse::<Kind>(), Ok(Kind::PaymentRolls));
         assert_eq!(
             "pensions".parse::<Kind>(),
-            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls, alive, legacy-insured, legacy-history, legacy-pensioners, legacy-arrears, legacy-controls)".into())
+            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls, alive, legacy-insured, legacy-history, legacy-pensioners, legacy-arrears, legacy-controls, transfer-requests)".into())
         );
         for kind in Kind::ALL {
             let t = template(kind);

@@ -1,5 +1,5 @@
 //! Import files for Tongchou: persons, employers, monthly wage declarations (缴费基数申报), the
-//! tax bureau's collection results, the cities' legacy files for the migration (`legacy`), and the cross-check files (death records of public security
+//! tax bureau's collection results, the cities' legacy files for the migration (`legacy`), other provinces' transfer requests (`requests`), and the cross-check files (death records of public security
 //! and civil affairs, other payment rolls), from CSV (UTF-8 or GBK, detected) or XLSX (first sheet),
 //! into validated records built from `tongchou-core` types. No database I/O: this crate reads
 //! bytes and yields records, or the complete list of what is wrong.
@@ -71,6 +71,7 @@ mod guard;
 pub mod legacy;
 pub mod parallel;
 pub mod records;
+pub mod requests;
 pub mod source;
 mod values;
 mod xlsx;
@@ -83,6 +84,7 @@ pub use records::{
     AliveRecord, Collection, DeathRecord, DeathSource, Declaration, Employer, EmployerStatus,
     Industry, Payer, Person, Record, RollPayment,
 };
+pub use requests::TransferRequest;
 pub use source::{Encoding, Format};
 pub use values::starts_like_a_formula;
 
@@ -535,6 +537,7 @@ pub fn validate_kind(
         Kind::LegacyPensioners => validate::<LegacyPensioner>(path, opts),
         Kind::LegacyArrears => validate::<LegacyArrear>(path, opts),
         Kind::LegacyControls => validate::<ControlTotal>(path, opts),
+        Kind::TransferRequests => validate::<TransferRequest>(path, opts),
     }
 }
 

@@ -37,7 +37,7 @@ pub(crate) fn credit_code(c: Cell<'_>) -> Result<CreditCode, String> {
 }
 
 /// The provinces' two leading digits of GB/T 2260 (the 34 provincial-level divisions).
-const PROVINCES: [u32; 34] = [
+pub(crate) const PROVINCES: [u32; 34] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
     53, 54, 61, 62, 63, 64, 65, 71, 81, 82,
 ];

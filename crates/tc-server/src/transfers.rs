@@ -5,12 +5,15 @@
 //! a received certificate with its money (booked, or held when the money disagrees);
 //! `/transfers/{id}` shows a certificate (a read of personal data, audited; `?download=1` the
 //! exchange document of `docs/FORMATS.md`) and, to the provincial bureau, the form to release or
-//! refuse a held transfer with a reason (never one's own: maker–checker). Every POST carries the
+//! refuse a held transfer with a reason (never one's own: maker–checker). `/transfers/requests`
+//! takes a file of other provinces' transfer requests (every line transferred out, or the file
+//! refused with its problems by row and field, nothing written; the same file again transfers
+//! nothing), the certificates then linked for download. Every POST carries the
 //! session's CSRF token; checks and audit are the use case's.
 
 use crate::forms::{Fields, csrf_ok, done, text};
 use crate::html::{csrf_field, dl, page, yuan};
-use crate::lang::{self, tf};
+use crate::lang::{self, t, tf};
 use crate::returns::read_upload;
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
@@ -31,6 +34,9 @@ const TITLE: &str = lang::msg("tr-title");
 
 /// The largest certificate accepted (a whole working life is a few KiB).
 const MAX_UPLOAD: usize = 1 << 20;
+
+/// The largest request file accepted (tens of thousands of lines).
+const MAX_REQUESTS: usize = 16 << 20;
 
 /// Who sees the pages: staff who read persons' records.
 pub fn may_view(u: &User) -> bool {
@@ -58,6 +64,10 @@ pub fn routes() -> Router<St> {
         .route(
             "/transfers/in",
             post(incoming).layer(DefaultBodyLimit::max(MAX_UPLOAD)),
+        )
+        .route(
+            "/transfers/requests",
+            post(requests).layer(DefaultBodyLimit::max(MAX_REQUESTS)),
         )
         .route("/transfers/{id}", get(show))
         .route("/transfers/{id}/decide", post(decide))
@@ -172,6 +182,13 @@ fn forms(csrf: &str, user: &User) -> Markup {
             label for="county" { (lang::t("tr-county")) } input id="county" name="county" required value=[county];
             label for="in-on" { (lang::t("tr-in-on")) } input id="in-on" name="on" autocomplete="off";
             button type="submit" id="transfer-in" { (lang::t("tr-record")) }
+        }
+        h2 { (t("transfers-requests-heading")) }
+        form method="post" action="/transfers/requests" enctype="multipart/form-data" id="requests-form" {
+            (csrf_field(csrf))
+            label for="requests-file" { (t("transfers-requests-file")) } input type="file" id="requests-file" name="file" required;
+            label for="requests-on" { (t("transfers-requests-on")) } input id="requests-on" name="on" autocomplete="off";
+            button type="submit" id="transfer-requests" { (t("transfers-requests-submit")) }
         }
     }
 }
@@ -467,4 +484,124 @@ async fn decide(
         ),
         Err(e) => not_done(&user, &e),
     }
+}
+
+/// The lines a request file transferred (or had transferred), each with its certificate link.
+fn request_lines(lines: &[(i64, String, i64, Option<Fen>)]) -> Markup {
+    html! {
+        table id="requests-done" {
+            tr {
+                th { (t("transfers-requests-row")) } th { (t("transfers-requests-request-no")) }
+                th { (t("transfers-requests-transfer")) } th { (t("transfers-requests-total")) }
+                th { (t("transfers-requests-certificate")) }
+            }
+            @for (row, no, id, total) in lines {
+                tr {
+                    td { (row) } td { (no) } td { (id) }
+                    td class="num" { @if let Some(x) = total { (yuan(*x)) } }
+                    td { a href={ "/transfers/" (id) "?download=1" } { (t("transfers-requests-download")) } }
+                }
+            }
+        }
+    }
+}
+
+/// A refused request file: its problems, row and column named.
+fn request_problems(file: &str, problems: &[tongchou_app::imports::RowError]) -> Markup {
+    html! {
+        p class="error" id="transfers-error" {
+            (tf("transfers-requests-refused", &[("file", file), ("n", &problems.len().to_string())]))
+        }
+        table id="problems" {
+            tr { th { (t("transfers-requests-row")) } th { (t("transfers-requests-column")) } th { (t("transfers-requests-problem")) } }
+            @for e in problems {
+                tr { td { (e.row) } td { (e.column.as_deref().unwrap_or("—")) } td { (e.reason) } }
+            }
+        }
+    }
+}
+
+/// `POST /transfers/requests`: a file of transfer requests (multipart), every line transferred
+/// out in one transaction or none.
+async fn requests(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Response {
+    use transfer::requests::Outcome;
+    let (user, token) = match signed_in_for(&st, &headers, may_record, error_page).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let mut u = match read_upload(mp, &token).await {
+        Ok(u) => u,
+        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+    };
+    let Some((name, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
+        return error_page(
+            StatusCode::BAD_REQUEST,
+            &user.login,
+            t("transfers-requests-choose"),
+        );
+    };
+    let on = u.text("on").to_string();
+    let who = user.principal();
+    let file = name.clone();
+    let r = with_db(&st, move |db| {
+        let on = parse_day(&on)?;
+        Ok(transfer::requests::read_requests(
+            db,
+            &who,
+            &policy()?,
+            (&file, &bytes),
+            on,
+            now_ms(),
+        )?)
+    })
+    .await;
+    let body = match r {
+        Ok(Outcome::Transferred(import, done)) => {
+            let total = Fen::new(done.iter().map(|d| d.certificate.total.fen()).sum());
+            let lines: Vec<_> = done
+                .iter()
+                .map(|d| {
+                    (
+                        d.line.row_no,
+                        d.line.request_no.clone(),
+                        d.line.transfer_id,
+                        Some(d.certificate.total),
+                    )
+                })
+                .collect();
+            html! {
+                p class="ok" id="transfers-done" {
+                    (tf("transfers-requests-done", &[("n", &done.len().to_string()), ("import", &import.to_string()), ("total", &yuan(total))]))
+                }
+                (request_lines(&lines))
+            }
+        }
+        Ok(Outcome::Already(import, lines)) => {
+            let lines: Vec<_> = lines
+                .iter()
+                .map(|l| (l.row_no, l.request_no.clone(), l.transfer_id, None))
+                .collect();
+            html! {
+                p class="ok" id="transfers-already" { (tf("transfers-requests-already", &[("import", &import.to_string())])) }
+                (request_lines(&lines))
+            }
+        }
+        Ok(Outcome::Rejected(problems)) => {
+            let body = html! {
+                (request_problems(&name, &problems))
+                p { a href="/transfers" { (t("transfers-back")) } }
+            };
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page(TITLE, Some(&user.login), body)),
+            )
+                .into_response();
+        }
+        Err(e) => {
+            let msg = tf("transfers-requests-not-done", &[("reason", &e.message())]);
+            return error_page(e.status(), &user.login, &msg);
+        }
+    };
+    let body = html! { (body) p { a href="/transfers" { (t("transfers-back")) } } };
+    Html(page(TITLE, Some(&user.login), body)).into_response()
 }

@@ -130,6 +130,7 @@ SELECT create_reference_table('schema_migrations');
 SELECT create_reference_table('sessions');
 SELECT create_reference_table('transfer_confirmations');
 SELECT create_reference_table('transfer_payments');
+SELECT create_reference_table('transfer_requests');
 SELECT create_reference_table('transfer_reviews');
 SELECT create_reference_table('transfers');
 SELECT create_reference_table('users');

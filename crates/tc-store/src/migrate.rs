@@ -186,6 +186,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "partitions",
         include_str!("../migrations/0059_partitions.sql"),
     ),
+    (
+        62,
+        "transfer_requests",
+        include_str!("../migrations/0062_transfer_requests.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and

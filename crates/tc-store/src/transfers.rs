@@ -1,4 +1,4 @@
-//! Transfers of the pension relationship between provinces (migrations 0031, 0052, 0053;
+//! Transfers of the pension relationship between provinces (migrations 0031, 0052, 0053, 0062;
 //! `tongchou_app::transfer`): the transfers out and in, a person's paid months from the
 //! collection closes, and the updates of a person's record that a transfer makes.
 //!
@@ -579,4 +579,80 @@ pub fn confirmation_by_sha(db: &mut Db, sha: &str) -> Result<Option<i64>> {
     )?
     .map(|r| r[0].i64())
     .transpose()
+}
+
+/// A line of a transfer-request file that was transferred out (migration 0062).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct RequestLine {
+    pub import_id: i64,
+    pub row_no: i64,
+    pub to_province: i64,
+    pub request_no: String,
+    pub transfer_id: i64,
+    pub to_agency: String,
+    /// (account name, account number, CNAPS code), when the request named the account.
+    pub account: Option<(String, String, String)>,
+}
+
+const REQUEST_COLS: &str = "import_id, row_no, to_province, request_no, transfer_id, to_agency, account_name, account, cnaps";
+
+fn request_of(r: &Row) -> Result<RequestLine> {
+    let account = match (r[6].opt_text()?, r[7].opt_text()?, r[8].opt_text()?) {
+        (Some(n), Some(a), Some(c)) => Some((n.to_string(), a.to_string(), c.to_string())),
+        _ => None,
+    };
+    Ok(RequestLine {
+        import_id: r[0].i64()?,
+        row_no: r[1].i64()?,
+        to_province: r[2].i64()?,
+        request_no: r[3].text()?.to_string(),
+        transfer_id: r[4].i64()?,
+        to_agency: r[5].text()?.to_string(),
+        account,
+    })
+}
+
+pub fn insert_request(db: &mut Db, l: &RequestLine) -> Result<()> {
+    let (n, a, c) = match &l.account {
+        Some((n, a, c)) => (Val::Str(n), Val::Str(a), Val::Str(c)),
+        None => (Val::Null, Val::Null, Val::Null),
+    };
+    db.exec(
+        &format!("INSERT INTO transfer_requests ({REQUEST_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"),
+        &[
+            Val::I64(l.import_id),
+            Val::I64(l.row_no),
+            Val::I64(l.to_province),
+            Val::Str(&l.request_no),
+            Val::I64(l.transfer_id),
+            Val::Str(&l.to_agency),
+            n,
+            a,
+            c,
+        ],
+    )?;
+    Ok(())
+}
+
+/// The transfer a receiving province's request number already made, if any.
+pub fn request_done(db: &mut Db, to_province: i64, request_no: &str) -> Result<Option<i64>> {
+    db.query_opt(
+        "SELECT transfer_id FROM transfer_requests WHERE to_province = $1 AND request_no = $2",
+        &[Val::I64(to_province), Val::Str(request_no)],
+    )?
+    .map(|r| r[0].i64())
+    .transpose()
+}
+
+/// The lines a request file transferred, in row order.
+pub fn requests_of_import(db: &mut Db, import_id: i64) -> Result<Vec<RequestLine>> {
+    db.query(
+        &format!(
+            "SELECT {REQUEST_COLS} FROM transfer_requests WHERE import_id = $1 ORDER BY row_no"
+        ),
+        &[Val::I64(import_id)],
+    )?
+    .iter()
+    .map(request_of)
+    .collect()
 }

@@ -40,55 +40,68 @@ pub fn transfer_out(
         require_scope(db, who, r.county, "transfer out", now_ms)?;
     }
     crate::benefits::with_retry(db, |db| {
-        let p = store::person(db, id_number)?.ok_or_else(|| {
-            AppError::NotFound(format!("no insured person has ID number {id_number}"))
-        })?;
-        not_a_pensioner(p.pensioner || p.status == "retired", id_number)?;
-        if !matches!(p.status.as_str(), "active" | "suspended") {
-            return Err(AppError::State(format!(
-                "{id_number} is {}: nothing to transfer",
-                p.status
-            )));
-        }
-        let cert = certificate(db, &p, id_number, to_province, on, policy)?;
-        let bytes = to_bytes(&cert)?;
-        let t = record(db, who, &p, &cert, &bytes, now_ms)?;
-        let key = t.ledger_key.clone().unwrap_or_default();
-        book(
-            db,
-            &key,
-            "transfer_out",
-            "fiscal_special_account",
-            cert.total,
-            &format!("转移支出 {}", mask(id_number)),
-            on,
-        )?;
-        let day = on.to_string();
-        if !store::close_person(db, p.id, &day)? {
-            return Err(AppError::State(format!(
-                "{id_number} changed while it was transferred"
-            )));
-        }
-        let seq = tongchou_store::migration::last_event_seq(db, p.id)? + 1;
-        let county =
-            tongchou_store::registry::person_record(db, p.id)?.map_or(0, |r| r.county.get() as i64);
-        registry::write_person_events(db, &mut |push| {
-            push(&PersonEventRow {
-                person_id: p.id,
-                seq,
-                event_date: &day,
-                kind: "transfer_out",
-                status: "transferred_out",
-                county,
-                from_county: None,
-                employer_id: None,
-                from_employer: None,
-            })
-        })?;
-        let details = json!({"to": to_province, "balance_fen": cert.account_balance.fen(), "pooling_fen": cert.pooling.fen(), "total_fen": cert.total.fen()});
-        audit_ok(db, who, "transfer.out", t.id, details, now_ms)?;
-        Ok(cert.clone())
+        out_once(db, who, policy, (id_number, to_province), on, now_ms).map(|x| x.1)
     })
+}
+
+/// The transfer out itself, inside the caller's transaction: (the transfer's id, the
+/// certificate). A file of requests runs it for every line in one transaction.
+pub(super) fn out_once(
+    db: &mut Db,
+    who: &Principal,
+    policy: &Policy,
+    (id_number, to_province): (&str, u32),
+    on: Date,
+    now_ms: i64,
+) -> Result<(i64, Certificate)> {
+    let p = store::person(db, id_number)?.ok_or_else(|| {
+        AppError::NotFound(format!("no insured person has ID number {id_number}"))
+    })?;
+    not_a_pensioner(p.pensioner || p.status == "retired", id_number)?;
+    if !matches!(p.status.as_str(), "active" | "suspended") {
+        return Err(AppError::State(format!(
+            "{id_number} is {}: nothing to transfer",
+            p.status
+        )));
+    }
+    let cert = certificate(db, &p, id_number, to_province, on, policy)?;
+    let bytes = to_bytes(&cert)?;
+    let t = record(db, who, &p, &cert, &bytes, now_ms)?;
+    let key = t.ledger_key.clone().unwrap_or_default();
+    book(
+        db,
+        &key,
+        "transfer_out",
+        "fiscal_special_account",
+        cert.total,
+        &format!("转移支出 {}", mask(id_number)),
+        on,
+    )?;
+    let day = on.to_string();
+    if !store::close_person(db, p.id, &day)? {
+        return Err(AppError::State(format!(
+            "{id_number} changed while it was transferred"
+        )));
+    }
+    let seq = tongchou_store::migration::last_event_seq(db, p.id)? + 1;
+    let county =
+        tongchou_store::registry::person_record(db, p.id)?.map_or(0, |r| r.county.get() as i64);
+    registry::write_person_events(db, &mut |push| {
+        push(&PersonEventRow {
+            person_id: p.id,
+            seq,
+            event_date: &day,
+            kind: "transfer_out",
+            status: "transferred_out",
+            county,
+            from_county: None,
+            employer_id: None,
+            from_employer: None,
+        })
+    })?;
+    let details = json!({"to": to_province, "balance_fen": cert.account_balance.fen(), "pooling_fen": cert.pooling.fen(), "total_fen": cert.total.fen()});
+    audit_ok(db, who, "transfer.out", t.id, details, now_ms)?;
+    Ok((t.id, cert))
 }
 
 pub(super) fn mask(id: &str) -> String {

@@ -32,6 +32,7 @@ pub mod reserve;
 pub mod retirement;
 pub mod serve;
 pub mod transfer;
+pub mod transfer_requests;
 pub mod user;
 pub mod validate;
 pub mod warn;

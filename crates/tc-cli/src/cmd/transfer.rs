@@ -1,4 +1,4 @@
-//! `tongchou transfer out|in|release|refuse|pay|bank-answer|confirm|read-confirmation|list`: transfers of the pension relationship between provinces
+//! `tongchou transfer out|in|requests|release|refuse|pay|bank-answer|confirm|read-confirmation|list`: transfers of the pension relationship between provinces
 //! (转移接续, 国办发〔2009〕66号) through `tongchou_app::transfer`; the certificate is the exchange
 //! document of `docs/FORMATS.md`. Acting staff: `--as LOGIN` (the provincial bureau).
 
@@ -118,6 +118,10 @@ pub enum Cmd {
         #[arg(long = "as")]
         as_login: String,
     },
+    /// Other provinces' transfer requests as a file (CSV/XLSX, `docs/FORMATS.md`): every line
+    /// transferred out in one transaction or none; the certificates written to `--output-dir`
+    /// (sealed with `--seal-key-file`, or `--plain`). The same file again transfers nothing.
+    Requests(crate::cmd::transfer_requests::Args),
     /// The transfers, oldest first (`--status held|done|released|refused|confirmed|rejected`).
     List {
         #[arg(long)]
@@ -173,6 +177,7 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
             .map_err(engine)?;
             print_json(&r)?;
         }
+        Cmd::Requests(a) => crate::cmd::transfer_requests::run(&mut db, &policy, a)?,
         Cmd::Release(r) => decide(&mut db, transfer::Decision::Release, &r)?,
         Cmd::Refuse(r) => decide(&mut db, transfer::Decision::Refuse, &r)?,
         c @ (Cmd::Pay { .. }

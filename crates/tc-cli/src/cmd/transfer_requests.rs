@@ -1,0 +1,137 @@
+//! `tongchou transfer requests FILE --output-dir DIR`: other provinces' transfer requests as a
+//! file (kind `transfer-requests`, `docs/FORMATS.md`) through
+//! `tongchou_app::transfer::requests`: every line transferred out in one transaction, or the
+//! file refused with every problem by row and field and nothing written; the same file again
+//! transfers nothing. The certificates are written to `DIR/transfer-ID.json`, sealed for the
+//! receiver (`transfer-ID.json.sealed`, opened by `tongchou unseal`) with `--seal-key-file`, in
+//! plain text only with an explicit `--plain` (they carry full ID numbers).
+
+use crate::cmd::benefits::{engine, read_file};
+use crate::output::{CliError, print_json};
+use crate::session::acting_user;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::transfer::{self, Certificate, requests::Outcome};
+use tongchou_core::{Date, Policy};
+use tongchou_store::Db;
+use tongchou_store::backup::MasterKey;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The request file (CSV in UTF-8 or GBK, or XLSX).
+    file: PathBuf,
+    /// Where the certificates go, one file per transfer.
+    #[arg(long)]
+    output_dir: PathBuf,
+    /// Seal the certificates for the receiver with this exchange key (64 hex digits).
+    #[arg(long, conflicts_with = "plain")]
+    seal_key_file: Option<PathBuf>,
+    /// Write them in plain text, only where the transport is otherwise protected.
+    #[arg(long)]
+    plain: bool,
+    #[arg(long)]
+    on: Option<Date>,
+    #[arg(long = "as")]
+    as_login: String,
+}
+
+/// One certificate into `dir`, sealed when a key is given; written beside its name first.
+fn write_certificate(
+    db: &mut Db,
+    dir: &Path,
+    id: i64,
+    c: &Certificate,
+    key: Option<&MasterKey>,
+) -> Result<PathBuf, CliError> {
+    let bytes = transfer::to_bytes(c).map_err(engine)?;
+    let name = match key {
+        Some(_) => format!("transfer-{id}.json.sealed"),
+        None => format!("transfer-{id}.json"),
+    };
+    let path = dir.join(&name);
+    let part = dir.join(format!("{name}.part"));
+    let io = |e: std::io::Error| CliError(format!("{}: {e}", part.display()));
+    let file = std::fs::File::create(&part).map_err(io)?;
+    let mut out = std::io::BufWriter::new(file);
+    match key {
+        None => out.write_all(&bytes).map_err(io)?,
+        Some(k) => {
+            let cipher = tongchou_store::backup::cipher(db)?;
+            let mut w =
+                tongchou_store::backup::SealWriter::new(k, cipher, "transfer-certificate", out)
+                    .map_err(|e| CliError(e.to_string()))?;
+            w.write_all(&bytes).map_err(io)?;
+            out = w.finish().map_err(io)?.1;
+        }
+    }
+    out.flush().map_err(io)?;
+    std::fs::rename(&part, &path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    Ok(path)
+}
+
+pub fn run(db: &mut Db, policy: &Policy, a: Args) -> Result<(), CliError> {
+    let key = match (&a.seal_key_file, a.plain) {
+        (Some(k), _) => Some(tongchou_store::keys::master_from_file(k)?),
+        (None, true) => None,
+        (None, false) => {
+            return Err(CliError(
+                "转移凭证含完整身份证号：须用 --seal-key-file 加密，或明示 --plain — the certificates carry full ID numbers: seal them with --seal-key-file KEY, or say --plain".into(),
+            ));
+        }
+    };
+    if !a.output_dir.is_dir() {
+        return Err(CliError(format!(
+            "--output-dir {}: not a directory",
+            a.output_dir.display()
+        )));
+    }
+    let who = acting_user(db, &a.as_login)?;
+    let bytes = read_file(&a.file)?;
+    let name = a.file.file_name().map_or_else(
+        || a.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let on = a.on.unwrap_or_else(today_china);
+    let outcome =
+        transfer::requests::read_requests(db, &who, policy, (&name, &bytes), on, now_ms())
+            .map_err(engine)?;
+    let mut written = Vec::new();
+    let (import, already) = match outcome {
+        Outcome::Rejected(problems) => {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(tongchou_app::imports::problem_line)
+                .collect();
+            return Err(CliError(format!(
+                "{name}: 未办理，无一转出 refused, nothing transferred:\n{}",
+                lines.join("\n")
+            )));
+        }
+        Outcome::Transferred(import, done) => {
+            for t in &done {
+                let p = write_certificate(
+                    db,
+                    &a.output_dir,
+                    t.line.transfer_id,
+                    &t.certificate,
+                    key.as_ref(),
+                )?;
+                written.push(serde_json::json!({"row": t.line.row_no, "request_no": t.line.request_no, "transfer": t.line.transfer_id, "total": t.certificate.total, "certificate": p.display().to_string()}));
+            }
+            (import, false)
+        }
+        Outcome::Already(import, lines) => {
+            // the certificates written again from the record (each read audited)
+            for l in &lines {
+                let c =
+                    transfer::certificate_of(db, &who, l.transfer_id, now_ms()).map_err(engine)?;
+                let p = write_certificate(db, &a.output_dir, l.transfer_id, &c, key.as_ref())?;
+                written.push(serde_json::json!({"row": l.row_no, "request_no": l.request_no, "transfer": l.transfer_id, "total": c.total, "certificate": p.display().to_string()}));
+            }
+            (import, true)
+        }
+    };
+    print_json(&serde_json::json!({"import": import, "already": already, "transfers": written}))?;
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! `tongchou transfer requests` through the real binary, on SQLite and PostgreSQL: a migrated
+//! city's persons asked for by another province in a request file; a file with one bad row
+//! transfers nobody and names the row and field; without `--seal-key-file` or `--plain` nothing
+//! is done; the good file transfers every line, its certificates sealed into the output
+//! directory (opened by `tongchou unseal`); the same file again transfers nothing twice.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use tongchou_core::access::Role;
+use tongchou_core::{Date, Divisions, Fen};
+use tongchou_store::audit::Actor;
+use tongchou_store::ledger::Ledger;
+use tongchou_store::{Db, testing};
+
+const PW: &str = "correct horse battery staple";
+
+fn tongchou(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args(args)
+        .env("TONGCHOU_DB", db)
+        .env("TONGCHOU_PASSWORD", PW)
+        .output()
+        .expect("run tongchou")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn transfers(db: &str) -> i64 {
+    let mut d = Db::open(db).expect("open");
+    d.query_i64("SELECT count(*) FROM transfers", &[])
+        .expect("count")
+}
+
+/// A province holding a migrated city (the officer, the ledger, money in the special account);
+/// two insured persons of the city's file (ID number, name).
+fn province(db: &str, dir: &Path) -> Vec<(String, String)> {
+    let d = dir.display().to_string();
+    let synth = [
+        "migrate",
+        "synth",
+        "--city",
+        "140200",
+        "--dir",
+        &d,
+        "--persons",
+        "600",
+        "--cutover",
+        "2020-01",
+    ];
+    let o = tongchou(db, &synth);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    {
+        let mut conn = Db::open(db).expect("open");
+        Ledger::new(&mut conn)
+            .open_standard(Divisions::shanxi())
+            .expect("accounts");
+        let officer = testing::add_user(
+            &mut conn,
+            "officer",
+            Role::ProvinceBureauOfficer,
+            140000,
+            PW,
+        );
+        let subsidy = tongchou_app::income::Income {
+            key: "voucher-1",
+            region: Divisions::shanxi().province().code,
+            kind: "subsidy-province",
+            amount: Fen::new(1_000_000_000),
+            date: Date::new(2020, 1, 2).expect("d"),
+            reference: "test",
+        };
+        tongchou_app::income::record(&mut conn, &Actor::of(&officer), 2, &subsidy).expect("income");
+    }
+    let load = [
+        "migrate",
+        "load",
+        "--city",
+        "140200",
+        "--dir",
+        &d,
+        "--cutover",
+        "2020-01",
+        "--today",
+        "2020-01-10",
+        "--as",
+        "officer",
+    ];
+    let o = tongchou(db, &load);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let insured = std::fs::read_to_string(dir.join("insured.csv")).expect("insured");
+    let mut lines = insured.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    let at = |h: &str| header.iter().position(|x| *x == h).expect("column");
+    let (id, name) = (at("身份证号"), at("姓名"));
+    let status = header.iter().position(|x| *x == "参保状态");
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| status.is_none_or(|s| c[s].is_empty() || c[s] == "正常"))
+        .map(|c| (c[id].to_string(), c[name].to_string()))
+        .take(2)
+        .collect()
+}
+
+fn story(db: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("tc-migrate3-req-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let people = province(db, &dir.join("city"));
+    assert_eq!(people.len(), 2);
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).expect("out");
+    let file = |second_name: &str| {
+        format!(
+            "联系函编号,身份证号,姓名,转入省份代码,转入地经办机构\nBJ-1,{},{},110000,北京市社保中心\nBJ-2,{},{second_name},110000,北京市社保中心\n",
+            people[0].0, people[0].1, people[1].0
+        )
+    };
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, file("不是他")).expect("bad");
+    let good = dir.join("good.csv");
+    std::fs::write(&good, file(&people[1].1)).expect("good");
+    let o_dir = out.display().to_string();
+    let run = |f: &Path, extra: &[&str]| {
+        let fs = f.display().to_string();
+        let mut a = vec!["transfer", "requests", &fs, "--output-dir", &o_dir];
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["--on", "2020-03-15", "--as", "officer"]);
+        tongchou(db, &a)
+    };
+    let o = run(&bad, &["--plain"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("第 3 行，姓名"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(transfers(db), 0);
+    let o = run(&good, &[]);
+    assert!(
+        text(&o.stderr).contains("--seal-key-file"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(transfers(db), 0);
+    let key = dir.join("exchange.key");
+    std::fs::write(&key, "5a".repeat(32)).expect("key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("mode");
+    }
+    let k = key.display().to_string();
+    let o = run(&good, &["--seal-key-file", &k]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(transfers(db), 2);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let sealed = v["transfers"][0]["certificate"]
+        .as_str()
+        .expect("file")
+        .to_string();
+    let bytes = std::fs::read(&sealed).expect("sealed");
+    assert!(bytes.starts_with(b"TONGCHOU-SEALED 1\nkind: transfer-certificate\n"));
+    assert!(!bytes.windows(18).any(|w| w == people[0].0.as_bytes()));
+    let opened = dir.join("opened.json").display().to_string();
+    let o = tongchou(
+        db,
+        &[
+            "unseal",
+            "--key-file",
+            &k,
+            "--from",
+            &sealed,
+            "--out",
+            &opened,
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let cert = std::fs::read_to_string(&opened).expect("opened");
+    assert!(cert.contains("tongchou-transfer-certificate/1") && cert.contains(&people[0].0));
+    let o = run(&good, &["--seal-key-file", &k]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stdout).contains("\"already\": true"),
+        "{}",
+        text(&o.stdout)
+    );
+    assert_eq!(transfers(db), 2, "the same file twice transfers once");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn transfer_requests_sqlite() {
+    story(&testing::sqlite_url("cli_transfer_requests"), "sqlite");
+}
+
+#[test]
+fn transfer_requests_postgres() {
+    story(&testing::pg_url("cli_transfer_requests"), "pg");
+}
