@@ -300,18 +300,31 @@ async fn out(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
     }
 }
 
-/// `POST /transfers/in`: a received certificate (multipart) with the money received.
-async fn incoming(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Response {
-    let (user, token) = match signed_in_for(&st, &headers, may_record, error_page).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+/// A multipart post of staff who record transfers: the user, the form's fields (CSRF checked)
+/// and its file (name, bytes); else the error page (`missing`: no file chosen).
+async fn upload(
+    st: &St,
+    headers: &HeaderMap,
+    mp: Multipart,
+    missing: &str,
+) -> Result<(User, crate::returns::Upload, (String, Vec<u8>)), Response> {
+    let (user, token) = signed_in_for(st, headers, may_record, error_page).await?;
     let mut u = match read_upload(mp, &token).await {
         Ok(u) => u,
-        Err(e) => return error_page(e.status(), &user.login, &e.message()),
+        Err(e) => return Err(error_page(e.status(), &user.login, &e.message())),
     };
-    let Some((_, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
-        return error_page(StatusCode::BAD_REQUEST, &user.login, lang::t("tr-no-file"));
+    match u.file.take().filter(|(_, b)| !b.is_empty()) {
+        Some(f) => Ok((user, u, f)),
+        None => Err(error_page(StatusCode::BAD_REQUEST, &user.login, missing)),
+    }
+}
+
+/// `POST /transfers/in`: a received certificate (multipart) with the money received.
+async fn incoming(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Response {
+    let missing = lang::t("tr-no-file");
+    let (user, u, (_, bytes)) = match upload(&st, &headers, mp, missing).await {
+        Ok(x) => x,
+        Err(r) => return r,
     };
     let (received, county, on) = (
         u.text("received").to_string(),
@@ -525,20 +538,10 @@ fn request_problems(file: &str, problems: &[tongchou_app::imports::RowError]) ->
 /// out in one transaction or none.
 async fn requests(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Response {
     use transfer::requests::Outcome;
-    let (user, token) = match signed_in_for(&st, &headers, may_record, error_page).await {
+    let missing = t("transfers-requests-choose");
+    let (user, u, (name, bytes)) = match upload(&st, &headers, mp, missing).await {
         Ok(x) => x,
         Err(r) => return r,
-    };
-    let mut u = match read_upload(mp, &token).await {
-        Ok(u) => u,
-        Err(e) => return error_page(e.status(), &user.login, &e.message()),
-    };
-    let Some((name, bytes)) = u.file.take().filter(|(_, b)| !b.is_empty()) else {
-        return error_page(
-            StatusCode::BAD_REQUEST,
-            &user.login,
-            t("transfers-requests-choose"),
-        );
     };
     let on = u.text("on").to_string();
     let who = user.principal();
