@@ -73,3 +73,21 @@ pub fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
     )
     .map_err(|e| CliError(format!("--as {login}: {e}")))
 }
+
+/// The exchange key a file for another party is sealed with (`--seal-key-file`), or `None`
+/// where `--plain` was said; neither is refused: `what` (Chinese, English) carries full ID
+/// numbers and is never written in plain text by default.
+pub fn seal_key(
+    key_file: Option<&std::path::Path>,
+    plain: bool,
+    what: (&str, &str),
+) -> Result<Option<tongchou_store::backup::MasterKey>, crate::output::CliError> {
+    match (key_file, plain) {
+        (Some(k), _) => Ok(Some(tongchou_store::keys::master_from_file(k)?)),
+        (None, true) => Ok(None),
+        (None, false) => Err(crate::output::CliError(format!(
+            "{}含完整身份证号：须用 --seal-key-file 加密，或明示 --plain — {} carry full ID numbers: seal with --seal-key-file KEY, or say --plain",
+            what.0, what.1
+        ))),
+    }
+}

@@ -4,8 +4,10 @@
 //! is done; the good file transfers every line, its certificates sealed into the output
 //! directory (opened by `tongchou unseal`); the same file again transfers nothing twice.
 
+mod run;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use tongchou_core::access::Role;
 use tongchou_core::{Date, Divisions, Fen};
 use tongchou_store::audit::Actor;
@@ -15,12 +17,7 @@ use tongchou_store::{Db, testing};
 const PW: &str = "correct horse battery staple";
 
 fn tongchou(db: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tongchou"))
-        .args(args)
-        .env("TONGCHOU_DB", db)
-        .env("TONGCHOU_PASSWORD", PW)
-        .output()
-        .expect("run tongchou")
+    run::tongchou_env(db, args, &[("TONGCHOU_PASSWORD", PW)])
 }
 
 fn text(b: &[u8]) -> String {

@@ -37,15 +37,11 @@ pub struct Args {
 }
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
-    let key = match (&a.seal_key_file, a.plain) {
-        (Some(k), _) => Some(tongchou_store::keys::master_from_file(k)?),
-        (None, true) => None,
-        (None, false) => {
-            return Err(CliError(
-                "应缴明细含完整身份证号：须用 --seal-key-file 加密，或明示 --plain — the dues file carries full ID numbers: seal it with --seal-key-file KEY, or say --plain".into(),
-            ));
-        }
-    };
+    let key = crate::session::seal_key(
+        a.seal_key_file.as_deref(),
+        a.plain,
+        ("应缴明细", "the dues file"),
+    )?;
     let mut db = Db::open(db_url)?;
     let who = acting_user(&mut db, &a.as_login)?;
     let name = a.output.display().to_string();

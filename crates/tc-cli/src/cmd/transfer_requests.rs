@@ -71,15 +71,11 @@ fn write_certificate(
 }
 
 pub fn run(db: &mut Db, policy: &Policy, a: Args) -> Result<(), CliError> {
-    let key = match (&a.seal_key_file, a.plain) {
-        (Some(k), _) => Some(tongchou_store::keys::master_from_file(k)?),
-        (None, true) => None,
-        (None, false) => {
-            return Err(CliError(
-                "转移凭证含完整身份证号：须用 --seal-key-file 加密，或明示 --plain — the certificates carry full ID numbers: seal them with --seal-key-file KEY, or say --plain".into(),
-            ));
-        }
-    };
+    let key = crate::session::seal_key(
+        a.seal_key_file.as_deref(),
+        a.plain,
+        ("转移凭证", "the certificates"),
+    )?;
     if !a.output_dir.is_dir() {
         return Err(CliError(format!(
             "--output-dir {}: not a directory",
