@@ -74,7 +74,7 @@ fn read_piece<T: Record>(
         Err(e) => {
             // the header read alone before: only an I/O error of memory could come here
             out.errors
-                .push(RowError::file(format!("cannot read it: {e:?}")));
+                .push(RowError::file(tongchou_core::tr!("import-err-io", error = format!("{e:?}"))));
             out.error_total = 1;
             return out;
         }
@@ -90,7 +90,7 @@ fn read_piece<T: Record>(
         }
         Err(ImportError::Io(e)) => {
             out.errors
-                .push(RowError::file(format!("cannot read it: {e}")));
+                .push(RowError::file(tongchou_core::tr!("import-err-io", error = e)));
             out.error_total = 1;
         }
     }
@@ -169,7 +169,13 @@ pub fn for_each_in_pieces<T: Record + Send>(
                 .map(|&i| {
                     let (a, b) = all[i];
                     let first = first_rows[i];
-                    s.spawn(move || read_piece::<T>(header, &bytes[a..b], first, opts))
+                    // the caller's language carried onto the reading thread
+                    let lang = tongchou_core::i18n::current();
+                    s.spawn(move || {
+                        tongchou_core::i18n::scope(lang, || {
+                            read_piece::<T>(header, &bytes[a..b], first, opts)
+                        })
+                    })
                 })
                 .collect();
             for p in ready.drain(..) {
