@@ -1368,7 +1368,7 @@ mod tests {
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("dup")
                 .to_string()
-                .contains("already exists")
+                .contains("已存在")
         );
         nu.login = "clerk2";
         nu.region = rc(140100);
@@ -1376,7 +1376,7 @@ mod tests {
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("level")
                 .to_string()
-                .starts_with("region:")
+                .starts_with("辖区与角色不符")
         );
         nu.role = Role::InsuredPerson;
         nu.region = rc(140105);
@@ -1384,14 +1384,14 @@ mod tests {
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("person")
                 .to_string()
-                .starts_with("person:")
+                .starts_with("参保人")
         );
         nu.login = "Bad Login";
         assert!(
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("login")
                 .to_string()
-                .starts_with("login:")
+                .starts_with("用户名")
         );
 
         // login, session, logout
