@@ -14,11 +14,11 @@
 //!
 //! Every assessment, decision and refusal is audited (`backpay.*`).
 
-use tongchou_core::tr;
 use crate::error::{AppError, Result};
 use tongchou_core::access::{ApprovalKind, Permission, Principal};
 use tongchou_core::rules::backpay::{self as rule, Month};
 use tongchou_core::rules::contribution::PayerKind;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self, ApprovalStatus, Target};
@@ -72,9 +72,8 @@ pub fn assess(
     now_ms: i64,
 ) -> Result<(BackPay, Vec<Month>)> {
     crate::benefits::check_text("reason", r.reason, 200)?;
-    let (county_code, employer, kind_s, status) = store::payer(db, r.person)?.ok_or_else(|| {
-        AppError::NotFound(tr!("app-ben-person-unknown", person = r.person))
-    })?;
+    let (county_code, employer, kind_s, status) = store::payer(db, r.person)?
+        .ok_or_else(|| AppError::NotFound(tr!("app-ben-person-unknown", person = r.person)))?;
     let county = RegionCode::new(county_code).map_err(|e| AppError::Invalid(e.0))?;
     let id_s = format!("person:{}", r.person);
     let target = Target {
@@ -101,7 +100,10 @@ pub fn assess(
     let taken = store::assessed(db, r.person, &periods)?;
     if !taken.is_empty() {
         let list: Vec<String> = taken.iter().map(Period::to_string).collect();
-        return Err(AppError::Invalid(tr!("app-bp-assessed", months = list.join("、"))));
+        return Err(AppError::Invalid(tr!(
+            "app-bp-assessed",
+            months = list.join("、")
+        )));
     }
     let id = access::random_id()?;
     let approval = if a.needs_approval {
@@ -262,9 +264,7 @@ pub fn parse_months(text: &str) -> Result<Vec<(Period, Fen)>> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let bad = || {
-            AppError::Invalid(tr!("app-bp-months", part = part))
-        };
+        let bad = || AppError::Invalid(tr!("app-bp-months", part = part));
         let (span, wage) = part.split_once([':', '：']).ok_or_else(bad)?;
         let wage = Fen::parse_grouped(wage).map_err(|_| bad())?;
         let (from, to) = match span.split_once("..") {

@@ -64,10 +64,10 @@ pub mod adjust;
 pub mod deaths;
 pub mod retire;
 
-use tongchou_core::tr;
 use crate::error::{AppError, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tongchou_core::tr;
 use tongchou_core::{Fen, Period};
 use tongchou_engine::disbursement::Item;
 use tongchou_store::Db;
@@ -106,7 +106,11 @@ pub(crate) fn with_retry<T>(db: &mut Db, mut f: impl FnMut(&mut Db) -> Result<T>
 pub(crate) fn check_text(field: &str, v: &str, max: usize) -> Result<()> {
     let t = v.trim();
     if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(AppError::Invalid(tr!("app-ben-text", field = field, max = max)));
+        return Err(AppError::Invalid(tr!(
+            "app-ben-text",
+            field = field,
+            max = max
+        )));
     }
     Ok(())
 }
@@ -263,55 +267,34 @@ fn check_estimate_bounds(
     if let Some(r) = input.retire {
         let age = input.birth.months_until(r);
         if !(40 * 12..=75 * 12).contains(&age) {
-            return bad(
-                "retire",
-                tr!("app-est-retire"),
-            );
+            return bad("retire", tr!("app-est-retire"));
         }
     }
     if input.paid_months > 720
         || input.deemed_months > 720
         || input.paid_months + input.deemed_months > 720
     {
-        return bad(
-            "paid_months",
-            tr!("app-est-months"),
-        );
+        return bad("paid_months", tr!("app-est-months"));
     }
     let index_ok = |r: Ratio| (Ratio(50_000_000)..=Ratio(350_000_000)).contains(&r);
     if !index_ok(input.avg_index) {
-        return bad(
-            "avg_index",
-            tr!("app-est-index"),
-        );
+        return bad("avg_index", tr!("app-est-index"));
     }
     if !index_ok(input.deemed_index) && input.deemed_months > 0 {
-        return bad(
-            "deemed_index",
-            tr!("app-est-deemed-index"),
-        );
+        return bad("deemed_index", tr!("app-est-deemed-index"));
     }
     if input.account_balance < Fen::ZERO || input.account_balance > Fen::new(1_000_000_000) {
-        return bad(
-            "account_balance",
-            tr!("app-est-balance"),
-        );
+        return bad("account_balance", tr!("app-est-balance"));
     }
     if let Some(b) = input.benefit_base
         && (b <= Fen::ZERO || b > Fen::new(100_000_000))
     {
-        return bad(
-            "benefit_base",
-            tr!("app-est-base"),
-        );
+        return bad("benefit_base", tr!("app-est-base"));
     }
     if let Some(c) = input.transition_coefficient
         && !(Ratio(0)..=Ratio(5_000_000)).contains(&c)
     {
-        return bad(
-            "transition_coefficient",
-            tr!("app-est-coefficient"),
-        );
+        return bad("transition_coefficient", tr!("app-est-coefficient"));
     }
     Ok(())
 }

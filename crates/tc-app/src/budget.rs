@@ -20,7 +20,6 @@
 //!
 //! Every action is kept (`budget_actions`) and audited (`budget.*`).
 
-use tongchou_core::tr;
 use crate::error::{AppError, Result};
 use crate::final_accounts;
 use std::collections::BTreeMap;
@@ -28,6 +27,7 @@ use tongchou_core::access::{self as rules, Permission, Principal};
 use tongchou_core::budget::{self as kernel, Forecast, OPENING, Totals};
 use tongchou_core::items::{Items, Statement};
 use tongchou_core::region::Level;
+use tongchou_core::tr;
 use tongchou_core::{Divisions, Fen, Policy, Ratio, RegionCode};
 use tongchou_ledger::chart::level_of;
 use tongchou_store::Db;
@@ -77,11 +77,9 @@ pub fn find(db: &mut Db, year: i32, number: Option<i32>) -> Result<Budget> {
         Some(n) => all.into_iter().find(|b| b.number == n),
         None => all.into_iter().last(),
     };
-    b.ok_or_else(|| {
-        match number {
-            Some(n) => AppError::NotFound(tr!("app-budget-none-number", year = year, number = n)),
-            None => AppError::NotFound(tr!("app-budget-none", year = year)),
-        }
+    b.ok_or_else(|| match number {
+        Some(n) => AppError::NotFound(tr!("app-budget-none-number", year = year, number = n)),
+        None => AppError::NotFound(tr!("app-budget-none", year = year)),
     })
 }
 
@@ -254,7 +252,11 @@ pub fn draft(
             }
         };
         if b.stage != "compiling" {
-            return Err(AppError::State(tr!("app-budget-stage-reached", year = year, stage = b.stage)));
+            return Err(AppError::State(tr!(
+                "app-budget-stage-reached",
+                year = year,
+                stage = b.stage
+            )));
         }
         let have = store::sections(db, b.id)?;
         let mut done = Vec::new();
@@ -328,7 +330,10 @@ impl Change<'_> {
             return Err(AppError::Invalid(tr!("app-budget-note-change")));
         }
         if !line_keys().iter().any(|k| k == self.item) {
-            return Err(AppError::Invalid(tr!("app-budget-item", items = line_keys().join(", "))));
+            return Err(AppError::Invalid(tr!(
+                "app-budget-item",
+                items = line_keys().join(", ")
+            )));
         }
         Ok(note)
     }
@@ -481,11 +486,18 @@ pub fn submit(
     let at = iso_time(now);
     audit::retry(db, 10, |db| {
         if b.stage != "compiling" {
-            return Err(AppError::State(tr!("app-budget-stage-no-submit", stage = b.stage)));
+            return Err(AppError::State(tr!(
+                "app-budget-stage-no-submit",
+                stage = b.stage
+            )));
         }
         let sections = store::sections(db, b.id)?;
         let s = sections.get(&region).ok_or_else(|| {
-            AppError::NotFound(tr!("app-budget-no-section", region = region, name = name(region)))
+            AppError::NotFound(tr!(
+                "app-budget-no-section",
+                region = region,
+                name = name(region)
+            ))
         })?;
         if s.status != "draft" && s.status != "returned" {
             return Err(AppError::State(tr!(
@@ -610,9 +622,13 @@ pub fn review(
     let at = iso_time(now);
     audit::retry(db, 10, |db| {
         let sections = store::sections(db, b.id)?;
-        let s = sections
-            .get(&region)
-            .ok_or_else(|| AppError::NotFound(tr!("app-budget-no-section", region = region, name = name(region))))?;
+        let s = sections.get(&region).ok_or_else(|| {
+            AppError::NotFound(tr!(
+                "app-budget-no-section",
+                region = region,
+                name = name(region)
+            ))
+        })?;
         if s.status != "submitted" {
             return Err(AppError::State(tr!(
                 "app-budget-not-submitted",

@@ -13,11 +13,11 @@
 //!   while its city and the province have it open — and re-closes through the chain again.
 //!   Asking, deciding and applying are each audited.
 
-use tongchou_core::tr;
 use crate::error::{AppError, Result};
 use std::collections::BTreeSet;
 use tongchou_core::access::{self as rules, ApprovalKind, Permission, Principal};
 use tongchou_core::region::Level;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Period, RegionCode};
 use tongchou_ledger::Chart;
 use tongchou_ledger::chart::level_of;
@@ -181,7 +181,10 @@ pub fn close(db: &mut Db, who: &Principal, req: &CloseRequest, now: i64) -> Resu
         return Err(AppError::Invalid(tr!("app-close-december")));
     }
     if req.period.last_day() >= req.today {
-        return Err(AppError::State(tr!("app-close-not-ended", period = req.period)));
+        return Err(AppError::State(tr!(
+            "app-close-not-ended",
+            period = req.period
+        )));
     }
     let regions = targets(db, who, req, now)?;
     let all = books();
@@ -368,9 +371,8 @@ pub fn decide_reopen(
     note: &str,
     now: i64,
 ) -> Result<Reopened> {
-    let req = store::reopen_request(db, approval_id)?.ok_or_else(|| {
-        AppError::NotFound(tr!("app-close-no-reopening", id = approval_id))
-    })?;
+    let req = store::reopen_request(db, approval_id)?
+        .ok_or_else(|| AppError::NotFound(tr!("app-close-no-reopening", id = approval_id)))?;
     let a = access::get_approval(db, approval_id)?
         .ok_or_else(|| AppError::NotFound(tr!("app-bp-no-approval", id = approval_id)))?;
     let a = match a.status {
@@ -399,9 +401,17 @@ pub fn decide_reopen(
         }
         s => {
             return Err(AppError::State(if req.applied {
-                tr!("app-close-approval-applied", id = approval_id, status = s.as_str())
+                tr!(
+                    "app-close-approval-applied",
+                    id = approval_id,
+                    status = s.as_str()
+                )
             } else {
-                tr!("app-close-approval-is", id = approval_id, status = s.as_str())
+                tr!(
+                    "app-close-approval-is",
+                    id = approval_id,
+                    status = s.as_str()
+                )
             }));
         }
     };

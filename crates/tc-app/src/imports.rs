@@ -27,11 +27,11 @@
 
 mod checks;
 
-use tongchou_core::tr;
 use crate::error::AppError;
 use checks::{Ctx, Load, Mode};
 use std::io::BufReader;
 use tongchou_core::access::{Permission, Principal};
+use tongchou_core::tr;
 use tongchou_core::{Clock, Date, RegionCode};
 use tongchou_import::{
     Collection, Declaration, Employer, Fingerprint, Format, ImportError, Options, Person, Progress,
@@ -420,17 +420,12 @@ fn check_and_write<T: Load>(
     }
     let written = pass::<T>(&mut ctx, db, job.path, read, Phase::Writing, progress)?;
     if let Some(e) = written.problems.first() {
-        return Err(AppError::State(tr!(
-            "app-imp-row-changed",
-            problem = problem_line(e)
-        ))
-        .into());
+        return Err(AppError::State(tr!("app-imp-row-changed", problem = problem_line(e))).into());
     }
     let summary = match written.summary {
         Some(s) if s.fingerprint.to_string() == job.sha => s,
         _ => {
-            return Err(AppError::State(tr!("app-imp-file-changed"))
-            .into());
+            return Err(AppError::State(tr!("app-imp-file-changed")).into());
         }
     };
     let now = job.clock.now().as_millis();

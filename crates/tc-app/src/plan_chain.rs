@@ -18,7 +18,6 @@
 //! Every action is kept (`plan_actions`) and audited (`plan.submit`, `plan.return`,
 //! `plan.forward`); every refusal is audited (`tongchou_store::access::deny`).
 
-use tongchou_core::tr;
 use crate::disburse::{JOB, Step};
 use crate::error::{AppError, Result};
 use crate::jobs;
@@ -26,6 +25,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::access::{AccessError, Permission, Principal, Role};
 use tongchou_core::region::Level;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Fen, Period, RegionCode};
 use tongchou_engine::disbursement::{CountyPlan, Item};
 use tongchou_ledger::Chart;
@@ -330,16 +330,18 @@ pub fn parse_adjustment<S: AsRef<str>>(pairs: &[S]) -> Result<BTreeMap<Item, Fen
     let mut out = BTreeMap::new();
     for pair in pairs {
         let pair = pair.as_ref();
-        let (k, v) = pair.split_once('=').ok_or_else(|| {
-            AppError::Invalid(tr!("app-plan-adjust-pair", pair = pair))
-        })?;
-        let item = Item::parse(k.trim()).ok_or_else(|| {
-            AppError::Invalid(tr!("app-plan-adjust-item", item = k.trim()))
-        })?;
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| AppError::Invalid(tr!("app-plan-adjust-pair", pair = pair)))?;
+        let item = Item::parse(k.trim())
+            .ok_or_else(|| AppError::Invalid(tr!("app-plan-adjust-item", item = k.trim())))?;
         let amount = Fen::parse_grouped(v)
             .map_err(|e| AppError::Invalid(format!("{}: {e}", item.as_str())))?;
         if out.insert(item, amount).is_some() {
-            return Err(AppError::Invalid(tr!("app-plan-adjust-twice", item = item.as_str())));
+            return Err(AppError::Invalid(tr!(
+                "app-plan-adjust-twice",
+                item = item.as_str()
+            )));
         }
     }
     Ok(out)
@@ -401,7 +403,10 @@ fn submit_on(
 ) -> Result<State> {
     let note = checked_text(note, "note")?;
     if level(county) != Some(Level::County) {
-        return Err(AppError::Invalid(tr!("app-plan-not-county", region = county)));
+        return Err(AppError::Invalid(tr!(
+            "app-plan-not-county",
+            region = county
+        )));
     }
     let c = Ctx {
         who,
@@ -665,7 +670,11 @@ pub fn county_plans(db: &mut Db, month: Period) -> Result<Vec<CountyPlan>> {
     let mut out = Vec::new();
     for county in store::counties_with_payroll(db, month)? {
         let v = latest.remove(&county).ok_or_else(|| {
-            AppError::State(tr!("app-plan-not-submitted", region = county, month = month))
+            AppError::State(tr!(
+                "app-plan-not-submitted",
+                region = county,
+                month = month
+            ))
         })?;
         out.push(CountyPlan {
             county,

@@ -18,9 +18,9 @@
 //! `user.role`, `user.deactivate`, `user.activate`, `user.unlock`, `user.password`,
 //! `user.totp_begin`, `user.totp_enable`), and listing the accounts as `user.list`.
 
-use tongchou_core::tr;
 use crate::{AppError, Result};
 use tongchou_core::access::{AccessError, Permission, Principal, Role, in_scope};
+use tongchou_core::tr;
 use tongchou_core::{Divisions, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self as store, AuthError, AuthPolicy, NewUser, Target, User};

@@ -246,8 +246,10 @@ fn claims(url: &str, tag: &str) {
         (good.clone(), d("2019-12-14"), "filed_on:"),
     ] {
         // the refusals read in English (the fields named as the form's)
-        let e = scope(Lang::En, || deaths::file_claim(&mut db, &op, &claim, filed_on, T0))
-            .expect_err(field);
+        let e = scope(Lang::En, || {
+            deaths::file_claim(&mut db, &op, &claim, filed_on, T0)
+        })
+        .expect_err(field);
         assert!(e.to_string().contains(field), "{e} should name {field:?}");
         assert_eq!(counts(&mut db), (0, 0, 0), "{field}: nothing written");
     }
@@ -314,10 +316,7 @@ fn claims(url: &str, tag: &str) {
         ..good.clone()
     };
     let e = deaths::file_claim(&mut db, &op, &again, d("2020-01-26"), T0).expect_err("twice");
-    assert!(
-        e.to_string().contains("已于 2020-01-25 申领"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("已于 2020-01-25 申领"), "{e}");
     assert_eq!(counts(&mut db), (1, 3, 1));
 
     // February's payroll pays the three items to the claimant

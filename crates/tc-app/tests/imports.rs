@@ -153,10 +153,7 @@ fn story(url: &str, tag: &str) {
         "{r:?}"
     );
     assert_eq!((r.rows, r.bad_rows(), r.structure), (3, 2, false));
-    assert_eq!(
-        r.summary(),
-        "文件未导入：3 行数据中有 2 行有问题，共 2 处"
-    );
+    assert_eq!(r.summary(), "文件未导入：3 行数据中有 2 行有问题，共 2 处");
     assert!(
         imports::problem_line(&r.problems[0])
             .starts_with("第 3 行 所属区县代码：不在您的辖区：区县 "),
@@ -266,7 +263,10 @@ fn story(url: &str, tag: &str) {
         Err(ImportRefusal::Rejected(r)) => {
             let text: String = r.problems.iter().map(|p| p.reason.clone()).collect();
             assert!(
-                !text.contains("李秀英") && !text.contains("140202") && !text.contains("person ") && !text.contains("参保人 "),
+                !text.contains("李秀英")
+                    && !text.contains("140202")
+                    && !text.contains("person ")
+                    && !text.contains("参保人 "),
                 "{text}"
             );
             assert!(
@@ -297,10 +297,7 @@ fn story(url: &str, tag: &str) {
         Err(ImportRefusal::Rejected(r)) => {
             assert!(r.structure, "{r:?}");
             assert!(r.problems.iter().all(|p| p.row == 1), "{r:?}");
-            assert!(
-                r.summary().starts_with("文件未导入：表头或结构有"),
-                "{r:?}"
-            );
+            assert!(r.summary().starts_with("文件未导入：表头或结构有"), "{r:?}");
         }
         other => panic!("{other:?}"),
     }
@@ -332,10 +329,7 @@ fn story(url: &str, tag: &str) {
         for who in [Importer::Operator(&op), Importer::Staff(&clerk)] {
             match import(&mut db, who, kind, &deaths, &mut phases) {
                 Err(ImportRefusal::App(AppError::Invalid(m))) => {
-                    assert!(
-                        m.contains("文件是比对核查文件，不是登记数据"),
-                        "{m}"
-                    );
+                    assert!(m.contains("文件是比对核查文件，不是登记数据"), "{m}");
                     assert!(m.contains(command), "{m}");
                 }
                 other => panic!("{other:?}"),

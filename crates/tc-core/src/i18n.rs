@@ -173,10 +173,12 @@ pub fn set_default(lang: Lang) {
 
 /// The current language: this thread's [`scope`], else the process's default, else zh-CN.
 pub fn current() -> Lang {
-    CURRENT.get().unwrap_or_else(|| match DEFAULT.load(Ordering::Relaxed) {
-        1 => Lang::En,
-        _ => Lang::ZhCn,
-    })
+    CURRENT
+        .get()
+        .unwrap_or_else(|| match DEFAULT.load(Ordering::Relaxed) {
+            1 => Lang::En,
+            _ => Lang::ZhCn,
+        })
 }
 
 /// Run `f` with `lang` as this thread's current language (restored afterwards, also when `f`

@@ -102,7 +102,10 @@ impl Date {
     /// Parse the compact form YYYYMMDD used inside ID numbers.
     pub fn parse_compact(s: &str) -> Result<Date, DateError> {
         if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(DateError(crate::tr!("date-err-compact", text = format!("{s:?}"))));
+            return Err(DateError(crate::tr!(
+                "date-err-compact",
+                text = format!("{s:?}")
+            )));
         }
         let n = |a: usize, b: usize| s[a..b].parse::<i32>().unwrap_or(0);
         Date::new(n(0, 4), n(4, 6) as u8, n(6, 8) as u8)
@@ -120,7 +123,10 @@ impl FromStr for Date {
                 .enumerate()
                 .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !ok {
-            return Err(DateError(crate::tr!("date-err-date", text = format!("{s:?}"))));
+            return Err(DateError(crate::tr!(
+                "date-err-date",
+                text = format!("{s:?}")
+            )));
         }
         let t = s.trim();
         let y: i32 = t[0..4]
@@ -227,7 +233,10 @@ impl FromStr for Period {
                 .enumerate()
                 .all(|(i, c)| i == 4 || c.is_ascii_digit());
         if !ok {
-            return Err(DateError(crate::tr!("date-err-period", text = format!("{s:?}"))));
+            return Err(DateError(crate::tr!(
+                "date-err-period",
+                text = format!("{s:?}")
+            )));
         }
         let y: i32 = t[0..4]
             .parse()

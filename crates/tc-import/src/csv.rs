@@ -18,11 +18,11 @@
 //! in the same way. A later row that does not decode in the chosen encoding is refused with a
 //! reason ("bad encoding"), so a file mixing encodings is never half understood.
 
-use tongchou_core::tr;
 use crate::error::RowError;
 use crate::fingerprint::{Fingerprint, Hasher};
 use crate::source::{Encoding, Format, OpenError, RawRow, RowSource};
 use std::io::{self, Read};
+use tongchou_core::tr;
 
 const SNIFF_BYTES: usize = 64 * 1024;
 /// The `csv` reader's own buffer.
@@ -477,13 +477,7 @@ mod tests {
     fn text_after_closing_quote_is_reported() {
         let (r, _) = rows(b"\"ab\"c,d\n");
         assert_eq!(r[0].1, vec!["abc", "d"]);
-        assert_eq!(
-            r[0].2,
-            vec![(
-                0,
-                "引号后还有文字".to_string()
-            )]
-        );
+        assert_eq!(r[0].2, vec![(0, "引号后还有文字".to_string())]);
     }
 
     #[test]

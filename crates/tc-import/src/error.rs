@@ -37,7 +37,12 @@ impl fmt::Display for RowError {
         let reason = &self.reason;
         f.write_str(&match (self.row, &self.column) {
             (0, _) => tr!("import-err-file", reason = reason),
-            (row, Some(column)) => tr!("import-err-cell", row = row, column = column, reason = reason),
+            (row, Some(column)) => tr!(
+                "import-err-cell",
+                row = row,
+                column = column,
+                reason = reason
+            ),
             (row, None) => tr!("import-err-row", row = row, reason = reason),
         })
     }
@@ -60,7 +65,11 @@ pub struct Rejection {
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.rejected_rows == 0 {
-            writeln!(f, "{}", tr!("import-refused-header", total = self.error_total))?;
+            writeln!(
+                f,
+                "{}",
+                tr!("import-refused-header", total = self.error_total)
+            )?;
         } else {
             writeln!(
                 f,
@@ -78,7 +87,11 @@ impl fmt::Display for Rejection {
         }
         let shown = self.errors.len() as u64;
         if self.error_total > shown {
-            writeln!(f, "  {}", tr!("import-refused-more", n = self.error_total - shown))?;
+            writeln!(
+                f,
+                "  {}",
+                tr!("import-refused-more", n = self.error_total - shown)
+            )?;
         }
         Ok(())
     }

@@ -87,7 +87,6 @@ pub use source::{Encoding, Format};
 pub use values::starts_like_a_formula;
 
 use columns::Header;
-use tongchou_core::tr;
 use records::private::{Cells, Key};
 use source::{OpenError, RawRow, RowSource};
 use std::collections::HashMap;
@@ -96,6 +95,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::path::Path;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions};
 
 /// How a file is checked.
@@ -436,7 +436,11 @@ impl<'a, T: Record> Records<'a, T> {
                 return Err(vec![RowError::new(
                     row,
                     None,
-                    tr!("import-err-duplicate", first = first, what = duplicate_what(what)),
+                    tr!(
+                        "import-err-duplicate",
+                        first = first,
+                        what = duplicate_what(what)
+                    ),
                 )]);
             }
             self.seen.insert(record.key(), row);

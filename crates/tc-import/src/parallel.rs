@@ -73,8 +73,10 @@ fn read_piece<T: Record>(
         Ok(r) => r.starting_at(first_row),
         Err(e) => {
             // the header read alone before: only an I/O error of memory could come here
-            out.errors
-                .push(RowError::file(tongchou_core::tr!("import-err-io", error = format!("{e:?}"))));
+            out.errors.push(RowError::file(tongchou_core::tr!(
+                "import-err-io",
+                error = format!("{e:?}")
+            )));
             out.error_total = 1;
             return out;
         }
@@ -89,8 +91,10 @@ fn read_piece<T: Record>(
             out.rows = r.rows;
         }
         Err(ImportError::Io(e)) => {
-            out.errors
-                .push(RowError::file(tongchou_core::tr!("import-err-io", error = e)));
+            out.errors.push(RowError::file(tongchou_core::tr!(
+                "import-err-io",
+                error = e
+            )));
             out.error_total = 1;
         }
     }

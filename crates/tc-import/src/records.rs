@@ -7,9 +7,9 @@ use crate::source::RawRow;
 use crate::values::{self, Cell};
 use std::fmt;
 use std::str::FromStr;
-use tongchou_core::tr;
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::retirement::Category;
+use tongchou_core::tr;
 use tongchou_core::{CreditCode, Date, Divisions, Fen, IdNumber, Period, RegionCode, Sex};
 
 /// An insured person (参保人员).
@@ -129,7 +129,10 @@ impl FromStr for DeathSource {
         {
             "公安" | "公安机关" | "public_security" => Ok(DeathSource::PublicSecurity),
             "民政" | "民政部门" | "civil_affairs" => Ok(DeathSource::CivilAffairs),
-            _ => Err(tr!("import-err-death-source", text = format!("{:?}", s.trim()))),
+            _ => Err(tr!(
+                "import-err-death-source",
+                text = format!("{:?}", s.trim())
+            )),
         }
     }
 }
@@ -400,7 +403,12 @@ fn fnv1a(s: &str) -> u64 {
 fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, String> {
     // an employer's code has letters among its first 17 characters: no ID number is tried
     // (nor its refusal written out) for it
-    let digits = cell.text.trim().bytes().take(17).all(|b| b.is_ascii_digit());
+    let digits = cell
+        .text
+        .trim()
+        .bytes()
+        .take(17)
+        .all(|b| b.is_ascii_digit());
     if let Some(Ok(other)) = digits.then(|| IdNumber::parse(cell.text, today)) {
         return match id {
             Some(own) if *own == other => Ok(Payer::Flexible),
@@ -415,14 +423,12 @@ fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, St
 /// the row gives one, `None` if the cell could not be read).
 fn employer_agrees(c: &mut Cells<'_>, kind: Option<PayerKind>, has_employer: Option<bool>) {
     match (kind, has_employer) {
-        (Some(PayerKind::Employee), Some(false)) => c.fail(
-            pcol::EMPLOYER,
-            tr!("import-err-employee-needs-employer"),
-        ),
-        (Some(PayerKind::Flexible), Some(true)) => c.fail(
-            pcol::EMPLOYER,
-            tr!("import-err-flexible-no-employer"),
-        ),
+        (Some(PayerKind::Employee), Some(false)) => {
+            c.fail(pcol::EMPLOYER, tr!("import-err-employee-needs-employer"))
+        }
+        (Some(PayerKind::Flexible), Some(true)) => {
+            c.fail(pcol::EMPLOYER, tr!("import-err-flexible-no-employer"))
+        }
         _ => {}
     }
 }
@@ -777,10 +783,7 @@ mod tests {
         assert_eq!(ok("1311"), Ok("C1311".into()));
         assert_eq!(ok("K"), Ok("K".into()));
         assert_eq!(ok("70"), Ok("K70".into()));
-        assert_eq!(
-            ok("A13"),
-            Err("大类 13 属于门类 C，不是 A".into())
-        );
+        assert_eq!(ok("A13"), Err("大类 13 属于门类 C，不是 A".into()));
         for bad in ["", "Z", "C1", "C13111", "98", "制造业", "C13A"] {
             assert!(bad.parse::<Industry>().is_err(), "{bad}");
         }

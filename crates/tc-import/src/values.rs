@@ -3,9 +3,9 @@
 //! for amounts), and returns a domain value or a reason in plain words.
 
 use tongchou_core::money::MoneyError;
-use tongchou_core::tr;
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::retirement::Category;
+use tongchou_core::tr;
 use tongchou_core::{CreditCode, Date, Divisions, Fen, IdNumber, Level, Period, RegionCode, Sex};
 
 /// A cell's text after trimming, and whether it was a spreadsheet number.

@@ -9,7 +9,6 @@
 //! strings (their cached value), numbers, booleans, ISO dates and error values. Numbers are
 //! rendered as plain decimals rounded to Excel's 15 significant digits.
 
-use tongchou_core::tr;
 use crate::error::RowError;
 use crate::fingerprint::Fingerprint;
 use crate::guard::{EVENT_BYTES_MAX, Guard};
@@ -17,6 +16,7 @@ use crate::source::{Format, OpenError, RawRow, RowSource};
 use quick_xml::events::{BytesStart, Event};
 use std::io::{self, Read, Seek, SeekFrom};
 use tongchou_core::Date;
+use tongchou_core::tr;
 use zip::result::ZipError;
 
 /// Parts other than the sheet and the shared strings are small.
@@ -549,9 +549,8 @@ impl<R: Read + Seek> RowSource for XlsxSource<R> {
             out.clear(row);
             self.last_row = row;
             if started {
-                self.read_row(out).map_err(|e| {
-                    RowError::new(row, None, tr!("import-err-sheet", error = e))
-                })?;
+                self.read_row(out)
+                    .map_err(|e| RowError::new(row, None, tr!("import-err-sheet", error = e)))?;
             }
             return Ok(true);
         }

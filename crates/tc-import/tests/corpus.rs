@@ -148,12 +148,14 @@ fn persons_with_bad_ids_in_english() {
     );
     assert_eq!(got[13], "row 15, 姓名: is required");
     assert!(
-        summary.starts_with("file refused, nothing imported: 16 problem(s) in 13 of 14 data row(s)"),
+        summary
+            .starts_with("file refused, nothing imported: 16 problem(s) in 13 of 14 data row(s)"),
         "{summary}"
     );
     // no Chinese words of the messages themselves (the file's headers and values stay as written)
     assert!(
-        got.iter().all(|l| !["行", "不", "应", "须"].iter().any(|w| l.contains(w))),
+        got.iter()
+            .all(|l| !["行", "不", "应", "须"].iter().any(|w| l.contains(w))),
         "{got:#?}"
     );
 }
@@ -194,9 +196,7 @@ fn wrong_headers_are_all_reported_at_once() {
     assert_eq!((r.rows, r.rejected_rows), (0, 0));
     assert_eq!(
         r.to_string().lines().next(),
-        Some(
-            "文件未导入：表头或结构有 6 处问题"
-        )
+        Some("文件未导入：表头或结构有 6 处问题")
     );
 }
 
@@ -298,9 +298,7 @@ fn empty_blank_utf16_and_xls_files() {
     }
     refused::<Person>(
         "utf16.csv",
-        &[
-            "文件：文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX",
-        ],
+        &["文件：文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX"],
     );
     refused::<Person>(
         "old_binary.xls",
@@ -312,9 +310,7 @@ fn empty_blank_utf16_and_xls_files() {
 fn bad_bytes_in_a_gbk_file() {
     refused::<Declaration>(
         "declarations_bad_bytes_gbk.csv",
-        &[
-            "第 2 行 姓名：编码错误：不是有效的 GBK 文本（文件按 GBK 识别）",
-        ],
+        &["第 2 行 姓名：编码错误：不是有效的 GBK 文本（文件按 GBK 识别）"],
     );
 }
 

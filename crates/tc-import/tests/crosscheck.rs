@@ -181,12 +181,7 @@ fn wrong_cell_counts_and_broken_quotes() {
         ],
     );
     let text = format!("id_number,month\n{WANG},\"2024-03\n");
-    refused_bytes::<RollPayment>(
-        text.as_bytes(),
-        &[
-            "第 2 行：引号未闭合（文件被截断？）",
-        ],
-    );
+    refused_bytes::<RollPayment>(text.as_bytes(), &["第 2 行：引号未闭合（文件被截断？）"]);
 }
 
 #[test]
@@ -201,11 +196,7 @@ fn not_utf8_nor_gbk_is_refused_with_its_cell() {
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
     assert_eq!(r.errors[0].row, 3);
     assert_eq!(r.errors[0].column.as_deref(), Some("month"));
-    assert!(
-        r.errors[0].reason.contains("编码错误"),
-        "{:?}",
-        r.errors
-    );
+    assert!(r.errors[0].reason.contains("编码错误"), "{:?}", r.errors);
 }
 
 #[test]

@@ -178,7 +178,8 @@ fn scenario(url: &str) {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(
-        r.body.contains("this ID number is registered outside your region"),
+        r.body
+            .contains("this ID number is registered outside your region"),
         "{}",
         r.body
     );

@@ -16,7 +16,6 @@
 //! Times are milliseconds since the Unix epoch passed in by the caller (`now`), stored as fixed
 //! width UTC text ([`iso_time`]).
 
-use tongchou_core::tr;
 use crate::audit::{self, Actor, AsConflict, Entry};
 use crate::{Db, StoreError, Val, Value};
 use argon2::Argon2;
@@ -26,6 +25,7 @@ use std::fmt;
 use tongchou_core::access::{
     self as rules, AccessError, ApprovalKind, Permission, Principal, Role, validate_assignment,
 };
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, RegionCode};
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, fixed width: compares as text): the one text form of
@@ -397,9 +397,7 @@ pub fn add_user(
     validate_assignment(Divisions::shanxi(), new.role, new.region)
         .map_err(|e| AuthError::Invalid(tr!("access-err-region", reason = e)))?;
     if (new.role == Role::InsuredPerson) != new.person_id.is_some() {
-        return Err(AuthError::Invalid(
-            tr!("access-err-person-id"),
-        ));
+        return Err(AuthError::Invalid(tr!("access-err-person-id")));
     }
     validate_password(new.login, new.password, policy)?;
     let hash = hash_password(new.password)?;
@@ -451,9 +449,8 @@ pub fn add_user(
 /// An insured person's account names a registered person of the account's county who is
 /// neither deceased nor transferred out and has no account yet.
 fn check_insured_account(db: &mut Db, person_id: i64, region: RegionCode) -> Result<()> {
-    let p = crate::registry::person_record(db, person_id)?.ok_or_else(|| {
-        AuthError::Invalid(tr!("access-err-person-unknown", person = person_id))
-    })?;
+    let p = crate::registry::person_record(db, person_id)?
+        .ok_or_else(|| AuthError::Invalid(tr!("access-err-person-unknown", person = person_id)))?;
     if p.county != region {
         return Err(AuthError::Invalid(tr!(
             "access-err-person-region",
@@ -491,8 +488,9 @@ pub(crate) fn change_user(
     f: impl Fn(&mut Db, &User) -> Result<()>,
 ) -> Result<User> {
     audit::retry(db, 10, |db| {
-        let (u, _) = find_user(db, login)?
-            .ok_or_else(|| AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}"))))?;
+        let (u, _) = find_user(db, login)?.ok_or_else(|| {
+            AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}")))
+        })?;
         f(db, &u)?;
         audit::append(
             db,
@@ -509,7 +507,8 @@ pub(crate) fn change_user(
         )?;
         Ok::<(), AuthError>(())
     })?;
-    get_user(db, login)?.ok_or_else(|| AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}"))))
+    get_user(db, login)?
+        .ok_or_else(|| AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}"))))
 }
 
 /// Activate or deactivate an account; deactivation ends its sessions at once.
@@ -551,12 +550,11 @@ pub fn set_role(
 ) -> Result<User> {
     validate_assignment(Divisions::shanxi(), role, region)
         .map_err(|e| AuthError::Invalid(tr!("access-err-region", reason = e)))?;
-    let before = get_user(db, login)?
-        .ok_or_else(|| AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}"))))?;
+    let before = get_user(db, login)?.ok_or_else(|| {
+        AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}")))
+    })?;
     if (role == Role::InsuredPerson) != before.person_id.is_some() {
-        return Err(AuthError::Invalid(
-            tr!("access-err-role-swap"),
-        ));
+        return Err(AuthError::Invalid(tr!("access-err-role-swap")));
     }
     change_user(
         db,
@@ -609,8 +607,9 @@ pub fn set_password(
     now: i64,
 ) -> Result<User> {
     validate_password(login, password, policy)?;
-    let (user, current) = find_user(db, login)?
-        .ok_or_else(|| AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}"))))?;
+    let (user, current) = find_user(db, login)?.ok_or_else(|| {
+        AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}")))
+    })?;
     check_reuse(db, user.id, &current, password, policy)?;
     let hash = hash_password(password)?;
     let at = iso_time(now);

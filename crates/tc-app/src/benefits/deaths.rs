@@ -42,7 +42,6 @@
 //!   name and account ([`paid_to_claimant`]). [`awaiting_claims`]: the settlements nobody has
 //!   claimed yet, by county.
 
-use tongchou_core::tr;
 use super::{
     RecoveryKind, add_due, bank_fields, check_text, iso, new_id, open_recovery, with_retry,
 };
@@ -53,6 +52,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tongchou_bank::AccountNumber;
 use tongchou_core::access::{self as rules, Permission, Principal, mask_bank_account};
 use tongchou_core::rules::benefit::death_settlement;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Fen, IdNumber, Period, Policy, RegionCode};
 use tongchou_engine::crosscheck::{self, Finding, Paid};
 use tongchou_engine::disbursement::Item;
@@ -131,7 +131,10 @@ pub(crate) fn new_import(
     now: &str,
 ) -> Result<i64> {
     if let Some(r) = imports::find(db, kind, sha)? {
-        return Err(AppError::State(tr!("app-claims-file-imported", import = r.id)));
+        return Err(AppError::State(tr!(
+            "app-claims-file-imported",
+            import = r.id
+        )));
     }
     let id = new_id()?;
     let name: String = file_name.chars().take(200).collect();
@@ -175,7 +178,6 @@ fn audit_entry(
     )?;
     Ok(())
 }
-
 
 /// Import a death-records file (see the module documentation). `today` bounds the dates.
 pub fn import_deaths(
@@ -884,10 +886,17 @@ fn claimable(
     filed_on: Date,
 ) -> Result<store::SettlementDue> {
     let Some(settled) = store::settlement(db, person)? else {
-        return Err(AppError::Invalid(tr!("app-claims-no-settlement", person = person)));
+        return Err(AppError::Invalid(tr!(
+            "app-claims-no-settlement",
+            person = person
+        )));
     };
     if let Some(on) = store::claim_filed_on(db, person)? {
-        return Err(AppError::State(tr!("app-claims-claimed", person = person, on = on)));
+        return Err(AppError::State(tr!(
+            "app-claims-claimed",
+            person = person,
+            on = on
+        )));
     }
     if filed_on < settled.died {
         return Err(AppError::State(tr!(

@@ -1,7 +1,6 @@
 //! Retirement approval (退休审批): who reaches the statutory month, applications (maker), decisions
 //! (checker), and the pension fixed on approval. The method is documented on [`super`].
 
-use tongchou_core::tr;
 use super::{bank_fields, iso, new_id, with_retry};
 use crate::error::{AppError, Result};
 use serde::Serialize;
@@ -12,6 +11,7 @@ use tongchou_core::rules::benefit::{Applicant, average_index, check_retirement};
 use tongchou_core::rules::pension::{Pension, PensionInput, pension};
 use tongchou_core::rules::retirement::{Category, statutory};
 use tongchou_core::rules::transfer::{PensionPlace, Place, pension_place, province_of};
+use tongchou_core::tr;
 use tongchou_core::{Divisions, Exact, Explanation, Fen, Period, Policy, Ratio, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self as store, ApprovalStatus, AuthError};
@@ -543,8 +543,8 @@ pub fn decide(
     if note.chars().count() > 500 || note.chars().any(|c| c.is_control() && c != '\n') {
         return Err(AppError::Invalid(tr!("app-ben-note")));
     }
-    let app = get(db, id)?
-        .ok_or_else(|| AppError::NotFound(tr!("app-ben-no-application", id = id)))?;
+    let app =
+        get(db, id)?.ok_or_else(|| AppError::NotFound(tr!("app-ben-no-application", id = id)))?;
     if app.status != "pending" {
         return Err(AppError::State(tr!(
             "app-ben-decided-as",
@@ -752,7 +752,10 @@ fn write_award(
 ) -> Result<()> {
     let since_day = app.retire.first_day();
     if !retirement::retire_person(db, p.id, since_day)? {
-        return Err(AppError::State(tr!("app-ben-no-longer-active", person = p.id)));
+        return Err(AppError::State(tr!(
+            "app-ben-no-longer-active",
+            person = p.id
+        )));
     }
     let since = since_day.to_string();
     let seq = stored::next_event_seq(db, p.id)?;

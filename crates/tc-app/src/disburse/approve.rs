@@ -2,13 +2,13 @@
 //! recorded decision ([`decide_fund_plan`]), and the `approve` step that applies it (or a
 //! simulated one), spreads it down exactly and reserves the money as pending transfers.
 
-use tongchou_core::tr;
 use super::{Actors, JOB, PlanDecision, now_ms, submit};
 use crate::error::{AppError, Result};
 use crate::jobs;
 use std::collections::BTreeMap;
 use tongchou_core::access::Principal;
 use tongchou_core::period::Period;
+use tongchou_core::tr;
 use tongchou_core::{Divisions, Fen, RegionCode};
 use tongchou_engine::disbursement::{
     Approved, Calendar, Consolidated, CountyPlan, Decision, Item, approve,
@@ -47,7 +47,10 @@ pub fn application(db: &mut Db, month: Period) -> Result<Option<serde_json::Valu
 /// The finance department's recorded decision on the month's application, if any.
 pub(super) fn recorded_decision(db: &mut Db, month: Period) -> Result<Option<Decision>> {
     let Some(a) = store::application(db, month)? else {
-        return Err(AppError::Invalid(tr!("app-dec-no-application-yet", month = month)));
+        return Err(AppError::Invalid(tr!(
+            "app-dec-no-application-yet",
+            month = month
+        )));
     };
     Ok(match a.status.as_str() {
         "approved" => Some(Decision::Full),
@@ -150,13 +153,19 @@ pub fn decide_fund_plan_checked(
 ) -> Result<serde_json::Value> {
     db.transaction(|db| {
         if !jobs::is_done(db, JOB, month, "plans")? {
-            return Err(AppError::Invalid(tr!("app-dec-no-application-yet", month = month)));
+            return Err(AppError::Invalid(tr!(
+                "app-dec-no-application-yet",
+                month = month
+            )));
         }
         if jobs::is_done(db, JOB, month, "approve")? {
             return Err(AppError::State(tr!("app-dec-applied", month = month)));
         }
         let Some(app) = store::application(db, month)? else {
-            return Err(AppError::Invalid(tr!("app-dec-no-application", month = month)));
+            return Err(AppError::Invalid(tr!(
+                "app-dec-no-application",
+                month = month
+            )));
         };
         let (decision, mut note) = normalise(decision, app.planned)?;
         let lets_out = match decision {
@@ -224,9 +233,10 @@ fn decision_to_apply(
                 }
             };
             let status = status_of(&decision);
-            let approver = actors.approver.as_ref().ok_or_else(|| {
-                AppError::Invalid(tr!("app-dec-sim-approver"))
-            })?;
+            let approver = actors
+                .approver
+                .as_ref()
+                .ok_or_else(|| AppError::Invalid(tr!("app-dec-sim-approver")))?;
             decide_approval(db, approver, approval_id, status, "", now_ms())
                 .map_err(|e| AppError::Invalid(tr!("app-dec-deciding", reason = e)))?;
             Ok((decision, status))

@@ -3,11 +3,11 @@
 //! of a chunk (after the whole file was checked in the same transaction: only the ids are looked
 //! up again, and the primary keys refuse anything that would be a duplicate).
 
-use tongchou_core::tr;
 use crate::collect;
 use crate::error::Result;
 use std::collections::{BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Period, RegionCode, Sex};
 use tongchou_engine::collection::Receipt;
 use tongchou_import::columns::normalize_header;
@@ -86,11 +86,7 @@ impl Ctx {
             return None;
         }
         self.hidden.push((row, county));
-        Some(self.problem(
-            row,
-            key,
-            tr!("app-imp-registered-elsewhere"),
-        ))
+        Some(self.problem(row, key, tr!("app-imp-registered-elsewhere")))
     }
 
     /// At the start of a reading: learn how the file heads the kind's columns.
