@@ -463,6 +463,15 @@ pub fn totals_within(
     Totals::of(Items::standard(), &sum).map_err(AppError::Invalid)
 }
 
+/// `region` has no section in the budget.
+fn no_section(region: RegionCode) -> AppError {
+    AppError::NotFound(tr!(
+        "app-budget-no-section",
+        region = region,
+        name = name(region)
+    ))
+}
+
 /// Submit a section: a county's; a city's once all its counties are accepted; the province's
 /// once all its cities are accepted, when the consolidated budget balances (the budget moves to
 /// `submitted`).
@@ -492,13 +501,7 @@ pub fn submit(
             )));
         }
         let sections = store::sections(db, b.id)?;
-        let s = sections.get(&region).ok_or_else(|| {
-            AppError::NotFound(tr!(
-                "app-budget-no-section",
-                region = region,
-                name = name(region)
-            ))
-        })?;
+        let s = sections.get(&region).ok_or_else(|| no_section(region))?;
         if s.status != "draft" && s.status != "returned" {
             return Err(AppError::State(tr!(
                 "app-budget-already",
@@ -622,13 +625,7 @@ pub fn review(
     let at = iso_time(now);
     audit::retry(db, 10, |db| {
         let sections = store::sections(db, b.id)?;
-        let s = sections.get(&region).ok_or_else(|| {
-            AppError::NotFound(tr!(
-                "app-budget-no-section",
-                region = region,
-                name = name(region)
-            ))
-        })?;
+        let s = sections.get(&region).ok_or_else(|| no_section(region))?;
         if s.status != "submitted" {
             return Err(AppError::State(tr!(
                 "app-budget-not-submitted",
