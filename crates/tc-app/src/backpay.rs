@@ -18,6 +18,7 @@ use crate::error::{AppError, Result};
 use tongchou_core::access::{ApprovalKind, Permission, Principal};
 use tongchou_core::rules::backpay::{self as rule, Month};
 use tongchou_core::rules::contribution::PayerKind;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self, ApprovalStatus, Target};
@@ -71,9 +72,8 @@ pub fn assess(
     now_ms: i64,
 ) -> Result<(BackPay, Vec<Month>)> {
     crate::benefits::check_text("reason", r.reason, 200)?;
-    let (county_code, employer, kind_s, status) = store::payer(db, r.person)?.ok_or_else(|| {
-        AppError::NotFound(format!("人员 {} 未登记 (person not registered)", r.person))
-    })?;
+    let (county_code, employer, kind_s, status) = store::payer(db, r.person)?
+        .ok_or_else(|| AppError::NotFound(tr!("app-ben-person-unknown", person = r.person)))?;
     let county = RegionCode::new(county_code).map_err(|e| AppError::Invalid(e.0))?;
     let id_s = format!("person:{}", r.person);
     let target = Target {
@@ -84,9 +84,10 @@ pub fn assess(
     };
     access::authorize(db, who, Permission::PersonWrite, &target, now_ms)?;
     if matches!(status.as_str(), "deceased" | "transferred_out") {
-        return Err(AppError::State(format!(
-            "人员 {} 的参保状态为 {status}，不能补缴",
-            r.person
+        return Err(AppError::State(tr!(
+            "app-bp-status",
+            person = r.person,
+            status = status
         )));
     }
     let kind = if kind_s == "flexible" {
@@ -99,9 +100,9 @@ pub fn assess(
     let taken = store::assessed(db, r.person, &periods)?;
     if !taken.is_empty() {
         let list: Vec<String> = taken.iter().map(Period::to_string).collect();
-        return Err(AppError::Invalid(format!(
-            "{} 已核定（或已有待审批的补缴），不能重复补缴 (already assessed)",
-            list.join("、")
+        return Err(AppError::Invalid(tr!(
+            "app-bp-assessed",
+            months = list.join("、")
         )));
     }
     let id = access::random_id()?;
@@ -164,9 +165,9 @@ pub fn decide(
     now_ms: i64,
 ) -> Result<BackPay> {
     let a = access::get_approval(db, approval)?
-        .ok_or_else(|| AppError::NotFound(format!("审批 {approval} 不存在")))?;
+        .ok_or_else(|| AppError::NotFound(tr!("app-bp-no-approval", id = approval)))?;
     if a.kind != ApprovalKind::BackPayment {
-        return Err(AppError::Invalid(format!("审批 {approval} 不是补缴审批")));
+        return Err(AppError::Invalid(tr!("app-bp-not-backpay", id = approval)));
     }
     let id: i64 = a
         .object_id
@@ -182,16 +183,14 @@ pub fn decide(
     let at = crate::benefits::iso(now_ms);
     db.transaction(|db| {
         let (b, months) =
-            store::get(db, id)?.ok_or_else(|| AppError::NotFound(format!("补缴 {id} 不存在")))?;
+            store::get(db, id)?.ok_or_else(|| AppError::NotFound(tr!("app-bp-none", id = id)))?;
         let to = if a.status == ApprovalStatus::Approved {
             "released"
         } else {
             "refused"
         };
         if !store::decide(db, id, to, who.user_id, &at, note.trim())? {
-            return Err(AppError::State(format!(
-                "补缴 {id} 已处理 (no longer pending)"
-            )));
+            return Err(AppError::State(tr!("app-bp-decided", id = id)));
         }
         if to == "released" {
             store::release(db, &b, &months, today.period())?;
@@ -214,16 +213,14 @@ pub fn decide(
         )?;
         store::get(db, id)?
             .map(|x| x.0)
-            .ok_or_else(|| AppError::NotFound(format!("补缴 {id}")))
+            .ok_or_else(|| AppError::NotFound(tr!("app-bp-none", id = id)))
     })
 }
 
 /// The back-payments within the user's region (`contribution_read`), pending first, newest first.
 pub fn list(db: &mut Db, who: &Principal) -> Result<Vec<BackPay>> {
     if !who.role.has(Permission::ContributionRead) {
-        return Err(AppError::Forbidden(
-            "无权查看补缴 (contribution_read)".into(),
-        ));
+        return Err(AppError::Forbidden(tr!("app-bp-forbidden")));
     }
     let d = Divisions::shanxi();
     Ok(store::list(db, 1000)?
@@ -236,7 +233,7 @@ pub fn list(db: &mut Db, who: &Principal) -> Result<Vec<BackPay>> {
 /// One back-payment with its months, within the user's region.
 pub fn show(db: &mut Db, who: &Principal, id: i64) -> Result<(BackPay, Vec<Month>)> {
     let (b, months) =
-        store::get(db, id)?.ok_or_else(|| AppError::NotFound(format!("补缴 {id} 不存在")))?;
+        store::get(db, id)?.ok_or_else(|| AppError::NotFound(tr!("app-bp-none", id = id)))?;
     let id_s = id.to_string();
     let target = Target {
         action: "backpay.read",
@@ -267,11 +264,7 @@ pub fn parse_months(text: &str) -> Result<Vec<(Period, Fen)>> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let bad = || {
-            AppError::Invalid(format!(
-                "月份「{part}」：应为 YYYY-MM:工资 或 YYYY-MM..YYYY-MM:工资 (e.g. 2020-06..2020-08:5000)"
-            ))
-        };
+        let bad = || AppError::Invalid(tr!("app-bp-months", part = part));
         let (span, wage) = part.split_once([':', '：']).ok_or_else(bad)?;
         let wage = Fen::parse_grouped(wage).map_err(|_| bad())?;
         let (from, to) = match span.split_once("..") {

@@ -67,6 +67,7 @@ pub mod retire;
 use crate::error::{AppError, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tongchou_core::tr;
 use tongchou_core::{Fen, Period};
 use tongchou_engine::disbursement::Item;
 use tongchou_store::Db;
@@ -105,8 +106,10 @@ pub(crate) fn with_retry<T>(db: &mut Db, mut f: impl FnMut(&mut Db) -> Result<T>
 pub(crate) fn check_text(field: &str, v: &str, max: usize) -> Result<()> {
     let t = v.trim();
     if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(AppError::Invalid(format!(
-            "{field}: 1-{max} characters on one line"
+        return Err(AppError::Invalid(tr!(
+            "app-ben-text",
+            field = field,
+            max = max
         )));
     }
     Ok(())
@@ -258,65 +261,40 @@ fn check_estimate_bounds(
     if input.birth.year() < 1920 || input.birth > now.add_months(-16 * 12) {
         return bad(
             "birth",
-            format!(
-                "出生年月须在 1920-01 至 {} 之间 (between 1920-01 and {})",
-                now.add_months(-16 * 12),
-                now.add_months(-16 * 12)
-            ),
+            tr!("app-est-birth", latest = now.add_months(-16 * 12)),
         );
     }
     if let Some(r) = input.retire {
         let age = input.birth.months_until(r);
         if !(40 * 12..=75 * 12).contains(&age) {
-            return bad(
-                "retire",
-                "退休年龄须在 40 至 75 岁之间 (age at retirement 40–75)".into(),
-            );
+            return bad("retire", tr!("app-est-retire"));
         }
     }
     if input.paid_months > 720
         || input.deemed_months > 720
         || input.paid_months + input.deemed_months > 720
     {
-        return bad(
-            "paid_months",
-            "缴费月数合计不超过 720 个月 (at most 60 years in all)".into(),
-        );
+        return bad("paid_months", tr!("app-est-months"));
     }
     let index_ok = |r: Ratio| (Ratio(50_000_000)..=Ratio(350_000_000)).contains(&r);
     if !index_ok(input.avg_index) {
-        return bad(
-            "avg_index",
-            "缴费指数须在 0.5 至 3.5 之间 (between 0.5 and 3.5)".into(),
-        );
+        return bad("avg_index", tr!("app-est-index"));
     }
     if !index_ok(input.deemed_index) && input.deemed_months > 0 {
-        return bad(
-            "deemed_index",
-            "视同缴费指数须在 0.5 至 3.5 之间 (between 0.5 and 3.5)".into(),
-        );
+        return bad("deemed_index", tr!("app-est-deemed-index"));
     }
     if input.account_balance < Fen::ZERO || input.account_balance > Fen::new(1_000_000_000) {
-        return bad(
-            "account_balance",
-            "个人账户余额须在 0 至 10,000,000.00 元之间 (0 to 10,000,000.00 yuan)".into(),
-        );
+        return bad("account_balance", tr!("app-est-balance"));
     }
     if let Some(b) = input.benefit_base
         && (b <= Fen::ZERO || b > Fen::new(100_000_000))
     {
-        return bad(
-            "benefit_base",
-            "计发基数须在 0 至 1,000,000.00 元之间 (0 to 1,000,000.00 yuan)".into(),
-        );
+        return bad("benefit_base", tr!("app-est-base"));
     }
     if let Some(c) = input.transition_coefficient
         && !(Ratio(0)..=Ratio(5_000_000)).contains(&c)
     {
-        return bad(
-            "transition_coefficient",
-            "过渡系数须在 0 至 0.05 之间 (0 to 0.05)".into(),
-        );
+        return bad("transition_coefficient", tr!("app-est-coefficient"));
     }
     Ok(())
 }

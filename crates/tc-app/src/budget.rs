@@ -27,6 +27,7 @@ use tongchou_core::access::{self as rules, Permission, Principal};
 use tongchou_core::budget::{self as kernel, Forecast, OPENING, Totals};
 use tongchou_core::items::{Items, Statement};
 use tongchou_core::region::Level;
+use tongchou_core::tr;
 use tongchou_core::{Divisions, Fen, Policy, Ratio, RegionCode};
 use tongchou_ledger::chart::level_of;
 use tongchou_store::Db;
@@ -76,11 +77,9 @@ pub fn find(db: &mut Db, year: i32, number: Option<i32>) -> Result<Budget> {
         Some(n) => all.into_iter().find(|b| b.number == n),
         None => all.into_iter().last(),
     };
-    b.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "{year} 年没有预算{} (draft it first: tongchou budget draft --year {year})",
-            number.map(|n| format!(" 第 {n} 号")).unwrap_or_default()
-        ))
+    b.ok_or_else(|| match number {
+        Some(n) => AppError::NotFound(tr!("app-budget-none-number", year = year, number = n)),
+        None => AppError::NotFound(tr!("app-budget-none", year = year)),
     })
 }
 
@@ -153,7 +152,7 @@ pub fn forecast(policy: &Policy, year: i32, months_run: i64) -> Result<Forecast>
                 (w1.fen() - w0.fen()) as i128 * tongchou_core::ratio::RATIO_SCALE as i128
                     / w0.fen() as i128,
             )
-            .map_err(|_| AppError::Invalid("wage growth out of range".into()))?,
+            .map_err(|_| AppError::Invalid(tr!("app-budget-wage-growth")))?,
         )
     } else {
         Ratio::ZERO
@@ -225,7 +224,7 @@ pub fn draft(
         })
         .collect();
     if books.is_empty() {
-        return Err(AppError::Invalid(format!("{scope} keeps no books")));
+        return Err(AppError::Invalid(tr!("app-close-no-book", region = scope)));
     }
     let exec = final_accounts::compute(db, year - 1)?;
     let months = store::collection_months(db, year - 1)?;
@@ -253,9 +252,10 @@ pub fn draft(
             }
         };
         if b.stage != "compiling" {
-            return Err(AppError::State(format!(
-                "{year} 年预算已进入 {} 阶段",
-                b.stage
+            return Err(AppError::State(tr!(
+                "app-budget-stage-reached",
+                year = year,
+                stage = b.stage
             )));
         }
         let have = store::sections(db, b.id)?;
@@ -327,14 +327,12 @@ impl Change<'_> {
     fn checked_note(&self) -> Result<&str> {
         let note = self.note.trim();
         if note.is_empty() || note.chars().count() > 500 || note.contains(['\n', '\r']) {
-            return Err(AppError::Invalid(
-                "--note: why the figure changes, one line of at most 500 characters".into(),
-            ));
+            return Err(AppError::Invalid(tr!("app-budget-note-change")));
         }
         if !line_keys().iter().any(|k| k == self.item) {
-            return Err(AppError::Invalid(format!(
-                "--item: one of {} (transfers between levels are not budget lines)",
-                line_keys().join(", ")
+            return Err(AppError::Invalid(tr!(
+                "app-budget-item",
+                items = line_keys().join(", ")
             )));
         }
         Ok(note)
@@ -365,10 +363,10 @@ pub fn edit(
     audit::retry(db, 10, |db| {
         let sections = store::sections(db, b.id)?;
         let s = sections.get(&c.region).ok_or_else(|| {
-            AppError::NotFound(format!(
-                "{} {} has no section in this budget",
-                c.region,
-                name(c.region)
+            AppError::NotFound(tr!(
+                "app-budget-no-section",
+                region = c.region,
+                name = name(c.region)
             ))
         })?;
         let editable = b.stage == "compiling"
@@ -378,12 +376,12 @@ pub fn edit(
                     && level_of(c.region) != Level::Province
                     && s.status == "accepted"));
         if !editable {
-            return Err(AppError::State(format!(
-                "{} {} 的预算处于 {}（预算 {}），不能修改",
-                c.region,
-                name(c.region),
-                s.status,
-                b.stage
+            return Err(AppError::State(tr!(
+                "app-budget-not-editable",
+                region = c.region,
+                name = name(c.region),
+                status = s.status,
+                stage = b.stage
             )));
         }
         let mut lines = store::version_lines(db, b.id, c.region, s.version)?;
@@ -465,6 +463,15 @@ pub fn totals_within(
     Totals::of(Items::standard(), &sum).map_err(AppError::Invalid)
 }
 
+/// `region` has no section in the budget.
+fn no_section(region: RegionCode) -> AppError {
+    AppError::NotFound(tr!(
+        "app-budget-no-section",
+        region = region,
+        name = name(region)
+    ))
+}
+
 /// Submit a section: a county's; a city's once all its counties are accepted; the province's
 /// once all its cities are accepted, when the consolidated budget balances (the budget moves to
 /// `submitted`).
@@ -488,20 +495,19 @@ pub fn submit(
     let at = iso_time(now);
     audit::retry(db, 10, |db| {
         if b.stage != "compiling" {
-            return Err(AppError::State(format!(
-                "预算处于 {} 阶段，不能再报送",
-                b.stage
+            return Err(AppError::State(tr!(
+                "app-budget-stage-no-submit",
+                stage = b.stage
             )));
         }
         let sections = store::sections(db, b.id)?;
-        let s = sections.get(&region).ok_or_else(|| {
-            AppError::NotFound(format!("{region} {} has no section", name(region)))
-        })?;
+        let s = sections.get(&region).ok_or_else(|| no_section(region))?;
         if s.status != "draft" && s.status != "returned" {
-            return Err(AppError::State(format!(
-                "{region} {} 的预算已是 {}",
-                name(region),
-                s.status
+            return Err(AppError::State(tr!(
+                "app-budget-already",
+                region = region,
+                name = name(region),
+                status = s.status
             )));
         }
         let lower = below(&sections, region);
@@ -511,22 +517,23 @@ pub fn submit(
             .map(|x| format!("{} {}（{}）", x.region, name(x.region), x.status))
             .collect();
         if !open.is_empty() {
-            return Err(AppError::State(format!(
-                "{region} {} 不能报送：下级预算尚未审核通过：{}",
-                name(region),
-                open.join("、")
+            return Err(AppError::State(tr!(
+                "app-budget-lower-open",
+                region = region,
+                name = name(region),
+                open = open.join("、")
             )));
         }
         let is_province = level_of(region) == Level::Province;
         if is_province {
             let t = totals_within(&amounts(db, &b)?, region)?;
             if !t.balances() {
-                return Err(AppError::State(format!(
-                    "全省预算不平衡：年末滚存结余 {} 元 < 0（年初 {} + 收入 {} − 支出 {}）",
-                    t.closing.grouped(),
-                    t.opening.grouped(),
-                    t.income.grouped(),
-                    t.expenditure.grouped()
+                return Err(AppError::State(tr!(
+                    "app-budget-unbalanced",
+                    closing = t.closing.grouped(),
+                    opening = t.opening.grouped(),
+                    income = t.income.grouped(),
+                    expenditure = t.expenditure.grouped()
                 )));
             }
             store::set_stage(db, b.id, "compiling", "submitted")?;
@@ -597,7 +604,7 @@ pub fn review(
 ) -> Result<Section> {
     let (accept, reason) = verdict.parts();
     if !accept && reason.is_empty() {
-        return Err(AppError::Invalid("--return: give the reason".into()));
+        return Err(AppError::Invalid(tr!("app-budget-return-reason")));
     }
     allow(
         db,
@@ -608,29 +615,27 @@ pub fn review(
         now,
     )?;
     if level_of(who.region) >= level_of(region) {
-        return Err(AppError::Forbidden(format!(
-            "{region} {} 的预算由上级审核 (reviewed by the level above)",
-            name(region)
+        return Err(AppError::Forbidden(tr!(
+            "app-budget-reviewed-above",
+            region = region,
+            name = name(region)
         )));
     }
     let b = find(db, year, number)?;
     let at = iso_time(now);
     audit::retry(db, 10, |db| {
         let sections = store::sections(db, b.id)?;
-        let s = sections
-            .get(&region)
-            .ok_or_else(|| AppError::NotFound(format!("{region} has no section")))?;
+        let s = sections.get(&region).ok_or_else(|| no_section(region))?;
         if s.status != "submitted" {
-            return Err(AppError::State(format!(
-                "{region} {} 的预算是 {}，不是待审核",
-                name(region),
-                s.status
+            return Err(AppError::State(tr!(
+                "app-budget-not-submitted",
+                region = region,
+                name = name(region),
+                status = s.status
             )));
         }
         if s.submitted_by == Some(who.user_id) {
-            return Err(AppError::Forbidden(
-                "the submitter cannot review their own budget".into(),
-            ));
+            return Err(AppError::Forbidden(tr!("app-budget-own")));
         }
         let next = Section {
             status: if accept { "accepted" } else { "returned" }.into(),
@@ -666,12 +671,10 @@ pub fn decide(
 ) -> Result<String> {
     let (accept, reason) = verdict.parts();
     let Some(i) = CHAIN.iter().position(|(s, _, _)| *s == step) else {
-        return Err(AppError::Invalid(
-            "--stage: hrss, finance or government".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-budget-stage-arg")));
     };
     if !accept && reason.is_empty() {
-        return Err(AppError::Invalid("--return: give the reason".into()));
+        return Err(AppError::Invalid(tr!("app-budget-return-reason")));
     }
     let (_, to, perm) = CHAIN[i];
     let from = if i == 0 { "submitted" } else { CHAIN[i - 1].1 };
@@ -679,9 +682,11 @@ pub fn decide(
     allow(db, who, perm, p, "budget.decide", now)?;
     let b = find(db, year, number)?;
     if b.stage != from {
-        return Err(AppError::State(format!(
-            "预算处于 {} 阶段，{step} 需要 {from}",
-            b.stage
+        return Err(AppError::State(tr!(
+            "app-budget-stage-needs",
+            stage = b.stage,
+            step = step,
+            from = from
         )));
     }
     // maker–checker: nobody who compiled, submitted or reviewed the province's budget decides
@@ -710,11 +715,11 @@ pub fn decide(
             if to == "approved" {
                 let t = totals_within(&amounts(db, &b)?, p)?;
                 if !t.balances() {
-                    return Err(AppError::State("全省预算不平衡，不能批准".into()));
+                    return Err(AppError::State(tr!("app-budget-unbalanced-approve")));
                 }
             }
             if !store::set_stage(db, b.id, from, to)? {
-                return Err(AppError::State("the budget moved on meanwhile".into()));
+                return Err(AppError::State(tr!("app-budget-moved")));
             }
             record(db, who, &b, p, step, reason, now)?;
             Ok(to.to_string())
@@ -722,7 +727,7 @@ pub fn decide(
             store::set_stage(db, b.id, from, "compiling")?;
             let mut s = store::sections(db, b.id)?
                 .remove(&p)
-                .ok_or_else(|| AppError::NotFound("the province has no section".into()))?;
+                .ok_or_else(|| AppError::NotFound(tr!("app-budget-no-province-section")))?;
             s.status = "returned".into();
             s.updated_at = at.clone();
             store::put_section(db, b.id, &s)?;
@@ -738,17 +743,17 @@ pub fn decide(
 pub fn adjust(db: &mut Db, who: &Principal, year: i32, reason: &str, now: i64) -> Result<i32> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 {
-        return Err(AppError::Invalid(
-            "--reason: why the budget is adjusted (at most 500 characters)".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-budget-adjust-reason")));
     }
     let p = province();
     allow(db, who, Permission::BudgetCompile, p, "budget.adjust", now)?;
     let last = find(db, year, None)?;
     if last.stage != "approved" {
-        return Err(AppError::State(format!(
-            "{year} 年第 {} 号预算处于 {}：只有已批准的预算可以调整",
-            last.number, last.stage
+        return Err(AppError::State(tr!(
+            "app-budget-adjust-stage",
+            year = year,
+            number = last.number,
+            stage = last.stage
         )));
     }
     let at = iso_time(now);
@@ -796,9 +801,7 @@ pub fn comment(
 ) -> Result<()> {
     let note = note.trim();
     if note.is_empty() || note.chars().count() > 500 {
-        return Err(AppError::Invalid(
-            "--note: the comment (at most 500 characters)".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-budget-comment")));
     }
     allow(
         db,

@@ -42,8 +42,6 @@ use tongchou_store::certification::{
     self as store, Event, Method, Notice, NoticeKind, Pensioner, Suspension,
 };
 
-const ALIVE: &str = "alive records";
-
 /// What the payroll's sweep did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Sweep {
@@ -358,7 +356,8 @@ pub fn import_alive(
     };
     access::authorize(db, who, Permission::PersonWrite, &target, now_ms)?;
     let actor = &Actor::of(who);
-    let recs = read_file::<AliveRecord>(ALIVE, file_name, bytes, today)?;
+    let what = tongchou_import::Kind::AliveRecords.name(tongchou_core::i18n::current());
+    let recs = read_file::<AliveRecord>(what, file_name, bytes, today)?;
     let sha = audit::sha256_hex(bytes);
     let now = iso(now_ms);
     with_retry(db, |db| {

@@ -17,6 +17,7 @@ use crate::error::{AppError, Result};
 use std::collections::BTreeSet;
 use tongchou_core::access::{self as rules, ApprovalKind, Permission, Principal};
 use tongchou_core::region::Level;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Period, RegionCode};
 use tongchou_ledger::Chart;
 use tongchou_ledger::chart::level_of;
@@ -130,11 +131,11 @@ fn targets(db: &mut Db, who: &Principal, req: &CloseRequest, now: i64) -> Result
     let regions: Vec<RegionCode> = match req.region {
         Some(r) => {
             if !all.contains(&r) || level_of(r) != req.level {
-                let e = AppError::Invalid(format!(
-                    "{r} {} 不是{}账簿 (not a {} book)",
-                    name(r),
-                    level_zh(req.level),
-                    req.level.as_str()
+                let e = AppError::Invalid(tr!(
+                    "app-close-not-level",
+                    region = r,
+                    name = name(r),
+                    level = level_name(req.level)
                 ));
                 return Err(refuse(db, who, "period.close", r, e, now));
             }
@@ -147,14 +148,23 @@ fn targets(db: &mut Db, who: &Principal, req: &CloseRequest, now: i64) -> Result
             .collect(),
     };
     if regions.is_empty() {
-        let e = AppError::Invalid(format!(
-            "本人辖区 {} 内没有{}账簿",
-            who.region,
-            level_zh(req.level)
+        let e = AppError::Invalid(tr!(
+            "app-close-no-books",
+            region = who.region,
+            level = level_name(req.level)
         ));
         return Err(refuse(db, who, "period.close", who.region, e, now));
     }
     Ok(regions)
+}
+
+/// The level's name in the current language (省级/市级/县级).
+fn level_name(l: Level) -> String {
+    match l {
+        Level::Province => tr!("app-close-level-province"),
+        Level::City => tr!("app-close-level-city"),
+        Level::County => tr!("app-close-level-county"),
+    }
 }
 
 pub fn level_zh(l: Level) -> &'static str {
@@ -168,12 +178,12 @@ pub fn level_zh(l: Level) -> &'static str {
 /// Close the books of one level through a month (see the module doc). Returns each book.
 pub fn close(db: &mut Db, who: &Principal, req: &CloseRequest, now: i64) -> Result<Vec<Closed>> {
     if req.year && req.period.month() != 12 {
-        return Err(AppError::Invalid("a year closes with its December".into()));
+        return Err(AppError::Invalid(tr!("app-close-december")));
     }
     if req.period.last_day() >= req.today {
-        return Err(AppError::State(format!(
-            "{} 尚未结束，不能结账 (the month has not ended)",
-            req.period
+        return Err(AppError::State(tr!(
+            "app-close-not-ended",
+            period = req.period
         )));
     }
     let regions = targets(db, who, req, now)?;
@@ -200,11 +210,12 @@ pub fn close(db: &mut Db, who: &Principal, req: &CloseRequest, now: i64) -> Resu
                 }
             }
             if !open.is_empty() {
-                return Err(AppError::State(format!(
-                    "{r} {} 不能结账 {}：下级尚未结账：{} (close the lower level first)",
-                    name(r),
-                    req.period,
-                    open.join("、")
+                return Err(AppError::State(tr!(
+                    "app-close-lower-open",
+                    region = r,
+                    name = name(r),
+                    period = req.period,
+                    open = open.join("、")
                 )));
             }
             store::close(
@@ -257,13 +268,11 @@ pub fn request_reopen(
 ) -> Result<Approval> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > 500 || reason.contains(['\n', '\r']) {
-        return Err(AppError::Invalid(
-            "--reason: why the month must be reopened, one line of at most 500 characters".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-close-reason")));
     }
     let all = books();
     if !all.contains(&region) {
-        return Err(AppError::Invalid(format!("{region} keeps no books")));
+        return Err(AppError::Invalid(tr!("app-close-no-book", region = region)));
     }
     let object_id = format!("{region}:{period}");
     let target = Target {
@@ -274,9 +283,11 @@ pub fn request_reopen(
     };
     access::authorize(db, who, Permission::PeriodClose, &target, now)?;
     if store::closed_through(db, region)?.is_none_or(|t| t < period) {
-        return Err(AppError::State(format!(
-            "{region} {} 的 {period} 尚未结账，无需重新开账",
-            name(region)
+        return Err(AppError::State(tr!(
+            "app-close-not-closed",
+            region = region,
+            name = name(region),
+            period = period
         )));
     }
     check_above_open(db, &all, region, period)?;
@@ -329,10 +340,12 @@ fn check_above_open(
     if closed.is_empty() {
         return Ok(());
     }
-    Err(AppError::State(format!(
-        "{region} {} 的 {period} 不能重新开账：上级仍已结账：{} (reopen from the top down)",
-        name(region),
-        closed.join("、")
+    Err(AppError::State(tr!(
+        "app-close-upper-closed",
+        region = region,
+        name = name(region),
+        period = period,
+        closed = closed.join("、")
     )))
 }
 
@@ -358,11 +371,10 @@ pub fn decide_reopen(
     note: &str,
     now: i64,
 ) -> Result<Reopened> {
-    let req = store::reopen_request(db, approval_id)?.ok_or_else(|| {
-        AppError::NotFound(format!("no reopening asked under approval {approval_id}"))
-    })?;
+    let req = store::reopen_request(db, approval_id)?
+        .ok_or_else(|| AppError::NotFound(tr!("app-close-no-reopening", id = approval_id)))?;
     let a = access::get_approval(db, approval_id)?
-        .ok_or_else(|| AppError::NotFound(format!("approval {approval_id}")))?;
+        .ok_or_else(|| AppError::NotFound(tr!("app-bp-no-approval", id = approval_id)))?;
     let a = match a.status {
         ApprovalStatus::Pending => {
             let decision = if approve {
@@ -388,11 +400,19 @@ pub fn decide_reopen(
             a
         }
         s => {
-            return Err(AppError::State(format!(
-                "approval {approval_id} is {}{}",
-                s.as_str(),
-                if req.applied { " and applied" } else { "" }
-            )));
+            return Err(AppError::State(if req.applied {
+                tr!(
+                    "app-close-approval-applied",
+                    id = approval_id,
+                    status = s.as_str()
+                )
+            } else {
+                tr!(
+                    "app-close-approval-is",
+                    id = approval_id,
+                    status = s.as_str()
+                )
+            }));
         }
     };
     if a.status == ApprovalStatus::Approved {

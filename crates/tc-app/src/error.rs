@@ -36,9 +36,10 @@ fn no_paying_account(
     day: tongchou_core::Date,
 ) -> String {
     let names: Vec<String> = counties.iter().map(|(c, n)| format!("{c} {n}")).collect();
-    format!(
-        "{} 没有配置付款账户（{day} 发放日无有效的支出户）：no paying account in force on {day}; set one with `tongchou bank account set`",
-        names.join("、")
+    tongchou_core::tr!(
+        "app-no-paying-account",
+        counties = names.join("、"),
+        day = day
     )
 }
 

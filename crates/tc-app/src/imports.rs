@@ -31,6 +31,7 @@ use crate::error::AppError;
 use checks::{Ctx, Load, Mode};
 use std::io::BufReader;
 use tongchou_core::access::{Permission, Principal};
+use tongchou_core::tr;
 use tongchou_core::{Clock, Date, RegionCode};
 use tongchou_import::{
     Collection, Declaration, Employer, Fingerprint, Format, ImportError, Options, Person, Progress,
@@ -142,15 +143,13 @@ impl Rejected {
     pub fn summary(&self) -> String {
         let bad = self.bad_rows();
         if self.structure || bad == 0 {
-            format!(
-                "文件未导入，表头或结构有问题 file refused, nothing imported: {} problem(s) in its header or structure",
-                self.problems.len()
-            )
+            tr!("import-refused-header", total = self.problems.len())
         } else {
-            format!(
-                "文件未导入，数据行有问题 file refused, nothing imported: {} problem(s) in {bad} of {} data row(s)",
-                self.problems.len(),
-                self.rows
+            tr!(
+                "import-refused-rows",
+                total = self.problems.len(),
+                bad = bad,
+                rows = self.rows
             )
         }
     }
@@ -177,17 +176,11 @@ impl From<StoreError> for ImportRefusal {
     }
 }
 
-/// `第 N 行，C：reason` (the column as headed in the file; `第 N 行，第 K 列` for a column
-/// without a header); `第 N 行：reason` for a whole row; `文件：reason` for the file as a whole.
+/// A problem as one line in the current language (`tongchou_import::RowError`'s `Display`):
+/// `第 N 行 C：reason` (the column as headed in the file; `第 K 列` for a column without a
+/// header); `第 N 行：reason` for a whole row; `文件：reason` for the file as a whole.
 pub fn problem_line(e: &RowError) -> String {
-    match (e.row, &e.column) {
-        (0, _) => format!("文件：{}", e.reason),
-        (r, Some(c)) => match c.strip_prefix("column ") {
-            Some(n) => format!("第 {r} 行，第 {n} 列：{}", e.reason),
-            None => format!("第 {r} 行，{c}：{}", e.reason),
-        },
-        (r, None) => format!("第 {r} 行：{}", e.reason),
-    }
+    e.to_string()
 }
 
 /// The permission a staff member needs to import a kind into the register; `None` for the
@@ -206,33 +199,24 @@ pub fn required_permission(kind: Kind) -> Option<Permission> {
 /// register: it is held apart, by its own use case, until a cross-check reads it.
 pub fn not_a_register_file(kind: Kind) -> AppError {
     let how = match kind {
-        Kind::DeathRecords => {
-            "import it with `tongchou deaths import --file F` (benefits::deaths::import_deaths), then run `tongchou crosscheck run`"
-        }
-        Kind::AliveRecords => {
-            "import it with `tongchou certification import --file F` (certification::import_alive): it certifies the pensioners it names"
-        }
-        Kind::TransferRequests => {
-            "read it with `tongchou transfer requests FILE --output-dir D` (transfer::requests::read_requests) or upload it on /transfers: every line is transferred out"
-        }
-        k if k.is_legacy() => {
-            "it is one of a city's legacy files: check and load the city's directory with `tongchou migrate check|load --city CODE --dir D`"
-        }
-        _ => {
-            "import it with `tongchou crosscheck import-roll --roll NAME --file F` (benefits::deaths::import_roll), then run `tongchou crosscheck run`"
-        }
+        Kind::DeathRecords => tr!("app-imp-how-deaths"),
+        Kind::AliveRecords => tr!("app-imp-how-alive"),
+        Kind::TransferRequests => tr!("app-imp-how-transfer-requests"),
+        k if k.is_legacy() => tr!("app-imp-how-legacy"),
+        _ => tr!("app-imp-how-roll"),
     };
     let what = if kind.is_legacy() {
-        "a legacy file of the migration"
+        tr!("app-imp-what-legacy")
     } else if kind == Kind::TransferRequests {
-        "a file of transfer requests"
+        tr!("app-imp-what-transfer-requests")
     } else {
-        "a cross-check file"
+        tr!("app-imp-what-crosscheck")
     };
-    AppError::Invalid(format!(
-        "a {} file ({}) is {what}, not register data: {how}",
-        kind.as_str(),
-        kind.chinese()
+    AppError::Invalid(tr!(
+        "app-imp-not-register",
+        kind = kind.name(tongchou_core::i18n::current()),
+        what = what,
+        how = how
     ))
 }
 
@@ -296,11 +280,12 @@ fn authorise(
         },
         now,
     )?;
-    Err(AppError::Forbidden(format!(
-        "the role {} may not import {} (needs {})",
-        who.role.as_str(),
-        kind.as_str(),
-        need.as_str()
+    let lang = tongchou_core::i18n::current();
+    Err(AppError::Forbidden(tr!(
+        "app-imp-forbidden",
+        role = who.role.label(lang),
+        kind = kind.name(lang),
+        need = need.label(lang)
     ))
     .into())
 }
@@ -438,19 +423,12 @@ fn check_and_write<T: Load>(
     }
     let written = pass::<T>(&mut ctx, db, job.path, read, Phase::Writing, progress)?;
     if let Some(e) = written.problems.first() {
-        return Err(AppError::State(format!(
-            "a row checked a moment ago no longer resolves ({}): nothing was imported",
-            problem_line(e)
-        ))
-        .into());
+        return Err(AppError::State(tr!("app-imp-row-changed", problem = problem_line(e))).into());
     }
     let summary = match written.summary {
         Some(s) if s.fingerprint.to_string() == job.sha => s,
         _ => {
-            return Err(AppError::State(
-                "the file changed while it was being imported: nothing was imported".into(),
-            )
-            .into());
+            return Err(AppError::State(tr!("app-imp-file-changed")).into());
         }
     };
     let now = job.clock.now().as_millis();

@@ -66,12 +66,14 @@ fn entry<'a>(actor: &'a Actor, month: &'a str, result: &'a str, details: Value) 
 /// The refusal of a run of `month` to `who`, who may not run months ([`may_run`]): audited
 /// (outside any transaction, so that it stays), and the error to show.
 pub fn refuse(db: &mut Db, who: &Principal, month: Period, now_ms: i64) -> Result<AppError> {
-    let e = AppError::Forbidden(format!(
-        "无权运行月度业务：需要省级社保经办机构经办人员（当前 {} {}）",
-        who.role.label_zh(),
-        who.region
-    ));
-    let details = json!({"reason": e.to_string()});
+    let reason = || {
+        let role = who.role.label(tongchou_core::i18n::current());
+        tongchou_core::tr!("app-month-forbidden", role = role, region = who.region)
+    };
+    // the audit log in Chinese, the reader's message in theirs
+    let zh = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::ZhCn, reason);
+    let details = json!({ "reason": zh });
+    let e = AppError::Forbidden(reason());
     let m = month.to_string();
     audit::refusal(db, &entry(&Actor::of(who), &m, "denied", details), now_ms)?;
     Ok(e)

@@ -25,6 +25,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::access::{AccessError, Permission, Principal, Role};
 use tongchou_core::region::Level;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Fen, Period, RegionCode};
 use tongchou_engine::disbursement::{CountyPlan, Item};
 use tongchou_ledger::Chart;
@@ -47,13 +48,13 @@ fn level(r: RegionCode) -> Option<Level> {
 }
 
 /// A state as people read it.
-pub fn state_label(s: Option<&str>) -> &'static str {
+pub fn state_label(s: Option<&str>) -> String {
     match s {
-        None => "未报送 not submitted",
-        Some("submitted") => "已报送 submitted",
-        Some("returned") => "已退回 returned",
-        Some("forwarded") => "已转报 forwarded",
-        Some(_) => "?",
+        None => tr!("app-plan-state-none"),
+        Some("submitted") => tr!("app-plan-state-submitted"),
+        Some("returned") => tr!("app-plan-state-returned"),
+        Some("forwarded") => tr!("app-plan-state-forwarded"),
+        Some(_) => "?".into(),
     }
 }
 
@@ -122,10 +123,12 @@ fn allow(
     let id = format!("{}/{region}", c.month);
     access::authorize(db, c.who, p, &target(action, &id, region), c.now)?;
     if c.who.region != at {
-        let msg = format!(
-            "{region} {} 的用款计划由 {at} {} 经办 (only the agency of {at} may do this)",
-            name(region),
-            name(at)
+        let msg = tr!(
+            "app-plan-other-agency",
+            region = region,
+            name = name(region),
+            at = at,
+            at_name = name(at)
         );
         return Err(refuse(db, c, action, region, AccessError::Invalid(msg)));
     }
@@ -135,14 +138,10 @@ fn allow(
 /// The chain of `month` is open: its payroll has run and its application not yet been made.
 fn open(db: &mut Db, month: Period) -> Result<()> {
     if !jobs::is_done(db, JOB, month, Step::Payroll.as_str())? {
-        return Err(AppError::State(format!(
-            "{month} 的发放名册尚未生成，无计划可报 (the payroll of {month} has not run yet)"
-        )));
+        return Err(AppError::State(tr!("app-plan-no-payroll", month = month)));
     }
     if jobs::is_done(db, JOB, month, Step::Plans.as_str())? {
-        return Err(AppError::State(format!(
-            "{month} 的用款计划已向财政申请，不能再变动 (the month's application has been made)"
-        )));
+        return Err(AppError::State(tr!("app-plan-applied", month = month)));
     }
     Ok(())
 }
@@ -150,7 +149,7 @@ fn open(db: &mut Db, month: Period) -> Result<()> {
 fn checked_text(text: &str, what: &str) -> Result<String> {
     let t = text.trim();
     if t.chars().count() > 500 || t.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::Invalid(format!("{what}: at most 500 characters")));
+        return Err(AppError::Invalid(tr!("app-plan-text-long", what = what)));
     }
     Ok(t.to_string())
 }
@@ -331,18 +330,17 @@ pub fn parse_adjustment<S: AsRef<str>>(pairs: &[S]) -> Result<BTreeMap<Item, Fen
     let mut out = BTreeMap::new();
     for pair in pairs {
         let pair = pair.as_ref();
-        let (k, v) = pair.split_once('=').ok_or_else(|| {
-            AppError::Invalid(format!("--adjust: 「{pair}」应为 项目=金额 (ITEM=YUAN)"))
-        })?;
-        let item = Item::parse(k.trim()).ok_or_else(|| {
-            AppError::Invalid(format!("--adjust: 没有项目「{}」(unknown item)", k.trim()))
-        })?;
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| AppError::Invalid(tr!("app-plan-adjust-pair", pair = pair)))?;
+        let item = Item::parse(k.trim())
+            .ok_or_else(|| AppError::Invalid(tr!("app-plan-adjust-item", item = k.trim())))?;
         let amount = Fen::parse_grouped(v)
             .map_err(|e| AppError::Invalid(format!("{}: {e}", item.as_str())))?;
         if out.insert(item, amount).is_some() {
-            return Err(AppError::Invalid(format!(
-                "{}: 重复 (given twice)",
-                item.as_str()
+            return Err(AppError::Invalid(tr!(
+                "app-plan-adjust-twice",
+                item = item.as_str()
             )));
         }
     }
@@ -360,15 +358,13 @@ fn adjusted(
         return Ok((p.items, note.to_string()));
     };
     if note.is_empty() {
-        return Err(AppError::Invalid(
-            "note: 调整用款计划须说明理由 (an adjusted plan needs a note)".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-plan-adjust-note")));
     }
     if let Some((i, f)) = items.iter().find(|(_, f)| f.is_negative()) {
-        return Err(AppError::Invalid(format!(
-            "{}: 金额不能为负 (negative: {})",
-            i.as_str(),
-            f.grouped()
+        return Err(AppError::Invalid(tr!(
+            "app-plan-adjust-negative",
+            item = i.as_str(),
+            amount = f.grouped()
         )));
     }
     let items: BTreeMap<Item, Fen> = items
@@ -378,10 +374,10 @@ fn adjusted(
         .collect();
     let total = items.values().try_fold(Fen::ZERO, |a, b| a.try_add(*b))?;
     if total > p.need || total == Fen::ZERO {
-        return Err(AppError::Invalid(format!(
-            "total: 调整后合计 {} 元须大于零且不超过本月工资单所需 {} 元 (the adjusted total must be positive and at most the payroll's need)",
-            total.grouped(),
-            p.need.grouped()
+        return Err(AppError::Invalid(tr!(
+            "app-plan-adjust-total",
+            total = total.grouped(),
+            need = p.need.grouped()
         )));
     }
     let note = format!(
@@ -407,8 +403,9 @@ fn submit_on(
 ) -> Result<State> {
     let note = checked_text(note, "note")?;
     if level(county) != Some(Level::County) {
-        return Err(AppError::Invalid(format!(
-            "--region: {county} is not a county"
+        return Err(AppError::Invalid(tr!(
+            "app-plan-not-county",
+            region = county
         )));
     }
     let c = Ctx {
@@ -429,17 +426,21 @@ fn submit_on(
     audit::retry(db, 10, |db| {
         let s = store::state(db, month, county)?;
         if let Some(s) = s.as_ref().filter(|s| s.state != "returned") {
-            return Err(AppError::State(format!(
-                "{county} {} 的 {month} 用款计划{}，不能再报送",
-                name(county),
-                state_label(Some(&s.state))
+            return Err(AppError::State(tr!(
+                "app-plan-already",
+                region = county,
+                name = name(county),
+                month = month,
+                state = state_label(Some(&s.state))
             )));
         }
         let p = propose(db, month, county)?;
         if p.need == Fen::ZERO {
-            return Err(AppError::State(format!(
-                "{county} {} 在 {month} 没有待发放的待遇 (no payroll to plan for)",
-                name(county)
+            return Err(AppError::State(tr!(
+                "app-plan-nothing",
+                region = county,
+                name = name(county),
+                month = month
             )));
         }
         let (items, note) = adjusted(p, adjust, &note)?;
@@ -475,23 +476,22 @@ pub fn review(
         Review::Forward => ("forward", String::new()),
     };
     if action == "return" && reason.is_empty() {
-        return Err(AppError::Invalid(
-            "--reason: a returned plan needs the reason (退回须说明理由)".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-plan-return-reason")));
     }
     let d = Divisions::shanxi();
     let city = match level(county) {
         Some(Level::County) => d.city_of(county),
         Some(Level::City) if action == "return" => Some(d.province().code),
         Some(Level::City) => {
-            return Err(AppError::Invalid(format!(
-                "{county} {} 是市级计划：省级据以申请，无需转报，只可退回 (a city's plan is returned or applied for, never forwarded)",
-                name(county)
+            return Err(AppError::Invalid(tr!(
+                "app-plan-city-forward",
+                region = county,
+                name = name(county)
             )));
         }
         _ => None,
     }
-    .ok_or_else(|| AppError::Invalid(format!("--region: {county} is neither a county nor a city")))?;
+    .ok_or_else(|| AppError::Invalid(tr!("app-plan-not-county-or-city", region = county)))?;
     let act = format!("plan.{action}");
     let c = Ctx {
         who,
@@ -510,9 +510,11 @@ pub fn review(
         let s = store::state(db, month, county)?
             .filter(|s| s.state == "submitted" || (reopenable && s.state == "forwarded"))
             .ok_or_else(|| {
-                AppError::State(format!(
-                    "{county} {} 的 {month} 用款计划不是待审核状态 (not awaiting review)",
-                    name(county)
+                AppError::State(tr!(
+                    "app-plan-not-awaiting",
+                    region = county,
+                    name = name(county),
+                    month = month
                 ))
             })?;
         let submitters = store::versions(db, month, Some(county))?;
@@ -567,7 +569,7 @@ fn submit_city_on(
 ) -> Result<State> {
     let note = checked_text(note, "note")?;
     if level(city) != Some(Level::City) {
-        return Err(AppError::Invalid(format!("--region: {city} is not a city")));
+        return Err(AppError::Invalid(tr!("app-plan-not-city", region = city)));
     }
     let c = Ctx {
         who,
@@ -579,9 +581,11 @@ fn submit_city_on(
     open(db, month)?;
     audit::retry(db, 10, |db| {
         if store::state(db, month, city)?.is_some_and(|s| s.state != "returned") {
-            return Err(AppError::State(format!(
-                "{city} {} 的 {month} 用款计划已报送",
-                name(city)
+            return Err(AppError::State(tr!(
+                "app-plan-city-submitted",
+                region = city,
+                name = name(city),
+                month = month
             )));
         }
         let states = store::states(db, month)?;
@@ -598,10 +602,11 @@ fn submit_city_on(
             })
             .collect();
         if counties.is_empty() || !open.is_empty() {
-            return Err(AppError::State(format!(
-                "{city} {} 不能报送：区县计划尚未全部转报 (counties not forwarded yet): {}",
-                name(city),
-                open.join("、")
+            return Err(AppError::State(tr!(
+                "app-plan-counties-open",
+                region = city,
+                name = name(city),
+                open = open.join("、")
             )));
         }
         let mut items: BTreeMap<Item, Fen> = BTreeMap::new();
@@ -619,7 +624,7 @@ fn submit_city_on(
 fn latest(db: &mut Db, month: Period, r: RegionCode) -> Result<Version> {
     store::versions(db, month, Some(r))?
         .pop()
-        .ok_or_else(|| AppError::NotFound(format!("{r} has no plan for {month}")))
+        .ok_or_else(|| AppError::NotFound(tr!("app-plan-none", region = r, month = month)))
 }
 
 /// The regions the month's plans step waits for, each with its state: the counties with a
@@ -627,7 +632,7 @@ fn latest(db: &mut Db, month: Period, r: RegionCode) -> Result<Version> {
 pub fn waiting(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, String)>> {
     let d = Divisions::shanxi();
     let states = store::states(db, month)?;
-    let label = |r: &RegionCode| state_label(states.get(r).map(|s| s.state.as_str())).to_string();
+    let label = |r: &RegionCode| state_label(states.get(r).map(|s| s.state.as_str()));
     let counties = store::counties_with_payroll(db, month)?;
     let mut out: Vec<(RegionCode, String)> = counties
         .iter()
@@ -653,10 +658,7 @@ pub fn waiting_text(regions: &[(RegionCode, String)]) -> String {
         .iter()
         .map(|(r, s)| format!("{r} {}（{s}）", name(*r)))
         .collect();
-    format!(
-        "等待报送用款计划 waiting for plans from {}",
-        named.join("、")
-    )
+    tr!("app-plan-waiting", regions = named.join("、"))
 }
 
 /// The counties' plans as forwarded (their latest versions), for the month's application.
@@ -668,7 +670,11 @@ pub fn county_plans(db: &mut Db, month: Period) -> Result<Vec<CountyPlan>> {
     let mut out = Vec::new();
     for county in store::counties_with_payroll(db, month)? {
         let v = latest.remove(&county).ok_or_else(|| {
-            AppError::State(format!("{county} has not submitted its plan for {month}"))
+            AppError::State(tr!(
+                "app-plan-not-submitted",
+                region = county,
+                month = month
+            ))
         })?;
         out.push(CountyPlan {
             county,
@@ -830,8 +836,9 @@ pub fn plan(
     }
     let lvl = level(region);
     if !matches!(lvl, Some(Level::County | Level::City)) {
-        return Err(AppError::Invalid(format!(
-            "--region: {region} is neither a county nor a city"
+        return Err(AppError::Invalid(tr!(
+            "app-plan-not-county-or-city",
+            region = region
         )));
     }
     let state = store::state(db, month, region)?;

@@ -20,6 +20,7 @@
 
 use crate::{AppError, Result};
 use tongchou_core::access::{AccessError, Permission, Principal, Role, in_scope};
+use tongchou_core::tr;
 use tongchou_core::{Divisions, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self as store, AuthError, AuthPolicy, NewUser, Target, User};
@@ -51,13 +52,16 @@ pub fn may_administer(role: Role) -> bool {
 fn refused(e: AuthError) -> AppError {
     match e {
         AuthError::Denied(a) => AppError::Forbidden(match &a {
-            AccessError::NoPermission { role, permission } => format!(
-                "无权办理：{} 没有“{}”权限 (no_permission)",
-                role.label_zh(),
-                permission.label_zh()
-            ),
+            AccessError::NoPermission { role, permission } => {
+                let lang = tongchou_core::i18n::current();
+                tr!(
+                    "app-users-no-permission",
+                    role = role.label(lang),
+                    permission = permission.label(lang)
+                )
+            }
             AccessError::OutOfScope { region, .. } => {
-                format!("无权办理：{region} 超出本人辖区 (out_of_scope)")
+                tr!("app-users-out-of-scope", region = region)
             }
             other => format!("{other} ({})", other.code()),
         }),
@@ -83,17 +87,11 @@ fn guard(
     };
     store::authorize(db, who, p, &t, now).map_err(refused)?;
     let why = if login == who.login {
-        Some(
-            "三员分立：管理员不能办理本人账户 separation: an administrator does not act on their own account",
-        )
+        Some(tr!("app-users-sep-own"))
     } else if role.is_administrator() {
-        Some(
-            "三员分立：管理员账户只由运维人员在命令行管理 separation: administrators' accounts are kept at the command line",
-        )
+        Some(tr!("app-users-sep-admins"))
     } else if role == Role::InsuredPerson {
-        Some(
-            "参保人账户由所在区县经办机构开立和管理 insured persons' accounts are kept by their county agency",
-        )
+        Some(tr!("app-users-sep-insured"))
     } else {
         None
     };
@@ -102,7 +100,7 @@ fn guard(
             db,
             who,
             &t,
-            AccessError::Separation(m.into()),
+            AccessError::Separation(m),
             now,
         ))),
         None => Ok(()),
@@ -119,7 +117,7 @@ fn target(
     now: i64,
 ) -> Result<User> {
     let Some(u) = store::get_user(db, login)? else {
-        return Err(AppError::NotFound(format!("没有用户 {login} no such user")));
+        return Err(AppError::NotFound(tr!("app-users-no-user", login = login)));
     };
     guard(db, who, p, action, (&u.login, u.role, u.region), now)?;
     Ok(u)

@@ -199,13 +199,13 @@ fn approval_and_award(url: &str) {
 
     // a county agency out of the person's county is refused (and audited)
     let e = retire::submit(&mut db, &pol, &other, &request(1, None), T0).expect_err("must fail");
-    assert!(e.to_string().contains("outside"), "{e}");
+    assert!(e.to_string().contains("超出本人辖区"), "{e}");
     // and is told nothing about the person first: not even their status (probe finding 2)
     db.exec("UPDATE persons SET status = 'deceased' WHERE id = 1", &[])
         .expect("status");
     let e = retire::submit(&mut db, &pol, &other, &request(1, None), T0).expect_err("must fail");
     assert!(
-        e.to_string().contains("outside") && !e.to_string().contains("deceased"),
+        e.to_string().contains("超出本人辖区") && !e.to_string().contains("deceased"),
         "{e}"
     );
     db.exec("UPDATE persons SET status = 'active' WHERE id = 1", &[])
@@ -215,7 +215,7 @@ fn approval_and_award(url: &str) {
     let mut bad = request(1, None);
     bad.bank_account = "6222AB0200112233445";
     let e = retire::submit(&mut db, &pol, &clerk, &bad, T0).expect_err("letters");
-    assert!(e.to_string().contains("bank_account"), "{e}");
+    assert!(e.to_string().contains("银行账号"), "{e}");
     let app = retire::submit(&mut db, &pol, &clerk, &request(1, None), T0).expect("submit");
     assert_eq!(
         (app.status.as_str(), app.kind.as_str()),
@@ -227,7 +227,7 @@ fn approval_and_award(url: &str) {
     assert_eq!(app.facts["months_unpaid_since"], 1);
     // a second application while one is pending
     let e = retire::submit(&mut db, &pol, &clerk, &request(1, None), T0).expect_err("must fail");
-    assert!(e.to_string().contains("already has a pending"), "{e}");
+    assert!(e.to_string().contains("已有待审批的退休申请"), "{e}");
 
     // maker–checker: the submitter cannot decide, nor can a user without the permission
     let e = retire::decide(
@@ -241,7 +241,7 @@ fn approval_and_award(url: &str) {
     )
     .expect_err("must fail");
     assert!(matches!(e, tongchou_app::AppError::Forbidden(_)), "{e:?}");
-    assert!(e.to_string().contains("cannot approve their own"), "{e}");
+    assert!(e.to_string().contains("不能审批本人提交"), "{e}");
     let denied = db
         .query_i64(
             "SELECT count(*) FROM audit_log WHERE action = 'approval.decide' AND result = 'denied' \
@@ -260,7 +260,11 @@ fn approval_and_award(url: &str) {
         T0,
     )
     .expect_err("must fail");
-    assert!(e.to_string().contains("retirement_approve"), "{e}");
+    assert!(
+        e.to_string()
+            .contains(tongchou_core::access::Permission::RetirementApprove.label_zh()),
+        "{e}"
+    );
     assert_eq!(
         retire::get(&mut db, app.id)
             .expect("get")
@@ -390,7 +394,7 @@ fn approval_and_award(url: &str) {
         T0,
     )
     .expect_err("must fail");
-    assert!(e.to_string().contains("already decided"), "{e}");
+    assert!(e.to_string().contains("已审批"), "{e}");
     let listed = retire::list(&mut db, Some("approved"), Some(p("2025-02"))).expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].to_json()["bank_account"], "****3445");
@@ -679,12 +683,12 @@ fn deaths_and_crosschecks(url: &str) {
         .expect_err("must fail");
     assert!(
         e.to_string()
-            .starts_with("death records file bad.csv: 3 problem(s), nothing imported: "),
+            .starts_with("死亡信息文件 bad.csv 有 3 处问题，未导入：第 3 行 身份证号码：校验位是"),
         "{e}"
     );
-    assert!(e.to_string().contains("第 3 行，身份证号码"), "{e}");
-    assert!(e.to_string().contains("第 4 行，死亡日期"), "{e}");
-    assert!(e.to_string().contains("第 5 行，来源"), "{e}");
+    assert!(e.to_string().contains("第 3 行 身份证号码"), "{e}");
+    assert!(e.to_string().contains("第 4 行 死亡日期"), "{e}");
+    assert!(e.to_string().contains("第 5 行 来源"), "{e}");
     assert_eq!(
         db.query_i64("SELECT count(*) FROM death_records", &[])
             .expect("q"),
@@ -699,7 +703,7 @@ fn deaths_and_crosschecks(url: &str) {
     assert_eq!((s.rows, s.new), (4, 4));
     let e = deaths::import_deaths(&mut db, "again.csv", good.as_bytes(), today, &op, T0)
         .expect_err("must fail");
-    assert!(e.to_string().contains("already imported"), "{e}");
+    assert!(e.to_string().contains("已导入过"), "{e}");
     let held = |db: &mut Db| {
         db.query_i64(
             "SELECT (SELECT count(*) FROM death_records) * 1000 + (SELECT count(*) FROM imports)",
@@ -726,7 +730,7 @@ fn deaths_and_crosschecks(url: &str) {
         deaths::import_deaths(&mut db, "other.csv", &gbk, today, &op, T0).expect_err("must fail");
     assert!(
         e.to_string().contains(
-            "death records file other.csv: row 3: 公安 already reported this ID number dead on 2025-04-10, not 2025-04-11"
+            "死亡信息文件 other.csv 第 3 行：公安 已报告该身份证号于 2025-04-10 死亡，不是 2025-04-11"
         ),
         "{e}"
     );
@@ -738,12 +742,15 @@ fn deaths_and_crosschecks(url: &str) {
     let e = deaths::import_deaths(&mut db, "many.csv", many.as_bytes(), today, &op, T0)
         .expect_err("refused");
     let m = e.to_string();
-    assert!(m.starts_with("death records file many.csv: 60 problem(s), nothing imported: 第 2 行，source：unknown source \"法院\""), "{m}");
     assert!(
-        m.contains("第 51 行，source") && !m.contains("第 52 行"),
+        m.starts_with("死亡信息文件 many.csv 有 60 处问题，未导入：第 2 行 source：来源应为 公安 或 民政：\"法院\""),
         "{m}"
     );
-    assert!(m.ends_with("; and 10 more"), "{m}");
+    assert!(
+        m.contains("第 51 行 source") && !m.contains("第 52 行"),
+        "{m}"
+    );
+    assert!(m.ends_with("；…… 另有 10 处"), "{m}");
     assert_eq!(held(&mut db), before);
     // a bad workbook is refused with the row and column of each problem
     let bad = workbook(&[
@@ -753,7 +760,7 @@ fn deaths_and_crosschecks(url: &str) {
     let e = deaths::import_deaths(&mut db, "bad.xlsx", &bad, today, &op, T0).expect_err("future");
     assert_eq!(
         e.to_string(),
-        "death records file bad.xlsx: 1 problem(s), nothing imported: 第 2 行，死亡日期：日期晚于今天 date 2025-06-21 is in the future (today is 2025-06-20)"
+        "死亡信息文件 bad.xlsx 有 1 处问题，未导入：第 2 行 死亡日期：日期晚于今天：2025-06-21（今天是 2025-06-20）"
     );
     assert_eq!(held(&mut db), before);
 

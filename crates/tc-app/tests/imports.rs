@@ -111,7 +111,7 @@ fn story(url: &str, tag: &str) {
     ) {
         Err(ImportRefusal::App(AppError::Forbidden(m))) => assert_eq!(
             m,
-            "the role tax_bureau may not import employers (needs employer_write)"
+            "无权导入：税务部门 不能导入「参保单位」（需要“参保单位登记与变更”权限）"
         ),
         other => panic!("{other:?}"),
     }
@@ -149,17 +149,14 @@ fn story(url: &str, tag: &str) {
     assert!(
         r.problems
             .iter()
-            .all(|p| p.reason.ends_with("is outside your region 140105")),
+            .all(|p| p.reason.ends_with("不在 140105 内")),
         "{r:?}"
     );
     assert_eq!((r.rows, r.bad_rows(), r.structure), (3, 2, false));
-    assert_eq!(
-        r.summary(),
-        "文件未导入，数据行有问题 file refused, nothing imported: 2 problem(s) in 2 of 3 data row(s)"
-    );
+    assert_eq!(r.summary(), "文件未导入：3 行数据中有 2 行有问题，共 2 处");
     assert!(
         imports::problem_line(&r.problems[0])
-            .starts_with("第 3 行，所属区县代码：不在您的辖区 county "),
+            .starts_with("第 3 行 所属区县代码：不在您的辖区：区县 "),
         "{r:?}"
     );
     assert_eq!(count(&mut db, "SELECT count(*) FROM employers"), 0);
@@ -266,11 +263,14 @@ fn story(url: &str, tag: &str) {
         Err(ImportRefusal::Rejected(r)) => {
             let text: String = r.problems.iter().map(|p| p.reason.clone()).collect();
             assert!(
-                !text.contains("李秀英") && !text.contains("140202") && !text.contains("person "),
+                !text.contains("李秀英")
+                    && !text.contains("140202")
+                    && !text.contains("person ")
+                    && !text.contains("参保人 "),
                 "{text}"
             );
             assert!(
-                r.problems[0].reason.contains("outside your region"),
+                r.problems[0].reason.contains("已在您的辖区以外登记"),
                 "{text}"
             );
         }
@@ -297,11 +297,7 @@ fn story(url: &str, tag: &str) {
         Err(ImportRefusal::Rejected(r)) => {
             assert!(r.structure, "{r:?}");
             assert!(r.problems.iter().all(|p| p.row == 1), "{r:?}");
-            assert!(
-                r.summary()
-                    .ends_with("problem(s) in its header or structure"),
-                "{r:?}"
-            );
+            assert!(r.summary().starts_with("文件未导入：表头或结构有"), "{r:?}");
         }
         other => panic!("{other:?}"),
     }
@@ -333,10 +329,7 @@ fn story(url: &str, tag: &str) {
         for who in [Importer::Operator(&op), Importer::Staff(&clerk)] {
             match import(&mut db, who, kind, &deaths, &mut phases) {
                 Err(ImportRefusal::App(AppError::Invalid(m))) => {
-                    assert!(
-                        m.contains("is a cross-check file, not register data"),
-                        "{m}"
-                    );
+                    assert!(m.contains("文件是比对核查文件，不是登记数据"), "{m}");
                     assert!(m.contains(command), "{m}");
                 }
                 other => panic!("{other:?}"),

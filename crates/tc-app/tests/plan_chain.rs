@@ -60,7 +60,7 @@ fn until_waiting(
         .expect("waiting")
         .to_string();
     assert!(first.get("plans").is_none(), "{first}");
-    assert!(waiting.contains("waiting for plans from"), "{waiting}");
+    assert!(waiting.starts_with("等待报送用款计划："), "{waiting}");
     // the focus: the first county waited for, named with its state
     let region = first["waiting"]["regions"][0]["region"]
         .as_u64()
@@ -174,7 +174,7 @@ fn chain(url: &str, tag: &str) {
     let adjust = std::collections::BTreeMap::from([(Item::BasicPension, asked)]);
     assert!(matches!(
         plan_chain::submit_adjusted(&mut db, &clerk, month, county, &adjust, " ", now),
-        Err(AppError::Invalid(m)) if m.starts_with("note")
+        Err(AppError::Invalid(m)) if m.starts_with("调整用款计划须说明理由")
     ));
     let too_much = std::collections::BTreeMap::from([(
         Item::BasicPension,
@@ -185,7 +185,7 @@ fn chain(url: &str, tag: &str) {
     )]);
     assert!(matches!(
         plan_chain::submit_adjusted(&mut db, &clerk, month, county, &too_much, "多申请", now),
-        Err(AppError::Invalid(m)) if m.starts_with("total")
+        Err(AppError::Invalid(m)) if m.starts_with("调整后合计")
     ));
     let typed = plan_chain::parse_adjustment(&[format!("basic_pension={}", asked.grouped())])
         .expect("typed");

@@ -446,3 +446,98 @@ fn functions_fit_the_length_budget() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// The messages of the use cases and the import: `tr!("id", name = value, …)` names an id of the
+// catalogue (data/messages/*.ftl) with exactly the arguments that message uses, in both files.
+
+/// Each message of a Fluent file with the `$arguments` its (one-line) text names.
+fn ftl_messages(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let path = root().join(format!("data/messages/{lang}.ftl"));
+    let text = std::fs::read_to_string(&path).expect("read the catalogue");
+    let mut out = BTreeMap::new();
+    for line in text.lines() {
+        if !line.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let Some((id, value)) = line.split_once('=') else {
+            continue;
+        };
+        let vars = value
+            .split('$')
+            .skip(1)
+            .map(|v| {
+                v.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                    .collect()
+            })
+            .collect();
+        out.insert(id.trim().to_string(), vars);
+    }
+    out
+}
+
+/// Every `tr!(…)` in a token stream: (line, id, the arguments' names).
+fn tr_calls(ts: proc_macro2::TokenStream, out: &mut Vec<(usize, String, BTreeSet<String>)>) {
+    use proc_macro2::TokenTree as T;
+    let tokens: Vec<T> = ts.into_iter().collect();
+    for (i, tt) in tokens.iter().enumerate() {
+        if let T::Group(g) = tt {
+            let is_tr = i >= 2
+                && matches!(&tokens[i - 1], T::Punct(p) if p.as_char() == '!')
+                && matches!(&tokens[i - 2], T::Ident(id) if id == "tr");
+            if is_tr && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                let inner: Vec<T> = g.stream().into_iter().collect();
+                let id = match inner.first() {
+                    Some(T::Literal(l)) => syn::parse_str::<syn::LitStr>(&l.to_string())
+                        .map(|s| s.value())
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                let mut names = BTreeSet::new();
+                for w in inner.windows(3) {
+                    if let [T::Punct(c), T::Ident(name), T::Punct(eq)] = w
+                        && c.as_char() == ','
+                        && eq.as_char() == '='
+                    {
+                        names.insert(name.to_string());
+                    }
+                }
+                out.push((g.span().start().line, id, names));
+            }
+            tr_calls(g.stream(), out);
+        }
+    }
+}
+
+#[test]
+fn every_message_the_sources_write_is_in_the_catalogue() {
+    let zh = ftl_messages("zh-CN");
+    let en = ftl_messages("en");
+    let mut seen = 0;
+    let mut wrong = Vec::new();
+    for (path, text) in sources() {
+        let Ok(ts) = text.parse::<proc_macro2::TokenStream>() else {
+            continue;
+        };
+        let mut calls = Vec::new();
+        tr_calls(ts, &mut calls);
+        for (line, id, names) in calls {
+            if id.is_empty() {
+                continue; // the macro's own definition
+            }
+            seen += 1;
+            for (tag, file) in [("zh-CN", &zh), ("en", &en)] {
+                match file.get(&id) {
+                    None => wrong.push(format!("{path}:{line}: {id} is not in {tag}.ftl")),
+                    Some(vars) if *vars != names => wrong.push(format!(
+                        "{path}:{line}: {id} is given {names:?}, {tag}.ftl uses {vars:?}"
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+    assert!(seen > 200, "{seen} messages found");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -177,6 +177,8 @@ pub enum Command {
 }
 
 fn main() -> ExitCode {
+    // every thread's messages (the use cases', the import's) in `TONGCHOU_LANG`
+    tongchou_core::i18n::set_default(output::lang());
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -86,7 +86,7 @@ fn users_and_audit(db: &str) {
         ],
         "short\n",
     );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("password"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("密码至少"));
     let o = run(
         db,
         &[

@@ -197,10 +197,7 @@ fn benefits_commands(db: &str) {
             Some(password),
         )
     };
-    fails(
-        &apply("clerk.xd", "wrong password!"),
-        "login or password is wrong",
-    );
+    fails(&apply("clerk.xd", "wrong password!"), "用户名或密码错误");
     let a = ok(&apply("clerk.xd", PW));
     assert_eq!(a["status"], "pending");
     assert_eq!(a["bank_account"], "****3999");
@@ -222,7 +219,7 @@ fn benefits_commands(db: &str) {
             ],
             Some(PW),
         ),
-        "cannot approve their own",
+        "不能审批本人提交",
     );
     fails(
         &run(
@@ -254,7 +251,7 @@ fn benefits_commands(db: &str) {
     assert_eq!(list.as_array().map(|a| a.len()), Some(1));
     fails(
         &run(db, &["retire", "list", "--status", "maybe"], None),
-        "status",
+        "状态 \"maybe\" 应为",
     );
 
     // the yearly adjustment of 2025 raises the 2018 retiree, with arrears due in July
@@ -302,7 +299,7 @@ fn benefits_commands(db: &str) {
             &[&["deaths", "import", "--file", &path][..], &clerk].concat(),
             Some(PW),
         ),
-        "already imported",
+        "该文件已导入过",
     );
     let r = ok(&run(
         db,
@@ -369,23 +366,23 @@ fn benefits_commands(db: &str) {
     for (o, needle) in [
         (
             claim("2", &bad_check, "spouse", good_account, "2025-08-20"),
-            "id_number: 校验位不符 check character",
+            "身份证号：校验位是",
         ),
         (
             claim("2", &retiree, "spouse", good_account, "2025-08-20"),
-            "id_number: this is the deceased's own",
+            "这是死者本人的身份证号",
         ),
         (
             claim("2", spouse.as_str(), "spouse", "6216-6100", "2025-08-20"),
-            "bank_account:",
+            "银行账号：",
         ),
         (
             claim("2", spouse.as_str(), "cousin", good_account, "2025-08-20"),
-            "relation:",
+            "关系 \"cousin\" 应为",
         ),
         (
             claim("1", spouse.as_str(), "spouse", good_account, "2025-08-20"),
-            "has no death settlement",
+            "没有丧葬抚恤待遇核定",
         ),
         (
             claim("2", spouse.as_str(), "spouse", good_account, "2999-01-01"),
@@ -411,7 +408,7 @@ fn benefits_commands(db: &str) {
     assert_eq!(c["items"].as_array().map(|l| l.len()), Some(3));
     fails(
         &claim("2", spouse.as_str(), "child", good_account, "2025-08-21"),
-        "already claimed on 2025-08-20",
+        "已于 2025-08-20 申领",
     );
     let due = ok(&run(db, &["benefits", "due", "--month", "2025-09"], None));
     assert_eq!(due["lines"].as_array().map(|l| l.len()), Some(3));

@@ -230,10 +230,10 @@ fn seed_registry(db: &str) {
         "persons",
         &corpus("persons_ok_gbk.csv"),
         &[
-            "第 2 行，身份证号：已登记 already registered (person 1, 王建国)",
-            "第 3 行，身份证号：已登记 already registered (person 2, 李秀英)",
-            "第 4 行，身份证号：已登记 already registered (person 3, 赵,小明)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 3 problem(s) in 3 of 3 data row(s)",
+            "第 2 行 身份证号：已登记（参保人 1，王建国）",
+            "第 3 行 身份证号：已登记（参保人 2，李秀英）",
+            "第 4 行 身份证号：已登记（参保人 3，赵,小明）",
+            "文件未导入：3 行数据中有 3 行有问题，共 3 处",
         ],
     );
 }
@@ -244,35 +244,69 @@ fn malformed_corpus(db: &str) {
         "persons",
         &corpus("persons_bad.csv"),
         &[
-            "第 2 行，身份证号：已登记 already registered (person 1, 王建国)",
-            "第 3 行，身份证号：校验位不符 check character is '1' but the first 17 digits give '0'",
-            "第 4 行，参保区县代码：不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
-            "第 5 行，参保区县代码：不是本省的区县代码 110105 is outside 山西省 (140000): expected a county of the province",
-            "第 6 行，性别：与身份证号不符 女 disagrees with the ID number, which says 男",
-            "第 6 行，人员类别：人员类别与身份证号所示性别不符 女干部 is for women, but the ID number says 男",
-            "第 7 行，单位统一社会信用代码：职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
-            "第 8 行，单位统一社会信用代码：灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
-            "第 9 行，参保日期：日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
-            "第 10 行：与第 2 行重复 duplicate of row 2 (same ID number)",
-            "第 11 行，身份证号：校验位应为大写 X check character must be an uppercase X",
-            "第 12 行，人员类别：人员类别应为 男、女干部 或 女工人 unknown category \"干部\" (expected 男, 女干部 or 女工人)",
-            "第 13 行，出生日期：与身份证号不符 1988-08-09 disagrees with the ID number, which says 1988-08-08",
-            "第 14 行，单位统一社会信用代码：check character is 'A' but the first 17 characters give 'U'",
-            "第 15 行，姓名：必填项为空 required value is empty",
-            "第 15 行，参保区县代码：这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
-            "第 15 行，参保日期：早于出生日期 1980-01-01 is before the birth date 1988-08-08",
-            "文件未导入，数据行有问题 file refused, nothing imported: 17 problem(s) in 14 of 14 data row(s)",
+            "第 2 行 身份证号：已登记（参保人 1，王建国）",
+            "第 3 行 身份证号：校验位是 '1'，按前 17 位应为 '0'",
+            "第 4 行 参保区县代码：140999 不是山西省现行或已撤销的区县级代码",
+            "第 5 行 参保区县代码：不是本省的区县代码：110105 不在 山西省（140000）",
+            "第 6 行 性别：女 与身份证号不符（身份证号为 男）",
+            "第 6 行 人员类别：人员类别「女干部」与身份证号所示性别（男）不符",
+            "第 7 行 单位统一社会信用代码：职工须填写单位统一社会信用代码",
+            "第 8 行 单位统一社会信用代码：灵活就业人员不填单位",
+            "第 9 行 参保日期：日期晚于今天：2027-01-01（今天是 2026-11-27）",
+            "第 10 行：与第 2 行重复（身份证号相同）",
+            "第 11 行 身份证号：校验位应为大写 X",
+            "第 12 行 人员类别：人员类别应为 男、女干部 或 女工人：\"干部\"",
+            "第 13 行 出生日期：1988-08-09 与身份证号不符（身份证号为 1988-08-08）",
+            "第 14 行 单位统一社会信用代码：校验位是 'A'，按前 17 位应为 'U'",
+            "第 15 行 姓名：必填",
+            "第 15 行 参保区县代码：140100 是市级代码（太原市），请填区县代码",
+            "第 15 行 参保日期：1980-01-01 早于出生日期 1988-08-08",
+            "文件未导入：14 行数据中有 14 行有问题，共 17 处",
         ],
+    );
+    // the same file for a reader of English (TONGCHOU_LANG=en): every problem in English, the
+    // columns named as the file heads them
+    let o = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args([
+            "import",
+            "persons",
+            "--file",
+            &corpus("persons_bad.csv"),
+            "--today",
+            TODAY,
+        ])
+        .env("TONGCHOU_DB", db)
+        .env("USER", "tester")
+        .env("TONGCHOU_LANG", "en")
+        .output()
+        .expect("run tongchou");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "row 2, 身份证号: already registered (person 1, 王建国)",
+            "row 3, 身份证号: check character is '1' but the first 17 digits give '0'",
+            "row 4, 参保区县代码: 140999 is not a county-level code of 山西省, current or retired",
+        ],
+        "{err}"
+    );
+    assert_eq!(lines[14], "row 15, 姓名: is required", "{err}");
+    assert_eq!(
+        lines.last().copied(),
+        Some("file refused, nothing imported: 17 problem(s) in 14 of 14 data row(s)"),
+        "{err}"
     );
     refused(
         db,
         "persons",
         &corpus("persons_wrong_header.csv"),
         &[
-            "第 1 行，工号：无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期, 户籍所在地代码)",
-            "第 1 行，id_number：列重复 column appears twice (column 1 and column 6) as 身份证号",
-            "第 1 行，参保日期：缺少必需的列 required column is missing (also accepted: enrolled)",
-            "文件未导入，表头或结构有问题 file refused, nothing imported: 3 problem(s) in its header or structure",
+            "第 1 行 工号：「参保人员」文件中没有这一列（应为：身份证号、姓名、性别、出生日期、人员类别、参保区县代码、单位统一社会信用代码、缴费类型、参保日期、户籍所在地代码）",
+            "第 1 行 id_number：列重复（第 1 列和第 6 列都是 身份证号）",
+            "第 1 行 参保日期：缺少必需的列（也可写作 enrolled）",
+            "文件未导入：表头或结构有 3 处问题",
         ],
     );
     // a declarations file given as persons
@@ -280,23 +314,23 @@ fn malformed_corpus(db: &str) {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(
-        err.starts_with("第 1 行，所属期：无法识别的列 unknown column for a persons file"),
+        err.starts_with("第 1 行 所属期：「参保人员」文件中没有这一列"),
         "{err}"
     );
     assert!(
-        err.ends_with("文件未导入，表头或结构有问题 file refused, nothing imported: 6 problem(s) in its header or structure\n"),
+        err.ends_with("文件未导入：表头或结构有 6 处问题\n"),
         "{err}"
     );
     for (file, reason) in [
-        ("empty.csv", "the file is empty: expected a header row"),
-        ("blank_rows.csv", "the file is empty: expected a header row"),
+        ("empty.csv", "文件为空：第一行应为表头"),
+        ("blank_rows.csv", "文件为空：第一行应为表头"),
         (
             "utf16.csv",
-            "文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX the file is UTF-16 text: save it as CSV (UTF-8 or GBK) or as XLSX",
+            "文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX",
         ),
         (
             "old_binary.xls",
-            "this is an old binary Excel file (.xls): save it as .xlsx or as CSV",
+            "这是旧版二进制 Excel 文件（.xls）：请另存为 .xlsx 或 CSV",
         ),
     ] {
         refused(
@@ -305,7 +339,7 @@ fn malformed_corpus(db: &str) {
             &corpus(file),
             &[
                 &format!("文件：{reason}"),
-                "文件未导入，表头或结构有问题 file refused, nothing imported: 1 problem(s) in its header or structure",
+                "文件未导入：表头或结构有 1 处问题",
             ],
         );
     }
@@ -314,12 +348,12 @@ fn malformed_corpus(db: &str) {
         "persons",
         &corpus("persons_openpyxl.xlsx"),
         &[
-            "第 2 行，身份证号：已登记 already registered (person 1, 王建国)",
-            "第 3 行，身份证号：已登记 already registered (person 2, 李秀英)",
-            "第 4 行，身份证号：以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
-            "第 5 行，参保区县代码：不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
-            "第 7 行：与第 2 行重复 duplicate of row 2 (same ID number)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 5 problem(s) in 5 of 5 data row(s)",
+            "第 2 行 身份证号：已登记（参保人 1，王建国）",
+            "第 3 行 身份证号：已登记（参保人 2，李秀英）",
+            "第 4 行 身份证号：身份证号以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入",
+            "第 5 行 参保区县代码：140999 不是山西省现行或已撤销的区县级代码",
+            "第 7 行：与第 2 行重复（身份证号相同）",
+            "文件未导入：5 行数据中有 5 行有问题，共 5 处",
         ],
     );
     refused(
@@ -327,15 +361,15 @@ fn malformed_corpus(db: &str) {
         "declarations",
         &corpus("declarations_bad_gbk.csv"),
         &[
-            "第 4 行，申报基数(元)：申报基数不能为负 the declared base must not be negative, got -100.00",
-            "第 5 行，申报基数(元)：小数超过两位，金额只到分 5000.123 has more than two decimals: amounts are carried to the fen",
-            "第 6 行，所属期：年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)",
-            "第 7 行：与第 2 行重复 duplicate of row 2 (same ID number and period)",
-            "第 9 行，单位统一社会信用代码：the ID number of someone else: a flexibly employed person pays only for themselves",
-            "第 10 行，所属期：no such month: 2024-13",
-            "第 11 行，姓名：赵小明 is not the registered name of this ID number (赵,小明)",
-            "第 12 行，申报基数(元)：不是金额（元），例如 5000.00 not a yuan amount: \"abc\" (expected e.g. 5000.00)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 8 problem(s) in 8 of 11 data row(s)",
+            "第 4 行 申报基数(元)：申报基数不能为负：-100.00",
+            "第 5 行 申报基数(元)：5000.123 小数超过两位，金额只到分",
+            "第 6 行 所属期：年月晚于今天：2026-12（今天是 2026-11-27）",
+            "第 7 行：与第 2 行重复（身份证号和所属期相同）",
+            "第 9 行 单位统一社会信用代码：是他人的身份证号：灵活就业人员只为本人缴费",
+            "第 10 行 所属期：没有这个月份：2024-13",
+            "第 11 行 姓名：赵小明 不是该身份证号登记的姓名（赵,小明）",
+            "第 12 行 申报基数(元)：不是金额（元），例如 5000.00：\"abc\"",
+            "文件未导入：11 行数据中有 8 行有问题，共 8 处",
         ],
     );
     refused(
@@ -343,11 +377,11 @@ fn malformed_corpus(db: &str) {
         "declarations",
         &corpus("declarations_truncated.csv"),
         &[
-            "第 3 行：expected 5 fields as in the header, found 4 (truncated or shifted row)",
-            "第 4 行：expected 5 fields as in the header, found 6 (truncated or shifted row)",
-            "第 5 行，单位统一社会信用代码：该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty",
-            "第 6 行：引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 4 problem(s) in 4 of 5 data row(s)",
+            "第 3 行：应与表头一样有 5 个字段，实有 4 个（行被截断或错位）",
+            "第 4 行：应与表头一样有 5 个字段，实有 6 个（行被截断或错位）",
+            "第 5 行 单位统一社会信用代码：该人员为灵活就业，单位留空",
+            "第 6 行：引号未闭合（文件被截断？）",
+            "文件未导入：5 行数据中有 4 行有问题，共 4 处",
         ],
     );
     refused(
@@ -355,9 +389,9 @@ fn malformed_corpus(db: &str) {
         "declarations",
         &corpus("declarations_bad_bytes_gbk.csv"),
         &[
-            "第 2 行，姓名：编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)",
-            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 2 problem(s) in 2 of 2 data row(s)",
+            "第 2 行 姓名：编码错误：不是有效的 GBK 文本（文件按 GBK 识别）",
+            "第 3 行 身份证号：未登记此身份证号的参保人（请先导入参保人员）",
+            "文件未导入：2 行数据中有 2 行有问题，共 2 处",
         ],
     );
     refused(
@@ -365,14 +399,14 @@ fn malformed_corpus(db: &str) {
         "collections",
         &corpus("collections_bad.csv"),
         &[
-            "第 4 行，实缴金额：缴款金额须大于零 the amount paid must be positive, got 0.00",
-            "第 5 行，实缴金额：缴款金额须大于零 the amount paid must be positive, got -50.00",
-            "第 6 行，实缴金额：小数超过两位，金额只到分 100.005 has more than two decimals: amounts are carried to the fen",
-            "第 7 行，缴款日期：日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
-            "第 8 行：与第 2 行重复 duplicate of row 2 (same receipt number, ID number and period)",
-            "第 9 行，电子税票号码：必填项为空 required value is empty",
-            "第 11 行，缴费人识别号：check character is 'A' but the first 17 characters give 'U'",
-            "文件未导入，数据行有问题 file refused, nothing imported: 7 problem(s) in 7 of 10 data row(s)",
+            "第 4 行 实缴金额：缴款金额须大于零：0.00",
+            "第 5 行 实缴金额：缴款金额须大于零：-50.00",
+            "第 6 行 实缴金额：100.005 小数超过两位，金额只到分",
+            "第 7 行 缴款日期：日期晚于今天：2026-11-28（今天是 2026-11-27）",
+            "第 8 行：与第 2 行重复（票据号、身份证号和所属期相同）",
+            "第 9 行 电子税票号码：必填",
+            "第 11 行 缴费人识别号：校验位是 'A'，按前 17 位应为 'U'",
+            "文件未导入：10 行数据中有 7 行有问题，共 7 处",
         ],
     );
     refused(
@@ -380,10 +414,10 @@ fn malformed_corpus(db: &str) {
         "collections",
         &corpus("collections_openpyxl.xlsx"),
         &[
-            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
-            "第 4 行，实缴金额(元)：小数超过两位，金额只到分 1.234 has more than two decimals: amounts are carried to the fen",
-            "第 5 行，电子税票号码：以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the receipt number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
-            "文件未导入，数据行有问题 file refused, nothing imported: 3 problem(s) in 3 of 5 data row(s)",
+            "第 3 行 身份证号：未登记此身份证号的参保人（请先导入参保人员）",
+            "第 4 行 实缴金额(元)：1.234 小数超过两位，金额只到分",
+            "第 5 行 电子税票号码：票据号以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入",
+            "文件未导入：5 行数据中有 3 行有问题，共 3 处",
         ],
     );
     refused(
@@ -391,14 +425,14 @@ fn malformed_corpus(db: &str) {
         "employers",
         &corpus("employers_bad.csv"),
         &[
-            "第 2 行，统一社会信用代码：已登记 already registered (employer 1, 太原钢铁示范有限公司)",
-            "第 3 行，统一社会信用代码：check character is 'A' but the first 17 characters give 'U'",
-            "第 4 行，行业代码：division 13 belongs to section C, not A",
-            "第 5 行，单位状态：unknown employer status \"倒闭\" (expected 正常, 暂停 or 注销)",
-            "第 6 行，所属区县代码：这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
-            "第 7 行：与第 2 行重复 duplicate of row 2 (same credit code)",
-            "第 8 行，统一社会信用代码：已登记 already registered (employer 3, 综改区企业)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 7 problem(s) in 7 of 7 data row(s)",
+            "第 2 行 统一社会信用代码：已登记（单位 1，太原钢铁示范有限公司）",
+            "第 3 行 统一社会信用代码：校验位是 'A'，按前 17 位应为 'U'",
+            "第 4 行 行业代码：大类 13 属于门类 C，不是 A",
+            "第 5 行 单位状态：单位状态应为 正常、暂停 或 注销：\"倒闭\"",
+            "第 6 行 所属区县代码：140100 是市级代码（太原市），请填区县代码",
+            "第 7 行：与第 2 行重复（统一社会信用代码相同）",
+            "第 8 行 统一社会信用代码：已登记（单位 3，综改区企业）",
+            "文件未导入：7 行数据中有 7 行有问题，共 7 处",
         ],
     );
     // rows that only the database can refuse
@@ -407,8 +441,8 @@ fn malformed_corpus(db: &str) {
         "employers",
         &fixture("employers_db_bad.csv"),
         &[
-            "第 3 行，统一社会信用代码：已登记 already registered (employer 1, 太原钢铁示范有限公司)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 1 problem(s) in 1 of 2 data row(s)",
+            "第 3 行 统一社会信用代码：已登记（单位 1，太原钢铁示范有限公司）",
+            "文件未导入：2 行数据中有 1 行有问题，共 1 处",
         ],
     );
     refused(
@@ -416,10 +450,10 @@ fn malformed_corpus(db: &str) {
         "persons",
         &fixture("persons_db_bad.csv"),
         &[
-            "第 2 行，单位统一社会信用代码：单位已注销 the employer 综改区企业 is closed (注销)",
-            "第 3 行，单位统一社会信用代码：未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)",
-            "第 4 行，身份证号：已登记 already registered (person 1, 王建国)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 3 problem(s) in 3 of 3 data row(s)",
+            "第 2 行 单位统一社会信用代码：单位 综改区企业 已注销",
+            "第 3 行 单位统一社会信用代码：未登记此统一社会信用代码的单位（请先导入参保单位）",
+            "第 4 行 身份证号：已登记（参保人 1，王建国）",
+            "文件未导入：3 行数据中有 3 行有问题，共 3 处",
         ],
     );
 }
@@ -463,8 +497,8 @@ fn huge_files(db: &str) {
         "persons",
         &one_bad.display().to_string(),
         &[
-            "第 100001 行，参保日期：日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 1 problem(s) in 1 of 100000 data row(s)",
+            "第 100001 行 参保日期：日期晚于今天：2027-01-01（今天是 2026-11-27）",
+            "文件未导入：100000 行数据中有 1 行有问题，共 1 处",
         ],
     );
     let before = snapshot(db);
@@ -486,16 +520,14 @@ fn huge_files(db: &str) {
     let lines: Vec<&str> = err.lines().collect();
     assert_eq!(lines.len(), 4, "{err}");
     assert!(
-        lines[0].starts_with(
-            "第 2 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number"
-        ),
+        lines[0].starts_with("第 2 行 身份证号：未登记此身份证号的参保人（请先导入参保人员）"),
         "{err}"
     );
-    assert!(lines[1].starts_with("第 3 行，身份证号："), "{err}");
+    assert!(lines[1].starts_with("第 3 行 身份证号："), "{err}");
     assert_eq!(lines[2], "... and 99998 more");
     assert_eq!(
         lines[3],
-        "文件未导入，数据行有问题 file refused, nothing imported: 100000 problem(s) in 100000 of 100000 data row(s)"
+        "文件未导入：100000 行数据中有 100000 行有问题，共 100000 处"
     );
     assert!(snapshot(db) == before);
     let _ = std::fs::remove_file(one_bad);
@@ -585,15 +617,15 @@ fn contributions_and_receipts(db: &str) {
         "declarations",
         &fixture("declarations_db_bad.csv"),
         &[
-            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
-            "第 4 行，单位统一社会信用代码：该人员登记在另一单位（91140105MA0K7Q2L9U），请先办理单位变更 the person is registered with another employer (91140105MA0K7Q2L9U): register the change of employer first",
-            "第 5 行，单位统一社会信用代码：该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty",
-            "第 6 行，姓名：赵小明 is not the registered name of this ID number (赵,小明)",
-            "第 6 行，单位统一社会信用代码：该人员为单位职工，由单位申报基数 the person is registered as an employee of 911402021234567889: the employer declares the base",
-            "第 7 行，所属期：该月征缴已结账，核定不可更改 the collection of 2026-10 is closed: its assessments are final",
-            "第 7 行：该人员该月的申报已存在 a declaration for this person and 2026-10 is already stored (import 3)",
-            "第 8 行，单位统一社会信用代码：未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 8 problem(s) in 6 of 7 data row(s)",
+            "第 3 行 身份证号：未登记此身份证号的参保人（请先导入参保人员）",
+            "第 4 行 单位统一社会信用代码：该人员登记在另一单位（91140105MA0K7Q2L9U），请先办理单位变更",
+            "第 5 行 单位统一社会信用代码：该人员为灵活就业，单位留空",
+            "第 6 行 姓名：赵小明 不是该身份证号登记的姓名（赵,小明）",
+            "第 6 行 单位统一社会信用代码：该人员为单位（911402021234567889）职工，由单位申报基数",
+            "第 7 行 所属期：2026-10 征缴已结账，核定不可更改",
+            "第 7 行：该人员 2026-10 的申报已存在（导入批次 3）",
+            "第 8 行 单位统一社会信用代码：未登记此统一社会信用代码的单位（请先导入参保单位）",
+            "文件未导入：7 行数据中有 6 行有问题，共 8 处",
         ],
     );
     refused(
@@ -601,11 +633,11 @@ fn contributions_and_receipts(db: &str) {
         "collections",
         &fixture("collections_db_bad.csv"),
         &[
-            "第 3 行，身份证号：未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)",
-            "第 4 行，电子税票号码：this receipt number is already stored (import 4)",
-            "第 5 行，电子税票号码：电子税票号码已在第 2 行使用 receipt number already used in row 2: a receipt number is unique",
-            "第 6 行，姓名：赵大明 is not the registered name of this ID number (赵,小明)",
-            "文件未导入，数据行有问题 file refused, nothing imported: 4 problem(s) in 4 of 5 data row(s)",
+            "第 3 行 身份证号：未登记此身份证号的参保人（请先导入参保人员）",
+            "第 4 行 电子税票号码：该电子税票号码已存在（导入批次 4）",
+            "第 5 行 电子税票号码：电子税票号码已在第 2 行使用，税票号码不得重复",
+            "第 6 行 姓名：赵大明 不是该身份证号登记的姓名（赵,小明）",
+            "文件未导入：5 行数据中有 4 行有问题，共 4 处",
         ],
     );
 }
@@ -756,7 +788,7 @@ fn acting_staff(db: &str, tag: &str) {
     let o = run("tax.sx", &all, PW);
     assert!(!o.status.success());
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("may not import employers"),
+        String::from_utf8_lossy(&o.stderr).contains("不能导入「参保单位」"),
         "{o:?}"
     );
     assert_eq!(
@@ -777,12 +809,12 @@ fn acting_staff(db: &str, tag: &str) {
     // (the file's retired or development-zone codes are read as their handling counties)
     let outside: Vec<&str> = err
         .lines()
-        .filter(|l| l.ends_with("is outside your region 140105"))
+        .filter(|l| l.ends_with("不在 140105 内"))
         .collect();
     assert_eq!(outside.len(), 2, "{err}");
     assert!(
-        outside[0].starts_with("第 3 行，所属区县代码：不在您的辖区 county ")
-            && outside[1].starts_with("第 4 行，所属区县代码：不在您的辖区 county "),
+        outside[0].starts_with("第 3 行 所属区县代码：不在您的辖区：区县 ")
+            && outside[1].starts_with("第 4 行 所属区县代码：不在您的辖区：区县 "),
         "{err}"
     );
     assert_eq!(employers(&mut d), 0);

@@ -174,7 +174,7 @@ fn decided_by_the_approver(db: &str, tag: &str) {
         .as_str()
         .unwrap_or("");
     assert!(
-        why.contains("waiting for plans from") && why.contains("未报送"),
+        why.contains("等待报送用款计划") && why.contains("未报送"),
         "{plans}"
     );
     assert!(plans["disbursement"].get("plans").is_none(), "{plans}");
@@ -218,7 +218,7 @@ fn decided_by_the_approver(db: &str, tag: &str) {
     ));
     let o = plan(&["return", "--region", &c, "--reason", " "], "city.clerk");
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("reason"),
+        String::from_utf8_lossy(&o.stderr).contains("退回须说明理由"),
         "{o:?}"
     );
     let o = plan(&["forward", "--region", &c], "county.clerk");
@@ -286,7 +286,7 @@ fn decided_by_the_approver(db: &str, tag: &str) {
     let o = decide(&too_much, "demo.approver");
     assert!(!o.status.success());
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("approved amount"),
+        String::from_utf8_lossy(&o.stderr).contains("批准金额 1,006,438.49 元"),
         "{o:?}"
     );
     // a run before the decision still waits and changes nothing

@@ -428,14 +428,19 @@ impl fmt::Display for AccessError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AccessError::NoPermission { role, permission } => {
-                write!(f, "role {role} does not have permission {permission}")
+                let lang = crate::i18n::current();
+                f.write_str(&crate::tr!(
+                    "access-err-no-permission",
+                    role = role.label(lang),
+                    permission = permission.label(lang)
+                ))
             }
-            AccessError::OutOfScope { region, scope } => {
-                write!(f, "region {region} is outside the user's region {scope}")
-            }
-            AccessError::SelfApproval => {
-                write!(f, "the submitter cannot approve their own submission")
-            }
+            AccessError::OutOfScope { region, scope } => f.write_str(&crate::tr!(
+                "access-err-out-of-scope",
+                region = region,
+                scope = scope
+            )),
+            AccessError::SelfApproval => f.write_str(&crate::tr!("access-err-self-approval")),
             AccessError::Invalid(s) | AccessError::Separation(s) => f.write_str(s),
         }
     }

@@ -7,11 +7,20 @@
 //! Messages without arguments are formatted once, on first use, and kept for the life of the
 //! process ([`text`] returns `&'static str`); messages with arguments are formatted per call
 //! ([`format`]). No Unicode isolation marks are inserted around arguments.
+//!
+//! The reader's language without I/O: the use cases (`tc-app`) and the import (`tc-import`)
+//! write their messages with [`tr`] (or the [`tr!`](crate::tr) macro) in the *current* language:
+//! a thread's own choice while inside [`scope`] (the web service scopes each request's work in
+//! the request's language), else the process's ([`set_default`]: the command line's
+//! `TONGCHOU_LANG`), else zh-CN.
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 const ZH_CN: &str = include_str!("../../../data/messages/zh-CN.ftl");
 const EN: &str = include_str!("../../../data/messages/en.ftl");
@@ -148,6 +157,62 @@ pub fn from_zh(lang: Lang, zh: &str) -> Option<&'static str> {
     text(lang, id)
 }
 
+/// The process's language for threads outside any [`scope`]: 0 zh-CN, 1 English.
+static DEFAULT: AtomicU8 = AtomicU8::new(0);
+
+thread_local! {
+    /// This thread's language inside [`scope`].
+    static CURRENT: Cell<Option<Lang>> = const { Cell::new(None) };
+}
+
+/// Set the process's language (the command line: `TONGCHOU_LANG`), for every thread that is not
+/// inside a [`scope`].
+pub fn set_default(lang: Lang) {
+    DEFAULT.store(u8::from(lang == Lang::En), Ordering::Relaxed);
+}
+
+/// The current language: this thread's [`scope`], else the process's default, else zh-CN.
+pub fn current() -> Lang {
+    CURRENT
+        .get()
+        .unwrap_or_else(|| match DEFAULT.load(Ordering::Relaxed) {
+            1 => Lang::En,
+            _ => Lang::ZhCn,
+        })
+}
+
+/// Run `f` with `lang` as this thread's current language (restored afterwards, also when `f`
+/// panics).
+pub fn scope<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            CURRENT.set(self.0);
+        }
+    }
+    let _restore = Restore(CURRENT.replace(Some(lang)));
+    f()
+}
+
+/// The message `id` with its arguments in the [`current`] language (the Chinese text if the
+/// current language lacks it; the id itself if the catalogue lacks it, which a test of
+/// `tc-arch` rules out for the ids the sources name).
+pub fn tr(id: &str, args: &[(&str, &dyn Display)]) -> String {
+    let owned: Vec<(&str, String)> = args.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    format(current(), id, &args)
+        .or_else(|| format(Lang::ZhCn, id, &args))
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// `tr!("id", name = value, …)`: [`tr`] with each argument named and formatted with `Display`.
+#[macro_export]
+macro_rules! tr {
+    ($id:expr $(, $k:ident = $v:expr)* $(,)?) => {
+        $crate::i18n::tr($id, &[$((stringify!($k), &$v as &dyn ::std::fmt::Display)),*])
+    };
+}
+
 /// Every message id of `lang`'s file, in file order.
 pub fn ids(lang: Lang) -> &'static [&'static str] {
     &catalogue(lang).ids
@@ -227,6 +292,22 @@ mod tests {
         }
         assert_eq!(Role::CountyAgency.label_zh(), "县区社保经办机构");
         assert_eq!(Role::CountyAgency.label(Lang::En), "County handling agency");
+    }
+
+    #[test]
+    fn the_current_language_is_the_scope_s_then_the_process_s() {
+        assert_eq!(current(), Lang::ZhCn);
+        assert_eq!(tr("result-denied", &[]), "拒绝");
+        let inner = scope(Lang::En, || {
+            let nested = scope(Lang::ZhCn, || crate::tr!("result-denied"));
+            (crate::tr!("result-denied"), nested, current())
+        });
+        assert_eq!(inner, ("Denied".to_string(), "拒绝".to_string(), Lang::En));
+        assert_eq!(current(), Lang::ZhCn, "restored after the scope");
+        let caught = std::panic::catch_unwind(|| scope(Lang::En, || panic!("x")));
+        assert!(caught.is_err());
+        assert_eq!(current(), Lang::ZhCn, "restored after a panic");
+        assert_eq!(tr("no-such-message", &[]), "no-such-message");
     }
 
     #[test]

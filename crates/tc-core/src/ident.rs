@@ -50,33 +50,31 @@ impl IdNumber {
         match b.len() {
             18 => {
                 if let Some(p) = b[..17].iter().position(|c| !c.is_ascii_digit()) {
-                    return Err(IdError(format!(
-                        "第 {0} 位应为数字 character {0} must be a digit, got {1:?}",
-                        p + 1,
-                        b[p] as char
+                    return Err(IdError(crate::tr!(
+                        "id-err-digit",
+                        n = p + 1,
+                        got = format!("{:?}", b[p] as char)
                     )));
                 }
                 let last = b[17].to_ascii_uppercase();
                 if !(last.is_ascii_digit() || last == b'X') {
-                    return Err(IdError(format!(
-                        "校验位应为 0-9 或 X check character must be 0-9 or X, got {:?}",
-                        b[17] as char
+                    return Err(IdError(crate::tr!(
+                        "id-err-check-char",
+                        got = format!("{:?}", b[17] as char)
                     )));
                 }
                 out[..17].copy_from_slice(&b[..17]);
                 out[17] = last;
                 if b[17] == b'x' {
-                    return Err(IdError(
-                        "校验位应为大写 X check character must be an uppercase X".into(),
-                    ));
+                    return Err(IdError(crate::tr!("id-err-upper-x")));
                 }
             }
             15 => {
                 if let Some(p) = b.iter().position(|c| !c.is_ascii_digit()) {
-                    return Err(IdError(format!(
-                        "第 {0} 位应为数字 character {0} must be a digit, got {1:?}",
-                        p + 1,
-                        b[p] as char
+                    return Err(IdError(crate::tr!(
+                        "id-err-digit",
+                        n = p + 1,
+                        got = format!("{:?}", b[p] as char)
                     )));
                 }
                 out[..6].copy_from_slice(&b[..6]);
@@ -85,9 +83,7 @@ impl IdNumber {
                 out[17] = id_check_char(&out[..17]).unwrap_or(b'0');
             }
             n => {
-                return Err(IdError(format!(
-                    "身份证号应为 18 位（旧号 15 位） an ID number has 18 characters (or 15 for a legacy one), got {n}"
-                )));
+                return Err(IdError(crate::tr!("id-err-length", n = n)));
             }
         }
         let code: u32 = std::str::from_utf8(&out[..6])
@@ -95,33 +91,29 @@ impl IdNumber {
             .and_then(|t| t.parse().ok())
             .unwrap_or(0);
         if !gbt2260_known(code) {
-            return Err(IdError(format!(
-                "地址码不是行政区划代码 address code {code:06} is not a GB/T 2260 code, current or retired"
+            return Err(IdError(crate::tr!(
+                "id-err-area",
+                code = format!("{code:06}")
             )));
         }
         let ds = std::str::from_utf8(&out[6..14]).unwrap_or("");
         let birth = Date::parse_compact(ds)
-            .map_err(|DateError(e)| IdError(format!("出生日期无效 birth date: {e}")))?;
+            .map_err(|DateError(e)| IdError(crate::tr!("id-err-birth", error = e)))?;
         if birth > today {
-            return Err(IdError(format!(
-                "出生日期晚于今天 birth date {birth} is in the future"
-            )));
+            return Err(IdError(crate::tr!("id-err-birth-future", birth = birth)));
         }
         if birth.year() < 1880 {
-            return Err(IdError(format!(
-                "出生日期早于 1880 年 birth date {birth} is before 1880"
-            )));
+            return Err(IdError(crate::tr!("id-err-birth-1880", birth = birth)));
         }
         if &out[14..17] == b"000" {
-            return Err(IdError(
-                "顺序码 000 不会签发 sequence number 000 is not issued".into(),
-            ));
+            return Err(IdError(crate::tr!("id-err-sequence")));
         }
         let expect = id_check_char(&out[..17]).unwrap_or(b'?');
         if out[17] != expect {
-            return Err(IdError(format!(
-                "校验位不符 check character is {:?} but the first 17 digits give {:?}",
-                out[17] as char, expect as char
+            return Err(IdError(crate::tr!(
+                "id-err-check",
+                got = format!("{:?}", out[17] as char),
+                want = format!("{:?}", expect as char)
             )));
         }
         Ok(IdNumber(out))
@@ -230,38 +222,36 @@ impl CreditCode {
         let s = input.trim();
         let b = s.as_bytes();
         if b.len() != 18 {
-            return Err(IdError(format!(
-                "a credit code has 18 characters, got {}",
-                s.chars().count()
+            return Err(IdError(crate::tr!(
+                "credit-err-length",
+                n = s.chars().count()
             )));
         }
         if let Some(p) = b.iter().position(|c| cc_value(*c).is_none()) {
-            return Err(IdError(format!(
-                "character {} ({:?}) is not in the code's character set 0-9 A-H J-N P Q R T U W X Y",
-                p + 1,
-                s.chars().nth(p).unwrap_or('?')
+            return Err(IdError(crate::tr!(
+                "credit-err-char",
+                n = p + 1,
+                got = format!("{:?}", s.chars().nth(p).unwrap_or('?'))
             )));
         }
         if !b[2..8].iter().all(u8::is_ascii_digit) {
-            return Err(IdError(
-                "characters 3-8 (the registration area code) must be digits".into(),
-            ));
+            return Err(IdError(crate::tr!("credit-err-area")));
         }
         let expect = org_code_check_char(&b[8..16]);
         if expect != Some(b[16]) {
-            return Err(IdError(format!(
-                "organisation code {} fails its GB 11714 check: character 17 is {:?}, expected {:?}",
-                &s[8..17],
-                b[16] as char,
-                expect.map(|c| c as char).unwrap_or('?')
+            return Err(IdError(crate::tr!(
+                "credit-err-org",
+                code = &s[8..17],
+                got = format!("{:?}", b[16] as char),
+                want = format!("{:?}", expect.map(|c| c as char).unwrap_or('?'))
             )));
         }
         let check = credit_code_check_char(&b[..17]);
         if check != Some(b[17]) {
-            return Err(IdError(format!(
-                "check character is {:?} but the first 17 characters give {:?}",
-                b[17] as char,
-                check.map(|c| c as char).unwrap_or('?')
+            return Err(IdError(crate::tr!(
+                "credit-err-check",
+                got = format!("{:?}", b[17] as char),
+                want = format!("{:?}", check.map(|c| c as char).unwrap_or('?'))
             )));
         }
         let mut out = [0u8; 18];
@@ -342,7 +332,7 @@ mod tests {
             IdNumber::parse(e.as_str(), today())
                 .unwrap_err()
                 .0
-                .contains("future")
+                .contains("晚于今天")
         );
     }
 

@@ -37,13 +37,17 @@ pub fn days_in_month(y: i32, m: u8) -> u8 {
 impl Date {
     pub fn new(year: i32, month: u8, day: u8) -> Result<Date, DateError> {
         if !(1..=9999).contains(&year) {
-            return Err(DateError(format!("year {year} out of range")));
+            return Err(DateError(crate::tr!("date-err-year", year = year)));
         }
         if !(1..=12).contains(&month) {
-            return Err(DateError(format!("month {month} out of range 1-12")));
+            return Err(DateError(crate::tr!("date-err-month", month = month)));
         }
         if day == 0 || day > days_in_month(year, month) {
-            return Err(DateError(format!("{year:04}-{month:02} has no day {day}")));
+            return Err(DateError(crate::tr!(
+                "date-err-day",
+                month = format!("{year:04}-{month:02}"),
+                day = day
+            )));
         }
         Ok(Date { year, month, day })
     }
@@ -98,7 +102,10 @@ impl Date {
     /// Parse the compact form YYYYMMDD used inside ID numbers.
     pub fn parse_compact(s: &str) -> Result<Date, DateError> {
         if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(DateError(format!("not a YYYYMMDD date: {s:?}")));
+            return Err(DateError(crate::tr!(
+                "date-err-compact",
+                text = format!("{s:?}")
+            )));
         }
         let n = |a: usize, b: usize| s[a..b].parse::<i32>().unwrap_or(0);
         Date::new(n(0, 4), n(4, 6) as u8, n(6, 8) as u8)
@@ -116,20 +123,21 @@ impl FromStr for Date {
                 .enumerate()
                 .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !ok {
-            return Err(DateError(format!(
-                "not a date: {s:?} (expected YYYY-MM-DD)"
+            return Err(DateError(crate::tr!(
+                "date-err-date",
+                text = format!("{s:?}")
             )));
         }
         let t = s.trim();
         let y: i32 = t[0..4]
             .parse()
-            .map_err(|_| DateError(format!("bad year in {s:?}")))?;
+            .map_err(|_| DateError(crate::tr!("date-err-bad-year", text = format!("{s:?}"))))?;
         let m: u8 = t[5..7]
             .parse()
-            .map_err(|_| DateError(format!("bad month in {s:?}")))?;
+            .map_err(|_| DateError(crate::tr!("date-err-bad-month", text = format!("{s:?}"))))?;
         let d: u8 = t[8..10]
             .parse()
-            .map_err(|_| DateError(format!("bad day in {s:?}")))?;
+            .map_err(|_| DateError(crate::tr!("date-err-bad-day", text = format!("{s:?}"))))?;
         Date::new(y, m, d)
     }
 }
@@ -150,7 +158,10 @@ pub struct Period {
 impl Period {
     pub fn new(year: i32, month: u8) -> Result<Period, DateError> {
         if !(1..=9999).contains(&year) || !(1..=12).contains(&month) {
-            return Err(DateError(format!("no such month: {year:04}-{month:02}")));
+            return Err(DateError(crate::tr!(
+                "date-err-no-month",
+                month = format!("{year:04}-{month:02}")
+            )));
         }
         Ok(Period { year, month })
     }
@@ -222,14 +233,17 @@ impl FromStr for Period {
                 .enumerate()
                 .all(|(i, c)| i == 4 || c.is_ascii_digit());
         if !ok {
-            return Err(DateError(format!("not a month: {s:?} (expected YYYY-MM)")));
+            return Err(DateError(crate::tr!(
+                "date-err-period",
+                text = format!("{s:?}")
+            )));
         }
         let y: i32 = t[0..4]
             .parse()
-            .map_err(|_| DateError(format!("bad year in {s:?}")))?;
+            .map_err(|_| DateError(crate::tr!("date-err-bad-year", text = format!("{s:?}"))))?;
         let m: u8 = t[5..7]
             .parse()
-            .map_err(|_| DateError(format!("bad month in {s:?}")))?;
+            .map_err(|_| DateError(crate::tr!("date-err-bad-month", text = format!("{s:?}"))))?;
         Period::new(y, m)
     }
 }

@@ -48,9 +48,7 @@ impl FromStr for EmployerStatus {
             "正常" | "参保缴费" | "active" => Ok(EmployerStatus::Active),
             "暂停" | "暂停缴费" | "suspended" => Ok(EmployerStatus::Suspended),
             "注销" | "终止" | "closed" => Ok(EmployerStatus::Closed),
-            _ => Err(format!(
-                "unknown employer status {s:?} (expected 正常, 暂停 or 注销)"
-            )),
+            _ => Err(crate::tr!("status-err-employer", text = format!("{s:?}"))),
         }
     }
 }

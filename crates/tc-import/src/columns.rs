@@ -5,6 +5,7 @@ use crate::error::RowError;
 use std::fmt;
 use std::str::FromStr;
 use tongchou_core::i18n::{self, Lang};
+use tongchou_core::tr;
 
 /// What a file holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -149,9 +150,10 @@ impl FromStr for Kind {
             .find(|k| k.as_str() == t || k.chinese() == t)
             .ok_or_else(|| {
                 let names: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-                format!(
-                    "unknown import kind {s:?} (expected one of {})",
-                    names.join(", ")
+                tr!(
+                    "import-err-kind",
+                    kind = format!("{s:?}"),
+                    kinds = names.join(", ")
                 )
             })
     }
@@ -604,11 +606,11 @@ impl Header {
                     Some(first) => errors.push(RowError::new(
                         row,
                         Some(name),
-                        format!(
-                            "列重复 column appears twice (column {} and column {}) as {}",
-                            first + 1,
-                            i + 1,
-                            cols[k].header
+                        tr!(
+                            "import-err-column-twice",
+                            first = first + 1,
+                            again = i + 1,
+                            header = cols[k].header
                         ),
                     )),
                     None => position[k] = Some(i),
@@ -616,10 +618,10 @@ impl Header {
                 None => errors.push(RowError::new(
                     row,
                     Some(name),
-                    format!(
-                        "无法识别的列 unknown column for a {} file (expected: {})",
-                        kind.as_str(),
-                        template(kind).replace(',', ", ")
+                    tr!(
+                        "import-err-column-unknown",
+                        kind = kind.name(i18n::current()),
+                        columns = template(kind).replace(',', "、")
                     ),
                 )),
             }
@@ -629,10 +631,7 @@ impl Header {
                 errors.push(RowError::new(
                     row,
                     Some(c.header),
-                    format!(
-                        "缺少必需的列 required column is missing (also accepted: {})",
-                        c.key
-                    ),
+                    tr!("import-err-column-missing", key = c.key),
                 ));
             }
         }
@@ -716,7 +715,7 @@ mod tests {
         assert_eq!("其他待遇发放名单".parse::<Kind>(), Ok(Kind::PaymentRolls));
         assert_eq!(
             "pensions".parse::<Kind>(),
-            Err("unknown import kind \"pensions\" (expected one of persons, employers, declarations, collections, deaths, rolls, alive, legacy-insured, legacy-history, legacy-pensioners, legacy-arrears, legacy-controls, transfer-requests)".into())
+            Err("没有这种导入文件：\"pensions\"（可选 persons, employers, declarations, collections, deaths, rolls, alive, legacy-insured, legacy-history, legacy-pensioners, legacy-arrears, legacy-controls, transfer-requests）".into())
         );
         for kind in Kind::ALL {
             let t = template(kind);
@@ -753,12 +752,21 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                "row 1, 工资: 无法识别的列 unknown column for a declarations file (expected: 单位统一社会信用代码, 身份证号, 姓名, 所属期, 申报基数)",
-                "row 1, id_number: 列重复 column appears twice (column 1 and column 3) as 身份证号",
-                "row 1, 单位统一社会信用代码: 缺少必需的列 required column is missing (also accepted: employer)",
-                "row 1, 所属期: 缺少必需的列 required column is missing (also accepted: period)",
-                "row 1, 申报基数: 缺少必需的列 required column is missing (also accepted: base)",
+                "第 1 行 工资：「缴费基数申报」文件中没有这一列（应为：单位统一社会信用代码、身份证号、姓名、所属期、申报基数）",
+                "第 1 行 id_number：列重复（第 1 列和第 3 列都是 身份证号）",
+                "第 1 行 单位统一社会信用代码：缺少必需的列（也可写作 employer）",
+                "第 1 行 所属期：缺少必需的列（也可写作 period）",
+                "第 1 行 申报基数：缺少必需的列（也可写作 base）",
             ]
+        );
+        let got: Vec<String> = i18n::scope(Lang::En, || {
+            let errs = Header::match_row(Kind::Declarations, 1, &["身份证号", "工资"])
+                .expect_err("refused");
+            errs.iter().map(|e| e.to_string()).collect()
+        });
+        assert_eq!(
+            got[0],
+            "row 1, 工资: unknown column in a “Contribution base declarations” file (expected: 单位统一社会信用代码、身份证号、姓名、所属期、申报基数)"
         );
     }
 }

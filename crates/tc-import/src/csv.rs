@@ -22,6 +22,7 @@ use crate::error::RowError;
 use crate::fingerprint::{Fingerprint, Hasher};
 use crate::source::{Encoding, Format, OpenError, RawRow, RowSource};
 use std::io::{self, Read};
+use tongchou_core::tr;
 
 const SNIFF_BYTES: usize = 64 * 1024;
 /// The `csv` reader's own buffer.
@@ -150,7 +151,8 @@ pub(crate) struct CsvSource<R> {
     /// `record` holds a record not yet yielded.
     held: bool,
     /// Problems of the held record: (cell, reason).
-    problems: Vec<(usize, &'static str)>,
+    /// The cells of the current record with text after a closing quote.
+    problems: Vec<usize>,
     /// Stream offset after the last record read, and whether its bytes ended with CR.
     end: u64,
     ended_cr: bool,
@@ -240,9 +242,7 @@ impl<R: Read> CsvSource<R> {
             head.drain(..3);
             Detected::Utf8
         } else if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-            return Err(OpenError::Refused(RowError::file(
-                "文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX the file is UTF-16 text: save it as CSV (UTF-8 or GBK) or as XLSX",
-            )));
+            return Err(OpenError::Refused(RowError::file(tr!("import-err-utf16"))));
         } else {
             decide(&head, tap.eof)
         };
@@ -280,9 +280,7 @@ impl<R: Read> CsvSource<R> {
         RowError::new(
             row,
             None,
-            format!(
-                "该行超过 {ROW_BYTES_MAX} 字节（引号未闭合？），其后无法读取 the row is longer than {ROW_BYTES_MAX} bytes (a quote left open?); the rest of the file cannot be read"
-            ),
+            tr!("import-err-row-too-long", max = ROW_BYTES_MAX),
         )
     }
 
@@ -295,7 +293,7 @@ impl<R: Read> CsvSource<R> {
         let got = match self.csv.read_byte_record(&mut self.record) {
             Ok(got) => got,
             Err(_) if self.csv.get_ref().overflow => return Err(self.too_long(row)),
-            Err(e) => return Err(RowError::new(row, None, format!("read error: {e}"))),
+            Err(e) => return Err(RowError::new(row, None, tr!("import-err-read", error = e))),
         };
         let end = self.csv.position().byte();
         let tap = self.csv.get_ref();
@@ -320,15 +318,10 @@ impl<R: Read> CsvSource<R> {
                 return Err(RowError::new(
                     row + self.blank,
                     None,
-                    "引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
+                    tr!("import-err-quote-open"),
                 ));
             }
-            self.problems.extend(after.into_iter().map(|c| {
-                (
-                    c,
-                    "引号后还有文字 text after the closing quote of a quoted field",
-                )
-            }));
+            self.problems.extend(after);
         }
         self.ended_cr = body.last() == Some(&b'\r');
         self.end = end;
@@ -358,21 +351,17 @@ impl<R: Read> CsvSource<R> {
                         .decode_without_bom_handling_and_without_replacement(bytes)
                     {
                         Some(s) => out.push(&s, false),
-                        None => out.push_bad(
-                            "编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)",
-                        ),
+                        None => out.push_bad(tr!("import-err-encoding", encoding = "GBK")),
                     }
                 }
                 Detected::Utf8 | Detected::Undecided => match std::str::from_utf8(bytes) {
                     Ok(s) => out.push(s, false),
-                    Err(_) => out.push_bad(
-                        "编码错误：不是有效的 UTF-8 文本 bad encoding: not valid UTF-8 text (the file was detected as UTF-8)",
-                    ),
+                    Err(_) => out.push_bad(tr!("import-err-encoding", encoding = "UTF-8")),
                 },
             }
         }
-        for &(i, reason) in &self.problems {
-            out.problem(i, reason);
+        for &i in &self.problems {
+            out.problem(i, tr!("import-err-after-quote"));
         }
     }
 }
@@ -495,13 +484,7 @@ mod tests {
     fn text_after_closing_quote_is_reported() {
         let (r, _) = rows(b"\"ab\"c,d\n");
         assert_eq!(r[0].1, vec!["abc", "d"]);
-        assert_eq!(
-            r[0].2,
-            vec![(
-                0,
-                "引号后还有文字 text after the closing quote of a quoted field".to_string()
-            )]
-        );
+        assert_eq!(r[0].2, vec![(0, "引号后还有文字".to_string())]);
     }
 
     #[test]
@@ -511,7 +494,7 @@ mod tests {
         assert!(s.next_row(&mut raw).expect("row 1"));
         let e = s.next_row(&mut raw).expect_err("fatal");
         assert_eq!(e.row, 2);
-        assert!(e.reason.contains("not closed"), "{e}");
+        assert!(e.reason.contains("引号未闭合"), "{e}");
     }
 
     #[test]
@@ -558,7 +541,7 @@ mod tests {
             r[10_000].2,
             vec![(
                 0,
-                "编码错误：不是有效的 UTF-8 文本 bad encoding: not valid UTF-8 text (the file was detected as UTF-8)".to_string()
+                "编码错误：不是有效的 UTF-8 文本（文件按 UTF-8 识别）".to_string()
             )]
         );
         // A small file mixing both is decided by its invalid UTF-8: GBK. Its UTF-8 rows are
@@ -573,7 +556,7 @@ mod tests {
             r[0].2,
             vec![(
                 0,
-                "编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)".to_string()
+                "编码错误：不是有效的 GBK 文本（文件按 GBK 识别）".to_string()
             )]
         );
 
@@ -634,7 +617,7 @@ mod tests {
         assert!(s.next_row(&mut raw).expect("header"));
         let e = s.next_row(&mut raw).expect_err("fatal");
         assert_eq!(e.row, 2);
-        assert!(e.reason.contains("longer than 65536 bytes"), "{e}");
+        assert!(e.reason.contains("超过 65536 字节"), "{e}");
         assert!(s.csv.get_ref().window.capacity() <= 4 * WINDOW_BYTES_MAX);
         assert_eq!(s.fingerprint().expect("fp"), Fingerprint::of(&big));
     }

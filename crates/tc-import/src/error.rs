@@ -1,6 +1,7 @@
 //! What a refused file reports: every bad row with its row number, column and reason.
 
 use std::fmt;
+use tongchou_core::tr;
 
 /// One problem in one row (or in the file as a whole, row 0).
 ///
@@ -31,12 +32,19 @@ impl RowError {
 }
 
 impl fmt::Display for RowError {
+    /// In the current language (`tongchou_core::i18n::current`): `第 3 行 身份证号：…`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.row, &self.column) {
-            (0, _) => write!(f, "file: {}", self.reason),
-            (r, Some(c)) => write!(f, "row {r}, {c}: {}", self.reason),
-            (r, None) => write!(f, "row {r}: {}", self.reason),
-        }
+        let reason = &self.reason;
+        f.write_str(&match (self.row, &self.column) {
+            (0, _) => tr!("import-err-file", reason = reason),
+            (row, Some(column)) => tr!(
+                "import-err-cell",
+                row = row,
+                column = column,
+                reason = reason
+            ),
+            (row, None) => tr!("import-err-row", row = row, reason = reason),
+        })
     }
 }
 
@@ -59,14 +67,19 @@ impl fmt::Display for Rejection {
         if self.rejected_rows == 0 {
             writeln!(
                 f,
-                "文件未导入，表头或结构有问题 file refused, nothing imported: {} problem(s) in its header or structure",
-                self.error_total
+                "{}",
+                tr!("import-refused-header", total = self.error_total)
             )?;
         } else {
             writeln!(
                 f,
-                "文件未导入，数据行有问题 file refused, nothing imported: {} problem(s) in {} of {} data row(s)",
-                self.error_total, self.rejected_rows, self.rows
+                "{}",
+                tr!(
+                    "import-refused-rows",
+                    total = self.error_total,
+                    bad = self.rejected_rows,
+                    rows = self.rows
+                )
             )?;
         }
         for e in &self.errors {
@@ -74,7 +87,11 @@ impl fmt::Display for Rejection {
         }
         let shown = self.errors.len() as u64;
         if self.error_total > shown {
-            writeln!(f, "  ... and {} more", self.error_total - shown)?;
+            writeln!(
+                f,
+                "  {}",
+                tr!("import-refused-more", n = self.error_total - shown)
+            )?;
         }
         Ok(())
     }
@@ -93,7 +110,7 @@ pub enum ImportError {
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ImportError::Io(e) => write!(f, "cannot read the file: {e}"),
+            ImportError::Io(e) => f.write_str(&tr!("import-err-io", error = e)),
             ImportError::Rejected(r) => write!(f, "{r}"),
         }
     }
@@ -116,13 +133,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn display() {
+    fn display_in_the_current_language() {
+        use tongchou_core::i18n::{Lang, scope};
         assert_eq!(
             RowError::new(3, Some("身份证号"), "bad").to_string(),
-            "row 3, 身份证号: bad"
+            "第 3 行 身份证号：bad"
         );
-        assert_eq!(RowError::new(4, None, "dup").to_string(), "row 4: dup");
-        assert_eq!(RowError::file("empty").to_string(), "file: empty");
+        assert_eq!(RowError::new(4, None, "dup").to_string(), "第 4 行：dup");
+        assert_eq!(RowError::file("empty").to_string(), "文件：empty");
         let r = Rejection {
             errors: vec![RowError::new(2, None, "x")],
             error_total: 3,
@@ -130,7 +148,16 @@ mod tests {
             rows: 10,
         };
         let s = r.to_string();
-        assert!(s.contains("3 problem(s) in 3 of 10"), "{s}");
-        assert!(s.contains("... and 2 more"), "{s}");
+        assert!(s.contains("10 行数据中有 3 行有问题，共 3 处"), "{s}");
+        assert!(s.contains("另有 2 处"), "{s}");
+        scope(Lang::En, || {
+            assert_eq!(
+                RowError::new(3, Some("身份证号"), "bad").to_string(),
+                "row 3, 身份证号: bad"
+            );
+            let s = r.to_string();
+            assert!(s.contains("3 problem(s) in 3 of 10"), "{s}");
+            assert!(s.contains("... and 2 more"), "{s}");
+        });
     }
 }

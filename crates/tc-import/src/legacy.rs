@@ -844,10 +844,10 @@ mod tests {
             read_all::<LegacyYear>(csv.as_bytes(), Options::new(today())).expect_err("refused");
         let text = err.to_string();
         assert!(
-            text.contains("row 2, 缴费月数: 13 is more than 12"),
+            text.contains("第 2 行 缴费月数：13 is more than 12"),
             "{text}"
         );
-        assert!(text.contains("row 3, 缴费指数"), "{text}");
+        assert!(text.contains("第 3 行 缴费指数"), "{text}");
     }
 
     #[test]

@@ -97,6 +97,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::marker::PhantomData;
 use std::path::Path;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions};
 
 /// How a file is checked.
@@ -194,9 +195,7 @@ fn sniff(head: &[u8]) -> Result<bool, ImportError> {
         return Ok(true);
     }
     if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return Err(rejection(vec![RowError::file(
-            "this is an old binary Excel file (.xls): save it as .xlsx or as CSV",
-        )]));
+        return Err(rejection(vec![RowError::file(tr!("import-err-xls"))]));
     }
     Ok(false)
 }
@@ -257,9 +256,7 @@ impl<'a, T: Record> Records<'a, T> {
             match source.next_row(&mut raw) {
                 Err(e) => return Err(rejection(vec![e])),
                 Ok(false) => {
-                    return Err(rejection(vec![RowError::file(
-                        "the file is empty: expected a header row",
-                    )]));
+                    return Err(rejection(vec![RowError::file(tr!("import-err-empty"))]));
                 }
                 Ok(true) if raw.is_blank() => continue,
                 Ok(true) => break,
@@ -268,7 +265,7 @@ impl<'a, T: Record> Records<'a, T> {
         if let Some((i, reason)) = raw.problems.first() {
             return Err(rejection(vec![RowError::new(
                 raw.row,
-                Some(&format!("column {}", i + 1)),
+                Some(&tr!("import-err-column-n", n = i + 1)),
                 reason.clone(),
             )]));
         }
@@ -366,7 +363,7 @@ impl<'a, T: Record> Records<'a, T> {
     fn column_name(&self, i: usize) -> String {
         match self.header.names.get(i) {
             Some(n) if !n.is_empty() => n.clone(),
-            _ => format!("column {}", i + 1),
+            _ => tr!("import-err-column-n", n = i + 1),
         }
     }
 
@@ -379,10 +376,7 @@ impl<'a, T: Record> Records<'a, T> {
             return vec![RowError::new(
                 row,
                 None,
-                format!(
-                    "expected {width} fields as in the header, found {} (truncated or shifted row)",
-                    self.raw.len()
-                ),
+                tr!("import-err-width", width = width, found = self.raw.len()),
             )];
         }
         let mut errors: Vec<RowError> = self
@@ -398,8 +392,8 @@ impl<'a, T: Record> Records<'a, T> {
             {
                 errors.push(RowError::new(
                     row,
-                    Some(&format!("column {}", i + 1)),
-                    "a value in a column without a header",
+                    Some(&tr!("import-err-column-n", n = i + 1)),
+                    tr!("import-err-headless-value"),
                 ));
             }
         }
@@ -431,7 +425,7 @@ impl<'a, T: Record> Records<'a, T> {
                 return Err(vec![RowError::new(
                     self.raw.row,
                     None,
-                    "the row could not be read",
+                    tr!("import-err-unreadable-row"),
                 )]);
             }
             _ => return Err(errors),
@@ -444,7 +438,11 @@ impl<'a, T: Record> Records<'a, T> {
                 return Err(vec![RowError::new(
                     row,
                     None,
-                    format!("与第 {first} 行重复 duplicate of row {first} ({what})"),
+                    tr!(
+                        "import-err-duplicate",
+                        first = first,
+                        what = duplicate_what(what)
+                    ),
                 )]);
             }
             self.seen.insert(record.key(), row);
@@ -575,6 +573,21 @@ impl Hasher for KeyHasher {
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
+    }
+}
+
+/// What makes two rows the same (a record kind's `DUPLICATE`), in the current language.
+fn duplicate_what(what: &str) -> String {
+    match what {
+        "same ID number" => tr!("import-dup-id"),
+        "same ID number and year" => tr!("import-dup-id-year"),
+        "same ID number and period" => tr!("import-dup-id-period"),
+        "same ID number and source" => tr!("import-dup-id-source"),
+        "same ID number, date and source" => tr!("import-dup-id-date-source"),
+        "same receipt number, ID number and period" => tr!("import-dup-receipt"),
+        "same credit code" => tr!("import-dup-credit"),
+        "same county" => tr!("import-dup-county"),
+        other => other.to_string(),
     }
 }
 

@@ -142,8 +142,10 @@ fn read_piece<T: Record>(
         Ok(r) => r.starting_at(first_row),
         Err(e) => {
             // the header read alone before: only an I/O error of memory could come here
-            out.errors
-                .push(RowError::file(format!("cannot read it: {e:?}")));
+            out.errors.push(RowError::file(tongchou_core::tr!(
+                "import-err-io",
+                error = format!("{e:?}")
+            )));
             out.error_total = 1;
             return out;
         }
@@ -158,8 +160,10 @@ fn read_piece<T: Record>(
             out.rows = r.rows;
         }
         Err(ImportError::Io(e)) => {
-            out.errors
-                .push(RowError::file(format!("cannot read it: {e}")));
+            out.errors.push(RowError::file(tongchou_core::tr!(
+                "import-err-io",
+                error = e
+            )));
             out.error_total = 1;
         }
     }
@@ -265,8 +269,12 @@ pub fn for_each_read<T: Record + Send>(
                     let (a, b) = all[i];
                     let first = first_rows[i];
                     let plain = plain.as_ref();
+                    // the caller's language carried onto the reading thread
+                    let lang = tongchou_core::i18n::current();
                     s.spawn(move || {
-                        read_piece::<T>((header, plain, how), &bytes[a..b], first, opts)
+                        tongchou_core::i18n::scope(lang, || {
+                            read_piece::<T>((header, plain, how), &bytes[a..b], first, opts)
+                        })
                     })
                 })
                 .collect();

@@ -9,6 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::retirement::Category;
+use tongchou_core::tr;
 use tongchou_core::{CreditCode, Date, Divisions, Fen, IdNumber, Period, RegionCode, Sex};
 
 /// An insured person (参保人员).
@@ -128,9 +129,9 @@ impl FromStr for DeathSource {
         {
             "公安" | "公安机关" | "public_security" => Ok(DeathSource::PublicSecurity),
             "民政" | "民政部门" | "civil_affairs" => Ok(DeathSource::CivilAffairs),
-            _ => Err(format!(
-                "unknown source {:?} (expected 公安 or 民政)",
-                s.trim()
+            _ => Err(tr!(
+                "import-err-death-source",
+                text = format!("{:?}", s.trim())
             )),
         }
     }
@@ -217,9 +218,7 @@ impl FromStr for Industry {
         let form_ok =
             matches!(digits.len(), 0 | 2..=4) && digits.bytes().all(|c| c.is_ascii_digit());
         if !form_ok || (letter.is_none() && digits.is_empty()) {
-            return Err(format!(
-                "not a GB/T 4754 industry code: {s:?} (expected e.g. C, C13 or C1311)"
-            ));
+            return Err(tr!("import-err-industry", text = format!("{s:?}")));
         }
         let section = if digits.is_empty() {
             letter.and_then(|l| SECTIONS.iter().find(|x| x.0 == l))
@@ -228,18 +227,16 @@ impl FromStr for Industry {
             SECTIONS.iter().find(|x| (x.1..=x.2).contains(&division))
         };
         let Some(&(sec, _, _)) = section else {
-            return Err(format!(
-                "不是国民经济行业分类（GB/T 4754-2017）的门类或大类 {s:?} is not a GB/T 4754-2017 section or division"
-            ));
+            return Err(tr!("import-err-industry-unknown", text = format!("{s:?}")));
         };
         if let Some(l) = letter
             && l != sec
         {
-            return Err(format!(
-                "division {} belongs to section {}, not {}",
-                &digits[..2],
-                sec as char,
-                l as char
+            return Err(tr!(
+                "import-err-industry-section",
+                division = &digits[..2],
+                section = sec as char,
+                given = l as char
             ));
         }
         Ok(Industry(format!("{}{digits}", sec as char)))
@@ -315,7 +312,7 @@ pub(crate) mod private {
         ) -> Option<T> {
             match self.get(col) {
                 Got::Empty => {
-                    self.fail(col, "必填项为空 required value is empty");
+                    self.fail(col, tr!("import-err-required"));
                     None
                 }
                 Got::Unreadable => None,
@@ -421,14 +418,19 @@ fn fnv1a(s: &str) -> u64 {
 
 /// Who pays: empty (flexible), the person's own ID number (flexible) or an employer's code.
 fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, String> {
-    if let Ok(other) = IdNumber::parse(cell.text, today) {
+    // an employer's code has letters among its first 17 characters: no ID number is tried
+    // (nor its refusal written out) for it
+    let digits = cell
+        .text
+        .trim()
+        .bytes()
+        .take(17)
+        .all(|b| b.is_ascii_digit());
+    if let Some(Ok(other)) = digits.then(|| IdNumber::parse(cell.text, today)) {
         return match id {
             Some(own) if *own == other => Ok(Payer::Flexible),
-            Some(_) => Err(
-                "the ID number of someone else: a flexibly employed person pays only for themselves"
-                    .into(),
-            ),
-            None => Err("本人身份证号无效 an ID number, but the person's own ID number is not valid".into()),
+            Some(_) => Err(tr!("import-err-payer-other")),
+            None => Err(tr!("import-err-payer-own-invalid")),
         };
     }
     values::credit_code(cell).map(Payer::Employer)
@@ -438,14 +440,12 @@ fn payer(cell: Cell<'_>, id: Option<&IdNumber>, today: Date) -> Result<Payer, St
 /// the row gives one, `None` if the cell could not be read).
 fn employer_agrees(c: &mut Cells<'_>, kind: Option<PayerKind>, has_employer: Option<bool>) {
     match (kind, has_employer) {
-        (Some(PayerKind::Employee), Some(false)) => c.fail(
-            pcol::EMPLOYER,
-            "职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
-        ),
-        (Some(PayerKind::Flexible), Some(true)) => c.fail(
-            pcol::EMPLOYER,
-            "灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
-        ),
+        (Some(PayerKind::Employee), Some(false)) => {
+            c.fail(pcol::EMPLOYER, tr!("import-err-employee-needs-employer"))
+        }
+        (Some(PayerKind::Flexible), Some(true)) => {
+            c.fail(pcol::EMPLOYER, tr!("import-err-flexible-no-employer"))
+        }
         _ => {}
     }
 }
@@ -475,10 +475,10 @@ impl Parse for Person {
             {
                 c.fail(
                     pcol::SEX,
-                    format!(
-                        "与身份证号不符 {} disagrees with the ID number, which says {}",
-                        values::sex_name(s),
-                        values::sex_name(id.sex())
+                    tr!(
+                        "import-err-disagrees-id",
+                        given = values::sex_name(s),
+                        id = values::sex_name(id.sex())
                     ),
                 );
             }
@@ -487,10 +487,7 @@ impl Parse for Person {
             {
                 c.fail(
                     pcol::BIRTH,
-                    format!(
-                        "与身份证号不符 {b} disagrees with the ID number, which says {}",
-                        id.birth()
-                    ),
+                    tr!("import-err-disagrees-id", given = b, id = id.birth()),
                 );
             }
             if let Some(cat) = category {
@@ -500,16 +497,17 @@ impl Parse for Person {
                     Sex::Female
                 };
                 if want != id.sex() {
-                    let (label, who) = match cat {
-                        Category::Male => ("男", "men"),
-                        Category::FemaleCadre => ("女干部", "women"),
-                        Category::FemaleWorker => ("女工人", "women"),
+                    let label = match cat {
+                        Category::Male => "男",
+                        Category::FemaleCadre => "女干部",
+                        Category::FemaleWorker => "女工人",
                     };
                     c.fail(
                         pcol::CATEGORY,
-                        format!(
-                            "人员类别与身份证号所示性别不符 {label} is for {who}, but the ID number says {}",
-                            values::sex_name(id.sex())
+                        tr!(
+                            "import-err-category-sex",
+                            category = label,
+                            id = values::sex_name(id.sex())
                         ),
                     );
                 }
@@ -519,7 +517,7 @@ impl Parse for Person {
             {
                 c.fail(
                     pcol::ENROLLED,
-                    format!("早于出生日期 {e} is before the birth date {}", id.birth()),
+                    tr!("import-err-before-birth", date = e, birth = id.birth()),
                 );
             }
         }
@@ -608,9 +606,7 @@ impl Parse for Declaration {
         let base = c.req(dcol::BASE, |v| {
             let b = values::yuan(v)?;
             if b.is_negative() {
-                return Err(format!(
-                    "申报基数不能为负 the declared base must not be negative, got {b}"
-                ));
+                return Err(tr!("import-err-base-negative", amount = b));
             }
             Ok(b)
         });
@@ -650,9 +646,7 @@ impl Parse for Collection {
         let paid = c.req(ccol::PAID, |v| {
             let a = values::yuan(v)?;
             if !a.is_positive() {
-                return Err(format!(
-                    "缴款金额须大于零 the amount paid must be positive, got {a}"
-                ));
+                return Err(tr!("import-err-paid-positive", amount = a));
             }
             Ok(a)
         });
@@ -703,7 +697,7 @@ impl Parse for DeathRecord {
         {
             c.fail(
                 xcol::DIED,
-                format!("早于出生日期 {d} is before the birth date {}", id.birth()),
+                tr!("import-err-before-birth", date = d, birth = id.birth()),
             );
             return None;
         }
@@ -738,9 +732,7 @@ impl Parse for AliveRecord {
         let source = c.req(lcol::SOURCE, |v| {
             let t = v.text.trim();
             if t.is_empty() || t.chars().count() > 32 || t.chars().any(char::is_control) {
-                Err(format!(
-                    "须为 1–32 个字符且不换行 {t:?}: 1-32 characters on one line"
-                ))
+                Err(tr!("import-err-source-text", text = format!("{t:?}")))
             } else {
                 Ok(t.to_string())
             }
@@ -750,7 +742,7 @@ impl Parse for AliveRecord {
         {
             c.fail(
                 lcol::SEEN,
-                format!("早于出生日期 {d} is before the birth date {}", id.birth()),
+                tr!("import-err-before-birth", date = d, birth = id.birth()),
             );
             return None;
         }
@@ -795,7 +787,7 @@ mod tests {
         assert_eq!("civil_affairs".parse(), Ok(DeathSource::CivilAffairs));
         assert_eq!(
             "法院".parse::<DeathSource>(),
-            Err("unknown source \"法院\" (expected 公安 or 民政)".into())
+            Err("来源应为 公安 或 民政：\"法院\"".into())
         );
         assert_eq!(DeathSource::CivilAffairs.to_string(), "民政");
     }
@@ -808,10 +800,7 @@ mod tests {
         assert_eq!(ok("1311"), Ok("C1311".into()));
         assert_eq!(ok("K"), Ok("K".into()));
         assert_eq!(ok("70"), Ok("K70".into()));
-        assert_eq!(
-            ok("A13"),
-            Err("division 13 belongs to section C, not A".into())
-        );
+        assert_eq!(ok("A13"), Err("大类 13 属于门类 C，不是 A".into()));
         for bad in ["", "Z", "C1", "C13111", "98", "制造业", "C13A"] {
             assert!(bad.parse::<Industry>().is_err(), "{bad}");
         }

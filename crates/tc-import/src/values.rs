@@ -5,6 +5,7 @@
 use tongchou_core::money::MoneyError;
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::rules::retirement::Category;
+use tongchou_core::tr;
 use tongchou_core::{CreditCode, Date, Divisions, Fen, IdNumber, Level, Period, RegionCode, Sex};
 
 /// A cell's text after trimming, and whether it was a spreadsheet number.
@@ -19,20 +20,18 @@ pub(crate) struct Cell<'a> {
 fn refuse_long_number(c: Cell<'_>, what: &str) -> Result<(), String> {
     let digits = c.text.bytes().filter(u8::is_ascii_digit).count();
     if c.numeric && digits > 15 {
-        return Err(format!(
-            "以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the {what} was stored as a number, which keeps only 15 digits: format the column as text and enter it again"
-        ));
+        return Err(tr!("import-err-long-number", what = what));
     }
     Ok(())
 }
 
 pub(crate) fn id_number(c: Cell<'_>, today: Date) -> Result<IdNumber, String> {
-    refuse_long_number(c, "ID number")?;
+    refuse_long_number(c, tr!("import-err-what-id").as_str())?;
     IdNumber::parse(c.text, today).map_err(|e| e.0)
 }
 
 pub(crate) fn credit_code(c: Cell<'_>) -> Result<CreditCode, String> {
-    refuse_long_number(c, "credit code")?;
+    refuse_long_number(c, tr!("import-err-what-credit").as_str())?;
     CreditCode::parse(c.text).map_err(|e| e.0)
 }
 
@@ -50,9 +49,10 @@ pub(crate) fn household_registration(c: Cell<'_>) -> Result<RegionCode, String> 
         .parse()
         .map_err(|e: tongchou_core::region::RegionError| e.0)?;
     if !PROVINCES.contains(&(code.get() / 10_000)) {
-        return Err(format!(
-            "不是有效的户籍地区划代码 {code}: {} is not a province of GB/T 2260",
-            code.get() / 10_000
+        return Err(tr!(
+            "import-err-hukou-province",
+            code = code,
+            province = code.get() / 10_000
         ));
     }
     Ok(code)
@@ -70,32 +70,30 @@ pub(crate) fn county(
         .map_err(|e: tongchou_core::region::RegionError| e.0)?;
     let province = divisions.province();
     if code.province() != province.code {
-        return Err(format!(
-            "不是本省的区县代码 {code} is outside {} ({}): expected a county of the province",
-            province.name, province.code
+        return Err(tr!(
+            "import-err-county-outside",
+            code = code,
+            province = province.name,
+            province_code = province.code
         ));
     }
     if let Some(r) = divisions.get(code) {
         match r.level {
             Level::Province => {
-                return Err(format!(
-                    "这是省级代码，请填区县代码 {code} is the province itself, not a county"
-                ));
+                return Err(tr!("import-err-county-is-province", code = code));
             }
             Level::City => {
-                return Err(format!(
-                    "这是市级代码，请填区县代码 {code} is a city ({}), not a county: give the county-level code",
-                    r.name
-                ));
+                return Err(tr!("import-err-county-is-city", code = code, name = r.name));
             }
             Level::County => {}
         }
     }
     match divisions.handling_agency(code) {
         Some(agency) => Ok((agency, code)),
-        None => Err(format!(
-            "不是区县级代码 {code} is not a county-level code of {}, current or retired",
-            province.name
+        None => Err(tr!(
+            "import-err-county-unknown",
+            code = code,
+            province = province.name
         )),
     }
 }
@@ -104,18 +102,13 @@ pub(crate) fn name(c: Cell<'_>) -> Result<String, String> {
     const NAME_CHARS_MAX: usize = 100;
     let n = c.text.chars().count();
     if n > NAME_CHARS_MAX {
-        return Err(format!(
-            "过长：{n} 个字符，最多 {NAME_CHARS_MAX} 个 {n} characters, at most {NAME_CHARS_MAX}"
-        ));
+        return Err(tr!("import-err-too-long", n = n, max = NAME_CHARS_MAX));
     }
     if c.text.chars().any(char::is_control) {
-        return Err("含有控制字符 contains a control character".into());
+        return Err(tr!("import-err-control"));
     }
     if starts_like_a_formula(c.text) {
-        return Err(format!(
-            "以 = + - @ 开头，表格软件会把它当作公式执行 {:?} starts with = + - or @: a spreadsheet opening the bank's payment file or a report would run it as a formula",
-            c.text
-        ));
+        return Err(tr!("import-err-formula", text = format!("{:?}", c.text)));
     }
     Ok(c.text.to_string())
 }
@@ -136,16 +129,16 @@ pub(crate) fn yuan(c: Cell<'_>) -> Result<Fen, String> {
     let ungrouped;
     let text = if text.contains(',') {
         ungrouped =
-            ungroup(text).ok_or_else(|| format!("不是金额（元） not a yuan amount: {text:?}"))?;
+            ungroup(text).ok_or_else(|| tr!("import-err-yuan", text = format!("{text:?}")))?;
         ungrouped.as_str()
     } else {
         text
     };
     text.parse::<Fen>().map_err(|e| match e {
         MoneyError::TooManyDecimals(s) => {
-            format!("小数超过两位，金额只到分 {s} has more than two decimals: amounts are carried to the fen")
+            tr!("import-err-yuan-decimals", text = s)
         }
-        MoneyError::Invalid(s) => format!("不是金额（元），例如 5000.00 not a yuan amount: {s:?} (expected e.g. 5000.00)"),
+        MoneyError::Invalid(s) => tr!("import-err-yuan-example", text = format!("{s:?}")),
         other => other.to_string(),
     })
 }
@@ -182,7 +175,7 @@ pub(crate) fn period(c: Cell<'_>, today: Date) -> Result<Period, String> {
     let p = if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
         let v: i32 = t
             .parse()
-            .map_err(|_| format!("不是年月 not a month: {t:?}"))?;
+            .map_err(|_| tr!("import-err-month", text = format!("{t:?}")))?;
         Period::from_yyyymm(v).map_err(|e| e.0)?
     } else {
         let shaped = t.len() == 7 && t.as_bytes()[4] == b'-';
@@ -190,16 +183,14 @@ pub(crate) fn period(c: Cell<'_>, today: Date) -> Result<Period, String> {
             if shaped {
                 e.0
             } else if c.numeric {
-                format!("不是年月：像是表格日期，请以文本 YYYY-MM 录入 not a month: {t:?} (a spreadsheet date? enter the month as text YYYY-MM)")
+                tr!("import-err-month-serial", text = format!("{t:?}"))
             } else {
-                format!("不是年月，应为 YYYY-MM 或 YYYYMM not a month: {t:?} (expected YYYY-MM or YYYYMM)")
+                tr!("import-err-month-shape", text = format!("{t:?}"))
             }
         })?
     };
     if p > today.period() {
-        return Err(format!(
-            "年月晚于今天 period {p} is in the future (today is {today})"
-        ));
+        return Err(tr!("import-err-month-future", period = p, today = today));
     }
     Ok(p)
 }
@@ -236,19 +227,14 @@ pub(crate) fn date(c: Cell<'_>, date1904: bool) -> Result<Date, String> {
         {
             return Date::new(y as i32, m as u8, d as u8).map_err(|e| e.0);
         }
-        return Err(format!(
-            "不是日期，应为 YYYY-MM-DD not a date: {:?} (expected YYYY-MM-DD)",
-            c.text
-        ));
+        return Err(tr!("import-err-date", text = format!("{:?}", c.text)));
     }
     t.parse::<Date>().map_err(|e| e.0)
 }
 
 pub(crate) fn not_future(d: Date, today: Date) -> Result<Date, String> {
     if d > today {
-        return Err(format!(
-            "日期晚于今天 date {d} is in the future (today is {today})"
-        ));
+        return Err(tr!("import-err-date-future", date = d, today = today));
     }
     Ok(d)
 }
@@ -257,10 +243,7 @@ pub(crate) fn sex(c: Cell<'_>) -> Result<Sex, String> {
     match c.text.to_ascii_lowercase().as_str() {
         "男" | "男性" | "male" | "m" | "1" => Ok(Sex::Male),
         "女" | "女性" | "female" | "f" | "2" => Ok(Sex::Female),
-        _ => Err(format!(
-            "性别应为 男 或 女 unknown sex {:?} (expected 男 or 女)",
-            c.text
-        )),
+        _ => Err(tr!("import-err-sex", text = format!("{:?}", c.text))),
     }
 }
 
@@ -276,10 +259,7 @@ pub(crate) fn category(c: Cell<'_>) -> Result<Category, String> {
         "男" | "男性" | "male" => Ok(Category::Male),
         "女干部" | "female-cadre" => Ok(Category::FemaleCadre),
         "女工人" | "female-worker" => Ok(Category::FemaleWorker),
-        _ => Err(format!(
-            "人员类别应为 男、女干部 或 女工人 unknown category {:?} (expected 男, 女干部 or 女工人)",
-            c.text
-        )),
+        _ => Err(tr!("import-err-category", text = format!("{:?}", c.text))),
     }
 }
 
@@ -287,28 +267,23 @@ pub(crate) fn payer_kind(c: Cell<'_>) -> Result<PayerKind, String> {
     match c.text.to_ascii_lowercase().as_str() {
         "职工" | "在职职工" | "单位职工" | "employee" => Ok(PayerKind::Employee),
         "灵活就业" | "灵活就业人员" | "flexible" => Ok(PayerKind::Flexible),
-        _ => Err(format!(
-            "缴费类型应为 职工 或 灵活就业 unknown payer kind {:?} (expected 职工 or 灵活就业)",
-            c.text
-        )),
+        _ => Err(tr!("import-err-payer", text = format!("{:?}", c.text))),
     }
 }
 
 /// A receipt or serial number: printable, at most 64 characters.
 pub(crate) fn receipt(c: Cell<'_>) -> Result<String, String> {
     const RECEIPT_CHARS_MAX: usize = 64;
-    refuse_long_number(c, "receipt number")?;
+    refuse_long_number(c, tr!("import-err-what-receipt").as_str())?;
     let n = c.text.chars().count();
     if n > RECEIPT_CHARS_MAX {
-        return Err(format!(
-            "过长：{n} 个字符，最多 {RECEIPT_CHARS_MAX} 个 {n} characters, at most {RECEIPT_CHARS_MAX}"
-        ));
+        return Err(tr!("import-err-too-long", n = n, max = RECEIPT_CHARS_MAX));
     }
     if c.text
         .chars()
         .any(|ch| ch.is_control() || ch.is_whitespace())
     {
-        return Err("含有空格或控制字符 contains a space or control character".into());
+        return Err(tr!("import-err-space"));
     }
     Ok(c.text.to_string())
 }
@@ -351,7 +326,7 @@ mod tests {
         assert!(yuan(t("12,34.60")).is_err());
         assert_eq!(
             yuan(t("1.234")),
-            Err("小数超过两位，金额只到分 1.234 has more than two decimals: amounts are carried to the fen".into())
+            Err("1.234 小数超过两位，金额只到分".into())
         );
         assert_eq!(yuan(n("1234.5599999999999")), Ok(Fen::new(123456)));
         assert_eq!(yuan(n("4.9999999999999998E-2")), Ok(Fen::new(5)));
@@ -375,14 +350,14 @@ mod tests {
         );
         assert_eq!(
             period(t("2026-12"), today()),
-            Err("年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)".into())
+            Err("年月晚于今天：2026-12（今天是 2026-11-27）".into())
         );
         assert!(period(t("2024-13"), today()).is_err());
         assert!(period(t("2024/3"), today()).is_err());
         assert!(
             period(n("45352"), today())
                 .unwrap_err()
-                .contains("spreadsheet date")
+                .contains("像是表格日期")
         );
         for ok in [
             "2024-03-05",
@@ -422,12 +397,12 @@ mod tests {
             Ok((140100, 140171)),
             "functional zone → its city"
         );
-        assert!(got("140100").unwrap_err().contains("is a city"));
-        assert!(got("110105").unwrap_err().contains("outside"));
+        assert!(got("140100").unwrap_err().contains("是市级代码"));
+        assert!(got("110105").unwrap_err().contains("不是本省"));
         assert!(
             got("140199")
                 .unwrap_err()
-                .contains("not a county-level code")
+                .contains("不是山西省现行或已撤销")
         );
         assert!(got("14010").is_err());
     }
@@ -439,12 +414,12 @@ mod tests {
         assert!(
             id_number(n("1.10105194912310E+17"), today())
                 .unwrap_err()
-                .contains("stored as a number")
+                .contains("以数字格式保存")
         );
         assert!(
             id_number(n("110105194912310000"), today())
                 .unwrap_err()
-                .contains("15 digits")
+                .contains("15 位有效数字")
         );
         assert!(receipt(n("3200000000000000001")).is_err());
         assert_eq!(receipt(n("320000001")), Ok("320000001".into()));

@@ -16,6 +16,7 @@ use crate::source::{Format, OpenError, RawRow, RowSource};
 use quick_xml::events::{BytesStart, Event};
 use std::io::{self, Read, Seek, SeekFrom};
 use tongchou_core::Date;
+use tongchou_core::tr;
 use zip::result::ZipError;
 
 /// Parts other than the sheet and the shared strings are small.
@@ -84,9 +85,7 @@ fn zip_error(e: ZipError) -> io::Error {
 
 /// A problem with the workbook's structure, reported for the whole file.
 fn structure(e: io::Error) -> RowError {
-    RowError::file(format!(
-        "不是可读取的 XLSX 工作簿 not a readable XLSX workbook: {e}"
-    ))
+    RowError::file(tr!("import-err-xlsx", error = e))
 }
 
 /// Resolve a relationship target against the `xl/` folder.
@@ -359,9 +358,7 @@ impl<R: Read + Seek> XlsxSource<R> {
         let workbook = read_part(&mut zip, "xl/workbook.xml", PART_BYTES_MAX)
             .map_err(refuse)?
             .ok_or_else(|| {
-                OpenError::Refused(RowError::file(
-                    "not an XLSX workbook: the archive has no xl/workbook.xml",
-                ))
+                OpenError::Refused(RowError::file(tr!("import-err-xlsx-no-workbook")))
             })?;
         let (sheet_rid, date1904) = first_sheet(&workbook).map_err(refuse)?;
         let rels = read_part(&mut zip, "xl/_rels/workbook.xml.rels", PART_BYTES_MAX)
@@ -414,7 +411,7 @@ impl<R: Read + Seek> XlsxSource<R> {
         RowError::new(
             self.last_row + 1,
             None,
-            format!("the sheet cannot be read past this row: {e}"),
+            tr!("import-err-sheet-past", error = e),
         )
     }
 
@@ -504,9 +501,7 @@ impl<R: Read + Seek> XlsxSource<R> {
             }
             "inlineStr" | "str" | "d" => out.push(v, false),
             "b" => out.push(if v.trim() == "1" { "TRUE" } else { "FALSE" }, false),
-            "e" => out.push_bad(format!(
-                "单元格是表格错误值 the cell holds the spreadsheet error {v}"
-            )),
+            "e" => out.push_bad(tr!("import-err-cell-error", value = v)),
             _ => {
                 if v.trim().is_empty() {
                     out.push("", false);
@@ -554,9 +549,8 @@ impl<R: Read + Seek> RowSource for XlsxSource<R> {
             out.clear(row);
             self.last_row = row;
             if started {
-                self.read_row(out).map_err(|e| {
-                    RowError::new(row, None, format!("the sheet cannot be read: {e}"))
-                })?;
+                self.read_row(out)
+                    .map_err(|e| RowError::new(row, None, tr!("import-err-sheet", error = e)))?;
             }
             return Ok(true);
         }
@@ -797,9 +791,7 @@ pub(crate) fn excel_serial_date(text: &str, date1904: bool) -> Result<Date, Stri
     let n: i64 = match int.parse() {
         Ok(n) if (1..=SERIAL_MAX).contains(&n) && !int.starts_with('-') => n,
         _ => {
-            return Err(format!(
-                "not a date: spreadsheet day number {text} (expected YYYY-MM-DD)"
-            ));
+            return Err(tr!("import-err-serial-date", text = text));
         }
     };
     let start = |y, m, d| Date::new(y, m, d).map_err(|e| e.0);
@@ -807,7 +799,7 @@ pub(crate) fn excel_serial_date(text: &str, date1904: bool) -> Result<Date, Stri
         return Ok(start(1904, 1, 1)?.add_days(n));
     }
     match n {
-        60 => Err("spreadsheet day 60 is 1900-02-29, which does not exist".into()),
+        60 => Err(tr!("import-err-serial-60")),
         n if n < 60 => Ok(start(1899, 12, 31)?.add_days(n)),
         n => Ok(start(1899, 12, 30)?.add_days(n)),
     }

@@ -104,23 +104,59 @@ fn persons_with_bad_ids_codes_and_contradictions() {
     refused::<Person>(
         "persons_bad.csv",
         &[
-            "row 3, 身份证号: 校验位不符 check character is '1' but the first 17 digits give '0'",
-            "row 4, 参保区县代码: 不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
-            "row 5, 参保区县代码: 不是本省的区县代码 110105 is outside 山西省 (140000): expected a county of the province",
-            "row 6, 性别: 与身份证号不符 女 disagrees with the ID number, which says 男",
-            "row 6, 人员类别: 人员类别与身份证号所示性别不符 女干部 is for women, but the ID number says 男",
-            "row 7, 单位统一社会信用代码: 职工须填写单位统一社会信用代码 an employee (职工) needs the employer's credit code",
-            "row 8, 单位统一社会信用代码: 灵活就业人员不填单位 a flexibly employed person (灵活就业) has no employer: leave it empty",
-            "row 9, 参保日期: 日期晚于今天 date 2027-01-01 is in the future (today is 2026-11-27)",
-            "row 10: 与第 2 行重复 duplicate of row 2 (same ID number)",
-            "row 11, 身份证号: 校验位应为大写 X check character must be an uppercase X",
-            "row 12, 人员类别: 人员类别应为 男、女干部 或 女工人 unknown category \"干部\" (expected 男, 女干部 or 女工人)",
-            "row 13, 出生日期: 与身份证号不符 1988-08-09 disagrees with the ID number, which says 1988-08-08",
-            "row 14, 单位统一社会信用代码: check character is 'A' but the first 17 characters give 'U'",
-            "row 15, 姓名: 必填项为空 required value is empty",
-            "row 15, 参保区县代码: 这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
-            "row 15, 参保日期: 早于出生日期 1980-01-01 is before the birth date 1988-08-08",
+            "第 3 行 身份证号：校验位是 '1'，按前 17 位应为 '0'",
+            "第 4 行 参保区县代码：140999 不是山西省现行或已撤销的区县级代码",
+            "第 5 行 参保区县代码：不是本省的区县代码：110105 不在 山西省（140000）",
+            "第 6 行 性别：女 与身份证号不符（身份证号为 男）",
+            "第 6 行 人员类别：人员类别「女干部」与身份证号所示性别（男）不符",
+            "第 7 行 单位统一社会信用代码：职工须填写单位统一社会信用代码",
+            "第 8 行 单位统一社会信用代码：灵活就业人员不填单位",
+            "第 9 行 参保日期：日期晚于今天：2027-01-01（今天是 2026-11-27）",
+            "第 10 行：与第 2 行重复（身份证号相同）",
+            "第 11 行 身份证号：校验位应为大写 X",
+            "第 12 行 人员类别：人员类别应为 男、女干部 或 女工人：\"干部\"",
+            "第 13 行 出生日期：1988-08-09 与身份证号不符（身份证号为 1988-08-08）",
+            "第 14 行 单位统一社会信用代码：校验位是 'A'，按前 17 位应为 'U'",
+            "第 15 行 姓名：必填",
+            "第 15 行 参保区县代码：140100 是市级代码（太原市），请填区县代码",
+            "第 15 行 参保日期：1980-01-01 早于出生日期 1988-08-08",
         ],
+    );
+}
+
+/// The same file read for a reader of English (the current language set, as the web service
+/// does for a request and the command line for `TONGCHOU_LANG=en`): every problem in English,
+/// the columns still named as the file heads them.
+#[test]
+fn persons_with_bad_ids_in_english() {
+    use tongchou_core::i18n::{Lang, scope};
+    let (got, summary) = scope(Lang::En, || {
+        let r = rejection(validate::<Person>(corpus("persons_bad.csv"), opts()));
+        let got: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
+        (got, r.to_string())
+    });
+    assert_eq!(
+        got[..6],
+        [
+            "row 3, 身份证号: check character is '1' but the first 17 digits give '0'",
+            "row 4, 参保区县代码: 140999 is not a county-level code of 山西省, current or retired",
+            "row 5, 参保区县代码: 110105 is outside 山西省 (140000): expected a county of the province",
+            "row 6, 性别: 女 disagrees with the ID number, which says 男",
+            "row 6, 人员类别: category 女干部 does not match the sex of the ID number (男)",
+            "row 7, 单位统一社会信用代码: an employee (职工) needs the employer's credit code",
+        ]
+    );
+    assert_eq!(got[13], "row 15, 姓名: is required");
+    assert!(
+        summary
+            .starts_with("file refused, nothing imported: 16 problem(s) in 13 of 14 data row(s)"),
+        "{summary}"
+    );
+    // no Chinese words of the messages themselves (the file's headers and values stay as written)
+    assert!(
+        got.iter()
+            .all(|l| !["行", "不", "应", "须"].iter().any(|w| l.contains(w))),
+        "{got:#?}"
     );
 }
 
@@ -129,9 +165,9 @@ fn wrong_headers_are_all_reported_at_once() {
     refused::<Person>(
         "persons_wrong_header.csv",
         &[
-            "row 1, 工号: 无法识别的列 unknown column for a persons file (expected: 身份证号, 姓名, 性别, 出生日期, 人员类别, 参保区县代码, 单位统一社会信用代码, 缴费类型, 参保日期, 户籍所在地代码)",
-            "row 1, id_number: 列重复 column appears twice (column 1 and column 6) as 身份证号",
-            "row 1, 参保日期: 缺少必需的列 required column is missing (also accepted: enrolled)",
+            "第 1 行 工号：「参保人员」文件中没有这一列（应为：身份证号、姓名、性别、出生日期、人员类别、参保区县代码、单位统一社会信用代码、缴费类型、参保日期、户籍所在地代码）",
+            "第 1 行 id_number：列重复（第 1 列和第 6 列都是 身份证号）",
+            "第 1 行 参保日期：缺少必需的列（也可写作 enrolled）",
         ],
     );
     // A declarations file is not a persons file.
@@ -143,26 +179,24 @@ fn wrong_headers_are_all_reported_at_once() {
     assert_eq!(
         got[2..],
         [
-            "row 1, 人员类别: 缺少必需的列 required column is missing (also accepted: category)",
-            "row 1, 参保区县代码: 缺少必需的列 required column is missing (also accepted: county)",
-            "row 1, 缴费类型: 缺少必需的列 required column is missing (also accepted: payer_kind)",
-            "row 1, 参保日期: 缺少必需的列 required column is missing (also accepted: enrolled)",
+            "第 1 行 人员类别：缺少必需的列（也可写作 category）",
+            "第 1 行 参保区县代码：缺少必需的列（也可写作 county）",
+            "第 1 行 缴费类型：缺少必需的列（也可写作 payer_kind）",
+            "第 1 行 参保日期：缺少必需的列（也可写作 enrolled）",
         ]
     );
     assert!(
-        got[0].starts_with("row 1, 所属期: 无法识别的列 unknown column for a persons file"),
+        got[0].starts_with("第 1 行 所属期：「参保人员」文件中没有这一列"),
         "{r}"
     );
     assert!(
-        got[1].starts_with("row 1, 申报基数(元): 无法识别的列 unknown column"),
+        got[1].starts_with("第 1 行 申报基数(元)：「参保人员」文件中没有这一列"),
         "{r}"
     );
     assert_eq!((r.rows, r.rejected_rows), (0, 0));
     assert_eq!(
         r.to_string().lines().next(),
-        Some(
-            "文件未导入，表头或结构有问题 file refused, nothing imported: 6 problem(s) in its header or structure"
-        )
+        Some("文件未导入：表头或结构有 6 处问题")
     );
 }
 
@@ -171,13 +205,13 @@ fn declarations_in_gbk_with_negative_three_decimal_future_and_duplicate_rows() {
     refused::<Declaration>(
         "declarations_bad_gbk.csv",
         &[
-            "row 4, 申报基数(元): 申报基数不能为负 the declared base must not be negative, got -100.00",
-            "row 5, 申报基数(元): 小数超过两位，金额只到分 5000.123 has more than two decimals: amounts are carried to the fen",
-            "row 6, 所属期: 年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)",
-            "row 7: 与第 2 行重复 duplicate of row 2 (same ID number and period)",
-            "row 9, 单位统一社会信用代码: the ID number of someone else: a flexibly employed person pays only for themselves",
-            "row 10, 所属期: no such month: 2024-13",
-            "row 12, 申报基数(元): 不是金额（元），例如 5000.00 not a yuan amount: \"abc\" (expected e.g. 5000.00)",
+            "第 4 行 申报基数(元)：申报基数不能为负：-100.00",
+            "第 5 行 申报基数(元)：5000.123 小数超过两位，金额只到分",
+            "第 6 行 所属期：年月晚于今天：2026-12（今天是 2026-11-27）",
+            "第 7 行：与第 2 行重复（身份证号和所属期相同）",
+            "第 9 行 单位统一社会信用代码：是他人的身份证号：灵活就业人员只为本人缴费",
+            "第 10 行 所属期：没有这个月份：2024-13",
+            "第 12 行 申报基数(元)：不是金额（元），例如 5000.00：\"abc\"",
         ],
     );
 }
@@ -206,9 +240,9 @@ fn truncated_rows_and_a_file_cut_inside_a_quote() {
     refused::<Declaration>(
         "declarations_truncated.csv",
         &[
-            "row 3: expected 5 fields as in the header, found 4 (truncated or shifted row)",
-            "row 4: expected 5 fields as in the header, found 6 (truncated or shifted row)",
-            "row 6: 引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
+            "第 3 行：应与表头一样有 5 个字段，实有 4 个（行被截断或错位）",
+            "第 4 行：应与表头一样有 5 个字段，实有 6 个（行被截断或错位）",
+            "第 6 行：引号未闭合（文件被截断？）",
         ],
     );
 }
@@ -218,13 +252,13 @@ fn collections_with_bad_amounts_dates_receipts_and_duplicates() {
     refused::<Collection>(
         "collections_bad.csv",
         &[
-            "row 4, 实缴金额: 缴款金额须大于零 the amount paid must be positive, got 0.00",
-            "row 5, 实缴金额: 缴款金额须大于零 the amount paid must be positive, got -50.00",
-            "row 6, 实缴金额: 小数超过两位，金额只到分 100.005 has more than two decimals: amounts are carried to the fen",
-            "row 7, 缴款日期: 日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
-            "row 8: 与第 2 行重复 duplicate of row 2 (same receipt number, ID number and period)",
-            "row 9, 电子税票号码: 必填项为空 required value is empty",
-            "row 11, 缴费人识别号: check character is 'A' but the first 17 characters give 'U'",
+            "第 4 行 实缴金额：缴款金额须大于零：0.00",
+            "第 5 行 实缴金额：缴款金额须大于零：-50.00",
+            "第 6 行 实缴金额：100.005 小数超过两位，金额只到分",
+            "第 7 行 缴款日期：日期晚于今天：2026-11-28（今天是 2026-11-27）",
+            "第 8 行：与第 2 行重复（票据号、身份证号和所属期相同）",
+            "第 9 行 电子税票号码：必填",
+            "第 11 行 缴费人识别号：校验位是 'A'，按前 17 位应为 'U'",
         ],
     );
 }
@@ -234,11 +268,11 @@ fn employers_with_bad_codes_industries_statuses_and_counties() {
     refused::<Employer>(
         "employers_bad.csv",
         &[
-            "row 3, 统一社会信用代码: check character is 'A' but the first 17 characters give 'U'",
-            "row 4, 行业代码: division 13 belongs to section C, not A",
-            "row 5, 单位状态: unknown employer status \"倒闭\" (expected 正常, 暂停 or 注销)",
-            "row 6, 所属区县代码: 这是市级代码，请填区县代码 140100 is a city (太原市), not a county: give the county-level code",
-            "row 7: 与第 2 行重复 duplicate of row 2 (same credit code)",
+            "第 3 行 统一社会信用代码：校验位是 'A'，按前 17 位应为 'U'",
+            "第 4 行 行业代码：大类 13 属于门类 C，不是 A",
+            "第 5 行 单位状态：单位状态应为 正常、暂停 或 注销：\"倒闭\"",
+            "第 6 行 所属区县代码：140100 是市级代码（太原市），请填区县代码",
+            "第 7 行：与第 2 行重复（统一社会信用代码相同）",
         ],
     );
     let bytes = std::fs::read(corpus("employers_bad.csv")).expect("file");
@@ -260,17 +294,15 @@ fn employers_with_bad_codes_industries_statuses_and_counties() {
 #[test]
 fn empty_blank_utf16_and_xls_files() {
     for file in ["empty.csv", "blank_rows.csv"] {
-        refused::<Person>(file, &["file: the file is empty: expected a header row"]);
+        refused::<Person>(file, &["文件：文件为空：第一行应为表头"]);
     }
     refused::<Person>(
         "utf16.csv",
-        &[
-            "file: 文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX the file is UTF-16 text: save it as CSV (UTF-8 or GBK) or as XLSX",
-        ],
+        &["文件：文件是 UTF-16 编码，请另存为 CSV（UTF-8 或 GBK）或 XLSX"],
     );
     refused::<Person>(
         "old_binary.xls",
-        &["file: this is an old binary Excel file (.xls): save it as .xlsx or as CSV"],
+        &["文件：这是旧版二进制 Excel 文件（.xls）：请另存为 .xlsx 或 CSV"],
     );
 }
 
@@ -278,9 +310,7 @@ fn empty_blank_utf16_and_xls_files() {
 fn bad_bytes_in_a_gbk_file() {
     refused::<Declaration>(
         "declarations_bad_bytes_gbk.csv",
-        &[
-            "row 2, 姓名: 编码错误：不是有效的 GBK 文本 bad encoding: not valid GBK text (the file was detected as GBK)",
-        ],
+        &["第 2 行 姓名：编码错误：不是有效的 GBK 文本（文件按 GBK 识别）"],
     );
 }
 
@@ -289,9 +319,9 @@ fn openpyxl_persons_workbook() {
     refused::<Person>(
         "persons_openpyxl.xlsx",
         &[
-            "row 4, 身份证号: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
-            "row 5, 参保区县代码: 不是区县级代码 140999 is not a county-level code of 山西省, current or retired",
-            "row 7: 与第 2 行重复 duplicate of row 2 (same ID number)",
+            "第 4 行 身份证号：身份证号以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入",
+            "第 5 行 参保区县代码：140999 不是山西省现行或已撤销的区县级代码",
+            "第 7 行：与第 2 行重复（身份证号相同）",
         ],
     );
     let bytes = std::fs::read(corpus("persons_openpyxl.xlsx")).expect("file");
@@ -314,8 +344,8 @@ fn openpyxl_collections_workbook() {
     refused::<Collection>(
         "collections_openpyxl.xlsx",
         &[
-            "row 4, 实缴金额(元): 小数超过两位，金额只到分 1.234 has more than two decimals: amounts are carried to the fen",
-            "row 5, 电子税票号码: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the receipt number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
+            "第 4 行 实缴金额(元)：1.234 小数超过两位，金额只到分",
+            "第 5 行 电子税票号码：票据号以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入",
         ],
     );
     let bytes = std::fs::read(corpus("collections_openpyxl.xlsx")).expect("file");
@@ -449,12 +479,12 @@ fn generated_workbook_refusals() {
     refused_bytes::<Declaration>(
         &book,
         &[
-            "row 2, 姓名: 单元格是表格错误值 the cell holds the spreadsheet error #N/A",
-            "row 2, 申报基数: 小数超过两位，金额只到分 1.234 has more than two decimals: amounts are carried to the fen",
-            "row 3, 身份证号: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
-            "row 4, column 6: a value in a column without a header",
-            "row 5, 所属期: 不是年月：像是表格日期，请以文本 YYYY-MM 录入 not a month: \"45352\" (a spreadsheet date? enter the month as text YYYY-MM)",
-            "row 5, 申报基数: 申报基数不能为负 the declared base must not be negative, got -5.00",
+            "第 2 行 姓名：单元格是表格错误值 #N/A",
+            "第 2 行 申报基数：1.234 小数超过两位，金额只到分",
+            "第 3 行 身份证号：身份证号以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入",
+            "第 4 行 第 6 列：没有表头的列中有值",
+            "第 5 行 所属期：不是年月：\"45352\" 像是表格日期，请以文本 YYYY-MM 录入",
+            "第 5 行 申报基数：申报基数不能为负：-5.00",
         ],
     );
 }
@@ -475,14 +505,14 @@ fn broken_workbooks_are_refused_as_files() {
     refused_bytes::<Declaration>(
         &book[..book.len() - 40],
         &[
-            "file: 不是可读取的 XLSX 工作簿 not a readable XLSX workbook: no ZIP end-of-directory record (truncated or not a ZIP archive)",
+            "文件：不是可读取的 XLSX 工作簿：no ZIP end-of-directory record (truncated or not a ZIP archive)",
         ],
     );
     // A ZIP that is not a workbook.
     let other = support::zip(&[("word/document.xml", b"<w/>".as_slice(), true)]);
     refused_bytes::<Declaration>(
         &other,
-        &["file: not an XLSX workbook: the archive has no xl/workbook.xml"],
+        &["文件：不是 XLSX 工作簿：压缩包中没有 xl/workbook.xml"],
     );
     // A damaged sheet: the data no longer inflates, or its CRC-32 no longer matches.
     let mut damaged = book.clone();
@@ -542,7 +572,7 @@ fn streaming_reports_progress_and_caps_the_error_list() {
     assert_eq!(r.rows, 40_000);
     assert_eq!(
         r.errors[0].to_string(),
-        "row 2, 申报基数: 申报基数不能为负 the declared base must not be negative, got -1.00"
+        "第 2 行 申报基数：申报基数不能为负：-1.00"
     );
     assert_eq!(r.errors[1].row, 9);
     assert!(seen.len() >= 5, "{}", seen.len());

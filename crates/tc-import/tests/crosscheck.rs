@@ -101,7 +101,7 @@ fn death_records_in_a_workbook() {
     refused_bytes::<DeathRecord>(
         &book,
         &[
-            "row 5, 身份证号码: 以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入 the ID number was stored as a number, which keeps only 15 digits: format the column as text and enter it again",
+            "第 5 行 身份证号码：身份证号以数字格式保存，只保留 15 位有效数字：请把该列设为文本后重新录入",
         ],
     );
     let good = xlsx(&[
@@ -140,17 +140,17 @@ fn death_records_refused_with_row_column_and_reason() {
     };
     let got: Vec<String> = r.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(got.len(), 8, "{got:#?}");
-    assert!(got[0].starts_with("row 3, 身份证号码: "), "{}", got[0]);
-    assert!(got[1].starts_with("row 4, 死亡日期: "), "{}", got[1]);
+    assert!(got[0].starts_with("第 3 行 身份证号码："), "{}", got[0]);
+    assert!(got[1].starts_with("第 4 行 死亡日期："), "{}", got[1]);
     assert_eq!(
         got[2..],
         [
-            "row 5, 来源: unknown source \"法院\" (expected 公安 or 民政)",
-            "row 6, 死亡日期: 日期晚于今天 date 2026-11-28 is in the future (today is 2026-11-27)",
-            "row 7, 死亡日期: 早于出生日期 1990-02-28 is before the birth date 1990-03-01",
-            "row 8: 与第 2 行重复 duplicate of row 2 (same ID number and source)",
-            "row 10, 死亡日期: 必填项为空 required value is empty",
-            "row 10, 来源: 必填项为空 required value is empty",
+            "第 5 行 来源：来源应为 公安 或 民政：\"法院\"",
+            "第 6 行 死亡日期：日期晚于今天：2026-11-28（今天是 2026-11-27）",
+            "第 7 行 死亡日期：1990-02-28 早于出生日期 1990-03-01",
+            "第 8 行：与第 2 行重复（身份证号和来源相同）",
+            "第 10 行 死亡日期：必填",
+            "第 10 行 来源：必填",
         ]
     );
     assert_eq!((r.rejected_rows, r.rows), (7, 9));
@@ -161,13 +161,13 @@ fn death_records_header_missing_unknown_and_twice() {
     refused_bytes::<DeathRecord>(
         format!("id_number,x,身份证号\n{WANG},1,{WANG}\n").as_bytes(),
         &[
-            "row 1, x: 无法识别的列 unknown column for a deaths file (expected: 身份证号码, 死亡日期, 来源)",
-            "row 1, 身份证号: 列重复 column appears twice (column 1 and column 3) as 身份证号码",
-            "row 1, 死亡日期: 缺少必需的列 required column is missing (also accepted: died)",
-            "row 1, 来源: 缺少必需的列 required column is missing (also accepted: source)",
+            "第 1 行 x：「死亡信息」文件中没有这一列（应为：身份证号码、死亡日期、来源）",
+            "第 1 行 身份证号：列重复（第 1 列和第 3 列都是 身份证号码）",
+            "第 1 行 死亡日期：缺少必需的列（也可写作 died）",
+            "第 1 行 来源：缺少必需的列（也可写作 source）",
         ],
     );
-    refused_bytes::<DeathRecord>(b"", &["file: the file is empty: expected a header row"]);
+    refused_bytes::<DeathRecord>(b"", &["文件：文件为空：第一行应为表头"]);
 }
 
 #[test]
@@ -176,17 +176,12 @@ fn wrong_cell_counts_and_broken_quotes() {
     refused_bytes::<DeathRecord>(
         text.as_bytes(),
         &[
-            "row 2: expected 3 fields as in the header, found 2 (truncated or shifted row)",
-            "row 3: expected 3 fields as in the header, found 4 (truncated or shifted row)",
+            "第 2 行：应与表头一样有 3 个字段，实有 2 个（行被截断或错位）",
+            "第 3 行：应与表头一样有 3 个字段，实有 4 个（行被截断或错位）",
         ],
     );
     let text = format!("id_number,month\n{WANG},\"2024-03\n");
-    refused_bytes::<RollPayment>(
-        text.as_bytes(),
-        &[
-            "row 2: 引号未闭合（文件被截断？） a quoted field is not closed before the end of the file (truncated file?)",
-        ],
-    );
+    refused_bytes::<RollPayment>(text.as_bytes(), &["第 2 行：引号未闭合（文件被截断？）"]);
 }
 
 #[test]
@@ -201,11 +196,7 @@ fn not_utf8_nor_gbk_is_refused_with_its_cell() {
     assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
     assert_eq!(r.errors[0].row, 3);
     assert_eq!(r.errors[0].column.as_deref(), Some("month"));
-    assert!(
-        r.errors[0].reason.contains("bad encoding"),
-        "{:?}",
-        r.errors
-    );
+    assert!(r.errors[0].reason.contains("编码错误"), "{:?}", r.errors);
 }
 
 #[test]
@@ -228,9 +219,9 @@ fn payment_rolls_allow_a_month_twice_and_refuse_future_months() {
     refused_bytes::<RollPayment>(
         format!("发放月份,身份证号\n2026-12,{LI}\n2025-13,{LI}\n2025-01,{LI}x\n").as_bytes(),
         &[
-            "row 2, 发放月份: 年月晚于今天 period 2026-12 is in the future (today is 2026-11-27)",
-            "row 3, 发放月份: no such month: 2025-13",
-            "row 4, 身份证号: 身份证号应为 18 位（旧号 15 位） an ID number has 18 characters (or 15 for a legacy one), got 19",
+            "第 2 行 发放月份：年月晚于今天：2026-12（今天是 2026-11-27）",
+            "第 3 行 发放月份：没有这个月份：2025-13",
+            "第 4 行 身份证号：身份证号应为 18 位（旧号 15 位），实有 19 位",
         ],
     );
 }

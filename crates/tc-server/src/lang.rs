@@ -43,9 +43,31 @@ pub(crate) fn lang() -> Lang {
     CTX.try_with(|c| c.lang).unwrap_or_default()
 }
 
-/// Run `f` (on a blocking thread) in the language of `c`.
+/// Run `f` (on a blocking thread) in the language of `c`: the pages' words ([`t`]) and the
+/// use cases' messages (`tongchou_core::i18n::current`, the thread's language).
 pub(crate) fn within<T>(c: Ctx, f: impl FnOnce() -> T) -> T {
-    CTX.sync_scope(c, f)
+    let lang = c.lang;
+    CTX.sync_scope(c, || i18n::scope(lang, f))
+}
+
+/// A request's future polled with its language as the thread's current language
+/// (`tongchou_core::i18n::scope` around each poll): the use cases a handler calls on the async
+/// worker (not through [`within`]) write their messages in the reader's language, and no other
+/// task on the worker sees it.
+struct InLang<F> {
+    lang: Lang,
+    inner: std::pin::Pin<Box<F>>,
+}
+
+impl<F: std::future::Future> std::future::Future for InLang<F> {
+    type Output = F::Output;
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let lang = self.lang;
+        i18n::scope(lang, || self.inner.as_mut().poll(cx))
+    }
 }
 
 /// The catalogue's message `id` in the request's language (the Chinese text if English lacks
@@ -139,7 +161,11 @@ pub(crate) async fn layer(req: Request, next: Next) -> Response {
     } else {
         req.uri().path().to_string()
     };
-    CTX.scope(Ctx { lang, here }, next.run(req)).await
+    let inner = InLang {
+        lang,
+        inner: Box::pin(next.run(req)),
+    };
+    CTX.scope(Ctx { lang, here }, inner).await
 }
 
 /// A local path to return to: one starting with a single `/`, else `/`.

@@ -44,6 +44,27 @@ fn scenario(url: &str, tag: &str) {
         "{}",
         page.body
     );
+    // submitting again is refused by the use case, in the reader's language
+    let again = [("note", "再报"), ("csrf", csrf.as_str())];
+    let r = clerk.post_form("/chain/2022-06/140105/submit", &again);
+    assert!(
+        r.status >= 400
+            && r.body
+                .contains("140105 小店区 的 2022-06 用款计划已报送，不能再报送"),
+        "{}",
+        r.body
+    );
+    clerk.accept_language = Some("en-US,en;q=0.8");
+    let r = clerk.post_form("/chain/2022-06/140105/submit", &again);
+    assert!(
+        r.body.contains(
+            "the plan of 140105 小店区 for 2022-06 is submitted: it cannot be submitted again"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("不能再报送"), "{}", r.body);
+    clerk.accept_language = None;
     // submitted years after June 2022's deadline (2022-05-25, policy/calendar.toml): a breach
     assert!(
         page.body.contains("id=\"chain-deadline\"")

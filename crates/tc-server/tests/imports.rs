@@ -72,6 +72,25 @@ fn scenario(url: &str) {
     );
     assert!(r.body.contains("import-form"), "the form is back");
     assert_eq!(persons(&mut db), before, "nothing written");
+    // the problems in the reader's language: Chinese by default, English when chosen
+    assert!(
+        r.body.contains("人员类别应为 男、女干部 或 女工人"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("校验位是"), "{}", r.body);
+    assert!(!r.body.contains("unknown category"), "{}", r.body);
+    clerk.get("/lang?to=en&back=%2Fimports");
+    let r = clerk.post_multipart(
+        "/imports",
+        &[("csrf", &csrf), ("kind", "persons")],
+        ("file", "county.csv", bad.as_bytes()),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(r.body.contains("unknown category"), "{}", r.body);
+    assert!(r.body.contains("check character is"), "{}", r.body);
+    assert!(!r.body.contains("人员类别应为"), "{}", r.body);
+    clerk.get("/lang?to=zh-CN&back=%2Fimports");
 
     // the corrected file
     let good = format!(
@@ -145,6 +164,27 @@ fn scenario(url: &str) {
     );
     assert_eq!(r.status, 422, "{}", r.body);
     assert!(!r.body.contains("王五</td>"), "{}", r.body);
+    assert!(
+        r.body.contains("该身份证号码已在您的辖区以外登记"),
+        "the use case's refusal in Chinese: {}",
+        r.body
+    );
+    // the same refusal for a browser that prefers English
+    clerk2.accept_language = Some("en-GB,en;q=0.9");
+    let r = clerk2.post_multipart(
+        "/imports",
+        &[("csrf", &csrf2), ("kind", "persons")],
+        ("file", "theirs.csv", theirs.as_bytes()),
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert!(
+        r.body
+            .contains("this ID number is registered outside your region"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("该身份证号码已在"), "{}", r.body);
+    clerk2.accept_language = None;
     assert!(!clerk2.get("/imports").body.contains("county-fixed.csv"));
     assert_eq!(persons(&mut db), before + 3);
 

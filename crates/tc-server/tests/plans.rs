@@ -126,7 +126,7 @@ fn scenario(url: &str, tag: &str) {
         ],
     );
     assert_ne!(r.status, 303);
-    assert!(r.body.contains("approved amount"), "{}", r.body);
+    assert!(r.body.contains("批准金额 5,000.00 元"), "{}", r.body);
     let r = fin.post_form(
         "/plans/2022-06/decision",
         &[("decision", "partial"), ("amount", "2000.00")],

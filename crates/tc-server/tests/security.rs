@@ -204,11 +204,11 @@ fn accounts(url: &str) {
         .map_err(|e| e.to_string())
     };
     let e = add(&mut db, "twice", 140105, 1001, PW).expect_err("second account");
-    assert!(e.contains("already has an account"), "{e}");
+    assert!(e.contains("已有账户"), "{e}");
     let e = add(&mut db, "elsewhere", 140105, 1002, PW).expect_err("other county");
-    assert!(e.contains("not registered in region"), "{e}");
+    assert!(e.contains("不是在 140105 登记的"), "{e}");
     let e = add(&mut db, "ghost", 140105, 987_654, PW).expect_err("no such person");
-    assert!(e.contains("no person"), "{e}");
+    assert!(e.contains("没有登记编号为 987654 的人员"), "{e}");
     db.exec(
         "UPDATE persons SET status = 'deceased' WHERE id = 1002",
         &[],
@@ -226,14 +226,14 @@ fn accounts(url: &str) {
     ] {
         let e = add(&mut db, "weak", 140106, 1002, weak).expect_err(weak);
         assert!(
-            e.starts_with("密码") && e.contains("password:"),
+            e.starts_with("密码") && !e.contains("password"),
             "{weak:?}: {e}"
         );
     }
     add(&mut db, "li.si", 140106, 1002, PW).expect("a living person of the county, once");
     // no reuse: the current password, nor the last ones
     let e = set_password(&mut db, &op, "li.si", PW, &policy, 1).expect_err("same");
-    assert!(e.to_string().contains("used before"), "{e}");
+    assert!(e.to_string().contains("不得与当前密码或最近"), "{e}");
     set_password(
         &mut db,
         &op,
@@ -244,7 +244,7 @@ fn accounts(url: &str) {
     )
     .expect("a new one");
     let e = set_password(&mut db, &op, "li.si", PW, &policy, 3).expect_err("an earlier one");
-    assert!(e.to_string().contains("used before"), "{e}");
+    assert!(e.to_string().contains("不得与当前密码或最近"), "{e}");
 }
 
 /// A staff member with a second factor: the password alone is refused (and counted as a failed

@@ -25,6 +25,7 @@ use std::fmt;
 use tongchou_core::access::{
     self as rules, AccessError, ApprovalKind, Permission, Principal, Role, validate_assignment,
 };
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, RegionCode};
 
 /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, fixed width: compares as text): the one text form of
@@ -115,9 +116,9 @@ pub enum AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AuthError::BadCredentials => f.write_str("login or password is wrong"),
-            AuthError::Locked { until } => write!(f, "account locked until {until}"),
-            AuthError::Denied(e) => write!(f, "denied: {e}"),
+            AuthError::BadCredentials => f.write_str(&tr!("access-err-bad-credentials")),
+            AuthError::Locked { until } => f.write_str(&tr!("access-err-locked", until = until)),
+            AuthError::Denied(e) => f.write_str(&tr!("access-err-denied", reason = e)),
             AuthError::Invalid(s) | AuthError::NotFound(s) | AuthError::Conflict(s) => {
                 f.write_str(s)
             }
@@ -198,28 +199,28 @@ const COMMON: &[&str] = &[
 pub fn validate_password(login: &str, password: &str, policy: &AuthPolicy) -> Result<()> {
     let n = password.chars().count();
     if n < policy.min_password_chars {
-        return Err(AuthError::Invalid(format!(
-            "密码至少 {} 个字符（现为 {n} 个）password: at least {} characters (got {n})",
-            policy.min_password_chars, policy.min_password_chars
+        return Err(AuthError::Invalid(tr!(
+            "access-err-password-short",
+            min = policy.min_password_chars,
+            n = n
         )));
     }
     if n > policy.max_password_chars {
-        return Err(AuthError::Invalid(format!(
-            "密码至多 {} 个字符 password: at most {} characters",
-            policy.max_password_chars, policy.max_password_chars
+        return Err(AuthError::Invalid(tr!(
+            "access-err-password-long",
+            max = policy.max_password_chars
         )));
     }
     let lower = password.to_lowercase();
     if lower.contains(&login.to_lowercase()) || COMMON.contains(&lower.as_str()) {
-        return Err(AuthError::Invalid(
-            "密码太容易被猜到（含用户名或是常用密码）password: too easy to guess (contains the login or is a common password)".into(),
-        ));
+        return Err(AuthError::Invalid(tr!("access-err-password-guessable")));
     }
     let score = u8::from(zxcvbn::zxcvbn(password, &[login]).score());
     if score < policy.min_password_score {
-        return Err(AuthError::Invalid(format!(
-            "密码强度不足（{score}/4，至少需要 {}）：请用几个互不相关的词组成更长的短语 password: too weak (strength {score} of 4, at least {} needed): use a longer phrase of unrelated words",
-            policy.min_password_score, policy.min_password_score
+        return Err(AuthError::Invalid(tr!(
+            "access-err-password-weak",
+            score = score,
+            min = policy.min_password_score
         )));
     }
     Ok(())
@@ -243,9 +244,9 @@ fn check_reuse(
         earlier.push(r[0].text()?.to_string());
     }
     if earlier.iter().any(|h| verify_password(h, password)) {
-        return Err(AuthError::Invalid(format!(
-            "密码不得与当前密码或最近 {} 次用过的密码相同 password: used before (the current one and the last {} may not be reused)",
-            policy.password_history, policy.password_history
+        return Err(AuthError::Invalid(tr!(
+            "access-err-password-reused",
+            n = policy.password_history
         )));
     }
     Ok(())
@@ -259,8 +260,9 @@ fn validate_login(login: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(AuthError::Invalid(format!(
-            "login: 3-64 characters of a-z 0-9 . _ - (got {login:?})"
+        Err(AuthError::Invalid(tr!(
+            "access-err-login",
+            login = format!("{login:?}")
         )))
     }
 }
@@ -390,17 +392,12 @@ pub fn add_user(
     validate_login(new.login)?;
     let name = new.display_name.trim();
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(AuthError::Invalid(
-            "display name: 1-100 characters, one line".into(),
-        ));
+        return Err(AuthError::Invalid(tr!("access-err-display-name")));
     }
     validate_assignment(Divisions::shanxi(), new.role, new.region)
-        .map_err(|e| AuthError::Invalid(format!("region: {e}")))?;
+        .map_err(|e| AuthError::Invalid(tr!("access-err-region", reason = e)))?;
     if (new.role == Role::InsuredPerson) != new.person_id.is_some() {
-        return Err(AuthError::Invalid(
-            "person: an insured person's account names their person id, and only theirs does"
-                .into(),
-        ));
+        return Err(AuthError::Invalid(tr!("access-err-person-id")));
     }
     validate_password(new.login, new.password, policy)?;
     let hash = hash_password(new.password)?;
@@ -408,9 +405,9 @@ pub fn add_user(
     let at = iso_time(now);
     audit::retry(db, 10, |db| {
         if find_user(db, new.login)?.is_some() {
-            return Err(AuthError::Invalid(format!(
-                "login: {:?} already exists",
-                new.login
+            return Err(AuthError::Invalid(tr!(
+                "access-err-login-exists",
+                login = format!("{:?}", new.login)
             )));
         }
         if let Some(pid) = new.person_id {
@@ -452,18 +449,20 @@ pub fn add_user(
 /// An insured person's account names a registered person of the account's county who is
 /// neither deceased nor transferred out and has no account yet.
 fn check_insured_account(db: &mut Db, person_id: i64, region: RegionCode) -> Result<()> {
-    let p = crate::registry::person_record(db, person_id)?.ok_or_else(|| {
-        AuthError::Invalid(format!("person: no person {person_id} is registered"))
-    })?;
+    let p = crate::registry::person_record(db, person_id)?
+        .ok_or_else(|| AuthError::Invalid(tr!("access-err-person-unknown", person = person_id)))?;
     if p.county != region {
-        return Err(AuthError::Invalid(format!(
-            "person: {person_id} is not registered in region {region}"
+        return Err(AuthError::Invalid(tr!(
+            "access-err-person-region",
+            person = person_id,
+            region = region
         )));
     }
     if matches!(p.status.as_str(), "deceased" | "transferred_out") {
-        return Err(AuthError::Invalid(format!(
-            "person: {person_id} is {} and cannot have an account",
-            p.status
+        return Err(AuthError::Invalid(tr!(
+            "access-err-person-status",
+            person = person_id,
+            status = p.status
         )));
     }
     let taken = db.query_i64(
@@ -471,8 +470,9 @@ fn check_insured_account(db: &mut Db, person_id: i64, region: RegionCode) -> Res
         &[Val::I64(person_id)],
     )?;
     if taken > 0 {
-        return Err(AuthError::Invalid(format!(
-            "person: {person_id} already has an account"
+        return Err(AuthError::Invalid(tr!(
+            "access-err-person-has-account",
+            person = person_id
         )));
     }
     Ok(())
@@ -488,8 +488,9 @@ pub(crate) fn change_user(
     f: impl Fn(&mut Db, &User) -> Result<()>,
 ) -> Result<User> {
     audit::retry(db, 10, |db| {
-        let (u, _) = find_user(db, login)?
-            .ok_or_else(|| AuthError::NotFound(format!("login: no user {login:?}")))?;
+        let (u, _) = find_user(db, login)?.ok_or_else(|| {
+            AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}")))
+        })?;
         f(db, &u)?;
         audit::append(
             db,
@@ -506,7 +507,8 @@ pub(crate) fn change_user(
         )?;
         Ok::<(), AuthError>(())
     })?;
-    get_user(db, login)?.ok_or_else(|| AuthError::NotFound(format!("login: no user {login:?}")))
+    get_user(db, login)?
+        .ok_or_else(|| AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}"))))
 }
 
 /// Activate or deactivate an account; deactivation ends its sessions at once.
@@ -547,13 +549,12 @@ pub fn set_role(
     now: i64,
 ) -> Result<User> {
     validate_assignment(Divisions::shanxi(), role, region)
-        .map_err(|e| AuthError::Invalid(format!("辖区与角色不符 region: {e}")))?;
-    let before = get_user(db, login)?
-        .ok_or_else(|| AuthError::NotFound(format!("login: no user {login:?}")))?;
+        .map_err(|e| AuthError::Invalid(tr!("access-err-region", reason = e)))?;
+    let before = get_user(db, login)?.ok_or_else(|| {
+        AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}")))
+    })?;
     if (role == Role::InsuredPerson) != before.person_id.is_some() {
-        return Err(AuthError::Invalid(
-            "参保人账户与工作人员账户不能互换 role: an insured person's account stays one, a staff account stays staff".into(),
-        ));
+        return Err(AuthError::Invalid(tr!("access-err-role-swap")));
     }
     change_user(
         db,
@@ -606,8 +607,9 @@ pub fn set_password(
     now: i64,
 ) -> Result<User> {
     validate_password(login, password, policy)?;
-    let (user, current) = find_user(db, login)?
-        .ok_or_else(|| AuthError::NotFound(format!("login: no user {login:?}")))?;
+    let (user, current) = find_user(db, login)?.ok_or_else(|| {
+        AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}")))
+    })?;
     check_reuse(db, user.id, &current, password, policy)?;
     let hash = hash_password(password)?;
     let at = iso_time(now);
@@ -1365,7 +1367,7 @@ mod tests {
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("dup")
                 .to_string()
-                .contains("already exists")
+                .contains("已存在")
         );
         nu.login = "clerk2";
         nu.region = rc(140100);
@@ -1373,7 +1375,7 @@ mod tests {
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("level")
                 .to_string()
-                .starts_with("region:")
+                .starts_with("辖区与角色不符")
         );
         nu.role = Role::InsuredPerson;
         nu.region = rc(140105);
@@ -1381,14 +1383,14 @@ mod tests {
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("person")
                 .to_string()
-                .starts_with("person:")
+                .starts_with("参保人")
         );
         nu.login = "Bad Login";
         assert!(
             add_user(&mut db, &op, &nu, &p, T0)
                 .expect_err("login")
                 .to_string()
-                .starts_with("login:")
+                .starts_with("用户名")
         );
 
         // login, session, logout

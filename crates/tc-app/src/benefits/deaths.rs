@@ -52,6 +52,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use tongchou_bank::AccountNumber;
 use tongchou_core::access::{self as rules, Permission, Principal, mask_bank_account};
 use tongchou_core::rules::benefit::death_settlement;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Fen, IdNumber, Period, Policy, RegionCode};
 use tongchou_engine::crosscheck::{self, Finding, Paid};
 use tongchou_engine::disbursement::Item;
@@ -93,8 +94,11 @@ pub(crate) fn read_file<T: Record>(
     match read_all::<T>(bytes, opts) {
         Ok((recs, _)) => Ok(recs),
         Err(ImportError::Rejected(r)) => Err(refused(what, file_name, &r)),
-        Err(ImportError::Io(e)) => Err(AppError::Invalid(format!(
-            "{what} file {file_name}: cannot read it: {e}"
+        Err(ImportError::Io(e)) => Err(AppError::Invalid(tr!(
+            "app-claims-file-unreadable",
+            what = what,
+            file = file_name,
+            error = e
         ))),
     }
 }
@@ -104,14 +108,16 @@ fn refused(what: &str, file_name: &str, r: &Rejection) -> AppError {
     let listed: Vec<String> = r.errors.iter().map(problem_line).collect();
     let more = r.error_total.saturating_sub(listed.len() as u64);
     let tail = if more > 0 {
-        format!("; and {more} more")
+        format!("；{}", tr!("import-refused-more", n = more))
     } else {
         String::new()
     };
-    AppError::Invalid(format!(
-        "{what} file {file_name}: {} problem(s), nothing imported: {}{tail}",
-        r.error_total,
-        listed.join("; ")
+    AppError::Invalid(tr!(
+        "app-claims-file-refused",
+        what = what,
+        file = file_name,
+        total = r.error_total,
+        problems = format!("{}{tail}", listed.join("；"))
     ))
 }
 
@@ -125,9 +131,9 @@ pub(crate) fn new_import(
     now: &str,
 ) -> Result<i64> {
     if let Some(r) = imports::find(db, kind, sha)? {
-        return Err(AppError::State(format!(
-            "this file was already imported (import {})",
-            r.id
+        return Err(AppError::State(tr!(
+            "app-claims-file-imported",
+            import = r.id
         )));
     }
     let id = new_id()?;
@@ -173,8 +179,6 @@ fn audit_entry(
     Ok(())
 }
 
-const DEATHS: &str = "death records";
-
 /// Import a death-records file (see the module documentation). `today` bounds the dates.
 pub fn import_deaths(
     db: &mut Db,
@@ -184,7 +188,8 @@ pub fn import_deaths(
     actor: &Actor,
     now_ms: i64,
 ) -> Result<ImportSummary> {
-    let recs = read_file::<DeathRecord>(DEATHS, file_name, bytes, today)?;
+    let what = DeathRecord::KIND.name(tongchou_core::i18n::current());
+    let recs = read_file::<DeathRecord>(what, file_name, bytes, today)?;
     let sha = audit::sha256_hex(bytes);
     let now = iso(now_ms);
     with_retry(db, |db| {
@@ -231,9 +236,14 @@ fn store_deaths(
                 s.already_known += 1;
                 continue;
             }
-            return Err(AppError::State(format!(
-                "{DEATHS} file {file_name}: row {}: {source} already reported this ID number dead on {known}, not {died}; nothing imported",
-                r.row
+            return Err(AppError::State(tr!(
+                "app-claims-death-conflict",
+                what = DeathRecord::KIND.name(tongchou_core::i18n::current()),
+                file = file_name,
+                row = r.row,
+                source = source,
+                known = known,
+                died = died
             )));
         }
         store::insert_death_record(db, id, source, died, import_id)?;
@@ -254,11 +264,13 @@ pub fn import_roll(
 ) -> Result<ImportSummary> {
     let roll = roll.trim();
     if roll.is_empty() || roll.chars().count() > 64 || roll.chars().any(char::is_control) {
-        return Err(AppError::Invalid(
-            "roll: 1-64 characters on one line".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-claims-roll-name")));
     }
-    let recs = read_file::<RollPayment>(&format!("roll {roll}"), file_name, bytes, today)?;
+    let what = format!(
+        "{} {roll}",
+        RollPayment::KIND.name(tongchou_core::i18n::current())
+    );
+    let recs = read_file::<RollPayment>(&what, file_name, bytes, today)?;
     let sha = audit::sha256_hex(bytes);
     let now = iso(now_ms);
     let kind = format!("roll:{roll}");
@@ -552,7 +564,7 @@ fn match_insured(
         return Ok(("no_match", None, None));
     };
     let died =
-        died.ok_or_else(|| AppError::Invalid(format!("no date of death for {id_number}")))?;
+        died.ok_or_else(|| AppError::Invalid(tr!("app-claims-no-death-date", id = id_number)))?;
     if status == "deceased" {
         return Ok(("already_deceased", Some(person), Some(county)));
     }
@@ -728,22 +740,19 @@ pub(crate) fn first_open_payroll(db: &mut Db, from: Period) -> Result<Period> {
 fn check_claim(claim: &Claim<'_>, filed_on: Date) -> Result<(IdNumber, Relation, AccountNumber)> {
     check_text("name", claim.name, 64)?;
     if tongchou_import::starts_like_a_formula(claim.name) {
-        return Err(AppError::Invalid(
-            "name: starts with = + - or @ (it would run as a formula in the bank's payment file)"
-                .into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-claims-name-formula")));
     }
     let id = IdNumber::parse(claim.id_number, filed_on)
-        .map_err(|e| AppError::Invalid(format!("id_number: {e}")))?;
+        .map_err(|e| AppError::Invalid(tr!("app-claims-id-number", reason = e)))?;
     let relation = Relation::parse(claim.relation).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "relation: {:?} is not spouse, child, parent or other",
-            claim.relation
+        AppError::Invalid(tr!(
+            "app-claims-relation",
+            relation = format!("{:?}", claim.relation)
         ))
     })?;
     let digits = bank_fields(claim.bank_code, claim.bank_name, claim.bank_account)?;
     let account = AccountNumber::parse(&digits)
-        .map_err(|e| AppError::Invalid(format!("bank_account: {e}")))?;
+        .map_err(|e| AppError::Invalid(tr!("app-ben-bank-account", reason = e)))?;
     Ok((id, relation, account))
 }
 
@@ -862,9 +871,7 @@ pub fn file_claim_by(
     if !allowed {
         // audited, and the refusal says nothing of the deceased or their county
         let _ = access::authorize(db, who, Permission::RetirementSubmit, &t, now_ms);
-        return Err(AppError::Forbidden(
-            "无权为该人员受理丧葬抚恤申领，或该人员不在本地区 not a claim you may file".into(),
-        ));
+        return Err(AppError::Forbidden(tr!("app-claims-forbidden")));
     }
     file_claim(db, &Actor::of(who), claim, filed_on, now_ms)
 }
@@ -879,26 +886,27 @@ fn claimable(
     filed_on: Date,
 ) -> Result<store::SettlementDue> {
     let Some(settled) = store::settlement(db, person)? else {
-        return Err(AppError::Invalid(format!(
-            "person: {person} has no death settlement (the cross-check settles a pensioner's death first)"
+        return Err(AppError::Invalid(tr!(
+            "app-claims-no-settlement",
+            person = person
         )));
     };
     if let Some(on) = store::claim_filed_on(db, person)? {
-        return Err(AppError::State(format!(
-            "person: the settlement of {person} was already claimed on {on}; it is claimed once"
+        return Err(AppError::State(tr!(
+            "app-claims-claimed",
+            person = person,
+            on = on
         )));
     }
     if filed_on < settled.died {
-        return Err(AppError::State(format!(
-            "filed_on: {filed_on} is before the death on {}",
-            settled.died
+        return Err(AppError::State(tr!(
+            "app-claims-before-death",
+            filed = filed_on,
+            died = settled.died
         )));
     }
     if store::is_own_id_number(db, person, id.as_str())? {
-        return Err(AppError::Invalid(
-            "id_number: this is the deceased's own ID number; the claimant is a survivor or heir"
-                .into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-claims-own-id")));
     }
     Ok(settled)
 }

@@ -11,6 +11,7 @@ use tongchou_core::rules::benefit::{Applicant, average_index, check_retirement};
 use tongchou_core::rules::pension::{Pension, PensionInput, pension};
 use tongchou_core::rules::retirement::{Category, statutory};
 use tongchou_core::rules::transfer::{PensionPlace, Place, pension_place, province_of};
+use tongchou_core::tr;
 use tongchou_core::{Divisions, Exact, Explanation, Fen, Period, Policy, Ratio, RegionCode};
 use tongchou_store::Db;
 use tongchou_store::access::{self as store, ApprovalStatus, AuthError};
@@ -41,7 +42,7 @@ pub struct Person {
 /// Read one person.
 pub fn load_person(db: &mut Db, id: i64) -> Result<Person> {
     let r = retirement::insured(db, id)?
-        .ok_or_else(|| AppError::Invalid(format!("person {id} is not registered")))?;
+        .ok_or_else(|| AppError::Invalid(tr!("app-ben-person-unknown", person = id)))?;
     Ok(Person {
         id: r.id,
         county: r.county,
@@ -358,8 +359,9 @@ pub fn list(db: &mut Db, status: Option<&str>, month: Option<Period>) -> Result<
     if let Some(s) = status
         && !["pending", "approved", "refused"].contains(&s)
     {
-        return Err(AppError::State(format!(
-            "status: {s:?} is not one of pending, approved, refused"
+        return Err(AppError::State(tr!(
+            "app-ben-status-filter",
+            status = format!("{s:?}")
         )));
     }
     Ok(retirement::applications(db, status, month)?)
@@ -390,13 +392,13 @@ pub fn submit(
     // the account the pay step will write into the payment files: the same rule as there
     let acct = bank_fields(req.bank_code, req.bank_name, req.bank_account)?;
     let acct = tongchou_bank::AccountNumber::parse(&acct)
-        .map_err(|e| AppError::Invalid(format!("bank_account: {e}")))?
+        .map_err(|e| AppError::Invalid(tr!("app-ben-bank-account", reason = e)))?
         .as_str()
         .to_string();
     if let Some(d) = req.deemed_index
         && (d.0 < 0 || d.0 > 3 * RATIO_SCALE)
     {
-        return Err(AppError::Invalid("deemed_index: between 0 and 3".into()));
+        return Err(AppError::Invalid(tr!("app-ben-deemed-index")));
     }
     let p = load_person(db, req.person)?;
     // the region first: nothing about a person of another region is said before it is checked
@@ -420,9 +422,10 @@ pub fn submit(
         store::authorize(db, who, Permission::RetirementSubmit, &t, now).map_err(auth)?;
     }
     if p.status != "active" && p.status != "suspended" {
-        return Err(AppError::Invalid(format!(
-            "person {} is {}: only an insured person can apply to retire",
-            p.id, p.status
+        return Err(AppError::Invalid(tr!(
+            "app-ben-not-insured",
+            person = p.id,
+            status = p.status
         )));
     }
     let (age, _) = statutory(policy, p.birth, p.category)?;
@@ -440,10 +443,7 @@ pub fn submit(
     let at = iso(now);
     with_retry(db, |db| {
         if retirement::has_pending(db, p.id)? {
-            return Err(AppError::State(format!(
-                "person {} already has a pending retirement application",
-                p.id
-            )));
+            return Err(AppError::State(tr!("app-ben-pending", person = p.id)));
         }
         let a = store::submit_approval(
             db,
@@ -541,24 +541,24 @@ pub fn decide(
     now: i64,
 ) -> Result<Decided> {
     if note.chars().count() > 500 || note.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::Invalid(
-            "note: at most 500 characters, no control characters".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-ben-note")));
     }
-    let app = get(db, id)?
-        .ok_or_else(|| AppError::NotFound(format!("application {id} does not exist")))?;
+    let app =
+        get(db, id)?.ok_or_else(|| AppError::NotFound(tr!("app-ben-no-application", id = id)))?;
     if app.status != "pending" {
-        return Err(AppError::State(format!(
-            "application {id} was already decided ({})",
-            app.status
+        return Err(AppError::State(tr!(
+            "app-ben-decided-as",
+            id = id,
+            status = app.status
         )));
     }
     let approval = check_decider(db, who, &app, verdict, note, now)?;
     let p = load_person(db, app.person)?;
     if p.status != "active" && p.status != "suspended" {
-        return Err(AppError::Invalid(format!(
-            "person {} is {}: the application cannot be decided",
-            p.id, p.status
+        return Err(AppError::Invalid(tr!(
+            "app-ben-cannot-decide",
+            person = p.id,
+            status = p.status
         )));
     }
     let facts = gather_facts(db, policy, &p, app.retire)?;
@@ -651,11 +651,10 @@ fn refuse_to_approve(db: &mut Db, d: &Deciding<'_>, reasons: &[Reason]) -> Resul
         .iter()
         .map(|r| format!("{}: {}", r.code, r.reason))
         .collect();
-    Err(AppError::Invalid(format!(
-        "申请 {} 不符合批准条件 (application {} cannot be approved)：{}",
-        d.app.id,
-        d.app.id,
-        why.join("；")
+    Err(AppError::Invalid(tr!(
+        "app-ben-not-approvable",
+        id = d.app.id,
+        why = why.join("；")
     )))
 }
 
@@ -675,10 +674,7 @@ fn record_decision(db: &mut Db, d: &Deciding<'_>, refusals: Option<&str>) -> Res
         },
     )?;
     if !decided {
-        return Err(AppError::State(format!(
-            "application {} was already decided",
-            d.app.id
-        )));
+        return Err(AppError::State(tr!("app-ben-decided", id = d.app.id)));
     }
     Ok(())
 }
@@ -756,9 +752,9 @@ fn write_award(
 ) -> Result<()> {
     let since_day = app.retire.first_day();
     if !retirement::retire_person(db, p.id, since_day)? {
-        return Err(AppError::State(format!(
-            "person {} is no longer insured and active",
-            p.id
+        return Err(AppError::State(tr!(
+            "app-ben-no-longer-active",
+            person = p.id
         )));
     }
     let since = since_day.to_string();

@@ -8,6 +8,7 @@ use crate::jobs;
 use std::collections::BTreeMap;
 use tongchou_core::access::Principal;
 use tongchou_core::period::Period;
+use tongchou_core::tr;
 use tongchou_core::{Divisions, Fen, RegionCode};
 use tongchou_engine::disbursement::{
     Approved, Calendar, Consolidated, CountyPlan, Decision, Item, approve,
@@ -46,17 +47,16 @@ pub fn application(db: &mut Db, month: Period) -> Result<Option<serde_json::Valu
 /// The finance department's recorded decision on the month's application, if any.
 pub(super) fn recorded_decision(db: &mut Db, month: Period) -> Result<Option<Decision>> {
     let Some(a) = store::application(db, month)? else {
-        return Err(AppError::Invalid(format!(
-            "no fund-use application for {month}: its plans step has not run"
+        return Err(AppError::Invalid(tr!(
+            "app-dec-no-application-yet",
+            month = month
         )));
     };
     Ok(match a.status.as_str() {
         "approved" => Some(Decision::Full),
         "partly_approved" => {
             let amount = a.approved.ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "the application of {month} is partly approved without an amount: decide it with `tongchou plan decide`"
-                ))
+                AppError::Invalid(tr!("app-dec-partial-no-amount", month = month))
             })?;
             Some(Decision::Partial { approved: amount })
         }
@@ -71,14 +71,14 @@ fn normalise(decision: &Decision, planned: Fen) -> Result<(Decision, String)> {
     Ok(match decision {
         Decision::Partial { approved } if *approved == planned => (Decision::Full, String::new()),
         Decision::Partial { approved } if !approved.is_positive() || *approved > planned => {
-            return Err(AppError::Invalid(format!(
-                "approved amount {approved}: must be above 0 and at most the planned {planned} (or reject the application)"
+            return Err(AppError::Invalid(tr!(
+                "app-dec-amount",
+                approved = approved.grouped(),
+                planned = planned.grouped()
             )));
         }
         Decision::Rejected { reason } if reason.trim().is_empty() => {
-            return Err(AppError::Invalid(
-                "reason: a rejection needs a reason".into(),
-            ));
+            return Err(AppError::Invalid(tr!("app-dec-reason")));
         }
         Decision::Rejected { reason } => (
             Decision::Rejected {
@@ -136,9 +136,7 @@ fn over_budget(
         h.remaining.grouped()
     );
     if !override_budget {
-        return Err(AppError::State(format!(
-            "{text}；确需拨付须由财政审批人确认超预算拨付 (over the approved budget: confirm the override)"
-        )));
+        return Err(AppError::State(tr!("app-dec-over-budget", text = text)));
     }
     Ok(Some(format!("[超预算拨付已确认] {text}")))
 }
@@ -155,18 +153,18 @@ pub fn decide_fund_plan_checked(
 ) -> Result<serde_json::Value> {
     db.transaction(|db| {
         if !jobs::is_done(db, JOB, month, "plans")? {
-            return Err(AppError::Invalid(format!(
-                "no fund-use application for {month} yet: its plans step has not run"
+            return Err(AppError::Invalid(tr!(
+                "app-dec-no-application-yet",
+                month = month
             )));
         }
         if jobs::is_done(db, JOB, month, "approve")? {
-            return Err(AppError::State(format!(
-                "the application of {month} was already decided and applied"
-            )));
+            return Err(AppError::State(tr!("app-dec-applied", month = month)));
         }
         let Some(app) = store::application(db, month)? else {
-            return Err(AppError::Invalid(format!(
-                "no fund-use application for {month}"
+            return Err(AppError::Invalid(tr!(
+                "app-dec-no-application",
+                month = month
             )));
         };
         let (decision, mut note) = normalise(decision, app.planned)?;
@@ -235,19 +233,20 @@ fn decision_to_apply(
                 }
             };
             let status = status_of(&decision);
-            let approver = actors.approver.as_ref().ok_or_else(|| {
-                AppError::Invalid(
-                    "a simulated decision needs the approver in whose name it is recorded".into(),
-                )
-            })?;
+            let approver = actors
+                .approver
+                .as_ref()
+                .ok_or_else(|| AppError::Invalid(tr!("app-dec-sim-approver")))?;
             decide_approval(db, approver, approval_id, status, "", now_ms())
-                .map_err(|e| AppError::Invalid(format!("deciding the plan: {e}")))?;
+                .map_err(|e| AppError::Invalid(tr!("app-dec-deciding", reason = e)))?;
             Ok((decision, status))
         }
         PlanDecision::Recorded => {
             let Some(decision) = recorded_decision(db, month)? else {
-                return Err(AppError::State(format!(
-                    "the fund-use application of {month} (approval {approval_id}) awaits the finance department's decision"
+                return Err(AppError::State(tr!(
+                    "app-dec-awaits",
+                    month = month,
+                    id = approval_id
                 )));
             };
             let status = status_of(&decision);

@@ -132,9 +132,9 @@ pub fn import_returns(
 /// read returns or reports see them; others are refused.
 pub fn return_files(db: &mut Db, who: &Principal, limit: i64) -> Result<Vec<ReadReturnFile>> {
     if !(who.role.has(Permission::BankReturnImport) || who.role.has(Permission::ReportRead)) {
-        return Err(AppError::Forbidden(format!(
-            "the role {} may not see bank return files",
-            who.role
+        return Err(AppError::Forbidden(tongchou_core::tr!(
+            "app-dec-returns-forbidden",
+            role = who.role.label(tongchou_core::i18n::current())
         )));
     }
     let d = Divisions::shanxi();

@@ -247,7 +247,11 @@ fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<()> {
     let res = ledger.submit(reqs)?;
     for (r, x) in reqs.iter().zip(res) {
         if let Err(e) = x {
-            return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key)));
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-ledger-refused",
+                key = r.key,
+                reason = e
+            )));
         }
     }
     Ok(())

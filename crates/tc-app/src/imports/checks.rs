@@ -7,6 +7,7 @@ use crate::collect;
 use crate::error::Result;
 use std::collections::{BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Period, RegionCode, Sex};
 use tongchou_engine::collection::Receipt;
 use tongchou_import::columns::normalize_header;
@@ -67,7 +68,7 @@ impl Ctx {
             self.problem(
                 row,
                 key,
-                format!("不在您的辖区 county {county} is outside your region {scope}"),
+                tr!("app-imp-outside-region", county = county, scope = scope),
             )
         })
     }
@@ -85,11 +86,7 @@ impl Ctx {
             return None;
         }
         self.hidden.push((row, county));
-        Some(self.problem(
-            row,
-            key,
-            "该身份证号码已在您的辖区以外登记，请联系省社保局 (this ID number is registered outside your region: contact the provincial bureau)",
-        ))
+        Some(self.problem(row, key, tr!("app-imp-registered-elsewhere")))
     }
 
     /// At the start of a reading: learn how the file heads the kind's columns.
@@ -140,12 +137,12 @@ pub trait Load: Record {
     ) -> Result<()>;
 }
 
-fn unknown_person() -> &'static str {
-    "未登记此身份证号的参保人（请先导入参保人员） no insured person with this ID number is registered (import the persons first)"
+fn unknown_person() -> String {
+    tr!("app-imp-unknown-person")
 }
 
-fn unknown_employer() -> &'static str {
-    "未登记此统一社会信用代码的单位（请先导入参保单位） no employer with this credit code is registered (import the employers first)"
+fn unknown_employer() -> String {
+    tr!("app-imp-unknown-employer")
 }
 
 /// A name given in the file must be the registered one.
@@ -157,10 +154,7 @@ fn check_name(ctx: &Ctx, row: u64, given: Option<&str>, p: &PersonRef, errors: &
         errors.push(ctx.problem(
             row,
             "name",
-            format!(
-                "{n} is not the registered name of this ID number ({})",
-                p.name
-            ),
+            tr!("app-imp-not-registered-name", given = n, name = p.name),
         ));
     }
 }
@@ -249,7 +243,7 @@ impl Load for Person {
                         ctx.problem(
                             p.row,
                             "id_number",
-                            format!("已登记 already registered (person {}, {})", k.id, k.name),
+                            tr!("app-imp-person-registered", id = k.id, name = k.name),
                         )
                     });
                 errors.push(e);
@@ -267,7 +261,7 @@ impl Load for Person {
                         errors.push(ctx.problem(
                             p.row,
                             "employer",
-                            format!("单位已注销 the employer {} is closed (注销)", e.name),
+                            tr!("app-imp-employer-closed", name = e.name),
                         ));
                         ok = false;
                         None
@@ -395,7 +389,7 @@ impl Load for Employer {
                     errors.push(ctx.problem(
                         e.row,
                         "credit_code",
-                        format!("已登记 already registered (employer {}, {})", k.id, k.name),
+                        tr!("app-imp-employer-registered", id = k.id, name = k.name),
                     ));
                 }
             }
@@ -463,10 +457,7 @@ fn check_declarations(
             errors.push(ctx.problem(
                 d.row,
                 "period",
-                format!(
-                    "该月征缴已结账，核定不可更改 the collection of {} is closed: its assessments are final",
-                    d.period
-                ),
+                tr!("app-imp-period-closed", period = d.period),
             ));
         }
         let Some(p) = persons.get(d.id_number.as_str()) else {
@@ -484,9 +475,9 @@ fn check_declarations(
                     errors.push(ctx.problem(
                         d.row,
                         "employer",
-                        format!(
-                            "该人员为单位职工，由单位申报基数 the person is registered as an employee of {}: the employer declares the base",
-                            p.employer_code.as_deref().unwrap_or("an employer")
+                        tr!(
+                            "app-imp-employee-declared-by-employer",
+                            employer = p.employer_code.as_deref().unwrap_or("—")
                         ),
                     ));
                 }
@@ -495,10 +486,8 @@ fn check_declarations(
                 None => errors.push(ctx.problem(d.row, "employer", unknown_employer())),
                 Some(e) if p.employer_id != Some(e.id) => {
                     let reason = match p.employer_code.as_deref() {
-                        Some(other) => format!(
-                            "该人员登记在另一单位（{other}），请先办理单位变更 the person is registered with another employer ({other}): register the change of employer first"
-                        ),
-                        None => "该人员为灵活就业，单位留空 the person is registered as flexibly employed (灵活就业): leave the employer empty".to_string(),
+                        Some(other) => tr!("app-imp-other-employer", employer = other),
+                        None => tr!("app-imp-flexible-no-employer"),
                     };
                     errors.push(ctx.problem(d.row, "employer", reason));
                 }
@@ -509,9 +498,10 @@ fn check_declarations(
             errors.push(RowError {
                 row: d.row,
                 column: None,
-                reason: format!(
-                    "该人员该月的申报已存在 a declaration for this person and {} is already stored (import {import})",
-                    d.period
+                reason: tr!(
+                    "app-imp-declaration-stored",
+                    period = d.period,
+                    import = import
                 ),
             });
         }
@@ -615,7 +605,7 @@ impl Load for Collection {
                 errors.push(ctx.problem(
                     c.row,
                     "receipt",
-                    format!("this receipt number is already stored (import {import})"),
+                    tr!("app-imp-receipt-stored", import = import),
                 ));
             }
             let digest = receipt_digest(&c.receipt);
@@ -624,9 +614,7 @@ impl Load for Collection {
                     errors.push(ctx.problem(
                         c.row,
                         "receipt",
-                        format!(
-                            "电子税票号码已在第 {first} 行使用 receipt number already used in row {first}: a receipt number is unique"
-                        ),
+                        tr!("app-imp-receipt-twice", first = first),
                     ));
                 }
                 None => {

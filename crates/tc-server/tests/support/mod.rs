@@ -55,6 +55,8 @@ fn headers_of(r: &ureq::http::Response<ureq::Body>) -> Vec<(String, String)> {
 pub struct Client {
     pub addr: SocketAddr,
     pub cookies: HashMap<String, String>,
+    /// The browser's `Accept-Language`, sent with every request when set.
+    pub accept_language: Option<&'static str>,
     agent: ureq::Agent,
 }
 
@@ -68,6 +70,7 @@ impl Client {
         Client {
             addr,
             cookies: HashMap::new(),
+            accept_language: None,
             agent,
         }
     }
@@ -116,6 +119,9 @@ impl Client {
         if let Some(c) = self.cookie_header() {
             req = req.header("Cookie", c);
         }
+        if let Some(l) = self.accept_language {
+            req = req.header("Accept-Language", l);
+        }
         let r = req.call();
         self.answer(r)
     }
@@ -136,6 +142,9 @@ impl Client {
         let mut req = self.agent.post(self.url(path));
         if let Some(c) = self.cookie_header() {
             req = req.header("Cookie", c);
+        }
+        if let Some(l) = self.accept_language {
+            req = req.header("Accept-Language", l);
         }
         req
     }
