@@ -170,11 +170,16 @@ fn run(url: &str) {
         .expect("tamper");
     let problems = collect::reconcile(&mut db).expect("reconcile");
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(problems[0].contains("booked"), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("booked")),
+        "{problems:?}"
+    );
     // the transfer's lines are those applications (no copy in ledger_line): its lines no longer
     // add up, and the ledger's check recomputes them and finds them changed
     assert!(
-        problems[1].contains("person-level lines add up"),
+        problems
+            .iter()
+            .any(|p| p.contains("person-level lines add up")),
         "{problems:?}"
     );
     let p = Ledger::new(&mut db).check().expect("check").problem;
