@@ -728,7 +728,15 @@ impl<'d> Ledger<'d> {
             };
         }
         let referenced = sources::all(self.db)?;
+        let mut named: HashMap<&LineSource, i64> = HashMap::new();
         for (tid, src) in &referenced {
+            // the same person-level rows behind two transfers would book them twice
+            if let Some(other) = named.insert(src, *tid) {
+                return fail(
+                    *tid,
+                    format!("{src} are already the lines of transfer {other}"),
+                );
+            }
             if !with_lines.contains_key(tid) {
                 return fail(
                     *tid,

@@ -945,7 +945,7 @@ fn lines_by_reference(url: &str) {
             "lines of transfer",
         ),
         (
-            format!("INSERT INTO ledger_line_source (transfer_id, source, period, county, part) VALUES ({}, 'applications', 202401, {county}, 'pooling_fen')", first + 1),
+            format!("INSERT INTO ledger_line_source (transfer_id, source, period, county, part) VALUES ({}, 'payroll_lines', 202401, {county}, 'funeral_grant')", first + 1),
             format!("DELETE FROM ledger_line_source WHERE transfer_id = {}", first + 1),
             "belongs to no transfer",
         ),
@@ -973,6 +973,58 @@ fn lines_by_reference(url: &str) {
             "after undoing {tamper}"
         );
     }
+    // the same rows named by a second transfer with the same lines (a double booking)
+    let twice: Vec<(Request, Option<LineSource>)> = reqs[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, (r, src))| {
+            let mut r = r.clone();
+            r.key = format!("ref/twice/{i}");
+            (r, src.clone())
+        })
+        .collect();
+    for r in t.ledger().submit_with_sources(&twice).expect("submit") {
+        assert!(matches!(r, Ok(Outcome::Created { .. })), "{r:?}");
+    }
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert!(
+        p.detail.contains("are already the lines of transfer"),
+        "{p}"
+    );
+    t.db.exec(
+        "UPDATE ledger_line_source SET part = 'account_fen' WHERE transfer_id = (SELECT MAX(transfer_id) FROM ledger_line_source)",
+        &[],
+    )
+    .expect("point it elsewhere");
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert!(
+        p.detail.contains("already the lines") || p.detail.contains("holds"),
+        "{p}"
+    );
+    t.db.exec(
+        "UPDATE ledger_line_source SET part = 'pooling_fen' WHERE transfer_id = (SELECT MAX(transfer_id) FROM ledger_line_source)",
+        &[],
+    )
+    .expect("back");
+    let twice_id =
+        t.db.query_i64("SELECT MAX(transfer_id) FROM ledger_line_source", &[])
+            .expect("id");
+    t.db.exec(
+        "DELETE FROM ledger_line_source WHERE transfer_id = $1",
+        &[Val::I64(twice_id)],
+    )
+    .expect("drop");
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert!(p.detail.contains("its lines are missing"), "{p}");
+    t.db.exec(
+        "INSERT INTO ledger_line_source (transfer_id, source, period, county, part) VALUES ($1, 'applications', 202401, $2, 'pooling_fen')",
+        &[Val::I64(twice_id), Val::I64(county as i64)],
+    )
+    .expect("restore");
+    assert!(
+        t.ledger().check().expect("check").problem.is_some(),
+        "still booked twice"
+    );
 }
 
 #[test]
