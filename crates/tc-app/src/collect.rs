@@ -9,7 +9,8 @@
 //!    (day `calendar.collection_day` of M+1) to what is owed, oldest period first, with late fees;
 //! 4. write assessments, applications, the new set of open arrears and unapplied money;
 //! 5. post to the ledger, per county: employer (pooling) part, individual part and late fees, each
-//!    one transfer aggregating its person-level lines, landing in the provincial fiscal special
+//!    one transfer aggregating its person-level lines (their count, total and digest; the lines
+//!    are the applications, named by reference, not copied), landing in the provincial fiscal special
 //!    account as that county's income (through the county income account and a sweep where the
 //!    county still has one);
 //! 6. record the step with its totals.
@@ -28,10 +29,11 @@ use tongchou_engine::collection::{
     match_receipts,
 };
 use tongchou_ledger::flows::{ContributionPart, Doc, collection, pair_key};
-use tongchou_ledger::{Chart, Line, Request};
+use tongchou_ledger::{Chart, Request};
 use tongchou_store::Db;
 use tongchou_store::collection::{self as store, Posting, PostingKind, Unapplied};
-use tongchou_store::ledger::Ledger;
+use tongchou_store::ledger::sources::applied_summaries;
+use tongchou_store::ledger::{Ledger, LineSource};
 
 pub const JOB: &str = "collection";
 pub const STEP_CLOSE: &str = "close";
@@ -311,29 +313,11 @@ fn settle(
     })
 }
 
-/// The person-level lines of each county's postings: employer part, individual part, late fees.
-fn person_lines(applications: &[Application]) -> BTreeMap<(u32, PostingKind), Vec<Line>> {
-    let mut lines: BTreeMap<(u32, PostingKind), Vec<Line>> = BTreeMap::new();
-    for a in applications {
-        for (kind, amount) in [
-            (PostingKind::Employer, a.pooling),
-            (PostingKind::Individual, a.account),
-            (PostingKind::LateFees, a.late_fee),
-        ] {
-            if amount.is_positive() {
-                lines.entry((a.county, kind)).or_default().push(Line {
-                    person: a.person,
-                    amount,
-                });
-            }
-        }
-    }
-    lines
-}
-
 /// Step 5: per county, the employer part, the individual part and the late fees, each one ledger
-/// unit whose county transfer carries the person-level lines, landing in the provincial fiscal
-/// special account; every transfer recorded in `collection_postings`. Returns how many transfers.
+/// unit landing in the provincial fiscal special account, whose county transfer carries the
+/// count, total and digest of the person-level lines and names the applications that hold them
+/// (`LineSource::Applications`: the lines are not copied); every transfer recorded in
+/// `collection_postings`. Returns how many transfers.
 fn post_to_ledger(
     db: &mut Db,
     c: &Close<'_>,
@@ -342,7 +326,7 @@ fn post_to_ledger(
 ) -> Result<u64> {
     let chart = Chart::standard();
     let with_income = store::income_account_counties(db)?;
-    let lines = person_lines(applications);
+    let summaries = applied_summaries(applications)?;
     let reference = format!("collection batch {}", c.period);
     let batch = c.period.yyyymm();
     let mut posted: Vec<(String, u32, PostingKind, Fen)> = Vec::new();
@@ -370,14 +354,23 @@ fn post_to_ledger(
                 amount,
                 via,
             )?;
-            let empty: &[Line] = &[];
-            let lines: &[Line] = lines.get(&(*county, kind)).map_or(empty, Vec::as_slice);
-            let batch_reqs: Vec<(Request, &[Line])> = reqs
+            let lines = summaries.get(&(*county, kind)).copied();
+            let batch_reqs: Vec<(Request, Option<LineSource>)> = reqs
                 .into_iter()
                 .enumerate()
-                .map(|(i, r)| (r, if i == 0 { lines } else { empty }))
+                .map(|(i, r)| match lines {
+                    Some(s) if i == 0 => (
+                        r.lines(s),
+                        Some(LineSource::Applications {
+                            batch: c.period,
+                            county: *county,
+                            kind,
+                        }),
+                    ),
+                    _ => (r, None),
+                })
                 .collect();
-            let results = ledger.submit_with_lines(&batch_reqs)?;
+            let results = ledger.submit_with_sources(&batch_reqs)?;
             for (r, res) in batch_reqs.iter().zip(results) {
                 if let Err(e) = res {
                     return Err(AppError::Invalid(format!(
@@ -491,7 +484,7 @@ fn totals_problems(db: &mut Db, problems: &mut Vec<String>) -> Result<()> {
 /// Prove, for every close, that the income booked for each county (employer part, individual
 /// part, late fees) equals the sum of its person-level collected amounts (applications); that
 /// every posting `collection_postings` records is in the ledger with its amount, each transfer's
-/// stored lines adding up to it; and that every ledger transfer booking person-level collection
+/// lines (stored, or the applications its line source names) adding up to it; and that every ledger transfer booking person-level collection
 /// income is recorded there. Returns the differences found (empty when everything reconciles).
 pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
     let mut problems = Vec::new();
@@ -524,7 +517,7 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
             && (b.lines != b.line_count || b.line_sum != b.amount)
         {
             problems.push(format!(
-                "transfer {key}: amount {} but {} stored lines add up to {}",
+                "transfer {key}: amount {} but its {} person-level lines add up to {}",
                 b.amount, b.lines, b.line_sum
             ));
         }

@@ -73,6 +73,7 @@ SELECT create_distributed_table('ledger_lock', NULL, colocate_with => 'ledger_tr
 SELECT create_distributed_table('audit_log', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('audit_archives', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('collection_postings', NULL, colocate_with => 'ledger_transfer');
+SELECT create_distributed_table('ledger_line_source', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('gap_settlements', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('central_movements', NULL, colocate_with => 'ledger_transfer');
 SELECT create_distributed_table('reserve_holdings', NULL, colocate_with => 'ledger_transfer');

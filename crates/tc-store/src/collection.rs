@@ -550,39 +550,95 @@ pub struct RecordedPosting {
 }
 
 /// Every recorded collection posting with its ledger transfer, by month, county, kind and key.
+/// A transfer's lines are those stored in `ledger_line`, or, for a transfer whose lines the
+/// applications hold (`ledger_line_source`, migration 0060), the count and sum of the applied
+/// part its source names.
 pub fn postings_with_ledger(db: &mut Db) -> Result<Vec<RecordedPosting>> {
-    db.query(
+    let rows = db.query(
         "SELECT p.transfer_key, p.period, p.county, p.kind, p.amount_fen, t.amount, t.line_count,
-                COALESCE(CAST(SUM(l.amount) AS BIGINT), 0), count(l.line_no)
+                COALESCE(CAST(SUM(l.amount) AS BIGINT), 0), count(l.line_no), s.source, s.period, s.county, s.part
          FROM collection_postings p
          LEFT JOIN ledger_transfer t ON t.idem_key = p.transfer_key
          LEFT JOIN ledger_line l ON l.transfer_id = t.id
-         GROUP BY p.transfer_key, p.period, p.county, p.kind, p.amount_fen, t.amount, t.line_count
+         LEFT JOIN ledger_line_source s ON s.transfer_id = t.id
+         GROUP BY p.transfer_key, p.period, p.county, p.kind, p.amount_fen, t.amount, t.line_count,
+                  s.source, s.period, s.county, s.part
          ORDER BY p.period, p.county, p.kind, p.transfer_key",
         &[],
-    )?
-    .into_iter()
-    .map(|r| {
-        let key = r[0].text()?.to_string();
-        let booked = match r[5].opt_i64()? {
-            Some(amount) => Some(Booked {
-                amount: Fen::new(amount),
-                line_count: r[6].i64()?,
-                lines: r[8].i64()?,
-                line_sum: Fen::new(r[7].i64()?),
-            }),
-            None => None,
-        };
-        Ok(RecordedPosting {
-            period: period_of(r[1].i64()?)?,
-            county: county_of(r[2].i64()?)?,
-            kind: posting_kind(r[3].text()?)?,
-            amount: Fen::new(r[4].i64()?),
-            transfer_key: key,
-            booked,
+    )?;
+    let applied = if rows.iter().any(|r| !matches!(r[9], crate::Value::Null)) {
+        applied_lines(db)?
+    } else {
+        BTreeMap::new()
+    };
+    rows.into_iter()
+        .map(|r| {
+            let key = r[0].text()?.to_string();
+            let booked = match r[5].opt_i64()? {
+                Some(amount) => {
+                    let (lines, line_sum) = if matches!(r[9], crate::Value::Null) {
+                        (r[8].i64()?, Fen::new(r[7].i64()?))
+                    } else {
+                        let part = (r[9].text()?, r[10].i64()?, r[11].i64()?, r[12].text()?);
+                        referenced_lines(&applied, part)
+                    };
+                    Some(Booked {
+                        amount: Fen::new(amount),
+                        line_count: r[6].i64()?,
+                        lines,
+                        line_sum,
+                    })
+                }
+                None => None,
+            };
+            Ok(RecordedPosting {
+                period: period_of(r[1].i64()?)?,
+                county: county_of(r[2].i64()?)?,
+                kind: posting_kind(r[3].text()?)?,
+                amount: Fen::new(r[4].i64()?),
+                transfer_key: key,
+                booked,
+            })
         })
-    })
-    .collect()
+        .collect()
+}
+
+/// Per (close, county) the count and sum of each applied part's positive amounts, in the
+/// order pooling, account, late fee.
+type AppliedLines = BTreeMap<(i64, i64), [(i64, Fen); 3]>;
+
+fn applied_lines(db: &mut Db) -> Result<AppliedLines> {
+    let mut out = BTreeMap::new();
+    for r in db.query(
+        "SELECT batch_id, county,
+                CAST(SUM(CASE WHEN pooling_fen > 0 THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(pooling_fen) AS BIGINT),
+                CAST(SUM(CASE WHEN account_fen > 0 THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(account_fen) AS BIGINT),
+                CAST(SUM(CASE WHEN late_fee_fen > 0 THEN 1 ELSE 0 END) AS BIGINT), CAST(SUM(late_fee_fen) AS BIGINT)
+         FROM applications GROUP BY batch_id, county",
+        &[],
+    )? {
+        let part = |i: usize| -> Result<(i64, Fen)> { Ok((r[i].i64()?, Fen::new(r[i + 1].i64()?))) };
+        out.insert((r[0].i64()?, r[1].i64()?), [part(2)?, part(4)?, part(6)?]);
+    }
+    Ok(out)
+}
+
+/// The lines a `ledger_line_source` row names among the applications (none for any other
+/// source: a collection posting's lines are applications).
+fn referenced_lines(
+    applied: &AppliedLines,
+    (source, period, county, part): (&str, i64, i64, &str),
+) -> (i64, Fen) {
+    let i = match part {
+        "pooling_fen" => 0,
+        "account_fen" => 1,
+        "late_fee_fen" => 2,
+        _ => return (0, Fen::ZERO),
+    };
+    match applied.get(&(period, county)) {
+        Some(parts) if source == "applications" => parts[i],
+        _ => (0, Fen::ZERO),
+    }
 }
 
 /// Ledger transfers that book person-level collection income (a transfer with lines crediting a

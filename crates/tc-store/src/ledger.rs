@@ -9,12 +9,17 @@
 //! 3. the writes: many transfers by COPY / multi-row INSERT, then few transfers, the new
 //!    balances (each row conditional on the balances read, row counts checked) and the head —
 //!    as one statement on PostgreSQL (one round trip), one by one on SQLite; then the
-//!    person-level lines (COPY on PostgreSQL, multi-row INSERT on SQLite);
+//!    person-level lines (COPY on PostgreSQL, multi-row INSERT on SQLite), or for a transfer
+//!    whose lines another table already holds, one row naming them ([`sources`]);
 //! 4. commit. A failure anywhere rolls everything back: a killed process leaves the ledger as if
 //!    the batch had never started. Serialization failures on PostgreSQL (a writer that waited
 //!    for the head) are retried: the batch is idempotent by its keys.
 //!
 //! [`Ledger::check`] re-verifies everything from the stored rows and names the first broken item.
+
+pub mod sources;
+
+pub use sources::LineSource;
 
 use crate::{Backend, Db, Result, Row, StoreError, Val, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -77,6 +82,15 @@ pub struct CheckReport {
     pub head: Head,
     /// The first broken item, if any.
     pub problem: Option<Problem>,
+}
+
+/// The person-level lines a request of a batch comes with.
+#[derive(Clone, Copy)]
+enum Lines<'a> {
+    /// Written into `ledger_line` with the transfer (none if empty).
+    Stored(&'a [Line]),
+    /// Kept by another table; only the reference is written.
+    Source(&'a LineSource),
 }
 
 /// The fund ledger over a [`Db`].
@@ -255,8 +269,26 @@ impl<'d> Ledger<'d> {
 
     /// Submit a batch of requests: one result per request, all written in one transaction.
     pub fn submit(&mut self, batch: &[Request]) -> Result<Vec<TransferResult>> {
-        let none: Vec<&[Line]> = vec![&[]; batch.len()];
+        let none = vec![Lines::Stored(&[]); batch.len()];
         self.run(batch.to_vec(), &none)
+    }
+
+    /// Submit a batch whose transfers aggregate person-level lines that another table already
+    /// holds (the month's applications and payment lines): a request with a source carries its
+    /// lines' summary ([`Request::lines`], computed in the source's canonical order, e.g.
+    /// [`sources::applied_summaries`]); the ledger records the source beside the transfer
+    /// instead of a copy of the lines, and [`Ledger::check`] recomputes count, total and digest
+    /// from the source's rows.
+    pub fn submit_with_sources(
+        &mut self,
+        batch: &[(Request, Option<LineSource>)],
+    ) -> Result<Vec<TransferResult>> {
+        let reqs = batch.iter().map(|(r, _)| r.clone()).collect();
+        let lines: Vec<Lines<'_>> = batch
+            .iter()
+            .map(|(_, s)| s.as_ref().map_or(Lines::Stored(&[]), Lines::Source))
+            .collect();
+        self.run(reqs, &lines)
     }
 
     /// Submit a batch whose transfers aggregate person-level lines (the bulk path): each
@@ -276,21 +308,21 @@ impl<'d> Ledger<'d> {
                 r.lines = Some(s);
             }
             reqs.push(r);
-            lines.push(*ls);
+            lines.push(Lines::Stored(ls));
         }
         self.run(reqs, &lines)
     }
 
-    fn run(&mut self, batch: Vec<Request>, lines: &[&[Line]]) -> Result<Vec<TransferResult>> {
-        if let Some((r, _)) = batch
-            .iter()
-            .zip(lines)
-            .find(|(r, ls)| r.lines.is_some() && ls.is_empty())
-        {
-            return Err(StoreError::Invalid(format!(
-                "transfer {}: a lines summary without the lines (use submit_with_lines)",
-                r.key
-            )));
+    fn run(&mut self, batch: Vec<Request>, lines: &[Lines<'_>]) -> Result<Vec<TransferResult>> {
+        for (r, ls) in batch.iter().zip(lines) {
+            let why = match (r.lines.map(|s| s.count), ls) {
+                (Some(_), Lines::Stored([])) => {
+                    "a lines summary without the lines (use submit_with_lines)"
+                }
+                (None | Some(0), Lines::Source(_)) => "a line source without the lines' summary",
+                _ => continue,
+            };
+            return Err(StoreError::Invalid(format!("transfer {}: {why}", r.key)));
         }
         let (chart, now) = (self.chart, (self.clock)());
         // Writers serialize on the journal head: SQLite's BEGIN IMMEDIATE holds the write lock;
@@ -646,67 +678,143 @@ impl<'d> Ledger<'d> {
             report.problem = Some(p);
             return Ok(report);
         }
-        // lines: counts and sums in one pass, then the digests
+        // lines: stored ones (counts and sums in one pass, then the digests) and referenced ones
+        if let Some(p) = self.check_lines(&with_lines, &mut report.lines)? {
+            report.problem = Some(p);
+        }
+        Ok(report)
+    }
+
+    /// The lines of every transfer that has lines, stored in `ledger_line` or kept by the
+    /// source it names (recomputed from the source's rows), never both, never neither: count,
+    /// sum = amount, digest = the one in the journal. The first problem, if any; `lines` counts
+    /// the lines verified.
+    fn check_lines(
+        &mut self,
+        with_lines: &BTreeMap<i64, (u64, Fen, Hash)>,
+        lines: &mut i64,
+    ) -> Result<Option<Problem>> {
+        let fail = |tid: i64, detail: String| {
+            Ok(Some(Problem::new(
+                format!("lines of transfer {tid}"),
+                detail,
+            )))
+        };
         let sums = self.db.query(
             "SELECT transfer_id, COUNT(*), CAST(SUM(amount) AS BIGINT) FROM ledger_line GROUP BY transfer_id ORDER BY transfer_id",
             &[],
         )?;
-        let mut seen = 0usize;
+        let mut stored = BTreeSet::new();
         for r in &sums {
             let (tid, n, sum) = (r[0].i64()?, r[1].i64()?, r[2].i64()?);
-            report.lines += n;
+            *lines += n;
             match with_lines.get(&tid) {
-                None => fail!(
-                    format!("lines of transfer {tid}"),
-                    format!("{n} lines belong to no transfer that has lines")
-                ),
-                Some((count, amount, _)) if *count as i64 != n || amount.fen() != sum => fail!(
-                    format!("lines of transfer {tid}"),
-                    format!(
-                        "{n} lines summing to {sum} fen; the transfer has {count} lines and amount {} fen",
-                        amount.fen()
-                    )
-                ),
-                Some(_) => seen += 1,
-            }
-        }
-        if seen != with_lines.len() {
-            let missing = with_lines
-                .keys()
-                .find(|id| !sums.iter().any(|r| r[0].i64().ok() == Some(**id)));
-            fail!(
-                format!("lines of transfer {}", missing.copied().unwrap_or(0)),
-                "its lines are missing"
-            );
-        }
-        for (tid, (_, _, digest)) in &with_lines {
-            let mut h = LinesHasher::default();
-            let mut next = 0i64;
-            loop {
-                let page = self.lines(*tid, next - 1, LINE_PAGE as usize)?;
-                for (no, line) in &page {
-                    if *no != next {
-                        fail!(
-                            format!("lines of transfer {tid}"),
-                            format!("line {next} is missing (found {no})")
-                        );
-                    }
-                    h.push(line);
-                    next += 1;
+                None => {
+                    return fail(
+                        tid,
+                        format!("{n} lines belong to no transfer that has lines"),
+                    );
                 }
-                if (page.len() as i64) < LINE_PAGE {
-                    break;
+                Some((count, amount, _)) if *count as i64 != n || amount.fen() != sum => {
+                    return fail(
+                        tid,
+                        format!(
+                            "{n} lines summing to {sum} fen; the transfer has {count} lines and amount {} fen",
+                            amount.fen()
+                        ),
+                    );
                 }
+                Some(_) => stored.insert(tid),
+            };
+        }
+        let referenced = sources::all(self.db)?;
+        let mut named: HashMap<&LineSource, i64> = HashMap::new();
+        for (tid, src) in &referenced {
+            // the same person-level rows behind two transfers would book them twice
+            if let Some(other) = named.insert(src, *tid) {
+                return fail(
+                    *tid,
+                    format!("{src} are already the lines of transfer {other}"),
+                );
             }
-            match h.finish() {
-                Ok(s) if s.digest == *digest => {}
-                _ => fail!(
-                    format!("lines of transfer {tid}"),
-                    "the lines do not match the digest recorded in the journal"
-                ),
+            if !with_lines.contains_key(tid) {
+                return fail(
+                    *tid,
+                    format!("the line source {src} belongs to no transfer that has lines"),
+                );
+            }
+            if stored.contains(tid) {
+                return fail(*tid, format!("its lines are both stored and kept by {src}"));
             }
         }
-        Ok(report)
+        if let Some(tid) = with_lines.keys().find(|id| {
+            !stored.contains(*id) && referenced.binary_search_by_key(*id, |(t, _)| *t).is_err()
+        }) {
+            return fail(*tid, "its lines are missing".into());
+        }
+        for tid in &stored {
+            if let Some(detail) = self.stored_digest_problem(*tid, with_lines[tid].2)? {
+                return fail(*tid, detail);
+            }
+        }
+        let names: BTreeMap<i64, &LineSource> = referenced.iter().map(|(t, s)| (*t, s)).collect();
+        for (tid, got) in sources::recompute(self.db, &referenced)? {
+            let (count, amount, digest) = with_lines[&tid];
+            let src = names[&tid];
+            match got {
+                Some(g) if g.count == count && g.total == amount && g.digest == digest => {
+                    *lines += g.count as i64;
+                }
+                Some(g) if g.count != count || g.total != amount => {
+                    return fail(
+                        tid,
+                        format!(
+                            "{src} holds {} lines summing to {} fen; the transfer has {count} lines and amount {} fen",
+                            g.count,
+                            g.total.fen(),
+                            amount.fen()
+                        ),
+                    );
+                }
+                _ => {
+                    return fail(
+                        tid,
+                        format!(
+                            "the lines {src} holds do not match the digest recorded in the journal"
+                        ),
+                    );
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether a transfer's stored lines run 0.. without a gap and give the journal's digest.
+    fn stored_digest_problem(&mut self, tid: i64, digest: Hash) -> Result<Option<String>> {
+        let mut h = LinesHasher::default();
+        let mut next = 0i64;
+        loop {
+            let page = self.lines(tid, next - 1, LINE_PAGE as usize)?;
+            for (no, line) in &page {
+                if *no != next {
+                    return Ok(Some(format!("line {next} is missing (found {no})")));
+                }
+                h.push(line);
+                next += 1;
+            }
+            if (page.len() as i64) < LINE_PAGE {
+                break;
+            }
+        }
+        Ok(match h.finish() {
+            Ok(s) if s.digest == digest => None,
+            _ => Some("the lines do not match the digest recorded in the journal".into()),
+        })
+    }
+
+    /// Where a transfer's person-level lines are kept when they are not in `ledger_line`.
+    pub fn line_source(&mut self, transfer_id: i64) -> Result<Option<LineSource>> {
+        sources::of(self.db, transfer_id)
     }
 }
 
@@ -1019,7 +1127,7 @@ fn write_batch(
     db: &mut Db,
     chart: &Chart,
     batch: &[Request],
-    lines: &[&[Line]],
+    lines: &[Lines<'_>],
     now: i64,
 ) -> Result<Vec<TransferResult>> {
     let pg = db.backend() == Backend::Postgres;
@@ -1191,13 +1299,25 @@ fn write_batch(
             }
         }
     }
-    // person-level lines of the transfers created now
+    write_lines(db, &ex.results, lines)?;
+    Ok(ex.results)
+}
+
+/// The person-level lines of the transfers created now: copied into `ledger_line`, or their
+/// source recorded.
+fn write_lines(db: &mut Db, results: &[TransferResult], lines: &[Lines<'_>]) -> Result<()> {
     let mut with_lines: Vec<(i64, &[Line])> = Vec::new();
-    for (res, ls) in ex.results.iter().zip(lines) {
-        if let (Ok(Outcome::Created { id }), false) = (res, ls.is_empty()) {
-            with_lines.push((*id, ls));
+    let mut with_source: Vec<(i64, &LineSource)> = Vec::new();
+    for (res, ls) in results.iter().zip(lines) {
+        match (res, ls) {
+            (Ok(Outcome::Created { id }), Lines::Stored(ls)) if !ls.is_empty() => {
+                with_lines.push((*id, ls))
+            }
+            (Ok(Outcome::Created { id }), Lines::Source(s)) => with_source.push((*id, s)),
+            _ => {}
         }
     }
+    sources::write(db, &with_source)?;
     if !with_lines.is_empty() {
         db.bulk_insert(
             "ledger_line",
@@ -1217,7 +1337,7 @@ fn write_batch(
             },
         )?;
     }
-    Ok(ex.results)
+    Ok(())
 }
 
 fn transfer_vals<'a>(

@@ -187,6 +187,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0059_partitions.sql"),
     ),
     (
+        60,
+        "ledger_line_sources",
+        include_str!("../migrations/0060_ledger_line_sources.sql"),
+    ),
+    (
         62,
         "transfer_requests",
         include_str!("../migrations/0062_transfer_requests.sql"),

@@ -733,3 +733,306 @@ fn large_and_nested_sqlite() {
 fn large_and_nested_postgres() {
     large_and_nested(&testing::pg_url("ledger_large"));
 }
+
+/// Person-level lines by reference (migration 0060): transfers whose lines the applications and
+/// the payment lines hold record their source instead of a copy; `check` recomputes count, sum
+/// and digest from those rows, so tampering with a person-level row, a source or the lines'
+/// whereabouts is caught as a tampered `ledger_line` is.
+fn lines_by_reference(url: &str) {
+    use tongchou_engine::collection::Application;
+    use tongchou_store::collection::{PostingKind, write_applications};
+    use tongchou_store::ledger::LineSource;
+    use tongchou_store::ledger::sources::applied_summaries;
+    let mut t = Twin::new(url, true);
+    let batch: Period = "2024-01".parse().expect("p");
+    let county = XIAODIAN;
+    // 12 applications; person 103 pays two receipts, those of receipts R040, R035 and R030 late fees
+    let apps: Vec<Application> = (0..12i64)
+        .map(|i| Application {
+            receipt: format!("R{:03}", 40 - i),
+            person: 100 + if i == 4 { 3 } else { i },
+            period: batch,
+            county,
+            amount: Fen::new(10_000 + i),
+            pooling: Fen::new(8_000 + i),
+            account: Fen::new(2_000),
+            days_late: 0,
+            late_fee: Fen::new(if i % 5 == 0 { 30 + i } else { 0 }),
+        })
+        .collect();
+    write_applications(&mut t.db, batch, &apps).expect("applications");
+    let sums = applied_summaries(&apps).expect("summaries");
+    // six issued payment lines of 2024-01
+    for p in 0..6i64 {
+        t.db.exec(
+            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status) \
+             VALUES (202401, $1, 'basic_pension', 1, $2, $3, $4, 'M1', 'issued')",
+            &[
+                Val::I64(500 + p),
+                Val::I64(county as i64),
+                Val::I64(300_000 + p),
+                Val::Str(&format!("E2E{p}")),
+            ],
+        )
+        .expect("payroll line");
+    }
+    let mut h = tongchou_ledger::transfer::LinesHasher::default();
+    for p in 0..6i64 {
+        h.push(&Line {
+            person: 500 + p,
+            amount: Fen::new(300_000 + p),
+        });
+    }
+    let paid = h.finish().expect("summary");
+    // each transfer's county half carries the lines' summary and names their source
+    let mut reqs: Vec<(Request, Option<LineSource>)> = Vec::new();
+    let parts = [
+        (
+            PostingKind::Employer,
+            ContributionPart::Employer,
+            sums[&(county, PostingKind::Employer)],
+        ),
+        (
+            PostingKind::Individual,
+            ContributionPart::Individual,
+            sums[&(county, PostingKind::Individual)],
+        ),
+        (
+            PostingKind::LateFees,
+            ContributionPart::Employer,
+            sums[&(county, PostingKind::LateFees)],
+        ),
+    ];
+    for (i, (kind, part, s)) in parts.into_iter().enumerate() {
+        let key = format!("ref/{i}");
+        let doc = Doc {
+            key: &key,
+            reference: "ref",
+            date: day(31),
+        };
+        let pair = flows::collection(Chart::standard(), doc, rc(county), part, s.total, Some(s))
+            .expect("flow");
+        let mut it = pair.into_iter();
+        let source = LineSource::Applications {
+            batch,
+            county,
+            kind,
+        };
+        reqs.push((it.next().expect("county half"), Some(source)));
+        reqs.extend(it.map(|r| (r, None)));
+    }
+    let doc = Doc {
+        key: "ref/pay",
+        reference: "ref",
+        date: day(31),
+    };
+    let pair = flows::collection(
+        Chart::standard(),
+        doc,
+        rc(county),
+        ContributionPart::Employer,
+        paid.total,
+        Some(paid),
+    )
+    .expect("flow");
+    let mut it = pair.into_iter();
+    let source = LineSource::Payroll {
+        month: batch,
+        county,
+        item: "basic_pension".into(),
+    };
+    reqs.push((it.next().expect("county half"), Some(source)));
+    reqs.extend(it.map(|r| (r, None)));
+    for r in t.ledger().submit_with_sources(&reqs).expect("submit") {
+        assert!(matches!(r, Ok(Outcome::Created { .. })), "{r:?}");
+    }
+    // idempotent: the same batch again creates nothing and records no second source
+    for r in t.ledger().submit_with_sources(&reqs).expect("again") {
+        assert!(matches!(r, Ok(Outcome::Exists { .. })), "{r:?}");
+    }
+    let count = |db: &mut Db, table: &str| {
+        db.query_i64(&format!("SELECT count(*) FROM {table}"), &[])
+            .expect("count")
+    };
+    assert_eq!(count(&mut t.db, "ledger_line"), 0, "no copy of the lines");
+    assert_eq!(count(&mut t.db, "ledger_line_source"), 4);
+    let report = t.ledger().check().expect("check");
+    assert_eq!(report.problem, None);
+    assert_eq!(
+        report.lines,
+        12 + 12 + 3 + 6,
+        "every referenced line verified"
+    );
+    let first =
+        t.db.query_i64("SELECT MIN(transfer_id) FROM ledger_line_source", &[])
+            .expect("id");
+    assert!(matches!(
+        t.ledger().line_source(first).expect("source"),
+        Some(LineSource::Applications { .. })
+    ));
+    // a summary without its lines or its source is refused before anything is written
+    let (mut bare, _) = reqs[0].clone();
+    bare.key = "ref/bare".into();
+    assert!(t.ledger().submit(&[bare.clone()]).is_err());
+    bare.lines = None;
+    let src = LineSource::Payroll {
+        month: batch,
+        county,
+        item: "x".into(),
+    };
+    assert!(
+        t.ledger()
+            .submit_with_sources(&[(bare, Some(src))])
+            .is_err()
+    );
+    let cases: Vec<(String, String, &str)> = vec![
+        (
+            "UPDATE applications SET pooling_fen = pooling_fen + 1, amount_fen = amount_fen + 1 WHERE receipt = 'R035'".into(),
+            "UPDATE applications SET pooling_fen = pooling_fen - 1, amount_fen = amount_fen - 1 WHERE receipt = 'R035'".into(),
+            "holds 12 lines",
+        ),
+        (
+            "UPDATE applications SET person_id = person_id + 1000 WHERE receipt = 'R033'".into(),
+            "UPDATE applications SET person_id = person_id - 1000 WHERE receipt = 'R033'".into(),
+            "digest",
+        ),
+        (
+            // two lines' amounts swapped: count and sum unchanged, the digest is not
+            "UPDATE applications SET account_fen = CASE receipt WHEN 'R040' THEN 2001 ELSE 1999 END, \
+             pooling_fen = CASE receipt WHEN 'R040' THEN 7999 ELSE 8002 END WHERE receipt IN ('R040', 'R039')".into(),
+            "UPDATE applications SET account_fen = 2000, pooling_fen = 8000 WHERE receipt = 'R040'; ".to_string()
+                + "UPDATE applications SET account_fen = 2000, pooling_fen = 8001 WHERE receipt = 'R039'",
+            "digest",
+        ),
+        (
+            "UPDATE applications SET late_fee_fen = 0 WHERE receipt = 'R035'".into(),
+            "UPDATE applications SET late_fee_fen = 35 WHERE receipt = 'R035'".into(),
+            "holds 2 lines",
+        ),
+        (
+            "UPDATE applications SET batch_id = 202402 WHERE receipt = 'R030'".into(),
+            "UPDATE applications SET batch_id = 202401 WHERE receipt = 'R030'".into(),
+            "holds 11 lines",
+        ),
+        (
+            "UPDATE payroll_lines SET amount_fen = amount_fen + 1 WHERE person_id = 503".into(),
+            "UPDATE payroll_lines SET amount_fen = amount_fen - 1 WHERE person_id = 503".into(),
+            "holds 6 lines",
+        ),
+        (
+            "UPDATE payroll_lines SET person_id = 599 WHERE person_id = 505".into(),
+            "UPDATE payroll_lines SET person_id = 505 WHERE person_id = 599".into(),
+            "digest",
+        ),
+        (
+            "UPDATE payroll_lines SET msg_id = NULL WHERE person_id = 501".into(),
+            "UPDATE payroll_lines SET msg_id = 'M1' WHERE person_id = 501".into(),
+            "holds 5 lines",
+        ),
+        (
+            format!("DELETE FROM ledger_line_source WHERE transfer_id = {first}"),
+            format!("INSERT INTO ledger_line_source (transfer_id, source, period, county, part) VALUES ({first}, 'applications', 202401, {county}, 'pooling_fen')"),
+            "its lines are missing",
+        ),
+        (
+            format!("UPDATE ledger_line_source SET part = 'account_fen' WHERE transfer_id = {first}"),
+            format!("UPDATE ledger_line_source SET part = 'pooling_fen' WHERE transfer_id = {first}"),
+            "lines of transfer",
+        ),
+        (
+            format!("INSERT INTO ledger_line (transfer_id, line_no, person_id, amount) VALUES ({first}, 0, 1, 1)"),
+            format!("DELETE FROM ledger_line WHERE transfer_id = {first}"),
+            "lines of transfer",
+        ),
+        (
+            format!("INSERT INTO ledger_line_source (transfer_id, source, period, county, part) VALUES ({}, 'payroll_lines', 202401, {county}, 'funeral_grant')", first + 1),
+            format!("DELETE FROM ledger_line_source WHERE transfer_id = {}", first + 1),
+            "belongs to no transfer",
+        ),
+    ];
+    for (tamper, undo, what) in cases {
+        t.db.batch(&tamper).expect("tamper");
+        let p = t
+            .ledger()
+            .check()
+            .expect("check")
+            .problem
+            .unwrap_or_else(|| panic!("{tamper}: not caught"));
+        assert!(
+            p.item.starts_with("lines of transfer"),
+            "{tamper}: reported {p}"
+        );
+        assert!(
+            p.to_string().contains(what),
+            "{tamper}: reported {p}, expected {what:?}"
+        );
+        t.db.batch(&undo).expect("undo");
+        assert_eq!(
+            t.ledger().check().expect("check").problem,
+            None,
+            "after undoing {tamper}"
+        );
+    }
+    // the same rows named by a second transfer with the same lines (a double booking)
+    let twice: Vec<(Request, Option<LineSource>)> = reqs[..2]
+        .iter()
+        .enumerate()
+        .map(|(i, (r, src))| {
+            let mut r = r.clone();
+            r.key = format!("ref/twice/{i}");
+            (r, src.clone())
+        })
+        .collect();
+    for r in t.ledger().submit_with_sources(&twice).expect("submit") {
+        assert!(matches!(r, Ok(Outcome::Created { .. })), "{r:?}");
+    }
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert!(
+        p.detail.contains("are already the lines of transfer"),
+        "{p}"
+    );
+    t.db.exec(
+        "UPDATE ledger_line_source SET part = 'account_fen' WHERE transfer_id = (SELECT MAX(transfer_id) FROM ledger_line_source)",
+        &[],
+    )
+    .expect("point it elsewhere");
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert!(
+        p.detail.contains("already the lines") || p.detail.contains("holds"),
+        "{p}"
+    );
+    t.db.exec(
+        "UPDATE ledger_line_source SET part = 'pooling_fen' WHERE transfer_id = (SELECT MAX(transfer_id) FROM ledger_line_source)",
+        &[],
+    )
+    .expect("back");
+    let twice_id =
+        t.db.query_i64("SELECT MAX(transfer_id) FROM ledger_line_source", &[])
+            .expect("id");
+    t.db.exec(
+        "DELETE FROM ledger_line_source WHERE transfer_id = $1",
+        &[Val::I64(twice_id)],
+    )
+    .expect("drop");
+    let p = t.ledger().check().expect("check").problem.expect("caught");
+    assert!(p.detail.contains("its lines are missing"), "{p}");
+    t.db.exec(
+        "INSERT INTO ledger_line_source (transfer_id, source, period, county, part) VALUES ($1, 'applications', 202401, $2, 'pooling_fen')",
+        &[Val::I64(twice_id), Val::I64(county as i64)],
+    )
+    .expect("restore");
+    assert!(
+        t.ledger().check().expect("check").problem.is_some(),
+        "still booked twice"
+    );
+}
+
+#[test]
+fn lines_by_reference_sqlite() {
+    lines_by_reference(&testing::sqlite_url("ledger_refs"));
+}
+
+#[test]
+fn lines_by_reference_postgres() {
+    lines_by_reference(&testing::pg_url("ledger_refs"));
+}

@@ -16,8 +16,8 @@
 //! 5. `passdown`  — cities → counties, due within the configured working days (late = breach);
 //! 6. `pay`       — per county, pain.001.001.09 + CSV payment files drawn on the county agency's
 //!    paying account in force on the pay day (`crate::agency_accounts`; a county without one stops
-//!    the step, writing nothing); pending benefit transfers per (county, item) with their
-//!    person-level lines;
+//!    the step, writing nothing); pending benefit transfers per (county, item) carrying their
+//!    person-level lines' count, total and digest and naming the payment lines that hold them;
 //! 7. `returns`   — only with a bank counterpart standing in for the banks (demo and tests,
 //!    `tongchou-sim`): it answers each file of the month with a status report, read like any
 //!    return file; a real bank's answers are read later by a person with [`import_returns`]

@@ -1,7 +1,7 @@
 //! Step 6: per county, the payments the county account can cover go out in pain.001.001.09 and
 //! CSV payment files (staged under a temporary name until the step commits, see `files`); their
-//! lines are marked issued and each (county, item) becomes a pending benefit transfer with its
-//! person-level lines. Each county's files are drawn on its paying account in force on the pay
+//! lines are marked issued and each (county, item) becomes a pending benefit transfer carrying
+//! its person-level lines' count, total and digest and naming those payment lines (not copied). Each county's files are drawn on its paying account in force on the pay
 //! day (`crate::agency_accounts`); a county without one stops the step before anything is
 //! written.
 
@@ -19,8 +19,9 @@ use tongchou_core::period::Period;
 use tongchou_core::{Fen, RegionCode};
 use tongchou_engine::disbursement::{Calendar, Item};
 use tongchou_ledger::flows::{Doc, payment};
+use tongchou_ledger::transfer::LinesHasher;
 use tongchou_ledger::{Chart, Line, Request};
-use tongchou_store::ledger::Ledger;
+use tongchou_store::ledger::{Ledger, LineSource};
 use tongchou_store::payroll::{self as store, PaymentFile, Replaced};
 use tongchou_store::{Db, StoreError};
 
@@ -212,25 +213,35 @@ fn mark_issued(
     Ok(())
 }
 
-/// One pending benefit transfer per item of the county's paid lines, with its person-level lines.
+/// One pending benefit transfer per item of the county's paid lines, carrying the count, total
+/// and digest of its person-level lines in their canonical order (person, attempt) and naming
+/// the payment lines that hold them (`LineSource::Payroll`: the lines are not copied).
 fn benefit_transfers(
     chart: &Chart,
     month: Period,
     cal: &Calendar,
     county: RegionCode,
     pay: &[PayRow],
-) -> Result<Vec<(Request, Vec<Line>)>> {
+) -> Result<Vec<(Request, Option<LineSource>)>> {
     let m = month.yyyymm() as i64;
-    let mut by_item: BTreeMap<Item, Vec<Line>> = BTreeMap::new();
+    let mut by_item: BTreeMap<Item, Vec<&PayRow>> = BTreeMap::new();
     for r in pay {
-        by_item.entry(r.item).or_default().push(Line {
-            person: r.person,
-            amount: r.amount,
-        });
+        by_item.entry(r.item).or_default().push(r);
     }
     let mut out = Vec::with_capacity(by_item.len());
-    for (item, lines) in by_item {
-        let amount = Fen::try_sum(lines.iter().map(|l| l.amount))?;
+    for (item, mut rows) in by_item {
+        rows.sort_by_key(|r| (r.person, r.attempt));
+        let mut h = LinesHasher::default();
+        for r in &rows {
+            h.push(&Line {
+                person: r.person,
+                amount: r.amount,
+            });
+        }
+        let lines = h
+            .finish()
+            .map_err(|e| AppError::Invalid(format!("payments {month} {county}: {e}")))?;
+        let amount = lines.total;
         let key = format!("pay/{m}/{county}/{}", item.as_str());
         let reference = format!("payment {month} {}", item.as_str());
         let doc = Doc {
@@ -238,8 +249,13 @@ fn benefit_transfers(
             reference: &reference,
             date: cal.pay_day,
         };
-        let r = payment(chart, doc, county, benefit_kind(item), amount, None)?;
-        out.push((r, lines));
+        let r = payment(chart, doc, county, benefit_kind(item), amount, Some(lines))?;
+        let source = LineSource::Payroll {
+            month,
+            county: county.get(),
+            item: item.as_str().to_string(),
+        };
+        out.push((r, Some(source)));
     }
     Ok(out)
 }
@@ -255,7 +271,7 @@ struct Totals {
     /// Counties with lines deferred, marked so once their payments went out.
     deferred_counties: Vec<RegionCode>,
     staged: Vec<PathBuf>,
-    transfers: Vec<(Request, Vec<Line>)>,
+    transfers: Vec<(Request, Option<LineSource>)>,
 }
 
 /// One county's payments, drawn on its paying account: files, issued lines, and its benefit
@@ -370,12 +386,8 @@ pub(super) fn step_pay(
     for county in std::mem::take(&mut t.deferred_counties) {
         store::mark_county_deferred(db, month, county)?;
     }
-    let batch: Vec<(Request, &[Line])> = t
-        .transfers
-        .iter()
-        .map(|(r, l)| (r.clone(), l.as_slice()))
-        .collect();
-    let res = Ledger::new(db).submit_with_lines(&batch)?;
+    let batch = std::mem::take(&mut t.transfers);
+    let res = Ledger::new(db).submit_with_sources(&batch)?;
     for (r, x) in batch.iter().zip(res) {
         if let Err(e) = x {
             return Err(AppError::Invalid(format!(
