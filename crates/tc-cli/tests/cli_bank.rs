@@ -103,7 +103,7 @@ fn returns(db: &str, tag: &str) {
             &["bank", "returns", file, "--on", "2020-01-21", "--as", login],
         )
     };
-    refused(&read(&paths[0], "clerk.other"), "outside");
+    refused(&read(&paths[0], "clerk.other"), "超出本人辖区");
     assert_eq!(digest(db), before);
     // the paying county's agency reads it
     let report = ok(&read(&paths[0], "clerk.own"));
@@ -221,7 +221,7 @@ fn account_set(db: &str, tag: &str) {
             ],
         )
     };
-    refused(&set("140106", "clerk.xd"), "outside");
+    refused(&set("140106", "clerk.xd"), "超出本人辖区");
     let o = ok(&set("140105", "clerk.xd"));
     assert!(o.contains("第 2 版"), "{o}");
     assert!(ok(&set("140105", "clerk.xd")).contains("未更改"));

@@ -71,16 +71,14 @@ fn validate_id_numbers_line_by_line() {
     );
     assert_eq!(lines[1]["valid"], false);
     assert_eq!(lines[1]["input"], "110105194912310021");
-    assert!(
-        lines[1]["error"]
-            .as_str()
-            .unwrap_or("")
-            .contains("check character")
-    );
+    assert!(lines[1]["error"].as_str().unwrap_or("").contains("校验位"));
     assert_eq!(lines[2]["valid"], true);
     assert_eq!(lines[3]["valid"], false);
     assert!(
-        lines[4]["error"].as_str().unwrap_or("").contains("future"),
+        lines[4]["error"]
+            .as_str()
+            .unwrap_or("")
+            .contains("晚于今天"),
         "{}",
         lines[4]
     );

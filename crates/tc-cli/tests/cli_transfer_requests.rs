@@ -100,6 +100,18 @@ fn province(db: &str, dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
+/// An exchange key file (mode 0600) in `dir`, its path.
+fn exchange_key(dir: &Path) -> String {
+    let key = dir.join("exchange.key");
+    std::fs::write(&key, "5a".repeat(32)).expect("key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("mode");
+    }
+    key.display().to_string()
+}
+
 fn story(db: &str, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tc-migrate3-req-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -129,7 +141,7 @@ fn story(db: &str, tag: &str) {
     let o = run(&bad, &["--plain"]);
     assert!(!o.status.success());
     assert!(
-        text(&o.stderr).contains("第 3 行，姓名"),
+        text(&o.stderr).contains("第 3 行 姓名"),
         "{}",
         text(&o.stderr)
     );
@@ -141,14 +153,7 @@ fn story(db: &str, tag: &str) {
         text(&o.stderr)
     );
     assert_eq!(transfers(db), 0);
-    let key = dir.join("exchange.key");
-    std::fs::write(&key, "5a".repeat(32)).expect("key");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).expect("mode");
-    }
-    let k = key.display().to_string();
+    let k = exchange_key(&dir);
     let o = run(&good, &["--seal-key-file", &k]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(transfers(db), 2);
@@ -195,4 +200,111 @@ fn transfer_requests_sqlite() {
 #[test]
 fn transfer_requests_postgres() {
     story(&testing::pg_url("cli_transfer_requests"), "pg");
+}
+
+/// One person out of province A with `transfer out`: refused without `--seal-key-file` or
+/// `--plain`; sealed, the file holds no ID number; province B cannot read it without the key
+/// and reads it with `transfer in --key-file`.
+fn sealed_certificate(a: &str, b: &str, tag: &str) {
+    let dir = std::env::temp_dir().join(format!("tc-transfer-out-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("dir");
+    let people = province(a, &dir.join("city"));
+    let cert = dir.join("cert.sealed").display().to_string();
+    let id = people[0].0.as_str();
+    let out = |extra: &[&str]| {
+        let mut args = vec![
+            "transfer",
+            "out",
+            "--id-number",
+            id,
+            "--to",
+            "110000",
+            "--on",
+            "2020-03-15",
+            "--output",
+            &cert,
+            "--as",
+            "officer",
+        ];
+        args.extend_from_slice(extra);
+        tongchou(a, &args)
+    };
+    let o = out(&[]);
+    assert!(
+        !o.status.success() && text(&o.stderr).contains("--seal-key-file"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(transfers(a), 0, "refused before anything was transferred");
+    let k = exchange_key(&dir);
+    let o = out(&["--seal-key-file", &k]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let total = v["total"].as_str().expect("total").to_string();
+    let bytes = std::fs::read(&cert).expect("sealed");
+    assert!(bytes.starts_with(b"TONGCHOU-SEALED 1\nkind: transfer-certificate\n"));
+    assert!(!bytes.windows(id.len()).any(|w| w == id.as_bytes()));
+
+    {
+        let mut conn = Db::open(b).expect("open");
+        Ledger::new(&mut conn)
+            .open_standard(Divisions::shanxi())
+            .expect("accounts");
+        testing::add_user(
+            &mut conn,
+            "officer",
+            Role::ProvinceBureauOfficer,
+            140000,
+            PW,
+        );
+    }
+    let into = |extra: &[&str]| {
+        let mut args = vec![
+            "transfer",
+            "in",
+            "--certificate",
+            &cert,
+            "--received",
+            &total,
+            "--county",
+            "140105",
+            "--on",
+            "2020-04-01",
+            "--as",
+            "officer",
+        ];
+        args.extend_from_slice(extra);
+        tongchou(b, &args)
+    };
+    // both synthetic provinces are Shanxi: B reads the certificate (for 110000, Beijing) and
+    // refuses it as not for itself, which it can only say once the key has opened it
+    let o = into(&[]);
+    assert!(!o.status.success(), "a sealed certificate read as plain");
+    assert!(!text(&o.stderr).contains("110000"), "{}", text(&o.stderr));
+    let o = into(&["--key-file", &k]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("110000"), "{}", text(&o.stderr));
+    let o = into(&["--key-file", &dir.join("no-such.key").display().to_string()]);
+    assert!(!o.status.success());
+    assert_eq!(transfers(b), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sealed_certificate_sqlite() {
+    sealed_certificate(
+        &testing::sqlite_url("cli_transfer_out_a"),
+        &testing::sqlite_url("cli_transfer_out_b"),
+        "sqlite",
+    );
+}
+
+#[test]
+fn sealed_certificate_postgres() {
+    sealed_certificate(
+        &testing::pg_url("cli_transfer_out_a"),
+        &testing::pg_url("cli_transfer_out_b"),
+        "pg",
+    );
 }

@@ -5,7 +5,7 @@
 use crate::cmd::benefits::{engine, read_file};
 use crate::output::{CliError, CliResult, print_json};
 use crate::session::{acting_user, staff};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::transfer;
@@ -41,6 +41,14 @@ pub enum Cmd {
         on: Option<Date>,
         #[arg(long)]
         output: PathBuf,
+        /// The certificate carries the person's full ID number: seal it for the receiving
+        /// side's exchange key (64 hex digits, mode 0600), opened by `tongchou unseal` or read
+        /// by `transfer in --key-file`.
+        #[arg(long, conflicts_with = "plain")]
+        seal_key_file: Option<PathBuf>,
+        /// Write it in plain text, only where its way is protected otherwise.
+        #[arg(long)]
+        plain: bool,
         #[arg(long = "as")]
         as_login: String,
     },
@@ -49,6 +57,10 @@ pub enum Cmd {
     In {
         #[arg(long)]
         certificate: PathBuf,
+        /// The certificate is sealed (`transfer out --seal-key-file`): open it with this
+        /// exchange key.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
         /// The money received, in yuan.
         #[arg(long)]
         received: Fen,
@@ -140,29 +152,43 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
             to,
             on,
             output,
+            seal_key_file,
+            plain,
             as_login,
         } => {
+            let key = crate::session::seal_key(
+                seal_key_file.as_deref(),
+                plain,
+                ("转移凭证", "the certificate"),
+            )?;
             let who = acting_user(&mut db, &as_login)?;
             let on = on.unwrap_or_else(today_china);
             let cert =
                 transfer::transfer_out(&mut db, &who, &policy, id_number.trim(), to, on, now_ms())
                     .map_err(engine)?;
-            let bytes = transfer::to_bytes(&cert).map_err(engine)?;
-            std::fs::write(&output, bytes)
-                .map_err(|e| CliError(format!("--output {}: {e}", output.display())))?;
+            crate::cmd::transfer_requests::write_certificate_to(
+                &mut db,
+                &output,
+                &cert,
+                key.as_ref(),
+            )?;
             print_json(
                 &serde_json::json!({"certificate": output.display().to_string(), "paid_months": cert.paid_months, "account_balance": cert.account_balance, "pooling": cert.pooling, "total": cert.total}),
             )?;
         }
         Cmd::In {
             certificate,
+            key_file,
             received,
             county,
             on,
             as_login,
         } => {
             let who = acting_user(&mut db, &as_login)?;
-            let bytes = read_file(&certificate)?;
+            let bytes = match key_file {
+                None => read_file(&certificate)?,
+                Some(k) => open_certificate(&k, &certificate)?,
+            };
             let on = on.unwrap_or_else(today_china);
             let r = transfer::transfer_in(
                 &mut db,
@@ -195,6 +221,23 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A sealed certificate opened with the receiver's exchange key (every chunk authenticated).
+fn open_certificate(key_file: &Path, from: &Path) -> Result<Vec<u8>, CliError> {
+    let key = tongchou_store::keys::master_from_file(key_file)?;
+    let mut r = tongchou_store::backup::open_sealed(&key, from)?;
+    if r.header().kind != "transfer-certificate" {
+        return Err(CliError(format!(
+            "{} holds {}, not a transfer certificate",
+            from.display(),
+            r.header().kind
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut r, &mut bytes)
+        .map_err(|e| CliError(format!("{}: {e}", from.display())))?;
+    Ok(bytes)
 }
 
 fn decide(db: &mut Db, decision: transfer::Decision, r: &Review) -> Result<(), CliError> {

@@ -44,13 +44,27 @@ fn write_certificate(
     c: &Certificate,
     key: Option<&MasterKey>,
 ) -> Result<PathBuf, CliError> {
-    let bytes = transfer::to_bytes(c).map_err(engine)?;
     let name = match key {
         Some(_) => format!("transfer-{id}.json.sealed"),
         None => format!("transfer-{id}.json"),
     };
     let path = dir.join(&name);
-    let part = dir.join(format!("{name}.part"));
+    write_certificate_to(db, &path, c, key)?;
+    Ok(path)
+}
+
+/// A certificate into `path` (written as `path.part` and renamed when whole), sealed for the
+/// receiver's exchange key when one is given (kind `transfer-certificate`).
+pub(crate) fn write_certificate_to(
+    db: &mut Db,
+    path: &Path,
+    c: &Certificate,
+    key: Option<&MasterKey>,
+) -> Result<(), CliError> {
+    let bytes = transfer::to_bytes(c).map_err(engine)?;
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = PathBuf::from(part);
     let io = |e: std::io::Error| CliError(format!("{}: {e}", part.display()));
     let file = std::fs::File::create(&part).map_err(io)?;
     let mut out = std::io::BufWriter::new(file);
@@ -66,8 +80,8 @@ fn write_certificate(
         }
     }
     out.flush().map_err(io)?;
-    std::fs::rename(&part, &path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-    Ok(path)
+    std::fs::rename(&part, path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
+    Ok(())
 }
 
 pub fn run(db: &mut Db, policy: &Policy, a: Args) -> Result<(), CliError> {
