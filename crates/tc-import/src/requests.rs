@@ -200,8 +200,8 @@ mod tests {
         assert!(ok[0].account.is_some());
         let bad = read("BJ-1,140105195801010112,张三,140000,中心,,,\nBJ-2,140105195801010112,张三,110100,中心,户名,,\n")
             .expect_err("refused");
-        assert!(bad.contains("row 2, 转入省份代码"), "{bad}");
-        assert!(bad.contains("row 3, 转入省份代码"), "{bad}");
-        assert!(bad.contains("row 3, 转入地银行账号"), "{bad}");
+        assert!(bad.contains("第 2 行 转入省份代码"), "{bad}");
+        assert!(bad.contains("第 3 行 转入省份代码"), "{bad}");
+        assert!(bad.contains("第 3 行 转入地银行账号"), "{bad}");
     }
 }
