@@ -1983,3 +1983,7 @@ app-budget-comment = --note: the comment (at most 500 characters)
 app-budget-return-reason = --return: give the reason
 app-imp-how-transfer-requests = read it with `tongchou transfer requests FILE --output-dir D` or upload it on /transfers: every line is transferred out
 app-imp-what-transfer-requests = a file of transfer requests
+
+## lead: transfer certificates sealed on the web
+tr-no-exchange = The certificate file carries the full ID number and this service has no exchange key, so it cannot be downloaded: start the service with tongchou serve --transfer-seal-key-file KEY (or say --transfer-plain).
+app-transfer-no-requested-account = transfer { $id } was not made from a request file, or its request named no account: give the creditor name, account and CNAPS code

@@ -1984,3 +1984,7 @@ app-budget-comment = 意见：至多 500 个字符
 app-budget-return-reason = 退回须说明理由
 app-imp-how-transfer-requests = 请用 `tongchou transfer requests FILE --output-dir D` 读取，或在 /transfers 页面上传：文件中每一行都办理转出
 app-imp-what-transfer-requests = 转移申请文件
+
+## lead: transfer certificates sealed on the web
+tr-no-exchange = 转移凭证文件含完整身份证号，本服务未配置交换密钥，不能下载：请以 tongchou serve --transfer-seal-key-file 密钥文件 启动（或明示 --transfer-plain）。
+app-transfer-no-requested-account = 转移 { $id } 不是由转移申请文件办理的，或申请未写明收款账户：请给出收款方户名、账号与联行号

@@ -86,29 +86,15 @@ fn row(period: Period, d: &Due<'_>) -> Result<[String; 13]> {
     ])
 }
 
-/// How a dues file leaves the system. It carries full ID numbers, so it goes sealed for its
-/// receiver's exchange key (`tongchou unseal` opens it; docs/OPERATIONS.md §5) unless plain text
-/// was chosen explicitly, where the transport is protected otherwise.
-#[derive(Clone, Copy)]
-pub enum Exchange<'a> {
-    Sealed(&'a tongchou_store::backup::MasterKey),
-    Plain,
-}
+pub use crate::exchange::Exchange;
 
-impl Exchange<'_> {
-    /// The file's name for `done`: `dues_2020-01_140105.csv`, `.sealed` appended when sealed.
-    pub fn file_name(&self, done: &Exported) -> String {
-        let plain = format!("dues_{}_{}.csv", done.period, done.region);
-        match self {
-            Exchange::Sealed(_) => format!("{plain}.sealed"),
-            Exchange::Plain => plain,
-        }
-    }
+/// The file's name for `done`: `dues_2020-01_140105.csv`, `.sealed` appended when sealed.
+pub fn file_name(exchange: Exchange, done: &Exported) -> String {
+    exchange.name(&format!("dues_{}_{}.csv", done.period, done.region))
 }
 
 /// [`export`] as `exchange` says: sealed (the sealed kind `dues-csv`, the deployment's cipher)
-/// or plain. Nothing is written to `out` that is not the whole file once this returns `Ok`
-/// and the caller keeps it; a refusal leaves what was written to be discarded.
+/// or plain ([`crate::exchange::write_for`]).
 pub fn export_for(
     db: &mut Db,
     who: &Principal,
@@ -118,17 +104,9 @@ pub fn export_for(
     out: &mut dyn Write,
     now_ms: i64,
 ) -> Result<Exported> {
-    let io = |e: std::io::Error| AppError::Invalid(format!("writing the dues file: {e}"));
-    let key = match exchange {
-        Exchange::Plain => return export(db, who, period, region, out, now_ms),
-        Exchange::Sealed(k) => k,
-    };
-    let cipher = tongchou_store::backup::cipher(db)?;
-    let mut w = tongchou_store::backup::SealWriter::new(key, cipher, "dues-csv", out)
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let done = export(db, who, period, region, &mut w, now_ms)?;
-    w.finish().map_err(io)?;
-    Ok(done)
+    crate::exchange::write_for(db, exchange, "dues-csv", out, |db, out| {
+        export(db, who, period, region, out, now_ms)
+    })
 }
 
 /// `who` exports the dues of `period` in `region` (default: their own) to `out`.

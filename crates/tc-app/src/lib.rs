@@ -53,6 +53,7 @@ pub mod disburse;
 pub mod dues;
 pub mod error;
 pub mod evaluation;
+pub mod exchange;
 pub mod execution;
 pub mod export;
 pub mod final_accounts;

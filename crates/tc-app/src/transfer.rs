@@ -286,7 +286,7 @@ pub use incoming::{InReport, transfer_in};
 pub mod review;
 pub use review::{Decision, decide};
 pub mod payment;
-pub use payment::{Creditor, bank_answer, payment_file};
+pub use payment::{Creditor, bank_answer, payment_file, payment_file_as_requested};
 pub mod exchange;
 pub mod requests;
 pub mod returns;
@@ -295,6 +295,24 @@ pub use exchange::{ConfirmationDoc, confirmation, read_confirmation};
 /// The certificate as its exchange document (JSON, UTF-8).
 pub fn to_bytes(c: &Certificate) -> Result<Vec<u8>> {
     serde_json::to_vec_pretty(c).map_err(|e| AppError::Invalid(format!("certificate: {e}")))
+}
+
+/// The sealed kind of a certificate for another province.
+pub const SEALED_KIND: &str = "transfer-certificate";
+
+/// A certificate written to `out` for the receiving province: sealed for its exchange key
+/// (kind [`SEALED_KIND`]) or plain, as `exchange` says ([`crate::exchange::write_for`]).
+pub fn write_certificate(
+    db: &mut Db,
+    c: &Certificate,
+    exchange: crate::exchange::Exchange,
+    out: &mut dyn std::io::Write,
+) -> Result<()> {
+    let bytes = to_bytes(c)?;
+    crate::exchange::write_for(db, exchange, SEALED_KIND, out, |_, out| {
+        out.write_all(&bytes)
+            .map_err(|e| AppError::Invalid(format!("certificate: {e}")))
+    })
 }
 
 /// Read a certificate document: the whole document or nothing, naming what is wrong.

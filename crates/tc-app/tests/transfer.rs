@@ -673,6 +673,20 @@ fn requests_story(url: &str) {
         )
         .expect("audit");
     assert_eq!(audited, 1);
+    // the money paid to the account each request named, without naming it again
+    fiscal_account(&mut a, &officer);
+    let pay_on = Date::new(2020, 3, 16).expect("d");
+    let (p, xml) =
+        transfer::payment_file_as_requested(&mut a, &officer, done[1].line.transfer_id, pay_on, 6)
+            .expect("paid as requested");
+    assert_eq!(p.creditor_account, "6222020200000000001");
+    assert_eq!(p.amount_fen, done[1].certificate.total.fen());
+    let xml = String::from_utf8(xml).expect("xml");
+    assert!(xml.contains("6222020200000000001") && xml.contains("102100099996"));
+    // no request made it, so no account is known: refused, nothing issued
+    let none = transfer::payment_file_as_requested(&mut a, &officer, 999_999, pay_on, 7);
+    assert!(matches!(none, Err(AppError::Invalid(_))), "{none:?}");
+    assert_eq!(store::payments(&mut a, 999_999).expect("p").len(), 0);
 }
 
 #[test]

@@ -83,6 +83,32 @@ pub fn read_input(path: &str) -> Result<String, CliError> {
     Ok(s)
 }
 
+/// A file written whole or not at all: `write` fills `path.part`, which is flushed and renamed
+/// to `path` when it returns `Ok`, and removed when it fails.
+pub fn write_whole<T>(
+    path: &std::path::Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<T, CliError>,
+) -> Result<T, CliError> {
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = std::path::PathBuf::from(part);
+    let io = |e: std::io::Error| CliError(format!("{}: {e}", path.display()));
+    let file = std::fs::File::create(&part).map_err(io)?;
+    let mut out = std::io::BufWriter::new(file);
+    let done = write(&mut out).and_then(|d| out.flush().map(|_| d).map_err(io));
+    drop(out);
+    match done {
+        Ok(d) => {
+            std::fs::rename(&part, path).map_err(io)?;
+            Ok(d)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            Err(e)
+        }
+    }
+}
+
 /// Print a value as pretty JSON on stdout.
 /// The language of the command's words (roles, actions, outcomes) from the message catalogue:
 /// `TONGCHOU_LANG` (`zh-CN`, the default, or `en`).

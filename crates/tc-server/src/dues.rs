@@ -5,14 +5,14 @@
 
 use crate::html::page;
 use crate::lang::t;
-use crate::{DuesExchange, St, current, with_db};
+use crate::{Exchange, St, current, with_db};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::html;
 use std::collections::HashMap;
 use tongchou_app::clock::now_ms;
-use tongchou_app::dues::Exchange;
+use tongchou_app::export::Download;
 use tongchou_core::access::Permission;
 use tongchou_core::{Period, RegionCode};
 use tongchou_store::access::User;
@@ -62,8 +62,8 @@ pub async fn show(State(st): State<St>, headers: HeaderMap) -> Response {
             p { (t("dues-intro")) }
             p id="dues-exchange" {
                 (match &st.cfg.dues_exchange {
-                    Some(DuesExchange::Sealed(_)) => t("dues-sealed"),
-                    Some(DuesExchange::Plain) => t("dues-plain"),
+                    Some(Exchange::Sealed(_)) => t("dues-sealed"),
+                    Some(Exchange::Plain) => t("dues-plain"),
                     None => t("dues-no-exchange"),
                 })
             }
@@ -113,10 +113,7 @@ pub async fn download(
     let who = user.principal();
     let made = with_db(&st, move |db| {
         let mut bytes = Vec::new();
-        let exchange = match &how {
-            DuesExchange::Sealed(k) => Exchange::Sealed(k),
-            DuesExchange::Plain => Exchange::Plain,
-        };
+        let exchange = how.as_app();
         let done = tongchou_app::dues::export_for(
             db,
             &who,
@@ -126,24 +123,15 @@ pub async fn download(
             &mut bytes,
             now_ms(),
         )?;
-        Ok((exchange.file_name(&done), bytes))
+        Ok(Download {
+            file_name: tongchou_app::dues::file_name(exchange, &done),
+            content_type: exchange.content_type("text/csv; charset=utf-8"),
+            bytes,
+        })
     })
     .await;
     match made {
-        Ok((name, bytes)) => {
-            let kind = if name.ends_with(".sealed") {
-                "application/octet-stream"
-            } else {
-                "text/csv; charset=utf-8"
-            };
-            let mut r = bytes.into_response();
-            let h = r.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
-            if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            r
-        }
+        Ok(d) => crate::workplace::download(d),
         Err(e) => error_page(e.status(), &user.login, &e.message()),
     }
 }

@@ -114,16 +114,31 @@ pub struct Config {
     /// for the bureau's exchange key, plain only when chosen explicitly; `None` (the default):
     /// the page refuses the download and says what to configure (`tongchou serve
     /// --dues-seal-key-file K | --dues-plain`).
-    pub dues_exchange: Option<DuesExchange>,
+    pub dues_exchange: Option<Exchange>,
+    /// How `/transfers/{id}?download=1` hands out a transfer certificate (full ID number) for
+    /// the receiving province, the same way: sealed for the national platform's exchange key,
+    /// plain only when chosen, refused when `None` (`tongchou serve --transfer-seal-key-file K |
+    /// --transfer-plain`).
+    pub transfer_exchange: Option<Exchange>,
 }
 
-/// [`Config::dues_exchange`].
+/// [`Config::dues_exchange`], [`Config::transfer_exchange`].
 #[derive(Clone, Debug)]
-pub enum DuesExchange {
+pub enum Exchange {
     /// Sealed for the receiver's exchange key (`tongchou unseal --key-file K` opens it).
     Sealed(Arc<tongchou_store::backup::MasterKey>),
-    /// Plain CSV: the operator said the file's way is protected otherwise.
+    /// Plain: the operator said the file's way is protected otherwise.
     Plain,
+}
+
+impl Exchange {
+    /// The use cases' view of it.
+    pub fn as_app(&self) -> tongchou_app::exchange::Exchange<'_> {
+        match self {
+            Exchange::Sealed(k) => tongchou_app::exchange::Exchange::Sealed(k),
+            Exchange::Plain => tongchou_app::exchange::Exchange::Plain,
+        }
+    }
 }
 
 impl Config {
@@ -144,6 +159,7 @@ impl Config {
             tls: None,
             bank_files: std::path::PathBuf::from("bank-files"),
             dues_exchange: None,
+            transfer_exchange: None,
         }
     }
 }

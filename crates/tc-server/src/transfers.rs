@@ -19,11 +19,12 @@ use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::export::Download;
 use tongchou_app::reports::Cell;
 use tongchou_app::transfer::{self, Certificate, Decision, Listed};
 use tongchou_core::access::{Permission, Role};
@@ -378,6 +379,29 @@ async fn incoming(State(st): State<St>, headers: HeaderMap, mp: Multipart) -> Re
     }
 }
 
+/// The certificate as a file for the receiving province: sealed for the exchange key the
+/// service was given, plain only when configured so, refused (409) otherwise.
+async fn download(st: &St, user: &User, c: Certificate, id: i64) -> Response {
+    let Some(how) = st.cfg.transfer_exchange.clone() else {
+        return error_page(StatusCode::CONFLICT, &user.login, lang::t("tr-no-exchange"));
+    };
+    let made = with_db(st, move |db| {
+        let mut bytes = Vec::new();
+        let exchange = how.as_app();
+        transfer::write_certificate(db, &c, exchange, &mut bytes)?;
+        Ok(Download {
+            file_name: exchange.name(&format!("transfer-{id}.json")),
+            content_type: exchange.content_type("application/json"),
+            bytes,
+        })
+    })
+    .await;
+    match made {
+        Ok(d) => crate::workplace::download(d),
+        Err(e) => not_done(user, &e),
+    }
+}
+
 /// `GET /transfers/{id}`: the certificate (audited), the review form for a held one.
 async fn show(
     State(st): State<St>,
@@ -404,26 +428,17 @@ async fn show(
         Err(e) => return error_page(e.status(), &user.login, &e.message()),
     };
     if q.contains_key("download") {
-        return match transfer::to_bytes(&c) {
-            Ok(b) => (
-                [
-                    (header::CONTENT_TYPE, "application/json".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"transfer-{id}.json\""),
-                    ),
-                ],
-                b,
-            )
-                .into_response(),
-            Err(e) => not_done(&user, &AppError::from(e)),
-        };
+        return download(&st, &user, c, id).await;
     }
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="transfers-done" { (msg) } }
         p id="transfer-status" { (tf("tr-state", &[("status", status_zh(&t.status))])) }
         (certificate_view(&c))
-        p { a href={ "/transfers/" (id) "?download=1" } id="download" { (lang::t("tr-download")) } }
+        @if st.cfg.transfer_exchange.is_some() {
+            p { a href={ "/transfers/" (id) "?download=1" } id="download" { (lang::t("tr-download")) } }
+        } @else {
+            p id="transfer-no-exchange" { (lang::t("tr-no-exchange")) }
+        }
         @if t.status == "held" && may_review(&user) {
             h2 { (lang::t("tr-review")) }
             @if let Some(r) = t.received { p { (tf("tr-received-vs", &[("received", &yuan(r)), ("total", &yuan(t.total))])) } }

@@ -9,10 +9,10 @@ mod support;
 use std::sync::Arc;
 use support::{Client, PW, rc, seed, start, start_with};
 use tongchou_core::access::Role;
-use tongchou_server::DuesExchange;
+use tongchou_server::Exchange;
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
-use tongchou_store::backup::{MasterKey, OpenReader};
+use tongchou_store::backup::MasterKey;
 use tongchou_store::{Db, Val};
 
 fn scenario(url: &str) {
@@ -51,9 +51,7 @@ fn scenario(url: &str) {
     let (key, _) = MasterKey::generate("the tax bureau's exchange key").expect("key");
     let key = Arc::new(key);
     let k = key.clone();
-    let srv = start_with(url, move |c| {
-        c.dues_exchange = Some(DuesExchange::Sealed(k))
-    });
+    let srv = start_with(url, move |c| c.dues_exchange = Some(Exchange::Sealed(k)));
     let mut anon = Client::new(srv.addr);
     assert_eq!(anon.get("/dues").status, 303);
     let mut t = Client::new(srv.addr);
@@ -72,17 +70,7 @@ fn scenario(url: &str) {
     );
     // nothing of the file readable without the key
     assert!(!String::from_utf8_lossy(&sealed).contains("张三丰"));
-    let (other_key, _) = MasterKey::generate("another").expect("key");
-    assert!(
-        OpenReader::new(&other_key, &sealed[..]).is_err(),
-        "another key opens it"
-    );
-    let mut plain = Vec::new();
-    std::io::copy(
-        &mut OpenReader::new(key.as_ref(), &sealed[..]).expect("open"),
-        &mut plain,
-    )
-    .expect("read sealed");
+    let plain = support::opened(&key, &sealed);
     let body = String::from_utf8(plain).expect("UTF-8");
     let body = body.strip_prefix('\u{feff}').expect("BOM");
     let lines: Vec<&str> = body.lines().collect();
@@ -113,7 +101,7 @@ fn scenario(url: &str) {
     drop(srv);
 
     // plain only when the service was told so
-    let srv = start_with(url, |c| c.dues_exchange = Some(DuesExchange::Plain));
+    let srv = start_with(url, |c| c.dues_exchange = Some(Exchange::Plain));
     let mut t = Client::new(srv.addr);
     t.login("tax", PW);
     let got = t.get("/dues/download?period=2022-06");

@@ -1,15 +1,20 @@
 //! Transfers (转移接续) in the browser, on SQLite and PostgreSQL: a county clerk records a
 //! transfer out and sees the certificate; a clerk of another county may not transfer that person;
-//! the certificate downloaded, turned into one received from another province and uploaded by
+//! the certificate downloaded sealed for the transfer platform's exchange key (nothing of it
+//! readable without that key; refused while the service has no exchange key), opened, turned
+//! into one received from another province and uploaded by
 //! the provincial officer with less money than it says, is held; the officer who recorded it may
 //! not release it (maker–checker), the provincial approver does, with a reason; without the CSRF
 //! token nothing is done; an insured person may not see the page.
 
 mod support;
 
-use support::{Client, PW, in_english, seed, start, transfer_ready};
+use std::sync::Arc;
+use support::{Client, PW, in_english, seed, start, start_with, transfer_ready};
 use tongchou_core::Fen;
+use tongchou_server::Exchange;
 use tongchou_store::Db;
+use tongchou_store::backup::MasterKey;
 
 /// The ids of the transfers linked on a page, in order, each once.
 fn linked(body: &str) -> Vec<String> {
@@ -30,7 +35,12 @@ fn scenario(url: &str) {
     seed(url);
     let id_number = transfer_ready(url);
     let db_url = url.to_string();
-    let srv = start(url);
+    let (key, _) = MasterKey::generate("the transfer platform's exchange key").expect("key");
+    let key = Arc::new(key);
+    let k = key.clone();
+    let srv = start_with(url, move |c| {
+        c.transfer_exchange = Some(Exchange::Sealed(k))
+    });
 
     let mut citizen = Client::new(srv.addr);
     citizen.login("citizen", PW);
@@ -112,8 +122,17 @@ fn scenario(url: &str) {
         .first()
         .cloned()
         .expect("the transfer linked");
-    let (status, _, cert) = clerk.get_bytes(&format!("/transfers/{id}?download=1"));
-    assert_eq!(status, 200);
+    let (status, headers, sealed) = clerk.get_bytes(&format!("/transfers/{id}?download=1"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&sealed));
+    assert!(
+        headers.iter().any(|(k, v)| k == "content-disposition"
+            && v.contains(&format!("transfer-{id}.json.sealed"))),
+        "{headers:?}"
+    );
+    let raw = String::from_utf8_lossy(&sealed);
+    assert!(raw.starts_with("TONGCHOU-SEALED 1\nkind: transfer-certificate\n"));
+    assert!(!raw.contains(&id_number) && !raw.contains("周退休"));
+    let cert = support::opened(&key, &sealed);
     assert!(clerk2.get(&format!("/transfers/{id}")).status == 404);
 
     // the same certificate as if another province sent it, with 1 yuan less: held
@@ -202,6 +221,21 @@ fn scenario(url: &str) {
         )
         .expect("audit");
     assert!(denied >= 2, "{denied}");
+    drop(srv);
+
+    // a service without an exchange key hands no certificate out, and says why
+    let srv = start(&db_url);
+    let mut clerk = Client::new(srv.addr);
+    clerk.login("clerk", PW);
+    let shown = clerk.get(&format!("/transfers/{id}"));
+    assert!(
+        shown.body.contains("transfer-no-exchange") && !shown.body.contains("id=\"download\""),
+        "{}",
+        shown.body
+    );
+    let refused = clerk.get(&format!("/transfers/{id}?download=1"));
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(!refused.body.contains(&id_number), "{}", refused.body);
 }
 
 #[test]

@@ -644,6 +644,16 @@ pub fn request_done(db: &mut Db, to_province: i64, request_no: &str) -> Result<O
     .transpose()
 }
 
+/// The request line that made transfer `transfer_id`, if a request file made it.
+pub fn request_of_transfer(db: &mut Db, transfer_id: i64) -> Result<Option<RequestLine>> {
+    db.query_opt(
+        &format!("SELECT {REQUEST_COLS} FROM transfer_requests WHERE transfer_id = $1"),
+        &[Val::I64(transfer_id)],
+    )?
+    .map(|r| request_of(&r))
+    .transpose()
+}
+
 /// The lines a request file transferred, in row order.
 pub fn requests_of_import(db: &mut Db, import_id: i64) -> Result<Vec<RequestLine>> {
     db.query(

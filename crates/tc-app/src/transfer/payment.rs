@@ -151,6 +151,33 @@ pub fn payment_file(
     })
 }
 
+/// [`payment_file`] to the account the transfer's request named (a transfer made from another
+/// province's request file, `transfer_requests`), refused when it named none or no request
+/// made the transfer: then the creditor must be given.
+pub fn payment_file_as_requested(
+    db: &mut Db,
+    who: &Principal,
+    id: i64,
+    on: Date,
+    now_ms: i64,
+) -> Result<(Stored, Vec<u8>)> {
+    provincial(who)?;
+    let account = store::request_of_transfer(db, id)?.and_then(|r| r.account);
+    let Some((name, account, cnaps)) = account else {
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-transfer-no-requested-account",
+            id = id
+        )));
+    };
+    let to = Creditor {
+        name: &name,
+        account: &account,
+        cnaps: &cnaps,
+        bank_name: None,
+    };
+    payment_file(db, who, id, &to, on, now_ms)
+}
+
 /// The file of one payment, numbered after the month's transfer files so far.
 fn batch_of(db: &mut Db, on: Date, debtor: Debtor, pay: Payment) -> Result<PaymentBatch> {
     let period = on.period();

@@ -164,25 +164,27 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         let mut cfg = tongchou_server::Config::new(db_url);
         cfg.secure_cookies = false;
         cfg.dues_exchange = demo_exchange_key(db_url)?;
+        cfg.transfer_exchange = cfg.dues_exchange.clone();
         tongchou_server::run(&bind, cfg).map_err(CliError)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The demo's exchange key with the tax bureau, `DB.exchange.key` beside an SQLite demo (made
-/// 0600 when missing): `/dues` hands the dues file out sealed for it, and `tongchou unseal
-/// --key-file DB.exchange.key` opens it. Elsewhere none: the page refuses the download.
-fn demo_exchange_key(db_url: &str) -> Result<Option<tongchou_server::DuesExchange>, CliError> {
+/// The demo's exchange key with the tax bureau and the transfer platform, `DB.exchange.key`
+/// beside an SQLite demo (made 0600 when missing): `/dues` hands the dues file and `/transfers`
+/// the certificates out sealed for it, and `tongchou unseal --key-file DB.exchange.key` opens
+/// them. Elsewhere none: the pages refuse the download.
+fn demo_exchange_key(db_url: &str) -> Result<Option<tongchou_server::Exchange>, CliError> {
     let Some(path) = db_url.strip_prefix("sqlite://") else {
         return Ok(None);
     };
     let key = std::path::PathBuf::from(format!("{path}.exchange.key"));
     tongchou_store::keys::use_key_file(&key)?;
     outln!(
-        "the dues file at /dues is sealed for the exchange key {} (应缴明细以交换密钥加密；tongchou unseal --key-file 打开)",
+        "the dues file at /dues and the transfer certificates are sealed for the exchange key {} (应缴明细与转移凭证以交换密钥加密；tongchou unseal --key-file 打开)",
         key.display()
     );
-    super::serve::dues_exchange(Some(&key), false)
+    super::serve::exchange(Some(&key), false)
 }
 
 /// Unless a master key is configured, an SQLite demo encrypts its ID numbers and bank accounts

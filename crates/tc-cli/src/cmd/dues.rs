@@ -5,7 +5,6 @@
 
 use crate::output::{CliError, CliResult};
 use crate::session::acting_user;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
@@ -44,45 +43,21 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     )?;
     let mut db = Db::open(db_url)?;
     let who = acting_user(&mut db, &a.as_login)?;
-    let name = a.output.display().to_string();
-    let mut part = a.output.clone().into_os_string();
-    part.push(".part");
-    let part = PathBuf::from(part);
-    let file = std::fs::File::create(&part).map_err(|e| CliError(format!("{name}: {e}")))?;
     let exchange = match &key {
         Some(k) => tongchou_app::dues::Exchange::Sealed(k),
         None => tongchou_app::dues::Exchange::Plain,
     };
-    let mut out = std::io::BufWriter::new(file);
-    let done = tongchou_app::dues::export_for(
-        &mut db,
-        &who,
-        a.period,
-        a.region,
-        exchange,
-        &mut out,
-        now_ms(),
-    )
-    .and_then(|d| {
-        out.flush()
-            .map_err(|e| tongchou_app::error::AppError::Invalid(format!("{name}: {e}")))?;
-        Ok(d)
-    });
-    drop(out);
-    let done = match done {
-        Ok(d) => d,
-        Err(e) => {
-            let _ = std::fs::remove_file(&part);
-            return Err(CliError(e.to_string()));
-        }
-    };
-    std::fs::rename(&part, &a.output).map_err(|e| CliError(format!("{name}: {e}")))?;
+    let done = crate::output::write_whole(&a.output, |out| {
+        tongchou_app::dues::export_for(&mut db, &who, a.period, a.region, exchange, out, now_ms())
+            .map_err(|e| CliError(e.to_string()))
+    })?;
     outln!(
-        "{} {} 应缴明细 {} 行，合计 {} 元 → {name} ({} rows, {} yuan)",
+        "{} {} 应缴明细 {} 行，合计 {} 元 → {} ({} rows, {} yuan)",
         done.period,
         done.region,
         done.rows,
         done.total.grouped(),
+        a.output.display(),
         done.rows,
         done.total
     );

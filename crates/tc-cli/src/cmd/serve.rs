@@ -32,18 +32,26 @@ pub struct Args {
     /// Hand the dues file out in plain text, only where its way is protected otherwise.
     #[arg(long)]
     pub dues_plain: bool,
+    /// The national transfer platform's exchange key (64 hex digits, mode 0600): `/transfers`
+    /// hands out a transfer certificate sealed for it, as `tongchou transfer out
+    /// --seal-key-file` does. Without it (or `--transfer-plain`) the download is refused.
+    #[arg(long, value_name = "FILE", conflicts_with = "transfer_plain")]
+    pub transfer_seal_key_file: Option<PathBuf>,
+    /// Hand transfer certificates out in plain text, only where their way is protected otherwise.
+    #[arg(long)]
+    pub transfer_plain: bool,
 }
 
-/// `--dues-seal-key-file` / `--dues-plain` as the service's setting.
-pub fn dues_exchange(
+/// `--dues-seal-key-file` / `--dues-plain` (or the transfer pair) as the service's setting.
+pub fn exchange(
     key_file: Option<&std::path::Path>,
     plain: bool,
-) -> Result<Option<tongchou_server::DuesExchange>, CliError> {
+) -> Result<Option<tongchou_server::Exchange>, CliError> {
     Ok(match key_file {
-        Some(k) => Some(tongchou_server::DuesExchange::Sealed(std::sync::Arc::new(
+        Some(k) => Some(tongchou_server::Exchange::Sealed(std::sync::Arc::new(
             tongchou_store::keys::master_from_file(k)?,
         ))),
-        None if plain => Some(tongchou_server::DuesExchange::Plain),
+        None if plain => Some(tongchou_server::Exchange::Plain),
         None => None,
     })
 }
@@ -55,7 +63,8 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         .map_err(|e| CliError(format!("--bind: expected IP:PORT, got {:?}: {e}", a.bind)))?;
     let mut cfg = tongchou_server::Config::new(db_url);
     cfg.bank_files = a.bank_files.clone();
-    cfg.dues_exchange = dues_exchange(a.dues_seal_key_file.as_deref(), a.dues_plain)?;
+    cfg.dues_exchange = exchange(a.dues_seal_key_file.as_deref(), a.dues_plain)?;
+    cfg.transfer_exchange = exchange(a.transfer_seal_key_file.as_deref(), a.transfer_plain)?;
     match (&a.tls_cert, &a.tls_key) {
         (Some(cert), Some(key)) => {
             cfg.tls = Some(tongchou_server::tls::server_config(cert, key).map_err(CliError)?);

@@ -81,17 +81,19 @@ pub enum Cmd {
     /// The money of a transfer out (to the receiving province's account) or of a refused
     /// transfer in (back to the sender) as a pain.001 file written to `--output`, debtor the
     /// province's fiscal special account in force on `--on`. Issued again only after a return.
+    /// Without `--creditor-*`: to the account named by the request line that made the transfer
+    /// (`transfer requests`).
     Pay {
         #[arg(long)]
         id: i64,
-        #[arg(long)]
-        creditor_name: String,
-        #[arg(long)]
-        creditor_account: String,
+        #[arg(long, requires_all = ["creditor_account", "creditor_cnaps"])]
+        creditor_name: Option<String>,
+        #[arg(long, requires = "creditor_name")]
+        creditor_account: Option<String>,
         /// The creditor bank's CNAPS code (12 digits).
-        #[arg(long)]
-        creditor_cnaps: String,
-        #[arg(long)]
+        #[arg(long, requires = "creditor_name")]
+        creditor_cnaps: Option<String>,
+        #[arg(long, requires = "creditor_name")]
         creditor_bank: Option<String>,
         #[arg(long)]
         on: Option<Date>,
@@ -227,7 +229,7 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
 fn open_certificate(key_file: &Path, from: &Path) -> Result<Vec<u8>, CliError> {
     let key = tongchou_store::keys::master_from_file(key_file)?;
     let mut r = tongchou_store::backup::open_sealed(&key, from)?;
-    if r.header().kind != "transfer-certificate" {
+    if r.header().kind != transfer::SEALED_KIND {
         return Err(CliError(format!(
             "{} holds {}, not a transfer certificate",
             from.display(),
@@ -265,15 +267,20 @@ fn exchange(db: &mut Db, c: Cmd) -> Result<(), CliError> {
             as_login,
         } => {
             let who = acting_user(db, &as_login)?;
-            let to = transfer::Creditor {
-                name: &creditor_name,
-                account: &creditor_account,
-                cnaps: &creditor_cnaps,
-                bank_name: creditor_bank.as_deref(),
-            };
             let on = on.unwrap_or_else(today_china);
-            let (p, xml) =
-                transfer::payment_file(db, &who, id, &to, on, now_ms()).map_err(engine)?;
+            let (p, xml) = match (creditor_name, creditor_account, creditor_cnaps) {
+                (Some(name), Some(account), Some(cnaps)) => {
+                    let to = transfer::Creditor {
+                        name: &name,
+                        account: &account,
+                        cnaps: &cnaps,
+                        bank_name: creditor_bank.as_deref(),
+                    };
+                    transfer::payment_file(db, &who, id, &to, on, now_ms())
+                }
+                _ => transfer::payment_file_as_requested(db, &who, id, on, now_ms()),
+            }
+            .map_err(engine)?;
             std::fs::write(&output, xml)
                 .map_err(|e| CliError(format!("--output {}: {e}", output.display())))?;
             print_json(&p)?;

@@ -9,7 +9,6 @@
 use crate::cmd::benefits::{engine, read_file};
 use crate::output::{CliError, print_json};
 use crate::session::acting_user;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::transfer::{self, Certificate, requests::Outcome};
@@ -53,35 +52,24 @@ fn write_certificate(
     Ok(path)
 }
 
-/// A certificate into `path` (written as `path.part` and renamed when whole), sealed for the
-/// receiver's exchange key when one is given (kind `transfer-certificate`).
+/// A certificate into `path` (whole or not at all), sealed for the receiver's exchange key when
+/// one is given (kind `transfer-certificate`).
 pub(crate) fn write_certificate_to(
     db: &mut Db,
     path: &Path,
     c: &Certificate,
     key: Option<&MasterKey>,
 ) -> Result<(), CliError> {
-    let bytes = transfer::to_bytes(c).map_err(engine)?;
-    let mut part = path.as_os_str().to_owned();
-    part.push(".part");
-    let part = PathBuf::from(part);
-    let io = |e: std::io::Error| CliError(format!("{}: {e}", part.display()));
-    let file = std::fs::File::create(&part).map_err(io)?;
-    let mut out = std::io::BufWriter::new(file);
+    crate::output::write_whole(path, |out| {
+        transfer::write_certificate(db, c, exchange(key), out).map_err(engine)
+    })
+}
+
+fn exchange(key: Option<&MasterKey>) -> tongchou_app::exchange::Exchange<'_> {
     match key {
-        None => out.write_all(&bytes).map_err(io)?,
-        Some(k) => {
-            let cipher = tongchou_store::backup::cipher(db)?;
-            let mut w =
-                tongchou_store::backup::SealWriter::new(k, cipher, "transfer-certificate", out)
-                    .map_err(|e| CliError(e.to_string()))?;
-            w.write_all(&bytes).map_err(io)?;
-            out = w.finish().map_err(io)?.1;
-        }
+        Some(k) => tongchou_app::exchange::Exchange::Sealed(k),
+        None => tongchou_app::exchange::Exchange::Plain,
     }
-    out.flush().map_err(io)?;
-    std::fs::rename(&part, path).map_err(|e| CliError(format!("{}: {e}", path.display())))?;
-    Ok(())
 }
 
 pub fn run(db: &mut Db, policy: &Policy, a: Args) -> Result<(), CliError> {

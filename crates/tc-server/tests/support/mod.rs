@@ -710,3 +710,19 @@ pub fn in_english(c: &mut Client, paths: &[&str], data: &[&str]) {
     }
     c.get("/lang?to=zh-CN&back=%2F");
 }
+
+/// A file downloaded sealed for `key`: another key cannot open it; `key` opens it, every chunk
+/// authenticated; the plain bytes.
+#[allow(dead_code)]
+pub fn opened(key: &tongchou_store::backup::MasterKey, sealed: &[u8]) -> Vec<u8> {
+    use tongchou_store::backup::{MasterKey, OpenReader};
+    let (other, _) = MasterKey::generate("another").expect("key");
+    assert!(
+        OpenReader::new(&other, sealed).is_err(),
+        "another key opens it"
+    );
+    let mut plain = Vec::new();
+    std::io::copy(&mut OpenReader::new(key, sealed).expect("open"), &mut plain)
+        .expect("read sealed");
+    plain
+}
