@@ -7,46 +7,15 @@
 
 mod run;
 
-use std::process::Output;
+use run::{PW, text, tongchou};
+
 use tongchou_core::access::Role;
 use tongchou_store::{Db, testing};
-
-const PW: &str = "correct horse battery staple";
-
-fn tongchou(db: &str, args: &[&str]) -> Output {
-    run::tongchou_env(db, args, &[("TONGCHOU_PASSWORD", PW)])
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn persons(db: &str) -> i64 {
-    let mut d = Db::open(db).expect("open");
-    d.query_i64("SELECT count(*) FROM persons", &[])
-        .expect("count")
-}
 
 fn story(db: &str, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tongchou-migrate-{tag}-{}", std::process::id()));
     let d = dir.display().to_string();
-    let o = tongchou(
-        db,
-        &[
-            "migrate",
-            "synth",
-            "--city",
-            "140200",
-            "--dir",
-            &d,
-            "--persons",
-            "3000",
-            "--cutover",
-            "2020-01",
-            "--gbk",
-        ],
-    );
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    run::synth_city(db, "140200", &d, 3000, &["--gbk"]);
     {
         let mut conn = Db::open(db).expect("open");
         testing::add_user(
@@ -94,16 +63,16 @@ fn story(db: &str, tag: &str) {
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(persons(db), 0);
+    assert_eq!(run::count(db, "persons"), 0);
     let o = load("officer");
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("\"loaded\": 140200"));
-    let n = persons(db);
+    let n = run::count(db, "persons");
     assert!(n > 100);
     let o = load("officer");
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("\"already\": 140200"));
-    assert_eq!(persons(db), n);
+    assert_eq!(run::count(db, "persons"), n);
     // a control total that disagrees
     let controls = dir.join("controls.csv");
     let t = std::fs::read_to_string(&controls).expect("controls");

@@ -6,48 +6,20 @@
 
 mod run;
 
+use run::{PW, text, tongchou};
+
 use std::path::Path;
-use std::process::Output;
 use tongchou_core::access::Role;
 use tongchou_core::{Date, Divisions, Fen};
 use tongchou_store::audit::Actor;
 use tongchou_store::ledger::Ledger;
 use tongchou_store::{Db, testing};
 
-const PW: &str = "correct horse battery staple";
-
-fn tongchou(db: &str, args: &[&str]) -> Output {
-    run::tongchou_env(db, args, &[("TONGCHOU_PASSWORD", PW)])
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn transfers(db: &str) -> i64 {
-    let mut d = Db::open(db).expect("open");
-    d.query_i64("SELECT count(*) FROM transfers", &[])
-        .expect("count")
-}
-
 /// A province holding a migrated city (the officer, the ledger, money in the special account);
 /// two insured persons of the city's file (ID number, name).
 fn province(db: &str, dir: &Path) -> Vec<(String, String)> {
     let d = dir.display().to_string();
-    let synth = [
-        "migrate",
-        "synth",
-        "--city",
-        "140200",
-        "--dir",
-        &d,
-        "--persons",
-        "600",
-        "--cutover",
-        "2020-01",
-    ];
-    let o = tongchou(db, &synth);
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    run::synth_city(db, "140200", &d, 600, &[]);
     {
         let mut conn = Db::open(db).expect("open");
         Ledger::new(&mut conn)
@@ -145,18 +117,18 @@ fn story(db: &str, tag: &str) {
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(transfers(db), 0);
+    assert_eq!(run::count(db, "transfers"), 0);
     let o = run(&good, &[]);
     assert!(
         text(&o.stderr).contains("--seal-key-file"),
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(transfers(db), 0);
+    assert_eq!(run::count(db, "transfers"), 0);
     let k = exchange_key(&dir);
     let o = run(&good, &["--seal-key-file", &k]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(transfers(db), 2);
+    assert_eq!(run::count(db, "transfers"), 2);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     let sealed = v["transfers"][0]["certificate"]
         .as_str()
@@ -188,7 +160,11 @@ fn story(db: &str, tag: &str) {
         "{}",
         text(&o.stdout)
     );
-    assert_eq!(transfers(db), 2, "the same file twice transfers once");
+    assert_eq!(
+        run::count(db, "transfers"),
+        2,
+        "the same file twice transfers once"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -236,7 +212,7 @@ fn sealed_certificate(a: &str, b: &str, tag: &str) {
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(transfers(a), 0, "refused before anything was transferred");
+    assert_eq!(run::count(a, "transfers"), 0, "refused before anything was transferred");
     let k = exchange_key(&dir);
     let o = out(&["--seal-key-file", &k]);
     assert!(o.status.success(), "{}", text(&o.stderr));
@@ -287,7 +263,7 @@ fn sealed_certificate(a: &str, b: &str, tag: &str) {
     assert!(text(&o.stderr).contains("110000"), "{}", text(&o.stderr));
     let o = into(&["--key-file", &dir.join("no-such.key").display().to_string()]);
     assert!(!o.status.success());
-    assert_eq!(transfers(b), 0);
+    assert_eq!(run::count(b, "transfers"), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

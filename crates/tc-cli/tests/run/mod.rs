@@ -53,3 +53,35 @@ pub fn demo_setup(db: &str, persons: u32) {
     ];
     ok(&tongchou(db, &args));
 }
+
+/// Output bytes as text (lossy).
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The rows of `table` in the database.
+pub fn count(db: &str, table: &str) -> i64 {
+    let mut d = tongchou_store::Db::open(db).expect("open");
+    d.query_i64(&format!("SELECT count(*) FROM {table}"), &[])
+        .expect("count")
+}
+
+/// A synthetic city's legacy files written into `dir` (`migrate synth`, cut-over 2020-01),
+/// with `extra` arguments (`--gbk`).
+pub fn synth_city(db: &str, city: &str, dir: &str, persons: u32, extra: &[&str]) {
+    let persons = persons.to_string();
+    let mut a = vec![
+        "migrate",
+        "synth",
+        "--city",
+        city,
+        "--dir",
+        dir,
+        "--persons",
+        &persons,
+        "--cutover",
+        "2020-01",
+    ];
+    a.extend_from_slice(extra);
+    ok(&tongchou(db, &a));
+}
