@@ -1987,3 +1987,24 @@ app-imp-what-transfer-requests = a file of transfer requests
 ## lead: transfer certificates sealed on the web
 tr-no-exchange = The certificate file carries the full ID number and this service has no exchange key, so it cannot be downloaded: start the service with tongchou serve --transfer-seal-key-file KEY (or say --transfer-plain).
 app-transfer-no-requested-account = transfer { $id } was not made from a request file, or its request named no account: give the creditor name, account and CNAPS code
+
+## lead: the transfer platform's documents (tc-core::exchange)
+xch-syntax = line { $line }, column { $column }: { $error }
+xch-field = { $field }: { $why }
+xch-format = { $found }, expected { $expected }
+xch-negative = must not be negative: { $value }
+xch-too-many-months = at most { $max } months: { $months }
+xch-months = at most 12 months a year: { $year } has { $months }
+xch-years-order = the years must ascend without repeating: { $year }
+xch-received = received { $received }, the certificate says { $total }
+xch-total = total { $total } ≠ balance { $balance } + pooling { $pooling }
+xch-years-pooling = the years' pooling adds up to { $sum }, the certificate says { $pooling }
+xch-overflow = the years' pooling adds up beyond any amount
+xch-year-pooling = { $year }: pooling { $pooling } of a base of { $base } should be { $want }
+xch-not-this-province = { $province } is not this province
+xch-outcome = { $outcome }: accepted or refused
+xch-booked = { $booked } booked for { $outcome }
+xch-reason = a refusal gives its reason
+
+## lead: certificate refusals
+app-transfer-certificate = certificate: { $why }

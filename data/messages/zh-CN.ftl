@@ -1988,3 +1988,24 @@ app-imp-what-transfer-requests = 转移申请文件
 ## lead: transfer certificates sealed on the web
 tr-no-exchange = 转移凭证文件含完整身份证号，本服务未配置交换密钥，不能下载：请以 tongchou serve --transfer-seal-key-file 密钥文件 启动（或明示 --transfer-plain）。
 app-transfer-no-requested-account = 转移 { $id } 不是由转移申请文件办理的，或申请未写明收款账户：请给出收款方户名、账号与联行号
+
+## lead: the transfer platform's documents (tc-core::exchange)
+xch-syntax = 第 { $line } 行第 { $column } 列：{ $error }
+xch-field = { $field }：{ $why }
+xch-format = { $found }，应为 { $expected }
+xch-negative = 不得为负：{ $value }
+xch-too-many-months = 至多 { $max } 个月：{ $months }
+xch-months = 每年至多 12 个月：{ $year } 年为 { $months } 个月
+xch-years-order = 年度须逐年递增且不重复：{ $year }
+xch-received = 收到 { $received } 元，凭证载明 { $total } 元
+xch-total = 合计 { $total } 元 ≠ 账户余额 { $balance } 元 + 统筹基金 { $pooling } 元
+xch-years-pooling = 各年统筹基金合计 { $sum } 元，凭证载明 { $pooling } 元
+xch-overflow = 各年统筹基金之和超出金额范围
+xch-year-pooling = { $year } 年：缴费基数合计 { $base } 元的统筹基金 { $pooling } 元应为 { $want } 元
+xch-not-this-province = { $province } 不是本省
+xch-outcome = { $outcome }：应为 accepted 或 refused
+xch-booked = { $outcome } 的入账金额不得为 { $booked }
+xch-reason = 拒绝须说明理由
+
+## lead: certificate refusals
+app-transfer-certificate = 转移凭证：{ $why }

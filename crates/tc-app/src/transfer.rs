@@ -44,7 +44,6 @@
 //! ([`Certificate`]), the requests as an import file; the real format is not known.
 
 use crate::{AppError, Result};
-use serde::{Deserialize, Serialize};
 
 use serde_json::json;
 use tongchou_core::access::{self, Permission, Principal};
@@ -57,53 +56,9 @@ use tongchou_store::migration::{self as years, YearRow};
 use tongchou_store::transfers as store;
 
 /// The format name of the certificate document.
-pub const FORMAT: &str = "tongchou-transfer-certificate/1";
+pub const FORMAT: &str = tongchou_core::exchange::CERTIFICATE;
 
-/// One insured year of a certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CertYear {
-    pub year: i32,
-    pub months: u32,
-    /// The sum of the year's monthly contribution bases.
-    pub base_total: Fen,
-    /// The year's contribution index.
-    pub index: Ratio,
-    /// What the year credited to the individual account.
-    pub credited: Fen,
-    /// The pooling money this year moves (0 before the first pooling year).
-    pub pooling: Fen,
-}
-
-/// The contribution certificate (参保缴费凭证) of a person leaving a province.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Certificate {
-    pub format: String,
-    pub from_province: u32,
-    pub to_province: u32,
-    pub id_number: String,
-    pub name: String,
-    /// male, female-cadre or female-worker
-    pub category: String,
-    pub transfer_date: Date,
-    pub paid_months: u32,
-    pub deemed_months: u32,
-    pub avg_index: Ratio,
-    /// The whole individual-account balance.
-    pub account_balance: Fen,
-    /// The pooling money: Σ of the years' pooling.
-    pub pooling: Fen,
-    /// account_balance + pooling: what the money transfer carries.
-    pub total: Fen,
-    pub years: Vec<CertYear>,
-    /// The person's household registration (户籍所在地, GB/T 2260), when known (optional).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub household_registration: Option<u32>,
-    /// The money leaves a temporary contribution account (临时缴费账户, rule
-    /// `transfer.temporary_account`): it moves, the relationship stays where it was (optional,
-    /// false when absent).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub temporary_account: bool,
-}
+pub use tongchou_core::exchange::{CertYear, Certificate};
 
 fn province() -> RegionCode {
     Divisions::shanxi().province().code
@@ -294,7 +249,7 @@ pub use exchange::{ConfirmationDoc, confirmation, read_confirmation};
 
 /// The certificate as its exchange document (JSON, UTF-8).
 pub fn to_bytes(c: &Certificate) -> Result<Vec<u8>> {
-    serde_json::to_vec_pretty(c).map_err(|e| AppError::Invalid(format!("certificate: {e}")))
+    Ok(tongchou_core::exchange::certificate_bytes(c))
 }
 
 /// The sealed kind of a certificate for another province.
@@ -315,17 +270,11 @@ pub fn write_certificate(
     })
 }
 
-/// Read a certificate document: the whole document or nothing, naming what is wrong.
+/// Read a certificate document: the whole document or nothing, naming what is wrong
+/// (`tongchou_core::exchange::parse_certificate`).
 pub fn from_bytes(b: &[u8]) -> Result<Certificate> {
-    let c: Certificate =
-        serde_json::from_slice(b).map_err(|e| AppError::Invalid(format!("certificate: {e}")))?;
-    if c.format != FORMAT {
-        return Err(AppError::Invalid(format!(
-            "certificate: format {:?}, expected {FORMAT}",
-            c.format
-        )));
-    }
-    Ok(c)
+    tongchou_core::exchange::parse_certificate(b)
+        .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-transfer-certificate", why = e)))
 }
 
 pub(crate) fn year_row(person: i64, y: &CertYear) -> YearRow {

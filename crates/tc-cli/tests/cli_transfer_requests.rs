@@ -212,7 +212,11 @@ fn sealed_certificate(a: &str, b: &str, tag: &str) {
         "{}",
         text(&o.stderr)
     );
-    assert_eq!(run::count(a, "transfers"), 0, "refused before anything was transferred");
+    assert_eq!(
+        run::count(a, "transfers"),
+        0,
+        "refused before anything was transferred"
+    );
     let k = exchange_key(&dir);
     let o = out(&["--seal-key-file", &k]);
     assert!(o.status.success(), "{}", text(&o.stderr));

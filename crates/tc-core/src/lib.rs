@@ -6,6 +6,7 @@ pub mod access;
 pub mod actions;
 pub mod anchor;
 pub mod budget;
+pub mod exchange;
 pub mod explain;
 pub mod i18n;
 pub mod ident;

@@ -12,9 +12,10 @@
 //!   each target for a few seconds in the suite and `scripts/fuzz SECONDS` runs them longer and
 //!   keeps what they found (`docs/FUZZING.md`).
 //!
-//! What is not reached here: the web forms' own field helpers inside `tc-server` and the transfer
-//! exchange documents of `tc-app` (building those crates with instrumentation would be a second
-//! cold build of the whole tree); their bytes go through the `tc-core` parsers below, which are.
+//! What is not reached here: the web forms' own field helpers inside `tc-server` (building that
+//! crate with instrumentation would be a second cold build of the whole tree); their bytes go
+//! through the `tc-core` parsers below, which are. The transfer exchange documents are read in
+//! `tc-core::exchange`, target `exchange`.
 
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -90,6 +91,12 @@ pub const TARGETS: &[Target] = &[
         reaches: "tc-core: dates, months, compact dates, timestamps",
         max_len: 32,
         run: dates,
+    },
+    Target {
+        name: "exchange",
+        reaches: "tc-core::exchange: the transfer platform's certificate and confirmation documents (JSON), the certificate's figures checked against the money",
+        max_len: 4096,
+        run: exchange,
     },
     Target {
         name: "forms",
@@ -391,5 +398,34 @@ pub fn forms(data: &[u8]) {
         id_fields(v);
         amount_fields(v);
         date_fields(v);
+    }
+}
+
+/// A transfer exchange document: read as a certificate and as a confirmation. A certificate that
+/// is read prints to a document that reads back the same, and its figures are compared with any
+/// amount without panicking (overflow included), the money adding exactly one disagreement when
+/// it differs from the total; a confirmation that is read is addressed to the province asked for
+/// and prints back to the same value.
+pub fn exchange(data: &[u8]) {
+    use tongchou_core::exchange::{
+        certificate_bytes, confirmation_bytes, disagreements, parse_certificate, parse_confirmation,
+    };
+    if let Ok(c) = parse_certificate(data) {
+        let again =
+            parse_certificate(&certificate_bytes(&c)).expect("a read certificate reads back");
+        assert_eq!(again, c);
+        let share: Ratio = "0.12".parse().expect("ratio");
+        let head = data.first_chunk::<8>().copied().unwrap_or([0; 8]);
+        let received = Fen::new(i64::from_le_bytes(head));
+        let agree = disagreements(&c, c.total, share, 1998).len();
+        let differ = disagreements(&c, received, share, 1998).len();
+        assert_eq!(differ, agree + usize::from(received != c.total));
+    }
+    for province in [140_000, 110_000] {
+        if let Ok(c) = parse_confirmation(data, province) {
+            assert_eq!(c.from_province, province);
+            let back = parse_confirmation(&confirmation_bytes(&c), province).expect("reads back");
+            assert_eq!(back, c);
+        }
     }
 }

@@ -9,7 +9,7 @@
 
 use super::{audit_ok, province};
 use crate::{AppError, Result};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::json;
 use tongchou_core::access::{Permission, Principal};
 use tongchou_core::{Date, Fen};
@@ -18,27 +18,10 @@ use tongchou_store::audit::sha256_hex;
 use tongchou_store::transfers::{self as store, Confirmation as Stored};
 
 /// The format name of the confirmation document.
-pub const CONFIRMATION: &str = "tongchou-transfer-confirmation/1";
+pub const CONFIRMATION: &str = tongchou_core::exchange::CONFIRMATION;
 
-/// The receiving province's answer to a certificate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmationDoc {
-    pub format: String,
-    /// The certificate's SHA-256 (hex) as the receiving side read it.
-    pub certificate_sha256: String,
-    /// The province that issued the certificate (the reader of this document).
-    pub from_province: u32,
-    /// The province that answers.
-    pub to_province: u32,
-    pub id_number: String,
-    /// accepted or refused
-    pub outcome: String,
-    /// What the receiving side booked (0 when refused).
-    pub booked: Fen,
-    pub reason: String,
-    pub confirmed_on: Date,
-}
+/// The receiving province's answer to a certificate (`tongchou_core::exchange`).
+pub type ConfirmationDoc = tongchou_core::exchange::Confirmation;
 
 /// What reading a confirmation did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -91,43 +74,11 @@ pub fn confirmation(db: &mut Db, who: &Principal, id: i64, on: Date) -> Result<C
     })
 }
 
-/// Parse and check a confirmation document; every problem names the file and the field.
+/// Parse and check a confirmation document; every problem names the file and the field
+/// (`tongchou_core::exchange::parse_confirmation`).
 pub fn parse_confirmation(file: &str, bytes: &[u8]) -> Result<ConfirmationDoc> {
-    let bad = |field: &str, why: String| AppError::Invalid(format!("{file}: {field}: {why}"));
-    let c: ConfirmationDoc = serde_json::from_slice(bytes).map_err(|e| {
-        AppError::Invalid(format!(
-            "{file}: 第 {} 行第 {} 列 line {}, column {}: {e}",
-            e.line(),
-            e.column(),
-            e.line(),
-            e.column()
-        ))
-    })?;
-    if c.format != CONFIRMATION {
-        return Err(bad(
-            "format",
-            format!("{:?}, expected {CONFIRMATION}", c.format),
-        ));
-    }
-    if c.from_province != province().get() {
-        return Err(bad(
-            "from_province",
-            format!("{} is not this province", c.from_province),
-        ));
-    }
-    if !matches!(c.outcome.as_str(), "accepted" | "refused") {
-        return Err(bad(
-            "outcome",
-            format!("{:?}: accepted or refused", c.outcome),
-        ));
-    }
-    if c.booked.is_negative() || (c.outcome == "refused" && c.booked != Fen::ZERO) {
-        return Err(bad("booked", format!("{} for {}", c.booked, c.outcome)));
-    }
-    if c.outcome == "refused" && c.reason.trim().is_empty() {
-        return Err(bad("reason", "a refusal gives its reason".into()));
-    }
-    Ok(c)
+    tongchou_core::exchange::parse_confirmation(bytes, province().get())
+        .map_err(|e| AppError::Invalid(format!("{file}: {e}")))
 }
 
 /// Read a confirmation of one of this province's transfers out (see the module documentation).

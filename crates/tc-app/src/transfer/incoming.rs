@@ -2,7 +2,7 @@
 
 use super::{
     Certificate, audit_ok, book, from_bytes, not_a_pensioner, province, require, require_scope,
-    year_pooling, year_row,
+    year_row,
 };
 use crate::{AppError, Result};
 use serde_json::json;
@@ -25,41 +25,14 @@ pub struct InReport {
     pub reasons: Vec<String>,
 }
 
-/// Why the money or the certificate's own figures disagree (empty when they agree).
+/// Why the money or the certificate's own figures disagree (empty when they agree), under the
+/// pooling rule in force on the transfer date (`tongchou_core::exchange::disagreements`).
 fn disagreements(policy: &Policy, c: &Certificate, received: Fen) -> Result<Vec<String>> {
     let (share, _) = policy.ratio("transfer.pooling_share", c.transfer_date)?;
     let (since, _) = policy.int("transfer.pooling_since_year", c.transfer_date)?;
-    let mut out = Vec::new();
-    if received != c.total {
-        out.push(format!(
-            "received {received}, the certificate says {}",
-            c.total
-        ));
-    }
-    if c.total.fen() != c.account_balance.fen() + c.pooling.fen() {
-        out.push(format!(
-            "total {} ≠ balance {} + pooling {}",
-            c.total, c.account_balance, c.pooling
-        ));
-    }
-    let sum: i64 = c.years.iter().map(|y| y.pooling.fen()).sum();
-    if sum != c.pooling.fen() {
-        out.push(format!(
-            "the years' pooling adds up to {}, the certificate says {}",
-            Fen::new(sum),
-            c.pooling
-        ));
-    }
-    for y in &c.years {
-        let want = year_pooling(share, since, y.year, y.base_total);
-        if want != y.pooling {
-            out.push(format!(
-                "{}: pooling {} of a base of {} should be {want}",
-                y.year, y.pooling, y.base_total
-            ));
-        }
-    }
-    Ok(out)
+    Ok(tongchou_core::exchange::disagreements(
+        c, received, share, since,
+    ))
 }
 
 /// Read a certificate with its money into `county` (see the module documentation).
