@@ -15,6 +15,12 @@
 //! answered, the audit rows written during the whole run (warm-up included) against the reads
 //! answered 200 (they must be equal: one `person.read` entry per read) and the group commit's
 //! counters from `/metrics`. `--verify` also verifies the whole audit chain afterwards.
+//! `--server-pid PID` (the `serve` process) adds the server's CPU time (utime + stime from
+//! `/proc/PID/stat`) over the run divided by the answers, and the load generator's own.
+//!
+//! An encrypted register: a master key for setup, serve and load alike (`TONGCHOU_MASTER_KEY`,
+//! `TONGCHOU_MASTER_KEY_FILE`, or the key file `PATH.key` beside the SQLite file); `load` reveals
+//! the sample's ID numbers with it.
 
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -113,6 +119,10 @@ fn sample(db: &mut Db, n: usize) -> Result<Vec<String>, String> {
     if max == 0 {
         return Err("no persons: run setup first".into());
     }
+    if let Some(m) = tongchou_store::keys::master_for(db.url()).map_err(|e| e.to_string())? {
+        tongchou_store::keys::load_shared(db, std::sync::Arc::new(m))
+            .map_err(|e| e.to_string())?;
+    }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut out = Vec::with_capacity(n);
     while out.len() < n {
@@ -124,7 +134,10 @@ fn sample(db: &mut Db, n: usize) -> Result<Vec<String>, String> {
             )
             .map_err(|e| e.to_string())?;
         if let Some(r) = r {
-            out.push(r[0].text().map_err(|e| e.to_string())?.to_string());
+            let stored = r[0].text().map_err(|e| e.to_string())?;
+            let plain = tongchou_store::keys::reveal(db, "persons.id_number", stored)
+                .map_err(|e| e.to_string())?;
+            out.push(plain);
         }
     }
     Ok(out)
@@ -251,6 +264,24 @@ async fn connection(
     t
 }
 
+/// CPU seconds (user + system) of process `pid` so far, from `/proc/PID/stat` (clock ticks of
+/// 1/100 s, Linux's `USER_HZ`).
+fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the fields after the command name in parentheses: state is field 3, utime 14, stime 15
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / 100.0)
+}
+
+/// CPU seconds of the server (`--server-pid`, if given) and of this process.
+fn cpu_now() -> (Option<f64>, Option<f64>) {
+    let server = arg("--server-pid", String::new());
+    let server = (!server.is_empty()).then(|| cpu_seconds(&server)).flatten();
+    (server, cpu_seconds("self"))
+}
+
 fn percentile(sorted: &[u32], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
@@ -317,6 +348,7 @@ fn load(url: &str) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| e.to_string())?;
+    let cpu_before = cpu_now();
     let start = Instant::now();
     let from = start + Duration::from_secs(warmup);
     let end = from + Duration::from_secs(secs);
@@ -340,6 +372,19 @@ fn load(url: &str) -> Result<(), String> {
         }
         out
     });
+    let cpu_after = cpu_now();
+    let answers: u64 = tallies.iter().flat_map(|t| t.statuses.values()).sum();
+    let per_read = |a: Option<f64>, b: Option<f64>| {
+        a.zip(b)
+            .map(|(a, b)| format!("{:.1} µs", (b - a) * 1e6 / answers.max(1) as f64))
+            .unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "CPU per answer, whole run ({answers} answers, {:.1} s): server {}, load generator {}",
+        start.elapsed().as_secs_f64(),
+        per_read(cpu_before.0, cpu_after.0),
+        per_read(cpu_before.1, cpu_after.1)
+    );
     report(&mut db, addr, before, &tallies, secs)
 }
 
