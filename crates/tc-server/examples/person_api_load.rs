@@ -120,8 +120,7 @@ fn sample(db: &mut Db, n: usize) -> Result<Vec<String>, String> {
         return Err("no persons: run setup first".into());
     }
     if let Some(m) = tongchou_store::keys::master_for(db.url()).map_err(|e| e.to_string())? {
-        tongchou_store::keys::load_shared(db, std::sync::Arc::new(m))
-            .map_err(|e| e.to_string())?;
+        tongchou_store::keys::load_shared(db, std::sync::Arc::new(m)).map_err(|e| e.to_string())?;
     }
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut out = Vec::with_capacity(n);

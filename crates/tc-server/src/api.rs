@@ -34,15 +34,13 @@ async fn need_user(st: &St, headers: &HeaderMap) -> Result<(User, String), AppEr
 
 /// The user of a live session, on the connection at hand (as [`need_user`], without a hop of its
 /// own to the blocking pool).
-fn session_on(
-    db: &mut tongchou_store::Db,
-    token: Option<&str>,
-    policy: &access::AuthPolicy,
-) -> Result<User, AppError> {
+fn session_on(db: &mut tongchou_store::Db, token: Option<&str>, st: &St) -> Result<User, AppError> {
     let Some(token) = token else {
         return Err(AppError::Unauthorized);
     };
-    access::session_user(db, token, policy, now_ms())?.ok_or(AppError::Unauthorized)
+    st.sessions
+        .user(db, token, &st.cfg.policy, now_ms())?
+        .ok_or(AppError::Unauthorized)
 }
 
 /// A state-changing call: a live session and the matching `X-CSRF-Token` header.
@@ -136,10 +134,10 @@ pub async fn person(
 ) -> ApiResult<PersonBody> {
     // the session and the read on one blocking hop; answered once its audit entry is durable
     let token = cookie(&headers, SESSION_COOKIE);
-    let policy = st.cfg.policy.clone();
     let c = client(&addr);
+    let st2 = st.clone();
     let v = with_db_audited(&st, move |db| {
-        let user = session_on(db, token.as_deref(), &policy)?;
+        let user = session_on(db, token.as_deref(), &st2)?;
         person::read_by_id_number(db, &user, &id_number, "api", &c, now_ms())
     })
     .await?;

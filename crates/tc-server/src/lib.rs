@@ -94,6 +94,10 @@ pub struct Config {
     /// ([`Db::map_for_reads`]); 0: none, every page read with a read call. Measured both ways
     /// on the person API in `docs/PERFORMANCE.md`.
     pub sqlite_mmap: i64,
+    /// Milliseconds a session's user is kept in memory between reads of the session
+    /// (`tongchou_store::access::SessionCache`; a change made in this process empties it at
+    /// once, one made by another process is seen within this time); 0: every request reads it.
+    pub session_cache_ms: i64,
     /// Login attempts a client may make per minute, after a burst of `login_burst`.
     pub login_per_minute: u32,
     pub login_burst: u32,
@@ -150,6 +154,7 @@ impl Config {
             // as many as the blocking threads that may hold one ([`runtime`])
             pool_size: 16,
             sqlite_mmap: 0,
+            session_cache_ms: 1_000,
             login_per_minute: 30,
             login_burst: 30,
             public_per_minute: 120,
@@ -220,6 +225,8 @@ pub(crate) struct AppState {
     pub metrics: ops::Metrics,
     /// The months' runs started from `/month`, running in the background or finished.
     pub runs: month::Runs,
+    /// The sessions' users kept briefly ([`Config::session_cache_ms`]).
+    pub sessions: access::SessionCache,
 }
 
 pub(crate) type St = Arc<AppState>;
@@ -435,10 +442,13 @@ pub(crate) async fn current(
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    let policy = st.cfg.policy.clone();
+    if let Some(u) = st.sessions.peek(&token, &st.cfg.policy, now_ms()) {
+        return Ok(Some((u, token)));
+    }
+    let st2 = st.clone();
     let t = token.clone();
     let user = with_db(st, move |db| {
-        Ok(access::session_user(db, &t, &policy, now_ms())?)
+        Ok(st2.sessions.user(db, &t, &st2.cfg.policy, now_ms())?)
     })
     .await?;
     Ok(user.map(|u| (u, token)))
@@ -526,6 +536,7 @@ fn state(cfg: Config, writer: audit::group::Writer) -> St {
         limits: guard::Limits::new(&cfg),
         metrics: ops::Metrics::new(writer.stats().clone()),
         runs: month::Runs::default(),
+        sessions: access::SessionCache::new(cfg.session_cache_ms),
         audit: writer,
         cfg,
     })

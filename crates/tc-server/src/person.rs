@@ -11,7 +11,7 @@ use tongchou_core::access::{
 use tongchou_core::{Divisions, IdNumber};
 use tongchou_store::access::{self, Target, User};
 use tongchou_store::audit::{Actor, Deferred, Entry};
-use tongchou_store::registry::PersonRecord;
+use tongchou_store::registry::{ByNumber, PensionRecord, PersonRecord};
 use tongchou_store::{Db, registry};
 
 /// A `person.*` audit entry of `who` at `now`.
@@ -59,23 +59,33 @@ fn load(db: &mut Db, person_id: i64) -> Result<Option<PersonRecord>, AppError> {
     Ok(registry::person_record(db, person_id)?)
 }
 
-/// The pension in force and the bank account, for a pensioner.
-fn pension(db: &mut Db, person_id: i64, m: &Masking) -> Result<Option<PersonPension>, AppError> {
-    let Some(p) = registry::pension_record(db, person_id)? else {
-        return Ok(None);
-    };
-    Ok(Some(PersonPension {
+/// The pension in force and the bank account, for a pensioner, masked for the viewer.
+fn pension(p: Option<PensionRecord>, m: &Masking) -> Option<PersonPension> {
+    let p = p?;
+    Some(PersonPension {
         retire_period: p.retire_period,
         status: p.status,
         monthly: p.monthly.to_string(),
         bank_name: p.bank_name,
         bank_account: m.bank_account(&p.bank_account),
-    }))
+    })
+}
+
+/// A person's record with their pension (if a pensioner), read by id.
+fn load_with_pension(
+    db: &mut Db,
+    person_id: i64,
+) -> Result<Option<(PersonRecord, Option<PensionRecord>)>, AppError> {
+    let Some(p) = load(db, person_id)? else {
+        return Ok(None);
+    };
+    let pension = registry::pension_record(db, person_id)?;
+    Ok(Some((p, pension)))
 }
 
 fn view(
-    db: &mut Db,
     p: &PersonRecord,
+    pension_record: Option<PensionRecord>,
     viewer: &Principal,
 ) -> Result<(PersonBody, Vec<&'static str>), AppError> {
     let m = Masking::for_viewer(viewer, Some(p.id));
@@ -111,7 +121,7 @@ fn view(
             paid_months: p.paid_months,
             deemed_months: p.deemed_months,
             account_balance: p.balance.to_string(),
-            pension: pension(db, p.id, &m)?,
+            pension: pension(pension_record, &m),
             unmasked: full.clone(),
         },
         full,
@@ -164,21 +174,20 @@ pub(crate) fn read_by_id_number(
         }
     };
     let not_found = || AppError::NotFound("no person with this ID number".into());
-    let Some(pid) = registry::person_id_by_number(db, id.as_str())? else {
-        return Ok((Err(not_found()), failed(&id.masked(), "not_found")));
-    };
-    let Some(p) = load(db, pid)? else {
-        return Ok((Err(not_found()), failed(&pid.to_string(), "not_found")));
-    };
-    read_found(db, &who, &p, via, client, now)
+    // the number's person and pension in one statement (one snapshot, one statement's work)
+    match registry::person_by_number(db, id.as_str())? {
+        ByNumber::Unknown => Ok((Err(not_found()), failed(&id.masked(), "not_found"))),
+        ByNumber::NoRecord(pid) => Ok((Err(not_found()), failed(&pid.to_string(), "not_found"))),
+        ByNumber::Found(p, pension) => read_found(&who, &p, pension, via, client, now),
+    }
 }
 
 /// A person's record read by `who`: region-checked (a refusal audited), masked by role, audited
 /// with the fields shown in full.
 fn read_found(
-    db: &mut Db,
     who: &Principal,
     p: &PersonRecord,
+    pension: Option<PensionRecord>,
     via: &str,
     client: &str,
     now: i64,
@@ -193,7 +202,7 @@ fn read_found(
         };
         return Ok(refused(who, &t, &e, now));
     }
-    let (v, full) = view(db, p, who)?;
+    let (v, full) = view(p, pension, who)?;
     let details = json!({"via": via, "unmasked": full, "client": client});
     let ok = ("person.read", oid.as_str());
     Ok((
@@ -220,12 +229,12 @@ pub(crate) fn read_own(
     let who = user.principal();
     // the person's own account only (the refusal audited): `tongchou_app::own`
     let pid = tongchou_app::own::own_person(db, &who, now)?;
-    let Some(p) = load(db, pid)? else {
+    let Some((p, pension)) = load_with_pension(db, pid)? else {
         return Err(AppError::NotFound(
             "your record is not in the registry yet".into(),
         ));
     };
-    let (v, full) = view(db, &p, &who)?;
+    let (v, full) = view(&p, pension, &who)?;
     let details = json!({"via": via, "unmasked": full, "client": client});
     let ok = ("person.read_own", pid.to_string());
     let e = entry(
@@ -319,7 +328,7 @@ pub(crate) fn read_by_person_id(
     now: i64,
 ) -> Result<Audited<PersonBody>, AppError> {
     let who = user.principal();
-    let Some(p) = load(db, person_id)? else {
+    let Some((p, pension)) = load_with_pension(db, person_id)? else {
         let details = json!({"reason": "not_found", "via": "search", "client": client});
         let oid = person_id.to_string();
         let e = entry(&who, ("person.read", &oid), None, "failed", details, now);
@@ -328,5 +337,5 @@ pub(crate) fn read_by_person_id(
             e,
         ));
     };
-    read_found(db, &who, &p, "search", client, now)
+    read_found(&who, &p, pension, "search", client, now)
 }

@@ -591,10 +591,96 @@ fn encrypted_read(url: &str) {
         r.body
     );
     assert_eq!(audit_count(&mut db, "person.read", "ok"), 1);
+    // a row not converted yet (plain number in `person_ids`) is still found, by its plain
+    // number after the blind index found nothing: outside the clerk's county, so refused
+    let r = clerk.get(&format!("/api/persons/{}", s.p2.1));
+    assert_eq!(r.status, 403, "{}", r.body);
+    // a new data key made after the server loaded its keyring (a rotation begun by another
+    // process) and the fields resealed under it: the server reloads its keys when a field names
+    // one it lacks, and only then (no query of the keys on every read)
+    let master = tongchou_store::keys::master_for(url)
+        .expect("key")
+        .expect("a key");
+    let master = std::sync::Arc::new(master);
+    tongchou_store::keys::add_key(&mut db, master.as_ref(), "field").expect("new key");
+    tongchou_store::keys::load_shared(&mut db, master).expect("reload");
+    let resealed = tongchou_store::keys::seal(&db, "persons.id_number", &idn).expect("seal");
+    let account = tongchou_store::keys::seal(&db, "pensioners.bank_account", "6222021234567890")
+        .expect("seal");
+    assert_ne!(
+        tongchou_store::keys::Keyring::key_of(&resealed),
+        tongchou_store::keys::Keyring::key_of(&sealed)
+    );
+    for (sql, v) in [
+        ("UPDATE persons SET id_number = $1 WHERE id = $2", &resealed),
+        (
+            "UPDATE pensioners SET bank_account = $1 WHERE person_id = $2",
+            &account,
+        ),
+    ] {
+        db.exec(
+            sql,
+            &[tongchou_store::Val::Str(v), tongchou_store::Val::I64(pid)],
+        )
+        .expect("reseal");
+    }
+    let r = clerk.get(&format!("/api/persons/{idn}"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(
+        r.body.contains("\"bank_account\"") && !r.body.contains(&account),
+        "{}",
+        r.body
+    );
+    assert_eq!(audit_count(&mut db, "person.read", "ok"), 2);
     drop(srv);
 }
 
 #[test]
 fn sqlite_encrypted_register_is_read_through_the_api() {
     encrypted_read(&tongchou_store::testing::sqlite_url("enc_read"));
+}
+
+/// The server keeps a session's user in memory between requests; a deactivation (lock) or a
+/// role change refuses the session's very next request, on the person API and on `/api/me`
+/// alike, however long the cache would otherwise keep it.
+fn session_changes_refuse_at_once(url: &str) {
+    let s = seed(url);
+    let srv = support::start_with(url, |cfg| cfg.session_cache_ms = 600_000);
+    let mut db = Db::open(url).expect("open");
+    let op = tongchou_store::audit::Actor::operator("test");
+    let now = tongchou_app::clock::now_ms;
+    let mut clerk = Client::new(srv.addr);
+    assert_eq!(clerk.login("clerk", PW).status, 303);
+    let read = format!("/api/persons/{}", s.p1.1);
+    for _ in 0..3 {
+        assert_eq!(clerk.get(&read).status, 200);
+    }
+    assert_eq!(clerk.get("/api/me").status, 200);
+    tongchou_store::access::set_active(&mut db, &op, "clerk", false, now()).expect("lock");
+    assert_eq!(clerk.get(&read).status, 401, "locked: refused at once");
+    assert_eq!(clerk.get("/api/me").status, 401);
+
+    let mut clerk2 = Client::new(srv.addr);
+    assert_eq!(clerk2.login("clerk2", PW).status, 303);
+    let read2 = format!("/api/persons/{}", s.p2.1);
+    assert_eq!(clerk2.get(&read2).status, 200);
+    assert_eq!(clerk2.get("/api/me").status, 200);
+    let city = support::rc(140100);
+    let role = tongchou_core::access::Role::CityAgency;
+    tongchou_store::access::set_role(&mut db, &op, "clerk2", role, city, now()).expect("role");
+    assert_eq!(clerk2.get("/api/me").status, 401, "moved: refused at once");
+    assert_eq!(clerk2.get(&read2).status, 401);
+    // every read answered was audited, no refusal read anything
+    assert_eq!(audit_count(&mut db, "person.read", "ok"), 4);
+    drop(srv);
+}
+
+#[test]
+fn sqlite_session_changes_refuse_at_once() {
+    session_changes_refuse_at_once(&tongchou_store::testing::sqlite_url("sess_cache"));
+}
+
+#[test]
+fn postgres_session_changes_refuse_at_once() {
+    session_changes_refuse_at_once(&tongchou_store::testing::pg_url("sess_cache"));
 }

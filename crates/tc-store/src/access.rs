@@ -16,6 +16,10 @@
 //! Times are milliseconds since the Unix epoch passed in by the caller (`now`), stored as fixed
 //! width UTC text ([`iso_time`]).
 
+mod cache;
+
+pub use cache::SessionCache;
+
 use crate::audit::{self, Actor, AsConflict, Entry};
 use crate::{Db, StoreError, Val, Value};
 use argon2::Argon2;
@@ -487,7 +491,7 @@ pub(crate) fn change_user(
     details: serde_json::Value,
     f: impl Fn(&mut Db, &User) -> Result<()>,
 ) -> Result<User> {
-    audit::retry(db, 10, |db| {
+    let r = audit::retry(db, 10, |db| {
         let (u, _) = find_user(db, login)?.ok_or_else(|| {
             AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}")))
         })?;
@@ -506,7 +510,10 @@ pub(crate) fn change_user(
             now,
         )?;
         Ok::<(), AuthError>(())
-    })?;
+    });
+    // an account's role, region, activity or sessions may have changed: cached sessions go
+    cache::changed();
+    r?;
     get_user(db, login)?
         .ok_or_else(|| AuthError::NotFound(tr!("access-err-no-user", login = format!("{login:?}"))))
 }
@@ -927,21 +934,47 @@ pub fn session_user(
     policy: &AuthPolicy,
     now: i64,
 ) -> Result<Option<User>> {
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !token_well_formed(token) {
         return Ok(None);
     }
-    let th = token_hash(token);
+    Ok(live_session(db, &token_hash(token), policy, now)?.map(|s| s.user))
+}
+
+/// Whether a session token has the form of one (64 hex digits): anything else is no session.
+fn token_well_formed(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// A live session as read from the database.
+pub(crate) struct Live {
+    pub user: User,
+    /// When the session was last seen (after this check), ms.
+    pub last_seen: i64,
+    /// Its absolute end, ms.
+    pub expires: i64,
+}
+
+/// The live session with token hash `th` (one statement: the session and its user), ended and
+/// audited if it timed out or its user is gone or inactive; its last sight recorded every 10 s.
+/// (`CAST($1 AS TEXT)`: a join on a bare parameter is planned again on every use on SQLite, as
+/// `registry::person_by_number` explains.)
+fn live_session(db: &mut Db, th: &str, policy: &AuthPolicy, now: i64) -> Result<Option<Live>> {
     let Some(r) = db.query_opt(
-        "SELECT user_id, last_seen, expires_at FROM sessions WHERE token_hash = $1",
-        &[Val::Str(&th)],
+        "SELECT s.last_seen, s.expires_at, u.id, u.login, u.display_name, u.role, u.region, \
+         u.person_id, u.failed_logins, u.locked_until, u.active, u.created_at, u.password_hash \
+         FROM sessions s LEFT JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = CAST($1 AS TEXT)",
+        &[Val::Str(th)],
     )?
     else {
         return Ok(None);
     };
-    let user_id = r[0].i64()?;
-    let last_seen = parse_iso_time(r[1].text()?).unwrap_or(0);
-    let expires = parse_iso_time(r[2].text()?).unwrap_or(0);
-    let user = get_user_by_id(db, user_id)?;
+    let mut last_seen = parse_iso_time(r[0].text()?).unwrap_or(0);
+    let expires = parse_iso_time(r[1].text()?).unwrap_or(0);
+    let user = match r[2] {
+        Value::Null => None,
+        _ => Some(user_row(&r[2..])?.0),
+    };
     let reason = match &user {
         None => Some("no_user"),
         Some(u) if !u.active => Some("inactive"),
@@ -950,41 +983,53 @@ pub fn session_user(
         Some(_) => None,
     };
     if let Some(reason) = reason {
-        audit::retry(db, 10, |db| {
-            db.exec(
-                "DELETE FROM sessions WHERE token_hash = $1",
-                &[Val::Str(&th)],
-            )?;
-            let actor = match &user {
-                Some(u) => Actor::user(u.id, &u.login),
-                None => Actor::operator("-"),
-            };
-            auth_audit(
-                db,
-                &actor,
-                "auth.session_end",
-                user.as_ref().map(|u| u.region.get()),
-                "ok",
-                serde_json::json!({"reason": reason, "session": &th[..16]}),
-                now,
-            )?;
-            Ok::<(), AuthError>(())
-        })?;
+        end_session(db, th, user.as_ref(), reason, now)?;
         return Ok(None);
     }
     if now - last_seen >= 10_000 {
         db.exec(
             "UPDATE sessions SET last_seen = $2 WHERE token_hash = $1",
-            &[Val::Str(&th), Val::Str(&iso_time(now))],
+            &[Val::Str(th), Val::Str(&iso_time(now))],
         )?;
+        last_seen = now;
     }
-    Ok(user)
+    Ok(user.map(|user| Live {
+        user,
+        last_seen,
+        expires,
+    }))
+}
+
+/// End a session found dead (`reason`), audited as `auth.session_end`.
+fn end_session(db: &mut Db, th: &str, user: Option<&User>, reason: &str, now: i64) -> Result<()> {
+    let r = audit::retry(db, 10, |db| {
+        db.exec(
+            "DELETE FROM sessions WHERE token_hash = $1",
+            &[Val::Str(th)],
+        )?;
+        let actor = match user {
+            Some(u) => Actor::user(u.id, &u.login),
+            None => Actor::operator("-"),
+        };
+        auth_audit(
+            db,
+            &actor,
+            "auth.session_end",
+            user.map(|u| u.region.get()),
+            "ok",
+            serde_json::json!({"reason": reason, "session": &th[..16]}),
+            now,
+        )?;
+        Ok::<(), AuthError>(())
+    });
+    cache::changed();
+    r
 }
 
 /// End a session (audited as `auth.logout`). Unknown tokens are ignored.
 pub fn logout(db: &mut Db, token: &str, now: i64) -> Result<()> {
     let th = token_hash(token);
-    audit::retry(db, 10, |db| {
+    let r = audit::retry(db, 10, |db| {
         let Some(r) = db.query_opt(
             "SELECT user_id FROM sessions WHERE token_hash = $1",
             &[Val::Str(&th)],
@@ -1009,7 +1054,9 @@ pub fn logout(db: &mut Db, token: &str, now: i64) -> Result<()> {
             )?;
         }
         Ok::<(), AuthError>(())
-    })
+    });
+    cache::changed();
+    r
 }
 
 /// What an action is about, for the audit row of an access decision.

@@ -255,6 +255,20 @@ pub fn reveal(db: &Db, column: &str, stored: &str) -> Result<String> {
     reveal_with(db.keyring(), column, stored)
 }
 
+/// [`reveal`] of a field taken out of its row, reloading the keyring first only when the field
+/// names a data key the keyring does not hold (one made by a rotation in another process since
+/// it was loaded): a read costs no query of `crypto_keys`, and a plain field is moved, not
+/// copied.
+pub fn reveal_fresh(db: &mut Db, column: &str, stored: String) -> Result<String> {
+    let Some((_, id, _)) = envelope(&stored) else {
+        return Ok(stored);
+    };
+    if db.keyring().is_some_and(|k| !k.ciphers.contains_key(&id)) {
+        refresh(db)?;
+    }
+    reveal_with(db.keyring(), column, &stored)
+}
+
 /// [`reveal`] with a keyring taken from the connection beforehand (for streaming reads).
 pub fn reveal_with(ring: Option<&Keyring>, column: &str, stored: &str) -> Result<String> {
     if envelope(stored).is_none() {
