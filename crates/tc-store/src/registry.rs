@@ -773,7 +773,10 @@ mod tests {
             let idn = person_record(&mut db, pid).expect("q").expect("person");
             assert_eq!(
                 person_by_number(&mut db, &idn.id_number).expect("q"),
-                ByNumber::Found(idn.clone(), pension_record(&mut db, pid).expect("q"))
+                ByNumber::Found(
+                    Box::new(idn.clone()),
+                    pension_record(&mut db, pid).expect("q")
+                )
             );
         }
         match person_by_number(&mut db, "140105195501010033").expect("q") {
@@ -978,7 +981,7 @@ pub enum ByNumber {
     /// Registered to this person id, but the person has no record.
     NoRecord(i64),
     /// The person's record and, for a pensioner, the pension.
-    Found(PersonRecord, Option<PensionRecord>),
+    Found(Box<PersonRecord>, Option<PensionRecord>),
 }
 
 /// The person registered under an ID number with their pension, in one statement (the staff
@@ -1016,7 +1019,7 @@ pub fn person_by_number(db: &mut Db, id_number: &str) -> Result<ByNumber> {
             Value::Null => None,
             _ => Some(pension_of(db, &mut r, 16)?),
         };
-        return Ok(ByNumber::Found(person, pension));
+        return Ok(ByNumber::Found(Box::new(person), pension));
     }
     Ok(ByNumber::Unknown)
 }
