@@ -2008,3 +2008,20 @@ xch-reason = a refusal gives its reason
 
 ## lead: certificate refusals
 app-transfer-certificate = certificate: { $why }
+
+## msgs: legacy files of the migration (tc-import::legacy)
+import-leg-more = { $n } is more than { $max }
+import-leg-whole = not a whole number: { $text }
+import-leg-negative = must not be negative, got { $amount }
+import-leg-index = not an index: { $error }
+import-leg-index-range = { $index } is outside 0–10
+import-leg-status = unknown status { $text } (expected 正常 or 暂停)
+import-leg-text = { $text }: 1-{ $max } characters on one line
+import-leg-before-birth = { $date } is before the birth date { $birth }
+import-leg-category = the category disagrees with the sex of the ID number
+import-leg-year = year { $year } is outside 1951–{ $this }
+import-leg-months = at least 1 month (a year without contributions has no row)
+import-leg-divisor = not a divisor: { $error }
+import-leg-divisor-shape = { $divisor }: a positive number of months with at most one decimal
+import-leg-account = { $account } is more than the amount owed { $total }
+import-leg-settled = { $paid } settles the { $total } owed: not an open item

@@ -2009,3 +2009,20 @@ xch-reason = 拒绝须说明理由
 
 ## lead: certificate refusals
 app-transfer-certificate = 转移凭证：{ $why }
+
+## msgs: legacy files of the migration (tc-import::legacy)
+import-leg-more = { $n } 超过 { $max }
+import-leg-whole = 不是整数：{ $text }
+import-leg-negative = 不能为负：{ $amount }
+import-leg-index = 不是缴费指数：{ $error }
+import-leg-index-range = { $index } 不在 0–10 之间
+import-leg-status = 未知状态 { $text }（应为 正常 或 暂停）
+import-leg-text = { $text }：须为 1–{ $max } 个字符且不换行
+import-leg-before-birth = { $date } 早于出生日期 { $birth }
+import-leg-category = 人员类别与身份证号所示性别不符
+import-leg-year = 年度 { $year } 不在 1951–{ $this } 之间
+import-leg-months = 至少 1 个月（没有缴费的年度不列）
+import-leg-divisor = 不是计发月数：{ $error }
+import-leg-divisor-shape = { $divisor }：应为正数，至多一位小数
+import-leg-account = { $account } 超过欠费金额 { $total }
+import-leg-settled = { $paid } 已结清欠费 { $total }：不是未结欠费
