@@ -2025,3 +2025,13 @@ import-leg-divisor = not a divisor: { $error }
 import-leg-divisor-shape = { $divisor }: a positive number of months with at most one decimal
 import-leg-account = { $account } is more than the amount owed { $total }
 import-leg-settled = { $paid } settles the { $total } owed: not an open item
+
+## msgs: the budget draft's sources (tc-core::budget, tc-app::budget)
+core-budget-opening = closing balance of the execution year
+core-budget-pensions = pensions in payment { $monthly } × 12
+core-budget-executed = executed { $executed } × 12/{ $months }
+core-budget-grown = { $base } × (1 + { $rate }: { $why })
+app-budget-why-contribution = wage growth { $wage } ({ $wage_param } { $from }→{ $to }, { $status_from }/{ $status_to }) + coverage { $coverage } ({ $coverage_param }, { $coverage_status })
+app-budget-why-benefit = adjustment { $adjustment } ({ $adjustment_param }, { $adjustment_status }) + pensioners { $pensioners } ({ $pensioners_param }, { $pensioners_status })
+app-budget-why-other = { $param } ({ $status })
+app-budget-entered = entered by { $login }

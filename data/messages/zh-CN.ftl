@@ -2026,3 +2026,13 @@ import-leg-divisor = 不是计发月数：{ $error }
 import-leg-divisor-shape = { $divisor }：应为正数，至多一位小数
 import-leg-account = { $account } 超过欠费金额 { $total }
 import-leg-settled = { $paid } 已结清欠费 { $total }：不是未结欠费
+
+## msgs: the budget draft's sources (tc-core::budget, tc-app::budget)
+core-budget-opening = 上年决算年末滚存结余
+core-budget-pensions = 在发养老金 { $monthly } × 12
+core-budget-executed = 执行 { $executed } × 12/{ $months }
+core-budget-grown = { $base } × (1 + { $rate }: { $why })
+app-budget-why-contribution = 工资增长 { $wage } ({ $wage_param } { $from }→{ $to }, { $status_from }/{ $status_to }) + 扩面 { $coverage } ({ $coverage_param }, { $coverage_status })
+app-budget-why-benefit = 调整 { $adjustment } ({ $adjustment_param }, { $adjustment_status }) + 领取人数 { $pensioners } ({ $pensioners_param }, { $pensioners_status })
+app-budget-why-other = { $param } ({ $status })
+app-budget-entered = 录入 ({ $login })
