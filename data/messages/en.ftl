@@ -2008,3 +2008,410 @@ xch-reason = a refusal gives its reason
 
 ## lead: certificate refusals
 app-transfer-certificate = certificate: { $why }
+
+## msgs: common use-case messages (tc-app)
+app-ledger-no-answer = the ledger answered nothing
+app-ledger-posted = ledger: { $key } is already posted
+app-amount-positive = amount: must be positive
+app-county-code = county { $county }: { $error }
+app-no-account = region { $region } has no account { $kind }
+app-json = JSON: { $error }
+app-xlsx = XLSX: { $error }
+app-approval-none = approval { $id } does not exist
+app-not-pensioner = person { $person } is not a pensioner
+app-person-none = no person { $person }
+app-region-outside = region { $region } is not in the province
+app-region-bad = bad region code { $region }
+
+## msgs: account years (tc-app::accounts)
+app-acc-closed = the accounts of { $year } are already closed
+app-acc-month-open = the collection of { $month } has not been closed: close every month of { $year } first
+app-acc-not-closed = the account of { $year } is not closed yet (tongchou account close --year { $year })
+app-acc-differs = person { $person } { $year }: stored closing { $stored } differs from the rule's { $rule }
+
+## msgs: recoveries (tc-app::recoveries)
+app-rec-none = no recovery case { $id } of person { $person }
+app-rec-closed = recovery case { $id } of person { $person } is { $status } (nothing remains to recover)
+app-rec-reference = reference: the voucher number, 1-64 characters
+app-rec-too-much = amount: { $amount } is more than the { $remaining } that remains to recover
+app-rec-case = recovery case { $id }
+app-rec-not-write-off = approval { $id } is not a write-off
+app-rec-object = approval object { $object } is not a recovery case
+
+## msgs: the gap (tc-app::gap)
+app-gap-receivable = no receivable account for { $region }
+app-gap-on = --on: the gap of { $year } is computed after the year ({ $on })
+app-gap-compute = gap of { $year }: { $error }
+app-gap-recorded = the gap of { $year } was recorded on { $on } ({ $recorded } yuan); the ledger and registry now give { $now } yuan: it stands as recorded
+app-gap-none = --year: the gap of { $year } has not been computed (tongchou gap compute --year { $year })
+app-gap-amount = --amount: { $region } owes { $owed } yuan of { $year }; a payment must be positive and at most that
+app-gap-cause = unknown cause { $cause }
+
+## msgs: income (tc-app::income)
+app-inc-kind = unknown income kind { $kind }: one of { $kinds }
+app-inc-no-fiscal = no fiscal special account
+app-inc-no-account = no account { $account }
+app-inc-opening = region { $region } has no { $asset } or fund balance account
+app-inc-maturity = fixed deposit { $id } has no maturity
+app-inc-deposit = region { $region } has no deposit accounts
+
+## msgs: central adjustment (tc-app::central)
+app-cen-none = --year: { $year } has neither central adjustment nor national pooling (the central adjustment fund began on 2018-07-01): { $error }
+app-cen-pooling = --year: { $year } is under national pooling ({ $regime }): remittance, allocation, advances and settlement of the central adjustment fund do not apply; record the national pooling with `tongchou central pooling`
+app-cen-adjustment = --year: { $year } is under the central adjustment fund, national pooling began in 2022; use remit / allocate / advance / settle
+app-cen-no-insured = --year: no insured in service at the end of { $year }: nothing to remit
+app-cen-not-recorded = the { $kind } of { $year } is not recorded: run `tongchou central { $command }` first
+app-cen-advance-year = --on: the advances of { $year } are made within the year ({ $on })
+app-cen-settle-year = --on: the settlement of { $year } cannot be before the year ({ $on })
+app-cen-kind-remittance = remittance
+app-cen-kind-allocation = allocation
+app-cen-kind-advance-paid = advance paid
+app-cen-kind-advance-received = advance received
+app-cen-kind-settlement = year-end settlement
+app-cen-kind-pooling-remitted = national pooling remitted
+app-cen-kind-pooling-received = national pooling received
+app-cen-kind-other = other
+
+## msgs: budget execution analysis (tc-app::analysis)
+app-an-quarter = --quarter: 1–4, --year: YYYY
+app-an-status-none = not drafted
+app-an-status-draft = draft
+app-an-status-submitted = submitted
+app-an-status-returned = returned
+app-an-status-accepted = accepted
+app-an-text = { $what }: 1–500 characters
+app-an-who = the analysis of { $region } { $name } is done by { $at } { $at_name }
+app-an-not-drafted = the analysis of { $region } { $name } for { $quarter } is not drafted yet
+app-an-no-budget = no approved budget for { $year }: nothing to analyse
+app-an-range = { $item }: amount out of range
+app-an-no-item = --item: { $item } is not a line of the analysis
+app-an-explain = explain every deviation beyond the threshold first: { $items }
+app-an-below-open = every analysis below must be accepted first ({ $count }: { $open }…)
+app-an-due = bad due date { $due }
+app-an-no-city = { $region } has no city
+app-an-no-region = --region: { $region } is not a region
+app-an-not-submitted = the analysis of { $region } { $name } for { $quarter } is not awaiting review
+app-an-return = --return (a return needs its reason)
+
+## msgs: reserve, backup, jobs, exports (tc-app)
+app-res-kind = --kind: dividend or other (other income)
+app-res-no-gap = the gap of { $year } has not been computed: the reserve fund covers only a computed gap (run tongchou gap compute --year { $year } first)
+app-res-not-use = approval { $id } is not a use of the reserve fund
+app-bak-base = --base is PostgreSQL's (a SQLite backup is already a full copy)
+app-bak-restore-point = restore points are PostgreSQL's
+app-bak-restore-url = cannot restore into { $url }: sqlite://PATH or postgres://…
+app-bak-retention = { $before } is inside the retention period (retention.audit_log_months): the latest date allowed is { $limit }
+app-bak-verify = the archive { $file } does not verify: nothing deleted
+app-bak-not-archive = { $file } holds { $kind }, not an audit archive
+app-job-done = { $job } { $period } step { $step } is already done
+app-job-details = job details: { $error }
+app-job-busy = the { $job } of { $period } is being run by { $who } since { $since } (host { $host }, pid { $pid })
+app-job-busy-other = the { $job } of { $period } is being run by another process
+app-job-month-run = monthly run
+app-job-collect = collection
+app-job-disburse = disbursement
+app-exp-format = format: csv or xlsx, not { $format }
+app-dues-write = writing the dues file: { $error }
+app-dues-region = region { $region }: not a region of the province
+app-policy-day = policy { $name } = { $day } is not a day of the month
+app-own-year = year: { $year } is not between 1990 and 9999
+app-cert-deceased = person { $person } is recorded deceased: nothing to certify
+app-cert-death-record = a death record of { $died } names person { $person }: the cross-check decides, not a certification
+app-cert-self = a pensioner certifies only themselves
+app-cert-future = date: { $on } is after today ({ $today })
+app-approval-object = bad approval object { $object }
+app-not-configured = not configured
+
+## msgs: collection and its reconciliation (tc-app::collect)
+app-col-closed = the collection of { $period } is already closed
+app-col-assess-totals = assessment totals disagree: { $period } county { $county }: stored { $n }, base { $base }, pooling { $pooling }, account { $account }; the rows { $rows }, { $rbase }, { $rpooling }, { $raccount }
+app-col-payroll-totals = payroll totals disagree: { $month } county { $county }: stored { $n } lines { $amount }, paid { $paid } (re-issued/carried { $rn } lines { $ramount }, paid { $rpaid }); the rows { $bn } lines { $bamount }, paid { $bpaid } ({ $brn } lines { $bramount }, { $brpaid })
+app-col-posting-missing = posting { $key } of { $amount } is recorded but the ledger has no such transfer
+app-col-posting-differs = posting { $key }: recorded { $recorded } but the ledger booked { $booked }
+app-col-lines = transfer { $key }: amount { $amount } but its { $lines } person-level lines add up to { $sum }
+app-col-unrecorded = ledger transfer { $key } books { $amount } of person-level collection income but no collection posting records it
+app-col-label = collection { $period } county { $county } { $kind }
+app-col-not-booked = { $label }: persons paid { $paid } but nothing is booked
+app-col-booked-differs = { $label }: booked { $booked } but persons paid { $paid }
+app-col-booked-alone = { $label }: booked { $booked } with no person-level collection behind it
+
+## msgs: the disbursement and its guard (tc-app::disburse)
+app-dis-no-transfer = { $key }: issued lines without a benefit transfer in the ledger
+app-dis-count = { $key }: the ledger holds { $ledger_lines } lines of { $ledger_amount } yuan, the payroll { $lines } lines of { $amount } yuan
+app-dis-digest = { $key }: a line's person or amount differs from the one the ledger recorded
+app-dis-open = { $key }: settled, yet { $open } lines wait for the bank's answer
+app-dis-paid = { $key }: the ledger posted { $ledger } yuan paid, the paid lines add up to { $paid } yuan
+app-dis-voided = { $key }: voided in the ledger (nothing paid), yet lines are paid or open
+app-dis-pending = { $key }: every line has its answer, yet the benefit transfer is still pending
+app-dis-overflow = { $key }: the paid lines' total overflows
+app-dis-file-count = payment file { $file }: says { $payments } payments of { $sum } yuan, its lines are { $lines } of { $lines_sum } yuan
+app-dis-file-digest = payment file { $file }: { $path } does not have the recorded digest
+app-dis-file-read = payment file { $file }: { $path } cannot be read to verify its digest: { $error }
+app-dis-reissue = the payroll lines disagree with the ledger; nothing is re-issued until this is resolved: { $problems }
+app-dis-waiting-decision = the finance department's decision on the fund-use application
+app-dis-then-decide = tongchou plan decide --period { $month } ..., then run the month again
+app-dis-then-plans = tongchou plan submit|forward --month { $month } --region CODE --as LOGIN, then run the month again
+app-dis-complete = the disbursement of { $month } is already complete
+app-dis-wait-collection = waiting for the collection close of the month
+app-dis-wait-finance = waiting for the finance department's decision
+app-dis-rejected = rejected by the finance department
+app-dis-no-claim = person { $person }: { $item } is paid to the survivor who claims it, and no claim was filed
+app-dis-person = person { $person }: { $error }
+app-dis-payments = payments { $month } { $county }: { $error }
+app-dis-reissues = person { $person }: more than 99 re-issues or carried payments
+app-dis-submit = submitting the plan: { $error }
+app-dis-utf8 = { $file }: not UTF-8
+app-dis-sync = syncing the bank files failed
+
+## msgs: benefits: adjustment, deaths, retirement (tc-app::benefits)
+app-ben-months = month count { $months } out of range
+app-ben-announce = adjustment.announce_month { $month } is not a month
+app-ben-adjusted = the adjustment of { $year } has already been run
+app-ben-none-eligible = no pensioner is eligible for the adjustment of { $year }
+app-ben-increase = increase { $increase } is not positive
+app-ben-no-row = no pension row in force in { $month }
+app-ben-later-row = a pension row dated after { $month } exists
+app-ben-recomputed = pensioner { $person } was already recomputed for { $month }
+app-ben-not-active = pensioner { $person } is { $status }: only active pensions are recomputed
+app-ben-no-pension = pensioner { $person } has no pension row
+app-ben-row-from = pensioner { $person } has a pension row from { $from } ({ $reason }): recompute from a later month
+app-ben-account-paid = person { $person }: account paid out of range
+app-ben-place = the place of pension is { $province } by the 10-year rule ({ $case }): the relationship and money go there
+app-ben-vanished = application { $id } vanished
+app-ben-decided-anyway = approval { $id }: decided although the access rules refuse it
+app-ben-refused = refused by the approver
+app-ben-past = the retirement month { $retire } is before this month { $month }: estimated with the parameters in force then, not a pension that can be claimed now
+
+## msgs: transfers (tc-app::transfer)
+app-tr-may-not = { $login }: may not handle transfers
+app-tr-scope = not within your region
+app-tr-no-account = no provincial account { $kind }
+app-tr-ledger = ledger { $key }: { $answer }
+app-tr-not-yours = no transfer { $id } within your region
+app-tr-none = no transfer { $id }
+app-tr-bureau-exchanges = { $login }: only the provincial bureau exchanges transfer documents
+app-tr-in-none = no transfer in { $id }
+app-tr-undecided = transfer { $id } is { $status }: confirmed once decided
+app-tr-no-out = { $file }: certificate_sha256: no transfer out issued this certificate
+app-tr-not-those = { $file }: id_number / to_province: not those of transfer { $id }
+app-tr-confirmed = { $file }: transfer { $id } was already confirmed by another file
+app-tr-county = --county: { $county } is not a county of the province
+app-tr-other-province = the certificate is for province { $province }, not this one
+app-tr-id = certificate: id_number: { $error }
+app-tr-read = this certificate was already read (transfer { $id }, { $status })
+app-tr-person-vanished = person { $person } vanished
+app-tr-to = --to: { $code } is not another province's code (e.g. 110000)
+app-tr-no-id = no insured person has ID number { $id }
+app-tr-status = { $id } is { $status }: nothing to transfer
+app-tr-changed = { $id } changed while it was transferred
+app-tr-payment-file = payment file: { $error }
+app-tr-bureau-pays = { $login }: only the provincial bureau issues transfer payment files
+app-tr-not-paid = transfer { $id } ({ $direction }, { $status }): only a transfer out or a refused transfer in is paid
+app-tr-no-fiscal = the province has no confirmed fiscal special account in force on { $on }
+app-tr-attempt = transfer { $id }: attempt { $attempt } is { $state } (only a returned one is issued again)
+app-tr-too-many = too many transfer payment files this month
+app-tr-no-payment = transfer { $id } has no payment file
+app-tr-answered = transfer { $id }: attempt { $attempt } is already { $state }
+app-tr-payment-vanished = transfer { $id }: payment vanished
+app-tr-req-done = this request was handled before (transfer { $id })
+app-tr-req-unknown = no insured person has this ID number
+app-tr-req-status = is { $status }: nothing to transfer
+app-tr-req-name = disagrees with the name registered
+app-tr-bureau-reviews = { $login }: only the provincial bureau reviews held transfers
+app-tr-own = { $login }: the one who recorded transfer { $id } may not review it
+app-tr-review-reason = reason: a reason is required
+app-tr-not-held = transfer { $id } is not held ({ $status })
+app-tr-decided = transfer { $id } was decided meanwhile
+app-tr-vanished = transfer { $id } vanished
+app-tr-no-county = transfer { $id }: no county was given to take the person in
+
+## msgs: the migration of legacy data (tc-app::migrate)
+app-mig-city = --city: { $city } is not a city of { $province }
+app-mig-province = { $login }: only the provincial bureau may migrate data (role { $role }, region { $region })
+app-mig-loaded = city { $city } was migrated on { $at } by { $by } from other files: a city is loaded once
+app-mig-unreadable = cannot read it: { $error }
+app-mig-dup = duplicate of row { $row } (same ID number)
+app-mig-dup-year = duplicate of row { $row } (same ID number and year)
+app-mig-outside = { $county } is not a county of { $city }
+app-mig-unknown = { $id } is in neither the insured nor the pensioners file
+app-mig-span = year { $year } is outside the insured span { $start } – { $end }
+app-mig-minor = year { $year } is before the person turned 16 ({ $adult })
+app-mig-months = { $months } months paid in { $year }, but only { $within } months of it are within { $start } – { $end }
+app-mig-rule-refuses = the benefit rule refuses the award: { $error }
+app-mig-rule-gives = the benefit rule gives basic { $basic }, account { $account }, transitional { $transitional } (divisor { $divisor }), the file { $fbasic }, { $faccount }, { $ftransitional } (divisor { $fdivisor })
+app-mig-employer = employer { $code } is neither in the employers file nor in the province
+app-mig-both = also an insured person not retired (insured file row { $row })
+app-mig-enrolled = enrolled on { $enrolled }, not before the cut-over { $cutover }
+app-mig-paid = the history pays { $paid } months, but only { $span } months lie between the enrolment { $enrolled } and the cut-over { $cutover }
+app-mig-retired = retired in { $retire }, not before the cut-over { $cutover }
+app-mig-adjustment = an adjustment before the pension's first month
+app-mig-components = the components add up to { $sum }, the pension in force is { $monthly }
+app-mig-period = period { $period } is not before the cut-over { $cutover }
+app-mig-no-control = no control totals for county { $county }
+app-mig-control = { $label }: control total { $want }, the files { $got }
+app-mig-missing = { $dir }: { $stem }.csv or { $stem }.xlsx is missing
+app-mig-read = { $dir }: cannot read { $file }: { $error }
+app-mig-both-files = { $dir }: both { $files } — keep one
+app-mig-decision = --decision: { $value } (expected existing or incoming)
+app-mig-review-none = review { $id } does not exist
+app-mig-resolved = review { $id } was already resolved ({ $status }) by { $by }
+app-mig-not-loaded = city { $city } is not loaded
+app-mig-cutover = city { $city }: cut-over { $error }
+app-mig-record-field = the review's record has no { $name }
+app-mig-review-error = review { $id }: { $error }
+app-mig-pensioner = review { $id }: a pensioner's record is never merged: keep the existing record (--decision existing) and correct the award through the benefits
+app-mig-employer-none = employer { $code } is not registered
+app-mig-not-insured = person { $person } is no longer an insured person not retired: keep the existing record
+app-mig-employer-vanished = employer { $code } vanished while the city was loaded
+
+## msgs: agency bank accounts, projection, plans (tc-app)
+app-aa-invalid = the paying account of { $region } (version { $version }) is not valid: { $error }
+app-aa-kind-expenditure_account = expenditure account
+app-aa-kind-income_account = income account
+app-aa-kind-fiscal_special_account = fiscal special account
+app-aa-kind = kind: one of { $kinds } (unknown kind { $kind })
+app-aa-region = region: { $region } is not a division of the province
+app-aa-no-such = region: { $region } { $name } keeps no { $kind }
+app-aa-pending = { $region }: version { $version } of { $by } awaits its review
+app-aa-gone = { $region }: the version just written is gone
+app-aa-note = note: a refusal needs a reason
+app-aa-no-version = { $region }: no version { $version }
+app-aa-own = the user who set an account cannot confirm it
+app-aa-confirmed = { $region }: version { $version } is already confirmed
+app-aa-decided = { $region }: version { $version } is already decided
+app-aa-decided-gone = { $object }: the version just decided is gone
+app-proj-birth = a stored birth month { $value }: { $error }
+app-proj-birth-year = a stored birth year { $value }
+app-proj-no-year = --from-year: no contributions were assessed in { $year }
+app-proj-years = --years: 1 to { $max } ({ $years })
+app-proj-run = projection { $scenario }: { $error }
+app-plan-adjusted = { $note } [proposed { $proposed } yuan from the payroll, adjusted to { $total } yuan]
+
+## msgs: reports: refusals (tc-app::reports, warn, assess, final_accounts)
+app-rep-nothing = --year: nothing of { $year } to assess (no collection, payroll or retirement in the year)
+app-rep-not-county = --region: { $county } is not a county (the drill-down is per county)
+app-rep-indicator = --drill: unknown indicator { $indicator } (one of { $known })
+app-rep-month = { $month } is not a month of { $year }
+app-rep-book = book { $region } missing
+app-rep-region = --region: { $code } is not a region of { $province } (expected the province, a city or a county)
+app-rep-county-line = the recorded collection of { $period } has a county line without county or arrears: { $line }
+app-rep-arrears = recorded arrears of { $county }: { $error }
+app-rep-no-fiscal = the chart has no provincial fiscal special account
+app-rep-fiscal-kind = the fiscal special account has no kind
+app-rep-no-collection = --period: the collection of { $period } has not been run (tongchou month run --period { $period })
+app-rep-no-disbursement = --period: the disbursement of { $period } has not been run
+app-rep-warning = early warning of { $period }: { $error }
+
+## msgs: legacy files of the migration (tc-import::legacy)
+import-leg-more = { $n } is more than { $max }
+import-leg-whole = not a whole number: { $text }
+import-leg-negative = must not be negative, got { $amount }
+import-leg-index = not an index: { $error }
+import-leg-index-range = { $index } is outside 0–10
+import-leg-status = unknown status { $text } (expected 正常 or 暂停)
+import-leg-text = { $text }: 1-{ $max } characters on one line
+import-leg-before-birth = { $date } is before the birth date { $birth }
+import-leg-category = the category disagrees with the sex of the ID number
+import-leg-year = year { $year } is outside 1951–{ $this }
+import-leg-months = at least 1 month (a year without contributions has no row)
+import-leg-divisor = not a divisor: { $error }
+import-leg-divisor-shape = { $divisor }: a positive number of months with at most one decimal
+import-leg-account = { $account } is more than the amount owed { $total }
+import-leg-settled = { $paid } settles the { $total } owed: not an open item
+
+## msgs: report titles, sheet names and the total row (tc-app reports)
+app-rep-total = total
+app-rep-unit-city = city
+app-rep-unit-county = county
+app-rep-collection-title = Collection of { $period } (closed { $close }), { $region_name } ({ $region }) by { $unit }
+app-rep-collection-sheet = collection { $period }
+app-rep-by-county = county
+app-rep-by-employer = employer
+app-rep-arrears-title = Open arrears of { $region_name } ({ $region }) by { $by }, late fees accrued to { $as_of }
+app-rep-arrears-sheet = arrears { $as_of }
+app-rep-flexible = flexible employment
+app-rep-disbursement-title = Disbursement { $period }: payroll = from balance + planned; planned ≥ approved = allocated; payroll = issued + deferred; issued = paid + returned + pending
+app-rep-disbursement-sheet = disbursement
+app-rep-crosscheck-title = Cross-checks by county: { $records } death records, { $unchecked } not yet checked, { $unmatched } matching nobody
+app-rep-crosscheck-sheet = cross-checks
+app-rep-warn-title = Early warning { $period }: { $name } ({ $code }), months payable = balance ÷ average monthly expenditure of the last 12 months
+app-rep-warn-sheet = warning { $period }
+app-rep-assess-title = Target assessment { $year }: score = Σ weight × indicator (weights { $weights })
+app-rep-assess-sheet = assessment { $year }
+app-rep-drill-title = Assessment detail { $year } { $name } ({ $county }): { $indicator }
+app-rep-drill-sheet = detail { $year }
+app-rep-projection-title = Fund projection { $from }–{ $to } (balance at the end of { $year }: { $balance } yuan)
+app-rep-projection-sheet = projection { $year }
+app-rep-central-title = Central adjustment / national pooling { $year }: { $regime }
+app-rep-central-sheet = central { $year }
+app-rep-regime-central = the central adjustment fund (2018–2021)
+app-rep-regime-pooling = national pooling (from 2022; remittances and allocations as the finance department records them)
+app-rep-migration-title = Migration check of { $city } ({ $name }), cut-over { $cutover }: { $defects } defect(s), { $reviews } to review
+app-rep-migration-sheet = migration
+app-rep-reserve-title = Reserve fund: transferred state-owned equity
+app-rep-reserve-sheet = reserve
+app-rep-gap-title = Gap sharing { $year }: gap G = max(0, expenditure { $expenditure } − income { $income }) = { $gap } yuan, due { $due }
+app-rep-gap-sheet = gap { $year }
+app-rep-audit-title = Audit log
+
+## msgs: early warning and target assessment (tc-engine::warning, tc-engine::assessment)
+eng-sev-watch = watch
+eng-sev-warning = warning
+eng-sev-alarm = alarm
+eng-agency-county = the county handling agency
+eng-agency-city = the city handling agency
+eng-agency-province = the provincial handling agency
+eng-gov-county = the county government and handling agency
+eng-gov-city = the city government and handling agency
+eng-gov-province = the provincial human resources and social security department and the finance department
+eng-who = { $gov } ({ $what })
+eng-side-expenditure = expenditure
+eng-side-income = income
+eng-budget-message = { $item }: execution deviates { $dev } from the time progress, beyond ±{ $threshold }
+eng-budget-evidence = { $side } item { $item }: annual budget { $budget } yuan × { $months }/12 = time progress { $expected } yuan, executed { $executed } yuan, deviation { $dev }
+eng-budget-act = { $agency } (explain the deviation, tighten the execution or apply for a budget adjustment)
+eng-months-message = months payable { $months }, below { $floor }
+eng-months-evidence = balance { $balance } yuan ÷ expenditure of the last { $window } months { $expenditure } yuan × { $window }
+eng-months-act = balance income and expenditure, secure the gap shares
+eng-dep-message = dependency ratio { $ratio }:1, below { $floor }:1
+eng-dep-evidence = contributors { $contributors } ÷ pensioners { $pensioners }
+eng-dep-act = widen the coverage, follow up interrupted contributions
+eng-rate-message = collection rate { $rate }, off the task by more than { $threshold }
+eng-rate-evidence = collected this year { $collected } yuan ÷ collection task { $task } yuan
+eng-rate-act = strengthen the collection with the tax department, clear the arrears
+eng-improper-message = { $n } improper payments to recover
+eng-improper-evidence = { $amount } yuan not recovered (paid after death, duplicate receipt, overpaid)
+eng-improper-act = recover the improper payments
+eng-base-message = { $n } persons' contribution base jumped within the 12 months before retiring
+eng-base-evidence = retiring this month with a base increase beyond { $jump }
+eng-base-act = review the retirement approvals and the contribution bases
+eng-working-message = the working balance covers less than { $months } months of benefits
+eng-working-evidence = working balance { $working } yuan < { $months } × benefits of the month { $benefits } yuan
+eng-working-act = fund the expenditure account from the fiscal special account, pay in full and on time
+eng-arrears-message = arrears grew { $growth } over the previous month, beyond { $threshold }
+eng-arrears-evidence = arrears { $now } yuan at the month's end, { $prev } yuan a month before
+eng-arrears-act = recover the arrears with the tax department
+eng-rank-last = ranked at the bottom ({ $rank } of { $n })
+eng-improper-over = { $amount } yuan of improper payments not recovered, beyond { $threshold } yuan
+eng-ind-policy_execution = policy execution
+eng-ind-coverage = coverage
+eng-ind-collection = collection
+eng-ind-retirement_approval = retirement approval
+eng-ind-payment = pension payment
+eng-ind-fund_security = fund security
+
+## msgs: the assessment and warning tables (tc-app::assess, tc-app::warn)
+app-ass-city = city
+app-ass-county = county
+app-ass-reward = reward
+app-ass-accountable = accountability: { $reasons }
+
+## msgs: the budget draft's sources (tc-core::budget, tc-app::budget)
+core-budget-opening = closing balance of the execution year
+core-budget-pensions = pensions in payment { $monthly } × 12
+core-budget-executed = executed { $executed } × 12/{ $months }
+core-budget-grown = { $base } × (1 + { $rate }: { $why })
+app-budget-why-contribution = wage growth { $wage } ({ $wage_param } { $from }→{ $to }, { $status_from }/{ $status_to }) + coverage { $coverage } ({ $coverage_param }, { $coverage_status })
+app-budget-why-benefit = adjustment { $adjustment } ({ $adjustment_param }, { $adjustment_status }) + pensioners { $pensioners } ({ $pensioners_param }, { $pensioners_status })
+app-budget-why-other = { $param } ({ $status })
+app-budget-entered = entered by { $login }

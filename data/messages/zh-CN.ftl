@@ -2009,3 +2009,410 @@ xch-reason = 拒绝须说明理由
 
 ## lead: certificate refusals
 app-transfer-certificate = 转移凭证：{ $why }
+
+## msgs: common use-case messages (tc-app)
+app-ledger-no-answer = 账本没有应答
+app-ledger-posted = 账本中 { $key } 已记账
+app-amount-positive = amount：金额须为正数
+app-county-code = 区县 { $county }：{ $error }
+app-no-account = 地区 { $region } 没有 { $kind } 账户
+app-json = JSON：{ $error }
+app-xlsx = XLSX：{ $error }
+app-approval-none = 审批 { $id } 不存在
+app-not-pensioner = 人员 { $person } 不是离退休人员
+app-person-none = 人员 { $person } 不存在
+app-region-outside = 地区 { $region } 不属于本省
+app-region-bad = 地区代码 { $region } 无效
+
+## msgs: account years (tc-app::accounts)
+app-acc-closed = { $year } 年的个人账户已结转
+app-acc-month-open = { $month } 的征缴尚未结账：须先结清 { $year } 年每个月
+app-acc-not-closed = { $year } 年的个人账户尚未结转（tongchou account close --year { $year }）
+app-acc-differs = 人员 { $person } { $year } 年：存储的年末余额 { $stored } 与规则计算的 { $rule } 不符
+
+## msgs: recoveries (tc-app::recoveries)
+app-rec-none = 人员 { $person } 没有追回案件 { $id }
+app-rec-closed = 人员 { $person } 的追回案件 { $id } 状态为 { $status }（已无待追回金额）
+app-rec-reference = reference：凭证号，1–64 个字符
+app-rec-too-much = amount：{ $amount } 超过待追回的 { $remaining }
+app-rec-case = 追回案件 { $id } 不存在
+app-rec-not-write-off = 审批 { $id } 不是核销审批
+app-rec-object = 审批对象 { $object } 不是追回案件
+
+## msgs: the gap (tc-app::gap)
+app-gap-receivable = { $region } 没有应收缺口分担账户
+app-gap-on = --on：{ $year } 年的缺口在年度结束后测算（{ $on }）
+app-gap-compute = { $year } 年缺口：{ $error }
+app-gap-recorded = { $year } 年缺口已于 { $on } 登记（{ $recorded } 元）；账本和登记库现得出 { $now } 元：以登记为准
+app-gap-none = --year：{ $year } 年缺口尚未测算（tongchou gap compute --year { $year }）
+app-gap-amount = --amount：{ $region } 欠 { $year } 年 { $owed } 元；到账金额须为正数且不超过该数
+app-gap-cause = 未知的缺口原因 { $cause }
+
+## msgs: income (tc-app::income)
+app-inc-kind = 未知的收入类型 { $kind }：应为 { $kinds } 之一
+app-inc-no-fiscal = 没有财政专户
+app-inc-no-account = 没有账户 { $account }
+app-inc-opening = 地区 { $region } 没有 { $asset } 或基金结余账户
+app-inc-maturity = 定期存款 { $id } 没有到期日
+app-inc-deposit = 地区 { $region } 没有存款账户
+
+## msgs: central adjustment (tc-app::central)
+app-cen-none = --year：{ $year } 年没有中央调剂或全国统筹（中央调剂基金自 2018-07-01 起）：{ $error }
+app-cen-pooling = --year：{ $year } 年实行全国统筹（{ $regime }），中央调剂基金的上解、拨付、预缴预拨和清算不适用；请用 `tongchou central pooling` 登记全国统筹上解/下拨
+app-cen-adjustment = --year：{ $year } 年实行中央调剂基金制度，全国统筹自 2022 年起；请用 remit / allocate / advance / settle
+app-cen-no-insured = --year：{ $year } 年末没有在职参保人，无可上解
+app-cen-not-recorded = { $year } 年的{ $kind }尚未登记：先运行 `tongchou central { $command }`
+app-cen-advance-year = --on：{ $year } 年的预缴预拨应在当年（{ $on }）
+app-cen-settle-year = --on：{ $year } 年的清算不能早于当年（{ $on }）
+app-cen-kind-remittance = 上解
+app-cen-kind-allocation = 拨付
+app-cen-kind-advance-paid = 预缴
+app-cen-kind-advance-received = 预拨
+app-cen-kind-settlement = 年终清算
+app-cen-kind-pooling-remitted = 全国统筹上解
+app-cen-kind-pooling-received = 全国统筹下拨
+app-cen-kind-other = 其他
+
+## msgs: budget execution analysis (tc-app::analysis)
+app-an-quarter = --quarter：季度应为 1–4，--year：YYYY
+app-an-status-none = 未起草
+app-an-status-draft = 草稿
+app-an-status-submitted = 已报送待审核
+app-an-status-returned = 已退回
+app-an-status-accepted = 已审核通过
+app-an-text = { $what }：须填写，至多 500 字
+app-an-who = { $region } { $name } 的执行分析由 { $at } { $at_name } 办理
+app-an-not-drafted = { $region } { $name } 的{ $quarter }执行分析尚未起草
+app-an-no-budget = { $year } 年尚无批准的预算，无法分析执行
+app-an-range = { $item }：金额超出范围
+app-an-no-item = --item：{ $item } 不是执行分析的项目
+app-an-explain = 偏差超过阈值的项目须先说明原因：{ $items }
+app-an-below-open = 下级的执行分析尚未全部审核通过（{ $count } 个：{ $open }…）
+app-an-due = 到期日 { $due } 无效
+app-an-no-city = { $region } 不属于任何市
+app-an-no-region = --region：{ $region } 不是行政区划
+app-an-not-submitted = { $region } { $name } 的{ $quarter }执行分析不是待审核状态
+app-an-return = --return（退回须说明理由）
+
+## msgs: reserve, backup, jobs, exports (tc-app)
+app-res-kind = --kind：dividend（分红）或 other（其他收益）
+app-res-no-gap = { $year } 年的缺口尚未测算，储备基金只能用于弥补已测算的缺口（先运行 tongchou gap compute --year { $year }）
+app-res-not-use = 审批 { $id } 不是储备基金动用
+app-bak-base = --base 只适用于 PostgreSQL（SQLite 的备份已是完整副本）
+app-bak-restore-point = 恢复点只适用于 PostgreSQL
+app-bak-restore-url = 不能恢复到 { $url }：应为 sqlite://PATH 或 postgres://…
+app-bak-retention = { $before } 在审计日志保留期内（retention.audit_log_months，至多归档到 { $limit }）：不归档
+app-bak-verify = 归档文件 { $file } 校验不通过：未删除任何记录
+app-bak-not-archive = { $file } 中是 { $kind }，不是审计日志归档
+app-job-done = { $job } { $period } 的步骤 { $step } 已完成
+app-job-details = 任务记录：{ $error }
+app-job-busy = { $period } 的{ $job }正在运行：{ $who } 自 { $since } 起（主机 { $host }，进程 { $pid }）
+app-job-busy-other = { $period } 的{ $job }正在由另一进程运行
+app-job-month-run = 统收统支
+app-job-collect = 统收
+app-job-disburse = 统支
+app-exp-format = 导出格式只能是 csv 或 xlsx，不能是 { $format }
+app-dues-write = 写入缴费清单文件：{ $error }
+app-dues-region = 地区 { $region }：不是本省的行政区划
+app-policy-day = 政策参数 { $name } = { $day } 不是有效的日期
+app-own-year = 年度：{ $year } 不在 1990–9999 之间
+app-cert-deceased = 人员 { $person } 已登记死亡：无需认证
+app-cert-death-record = { $died } 的死亡信息指向人员 { $person }：由数据比对核查决定，不能认证
+app-cert-self = 离退休人员只能为本人认证
+app-cert-future = 日期：{ $on } 晚于今天（{ $today }）
+app-approval-object = 审批对象 { $object } 无效
+app-not-configured = 未配置
+
+## msgs: collection and its reconciliation (tc-app::collect)
+app-col-closed = { $period } 的征缴已结账
+app-col-assess-totals = 核定合计与明细不符：{ $period } 区县 { $county }：存储 { $n } 笔，缴费基数 { $base }，统筹 { $pooling }，个人账户 { $account }；明细合计 { $rows } 笔，{ $rbase }，{ $rpooling }，{ $raccount }
+app-col-payroll-totals = 发放合计与明细不符：{ $month } 区县 { $county }：存储 { $n } 笔 { $amount }，已发放 { $paid }（补发/结转 { $rn } 笔 { $ramount }，已发放 { $rpaid }）；明细合计 { $bn } 笔 { $bamount }，已发放 { $bpaid }（{ $brn } 笔 { $bramount }，{ $brpaid }）
+app-col-posting-missing = 入账记录 { $key }（{ $amount }）已登记，但账本中没有该笔转账
+app-col-posting-differs = 入账记录 { $key }：登记 { $recorded }，账本记账 { $booked }
+app-col-lines = 转账 { $key }：金额 { $amount }，其 { $lines } 条个人明细合计 { $sum }
+app-col-unrecorded = 账本转账 { $key } 记入个人征缴收入 { $amount }，但没有征缴入账记录
+app-col-label = 征缴 { $period } 区县 { $county } { $kind }
+app-col-not-booked = { $label }：个人实缴 { $paid }，但未记账
+app-col-booked-differs = { $label }：记账 { $booked }，个人实缴 { $paid }
+app-col-booked-alone = { $label }：记账 { $booked }，但没有对应的个人征缴
+
+## msgs: the disbursement and its guard (tc-app::disburse)
+app-dis-no-transfer = { $key }：已出单的明细在账本中没有待遇转账
+app-dis-count = { $key }：账本记 { $ledger_lines } 笔 { $ledger_amount } 元，发放名册 { $lines } 笔 { $amount } 元
+app-dis-digest = { $key }：有明细的人员或金额与账本所记不符
+app-dis-open = { $key }：已结算，但仍有 { $open } 笔等待银行回盘
+app-dis-paid = { $key }：账本记已付 { $ledger } 元，已付明细合计 { $paid } 元
+app-dis-voided = { $key }：账本中已作废（未付款），但有明细已付或未回盘
+app-dis-pending = { $key }：每笔明细都已回盘，但待遇转账仍未结算
+app-dis-overflow = { $key }：已付明细合计溢出
+app-dis-file-count = 支付文件 { $file }：文件记 { $payments } 笔 { $sum } 元，明细 { $lines } 笔 { $lines_sum } 元
+app-dis-file-digest = 支付文件 { $file }：{ $path } 的摘要与登记不符
+app-dis-file-read = 支付文件 { $file }：无法读取 { $path } 以校验摘要：{ $error }
+app-dis-reissue = 发放明细与账本不符，解决之前不重新支付：{ $problems }
+app-dis-waiting-decision = 财政厅对用款申请的审批
+app-dis-then-decide = tongchou plan decide --period { $month } ...，然后再运行本月
+app-dis-then-plans = tongchou plan submit|forward --month { $month } --region CODE --as LOGIN，然后再运行本月
+app-dis-complete = { $month } 的统支已全部完成
+app-dis-wait-collection = 等待征缴结账
+app-dis-wait-finance = 等待财政厅审批用款申请
+app-dis-rejected = 财政厅不予批准
+app-dis-no-claim = 人员 { $person }：{ $item } 支付给申领的遗属，但尚无人申领
+app-dis-person = 人员 { $person }：{ $error }
+app-dis-payments = 支付 { $month } { $county }：{ $error }
+app-dis-reissues = 人员 { $person }：补发或结转超过 99 次
+app-dis-submit = 报送用款计划：{ $error }
+app-dis-utf8 = { $file }：不是 UTF-8 文本
+app-dis-sync = 同步银行文件失败
+
+## msgs: benefits: adjustment, deaths, retirement (tc-app::benefits)
+app-ben-months = 缴费月数 { $months } 超出范围
+app-ben-announce = 政策参数 adjustment.announce_month = { $month } 不是月份
+app-ben-adjusted = { $year } 年的调待已经运行
+app-ben-none-eligible = 没有离退休人员符合 { $year } 年调待条件
+app-ben-increase = 增加额 { $increase } 不是正数
+app-ben-no-row = { $month } 没有生效的养老金记录
+app-ben-later-row = 存在 { $month } 之后生效的养老金记录
+app-ben-recomputed = 离退休人员 { $person } 已按 { $month } 重算
+app-ben-not-active = 离退休人员 { $person } 状态为 { $status }：只重算正常发放的养老金
+app-ben-no-pension = 离退休人员 { $person } 没有养老金记录
+app-ben-row-from = 离退休人员 { $person } 有自 { $from } 起的养老金记录（{ $reason }）：请从更晚的月份重算
+app-ben-account-paid = 人员 { $person }：已支付的个人账户养老金超出范围
+app-ben-place = 待遇领取地为 { $province }（国办发〔2009〕66号 十年规则，{ $case }）：基本养老保险关系及资金应归集至该地
+app-ben-vanished = 申请 { $id } 已不存在
+app-ben-decided-anyway = 审批 { $id }：访问规则不允许，却已处理
+app-ben-refused = 审批人不予批准
+app-ben-past = 退休年月 { $retire } 早于本月 { $month }：按当时有效的政策参数测算，并非现在可申请的待遇
+
+## msgs: transfers (tc-app::transfer)
+app-tr-may-not = { $login }：无权办理转移接续
+app-tr-scope = 不在本辖区
+app-tr-no-account = 省级没有 { $kind } 账户
+app-tr-ledger = 账本 { $key }：{ $answer }
+app-tr-not-yours = 转移 { $id } 不存在
+app-tr-none = 转移 { $id } 不存在
+app-tr-bureau-exchanges = { $login }：只有省社保局交换转移接续文件
+app-tr-in-none = 转入 { $id } 不存在
+app-tr-undecided = 转移 { $id } 状态为 { $status }：处理后才能确认
+app-tr-no-out = { $file }：certificate_sha256：本省没有开具该转移凭证的转出
+app-tr-not-those = { $file }：id_number / to_province：与转移 { $id } 不符
+app-tr-confirmed = { $file }：转移 { $id } 已由另一文件确认
+app-tr-county = --county：{ $county } 不是本省的区县
+app-tr-other-province = 转移凭证转入省为 { $province }，不是本省
+app-tr-id = 转移凭证：id_number：{ $error }
+app-tr-read = 该转移凭证已读取（转移 { $id }，{ $status }）
+app-tr-person-vanished = 人员 { $person } 已不存在
+app-tr-to = --to：{ $code } 不是其他省份的代码（例如 110000）
+app-tr-no-id = 没有身份证号为 { $id } 的参保人
+app-tr-status = { $id } 状态为 { $status }：无可转移
+app-tr-changed = { $id } 在转移过程中发生了变化
+app-tr-payment-file = 支付文件：{ $error }
+app-tr-bureau-pays = { $login }：只有省社保局可开具转移资金支付文件
+app-tr-not-paid = 转移 { $id }（{ $direction }，{ $status }）：只有转出或被拒绝的转入需要支付
+app-tr-no-fiscal = 省财政专户在 { $on } 无生效账户
+app-tr-attempt = 转移 { $id }：第 { $attempt } 次支付为 { $state }（只有被退回的才能重新开具）
+app-tr-too-many = 本月转移支付文件过多
+app-tr-no-payment = 转移 { $id } 没有支付文件
+app-tr-answered = 转移 { $id }：第 { $attempt } 次支付已是 { $state }
+app-tr-payment-vanished = 转移 { $id }：支付记录已不存在
+app-tr-req-done = 已办理（转移 { $id }）
+app-tr-req-unknown = 未登记：没有身份证号为此号码的参保人
+app-tr-req-status = 状态为 { $status }，无可转移
+app-tr-req-name = 与登记姓名不符
+app-tr-bureau-reviews = { $login }：只有省社保局可复核转入
+app-tr-own = { $login }：录入人不能复核自己录入的转入 { $id }
+app-tr-review-reason = reason：请填写复核理由
+app-tr-not-held = 转入 { $id } 不是待复核状态（{ $status }）
+app-tr-decided = 转移 { $id } 已被他人处理
+app-tr-vanished = 转移 { $id } 已不存在
+app-tr-no-county = 转移 { $id }：未指定接收该人员的区县
+
+## msgs: the migration of legacy data (tc-app::migrate)
+app-mig-city = --city：{ $city } 不是{ $province }的市
+app-mig-province = { $login }：只有省社保局可以办理数据迁移（角色 { $role }，地区 { $region }）
+app-mig-loaded = { $city } 已于 { $at } 由 { $by } 用其他文件迁移：每个市只迁移一次
+app-mig-unreadable = 无法读取：{ $error }
+app-mig-dup = 与第 { $row } 行重复（身份证号相同）
+app-mig-dup-year = 与第 { $row } 行重复（身份证号和年度相同）
+app-mig-outside = { $county } 不是 { $city } 的区县
+app-mig-unknown = { $id } 既不在参保人员文件中，也不在离退休人员文件中
+app-mig-span = { $year } 年不在参保期间 { $start } – { $end } 内
+app-mig-minor = { $year } 年早于本人年满 16 周岁（{ $adult }）
+app-mig-months = { $year } 年缴费 { $months } 个月，但其中只有 { $within } 个月在 { $start } – { $end } 内
+app-mig-rule-refuses = 待遇计发规则不能核定该待遇：{ $error }
+app-mig-rule-gives = 按计发规则：基础养老金 { $basic }，个人账户养老金 { $account }，过渡性养老金 { $transitional }（计发月数 { $divisor }）；文件：{ $fbasic }，{ $faccount }，{ $ftransitional }（计发月数 { $fdivisor }）
+app-mig-employer = 参保单位 { $code } 既不在参保单位文件中，也不在本省
+app-mig-both = 同时是未退休的参保人员（参保人员文件第 { $row } 行）
+app-mig-enrolled = 参保日期 { $enrolled } 不早于切换月 { $cutover }
+app-mig-paid = 缴费记录共 { $paid } 个月，但参保日期 { $enrolled } 至切换月 { $cutover } 只有 { $span } 个月
+app-mig-retired = 退休年月 { $retire } 不早于切换月 { $cutover }
+app-mig-adjustment = 养老金首月之前不应有调整额
+app-mig-components = 各项合计 { $sum }，现行养老金为 { $monthly }
+app-mig-period = 欠费月份 { $period } 不早于切换月 { $cutover }
+app-mig-no-control = 区县 { $county } 没有控制数
+app-mig-control = { $label }：控制数 { $want }，文件 { $got }
+app-mig-missing = { $dir }：缺少 { $stem }.csv 或 { $stem }.xlsx
+app-mig-read = { $dir }：无法读取 { $file }：{ $error }
+app-mig-both-files = { $dir }：同时有 { $files }，请只保留一个
+app-mig-decision = --decision：{ $value }（应为 existing 或 incoming）
+app-mig-review-none = 复核事项 { $id } 不存在
+app-mig-resolved = 复核事项 { $id } 已由 { $by } 处理（{ $status }）
+app-mig-not-loaded = 市 { $city } 尚未迁移
+app-mig-cutover = 市 { $city }：切换月 { $error }
+app-mig-record-field = 复核事项的记录中没有 { $name }
+app-mig-review-error = 复核事项 { $id }：{ $error }
+app-mig-pensioner = 复核事项 { $id }：离退休人员的记录不合并：请保留原记录（--decision existing），通过待遇业务更正
+app-mig-employer-none = 参保单位 { $code } 未登记
+app-mig-not-insured = 人员 { $person } 已不是未退休的参保人员：请保留原记录
+app-mig-employer-vanished = 迁移过程中参保单位 { $code } 已不存在
+
+## msgs: agency bank accounts, projection, plans (tc-app)
+app-aa-invalid = { $region } 的支出户（版本 { $version }）无效：{ $error }
+app-aa-kind-expenditure_account = 支出户
+app-aa-kind-income_account = 收入户
+app-aa-kind-fiscal_special_account = 财政专户
+app-aa-kind = kind：账户类型应为 { $kinds }（不是 { $kind }）
+app-aa-region = region：{ $region } 不是本省的行政区划
+app-aa-no-such = region：{ $region } { $name } 不设{ $kind }
+app-aa-pending = { $region }：版本 { $version } 待复核（{ $by } 设置），复核后才能再设置新版本
+app-aa-gone = { $region }：刚写入的版本已不存在
+app-aa-note = note：退回须说明理由
+app-aa-no-version = { $region }：没有版本 { $version }
+app-aa-own = 设置人不能复核自己设置的账户
+app-aa-confirmed = { $region }：版本 { $version } 已确认
+app-aa-decided = { $region }：版本 { $version } 已处理
+app-aa-decided-gone = { $object }：刚处理的版本已不存在
+app-proj-birth = 存储的出生年月 { $value } 无效：{ $error }
+app-proj-birth-year = 存储的出生年份 { $value } 无效
+app-proj-no-year = --from-year：{ $year } 年没有核定的缴费
+app-proj-years = --years：1 至 { $max }（{ $years }）
+app-proj-run = 测算 { $scenario }：{ $error }
+app-plan-adjusted = { $note }〔按工资单建议 { $proposed } 元，调整为 { $total } 元〕
+
+## msgs: reports: refusals (tc-app::reports, warn, assess, final_accounts)
+app-rep-nothing = --year：{ $year } 年没有可考核的业务（当年没有征缴、发放或退休）
+app-rep-not-county = --region：{ $county } 不是区县（按区县钻取）
+app-rep-indicator = --drill：未知指标 { $indicator }（应为 { $known } 之一）
+app-rep-month = { $month } 不是 { $year } 年的月份
+app-rep-book = 缺少 { $region } 的账簿
+app-rep-region = --region：{ $code } 不是{ $province }的行政区划（应为省、市或区县）
+app-rep-county-line = { $period } 的征缴记录中有缺少区县或欠费的行：{ $line }
+app-rep-arrears = { $county } 的欠费记录：{ $error }
+app-rep-no-fiscal = 科目表中没有省级财政专户
+app-rep-fiscal-kind = 财政专户没有科目类别
+app-rep-no-collection = --period：{ $period } 的征缴尚未运行（tongchou month run --period { $period }）
+app-rep-no-disbursement = --period：{ $period } 的统支尚未运行
+app-rep-warning = { $period } 的预警：{ $error }
+
+## msgs: legacy files of the migration (tc-import::legacy)
+import-leg-more = { $n } 超过 { $max }
+import-leg-whole = 不是整数：{ $text }
+import-leg-negative = 不能为负：{ $amount }
+import-leg-index = 不是缴费指数：{ $error }
+import-leg-index-range = { $index } 不在 0–10 之间
+import-leg-status = 未知状态 { $text }（应为 正常 或 暂停）
+import-leg-text = { $text }：须为 1–{ $max } 个字符且不换行
+import-leg-before-birth = { $date } 早于出生日期 { $birth }
+import-leg-category = 人员类别与身份证号所示性别不符
+import-leg-year = 年度 { $year } 不在 1951–{ $this } 之间
+import-leg-months = 至少 1 个月（没有缴费的年度不列）
+import-leg-divisor = 不是计发月数：{ $error }
+import-leg-divisor-shape = { $divisor }：应为正数，至多一位小数
+import-leg-account = { $account } 超过欠费金额 { $total }
+import-leg-settled = { $paid } 已结清欠费 { $total }：不是未结欠费
+
+## msgs: report titles, sheet names and the total row (tc-app reports)
+app-rep-total = 合计
+app-rep-unit-city = 市
+app-rep-unit-county = 区县
+app-rep-collection-title = { $period } 征缴（{ $close } 结账），{ $region_name }（{ $region }），按{ $unit }
+app-rep-collection-sheet = 征缴 { $period }
+app-rep-by-county = 区县
+app-rep-by-employer = 单位
+app-rep-arrears-title = { $region_name }（{ $region }）未结欠费，按{ $by }，滞纳金计至 { $as_of }
+app-rep-arrears-sheet = 欠费 { $as_of }
+app-rep-flexible = 灵活就业人员
+app-rep-disbursement-title = 统支 { $period }：应发 = 余额抵用 + 计划；计划 ≥ 批准 = 拨付；应发 = 出单 + 缓发；出单 = 已付 + 退回 + 待回盘
+app-rep-disbursement-sheet = 统支
+app-rep-crosscheck-title = 数据比对（按区县）：死亡信息 { $records } 条，未比对 { $unchecked } 条，未匹配 { $unmatched } 条
+app-rep-crosscheck-sheet = 数据比对
+app-rep-warn-title = 预警 { $period }：{ $name }（{ $code }），可支付月数 = 累计结余 ÷ 近 12 个月月均支出
+app-rep-warn-sheet = 预警 { $period }
+app-rep-assess-title = { $year } 年目标考核：得分 = Σ 权重 × 指标（权重 { $weights }）
+app-rep-assess-sheet = 考核 { $year }
+app-rep-drill-title = 考核明细 { $year } { $name }（{ $county }）：{ $indicator }
+app-rep-drill-sheet = 考核明细 { $year }
+app-rep-projection-title = 基金精算预测 { $from }–{ $to }（{ $year } 年末累计结余 { $balance } 元）
+app-rep-projection-sheet = 精算预测 { $year }
+app-rep-central-title = 中央调剂/全国统筹 { $year }：{ $regime }
+app-rep-central-sheet = 中央调剂 { $year }
+app-rep-regime-central = 中央调剂基金（2018–2021）
+app-rep-regime-pooling = 全国统筹（2022 年起，上解下拨按财政部门登记的文件）
+app-rep-migration-title = 迁移核对 { $city } { $name }，切换月 { $cutover }：问题 { $defects } 个，待复核 { $reviews } 个
+app-rep-migration-sheet = 迁移核对
+app-rep-reserve-title = 储备基金：划转国有股权登记
+app-rep-reserve-sheet = 储备基金
+app-rep-gap-title = 缺口分担 { $year }：缺口 G = max(0, 支出 { $expenditure } − 收入 { $income }) = { $gap } 元，到期 { $due }
+app-rep-gap-sheet = 缺口分担 { $year }
+app-rep-audit-title = 审计日志
+
+## msgs: early warning and target assessment (tc-engine::warning, tc-engine::assessment)
+eng-sev-watch = 关注
+eng-sev-warning = 预警
+eng-sev-alarm = 警报
+eng-agency-county = 县社保经办机构
+eng-agency-city = 市社保经办机构
+eng-agency-province = 省社保经办机构
+eng-gov-county = 县级人民政府、县社保经办机构
+eng-gov-city = 市级人民政府、市社保经办机构
+eng-gov-province = 省人力资源社会保障厅、省财政厅
+eng-who = { $gov }（{ $what }）
+eng-side-expenditure = 支出
+eng-side-income = 收入
+eng-budget-message = { $item }执行偏离序时进度 { $dev }，超过 ±{ $threshold }
+eng-budget-evidence = { $side }项目 { $item }：年度预算 { $budget } 元 × { $months }/12 = 序时进度 { $expected } 元，实际执行 { $executed } 元，偏离 { $dev }
+eng-budget-act = { $agency }（说明偏差原因，加强预算执行或申请预算调整）
+eng-months-message = 累计结余可支付月数 { $months } 个月，低于 { $floor } 个月
+eng-months-evidence = 结余 { $balance } 元 ÷ 近 { $window } 个月支出 { $expenditure } 元 × { $window }
+eng-months-act = 制定收支平衡措施，落实缺口分担资金
+eng-dep-message = 抚养比 { $ratio }:1，低于 { $floor }:1
+eng-dep-evidence = 缴费人数 { $contributors } ÷ 领取待遇人数 { $pensioners }
+eng-dep-act = 扩大参保覆盖面，清理中断缴费
+eng-rate-message = 征缴完成率 { $rate }，偏离任务超过 { $threshold }
+eng-rate-evidence = 本年实缴 { $collected } 元 ÷ 征缴任务 { $task } 元
+eng-rate-act = 会同税务部门加强征缴，清理欠费
+eng-improper-message = { $n } 笔违规发放待追回
+eng-improper-evidence = 未追回金额 { $amount } 元（死亡后发放、重复领取、多发）
+eng-improper-act = 追回违规发放的待遇
+eng-base-message = { $n } 人退休前 12 个月内缴费基数异常增长
+eng-base-evidence = 本月退休人员中缴费基数增幅超过 { $jump }
+eng-base-act = 复核退休审批和缴费基数
+eng-working-message = 支出户余额不足 { $months } 个月待遇支出
+eng-working-evidence = 支出户余额 { $working } 元 < { $months } × 本月待遇支出 { $benefits } 元
+eng-working-act = 从财政专户拨付支出户，保证按时足额发放
+eng-arrears-message = 欠费较上月增长 { $growth }，超过 { $threshold }
+eng-arrears-evidence = 本月末欠费 { $now } 元，上月末 { $prev } 元
+eng-arrears-act = 会同税务部门追缴欠费
+eng-rank-last = 排名末位（第 { $rank } 名，共 { $n } 名）
+eng-improper-over = 未追回违规发放 { $amount } 元，超过 { $threshold } 元
+eng-ind-policy_execution = 政策执行
+eng-ind-coverage = 参保扩面
+eng-ind-collection = 基金征缴
+eng-ind-retirement_approval = 退休审批
+eng-ind-payment = 养老金发放
+eng-ind-fund_security = 基金安全
+
+## msgs: the assessment and warning tables (tc-app::assess, tc-app::warn)
+app-ass-city = 市
+app-ass-county = 县
+app-ass-reward = 奖励
+app-ass-accountable = 问责：{ $reasons }
+
+## msgs: the budget draft's sources (tc-core::budget, tc-app::budget)
+core-budget-opening = 上年决算年末滚存结余
+core-budget-pensions = 在发养老金 { $monthly } × 12
+core-budget-executed = 执行 { $executed } × 12/{ $months }
+core-budget-grown = { $base } × (1 + { $rate }: { $why })
+app-budget-why-contribution = 工资增长 { $wage } ({ $wage_param } { $from }→{ $to }, { $status_from }/{ $status_to }) + 扩面 { $coverage } ({ $coverage_param }, { $coverage_status })
+app-budget-why-benefit = 调整 { $adjustment } ({ $adjustment_param }, { $adjustment_status }) + 领取人数 { $pensioners } ({ $pensioners_param }, { $pensioners_status })
+app-budget-why-other = { $param } ({ $status })
+app-budget-entered = 录入 ({ $login })

@@ -24,14 +24,17 @@ pub fn close_year(db: &mut Db, policy: &Policy, year: i32) -> Result<(u64, Fen)>
     let terms = InterestTerms::at(policy, year)?;
     db.transaction(|db| {
         if jobs::is_done(db, JOB, dec, "close")? {
-            return Err(AppError::State(format!(
-                "the accounts of {year} are already closed"
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-acc-closed",
+                year = year
             )));
         }
         for m in Period::new(year, 1)?.through(dec) {
             if !jobs::is_done(db, crate::collect::JOB, m, crate::collect::STEP_CLOSE)? {
-                return Err(AppError::State(format!(
-                    "the collection of {m} has not been closed: close every month of {year} first"
+                return Err(AppError::State(tongchou_core::tr!(
+                    "app-acc-month-open",
+                    month = m,
+                    year = year
                 )));
             }
         }
@@ -96,13 +99,11 @@ pub fn statement(
     person: i64,
     year: i32,
 ) -> Result<Statement> {
-    let p = tongchou_store::registry::person_record(db, person)?
-        .ok_or_else(|| AppError::NotFound(format!("no person {person}")))?;
-    let stored = store::stored_year(db, person, year)?.ok_or_else(|| {
-        AppError::State(format!(
-            "the account of {year} is not closed yet (tongchou account close --year {year})"
-        ))
+    let p = tongchou_store::registry::person_record(db, person)?.ok_or_else(|| {
+        AppError::NotFound(tongchou_core::tr!("app-person-none", person = person))
     })?;
+    let stored = store::stored_year(db, person, year)?
+        .ok_or_else(|| AppError::State(tongchou_core::tr!("app-acc-not-closed", year = year)))?;
     let monthly = store::credits_of_person(db, person, year)?;
     let mut m = [Fen::ZERO; 12];
     for (period, amount) in &monthly {
@@ -112,9 +113,12 @@ pub fn statement(
     let (ye, explain) = terms.explain(stored.opening, &m);
     // the stored year must be what the rule gives on the stored inputs
     if ye.closing != stored.closing {
-        return Err(AppError::Invalid(format!(
-            "person {person} {year}: stored closing {} differs from the rule's {}",
-            stored.closing, ye.closing
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-acc-differs",
+            person = person,
+            year = year,
+            stored = stored.closing,
+            rule = ye.closing
         )));
     }
     let id = &p.id_number;

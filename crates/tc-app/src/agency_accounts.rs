@@ -92,9 +92,11 @@ pub fn debtor_of(a: &AgencyAccount) -> Result<Debtor> {
         a.cnaps.as_deref(),
     )
     .map_err(|e| {
-        AppError::Invalid(format!(
-            "the paying account of {} (version {}) is not valid: {e}",
-            a.region, a.version
+        AppError::Invalid(tongchou_core::tr!(
+            "app-aa-invalid",
+            region = a.region,
+            version = a.version,
+            error = e
         ))
     })
 }
@@ -112,10 +114,13 @@ pub const PAYING: &str = "expenditure_account";
 
 /// A kind's Chinese name (the key itself when unknown).
 pub fn kind_zh(kind: &str) -> &str {
-    KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .map_or(kind, |(_, zh)| zh)
+    use tongchou_core::i18n::word;
+    match kind {
+        "expenditure_account" => word("app-aa-kind-expenditure_account"),
+        "income_account" => word("app-aa-kind-income_account"),
+        "fiscal_special_account" => word("app-aa-kind-fiscal_special_account"),
+        other => other,
+    }
 }
 
 /// Whether `region` may keep an account of `kind`: a division of the province whose level the
@@ -123,25 +128,25 @@ pub fn kind_zh(kind: &str) -> &str {
 fn check_region(region: RegionCode, kind: &str) -> Result<()> {
     if !KINDS.iter().any(|(k, _)| *k == kind) {
         let known: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
-        return Err(AppError::Invalid(format!(
-            "kind: 账户类型应为 {} (unknown kind {kind:?})",
-            known.join("、")
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-aa-kind",
+            kinds = known.join("、"),
+            kind = format!("{kind:?}")
         )));
     }
-    let r = Divisions::shanxi().get(region).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "region: {region} is not a division of the province"
-        ))
-    })?;
+    let r = Divisions::shanxi()
+        .get(region)
+        .ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-aa-region", region = region)))?;
     let levels = Chart::standard()
         .kind(kind)
         .map(|k| k.levels.clone())
         .unwrap_or_default();
     if !levels.contains(&level_of(region)) || (r.level == Level::County && r.is_functional_zone()) {
-        return Err(AppError::Invalid(format!(
-            "region: {region} {} 不设{} (keeps no such account)",
-            r.name,
-            kind_zh(kind)
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-aa-no-such",
+            region = region,
+            name = r.name,
+            kind = kind_zh(kind)
         )));
     }
     Ok(())
@@ -194,9 +199,11 @@ pub fn set(
                 return Ok((latest, false));
             }
             if latest.status == "pending" {
-                return Err(AppError::State(format!(
-                    "{region}: 版本 {} 待复核，复核后才能再设置新版本 (version {} of {} awaits its review)",
-                    latest.version, latest.version, latest.set_by
+                return Err(AppError::State(tongchou_core::tr!(
+                    "app-aa-pending",
+                    region = region,
+                    version = latest.version,
+                    by = latest.set_by
                 )));
             }
         }
@@ -242,9 +249,8 @@ pub fn set(
             },
             now_ms,
         )?;
-        let written = store::latest(db, region, input.kind)?.ok_or_else(|| {
-            AppError::State(format!("{region}: the version just written is gone"))
-        })?;
+        let written = store::latest(db, region, input.kind)?
+            .ok_or_else(|| AppError::State(tongchou_core::tr!("app-aa-gone", region = region)))?;
         Ok((written, true))
     })
 }
@@ -277,14 +283,13 @@ pub fn review(
     access::authorize(db, who, Permission::PayingAccountConfirm, &target, now_ms)?;
     let note = d.note.map(str::trim).filter(|n| !n.is_empty());
     if !d.confirm && note.is_none() {
-        return Err(AppError::Invalid(
-            "note: 退回须说明理由 (a refusal needs a reason)".into(),
-        ));
+        return Err(AppError::Invalid(tongchou_core::tr!("app-aa-note")));
     }
     let a = store::version(db, d.region, d.version)?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "{}: 没有版本 {} (no such version)",
-            d.region, d.version
+        AppError::NotFound(tongchou_core::tr!(
+            "app-aa-no-version",
+            region = d.region,
+            version = d.version
         ))
     })?;
     let actor = Actor::of(who);
@@ -298,10 +303,10 @@ pub fn review(
         details,
     };
     if a.set_by_id == Some(who.user_id) {
-        let reason = "设置人不能复核自己设置的账户 (the user who set an account cannot confirm it)";
+        let reason = tongchou_core::tr!("app-aa-own");
         let denied = entry("denied", serde_json::json!({"reason": "maker_checker"}));
         audit::refusal(db, &denied, now_ms)?;
-        return Err(AppError::Forbidden(reason.into()));
+        return Err(AppError::Forbidden(reason));
     }
     let status = if d.confirm { "confirmed" } else { "refused" };
     let at = iso_time(now_ms);
@@ -316,15 +321,14 @@ pub fn review(
             note,
         };
         if !store::review(db, &review)? {
-            return Err(AppError::State(format!(
-                "{}: 版本 {} 已{} (already decided)",
-                d.region,
-                d.version,
+            return Err(AppError::State(tongchou_core::tr!(
                 if a.status == "confirmed" {
-                    "确认"
+                    "app-aa-confirmed"
                 } else {
-                    "处理"
-                }
+                    "app-aa-decided"
+                },
+                region = d.region,
+                version = d.version
             )));
         }
         let details = serde_json::json!({
@@ -334,8 +338,9 @@ pub fn review(
             "note": note,
         });
         audit::append(db, &entry(status, details), now_ms)?;
-        store::version(db, d.region, d.version)?
-            .ok_or_else(|| AppError::State(format!("{object}: the version just decided is gone")))
+        store::version(db, d.region, d.version)?.ok_or_else(|| {
+            AppError::State(tongchou_core::tr!("app-aa-decided-gone", object = object))
+        })
     })
 }
 

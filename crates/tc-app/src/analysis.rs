@@ -40,9 +40,7 @@ pub struct Quarter {
 impl Quarter {
     pub fn new(year: i32, q: u8) -> Result<Quarter> {
         if !(1..=4).contains(&q) || !(1900..=9999).contains(&year) {
-            return Err(AppError::Invalid(
-                "--quarter: 1–4 (季度应为 1–4)，--year: YYYY".into(),
-            ));
+            return Err(AppError::Invalid(tongchou_core::tr!("app-an-quarter")));
         }
         Ok(Quarter { year, q })
     }
@@ -108,12 +106,13 @@ pub fn item_name(key: &str) -> String {
 
 /// A status as people read it.
 pub fn status_label(s: Option<&str>) -> &'static str {
+    use tongchou_core::i18n::word;
     match s {
-        None => "未起草 not drafted",
-        Some("draft") => "草稿 draft",
-        Some("submitted") => "已报送待审核 submitted",
-        Some("returned") => "已退回 returned",
-        Some("accepted") => "已审核通过 accepted",
+        None => word("app-an-status-none"),
+        Some("draft") => word("app-an-status-draft"),
+        Some("submitted") => word("app-an-status-submitted"),
+        Some("returned") => word("app-an-status-returned"),
+        Some("accepted") => word("app-an-status-accepted"),
         Some(_) => "?",
     }
 }
@@ -121,8 +120,9 @@ pub fn status_label(s: Option<&str>) -> &'static str {
 fn checked_text(text: &str, what: &str) -> Result<String> {
     let t = text.trim();
     if t.is_empty() || t.chars().count() > 500 || t.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(AppError::Invalid(format!(
-            "{what}: 1–500 characters (须填写，至多 500 字)"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-an-text",
+            what = what
         )));
     }
     Ok(t.to_string())
@@ -147,10 +147,12 @@ fn allow(
     };
     access::authorize(db, who, p, &t, now)?;
     if who.region != at {
-        let msg = format!(
-            "{region} {} 的执行分析由 {at} {} 办理 (only {at} may do this)",
-            name(region),
-            name(at)
+        let msg = tongchou_core::tr!(
+            "app-an-who",
+            region = region,
+            name = name(region),
+            at = at,
+            at_name = name(at)
         );
         return Err(access::deny(db, who, &t, AccessError::Invalid(msg), now).into());
     }
@@ -173,9 +175,11 @@ fn agency(
 /// The current state of a drafted analysis.
 fn drafted(db: &mut Db, qt: Quarter, region: RegionCode) -> Result<State> {
     store::state(db, qt.key(), region)?.ok_or_else(|| {
-        AppError::State(format!(
-            "{region} {} 的{qt}执行分析尚未起草 (draft it first)",
-            name(region)
+        AppError::State(tongchou_core::tr!(
+            "app-an-not-drafted",
+            region = region,
+            name = name(region),
+            quarter = qt
         ))
     })
 }
@@ -191,9 +195,9 @@ pub fn compute_lines(
     let end = qt.end()?;
     let ex = execution::execution(db, qt.year, Some(end))?;
     if ex.budget_number.is_none() {
-        return Err(AppError::State(format!(
-            "{} 年尚无批准的预算，无法分析执行 (no approved budget)",
-            qt.year
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-an-no-budget",
+            year = qt.year
         )));
     }
     let threshold = WarningTerms::at(&Policy::builtin()?, end.last_day())?.task_deviation;
@@ -204,7 +208,7 @@ pub fn compute_lines(
             continue;
         }
         let expected = expected_to_date(i.budget, months)
-            .ok_or_else(|| AppError::Invalid(format!("{}: amount out of range", i.key)))?;
+            .ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-an-range", item = i.key)))?;
         let dev = deviation(i.executed, expected);
         let explanation = keep
             .iter()
@@ -336,9 +340,10 @@ pub fn explain(
         let s = drafted(db, qt, region)?;
         editable(Some(&s), qt, region)?;
         let mut lines = store::lines(db, qt.key(), region, s.version)?;
-        let line = lines.iter_mut().find(|l| l.item == item).ok_or_else(|| {
-            AppError::NotFound(format!("--item: {item} is not a line of the analysis"))
-        })?;
+        let line = lines
+            .iter_mut()
+            .find(|l| l.item == item)
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-an-no-item", item = item)))?;
         line.explanation = text.clone();
         let next = new_version(db, qt, region, Some(&s), &lines, now)?;
         record(
@@ -375,9 +380,9 @@ pub fn submit(
             .map(|l| item_name(&l.item))
             .collect();
         if !missing.is_empty() {
-            return Err(AppError::State(format!(
-                "偏差超过阈值的项目须先说明原因：{} (explain every deviation first)",
-                missing.join("、")
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-an-explain",
+                items = missing.join("、")
             )));
         }
         below_accepted(db, qt, region)?;
@@ -415,10 +420,10 @@ fn below_accepted(db: &mut Db, qt: Quarter, region: RegionCode) -> Result<()> {
     if open.is_empty() {
         return Ok(());
     }
-    Err(AppError::State(format!(
-        "下级的执行分析尚未全部审核通过（{} 个：{}…）(every analysis below must be accepted first)",
-        open.len(),
-        open.iter().take(3).cloned().collect::<Vec<_>>().join("、")
+    Err(AppError::State(tongchou_core::tr!(
+        "app-an-below-open",
+        count = open.len(),
+        open = open.iter().take(3).cloned().collect::<Vec<_>>().join("、")
     )))
 }
 
@@ -427,7 +432,7 @@ fn late(db: &mut Db, who: &Principal, qt: Quarter, s: &State, on: Date, now: i64
     let due: Date = s
         .due_on
         .parse()
-        .map_err(|_| AppError::Invalid(format!("due date {}", s.due_on)))?;
+        .map_err(|_| AppError::Invalid(tongchou_core::tr!("app-an-due", due = s.due_on)))?;
     let days_late = due.days_until(on);
     if days_late <= 0 {
         return Ok(());
@@ -463,11 +468,14 @@ fn reviewer_of(region: RegionCode) -> Result<(Permission, RegionCode)> {
         Some(Level::County) => d
             .city_of(region)
             .map(|c| (Permission::BudgetReview, c))
-            .ok_or_else(|| AppError::Invalid(format!("{region} has no city"))),
+            .ok_or_else(|| {
+                AppError::Invalid(tongchou_core::tr!("app-an-no-city", region = region))
+            }),
         Some(Level::City) => Ok((Permission::BudgetReview, province)),
         Some(Level::Province) => Ok((Permission::BudgetHrssReview, province)),
-        None => Err(AppError::Invalid(format!(
-            "--region: {region} is not a region"
+        None => Err(AppError::Invalid(tongchou_core::tr!(
+            "app-an-no-region",
+            region = region
         ))),
     }
 }
@@ -484,7 +492,10 @@ pub fn review(
 ) -> Result<State> {
     let (action, reason) = match verdict {
         Verdict::Accept => ("accept", String::new()),
-        Verdict::Return(r) => ("return", checked_text(r, "--return (退回须说明理由)")?),
+        Verdict::Return(r) => (
+            "return",
+            checked_text(r, &tongchou_core::tr!("app-an-return"))?,
+        ),
     };
     let (perm, at) = reviewer_of(region)?;
     let act = format!("analysis.{action}");
@@ -493,9 +504,11 @@ pub fn review(
         let s = store::state(db, qt.key(), region)?
             .filter(|s| s.status == "submitted")
             .ok_or_else(|| {
-                AppError::State(format!(
-                    "{region} {} 的{qt}执行分析不是待审核状态 (not awaiting review)",
-                    name(region)
+                AppError::State(tongchou_core::tr!(
+                    "app-an-not-submitted",
+                    region = region,
+                    name = name(region),
+                    quarter = qt
                 ))
             })?;
         let makers = store::actions(db, qt.key(), region)?;
@@ -529,8 +542,9 @@ pub fn review(
 /// A region's analysis of the quarter (its current version; an empty one before any draft).
 pub fn show(db: &mut Db, qt: Quarter, region: RegionCode) -> Result<Analysis> {
     if Divisions::shanxi().get(region).is_none() {
-        return Err(AppError::Invalid(format!(
-            "--region: {region} is not a region"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-an-no-region",
+            region = region
         )));
     }
     let state = store::state(db, qt.key(), region)?;

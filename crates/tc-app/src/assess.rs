@@ -22,7 +22,7 @@ use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 use tongchou_core::rules::governance::{AssessmentTerms, INDICATORS};
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
-use tongchou_engine::assessment::{self, CountyMeasures, Measure, NAMES_ZH, Scored};
+use tongchou_engine::assessment::{self, CountyMeasures, Measure, Scored, indicator_name};
 use tongchou_store::{Db, governance as store, reports};
 
 /// A year's assessment: the cities and the counties, each ranked (best first).
@@ -134,8 +134,9 @@ pub fn assess(db: &mut Db, year: i32) -> Result<Assessment> {
     let terms = AssessmentTerms::at(&policy, Period::new(year, 12)?.last_day())?;
     let m = measures(db, year, &terms)?;
     if m.iter().all(|c| c.measures.iter().all(|x| x.den == 0)) {
-        return Err(AppError::NotFound(format!(
-            "--year: nothing of {year} to assess (no collection, payroll or retirement in the year)"
+        return Err(AppError::NotFound(tongchou_core::tr!(
+            "app-rep-nothing",
+            year = year
         )));
     }
     let (cities, counties) = assessment::assess(Divisions::shanxi(), &m, &terms);
@@ -221,8 +222,8 @@ pub fn sheet(a: &Assessment, region: Option<RegionCode>) -> Result<Sheet> {
         Col::new("name", "名称 name"),
         Col::new("score", "得分 score"),
     ];
-    for (key, zh) in INDICATORS.iter().zip(NAMES_ZH) {
-        cols.push(Col::new(key, zh));
+    for key in INDICATORS {
+        cols.push(Col::new(key, indicator_name(key)));
     }
     cols.push(Col::new("lists", "奖惩 reward/accountability"));
     let mut rows = Vec::new();
@@ -231,14 +232,11 @@ pub fn sheet(a: &Assessment, region: Option<RegionCode>) -> Result<Sheet> {
             continue;
         }
         let mut r = vec![
-            Cell::Text(
-                if s.level == tongchou_core::Level::City {
-                    "市"
-                } else {
-                    "县"
-                }
-                .into(),
-            ),
+            Cell::Text(if s.level == tongchou_core::Level::City {
+                tongchou_core::tr!("app-ass-city")
+            } else {
+                tongchou_core::tr!("app-ass-county")
+            }),
             Cell::Int(s.rank as i64),
             Cell::Text(s.region.to_string()),
             Cell::Text(name_of(d, s.region.get() as i64)),
@@ -247,26 +245,30 @@ pub fn sheet(a: &Assessment, region: Option<RegionCode>) -> Result<Sheet> {
         r.extend(s.values.iter().map(|v| Cell::Text(v.as_percent_string())));
         let mut lists = Vec::new();
         if s.reward {
-            lists.push("奖励".to_string());
+            lists.push(tongchou_core::tr!("app-ass-reward"));
         }
         if s.accountable {
-            lists.push(format!("问责：{}", s.reasons.join("；")));
+            lists.push(tongchou_core::tr!(
+                "app-ass-accountable",
+                reasons = s.reasons.join("；")
+            ));
         }
         r.push(Cell::Text(lists.join(" ")));
         rows.push(r);
     }
     Ok(Sheet {
-        title: format!(
-            "考核 target assessment {}: score = Σ weight × indicator (weights {})",
-            a.year,
-            a.terms
+        title: tongchou_core::tr!(
+            "app-rep-assess-title",
+            year = a.year,
+            weights = a
+                .terms
                 .weights
                 .iter()
                 .map(|w| w.to_string())
                 .collect::<Vec<_>>()
                 .join("/")
         ),
-        name: format!("assess {}", a.year),
+        name: tongchou_core::tr!("app-rep-assess-sheet", year = a.year),
         meta: vec![
             ("report", json!("assess")),
             ("year", json!(a.year)),
@@ -312,8 +314,9 @@ pub fn drill(db: &mut Db, year: i32, county: RegionCode, indicator: &str) -> Res
     if d.get(county)
         .is_none_or(|r| r.level != tongchou_core::Level::County)
     {
-        return Err(AppError::Invalid(format!(
-            "--region: {county} is not a county (the drill-down is per county)"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-rep-not-county",
+            county = county
         )));
     }
     let terms = AssessmentTerms::at(&Policy::builtin()?, Period::new(year, 12)?.last_day())?;
@@ -353,15 +356,22 @@ pub fn drill(db: &mut Db, year: i32, county: RegionCode, indicator: &str) -> Res
             text_rows(store::unpaid_records(db, year, c)?, Some(3)),
         ),
         other => {
-            return Err(AppError::Invalid(format!(
-                "--drill: unknown indicator {other:?} (one of {})",
-                INDICATORS.join(", ")
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-rep-indicator",
+                indicator = format!("{other:?}"),
+                known = INDICATORS.join(", ")
             )));
         }
     };
     Ok(Sheet {
-        title: format!("考核明细 {year} {} ({county}): {indicator}", name_of(d, c)),
-        name: format!("drill {year}"),
+        title: tongchou_core::tr!(
+            "app-rep-drill-title",
+            year = year,
+            name = name_of(d, c),
+            county = county,
+            indicator = indicator
+        ),
+        name: tongchou_core::tr!("app-rep-drill-sheet", year = year),
         meta: vec![
             ("report", json!("assess-drill")),
             ("year", json!(year)),

@@ -186,7 +186,7 @@ pub fn export(
     authorize(db, who, "audit.export", now)?;
     let entries = audit::page(db, &f.query(who), Cursor::Newest, EXPORT_MAX)?;
     let table = Table {
-        title: "审计日志 Audit log".into(),
+        title: tongchou_core::tr!("app-rep-audit-title"),
         sheet: "审计日志".into(),
         cols: COLUMNS.to_vec(),
         rows: entries.iter().map(cells).collect(),

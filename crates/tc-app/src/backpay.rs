@@ -173,7 +173,12 @@ pub fn decide(
         .object_id
         .strip_prefix("backpay:")
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| AppError::Invalid(format!("approval object {:?}", a.object_id)))?;
+        .ok_or_else(|| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-approval-object",
+                object = format!("{:?}", a.object_id)
+            ))
+        })?;
     let decision = if approve {
         ApprovalStatus::Approved
     } else {

@@ -73,9 +73,7 @@ pub fn backup(
         (Backend::Postgres, Method::Logical) => store::pg_dump_backup(db, key, out)?,
         (Backend::Postgres, Method::Base) => store::pg_base_backup(db, key, out)?,
         (Backend::Sqlite, Method::Base) => {
-            return Err(AppError::Invalid(
-                "--base 只适用于 PostgreSQL: a base backup is PostgreSQL's (SQLite's backup is already a full copy)".into(),
-            ));
+            return Err(AppError::Invalid(tongchou_core::tr!("app-bak-base")));
         }
     };
     let details = serde_json::json!({
@@ -89,9 +87,9 @@ pub fn backup(
 /// Create a named restore point (PostgreSQL); its LSN.
 pub fn restore_point(db: &mut Db, op: &Actor, name: &str, now_ms: i64) -> Result<String> {
     if db.backend() != Backend::Postgres {
-        return Err(AppError::Invalid(
-            "恢复点只适用于 PostgreSQL: restore points are PostgreSQL's".into(),
-        ));
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-bak-restore-point"
+        )));
     }
     let lsn = store::restore_point(db, name)?;
     record(
@@ -119,8 +117,9 @@ pub fn restore(
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         store::pg_restore(key, from, url)?
     } else {
-        return Err(AppError::Invalid(format!(
-            "cannot restore into {url:?}: sqlite://PATH or postgres://…"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-bak-restore-url",
+            url = format!("{url:?}")
         )));
     };
     let mut db = Db::open(url)?;
@@ -181,9 +180,7 @@ pub fn archive_audit(
 ) -> Result<Option<ArchiveCheck>> {
     let limit = retention_limit(today)?;
     if before > limit {
-        let msg = format!(
-            "{before} 在审计日志保留期内（至少保留至 {limit} 之后）：不归档 — {before} is inside the retention period (retention.audit_log_months): the latest date allowed is {limit}"
-        );
+        let msg = tongchou_core::tr!("app-bak-retention", before = before, limit = limit);
         audit::refusal(
             db,
             &Entry {
@@ -216,9 +213,9 @@ pub fn archive_audit(
         || (check.first_seq, check.last_seq) != (first, last)
         || check.prev_hash != prev
     {
-        return Err(AppError::State(format!(
-            "the archive {} does not verify: nothing deleted",
-            out.display()
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-bak-verify",
+            file = out.display()
         )));
     }
     let (_, sha) = store::fingerprint(out)?;
@@ -254,10 +251,10 @@ pub fn archive_audit(
 fn read_archive(key: &dyn KeyProvider, path: &Path) -> Result<ArchiveCheck> {
     let r = store::open_sealed(key, path)?;
     if r.header().kind != "audit-archive" {
-        return Err(AppError::Invalid(format!(
-            "{} holds {}, not an audit archive",
-            path.display(),
-            r.header().kind
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-bak-not-archive",
+            file = path.display(),
+            kind = r.header().kind
         )));
     }
     Ok(archive::verify_lines(&mut BufReader::new(r))?)

@@ -83,7 +83,8 @@ pub(crate) fn iso(now_ms: i64) -> String {
 }
 
 pub(crate) fn json_text<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| AppError::Invalid(format!("json: {e}")))
+    serde_json::to_string(v)
+        .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-json", error = e)))
 }
 
 /// Run `f` in a transaction, again (up to 10 times) when it lost a race for the audit chain or a
@@ -311,10 +312,10 @@ pub fn estimate(
     check_estimate_bounds(input, today)?;
     let mut p = tongchou_core::rules::pension::pension(policy, input)?;
     if p.retire < today.period() {
-        p.warnings.push(format!(
-            "退休年月 {} 早于本月 {}：按当时有效的政策参数测算，并非现在可申请的待遇 (the retirement month is in the past: estimated with the parameters in force then)",
-            p.retire,
-            today.period()
+        p.warnings.push(tongchou_core::tr!(
+            "app-ben-past",
+            retire = p.retire,
+            month = today.period()
         ));
     }
     Ok(p)

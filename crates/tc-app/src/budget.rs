@@ -166,32 +166,35 @@ pub fn forecast(policy: &Policy, year: i32, months_run: i64) -> Result<Forecast>
         months_run,
         contribution_growth: (
             Ratio(wage.0 + cov.0),
-            format!(
-                "工资增长 {} ({} {}→{}, {}/{}) + 扩面 {} ({}, {})",
-                wage.as_percent_string(),
-                u1.name,
-                year - 2,
-                year - 1,
-                st(&u0),
-                st(&u1),
-                cov.as_percent_string(),
-                uc.name,
-                st(&uc)
+            tr!(
+                "app-budget-why-contribution",
+                wage = wage.as_percent_string(),
+                wage_param = u1.name,
+                from = year - 2,
+                to = year - 1,
+                status_from = st(&u0),
+                status_to = st(&u1),
+                coverage = cov.as_percent_string(),
+                coverage_param = uc.name,
+                coverage_status = st(&uc)
             ),
         ),
         benefit_growth: (
             Ratio(adj.0 + pen.0),
-            format!(
-                "调整 {} ({}, {}) + 领取人数 {} ({}, {})",
-                adj.as_percent_string(),
-                ua.name,
-                st(&ua),
-                pen.as_percent_string(),
-                up.name,
-                st(&up)
+            tr!(
+                "app-budget-why-benefit",
+                adjustment = adj.as_percent_string(),
+                adjustment_param = ua.name,
+                adjustment_status = st(&ua),
+                pensioners = pen.as_percent_string(),
+                pensioners_param = up.name,
+                pensioners_status = st(&up)
             ),
         ),
-        other_growth: (oth, format!("{} ({})", uo.name, st(&uo))),
+        other_growth: (
+            oth,
+            tr!("app-budget-why-other", param = uo.name, status = st(&uo)),
+        ),
     })
 }
 
@@ -388,7 +391,7 @@ pub fn edit(
         let source = c
             .source
             .map(str::to_string)
-            .unwrap_or_else(|| format!("录入 (entered by {})", who.login));
+            .unwrap_or_else(|| tr!("app-budget-entered", login = who.login));
         match lines.iter_mut().find(|l| l.item == c.item) {
             Some(l) => {
                 l.amount = c.amount;

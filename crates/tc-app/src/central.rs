@@ -87,22 +87,21 @@ pub(crate) fn guard(
 
 /// The terms of `year`, refused with a clear message before the fund began.
 pub fn terms(year: i32) -> Result<CentralAdjustmentTerms> {
-    CentralAdjustmentTerms::of_year(&Policy::builtin()?, year).map_err(|e| {
-        AppError::Invalid(format!(
-            "--year: {year} 年没有中央调剂或全国统筹（中央调剂基金自 2018-07-01 起）: {e}"
-        ))
-    })
+    CentralAdjustmentTerms::of_year(&Policy::builtin()?, year)
+        .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-cen-none", year = year, error = e)))
 }
 
 fn need_regime(year: i32, central_adjustment: bool) -> Result<CentralAdjustmentTerms> {
     let t = terms(year)?;
     match (central_adjustment, t.is_central_adjustment()) {
-        (true, false) => Err(AppError::Invalid(format!(
-            "--year: {year} 年实行全国统筹（{}），中央调剂基金的上解、拨付、预缴预拨和清算不适用；请用 `tongchou central pooling` 登记全国统筹上解/下拨",
-            t.regime
+        (true, false) => Err(AppError::Invalid(tongchou_core::tr!(
+            "app-cen-pooling",
+            year = year,
+            regime = t.regime
         ))),
-        (false, true) => Err(AppError::Invalid(format!(
-            "--year: {year} 年实行中央调剂基金制度，全国统筹自 2022 年起；请用 remit / allocate / advance / settle"
+        (false, true) => Err(AppError::Invalid(tongchou_core::tr!(
+            "app-cen-adjustment",
+            year = year
         ))),
         _ => Ok(t),
     }
@@ -110,15 +109,16 @@ fn need_regime(year: i32, central_adjustment: bool) -> Result<CentralAdjustmentT
 
 /// The Chinese name of a movement kind.
 pub fn kind_zh(kind: &str) -> &'static str {
+    use tongchou_core::i18n::word;
     match kind {
-        "remittance" => "上解",
-        "allocation" => "拨付",
-        "advance_paid" => "预缴",
-        "advance_received" => "预拨",
-        "settlement" => "年终清算",
-        "pooling_remitted" => "全国统筹上解",
-        "pooling_received" => "全国统筹下拨",
-        _ => "其他",
+        "remittance" => word("app-cen-kind-remittance"),
+        "allocation" => word("app-cen-kind-allocation"),
+        "advance_paid" => word("app-cen-kind-advance-paid"),
+        "advance_received" => word("app-cen-kind-advance-received"),
+        "settlement" => word("app-cen-kind-settlement"),
+        "pooling_remitted" => word("app-cen-kind-pooling-remitted"),
+        "pooling_received" => word("app-cen-kind-pooling-received"),
+        _ => word("app-cen-kind-other"),
     }
 }
 
@@ -158,7 +158,7 @@ fn submit(db: &mut Db, m: &Movement, flow: CentralMove) -> Result<()> {
             "账簿拒绝 {}：{e}",
             m.transfer_key
         ))),
-        None => Err(AppError::State("the ledger answered nothing".into())),
+        None => Err(AppError::State(tongchou_core::tr!("app-ledger-no-answer"))),
     }
 }
 
@@ -299,9 +299,9 @@ pub fn remit(db: &mut Db, who: &Principal, year: i32, on: Date, now_ms: i64) -> 
     let insured = insured_in_service(db, year)?;
     let amount = terms.remittance(insured)?;
     if !amount.is_positive() {
-        return Err(AppError::Invalid(format!(
-            "--year: {} 年末没有在职参保人，无可上解 (no in-service insured to remit for)",
-            year - 1
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-cen-no-insured",
+            year = year - 1
         )));
     }
     let mut m = movement(who, year, "remittance", 0, on, now_ms);
@@ -369,10 +369,11 @@ pub fn allocate(db: &mut Db, who: &Principal, a: &AllocationInput, now_ms: i64) 
 
 fn recorded(db: &mut Db, year: i32, kind: &str) -> Result<Movement> {
     store::movement(db, year, kind, 0)?.ok_or_else(|| {
-        AppError::State(format!(
-            "{year} 年的{}尚未登记：先运行 `tongchou central {}` (record it first)",
-            kind_zh(kind),
-            if kind == "remittance" {
+        AppError::State(tongchou_core::tr!(
+            "app-cen-not-recorded",
+            year = year,
+            kind = kind_zh(kind),
+            command = if kind == "remittance" {
                 "remit"
             } else {
                 "allocate"
@@ -416,9 +417,10 @@ pub fn advance(db: &mut Db, who: &Principal, a: &AdvanceInput, now_ms: i64) -> R
     need_regime(a.year, true)?;
     let source = check_doc(&a.source_doc)?;
     if a.on.year() != a.year {
-        return Err(AppError::Invalid(format!(
-            "--on: {} 年的预缴预拨应在当年（{}）",
-            a.year, a.on
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-cen-advance-year",
+            year = a.year,
+            on = a.on
         )));
     }
     quarter_part(Fen::ZERO, a.quarter)?;
@@ -487,8 +489,10 @@ pub fn settle(
     need_regime(year, true)?;
     let source = check_doc(source_doc)?;
     if on.year() < year {
-        return Err(AppError::Invalid(format!(
-            "--on: {year} 年的清算不能早于当年 ({on})"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-cen-settle-year",
+            year = year,
+            on = on
         )));
     }
     let remitted = recorded(db, year, "remittance")?.amount;
@@ -622,9 +626,9 @@ pub fn show(db: &mut Db, year: i32) -> Result<CentralView> {
 /// The regime's Chinese name.
 pub fn regime_zh(v: &CentralView) -> &'static str {
     if v.terms.is_central_adjustment() {
-        "中央调剂基金（2018–2021）"
+        tongchou_core::i18n::word("app-rep-regime-central")
     } else {
-        "全国统筹（2022 年起，上解下拨按财政部门登记的文件）"
+        tongchou_core::i18n::word("app-rep-regime-pooling")
     }
 }
 
@@ -693,8 +697,12 @@ pub fn sheet(v: &CentralView) -> Sheet {
         })
         .collect();
     Sheet {
-        title: format!("中央调剂/全国统筹 {}：{}", v.year, regime_zh(v)),
-        name: format!("central {}", v.year),
+        title: tongchou_core::tr!(
+            "app-rep-central-title",
+            year = v.year,
+            regime = regime_zh(v)
+        ),
+        name: tongchou_core::tr!("app-rep-central-sheet", year = v.year),
         meta: vec![
             ("report", json!("central")),
             ("year", json!(v.year)),

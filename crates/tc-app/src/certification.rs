@@ -135,15 +135,16 @@ pub struct Certified {
 /// Refuse a pensioner who is deceased or named by a death record.
 fn check_alive(db: &mut Db, p: &Pensioner) -> Result<()> {
     if p.status == "deceased" {
-        return Err(AppError::State(format!(
-            "person {} is recorded deceased: nothing to certify",
-            p.person
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-cert-deceased",
+            person = p.person
         )));
     }
     if let Some(died) = store::has_death_record(db, p.person)? {
-        return Err(AppError::State(format!(
-            "a death record of {died} names person {}: the cross-check decides, not a certification",
-            p.person
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-cert-death-record",
+            died = died,
+            person = p.person
         )));
     }
     Ok(())
@@ -239,9 +240,7 @@ fn method_for(who: &Principal, person: i64) -> Result<Method> {
         return if who.person_id == Some(person) {
             Ok(Method::SelfService)
         } else {
-            Err(AppError::Forbidden(
-                "a pensioner certifies only themselves".into(),
-            ))
+            Err(AppError::Forbidden(tongchou_core::tr!("app-cert-self")))
         };
     }
     Ok(Method::Counter)
@@ -259,16 +258,24 @@ pub fn certify(
     now_ms: i64,
 ) -> Result<Certified> {
     if on > today {
-        return Err(AppError::Invalid(format!(
-            "date: {on} is after today ({today})"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-cert-future",
+            on = on,
+            today = today
         )));
     }
     let method = method_for(who, person)?;
-    let p = store::pensioner(db, person)?
-        .ok_or_else(|| AppError::NotFound(format!("person {person} is not a pensioner")))?;
+    let p = store::pensioner(db, person)?.ok_or_else(|| {
+        AppError::NotFound(tongchou_core::tr!("app-not-pensioner", person = person))
+    })?;
     if method == Method::Counter {
-        let county = RegionCode::new(p.county)
-            .map_err(|e| AppError::Invalid(format!("county {}: {e}", p.county)))?;
+        let county = RegionCode::new(p.county).map_err(|e| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-county-code",
+                county = p.county,
+                error = e
+            ))
+        })?;
         let id = person.to_string();
         let target = Target {
             action: "certification.record",
@@ -290,8 +297,9 @@ pub fn certify(
     with_retry(db, |db| {
         lock_dues(db, true)?;
         // read again inside the transaction: a payroll may have suspended them meanwhile
-        let p = store::pensioner(db, person)?
-            .ok_or_else(|| AppError::NotFound(format!("person {person} is not a pensioner")))?;
+        let p = store::pensioner(db, person)?.ok_or_else(|| {
+            AppError::NotFound(tongchou_core::tr!("app-not-pensioner", person = person))
+        })?;
         let c = apply(db, &p, on, method, &source, None, &now)?;
         audit_record(db, &actor, &c, p.county, now_ms)?;
         Ok(c)
@@ -389,7 +397,7 @@ pub fn import_alive(
                 region: None,
                 result: "ok",
                 details: serde_json::to_value(&s)
-                    .map_err(|e| AppError::Invalid(format!("json: {e}")))?,
+                    .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-json", error = e)))?,
             },
             now_ms,
         )?;

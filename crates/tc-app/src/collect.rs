@@ -91,8 +91,13 @@ pub struct MonthReport {
 pub fn close_date(policy: &Policy, period: Period) -> Result<Date> {
     let next = period.add_months(1);
     let (d, _) = policy.int("calendar.collection_day", next.first_day())?;
-    let d = u8::try_from(d)
-        .map_err(|_| AppError::Invalid(format!("calendar.collection_day {d} out of range")))?;
+    let d = u8::try_from(d).map_err(|_| {
+        AppError::Invalid(tongchou_core::tr!(
+            "app-policy-day",
+            name = "calendar.collection_day",
+            day = d
+        ))
+    })?;
     Ok(next.day(d))
 }
 
@@ -117,9 +122,13 @@ pub fn county_income_requests(
     via_income_account: bool,
 ) -> Result<Vec<Request>> {
     let acct = |region: RegionCode, kind: &str| {
-        chart
-            .account(region, kind)
-            .ok_or_else(|| AppError::Invalid(format!("region {region} has no account {kind}")))
+        chart.account(region, kind).ok_or_else(|| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-no-account",
+                region = region,
+                kind = kind
+            ))
+        })
     };
     let province = county.province();
     if !via_income_account {
@@ -224,8 +233,9 @@ pub fn run_month(
     };
     db.transaction(|db| {
         if jobs::is_done(db, JOB, period, STEP_CLOSE)? {
-            return Err(AppError::State(format!(
-                "collection of {period} is already closed"
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-col-closed",
+                period = period
             )));
         }
         // take turns with a back-payment's release: the close rewrites the open arrears whole
@@ -373,9 +383,10 @@ fn post_to_ledger(
             let results = ledger.submit_with_sources(&batch_reqs)?;
             for (r, res) in batch_reqs.iter().zip(results) {
                 if let Err(e) = res {
-                    return Err(AppError::Invalid(format!(
-                        "ledger refused {}: {e}",
-                        r.0.key
+                    return Err(AppError::Invalid(tongchou_core::tr!(
+                        "app-ledger-refused",
+                        key = r.0.key,
+                        reason = e
                     )));
                 }
                 posted.push((r.0.key.clone(), *county, kind, amount));
@@ -449,33 +460,37 @@ fn month_report(
 /// their rows, one problem line each.
 fn totals_problems(db: &mut Db, problems: &mut Vec<String>) -> Result<()> {
     for ((period, county), a, b) in store::assessment_totals_disagree(db)? {
-        problems.push(format!(
-            "核定合计与明细不符 assessment totals disagree: {period} 区县 {county}：存储 stored {} 笔，缴费基数 {}，统筹 {}，个人账户 {}；明细合计 rows {} 笔，{}，{}，{}",
-            a.assessments,
-            Fen::new(a.base),
-            Fen::new(a.pooling),
-            Fen::new(a.account),
-            b.assessments,
-            Fen::new(b.base),
-            Fen::new(b.pooling),
-            Fen::new(b.account)
+        problems.push(tongchou_core::tr!(
+            "app-col-assess-totals",
+            period = period,
+            county = county,
+            n = a.assessments,
+            base = Fen::new(a.base),
+            pooling = Fen::new(a.pooling),
+            account = Fen::new(a.account),
+            rows = b.assessments,
+            rbase = Fen::new(b.base),
+            rpooling = Fen::new(b.pooling),
+            raccount = Fen::new(b.account)
         ));
     }
     for ((month, county), a, b) in tongchou_store::payroll::payroll_totals_disagree(db)? {
-        problems.push(format!(
-            "发放合计与明细不符 payroll totals disagree: {month} 区县 {county}：存储 stored {} 笔 {}，已发放 {}（补发/结转 {} 笔 {}，已发放 {}）；明细合计 rows {} 笔 {}，已发放 {}（{} 笔 {}，{}）",
-            a.lines,
-            Fen::new(a.amount),
-            Fen::new(a.paid),
-            a.reissue_lines,
-            Fen::new(a.reissue_amount),
-            Fen::new(a.reissue_paid),
-            b.lines,
-            Fen::new(b.amount),
-            Fen::new(b.paid),
-            b.reissue_lines,
-            Fen::new(b.reissue_amount),
-            Fen::new(b.reissue_paid)
+        problems.push(tongchou_core::tr!(
+            "app-col-payroll-totals",
+            month = month,
+            county = county,
+            n = a.lines,
+            amount = Fen::new(a.amount),
+            paid = Fen::new(a.paid),
+            rn = a.reissue_lines,
+            ramount = Fen::new(a.reissue_amount),
+            rpaid = Fen::new(a.reissue_paid),
+            bn = b.lines,
+            bamount = Fen::new(b.amount),
+            bpaid = Fen::new(b.paid),
+            brn = b.reissue_lines,
+            bramount = Fen::new(b.reissue_amount),
+            brpaid = Fen::new(b.reissue_paid)
         ));
     }
     Ok(())
@@ -502,13 +517,16 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
     for p in store::postings_with_ledger(db)? {
         let key = &p.transfer_key;
         match &p.booked {
-            None => problems.push(format!(
-                "posting {key} of {} is recorded but the ledger has no such transfer",
-                p.amount
+            None => problems.push(tongchou_core::tr!(
+                "app-col-posting-missing",
+                key = key,
+                amount = p.amount
             )),
-            Some(b) if b.amount != p.amount => problems.push(format!(
-                "posting {key}: recorded {} but the ledger booked {}",
-                p.amount, b.amount
+            Some(b) if b.amount != p.amount => problems.push(tongchou_core::tr!(
+                "app-col-posting-differs",
+                key = key,
+                recorded = p.amount,
+                booked = b.amount
             )),
             Some(_) => {}
         }
@@ -516,9 +534,12 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
             && b.line_count > 0
             && (b.lines != b.line_count || b.line_sum != b.amount)
         {
-            problems.push(format!(
-                "transfer {key}: amount {} but its {} person-level lines add up to {}",
-                b.amount, b.lines, b.line_sum
+            problems.push(tongchou_core::tr!(
+                "app-col-lines",
+                key = key,
+                amount = b.amount,
+                lines = b.lines,
+                sum = b.line_sum
             ));
         }
         booked
@@ -528,25 +549,35 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
     }
     totals_problems(db, &mut problems)?;
     for (key, amount) in store::unrecorded_postings(db)? {
-        problems.push(format!(
-            "ledger transfer {key} books {amount} of person-level collection income but no collection posting records it"
+        problems.push(tongchou_core::tr!(
+            "app-col-unrecorded",
+            key = key,
+            amount = amount
         ));
     }
     let label = |(period, county, kind): &(Period, u32, PostingKind)| {
-        format!(
-            "collection {period} county {county} {}",
-            kind.account_kind()
+        tongchou_core::tr!(
+            "app-col-label",
+            period = period,
+            county = county,
+            kind = kind.account_kind()
         )
     };
     for (k, v) in &expected {
         match booked.get(k) {
-            None => problems.push(format!(
-                "{}: persons paid {v} but nothing is booked",
-                label(k)
+            None => problems.push(tongchou_core::tr!(
+                "app-col-not-booked",
+                label = label(k),
+                paid = v
             )),
             Some(amounts) => {
                 for a in amounts.iter().filter(|a| *a != v) {
-                    problems.push(format!("{}: booked {a} but persons paid {v}", label(k)));
+                    problems.push(tongchou_core::tr!(
+                        "app-col-booked-differs",
+                        label = label(k),
+                        booked = a,
+                        paid = v
+                    ));
                 }
             }
         }
@@ -554,9 +585,10 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
     for (k, amounts) in &booked {
         if !expected.contains_key(k) {
             for a in amounts {
-                problems.push(format!(
-                    "{}: booked {a} with no person-level collection behind it",
-                    label(k)
+                problems.push(tongchou_core::tr!(
+                    "app-col-booked-alone",
+                    label = label(k),
+                    booked = a
                 ));
             }
         }

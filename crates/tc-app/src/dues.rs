@@ -120,8 +120,9 @@ pub fn export(
 ) -> Result<Exported> {
     let region = region.unwrap_or(who.region);
     if Divisions::shanxi().get(region).is_none() {
-        return Err(AppError::Invalid(format!(
-            "region {region}: not a region of the province"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-dues-region",
+            region = region
         )));
     }
     let object_id = format!("{period}/{region}");
@@ -133,7 +134,7 @@ pub fn export(
     };
     access::authorize(db, who, Permission::ContributionRead, &target, now_ms)?;
     access::authorize(db, who, Permission::PersonReadFullId, &target, now_ms)?;
-    let io = |e: std::io::Error| AppError::Invalid(format!("writing the dues file: {e}"));
+    let io = |e: std::io::Error| AppError::Invalid(tongchou_core::tr!("app-dues-write", error = e));
     out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(HEADER)

@@ -61,8 +61,13 @@ fn timeliness(
     let mut deadline: BTreeMap<Period, Date> = BTreeMap::new();
     for m in &months {
         let (day, u) = policy.int("calendar.allocation_day", m.day(1))?;
-        let day = u8::try_from(day)
-            .map_err(|_| AppError::Invalid(format!("calendar.allocation_day {day}")))?;
+        let day = u8::try_from(day).map_err(|_| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-policy-day",
+                name = "calendar.allocation_day",
+                day = day
+            ))
+        })?;
         deadline.insert(*m, m.day(day));
         if !uses
             .iter()

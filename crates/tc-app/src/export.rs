@@ -22,8 +22,9 @@ impl Format {
         match s {
             "csv" => Ok(Format::Csv),
             "xlsx" => Ok(Format::Xlsx),
-            other => Err(AppError::Invalid(format!(
-                "导出格式只能是 csv 或 xlsx format: csv or xlsx, not {other:?}"
+            other => Err(AppError::Invalid(tongchou_core::tr!(
+                "app-exp-format",
+                format = format!("{other:?}")
             ))),
         }
     }
@@ -103,7 +104,7 @@ impl Table {
         }
         let widths: Vec<f64> = self.cols.iter().map(|(_, w)| *w).collect();
         xlsx::workbook_with_widths(&self.sheet, &rows, &widths)
-            .map_err(|e| AppError::Invalid(format!("XLSX: {e}")))
+            .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-xlsx", error = e)))
     }
 
     /// The table in `format`, named `stem.csv` or `stem.xlsx`.

@@ -89,8 +89,10 @@ pub fn compute(db: &mut Db, year: i32) -> Result<FinalAccounts> {
 /// final accounts with December, the execution to date with any earlier month.
 pub fn compute_through(db: &mut Db, year: i32, through: Period) -> Result<FinalAccounts> {
     if through.year() != year {
-        return Err(AppError::Invalid(format!(
-            "{through} is not a month of {year}"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-rep-month",
+            month = through,
+            year = year
         )));
     }
     let items = Items::standard();
@@ -124,7 +126,10 @@ pub fn compute_through(db: &mut Db, year: i32, through: Period) -> Result<FinalA
             }
         };
         let Some(s) = own.remove(&r) else {
-            return Err(AppError::Invalid(format!("book {r} missing")));
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-rep-book",
+                region = r
+            )));
         };
         books.push(Book {
             region: r,
@@ -330,5 +335,6 @@ pub fn workbook(title: &str, sheet: &str, cols: &[(String, &Statement)]) -> Resu
                 .collect(),
         );
     }
-    xlsx::workbook(sheet, &out).map_err(|e| AppError::Invalid(format!("xlsx: {e}")))
+    xlsx::workbook(sheet, &out)
+        .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-xlsx", error = e)))
 }

@@ -164,7 +164,11 @@ fn by_government(shares: &[GapShareRow]) -> Result<BTreeMap<i64, Fen>> {
 fn ledger_submit(db: &mut Db, reqs: &[Request]) -> Result<()> {
     for (r, x) in reqs.iter().zip(Ledger::new(db).submit(reqs)?) {
         if let Err(e) = x {
-            return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key)));
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-ledger-refused",
+                key = r.key,
+                reason = e
+            )));
         }
     }
     Ok(())
@@ -177,9 +181,36 @@ fn receivables(shares: &[GapShareRow]) -> Result<Vec<tongchou_ledger::AccountId>
         .map(|r| {
             RegionCode::from_stored(*r)
                 .and_then(|c| chart.account(c, "gap_share_receivable"))
-                .ok_or_else(|| AppError::State(format!("no receivable account for {r}")))
+                .ok_or_else(|| {
+                    AppError::State(tongchou_core::tr!("app-gap-receivable", region = r))
+                })
         })
         .collect()
+}
+
+/// A year already recorded: `false` when the ledger and registry give the same figures again,
+/// else refused (the record stands; the difference is reported).
+fn recorded_again(
+    db: &mut Db,
+    stored: &GapYear,
+    outcome: &Outcome,
+    shares: &[GapShareRow],
+) -> Result<bool> {
+    let same = stored.gap == outcome.gap
+        && store::gap_shares(db, stored.year, None)?
+            .iter()
+            .map(|s| s.amount)
+            .eq(shares.iter().map(|s| s.amount));
+    if same {
+        return Ok(false);
+    }
+    Err(AppError::State(tongchou_core::tr!(
+        "app-gap-recorded",
+        year = stored.year,
+        on = stored.computed_at,
+        recorded = stored.gap.grouped(),
+        now = outcome.gap.grouped()
+    )))
 }
 
 /// Compute the gap of `year` and record it on `on`: the year's figures, every county's shares,
@@ -200,30 +231,24 @@ pub fn compute(
         "计算缺口分担",
     )?;
     if on <= Period::new(year, 12)?.last_day() {
-        return Err(AppError::Invalid(format!(
-            "--on: the gap of {year} is computed after the year ({on})"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-gap-on",
+            year = year,
+            on = on
         )));
     }
     let policy = Policy::builtin()?;
     let terms = GapTerms::at(&policy, Period::new(year, 12)?.last_day())?;
-    let outcome = gap::compute(Divisions::shanxi(), &inputs(db, year)?, &terms)
-        .map_err(|e| AppError::Invalid(format!("gap of {year}: {e}")))?;
+    let outcome = gap::compute(Divisions::shanxi(), &inputs(db, year)?, &terms).map_err(|e| {
+        AppError::Invalid(tongchou_core::tr!(
+            "app-gap-compute",
+            year = year,
+            error = e
+        ))
+    })?;
     let shares = rows_of(year, &outcome);
     if let Some(stored) = store::gap_year(db, year)? {
-        let same = stored.gap == outcome.gap
-            && store::gap_shares(db, year, None)?
-                .iter()
-                .map(|s| s.amount)
-                .eq(shares.iter().map(|s| s.amount));
-        if same {
-            return Ok(false);
-        }
-        return Err(AppError::State(format!(
-            "the gap of {year} was recorded on {} ({} yuan); the ledger and registry now give {} yuan: it stands as recorded",
-            stored.computed_at,
-            stored.gap.grouped(),
-            outcome.gap.grouped()
-        )));
+        return recorded_again(db, &stored, &outcome, &shares);
     }
     let accounts = receivables(&shares)?;
     Ledger::new(db).open_accounts(&accounts)?;
@@ -245,8 +270,9 @@ pub fn compute(
     let reference = format!("缺口分担 {year}");
     let mut reqs = Vec::new();
     for (region, amount) in by_government(&shares)? {
-        let code = RegionCode::from_stored(region)
-            .ok_or_else(|| AppError::State(format!("bad region {region}")))?;
+        let code = RegionCode::from_stored(region).ok_or_else(|| {
+            AppError::State(tongchou_core::tr!("app-region-bad", region = region))
+        })?;
         if amount.is_positive() {
             let key = format!("gap/{year}/{region}");
             let doc = Doc {
@@ -294,11 +320,8 @@ pub struct GapView {
 
 /// The recorded gap of `year` as of `as_of` (overdue: unpaid after the due date).
 pub fn show(db: &mut Db, year: i32, as_of: Date) -> Result<GapView> {
-    let y = store::gap_year(db, year)?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "--year: the gap of {year} has not been computed (tongchou gap compute --year {year})"
-        ))
-    })?;
+    let y = store::gap_year(db, year)?
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-gap-none", year = year)))?;
     Ok(GapView {
         shares: store::gap_shares(db, year, None)?,
         settlements: store::gap_settlements(db, year)?,
@@ -335,9 +358,8 @@ pub fn settle(db: &mut Db, who: &Principal, p: &Payment, at: &str, now_ms: i64) 
         &[Role::FinanceOfficer, Role::FinanceApprover],
         "登记缺口分担资金到账",
     )?;
-    store::gap_year(db, year)?.ok_or_else(|| {
-        AppError::NotFound(format!("--year: the gap of {year} has not been computed"))
-    })?;
+    store::gap_year(db, year)?
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-gap-none", year = year)))?;
     let mut shares = store::gap_shares(db, year, Some(region.get() as i64))?;
     let outstanding = Fen::try_sum(
         shares
@@ -347,9 +369,11 @@ pub fn settle(db: &mut Db, who: &Principal, p: &Payment, at: &str, now_ms: i64) 
     )?;
     let pay = amount.unwrap_or(outstanding);
     if !pay.is_positive() || pay > outstanding {
-        return Err(AppError::Invalid(format!(
-            "--amount: {region} owes {} yuan of {year}; a payment must be positive and at most that",
-            outstanding.grouped()
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-gap-amount",
+            region = region,
+            owed = outstanding.grouped(),
+            year = year
         )));
     }
     let mut left = pay;
@@ -419,7 +443,7 @@ fn causes_of(shares: &[&GapShareRow]) -> Result<[Fen; 3]> {
         let i = Cause::ALL
             .iter()
             .position(|c| c.as_str() == s.cause)
-            .ok_or_else(|| AppError::State(format!("unknown cause {}", s.cause)))?;
+            .ok_or_else(|| AppError::State(tongchou_core::tr!("app-gap-cause", cause = s.cause)))?;
         out[i] = out[i].try_add(s.amount)?;
     }
     Ok(out)
@@ -554,15 +578,15 @@ pub fn sheet(v: &GapView, region: Option<RegionCode>) -> Result<Sheet> {
         ]);
     }
     Ok(Sheet {
-        title: format!(
-            "缺口分担 gap sharing {}: 缺口 G = max(0, 支出 {} − 收入 {}) = {} 元，到期 {}",
-            v.year.year,
-            v.year.expenditure.grouped(),
-            v.year.income.grouped(),
-            v.year.gap.grouped(),
-            v.year.due
+        title: tongchou_core::tr!(
+            "app-rep-gap-title",
+            year = v.year.year,
+            expenditure = v.year.expenditure.grouped(),
+            income = v.year.income.grouped(),
+            gap = v.year.gap.grouped(),
+            due = v.year.due
         ),
-        name: format!("gap {}", v.year.year),
+        name: tongchou_core::tr!("app-rep-gap-sheet", year = v.year.year),
         meta: vec![
             ("report", json!("gap")),
             ("year", json!(v.year.year)),
@@ -572,7 +596,7 @@ pub fn sheet(v: &GapView, region: Option<RegionCode>) -> Result<Sheet> {
         cols: COLS.to_vec(),
         rows,
         total: Some(vec![
-            Cell::Text("total".into()),
+            Cell::Text(tongchou_core::tr!("app-rep-total")),
             Cell::Empty,
             Cell::Empty,
             Cell::Empty,

@@ -44,7 +44,13 @@ fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<bool> {
         match x {
             Ok(tongchou_ledger::Outcome::Created { .. }) => created = true,
             Ok(tongchou_ledger::Outcome::Exists { .. }) => {}
-            Err(e) => return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key))),
+            Err(e) => {
+                return Err(AppError::Invalid(tongchou_core::tr!(
+                    "app-ledger-refused",
+                    key = r.key,
+                    reason = e
+                )));
+            }
         }
     }
     Ok(created)
@@ -74,26 +80,27 @@ pub fn record(db: &mut Db, who: &Actor, now_ms: i64, income: &Income<'_>) -> Res
     let (key, region, kind, amount) = (income.key, income.region, income.kind, income.amount);
     let (date, reference) = (income.date, income.reference);
     let (_, account, category) = KINDS.iter().find(|k| k.0 == kind).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "unknown income kind {kind:?}: {}",
-            KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
+        AppError::Invalid(tongchou_core::tr!(
+            "app-inc-kind",
+            kind = format!("{kind:?}"),
+            kinds = KINDS.iter().map(|k| k.0).collect::<Vec<_>>().join(", ")
         ))
     })?;
     if !amount.is_positive() {
-        return Err(AppError::Invalid("amount: must be positive".into()));
+        return Err(AppError::Invalid(tongchou_core::tr!("app-amount-positive")));
     }
     let d = Divisions::shanxi();
-    let r = d
-        .get(region)
-        .ok_or_else(|| AppError::Invalid(format!("region {region} is not in the province")))?;
+    let r = d.get(region).ok_or_else(|| {
+        AppError::Invalid(tongchou_core::tr!("app-region-outside", region = region))
+    })?;
     let chart = Chart::standard();
     let reqs = if r.level == Level::Province {
         let fiscal = chart
             .account(region, "fiscal_special_account")
-            .ok_or_else(|| AppError::Invalid("no fiscal special account".into()))?;
-        let income = chart
-            .account(region, account)
-            .ok_or_else(|| AppError::Invalid(format!("no account {account}")))?;
+            .ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-inc-no-fiscal")))?;
+        let income = chart.account(region, account).ok_or_else(|| {
+            AppError::Invalid(tongchou_core::tr!("app-inc-no-account", account = account))
+        })?;
         vec![Request::post(
             &format!("{key}/{region}"),
             fiscal,
@@ -159,8 +166,10 @@ pub fn open_historical(db: &mut Db, balances: &[HistoricalBalance], as_of: Date)
             chart.account(*region, asset),
             chart.account(*region, "fund_balance"),
         ) else {
-            return Err(AppError::Invalid(format!(
-                "region {region} has no {asset} or fund balance account"
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-inc-opening",
+                region = region,
+                asset = asset
             )));
         };
         reqs.push(Request::post(
@@ -200,9 +209,9 @@ pub fn remit_historical(
     for h in store::unremitted(db)? {
         let (id, region, kind, amount) = (h.id, h.region, h.kind(), h.amount);
         let on = if h.fixed {
-            let m = h
-                .maturity
-                .ok_or_else(|| AppError::Invalid(format!("fixed deposit {id} has no maturity")))?;
+            let m = h.maturity.ok_or_else(|| {
+                AppError::Invalid(tongchou_core::tr!("app-inc-maturity", id = id))
+            })?;
             if m > end {
                 continue;
             }
@@ -218,8 +227,9 @@ pub fn remit_historical(
                 chart.account(region, "expenditure_account"),
                 chart.account(region, "fixed_deposit"),
             ) else {
-                return Err(AppError::Invalid(format!(
-                    "region {region} has no deposit accounts"
+                return Err(AppError::Invalid(tongchou_core::tr!(
+                    "app-inc-deposit",
+                    region = region
                 )));
             };
             reqs.push(

@@ -23,8 +23,11 @@ pub fn mark_done(
     details: &serde_json::Value,
 ) -> Result<()> {
     if !store::mark_done(db, job, period, step, finished_at, &details.to_string())? {
-        return Err(AppError::State(format!(
-            "{job} {period} step {step} is already done"
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-job-done",
+            job = job,
+            period = period,
+            step = step
         )));
     }
     Ok(())
@@ -39,7 +42,8 @@ pub fn details(
 ) -> Result<Option<serde_json::Value>> {
     store::details(db, job, period, step)?
         .map(|d| {
-            serde_json::from_str(&d).map_err(|e| AppError::Invalid(format!("job details: {e}")))
+            serde_json::from_str(&d)
+                .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-job-details", error = e)))
         })
         .transpose()
 }
@@ -70,30 +74,29 @@ pub fn lock_run(
     };
     match run_lock::try_take(db, job, period, &me, RUN_LOCK_WAIT)? {
         run_lock::Attempt::Taken(lock) => Ok(lock),
-        run_lock::Attempt::Busy(Some(h)) => Err(AppError::State(format!(
-            "{period} 的{}正在运行：{} 自 {} 起（主机 {}，进程 {}）; {job} {period} is being run by {} since {} (host {}, pid {})",
-            job_name_zh(job),
-            h.who,
-            h.started_at,
-            h.host,
-            h.pid,
-            h.who,
-            h.started_at,
-            h.host,
-            h.pid
+        run_lock::Attempt::Busy(Some(h)) => Err(AppError::State(tongchou_core::tr!(
+            "app-job-busy",
+            period = period,
+            job = job_name(job),
+            who = h.who,
+            since = h.started_at,
+            host = h.host,
+            pid = h.pid
         ))),
-        run_lock::Attempt::Busy(None) => Err(AppError::State(format!(
-            "{period} 的{}正在由另一进程运行; {job} {period} is being run by another process",
-            job_name_zh(job)
+        run_lock::Attempt::Busy(None) => Err(AppError::State(tongchou_core::tr!(
+            "app-job-busy-other",
+            period = period,
+            job = job_name(job)
         ))),
     }
 }
 
-fn job_name_zh(job: &str) -> &str {
+fn job_name(job: &str) -> &str {
+    use tongchou_core::i18n::word;
     match job {
-        MONTH_RUN => "统收统支",
-        crate::collect::JOB => "统收",
-        crate::disburse::JOB => "统支",
+        MONTH_RUN => word("app-job-month-run"),
+        crate::collect::JOB => word("app-job-collect"),
+        crate::disburse::JOB => word("app-job-disburse"),
         other => other,
     }
 }

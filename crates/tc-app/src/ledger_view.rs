@@ -214,7 +214,7 @@ pub fn trial_balance(
                         a.bank_name,
                         agency_accounts::masked(&a.account_number)
                     ),
-                    None => "未配置 not configured".into(),
+                    None => tongchou_core::tr!("app-not-configured"),
                 },
             );
         }

@@ -80,9 +80,10 @@ impl Checked {
 fn city_of(city: RegionCode) -> Result<()> {
     match Divisions::shanxi().get(city) {
         Some(r) if r.level == Level::City => Ok(()),
-        _ => Err(AppError::Invalid(format!(
-            "--city: {city} is not a city of {}",
-            Divisions::shanxi().province().name
+        _ => Err(AppError::Invalid(tongchou_core::tr!(
+            "app-mig-city",
+            city = city,
+            province = Divisions::shanxi().province().name
         ))),
     }
 }
@@ -153,11 +154,11 @@ pub(crate) fn require_province(
         },
         now_ms,
     )?;
-    Err(AppError::Forbidden(format!(
-        "{}: only the provincial bureau may {what} (role {}, region {})",
-        who.login,
-        who.role.as_str(),
-        who.region
+    Err(AppError::Forbidden(tongchou_core::tr!(
+        "app-mig-province",
+        login = who.login,
+        role = who.role.label(tongchou_core::i18n::current()),
+        region = who.region
     )))
 }
 
@@ -254,9 +255,11 @@ fn already(l: Loaded, fingerprint: &str, city: RegionCode) -> Result<LoadReport>
             loaded_by: l.loaded_by,
         });
     }
-    Err(AppError::State(format!(
-        "city {city} was migrated on {} by {} from other files: a city is loaded once",
-        l.loaded_at, l.loaded_by
+    Err(AppError::State(tongchou_core::tr!(
+        "app-mig-loaded",
+        city = city,
+        at = l.loaded_at,
+        by = l.loaded_by
     )))
 }
 
@@ -439,15 +442,15 @@ pub fn report(c: &Checked) -> Sheet {
         .count();
     extra[2] += unplaced as i64;
     Sheet {
-        title: format!(
-            "迁移核对 migration check of {} ({}), cut-over {}: {} defect(s), {} to review",
-            c.city,
-            crate::reports::name_of(d, c.city as i64),
-            c.cutover,
-            c.findings.defects.len(),
-            c.findings.reviews.len()
+        title: tongchou_core::tr!(
+            "app-rep-migration-title",
+            city = c.city,
+            name = crate::reports::name_of(d, c.city as i64),
+            cutover = c.cutover,
+            defects = c.findings.defects.len(),
+            reviews = c.findings.reviews.len()
         ),
-        name: "migration".into(),
+        name: tongchou_core::tr!("app-rep-migration-sheet"),
         meta: vec![
             ("report", json!("migration")),
             ("city", json!(c.city)),
@@ -456,7 +459,7 @@ pub fn report(c: &Checked) -> Sheet {
         cols: COLS.to_vec(),
         rows,
         total: Some(cells(
-            Cell::Text("total".into()),
+            Cell::Text(tongchou_core::tr!("app-rep-total")),
             Cell::Empty,
             Some(&ctl),
             &files,

@@ -159,8 +159,9 @@ pub fn check_year(year: i32) -> Result<i32> {
     if (1990..=9999).contains(&year) {
         Ok(year)
     } else {
-        Err(AppError::Invalid(format!(
-            "年度 year: {year} 不在 1990–9999 之间"
+        Err(AppError::Invalid(tongchou_core::tr!(
+            "app-own-year",
+            year = year
         )))
     }
 }

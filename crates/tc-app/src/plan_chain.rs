@@ -60,14 +60,15 @@ pub fn state_label(s: Option<&str>) -> String {
 
 /// An item as people read it.
 pub fn item_label(i: Item) -> &'static str {
+    use tongchou_core::i18n::word;
     match i {
-        Item::BasicPension => "基本养老金 Basic pension",
-        Item::AdjustmentArrears => "调待补发 Adjustment arrears",
-        Item::FuneralGrant => "丧葬补助金 Funeral grant",
-        Item::SurvivorGrant => "抚恤金 Survivor grant",
-        Item::AccountRefund => "个人账户余额退还 Account refund",
-        Item::HeatingSubsidy => "取暖补贴 Heating subsidy",
-        Item::ResumedArrears => "暂停期间补发 Resumed arrears",
+        Item::BasicPension => word("item-basic_pension"),
+        Item::AdjustmentArrears => word("item-adjustment_arrears"),
+        Item::FuneralGrant => word("item-funeral_grant"),
+        Item::SurvivorGrant => word("item-survivor_grant"),
+        Item::AccountRefund => word("item-account_refund"),
+        Item::HeatingSubsidy => word("item-heating_subsidy"),
+        Item::ResumedArrears => word("item-resumed_arrears"),
     }
 }
 
@@ -380,12 +381,11 @@ fn adjusted(
             need = p.need.grouped()
         )));
     }
-    let note = format!(
-        "{note}〔按工资单建议 {} 元，调整为 {} 元 proposed {}, adjusted to {}〕",
-        p.total.grouped(),
-        total.grouped(),
-        p.total.grouped(),
-        total.grouped()
+    let note = tr!(
+        "app-plan-adjusted",
+        note = note,
+        proposed = p.total.grouped(),
+        total = total.grouped()
     );
     Ok((items, note))
 }

@@ -45,8 +45,13 @@ pub struct Projection {
 }
 
 fn parse_birth(s: &str) -> Result<Period> {
-    s.parse::<Period>()
-        .map_err(|e| AppError::State(format!("a stored birth month {s:?}: {}", e.0)))
+    s.parse::<Period>().map_err(|e| {
+        AppError::State(tongchou_core::tr!(
+            "app-proj-birth",
+            value = format!("{s:?}"),
+            error = e.0
+        ))
+    })
 }
 
 /// The start of the projection: the aggregates at the end of `year`.
@@ -67,9 +72,12 @@ pub fn start_of(db: &mut Db, policy: &Policy, year: i32) -> Result<(Start, Perio
     // in payment from the next January: those retiring in December count as pensioners
     let mut pensioners = Vec::new();
     for (birth_year, sex, n, total) in store::pensioners_by_birth(db, december.add_months(1))? {
-        let birth_year: i32 = birth_year
-            .parse()
-            .map_err(|_| AppError::State(format!("a stored birth year {birth_year:?}")))?;
+        let birth_year: i32 = birth_year.parse().map_err(|_| {
+            AppError::State(tongchou_core::tr!(
+                "app-proj-birth-year",
+                value = format!("{birth_year:?}")
+            ))
+        })?;
         pensioners.push(Pensioners {
             birth_year,
             female: sex == "female",
@@ -77,11 +85,8 @@ pub fn start_of(db: &mut Db, policy: &Policy, year: i32) -> Result<(Start, Perio
             monthly: Fen::div_half_up(total.fen() as i128, n.max(1) as i128)?,
         });
     }
-    let month = store::last_assessed_month(db, year)?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "--from-year: no contributions were assessed in {year}"
-        ))
-    })?;
+    let month = store::last_assessed_month(db, year)?
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-proj-no-year", year = year)))?;
     let (contributors, bases, contributions) = store::assessed_month(db, month)?;
     let avg_base = Fen::div_half_up(bases.fen() as i128, contributors.max(1) as i128)?;
     let rate = ratio_of(contributions.fen() as i128, bases.fen() as i128, 8).unwrap_or_default();
@@ -106,8 +111,10 @@ pub fn latest_year(db: &mut Db) -> Result<Option<i32>> {
 /// Project `years` years after `from_year` under `scenarios` (the policy's list when empty).
 pub fn project(db: &mut Db, from_year: i32, years: u32, asked: &[String]) -> Result<Projection> {
     if !(1..=MAX_YEARS).contains(&years) {
-        return Err(AppError::Invalid(format!(
-            "--years: 1 to {MAX_YEARS} ({years})"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-proj-years",
+            max = MAX_YEARS,
+            years = years
         )));
     }
     if !(2000..=2100).contains(&from_year) {
@@ -131,8 +138,13 @@ pub fn project(db: &mut Db, from_year: i32, years: u32, asked: &[String]) -> Res
         |birth: Period, c: Category| statutory(&policy, birth, c).ok().map(|(a, _)| a.retire);
     let mut runs = Vec::with_capacity(terms.len());
     for t in terms {
-        let years = kernel::project(&start, &t, years, &retire)
-            .map_err(|e| AppError::Invalid(format!("projection {}: {e}", t.scenario)))?;
+        let years = kernel::project(&start, &t, years, &retire).map_err(|e| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-proj-run",
+                scenario = t.scenario,
+                error = e
+            ))
+        })?;
         runs.push(Run { terms: t, years });
     }
     Ok(Projection {
@@ -292,14 +304,14 @@ pub fn row(r: &Run, y: &Year) -> Vec<Cell> {
 /// The table: a row per scenario and year.
 pub fn sheet(p: &Projection) -> Sheet {
     Sheet {
-        title: format!(
-            "基金精算预测 fund projection {}–{}（{} 年末累计结余 {} 元）",
-            p.from_year + 1,
-            p.from_year + p.runs.first().map_or(0, |r| r.years.len() as i32),
-            p.from_year,
-            p.start.balance.grouped()
+        title: tongchou_core::tr!(
+            "app-rep-projection-title",
+            from = p.from_year + 1,
+            to = p.from_year + p.runs.first().map_or(0, |r| r.years.len() as i32),
+            year = p.from_year,
+            balance = p.start.balance.grouped()
         ),
-        name: format!("projection {}", p.from_year),
+        name: tongchou_core::tr!("app-rep-projection-sheet", year = p.from_year),
         meta: vec![
             ("report", json!("projection")),
             ("from_year", json!(p.from_year)),
@@ -382,5 +394,5 @@ pub fn xlsx(p: &Projection) -> Result<Vec<u8>> {
         16.0, 8.0, 20.0, 20.0, 20.0, 22.0, 12.0, 12.0, 12.0, 12.0, 10.0, 14.0,
     ];
     xlsx::workbook_with_widths(&s.name, &rows, &widths)
-        .map_err(|e| AppError::Invalid(format!("xlsx: {e}")))
+        .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-xlsx", error = e)))
 }

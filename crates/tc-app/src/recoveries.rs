@@ -38,16 +38,25 @@ use tongchou_store::payroll::NewLine;
 use tongchou_store::recoveries::{self as store, Case, Movement};
 
 fn county_of(c: &Case) -> Result<RegionCode> {
-    RegionCode::new(c.county).map_err(|e| AppError::Invalid(format!("county {}: {e}", c.county)))
+    RegionCode::new(c.county).map_err(|e| {
+        AppError::Invalid(tongchou_core::tr!(
+            "app-county-code",
+            county = c.county,
+            error = e
+        ))
+    })
 }
 
 fn open_case(db: &mut Db, person: i64, id: i64) -> Result<Case> {
-    let c = store::case(db, person, id)?
-        .ok_or_else(|| AppError::NotFound(format!("no recovery case {id} of person {person}")))?;
+    let c = store::case(db, person, id)?.ok_or_else(|| {
+        AppError::NotFound(tongchou_core::tr!("app-rec-none", id = id, person = person))
+    })?;
     if c.status != "open" || !c.remaining().is_positive() {
-        return Err(AppError::State(format!(
-            "recovery case {id} of person {person} is {} (nothing remains to recover)",
-            c.status
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-rec-closed",
+            id = id,
+            person = person,
+            status = c.status
         )));
     }
     Ok(c)
@@ -95,12 +104,10 @@ pub fn repay(
         || reference.chars().count() > 64
         || reference.chars().any(char::is_control)
     {
-        return Err(AppError::Invalid(
-            "reference: the voucher number, 1-64 characters".into(),
-        ));
+        return Err(AppError::Invalid(tongchou_core::tr!("app-rec-reference")));
     }
     if !amount.is_positive() {
-        return Err(AppError::Invalid("amount: must be positive".into()));
+        return Err(AppError::Invalid(tongchou_core::tr!("app-amount-positive")));
     }
     let c = open_case(db, person, case_id)?;
     let county = county_of(&c)?;
@@ -117,9 +124,10 @@ pub fn repay(
         // read again inside the transaction: a concurrent movement fails on the sequence key
         let c = open_case(db, person, case_id)?;
         if amount > c.remaining() {
-            return Err(AppError::Invalid(format!(
-                "amount: {amount} is more than the {} that remains to recover",
-                c.remaining()
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-rec-too-much",
+                amount = amount,
+                remaining = c.remaining()
             )));
         }
         let seq = c.movements + 1;
@@ -138,8 +146,8 @@ pub fn repay(
         for (r, x) in reqs.iter().zip(Ledger::new(db).submit(&reqs)?) {
             match x {
                 Ok(Outcome::Created { .. }) => {}
-                Ok(_) => return Err(AppError::State(format!("ledger: {} already posted", r.key))),
-                Err(e) => return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key))),
+                Ok(_) => return Err(AppError::State(tongchou_core::tr!("app-ledger-posted", key = r.key))),
+                Err(e) => return Err(AppError::Invalid(tongchou_core::tr!("app-ledger-refused", key = r.key, reason = e))),
             }
         }
         let on_s = on.to_string();
@@ -165,7 +173,7 @@ pub fn repay(
         let details = serde_json::json!({"amount": amount.to_string(), "on": on_s, "reference": reference, "ledger_key": key});
         audit_ok(db, who, "recovery.repay", &c, details, now_ms)?;
         store::case(db, person, case_id)?
-            .ok_or_else(|| AppError::NotFound(format!("recovery case {case_id}")))
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-rec-case", id = case_id)))
     })
 }
 
@@ -211,11 +219,13 @@ pub fn decide_write_off(
     note: &str,
     now_ms: i64,
 ) -> Result<Case> {
-    let a = access::get_approval(db, approval)?
-        .ok_or_else(|| AppError::NotFound(format!("approval {approval} does not exist")))?;
+    let a = access::get_approval(db, approval)?.ok_or_else(|| {
+        AppError::NotFound(tongchou_core::tr!("app-approval-none", id = approval))
+    })?;
     if a.kind != ApprovalKind::RecoveryWriteOff {
-        return Err(AppError::Invalid(format!(
-            "approval {approval} is not a write-off"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-rec-not-write-off",
+            id = approval
         )));
     }
     let (person, case_id) = parse_object(&a.object_id)?;
@@ -227,7 +237,7 @@ pub fn decide_write_off(
     let a = access::decide_approval(db, who, approval, decision, note, now_ms)?;
     if a.status != ApprovalStatus::Approved {
         return store::case(db, person, case_id)?
-            .ok_or_else(|| AppError::NotFound(format!("recovery case {case_id}")));
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-rec-case", id = case_id)));
     }
     let now = crate::benefits::iso(now_ms);
     db.transaction(|db| {
@@ -255,7 +265,7 @@ pub fn decide_write_off(
             serde_json::json!({"approval": approval, "amount": rest.to_string(), "note": note});
         audit_ok(db, who, "recovery.write_off", &c, details, now_ms)?;
         store::case(db, person, case_id)?
-            .ok_or_else(|| AppError::NotFound(format!("recovery case {case_id}")))
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-rec-case", id = case_id)))
     })
 }
 
@@ -267,8 +277,9 @@ fn parse_object(s: &str) -> Result<(i64, i64)> {
         it.next(),
     ) {
         (Some(Ok(p)), Some(Ok(c)), None) => Ok((p, c)),
-        _ => Err(AppError::Invalid(format!(
-            "approval object {s:?} is not a recovery case"
+        _ => Err(AppError::Invalid(tongchou_core::tr!(
+            "app-rec-object",
+            object = format!("{s:?}")
         ))),
     }
 }
@@ -423,12 +434,21 @@ fn post_deductions(
     let chart = Chart::standard();
     let mut reqs = Vec::new();
     for (county, amount) in by_county {
-        let region = RegionCode::new(*county)
-            .map_err(|e| AppError::Invalid(format!("county {county}: {e}")))?;
+        let region = RegionCode::new(*county).map_err(|e| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-county-code",
+                county = county,
+                error = e
+            ))
+        })?;
         let acct = |kind: &str| {
-            chart
-                .account(region, kind)
-                .ok_or_else(|| AppError::Invalid(format!("region {region} has no account {kind}")))
+            chart.account(region, kind).ok_or_else(|| {
+                AppError::Invalid(tongchou_core::tr!(
+                    "app-no-account",
+                    region = region,
+                    kind = kind
+                ))
+            })
         };
         reqs.push(Request::post(
             &format!("recovery-deduction/{month}/{county}"),
@@ -445,7 +465,11 @@ fn post_deductions(
     }
     for (r, x) in reqs.iter().zip(Ledger::new(db).submit(&reqs)?) {
         if let Err(e) = x {
-            return Err(AppError::Invalid(format!("ledger refused {}: {e}", r.key)));
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-ledger-refused",
+                key = r.key,
+                reason = e
+            )));
         }
     }
     Ok(())

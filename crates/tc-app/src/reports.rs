@@ -40,9 +40,10 @@ pub(crate) fn scope(region: Option<RegionCode>) -> Result<(&'static Divisions, R
     let d = Divisions::shanxi();
     let code = region.unwrap_or(d.province().code);
     let Some(r) = d.get(code) else {
-        return Err(AppError::Invalid(format!(
-            "--region: {code} is not a region of {} (expected the province, a city or a county)",
-            d.province().name
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-rep-region",
+            code = code,
+            province = d.province().name
         )));
     };
     Ok((d, code, r.level))

@@ -248,9 +248,7 @@ pub fn collect(
         now_ms,
     )?;
     if !["dividend", "other"].contains(&r.kind.as_str()) {
-        return Err(AppError::Invalid(
-            "--kind: dividend（分红）或 other（其他收益）".into(),
-        ));
+        return Err(AppError::Invalid(tongchou_core::tr!("app-res-kind")));
     }
     if !r.amount.is_positive() {
         return Err(AppError::Invalid("--amount: 金额必须大于零".into()));
@@ -321,11 +319,7 @@ fn posted(db: &mut Db, kind: &str) -> Result<Fen> {
 /// `pending_too`). Refused when the gap of the year has not been computed.
 pub fn room(db: &mut Db, year: i32, pending_too: bool) -> Result<(Fen, Fen)> {
     let gap = governance::gap_year(db, year)?
-        .ok_or_else(|| {
-            AppError::State(format!(
-                "{year} 年的缺口尚未测算，储备基金只能用于弥补已测算的缺口（先运行 tongchou gap compute --year {year}）"
-            ))
-        })?
+        .ok_or_else(|| AppError::State(tongchou_core::tr!("app-res-no-gap", year = year)))?
         .gap;
     let used = store::used_in_year(db, year, pending_too)?;
     Ok((gap, gap.try_sub(used)?.max(Fen::ZERO)))
@@ -529,11 +523,8 @@ pub fn decide_use(
     on: Date,
     now_ms: i64,
 ) -> Result<Use> {
-    let u = store::use_by_approval(db, approval)?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "审批 {approval} 不是储备基金动用 (not a reserve use)"
-        ))
-    })?;
+    let u = store::use_by_approval(db, approval)?
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-res-not-use", id = approval)))?;
     if u.status != "pending" {
         return Err(AppError::State(format!(
             "动用 {}（审批 {approval}）已{}",
@@ -726,8 +717,8 @@ pub fn sheet(v: &ReserveView) -> Sheet {
         value: Cell::Money(f),
     };
     Sheet {
-        title: "储备基金 reserve fund：划转国有股权登记".into(),
-        name: "reserve".into(),
+        title: tongchou_core::tr!("app-rep-reserve-title"),
+        name: tongchou_core::tr!("app-rep-reserve-sheet"),
         meta: vec![("report", json!("reserve"))],
         cols: COLS.to_vec(),
         rows,

@@ -70,7 +70,7 @@ fn require(db: &mut Db, who: &Principal, what: &str, now_ms: i64) -> Result<()> 
     if who.role.has(Permission::PersonWrite) {
         return Ok(());
     }
-    let why = format!("{}: 无权办理转移接续 may not {what}", who.login);
+    let why = tongchou_core::tr!("app-tr-may-not", login = who.login);
     Err(denied(db, who, what, &why, now_ms)?)
 }
 
@@ -86,7 +86,7 @@ fn require_scope(
     if access::in_scope(Divisions::shanxi(), who, region) {
         return Ok(());
     }
-    let why = format!("{object}: 不在本辖区 not within your region");
+    let why = tongchou_core::tr!("app-tr-scope");
     Err(match denied(db, who, object, &why, now_ms)? {
         AppError::Forbidden(m) => AppError::NotFound(m),
         e => e,
@@ -190,7 +190,7 @@ fn book(
     let account = |kind: &str| {
         chart
             .account(province(), kind)
-            .ok_or_else(|| AppError::State(format!("no provincial account {kind}")))
+            .ok_or_else(|| AppError::State(tongchou_core::tr!("app-tr-no-account", kind = kind)))
     };
     let req = LedgerRequest::post(
         key,
@@ -207,9 +207,17 @@ fn book(
         .next()
     {
         Some(Ok(Outcome::Created { .. })) => Ok(()),
-        Some(Ok(other)) => Err(AppError::State(format!("ledger {key}: {other:?}"))),
-        Some(Err(e)) => Err(AppError::Invalid(format!("ledger refused {key}: {e}"))),
-        None => Err(AppError::State("the ledger answered nothing".into())),
+        Some(Ok(other)) => Err(AppError::State(tongchou_core::tr!(
+            "app-tr-ledger",
+            key = key,
+            answer = format!("{other:?}")
+        ))),
+        Some(Err(e)) => Err(AppError::Invalid(tongchou_core::tr!(
+            "app-ledger-refused",
+            key = key,
+            reason = e
+        ))),
+        None => Err(AppError::State(tongchou_core::tr!("app-ledger-no-answer"))),
     }
 }
 
@@ -344,13 +352,14 @@ pub fn list(db: &mut Db, who: &Principal, status: Option<&str>) -> Result<Vec<Li
 pub fn certificate_of(db: &mut Db, who: &Principal, id: i64, now_ms: i64) -> Result<Certificate> {
     let listed = list(db, who, None)?;
     if !who.role.has(Permission::PersonRead) || !listed.iter().any(|t| t.id == id) {
-        let why = format!("转移 {id} 不存在 no transfer {id} within your region");
+        let why = tongchou_core::tr!("app-tr-not-yours", id = id);
         return Err(match denied(db, who, &id.to_string(), &why, now_ms)? {
             AppError::Forbidden(m) => AppError::NotFound(m),
             e => e,
         });
     }
-    let t = store::by_id(db, id)?.ok_or_else(|| AppError::NotFound(format!("no transfer {id}")))?;
+    let t = store::by_id(db, id)?
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-tr-none", id = id)))?;
     let c = from_bytes(t.certificate.as_bytes())?;
     audit_ok(
         db,

@@ -172,8 +172,9 @@ fn registry_figures(
     let prev = arrears_at_close(db, period.add_months(-1))?;
     let now = arrears_at_close(db, period)?;
     if now.is_none() {
-        return Err(AppError::NotFound(format!(
-            "--period: the collection of {period} has not been run (tongchou month run --period {period})"
+        return Err(AppError::NotFound(tongchou_core::tr!(
+            "app-rep-no-collection",
+            period = period
         )));
     }
     for (county, a) in now.into_iter().flatten() {
@@ -245,8 +246,13 @@ fn build(db: &mut Db, period: Period, full: bool) -> Result<WarnReport> {
         budget_items,
         months_elapsed: i64::from(period.month()),
     };
-    let regions = warning::evaluate(Divisions::shanxi(), &inputs, &terms)
-        .map_err(|e| AppError::Invalid(format!("early warning of {period}: {e}")))?;
+    let regions = warning::evaluate(Divisions::shanxi(), &inputs, &terms).map_err(|e| {
+        AppError::Invalid(tongchou_core::tr!(
+            "app-rep-warning",
+            period = period,
+            error = e
+        ))
+    })?;
     Ok(WarnReport {
         period,
         regions,
@@ -389,7 +395,7 @@ pub fn sheet(report: &WarnReport, region: Option<RegionCode>) -> Result<Sheet> {
         for w in &r.warnings {
             let mut row = head.clone();
             row.extend([
-                Cell::Text(w.severity.zh().into()),
+                Cell::Text(w.severity.label().into()),
                 Cell::Text(w.message.clone()),
                 Cell::Text(w.evidence.clone()),
                 Cell::Text(w.act.clone()),
@@ -399,12 +405,13 @@ pub fn sheet(report: &WarnReport, region: Option<RegionCode>) -> Result<Sheet> {
     }
     let (_, code, _) = scope(region)?;
     Ok(Sheet {
-        title: format!(
-            "预警 early warning {}: {} ({code}), months payable = balance ÷ average monthly expenditure of the last 12 months",
-            report.period,
-            name_of(d, code.get() as i64)
+        title: tongchou_core::tr!(
+            "app-rep-warn-title",
+            period = report.period,
+            name = name_of(d, code.get() as i64),
+            code = code
         ),
-        name: format!("warn {}", report.period),
+        name: tongchou_core::tr!("app-rep-warn-sheet", period = report.period),
         meta: vec![
             ("report", json!("warn")),
             ("period", json!(report.period.to_string())),

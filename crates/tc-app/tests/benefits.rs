@@ -1042,7 +1042,7 @@ fn adjustment(url: &str, chunk: i64) {
     assert_eq!(rep.skipped_count, 1);
     assert_eq!(rep.skipped[0].0, 24);
     assert!(
-        rep.skipped[0].1.contains("after 2025-01"),
+        rep.skipped[0].1.contains("2025-01 之后"),
         "{:?}",
         rep.skipped
     );
@@ -1131,7 +1131,7 @@ fn adjustment(url: &str, chunk: i64) {
     );
     assert_eq!(rep.arrears, Fen::new((inc20.fen() + inc21.fen()) * 6));
     let e = adjust::adjust_year(&mut db, &pol, 2025, T0).expect_err("must fail");
-    assert!(e.to_string().contains("already been run"), "{e}");
+    assert!(e.to_string().contains("调待已经运行"), "{e}");
 }
 
 fn corrected_policy(from: &str, to: &str) -> Policy {
@@ -1235,9 +1235,9 @@ fn corrections(url: &str) {
         new.total.fen() + 5_000
     );
     let e = adjust::recompute(&mut db, &up, 30, p("2025-08"), "", T0).expect_err("must fail");
-    assert!(e.to_string().contains("already recomputed"), "{e}");
+    assert!(e.to_string().contains("重算"), "{e}");
     let e = adjust::recompute(&mut db, &up, 30, p("2025-05"), "", T0).expect_err("must fail");
-    assert!(e.to_string().contains("from 2025-08"), "{e}");
+    assert!(e.to_string().contains("自 2025-08 起"), "{e}");
 
     // 1.2%: an overpayment to recover, nothing to pay
     let down = corrected_policy("value = \"0.013\"", "value = \"0.012\"");

@@ -218,7 +218,7 @@ fn certification(url: &str, tag: &str) {
     // a person named by a death record cannot be certified
     match cert::certify(&mut db, &clerk, dead, d("2020-03-20"), d(TODAY), 4) {
         Err(AppError::State(m)) | Err(AppError::Forbidden(m)) => {
-            assert!(m.contains("death record") || m.contains("辖区"), "{m}")
+            assert!(m.contains("死亡信息") || m.contains("辖区"), "{m}")
         }
         other => panic!("{other:?}"),
     }

@@ -461,7 +461,7 @@ fn claims(url: &str, tag: &str) {
     )
     .expect_err("no claim");
     assert!(
-        e.to_string().contains(&format!("person {alive}")) && e.to_string().contains("no claim"),
+        e.to_string().contains(&format!("人员 {alive}")) && e.to_string().contains("尚无人申领"),
         "{e}"
     );
     let _ = std::fs::remove_dir_all(&out);

@@ -139,7 +139,7 @@ fn run(url: &str) {
     let Err(e) = collect::run_month(&mut db, &policy, "2020-03".parse().expect("p"), src) else {
         panic!("a closed month ran again");
     };
-    assert!(e.to_string().contains("already closed"), "{e}");
+    assert!(e.to_string().contains("征缴已结账"), "{e}");
     assert_eq!(
         db.query_i64("SELECT count(*) FROM assessments", &[])
             .expect("count"),
@@ -170,16 +170,11 @@ fn run(url: &str) {
         .expect("tamper");
     let problems = collect::reconcile(&mut db).expect("reconcile");
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert!(
-        problems.iter().any(|p| p.contains("booked")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.contains("记账")), "{problems:?}");
     // the transfer's lines are those applications (no copy in ledger_line): its lines no longer
     // add up, and the ledger's check recomputes them and finds them changed
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("person-level lines add up")),
+        problems.iter().any(|p| p.contains("条个人明细合计")),
         "{problems:?}"
     );
     let p = Ledger::new(&mut db).check().expect("check").problem;
@@ -212,15 +207,11 @@ fn run(url: &str) {
     let problems = collect::reconcile(&mut db).expect("reconcile");
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("no collection posting records it")),
+        problems.iter().any(|p| p.contains("但没有征缴入账记录")),
         "{problems:?}"
     );
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("the ledger has no such transfer")),
+        problems.iter().any(|p| p.contains("但账本中没有该笔转账")),
         "{problems:?}"
     );
     // a stored total (migration 0048) that no longer adds up its assessments is caught
@@ -234,9 +225,7 @@ fn run(url: &str) {
     let problems = collect::reconcile(&mut db).expect("reconcile");
     assert_eq!(problems.len(), before + 1, "{problems:?}");
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("assessment totals disagree")),
+        problems.iter().any(|p| p.contains("核定合计与明细不符")),
         "{problems:?}"
     );
     // the step records say when they finished, in the one timestamp format

@@ -510,7 +510,7 @@ fn late_returns(url: &str, tag: &str) {
         collect::reconcile(db)
             .expect("reconcile")
             .into_iter()
-            .filter(|p| p.contains("payroll totals disagree"))
+            .filter(|p| p.contains("发放合计与明细不符"))
             .collect()
     };
     assert_eq!(totals(&mut db), Vec::<String>::new());

@@ -103,7 +103,7 @@ fn clean_city_checks_and_loads_once(
         k.arrears_amount = 0;
     }
     match migrate::load(db, officer, &req(policy, TAIYUAN), &other.file_set(&[]), 3) {
-        Err(AppError::State(m)) => assert!(m.contains("a city is loaded once"), "{m}"),
+        Err(AppError::State(m)) => assert!(m.contains("每个市只迁移一次"), "{m}"),
         o => panic!("{o:?}"),
     }
     // a county agency may not migrate
@@ -230,14 +230,14 @@ fn defects_are_found_where_they_are(
     let original = lines.iter().position(|l| *l == lines[copy]).expect("first");
     let repeated: Vec<_> = defects
         .iter()
-        .filter(|x| x.file == "history.csv" && x.reason.contains("duplicate of row"))
+        .filter(|x| x.file == "history.csv" && x.reason.contains("行重复"))
         .collect();
     assert_eq!(repeated.len(), 1, "{defects:#?}");
     assert_eq!(repeated[0].row, copy as u64 + 1);
     assert!(
         repeated[0]
             .reason
-            .contains(&format!("duplicate of row {} ", original + 1)),
+            .contains(&format!("与第 {} 行重复", original + 1)),
         "{repeated:?}"
     );
     // the insured person's copy: a defect on the last row naming the first
@@ -253,7 +253,7 @@ fn defects_are_found_where_they_are(
         defects.iter().any(|x| x.file == "insured.csv"
             && x.row == last
             && x.what == "file"
-            && x.reason.contains(&format!("duplicate of row {first} "))),
+            && x.reason.contains(&format!("与第 {first} 行重复"))),
         "{defects:#?}"
     );
     // the duplicate across cities is a review, not a defect

@@ -198,9 +198,7 @@ fn chain(url: &str, tag: &str) {
     assert_eq!(view.versions.len(), 2);
     assert_eq!(view.versions[0].note, "一月计划");
     let adjusted_note = format!(
-        "已核实〔按工资单建议 {} 元，调整为 {} 元 proposed {}, adjusted to {}〕",
-        proposal.total.grouped(),
-        asked.grouped(),
+        "已核实〔按工资单建议 {} 元，调整为 {} 元〕",
         proposal.total.grouped(),
         asked.grouped()
     );

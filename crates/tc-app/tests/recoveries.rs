@@ -9,6 +9,7 @@ mod common;
 use tongchou_app::error::AppError;
 use tongchou_app::recoveries as rec;
 use tongchou_core::access::Role;
+use tongchou_core::i18n::{Lang, scope};
 use tongchou_core::{Date, Divisions, Fen, RegionCode};
 use tongchou_ledger::Chart;
 use tongchou_store::ledger::Ledger;
@@ -94,18 +95,18 @@ fn recoveries(url: &str) {
     .expect("repay");
     assert_eq!((c.status.as_str(), c.remaining()), ("open", yuan("2000")));
     assert_eq!(other_income(&mut db, county), 100_000);
-    // more than remains: refused, nothing written
-    match rec::repay(
-        &mut db,
-        &clerk,
-        7,
-        70,
-        yuan("2000.01"),
-        d("2020-05-07"),
-        "V2",
-        3,
-    ) {
-        Err(AppError::Invalid(m)) => assert!(m.contains("remains"), "{m}"),
+    // more than remains: refused, nothing written; in Chinese, or in English when asked for
+    let too_much =
+        |db: &mut Db| rec::repay(db, &clerk, 7, 70, yuan("2000.01"), d("2020-05-07"), "V2", 3);
+    match too_much(&mut db) {
+        Err(AppError::Invalid(m)) => assert_eq!(m, "amount：2000.01 超过待追回的 2000.00"),
+        other => panic!("{other:?}"),
+    }
+    match scope(Lang::En, || too_much(&mut db)) {
+        Err(AppError::Invalid(m)) => assert_eq!(
+            m,
+            "amount: 2000.01 is more than the 2000.00 that remains to recover"
+        ),
         other => panic!("{other:?}"),
     }
     assert_eq!(other_income(&mut db, county), 100_000);

@@ -448,8 +448,9 @@ fn functions_fit_the_length_budget() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The messages of the use cases and the import: `tr!("id", name = value, …)` names an id of the
-// catalogue (data/messages/*.ftl) with exactly the arguments that message uses, in both files.
+// The messages of the use cases and the import: `tr!("id", name = value, …)` (and `word("id")`)
+// names an id of the catalogue (data/messages/*.ftl) with exactly the arguments that message
+// uses, in both files.
 
 /// Each message of a Fluent file with the `$arguments` its (one-line) text names.
 fn ftl_messages(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
@@ -483,9 +484,10 @@ fn tr_calls(ts: proc_macro2::TokenStream, out: &mut Vec<(usize, String, BTreeSet
     let tokens: Vec<T> = ts.into_iter().collect();
     for (i, tt) in tokens.iter().enumerate() {
         if let T::Group(g) = tt {
-            let is_tr = i >= 2
+            let is_tr = (i >= 2
                 && matches!(&tokens[i - 1], T::Punct(p) if p.as_char() == '!')
-                && matches!(&tokens[i - 2], T::Ident(id) if id == "tr");
+                && matches!(&tokens[i - 2], T::Ident(id) if id == "tr"))
+                || (i >= 1 && matches!(&tokens[i - 1], T::Ident(id) if id == "word"));
             if is_tr && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
                 let inner: Vec<T> = g.stream().into_iter().collect();
                 let id = match inner.first() {

@@ -41,7 +41,7 @@ fn returns(db: &str, tag: &str) {
         &["bank", "account", "list", "--on", "2020-01-15"],
     ));
     assert!(
-        list.contains("140105 小店区 | 支出户 expenditure account | 1 | 2020-01-01"),
+        list.contains("140105 小店区 | 支出户 | 1 | 2020-01-01"),
         "{list}"
     );
     assert!(list.contains("共 117 条"), "{list}");

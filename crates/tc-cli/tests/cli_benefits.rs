@@ -262,7 +262,7 @@ fn benefits_commands(db: &str) {
     assert_eq!(due["lines"][0]["item"], "adjustment_arrears");
     fails(
         &run(db, &["benefits", "adjust", "--year", "2025"], None),
-        "already been run",
+        "调待已经运行",
     );
 
     // the retiree dies; the cross-check suspends and settles, due the next month
@@ -428,7 +428,7 @@ fn benefits_commands(db: &str) {
     let table = run(db, &["report", "crosscheck"], None);
     assert!(table.status.success());
     let t = String::from_utf8_lossy(&table.stdout);
-    assert!(t.contains("小店区") && t.contains("total"), "{t}");
+    assert!(t.contains("小店区") && t.contains("合计"), "{t}");
     let _ = std::fs::remove_file(&file);
 }
 

@@ -83,7 +83,7 @@ fn scenario(db: &str, tag: &str) {
     assert!(xlsx.stdout.starts_with(b"PK\x03\x04"));
     let early = tongchou(db, &["warn", "--period", "2019-06"], &[]);
     assert!(!early.status.success());
-    assert!(String::from_utf8_lossy(&early.stderr).contains("has not been run"));
+    assert!(String::from_utf8_lossy(&early.stderr).contains("尚未运行"));
 
     // assess: every city and county ranked
     let a = json(db, &["assess", "--year", "2020", "--format", "json"]);
@@ -165,7 +165,7 @@ fn scenario(db: &str, tag: &str) {
     } else {
         // no gap this year: nothing to pay, and the refusal says so
         assert!(!paid.status.success());
-        assert!(String::from_utf8_lossy(&paid.stderr).contains("owes 0.00"));
+        assert!(String::from_utf8_lossy(&paid.stderr).contains("年 0.00 元"));
     }
     // the central adjustment remittance of 2021, booked once; 2022 is national pooling
     let remit = |year: &str| {

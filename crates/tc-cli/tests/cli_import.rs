@@ -664,6 +664,33 @@ fn reports(db: &str) {
             "csv",
         ]),
     );
+    // the CSV's header in the reader's language: Chinese by default, English for a reader of
+    // English (TONGCHOU_LANG=en); the JSON's keys stay the same
+    let csv = report(&["collection", "--period", "2026-10", "--format", "csv"]);
+    assert!(
+        csv.starts_with("市代码,名称,参保人数,缴费人数,应缴,实缴,滞纳金,欠费,上解省级,"),
+        "{csv}"
+    );
+    let en = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args([
+            "report",
+            "collection",
+            "--period",
+            "2026-10",
+            "--format",
+            "csv",
+        ])
+        .env("TONGCHOU_DB", db)
+        .env("USER", "tester")
+        .env("TONGCHOU_LANG", "en")
+        .output()
+        .expect("run tongchou");
+    let en = String::from_utf8_lossy(&en.stdout);
+    assert!(
+        en.starts_with("city,name,insured,contributors,assessed,collected,late fees,arrears,remitted,provincial fiscal special account at the end of "),
+        "{en}"
+    );
+    assert!(en.contains("\ntotal,,"), "{en}");
     matches_snapshot(
         "arrears_by_county.txt",
         &report(&["arrears", "--as-of", "2026-11-27"]),
@@ -727,7 +754,7 @@ fn reports(db: &str) {
     let o = tongchou(db, &["report", "collection", "--period", "2026-09"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&o.stderr).contains("the collection of 2026-09 has not been run"),
+        String::from_utf8_lossy(&o.stderr).contains("2026-09 的征缴尚未运行"),
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

@@ -52,14 +52,14 @@ fn story(db: &str, tag: &str) {
     let o = check("officer");
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert!(
-        text(&o.stdout).contains("0 defect(s), 0 to review"),
+        text(&o.stdout).contains("问题 0 个，待复核 0 个"),
         "{}",
         text(&o.stdout)
     );
     let o = load("clerk");
     assert!(!o.status.success());
     assert!(
-        text(&o.stderr).contains("only the provincial bureau"),
+        text(&o.stderr).contains("只有省社保局"),
         "{}",
         text(&o.stderr)
     );
@@ -86,7 +86,7 @@ fn story(db: &str, tag: &str) {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("controls.csv row 2: 参保人数: control total"),
+        err.contains("controls.csv row 2: 参保人数：控制数"),
         "{err}"
     );
     assert!(err.contains("[control_total]"), "{err}");

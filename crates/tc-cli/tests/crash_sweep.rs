@@ -85,8 +85,7 @@ fn killed_month(db: &str, args: &[&str], length_ms: u64, rng: &mut Rng) -> Vec<S
             let o = child.wait_with_output().expect("output");
             // the run ended by itself: done, or refused because an earlier run completed it
             assert!(
-                o.status.success()
-                    || String::from_utf8_lossy(&o.stderr).contains("already complete"),
+                o.status.success() || String::from_utf8_lossy(&o.stderr).contains("统支已全部完成"),
                 "{}",
                 String::from_utf8_lossy(&o.stderr)
             );

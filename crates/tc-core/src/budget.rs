@@ -61,7 +61,7 @@ pub fn propose(
     let mut out = vec![Proposed {
         item: OPENING.into(),
         amount: exec.closing,
-        source: "上年决算年末滚存结余 (closing balance of the execution year)".into(),
+        source: crate::tr!("core-budget-opening"),
     }];
     for (i, it) in items.items.iter().enumerate() {
         if it.role.is_some() {
@@ -82,17 +82,26 @@ pub fn propose(
         let (base, base_src) = match (it.key.as_str(), monthly_pensions) {
             ("basic_pension", Some(m)) => (
                 m.checked_mul(12).ok_or(MoneyError::Overflow)?,
-                format!("在发养老金 {} × 12", m),
+                crate::tr!("core-budget-pensions", monthly = m),
             ),
             _ => (
                 annual,
-                format!("执行 {} × 12/{}", exec.amounts[i], f.months_run),
+                crate::tr!(
+                    "core-budget-executed",
+                    executed = exec.amounts[i],
+                    months = f.months_run
+                ),
             ),
         };
         out.push(Proposed {
             item: it.key.clone(),
             amount: grow(base, *g)?,
-            source: format!("{base_src} × (1 + {}: {why})", g.as_percent_string()),
+            source: crate::tr!(
+                "core-budget-grown",
+                base = base_src,
+                rate = g.as_percent_string(),
+                why = why
+            ),
         });
     }
     Ok(out)
@@ -187,6 +196,22 @@ mod tests {
         let bp = p.iter().find(|x| x.item == "basic_pension").expect("bp");
         assert_eq!(bp.amount, Fen::new(9_000 * 12 * 105 / 100));
         assert!(bp.source.contains("5%"), "{}", bp.source);
+        // the sources in the current language: Chinese by default, English when asked for
+        assert_eq!(p[0].source, "上年决算年末滚存结余");
+        assert!(
+            bp.source.starts_with("在发养老金 90.00 × 12"),
+            "{}",
+            bp.source
+        );
+        let en = crate::i18n::scope(crate::i18n::Lang::En, || {
+            propose(items, &exec, Some(Fen::new(9_000)), &f).expect("propose")
+        });
+        assert_eq!(en[0].source, "closing balance of the execution year");
+        let bp_en = en.iter().find(|x| x.item == "basic_pension").expect("bp");
+        assert_eq!(
+            bp_en.source,
+            "pensions in payment 90.00 × 12 × (1 + 5%: adjustment + pensioners)"
+        );
         let lines: BTreeMap<String, Fen> = p.iter().map(|x| (x.item.clone(), x.amount)).collect();
         let t = Totals::of(items, &lines).expect("totals");
         assert_eq!(

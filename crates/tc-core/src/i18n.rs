@@ -205,6 +205,15 @@ pub fn tr(id: &str, args: &[(&str, &dyn Display)]) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
+/// The message `id` (one without arguments) in the [`current`] language, for a label kept for
+/// the life of the process (the Chinese text if the current language lacks it; the id itself if
+/// the catalogue lacks it, which a test of `tc-arch` rules out as for [`tr`]).
+pub fn word(id: &'static str) -> &'static str {
+    text(current(), id)
+        .or_else(|| text(Lang::ZhCn, id))
+        .unwrap_or(id)
+}
+
 /// `tr!("id", name = value, …)`: [`tr`] with each argument named and formatted with `Display`.
 #[macro_export]
 macro_rules! tr {

@@ -106,14 +106,14 @@ fn rank(list: &mut [Scored], t: &AssessmentTerms) {
         if i + t.accountability_bottom >= n {
             s.accountable = true;
             s.reasons
-                .push(format!("排名末位（第 {} 名，共 {n} 名）", i + 1));
+                .push(tongchou_core::tr!("eng-rank-last", rank = i + 1, n = n));
         }
         if s.improper > t.improper_threshold {
             s.accountable = true;
-            s.reasons.push(format!(
-                "未追回违规发放 {} 元，超过 {} 元",
-                s.improper.grouped(),
-                t.improper_threshold.grouped()
+            s.reasons.push(tongchou_core::tr!(
+                "eng-improper-over",
+                amount = s.improper.grouped(),
+                threshold = t.improper_threshold.grouped()
             ));
         }
     }
@@ -167,15 +167,20 @@ pub fn names() -> [&'static str; 6] {
     INDICATORS
 }
 
-/// The indicators' Chinese names, in order.
-pub const NAMES_ZH: [&str; 6] = [
-    "政策执行",
-    "参保扩面",
-    "基金征缴",
-    "退休审批",
-    "养老金发放",
-    "基金安全",
-];
+/// An indicator's name in the current language (`tongchou_core::i18n::current`); the key
+/// itself when it is not one of [`names`].
+pub fn indicator_name(key: &str) -> &str {
+    use tongchou_core::i18n::word;
+    match key {
+        "policy_execution" => word("eng-ind-policy_execution"),
+        "coverage" => word("eng-ind-coverage"),
+        "collection" => word("eng-ind-collection"),
+        "retirement_approval" => word("eng-ind-retirement_approval"),
+        "payment" => word("eng-ind-payment"),
+        "fund_security" => word("eng-ind-fund_security"),
+        other => other,
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -20,9 +20,11 @@
 
 use serde::Serialize;
 use std::collections::BTreeMap;
+use tongchou_core::i18n::word;
 use tongchou_core::money::div_round_half_up;
 use tongchou_core::ratio::RATIO_SCALE;
 use tongchou_core::rules::governance::WarningTerms;
+use tongchou_core::tr;
 use tongchou_core::{Divisions, Fen, Level, Ratio, RegionCode};
 
 /// One book's figures for the month: a county, a city's own book or the province's own book.
@@ -110,11 +112,17 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The level in Chinese.
     pub fn zh(self) -> &'static str {
+        tongchou_core::i18n::scope(tongchou_core::i18n::Lang::ZhCn, || self.label())
+    }
+
+    /// The level in the current language (`tongchou_core::i18n::current`).
+    pub fn label(self) -> &'static str {
         match self {
-            Severity::Watch => "关注",
-            Severity::Warning => "预警",
-            Severity::Alarm => "警报",
+            Severity::Watch => word("eng-sev-watch"),
+            Severity::Warning => word("eng-sev-warning"),
+            Severity::Alarm => word("eng-sev-alarm"),
         }
     }
 }
@@ -200,9 +208,9 @@ pub fn beyond(dev: Ratio, threshold: Ratio) -> bool {
 /// The agency of a region's level, who explains and corrects a budget deviation.
 fn agency(level: Level) -> &'static str {
     match level {
-        Level::County => "县社保经办机构",
-        Level::City => "市社保经办机构",
-        Level::Province => "省社保经办机构",
+        Level::County => word("eng-agency-county"),
+        Level::City => word("eng-agency-city"),
+        Level::Province => word("eng-agency-province"),
     }
 }
 
@@ -222,29 +230,32 @@ pub fn budget_deviation(
     if !beyond(dev, terms.task_deviation) {
         return None;
     }
-    let side = if item.expenditure { "支出" } else { "收入" };
+    let side = if item.expenditure {
+        word("eng-side-expenditure")
+    } else {
+        word("eng-side-income")
+    };
     let sign = if dev.0 > 0 { "+" } else { "" };
     Some(Warning {
         indicator: "budget_deviation",
         severity: Severity::Warning,
-        message: format!(
-            "{}执行偏离序时进度 {sign}{}，超过 ±{}",
-            item.item,
-            dev.as_percent_string(),
-            terms.task_deviation.as_percent_string()
+        message: tr!(
+            "eng-budget-message",
+            item = item.item,
+            dev = format!("{sign}{}", dev.as_percent_string()),
+            threshold = terms.task_deviation.as_percent_string()
         ),
-        evidence: format!(
-            "{side}项目 {}：年度预算 {} 元 × {months}/12 = 序时进度 {} 元，实际执行 {} 元，偏离 {sign}{}",
-            item.item,
-            item.budget.grouped(),
-            expected.grouped(),
-            item.executed.grouped(),
-            dev.as_percent_string()
+        evidence: tr!(
+            "eng-budget-evidence",
+            side = side,
+            item = item.item,
+            budget = item.budget.grouped(),
+            months = months,
+            expected = expected.grouped(),
+            executed = item.executed.grouped(),
+            dev = format!("{sign}{}", dev.as_percent_string())
         ),
-        act: format!(
-            "{}（说明偏差原因，加强预算执行或申请预算调整）",
-            agency(level)
-        ),
+        act: tr!("eng-budget-act", agency = agency(level)),
     })
 }
 
@@ -280,11 +291,11 @@ pub fn ratio_of(num: i128, den: i128, decimals: u32) -> Option<Ratio> {
 
 fn who(level: Level, what: &str) -> String {
     let gov = match level {
-        Level::County => "县级人民政府、县社保经办机构",
-        Level::City => "市级人民政府、市社保经办机构",
-        Level::Province => "省人力资源社会保障厅、省财政厅",
+        Level::County => word("eng-gov-county"),
+        Level::City => word("eng-gov-city"),
+        Level::Province => word("eng-gov-province"),
     };
-    format!("{gov}（{what}）")
+    tr!("eng-who", gov = gov, what = what)
 }
 
 fn months_warning(r: &RegionIndicators, t: &WarningTerms) -> Option<Warning> {
@@ -301,23 +312,22 @@ fn months_warning(r: &RegionIndicators, t: &WarningTerms) -> Option<Warning> {
     Some(Warning {
         indicator: "months_payable",
         severity,
-        message: format!(
-            "累计结余可支付月数 {} 个月，低于 {} 个月",
-            tenths_text(m),
-            match severity {
+        message: tr!(
+            "eng-months-message",
+            months = tenths_text(m),
+            floor = match severity {
                 Severity::Alarm => t.alarm_months,
                 Severity::Warning => t.warning_months,
                 Severity::Watch => t.watch_months,
             }
         ),
-        evidence: format!(
-            "结余 {} 元 ÷ 近 {} 个月支出 {} 元 × {}",
-            r.figures.balance.grouped(),
-            r.window,
-            r.figures.expenditure.grouped(),
-            r.window
+        evidence: tr!(
+            "eng-months-evidence",
+            balance = r.figures.balance.grouped(),
+            window = r.window,
+            expenditure = r.figures.expenditure.grouped()
         ),
-        act: who(r.level, "制定收支平衡措施，落实缺口分担资金"),
+        act: who(r.level, word("eng-months-act")),
     })
 }
 
@@ -330,12 +340,13 @@ fn other_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
         out.push(Warning {
             indicator: "dependency_ratio",
             severity: Severity::Warning,
-            message: format!("抚养比 {dep}:1，低于 {}:1", t.dependency_floor),
-            evidence: format!(
-                "缴费人数 {} ÷ 领取待遇人数 {}",
-                f.contributors, f.pensioners
+            message: tr!("eng-dep-message", ratio = dep, floor = t.dependency_floor),
+            evidence: tr!(
+                "eng-dep-evidence",
+                contributors = f.contributors,
+                pensioners = f.pensioners
             ),
-            act: who(r.level, "扩大参保覆盖面，清理中断缴费"),
+            act: who(r.level, word("eng-dep-act")),
         });
     }
     if let Some(rate) = r.collection_rate {
@@ -344,17 +355,17 @@ fn other_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
             out.push(Warning {
                 indicator: "collection_rate",
                 severity: Severity::Warning,
-                message: format!(
-                    "征缴完成率 {}，偏离任务超过 {}",
-                    rate.as_percent_string(),
-                    t.task_deviation.as_percent_string()
+                message: tr!(
+                    "eng-rate-message",
+                    rate = rate.as_percent_string(),
+                    threshold = t.task_deviation.as_percent_string()
                 ),
-                evidence: format!(
-                    "本年实缴 {} 元 ÷ 征缴任务 {} 元",
-                    f.collected.grouped(),
-                    f.task.grouped()
+                evidence: tr!(
+                    "eng-rate-evidence",
+                    collected = f.collected.grouped(),
+                    task = f.task.grouped()
                 ),
-                act: who(r.level, "会同税务部门加强征缴，清理欠费"),
+                act: who(r.level, word("eng-rate-act")),
             });
         }
     }
@@ -363,24 +374,18 @@ fn other_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
         out.push(Warning {
             indicator: "improper_payments",
             severity: Severity::Warning,
-            message: format!("{} 笔违规发放待追回", f.improper_open),
-            evidence: format!(
-                "未追回金额 {} 元（死亡后发放、重复领取、多发）",
-                f.improper_fen.grouped()
-            ),
-            act: who(r.level, "追回违规发放的待遇"),
+            message: tr!("eng-improper-message", n = f.improper_open),
+            evidence: tr!("eng-improper-evidence", amount = f.improper_fen.grouped()),
+            act: who(r.level, word("eng-improper-act")),
         });
     }
     if f.base_jumps > 0 {
         out.push(Warning {
             indicator: "base_anomaly",
             severity: Severity::Watch,
-            message: format!("{} 人退休前 12 个月内缴费基数异常增长", f.base_jumps),
-            evidence: format!(
-                "本月退休人员中缴费基数增幅超过 {}",
-                t.base_jump.as_percent_string()
-            ),
-            act: who(r.level, "复核退休审批和缴费基数"),
+            message: tr!("eng-base-message", n = f.base_jumps),
+            evidence: tr!("eng-base-evidence", jump = t.base_jump.as_percent_string()),
+            act: who(r.level, word("eng-base-act")),
         });
     }
     out
@@ -399,14 +404,14 @@ fn balance_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
             out.push(Warning {
                 indicator: "working_balance",
                 severity: Severity::Warning,
-                message: format!("支出户余额不足 {} 个月待遇支出", t.working_floor_months),
-                evidence: format!(
-                    "支出户余额 {} 元 < {} × 本月待遇支出 {} 元",
-                    f.working.grouped(),
-                    t.working_floor_months,
-                    f.benefits_month.grouped()
+                message: tr!("eng-working-message", months = t.working_floor_months),
+                evidence: tr!(
+                    "eng-working-evidence",
+                    working = f.working.grouped(),
+                    months = t.working_floor_months,
+                    benefits = f.benefits_month.grouped()
                 ),
-                act: who(r.level, "从财政专户拨付支出户，保证按时足额发放"),
+                act: who(r.level, word("eng-working-act")),
             });
         }
     }
@@ -416,17 +421,17 @@ fn balance_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
         out.push(Warning {
             indicator: "arrears_growth",
             severity: Severity::Warning,
-            message: format!(
-                "欠费较上月增长 {}，超过 {}",
-                g.as_percent_string(),
-                t.arrears_growth.as_percent_string()
+            message: tr!(
+                "eng-arrears-message",
+                growth = g.as_percent_string(),
+                threshold = t.arrears_growth.as_percent_string()
             ),
-            evidence: format!(
-                "本月末欠费 {} 元，上月末 {} 元",
-                f.arrears.unwrap_or_default().grouped(),
-                f.arrears_prev.unwrap_or_default().grouped()
+            evidence: tr!(
+                "eng-arrears-evidence",
+                now = f.arrears.unwrap_or_default().grouped(),
+                prev = f.arrears_prev.unwrap_or_default().grouped()
             ),
-            act: who(r.level, "会同税务部门追缴欠费"),
+            act: who(r.level, word("eng-arrears-act")),
         });
     }
     out

@@ -459,23 +459,29 @@ fn count(c: Cell<'_>, max: u64) -> Result<u64, String> {
     };
     match t.parse::<u64>() {
         Ok(n) if n <= max => Ok(n),
-        Ok(n) => Err(format!("{n} is more than {max}")),
-        Err(_) => Err(format!("not a whole number: {t:?}")),
+        Ok(n) => Err(tongchou_core::tr!("import-leg-more", n = n, max = max)),
+        Err(_) => Err(tongchou_core::tr!(
+            "import-leg-whole",
+            text = format!("{t:?}")
+        )),
     }
 }
 
 fn money(c: Cell<'_>) -> Result<Fen, String> {
     let f = values::yuan(c)?;
     if f.is_negative() {
-        return Err(format!("must not be negative, got {f}"));
+        return Err(tongchou_core::tr!("import-leg-negative", amount = f));
     }
     Ok(f)
 }
 
 fn ratio(c: Cell<'_>) -> Result<Ratio, String> {
-    let r: Ratio = c.text.parse().map_err(|e| format!("not an index: {e}"))?;
+    let r: Ratio = c
+        .text
+        .parse()
+        .map_err(|e| tongchou_core::tr!("import-leg-index", error = e))?;
     if r.0 < 0 || r.0 > 10 * tongchou_core::ratio::RATIO_SCALE {
-        return Err(format!("{r} is outside 0–10"));
+        return Err(tongchou_core::tr!("import-leg-index-range", index = r));
     }
     Ok(r)
 }
@@ -485,14 +491,21 @@ fn suspended(c: Cell<'_>) -> Result<bool, String> {
     match c.text.trim() {
         "正常" | "active" => Ok(false),
         "暂停" | "暂停缴费" | "中断" | "suspended" => Ok(true),
-        t => Err(format!("unknown status {t:?} (expected 正常 or 暂停)")),
+        t => Err(tongchou_core::tr!(
+            "import-leg-status",
+            text = format!("{t:?}")
+        )),
     }
 }
 
 fn text(c: Cell<'_>, max: usize) -> Result<String, String> {
     let t = c.text.trim();
     if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(format!("{t:?}: 1-{max} characters on one line"));
+        return Err(tongchou_core::tr!(
+            "import-leg-text",
+            text = format!("{t:?}"),
+            max = max
+        ));
     }
     Ok(t.to_string())
 }
@@ -520,11 +533,11 @@ impl Parse for LegacyInsured {
         match (payer_kind, &employer) {
             (Some(PayerKind::Employee), Some(None)) => c.fail(
                 icol::EMPLOYER,
-                "an employee (职工) needs the employer's credit code",
+                tongchou_core::tr!("import-err-employee-needs-employer"),
             ),
             (Some(PayerKind::Flexible), Some(Some(_))) => c.fail(
                 icol::EMPLOYER,
-                "a flexibly employed person (灵活就业) has no employer: leave it empty",
+                tongchou_core::tr!("import-err-flexible-no-employer"),
             ),
             _ => {}
         }
@@ -533,16 +546,13 @@ impl Parse for LegacyInsured {
         {
             c.fail(
                 icol::ENROLLED,
-                format!("{e} is before the birth date {}", id.birth()),
+                tongchou_core::tr!("import-leg-before-birth", date = e, birth = id.birth()),
             );
         }
         if let (Some((id, _)), Some(cat)) = (&id, category)
             && (cat == Category::Male) != (id.sex() == tongchou_core::Sex::Male)
         {
-            c.fail(
-                icol::CATEGORY,
-                "the category disagrees with the sex of the ID number",
-            );
+            c.fail(icol::CATEGORY, tongchou_core::tr!("import-leg-category"));
         }
         let (id_number, id_upgraded) = id?;
         let (county, county_as_written) = county?;
@@ -573,7 +583,11 @@ record!(LegacyInsured, Kind::LegacyInsured);
 fn history_year(v: Cell<'_>, today: Date) -> Result<i32, String> {
     let y = count(v, 9999)? as i32;
     if !(1951..=today.year()).contains(&y) {
-        return Err(format!("year {y} is outside 1951–{}", today.year()));
+        return Err(tongchou_core::tr!(
+            "import-leg-year",
+            year = y,
+            this = today.year()
+        ));
     }
     Ok(y)
 }
@@ -581,7 +595,7 @@ fn history_year(v: Cell<'_>, today: Date) -> Result<i32, String> {
 /// Months paid in a year: 1 to 12.
 fn history_months(v: Cell<'_>) -> Result<u32, String> {
     match count(v, 12)? {
-        0 => Err("at least 1 month (a year without contributions has no row)".into()),
+        0 => Err(tongchou_core::tr!("import-leg-months")),
         n => Ok(n as u32),
     }
 }
@@ -652,13 +666,14 @@ record!(LegacyYear, Kind::LegacyHistory);
 
 /// 计发月数 as tenths: "139", "170.5".
 fn divisor(c: Cell<'_>) -> Result<i64, String> {
-    let r: Ratio = c.text.parse().map_err(|e| format!("not a divisor: {e}"))?;
+    let r: Ratio = c
+        .text
+        .parse()
+        .map_err(|e| tongchou_core::tr!("import-leg-divisor", error = e))?;
     let tenths = r.0 as i128 * 10;
     let scale = tongchou_core::ratio::RATIO_SCALE as i128;
     if tenths % scale != 0 || r.0 <= 0 || r.0 > 300 * tongchou_core::ratio::RATIO_SCALE {
-        return Err(format!(
-            "{r}: a positive number of months with at most one decimal"
-        ));
+        return Err(tongchou_core::tr!("import-leg-divisor-shape", divisor = r));
     }
     Ok((tenths / scale) as i64)
 }
@@ -751,13 +766,13 @@ impl Parse for LegacyArrear {
             if a > t {
                 c.fail(
                     acol::ACCOUNT,
-                    format!("{a} is more than the amount owed {t}"),
+                    tongchou_core::tr!("import-leg-account", account = a, total = t),
                 );
             }
             if p >= t {
                 c.fail(
                     acol::PAID,
-                    format!("{p} settles the {t} owed: not an open item"),
+                    tongchou_core::tr!("import-leg-settled", paid = p, total = t),
                 );
             }
         }
@@ -843,10 +858,7 @@ mod tests {
         let err =
             read_all::<LegacyYear>(csv.as_bytes(), Options::new(today())).expect_err("refused");
         let text = err.to_string();
-        assert!(
-            text.contains("第 2 行 缴费月数：13 is more than 12"),
-            "{text}"
-        );
+        assert!(text.contains("第 2 行 缴费月数：13 超过 12"), "{text}");
         assert!(text.contains("第 3 行 缴费指数"), "{text}");
     }
 

@@ -135,21 +135,6 @@ fn reviews_grid(items: &[Review]) -> Grid {
     }
 }
 
-/// A column of the reconciliation in the reader's language: the Chinese part of its bilingual
-/// label ("控制数 control"), or in English the rest.
-fn col_label(c: &tongchou_app::reports::Col) -> &'static str {
-    match c.label.split_once(' ') {
-        Some((zh, en)) if !zh.is_ascii() => {
-            if crate::lang::lang() == tongchou_core::i18n::Lang::ZhCn {
-                zh
-            } else {
-                en
-            }
-        }
-        _ => c.label,
-    }
-}
-
 /// A cell of the reconciliation: 是 and 否 in the reader's language.
 fn yes_no(c: &Cell) -> Cell {
     match c {
@@ -184,7 +169,7 @@ fn report_grid(s: &tongchou_app::reports::Sheet) -> Grid {
     Grid {
         id: "migration-report",
         title: report_title(s),
-        cols: s.cols.iter().map(|c| (col_label(c), 14.0)).collect(),
+        cols: s.cols.iter().map(|c| (c.text(), 14.0)).collect(),
         rows: s
             .rows
             .iter()

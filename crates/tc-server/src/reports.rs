@@ -24,7 +24,6 @@ use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reports::{self, By, Cell, Sheet};
 use tongchou_app::{assess, gap, warn};
 use tongchou_core::access::Permission;
-use tongchou_core::i18n::Lang;
 use tongchou_core::{Date, Divisions, Period, RegionCode};
 use tongchou_store::access::User;
 
@@ -318,27 +317,10 @@ fn grid_of(kind: &str, s: &Sheet, title: &str) -> Option<Grid> {
     Some(Grid {
         id: "report",
         title: title.to_string(),
-        cols: s.cols.iter().map(|c| (col_label(c), 16.0)).collect(),
+        cols: s.cols.iter().map(|c| (c.text(), 16.0)).collect(),
         rows: s.rows.clone(),
         link: None,
     })
-}
-
-/// A column's label in the reader's language: its Chinese label, or in English the English
-/// part of a bilingual label ("应发 payroll") or the label itself.
-fn col_label(c: &tongchou_app::reports::sheet::Col) -> &'static str {
-    if crate::lang::lang() == Lang::ZhCn {
-        return c.zh();
-    }
-    english_part(c.label)
-}
-
-/// The English part of a bilingual label ("应发 payroll"), or the label itself.
-fn english_part(label: &str) -> &str {
-    match label.split_once(' ') {
-        Some((zh, en)) if !zh.is_ascii() => en,
-        _ => label,
-    }
 }
 
 fn refusal(e: &AppError) -> String {
@@ -515,7 +497,7 @@ fn table(s: &Sheet) -> Markup {
             thead {
                 tr {
                     @for (i, c) in s.cols.iter().enumerate() {
-                        th data-key=(c.key) { (col_label(c)) @if money[i] { (t("rep-yuan-suffix")) } }
+                        th data-key=(c.key) { (c.text()) @if money[i] { (t("rep-yuan-suffix")) } }
                     }
                 }
             }
@@ -541,7 +523,7 @@ fn extras(s: &Sheet) -> Markup {
         @if !s.extras.is_empty() {
             dl id="report-extras" {
                 @for e in &s.extras {
-                    dt { @if crate::lang::lang() == Lang::ZhCn { (e.zh) } @else { (english_part(&e.label)) } }
+                    dt { (e.text()) }
                     dd data-key=(e.key) {
                         @match &e.value {
                             Cell::Money(f) => { (crate::html::yuan(*f)) }

@@ -295,6 +295,22 @@ fn scenario(url: &str, tag: &str) {
         "{}",
         page.body
     );
+    // in English: the warnings' levels, texts and who acts, the indicators' names and the lists
+    // read in English, as do the downloads' headers
+    support::in_english(
+        &mut aud,
+        &["/reports/warn?period=2020-01", "/reports/assess?year=2020"],
+        &[],
+    );
+    aud.get("/lang?to=en&back=%2F");
+    let (_, _, csv) = aud.get_bytes("/reports/warn?period=2020-01&export=csv");
+    let csv = String::from_utf8(csv).expect("utf-8");
+    assert!(
+        csv.starts_with("\u{feff}region,name,months payable"),
+        "{csv}"
+    );
+    assert!(csv.contains("140100,太原市"), "{csv}");
+    aud.get("/lang?to=zh-CN&back=%2F");
     let r = aud.get("/reports/gap?year=2020");
     assert_eq!(r.status, 404);
     assert!(r.body.contains("2020年 尚无数据"), "{}", r.body);

@@ -44,7 +44,8 @@ use tongchou_store::benefits::{self as stored, pensions};
 pub use tongchou_store::benefits::pensions::PensionRecord;
 
 fn months_of(v: i64) -> Result<u32> {
-    u32::try_from(v).map_err(|_| AppError::Invalid(format!("month count {v} out of range")))
+    u32::try_from(v)
+        .map_err(|_| AppError::Invalid(tongchou_core::tr!("app-ben-months", months = v)))
 }
 
 /// A pensioner's pension history, oldest first.
@@ -78,9 +79,7 @@ pub fn announce_month(policy: &Policy, year: i32) -> Result<Period> {
     let m = u8::try_from(m)
         .ok()
         .filter(|m| (1..=12).contains(m))
-        .ok_or_else(|| {
-            AppError::Invalid(format!("adjustment.announce_month {m} is not a month"))
-        })?;
+        .ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-ben-announce", month = m)))?;
     Ok(Period::new(year, m)?)
 }
 
@@ -112,8 +111,9 @@ pub fn adjust_year_in_chunks(
         // first: it writes dues (arrears) for a month whose payroll must not run meanwhile
         super::lock_dues(db, true)?;
         if pensions::adjustment_run_exists(db, year)? {
-            return Err(AppError::State(format!(
-                "the adjustment of {year} has already been run"
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-ben-adjusted",
+                year = year
             )));
         }
         let mut run = AdjustmentRun {
@@ -128,9 +128,7 @@ pub fn adjust_year_in_chunks(
         };
         // pass 1: the averages (and who is skipped), chunk by chunk in person order
         let (eligible, avg_pension, avg_months) = run.averages(db)?.ok_or_else(|| {
-            AppError::NotFound(format!(
-                "no pensioner is eligible for the adjustment of {year}"
-            ))
+            AppError::NotFound(tongchou_core::tr!("app-ben-none-eligible", year = year))
         })?;
         let terms = AdjustmentTerms::at(policy, year, avg_pension, avg_months)?;
         // pass 2: the increases, written chunk by chunk
@@ -254,7 +252,10 @@ impl AdjustmentRun {
             let Ok((months, row)) = &e.base else { continue };
             let inc = terms.increase(row.total, *months);
             if !inc.is_positive() {
-                self.skip(row.person, format!("increase {inc} is not positive"));
+                self.skip(
+                    row.person,
+                    tongchou_core::tr!("app-ben-increase", increase = inc),
+                );
                 continue;
             }
             raised.increase = raised.increase.try_add(inc)?;
@@ -317,8 +318,10 @@ fn eligible_chunk(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let base = match r.in_force {
-            None => Err(format!("no pension row in force in {jan}")),
-            Some(_) if r.later_rows > 0 => Err(format!("a pension row dated after {jan} exists")),
+            None => Err(tongchou_core::tr!("app-ben-no-row", month = jan)),
+            Some(_) if r.later_rows > 0 => {
+                Err(tongchou_core::tr!("app-ben-later-row", month = jan))
+            }
             Some(row) => Ok((months_of(r.contribution_months)?, row)),
         };
         out.push(Eligible {
@@ -360,7 +363,7 @@ pub fn recompute(
     now_ms: i64,
 ) -> Result<Correction> {
     if note.chars().count() > 500 {
-        return Err(AppError::Invalid("note: at most 500 characters".into()));
+        return Err(AppError::Invalid(tongchou_core::tr!("app-ben-note")));
     }
     let now = iso(now_ms);
     db.transaction(|db| {
@@ -462,17 +465,21 @@ struct ToRecompute {
 /// Read an active pensioner whose pension rows all precede `month` and who was not recomputed
 /// from `month` yet.
 fn load_for_recompute(db: &mut Db, person: i64, month: Period) -> Result<ToRecompute> {
-    let pensioner = pensions::pensioner(db, person)?
-        .ok_or_else(|| AppError::Invalid(format!("person {person} is not a pensioner")))?;
+    let pensioner = pensions::pensioner(db, person)?.ok_or_else(|| {
+        AppError::Invalid(tongchou_core::tr!("app-not-pensioner", person = person))
+    })?;
     if pensions::correction_exists(db, person, month)? {
-        return Err(AppError::State(format!(
-            "pensioner {person} was already recomputed for {month}"
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-ben-recomputed",
+            person = person,
+            month = month
         )));
     }
     if pensioner.status != "active" {
-        return Err(AppError::Invalid(format!(
-            "pensioner {person} is {}: only active pensions are recomputed",
-            pensioner.status
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-ben-not-active",
+            person = person,
+            status = pensioner.status
         )));
     }
     let history = pension_history(db, person)?;
@@ -481,17 +488,20 @@ fn load_for_recompute(db: &mut Db, person: i64, month: Period) -> Result<ToRecom
         .find(|h| h.reason == "award")
         .or_else(|| history.first())
         .cloned()
-        .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
+        .ok_or_else(|| {
+            AppError::Invalid(tongchou_core::tr!("app-ben-no-pension", person = person))
+        })?;
     if let Some(later) = history.iter().find(|h| h.effective_from >= month) {
-        return Err(AppError::Invalid(format!(
-            "pensioner {person} has a pension row from {} ({}): recompute from a later month",
-            later.effective_from, later.reason
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-ben-row-from",
+            person = person,
+            from = later.effective_from,
+            reason = later.reason
         )));
     }
-    let current = history
-        .last()
-        .cloned()
-        .ok_or_else(|| AppError::Invalid(format!("pensioner {person} has no pension row")))?;
+    let current = history.last().cloned().ok_or_else(|| {
+        AppError::Invalid(tongchou_core::tr!("app-ben-no-pension", person = person))
+    })?;
     Ok(ToRecompute {
         pensioner,
         award,

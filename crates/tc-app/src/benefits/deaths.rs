@@ -365,7 +365,9 @@ fn suspend_and_settle(
         .unwrap_or(0);
     let account_paid = account_part
         .checked_mul(months_paid as i64)
-        .ok_or_else(|| AppError::Invalid(format!("person {person}: account paid out of range")))?;
+        .ok_or_else(|| {
+            AppError::Invalid(tongchou_core::tr!("app-ben-account-paid", person = person))
+        })?;
     let s = death_settlement(policy, died, monthly, at_retirement, account_paid)?;
     let explanation = serde_json::json!({
         "rule": "benefit.death_settlement",

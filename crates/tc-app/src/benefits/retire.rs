@@ -289,9 +289,10 @@ pub fn checks(policy: &Policy, f: &Facts) -> Result<Vec<Reason>> {
     if place.collected {
         out.push(Reason {
             code: "transfer.pension_place".into(),
-            reason: format!(
-                "待遇领取地为 {}（国办发〔2009〕66号 十年规则，{:?}）：基本养老保险关系及资金应归集至该地 the place of pension is {} by the 10-year rule: the relationship and money go there",
-                place.province, place.case, place.province
+            reason: tongchou_core::tr!(
+                "app-ben-place",
+                province = place.province,
+                case = format!("{:?}", place.case)
             ),
         });
     }
@@ -475,7 +476,7 @@ pub fn submit(
         )?;
         Ok(())
     })?;
-    get(db, id)?.ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))
+    get(db, id)?.ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-ben-vanished", id = id)))
 }
 
 /// The checker's verdict.
@@ -582,7 +583,7 @@ pub fn decide(
     };
     Ok(Decided {
         application: get(db, id)?
-            .ok_or_else(|| AppError::Invalid(format!("application {id} vanished")))?,
+            .ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-ben-vanished", id = id)))?,
         award,
     })
 }
@@ -611,7 +612,12 @@ fn check_decider(
 ) -> Result<i64> {
     let approval = store::get_approval(db, app.approval_id)
         .map_err(auth)?
-        .ok_or_else(|| AppError::Invalid(format!("approval {} does not exist", app.approval_id)))?;
+        .ok_or_else(|| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-approval-none",
+                id = app.approval_id
+            ))
+        })?;
     let region = RegionCode::new(app.county).map_err(|e| AppError::Invalid(e.0))?;
     if rules::check_approval(
         Divisions::shanxi(),
@@ -630,9 +636,9 @@ fn check_decider(
     };
     match store::decide_approval(db, who, approval.id, status, note, now) {
         Err(e) => Err(auth(e)),
-        Ok(_) => Err(AppError::Invalid(format!(
-            "approval {}: decided although the access rules refuse it",
-            approval.id
+        Ok(_) => Err(AppError::Invalid(tongchou_core::tr!(
+            "app-ben-decided-anyway",
+            id = approval.id
         ))),
     }
 }
@@ -723,7 +729,7 @@ fn refuse(db: &mut Db, d: &Deciding<'_>, mut reasons: Vec<Reason>) -> Result<()>
     reasons.push(Reason {
         code: "refused_by_approver".into(),
         reason: if d.note.trim().is_empty() {
-            "refused by the approver".into()
+            tongchou_core::tr!("app-ben-refused")
         } else {
             d.note.trim().to_string()
         },

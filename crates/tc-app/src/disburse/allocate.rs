@@ -149,9 +149,9 @@ pub(super) fn step_passdown(
         if !v.is_positive() {
             continue;
         }
-        let city = d
-            .city_of(*county)
-            .ok_or_else(|| AppError::Invalid(format!("{county} has no city")))?;
+        let city = d.city_of(*county).ok_or_else(|| {
+            AppError::Invalid(tongchou_core::tr!("app-an-no-city", region = county))
+        })?;
         let key = format!("passdown/{m}/{county}");
         reqs.extend(allocation(
             chart,

@@ -225,7 +225,7 @@ fn decision_to_apply(
                 Decision::Full
             } else if share == 0 {
                 Decision::Rejected {
-                    reason: "rejected by the finance department".into(),
+                    reason: tongchou_core::tr!("app-dis-rejected"),
                 }
             } else {
                 Decision::Partial {

@@ -66,7 +66,7 @@ pub(super) fn sync(paths: &[PathBuf]) -> Result<()> {
             .collect();
         for h in handles {
             h.join()
-                .map_err(|_| AppError::Invalid("syncing the bank files failed".into()))??;
+                .map_err(|_| AppError::Invalid(tongchou_core::tr!("app-dis-sync")))??;
         }
         Ok(())
     })

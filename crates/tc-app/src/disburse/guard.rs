@@ -50,45 +50,40 @@ pub fn judge(
     let key = g.key();
     let mut out = Vec::new();
     let Some(p) = pending else {
-        return vec![format!(
-            "{key}: issued lines without a benefit transfer in the ledger"
-        )];
+        return vec![tongchou_core::tr!("app-dis-no-transfer", key = key)];
     };
     if p.line_count != g.summary.count || p.amount != g.summary.total {
-        out.push(format!(
-            "{key}: the ledger holds {} lines of {} yuan, the payroll {} lines of {} yuan",
-            p.line_count, p.amount, g.summary.count, g.summary.total
+        out.push(tongchou_core::tr!(
+            "app-dis-count",
+            key = key,
+            ledger_lines = p.line_count,
+            ledger_amount = p.amount,
+            lines = g.summary.count,
+            amount = g.summary.total
         ));
     } else if p.lines_digest != g.summary.digest {
-        out.push(format!(
-            "{key}: a line's person or amount differs from the one the ledger recorded"
-        ));
+        out.push(tongchou_core::tr!("app-dis-digest", key = key));
     }
     match settled {
         Some(s) if s.op == Op::PostPending => {
             if g.open > 0 {
-                out.push(format!(
-                    "{key}: settled, yet {} lines wait for the bank's answer",
-                    g.open
-                ));
+                out.push(tongchou_core::tr!("app-dis-open", key = key, open = g.open));
             }
             if s.amount != g.paid {
-                out.push(format!(
-                    "{key}: the ledger posted {} yuan paid, the paid lines add up to {} yuan",
-                    s.amount, g.paid
+                out.push(tongchou_core::tr!(
+                    "app-dis-paid",
+                    key = key,
+                    ledger = s.amount,
+                    paid = g.paid
                 ));
             }
         }
         Some(_) if !g.paid.is_zero() || g.open > 0 => {
-            out.push(format!(
-                "{key}: voided in the ledger (nothing paid), yet lines are paid or open"
-            ));
+            out.push(tongchou_core::tr!("app-dis-voided", key = key));
         }
         Some(_) => {}
         None if g.open == 0 => {
-            out.push(format!(
-                "{key}: every line has its answer, yet the benefit transfer is still pending"
-            ));
+            out.push(tongchou_core::tr!("app-dis-pending", key = key));
         }
         None => {}
     }
@@ -130,7 +125,7 @@ fn groups(
             match l.status {
                 "paid" => match g.paid.checked_add(l.amount) {
                     Some(p) => g.paid = p,
-                    None => bad = Some(format!("{}: the paid lines' total overflows", g.key())),
+                    None => bad = Some(tongchou_core::tr!("app-dis-overflow", key = g.key())),
                 },
                 "issued" => g.open += 1,
                 _ => {}
@@ -181,22 +176,29 @@ pub fn check_payments(db: &mut Db) -> Result<Vec<String>> {
     }
     for f in store::files_against_lines(db)? {
         if f.payments != f.lines || f.ctrl_sum != f.lines_sum {
-            problems.push(format!(
-                "payment file {}: says {} payments of {} yuan, its lines are {} of {} yuan",
-                f.msg_id, f.payments, f.ctrl_sum, f.lines, f.lines_sum
+            problems.push(tongchou_core::tr!(
+                "app-dis-file-count",
+                file = f.msg_id,
+                payments = f.payments,
+                sum = f.ctrl_sum,
+                lines = f.lines,
+                lines_sum = f.lines_sum
             ));
         }
         match std::fs::read(&f.xml_path) {
             Ok(bytes) if tongchou_bank::file_digest(&bytes) != f.xml_sha256 => {
-                problems.push(format!(
-                    "payment file {}: {} does not have the recorded digest",
-                    f.msg_id, f.xml_path
+                problems.push(tongchou_core::tr!(
+                    "app-dis-file-digest",
+                    file = f.msg_id,
+                    path = f.xml_path
                 ));
             }
             Ok(_) => {}
-            Err(e) => problems.push(format!(
-                "payment file {}: {} cannot be read to verify its digest: {e}",
-                f.msg_id, f.xml_path
+            Err(e) => problems.push(tongchou_core::tr!(
+                "app-dis-file-read",
+                file = f.msg_id,
+                path = f.xml_path,
+                error = e
             )),
         }
     }
@@ -220,9 +222,9 @@ pub(super) fn check_before_reissue(db: &mut Db) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    Err(AppError::State(format!(
-        "the payroll lines disagree with the ledger; nothing is re-issued until this is resolved: {}",
-        problems.join("; ")
+    Err(AppError::State(tongchou_core::tr!(
+        "app-dis-reissue",
+        problems = problems.join("; ")
     )))
 }
 
@@ -285,21 +287,21 @@ mod tests {
         // a paid line turned returned: the paid lines no longer add up to the posting
         let flipped = group(&issued, 10_000, 0);
         let p = judge(&flipped, Some(&pending), Some(&posted));
-        assert!(p[0].contains("posted 400.00 yuan paid"), "{p:?}");
+        assert!(p[0].contains("账本记已付 400.00 元"), "{p:?}");
         // an amount raised
         let raised = group(&[(1, 10_000), (2, 120_000), (3, 30_000)], 40_000, 0);
-        assert!(judge(&raised, Some(&pending), Some(&posted))[0].contains("lines of"));
+        assert!(judge(&raised, Some(&pending), Some(&posted))[0].contains("发放名册"));
         // same count and total, another person
         let swapped = group(&[(1, 10_000), (4, 20_000), (3, 30_000)], 40_000, 0);
-        assert!(judge(&swapped, Some(&pending), Some(&posted))[0].contains("person or amount"));
+        assert!(judge(&swapped, Some(&pending), Some(&posted))[0].contains("人员或金额"));
         // a line deleted
         let deleted = group(&issued[..2], 10_000, 0);
         assert!(!judge(&deleted, Some(&pending), Some(&settled)).is_empty());
         // no transfer at all; all answered but never settled; settled with lines still open
-        assert!(judge(&ok, None, None)[0].contains("without a benefit transfer"));
-        assert!(judge(&ok, Some(&pending), None)[0].contains("still pending"));
+        assert!(judge(&ok, None, None)[0].contains("没有待遇转账"));
+        assert!(judge(&ok, Some(&pending), None)[0].contains("仍未结算"));
         let open = group(&issued, 40_000, 1);
-        assert!(judge(&open, Some(&pending), Some(&posted))[0].contains("wait for the bank"));
+        assert!(judge(&open, Some(&pending), Some(&posted))[0].contains("等待银行回盘"));
         assert!(judge(&open, Some(&pending), None).is_empty());
         let void = transfer(Op::VoidPending, 60_000, None);
         assert!(judge(&group(&issued, 0, 0), Some(&pending), Some(&void)).is_empty());

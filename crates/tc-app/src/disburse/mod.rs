@@ -240,7 +240,7 @@ fn rc(v: i64) -> Result<RegionCode> {
     u32::try_from(v)
         .ok()
         .and_then(|v| RegionCode::new(v).ok())
-        .ok_or_else(|| AppError::Invalid(format!("bad region code {v}")))
+        .ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-region-bad", region = v)))
 }
 
 fn submit(ledger: &mut Ledger<'_>, reqs: &[Request]) -> Result<()> {
@@ -334,8 +334,8 @@ fn run_step(
             // recoveries are deducted where dues are paid: in the months the edges run
             let mut details = payroll::step_payroll(db, policy, month, &extra, opts.include_dues)?;
             if let Some(s) = certification {
-                details["certification"] =
-                    serde_json::to_value(s).map_err(|e| AppError::Invalid(format!("json: {e}")))?;
+                details["certification"] = serde_json::to_value(s)
+                    .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-json", error = e)))?;
             }
             details.into()
         }
@@ -356,9 +356,9 @@ fn run_step(
 /// What the month waits for when the finance department has not decided yet.
 fn waiting_for_decision(db: &mut Db, month: Period) -> Result<serde_json::Value> {
     Ok(serde_json::json!({
-        "for": "the finance department's decision on the fund-use application",
+        "for": tongchou_core::tr!("app-dis-waiting-decision"),
         "application": application(db, month)?,
-        "then": format!("tongchou plan decide --period {month} ..., then run the month again"),
+        "then": tongchou_core::tr!("app-dis-then-decide", month = month),
     }))
 }
 
@@ -367,7 +367,7 @@ fn waiting_for_plans(month: Period, regions: &[(RegionCode, String)]) -> serde_j
     serde_json::json!({
         "for": crate::plan_chain::waiting_text(regions),
         "regions": regions.iter().map(|(r, s)| serde_json::json!({"region": r.get(), "name": crate::plan_chain::name(*r), "state": s})).collect::<Vec<_>>(),
-        "then": format!("tongchou plan submit|forward --month {month} --region CODE --as LOGIN, then run the month again"),
+        "then": tongchou_core::tr!("app-dis-then-plans", month = month),
     })
 }
 
@@ -453,8 +453,9 @@ pub fn run_month(
         crash_hooks(step);
     }
     if !done_any {
-        return Err(AppError::State(format!(
-            "disbursement of {month} is already complete"
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-dis-complete",
+            month = month
         )));
     }
     // the journal head to publish (auditors keep it; `tongchou ledger check --anchor` proves
@@ -511,7 +512,7 @@ pub fn month_state(db: &mut Db, month: Period) -> Result<MonthState> {
     }
     let done = |s: Step| steps.iter().any(|(x, d)| *x == s && d.is_some());
     let waiting = if !collection_closed && !done(Step::Payroll) {
-        Some("等待征缴结账 waiting for the collection close of the month".to_string())
+        Some(tongchou_core::tr!("app-dis-wait-collection"))
     } else if done(Step::Payroll) && !done(Step::Plans) {
         let regions = crate::plan_chain::waiting(db, month)?;
         (!regions.is_empty()).then(|| crate::plan_chain::waiting_text(&regions))
@@ -519,7 +520,7 @@ pub fn month_state(db: &mut Db, month: Period) -> Result<MonthState> {
         && !done(Step::Approve)
         && approve::recorded_decision(db, month)?.is_none()
     {
-        Some("等待财政厅审批用款申请 waiting for the finance department's decision".to_string())
+        Some(tongchou_core::tr!("app-dis-wait-finance"))
     } else {
         None
     };

@@ -50,10 +50,10 @@ fn payees(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, Vec<PayRow>
             match (l.claimant_name, l.claimant_account) {
                 (Some(n), Some(a)) => (n, a),
                 _ => {
-                    return Err(StoreError::Invalid(format!(
-                        "person {}: {} is paid to the survivor who claims it, and no claim was filed",
-                        l.person,
-                        l.item.as_str()
+                    return Err(StoreError::Invalid(tongchou_core::tr!(
+                        "app-dis-no-claim",
+                        person = l.person,
+                        item = l.item.as_str()
                     )));
                 }
             }
@@ -104,8 +104,13 @@ fn within_balance(
 fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
     let mut payments = Vec::with_capacity(pay.len());
     for r in pay {
-        let acct = AccountNumber::parse(&r.account)
-            .map_err(|e| AppError::Invalid(format!("person {}: {e}", r.person)))?;
+        let acct = AccountNumber::parse(&r.account).map_err(|e| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-dis-person",
+                person = r.person,
+                error = e
+            ))
+        })?;
         let id = EndToEndId::from_stored(&r.e2e).map_err(|e| AppError::Invalid(e.to_string()))?;
         let remit = format!(
             "{month} {}{}",
@@ -238,9 +243,14 @@ fn benefit_transfers(
                 amount: r.amount,
             });
         }
-        let lines = h
-            .finish()
-            .map_err(|e| AppError::Invalid(format!("payments {month} {county}: {e}")))?;
+        let lines = h.finish().map_err(|e| {
+            AppError::Invalid(tongchou_core::tr!(
+                "app-dis-payments",
+                month = month,
+                county = county,
+                error = e
+            ))
+        })?;
         let amount = lines.total;
         let key = format!("pay/{m}/{county}/{}", item.as_str());
         let reference = format!("payment {month} {}", item.as_str());
@@ -390,9 +400,10 @@ pub(super) fn step_pay(
     let res = Ledger::new(db).submit_with_sources(&batch)?;
     for (r, x) in batch.iter().zip(res) {
         if let Err(e) = x {
-            return Err(AppError::Invalid(format!(
-                "ledger refused {}: {e}",
-                r.0.key
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-ledger-refused",
+                key = r.0.key,
+                reason = e
             )));
         }
     }

@@ -81,10 +81,7 @@ fn successors(db: &mut Db, month: Period, out: &mut Vec<NewLine>) -> Result<()> 
             .ok()
             .filter(|a| *a <= 99)
             .ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "person {}: more than 99 re-issues or carried payments",
-                    r.person
-                ))
+                AppError::Invalid(tongchou_core::tr!("app-dis-reissues", person = r.person))
             })?;
         out.push(line(
             r.person,

@@ -80,7 +80,7 @@ pub(super) fn step_plans(
         province,
         now_ms(),
     )
-    .map_err(|e| AppError::Invalid(format!("submitting the plan: {e}")))?;
+    .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-dis-submit", error = e)))?;
     store::set_application_approval(db, month, a.id)?;
     Ok(
         serde_json::json!({"planned_fen": c.total().fen(), "approval_id": a.id, "counties": c.cities.values().map(Vec::len).sum::<usize>()}),

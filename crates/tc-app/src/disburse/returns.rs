@@ -172,7 +172,7 @@ pub(super) fn already_read(sha: &str) -> ReturnsReport {
 /// is refused whole, naming the file and the reason.
 pub(super) fn parse(file_name: &str, bytes: &[u8]) -> Result<ReturnFile> {
     let text = std::str::from_utf8(bytes)
-        .map_err(|_| AppError::Invalid(format!("{file_name}: not UTF-8")))?;
+        .map_err(|_| AppError::Invalid(tongchou_core::tr!("app-dis-utf8", file = file_name)))?;
     read_return_file(text).map_err(|e| AppError::Invalid(format!("{file_name}: {e}")))
 }
 

@@ -172,7 +172,7 @@ fn io_error(e: std::io::Error) -> RowError {
     RowError {
         row: 0,
         column: None,
-        reason: format!("cannot read it: {e}"),
+        reason: tongchou_core::tr!("app-mig-unreadable", error = e),
     }
 }
 
@@ -196,7 +196,7 @@ fn once_each<T>(
                     column: None,
                     county: None,
                     what: "file",
-                    reason: format!("与第 {at} 行重复 duplicate of row {at} (same ID number)"),
+                    reason: tongchou_core::tr!("app-mig-dup", row = at),
                 });
                 false
             }
@@ -266,7 +266,7 @@ impl<'a> Checker<'a> {
         if in_city(self.city, county) {
             return false;
         }
-        let r = format!("{county} is not a county of {}", self.city);
+        let r = tongchou_core::tr!("app-mig-outside", county = county, city = self.city);
         self.defect(part, row, Some(county.get()), "outside_city", r);
         true
     }
@@ -420,9 +420,7 @@ impl<'a> Checker<'a> {
                     column: None,
                     county: None,
                     what: "file",
-                    reason: format!(
-                        "与第 {at} 行重复 duplicate of row {at} (same ID number and year)"
-                    ),
+                    reason: tongchou_core::tr!("app-mig-dup-year", row = at),
                 }
             })
             .collect()
@@ -466,10 +464,7 @@ impl<'a> Checker<'a> {
         }
         h.years |= bit;
         let Some((county, start, end)) = person else {
-            let why = format!(
-                "{} is in neither the insured nor the pensioners file",
-                r.id_number.masked()
-            );
+            let why = tongchou_core::tr!("app-mig-unknown", id = r.id_number.masked());
             self.defect(Part::History, r.row, None, "unknown_person", why);
             return;
         };
@@ -506,21 +501,26 @@ fn impossible_year(r: &LegacyYear, start: Period, end: Period) -> Option<String>
     };
     let adult = r.id_number.birth().year() + 16;
     if r.year < start.year() || r.year > end.year() {
-        Some(format!(
-            "year {} is outside the insured span {start} – {end}",
-            r.year
+        Some(tongchou_core::tr!(
+            "app-mig-span",
+            year = r.year,
+            start = start,
+            end = end
         ))
     } else if r.year < adult {
-        Some(format!(
-            "year {} is before the person turned 16 ({adult})",
-            r.year
+        Some(tongchou_core::tr!(
+            "app-mig-minor",
+            year = r.year,
+            adult = adult
         ))
     } else if r.months > first.min(last) {
-        Some(format!(
-            "{} months paid in {}, but only {} months of it are within {start} – {end}",
-            r.months,
-            r.year,
-            first.min(last)
+        Some(tongchou_core::tr!(
+            "app-mig-months",
+            months = r.months,
+            year = r.year,
+            within = first.min(last),
+            start = start,
+            end = end
         ))
     } else {
         None
@@ -553,21 +553,21 @@ pub(crate) fn unreproduced(policy: &Policy, x: &LegacyPensioner) -> Option<Strin
     };
     let r = match pension(policy, &input) {
         Ok(r) => r,
-        Err(e) => return Some(format!("the benefit rule refuses the award: {e}")),
+        Err(e) => return Some(tongchou_core::tr!("app-mig-rule-refuses", error = e)),
     };
     let got = (r.basic, r.account, r.transitional, r.divisor_tenths);
     let file = (x.basic, x.account, x.transitional, x.divisor_tenths);
     (got != file).then(|| {
-        format!(
-            "the benefit rule gives basic {}, account {}, transitional {} (divisor {}), the file {}, {}, {} (divisor {})",
-            got.0,
-            got.1,
-            got.2,
-            Ratio(got.3 * 10_000_000),
-            file.0,
-            file.1,
-            file.2,
-            Ratio(file.3 * 10_000_000)
+        tongchou_core::tr!(
+            "app-mig-rule-gives",
+            basic = got.0,
+            account = got.1,
+            transitional = got.2,
+            divisor = Ratio(got.3 * 10_000_000),
+            fbasic = file.0,
+            faccount = file.1,
+            ftransitional = file.2,
+            fdivisor = Ratio(file.3 * 10_000_000)
         )
     })
 }
@@ -595,9 +595,9 @@ pub(crate) fn employee_employer(
     code: Option<&str>,
 ) -> Result<Option<String>> {
     match (kind, code) {
-        (PayerKind::Employee, Some(code)) if !c.employer_known(db, code)? => Ok(Some(format!(
-            "employer {code} is neither in the employers file nor in the province"
-        ))),
+        (PayerKind::Employee, Some(code)) if !c.employer_known(db, code)? => {
+            Ok(Some(tongchou_core::tr!("app-mig-employer", code = code)))
+        }
         _ => Ok(None),
     }
 }
@@ -625,7 +625,7 @@ impl Checker<'_> {
             self.pensioner_at.insert(k, i);
         }
         for (row, county, other) in both {
-            let why = format!("also an insured person not retired (insured file row {other})");
+            let why = tongchou_core::tr!("app-mig-both", row = other);
             self.defect(
                 Part::Pensioners,
                 row,
@@ -663,9 +663,10 @@ impl Checker<'_> {
                 );
             }
             if enrolled >= self.cutover.first_day() {
-                let why = format!(
-                    "enrolled on {enrolled}, not before the cut-over {}",
-                    self.cutover
+                let why = tongchou_core::tr!(
+                    "app-mig-enrolled",
+                    enrolled = enrolled,
+                    cutover = self.cutover
                 );
                 self.defect(
                     Part::Insured,
@@ -675,9 +676,12 @@ impl Checker<'_> {
                     why,
                 );
             } else if paid > span {
-                let why = format!(
-                    "the history pays {paid} months, but only {span} months lie between the enrolment {enrolled} and the cut-over {}",
-                    self.cutover
+                let why = tongchou_core::tr!(
+                    "app-mig-paid",
+                    paid = paid,
+                    span = span,
+                    enrolled = enrolled,
+                    cutover = self.cutover
                 );
                 self.defect(
                     Part::Insured,
@@ -702,20 +706,18 @@ impl Checker<'_> {
                 .fold(Fen::ZERO, plus);
             let mut whys: Vec<(&'static str, String)> = Vec::new();
             if x.retire.add_months(1) > self.cutover {
-                let r = format!(
-                    "retired in {}, not before the cut-over {}",
-                    x.retire, self.cutover
+                let r = tongchou_core::tr!(
+                    "app-mig-retired",
+                    retire = x.retire,
+                    cutover = self.cutover
                 );
                 whys.push(("impossible_history", r));
             } else if x.adjustment.is_positive() && x.retire.add_months(1) == self.cutover {
-                let r = "an adjustment before the pension's first month".to_string();
+                let r = tongchou_core::tr!("app-mig-adjustment");
                 whys.push(("impossible_history", r));
             }
             if sum != x.monthly {
-                let r = format!(
-                    "the components add up to {sum}, the pension in force is {}",
-                    x.monthly
-                );
+                let r = tongchou_core::tr!("app-mig-components", sum = sum, monthly = x.monthly);
                 whys.push(("not_reproduced", r));
             }
             if let Some(r) = unreproduced(self.policy, x) {
@@ -746,10 +748,7 @@ impl Checker<'_> {
                 (Some(&j), _) => self.p.insured[j].county.get(),
                 (None, Some(&j)) => self.p.pensioners[j].county.get(),
                 (None, None) => {
-                    let why = format!(
-                        "{} is in neither the insured nor the pensioners file",
-                        x.id_number.masked()
-                    );
+                    let why = tongchou_core::tr!("app-mig-unknown", id = x.id_number.masked());
                     self.defect(Part::Arrears, row, None, "unknown_person", why);
                     continue;
                 }
@@ -758,10 +757,8 @@ impl Checker<'_> {
             line.files.arrears += 1;
             line.files.arrears_amount = plus(line.files.arrears_amount, open);
             if period >= self.cutover {
-                let why = format!(
-                    "period {period} is not before the cut-over {}",
-                    self.cutover
-                );
+                let why =
+                    tongchou_core::tr!("app-mig-period", period = period, cutover = self.cutover);
                 self.defect(Part::Arrears, row, Some(county), "impossible_history", why);
             }
             if let Some(why) = employee_employer(self, db, PayerKind::Employee, code.as_deref())? {
@@ -830,12 +827,13 @@ impl Checker<'_> {
                 .find(|c| c.county.get() == l.county)
                 .map_or(0, |c| c.row);
             let Some(ctl) = l.control else {
-                let why = format!("no control totals for county {}", l.county);
+                let why = tongchou_core::tr!("app-mig-no-control", county = l.county);
                 self.defect(Part::Controls, 0, Some(l.county), "control_total", why);
                 continue;
             };
             for (label, want, got) in differences(&ctl, &l.files) {
-                let why = format!("{label}: control total {want}, the files {got}");
+                let why =
+                    tongchou_core::tr!("app-mig-control", label = label, want = want, got = got);
                 self.defect(Part::Controls, row, Some(l.county), "control_total", why);
             }
         }

@@ -69,24 +69,28 @@ impl FileSet {
             match found.as_slice() {
                 [] if part.optional() => {}
                 [] => {
-                    return Err(AppError::Invalid(format!(
-                        "{}: {}.csv or {}.xlsx is missing",
-                        dir.display(),
-                        part.stem(),
-                        part.stem()
+                    return Err(AppError::Invalid(tongchou_core::tr!(
+                        "app-mig-missing",
+                        dir = dir.display(),
+                        stem = part.stem()
                     )));
                 }
                 [one] => {
                     let bytes = std::fs::read(dir.join(one)).map_err(|e| {
-                        AppError::Invalid(format!("{}: cannot read {one}: {e}", dir.display()))
+                        AppError::Invalid(tongchou_core::tr!(
+                            "app-mig-read",
+                            dir = dir.display(),
+                            file = one,
+                            error = e
+                        ))
                     })?;
                     files.push((part, one.clone(), bytes));
                 }
                 _ => {
-                    return Err(AppError::Invalid(format!(
-                        "{}: both {} — keep one",
-                        dir.display(),
-                        found.join(" and ")
+                    return Err(AppError::Invalid(tongchou_core::tr!(
+                        "app-mig-both-files",
+                        dir = dir.display(),
+                        files = found.join(" / ")
                     )));
                 }
             }

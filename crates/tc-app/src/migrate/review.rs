@@ -68,8 +68,9 @@ impl std::str::FromStr for Decision {
         match s.trim() {
             "existing" | "保留原记录" => Ok(Decision::Existing),
             "incoming" | "采用迁入记录" => Ok(Decision::Incoming),
-            o => Err(AppError::Invalid(format!(
-                "--decision: {o:?} (expected existing or incoming)"
+            o => Err(AppError::Invalid(tongchou_core::tr!(
+                "app-mig-decision",
+                value = format!("{o:?}")
             ))),
         }
     }
@@ -87,22 +88,32 @@ pub fn resolve(
     let at = crate::benefits::iso(now_ms);
     crate::benefits::with_retry(db, |db| {
         let Some(r) = store::review(db, id)? else {
-            return Err(AppError::NotFound(format!("review {id} does not exist")));
+            return Err(AppError::NotFound(tongchou_core::tr!(
+                "app-mig-review-none",
+                id = id
+            )));
         };
         if r.status != "open" {
-            return Err(AppError::State(format!(
-                "review {id} was already resolved ({}) by {}",
-                r.status,
-                r.resolved_by.as_deref().unwrap_or("?")
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-mig-resolved",
+                id = id,
+                status = r.status,
+                by = r.resolved_by.as_deref().unwrap_or("?")
             )));
         }
         let status = match decision {
             Decision::Existing => "kept_existing",
             Decision::Incoming => {
-                let load = store::loaded(db, r.city)?
-                    .ok_or_else(|| AppError::State(format!("city {} is not loaded", r.city)))?;
-                let cutover = Period::from_yyyymm(load.cutover as i32)
-                    .map_err(|e| AppError::State(format!("city {}: cut-over {}", r.city, e.0)))?;
+                let load = store::loaded(db, r.city)?.ok_or_else(|| {
+                    AppError::State(tongchou_core::tr!("app-mig-not-loaded", city = r.city))
+                })?;
+                let cutover = Period::from_yyyymm(load.cutover as i32).map_err(|e| {
+                    AppError::State(tongchou_core::tr!(
+                        "app-mig-cutover",
+                        city = r.city,
+                        error = e.0
+                    ))
+                })?;
                 take_incoming(db, &r, cutover)?;
                 "took_incoming"
             }
@@ -118,24 +129,30 @@ pub fn resolve(
             details,
             now_ms,
         )?;
-        store::review(db, id)?.ok_or_else(|| AppError::NotFound(format!("review {id}")))
+        store::review(db, id)?
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-mig-review-none", id = id)))
     })
 }
 
 fn field(rec: &Json, name: &str) -> Result<i64> {
     rec[name]
         .as_i64()
-        .ok_or_else(|| AppError::State(format!("the review's record has no {name}")))
+        .ok_or_else(|| AppError::State(tongchou_core::tr!("app-mig-record-field", name = name)))
 }
 
 /// Replace the existing insured person's record with the incoming one.
 fn take_incoming(db: &mut Db, r: &Review, cutover: Period) -> Result<()> {
-    let rec: Json = serde_json::from_str(&r.record)
-        .map_err(|e| AppError::State(format!("review {}: {e}", r.id)))?;
+    let rec: Json = serde_json::from_str(&r.record).map_err(|e| {
+        AppError::State(tongchou_core::tr!(
+            "app-mig-review-error",
+            id = r.id,
+            error = e
+        ))
+    })?;
     if r.kind != "insured" || rec["kind"] != "insured" {
-        return Err(AppError::State(format!(
-            "review {}: a pensioner's record is never merged: keep the existing record (--decision existing) and correct the award through the benefits",
-            r.id
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-mig-pensioner",
+            id = r.id
         )));
     }
     let employer = match rec["employer"].as_str() {
@@ -143,7 +160,9 @@ fn take_incoming(db: &mut Db, r: &Review, cutover: Period) -> Result<()> {
             store::known_employers(db, &[code])?
                 .first()
                 .map(|e| e.1)
-                .ok_or_else(|| AppError::State(format!("employer {code} is not registered")))?,
+                .ok_or_else(|| {
+                    AppError::State(tongchou_core::tr!("app-mig-employer-none", code = code))
+                })?,
         ),
         None => None,
     };
@@ -164,9 +183,9 @@ fn take_incoming(db: &mut Db, r: &Review, cutover: Period) -> Result<()> {
         balance_fen: field(&rec, "balance_fen")?,
     };
     if !store::take_over(db, &t)? {
-        return Err(AppError::State(format!(
-            "person {} is no longer an insured person not retired: keep the existing record",
-            r.existing_person
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-mig-not-insured",
+            person = r.existing_person
         )));
     }
     let seq = store::last_event_seq(db, r.existing_person)? + 1;

@@ -97,9 +97,7 @@ fn employer_id(db: &mut Db, ids: &mut HashMap<String, i64>, code: &str) -> Resul
     }
     let k = store::known_employers(db, &[code])?;
     let id = k.first().map(|x| x.1).ok_or_else(|| {
-        crate::AppError::State(format!(
-            "employer {code} vanished while the city was loaded"
-        ))
+        crate::AppError::State(tongchou_core::tr!("app-mig-employer-vanished", code = code))
     })?;
     ids.insert(code.to_string(), id);
     Ok(id)

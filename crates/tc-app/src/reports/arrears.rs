@@ -64,7 +64,7 @@ pub fn arrears(db: &mut Db, region: Option<RegionCode>, by: By, as_of: Date) -> 
         r.extend(figures(l));
         out.push(r);
     }
-    let mut t = vec![Cell::Text("total".into()), Cell::Empty];
+    let mut t = vec![Cell::Text(tongchou_core::tr!("app-rep-total")), Cell::Empty];
     if by == By::Employer {
         t.push(Cell::Empty);
     }
@@ -72,10 +72,18 @@ pub fn arrears(db: &mut Db, region: Option<RegionCode>, by: By, as_of: Date) -> 
     let region_name = name_of(d, region.get() as i64);
     let by_word = by.as_str();
     Ok(Sheet {
-        title: format!(
-            "Open arrears of {region_name} ({region}) by {by_word}, late fees accrued to {as_of}"
+        title: tongchou_core::tr!(
+            "app-rep-arrears-title",
+            region_name = region_name,
+            region = region,
+            by = if by == By::Employer {
+                tongchou_core::tr!("app-rep-by-employer")
+            } else {
+                tongchou_core::tr!("app-rep-by-county")
+            },
+            as_of = as_of
         ),
-        name: format!("arrears {as_of}"),
+        name: tongchou_core::tr!("app-rep-arrears-sheet", as_of = as_of),
         meta: vec![
             ("report", json!("arrears")),
             ("region", json!(region.get())),
@@ -137,7 +145,7 @@ fn arrears_lines(
                     l.name = name_of(d, county);
                 }
                 By::Employer if employer == 0 => {
-                    l.name = "灵活就业人员 (flexible employment)".into();
+                    l.name = tongchou_core::tr!("app-rep-flexible");
                 }
                 By::Employer => {
                     l.code = r.credit_code.clone().unwrap_or_default();

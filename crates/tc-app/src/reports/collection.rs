@@ -73,13 +73,19 @@ fn recorded_arrears(
         let county = c.get("county").and_then(Json::as_i64);
         let arrears = c.get("arrears").and_then(Json::as_str);
         let (Some(county), Some(arrears)) = (county, arrears) else {
-            return Err(AppError::State(format!(
-                "the recorded collection of {period} has a county line without county or arrears: {c}"
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-rep-county-line",
+                period = period,
+                line = c
             )));
         };
-        let f: Fen = arrears
-            .parse()
-            .map_err(|e| AppError::State(format!("recorded arrears of {county}: {e}")))?;
+        let f: Fen = arrears.parse().map_err(|e| {
+            AppError::State(tongchou_core::tr!(
+                "app-rep-arrears",
+                county = county,
+                error = e
+            ))
+        })?;
         by.entry(county).or_default().arrears = f.fen();
     }
     Ok(())
@@ -105,13 +111,11 @@ fn fiscal_balance(db: &mut Db, chart: &Chart, day: Date) -> Result<Fen> {
     let province = Divisions::shanxi().province().code;
     let fiscal = chart
         .account(province, "fiscal_special_account")
-        .ok_or_else(|| {
-            AppError::State("the chart has no provincial fiscal special account".into())
-        })?;
+        .ok_or_else(|| AppError::State(tongchou_core::tr!("app-rep-no-fiscal")))?;
     let side = chart
         .kind_of(fiscal)
         .map(|k| k.class.normal())
-        .ok_or_else(|| AppError::State("the fiscal special account has no kind".into()))?;
+        .ok_or_else(|| AppError::State(tongchou_core::tr!("app-rep-fiscal-kind")))?;
     let balance = Ledger::new(db)
         .balances_at(day)?
         .get(&fiscal)
@@ -126,11 +130,9 @@ fn collection_by_county(
     policy: &Policy,
     period: Period,
 ) -> Result<(BTreeMap<i64, CollectionLine>, Date, Fen)> {
-    let details = crate::jobs::details(db, collect::JOB, period, collect::STEP_CLOSE)?
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "--period: the collection of {period} has not been run (tongchou month run --period {period})"
-            ))
+    let details =
+        crate::jobs::details(db, collect::JOB, period, collect::STEP_CLOSE)?.ok_or_else(|| {
+            AppError::NotFound(tongchou_core::tr!("app-rep-no-collection", period = period))
         })?;
     let close = collect::close_date(policy, period)?;
     let mut by: BTreeMap<i64, CollectionLine> = BTreeMap::new();
@@ -196,19 +198,24 @@ pub fn collection(db: &mut Db, period: Period, region: Option<RegionCode>) -> Re
         r.extend(line.cells());
         out.push(r);
     }
-    let mut t = vec![Cell::Text("total".into()), Cell::Empty];
+    let mut t = vec![Cell::Text(tongchou_core::tr!("app-rep-total")), Cell::Empty];
     t.extend(total.cells());
-    let unit = if level == Level::Province {
-        "city"
+    let (unit, unit_name) = if level == Level::Province {
+        ("city", tongchou_core::i18n::word("app-rep-unit-city"))
     } else {
-        "county"
+        ("county", tongchou_core::i18n::word("app-rep-unit-county"))
     };
     let region_name = name_of(d, region.get() as i64);
     Ok(Sheet {
-        title: format!(
-            "Collection of {period} (closed {close}), {region_name} ({region}) by {unit}"
+        title: tongchou_core::tr!(
+            "app-rep-collection-title",
+            period = period,
+            close = close,
+            region_name = region_name,
+            region = region,
+            unit = unit_name
         ),
-        name: format!("collection {period}"),
+        name: tongchou_core::tr!("app-rep-collection-sheet", period = period),
         meta: vec![
             ("report", json!("collection")),
             ("period", json!(period.to_string())),

@@ -105,15 +105,21 @@ pub fn crosscheck(db: &mut Db) -> Result<Sheet> {
         })
         .collect();
     Ok(Sheet {
-        title: format!(
-            "数据比对 cross-checks by county: {} death records, {} not yet checked, {} matching nobody",
-            r.death_records, r.unchecked_death_records, r.unmatched_death_records
+        title: tongchou_core::tr!(
+            "app-rep-crosscheck-title",
+            records = r.death_records,
+            unchecked = r.unchecked_death_records,
+            unmatched = r.unmatched_death_records
         ),
-        name: "crosscheck".into(),
+        name: tongchou_core::tr!("app-rep-crosscheck-sheet"),
         meta: vec![("report", json!("crosscheck"))],
         cols: COLS.to_vec(),
         rows,
-        total: Some(cells(Cell::Text("total".into()), Cell::Empty, &r.province)),
+        total: Some(cells(
+            Cell::Text(tongchou_core::tr!("app-rep-total")),
+            Cell::Empty,
+            &r.province,
+        )),
         extras: vec![
             Extra {
                 key: "death_records",

@@ -123,8 +123,9 @@ pub fn disbursement(db: &mut Db, period: Period, region: Option<RegionCode>) -> 
     let (d, region, level) = scope(region)?;
     let figs = disburse::figures(db, period)?;
     if figs.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "--period: the disbursement of {period} has not been run"
+        return Err(AppError::NotFound(tongchou_core::tr!(
+            "app-rep-no-disbursement",
+            period = period
         )));
     }
     let province = d.province().code.get();
@@ -164,14 +165,16 @@ pub fn disbursement(db: &mut Db, period: Period, region: Option<RegionCode>) -> 
         meta.push(("region_name", json!(name_of(d, c as i64))));
     }
     Ok(Sheet {
-        title: format!(
-            "统支 disbursement {period}: payroll = from balance + planned; planned ≥ approved = allocated; payroll = issued + deferred; issued = paid + returned + pending"
-        ),
-        name: "disbursement".into(),
+        title: tongchou_core::tr!("app-rep-disbursement-title", period = period),
+        name: tongchou_core::tr!("app-rep-disbursement-sheet"),
         meta,
         cols: COLS.to_vec(),
         rows,
-        total: Some(cells(Cell::Text("total".into()), Cell::Empty, &total)),
+        total: Some(cells(
+            Cell::Text(tongchou_core::tr!("app-rep-total")),
+            Cell::Empty,
+            &total,
+        )),
         extras,
     })
 }

@@ -1,10 +1,14 @@
 //! A report as one table (columns, rows, a total row, and a few figures that belong to the whole
 //! report), rendered as an aligned text table, JSON, CSV (UTF-8, header line) or XLSX. Every
-//! column and figure also has its Chinese label ([`Col::zh`], [`Extra::zh`]) for the web pages.
+//! column and figure has its label in Chinese ([`Col::zh`], [`Extra::zh`]) and in English
+//! ([`Col::en`], [`Extra::en`]); the text table, the CSV and XLSX headers and the web pages show
+//! them in the current language ([`Col::text`], [`Extra::text`]: Chinese unless English is asked
+//! for); the JSON fields and the machine keys stay as they are.
 
 use super::xlsx::{self, XCell};
 use serde_json::{Map, Value as Json};
 use tongchou_core::Fen;
+use tongchou_core::i18n::Lang;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Cell {
@@ -47,7 +51,8 @@ impl Cell {
     }
 }
 
-/// One column: its machine key (CSV header, JSON field) and its label (text table, XLSX).
+/// One column: its machine key (JSON field) and its label (text table, CSV and XLSX headers): a
+/// bilingual label ("应发 payroll"), or an English one whose key [`Col::zh`] names in Chinese.
 #[derive(Clone, Copy, Debug)]
 pub struct Col {
     pub key: &'static str,
@@ -87,6 +92,27 @@ impl Col {
             _ => self.label,
         }
     }
+
+    /// The column's English label: the English part of a bilingual label, or the label.
+    pub fn en(&self) -> &'static str {
+        english_part(self.label)
+    }
+
+    /// The column's label in the current language ([`tongchou_core::i18n::current`]).
+    pub fn text(&self) -> &'static str {
+        match tongchou_core::i18n::current() {
+            Lang::ZhCn => self.zh(),
+            Lang::En => self.en(),
+        }
+    }
+}
+
+/// The English part of a bilingual label ("应发 payroll" → "payroll"), or the label itself.
+pub fn english_part(label: &str) -> &str {
+    match label.split_once(' ') {
+        Some((zh, en)) if !zh.is_ascii() => en,
+        _ => label,
+    }
 }
 
 /// A figure of the whole report (e.g. a balance): a line under the text table, a JSON field, and
@@ -98,6 +124,21 @@ pub struct Extra {
     /// The label in Chinese (web pages).
     pub zh: String,
     pub value: Cell,
+}
+
+impl Extra {
+    /// The figure's English label: the English part of a bilingual label, or the label.
+    pub fn en(&self) -> &str {
+        english_part(&self.label)
+    }
+
+    /// The figure's label in the current language.
+    pub fn text(&self) -> &str {
+        match tongchou_core::i18n::current() {
+            Lang::ZhCn => &self.zh,
+            Lang::En => self.en(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -166,7 +207,7 @@ impl Sheet {
     /// An aligned text table: the title, the header, the rows, the total, then the extras.
     pub fn table(&self) -> String {
         let n = self.cols.len();
-        let mut w: Vec<usize> = self.cols.iter().map(|c| width(c.label)).collect();
+        let mut w: Vec<usize> = self.cols.iter().map(|c| width(c.text())).collect();
         for r in self.all_rows() {
             for (i, c) in r.iter().enumerate().take(n) {
                 w[i] = w[i].max(width(&c.text()));
@@ -201,7 +242,7 @@ impl Sheet {
             self.cols
                 .iter()
                 .enumerate()
-                .map(|(i, c)| (c.label.to_string(), right[i]))
+                .map(|(i, c)| (c.text().to_string(), right[i]))
                 .collect(),
         ));
         for r in self.all_rows() {
@@ -214,20 +255,20 @@ impl Sheet {
             ));
         }
         for e in &self.extras {
-            out.push_str(&format!("{}: {}\n", e.label, e.value.text()));
+            out.push_str(&format!("{}: {}\n", e.text(), e.value.text()));
         }
         out
     }
 
-    /// CSV in UTF-8 with a header line of column keys; the extras as extra columns, filled in
-    /// the total row.
+    /// CSV in UTF-8 with a header line of the columns' labels in the current language; the
+    /// extras as extra columns, filled in the total row.
     pub fn csv(&self) -> String {
         let mut out = String::new();
-        let header: Vec<&str> = self
+        let header: Vec<String> = self
             .cols
             .iter()
-            .map(|c| c.key)
-            .chain(self.extras.iter().map(|e| e.key))
+            .map(|c| csv_field(c.text()))
+            .chain(self.extras.iter().map(|e| csv_field(e.text())))
             .collect();
         out.push_str(&header.join(","));
         out.push('\n');
@@ -279,8 +320,12 @@ impl Sheet {
         rows.push(
             self.cols
                 .iter()
-                .map(|c| XCell::Heading(c.label.to_string()))
-                .chain(self.extras.iter().map(|e| XCell::Heading(e.label.clone())))
+                .map(|c| XCell::Heading(c.text().to_string()))
+                .chain(
+                    self.extras
+                        .iter()
+                        .map(|e| XCell::Heading(e.text().to_string())),
+                )
                 .collect(),
         );
         for r in &self.rows {
@@ -328,7 +373,7 @@ mod tests {
                 },
                 Col {
                     key: "amount",
-                    label: "amount",
+                    label: "金额 amount",
                 },
             ],
             rows: vec![
@@ -359,6 +404,18 @@ mod tests {
 
     #[test]
     fn renderings() {
+        tongchou_core::i18n::scope(Lang::En, renderings_in_english);
+        let s = sheet();
+        assert_eq!(
+            s.csv().lines().next(),
+            Some("区县代码,名称,金额,余额"),
+            "headers in Chinese by default"
+        );
+        assert!(s.table().starts_with("T\n区县代码  名称"), "{}", s.table());
+        assert!(s.table().ends_with("余额: 0.07\n"), "{}", s.table());
+    }
+
+    fn renderings_in_english() {
         let s = sheet();
         assert_eq!(
             s.table(),
@@ -371,7 +428,7 @@ mod tests {
         );
         assert_eq!(
             s.csv(),
-            "region,name,amount,balance\n\
+            "region,name,amount,balance at 2026-11-05\n\
              140100,太原市,1234.50,\n\
              140200,\"a,\"\"b\"\"\",-0.05,\n\
              total,,1234.45,0.07\n"

@@ -36,9 +36,9 @@ fn provincial(who: &Principal) -> Result<()> {
     if who.region == province() && who.role.has(Permission::PersonWrite) {
         return Ok(());
     }
-    Err(AppError::Forbidden(format!(
-        "{}: 只有省社保局交换转移接续文件 only the provincial bureau exchanges transfer documents",
-        who.login
+    Err(AppError::Forbidden(tongchou_core::tr!(
+        "app-tr-bureau-exchanges",
+        login = who.login
     )))
 }
 
@@ -47,14 +47,16 @@ pub fn confirmation(db: &mut Db, who: &Principal, id: i64, on: Date) -> Result<C
     provincial(who)?;
     let t = store::by_id(db, id)?
         .filter(|t| t.direction == "in")
-        .ok_or_else(|| AppError::NotFound(format!("no transfer in {id}")))?;
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-tr-in-none", id = id)))?;
     let (outcome, booked) = match t.status.as_str() {
         "done" => ("accepted", t.total_fen),
         "released" => ("accepted", t.received_fen.unwrap_or(t.total_fen)),
         "refused" => ("refused", 0),
         s => {
-            return Err(AppError::State(format!(
-                "transfer {id} is {s}: confirmed once decided"
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-tr-undecided",
+                id = id,
+                status = s
             )));
         }
     };
@@ -100,15 +102,13 @@ pub fn read_confirmation(
                 already_read: true,
             });
         }
-        let t = store::by_certificate(db, "out", &c.certificate_sha256)?.ok_or_else(|| {
-            AppError::Invalid(format!(
-                "{file}: certificate_sha256: no transfer out issued this certificate"
-            ))
-        })?;
+        let t = store::by_certificate(db, "out", &c.certificate_sha256)?
+            .ok_or_else(|| AppError::Invalid(tongchou_core::tr!("app-tr-no-out", file = file)))?;
         if t.id_number != c.id_number || t.other_province != c.to_province as i64 {
-            return Err(AppError::Invalid(format!(
-                "{file}: id_number / to_province: not those of transfer {}",
-                t.id
+            return Err(AppError::Invalid(tongchou_core::tr!(
+                "app-tr-not-those",
+                file = file,
+                id = t.id
             )));
         }
         let row = Stored {
@@ -122,9 +122,10 @@ pub fn read_confirmation(
             read_at: crate::benefits::iso(now_ms),
         };
         if !store::insert_confirmation(db, &row)? {
-            return Err(AppError::State(format!(
-                "{file}: transfer {} was already confirmed by another file",
-                t.id
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-tr-confirmed",
+                file = file,
+                id = t.id
             )));
         }
         let details = json!({"file": file, "outcome": c.outcome, "booked_fen": c.booked.fen()});

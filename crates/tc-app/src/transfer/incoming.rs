@@ -52,27 +52,29 @@ pub fn transfer_in(
         Divisions::shanxi().get(county).map(|r| r.level),
         Some(Level::County)
     ) {
-        return Err(AppError::Invalid(format!(
-            "--county: {county} is not a county of the province"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-tr-county",
+            county = county
         )));
     }
     require_scope(db, who, county, "transfer in", now_ms)?;
     let c = from_bytes(certificate)?;
     if c.to_province != province().get() {
-        return Err(AppError::Invalid(format!(
-            "the certificate is for province {}, not this one",
-            c.to_province
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-tr-other-province",
+            province = c.to_province
         )));
     }
     let id = IdNumber::parse(&c.id_number, on)
-        .map_err(|e| AppError::Invalid(format!("certificate: id_number: {}", e.0)))?;
+        .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-tr-id", error = e.0)))?;
     let sha = sha256_hex(certificate);
     let reasons = disagreements(policy, &c, received)?;
     crate::benefits::with_retry(db, |db| {
         if let Some(t) = store::by_certificate(db, "in", &sha)? {
-            return Err(AppError::State(format!(
-                "this certificate was already read (transfer {}, {})",
-                t.id, t.status
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-tr-read",
+                id = t.id,
+                status = t.status
             )));
         }
         let person = match store::person(db, id.as_str())? {
@@ -133,8 +135,12 @@ pub(super) fn apply(
     for y in &c.years {
         store::add_year(db, &year_row(person, y), &source)?;
     }
-    let p = store::person(db, &c.id_number)?
-        .ok_or_else(|| AppError::State(format!("person {person} vanished")))?;
+    let p = store::person(db, &c.id_number)?.ok_or_else(|| {
+        AppError::State(tongchou_core::tr!(
+            "app-tr-person-vanished",
+            person = person
+        ))
+    })?;
     let (m0, m1) = (p.paid_months as i128, c.paid_months as i128);
     let avg = if m0 + m1 == 0 {
         0

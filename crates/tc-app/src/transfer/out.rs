@@ -27,8 +27,9 @@ pub fn transfer_out(
 ) -> Result<Certificate> {
     require(db, who, "transfer a person out of the province", now_ms)?;
     if !to_province.is_multiple_of(10_000) || to_province == province().get() {
-        return Err(AppError::Invalid(format!(
-            "--to: {to_province} is not another province's code (e.g. 110000)"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-tr-to",
+            code = to_province
         )));
     }
     let known = store::person(db, id_number)?.map(|p| p.id);
@@ -54,14 +55,14 @@ pub(super) fn out_once(
     on: Date,
     now_ms: i64,
 ) -> Result<(i64, Certificate)> {
-    let p = store::person(db, id_number)?.ok_or_else(|| {
-        AppError::NotFound(format!("no insured person has ID number {id_number}"))
-    })?;
+    let p = store::person(db, id_number)?
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-tr-no-id", id = id_number)))?;
     not_a_pensioner(p.pensioner || p.status == "retired", id_number)?;
     if !matches!(p.status.as_str(), "active" | "suspended") {
-        return Err(AppError::State(format!(
-            "{id_number} is {}: nothing to transfer",
-            p.status
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-tr-status",
+            id = id_number,
+            status = p.status
         )));
     }
     let cert = certificate(db, &p, id_number, to_province, on, policy)?;
@@ -79,8 +80,9 @@ pub(super) fn out_once(
     )?;
     let day = on.to_string();
     if !store::close_person(db, p.id, &day)? {
-        return Err(AppError::State(format!(
-            "{id_number} changed while it was transferred"
+        return Err(AppError::State(tongchou_core::tr!(
+            "app-tr-changed",
+            id = id_number
         )));
     }
     let seq = tongchou_store::migration::last_event_seq(db, p.id)? + 1;

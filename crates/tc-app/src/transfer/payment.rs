@@ -32,16 +32,16 @@ pub struct Creditor<'a> {
 }
 
 fn bank(e: tongchou_bank::BankError) -> AppError {
-    AppError::Invalid(format!("payment file: {e}"))
+    AppError::Invalid(tongchou_core::tr!("app-tr-payment-file", error = e))
 }
 
 fn provincial(who: &Principal) -> Result<()> {
     if who.region == province() && who.role.has(Permission::PersonWrite) {
         return Ok(());
     }
-    Err(AppError::Forbidden(format!(
-        "{}: 只有省社保局可开具转移资金支付文件 only the provincial bureau issues transfer payment files",
-        who.login
+    Err(AppError::Forbidden(tongchou_core::tr!(
+        "app-tr-bureau-pays",
+        login = who.login
     )))
 }
 
@@ -54,9 +54,11 @@ fn purpose_of(t: &store::Transfer) -> Result<(&'static str, &'static str, Fen)> 
             "TRR",
             Fen::new(t.received_fen.unwrap_or(t.total_fen)),
         )),
-        (d, s) => Err(AppError::State(format!(
-            "transfer {} ({d}, {s}): only a transfer out or a refused transfer in is paid",
-            t.id
+        (d, s) => Err(AppError::State(tongchou_core::tr!(
+            "app-tr-not-paid",
+            id = t.id,
+            direction = d,
+            status = s
         ))),
     }
 }
@@ -73,11 +75,7 @@ pub fn payment_file(
 ) -> Result<(Stored, Vec<u8>)> {
     provincial(who)?;
     let debtor = crate::agency_accounts::in_force_of(db, province(), "fiscal_special_account", on)?
-        .ok_or_else(|| {
-            AppError::State(format!(
-                "省财政专户在 {on} 无生效账户 the province has no confirmed fiscal special account in force on {on}"
-            ))
-        })?;
+        .ok_or_else(|| AppError::State(tongchou_core::tr!("app-tr-no-fiscal", on = on)))?;
     let debtor = crate::agency_accounts::debtor_of(&debtor)?;
     let agent = BankId::new(
         None,
@@ -87,14 +85,16 @@ pub fn payment_file(
     .map_err(bank)?;
     let account = AccountNumber::parse(creditor.account).map_err(bank)?;
     crate::benefits::with_retry(db, |db| {
-        let t =
-            store::by_id(db, id)?.ok_or_else(|| AppError::NotFound(format!("no transfer {id}")))?;
+        let t = store::by_id(db, id)?
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-tr-none", id = id)))?;
         let (purpose, item, amount) = purpose_of(&t)?;
         let before = store::payments(db, id)?;
         if let Some(last) = before.last().filter(|p| p.state != "returned") {
-            return Err(AppError::State(format!(
-                "transfer {id}: attempt {} is {} (only a returned one is issued again)",
-                last.attempt, last.state
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-tr-attempt",
+                id = id,
+                attempt = last.attempt,
+                state = last.state
             )));
         }
         let attempt = before.len() as i64 + 1;
@@ -183,7 +183,7 @@ fn batch_of(db: &mut Db, on: Date, debtor: Debtor, pay: Payment) -> Result<Payme
     let period = on.period();
     let prefix = format!("TC{}{:06}", province(), period.yyyymm());
     let seq = u16::try_from(store::payment_files_like(db, &prefix)? + 1)
-        .map_err(|_| AppError::State("too many transfer payment files this month".into()))?;
+        .map_err(|_| AppError::State(tongchou_core::tr!("app-tr-too-many")))?;
     let created = DateTime::new(on, 9, 0, 0).map_err(bank)?;
     PaymentBatch::new(province(), period, seq, created, on, debtor, vec![pay]).map_err(bank)
 }
@@ -203,18 +203,20 @@ pub fn bank_answer(
     crate::benefits::with_retry(db, |db| {
         let last = store::payments(db, id)?
             .pop()
-            .ok_or_else(|| AppError::NotFound(format!("transfer {id} has no payment file")))?;
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-tr-no-payment", id = id)))?;
         let at = crate::benefits::iso(now_ms);
         if !store::answer_payment(db, id, last.attempt, state, (&who.login, &at, note.trim()))? {
-            return Err(AppError::State(format!(
-                "transfer {id}: attempt {} is already {}",
-                last.attempt, last.state
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-tr-answered",
+                id = id,
+                attempt = last.attempt,
+                state = last.state
             )));
         }
         let details = json!({"attempt": last.attempt, "state": state, "note": note.trim()});
         audit_ok(db, who, "transfer.bank_answer", id, details, now_ms)?;
         store::payments(db, id)?
             .pop()
-            .ok_or_else(|| AppError::State(format!("transfer {id}: payment vanished")))
+            .ok_or_else(|| AppError::State(tongchou_core::tr!("app-tr-payment-vanished", id = id)))
     })
 }

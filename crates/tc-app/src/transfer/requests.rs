@@ -179,20 +179,17 @@ fn check(db: &mut Db, who: &Principal, lines: &[TransferRequest]) -> Result<Vec<
             })
         };
         if let Some(t) = store::request_done(db, l.to_province as i64, &l.request_no)? {
-            bad(
-                c::REQUEST_NO,
-                format!("已办理（转移 {t}） this request was handled before (transfer {t})"),
-            );
+            bad(c::REQUEST_NO, tongchou_core::tr!("app-tr-req-done", id = t));
             continue;
         }
         let id = l.id_number.as_str();
         let Some(p) = store::person(db, id)? else {
-            bad(c::ID, "未登记 no insured person has this ID number".into());
+            bad(c::ID, tongchou_core::tr!("app-tr-req-unknown"));
             continue;
         };
         let county = tongchou_store::registry::person_record(db, p.id)?.map(|r| r.county);
         if !county.is_some_and(|r| access::in_scope(Divisions::shanxi(), who, r)) {
-            bad(c::ID, "不在本辖区 not within your region".into());
+            bad(c::ID, tongchou_core::tr!("app-tr-scope"));
             continue;
         }
         if let Err(e) = super::not_a_pensioner(p.pensioner || p.status == "retired", id) {
@@ -200,17 +197,11 @@ fn check(db: &mut Db, who: &Principal, lines: &[TransferRequest]) -> Result<Vec<
         } else if !matches!(p.status.as_str(), "active" | "suspended") {
             bad(
                 c::ID,
-                format!(
-                    "状态为 {}，无可转移 is {}: nothing to transfer",
-                    p.status, p.status
-                ),
+                tongchou_core::tr!("app-tr-req-status", status = p.status),
             );
         }
         if p.name.trim() != l.name {
-            bad(
-                c::NAME,
-                "与登记姓名不符 disagrees with the name registered".into(),
-            );
+            bad(c::NAME, tongchou_core::tr!("app-tr-req-name"));
         }
     }
     Ok(out)

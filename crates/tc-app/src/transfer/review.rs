@@ -57,17 +57,11 @@ fn check_reviewer(db: &mut Db, who: &Principal, t: &Transfer, now_ms: i64) -> Re
         Role::ProvinceBureauOfficer | Role::ProvinceBureauApprover
     );
     if !bureau || who.region != province() {
-        let why = format!(
-            "{}: 只有省社保局可复核转入 only the provincial bureau reviews held transfers",
-            who.login
-        );
+        let why = tongchou_core::tr!("app-tr-bureau-reviews", login = who.login);
         return Err(denied(db, who, &t.id.to_string(), &why, now_ms)?);
     }
     if t.created_by == who.login {
-        let why = format!(
-            "{}: 录入人不能复核自己录入的转入 the one who recorded transfer {} may not review it (maker–checker)",
-            who.login, t.id
-        );
+        let why = tongchou_core::tr!("app-tr-own", login = who.login, id = t.id);
         return Err(denied(db, who, &t.id.to_string(), &why, now_ms)?);
     }
     Ok(())
@@ -85,21 +79,22 @@ pub fn decide(
 ) -> Result<Transfer> {
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(AppError::Invalid(
-            "reason: 请填写复核理由 a reason is required".into(),
-        ));
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-tr-review-reason"
+        )));
     }
     let t = store::by_id(db, id)?
         .filter(|t| t.direction == "in")
-        .ok_or_else(|| AppError::NotFound(format!("转入 {id} 不存在 no transfer in {id}")))?;
+        .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-tr-in-none", id = id)))?;
     check_reviewer(db, who, &t, now_ms)?;
     crate::benefits::with_retry(db, |db| {
-        let t =
-            store::by_id(db, id)?.ok_or_else(|| AppError::NotFound(format!("no transfer {id}")))?;
+        let t = store::by_id(db, id)?
+            .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-tr-none", id = id)))?;
         if t.status != "held" {
-            return Err(AppError::State(format!(
-                "转入 {id} 不是待复核状态 transfer {id} is not held ({})",
-                status_zh(&t.status)
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-tr-not-held",
+                id = id,
+                status = status_zh(&t.status)
             )));
         }
         let at = crate::benefits::iso(now_ms);
@@ -114,8 +109,9 @@ pub fn decide(
             &at,
             ledger_key,
         )? {
-            return Err(AppError::State(format!(
-                "transfer {id} was decided meanwhile"
+            return Err(AppError::State(tongchou_core::tr!(
+                "app-tr-decided",
+                id = id
             )));
         }
         if decision == Decision::Release {
@@ -123,7 +119,8 @@ pub fn decide(
         }
         let details = json!({"decision": decision.as_str(), "reason": reason, "received_fen": t.received_fen, "total_fen": t.total_fen, "recorded_by": t.created_by});
         audit_ok(db, who, decision.action(), id, details, now_ms)?;
-        store::by_id(db, id)?.ok_or_else(|| AppError::State(format!("transfer {id} vanished")))
+        store::by_id(db, id)?
+            .ok_or_else(|| AppError::State(tongchou_core::tr!("app-tr-vanished", id = id)))
     })
 }
 
@@ -141,13 +138,10 @@ fn release(db: &mut Db, t: &Transfer, key: &str, on: Date) -> Result<()> {
                 .and_then(|c| u32::try_from(c).ok())
                 .and_then(|c| RegionCode::new(c).ok())
                 .ok_or_else(|| {
-                    AppError::State(format!(
-                        "transfer {}: no county was given to take the person in",
-                        t.id
-                    ))
+                    AppError::State(tongchou_core::tr!("app-tr-no-county", id = t.id))
                 })?;
             let id = IdNumber::parse(&c.id_number, on)
-                .map_err(|e| AppError::Invalid(format!("certificate: id_number: {}", e.0)))?;
+                .map_err(|e| AppError::Invalid(tongchou_core::tr!("app-tr-id", error = e.0)))?;
             register(db, &c, &id, county, on)?
         }
     };
