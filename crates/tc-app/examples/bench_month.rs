@@ -54,7 +54,30 @@ fn main() {
     let t_disburse = t.elapsed().as_secs_f64();
     let check = Ledger::new(&mut db).check().expect("check");
     assert!(check.problem.is_none(), "{:?}", check.problem);
+    let problems = collect::reconcile(&mut db).expect("reconcile");
+    assert!(problems.is_empty(), "{problems:?}");
     let after = table_counts(&mut db);
+    // what the month left, to compare two builds: the disbursement's state digest and the
+    // collection's rows (every table the collection writes, in key order)
+    let disbursed = disburse::state_digest(&mut db).expect("digest");
+    let mut collected = String::new();
+    for t in [
+        "assessments",
+        "receipts",
+        "applications",
+        "arrears",
+        "unapplied",
+        "collection_postings",
+        "assessment_totals",
+    ] {
+        let (_, rows) = read_rows(&mut db, t, "");
+        let text = format!("{rows:?}");
+        collected.push_str(&format!(
+            "{t} {}\n",
+            tongchou_bank::file_digest(text.as_bytes())
+        ));
+    }
+    let collected = tongchou_bank::file_digest(collected.as_bytes());
 
     // Raw baseline: the very rows the month inserted (same tables, same keys, same values, same
     // order), read back and bulk-written into the same tables of a fresh database of the same
@@ -102,6 +125,9 @@ fn main() {
         rows as f64 / t_raw
     );
     println!("ratio month / raw: {:.2}", month_s / t_raw);
+    println!(
+        "ledger check and month reconcile passed; disbursement state digest {disbursed}; collection rows digest {collected}"
+    );
     println!(
         "collection close / raw of its rows: {:.2} ({t_collect:.2} s / {raw_c:.2} s); disbursement / raw of its rows: {:.2} ({t_disburse:.2} s / {raw_d:.2} s)",
         t_collect / raw_c,

@@ -4,7 +4,11 @@
 //! wage declarations and `rows` collection results (each person, ten months), then imports them
 //! in that order into a fresh database and prints the wall time and rows per second of each
 //! import (checking pass and writing pass included), and of a second import of the same
-//! declarations file (recognised by its SHA-256, nothing written).
+//! declarations file (recognised by its SHA-256, nothing written). Then the raw baseline: the
+//! rows the declarations and collections imports wrote (`wage_declarations`, `receipts`), read
+//! back in the order they were written and bulk-written (`Db::bulk_insert`: COPY on PostgreSQL,
+//! multi-row inserts on SQLite; one transaction per table) into the same tables of a fresh
+//! database of the same engine, timed; and each import's time over its rows' raw write.
 //!
 //! ```sh
 //! cargo bench -p tongchou-cli --bench import                       # 1,000,000 rows, SQLite
@@ -16,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use tongchou_core::{CreditCode, Date, Divisions, IdNumber, Period, Sex};
+use tongchou_store::{Db, Val, Value};
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -127,7 +132,98 @@ fn generate(dir: &Path, rows: u64) -> Files {
     }
 }
 
-fn import(db: &str, kind: &str, file: &Path, rows: u64) {
+/// A fresh database of the same engine beside `db`: the schema `NAME_raw` on PostgreSQL, the
+/// file `raw.db` beside an SQLite file.
+fn raw_url(db: &str) -> String {
+    match db.split_once("schema=") {
+        Some((head, tail)) => {
+            let (name, rest) = tail.split_once('&').unwrap_or((tail, ""));
+            let rest = if rest.is_empty() {
+                String::new()
+            } else {
+                format!("&{rest}")
+            };
+            format!("{head}schema={name}_raw{rest}")
+        }
+        None if db.starts_with("sqlite://") => {
+            let path = Path::new(&db["sqlite://".len()..]).with_file_name("raw.db");
+            for s in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{s}", path.display()));
+            }
+            format!("sqlite://{}", path.display())
+        }
+        None => format!("{db}?schema=bench_import_raw"),
+    }
+}
+
+/// The raw write of the rows of `table` (those of `cols`) in `db` into the same table of `raw`:
+/// seconds and rows.
+fn raw_write(db: &mut Db, raw: &mut Db, table: &str, cols: &[&str]) -> (f64, usize) {
+    // no ORDER BY: a table only appended to reads back in the order it was written
+    let rows = db
+        .query(&format!("SELECT {} FROM {table}", cols.join(", ")), &[])
+        .unwrap_or_else(|e| panic!("read back {table}: {e}"));
+    let t = Instant::now();
+    raw.bulk_insert(table, cols, &mut |sink| {
+        let mut vals: Vec<Val<'_>> = Vec::with_capacity(cols.len());
+        for r in &rows {
+            vals.clear();
+            vals.extend(r.iter().map(|v| match v {
+                Value::Null => Val::Null,
+                Value::I64(x) => Val::I64(*x),
+                Value::Text(s) => Val::Str(s),
+            }));
+            sink.row(&vals)?;
+        }
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("raw write {table}: {e}"));
+    (t.elapsed().as_secs_f64(), rows.len())
+}
+
+/// The raw baseline: each import's rows bulk-written into a fresh database, against the import.
+fn raw_baseline(db: &str, timed: &[(&str, f64)]) {
+    let mut from = Db::open(db).unwrap_or_else(|e| panic!("open {db}: {e}"));
+    let raw = raw_url(db);
+    let mut to = Db::open(&raw).unwrap_or_else(|e| panic!("open {raw}: {e}"));
+    for (kind, table, cols) in [
+        (
+            "declarations",
+            "wage_declarations",
+            &[
+                "person_id",
+                "period",
+                "employer_id",
+                "declared_fen",
+                "import_id",
+            ][..],
+        ),
+        (
+            "collections",
+            "receipts",
+            &[
+                "receipt",
+                "person_id",
+                "period",
+                "paid_fen",
+                "paid_on",
+                "import_id",
+                "batch_id",
+            ][..],
+        ),
+    ] {
+        let (secs, n) = raw_write(&mut from, &mut to, table, cols);
+        let import = timed.iter().find(|(k, _)| *k == kind).map_or(0.0, |x| x.1);
+        println!(
+            "raw write of the {kind} import's {} {table} rows: {secs:.2} s ({} rows/s); import / raw = {:.2}",
+            grouped(n as u64),
+            grouped((n as f64 / secs) as u64),
+            import / secs
+        );
+    }
+}
+
+fn import(db: &str, kind: &str, file: &Path, rows: u64) -> f64 {
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let t = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_tongchou"))
@@ -147,6 +243,7 @@ fn import(db: &str, kind: &str, file: &Path, rows: u64) {
                 grouped((rows as f64 / secs) as u64),
                 said.trim()
             );
+            secs
         }
         Ok(o) => {
             eprintln!(
@@ -184,9 +281,13 @@ fn main() {
     );
     import(&db, "employers", &f.employers, f.employers_n);
     import(&db, "persons", &f.persons, f.persons_n);
+    let declarations = import(&db, "declarations", &f.declarations, f.rows);
+    let collections = import(&db, "collections", &f.collections, f.rows);
     import(&db, "declarations", &f.declarations, f.rows);
-    import(&db, "collections", &f.collections, f.rows);
-    import(&db, "declarations", &f.declarations, f.rows);
+    raw_baseline(
+        &db,
+        &[("declarations", declarations), ("collections", collections)],
+    );
     if std::env::var_os("TONGCHOU_BENCH_KEEP").is_none() {
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -411,9 +411,10 @@ fn tampering(db: &str, tag: &str) {
         "UPDATE payment_files SET xml_sha256 = substr(xml_sha256, 2) WHERE msg_id = (SELECT msg_id FROM payroll_lines WHERE end_to_end = $1)",
         "a file's digest",
     );
-    // a paid line turned returned: caught, and the next payroll refuses to pay it again
+    // a paid line turned returned (as the returns mark one: the status and why it is held,
+    // migration 0063): caught, and the next payroll refuses to pay it again
     conn.exec(
-        "UPDATE payroll_lines SET status = 'returned' WHERE end_to_end = $1",
+        "UPDATE payroll_lines SET status = 'returned', held = 'returned' WHERE end_to_end = $1",
         &[Val::Str(&e2e)],
     )
     .expect("tamper");
@@ -425,7 +426,7 @@ fn tampering(db: &str, tag: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("发放明细与账本不符"), "{err}");
     conn.exec(
-        "UPDATE payroll_lines SET status = 'paid' WHERE end_to_end = $1",
+        "UPDATE payroll_lines SET status = 'paid', held = NULL WHERE end_to_end = $1",
         &[Val::Str(&e2e)],
     )
     .expect("undo");

@@ -34,6 +34,7 @@ pub mod payroll;
 pub mod pg_tls;
 pub mod plan_chain;
 pub mod plans;
+mod profile;
 pub mod projection;
 pub mod protect;
 pub mod recoveries;
@@ -286,6 +287,16 @@ pub struct Db {
     pub(crate) chain: Option<tongchou_crypto::HashAlg>,
     /// The unwrapped data keys, when this process has the master key (`keys`).
     pub(crate) keyring: Option<std::sync::Arc<keys::Keyring>>,
+    /// The statement timer (`TONGCHOU_SQL_PROFILE`), written out when the connection drops.
+    profile: Option<Box<profile::Profile>>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some(p) = &self.profile {
+            eprintln!("{}", p.report(40));
+        }
+    }
 }
 
 /// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
@@ -367,7 +378,11 @@ impl Db {
                     StoreError::Backend(format!("cannot connect to PostgreSQL at {u}: {e}"))
                 })?,
             };
-            client.batch_execute("SET client_min_messages TO WARNING")?;
+            // no JIT: once the tables have statistics the planner prices a month's scans of
+            // hundreds of thousands of rows above `jit_above_cost`, and compiling them (with
+            // inlining and optimisation) took longer than running them: 2.6 s of a 2.6 s read
+            // of the pay step at 1 M insured (docs/PERFORMANCE.md, issue 14 item 1)
+            client.batch_execute("SET client_min_messages TO WARNING; SET jit = off")?;
             if let Some(s) = schema {
                 if !valid_ident(&s) {
                     return Err(StoreError::Invalid(format!(
@@ -393,6 +408,7 @@ impl Db {
             pg_statements: HashMap::new(),
             chain: None,
             keyring: None,
+            profile: profile::Profile::from_env(),
         })
     }
 
@@ -445,6 +461,20 @@ impl Db {
 
     /// Run several statements without parameters.
     pub fn batch(&mut self, sql: &str) -> Result<()> {
+        let t = self.profile.is_some().then(std::time::Instant::now);
+        let r = self.batch_inner(sql);
+        self.timed(sql, t, 0);
+        r
+    }
+
+    /// Count a statement that started at `t` in the statement timer, if it runs.
+    fn timed(&mut self, sql: &str, t: Option<std::time::Instant>, rows: u64) {
+        if let (Some(p), Some(t)) = (self.profile.as_mut(), t) {
+            p.add(sql, t, rows);
+        }
+    }
+
+    fn batch_inner(&mut self, sql: &str) -> Result<()> {
         match &mut self.conn {
             Conn::Sqlite(c) => c.execute_batch(sql)?,
             Conn::Pg(c) => c.batch_execute(sql)?,
@@ -454,6 +484,13 @@ impl Db {
 
     /// Execute one statement; returns the number of rows changed.
     pub fn exec(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64> {
+        let t = self.profile.is_some().then(std::time::Instant::now);
+        let r = self.exec_inner(sql, params);
+        self.timed(sql, t, *r.as_ref().unwrap_or(&0));
+        r
+    }
+
+    fn exec_inner(&mut self, sql: &str, params: &[Val<'_>]) -> Result<u64> {
         match &mut self.conn {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(&to_sqlite_sql(sql))?;
@@ -472,6 +509,13 @@ impl Db {
 
     /// Run a query and return all rows.
     pub fn query(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Row>> {
+        let t = self.profile.is_some().then(std::time::Instant::now);
+        let r = self.query_inner(sql, params);
+        self.timed(sql, t, r.as_ref().map_or(0, |v| v.len() as u64));
+        r
+    }
+
+    fn query_inner(&mut self, sql: &str, params: &[Val<'_>]) -> Result<Vec<Row>> {
         match &mut self.conn {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(&to_sqlite_sql(sql))?;
@@ -543,6 +587,18 @@ impl Db {
     /// copying their text (a large scan costs no allocation per row). `f` cannot use the
     /// database while the query runs. Returns the number of rows read.
     pub fn each(
+        &mut self,
+        sql: &str,
+        params: &[Val<'_>],
+        f: impl FnMut(&RowView<'_>) -> Result<()>,
+    ) -> Result<u64> {
+        let t = self.profile.is_some().then(std::time::Instant::now);
+        let r = self.each_inner(sql, params, f);
+        self.timed(sql, t, *r.as_ref().unwrap_or(&0));
+        r
+    }
+
+    fn each_inner(
         &mut self,
         sql: &str,
         params: &[Val<'_>],
@@ -687,7 +743,9 @@ impl Db {
         if own_tx {
             self.begin()?;
         }
+        let t = self.profile.is_some().then(std::time::Instant::now);
         let r = self.bulk_inner(table, columns, fill);
+        self.timed(&format!("bulk write {table}"), t, *r.as_ref().unwrap_or(&0));
         match (&r, own_tx) {
             (Ok(_), true) => self.commit()?,
             (Err(_), true) => {

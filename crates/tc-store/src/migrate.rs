@@ -196,6 +196,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "transfer_requests",
         include_str!("../migrations/0062_transfer_requests.sql"),
     ),
+    (
+        63,
+        "payroll_held",
+        include_str!("../migrations/0063_payroll_held.sql"),
+    ),
+    (
+        64,
+        "payroll_fillfactor",
+        include_str!("../migrations/0064_payroll_fillfactor.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and

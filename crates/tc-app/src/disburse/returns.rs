@@ -95,8 +95,11 @@ fn apply_transitions(
                 report.accepted += 1;
             }
             Final::Rejected => {
+                let Some(&(month, _)) = sent.get(t.message_id.as_str()) else {
+                    continue;
+                };
                 let reason = t.reason.clone().unwrap_or_else(|| t.status.clone());
-                store::mark_returned(db, &t.end_to_end_id, &reason)?;
+                store::mark_returned(db, month, &t.end_to_end_id, &reason)?;
                 report.rejected += 1;
             }
         }
@@ -110,7 +113,7 @@ fn apply_transitions(
             store::mark_message_paid(db, month, county, msg)?;
         } else {
             for e in e2es {
-                store::mark_line_paid(db, e)?;
+                store::mark_line_paid(db, month, e)?;
             }
         }
     }
