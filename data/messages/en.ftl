@@ -359,10 +359,8 @@ import-help-source-2 = the department and event (e.g. 医保就医结算, 公安
 import-help-id_number-5 = 18-character resident ID number of the person paid
 import-help-month = the month paid, YYYY-MM or YYYYMM, not after this month
 import-help-id_number-6 = resident ID number, 18 characters (a legacy 15-digit one is upgraded)
-import-help-category-2 = 男 / 女干部 / 女工人
 import-help-county-2 = six-digit county code
-import-help-payer_kind-2 = 职工 / 灵活就业
-import-help-status-2 = 正常 / 暂停; empty means 正常
+import-help-status-2 = 正常 / 暂停 (active, suspended); empty means active
 import-help-declared = monthly wage (base) in force, yuan
 import-help-deemed_months = deemed months before the individual accounts
 import-help-balance = individual-account balance at the cut-over, yuan
@@ -2415,3 +2413,55 @@ app-budget-why-contribution = wage growth { $wage } ({ $wage_param } { $from }�
 app-budget-why-benefit = adjustment { $adjustment } ({ $adjustment_param }, { $adjustment_status }) + pensioners { $pensioners } ({ $pensioners_param }, { $pensioners_status })
 app-budget-why-other = { $param } ({ $status })
 app-budget-entered = entered by { $login }
+
+## msgs2: the performance evaluation's indicators (tc-engine::evaluation, tc-app::evaluation)
+eng-eval-name-execution = budget execution rate
+eng-eval-name-collection = collection task completion rate
+eng-eval-name-accuracy_income = income budget accuracy
+eng-eval-name-accuracy_expenditure = expenditure budget accuracy
+eng-eval-name-timeliness = allocation timeliness
+eng-eval-formula-execution = execution rate = expenditure executed ÷ expenditure budget; scored value = 1 − |execution rate − 1|
+eng-eval-evidence-execution = expenditure executed { $executed } yuan ÷ expenditure budget { $budget } yuan
+eng-eval-formula-collection = completion rate = contribution income ÷ collection task
+eng-eval-evidence-collection = contribution income { $contributions } yuan ÷ collection task { $task } yuan
+eng-eval-side-income = income
+eng-eval-side-expenditure = expenditure
+eng-eval-formula-accuracy = accuracy = 1 − |{ $side } final − { $side } budget| ÷ { $side } budget
+eng-eval-evidence-accuracy = { $side } final { $actual } yuan, { $side } budget { $budget } yuan
+eng-eval-formula-timeliness = timeliness = months allocated to the cities on time (by calendar.allocation_day) ÷ months allocated
+eng-eval-evidence-timeliness = { $on_time } city-months on time ÷ { $allocated } city-months allocated
+eng-eval-band = { $formula }; a scored value ≥ { $full } earns { $weight } points, ≤ { $zero } earns 0, proportionally in between
+app-eval-title = Performance evaluation of the fund budget { $year } ({ $against }; the indicators' definitions are assumed parameters)
+app-eval-total = total
+app-eval-total-note = the sum of the indicators' scores (those measurable)
+app-eval-sheet = Evaluation { $year }
+
+## msgs2: the final accounts and the assessment's drill-down (tc-app::final_accounts, tc-app::assess)
+app-fa-title = Final accounts of the enterprise employees' basic pension fund { $year } ({ $state })
+app-fa-closed = closed
+app-fa-draft = draft
+app-fa-group = { $name } (consolidated)
+app-fa-own = { $name } (own book)
+app-ass-on-time = on time
+app-ass-late = late or undecided
+
+## msgs2: the command line's final accounts and budget (tc-cli accounts, budget)
+cli-acct-bad-year = --year: { $year } is not a year
+cli-acct-no-books = --region: { $region } keeps no books (the province, a city or a county)
+cli-acct-formats = --format: table, json or xlsx
+cli-budget-none-approved = no approved budget for { $year }
+cli-budget-sheet = Budget { $year }
+cli-budget-sheet-execution = Execution { $year }
+cli-budget-col-before = { $name } before the adjustment
+cli-budget-title = Budget of the enterprise employees' basic pension fund { $year } (no. { $number }, { $stage })
+cli-budget-drafted = Budget { $year }: { $n } books drafted
+cli-budget-line = { $region } { $item } = { $amount } yuan (version { $version })
+cli-budget-adjusting = Budget { $year }: adjustment { $n } is being compiled
+cli-budget-stage = Budget { $year }: { $stage }
+
+## msgs2: a policy parameter's status (tc-core::policy::Status::name)
+policy-status-verified = verified
+policy-status-secondary = secondary source
+policy-status-knowledge = from knowledge of the document
+policy-status-unverified = unverified
+policy-status-assumed = assumed by design

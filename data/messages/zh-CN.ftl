@@ -360,9 +360,7 @@ import-help-source-2 = 部门及事项（如 医保就医结算、公安出入�
 import-help-id_number-5 = 领取待遇人员的 18 位居民身份证号码
 import-help-month = 发放月份，YYYY-MM 或 YYYYMM，不晚于本月
 import-help-id_number-6 = 18 位居民身份证号码（15 位旧号码自动升位）
-import-help-category-2 = 男 / 女干部 / 女工人
 import-help-county-2 = 6 位区县代码
-import-help-payer_kind-2 = 职工 / 灵活就业
 import-help-status-2 = 正常 / 暂停；不填为正常
 import-help-declared = 现行月缴费工资（基数），元
 import-help-deemed_months = 建立个人账户前的视同缴费月数
@@ -2416,3 +2414,55 @@ app-budget-why-contribution = 工资增长 { $wage } ({ $wage_param } { $from }�
 app-budget-why-benefit = 调整 { $adjustment } ({ $adjustment_param }, { $adjustment_status }) + 领取人数 { $pensioners } ({ $pensioners_param }, { $pensioners_status })
 app-budget-why-other = { $param } ({ $status })
 app-budget-entered = 录入 ({ $login })
+
+## msgs2: the performance evaluation's indicators (tc-engine::evaluation, tc-app::evaluation)
+eng-eval-name-execution = 预算执行率
+eng-eval-name-collection = 征缴任务完成率
+eng-eval-name-accuracy_income = 收入预算准确率
+eng-eval-name-accuracy_expenditure = 支出预算准确率
+eng-eval-name-timeliness = 资金拨付及时率
+eng-eval-formula-execution = 执行率 = 支出执行数 ÷ 支出预算数；计分值 = 1 − |执行率 − 1|
+eng-eval-evidence-execution = 支出执行 { $executed } 元 ÷ 支出预算 { $budget } 元
+eng-eval-formula-collection = 完成率 = 基本养老保险费收入 ÷ 征缴任务
+eng-eval-evidence-collection = 保险费收入 { $contributions } 元 ÷ 征缴任务 { $task } 元
+eng-eval-side-income = 收入
+eng-eval-side-expenditure = 支出
+eng-eval-formula-accuracy = 准确率 = 1 − |{ $side }决算数 − { $side }预算数| ÷ { $side }预算数
+eng-eval-evidence-accuracy = { $side }决算 { $actual } 元，{ $side }预算 { $budget } 元
+eng-eval-formula-timeliness = 及时率 = 按期（calendar.allocation_day 前）拨付到市的月数 ÷ 拨付月数
+eng-eval-evidence-timeliness = 按期 { $on_time } 个（市·月）÷ 拨付 { $allocated } 个（市·月）
+eng-eval-band = { $formula }；计分值 ≥ { $full } 得 { $weight } 分，≤ { $zero } 得 0 分，其间按比例
+app-eval-title = { $year } 年基金预算绩效评价（{ $against }；指标定义为假设参数）
+app-eval-total = 总分
+app-eval-total-note = 各指标得分之和（可计量的指标）
+app-eval-sheet = 绩效评价 { $year }
+
+## msgs2: the final accounts and the assessment's drill-down (tc-app::final_accounts, tc-app::assess)
+app-fa-title = { $year } 年企业职工基本养老保险基金决算表（{ $state }）
+app-fa-closed = 已结账
+app-fa-draft = 草案
+app-fa-group = { $name }汇总
+app-fa-own = { $name }本级
+app-ass-on-time = 按时
+app-ass-late = 超时或未决
+
+## msgs2: the command line's final accounts and budget (tc-cli accounts, budget)
+cli-acct-bad-year = --year：{ $year } 不是年份
+cli-acct-no-books = --region：{ $region } 没有账簿（应为省、市或区县）
+cli-acct-formats = --format：table、json 或 xlsx
+cli-budget-none-approved = { $year } 年尚无批准的预算
+cli-budget-sheet = 预算{ $year }
+cli-budget-sheet-execution = 执行{ $year }
+cli-budget-col-before = { $name }调整前
+cli-budget-title = { $year } 年企业职工基本养老保险基金预算（第 { $number } 号，{ $stage }）
+cli-budget-drafted = { $year } 年预算：{ $n } 个账簿已编制草案
+cli-budget-line = { $region } { $item } = { $amount } 元（第 { $version } 版）
+cli-budget-adjusting = { $year } 年预算第 { $n } 次调整已开始编制
+cli-budget-stage = { $year } 年预算：{ $stage }
+
+## msgs2: a policy parameter's status (tc-core::policy::Status::name)
+policy-status-verified = 已核实
+policy-status-secondary = 二手来源
+policy-status-knowledge = 据原文记忆
+policy-status-unverified = 未核实
+policy-status-assumed = 设计假定

@@ -20,6 +20,7 @@ use crate::reports::{name_of, scope};
 use crate::{AppError, Result};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
+use tongchou_core::i18n::{self, word};
 use tongchou_core::rules::governance::{AssessmentTerms, INDICATORS};
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::assessment::{self, CountyMeasures, Measure, Scored, indicator_name};
@@ -331,10 +332,10 @@ pub fn drill(db: &mut Db, year: i32, county: RegionCode, indicator: &str) -> Res
                 Col::new("status", "状态 status"),
                 Col::new("source", "来源 source"),
             ],
-            text_rows(
+            recovery_words(text_rows(
                 store::recovery_records(db, year, c, indicator == "fund_security")?,
                 Some(3),
-            ),
+            )),
         ),
         "coverage" => (
             vec![
@@ -353,7 +354,7 @@ pub fn drill(db: &mut Db, year: i32, county: RegionCode, indicator: &str) -> Res
                 Col::new("amount", "金额 amount"),
                 Col::new("status", "状态 status"),
             ],
-            text_rows(store::unpaid_records(db, year, c)?, Some(3)),
+            payment_words(text_rows(store::unpaid_records(db, year, c)?, Some(3))),
         ),
         other => {
             return Err(AppError::Invalid(tongchou_core::tr!(
@@ -386,6 +387,60 @@ pub fn drill(db: &mut Db, year: i32, county: RegionCode, indicator: &str) -> Res
 }
 
 type Table = (Vec<Col>, Vec<Vec<Cell>>);
+
+/// Recovery cases' rows with their kind (column 1) and status (column 4), stored as codes, in
+/// the current language.
+fn recovery_words(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    for r in &mut rows {
+        for i in [1, 4] {
+            if let Some(Cell::Text(code)) = r.get_mut(i) {
+                *code = recovery_word(code).to_string();
+            }
+        }
+    }
+    rows
+}
+
+/// Unpaid payroll lines' rows with their item (column 2) and status (column 4), stored as
+/// codes, in the current language.
+fn payment_words(mut rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    for r in &mut rows {
+        if let Some(Cell::Text(code)) = r.get_mut(2)
+            && let Some(item) = tongchou_engine::disbursement::Item::parse(code)
+        {
+            let id = format!("item-{}", item.as_str());
+            *code = i18n::text(i18n::current(), &id)
+                .unwrap_or(item.chinese())
+                .to_string();
+        }
+        if let Some(Cell::Text(code)) = r.get_mut(4) {
+            let w = match code.as_str() {
+                "planned" => word("mine-planned"),
+                "issued" => word("mine-sent-to-the-bank"),
+                "paid" => word("mine-paid"),
+                "returned" => word("mine-returned-by-the-bank"),
+                "deferred" => word("mine-deferred"),
+                "carried" => word("mine-carried-to-a-later-month"),
+                _ => word("rec-other"),
+            };
+            *code = w.to_string();
+        }
+    }
+    rows
+}
+
+/// A recovery case's kind or status (their codes do not overlap) in the current language.
+fn recovery_word(code: &str) -> &'static str {
+    match code {
+        "paid_after_death" => word("rec-k-after-death"),
+        "duplicate_receipt" => word("rec-k-duplicate"),
+        "correction" => word("rec-k-correction"),
+        "open" => word("rec-s-open"),
+        "recovered" => word("rec-s-recovered"),
+        "written_off" => word("rec-s-written-off"),
+        _ => word("rec-other"),
+    }
+}
 
 /// The task and the collection of one county, month by month.
 fn collection_records(db: &mut Db, year: i32, c: i64) -> Result<Table> {
@@ -420,9 +475,23 @@ fn retirement_records(db: &mut Db, year: i32, c: i64, limit: i64) -> Result<Tabl
     for r in &mut rows {
         let days = days_between(&r[1].text(), &r[2].text());
         let on_time = days.is_some_and(|x| x <= limit);
+        if let Cell::Text(status) = &mut r[3] {
+            let w = match status.as_str() {
+                "pending" => word("retire-pending"),
+                "approved" => word("retire-approved"),
+                "refused" => word("retire-refused"),
+                _ => word("rec-other"),
+            };
+            *status = w.to_string();
+        }
         r.push(days.map(Cell::Int).unwrap_or(Cell::Empty));
         r.push(Cell::Text(
-            if on_time { "按时" } else { "超时或未决" }.into(),
+            if on_time {
+                word("app-ass-on-time")
+            } else {
+                word("app-ass-late")
+            }
+            .into(),
         ));
     }
     Ok((

@@ -27,8 +27,8 @@ use tongchou_core::access::{self as rules, Permission, Principal};
 use tongchou_core::budget::{self as kernel, Forecast, OPENING, Totals};
 use tongchou_core::items::{Items, Statement};
 use tongchou_core::region::Level;
-use tongchou_core::tr;
 use tongchou_core::{Divisions, Fen, Policy, Ratio, RegionCode};
+use tongchou_core::{i18n, stored, tr};
 use tongchou_ledger::chart::level_of;
 use tongchou_store::Db;
 use tongchou_store::access::{self, Target, iso_time};
@@ -166,7 +166,7 @@ pub fn forecast(policy: &Policy, year: i32, months_run: i64) -> Result<Forecast>
         months_run,
         contribution_growth: (
             Ratio(wage.0 + cov.0),
-            tr!(
+            stored!(
                 "app-budget-why-contribution",
                 wage = wage.as_percent_string(),
                 wage_param = u1.name,
@@ -181,7 +181,7 @@ pub fn forecast(policy: &Policy, year: i32, months_run: i64) -> Result<Forecast>
         ),
         benefit_growth: (
             Ratio(adj.0 + pen.0),
-            tr!(
+            stored!(
                 "app-budget-why-benefit",
                 adjustment = adj.as_percent_string(),
                 adjustment_param = ua.name,
@@ -193,7 +193,7 @@ pub fn forecast(policy: &Policy, year: i32, months_run: i64) -> Result<Forecast>
         ),
         other_growth: (
             oth,
-            tr!("app-budget-why-other", param = uo.name, status = st(&uo)),
+            stored!("app-budget-why-other", param = uo.name, status = st(&uo)),
         ),
     })
 }
@@ -391,7 +391,7 @@ pub fn edit(
         let source = c
             .source
             .map(str::to_string)
-            .unwrap_or_else(|| tr!("app-budget-entered", login = who.login));
+            .unwrap_or_else(|| stored!("app-budget-entered", login = who.login));
         match lines.iter_mut().find(|l| l.item == c.item) {
             Some(l) => {
                 l.amount = c.amount;
@@ -932,7 +932,7 @@ impl View {
                             let was = self.before.as_ref().and_then(|(_, b)| b.get(&r)).and_then(|b| b.get(&l.item));
                             serde_json::json!({
                                 "item": l.item, "name": label(&l.item), "amount": l.amount.to_string(),
-                                "before": was.map(|f| f.to_string()), "source": l.source, "note": l.note,
+                                "before": was.map(|f| f.to_string()), "source": i18n::shown(&l.source), "note": l.note,
                             })
                         })
                         .collect()

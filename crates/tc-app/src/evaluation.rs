@@ -21,7 +21,7 @@ use tongchou_core::items::Side;
 use tongchou_core::policy::ParamUse;
 use tongchou_core::region::Level;
 use tongchou_core::rules::governance::EvaluationTerms;
-use tongchou_core::{Date, Divisions, Period, Policy, RegionCode};
+use tongchou_core::{Date, Divisions, Period, Policy, RegionCode, tr};
 use tongchou_engine::evaluation::{self, Indicator, YearFigures, hundredths_text};
 use tongchou_store::Db;
 
@@ -174,15 +174,8 @@ pub fn points(s: Option<i64>) -> String {
 
 impl Evaluation {
     pub fn title(&self) -> String {
-        format!(
-            "{} 年基金预算绩效评价（{}；指标定义为假设参数）",
-            self.year,
-            match self.budget_number {
-                Some(0) => "对照批准的预算".to_string(),
-                Some(n) => format!("对照第 {n} 次调整后的预算"),
-                None => "尚无批准的预算".to_string(),
-            }
-        )
+        let against = execution::against(self.budget_number);
+        tr!("app-eval-title", year = self.year, against = against)
     }
 
     /// `year`, `budget_number`, `regions` [{`region`, `name`, `level`, `score`, `max`,
@@ -265,18 +258,18 @@ impl Evaluation {
             }
             let mut row = head.to_vec();
             row.extend([
-                Cell::Text("总分 total".into()),
+                Cell::Text(tr!("app-eval-total")),
                 Cell::Empty,
                 Cell::Text(hundredths_text(r.score)),
                 Cell::Int(r.max),
-                Cell::Text("各指标得分之和（可计量的指标）".into()),
+                Cell::Text(tr!("app-eval-total-note")),
                 Cell::Empty,
             ]);
             rows.push(row);
         }
         Sheet {
             title: self.title(),
-            name: format!("绩效评价 {}", self.year),
+            name: tr!("app-eval-sheet", year = self.year),
             meta: vec![
                 ("report", json!("budget_evaluation")),
                 ("year", json!(self.year)),

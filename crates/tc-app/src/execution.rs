@@ -11,7 +11,7 @@ use serde_json::{Map, Value as Json, json};
 use std::collections::BTreeMap;
 use tongchou_core::items::{Items, Side, Statement};
 use tongchou_core::region::Level;
-use tongchou_core::{Divisions, Fen, Period, RegionCode};
+use tongchou_core::{Divisions, Fen, Period, RegionCode, tr};
 use tongchou_ledger::Chart;
 use tongchou_ledger::chart::{Class, level_of};
 use tongchou_store::Db;
@@ -256,11 +256,11 @@ impl Execution {
             if head {
                 if let Some((own, group)) = self.budget.get(&book.region) {
                     cols.push((
-                        format!("{}预算", book.name),
+                        tr!("budget-col-budget", book = book.name),
                         group.as_ref().unwrap_or(own).clone(),
                     ));
                 }
-                cols.push((format!("{}执行", book.name), a.clone()));
+                cols.push((tr!("budget-col-actual", book = book.name), a.clone()));
                 continue;
             }
             let direct = match level_of(region) {
@@ -271,26 +271,32 @@ impl Execution {
             if all || direct {
                 if all && let Some((own, group)) = self.budget.get(&book.region) {
                     cols.push((
-                        format!("{}预算", book.name),
+                        tr!("budget-col-budget", book = book.name),
                         group.as_ref().unwrap_or(own).clone(),
                     ));
                 }
-                cols.push((format!("{}执行", book.name), a.clone()));
+                cols.push((tr!("budget-col-actual", book = book.name), a.clone()));
             }
         }
         cols
     }
 
     pub fn title(&self) -> String {
-        format!(
-            "{} 年基金预算执行情况（1 月至 {}，{}）",
-            self.year,
-            self.through,
-            match self.budget_number {
-                Some(0) => "对照批准的预算".to_string(),
-                Some(n) => format!("对照第 {n} 次调整后的预算"),
-                None => "尚无批准的预算".to_string(),
-            }
+        tr!(
+            "budget-ex-title",
+            year = self.year,
+            through = self.through,
+            against = against(self.budget_number)
         )
+    }
+}
+
+/// The budget a table is measured against (`budget_number`: the approved one, an adjustment, or
+/// none yet), in the current language.
+pub fn against(budget_number: Option<i32>) -> String {
+    match budget_number {
+        Some(0) => tr!("budget-ex-approved"),
+        Some(n) => tr!("budget-ex-adjusted", n = n),
+        None => tr!("budget-ex-none"),
     }
 }

@@ -17,9 +17,10 @@ use crate::reports::sheet::width;
 use crate::reports::xlsx::{self, XCell};
 use serde_json::{Map, Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
+use tongchou_core::i18n::{self, Lang, word};
 use tongchou_core::items::{Items, Movement, Side, Statement};
 use tongchou_core::region::Level;
-use tongchou_core::{Date, Divisions, Fen, Period, RegionCode};
+use tongchou_core::{Date, Divisions, Fen, Period, RegionCode, tr};
 use tongchou_ledger::Chart;
 use tongchou_ledger::chart::{AccountId, level_of};
 use tongchou_store::Db;
@@ -212,14 +213,14 @@ impl FinalAccounts {
             let head = b.region == region;
             match (&b.consolidated, head) {
                 (Some(c), true) => {
-                    cols.push((format!("{}汇总", b.name), c));
-                    cols.push((format!("{}本级", b.name), &b.own));
+                    cols.push((tr!("app-fa-group", name = b.name), c));
+                    cols.push((tr!("app-fa-own", name = b.name), &b.own));
                 }
                 (None, true) => cols.push((b.name.clone(), &b.own)),
                 (Some(c), false) => {
-                    cols.push((format!("{}汇总", b.name), c));
+                    cols.push((tr!("app-fa-group", name = b.name), c));
                     if all {
-                        cols.push((format!("{}本级", b.name), &b.own));
+                        cols.push((tr!("app-fa-own", name = b.name), &b.own));
                     }
                 }
                 (None, false) => {
@@ -234,18 +235,37 @@ impl FinalAccounts {
     }
 
     pub fn title(&self) -> String {
-        format!(
-            "{} 年企业职工基本养老保险基金决算表（{}）",
-            self.year,
-            if self.closed { "已结账" } else { "草案" }
-        )
+        let state = if self.closed {
+            word("app-fa-closed")
+        } else {
+            word("app-fa-draft")
+        };
+        tr!("app-fa-title", year = self.year, state = state)
     }
+}
+
+/// A row of the budget and final-accounts tables (an item's or a derived row's Chinese name,
+/// as `data/budget-items.toml` writes it) in the current language: an item's English name from
+/// the standard table, a derived row's from the catalogue (`budget-l-*`); any other text as it is.
+pub fn row_label(name: &str) -> String {
+    let lang = i18n::current();
+    if lang == Lang::ZhCn {
+        return name.to_string();
+    }
+    Items::standard()
+        .items
+        .iter()
+        .find(|i| i.name == name)
+        .map(|i| i.name_en.clone())
+        .or_else(|| i18n::from_zh(lang, name).map(str::to_string))
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// A figure of a statement.
 type Total<'a> = &'a dyn Fn(&Statement) -> Result<Fen>;
 
-/// Rows of items (with the derived rows), columns of statements: the cells.
+/// Rows of items (with the derived rows, labelled in the current language: [`row_label`]),
+/// columns of statements: the cells.
 pub fn matrix(cols: &[(String, &Statement)]) -> Result<Vec<(String, Vec<Fen>)>> {
     let items = Items::standard();
     let l = &items.labels;
@@ -253,29 +273,29 @@ pub fn matrix(cols: &[(String, &Statement)]) -> Result<Vec<(String, Vec<Fen>)>> 
     let each = |f: &dyn Fn(&Statement) -> Result<Fen>| -> Result<Vec<Fen>> {
         cols.iter().map(|(_, s)| f(s)).collect()
     };
-    rows.push((l.opening.clone(), each(&|s| Ok(s.opening))?));
+    rows.push((row_label(&l.opening), each(&|s| Ok(s.opening))?));
     if cols.iter().any(|(_, s)| !s.adjustment.is_zero()) {
-        rows.push((l.adjustment.clone(), each(&|s| Ok(s.adjustment))?));
+        rows.push((row_label(&l.adjustment), each(&|s| Ok(s.adjustment))?));
     }
     for side in [Side::Income, Side::Expenditure] {
         for (i, it) in items.side(side) {
-            rows.push((it.name.clone(), each(&|s| Ok(s.amounts[i]))?));
+            rows.push((row_label(&it.name), each(&|s| Ok(s.amounts[i]))?));
         }
         let (label, total): (&str, Total<'_>) = match side {
             Side::Income => (&l.income_total, &|s| Ok(items.income_total(s)?)),
             Side::Expenditure => (&l.expenditure_total, &|s| Ok(items.expenditure_total(s)?)),
         };
-        rows.push((label.to_string(), each(total)?));
+        rows.push((row_label(label), each(total)?));
     }
-    rows.push((l.surplus.clone(), each(&|s| Ok(items.surplus(s)?))?));
-    rows.push((l.closing.clone(), each(&|s| Ok(s.closing))?));
+    rows.push((row_label(&l.surplus), each(&|s| Ok(items.surplus(s)?))?));
+    rows.push((row_label(&l.closing), each(&|s| Ok(s.closing))?));
     Ok(rows)
 }
 
 /// An aligned text table: item labels down, columns across, amounts grouped.
 pub fn text_table(title: &str, cols: &[(String, &Statement)]) -> Result<String> {
     let rows = matrix(cols)?;
-    let head = "项目".to_string();
+    let head = word("budget-item").to_string();
     let mut w = vec![
         rows.iter()
             .map(|(l, _)| width(l))
@@ -324,7 +344,7 @@ pub fn workbook(title: &str, sheet: &str, cols: &[(String, &Statement)]) -> Resu
     let rows = matrix(cols)?;
     let mut out: Vec<Vec<XCell>> = vec![vec![XCell::Heading(title.to_string())], vec![]];
     out.push(
-        std::iter::once(XCell::Heading("项目".into()))
+        std::iter::once(XCell::Heading(word("budget-item").into()))
             .chain(cols.iter().map(|(c, _)| XCell::Heading(c.clone())))
             .collect(),
     );

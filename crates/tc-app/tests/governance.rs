@@ -306,9 +306,8 @@ fn assessment(db: &mut Db) {
     };
     assert_eq!(sum(1), county.measures[2].den);
     assert_eq!(sum(2), county.measures[2].num);
-    for indicator in tongchou_core::rules::governance::INDICATORS {
-        tongchou_app::assess::drill(db, 2020, county.region, indicator).expect(indicator);
-    }
+    let counties: Vec<RegionCode> = a.counties.iter().map(|c| c.region).collect();
+    drills_in_both_languages(db, &counties);
     assert!(matches!(
         tongchou_app::assess::drill(db, 2020, county.region, "nope"),
         Err(AppError::Invalid(_))
@@ -329,6 +328,66 @@ fn assessment(db: &mut Db) {
 
 /// The central adjustment remittance of 2021 (the register at the end of 2020), once; 2022 is
 /// national pooling and refused.
+/// Every drill-down of `county` in Chinese and in English: in English no cell, column or title
+/// holds Chinese (the stored codes of a recovery's kind and status, a retirement application's
+/// status and its decision's timeliness, an unpaid line's item and status through the
+/// catalogue); in Chinese those cells are Chinese words, not codes.
+fn drills_in_both_languages(db: &mut Db, counties: &[RegionCode]) {
+    use tongchou_app::reports::Cell;
+    use tongchou_core::i18n::{Lang, scope};
+    let cjk = |s: &str| {
+        s.chars()
+            .any(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
+    };
+    let mut worded = 0;
+    for (&county, indicator) in counties.iter().flat_map(|c| {
+        tongchou_core::rules::governance::INDICATORS
+            .iter()
+            .map(move |i| (c, *i))
+    }) {
+        let en = scope(Lang::En, || {
+            tongchou_app::assess::drill(db, 2020, county, indicator)
+        })
+        .expect(indicator);
+        let zh = scope(Lang::ZhCn, || {
+            tongchou_app::assess::drill(db, 2020, county, indicator)
+        })
+        .expect(indicator);
+        let place = Divisions::shanxi()
+            .get(county)
+            .map_or(String::new(), |r| r.name.clone());
+        assert!(!cjk(&en.title.replace(&place, "")), "{}", en.title);
+        for c in &en.cols {
+            assert!(!cjk(c.en()), "{indicator}: {}", c.en());
+        }
+        let words: &[usize] = match indicator {
+            "policy_execution" | "fund_security" => &[1, 4],
+            "retirement_approval" => &[3, 5],
+            "payment" => &[2, 4],
+            _ => &[],
+        };
+        for (e, z) in en.rows.iter().zip(&zh.rows) {
+            for (i, cell) in e.iter().enumerate() {
+                if let Cell::Text(t) = cell {
+                    assert!(!cjk(t), "{indicator}: {t}");
+                }
+                if words.contains(&i) {
+                    worded += 1;
+                    assert!(
+                        matches!(&z[i], Cell::Text(t) if cjk(t)),
+                        "{indicator}: {:?}",
+                        z[i]
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        worded > 0,
+        "no recovery case or retirement decision to show"
+    );
+}
+
 fn central_adjustment(db: &mut Db) {
     let officer = user(db, "central.officer", Role::ProvinceBureauOfficer, 140000);
     let clerk = user(db, "central.clerk", Role::CountyAgency, 140105);

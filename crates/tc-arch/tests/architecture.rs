@@ -448,7 +448,8 @@ fn functions_fit_the_length_budget() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The messages of the use cases and the import: `tr!("id", name = value, …)` (and `word("id")`)
+// The messages of the use cases and the import: `tr!("id", name = value, …)` (and `word("id")`,
+// and `stored!("id", …)`, a message kept as its id and arguments)
 // names an id of the catalogue (data/messages/*.ftl) with exactly the arguments that message
 // uses, in both files.
 
@@ -478,7 +479,8 @@ fn ftl_messages(lang: &str) -> BTreeMap<String, BTreeSet<String>> {
     out
 }
 
-/// Every `tr!(…)` in a token stream: (line, id, the arguments' names).
+/// Every `tr!(…)` (and `stored!(…)`, `word(…)`) in a token stream: (line, id, the arguments'
+/// names).
 fn tr_calls(ts: proc_macro2::TokenStream, out: &mut Vec<(usize, String, BTreeSet<String>)>) {
     use proc_macro2::TokenTree as T;
     let tokens: Vec<T> = ts.into_iter().collect();
@@ -486,7 +488,7 @@ fn tr_calls(ts: proc_macro2::TokenStream, out: &mut Vec<(usize, String, BTreeSet
         if let T::Group(g) = tt {
             let is_tr = (i >= 2
                 && matches!(&tokens[i - 1], T::Punct(p) if p.as_char() == '!')
-                && matches!(&tokens[i - 2], T::Ident(id) if id == "tr"))
+                && matches!(&tokens[i - 2], T::Ident(id) if id == "tr" || id == "stored"))
                 || (i >= 1 && matches!(&tokens[i - 1], T::Ident(id) if id == "word"));
             if is_tr && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
                 let inner: Vec<T> = g.stream().into_iter().collect();

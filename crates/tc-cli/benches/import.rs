@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use tongchou_core::{CreditCode, Date, Divisions, IdNumber, Period, Sex};
-use tongchou_store::{Db, Val, Value};
+use tongchou_store::Db;
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
@@ -164,20 +164,8 @@ fn raw_write(db: &mut Db, raw: &mut Db, table: &str, cols: &[&str]) -> (f64, usi
         .query(&format!("SELECT {} FROM {table}", cols.join(", ")), &[])
         .unwrap_or_else(|e| panic!("read back {table}: {e}"));
     let t = Instant::now();
-    raw.bulk_insert(table, cols, &mut |sink| {
-        let mut vals: Vec<Val<'_>> = Vec::with_capacity(cols.len());
-        for r in &rows {
-            vals.clear();
-            vals.extend(r.iter().map(|v| match v {
-                Value::Null => Val::Null,
-                Value::I64(x) => Val::I64(*x),
-                Value::Text(s) => Val::Str(s),
-            }));
-            sink.row(&vals)?;
-        }
-        Ok(())
-    })
-    .unwrap_or_else(|e| panic!("raw write {table}: {e}"));
+    raw.bulk_insert_values(table, cols, &rows)
+        .unwrap_or_else(|e| panic!("raw write {table}: {e}"));
     (t.elapsed().as_secs_f64(), rows.len())
 }
 

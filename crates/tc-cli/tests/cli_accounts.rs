@@ -5,7 +5,12 @@
 //! the year closes county → city → province and a posting into it is refused.
 
 mod run;
-use run::{ok, tongchou};
+use run::{ok, text, tongchou, tongchou_env};
+
+fn has_cjk(s: &str) -> bool {
+    s.chars()
+        .any(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
+}
 use tongchou_store::testing;
 
 /// A yuan string as fen.
@@ -92,6 +97,47 @@ fn scenario(db: &str, tag: &str) {
     assert!(
         t.contains("年末滚存结余") && t.contains("山西省汇总"),
         "{t}"
+    );
+    // in English (TONGCHOU_LANG=en): the title, the item column and every row's label from the
+    // catalogue; only the places' names stay Chinese
+    let en = ok(&tongchou_env(
+        db,
+        &["accounts", "final", "--year", "2021"],
+        &[("TONGCHOU_LANG", "en")],
+    ));
+    assert!(
+        en.starts_with("Final accounts of the enterprise employees' basic pension fund 2021")
+            && en.contains("Balance at the end of the year")
+            && en.contains("山西省 (consolidated)"),
+        "{en}"
+    );
+    for line in en.lines().skip(2) {
+        let label = line.split("  ").next().unwrap_or("");
+        assert!(!has_cjk(label), "{line}");
+    }
+    assert!(
+        en.lines().nth(1).is_some_and(|h| h.starts_with("Item")),
+        "{en}"
+    );
+    let bad = tongchou_env(
+        db,
+        &["accounts", "final", "--year", "2021", "--region", "140199"],
+        &[("TONGCHOU_LANG", "en")],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        text(&bad.stderr).contains("keeps no books"),
+        "{}",
+        text(&bad.stderr)
+    );
+    let bad = tongchou(
+        db,
+        &["accounts", "final", "--year", "2021", "--region", "140199"],
+    );
+    assert!(
+        text(&bad.stderr).contains("没有账簿"),
+        "{}",
+        text(&bad.stderr)
     );
     let x = std::env::temp_dir().join(format!("tc-cli-accounts-{tag}-{}.xlsx", std::process::id()));
     let xs = x.to_string_lossy().into_owned();
@@ -207,6 +253,30 @@ fn evaluation_and_analysis(db: &str) {
         &["budget", "evaluate", "--year", "2021", "--region", "140100"],
     ));
     assert!(t.contains("征缴任务完成率") && t.contains("总分"), "{t}");
+    let en = ok(&tongchou_env(
+        db,
+        &["budget", "evaluate", "--year", "2021", "--region", "140100"],
+        &[("TONGCHOU_LANG", "en")],
+    ));
+    assert!(
+        en.contains("Performance evaluation of the fund budget 2021")
+            && en.contains("collection task completion rate")
+            && en.contains("total"),
+        "{en}"
+    );
+    let mut names: Vec<String> = tongchou_core::Divisions::shanxi()
+        .all()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    // longest first, so that a county's name goes before a shorter one it contains
+    names.sort_by_key(|n| std::cmp::Reverse(n.chars().count()));
+    for line in en.lines() {
+        let rest = names
+            .iter()
+            .fold(line.to_string(), |l, n| l.replace(n.as_str(), ""));
+        assert!(!has_cjk(&rest), "{line}");
+    }
     let run = |extra: &[&str]| {
         let mut a = vec!["budget", "analysis"];
         a.extend_from_slice(&extra[..1]);

@@ -29,7 +29,8 @@ pub struct Forecast {
     pub other_growth: (Ratio, String),
 }
 
-/// A proposed line: the item key, the amount and how it was reached.
+/// A proposed line: the item key, the amount and how it was reached (a message kept as its id
+/// and arguments, `i18n::stored`, shown in the reader's language by `i18n::shown`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Proposed {
     pub item: String,
@@ -61,7 +62,7 @@ pub fn propose(
     let mut out = vec![Proposed {
         item: OPENING.into(),
         amount: exec.closing,
-        source: crate::tr!("core-budget-opening"),
+        source: crate::stored!("core-budget-opening"),
     }];
     for (i, it) in items.items.iter().enumerate() {
         if it.role.is_some() {
@@ -82,11 +83,11 @@ pub fn propose(
         let (base, base_src) = match (it.key.as_str(), monthly_pensions) {
             ("basic_pension", Some(m)) => (
                 m.checked_mul(12).ok_or(MoneyError::Overflow)?,
-                crate::tr!("core-budget-pensions", monthly = m),
+                crate::stored!("core-budget-pensions", monthly = m),
             ),
             _ => (
                 annual,
-                crate::tr!(
+                crate::stored!(
                     "core-budget-executed",
                     executed = exec.amounts[i],
                     months = f.months_run
@@ -96,7 +97,7 @@ pub fn propose(
         out.push(Proposed {
             item: it.key.clone(),
             amount: grow(base, *g)?,
-            source: crate::tr!(
+            source: crate::stored!(
                 "core-budget-grown",
                 base = base_src,
                 rate = g.as_percent_string(),
@@ -195,21 +196,23 @@ mod tests {
         let p = propose(items, &exec, Some(Fen::new(9_000)), &f).expect("propose");
         let bp = p.iter().find(|x| x.item == "basic_pension").expect("bp");
         assert_eq!(bp.amount, Fen::new(9_000 * 12 * 105 / 100));
-        assert!(bp.source.contains("5%"), "{}", bp.source);
-        // the sources in the current language: Chinese by default, English when asked for
-        assert_eq!(p[0].source, "上年决算年末滚存结余");
-        assert!(
-            bp.source.starts_with("在发养老金 90.00 × 12"),
-            "{}",
-            bp.source
-        );
-        let en = crate::i18n::scope(crate::i18n::Lang::En, || {
+        // the sources kept as messages, shown in the reader's language: Chinese by default,
+        // English when asked for, whichever language they were proposed in
+        use crate::i18n::{Lang, scope, shown, shown_in};
+        let zh = shown(&bp.source);
+        assert!(zh.contains("5%"), "{zh}");
+        assert_eq!(shown(&p[0].source), "上年决算年末滚存结余");
+        assert!(zh.starts_with("在发养老金 90.00 × 12"), "{zh}");
+        let en = scope(Lang::En, || {
             propose(items, &exec, Some(Fen::new(9_000)), &f).expect("propose")
         });
-        assert_eq!(en[0].source, "closing balance of the execution year");
-        let bp_en = en.iter().find(|x| x.item == "basic_pension").expect("bp");
+        assert_eq!(en[0].source, p[0].source);
         assert_eq!(
-            bp_en.source,
+            shown_in(Lang::En, &p[0].source),
+            "closing balance of the execution year"
+        );
+        assert_eq!(
+            scope(Lang::En, || shown(&bp.source)),
             "pensions in payment 90.00 × 12 × (1 + 5%: adjustment + pensioners)"
         );
         let lines: BTreeMap<String, Fen> = p.iter().map(|x| (x.item.clone(), x.amount)).collect();

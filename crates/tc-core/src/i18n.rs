@@ -214,6 +214,56 @@ pub fn word(id: &'static str) -> &'static str {
         .unwrap_or(id)
 }
 
+/// A message to keep (a stored value a use case computed, e.g. a budget line's source) as its id
+/// and arguments rather than as text in one language: `{"msg":"id","args":{…}}`, each argument
+/// as text (an argument that is itself such a message stays one). [`shown`] renders it in the
+/// reader's language.
+pub fn stored(id: &str, args: &[(&str, &dyn Display)]) -> String {
+    let args: serde_json::Map<String, serde_json::Value> = args
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+        .collect();
+    serde_json::json!({ "msg": id, "args": args }).to_string()
+}
+
+/// A stored value as the reader sees it: a message kept by [`stored`] in the [`current`]
+/// language (its arguments that are such messages too); any other text (typed by a person,
+/// or written before messages were kept so) as it is.
+pub fn shown(text: &str) -> String {
+    shown_in(current(), text)
+}
+
+/// [`shown`] in `lang`.
+pub fn shown_in(lang: Lang, text: &str) -> String {
+    let parsed = text
+        .starts_with("{\"msg\":")
+        .then(|| serde_json::from_str::<serde_json::Value>(text).ok())
+        .flatten();
+    let Some(v) = parsed else {
+        return text.to_string();
+    };
+    let (Some(id), Some(args)) = (v["msg"].as_str(), v["args"].as_object()) else {
+        return text.to_string();
+    };
+    let owned: Vec<(&str, String)> = args
+        .iter()
+        .map(|(k, a)| (k.as_str(), shown_in(lang, a.as_str().unwrap_or_default())))
+        .collect();
+    let args: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    format(lang, id, &args)
+        .or_else(|| format(Lang::ZhCn, id, &args))
+        .unwrap_or_else(|| text.to_string())
+}
+
+/// `stored!("id", name = value, …)`: [`stored`] with each argument named and formatted with
+/// `Display` (its id and arguments checked against the catalogue as `tr!`'s are).
+#[macro_export]
+macro_rules! stored {
+    ($id:expr $(, $k:ident = $v:expr)* $(,)?) => {
+        $crate::i18n::stored($id, &[$((stringify!($k), &$v as &dyn ::std::fmt::Display)),*])
+    };
+}
+
 /// `tr!("id", name = value, …)`: [`tr`] with each argument named and formatted with `Display`.
 #[macro_export]
 macro_rules! tr {
@@ -333,5 +383,33 @@ mod tests {
         assert_eq!(from_zh(Lang::En, "拒绝"), Some("Denied"));
         assert_eq!(from_zh(Lang::ZhCn, "拒绝"), Some("拒绝"));
         assert_eq!(from_zh(Lang::En, "没有这句话"), None);
+    }
+
+    #[test]
+    fn a_stored_message_is_shown_in_the_readers_language() {
+        let inner = crate::stored!("app-budget-entered", login = "officer");
+        let outer = crate::stored!(
+            "core-budget-grown",
+            base = "100.00",
+            rate = "5%",
+            why = inner
+        );
+        assert_eq!(
+            shown_in(Lang::ZhCn, &outer),
+            "100.00 × (1 + 5%: 录入 (officer))"
+        );
+        assert_eq!(
+            shown_in(Lang::En, &outer),
+            "100.00 × (1 + 5%: entered by officer)"
+        );
+        assert_eq!(scope(Lang::En, || shown(&inner)), "entered by officer");
+        // text typed by a person, or kept before, stays as it is
+        for typed in [
+            "按市意见调高",
+            "{\"msg\": not json",
+            "{\"msg\":\"no-such\",\"args\":{}}",
+        ] {
+            assert_eq!(shown_in(Lang::En, typed), typed);
+        }
     }
 }

@@ -42,6 +42,18 @@ impl Status {
             Status::Assumed => "设计假定 assumed",
         }
     }
+
+    /// The status in the current language (`policy-status-*` of the catalogue).
+    pub fn name(self) -> &'static str {
+        use crate::i18n::word;
+        match self {
+            Status::Verified => word("policy-status-verified"),
+            Status::Secondary => word("policy-status-secondary"),
+            Status::Knowledge => word("policy-status-knowledge"),
+            Status::Unverified => word("policy-status-unverified"),
+            Status::Assumed => word("policy-status-assumed"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

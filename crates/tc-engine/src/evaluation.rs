@@ -15,9 +15,10 @@
 
 use crate::warning::ratio_of;
 use serde::Serialize;
+use tongchou_core::i18n::word;
 use tongchou_core::money::div_round_half_up;
 use tongchou_core::rules::governance::{Band, EVALUATION_INDICATORS, EvaluationTerms};
-use tongchou_core::{Fen, Ratio};
+use tongchou_core::{Fen, Ratio, tr};
 
 /// A region's figures of the year.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -74,13 +75,14 @@ fn accuracy(actual: Fen, plan: Fen) -> Option<Ratio> {
     ratio_of(p - (a - p).abs(), p, 4)
 }
 
+/// An indicator's name in the current language (`eng-eval-name-<key>`).
 fn name_of(key: &str) -> &'static str {
     match key {
-        "execution" => "预算执行率",
-        "collection" => "征缴任务完成率",
-        "accuracy_income" => "收入预算准确率",
-        "accuracy_expenditure" => "支出预算准确率",
-        _ => "资金拨付及时率",
+        "execution" => word("eng-eval-name-execution"),
+        "collection" => word("eng-eval-name-collection"),
+        "accuracy_income" => word("eng-eval-name-accuracy_income"),
+        "accuracy_expenditure" => word("eng-eval-name-accuracy_expenditure"),
+        _ => word("eng-eval-name-timeliness"),
     }
 }
 
@@ -95,11 +97,11 @@ fn measure(key: &str, f: &YearFigures) -> (String, String, Option<Ratio>, Option
             );
             let scored = rate.map(|r| Ratio(Ratio::ONE.0 - (r.0 - Ratio::ONE.0).abs()));
             (
-                "执行率 = 支出执行数 ÷ 支出预算数；计分值 = 1 − |执行率 − 1|".into(),
-                format!(
-                    "支出执行 {} 元 ÷ 支出预算 {} 元",
-                    f.expenditure_final.grouped(),
-                    f.expenditure_budget.grouped()
+                word("eng-eval-formula-execution").into(),
+                tr!(
+                    "eng-eval-evidence-execution",
+                    executed = f.expenditure_final.grouped(),
+                    budget = f.expenditure_budget.grouped()
                 ),
                 rate,
                 scored,
@@ -112,11 +114,11 @@ fn measure(key: &str, f: &YearFigures) -> (String, String, Option<Ratio>, Option
                 4,
             );
             (
-                "完成率 = 基本养老保险费收入 ÷ 征缴任务".into(),
-                format!(
-                    "保险费收入 {} 元 ÷ 征缴任务 {} 元",
-                    f.contributions.grouped(),
-                    f.task.grouped()
+                word("eng-eval-formula-collection").into(),
+                tr!(
+                    "eng-eval-evidence-collection",
+                    contributions = f.contributions.grouped(),
+                    task = f.task.grouped()
                 ),
                 rate,
                 rate,
@@ -124,17 +126,26 @@ fn measure(key: &str, f: &YearFigures) -> (String, String, Option<Ratio>, Option
         }
         "accuracy_income" | "accuracy_expenditure" => {
             let (side, fin, plan) = if key == "accuracy_income" {
-                ("收入", f.income_final, f.income_budget)
+                (
+                    word("eng-eval-side-income"),
+                    f.income_final,
+                    f.income_budget,
+                )
             } else {
-                ("支出", f.expenditure_final, f.expenditure_budget)
+                (
+                    word("eng-eval-side-expenditure"),
+                    f.expenditure_final,
+                    f.expenditure_budget,
+                )
             };
             let a = accuracy(fin, plan);
             (
-                format!("准确率 = 1 − |{side}决算数 − {side}预算数| ÷ {side}预算数"),
-                format!(
-                    "{side}决算 {} 元，{side}预算 {} 元",
-                    fin.grouped(),
-                    plan.grouped()
+                tr!("eng-eval-formula-accuracy", side = side),
+                tr!(
+                    "eng-eval-evidence-accuracy",
+                    side = side,
+                    actual = fin.grouped(),
+                    budget = plan.grouped()
                 ),
                 a,
                 a,
@@ -147,10 +158,11 @@ fn measure(key: &str, f: &YearFigures) -> (String, String, Option<Ratio>, Option
                 4,
             );
             (
-                "及时率 = 按期（calendar.allocation_day 前）拨付到市的月数 ÷ 拨付月数".into(),
-                format!(
-                    "按期 {} 个（市·月）÷ 拨付 {} 个（市·月）",
-                    f.months_on_time, f.months_allocated
+                word("eng-eval-formula-timeliness").into(),
+                tr!(
+                    "eng-eval-evidence-timeliness",
+                    on_time = f.months_on_time,
+                    allocated = f.months_allocated
                 ),
                 rate,
                 rate,
@@ -173,9 +185,12 @@ pub fn evaluate(f: &YearFigures, terms: &EvaluationTerms) -> Vec<Indicator> {
                 scored,
                 weight: band.weight,
                 score: scored.map(|s| score(band, s)),
-                formula: format!(
-                    "{formula}；计分值 ≥ {} 得 {} 分，≤ {} 得 0 分，其间按比例",
-                    band.full, band.weight, band.zero
+                formula: tr!(
+                    "eng-eval-band",
+                    formula = formula,
+                    full = band.full,
+                    weight = band.weight,
+                    zero = band.zero
                 ),
                 evidence,
             }
@@ -224,9 +239,8 @@ mod tests {
         assert_eq!(hundredths_text(1_505), "15.05");
     }
 
-    #[test]
-    fn indicators_of_a_year() {
-        let f = YearFigures {
+    fn figures() -> YearFigures {
+        YearFigures {
             income_budget: Fen::from_yuan(1_000),
             income_final: Fen::from_yuan(1_100),
             expenditure_budget: Fen::from_yuan(800),
@@ -235,7 +249,12 @@ mod tests {
             contributions: Fen::from_yuan(540),
             months_allocated: 12,
             months_on_time: 9,
-        };
+        }
+    }
+
+    #[test]
+    fn indicators_of_a_year() {
+        let f = figures();
         let out = evaluate(&f, &terms());
         let v = |i: usize| out[i].value.map(|r| r.to_string());
         let s = |i: usize| out[i].score;
@@ -265,5 +284,30 @@ mod tests {
         let none = evaluate(&YearFigures::default(), &terms());
         assert!(none.iter().all(|i| i.score.is_none()));
         assert_eq!(total(&none), (0, 0));
+    }
+
+    fn cjk(s: &str) -> bool {
+        s.chars()
+            .any(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
+    }
+
+    #[test]
+    fn names_formulas_and_figures_in_the_current_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let f = figures();
+        let zh = scope(Lang::ZhCn, || evaluate(&f, &terms()));
+        assert_eq!(zh[1].name, "征缴任务完成率");
+        assert!(zh[2].formula.contains("收入决算数"), "{}", zh[2].formula);
+        assert!(zh[4].evidence.contains("按期 9 个"), "{}", zh[4].evidence);
+        let en = scope(Lang::En, || evaluate(&f, &terms()));
+        for i in &en {
+            for text in [i.name, &i.formula, &i.evidence] {
+                assert!(!cjk(text), "{}: {text}", i.key);
+            }
+        }
+        assert_eq!(en[1].name, "collection task completion rate");
+        assert!(en[2].formula.contains("income final"), "{}", en[2].formula);
+        assert!(en[3].evidence.contains("720.00"), "{}", en[3].evidence);
+        assert!(en[0].formula.contains("30 points"), "{}", en[0].formula);
     }
 }

@@ -337,47 +337,50 @@ fn other_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
     if let Some(dep) = r.dependency_ratio
         && dep < t.dependency_floor
     {
-        out.push(Warning {
-            indicator: "dependency_ratio",
-            severity: Severity::Warning,
-            message: tr!("eng-dep-message", ratio = dep, floor = t.dependency_floor),
-            evidence: tr!(
-                "eng-dep-evidence",
-                contributors = f.contributors,
-                pensioners = f.pensioners
-            ),
-            act: who(r.level, word("eng-dep-act")),
-        });
+        let message = tr!("eng-dep-message", ratio = dep, floor = t.dependency_floor);
+        let evidence = tr!(
+            "eng-dep-evidence",
+            contributors = f.contributors,
+            pensioners = f.pensioners
+        );
+        out.push(warning(
+            r,
+            "dependency_ratio",
+            [message, evidence],
+            "eng-dep-act",
+        ));
     }
-    if let Some(rate) = r.collection_rate {
-        let dev = rate.0 - Ratio::ONE.0;
-        if dev.abs() > t.task_deviation.0 {
-            out.push(Warning {
-                indicator: "collection_rate",
-                severity: Severity::Warning,
-                message: tr!(
-                    "eng-rate-message",
-                    rate = rate.as_percent_string(),
-                    threshold = t.task_deviation.as_percent_string()
-                ),
-                evidence: tr!(
-                    "eng-rate-evidence",
-                    collected = f.collected.grouped(),
-                    task = f.task.grouped()
-                ),
-                act: who(r.level, word("eng-rate-act")),
-            });
-        }
+    if let Some(rate) = r.collection_rate
+        && (rate.0 - Ratio::ONE.0).abs() > t.task_deviation.0
+    {
+        let threshold = t.task_deviation.as_percent_string();
+        let message = tr!(
+            "eng-rate-message",
+            rate = rate.as_percent_string(),
+            threshold = threshold
+        );
+        let evidence = tr!(
+            "eng-rate-evidence",
+            collected = f.collected.grouped(),
+            task = f.task.grouped()
+        );
+        out.push(warning(
+            r,
+            "collection_rate",
+            [message, evidence],
+            "eng-rate-act",
+        ));
     }
     out.extend(balance_warnings(r, t));
     if f.improper_open > 0 {
-        out.push(Warning {
-            indicator: "improper_payments",
-            severity: Severity::Warning,
-            message: tr!("eng-improper-message", n = f.improper_open),
-            evidence: tr!("eng-improper-evidence", amount = f.improper_fen.grouped()),
-            act: who(r.level, word("eng-improper-act")),
-        });
+        let message = tr!("eng-improper-message", n = f.improper_open);
+        let evidence = tr!("eng-improper-evidence", amount = f.improper_fen.grouped());
+        out.push(warning(
+            r,
+            "improper_payments",
+            [message, evidence],
+            "eng-improper-act",
+        ));
     }
     if f.base_jumps > 0 {
         out.push(Warning {
@@ -401,40 +404,60 @@ fn balance_warnings(r: &RegionIndicators, t: &WarningTerms) -> Vec<Warning> {
             .checked_mul(t.working_floor_months)
             .unwrap_or(Fen::new(i64::MAX));
         if f.benefits_month.is_positive() && f.working < floor {
-            out.push(Warning {
-                indicator: "working_balance",
-                severity: Severity::Warning,
-                message: tr!("eng-working-message", months = t.working_floor_months),
-                evidence: tr!(
-                    "eng-working-evidence",
-                    working = f.working.grouped(),
-                    months = t.working_floor_months,
-                    benefits = f.benefits_month.grouped()
-                ),
-                act: who(r.level, word("eng-working-act")),
-            });
+            let message = tr!("eng-working-message", months = t.working_floor_months);
+            let evidence = tr!(
+                "eng-working-evidence",
+                working = f.working.grouped(),
+                months = t.working_floor_months,
+                benefits = f.benefits_month.grouped()
+            );
+            out.push(warning(
+                r,
+                "working_balance",
+                [message, evidence],
+                "eng-working-act",
+            ));
         }
     }
     if let Some(g) = r.arrears_growth
         && g > t.arrears_growth
     {
-        out.push(Warning {
-            indicator: "arrears_growth",
-            severity: Severity::Warning,
-            message: tr!(
-                "eng-arrears-message",
-                growth = g.as_percent_string(),
-                threshold = t.arrears_growth.as_percent_string()
-            ),
-            evidence: tr!(
-                "eng-arrears-evidence",
-                now = f.arrears.unwrap_or_default().grouped(),
-                prev = f.arrears_prev.unwrap_or_default().grouped()
-            ),
-            act: who(r.level, word("eng-arrears-act")),
-        });
+        let (growth, threshold) = (g.as_percent_string(), t.arrears_growth.as_percent_string());
+        let message = tr!(
+            "eng-arrears-message",
+            growth = growth,
+            threshold = threshold
+        );
+        let evidence = tr!(
+            "eng-arrears-evidence",
+            now = f.arrears.unwrap_or_default().grouped(),
+            prev = f.arrears_prev.unwrap_or_default().grouped()
+        );
+        out.push(warning(
+            r,
+            "arrears_growth",
+            [message, evidence],
+            "eng-arrears-act",
+        ));
     }
     out
+}
+
+/// A warning (severity [`Severity::Warning`]) of `r` on `indicator`: its message and evidence,
+/// and what `r`'s government is to do (`act`, a catalogue id).
+fn warning(
+    r: &RegionIndicators,
+    indicator: &'static str,
+    [message, evidence]: [String; 2],
+    act: &'static str,
+) -> Warning {
+    Warning {
+        indicator,
+        severity: Severity::Warning,
+        message,
+        evidence,
+        act: who(r.level, word(act)),
+    }
 }
 
 fn indicators(

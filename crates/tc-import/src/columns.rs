@@ -675,6 +675,15 @@ mod tests {
                     c.key
                 );
                 assert_eq!(c.help_in(Lang::En), c.help);
+                // English, with the Chinese values a cell takes glossed in brackets
+                let en = c.help_in(Lang::En);
+                assert!(en.chars().any(|ch| ch.is_ascii_alphabetic()), "{k:?} {en}");
+                assert!(
+                    !en.chars().any(|ch| ('\u{4e00}'..='\u{9fff}').contains(&ch))
+                        || en.contains('('),
+                    "{k:?} {}: {en}",
+                    c.key
+                );
             }
         }
     }

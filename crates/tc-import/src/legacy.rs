@@ -145,7 +145,7 @@ pub(crate) const INSURED_COLUMNS: &[Column] = &[
         "人员类别",
         &["身份类别"],
         true,
-        "男 / 女干部 / 女工人",
+        "男 / 女干部 / 女工人 (male, female-cadre, female-worker)",
     ),
     col(
         "county",
@@ -166,7 +166,7 @@ pub(crate) const INSURED_COLUMNS: &[Column] = &[
         "缴费类型",
         &["参保身份"],
         true,
-        "职工 / 灵活就业",
+        "职工 / 灵活就业 (employee, flexible)",
     ),
     col(
         "enrolled",
@@ -180,7 +180,7 @@ pub(crate) const INSURED_COLUMNS: &[Column] = &[
         "参保状态",
         &["缴费状态"],
         false,
-        "正常 / 暂停; empty means 正常",
+        "正常 / 暂停 (active, suspended); empty means active",
     ),
     col(
         "declared",
@@ -278,7 +278,7 @@ pub(crate) const PENSIONER_COLUMNS: &[Column] = &[
         "人员类别",
         &["身份类别"],
         true,
-        "男 / 女干部 / 女工人",
+        "男 / 女干部 / 女工人 (male, female-cadre, female-worker)",
     ),
     col(
         "county",
@@ -341,7 +341,7 @@ pub(crate) const PENSIONER_COLUMNS: &[Column] = &[
         "待遇状态",
         &[],
         false,
-        "正常 / 暂停; empty means 正常",
+        "正常 / 暂停 (active, suspended); empty means active",
     ),
     col("bank_code", "开户银行代码", &[], true, "e.g. ICBC"),
     col("bank_name", "开户银行", &[], true, "the bank's name"),

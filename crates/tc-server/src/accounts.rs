@@ -5,7 +5,7 @@
 //! lists every book within the user's region with its last closed month. Staff with the report
 //! permission only; a region outside one's own is refused and audited (`reports::for_staff`).
 
-use crate::html::{page, yuan};
+use crate::html::{error_response, page, yuan};
 use crate::lang::{t, tf};
 use crate::{AppError, St, current, with_db};
 use axum::extract::{Query, State};
@@ -22,15 +22,7 @@ use tongchou_store::access::User;
 type Params = HashMap<String, String>;
 
 fn error_page(status: StatusCode, login: &str, title: &str, msg: &str) -> Response {
-    (
-        status,
-        Html(page(
-            title,
-            Some(login),
-            html! { p class="error" id="accounts-error" { (msg) } },
-        )),
-    )
-        .into_response()
+    error_response(status, login, title, "accounts-error", None, msg)
 }
 
 async fn staff(st: &St, headers: &HeaderMap, title: &str) -> Result<User, Response> {

@@ -7,7 +7,7 @@
 //! on the page; the level above accepts or returns with a reason. Every post carries the CSRF
 //! token; the use case checks the roles, the regions and maker ≠ checker, and audits.
 
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, nav_link, page, yuan};
 use crate::lang::{t, tf, zh};
 use crate::workplace::{Fields, error_page, opt};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
@@ -40,11 +40,12 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/budget/analysis" id="analysis-link" { (crate::lang::t("nav-analysis")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/budget/analysis",
+        "analysis-link",
+        crate::lang::t("nav-analysis"),
+    )
 }
 
 fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {

@@ -6,7 +6,7 @@
 //! in the use case.
 
 use crate::forms::{Fields, csrf_ok, done, text};
-use crate::html::{csrf_field, explanation, page, yuan};
+use crate::html::{csrf_field, error_response, explanation, nav_link, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
@@ -54,16 +54,23 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/backpay" id="backpay-link" { (crate::lang::t("nav-backpay")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/backpay",
+        "backpay-link",
+        crate::lang::t("nav-backpay"),
+    )
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="backpay-error" { (msg) } p { a href="/backpay" { (t("record-back")) } } };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "backpay-error",
+        Some(("/backpay", t("record-back"))),
+        msg,
+    )
 }
 
 fn county_name(c: u32) -> String {

@@ -9,7 +9,7 @@
 //! adjustment of the approved budget with its reason; the tax bureau comments on income targets.
 //! Every action is checked, kept and audited by the use case.
 
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, error_response, nav_link, page, yuan};
 use crate::lang::{t, tf, zh};
 use crate::{AppError, St, csrf_token, ct_eq, signed_in_for, with_db};
 use axum::Router;
@@ -46,16 +46,24 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) && !u.role.has(Permission::ReportRead) {
-            p { a href="/budget" id="budget-link" { (crate::lang::t("nav-budget")) } }
-        }
-    }
+    let shown = may_view(u) && !u.role.has(Permission::ReportRead);
+    nav_link(
+        shown,
+        "/budget",
+        "budget-link",
+        crate::lang::t("nav-budget"),
+    )
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="budget-error" { (msg) } p { a href="/budget" { (t("record-back")) } } };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "budget-error",
+        Some(("/budget", t("record-back"))),
+        msg,
+    )
 }
 
 fn region_name(r: RegionCode) -> String {
@@ -119,47 +127,9 @@ fn item_name(key: &str) -> String {
 }
 
 /// A row of the budget and final-accounts tables (an item's or a total's Chinese name) in the
-/// reader's language: an item's English name from the standard table, a total's from the
-/// catalogue.
+/// reader's language (`tongchou_app::final_accounts::row_label`).
 pub(crate) fn row_label(name: &str) -> String {
-    if crate::lang::lang() == tongchou_core::i18n::Lang::ZhCn {
-        return name.to_string();
-    }
-    Items::standard()
-        .items
-        .iter()
-        .find(|i| i.name == name)
-        .map(|i| i.name_en.clone())
-        .unwrap_or_else(|| zh(name))
-}
-
-/// A column of the execution table: a book's budget or its execution.
-fn column_label(c: &str) -> String {
-    if let Some(book) = c.strip_suffix("预算") {
-        tf("budget-col-budget", &[("book", book)])
-    } else if let Some(book) = c.strip_suffix("执行") {
-        tf("budget-col-actual", &[("book", book)])
-    } else {
-        c.to_string()
-    }
-}
-
-/// The execution table's title (`tongchou_app::execution::Execution::title`) in the reader's
-/// language.
-fn execution_title(ex: &execution::Execution) -> String {
-    let against = match ex.budget_number {
-        Some(0) => t("budget-ex-approved").to_string(),
-        Some(n) => tf("budget-ex-adjusted", &[("n", &n.to_string())]),
-        None => t("budget-ex-none").to_string(),
-    };
-    tf(
-        "budget-ex-title",
-        &[
-            ("year", &ex.year.to_string()),
-            ("through", &ex.through.to_string()),
-            ("against", &against),
-        ],
-    )
+    final_accounts::row_label(name)
 }
 
 /// What the page shows: the budget (None before anything is drafted) with its tables.
@@ -214,7 +184,7 @@ fn load(
         view: Some(view),
         cols,
         ex_cols,
-        ex_title: execution_title(&ex),
+        ex_title: ex.title(),
     })
 }
 
@@ -296,16 +266,10 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
 fn budget_body(v: &View, s: &Shown, book: Option<RegionCode>) -> Markup {
     let as_refs = |cols: &[(String, Statement)]| {
         let r: Vec<(String, &Statement)> = cols.iter().map(|(l, s)| (l.clone(), s)).collect();
-        let rows = final_accounts::matrix(&r).unwrap_or_default();
-        rows.into_iter()
-            .map(|(l, v)| (row_label(&l), v))
-            .collect::<Vec<_>>()
+        final_accounts::matrix(&r).unwrap_or_default()
     };
-    let names = |cols: &[(String, Statement)]| {
-        cols.iter()
-            .map(|(c, _)| column_label(c))
-            .collect::<Vec<_>>()
-    };
+    let names =
+        |cols: &[(String, Statement)]| cols.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>();
     let d = Divisions::shanxi();
     let book = book.filter(|&b| d.within(b, s.region)).unwrap_or(s.region);
     html! {
@@ -374,7 +338,7 @@ fn lines_table(v: &View, book: RegionCode) -> Markup {
             tbody {
                 @for key in budget::line_keys() {
                     @if let Some(l) = lines.get(&key) {
-                        tr { td { (item_name(&key)) } td class="num" { (yuan(l.amount)) } td { (l.source) } td { (l.note) } }
+                        tr { td { (item_name(&key)) } td class="num" { (yuan(l.amount)) } td { (tongchou_core::i18n::shown(&l.source)) } td { (l.note) } }
                     }
                 }
             }

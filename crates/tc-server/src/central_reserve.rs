@@ -11,7 +11,7 @@
 //!
 //! Every action is a POST with the session's CSRF token, checked and audited in the use cases.
 
-use crate::html::{csrf_field, dl, page, yuan};
+use crate::html::{csrf_field, dl, error_response, page, yuan};
 use crate::lang::{t, tf, zh};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::Router;
@@ -65,8 +65,8 @@ fn error_page(title: &'static str, status: StatusCode, login: &str, msg: &str) -
     } else {
         "/reserve"
     };
-    let body = html! { p class="error" id="fund-error" { (msg) } p { a href=(back) { (t("record-back")) } } };
-    (status, Html(page(t(title), Some(login), body))).into_response()
+    let back = Some((back, t("record-back")));
+    error_response(status, login, t(title), "fund-error", back, msg)
 }
 
 /// The signed-in provincial user and the session token, or the page to answer with.

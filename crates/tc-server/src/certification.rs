@@ -8,7 +8,7 @@
 //! - `/me/certification`: a pensioner's own standing, certifications and notices, and the
 //!   self-service certification (a stand-in for face verification, marked as such).
 
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, error_response, page, yuan};
 use crate::lang::{t, tf, zh};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
@@ -40,15 +40,7 @@ pub(crate) fn may_view(u: &User) -> bool {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    (
-        status,
-        Html(page(
-            t(TITLE),
-            Some(login),
-            html! { p class="error" id="cert-error" { (msg) } },
-        )),
-    )
-        .into_response()
+    error_response(status, login, t(TITLE), "cert-error", None, msg)
 }
 
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {

@@ -6,7 +6,7 @@
 //! through the use cases, which check region and person and audit refusals.
 
 use crate::html::yuan;
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, error_response, nav_link, page};
 use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::Router;
@@ -39,16 +39,19 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link to the chain, for those who read plans.
 pub(crate) fn links(user: &User) -> Markup {
-    html! {
-        @if plan_chain::may_read(&user.principal()) {
-            p { a href="/chain" id="chain-link" { (crate::lang::t("nav-chain")) } }
-        }
-    }
+    let shown = plan_chain::may_read(&user.principal());
+    nav_link(shown, "/chain", "chain-link", crate::lang::t("nav-chain"))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="chain-error" { (msg) } p { a href="/chain" { (t("record-back")) } } };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "chain-error",
+        Some(("/chain", t("record-back"))),
+        msg,
+    )
 }
 
 fn level(r: RegionCode) -> Option<Level> {

@@ -7,7 +7,7 @@
 //! once and audits it. The claim's ID number and account are shown masked afterwards.
 
 use crate::forms::{self, Fields};
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, error_response, nav_link, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, with_db};
@@ -40,19 +40,23 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/claims" id="claims-link" { (crate::lang::t("nav-claims")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/claims",
+        "claims-link",
+        crate::lang::t("nav-claims"),
+    )
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! {
-        p class="error" id="claims-error" { (msg) }
-        p { a href="/claims" { (t("record-back")) } }
-    };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "claims-error",
+        Some(("/claims", t("record-back"))),
+        msg,
+    )
 }
 
 fn county_label(code: u32) -> String {

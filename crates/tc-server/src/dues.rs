@@ -3,7 +3,7 @@
 //! chooses the month and a region within theirs and downloads the CSV of
 //! `tongchou_app::dues::export` (checked and audited there; the format is in docs/FORMATS.md).
 
-use crate::html::page;
+use crate::html::{error_response, page};
 use crate::lang::t;
 use crate::{Exchange, St, current, with_db};
 use axum::extract::{Query, State};
@@ -25,15 +25,7 @@ fn may_export(u: &User) -> bool {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    (
-        status,
-        Html(page(
-            t(TITLE),
-            Some(login),
-            html! { p class="error" id="dues-error" { (msg) } },
-        )),
-    )
-        .into_response()
+    error_response(status, login, t(TITLE), "dues-error", None, msg)
 }
 
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<User, Response> {

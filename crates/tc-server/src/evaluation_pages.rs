@@ -6,7 +6,7 @@
 //! table downloads as XLSX or JSON. Staff with the report permission; a region outside one's own
 //! is refused and audited (`reports::for_staff`).
 
-use crate::html::page;
+use crate::html::{nav_link, page};
 use crate::lang::{t, tf};
 use crate::workplace::{Fields, download, error_page, opt};
 use crate::{St, with_db};
@@ -39,11 +39,12 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/budget/evaluation" id="evaluation-link" { (crate::lang::t("nav-evaluation")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/budget/evaluation",
+        "evaluation-link",
+        crate::lang::t("nav-evaluation"),
+    )
 }
 
 fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {
@@ -161,7 +162,7 @@ fn body(e: &Evaluation, region: RegionCode) -> Markup {
                 @for u in &e.uses {
                     tr {
                         td { (u.name) } td { (u.value) } td { (u.effective_from) }
-                        td { (u.status.label()) } td { (u.source) }
+                        td { (u.status.name()) } td { (u.source) }
                     }
                 }
             }

@@ -8,7 +8,7 @@
 //! audit (`gap.compute`, `gap.settle`); a refusal answers 403, audited at the edge. Staff who
 //! read reports see the counties within their region.
 
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, nav_link, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View as GridView};
 use crate::workplace::{Fields, error_page, opt, staff};
@@ -58,11 +58,7 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/gap" id="gap-link" { (crate::lang::t("nav-gap")) } }
-        }
-    }
+    nav_link(may_view(u), "/gap", "gap-link", crate::lang::t("nav-gap"))
 }
 
 fn refuse(status: StatusCode, login: &str, msg: &str) -> Response {

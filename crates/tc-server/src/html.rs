@@ -3,11 +3,38 @@
 //! (the CSP forbids them); one stylesheet at `/static/app.css`.
 
 use crate::lang::{self, t};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 
 /// A whole page. `nav` is the logged-in user's login, if any.
 pub fn page(title: &str, nav: Option<&str>, body: Markup) -> String {
     page_refreshing(title, nav, body, None)
+}
+
+/// A page module's error page under its `title`: the message (`<p class="error" id=ID>`), then
+/// the way back (`href`, its label) where there is one.
+pub fn error_response(
+    status: StatusCode,
+    login: &str,
+    title: &str,
+    id: &str,
+    back: Option<(&str, &str)>,
+    msg: &str,
+) -> Response {
+    let body = html! {
+        p class="error" id=(id) { (msg) }
+        @if let Some((href, label)) = back { p { a href=(href) { (label) } } }
+    };
+    (status, Html(page(title, Some(login), body))).into_response()
+}
+
+/// A page module's link on the dashboard (`<p><a href id>label</a></p>`), for a user who may
+/// view the page (`shown`); nothing otherwise.
+pub fn nav_link(shown: bool, href: &str, id: &str, label: &str) -> Markup {
+    html! {
+        @if shown { p { a href=(href) id=(id) { (label) } } }
+    }
 }
 
 /// [`page`] that the browser reloads every `refresh` seconds (no script: a `<meta>` refresh),
@@ -86,7 +113,7 @@ pub fn explanation(title: &str, e: &tongchou_core::Explanation) -> Markup {
                     @for p in &e.params {
                         tr {
                             td { (p.name) } td { (p.value) } td { (p.effective_from) }
-                            td { (p.status.label()) } td { (p.source) }
+                            td { (p.status.name()) } td { (p.source) }
                         }
                     }
                 }

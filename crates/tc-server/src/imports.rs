@@ -5,7 +5,7 @@
 //! refused file comes back as a table of its problems, row and column named, with the form
 //! ready for the corrected file; nothing of it was written.
 
-use crate::html::{csrf_field, dl, page};
+use crate::html::{csrf_field, dl, error_response, page};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::workplace::Fields;
@@ -79,15 +79,14 @@ pub fn links(u: &User) -> Markup {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    (
+    error_response(
         status,
-        Html(page(
-            t(TITLE),
-            Some(login),
-            html! { p class="error" id="import-error" { (msg) } p { a href="/imports" { (t("record-back")) } } },
-        )),
+        login,
+        t(TITLE),
+        "import-error",
+        Some(("/imports", t("record-back"))),
+        msg,
     )
-        .into_response()
 }
 
 /// What the last upload did, shown above the form.

@@ -7,7 +7,7 @@
 //! audited there as `migrate.review`; only the provincial bureau, a refusal audited).
 
 use crate::forms::{Fields, csrf_ok, done, text};
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, error_response, nav_link, page};
 use crate::lang::{t, tf, zh};
 use crate::table::{Grid, View};
 use crate::{St, csrf_token, signed_in_for, with_db};
@@ -41,16 +41,23 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/migration" id="migration-link" { (crate::lang::t("nav-migration")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/migration",
+        "migration-link",
+        crate::lang::t("nav-migration"),
+    )
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="migration-error" { (msg) } p { a href="/migration" { (t("record-back")) } } };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "migration-error",
+        Some(("/migration", t("record-back"))),
+        msg,
+    )
 }
 
 fn name_of(code: i64) -> String {

@@ -4,7 +4,7 @@
 //! `tongchou_app::own` (their own account only, every read audited). The estimator is linked,
 //! filled from their own record.
 
-use crate::html::{dl, explanation, page, yuan};
+use crate::html::{dl, error_response, explanation, page, yuan};
 use crate::lang::{t, tf};
 use crate::pages::person_html;
 use crate::person;
@@ -40,8 +40,7 @@ fn policy() -> Result<Policy, AppError> {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="mine-error" { (msg) } };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(status, login, t(TITLE), "mine-error", None, msg)
 }
 
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<User, Response> {

@@ -10,7 +10,7 @@
 //! what it did ([`Runs`]).
 
 use crate::forms::{self, Fields};
-use crate::html::{csrf_field, page, page_refreshing, yuan};
+use crate::html::{csrf_field, error_response, nav_link, page, page_refreshing, yuan};
 use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, with_db};
 use axum::Router;
@@ -97,19 +97,23 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/month" id="month-link" { (crate::lang::t("nav-month")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/month",
+        "month-link",
+        crate::lang::t("nav-month"),
+    )
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! {
-        p class="error" id="month-error" { (msg) }
-        p { a href="/month" { (t("record-back")) } }
-    };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "month-error",
+        Some(("/month", t("record-back"))),
+        msg,
+    )
 }
 
 /// The Chinese name of a step's recorded figure (its key otherwise).

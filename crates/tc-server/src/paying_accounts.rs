@@ -7,7 +7,7 @@
 //! digits. Checked and audited in the use case.
 
 use crate::forms::{Fields, csrf_ok, done, opt_text, text};
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, error_response, nav_link, page};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
@@ -68,19 +68,23 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/paying-accounts" id="paying-accounts-link" { (crate::lang::t("nav-paying-accounts")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/paying-accounts",
+        "paying-accounts-link",
+        crate::lang::t("nav-paying-accounts"),
+    )
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! {
-        p class="error" id="paying-accounts-error" { (msg) }
-        p { a href="/paying-accounts" { (t("record-back")) } }
-    };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "paying-accounts-error",
+        Some(("/paying-accounts", t("record-back"))),
+        msg,
+    )
 }
 
 fn region_label(c: RegionCode) -> String {

@@ -4,7 +4,7 @@
 //! `tongchou_app::disburse::decide_fund_plan`: never by the officer who submitted it, once,
 //! audited like every decision. The month's `approve` step applies it.
 
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, error_response, page, yuan};
 use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::extract::{Form, Path, State};
@@ -36,15 +36,14 @@ pub(crate) fn may_view(u: &User) -> bool {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    (
+    error_response(
         status,
-        Html(page(
-            t("page-fund-use-plans"),
-            Some(login),
-            html! { p class="error" id="plan-error" { (msg) } },
-        )),
+        login,
+        t("page-fund-use-plans"),
+        "plan-error",
+        None,
+        msg,
     )
-        .into_response()
 }
 
 fn month_of(s: &str) -> Result<Period, AppError> {

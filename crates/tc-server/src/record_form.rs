@@ -9,7 +9,7 @@
 //! ID number.
 
 use crate::forms::{self, Fields};
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, error_response, page};
 use crate::imports::{Outcome, import, kinds_for, outcome};
 use crate::lang::t;
 use crate::{St, csrf_token, with_db};
@@ -33,11 +33,14 @@ pub fn routes() -> Router<St> {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! {
-        p class="error" id="record-error" { (msg) }
-        p { a href="/imports/record" { (t("record-back")) } }
-    };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "record-error",
+        Some(("/imports/record", t("record-back"))),
+        msg,
+    )
 }
 
 /// The kind asked for among those the user may import (the first by default).

@@ -4,7 +4,7 @@
 //! write-off with a reason; a provincial approver decides a proposed write-off (never the
 //! proposer). Checked and audited in the use cases.
 
-use crate::html::{csrf_field, page, yuan};
+use crate::html::{csrf_field, error_response, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
@@ -29,15 +29,7 @@ const TITLE: &str = crate::lang::msg("rec-title");
 pub(crate) use crate::certification::may_view;
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    (
-        status,
-        Html(page(
-            t(TITLE),
-            Some(login),
-            html! { p class="error" id="rec-error" { (msg) } },
-        )),
-    )
-        .into_response()
+    error_response(status, login, t(TITLE), "rec-error", None, msg)
 }
 
 /// The page.

@@ -11,7 +11,7 @@
 //! (`/reports/gap?year=Y`, `tongchou gap show`: every share, paid, overdue) and the year's
 //! target assessment ranking (`/reports/assess?year=Y`, `tongchou assess`).
 
-use crate::html::page;
+use crate::html::{error_response, page};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View as GridView};
 use crate::{AppError, St, current, report_charts, with_db};
@@ -73,15 +73,14 @@ fn kind_name(kind: &str) -> Option<&'static str> {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    (
+    error_response(
         status,
-        Html(page(
-            t("rep-title"),
-            Some(login),
-            html! { p class="error" id="report-error" { (msg) } p { a href="/reports" { (t("rep-back")) } } },
-        )),
+        login,
+        t("rep-title"),
+        "report-error",
+        Some(("/reports", t("rep-back"))),
+        msg,
     )
-        .into_response()
 }
 
 /// The signed-in user, or the answer to give instead (login, or a refusal in Chinese).

@@ -6,7 +6,7 @@
 //! applications of the user's region. Every read of an application is audited
 //! (`retirement.read`); refusals are audited by the use cases.
 
-use crate::html::{csrf_field, dl, explanation, page, yuan};
+use crate::html::{csrf_field, dl, error_response, explanation, nav_link, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
@@ -50,11 +50,12 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/retirement" id="retirement-link" { (crate::lang::t("nav-retirement")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/retirement",
+        "retirement-link",
+        crate::lang::t("nav-retirement"),
+    )
 }
 
 fn policy() -> Result<Policy, AppError> {
@@ -62,11 +63,14 @@ fn policy() -> Result<Policy, AppError> {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! {
-        p class="error" id="retirement-error" { (msg) }
-        p { a href="/retirement" { (t("record-back")) } }
-    };
-    (status, Html(page(t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        t(TITLE),
+        "retirement-error",
+        Some(("/retirement", t("record-back"))),
+        msg,
+    )
 }
 
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {

@@ -4,7 +4,7 @@
 //! counts. The reading is `tongchou_app::disburse::import_returns` (checked, audited, idempotent,
 //! all or nothing), the list `tongchou_app::disburse::return_files`.
 
-use crate::html::{csrf_field, dl, page};
+use crate::html::{csrf_field, dl, error_response, page};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
@@ -35,15 +35,7 @@ fn may_view(u: &User) -> bool {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    (
-        status,
-        Html(page(
-            t(TITLE),
-            Some(login),
-            html! { p class="error" id="returns-error" { (msg) } },
-        )),
-    )
-        .into_response()
+    error_response(status, login, t(TITLE), "returns-error", None, msg)
 }
 
 fn region_label(f: &ReadReturnFile) -> String {

@@ -7,7 +7,7 @@
 //! and every read is audited; a role that sees names masked may not search by name.
 
 use crate::forms::{Fields, csrf_ok, text};
-use crate::html::{csrf_field, page};
+use crate::html::{csrf_field, error_response, page};
 use crate::lang::{t, tf};
 use crate::{St, client, csrf_token, signed_in_for, with_db, with_db_audited};
 use axum::Router;
@@ -43,15 +43,14 @@ pub(crate) fn links(u: &User) -> Markup {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! {
-        p class="error" id="search-error" { (msg) }
-        p { a href="/persons/search" { (t("search-search-again")) } }
-    };
-    (
+    error_response(
         status,
-        Html(page(t("search-find-a-person"), Some(login), body)),
+        login,
+        t("search-find-a-person"),
+        "search-error",
+        Some(("/persons/search", t("search-search-again"))),
+        msg,
     )
-        .into_response()
 }
 
 fn search_form(csrf: &str, name: &str) -> Markup {

@@ -12,7 +12,7 @@
 //! session's CSRF token; checks and audit are the use case's.
 
 use crate::forms::{Fields, csrf_ok, done, text};
-use crate::html::{csrf_field, dl, page, yuan};
+use crate::html::{csrf_field, dl, error_response, nav_link, page, yuan};
 use crate::lang::{self, t, tf};
 use crate::returns::read_upload;
 use crate::table::{Grid, View};
@@ -76,16 +76,23 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    html! {
-        @if may_view(u) {
-            p { a href="/transfers" id="transfers-link" { (crate::lang::t("nav-transfers")) } }
-        }
-    }
+    nav_link(
+        may_view(u),
+        "/transfers",
+        "transfers-link",
+        crate::lang::t("nav-transfers"),
+    )
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    let body = html! { p class="error" id="transfers-error" { (msg) } p { a href="/transfers" { (lang::t("record-back")) } } };
-    (status, Html(page(lang::t(TITLE), Some(login), body))).into_response()
+    error_response(
+        status,
+        login,
+        lang::t(TITLE),
+        "transfers-error",
+        Some(("/transfers", lang::t("record-back"))),
+        msg,
+    )
 }
 
 fn not_done(user: &User, e: &AppError) -> Response {

@@ -214,6 +214,42 @@ fn evaluation_page(db: &mut Db, aud: &mut Client, clerk: &mut Client) {
         403
     );
     assert_eq!(aud.get("/budget/evaluation?year=20x").status, 400);
+    // in English: the indicators' names, formulas and figures, the titles, the rows of the
+    // final accounts and their columns (consolidated, own book) from the catalogue
+    // (the parameters' sources are citations, data)
+    let sources: Vec<&str> = e.uses.iter().map(|u| u.source.as_str()).collect();
+    in_english(
+        aud,
+        &[
+            "/budget/evaluation?year=2020&region=140100",
+            "/accounts/final?year=2020",
+            "/accounts/final?year=2020&region=140105",
+        ],
+        &sources,
+    );
+    aud.get("/lang?to=en&back=%2F");
+    let en = aud.get("/accounts/final?year=2020").body;
+    aud.get("/lang?to=zh-CN&back=%2F");
+    assert!(
+        en.contains("Final accounts of the enterprise employees&#39; basic pension fund 2020")
+            || en.contains("Final accounts of the enterprise employees' basic pension fund 2020"),
+        "{en}"
+    );
+    assert!(
+        en.contains("山西省 (consolidated)") && en.contains("contribution income"),
+        "{en}"
+    );
+    let ev = {
+        aud.get("/lang?to=en&back=%2F");
+        let b = aud.get("/budget/evaluation?year=2020&region=140100").body;
+        aud.get("/lang?to=zh-CN&back=%2F");
+        b
+    };
+    assert!(
+        ev.contains("collection task completion rate")
+            && ev.contains("completion rate = contribution income ÷ collection task"),
+        "{ev}"
+    );
 }
 
 /// Post an analysis form from the page `from` (its CSRF token) and follow the redirect.
@@ -576,16 +612,15 @@ fn budget_chain(db: &mut Db, addr: std::net::SocketAddr) {
             "县扩面计划",
             "中央调剂资金增加",
             "征缴任务可行",
-            // the drafted lines' sources, written by `tongchou_app::budget::draft` (the use
-            // case's own text, not the page's)
-            "上年决算年末滚存结余",
-            "工资增长",
-            "扩面",
-            "领取人数",
-            "调整",
-            "执行",
+            // (the drafted lines' sources are kept as messages and shown in English)
         ],
     );
+    off.get("/lang?to=en&back=%2F");
+    let en = off.get("/budget?year=2020&number=0").body;
+    off.get("/lang?to=zh-CN&back=%2F");
+    assert!(en.contains("closing balance of the execution year"), "{en}");
+    let zh = off.get("/budget?year=2020&number=0").body;
+    assert!(zh.contains("上年决算年末滚存结余"), "{zh}");
 }
 
 #[test]

@@ -165,6 +165,15 @@ pub enum Value {
 }
 
 impl Value {
+    /// The value as a parameter of a statement or a bulk write.
+    pub fn as_val(&self) -> Val<'_> {
+        match self {
+            Value::Null => Val::Null,
+            Value::I64(x) => Val::I64(*x),
+            Value::Text(s) => Val::Str(s),
+        }
+    }
+
     pub fn i64(&self) -> Result<i64> {
         match self {
             Value::I64(v) => Ok(*v),
@@ -756,6 +765,25 @@ impl Db {
         r
     }
 
+    /// [`Db::bulk_insert`] of rows read back (`Value`s, e.g. by [`Db::query`]), each in the
+    /// order of `columns`: e.g. one database's rows copied into another's table.
+    pub fn bulk_insert_values(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Value>],
+    ) -> Result<u64> {
+        self.bulk_insert(table, columns, &mut |sink| {
+            let mut vals: Vec<Val<'_>> = Vec::with_capacity(columns.len());
+            for r in rows {
+                vals.clear();
+                vals.extend(r.iter().map(Value::as_val));
+                sink.row(&vals)?;
+            }
+            Ok(())
+        })
+    }
+
     fn bulk_inner(
         &mut self,
         table: &str,
@@ -1176,6 +1204,17 @@ mod tests {
             .expect("each");
         assert_eq!(n, 999);
         assert_eq!(streamed, collected);
+        // rows read back are written again as they were read, NULLs and text included
+        db.batch("CREATE TABLE t2 (id BIGINT PRIMARY KEY, name TEXT, amount BIGINT NOT NULL)")
+            .expect("create");
+        let n = db
+            .bulk_insert_values("t2", &["id", "name", "amount"], &collected)
+            .expect("bulk values");
+        assert_eq!(n, 999);
+        let copied = db
+            .query("SELECT id, name, amount FROM t2 ORDER BY id", &[])
+            .expect("q");
+        assert_eq!(copied, collected);
         // wrong types and NULLs are errors naming the column, and an error from `f` stops the scan
         let err = db
             .each("SELECT name FROM t WHERE id = 14", &[], |r| {

@@ -202,19 +202,7 @@ pub fn read_rows(db: &mut Db, table: &str, filter: &str) -> (Vec<String>, Vec<Ve
 pub fn raw_write(raw: &mut Db, table: &str, cols: &[String], rows: &[Vec<Value>]) -> f64 {
     let col_refs: Vec<&str> = cols.iter().map(String::as_str).collect();
     let t = Instant::now();
-    raw.bulk_insert(table, &col_refs, &mut |sink| {
-        let mut vals: Vec<Val<'_>> = Vec::with_capacity(col_refs.len());
-        for r in rows {
-            vals.clear();
-            vals.extend(r.iter().map(|v| match v {
-                Value::Null => Val::Null,
-                Value::I64(x) => Val::I64(*x),
-                Value::Text(s) => Val::Str(s),
-            }));
-            sink.row(&vals)?;
-        }
-        Ok(())
-    })
-    .expect("raw insert");
+    raw.bulk_insert_values(table, &col_refs, rows)
+        .expect("raw insert");
     t.elapsed().as_secs_f64()
 }

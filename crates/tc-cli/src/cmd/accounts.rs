@@ -9,7 +9,7 @@ use crate::output::{CliError, CliResult};
 use std::process::ExitCode;
 use tongchou_app::final_accounts;
 use tongchou_core::items::Statement;
-use tongchou_core::{Divisions, RegionCode};
+use tongchou_core::{Divisions, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -35,14 +35,12 @@ pub fn run(c: AccountsCmd, url: &str) -> CliResult {
     let mut db = Db::open(url)?;
     let AccountsCmd::Final(a) = c;
     if !(1900..=9999).contains(&a.year) {
-        return Err(CliError(format!("--year: {} is not a year", a.year)));
+        return Err(CliError(tr!("cli-acct-bad-year", year = a.year)));
     }
     let d = Divisions::shanxi();
     let region = a.region.unwrap_or(d.province().code);
     if !final_accounts::ordered_books().contains(&region) {
-        return Err(CliError(format!(
-            "--region: {region} keeps no books (the province, a city or a county)"
-        )));
+        return Err(CliError(tr!("cli-acct-no-books", region = region)));
     }
     let fa = final_accounts::compute(&mut db, a.year).map_err(|e| CliError(e.to_string()))?;
     let all = a.out.format == Format::Xlsx;
@@ -51,7 +49,7 @@ pub fn run(c: AccountsCmd, url: &str) -> CliResult {
     emit_matrix(
         &a.out,
         &fa.title(),
-        &format!("决算{}", a.year),
+        &tr!("acct-sheet", year = a.year),
         &cols,
         &json,
     )?;
@@ -75,7 +73,7 @@ pub fn emit_matrix(
             s.into_bytes()
         }
         Format::Table => final_accounts::text_table(title, cols)?.into_bytes(),
-        Format::Csv => return Err(CliError("--format: table, json or xlsx".into())),
+        Format::Csv => return Err(CliError(tr!("cli-acct-formats"))),
         Format::Xlsx => {
             xlsx_target(out)?;
             final_accounts::workbook(title, sheet, cols)?

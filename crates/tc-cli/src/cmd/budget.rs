@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
 use tongchou_app::{budget, evaluation, execution, final_accounts};
 use tongchou_core::items::Statement;
-use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
+use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode, i18n, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Args)]
@@ -187,9 +187,7 @@ pub fn run(c: BudgetCmd, url: &str) -> CliResult {
         BudgetCmd::Show { which, region, out } => show(db, &which, region, &out)?,
         BudgetCmd::Tasks { year } => {
             let Some(t) = app(budget::collection_tasks(db, year))? else {
-                return Err(CliError(format!(
-                    "{year} 年尚无批准的预算 (no approved budget)"
-                )));
+                return Err(CliError(tr!("cli-budget-none-approved", year = year)));
             };
             let rows: Vec<serde_json::Value> = t
                 .iter()
@@ -209,7 +207,8 @@ pub fn run(c: BudgetCmd, url: &str) -> CliResult {
             let refs: Vec<(String, &Statement)> =
                 cols.iter().map(|(l, s)| (l.clone(), s)).collect();
             let json = e.json(region)?;
-            emit_matrix(&out, &e.title(), &format!("执行{year}"), &refs, &json)?;
+            let sheet = tr!("cli-budget-sheet-execution", year = year);
+            emit_matrix(&out, &e.title(), &sheet, &refs, &json)?;
         }
         BudgetCmd::Analysis { cmd } => crate::cmd::budget_analysis::run(db, cmd)?,
         BudgetCmd::Evaluate { year, region, out } => {
@@ -235,7 +234,7 @@ fn compile(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
             let who = acting_user(db, &as_login)?;
             let policy = Policy::builtin()?;
             let done = app(budget::draft(db, &policy, &who, year, region, now))?;
-            outln!("{year} 年预算：{} 个账簿已编制草案 (drafted)", done.len());
+            outln!("{}", tr!("cli-budget-drafted", year = year, n = done.len()));
         }
         BudgetCmd::Edit {
             which,
@@ -262,7 +261,17 @@ fn compile(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                 &change,
                 now,
             ))?;
-            outln!("{region} {item} = {amount} 元（第 {v} 版）");
+            let amount = amount.grouped();
+            outln!(
+                "{}",
+                tr!(
+                    "cli-budget-line",
+                    region = region,
+                    item = item,
+                    amount = amount,
+                    version = v
+                )
+            );
         }
         BudgetCmd::Submit {
             which,
@@ -287,7 +296,7 @@ fn compile(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
         } => {
             let who = acting_user(db, &as_login)?;
             let n = app(budget::adjust(db, &who, year, &reason, now))?;
-            outln!("{year} 年预算第 {n} 次调整已开始编制 (adjustment {n} compiling)");
+            outln!("{}", tr!("cli-budget-adjusting", year = year, n = n));
         }
         _ => return Err(CliError("not a compiling command".into())),
     }
@@ -334,7 +343,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                         v,
                         now,
                     ))?;
-                    outln!("{} 年预算: {s}", which.year);
+                    outln!("{}", stage_line(which.year, &s));
                 }
                 _ => return Err(CliError("--region R, or --stage hrss|finance".into())),
             }
@@ -358,7 +367,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                 v,
                 now,
             ))?;
-            outln!("{} 年预算: {s}", which.year);
+            outln!("{}", stage_line(which.year, &s));
         }
         BudgetCmd::Comment {
             which,
@@ -411,19 +420,31 @@ fn show(
             m.get(&r).map(|(own, g)| g.as_ref().unwrap_or(own).clone())
         };
         if let (Some(b), true) = (before.as_ref().and_then(pick), r == region) {
-            owned.push((format!("{n}调整前"), b));
+            owned.push((tr!("cli-budget-col-before", name = n), b));
         }
         if let Some(s) = pick(&now) {
             owned.push((n, s));
         }
     }
     let cols: Vec<(String, &Statement)> = owned.iter().map(|(l, s)| (l.clone(), s)).collect();
-    let title = format!(
-        "{} 年企业职工基本养老保险基金预算（第 {} 号，{}）",
-        v.budget.year,
-        v.budget.number,
-        tongchou_app::budget::stage_zh(&v.budget.stage)
+    let title = tr!(
+        "cli-budget-title",
+        year = v.budget.year,
+        number = v.budget.number,
+        stage = stage_text(&v.budget.stage)
     );
     let json = app(v.json(region))?;
-    emit_matrix(out, &title, &format!("预算{}", which.year), &cols, &json)
+    let sheet = tr!("cli-budget-sheet", year = which.year);
+    emit_matrix(out, &title, &sheet, &cols, &json)
+}
+
+/// A budget's stage (its code) in the current language.
+fn stage_text(stage: &str) -> &'static str {
+    let zh = budget::stage_zh(stage);
+    i18n::from_zh(i18n::current(), zh).unwrap_or(zh)
+}
+
+/// The line saying the stage a budget reached.
+fn stage_line(year: i32, stage: &str) -> String {
+    tr!("cli-budget-stage", year = year, stage = stage_text(stage))
 }

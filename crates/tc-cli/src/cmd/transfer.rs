@@ -10,8 +10,70 @@ use std::process::ExitCode;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::transfer;
 use tongchou_core::access::Permission::PersonRead;
+use tongchou_core::access::Principal;
 use tongchou_core::{Date, Fen, Policy, RegionCode};
 use tongchou_store::Db;
+use tongchou_store::backup::MasterKey;
+
+/// When and by whom a transfer's step is taken: `--on DATE` (default: today in China) and
+/// `--as LOGIN`, flattened into every command that takes both.
+#[derive(clap::Args)]
+pub struct Acting {
+    #[arg(long)]
+    on: Option<Date>,
+    #[arg(long = "as")]
+    as_login: String,
+}
+
+impl Acting {
+    /// The day of the step.
+    pub fn day(&self) -> Date {
+        self.on.unwrap_or_else(today_china)
+    }
+
+    /// The acting staff member, signed in.
+    pub fn user(&self, db: &mut Db) -> Result<Principal, CliError> {
+        acting_user(db, &self.as_login)
+    }
+}
+
+/// A written document for the other side: where it goes, when and by whom.
+#[derive(clap::Args)]
+pub struct Issue {
+    #[arg(long)]
+    output: PathBuf,
+    #[command(flatten)]
+    acting: Acting,
+}
+
+impl Issue {
+    /// The document written to `--output`.
+    fn write(&self, bytes: &[u8]) -> Result<(), CliError> {
+        std::fs::write(&self.output, bytes)
+            .map_err(|e| CliError(format!("--output {}: {e}", self.output.display())))
+    }
+}
+
+/// A certificate carries the person's full ID number: `--seal-key-file` seals it for the
+/// receiving side's exchange key, `--plain` writes it in plain text.
+#[derive(clap::Args)]
+pub struct Sealing {
+    /// Seal the certificates for the receiving side's exchange key (64 hex digits, mode 0600),
+    /// opened by `tongchou unseal` or read by `transfer in --key-file`.
+    #[arg(long, conflicts_with = "plain")]
+    pub seal_key_file: Option<PathBuf>,
+    /// Write them in plain text, only where their way is protected otherwise.
+    #[arg(long)]
+    pub plain: bool,
+}
+
+impl Sealing {
+    /// The receiver's exchange key, or none with `--plain` (`what`: the files, in Chinese and
+    /// English, for the refusal of neither).
+    pub fn key(&self, what: (&str, &str)) -> Result<Option<MasterKey>, CliError> {
+        crate::session::seal_key(self.seal_key_file.as_deref(), self.plain, what)
+    }
+}
 
 /// A held transfer's review: which, why, when, by whom.
 #[derive(clap::Args)]
@@ -20,10 +82,8 @@ pub struct Review {
     id: i64,
     #[arg(long)]
     reason: String,
-    #[arg(long)]
-    on: Option<Date>,
-    #[arg(long = "as")]
-    as_login: String,
+    #[command(flatten)]
+    acting: Acting,
 }
 
 #[derive(clap::Subcommand)]
@@ -37,20 +97,10 @@ pub enum Cmd {
         /// The receiving province's code (e.g. 110000).
         #[arg(long)]
         to: u32,
-        #[arg(long)]
-        on: Option<Date>,
-        #[arg(long)]
-        output: PathBuf,
-        /// The certificate carries the person's full ID number: seal it for the receiving
-        /// side's exchange key (64 hex digits, mode 0600), opened by `tongchou unseal` or read
-        /// by `transfer in --key-file`.
-        #[arg(long, conflicts_with = "plain")]
-        seal_key_file: Option<PathBuf>,
-        /// Write it in plain text, only where its way is protected otherwise.
-        #[arg(long)]
-        plain: bool,
-        #[arg(long = "as")]
-        as_login: String,
+        #[command(flatten)]
+        issue: Issue,
+        #[command(flatten)]
+        sealing: Sealing,
     },
     /// A certificate received with its money: booked as 转移收入, the years and balance added;
     /// held for review when the money disagrees with the certificate.
@@ -67,10 +117,8 @@ pub enum Cmd {
         /// The county that takes the person in (if unknown to the province).
         #[arg(long)]
         county: RegionCode,
-        #[arg(long)]
-        on: Option<Date>,
-        #[arg(long = "as")]
-        as_login: String,
+        #[command(flatten)]
+        acting: Acting,
     },
     /// A held transfer in released: the money received booked as 转移收入, the record filled.
     /// By a provincial bureau user other than the one who recorded it, with a reason.
@@ -95,12 +143,8 @@ pub enum Cmd {
         creditor_cnaps: Option<String>,
         #[arg(long, requires = "creditor_name")]
         creditor_bank: Option<String>,
-        #[arg(long)]
-        on: Option<Date>,
-        #[arg(long)]
-        output: PathBuf,
-        #[arg(long = "as")]
-        as_login: String,
+        #[command(flatten)]
+        issue: Issue,
     },
     /// The bank's answer to a transfer's last payment file: `--paid`, or returned with `--note`.
     BankAnswer {
@@ -118,12 +162,8 @@ pub enum Cmd {
     Confirm {
         #[arg(long)]
         id: i64,
-        #[arg(long)]
-        on: Option<Date>,
-        #[arg(long)]
-        output: PathBuf,
-        #[arg(long = "as")]
-        as_login: String,
+        #[command(flatten)]
+        issue: Issue,
     },
     /// Read the receiving province's confirmation of one of our transfers out (once; the whole
     /// file or nothing).
@@ -152,25 +192,19 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
         Cmd::Out {
             id_number,
             to,
-            on,
-            output,
-            seal_key_file,
-            plain,
-            as_login,
+            issue,
+            sealing,
         } => {
-            let key = crate::session::seal_key(
-                seal_key_file.as_deref(),
-                plain,
-                ("转移凭证", "the certificate"),
-            )?;
-            let who = acting_user(&mut db, &as_login)?;
-            let on = on.unwrap_or_else(today_china);
+            let key = sealing.key(("转移凭证", "the certificate"))?;
+            let who = issue.acting.user(&mut db)?;
+            let on = issue.acting.day();
             let cert =
                 transfer::transfer_out(&mut db, &who, &policy, id_number.trim(), to, on, now_ms())
                     .map_err(engine)?;
+            let output = &issue.output;
             crate::cmd::transfer_requests::write_certificate_to(
                 &mut db,
-                &output,
+                output,
                 &cert,
                 key.as_ref(),
             )?;
@@ -183,15 +217,14 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
             key_file,
             received,
             county,
-            on,
-            as_login,
+            acting,
         } => {
-            let who = acting_user(&mut db, &as_login)?;
+            let who = acting.user(&mut db)?;
             let bytes = match key_file {
                 None => read_file(&certificate)?,
                 Some(k) => open_certificate(&k, &certificate)?,
             };
-            let on = on.unwrap_or_else(today_china);
+            let on = acting.day();
             let r = transfer::transfer_in(
                 &mut db,
                 &who,
@@ -243,10 +276,9 @@ fn open_certificate(key_file: &Path, from: &Path) -> Result<Vec<u8>, CliError> {
 }
 
 fn decide(db: &mut Db, decision: transfer::Decision, r: &Review) -> Result<(), CliError> {
-    let (id, reason, on, as_login) = (r.id, &r.reason, r.on, &r.as_login);
-    let who = acting_user(db, as_login)?;
-    let on = on.unwrap_or_else(today_china);
-    let t = transfer::decide(db, &who, id, decision, reason, on, now_ms()).map_err(engine)?;
+    let who = r.acting.user(db)?;
+    let on = r.acting.day();
+    let t = transfer::decide(db, &who, r.id, decision, &r.reason, on, now_ms()).map_err(engine)?;
     print_json(
         &serde_json::json!({"id": t.id, "status": t.status, "received_fen": t.received_fen, "total_fen": t.total_fen}),
     )?;
@@ -262,12 +294,10 @@ fn exchange(db: &mut Db, c: Cmd) -> Result<(), CliError> {
             creditor_account,
             creditor_cnaps,
             creditor_bank,
-            on,
-            output,
-            as_login,
+            issue,
         } => {
-            let who = acting_user(db, &as_login)?;
-            let on = on.unwrap_or_else(today_china);
+            let who = issue.acting.user(db)?;
+            let on = issue.acting.day();
             let (p, xml) = match (creditor_name, creditor_account, creditor_cnaps) {
                 (Some(name), Some(account), Some(cnaps)) => {
                     let to = transfer::Creditor {
@@ -281,8 +311,7 @@ fn exchange(db: &mut Db, c: Cmd) -> Result<(), CliError> {
                 _ => transfer::payment_file_as_requested(db, &who, id, on, now_ms()),
             }
             .map_err(engine)?;
-            std::fs::write(&output, xml)
-                .map_err(|e| CliError(format!("--output {}: {e}", output.display())))?;
+            issue.write(&xml)?;
             print_json(&p)?;
         }
         Cmd::BankAnswer {
@@ -295,18 +324,11 @@ fn exchange(db: &mut Db, c: Cmd) -> Result<(), CliError> {
             let p = transfer::bank_answer(db, &who, id, paid, &note, now_ms()).map_err(engine)?;
             print_json(&p)?;
         }
-        Cmd::Confirm {
-            id,
-            on,
-            output,
-            as_login,
-        } => {
-            let who = acting_user(db, &as_login)?;
-            let on = on.unwrap_or_else(today_china);
-            let doc = transfer::confirmation(db, &who, id, on).map_err(engine)?;
+        Cmd::Confirm { id, issue } => {
+            let who = issue.acting.user(db)?;
+            let doc = transfer::confirmation(db, &who, id, issue.acting.day()).map_err(engine)?;
             let bytes = serde_json::to_vec_pretty(&doc).map_err(|e| CliError(e.to_string()))?;
-            std::fs::write(&output, bytes)
-                .map_err(|e| CliError(format!("--output {}: {e}", output.display())))?;
+            issue.write(&bytes)?;
             print_json(&doc)?;
         }
         Cmd::ReadConfirmation { file, as_login } => {

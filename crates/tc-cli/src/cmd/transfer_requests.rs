@@ -7,12 +7,12 @@
 //! plain text only with an explicit `--plain` (they carry full ID numbers).
 
 use crate::cmd::benefits::{engine, read_file};
+use crate::cmd::transfer::{Acting, Sealing};
 use crate::output::{CliError, print_json};
-use crate::session::acting_user;
 use std::path::{Path, PathBuf};
-use tongchou_app::clock::{now_ms, today_china};
+use tongchou_app::clock::now_ms;
 use tongchou_app::transfer::{self, Certificate, requests::Outcome};
-use tongchou_core::{Date, Policy};
+use tongchou_core::Policy;
 use tongchou_store::Db;
 use tongchou_store::backup::MasterKey;
 
@@ -23,16 +23,10 @@ pub struct Args {
     /// Where the certificates go, one file per transfer.
     #[arg(long)]
     output_dir: PathBuf,
-    /// Seal the certificates for the receiver with this exchange key (64 hex digits).
-    #[arg(long, conflicts_with = "plain")]
-    seal_key_file: Option<PathBuf>,
-    /// Write them in plain text, only where the transport is otherwise protected.
-    #[arg(long)]
-    plain: bool,
-    #[arg(long)]
-    on: Option<Date>,
-    #[arg(long = "as")]
-    as_login: String,
+    #[command(flatten)]
+    sealing: Sealing,
+    #[command(flatten)]
+    acting: Acting,
 }
 
 /// One certificate into `dir`, sealed when a key is given; written beside its name first.
@@ -73,24 +67,20 @@ fn exchange(key: Option<&MasterKey>) -> tongchou_app::exchange::Exchange<'_> {
 }
 
 pub fn run(db: &mut Db, policy: &Policy, a: Args) -> Result<(), CliError> {
-    let key = crate::session::seal_key(
-        a.seal_key_file.as_deref(),
-        a.plain,
-        ("转移凭证", "the certificates"),
-    )?;
+    let key = a.sealing.key(("转移凭证", "the certificates"))?;
     if !a.output_dir.is_dir() {
         return Err(CliError(format!(
             "--output-dir {}: not a directory",
             a.output_dir.display()
         )));
     }
-    let who = acting_user(db, &a.as_login)?;
+    let who = a.acting.user(db)?;
     let bytes = read_file(&a.file)?;
     let name = a.file.file_name().map_or_else(
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let on = a.on.unwrap_or_else(today_china);
+    let on = a.acting.day();
     let outcome =
         transfer::requests::read_requests(db, &who, policy, (&name, &bytes), on, now_ms())
             .map_err(engine)?;
