@@ -7,6 +7,11 @@
 mod run;
 use run::{ok, text, tongchou, tongchou_env};
 
+/// The standard output of a run in English (`TONGCHOU_LANG=en`) that must have succeeded.
+fn english(db: &str, args: &[&str]) -> String {
+    ok(&tongchou_env(db, args, &[("TONGCHOU_LANG", "en")]))
+}
+
 fn has_cjk(s: &str) -> bool {
     s.chars()
         .any(|c| matches!(c, '\u{3000}'..='\u{303f}' | '\u{3400}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}'))
@@ -100,11 +105,7 @@ fn scenario(db: &str, tag: &str) {
     );
     // in English (TONGCHOU_LANG=en): the title, the item column and every row's label from the
     // catalogue; only the places' names stay Chinese
-    let en = ok(&tongchou_env(
-        db,
-        &["accounts", "final", "--year", "2021"],
-        &[("TONGCHOU_LANG", "en")],
-    ));
+    let en = english(db, &["accounts", "final", "--year", "2021"]);
     assert!(
         en.starts_with("Final accounts of the enterprise employees' basic pension fund 2021")
             && en.contains("Balance at the end of the year")
@@ -253,11 +254,10 @@ fn evaluation_and_analysis(db: &str) {
         &["budget", "evaluate", "--year", "2021", "--region", "140100"],
     ));
     assert!(t.contains("征缴任务完成率") && t.contains("总分"), "{t}");
-    let en = ok(&tongchou_env(
+    let en = english(
         db,
         &["budget", "evaluate", "--year", "2021", "--region", "140100"],
-        &[("TONGCHOU_LANG", "en")],
-    ));
+    );
     assert!(
         en.contains("Performance evaluation of the fund budget 2021")
             && en.contains("collection task completion rate")

@@ -6,7 +6,7 @@
 //! in the use case.
 
 use crate::forms::{Fields, csrf_ok, done, text};
-use crate::html::{csrf_field, error_response, explanation, nav_link, page, yuan};
+use crate::html::{Module, csrf_field, explanation, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
@@ -38,6 +38,14 @@ use tongchou_store::backpay::BackPay;
 
 const TITLE: &str = crate::lang::msg("backpay-back-payments");
 
+/// The module as the dashboard and its error page name it.
+const MODULE: Module = Module {
+    href: "/backpay",
+    id: "backpay",
+    title: TITLE,
+    nav: "nav-backpay",
+};
+
 /// Who sees the pages: staff who read contributions.
 pub fn may_view(u: &User) -> bool {
     u.role.has(Permission::ContributionRead)
@@ -54,23 +62,11 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    nav_link(
-        may_view(u),
-        "/backpay",
-        "backpay-link",
-        crate::lang::t("nav-backpay"),
-    )
+    MODULE.link(may_view(u))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_response(
-        status,
-        login,
-        t(TITLE),
-        "backpay-error",
-        Some(("/backpay", t("record-back"))),
-        msg,
-    )
+    MODULE.error(status, login, msg)
 }
 
 fn county_name(c: u32) -> String {

@@ -7,7 +7,7 @@
 //! once and audits it. The claim's ID number and account are shown masked afterwards.
 
 use crate::forms::{self, Fields};
-use crate::html::{csrf_field, error_response, nav_link, page, yuan};
+use crate::html::{Module, csrf_field, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, with_db};
@@ -26,6 +26,14 @@ use tongchou_store::access::User;
 
 const TITLE: &str = crate::lang::msg("claims-survivors-claims");
 
+/// The module as the dashboard and its error page name it.
+const MODULE: Module = Module {
+    href: "/claims",
+    id: "claims",
+    title: TITLE,
+    nav: "nav-claims",
+};
+
 /// Who sees the pages: who handles benefit cases (submits them) or reads benefits.
 pub fn may_view(u: &User) -> bool {
     u.role.has(Permission::RetirementSubmit) || u.role.has(Permission::BenefitRead)
@@ -40,23 +48,11 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    nav_link(
-        may_view(u),
-        "/claims",
-        "claims-link",
-        crate::lang::t("nav-claims"),
-    )
+    MODULE.link(may_view(u))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_response(
-        status,
-        login,
-        t(TITLE),
-        "claims-error",
-        Some(("/claims", t("record-back"))),
-        msg,
-    )
+    MODULE.error(status, login, msg)
 }
 
 fn county_label(code: u32) -> String {

@@ -37,6 +37,29 @@ pub fn nav_link(shown: bool, href: &str, id: &str, label: &str) -> Markup {
     }
 }
 
+/// A page module as the dashboard and its error page name it: its page (`href`), the prefix of
+/// its elements' ids (`ID-link`, `ID-error`), its title's and its link's catalogue ids.
+pub struct Module {
+    pub href: &'static str,
+    pub id: &'static str,
+    pub title: &'static str,
+    pub nav: &'static str,
+}
+
+impl Module {
+    /// The dashboard's link to the module, for a user who may view it (`shown`).
+    pub fn link(&self, shown: bool) -> Markup {
+        nav_link(shown, self.href, &format!("{}-link", self.id), t(self.nav))
+    }
+
+    /// The module's error page: the message and the way back to its page.
+    pub fn error(&self, status: StatusCode, login: &str, msg: &str) -> Response {
+        let back = Some((self.href, t("record-back")));
+        let id = format!("{}-error", self.id);
+        error_response(status, login, t(self.title), &id, back, msg)
+    }
+}
+
 /// [`page`] that the browser reloads every `refresh` seconds (no script: a `<meta>` refresh),
 /// for a page following work that runs in the background.
 pub fn page_refreshing(

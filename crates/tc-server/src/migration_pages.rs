@@ -7,7 +7,7 @@
 //! audited there as `migrate.review`; only the provincial bureau, a refusal audited).
 
 use crate::forms::{Fields, csrf_ok, done, text};
-use crate::html::{csrf_field, error_response, nav_link, page};
+use crate::html::{Module, csrf_field, page};
 use crate::lang::{t, tf, zh};
 use crate::table::{Grid, View};
 use crate::{St, csrf_token, signed_in_for, with_db};
@@ -27,6 +27,14 @@ use tongchou_store::migration::Review;
 
 const TITLE: &str = crate::lang::msg("mig-title");
 
+/// The module as the dashboard and its error page name it.
+const MODULE: Module = Module {
+    href: "/migration",
+    id: "migration",
+    title: TITLE,
+    nav: "nav-migration",
+};
+
 /// Who sees the pages: the provincial bureau (person write, at the province).
 pub fn may_view(u: &User) -> bool {
     u.role.has(Permission::PersonWrite) && u.region == Divisions::shanxi().province().code
@@ -41,23 +49,11 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    nav_link(
-        may_view(u),
-        "/migration",
-        "migration-link",
-        crate::lang::t("nav-migration"),
-    )
+    MODULE.link(may_view(u))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_response(
-        status,
-        login,
-        t(TITLE),
-        "migration-error",
-        Some(("/migration", t("record-back"))),
-        msg,
-    )
+    MODULE.error(status, login, msg)
 }
 
 fn name_of(code: i64) -> String {

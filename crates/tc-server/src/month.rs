@@ -10,7 +10,7 @@
 //! what it did ([`Runs`]).
 
 use crate::forms::{self, Fields};
-use crate::html::{csrf_field, error_response, nav_link, page, page_refreshing, yuan};
+use crate::html::{Module, csrf_field, page, page_refreshing, yuan};
 use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, with_db};
 use axum::Router;
@@ -26,6 +26,14 @@ use tongchou_core::{Fen, Period, Policy};
 use tongchou_store::access::User;
 
 const TITLE: &str = crate::lang::msg("month-the-month-s-run");
+
+/// The module as the dashboard and its error page name it.
+const MODULE: Module = Module {
+    href: "/month",
+    id: "month",
+    title: TITLE,
+    nav: "nav-month",
+};
 
 /// How often a page following a running month reloads itself, in seconds.
 const REFRESH_SECS: u32 = 2;
@@ -97,23 +105,11 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    nav_link(
-        may_view(u),
-        "/month",
-        "month-link",
-        crate::lang::t("nav-month"),
-    )
+    MODULE.link(may_view(u))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_response(
-        status,
-        login,
-        t(TITLE),
-        "month-error",
-        Some(("/month", t("record-back"))),
-        msg,
-    )
+    MODULE.error(status, login, msg)
 }
 
 /// The Chinese name of a step's recorded figure (its key otherwise).

@@ -7,7 +7,7 @@
 //! digits. Checked and audited in the use case.
 
 use crate::forms::{Fields, csrf_ok, done, opt_text, text};
-use crate::html::{csrf_field, error_response, nav_link, page};
+use crate::html::{Module, csrf_field, page};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, signed_in_for, with_db};
@@ -25,6 +25,14 @@ use tongchou_core::{Date, Divisions, RegionCode};
 use tongchou_store::access::User;
 
 const TITLE: &str = crate::lang::msg("payacct-agency-bank-accounts");
+
+/// The module as the dashboard and its error page name it.
+const MODULE: Module = Module {
+    href: "/paying-accounts",
+    id: "paying-accounts",
+    title: TITLE,
+    nav: "nav-paying-accounts",
+};
 
 /// A version's state as the reader names it.
 fn status_zh(status: &str) -> &'static str {
@@ -68,23 +76,11 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    nav_link(
-        may_view(u),
-        "/paying-accounts",
-        "paying-accounts-link",
-        crate::lang::t("nav-paying-accounts"),
-    )
+    MODULE.link(may_view(u))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_response(
-        status,
-        login,
-        t(TITLE),
-        "paying-accounts-error",
-        Some(("/paying-accounts", t("record-back"))),
-        msg,
-    )
+    MODULE.error(status, login, msg)
 }
 
 fn region_label(c: RegionCode) -> String {

@@ -6,7 +6,7 @@
 //! applications of the user's region. Every read of an application is audited
 //! (`retirement.read`); refusals are audited by the use cases.
 
-use crate::html::{csrf_field, dl, error_response, explanation, nav_link, page, yuan};
+use crate::html::{Module, csrf_field, dl, explanation, page, yuan};
 use crate::lang::{t, tf};
 use crate::table::{Grid, View};
 use crate::{AppError, St, csrf_token, ct_eq, with_db};
@@ -32,6 +32,14 @@ type Fields = HashMap<String, String>;
 
 const TITLE: &str = crate::lang::msg("retire-retirement");
 
+/// The module as the dashboard and its error page name it.
+const MODULE: Module = Module {
+    href: "/retirement",
+    id: "retirement",
+    title: TITLE,
+    nav: "nav-retirement",
+};
+
 /// Applications listed at most.
 const LISTED: usize = 200;
 
@@ -50,12 +58,7 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    nav_link(
-        may_view(u),
-        "/retirement",
-        "retirement-link",
-        crate::lang::t("nav-retirement"),
-    )
+    MODULE.link(may_view(u))
 }
 
 fn policy() -> Result<Policy, AppError> {
@@ -63,14 +66,7 @@ fn policy() -> Result<Policy, AppError> {
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_response(
-        status,
-        login,
-        t(TITLE),
-        "retirement-error",
-        Some(("/retirement", t("record-back"))),
-        msg,
-    )
+    MODULE.error(status, login, msg)
 }
 
 async fn signed_in(st: &St, headers: &HeaderMap) -> Result<(User, String), Response> {

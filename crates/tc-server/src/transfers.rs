@@ -12,7 +12,7 @@
 //! session's CSRF token; checks and audit are the use case's.
 
 use crate::forms::{Fields, csrf_ok, done, text};
-use crate::html::{csrf_field, dl, error_response, nav_link, page, yuan};
+use crate::html::{Module, csrf_field, dl, page, yuan};
 use crate::lang::{self, t, tf};
 use crate::returns::read_upload;
 use crate::table::{Grid, View};
@@ -32,6 +32,14 @@ use tongchou_core::{Date, Divisions, Fen, Policy, RegionCode};
 use tongchou_store::access::User;
 
 const TITLE: &str = lang::msg("tr-title");
+
+/// The module as the dashboard and its error page name it.
+const MODULE: Module = Module {
+    href: "/transfers",
+    id: "transfers",
+    title: TITLE,
+    nav: "nav-transfers",
+};
 
 /// The largest certificate accepted (a whole working life is a few KiB).
 const MAX_UPLOAD: usize = 1 << 20;
@@ -76,23 +84,11 @@ pub fn routes() -> Router<St> {
 
 /// The dashboard's link.
 pub fn links(u: &User) -> Markup {
-    nav_link(
-        may_view(u),
-        "/transfers",
-        "transfers-link",
-        crate::lang::t("nav-transfers"),
-    )
+    MODULE.link(may_view(u))
 }
 
 fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
-    error_response(
-        status,
-        login,
-        lang::t(TITLE),
-        "transfers-error",
-        Some(("/transfers", lang::t("record-back"))),
-        msg,
-    )
+    MODULE.error(status, login, msg)
 }
 
 fn not_done(user: &User, e: &AppError) -> Response {
