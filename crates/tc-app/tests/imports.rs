@@ -1,8 +1,9 @@
 //! The import use case on both backends, through its typed results: a staff member whose role
 //! does not allow the kind is refused (audited, nothing read); rows outside their region are
 //! every one a problem with its row and column (audited, nothing written); the operator's import
-//! writes the file with its `imports` row and audit entry at the clock's time, reporting both
-//! readings' progress; the same file again changes nothing; a missing file is a file error.
+//! writes the file with its `imports` row and audit entry at the clock's time, reporting its one
+//! reading's progress; the same file again changes nothing; a missing file is a file error; a
+//! file refused after its first chunks were written leaves nothing.
 //! (`tongchou import` through the real binary: `crates/tc-cli/tests/cli_import.rs`.)
 
 use std::path::PathBuf;
