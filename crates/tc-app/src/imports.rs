@@ -8,18 +8,19 @@
 //! 1. its SHA-256 is computed; an earlier import of the same kind with the same SHA-256 means
 //!    nothing changes ([`ImportReport::Already`]);
 //! 2. in ONE transaction (on SQLite it holds the write lock from the start, so what is checked
-//!    is what is written over): the whole file is read and checked ([`tongchou_import`]:
+//!    is what is written over): the whole file is read once and checked ([`tongchou_import`]:
 //!    encoding, header, every value), and every good row is checked against the register, a
 //!    chunk at a time (unknown person or employer, person or employer already registered,
 //!    receipt already stored, declaration already stored or for a month whose collection is
 //!    closed, name or payer disagreeing with the register; for a staff member, a row outside
-//!    their region). If any row is bad, the transaction is rolled back having written nothing,
-//!    the refusal is audited (`result = failed`, with the number of problems) and every problem
-//!    is returned ([`ImportRefusal::Rejected`]);
-//! 3. otherwise, in the same transaction, the file is read again and written chunk by chunk
-//!    (only the ids are looked up again), with its `imports` row and its audit entry
-//!    (`import.file`, the importer, the file's name, SHA-256 and rows); the file must still have
-//!    the SHA-256 of step 1, else everything is rolled back.
+//!    their region). While no problem has been found, each checked chunk is written at once,
+//!    with the ids its checks looked up; after the first problem the rest is only checked. If
+//!    any row is bad, the transaction is rolled back, so nothing of the file stays written, the
+//!    refusal is audited (`result = failed`, with the number of problems) and every problem is
+//!    returned ([`ImportRefusal::Rejected`]);
+//! 3. otherwise, in the same transaction, the file's `imports` row and its audit entry
+//!    (`import.file`, the importer, the file's name, SHA-256 and rows) are written; the file
+//!    read must have had the SHA-256 of step 1, else everything is rolled back.
 //!
 //! Memory stays bounded by a chunk of rows (plus, for collections, the receipt numbers seen, to
 //! refuse one used twice in the file, and the problems found), so files of millions of rows
@@ -70,13 +71,12 @@ impl Importer<'_> {
     }
 }
 
-/// Which reading of the file a progress report is about.
+/// What a progress report is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
-    /// The checking pass (every row, and the good rows against the register).
+    /// The one reading of the file: every row checked, and the good rows against the register
+    /// (and written while the file has no problem).
     Checking,
-    /// The writing pass (after the whole file was found good).
-    Writing,
 }
 
 /// How to import a file.
@@ -401,8 +401,8 @@ fn audit_hidden(db: &mut Db, job: &Job<'_>, hidden: &[(u64, i64)]) -> Result<(),
     )
 }
 
-/// Inside the transaction: check the whole file, then write it with its `imports` row and audit
-/// entry.
+/// Inside the transaction: check the whole file and write it as it is checked, then its
+/// `imports` row and audit entry (all rolled back with the transaction if a row is bad).
 fn check_and_write<T: Load>(
     db: &mut Db,
     job: &Job<'_>,
@@ -416,16 +416,12 @@ fn check_and_write<T: Load>(
     let import_id = imports::next_id(db, "imports")?;
     let mut ctx = Ctx::new(db, read.today, import_id)?;
     ctx.scope = job.region;
-    let checked = pass::<T>(&mut ctx, db, job.path, read, Phase::Checking, progress)?;
+    let checked = pass::<T>(&mut ctx, db, job.path, read, progress)?;
     audit_hidden(db, job, &ctx.hidden)?;
     if !checked.problems.is_empty() || checked.summary.is_none() {
         return Err(Stop::Refused(Box::new(checked.rejected())));
     }
-    let written = pass::<T>(&mut ctx, db, job.path, read, Phase::Writing, progress)?;
-    if let Some(e) = written.problems.first() {
-        return Err(AppError::State(tr!("app-imp-row-changed", problem = problem_line(e))).into());
-    }
-    let summary = match written.summary {
+    let summary = match checked.summary {
         Some(s) if s.fingerprint.to_string() == job.sha => s,
         _ => {
             return Err(AppError::State(tr!("app-imp-file-changed")).into());
@@ -520,19 +516,21 @@ impl Pass {
     }
 }
 
-/// Read the file once. Checking: every row, and the good rows against the register. Writing:
-/// each chunk, its ids looked up; a row that no longer resolves is a problem.
+/// Read the file once: every row, and the good rows against the register, a chunk at a time;
+/// each chunk written while no problem has been found ([`Mode::Write`]), only checked after.
 fn pass<T: Load>(
     ctx: &mut Ctx,
     db: &mut Db,
     path: &str,
     opts: Options<'_>,
-    phase: Phase,
     progress: &mut dyn FnMut(Phase, Progress),
 ) -> Result<Pass, ImportRefusal> {
-    let mode = match phase {
-        Phase::Checking => Mode::Check,
-        Phase::Writing => Mode::Write,
+    let mode = |problems: &[RowError]| {
+        if problems.is_empty() {
+            Mode::Write
+        } else {
+            Mode::Check
+        }
     };
     let recs = match Records::<T>::open(path, opts) {
         Ok(r) => r,
@@ -547,7 +545,7 @@ fn pass<T: Load>(
         Err(ImportError::Io(e)) => return Err(ImportRefusal::File(e)),
     };
     ctx.set_header(T::KIND, recs.header());
-    let mut recs = recs.with_progress(|p| progress(phase, p));
+    let mut recs = recs.with_progress(|p| progress(Phase::Checking, p));
     let mut problems: Vec<RowError> = Vec::new();
     let mut chunk: Vec<T> = Vec::with_capacity(CHUNK);
     let mut rows = 0u64;
@@ -557,17 +555,17 @@ fn pass<T: Load>(
             Ok(r) => {
                 chunk.push(r);
                 if chunk.len() == CHUNK {
-                    if mode == Mode::Check || problems.is_empty() {
-                        T::process(ctx, db, &chunk, &mut problems, mode)?;
-                    }
+                    let m = mode(&problems);
+                    T::process(ctx, db, &chunk, &mut problems, m)?;
                     chunk.clear();
                 }
             }
             Err(es) => problems.extend(es),
         }
     }
-    if !chunk.is_empty() && (mode == Mode::Check || problems.is_empty()) {
-        T::process(ctx, db, &chunk, &mut problems, mode)?;
+    if !chunk.is_empty() {
+        let m = mode(&problems);
+        T::process(ctx, db, &chunk, &mut problems, m)?;
     }
     let summary = match recs.finish() {
         Ok(s) => Some(s),

@@ -13,6 +13,7 @@
 //! ```sh
 //! cargo bench -p tongchou-cli --bench import                       # 1,000,000 rows, SQLite
 //! cargo bench -p tongchou-cli --bench import -- --rows 200000 --db postgres://postgres@127.0.0.1:5432/test?schema=bench_import
+//! TONGCHOU_BIN=/path/to/other/tongchou cargo bench -p tongchou-cli --bench import   # another build
 //! ```
 
 use std::fmt::Write as _;
@@ -211,10 +212,18 @@ fn raw_baseline(db: &str, timed: &[(&str, f64)]) {
     }
 }
 
+/// The `tongchou` built beside this bench, or the one `TONGCHOU_BIN` names (to time two builds
+/// in turn with the same bench).
+fn tongchou_bin() -> PathBuf {
+    std::env::var_os("TONGCHOU_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tongchou")))
+}
+
 fn import(db: &str, kind: &str, file: &Path, rows: u64) -> f64 {
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     let t = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+    let out = Command::new(tongchou_bin())
         .args(["--db", db, "import", kind, "--file"])
         .arg(file)
         .args(["--today", "2026-11-27"])

@@ -1,7 +1,8 @@
 //! The database side of an import, per kind: the checks of a chunk of validated records against
 //! the register (a problem per bad row, with the column as headed in the file), and the writing
-//! of a chunk (after the whole file was checked in the same transaction: only the ids are looked
-//! up again, and the primary keys refuse anything that would be a duplicate).
+//! of a chunk found good, with the ids its checks looked up, while no problem was found in the
+//! file so far (the import's one transaction is rolled back if one is found later; the primary
+//! keys refuse anything that would be a duplicate).
 
 use crate::collect;
 use crate::error::Result;
@@ -26,6 +27,9 @@ pub struct Ctx {
     /// Receipt numbers met so far in this reading (as 128-bit digests: 40 bytes a row instead of
     /// 100 for the strings), with their row.
     receipts_seen: HashMap<u128, u64>,
+    /// Employers looked up so far in this reading, by credit code (`None`: not registered): a
+    /// file names the same few thousand employers in every chunk.
+    employers: HashMap<String, Option<imports::EmployerRef>>,
     import_id: i64,
     next_person: i64,
     next_employer: i64,
@@ -36,10 +40,12 @@ pub struct Ctx {
     pub hidden: Vec<(u64, i64)>,
 }
 
-/// What a reading of the file does with each chunk.
+/// What the reading of the file does with a chunk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
+    /// Check only: a problem was found, nothing more will be written.
     Check,
+    /// Check, and write the chunk if none of its rows has a problem.
     Write,
 }
 
@@ -51,6 +57,7 @@ impl Ctx {
             names: HashMap::new(),
             closed: tongchou_store::jobs::periods_done(db, collect::JOB, collect::STEP_CLOSE)?,
             receipts_seen: HashMap::new(),
+            employers: HashMap::new(),
             import_id,
             next_person: imports::next_id(db, "persons")?,
             next_employer: imports::next_id(db, "employers")?,
@@ -92,6 +99,7 @@ impl Ctx {
     /// At the start of a reading: learn how the file heads the kind's columns.
     pub fn set_header(&mut self, kind: Kind, header: &[String]) {
         self.receipts_seen.clear();
+        self.employers.clear();
         self.names.clear();
         for c in kind.columns() {
             let want: Vec<String> = std::iter::once(c.header)
@@ -126,8 +134,8 @@ impl Ctx {
 
 /// A kind that can be loaded.
 pub trait Load: Record {
-    /// Check a chunk of records against the database, adding a problem per bad row; or write
-    /// it (a row that does not resolve is then a problem, and nothing of the chunk is written).
+    /// Check a chunk of records against the database, adding a problem per bad row; in
+    /// [`Mode::Write`], then write it if none of its rows has a problem.
     fn process(
         ctx: &mut Ctx,
         db: &mut Db,
@@ -177,33 +185,34 @@ fn sex_str(s: Sex) -> &'static str {
     }
 }
 
-/// Person ids by ID number for writing: every row must resolve (it was checked in this
-/// transaction); one that does not is a problem and stops the import.
-fn person_ids(
-    ctx: &Ctx,
-    db: &mut Db,
-    rows: &[(u64, &str)],
-    errors: &mut Vec<RowError>,
-) -> Result<HashMap<String, i64>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.1).collect();
-    let found = imports::person_ids_by_id_number(db, &ids)?;
-    for (row, id) in rows {
-        if !found.contains_key(*id) {
-            errors.push(ctx.problem(*row, "id_number", unknown_person()));
-        }
-    }
-    Ok(found)
-}
-
-/// Employer ids by credit code, for a chunk.
+/// The registered employers among these credit codes (a chunk's), by credit code: those not
+/// yet met in this reading looked up, all kept for the next chunks.
 fn employer_ids<'a>(
+    ctx: &mut Ctx,
     db: &mut Db,
     codes: impl Iterator<Item = &'a str>,
 ) -> Result<HashMap<String, imports::EmployerRef>> {
     let mut codes: Vec<&str> = codes.collect();
     codes.sort_unstable();
     codes.dedup();
-    Ok(imports::employers_by_credit_code(db, &codes)?)
+    let new: Vec<&str> = codes
+        .iter()
+        .copied()
+        .filter(|c| !ctx.employers.contains_key(*c))
+        .collect();
+    if !new.is_empty() {
+        let mut found = imports::employers_by_credit_code(db, &new)?;
+        for c in new {
+            ctx.employers.insert(c.to_string(), found.remove(c));
+        }
+    }
+    Ok(codes
+        .into_iter()
+        .filter_map(|c| {
+            let e = ctx.employers.get(c)?.clone()?;
+            Some((c.to_string(), e))
+        })
+        .collect())
 }
 
 impl Load for Person {
@@ -215,19 +224,14 @@ impl Load for Person {
         mode: Mode,
     ) -> Result<()> {
         let employers = employer_ids(
+            ctx,
             db,
             chunk
                 .iter()
                 .filter_map(|p| p.employer.as_ref().map(|c| c.as_str())),
         )?;
-        let known = match mode {
-            Mode::Check => {
-                let ids: Vec<&str> = chunk.iter().map(|p| p.id_number.as_str()).collect();
-                imports::persons_by_id_number(db, &ids)?
-            }
-            // the primary key of person_ids refuses an ID number registered meanwhile
-            Mode::Write => HashMap::new(),
-        };
+        let ids: Vec<&str> = chunk.iter().map(|p| p.id_number.as_str()).collect();
+        let known = imports::persons_by_id_number(db, &ids)?;
         let before = errors.len();
         let mut good: Vec<(&Person, Option<i64>)> = Vec::with_capacity(chunk.len());
         for p in chunk {
@@ -379,20 +383,22 @@ impl Load for Employer {
         errors: &mut Vec<RowError>,
         mode: Mode,
     ) -> Result<()> {
-        if mode == Mode::Check {
-            let known = employer_ids(db, chunk.iter().map(|e| e.credit_code.as_str()))?;
-            for e in chunk {
-                if let Some(x) = ctx.outside(e.row, "county", e.county.get() as i64) {
-                    errors.push(x);
-                }
-                if let Some(k) = known.get(e.credit_code.as_str()) {
-                    errors.push(ctx.problem(
-                        e.row,
-                        "credit_code",
-                        tr!("app-imp-employer-registered", id = k.id, name = k.name),
-                    ));
-                }
+        let codes: Vec<&str> = chunk.iter().map(|e| e.credit_code.as_str()).collect();
+        let known = imports::employers_by_credit_code(db, &codes)?;
+        let before = errors.len();
+        for e in chunk {
+            if let Some(x) = ctx.outside(e.row, "county", e.county.get() as i64) {
+                errors.push(x);
             }
+            if let Some(k) = known.get(e.credit_code.as_str()) {
+                errors.push(ctx.problem(
+                    e.row,
+                    "credit_code",
+                    tr!("app-imp-employer-registered", id = k.id, name = k.name),
+                ));
+            }
+        }
+        if mode == Mode::Check || errors.len() > before {
             return Ok(());
         }
         // the unique credit code refuses an employer registered meanwhile
@@ -425,17 +431,15 @@ fn payer_code(p: &Payer) -> Option<&str> {
     }
 }
 
-/// The checks of a chunk of declarations against the register.
-fn check_declarations(
-    ctx: &mut Ctx,
+/// The declarations already stored for the persons of a chunk, by (person, yyyymm), with the
+/// import that brought each: one lookup per month of the chunk. Those this import wrote (a row
+/// met twice in the file, which the reader refuses) are left out.
+fn stored_declarations(
+    ctx: &Ctx,
     db: &mut Db,
     chunk: &[Declaration],
-    errors: &mut Vec<RowError>,
-) -> Result<()> {
-    let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
-    let persons = imports::persons_by_id_number(db, &ids)?;
-    let employers = employer_ids(db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
-    // declarations already stored, per month
+    persons: &HashMap<String, imports::PersonRef>,
+) -> Result<HashMap<(i64, i64), i64>> {
     let mut by_period: HashMap<i64, Vec<i64>> = HashMap::new();
     for d in chunk {
         if let Some(p) = persons.get(d.id_number.as_str()) {
@@ -448,9 +452,27 @@ fn check_declarations(
     let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
     for (period, people) in &by_period {
         for (person, import) in imports::stored_declarations(db, *period, people)? {
-            stored.insert((person, *period), import);
+            if import != ctx.import_id {
+                stored.insert((person, *period), import);
+            }
         }
     }
+    Ok(stored)
+}
+
+/// The checks of a chunk of declarations against the register; the rows to write, with their
+/// ids (complete only when the chunk added no problem).
+fn check_declarations(
+    ctx: &mut Ctx,
+    db: &mut Db,
+    chunk: &[Declaration],
+    errors: &mut Vec<RowError>,
+) -> Result<Vec<DeclarationRow>> {
+    let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
+    let persons = imports::persons_by_id_number(db, &ids)?;
+    let employers = employer_ids(ctx, db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
+    let stored = stored_declarations(ctx, db, chunk, &persons)?;
+    let mut good: Vec<DeclarationRow> = Vec::with_capacity(chunk.len());
     for d in chunk {
         let period = d.period.yyyymm() as i64;
         if ctx.closed.contains(&d.period) {
@@ -469,7 +491,7 @@ fn check_declarations(
             continue;
         }
         check_name(ctx, d.row, d.name.as_deref(), p, errors);
-        match &d.payer {
+        let employer_id = match &d.payer {
             Payer::Flexible => {
                 if p.payer_kind != "flexible" {
                     errors.push(ctx.problem(
@@ -481,19 +503,25 @@ fn check_declarations(
                         ),
                     ));
                 }
+                0
             }
             Payer::Employer(code) => match employers.get(code.as_str()) {
-                None => errors.push(ctx.problem(d.row, "employer", unknown_employer())),
+                None => {
+                    // the chunk is not written
+                    errors.push(ctx.problem(d.row, "employer", unknown_employer()));
+                    0
+                }
                 Some(e) if p.employer_id != Some(e.id) => {
                     let reason = match p.employer_code.as_deref() {
                         Some(other) => tr!("app-imp-other-employer", employer = other),
                         None => tr!("app-imp-flexible-no-employer"),
                     };
                     errors.push(ctx.problem(d.row, "employer", reason));
+                    e.id
                 }
-                Some(_) => {}
+                Some(e) => e.id,
             },
-        }
+        };
         if let Some(import) = stored.get(&(p.id, period)) {
             errors.push(RowError {
                 row: d.row,
@@ -505,8 +533,15 @@ fn check_declarations(
                 ),
             });
         }
+        good.push(DeclarationRow {
+            person_id: p.id,
+            period,
+            employer_id,
+            declared_fen: d.base.fen(),
+            import_id: ctx.import_id,
+        });
     }
-    Ok(())
+    Ok(good)
 }
 
 impl Load for Declaration {
@@ -517,41 +552,12 @@ impl Load for Declaration {
         errors: &mut Vec<RowError>,
         mode: Mode,
     ) -> Result<()> {
-        if mode == Mode::Check {
-            return check_declarations(ctx, db, chunk, errors);
-        }
         let before = errors.len();
-        let rows: Vec<(u64, &str)> = chunk
-            .iter()
-            .map(|d| (d.row, d.id_number.as_str()))
-            .collect();
-        let persons = person_ids(ctx, db, &rows, errors)?;
-        let employers = employer_ids(db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
-        let mut good: Vec<DeclarationRow> = Vec::with_capacity(chunk.len());
-        for d in chunk {
-            let employer_id = match payer_code(&d.payer) {
-                None => 0,
-                Some(code) => match employers.get(code) {
-                    Some(e) => e.id,
-                    None => {
-                        errors.push(ctx.problem(d.row, "employer", unknown_employer()));
-                        continue;
-                    }
-                },
-            };
-            if let Some(person) = persons.get(d.id_number.as_str()) {
-                good.push(DeclarationRow {
-                    person_id: *person,
-                    period: d.period.yyyymm() as i64,
-                    employer_id,
-                    declared_fen: d.base.fen(),
-                    import_id: ctx.import_id,
-                });
-            }
-        }
-        if errors.len() > before {
+        let good = check_declarations(ctx, db, chunk, errors)?;
+        if mode == Mode::Check || errors.len() > before {
             return Ok(());
         }
+        // the primary key refuses a declaration stored meanwhile
         imports::write_declarations(db, &mut |push| {
             for r in &good {
                 push(r)?;
@@ -570,38 +576,15 @@ impl Load for Collection {
         errors: &mut Vec<RowError>,
         mode: Mode,
     ) -> Result<()> {
-        if mode == Mode::Write {
-            // the primary key of receipts refuses a receipt number stored meanwhile
-            let before = errors.len();
-            let rows: Vec<(u64, &str)> = chunk
-                .iter()
-                .map(|c| (c.row, c.id_number.as_str()))
-                .collect();
-            let persons = person_ids(ctx, db, &rows, errors)?;
-            if errors.len() > before {
-                return Ok(());
-            }
-            let good: Vec<Receipt> = chunk
-                .iter()
-                .filter_map(|c| {
-                    persons.get(c.id_number.as_str()).map(|p| Receipt {
-                        receipt: c.receipt.clone(),
-                        person: *p,
-                        period: c.period,
-                        paid: c.paid,
-                        paid_on: c.paid_on,
-                    })
-                })
-                .collect();
-            collect::write_receipts(db, ctx.import_id, &good)?;
-            return Ok(());
-        }
+        let before = errors.len();
         let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();
         let persons = imports::persons_by_id_number(db, &ids)?;
         let numbers: Vec<&str> = chunk.iter().map(|c| c.receipt.as_str()).collect();
         let stored = imports::stored_receipts(db, &numbers)?;
+        let mut good: Vec<Receipt> = Vec::with_capacity(chunk.len());
         for c in chunk {
-            if let Some(import) = stored.get(&c.receipt) {
+            // a receipt this import wrote is one met twice in the file: said just below
+            if let Some(import) = stored.get(&c.receipt).filter(|i| **i != ctx.import_id) {
                 errors.push(ctx.problem(
                     c.row,
                     "receipt",
@@ -630,7 +613,19 @@ impl Load for Collection {
                 continue;
             }
             check_name(ctx, c.row, c.name.as_deref(), p, errors);
+            good.push(Receipt {
+                receipt: c.receipt.clone(),
+                person: p.id,
+                period: c.period,
+                paid: c.paid,
+                paid_on: c.paid_on,
+            });
         }
+        if mode == Mode::Check || errors.len() > before {
+            return Ok(());
+        }
+        // the primary key of receipts refuses a receipt number stored meanwhile
+        collect::write_receipts(db, ctx.import_id, &good)?;
         Ok(())
     }
 }

@@ -107,14 +107,13 @@ fn load(url: &str, kind: Kind, a: &FileArgs) -> CliResult {
         Some(p) => Importer::Staff(p),
         None => Importer::Operator(&op),
     };
-    // one bar per reading of the file, erased when the next starts or the import ends
+    // one bar for the reading of the file, erased when the import ends
     let mut bar: Option<(Phase, Bar)> = None;
     let mut progress = |phase: Phase, p: tongchou_import::Progress| {
         if bar.as_ref().is_none_or(|(at, _)| *at != phase) {
             bar = None;
             let label = match phase {
-                Phase::Checking => "checking",
-                Phase::Writing => "writing ",
+                Phase::Checking => "importing",
             };
             bar = Some((phase, Bar::new(label)));
         }
