@@ -112,6 +112,7 @@ fn serve(url: &str, bind: &str) -> Result<(), String> {
     let mut cfg = tongchou_server::Config::new(url);
     cfg.secure_cookies = false;
     cfg.sqlite_mmap = arg("--mmap", 0);
+    cfg.audit_gather_us = arg("--audit-gather-us", cfg.audit_gather_us);
     tongchou_server::run(bind, cfg)
 }
 

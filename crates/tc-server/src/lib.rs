@@ -98,6 +98,11 @@ pub struct Config {
     /// (`tongchou_store::access::SessionCache`; a change made in this process empties it at
     /// once, one made by another process is seen within this time); 0: every request reads it.
     pub session_cache_ms: i64,
+    /// Microseconds the audit writer waits after a batch's first entry for more when reads are
+    /// arriving together (`tongchou_store::audit::group::Options::gather`, PostgreSQL's
+    /// `commit_delay`); a lone read never waits. Fewer, larger commits: measured in
+    /// docs/PERFORMANCE.md (2026-12-06 night).
+    pub audit_gather_us: u64,
     /// Login attempts a client may make per minute, after a burst of `login_burst`.
     pub login_per_minute: u32,
     pub login_burst: u32,
@@ -155,6 +160,7 @@ impl Config {
             pool_size: 16,
             sqlite_mmap: 0,
             session_cache_ms: 1_000,
+            audit_gather_us: 1_000,
             login_per_minute: 30,
             login_burst: 30,
             public_per_minute: 120,
@@ -546,7 +552,11 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
     // over TLS, cookies are always Secure and HSTS always sent
     cfg.secure_cookies |= cfg.tls.is_some();
     let secure = cfg.secure_cookies;
-    let writer = audit::group::Writer::start(&cfg.db_url, audit::group::Options::default())
+    let opts = audit::group::Options {
+        gather: std::time::Duration::from_micros(cfg.audit_gather_us),
+        ..Default::default()
+    };
+    let writer = audit::group::Writer::start(&cfg.db_url, opts)
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let st = state(cfg, writer);
     let router = Router::new()

@@ -40,6 +40,10 @@ pub struct Args {
     /// Hand transfer certificates out in plain text, only where their way is protected otherwise.
     #[arg(long)]
     pub transfer_plain: bool,
+    /// Microseconds the audit writer waits, when reads arrive together, for more entries to
+    /// commit with a batch's first (PostgreSQL's `commit_delay`; a lone read never waits).
+    #[arg(long, value_name = "US", default_value_t = tongchou_server::Config::new("").audit_gather_us)]
+    pub audit_gather_us: u64,
 }
 
 /// `--dues-seal-key-file` / `--dues-plain` (or the transfer pair) as the service's setting.
@@ -65,6 +69,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     cfg.bank_files = a.bank_files.clone();
     cfg.dues_exchange = exchange(a.dues_seal_key_file.as_deref(), a.dues_plain)?;
     cfg.transfer_exchange = exchange(a.transfer_seal_key_file.as_deref(), a.transfer_plain)?;
+    cfg.audit_gather_us = a.audit_gather_us;
     match (&a.tls_cert, &a.tls_key) {
         (Some(cert), Some(key)) => {
             cfg.tls = Some(tongchou_server::tls::server_config(cert, key).map_err(CliError)?);

@@ -18,7 +18,8 @@ use super::{Deferred, Record, append_all_in_tx, retry};
 use crate::{Db, Result, StoreError};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
+use std::time::Instant;
 
 /// Called on the writer's thread with the entry's record once it is durable, or the error that
 /// kept it from being written.
@@ -67,6 +68,13 @@ pub struct Options {
     pub capacity: usize,
     /// Entries written in one transaction at most.
     pub max_batch: usize,
+    /// When the last batch had company (two entries or more: reads are arriving together), wait
+    /// up to this long after a batch's first entry for more before committing — PostgreSQL's
+    /// `commit_delay`. A lone read never waits. Zero: commit whatever is waiting at once. Each
+    /// commit costs its WAL pages and `fsync`, and on SQLite empties every other connection's
+    /// page cache: on a quiet machine the batches were 3 entries on average, 4,000 commits a
+    /// second (docs/PERFORMANCE.md, 2026-12-06 night).
+    pub gather: std::time::Duration,
 }
 
 impl Default for Options {
@@ -74,6 +82,7 @@ impl Default for Options {
         Options {
             capacity: 8192,
             max_batch: 1024,
+            gather: std::time::Duration::ZERO,
         }
     }
 }
@@ -139,10 +148,9 @@ impl Writer {
         let (tx, rx) = sync_channel(opts.capacity.max(1));
         let stats = Arc::new(Stats::default());
         let s = stats.clone();
-        let max = opts.max_batch.max(1);
         let thread = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || run(rx, sink, &s, max))?;
+            .spawn(move || run(rx, sink, &s, opts))?;
         Ok(Writer {
             tx: Some(tx),
             stats,
@@ -217,17 +225,35 @@ impl Drop for Writer {
     }
 }
 
-/// The writer's loop: a batch of whatever is waiting, written, then answered; until every
-/// sender is gone and the queue is empty.
-fn run(rx: Receiver<Job>, mut sink: impl Sink, stats: &Stats, max_batch: usize) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < max_batch {
-            match rx.try_recv() {
-                Ok(j) => jobs.push(j),
-                Err(_) => break,
+/// A batch: `first`, whatever else is waiting, and, when `company` (the last batch had more
+/// than one entry), what arrives within [`Options::gather`] of now; at most `max_batch`.
+fn gather(rx: &Receiver<Job>, first: Job, opts: &Options, company: bool) -> Vec<Job> {
+    let max = opts.max_batch.max(1);
+    let until = (company && !opts.gather.is_zero()).then(|| Instant::now() + opts.gather);
+    let mut jobs = vec![first];
+    while jobs.len() < max {
+        match rx.try_recv() {
+            Ok(j) => jobs.push(j),
+            Err(TryRecvError::Disconnected) => break,
+            Err(TryRecvError::Empty) => {
+                let Some(until) = until else { break };
+                match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
             }
         }
+    }
+    jobs
+}
+
+/// The writer's loop: a batch of whatever is waiting, written, then answered; until every
+/// sender is gone and the queue is empty.
+fn run(rx: Receiver<Job>, mut sink: impl Sink, stats: &Stats, opts: Options) {
+    let mut last = 0;
+    while let Ok(first) = rx.recv() {
+        let jobs = gather(&rx, first, &opts, last > 1);
+        last = jobs.len();
         let (entries, dones): (Vec<Deferred>, Vec<Done>) =
             jobs.into_iter().map(|j| (j.entry, j.done)).unzip();
         let n = entries.len() as u64;
@@ -328,6 +354,7 @@ mod tests {
         let opts = Options {
             capacity: 100,
             max_batch,
+            gather: std::time::Duration::ZERO,
         };
         gated_with(opts, fail)
     }
@@ -402,6 +429,32 @@ mod tests {
     }
 
     #[test]
+    fn with_company_a_batch_waits_for_entries_arriving_within_gather() {
+        let opts = Options {
+            capacity: 100,
+            max_batch: 1024,
+            gather: std::time::Duration::from_millis(500),
+        };
+        let (w, batches, entered, open) = gated_with(opts, vec![]);
+        let (out, rx) = channel();
+        submit_all(&w, 0..1, &out);
+        entered.recv().expect("first batch started");
+        submit_all(&w, 1..4, &out);
+        open.send(()).expect("open");
+        // a lone first entry did not wait; the three that waited went together
+        assert_eq!(outcomes(&rx, 4).len(), 4);
+        // the last batch had company: the next one waits for an entry 30 ms behind its first
+        submit_all(&w, 4..5, &out);
+        std::thread::sleep(std::time::Duration::from_millis(30));
+        submit_all(&w, 5..6, &out);
+        assert_eq!(outcomes(&rx, 2).len(), 2);
+        drop(w);
+        let b = batches.lock().expect("lock").clone();
+        let ids = |v: &[usize]| v.iter().map(|i| i.to_string()).collect::<Vec<_>>();
+        assert_eq!(b, vec![ids(&[0]), ids(&[1, 2, 3]), ids(&[4, 5])]);
+    }
+
+    #[test]
     fn a_batch_is_at_most_max_batch() {
         let (w, batches, entered, open) = gated(4, vec![]);
         let (out, rx) = channel();
@@ -438,6 +491,7 @@ mod tests {
         let opts = Options {
             capacity: 2,
             max_batch: 1024,
+            gather: std::time::Duration::ZERO,
         };
         let (w, _, entered_rx, open) = gated_with(opts, vec![]);
         let (out, rx) = channel();
