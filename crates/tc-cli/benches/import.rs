@@ -179,26 +179,12 @@ fn raw_baseline(db: &str, timed: &[(&str, f64)]) {
         (
             "declarations",
             "wage_declarations",
-            &[
-                "person_id",
-                "period",
-                "employer_id",
-                "declared_fen",
-                "import_id",
-            ][..],
+            &tongchou_store::imports::DECLARATION_COLUMNS[..],
         ),
         (
             "collections",
             "receipts",
-            &[
-                "receipt",
-                "person_id",
-                "period",
-                "paid_fen",
-                "paid_on",
-                "import_id",
-                "batch_id",
-            ][..],
+            &tongchou_store::collection::RECEIPT_COLUMNS[..],
         ),
     ] {
         let (secs, n) = raw_write(&mut from, &mut to, table, cols);

@@ -115,6 +115,18 @@ pub fn receipts_to_apply(db: &mut Db, until: Date) -> Result<Vec<Receipt>> {
     Ok(out)
 }
 
+/// The columns [`write_receipts`] writes, in its order (the import benchmark's raw baseline
+/// writes the same).
+pub const RECEIPT_COLUMNS: [&str; 7] = [
+    "receipt",
+    "person_id",
+    "period",
+    "paid_fen",
+    "paid_on",
+    "import_id",
+    "batch_id",
+];
+
 /// Write receipts (the tax bureau's results) under an import id (0: reported in memory by a
 /// counterpart). With `applied_by = (batch, close)`, the close of `batch` applies them in the
 /// same transaction: those paid by the close date carry the batch already (no second pass over
@@ -125,16 +137,7 @@ pub fn write_receipts(
     receipts: &[Receipt],
     applied_by: Option<(Period, Date)>,
 ) -> Result<u64> {
-    const COLS: [&str; 7] = [
-        "receipt",
-        "person_id",
-        "period",
-        "paid_fen",
-        "paid_on",
-        "import_id",
-        "batch_id",
-    ];
-    db.bulk_insert("receipts", &COLS, &mut |sink| {
+    db.bulk_insert("receipts", &RECEIPT_COLUMNS, &mut |sink| {
         for r in receipts {
             let d = r.paid_on.to_string();
             let batch = match applied_by {
