@@ -231,20 +231,38 @@ fn gather(rx: &Receiver<Job>, first: Job, opts: &Options, company: bool) -> Vec<
     let max = opts.max_batch.max(1);
     let until = (company && !opts.gather.is_zero()).then(|| Instant::now() + opts.gather);
     let mut jobs = vec![first];
-    while jobs.len() < max {
-        match rx.try_recv() {
-            Ok(j) => jobs.push(j),
-            Err(TryRecvError::Disconnected) => break,
-            Err(TryRecvError::Empty) => {
-                let Some(until) = until else { break };
-                match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                    Ok(j) => jobs.push(j),
-                    Err(_) => break,
-                }
+    if !drain(rx, &mut jobs, max) {
+        return jobs;
+    }
+    if let Some(until) = until {
+        // The window is slept in quarters, not waited on the queue: a receiver waiting on the
+        // queue is woken by every entry sent (a futex wake and two thread switches each), a
+        // sleeping one by none; a full batch ends it at the next quarter.
+        let step = opts.gather / 4;
+        while jobs.len() < max {
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            std::thread::sleep(left.min(step));
+            if !drain(rx, &mut jobs, max) {
+                break;
             }
         }
     }
     jobs
+}
+
+/// Take what waits in the queue, up to `max` jobs in all; false once the senders are gone.
+fn drain(rx: &Receiver<Job>, jobs: &mut Vec<Job>, max: usize) -> bool {
+    while jobs.len() < max {
+        match rx.try_recv() {
+            Ok(j) => jobs.push(j),
+            Err(TryRecvError::Disconnected) => return false,
+            Err(TryRecvError::Empty) => return true,
+        }
+    }
+    true
 }
 
 /// The writer's loop: a batch of whatever is waiting, written, then answered; until every
