@@ -94,13 +94,13 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
                     "补缴 {}：合计 {} 元，{}（审批 {a}）",
                     b.id,
                     b.total.grouped(),
-                    backpay::status_zh(&b.status)
+                    backpay::status_name(&b.status)
                 ),
                 None => outln!(
                     "补缴 {}：合计 {} 元，{}",
                     b.id,
                     b.total.grouped(),
-                    backpay::status_zh(&b.status)
+                    backpay::status_name(&b.status)
                 ),
             }
         }
@@ -127,7 +127,7 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
             outln!(
                 "补缴 {}：{}，合计 {} 元",
                 b.id,
-                backpay::status_zh(&b.status),
+                backpay::status_name(&b.status),
                 b.total.grouped()
             );
         }

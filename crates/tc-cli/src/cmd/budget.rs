@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
 use tongchou_app::{budget, evaluation, execution, final_accounts};
 use tongchou_core::items::Statement;
-use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode, i18n, tr};
+use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Args)]
@@ -431,20 +431,18 @@ fn show(
         "cli-budget-title",
         year = v.budget.year,
         number = v.budget.number,
-        stage = stage_text(&v.budget.stage)
+        stage = budget::stage_name(&v.budget.stage)
     );
     let json = app(v.json(region))?;
     let sheet = tr!("cli-budget-sheet", year = which.year);
     emit_matrix(out, &title, &sheet, &cols, &json)
 }
 
-/// A budget's stage (its code) in the current language.
-fn stage_text(stage: &str) -> &'static str {
-    let zh = budget::stage_zh(stage);
-    i18n::from_zh(i18n::current(), zh).unwrap_or(zh)
-}
-
 /// The line saying the stage a budget reached.
 fn stage_line(year: i32, stage: &str) -> String {
-    tr!("cli-budget-stage", year = year, stage = stage_text(stage))
+    tr!(
+        "cli-budget-stage",
+        year = year,
+        stage = budget::stage_name(stage)
+    )
 }

@@ -85,7 +85,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let new = closed.iter().filter(|c| !c.already).count();
     outln!(
         "{} {} closed through {period}: {new} book(s) closed, {} already closed",
-        close::level_zh(level),
+        close::level_name(level),
         if year { "year" } else { "month" },
         closed.len() - new
     );
