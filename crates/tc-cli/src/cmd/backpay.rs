@@ -115,8 +115,9 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
                 "approve" => true,
                 "reject" => false,
                 other => {
-                    return Err(CliError(format!(
-                        "--decision {other:?}: approve 或 reject (approve or reject)"
+                    return Err(CliError(tongchou_core::tr!(
+                        "cli-err-decision-value",
+                        got = format!("{other:?}")
                     )));
                 }
             };

@@ -273,8 +273,13 @@ pub fn run(c: BankCmd, db_url: &str) -> CliResult {
     match c {
         BankCmd::Returns { file, on, as_login } => {
             let name = file.display().to_string();
-            let bytes =
-                std::fs::read(&file).map_err(|e| CliError(format!("{name}: cannot read: {e}")))?;
+            let bytes = std::fs::read(&file).map_err(|e| {
+                CliError(tongchou_core::tr!(
+                    "cli-err-cannot-read",
+                    file = name,
+                    error = e
+                ))
+            })?;
             let who = acting_user(&mut db, &as_login)?;
             let on = on.unwrap_or_else(today_china);
             let r = disburse::import_returns(&mut db, &who, &name, &bytes, on, now_ms())

@@ -298,7 +298,7 @@ fn compile(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
             let n = app(budget::adjust(db, &who, year, &reason, now))?;
             outln!("{}", tr!("cli-budget-adjusting", year = year, n = n));
         }
-        _ => return Err(CliError("not a compiling command".into())),
+        _ => return Err(CliError(tongchou_core::tr!("cli-err-not-compiling"))),
     }
     Ok(())
 }
@@ -318,7 +318,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
             let v = match (accept, return_reason.as_deref()) {
                 (true, None) => budget::Verdict::Accept,
                 (false, Some(r)) => budget::Verdict::Return(r),
-                _ => return Err(CliError("--accept or --return REASON".into())),
+                _ => return Err(CliError(tongchou_core::tr!("cli-err-accept-or-return"))),
             };
             match (region, stage) {
                 (Some(r), None) => {
@@ -345,7 +345,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                     ))?;
                     outln!("{}", stage_line(which.year, &s));
                 }
-                _ => return Err(CliError("--region R, or --stage hrss|finance".into())),
+                _ => return Err(CliError(tongchou_core::tr!("cli-err-region-or-stage"))),
             }
         }
         BudgetCmd::Approve {
@@ -387,7 +387,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
             ))?;
             outln!("comment recorded for {region}");
         }
-        _ => return Err(CliError("not a review command".into())),
+        _ => return Err(CliError(tongchou_core::tr!("cli-err-not-review"))),
     }
     Ok(())
 }
