@@ -285,7 +285,7 @@ fn decide(db: &mut Db, decision: transfer::Decision, r: &Review) -> Result<(), C
     let on = r.acting.day();
     let t = transfer::decide(db, &who, r.id, decision, &r.reason, on, now_ms()).map_err(engine)?;
     print_json(
-        &serde_json::json!({"id": t.id, "status": t.status, "received_fen": t.received_fen, "total_fen": t.total_fen}),
+        &serde_json::json!({"id": t.id, "status": t.status, "status_name": transfer::review::status_name(&t.status), "received_fen": t.received_fen, "total_fen": t.total_fen}),
     )?;
     Ok(())
 }
