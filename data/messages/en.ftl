@@ -2610,3 +2610,18 @@ cli-err-demo-person-missing = person { $person } missing
 cli-err-demo-credit-code = the demo's credit code is not valid
 cli-err-demo-defects = city { $city }: the corrected files still have { $n } defect(s)
 cli-err-demo-loaded = city { $city } was loaded before
+
+## msgs3: the audit log's export and the reports' refusals (tc-app::audit_log, tc-app::reports)
+app-al-denied = not allowed to read the audit log: the role { $role } lacks the audit-read permission ({ $code })
+app-al-col-seq = No.
+app-al-col-at = Time (Beijing)
+app-al-col-login = User
+app-al-col-action = Action
+app-al-col-action-code = Action code
+app-al-col-object = Object
+app-al-col-region = Region
+app-al-col-result = Result
+app-al-col-details = Details
+app-rep-no-permission = not allowed to read reports: the role { $role } lacks the report permission (report_read)
+app-rep-no-region = region { $region } is not a division of Shanxi
+app-rep-out-of-scope = not allowed to read the reports of { $region } { $name }: outside your region { $own }

@@ -2611,3 +2611,18 @@ cli-err-demo-person-missing = 缺少人员 { $person }
 cli-err-demo-credit-code = 演示用统一社会信用代码无效
 cli-err-demo-defects = { $city }：更正后的文件仍有 { $n } 处缺陷
 cli-err-demo-loaded = { $city } 已经迁移过
+
+## msgs3: the audit log's export and the reports' refusals (tc-app::audit_log, tc-app::reports)
+app-al-denied = 无权查阅审计日志：角色 { $role } 没有“查阅审计日志”权限（{ $code }）
+app-al-col-seq = 序号
+app-al-col-at = 时间（北京时间）
+app-al-col-login = 用户
+app-al-col-action = 操作
+app-al-col-action-code = 操作代码
+app-al-col-object = 对象
+app-al-col-region = 地区
+app-al-col-result = 结果
+app-al-col-details = 详情
+app-rep-no-permission = 无权查看报表：角色 { $role } 没有报表查询权限（report_read）
+app-rep-no-region = 地区 { $region } 不是山西省的行政区划
+app-rep-out-of-scope = 无权查看 { $region } { $name } 的报表：超出本人辖区 { $own }
