@@ -2625,3 +2625,10 @@ app-al-col-details = Details
 app-rep-no-permission = not allowed to read reports: the role { $role } lacks the report permission (report_read)
 app-rep-no-region = region { $region } is not a division of Shanxi
 app-rep-out-of-scope = not allowed to read the reports of { $region } { $name }: outside your region { $own }
+
+## msgs3: gap sharing's and the execution analysis's refusals (tc-app::gap, tc-app::analysis)
+app-gap-denied = not allowed to { $what }: needs a provincial { $roles } role (you are { $role } { $region })
+app-gap-what-compute = compute the gap sharing
+app-gap-what-settle = record a gap share's payment
+app-an-quarter-name = Q{ $q } { $year }
+app-an-locked = the analysis of { $region } { $name } for { $quarter } is { $status } and can no longer be changed

@@ -2626,3 +2626,10 @@ app-al-col-details = 详情
 app-rep-no-permission = 无权查看报表：角色 { $role } 没有报表查询权限（report_read）
 app-rep-no-region = 地区 { $region } 不是山西省的行政区划
 app-rep-out-of-scope = 无权查看 { $region } { $name } 的报表：超出本人辖区 { $own }
+
+## msgs3: gap sharing's and the execution analysis's refusals (tc-app::gap, tc-app::analysis)
+app-gap-denied = 无权{ $what }：需要省级 { $roles } 角色（当前 { $role } { $region }）
+app-gap-what-compute = 计算缺口分担
+app-gap-what-settle = 登记缺口分担资金到账
+app-an-quarter-name = { $year } 年第 { $q } 季度
+app-an-locked = { $region } { $name } 的{ $quarter }执行分析{ $status }，不能再修改
