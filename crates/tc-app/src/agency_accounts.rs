@@ -38,13 +38,14 @@ pub fn masked(account: &str) -> String {
     format!("****{tail}")
 }
 
-/// A version's review state in Chinese (English after it).
-pub fn status_zh(status: &str) -> &'static str {
+/// A version's review state in the current language (`payacct-status-*` of the catalogue).
+pub fn status_name(status: &str) -> &'static str {
+    use tongchou_core::i18n::word;
     match status {
-        "pending" => "待复核 pending",
-        "confirmed" => "已确认 confirmed",
-        "refused" => "已退回 refused",
-        _ => "未知 unknown",
+        "pending" => word("payacct-status-pending"),
+        "confirmed" => word("payacct-status-confirmed"),
+        "refused" => word("payacct-status-refused"),
+        _ => word("payacct-status-unknown"),
     }
 }
 
@@ -112,8 +113,8 @@ pub const KINDS: [(&str, &str); 3] = [
 /// The kind of the county agencies' paying accounts (the debtor of their payment files).
 pub const PAYING: &str = "expenditure_account";
 
-/// A kind's Chinese name (the key itself when unknown).
-pub fn kind_zh(kind: &str) -> &str {
+/// A kind's name in the current language (the key itself when unknown).
+pub fn kind_name(kind: &str) -> &str {
     use tongchou_core::i18n::word;
     match kind {
         "expenditure_account" => word("app-aa-kind-expenditure_account"),
@@ -146,7 +147,7 @@ fn check_region(region: RegionCode, kind: &str) -> Result<()> {
             "app-aa-no-such",
             region = region,
             name = r.name,
-            kind = kind_zh(kind)
+            kind = kind_name(kind)
         )));
     }
     Ok(())
@@ -385,6 +386,20 @@ pub fn named(county: RegionCode) -> (RegionCode, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_and_a_kind_are_named_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        assert_eq!(scope(Lang::ZhCn, || status_name("pending")), "待复核");
+        assert_eq!(scope(Lang::En, || status_name("confirmed")), "confirmed");
+        let zh = scope(Lang::ZhCn, || kind_name("expenditure_account").to_string());
+        let en = scope(Lang::En, || kind_name("expenditure_account").to_string());
+        assert!(
+            zh.contains("支出户") && !en.contains("支出户"),
+            "{zh} / {en}"
+        );
+        assert_eq!(kind_name("no_such"), "no_such");
+    }
 
     #[test]
     fn masks_all_but_the_last_four_digits() {

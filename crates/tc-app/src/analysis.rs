@@ -61,7 +61,8 @@ impl Quarter {
 
 impl std::fmt::Display for Quarter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} 年第 {} 季度", self.year, self.q)
+        let name = tongchou_core::tr!("app-an-quarter-name", year = self.year, q = self.q);
+        f.write_str(&name)
     }
 }
 
@@ -272,10 +273,12 @@ fn record(
 fn editable(s: Option<&State>, qt: Quarter, region: RegionCode) -> Result<()> {
     match s.map(|s| s.status.as_str()) {
         None | Some("draft") | Some("returned") => Ok(()),
-        Some(st) => Err(AppError::State(format!(
-            "{region} {} 的{qt}执行分析{}，不能再修改",
-            name(region),
-            status_label(Some(st))
+        Some(st) => Err(AppError::State(tongchou_core::tr!(
+            "app-an-locked",
+            region = region,
+            name = name(region),
+            quarter = qt,
+            status = status_label(Some(st))
         ))),
     }
 }
@@ -619,5 +622,42 @@ pub fn side_of(key: &str) -> &'static str {
     {
         Some(Side::Expenditure) => "支出",
         _ => "收入",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_quarter_and_a_refusal_in_the_readers_language() {
+        let qt = Quarter { year: 2021, q: 3 };
+        assert_eq!(scope(Lang::ZhCn, || qt.to_string()), "2021 年第 3 季度");
+        assert_eq!(scope(Lang::En, || qt.to_string()), "Q3 2021");
+        let s = State {
+            region: RegionCode::new(140105).expect("r"),
+            status: "submitted".into(),
+            version: 1,
+            due_on: "2021-10-20".into(),
+            updated_at: String::new(),
+        };
+        let said = |lang| {
+            scope(lang, || {
+                editable(Some(&s), qt, s.region)
+                    .expect_err("locked")
+                    .to_string()
+            })
+        };
+        assert!(
+            said(Lang::ZhCn).contains("2021 年第 3 季度执行分析已报送待审核"),
+            "{}",
+            said(Lang::ZhCn)
+        );
+        assert!(
+            said(Lang::En).contains("for Q3 2021 is submitted"),
+            "{}",
+            said(Lang::En)
+        );
     }
 }

@@ -9,8 +9,9 @@ use crate::export::{Download, Format, Table};
 use crate::reports::Cell;
 use crate::{AppError, Result};
 use tongchou_core::access::{Permission, Principal};
+use tongchou_core::i18n::{self, word};
 use tongchou_core::region::Level;
-use tongchou_core::{Date, Divisions, Timestamp, actions};
+use tongchou_core::{Date, Divisions, Timestamp, actions, tr};
 use tongchou_store::Db;
 use tongchou_store::access::{self, Target, iso_time, parse_iso_time};
 use tongchou_store::audit::{self, Cursor, Query, Record, Verification};
@@ -94,10 +95,10 @@ fn authorize(db: &mut Db, who: &Principal, action: &str, now: i64) -> Result<()>
         region: who.region,
     };
     access::authorize(db, who, Permission::AuditRead, &t, now).map_err(|e| match e {
-        access::AuthError::Denied(a) => AppError::Forbidden(format!(
-            "无权查阅审计日志：角色 {} 没有“查阅审计日志”权限 ({})",
-            who.role.label_zh(),
-            a.code()
+        access::AuthError::Denied(a) => AppError::Forbidden(tr!(
+            "app-al-denied",
+            role = who.role.label(i18n::current()),
+            code = a.code()
         )),
         other => other.into(),
     })
@@ -142,26 +143,30 @@ pub fn read(db: &mut Db, who: &Principal, f: &Filter, cursor: Cursor, now: i64) 
     })
 }
 
-/// The columns of the log's table (Chinese label, width).
-pub const COLUMNS: [(&str, f64); 9] = [
-    ("序号", 9.0),
-    ("时间（北京时间）", 20.0),
-    ("用户", 16.0),
-    ("操作", 20.0),
-    ("操作代码", 22.0),
-    ("对象", 30.0),
-    ("地区", 9.0),
-    ("结果", 7.0),
-    ("详情", 60.0),
-];
+/// The columns of the log's table (label in the current language, width).
+pub fn columns() -> Vec<(&'static str, f64)> {
+    vec![
+        (word("app-al-col-seq"), 9.0),
+        (word("app-al-col-at"), 20.0),
+        (word("app-al-col-login"), 16.0),
+        (word("app-al-col-action"), 20.0),
+        (word("app-al-col-action-code"), 22.0),
+        (word("app-al-col-object"), 30.0),
+        (word("app-al-col-region"), 9.0),
+        (word("app-al-col-result"), 7.0),
+        (word("app-al-col-details"), 60.0),
+    ]
+}
 
-/// One entry as the cells of [`COLUMNS`].
+/// One entry as the cells of [`columns`], the action and the outcome named in the current
+/// language.
 pub fn cells(e: &Record) -> Vec<Cell> {
+    let lang = i18n::current();
     vec![
         Cell::Int(e.seq),
         Cell::Text(china_time(&e.at)),
         Cell::Text(e.login.clone()),
-        Cell::Text(actions::display(&e.action).to_string()),
+        Cell::Text(actions::display_in(lang, &e.action).to_string()),
         Cell::Text(e.action.clone()),
         Cell::Text(
             format!("{} {}", e.object_type, e.object_id)
@@ -169,7 +174,7 @@ pub fn cells(e: &Record) -> Vec<Cell> {
                 .to_string(),
         ),
         Cell::Text(e.region.map(|r| format!("{r:06}")).unwrap_or_default()),
-        Cell::Text(actions::result_zh(&e.result).to_string()),
+        Cell::Text(actions::result_label(lang, &e.result).to_string()),
         Cell::Text(e.details.clone()),
     ]
 }
@@ -187,8 +192,8 @@ pub fn export(
     let entries = audit::page(db, &f.query(who), Cursor::Newest, EXPORT_MAX)?;
     let table = Table {
         title: tongchou_core::tr!("app-rep-audit-title"),
-        sheet: "审计日志".into(),
-        cols: COLUMNS.to_vec(),
+        sheet: tr!("app-rep-audit-title"),
+        cols: columns(),
         rows: entries.iter().map(cells).collect(),
     };
     let d = table.download(format, "audit-log")?;
@@ -201,6 +206,45 @@ pub fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_is_exported_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let e = Record {
+            seq: 7,
+            at: "2026-12-03T01:02:03.456Z".into(),
+            user_id: None,
+            login: "auditor".into(),
+            action: "approval.decide".into(),
+            object_type: "approval".into(),
+            object_id: "3".into(),
+            region: Some(140000),
+            result: "denied".into(),
+            details: "{}".into(),
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let seen = |lang| scope(lang, || (columns()[0].0, cells(&e)));
+        let (zh, en) = (seen(Lang::ZhCn), seen(Lang::En));
+        assert_eq!(zh.0, "序号");
+        assert_eq!(
+            (&zh.1[3], &zh.1[7]),
+            (&Cell::Text("审批决定".into()), &Cell::Text("拒绝".into()))
+        );
+        assert_eq!(en.0, "No.");
+        assert_eq!(
+            (&en.1[3], &en.1[7]),
+            (
+                &Cell::Text("Approval: decide".into()),
+                &Cell::Text("Denied".into())
+            )
+        );
+        assert_eq!(
+            en.1[4],
+            Cell::Text("approval.decide".into()),
+            "the code stays"
+        );
+    }
 
     #[test]
     fn times_are_shown_in_beijing_time_and_days_start_at_beijing_midnight() {

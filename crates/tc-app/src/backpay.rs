@@ -250,13 +250,14 @@ pub fn show(db: &mut Db, who: &Principal, id: i64) -> Result<(BackPay, Vec<Month
     Ok((b, months))
 }
 
-/// Status as staff read it.
-pub fn status_zh(s: &str) -> &'static str {
+/// Status as staff read it, in the current language (`backpay-status-*` of the catalogue).
+pub fn status_name(s: &str) -> &'static str {
+    use tongchou_core::i18n::word;
     match s {
-        "pending" => "待审批",
-        "released" => "已核定，待征收",
-        "refused" => "不予补缴",
-        _ => "其他",
+        "pending" => word("backpay-status-pending"),
+        "released" => word("backpay-status-released"),
+        "refused" => word("backpay-status-refused"),
+        _ => word("backpay-status-other"),
     }
 }
 
@@ -288,6 +289,17 @@ pub fn parse_months(text: &str) -> Result<Vec<(Period, Fen)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_status_is_named_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        assert_eq!(
+            scope(Lang::ZhCn, || status_name("released")),
+            "已核定，待征收"
+        );
+        assert_eq!(scope(Lang::En, || status_name("refused")), "refused");
+        assert_eq!(scope(Lang::ZhCn, || status_name("x")), "其他");
+    }
 
     #[test]
     fn months_are_parsed_by_span_and_list() {

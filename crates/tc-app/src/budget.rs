@@ -58,15 +58,17 @@ fn province() -> RegionCode {
     Divisions::shanxi().province().code
 }
 
-/// The budget's stage as staff read it.
-pub fn stage_zh(s: &str) -> &'static str {
+/// The budget's stage as staff read it, in the current language (`budget-v-*` of the
+/// catalogue).
+pub fn stage_name(s: &str) -> &'static str {
+    use tongchou_core::i18n::word;
     match s {
-        "compiling" => "编制中",
-        "submitted" => "已报送，待人社部门审核",
-        "hrss_reviewed" => "人社部门已审核，待财政部门审核",
-        "finance_reviewed" => "财政部门已审核，待政府批准",
-        "approved" => "已批准",
-        _ => "其他",
+        "compiling" => word("budget-v-compiling"),
+        "submitted" => word("budget-v-submitted"),
+        "hrss_reviewed" => word("budget-v-hrss-reviewed"),
+        "finance_reviewed" => word("budget-v-finance-reviewed"),
+        "approved" => word("budget-v-approved"),
+        _ => word("budget-other"),
     }
 }
 
@@ -977,4 +979,23 @@ pub fn collection_tasks(db: &mut Db, year: i32) -> Result<Option<BTreeMap<Region
         out.insert(r, task);
     }
     Ok(Some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_stage_is_named_in_the_readers_language() {
+        assert_eq!(scope(Lang::ZhCn, || stage_name("compiling")), "编制中");
+        assert_eq!(scope(Lang::En, || stage_name("approved")), "Approved");
+        for s in ["submitted", "hrss_reviewed", "finance_reviewed", "other"] {
+            let (zh, en) = (
+                scope(Lang::ZhCn, || stage_name(s)),
+                scope(Lang::En, || stage_name(s)),
+            );
+            assert!(!zh.is_ascii() && en.is_ascii(), "{s}: {zh} / {en}");
+        }
+    }
 }

@@ -35,9 +35,11 @@ use crate::reports::sheet::{Cell, Col, Sheet};
 use crate::{AppError, Result};
 use serde_json::{Value as Json, json};
 use tongchou_core::access::{Principal, Role};
+use tongchou_core::i18n::{self, Lang, word};
 use tongchou_core::rules::governance::{
     CentralAdjustmentTerms, central_allocation, central_settlement, quarter_part,
 };
+use tongchou_core::tr;
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_ledger::flows::{CentralMove, Doc, central};
 use tongchou_ledger::{Chart, Outcome};
@@ -53,36 +55,42 @@ fn province() -> RegionCode {
     Divisions::shanxi().province().code
 }
 
-/// Refuse (audited, `denied`) anyone but a provincial user of `roles`.
+/// Refuse (audited, `denied`) anyone but a provincial user of `roles`; `what` names the act in
+/// the current language (the refusal says it in the reader's, the audit entry in Chinese).
 pub(crate) fn guard(
     db: &mut Db,
     who: &Principal,
     roles: &[Role],
     action: &str,
-    what: &str,
+    what: &dyn Fn() -> &'static str,
     now_ms: i64,
 ) -> Result<()> {
     if roles.contains(&who.role) && who.region == province() {
         return Ok(());
     }
-    let names: Vec<&str> = roles.iter().map(|r| r.label_zh()).collect();
-    let e = AppError::Forbidden(format!(
-        "无权{what}：需要省级{}（当前 {} {}）",
-        names.join("或"),
-        who.role.label_zh(),
-        who.region
-    ));
+    let refusal = || {
+        let lang = i18n::current();
+        let names: Vec<&str> = roles.iter().map(|r| r.label(lang)).collect();
+        tr!(
+            "app-cen-denied",
+            what = what(),
+            roles = names.join(word("app-cen-or")),
+            role = who.role.label(lang),
+            region = who.region
+        )
+    };
+    let (object, reason) = i18n::scope(Lang::ZhCn, || (what(), refusal()));
     let entry = Entry {
         actor: &Actor::of(who),
         action,
         object_type: "authorization",
-        object_id: what,
+        object_id: object,
         region: Some(who.region.get()),
         result: "denied",
-        details: json!({"reason": e.to_string()}),
+        details: json!({ "reason": reason }),
     };
     audit::refusal(db, &entry, now_ms)?;
-    Err(e)
+    Err(AppError::Forbidden(refusal()))
 }
 
 /// The terms of `year`, refused with a clear message before the fund began.
@@ -107,8 +115,8 @@ fn need_regime(year: i32, central_adjustment: bool) -> Result<CentralAdjustmentT
     }
 }
 
-/// The Chinese name of a movement kind.
-pub fn kind_zh(kind: &str) -> &'static str {
+/// A movement kind's name in the current language.
+pub fn kind_name(kind: &str) -> &'static str {
     use tongchou_core::i18n::word;
     match kind {
         "remittance" => word("app-cen-kind-remittance"),
@@ -138,7 +146,9 @@ fn submit(db: &mut Db, m: &Movement, flow: CentralMove) -> Result<()> {
     let chart = Chart::standard();
     let p = province();
     let mut ledger = Ledger::new(db);
-    let reference = format!("{} {} {}", kind_zh(&m.kind), m.year, m.source_doc);
+    // the ledger keeps its references in Chinese, whoever books it in whichever language
+    let kind = i18n::scope(Lang::ZhCn, || kind_name(&m.kind));
+    let reference = format!("{kind} {} {}", m.year, m.source_doc);
     let doc = Doc {
         key: &m.transfer_key,
         reference: &reference,
@@ -154,9 +164,10 @@ fn submit(db: &mut Db, m: &Movement, flow: CentralMove) -> Result<()> {
         .next()
     {
         Some(Ok(Outcome::Created { .. })) | Some(Ok(Outcome::Exists { .. })) => Ok(()),
-        Some(Err(e)) => Err(AppError::Invalid(format!(
-            "账簿拒绝 {}：{e}",
-            m.transfer_key
+        Some(Err(e)) => Err(AppError::Invalid(tr!(
+            "app-cen-ledger-refused",
+            key = m.transfer_key,
+            error = e
         ))),
         None => Err(AppError::State(tongchou_core::tr!("app-ledger-no-answer"))),
     }
@@ -179,19 +190,19 @@ fn book(
                     created: false,
                 });
             }
-            return Err(AppError::State(format!(
-                "{} 年{}{}已登记为 {} 元（依据 {}，{} 登记），不能改登为 {} 元",
-                m.year,
-                if m.quarter > 0 {
-                    format!("第 {} 季度", m.quarter)
+            return Err(AppError::State(tr!(
+                "app-cen-recorded",
+                year = m.year,
+                quarter = if m.quarter > 0 {
+                    tr!("app-cen-quarter", quarter = m.quarter)
                 } else {
                     String::new()
                 },
-                kind_zh(&m.kind),
-                old.amount.grouped(),
-                old.source_doc,
-                old.recorded_by,
-                m.amount.grouped()
+                kind = kind_name(&m.kind),
+                amount = old.amount.grouped(),
+                source = old.source_doc,
+                by = old.recorded_by,
+                new = m.amount.grouped()
             )));
         }
         if let Some(flow) = flow.filter(|_| !m.amount.is_zero()) {
@@ -225,9 +236,7 @@ fn book(
 fn check_doc(source_doc: &str) -> Result<String> {
     let t = source_doc.trim();
     if t.is_empty() || t.chars().count() > 200 || t.chars().any(char::is_control) {
-        return Err(AppError::Invalid(
-            "--source: 依据文件（文号或名称）必填，一行，至多 200 字".into(),
-        ));
+        return Err(AppError::Invalid(tr!("app-cen-source")));
     }
     Ok(t.to_string())
 }
@@ -294,7 +303,14 @@ pub fn pensioners_before(db: &mut Db, year: i32) -> Result<i64> {
 /// Compute the province's remittance of `year` and book it as due on `on` (once: the same again
 /// changes nothing), by a provincial bureau or finance officer.
 pub fn remit(db: &mut Db, who: &Principal, year: i32, on: Date, now_ms: i64) -> Result<Remittance> {
-    guard(db, who, &ROLES, "central.remit", "上解中央调剂基金", now_ms)?;
+    guard(
+        db,
+        who,
+        &ROLES,
+        "central.remit",
+        &|| word("app-cen-what-remit"),
+        now_ms,
+    )?;
     let terms = need_regime(year, true)?;
     let insured = insured_in_service(db, year)?;
     let amount = terms.remittance(insured)?;
@@ -344,7 +360,7 @@ pub fn allocate(db: &mut Db, who: &Principal, a: &AllocationInput, now_ms: i64) 
         who,
         &ROLES,
         "central.allocate",
-        "登记中央调剂基金拨付",
+        &|| word("app-cen-what-allocate"),
         now_ms,
     )?;
     need_regime(a.year, true)?;
@@ -372,7 +388,7 @@ fn recorded(db: &mut Db, year: i32, kind: &str) -> Result<Movement> {
         AppError::State(tongchou_core::tr!(
             "app-cen-not-recorded",
             year = year,
-            kind = kind_zh(kind),
+            kind = kind_name(kind),
             command = if kind == "remittance" {
                 "remit"
             } else {
@@ -384,9 +400,10 @@ fn recorded(db: &mut Db, year: i32, kind: &str) -> Result<Movement> {
 
 fn not_settled(db: &mut Db, year: i32) -> Result<()> {
     match store::movement(db, year, "settlement", 0)? {
-        Some(s) => Err(AppError::State(format!(
-            "{year} 年已于 {} 年终清算，不能再登记预缴预拨",
-            s.value_date
+        Some(s) => Err(AppError::State(tr!(
+            "app-cen-settled",
+            year = year,
+            on = s.value_date
         ))),
         None => Ok(()),
     }
@@ -411,7 +428,7 @@ pub fn advance(db: &mut Db, who: &Principal, a: &AdvanceInput, now_ms: i64) -> R
         who,
         &ROLES,
         "central.advance",
-        "登记中央调剂基金预缴预拨",
+        &|| word("app-cen-what-advance"),
         now_ms,
     )?;
     need_regime(a.year, true)?;
@@ -436,7 +453,7 @@ pub fn advance(db: &mut Db, who: &Principal, a: &AdvanceInput, now_ms: i64) -> R
         None => quarter_part(allocated, a.quarter)?,
     };
     if paid.is_negative() || received.is_negative() {
-        return Err(AppError::Invalid("预缴、预拨金额不能为负".into()));
+        return Err(AppError::Invalid(tr!("app-cen-advance-negative")));
     }
     let q = a.quarter as i64;
     let mut p = movement(who, a.year, "advance_paid", q, a.on, now_ms);
@@ -483,7 +500,7 @@ pub fn settle(
         who,
         &ROLES,
         "central.settle",
-        "中央调剂基金年终清算",
+        &|| word("app-cen-what-settle"),
         now_ms,
     )?;
     need_regime(year, true)?;
@@ -539,13 +556,13 @@ pub fn pooling(db: &mut Db, who: &Principal, p: &PoolingInput, now_ms: i64) -> R
         who,
         &ROLES,
         "central.pooling",
-        "登记全国统筹上解下拨",
+        &|| word("app-cen-what-pooling"),
         now_ms,
     )?;
     need_regime(year, false)?;
     let source = check_doc(source_doc)?;
     if !amount.is_positive() {
-        return Err(AppError::Invalid("--amount: 金额必须大于零".into()));
+        return Err(AppError::Invalid(tr!("app-res-amount-positive")));
     }
     let (kind, flow) = if remitted {
         ("pooling_remitted", CentralMove::PoolingRemitted)
@@ -587,7 +604,7 @@ pub fn read(db: &mut Db, who: &Principal, year: i32, now_ms: i64) -> Result<Cent
         who,
         &READERS,
         "central.read",
-        "查看中央调剂/全国统筹",
+        &|| word("app-cen-what-read"),
         now_ms,
     )?;
     show(db, year)
@@ -623,8 +640,8 @@ pub fn show(db: &mut Db, year: i32) -> Result<CentralView> {
     })
 }
 
-/// The regime's Chinese name.
-pub fn regime_zh(v: &CentralView) -> &'static str {
+/// The regime's name in the current language.
+pub fn regime_name(v: &CentralView) -> &'static str {
     if v.terms.is_central_adjustment() {
         tongchou_core::i18n::word("app-rep-regime-central")
     } else {
@@ -639,7 +656,7 @@ pub fn json(v: &CentralView) -> Json {
         .movements
         .iter()
         .map(|m| {
-            json!({"kind": m.kind, "kind_zh": kind_zh(&m.kind), "quarter": m.quarter,
+            json!({"kind": m.kind, "kind_name": kind_name(&m.kind), "quarter": m.quarter,
                 "amount": m.amount.to_string(), "pensioners": m.pensioners,
                 "per_capita": yuan(m.per_capita), "on": m.value_date.to_string(),
                 "source_doc": m.source_doc, "transfer_key": m.transfer_key,
@@ -649,7 +666,7 @@ pub fn json(v: &CentralView) -> Json {
     json!({
         "year": v.year,
         "regime": v.terms.regime,
-        "regime_zh": regime_zh(v),
+        "regime_name": regime_name(v),
         "remittance_ratio": v.terms.ratio.to_string(),
         "remittance": yuan(v.remitted),
         "allocation": yuan(v.allocated),
@@ -678,11 +695,11 @@ pub fn sheet(v: &CentralView) -> Sheet {
         .iter()
         .map(|m| {
             let basis = match (m.pensioners, m.per_capita) {
-                (Some(n), Some(p)) => format!("{n} 人 × {} 元", p.grouped()),
+                (Some(n), Some(p)) => tr!("app-cen-basis", n = n, per = p.grouped()),
                 _ => String::new(),
             };
             vec![
-                Cell::Text(kind_zh(&m.kind).into()),
+                Cell::Text(kind_name(&m.kind).into()),
                 if m.quarter > 0 {
                     Cell::Int(m.quarter)
                 } else {
@@ -700,7 +717,7 @@ pub fn sheet(v: &CentralView) -> Sheet {
         title: tongchou_core::tr!(
             "app-rep-central-title",
             year = v.year,
-            regime = regime_zh(v)
+            regime = regime_name(v)
         ),
         name: tongchou_core::tr!("app-rep-central-sheet", year = v.year),
         meta: vec![
@@ -712,5 +729,28 @@ pub fn sheet(v: &CentralView) -> Sheet {
         rows,
         total: None,
         extras: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_movement_kind_is_named_in_the_readers_language() {
+        for k in [
+            "remittance",
+            "allocation",
+            "advance_paid",
+            "settlement",
+            "x",
+        ] {
+            let (zh, en) = (
+                scope(Lang::ZhCn, || kind_name(k)),
+                scope(Lang::En, || kind_name(k)),
+            );
+            assert!(!zh.is_ascii() && en.is_ascii(), "{k}: {zh} / {en}");
+        }
     }
 }

@@ -158,20 +158,13 @@ fn targets(db: &mut Db, who: &Principal, req: &CloseRequest, now: i64) -> Result
     Ok(regions)
 }
 
-/// The level's name in the current language (省级/市级/县级).
-fn level_name(l: Level) -> String {
+/// The level's name in the current language (省级/市级/县级, province/city/county).
+pub fn level_name(l: Level) -> &'static str {
+    use tongchou_core::i18n::word;
     match l {
-        Level::Province => tr!("app-close-level-province"),
-        Level::City => tr!("app-close-level-city"),
-        Level::County => tr!("app-close-level-county"),
-    }
-}
-
-pub fn level_zh(l: Level) -> &'static str {
-    match l {
-        Level::Province => "省级",
-        Level::City => "市级",
-        Level::County => "县级",
+        Level::Province => word("app-close-level-province"),
+        Level::City => word("app-close-level-city"),
+        Level::County => word("app-close-level-county"),
     }
 }
 
@@ -510,4 +503,17 @@ pub fn status(db: &mut Db, region: RegionCode) -> Result<Vec<BookState>> {
 /// The close and reopen events of a book (or of every book).
 pub fn events(db: &mut Db, region: Option<RegionCode>) -> Result<Vec<store::EventRow>> {
     Ok(store::events(db, region)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_level_is_named_in_the_readers_language() {
+        assert_eq!(scope(Lang::ZhCn, || level_name(Level::County)), "县级");
+        let en = scope(Lang::En, || level_name(Level::Province));
+        assert!(en.is_ascii() && !en.is_empty(), "{en}");
+    }
 }

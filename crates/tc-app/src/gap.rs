@@ -121,15 +121,13 @@ fn may(who: &Principal, roles: &[Role], what: &str) -> Result<()> {
     if roles.contains(&who.role) && who.region == province {
         return Ok(());
     }
-    Err(AppError::Forbidden(format!(
-        "无权{what}：需要省级 {} 角色（当前 {} {}）",
-        roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(" / "),
-        who.role.as_str(),
-        who.region
+    let roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    Err(AppError::Forbidden(tongchou_core::tr!(
+        "app-gap-denied",
+        what = what,
+        roles = roles.join(" / "),
+        role = who.role.as_str(),
+        region = who.region
     )))
 }
 
@@ -228,7 +226,7 @@ pub fn compute(
     may(
         who,
         &[Role::ProvinceBureauOfficer, Role::FinanceOfficer],
-        "计算缺口分担",
+        tongchou_core::i18n::word("app-gap-what-compute"),
     )?;
     if on <= Period::new(year, 12)?.last_day() {
         return Err(AppError::Invalid(tongchou_core::tr!(
@@ -356,7 +354,7 @@ pub fn settle(db: &mut Db, who: &Principal, p: &Payment, at: &str, now_ms: i64) 
     may(
         who,
         &[Role::FinanceOfficer, Role::FinanceApprover],
-        "登记缺口分担资金到账",
+        tongchou_core::i18n::word("app-gap-what-settle"),
     )?;
     store::gap_year(db, year)?
         .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-gap-none", year = year)))?;

@@ -1,5 +1,5 @@
 //! The fund ledger for its readers (the `/ledger` page): a book's trial balance (试算平衡表)
-//! with the chart's Chinese account names, the journal's verification (hash chain, balances,
+//! with the chart's account names (Chinese, or the chart's English in English), the journal's verification (hash chain, balances,
 //! books, limits, lines), an account's transfers newest first in pages keyed on the journal
 //! sequence, and both as CSV or XLSX. Only a role with `ledger_read` reads it (the auditor, the
 //! provincial bureau, the finance department), and only the books of their region: a city or
@@ -11,7 +11,8 @@ use crate::export::{Download, Format, Table};
 use crate::reports::Cell;
 use crate::{AppError, Result};
 use tongchou_core::access::{Permission, Principal};
-use tongchou_core::{Divisions, Fen, RegionCode};
+use tongchou_core::i18n::{self, Lang, word};
+use tongchou_core::{Divisions, Fen, RegionCode, tr};
 use tongchou_ledger::report::TrialBook;
 use tongchou_ledger::{AccountId, Chart, Transfer};
 use tongchou_store::Db;
@@ -75,15 +76,15 @@ fn authorize(
         region,
     };
     access::authorize(db, who, Permission::LedgerRead, &t, now).map_err(|e| match e {
-        access::AuthError::Denied(a) => AppError::Forbidden(format!(
-            "无权查看账簿 {}：{} ({})",
-            book_name(region),
-            if a.code() == "out_of_scope" {
-                "超出本人辖区"
+        access::AuthError::Denied(a) => AppError::Forbidden(tr!(
+            "app-lv-denied",
+            book = book_name(region),
+            why = if a.code() == "out_of_scope" {
+                word("app-lv-out-of-scope")
             } else {
-                "角色没有“查看基金账簿”权限"
+                word("app-lv-no-permission")
             },
-            a.code()
+            code = a.code()
         )),
         other => other.into(),
     })
@@ -114,7 +115,7 @@ fn record(
 #[derive(Clone, Debug)]
 pub struct BookRow {
     pub code: String,
-    /// The chart's Chinese name.
+    /// The chart's name in the current language.
     pub name: String,
     /// The account's id (for its history), if the chart names it in this book.
     pub account: Option<i64>,
@@ -148,7 +149,7 @@ impl Book {
                 .iter()
                 .map(|r| BookRow {
                     code: r.code.clone(),
-                    name: r.name.clone(),
+                    name: kind_name(&r.kind, &r.name),
                     account: chart.account(region, &r.kind).map(|a| a.0),
                     debit: r.debit,
                     credit: r.credit,
@@ -222,15 +223,17 @@ pub fn trial_balance(
     Ok((book, check))
 }
 
-/// The columns of a trial balance (Chinese label, width).
-pub const TRIAL_COLUMNS: [(&str, f64); 6] = [
-    ("科目代码", 10.0),
-    ("科目名称", 30.0),
-    ("借方余额（元）", 18.0),
-    ("贷方余额（元）", 18.0),
-    ("在途借方（元）", 16.0),
-    ("在途贷方（元）", 16.0),
-];
+/// The columns of a trial balance (label in the current language, width).
+pub fn trial_columns() -> Vec<(&'static str, f64)> {
+    vec![
+        (word("ledger-code"), 10.0),
+        (word("ledger-name"), 30.0),
+        (word("app-lv-col-debit"), 18.0),
+        (word("app-lv-col-credit"), 18.0),
+        (word("app-lv-col-pending-debit"), 16.0),
+        (word("app-lv-col-pending-credit"), 16.0),
+    ]
+}
 
 fn trial_table(region: RegionCode, tb: &TrialBook) -> Table {
     let mut rows: Vec<Vec<Cell>> = tb
@@ -239,7 +242,7 @@ fn trial_table(region: RegionCode, tb: &TrialBook) -> Table {
         .map(|r| {
             vec![
                 Cell::Text(r.code.clone()),
-                Cell::Text(r.name.clone()),
+                Cell::Text(kind_name(&r.kind, &r.name)),
                 Cell::Money(r.debit),
                 Cell::Money(r.credit),
                 Cell::Money(r.pending_debit),
@@ -249,16 +252,16 @@ fn trial_table(region: RegionCode, tb: &TrialBook) -> Table {
         .collect();
     rows.push(vec![
         Cell::Empty,
-        Cell::Text("合计".into()),
+        Cell::Text(tr!("app-rep-total")),
         Cell::Money(tb.total_debit),
         Cell::Money(tb.total_credit),
         Cell::Empty,
         Cell::Empty,
     ]);
     Table {
-        title: format!("试算平衡表 {}", book_name(region)),
-        sheet: format!("试算平衡表{region}"),
-        cols: TRIAL_COLUMNS.to_vec(),
+        title: tr!("app-lv-trial-title", book = book_name(region)),
+        sheet: tr!("app-lv-trial-sheet", region = region),
+        cols: trial_columns(),
         rows,
     }
 }
@@ -272,27 +275,45 @@ pub struct History {
     pub region: RegionCode,
     /// `140000 山西省 · 1004 财政专户`
     pub label: String,
-    /// The transfers as the cells of [`HISTORY_COLUMNS`].
+    /// The transfers as the cells of [`history_columns`].
     pub rows: Vec<Vec<Cell>>,
     pub newer: Option<i64>,
     pub older: Option<i64>,
 }
 
-/// The Chinese label of an account: its book and its chart name.
+/// The label of an account: its book and its chart name in the current language.
 pub fn account_label(chart: &Chart, id: AccountId) -> String {
     let book = id.region().map(book_name).unwrap_or_default();
     match chart.kind_of(id) {
-        Some(k) => format!("{book} · {} {}", k.code, k.name),
+        Some(k) => format!("{book} · {} {}", k.code, in_lang(&k.name, &k.name_en)),
         None => format!("{book} · #{}", id.0),
     }
 }
 
-/// The Chinese name of a transfer's category, or its key.
-pub fn category_zh(chart: &Chart, key: &str) -> String {
+/// The chart's name or its English one, by the current language.
+fn in_lang<'a>(zh: &'a str, en: &'a str) -> &'a str {
+    match i18n::current() {
+        Lang::En if !en.is_empty() => en,
+        _ => zh,
+    }
+}
+
+/// An account kind's name in the current language (the chart's `name` or `name_en`; `zh`, the
+/// name as stored, for a kind the chart does not know).
+pub fn kind_name(kind: &str, zh: &str) -> String {
+    Chart::standard()
+        .kind(kind)
+        .map_or(zh, |k| in_lang(&k.name, &k.name_en))
+        .to_string()
+}
+
+/// A transfer's category's name in the current language (the chart's `name` or `name_en`), or
+/// its key.
+pub fn category_name(chart: &Chart, key: &str) -> String {
     chart
         .category(key)
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| key.to_string())
+        .map_or(key, |c| in_lang(&c.name, &c.name_en))
+        .to_string()
 }
 
 /// `account` as the CLI writes it (`140000:fiscal_special_account`, `140000:1004` or the id),
@@ -301,9 +322,9 @@ pub fn parse_account(text: &str) -> Result<AccountId> {
     let chart = Chart::standard();
     let id = chart
         .parse_account(text.trim())
-        .map_err(|e| AppError::Invalid(format!("科目：{e}")))?;
+        .map_err(|e| AppError::Invalid(tr!("app-lv-bad-account", error = e)))?;
     if chart.kind_of(id).is_none() || id.region().is_none() {
-        return Err(AppError::Invalid(format!("科目 {text} 不存在")));
+        return Err(AppError::Invalid(tr!("app-lv-no-account", account = text)));
     }
     Ok(id)
 }
@@ -339,7 +360,7 @@ fn read_history(
 ) -> Result<(RegionCode, Vec<Transfer>)> {
     let region = account
         .region()
-        .ok_or_else(|| AppError::Invalid(format!("科目 {} 不存在", account.0)))?;
+        .ok_or_else(|| AppError::Invalid(tr!("app-lv-no-account", account = account.0)))?;
     authorize(db, who, "ledger.read", region, now)?;
     let transfers = Ledger::new(db).history_page(account, cursor, limit)?;
     record(
@@ -387,7 +408,7 @@ pub fn export_selected(
 ) -> Result<Download> {
     let region = account
         .region()
-        .ok_or_else(|| AppError::Invalid(format!("科目 {} 不存在", account.0)))?;
+        .ok_or_else(|| AppError::Invalid(tr!("app-lv-no-account", account = account.0)))?;
     authorize(db, who, "ledger.export", region, now)?;
     let d = table.download(format, &format!("ledger-{}", account.0))?;
     record(
@@ -401,45 +422,48 @@ pub fn export_selected(
     Ok(d)
 }
 
-/// The columns of an account's history (Chinese label, width).
-pub const HISTORY_COLUMNS: [(&str, f64); 8] = [
-    ("流水号", 9.0),
-    ("日期", 12.0),
-    ("业务类别", 16.0),
-    ("方向", 6.0),
-    ("对方科目", 40.0),
-    ("金额（元）", 18.0),
-    ("状态", 8.0),
-    ("凭证号", 30.0),
-];
+/// The columns of an account's history (label in the current language, width).
+pub fn history_columns() -> Vec<(&'static str, f64)> {
+    vec![
+        (word("col-journal-no"), 9.0),
+        (word("col-date"), 12.0),
+        (word("col-category"), 16.0),
+        (word("col-direction"), 6.0),
+        (word("col-counter-account"), 40.0),
+        (word("col-amount-yuan"), 18.0),
+        (word("web-status"), 8.0),
+        (word("col-voucher"), 30.0),
+    ]
+}
 
-/// One transfer of `account`'s history as the cells of [`HISTORY_COLUMNS`].
+/// One transfer of `account`'s history as the cells of [`history_columns`].
 pub fn history_cells(chart: &Chart, account: AccountId, t: &Transfer) -> Vec<Cell> {
     let (side, other) = if t.debit == account {
-        ("借", t.credit)
+        (word("app-lv-debit"), t.credit)
     } else {
-        ("贷", t.debit)
+        (word("app-lv-credit"), t.debit)
     };
     vec![
         Cell::Int(t.id),
         Cell::Text(t.date.to_string()),
-        Cell::Text(category_zh(chart, &t.category)),
+        Cell::Text(category_name(chart, &t.category)),
         Cell::Text(side.into()),
         Cell::Text(account_label(chart, other)),
         Cell::Money(t.amount),
-        Cell::Text(op_zh(&t.op).into()),
+        Cell::Text(op_name(&t.op).into()),
         Cell::Text(t.reference.clone()),
     ]
 }
 
-fn op_zh(op: &tongchou_ledger::Op) -> &'static str {
+/// A transfer's operation in the current language.
+pub fn op_name(op: &tongchou_ledger::Op) -> &'static str {
     use tongchou_ledger::Op;
     match op {
-        Op::Post => "记账",
-        Op::Pending => "在途",
-        Op::PostPending => "在途转记账",
-        Op::VoidPending => "撤销在途",
-        Op::Reverse => "冲销",
+        Op::Post => word("app-lv-op-post"),
+        Op::Pending => word("app-lv-op-pending"),
+        Op::PostPending => word("app-lv-op-post-pending"),
+        Op::VoidPending => word("app-lv-op-void-pending"),
+        Op::Reverse => word("app-lv-op-reverse"),
     }
 }
 
@@ -473,13 +497,16 @@ pub fn export(
         Export::History(account) => {
             let region = account
                 .region()
-                .ok_or_else(|| AppError::Invalid(format!("科目 {} 不存在", account.0)))?;
+                .ok_or_else(|| AppError::Invalid(tr!("app-lv-no-account", account = account.0)))?;
             authorize(db, who, "ledger.export", region, now)?;
             let ts = Ledger::new(db).history_page(account, Cursor::Newest, EXPORT_MAX)?;
             let table = Table {
-                title: format!("明细账 {}", account_label(chart, account)),
-                sheet: format!("明细账{}", account.0),
-                cols: HISTORY_COLUMNS.to_vec(),
+                title: tr!(
+                    "app-lv-history-title",
+                    account = account_label(chart, account)
+                ),
+                sheet: tr!("app-lv-history-sheet", account = account.0),
+                cols: history_columns(),
                 rows: ts
                     .iter()
                     .map(|t| history_cells(chart, account, t))
@@ -498,4 +525,49 @@ pub fn export(
         now,
     )?;
     Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn columns_categories_and_operations_in_the_readers_language() {
+        let chart = Chart::standard();
+        let words = |lang| {
+            scope(lang, || {
+                (
+                    trial_columns()[2].0,
+                    history_columns()[3].0,
+                    category_name(chart, "subsidy"),
+                    op_name(&tongchou_ledger::Op::Pending),
+                )
+            })
+        };
+        let zh = words(Lang::ZhCn);
+        assert_eq!(
+            zh,
+            ("借方余额（元）", "方向", "财政补贴".to_string(), "在途")
+        );
+        let en = words(Lang::En);
+        assert_eq!(
+            en,
+            (
+                "Debit balance (yuan)",
+                en.1,
+                "fiscal subsidy".to_string(),
+                "pending"
+            )
+        );
+        assert!(en.1.is_ascii(), "{}", en.1);
+        assert_eq!(category_name(chart, "no_such"), "no_such");
+        let zh = scope(Lang::ZhCn, || kind_name("fiscal_special_account", "?"));
+        let en = scope(Lang::En, || kind_name("fiscal_special_account", "?"));
+        assert!(
+            zh.contains("财政专户") && en.starts_with("fiscal special"),
+            "{zh} / {en}"
+        );
+        assert_eq!(kind_name("no_such", "存"), "存");
+    }
 }

@@ -70,6 +70,10 @@ pub fn for_staff(
         Ok(r) => return Ok(r),
         Err(e) => e,
     };
+    // the audit log keeps the reason in Chinese
+    let reason = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::ZhCn, || {
+        region_for(who, asked).err().map(|e| e.to_string())
+    });
     audit::refusal(
         db,
         &audit::Entry {
@@ -79,7 +83,7 @@ pub fn for_staff(
             object_id: report,
             region: Some(asked.unwrap_or(who.region).get()),
             result: "denied",
-            details: serde_json::json!({"reason": refusal.to_string()}),
+            details: serde_json::json!({ "reason": reason }),
         },
         now,
     )?;
@@ -87,26 +91,29 @@ pub fn for_staff(
 }
 
 /// The region a staff member's report covers: `asked` if it lies within their own region (their
-/// region when nothing is asked). Refused, in Chinese, without the report permission or for a
-/// region outside their scope.
+/// region when nothing is asked). Refused, in the current language, without the report
+/// permission or for a region outside their scope.
 pub fn region_for(who: &Principal, asked: Option<RegionCode>) -> Result<RegionCode> {
     if !who.role.has(Permission::ReportRead) {
-        return Err(AppError::Forbidden(format!(
-            "无权查看报表：角色 {} 没有报表查询权限 (report_read)",
-            who.role.as_str()
+        return Err(AppError::Forbidden(tongchou_core::tr!(
+            "app-rep-no-permission",
+            role = who.role.as_str()
         )));
     }
     let d = Divisions::shanxi();
     let region = asked.unwrap_or(who.region);
     let Some(r) = d.get(region) else {
-        return Err(AppError::Invalid(format!(
-            "地区 {region} 不是山西省的行政区划"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-rep-no-region",
+            region = region
         )));
     };
     if !d.within(region, who.region) {
-        return Err(AppError::Forbidden(format!(
-            "无权查看 {region} {} 的报表：超出本人辖区 {}",
-            r.name, who.region
+        return Err(AppError::Forbidden(tongchou_core::tr!(
+            "app-rep-out-of-scope",
+            region = region,
+            name = r.name,
+            own = who.region
         )));
     }
     Ok(region)
@@ -154,5 +161,27 @@ mod tests {
             region_for(&who(Role::InsuredPerson, 140105), None),
             Err(AppError::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn a_refusal_is_said_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let clerk = who(Role::CountyAgency, 140105);
+        let other = Some(RegionCode::new(140106).expect("code"));
+        let said = |lang| {
+            scope(lang, || {
+                region_for(&clerk, other).expect_err("refused").to_string()
+            })
+        };
+        assert!(
+            said(Lang::ZhCn).contains("超出本人辖区"),
+            "{}",
+            said(Lang::ZhCn)
+        );
+        assert!(
+            said(Lang::En).contains("outside your region"),
+            "{}",
+            said(Lang::En)
+        );
     }
 }

@@ -21,8 +21,9 @@ use crate::reports::sheet::{Cell, Col, Extra, Sheet};
 use crate::{AppError, Result};
 use serde_json::{Value as Json, json};
 use tongchou_core::access::{ApprovalKind, Permission, Principal, Role};
+use tongchou_core::i18n::word;
 use tongchou_core::rules::governance::ReserveTerms;
-use tongchou_core::{CreditCode, Date, Divisions, Fen, Policy, Ratio, RegionCode};
+use tongchou_core::{CreditCode, Date, Divisions, Fen, Policy, Ratio, RegionCode, tr};
 use tongchou_ledger::flows::{self, Doc};
 use tongchou_ledger::{Chart, Request};
 use tongchou_store::access::{self, ApprovalStatus};
@@ -41,8 +42,10 @@ fn province() -> RegionCode {
 fn text(field: &str, v: &str, max: usize) -> Result<String> {
     let t = v.trim();
     if t.is_empty() || t.chars().count() > max || t.chars().any(char::is_control) {
-        return Err(AppError::Invalid(format!(
-            "{field}: 必填，一行，至多 {max} 字"
+        return Err(AppError::Invalid(tr!(
+            "app-res-text",
+            field = field,
+            max = max
         )));
     }
     Ok(t.to_string())
@@ -68,7 +71,11 @@ fn post(db: &mut Db, reqs: &[Request]) -> Result<()> {
     ledger.open_accounts(&ids)?;
     for (r, x) in reqs.iter().zip(ledger.submit(reqs)?) {
         if let Err(e) = x {
-            return Err(AppError::Invalid(format!("账簿拒绝 {}：{e}", r.key)));
+            return Err(AppError::Invalid(tr!(
+                "app-cen-ledger-refused",
+                key = r.key,
+                error = e
+            )));
         }
     }
     Ok(())
@@ -137,17 +144,17 @@ pub struct HoldingInput {
 
 fn holding_of(who: &Principal, h: &HoldingInput, now_ms: i64) -> Result<Holding> {
     let code = CreditCode::parse(&h.credit_code)
-        .map_err(|e| AppError::Invalid(format!("--credit-code: 统一社会信用代码无效：{e}")))?;
-    let share: Ratio = h.share.trim().parse().map_err(|_| {
-        AppError::Invalid(format!("--share: 持股比例应为小数，如 0.1（{}）", h.share))
-    })?;
+        .map_err(|e| AppError::Invalid(tr!("app-res-credit-code", error = e)))?;
+    let share: Ratio = h
+        .share
+        .trim()
+        .parse()
+        .map_err(|_| AppError::Invalid(tr!("app-res-share-number", share = h.share)))?;
     if share.0 <= 0 || share > Ratio::ONE {
-        return Err(AppError::Invalid(format!(
-            "--share: 持股比例应大于 0 且不超过 1（{share}）"
-        )));
+        return Err(AppError::Invalid(tr!("app-res-share-range", share = share)));
     }
     if !h.book_value.is_positive() {
-        return Err(AppError::Invalid("--book-value: 账面价值必须大于零".into()));
+        return Err(AppError::Invalid(tr!("app-res-book-value")));
     }
     let terms = ReserveTerms::at(&Policy::builtin()?, h.transfer_date)?;
     let code = code.to_string();
@@ -183,7 +190,7 @@ pub fn register(
         who,
         &MAKERS,
         "reserve.register",
-        "登记划转国有股权",
+        &|| word("app-res-what-register"),
         now_ms,
     )?;
     let mut new = holding_of(who, h, now_ms)?;
@@ -194,12 +201,12 @@ pub fn register(
             if same {
                 return Ok((old, false));
             }
-            return Err(AppError::State(format!(
-                "{} 于 {} 划转的股权已登记（编号 {}，账面价值 {} 元），不能改登",
-                old.enterprise,
-                old.transfer_date,
-                old.id,
-                old.book_value.grouped()
+            return Err(AppError::State(tr!(
+                "app-res-registered",
+                enterprise = old.enterprise,
+                date = old.transfer_date,
+                id = old.id,
+                value = old.book_value.grouped()
             )));
         }
         new.id = store::next_id(db, Table::Holdings)?;
@@ -244,24 +251,25 @@ pub fn collect(
         who,
         &MAKERS,
         "reserve.return",
-        "登记储备基金收益",
+        &|| word("app-res-what-return"),
         now_ms,
     )?;
     if !["dividend", "other"].contains(&r.kind.as_str()) {
         return Err(AppError::Invalid(tongchou_core::tr!("app-res-kind")));
     }
     if !r.amount.is_positive() {
-        return Err(AppError::Invalid("--amount: 金额必须大于零".into()));
+        return Err(AppError::Invalid(tr!("app-res-amount-positive")));
     }
     let reference = text("--reference", &r.reference, 64)?;
     db.transaction(|db| {
         let h = store::holding(db, r.holding_id)?.ok_or_else(|| {
-            AppError::NotFound(format!("--holding: 没有编号为 {} 的划转股权", r.holding_id))
+            AppError::NotFound(tr!("app-res-no-holding", id = r.holding_id))
         })?;
         if r.received_on < h.transfer_date {
-            return Err(AppError::Invalid(format!(
-                "--on: 收益日期 {} 早于股权划转日 {}",
-                r.received_on, h.transfer_date
+            return Err(AppError::Invalid(tr!(
+                "app-res-return-early",
+                on = r.received_on,
+                date = h.transfer_date
             )));
         }
         if let Some(old) = store::return_by_reference(db, &reference)? {
@@ -270,10 +278,11 @@ pub fn collect(
             if same {
                 return Ok((old, false));
             }
-            return Err(AppError::State(format!(
-                "缴款书 {reference} 已登记为 {} 元（{}），不能改登",
-                old.amount.grouped(),
-                old.received_on
+            return Err(AppError::State(tr!(
+                "app-res-voucher-recorded",
+                reference = reference,
+                amount = old.amount.grouped(),
+                on = old.received_on
             )));
         }
         let id = store::next_id(db, Table::Returns)?;
@@ -328,44 +337,58 @@ pub fn room(db: &mut Db, year: i32, pending_too: bool) -> Result<(Fen, Fen)> {
 fn check_use(db: &mut Db, u: &Use, on: Date, pending_too: bool) -> Result<()> {
     let (gap, left) = room(db, u.year, pending_too)?;
     if u.amount > left {
-        return Err(AppError::Invalid(format!(
-            "动用 {} 元超过 {} 年可弥补的缺口：缺口 {} 元，已动用{} {} 元，尚可动用 {} 元",
-            u.amount.grouped(),
-            u.year,
-            gap.grouped(),
-            if pending_too { "或待审批" } else { "" },
-            gap.try_sub(left)?.grouped(),
-            left.grouped()
-        )));
+        let used = gap.try_sub(left)?.grouped();
+        let (amount, gap, left) = (u.amount.grouped(), gap.grouped(), left.grouped());
+        return Err(AppError::Invalid(if pending_too {
+            tr!(
+                "app-res-over-gap-pending",
+                amount = amount,
+                year = u.year,
+                gap = gap,
+                used = used,
+                left = left
+            )
+        } else {
+            tr!(
+                "app-res-over-gap",
+                amount = amount,
+                year = u.year,
+                gap = gap,
+                used = used,
+                left = left
+            )
+        }));
     }
     let mut cash = posted(db, "reserve_deposit")?;
     if let (Some(id), Some(p)) = (u.holding_id, u.proceeds) {
         let h = store::holding(db, id)?
-            .ok_or_else(|| AppError::NotFound(format!("--sell: 没有编号为 {id} 的划转股权")))?;
+            .ok_or_else(|| AppError::NotFound(tr!("app-res-no-holding-sell", id = id)))?;
         if h.status != "held" {
-            return Err(AppError::State(format!(
-                "划转股权 {id}（{}）已出售",
-                h.enterprise
+            return Err(AppError::State(tr!(
+                "app-res-sold",
+                id = id,
+                enterprise = h.enterprise
             )));
         }
         if on < h.lockup_end {
-            return Err(AppError::Invalid(format!(
-                "划转股权 {id}（{}）禁售期至 {} 止，{} 不能出售",
-                h.enterprise,
-                h.lockup_end.add_days(-1),
-                on
+            return Err(AppError::Invalid(tr!(
+                "app-res-lockup",
+                id = id,
+                enterprise = h.enterprise,
+                until = h.lockup_end.add_days(-1),
+                on = on
             )));
         }
         if !p.is_positive() {
-            return Err(AppError::Invalid("--proceeds: 出售所得必须大于零".into()));
+            return Err(AppError::Invalid(tr!("app-res-proceeds")));
         }
         cash = cash.try_add(p)?;
     }
     if u.amount > cash {
-        return Err(AppError::Invalid(format!(
-            "储备基金专户存款只有 {} 元（含本次出售所得），不足动用 {} 元",
-            cash.grouped(),
-            u.amount.grouped()
+        return Err(AppError::Invalid(tr!(
+            "app-res-cash",
+            cash = cash.grouped(),
+            amount = u.amount.grouped()
         )));
     }
     Ok(())
@@ -399,7 +422,7 @@ pub fn propose_use(
         who,
         &MAKERS,
         "reserve.use_proposed",
-        "提出动用储备基金",
+        &|| word("app-res-what-use"),
         now_ms,
     )?;
     let reference = text("--reference", &u.reference, 64)?;
@@ -426,15 +449,15 @@ pub fn propose_use(
         if same {
             return Ok(old);
         }
-        return Err(AppError::State(format!(
-            "文号 {} 的动用已登记（{} 年 {} 元），不能改登",
-            old.reference,
-            old.year,
-            old.amount.grouped()
+        return Err(AppError::State(tr!(
+            "app-res-use-recorded",
+            reference = old.reference,
+            year = old.year,
+            amount = old.amount.grouped()
         )));
     }
     if !row.amount.is_positive() {
-        return Err(AppError::Invalid("--amount: 金额必须大于零".into()));
+        return Err(AppError::Invalid(tr!("app-res-amount-positive")));
     }
     if let Err(e) = check_use(db, &row, today, true) {
         return Err(refused(
@@ -474,9 +497,9 @@ fn book_use(db: &mut Db, who: &Principal, u: &Use, on: Date, now_ms: i64) -> Res
         let mut reqs = Vec::new();
         if let (Some(id), Some(p)) = (u.holding_id, u.proceeds) {
             let h = store::holding(db, id)?
-                .ok_or_else(|| AppError::NotFound(format!("划转股权 {id}")))?;
+                .ok_or_else(|| AppError::NotFound(tr!("app-res-holding", id = id)))?;
             if !store::set_sold(db, id, on, p)? {
-                return Err(AppError::State(format!("划转股权 {id} 已出售")));
+                return Err(AppError::State(tr!("app-res-holding-sold", id = id)));
             }
             let sale_key = format!("{key}/sale");
             let doc = Doc {
@@ -501,7 +524,7 @@ fn book_use(db: &mut Db, who: &Principal, u: &Use, on: Date, now_ms: i64) -> Res
         post(db, &reqs)?;
         let at = crate::benefits::iso(now_ms);
         if !store::decide_use(db, u.id, true, &who.login, &at, Some((on, &key)))? {
-            return Err(AppError::State(format!("动用 {} 已审批", u.id)));
+            return Err(AppError::State(tr!("app-res-use-decided", id = u.id)));
         }
         let details = json!({"use": u.id, "approval": u.approval_id, "year": u.year,
             "amount_fen": u.amount.fen(), "on": on.to_string(), "sold": u.holding_id});
@@ -526,18 +549,14 @@ pub fn decide_use(
     let u = store::use_by_approval(db, approval)?
         .ok_or_else(|| AppError::NotFound(tongchou_core::tr!("app-res-not-use", id = approval)))?;
     if u.status != "pending" {
-        return Err(AppError::State(format!(
-            "动用 {}（审批 {approval}）已{}",
-            u.id,
-            if u.status == "approved" {
-                "批准"
-            } else {
-                "驳回"
-            }
-        )));
+        return Err(AppError::State(if u.status == "approved" {
+            tr!("app-res-use-approved", id = u.id, approval = approval)
+        } else {
+            tr!("app-res-use-rejected", id = u.id, approval = approval)
+        }));
     }
     let a = access::get_approval(db, approval)?
-        .ok_or_else(|| AppError::NotFound(format!("审批 {approval}")))?;
+        .ok_or_else(|| AppError::NotFound(tr!("app-res-approval", approval = approval)))?;
     // an approval decided but not booked (the booking failed after it): its approver books it
     let decided_by_me = a.status == ApprovalStatus::Approved && a.decided_by == Some(who.user_id);
     if approve {
@@ -581,7 +600,10 @@ pub fn decide_use(
         };
         access::decide_approval(db, who, approval, status, note, now_ms)?;
     } else if !decided_by_me {
-        return Err(AppError::State(format!("审批 {approval} 已由他人决定")));
+        return Err(AppError::State(tr!(
+            "app-res-approval-other",
+            approval = approval
+        )));
     }
     if approve {
         return book_use(db, who, &u, on, now_ms);
@@ -600,7 +622,7 @@ pub fn decide_use(
         )
     })?;
     store::use_by_approval(db, approval)?
-        .ok_or_else(|| AppError::NotFound(format!("审批 {approval}")))
+        .ok_or_else(|| AppError::NotFound(tr!("app-res-approval", approval = approval)))
 }
 
 /// The register with the ledger's balances.
@@ -618,7 +640,14 @@ pub struct ReserveView {
 /// Read the register (the provincial staff of `central::READERS`; anyone else refused, audited).
 pub fn show(db: &mut Db, who: &Principal, now_ms: i64) -> Result<ReserveView> {
     let readers = crate::central::READERS;
-    guard(db, who, &readers, "reserve.read", "查看储备基金", now_ms)?;
+    guard(
+        db,
+        who,
+        &readers,
+        "reserve.read",
+        &|| word("app-res-what-read"),
+        now_ms,
+    )?;
     Ok(ReserveView {
         holdings: store::holdings(db)?,
         returns: store::returns(db)?,
@@ -629,14 +658,15 @@ pub fn show(db: &mut Db, who: &Principal, now_ms: i64) -> Result<ReserveView> {
     })
 }
 
-/// The Chinese name of a use's status.
-pub fn status_zh(s: &str) -> &'static str {
+/// A use's or a holding's status in the current language (`cr-v-*` of the catalogue).
+pub fn status_name(s: &str) -> &'static str {
+    use tongchou_core::i18n::word;
     match s {
-        "pending" => "待审批",
-        "approved" => "已批准",
-        "rejected" => "已驳回",
-        "held" => "持有",
-        "sold" => "已出售",
+        "pending" => word("cr-v-pending"),
+        "approved" => word("cr-v-approved"),
+        "rejected" => word("cr-v-rejected"),
+        "held" => word("cr-v-held"),
+        "sold" => word("cr-v-sold"),
         _ => "",
     }
 }
@@ -706,7 +736,7 @@ pub fn sheet(v: &ReserveView) -> Sheet {
                 Cell::Money(h.book_value),
                 Cell::Text(h.transfer_date.to_string()),
                 Cell::Text(h.lockup_end.to_string()),
-                Cell::Text(status_zh(&h.status).into()),
+                Cell::Text(status_name(&h.status).into()),
             ]
         })
         .collect();
@@ -728,5 +758,20 @@ pub fn sheet(v: &ReserveView) -> Sheet {
             extra("deposits", "储备基金专户存款", "deposits", v.deposits),
             extra("fund", "储备基金", "fund", v.fund),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_status_is_named_in_the_readers_language() {
+        assert_eq!(scope(Lang::ZhCn, || status_name("pending")), "待审批");
+        assert_eq!(scope(Lang::ZhCn, || status_name("sold")), "已出售");
+        let en = scope(Lang::En, || status_name("sold"));
+        assert!(!en.is_empty() && en.is_ascii(), "{en}");
+        assert_eq!(status_name("x"), "");
     }
 }

@@ -251,7 +251,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", tongchou_core::tr!("cli-err-prefix", message = e));
             ExitCode::from(2)
         }
     }

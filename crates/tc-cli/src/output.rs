@@ -43,7 +43,7 @@ pub fn stdout_error(e: std::io::Error) -> CliError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         std::process::exit(0);
     }
-    CliError(format!("standard output: {e}"))
+    CliError(tongchou_core::tr!("cli-err-stdout", error = e))
 }
 
 /// A command failure: one clear line naming the field and the reason.

@@ -30,9 +30,11 @@ pub fn staff(
 ) -> Result<Actor, CliError> {
     let who = acting_user(db, login)?;
     if !perms.iter().any(|p| who.role.has(*p)) {
-        return Err(CliError(format!(
-            "--as {login}: the role {} may not {what}",
-            who.role.as_str()
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-role-may-not",
+            login = login,
+            role = who.role.label(tongchou_core::i18n::current()),
+            what = what
         )));
     }
     Ok(Actor::of(&who))
@@ -47,12 +49,10 @@ pub fn read_password() -> Result<String, CliError> {
     std::io::stdin()
         .lock()
         .read_line(&mut line)
-        .map_err(|e| CliError(format!("password: cannot read standard input: {e}")))?;
+        .map_err(|e| CliError(tongchou_core::tr!("cli-err-password-stdin", error = e)))?;
     let p = line.trim_end_matches(['\n', '\r']).to_string();
     if p.is_empty() {
-        return Err(CliError(
-            "password: give it in TONGCHOU_PASSWORD or on the first line of standard input".into(),
-        ));
+        return Err(CliError(tongchou_core::tr!("cli-err-password-none")));
     }
     Ok(p)
 }
@@ -75,19 +75,19 @@ pub fn acting_user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
 }
 
 /// The exchange key a file for another party is sealed with (`--seal-key-file`), or `None`
-/// where `--plain` was said; neither is refused: `what` (Chinese, English) carries full ID
+/// where `--plain` was said; neither is refused: `what` (in the reader's language) carries full ID
 /// numbers and is never written in plain text by default.
 pub fn seal_key(
     key_file: Option<&std::path::Path>,
     plain: bool,
-    what: (&str, &str),
+    what: &str,
 ) -> Result<Option<tongchou_store::backup::MasterKey>, crate::output::CliError> {
     match (key_file, plain) {
         (Some(k), _) => Ok(Some(tongchou_store::keys::master_from_file(k)?)),
         (None, true) => Ok(None),
-        (None, false) => Err(crate::output::CliError(format!(
-            "{}含完整身份证号：须用 --seal-key-file 加密，或明示 --plain — {} carry full ID numbers: seal with --seal-key-file KEY, or say --plain",
-            what.0, what.1
+        (None, false) => Err(crate::output::CliError(tongchou_core::tr!(
+            "cli-err-seal-needed",
+            what = what
         ))),
     }
 }

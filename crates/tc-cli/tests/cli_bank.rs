@@ -5,7 +5,7 @@
 //! refused), once (again: nothing changes), a malformed file refused naming it — and listed.
 
 mod run;
-use run::{PW, ok, tongchou};
+use run::{PW, ok, tongchou, tongchou_env};
 use std::process::Output;
 use tongchou_core::access::Role;
 use tongchou_store::{Db, testing};
@@ -233,7 +233,13 @@ fn account_set(db: &str, tag: &str) {
         list.contains("| 1 | 2020-01-01") && list.contains("| 2 | 2020-01-10"),
         "{list}"
     );
-    assert!(list.contains("待复核 pending"), "{list}");
+    assert!(list.contains("| 待复核 |"), "{list}");
+    let en = ok(&tongchou_env(
+        db,
+        &["bank", "account", "list", "--region", "140105"],
+        &[("TONGCHOU_LANG", "en")],
+    ));
+    assert!(en.contains("| pending |") && !en.contains("待复核"), "{en}");
     // maker–checker: the clerk cannot confirm it; the bureau's reviewer does
     let review = |login: &str| {
         tongchou(

@@ -284,7 +284,7 @@ fn benefits_commands(db: &str) {
             &["deaths", "import", "--file", &path, "--as", "approver"],
             Some(PW),
         ),
-        "may not import death records",
+        "无权导入死亡信息",
     );
     let clerk = ["--as", "clerk.xd"];
     let s = ok(&run(

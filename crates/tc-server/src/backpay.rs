@@ -18,16 +18,6 @@ use axum::routing::{get, post};
 use maud::{Markup, html};
 use tongchou_app::backpay::{self, Request};
 
-/// A back-payment's state as the reader names it (in Chinese as
-/// `tongchou_app::backpay::status_zh`).
-fn status_zh(s: &str) -> &'static str {
-    match s {
-        "pending" => t("backpay-status-pending"),
-        "released" => t("backpay-status-released"),
-        "refused" => t("backpay-status-refused"),
-        _ => t("backpay-status-other"),
-    }
-}
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reports::Cell;
 use tongchou_core::access::Permission;
@@ -107,7 +97,7 @@ async fn list(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
                     Cell::Int(b.person),
                     Cell::Text(county_name(b.county)),
                     Cell::Money(b.total),
-                    Cell::Text(status_zh(&b.status).to_string()),
+                    Cell::Text(backpay::status_name(&b.status).to_string()),
                     Cell::Text(b.reason.clone()),
                     Cell::Text(b.created_at.clone()),
                 ]
@@ -157,7 +147,7 @@ fn detail(b: &BackPay, months: &[Month], user: &User, csrf: &str) -> Markup {
             (t("claims-person"), b.person.to_string()),
             (t("retire-county"), county_name(b.county)),
             (t("mine-total"), yuan(b.total)),
-            (t("web-status"), status_zh(&b.status).to_string()),
+            (t("web-status"), backpay::status_name(&b.status).to_string()),
             (t("backpay-reason"), b.reason.clone()),
             (t("backpay-assessed-at"), b.created_at.clone()),
             (t("retire-note"), b.note.clone()),
@@ -240,7 +230,7 @@ async fn assess(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
                 &[
                     ("id", &b.id.to_string()),
                     ("total", &yuan(b.total)),
-                    ("status", status_zh(&b.status)),
+                    ("status", backpay::status_name(&b.status)),
                 ],
             ),
         ),
@@ -290,7 +280,10 @@ async fn decide(
             &format!("/backpay/{id}"),
             &tf(
                 "backpay-decided",
-                &[("id", &b.id.to_string()), ("status", status_zh(&b.status))],
+                &[
+                    ("id", &b.id.to_string()),
+                    ("status", backpay::status_name(&b.status)),
+                ],
             ),
         ),
         Err(e) => error_page(

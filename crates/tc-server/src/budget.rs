@@ -19,7 +19,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use std::collections::{BTreeMap, HashMap};
-use tongchou_app::budget::{self, CHAIN, Change, Verdict, View, stage_zh};
+use tongchou_app::budget::{self, CHAIN, Change, Verdict, View, stage_name};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::{execution, final_accounts, reports};
 use tongchou_core::access::Permission;
@@ -241,7 +241,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
             &[
                 ("year", &v.budget.year.to_string()),
                 ("number", &v.budget.number.to_string()),
-                ("stage", &zh(stage_zh(&v.budget.stage))),
+                ("stage", stage_name(&v.budget.stage)),
             ],
         ),
         None => tf("budget-heading-none", &[("year", &year.to_string())]),
@@ -275,7 +275,7 @@ fn budget_body(v: &View, s: &Shown, book: Option<RegionCode>) -> Markup {
     html! {
         @if !v.budget.reason.is_empty() { p id="budget-reason" { (tf("budget-adjust-reason-shown", &[("reason", &v.budget.reason)])) } }
         @if let Some((before, _)) = &v.before {
-            p id="budget-before" { (tf("budget-before", &[("number", &before.number.to_string()), ("stage", &zh(stage_zh(&before.stage)))])) }
+            p id="budget-before" { (tf("budget-before", &[("number", &before.number.to_string()), ("stage", stage_name(&before.stage))])) }
         }
         (crate::accounts::matrix_table("budget-table", &names(&s.cols), &as_refs(&s.cols)))
         h2 { (s.ex_title) }
@@ -554,7 +554,7 @@ fn run(
                 Verdict::Return(&reason)
             };
             let stage = budget::decide(db, &who, year, number, &text("step"), v, now)?;
-            Ok(tf("budget-now", &[("stage", &zh(stage_zh(&stage)))]))
+            Ok(tf("budget-now", &[("stage", stage_name(&stage))]))
         }
         "adjust" => {
             let n = budget::adjust(db, &who, year, &text("reason"), now)?;

@@ -12,7 +12,7 @@
 //! Every action is a POST with the session's CSRF token, checked and audited in the use cases.
 
 use crate::html::{csrf_field, dl, error_response, page, yuan};
-use crate::lang::{t, tf, zh};
+use crate::lang::{t, tf};
 use crate::{AppError, St, csrf_token, ct_eq, current, with_db};
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
@@ -173,7 +173,7 @@ fn maybe(f: Option<Fen>) -> String {
 
 fn central_body(user: &User, csrf: &str, v: &CentralView, msg: Option<&String>) -> Markup {
     let terms = &v.terms;
-    let mut rows = vec![(t("cr-regime"), zh(central::regime_zh(v)))];
+    let mut rows = vec![(t("cr-regime"), central::regime_name(v).to_string())];
     if terms.is_central_adjustment() {
         rows.extend([
             (t("cr-ratio"), terms.ratio.to_string()),
@@ -200,7 +200,7 @@ fn central_body(user: &User, csrf: &str, v: &CentralView, msg: Option<&String>) 
         table id="central-movements" {
             thead { tr { th { (t("cr-item")) } th { (t("cr-quarter")) } th { (t("cr-amount")) } th { (t("cr-basis")) } th { (t("cr-day")) } th { (t("cr-source-doc")) } th { (t("cr-recorded-by")) } } }
             tbody { @for m in &v.movements { tr {
-                td { (zh(central::kind_zh(&m.kind))) } td { @if m.quarter > 0 { (m.quarter) } }
+                td { (central::kind_name(&m.kind)) } td { @if m.quarter > 0 { (m.quarter) } }
                 td class="num" { (yuan(m.amount)) }
                 td { @if let (Some(n), Some(p)) = (m.pensioners, m.per_capita) { (tf("cr-persons-times", &[("n", &n.to_string()), ("amount", &yuan(p))])) } }
                 td { (m.value_date.to_string()) } td { (m.source_doc) } td { (m.recorded_by) }
@@ -271,7 +271,7 @@ fn said(b: &central::Booked) -> String {
         id,
         &[
             ("year", &m.year.to_string()),
-            ("kind", &zh(central::kind_zh(&m.kind))),
+            ("kind", central::kind_name(&m.kind)),
             ("amount", &yuan(m.amount)),
         ],
     )
@@ -405,7 +405,7 @@ fn reserve_body(user: &User, csrf: &str, v: &ReserveView, msg: Option<&String>) 
             thead { tr { th { (t("cr-id")) } th { (t("cr-enterprise")) } th { (t("cr-credit-code")) } th { (t("cr-share")) } th { (t("cr-book-value")) } th { (t("cr-transfer-date")) } th { (t("cr-lockup-end")) } th { (t("cr-status")) } th { (t("cr-source-doc")) } } }
             tbody { @for h in &v.holdings { tr {
                 td { (h.id) } td { (h.enterprise) } td { (h.credit_code) } td { (h.share) } td class="num" { (yuan(h.book_value)) }
-                td { (h.transfer_date.to_string()) } td { (h.lockup_end.to_string()) } td { (zh(reserve::status_zh(&h.status))) } td { (h.source_doc) }
+                td { (h.transfer_date.to_string()) } td { (h.lockup_end.to_string()) } td { (reserve::status_name(&h.status)) } td { (h.source_doc) }
             } } }
         }
         h2 { (t("cr-returns-title")) }
@@ -422,7 +422,7 @@ fn reserve_body(user: &User, csrf: &str, v: &ReserveView, msg: Option<&String>) 
             tbody { @for u in &v.uses { tr {
                 td { (u.id) } td { (u.year) } td class="num" { (yuan(u.amount)) }
                 td { @if let (Some(h), Some(p)) = (u.holding_id, u.proceeds) { (h) (tf("cr-proceeds-of", &[("amount", &yuan(p))])) } }
-                td { (u.reason) } td { (u.reference) } td { (u.approval_id) } td { (zh(reserve::status_zh(&u.status))) }
+                td { (u.reason) } td { (u.reference) } td { (u.approval_id) } td { (reserve::status_name(&u.status)) }
                 td { (u.recorded_by) } td { (u.decided_by.clone().unwrap_or_default()) }
             } } }
         }
@@ -583,7 +583,7 @@ async fn reserve_action(
                     &[
                         ("id", &u.id.to_string()),
                         ("amount", &yuan(u.amount)),
-                        ("status", &zh(reserve::status_zh(&u.status))),
+                        ("status", reserve::status_name(&u.status)),
                     ],
                 ))
             })

@@ -185,7 +185,7 @@ fn history_grid(h: &History) -> Grid {
     Grid {
         id: "ledger-history",
         title: format!("{} {}", t("ledger-account-history"), h.label),
-        cols: lv::HISTORY_COLUMNS.to_vec(),
+        cols: lv::history_columns(),
         rows: h.rows.clone(),
         link: None,
     }

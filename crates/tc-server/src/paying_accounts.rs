@@ -34,16 +34,6 @@ const MODULE: Module = Module {
     nav: "nav-paying-accounts",
 };
 
-/// A version's state as the reader names it.
-fn status_zh(status: &str) -> &'static str {
-    match status {
-        "pending" => t("payacct-status-pending"),
-        "confirmed" => t("payacct-status-confirmed"),
-        "refused" => t("payacct-status-refused"),
-        _ => t("payacct-status-unknown"),
-    }
-}
-
 /// An account's kind as the reader names it.
 fn kind_name(kind: &str) -> &'static str {
     match kind {
@@ -131,7 +121,7 @@ fn versions_grid(rows: &[AgencyAccount], user: &User) -> Grid {
                     text(&a.bank_name),
                     text(a.cnaps.as_deref().or(a.bic.as_deref()).unwrap_or("-")),
                     text(&a.set_by),
-                    text(status_zh(&a.status)),
+                    text(agency_accounts::status_name(&a.status)),
                     text(a.reviewed_by.as_deref().unwrap_or("-")),
                     text(a.review_note.as_deref().unwrap_or("")),
                 ]
@@ -363,7 +353,7 @@ async fn review(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
                 &[
                     ("region", &region_label(a.region)),
                     ("version", &a.version.to_string()),
-                    ("status", status_zh(&a.status)),
+                    ("status", agency_accounts::status_name(&a.status)),
                 ],
             ),
         ),

@@ -99,17 +99,6 @@ fn not_done(user: &User, e: &AppError) -> Response {
     )
 }
 
-/// A transfer's state in the reader's language.
-fn status_zh(status: &str) -> &'static str {
-    lang::t(match status {
-        "done" => "tr-st-done",
-        "held" => "tr-st-held",
-        "released" => "tr-st-released",
-        "refused" => "tr-st-refused",
-        _ => "tr-st-unknown",
-    })
-}
-
 fn region_name(c: u32) -> String {
     RegionCode::new(c)
         .ok()
@@ -158,7 +147,7 @@ fn grid(rows: &[Listed]) -> Grid {
                     Cell::Int(t.paid_months),
                     Cell::Money(t.total),
                     t.received.map_or(Cell::Empty, Cell::Money),
-                    Cell::Text(status_zh(&t.status).into()),
+                    Cell::Text(transfer::review::status_name(&t.status).into()),
                     Cell::Text(t.created_by.clone()),
                 ]
             })
@@ -435,7 +424,7 @@ async fn show(
     }
     let body = html! {
         @if let Some(msg) = q.get("done") { p class="ok" id="transfers-done" { (msg) } }
-        p id="transfer-status" { (tf("tr-state", &[("status", status_zh(&t.status))])) }
+        p id="transfer-status" { (tf("tr-state", &[("status", transfer::review::status_name(&t.status))])) }
         (certificate_view(&c))
         @if st.cfg.transfer_exchange.is_some() {
             p { a href={ "/transfers/" (id) "?download=1" } id="download" { (lang::t("tr-download")) } }
@@ -510,7 +499,10 @@ async fn decide(
             &format!("/transfers/{id}"),
             &tf(
                 "tr-decided",
-                &[("id", &id.to_string()), ("status", status_zh(&t.status))],
+                &[
+                    ("id", &id.to_string()),
+                    ("status", transfer::review::status_name(&t.status)),
+                ],
             ),
         ),
         Err(e) => not_done(&user, &e),

@@ -39,14 +39,17 @@ impl Decision {
     }
 }
 
-/// The state of a transfer in Chinese (then English).
-pub fn status_zh(status: &str) -> &'static str {
+/// The state of a transfer in the current language (`tr-st-*` of the catalogue).
+pub fn status_name(status: &str) -> &'static str {
+    use tongchou_core::i18n::word;
     match status {
-        "done" => "已完成 done",
-        "held" => "待复核 held",
-        "released" => "复核放行 released",
-        "refused" => "复核退回 refused",
-        _ => "未知 unknown",
+        "done" => word("tr-st-done"),
+        "held" => word("tr-st-held"),
+        "released" => word("tr-st-released"),
+        "refused" => word("tr-st-refused"),
+        "confirmed" => word("app-tr-st-confirmed"),
+        "rejected" => word("app-tr-st-rejected"),
+        _ => word("tr-st-unknown"),
     }
 }
 
@@ -94,7 +97,7 @@ pub fn decide(
             return Err(AppError::State(tongchou_core::tr!(
                 "app-tr-not-held",
                 id = id,
-                status = status_zh(&t.status)
+                status = status_name(&t.status)
             )));
         }
         let at = crate::benefits::iso(now_ms);
@@ -148,4 +151,28 @@ fn release(db: &mut Db, t: &Transfer, key: &str, on: Date) -> Result<()> {
     store::set_person(db, t.id, person)?;
     let received = Fen::new(t.received_fen.unwrap_or(t.total_fen));
     apply(db, &c, person, key, received, on)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_status_is_named_in_the_readers_language() {
+        assert_eq!(scope(Lang::ZhCn, || status_name("held")), "待复核");
+        assert_eq!(scope(Lang::ZhCn, || status_name("released")), "复核放行");
+        for s in [
+            "done",
+            "held",
+            "released",
+            "refused",
+            "confirmed",
+            "rejected",
+            "x",
+        ] {
+            let en = scope(Lang::En, || status_name(s));
+            assert!(en.is_ascii() && !en.is_empty(), "{s}: {en}");
+        }
+    }
 }

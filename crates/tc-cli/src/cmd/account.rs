@@ -47,12 +47,12 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
                 &mut db,
                 &as_login,
                 &[tongchou_core::access::Permission::PersonRead],
-                "read a person's account statement",
+                tongchou_core::i18n::word("cli-err-what-statement"),
             )?;
             let id = IdNumber::parse(&id_number, tongchou_app::clock::today_china())
                 .map_err(|e| CliError(format!("--id-number: {e}")))?;
             let person = registry::person_id_by_number(&mut db, id.as_str())?.ok_or_else(|| {
-                CliError(format!("--id-number: no insured person {}", id.masked()))
+                CliError(tongchou_core::tr!("cli-err-no-person", id = id.masked()))
             })?;
             let s = tongchou_app::accounts::statement(
                 &mut db,

@@ -140,7 +140,10 @@ fn log(
     limit: i64,
 ) -> CliResult {
     if !(1..=100_000).contains(&limit) {
-        return Err(CliError(format!("--limit: 1 to 100000, got {limit}")));
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-limit-range",
+            got = limit
+        )));
     }
     let rows = audit::list(
         db,
@@ -199,8 +202,12 @@ fn verify_archive(
 fn chain_hash(db: &mut Db, op: &audit::Actor, set: Option<&str>) -> CliResult {
     let before = db.chain_hash()?;
     if let Some(name) = set {
-        let alg = tongchou_store::settings::HashAlg::parse(name)
-            .ok_or_else(|| CliError(format!("--set: sm3 or sha256, got {name:?}")))?;
+        let alg = tongchou_store::settings::HashAlg::parse(name).ok_or_else(|| {
+            CliError(tongchou_core::tr!(
+                "cli-err-hash-set",
+                got = format!("{name:?}")
+            ))
+        })?;
         tongchou_store::settings::set_chain_hash(db, alg)?;
         audit::append(
             db,

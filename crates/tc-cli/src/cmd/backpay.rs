@@ -94,13 +94,13 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
                     "补缴 {}：合计 {} 元，{}（审批 {a}）",
                     b.id,
                     b.total.grouped(),
-                    backpay::status_zh(&b.status)
+                    backpay::status_name(&b.status)
                 ),
                 None => outln!(
                     "补缴 {}：合计 {} 元，{}",
                     b.id,
                     b.total.grouped(),
-                    backpay::status_zh(&b.status)
+                    backpay::status_name(&b.status)
                 ),
             }
         }
@@ -115,8 +115,9 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
                 "approve" => true,
                 "reject" => false,
                 other => {
-                    return Err(CliError(format!(
-                        "--decision {other:?}: approve 或 reject (approve or reject)"
+                    return Err(CliError(tongchou_core::tr!(
+                        "cli-err-decision-value",
+                        got = format!("{other:?}")
                     )));
                 }
             };
@@ -127,7 +128,7 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
             outln!(
                 "补缴 {}：{}，合计 {} 元",
                 b.id,
-                backpay::status_zh(&b.status),
+                backpay::status_name(&b.status),
                 b.total.grouped()
             );
         }

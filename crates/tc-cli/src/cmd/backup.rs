@@ -116,7 +116,7 @@ pub fn run_backup(a: BackupArgs, db_url: &str) -> CliResult {
     }
     let out = a
         .out
-        .ok_or_else(|| CliError("--out FILE is required".into()))?;
+        .ok_or_else(|| CliError(tongchou_core::tr!("cli-err-out-required")))?;
     let method = if a.base {
         Method::Base
     } else {
@@ -148,9 +148,7 @@ pub fn run_restore(a: RestoreArgs, db_url: &str) -> CliResult {
             (Some(n), None) => Target::Name(n),
             (None, Some(t)) => Target::Time(t),
             _ => {
-                return Err(CliError(
-                    "--target-name NAME or --target-time TIME is required".into(),
-                ));
+                return Err(CliError(tongchou_core::tr!("cli-err-target-required")));
             }
         };
         let key = tongchou_store::backup::master_key()?;

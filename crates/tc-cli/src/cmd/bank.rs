@@ -219,7 +219,7 @@ fn review_account(db: &mut Db, d: &agency_accounts::Decision<'_>, as_login: &str
     let a = agency_accounts::review(db, &who, d, now_ms()).map_err(app)?;
     outln!(
         "{}: {} 第 {} 版 (version {}), 设置人 set by {}",
-        agency_accounts::status_zh(&a.status),
+        agency_accounts::status_name(&a.status),
         region_name(Some(a.region)),
         a.version,
         a.version,
@@ -249,7 +249,7 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
         outln!(
             "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
             region_name(Some(a.region)),
-            agency_accounts::kind_zh(&a.kind),
+            agency_accounts::kind_name(&a.kind),
             a.version,
             a.valid_from,
             a.agency_name,
@@ -260,7 +260,7 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
             a.cnaps.as_deref().unwrap_or("-"),
             a.set_by,
             a.set_at,
-            agency_accounts::status_zh(&a.status),
+            agency_accounts::status_name(&a.status),
             a.reviewed_by.as_deref().unwrap_or("-")
         );
     }
@@ -273,8 +273,13 @@ pub fn run(c: BankCmd, db_url: &str) -> CliResult {
     match c {
         BankCmd::Returns { file, on, as_login } => {
             let name = file.display().to_string();
-            let bytes =
-                std::fs::read(&file).map_err(|e| CliError(format!("{name}: cannot read: {e}")))?;
+            let bytes = std::fs::read(&file).map_err(|e| {
+                CliError(tongchou_core::tr!(
+                    "cli-err-cannot-read",
+                    file = name,
+                    error = e
+                ))
+            })?;
             let who = acting_user(&mut db, &as_login)?;
             let on = on.unwrap_or_else(today_china);
             let r = disburse::import_returns(&mut db, &who, &name, &bytes, on, now_ms())

@@ -188,7 +188,7 @@ pub(crate) fn engine(e: tongchou_app::AppError) -> CliError {
 
 fn person_by_id_number(db: &mut Db, id_number: &str) -> Result<i64, CliError> {
     registry::person_id_by_number(db, id_number.trim())?
-        .ok_or_else(|| CliError("--id-number: no insured person has this ID number".into()))
+        .ok_or_else(|| CliError(tongchou_core::tr!("cli-err-no-person-id")))
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
@@ -225,9 +225,9 @@ fn load_policy(dir: &Path) -> Result<Policy, CliError> {
         }
     }
     if files.is_empty() {
-        return Err(CliError(format!(
-            "--policy {}: no *.toml policy files",
-            dir.display()
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-policy-empty",
+            dir = dir.display()
         )));
     }
     files.sort();
@@ -276,7 +276,7 @@ pub fn run_retire(c: RetireCmd, db_url: &str) -> CliResult {
             let verdict = match (approve, refuse) {
                 (true, false) => retire::Verdict::Approve,
                 (false, true) => retire::Verdict::Refuse,
-                _ => return Err(CliError("give one of --approve or --refuse".into())),
+                _ => return Err(CliError(tongchou_core::tr!("cli-err-approve-or-refuse"))),
             };
             let who = acting_user(&mut db, &as_login)?;
             let d = retire::decide(&mut db, &policy, &who, id, verdict, &note, now_ms())
@@ -299,7 +299,12 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
     let mut db = Db::open(db_url)?;
     match c {
         DeathsCmd::Import { file, as_login } => {
-            let actor = staff(&mut db, &as_login, &[PersonWrite], "import death records")?;
+            let actor = staff(
+                &mut db,
+                &as_login,
+                &[PersonWrite],
+                tongchou_core::i18n::word("cli-err-what-deaths"),
+            )?;
             let bytes = read_file(&file)?;
             let s = deaths::import_deaths(
                 &mut db,
@@ -327,12 +332,15 @@ pub fn run_deaths(c: DeathsCmd, db_url: &str) -> CliResult {
                 &mut db,
                 &as_login,
                 &[RetirementSubmit],
-                "file a survivor's claim",
+                tongchou_core::i18n::word("cli-err-what-claim"),
             )?;
             let today = tongchou_app::clock::today_china();
             let filed_on = filed_on.unwrap_or(today);
             if filed_on > today {
-                return Err(CliError(format!("--filed-on: {filed_on} is after today")));
+                return Err(CliError(tongchou_core::tr!(
+                    "cli-err-filed-on-future",
+                    date = filed_on
+                )));
             }
             let claim = deaths::Claim {
                 person,
@@ -364,7 +372,12 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
             file,
             as_login,
         } => {
-            let actor = staff(&mut db, &as_login, &[PersonWrite], "import a payment roll")?;
+            let actor = staff(
+                &mut db,
+                &as_login,
+                &[PersonWrite],
+                tongchou_core::i18n::word("cli-err-what-roll"),
+            )?;
             let bytes = read_file(&file)?;
             let s = deaths::import_roll(
                 &mut db,
@@ -379,7 +392,12 @@ pub fn run_crosscheck(c: CrosscheckCmd, db_url: &str) -> CliResult {
             print_json(&s)?;
         }
         CrosscheckCmd::Run { month, as_login } => {
-            let actor = staff(&mut db, &as_login, &[PersonWrite], "run the cross-check")?;
+            let actor = staff(
+                &mut db,
+                &as_login,
+                &[PersonWrite],
+                tongchou_core::i18n::word("cli-err-what-crosscheck"),
+            )?;
             let policy = Policy::builtin()?;
             let month = month.unwrap_or_else(|| tongchou_app::clock::today_china().period());
             let r = deaths::run_crosscheck(&mut db, &policy, month, None, &actor, now_ms())

@@ -27,7 +27,7 @@ use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
 use tongchou_app::{budget, evaluation, execution, final_accounts};
 use tongchou_core::items::Statement;
-use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode, i18n, tr};
+use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Args)]
@@ -298,7 +298,7 @@ fn compile(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
             let n = app(budget::adjust(db, &who, year, &reason, now))?;
             outln!("{}", tr!("cli-budget-adjusting", year = year, n = n));
         }
-        _ => return Err(CliError("not a compiling command".into())),
+        _ => return Err(CliError(tongchou_core::tr!("cli-err-not-compiling"))),
     }
     Ok(())
 }
@@ -318,7 +318,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
             let v = match (accept, return_reason.as_deref()) {
                 (true, None) => budget::Verdict::Accept,
                 (false, Some(r)) => budget::Verdict::Return(r),
-                _ => return Err(CliError("--accept or --return REASON".into())),
+                _ => return Err(CliError(tongchou_core::tr!("cli-err-accept-or-return"))),
             };
             match (region, stage) {
                 (Some(r), None) => {
@@ -345,7 +345,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                     ))?;
                     outln!("{}", stage_line(which.year, &s));
                 }
-                _ => return Err(CliError("--region R, or --stage hrss|finance".into())),
+                _ => return Err(CliError(tongchou_core::tr!("cli-err-region-or-stage"))),
             }
         }
         BudgetCmd::Approve {
@@ -387,7 +387,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
             ))?;
             outln!("comment recorded for {region}");
         }
-        _ => return Err(CliError("not a review command".into())),
+        _ => return Err(CliError(tongchou_core::tr!("cli-err-not-review"))),
     }
     Ok(())
 }
@@ -431,20 +431,18 @@ fn show(
         "cli-budget-title",
         year = v.budget.year,
         number = v.budget.number,
-        stage = stage_text(&v.budget.stage)
+        stage = budget::stage_name(&v.budget.stage)
     );
     let json = app(v.json(region))?;
     let sheet = tr!("cli-budget-sheet", year = which.year);
     emit_matrix(out, &title, &sheet, &cols, &json)
 }
 
-/// A budget's stage (its code) in the current language.
-fn stage_text(stage: &str) -> &'static str {
-    let zh = budget::stage_zh(stage);
-    i18n::from_zh(i18n::current(), zh).unwrap_or(zh)
-}
-
 /// The line saying the stage a budget reached.
 fn stage_line(year: i32, stage: &str) -> String {
-    tr!("cli-budget-stage", year = year, stage = stage_text(stage))
+    tr!(
+        "cli-budget-stage",
+        year = year,
+        stage = budget::stage_name(stage)
+    )
 }

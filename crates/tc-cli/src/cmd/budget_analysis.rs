@@ -135,7 +135,7 @@ pub fn run(db: &mut Db, c: AnalysisCmd) -> Result<(), CliError> {
             let v = match (accept, return_reason.as_deref()) {
                 (true, None) => Verdict::Accept,
                 (false, Some(r)) => Verdict::Return(r),
-                _ => return Err(CliError("--accept or --return REASON".into())),
+                _ => return Err(CliError(tongchou_core::tr!("cli-err-accept-or-return"))),
             };
             let s = analysis::review(db, &who, qt, which.region, v, now);
             (which, app(s)?)

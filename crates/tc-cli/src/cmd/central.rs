@@ -115,7 +115,7 @@ fn said(b: &Booked) {
     outln!(
         "{} {}{}: {} yuan ({}; {})",
         m.year,
-        central::kind_zh(&m.kind),
+        central::kind_name(&m.kind),
         if m.quarter > 0 {
             format!(" Q{}", m.quarter)
         } else {

@@ -63,15 +63,17 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             Period::new(y, 12).map_err(|e| CliError(format!("--year: {e}")))?,
             true,
         ),
-        _ => return Err(CliError("give --period M or --year Y".into())),
+        _ => return Err(CliError(tongchou_core::tr!("cli-err-period-or-year"))),
     };
     let level = match a.level {
         Some(LevelArg::County) => Level::County,
         Some(LevelArg::City) => Level::City,
         Some(LevelArg::Province) => Level::Province,
-        None => return Err(CliError("--level: county, city or province".into())),
+        None => return Err(CliError(tongchou_core::tr!("cli-err-level"))),
     };
-    let login = a.as_login.ok_or_else(|| CliError("--as LOGIN".into()))?;
+    let login = a
+        .as_login
+        .ok_or_else(|| CliError(tongchou_core::tr!("cli-err-as-needed")))?;
     let who = acting_user(&mut db, &login)?;
     let req = CloseRequest {
         level,
@@ -85,7 +87,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let new = closed.iter().filter(|c| !c.already).count();
     outln!(
         "{} {} closed through {period}: {new} book(s) closed, {} already closed",
-        close::level_zh(level),
+        close::level_name(level),
         if year { "year" } else { "month" },
         closed.len() - new
     );

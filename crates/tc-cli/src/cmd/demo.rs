@@ -88,8 +88,9 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let t0 = Instant::now();
     let mut db = Db::open(db_url)?;
     if registry::counts(&mut db)?.persons > 0 {
-        return Err(CliError(format!(
-            "{db_url} already holds a province: use --fresh or another --db"
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-demo-exists",
+            db = db_url
         )));
     }
     let policy = Policy::builtin()?;
@@ -107,9 +108,10 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         eprintln!();
     }
     let Some((month, collection)) = totals.last else {
-        return Err(CliError("no month to run".into()));
+        return Err(CliError(tongchou_core::tr!("cli-err-demo-no-month")));
     };
-    let collection = collection.ok_or_else(|| CliError("collection report missing".into()))?;
+    let collection =
+        collection.ok_or_else(|| CliError(tongchou_core::tr!("cli-err-demo-no-collection")))?;
     print_cities(&mut db, &a, month, &collection)?;
     print_fund(&mut db, a.to)?;
     print_governance(&mut db, &actors, &months)?;
@@ -206,15 +208,16 @@ fn demo_master_key(db_url: &str) -> Result<(), CliError> {
 /// The arguments checked; with `--fresh`, an existing SQLite demo file removed.
 fn check_args(a: &Args, db_url: &str) -> Result<(), CliError> {
     if a.from > a.to {
-        return Err(CliError(format!(
-            "--from {} is after --to {}",
-            a.from, a.to
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-from-after-to",
+            from = a.from,
+            to = a.to
         )));
     }
     if !(1_000..=10_000_000).contains(&a.persons) {
-        return Err(CliError(format!(
-            "--persons: between 1000 and 10000000, got {}",
-            a.persons
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-persons-range",
+            got = a.persons
         )));
     }
     if a.fresh
@@ -223,8 +226,13 @@ fn check_args(a: &Args, db_url: &str) -> Result<(), CliError> {
         for suffix in ["", "-wal", "-shm"] {
             let p = format!("{path}{suffix}");
             if std::path::Path::new(&p).exists() {
-                std::fs::remove_file(&p)
-                    .map_err(|e| CliError(format!("--fresh: cannot remove {p}: {e}")))?;
+                std::fs::remove_file(&p).map_err(|e| {
+                    CliError(tongchou_core::tr!(
+                        "cli-err-fresh-remove",
+                        file = p,
+                        error = e
+                    ))
+                })?;
             }
         }
     }
@@ -283,7 +291,7 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
             &AuthPolicy::default(),
             tongchou_app::clock::now_ms(),
         )
-        .map_err(|e| CliError(format!("demo users: {e}")))?;
+        .map_err(|e| CliError(tongchou_core::tr!("cli-err-demo-users", error = e)))?;
     }
     registry_of(db, a, &province)?;
     drop(province);
@@ -295,7 +303,12 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
     // every county agency's paying account (a fictional bank), set by the bureau officer and
     // confirmed by the bureau's reviewer (maker–checker)
     let reviewer = tongchou_store::access::get_user(db, "demo.reviewer")?
-        .ok_or_else(|| CliError("demo.reviewer missing".into()))?
+        .ok_or_else(|| {
+            CliError(tongchou_core::tr!(
+                "cli-err-demo-user-missing",
+                login = "demo.reviewer"
+            ))
+        })?
         .principal();
     tongchou_sim::accounts::register_all(
         db,
@@ -304,7 +317,12 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
         a.from.first_day(),
         tongchou_app::clock::now_ms(),
     )
-    .map_err(|e| CliError(format!("paying accounts: {e}")))?;
+    .map_err(|e| {
+        CliError(tongchou_core::tr!(
+            "cli-err-demo-paying-accounts",
+            error = e
+        ))
+    })?;
     Ok(actors)
 }
 
@@ -319,7 +337,12 @@ fn registry_of(db: &mut Db, a: &Args, province: &tongchou_synth::Province) -> Re
     progress("migrating the eleven cities from their legacy files…");
     let user = |db: &mut Db, login: &str| -> Result<tongchou_core::access::Principal, CliError> {
         Ok(tongchou_store::access::get_user(db, login)?
-            .ok_or_else(|| CliError(format!("{login} missing")))?
+            .ok_or_else(|| {
+                CliError(tongchou_core::tr!(
+                    "cli-err-demo-user-missing",
+                    login = login
+                ))
+            })?
             .principal())
     };
     let loader = user(db, "demo.officer")?;
@@ -367,7 +390,12 @@ fn run_months(
 ) -> Result<Totals, CliError> {
     let pcode = Divisions::shanxi().province().code;
     let reviewer = tongchou_store::access::get_user(db, "demo.reviewer")?
-        .ok_or_else(|| CliError("demo.reviewer missing".into()))?
+        .ok_or_else(|| {
+            CliError(tongchou_core::tr!(
+                "cli-err-demo-user-missing",
+                login = "demo.reviewer"
+            ))
+        })?
         .principal();
     let mut t = Totals::default();
     for (i, m) in months.iter().enumerate() {
@@ -702,13 +730,18 @@ fn print_fund(db: &mut Db, last: Period) -> Result<(), CliError> {
             check.transfers,
             check.lines
         ),
-        Some(p) => return Err(CliError(format!("ledger check failed: {p:?}"))),
+        Some(p) => {
+            return Err(CliError(tongchou_core::tr!(
+                "cli-err-ledger-check",
+                problem = format!("{p:?}")
+            )));
+        }
     }
     let problems = tongchou_app::collect::reconcile(db).map_err(|e| CliError(e.to_string()))?;
     if !problems.is_empty() {
-        return Err(CliError(format!(
-            "reconciliation failed: {}",
-            problems.join("; ")
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-reconcile",
+            problems = problems.join("; ")
         )));
     }
     outln!("reconciliation: contribution income per county equals the person-level collections");
@@ -743,8 +776,13 @@ fn retirements(
             bank_account: &acct,
         };
         let now = tongchou_app::clock::now_ms();
-        let app = retire::submit(db, policy, officer, &req, now)
-            .map_err(|e| CliError(format!("retirement of {}: {e}", p.person)))?;
+        let app = retire::submit(db, policy, officer, &req, now).map_err(|e| {
+            CliError(tongchou_core::tr!(
+                "cli-err-demo-retirement",
+                person = p.person,
+                error = e
+            ))
+        })?;
         match retire::decide(
             db,
             policy,
@@ -765,7 +803,13 @@ fn retirements(
                     "checks failed",
                     now,
                 )
-                .map_err(|e| CliError(format!("refusing {}: {e}", app.id)))?;
+                .map_err(|e| {
+                    CliError(tongchou_core::tr!(
+                        "cli-err-demo-refusing",
+                        id = app.id,
+                        error = e
+                    ))
+                })?;
                 no += 1;
             }
         }
@@ -818,8 +862,13 @@ fn deaths(db: &mut Db, policy: &Policy, m: Period, seed: u64) -> Result<u64, Cli
             bank_name: "中国工商银行",
             bank_account: &s.account,
         };
-        deaths::file_claim(db, &actor, &claim, m.day(8), now)
-            .map_err(|e| CliError(format!("claim of {}: {e}", w.person)))?;
+        deaths::file_claim(db, &actor, &claim, m.day(8), now).map_err(|e| {
+            CliError(tongchou_core::tr!(
+                "cli-err-demo-claim",
+                person = w.person,
+                error = e
+            ))
+        })?;
     }
     Ok(n)
 }
@@ -838,7 +887,12 @@ struct Spouse {
 fn spouse(db: &mut Db, person: i64) -> Result<Spouse, CliError> {
     use tongchou_synth::names::{FEMALE_GIVEN, MALE_GIVEN, SURNAMES, render_name};
     let (county, birth, sex) = tongchou_store::benefits::deaths::birth_and_sex(db, person)?
-        .ok_or_else(|| CliError(format!("person {person} missing")))?;
+        .ok_or_else(|| {
+            CliError(tongchou_core::tr!(
+                "cli-err-demo-person-missing",
+                person = person
+            ))
+        })?;
     let county = tongchou_core::RegionCode::new(county)?;
     let female = sex == "male";
     let k = person.unsigned_abs();

@@ -20,7 +20,12 @@ fn err(e: impl std::fmt::Display) -> CliError {
 
 fn user(db: &mut Db, login: &str) -> Result<Principal, CliError> {
     Ok(tongchou_store::access::get_user(db, login)?
-        .ok_or_else(|| CliError(format!("{login} missing")))?
+        .ok_or_else(|| {
+            CliError(tongchou_core::tr!(
+                "cli-err-demo-user-missing",
+                login = login
+            ))
+        })?
         .principal())
 }
 
@@ -171,7 +176,7 @@ pub fn reserve_year(db: &mut Db, year: i32, first: bool) -> Result<String, CliEr
     let fin = user(db, "demo.fin")?;
     let p = Divisions::shanxi().province().code;
     let code = tongchou_core::CreditCode::from_parts(b'9', b'1', p, b"MA0K7Q2L")
-        .ok_or_else(|| CliError("demo credit code".into()))?;
+        .ok_or_else(|| CliError(tongchou_core::tr!("cli-err-demo-credit-code")))?;
     let on = Period::new(year, 12).map_err(|e| CliError(e.0))?.day(1);
     let h = HoldingInput {
         enterprise: "山西示范能源集团有限公司（合成）".into(),

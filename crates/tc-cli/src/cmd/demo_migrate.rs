@@ -67,12 +67,15 @@ fn city(
     };
     match migrate::load(db, loader, req, &set, tongchou_app::clock::now_ms()).map_err(err)? {
         LoadReport::Loaded { written, .. } => Ok((written.insured, written.pensioners, defects)),
-        LoadReport::Refused(x) => Err(CliError(format!(
-            "city {}: the corrected files still have {} defect(s)",
-            c.city,
-            x.findings.defects.len()
+        LoadReport::Refused(x) => Err(CliError(tongchou_core::tr!(
+            "cli-err-demo-defects",
+            city = c.city,
+            n = x.findings.defects.len()
         ))),
-        LoadReport::Already { .. } => Err(CliError(format!("city {} was loaded before", c.city))),
+        LoadReport::Already { .. } => Err(CliError(tongchou_core::tr!(
+            "cli-err-demo-loaded",
+            city = c.city
+        ))),
     }
 }
 

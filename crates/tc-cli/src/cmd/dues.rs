@@ -39,7 +39,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let key = crate::session::seal_key(
         a.seal_key_file.as_deref(),
         a.plain,
-        ("应缴明细", "the dues file"),
+        tongchou_core::i18n::word("cli-err-what-dues-file"),
     )?;
     let mut db = Db::open(db_url)?;
     let who = acting_user(&mut db, &a.as_login)?;

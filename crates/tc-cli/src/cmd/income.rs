@@ -53,7 +53,7 @@ pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
                 &mut db,
                 &as_login,
                 &[AllocationSubmit, PlanSubmit],
-                "record income of the fund",
+                tongchou_core::i18n::word("cli-err-what-income"),
             )?;
             let created = tongchou_app::income::record(
                 &mut db,

@@ -33,10 +33,10 @@ pub enum KeysCmd {
 
 pub fn run(c: KeysCmd, db_url: &str) -> CliResult {
     let master = keys::master_for(db_url)?.ok_or_else(|| {
-        CliError(format!(
-            "no master key: set {} (a 0600 file of 64 hex digits) or {}, or put DB.key beside an SQLite DB",
-            keys::MASTER_KEY_FILE_ENV,
-            keys::MASTER_KEY_ENV
+        CliError(tongchou_core::tr!(
+            "cli-err-no-master-key",
+            file = keys::MASTER_KEY_FILE_ENV,
+            env = keys::MASTER_KEY_ENV
         ))
     })?;
     let mut db = Db::open(db_url)?;
@@ -47,7 +47,10 @@ pub fn run(c: KeysCmd, db_url: &str) -> CliResult {
         KeysCmd::Status => return status(&mut db),
     };
     if !(1..=1_000_000).contains(&batch) {
-        return Err(CliError(format!("--batch: 1 to 1000000, got {batch}")));
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-batch-range",
+            got = batch
+        )));
     }
     let out = tongchou_app::keys::run(&mut db, Arc::new(master), rotate, &op, now_ms(), batch)?;
     print_json(&out.to_json())?;

@@ -318,10 +318,10 @@ fn load_test(ledger: &mut Ledger<'_>, a: LoadTestArgs) -> CliResult {
         let last = i + 1 == counties.len();
         let upper = pair
             .pop()
-            .ok_or_else(|| CliError("collection flow is a pair".into()))?;
+            .ok_or_else(|| CliError(tongchou_core::tr!("cli-err-flow-pair")))?;
         let lower = pair
             .pop()
-            .ok_or_else(|| CliError("collection flow is a pair".into()))?;
+            .ok_or_else(|| CliError(tongchou_core::tr!("cli-err-flow-pair")))?;
         groups.push((lower.linked(), ls));
         groups.push((if last { upper } else { upper.linked() }, Vec::new()));
     }

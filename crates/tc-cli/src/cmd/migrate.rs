@@ -181,7 +181,7 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
                 &mut db,
                 &a.as_login,
                 &[PersonWrite],
-                "check a city's migration",
+                tongchou_core::i18n::word("cli-err-what-migrate-check"),
             )?;
             let files = FileSet::read_dir(&a.dir).map_err(engine)?;
             let checked = migrate::check(&mut db, &request(&a, &policy), &files).map_err(engine)?;
@@ -228,7 +228,7 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
                 &mut db,
                 &as_login,
                 &[PersonWrite],
-                "read the migration's review list",
+                tongchou_core::i18n::word("cli-err-what-migrate-review"),
             )?;
             print_json(&review::list(&mut db, city, all).map_err(engine)?)?;
             Ok(ExitCode::SUCCESS)

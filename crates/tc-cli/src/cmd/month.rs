@@ -84,8 +84,16 @@ pub fn actors(db: &mut Db, officer: &str, approver: Option<&str>) -> Result<Acto
     let mut get = |login: &str, flag: &str| -> Result<tongchou_core::access::Principal, CliError> {
         match get_user(db, login).map_err(|e| CliError(format!("{flag}: {e}")))? {
             Some(u) if u.active => Ok(u.principal()),
-            Some(_) => Err(CliError(format!("{flag}: user {login} is not active"))),
-            None => Err(CliError(format!("{flag}: no user {login}"))),
+            Some(_) => Err(CliError(tongchou_core::tr!(
+                "cli-err-user-inactive",
+                flag = flag,
+                login = login
+            ))),
+            None => Err(CliError(tongchou_core::tr!(
+                "cli-err-no-user",
+                flag = flag,
+                login = login
+            ))),
         }
     };
     let officer = get(officer, "--officer")?;
@@ -156,7 +164,13 @@ fn simulate_alive_records(
         tongchou_app::clock::today_china(),
         tongchou_app::clock::now_ms(),
     )
-    .map_err(|e| CliError(format!("alive records {period}: {e}")))?;
+    .map_err(|e| {
+        CliError(tongchou_core::tr!(
+            "cli-err-alive-records",
+            period = period,
+            error = e
+        ))
+    })?;
     Ok(())
 }
 
@@ -198,15 +212,10 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
                     PlanDecision::Recorded,
                 ),
                 (Some(_), Some(_)) => {
-                    return Err(CliError(
-                        "--as: a simulated month acts in the names of --officer and --approver"
-                            .into(),
-                    ));
+                    return Err(CliError(tongchou_core::tr!("cli-err-simulate-as")));
                 }
                 (None, None) => {
-                    return Err(CliError(
-                        "--as: give the login of the officer who runs the month (or --simulate SEED for a simulated one)".into(),
-                    ));
+                    return Err(CliError(tongchou_core::tr!("cli-err-month-as")));
                 }
             };
             let mut opts = MonthOptions::new(&a.out.join(a.period.to_string()));

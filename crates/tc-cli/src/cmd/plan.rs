@@ -183,7 +183,7 @@ fn chain(db: &mut Db, c: PlanCmd) -> CliResult {
                 }),
             }
         }
-        _ => return Err(CliError("not a command of the plan chain".into())),
+        _ => return Err(CliError(tongchou_core::tr!("cli-err-not-plan-chain"))),
     };
     print_json(&out)?;
     Ok(ExitCode::SUCCESS)
@@ -200,8 +200,9 @@ pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
             let Some(app) =
                 disburse::application(&mut db, period).map_err(|e| CliError(e.to_string()))?
             else {
-                return Err(CliError(format!(
-                    "--period: no fund-use application for {period} (its plans step has not run)"
+                return Err(CliError(tongchou_core::tr!(
+                    "cli-err-no-application",
+                    period = period
                 )));
             };
             let regions = tongchou_store::plans::region_plans(&mut db, period)?;
@@ -231,9 +232,7 @@ pub fn run(c: PlanCmd, db_url: &str) -> CliResult {
                 (false, Some(a), None) => Decision::Partial { approved: a },
                 (false, None, Some(reason)) => Decision::Rejected { reason },
                 _ => {
-                    return Err(CliError(
-                        "give one of --full, --approve-yuan AMOUNT or --reject REASON".into(),
-                    ));
+                    return Err(CliError(tongchou_core::tr!("cli-err-decision-needed")));
                 }
             };
             let who = acting_user(&mut db, &as_login)?;

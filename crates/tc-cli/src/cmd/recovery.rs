@@ -119,8 +119,9 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
                 "approve" => true,
                 "reject" => false,
                 other => {
-                    return Err(crate::output::CliError(format!(
-                        "--decision {other:?}: approve or reject"
+                    return Err(crate::output::CliError(tongchou_core::tr!(
+                        "cli-err-decision-value",
+                        got = format!("{other:?}")
                     )));
                 }
             };

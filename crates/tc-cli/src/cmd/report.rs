@@ -154,9 +154,7 @@ pub fn emit(
 /// A workbook goes to `--output` or a redirected standard output, never to a terminal.
 pub fn xlsx_target(out: &OutArgs) -> Result<(), CliError> {
     if out.output.is_none() && std::io::stdout().is_terminal() {
-        return Err(CliError(
-            "--format xlsx: give --output FILE (or redirect standard output)".into(),
-        ));
+        return Err(CliError(tongchou_core::tr!("cli-err-xlsx-output")));
     }
     Ok(())
 }

@@ -61,10 +61,13 @@ pub fn exchange(
 }
 
 pub fn run(a: Args, db_url: &str) -> CliResult {
-    let addr: std::net::SocketAddr = a
-        .bind
-        .parse()
-        .map_err(|e| CliError(format!("--bind: expected IP:PORT, got {:?}: {e}", a.bind)))?;
+    let addr: std::net::SocketAddr = a.bind.parse().map_err(|e| {
+        CliError(tongchou_core::tr!(
+            "cli-err-bind",
+            got = format!("{:?}", a.bind),
+            error = e
+        ))
+    })?;
     let mut cfg = tongchou_server::Config::new(db_url);
     cfg.bank_files = a.bank_files.clone();
     cfg.dues_exchange = exchange(a.dues_seal_key_file.as_deref(), a.dues_plain)?;
@@ -77,9 +80,7 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         }
         _ if a.plain_http => cfg.secure_cookies = !addr.ip().is_loopback(),
         _ => {
-            return Err(CliError(
-                "serve: HTTPS needs --tls-cert FILE and --tls-key FILE; for local development without TLS pass --plain-http (需要证书与私钥；本地开发可用 --plain-http)".into(),
-            ));
+            return Err(CliError(tongchou_core::tr!("cli-err-serve-tls")));
         }
     }
     tongchou_server::run(&a.bind, cfg).map_err(CliError)?;

@@ -68,9 +68,9 @@ pub struct Sealing {
 }
 
 impl Sealing {
-    /// The receiver's exchange key, or none with `--plain` (`what`: the files, in Chinese and
-    /// English, for the refusal of neither).
-    pub fn key(&self, what: (&str, &str)) -> Result<Option<MasterKey>, CliError> {
+    /// The receiver's exchange key, or none with `--plain` (`what`: the files, in the reader's
+    /// language, for the refusal of neither).
+    pub fn key(&self, what: &str) -> Result<Option<MasterKey>, CliError> {
         crate::session::seal_key(self.seal_key_file.as_deref(), self.plain, what)
     }
 }
@@ -195,7 +195,7 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
             issue,
             sealing,
         } => {
-            let key = sealing.key(("转移凭证", "the certificate"))?;
+            let key = sealing.key(tongchou_core::i18n::word("cli-err-what-certificate"))?;
             let who = issue.acting.user(&mut db)?;
             let on = issue.acting.day();
             let cert =
@@ -246,11 +246,16 @@ pub fn run(c: Cmd, url: &str) -> CliResult {
         | Cmd::Confirm { .. }
         | Cmd::ReadConfirmation { .. }) => exchange(&mut db, c)?,
         Cmd::List { status, as_login } => {
-            staff(&mut db, &as_login, &[PersonRead], "read the transfers")?;
+            staff(
+                &mut db,
+                &as_login,
+                &[PersonRead],
+                tongchou_core::i18n::word("cli-err-what-transfers"),
+            )?;
             let list = tongchou_store::transfers::list(&mut db, status.as_deref())?;
             let v: Vec<serde_json::Value> = list
                 .iter()
-                .map(|t| serde_json::json!({"id": t.id, "direction": t.direction, "id_number": t.id_number, "other_province": t.other_province, "transfer_date": t.transfer_date, "paid_months": t.paid_months, "total_fen": t.total_fen, "received_fen": t.received_fen, "status": t.status}))
+                .map(|t| serde_json::json!({"id": t.id, "direction": t.direction, "id_number": t.id_number, "other_province": t.other_province, "transfer_date": t.transfer_date, "paid_months": t.paid_months, "total_fen": t.total_fen, "received_fen": t.received_fen, "status": t.status, "status_name": transfer::review::status_name(&t.status)}))
                 .collect();
             print_json(&v)?;
         }
@@ -263,10 +268,10 @@ fn open_certificate(key_file: &Path, from: &Path) -> Result<Vec<u8>, CliError> {
     let key = tongchou_store::keys::master_from_file(key_file)?;
     let mut r = tongchou_store::backup::open_sealed(&key, from)?;
     if r.header().kind != transfer::SEALED_KIND {
-        return Err(CliError(format!(
-            "{} holds {}, not a transfer certificate",
-            from.display(),
-            r.header().kind
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-not-certificate",
+            file = from.display(),
+            kind = r.header().kind
         )));
     }
     let mut bytes = Vec::new();
@@ -280,7 +285,7 @@ fn decide(db: &mut Db, decision: transfer::Decision, r: &Review) -> Result<(), C
     let on = r.acting.day();
     let t = transfer::decide(db, &who, r.id, decision, &r.reason, on, now_ms()).map_err(engine)?;
     print_json(
-        &serde_json::json!({"id": t.id, "status": t.status, "received_fen": t.received_fen, "total_fen": t.total_fen}),
+        &serde_json::json!({"id": t.id, "status": t.status, "status_name": transfer::review::status_name(&t.status), "received_fen": t.received_fen, "total_fen": t.total_fen}),
     )?;
     Ok(())
 }

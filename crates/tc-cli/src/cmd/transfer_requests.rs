@@ -67,11 +67,13 @@ fn exchange(key: Option<&MasterKey>) -> tongchou_app::exchange::Exchange<'_> {
 }
 
 pub fn run(db: &mut Db, policy: &Policy, a: Args) -> Result<(), CliError> {
-    let key = a.sealing.key(("转移凭证", "the certificates"))?;
+    let key = a
+        .sealing
+        .key(tongchou_core::i18n::word("cli-err-what-certificates"))?;
     if !a.output_dir.is_dir() {
-        return Err(CliError(format!(
-            "--output-dir {}: not a directory",
-            a.output_dir.display()
+        return Err(CliError(tongchou_core::tr!(
+            "cli-err-not-dir",
+            dir = a.output_dir.display()
         )));
     }
     let who = a.acting.user(db)?;
@@ -92,7 +94,8 @@ pub fn run(db: &mut Db, policy: &Policy, a: Args) -> Result<(), CliError> {
                 .map(tongchou_app::imports::problem_line)
                 .collect();
             return Err(CliError(format!(
-                "{name}: 未办理，无一转出 refused, nothing transferred:\n{}",
+                "{}\n{}",
+                tongchou_core::tr!("cli-err-requests-refused", file = name),
                 lines.join("\n")
             )));
         }

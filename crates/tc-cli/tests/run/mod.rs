@@ -2,6 +2,8 @@
 //! file, so that none keeps its own copy.
 #![allow(dead_code)]
 
+pub mod transfer;
+
 use std::process::{Command, Output};
 
 /// The demo's password of the acting users (`--as LOGIN` reads `TONGCHOU_PASSWORD`).
