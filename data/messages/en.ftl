@@ -2632,3 +2632,19 @@ app-gap-what-compute = compute the gap sharing
 app-gap-what-settle = record a gap share's payment
 app-an-quarter-name = Q{ $q } { $year }
 app-an-locked = the analysis of { $region } { $name } for { $quarter } is { $status } and can no longer be changed
+
+## lead-args: clap's refusals of the command line (tc-cli arg_error)
+cli-arg-list-sep = {", "}
+cli-arg-invalid-choice = argument { $arg }: "{ $value }" is not valid; choose one of: { $valid }
+cli-arg-invalid-value = argument { $arg }: "{ $value }" is not valid
+cli-arg-invalid-reason = argument { $arg }: "{ $value }" is not valid: { $reason }
+cli-arg-unknown = unknown argument { $arg }
+cli-arg-unknown-suggested = unknown argument { $arg } (did you mean { $suggested }?)
+cli-arg-subcommand = unknown subcommand { $name }
+cli-arg-subcommand-suggested = unknown subcommand { $name } (did you mean { $suggested }?)
+cli-arg-missing = missing required arguments: { $args }
+cli-arg-missing-subcommand = { $name } needs a subcommand: { $valid }
+cli-arg-conflict = argument { $arg } cannot be used with { $other }
+cli-arg-values = argument { $arg }: wrong number or form of values
+cli-arg-utf8 = an argument is not valid UTF-8 text
+cli-arg-help-hint = {" "}(see --help)

@@ -2633,3 +2633,19 @@ app-gap-what-compute = 计算缺口分担
 app-gap-what-settle = 登记缺口分担资金到账
 app-an-quarter-name = { $year } 年第 { $q } 季度
 app-an-locked = { $region } { $name } 的{ $quarter }执行分析{ $status }，不能再修改
+
+## lead-args: clap's refusals of the command line (tc-cli arg_error)
+cli-arg-list-sep = 、
+cli-arg-invalid-choice = 参数 { $arg } 的值“{ $value }”无效，可选：{ $valid }
+cli-arg-invalid-value = 参数 { $arg } 的值“{ $value }”无效
+cli-arg-invalid-reason = 参数 { $arg } 的值“{ $value }”无效：{ $reason }
+cli-arg-unknown = 无法识别的参数 { $arg }
+cli-arg-unknown-suggested = 无法识别的参数 { $arg }（是否想用 { $suggested }？）
+cli-arg-subcommand = 无法识别的子命令 { $name }
+cli-arg-subcommand-suggested = 无法识别的子命令 { $name }（是否想用 { $suggested }？）
+cli-arg-missing = 缺少必需的参数：{ $args }
+cli-arg-missing-subcommand = { $name } 缺少子命令，可用：{ $valid }
+cli-arg-conflict = 参数 { $arg } 不能与 { $other } 同时使用
+cli-arg-values = 参数 { $arg } 的值的个数或写法不对
+cli-arg-utf8 = 参数不是有效的 UTF-8 文本
+cli-arg-help-hint = （用 --help 查看用法）

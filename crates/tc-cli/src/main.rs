@@ -1,5 +1,6 @@
 //! `tongchou`: the command line of the provincial pension fund system.
 
+mod arg_error;
 #[macro_use]
 mod output;
 mod cmd;
@@ -196,11 +197,10 @@ fn main() -> ExitCode {
             ) {
                 e.exit();
             }
-            // One clear line naming the argument and the reason.
-            let text = e.render().to_string();
+            // One clear line naming the argument and the reason, in the reader's language.
             eprintln!(
                 "{}",
-                text.lines().next().unwrap_or("error: invalid arguments")
+                tongchou_core::tr!("cli-err-prefix", message = arg_error::line(&e))
             );
             return ExitCode::from(2);
         }

@@ -276,7 +276,7 @@ fn benefits_commands(db: &str) {
     // only an authenticated staff member acts, and only one whose role may
     fails(
         &run(db, &["deaths", "import", "--file", &path], None),
-        "required arguments",
+        "缺少必需的参数",
     );
     fails(
         &run(
