@@ -22,6 +22,12 @@
 //!    (`import.file`, the importer, the file's name, SHA-256 and rows) are written; the file
 //!    read must have had the SHA-256 of step 1, else everything is rolled back.
 //!
+//! The file is read and its rows checked on a thread of their own, a few chunks ahead of the
+//! checks against the register and the writing (which mostly wait for the database). A chunk
+//! written at once is not probed for declarations or receipts already stored: if the primary
+//! key refuses one, the transaction is rolled back and the file read again in a second
+//! transaction only to check it, probes included, so that the refusal names every problem.
+//!
 //! Memory stays bounded by a chunk of rows (plus, for collections, the receipt numbers seen, to
 //! refuse one used twice in the file, and the problems found), so files of millions of rows
 //! stream.
@@ -334,7 +340,22 @@ fn import_as<T: Load>(
     imports::refresh_statistics(db)?;
     let mut read = Options::new(opts.today);
     read.error_limit = opts.error_limit;
-    let done = db.transaction(|db| check_and_write::<T>(db, &job, read, opts.progress));
+    // inside an enclosing transaction a refused write dooms it: probe before writing instead
+    let probe_before_write = db.in_transaction();
+    let progress = opts.progress;
+    let mut done = db.transaction(|db| {
+        check_and_write::<T>(db, &job, read, progress, Plan::Write { probe_before_write })
+    });
+    if let Err(Stop::Recheck(refused)) = done {
+        // a declaration or receipt already stored refused a chunk written without a probe:
+        // nothing stayed written; read the file again to name every problem
+        done = match db
+            .transaction(|db| check_and_write::<T>(db, &job, read, progress, Plan::Check))
+        {
+            Err(Stop::Clean) => Err(Stop::Failed(*refused)),
+            other => other,
+        };
+    }
     match done {
         Ok(w) => Ok(ImportReport::Imported(w)),
         Err(Stop::Already(prev)) => Ok(ImportReport::Already(*prev)),
@@ -343,7 +364,19 @@ fn import_as<T: Load>(
             Err(ImportRefusal::Rejected(*r))
         }
         Err(Stop::Failed(e)) => Err(e),
+        Err(Stop::Recheck(e)) => Err(*e),
+        Err(Stop::Clean) => Err(AppError::State(tr!("app-imp-file-changed")).into()),
     }
+}
+
+/// How a reading of the file treats its chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plan {
+    /// Write each checked chunk while the file has no problem.
+    Write { probe_before_write: bool },
+    /// Only check (after a write was refused), and stop with [`Stop::Clean`] if the file has
+    /// no problem.
+    Check,
 }
 
 /// How the import's transaction ends without writing.
@@ -351,6 +384,11 @@ enum Stop {
     Refused(Box<Rejected>),
     Already(Box<Imported>),
     Failed(ImportRefusal),
+    /// A chunk written without a probe was refused by a primary key: check the file again.
+    Recheck(Box<ImportRefusal>),
+    /// Only checked, and no problem found (the refusal that made the import check again is
+    /// what it ends with).
+    Clean,
 }
 
 impl From<StoreError> for Stop {
@@ -408,6 +446,7 @@ fn check_and_write<T: Load>(
     job: &Job<'_>,
     read: Options<'_>,
     progress: &mut dyn FnMut(Phase, Progress),
+    plan: Plan,
 ) -> Result<Written, Stop> {
     let kind = job.kind;
     if let Some(prev) = imports::find(db, kind.as_str(), &job.sha)? {
@@ -416,10 +455,17 @@ fn check_and_write<T: Load>(
     let import_id = imports::next_id(db, "imports")?;
     let mut ctx = Ctx::new(db, read.today, import_id)?;
     ctx.scope = job.region;
-    let checked = pass::<T>(&mut ctx, db, job.path, read, progress)?;
+    ctx.probe_before_write = match plan {
+        Plan::Write { probe_before_write } => probe_before_write,
+        Plan::Check => true,
+    };
+    let checked = pass::<T>(&mut ctx, db, job.path, read, progress, plan != Plan::Check)?;
     audit_hidden(db, job, &ctx.hidden)?;
     if !checked.problems.is_empty() || checked.summary.is_none() {
         return Err(Stop::Refused(Box::new(checked.rejected())));
+    }
+    if plan == Plan::Check {
+        return Err(Stop::Clean);
     }
     let summary = match checked.summary {
         Some(s) if s.fingerprint.to_string() == job.sha => s,
@@ -516,25 +562,111 @@ impl Pass {
     }
 }
 
-/// Read the file once: every row, and the good rows against the register, a chunk at a time;
-/// each chunk written while no problem has been found ([`Mode::Write`]), only checked after.
+/// What the reading thread hands over, in the file's order.
+enum Read<T> {
+    /// The file could not be opened, or was refused before its data rows.
+    Open(ImportError),
+    /// The header cells as written in the file.
+    Header(Vec<String>),
+    /// Up to a chunk of good records, with the rows read and the problems found while it
+    /// filled, and the progress reported meanwhile.
+    Batch {
+        records: Vec<T>,
+        rows: u64,
+        problems: Vec<RowError>,
+        progress: Vec<Progress>,
+    },
+    /// The end of the file: the reader's verdict.
+    End(Result<Summary, ImportError>, Vec<Progress>),
+}
+
+/// The reading thread: the file read and its rows checked, handed over a chunk at a time
+/// (stops when the receiver is gone).
+fn read_file<T: Load>(path: &str, opts: Options<'_>, tx: std::sync::mpsc::SyncSender<Read<T>>) {
+    let recs = match Records::<T>::open(path, opts) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tx.send(Read::Open(e));
+            return;
+        }
+    };
+    if tx.send(Read::Header(recs.header().to_vec())).is_err() {
+        return;
+    }
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let report = seen.clone();
+    let mut recs = recs.with_progress(move |p| report.borrow_mut().push(p));
+    let mut records: Vec<T> = Vec::with_capacity(CHUNK);
+    let (mut rows, mut problems) = (0u64, Vec::new());
+    for item in recs.by_ref() {
+        rows += 1;
+        match item {
+            Ok(r) => records.push(r),
+            Err(es) => problems.extend(es),
+        }
+        if records.len() == CHUNK {
+            let batch = Read::Batch {
+                records: std::mem::replace(&mut records, Vec::with_capacity(CHUNK)),
+                rows: std::mem::take(&mut rows),
+                problems: std::mem::take(&mut problems),
+                progress: seen.take(),
+            };
+            if tx.send(batch).is_err() {
+                return;
+            }
+        }
+    }
+    let last = Read::Batch {
+        records,
+        rows,
+        problems,
+        progress: seen.take(),
+    };
+    if tx.send(last).is_err() {
+        return;
+    }
+    let end = recs.finish();
+    let _ = tx.send(Read::End(end, seen.take()));
+}
+
+/// Read the file once: every row (on a thread of its own, [`read_file`]), and the good rows
+/// against the register, a chunk at a time; each chunk written while `write` and no problem has
+/// been found ([`Mode::Write`]), only checked otherwise.
 fn pass<T: Load>(
     ctx: &mut Ctx,
     db: &mut Db,
     path: &str,
     opts: Options<'_>,
     progress: &mut dyn FnMut(Phase, Progress),
-) -> Result<Pass, ImportRefusal> {
-    let mode = |problems: &[RowError]| {
-        if problems.is_empty() {
-            Mode::Write
-        } else {
-            Mode::Check
-        }
+    write: bool,
+) -> Result<Pass, Stop> {
+    std::thread::scope(|s| {
+        // two chunks ahead at most
+        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        // the caller's language carried onto the reading thread
+        let lang = tongchou_core::i18n::current();
+        s.spawn(move || tongchou_core::i18n::scope(lang, || read_file::<T>(path, opts, tx)));
+        take::<T>(ctx, db, rx, progress, write)
+        // `rx` is dropped here, so a reading thread still running stops before it is joined
+    })
+}
+
+/// The checks of what the reading thread hands over.
+fn take<T: Load>(
+    ctx: &mut Ctx,
+    db: &mut Db,
+    rx: std::sync::mpsc::Receiver<Read<T>>,
+    progress: &mut dyn FnMut(Phase, Progress),
+    write: bool,
+) -> Result<Pass, Stop> {
+    let lost = || {
+        Stop::Failed(ImportRefusal::File(std::io::Error::other(
+            "file reader stopped",
+        )))
     };
-    let recs = match Records::<T>::open(path, opts) {
-        Ok(r) => r,
-        Err(ImportError::Rejected(r)) => {
+    match rx.recv().map_err(|_| lost())? {
+        Read::Header(h) => ctx.set_header(T::KIND, &h),
+        Read::Open(ImportError::Rejected(r)) => {
             return Ok(Pass {
                 problems: r.errors,
                 rows: 0,
@@ -542,35 +674,50 @@ fn pass<T: Load>(
                 structure: true,
             });
         }
-        Err(ImportError::Io(e)) => return Err(ImportRefusal::File(e)),
-    };
-    ctx.set_header(T::KIND, recs.header());
-    let mut recs = recs.with_progress(|p| progress(Phase::Checking, p));
+        Read::Open(ImportError::Io(e)) => return Err(ImportRefusal::File(e).into()),
+        _ => return Err(lost()),
+    }
     let mut problems: Vec<RowError> = Vec::new();
-    let mut chunk: Vec<T> = Vec::with_capacity(CHUNK);
     let mut rows = 0u64;
-    for item in recs.by_ref() {
-        rows += 1;
-        match item {
-            Ok(r) => {
-                chunk.push(r);
-                if chunk.len() == CHUNK {
-                    let m = mode(&problems);
-                    T::process(ctx, db, &chunk, &mut problems, m)?;
-                    chunk.clear();
+    let summary = loop {
+        match rx.recv().map_err(|_| lost())? {
+            Read::Batch {
+                records,
+                rows: n,
+                problems: found,
+                progress: seen,
+            } => {
+                rows += n;
+                problems.extend(found);
+                seen.into_iter().for_each(|p| progress(Phase::Checking, p));
+                if records.is_empty() {
+                    continue;
                 }
+                let mode = if write && problems.is_empty() {
+                    Mode::Write
+                } else {
+                    Mode::Check
+                };
+                T::process(ctx, db, &records, &mut problems, mode).map_err(|e| match e {
+                    // a chunk written without a probe refused by a primary key
+                    AppError::Store(StoreError::Duplicate(_))
+                        if mode == Mode::Write && !ctx.probe_before_write =>
+                    {
+                        Stop::Recheck(Box::new(e.into()))
+                    }
+                    e => e.into(),
+                })?;
             }
-            Err(es) => problems.extend(es),
+            Read::End(end, seen) => {
+                seen.into_iter().for_each(|p| progress(Phase::Checking, p));
+                break match end {
+                    Ok(s) => Some(s),
+                    Err(ImportError::Rejected(_)) => None,
+                    Err(ImportError::Io(e)) => return Err(ImportRefusal::File(e).into()),
+                };
+            }
+            _ => return Err(lost()),
         }
-    }
-    if !chunk.is_empty() {
-        let m = mode(&problems);
-        T::process(ctx, db, &chunk, &mut problems, m)?;
-    }
-    let summary = match recs.finish() {
-        Ok(s) => Some(s),
-        Err(ImportError::Rejected(_)) => None,
-        Err(ImportError::Io(e)) => return Err(ImportRefusal::File(e)),
     };
     problems.sort_by_key(|e| e.row);
     Ok(Pass {

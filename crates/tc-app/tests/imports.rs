@@ -455,29 +455,34 @@ fn household_registration_column_on_both_backends() {
 /// A persons file of two chunks and more whose only problem (an ID number registered before)
 /// is its last row, met after the first chunks were written: the file is refused whole with
 /// that one problem, and nothing of it stays written; without that row it is imported whole.
-fn refused_after_written_chunks(url: &str, tag: &str) {
+/// The `i`-th person of the chunk tests: their ID number (in the province's first county) and
+/// their line of a persons file (flexibly employed).
+fn person_line(i: u32) -> (String, String) {
     use tongchou_core::{Divisions, IdNumber, Sex};
-    let mut db = Db::open(url).expect("open");
-    let op = Actor::operator("test");
     let county = Divisions::shanxi()
         .counties()
         .next()
         .expect("a county")
         .code;
     let birth = Date::new(1970, 1, 1).expect("date");
-    let line = |i: u32| {
-        let id = IdNumber::from_parts(
-            county,
-            birth.add_days(i64::from(i / 900)),
-            (i % 900 + 1) as u16,
-        );
-        let category = if id.sex() == Sex::Male {
-            "男"
-        } else {
-            "女工人"
-        };
-        format!("{id},参保人{i},{category},{county},,灵活就业,2015-01-01\n")
+    let id = IdNumber::from_parts(
+        county,
+        birth.add_days(i64::from(i / 900)),
+        (i % 900 + 1) as u16,
+    );
+    let category = if id.sex() == Sex::Male {
+        "男"
+    } else {
+        "女工人"
     };
+    let line = format!("{id},参保人{i},{category},{county},,灵活就业,2015-01-01\n");
+    (id.to_string(), line)
+}
+
+fn refused_after_written_chunks(url: &str, tag: &str) {
+    let mut db = Db::open(url).expect("open");
+    let op = Actor::operator("test");
+    let line = |i: u32| person_line(i).1;
     let header = "身份证号,姓名,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n";
     let text = |rows: &mut dyn Iterator<Item = u32>| {
         let mut s = header.to_string();
@@ -527,5 +532,131 @@ fn refused_after_written_chunks_on_both_backends() {
         (testing::pg_url("app_imports_chunks"), "pg-chunks"),
     ] {
         refused_after_written_chunks(&url, tag);
+    }
+}
+
+/// Declarations and collection results written a chunk at a time without first asking whether
+/// they are stored already: a file whose only problem, in its last chunk, is a declaration (or
+/// receipt) an earlier import stored is refused whole with that problem named by row (the
+/// primary key refused the write, and the file was checked again), and nothing of it stays
+/// written; the same rows without it are imported.
+fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
+    let mut db = Db::open(url).expect("open");
+    let op = Actor::operator("test");
+    let mut persons = String::from(
+        "身份证号,姓名,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n",
+    );
+    let mut ids = Vec::new();
+    for i in 0..9_000 {
+        let (id, line) = person_line(i);
+        persons.push_str(&line);
+        ids.push(id);
+    }
+    let declarations = |rows: &[usize], month: &str| {
+        let mut s = String::from("单位统一社会信用代码,身份证号,所属期,申报基数\n");
+        for i in rows {
+            s.push_str(&format!(",{},{month},4500.00\n", ids[*i]));
+        }
+        s
+    };
+    let collections = |rows: &[usize]| {
+        let mut s =
+            String::from("缴费人识别号,身份证号,费款所属期,实缴金额,缴款日期,电子税票号码\n");
+        for i in rows {
+            let id = &ids[*i];
+            s.push_str(&format!("{id},{id},2026-09,900.00,2026-10-15,R{i:06}\n"));
+        }
+        s
+    };
+    let mut phases = Vec::new();
+    let mut run = |db: &mut Db, kind: Kind, name: &str, body: String| {
+        let p = file(tag, name, &body);
+        import(db, Importer::Operator(&op), kind, &p, &mut phases)
+    };
+    let ok = |r: Result<ImportReport, ImportRefusal>| match r {
+        Ok(ImportReport::Imported(w)) => w.import_id,
+        other => panic!("{other:?}"),
+    };
+    let only = |r: Result<ImportReport, ImportRefusal>| match r {
+        Err(ImportRefusal::Rejected(r)) => {
+            assert_eq!(r.problems.len(), 1, "{r:?}");
+            let p = &r.problems[0];
+            (p.row, p.column.clone(), p.reason.clone())
+        }
+        other => panic!("{other:?}"),
+    };
+    ok(run(&mut db, Kind::Persons, "persons.csv", persons));
+    let all: Vec<usize> = (0..9_000).collect();
+    let last = ok(run(
+        &mut db,
+        Kind::Declarations,
+        "one.csv",
+        declarations(&[8_999], "2026-09"),
+    ));
+    let (row, column, reason) = only(run(
+        &mut db,
+        Kind::Declarations,
+        "all.csv",
+        declarations(&all, "2026-09"),
+    ));
+    assert_eq!((row, column), (9_001, None));
+    assert!(
+        reason.contains(&format!("申报已存在（导入批次 {last}）")),
+        "{reason}"
+    );
+    assert_eq!(count(&mut db, "SELECT count(*) FROM wage_declarations"), 1);
+    ok(run(
+        &mut db,
+        Kind::Declarations,
+        "rest.csv",
+        declarations(&all[..8_999], "2026-09"),
+    ));
+    assert_eq!(
+        count(&mut db, "SELECT count(*) FROM wage_declarations"),
+        9_000
+    );
+
+    let last = ok(run(
+        &mut db,
+        Kind::Collections,
+        "r1.csv",
+        collections(&[8_999]),
+    ));
+    let (row, column, reason) = only(run(
+        &mut db,
+        Kind::Collections,
+        "r-all.csv",
+        collections(&all),
+    ));
+    assert_eq!((row, column.as_deref()), (9_001, Some("电子税票号码")));
+    assert!(
+        reason.contains(&format!("已存在（导入批次 {last}）")),
+        "{reason}"
+    );
+    assert_eq!(count(&mut db, "SELECT count(*) FROM receipts"), 1);
+    ok(run(
+        &mut db,
+        Kind::Collections,
+        "r-rest.csv",
+        collections(&all[..8_999]),
+    ));
+    assert_eq!(count(&mut db, "SELECT count(*) FROM receipts"), 9_000);
+    // each refusal audited once (the first reading's refused write is not a refusal)
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'failed'"
+        ),
+        2
+    );
+}
+
+#[test]
+fn stored_rows_found_after_written_chunks_on_both_backends() {
+    for (url, tag) in [
+        (testing::sqlite_url("app_imports_stored"), "sqlite-stored"),
+        (testing::pg_url("app_imports_stored"), "pg-stored"),
+    ] {
+        stored_rows_found_after_written_chunks(&url, tag);
     }
 }

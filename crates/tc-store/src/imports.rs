@@ -252,18 +252,19 @@ fn placeholders(first: usize, n: usize) -> String {
     s
 }
 
-/// A registered person as an import checks it.
+/// A registered person as an import checks it: what the checks of every row need (the
+/// employer's credit code, for a message about a row with a problem, is asked apart:
+/// [`employer_codes`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PersonRef {
     pub id: i64,
+    /// The registered name; empty unless asked for (a file with a name column, or the persons
+    /// import's message about a person registered before).
     pub name: String,
     pub county: i64,
     pub employer_id: Option<i64>,
-    /// The employer's credit code, when the person has an employer.
-    pub employer_code: Option<String>,
-    /// employee or flexible
-    pub payer_kind: String,
-    pub status: String,
+    /// A flexibly employed person (payer kind `flexible`), else an employee.
+    pub flexible: bool,
 }
 
 /// The ID number a looked-up lookup-column value stands for.
@@ -273,36 +274,96 @@ fn plain_of(back: &HashMap<String, String>, stored: &str) -> String {
         .unwrap_or_else(|| stored.to_string())
 }
 
+/// The rows `pg` gives for `keys` on PostgreSQL, where `{key_rows}` stands for the keys as a
+/// row source `k(v)` (one array parameter, [`ARRAY_CHUNK`] keys a statement) to be joined: a
+/// nested loop probing the index once per key whether the plan is kept or made for the values,
+/// and, unlike `IN (SELECT unnest(…))`, no hashing of the keys to make them a set first (the
+/// caller passes distinct keys; sorted, the probes walk the index in order). On SQLite, `sqlite`
+/// with `{keys}` as in [`rows_for_keys`].
+fn rows_joining_keys(
+    db: &mut Db,
+    pg: &str,
+    sqlite: &str,
+    keys: &[Val<'_>],
+    mut f: impl FnMut(&[crate::Value]) -> Result<()>,
+) -> Result<()> {
+    if db.backend() != crate::Backend::Postgres {
+        return rows_for_keys(db, sqlite, &[], keys, f);
+    }
+    for part in keys.chunks(ARRAY_CHUNK) {
+        let (array, ty) = pg_array(part);
+        let sql = pg.replace("{key_rows}", &format!("unnest(CAST($1 AS {ty})) AS k(v)"));
+        for r in db.query(&sql, &[Val::Str(&array)])? {
+            f(&r)?;
+        }
+    }
+    Ok(())
+}
+
 /// The registered persons among these ID numbers, by ID number (asked by blind index when
-/// keyed: nothing here decrypts).
+/// keyed: nothing here decrypts), with their names if `names`. Two index probes per ID number
+/// (`person_ids`, `persons`).
 pub fn persons_by_id_number(
     db: &mut Db,
     id_numbers: &[&str],
+    names: bool,
 ) -> Result<HashMap<String, PersonRef>> {
     let mut out = HashMap::with_capacity(id_numbers.len());
-    let (ask, back) = crate::keys::lookup_many(db, id_numbers);
+    let (mut ask, back) = crate::keys::lookup_many(db, id_numbers);
+    ask.sort_unstable();
+    ask.dedup();
     let keys: Vec<Val<'_>> = ask.iter().map(|s| Val::Str(s)).collect();
-    rows_for_keys(
+    let cols = if names {
+        "i.id_number, p.id, p.county, p.employer_id, p.payer_kind, p.name"
+    } else {
+        "i.id_number, p.id, p.county, p.employer_id, p.payer_kind"
+    };
+    rows_joining_keys(
         db,
-        "SELECT i.id_number, p.id, p.name, p.county, p.employer_id, e.credit_code, p.payer_kind, p.status \
-         FROM person_ids i JOIN persons p ON p.id = i.person_id \
-         LEFT JOIN employers e ON e.id = p.employer_id \
-         WHERE i.id_number {keys}",
-        &[],
+        &format!(
+            "SELECT {cols} FROM {{key_rows}} JOIN person_ids i ON i.id_number = k.v \
+             JOIN persons p ON p.id = i.person_id"
+        ),
+        &format!(
+            "SELECT {cols} FROM person_ids i JOIN persons p ON p.id = i.person_id \
+             WHERE i.id_number {{keys}}"
+        ),
         &keys,
         |r| {
             out.insert(
                 plain_of(&back, r[0].text()?),
                 PersonRef {
                     id: r[1].i64()?,
-                    name: r[2].text()?.to_string(),
-                    county: r[3].i64()?,
-                    employer_id: r[4].opt_i64()?,
-                    employer_code: r[5].opt_text()?.map(str::to_string),
-                    payer_kind: r[6].text()?.to_string(),
-                    status: r[7].text()?.to_string(),
+                    county: r[2].i64()?,
+                    employer_id: r[3].opt_i64()?,
+                    flexible: r[4].text()? == "flexible",
+                    name: if names {
+                        r[5].text()?.to_string()
+                    } else {
+                        String::new()
+                    },
                 },
             );
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// The credit codes of these employers, by id (for the messages about rows with a problem).
+pub fn employer_codes(db: &mut Db, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::with_capacity(ids.len());
+    let keys: Vec<Val<'_>> = ids.iter().map(|i| Val::I64(*i)).collect();
+    rows_for_keys(
+        db,
+        "SELECT id, credit_code FROM employers WHERE id {keys}",
+        &[],
+        &keys,
+        |r| {
+            out.insert(r[0].i64()?, r[1].text()?.to_string());
             Ok(())
         },
     )?;
@@ -446,8 +507,14 @@ mod tests {
     use crate::registry::{self, EmployerRow, PersonRow};
     use crate::testing;
 
-    fn check(url: &str) {
+    /// With `keyed`, under a keyring: the ID numbers are stored sealed, looked up by their
+    /// blind index, and answered by the plain ID numbers asked.
+    fn check(url: &str, keyed: bool) {
         let mut db = Db::open(url).expect("open");
+        if keyed {
+            let (master, _) = crate::keys::MasterKey::generate("test").expect("master");
+            crate::keys::load_shared(&mut db, std::sync::Arc::new(master)).expect("keyring");
+        }
         assert_eq!(next_id(&mut db, "imports").expect("id"), 1);
         assert!(next_id(&mut db, "receipts; DROP TABLE x").is_err());
         let row = ImportRow {
@@ -531,13 +598,39 @@ mod tests {
         // several chunks, some unknown
         let mut ask: Vec<&str> = ids.iter().map(String::as_str).step_by(2).collect();
         ask.push("NOPE");
-        let got = persons_by_id_number(&mut db, &ask).expect("lookup");
+        // an ID number asked twice is answered once
+        ask.push(ids[2].as_str());
+        let got = persons_by_id_number(&mut db, &ask, false).expect("lookup");
         assert_eq!(got.len(), 602);
         let p = &got[ids[2].as_str()];
-        assert_eq!((p.id, p.employer_id), (3, Some(7)));
-        assert_eq!(p.employer_code.as_deref(), Some("91140105MA0K7Q2L9U"));
-        assert_eq!(p.payer_kind, "employee");
+        assert_eq!((p.id, p.employer_id, p.flexible), (3, Some(7), false));
+        assert_eq!(p.name, "");
         assert_eq!(got[ids[4].as_str()].id, 5);
+        let named = persons_by_id_number(&mut db, &ask, true).expect("lookup");
+        assert_eq!(named.len(), 602);
+        assert_eq!(named[ids[4].as_str()].name, "王");
+        assert!(!got.contains_key(ids[1].as_str()));
+        assert!(named[ids[6].as_str()].employer_id.is_some());
+        let flex = persons_by_id_number(&mut db, &[ids[1].as_str()], false).expect("flex");
+        assert_eq!(
+            (
+                flex[ids[1].as_str()].flexible,
+                flex[ids[1].as_str()].employer_id
+            ),
+            (true, None)
+        );
+        let codes = employer_codes(&mut db, &[7, 7, 8]).expect("codes");
+        assert_eq!(codes.len(), 1);
+        assert_eq!(codes[&7], "91140105MA0K7Q2L9U");
+        if keyed {
+            let stored: i64 = db
+                .query_i64(
+                    "SELECT count(*) FROM person_ids WHERE id_number = $1",
+                    &[Val::Str(&ids[2])],
+                )
+                .expect("count");
+            assert_eq!(stored, 0, "sealed: no plain ID number in person_ids");
+        }
         let lean = person_ids_by_id_number(&mut db, &ask).expect("lean");
         assert_eq!(lean.len(), 602);
         assert_eq!(lean.get(ids[1201].as_str()), None);
@@ -610,11 +703,13 @@ mod tests {
 
     #[test]
     fn imports_on_sqlite() {
-        check(&testing::sqlite_url("imports"));
+        check(&testing::sqlite_url("imports"), false);
+        check(&testing::sqlite_url("imports-keyed"), true);
     }
 
     #[test]
     fn imports_on_postgres() {
-        check(&testing::pg_url("imports"));
+        check(&testing::pg_url("imports"), false);
+        check(&testing::pg_url("imports_keyed"), true);
     }
 }

@@ -3,6 +3,11 @@
 //! of a chunk found good, with the ids its checks looked up, while no problem was found in the
 //! file so far (the import's one transaction is rolled back if one is found later; the primary
 //! keys refuse anything that would be a duplicate).
+//!
+//! A chunk written at once is not first probed for declarations or receipts already stored:
+//! the primary key refuses one while it is written (`StoreError::Duplicate`), and the
+//! import then reads the file again only checking, with the probes, to name every problem
+//! (`imports::import_as`). A chunk only checked, or one with a problem, is probed.
 
 use crate::collect;
 use crate::error::Result;
@@ -30,6 +35,10 @@ pub struct Ctx {
     /// Employers looked up so far in this reading, by credit code (`None`: not registered): a
     /// file names the same few thousand employers in every chunk.
     employers: HashMap<String, Option<imports::EmployerRef>>,
+    /// Persons looked up so far in this reading of a declarations or collections file, by ID
+    /// number (`None`: not registered), each with whether its name was asked: a file of several
+    /// months names its persons once a month. At most [`PERSONS_KEPT`].
+    persons: HashMap<String, (bool, Option<PersonRef>)>,
     import_id: i64,
     next_person: i64,
     next_employer: i64,
@@ -38,6 +47,10 @@ pub struct Ctx {
     /// Rows naming a person registered outside `scope` (row, county): refused without a word
     /// about that person, and audited as refused reads when the reading ends.
     pub hidden: Vec<(u64, i64)>,
+    /// Probe a chunk written at once for declarations and receipts already stored, instead of
+    /// leaving them to the primary key (inside an enclosing transaction, which a refused write
+    /// would doom before the file could be checked again).
+    pub probe_before_write: bool,
 }
 
 /// What the reading of the file does with a chunk.
@@ -58,11 +71,13 @@ impl Ctx {
             closed: tongchou_store::jobs::periods_done(db, collect::JOB, collect::STEP_CLOSE)?,
             receipts_seen: HashMap::new(),
             employers: HashMap::new(),
+            persons: HashMap::new(),
             import_id,
             next_person: imports::next_id(db, "persons")?,
             next_employer: imports::next_id(db, "employers")?,
             scope: None,
             hidden: Vec::new(),
+            probe_before_write: false,
         })
     }
 
@@ -100,6 +115,7 @@ impl Ctx {
     pub fn set_header(&mut self, kind: Kind, header: &[String]) {
         self.receipts_seen.clear();
         self.employers.clear();
+        self.persons.clear();
         self.names.clear();
         for c in kind.columns() {
             let want: Vec<String> = std::iter::once(c.header)
@@ -123,6 +139,14 @@ impl Ctx {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// Whether a chunk checked in `mode` is probed for rows already stored before it is
+    /// written: always when only checked; when written, only if a refused write cannot be
+    /// checked again ([`Ctx::probe_before_write`]) or the chunk has a problem already (then it
+    /// is not written).
+    fn probe(&self, mode: Mode, clean: bool) -> bool {
+        mode == Mode::Check || self.probe_before_write || !clean
+    }
+
     fn problem(&self, row: u64, key: &str, reason: impl Into<String>) -> RowError {
         RowError {
             row,
@@ -132,8 +156,8 @@ impl Ctx {
     }
 }
 
-/// A kind that can be loaded.
-pub trait Load: Record {
+/// A kind that can be loaded (its records read on another thread than the checks).
+pub trait Load: Record + Send {
     /// Check a chunk of records against the database, adding a problem per bad row; in
     /// [`Mode::Write`], then write it if none of its rows has a problem.
     fn process(
@@ -165,6 +189,28 @@ fn check_name(ctx: &Ctx, row: u64, given: Option<&str>, p: &PersonRef, errors: &
             tr!("app-imp-not-registered-name", given = n, name = p.name),
         ));
     }
+}
+
+/// The registered person a row (row, ID number) names, checked: unknown, registered outside
+/// the importer's region (both a problem, and `None`), or with another name than the one the
+/// row gives (a problem).
+fn registered<'p>(
+    ctx: &mut Ctx,
+    persons: &'p HashMap<String, (bool, Option<PersonRef>)>,
+    (row, id_number): (u64, &tongchou_core::IdNumber),
+    name: &Option<String>,
+    errors: &mut Vec<RowError>,
+) -> Option<&'p PersonRef> {
+    let Some((_, Some(p))) = persons.get(id_number.as_str()) else {
+        errors.push(ctx.problem(row, "id_number", unknown_person()));
+        return None;
+    };
+    if let Some(e) = ctx.outside_person(row, "id_number", p.county) {
+        errors.push(e);
+        return None;
+    }
+    check_name(ctx, row, name.as_deref(), p, errors);
+    Some(p)
 }
 
 /// Two independent SipHash digests of a receipt number: equal receipts collide, different ones
@@ -215,6 +261,42 @@ fn employer_ids<'a>(
         .collect())
 }
 
+/// At most this many persons kept between the chunks of a reading (about 150 bytes each, 40 MB);
+/// when more would be, those kept are forgotten first.
+const PERSONS_KEPT: usize = 1 << 18;
+
+/// The registered persons of these ID numbers (a chunk's) kept in `ctx.persons`, with their
+/// names if `names`: those not met yet in this reading looked up.
+fn look_up_persons(ctx: &mut Ctx, db: &mut Db, ids: &[&str], names: bool) -> Result<()> {
+    let wanted = |ctx: &Ctx| {
+        let mut w: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|id| match ctx.persons.get(*id) {
+                Some((named, _)) => names && !named,
+                None => true,
+            })
+            .collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    };
+    let mut missing = wanted(ctx);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if ctx.persons.len() + missing.len() > PERSONS_KEPT {
+        ctx.persons.clear();
+        missing = wanted(ctx);
+    }
+    let mut found = imports::persons_by_id_number(db, &missing, names)?;
+    for id in missing {
+        ctx.persons
+            .insert(id.to_string(), (names, found.remove(id)));
+    }
+    Ok(())
+}
+
 impl Load for Person {
     fn process(
         ctx: &mut Ctx,
@@ -231,7 +313,7 @@ impl Load for Person {
                 .filter_map(|p| p.employer.as_ref().map(|c| c.as_str())),
         )?;
         let ids: Vec<&str> = chunk.iter().map(|p| p.id_number.as_str()).collect();
-        let known = imports::persons_by_id_number(db, &ids)?;
+        let known = imports::persons_by_id_number(db, &ids, true)?;
         let before = errors.len();
         let mut good: Vec<(&Person, Option<i64>)> = Vec::with_capacity(chunk.len());
         for p in chunk {
@@ -431,23 +513,20 @@ fn payer_code(p: &Payer) -> Option<&str> {
     }
 }
 
-/// The declarations already stored for the persons of a chunk, by (person, yyyymm), with the
-/// import that brought each: one lookup per month of the chunk. Those this import wrote (a row
-/// met twice in the file, which the reader refuses) are left out.
+/// The declarations already stored for these rows (row, person, month) of a chunk, each a
+/// problem, in the rows' order: one lookup per month of the chunk. Those this import wrote (a
+/// row met twice in the file, which the reader refuses) are left out.
 fn stored_declarations(
     ctx: &Ctx,
     db: &mut Db,
-    chunk: &[Declaration],
-    persons: &HashMap<String, imports::PersonRef>,
-) -> Result<HashMap<(i64, i64), i64>> {
+    rows: &[(u64, i64, Period)],
+) -> Result<Vec<RowError>> {
     let mut by_period: HashMap<i64, Vec<i64>> = HashMap::new();
-    for d in chunk {
-        if let Some(p) = persons.get(d.id_number.as_str()) {
-            by_period
-                .entry(d.period.yyyymm() as i64)
-                .or_default()
-                .push(p.id);
-        }
+    for (_, person, period) in rows {
+        by_period
+            .entry(period.yyyymm() as i64)
+            .or_default()
+            .push(*person);
     }
     let mut stored: HashMap<(i64, i64), i64> = HashMap::new();
     for (period, people) in &by_period {
@@ -457,24 +536,68 @@ fn stored_declarations(
             }
         }
     }
-    Ok(stored)
+    Ok(rows
+        .iter()
+        .filter_map(|(row, person, period)| {
+            let import = stored.get(&(*person, period.yyyymm() as i64))?;
+            Some(RowError {
+                row: *row,
+                column: None,
+                reason: tr!(
+                    "app-imp-declaration-stored",
+                    period = *period,
+                    import = import
+                ),
+            })
+        })
+        .collect())
 }
 
-/// The checks of a chunk of declarations against the register; the rows to write, with their
-/// ids (complete only when the chunk added no problem).
+/// A problem about a row whose message names the person's registered employer by credit code
+/// (looked up only for such rows): the problem's index, the employer, and whether the person is
+/// an employee declared as flexibly employed (else declared by another employer).
+type EmployerNamed = (usize, Option<i64>, bool);
+
+/// The messages of the problems that name the person's registered employer.
+fn name_employers(db: &mut Db, errors: &mut [RowError], pending: &[EmployerNamed]) -> Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = pending.iter().filter_map(|p| p.1).collect();
+    let codes = imports::employer_codes(db, &ids)?;
+    for (i, employer, employee) in pending {
+        let code = employer.and_then(|e| codes.get(&e)).map(String::as_str);
+        errors[*i].reason = match (employee, code) {
+            (true, c) => tr!(
+                "app-imp-employee-declared-by-employer",
+                employer = c.unwrap_or("—")
+            ),
+            (false, Some(c)) => tr!("app-imp-other-employer", employer = c),
+            (false, None) => tr!("app-imp-flexible-no-employer"),
+        };
+    }
+    Ok(())
+}
+
+/// The checks of a chunk of declarations against the register: the rows to write, with their
+/// ids (complete only when the chunk has no problem), and the chunk's problems in row order.
 fn check_declarations(
     ctx: &mut Ctx,
     db: &mut Db,
     chunk: &[Declaration],
-    errors: &mut Vec<RowError>,
-) -> Result<Vec<DeclarationRow>> {
+    mode: Mode,
+) -> Result<(Vec<DeclarationRow>, Vec<RowError>)> {
     let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
-    let persons = imports::persons_by_id_number(db, &ids)?;
+    let names = chunk.iter().any(|d| d.name.is_some());
+    look_up_persons(ctx, db, &ids, names)?;
     let employers = employer_ids(ctx, db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
-    let stored = stored_declarations(ctx, db, chunk, &persons)?;
+    // taken out of `ctx` while its rows are checked (put back below)
+    let persons = std::mem::take(&mut ctx.persons);
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut pending: Vec<EmployerNamed> = Vec::new();
     let mut good: Vec<DeclarationRow> = Vec::with_capacity(chunk.len());
+    let mut probe: Vec<(u64, i64, Period)> = Vec::with_capacity(chunk.len());
     for d in chunk {
-        let period = d.period.yyyymm() as i64;
         if ctx.closed.contains(&d.period) {
             errors.push(ctx.problem(
                 d.row,
@@ -482,26 +605,14 @@ fn check_declarations(
                 tr!("app-imp-period-closed", period = d.period),
             ));
         }
-        let Some(p) = persons.get(d.id_number.as_str()) else {
-            errors.push(ctx.problem(d.row, "id_number", unknown_person()));
+        let Some(p) = registered(ctx, &persons, (d.row, &d.id_number), &d.name, &mut errors) else {
             continue;
         };
-        if let Some(e) = ctx.outside_person(d.row, "id_number", p.county) {
-            errors.push(e);
-            continue;
-        }
-        check_name(ctx, d.row, d.name.as_deref(), p, errors);
         let employer_id = match &d.payer {
             Payer::Flexible => {
-                if p.payer_kind != "flexible" {
-                    errors.push(ctx.problem(
-                        d.row,
-                        "employer",
-                        tr!(
-                            "app-imp-employee-declared-by-employer",
-                            employer = p.employer_code.as_deref().unwrap_or("—")
-                        ),
-                    ));
+                if !p.flexible {
+                    pending.push((errors.len(), p.employer_id, true));
+                    errors.push(ctx.problem(d.row, "employer", String::new()));
                 }
                 0
             }
@@ -512,36 +623,30 @@ fn check_declarations(
                     0
                 }
                 Some(e) if p.employer_id != Some(e.id) => {
-                    let reason = match p.employer_code.as_deref() {
-                        Some(other) => tr!("app-imp-other-employer", employer = other),
-                        None => tr!("app-imp-flexible-no-employer"),
-                    };
-                    errors.push(ctx.problem(d.row, "employer", reason));
+                    pending.push((errors.len(), p.employer_id, false));
+                    errors.push(ctx.problem(d.row, "employer", String::new()));
                     e.id
                 }
                 Some(e) => e.id,
             },
         };
-        if let Some(import) = stored.get(&(p.id, period)) {
-            errors.push(RowError {
-                row: d.row,
-                column: None,
-                reason: tr!(
-                    "app-imp-declaration-stored",
-                    period = d.period,
-                    import = import
-                ),
-            });
-        }
+        probe.push((d.row, p.id, d.period));
         good.push(DeclarationRow {
             person_id: p.id,
-            period,
+            period: d.period.yyyymm() as i64,
             employer_id,
             declared_fen: d.base.fen(),
             import_id: ctx.import_id,
         });
     }
-    Ok(good)
+    ctx.persons = persons;
+    name_employers(db, &mut errors, &pending)?;
+    if ctx.probe(mode, errors.is_empty()) {
+        // a row's declaration already stored is its last problem
+        errors.extend(stored_declarations(ctx, db, &probe)?);
+        errors.sort_by_key(|e| e.row);
+    }
+    Ok((good, errors))
 }
 
 impl Load for Declaration {
@@ -552,12 +657,13 @@ impl Load for Declaration {
         errors: &mut Vec<RowError>,
         mode: Mode,
     ) -> Result<()> {
-        let before = errors.len();
-        let good = check_declarations(ctx, db, chunk, errors)?;
-        if mode == Mode::Check || errors.len() > before {
+        let (good, found) = check_declarations(ctx, db, chunk, mode)?;
+        let clean = found.is_empty();
+        errors.extend(found);
+        if mode == Mode::Check || !clean {
             return Ok(());
         }
-        // the primary key refuses a declaration stored meanwhile
+        // the primary key refuses a declaration already stored (StoreError::Duplicate)
         imports::write_declarations(db, &mut |push| {
             for r in &good {
                 push(r)?;
@@ -568,6 +674,77 @@ impl Load for Declaration {
     }
 }
 
+/// The receipt numbers of these rows (row, receipt) already stored by another import, each a
+/// problem, in the rows' order.
+fn stored_receipts(ctx: &Ctx, db: &mut Db, rows: &[(u64, &str)]) -> Result<Vec<RowError>> {
+    let numbers: Vec<&str> = rows.iter().map(|r| r.1).collect();
+    let stored = imports::stored_receipts(db, &numbers)?;
+    Ok(rows
+        .iter()
+        .filter_map(|(row, receipt)| {
+            // a receipt this import wrote is one met twice in the file: said apart
+            let import = stored.get(*receipt).filter(|i| **i != ctx.import_id)?;
+            Some(ctx.problem(
+                *row,
+                "receipt",
+                tr!("app-imp-receipt-stored", import = import),
+            ))
+        })
+        .collect())
+}
+
+/// The checks of a chunk of collection results against the register: the receipts to write
+/// (complete only when the chunk has no problem) and the chunk's problems in row order.
+fn check_collections(
+    ctx: &mut Ctx,
+    db: &mut Db,
+    chunk: &[Collection],
+    mode: Mode,
+) -> Result<(Vec<Receipt>, Vec<RowError>)> {
+    let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();
+    let names = chunk.iter().any(|c| c.name.is_some());
+    look_up_persons(ctx, db, &ids, names)?;
+    // taken out of `ctx` while its rows are checked (put back below)
+    let persons = std::mem::take(&mut ctx.persons);
+    let mut errors: Vec<RowError> = Vec::new();
+    let mut good: Vec<Receipt> = Vec::with_capacity(chunk.len());
+    for c in chunk {
+        let digest = receipt_digest(&c.receipt);
+        match ctx.receipts_seen.get(&digest) {
+            Some(first) => {
+                errors.push(ctx.problem(
+                    c.row,
+                    "receipt",
+                    tr!("app-imp-receipt-twice", first = first),
+                ));
+            }
+            None => {
+                ctx.receipts_seen.insert(digest, c.row);
+            }
+        }
+        let Some(p) = registered(ctx, &persons, (c.row, &c.id_number), &c.name, &mut errors) else {
+            continue;
+        };
+        good.push(Receipt {
+            receipt: c.receipt.clone(),
+            person: p.id,
+            period: c.period,
+            paid: c.paid,
+            paid_on: c.paid_on,
+        });
+    }
+    ctx.persons = persons;
+    if ctx.probe(mode, errors.is_empty()) {
+        // a row's receipt already stored is its first problem
+        let rows: Vec<(u64, &str)> = chunk.iter().map(|c| (c.row, c.receipt.as_str())).collect();
+        let mut stored = stored_receipts(ctx, db, &rows)?;
+        stored.append(&mut errors);
+        errors = stored;
+        errors.sort_by_key(|e| e.row);
+    }
+    Ok((good, errors))
+}
+
 impl Load for Collection {
     fn process(
         ctx: &mut Ctx,
@@ -576,55 +753,14 @@ impl Load for Collection {
         errors: &mut Vec<RowError>,
         mode: Mode,
     ) -> Result<()> {
-        let before = errors.len();
-        let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();
-        let persons = imports::persons_by_id_number(db, &ids)?;
-        let numbers: Vec<&str> = chunk.iter().map(|c| c.receipt.as_str()).collect();
-        let stored = imports::stored_receipts(db, &numbers)?;
-        let mut good: Vec<Receipt> = Vec::with_capacity(chunk.len());
-        for c in chunk {
-            // a receipt this import wrote is one met twice in the file: said just below
-            if let Some(import) = stored.get(&c.receipt).filter(|i| **i != ctx.import_id) {
-                errors.push(ctx.problem(
-                    c.row,
-                    "receipt",
-                    tr!("app-imp-receipt-stored", import = import),
-                ));
-            }
-            let digest = receipt_digest(&c.receipt);
-            match ctx.receipts_seen.get(&digest) {
-                Some(first) => {
-                    errors.push(ctx.problem(
-                        c.row,
-                        "receipt",
-                        tr!("app-imp-receipt-twice", first = first),
-                    ));
-                }
-                None => {
-                    ctx.receipts_seen.insert(digest, c.row);
-                }
-            }
-            let Some(p) = persons.get(c.id_number.as_str()) else {
-                errors.push(ctx.problem(c.row, "id_number", unknown_person()));
-                continue;
-            };
-            if let Some(e) = ctx.outside_person(c.row, "id_number", p.county) {
-                errors.push(e);
-                continue;
-            }
-            check_name(ctx, c.row, c.name.as_deref(), p, errors);
-            good.push(Receipt {
-                receipt: c.receipt.clone(),
-                person: p.id,
-                period: c.period,
-                paid: c.paid,
-                paid_on: c.paid_on,
-            });
-        }
-        if mode == Mode::Check || errors.len() > before {
+        let (good, found) = check_collections(ctx, db, chunk, mode)?;
+        let clean = found.is_empty();
+        errors.extend(found);
+        if mode == Mode::Check || !clean {
             return Ok(());
         }
-        // the primary key of receipts refuses a receipt number stored meanwhile
+        // the primary key of receipts refuses a receipt number already stored
+        // (StoreError::Duplicate)
         collect::write_receipts(db, ctx.import_id, &good)?;
         Ok(())
     }
