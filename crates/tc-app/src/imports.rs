@@ -651,6 +651,15 @@ fn pass<T: Load>(
     })
 }
 
+/// A write's failure: a chunk written without a probe refused by a primary key means the file
+/// is to be checked again ([`Stop::Recheck`]).
+fn refused_write(e: AppError, unprobed: bool) -> Stop {
+    match e {
+        AppError::Store(StoreError::Duplicate(_)) if unprobed => Stop::Recheck(Box::new(e.into())),
+        e => e.into(),
+    }
+}
+
 /// The checks of what the reading thread hands over.
 fn take<T: Load>(
     ctx: &mut Ctx,
@@ -698,18 +707,16 @@ fn take<T: Load>(
                 } else {
                     Mode::Check
                 };
-                T::process(ctx, db, &records, &mut problems, mode).map_err(|e| match e {
-                    // a chunk written without a probe refused by a primary key
-                    AppError::Store(StoreError::Duplicate(_))
-                        if mode == Mode::Write && !ctx.probe_before_write =>
-                    {
-                        Stop::Recheck(Box::new(e.into()))
-                    }
-                    e => e.into(),
-                })?;
+                let unprobed = mode == Mode::Write && !ctx.probe_before_write;
+                T::process(ctx, db, &records, &mut problems, mode)
+                    .map_err(|e| refused_write(e, unprobed))?;
             }
             Read::End(end, seen) => {
                 seen.into_iter().for_each(|p| progress(Phase::Checking, p));
+                if write && problems.is_empty() {
+                    let unprobed = !ctx.probe_before_write;
+                    T::finish(ctx, db).map_err(|e| refused_write(e, unprobed))?;
+                }
                 break match end {
                     Ok(s) => Some(s),
                     Err(ImportError::Rejected(_)) => None,

@@ -535,11 +535,11 @@ fn refused_after_written_chunks_on_both_backends() {
     }
 }
 
-/// Declarations and collection results written a chunk at a time without first asking whether
-/// they are stored already: a file whose only problem, in its last chunk, is a declaration (or
-/// receipt) an earlier import stored is refused whole with that problem named by row (the
-/// primary key refused the write, and the file was checked again), and nothing of it stays
-/// written; the same rows without it are imported.
+/// Declarations and collection results written (16,384 at a time, after four chunks of checks)
+/// without first asking whether they are stored already: a file whose only problem, in its last
+/// chunk, after a first write, is a declaration (or receipt) an earlier import stored is refused
+/// whole with that problem named by row (the primary key refused the write, and the file was
+/// checked again), and nothing of it stays written; the same rows without it are imported.
 fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
     let mut db = Db::open(url).expect("open");
     let op = Actor::operator("test");
@@ -547,7 +547,7 @@ fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
         "身份证号,姓名,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n",
     );
     let mut ids = Vec::new();
-    for i in 0..9_000 {
+    for i in 0..20_000 {
         let (id, line) = person_line(i);
         persons.push_str(&line);
         ids.push(id);
@@ -586,12 +586,12 @@ fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
         other => panic!("{other:?}"),
     };
     ok(run(&mut db, Kind::Persons, "persons.csv", persons));
-    let all: Vec<usize> = (0..9_000).collect();
+    let all: Vec<usize> = (0..20_000).collect();
     let last = ok(run(
         &mut db,
         Kind::Declarations,
         "one.csv",
-        declarations(&[8_999], "2026-09"),
+        declarations(&[19_999], "2026-09"),
     ));
     let (row, column, reason) = only(run(
         &mut db,
@@ -599,7 +599,7 @@ fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
         "all.csv",
         declarations(&all, "2026-09"),
     ));
-    assert_eq!((row, column), (9_001, None));
+    assert_eq!((row, column), (20_001, None));
     assert!(
         reason.contains(&format!("申报已存在（导入批次 {last}）")),
         "{reason}"
@@ -609,18 +609,18 @@ fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
         &mut db,
         Kind::Declarations,
         "rest.csv",
-        declarations(&all[..8_999], "2026-09"),
+        declarations(&all[..19_999], "2026-09"),
     ));
     assert_eq!(
         count(&mut db, "SELECT count(*) FROM wage_declarations"),
-        9_000
+        20_000
     );
 
     let last = ok(run(
         &mut db,
         Kind::Collections,
         "r1.csv",
-        collections(&[8_999]),
+        collections(&[19_999]),
     ));
     let (row, column, reason) = only(run(
         &mut db,
@@ -628,7 +628,7 @@ fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
         "r-all.csv",
         collections(&all),
     ));
-    assert_eq!((row, column.as_deref()), (9_001, Some("电子税票号码")));
+    assert_eq!((row, column.as_deref()), (20_001, Some("电子税票号码")));
     assert!(
         reason.contains(&format!("已存在（导入批次 {last}）")),
         "{reason}"
@@ -638,9 +638,9 @@ fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
         &mut db,
         Kind::Collections,
         "r-rest.csv",
-        collections(&all[..8_999]),
+        collections(&all[..19_999]),
     ));
-    assert_eq!(count(&mut db, "SELECT count(*) FROM receipts"), 9_000);
+    assert_eq!(count(&mut db, "SELECT count(*) FROM receipts"), 20_000);
     // each refusal audited once (the first reading's refused write is not a refusal)
     assert_eq!(
         count(
