@@ -16,8 +16,9 @@
 //!    their region). While no problem has been found, each checked chunk is written at once
 //!    (declarations and receipts gathered, 16,384 at a time), with the ids its checks looked
 //!    up; after the first problem the rest is only checked. If any row is bad, the
-//!    transaction is rolled back, so nothing of the file stays written, the refusal is audited (`result = failed`, with the number of problems) and every problem is
-//!    returned ([`ImportRefusal::Rejected`]);
+//!    transaction is rolled back, so nothing of the file stays written, the refusal is audited
+//!    (`result = failed`, with the number of problems) and every problem is returned
+//!    ([`ImportRefusal::Rejected`]);
 //! 3. otherwise, in the same transaction, the file's `imports` row and its audit entry
 //!    (`import.file`, the importer, the file's name, SHA-256 and rows) are written; the file
 //!    read must have had the SHA-256 of step 1, else everything is rolled back.
