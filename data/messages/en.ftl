@@ -2648,3 +2648,55 @@ cli-arg-conflict = argument { $arg } cannot be used with { $other }
 cli-arg-values = argument { $arg }: wrong number or form of values
 cli-arg-utf8 = an argument is not valid UTF-8 text
 cli-arg-help-hint = {" "}(see --help)
+
+## msgs4: the command line's own output (tc-cli), in the reader's language
+cli-booked = booked
+cli-booked-unchanged = already booked, unchanged
+cli-recorded = recorded
+cli-recorded-unchanged = already recorded, unchanged
+cli-central-movement = { $year } { $kind }: { $amount } yuan ({ $doc }; { $state })
+cli-central-movement-quarter = { $year } { $kind } Q{ $quarter }: { $amount } yuan ({ $doc }; { $state })
+cli-central-remit = central adjustment remittance of { $year }: { $amount } yuan = average wage { $wage } × wage factor { $factor } × { $insured } in-service insured × ratio { $ratio } ({ $state })
+cli-bank-file = returns file: { $file }
+cli-bank-already-read = already read: nothing changed
+cli-bank-accepted = accepted: { $n }
+cli-bank-rejected = rejected: { $n }
+cli-bank-quarantined = quarantined: { $n }
+cli-bank-conflicts = conflicts: { $n }
+cli-bank-posted = posted transfers: { $n }
+cli-bank-paid = paid
+cli-bank-returned = returned
+cli-bank-transfer-payment = transfer { $transfer } attempt { $attempt }: { $state }
+cli-bank-files-head = read on | file | region | lines | accepted | rejected | quarantined | conflicts | read by
+cli-bank-files-count = { $n } files
+cli-bank-set = set: { $region } version { $version }, valid from { $from }; pending review
+cli-bank-unchanged = unchanged: { $region } version { $version } already says this
+cli-bank-reviewed = { $status }: { $region } version { $version }, set by { $by }
+cli-bank-accounts-head = region | kind | version | valid from | agency | credit code | account | bank | BIC | CNAPS | set by | set at | status | reviewed by
+cli-bank-accounts-count = { $n } versions
+cli-income-recorded = recorded { $amount } yuan of { $kind } for { $region } on { $date } ({ $key })
+cli-income-unchanged = already recorded: { $key } (nothing changed)
+cli-reserve-holding = holding { $id }: { $enterprise } { $share } of its equity, { $value } yuan, transferred { $date }, lock-up ends { $lockup } ({ $state })
+cli-reserve-return = return { $id } of holding { $holding }: { $amount } yuan on { $date } ({ $state })
+cli-reserve-use = use { $id } of { $amount } yuan for the gap of { $year }: approval { $approval }, awaiting another finance user
+cli-reserve-decided = use { $id } of { $amount } yuan: { $status }
+cli-write-off-proposed = write-off proposed, awaiting approval (approval { $approval })
+cli-closed-month = { $level } month closed through { $period }: { $new } book(s) closed, { $already } already closed
+cli-closed-year = { $level } year closed through { $period }: { $new } book(s) closed, { $already } already closed
+cli-gap-computed = gap of { $year }: { $amount } yuan ({ $state }; due { $due })
+cli-gap-settled = { $region } paid { $amount } yuan of its gap shares of { $year }
+cli-account-closed = closed { $year }: { $n } accounts, { $interest } yuan of interest credited
+cli-dues-written = { $period } { $region } dues file: { $rows } rows, { $total } yuan → { $file }
+
+## msgs4: gap sharing's cause names and explanations (tc-engine::gap, kept as messages)
+eng-gap-cause-shortfall = collection shortfall
+eng-gap-cause-noncompliant = non-compliant expenditure
+eng-gap-cause-policy = policy gap
+eng-gap-level-province = the provincial level
+eng-gap-level-city = the city level
+eng-gap-level-county = the county level
+eng-gap-basis-shortfall = collection shortfall { $amount } yuan (max(0, collection task { $task } − contributions { $contributions }) = { $raw } yuan)
+eng-gap-basis-shortfall-cut = collection shortfall { $amount } yuan (max(0, collection task { $task } − contributions { $contributions }) = { $raw } yuan, cut in proportion because the counties' shortfalls and non-compliant expenditure together exceed the year's gap)
+eng-gap-basis-noncompliant = non-compliant expenditure { $amount } yuan (unrecovered non-compliant payments { $unrecovered } yuan)
+eng-gap-basis-policy = policy gap { $amount } yuan (allocated by economic development, population structure, employment, dependency ratio and the structural deficit)
+eng-gap-borne = { $basis }; { $level } bears { $percent }

@@ -2649,3 +2649,55 @@ cli-arg-conflict = 参数 { $arg } 不能与 { $other } 同时使用
 cli-arg-values = 参数 { $arg } 的值的个数或写法不对
 cli-arg-utf8 = 参数不是有效的 UTF-8 文本
 cli-arg-help-hint = （用 --help 查看用法）
+
+## msgs4: the command line's own output (tc-cli), in the reader's language
+cli-booked = 已入账
+cli-booked-unchanged = 此前已入账，未更改
+cli-recorded = 已登记
+cli-recorded-unchanged = 此前已登记，未更改
+cli-central-movement = { $year } 年{ $kind }：{ $amount } 元（{ $doc }；{ $state }）
+cli-central-movement-quarter = { $year } 年第 { $quarter } 季度{ $kind }：{ $amount } 元（{ $doc }；{ $state }）
+cli-central-remit = { $year } 年中央调剂金上解 { $amount } 元 = 平均工资 { $wage } × 工资系数 { $factor } × 在职参保 { $insured } 人 × 上解比例 { $ratio }（{ $state }）
+cli-bank-file = 回执文件：{ $file }
+cli-bank-already-read = 该文件已读取过，未作任何更改
+cli-bank-accepted = 成功：{ $n }
+cli-bank-rejected = 退回：{ $n }
+cli-bank-quarantined = 隔离：{ $n }
+cli-bank-conflicts = 冲突：{ $n }
+cli-bank-posted = 入账转账：{ $n }
+cli-bank-paid = 已支付
+cli-bank-returned = 已退回
+cli-bank-transfer-payment = 转移接续资金 { $transfer } 第 { $attempt } 次支付：{ $state }
+cli-bank-files-head = 读取日期 | 文件 | 地区 | 行 | 成功 | 退回 | 隔离 | 冲突 | 读取人
+cli-bank-files-count = 共 { $n } 个文件
+cli-bank-set = 已设置：{ $region } 第 { $version } 版，自 { $from } 起；待复核
+cli-bank-unchanged = 未更改：{ $region } 第 { $version } 版已是此账户
+cli-bank-reviewed = { $status }：{ $region } 第 { $version } 版，设置人 { $by }
+cli-bank-accounts-head = 地区 | 类型 | 版本 | 起始日 | 机构 | 统一社会信用代码 | 账号 | 开户行 | BIC | 行号 | 设置人 | 设置时间 | 状态 | 复核人
+cli-bank-accounts-count = 共 { $n } 条
+cli-income-recorded = 已登记 { $region } { $date } 的{ $kind } { $amount } 元（{ $key }）
+cli-income-unchanged = 此前已登记：{ $key }（未作任何更改）
+cli-reserve-holding = 划转股权 { $id }：{ $enterprise } 股权的 { $share }，账面价值 { $value } 元，{ $date } 划转，限售期至 { $lockup }（{ $state }）
+cli-reserve-return = 收益 { $id }（划转股权 { $holding }）：{ $date } 收到 { $amount } 元（{ $state }）
+cli-reserve-use = 储备基金使用 { $id }：{ $amount } 元，弥补 { $year } 年缺口；审批编号 { $approval }，待另一名财政用户审批
+cli-reserve-decided = 储备基金使用 { $id }（{ $amount } 元）：{ $status }
+cli-write-off-proposed = 核销申请已提交，待审批（审批编号 { $approval }）
+cli-closed-month = { $level }月结至 { $period }：新结 { $new } 本账，{ $already } 本此前已结
+cli-closed-year = { $level }年结至 { $period }：新结 { $new } 本账，{ $already } 本此前已结
+cli-gap-computed = { $year } 年基金缺口 { $amount } 元（{ $state }；应于 { $due } 前缴付）
+cli-gap-settled = { $region } 已缴付 { $year } 年分担缺口 { $amount } 元
+cli-account-closed = { $year } 年个人账户年终结算：{ $n } 个账户，记息 { $interest } 元
+cli-dues-written = { $period } { $region } 应缴明细 { $rows } 行，合计 { $total } 元 → { $file }
+
+## msgs4: gap sharing's cause names and explanations (tc-engine::gap, kept as messages)
+eng-gap-cause-shortfall = 征缴不力
+eng-gap-cause-noncompliant = 违规支出
+eng-gap-cause-policy = 政策性缺口
+eng-gap-level-province = 省级
+eng-gap-level-city = 市级
+eng-gap-level-county = 县级
+eng-gap-basis-shortfall = 征缴不力 { $amount } 元（max(0, 征缴任务 { $task } − 实缴 { $contributions }) = { $raw } 元）
+eng-gap-basis-shortfall-cut = 征缴不力 { $amount } 元（max(0, 征缴任务 { $task } − 实缴 { $contributions }) = { $raw } 元，各县征缴不力与违规支出合计超过当年缺口，按比例压减）
+eng-gap-basis-noncompliant = 违规支出 { $amount } 元（未追回的违规发放 { $unrecovered } 元）
+eng-gap-basis-policy = 政策性缺口 { $amount } 元（按经济发展、人口结构、就业、抚养比等因素及结构性赤字分配）
+eng-gap-borne = { $basis }；{ $level }承担 { $percent }

@@ -485,7 +485,7 @@ pub fn json(v: &GapView, region: Option<RegionCode>) -> Result<Json> {
                 "amount": s.amount.to_string(),
                 "paid": s.paid.to_string(),
                 "overdue": overdue(v, s),
-                "explanation": s.explanation,
+                "explanation": tongchou_core::i18n::shown(&s.explanation),
             })).collect::<Vec<_>>(),
         }));
     }
@@ -557,7 +557,7 @@ pub fn sheet(v: &GapView, region: Option<RegionCode>) -> Result<Sheet> {
         let cause = Cause::ALL
             .iter()
             .find(|c| c.as_str() == s.cause)
-            .map(|c| c.zh())
+            .map(|c| c.name())
             .unwrap_or("");
         rows.push(vec![
             Cell::Text(s.county.to_string()),
@@ -568,11 +568,11 @@ pub fn sheet(v: &GapView, region: Option<RegionCode>) -> Result<Sheet> {
             Cell::Money(s.amount),
             Cell::Money(s.paid),
             Cell::Text(if overdue(v, s) {
-                "逾期".into()
+                tongchou_core::i18n::word("gap-overdue-mark").into()
             } else {
                 String::new()
             }),
-            Cell::Text(s.explanation.clone()),
+            Cell::Text(tongchou_core::i18n::shown(&s.explanation)),
         ]);
     }
     Ok(Sheet {

@@ -21,7 +21,7 @@ fn digest(db: &str) -> String {
     ok(&tongchou(db, &["month", "digest"])).trim().to_string()
 }
 
-/// The number after `label` in the report (`成功 accepted: 12`).
+/// The number after `label` in the report (`成功：12`, `accepted: 12`).
 fn count(report: &str, label: &str) -> u64 {
     report
         .lines()
@@ -107,14 +107,34 @@ fn returns(db: &str, tag: &str) {
     assert_eq!(digest(db), before);
     // the paying county's agency reads it
     let report = ok(&read(&paths[0], "clerk.own"));
-    assert!(count(&report, "成功 accepted:") > 0, "{report}");
-    assert!(count(&report, "退回 rejected:") > 0, "{report}");
-    assert_eq!(count(&report, "隔离 quarantined:"), 0, "{report}");
+    assert!(count(&report, "成功：") > 0, "{report}");
+    assert!(count(&report, "退回：") > 0, "{report}");
+    assert_eq!(count(&report, "隔离："), 0, "{report}");
+    assert!(report.starts_with("回执文件："), "{report}");
     let after = digest(db);
     assert_ne!(after, before);
     // again: nothing changes
     let again = ok(&read(&paths[0], "clerk.own"));
     assert!(again.contains("已读取过"), "{again}");
+    // in English (TONGCHOU_LANG=en), the same report's words
+    let again_en = ok(&tongchou_env(
+        db,
+        &[
+            "bank",
+            "returns",
+            &paths[0],
+            "--on",
+            "2020-01-21",
+            "--as",
+            "clerk.own",
+        ],
+        &[("TONGCHOU_LANG", "en")],
+    ));
+    assert!(
+        again_en.starts_with("returns file: ")
+            && again_en.contains("already read: nothing changed"),
+        "{again_en}"
+    );
     assert_eq!(digest(db), after);
     // a malformed file is refused naming it, writing nothing
     let broken = dir.join("broken.pain002.xml");
@@ -132,7 +152,19 @@ fn returns(db: &str, tag: &str) {
         db,
         &["bank", "return-files", "--as", "clerk.own"],
     ));
-    assert!(mine.contains("共 1 个文件"), "{mine}");
+    assert!(
+        mine.starts_with("读取日期 | 文件 | 地区") && mine.contains("共 1 个文件"),
+        "{mine}"
+    );
+    let mine_en = ok(&tongchou_env(
+        db,
+        &["bank", "return-files", "--as", "clerk.own"],
+        &[("TONGCHOU_LANG", "en")],
+    ));
+    assert!(
+        mine_en.starts_with("read on | file | region") && mine_en.contains("\n1 files"),
+        "{mine_en}"
+    );
     let all = ok(&tongchou(
         db,
         &[
@@ -223,7 +255,10 @@ fn account_set(db: &str, tag: &str) {
     };
     refused(&set("140106", "clerk.xd"), "超出本人辖区");
     let o = ok(&set("140105", "clerk.xd"));
-    assert!(o.contains("第 2 版"), "{o}");
+    assert!(
+        o.starts_with("已设置：140105 小店区 第 2 版，自 2020-01-10 起"),
+        "{o}"
+    );
     assert!(ok(&set("140105", "clerk.xd")).contains("未更改"));
     let list = ok(&tongchou(
         db,
@@ -240,6 +275,10 @@ fn account_set(db: &str, tag: &str) {
         &[("TONGCHOU_LANG", "en")],
     ));
     assert!(en.contains("| pending |") && !en.contains("待复核"), "{en}");
+    assert!(
+        en.starts_with("region | kind | version | valid from") && en.contains("\n2 versions"),
+        "{en}"
+    );
     // maker–checker: the clerk cannot confirm it; the bureau's reviewer does
     let review = |login: &str| {
         tongchou(
@@ -258,7 +297,10 @@ fn account_set(db: &str, tag: &str) {
         )
     };
     refused(&review("clerk.xd"), "");
-    assert!(ok(&review("acct.rev")).contains("已确认"));
+    assert!(
+        ok(&review("acct.rev")).starts_with("已确认：140105 小店区 第 2 版，设置人 clerk.xd"),
+        "reviewed"
+    );
     let dir = std::env::temp_dir().join(format!("tc-bank-set-{tag}-{}", std::process::id()));
     let out = dir.display().to_string();
     ok(&tongchou(

@@ -112,8 +112,18 @@ fn scenario(db: &str, tag: &str) {
     );
     let mut by_officer = compute.to_vec();
     by_officer.push("demo.officer");
-    assert!(ok(&tongchou(db, &by_officer, &[PW])).contains("recorded"));
-    assert!(ok(&tongchou(db, &by_officer, &[PW])).contains("unchanged"));
+    let gap_line = ok(&tongchou(db, &by_officer, &[PW]));
+    assert!(
+        gap_line.starts_with("2020 年基金缺口 ") && gap_line.contains("（已登记；应于 "),
+        "{gap_line}"
+    );
+    assert!(ok(&tongchou(db, &by_officer, &[PW])).contains("此前已登记，未更改"));
+    let gap_en = ok(&tongchou(db, &by_officer, &[PW, ("TONGCHOU_LANG", "en")]));
+    assert!(
+        gap_en.starts_with("gap of 2020: ")
+            && gap_en.contains("(already recorded, unchanged; due "),
+        "{gap_en}"
+    );
     let g = json(
         db,
         &[
@@ -152,7 +162,7 @@ fn scenario(db: &str, tag: &str) {
         .iter()
         .any(|x| x["region"] == 140000);
     if province_owes {
-        assert!(ok(&paid).contains("140000 paid"));
+        assert!(ok(&paid).starts_with("140000 已缴付 2020 年分担缺口 "));
         let after = json(db, &["gap", "show", "--year", "2020", "--format", "json"]);
         let p = after["governments"]
             .as_array()
@@ -186,10 +196,30 @@ fn scenario(db: &str, tag: &str) {
     };
     let first = ok(&remit("2021"));
     assert!(
-        first.contains("booked") && first.contains("ratio 0.045"),
+        first.starts_with("2021 年中央调剂金上解 ") && first.contains("上解比例 0.045（已入账）"),
         "{first}"
     );
-    assert!(ok(&remit("2021")).contains("unchanged"));
+    let again = tongchou(
+        db,
+        &[
+            "central",
+            "remit",
+            "--year",
+            "2021",
+            "--on",
+            "2021-03-31",
+            "--as",
+            "demo.officer",
+        ],
+        &[PW, ("TONGCHOU_LANG", "en")],
+    );
+    let again = ok(&again);
+    assert!(
+        again.starts_with("central adjustment remittance of 2021: ")
+            && again.contains("ratio 0.045 (already booked, unchanged)"),
+        "{again}"
+    );
+    assert!(ok(&remit("2021")).contains("此前已入账，未更改"));
     let pooled = remit("2022");
     assert!(!pooled.status.success());
     assert!(String::from_utf8_lossy(&pooled.stderr).contains("national-pooling"));
@@ -221,7 +251,7 @@ fn central_year(db: &str) {
         "demo.officer",
     ];
     assert!(ok(&run(&allocate)).contains("123,456.00"));
-    assert!(ok(&run(&allocate)).contains("unchanged"));
+    assert!(ok(&run(&allocate)).contains("未更改"));
     let advance = [
         "central",
         "advance",
@@ -237,7 +267,7 @@ fn central_year(db: &str) {
         "demo.officer",
     ];
     assert!(ok(&run(&advance)).contains("预拨"));
-    assert!(ok(&run(&advance)).contains("unchanged"));
+    assert!(ok(&run(&advance)).contains("未更改"));
     let settle = [
         "central",
         "settle",
@@ -273,7 +303,7 @@ fn central_year(db: &str) {
         "demo.officer",
     ];
     ok(&run(&pool));
-    assert!(ok(&run(&pool)).contains("unchanged"));
+    assert!(ok(&run(&pool)).contains("未更改"));
     let v = json(
         db,
         &["central", "show", "--year", "2022", "--format", "json"],
@@ -314,8 +344,8 @@ fn reserve(db: &str) {
         "--as",
         "demo.finance",
     ];
-    assert!(ok(&run(&register)).contains("lock-up ends 2023-12-14"));
-    assert!(ok(&run(&register)).contains("unchanged"));
+    assert!(ok(&run(&register)).contains("限售期至 2023-12-14"));
+    assert!(ok(&run(&register)).contains("未更改"));
     let dividend = [
         "reserve",
         "dividend",
@@ -331,7 +361,7 @@ fn reserve(db: &str) {
         "demo.finance",
     ];
     ok(&run(&dividend));
-    assert!(ok(&run(&dividend)).contains("unchanged"));
+    assert!(ok(&run(&dividend)).contains("未更改"));
     let gap = json(db, &["gap", "show", "--year", "2020", "--format", "json"]);
     // yuan with two decimals, as fen
     let total: i64 = gap["regions"]
@@ -379,12 +409,13 @@ fn reserve(db: &str) {
             "--as",
             "demo.finance",
         ]));
-        let approval = out
-            .split("approval ")
+        let approval: String = out
+            .split("审批编号 ")
             .nth(1)
-            .and_then(|t| t.split_whitespace().next())
             .expect("approval id")
-            .to_string();
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         let mine = run(&[
             "reserve",
             "approve",
@@ -404,7 +435,7 @@ fn reserve(db: &str) {
             "--as",
             "demo.approver",
         ]));
-        assert!(done.contains("approved"), "{done}");
+        assert!(done.contains("元）：已批准"), "{done}");
     }
     let show = [
         "reserve",

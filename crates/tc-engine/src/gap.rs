@@ -16,8 +16,9 @@
 //! cause and by level, and the counties' gaps add up exactly to G.
 
 use serde::Serialize;
+use tongchou_core::i18n::word;
 use tongchou_core::rules::governance::GapTerms;
-use tongchou_core::{Divisions, Fen, Level, Ratio, RegionCode};
+use tongchou_core::{Divisions, Fen, Level, Ratio, RegionCode, stored};
 
 /// A cause of the gap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -44,11 +45,15 @@ impl Cause {
     pub fn parse(s: &str) -> Option<Cause> {
         Cause::ALL.into_iter().find(|c| c.as_str() == s)
     }
-    pub fn zh(self) -> &'static str {
+    /// The cause's name in the current language.
+    pub fn name(self) -> &'static str {
+        word(self.name_id())
+    }
+    fn name_id(self) -> &'static str {
         match self {
-            Cause::CollectionShortfall => "征缴不力",
-            Cause::Noncompliant => "违规支出",
-            Cause::Policy => "政策性缺口",
+            Cause::CollectionShortfall => "eng-gap-cause-shortfall",
+            Cause::Noncompliant => "eng-gap-cause-noncompliant",
+            Cause::Policy => "eng-gap-cause-policy",
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct Share {
     pub region: RegionCode,
     pub cause: Cause,
     pub amount: Fen,
+    /// Why: a message kept by id and arguments ([`tongchou_core::i18n::stored`]), shown in the
+    /// reader's language by [`tongchou_core::i18n::shown`].
     pub explanation: String,
 }
 
@@ -214,17 +221,14 @@ fn county_shares(
                 city,
                 cause,
                 parts[0],
-                format!(
-                    "{basis}；市级承担 {}",
-                    rest(county_part).as_percent_string()
-                ),
+                borne(&basis, Level::City, rest(county_part)),
             ),
             share(
                 Level::County,
                 c.county,
                 cause,
                 parts[1],
-                format!("{basis}；县级承担 {}", county_part.as_percent_string()),
+                borne(&basis, Level::County, county_part),
             ),
         ]
     };
@@ -232,23 +236,27 @@ fn county_shares(
         s,
         terms.shortfall_county,
         Cause::CollectionShortfall,
-        format!(
-            "征缴不力 {s} 元（max(0, 征缴任务 {} − 实缴 {}) = {} 元{}）",
-            c.task,
-            c.contributions,
-            raw_shortfall(c),
+        stored!(
             if s == raw_shortfall(c) {
-                ""
+                "eng-gap-basis-shortfall"
             } else {
-                "，各县征缴不力与违规支出合计超过当年缺口，按比例压减"
-            }
+                "eng-gap-basis-shortfall-cut"
+            },
+            amount = s,
+            task = c.task,
+            contributions = c.contributions,
+            raw = raw_shortfall(c)
         ),
     ));
     out.extend(local(
         v,
         terms.noncompliant_county,
         Cause::Noncompliant,
-        format!("违规支出 {v} 元（未追回的违规发放 {} 元）", c.noncompliant),
+        stored!(
+            "eng-gap-basis-noncompliant",
+            amount = v,
+            unrecovered = c.noncompliant
+        ),
     ));
     let weights = [
         ratio_weight(terms.policy_province),
@@ -256,8 +264,7 @@ fn county_shares(
         ratio_weight(terms.policy_county),
     ];
     let parts = p.split_by_weights(&weights);
-    let basis =
-        format!("政策性缺口 {p} 元（按经济发展、人口结构、就业、抚养比等因素及结构性赤字分配）");
+    let basis = stored!("eng-gap-basis-policy", amount = p);
     for (i, (level, region, r)) in [
         (Level::Province, province, terms.policy_province),
         (Level::City, city, terms.policy_city),
@@ -271,18 +278,27 @@ fn county_shares(
             region,
             Cause::Policy,
             parts[i],
-            format!("{basis}；{}承担 {}", level_zh(level), r.as_percent_string()),
+            borne(&basis, level, r),
         ));
     }
     Ok(out)
 }
 
-fn level_zh(l: Level) -> &'static str {
-    match l {
-        Level::Province => "省级",
-        Level::City => "市级",
-        Level::County => "县级",
-    }
+/// A share's explanation, kept as a message ([`tongchou_core::i18n::stored`]) that
+/// [`tongchou_core::i18n::shown`] renders in the reader's language: the cause's basis and the
+/// part `level` bears.
+fn borne(basis: &str, level: Level, part: Ratio) -> String {
+    let level = stored!(match level {
+        Level::Province => "eng-gap-level-province",
+        Level::City => "eng-gap-level-city",
+        Level::County => "eng-gap-level-county",
+    });
+    stored!(
+        "eng-gap-borne",
+        basis = basis,
+        level = level,
+        percent = part.as_percent_string()
+    )
 }
 
 /// The year's gap and its sharing. Counties are taken in code order.
@@ -405,7 +421,29 @@ mod tests {
             .find(|s| s.cause == Cause::CollectionShortfall && s.level == Level::County)
             .expect("county share");
         assert_eq!(shortfall.amount, Fen::new(50));
-        assert!(shortfall.explanation.contains("征缴任务"));
+        use tongchou_core::i18n::{Lang, shown_in};
+        let zh = shown_in(Lang::ZhCn, &shortfall.explanation);
+        assert!(
+            zh.starts_with("征缴不力 0.50 元（max(0, 征缴任务 ") && zh.contains("；县级承担 "),
+            "{zh}"
+        );
+        let en = shown_in(Lang::En, &shortfall.explanation);
+        assert!(
+            en.starts_with("collection shortfall 0.50 yuan (max(0, collection task ")
+                && en.contains("; the county level bears "),
+            "{en}"
+        );
+        assert_eq!(Cause::Policy.name(), "政策性缺口");
+        let policy = a
+            .shares
+            .iter()
+            .find(|s| s.cause == Cause::Policy && s.level == Level::Province)
+            .expect("province share");
+        assert!(
+            shown_in(Lang::En, &policy.explanation).contains("; the provincial level bears 50"),
+            "{}",
+            policy.explanation
+        );
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::output::{CliError, CliResult, print_json};
 use std::process::ExitCode;
-use tongchou_core::{IdNumber, Policy};
+use tongchou_core::{IdNumber, Policy, tr};
 use tongchou_store::{Db, registry};
 
 #[derive(clap::Subcommand)]
@@ -35,7 +35,15 @@ pub fn run(c: AccountCmd, db_url: &str) -> CliResult {
         AccountCmd::Close { year } => {
             let (n, interest) = tongchou_app::accounts::close_year(&mut db, &policy, year)
                 .map_err(|e| CliError(e.to_string()))?;
-            outln!("closed {year}: {n} accounts, {interest} yuan of interest credited");
+            outln!(
+                "{}",
+                tr!(
+                    "cli-account-closed",
+                    year = year,
+                    n = n,
+                    interest = interest
+                )
+            );
             Ok(ExitCode::SUCCESS)
         }
         AccountCmd::Statement {

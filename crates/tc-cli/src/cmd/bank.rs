@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use tongchou_app::agency_accounts::{self, AccountInput};
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::disburse::{self, ReturnsReport};
-use tongchou_core::{Date, Divisions, RegionCode};
+use tongchou_core::{Date, Divisions, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -122,26 +122,34 @@ fn app(e: tongchou_app::AppError) -> CliError {
     CliError(e.to_string())
 }
 
-/// The report of one file, in zh-CN first.
+/// The report of one file, in the reader's language.
 fn print_report(file: &str, r: &ReturnsReport) {
-    outln!("回执文件 file: {file}");
+    outln!("{}", tr!("cli-bank-file", file = file));
     outln!("SHA-256: {}", r.file_sha256);
     if r.already_read {
-        outln!("该文件已读取过，未作任何更改 (already read: nothing changed)");
+        outln!("{}", tr!("cli-bank-already-read"));
         return;
     }
-    outln!("成功 accepted: {}", r.accepted);
-    outln!("退回 rejected: {}", r.rejected);
-    outln!("隔离 quarantined: {}", r.quarantined);
-    outln!("冲突 conflicts: {}", r.conflicts);
-    outln!("入账 posted transfers: {}", r.posted_transfers);
+    outln!("{}", tr!("cli-bank-accepted", n = r.accepted));
+    outln!("{}", tr!("cli-bank-rejected", n = r.rejected));
+    outln!("{}", tr!("cli-bank-quarantined", n = r.quarantined));
+    outln!("{}", tr!("cli-bank-conflicts", n = r.conflicts));
+    outln!("{}", tr!("cli-bank-posted", n = r.posted_transfers));
     for (t, attempt, state) in &r.transfer_payments {
         let s = if state == "paid" {
-            "已支付 paid"
+            tr!("cli-bank-paid")
         } else {
-            "已退回 returned"
+            tr!("cli-bank-returned")
         };
-        outln!("转移接续资金 transfer {t} attempt {attempt}: {s}");
+        outln!(
+            "{}",
+            tr!(
+                "cli-bank-transfer-payment",
+                transfer = t,
+                attempt = attempt,
+                state = s
+            )
+        );
     }
 }
 
@@ -159,9 +167,7 @@ fn region_name(code: Option<RegionCode>) -> String {
 fn return_files(db: &mut Db, limit: i64, as_login: &str) -> CliResult {
     let who = acting_user(db, as_login)?;
     let files = disburse::return_files(db, &who, limit).map_err(app)?;
-    outln!(
-        "读取日期 read on | 文件 file | 地区 region | 行 lines | 成功 accepted | 退回 rejected | 隔离 quarantined | 冲突 conflicts | 读取人 read by"
-    );
+    outln!("{}", tr!("cli-bank-files-head"));
     for f in &files {
         outln!(
             "{} | {} | {} | {} | {} | {} | {} | {} | {}",
@@ -176,7 +182,7 @@ fn return_files(db: &mut Db, limit: i64, as_login: &str) -> CliResult {
             f.read_by.as_deref().unwrap_or("-")
         );
     }
-    outln!("共 {} 个文件 ({} files)", files.len(), files.len());
+    outln!("{}", tr!("cli-bank-files-count", n = files.len()));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -197,18 +203,22 @@ fn set_account(db: &mut Db, a: &SetArgs) -> CliResult {
     let (acct, written) = agency_accounts::set(db, &who, &input, now_ms()).map_err(app)?;
     if written {
         outln!(
-            "已设置 set: {} 第 {} 版 (version {}), 自 {} 起 (valid from); 待复核 pending review",
-            region_name(Some(acct.region)),
-            acct.version,
-            acct.version,
-            acct.valid_from
+            "{}",
+            tr!(
+                "cli-bank-set",
+                region = region_name(Some(acct.region)),
+                version = acct.version,
+                from = acct.valid_from
+            )
         );
     } else {
         outln!(
-            "未更改 unchanged: {} 第 {} 版已是此账户 (version {} already says this)",
-            region_name(Some(acct.region)),
-            acct.version,
-            acct.version
+            "{}",
+            tr!(
+                "cli-bank-unchanged",
+                region = region_name(Some(acct.region)),
+                version = acct.version
+            )
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -218,12 +228,14 @@ fn review_account(db: &mut Db, d: &agency_accounts::Decision<'_>, as_login: &str
     let who = acting_user(db, as_login)?;
     let a = agency_accounts::review(db, &who, d, now_ms()).map_err(app)?;
     outln!(
-        "{}: {} 第 {} 版 (version {}), 设置人 set by {}",
-        agency_accounts::status_name(&a.status),
-        region_name(Some(a.region)),
-        a.version,
-        a.version,
-        a.set_by
+        "{}",
+        tr!(
+            "cli-bank-reviewed",
+            status = agency_accounts::status_name(&a.status),
+            region = region_name(Some(a.region)),
+            version = a.version,
+            by = a.set_by
+        )
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -242,9 +254,7 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
         }
         rows = in_force;
     }
-    outln!(
-        "地区 region | 类型 kind | 版本 version | 起始日 valid from | 机构 agency | 统一社会信用代码 credit code | 账号 account | 开户行 bank | BIC | 行号 CNAPS | 设置人 set by | 设置时间 set at | 状态 status | 复核人 reviewed by"
-    );
+    outln!("{}", tr!("cli-bank-accounts-head"));
     for a in &rows {
         outln!(
             "{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {}",
@@ -264,7 +274,7 @@ fn list_accounts(db: &mut Db, region: Option<RegionCode>, on: Option<Date>) -> C
             a.reviewed_by.as_deref().unwrap_or("-")
         );
     }
-    outln!("共 {} 条 ({} versions)", rows.len(), rows.len());
+    outln!("{}", tr!("cli-bank-accounts-count", n = rows.len()));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -19,7 +19,8 @@ use crate::session::acting_user;
 use std::process::ExitCode;
 use tongchou_app::central::{self, AdvanceInput, AllocationInput, Booked, PoolingInput};
 use tongchou_app::clock::{now_ms, today_china};
-use tongchou_core::{Date, Fen};
+use tongchou_core::i18n::word;
+use tongchou_core::{Date, Fen, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -112,23 +113,37 @@ pub enum CentralCmd {
 
 fn said(b: &Booked) {
     let m = &b.movement;
-    outln!(
-        "{} {}{}: {} yuan ({}; {})",
-        m.year,
-        central::kind_name(&m.kind),
-        if m.quarter > 0 {
-            format!(" Q{}", m.quarter)
-        } else {
-            String::new()
-        },
-        m.amount.grouped(),
-        m.source_doc,
-        if b.created {
-            "booked"
-        } else {
-            "already booked, unchanged"
-        }
-    );
+    let state = booked(b.created);
+    let line = if m.quarter > 0 {
+        tr!(
+            "cli-central-movement-quarter",
+            year = m.year,
+            kind = central::kind_name(&m.kind),
+            quarter = m.quarter,
+            amount = m.amount.grouped(),
+            doc = m.source_doc,
+            state = state
+        )
+    } else {
+        tr!(
+            "cli-central-movement",
+            year = m.year,
+            kind = central::kind_name(&m.kind),
+            amount = m.amount.grouped(),
+            doc = m.source_doc,
+            state = state
+        )
+    };
+    outln!("{line}");
+}
+
+/// "booked" or "already booked, unchanged", in the reader's language.
+fn booked(created: bool) -> &'static str {
+    word(if created {
+        "cli-booked"
+    } else {
+        "cli-booked-unchanged"
+    })
 }
 
 fn remit(db: &mut Db, year: i32, on: Option<Date>, as_login: &str) -> Result<(), CliError> {
@@ -137,17 +152,17 @@ fn remit(db: &mut Db, year: i32, on: Option<Date>, as_login: &str) -> Result<(),
     let r = central::remit(db, &who, year, on, now_ms()).map_err(|e| CliError(e.to_string()))?;
     let t = &r.terms;
     outln!(
-        "central adjustment remittance of {year}: {} yuan = average wage {} × wage factor {} × {} in-service insured × ratio {} ({})",
-        r.amount.grouped(),
-        t.avg_wage.grouped(),
-        t.wage_factor,
-        r.insured,
-        t.ratio,
-        if r.created {
-            "booked"
-        } else {
-            "already booked, unchanged"
-        }
+        "{}",
+        tr!(
+            "cli-central-remit",
+            year = year,
+            amount = r.amount.grouped(),
+            wage = t.avg_wage.grouped(),
+            factor = t.wage_factor,
+            insured = r.insured,
+            ratio = t.ratio,
+            state = booked(r.created)
+        )
     );
     Ok(())
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::close::{self, CloseRequest};
 use tongchou_core::region::Level;
-use tongchou_core::{Divisions, Period, RegionCode};
+use tongchou_core::{Divisions, Period, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -86,10 +86,18 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         close::close(&mut db, &who, &req, now_ms()).map_err(|e| CliError(e.to_string()))?;
     let new = closed.iter().filter(|c| !c.already).count();
     outln!(
-        "{} {} closed through {period}: {new} book(s) closed, {} already closed",
-        close::level_name(level),
-        if year { "year" } else { "month" },
-        closed.len() - new
+        "{}",
+        tr!(
+            if year {
+                "cli-closed-year"
+            } else {
+                "cli-closed-month"
+            },
+            level = close::level_name(level),
+            period = period,
+            new = new,
+            already = closed.len() - new
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

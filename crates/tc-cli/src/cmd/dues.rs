@@ -8,7 +8,7 @@ use crate::session::acting_user;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
-use tongchou_core::{Period, RegionCode};
+use tongchou_core::{Period, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Args)]
@@ -52,14 +52,15 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
             .map_err(|e| CliError(e.to_string()))
     })?;
     outln!(
-        "{} {} 应缴明细 {} 行，合计 {} 元 → {} ({} rows, {} yuan)",
-        done.period,
-        done.region,
-        done.rows,
-        done.total.grouped(),
-        a.output.display(),
-        done.rows,
-        done.total
+        "{}",
+        tr!(
+            "cli-dues-written",
+            period = done.period,
+            region = done.region,
+            rows = done.rows,
+            total = done.total.grouped(),
+            file = a.output.display()
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

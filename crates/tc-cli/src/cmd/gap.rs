@@ -16,7 +16,7 @@ use crate::session::acting_user;
 use std::process::ExitCode;
 use tongchou_app::clock::{now, now_ms, today_china};
 use tongchou_app::gap;
-use tongchou_core::{Date, Fen, RegionCode};
+use tongchou_core::{Date, Fen, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -71,14 +71,18 @@ pub fn run(c: GapCmd, url: &str) -> CliResult {
             let created = gap::compute(&mut db, &who, year, on, &now().to_string(), now_ms())?;
             let v = gap::show(&mut db, year, on)?;
             outln!(
-                "gap of {year}: {} yuan ({}; due {})",
-                v.year.gap.grouped(),
-                if created {
-                    "recorded"
-                } else {
-                    "already recorded, unchanged"
-                },
-                v.year.due
+                "{}",
+                tr!(
+                    "cli-gap-computed",
+                    year = year,
+                    amount = v.year.gap.grouped(),
+                    state = tongchou_core::i18n::word(if created {
+                        "cli-recorded"
+                    } else {
+                        "cli-recorded-unchanged"
+                    }),
+                    due = v.year.due
+                )
             );
         }
         GapCmd::Show {
@@ -111,8 +115,13 @@ pub fn run(c: GapCmd, url: &str) -> CliResult {
             let paid = gap::settle(&mut db, &who, &p, &now().to_string(), now_ms())
                 .map_err(|e| CliError(e.to_string()))?;
             outln!(
-                "{region} paid {} yuan of its gap shares of {year}",
-                paid.grouped()
+                "{}",
+                tr!(
+                    "cli-gap-settled",
+                    region = region,
+                    amount = paid.grouped(),
+                    year = year
+                )
             );
         }
     }

@@ -2,7 +2,7 @@
 
 use crate::output::{CliError, CliResult};
 use std::process::ExitCode;
-use tongchou_core::{Date, Fen, RegionCode};
+use tongchou_core::{Date, Fen, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -70,9 +70,19 @@ pub fn run(c: IncomeCmd, db_url: &str) -> CliResult {
             )
             .map_err(|e| CliError(e.to_string()))?;
             if created {
-                outln!("recorded {amount} yuan of {kind} for {region} on {date} ({key})");
+                outln!(
+                    "{}",
+                    tr!(
+                        "cli-income-recorded",
+                        amount = amount,
+                        kind = kind,
+                        region = region,
+                        date = date,
+                        key = key
+                    )
+                );
             } else {
-                outln!("already recorded: {key} (nothing changed)");
+                outln!("{}", tr!("cli-income-unchanged", key = key));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -8,7 +8,7 @@ use crate::session::acting_user;
 use std::process::ExitCode;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::recoveries as rec;
-use tongchou_core::{Date, Divisions, Fen, RegionCode};
+use tongchou_core::{Date, Divisions, Fen, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -107,7 +107,7 @@ pub fn run(c: Cmd, db_url: &str) -> CliResult {
             let who = acting_user(&mut db, &as_login)?;
             let id = rec::propose_write_off(&mut db, &who, person, case, &reason, now_ms())
                 .map_err(engine)?;
-            outln!("核销申请已提交，待审批 (approval {id})");
+            outln!("{}", tr!("cli-write-off-proposed", approval = id));
         }
         Cmd::Decide {
             approval,

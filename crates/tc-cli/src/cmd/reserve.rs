@@ -17,7 +17,8 @@ use crate::session::acting_user;
 use std::process::ExitCode;
 use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::reserve::{self, HoldingInput, ReturnInput, UseInput};
-use tongchou_core::{Date, Fen};
+use tongchou_core::i18n::word;
+use tongchou_core::{Date, Fen, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -97,12 +98,13 @@ pub enum ReserveCmd {
     },
 }
 
+/// "recorded" or "already recorded, unchanged", in the reader's language.
 fn done(created: bool) -> &'static str {
-    if created {
-        "recorded"
+    word(if created {
+        "cli-recorded"
     } else {
-        "already recorded, unchanged"
-    }
+        "cli-recorded-unchanged"
+    })
 }
 
 fn register(db: &mut Db, h: &HoldingInput, as_login: &str) -> Result<(), CliError> {
@@ -110,14 +112,35 @@ fn register(db: &mut Db, h: &HoldingInput, as_login: &str) -> Result<(), CliErro
     let (h, created) =
         reserve::register(db, &who, h, now_ms()).map_err(|e| CliError(e.to_string()))?;
     outln!(
-        "holding {}: {} {} of its equity, {} yuan, transferred {}, lock-up ends {} ({})",
-        h.id,
-        h.enterprise,
-        h.share,
-        h.book_value.grouped(),
-        h.transfer_date,
-        h.lockup_end,
-        done(created)
+        "{}",
+        tr!(
+            "cli-reserve-holding",
+            id = h.id,
+            enterprise = h.enterprise,
+            share = h.share,
+            value = h.book_value.grouped(),
+            date = h.transfer_date,
+            lockup = h.lockup_end,
+            state = done(created)
+        )
+    );
+    Ok(())
+}
+
+fn collect(db: &mut Db, r: &ReturnInput, as_login: &str) -> Result<(), CliError> {
+    let who = acting_user(db, as_login)?;
+    let (r, created) =
+        reserve::collect(db, &who, r, now_ms()).map_err(|e| CliError(e.to_string()))?;
+    outln!(
+        "{}",
+        tr!(
+            "cli-reserve-return",
+            id = r.id,
+            holding = r.holding_id,
+            amount = r.amount.grouped(),
+            date = r.received_on,
+            state = done(created)
+        )
     );
     Ok(())
 }
@@ -153,7 +176,6 @@ pub fn run(c: ReserveCmd, url: &str) -> CliResult {
             on,
             as_login,
         } => {
-            let who = acting_user(&mut db, &as_login)?;
             let r = ReturnInput {
                 holding_id: holding,
                 kind,
@@ -161,15 +183,7 @@ pub fn run(c: ReserveCmd, url: &str) -> CliResult {
                 received_on: on.unwrap_or_else(today_china),
                 reference,
             };
-            let (r, created) = reserve::collect(&mut db, &who, &r, now_ms()).map_err(err)?;
-            outln!(
-                "return {} of holding {}: {} yuan on {} ({})",
-                r.id,
-                r.holding_id,
-                r.amount.grouped(),
-                r.received_on,
-                done(created)
-            );
+            collect(&mut db, &r, &as_login)?;
         }
         ReserveCmd::Use {
             year,
@@ -191,11 +205,14 @@ pub fn run(c: ReserveCmd, url: &str) -> CliResult {
             let u =
                 reserve::propose_use(&mut db, &who, &u, today_china(), now_ms()).map_err(err)?;
             outln!(
-                "use {} of {} yuan for the gap of {}: awaiting approval {} by another finance user",
-                u.id,
-                u.amount.grouped(),
-                u.year,
-                u.approval_id
+                "{}",
+                tr!(
+                    "cli-reserve-use",
+                    id = u.id,
+                    amount = u.amount.grouped(),
+                    year = u.year,
+                    approval = u.approval_id
+                )
             );
         }
         ReserveCmd::Approve {
@@ -209,7 +226,15 @@ pub fn run(c: ReserveCmd, url: &str) -> CliResult {
             let on = on.unwrap_or_else(today_china);
             let u = reserve::decide_use(&mut db, &who, approval, !reject, &note, on, now_ms())
                 .map_err(err)?;
-            outln!("use {} of {} yuan: {}", u.id, u.amount.grouped(), u.status);
+            outln!(
+                "{}",
+                tr!(
+                    "cli-reserve-decided",
+                    id = u.id,
+                    amount = u.amount.grouped(),
+                    status = reserve::status_name(&u.status)
+                )
+            );
         }
         ReserveCmd::Show { as_login, out } => {
             let who = acting_user(&mut db, &as_login)?;
