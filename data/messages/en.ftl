@@ -2700,3 +2700,31 @@ eng-gap-basis-shortfall-cut = collection shortfall { $amount } yuan (max(0, coll
 eng-gap-basis-noncompliant = non-compliant expenditure { $amount } yuan (unrecovered non-compliant payments { $unrecovered } yuan)
 eng-gap-basis-policy = policy gap { $amount } yuan (allocated by economic development, population structure, employment, dependency ratio and the structural deficit)
 eng-gap-borne = { $basis }; { $level } bears { $percent }
+
+## msgs4: disbursement, certification, migration check and projection (tc-app)
+app-dis-over-budget = over the approved expenditure budget: this month's allocation { $approved } yuan, budget no. { $number } of { $year } spends { $budget } yuan, { $executed } yuan executed and { $committed } yuan committed, { $remaining } yuan left
+app-dis-over-budget-confirmed = [over-budget allocation confirmed] { $text }
+app-mig-measure-employers = employers
+app-mig-measure-insured = insured persons
+app-mig-measure-history = contribution records
+app-mig-measure-balance = total of the personal account balances
+app-mig-measure-pensioners = pensioners
+app-mig-measure-pensions = total of the monthly pensions
+app-mig-measure-arrears = arrears records
+app-mig-measure-arrears-amount = total of the arrears
+app-proj-start-balance = fund balance
+app-proj-start-insured = insured in service
+app-proj-start-contributors = contributors
+app-proj-start-avg-base = average base
+app-proj-start-rate = contribution rate assessed
+app-proj-start-pensioners = pensioners
+app-proj-start-base-month = contributions of
+app-proj-start = start
+app-proj-assumptions = assumptions (policy/projection.toml)
+app-proj-assumption = [{ $scenario }] { $name } = { $value } (from { $from }, { $status }; { $source })
+app-proj-col-scenario = scenario
+app-proj-col-parameter = parameter
+app-proj-col-value = value
+app-proj-col-from = from
+app-proj-col-status = status
+app-proj-col-source = source

@@ -2701,3 +2701,31 @@ eng-gap-basis-shortfall-cut = 征缴不力 { $amount } 元（max(0, 征缴任务
 eng-gap-basis-noncompliant = 违规支出 { $amount } 元（未追回的违规发放 { $unrecovered } 元）
 eng-gap-basis-policy = 政策性缺口 { $amount } 元（按经济发展、人口结构、就业、抚养比等因素及结构性赤字分配）
 eng-gap-borne = { $basis }；{ $level }承担 { $percent }
+
+## msgs4: disbursement, certification, migration check and projection (tc-app)
+app-dis-over-budget = 超出批准的支出预算：本月拟拨 { $approved } 元，{ $year } 年第 { $number } 号预算支出 { $budget } 元，已执行 { $executed } 元、已承诺 { $committed } 元，尚余 { $remaining } 元
+app-dis-over-budget-confirmed = [超预算拨付已确认] { $text }
+app-mig-measure-employers = 参保单位数
+app-mig-measure-insured = 参保人数
+app-mig-measure-history = 缴费记录数
+app-mig-measure-balance = 个人账户余额合计
+app-mig-measure-pensioners = 离退休人数
+app-mig-measure-pensions = 月养老金合计
+app-mig-measure-arrears = 欠费笔数
+app-mig-measure-arrears-amount = 欠费金额合计
+app-proj-start-balance = 基金累计结余
+app-proj-start-insured = 在职参保人数
+app-proj-start-contributors = 缴费人数
+app-proj-start-avg-base = 平均缴费基数
+app-proj-start-rate = 实际缴费率
+app-proj-start-pensioners = 领取待遇人数
+app-proj-start-base-month = 缴费数据月份
+app-proj-start = 起点
+app-proj-assumptions = 假设（policy/projection.toml）
+app-proj-assumption = [{ $scenario }] { $name } = { $value }（{ $from } 起，{ $status }；{ $source }）
+app-proj-col-scenario = 情景
+app-proj-col-parameter = 参数
+app-proj-col-value = 值
+app-proj-col-from = 生效
+app-proj-col-status = 状态
+app-proj-col-source = 依据

@@ -30,6 +30,7 @@ use crate::error::{AppError, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::access::{Permission, Principal, Role};
+use tongchou_core::i18n;
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::certification::{Standing, Terms, months_missed, payroll_day, standing};
 use tongchou_engine::disbursement::Item;
@@ -286,11 +287,10 @@ pub fn certify(
         access::authorize(db, who, Permission::PersonWrite, &target, now_ms)?;
     }
     check_alive(db, &p)?;
+    // kept as a message, shown in the reader's language ([`own`])
     let source = match method {
-        Method::SelfService => {
-            "自助认证（人脸识别的替代，演示用） self-service stand-in".to_string()
-        }
-        _ => format!("窗口 {}", who.login),
+        Method::SelfService => tongchou_core::stored!("cert-v-self"),
+        _ => tongchou_core::stored!("cert-source-counter", login = who.login),
     };
     let now = iso(now_ms);
     let actor = Actor::of(who);
@@ -559,8 +559,8 @@ fn add_into(t: &mut CountyStanding, c: &CountyStanding) -> Result<()> {
     Ok(())
 }
 
-/// What a pensioner sees of their own certification: the standing on `today`, the certifications
-/// received and the notices.
+/// What a pensioner sees of their own certification (names and sources in the current
+/// language): the standing on `today`, the certifications received and the notices.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Own {
     pub standing: Option<Standing>,
@@ -581,19 +581,11 @@ pub fn own(db: &mut Db, policy: &Policy, person: i64, today: Date) -> Result<Opt
     };
     let events = store::events_of(db, person)?
         .into_iter()
-        .map(|(d, m, s)| (d, m.chinese(), s))
+        .map(|(d, m, s)| (d, method_name(m), i18n::shown(&s)))
         .collect();
     let notices = store::notices_of(db, person)?
         .into_iter()
-        .map(|n| {
-            (
-                n.month,
-                notice_chinese(n.kind),
-                n.due_on,
-                n.months,
-                n.amount,
-            )
-        })
+        .map(|n| (n.month, notice_name(n.kind), n.due_on, n.months, n.amount))
         .collect();
     Ok(Some(Own {
         standing,
@@ -603,11 +595,21 @@ pub fn own(db: &mut Db, policy: &Policy, person: i64, today: Date) -> Result<Opt
     }))
 }
 
-/// The Chinese name of a notice.
-pub fn notice_chinese(k: NoticeKind) -> &'static str {
-    match k {
-        NoticeKind::Reminder => "认证到期提醒",
-        NoticeKind::Suspended => "暂停发放通知",
-        NoticeKind::Resumed => "恢复发放及补发通知",
-    }
+/// A notice's name in the current language.
+pub fn notice_name(k: NoticeKind) -> &'static str {
+    i18n::word(match k {
+        NoticeKind::Reminder => "cert-v-reminder",
+        NoticeKind::Suspended => "cert-v-suspended",
+        NoticeKind::Resumed => "cert-v-resumed",
+    })
+}
+
+/// A way of certifying's name in the current language.
+pub fn method_name(m: Method) -> &'static str {
+    i18n::word(match m {
+        Method::Records => "cert-v-records",
+        Method::SelfService => "cert-v-self",
+        Method::Counter => "cert-v-counter",
+        Method::Legacy => "cert-v-legacy",
+    })
 }

@@ -24,7 +24,8 @@ use tongchou_store::collection::{self as store, Due};
 
 const ACTION: &str = "dues.export";
 
-/// The header row of the dues file.
+/// The header row of the dues file: Chinese whatever the reader's language (the tax bureau's
+/// exchange format fixes it, so it is not a message of the catalogue).
 pub const HEADER: [&str; 13] = [
     "所属期",
     "区县代码",

@@ -896,6 +896,8 @@ pub fn synthetic_login(r: RegionCode) -> String {
     }
 }
 
+/// The synthetic agency's user, its display name stored in Chinese (a stored name, as the
+/// simulated submissions' note "模拟报送 simulated": data kept in the record, not a message).
 fn synthetic(db: &mut Db, r: RegionCode, now: i64) -> Result<Principal> {
     let (role, what) = match level(r) {
         Some(Level::City) => (Role::CityAgency, "市级经办"),

@@ -15,10 +15,11 @@ use crate::reports::sheet::{Cell, Col, Sheet};
 use crate::reports::xlsx::{self, XCell};
 use crate::{AppError, Result};
 use serde_json::{Value as Json, json};
+use tongchou_core::i18n::word;
 use tongchou_core::policy::ParamUse;
 use tongchou_core::rules::projection::{ProjectionTerms, scenarios};
 use tongchou_core::rules::retirement::{Category, statutory};
-use tongchou_core::{Fen, Period, Policy, Ratio};
+use tongchou_core::{Fen, Period, Policy, Ratio, tr};
 use tongchou_engine::projection::{self as kernel, Insured, MILLI, Pensioners, Start, Year};
 use tongchou_engine::warning::{ratio_of, tenths_text};
 use tongchou_store::Db;
@@ -163,7 +164,7 @@ fn ratio_text(r: Option<Ratio>) -> String {
     r.map(|r| r.to_string()).unwrap_or_default()
 }
 
-/// The start's figures as (key, Chinese label, value).
+/// The start's figures as (key, label in the current language, value).
 pub fn start_figures(p: &Projection) -> Vec<(&'static str, &'static str, String)> {
     let s = &p.start;
     let insured: i64 = s.insured.iter().map(|c| c.persons).sum::<i64>() / MILLI;
@@ -171,37 +172,33 @@ pub fn start_figures(p: &Projection) -> Vec<(&'static str, &'static str, String)
     vec![
         (
             "balance",
-            "基金累计结余 fund balance",
+            word("app-proj-start-balance"),
             s.balance.to_string(),
         ),
         (
             "insured",
-            "在职参保人数 insured in service",
+            word("app-proj-start-insured"),
             insured.to_string(),
         ),
         (
             "contributors",
-            "缴费人数 contributors",
+            word("app-proj-start-contributors"),
             s.contributors.to_string(),
         ),
         (
             "avg_base",
-            "平均缴费基数 average base",
+            word("app-proj-start-avg-base"),
             s.avg_base.to_string(),
         ),
-        (
-            "rate",
-            "实际缴费率 contribution rate assessed",
-            s.rate.to_string(),
-        ),
+        ("rate", word("app-proj-start-rate"), s.rate.to_string()),
         (
             "pensioners",
-            "领取待遇人数 pensioners",
+            word("app-proj-start-pensioners"),
             pensioners.to_string(),
         ),
         (
             "base_month",
-            "缴费数据月份 contributions of",
+            word("app-proj-start-base-month"),
             p.base_month.to_string(),
         ),
     ]
@@ -330,20 +327,22 @@ pub fn sheet(p: &Projection) -> Sheet {
 /// The table as text with the start's figures and every assumption printed after it.
 pub fn text(p: &Projection) -> String {
     let mut out = sheet(p).table();
-    out.push_str("\n起点 start:\n");
+    out.push_str(&format!("\n{}:\n", word("app-proj-start")));
     for (_, label, v) in start_figures(p) {
         out.push_str(&format!("  {label}: {v}\n"));
     }
-    out.push_str("\n假设 assumptions (policy/projection.toml):\n");
+    out.push_str(&format!("\n{}:\n", word("app-proj-assumptions")));
     for (scenario, u) in assumptions(p) {
-        out.push_str(&format!(
-            "  [{scenario}] {} = {} (from {}, {}; {})\n",
-            u.name,
-            u.value,
-            u.effective_from,
-            u.status.label(),
-            u.source
-        ));
+        let line = tr!(
+            "app-proj-assumption",
+            scenario = scenario,
+            name = u.name,
+            value = u.value,
+            from = u.effective_from,
+            status = u.status.name(),
+            source = u.source
+        );
+        out.push_str(&format!("  {line}\n"));
     }
     out
 }
@@ -355,29 +354,29 @@ pub fn xlsx(p: &Projection) -> Result<Vec<u8>> {
     rows.push(
         s.cols
             .iter()
-            .map(|c| XCell::Heading(c.label.into()))
+            .map(|c| XCell::Heading(c.text().into()))
             .collect(),
     );
     for r in &s.rows {
         rows.push(r.iter().map(Cell::xlsx).collect());
     }
     rows.push(vec![]);
-    rows.push(vec![XCell::Heading("起点 start".into())]);
+    rows.push(vec![XCell::Heading(word("app-proj-start").into())]);
     for (_, label, v) in start_figures(p) {
         rows.push(vec![XCell::Text(label.into()), XCell::Text(v)]);
     }
     rows.push(vec![]);
     rows.push(
         [
-            "情景 scenario",
-            "参数 parameter",
-            "值 value",
-            "生效 from",
-            "状态 status",
-            "依据 source",
+            "app-proj-col-scenario",
+            "app-proj-col-parameter",
+            "app-proj-col-value",
+            "app-proj-col-from",
+            "app-proj-col-status",
+            "app-proj-col-source",
         ]
         .iter()
-        .map(|h| XCell::Heading((*h).into()))
+        .map(|h| XCell::Heading(word(h).into()))
         .collect(),
     );
     for (scenario, u) in assumptions(p) {
@@ -386,7 +385,7 @@ pub fn xlsx(p: &Projection) -> Result<Vec<u8>> {
             XCell::Text(u.name.clone()),
             XCell::Text(u.value.clone()),
             XCell::Text(u.effective_from.to_string()),
-            XCell::Text(u.status.label().into()),
+            XCell::Text(u.status.name().into()),
             XCell::Text(u.source.clone()),
         ]);
     }

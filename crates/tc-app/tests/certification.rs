@@ -296,6 +296,25 @@ fn certification(url: &str, tag: &str) {
         .expect("own")
         .expect("pensioner");
     assert_eq!(record.events.len(), 2);
+    let self_service = "自助认证（人脸识别的替代，演示用）";
+    let mine = record
+        .events
+        .iter()
+        .find(|e| e.1 == self_service)
+        .expect("self");
+    assert_eq!(mine.2, self_service, "{mine:?}");
+    // in English: the way and the source kept as a message
+    let record = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::En, || {
+        cert::own(&mut db, &policy, soon, d("2020-04-06"))
+    })
+    .expect("own")
+    .expect("pensioner");
+    let mine = record
+        .events
+        .iter()
+        .find(|e| e.1.starts_with("Self-service"))
+        .expect("self");
+    assert!(mine.2.starts_with("Self-service"), "{mine:?}");
 
     // the report: the province's figures add up
     let rep = cert::report(

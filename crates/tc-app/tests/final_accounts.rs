@@ -1129,8 +1129,20 @@ fn over_budget(db: &mut Db, policy: &Policy, tag: &str) {
         .principal();
     let e = disburse::decide_fund_plan(db, &fin, feb, &Decision::Full, 1).expect_err("over");
     assert!(e.to_string().contains("超出批准的支出预算"), "{e}");
-    let a = disburse::decide_fund_plan_checked(db, &fin, feb, &Decision::Full, true, 2)
-        .expect("confirmed");
+    use tongchou_core::i18n::{Lang, scope};
+    let e = scope(Lang::En, || {
+        disburse::decide_fund_plan(db, &fin, feb, &Decision::Full, 1).expect_err("over")
+    });
+    assert!(
+        e.to_string()
+            .contains("over the approved expenditure budget: this month's allocation"),
+        "{e}"
+    );
+    // confirmed by a reader of English: the approval's note is kept in Chinese
+    let a = scope(Lang::En, || {
+        disburse::decide_fund_plan_checked(db, &fin, feb, &Decision::Full, true, 2)
+    })
+    .expect("confirmed");
     assert!(
         a["note"]
             .as_str()

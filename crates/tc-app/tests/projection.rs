@@ -110,7 +110,19 @@ fn run(url: &str, tag: &str) {
 
     // renderings
     let text = projection::text(&p);
-    assert!(text.contains("假设 assumptions") && text.contains("projection.wage_growth"));
+    assert!(
+        text.contains("\n假设（policy/projection.toml）:\n")
+            && text.contains("\n起点:\n  基金累计结余: ")
+            && text.contains("projection.wage_growth"),
+        "{text}"
+    );
+    let en = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::En, || projection::text(&p));
+    assert!(
+        en.contains("\nassumptions (policy/projection.toml):\n")
+            && en.contains("\nstart:\n  fund balance: ")
+            && !en.contains("假设"),
+        "{en}"
+    );
     assert!(text.contains("projection.scenario.low_wage.wage_growth"));
     let j = projection::json(&p);
     assert_eq!(j["from_year"], 2020);

@@ -372,8 +372,7 @@ async fn show(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fields>)
 
 /// A disbursement step as the reader names it (`step-<step>` of the catalogue).
 fn step_name(s: Step) -> &'static str {
-    tongchou_core::i18n::text(crate::lang::lang(), &format!("step-{}", s.as_str()))
-        .unwrap_or(s.chinese())
+    tongchou_core::i18n::scope(crate::lang::lang(), || s.name())
 }
 
 /// What a run did, in one line.

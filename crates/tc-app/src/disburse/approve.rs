@@ -8,8 +8,8 @@ use crate::jobs;
 use std::collections::BTreeMap;
 use tongchou_core::access::Principal;
 use tongchou_core::period::Period;
-use tongchou_core::tr;
 use tongchou_core::{Divisions, Fen, RegionCode};
+use tongchou_core::{i18n, tr};
 use tongchou_engine::disbursement::{
     Approved, Calendar, Consolidated, CountyPlan, Decision, Item, approve,
 };
@@ -125,20 +125,25 @@ fn over_budget(
     if approved <= h.remaining {
         return Ok(None);
     }
-    let text = format!(
-        "超出批准的支出预算：本月拟拨 {} 元，{} 年第 {} 号预算支出 {} 元，已执行 {} 元、已承诺 {} 元，尚余 {} 元",
-        approved.grouped(),
-        month.year(),
-        h.budget_number,
-        h.budget.grouped(),
-        h.executed.grouped(),
-        h.committed.grouped(),
-        h.remaining.grouped()
-    );
+    let text = || {
+        tr!(
+            "app-dis-over-budget",
+            approved = approved.grouped(),
+            year = month.year(),
+            number = h.budget_number,
+            budget = h.budget.grouped(),
+            executed = h.executed.grouped(),
+            committed = h.committed.grouped(),
+            remaining = h.remaining.grouped()
+        )
+    };
     if !override_budget {
-        return Err(AppError::State(tr!("app-dec-over-budget", text = text)));
+        return Err(AppError::State(tr!("app-dec-over-budget", text = text())));
     }
-    Ok(Some(format!("[超预算拨付已确认] {text}")))
+    // the approval's note, as the audit entries' reasons, is kept in Chinese
+    Ok(Some(i18n::scope(i18n::Lang::ZhCn, || {
+        tr!("app-dis-over-budget-confirmed", text = text())
+    })))
 }
 
 /// [`decide_fund_plan`], with the finance approver's explicit confirmation that the money may

@@ -488,17 +488,18 @@ pub struct MonthState {
 }
 
 impl Step {
-    /// The step as the bureau names it.
-    pub fn chinese(self) -> &'static str {
-        match self {
-            Step::Payroll => "生成发放名册 payroll",
-            Step::Plans => "用款计划汇总 plans",
-            Step::Approve => "财政审批 approval",
-            Step::Allocate => "拨付到市 allocation to cities",
-            Step::Passdown => "下拨到县 pass-down to counties",
-            Step::Pay => "银行支付文件 payment files",
-            Step::Returns => "银行回盘 bank returns",
-        }
+    /// The step as the bureau names it, in the current language (`step-<step>` of the
+    /// catalogue).
+    pub fn name(self) -> &'static str {
+        tongchou_core::i18n::word(match self {
+            Step::Payroll => "step-payroll",
+            Step::Plans => "step-plans",
+            Step::Approve => "step-approve",
+            Step::Allocate => "step-allocate",
+            Step::Passdown => "step-passdown",
+            Step::Pay => "step-pay",
+            Step::Returns => "step-returns",
+        })
     }
 }
 
@@ -539,4 +540,16 @@ pub fn latest_month(db: &mut Db) -> Result<Option<Period>> {
             .into_iter()
             .next_back(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Step;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_step_is_named_in_the_readers_language() {
+        assert_eq!(scope(Lang::ZhCn, || Step::Approve.name()), "财政审批");
+        assert_eq!(scope(Lang::En, || Step::Returns.name()), "bank returns");
+    }
 }

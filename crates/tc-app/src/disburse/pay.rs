@@ -112,6 +112,8 @@ fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
             ))
         })?;
         let id = EndToEndId::from_stored(&r.e2e).map_err(|e| AppError::Invalid(e.to_string()))?;
+        // the remittance information the bank carries to the pensioner's statement: Chinese
+        // whatever the reader's language (the bank file is an exchange format, not a page)
         let remit = format!(
             "{month} {}{}",
             r.item.chinese(),

@@ -849,21 +849,46 @@ impl Checker<'_> {
     }
 }
 
-/// The measures on which a control total and the files disagree: (label, control, files).
+/// The measures on which a control total and the files disagree: (label in the current
+/// language, control, files).
 pub(crate) fn differences(ctl: &Counts, f: &Counts) -> Vec<(&'static str, String, String)> {
-    let n = |label, a: u64, b: u64| (a != b).then(|| (label, a.to_string(), b.to_string()));
-    let m = |label, a: Fen, b: Fen| (a != b).then(|| (label, a.to_string(), b.to_string()));
+    use tongchou_core::i18n::word;
+    let n = |id, a: u64, b: u64| (a != b).then(|| (word(id), a.to_string(), b.to_string()));
+    let m = |id, a: Fen, b: Fen| (a != b).then(|| (word(id), a.to_string(), b.to_string()));
     [
-        n("参保单位数", ctl.employers, f.employers),
-        n("参保人数", ctl.insured, f.insured),
-        n("缴费记录数", ctl.history_rows, f.history_rows),
-        m("个人账户余额合计", ctl.balance, f.balance),
-        n("离退休人数", ctl.pensioners, f.pensioners),
-        m("月养老金合计", ctl.pensions, f.pensions),
-        n("欠费笔数", ctl.arrears, f.arrears),
-        m("欠费金额合计", ctl.arrears_amount, f.arrears_amount),
+        n("app-mig-measure-employers", ctl.employers, f.employers),
+        n("app-mig-measure-insured", ctl.insured, f.insured),
+        n("app-mig-measure-history", ctl.history_rows, f.history_rows),
+        m("app-mig-measure-balance", ctl.balance, f.balance),
+        n("app-mig-measure-pensioners", ctl.pensioners, f.pensioners),
+        m("app-mig-measure-pensions", ctl.pensions, f.pensions),
+        n("app-mig-measure-arrears", ctl.arrears, f.arrears),
+        m(
+            "app-mig-measure-arrears-amount",
+            ctl.arrears_amount,
+            f.arrears_amount,
+        ),
     ]
     .into_iter()
     .flatten()
     .collect()
+}
+
+#[cfg(test)]
+mod measure_tests {
+    use super::{Counts, differences};
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn a_difference_is_named_in_the_readers_language() {
+        let ctl = Counts {
+            insured: 2,
+            ..Counts::default()
+        };
+        let files = Counts::default();
+        let zh = scope(Lang::ZhCn, || differences(&ctl, &files));
+        assert_eq!(zh, [("参保人数", "2".to_string(), "0".to_string())]);
+        let en = scope(Lang::En, || differences(&ctl, &files));
+        assert_eq!(en[0].0, "insured persons");
+    }
 }
