@@ -2728,3 +2728,10 @@ app-proj-col-value = value
 app-proj-col-from = from
 app-proj-col-status = status
 app-proj-col-source = source
+
+## msgs4: the ledger commands' output (tc-cli ledger)
+cli-ledger-opened = opened { $n } accounts ({ $total } in all)
+cli-ledger-month-end-ok = ok: every account that must be empty at the end of { $period } is empty
+cli-ledger-not-empty = not empty at the end of { $period }: { $account } ({ $label }) debits { $debits } credits { $credits } pending { $debits_pending } / { $credits_pending }
+cli-ledger-check-ok = ok: { $accounts } accounts, { $transfers } transfers, { $lines } lines; journal head { $seq } { $hash }
+cli-ledger-load-done = done: { $transfers } transfers, { $failed } refused

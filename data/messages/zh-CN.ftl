@@ -2729,3 +2729,10 @@ app-proj-col-value = 值
 app-proj-col-from = 生效
 app-proj-col-status = 状态
 app-proj-col-source = 依据
+
+## msgs4: the ledger commands' output (tc-cli ledger)
+cli-ledger-opened = 已开立 { $n } 个账户（共 { $total } 个）
+cli-ledger-month-end-ok = 核验通过：{ $period } 月末应为零的账户均为零
+cli-ledger-not-empty = { $period } 月末不为零：{ $account }（{ $label }）借方 { $debits } 贷方 { $credits } 未决 { $debits_pending } / { $credits_pending }
+cli-ledger-check-ok = 账簿核验通过：{ $accounts } 个账户，{ $transfers } 笔转账，{ $lines } 行；日记账链头 { $seq } { $hash }
+cli-ledger-load-done = 完成：{ $transfers } 笔转账，{ $failed } 笔被拒绝

@@ -31,8 +31,17 @@ fn check_catches_tampering(db: &str) {
         &["ledger", "load-test", "--lines", "3000", "--key", "t1"],
     ));
     let out = ok(&tongchou(db, &["ledger", "check"]));
-    assert!(out.starts_with("ok: "), "{out}");
-    assert!(out.contains("234 transfers"), "{out}");
+    assert!(out.starts_with("账簿核验通过："), "{out}");
+    assert!(out.contains("234 笔转账"), "{out}");
+    let en = ok(&run::tongchou_env(
+        db,
+        &["ledger", "check"],
+        &[("TONGCHOU_LANG", "en")],
+    ));
+    assert!(
+        en.starts_with("ok: ") && en.contains("234 transfers"),
+        "{en}"
+    );
 
     // a stored transfer
     exec(
@@ -216,10 +225,10 @@ fn killed_mid_write(db: &str, lines: &str, writing: &mut dyn FnMut() -> bool) {
         .transpose()
         .expect("stdout")
         .unwrap_or_default();
-    assert!(!out.contains("done"), "{out}");
+    assert!(!out.contains("完成"), "{out}");
     assert_eq!(state(db), before, "the killed group left traces");
     let out = ok(&tongchou(db, &["ledger", "check"]));
-    assert!(out.starts_with("ok: "), "{out}");
+    assert!(out.starts_with("账簿核验通过："), "{out}");
     // nothing of the group was recorded, so it can simply be run again
     ok(&tongchou(
         db,

@@ -3,7 +3,7 @@
 use crate::output::{CliError, CliResult, print_json};
 use std::process::ExitCode;
 use tongchou_core::region::{Divisions, RegionCode};
-use tongchou_core::{Date, Fen, Period};
+use tongchou_core::{Date, Fen, Period, tr};
 use tongchou_ledger::flows::{self, ContributionPart, Doc};
 use tongchou_ledger::report::TrialBalance;
 use tongchou_ledger::{Chart, Line, Problem, Request};
@@ -90,7 +90,7 @@ pub fn run(c: LedgerCmd, url: &str) -> CliResult {
         LedgerCmd::Init => {
             let n = ledger.open_standard(Divisions::shanxi())?;
             let total = ledger.accounts()?.len();
-            outln!("opened {n} accounts ({total} in all)");
+            outln!("{}", tr!("cli-ledger-opened", n = n, total = total));
             Ok(ExitCode::SUCCESS)
         }
         LedgerCmd::Check(a) => check(&mut db, a),
@@ -109,22 +109,22 @@ pub fn run(c: LedgerCmd, url: &str) -> CliResult {
             if a.json {
                 print_json(&v)?;
             } else if v.is_empty() {
-                outln!(
-                    "ok: every account that must be empty at the end of {} is empty",
-                    a.period
-                );
+                outln!("{}", tr!("cli-ledger-month-end-ok", period = a.period));
             } else {
                 for x in &v {
                     let b = x.balances;
                     outln!(
-                        "not empty at the end of {}: {} ({}) debits {} credits {} pending {} / {}",
-                        a.period,
-                        x.account,
-                        x.label,
-                        b.debits_posted,
-                        b.credits_posted,
-                        b.debits_pending,
-                        b.credits_pending
+                        "{}",
+                        tr!(
+                            "cli-ledger-not-empty",
+                            period = a.period,
+                            account = x.account,
+                            label = x.label,
+                            debits = b.debits_posted,
+                            credits = b.credits_posted,
+                            debits_pending = b.debits_pending,
+                            credits_pending = b.credits_pending
+                        )
                     );
                 }
             }
@@ -172,12 +172,15 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
         None => {
             if !a.json {
                 outln!(
-                    "ok: {} accounts, {} transfers, {} lines; journal head {} {}",
-                    r.accounts,
-                    r.transfers,
-                    r.lines,
-                    r.head.seq,
-                    r.head.hash.to_tagged(r.head.alg)
+                    "{}",
+                    tr!(
+                        "cli-ledger-check-ok",
+                        accounts = r.accounts,
+                        transfers = r.transfers,
+                        lines = r.lines,
+                        seq = r.head.seq,
+                        hash = r.head.hash.to_tagged(r.head.alg)
+                    )
                 );
             }
             Ok(ExitCode::SUCCESS)
@@ -336,7 +339,14 @@ fn load_test(ledger: &mut Ledger<'_>, a: LoadTestArgs) -> CliResult {
     );
     let results = ledger.submit_with_lines(&batch)?;
     let failed = results.iter().filter(|r| r.is_err()).count();
-    outln!("done: {} transfers, {failed} refused", results.len());
+    outln!(
+        "{}",
+        tr!(
+            "cli-ledger-load-done",
+            transfers = results.len(),
+            failed = failed
+        )
+    );
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {
