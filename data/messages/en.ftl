@@ -2735,3 +2735,12 @@ cli-ledger-month-end-ok = ok: every account that must be empty at the end of { $
 cli-ledger-not-empty = not empty at the end of { $period }: { $account } ({ $label }) debits { $debits } credits { $credits } pending { $debits_pending } / { $credits_pending }
 cli-ledger-check-ok = ok: { $accounts } accounts, { $transfers } transfers, { $lines } lines; journal head { $seq } { $hash }
 cli-ledger-load-done = done: { $transfers } transfers, { $failed } refused
+
+## lead-cli: import, month reconcile and budget comment lines
+cli-import-rows = { $rows } rows
+cli-import-already = already imported on { $at } as import { $id } ({ $file }, { $rows } rows, by { $by }): nothing changed
+cli-import-speed = , { $rate } rows/s
+cli-imported = imported { $rows } rows of { $kind } from { $file } as import { $id } ({ $format }, sha256 { $sha }…) in { $secs } s{ $speed }
+cli-month-reconciled = reconciled: contribution income booked per county equals the person-level amounts collected
+cli-month-differences = error: { $n } difference(s) between the ledger and person-level collections
+cli-budget-comment = comment recorded for { $region }

@@ -2736,3 +2736,12 @@ cli-ledger-month-end-ok = 核验通过：{ $period } 月末应为零的账户均
 cli-ledger-not-empty = { $period } 月末不为零：{ $account }（{ $label }）借方 { $debits } 贷方 { $credits } 未决 { $debits_pending } / { $credits_pending }
 cli-ledger-check-ok = 账簿核验通过：{ $accounts } 个账户，{ $transfers } 笔转账，{ $lines } 行；日记账链头 { $seq } { $hash }
 cli-ledger-load-done = 完成：{ $transfers } 笔转账，{ $failed } 笔被拒绝
+
+## lead-cli: import, month reconcile and budget comment lines
+cli-import-rows = { $rows } 行
+cli-import-already = 此文件已于 { $at } 导入（导入编号 { $id }，{ $file }，{ $rows } 行，导入人 { $by }）：未作更改
+cli-import-speed = ，每秒 { $rate } 行
+cli-imported = 已导入{ $kind } { $rows } 行：{ $file }，导入编号 { $id }（{ $format }，sha256 { $sha }…），用时 { $secs } 秒{ $speed }
+cli-month-reconciled = 核对一致：各县入账的缴费收入等于个人明细的征收金额
+cli-month-differences = 错误：总账与个人征收明细之间有 { $n } 处差异
+cli-budget-comment = 已记录 { $region } 的意见

@@ -158,16 +158,14 @@ fn seed_registry(db: &str) {
     ok(&tongchou(db, &["ledger", "init"]));
     let out = ok(&import(db, "employers", &fixture("employers.csv")));
     assert!(
-        out.starts_with(
-            "imported 3 employers from employers.csv as import 1 (CSV (UTF-8), sha256 "
-        ),
+        out.starts_with("已导入参保单位 3 行：employers.csv，导入编号 1（CSV (UTF-8)，sha256 "),
         "{out}"
     );
     let before = snapshot(db);
     let again = ok(&import(db, "employers", &fixture("employers.csv")));
-    assert!(again.starts_with("already imported on 20"), "{again}");
+    assert!(again.starts_with("此文件已于 20"), "{again}");
     assert!(
-        again.ends_with(" as import 1 (employers.csv, 3 rows, by cli:console): nothing changed\n"),
+        again.ends_with("导入（导入编号 1，employers.csv，3 行，导入人 cli:console）：未作更改\n"),
         "{again}"
     );
     assert!(
@@ -177,7 +175,7 @@ fn seed_registry(db: &str) {
 
     let out = ok(&import(db, "persons", &corpus("persons_ok_utf8_bom.csv")));
     assert!(
-        out.starts_with("imported 3 persons from persons_ok_utf8_bom.csv as import 2"),
+        out.starts_with("已导入参保人员 3 行：persons_ok_utf8_bom.csv，导入编号 2"),
         "{out}"
     );
     let mut conn = Db::connect(db).expect("connect");
@@ -537,7 +535,7 @@ fn huge_files(db: &str) {
 fn contributions_and_receipts(db: &str) {
     let out = ok(&import(db, "declarations", &fixture("declarations_ok.csv")));
     assert!(
-        out.starts_with("imported 3 declarations from declarations_ok.csv as import 3"),
+        out.starts_with("已导入缴费基数申报 3 行：declarations_ok.csv，导入编号 3"),
         "{out}"
     );
     assert_eq!(
@@ -549,15 +547,32 @@ fn contributions_and_receipts(db: &str) {
     );
     let out = ok(&import(db, "collections", &fixture("collections_ok.csv")));
     assert!(
-        out.starts_with("imported 4 collections from collections_ok.csv as import 4"),
+        out.starts_with("已导入征收结果 4 行：collections_ok.csv，导入编号 4"),
         "{out}"
     );
     let before = snapshot(db);
     let again = ok(&import(db, "collections", &fixture("collections_ok.csv")));
     assert!(
-        again.starts_with("already imported on ")
-            && again.contains(" as import 4 (collections_ok.csv, 4 rows, by cli:console)"),
+        again.starts_with("此文件已于 ")
+            && again.contains("导入（导入编号 4，collections_ok.csv，4 行，导入人 cli:console）"),
         "{again}"
+    );
+    // the same answer for a reader of English (TONGCHOU_LANG=en)
+    let path = fixture("collections_ok.csv");
+    let en = Command::new(env!("CARGO_BIN_EXE_tongchou"))
+        .args(["import", "collections", "--file", &path, "--today", TODAY])
+        .env("TONGCHOU_DB", db)
+        .env("USER", "tester")
+        .env("TONGCHOU_LANG", "en")
+        .output()
+        .expect("run tongchou");
+    let en = ok(&en);
+    assert!(
+        en.starts_with("already imported on ")
+            && en.contains(
+                " as import 4 (collections_ok.csv, 4 rows, by cli:console): nothing changed"
+            ),
+        "{en}"
     );
     assert!(snapshot(db) == before);
     assert_eq!(

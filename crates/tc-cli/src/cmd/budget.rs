@@ -385,7 +385,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                 &note,
                 now,
             ))?;
-            outln!("comment recorded for {region}");
+            outln!("{}", tr!("cli-budget-comment", region = region));
         }
         _ => return Err(CliError(tongchou_core::tr!("cli-err-not-review"))),
     }

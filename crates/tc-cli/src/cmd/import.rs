@@ -21,6 +21,7 @@ use tongchou_app::imports::{
     self as app, ImportOptions, ImportRefusal, ImportReport, Importer, Phase, Rejected,
 };
 use tongchou_core::Date;
+use tongchou_core::tr;
 use tongchou_import::Kind;
 use tongchou_store::Db;
 use tongchou_store::imports;
@@ -79,11 +80,11 @@ pub fn run(c: ImportCmd, url: &str) -> CliResult {
             let mut db = Db::open(url)?;
             for i in imports::list(&mut db)? {
                 outln!(
-                    "{}\t{}\t{}\t{} rows\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     i.id,
                     i.kind,
                     i.file_name,
-                    i.rows,
+                    tr!("cli-import-rows", rows = i.rows),
                     i.imported_at,
                     i.imported_by,
                     i.file_sha256
@@ -138,12 +139,15 @@ fn load(url: &str, kind: Kind, a: &FileArgs) -> CliResult {
         Ok(ImportReport::Imported(w)) => w,
         Ok(ImportReport::Already(prev)) => {
             outln!(
-                "already imported on {} as import {} ({}, {} rows, by {}): nothing changed",
-                prev.imported_at,
-                prev.id,
-                prev.file_name,
-                prev.rows,
-                prev.imported_by
+                "{}",
+                tr!(
+                    "cli-import-already",
+                    at = prev.imported_at,
+                    id = prev.id,
+                    file = prev.file_name,
+                    rows = prev.rows,
+                    by = prev.imported_by
+                )
             );
             return Ok(ExitCode::SUCCESS);
         }
@@ -157,19 +161,24 @@ fn load(url: &str, kind: Kind, a: &FileArgs) -> CliResult {
     };
     let secs = started.elapsed().as_secs_f64();
     let speed = if w.rows >= 10_000 {
-        format!(", {:.0} rows/s", w.rows as f64 / secs.max(1e-9))
+        let rate = format!("{:.0}", w.rows as f64 / secs.max(1e-9));
+        tr!("cli-import-speed", rate = rate)
     } else {
         String::new()
     };
     outln!(
-        "imported {} {} from {} as import {} ({}, sha256 {}…) in {:.2} s{speed}",
-        w.rows,
-        w.kind.as_str(),
-        w.file_name,
-        w.import_id,
-        w.format,
-        &w.file_sha256[..12],
-        secs,
+        "{}",
+        tr!(
+            "cli-imported",
+            rows = w.rows,
+            kind = w.kind.name(tongchou_core::i18n::current()),
+            file = w.file_name,
+            id = w.import_id,
+            format = w.format,
+            sha = &w.file_sha256[..12],
+            secs = format!("{secs:.2}"),
+            speed = speed
+        )
     );
     Ok(ExitCode::SUCCESS)
 }

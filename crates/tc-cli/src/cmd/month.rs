@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use tongchou_app::collect::{self, ReceiptSource};
 use tongchou_app::disburse::{self, Actors, MonthOptions, PlanDecision, PlanSubmissions};
+use tongchou_core::tr;
 use tongchou_core::{Period, Policy};
 use tongchou_sim::tax::{TaxBureau, WithWeakCounties};
 use tongchou_store::Db;
@@ -242,18 +243,13 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
         MonthCmd::Reconcile => {
             let problems = collect::reconcile(&mut db).map_err(|e| CliError(e.to_string()))?;
             if problems.is_empty() {
-                outln!(
-                    "reconciled: contribution income booked per county equals the person-level amounts collected"
-                );
+                outln!("{}", tr!("cli-month-reconciled"));
                 Ok(ExitCode::SUCCESS)
             } else {
                 for p in &problems {
                     outln!("{p}");
                 }
-                eprintln!(
-                    "error: {} difference(s) between the ledger and person-level collections",
-                    problems.len()
-                );
+                eprintln!("{}", tr!("cli-month-differences", n = problems.len()));
                 Ok(ExitCode::from(1))
             }
         }
