@@ -398,6 +398,9 @@ fn approval_and_award(url: &str) {
     let listed = retire::list(&mut db, Some("approved"), Some(p("2025-02"))).expect("list");
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].to_json()["bank_account"], "****3445");
+    // the pension written belongs to a person set retired (`registry::person_by_number` relies on it)
+    let outside = tongchou_store::registry::pensions_outside_retirement(&mut db).expect("count");
+    assert_eq!(outside, 0);
 }
 
 fn refusals(url: &str) {

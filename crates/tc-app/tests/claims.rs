@@ -464,6 +464,9 @@ fn claims(url: &str, tag: &str) {
         e.to_string().contains(&format!("人员 {alive}")) && e.to_string().contains("尚无人申领"),
         "{e}"
     );
+    // the synthetic load's and the deaths' pensions belong to retired or deceased persons
+    let outside = tongchou_store::registry::pensions_outside_retirement(&mut db).expect("count");
+    assert_eq!(outside, 0);
     let _ = std::fs::remove_dir_all(&out);
 }
 

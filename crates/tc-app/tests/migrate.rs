@@ -435,6 +435,10 @@ fn demo_story(url: &str) {
         assert_eq!(done.resolved_by.as_deref(), Some("second"));
     }
     assert!(review::list(&mut db, None, false).expect("list").is_empty());
+    // the migrated pensions belong to retired or deceased persons (`person_by_number` skips the
+    // pensioners' table for everyone else)
+    let outside = tongchou_store::registry::pensions_outside_retirement(&mut db).expect("count");
+    assert_eq!(outside, 0);
 }
 
 #[test]

@@ -206,21 +206,32 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payroll_fillfactor",
         include_str!("../migrations/0064_payroll_fillfactor.sql"),
     ),
+    (
+        66,
+        "person_ids_clustered",
+        include_str!("../migrations/0066_person_ids_clustered.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and
 /// runs nothing): the declarative partitioning of 0059, which SQLite has no form of.
 pub const POSTGRES_ONLY: &str = "-- postgres only";
 
+/// The first line of a migration that only SQLite runs (PostgreSQL records it as applied and
+/// runs nothing): a table's storage that PostgreSQL has no form of, such as 0066's
+/// `WITHOUT ROWID`.
+pub const SQLITE_ONLY: &str = "-- sqlite only";
+
 /// The SQL of a migration as `backend` runs it. On SQLite a one-column `BIGINT PRIMARY KEY` is
 /// declared `INTEGER PRIMARY KEY`: the same 64-bit integer (SQLite's INTEGER is 8 bytes), but
 /// then the key *is* the table's rowid instead of a second B-tree beside it, so a lookup by id is
 /// one descent and an insert writes one tree less. PostgreSQL runs the file as written; a
-/// [`POSTGRES_ONLY`] file is empty on SQLite.
+/// [`POSTGRES_ONLY`] file is empty on SQLite, a [`SQLITE_ONLY`] one on PostgreSQL.
 pub fn dialect(sql: &str, backend: Backend) -> String {
     match backend {
         Backend::Sqlite if sql.starts_with(POSTGRES_ONLY) => String::new(),
         Backend::Sqlite => sql.replace(" BIGINT PRIMARY KEY", " INTEGER PRIMARY KEY"),
+        Backend::Postgres if sql.starts_with(SQLITE_ONLY) => String::new(),
         Backend::Postgres => sql.to_string(),
     }
 }
@@ -290,6 +301,10 @@ mod tests {
         let p = format!("{POSTGRES_ONLY}\nCREATE TABLE p (m INTEGER) PARTITION BY RANGE (m);");
         assert_eq!(dialect(&p, Backend::Sqlite), "");
         assert_eq!(dialect(&p, Backend::Postgres), p);
+        // and SQLite's own storage is nothing on PostgreSQL
+        let q = format!("{SQLITE_ONLY}\nCREATE TABLE q (k TEXT PRIMARY KEY) WITHOUT ROWID;");
+        assert_eq!(dialect(&q, Backend::Postgres), "");
+        assert_eq!(dialect(&q, Backend::Sqlite), q);
     }
 
     #[test]
@@ -305,6 +320,27 @@ mod tests {
                 .unwrap();
             assert_eq!(pk_indexes, 0, "{t}");
         }
+        // the ID numbers' lookup table is its key's B-tree (0066): no rowid beside it
+        let clustered = db
+            .query_i64(
+                "SELECT count(*) FROM sqlite_schema WHERE name = 'person_ids' \
+                 AND sql LIKE '%WITHOUT ROWID%'",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(clustered, 1);
+        db.exec(
+            "INSERT INTO person_ids (id_number, person_id) VALUES ('k', 1)",
+            &[],
+        )
+        .unwrap();
+        assert!(
+            db.exec(
+                "INSERT INTO person_ids (id_number, person_id) VALUES ('k', 2)",
+                &[]
+            )
+            .is_err()
+        );
         // a 64-bit id still fits
         db.exec(
             "INSERT INTO employers (id, credit_code, name, county, industry, status, status_since, registered_on) VALUES ($1, 'X', 'n', 140105, 'C', 'active', '2020-01-01', '2020-01-01')",
