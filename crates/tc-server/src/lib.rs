@@ -720,9 +720,11 @@ pub fn run(bind: &str, cfg: Config) -> Result<(), String> {
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        serve(listener, cfg, shutdown)
+        let r = serve(listener, cfg, shutdown)
             .await
-            .map_err(|e| format!("serve: {e}"))
+            .map_err(|e| format!("serve: {e}"));
+        ops::flush_logs();
+        r
     })
 }
 

@@ -1322,6 +1322,26 @@ mod tests {
         roundtrip(&testing::pg_url("store"));
     }
 
+    /// `.cargo/config.toml` builds the bundled SQLite without its process-wide memory statistics
+    /// (two global mutexes taken for every page allocated or freed): the build must say so.
+    #[test]
+    fn sqlite_is_built_without_global_memory_statistics() {
+        let mut db = Db::open("sqlite::memory:").expect("open");
+        let options: Vec<String> = db
+            .query("PRAGMA compile_options", &[])
+            .expect("options")
+            .iter()
+            .map(|r| r[0].text().map(str::to_string))
+            .collect::<Result<_>>()
+            .expect("text");
+        for want in ["DEFAULT_MEMSTATUS=0", "DISABLE_PAGECACHE_OVERFLOW_STATS"] {
+            assert!(
+                options.iter().any(|o| o == want),
+                "{want} not in {options:?}"
+            );
+        }
+    }
+
     #[test]
     fn placeholder_rewrite() {
         assert_eq!(
