@@ -3240,3 +3240,96 @@ cli-help-tongchou-retire-decide--refuse = Refuse the application
 cli-help-tongchou-retire-decide--approve = Approve the application
 cli-help-tongchou-reserve-approve--reject = Reject the proposed use
 
+## msgs5: the command line's remaining output (demo, ledger balances/history/check, budget section status)
+cli-budget-section = { $region }: { $status }
+cli-demo-loaded = province loaded into { $db }: { $persons } insured; run months with `tongchou month run`
+cli-demo-budget-adjusted = , adjusted once
+cli-demo-budget = budget of { $year }: approved through county → city → province → HRSS → finance → government{ $adjusted } (tongchou budget show --year { $year }; /budget?year={ $year })
+cli-demo-closed = { $year }: closed at every level; its final accounts are final (tongchou accounts final --year { $year }; /accounts/final?year={ $year })
+cli-demo-benefits = retirements approved: { $retired }, refused: { $refused }; deaths reported and settled: { $deaths }; pensions raised by the yearly adjustment: { $adjusted }
+cli-demo-bank-files = bank files: { $dir }
+cli-demo-done = done in { $secs } s; database { $db }
+cli-demo-serve = web service on http://{ $bind }/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor, demo.clerk (小店区), demo.city (太原市), demo.budget, demo.gov, demo.fin; password { $password })
+cli-demo-exchange-key = the dues file at /dues and the transfer certificates are sealed for the exchange key { $key } (tongchou unseal --key-file opens them)
+cli-demo-migrated = migrated { $cities } cities ({ $insured } insured, { $pensioners } pensioners): { $defects } defects found and corrected ({ $corrections } corrections), { $reviews } persons of two cities reviewed; files and reports in { $dir }
+cli-demo-projection-at = { $year } { $amount } yuan
+cli-demo-projection-exhausted = ; below zero from { $year }
+cli-demo-projection = projection { $scenario } ({ $name }): { $first }, { $second }, { $third }{ $exhausted }
+cli-demo-projection-hint = (tongchou project --from-year { $year } prints every year with its assumptions; /projection)
+cli-demo-title = Tongchou demo: { $persons } insured, months { $from } to { $to } (yuan)
+cli-demo-cities-note = per city in { $month }: collection (assessed, remitted, arrears), then disbursement: payroll = from balance (county accounts' money netted off the plan) + planned; allocated = approved; paid + returned + pending = issued; days late of the allocation
+cli-demo-col-city = city
+cli-demo-col-insured = insured
+cli-demo-col-contributors = contrib.
+cli-demo-col-assessed = assessed
+cli-demo-col-remitted = remitted
+cli-demo-col-arrears = arrears
+cli-demo-col-payroll = payroll
+cli-demo-col-from-balance = from bal.
+cli-demo-col-planned = planned
+cli-demo-col-approved = approved
+cli-demo-col-allocated = allocated
+cli-demo-col-paid = paid
+cli-demo-col-returned = returned
+cli-demo-col-late = late
+cli-demo-gap = gap of { $year }: { $gap } yuan (collection shortfall { $shortfall }, non-compliant { $noncompliant }, policy { $policy }); { $settled } governments paid their shares (tongchou gap show --year { $year })
+cli-demo-assessment = assessment of { $year }: best counties { $best }; last { $last } (tongchou assess --year { $year })
+cli-demo-balance = provincial fund balance at the end of { $period }: { $amount } yuan
+cli-demo-months-payable = months payable (balance ÷ average monthly expenditure of the last { $window } months, { $average } yuan): { $months }
+cli-demo-warned = early warning of { $period }: { $n } regions with warnings (tongchou warn --period { $period })
+cli-demo-ledger-ok = ledger check: { $transfers } transfers, { $lines } person-level lines, chain and balances verified
+cli-demo-reconciled = reconciliation: contribution income per county equals the person-level collections
+cli-demo-central = central adjustment fund of { $year }: remitted { $remitted } yuan, allocated { $allocated } yuan, settled { $settled } yuan (tongchou central show --year { $year }; /central?year={ $year })
+cli-demo-reserve = reserve fund: { $enterprise } held since { $since } (lock-up to { $lockup }), dividend of { $year } { $dividend } yuan (tongchou reserve show; /reserve)
+cli-ledger-tb-at = trial balance at the end of { $date }
+cli-ledger-tb-current = trial balance (current)
+cli-ledger-tb-empty = (no balances)
+cli-ledger-tb-book-of = book of { $region }
+cli-ledger-tb-regions = { $n } regions
+cli-ledger-tb-book = { $level } ({ $whose })
+cli-ledger-tb-total = total
+cli-ledger-history-of = history of { $account } ({ $id })
+cli-ledger-col-op = op
+cli-ledger-col-key = key / reference
+cli-ledger-more = more: --after { $after }
+cli-ledger-broken = BROKEN: { $problem }
+cli-ledger-anchor = anchor
+cli-ledger-payments = payments
+
+## msgs5: the ledger check's findings (tc-ledger, tc-store: ledger check)
+ledger-chk-account = account { $id } ({ $label })
+ledger-chk-not-in-chart = not an account of the chart
+ledger-chk-kind-level = its kind does not exist at this level
+ledger-chk-limit = limit { $limit } differs from the chart's { $chart }
+ledger-chk-breaks-limit = breaks its limit { $limit }: { $balances }
+ledger-chk-book = book { $region } ({ $level })
+ledger-chk-unbalanced = does not balance: debits − credits = { $posted } fen posted, { $pending } fen pending
+ledger-chk-inter-level = inter-level accounts { $group } / { $other }
+ledger-chk-inter-level-differ = do not agree across levels: differ by { $posted } fen posted, { $pending } fen pending
+ledger-chk-transfer = transfer { $id } ({ $key })
+ledger-chk-head = journal head
+ledger-chk-head-mem = does not match the last entry
+ledger-chk-rebuilt = stored balances { $stored } are not the sum of its postings { $rebuilt }
+ledger-chk-broken-link = chain broken: prev_hash is { $found }, the previous entry's hash is { $expected }
+ledger-chk-bad-hash = content does not match its hash: stored { $found }, computed { $expected }
+ledger-chk-downgrade = hash algorithm goes back from { $from } to { $to }: entries rewritten
+ledger-chk-invalid = breaks a ledger rule when replayed: { $error }
+ledger-chk-anchor-removed = the chain ends at { $head } but entry { $seq } was published: entries removed from the end
+ledger-chk-anchor-rebuilt = entry { $seq } no longer has the published hash { $hash }: the chain was rebuilt
+ledger-chk-account-row = account row { $row }
+ledger-chk-region-kind = region { $region } / kind { $kind } do not match the id or the chart
+ledger-chk-transfer-row = transfer row { $row }
+ledger-chk-head-stored = stored head is entry { $seq } ({ $hash }), the journal ends at entry { $last } ({ $last_hash })
+ledger-chk-lines = lines of transfer { $id }
+ledger-chk-lines-orphan = { $n } lines belong to no transfer that has lines
+ledger-chk-lines-sum = { $n } lines summing to { $sum } fen; the transfer has { $count } lines and amount { $amount } fen
+ledger-chk-source-twice = { $source } are already the lines of transfer { $other }
+ledger-chk-source-orphan = the line source { $source } belongs to no transfer that has lines
+ledger-chk-lines-both = its lines are both stored and kept by { $source }
+ledger-chk-lines-missing = its lines are missing
+ledger-chk-source-sum = { $source } holds { $n } lines summing to { $sum } fen; the transfer has { $count } lines and amount { $amount } fen
+ledger-chk-source-digest = the lines { $source } holds do not match the digest recorded in the journal
+ledger-chk-line-gap = line { $next } is missing (found { $found })
+ledger-chk-lines-digest = the lines do not match the digest recorded in the journal
+ledger-chk-src-applications = the applications of the close of { $batch } in county { $county } ({ $column })
+ledger-chk-src-payroll = the payments of { $month } in county { $county }, item { $item } (payroll_lines)

@@ -3241,3 +3241,96 @@ cli-help-tongchou-retire-decide--refuse = 不予批准
 cli-help-tongchou-retire-decide--approve = 批准
 cli-help-tongchou-reserve-approve--reject = 拒绝动用申请
 
+## msgs5: the command line's remaining output (demo, ledger balances/history/check, budget section status)
+cli-budget-section = { $region }：{ $status }
+cli-demo-loaded = 省份已载入 { $db }：参保 { $persons } 人；用 `tongchou month run` 运行各月
+cli-demo-budget-adjusted = ，调整一次
+cli-demo-budget = { $year } 年预算：经县 → 市 → 省 → 人社 → 财政 → 政府批准{ $adjusted }（tongchou budget show --year { $year }；/budget?year={ $year }）
+cli-demo-closed = { $year }：各级均已结账，决算已定（tongchou accounts final --year { $year }；/accounts/final?year={ $year }）
+cli-demo-benefits = 退休审批通过 { $retired } 人，不予通过 { $refused } 人；死亡报告并结算 { $deaths } 人；年度调整提高待遇 { $adjusted } 人
+cli-demo-bank-files = 银行文件：{ $dir }
+cli-demo-done = 用时 { $secs } 秒；数据库 { $db }
+cli-demo-serve = 网络服务 http://{ $bind }/（演示账号：demo.officer、demo.reviewer、demo.approver、demo.auditor、demo.clerk（小店区）、demo.city（太原市）、demo.budget、demo.gov、demo.fin；密码 { $password }）
+cli-demo-exchange-key = /dues 的应缴明细与转移凭证以交换密钥 { $key } 加密（tongchou unseal --key-file 打开）
+cli-demo-migrated = 已迁移 { $cities } 个市（参保 { $insured } 人，待遇人员 { $pensioners } 人）：发现并更正缺陷 { $defects } 处（更正 { $corrections } 次），复核两市重复登记人员 { $reviews } 人；文件和报告在 { $dir }
+cli-demo-projection-at = { $year } 年 { $amount } 元
+cli-demo-projection-exhausted = ；自 { $year } 年起为负
+cli-demo-projection = 预测 { $scenario }（{ $name }）：{ $first }，{ $second }，{ $third }{ $exhausted }
+cli-demo-projection-hint = （tongchou project --from-year { $year } 列出每一年及其假设；/projection）
+cli-demo-title = 统筹演示：参保 { $persons } 人，{ $from } 至 { $to }（元）
+cli-demo-cities-note = { $month } 各市：征缴（核定、缴入、欠缴），然后拨付：发放总额 = 动用结余（县级账户资金冲抵计划）+ 计划；拨付 = 批准；已付 + 退回 + 在途 = 发出；拨付迟延天数
+cli-demo-col-city = 市
+cli-demo-col-insured = 参保
+cli-demo-col-contributors = 缴费
+cli-demo-col-assessed = 核定
+cli-demo-col-remitted = 缴入
+cli-demo-col-arrears = 欠缴
+cli-demo-col-payroll = 发放总额
+cli-demo-col-from-balance = 动用结余
+cli-demo-col-planned = 计划
+cli-demo-col-approved = 批准
+cli-demo-col-allocated = 拨付
+cli-demo-col-paid = 已付
+cli-demo-col-returned = 退回
+cli-demo-col-late = 迟延
+cli-demo-gap = { $year } 年缺口：{ $gap } 元（征缴不力 { $shortfall }，违规支出 { $noncompliant }，政策性 { $policy }）；{ $settled } 个政府已缴清分担（tongchou gap show --year { $year }）
+cli-demo-assessment = { $year } 年考核：最好的区县 { $best }；最后 { $last }（tongchou assess --year { $year }）
+cli-demo-balance = { $period } 末省级基金结余：{ $amount } 元
+cli-demo-months-payable = 可支付月数（结余 ÷ 近 { $window } 个月平均月支出 { $average } 元）：{ $months }
+cli-demo-warned = { $period } 预警：{ $n } 个地区有预警（tongchou warn --period { $period }）
+cli-demo-ledger-ok = 账簿核验：{ $transfers } 笔转账，{ $lines } 条个人明细，哈希链与余额均已核验
+cli-demo-reconciled = 对账：各县缴费收入等于个人明细征缴额
+cli-demo-central = { $year } 年中央调剂基金：上缴 { $remitted } 元，拨付 { $allocated } 元，清算 { $settled } 元（tongchou central show --year { $year }；/central?year={ $year }）
+cli-demo-reserve = 储备基金：自 { $since } 持有 { $enterprise }（锁定期至 { $lockup }），{ $year } 年分红 { $dividend } 元（tongchou reserve show；/reserve）
+cli-ledger-tb-at = 截至 { $date } 日终的试算平衡表
+cli-ledger-tb-current = 试算平衡表（当前）
+cli-ledger-tb-empty = （没有余额）
+cli-ledger-tb-book-of = { $region } 账簿
+cli-ledger-tb-regions = { $n } 个地区
+cli-ledger-tb-book = { $level }（{ $whose }）
+cli-ledger-tb-total = 合计
+cli-ledger-history-of = { $account }（{ $id }）明细账
+cli-ledger-col-op = 操作
+cli-ledger-col-key = 键 / 凭证号
+cli-ledger-more = 更多：--after { $after }
+cli-ledger-broken = 账簿损坏：{ $problem }
+cli-ledger-anchor = 锚点
+cli-ledger-payments = 支付
+
+## msgs5: the ledger check's findings (tc-ledger, tc-store: ledger check)
+ledger-chk-account = 科目 { $id }（{ $label }）
+ledger-chk-not-in-chart = 不是科目表中的科目
+ledger-chk-kind-level = 该级次没有此类科目
+ledger-chk-limit = 限额 { $limit } 与科目表的 { $chart } 不同
+ledger-chk-breaks-limit = 突破限额 { $limit }：{ $balances }
+ledger-chk-book = { $region } 账簿（{ $level }）
+ledger-chk-unbalanced = 借贷不平衡：借方 − 贷方 = 已记账 { $posted } 分，在途 { $pending } 分
+ledger-chk-inter-level = 上下级往来科目 { $group } / { $other }
+ledger-chk-inter-level-differ = 上下级不一致：已记账相差 { $posted } 分，在途相差 { $pending } 分
+ledger-chk-transfer = 转账 { $id }（{ $key }）
+ledger-chk-head = 日记账链头
+ledger-chk-head-mem = 与最后一笔不符
+ledger-chk-rebuilt = 余额 { $stored } 不等于其记账合计 { $rebuilt }
+ledger-chk-broken-link = 哈希链断裂：prev_hash 为 { $found }，上一笔的哈希为 { $expected }
+ledger-chk-bad-hash = 内容与其哈希不符：存储的为 { $found }，计算得 { $expected }
+ledger-chk-downgrade = 哈希算法由 { $from } 退回 { $to }：记录被改写
+ledger-chk-invalid = 重放时违反账簿规则：{ $error }
+ledger-chk-anchor-removed = 哈希链止于 { $head }，但已公布第 { $seq } 笔：末尾的记录被删除
+ledger-chk-anchor-rebuilt = 第 { $seq } 笔已不是公布的哈希 { $hash }：哈希链被重建
+ledger-chk-account-row = 科目行 { $row }
+ledger-chk-region-kind = 地区 { $region } / 科目类别 { $kind } 与编号或科目表不符
+ledger-chk-transfer-row = 转账行 { $row }
+ledger-chk-head-stored = 存储的链头为第 { $seq } 笔（{ $hash }），日记账止于第 { $last } 笔（{ $last_hash }）
+ledger-chk-lines = 转账 { $id } 的明细
+ledger-chk-lines-orphan = { $n } 条明细不属于任何带明细的转账
+ledger-chk-lines-sum = { $n } 条明细合计 { $sum } 分；转账为 { $count } 条、金额 { $amount } 分
+ledger-chk-source-twice = { $source } 已是转账 { $other } 的明细
+ledger-chk-source-orphan = 明细来源 { $source } 不属于任何带明细的转账
+ledger-chk-lines-both = 其明细既已存储，又由 { $source } 保存
+ledger-chk-lines-missing = 其明细缺失
+ledger-chk-source-sum = { $source } 有 { $n } 条明细，合计 { $sum } 分；转账为 { $count } 条、金额 { $amount } 分
+ledger-chk-source-digest = { $source } 的明细与日记账记录的摘要不符
+ledger-chk-line-gap = 缺第 { $next } 条明细（见到第 { $found } 条）
+ledger-chk-lines-digest = 明细与日记账记录的摘要不符
+ledger-chk-src-applications = { $batch } 结账时 { $county } 县的缴费申报（{ $column }）
+ledger-chk-src-payroll = { $county } 县 { $month } 的发放，项目 { $item }（payroll_lines）

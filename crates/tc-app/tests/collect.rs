@@ -180,7 +180,7 @@ fn run(url: &str) {
     let p = Ledger::new(&mut db).check().expect("check").problem;
     assert!(
         p.as_ref().is_some_and(
-            |p| p.item.starts_with("lines of transfer") && p.detail.contains("applications")
+            |p| p.item.starts_with("转账") && p.item.ends_with("的明细") && p.detail.contains("缴费申报")
         ),
         "{p:?}"
     );

@@ -12,7 +12,7 @@ use crate::transfer::{Hash, JournalEntry, Op, Request, Transfer};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use tongchou_core::Fen;
+use tongchou_core::{Fen, tr};
 use tongchou_crypto::HashAlg;
 
 /// Longest idempotency key, in bytes.
@@ -729,25 +729,22 @@ pub enum ReplayError {
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplayError::BrokenLink { expected, found } => {
-                write!(
-                    f,
-                    "chain broken: prev_hash is {found}, the previous entry's hash is {expected}"
-                )
-            }
-            ReplayError::BadHash { expected, found } => {
-                write!(
-                    f,
-                    "content does not match its hash: stored {found}, computed {expected}"
-                )
-            }
-            ReplayError::Downgrade { from, to } => write!(
-                f,
-                "hash algorithm goes back from {} to {}: entries rewritten",
-                from.name(),
-                to.name()
-            ),
-            ReplayError::Invalid(e) => write!(f, "breaks a ledger rule when replayed: {e}"),
+            ReplayError::BrokenLink { expected, found } => f.write_str(&tr!(
+                "ledger-chk-broken-link",
+                found = found,
+                expected = expected
+            )),
+            ReplayError::BadHash { expected, found } => f.write_str(&tr!(
+                "ledger-chk-bad-hash",
+                found = found,
+                expected = expected
+            )),
+            ReplayError::Downgrade { from, to } => f.write_str(&tr!(
+                "ledger-chk-downgrade",
+                from = from.name(),
+                to = to.name()
+            )),
+            ReplayError::Invalid(e) => f.write_str(&tr!("ledger-chk-invalid", error = e)),
         }
     }
 }
