@@ -287,7 +287,7 @@ fn compile(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                 region,
                 now,
             ))?;
-            outln!("{region}: {}", s.status);
+            outln!("{}", section_line(region, &s.status));
         }
         BudgetCmd::Adjust {
             year,
@@ -331,7 +331,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                         v,
                         now,
                     ))?;
-                    outln!("{r}: {}", s.status);
+                    outln!("{}", section_line(r, &s.status));
                 }
                 (None, Some(st)) if st == "hrss" || st == "finance" => {
                     let s = app(budget::decide(
@@ -439,6 +439,15 @@ fn show(
 }
 
 /// The line saying the stage a budget reached.
+/// A region's section after an action: its status in the reader's language.
+fn section_line(region: RegionCode, status: &str) -> String {
+    tr!(
+        "cli-budget-section",
+        region = region,
+        status = budget::section_status_name(status)
+    )
+}
+
 fn stage_line(year: i32, stage: &str) -> String {
     tr!(
         "cli-budget-stage",
