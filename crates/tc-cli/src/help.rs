@@ -133,7 +133,11 @@ fn arg(a: Arg, path: &str, lang: Lang, missing: &mut Vec<String>) -> Arg {
     }
     for v in values.iter().filter(|v| v.get_help().is_some()) {
         let id = format!("cli-help-{path}--{name}-is-{}", v.get_name());
-        help = format!("{help}\n  {}: {}", v.get_name(), text(lang, &[&id], missing));
+        help = format!(
+            "{help}\n  {}: {}",
+            v.get_name(),
+            text(lang, &[&id], missing)
+        );
     }
     let heading = if a.is_positional() {
         i18n::word("cli-help-arguments")

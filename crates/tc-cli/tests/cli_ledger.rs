@@ -149,7 +149,11 @@ fn check_catches_tampering(db: &str) {
     assert!(tb.contains("科目代码") && tb.contains("借贷平衡"), "{tb}");
     assert!(tb.contains("财政专户"), "{tb}");
     let en = ["TONGCHOU_LANG", "en"];
-    let tb = ok(&run::tongchou_env(db, &["ledger", "balances"], &[(en[0], en[1])]));
+    let tb = ok(&run::tongchou_env(
+        db,
+        &["ledger", "balances"],
+        &[(en[0], en[1])],
+    ));
     assert!(tb.starts_with("trial balance (current)"), "{tb}");
     assert!(tb.contains("Balanced") || tb.contains("balanced"), "{tb}");
     let args = [
@@ -164,7 +168,10 @@ fn check_catches_tampering(db: &str) {
     assert!(h.contains("明细账") && h.contains("流水号"), "{h}");
     assert!(h.contains("更多：--after"), "{h}");
     let h = ok(&run::tongchou_env(db, &args, &[(en[0], en[1])]));
-    assert!(h.starts_with("history of 140000:fiscal_special_account"), "{h}");
+    assert!(
+        h.starts_with("history of 140000:fiscal_special_account"),
+        "{h}"
+    );
     assert!(h.contains("more: --after"), "{h}");
     let bad = tongchou(
         db,

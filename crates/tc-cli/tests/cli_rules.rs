@@ -267,7 +267,14 @@ fn help_in_the_readers_language() {
     assert!(zh.contains("用法: tongchou [选项] <命令>"), "{zh}");
     assert!(zh.contains("命令:") && zh.contains("选项:"), "{zh}");
     assert!(zh.contains("打印帮助"), "{zh}");
-    for english in ["Usage", "Options", "Commands", "Print help", "[default", "[env"] {
+    for english in [
+        "Usage",
+        "Options",
+        "Commands",
+        "Print help",
+        "[default",
+        "[env",
+    ] {
         assert!(!zh.contains(english), "{english} in {zh}");
     }
     let en = run_in(Some("en"), &["--help"]);
@@ -298,5 +305,8 @@ fn help_in_the_readers_language() {
     assert!(zh.contains("用法: tongchou ledger [选项] <命令>"), "{zh}");
     let en = run_in(Some("en"), &["ledger", "-h"]);
     let en = String::from_utf8_lossy(&en.stdout).into_owned();
-    assert!(en.contains("Usage: tongchou ledger [OPTIONS] <COMMAND>"), "{en}");
+    assert!(
+        en.contains("Usage: tongchou ledger [OPTIONS] <COMMAND>"),
+        "{en}"
+    );
 }

@@ -531,7 +531,10 @@ fn run(
                 "budget-reviewed",
                 &[
                     ("region", &region_name(r)),
-                    ("status", tongchou_app::budget::section_status_name(&s.status)),
+                    (
+                        "status",
+                        tongchou_app::budget::section_status_name(&s.status),
+                    ),
                 ],
             ))
         }

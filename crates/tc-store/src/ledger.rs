@@ -23,8 +23,8 @@ pub use sources::LineSource;
 
 use crate::{Backend, Db, Result, Row, StoreError, Val, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use tongchou_core::tr;
 use tongchou_core::region::{Divisions, RegionCode};
+use tongchou_core::tr;
 use tongchou_core::{Date, Fen, Period};
 use tongchou_ledger::chart::AccountId;
 use tongchou_ledger::engine::{
@@ -710,7 +710,10 @@ impl<'d> Ledger<'d> {
         lines: &mut i64,
     ) -> Result<Option<Problem>> {
         let fail = |tid: i64, detail: String| {
-            Ok(Some(Problem::new(tr!("ledger-chk-lines", id = tid), detail)))
+            Ok(Some(Problem::new(
+                tr!("ledger-chk-lines", id = tid),
+                detail,
+            )))
         };
         let sums = self.db.query(
             "SELECT transfer_id, COUNT(*), CAST(SUM(amount) AS BIGINT) FROM ledger_line GROUP BY transfer_id ORDER BY transfer_id",
@@ -722,10 +725,7 @@ impl<'d> Ledger<'d> {
             *lines += n;
             match with_lines.get(&tid) {
                 None => {
-                    return fail(
-                        tid,
-                        tr!("ledger-chk-lines-orphan", n = n),
-                    );
+                    return fail(tid, tr!("ledger-chk-lines-orphan", n = n));
                 }
                 Some((count, amount, _)) if *count as i64 != n || amount.fen() != sum => {
                     return fail(
@@ -753,10 +753,7 @@ impl<'d> Ledger<'d> {
                 );
             }
             if !with_lines.contains_key(tid) {
-                return fail(
-                    *tid,
-                    tr!("ledger-chk-source-orphan", source = src),
-                );
+                return fail(*tid, tr!("ledger-chk-source-orphan", source = src));
             }
             if stored.contains(tid) {
                 return fail(*tid, tr!("ledger-chk-lines-both", source = src));
@@ -794,10 +791,7 @@ impl<'d> Ledger<'d> {
                     );
                 }
                 _ => {
-                    return fail(
-                        tid,
-                        tr!("ledger-chk-source-digest", source = src),
-                    );
+                    return fail(tid, tr!("ledger-chk-source-digest", source = src));
                 }
             }
         }

@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use tongchou_core::Fen;
-use tongchou_core::i18n::{Lang, scope};
 use tongchou_core::Period;
+use tongchou_core::i18n::{Lang, scope};
 use tongchou_core::region::Divisions;
 use tongchou_crypto::HashAlg;
 use tongchou_ledger::flows::{self, ContributionPart, Doc};

@@ -455,3 +455,25 @@ fn stage_line(year: i32, stage: &str) -> String {
         stage = budget::stage_name(stage)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::section_line;
+    use tongchou_core::RegionCode;
+    use tongchou_core::i18n::{Lang, scope};
+
+    /// A section's status after `submit` or `review` is a word of the reader's language, never
+    /// the stored code.
+    #[test]
+    fn a_sections_status_in_the_readers_language() {
+        let r = RegionCode::new(140105).expect("region");
+        assert_eq!(
+            scope(Lang::ZhCn, || section_line(r, "submitted")),
+            "140105：已报送待审核"
+        );
+        assert_eq!(
+            scope(Lang::En, || section_line(r, "returned")),
+            "140105: Returned"
+        );
+    }
+}

@@ -96,7 +96,10 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let policy = Policy::builtin()?;
     let actors = setup(&mut db, &a)?;
     if a.setup_only {
-        outln!("{}", tr!("cli-demo-loaded", db = db_url, persons = a.persons));
+        outln!(
+            "{}",
+            tr!("cli-demo-loaded", db = db_url, persons = a.persons)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let months: Vec<Period> = a.from.through(a.to).collect();
@@ -189,7 +192,7 @@ fn demo_master_key(db_url: &str) -> Result<(), CliError> {
     if let Some(path) = db_url.strip_prefix("sqlite://") {
         let key = std::path::PathBuf::from(format!("{path}.key"));
         if tongchou_store::keys::use_key_file(&key)? {
-            progress(&format!("master key made: {} (mode 0600)", key.display()));
+            progress(&tr!("cli-demo-key-made", key = key.display()));
         }
     }
     Ok(())
@@ -232,9 +235,10 @@ fn check_args(a: &Args, db_url: &str) -> Result<(), CliError> {
 /// Generate and load the province, open the ledger's books, add the demo users, seed the
 /// historical balances and set the county agencies' paying accounts; the months' actors.
 fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
-    progress(&format!(
-        "generating a province of {} insured (seed {})…",
-        a.persons, a.seed
+    progress(&tr!(
+        "cli-demo-generating",
+        persons = a.persons,
+        seed = a.seed
     ));
     let province = tongchou_synth::generate(&tongchou_synth::Options {
         seed: a.seed,
@@ -320,11 +324,11 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
 /// (the review list resolved by a second officer), or with `--direct` written straight in.
 fn registry_of(db: &mut Db, a: &Args, province: &tongchou_synth::Province) -> Result<(), CliError> {
     if a.direct {
-        progress("writing the registry…");
+        progress(&tr!("cli-demo-writing-registry"));
         tongchou_sim::load::write_province(db, province)?;
         return Ok(());
     }
-    progress("migrating the eleven cities from their legacy files…");
+    progress(&tr!("cli-demo-migrating"));
     let user = |db: &mut Db, login: &str| -> Result<tongchou_core::access::Principal, CliError> {
         Ok(tongchou_store::access::get_user(db, login)?
             .ok_or_else(|| {
@@ -392,10 +396,11 @@ fn run_months(
         .principal();
     let mut t = Totals::default();
     for (i, m) in months.iter().enumerate() {
-        progress(&format!(
-            "[{}/{}] {m}: collection, plans, approval, allocation, payments, returns…",
-            i + 1,
-            months.len()
+        progress(&tr!(
+            "cli-demo-month",
+            i = i + 1,
+            n = months.len(),
+            month = m
         ));
         let mut opts = MonthOptions::new(&a.out.join(m.to_string()));
         opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
@@ -434,10 +439,10 @@ fn run_months(
         if m.month() == 12 && a.from <= Period::new(m.year(), 1).map_err(|e| CliError(e.0))? {
             let (_, interest) = tongchou_app::accounts::close_year(db, policy, m.year())
                 .map_err(|e| CliError(e.to_string()))?;
-            progress(&format!(
-                "{}: individual accounts closed, {} yuan of interest",
-                m.year(),
-                yuan(interest)
+            progress(&tr!(
+                "cli-demo-accounts-closed",
+                year = m.year(),
+                interest = yuan(interest)
             ));
         }
         // the provincial treasury's monthly subsidy: a tenth of what the month paid out
@@ -475,7 +480,13 @@ fn print_projection(db: &mut Db, year: i32) -> Result<(), CliError> {
             run.years
                 .iter()
                 .find(|y| y.year == year + n)
-                .map(|y| tr!("cli-demo-projection-at", year = y.year, amount = yuan(y.closing)))
+                .map(|y| {
+                    tr!(
+                        "cli-demo-projection-at",
+                        year = y.year,
+                        amount = yuan(y.closing)
+                    )
+                })
                 .unwrap_or_default()
         };
         let exhausted = run
@@ -523,20 +534,17 @@ fn budget_and_close(
         // a year run from its January is closed after its December
         if m.month() == 12 && months[0] <= m.add_months(-11) {
             let n = crate::cmd::demo_budget::close_year(db, m)?;
-            progress(&format!(
-                "{}: the year closed through {n} books, county → city → province",
-                m.year()
-            ));
+            progress(&tr!("cli-demo-year-closed", year = m.year(), n = n));
         }
         return Ok(notes);
     }
     if m.month() == 1 {
         crate::cmd::demo_budget::compile(db, policy, m.year())?;
-        progress(&format!("{}: the fund budget approved", m.year()));
+        progress(&tr!("cli-demo-budget-approved", year = m.year()));
     }
     if m.month() == 7 && months[0].year() + 1 == m.year() {
         crate::cmd::demo_budget::adjust(db, m.year())?;
-        progress(&format!("{}: the budget adjusted", m.year()));
+        progress(&tr!("cli-demo-budget-adjusted-year", year = m.year()));
     }
     Ok(notes)
 }

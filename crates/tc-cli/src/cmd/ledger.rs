@@ -351,9 +351,12 @@ fn load_test(ledger: &mut Ledger<'_>, a: LoadTestArgs) -> CliResult {
         .map(|(r, l)| (r.clone(), l.as_slice()))
         .collect();
     eprintln!(
-        "writing {} transfers and {} lines as one linked group",
-        batch.len(),
-        per * counties.len()
+        "{}",
+        tr!(
+            "cli-ledger-load-writing",
+            transfers = batch.len(),
+            lines = per * counties.len()
+        )
     );
     let results = ledger.submit_with_lines(&batch)?;
     let failed = results.iter().filter(|r| r.is_err()).count();
