@@ -180,7 +180,7 @@ mod tests {
 
     fn help(lang: Lang, args: &[&str]) -> String {
         let (cmd, _) = localized(lang);
-        let e = cmd.try_get_matches_from(args).err().expect("help");
+        let e = cmd.try_get_matches_from(args).expect_err("help");
         e.render().to_string()
     }
 
