@@ -58,6 +58,21 @@ fn province() -> RegionCode {
     Divisions::shanxi().province().code
 }
 
+/// A book's section's status (`draft`, `submitted`, `accepted`, `returned`; `missing` for a book
+/// without its section) as staff read it, in the current language (`budget-st-*` of the
+/// catalogue): the page and the command line alike.
+pub fn section_status_name(s: &str) -> &'static str {
+    use tongchou_core::i18n::word;
+    match s {
+        "draft" => word("budget-st-draft"),
+        "submitted" => word("budget-st-submitted"),
+        "accepted" => word("budget-st-accepted"),
+        "returned" => word("budget-st-returned"),
+        "missing" => word("budget-st-missing"),
+        _ => word("budget-other"),
+    }
+}
+
 /// The budget's stage as staff read it, in the current language (`budget-v-*` of the
 /// catalogue).
 pub fn stage_name(s: &str) -> &'static str {

@@ -179,9 +179,9 @@ fn run(url: &str) {
     );
     let p = Ledger::new(&mut db).check().expect("check").problem;
     assert!(
-        p.as_ref().is_some_and(
-            |p| p.item.starts_with("lines of transfer") && p.detail.contains("applications")
-        ),
+        p.as_ref().is_some_and(|p| p.item.starts_with("转账")
+            && p.item.ends_with("的明细")
+            && p.detail.contains("缴费申报")),
         "{p:?}"
     );
     db.exec("UPDATE applications SET pooling_fen = pooling_fen - 1, amount_fen = amount_fen - 1 WHERE receipt = (SELECT MIN(receipt) FROM applications)", &[])

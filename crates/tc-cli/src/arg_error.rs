@@ -77,13 +77,13 @@ pub fn line(e: &Error) -> String {
         | ErrorKind::WrongNumberOfValues
         | ErrorKind::NoEquals => tr!("cli-arg-values", arg = arg()),
         ErrorKind::InvalidUtf8 => tr!("cli-arg-utf8"),
-        _ => unreachable_kind(e),
+        _ => clap_first_line(e),
     };
     format!("{main}{}", tr!("cli-arg-help-hint"))
 }
 
 /// clap's own first line, for a kind the catalogue does not name.
-fn unreachable_kind(e: &Error) -> String {
+fn clap_first_line(e: &Error) -> String {
     let text = e.render().to_string();
     text.lines()
         .next()

@@ -4,6 +4,7 @@ mod arg_error;
 #[macro_use]
 mod output;
 mod cmd;
+mod help;
 mod session;
 
 use clap::{Parser, Subcommand};
@@ -191,10 +192,11 @@ fn main() -> ExitCode {
             use clap::error::ErrorKind;
             if matches!(
                 e.kind(),
-                ErrorKind::DisplayHelp
-                    | ErrorKind::DisplayVersion
-                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+                ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
             ) {
+                help::exit_with_help(output::lang());
+            }
+            if e.kind() == ErrorKind::DisplayVersion {
                 e.exit();
             }
             // One clear line naming the argument and the reason, in the reader's language.

@@ -44,10 +44,47 @@ fn final_json(db: &str, year: &str) -> serde_json::Value {
     serde_json::from_str(&out).expect("json")
 }
 
-fn scenario(db: &str, tag: &str) {
+/// The demo's summary in the reader's language: its title, the per-city table's header, the
+/// year's gap and budget, the fund, the ledger's check and the reconciliation.
+fn demo_speaks(out: &str, lang: &str) {
+    let expected: &[&str] = if lang == "en" {
+        &[
+            "Tongchou demo: 1000 insured, months 2020-12 to 2021-01 (yuan)",
+            "city ",
+            "payroll",
+            "gap of 2020: ",
+            "budget of 2021: approved through",
+            "provincial fund balance at the end of 2021-01",
+            "ledger check: ",
+            "reconciliation: contribution income per county",
+            "bank files: ",
+        ]
+    } else {
+        &[
+            "统筹演示：参保 1000 人，2020-12 至 2021-01（元）",
+            "发放总额",
+            "2020 年缺口：",
+            "2021 年预算：经县",
+            "2021-01 末省级基金结余",
+            "账簿核验：",
+            "对账：各县缴费收入等于个人明细征缴额",
+            "银行文件：",
+        ]
+    };
+    for e in expected {
+        assert!(out.contains(e), "{e:?} not in {out}");
+    }
+    if lang != "en" {
+        for english in ["Tongchou demo", "ledger check", "reconciliation", " yuan"] {
+            assert!(!out.contains(english), "{english:?} in {out}");
+        }
+    }
+}
+
+fn scenario(db: &str, tag: &str, lang: &str) {
     let bank = std::env::temp_dir().join(format!("tc-cli-accounts-{tag}-{}", std::process::id()));
     let bank = bank.to_string_lossy().into_owned();
-    ok(&tongchou(
+    let out = ok(&tongchou_env(
         db,
         &[
             "demo",
@@ -61,7 +98,9 @@ fn scenario(db: &str, tag: &str) {
             &bank,
             "--direct",
         ],
+        &[("TONGCHOU_LANG", lang)],
     ));
+    demo_speaks(&out, lang);
     // the demo compiled 2021's budget in its January through the whole chain, each step by its
     // own user; 2020 began before the run, so it has none
     let b = ok(&tongchou(
@@ -326,10 +365,10 @@ fn evaluation_and_analysis(db: &str) {
 
 #[test]
 fn final_accounts_and_close_on_sqlite() {
-    scenario(&testing::sqlite_url("cli_accounts"), "sqlite");
+    scenario(&testing::sqlite_url("cli_accounts"), "sqlite", "zh-CN");
 }
 
 #[test]
 fn final_accounts_and_close_on_postgres() {
-    scenario(&testing::pg_url("cli_accounts"), "pg");
+    scenario(&testing::pg_url("cli_accounts"), "pg", "en");
 }

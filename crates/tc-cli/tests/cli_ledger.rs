@@ -9,14 +9,21 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tongchou_store::{Db, Val, testing};
 
+/// `ledger check` of a tampered ledger: exit 1 and the finding on standard error, in Chinese by
+/// default (`账簿损坏：…`); returned as the English reader reads it (`TONGCHOU_LANG=en`).
 fn broken(db: &str) -> String {
-    let o = tongchou(db, &["ledger", "check"]);
+    let zh = tongchou(db, &["ledger", "check"]);
     assert_eq!(
-        o.status.code(),
+        zh.status.code(),
         Some(1),
         "check should fail: {}",
-        String::from_utf8_lossy(&o.stdout)
+        String::from_utf8_lossy(&zh.stdout)
     );
+    let zh = String::from_utf8_lossy(&zh.stderr).trim().to_string();
+    assert!(zh.starts_with("账簿损坏："), "{zh}");
+    assert!(!zh.contains("BROKEN"), "{zh}");
+    let o = run::tongchou_env(db, &["ledger", "check"], &[("TONGCHOU_LANG", "en")]);
+    assert_eq!(o.status.code(), Some(1));
     String::from_utf8_lossy(&o.stderr).trim().to_string()
 }
 
@@ -136,6 +143,36 @@ fn check_catches_tampering(db: &str) {
         .map(|t| t["id"].as_i64().expect("id"))
         .collect();
     assert_eq!(ids, vec![4, 6]);
+    // the trial balance and the history as text: Chinese by default, English on request
+    let tb = ok(&tongchou(db, &["ledger", "balances"]));
+    assert!(tb.starts_with("试算平衡表（当前）"), "{tb}");
+    assert!(tb.contains("科目代码") && tb.contains("借贷平衡"), "{tb}");
+    assert!(tb.contains("财政专户"), "{tb}");
+    let en = ["TONGCHOU_LANG", "en"];
+    let tb = ok(&run::tongchou_env(
+        db,
+        &["ledger", "balances"],
+        &[(en[0], en[1])],
+    ));
+    assert!(tb.starts_with("trial balance (current)"), "{tb}");
+    assert!(tb.contains("Balanced") || tb.contains("balanced"), "{tb}");
+    let args = [
+        "ledger",
+        "history",
+        "--account",
+        "140000:fiscal_special_account",
+        "--limit",
+        "2",
+    ];
+    let h = ok(&tongchou(db, &args));
+    assert!(h.contains("明细账") && h.contains("流水号"), "{h}");
+    assert!(h.contains("更多：--after"), "{h}");
+    let h = ok(&run::tongchou_env(db, &args, &[(en[0], en[1])]));
+    assert!(
+        h.starts_with("history of 140000:fiscal_special_account"),
+        "{h}"
+    );
+    assert!(h.contains("more: --after"), "{h}");
     let bad = tongchou(
         db,
         &[

@@ -107,11 +107,11 @@ fn migrate_postgres() {
 /// `tongchou demo --setup-only` migrates the province from its eleven cities' legacy files:
 /// the defects it planted found (the demo stops otherwise), the cities loaded, the two persons of
 /// two cities resolved, a reconciliation report per city beside its files.
-fn demo_migrates(db: &str, tag: &str) {
+fn demo_migrates(db: &str, tag: &str, lang: &str) {
     let dir =
         std::env::temp_dir().join(format!("tongchou-demo-legacy-{tag}-{}", std::process::id()));
     let d = dir.display().to_string();
-    let o = tongchou(
+    let o = run::tongchou_env(
         db,
         &[
             "demo",
@@ -121,11 +121,21 @@ fn demo_migrates(db: &str, tag: &str) {
             "--legacy-out",
             &d,
         ],
+        &[("TONGCHOU_LANG", lang)],
     );
     assert!(o.status.success(), "{}", text(&o.stderr));
+    // the demo's lines in the reader's language
     let out = text(&o.stdout);
-    assert!(out.contains("migrated 11 cities"), "{out}");
-    assert!(out.contains("2 persons of two cities reviewed"), "{out}");
+    if lang == "en" {
+        assert!(out.contains("migrated 11 cities"), "{out}");
+        assert!(out.contains("2 persons of two cities reviewed"), "{out}");
+        assert!(out.contains("province loaded into"), "{out}");
+    } else {
+        assert!(out.contains("已迁移 11 个市"), "{out}");
+        assert!(out.contains("复核两市重复登记人员 2 人"), "{out}");
+        assert!(out.contains("省份已载入"), "{out}");
+        assert!(!out.contains("migrated"), "{out}");
+    }
     assert!(dir.join("140300").join("reconciliation.xlsx").exists());
     assert!(
         dir.join("140300")
@@ -150,10 +160,10 @@ fn demo_migrates(db: &str, tag: &str) {
 
 #[test]
 fn demo_migrates_on_sqlite() {
-    demo_migrates(&testing::sqlite_url("cli_demo_migrate"), "sqlite");
+    demo_migrates(&testing::sqlite_url("cli_demo_migrate"), "sqlite", "zh-CN");
 }
 
 #[test]
 fn demo_migrates_on_postgres() {
-    demo_migrates(&testing::pg_url("cli_demo_migrate"), "pg");
+    demo_migrates(&testing::pg_url("cli_demo_migrate"), "pg", "en");
 }

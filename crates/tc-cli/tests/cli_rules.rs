@@ -244,3 +244,69 @@ fn a_closed_pipe_ends_the_command_quietly() {
         assert!(o.status.success(), "{args:?}: {:?} {err}", o.status);
     }
 }
+
+/// `tongchou ARGS…` with `TONGCHOU_LANG` set to `lang` (unset when None).
+fn run_in(lang: Option<&str>, args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tongchou"));
+    c.args(args).env("TONGCHOU_DB", "sqlite::memory:");
+    match lang {
+        Some(l) => c.env("TONGCHOU_LANG", l),
+        None => c.env_remove("TONGCHOU_LANG"),
+    };
+    c.output().expect("run tongchou")
+}
+
+/// `--help`, a subcommand's help, `help SUB` and a command without its subcommand print the
+/// help in Chinese by default and in English with `TONGCHOU_LANG=en`: the headings, the usage
+/// line, every description and clap's own words.
+#[test]
+fn help_in_the_readers_language() {
+    let zh = run_in(None, &["--help"]);
+    assert!(zh.status.success());
+    let zh = String::from_utf8_lossy(&zh.stdout).into_owned();
+    assert!(zh.contains("用法: tongchou [选项] <命令>"), "{zh}");
+    assert!(zh.contains("命令:") && zh.contains("选项:"), "{zh}");
+    assert!(zh.contains("打印帮助"), "{zh}");
+    for english in [
+        "Usage",
+        "Options",
+        "Commands",
+        "Print help",
+        "[default",
+        "[env",
+    ] {
+        assert!(!zh.contains(english), "{english} in {zh}");
+    }
+    let en = run_in(Some("en"), &["--help"]);
+    let en = String::from_utf8_lossy(&en.stdout).into_owned();
+    assert!(en.contains("Usage: tongchou [OPTIONS] <COMMAND>"), "{en}");
+    assert!(en.contains("Commands:") && en.contains("Options:"), "{en}");
+    assert!(en.contains("Print help"), "{en}");
+    assert!(!en.contains("用法"), "{en}");
+
+    // a subcommand's help, its arguments and their possible values and defaults
+    let zh = run_in(None, &["validate", "--help"]);
+    let zh = String::from_utf8_lossy(&zh.stdout).into_owned();
+    assert!(zh.contains("用法: tongchou validate [选项] --kind"), "{zh}");
+    assert!(zh.contains("[可选值：id-number、credit-code]"), "{zh}");
+    assert!(zh.contains("[环境变量：TONGCHOU_DB]"), "{zh}");
+    let en = run_in(Some("en"), &["validate", "--help"]);
+    let en = String::from_utf8_lossy(&en.stdout).into_owned();
+    assert!(
+        en.contains("[possible values: id-number, credit-code]"),
+        "{en}"
+    );
+    // `help SUB SUBSUB` and `-h`
+    let zh = run_in(None, &["help", "ledger", "history"]);
+    let zh = String::from_utf8_lossy(&zh.stdout).into_owned();
+    assert!(zh.contains("用法: tongchou ledger history"), "{zh}");
+    let zh = run_in(None, &["ledger", "-h"]);
+    let zh = String::from_utf8_lossy(&zh.stdout).into_owned();
+    assert!(zh.contains("用法: tongchou ledger [选项] <命令>"), "{zh}");
+    let en = run_in(Some("en"), &["ledger", "-h"]);
+    let en = String::from_utf8_lossy(&en.stdout).into_owned();
+    assert!(
+        en.contains("Usage: tongchou ledger [OPTIONS] <COMMAND>"),
+        "{en}"
+    );
+}

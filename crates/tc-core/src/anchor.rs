@@ -48,16 +48,18 @@ impl Anchor {
     /// hash `stored` (if it exists), still carries this anchor; why not otherwise.
     pub fn check(&self, head_seq: i64, stored: Option<&str>) -> Result<(), String> {
         if self.seq > head_seq {
-            return Err(format!(
-                "the chain ends at {head_seq} but entry {} was published: entries removed from the end",
-                self.seq
+            return Err(crate::tr!(
+                "ledger-chk-anchor-removed",
+                head = head_seq,
+                seq = self.seq
             ));
         }
         match stored {
             Some(h) if h.eq_ignore_ascii_case(&self.hash) => Ok(()),
-            _ => Err(format!(
-                "entry {} no longer has the published hash {}: the chain was rebuilt",
-                self.seq, self.hash
+            _ => Err(crate::tr!(
+                "ledger-chk-anchor-rebuilt",
+                seq = self.seq,
+                hash = self.hash
             )),
         }
     }
@@ -80,12 +82,12 @@ mod tests {
         assert!(
             a.check(6, None)
                 .expect_err("truncated")
-                .contains("removed from the end")
+                .contains("末尾的记录被删除")
         );
         assert!(
             a.check(9, Some(&"cd".repeat(32)))
                 .expect_err("rebuilt")
-                .contains("rebuilt")
+                .contains("哈希链被重建")
         );
         for bad in [
             "7",

@@ -12,7 +12,7 @@ use crate::transfer::{Hash, JournalEntry, Op, Request, Transfer};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
-use tongchou_core::Fen;
+use tongchou_core::{Fen, tr};
 use tongchou_crypto::HashAlg;
 
 /// Longest idempotency key, in bytes.
@@ -195,47 +195,42 @@ pub enum TransferError {
 impl fmt::Display for TransferError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use TransferError::*;
-        match self {
-            KeyInvalid => write!(f, "the idempotency key must be 1-{MAX_KEY} bytes"),
-            ExistsWithDifferent { field } => {
-                write!(
-                    f,
-                    "the key was already used for a transfer with a different {field}"
-                )
-            }
-            MissingField { field } => write!(f, "{field} is required"),
-            UnexpectedField { field } => write!(f, "{field} is not allowed for this operation"),
-            AmountNotPositive => write!(f, "the amount must be positive"),
-            UnknownCategory => write!(f, "the category is not in the chart of accounts"),
-            ReferenceTooLong => write!(f, "the reference is longer than {MAX_REFERENCE} bytes"),
-            LinesMismatch => write!(f, "the lines do not add up to the amount"),
-            AccountNotFound { account } => write!(f, "account {account} is not open"),
-            SameAccount => write!(f, "debit and credit are the same account"),
-            CrossBook => write!(f, "debit and credit belong to different books (regions)"),
-            TargetNotFound => write!(f, "the target transfer does not exist"),
-            TargetNotPending => write!(f, "the target transfer is not pending"),
-            PendingAlreadyPosted => write!(f, "the pending transfer was already posted"),
-            PendingAlreadyVoided => write!(f, "the pending transfer was already voided"),
-            TargetNotReversible => write!(f, "only posted transfers can be reversed"),
-            AlreadyFullyReversed => write!(f, "the transfer is already fully reversed"),
-            AmountExceedsPending => write!(f, "the amount exceeds the pending amount"),
-            AmountExceedsUnreversed => write!(f, "the amount exceeds what is left to reverse"),
-            VoidAmountMismatch => write!(f, "a void must release the whole pending amount"),
-            AccountMismatch { field } => write!(f, "the {field} account differs from the target's"),
-            DateBeforeTarget => write!(f, "the value date is before the target transfer's"),
-            LimitExceeded { account, limit } => {
-                write!(f, "account {account} would break its limit {limit:?}")
-            }
-            Overflow => write!(f, "a balance would overflow"),
-            InterLevelImbalance => write!(
-                f,
-                "inter-level accounts would not move together (link both levels)"
+        let text = match self {
+            KeyInvalid => tr!("ledger-err-key-invalid", max = MAX_KEY),
+            ExistsWithDifferent { field } => tr!("ledger-err-exists-different", field = field),
+            MissingField { field } => tr!("ledger-err-missing-field", field = field),
+            UnexpectedField { field } => tr!("ledger-err-unexpected-field", field = field),
+            AmountNotPositive => tr!("ledger-err-amount-not-positive"),
+            UnknownCategory => tr!("ledger-err-unknown-category"),
+            ReferenceTooLong => tr!("ledger-err-reference-too-long", max = MAX_REFERENCE),
+            LinesMismatch => tr!("ledger-err-lines-mismatch"),
+            AccountNotFound { account } => tr!("ledger-err-account-not-found", account = account),
+            SameAccount => tr!("ledger-err-same-account"),
+            CrossBook => tr!("ledger-err-cross-book"),
+            TargetNotFound => tr!("ledger-err-target-not-found"),
+            TargetNotPending => tr!("ledger-err-target-not-pending"),
+            PendingAlreadyPosted => tr!("ledger-err-pending-posted"),
+            PendingAlreadyVoided => tr!("ledger-err-pending-voided"),
+            TargetNotReversible => tr!("ledger-err-not-reversible"),
+            AlreadyFullyReversed => tr!("ledger-err-fully-reversed"),
+            AmountExceedsPending => tr!("ledger-err-exceeds-pending"),
+            AmountExceedsUnreversed => tr!("ledger-err-exceeds-unreversed"),
+            VoidAmountMismatch => tr!("ledger-err-void-amount"),
+            AccountMismatch { field } => tr!("ledger-err-account-mismatch", field = field),
+            DateBeforeTarget => tr!("ledger-err-date-before-target"),
+            LimitExceeded { account, limit } => tr!(
+                "ledger-err-limit-exceeded",
+                account = account,
+                limit = format!("{limit:?}")
             ),
-            LinkedEventFailed => write!(f, "another transfer of the linked chain failed"),
-            LinkedChainOpen => write!(f, "the batch ends inside a linked chain"),
-            OutOfSequence => write!(f, "journal sequence is not contiguous"),
-            DuplicateKey => write!(f, "the idempotency key appears twice"),
-        }
+            Overflow => tr!("ledger-err-overflow"),
+            InterLevelImbalance => tr!("ledger-err-inter-level"),
+            LinkedEventFailed => tr!("ledger-err-linked-failed"),
+            LinkedChainOpen => tr!("ledger-err-linked-open"),
+            OutOfSequence => tr!("ledger-err-out-of-sequence"),
+            DuplicateKey => tr!("ledger-err-duplicate-key"),
+        };
+        f.write_str(&text)
     }
 }
 impl std::error::Error for TransferError {}
@@ -729,25 +724,22 @@ pub enum ReplayError {
 impl fmt::Display for ReplayError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReplayError::BrokenLink { expected, found } => {
-                write!(
-                    f,
-                    "chain broken: prev_hash is {found}, the previous entry's hash is {expected}"
-                )
-            }
-            ReplayError::BadHash { expected, found } => {
-                write!(
-                    f,
-                    "content does not match its hash: stored {found}, computed {expected}"
-                )
-            }
-            ReplayError::Downgrade { from, to } => write!(
-                f,
-                "hash algorithm goes back from {} to {}: entries rewritten",
-                from.name(),
-                to.name()
-            ),
-            ReplayError::Invalid(e) => write!(f, "breaks a ledger rule when replayed: {e}"),
+            ReplayError::BrokenLink { expected, found } => f.write_str(&tr!(
+                "ledger-chk-broken-link",
+                found = found,
+                expected = expected
+            )),
+            ReplayError::BadHash { expected, found } => f.write_str(&tr!(
+                "ledger-chk-bad-hash",
+                found = found,
+                expected = expected
+            )),
+            ReplayError::Downgrade { from, to } => f.write_str(&tr!(
+                "ledger-chk-downgrade",
+                from = from.name(),
+                to = to.name()
+            )),
+            ReplayError::Invalid(e) => f.write_str(&tr!("ledger-chk-invalid", error = e)),
         }
     }
 }

@@ -115,15 +115,19 @@ impl<'c> MemLedger<'c> {
         for e in &self.journal {
             replay.push(e).map_err(|err| {
                 Problem::new(
-                    format!("transfer {} ({})", e.transfer.id, e.transfer.key),
+                    tongchou_core::tr!(
+                        "ledger-chk-transfer",
+                        id = e.transfer.id,
+                        key = e.transfer.key
+                    ),
                     err.to_string(),
                 )
             })?;
         }
         if replay.head() != self.state.head {
             return Err(Problem::new(
-                "journal head",
-                "does not match the last entry",
+                tongchou_core::tr!("ledger-chk-head"),
+                tongchou_core::tr!("ledger-chk-head-mem"),
             ));
         }
         for a in self.accounts() {
@@ -135,10 +139,15 @@ impl<'c> MemLedger<'c> {
                 .unwrap_or_default();
             if rebuilt != a.balances {
                 return Err(Problem::new(
-                    format!("account {} ({})", a.id, self.chart.label(a.id)),
-                    format!(
-                        "balance {:?} is not the sum of its postings {:?}",
-                        a.balances, rebuilt
+                    tongchou_core::tr!(
+                        "ledger-chk-account",
+                        id = a.id,
+                        label = self.chart.label(a.id)
+                    ),
+                    tongchou_core::tr!(
+                        "ledger-chk-rebuilt",
+                        stored = format!("{:?}", a.balances),
+                        rebuilt = format!("{rebuilt:?}")
                     ),
                 ));
             }

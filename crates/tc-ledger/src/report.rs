@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use tongchou_core::region::{Level, RegionCode};
-use tongchou_core::{Date, Fen};
+use tongchou_core::{Date, Fen, tr};
 
 /// The first thing found wrong: what (`item`, e.g. `transfer 17` or `account 140000004`) and how.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -46,26 +46,31 @@ pub fn check_invariants<'a>(
     let mut books: BTreeMap<RegionCode, [i128; 2]> = BTreeMap::new();
     let mut pairs: BTreeMap<&str, [i128; 2]> = BTreeMap::new();
     for (id, limit, b) in accounts {
-        let item = || format!("account {} ({})", id, chart.label(id));
+        let item = || tr!("ledger-chk-account", id = id, label = chart.label(id));
         let (Some(region), Some(kind)) = (id.region(), chart.kind_by_num(id.num())) else {
-            return Err(Problem::new(item(), "not an account of the chart"));
+            return Err(Problem::new(item(), tr!("ledger-chk-not-in-chart")));
         };
         if !chart.allows(id) {
-            return Err(Problem::new(
-                item(),
-                "its kind does not exist at this level",
-            ));
+            return Err(Problem::new(item(), tr!("ledger-chk-kind-level")));
         }
         if limit != kind.limit {
             return Err(Problem::new(
                 item(),
-                format!("limit {limit:?} differs from the chart's {:?}", kind.limit),
+                tr!(
+                    "ledger-chk-limit",
+                    limit = format!("{limit:?}"),
+                    chart = format!("{:?}", kind.limit)
+                ),
             ));
         }
         if !b.within(limit) {
             return Err(Problem::new(
                 item(),
-                format!("breaks its limit {limit:?}: {b:?}"),
+                tr!(
+                    "ledger-chk-breaks-limit",
+                    limit = format!("{limit:?}"),
+                    balances = format!("{b:?}")
+                ),
             ));
         }
         let e = books.entry(region).or_default();
@@ -80,10 +85,12 @@ pub fn check_invariants<'a>(
     for (region, [posted, pending]) in books {
         if posted != 0 || pending != 0 {
             return Err(Problem::new(
-                format!("book {region} ({})", level_of(region).as_str()),
-                format!(
-                    "does not balance: debits − credits = {posted} fen posted, {pending} fen pending"
+                tr!(
+                    "ledger-chk-book",
+                    region = region,
+                    level = level_word(level_of(region))
                 ),
+                tr!("ledger-chk-unbalanced", posted = posted, pending = pending),
             ));
         }
     }
@@ -94,14 +101,25 @@ pub fn check_invariants<'a>(
                 .and_then(|k| k.pair.clone())
                 .unwrap_or_default();
             return Err(Problem::new(
-                format!("inter-level accounts {group} / {other}"),
-                format!(
-                    "do not agree across levels: differ by {posted} fen posted, {pending} fen pending"
+                tr!("ledger-chk-inter-level", group = group, other = other),
+                tr!(
+                    "ledger-chk-inter-level-differ",
+                    posted = posted,
+                    pending = pending
                 ),
             ));
         }
     }
     Ok(())
+}
+
+/// A level as the reader names it (`level-*` of the catalogue).
+fn level_word(level: Level) -> &'static str {
+    tongchou_core::i18n::word(match level {
+        Level::Province => "level-province",
+        Level::City => "level-city",
+        Level::County => "level-county",
+    })
 }
 
 /// For an account of an inter-level kind (补助下级支出 ↔ 上级补助收入, 上解上级支出 ↔ 下级上解收入):

@@ -751,7 +751,7 @@ fn sha256_then_sm3_verifies_but_not_back() {
         r.push(e).unwrap();
     }
     let err = r.push(&j[3]).unwrap_err().to_string();
-    assert!(err.contains("from sm3 to sha256"), "{err}");
+    assert!(err.contains("由 sm3 退回 sha256"), "{err}");
 }
 
 /// An opening balance `k{i}` of 10 + i fen in the provincial book.
@@ -792,7 +792,12 @@ fn replay_catches_tampering_under(alg: HashAlg) {
     assert_eq!(verify(&j).unwrap_err().0, 3);
     let mut j = l.journal().to_vec();
     j[3].prev_hash = Hash([7; 32]);
-    assert!(verify(&j).unwrap_err().1.contains("chain broken"));
+    let found = verify(&j).unwrap_err().1;
+    assert!(found.contains("哈希链断裂"), "{found}");
+    let found = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::En, || verify(&j))
+        .unwrap_err()
+        .1;
+    assert!(found.contains("chain broken"), "{found}");
     let mut j = l.journal().to_vec();
     j.remove(1);
     assert_eq!(verify(&j).unwrap_err().0, 3);
@@ -800,7 +805,7 @@ fn replay_catches_tampering_under(alg: HashAlg) {
     let mut j = l.journal().to_vec();
     j[0].transfer.op = Op::Reverse;
     j[0].hash = j[0].transfer.chain_hash_with(alg, &j[0].prev_hash);
-    assert!(verify(&j).unwrap_err().1.contains("ledger rule"));
+    assert!(verify(&j).unwrap_err().1.contains("违反账簿规则"));
     // the same entry under the other algorithm does not verify
     let other = match alg {
         HashAlg::Sha256 => HashAlg::Sm3,

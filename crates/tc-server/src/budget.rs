@@ -73,17 +73,6 @@ fn region_name(r: RegionCode) -> String {
         .unwrap_or_default()
 }
 
-fn status_zh(s: &str) -> &'static str {
-    match s {
-        "draft" => t("budget-st-draft"),
-        "submitted" => t("budget-st-submitted"),
-        "accepted" => t("budget-st-accepted"),
-        "returned" => t("budget-st-returned"),
-        "missing" => t("budget-st-missing"),
-        _ => t("budget-other"),
-    }
-}
-
 fn action_zh(a: &str) -> &'static str {
     match a {
         "draft" => t("budget-a-draft"),
@@ -318,7 +307,7 @@ fn sections_table(v: &View, region: RegionCode) -> Markup {
                     @let s = v.sections.get(&r);
                     tr {
                         td { (region_name(r)) " " (r) }
-                        td { (status_zh(s.map(|s| s.status.as_str()).unwrap_or("missing"))) }
+                        td { (tongchou_app::budget::section_status_name(s.map(|s| s.status.as_str()).unwrap_or("missing"))) }
                         td class="num" { (s.map(|s| s.version).unwrap_or(0)) }
                         td { (s.map(|s| s.updated_at.as_str()).unwrap_or("")) }
                         td { a href={ "/budget?year=" (v.budget.year) "&number=" (v.budget.number) "&region=" (region) "&book=" (r) } { (t("budget-view")) } }
@@ -542,7 +531,10 @@ fn run(
                 "budget-reviewed",
                 &[
                     ("region", &region_name(r)),
-                    ("status", status_zh(&s.status)),
+                    (
+                        "status",
+                        tongchou_app::budget::section_status_name(&s.status),
+                    ),
                 ],
             ))
         }

@@ -215,14 +215,14 @@ fn counties(j: &Json) -> Grid {
         id: "gap-counties",
         title: tf("gap-counties-title", &[("year", &text(&j["year"]))]),
         cols: vec![
-            ("区县", 18.0),
-            ("缺口（元）", 18.0),
-            ("征缴不力（元）", 18.0),
-            ("违规支出（元）", 18.0),
-            ("政策性缺口（元）", 18.0),
-            ("省级承担（元）", 18.0),
-            ("市级承担（元）", 18.0),
-            ("县级承担（元）", 18.0),
+            (t("gap-col-county"), 18.0),
+            (t("gap-col-gap"), 18.0),
+            (t("gap-col-collection"), 18.0),
+            (t("gap-col-noncompliant"), 18.0),
+            (t("gap-col-policy"), 18.0),
+            (t("gap-col-province"), 18.0),
+            (t("gap-col-city"), 18.0),
+            (t("gap-col-county-share"), 18.0),
         ],
         rows: regions
             .iter()

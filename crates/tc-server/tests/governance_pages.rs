@@ -110,6 +110,18 @@ fn gap_page(db: &mut Db, srv: &tongchou_server::Background) {
             .iter()
             .any(|(k, v)| k == "content-disposition" && v.contains("gap-2020.xlsx"))
     );
+    // the exported columns in the reader's language, as on the page
+    let (_, _, csv) = officer.get_bytes("/gap?year=2020&export=csv");
+    let csv = String::from_utf8_lossy(&csv).into_owned();
+    assert!(csv.contains("区县,缺口（元）,征缴不力（元）"), "{csv}");
+    officer.get("/lang?to=en&back=%2Fgap");
+    let (_, _, csv) = officer.get_bytes("/gap?year=2020&export=csv");
+    let csv = String::from_utf8_lossy(&csv).into_owned();
+    assert!(
+        csv.contains("County,Gap (yuan),Collection shortfall (yuan)"),
+        "{csv}"
+    );
+    officer.get("/lang?to=zh-CN&back=%2Fgap");
 
     // the finance officer records a county's payment of 1 yuan, then the rest
     let json = tongchou_app::gap::json(&v, None).expect("json");

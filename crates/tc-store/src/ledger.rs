@@ -24,6 +24,7 @@ pub use sources::LineSource;
 use crate::{Backend, Db, Result, Row, StoreError, Val, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tongchou_core::region::{Divisions, RegionCode};
+use tongchou_core::tr;
 use tongchou_core::{Date, Fen, Period};
 use tongchou_ledger::chart::AccountId;
 use tongchou_ledger::engine::{
@@ -584,9 +585,12 @@ impl<'d> Ledger<'d> {
         for r in &rows {
             let (a, region, kind) = match account_of(r) {
                 Ok(x) => x,
-                Err(e) => fail!(format!("account row {:?}", r.first()), e.to_string()),
+                Err(e) => fail!(
+                    tr!("ledger-chk-account-row", row = format!("{:?}", r.first())),
+                    e.to_string()
+                ),
             };
-            let item = format!("account {} ({})", a.id, chart.label(a.id));
+            let item = tr!("ledger-chk-account", id = a.id, label = chart.label(a.id));
             match chart.kind_of(a.id) {
                 Some(k)
                     if chart.allows(a.id)
@@ -596,13 +600,17 @@ impl<'d> Ledger<'d> {
                     if k.limit != a.limit {
                         fail!(
                             item,
-                            format!("limit {:?} differs from the chart's {:?}", a.limit, k.limit)
+                            tr!(
+                                "ledger-chk-limit",
+                                limit = format!("{:?}", a.limit),
+                                chart = format!("{:?}", k.limit)
+                            )
                         );
                     }
                 }
                 _ => fail!(
                     item,
-                    format!("region {region} / kind {kind} do not match the id or the chart")
+                    tr!("ledger-chk-region-kind", region = region, kind = kind)
                 ),
             }
             accounts.push(a);
@@ -622,13 +630,19 @@ impl<'d> Ledger<'d> {
             for r in &rows {
                 let e = match entry_of(r) {
                     Ok(e) => e,
-                    Err(err) => fail!(format!("transfer row {:?}", r.first()), err.to_string()),
+                    Err(err) => fail!(
+                        tr!("ledger-chk-transfer-row", row = format!("{:?}", r.first())),
+                        err.to_string()
+                    ),
                 };
                 after = e.transfer.id;
                 let t = &e.transfer;
                 if let Err(err) = replay.push(&e) {
                     report.head = replay.head();
-                    fail!(format!("transfer {} ({})", t.id, t.key), err.to_string());
+                    fail!(
+                        tr!("ledger-chk-transfer", id = t.id, key = t.key),
+                        err.to_string()
+                    );
                 }
                 report.transfers += 1;
                 if t.line_count > 0 {
@@ -643,13 +657,13 @@ impl<'d> Ledger<'d> {
         let stored_head = read_head(self.db)?;
         if stored_head != replay.head() {
             fail!(
-                "journal head",
-                format!(
-                    "stored head is entry {} ({}), the journal ends at entry {} ({})",
-                    stored_head.seq,
-                    stored_head.hash,
-                    replay.head().seq,
-                    replay.head().hash
+                tr!("ledger-chk-head"),
+                tr!(
+                    "ledger-chk-head-stored",
+                    seq = stored_head.seq,
+                    hash = stored_head.hash,
+                    last = replay.head().seq,
+                    last_hash = replay.head().hash
                 )
             );
         }
@@ -663,10 +677,11 @@ impl<'d> Ledger<'d> {
                 .unwrap_or_default();
             if rebuilt != a.balances {
                 fail!(
-                    format!("account {} ({})", a.id, chart.label(a.id)),
-                    format!(
-                        "stored balances {:?} are not the sum of its postings {:?}",
-                        a.balances, rebuilt
+                    tr!("ledger-chk-account", id = a.id, label = chart.label(a.id)),
+                    tr!(
+                        "ledger-chk-rebuilt",
+                        stored = format!("{:?}", a.balances),
+                        rebuilt = format!("{rebuilt:?}")
                     )
                 );
             }
@@ -696,7 +711,7 @@ impl<'d> Ledger<'d> {
     ) -> Result<Option<Problem>> {
         let fail = |tid: i64, detail: String| {
             Ok(Some(Problem::new(
-                format!("lines of transfer {tid}"),
+                tr!("ledger-chk-lines", id = tid),
                 detail,
             )))
         };
@@ -710,17 +725,17 @@ impl<'d> Ledger<'d> {
             *lines += n;
             match with_lines.get(&tid) {
                 None => {
-                    return fail(
-                        tid,
-                        format!("{n} lines belong to no transfer that has lines"),
-                    );
+                    return fail(tid, tr!("ledger-chk-lines-orphan", n = n));
                 }
                 Some((count, amount, _)) if *count as i64 != n || amount.fen() != sum => {
                     return fail(
                         tid,
-                        format!(
-                            "{n} lines summing to {sum} fen; the transfer has {count} lines and amount {} fen",
-                            amount.fen()
+                        tr!(
+                            "ledger-chk-lines-sum",
+                            n = n,
+                            sum = sum,
+                            count = count,
+                            amount = amount.fen()
                         ),
                     );
                 }
@@ -734,23 +749,20 @@ impl<'d> Ledger<'d> {
             if let Some(other) = named.insert(src, *tid) {
                 return fail(
                     *tid,
-                    format!("{src} are already the lines of transfer {other}"),
+                    tr!("ledger-chk-source-twice", source = src, other = other),
                 );
             }
             if !with_lines.contains_key(tid) {
-                return fail(
-                    *tid,
-                    format!("the line source {src} belongs to no transfer that has lines"),
-                );
+                return fail(*tid, tr!("ledger-chk-source-orphan", source = src));
             }
             if stored.contains(tid) {
-                return fail(*tid, format!("its lines are both stored and kept by {src}"));
+                return fail(*tid, tr!("ledger-chk-lines-both", source = src));
             }
         }
         if let Some(tid) = with_lines.keys().find(|id| {
             !stored.contains(*id) && referenced.binary_search_by_key(*id, |(t, _)| *t).is_err()
         }) {
-            return fail(*tid, "its lines are missing".into());
+            return fail(*tid, tr!("ledger-chk-lines-missing"));
         }
         for tid in &stored {
             if let Some(detail) = self.stored_digest_problem(*tid, with_lines[tid].2)? {
@@ -768,21 +780,18 @@ impl<'d> Ledger<'d> {
                 Some(g) if g.count != count || g.total != amount => {
                     return fail(
                         tid,
-                        format!(
-                            "{src} holds {} lines summing to {} fen; the transfer has {count} lines and amount {} fen",
-                            g.count,
-                            g.total.fen(),
-                            amount.fen()
+                        tr!(
+                            "ledger-chk-source-sum",
+                            source = src,
+                            n = g.count,
+                            sum = g.total.fen(),
+                            count = count,
+                            amount = amount.fen()
                         ),
                     );
                 }
                 _ => {
-                    return fail(
-                        tid,
-                        format!(
-                            "the lines {src} holds do not match the digest recorded in the journal"
-                        ),
-                    );
+                    return fail(tid, tr!("ledger-chk-source-digest", source = src));
                 }
             }
         }
@@ -797,7 +806,7 @@ impl<'d> Ledger<'d> {
             let page = self.lines(tid, next - 1, LINE_PAGE as usize)?;
             for (no, line) in &page {
                 if *no != next {
-                    return Ok(Some(format!("line {next} is missing (found {no})")));
+                    return Ok(Some(tr!("ledger-chk-line-gap", next = next, found = no)));
                 }
                 h.push(line);
                 next += 1;
@@ -808,7 +817,7 @@ impl<'d> Ledger<'d> {
         }
         Ok(match h.finish() {
             Ok(s) if s.digest == digest => None,
-            _ => Some("the lines do not match the digest recorded in the journal".into()),
+            _ => Some(tr!("ledger-chk-lines-digest")),
         })
     }
 

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 use tongchou_core::Fen;
 use tongchou_core::Period;
+use tongchou_core::i18n::{Lang, scope};
 use tongchou_core::region::Divisions;
 use tongchou_crypto::HashAlg;
 use tongchou_ledger::flows::{self, ContributionPart, Doc};
@@ -511,14 +512,20 @@ fn tampering(url: &str, alg: HashAlg) {
 
 #[test]
 fn tampering_sqlite() {
-    tampering(&testing::sqlite_url("ledger_tamper"), HashAlg::Sha256);
-    tampering(&testing::sqlite_url("ledger_tamper_sm3"), HashAlg::Sm3);
+    // the findings named in English (the catalogue's `ledger-chk-*`)
+    scope(Lang::En, || {
+        tampering(&testing::sqlite_url("ledger_tamper"), HashAlg::Sha256);
+        tampering(&testing::sqlite_url("ledger_tamper_sm3"), HashAlg::Sm3);
+    });
 }
 
 #[test]
 fn tampering_postgres() {
-    tampering(&testing::pg_url("ledger_tamper"), HashAlg::Sha256);
-    tampering(&testing::pg_url("ledger_tamper_sm3"), HashAlg::Sm3);
+    // the findings named in English (the catalogue's `ledger-chk-*`)
+    scope(Lang::En, || {
+        tampering(&testing::pg_url("ledger_tamper"), HashAlg::Sha256);
+        tampering(&testing::pg_url("ledger_tamper_sm3"), HashAlg::Sm3);
+    });
 }
 
 /// A journal written with SHA-256 keeps verifying after the deployment moves to SM3, and the
@@ -1029,10 +1036,16 @@ fn lines_by_reference(url: &str) {
 
 #[test]
 fn lines_by_reference_sqlite() {
-    lines_by_reference(&testing::sqlite_url("ledger_refs"));
+    // the findings named in English (the catalogue's `ledger-chk-*`)
+    scope(Lang::En, || {
+        lines_by_reference(&testing::sqlite_url("ledger_refs"));
+    });
 }
 
 #[test]
 fn lines_by_reference_postgres() {
-    lines_by_reference(&testing::pg_url("ledger_refs"));
+    // the findings named in English (the catalogue's `ledger-chk-*`)
+    scope(Lang::En, || {
+        lines_by_reference(&testing::pg_url("ledger_refs"));
+    });
 }

@@ -156,7 +156,7 @@ pub struct Sheet {
 }
 
 /// Display width in a terminal: East Asian wide characters take two columns.
-pub(crate) fn width(s: &str) -> usize {
+pub fn width(s: &str) -> usize {
     s.chars()
         .map(|c| {
             let u = c as u32;

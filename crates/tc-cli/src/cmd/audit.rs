@@ -4,7 +4,7 @@ use crate::output::{CliError, CliResult, print_json};
 use crate::session::operator;
 use std::process::ExitCode;
 use tongchou_app::clock::now_ms;
-use tongchou_core::actions;
+use tongchou_core::{actions, tr};
 use tongchou_store::Db;
 use tongchou_store::audit::{self, Entry, Filter};
 
@@ -116,7 +116,10 @@ pub fn run(c: AuditCmd, db_url: &str) -> CliResult {
             )?;
             print_json(&out)?;
             if let Some(b) = broken {
-                eprintln!("error: audit log broken at entry {}: {}", b.seq, b.reason);
+                eprintln!(
+                    "{}",
+                    tr!("cli-audit-broken", seq = b.seq, reason = b.reason)
+                );
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
@@ -192,7 +195,7 @@ fn verify_archive(
         "broken": c.broken.as_ref().map(|b| serde_json::json!({"seq": b.seq, "reason": b.reason})),
     }))?;
     if !ok {
-        eprintln!("error: the archive {} does not verify", path.display());
+        eprintln!("{}", tr!("cli-audit-archive-broken", file = path.display()));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

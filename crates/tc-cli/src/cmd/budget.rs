@@ -287,7 +287,7 @@ fn compile(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                 region,
                 now,
             ))?;
-            outln!("{region}: {}", s.status);
+            outln!("{}", section_line(region, &s.status));
         }
         BudgetCmd::Adjust {
             year,
@@ -331,7 +331,7 @@ fn review(db: &mut Db, c: BudgetCmd, now: i64) -> Result<(), CliError> {
                         v,
                         now,
                     ))?;
-                    outln!("{r}: {}", s.status);
+                    outln!("{}", section_line(r, &s.status));
                 }
                 (None, Some(st)) if st == "hrss" || st == "finance" => {
                     let s = app(budget::decide(
@@ -439,10 +439,41 @@ fn show(
 }
 
 /// The line saying the stage a budget reached.
+/// A region's section after an action: its status in the reader's language.
+fn section_line(region: RegionCode, status: &str) -> String {
+    tr!(
+        "cli-budget-section",
+        region = region,
+        status = budget::section_status_name(status)
+    )
+}
+
 fn stage_line(year: i32, stage: &str) -> String {
     tr!(
         "cli-budget-stage",
         year = year,
         stage = budget::stage_name(stage)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::section_line;
+    use tongchou_core::RegionCode;
+    use tongchou_core::i18n::{Lang, scope};
+
+    /// A section's status after `submit` or `review` is a word of the reader's language, never
+    /// the stored code.
+    #[test]
+    fn a_sections_status_in_the_readers_language() {
+        let r = RegionCode::new(140105).expect("region");
+        assert_eq!(
+            scope(Lang::ZhCn, || section_line(r, "submitted")),
+            "140105：已报送待审核"
+        );
+        assert_eq!(
+            scope(Lang::En, || section_line(r, "returned")),
+            "140105: Returned"
+        );
+    }
 }

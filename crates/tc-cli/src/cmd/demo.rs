@@ -10,7 +10,7 @@ use std::time::Instant;
 use tongchou_app::collect::MonthReport;
 use tongchou_app::disburse::{self, Actors, MonthOptions};
 use tongchou_core::access::Role;
-use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode};
+use tongchou_core::{Divisions, Fen, Period, Policy, RegionCode, tr};
 use tongchou_store::access::{AuthPolicy, NewUser, add_user};
 use tongchou_store::audit::Actor;
 use tongchou_store::ledger::Ledger;
@@ -97,8 +97,8 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
     let actors = setup(&mut db, &a)?;
     if a.setup_only {
         outln!(
-            "province loaded into {db_url}: {} insured; run months with `tongchou month run`",
-            a.persons
+            "{}",
+            tr!("cli-demo-loaded", db = db_url, persons = a.persons)
         );
         return Ok(ExitCode::SUCCESS);
     }
@@ -121,47 +121,43 @@ pub fn run(a: Args, db_url: &str) -> CliResult {
         .iter()
         .filter(|y| months.iter().any(|m| m.year() == **y && m.month() == 1))
     {
-        outln!(
-            "budget of {y}: approved through county → city → province → HRSS → finance → government{} (tongchou budget show --year {y}; /budget?year={y})",
-            if months
-                .iter()
-                .any(|m| m.year() == *y && m.month() == 7 && *y == months[0].year() + 1)
-            {
-                ", adjusted once"
-            } else {
-                ""
-            }
-        );
+        let adjusted = if months
+            .iter()
+            .any(|m| m.year() == *y && m.month() == 7 && *y == months[0].year() + 1)
+        {
+            tr!("cli-demo-budget-adjusted")
+        } else {
+            String::new()
+        };
+        outln!("{}", tr!("cli-demo-budget", year = y, adjusted = adjusted));
     }
     for m in months
         .iter()
         .filter(|m| m.month() == 12 && months[0] <= m.add_months(-11))
     {
-        outln!(
-            "{}: closed at every level; its final accounts are final (tongchou accounts final --year {}; /accounts/final?year={})",
-            m.year(),
-            m.year(),
-            m.year()
-        );
+        outln!("{}", tr!("cli-demo-closed", year = m.year()));
     }
     outln!(
-        "retirements approved: {}, refused: {}; deaths reported and settled: {}; pensions raised by the yearly adjustment: {}",
-        totals.retired,
-        totals.refused,
-        totals.deaths,
-        totals.adjusted
+        "{}",
+        tr!(
+            "cli-demo-benefits",
+            retired = totals.retired,
+            refused = totals.refused,
+            deaths = totals.deaths,
+            adjusted = totals.adjusted
+        )
     );
     for n in totals.notes.iter().filter(|n| !n.is_empty()) {
         outln!("{n}");
     }
-    outln!("bank files: {}", a.out.display());
-    outln!(
-        "done in {:.1} s; database {db_url}",
-        t0.elapsed().as_secs_f64()
-    );
+    outln!("{}", tr!("cli-demo-bank-files", dir = a.out.display()));
+    let secs = format!("{:.1}", t0.elapsed().as_secs_f64());
+    outln!("{}", tr!("cli-demo-done", secs = secs, db = db_url));
     if let Some(bind) = a.serve {
+        outln!();
         outln!(
-            "\nweb service on http://{bind}/  (demo logins: demo.officer, demo.reviewer, demo.approver, demo.auditor, demo.clerk (小店区), demo.city (太原市), demo.budget, demo.gov, demo.fin; password {DEMO_PASSWORD})"
+            "{}",
+            tr!("cli-demo-serve", bind = bind, password = DEMO_PASSWORD)
         );
         let mut cfg = tongchou_server::Config::new(db_url);
         cfg.secure_cookies = false;
@@ -182,10 +178,7 @@ fn demo_exchange_key(db_url: &str) -> Result<Option<tongchou_server::Exchange>, 
     };
     let key = std::path::PathBuf::from(format!("{path}.exchange.key"));
     tongchou_store::keys::use_key_file(&key)?;
-    outln!(
-        "the dues file at /dues and the transfer certificates are sealed for the exchange key {} (应缴明细与转移凭证以交换密钥加密；tongchou unseal --key-file 打开)",
-        key.display()
-    );
+    outln!("{}", tr!("cli-demo-exchange-key", key = key.display()));
     super::serve::exchange(Some(&key), false)
 }
 
@@ -199,7 +192,7 @@ fn demo_master_key(db_url: &str) -> Result<(), CliError> {
     if let Some(path) = db_url.strip_prefix("sqlite://") {
         let key = std::path::PathBuf::from(format!("{path}.key"));
         if tongchou_store::keys::use_key_file(&key)? {
-            progress(&format!("master key made: {} (mode 0600)", key.display()));
+            progress(&tr!("cli-demo-key-made", key = key.display()));
         }
     }
     Ok(())
@@ -242,9 +235,10 @@ fn check_args(a: &Args, db_url: &str) -> Result<(), CliError> {
 /// Generate and load the province, open the ledger's books, add the demo users, seed the
 /// historical balances and set the county agencies' paying accounts; the months' actors.
 fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
-    progress(&format!(
-        "generating a province of {} insured (seed {})…",
-        a.persons, a.seed
+    progress(&tr!(
+        "cli-demo-generating",
+        persons = a.persons,
+        seed = a.seed
     ));
     let province = tongchou_synth::generate(&tongchou_synth::Options {
         seed: a.seed,
@@ -330,11 +324,11 @@ fn setup(db: &mut Db, a: &Args) -> Result<Actors, CliError> {
 /// (the review list resolved by a second officer), or with `--direct` written straight in.
 fn registry_of(db: &mut Db, a: &Args, province: &tongchou_synth::Province) -> Result<(), CliError> {
     if a.direct {
-        progress("writing the registry…");
+        progress(&tr!("cli-demo-writing-registry"));
         tongchou_sim::load::write_province(db, province)?;
         return Ok(());
     }
-    progress("migrating the eleven cities from their legacy files…");
+    progress(&tr!("cli-demo-migrating"));
     let user = |db: &mut Db, login: &str| -> Result<tongchou_core::access::Principal, CliError> {
         Ok(tongchou_store::access::get_user(db, login)?
             .ok_or_else(|| {
@@ -355,14 +349,17 @@ fn registry_of(db: &mut Db, a: &Args, province: &tongchou_synth::Province) -> Re
         (&loader, &resolver),
     )?;
     outln!(
-        "migrated {} cities ({} insured, {} pensioners): {} defects found and corrected ({} corrections), {} persons of two cities reviewed; files and reports in {}",
-        m.cities,
-        m.insured,
-        m.pensioners,
-        m.defects,
-        m.corrections,
-        m.reviews,
-        a.legacy_out.display()
+        "{}",
+        tr!(
+            "cli-demo-migrated",
+            cities = m.cities,
+            insured = m.insured,
+            pensioners = m.pensioners,
+            defects = m.defects,
+            corrections = m.corrections,
+            reviews = m.reviews,
+            dir = a.legacy_out.display()
+        )
     );
     Ok(())
 }
@@ -399,10 +396,11 @@ fn run_months(
         .principal();
     let mut t = Totals::default();
     for (i, m) in months.iter().enumerate() {
-        progress(&format!(
-            "[{}/{}] {m}: collection, plans, approval, allocation, payments, returns…",
-            i + 1,
-            months.len()
+        progress(&tr!(
+            "cli-demo-month",
+            i = i + 1,
+            n = months.len(),
+            month = m
         ));
         let mut opts = MonthOptions::new(&a.out.join(m.to_string()));
         opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
@@ -441,10 +439,10 @@ fn run_months(
         if m.month() == 12 && a.from <= Period::new(m.year(), 1).map_err(|e| CliError(e.0))? {
             let (_, interest) = tongchou_app::accounts::close_year(db, policy, m.year())
                 .map_err(|e| CliError(e.to_string()))?;
-            progress(&format!(
-                "{}: individual accounts closed, {} yuan of interest",
-                m.year(),
-                yuan(interest)
+            progress(&tr!(
+                "cli-demo-accounts-closed",
+                year = m.year(),
+                interest = yuan(interest)
             ));
         }
         // the provincial treasury's monthly subsidy: a tenth of what the month paid out
@@ -482,27 +480,35 @@ fn print_projection(db: &mut Db, year: i32) -> Result<(), CliError> {
             run.years
                 .iter()
                 .find(|y| y.year == year + n)
-                .map(|y| format!("{} {} yuan", y.year, yuan(y.closing)))
+                .map(|y| {
+                    tr!(
+                        "cli-demo-projection-at",
+                        year = y.year,
+                        amount = yuan(y.closing)
+                    )
+                })
                 .unwrap_or_default()
         };
         let exhausted = run
             .years
             .iter()
             .find(|y| y.closing.is_negative())
-            .map(|y| format!("; below zero from {}", y.year))
+            .map(|y| tr!("cli-demo-projection-exhausted", year = y.year))
             .unwrap_or_default();
         outln!(
-            "projection {} ({}): {}, {}, {}{exhausted}",
-            run.terms.scenario,
-            run.terms.name_zh,
-            at(10),
-            at(20),
-            at(30)
+            "{}",
+            tr!(
+                "cli-demo-projection",
+                scenario = run.terms.scenario,
+                name = run.terms.name_zh,
+                first = at(10),
+                second = at(20),
+                third = at(30),
+                exhausted = exhausted
+            )
         );
     }
-    outln!(
-        "(tongchou project --from-year {year} prints every year with its assumptions; /projection)"
-    );
+    outln!("{}", tr!("cli-demo-projection-hint", year = year));
     Ok(())
 }
 
@@ -528,20 +534,17 @@ fn budget_and_close(
         // a year run from its January is closed after its December
         if m.month() == 12 && months[0] <= m.add_months(-11) {
             let n = crate::cmd::demo_budget::close_year(db, m)?;
-            progress(&format!(
-                "{}: the year closed through {n} books, county → city → province",
-                m.year()
-            ));
+            progress(&tr!("cli-demo-year-closed", year = m.year(), n = n));
         }
         return Ok(notes);
     }
     if m.month() == 1 {
         crate::cmd::demo_budget::compile(db, policy, m.year())?;
-        progress(&format!("{}: the fund budget approved", m.year()));
+        progress(&tr!("cli-demo-budget-approved", year = m.year()));
     }
     if m.month() == 7 && months[0].year() + 1 == m.year() {
         crate::cmd::demo_budget::adjust(db, m.year())?;
-        progress(&format!("{}: the budget adjusted", m.year()));
+        progress(&tr!("cli-demo-budget-adjusted-year", year = m.year()));
     }
     Ok(notes)
 }
@@ -573,41 +576,41 @@ fn print_cities(
         e.2 = e.2.try_add(c.arrears)?;
     }
     outln!(
-        "Tongchou demo: {} insured, months {} to {} (yuan)\n",
-        a.persons,
-        a.from,
-        a.to
+        "{}\n",
+        tr!(
+            "cli-demo-title",
+            persons = a.persons,
+            from = a.from,
+            to = a.to
+        )
     );
-    outln!(
-        "per city in {month}: collection (assessed, remitted, arrears), then disbursement: payroll = from balance (county accounts' money netted off the plan) + planned; allocated = approved; paid + returned + pending = issued; days late of the allocation\n"
-    );
-    outln!(
-        "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
-        "city",
-        "insured",
-        "contrib.",
-        "assessed",
-        "remitted",
-        "arrears",
-        "payroll",
-        "from bal.",
-        "planned",
-        "approved",
-        "allocated",
-        "paid",
-        "returned",
-        "late"
-    );
+    outln!("{}\n", tr!("cli-demo-cities-note", month = month));
+    let head = [
+        tr!("cli-demo-col-city"),
+        tr!("cli-demo-col-insured"),
+        tr!("cli-demo-col-contributors"),
+        tr!("cli-demo-col-assessed"),
+        tr!("cli-demo-col-remitted"),
+        tr!("cli-demo-col-arrears"),
+        tr!("cli-demo-col-payroll"),
+        tr!("cli-demo-col-from-balance"),
+        tr!("cli-demo-col-planned"),
+        tr!("cli-demo-col-approved"),
+        tr!("cli-demo-col-allocated"),
+        tr!("cli-demo-col-paid"),
+        tr!("cli-demo-col-returned"),
+        tr!("cli-demo-col-late"),
+    ];
+    outln!("{}", city_row(&head));
     for city in divisions.cities() {
         let code = city.code.get();
         let s = summary.iter().find(|s| s.region == code as i64);
         let (assessed, remitted, arrears) = coll.get(&code).copied().unwrap_or_default();
         let f = figs.get(&code).cloned().unwrap_or_default();
-        outln!(
-            "{:<8} {:>9} {:>9} {:>13} {:>13} {:>11} {:>13} {:>11} {:>13} {:>13} {:>13} {:>13} {:>11} {:>4}",
-            city.name,
-            s.map(|s| s.insured).unwrap_or(0),
-            s.map(|s| s.contributors).unwrap_or(0),
+        let row = [
+            city.name.clone(),
+            s.map(|s| s.insured).unwrap_or(0).to_string(),
+            s.map(|s| s.contributors).unwrap_or(0).to_string(),
             yuan(assessed),
             yuan(remitted),
             yuan(arrears),
@@ -618,8 +621,9 @@ fn print_cities(
             yuan(f.allocated),
             yuan(f.paid),
             yuan(f.returned),
-            f.late_days
-        );
+            f.late_days.to_string(),
+        ];
+        outln!("{}", city_row(&row));
     }
     Ok(())
 }
@@ -665,11 +669,16 @@ fn print_governance(db: &mut Db, actors: &Actors, months: &[Period]) -> Result<(
             }
         }
         outln!(
-            "gap of {year}: {} yuan (collection shortfall {}, non-compliant {}, policy {}); {settled} governments paid their shares (tongchou gap show --year {year})",
-            yuan(v.year.gap),
-            yuan(v.year.shortfall),
-            yuan(v.year.noncompliant),
-            yuan(v.year.policy)
+            "{}",
+            tr!(
+                "cli-demo-gap",
+                year = year,
+                gap = yuan(v.year.gap),
+                shortfall = yuan(v.year.shortfall),
+                noncompliant = yuan(v.year.noncompliant),
+                policy = yuan(v.year.policy),
+                settled = settled
+            )
         );
     }
     let Some(last) = months.last() else {
@@ -684,15 +693,17 @@ fn print_governance(db: &mut Db, actors: &Actors, months: &[Period]) -> Result<(
         list.iter()
             .map(|s| format!("{} {}.{:02}", name(s), s.score / 100, s.score % 100))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(&tr!("cli-arg-list-sep"))
     };
     let n = result.counties.len();
     outln!(
-        "assessment of {}: best counties {}; last {} (tongchou assess --year {})",
-        last.year(),
-        line(&result.counties[..3.min(n)]),
-        line(&result.counties[n.saturating_sub(3)..]),
-        last.year()
+        "{}",
+        tr!(
+            "cli-demo-assessment",
+            year = last.year(),
+            best = line(&result.counties[..3.min(n)]),
+            last = line(&result.counties[n.saturating_sub(3)..])
+        )
     );
     Ok(())
 }
@@ -702,16 +713,24 @@ fn print_governance(db: &mut Db, actors: &Actors, months: &[Period]) -> Result<(
 fn print_fund(db: &mut Db, last: Period) -> Result<(), CliError> {
     let report = tongchou_app::warn::compute(db, last).map_err(|e| CliError(e.to_string()))?;
     if let Some(p) = report.regions.first() {
+        outln!();
         outln!(
-            "\nprovincial fund balance at the end of {last}: {} yuan",
-            yuan(p.figures.balance)
+            "{}",
+            tr!(
+                "cli-demo-balance",
+                period = last,
+                amount = yuan(p.figures.balance)
+            )
         );
         if let Some(m) = p.months_payable {
             outln!(
-                "months payable (balance ÷ average monthly expenditure of the last {} months, {} yuan): {}",
-                p.window,
-                yuan(Fen::new(p.figures.expenditure.fen() / p.window.max(1))),
-                tongchou_engine::warning::tenths_text(m)
+                "{}",
+                tr!(
+                    "cli-demo-months-payable",
+                    window = p.window,
+                    average = yuan(Fen::new(p.figures.expenditure.fen() / p.window.max(1))),
+                    months = tongchou_engine::warning::tenths_text(m)
+                )
             );
         }
         let warned = report
@@ -719,16 +738,17 @@ fn print_fund(db: &mut Db, last: Period) -> Result<(), CliError> {
             .iter()
             .filter(|r| !r.warnings.is_empty())
             .count();
-        outln!(
-            "early warning of {last}: {warned} regions with warnings (tongchou warn --period {last})"
-        );
+        outln!("{}", tr!("cli-demo-warned", period = last, n = warned));
     }
     let check = Ledger::new(db).check()?;
     match check.problem {
         None => outln!(
-            "ledger check: {} transfers, {} person-level lines, chain and balances verified",
-            check.transfers,
-            check.lines
+            "{}",
+            tr!(
+                "cli-demo-ledger-ok",
+                transfers = check.transfers,
+                lines = check.lines
+            )
         ),
         Some(p) => {
             return Err(CliError(tongchou_core::tr!(
@@ -744,8 +764,29 @@ fn print_fund(db: &mut Db, last: Period) -> Result<(), CliError> {
             problems = problems.join("; ")
         )));
     }
-    outln!("reconciliation: contribution income per county equals the person-level collections");
+    outln!("{}", tr!("cli-demo-reconciled"));
     Ok(())
+}
+
+/// One line of the per-city table: the city left-aligned, the figures right-aligned, each cell
+/// padded to its column's width on a terminal (a Chinese character takes two columns).
+fn city_row(cells: &[String]) -> String {
+    const WIDTHS: [usize; 14] = [8, 9, 9, 13, 13, 11, 13, 11, 13, 13, 13, 13, 11, 4];
+    let mut line = String::new();
+    for (i, (cell, w)) in cells.iter().zip(WIDTHS).enumerate() {
+        let pad = " ".repeat(w.saturating_sub(tongchou_app::reports::sheet::width(cell)));
+        if i > 0 {
+            line.push(' ');
+        }
+        if i == 0 {
+            line.push_str(cell);
+            line.push_str(&pad);
+        } else {
+            line.push_str(&pad);
+            line.push_str(cell);
+        }
+    }
+    line.trim_end().to_string()
 }
 
 /// The synthetic province's fake bank account of a registry person (one generator for all).

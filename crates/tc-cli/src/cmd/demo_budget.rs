@@ -160,11 +160,12 @@ pub fn central_year(db: &mut Db, year: i32) -> Result<Option<String>, CliError> 
         central::advance(db, &officer, &adv, now_ms()).map_err(err)?;
     }
     let s = central::settle(db, &officer, year, source, on.add_days(8), now_ms()).map_err(err)?;
-    Ok(Some(format!(
-        "central adjustment fund of {year}: remitted {} yuan, allocated {} yuan, settled {} yuan (tongchou central show --year {year}; /central?year={year})",
-        r.amount.grouped(),
-        a.movement.amount.grouped(),
-        s.movement.amount.grouped()
+    Ok(Some(tongchou_core::tr!(
+        "cli-demo-central",
+        year = year,
+        remitted = r.amount.grouped(),
+        allocated = a.movement.amount.grouped(),
+        settled = s.movement.amount.grouped()
     )))
 }
 
@@ -203,11 +204,12 @@ pub fn reserve_year(db: &mut Db, year: i32, first: bool) -> Result<String, CliEr
         reference: format!("DEMO-DIV-{year}"),
     };
     reserve::collect(db, &fin, &r, now_ms()).map_err(err)?;
-    Ok(format!(
-        "reserve fund: {} held since {} (lock-up to {}), dividend of {year} {} yuan (tongchou reserve show; /reserve)",
-        holding.enterprise,
-        holding.transfer_date,
-        holding.lockup_end,
-        r.amount.grouped()
+    Ok(tongchou_core::tr!(
+        "cli-demo-reserve",
+        enterprise = holding.enterprise,
+        since = holding.transfer_date,
+        lockup = holding.lockup_end,
+        year = year,
+        dividend = r.amount.grouped()
     ))
 }

@@ -153,8 +153,11 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
         tongchou_app::disburse::check_payments(db).map_err(|e| CliError(e.to_string()))?;
     if r.problem.is_none() {
         r.problem = match (anchor, payments.is_empty()) {
-            (Some(why), _) => Some(Problem::new("anchor", why)),
-            (None, false) => Some(Problem::new("payments", payments.join("; "))),
+            (Some(why), _) => Some(Problem::new(tr!("cli-ledger-anchor"), why)),
+            (None, false) => Some(Problem::new(
+                tr!("cli-ledger-payments"),
+                payments.join(&tr!("cli-arg-list-sep")),
+            )),
             (None, true) => None,
         };
     }
@@ -186,7 +189,7 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
             Ok(ExitCode::SUCCESS)
         }
         Some(p) => {
-            eprintln!("BROKEN: {p}");
+            eprintln!("{}", tr!("cli-ledger-broken", problem = p));
             Ok(ExitCode::from(1))
         }
     }
@@ -194,33 +197,40 @@ fn check(db: &mut Db, a: CheckArgs) -> CliResult {
 
 fn print_trial_balance(tb: &TrialBalance) {
     match tb.at {
-        Some(d) => outln!("trial balance at the end of {d}"),
-        None => outln!("trial balance (current)"),
+        Some(d) => outln!("{}", tr!("cli-ledger-tb-at", date = d)),
+        None => outln!("{}", tr!("cli-ledger-tb-current")),
     }
     if tb.books.is_empty() {
-        outln!("(no balances)");
+        outln!("{}", tr!("cli-ledger-tb-empty"));
     }
     for b in &tb.books {
         let whose = match b.region {
-            Some(r) => format!("book of {r}"),
-            None => format!("{} regions", b.regions),
+            Some(r) => tr!("cli-ledger-tb-book-of", region = r),
+            None => tr!("cli-ledger-tb-regions", n = b.regions),
         };
         outln!();
-        outln!("{} ({whose})", b.level.as_str());
+        outln!(
+            "{}",
+            tr!(
+                "cli-ledger-tb-book",
+                level = tongchou_app::close::level_name(b.level),
+                whose = whose
+            )
+        );
         outln!(
             "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
-            "code",
-            "account",
-            "debit",
-            "credit",
-            "pending dr",
-            "pending cr"
+            tr!("ledger-code"),
+            tr!("ledger-name"),
+            tr!("ledger-debit"),
+            tr!("ledger-credit"),
+            tr!("ledger-pending-debit"),
+            tr!("ledger-pending-credit")
         );
         for r in &b.rows {
             outln!(
                 "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
                 r.code,
-                r.kind,
+                tongchou_app::ledger_view::kind_name(&r.kind, &r.name),
                 r.debit.to_string(),
                 r.credit.to_string(),
                 r.pending_debit.to_string(),
@@ -230,13 +240,13 @@ fn print_trial_balance(tb: &TrialBalance) {
         outln!(
             "{:<10} {:<36} {:>18} {:>18}   {}",
             "",
-            "total",
+            tr!("cli-ledger-tb-total"),
             b.total_debit.to_string(),
             b.total_credit.to_string(),
             if b.balanced {
-                "balanced"
+                tr!("ledger-balanced")
             } else {
-                "NOT BALANCED"
+                tr!("ledger-not-balanced")
             }
         );
     }
@@ -252,16 +262,24 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
         print_json(&items)?;
         return Ok(ExitCode::SUCCESS);
     }
-    outln!("history of {} ({})", chart.label(account), account);
     outln!(
-        "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} key / reference",
-        "id",
-        "date",
-        "op",
-        "debit",
-        "credit",
-        "other account",
-        "category"
+        "{}",
+        tr!(
+            "cli-ledger-history-of",
+            account = chart.label(account),
+            id = account
+        )
+    );
+    outln!(
+        "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} {}",
+        tr!("col-journal-no"),
+        tr!("col-date"),
+        tr!("cli-ledger-col-op"),
+        tr!("app-lv-debit"),
+        tr!("app-lv-credit"),
+        tr!("col-counter-account"),
+        tr!("col-category"),
+        tr!("cli-ledger-col-key")
     );
     for t in &items {
         let (dr, cr, other) = if t.debit == account {
@@ -273,17 +291,17 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
             "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} {} / {}",
             t.id,
             t.date.to_string(),
-            t.op.as_str(),
+            tongchou_app::ledger_view::op_name(&t.op),
             dr,
             cr,
             chart.label(other),
-            t.category,
+            tongchou_app::ledger_view::category_name(chart, &t.category),
             t.key,
             t.reference
         );
     }
     if let Some(last) = items.last().filter(|_| items.len() == a.limit) {
-        outln!("more: --after {}", last.id);
+        outln!("{}", tr!("cli-ledger-more", after = last.id));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -333,9 +351,12 @@ fn load_test(ledger: &mut Ledger<'_>, a: LoadTestArgs) -> CliResult {
         .map(|(r, l)| (r.clone(), l.as_slice()))
         .collect();
     eprintln!(
-        "writing {} transfers and {} lines as one linked group",
-        batch.len(),
-        per * counties.len()
+        "{}",
+        tr!(
+            "cli-ledger-load-writing",
+            transfers = batch.len(),
+            lines = per * counties.len()
+        )
     );
     let results = ledger.submit_with_lines(&batch)?;
     let failed = results.iter().filter(|r| r.is_err()).count();

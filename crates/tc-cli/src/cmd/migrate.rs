@@ -14,7 +14,7 @@ use tongchou_app::clock::{now_ms, today_china};
 use tongchou_app::migrate::files::{FileSet, Part};
 use tongchou_app::migrate::{self, Checked, LoadReport, Request, review};
 use tongchou_core::access::Permission::PersonWrite;
-use tongchou_core::{Date, Period, Policy, RegionCode};
+use tongchou_core::{Date, Period, Policy, RegionCode, tr};
 use tongchou_store::Db;
 
 #[derive(clap::Subcommand)]
@@ -99,21 +99,21 @@ fn print_defects(c: &Checked) {
         let column = d
             .column
             .as_deref()
-            .map(|c| format!(", column {c}"))
+            .map(|c| tr!("cli-migrate-defect-column", column = c))
             .unwrap_or_default();
         let row = if d.row == 0 {
             String::new()
         } else {
-            format!(" row {}", d.row)
+            tr!("cli-migrate-defect-row", row = d.row)
         };
         eprintln!("{}{row}{column}: {} [{}]", d.file, d.reason, d.what);
     }
     let n = c.findings.defects.len();
     if n > LISTED {
-        eprintln!("… and {} more", n - LISTED);
+        eprintln!("{}", tr!("cli-migrate-defects-more", n = n - LISTED));
     }
     if n > 0 {
-        eprintln!("{n} defect(s): the city is not loaded until they are corrected");
+        eprintln!("{}", tr!("cli-migrate-defects", n = n));
     }
 }
 

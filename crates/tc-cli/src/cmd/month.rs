@@ -186,8 +186,14 @@ fn warn_deferred(period: Period, d: &serde_json::Value) {
     let amount = tongchou_core::Fen::new(pay["deferred_fen"].as_i64().unwrap_or(0));
     let persons = pay["deferred_persons"].as_u64().unwrap_or(0);
     eprintln!(
-        "警告 warning: {period} 批复不足，{persons} 人的 {lines} 笔待遇共 {} 元暂缓发放，转入下月发放计划 ({lines} payments to {persons} persons, {amount} yuan, deferred to next month's payroll)",
-        amount.grouped()
+        "{}",
+        tongchou_core::tr!(
+            "cli-month-deferred",
+            period = period,
+            persons = persons,
+            lines = lines,
+            amount = amount.grouped()
+        )
     );
 }
 

@@ -109,19 +109,22 @@ impl std::fmt::Display for LineSource {
                 batch,
                 county,
                 kind,
-            } => write!(
-                f,
-                "the applications of the close of {batch} in county {county} ({})",
-                column(*kind)
-            ),
+            } => f.write_str(&tongchou_core::tr!(
+                "ledger-chk-src-applications",
+                batch = batch,
+                county = county,
+                column = column(*kind)
+            )),
             LineSource::Payroll {
                 month,
                 county,
                 item,
-            } => write!(
-                f,
-                "the payments of {month} in county {county}, item {item} (payroll_lines)"
-            ),
+            } => f.write_str(&tongchou_core::tr!(
+                "ledger-chk-src-payroll",
+                month = month,
+                county = county,
+                item = item
+            )),
         }
     }
 }
