@@ -100,9 +100,10 @@ pub fn month(
     (t_collect, t.elapsed().as_secs_f64())
 }
 
-/// With `TONGCHOU_TIMING` set, print the resident memory now and its peak since the last call
-/// (VmRSS, VmHWM of `/proc/self/status`, MiB) after `phase`, then reset the peak
-/// (`/proc/self/clear_refs`, Linux), so that each phase's peak is its own.
+/// With `TONGCHOU_TIMING` set, print the resident memory after `phase` and the process's peak
+/// so far (VmRSS, VmHWM of `/proc/self/status`, MiB; the peak is never reset, so that
+/// `/usr/bin/time -v` still reports the whole process's): a phase raised the peak when its
+/// line shows a higher one than the line before.
 pub fn mem(phase: &str) {
     if std::env::var_os("TONGCHOU_TIMING").is_none() {
         return;
@@ -117,11 +118,10 @@ pub fn mem(phase: &str) {
             .unwrap_or(0)
     };
     eprintln!(
-        "memory after {phase}: resident {} MiB, peak during it {} MiB",
+        "memory after {phase}: resident {} MiB, peak so far {} MiB",
         kib("VmRSS:") / 1024,
         kib("VmHWM:") / 1024
     );
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 pub fn count(db: &mut Db, table: &str) -> i64 {
