@@ -351,7 +351,7 @@ pub fn run_month_sliced(
 fn close_slices(db: &mut Db, c: &Close<'_>, source: ReceiptSource<'_>) -> Result<Tally> {
     let mut stored = store::receipts_to_apply(db, c.date)?;
     // by person, descending (stable): each slice takes its persons' receipts off the end
-    stored.sort_by(|a, b| b.person.cmp(&a.person));
+    stored.sort_by_key(|r| std::cmp::Reverse(r.person));
     let mut tally = Tally::default();
     let mut after = i64::MIN;
     loop {
