@@ -18,7 +18,7 @@ use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::ledger::Ledger;
 
 mod support;
-use support::{SKIP, count, raw_write, read_rows, table_counts};
+use support::{SKIP, count, mem, raw_copy, rows_digest, table_counts};
 
 fn main() {
     let (persons, backend, _) = support::args();
@@ -30,6 +30,7 @@ fn main() {
     let (mut db, actors, setup) = support::province(backend, "bench_month", persons, "2020-01");
     let pensioners = count(&mut db, "pensioners");
     eprintln!("setup (generate + load registry + accounts): {setup:.1} s, {pensioners} pensioners");
+    mem("setup");
 
     let before = table_counts(&mut db);
     let t = Instant::now();
@@ -44,6 +45,7 @@ fn main() {
     )
     .expect("collection");
     let t_collect = t.elapsed().as_secs_f64();
+    mem("collection close");
     let mid = table_counts(&mut db);
     let out = std::env::temp_dir().join("tongchou-bench").join("files");
     let mut opts = MonthOptions::new(&out);
@@ -52,10 +54,13 @@ fn main() {
     let t = Instant::now();
     disburse::run_month(&mut db, &policy, month, &actors, &opts).expect("disbursement");
     let t_disburse = t.elapsed().as_secs_f64();
+    mem("disbursement");
     let check = Ledger::new(&mut db).check().expect("check");
     assert!(check.problem.is_none(), "{:?}", check.problem);
+    mem("ledger check");
     let problems = collect::reconcile(&mut db).expect("reconcile");
     assert!(problems.is_empty(), "{problems:?}");
+    mem("month reconcile");
     let after = table_counts(&mut db);
     // what the month left, to compare two builds: the disbursement's state digest and the
     // collection's rows (every table the collection writes, in key order)
@@ -70,18 +75,15 @@ fn main() {
         "collection_postings",
         "assessment_totals",
     ] {
-        let (_, rows) = read_rows(&mut db, t, "");
-        let text = format!("{rows:?}");
-        collected.push_str(&format!(
-            "{t} {}\n",
-            tongchou_bank::file_digest(text.as_bytes())
-        ));
+        collected.push_str(&format!("{t} {}\n", rows_digest(&mut db, t)));
     }
     let collected = tongchou_bank::file_digest(collected.as_bytes());
+    mem("digests (benchmark)");
 
     // Raw baseline: the very rows the month inserted (same tables, same keys, same values, same
     // order), read back and bulk-written into the same tables of a fresh database of the same
-    // engine, one transaction per table; only the writing is timed.
+    // engine, one transaction per table, streamed (a batch of rows at a time); only the writing
+    // is timed.
     let mut raw_db =
         tongchou_store::Db::open(&support::url(backend, "bench_raw")).expect("open raw");
     let (mut rows_c, mut rows_d, mut raw_c, mut raw_d) = (0i64, 0i64, 0.0f64, 0.0f64);
@@ -92,20 +94,19 @@ fn main() {
         if n_after <= &n_before || SKIP.contains(&table.as_str()) {
             continue;
         }
-        let (cols, rows) = read_rows(&mut db, table, "");
         // the rows the month added are the last ones in key order (ids and months only grow)
-        let new_rows = &rows[rows.len() - (n_after - n_before) as usize..];
+        let added = (n_after - n_before) as usize;
         let split = (n_mid - n_before).clamp(0, n_after - n_before) as usize;
-        let secs = raw_write(&mut raw_db, table, &cols, new_rows);
+        let secs = raw_copy(&mut db, &mut raw_db, table, n_before as usize);
         // a table both jobs write (the ledger) is split by the rows each added
-        let share = split as f64 / new_rows.len() as f64;
+        let share = split as f64 / added as f64;
         raw_c += secs * share;
         raw_d += secs * (1.0 - share);
         rows_c += split as i64;
-        rows_d += (new_rows.len() - split) as i64;
-        per_table.push(format!("{table} {} ({secs:.2} s)", new_rows.len()));
-        drop(rows);
+        rows_d += (added - split) as i64;
+        per_table.push(format!("{table} {added} ({secs:.2} s)"));
     }
+    mem("raw baseline (benchmark)");
     let rows = rows_c + rows_d;
     let t_raw = raw_c + raw_d;
     let month_s = t_collect + t_disburse;

@@ -14,6 +14,10 @@
 //!    account as that county's income (through the county income account and a sweep where the
 //!    county still has one);
 //! 6. record the step with its totals.
+//!
+//! Steps 1–4 run slice by slice of [`SLICE`] contributors in person order, a person's
+//! assessment, receipts and open items always in one slice: the close holds one slice's persons
+//! at a time, not the province's, and writes exactly what one pass over every person would.
 
 use crate::error::{AppError, Result};
 use crate::{clock, jobs};
@@ -25,14 +29,15 @@ use tongchou_core::rules::arrears::due_date;
 use tongchou_core::rules::contribution::ContributionTerms;
 use tongchou_core::{Fen, RegionCode};
 use tongchou_engine::collection::{
-    Application, Assessment, Contributor, CountyTotals, OpenItem, Receipt, assess, county_totals,
+    Assessment, Contributor, CountyTotals, Matched, OpenItem, Receipt, assess, county_totals,
     match_receipts,
 };
+use tongchou_ledger::LinesSummary;
 use tongchou_ledger::flows::{ContributionPart, Doc, collection, pair_key};
 use tongchou_ledger::{Chart, Request};
 use tongchou_store::Db;
 use tongchou_store::collection::{self as store, Posting, PostingKind, Unapplied};
-use tongchou_store::ledger::sources::applied_summaries;
+use tongchou_store::ledger::sources::AppliedLines;
 use tongchou_store::ledger::{Ledger, LineSource};
 
 pub const JOB: &str = "collection";
@@ -201,22 +206,90 @@ pub fn county_income_requests(
     Ok(vec![receive.linked(), sweep_out.linked(), sweep_in])
 }
 
-/// The close of one month: the policy in force, the month, and its close date.
+/// Contributors a slice of the close holds at once, with their assessments, receipts,
+/// applications and open items: the close's memory is one slice's, whatever the province's size
+/// (docs/PERFORMANCE.md, the month's peak memory).
+const SLICE: usize = 131_072;
+
+/// The close of one month: the policy in force, the month, its close date, and the month's
+/// contribution terms and due date.
 struct Close<'a> {
     policy: &'a Policy,
     period: Period,
     /// The close date: receipts paid by then are applied.
     date: Date,
+    terms: ContributionTerms,
+    due: Date,
+    /// Contributors per slice ([`SLICE`]).
+    slice: usize,
 }
 
-/// What matching the month's receipts left: the applications, the money matched to nothing, and
-/// the open items after the close.
-struct Settled {
+/// What the slices closed so far add up to: the report's figures, the applied money per county
+/// with the digests of its person-level lines, and the money matched to nothing (written once
+/// every slice is closed, overpayments first, in the order matched).
+#[derive(Default)]
+struct Tally {
+    contributors: u64,
+    assessed: Fen,
     receipts: u64,
-    applications: Vec<Application>,
-    unapplied: Fen,
-    unknown: u64,
-    open: Vec<OpenItem>,
+    collected: Fen,
+    late_fees: Fen,
+    arrears_items: u64,
+    arrears: Fen,
+    counties: BTreeMap<u32, CountyLine>,
+    totals: BTreeMap<u32, CountyTotals>,
+    lines: AppliedLines,
+    unapplied: Vec<(String, i64, Fen)>,
+    unknown: Vec<Receipt>,
+}
+
+impl Tally {
+    fn county(&mut self, county: u32) -> &mut CountyLine {
+        self.counties.entry(county).or_insert_with(|| CountyLine {
+            county,
+            ..Default::default()
+        })
+    }
+
+    /// Add a closed slice: its assessments, the receipts it applied, what matching left and the
+    /// open items after it.
+    fn add(
+        &mut self,
+        assessed: &[Assessment],
+        receipts: usize,
+        matched: Matched,
+        open: &[OpenItem],
+    ) -> Result<()> {
+        for a in assessed {
+            let l = self.county(a.county);
+            l.contributors += 1;
+            l.assessed = l.assessed.try_add(a.total())?;
+            self.assessed = self.assessed.try_add(a.total())?;
+        }
+        self.contributors += assessed.len() as u64;
+        self.receipts += receipts as u64;
+        for (county, t) in county_totals(&matched.applications)? {
+            let sum = self.totals.entry(county).or_default();
+            sum.pooling = sum.pooling.try_add(t.pooling)?;
+            sum.account = sum.account.try_add(t.account)?;
+            sum.late_fees = sum.late_fees.try_add(t.late_fees)?;
+            sum.persons += t.persons;
+        }
+        for a in &matched.applications {
+            self.collected = self.collected.try_add(a.amount)?;
+            self.late_fees = self.late_fees.try_add(a.late_fee)?;
+        }
+        self.lines.add(&matched.applications);
+        for i in open {
+            let l = self.county(i.county);
+            l.arrears = l.arrears.try_add(i.outstanding())?;
+            self.arrears = self.arrears.try_add(i.outstanding())?;
+        }
+        self.arrears_items += open.len() as u64;
+        self.unapplied.extend(matched.unapplied);
+        self.unknown.extend(matched.unknown);
+        Ok(())
+    }
 }
 
 /// Run the collection of `period`. Fails (writing nothing) if the month was already closed.
@@ -226,10 +299,25 @@ pub fn run_month(
     period: Period,
     source: ReceiptSource<'_>,
 ) -> Result<MonthReport> {
+    run_month_sliced(db, policy, period, source, SLICE)
+}
+
+/// [`run_month`] in slices of `slice` contributors (at least one) instead of [`SLICE`]: what it
+/// writes and reports does not depend on the slices (`tests/collect.rs` compares).
+pub fn run_month_sliced(
+    db: &mut Db,
+    policy: &Policy,
+    period: Period,
+    source: ReceiptSource<'_>,
+    slice: usize,
+) -> Result<MonthReport> {
     let c = Close {
+        slice: slice.max(1),
         policy,
         period,
         date: close_date(policy, period)?,
+        terms: ContributionTerms::at(policy, period)?,
+        due: due_date(policy, period)?,
     };
     db.transaction(|db| {
         if jobs::is_done(db, JOB, period, STEP_CLOSE)? {
@@ -240,12 +328,12 @@ pub fn run_month(
         }
         // take turns with a back-payment's release: the close rewrites the open arrears whole
         tongchou_store::backpay::take_collection_gate(db)?;
-        let (people, assessed) = assess_month(db, &c)?;
-        let settled = settle(db, &c, source, &people, &assessed)?;
-        let totals = county_totals(&settled.applications)?;
-        let transfers = post_to_ledger(db, &c, &settled.applications, &totals)?;
+        let mut tally = close_slices(db, &c, source)?;
+        let unapplied = write_unapplied(db, &c, &tally)?;
+        let summaries = std::mem::take(&mut tally.lines).finish()?;
+        let transfers = post_to_ledger(db, &c, &summaries, &tally.totals)?;
         let history = crate::income::remit_historical(db, policy, period)?;
-        let mut report = month_report(&c, &assessed, &settled, &totals)?;
+        let mut report = month_report(&c, tally, unapplied)?;
         report.transfers = transfers;
         report.historical_remitted = history.amount;
         let details =
@@ -255,55 +343,60 @@ pub fn run_month(
     })
 }
 
-/// Step 1: assess every active contributor of the month and write the assessments.
-fn assess_month(db: &mut Db, c: &Close<'_>) -> Result<(Vec<Contributor>, Vec<Assessment>)> {
-    let terms = ContributionTerms::at(c.policy, c.period)?;
-    let due = due_date(c.policy, c.period)?;
-    let people = store::contributors(db, c.period)?;
-    let assessed = assess(&terms, due, &people);
-    store::write_assessments(db, c.period, &assessed)?;
-    Ok((people, assessed))
+/// Steps 1–4, slice by slice of `c.slice` contributors in person order: each slice covers the
+/// persons from the last one's up to its last contributor (the last slice: every person after),
+/// so that a person's receipts, open items and new assessment are matched in the same slice;
+/// then the receipts the close applied marked. The stored receipts to apply are read once, at
+/// the start (the table has no index by person), and handed to the slices.
+fn close_slices(db: &mut Db, c: &Close<'_>, source: ReceiptSource<'_>) -> Result<Tally> {
+    let mut stored = store::receipts_to_apply(db, c.date)?;
+    // by person, descending (stable): each slice takes its persons' receipts off the end
+    stored.sort_by_key(|r| std::cmp::Reverse(r.person));
+    let mut tally = Tally::default();
+    let mut after = i64::MIN;
+    loop {
+        let people = store::contributors_after(db, c.period, after, c.slice)?;
+        let upto = match people.last() {
+            Some(p) if people.len() == c.slice => p.person,
+            _ => i64::MAX,
+        };
+        let cut = stored.partition_point(|r| r.person > upto);
+        let receipts = stored.split_off(cut);
+        close_slice(db, c, source, &people, (after, upto), receipts, &mut tally)?;
+        if upto == i64::MAX {
+            break;
+        }
+        after = upto;
+    }
+    store::mark_receipts_applied(db, c.period, c.date)?;
+    Ok(tally)
 }
 
-/// Steps 2–4: the receipts this close applies (those stored and not yet applied, and the
-/// simulated tax bureau's, written already marked with this close), matched to what is owed
-/// oldest first; the applications, the unapplied money and the new set of open arrears written.
-fn settle(
+/// One slice of the close, the persons with an id in `range` (`(after, upto]`): its contributors
+/// `people` assessed and the assessments written; the counterpart's receipts for them (the
+/// simulated tax bureau's) written already marked with this close and, with the stored
+/// receipts of these persons, matched to what they owe, oldest first; the applications and the
+/// persons' new open arrears written; the rest added to `tally`.
+fn close_slice(
     db: &mut Db,
     c: &Close<'_>,
     source: ReceiptSource<'_>,
     people: &[Contributor],
-    assessed: &[Assessment],
-) -> Result<Settled> {
-    let mut receipts = store::receipts_to_apply(db, c.date)?;
+    range: (i64, i64),
+    mut receipts: Vec<Receipt>,
+    tally: &mut Tally,
+) -> Result<()> {
+    let assessed = assess(&c.terms, c.due, people);
+    store::write_assessments(db, c.period, &assessed)?;
     if let ReceiptSource::Counterpart(bureau) = source {
-        let sim = bureau.receipts(assessed);
+        let sim = bureau.receipts(&assessed);
         store::write_receipts(db, 0, &sim, Some((c.period, c.date)))?;
         receipts.extend(sim.into_iter().filter(|r| r.paid_on <= c.date));
     }
-    let mut old = store::open_items(db)?;
+    let mut old = store::open_items_between(db, range.0, range.1)?;
     let mut current: Vec<OpenItem> = assessed.iter().map(OpenItem::from_assessment).collect();
     let matched = match_receipts(c.policy, &mut current, &mut old, &mut receipts)?;
     store::write_applications(db, c.period, &matched.applications)?;
-    store::mark_receipts_applied(db, c.period, c.date)?;
-    let unapplied: Vec<Unapplied<'_>> = matched
-        .unapplied
-        .iter()
-        .map(|(r, p, a)| Unapplied {
-            receipt: r,
-            person: *p,
-            amount: *a,
-            reason: "overpayment: nothing left owed",
-        })
-        .chain(matched.unknown.iter().map(|r| Unapplied {
-            receipt: &r.receipt,
-            person: r.person,
-            amount: r.paid,
-            reason: "no assessment for this person",
-        }))
-        .collect();
-    store::write_unapplied(db, c.period, &unapplied)?;
-    let unapplied_total = Fen::try_sum(unapplied.iter().map(|u| u.amount))?;
     // the new open set: old arrears and this month's items with something outstanding
     let employers: HashMap<i64, i64> = people.iter().map(|p| (p.person, p.employer)).collect();
     let mut open: Vec<OpenItem> = old
@@ -313,30 +406,46 @@ fn settle(
         .filter(|i| i.outstanding().is_positive())
         .collect();
     open.sort_by_key(|i| (i.person, i.period));
-    store::replace_arrears(db, &open, &employers)?;
-    Ok(Settled {
-        receipts: receipts.len() as u64,
-        unapplied: unapplied_total,
-        unknown: matched.unknown.len() as u64,
-        applications: matched.applications,
-        open,
-    })
+    store::replace_arrears_between(db, range, &open, &employers)?;
+    tally.add(&assessed, receipts.len(), matched, &open)
+}
+
+/// The money the close could not apply, written once every slice is closed: the overpayments,
+/// then the receipts of persons with nothing open. Returns its total.
+fn write_unapplied(db: &mut Db, c: &Close<'_>, tally: &Tally) -> Result<Fen> {
+    let unapplied: Vec<Unapplied<'_>> = tally
+        .unapplied
+        .iter()
+        .map(|(r, p, a)| Unapplied {
+            receipt: r,
+            person: *p,
+            amount: *a,
+            reason: "overpayment: nothing left owed",
+        })
+        .chain(tally.unknown.iter().map(|r| Unapplied {
+            receipt: &r.receipt,
+            person: r.person,
+            amount: r.paid,
+            reason: "no assessment for this person",
+        }))
+        .collect();
+    store::write_unapplied(db, c.period, &unapplied)?;
+    Ok(Fen::try_sum(unapplied.iter().map(|u| u.amount))?)
 }
 
 /// Step 5: per county, the employer part, the individual part and the late fees, each one ledger
 /// unit landing in the provincial fiscal special account, whose county transfer carries the
-/// count, total and digest of the person-level lines and names the applications that hold them
-/// (`LineSource::Applications`: the lines are not copied); every transfer recorded in
-/// `collection_postings`. Returns how many transfers.
+/// count, total and digest of the person-level lines (`summaries`, of the applications) and
+/// names the applications that hold them (`LineSource::Applications`: the lines are not copied);
+/// every transfer recorded in `collection_postings`. Returns how many transfers.
 fn post_to_ledger(
     db: &mut Db,
     c: &Close<'_>,
-    applications: &[Application],
+    summaries: &BTreeMap<(u32, PostingKind), LinesSummary>,
     totals: &BTreeMap<u32, CountyTotals>,
 ) -> Result<u64> {
     let chart = Chart::standard();
     let with_income = store::income_account_counties(db)?;
-    let summaries = applied_summaries(applications)?;
     let reference = format!("collection batch {}", c.period);
     let batch = c.period.yyyymm();
     let mut posted: Vec<(String, u32, PostingKind, Fen)> = Vec::new();
@@ -408,51 +517,30 @@ fn post_to_ledger(
 
 /// Step 6: the report of the close, per county and in total (the ledger transfers and the
 /// historical remittance are filled in by the caller).
-fn month_report(
-    c: &Close<'_>,
-    assessed: &[Assessment],
-    settled: &Settled,
-    totals: &BTreeMap<u32, CountyTotals>,
-) -> Result<MonthReport> {
-    fn line(counties: &mut BTreeMap<u32, CountyLine>, county: u32) -> &mut CountyLine {
-        counties.entry(county).or_insert_with(|| CountyLine {
-            county,
-            ..Default::default()
-        })
-    }
-    let mut counties: BTreeMap<u32, CountyLine> = BTreeMap::new();
-    for a in assessed {
-        let l = line(&mut counties, a.county);
-        l.contributors += 1;
-        l.assessed = l.assessed.try_add(a.total())?;
-    }
-    for (county, t) in totals {
-        let l = line(&mut counties, *county);
+fn month_report(c: &Close<'_>, mut tally: Tally, unapplied: Fen) -> Result<MonthReport> {
+    let totals = std::mem::take(&mut tally.totals);
+    for (county, t) in &totals {
+        let l = tally.county(*county);
         l.pooling = t.pooling;
         l.account = t.account;
         l.collected = t.pooling.try_add(t.account)?;
         l.late_fees = t.late_fees;
     }
-    for i in &settled.open {
-        let l = line(&mut counties, i.county);
-        l.arrears = l.arrears.try_add(i.outstanding())?;
-    }
-    let apps = &settled.applications;
     Ok(MonthReport {
         period: Some(c.period),
         close_date: Some(c.date),
-        contributors: assessed.len() as u64,
-        assessed: Fen::try_sum(assessed.iter().map(|a| a.total()))?,
-        receipts: settled.receipts,
-        collected: Fen::try_sum(apps.iter().map(|a| a.amount))?,
-        late_fees: Fen::try_sum(apps.iter().map(|a| a.late_fee))?,
-        unapplied: settled.unapplied,
-        unknown_receipts: settled.unknown,
-        arrears_items: settled.open.len() as u64,
-        arrears: Fen::try_sum(settled.open.iter().map(|i| i.outstanding()))?,
+        contributors: tally.contributors,
+        assessed: tally.assessed,
+        receipts: tally.receipts,
+        collected: tally.collected,
+        late_fees: tally.late_fees,
+        unapplied,
+        unknown_receipts: tally.unknown.len() as u64,
+        arrears_items: tally.arrears_items,
+        arrears: tally.arrears,
         transfers: 0,
         historical_remitted: Fen::ZERO,
-        counties: counties.into_values().collect(),
+        counties: tally.counties.into_values().collect(),
     })
 }
 

@@ -10,7 +10,7 @@
 //! The transactions belong to the callers; every function runs inside whichever is open.
 
 use crate::benefits::{county_of, date_of, period_of, ym};
-use crate::{Db, Result, StoreError, Val};
+use crate::{Db, Result, RowView, StoreError, Val};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::{Date, Fen, Period};
@@ -43,23 +43,52 @@ pub fn contributors(db: &mut Db, period: Period) -> Result<Vec<Contributor>> {
          ORDER BY p.id",
         &[ym(period), Val::Str(&last)],
         |r| {
-            let person = r.i64(0)?;
-            let kind = r.text(3)?;
-            let kind = payer_kind(kind).ok_or_else(|| {
-                StoreError::Invalid(format!("person {person}: payer kind {kind:?}"))
-            })?;
-            out.push(Contributor {
-                person,
-                county: u32::try_from(r.i64(1)?)
-                    .map_err(|_| StoreError::Invalid("county out of range".into()))?,
-                employer: r.i64(2)?,
-                kind,
-                declared: Fen::new(r.i64(4)?),
-            });
+            out.push(contributor(r)?);
             Ok(())
         },
     )?;
     Ok(out)
+}
+
+/// The next slice of [`contributors`]: at most `limit` of them, those with a person id above
+/// `after`, by person id (the collection close reads them so, slice by slice).
+pub fn contributors_after(
+    db: &mut Db,
+    period: Period,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<Contributor>> {
+    let last = period.last_day().to_string();
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut out = Vec::new();
+    db.each(
+        "SELECT p.id, p.county, COALESCE(p.employer_id, 0), p.payer_kind, COALESCE(w.declared_fen, p.declared_fen)
+         FROM persons p LEFT JOIN wage_declarations w ON w.person_id = p.id AND w.period = $1
+         WHERE p.status = 'active' AND p.enrolled_on <= $2 AND p.id > $3
+         ORDER BY p.id LIMIT $4",
+        &[ym(period), Val::Str(&last), Val::I64(after), Val::I64(limit)],
+        |r| {
+            out.push(contributor(r)?);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
+/// A row of the contributors' query: id, county, employer, payer kind, declared wage.
+fn contributor(r: &RowView<'_>) -> Result<Contributor> {
+    let person = r.i64(0)?;
+    let kind = r.text(3)?;
+    let kind = payer_kind(kind)
+        .ok_or_else(|| StoreError::Invalid(format!("person {person}: payer kind {kind:?}")))?;
+    Ok(Contributor {
+        person,
+        county: u32::try_from(r.i64(1)?)
+            .map_err(|_| StoreError::Invalid("county out of range".into()))?,
+        employer: r.i64(2)?,
+        kind,
+        declared: Fen::new(r.i64(4)?),
+    })
 }
 
 /// The open arrears items, by person.
@@ -69,24 +98,50 @@ pub fn open_items(db: &mut Db) -> Result<HashMap<i64, Vec<OpenItem>>> {
         "SELECT person_id, period, county, due_date, total_fen, account_total_fen, paid_fen FROM arrears",
         &[],
         |r| {
-            let person = r.i64(0)?;
-            let item = (|| {
-                Ok::<_, StoreError>(OpenItem {
-                    person,
-                    period: period_of(r.i64(1)?)?,
-                    county: county_of(r.i64(2)?)?,
-                    due: date_of(r.text(3)?)?,
-                    total: Fen::new(r.i64(4)?),
-                    account_total: Fen::new(r.i64(5)?),
-                    paid: Fen::new(r.i64(6)?),
-                })
-            })()
-            .map_err(|e| StoreError::Invalid(format!("arrears of person {person}: {e}")))?;
-            m.entry(person).or_default().push(item);
+            let item = open_item(r)?;
+            m.entry(item.person).or_default().push(item);
             Ok(())
         },
     )?;
     Ok(m)
+}
+
+/// The open arrears items of the persons with an id in `(after, upto]`, by person (one slice of
+/// the collection close).
+pub fn open_items_between(
+    db: &mut Db,
+    after: i64,
+    upto: i64,
+) -> Result<HashMap<i64, Vec<OpenItem>>> {
+    let mut m: HashMap<i64, Vec<OpenItem>> = HashMap::new();
+    db.each(
+        "SELECT person_id, period, county, due_date, total_fen, account_total_fen, paid_fen FROM arrears
+         WHERE person_id > $1 AND person_id <= $2",
+        &[Val::I64(after), Val::I64(upto)],
+        |r| {
+            let item = open_item(r)?;
+            m.entry(item.person).or_default().push(item);
+            Ok(())
+        },
+    )?;
+    Ok(m)
+}
+
+/// A row of `arrears` as an open item.
+fn open_item(r: &RowView<'_>) -> Result<OpenItem> {
+    let person = r.i64(0)?;
+    (|| {
+        Ok::<_, StoreError>(OpenItem {
+            person,
+            period: period_of(r.i64(1)?)?,
+            county: county_of(r.i64(2)?)?,
+            due: date_of(r.text(3)?)?,
+            total: Fen::new(r.i64(4)?),
+            account_total: Fen::new(r.i64(5)?),
+            paid: Fen::new(r.i64(6)?),
+        })
+    })()
+    .map_err(|e| StoreError::Invalid(format!("arrears of person {person}: {e}")))
 }
 
 /// The receipts no close has applied yet that were paid on or before `until`.
@@ -395,6 +450,25 @@ pub fn replace_arrears(
     employers: &HashMap<i64, i64>,
 ) -> Result<u64> {
     db.exec("DELETE FROM arrears", &[])?;
+    insert_arrears(db, items, employers)
+}
+
+/// Replace the open arrears of the persons with an id in `(after, upto]` by `items` (theirs),
+/// each with its person's employer (0 when none is given): one slice of the collection close.
+pub fn replace_arrears_between(
+    db: &mut Db,
+    (after, upto): (i64, i64),
+    items: &[OpenItem],
+    employers: &HashMap<i64, i64>,
+) -> Result<u64> {
+    db.exec(
+        "DELETE FROM arrears WHERE person_id > $1 AND person_id <= $2",
+        &[Val::I64(after), Val::I64(upto)],
+    )?;
+    insert_arrears(db, items, employers)
+}
+
+fn insert_arrears(db: &mut Db, items: &[OpenItem], employers: &HashMap<i64, i64>) -> Result<u64> {
     db.bulk_insert("arrears", &ARREARS_COLS, &mut |sink| {
         for i in items {
             let due = i.due.to_string();

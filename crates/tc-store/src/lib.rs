@@ -220,6 +220,17 @@ enum RowInner<'a> {
 }
 
 impl RowView<'_> {
+    /// Every column as a [`Value`], as [`Db::query`] reads it: e.g. a large table's rows copied
+    /// or digested one at a time.
+    pub fn values(&self) -> Result<Row> {
+        match &self.0 {
+            RowInner::Sqlite(r) => (0..r.as_ref().column_count())
+                .map(|i| Ok(sqlite_value(r.get_ref(i)?)))
+                .collect(),
+            RowInner::Pg(r) => (0..r.len()).map(|i| pg_value(r, i)).collect(),
+        }
+    }
+
     /// An integer column (NULL is an error).
     pub fn i64(&self, i: usize) -> Result<i64> {
         self.opt_i64(i)?.ok_or_else(|| {
@@ -274,6 +285,45 @@ impl RowView<'_> {
             RowInner::Pg(r) => Ok(r.try_get::<_, Option<&str>>(i)?),
         }
     }
+}
+
+/// A SQLite column as a [`Value`] (a real as its text, a blob as lossy UTF-8).
+fn sqlite_value(v: rusqlite::types::ValueRef<'_>) -> Value {
+    match v {
+        rusqlite::types::ValueRef::Null => Value::Null,
+        rusqlite::types::ValueRef::Integer(v) => Value::I64(v),
+        rusqlite::types::ValueRef::Real(f) => Value::Text(f.to_string()),
+        rusqlite::types::ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        rusqlite::types::ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+/// A PostgreSQL column as a [`Value`] (integers and booleans as integers, NUMERIC refused).
+fn pg_value(r: &postgres::Row, i: usize) -> Result<Value> {
+    use postgres::types::Type;
+    let col = &r.columns()[i];
+    let t = col.type_();
+    let v = if *t == Type::INT8 {
+        r.try_get::<_, Option<i64>>(i)?.map(Value::I64)
+    } else if *t == Type::INT4 {
+        r.try_get::<_, Option<i32>>(i)?
+            .map(|v| Value::I64(v as i64))
+    } else if *t == Type::INT2 {
+        r.try_get::<_, Option<i16>>(i)?
+            .map(|v| Value::I64(v as i64))
+    } else if *t == Type::NUMERIC {
+        // sums of BIGINT come back as NUMERIC: cast in SQL instead
+        return Err(StoreError::Invalid(format!(
+            "column {} is NUMERIC: cast it to BIGINT in the query",
+            col.name()
+        )));
+    } else if *t == Type::BOOL {
+        r.try_get::<_, Option<bool>>(i)?
+            .map(|v| Value::I64(v as i64))
+    } else {
+        r.try_get::<_, Option<String>>(i)?.map(Value::Text)
+    };
+    Ok(v.unwrap_or(Value::Null))
 }
 
 enum Conn {
@@ -535,17 +585,7 @@ impl Db {
                 while let Some(r) = rows.next()? {
                     let mut row = Vec::with_capacity(n);
                     for i in 0..n {
-                        row.push(match r.get_ref(i)? {
-                            rusqlite::types::ValueRef::Null => Value::Null,
-                            rusqlite::types::ValueRef::Integer(v) => Value::I64(v),
-                            rusqlite::types::ValueRef::Real(f) => Value::Text(f.to_string()),
-                            rusqlite::types::ValueRef::Text(t) => {
-                                Value::Text(String::from_utf8_lossy(t).into_owned())
-                            }
-                            rusqlite::types::ValueRef::Blob(b) => {
-                                Value::Text(String::from_utf8_lossy(b).into_owned())
-                            }
-                        });
+                        row.push(sqlite_value(r.get_ref(i)?));
                     }
                     out.push(row);
                 }
@@ -559,33 +599,11 @@ impl Db {
                 let rows = c.query(&st, &refs)?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
-                    let mut row = Vec::with_capacity(r.len());
-                    for (i, col) in r.columns().iter().enumerate() {
-                        use postgres::types::Type;
-                        let t = col.type_();
-                        let v = if *t == Type::INT8 {
-                            r.try_get::<_, Option<i64>>(i)?.map(Value::I64)
-                        } else if *t == Type::INT4 {
-                            r.try_get::<_, Option<i32>>(i)?
-                                .map(|v| Value::I64(v as i64))
-                        } else if *t == Type::INT2 {
-                            r.try_get::<_, Option<i16>>(i)?
-                                .map(|v| Value::I64(v as i64))
-                        } else if *t == Type::NUMERIC {
-                            // sums of BIGINT come back as NUMERIC: cast in SQL instead
-                            return Err(StoreError::Invalid(format!(
-                                "column {} is NUMERIC: cast it to BIGINT in the query",
-                                col.name()
-                            )));
-                        } else if *t == Type::BOOL {
-                            r.try_get::<_, Option<bool>>(i)?
-                                .map(|v| Value::I64(v as i64))
-                        } else {
-                            r.try_get::<_, Option<String>>(i)?.map(Value::Text)
-                        };
-                        row.push(v.unwrap_or(Value::Null));
-                    }
-                    out.push(row);
+                    out.push(
+                        (0..r.len())
+                            .map(|i| pg_value(&r, i))
+                            .collect::<Result<Row>>()?,
+                    );
                 }
                 Ok(out)
             }

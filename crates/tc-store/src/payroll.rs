@@ -789,49 +789,60 @@ pub fn carried_in_by_county(db: &mut Db, month: Period) -> Result<Vec<(RegionCod
         .collect()
 }
 
-/// The business state of the disbursement months (payment lines, plans, allocations, files,
-/// returns, ledger transfers and balances; no timestamps or hashes) as text, one row a line, to
-/// compare a resumed run with an uninterrupted one.
-pub fn disbursement_state(db: &mut Db) -> Result<String> {
-    use std::fmt::Write as _;
-    let mut s = String::new();
-    for (name, sql) in [
+/// The SHA-256 (hex) of the business state of the disbursement months (payment lines, plans,
+/// allocations, files, returns, ledger transfers and balances; no timestamps or hashes) as text —
+/// per table its name and row count on a line, then each row's `{:?}` on a line — to compare a
+/// resumed run with an uninterrupted one. Hashed as the rows are read: the text and the payment
+/// lines are never held (2.28 million lines at 10 million insured).
+pub fn disbursement_digest(db: &mut Db) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (name, table, sql) in [
         (
             "payroll",
+            "payroll_lines",
             "SELECT month, person_id, item, attempt, county, amount_fen, end_to_end, COALESCE(msg_id, ''), status, COALESCE(reissue_of, '') FROM payroll_lines ORDER BY month, person_id, item, attempt",
         ),
         (
             "plans",
+            "fund_plans",
             "SELECT month, region, level, planned_fen, COALESCE(approved_fen, -1), status FROM fund_plans ORDER BY month, region",
         ),
         (
+            "allocations",
             "allocations",
             "SELECT month, region, level, amount_fen, deadline, done_on, delay_days FROM allocations ORDER BY month, region",
         ),
         (
             "files",
+            "payment_files",
             "SELECT msg_id, payments, ctrl_sum_fen, xml_sha256 FROM payment_files ORDER BY msg_id",
         ),
         (
             "returns",
+            "bank_returns",
             "SELECT file_sha256, lines, accepted, rejected FROM bank_returns ORDER BY file_sha256",
         ),
         (
             "transfers",
+            "ledger_transfer",
             "SELECT idem_key, op, debit_account, credit_account, amount, category, value_date, line_count, lines_digest FROM ledger_transfer ORDER BY idem_key",
         ),
         (
             "accounts",
+            "ledger_account",
             "SELECT id, debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_account ORDER BY id",
         ),
     ] {
-        let rows = db.query(sql, &[])?;
-        let _ = writeln!(s, "{name} {}", rows.len());
-        for r in rows {
-            let _ = writeln!(s, "{r:?}");
-        }
+        // no condition: the rows are the table's
+        let n = db.query_i64(&format!("SELECT count(*) FROM {table}"), &[])?;
+        h.update(format!("{name} {n}\n").as_bytes());
+        db.each(sql, &[], |r| {
+            h.update(format!("{:?}\n", r.values()?).as_bytes());
+            Ok(())
+        })?;
     }
-    Ok(s)
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// One issued line as the ledger holds it in the pending benefit transfer of its

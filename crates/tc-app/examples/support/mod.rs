@@ -100,6 +100,30 @@ pub fn month(
     (t_collect, t.elapsed().as_secs_f64())
 }
 
+/// With `TONGCHOU_TIMING` set, print the resident memory after `phase` and the process's peak
+/// so far (VmRSS, VmHWM of `/proc/self/status`, MiB; the peak is never reset, so that
+/// `/usr/bin/time -v` still reports the whole process's): a phase raised the peak when its
+/// line shows a higher one than the line before.
+pub fn mem(phase: &str) {
+    if std::env::var_os("TONGCHOU_TIMING").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    eprintln!(
+        "memory after {phase}: resident {} MiB, peak so far {} MiB",
+        kib("VmRSS:") / 1024,
+        kib("VmHWM:") / 1024
+    );
+}
+
 pub fn count(db: &mut Db, table: &str) -> i64 {
     db.query_i64(&format!("SELECT count(*) FROM {table}"), &[])
         .unwrap_or(0)
@@ -183,6 +207,14 @@ pub fn columns(db: &mut Db, table: &str) -> (Vec<String>, String) {
 /// A table's rows (those `filter` keeps, a SQL condition; all when empty) in key order, with
 /// its columns.
 pub fn read_rows(db: &mut Db, table: &str, filter: &str) -> (Vec<String>, Vec<Vec<Value>>) {
+    let (cols, sql) = select(db, table, filter);
+    let rows = db.query(&sql, &[]).expect("read back");
+    (cols, rows)
+}
+
+/// The SQL reading a table's rows in key order (those `filter` keeps, a SQL condition; all when
+/// empty), with its columns.
+fn select(db: &mut Db, table: &str, filter: &str) -> (Vec<String>, String) {
     let (cols, order) = columns(db, table);
     let filter = if filter.is_empty() {
         String::new()
@@ -193,8 +225,63 @@ pub fn read_rows(db: &mut Db, table: &str, filter: &str) -> (Vec<String>, Vec<Ve
         "SELECT {} FROM {table}{filter} ORDER BY {order}",
         cols.join(", ")
     );
-    let rows = db.query(&sql, &[]).expect("read back");
-    (cols, rows)
+    (cols, sql)
+}
+
+/// The SHA-256 (hex) of a table's rows in key order as `format!("{:?}", rows)` writes them
+/// (`read_rows`' rows), computed as they are read: equal to the digest of that text, without
+/// holding the rows or the text.
+pub fn rows_digest(db: &mut Db, table: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let (_, sql) = select(db, table, "");
+    let mut h = Sha256::new();
+    let mut first = true;
+    h.update(b"[");
+    db.each(&sql, &[], |r| {
+        if !first {
+            h.update(b", ");
+        }
+        first = false;
+        h.update(format!("{:?}", r.values()?).as_bytes());
+        Ok(())
+    })
+    .expect("read back");
+    h.update(b"]");
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The raw write of a table's rows after its first `skip` in key order: read back from `db` and
+/// bulk-written into the same table of `raw`, one transaction, 100,000 rows at a time; the
+/// seconds the writing took (the batches' writes and the commit).
+pub fn raw_copy(db: &mut Db, raw: &mut Db, table: &str, skip: usize) -> f64 {
+    const BATCH: usize = 100_000;
+    let (cols, sql) = select(db, table, "");
+    let col_refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+    let mut secs = 0.0;
+    let mut write = |raw: &mut Db, rows: &mut Vec<Vec<Value>>| {
+        let t = Instant::now();
+        raw.bulk_insert_values(table, &col_refs, rows)
+            .expect("raw insert");
+        secs += t.elapsed().as_secs_f64();
+        rows.clear();
+    };
+    let (mut seen, mut rows) = (0usize, Vec::with_capacity(BATCH));
+    raw.begin().expect("begin raw");
+    db.each(&sql, &[], |r| {
+        seen += 1;
+        if seen > skip {
+            rows.push(r.values()?);
+            if rows.len() == BATCH {
+                write(raw, &mut rows);
+            }
+        }
+        Ok(())
+    })
+    .expect("read back");
+    write(raw, &mut rows);
+    let t = Instant::now();
+    raw.commit().expect("commit raw");
+    secs + t.elapsed().as_secs_f64()
 }
 
 /// The raw write: `rows` bulk-written (`Db::bulk_insert`, one transaction) into `table` of

@@ -54,7 +54,7 @@ use crate::clock::now_ms;
 use crate::error::{AppError, Result};
 use crate::jobs;
 use std::path::{Path, PathBuf};
-use tongchou_bank::{DateTime, EndToEndId, PaymentKey, file_digest};
+use tongchou_bank::{DateTime, EndToEndId, PaymentKey};
 use tongchou_core::access::Principal;
 use tongchou_core::period::Period;
 use tongchou_core::policy::Policy;
@@ -471,8 +471,7 @@ pub fn run_month(
 /// A digest of the month's business state (no timestamps or hashes), to compare a resumed run
 /// with an uninterrupted one.
 pub fn state_digest(db: &mut Db) -> Result<String> {
-    let s = tongchou_store::payroll::disbursement_state(db)?;
-    Ok(file_digest(s.as_bytes()))
+    Ok(tongchou_store::payroll::disbursement_digest(db)?)
 }
 
 /// A month's run as the provincial bureau follows it: whether the collection is closed, each

@@ -135,36 +135,58 @@ impl std::fmt::Display for LineSource {
 pub fn applied_summaries<'a>(
     apps: impl IntoIterator<Item = &'a Application>,
 ) -> Result<BTreeMap<(u32, PostingKind), LinesSummary>> {
-    let mut by_county: BTreeMap<u32, Vec<&Application>> = BTreeMap::new();
-    for a in apps {
-        by_county.entry(a.county).or_default().push(a);
-    }
-    let mut out = BTreeMap::new();
-    for (county, mut v) in by_county {
-        // the close produces them by person already: a nearly sorted run
-        v.sort_by(|a, b| (a.person, &a.receipt, a.period).cmp(&(b.person, &b.receipt, b.period)));
-        for kind in PostingKind::ALL {
-            let mut h = LinesHasher::default();
-            let mut any = false;
-            for a in &v {
-                let amount = part(a, kind);
-                if amount.is_positive() {
-                    h.push(&Line {
-                        person: a.person,
-                        amount,
-                    });
-                    any = true;
+    let mut lines = AppliedLines::default();
+    lines.add(apps);
+    lines.finish()
+}
+
+/// [`applied_summaries`] fed slice by slice, as the close writes its applications: each slice
+/// holds the applications of a range of persons above the previous slice's, so that every
+/// (county, part) is hashed in the canonical order without the close's applications being held
+/// at once.
+#[derive(Default)]
+pub struct AppliedLines {
+    hashers: BTreeMap<(u32, PostingKind), LinesHasher>,
+}
+
+impl AppliedLines {
+    /// Add the applications of the next slice of persons (ids above every earlier slice's).
+    pub fn add<'a>(&mut self, apps: impl IntoIterator<Item = &'a Application>) {
+        let mut by_county: BTreeMap<u32, Vec<&Application>> = BTreeMap::new();
+        for a in apps {
+            by_county.entry(a.county).or_default().push(a);
+        }
+        for (county, mut v) in by_county {
+            // the close produces them by person already: a nearly sorted run
+            v.sort_by(|a, b| {
+                (a.person, &a.receipt, a.period).cmp(&(b.person, &b.receipt, b.period))
+            });
+            for kind in PostingKind::ALL {
+                for a in &v {
+                    let amount = part(a, kind);
+                    if amount.is_positive() {
+                        self.hashers.entry((county, kind)).or_default().push(&Line {
+                            person: a.person,
+                            amount,
+                        });
+                    }
                 }
-            }
-            if any {
-                let s = h.finish().map_err(|e| {
-                    StoreError::Invalid(format!("applications of county {county}: {e}"))
-                })?;
-                out.insert((county, kind), s);
             }
         }
     }
-    Ok(out)
+
+    /// The summary of every (county, part) with a positive line.
+    pub fn finish(self) -> Result<BTreeMap<(u32, PostingKind), LinesSummary>> {
+        self.hashers
+            .into_iter()
+            .map(|((county, kind), h)| {
+                let s = h.finish().map_err(|e| {
+                    StoreError::Invalid(format!("applications of county {county}: {e}"))
+                })?;
+                Ok(((county, kind), s))
+            })
+            .collect()
+    }
 }
 
 /// Record the sources of the transfers just created (in the batch's transaction).
