@@ -38,6 +38,15 @@ fn scenario(url: &str) {
         page.body
     );
     let csrf = Client::csrf_in(&page.body);
+    // the grid's exported columns in the reader's language, as on the page
+    let (_, _, csv) = clerk.get_bytes("/certification?month=2023-06&export=csv");
+    let csv = String::from_utf8_lossy(&csv).into_owned();
+    assert!(csv.contains("地区,待遇人员,已认证"), "{csv}");
+    clerk.get("/lang?to=en&back=%2Fcertification");
+    let (_, _, csv) = clerk.get_bytes("/certification?month=2023-06&export=csv");
+    let csv = String::from_utf8_lossy(&csv).into_owned();
+    assert!(csv.contains("Region,Pensioners,Certified"), "{csv}");
+    clerk.get("/lang?to=zh-CN&back=%2Fcertification");
 
     // another county's clerk: refused
     let mut other = Client::new(srv.addr);
