@@ -86,7 +86,7 @@ fn story(db: &str, tag: &str) {
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
     assert!(
-        err.contains("controls.csv row 2: 参保人数：控制数"),
+        err.contains("controls.csv第 2 行: 参保人数：控制数"),
         "{err}"
     );
     assert!(err.contains("[control_total]"), "{err}");

@@ -393,7 +393,11 @@ fn tampering(db: &str, tag: &str) {
         conn.exec(sql, &[Val::Str(&e2e)]).expect("tamper");
         let (good, err) = ledger_check(db, &[]);
         assert!(!good, "{what} must be caught");
-        assert!(err.contains("payments"), "{what}: {err}");
+        // a broken ledger (账簿损坏) named by the month's payments (发放) or payment files (支付)
+        assert!(
+            err.contains("账簿损坏") && (err.contains("发放") || err.contains("支付")),
+            "{what}: {err}"
+        );
         conn.exec(undo, &[Val::Str(&e2e)]).expect("undo");
     };
     tamper(
@@ -499,7 +503,7 @@ fn tampering(db: &str, tag: &str) {
     );
     let (good, err) = ledger_check(db, &["--anchor", &later]);
     assert!(!good);
-    assert!(err.contains("removed from the end"), "{err}");
+    assert!(err.contains("末尾的记录被删除"), "{err}");
     // a paid line deleted
     conn.exec(
         "DELETE FROM payroll_lines WHERE end_to_end = $1",
@@ -508,7 +512,7 @@ fn tampering(db: &str, tag: &str) {
     .expect("d");
     let (good, err) = ledger_check(db, &["--anchor", &anchor]);
     assert!(
-        !good && err.contains("payments"),
+        !good && err.contains("发放") && err.contains("payroll_lines"),
         "a paid line deleted: {err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
