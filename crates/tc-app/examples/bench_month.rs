@@ -17,6 +17,11 @@ use tongchou_core::{Period, Policy};
 use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::ledger::Ledger;
 
+/// The allocator of the `tongchou` binary (`tc-cli/src/main.rs`), so that the month timed here
+/// is the month `tongchou month run` runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod support;
 use support::{SKIP, count, mem, raw_copy, rows_digest, table_counts};
 

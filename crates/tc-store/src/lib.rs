@@ -810,39 +810,25 @@ impl Db {
     ) -> Result<u64> {
         match &mut self.conn {
             Conn::Sqlite(c) => {
-                const ROWS: usize = 64;
-                let one = format!(
-                    "({})",
-                    (1..=columns.len())
-                        .map(|i| format!("?{i}"))
-                        .collect::<Vec<_>>()
-                        .join(",")
-                );
-                let mut many = String::new();
-                for r in 0..ROWS {
-                    if r > 0 {
-                        many.push(',');
-                    }
-                    many.push('(');
-                    for k in 0..columns.len() {
-                        if k > 0 {
-                            many.push(',');
-                        }
-                        many.push_str(&format!("?{}", r * columns.len() + k + 1));
-                    }
-                    many.push(')');
-                }
-                let head = format!("INSERT INTO {table} ({}) VALUES ", columns.join(","));
+                // One row per statement execution, bound straight from the caller's values. A
+                // statement inserting many rows (`VALUES (…), (…)`) must be undone whole if a
+                // later row fails, so SQLite keeps a statement journal for it: a copy of every
+                // page it touches first, in memory (the month's profile: `subjournalPageIfRequired`
+                // and its allocations). A one-row statement needs none (docs/PERFORMANCE.md,
+                // "One row per statement").
+                let one = (1..=columns.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(",");
                 let mut sink = SqliteSink {
-                    single: c.prepare(&format!("{head}{one}"))?,
-                    multi: c.prepare(&format!("{head}{many}"))?,
-                    buf: Vec::with_capacity(ROWS * columns.len()),
+                    single: c.prepare(&format!(
+                        "INSERT INTO {table} ({}) VALUES ({one})",
+                        columns.join(",")
+                    ))?,
                     ncols: columns.len(),
-                    rows_per_stmt: ROWS,
                     count: 0,
                 };
                 fill(&mut sink)?;
-                sink.flush_rest()?;
                 Ok(sink.count)
             }
             Conn::Pg(c) => {
@@ -881,34 +867,8 @@ pub(crate) enum OwnedVal {
 
 struct SqliteSink<'c> {
     single: rusqlite::Statement<'c>,
-    multi: rusqlite::Statement<'c>,
-    buf: Vec<OwnedVal>,
     ncols: usize,
-    rows_per_stmt: usize,
     count: u64,
-}
-
-fn bind_owned(st: &mut rusqlite::Statement<'_>, vals: &[OwnedVal]) -> Result<()> {
-    for (i, v) in vals.iter().enumerate() {
-        match v {
-            OwnedVal::Null => st.raw_bind_parameter(i + 1, rusqlite::types::Null)?,
-            OwnedVal::I64(x) => st.raw_bind_parameter(i + 1, *x)?,
-            OwnedVal::Str(s) => st.raw_bind_parameter(i + 1, s.as_str())?,
-        }
-    }
-    Ok(())
-}
-
-impl SqliteSink<'_> {
-    fn flush_rest(&mut self) -> Result<()> {
-        let n = self.ncols;
-        let rows: Vec<OwnedVal> = std::mem::take(&mut self.buf);
-        for chunk in rows.chunks(n) {
-            bind_owned(&mut self.single, chunk)?;
-            self.single.raw_execute()?;
-        }
-        Ok(())
-    }
 }
 
 impl RowSink for SqliteSink<'_> {
@@ -920,19 +880,17 @@ impl RowSink for SqliteSink<'_> {
                 self.ncols
             )));
         }
-        for v in vals {
-            self.buf.push(match v {
-                Val::Null => OwnedVal::Null,
-                Val::I64(x) => OwnedVal::I64(*x),
-                Val::Str(s) => OwnedVal::Str((*s).to_string()),
-            });
+        for (i, v) in vals.iter().enumerate() {
+            match v {
+                Val::Null => self
+                    .single
+                    .raw_bind_parameter(i + 1, rusqlite::types::Null)?,
+                Val::I64(x) => self.single.raw_bind_parameter(i + 1, *x)?,
+                Val::Str(s) => self.single.raw_bind_parameter(i + 1, *s)?,
+            }
         }
+        self.single.raw_execute()?;
         self.count += 1;
-        if self.buf.len() == self.ncols * self.rows_per_stmt {
-            bind_owned(&mut self.multi, &self.buf)?;
-            self.multi.raw_execute()?;
-            self.buf.clear();
-        }
         Ok(())
     }
 }
