@@ -16,6 +16,7 @@ use crate::{AppError, Result};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeMap;
 use tongchou_core::access::{Principal, Role};
+use tongchou_core::region::Level;
 use tongchou_core::rules::governance::GapTerms;
 use tongchou_core::{Date, Divisions, Fen, Period, Policy, RegionCode};
 use tongchou_engine::gap::{self, Cause, CountyYear, Inputs, Outcome};
@@ -544,6 +545,16 @@ const COLS: [Col; 9] = [
 /// The view as one table: a row per non-zero share of the counties within `region`, with the
 /// year's total.
 pub fn sheet(v: &GapView, region: Option<RegionCode>) -> Result<Sheet> {
+    /// A stored level (`county`) in the current language (`县级`), else as stored.
+    fn level_shown(stored: &str) -> String {
+        let level = [Level::Province, Level::City, Level::County]
+            .into_iter()
+            .find(|l| l.as_str() == stored);
+        match level {
+            Some(l) => crate::close::level_name(l).to_string(),
+            None => stored.to_string(),
+        }
+    }
     let (d, within, _) = scope(region)?;
     let mut rows = Vec::new();
     let (mut total, mut paid) = (Fen::ZERO, Fen::ZERO);
@@ -563,7 +574,7 @@ pub fn sheet(v: &GapView, region: Option<RegionCode>) -> Result<Sheet> {
             Cell::Text(s.county.to_string()),
             Cell::Text(name_of(d, s.county)),
             Cell::Text(cause.into()),
-            Cell::Text(s.level.clone()),
+            Cell::Text(level_shown(&s.level)),
             Cell::Text(format!("{} {}", s.region, name_of(d, s.region))),
             Cell::Money(s.amount),
             Cell::Money(s.paid),

@@ -11,7 +11,7 @@ use crate::export::{Download, Format, Table};
 use crate::reports::Cell;
 use crate::{AppError, Result};
 use tongchou_core::access::{Permission, Principal};
-use tongchou_core::i18n::{self, Lang, word};
+use tongchou_core::i18n::word;
 use tongchou_core::{Divisions, Fen, RegionCode, tr};
 use tongchou_ledger::report::TrialBook;
 use tongchou_ledger::{AccountId, Chart, Transfer};
@@ -54,11 +54,7 @@ pub fn books_in_scope(who: &Principal) -> Vec<(RegionCode, String)> {
 
 /// `region`'s name, `140105 小店区`.
 pub fn book_name(region: RegionCode) -> String {
-    let name = Divisions::shanxi()
-        .get(region)
-        .map(|r| r.name.clone())
-        .unwrap_or_default();
-    format!("{region} {name}")
+    tongchou_ledger::chart::book_name(region)
 }
 
 fn authorize(
@@ -281,21 +277,10 @@ pub struct History {
     pub older: Option<i64>,
 }
 
-/// The label of an account: its book and its chart name in the current language.
+/// The label of an account: its book and its chart name in the current language
+/// (`Chart::shown`).
 pub fn account_label(chart: &Chart, id: AccountId) -> String {
-    let book = id.region().map(book_name).unwrap_or_default();
-    match chart.kind_of(id) {
-        Some(k) => format!("{book} · {} {}", k.code, in_lang(&k.name, &k.name_en)),
-        None => format!("{book} · #{}", id.0),
-    }
-}
-
-/// The chart's name or its English one, by the current language.
-fn in_lang<'a>(zh: &'a str, en: &'a str) -> &'a str {
-    match i18n::current() {
-        Lang::En if !en.is_empty() => en,
-        _ => zh,
-    }
+    chart.shown(id)
 }
 
 /// An account kind's name in the current language (the chart's `name` or `name_en`; `zh`, the
@@ -303,7 +288,7 @@ fn in_lang<'a>(zh: &'a str, en: &'a str) -> &'a str {
 pub fn kind_name(kind: &str, zh: &str) -> String {
     Chart::standard()
         .kind(kind)
-        .map_or(zh, |k| in_lang(&k.name, &k.name_en))
+        .map_or(zh, |k| k.shown_name())
         .to_string()
 }
 
@@ -312,7 +297,7 @@ pub fn kind_name(kind: &str, zh: &str) -> String {
 pub fn category_name(chart: &Chart, key: &str) -> String {
     chart
         .category(key)
-        .map_or(key, |c| in_lang(&c.name, &c.name_en))
+        .map_or(key, |c| c.shown_name())
         .to_string()
 }
 

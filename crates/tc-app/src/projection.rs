@@ -119,8 +119,9 @@ pub fn project(db: &mut Db, from_year: i32, years: u32, asked: &[String]) -> Res
         )));
     }
     if !(2000..=2100).contains(&from_year) {
-        return Err(AppError::Invalid(format!(
-            "--from-year: 2000 to 2100 ({from_year})"
+        return Err(AppError::Invalid(tongchou_core::tr!(
+            "app-proj-from-year",
+            year = from_year
         )));
     }
     let policy = Policy::builtin()?;

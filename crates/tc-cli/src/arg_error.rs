@@ -1,7 +1,8 @@
 //! clap's refusals of the command line in the reader's language: clap writes its errors in
 //! English only, so the kind of error and the arguments it names (its context) are put into the
-//! catalogue's words (`cli-arg-*`), one line naming the argument and the reason, with a pointer
-//! to `--help`. A kind the catalogue does not know keeps clap's own first line.
+//! catalogue's words (`cli-arg-*`), one line naming the argument (its placeholder in the
+//! catalogue's words too, `--period <期间>`) and the reason, with a pointer to `--help`. A kind
+//! the catalogue does not know keeps clap's own first line.
 
 use clap::error::{ContextKind, ContextValue, Error, ErrorKind};
 use tongchou_core::tr;
@@ -32,7 +33,8 @@ fn reason(e: &Error) -> String {
 
 /// One line for a refused command line, in the reader's language.
 pub fn line(e: &Error) -> String {
-    let arg = || context(e, ContextKind::InvalidArg).unwrap_or_default();
+    let arg =
+        || crate::help::placeholders(&context(e, ContextKind::InvalidArg).unwrap_or_default());
     let value = || context(e, ContextKind::InvalidValue).unwrap_or_default();
     let main = match e.kind() {
         ErrorKind::InvalidValue => match context(e, ContextKind::ValidValue) {
@@ -70,7 +72,8 @@ pub fn line(e: &Error) -> String {
         ErrorKind::ArgumentConflict => tr!(
             "cli-arg-conflict",
             arg = arg(),
-            other = context(e, ContextKind::PriorArg).unwrap_or_default()
+            other =
+                crate::help::placeholders(&context(e, ContextKind::PriorArg).unwrap_or_default())
         ),
         ErrorKind::TooManyValues
         | ErrorKind::TooFewValues
@@ -120,7 +123,7 @@ mod tests {
         let en = refused(&["tongchou", "nonsense"], Lang::En);
         assert!(en.contains("unknown subcommand nonsense"), "{en}");
         let zh = refused(&["tongchou", "ledger", "history"], Lang::ZhCn);
-        assert!(zh.starts_with("缺少必需的参数：--account"), "{zh}");
+        assert!(zh.starts_with("缺少必需的参数：--account <科目>"), "{zh}");
         let en = refused(&["tongchou", "ledger", "history"], Lang::En);
         assert!(
             en.starts_with("missing required arguments: --account"),

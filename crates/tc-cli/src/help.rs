@@ -9,6 +9,9 @@
 //!   `cli-help-any--ARG` of an argument that means the same wherever it appears (`--db`,
 //!   `--user`, `--help`);
 //! - a possible value's help: `cli-help-PATH--ARG-is-VALUE`;
+//! - a value's placeholder (`<FILE>`, in the help and the usage lines): `cli-help-value-NAME`
+//!   (NAME clap's name in lower case, `<文件>`), or `cli-help-value-PATH--ARG` where the name
+//!   means something else; a refusal naming an argument uses the shared ones ([`placeholders`]);
 //! - the headings and the default, environment and possible values: `cli-help-usage`,
 //!   `cli-help-options`, `cli-help-arguments`, `cli-help-commands`, `cli-help-default`, ….
 //!
@@ -31,13 +34,79 @@ pub fn localized(lang: Lang) -> (Command, Vec<String>) {
 
 /// The message `id` in `lang`, noting it when the catalogue lacks it.
 fn text(lang: Lang, ids: &[&str], missing: &mut Vec<String>) -> String {
-    for id in ids {
-        if let Some(t) = i18n::text(lang, id) {
-            return t.to_string();
+    lookup(lang, ids, missing).unwrap_or_default().to_string()
+}
+
+/// The first of `ids` the catalogue has in `lang`, noting them all when it has none.
+fn lookup(lang: Lang, ids: &[&str], missing: &mut Vec<String>) -> Option<&'static str> {
+    let found = ids.iter().find_map(|id| i18n::text(lang, id));
+    if found.is_none() {
+        missing.push(format!("{}: {}", lang.tag(), ids.join(" | ")));
+    }
+    found
+}
+
+/// The id of a value's placeholder: `cli-help-value-` and clap's name in lower case, `_` and
+/// `=` as `-` (`ITEM=YUAN` → `cli-help-value-item-yuan`).
+fn value_id(name: &str) -> String {
+    format!(
+        "cli-help-value-{}",
+        name.to_lowercase().replace(['_', '='], "-")
+    )
+}
+
+/// The placeholders of an argument's values (`<FILE>`, shown in its help and the usage lines)
+/// in `lang`: `cli-help-value-PATH--ARG` for a name that means something else there, else the
+/// shared `cli-help-value-NAME`.
+fn value_names(a: Arg, path: &str, arg: &str, lang: Lang, missing: &mut Vec<String>) -> Arg {
+    if !a.get_action().takes_values() {
+        return a;
+    }
+    let Some(names) = a.get_value_names() else {
+        return a;
+    };
+    let own = format!("cli-help-value-{path}--{arg}");
+    let words: Vec<&'static str> = names
+        .iter()
+        .map(|n| lookup(lang, &[&own, &value_id(n.as_str())], missing).unwrap_or("?"))
+        .collect();
+    a.value_names(words)
+}
+
+/// `<NAME>` placeholders in a text clap wrote (an argument named in a refusal, `--account
+/// <ACCOUNT>`) in the current language's words, where the catalogue has them.
+pub fn placeholders(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let tail = &rest[open + 1..];
+        let word = tail.find('>').and_then(|close| {
+            let name = &tail[..close];
+            let plain = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '=');
+            plain
+                .then(|| i18n::text(i18n::current(), &value_id(name)))
+                .flatten()
+                .map(|w| (w, close))
+        });
+        match word {
+            Some((w, close)) => {
+                out.push('<');
+                out.push_str(w);
+                out.push('>');
+                rest = &tail[close + 1..];
+            }
+            None => {
+                out.push('<');
+                rest = tail;
+            }
         }
     }
-    missing.push(format!("{}: {}", lang.tag(), ids.join(" | ")));
-    String::new()
+    out.push_str(rest);
+    out
 }
 
 /// One command and, below it, its subcommands, in `lang`.
@@ -89,6 +158,7 @@ fn arg(a: Arg, path: &str, lang: Lang, missing: &mut Vec<String>) -> Arg {
     let name = a
         .get_long()
         .map_or_else(|| a.get_id().to_string(), ToString::to_string);
+    let a = value_names(a, path, &name, lang, missing);
     let mut help = text(
         lang,
         &[
@@ -166,16 +236,60 @@ pub fn exit_with_help(lang: Lang) -> ! {
 #[cfg(test)]
 mod tests {
     use super::localized;
+    use clap::{Command, CommandFactory};
     use tongchou_core::i18n::Lang;
 
-    /// Every command, argument and described value of the whole tree has its entry in both
-    /// languages.
+    /// Every command, argument, described value and value placeholder of the whole tree has its
+    /// entry in both languages.
     #[test]
     fn every_command_and_argument_has_its_help_in_both_languages() {
         for lang in Lang::ALL {
             let (_, missing) = localized(lang);
             assert!(missing.is_empty(), "{missing:#?}");
         }
+    }
+
+    /// `PATH --ARG <PLACEHOLDER>` for every argument of the tree that takes a value.
+    fn placeholders(cmd: &Command, path: &str, out: &mut Vec<(String, String)>) {
+        for a in cmd
+            .get_arguments()
+            .filter(|a| a.get_action().takes_values())
+        {
+            for n in a.get_value_names().unwrap_or_default() {
+                out.push((format!("{path} --{}", a.get_id()), n.to_string()));
+            }
+        }
+        for s in cmd.get_subcommands() {
+            placeholders(s, &format!("{path} {}", s.get_name()), out);
+        }
+    }
+
+    /// Every placeholder is in Chinese words in Chinese, and English's are clap's own.
+    #[test]
+    fn every_placeholder_in_the_readers_language() {
+        let mut plain = crate::Cli::command();
+        plain.build();
+        let (mut english, mut chinese) = (Vec::new(), Vec::new());
+        placeholders(&plain, "tongchou", &mut english);
+        placeholders(&localized(Lang::ZhCn).0, "tongchou", &mut chinese);
+        assert!(english.len() > 100, "{english:?}");
+        assert_eq!(english.len(), chinese.len());
+        let ascii: Vec<_> = chinese.iter().filter(|(_, n)| n.is_ascii()).collect();
+        assert!(ascii.is_empty(), "{ascii:#?}");
+        let mut en = Vec::new();
+        placeholders(&localized(Lang::En).0, "tongchou", &mut en);
+        assert_eq!(en, english);
+    }
+
+    #[test]
+    fn a_refusals_placeholders_in_the_readers_language() {
+        use tongchou_core::i18n::scope;
+        let text = "--account <ACCOUNT>, --period <PERIOD>..., <UNKNOWN> a < b";
+        assert_eq!(
+            scope(Lang::ZhCn, || super::placeholders(text)),
+            "--account <科目>, --period <期间>..., <UNKNOWN> a < b"
+        );
+        assert_eq!(scope(Lang::En, || super::placeholders(text)), text);
     }
 
     fn help(lang: Lang, args: &[&str]) -> String {
@@ -198,5 +312,10 @@ mod tests {
         assert!(zh.contains("[环境变量：TONGCHOU_DB]"), "{zh}");
         let zh = help(Lang::ZhCn, &["tongchou", "help", "import"]);
         assert!(zh.contains("用法: tongchou import [选项] <命令>"), "{zh}");
+        let zh = help(Lang::ZhCn, &["tongchou", "ledger", "month-end", "--help"]);
+        assert!(zh.contains("--period <期间>"), "{zh}");
+        assert!(zh.contains("--db <数据库>"), "{zh}");
+        let en = help(Lang::En, &["tongchou", "ledger", "month-end", "--help"]);
+        assert!(en.contains("--period <PERIOD>"), "{en}");
     }
 }

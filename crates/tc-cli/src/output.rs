@@ -14,6 +14,38 @@ macro_rules! outln {
     };
 }
 
+/// How a cell sits in its column of a text table.
+#[derive(Clone, Copy, Debug)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// One line of a text table: each cell padded to its column's width on a terminal (a Chinese
+/// character takes two columns, so `{:<36}` would not line up), one space between columns, no
+/// trailing blanks; a cell wider than its column pushes the rest along.
+pub fn columns(cells: &[impl AsRef<str>], cols: &[(usize, Align)]) -> String {
+    let mut line = String::new();
+    for (i, (cell, (w, align))) in cells.iter().zip(cols).enumerate() {
+        let cell: &str = cell.as_ref();
+        let pad = " ".repeat(w.saturating_sub(tongchou_app::reports::sheet::width(cell)));
+        if i > 0 {
+            line.push(' ');
+        }
+        match align {
+            Align::Left => {
+                line.push_str(cell);
+                line.push_str(&pad);
+            }
+            Align::Right => {
+                line.push_str(&pad);
+                line.push_str(cell);
+            }
+        }
+    }
+    line.trim_end().to_string()
+}
+
 /// `print!` through [`write_stdout`].
 #[allow(unused_macros)]
 macro_rules! out {
@@ -69,7 +101,12 @@ pub fn open_input(path: &str) -> Result<Box<dyn BufRead>, CliError> {
     if path == "-" {
         Ok(Box::new(BufReader::new(std::io::stdin())))
     } else {
-        let f = std::fs::File::open(path).map_err(|e| CliError(format!("--file {path}: {e}")))?;
+        let f = std::fs::File::open(path).map_err(|e| {
+            CliError(format!(
+                "--file {path}: {}",
+                tongchou_core::i18n::io_text(&e)
+            ))
+        })?;
         Ok(Box::new(BufReader::new(f)))
     }
 }
@@ -77,9 +114,12 @@ pub fn open_input(path: &str) -> Result<Box<dyn BufRead>, CliError> {
 /// Read a whole file argument (`-` for stdin) as text.
 pub fn read_input(path: &str) -> Result<String, CliError> {
     let mut s = String::new();
-    open_input(path)?
-        .read_to_string(&mut s)
-        .map_err(|e| CliError(format!("--input {path}: {e}")))?;
+    open_input(path)?.read_to_string(&mut s).map_err(|e| {
+        CliError(format!(
+            "--input {path}: {}",
+            tongchou_core::i18n::io_text(&e)
+        ))
+    })?;
     Ok(s)
 }
 
@@ -92,7 +132,13 @@ pub fn write_whole<T>(
     let mut part = path.as_os_str().to_owned();
     part.push(".part");
     let part = std::path::PathBuf::from(part);
-    let io = |e: std::io::Error| CliError(format!("{}: {e}", path.display()));
+    let io = |e: std::io::Error| {
+        CliError(format!(
+            "{}: {}",
+            path.display(),
+            tongchou_core::i18n::io_text(&e)
+        ))
+    };
     let file = std::fs::File::create(&part).map_err(io)?;
     let mut out = std::io::BufWriter::new(file);
     let done = write(&mut out).and_then(|d| out.flush().map(|_| d).map_err(io));

@@ -71,7 +71,9 @@ fn check_catches_tampering(db: &str) {
     );
     let e = broken(db);
     assert!(
-        e.starts_with("BROKEN: account 140000051 (140000:remittance_from_lower)"),
+        e.starts_with(
+            "BROKEN: account 140000051 (140000 山西省 · 4601 remittances from the lower level)"
+        ),
         "{e}"
     );
     exec(
@@ -166,10 +168,13 @@ fn check_catches_tampering(db: &str) {
     ];
     let h = ok(&tongchou(db, &args));
     assert!(h.contains("明细账") && h.contains("流水号"), "{h}");
+    // the accounts by their names, the code beside them, in the reader's language
+    assert!(h.starts_with("140000 山西省 · 1004 财政专户存款"), "{h}");
+    assert!(!h.contains("fiscal_special_account"), "{h}");
     assert!(h.contains("更多：--after"), "{h}");
     let h = ok(&run::tongchou_env(db, &args, &[(en[0], en[1])]));
     assert!(
-        h.starts_with("history of 140000:fiscal_special_account"),
+        h.starts_with("history of 140000 山西省 · 1004 fiscal special-account deposits"),
         "{h}"
     );
     assert!(h.contains("more: --after"), "{h}");

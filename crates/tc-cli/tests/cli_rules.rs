@@ -310,3 +310,53 @@ fn help_in_the_readers_language() {
         "{en}"
     );
 }
+
+/// The values' placeholders (`<FILE>`) in the help, the usage lines and a refusal are the
+/// catalogue's words: Chinese by default, clap's own in English.
+#[test]
+fn placeholders_in_the_readers_language() {
+    let out = |lang, args: &[&str]| {
+        let o = run_in(lang, args);
+        let text = [o.stdout, o.stderr].concat();
+        String::from_utf8_lossy(&text).into_owned()
+    };
+    let zh = out(None, &["import", "persons", "--help"]);
+    assert!(
+        zh.contains("用法: tongchou import persons [选项] --file <文件>"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("--today <日期>") && zh.contains("--db <数据库>"),
+        "{zh}"
+    );
+    let zh = out(None, &["import", "template", "--help"]);
+    assert!(zh.contains("<类别>"), "{zh}");
+    let zh = out(None, &["help", "help"]);
+    assert!(zh.contains("[命令]"), "{zh}");
+    for args in [
+        &["ledger", "month-end", "--help"][..],
+        &["validate", "--help"],
+        &["import", "persons", "--help"],
+        &["demo", "--help"],
+        &["report", "--help"],
+    ] {
+        let zh = out(None, args);
+        let ascii = zh.split('<').skip(1).find(|p| {
+            p.split('>')
+                .next()
+                .is_some_and(|w| !w.is_empty() && w.is_ascii())
+        });
+        assert!(ascii.is_none(), "{args:?}: {ascii:?} in {zh}");
+    }
+    let zh = out(None, &["demo", "--help"]);
+    assert!(zh.contains("--from <起始月份>"), "{zh}");
+    let zh = out(None, &["ledger", "month-end"]);
+    assert!(zh.contains("--period <期间>"), "{zh}");
+    let en = out(Some("en"), &["import", "persons", "--help"]);
+    assert!(
+        en.contains("Usage: tongchou import persons [OPTIONS] --file <FILE>"),
+        "{en}"
+    );
+    let en = out(Some("en"), &["ledger", "month-end"]);
+    assert!(en.contains("--period <PERIOD>"), "{en}");
+}

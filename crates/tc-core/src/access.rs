@@ -244,9 +244,10 @@ impl FromStr for Role {
             .copied()
             .find(|r| r.as_str() == s.trim())
             .ok_or_else(|| {
-                AccessError::Invalid(format!(
-                    "unknown role {s:?}; roles: {}",
-                    Role::ALL.map(|r| r.as_str()).join(", ")
+                AccessError::Invalid(crate::tr!(
+                    "access-err-unknown-role",
+                    text = format!("{s:?}"),
+                    roles = Role::ALL.map(|r| r.as_str()).join(", ")
                 ))
             })
     }
@@ -620,7 +621,12 @@ impl FromStr for ApprovalKind {
             .iter()
             .copied()
             .find(|k| k.as_str() == s.trim())
-            .ok_or_else(|| AccessError::Invalid(format!("unknown approval kind {s:?}")))
+            .ok_or_else(|| {
+                AccessError::Invalid(crate::tr!(
+                    "access-err-unknown-approval",
+                    text = format!("{s:?}")
+                ))
+            })
     }
 }
 

@@ -16,11 +16,7 @@ pub struct Anchor {
 impl FromStr for Anchor {
     type Err = String;
     fn from_str(s: &str) -> Result<Anchor, String> {
-        let bad = || {
-            format!(
-                "expected SEQ:HASH (64 hex digits, sm3: before them on an SM3 chain), got {s:?}"
-            )
-        };
+        let bad = || crate::tr!("anchor-err", text = format!("{s:?}"));
         let (seq, tagged) = s.trim().split_once(':').ok_or_else(bad)?;
         let seq: i64 = seq.parse().map_err(|_| bad())?;
         let (tag, hash) = match tagged.strip_prefix("sm3:") {

@@ -255,6 +255,18 @@ pub fn shown_in(lang: Lang, text: &str) -> String {
         .unwrap_or_else(|| text.to_string())
 }
 
+/// An I/O error in the current language: the common kinds in the catalogue's words (a file not
+/// found, no permission, one already there), any other as the system says it.
+pub fn io_text(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => crate::tr!("io-err-not-found"),
+        K::PermissionDenied => crate::tr!("io-err-permission"),
+        K::AlreadyExists => crate::tr!("io-err-exists"),
+        _ => e.to_string(),
+    }
+}
+
 /// `stored!("id", name = value, …)`: [`stored`] with each argument named and formatted with
 /// `Display` (its id and arguments checked against the catalogue as `tr!`'s are).
 #[macro_export]

@@ -24,15 +24,14 @@ pub enum MoneyError {
 impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MoneyError::Empty => write!(f, "empty amount"),
-            MoneyError::Invalid(s) => write!(f, "not a yuan amount: {s:?} (expected e.g. 1234.50)"),
-            MoneyError::TooManyDecimals(s) => {
-                write!(
-                    f,
-                    "more than two decimals in {s:?}: amounts are carried to the fen"
-                )
+            MoneyError::Empty => f.write_str(&crate::tr!("money-err-empty")),
+            MoneyError::Invalid(s) => {
+                f.write_str(&crate::tr!("money-err-invalid", text = format!("{s:?}")))
             }
-            MoneyError::Overflow => write!(f, "amount out of range"),
+            MoneyError::TooManyDecimals(s) => {
+                f.write_str(&crate::tr!("money-err-decimals", text = format!("{s:?}")))
+            }
+            MoneyError::Overflow => f.write_str(&crate::tr!("money-err-overflow")),
         }
     }
 }

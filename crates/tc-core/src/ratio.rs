@@ -77,20 +77,23 @@ impl FromStr for Ratio {
             || !frac.bytes().all(|b| b.is_ascii_digit())
             || (body.contains('.') && frac.is_empty())
         {
-            return Err(RatioError(format!(
-                "not a decimal ratio: {s:?} (expected e.g. 0.0262 or 2.62%)"
+            return Err(RatioError(crate::tr!(
+                "ratio-err-invalid",
+                text = format!("{s:?}")
             )));
         }
         let digits = if pct { DIGITS - 2 } else { DIGITS };
         if frac.len() > digits {
-            return Err(RatioError(format!(
-                "too many decimals in {s:?}: at most {digits}"
+            return Err(RatioError(crate::tr!(
+                "ratio-err-decimals",
+                text = format!("{s:?}"),
+                digits = digits
             )));
         }
         let scale: i64 = if pct { RATIO_SCALE / 100 } else { RATIO_SCALE };
         let i: i64 = int
             .parse()
-            .map_err(|_| RatioError(format!("ratio out of range: {s:?}")))?;
+            .map_err(|_| RatioError(crate::tr!("ratio-err-range", text = format!("{s:?}"))))?;
         let mut f: i64 = 0;
         for (k, b) in frac.bytes().enumerate() {
             f += (b - b'0') as i64 * 10i64.pow((digits - 1 - k) as u32);
@@ -98,7 +101,7 @@ impl FromStr for Ratio {
         let v = i
             .checked_mul(scale)
             .and_then(|v| v.checked_add(f))
-            .ok_or_else(|| RatioError(format!("ratio out of range: {s:?}")))?;
+            .ok_or_else(|| RatioError(crate::tr!("ratio-err-range", text = format!("{s:?}"))))?;
         Ok(Ratio(if neg { -v } else { v }))
     }
 }

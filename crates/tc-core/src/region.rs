@@ -33,9 +33,7 @@ impl std::error::Error for RegionError {}
 impl RegionCode {
     pub fn new(v: u32) -> Result<RegionCode, RegionError> {
         if !(110000..=829999).contains(&v) {
-            return Err(RegionError(format!(
-                "{v} is not a GB/T 2260 code (six digits, province 11-82)"
-            )));
+            return Err(RegionError(crate::tr!("region-err-range", code = v)));
         }
         Ok(RegionCode(v))
     }
@@ -65,13 +63,15 @@ impl FromStr for RegionCode {
     fn from_str(s: &str) -> Result<RegionCode, RegionError> {
         let t = s.trim();
         if t.len() != 6 || !t.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(RegionError(format!(
-                "region code must be six digits, got {s:?}"
+            return Err(RegionError(crate::tr!(
+                "region-err-digits",
+                got = format!("{s:?}")
             )));
         }
         RegionCode::new(
-            t.parse()
-                .map_err(|_| RegionError(format!("bad region code {s:?}")))?,
+            t.parse().map_err(|_| {
+                RegionError(crate::tr!("region-err-digits", got = format!("{s:?}")))
+            })?,
         )
     }
 }

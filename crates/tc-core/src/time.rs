@@ -82,7 +82,13 @@ impl FromStr for Timestamp {
                 jiff::Timestamp::from_millisecond(ms).unwrap_or(t)
             })
             .map(Timestamp)
-            .map_err(|e| TimeError(format!("not a timestamp {s:?}: {e}")))
+            .map_err(|e| {
+                TimeError(crate::tr!(
+                    "time-err-invalid",
+                    text = format!("{s:?}"),
+                    error = e
+                ))
+            })
     }
 }
 

@@ -110,7 +110,10 @@ pub enum ImportError {
 impl fmt::Display for ImportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ImportError::Io(e) => f.write_str(&tr!("import-err-io", error = e)),
+            ImportError::Io(e) => f.write_str(&tr!(
+                "import-err-io",
+                error = tongchou_core::i18n::io_text(e)
+            )),
             ImportError::Rejected(r) => write!(f, "{r}"),
         }
     }

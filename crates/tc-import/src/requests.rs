@@ -110,12 +110,13 @@ fn province(c: Cell<'_>) -> Result<u32, String> {
     let t = c.text.trim();
     let code = digits(c, 6, 6)?.parse::<u32>().unwrap_or(0);
     if !code.is_multiple_of(10_000) || !values::PROVINCES.contains(&(code / 10_000)) {
-        return Err(format!(
-            "{t:?} 不是省级区划代码 is not a province's code of GB/T 2260 (e.g. 110000)"
+        return Err(tongchou_core::tr!(
+            "import-err-not-province",
+            text = format!("{t:?}")
         ));
     }
     if code == 140_000 {
-        return Err("140000 是本省 is this province: a transfer goes to another one".into());
+        return Err(tongchou_core::tr!("import-err-this-province"));
     }
     Ok(code)
 }
@@ -153,10 +154,7 @@ impl Parse for TransferRequest {
                     (b.is_none(), columns::CNAPS),
                 ];
                 for (_, k) in missing.iter().filter(|m| m.0) {
-                    c.fail(
-                        *k,
-                        "收款账户三项须同时填写 the account's name, number and bank go together",
-                    );
+                    c.fail(*k, tongchou_core::tr!("import-err-account-together"));
                 }
                 return None;
             }

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 use tongchou_core::region::{Divisions, Level, RegionCode};
+use tongchou_core::tr;
 
 const CHART_TOML: &str = include_str!("../../../data/chart-of-accounts.toml");
 
@@ -17,7 +18,7 @@ const CHART_TOML: &str = include_str!("../../../data/chart-of-accounts.toml");
 pub struct ChartError(pub String);
 impl fmt::Display for ChartError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "chart of accounts: {}", self.0)
+        f.write_str(&tr!("ledger-err-chart", message = self.0))
     }
 }
 impl std::error::Error for ChartError {}
@@ -84,6 +85,18 @@ pub enum Limit {
     CreditsMustNotExceedDebits,
 }
 
+/// The limit in the current language, for the ledger's refusals and findings.
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use tongchou_core::i18n::word;
+        f.write_str(match self {
+            Limit::None => word("ledger-limit-none"),
+            Limit::DebitsMustNotExceedCredits => word("ledger-limit-debits"),
+            Limit::CreditsMustNotExceedDebits => word("ledger-limit-credits"),
+        })
+    }
+}
+
 impl Limit {
     /// Storage code: 0, 1, 2.
     pub fn code(self) -> i64 {
@@ -124,6 +137,13 @@ pub struct AccountKind {
     pub note: Option<String>,
 }
 
+impl AccountKind {
+    /// The kind's name in the current language (`name`, or `name_en` in English).
+    pub fn shown_name(&self) -> &str {
+        in_current(&self.name, &self.name_en)
+    }
+}
+
 /// A business category of transfers (why money moved).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -131,6 +151,30 @@ pub struct Category {
     pub key: String,
     pub name: String,
     pub name_en: String,
+}
+
+impl Category {
+    /// The category's name in the current language (`name`, or `name_en` in English).
+    pub fn shown_name(&self) -> &str {
+        in_current(&self.name, &self.name_en)
+    }
+}
+
+/// The chart's Chinese name or its English one, by the current language of `tongchou_core::i18n`.
+fn in_current<'a>(zh: &'a str, en: &'a str) -> &'a str {
+    match tongchou_core::i18n::current() {
+        tongchou_core::i18n::Lang::En if !en.is_empty() => en,
+        _ => zh,
+    }
+}
+
+/// A book's region with its name: `140105 小店区`.
+pub fn book_name(region: RegionCode) -> String {
+    let name = Divisions::shanxi()
+        .get(region)
+        .map(|r| r.name.as_str())
+        .unwrap_or_default();
+    format!("{region} {name}")
 }
 
 #[derive(Deserialize)]
@@ -339,36 +383,57 @@ impl Chart {
     /// `REGION:CODE` (`140000:1004`) or the numeric id (`140000004`).
     pub fn parse_account(&self, s: &str) -> Result<AccountId, ChartError> {
         let t = s.trim();
+        let account = format!("{s:?}");
         let id = match t.split_once(':') {
             Some((r, k)) => {
-                let region: RegionCode = r
-                    .parse()
-                    .map_err(|e| ChartError(format!("account {s:?}: {e}")))?;
+                let region: RegionCode = r.parse().map_err(|e| {
+                    ChartError(tr!(
+                        "ledger-err-account-region",
+                        account = account,
+                        error = e
+                    ))
+                })?;
                 let kind = self
                     .kind(k)
                     .or_else(|| self.kind_by_code(k))
-                    .ok_or_else(|| ChartError(format!("account {s:?}: no kind or code {k:?}")))?;
+                    .ok_or_else(|| {
+                        ChartError(tr!(
+                            "ledger-err-account-kind",
+                            account = account,
+                            kind = format!("{k:?}")
+                        ))
+                    })?;
                 AccountId::new(region, kind.num)
             }
-            None => AccountId(t.parse().map_err(|_| {
-                ChartError(format!(
-                    "account {s:?}: expected REGION:KIND or an account id"
-                ))
-            })?),
+            None => AccountId(
+                t.parse()
+                    .map_err(|_| ChartError(tr!("ledger-err-account-form", account = account)))?,
+            ),
         };
         if !self.allows(id) {
-            return Err(ChartError(format!(
-                "account {s:?}: no such account in the chart at that level"
+            return Err(ChartError(tr!(
+                "ledger-err-account-level",
+                account = account
             )));
         }
         Ok(id)
     }
 
-    /// A human label: `140000:fiscal_special_account`.
+    /// The account as `--account` takes it: `140000:fiscal_special_account` (the JSON's label).
     pub fn label(&self, id: AccountId) -> String {
         match (id.region(), self.kind_by_num(id.num())) {
             (Some(r), Some(k)) => format!("{r}:{}", k.key),
             _ => format!("#{}", id.0),
+        }
+    }
+
+    /// The account as its readers see it: its book, its kind's code and its name in the current
+    /// language, `140000 山西省 · 1004 财政专户存款`.
+    pub fn shown(&self, id: AccountId) -> String {
+        let book = id.region().map(book_name).unwrap_or_default();
+        match self.kind_of(id) {
+            Some(k) => format!("{book} · {} {}", k.code, k.shown_name()),
+            None => format!("{book} · #{}", id.0),
         }
     }
 }
@@ -457,6 +522,13 @@ mod tests {
         assert_eq!(c.parse_account("140000:1004").unwrap(), id);
         assert_eq!(c.parse_account("140000004").unwrap(), id);
         assert_eq!(c.label(id), "140000:fiscal_special_account");
+        let zh = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::ZhCn, || c.shown(id));
+        assert_eq!(zh, "140000 山西省 · 1004 财政专户存款");
+        let en = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::En, || c.shown(id));
+        assert!(
+            en.starts_with("140000 山西省 · 1004 fiscal special-account"),
+            "{en}"
+        );
         assert_eq!(id.region().map(|r| r.get()), Some(140000));
         assert!(c.parse_account("140100:fiscal_special_account").is_err());
         assert!(c.parse_account("140000:nope").is_err());

@@ -29,6 +29,19 @@ pub struct Balances {
     pub credits_pending: Fen,
 }
 
+/// The four balances in the current language, for the ledger's findings.
+impl fmt::Display for Balances {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&tr!(
+            "ledger-balances",
+            debits = self.debits_posted,
+            credits = self.credits_posted,
+            debits_pending = self.debits_pending,
+            credits_pending = self.credits_pending
+        ))
+    }
+}
+
 impl Balances {
     /// Posted balance on the given normal side (debits − credits for a debit-normal account).
     pub fn posted_on(&self, side: Side) -> i64 {
@@ -221,7 +234,7 @@ impl fmt::Display for TransferError {
             LimitExceeded { account, limit } => tr!(
                 "ledger-err-limit-exceeded",
                 account = account,
-                limit = format!("{limit:?}")
+                limit = limit
             ),
             Overflow => tr!("ledger-err-overflow"),
             InterLevelImbalance => tr!("ledger-err-inter-level"),

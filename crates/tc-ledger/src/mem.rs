@@ -142,12 +142,12 @@ impl<'c> MemLedger<'c> {
                     tongchou_core::tr!(
                         "ledger-chk-account",
                         id = a.id,
-                        label = self.chart.label(a.id)
+                        label = self.chart.shown(a.id)
                     ),
                     tongchou_core::tr!(
                         "ledger-chk-rebuilt",
-                        stored = format!("{:?}", a.balances),
-                        rebuilt = format!("{rebuilt:?}")
+                        stored = a.balances,
+                        rebuilt = rebuilt
                     ),
                 ));
             }

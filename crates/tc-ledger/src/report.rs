@@ -46,7 +46,7 @@ pub fn check_invariants<'a>(
     let mut books: BTreeMap<RegionCode, [i128; 2]> = BTreeMap::new();
     let mut pairs: BTreeMap<&str, [i128; 2]> = BTreeMap::new();
     for (id, limit, b) in accounts {
-        let item = || tr!("ledger-chk-account", id = id, label = chart.label(id));
+        let item = || tr!("ledger-chk-account", id = id, label = chart.shown(id));
         let (Some(region), Some(kind)) = (id.region(), chart.kind_by_num(id.num())) else {
             return Err(Problem::new(item(), tr!("ledger-chk-not-in-chart")));
         };
@@ -56,21 +56,13 @@ pub fn check_invariants<'a>(
         if limit != kind.limit {
             return Err(Problem::new(
                 item(),
-                tr!(
-                    "ledger-chk-limit",
-                    limit = format!("{limit:?}"),
-                    chart = format!("{:?}", kind.limit)
-                ),
+                tr!("ledger-chk-limit", limit = limit, chart = kind.limit),
             ));
         }
         if !b.within(limit) {
             return Err(Problem::new(
                 item(),
-                tr!(
-                    "ledger-chk-breaks-limit",
-                    limit = format!("{limit:?}"),
-                    balances = format!("{b:?}")
-                ),
+                tr!("ledger-chk-breaks-limit", limit = limit, balances = b),
             ));
         }
         let e = books.entry(region).or_default();

@@ -59,15 +59,26 @@ fn level(r: RegionCode) -> Option<Level> {
 }
 
 fn parse(month: &str, region: &str) -> Result<(Period, RegionCode), AppError> {
-    let m = month
-        .parse::<Period>()
-        .map_err(|_| AppError::BadRequest(format!("month {month:?}: expected YYYY-MM")))?;
+    let m = month.parse::<Period>().map_err(|_| bad_month(month))?;
     let r = region
         .parse::<u32>()
         .ok()
         .and_then(|v| RegionCode::new(v).ok())
-        .ok_or_else(|| AppError::BadRequest(format!("region {region:?}: a region code")))?;
+        .ok_or_else(|| {
+            AppError::BadRequest(tongchou_core::tr!(
+                "web-err-region",
+                value = format!("{region:?}")
+            ))
+        })?;
     Ok((m, r))
+}
+
+/// A month that is not `YYYY-MM`, refused in the reader's language.
+fn bad_month(month: &str) -> AppError {
+    AppError::BadRequest(tongchou_core::tr!(
+        "web-err-month",
+        value = format!("{month:?}")
+    ))
 }
 
 /// `GET /chain?month=YYYY-MM`: a county agency's own plan, a city's counties, the province's
@@ -88,10 +99,7 @@ async fn overview(State(st): State<St>, headers: HeaderMap, Query(q): Query<Fiel
                 .take(12)
                 .collect();
         let month = match asked {
-            Some(m) => Some(
-                m.parse::<Period>()
-                    .map_err(|_| AppError::BadRequest(format!("month {m:?}: expected YYYY-MM")))?,
-            ),
+            Some(m) => Some(m.parse::<Period>().map_err(|_| bad_month(&m))?),
             None => months.first().copied(),
         };
         let rows = match month {

@@ -103,7 +103,7 @@ pub(crate) async fn over_quota(st: &St, addr: &SocketAddr, bucket: Bucket) -> Op
         StatusCode::TOO_MANY_REQUESTS,
         axum::Json(serde_json::json!({
             "error": "too_many_requests",
-            "message": format!("请求过于频繁，请 {secs} 秒后再试 Too many requests: retry in {secs} s"),
+            "message": tongchou_core::tr!("web-err-too-many", secs = secs),
         })),
     )
         .into_response();

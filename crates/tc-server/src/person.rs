@@ -173,7 +173,7 @@ pub(crate) fn read_by_id_number(
             return Ok((Err(err), failed(&shown, "invalid_id_number")));
         }
     };
-    let not_found = || AppError::NotFound("no person with this ID number".into());
+    let not_found = || AppError::NotFound(tongchou_core::tr!("web-err-no-person"));
     // the number's person and pension in one statement (one snapshot, one statement's work)
     match registry::person_by_number(db, id.as_str())? {
         ByNumber::Unknown => Ok((Err(not_found()), failed(&id.masked(), "not_found"))),
@@ -333,7 +333,9 @@ pub(crate) fn read_by_person_id(
         let oid = person_id.to_string();
         let e = entry(&who, ("person.read", &oid), None, "failed", details, now);
         return Ok((
-            Err(AppError::NotFound("没有这个参保人 No such person".into())),
+            Err(AppError::NotFound(tongchou_core::tr!(
+                "web-err-no-such-person"
+            ))),
             e,
         ));
     };

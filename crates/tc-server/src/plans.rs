@@ -47,8 +47,12 @@ fn error_page(status: StatusCode, login: &str, msg: &str) -> Response {
 }
 
 fn month_of(s: &str) -> Result<Period, AppError> {
-    s.parse::<Period>()
-        .map_err(|_| AppError::BadRequest(format!("month {s:?}: expected YYYY-MM")))
+    s.parse::<Period>().map_err(|_| {
+        AppError::BadRequest(tongchou_core::tr!(
+            "web-err-month",
+            value = format!("{s:?}")
+        ))
+    })
 }
 
 /// The applications, latest first, or the one of `month` (the same store read as the month's

@@ -474,7 +474,6 @@ fn cell(c: &Cell) -> Markup {
         Cell::Money(f) => html! { td class="num" { (f.grouped()) } },
         Cell::Int(i) => html! { td class="num" { (i) } },
         Cell::Text(x) if x == "total" => html! { td { (t("rep-total")) } },
-        Cell::Text(x) if x == "late allocation" => html! { td { (t("rep-late")) } },
         Cell::Text(x) => html! { td { (x) } },
         Cell::Empty => html! { td {} },
     }

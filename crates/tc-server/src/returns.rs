@@ -111,11 +111,14 @@ fn body(
                         (t("returns-posted-transfers"), r.posted_transfers.to_string()),
                     ]))
                     @if !r.transfer_payments.is_empty() {
-                        h3 { "转移接续资金 Transfer payments answered" }
+                        h3 { (t("returns-transfer-answers")) }
                         ul id="transfer-answers" {
-                            @for (t, attempt, state) in &r.transfer_payments {
-                                li { a href=(format!("/transfers/{t}")) { "转移 transfer " (t) } " 第 " (attempt) " 次 attempt: "
-                                    (if state == "paid" { "已支付 paid" } else { "已退回 returned" }) }
+                            @for (id, attempt, state) in &r.transfer_payments {
+                                li { a href=(format!("/transfers/{id}")) { (tf("returns-transfer-link", &[("transfer", &id.to_string())])) } " "
+                                    (tf("returns-transfer-attempt", &[
+                                        ("attempt", &attempt.to_string()),
+                                        ("state", if state == "paid" { t("returns-transfer-paid") } else { t("returns-transfer-returned") }),
+                                    ])) }
                             }
                         }
                     }

@@ -91,19 +91,9 @@ fn contributor(r: &RowView<'_>) -> Result<Contributor> {
     })
 }
 
-/// The open arrears items, by person.
+/// The open arrears items, by person (every person id is positive, so the whole table).
 pub fn open_items(db: &mut Db) -> Result<HashMap<i64, Vec<OpenItem>>> {
-    let mut m: HashMap<i64, Vec<OpenItem>> = HashMap::new();
-    db.each(
-        "SELECT person_id, period, county, due_date, total_fen, account_total_fen, paid_fen FROM arrears",
-        &[],
-        |r| {
-            let item = open_item(r)?;
-            m.entry(item.person).or_default().push(item);
-            Ok(())
-        },
-    )?;
-    Ok(m)
+    open_items_between(db, i64::MIN, i64::MAX)
 }
 
 /// The open arrears items of the persons with an id in `(after, upto]`, by person (one slice of

@@ -590,7 +590,7 @@ impl<'d> Ledger<'d> {
                     e.to_string()
                 ),
             };
-            let item = tr!("ledger-chk-account", id = a.id, label = chart.label(a.id));
+            let item = tr!("ledger-chk-account", id = a.id, label = chart.shown(a.id));
             match chart.kind_of(a.id) {
                 Some(k)
                     if chart.allows(a.id)
@@ -600,11 +600,7 @@ impl<'d> Ledger<'d> {
                     if k.limit != a.limit {
                         fail!(
                             item,
-                            tr!(
-                                "ledger-chk-limit",
-                                limit = format!("{:?}", a.limit),
-                                chart = format!("{:?}", k.limit)
-                            )
+                            tr!("ledger-chk-limit", limit = a.limit, chart = k.limit)
                         );
                     }
                 }
@@ -677,12 +673,8 @@ impl<'d> Ledger<'d> {
                 .unwrap_or_default();
             if rebuilt != a.balances {
                 fail!(
-                    tr!("ledger-chk-account", id = a.id, label = chart.label(a.id)),
-                    tr!(
-                        "ledger-chk-rebuilt",
-                        stored = format!("{:?}", a.balances),
-                        rebuilt = format!("{rebuilt:?}")
-                    )
+                    tr!("ledger-chk-account", id = a.id, label = chart.shown(a.id)),
+                    tr!("ledger-chk-rebuilt", stored = a.balances, rebuilt = rebuilt)
                 );
             }
         }

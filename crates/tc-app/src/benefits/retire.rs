@@ -292,7 +292,7 @@ pub fn checks(policy: &Policy, f: &Facts) -> Result<Vec<Reason>> {
             reason: tongchou_core::tr!(
                 "app-ben-place",
                 province = place.province,
-                case = format!("{:?}", place.case)
+                case = place.case.name()
             ),
         });
     }

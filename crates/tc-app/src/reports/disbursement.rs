@@ -91,7 +91,7 @@ fn cells(code: Cell, name: Cell, f: &disburse::RegionFigures) -> Vec<Cell> {
         Cell::Money(f.returned),
         Cell::Money(f.pending),
         Cell::Text(if f.late_days > 0 {
-            "late allocation".into()
+            tongchou_core::tr!("rep-late")
         } else {
             String::new()
         }),

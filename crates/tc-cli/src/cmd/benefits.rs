@@ -200,7 +200,13 @@ pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, CliError> {
             .map_err(|e| CliError(format!("--file -: {e}")))?;
         return Ok(b);
     }
-    std::fs::read(path).map_err(|e| CliError(format!("--file {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| {
+        CliError(format!(
+            "--file {}: {}",
+            path.display(),
+            tongchou_core::i18n::io_text(&e)
+        ))
+    })
 }
 
 pub(crate) fn file_name(path: &Path) -> String {

@@ -1,7 +1,7 @@
 //! `tongchou demo`: a synthetic province in an embedded database, run month by month.
 
 use crate::cmd::month::{actors, run_one};
-use crate::output::{CliError, CliResult};
+use crate::output::{Align, CliError, CliResult, columns};
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -458,7 +458,7 @@ fn run_months(
                     kind: "subsidy-province",
                     amount: Fen::new(paid / 10),
                     date: m.day(25),
-                    reference: &format!("provincial fiscal subsidy {m}"),
+                    reference: &format!("省级财政补贴 {m}"),
                 },
             )
             .map_err(|e| CliError(e.to_string()))?;
@@ -772,21 +772,12 @@ fn print_fund(db: &mut Db, last: Period) -> Result<(), CliError> {
 /// padded to its column's width on a terminal (a Chinese character takes two columns).
 fn city_row(cells: &[String]) -> String {
     const WIDTHS: [usize; 14] = [8, 9, 9, 13, 13, 11, 13, 11, 13, 13, 13, 13, 11, 4];
-    let mut line = String::new();
-    for (i, (cell, w)) in cells.iter().zip(WIDTHS).enumerate() {
-        let pad = " ".repeat(w.saturating_sub(tongchou_app::reports::sheet::width(cell)));
-        if i > 0 {
-            line.push(' ');
-        }
-        if i == 0 {
-            line.push_str(cell);
-            line.push_str(&pad);
-        } else {
-            line.push_str(&pad);
-            line.push_str(cell);
-        }
-    }
-    line.trim_end().to_string()
+    let cols: Vec<(usize, Align)> = WIDTHS
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| (w, if i == 0 { Align::Left } else { Align::Right }))
+        .collect();
+    columns(cells, &cols)
 }
 
 /// The synthetic province's fake bank account of a registry person (one generator for all).
@@ -841,7 +832,7 @@ fn retirements(
                     reviewer,
                     app.id,
                     retire::Verdict::Refuse,
-                    "checks failed",
+                    "资格审核未通过",
                     now,
                 )
                 .map_err(|e| {

@@ -82,7 +82,7 @@ pub fn compile(db: &mut Db, policy: &Policy, year: i32) -> Result<(), CliError> 
 pub fn adjust(db: &mut Db, year: i32) -> Result<(), CliError> {
     let officer = user(db, "demo.officer")?;
     let p = Divisions::shanxi().province().code;
-    let reason = "省级财政补贴增加 (the provincial fiscal subsidy raised)";
+    let reason = "省级财政补贴增加";
     let number = budget::adjust(db, &officer, year, reason, now_ms()).map_err(err)?;
     let v = budget::show(db, year, Some(number)).map_err(err)?;
     let item = "subsidy";
@@ -98,7 +98,7 @@ pub fn adjust(db: &mut Db, year: i32) -> Result<(), CliError> {
         item,
         amount: raised,
         note: "按省财政追加补贴调整",
-        source: Some("demo: 省财政厅追加预算通知 (synthetic)"),
+        source: Some("演示：省财政厅追加预算通知（合成）"),
     };
     budget::edit(db, &officer, year, Some(number), &change, now_ms()).map_err(err)?;
     budget::submit(db, &officer, year, Some(number), p, now_ms()).map_err(err)?;
@@ -139,7 +139,7 @@ pub fn central_year(db: &mut Db, year: i32) -> Result<Option<String>, CliError> 
     let r = central::remit(db, &officer, year, on, now_ms()).map_err(err)?;
     let pensioners = central::pensioners_before(db, year).map_err(err)?.max(1);
     let per_capita = Fen::new(r.amount.fen() * 9 / 10 / pensioners);
-    let source = "demo: 财政部 人力资源社会保障部下达通知（合成）";
+    let source = "演示：财政部 人力资源社会保障部下达通知（合成）";
     let alloc = AllocationInput {
         year,
         per_capita,
@@ -185,7 +185,7 @@ pub fn reserve_year(db: &mut Db, year: i32, first: bool) -> Result<String, CliEr
         share: "0.1".into(),
         book_value: Fen::new(1_000_000_000),
         transfer_date: on,
-        source_doc: "demo: 晋政发〔2020〕24号 划转方案（合成）".into(),
+        source_doc: "演示：晋政发〔2020〕24号 划转方案（合成）".into(),
     };
     let (holding, _) = if first {
         reserve::register(db, &fin, &h, now_ms()).map_err(err)?

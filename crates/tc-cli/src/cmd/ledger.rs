@@ -1,6 +1,6 @@
 //! `tongchou ledger …`: the fund ledger (tongchou_store::ledger) from the command line.
 
-use crate::output::{CliError, CliResult, print_json};
+use crate::output::{Align, CliError, CliResult, columns, print_json};
 use std::process::ExitCode;
 use tongchou_core::region::{Divisions, RegionCode};
 use tongchou_core::{Date, Fen, Period, tr};
@@ -119,7 +119,7 @@ pub fn run(c: LedgerCmd, url: &str) -> CliResult {
                             "cli-ledger-not-empty",
                             period = a.period,
                             account = x.account,
-                            label = x.label,
+                            label = Chart::standard().shown(x.account),
                             debits = b.debits_posted,
                             credits = b.credits_posted,
                             debits_pending = b.debits_pending,
@@ -205,7 +205,10 @@ fn print_trial_balance(tb: &TrialBalance) {
     }
     for b in &tb.books {
         let whose = match b.region {
-            Some(r) => tr!("cli-ledger-tb-book-of", region = r),
+            Some(r) => tr!(
+                "cli-ledger-tb-book-of",
+                region = tongchou_ledger::chart::book_name(r)
+            ),
             None => tr!("cli-ledger-tb-regions", n = b.regions),
         };
         outln!();
@@ -217,40 +220,63 @@ fn print_trial_balance(tb: &TrialBalance) {
                 whose = whose
             )
         );
-        outln!(
-            "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
+        let head = [
             tr!("ledger-code"),
             tr!("ledger-name"),
             tr!("ledger-debit"),
             tr!("ledger-credit"),
             tr!("ledger-pending-debit"),
-            tr!("ledger-pending-credit")
-        );
+            tr!("ledger-pending-credit"),
+        ];
+        outln!("{}", columns(&head, &TB_COLUMNS));
         for r in &b.rows {
-            outln!(
-                "{:<10} {:<36} {:>18} {:>18} {:>16} {:>16}",
-                r.code,
+            let cells = [
+                r.code.clone(),
                 tongchou_app::ledger_view::kind_name(&r.kind, &r.name),
                 r.debit.to_string(),
                 r.credit.to_string(),
                 r.pending_debit.to_string(),
-                r.pending_credit.to_string()
-            );
+                r.pending_credit.to_string(),
+            ];
+            outln!("{}", columns(&cells, &TB_COLUMNS));
         }
-        outln!(
-            "{:<10} {:<36} {:>18} {:>18}   {}",
-            "",
+        let balanced = if b.balanced {
+            tr!("ledger-balanced")
+        } else {
+            tr!("ledger-not-balanced")
+        };
+        let total = [
+            String::new(),
             tr!("cli-ledger-tb-total"),
             b.total_debit.to_string(),
             b.total_credit.to_string(),
-            if b.balanced {
-                tr!("ledger-balanced")
-            } else {
-                tr!("ledger-not-balanced")
-            }
-        );
+        ];
+        outln!("{}   {balanced}", columns(&total, &TB_COLUMNS));
     }
 }
+
+/// The trial balance's columns: code, account, debit, credit, pending debit and credit.
+const TB_COLUMNS: [(usize, Align); 6] = [
+    (10, Align::Left),
+    (36, Align::Left),
+    (18, Align::Right),
+    (18, Align::Right),
+    (16, Align::Right),
+    (16, Align::Right),
+];
+
+/// An account's history's columns: journal number, date, operation, debit, credit, the other
+/// account, category, key and reference.
+const HISTORY_COLUMNS: [(usize, Align); 8] = [
+    (8, Align::Right),
+    (10, Align::Left),
+    (12, Align::Left),
+    (16, Align::Right),
+    (17, Align::Right),
+    (40, Align::Left),
+    (12, Align::Left),
+    (0, Align::Left),
+];
 
 fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
     let chart = ledger.chart();
@@ -266,12 +292,11 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
         "{}",
         tr!(
             "cli-ledger-history-of",
-            account = chart.label(account),
+            account = chart.shown(account),
             id = account
         )
     );
-    outln!(
-        "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} {}",
+    let head = [
         tr!("col-journal-no"),
         tr!("col-date"),
         tr!("cli-ledger-col-op"),
@@ -279,26 +304,26 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
         tr!("app-lv-credit"),
         tr!("col-counter-account"),
         tr!("col-category"),
-        tr!("cli-ledger-col-key")
-    );
+        tr!("cli-ledger-col-key"),
+    ];
+    outln!("{}", columns(&head, &HISTORY_COLUMNS));
     for t in &items {
         let (dr, cr, other) = if t.debit == account {
             (t.amount.to_string(), String::new(), t.credit)
         } else {
             (String::new(), t.amount.to_string(), t.debit)
         };
-        outln!(
-            "{:>8} {:<10} {:<12} {:>16} {:>16}  {:<40} {:<12} {} / {}",
-            t.id,
+        let cells = [
+            t.id.to_string(),
             t.date.to_string(),
-            tongchou_app::ledger_view::op_name(&t.op),
+            tongchou_app::ledger_view::op_name(&t.op).to_string(),
             dr,
             cr,
-            chart.label(other),
+            chart.shown(other),
             tongchou_app::ledger_view::category_name(chart, &t.category),
-            t.key,
-            t.reference
-        );
+            format!("{} / {}", t.key, t.reference),
+        ];
+        outln!("{}", columns(&cells, &HISTORY_COLUMNS));
     }
     if let Some(last) = items.last().filter(|_| items.len() == a.limit) {
         outln!("{}", tr!("cli-ledger-more", after = last.id));

@@ -162,9 +162,13 @@ pub fn xlsx_target(out: &OutArgs) -> Result<(), CliError> {
 /// The bytes to `--output FILE`, or to standard output.
 pub fn write_out(out: &OutArgs, bytes: &[u8]) -> Result<(), CliError> {
     match &out.output {
-        Some(p) => {
-            std::fs::write(p, bytes).map_err(|e| CliError(format!("--output {}: {e}", p.display())))
-        }
+        Some(p) => std::fs::write(p, bytes).map_err(|e| {
+            CliError(format!(
+                "--output {}: {}",
+                p.display(),
+                tongchou_core::i18n::io_text(&e)
+            ))
+        }),
         None => {
             let mut o = std::io::stdout().lock();
             o.write_all(bytes)

@@ -58,7 +58,7 @@ pub fn assess(
     today: Date,
 ) -> Result<Assessed, RuleError> {
     if months.is_empty() {
-        return Err(input("months", "补缴至少一个月 (at least one month)"));
+        return Err(input("months", crate::tr!("rule-bp-no-month")));
     }
     let current = today.period();
     let mut seen = std::collections::BTreeSet::new();
@@ -71,11 +71,14 @@ pub fn assess(
         if period >= current {
             return Err(input(
                 "months",
-                format!("{period} 不是以前月份：当月及以后按月申报 (only months before {current})"),
+                crate::tr!("rule-bp-not-before", period = period, current = current),
             ));
         }
         if !seen.insert(period) {
-            return Err(input("months", format!("{period} 重复 (given twice)")));
+            return Err(input(
+                "months",
+                crate::tr!("rule-bp-twice", period = period),
+            ));
         }
         if declared.is_negative() {
             return Err(input("declared", format!("{period} 的申报工资为负数")));

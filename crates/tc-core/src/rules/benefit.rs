@@ -90,19 +90,18 @@ pub fn check_retirement(
     if retire < age.earliest {
         out.push(Refusal {
             code: "too_early",
-            reason: format!(
-                "{retire} 早于最早弹性退休年月 {}（法定 {}）({retire} is before the earliest flexible retirement month {}, statutory {})",
-                age.earliest, age.retire, age.earliest, age.retire
+            reason: crate::tr!(
+                "rule-ret-too-early",
+                retire = retire,
+                earliest = age.earliest,
+                statutory = age.retire
             ),
         });
     }
     if retire > age.latest {
         out.push(Refusal {
             code: "too_late",
-            reason: format!(
-                "{retire} 晚于最晚弹性退休年月 {} ({retire} is after the latest flexible retirement month {})",
-                age.latest, age.latest
-            ),
+            reason: crate::tr!("rule-ret-too-late", retire = retire, latest = age.latest),
         });
     }
     let (min, _) = policy.int("contribution.min_months", retire.first_day())?;
@@ -110,28 +109,26 @@ pub fn check_retirement(
     if months < min {
         out.push(Refusal {
             code: "insufficient_contributions",
-            reason: format!(
-                "实际缴费与视同缴费共 {months} 个月，{retire} 须满 {min} 个月 ({months} months paid and deemed, {min} required in {retire})"
+            reason: crate::tr!(
+                "rule-ret-months",
+                months = months,
+                retire = retire,
+                min = min
             ),
         });
     }
     if a.open_arrears.is_positive() {
         out.push(Refusal {
             code: "open_arrears",
-            reason: format!(
-                "尚有欠费 {} 元未缴清 (arrears of {} yuan are open)",
-                a.open_arrears.grouped(),
-                a.open_arrears
-            ),
+            reason: crate::tr!("rule-ret-arrears", amount = a.open_arrears.grouped()),
         });
     }
     if a.account_balance.is_negative() {
         out.push(Refusal {
             code: "negative_account",
-            reason: format!(
-                "个人账户余额 {} 元为负 (account balance {} is negative)",
-                a.account_balance.grouped(),
-                a.account_balance
+            reason: crate::tr!(
+                "rule-ret-negative-account",
+                amount = a.account_balance.grouped()
             ),
         });
     }

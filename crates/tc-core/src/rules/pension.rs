@@ -463,11 +463,13 @@ mod tests {
         assert_eq!(e.to_string(), "account_balance: is required");
         let e = parse_input(r#"{"birth":"1965-01","extra":1}"#).unwrap_err();
         assert!(e.to_string().contains("unknown field"), "{e}");
-        let e = parse_input(
-            r#"{"birth":"1965-01","category":"male","paid_months":1,"deemed_months":0,
+        let e = crate::i18n::scope(crate::i18n::Lang::En, || {
+            parse_input(
+                r#"{"birth":"1965-01","category":"male","paid_months":1,"deemed_months":0,
             "avg_index":"1","deemed_index":"0","account_balance":"1.001"}"#,
-        )
-        .unwrap_err();
+            )
+            .unwrap_err()
+        });
         assert!(
             e.to_string()
                 .starts_with("account_balance: more than two decimals"),

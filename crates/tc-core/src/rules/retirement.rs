@@ -39,8 +39,9 @@ impl FromStr for Category {
             "male" => Ok(Category::Male),
             "female-cadre" => Ok(Category::FemaleCadre),
             "female-worker" => Ok(Category::FemaleWorker),
-            other => Err(format!(
-                "unknown category {other:?} (expected male, female-cadre or female-worker)"
+            other => Err(crate::tr!(
+                "retire-err-category",
+                text = format!("{other:?}")
             )),
         }
     }

@@ -140,6 +140,19 @@ pub enum PlaceCase {
     CollectedToHouseholdRegistration,
 }
 
+impl PlaceCase {
+    /// The case in the current language (the rule's item of 国办发〔2009〕66号 art. 6).
+    pub fn name(self) -> &'static str {
+        use crate::i18n::word;
+        match self {
+            PlaceCase::HouseholdRegistration => word("rule-place-household"),
+            PlaceCase::Relationship => word("rule-place-relationship"),
+            PlaceCase::LastWithYears => word("rule-place-last"),
+            PlaceCase::CollectedToHouseholdRegistration => word("rule-place-collected"),
+        }
+    }
+}
+
 /// The place of pension decided on `on` (retirement approval).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PensionPlace {
