@@ -444,7 +444,11 @@ fn refusals(url: &str) {
     // open arrears
     let b = retire::submit(&mut db, &pol, &clerk, &request(3, None), T0).expect("b");
     assert_eq!(codes(&b), vec!["open_arrears"]);
-    assert!(b.refusals[0].reason.contains("尚有欠费 1,000.00 元"), "{:?}", b.refusals);
+    assert!(
+        b.refusals[0].reason.contains("尚有欠费 1,000.00 元"),
+        "{:?}",
+        b.refusals
+    );
 
     // an approval is refused while the checks fail; the application stays pending
     let e = retire::decide(
