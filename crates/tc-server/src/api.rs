@@ -43,6 +43,20 @@ fn session_on(db: &mut tongchou_store::Db, token: Option<&str>, st: &St) -> Resu
         .ok_or(AppError::Unauthorized)
 }
 
+/// The session cookie's token, if the request carries one: read from the request's headers in
+/// place (the `HeaderMap` extractor copies them all, on every read of a person).
+pub(crate) struct SessionToken(pub Option<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SessionToken {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<SessionToken, std::convert::Infallible> {
+        Ok(SessionToken(cookie(&parts.headers, SESSION_COOKIE)))
+    }
+}
+
 /// A state-changing call: a live session and the matching `X-CSRF-Token` header.
 async fn need_user_csrf(st: &St, headers: &HeaderMap) -> Result<User, AppError> {
     let (user, token) = need_user(st, headers).await?;
@@ -129,11 +143,10 @@ pub async fn regions(State(st): State<St>, headers: HeaderMap) -> ApiResult<Regi
 pub async fn person(
     State(st): State<St>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    SessionToken(token): SessionToken,
     Path(id_number): Path<String>,
 ) -> ApiResult<PersonBody> {
     // the session and the read on one blocking hop; answered once its audit entry is durable
-    let token = cookie(&headers, SESSION_COOKIE);
     let c = client(&addr);
     let st2 = st.clone();
     let v = with_db_audited(&st, move |db| {

@@ -13,9 +13,8 @@
 //!   log (`http.forbidden`: method, route with ID numbers masked, client, the user if logged in).
 
 use crate::{Config, St, client, current, queue_audit, with_db};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::net::{IpAddr, SocketAddr};
@@ -145,40 +144,63 @@ fn masked_path(path: &str) -> String {
         .join("/")
 }
 
-/// Middleware: every `403` answered is audited (`http.forbidden`), with the user if the request
-/// carried a live session.
-pub(crate) async fn audit_forbidden(State(st): State<St>, req: Request, next: Next) -> Response {
-    let method = req.method().to_string();
-    let path = masked_path(req.uri().path());
-    let headers = req.headers().clone();
-    let addr = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| client(&c.0))
-        .unwrap_or_default();
-    let res = next.run(req).await;
-    if res.status() == StatusCode::FORBIDDEN {
-        let user = current(&st, &headers).await.ok().flatten();
-        let actor = match &user {
-            Some((u, _)) => Actor::user(u.id, &u.login),
-            None => Actor::operator(&format!("client:{addr}")),
-        };
-        let e = Deferred::of(
-            &Entry {
-                actor: &actor,
-                action: "http.forbidden",
-                object_type: "route",
-                object_id: &path,
-                region: user.as_ref().map(|(u, _)| u.region.get()),
-                result: "denied",
-                details: serde_json::json!({"method": method, "client": addr}),
-            },
-            now_ms(),
-        );
-        // through the group-commit writer, answered once written
-        if let Ok(t) = queue_audit(&st, e).await {
-            let _ = t.durable().await;
+/// What the edge keeps of a request to audit it if it is refused ([`audit_if_forbidden`]):
+/// handles, not text (the method, the URI, the cookies and the address are written out only
+/// for a `403`; every request copied its headers and masked its path before).
+pub(crate) struct Asked {
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    cookies: axum::http::HeaderMap,
+    addr: Option<SocketAddr>,
+}
+
+impl Asked {
+    pub(crate) fn of(req: &Request) -> Asked {
+        let mut cookies = axum::http::HeaderMap::new();
+        for v in req.headers().get_all(header::COOKIE) {
+            cookies.append(header::COOKIE, v.clone());
         }
+        Asked {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            cookies,
+            addr: req
+                .extensions()
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0),
+        }
+    }
+}
+
+/// Every `403` answered is audited (`http.forbidden`), with the user if the request carried a
+/// live session; the answer is given once the entry is durable. Part of the service's one
+/// middleware (`crate::edge`).
+pub(crate) async fn audit_if_forbidden(st: &St, asked: Asked, res: Response) -> Response {
+    if res.status() != StatusCode::FORBIDDEN {
+        return res;
+    }
+    let path = masked_path(asked.uri.path());
+    let addr = asked.addr.as_ref().map(client).unwrap_or_default();
+    let user = current(st, &asked.cookies).await.ok().flatten();
+    let actor = match &user {
+        Some((u, _)) => Actor::user(u.id, &u.login),
+        None => Actor::operator(&format!("client:{addr}")),
+    };
+    let e = Deferred::new(
+        Entry {
+            actor: &actor,
+            action: "http.forbidden",
+            object_type: "route",
+            object_id: &path,
+            region: user.as_ref().map(|(u, _)| u.region.get()),
+            result: "denied",
+            details: serde_json::json!({"method": asked.method.as_str(), "client": addr}),
+        },
+        now_ms(),
+    );
+    // through the group-commit writer, answered once written
+    if let Ok(t) = queue_audit(st, e).await {
+        let _ = t.durable().await;
     }
     res
 }

@@ -37,10 +37,17 @@ impl<L: Listener> Listener for IdleListener<L> {
 }
 
 /// A connection with an idle deadline, pushed back by every byte in either direction.
+///
+/// The timer is not moved on every read and write (two resets of the runtime's timer per
+/// request, each under its lock): a byte only notes the instant it moved, and when the timer
+/// fires it is set again from that instant if the connection moved meanwhile. A connection
+/// still closes once nothing has moved for the timeout.
 pub(crate) struct Idle<T> {
     io: T,
     timeout: Duration,
     deadline: Pin<Box<Sleep>>,
+    /// When a byte last moved.
+    last: Instant,
 }
 
 impl<T> Idle<T> {
@@ -49,11 +56,25 @@ impl<T> Idle<T> {
             io,
             timeout,
             deadline: Box::pin(sleep(timeout)),
+            last: Instant::now(),
         }
     }
     fn moved(&mut self) {
-        let next = Instant::now() + self.timeout;
-        self.deadline.as_mut().reset(next);
+        self.last = Instant::now();
+    }
+    /// Ready when nothing has moved for the timeout; otherwise the timer is waiting (set again
+    /// from the last movement if it fired early).
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if self.deadline.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            let next = self.last + self.timeout;
+            if next <= Instant::now() {
+                return Poll::Ready(());
+            }
+            self.deadline.as_mut().reset(next);
+        }
     }
 }
 
@@ -72,7 +93,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for Idle<T> {
                 }
                 Poll::Ready(r)
             }
-            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+            Poll::Pending => match this.poll_idle(cx) {
                 Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::TimedOut,
                     "connection idle too long",

@@ -10,7 +10,6 @@
 use crate::St;
 use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use tongchou_core::i18n::{self, Lang};
@@ -54,19 +53,20 @@ pub(crate) fn within<T>(c: Ctx, f: impl FnOnce() -> T) -> T {
 /// (`tongchou_core::i18n::scope` around each poll): the use cases a handler calls on the async
 /// worker (not through [`within`]) write their messages in the reader's language, and no other
 /// task on the worker sees it.
-struct InLang<F> {
+struct InLang<'a, F> {
     lang: Lang,
-    inner: std::pin::Pin<Box<F>>,
+    inner: std::pin::Pin<&'a mut F>,
 }
 
-impl<F: std::future::Future> std::future::Future for InLang<F> {
+impl<F: std::future::Future> std::future::Future for InLang<'_, F> {
     type Output = F::Output;
     fn poll(
-        mut self: std::pin::Pin<&mut Self>,
+        self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<F::Output> {
-        let lang = self.lang;
-        i18n::scope(lang, || self.inner.as_mut().poll(cx))
+        let this = self.get_mut();
+        let lang = this.lang;
+        i18n::scope(lang, || this.inner.as_mut().poll(cx))
     }
 }
 
@@ -150,8 +150,8 @@ fn accept_language(v: &str) -> Option<Lang> {
     best.map(|(l, _)| l)
 }
 
-/// The middleware holding each request's language for its handler.
-pub(crate) async fn layer(req: Request, next: Next) -> Response {
+/// A request's context: the language it asks for ([`chosen`]) and where it is.
+pub(crate) fn ctx_of(req: &Request) -> Ctx {
     let lang = chosen(req.headers());
     let here = if req.method() == axum::http::Method::GET {
         req.uri()
@@ -161,11 +161,15 @@ pub(crate) async fn layer(req: Request, next: Next) -> Response {
     } else {
         req.uri().path().to_string()
     };
-    let inner = InLang {
-        lang,
-        inner: Box::pin(next.run(req)),
-    };
-    CTX.scope(Ctx { lang, here }, inner).await
+    Ctx { lang, here }
+}
+
+/// `fut` (a request's handling) with `c` held for its task and its language as the thread's
+/// around each poll: the service's one middleware (`crate::edge`) runs every request in it.
+pub(crate) async fn scoped<F: std::future::Future>(c: Ctx, fut: F) -> F::Output {
+    let lang = c.lang;
+    let inner = std::pin::pin!(fut);
+    CTX.scope(c, InLang { lang, inner }).await
 }
 
 /// A local path to return to: one starting with a single `/`, else `/`.

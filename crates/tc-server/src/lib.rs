@@ -488,13 +488,8 @@ pub(crate) fn client(addr: &SocketAddr) -> String {
 const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; \
                    frame-ancestors 'none'; base-uri 'none'";
 
-async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let secure = req
-        .extensions()
-        .get::<SecureFlag>()
-        .map(|s| s.0)
-        .unwrap_or(false);
-    let mut res = next.run(req).await;
+/// The headers every answer carries (HSTS when `secure`).
+fn security_headers(mut res: Response, secure: bool) -> Response {
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -521,8 +516,26 @@ async fn security_headers(req: axum::extract::Request, next: axum::middleware::N
     res
 }
 
-#[derive(Clone, Copy)]
-struct SecureFlag(bool);
+/// The service's middleware, one layer around every route (it was four `from_fn` layers: a
+/// boxed service, a boxed future and their calls each, on every request). From the outside
+/// in: the security headers; the request's language held for its task (`lang`); its id,
+/// metrics and log line (`ops`); a `403` audited at the edge (`guard`); the handler.
+async fn edge(
+    axum::extract::State(st): axum::extract::State<St>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let ctx = lang::ctx_of(&req);
+    let seen = ops::Seen::of(&req);
+    let asked = guard::Asked::of(&req);
+    let res = lang::scoped(ctx, async {
+        let res = next.run(req).await;
+        let res = guard::audit_if_forbidden(&st, asked, res).await;
+        ops::observed(&st, seen, res)
+    })
+    .await;
+    security_headers(res, st.cfg.secure_cookies)
+}
 
 /// The router. The database must be migrated already ([`Db::open`] once, as [`serve`] does).
 pub fn app(cfg: Config) -> std::io::Result<Router> {
@@ -551,7 +564,6 @@ fn state(cfg: Config, writer: audit::group::Writer) -> St {
 fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
     // over TLS, cookies are always Secure and HSTS always sent
     cfg.secure_cookies |= cfg.tls.is_some();
-    let secure = cfg.secure_cookies;
     let opts = audit::group::Options {
         gather: std::time::Duration::from_micros(cfg.audit_gather_us),
         ..Default::default()
@@ -628,17 +640,7 @@ fn build(mut cfg: Config) -> std::io::Result<(Router, St)> {
         .merge(record_form::routes())
         .merge(migration_pages::routes())
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            st.clone(),
-            guard::audit_forbidden,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            st.clone(),
-            ops::observe,
-        ))
-        .layer(axum::middleware::from_fn(lang::layer))
-        .layer(axum::middleware::from_fn(security_headers))
-        .layer(axum::Extension(SecureFlag(secure)))
+        .layer(axum::middleware::from_fn_with_state(st.clone(), edge))
         .with_state(st.clone());
     Ok((router, st))
 }

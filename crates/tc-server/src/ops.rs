@@ -17,11 +17,12 @@
 
 use crate::{St, with_db};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use prometheus_client::collector::Collector;
-use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::encoding::{
+    DescriptorEncoder, EncodeLabelSet, EncodeLabelValue, EncodeMetric, LabelValueEncoder,
+};
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -35,14 +36,66 @@ use tongchou_store::audit::group::Stats;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: String,
-    method: String,
+    route: Route,
+    method: MethodLabel,
     status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabel {
-    route: String,
+    route: Route,
+}
+
+/// A route pattern as a label: the router's own shared text (no copy per request).
+#[derive(Clone, Debug)]
+pub(crate) enum Route {
+    Matched(MatchedPath),
+    Named(&'static str),
+}
+
+impl Route {
+    fn of(req: &Request) -> Route {
+        match req.extensions().get::<MatchedPath>() {
+            Some(m) => Route::Matched(m.clone()),
+            None => Route::Named("(unmatched)"),
+        }
+    }
+    fn as_str(&self) -> &str {
+        match self {
+            Route::Matched(m) => m.as_str(),
+            Route::Named(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Route) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Route {}
+
+impl std::hash::Hash for Route {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.as_str().hash(h);
+    }
+}
+
+impl EncodeLabelValue for Route {
+    fn encode(&self, e: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(e, self.as_str())
+    }
+}
+
+/// A request's method as a label (no copy per request).
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+struct MethodLabel(Method);
+
+impl EncodeLabelValue for MethodLabel {
+    fn encode(&self, e: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(e, self.0.as_str())
+    }
 }
 
 /// The group-commit writer's counters, read at each scrape.
@@ -129,17 +182,17 @@ impl Metrics {
         }
     }
 
-    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    fn observe(&self, route: &Route, method: &Method, status: u16, seconds: f64) {
         self.requests
             .get_or_create(&RequestLabels {
-                route: route.to_string(),
-                method: method.to_string(),
+                route: route.clone(),
+                method: MethodLabel(method.clone()),
                 status,
             })
             .inc();
         self.latency
             .get_or_create(&RouteLabel {
-                route: route.to_string(),
+                route: route.clone(),
             })
             .observe(seconds);
     }
@@ -170,34 +223,45 @@ fn new_id() -> String {
     format!("{prefix}{:08x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-/// Middleware: the request id, the metrics and the log line of every request.
-pub(crate) async fn observe(State(st): State<St>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(sane_id)
-        .unwrap_or_else(new_id);
-    let method = req.method().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "(unmatched)".to_string());
-    let mut res = next.run(req).await;
+/// What the edge notes of a request as it comes in, for [`observed`] when it is answered.
+pub(crate) struct Seen {
+    started: Instant,
+    id: String,
+    method: Method,
+    route: Route,
+}
+
+impl Seen {
+    pub(crate) fn of(req: &Request) -> Seen {
+        Seen {
+            started: Instant::now(),
+            id: req
+                .headers()
+                .get("x-request-id")
+                .and_then(sane_id)
+                .unwrap_or_else(new_id),
+            method: req.method().clone(),
+            route: Route::of(req),
+        }
+    }
+}
+
+/// The request id, the metrics and the log line of every request (part of the service's one
+/// middleware, `crate::edge`).
+pub(crate) fn observed(st: &St, seen: Seen, mut res: Response) -> Response {
     let status = res.status().as_u16();
-    let took = started.elapsed();
+    let took = seen.started.elapsed();
     st.metrics
-        .observe(&route, &method, status, took.as_secs_f64());
+        .observe(&seen.route, &seen.method, status, took.as_secs_f64());
     tracing::info!(
-        request_id = %id,
-        method = %method,
-        route = %route,
+        request_id = %seen.id,
+        method = %seen.method,
+        route = %seen.route.as_str(),
         status,
         ms = took.as_millis() as u64,
         "request"
     );
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Ok(v) = HeaderValue::from_str(&seen.id) {
         res.headers_mut().insert("x-request-id", v);
     }
     res
@@ -384,7 +448,12 @@ mod tests {
     #[test]
     fn metrics_are_labelled_by_route_pattern() {
         let m = Metrics::new(Arc::new(Stats::default()));
-        m.observe("/api/persons/{id_number}", "GET", 200, 0.002);
+        m.observe(
+            &Route::Named("/api/persons/{id_number}"),
+            &Method::GET,
+            200,
+            0.002,
+        );
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &m.registry).expect("encode");
         assert!(

@@ -23,8 +23,8 @@ fn entry(
     details: serde_json::Value,
     now: i64,
 ) -> Deferred {
-    Deferred::of(
-        &Entry {
+    Deferred::new(
+        Entry {
             actor: &Actor::of(who),
             action,
             object_type: "person",
@@ -140,7 +140,8 @@ pub(crate) fn read_by_id_number(
     now: i64,
 ) -> Result<Audited<PersonBody>, AppError> {
     let who = user.principal();
-    let shown = mask_id_number(id_number.trim());
+    // the number as a refusal's entry names it (masked): only refusals need it
+    let shown = || mask_id_number(id_number.trim());
     let failed = |object_id: &str, reason: &str| {
         let details = json!({"reason": reason, "via": via, "client": client});
         entry(
@@ -156,7 +157,7 @@ pub(crate) fn read_by_id_number(
         let t = Target {
             action: "person.read",
             object_type: "person",
-            object_id: &shown,
+            object_id: &shown(),
             region: who.region,
         };
         let e = AccessError::NoPermission {
@@ -170,7 +171,7 @@ pub(crate) fn read_by_id_number(
         Ok(id) => id,
         Err(e) => {
             let err = AppError::BadRequest(format!("id_number: {e}"));
-            return Ok((Err(err), failed(&shown, "invalid_id_number")));
+            return Ok((Err(err), failed(&shown(), "invalid_id_number")));
         }
     };
     let not_found = || AppError::NotFound(tongchou_core::tr!("web-err-no-person"));

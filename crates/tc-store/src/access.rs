@@ -1073,8 +1073,8 @@ pub struct Target<'a> {
 /// The audit entry of a refusal by the access rules (`result = denied`), for a caller that
 /// writes it itself (the group-commit writer, [`audit::group`]).
 pub fn denial(who: &Principal, t: &Target<'_>, e: &AccessError, now: i64) -> audit::Deferred {
-    audit::Deferred::of(
-        &Entry {
+    audit::Deferred::new(
+        Entry {
             actor: &Actor::of(who),
             action: t.action,
             object_type: t.object_type,

@@ -81,6 +81,20 @@ pub struct Deferred {
 }
 
 impl Deferred {
+    /// [`Deferred::of`] taking the entry, its details moved rather than copied (a read's entry
+    /// is built for the group-commit writer on every request).
+    pub fn new(e: Entry<'_>, at_ms: i64) -> Deferred {
+        Deferred {
+            actor: e.actor.clone(),
+            action: e.action.to_string(),
+            object_type: e.object_type.to_string(),
+            object_id: e.object_id.to_string(),
+            region: e.region,
+            result: e.result.to_string(),
+            details: e.details,
+            at_ms,
+        }
+    }
     pub fn of(e: &Entry<'_>, at_ms: i64) -> Deferred {
         Deferred {
             actor: e.actor.clone(),
@@ -150,9 +164,35 @@ impl Record {
 }
 
 fn push_field(out: &mut Vec<u8>, v: &str) {
-    out.extend_from_slice(v.len().to_string().as_bytes());
+    push_number(out, v.len() as i64);
     out.push(b':');
     out.extend_from_slice(v.as_bytes());
+    out.push(b';');
+}
+
+/// A number's decimal digits (what `to_string` writes), without an allocation.
+fn push_number(out: &mut Vec<u8>, v: i64) {
+    use std::io::Write;
+    // writing to a Vec cannot fail
+    let _ = write!(out, "{v}");
+}
+
+/// [`push_field`] of a number's decimal text, or of the empty text for none.
+fn push_opt_number(out: &mut Vec<u8>, v: Option<i64>) {
+    let Some(v) = v else {
+        return push_field(out, "");
+    };
+    use std::io::Write;
+    // an i64 has at most 19 digits and a sign
+    let mut buf = [0u8; 20];
+    let n = {
+        let mut w = &mut buf[..];
+        let _ = write!(w, "{v}");
+        20 - w.len()
+    };
+    push_number(out, n as i64);
+    out.push(b':');
+    out.extend_from_slice(&buf[..n]);
     out.push(b';');
 }
 
@@ -171,17 +211,14 @@ fn canonical(
     details: &str,
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + details.len());
-    push_field(&mut out, &seq.to_string());
+    push_opt_number(&mut out, Some(seq));
     push_field(&mut out, at);
-    push_field(
-        &mut out,
-        &user_id.map(|u| u.to_string()).unwrap_or_default(),
-    );
+    push_opt_number(&mut out, user_id);
     push_field(&mut out, login);
     push_field(&mut out, action);
     push_field(&mut out, object_type);
     push_field(&mut out, object_id);
-    push_field(&mut out, &region.map(|r| r.to_string()).unwrap_or_default());
+    push_opt_number(&mut out, region);
     push_field(&mut out, result);
     push_field(&mut out, details);
     out
@@ -228,6 +265,10 @@ impl Record {
 
 /// Keep a free-text field to one line and a bounded length (log-injection safe).
 fn clean(s: &str, max: usize) -> String {
+    // the usual case, one copy: short enough (bytes bound characters) and one line already
+    if s.len() <= max && !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(max)
@@ -262,8 +303,55 @@ pub fn is_conflict(e: &StoreError) -> bool {
     e.is_conflict()
 }
 
+/// An entry's fields, borrowed from an [`Entry`] or a [`Deferred`] (whose details are not
+/// copied to be hashed).
+struct Fields<'a> {
+    actor: &'a Actor,
+    action: &'a str,
+    object_type: &'a str,
+    object_id: &'a str,
+    region: Option<u32>,
+    result: &'a str,
+    details: &'a serde_json::Value,
+}
+
+impl<'a> From<&'a Entry<'_>> for Fields<'a> {
+    fn from(e: &'a Entry<'_>) -> Fields<'a> {
+        Fields {
+            actor: e.actor,
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id,
+            region: e.region,
+            result: e.result,
+            details: &e.details,
+        }
+    }
+}
+
+impl<'a> From<&'a Deferred> for Fields<'a> {
+    fn from(d: &'a Deferred) -> Fields<'a> {
+        Fields {
+            actor: &d.actor,
+            action: &d.action,
+            object_type: &d.object_type,
+            object_id: &d.object_id,
+            region: d.region,
+            result: &d.result,
+            details: &d.details,
+        }
+    }
+}
+
 /// The entry `seq` after `prev_hash`, numbered, cleaned and chained with `alg`.
-fn chained(alg: HashAlg, seq: i64, prev_hash: &str, e: &Entry<'_>, at: &str) -> Record {
+fn chained<'a>(
+    alg: HashAlg,
+    seq: i64,
+    prev_hash: &str,
+    e: impl Into<Fields<'a>>,
+    at: &str,
+) -> Record {
+    let e: Fields<'a> = e.into();
     let details = e.details.to_string();
     let login = clean(&e.actor.login, 64);
     let action = clean(e.action, 64);
@@ -303,6 +391,32 @@ fn chained(alg: HashAlg, seq: i64, prev_hash: &str, e: &Entry<'_>, at: &str) -> 
 /// Rows of one multi-row INSERT of [`insert_records`] (12 parameters each).
 const INSERT_ROWS: usize = 64;
 
+/// The INSERT of `rows` records (1 to [`INSERT_ROWS`]), written once per process: the writer
+/// inserts every batch with it, and a batch's text was built again each time.
+fn insert_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        (1..=INSERT_ROWS)
+            .map(|n| {
+                let rows: Vec<String> = (0..n)
+                    .map(|i| {
+                        let p = |k: usize| 12 * i + k;
+                        format!(
+                            "(${}, ${}, CAST(${} AS BIGINT), ${}, ${}, ${}, ${}, CAST(${} AS INTEGER), ${}, ${}, ${}, ${})",
+                            p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11), p(12)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO audit_log ({COLUMNS}) VALUES {} ON CONFLICT (seq) DO NOTHING",
+                    rows.join(", ")
+                )
+            })
+            .collect()
+    });
+    &all[rows.clamp(1, INSERT_ROWS) - 1]
+}
+
 /// Insert chained records in order; a seq already taken (a lost race) is a conflict.
 fn insert_records(db: &mut Db, recs: &[Record]) -> Result<()> {
     // the optional numbers go as text, NULL or not, so that a statement's parameter types (and
@@ -320,15 +434,6 @@ fn insert_records(db: &mut Db, recs: &[Record]) -> Result<()> {
         v.as_deref().map(Val::Str).unwrap_or(Val::Null)
     }
     for (chunk, texts) in recs.chunks(INSERT_ROWS).zip(texts.chunks(INSERT_ROWS)) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = |k: usize| 12 * i + k;
-                format!(
-                    "(${}, ${}, CAST(${} AS BIGINT), ${}, ${}, ${}, ${}, CAST(${} AS INTEGER), ${}, ${}, ${}, ${})",
-                    p(1), p(2), p(3), p(4), p(5), p(6), p(7), p(8), p(9), p(10), p(11), p(12)
-                )
-            })
-            .collect();
         let mut params = Vec::with_capacity(12 * chunk.len());
         for (r, [user_id, region]) in chunk.iter().zip(texts) {
             params.extend([
@@ -346,13 +451,7 @@ fn insert_records(db: &mut Db, recs: &[Record]) -> Result<()> {
                 Val::Str(&r.hash),
             ]);
         }
-        let n = db.exec(
-            &format!(
-                "INSERT INTO audit_log ({COLUMNS}) VALUES {} ON CONFLICT (seq) DO NOTHING",
-                rows.join(", ")
-            ),
-            &params,
-        )?;
+        let n = db.exec(insert_sql(chunk.len()), &params)?;
         if n != chunk.len() as u64 {
             return Err(StoreError::Conflict(format!(
                 "audit chain moved: a seq from {} was taken, retry",
@@ -369,15 +468,14 @@ pub(crate) fn append_all_in_tx(db: &mut Db, entries: &[Deferred]) -> Result<Vec<
     let (mut seq, mut prev) = head(db)?;
     let alg = db.chain_hash()?;
     let mut recs = Vec::with_capacity(entries.len());
+    // a batch's entries mostly share their millisecond: its text is written once
+    let mut at: (i64, String) = (i64::MIN, String::new());
     for d in entries {
         seq += 1;
-        let r = chained(
-            alg,
-            seq,
-            &prev,
-            &d.entry(),
-            &crate::access::iso_time(d.at_ms),
-        );
+        if at.0 != d.at_ms {
+            at = (d.at_ms, crate::access::iso_time(d.at_ms));
+        }
+        let r = chained(alg, seq, &prev, d, &at.1);
         prev.clone_from(&r.hash);
         recs.push(r);
     }
@@ -1059,5 +1157,34 @@ mod tests {
         let b = canonical(1, "t", None, "a", "bc", "", "", None, "ok", "{}");
         assert_ne!(a, b);
         assert_eq!(clean("a\nb\u{1b}[31m", 64), "a b [31m");
+        assert_eq!(clean("审计日志", 2), "审计");
+        assert_eq!(clean("plain", 64), "plain");
+    }
+
+    /// The hashed bytes are the fields' text, each `LEN:TEXT;` (the chains written so far were
+    /// hashed over exactly this).
+    #[test]
+    fn canonical_bytes_are_fixed() {
+        let c = canonical(
+            12,
+            "2026-12-06T10:00:00.000Z",
+            Some(7),
+            "reader",
+            "person.read",
+            "person",
+            "42",
+            Some(140105),
+            "ok",
+            "{}",
+        );
+        assert_eq!(
+            String::from_utf8(c).expect("utf-8"),
+            "2:12;24:2026-12-06T10:00:00.000Z;1:7;6:reader;11:person.read;6:person;2:42;6:140105;2:ok;2:{};"
+        );
+        let none = canonical(-5, "", None, "", "", "", "", None, "", "");
+        assert_eq!(
+            String::from_utf8(none).expect("utf-8"),
+            "2:-5;0:;0:;0:;0:;0:;0:;0:;0:;0:;"
+        );
     }
 }

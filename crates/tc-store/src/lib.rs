@@ -358,21 +358,25 @@ impl Drop for Db {
     }
 }
 
-/// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals).
-fn to_sqlite_sql(sql: &str) -> String {
-    let mut out = String::with_capacity(sql.len());
+/// Rewrite `$N` placeholders to SQLite's `?N` (outside string literals). A statement without
+/// `$` is given back as it is; otherwise bytes are copied, not characters decoded (`$` and `'`
+/// are ASCII, and no byte of a multi-byte UTF-8 character is): this ran on the text of every
+/// statement of every request.
+fn to_sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    if !sql.contains('$') {
+        return std::borrow::Cow::Borrowed(sql);
+    }
+    let mut out = sql.as_bytes().to_vec();
     let mut in_str = false;
-    for c in sql.chars() {
-        if c == '\'' {
-            in_str = !in_str;
-        }
-        if c == '$' && !in_str {
-            out.push('?');
-        } else {
-            out.push(c);
+    for b in out.iter_mut() {
+        match *b {
+            b'\'' => in_str = !in_str,
+            b'$' if !in_str => *b = b'?',
+            _ => {}
         }
     }
-    out
+    // only ASCII bytes were replaced by ASCII bytes: still the UTF-8 it was
+    std::borrow::Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| sql.to_string()))
 }
 
 /// Split `schema=NAME` off a PostgreSQL URL.
