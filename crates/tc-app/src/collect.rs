@@ -111,6 +111,15 @@ pub fn write_receipts(db: &mut Db, import_id: i64, receipts: &[Receipt]) -> Resu
     Ok(store::write_receipts(db, import_id, receipts, None)?)
 }
 
+/// [`write_receipts`] of the receipts `fill` pushes, in one bulk write.
+pub fn stream_receipts(
+    db: &mut Db,
+    import_id: i64,
+    fill: &mut dyn FnMut(&mut store::PushReceipt<'_>) -> tongchou_store::Result<()>,
+) -> Result<u64> {
+    Ok(store::stream_receipts(db, import_id, fill)?)
+}
+
 /// The ledger requests (with their lines) that book `amount` as `income_kind` of `county` and
 /// land it in the provincial fiscal special account: directly, or through the county's income
 /// account and a sweep on the same day when the county has one.

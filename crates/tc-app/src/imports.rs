@@ -28,6 +28,12 @@
 //! written at once is not probed for declarations or receipts already stored: if the primary
 //! key refuses one, the transaction is rolled back and the file read again in a second
 //! transaction only to check it, probes included, so that the refusal names every problem.
+//! Once a chunk names only persons and employers met before in the reading (a file of several
+//! months, from its second month on), it and the chunks after it are checked while ONE bulk
+//! write stays open, and their rows go into it (`checks::Load::stream`): on PostgreSQL one
+//! COPY that the server works through while the next chunks are checked, where the import
+//! otherwise waits for the end of each COPY of 16,384 rows. A chunk with a problem, or naming
+//! someone new, ends it and is checked as usual.
 //!
 //! Memory stays bounded by a chunk of rows (plus, for collections, the receipt numbers seen, to
 //! refuse one used twice in the file, and the problems found), so files of millions of rows
@@ -338,7 +344,7 @@ fn import_as<T: Load>(
     if let Some(prev) = imports::find(db, kind.as_str(), &job.sha)? {
         return Ok(ImportReport::Already(prev));
     }
-    imports::refresh_statistics(db)?;
+    imports::refresh_statistics(db, kind.as_str())?;
     let mut read = Options::new(opts.today);
     read.error_limit = opts.error_limit;
     // inside an enclosing transaction a refused write dooms it: probe before writing instead
@@ -642,8 +648,8 @@ fn pass<T: Load>(
     write: bool,
 ) -> Result<Pass, Stop> {
     std::thread::scope(|s| {
-        // two chunks ahead at most
-        let (tx, rx) = std::sync::mpsc::sync_channel(2);
+        // four chunks ahead at most (a write of gathered rows takes four chunks)
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
         // the caller's language carried onto the reading thread
         let lang = tongchou_core::i18n::current();
         s.spawn(move || tongchou_core::i18n::scope(lang, || read_file::<T>(path, opts, tx)));
@@ -658,6 +664,39 @@ fn refused_write(e: AppError, unprobed: bool) -> Stop {
     match e {
         AppError::Store(StoreError::Duplicate(_)) if unprobed => Stop::Recheck(Box::new(e.into())),
         e => e.into(),
+    }
+}
+
+/// For [`Load::stream`]: the records of the next chunk the reading thread hands over, counted
+/// (rows, progress), while the file has no problem; `None` (the message kept in `held` for the
+/// caller, uncounted) at anything else.
+fn more<T: Load>(
+    rx: &std::sync::mpsc::Receiver<Read<T>>,
+    rows: &mut u64,
+    held: &mut Option<Read<T>>,
+    progress: &mut dyn FnMut(Phase, Progress),
+) -> Option<Vec<T>> {
+    loop {
+        // a lost reader: the caller's next receive says so
+        let next = rx.recv().ok()?;
+        match next {
+            Read::Batch {
+                records,
+                rows: n,
+                problems,
+                progress: seen,
+            } if problems.is_empty() => {
+                *rows += n;
+                seen.into_iter().for_each(|p| progress(Phase::Checking, p));
+                if !records.is_empty() {
+                    return Some(records);
+                }
+            }
+            other => {
+                *held = Some(other);
+                return None;
+            }
+        }
     }
 }
 
@@ -689,8 +728,14 @@ fn take<T: Load>(
     }
     let mut problems: Vec<RowError> = Vec::new();
     let mut rows = 0u64;
+    // a message the streaming of chunks received and left to this loop
+    let mut held: Option<Read<T>> = None;
     let summary = loop {
-        match rx.recv().map_err(|_| lost())? {
+        let next = match held.take() {
+            Some(m) => m,
+            None => rx.recv().map_err(|_| lost())?,
+        };
+        match next {
             Read::Batch {
                 records,
                 rows: n,
@@ -709,6 +754,16 @@ fn take<T: Load>(
                     Mode::Check
                 };
                 let unprobed = mode == Mode::Write && !ctx.probe_before_write;
+                let records = if unprobed && T::known(ctx, &records) {
+                    let mut next = || more(&rx, &mut rows, &mut held, progress);
+                    match T::stream(ctx, db, records, &mut next) {
+                        Ok(Some(r)) => r,
+                        Ok(None) => continue,
+                        Err(e) => return Err(refused_write(e, unprobed)),
+                    }
+                } else {
+                    records
+                };
                 T::process(ctx, db, &records, &mut problems, mode)
                     .map_err(|e| refused_write(e, unprobed))?;
             }

@@ -65,6 +65,26 @@ fn count(db: &mut Db, sql: &str) -> i64 {
     db.query_i64(sql, &[]).expect(sql)
 }
 
+/// The import id of a file imported.
+fn imported(r: Result<ImportReport, ImportRefusal>) -> i64 {
+    match r {
+        Ok(ImportReport::Imported(w)) => w.import_id,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The one problem of a refused file: row, column, reason.
+fn only_problem(r: Result<ImportReport, ImportRefusal>) -> (u64, Option<String>, String) {
+    match r {
+        Err(ImportRefusal::Rejected(r)) => {
+            assert_eq!(r.problems.len(), 1, "{r:?}");
+            let p = &r.problems[0];
+            (p.row, p.column.clone(), p.reason.clone())
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 fn story(url: &str, tag: &str) {
     let mut db = Db::open(url).expect("open");
     testing::add_user(&mut db, "tax.sx", Role::TaxBureau, 140000, PW);
@@ -573,18 +593,7 @@ fn stored_rows_found_after_written_chunks(url: &str, tag: &str) {
         let p = file(tag, name, &body);
         import(db, Importer::Operator(&op), kind, &p, &mut phases)
     };
-    let ok = |r: Result<ImportReport, ImportRefusal>| match r {
-        Ok(ImportReport::Imported(w)) => w.import_id,
-        other => panic!("{other:?}"),
-    };
-    let only = |r: Result<ImportReport, ImportRefusal>| match r {
-        Err(ImportRefusal::Rejected(r)) => {
-            assert_eq!(r.problems.len(), 1, "{r:?}");
-            let p = &r.problems[0];
-            (p.row, p.column.clone(), p.reason.clone())
-        }
-        other => panic!("{other:?}"),
-    };
+    let (ok, only) = (imported, only_problem);
     ok(run(&mut db, Kind::Persons, "persons.csv", persons));
     let all: Vec<usize> = (0..20_000).collect();
     let last = ok(run(
@@ -658,5 +667,178 @@ fn stored_rows_found_after_written_chunks_on_both_backends() {
         (testing::pg_url("app_imports_stored"), "pg-stored"),
     ] {
         stored_rows_found_after_written_chunks(&url, tag);
+    }
+}
+
+/// A file naming its persons once a month: from the second month on, its chunks are checked
+/// while one bulk write is open (every person met before) and written into it. A problem in
+/// such a chunk (an unknown employer, a receipt met twice, a row an earlier import stored,
+/// found by the primary key at the write's end) is named by row and column as in any other
+/// chunk, nothing of the file stays written, and the same file without it is imported whole.
+fn streamed_chunks(url: &str, tag: &str) {
+    const N: usize = 10_000;
+    let mut db = Db::open(url).expect("open");
+    let op = Actor::operator("test");
+    let mut persons = String::from(
+        "身份证号,姓名,人员类别,参保区县代码,单位统一社会信用代码,缴费类型,参保日期\n",
+    );
+    let mut ids = Vec::new();
+    for i in 0..N as u32 {
+        let (id, line) = person_line(i);
+        persons.push_str(&line);
+        ids.push(id);
+    }
+    let months = ["2026-06", "2026-07", "2026-08", "2026-09"];
+    // every person each month; `odd` (month, person) gets another payer or receipt
+    let declarations = |odd: Option<(usize, usize)>, skip: Option<(usize, usize)>| {
+        let mut s = String::from("单位统一社会信用代码,身份证号,所属期,申报基数\n");
+        for (m, month) in months.iter().enumerate() {
+            for (i, id) in ids.iter().enumerate() {
+                if skip == Some((m, i)) {
+                    continue;
+                }
+                let payer = if odd == Some((m, i)) {
+                    "911402021234567889"
+                } else {
+                    ""
+                };
+                s.push_str(&format!("{payer},{id},{month},4500.00\n"));
+            }
+        }
+        s
+    };
+    let collections = |odd: Option<(usize, usize)>, skip: Option<(usize, usize)>| {
+        let mut s =
+            String::from("缴费人识别号,身份证号,费款所属期,实缴金额,缴款日期,电子税票号码\n");
+        for (m, month) in months.iter().enumerate() {
+            for (i, id) in ids.iter().enumerate() {
+                if skip == Some((m, i)) {
+                    continue;
+                }
+                let receipt = if odd == Some((m, i)) {
+                    format!("R{}{:06}", 0, 7)
+                } else {
+                    format!("R{m}{i:06}")
+                };
+                s.push_str(&format!("{id},{id},{month},900.00,2026-10-15,{receipt}\n"));
+            }
+        }
+        s
+    };
+    let mut phases = Vec::new();
+    let mut run = |db: &mut Db, kind: Kind, name: &str, body: String| {
+        let p = file(tag, name, &body);
+        import(db, Importer::Operator(&op), kind, &p, &mut phases)
+    };
+    let (ok, only) = (imported, only_problem);
+    ok(run(
+        &mut db,
+        Kind::Employers,
+        "employers.csv",
+        EMPLOYERS.into(),
+    ));
+    ok(run(&mut db, Kind::Persons, "persons.csv", persons));
+    let row = |m: usize, i: usize| (m * N + i + 2) as u64;
+    // another payer than the register's, in the third month
+    let (r, column, reason) = only(run(
+        &mut db,
+        Kind::Declarations,
+        "d-payer.csv",
+        declarations(Some((2, 4_321)), None),
+    ));
+    assert_eq!(
+        (r, column.as_deref()),
+        (row(2, 4_321), Some("单位统一社会信用代码"))
+    );
+    assert!(reason.contains("灵活就业"), "{reason}");
+    // a declaration an earlier import stored, in the last month
+    let stored = (3, N - 3);
+    let one = format!(
+        "单位统一社会信用代码,身份证号,所属期,申报基数\n,{},{},4500.00\n",
+        ids[stored.1], months[stored.0]
+    );
+    let last = ok(run(&mut db, Kind::Declarations, "d-one.csv", one));
+    let (r, column, reason) = only(run(
+        &mut db,
+        Kind::Declarations,
+        "d-all.csv",
+        declarations(None, None),
+    ));
+    assert_eq!((r, column), (row(stored.0, stored.1), None));
+    assert!(
+        reason.contains(&format!("申报已存在（导入批次 {last}）")),
+        "{reason}"
+    );
+    assert_eq!(count(&mut db, "SELECT count(*) FROM wage_declarations"), 1);
+    ok(run(
+        &mut db,
+        Kind::Declarations,
+        "d-rest.csv",
+        declarations(None, Some(stored)),
+    ));
+    assert_eq!(
+        count(&mut db, "SELECT count(*) FROM wage_declarations"),
+        (4 * N) as i64
+    );
+    // a receipt met twice (the first month's R0000007), in the fourth month
+    let (r, column, reason) = only(run(
+        &mut db,
+        Kind::Collections,
+        "c-twice.csv",
+        collections(Some((3, 17)), None),
+    ));
+    assert_eq!((r, column.as_deref()), (row(3, 17), Some("电子税票号码")));
+    assert!(reason.contains(&format!("{}", row(0, 7))), "{reason}");
+    let stored = (2, 5);
+    let one = format!(
+        "缴费人识别号,身份证号,费款所属期,实缴金额,缴款日期,电子税票号码\n{0},{0},{1},900.00,2026-10-15,R{2}{3:06}\n",
+        ids[stored.1], months[stored.0], stored.0, stored.1
+    );
+    let last = ok(run(&mut db, Kind::Collections, "c-one.csv", one));
+    let (r, column, reason) = only(run(
+        &mut db,
+        Kind::Collections,
+        "c-all.csv",
+        collections(None, None),
+    ));
+    assert_eq!(
+        (r, column.as_deref()),
+        (row(stored.0, stored.1), Some("电子税票号码"))
+    );
+    assert!(
+        reason.contains(&format!("已存在（导入批次 {last}）")),
+        "{reason}"
+    );
+    assert_eq!(count(&mut db, "SELECT count(*) FROM receipts"), 1);
+    ok(run(
+        &mut db,
+        Kind::Collections,
+        "c-rest.csv",
+        collections(None, Some(stored)),
+    ));
+    assert_eq!(
+        count(&mut db, "SELECT count(*) FROM receipts"),
+        (4 * N) as i64
+    );
+    // each refusal audited once
+    assert_eq!(
+        count(
+            &mut db,
+            "SELECT count(*) FROM audit_log WHERE action = 'import.file' AND result = 'failed'"
+        ),
+        4
+    );
+}
+
+#[test]
+fn streamed_chunks_on_both_backends() {
+    for (url, tag) in [
+        (
+            testing::sqlite_url("app_imports_streamed"),
+            "sqlite-streamed",
+        ),
+        (testing::pg_url("app_imports_streamed"), "pg-streamed"),
+    ] {
+        streamed_chunks(&url, tag);
     }
 }

@@ -184,22 +184,46 @@ pub fn write_receipts(
 ) -> Result<u64> {
     db.bulk_insert("receipts", &RECEIPT_COLUMNS, &mut |sink| {
         for r in receipts {
-            let d = r.paid_on.to_string();
-            let batch = match applied_by {
-                Some((batch, close)) if r.paid_on <= close => ym(batch),
-                _ => Val::Null,
-            };
-            sink.row(&[
-                Val::Str(&r.receipt),
-                Val::I64(r.person),
-                ym(r.period),
-                Val::I64(r.paid.fen()),
-                Val::Str(&d),
-                Val::I64(import_id),
-                batch,
-            ])?;
+            receipt_row(sink, import_id, r, applied_by)?;
         }
         Ok(())
+    })
+}
+
+/// One receipt into a bulk write of [`RECEIPT_COLUMNS`].
+fn receipt_row(
+    sink: &mut dyn crate::RowSink,
+    import_id: i64,
+    r: &Receipt,
+    applied_by: Option<(Period, Date)>,
+) -> Result<()> {
+    let d = r.paid_on.to_string();
+    let batch = match applied_by {
+        Some((batch, close)) if r.paid_on <= close => ym(batch),
+        _ => Val::Null,
+    };
+    sink.row(&[
+        Val::Str(&r.receipt),
+        Val::I64(r.person),
+        ym(r.period),
+        Val::I64(r.paid.fen()),
+        Val::Str(&d),
+        Val::I64(import_id),
+        batch,
+    ])
+}
+
+pub type PushReceipt<'p> = dyn FnMut(&Receipt) -> Result<()> + 'p;
+
+/// [`write_receipts`] (not applied) of the receipts `fill` pushes, in one bulk write: the
+/// caller checks more of them while the first are written.
+pub fn stream_receipts(
+    db: &mut Db,
+    import_id: i64,
+    fill: &mut dyn FnMut(&mut PushReceipt<'_>) -> Result<()>,
+) -> Result<u64> {
+    db.bulk_insert("receipts", &RECEIPT_COLUMNS, &mut |sink| {
+        fill(&mut |r: &Receipt| receipt_row(sink, import_id, r, None))
     })
 }
 

@@ -233,10 +233,24 @@ pub const LOOKUP_TABLES: &[&str] = &[
     "receipts",
 ];
 
-/// Before a large import (outside a transaction): [`analyze_if_stale`] on the tables the import
-/// looks up ([`LOOKUP_TABLES`]). Returns the tables analyzed.
-pub fn refresh_statistics(db: &mut Db) -> Result<Vec<String>> {
-    analyze_if_stale(db, LOOKUP_TABLES)
+/// The tables an import of `kind` (`persons`, `employers`, `declarations`, `collections`)
+/// looks up: a collections import asks neither employers nor declarations (so it does not
+/// analyze the declarations a previous import just loaded); any other kind, all of
+/// [`LOOKUP_TABLES`].
+pub fn lookup_tables(kind: &str) -> &'static [&'static str] {
+    match kind {
+        "persons" => &["person_ids", "persons", "employers"],
+        "employers" => &["employers"],
+        "declarations" => &["person_ids", "persons", "employers", "wage_declarations"],
+        "collections" => &["person_ids", "persons", "receipts"],
+        _ => LOOKUP_TABLES,
+    }
+}
+
+/// Before a large import of `kind` (outside a transaction): [`analyze_if_stale`] on the tables
+/// the import looks up ([`lookup_tables`]). Returns the tables analyzed.
+pub fn refresh_statistics(db: &mut Db, kind: &str) -> Result<Vec<String>> {
+    analyze_if_stale(db, lookup_tables(kind))
 }
 
 /// `$k, $k+1, …` for `n` parameters starting at `$k`.
@@ -690,7 +704,7 @@ mod tests {
         }
         // statistics: the query runs (whether the counters already show the load depends on
         // when the server flushes them); bad names are refused; SQLite has nothing to do
-        let analyzed = refresh_statistics(&mut db).expect("refresh");
+        let analyzed = refresh_statistics(&mut db, "other").expect("refresh");
         assert!(analyzed.iter().all(|t| LOOKUP_TABLES.contains(&t.as_str())));
         let analyzed = analyze_if_stale(&mut db, &["person_ids", "persons"]).expect("analyze");
         assert!(analyzed.iter().all(|t| t == "person_ids" || t == "persons"));

@@ -178,6 +178,53 @@ pub trait Load: Record + Send {
     fn finish(_ctx: &mut Ctx, _db: &mut Db) -> Result<()> {
         Ok(())
     }
+
+    /// Whether the register checks of `chunk` need nothing from the database (every person and
+    /// payer it names met before in this reading): then it can be checked while a bulk write
+    /// is open ([`Load::stream`]).
+    fn known(_ctx: &Ctx, _chunk: &[Self]) -> bool {
+        false
+    }
+
+    /// In [`Mode::Write`], chunks written without a probe: ONE bulk write (one COPY on
+    /// PostgreSQL, which the server works through while the next chunks are checked) of the
+    /// rows gathered so far, then of `first` and of each chunk `next` gives, while each is
+    /// [`Load::known`] and found without a problem. Returns the chunk that was not (not
+    /// written: to be processed as usual), or `None` when `next` ran out.
+    fn stream(
+        _ctx: &mut Ctx,
+        _db: &mut Db,
+        first: Vec<Self>,
+        _next: &mut dyn FnMut() -> Option<Vec<Self>>,
+    ) -> Result<Option<Vec<Self>>> {
+        Ok(Some(first))
+    }
+}
+
+/// A [`Load::stream`]'s bulk write: the `gathered` rows, then those of `first` and of each
+/// chunk `next` gives while `quick` finds it known and good, pushed; returns the chunk it did
+/// not (unwritten), or `None` when `next` ran out.
+fn stream_into<T, R>(
+    ctx: &mut Ctx,
+    gathered: &[R],
+    first: Option<Vec<T>>,
+    next: &mut dyn FnMut() -> Option<Vec<T>>,
+    quick: fn(&mut Ctx, &[T]) -> Option<Vec<R>>,
+    push: &mut dyn FnMut(&R) -> tongchou_store::Result<()>,
+) -> tongchou_store::Result<Option<Vec<T>>> {
+    for r in gathered {
+        push(r)?;
+    }
+    let mut chunk = first;
+    while let Some(c) = chunk.take().or_else(&mut *next) {
+        let Some(rows) = quick(ctx, &c) else {
+            return Ok(Some(c));
+        };
+        for r in &rows {
+            push(r)?;
+        }
+    }
+    Ok(None)
 }
 
 /// Checked declarations and receipts are written this many at a time (one COPY on PostgreSQL
@@ -595,6 +642,87 @@ fn name_employers(db: &mut Db, errors: &mut [RowError], pending: &[EmployerNamed
     Ok(())
 }
 
+/// A chunk of declarations judged against what the reading knows (its persons and employers
+/// looked up): the rows to write, the problems (those naming the person's employer still
+/// without their message), and the rows to probe for declarations already stored.
+struct Judged {
+    good: Vec<DeclarationRow>,
+    errors: Vec<RowError>,
+    pending: Vec<EmployerNamed>,
+    probe: Vec<(u64, i64, Period)>,
+}
+
+/// Every person and employer of these declarations met before in this reading.
+fn declarations_known(ctx: &Ctx, chunk: &[Declaration]) -> bool {
+    let names = chunk.iter().any(|d| d.name.is_some());
+    chunk.iter().all(|d| {
+        ctx.persons
+            .get(d.id_number.as_str())
+            .is_some_and(|(named, _)| *named || !names)
+            && payer_code(&d.payer).is_none_or(|c| ctx.employers.contains_key(c))
+    })
+}
+
+/// The checks of a chunk of declarations whose persons and employers are in `ctx` (nothing
+/// asked of the database).
+fn judge_declarations(ctx: &mut Ctx, chunk: &[Declaration]) -> Judged {
+    // taken out of `ctx` while its rows are checked (put back below)
+    let persons = std::mem::take(&mut ctx.persons);
+    let employers = std::mem::take(&mut ctx.employers);
+    let mut j = Judged {
+        good: Vec::with_capacity(chunk.len()),
+        errors: Vec::new(),
+        pending: Vec::new(),
+        probe: Vec::with_capacity(chunk.len()),
+    };
+    let errors = &mut j.errors;
+    for d in chunk {
+        if ctx.closed.contains(&d.period) {
+            errors.push(ctx.problem(
+                d.row,
+                "period",
+                tr!("app-imp-period-closed", period = d.period),
+            ));
+        }
+        let Some(p) = registered(ctx, &persons, (d.row, &d.id_number), &d.name, errors) else {
+            continue;
+        };
+        let employer_id = match &d.payer {
+            Payer::Flexible => {
+                if !p.flexible {
+                    j.pending.push((errors.len(), p.employer_id, true));
+                    errors.push(ctx.problem(d.row, "employer", String::new()));
+                }
+                0
+            }
+            Payer::Employer(code) => match employers.get(code.as_str()).and_then(Option::as_ref) {
+                None => {
+                    // the chunk is not written
+                    errors.push(ctx.problem(d.row, "employer", unknown_employer()));
+                    0
+                }
+                Some(e) if p.employer_id != Some(e.id) => {
+                    j.pending.push((errors.len(), p.employer_id, false));
+                    errors.push(ctx.problem(d.row, "employer", String::new()));
+                    e.id
+                }
+                Some(e) => e.id,
+            },
+        };
+        j.probe.push((d.row, p.id, d.period));
+        j.good.push(DeclarationRow {
+            person_id: p.id,
+            period: d.period.yyyymm() as i64,
+            employer_id,
+            declared_fen: d.base.fen(),
+            import_id: ctx.import_id,
+        });
+    }
+    ctx.persons = persons;
+    ctx.employers = employers;
+    j
+}
+
 /// The checks of a chunk of declarations against the register: the rows to write, with their
 /// ids (complete only when the chunk has no problem), and the chunk's problems in row order.
 fn check_declarations(
@@ -606,56 +734,13 @@ fn check_declarations(
     let ids: Vec<&str> = chunk.iter().map(|d| d.id_number.as_str()).collect();
     let names = chunk.iter().any(|d| d.name.is_some());
     look_up_persons(ctx, db, &ids, names)?;
-    let employers = employer_ids(ctx, db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
-    // taken out of `ctx` while its rows are checked (put back below)
-    let persons = std::mem::take(&mut ctx.persons);
-    let mut errors: Vec<RowError> = Vec::new();
-    let mut pending: Vec<EmployerNamed> = Vec::new();
-    let mut good: Vec<DeclarationRow> = Vec::with_capacity(chunk.len());
-    let mut probe: Vec<(u64, i64, Period)> = Vec::with_capacity(chunk.len());
-    for d in chunk {
-        if ctx.closed.contains(&d.period) {
-            errors.push(ctx.problem(
-                d.row,
-                "period",
-                tr!("app-imp-period-closed", period = d.period),
-            ));
-        }
-        let Some(p) = registered(ctx, &persons, (d.row, &d.id_number), &d.name, &mut errors) else {
-            continue;
-        };
-        let employer_id = match &d.payer {
-            Payer::Flexible => {
-                if !p.flexible {
-                    pending.push((errors.len(), p.employer_id, true));
-                    errors.push(ctx.problem(d.row, "employer", String::new()));
-                }
-                0
-            }
-            Payer::Employer(code) => match employers.get(code.as_str()) {
-                None => {
-                    // the chunk is not written
-                    errors.push(ctx.problem(d.row, "employer", unknown_employer()));
-                    0
-                }
-                Some(e) if p.employer_id != Some(e.id) => {
-                    pending.push((errors.len(), p.employer_id, false));
-                    errors.push(ctx.problem(d.row, "employer", String::new()));
-                    e.id
-                }
-                Some(e) => e.id,
-            },
-        };
-        probe.push((d.row, p.id, d.period));
-        good.push(DeclarationRow {
-            person_id: p.id,
-            period: d.period.yyyymm() as i64,
-            employer_id,
-            declared_fen: d.base.fen(),
-            import_id: ctx.import_id,
-        });
-    }
-    ctx.persons = persons;
+    employer_ids(ctx, db, chunk.iter().filter_map(|d| payer_code(&d.payer)))?;
+    let Judged {
+        good,
+        mut errors,
+        pending,
+        probe,
+    } = judge_declarations(ctx, chunk);
     name_employers(db, &mut errors, &pending)?;
     if ctx.probe(mode, errors.is_empty()) {
         // a row's declaration already stored is its last problem
@@ -663,6 +748,22 @@ fn check_declarations(
         errors.sort_by_key(|e| e.row);
     }
     Ok((good, errors))
+}
+
+/// The rows of a chunk of declarations [`Load::known`] and without a problem; `None` (nothing
+/// changed in `ctx`) otherwise.
+fn quick_declarations(ctx: &mut Ctx, chunk: &[Declaration]) -> Option<Vec<DeclarationRow>> {
+    if !declarations_known(ctx, chunk) {
+        return None;
+    }
+    let hidden = ctx.hidden.len();
+    let j = judge_declarations(ctx, chunk);
+    if j.errors.is_empty() {
+        return Some(j.good);
+    }
+    // checked again, with the database, by the usual path
+    ctx.hidden.truncate(hidden);
+    None
 }
 
 impl Load for Declaration {
@@ -700,6 +801,26 @@ impl Load for Declaration {
         ctx.declarations.clear();
         Ok(())
     }
+
+    fn known(ctx: &Ctx, chunk: &[Declaration]) -> bool {
+        declarations_known(ctx, chunk)
+    }
+
+    fn stream(
+        ctx: &mut Ctx,
+        db: &mut Db,
+        first: Vec<Declaration>,
+        next: &mut dyn FnMut() -> Option<Vec<Declaration>>,
+    ) -> Result<Option<Vec<Declaration>>> {
+        let gathered = std::mem::take(&mut ctx.declarations);
+        let (mut first, mut back) = (Some(first), None);
+        // the primary key refuses a declaration already stored (StoreError::Duplicate)
+        imports::write_declarations(db, &mut |push| {
+            back = stream_into(ctx, &gathered, first.take(), next, quick_declarations, push)?;
+            Ok(())
+        })?;
+        Ok(back)
+    }
 }
 
 /// The receipt numbers of these rows (row, receipt) already stored by another import, each a
@@ -721,21 +842,28 @@ fn stored_receipts(ctx: &Ctx, db: &mut Db, rows: &[(u64, &str)]) -> Result<Vec<R
         .collect())
 }
 
-/// The checks of a chunk of collection results against the register: the receipts to write
-/// (complete only when the chunk has no problem) and the chunk's problems in row order.
-fn check_collections(
-    ctx: &mut Ctx,
-    db: &mut Db,
-    chunk: &[Collection],
-    mode: Mode,
-) -> Result<(Vec<Receipt>, Vec<RowError>)> {
-    let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();
+/// Every person of these collection results met before in this reading.
+fn collections_known(ctx: &Ctx, chunk: &[Collection]) -> bool {
     let names = chunk.iter().any(|c| c.name.is_some());
-    look_up_persons(ctx, db, &ids, names)?;
+    chunk.iter().all(|c| {
+        ctx.persons
+            .get(c.id_number.as_str())
+            .is_some_and(|(named, _)| *named || !names)
+    })
+}
+
+/// The checks of a chunk of collection results whose persons are in `ctx` (nothing asked of
+/// the database): the receipts to write, the problems, and the digests of the receipt numbers
+/// this chunk added to those seen.
+fn judge_collections(
+    ctx: &mut Ctx,
+    chunk: &[Collection],
+) -> (Vec<Receipt>, Vec<RowError>, Vec<u128>) {
     // taken out of `ctx` while its rows are checked (put back below)
     let persons = std::mem::take(&mut ctx.persons);
     let mut errors: Vec<RowError> = Vec::new();
     let mut good: Vec<Receipt> = Vec::with_capacity(chunk.len());
+    let mut added = Vec::with_capacity(chunk.len());
     for c in chunk {
         let digest = receipt_digest(&c.receipt);
         match ctx.receipts_seen.get(&digest) {
@@ -748,6 +876,7 @@ fn check_collections(
             }
             None => {
                 ctx.receipts_seen.insert(digest, c.row);
+                added.push(digest);
             }
         }
         let Some(p) = registered(ctx, &persons, (c.row, &c.id_number), &c.name, &mut errors) else {
@@ -762,6 +891,21 @@ fn check_collections(
         });
     }
     ctx.persons = persons;
+    (good, errors, added)
+}
+
+/// The checks of a chunk of collection results against the register: the receipts to write
+/// (complete only when the chunk has no problem) and the chunk's problems in row order.
+fn check_collections(
+    ctx: &mut Ctx,
+    db: &mut Db,
+    chunk: &[Collection],
+    mode: Mode,
+) -> Result<(Vec<Receipt>, Vec<RowError>)> {
+    let ids: Vec<&str> = chunk.iter().map(|c| c.id_number.as_str()).collect();
+    let names = chunk.iter().any(|c| c.name.is_some());
+    look_up_persons(ctx, db, &ids, names)?;
+    let (good, mut errors, _) = judge_collections(ctx, chunk);
     if ctx.probe(mode, errors.is_empty()) {
         // a row's receipt already stored is its first problem
         let rows: Vec<(u64, &str)> = chunk.iter().map(|c| (c.row, c.receipt.as_str())).collect();
@@ -771,6 +915,25 @@ fn check_collections(
         errors.sort_by_key(|e| e.row);
     }
     Ok((good, errors))
+}
+
+/// The receipts of a chunk of collection results [`Load::known`] and without a problem; `None`
+/// (nothing changed in `ctx`) otherwise.
+fn quick_collections(ctx: &mut Ctx, chunk: &[Collection]) -> Option<Vec<Receipt>> {
+    if !collections_known(ctx, chunk) {
+        return None;
+    }
+    let hidden = ctx.hidden.len();
+    let (good, errors, added) = judge_collections(ctx, chunk);
+    if errors.is_empty() {
+        return Some(good);
+    }
+    // checked again, with the database, by the usual path
+    ctx.hidden.truncate(hidden);
+    for d in added {
+        ctx.receipts_seen.remove(&d);
+    }
+    None
 }
 
 impl Load for Collection {
@@ -803,5 +966,27 @@ impl Load for Collection {
         collect::write_receipts(db, ctx.import_id, &ctx.receipts)?;
         ctx.receipts.clear();
         Ok(())
+    }
+
+    fn known(ctx: &Ctx, chunk: &[Collection]) -> bool {
+        collections_known(ctx, chunk)
+    }
+
+    fn stream(
+        ctx: &mut Ctx,
+        db: &mut Db,
+        first: Vec<Collection>,
+        next: &mut dyn FnMut() -> Option<Vec<Collection>>,
+    ) -> Result<Option<Vec<Collection>>> {
+        let gathered = std::mem::take(&mut ctx.receipts);
+        let (mut first, mut back) = (Some(first), None);
+        let import_id = ctx.import_id;
+        // the primary key of receipts refuses a receipt number already stored
+        // (StoreError::Duplicate)
+        collect::stream_receipts(db, import_id, &mut |push| {
+            back = stream_into(ctx, &gathered, first.take(), next, quick_collections, push)?;
+            Ok(())
+        })?;
+        Ok(back)
     }
 }
