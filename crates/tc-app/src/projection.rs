@@ -391,7 +391,7 @@ pub fn xlsx(p: &Projection) -> Result<Vec<u8>> {
     );
     for (scenario, u) in assumptions(p) {
         rows.push(vec![
-            XCell::Text(scenario.into()),
+            XCell::Text(scenario),
             XCell::Text(u.name.clone()),
             XCell::Text(u.value.clone()),
             XCell::Text(u.effective_from.to_string()),
