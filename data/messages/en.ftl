@@ -3254,7 +3254,7 @@ cli-demo-exchange-key = the dues file at /dues and the transfer certificates are
 cli-demo-migrated = migrated { $cities } cities ({ $insured } insured, { $pensioners } pensioners): { $defects } defects found and corrected ({ $corrections } corrections), { $reviews } persons of two cities reviewed; files and reports in { $dir }
 cli-demo-projection-at = { $year } { $amount } yuan
 cli-demo-projection-exhausted = ; below zero from { $year }
-cli-demo-projection = projection { $scenario } ({ $name }): { $first }, { $second }, { $third }{ $exhausted }
+cli-demo-projection = projection ({ $name }): { $first }, { $second }, { $third }{ $exhausted }
 cli-demo-projection-hint = (tongchou project --from-year { $year } prints every year with its assumptions; /projection)
 cli-demo-title = Tongchou demo: { $persons } insured, months { $from } to { $to } (yuan)
 cli-demo-cities-note = per city in { $month }: collection (assessed, remitted, arrears), then disbursement: payroll = from balance (county accounts' money netted off the plan) + planned; allocated = approved; paid + returned + pending = issued; days late of the allocation
@@ -3584,3 +3584,88 @@ rule-bp-twice = { $period } given twice
 import-err-not-province = { $text } is not a province's code of GB/T 2260 (e.g. 110000)
 import-err-this-province = 140000 is this province: a transfer goes to another one
 import-err-account-together = the account's name, number and bank go together
+
+## msgs7: the store's messages (tc-store: errors, second factor, backups, keys, the audit chain's findings), in the reader's language
+store-err-conflict = conflict with a concurrent writer: { $detail }
+store-err-duplicate = already exists: { $detail }
+store-err-constraint = refused by a constraint: { $detail }
+store-err-not-found = not found: { $detail }
+store-err-period-closed = book { $region } is closed through { $period }: the transfer { $key } dated { $date } cannot be posted
+store-err-totp-secret = second factor: the stored secret is not base 32
+store-err-totp-setup = second factor: invalid setup: { $error }
+store-err-totp-no-enrolment = no enrolment to confirm: start one first
+store-err-totp-wrong-code = the code is wrong or expired: type the six digits the authenticator shows now
+store-err-backup = backup: { $error }
+store-err-backup-no-key = sealed with the deployment's master key: set { $file } or { $key }
+store-err-backup-cipher = unknown field cipher { $name }
+store-err-backup-no-overwrite = { $path }: { $error } (an existing file is never overwritten)
+store-err-backup-kind = { $path } holds { $kind }, not { $what }
+store-backup-kind-sqlite = a SQLite backup
+store-backup-kind-pg-dump = a pg_dump backup
+store-backup-kind-wal = a WAL segment
+store-err-backup-exists = { $path } exists: never overwritten
+store-err-backup-path-utf8 = the output path is not UTF-8
+store-err-backup-start = cannot start { $program }: { $error } (set { $env })
+store-err-backup-failed = { $program } failed ({ $status }): { $output }
+store-err-backup-restore-point-name = restore point name { $name }: 1 to 63 characters, no quotes
+store-err-backup-no-restore-point = no restore point made
+store-err-backup-restore-exists = { $path } exists: a restore never overwrites a database
+store-err-backup-integrity = the restored file fails integrity_check: { $check }
+store-err-backup-schema = the backup holds schema { $schema }: restore it into a URL with ?schema={ $schema } (in another database)
+store-err-backup-target-used = schema { $schema } of { $url } exists: a restore never overwrites
+store-err-backup-dir-not-empty = { $path } is not empty
+store-err-keys = keys: { $error }
+store-err-keys-mode = master key file { $path } has mode { $mode }: it must be 0600 or stricter (chmod 600)
+store-err-keys-no-master = this process has no master key (TONGCHOU_MASTER_KEY_FILE or TONGCHOU_MASTER_KEY)
+store-err-keys-encrypted = { $column } is encrypted but this process has no master key ({ $file } or { $key })
+store-err-sm3-downgrade = the chains hash with SM3; going back to SHA-256 is refused
+store-err-sqlite-open = cannot open SQLite file { $path }: { $error }
+store-err-pg-connect = cannot connect to PostgreSQL at { $url }: { $error }
+store-err-schema-name = schema name { $schema } must be [a-z0-9_]
+store-err-db-url = unknown database URL { $url }: use sqlite://PATH, sqlite::memory: or postgres://HOST/DB
+store-err-archive-broken = the audit chain is broken, nothing archived: entry { $seq } { $reason }
+store-err-archive-io = audit archive: { $error }
+store-err-archive-field = audit archive: field { $field } missing
+store-err-archive-json = audit archive: a line is not JSON: { $error }
+store-err-archive-empty = audit archive: empty
+store-err-archive-format = audit archive: not { $format }
+store-err-archive-missing = audit archive: entry { $seq } is missing
+store-audit-missing = is missing (the next entry is { $next })
+store-audit-not-linked = does not follow entry { $prev }: its prev_hash is not that entry's hash
+store-audit-sm3-back = goes back from SM3 to SHA-256: entries rewritten
+store-audit-altered = was altered: its hash does not match its contents
+store-audit-inserted = was inserted (seq below the start { $start })
+store-audit-ends-early = was published, but the log ends at { $head }: entries removed from the end
+store-audit-rebuilt = no longer has the published hash { $hash }: the chain was rebuilt
+store-audit-archive-cut = is missing: the archive ends without its trailer, cut off
+store-audit-archive-trailer = is followed by a trailer that does not match the entries
+store-audit-archive-changed = the audit entries changed since they were archived: nothing deleted
+store-audit-archives-gap = the archives recorded are not contiguous from entry 1
+store-audit-archive-unnamed = the entries before it (up to { $last }) are recorded as archived, but no audit.archive entry names that archive
+
+## msgs7: the transfer refusal of a pensioner, in one language
+rule-tr-pensioner = people already drawing a pension do not transfer (Guobanfa [2009] No. 66)
+app-tr-pensioner = { $id }: { $why }
+
+## msgs7: the projection's scenarios by name (tc-app projection::scenario_name; the key stays for --scenario and JSON)
+app-proj-scenario-base = base scenario
+app-proj-scenario-low_wage = low wage growth
+app-proj-scenario-low_compliance = low contribution compliance
+app-proj-scenario-low_coverage = no coverage growth
+
+## msgs7: the demo migration's corrections (tc-sim defects)
+sim-fix-check-character = insured.csv row { $row } and its history sent back to the city, the ID number's check character corrected
+sim-fix-control-total = controls.csv: the monthly pensions' total of county { $county } was wrong; the city re-issued its control totals
+sim-fix-history-year = history.csv row { $row }: the year before the enrolment, corrected by the city to { $year }
+
+## msgs7: the import's progress bar (tc-cli import)
+cli-import-progress = importing
+cli-import-progress-rows = { $n } rows
+
+## msgs7: the web's last bilingual or English words (403 page, the insured person's API)
+web-no-access = Access denied
+web-err-own-not-registered = your record is not in the registry yet
+
+## msgs7: the command line's last English words (validate, restore)
+cli-validate-not-utf8 = line is not valid UTF-8
+cli-restore-next = pg_ctl -D { $dir } -o '-p PORT' -w start; it recovers to the target and promotes

@@ -3255,7 +3255,7 @@ cli-demo-exchange-key = /dues 的应缴明细与转移凭证以交换密钥 { $k
 cli-demo-migrated = 已迁移 { $cities } 个市（参保 { $insured } 人，待遇人员 { $pensioners } 人）：发现并更正缺陷 { $defects } 处（更正 { $corrections } 次），复核两市重复登记人员 { $reviews } 人；文件和报告在 { $dir }
 cli-demo-projection-at = { $year } 年 { $amount } 元
 cli-demo-projection-exhausted = ；自 { $year } 年起为负
-cli-demo-projection = 预测 { $scenario }（{ $name }）：{ $first }，{ $second }，{ $third }{ $exhausted }
+cli-demo-projection = 预测（{ $name }）：{ $first }，{ $second }，{ $third }{ $exhausted }
 cli-demo-projection-hint = （tongchou project --from-year { $year } 列出每一年及其假设；/projection）
 cli-demo-title = 统筹演示：参保 { $persons } 人，{ $from } 至 { $to }（元）
 cli-demo-cities-note = { $month } 各市：征缴（核定、缴入、欠缴），然后拨付：发放总额 = 动用结余（县级账户资金冲抵计划）+ 计划；拨付 = 批准；已付 + 退回 + 在途 = 发出；拨付迟延天数
@@ -3585,3 +3585,88 @@ rule-bp-twice = { $period } 重复
 import-err-not-province = { $text } 不是省级区划代码（如 110000）
 import-err-this-province = 140000 是本省：转移应转往其他省份
 import-err-account-together = 收款账户三项须同时填写
+
+## msgs7: the store's messages (tc-store: errors, second factor, backups, keys, the audit chain's findings), in the reader's language
+store-err-conflict = 与并发写入冲突：{ $detail }
+store-err-duplicate = 已存在：{ $detail }
+store-err-constraint = 违反数据约束：{ $detail }
+store-err-not-found = 未找到：{ $detail }
+store-err-period-closed = { $period } 已结账：账簿 { $region } 不能再记入 { $date } 的转账 { $key }
+store-err-totp-secret = 动态验证码：保存的密钥不是 base32 格式
+store-err-totp-setup = 动态验证码设置无效：{ $error }
+store-err-totp-no-enrolment = 没有待确认的动态验证码，请先开始绑定
+store-err-totp-wrong-code = 验证码不正确或已过期，请输入验证器当前显示的六位数字
+store-err-backup = 备份：{ $error }
+store-err-backup-no-key = 须用本部署的主密钥加密：请设置 { $file } 或 { $key }
+store-err-backup-cipher = 未知的字段加密算法 { $name }
+store-err-backup-no-overwrite = { $path }：{ $error }（不覆盖已有文件）
+store-err-backup-kind = { $path } 中是 { $kind }，不是{ $what }
+store-backup-kind-sqlite = SQLite 备份
+store-backup-kind-pg-dump = pg_dump 备份
+store-backup-kind-wal = WAL 段文件
+store-err-backup-exists = { $path } 已存在：不覆盖
+store-err-backup-path-utf8 = 输出路径不是 UTF-8 编码
+store-err-backup-start = 无法启动 { $program }：{ $error }（请设置 { $env }）
+store-err-backup-failed = { $program } 执行失败（{ $status }）：{ $output }
+store-err-backup-restore-point-name = 还原点名称 { $name } 无效：须为 1 至 63 个字符，不含引号
+store-err-backup-no-restore-point = 未能创建还原点
+store-err-backup-restore-exists = { $path } 已存在：还原从不覆盖数据库
+store-err-backup-integrity = 还原出的文件未通过完整性检查（integrity_check）：{ $check }
+store-err-backup-schema = 备份中是模式 { $schema }：请还原到另一个数据库中带 ?schema={ $schema } 的地址
+store-err-backup-target-used = { $url } 的模式 { $schema } 已存在：还原从不覆盖
+store-err-backup-dir-not-empty = { $path } 不是空目录
+store-err-keys = 密钥：{ $error }
+store-err-keys-mode = 主密钥文件 { $path } 的权限为 { $mode }：须为 0600 或更严格（chmod 600）
+store-err-keys-no-master = 本进程没有主密钥（TONGCHOU_MASTER_KEY_FILE 或 TONGCHOU_MASTER_KEY）
+store-err-keys-encrypted = { $column } 已加密，但本进程没有主密钥（{ $file } 或 { $key }）
+store-err-sm3-downgrade = 哈希链已使用 SM3，不允许改回 SHA-256
+store-err-sqlite-open = 无法打开 SQLite 文件 { $path }：{ $error }
+store-err-pg-connect = 无法连接 PostgreSQL { $url }：{ $error }
+store-err-schema-name = 模式名 { $schema } 只能包含 a-z、0-9 和下划线
+store-err-db-url = 无法识别的数据库地址 { $url }：请用 sqlite://路径、sqlite::memory: 或 postgres://主机/数据库
+store-err-archive-broken = 审计日志链断裂，不归档：第 { $seq } 条{ $reason }
+store-err-archive-io = 审计归档：{ $error }
+store-err-archive-field = 审计归档：缺少字段 { $field }
+store-err-archive-json = 审计归档：有一行不是 JSON：{ $error }
+store-err-archive-empty = 审计归档：文件为空
+store-err-archive-format = 审计归档：不是 { $format } 格式
+store-err-archive-missing = 审计归档：缺少第 { $seq } 条
+store-audit-missing = 缺失（下一条为第 { $next } 条）
+store-audit-not-linked = 与第 { $prev } 条不衔接：其前一哈希不是该条的哈希
+store-audit-sm3-back = 由 SM3 退回 SHA-256：记录被改写
+store-audit-altered = 被篡改：哈希与内容不符
+store-audit-inserted = 是插入的记录（序号小于起点 { $start }）
+store-audit-ends-early = 已公布，但日志止于第 { $head } 条：末尾的记录被删除
+store-audit-rebuilt = 已不是公布的哈希 { $hash }：哈希链被重建
+store-audit-archive-cut = 缺失：归档文件没有结尾记录，已被截断
+store-audit-archive-trailer = 之后的结尾记录与条目不符
+store-audit-archive-changed = 归档后审计记录已有变动：未删除任何记录
+store-audit-archives-gap = 处的归档登记不连续：登记的归档须自第 1 条起连续
+store-audit-archive-unnamed = 之前（至第 { $last } 条）登记为已归档，但没有审计记录 audit.archive 指明该归档
+
+## msgs7: the transfer refusal of a pensioner, in one language
+rule-tr-pensioner = 已领取基本养老金的人员不再转移基本养老保险关系（国办发〔2009〕66号）
+app-tr-pensioner = { $id }：{ $why }
+
+## msgs7: the projection's scenarios by name (tc-app projection::scenario_name; the key stays for --scenario and JSON)
+app-proj-scenario-base = 基准情景
+app-proj-scenario-low_wage = 工资低增长情景
+app-proj-scenario-low_compliance = 低缴费遵从情景
+app-proj-scenario-low_coverage = 扩面停滞情景
+
+## msgs7: the demo migration's corrections (tc-sim defects)
+sim-fix-check-character = insured.csv 第 { $row } 行及其缴费记录退回市局，身份证号校验位更正
+sim-fix-control-total = controls.csv 区县 { $county } 的月养老金合计有误，市局重新出具控制数
+sim-fix-history-year = history.csv 第 { $row } 行年度早于参保日期，市局更正为 { $year }
+
+## msgs7: the import's progress bar (tc-cli import)
+cli-import-progress = 正在导入
+cli-import-progress-rows = { $n } 行
+
+## msgs7: the web's last bilingual or English words (403 page, the insured person's API)
+web-no-access = 无权访问
+web-err-own-not-registered = 您的记录尚未登记
+
+## msgs7: the command line's last English words (validate, restore)
+cli-validate-not-utf8 = 该行不是有效的 UTF-8
+cli-restore-next = pg_ctl -D { $dir } -o '-p 端口' -w start：恢复到目标后提升为主库

@@ -103,11 +103,11 @@ pub fn debtor_of(a: &AgencyAccount) -> Result<Debtor> {
 }
 
 /// The kinds of bank account an agency keeps, by the ledger's account kind they stand behind
-/// (`data/chart-of-accounts.toml`), with their Chinese names.
-pub const KINDS: [(&str, &str); 3] = [
-    ("expenditure_account", "支出户 expenditure account"),
-    ("income_account", "收入户 income account"),
-    ("fiscal_special_account", "财政专户 fiscal special account"),
+/// (`data/chart-of-accounts.toml`); each named in the reader's language by [`kind_name`].
+pub const KINDS: [&str; 3] = [
+    "expenditure_account",
+    "income_account",
+    "fiscal_special_account",
 ];
 
 /// The kind of the county agencies' paying accounts (the debtor of their payment files).
@@ -127,8 +127,8 @@ pub fn kind_name(kind: &str) -> &str {
 /// Whether `region` may keep an account of `kind`: a division of the province whose level the
 /// chart gives that kind, with its own agency (not a functional zone); else why not.
 fn check_region(region: RegionCode, kind: &str) -> Result<()> {
-    if !KINDS.iter().any(|(k, _)| *k == kind) {
-        let known: Vec<&str> = KINDS.iter().map(|(k, _)| *k).collect();
+    if !KINDS.contains(&kind) {
+        let known: Vec<&str> = KINDS.to_vec();
         return Err(AppError::Invalid(tongchou_core::tr!(
             "app-aa-kind",
             kinds = known.join("、"),

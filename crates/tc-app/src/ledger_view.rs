@@ -203,7 +203,7 @@ pub fn trial_balance(
     let mut book = Book::of(region, &tb);
     let today = crate::clock::china_date(now);
     for (row, t) in book.rows.iter_mut().zip(&tb.rows) {
-        if agency_accounts::KINDS.iter().any(|(k, _)| *k == t.kind) {
+        if agency_accounts::KINDS.contains(&t.kind.as_str()) {
             row.bank = Some(
                 match agency_accounts::in_force_of(db, region, &t.kind, today)? {
                     Some(a) => format!(

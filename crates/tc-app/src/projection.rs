@@ -205,17 +205,26 @@ pub fn start_figures(p: &Projection) -> Vec<(&'static str, &'static str, String)
     ]
 }
 
-/// Every assumption used, once per scenario: (scenario, parameter).
-pub fn assumptions(p: &Projection) -> Vec<(&str, &ParamUse)> {
+/// Every assumption used, once per scenario: (the scenario's name, parameter).
+pub fn assumptions(p: &Projection) -> Vec<(String, &ParamUse)> {
     p.runs
         .iter()
         .flat_map(|r| {
-            r.terms
-                .uses
-                .iter()
-                .map(move |u| (r.terms.scenario.as_str(), u))
+            let name = scenario_name(&r.terms);
+            r.terms.uses.iter().map(move |u| (name.clone(), u))
         })
         .collect()
+}
+
+/// A scenario's name in the current language: the catalogue's `app-proj-scenario-KEY` for the
+/// scenarios of `policy/projection.toml`, else (a scenario added to the policy since) its
+/// Chinese name there. Never its key: the key is for the command line's `--scenario` and JSON.
+pub fn scenario_name(t: &ProjectionTerms) -> String {
+    use tongchou_core::i18n;
+    let id = format!("app-proj-scenario-{}", t.scenario);
+    i18n::text(i18n::current(), &id)
+        .map(str::to_string)
+        .unwrap_or_else(|| t.name_zh.clone())
 }
 
 /// The projection as JSON: `from_year`, `years`, `start` {…}, `scenarios` [{`scenario`,
@@ -284,7 +293,7 @@ pub const COLS: [Col; 12] = [
 /// A row of the table.
 pub fn row(r: &Run, y: &Year) -> Vec<Cell> {
     vec![
-        Cell::Text(r.terms.name_zh.clone()),
+        Cell::Text(scenario_name(&r.terms)),
         Cell::Int(y.year as i64),
         Cell::Money(y.income),
         Cell::Money(y.contributions),
@@ -382,7 +391,7 @@ pub fn xlsx(p: &Projection) -> Result<Vec<u8>> {
     );
     for (scenario, u) in assumptions(p) {
         rows.push(vec![
-            XCell::Text(scenario.into()),
+            XCell::Text(scenario),
             XCell::Text(u.name.clone()),
             XCell::Text(u.value.clone()),
             XCell::Text(u.effective_from.to_string()),

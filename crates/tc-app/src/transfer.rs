@@ -119,7 +119,17 @@ pub use tongchou_core::rules::transfer::pooling_with as year_pooling;
 fn not_a_pensioner(drawing: bool, id_number: &str) -> Result<()> {
     tongchou_core::rules::transfer::may_transfer(drawing)
         .map(|_| ())
-        .map_err(|e| AppError::State(format!("{}: {e}", out::mask(id_number))))
+        .map_err(|e| {
+            let why = match e {
+                tongchou_core::rules::RuleError::Input { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            AppError::State(tongchou_core::tr!(
+                "app-tr-pensioner",
+                id = out::mask(id_number),
+                why = why
+            ))
+        })
 }
 
 /// The certificate's years: the stored history, then the months the closes assessed.

@@ -160,7 +160,7 @@ fn scenario(url: &str, tag: &str) {
     .expect("forge");
     let v = audit::verify_audit_chain(&mut db).expect("verify");
     let reason = v.broken.map(|b| b.reason).unwrap_or_default();
-    assert!(reason.contains("no audit.archive entry"), "{reason}");
+    assert!(reason.contains("没有审计记录 audit.archive"), "{reason}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

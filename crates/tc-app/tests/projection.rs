@@ -82,6 +82,14 @@ fn run(url: &str, tag: &str) {
         names,
         ["base", "low_wage", "low_compliance", "low_coverage"]
     );
+    // each scenario by its name in the reader's language, never by its key
+    for r in &p.runs {
+        use tongchou_core::i18n::{Lang, other_language, scope};
+        assert_eq!(projection::scenario_name(&r.terms), r.terms.name_zh);
+        let en = scope(Lang::En, || projection::scenario_name(&r.terms));
+        assert!(en != r.terms.scenario && en.contains(' '), "{en}");
+        assert_eq!(other_language(&en, Lang::En), None, "{en}");
+    }
     for r in &p.runs {
         assert_eq!(r.years.len(), 30);
         assert_eq!(r.years[0].year, 2021);

@@ -298,6 +298,57 @@ mod tests {
         e.render().to_string()
     }
 
+    /// Per section of a rendered help (`选项:`, `命令:`…), where the help of each line that
+    /// names an argument or command starts, in display columns: the name (`--period <期间>`),
+    /// two spaces or more, then its help.
+    fn help_columns(text: &str) -> Vec<Vec<(String, usize)>> {
+        let mut sections: Vec<Vec<(String, usize)>> = Vec::new();
+        for line in text.lines() {
+            if !line.starts_with(' ') && line.ends_with(':') {
+                sections.push(Vec::new());
+                continue;
+            }
+            let named = line.trim_start();
+            if !line.starts_with("  ") || named.is_empty() {
+                continue;
+            }
+            let Some(gap) = named.find("  ") else {
+                continue; // no help, or its help on the next line
+            };
+            let rest = &named[gap..];
+            let start = (line.len() - named.len()) + gap + (rest.len() - rest.trim_start().len());
+            let column = tongchou_app::reports::sheet::width(&line[..start]);
+            if let Some(s) = sections.last_mut() {
+                s.push((line.to_string(), column));
+            }
+        }
+        sections
+    }
+
+    /// Chinese placeholders (`<期间>`, `<数据库>`) take two columns a character: the help's
+    /// columns line up on a terminal (clap measures by display width).
+    #[test]
+    fn the_help_lines_up_by_display_width_in_chinese() {
+        for args in [
+            &["tongchou", "ledger", "month-end", "--help"][..],
+            &["tongchou", "transfer", "out", "--help"],
+            &["tongchou", "import", "--help"],
+        ] {
+            for lang in Lang::ALL {
+                let text = help(lang, args);
+                let sections = help_columns(&text);
+                assert!(sections.iter().any(|s| s.len() > 2), "{text}");
+                for s in &sections {
+                    let first = s.first().map(|(_, c)| *c);
+                    let off: Vec<_> = s.iter().filter(|(_, c)| Some(*c) != first).collect();
+                    assert!(off.is_empty(), "{} {args:?}:\n{text}\n{off:#?}", lang.tag());
+                }
+            }
+        }
+        let zh = help(Lang::ZhCn, &["tongchou", "ledger", "month-end", "--help"]);
+        assert!(zh.contains("<期间>"), "{zh}");
+    }
+
     #[test]
     fn the_help_speaks_the_readers_language() {
         let zh = help(Lang::ZhCn, &["tongchou", "--help"]);

@@ -176,7 +176,17 @@ fn users_and_audit(db: &str) {
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(v["broken"]["seq"], 1);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("entry 1"));
+    let said = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(
+        said.contains("第 1 条") && said.contains("被篡改"),
+        "{said}"
+    );
+    // in Chinese only: the finding was English inside a Chinese sentence once
+    assert_eq!(
+        tongchou_core::i18n::other_language(&said, tongchou_core::i18n::Lang::ZhCn),
+        None,
+        "{said}"
+    );
 
     // put it back, then cut the tail: only the published anchor reveals it
     conn.exec("UPDATE audit_log SET result = 'ok' WHERE seq = 1", &[])
@@ -223,7 +233,7 @@ fn sm3_deployment(db: &str) {
     ok(&run(db, &["audit", "verify", "--anchor", &anchor], ""));
     let o = run(db, &["audit", "chain-hash", "--set", "sha256"], "");
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("refused"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("不允许改回 SHA-256"));
     assert_eq!(
         Db::open(db)
             .expect("open")

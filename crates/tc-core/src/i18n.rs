@@ -267,6 +267,32 @@ pub fn io_text(e: &std::io::Error) -> String {
     }
 }
 
+/// Where `text` reads in the other language than `lang` (for the tests of every layer that a
+/// reader sees one language only): for Chinese, two English words in a row (`the code`); for
+/// English, a Chinese character. Identifiers, codes and numbers are no words here
+/// (`TONGCHOU_MASTER_KEY`, `audit.archive`, `sqlite::memory:`, `chmod 600`). `None` when the
+/// text is all `lang`'s.
+pub fn other_language(text: &str, lang: Lang) -> Option<String> {
+    match lang {
+        Lang::En => text
+            .char_indices()
+            .find(|(_, c)| matches!(*c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0x3000..=0x303F | 0xFF00..=0xFF60))
+            .map(|(i, _)| text[i..].chars().take(20).collect()),
+        Lang::ZhCn => {
+            let word = |w: &str| {
+                let w = w.trim_end_matches([',', ':', ';', '.', ')', '?', '!']);
+                let w = w.trim_start_matches('(');
+                w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic())
+            };
+            let words: Vec<&str> = text.split(' ').collect();
+            words
+                .windows(2)
+                .find(|p| word(p[0]) && word(p[1]) && (p[0].len() >= 3 || p[1].len() >= 3))
+                .map(|p| format!("{} {}", p[0], p[1]))
+        }
+    }
+}
+
 /// `stored!("id", name = value, …)`: [`stored`] with each argument named and formatted with
 /// `Display` (its id and arguments checked against the catalogue as `tr!`'s are).
 #[macro_export]
@@ -379,6 +405,34 @@ mod tests {
         assert!(caught.is_err());
         assert_eq!(current(), Lang::ZhCn, "restored after a panic");
         assert_eq!(tr("no-such-message", &[]), "no-such-message");
+    }
+
+    #[test]
+    fn text_in_the_other_language_is_found() {
+        assert_eq!(other_language("验证码不正确", Lang::ZhCn), None);
+        assert_eq!(
+            other_language(
+                "请设置 TONGCHOU_MASTER_KEY_FILE 或 TONGCHOU_MASTER_KEY（chmod 600）",
+                Lang::ZhCn
+            ),
+            None
+        );
+        assert_eq!(
+            other_language(
+                "没有 audit.archive 审计记录，sqlite::memory: 可用",
+                Lang::ZhCn
+            ),
+            None
+        );
+        assert_eq!(
+            other_language("验证码不正确 the code is wrong", Lang::ZhCn).as_deref(),
+            Some("the code")
+        );
+        assert_eq!(other_language("the code is wrong", Lang::En), None);
+        assert_eq!(
+            other_language("备份 a backup", Lang::En).as_deref(),
+            Some("备份 a backup")
+        );
     }
 
     #[test]

@@ -474,7 +474,7 @@ pub(crate) async fn signed_in_for(
         Ok(Some((u, _))) => Err(refuse(
             StatusCode::FORBIDDEN,
             &u.login,
-            "无权访问 Access denied",
+            crate::lang::t("web-no-access"),
         )),
         Ok(None) => Err(axum::response::Redirect::to("/login").into_response()),
         Err(e) => Err(refuse(e.status(), "", &e.message())),

@@ -182,7 +182,7 @@ fn set_form(csrf: &str) -> Markup {
             (csrf_field(csrf))
             label for="kind" { (t("payacct-kind")) }
             select id="kind" name="kind" {
-                @for (k, _) in agency_accounts::KINDS { option value=(k) { (kind_name(k)) } }
+                @for k in agency_accounts::KINDS { option value=(k) { (kind_name(k)) } }
             }
             (field("region", t("payacct-region-code"), "140105"))
             (field("agency", t("payacct-agency"), t("payacct-agency-example")))

@@ -232,7 +232,7 @@ pub(crate) fn read_own(
     let pid = tongchou_app::own::own_person(db, &who, now)?;
     let Some((p, pension)) = load_with_pension(db, pid)? else {
         return Err(AppError::NotFound(
-            "your record is not in the registry yet".into(),
+            crate::lang::t("web-err-own-not-registered").into(),
         ));
     };
     let (v, full) = view(&p, pension, &who)?;

@@ -175,7 +175,7 @@ fn body(p: &Projection) -> Markup {
 
 fn table(r: &Run) -> Markup {
     html! {
-        h2 { (r.terms.name_zh) " " (r.terms.scenario) }
+        h2 { (projection::scenario_name(&r.terms)) }
         div class="scroll" {
             table id={ "projection-" (r.terms.scenario) } {
                 thead { tr {
@@ -237,7 +237,7 @@ pub(crate) fn chart(p: &Projection) -> Markup {
             .runs
             .iter()
             .map(|r| Series {
-                name: r.terms.name_zh.to_string(),
+                name: projection::scenario_name(&r.terms),
                 values: std::iter::once(p.start.balance.fen())
                     .chain(r.years.iter().map(|y| y.closing.fen()))
                     .collect(),

@@ -261,10 +261,9 @@ fn bad_check_character(d: &mut DemoCity) {
     let row = controls_row(c, county);
     d.planted
         .push(planted(Part::Controls, row, None, "control_total"));
-    d.corrections.push(format!(
-        "insured.csv 第{} 行及其缴费记录退回市局，身份证号校验位更正 (row {} and its history sent back, the ID number's check character corrected)",
-        insured_row(i),
-        insured_row(i)
+    d.corrections.push(tongchou_core::tr!(
+        "sim-fix-check-character",
+        row = insured_row(i)
     ));
 }
 
@@ -310,9 +309,8 @@ fn wrong_control_total(d: &mut DemoCity) {
     let row = controls_row(&d.delivered, county);
     d.planted
         .push(planted(Part::Controls, row, None, "control_total"));
-    d.corrections.push(format!(
-        "controls.csv 区县 {county} 的月养老金合计有误，市局重新出具控制数 (the city re-issued its control totals)"
-    ));
+    d.corrections
+        .push(tongchou_core::tr!("sim-fix-control-total", county = county));
 }
 
 /// A history year before the person's enrolment.
@@ -326,8 +324,10 @@ fn impossible_year(d: &mut DemoCity) {
     let row = history_row(c, i, 0);
     d.planted
         .push(planted(Part::History, row, None, "impossible_history"));
-    d.corrections.push(format!(
-        "history.csv 第{row} 行年度早于参保日期，市局更正为 {year} (the year before the enrolment corrected by the city)"
+    d.corrections.push(tongchou_core::tr!(
+        "sim-fix-history-year",
+        row = row,
+        year = year
     ));
 }
 

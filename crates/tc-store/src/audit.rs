@@ -767,9 +767,10 @@ impl Verification {
         if seq > self.head_seq {
             return Some(Broken {
                 seq: self.head_seq + 1,
-                reason: format!(
-                    "the log ends at {} but entry {seq} was published: entries removed from the end",
-                    self.head_seq
+                reason: tongchou_core::tr!(
+                    "store-audit-ends-early",
+                    head = self.head_seq,
+                    seq = seq
                 ),
             });
         }
@@ -777,9 +778,7 @@ impl Verification {
             Some(h) if h == hash => None,
             _ => Some(Broken {
                 seq,
-                reason: format!(
-                    "entry {seq} no longer has the published hash {hash}: the chain was rebuilt"
-                ),
+                reason: tongchou_core::tr!("store-audit-rebuilt", hash = hash),
             }),
         }
     }
@@ -839,33 +838,23 @@ pub fn verify_audit_chain(db: &mut Db) -> Result<Verification> {
                 }),
             };
             if rec.seq != expected_seq {
-                let mut v = broken(format!(
-                    "entry {expected_seq} is missing (next stored entry is {})",
-                    rec.seq
-                ));
+                let mut v = broken(tongchou_core::tr!("store-audit-missing", next = rec.seq));
                 if let Some(b) = v.broken.as_mut() {
                     b.seq = expected_seq;
                 }
                 return Ok(v);
             }
             if rec.prev_hash != prev {
-                return Ok(broken(format!(
-                    "entry {} does not follow entry {}: its prev_hash is not that entry's hash",
-                    rec.seq,
-                    rec.seq - 1
+                return Ok(broken(tongchou_core::tr!(
+                    "store-audit-not-linked",
+                    prev = rec.seq - 1
                 )));
             }
             if split_tagged(&prev).0 == HashAlg::Sm3 && rec.alg() == HashAlg::Sha256 {
-                return Ok(broken(format!(
-                    "entry {} goes back from SM3 to SHA-256: entries rewritten",
-                    rec.seq
-                )));
+                return Ok(broken(tongchou_core::tr!("store-audit-sm3-back")));
             }
             if rec.expected_hash() != rec.hash {
-                return Ok(broken(format!(
-                    "entry {} was altered: its hash does not match its contents",
-                    rec.seq
-                )));
+                return Ok(broken(tongchou_core::tr!("store-audit-altered")));
             }
             prev = rec.hash;
             expected_seq += 1;
@@ -882,7 +871,7 @@ pub fn verify_audit_chain(db: &mut Db) -> Result<Verification> {
     let broken = if stray > 0 {
         Some(Broken {
             seq: db.query_i64("SELECT min(seq) FROM audit_log", &[])?,
-            reason: format!("entries with seq below {start} were inserted"),
+            reason: tongchou_core::tr!("store-audit-inserted", start = start),
         })
     } else {
         None
@@ -991,8 +980,16 @@ mod tests {
         let v = verify_audit_chain(&mut db).expect("verify");
         let b = v.broken.expect("broken");
         assert_eq!(b.seq, 12);
-        assert!(b.reason.contains("altered"), "{}", b.reason);
+        assert!(b.reason.contains("被篡改"), "{}", b.reason);
+        crate::testing::assert_chinese_only(&b.reason);
         assert_eq!(v.head_seq, 11);
+        // in the reader's language: an English reader sees English only
+        let en = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::En, || {
+            verify_audit_chain(&mut db).expect("verify")
+        });
+        let reason = en.broken.expect("broken").reason;
+        assert!(reason.contains("was altered"), "{reason}");
+        crate::testing::assert_english_only(&reason);
 
         // tamper consistently (recompute the row's own hash): the next entry breaks
         let mut r = record(
@@ -1015,7 +1012,7 @@ mod tests {
             .broken
             .expect("broken");
         assert_eq!(b.seq, 13);
-        assert!(b.reason.contains("does not follow"), "{}", b.reason);
+        assert!(b.reason.contains("不衔接"), "{}", b.reason);
 
         // deletion in the middle
         let mut db2 = Db::open(url).expect("reopen");
@@ -1068,7 +1065,7 @@ mod tests {
         assert_eq!(old.len(), 64, "SHA-256 entries are bare hex");
         crate::settings::set_chain_hash(&mut db, HashAlg::Sm3).expect("sm3");
         let err = crate::settings::set_chain_hash(&mut db, HashAlg::Sha256).expect_err("back");
-        assert!(err.to_string().contains("refused"), "{err}");
+        assert!(err.to_string().contains("不允许改回 SHA-256"), "{err}");
         for i in 3..6 {
             append(&mut db, &entry(&a, "person.read", "y"), t0 + i).expect("append");
         }
@@ -1096,7 +1093,7 @@ mod tests {
             .broken
             .expect("broken");
         assert_eq!(b.seq, 6);
-        assert!(b.reason.contains("SM3 to SHA-256"), "{}", b.reason);
+        assert!(b.reason.contains("由 SM3 退回 SHA-256"), "{}", b.reason);
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub use tongchou_crypto::{KeyProvider, MasterKey};
 pub const PG_BIN_ENV: &str = "TONGCHOU_PG_BIN";
 
 fn err(m: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("backup: {m}"))
+    StoreError::Invalid(tongchou_core::tr!("store-err-backup", error = m))
 }
 
 /// The deployment's master key, required: a backup is never written in plain text.
@@ -39,10 +39,10 @@ pub fn master_key_for(url: Option<&str>) -> Result<MasterKey> {
         None => crate::keys::master_from_env()?,
     };
     found.ok_or_else(|| {
-        err(format!(
-            "备份须用本部署的主密钥加密 a backup is sealed with the deployment's master key: set {} or {}",
-            crate::keys::MASTER_KEY_FILE_ENV,
-            crate::keys::MASTER_KEY_ENV
+        err(tongchou_core::tr!(
+            "store-err-backup-no-key",
+            file = crate::keys::MASTER_KEY_FILE_ENV,
+            key = crate::keys::MASTER_KEY_ENV
         ))
     })
 }
@@ -56,7 +56,12 @@ pub fn cipher(db: &mut Db) -> Result<Cipher> {
     if name.trim().is_empty() {
         return Ok(Cipher::Sm4Gcm);
     }
-    Cipher::parse(&name).ok_or_else(|| err(format!("unknown field cipher {name:?}")))
+    Cipher::parse(&name).ok_or_else(|| {
+        err(tongchou_core::tr!(
+            "store-err-backup-cipher",
+            name = format!("{name:?}")
+        ))
+    })
 }
 
 /// A PostgreSQL program (`pg_dump`, `pg_restore`, `pg_basebackup`).
@@ -82,9 +87,10 @@ pub fn create_private(path: &Path) -> Result<File> {
         o.mode(0o600);
     }
     o.open(path).map_err(|e| {
-        err(format!(
-            "{}: {e} (an existing file is never overwritten)",
-            path.display()
+        err(tongchou_core::tr!(
+            "store-err-backup-no-overwrite",
+            path = path.display(),
+            error = tongchou_core::i18n::io_text(&e)
         ))
     })
 }
@@ -123,10 +129,11 @@ pub fn open_to(
     if let Some((kind, what)) = expect
         && h.kind != kind
     {
-        return Err(err(format!(
-            "{} holds {}, not {what}",
-            from.display(),
-            h.kind
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-kind",
+            path = from.display(),
+            kind = h.kind,
+            what = what
         )));
     }
     let part = part_of(to);
@@ -166,7 +173,10 @@ pub fn seal_to(
 ) -> Result<Written> {
     let part = part_of(out);
     if out.exists() {
-        return Err(err(format!("{} exists: never overwritten", out.display())));
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-exists",
+            path = out.display()
+        )));
     }
     let file = create_private(&part)?;
     let mut guard = Scratch(Some(part.clone()));
@@ -227,16 +237,21 @@ pub fn sqlite_backup(db: &mut Db, p: &dyn KeyProvider, out: &Path) -> Result<Wri
     let _guard = Scratch(Some(scratch.clone()));
     let name = scratch
         .to_str()
-        .ok_or_else(|| err("the output path is not UTF-8"))?;
+        .ok_or_else(|| err(tongchou_core::tr!("store-err-backup-path-utf8")))?;
     db.exec("VACUUM INTO $1", &[Val::Str(name)])?;
     let mut f = File::open(&scratch).map_err(err)?;
     seal_to(p, cipher, "backup-sqlite", &mut f, out)
 }
 
 fn spawn(mut c: Command, what: &str) -> Result<Child> {
-    c.stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| err(format!("cannot start {what}: {e} (set {PG_BIN_ENV})")))
+    c.stderr(Stdio::piped()).spawn().map_err(|e| {
+        err(tongchou_core::tr!(
+            "store-err-backup-start",
+            program = what,
+            error = tongchou_core::i18n::io_text(&e),
+            env = PG_BIN_ENV
+        ))
+    })
 }
 
 fn finish(mut child: Child, what: &str) -> Result<()> {
@@ -246,7 +261,12 @@ fn finish(mut child: Child, what: &str) -> Result<()> {
     }
     let status = child.wait().map_err(err)?;
     if !status.success() {
-        return Err(err(format!("{what} failed ({status}): {}", text.trim())));
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-failed",
+            program = what,
+            status = status,
+            output = text.trim()
+        )));
     }
     Ok(())
 }
@@ -322,8 +342,9 @@ pub fn pg_base_backup(db: &mut Db, p: &dyn KeyProvider, out: &Path) -> Result<Wr
 /// holds it at once; its LSN.
 pub fn restore_point(db: &mut Db, name: &str) -> Result<String> {
     if name.is_empty() || name.len() > 63 || name.chars().any(|c| c.is_control() || c == '\'') {
-        return Err(err(format!(
-            "restore point name {name:?}: 1 to 63 characters, no quotes"
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-restore-point-name",
+            name = format!("{name:?}")
         )));
     }
     let r = db.query_opt(
@@ -332,7 +353,7 @@ pub fn restore_point(db: &mut Db, name: &str) -> Result<String> {
     )?;
     let lsn = match r {
         Some(r) => r[0].text()?.to_string(),
-        None => return Err(err("no restore point made")),
+        None => return Err(err(tongchou_core::tr!("store-err-backup-no-restore-point"))),
     };
     db.query_opt("SELECT CAST(pg_switch_wal() AS TEXT)", &[])?;
     Ok(lsn)
@@ -342,16 +363,19 @@ pub fn restore_point(db: &mut Db, name: &str) -> Result<String> {
 /// `to.part`, checked with `PRAGMA integrity_check`, then renamed.
 pub fn sqlite_restore(p: &dyn KeyProvider, from: &Path, to: &Path) -> Result<Header> {
     if to.exists() {
-        return Err(err(format!(
-            "{} exists: a restore never overwrites a database",
-            to.display()
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-restore-exists",
+            path = to.display()
         )));
     }
     open_to(
         p,
         from,
         to,
-        Some(("backup-sqlite", "a SQLite backup")),
+        Some((
+            "backup-sqlite",
+            tongchou_core::i18n::word("store-backup-kind-sqlite"),
+        )),
         |part| {
             let url = format!("sqlite://{}", part.display());
             let check = Db::connect(&url)?
@@ -359,8 +383,9 @@ pub fn sqlite_restore(p: &dyn KeyProvider, from: &Path, to: &Path) -> Result<Hea
                 .map(|r| r[0].text().map(str::to_string))
                 .transpose()?;
             if check.as_deref() != Some("ok") {
-                return Err(err(format!(
-                    "the restored file fails integrity_check: {check:?}"
+                return Err(err(tongchou_core::tr!(
+                    "store-err-backup-integrity",
+                    check = format!("{check:?}")
                 )));
             }
             Ok(())
@@ -388,22 +413,26 @@ pub fn pg_restore(p: &dyn KeyProvider, from: &Path, to: &str) -> Result<Header> 
     let mut r = open_sealed(p, from)?;
     let h = r.header().clone();
     let Some(dumped) = h.kind.strip_prefix("backup-pg-dump schema=") else {
-        return Err(err(format!(
-            "{} holds {}, not a pg_dump backup",
-            from.display(),
-            h.kind
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-kind",
+            path = from.display(),
+            kind = h.kind,
+            what = tongchou_core::i18n::word("store-backup-kind-pg-dump")
         )));
     };
     let (url, schema) = pg_parts(to);
     let target = schema.as_deref().unwrap_or("public");
     if target != dumped {
-        return Err(err(format!(
-            "the backup holds schema {dumped}; restore it into a URL with ?schema={dumped} (in another database)"
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-schema",
+            schema = dumped
         )));
     }
     if pg_target_used(&url, target)? {
-        return Err(err(format!(
-            "schema {target} of {url} exists: a restore never overwrites"
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-target-used",
+            schema = target,
+            url = url
         )));
     }
     let mut c = Command::new(pg_program("pg_restore"));
@@ -499,10 +528,8 @@ pub fn wal_push(p: &dyn KeyProvider, src: &Path, dest: &Path) -> Result<bool> {
 /// the segment opened (every chunk authenticated) into `to`. A segment missing from the
 /// archive is an error, as PostgreSQL expects of a file it asks for that is not there.
 pub fn wal_fetch(p: &dyn KeyProvider, from: &Path, to: &Path) -> Result<()> {
-    open_to(p, from, to, Some(("wal-segment", "a WAL segment")), |_| {
-        Ok(())
-    })
-    .map(|_| ())
+    let what = tongchou_core::i18n::word("store-backup-kind-wal");
+    open_to(p, from, to, Some(("wal-segment", what)), |_| Ok(())).map(|_| ())
 }
 
 /// Unpack a sealed base backup into the new data directory `dir` and configure it to recover
@@ -524,7 +551,10 @@ pub fn prepare_pitr(
         )));
     }
     if dir.exists() && std::fs::read_dir(dir).map_err(err)?.next().is_some() {
-        return Err(err(format!("{} is not empty", dir.display())));
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-dir-not-empty",
+            path = dir.display()
+        )));
     }
     std::fs::create_dir_all(dir).map_err(err)?;
     #[cfg(unix)]

@@ -21,7 +21,7 @@ pub const MASTER_KEY_ENV: &str = "TONGCHOU_MASTER_KEY";
 pub const FIELD_CIPHER_ENV: &str = "TONGCHOU_FIELD_CIPHER";
 
 fn key_err(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("keys: {e}"))
+    StoreError::Invalid(tongchou_core::tr!("store-err-keys", error = e))
 }
 
 /// The master key from a key file, which must not be readable by group or others.
@@ -33,9 +33,10 @@ pub fn master_from_file(path: &std::path::Path) -> Result<MasterKey> {
             .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            return Err(key_err(format!(
-                "master key file {} has mode {mode:o}: it must be 0600 or stricter (chmod 600)",
-                path.display()
+            return Err(key_err(tongchou_core::tr!(
+                "store-err-keys-mode",
+                path = path.display(),
+                mode = format!("{mode:o}")
             )));
         }
     }
@@ -284,8 +285,11 @@ pub fn reveal_with(ring: Option<&Keyring>, column: &str, stored: &str) -> Result
     }
     match ring {
         Some(k) => k.decrypt(column, stored),
-        None => Err(key_err(format!(
-            "{column} is encrypted but this process has no master key ({MASTER_KEY_FILE_ENV} or {MASTER_KEY_ENV})"
+        None => Err(key_err(tongchou_core::tr!(
+            "store-err-keys-encrypted",
+            column = column,
+            file = MASTER_KEY_FILE_ENV,
+            key = MASTER_KEY_ENV
         ))),
     }
 }

@@ -59,16 +59,16 @@ use std::io::Write;
 pub enum StoreError {
     /// A concurrent writer won (serialization failure, deadlock, a lost race for the next
     /// sequence number, a busy database): the whole transaction may be retried.
-    #[error("conflict with a concurrent writer: {0}")]
+    #[error("{}", tongchou_core::tr!("store-err-conflict", detail = .0))]
     Conflict(String),
     /// A uniqueness constraint refused the write: the row already exists.
-    #[error("already exists: {0}")]
+    #[error("{}", tongchou_core::tr!("store-err-duplicate", detail = .0))]
     Duplicate(String),
     /// A CHECK, NOT NULL or foreign-key constraint refused the write.
-    #[error("refused by a constraint: {0}")]
+    #[error("{}", tongchou_core::tr!("store-err-constraint", detail = .0))]
     Constraint(String),
     /// No row where one was required.
-    #[error("not found: {0}")]
+    #[error("{}", tongchou_core::tr!("store-err-not-found", detail = .0))]
     NotFound(String),
     /// A value is not what the schema or the caller promised (a corrupt row, a bad argument).
     #[error("{0}")]
@@ -76,7 +76,8 @@ pub enum StoreError {
     /// A new ledger transfer is dated in a month its book has closed (`closing`): nothing of
     /// the batch was written. Post it in an open month, or have the month reopened.
     #[error(
-        "{period} 已结账：账簿 {region} 不能再记入 {date} 的转账 {key}（book {region} is closed through {period}）"
+        "{}",
+        tongchou_core::tr!("store-err-period-closed", period = .period, region = .region, date = .date, key = .key)
     )]
     PeriodClosed {
         region: i64,
@@ -88,7 +89,7 @@ pub enum StoreError {
     /// The database or the connection failed.
     #[error("{0}")]
     Backend(String),
-    #[error("io: {0}")]
+    #[error("{}", tongchou_core::i18n::io_text(.0))]
     Io(#[from] std::io::Error),
 }
 
@@ -424,8 +425,13 @@ impl Db {
     /// Open without migrating (for checks that must not change the file).
     pub fn connect(url: &str) -> Result<Db> {
         let conn = if let Some(path) = url.strip_prefix("sqlite://") {
-            let c = rusqlite::Connection::open(path)
-                .map_err(|e| StoreError::Backend(format!("cannot open SQLite file {path}: {e}")))?;
+            let c = rusqlite::Connection::open(path).map_err(|e| {
+                StoreError::Backend(tongchou_core::tr!(
+                    "store-err-sqlite-open",
+                    path = path,
+                    error = e
+                ))
+            })?;
             Db::sqlite_pragmas(&c)?;
             Conn::Sqlite(c)
         } else if url == "sqlite::memory:" {
@@ -438,7 +444,11 @@ impl Db {
             let mut client = match &tls {
                 Some(w) => pg_tls::connect(&u, w)?,
                 None => postgres::Client::connect(&u, postgres::NoTls).map_err(|e| {
-                    StoreError::Backend(format!("cannot connect to PostgreSQL at {u}: {e}"))
+                    StoreError::Backend(tongchou_core::tr!(
+                        "store-err-pg-connect",
+                        url = u,
+                        error = e
+                    ))
                 })?,
             };
             // no JIT: once the tables have statistics the planner prices a month's scans of
@@ -448,8 +458,9 @@ impl Db {
             client.batch_execute("SET client_min_messages TO WARNING; SET jit = off")?;
             if let Some(s) = schema {
                 if !valid_ident(&s) {
-                    return Err(StoreError::Invalid(format!(
-                        "schema name {s:?} must be [a-z0-9_]"
+                    return Err(StoreError::Invalid(tongchou_core::tr!(
+                        "store-err-schema-name",
+                        schema = format!("{s:?}")
                     )));
                 }
                 client.batch_execute(&format!(
@@ -458,8 +469,9 @@ impl Db {
             }
             Conn::Pg(Box::new(client))
         } else {
-            return Err(StoreError::Invalid(format!(
-                "unknown database URL {url:?}: use sqlite://PATH, sqlite::memory: or postgres://HOST/DB"
+            return Err(StoreError::Invalid(tongchou_core::tr!(
+                "store-err-db-url",
+                url = format!("{url:?}")
             )));
         };
         Ok(Db {
@@ -1043,6 +1055,18 @@ fn pg_params(params: &[Val<'_>]) -> (Vec<PgParam>, Vec<postgres::types::Type>) {
 /// Only in test builds (the `testing` feature, which other crates enable as a dev-dependency).
 #[cfg(any(test, feature = "testing"))]
 pub mod testing {
+    /// Panics unless `text` is Chinese only (`tongchou_core::i18n::other_language`).
+    pub fn assert_chinese_only(text: &str) {
+        let other = tongchou_core::i18n::other_language(text, tongchou_core::i18n::Lang::ZhCn);
+        assert_eq!(other, None, "English in a Chinese text: {text}");
+    }
+
+    /// Panics unless `text` is English only.
+    pub fn assert_english_only(text: &str) {
+        let other = tongchou_core::i18n::other_language(text, tongchou_core::i18n::Lang::En);
+        assert_eq!(other, None, "Chinese in an English text: {text}");
+    }
+
     use std::sync::atomic::{AtomicU64, Ordering};
 
     static N: AtomicU64 = AtomicU64::new(0);
@@ -1116,6 +1140,51 @@ pub mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_store_speaks_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let closed = || StoreError::PeriodClosed {
+            region: 140105,
+            period: "2026-03".into(),
+            date: "2026-03-31".into(),
+            key: "k-1".into(),
+        };
+        let io = || StoreError::Io(std::io::Error::from(std::io::ErrorKind::NotFound));
+        let conflict = || StoreError::Conflict("x".into());
+        let url = || {
+            Db::connect("mysql://x")
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        let zh = [
+            closed().to_string(),
+            io().to_string(),
+            conflict().to_string(),
+            url(),
+        ];
+        assert!(
+            zh[0].contains("已结账") && zh[0].contains("140105"),
+            "{}",
+            zh[0]
+        );
+        let en = scope(Lang::En, || {
+            [
+                closed().to_string(),
+                io().to_string(),
+                conflict().to_string(),
+                url(),
+            ]
+        });
+        assert!(en[0].contains("closed through 2026-03"), "{}", en[0]);
+        for t in &zh {
+            testing::assert_chinese_only(t);
+        }
+        for t in &en {
+            testing::assert_english_only(t);
+        }
+    }
 
     fn roundtrip(url: &str) {
         let mut db = Db::open(url).expect("open");

@@ -93,13 +93,13 @@ pub const TARGETS: &[Target] = &[
 ];
 
 fn err(m: impl Into<String>) -> StoreError {
-    StoreError::Invalid(format!("keys: {}", m.into()))
+    StoreError::Invalid(tongchou_core::tr!("store-err-keys", error = m.into()))
 }
 
 fn ring(db: &Db) -> Result<std::sync::Arc<Keyring>> {
-    db.keyring.clone().ok_or_else(|| {
-        err("this process has no master key (TONGCHOU_MASTER_KEY_FILE or TONGCHOU_MASTER_KEY)")
-    })
+    db.keyring
+        .clone()
+        .ok_or_else(|| err(tongchou_core::tr!("store-err-keys-no-master")))
 }
 
 /// A run as stored.

@@ -72,9 +72,9 @@ pub fn chain_hash(db: &mut Db) -> Result<HashAlg> {
 pub fn set_chain_hash(db: &mut Db, alg: HashAlg) -> Result<()> {
     let now = chain_hash(db)?;
     if now == HashAlg::Sm3 && alg == HashAlg::Sha256 {
-        return Err(StoreError::Invalid(
-            "the chains hash with SM3; going back to SHA-256 is refused".into(),
-        ));
+        return Err(StoreError::Invalid(tongchou_core::tr!(
+            "store-err-sm3-downgrade"
+        )));
     }
     put(db, "chain_hash", alg.name())?;
     db.chain = Some(alg);

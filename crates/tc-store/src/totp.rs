@@ -24,11 +24,8 @@ pub struct Enrolment {
 }
 
 fn totp(secret_b32: &str) -> Result<Totp> {
-    let secret = Secret::try_from_base32(secret_b32).map_err(|_| {
-        AuthError::Invalid(
-            "动态验证码：保存的密钥不是 base32 格式 totp: the stored secret is not base 32".into(),
-        )
-    })?;
+    let secret = Secret::try_from_base32(secret_b32)
+        .map_err(|_| AuthError::Invalid(tongchou_core::tr!("store-err-totp-secret")))?;
     Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
@@ -36,7 +33,7 @@ fn totp(secret_b32: &str) -> Result<Totp> {
         .with_step_duration(STEP)
         .with_secret(secret)
         .build()
-        .map_err(|e| AuthError::Invalid(format!("动态验证码设置无效 totp: {e}")))
+        .map_err(|e| AuthError::Invalid(tongchou_core::tr!("store-err-totp-setup", error = e)))
 }
 
 /// The code an authenticator shows for `secret_b32` at `now_ms` (for tests and tools).
@@ -109,19 +106,11 @@ pub fn confirm(db: &mut Db, actor: &Actor, login: &str, code: &str, now_ms: i64)
             &[Val::Str(login)],
         )?
         .and_then(|r| r[0].opt_text().ok().flatten().map(str::to_string))
-        .ok_or_else(|| {
-            AuthError::Conflict(
-                "没有待确认的动态验证码，请先开始绑定 no enrolment to confirm: start one first"
-                    .into(),
-            )
-        })?;
+        .ok_or_else(|| AuthError::Conflict(tongchou_core::tr!("store-err-totp-no-enrolment")))?;
     let step = totp(&pending)?
         .check(code.trim(), now_ms.max(0) as u64 / 1000)
-        .ok_or_else(|| {
-            AuthError::Invalid(
-                "验证码不正确或已过期，请输入验证器当前显示的六位数字 the code is wrong or expired: type the six digits the authenticator shows now".into(),
-            )
-        })? as i64;
+        .ok_or_else(|| AuthError::Invalid(tongchou_core::tr!("store-err-totp-wrong-code")))?
+        as i64;
     change_user(
         db,
         actor,
@@ -209,6 +198,23 @@ pub fn check(db: &mut Db, user_id: i64, code: Option<&str>, now_ms: i64) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bad_secret_is_refused_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let zh = totp("not base 32!")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(zh.contains("base32"), "{zh}");
+        crate::testing::assert_chinese_only(&zh);
+        let en = scope(Lang::En, || {
+            totp("not base 32!").err().map(|e| e.to_string())
+        });
+        let en = en.unwrap_or_default();
+        assert!(en.contains("not base 32"), "{en}");
+        crate::testing::assert_english_only(&en);
+    }
 
     #[test]
     fn the_rfc_6238_test_vector() {

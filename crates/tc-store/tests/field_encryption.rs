@@ -145,7 +145,7 @@ fn encrypted_claims(url: &str, cipher: &str) {
         "110101199001010011"
     );
     let e = claim_payee(&mut plain, 7).expect_err("no key").to_string();
-    assert!(e.contains("no master key"), "{e}");
+    assert!(e.contains("本进程没有主密钥"), "{e}");
     // another master key does not unwrap the stored data keys
     let (other, _) = MasterKey::generate("other").expect("master");
     let e = keys::load(&mut plain, &other)

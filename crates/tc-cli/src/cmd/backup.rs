@@ -155,7 +155,7 @@ pub fn run_restore(a: RestoreArgs, db_url: &str) -> CliResult {
         let h = backup::restore_pitr(&key, &a.from, dir, wal, &target)?;
         print_json(&serde_json::json!({
             "kind": h.kind, "data_dir": dir.display().to_string(),
-            "next": format!("pg_ctl -D {} -o '-p PORT' -w start; it recovers to the target and promotes", dir.display()),
+            "next": tongchou_core::tr!("cli-restore-next", dir = dir.display()),
         }))?;
         return Ok(ExitCode::SUCCESS);
     }

@@ -499,8 +499,7 @@ fn print_projection(db: &mut Db, year: i32) -> Result<(), CliError> {
             "{}",
             tr!(
                 "cli-demo-projection",
-                scenario = run.terms.scenario,
-                name = run.terms.name_zh,
+                name = tongchou_app::projection::scenario_name(&run.terms),
                 first = at(10),
                 second = at(20),
                 third = at(30),

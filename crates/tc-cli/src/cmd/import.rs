@@ -114,9 +114,9 @@ fn load(url: &str, kind: Kind, a: &FileArgs) -> CliResult {
         if bar.as_ref().is_none_or(|(at, _)| *at != phase) {
             bar = None;
             let label = match phase {
-                Phase::Checking => "importing",
+                Phase::Checking => tongchou_core::tr!("cli-import-progress"),
             };
-            bar = Some((phase, Bar::new(label)));
+            bar = Some((phase, Bar::new(&label)));
         }
         if let Some((_, b)) = &mut bar {
             b.update(p.bytes_read, p.bytes_total, p.rows);

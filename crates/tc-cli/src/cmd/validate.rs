@@ -44,7 +44,7 @@ pub fn run(a: Args) -> CliResult {
             }
             Err(_) => (
                 String::from_utf8_lossy(raw).into_owned(),
-                Some("line is not valid UTF-8".to_string()),
+                Some(tongchou_core::tr!("cli-validate-not-utf8")),
             ),
         };
         let obj = match err {

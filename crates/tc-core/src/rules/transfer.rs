@@ -35,10 +35,7 @@ pub fn may_transfer(drawing_pension: bool) -> Result<Explanation, RuleError> {
     );
     e.step("drawing_pension", drawing_pension);
     if drawing_pension {
-        return Err(input(
-            "person",
-            "已领取基本养老金的人员不再转移基本养老保险关系 people already drawing a pension do not transfer (国办发〔2009〕66号)",
-        ));
+        return Err(input("person", crate::tr!("rule-tr-pensioner")));
     }
     Ok(e)
 }
@@ -230,7 +227,17 @@ mod tests {
 
     #[test]
     fn a_pensioner_does_not_transfer() {
-        assert!(may_transfer(true).is_err());
+        use crate::i18n::{Lang, other_language, scope};
+        let zh = may_transfer(true)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(zh.contains("不再转移"), "{zh}");
+        let en = scope(Lang::En, || may_transfer(true).err().map(|e| e.to_string()));
+        let en = en.unwrap_or_default();
+        assert!(en.contains("do not transfer"), "{en}");
+        assert_eq!(other_language(&zh, Lang::ZhCn), None, "{zh}");
+        assert_eq!(other_language(&en, Lang::En), None, "{en}");
         let e = may_transfer(false).expect("may");
         assert_eq!(e.rule, "transfer.pensioner");
     }

@@ -65,7 +65,10 @@ fn line(r: &Record) -> serde_json::Value {
 }
 
 fn io(e: std::io::Error) -> StoreError {
-    StoreError::Invalid(format!("audit archive: {e}"))
+    StoreError::Invalid(tongchou_core::tr!(
+        "store-err-archive-io",
+        error = tongchou_core::i18n::io_text(&e)
+    ))
 }
 
 /// Write entries `first..=last` as archive lines, verifying the chain from `prev_hash` as they
@@ -91,9 +94,10 @@ pub fn write_lines(
         for r in rows {
             let rec = record(&r)?;
             if let Some(b) = check(&rec, seq, &prev) {
-                return Err(StoreError::Invalid(format!(
-                    "审计日志链断裂，不归档 the audit chain is broken at entry {}: {}",
-                    b.seq, b.reason
+                return Err(StoreError::Invalid(tongchou_core::tr!(
+                    "store-err-archive-broken",
+                    seq = b.seq,
+                    reason = b.reason
                 )));
             }
             writeln!(out, "{}", line(&rec)).map_err(io)?;
@@ -102,8 +106,9 @@ pub fn write_lines(
         }
     }
     if seq != last + 1 {
-        return Err(StoreError::Invalid(format!(
-            "audit archive: entry {seq} is missing"
+        return Err(StoreError::Invalid(tongchou_core::tr!(
+            "store-err-archive-missing",
+            seq = seq
         )));
     }
     let tail = serde_json::json!({"end": true, "last_seq": last, "entries": last - first + 1, "last_hash": prev});
@@ -115,21 +120,13 @@ pub fn write_lines(
 pub(crate) fn check(rec: &Record, seq: i64, prev: &str) -> Option<Broken> {
     let b = |reason: String| Some(Broken { seq, reason });
     if rec.seq != seq {
-        return b(format!(
-            "entry {seq} is missing (next entry is {})",
-            rec.seq
-        ));
+        return b(tongchou_core::tr!("store-audit-missing", next = rec.seq));
     }
     if rec.prev_hash != prev {
-        return b(format!(
-            "entry {seq} does not follow entry {}: its prev_hash is not that entry's hash",
-            seq - 1
-        ));
+        return b(tongchou_core::tr!("store-audit-not-linked", prev = seq - 1));
     }
     if rec.expected_hash() != rec.hash {
-        return b(format!(
-            "entry {seq} was altered: its hash does not match its contents"
-        ));
+        return b(tongchou_core::tr!("store-audit-altered"));
     }
     None
 }
@@ -149,13 +146,17 @@ fn text(v: &serde_json::Value, k: &str) -> Result<String> {
     v.get(k)
         .and_then(|x| x.as_str())
         .map(str::to_string)
-        .ok_or_else(|| StoreError::Invalid(format!("audit archive: field {k} missing")))
+        .ok_or_else(|| missing_field(k))
+}
+
+fn missing_field(k: &str) -> StoreError {
+    StoreError::Invalid(tongchou_core::tr!("store-err-archive-field", field = k))
 }
 
 fn num(v: &serde_json::Value, k: &str) -> Result<i64> {
     v.get(k)
         .and_then(serde_json::Value::as_i64)
-        .ok_or_else(|| StoreError::Invalid(format!("audit archive: field {k} missing")))
+        .ok_or_else(|| missing_field(k))
 }
 
 fn parse_record(v: &serde_json::Value) -> Result<Record> {
@@ -184,14 +185,18 @@ pub fn verify_lines(input: &mut dyn BufRead) -> Result<ArchiveCheck> {
             Some(l) => {
                 let l = l.map_err(io)?;
                 serde_json::from_str(&l).map(Some).map_err(|e| {
-                    StoreError::Invalid(format!("audit archive: a line is not JSON: {e}"))
+                    StoreError::Invalid(tongchou_core::tr!("store-err-archive-json", error = e))
                 })
             }
         }
     };
-    let head = next()?.ok_or_else(|| StoreError::Invalid("audit archive: empty".into()))?;
+    let head = next()?
+        .ok_or_else(|| StoreError::Invalid(tongchou_core::tr!("store-err-archive-empty")))?;
     if head.get("format").and_then(|f| f.as_str()) != Some(FORMAT) {
-        return Err(StoreError::Invalid(format!("audit archive: not {FORMAT}")));
+        return Err(StoreError::Invalid(tongchou_core::tr!(
+            "store-err-archive-format",
+            format = FORMAT
+        )));
     }
     let (first, prev_hash) = (num(&head, "first_seq")?, text(&head, "prev_hash")?);
     let mut c = ArchiveCheck {
@@ -206,7 +211,7 @@ pub fn verify_lines(input: &mut dyn BufRead) -> Result<ArchiveCheck> {
         let Some(v) = next()? else {
             c.broken = Some(Broken {
                 seq: c.last_seq + 1,
-                reason: "the archive ends without its trailer: cut off".into(),
+                reason: tongchou_core::tr!("store-audit-archive-cut"),
             });
             return Ok(c);
         };
@@ -214,7 +219,7 @@ pub fn verify_lines(input: &mut dyn BufRead) -> Result<ArchiveCheck> {
             if num(&v, "entries")? != c.entries || text(&v, "last_hash")? != c.last_hash {
                 c.broken = Some(Broken {
                     seq: c.last_seq,
-                    reason: "the trailer does not match the entries".into(),
+                    reason: tongchou_core::tr!("store-audit-archive-trailer"),
                 });
             }
             return Ok(c);
@@ -251,9 +256,9 @@ pub fn commit(db: &mut Db, a: &Archived<'_>, entry: &Entry<'_>, now_ms: i64) -> 
             &[Val::I64(c.first_seq), Val::I64(c.last_seq)],
         )?;
         if n != c.entries || super::hash_at(db, c.last_seq)?.as_deref() != Some(&c.last_hash) {
-            return Err(StoreError::Conflict(
-                "the audit entries changed since they were archived: nothing deleted".into(),
-            ));
+            return Err(StoreError::Conflict(tongchou_core::tr!(
+                "store-audit-archive-changed"
+            )));
         }
         let id = db.query_i64("SELECT COALESCE(MAX(id), 0) + 1 FROM audit_archives", &[])?;
         db.exec(
@@ -285,7 +290,7 @@ pub(crate) fn chain_start(db: &mut Db) -> Result<std::result::Result<(i64, Strin
         if r[0].i64()? != seq + 1 || r[2].text()? != prev {
             return Ok(Err(Broken {
                 seq: seq + 1,
-                reason: "the archives recorded are not contiguous from entry 1".into(),
+                reason: tongchou_core::tr!("store-audit-archives-gap"),
             }));
         }
         seq = r[1].i64()?;
@@ -303,9 +308,7 @@ pub(crate) fn chain_start(db: &mut Db) -> Result<std::result::Result<(i64, Strin
         if !confirmed {
             return Ok(Err(Broken {
                 seq: seq + 1,
-                reason: format!(
-                    "entries up to {seq} are recorded as archived but no audit.archive entry names that archive"
-                ),
+                reason: tongchou_core::tr!("store-audit-archive-unnamed", last = seq),
             }));
         }
     }

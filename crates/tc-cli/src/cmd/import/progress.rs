@@ -43,15 +43,19 @@ impl Bar {
                 let done = done.min(t);
                 let filled = done * WIDTH / t;
                 format!(
-                    "\r{} [{}{}] {:3}% {} rows",
+                    "\r{} [{}{}] {:3}% {}",
                     self.label,
                     "#".repeat(filled as usize),
                     "-".repeat((WIDTH - filled) as usize),
                     done * 100 / t,
-                    items
+                    tongchou_core::tr!("cli-import-progress-rows", n = items)
                 )
             }
-            _ => format!("\r{} {} rows", self.label, items),
+            _ => format!(
+                "\r{} {}",
+                self.label,
+                tongchou_core::tr!("cli-import-progress-rows", n = items)
+            ),
         };
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(line.as_bytes());
