@@ -767,11 +767,7 @@ impl Verification {
         if seq > self.head_seq {
             return Some(Broken {
                 seq: self.head_seq + 1,
-                reason: tongchou_core::tr!(
-                    "store-audit-ends-early",
-                    head = self.head_seq,
-                    seq = seq
-                ),
+                reason: tongchou_core::tr!("store-audit-ends-early", head = self.head_seq),
             });
         }
         match stored_hash_at_seq {
