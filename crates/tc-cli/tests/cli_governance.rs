@@ -522,7 +522,7 @@ fn projection(db: &str, dir: &std::path::Path) {
         &[],
     );
     assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown scenario"));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("未知的测算方案"));
 }
 
 #[test]

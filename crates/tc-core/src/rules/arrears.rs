@@ -52,7 +52,7 @@ pub fn apply_payment(
     paid_on: Date,
 ) -> Result<PaymentApplication, RuleError> {
     if !payment.is_positive() {
-        return Err(input("paid", "a payment must be positive"));
+        return Err(input("paid", crate::tr!("rule-in-positive")));
     }
     owed.sort_by_key(|o| o.period);
     let mut left = payment;

@@ -35,7 +35,7 @@ pub fn average_index(
         "avg_index = round_half_up(mean over months of base_m ÷ (annual_avg(year(m) − 1) ÷ 12), 4 decimals)",
     );
     if history.is_empty() {
-        return Err(input("history", "no contribution months"));
+        return Err(input("history", crate::tr!("rule-in-no-months")));
     }
     // Σ base × 12 / annual, as an exact sum of fractions grouped by year
     let mut num: i128 = 0; // numerator over common denominator handled per year by scaling
@@ -170,7 +170,7 @@ impl AdjustmentTerms {
             ));
         }
         if avg_months == 0 {
-            return Err(input("avg_months", "must be positive"));
+            return Err(input("avg_months", crate::tr!("rule-in-positive")));
         }
         let s = RATIO_SCALE as i128;
         let pool = avg_pension.fen() as i128 * overall.0 as i128; // fen × 1e8 per average pensioner

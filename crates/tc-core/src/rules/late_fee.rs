@@ -18,7 +18,7 @@ pub fn late_fee(
     paid: Date,
 ) -> Result<(Fen, Explanation), RuleError> {
     if arrears.is_negative() {
-        return Err(input("arrears", "must not be negative"));
+        return Err(input("arrears", crate::tr!("rule-in-negative")));
     }
     let mut e = Explanation::new(
         "contribution.late_fee",

@@ -26,14 +26,31 @@ pub enum RuleError {
     Overflow(&'static str),
 }
 
+/// In the reader's language (`i18n::current`): the field by its name in the catalogue
+/// (`rule-field-*`; the estimator's JSON fields name their key too), then the reason.
 impl fmt::Display for RuleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RuleError::Policy(e) => write!(f, "policy: {e}"),
-            RuleError::Input { field, reason } => write!(f, "{field}: {reason}"),
-            RuleError::Overflow(what) => write!(f, "{what}: amount out of range"),
+            RuleError::Policy(e) => f.write_str(&crate::tr!("rule-err-policy", error = e)),
+            RuleError::Input { field, reason } => f.write_str(&crate::tr!(
+                "rule-err-input",
+                field = field_name(field),
+                reason = reason
+            )),
+            RuleError::Overflow(what) => {
+                f.write_str(&crate::tr!("rule-err-overflow", what = field_name(what)))
+            }
         }
     }
+}
+
+/// A rule's field or amount by its name in the reader's language (`rule-field-<name>`, spaces
+/// and underscores as hyphens), else as the rule names it.
+pub fn field_name(field: &str) -> String {
+    let id = format!("rule-field-{}", field.replace([' ', '_'], "-"));
+    crate::i18n::format(crate::i18n::current(), &id, &[])
+        .or_else(|| crate::i18n::format(crate::i18n::Lang::ZhCn, &id, &[]))
+        .unwrap_or_else(|| field.to_string())
 }
 impl std::error::Error for RuleError {}
 

@@ -72,15 +72,15 @@ pub fn parse_input(text: &str) -> Result<PensionInput, RuleError> {
         "benefit_base",
         "transition_coefficient",
     ];
-    let v: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| input("input", format!("not valid JSON: {e}")))?;
+    let v: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| input("input", crate::tr!("rule-in-json", error = e)))?;
     let obj = v
         .as_object()
-        .ok_or_else(|| input("input", "expected a JSON object"))?;
+        .ok_or_else(|| input("input", crate::tr!("rule-in-object")))?;
     if let Some(k) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(RuleError::Input {
             field: "input",
-            reason: format!("unknown field {k:?}"),
+            reason: crate::tr!("rule-in-unknown", name = k),
         });
     }
     fn field<T: serde::de::DeserializeOwned>(
@@ -90,17 +90,19 @@ pub fn parse_input(text: &str) -> Result<PensionInput, RuleError> {
     ) -> Result<Option<T>, RuleError> {
         match obj.get(name) {
             None | Some(serde_json::Value::Null) if !required => Ok(None),
-            None | Some(serde_json::Value::Null) => Err(input(name, "is required")),
+            None | Some(serde_json::Value::Null) => {
+                Err(input(name, crate::tr!("rule-in-required")))
+            }
             Some(v) => serde_json::from_value(v.clone())
                 .map(Some)
-                .map_err(|e| input(name, e.to_string())),
+                .map_err(|e| input(name, crate::tr!("rule-in-invalid", error = e))),
         }
     }
     fn req<T: serde::de::DeserializeOwned>(
         obj: &serde_json::Map<String, serde_json::Value>,
         name: &'static str,
     ) -> Result<T, RuleError> {
-        field(obj, name, true)?.ok_or_else(|| input(name, "is required"))
+        field(obj, name, true)?.ok_or_else(|| input(name, crate::tr!("rule-in-required")))
     }
     Ok(PensionInput {
         birth: req(obj, "birth")?,
@@ -139,7 +141,7 @@ pub fn divisor_tenths(
     if y < lo {
         return Err(input(
             "age",
-            format!("age at retirement {y} is below the divisor table ({lo}-{hi})"),
+            crate::tr!("rule-in-age-table", age = y, lo = lo, hi = hi),
         ));
     }
     let v = if y >= hi {
@@ -186,17 +188,17 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
     if age < 40 * 12 {
         return Err(input(
             "retire",
-            format!("retirement month {retire} gives an age below 40"),
+            crate::tr!("rule-in-age-40", retire = retire),
         ));
     }
     if inp.avg_index.0 < 0 || inp.deemed_index.0 < 0 {
-        return Err(input("avg_index", "indices must not be negative"));
+        return Err(input("avg_index", crate::tr!("rule-in-index-negative")));
     }
     if inp.account_balance.is_negative() {
-        return Err(input("account_balance", "must not be negative"));
+        return Err(input("account_balance", crate::tr!("rule-in-negative")));
     }
     if inp.paid_months > 12 * 70 || inp.deemed_months > 12 * 70 {
-        return Err(input("paid_months", "more than 70 years of months"));
+        return Err(input("paid_months", crate::tr!("rule-in-months-70")));
     }
     let d = retire.first_day();
     let s = RATIO_SCALE as i128;
@@ -210,7 +212,7 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
         }
     };
     if !base.is_positive() {
-        return Err(input("benefit_base", "must be positive"));
+        return Err(input("benefit_base", crate::tr!("rule-in-positive")));
     }
     let (rate1, u_rate) = policy.ratio("benefit.basic_rate_per_year", d)?;
     let months = (inp.paid_months + inp.deemed_months) as i128;
@@ -460,19 +462,19 @@ mod tests {
             "avg_index":"1","deemed_index":"0"}"#,
         )
         .unwrap_err();
-        assert_eq!(e.to_string(), "account_balance: is required");
+        assert_eq!(e.to_string(), "个人账户储存额（account_balance）：必填");
         let e = parse_input(r#"{"birth":"1965-01","extra":1}"#).unwrap_err();
-        assert!(e.to_string().contains("unknown field"), "{e}");
+        assert!(e.to_string().contains("未知字段 extra"), "{e}");
         let e = crate::i18n::scope(crate::i18n::Lang::En, || {
             parse_input(
                 r#"{"birth":"1965-01","category":"male","paid_months":1,"deemed_months":0,
             "avg_index":"1","deemed_index":"0","account_balance":"1.001"}"#,
             )
             .unwrap_err()
+            .to_string()
         });
         assert!(
-            e.to_string()
-                .starts_with("account_balance: more than two decimals"),
+            e.starts_with("account_balance: more than two decimals"),
             "{e}"
         );
     }

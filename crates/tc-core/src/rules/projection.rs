@@ -57,9 +57,10 @@ impl ProjectionTerms {
             Err(_) => {
                 return Err(RuleError::Input {
                     field: "scenario",
-                    reason: format!(
-                        "unknown scenario {scenario:?} (known: {})",
-                        scenarios(policy, on)?.join(", ")
+                    reason: crate::tr!(
+                        "rule-in-scenario",
+                        scenario = scenario,
+                        known = scenarios(policy, on)?.join(", ")
                     ),
                 });
             }
