@@ -3730,3 +3730,123 @@ rule-field-basic-pension = basic pension
 rule-field-adjustment = adjustment
 rule-field-account-refund = account refund
 rule-field-account-pension = account pension
+
+## explain: the explanations of computed amounts — each rule's formula (explain-formula-<rule, dots as dashes>), each step's name (explain-step-<name, underscores as dashes>), the values' codes and messages (explain-value-*)
+explain-formula-account-year_end = closing balance = opening balance + contributions credited + opening balance × interest rate (rounded half up to the fen) + Σ month m's credit × interest rate × (12 − m) ÷ 12 (rounded half up to the fen)
+explain-formula-benefit-account_at_retirement = account balance at retirement = registry balance (as of the registry's month) + account parts credited by collection batches since + interest of the years closed since
+explain-formula-benefit-adjustment = increase = fixed amount + amount per contribution year × contribution years + own pension × proportional rate; fixed amount = average pension × overall rate × fixed share; amount per contribution year = average pension × overall rate × years share ÷ average contribution years; proportional rate = overall rate × (1 − fixed share − years share)
+explain-formula-benefit-average_index = average contribution index = mean over the months of (contribution base ÷ (previous year's average wage ÷ 12)), rounded half up to 4 decimals
+explain-formula-benefit-combined_average_index = average contribution index = (registry average index × registry months paid + average index since × months since) ÷ (registry months paid + months since), rounded half up to 4 decimals
+explain-formula-benefit-death = funeral grant = funeral grant months × benefit base; survivor grant = survivor grant months × monthly pension; account refund = max(0, account balance at retirement − account pension paid)
+explain-formula-contribution-backpay = for each month back-paid: contribution base = declared wage within that month's floor and ceiling; the parts at the rates in force on the month's first day; due on the month's due day; total = sum of the months
+explain-formula-contribution-employee = contribution base = declared wage within the floor and the ceiling; employer's part = base × employer rate (rounded half up to the fen); individual part = base × individual rate (rounded half up to the fen)
+explain-formula-contribution-flexible = contribution base = chosen base within the floor and the ceiling; total = base × flexible workers' rate (rounded half up to the fen); account part = base × account rate (rounded half up to the fen); pooling part = total − account part
+explain-formula-contribution-late_fee = late fee = Σ over the overdue days of (arrears × that day's daily rate), rounded half up to the fen; days overdue = date paid − due date
+explain-formula-pension-account = account pension = account balance ÷ divisor months
+explain-formula-pension-basic = basic pension = benefit base × (1 + average contribution index) ÷ 2 × contribution years × 1%; contribution years = (months paid + deemed months) ÷ 12
+explain-formula-pension-divisor = divisor months from the table by the age at retirement; for part years: linear, table[y] + (table[y + 1] − table[y]) × months ÷ 12 rounded half up to 1 decimal, or the whole year's table[y]
+explain-formula-pension-transitional = transitional pension = benefit base × deemed contribution index × deemed contribution years × transition coefficient; deemed contribution years = deemed months ÷ 12
+explain-formula-retirement-statutory = months of delay: 0 if born before the reform's first birth month, else min(maximum delay, ⌊months born after it ÷ months per step⌋ + 1); statutory age = original age + delay; retirement month = month of birth + statutory age; flexible window = [max(birth + max(statutory age − earliest advance, original age), reform month), birth + statutory age + latest postponement], none when the retirement month is before the reform month
+explain-formula-transfer-pension_place = at the household registration if the relationship is there; else at the relationship's place if contributions there reach the minimum years; else at the last earlier place with the minimum years; else at the household registration, the relationship and the money collected there (Guobanfa [2009] No. 66, art. 6)
+explain-formula-transfer-pensioner = a person drawing a pension does not transfer (Guobanfa [2009] No. 66)
+explain-formula-transfer-pooling = pooling fund transferred = the year's contribution bases, total × transfer share (from the first year on, else 0), rounded half up to the fen
+explain-formula-transfer-temporary_account = a temporary contribution account when insured away from the household registration at or above the age set for the person's sex; its money moves, the relationship stays where it was
+explain-step-account = account part
+explain-step-account-credited-since = account parts credited since
+explain-step-account-exact = account pension (exact, yuan)
+explain-step-account-refund = account refund
+explain-step-age = age
+explain-step-arrears = arrears
+explain-step-avg-index = average contribution index
+explain-step-avg-index-since = average index since
+explain-step-avg-pension = average pension
+explain-step-avg-years = average contribution years
+explain-step-away-from-household-registration = away from the household registration
+explain-step-balance = account balance
+explain-step-base = contribution base
+explain-step-base-total = the year's contribution bases, total
+explain-step-basic = basic pension
+explain-step-basic-exact = basic pension (exact, yuan)
+explain-step-benefit-base = benefit base
+explain-step-benefit-base-given = benefit base (given)
+explain-step-beyond-table = beyond the table: the last row's age (years)
+explain-step-birth = month of birth
+explain-step-case = case
+explain-step-category = category
+explain-step-ceiling = base ceiling
+explain-step-closing = closing balance
+explain-step-collected = relationship and money collected
+explain-step-contributions = contributions credited
+explain-step-days-at-rate = overdue days at a daily rate
+explain-step-days-overdue = days overdue
+explain-step-declared = declared wage
+explain-step-deemed-index = deemed contribution index
+explain-step-deemed-years = deemed contribution years
+explain-step-delay-months = months of delay
+explain-step-divisor = divisor months
+explain-step-drawing-pension = drawing a pension
+explain-step-due = due date
+explain-step-exact = exact value
+explain-step-fee = late fee
+explain-step-fee-exact-fen = late fee (exact, fen)
+explain-step-fixed-amount = fixed amount
+explain-step-flexible-earliest = earliest flexible month
+explain-step-flexible-latest = latest flexible month
+explain-step-floor = base floor
+explain-step-funeral-grant = funeral grant
+explain-step-household-registration = household registration
+explain-step-indexed-wage = indexed monthly average wage
+explain-step-interest-of-year = interest of a closed year
+explain-step-interest-on-contributions = interest on the contributions
+explain-step-interest-on-contributions-exact-fen = interest on the contributions (exact, fen)
+explain-step-interest-on-opening = interest on the opening balance
+explain-step-interest-on-opening-exact-fen = interest on the opening balance (exact, fen)
+explain-step-min-age = age for a temporary account
+explain-step-month = month back-paid
+explain-step-months = months
+explain-step-months-in-place = months contributed in a place
+explain-step-months-since = months since
+explain-step-months-since-reform-birth = months born after the reform's first birth month
+explain-step-opening = opening balance
+explain-step-paid = date paid
+explain-step-per-year = amount per contribution year
+explain-step-period = period
+explain-step-place = place insured
+explain-step-place-of-pension = place of pension
+explain-step-pooling = pooling fund
+explain-step-proportional = proportional rate
+explain-step-rate = interest rate
+explain-step-registry-as-of = registry as of
+explain-step-registry-avg-index = registry average index
+explain-step-registry-balance = registry account balance
+explain-step-registry-paid-months = registry months paid
+explain-step-relationship = place of the insurance relationship
+explain-step-retire = retirement month
+explain-step-sex = sex
+explain-step-sum-of-indices-approx = sum of the monthly indices (approximate)
+explain-step-survivor-grant = survivor grant
+explain-step-temporary-account = temporary account
+explain-step-total = total
+explain-step-transition-coefficient = transition coefficient
+explain-step-transition-coefficient-given = transition coefficient (given)
+explain-step-transitional = transitional pension
+explain-step-transitional-exact = transitional pension (exact, yuan)
+explain-step-year = year
+explain-step-years = contribution years (deemed included)
+explain-step-pension-account-account = account pension
+explain-value-true = yes
+explain-value-false = no
+explain-value-none = none
+explain-value-male = male
+explain-value-female = female
+explain-value-female-cadre = female cadre
+explain-value-female-worker = female worker
+explain-value-household-registration = item 1: the relationship is at the household registration
+explain-value-relationship = item 2: the relationship's place, with the minimum years there
+explain-value-last-with-years = item 3: the last earlier place with the minimum years
+explain-value-collected-to-household-registration = item 4: no place has the minimum years, collected to the household registration
+explain-value-age = { $years } years { $months } months
+explain-value-backpay-month = { $period }: declared { $declared } yuan, base { $base } yuan, pooling { $pooling } yuan, account { $account } yuan, due { $due }
+explain-value-days-at-rate = { $from } to { $to } at { $rate } a day: { $days } days
+explain-value-months-in = { $place }: { $months } months
+explain-value-interest-of-year = { $year }: { $amount } yuan

@@ -3731,3 +3731,123 @@ rule-field-basic-pension = 基础养老金
 rule-field-adjustment = 调整额
 rule-field-account-refund = 个人账户退还额
 rule-field-account-pension = 个人账户养老金
+
+## explain: the explanations of computed amounts — each rule's formula (explain-formula-<rule, dots as dashes>), each step's name (explain-step-<name, underscores as dashes>), the values' codes and messages (explain-value-*)
+explain-formula-account-year_end = 年末个人账户储存额 = 年初储存额 + 当年记账额 + 年初储存额 × 记账利率（四舍五入到分） + Σ 第 m 月记账额 × 记账利率 × (12 − m) ÷ 12（四舍五入到分）
+explain-formula-benefit-account_at_retirement = 退休时个人账户储存额 = 登记库个人账户储存额（截至登记年月） + 此后征缴批次记入个人账户的金额 + 此后已结年度的记账利息
+explain-formula-benefit-adjustment = 增加额 = 定额调整额 + 每满 1 年缴费年限增加额 × 缴费年限 + 本人基本养老金 × 挂钩调整比例；定额调整额 = 上年平均基本养老金 × 总体调整水平 × 定额调整占比；每满 1 年缴费年限增加额 = 上年平均基本养老金 × 总体调整水平 × 年限挂钩占比 ÷ 平均缴费年限；挂钩调整比例 = 总体调整水平 × (1 − 定额调整占比 − 年限挂钩占比)
+explain-formula-benefit-average_index = 本人平均缴费工资指数 = 各月（缴费工资基数 ÷ (上年全省职工平均工资 ÷ 12)）之和 ÷ 缴费月数，四舍五入保留 4 位小数
+explain-formula-benefit-combined_average_index = 本人平均缴费工资指数 = (登记库平均缴费工资指数 × 登记库实际缴费月数 + 此后平均缴费工资指数 × 此后缴费月数) ÷ (登记库实际缴费月数 + 此后缴费月数)，四舍五入保留 4 位小数
+explain-formula-benefit-death = 丧葬补助金 = 丧葬补助金月数 × 计发基数；抚恤金 = 抚恤金月数 × 本人月基本养老金；个人账户余额退还 = max(0, 退休时个人账户储存额 − 已发个人账户养老金)
+explain-formula-contribution-backpay = 逐月补缴：缴费基数 = 申报工资，低于当月下限按下限、高于当月上限按上限；各部分按当月 1 日有效的缴费比例计算；缴费期限为当月的缴费截止日；合计 = 各月之和
+explain-formula-contribution-employee = 缴费基数 = 申报工资，低于下限按下限、高于上限按上限；单位缴费 = 缴费基数 × 单位缴费比例（四舍五入到分）；个人缴费 = 缴费基数 × 个人缴费比例（四舍五入到分）
+explain-formula-contribution-flexible = 缴费基数 = 选定的缴费基数，低于下限按下限、高于上限按上限；应缴 = 缴费基数 × 灵活就业人员缴费比例（四舍五入到分）；记入个人账户 = 缴费基数 × 记账比例（四舍五入到分）；记入统筹基金 = 应缴 − 记入个人账户
+explain-formula-contribution-late_fee = 滞纳金 = Σ 逾期各日（欠缴金额 × 当日滞纳金日费率），四舍五入到分；逾期天数 = 缴纳日期 − 缴费期限
+explain-formula-pension-account = 个人账户养老金 = 个人账户储存额 ÷ 计发月数
+explain-formula-pension-basic = 基础养老金 = 计发基数 × (1 + 本人平均缴费工资指数) ÷ 2 × 缴费年限 × 1%；缴费年限 = (实际缴费月数 + 视同缴费月数) ÷ 12
+explain-formula-pension-divisor = 计发月数按退休年龄查计发月数表；不满整岁的：按线性插值 表[岁] + (表[岁 + 1] − 表[岁]) × 月 ÷ 12，四舍五入保留 1 位小数，或按整岁取表[岁]
+explain-formula-pension-transitional = 过渡性养老金 = 计发基数 × 视同缴费指数 × 视同缴费年限 × 过渡系数；视同缴费年限 = 视同缴费月数 ÷ 12
+explain-formula-retirement-statutory = 延迟月数：出生早于改革起始出生年月的为 0，否则为 min(最多延迟月数, ⌊自改革起始出生年月起的月数 ÷ 每次延迟所隔月数⌋ + 1)；法定退休年龄 = 原法定退休年龄 + 延迟月数；退休年月 = 出生年月 + 法定退休年龄；弹性退休区间 = [max(出生年月 + max(法定退休年龄 − 最多提前月数, 原法定退休年龄), 改革起始月), 出生年月 + 法定退休年龄 + 最多推迟月数]，退休年月早于改革起始月的无弹性区间
+explain-formula-transfer-pension_place = 基本养老保险关系在户籍所在地的，在户籍所在地领取；否则关系所在地累计缴费满最低年限的，在关系所在地领取；否则在此前最后一个累计缴费满最低年限的参保地领取；均不满的，在户籍所在地领取，关系和资金归集到户籍所在地（国办发〔2009〕66号 第六条）
+explain-formula-transfer-pensioner = 已领取基本养老金的人员不转移基本养老保险关系（国办发〔2009〕66号）
+explain-formula-transfer-pooling = 转移统筹基金 = 当年缴费工资基数之和 × 转移比例（自起始年度起，此前为 0），四舍五入到分
+explain-formula-transfer-temporary_account = 在户籍所在地以外参保且年龄达到按性别规定的年龄的，建立临时基本养老保险缴费账户；临时账户的资金转移，关系仍留在原参保地
+explain-step-account = 个人账户部分
+explain-step-account-credited-since = 此后记入个人账户金额
+explain-step-account-exact = 个人账户养老金（精确值，元）
+explain-step-account-refund = 个人账户余额退还
+explain-step-age = 年龄
+explain-step-arrears = 欠缴金额
+explain-step-avg-index = 本人平均缴费工资指数
+explain-step-avg-index-since = 此后平均缴费工资指数
+explain-step-avg-pension = 上年平均基本养老金
+explain-step-avg-years = 平均缴费年限
+explain-step-away-from-household-registration = 在户籍所在地以外参保
+explain-step-balance = 个人账户储存额
+explain-step-base = 缴费基数
+explain-step-base-total = 当年缴费工资基数之和
+explain-step-basic = 基础养老金
+explain-step-basic-exact = 基础养老金（精确值，元）
+explain-step-benefit-base = 计发基数
+explain-step-benefit-base-given = 计发基数（测算时给定）
+explain-step-beyond-table = 超出表列，按最后一行的年龄（岁）
+explain-step-birth = 出生年月
+explain-step-case = 适用情形
+explain-step-category = 人员类别
+explain-step-ceiling = 缴费基数上限
+explain-step-closing = 年末储存额
+explain-step-collected = 关系和资金归集
+explain-step-contributions = 当年记账额
+explain-step-days-at-rate = 逾期区间及日费率
+explain-step-days-overdue = 逾期天数
+explain-step-declared = 申报工资
+explain-step-deemed-index = 视同缴费指数
+explain-step-deemed-years = 视同缴费年限
+explain-step-delay-months = 延迟月数
+explain-step-divisor = 计发月数
+explain-step-drawing-pension = 已领取基本养老金
+explain-step-due = 缴费期限
+explain-step-exact = 精确值
+explain-step-fee = 滞纳金
+explain-step-fee-exact-fen = 滞纳金（精确值，分）
+explain-step-fixed-amount = 定额调整额
+explain-step-flexible-earliest = 弹性提前最早年月
+explain-step-flexible-latest = 弹性推迟最晚年月
+explain-step-floor = 缴费基数下限
+explain-step-funeral-grant = 丧葬补助金
+explain-step-household-registration = 户籍所在地
+explain-step-indexed-wage = 本人指数化月平均缴费工资
+explain-step-interest-of-year = 已结年度记账利息
+explain-step-interest-on-contributions = 当年记账额利息
+explain-step-interest-on-contributions-exact-fen = 当年记账额利息（精确值，分）
+explain-step-interest-on-opening = 年初储存额利息
+explain-step-interest-on-opening-exact-fen = 年初储存额利息（精确值，分）
+explain-step-min-age = 建立临时账户的年龄
+explain-step-month = 补缴月份
+explain-step-months = 缴费月数
+explain-step-months-in-place = 参保地累计缴费月数
+explain-step-months-since = 此后缴费月数
+explain-step-months-since-reform-birth = 出生晚于改革起始出生年月的月数
+explain-step-opening = 年初储存额
+explain-step-paid = 缴纳日期
+explain-step-per-year = 每满 1 年缴费年限增加额
+explain-step-period = 所属期
+explain-step-place = 参保地
+explain-step-place-of-pension = 待遇领取地
+explain-step-pooling = 统筹基金
+explain-step-proportional = 挂钩调整比例
+explain-step-rate = 记账利率
+explain-step-registry-as-of = 登记库截至年月
+explain-step-registry-avg-index = 登记库平均缴费工资指数
+explain-step-registry-balance = 登记库个人账户储存额
+explain-step-registry-paid-months = 登记库实际缴费月数
+explain-step-relationship = 基本养老保险关系所在地
+explain-step-retire = 退休年月
+explain-step-sex = 性别
+explain-step-sum-of-indices-approx = 各月缴费指数之和（近似值）
+explain-step-survivor-grant = 抚恤金
+explain-step-temporary-account = 建立临时缴费账户
+explain-step-total = 合计
+explain-step-transition-coefficient = 过渡系数
+explain-step-transition-coefficient-given = 过渡系数（测算时给定）
+explain-step-transitional = 过渡性养老金
+explain-step-transitional-exact = 过渡性养老金（精确值，元）
+explain-step-year = 年度
+explain-step-years = 缴费年限（含视同缴费年限）
+explain-step-pension-account-account = 个人账户养老金
+explain-value-true = 是
+explain-value-false = 否
+explain-value-none = 无
+explain-value-male = 男
+explain-value-female = 女
+explain-value-female-cadre = 女干部
+explain-value-female-worker = 女工人
+explain-value-household-registration = 第一项：关系在户籍所在地
+explain-value-relationship = 第二项：关系所在地累计缴费满最低年限
+explain-value-last-with-years = 第三项：此前最后一个累计缴费满最低年限的参保地
+explain-value-collected-to-household-registration = 第四项：均不满最低年限，归集到户籍所在地
+explain-value-age = { $years } 岁 { $months } 个月
+explain-value-backpay-month = { $period }：申报工资 { $declared } 元，缴费基数 { $base } 元，统筹基金 { $pooling } 元，个人账户 { $account } 元，缴费期限 { $due }
+explain-value-days-at-rate = { $from } 至 { $to }，日费率 { $rate }：{ $days } 天
+explain-value-months-in = { $place }：{ $months } 个月
+explain-value-interest-of-year = { $year } 年：{ $amount } 元

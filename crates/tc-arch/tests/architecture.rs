@@ -514,34 +514,131 @@ fn tr_calls(ts: proc_macro2::TokenStream, out: &mut Vec<(usize, String, BTreeSet
     }
 }
 
+/// What `find` finds in each source file's tokens, with the file's path.
+fn found_in_sources<C>(find: fn(proc_macro2::TokenStream, &mut Vec<C>)) -> Vec<(String, C)> {
+    let mut out = Vec::new();
+    for (path, text) in sources() {
+        let Ok(ts) = text.parse::<proc_macro2::TokenStream>() else {
+            continue;
+        };
+        let mut calls = Vec::new();
+        find(ts, &mut calls);
+        out.extend(calls.into_iter().map(|c| (path.clone(), c)));
+    }
+    out
+}
+
 #[test]
 fn every_message_the_sources_write_is_in_the_catalogue() {
     let zh = ftl_messages("zh-CN");
     let en = ftl_messages("en");
     let mut seen = 0;
     let mut wrong = Vec::new();
-    for (path, text) in sources() {
-        let Ok(ts) = text.parse::<proc_macro2::TokenStream>() else {
-            continue;
-        };
-        let mut calls = Vec::new();
-        tr_calls(ts, &mut calls);
-        for (line, id, names) in calls {
-            if id.is_empty() {
-                continue; // the macro's own definition
-            }
-            seen += 1;
-            for (tag, file) in [("zh-CN", &zh), ("en", &en)] {
-                match file.get(&id) {
-                    None => wrong.push(format!("{path}:{line}: {id} is not in {tag}.ftl")),
-                    Some(vars) if *vars != names => wrong.push(format!(
-                        "{path}:{line}: {id} is given {names:?}, {tag}.ftl uses {vars:?}"
-                    )),
-                    Some(_) => {}
-                }
+    for (path, (line, id, names)) in found_in_sources(tr_calls) {
+        if id.is_empty() {
+            continue; // the macro's own definition
+        }
+        seen += 1;
+        for (tag, file) in [("zh-CN", &zh), ("en", &en)] {
+            match file.get(&id) {
+                None => wrong.push(format!("{path}:{line}: {id} is not in {tag}.ftl")),
+                Some(vars) if *vars != names => wrong.push(format!(
+                    "{path}:{line}: {id} is given {names:?}, {tag}.ftl uses {vars:?}"
+                )),
+                Some(_) => {}
             }
         }
     }
     assert!(seen > 200, "{seen} messages found");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The explanations of computed amounts (`tongchou_core::Explanation`): every rule that the
+// sources explain (`Explanation::new("rule", …)`) has its formula in the catalogue
+// (`explain-formula-<rule, dots as dashes>`), every step (`.step("name", …)`) its name
+// (`explain-step-<name, underscores as dashes>`), in both files; a step's name is a literal id
+// (what varies goes into its value), and each amount step that tc-core lists is one of them.
+
+/// Every `Explanation::new(…)` and `.step(…)` in a token stream: (line, "rule" or "step", the
+/// literal id, empty when the first argument is no string literal).
+fn explain_calls(ts: proc_macro2::TokenStream, out: &mut Vec<(usize, &'static str, String)>) {
+    use proc_macro2::TokenTree as T;
+    let tokens: Vec<T> = ts.into_iter().collect();
+    for (i, tt) in tokens.iter().enumerate() {
+        let T::Group(g) = tt else { continue };
+        let ident = |k: usize, name: &str| matches!(&tokens[k], T::Ident(id) if id == name);
+        let punct = |k: usize, c: char| matches!(&tokens[k], T::Punct(p) if p.as_char() == c);
+        let kind = if i >= 4
+            && ident(i - 1, "new")
+            && punct(i - 2, ':')
+            && punct(i - 3, ':')
+            && ident(i - 4, "Explanation")
+        {
+            Some("rule")
+        } else if i >= 2 && ident(i - 1, "step") && punct(i - 2, '.') {
+            Some("step")
+        } else {
+            None
+        };
+        if let Some(kind) = kind
+            && g.delimiter() == proc_macro2::Delimiter::Parenthesis
+        {
+            let id = match g.stream().into_iter().next() {
+                Some(T::Literal(l)) => syn::parse_str::<syn::LitStr>(&l.to_string())
+                    .map(|s| s.value())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            out.push((g.span().start().line, kind, id));
+        }
+        explain_calls(g.stream(), out);
+    }
+}
+
+#[test]
+fn every_explained_rule_and_step_is_in_the_catalogue() {
+    let zh = ftl_messages("zh-CN");
+    let en = ftl_messages("en");
+    let (mut rules, mut steps) = (BTreeSet::new(), BTreeSet::new());
+    let mut wrong = Vec::new();
+    for (path, (line, kind, id)) in found_in_sources(explain_calls) {
+        let catalogue_id = match kind {
+            "rule" => format!("explain-formula-{}", id.replace('.', "-")),
+            _ => format!("explain-step-{}", id.replace('_', "-")),
+        };
+        if id.is_empty() {
+            wrong.push(format!(
+                "{path}:{line}: a {kind}'s id must be a string literal"
+            ));
+            continue;
+        }
+        if kind == "rule" {
+            rules.insert(id);
+        } else {
+            steps.insert(id);
+        }
+        for (tag, file) in [("zh-CN", &zh), ("en", &en)] {
+            if !file.contains_key(&catalogue_id) {
+                wrong.push(format!("{path}:{line}: {catalogue_id} is not in {tag}.ftl"));
+            }
+        }
+    }
+    assert!(rules.len() >= 19, "{} rules found: {rules:?}", rules.len());
+    assert!(steps.len() >= 80, "{} steps found: {steps:?}", steps.len());
+    let explain = std::fs::read_to_string(root().join("crates/tc-core/src/explain.rs"))
+        .expect("read explain.rs");
+    let money = explain
+        .split("pub const MONEY_STEPS: &[&str] = &[")
+        .nth(1)
+        .and_then(|rest| rest.split("];").next())
+        .expect("MONEY_STEPS");
+    for name in money.split('"').skip(1).step_by(2) {
+        if !steps.contains(name) {
+            wrong.push(format!(
+                "MONEY_STEPS names {name}, which no explanation has"
+            ));
+        }
+    }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -124,12 +124,18 @@ pub fn yuan(f: tongchou_core::Fen) -> String {
 }
 
 /// How an amount was computed: the formula, the dated parameters read (value, effective date,
-/// status, source) and each intermediate value, folded under its rule's name.
+/// status, source) and each intermediate value, folded under its rule's name — the formula and
+/// the steps' names and values in the reader's language from the catalogue (an amount as
+/// `1,234.56 元`); a rule or step the catalogue lacks shown by its id, as code.
 pub fn explanation(title: &str, e: &tongchou_core::Explanation) -> Markup {
+    let lang = lang::lang();
     html! {
         details class="explain" data-rule=(e.rule) {
             summary { (title) " · " code { (e.rule) } }
-            p { (t("web-formula")) (e.formula) }
+            p class="formula" {
+                (t("web-formula"))
+                @match e.formula_in(lang) { Some(f) => (f), None => code { (e.formula) } }
+            }
             @if !e.params.is_empty() {
                 table {
                     tr { th { (t("web-parameter")) } th { (t("web-value")) } th { (t("web-from")) } th { (t("web-status")) } th { (t("web-source")) } }
@@ -142,9 +148,14 @@ pub fn explanation(title: &str, e: &tongchou_core::Explanation) -> Markup {
                 }
             }
             @if !e.steps.is_empty() {
-                table {
+                table class="steps" {
                     tr { th { (t("web-step")) } th { (t("web-value")) } }
-                    @for s in &e.steps { tr { td { (s.name) } td { (s.value) } } }
+                    @for s in &e.steps {
+                        tr {
+                            td { @match e.step_name_in(s, lang) { Some(n) => (n), None => code { (s.name) } } }
+                            td { (s.value_in(lang)) }
+                        }
+                    }
                 }
             }
         }

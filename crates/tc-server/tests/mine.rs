@@ -7,6 +7,7 @@
 mod support;
 
 use support::{Client, PW, pensioner_history, seed, start};
+use tongchou_core::i18n::Lang;
 use tongchou_store::Db;
 
 fn count(db: &mut Db, sql: &str) -> i64 {
@@ -47,6 +48,7 @@ fn scenario(url: &str) {
     // registry values read in Chinese, amounts in yuan
     assert!(b.contains("已退休") && b.contains("<dd>男</dd>"), "{b}");
     assert!(b.contains("<dd>120,000.00 元</dd>"), "{b}");
+    explained_in_both_languages(&mut me, b);
     let st = me.get("/me/statement?year=2021");
     assert_eq!(st.status, 200, "{}", st.body);
     assert!(
@@ -79,6 +81,99 @@ fn scenario(url: &str) {
             "SELECT count(*) FROM audit_log WHERE action = 'person.read_own' AND result = 'denied' AND login = 'clerk'"
         ) >= 2
     );
+}
+
+/// The explanations' formulas and steps of a page (`<p class="formula">` and
+/// `<table class="steps">` of each `<details class="explain">`), without their markup.
+fn explained(body: &str) -> String {
+    let mut out = String::new();
+    for d in body.split("<details class=\"explain\"").skip(1) {
+        let d = d.split("</details>").next().unwrap_or("");
+        for part in [
+            ("<p class=\"formula\">", "</p>"),
+            ("<table class=\"steps\">", "</table>"),
+        ] {
+            if let Some(rest) = d.split(part.0).nth(1) {
+                out.push_str(rest.split(part.1).next().unwrap_or(""));
+                out.push('\n');
+            }
+        }
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in out.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The pensioner's explanations in Chinese (as 国发〔2005〕38号 words them, amounts in 元, no
+/// English formula words), then in English (no Chinese), then in Chinese again.
+fn explained_in_both_languages(me: &mut Client, zh_page: &str) {
+    let zh = explained(zh_page);
+    for words in [
+        "基础养老金 = 计发基数 × (1 + 本人平均缴费工资指数) ÷ 2 × 缴费年限 × 1%",
+        "个人账户养老金 = 个人账户储存额 ÷ 计发月数",
+        "过渡性养老金 = 计发基数 × 视同缴费指数 × 视同缴费年限 × 过渡系数",
+        "计发月数",
+        "本人指数化月平均缴费工资",
+        "计发基数 6,500.00 元",
+        "年龄 60 岁 0 个月",
+        "个人账户养老金 863.31 元",
+        "过渡性养老金 777.40 元",
+    ] {
+        assert!(zh.contains(words), "{words}: {zh}");
+    }
+    for english in [
+        "benefit_base",
+        "divisor",
+        "avg_index",
+        "deemed",
+        "basic",
+        "transitional",
+        "years",
+        "yuan",
+    ] {
+        assert!(!zh.contains(english), "{english} in Chinese: {zh}");
+    }
+    assert_eq!(
+        tongchou_core::i18n::other_language(&zh, Lang::ZhCn),
+        None,
+        "{zh}"
+    );
+    assert_eq!(me.get("/lang?to=en&back=%2Fme%2Frecords").status, 303);
+    let page = me.get("/me/records");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let en = explained(&page.body);
+    for words in [
+        "basic pension = benefit base × (1 + average contribution index) ÷ 2 × contribution years × 1%",
+        "account pension = account balance ÷ divisor months",
+        "transitional pension = benefit base × deemed contribution index",
+        "indexed monthly average wage",
+        "benefit base 6,500.00 yuan",
+        "age 60 years 0 months",
+        "account pension 863.31 yuan",
+    ] {
+        assert!(en.contains(words), "{words}: {en}");
+    }
+    assert!(
+        !en.contains("benefit_base") && !en.contains("avg_index"),
+        "{en}"
+    );
+    assert_eq!(
+        tongchou_core::i18n::other_language(&en, Lang::En),
+        None,
+        "{en}"
+    );
+    assert_eq!(me.get("/lang?to=zh-CN&back=%2F").status, 303);
 }
 
 #[test]

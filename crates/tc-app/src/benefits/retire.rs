@@ -255,7 +255,12 @@ fn account_at_retirement(db: &mut Db, p: &Person) -> Result<AccountAtRetirement>
         .step("registry_balance", p.balance)
         .step("account_credited_since", credited);
     for (y, i) in &interest {
-        bal_e.step(&format!("interest_{y}"), i);
+        let year = tongchou_core::stored!(
+            "explain-value-interest-of-year",
+            year = y,
+            amount = i.grouped()
+        );
+        bal_e.step("interest_of_year", year);
     }
     bal_e.step("balance", balance);
     Ok(AccountAtRetirement {

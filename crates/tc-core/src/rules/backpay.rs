@@ -90,10 +90,15 @@ pub fn assess(
         }
         let due = due_date(policy, period)?;
         e.step(
-            &format!("{period}"),
-            format!(
-                "declared {declared}, base {}, pooling {}, account {}, due {due}",
-                c.base, c.pooling, c.account
+            "month",
+            crate::stored!(
+                "explain-value-backpay-month",
+                period = period,
+                declared = declared.grouped(),
+                base = c.base.grouped(),
+                pooling = c.pooling.grouped(),
+                account = c.account.grouped(),
+                due = due
             ),
         );
         out.push(Month {

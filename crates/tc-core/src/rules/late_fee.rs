@@ -45,7 +45,14 @@ pub fn late_fee(
             _ => paid,
         };
         let n = day.days_until(end) + 1;
-        e.param(u).step(&format!("days {day}..{end} at {r}"), n);
+        let segment = crate::stored!(
+            "explain-value-days-at-rate",
+            from = day,
+            to = end,
+            rate = r.as_percent_string(),
+            days = n
+        );
+        e.param(u).step("days_at_rate", segment);
         rate_days += r.0 as i128 * n as i128;
         day = end.add_days(1);
     }

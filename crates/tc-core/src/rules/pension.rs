@@ -145,10 +145,7 @@ pub fn divisor_tenths(
         ));
     }
     let v = if y >= hi {
-        e.step(
-            "note",
-            format!("age {y}y{m}m at or beyond {hi}: the last row applies"),
-        );
+        e.step("beyond_table", hi);
         table[&hi]
     } else {
         let a = table
@@ -223,7 +220,7 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
     if let Some(u) = base_use.clone() {
         basic_e.param(u);
     } else {
-        basic_e.step("benefit_base (given)", base);
+        basic_e.step("benefit_base_given", base);
     }
     basic_e.param(u_rate);
     let bnum = base.fen() as i128 * (s + inp.avg_index.0 as i128) * months * rate1.0 as i128;
@@ -275,7 +272,7 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
             tr_e.param(u);
         }
         None => {
-            tr_e.step("transition_coefficient (given)", coef);
+            tr_e.step("transition_coefficient_given", coef);
         }
     }
     let tnum = base.fen() as i128

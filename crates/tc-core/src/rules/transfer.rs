@@ -90,8 +90,8 @@ pub fn temporary_account(
     place: u32,
 ) -> Result<(bool, Explanation), RuleError> {
     let (name, label) = match sex {
-        Sex::Male => ("transfer.temporary_account_age_male", "men"),
-        Sex::Female => ("transfer.temporary_account_age_female", "women"),
+        Sex::Male => ("transfer.temporary_account_age_male", "male"),
+        Sex::Female => ("transfer.temporary_account_age_female", "female"),
     };
     let (min_age, u) = policy.int(name, on)?;
     let mut e = Explanation::new(
@@ -181,7 +181,12 @@ pub fn pension_place(
     e.step("household_registration", hukou)
         .step("relationship", relationship);
     for p in places {
-        e.step(&format!("months in {}", p.province), p.months);
+        let months = crate::stored!(
+            "explain-value-months-in",
+            place = p.province,
+            months = p.months
+        );
+        e.step("months_in_place", months);
     }
     let months_in = |prov: u32| -> u32 {
         places
