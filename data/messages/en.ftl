@@ -3850,3 +3850,4 @@ explain-value-backpay-month = { $period }: declared { $declared } yuan, base { $
 explain-value-days-at-rate = { $from } to { $to } at { $rate } a day: { $days } days
 explain-value-months-in = { $place }: { $months } months
 explain-value-interest-of-year = { $year }: { $amount } yuan
+explain-warn-below-min-months = months paid and deemed, { $months }, are below the minimum contribution period of { $min } months in force on { $date }: no monthly pension unless the gap is paid

@@ -3851,3 +3851,4 @@ explain-value-backpay-month = { $period }：申报工资 { $declared } 元，缴
 explain-value-days-at-rate = { $from } 至 { $to }，日费率 { $rate }：{ $days } 天
 explain-value-months-in = { $place }：{ $months } 个月
 explain-value-interest-of-year = { $year } 年：{ $amount } 元
+explain-warn-below-min-months = 实际缴费月数与视同缴费月数合计 { $months } 个月，不足 { $date } 适用的最低缴费年限（{ $min } 个月）：补足缴费前不按月领取基本养老金

@@ -11,7 +11,7 @@ use super::retirement::{Category, statutory};
 use super::{RuleError, input};
 use crate::explain::{Exact, Explanation};
 use crate::money::{Fen, div_round_half_up};
-use crate::period::Period;
+use crate::period::{Date, Period};
 use crate::policy::Policy;
 use crate::ratio::{RATIO_SCALE, Ratio};
 use serde::{Deserialize, Serialize};
@@ -116,6 +116,20 @@ pub fn parse_input(text: &str) -> Result<PensionInput, RuleError> {
         benefit_base: field(obj, "benefit_base", false)?,
         transition_coefficient: field(obj, "transition_coefficient", false)?,
     })
+}
+
+/// The warning of a pension whose paid and deemed `months` are below the minimum contribution
+/// period in force on `d`, in the current language.
+fn below_minimum(policy: &Policy, d: Date, months: i128) -> Result<Option<String>, RuleError> {
+    let (min, _) = policy.int("contribution.min_months", d)?;
+    Ok(((months as i64) < min).then(|| {
+        crate::tr!(
+            "explain-warn-below-min-months",
+            months = months,
+            min = min,
+            date = d
+        )
+    }))
 }
 
 /// Divisor (计发月数) in tenths of a month for an age at retirement.
@@ -291,12 +305,7 @@ pub fn pension(policy: &Policy, inp: &PensionInput) -> Result<Pension, RuleError
 
     let total =
         Fen::checked_sum([basic, account, transitional]).ok_or(RuleError::Overflow("total"))?;
-    let (min_months, _) = policy.int("contribution.min_months", d)?;
-    if (months as i64) < min_months {
-        warnings.push(format!(
-            "paid + deemed months {months} are below the minimum contribution period of {min_months} months in force on {d}: no monthly pension unless the gap is paid"
-        ));
-    }
+    warnings.extend(below_minimum(policy, d, months)?);
     Ok(Pension {
         basic,
         account,
@@ -424,6 +433,13 @@ mod tests {
         );
         assert_eq!(r.divisor_tenths, 1390);
         assert_eq!(r.warnings.len(), 1);
+        assert!(r.warnings[0].starts_with("实际缴费月数与视同缴费月数合计 100 个月"));
+        let en = crate::i18n::scope(crate::i18n::Lang::En, || pension(&p, &i));
+        let en = en.expect("pension").warnings;
+        assert!(
+            en[0].starts_with("months paid and deemed, 100, are below"),
+            "{en:?}"
+        );
     }
 
     #[test]
