@@ -3760,3 +3760,25 @@ crypto-err-chunk-malformed = chunk { $chunk }: malformed
 crypto-err-chunk-short = chunk { $chunk } is cut off
 crypto-err-chunk-auth = chunk { $chunk } does not authenticate: the file was altered, reordered or is under another key
 crypto-err-trailing = bytes after the last chunk
+
+## small13: tc-store's backup, WAL and key file refusals
+store-err-backup-at = { $path }: { $error }
+store-err-backup-no-output = { $program }: no output
+store-err-backup-no-input = { $program }: cannot write to its input
+store-err-wal-differs = { $path } exists with other content: not overwritten
+store-backup-kind-pg-base = a base backup (pg_basebackup)
+store-err-wal-archive = WAL archive { $path }: { $error }
+store-err-wal-sealed-key = the WAL archive { $path } is sealed: name the master key file in { $env } (readable by the server's user) for the server to open it
+store-err-backup-key-file = master key file: { $error }
+store-err-backup-exe = this program's path: { $error }
+store-err-keys-file = master key file { $path }: { $error }
+store-err-keys-no-current = no current data key
+store-err-keys-not-in-ring = { $column }: data key { $key } is not in the keyring
+store-err-keys-shared = the keyring is shared and cannot be updated
+store-err-keys-too-many = too many data keys
+store-err-keys-no-index = no blind index key among the data keys
+store-err-corrupt = unreadable { $what } in the database: { $value } (corrupt, or written by another version of this program)
+store-type-integer = an integer
+store-type-text = text
+store-err-column = column { $column } from the database should be { $expected }, got { $value }
+store-err-value = a value from the database should be { $expected }, got { $value }

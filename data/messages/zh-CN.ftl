@@ -3761,3 +3761,25 @@ crypto-err-chunk-malformed = 第 { $chunk } 块格式有误
 crypto-err-chunk-short = 第 { $chunk } 块被截断
 crypto-err-chunk-auth = 第 { $chunk } 块未通过认证：文件被改动或重排过，或用的是另一把密钥
 crypto-err-trailing = 最后一块之后还有多余的字节
+
+## small13: tc-store's backup, WAL and key file refusals
+store-err-backup-at = { $path }：{ $error }
+store-err-backup-no-output = { $program } 没有输出
+store-err-backup-no-input = 无法向 { $program } 写入
+store-err-wal-differs = { $path } 已存在，内容不同：不覆盖
+store-backup-kind-pg-base = 基础备份（pg_basebackup）
+store-err-wal-archive = WAL 归档 { $path }：{ $error }
+store-err-wal-sealed-key = WAL 归档 { $path } 是加密的：请在 { $env } 中指明主密钥文件（须能被数据库服务器的用户读取），服务器才能打开它
+store-err-backup-key-file = 主密钥文件：{ $error }
+store-err-backup-exe = 无法确定本程序的路径：{ $error }
+store-err-keys-file = 主密钥文件 { $path }：{ $error }
+store-err-keys-no-current = 没有当前的数据密钥
+store-err-keys-not-in-ring = { $column }：数据密钥 { $key } 不在密钥环中
+store-err-keys-shared = 密钥环正被共用，无法更新
+store-err-keys-too-many = 数据密钥过多
+store-err-keys-no-index = 数据密钥中没有盲索引密钥
+store-err-corrupt = 数据库中的 { $what } 无法读取：{ $value }（数据损坏，或由本程序的其他版本写入）
+store-type-integer = 整数
+store-type-text = 文本
+store-err-column = 数据库返回的第 { $column } 列应为{ $expected }，实为 { $value }
+store-err-value = 数据库返回的值应为{ $expected }，实为 { $value }
