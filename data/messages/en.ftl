@@ -3782,3 +3782,6 @@ store-type-integer = an integer
 store-type-text = text
 store-err-column = column { $column } from the database should be { $expected }, got { $value }
 store-err-value = a value from the database should be { $expected }, got { $value }
+
+## small13: the command line's placeholder of a province code (transfer out --to)
+cli-help-value-province = PROVINCE

@@ -3783,3 +3783,6 @@ store-type-integer = 整数
 store-type-text = 文本
 store-err-column = 数据库返回的第 { $column } 列应为{ $expected }，实为 { $value }
 store-err-value = 数据库返回的值应为{ $expected }，实为 { $value }
+
+## small13: the command line's placeholder of a province code (transfer out --to)
+cli-help-value-province = 省份代码
