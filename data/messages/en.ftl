@@ -3785,3 +3785,16 @@ store-err-value = a value from the database should be { $expected }, got { $valu
 
 ## small13: the command line's placeholder of a province code (transfer out --to)
 cli-help-value-province = PROVINCE
+
+## small13: the web's last English refusals (an expired form, a form's unknown choice, the TLS certificate)
+web-err-csrf = the form has expired or was not sent from this system's page: open the page again and resubmit
+web-err-login-csrf = the login form has expired: open the login page again
+web-err-verdict = choose return or forward
+web-err-decision = choose full, partial or reject
+web-err-tls-no-cert = --tls-cert { $path }: no certificate in the file
+
+## small13: tc-engine's refusals of the fund plan's decision and the gap sharing
+engine-err-not-a-county = { $county } is not a county of the province
+engine-err-approved-range = the approved { $approved } must lie between 0 and the planned { $planned }
+engine-err-no-city = county { $county } has no city
+engine-err-out-of-range = amount out of range

@@ -3786,3 +3786,16 @@ store-err-value = 数据库返回的值应为{ $expected }，实为 { $value }
 
 ## small13: the command line's placeholder of a province code (transfer out --to)
 cli-help-value-province = 省份代码
+
+## small13: the web's last English refusals (an expired form, a form's unknown choice, the TLS certificate)
+web-err-csrf = 表单已过期或不是从本系统的页面提交的：请重新打开页面再提交
+web-err-login-csrf = 登录表单已过期：请重新打开登录页
+web-err-verdict = 请选择退回或转报
+web-err-decision = 请选择全额批准、部分批准或不予批准
+web-err-tls-no-cert = --tls-cert { $path }：文件中没有证书
+
+## small13: tc-engine's refusals of the fund plan's decision and the gap sharing
+engine-err-not-a-county = { $county } 不是本省的区县
+engine-err-approved-range = 批准金额 { $approved } 须在 0 与计划金额 { $planned } 之间
+engine-err-no-city = 区县 { $county } 没有所属的市
+engine-err-out-of-range = 金额超出可计算的范围
