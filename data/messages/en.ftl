@@ -3798,3 +3798,11 @@ engine-err-not-a-county = { $county } is not a county of the province
 engine-err-approved-range = the approved { $approved } must lie between 0 and the planned { $planned }
 engine-err-no-city = county { $county } has no city
 engine-err-out-of-range = amount out of range
+
+## small13: the command line's refusal of a number (clap's integer parser)
+cli-arg-not-a-number = not a whole number
+cli-arg-number-empty = no digits
+cli-arg-number-too-large = number too large
+cli-arg-number-too-small = number too small
+cli-arg-number-zero = must not be zero
+cli-arg-number-range = the number is not in { $range }

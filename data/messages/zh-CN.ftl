@@ -3799,3 +3799,11 @@ engine-err-not-a-county = { $county } 不是本省的区县
 engine-err-approved-range = 批准金额 { $approved } 须在 0 与计划金额 { $planned } 之间
 engine-err-no-city = 区县 { $county } 没有所属的市
 engine-err-out-of-range = 金额超出可计算的范围
+
+## small13: the command line's refusal of a number (clap's integer parser)
+cli-arg-not-a-number = 不是整数
+cli-arg-number-empty = 没有数字
+cli-arg-number-too-large = 数值过大
+cli-arg-number-too-small = 数值过小
+cli-arg-number-zero = 不能为零
+cli-arg-number-range = 数值超出范围 { $range }
