@@ -3806,3 +3806,22 @@ cli-arg-number-too-large = number too large
 cli-arg-number-too-small = number too small
 cli-arg-number-zero = must not be zero
 cli-arg-number-range = the number is not in { $range }
+
+## small13: tc-bank's refusals of a bank file or a payment's bank details (BankError)
+bank-err-account = bad account number { $value }: 6 to 34 digits
+bank-err-bic = bad BIC { $value }: expected e.g. ICBKCNBJXXX
+bank-err-cnaps = bad CNAPS bank code { $value }: 12 digits
+bank-err-no-bank-id = a bank needs a BIC or a CNAPS code
+bank-err-amount = bad amount: { $detail }
+bank-err-date-time = bad date-time: { $detail }
+bank-err-sequence = bad batch sequence: { $detail }
+bank-err-key = bad payment key: { $detail }
+bank-err-e2e-twice = end-to-end id { $id } used twice
+bank-err-message-twice = message id { $id } used twice
+bank-err-batch-size = bad batch size: { $detail }
+bank-err-xml = XML error at { $line }:{ $column }: { $detail }
+bank-err-pain002 = not a readable pain.002 status report: { $detail }
+bank-err-csv = CSV error at line { $line }: { $detail }
+bank-err-stale = stale reconciliation: { $detail }
+bank-csv-header = the header must be { $header }
+bank-csv-empty = empty file

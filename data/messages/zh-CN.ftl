@@ -3807,3 +3807,22 @@ cli-arg-number-too-large = 数值过大
 cli-arg-number-too-small = 数值过小
 cli-arg-number-zero = 不能为零
 cli-arg-number-range = 数值超出范围 { $range }
+
+## small13: tc-bank's refusals of a bank file or a payment's bank details (BankError)
+bank-err-account = 银行账号 { $value } 有误：应为 6 至 34 位数字
+bank-err-bic = BIC 码 { $value } 有误：应形如 ICBKCNBJXXX
+bank-err-cnaps = 联行号 { $value } 有误：应为 12 位数字
+bank-err-no-bank-id = 银行须有 BIC 码或联行号
+bank-err-amount = 金额有误：{ $detail }
+bank-err-date-time = 日期时间有误：{ $detail }
+bank-err-sequence = 批次序号有误：{ $detail }
+bank-err-key = 支付业务键有误：{ $detail }
+bank-err-e2e-twice = 端到端标识 { $id } 用了两次
+bank-err-message-twice = 报文标识 { $id } 用了两次
+bank-err-batch-size = 批次大小有误：{ $detail }
+bank-err-xml = XML 第 { $line } 行第 { $column } 列有误：{ $detail }
+bank-err-pain002 = 不是可读的 pain.002 状态报告：{ $detail }
+bank-err-csv = CSV 文件第 { $line } 行有误：{ $detail }
+bank-err-stale = 对账结果已过时：{ $detail }
+bank-csv-header = 表头应为 { $header }
+bank-csv-empty = 文件为空
