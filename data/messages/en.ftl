@@ -3851,3 +3851,97 @@ explain-value-days-at-rate = { $from } to { $to } at { $rate } a day: { $days } 
 explain-value-months-in = { $place }: { $months } months
 explain-value-interest-of-year = { $year }: { $amount } yuan
 explain-warn-below-min-months = months paid and deemed, { $months }, are below the minimum contribution period of { $min } months in force on { $date }: no monthly pension unless the gap is paid
+## small13: tc-crypto's refusals (keys, sealed fields, sealed files)
+crypto-err-random = no random source: { $error }
+crypto-err-key-length = a { $cipher } key is { $bytes } bytes
+crypto-err-encrypt = encryption failed
+crypto-err-too-short = sealed value too short
+crypto-err-field-auth = a field under { $cipher } key { $key } does not authenticate (altered, moved, or another key)
+crypto-err-not-encrypted = { $column }: not an encrypted field
+crypto-err-other-key = { $column }: the field is under { $cipher } key { $key }, not { $own_cipher } key { $own_key }
+crypto-err-field-hex = { $column }: bad hex in the ciphertext
+crypto-err-not-text = { $column }: the decrypted value is not text
+crypto-err-master-hex = the master key in { $source } must be 64 hex digits (32 bytes)
+crypto-err-wrapped-hex = wrapped data key { $key }: bad hex
+crypto-err-unwrap = data key { $key } does not unwrap under the master key from { $source }: wrong master key, or the stored key was altered
+crypto-err-data-key-length = data key { $key }: wrong length
+crypto-err-not-sealed = not a sealed Tongchou file: { $reason }
+crypto-sealed-first-line = the first line is not { $magic }
+crypto-sealed-missing = header line { $name } missing
+crypto-sealed-chunk-size = bad chunk size in the header
+crypto-sealed-cipher = unknown cipher { $cipher }
+crypto-sealed-not-text = the header is not text
+crypto-sealed-no-end = the header does not end
+crypto-err-write = writing the sealed file: { $error }
+crypto-err-file-key = the file key does not open: { $error }
+crypto-err-chunk-large = chunk too large
+crypto-err-chunk-cut = the sealed file ends before its last chunk (cut off after chunk { $chunk })
+crypto-err-chunk-malformed = chunk { $chunk }: malformed
+crypto-err-chunk-short = chunk { $chunk } is cut off
+crypto-err-chunk-auth = chunk { $chunk } does not authenticate: the file was altered, reordered or is under another key
+crypto-err-trailing = bytes after the last chunk
+
+## small13: tc-store's backup, WAL and key file refusals
+store-err-backup-at = { $path }: { $error }
+store-err-backup-no-output = { $program }: no output
+store-err-backup-no-input = { $program }: cannot write to its input
+store-err-wal-differs = { $path } exists with other content: not overwritten
+store-backup-kind-pg-base = a base backup (pg_basebackup)
+store-err-wal-archive = WAL archive { $path }: { $error }
+store-err-wal-sealed-key = the WAL archive { $path } is sealed: name the master key file in { $env } (readable by the server's user) for the server to open it
+store-err-backup-key-file = master key file: { $error }
+store-err-backup-exe = this program's path: { $error }
+store-err-keys-file = master key file { $path }: { $error }
+store-err-keys-no-current = no current data key
+store-err-keys-not-in-ring = { $column }: data key { $key } is not in the keyring
+store-err-keys-shared = the keyring is shared and cannot be updated
+store-err-keys-too-many = too many data keys
+store-err-keys-no-index = no blind index key among the data keys
+store-err-corrupt = unreadable { $what } in the database: { $value } (corrupt, or written by another version of this program)
+store-type-integer = an integer
+store-type-text = text
+store-err-column = column { $column } from the database should be { $expected }, got { $value }
+store-err-value = a value from the database should be { $expected }, got { $value }
+
+## small13: the command line's placeholder of a province code (transfer out --to)
+cli-help-value-province = PROVINCE
+
+## small13: the web's last English refusals (an expired form, a form's unknown choice, the TLS certificate)
+web-err-csrf = the form has expired or was not sent from this system's page: open the page again and resubmit
+web-err-login-csrf = the login form has expired: open the login page again
+web-err-verdict = choose return or forward
+web-err-decision = choose full, partial or reject
+web-err-tls-no-cert = --tls-cert { $path }: no certificate in the file
+
+## small13: tc-engine's refusals of the fund plan's decision and the gap sharing
+engine-err-not-a-county = { $county } is not a county of the province
+engine-err-approved-range = the approved { $approved } must lie between 0 and the planned { $planned }
+engine-err-no-city = county { $county } has no city
+engine-err-out-of-range = amount out of range
+
+## small13: the command line's refusal of a number (clap's integer parser)
+cli-arg-not-a-number = not a whole number
+cli-arg-number-empty = no digits
+cli-arg-number-too-large = number too large
+cli-arg-number-too-small = number too small
+cli-arg-number-zero = must not be zero
+cli-arg-number-range = the number is not in { $range }
+
+## small13: tc-bank's refusals of a bank file or a payment's bank details (BankError)
+bank-err-account = bad account number { $value }: 6 to 34 digits
+bank-err-bic = bad BIC { $value }: expected e.g. ICBKCNBJXXX
+bank-err-cnaps = bad CNAPS bank code { $value }: 12 digits
+bank-err-no-bank-id = a bank needs a BIC or a CNAPS code
+bank-err-amount = bad amount: { $detail }
+bank-err-date-time = bad date-time: { $detail }
+bank-err-sequence = bad batch sequence: { $detail }
+bank-err-key = bad payment key: { $detail }
+bank-err-e2e-twice = end-to-end id { $id } used twice
+bank-err-message-twice = message id { $id } used twice
+bank-err-batch-size = bad batch size: { $detail }
+bank-err-xml = XML error at { $line }:{ $column }: { $detail }
+bank-err-pain002 = not a readable pain.002 status report: { $detail }
+bank-err-csv = CSV error at line { $line }: { $detail }
+bank-err-stale = stale reconciliation: { $detail }
+bank-csv-header = the header must be { $header }
+bank-csv-empty = empty file

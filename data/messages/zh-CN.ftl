@@ -3852,3 +3852,97 @@ explain-value-days-at-rate = { $from } 至 { $to }，日费率 { $rate }：{ $da
 explain-value-months-in = { $place }：{ $months } 个月
 explain-value-interest-of-year = { $year } 年：{ $amount } 元
 explain-warn-below-min-months = 实际缴费月数与视同缴费月数合计 { $months } 个月，不足 { $date } 适用的最低缴费年限（{ $min } 个月）：补足缴费前不按月领取基本养老金
+## small13: tc-crypto's refusals (keys, sealed fields, sealed files)
+crypto-err-random = 没有可用的随机数来源：{ $error }
+crypto-err-key-length = { $cipher } 的密钥须为 { $bytes } 字节
+crypto-err-encrypt = 加密失败
+crypto-err-too-short = 密文过短
+crypto-err-field-auth = 用 { $cipher } 密钥 { $key } 加密的字段未通过认证（被改动、被挪动，或用的是另一把密钥）
+crypto-err-not-encrypted = { $column }：不是加密字段
+crypto-err-other-key = { $column }：该字段用 { $cipher } 密钥 { $key } 加密，而不是 { $own_cipher } 密钥 { $own_key }
+crypto-err-field-hex = { $column }：密文的十六进制数字有误
+crypto-err-not-text = { $column }：解密后不是文本
+crypto-err-master-hex = { $source } 中的主密钥须为 64 位十六进制数字（32 字节）
+crypto-err-wrapped-hex = 加密存储的数据密钥 { $key }：十六进制数字有误
+crypto-err-unwrap = 数据密钥 { $key } 无法用来自 { $source } 的主密钥解开：主密钥不对，或存储的密钥被改动过
+crypto-err-data-key-length = 数据密钥 { $key } 的长度不对
+crypto-err-not-sealed = 不是本系统加密的文件：{ $reason }
+crypto-sealed-first-line = 第一行不是 { $magic }
+crypto-sealed-missing = 文件头缺少 { $name } 行
+crypto-sealed-chunk-size = 文件头中的分块大小有误
+crypto-sealed-cipher = 未知的加密算法 { $cipher }
+crypto-sealed-not-text = 文件头不是文本
+crypto-sealed-no-end = 文件头没有结束
+crypto-err-write = 写加密文件失败：{ $error }
+crypto-err-file-key = 文件密钥无法解开：{ $error }
+crypto-err-chunk-large = 分块过大
+crypto-err-chunk-cut = 加密文件在最后一块之前就结束了（第 { $chunk } 块之后被截断）
+crypto-err-chunk-malformed = 第 { $chunk } 块格式有误
+crypto-err-chunk-short = 第 { $chunk } 块被截断
+crypto-err-chunk-auth = 第 { $chunk } 块未通过认证：文件被改动或重排过，或用的是另一把密钥
+crypto-err-trailing = 最后一块之后还有多余的字节
+
+## small13: tc-store's backup, WAL and key file refusals
+store-err-backup-at = { $path }：{ $error }
+store-err-backup-no-output = { $program } 没有输出
+store-err-backup-no-input = 无法向 { $program } 写入
+store-err-wal-differs = { $path } 已存在，内容不同：不覆盖
+store-backup-kind-pg-base = 基础备份（pg_basebackup）
+store-err-wal-archive = WAL 归档 { $path }：{ $error }
+store-err-wal-sealed-key = WAL 归档 { $path } 是加密的：请在 { $env } 中指明主密钥文件（须能被数据库服务器的用户读取），服务器才能打开它
+store-err-backup-key-file = 主密钥文件：{ $error }
+store-err-backup-exe = 无法确定本程序的路径：{ $error }
+store-err-keys-file = 主密钥文件 { $path }：{ $error }
+store-err-keys-no-current = 没有当前的数据密钥
+store-err-keys-not-in-ring = { $column }：数据密钥 { $key } 不在密钥环中
+store-err-keys-shared = 密钥环正被共用，无法更新
+store-err-keys-too-many = 数据密钥过多
+store-err-keys-no-index = 数据密钥中没有盲索引密钥
+store-err-corrupt = 数据库中的 { $what } 无法读取：{ $value }（数据损坏，或由本程序的其他版本写入）
+store-type-integer = 整数
+store-type-text = 文本
+store-err-column = 数据库返回的第 { $column } 列应为{ $expected }，实为 { $value }
+store-err-value = 数据库返回的值应为{ $expected }，实为 { $value }
+
+## small13: the command line's placeholder of a province code (transfer out --to)
+cli-help-value-province = 省份代码
+
+## small13: the web's last English refusals (an expired form, a form's unknown choice, the TLS certificate)
+web-err-csrf = 表单已过期或不是从本系统的页面提交的：请重新打开页面再提交
+web-err-login-csrf = 登录表单已过期：请重新打开登录页
+web-err-verdict = 请选择退回或转报
+web-err-decision = 请选择全额批准、部分批准或不予批准
+web-err-tls-no-cert = --tls-cert { $path }：文件中没有证书
+
+## small13: tc-engine's refusals of the fund plan's decision and the gap sharing
+engine-err-not-a-county = { $county } 不是本省的区县
+engine-err-approved-range = 批准金额 { $approved } 须在 0 与计划金额 { $planned } 之间
+engine-err-no-city = 区县 { $county } 没有所属的市
+engine-err-out-of-range = 金额超出可计算的范围
+
+## small13: the command line's refusal of a number (clap's integer parser)
+cli-arg-not-a-number = 不是整数
+cli-arg-number-empty = 没有数字
+cli-arg-number-too-large = 数值过大
+cli-arg-number-too-small = 数值过小
+cli-arg-number-zero = 不能为零
+cli-arg-number-range = 数值超出范围 { $range }
+
+## small13: tc-bank's refusals of a bank file or a payment's bank details (BankError)
+bank-err-account = 银行账号 { $value } 有误：应为 6 至 34 位数字
+bank-err-bic = BIC 码 { $value } 有误：应形如 ICBKCNBJXXX
+bank-err-cnaps = 联行号 { $value } 有误：应为 12 位数字
+bank-err-no-bank-id = 银行须有 BIC 码或联行号
+bank-err-amount = 金额有误：{ $detail }
+bank-err-date-time = 日期时间有误：{ $detail }
+bank-err-sequence = 批次序号有误：{ $detail }
+bank-err-key = 支付业务键有误：{ $detail }
+bank-err-e2e-twice = 端到端标识 { $id } 用了两次
+bank-err-message-twice = 报文标识 { $id } 用了两次
+bank-err-batch-size = 批次大小有误：{ $detail }
+bank-err-xml = XML 第 { $line } 行第 { $column } 列有误：{ $detail }
+bank-err-pain002 = 不是可读的 pain.002 状态报告：{ $detail }
+bank-err-csv = CSV 文件第 { $line } 行有误：{ $detail }
+bank-err-stale = 对账结果已过时：{ $detail }
+bank-csv-header = 表头应为 { $header }
+bank-csv-empty = 文件为空

@@ -670,13 +670,51 @@ fn stored_rows_found_after_written_chunks_on_both_backends() {
     }
 }
 
+/// Persons in the streamed files, each named once a month for four months.
+const STREAMED: usize = 10_000;
+
+/// What an import of a file came to.
+type Outcome = Result<ImportReport, ImportRefusal>;
+
+/// A month and a person of the streamed files; `None`: none.
+type At = Option<(usize, usize)>;
+
+/// The streamed file of `kind` made by `make` (a month and person with another payer or
+/// receipt, one left out) holds a row (`stored`: a month and person) that an earlier import
+/// stored alone: refused naming its row and `column` and saying `said` with that import's id,
+/// nothing of it written in `table`; without that row the file is imported whole.
+fn refused_for_a_stored_row(
+    db: &mut Db,
+    run: &mut dyn FnMut(&mut Db, Kind, &str, String) -> Outcome,
+    (kind, make): (Kind, &dyn Fn(At, At) -> String),
+    stored: (usize, usize),
+    (table, column, said): (&str, Option<&str>, &str),
+) {
+    let all = make(None, None);
+    let row = stored.0 * STREAMED + stored.1 + 2;
+    let lines: Vec<&str> = all.lines().collect();
+    let one = format!("{}\n{}\n", lines[0], lines[row - 1]);
+    let last = imported(run(db, kind, &format!("{table}-one.csv"), one));
+    let (r, col, reason) = only_problem(run(db, kind, &format!("{table}-all.csv"), all));
+    assert_eq!((r, col.as_deref()), (row as u64, column));
+    assert!(
+        reason.contains(&format!("{said}（导入批次 {last}）")),
+        "{reason}"
+    );
+    let rows = format!("SELECT count(*) FROM {table}");
+    assert_eq!(count(db, &rows), 1);
+    let rest = make(None, Some(stored));
+    imported(run(db, kind, &format!("{table}-rest.csv"), rest));
+    assert_eq!(count(db, &rows), (4 * STREAMED) as i64);
+}
+
 /// A file naming its persons once a month: from the second month on, its chunks are checked
 /// while one bulk write is open (every person met before) and written into it. A problem in
 /// such a chunk (an unknown employer, a receipt met twice, a row an earlier import stored,
 /// found by the primary key at the write's end) is named by row and column as in any other
 /// chunk, nothing of the file stays written, and the same file without it is imported whole.
 fn streamed_chunks(url: &str, tag: &str) {
-    const N: usize = 10_000;
+    const N: usize = STREAMED;
     let mut db = Db::open(url).expect("open");
     let op = Actor::operator("test");
     let mut persons = String::from(
@@ -690,7 +728,7 @@ fn streamed_chunks(url: &str, tag: &str) {
     }
     let months = ["2026-06", "2026-07", "2026-08", "2026-09"];
     // every person each month; `odd` (month, person) gets another payer or receipt
-    let declarations = |odd: Option<(usize, usize)>, skip: Option<(usize, usize)>| {
+    let declarations = |odd: At, skip: At| {
         let mut s = String::from("单位统一社会信用代码,身份证号,所属期,申报基数\n");
         for (m, month) in months.iter().enumerate() {
             for (i, id) in ids.iter().enumerate() {
@@ -707,7 +745,7 @@ fn streamed_chunks(url: &str, tag: &str) {
         }
         s
     };
-    let collections = |odd: Option<(usize, usize)>, skip: Option<(usize, usize)>| {
+    let collections = |odd: At, skip: At| {
         let mut s =
             String::from("缴费人识别号,身份证号,费款所属期,实缴金额,缴款日期,电子税票号码\n");
         for (m, month) in months.iter().enumerate() {
@@ -752,33 +790,12 @@ fn streamed_chunks(url: &str, tag: &str) {
     );
     assert!(reason.contains("灵活就业"), "{reason}");
     // a declaration an earlier import stored, in the last month
-    let stored = (3, N - 3);
-    let one = format!(
-        "单位统一社会信用代码,身份证号,所属期,申报基数\n,{},{},4500.00\n",
-        ids[stored.1], months[stored.0]
-    );
-    let last = ok(run(&mut db, Kind::Declarations, "d-one.csv", one));
-    let (r, column, reason) = only(run(
+    refused_for_a_stored_row(
         &mut db,
-        Kind::Declarations,
-        "d-all.csv",
-        declarations(None, None),
-    ));
-    assert_eq!((r, column), (row(stored.0, stored.1), None));
-    assert!(
-        reason.contains(&format!("申报已存在（导入批次 {last}）")),
-        "{reason}"
-    );
-    assert_eq!(count(&mut db, "SELECT count(*) FROM wage_declarations"), 1);
-    ok(run(
-        &mut db,
-        Kind::Declarations,
-        "d-rest.csv",
-        declarations(None, Some(stored)),
-    ));
-    assert_eq!(
-        count(&mut db, "SELECT count(*) FROM wage_declarations"),
-        (4 * N) as i64
+        &mut run,
+        (Kind::Declarations, &declarations),
+        (3, N - 3),
+        ("wage_declarations", None, "申报已存在"),
     );
     // a receipt met twice (the first month's R0000007), in the fourth month
     let (r, column, reason) = only(run(
@@ -789,36 +806,13 @@ fn streamed_chunks(url: &str, tag: &str) {
     ));
     assert_eq!((r, column.as_deref()), (row(3, 17), Some("电子税票号码")));
     assert!(reason.contains(&format!("{}", row(0, 7))), "{reason}");
-    let stored = (2, 5);
-    let one = format!(
-        "缴费人识别号,身份证号,费款所属期,实缴金额,缴款日期,电子税票号码\n{0},{0},{1},900.00,2026-10-15,R{2}{3:06}\n",
-        ids[stored.1], months[stored.0], stored.0, stored.1
-    );
-    let last = ok(run(&mut db, Kind::Collections, "c-one.csv", one));
-    let (r, column, reason) = only(run(
+    // a receipt an earlier import stored, in the third month
+    refused_for_a_stored_row(
         &mut db,
-        Kind::Collections,
-        "c-all.csv",
-        collections(None, None),
-    ));
-    assert_eq!(
-        (r, column.as_deref()),
-        (row(stored.0, stored.1), Some("电子税票号码"))
-    );
-    assert!(
-        reason.contains(&format!("已存在（导入批次 {last}）")),
-        "{reason}"
-    );
-    assert_eq!(count(&mut db, "SELECT count(*) FROM receipts"), 1);
-    ok(run(
-        &mut db,
-        Kind::Collections,
-        "c-rest.csv",
-        collections(None, Some(stored)),
-    ));
-    assert_eq!(
-        count(&mut db, "SELECT count(*) FROM receipts"),
-        (4 * N) as i64
+        &mut run,
+        (Kind::Collections, &collections),
+        (2, 5),
+        ("receipts", Some("电子税票号码"), "已存在"),
     );
     // each refusal audited once
     assert_eq!(

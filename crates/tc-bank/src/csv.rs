@@ -231,13 +231,13 @@ pub fn read_return_csv(text: &str) -> Result<ReturnFile, BankError> {
         Some((line, _)) => {
             return Err(BankError::Csv {
                 line,
-                reason: format!("header must be {RETURN_CSV_HEADER:?}"),
+                reason: tongchou_core::tr!("bank-csv-header", header = RETURN_CSV_HEADER),
             });
         }
         None => {
             return Err(BankError::Csv {
                 line: 1,
-                reason: "empty file".into(),
+                reason: tongchou_core::tr!("bank-csv-empty"),
             });
         }
     }

@@ -1,6 +1,7 @@
 //! The one error type of the crate.
 
 use std::fmt;
+use tongchou_core::tr;
 
 /// Why a batch could not be built or a file could not be read.
 ///
@@ -47,30 +48,37 @@ pub enum BankError {
     Stale(String),
 }
 
+/// In the reader's language (`bank-err-*` of the catalogue, `tongchou_core::i18n::current`).
 impl fmt::Display for BankError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BankError::Text { field, reason } => write!(f, "{field}: {reason}"),
-            BankError::Account(s) => write!(f, "bad account number {s:?}: 6 to 34 digits"),
-            BankError::Bic(s) => write!(f, "bad BIC {s:?}: expected e.g. ICBKCNBJXXX"),
-            BankError::Cnaps(s) => write!(f, "bad CNAPS bank code {s:?}: 12 digits"),
-            BankError::NoBankIdentification => write!(f, "a bank needs a BIC or a CNAPS code"),
-            BankError::Amount(s) => write!(f, "bad amount: {s}"),
-            BankError::DateTime(s) => write!(f, "bad date-time: {s}"),
-            BankError::Sequence(s) => write!(f, "bad batch sequence: {s}"),
-            BankError::Key(s) => write!(f, "bad payment key: {s}"),
-            BankError::DuplicateEndToEndId(s) => write!(f, "end-to-end id {s} used twice"),
-            BankError::DuplicateMessageId(s) => write!(f, "message id {s} used twice"),
-            BankError::BatchSize(s) => write!(f, "bad batch size: {s}"),
+        let q = |s: &str| format!("{s:?}");
+        f.write_str(&match self {
+            BankError::Text { field, reason } => format!("{field}: {reason}"),
+            BankError::Account(s) => tr!("bank-err-account", value = q(s)),
+            BankError::Bic(s) => tr!("bank-err-bic", value = q(s)),
+            BankError::Cnaps(s) => tr!("bank-err-cnaps", value = q(s)),
+            BankError::NoBankIdentification => tr!("bank-err-no-bank-id"),
+            BankError::Amount(s) => tr!("bank-err-amount", detail = s),
+            BankError::DateTime(s) => tr!("bank-err-date-time", detail = s),
+            BankError::Sequence(s) => tr!("bank-err-sequence", detail = s),
+            BankError::Key(s) => tr!("bank-err-key", detail = s),
+            BankError::DuplicateEndToEndId(s) => tr!("bank-err-e2e-twice", id = s),
+            BankError::DuplicateMessageId(s) => tr!("bank-err-message-twice", id = s),
+            BankError::BatchSize(s) => tr!("bank-err-batch-size", detail = s),
             BankError::Xml {
                 line,
                 column,
                 reason,
-            } => write!(f, "XML error at {line}:{column}: {reason}"),
-            BankError::Pain002(s) => write!(f, "not a readable pain.002 status report: {s}"),
-            BankError::Csv { line, reason } => write!(f, "CSV error at line {line}: {reason}"),
-            BankError::Stale(s) => write!(f, "stale reconciliation: {s}"),
-        }
+            } => tr!(
+                "bank-err-xml",
+                line = line,
+                column = column,
+                detail = reason
+            ),
+            BankError::Pain002(s) => tr!("bank-err-pain002", detail = s),
+            BankError::Csv { line, reason } => tr!("bank-err-csv", line = line, detail = reason),
+            BankError::Stale(s) => tr!("bank-err-stale", detail = s),
+        })
     }
 }
 

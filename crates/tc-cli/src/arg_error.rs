@@ -26,9 +26,26 @@ fn context(e: &Error, kind: ContextKind) -> Option<String> {
 
 /// The reason a validator gave for refusing a value (the `source` of a value-validation error).
 fn reason(e: &Error) -> String {
-    std::error::Error::source(e)
-        .map(ToString::to_string)
-        .unwrap_or_default()
+    use std::num::IntErrorKind as K;
+    let Some(source) = std::error::Error::source(e) else {
+        return String::new();
+    };
+    // the standard parsers of numbers say why in English only
+    match source
+        .downcast_ref::<std::num::ParseIntError>()
+        .map(|p| p.kind())
+    {
+        Some(K::Empty) => tr!("cli-arg-number-empty"),
+        Some(K::PosOverflow) => tr!("cli-arg-number-too-large"),
+        Some(K::NegOverflow) => tr!("cli-arg-number-too-small"),
+        Some(K::Zero) => tr!("cli-arg-number-zero"),
+        Some(_) => tr!("cli-arg-not-a-number"),
+        // clap's ranged integer parser: `{value} is not in {range}`
+        None => match source.to_string().split_once(" is not in ") {
+            Some((_, range)) => tr!("cli-arg-number-range", range = range),
+            None => source.to_string(),
+        },
+    }
 }
 
 /// One line for a refused command line, in the reader's language.
@@ -100,7 +117,7 @@ mod tests {
     use super::line;
     use crate::Cli;
     use clap::Parser;
-    use tongchou_core::i18n::{Lang, scope};
+    use tongchou_core::i18n::{self, Lang, scope};
 
     fn refused(args: &[&str], lang: Lang) -> String {
         let e = Cli::try_parse_from(args).err().expect("refused");
@@ -138,5 +155,18 @@ mod tests {
         assert!(zh.starts_with("参数"), "{zh}");
         let en = refused(&["tongchou", "policy", "--at", "2020-13-45"], Lang::En);
         assert!(en.starts_with("argument --at"), "{en}");
+    }
+
+    #[test]
+    fn a_number_refused_says_why_in_the_readers_language() {
+        let args = ["tongchou", "accounts", "final", "--year", "abc"];
+        let zh = refused(&args, Lang::ZhCn);
+        assert!(zh.contains("不是整数"), "{zh}");
+        assert_eq!(i18n::other_language(&zh, Lang::ZhCn), None, "{zh}");
+        let en = refused(&args, Lang::En);
+        assert!(en.contains("not a whole number"), "{en}");
+        let big = ["tongchou", "accounts", "final", "--year", "99999999999"];
+        let zh = refused(&big, Lang::ZhCn);
+        assert!(zh.contains("数值超出范围"), "{zh}");
     }
 }

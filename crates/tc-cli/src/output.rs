@@ -96,14 +96,14 @@ impl<E: std::error::Error> From<E> for CliError {
 
 pub type CliResult = Result<std::process::ExitCode, CliError>;
 
-/// Open a file argument, `-` meaning standard input.
-pub fn open_input(path: &str) -> Result<Box<dyn BufRead>, CliError> {
+/// Open the file argument `arg` (`--file`), `-` meaning standard input.
+pub fn open_input(arg: &str, path: &str) -> Result<Box<dyn BufRead>, CliError> {
     if path == "-" {
         Ok(Box::new(BufReader::new(std::io::stdin())))
     } else {
         let f = std::fs::File::open(path).map_err(|e| {
             CliError(format!(
-                "--file {path}: {}",
+                "{arg} {path}: {}",
                 tongchou_core::i18n::io_text(&e)
             ))
         })?;
@@ -114,12 +114,14 @@ pub fn open_input(path: &str) -> Result<Box<dyn BufRead>, CliError> {
 /// Read a whole file argument (`-` for stdin) as text.
 pub fn read_input(path: &str) -> Result<String, CliError> {
     let mut s = String::new();
-    open_input(path)?.read_to_string(&mut s).map_err(|e| {
-        CliError(format!(
-            "--input {path}: {}",
-            tongchou_core::i18n::io_text(&e)
-        ))
-    })?;
+    open_input("--input", path)?
+        .read_to_string(&mut s)
+        .map_err(|e| {
+            CliError(format!(
+                "--input {path}: {}",
+                tongchou_core::i18n::io_text(&e)
+            ))
+        })?;
     Ok(s)
 }
 

@@ -162,14 +162,14 @@ fn drill(db: &str, target: &str, bad_target: &str, tag: &str) {
         bad_target,
         &["restore", "--from", &tampered.display().to_string()],
     ));
-    assert!(e.contains("does not authenticate"), "{e}");
+    assert!(e.contains("未通过认证"), "{e}");
     let e = err(&tongchou_with(
         bad_target,
         &["restore", "--from", &f],
         Some(OTHER_KEY),
     ));
     assert!(
-        e.contains("does not open") || e.contains("does not unwrap"),
+        e.contains("文件密钥无法解开") || e.contains("无法用来自"),
         "{e}"
     );
     ok(&tongchou(db, &["restore", "--from", &f, "--check"]));

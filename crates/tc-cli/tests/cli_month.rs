@@ -165,6 +165,13 @@ fn decided_by_the_approver(db: &str, tag: &str) {
     let o = tongchou(db, &run, &[]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--as"), "{o:?}");
+    // a county's agency does not run the province's month
+    let mut by_clerk = run.to_vec();
+    by_clerk.extend(["--as", "demo.clerk"]);
+    let o = tongchou(db, &by_clerk, &pw);
+    assert!(!o.status.success(), "{o:?}");
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(said.contains("无权运行月度业务"), "{said}");
     let mut run_as = run.to_vec();
     run_as.extend(["--as", "demo.officer"]);
     // the counties and cities have not submitted their plans: the month waits, naming them

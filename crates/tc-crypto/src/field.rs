@@ -10,6 +10,7 @@ use crate::{CryptoError, from_hex, random, to_hex};
 use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, AesGcm, Nonce};
+use tongchou_core::tr;
 use zeroize::Zeroizing;
 
 const NONCE: usize = 12;
@@ -93,7 +94,11 @@ impl std::fmt::Debug for FieldCipher {
 }
 
 fn bad_key(c: Cipher) -> CryptoError {
-    CryptoError(format!("a {} key is {} bytes", c.name(), c.key_len()))
+    CryptoError(tr!(
+        "crypto-err-key-length",
+        cipher = c.name(),
+        bytes = c.key_len()
+    ))
 }
 
 impl FieldCipher {
@@ -132,7 +137,7 @@ impl FieldCipher {
             Inner::Sm4(c) => c.encrypt(&n, p),
             Inner::Aes(c) => c.encrypt(&n, p),
         }
-        .map_err(|_| CryptoError("encryption failed".into()))?;
+        .map_err(|_| CryptoError(tr!("crypto-err-encrypt")))?;
         let mut out = Vec::with_capacity(NONCE + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
@@ -142,7 +147,7 @@ impl FieldCipher {
     /// Open what [`FieldCipher::seal_bytes`] made with the same associated data.
     pub fn open_bytes(&self, aad: &[u8], sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         if sealed.len() < NONCE + 16 {
-            return Err(CryptoError("sealed value too short".into()));
+            return Err(CryptoError(tr!("crypto-err-too-short")));
         }
         let (nonce, ct) = sealed.split_at(NONCE);
         let mut nb = [0u8; NONCE];
@@ -155,10 +160,10 @@ impl FieldCipher {
         }
         .map(Zeroizing::new)
         .map_err(|_| {
-            CryptoError(format!(
-                "a field under {} key {} does not authenticate (altered, moved, or another key)",
-                self.cipher.name(),
-                self.key_id
+            CryptoError(tr!(
+                "crypto-err-field-auth",
+                cipher = self.cipher.name(),
+                key = self.key_id
             ))
         })
     }
@@ -177,18 +182,22 @@ impl FieldCipher {
     /// Decrypt a stored field of column `column`; it must be under this key.
     pub fn decrypt(&self, column: &str, stored: &str) -> Result<String, CryptoError> {
         let (cipher, key_id, hex) = envelope(stored)
-            .ok_or_else(|| CryptoError(format!("{column}: not an encrypted field")))?;
+            .ok_or_else(|| CryptoError(tr!("crypto-err-not-encrypted", column = column)))?;
         if (cipher, key_id) != (self.cipher, self.key_id) {
-            return Err(CryptoError(format!(
-                "{column}: the field is under {} key {key_id}, not {} key {}",
-                cipher.name(),
-                self.cipher.name(),
-                self.key_id
+            return Err(CryptoError(tr!(
+                "crypto-err-other-key",
+                column = column,
+                cipher = cipher.name(),
+                key = key_id,
+                own_cipher = self.cipher.name(),
+                own_key = self.key_id
             )));
         }
-        let sealed = from_hex(hex).ok_or_else(|| CryptoError(format!("{column}: bad hex")))?;
+        let sealed = from_hex(hex)
+            .ok_or_else(|| CryptoError(tr!("crypto-err-field-hex", column = column)))?;
         let plain = self.open_bytes(column.as_bytes(), &sealed)?;
-        String::from_utf8(plain.to_vec()).map_err(|_| CryptoError(format!("{column}: not text")))
+        String::from_utf8(plain.to_vec())
+            .map_err(|_| CryptoError(tr!("crypto-err-not-text", column = column)))
     }
 }
 

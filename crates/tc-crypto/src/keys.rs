@@ -14,6 +14,7 @@
 use crate::blind::hmac;
 use crate::field::{Cipher, FieldCipher};
 use crate::{CryptoError, from_hex, random, to_hex};
+use tongchou_core::tr;
 use zeroize::Zeroizing;
 
 /// Wraps and unwraps data keys. Implementations must not store the master key in the database.
@@ -48,9 +49,7 @@ impl MasterKey {
     pub fn from_hex(text: &str, source: &str) -> Result<MasterKey, CryptoError> {
         let bytes = Zeroizing::new(from_hex(text.trim()).unwrap_or_default());
         if bytes.len() != 32 {
-            return Err(CryptoError(format!(
-                "the master key in {source} must be 64 hex digits (32 bytes)"
-            )));
+            return Err(CryptoError(tr!("crypto-err-master-hex", source = source)));
         }
         let mut key = Zeroizing::new([0u8; 32]);
         key.copy_from_slice(&bytes);
@@ -92,15 +91,10 @@ impl KeyProvider for MasterKey {
         wrapped: &str,
     ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let sealed = from_hex(wrapped)
-            .ok_or_else(|| CryptoError(format!("wrapped data key {key_id}: bad hex")))?;
+            .ok_or_else(|| CryptoError(tr!("crypto-err-wrapped-hex", key = key_id)))?;
         self.kek(cipher, 0)?
             .open_bytes(&aad(key_id), &sealed)
-            .map_err(|_| {
-                CryptoError(format!(
-                    "data key {key_id} does not unwrap under the master key from {}: wrong master key, or the stored key was altered",
-                    self.source
-                ))
-            })
+            .map_err(|_| CryptoError(tr!("crypto-err-unwrap", key = key_id, source = self.source)))
     }
     fn describe(&self) -> String {
         self.source.clone()
@@ -143,7 +137,7 @@ impl DataKey {
     ) -> Result<DataKey, CryptoError> {
         let material = p.unwrap(cipher, id, wrapped)?;
         if material.len() != 64 {
-            return Err(CryptoError(format!("data key {id}: wrong length")));
+            return Err(CryptoError(tr!("crypto-err-data-key-length", key = id)));
         }
         Ok(DataKey {
             id,

@@ -52,6 +52,8 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
 }
 
 /// A cryptographic failure: a key that does not fit, a ciphertext that does not authenticate.
+/// Its text is a message of the catalogue (`crypto-err-*`) in the current language
+/// (`tongchou_core::i18n`), as the store's refusals are.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CryptoError(pub String);
 
@@ -64,7 +66,8 @@ impl std::error::Error for CryptoError {}
 
 /// Fill `buf` from the operating system's random source.
 pub fn random(buf: &mut [u8]) -> Result<(), CryptoError> {
-    getrandom::fill(buf).map_err(|e| CryptoError(format!("no random source: {e}")))
+    getrandom::fill(buf)
+        .map_err(|e| CryptoError(tongchou_core::tr!("crypto-err-random", error = e)))
 }
 
 #[cfg(test)]

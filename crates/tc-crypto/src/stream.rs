@@ -25,6 +25,7 @@ use crate::field::{Cipher, FieldCipher};
 use crate::{CryptoError, KeyProvider, random, to_hex};
 use sha2::{Digest, Sha256};
 use std::io::{self, BufRead, Read, Write};
+use tongchou_core::tr;
 use zeroize::Zeroizing;
 
 const MAGIC: &str = "TONGCHOU-SEALED 1";
@@ -58,27 +59,27 @@ impl Header {
         )
     }
     fn parse(lines: &[String]) -> Result<Header, CryptoError> {
-        let bad = |m: &str| CryptoError(format!("not a sealed Tongchou file: {m}"));
+        let bad = not_sealed;
         if lines.first().map(String::as_str) != Some(MAGIC) {
-            return Err(bad("the first line is not TONGCHOU-SEALED 1"));
+            return Err(bad(tr!("crypto-sealed-first-line", magic = MAGIC)));
         }
         let field = |name: &str| {
             lines
                 .iter()
                 .find_map(|l| l.strip_prefix(&format!("{name}: ")))
                 .map(str::to_string)
-                .ok_or_else(|| bad(&format!("header line {name:?} missing")))
+                .ok_or_else(|| bad(tr!("crypto-sealed-missing", name = format!("{name:?}"))))
         };
         let cipher = field("cipher")?;
         let chunk = field("chunk")?
             .parse::<usize>()
             .ok()
             .filter(|c| (1..=16 * CHUNK).contains(c))
-            .ok_or_else(|| bad("header chunk size"))?;
+            .ok_or_else(|| bad(tr!("crypto-sealed-chunk-size")))?;
         Ok(Header {
             kind: field("kind")?,
             cipher: Cipher::parse(&cipher)
-                .ok_or_else(|| bad(&format!("unknown cipher {cipher:?}")))?,
+                .ok_or_else(|| bad(tr!("crypto-sealed-cipher", cipher = format!("{cipher:?}"))))?,
             key: field("key")?,
             wrapped: field("wrapped")?,
             chunk,
@@ -133,8 +134,12 @@ impl<W: Write> SealWriter<W> {
             chunk: CHUNK,
         };
         let text = header.text();
-        out.write_all(text.as_bytes())
-            .map_err(|e| CryptoError(format!("writing the sealed file: {e}")))?;
+        out.write_all(text.as_bytes()).map_err(|e| {
+            CryptoError(tr!(
+                "crypto-err-write",
+                error = tongchou_core::i18n::io_text(&e)
+            ))
+        })?;
         Ok(SealWriter {
             out,
             cipher: FieldCipher::new(cipher, FILE_KEY_ID, &key)?,
@@ -149,7 +154,8 @@ impl<W: Write> SealWriter<W> {
             .cipher
             .seal_bytes(&aad(&self.digest, self.index, last), &self.buf)
             .map_err(io_err)?;
-        let len = u32::try_from(sealed.len()).map_err(|_| io::Error::other("chunk too large"))?;
+        let len = u32::try_from(sealed.len())
+            .map_err(|_| io::Error::other(tr!("crypto-err-chunk-large")))?;
         self.out.write_all(&len.to_be_bytes())?;
         self.out.write_all(&[u8::from(last)])?;
         self.out.write_all(&sealed)?;
@@ -194,6 +200,10 @@ pub struct OpenReader<R: BufRead> {
     done: bool,
 }
 
+fn not_sealed(reason: String) -> CryptoError {
+    CryptoError(tr!("crypto-err-not-sealed", reason = reason))
+}
+
 fn read_header(input: &mut impl BufRead) -> Result<(Vec<String>, String), CryptoError> {
     let (mut lines, mut raw) = (Vec::new(), String::new());
     loop {
@@ -202,14 +212,10 @@ fn read_header(input: &mut impl BufRead) -> Result<(Vec<String>, String), Crypto
             .by_ref()
             .take(MAX_HEADER as u64)
             .read_line(&mut line)
-            .map_err(|_| {
-                CryptoError("not a sealed Tongchou file: the header is not text".into())
-            })?;
+            .map_err(|_| not_sealed(tr!("crypto-sealed-not-text")))?;
         raw.push_str(&line);
         if n == 0 || raw.len() >= MAX_HEADER {
-            return Err(CryptoError(
-                "not a sealed Tongchou file: the header does not end".into(),
-            ));
+            return Err(not_sealed(tr!("crypto-sealed-no-end")));
         }
         let l = line.trim_end_matches('\n');
         if l.is_empty() {
@@ -226,7 +232,7 @@ impl<R: BufRead> OpenReader<R> {
         let header = Header::parse(&lines)?;
         let key = p
             .unwrap(header.cipher, FILE_KEY_ID, &header.wrapped)
-            .map_err(|e| CryptoError(format!("the file key does not open: {e}")))?;
+            .map_err(|e| CryptoError(tr!("crypto-err-file-key", error = e)))?;
         Ok(OpenReader {
             cipher: FieldCipher::new(header.cipher, FILE_KEY_ID, &key)?,
             digest: Sha256::digest(raw.as_bytes()).into(),
@@ -244,36 +250,28 @@ impl<R: BufRead> OpenReader<R> {
     fn next_chunk(&mut self) -> io::Result<()> {
         let bad = |m: String| io::Error::new(io::ErrorKind::InvalidData, m);
         let mut head = [0u8; 5];
-        self.input.read_exact(&mut head).map_err(|_| {
-            bad(format!(
-                "the sealed file ends before its last chunk (cut off after chunk {})",
-                self.index
-            ))
-        })?;
+        self.input
+            .read_exact(&mut head)
+            .map_err(|_| bad(tr!("crypto-err-chunk-cut", chunk = self.index)))?;
         let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
         if len > self.header.chunk + 64 || head[4] > 1 {
-            return Err(bad(format!("chunk {}: malformed", self.index)));
+            return Err(bad(tr!("crypto-err-chunk-malformed", chunk = self.index)));
         }
         let last = head[4] == 1;
         let mut sealed = vec![0u8; len];
         self.input
             .read_exact(&mut sealed)
-            .map_err(|_| bad(format!("chunk {} is cut off", self.index)))?;
+            .map_err(|_| bad(tr!("crypto-err-chunk-short", chunk = self.index)))?;
         self.plain = self
             .cipher
             .open_bytes(&aad(&self.digest, self.index, last), &sealed)
-            .map_err(|_| {
-                bad(format!(
-                    "chunk {} does not authenticate: the file was altered, reordered or is under another key",
-                    self.index
-                ))
-            })?;
+            .map_err(|_| bad(tr!("crypto-err-chunk-auth", chunk = self.index)))?;
         self.pos = 0;
         self.index += 1;
         if last {
             self.done = true;
             if !self.input.fill_buf()?.is_empty() {
-                return Err(bad("bytes after the last chunk".into()));
+                return Err(bad(tr!("crypto-err-trailing")));
             }
         }
         Ok(())
@@ -325,6 +323,41 @@ mod tests {
     }
 
     #[test]
+    fn refusals_read_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, other_language, scope};
+        let (m, _) = MasterKey::generate("test").expect("master");
+        let (other, _) = MasterKey::generate("other").expect("master");
+        let file = seal(&m, Cipher::Sm4Gcm, b"abc");
+        let mut altered = file.clone();
+        let last = altered.len() - 1;
+        altered[last] ^= 1;
+        for lang in Lang::ALL {
+            scope(lang, || {
+                let bad: [&[u8]; 5] = [
+                    &file[..file.len() - 3],
+                    &altered,
+                    b"TONGCHOU-SEALED 1\nkind: x\n\n",
+                    b"hello\n\n",
+                    b"TONGCHOU-SEALED 1\n",
+                ];
+                let mut texts: Vec<String> = bad
+                    .iter()
+                    .map(|b| open(&m, b).expect_err("refused").to_string())
+                    .collect();
+                texts.push(open(&other, &file).expect_err("other key").to_string());
+                texts.push(
+                    MasterKey::from_hex("abcd", "TONGCHOU_MASTER_KEY")
+                        .expect_err("short")
+                        .0,
+                );
+                for t in texts {
+                    assert_eq!(other_language(&t, lang), None, "{lang:?}: {t}");
+                }
+            });
+        }
+    }
+
+    #[test]
     fn roundtrip_and_every_tampering_refused() {
         let (m, _) = MasterKey::generate("test key").expect("master");
         let data: Vec<u8> = (0..(2 * CHUNK + 123)).map(|i| (i % 251) as u8).collect();
@@ -343,10 +376,10 @@ mod tests {
             let at = file.len() - CHUNK / 2;
             t[at] ^= 1;
             let e = open(&m, &t).expect_err("altered");
-            assert!(e.to_string().contains("does not authenticate"), "{e}");
+            assert!(e.to_string().contains("块未通过认证"), "{e}");
             // cut off before the last chunk, or with bytes after it
             let e = open(&m, &file[..file.len() - 200]).expect_err("cut");
-            assert!(e.to_string().contains("cut off"), "{e}");
+            assert!(e.to_string().contains("被截断"), "{e}");
             let mut longer = file.clone();
             longer.push(0);
             assert!(open(&m, &longer).is_err());

@@ -110,7 +110,7 @@ impl Consolidated {
                 .city_of(p.county)
                 .ok_or_else(|| RuleError::Input {
                     field: "county",
-                    reason: format!("{} is not a county of the province", p.county),
+                    reason: tongchou_core::tr!("engine-err-not-a-county", county = p.county),
                 })?;
             cities.entry(city).or_default().push(p);
         }
@@ -156,7 +156,11 @@ pub fn approve(c: &Consolidated, d: &Decision) -> Result<Approved, RuleError> {
             if approved.is_negative() || *approved > planned {
                 return Err(RuleError::Input {
                     field: "approved",
-                    reason: format!("{approved} must lie between 0 and the planned {planned}"),
+                    reason: tongchou_core::tr!(
+                        "engine-err-approved-range",
+                        approved = approved,
+                        planned = planned
+                    ),
                 });
             }
             *approved

@@ -129,8 +129,12 @@ impl std::fmt::Display for GapError {
 }
 impl std::error::Error for GapError {}
 
+fn out_of_range() -> GapError {
+    GapError(tongchou_core::tr!("engine-err-out-of-range"))
+}
+
 fn sum(it: impl IntoIterator<Item = Fen>) -> Result<Fen, GapError> {
-    Fen::try_sum(it).map_err(|_| GapError("amount out of range".into()))
+    Fen::try_sum(it).map_err(|_| out_of_range())
 }
 
 fn weight(f: Fen) -> u64 {
@@ -208,7 +212,7 @@ fn county_shares(
     let province = d.province().code;
     let city = d
         .city_of(c.county)
-        .ok_or_else(|| GapError(format!("{} has no city", c.county)))?;
+        .ok_or_else(|| GapError(tongchou_core::tr!("engine-err-no-city", county = c.county)))?;
     let rest = |r: Ratio| Ratio(Ratio::ONE.0 - r.0);
     let mut out = Vec::new();
     let [s, v, p] = causes;
@@ -316,7 +320,7 @@ pub fn compute(d: &Divisions, inputs: &Inputs, terms: &GapTerms) -> Result<Outco
     let gap = expenditure
         .checked_sub(income)
         .map(|g| g.max(Fen::ZERO))
-        .ok_or_else(|| GapError("amount out of range".into()))?;
+        .ok_or_else(out_of_range)?;
     let raw_s: Vec<Fen> = counties.iter().map(raw_shortfall).collect();
     let raw_v: Vec<Fen> = counties
         .iter()
@@ -334,9 +338,7 @@ pub fn compute(d: &Divisions, inputs: &Inputs, terms: &GapTerms) -> Result<Outco
         let cut = gap.split_by_weights(&w);
         (cut[..n].to_vec(), cut[n..].to_vec(), Fen::ZERO)
     } else {
-        let p = gap
-            .checked_sub(local)
-            .ok_or_else(|| GapError("amount out of range".into()))?;
+        let p = gap.checked_sub(local).ok_or_else(out_of_range)?;
         (raw_s, raw_v, p)
     };
     let policy = allocate_policy(p, &counties, terms);

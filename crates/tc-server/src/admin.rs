@@ -344,7 +344,12 @@ pub async fn act(
     };
     let csrf = csrf_token(&token);
     if !ct_eq(f.get("csrf").map(String::as_str).unwrap_or(""), &csrf) {
-        return error_page(t(TITLE), StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            t(TITLE),
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let new = if action == "add" || action == "role" {
         match parse_new(&f) {

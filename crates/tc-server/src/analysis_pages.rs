@@ -292,7 +292,11 @@ async fn act(
         Err(r) => return r,
     };
     if !crate::forms::csrf_ok(&token, &f) {
-        return refuse(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let (qt, region) = match asked(&f) {
         Ok((qt, Some(r))) => (qt, r),

@@ -205,7 +205,11 @@ async fn assess(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
         Err(r) => return r,
     };
     if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let field = |k: &str| text(&f, k);
     let (id_number, months, reason) = (field("id_number"), field("months"), field("reason"));
@@ -254,7 +258,11 @@ async fn decide(
         Err(r) => return r,
     };
     if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let field = |k: &str| text(&f, k);
     let (approve, note) = (field("decision") == "approve", field("note"));

@@ -574,7 +574,11 @@ async fn act(
     };
     let csrf = f.get("csrf").map(String::as_str).unwrap_or("");
     if !ct_eq(csrf, &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let u = user.clone();
     let (year, number) = (text_of(&f, "year"), text_of(&f, "number"));

@@ -257,7 +257,11 @@ pub async fn record(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fiel
     };
     let field = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     if !ct_eq(&field("csrf"), &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let Ok(person) = field("person").parse::<i64>() else {
         return error_page(StatusCode::BAD_REQUEST, &user.login, t("cert-bad-person"));
@@ -364,7 +368,11 @@ pub async fn certify_mine(
     };
     let csrf = f.get("csrf").map(|s| s.trim()).unwrap_or_default();
     if !ct_eq(csrf, &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let Some(person) = user.person_id else {
         return error_page(StatusCode::FORBIDDEN, &user.login, t("cert-insured-only"));

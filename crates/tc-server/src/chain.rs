@@ -418,7 +418,11 @@ async fn poster(
     };
     let csrf = f.get("csrf").map(|s| s.trim()).unwrap_or_default();
     if !ct_eq(csrf, &csrf_token(&token)) {
-        return Err(error_page(StatusCode::FORBIDDEN, &user.login, "csrf"));
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        ));
     }
     match parse(&path.0, &path.1) {
         Ok((m, r)) => Ok((user, token, m, r)),
@@ -492,7 +496,7 @@ async fn review(
         return error_page(
             StatusCode::BAD_REQUEST,
             &user.login,
-            "verdict: return or forward",
+            crate::lang::t("web-err-verdict"),
         );
     }
     let who = user.principal();

@@ -231,7 +231,11 @@ async fn file(
         Err(r) => return r,
     };
     if !forms::csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let who = user.principal();
     let posted = f.clone();

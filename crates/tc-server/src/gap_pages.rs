@@ -311,7 +311,11 @@ async fn poster(st: &St, headers: &HeaderMap, f: &Fields) -> Result<(User, i32),
     let (user, token) = staff(st, headers, t(TITLE)).await?;
     let sent = f.get("csrf").map(String::as_str).unwrap_or("");
     if !ct_eq(sent, &csrf_token(&token)) {
-        return Err(refuse(StatusCode::FORBIDDEN, &user.login, "csrf"));
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        ));
     }
     match year_of(f) {
         Ok(y) => Ok((user, y)),

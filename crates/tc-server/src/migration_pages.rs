@@ -272,7 +272,11 @@ async fn resolve(
         Err(r) => return r,
     };
     if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let decision = match text(&f, "decision").parse::<review::Decision>() {
         Ok(d) => d,

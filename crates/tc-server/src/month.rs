@@ -402,7 +402,11 @@ async fn run(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
         Err(r) => return r,
     };
     if !forms::csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let month = match period_of(f.get("period")) {
         Ok(Some(p)) => p,

@@ -136,7 +136,7 @@ pub async fn login_submit(
     let pre = cookie(&headers, PRE_COOKIE).unwrap_or_default();
     if pre.is_empty() || !ct_eq(field(&f, "csrf"), &access::login_csrf(&key, &pre)) {
         return html_error(
-            AppError::Forbidden("csrf: the form expired, reload the login page".into()),
+            AppError::Forbidden(crate::lang::t("web-err-login-csrf").into()),
             None,
         );
     }

@@ -253,7 +253,11 @@ async fn set(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
         Err(r) => return r,
     };
     if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let (region, valid_from) = match parse_set(&f) {
         Ok(x) => x,
@@ -324,7 +328,11 @@ async fn review(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
         Err(r) => return r,
     };
     if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let (Ok(region), Ok(version)) = (
         text(&f, "region").parse::<RegionCode>(),

@@ -342,7 +342,11 @@ pub async fn decide(
     };
     let field = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     if !ct_eq(&field("csrf"), &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let month = match month_of(&month) {
         Ok(m) => m,
@@ -382,7 +386,7 @@ pub async fn decide(
             return error_page(
                 StatusCode::BAD_REQUEST,
                 &user.login,
-                "decision: full, partial or reject",
+                crate::lang::t("web-err-decision"),
             );
         }
     };

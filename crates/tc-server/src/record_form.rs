@@ -145,7 +145,11 @@ async fn enter(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) 
             Err(r) => return r,
         };
     if !forms::csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let Some(kind) = kind_of(&user, f.get("kind")) else {
         return error_page(

@@ -206,7 +206,11 @@ pub async fn act(
     };
     let field = |k: &str| f.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     if !ct_eq(&field("csrf"), &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let who = user.principal();
     let r: Result<String, AppError> = match action.as_str() {

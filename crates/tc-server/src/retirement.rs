@@ -275,7 +275,11 @@ async fn submit(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>)
         Err(r) => return r,
     };
     if !ct_eq(field(&f, "csrf"), &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let who = user.principal();
     let r = with_db(&st, move |db| {
@@ -516,7 +520,11 @@ async fn decide(
         );
     };
     if !ct_eq(field(&f, "csrf"), &csrf_token(&token)) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let verdict = match field(&f, "verdict") {
         "approve" => Verdict::Approve,

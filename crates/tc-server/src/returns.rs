@@ -234,7 +234,7 @@ pub(crate) async fn read_upload(mut mp: Multipart, session: &str) -> Result<Uplo
         }
     }
     if !ct_eq(u.text("csrf"), &csrf_token(session)) {
-        return Err(AppError::Forbidden("csrf".into()));
+        return Err(AppError::Forbidden(crate::lang::t("web-err-csrf").into()));
     }
     Ok(u)
 }

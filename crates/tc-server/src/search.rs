@@ -78,7 +78,11 @@ async fn form(State(st): State<St>, headers: HeaderMap) -> Response {
 async fn posted(st: &St, headers: &HeaderMap, f: &Fields) -> Result<(User, String), Response> {
     let (user, token) = signed_in_for(st, headers, may_search, error_page).await?;
     if !csrf_ok(&token, f) {
-        return Err(error_page(StatusCode::FORBIDDEN, &user.login, "csrf"));
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        ));
     }
     Ok((user, token))
 }

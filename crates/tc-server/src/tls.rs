@@ -28,9 +28,9 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, Strin
         .collect::<Result<_, _>>()
         .map_err(|e| format!("--tls-cert {}: {e}", cert.display()))?;
     if certs.is_empty() {
-        return Err(format!(
-            "--tls-cert {}: no certificate in the file",
-            cert.display()
+        return Err(tongchou_core::tr!(
+            "web-err-tls-no-cert",
+            path = cert.display()
         ));
     }
     let key = PrivateKeyDer::from_pem_file(key)

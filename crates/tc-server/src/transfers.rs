@@ -260,7 +260,11 @@ async fn out(State(st): State<St>, headers: HeaderMap, Form(f): Form<Fields>) ->
         Err(r) => return r,
     };
     if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let (id_number, to, on) = (text(&f, "id_number"), text(&f, "to"), text(&f, "on"));
     let who = user.principal();
@@ -467,7 +471,11 @@ async fn decide(
         Err(r) => return r,
     };
     if !csrf_ok(&token, &f) {
-        return error_page(StatusCode::FORBIDDEN, &user.login, "csrf");
+        return error_page(
+            StatusCode::FORBIDDEN,
+            &user.login,
+            crate::lang::t("web-err-csrf"),
+        );
     }
     let decision = match text(&f, "decision").as_str() {
         "release" => Decision::Release,

@@ -315,7 +315,7 @@ impl User {
 const USER_COLS: &str = "id, login, display_name, role, region, person_id, failed_logins, locked_until, active, created_at, password_hash";
 
 fn user_row(r: &[Value]) -> Result<(User, String)> {
-    let bad = |what: &str| AuthError::Store(StoreError::Invalid(format!("users row: bad {what}")));
+    let bad = |what: &str| AuthError::Store(crate::corrupt(format!("users.{what}"), ""));
     let role: Role = r[3].text()?.parse().map_err(|_| bad("role"))?;
     let region = RegionCode::new(u32::try_from(r[4].i64()?).map_err(|_| bad("region"))?)
         .map_err(|_| bad("region"))?;
@@ -1183,8 +1183,7 @@ pub fn get_approval(db: &mut Db, id: i64) -> Result<Option<Approval>> {
     else {
         return Ok(None);
     };
-    let bad =
-        |w: &str| AuthError::Store(StoreError::Invalid(format!("approvals row {id}: bad {w}")));
+    let bad = |w: &str| AuthError::Store(crate::corrupt(format!("approvals[{id}].{w}"), ""));
     Ok(Some(Approval {
         id: r[0].i64()?,
         kind: r[1].text()?.parse().map_err(|_| bad("kind"))?,

@@ -4,7 +4,7 @@
 //! overwrite. The values are stored as the use case checked them
 //! (`tongchou_app::agency_accounts`); this module only keeps and finds them.
 
-use crate::{Db, Result, Row, StoreError, Val};
+use crate::{Db, Result, Row, Val};
 use tongchou_core::{Date, RegionCode};
 
 /// One version of a county's paying account.
@@ -92,11 +92,13 @@ fn opt(v: Option<&str>) -> Val<'_> {
 
 fn from_row(r: &Row) -> Result<AgencyAccount> {
     let region = RegionCode::from_stored(r[0].i64()?)
-        .ok_or_else(|| StoreError::Invalid(format!("agency_accounts: region {:?}", r[0])))?;
-    let valid_from: Date = r[2]
-        .text()?
-        .parse()
-        .map_err(|e| StoreError::Invalid(format!("agency_accounts {region}: valid_from: {e}")))?;
+        .ok_or_else(|| crate::corrupt("agency_accounts.region", &r[0]))?;
+    let valid_from: Date = r[2].text()?.parse::<Date>().map_err(|e| {
+        crate::corrupt(
+            format!("agency_accounts[{region}].valid_from"),
+            e.to_string(),
+        )
+    })?;
     let owned = |i: usize| -> Result<Option<String>> { Ok(r[i].opt_text()?.map(str::to_string)) };
     Ok(AgencyAccount {
         region,
@@ -282,7 +284,7 @@ mod tests {
             assert_eq!(insert(db, &version("2222222222", "2020-03-01"))?, 2);
             // a correction of the first one, set later: same start, higher version
             assert_eq!(insert(db, &version("3333333333", "2020-01-01"))?, 3);
-            Ok::<_, StoreError>(())
+            Ok::<_, crate::StoreError>(())
         })
         .unwrap();
         // nothing is in force before its review

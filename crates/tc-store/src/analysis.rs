@@ -3,12 +3,12 @@
 //! (`analysis_actions`) and the late submissions (`analysis_lates`). The rules are in
 //! `tongchou-app::analysis`. A quarter is stored as `YYYYQ` (20213: the third quarter of 2021).
 
-use crate::{Db, Result, StoreError, Val};
+use crate::{Db, Result, Val};
 use std::collections::BTreeMap;
 use tongchou_core::{Fen, RegionCode};
 
 fn region(v: i64) -> Result<RegionCode> {
-    RegionCode::from_stored(v).ok_or_else(|| StoreError::Invalid(format!("bad region code {v}")))
+    RegionCode::from_stored(v).ok_or_else(|| crate::corrupt("region", v))
 }
 
 fn rv(r: RegionCode) -> Val<'static> {

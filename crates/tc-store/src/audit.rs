@@ -95,17 +95,9 @@ impl Deferred {
             at_ms,
         }
     }
+    /// The entry's text copied, to be written later.
     pub fn of(e: &Entry<'_>, at_ms: i64) -> Deferred {
-        Deferred {
-            actor: e.actor.clone(),
-            action: e.action.to_string(),
-            object_type: e.object_type.to_string(),
-            object_id: e.object_id.to_string(),
-            region: e.region,
-            result: e.result.to_string(),
-            details: e.details.clone(),
-            at_ms,
-        }
+        Deferred::new(e.clone(), at_ms)
     }
     pub fn entry(&self) -> Entry<'_> {
         Entry {

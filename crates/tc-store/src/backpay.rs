@@ -166,7 +166,7 @@ pub fn get(db: &mut Db, id: i64) -> Result<Option<(BackPay, Vec<Month>)>> {
                 due: m[5]
                     .text()?
                     .parse::<Date>()
-                    .map_err(|e| StoreError::Invalid(format!("back-payment due date: {e}")))?,
+                    .map_err(|e| crate::corrupt("backpay_months.due", e.to_string()))?,
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -26,6 +26,25 @@ fn err(m: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(tongchou_core::tr!("store-err-backup", error = m))
 }
 
+/// An I/O failure of the backup, its kind in the reader's language.
+fn io(e: std::io::Error) -> StoreError {
+    err(tongchou_core::i18n::io_text(&e))
+}
+
+/// A failure reading or writing `path` (an I/O error, or a sealed file's refusal).
+fn at(path: &Path, e: impl std::fmt::Display) -> StoreError {
+    err(tongchou_core::tr!(
+        "store-err-backup-at",
+        path = path.display(),
+        error = e
+    ))
+}
+
+/// An I/O failure on `path`, its kind in the reader's language.
+fn at_io(path: &Path, e: &std::io::Error) -> StoreError {
+    at(path, tongchou_core::i18n::io_text(e))
+}
+
 /// The deployment's master key, required: a backup is never written in plain text.
 pub fn master_key() -> Result<MasterKey> {
     master_key_for(None)
@@ -138,15 +157,15 @@ pub fn open_to(
     }
     let part = part_of(to);
     if part.exists() {
-        std::fs::remove_file(&part).map_err(|e| err(format!("{}: {e}", part.display())))?;
+        std::fs::remove_file(&part).map_err(|e| at_io(&part, &e))?;
     }
     let mut f = create_private(&part)?;
     let mut guard = Scratch(Some(part.clone()));
-    std::io::copy(&mut r, &mut f).map_err(|e| err(format!("{}: {e}", from.display())))?;
-    f.sync_all().map_err(err)?;
+    std::io::copy(&mut r, &mut f).map_err(|e| at_io(from, &e))?;
+    f.sync_all().map_err(io)?;
     drop(f);
     check(&part)?;
-    std::fs::rename(&part, to).map_err(|e| err(format!("{}: {e}", to.display())))?;
+    std::fs::rename(&part, to).map_err(|e| at_io(to, &e))?;
     guard.0 = None;
     Ok(h)
 }
@@ -181,14 +200,14 @@ pub fn seal_to(
     let file = create_private(&part)?;
     let mut guard = Scratch(Some(part.clone()));
     let mut w = SealWriter::new(p, cipher, kind, BufWriter::new(file)).map_err(err)?;
-    std::io::copy(input, &mut w).map_err(|e| err(format!("{}: {e}", out.display())))?;
-    let (plain_bytes, buf) = w
-        .finish()
-        .map_err(|e| err(format!("{}: {e}", out.display())))?;
-    let file = buf.into_inner().map_err(|e| err(e.error()))?;
-    file.sync_all().map_err(err)?;
+    std::io::copy(input, &mut w).map_err(|e| at_io(out, &e))?;
+    let (plain_bytes, buf) = w.finish().map_err(|e| at_io(out, &e))?;
+    let file = buf
+        .into_inner()
+        .map_err(|e| err(tongchou_core::i18n::io_text(e.error())))?;
+    file.sync_all().map_err(io)?;
     drop(file);
-    std::fs::rename(&part, out).map_err(err)?;
+    std::fs::rename(&part, out).map_err(io)?;
     guard.0 = None;
     let (sealed_bytes, sha256) = fingerprint(out)?;
     Ok(Written {
@@ -203,10 +222,10 @@ pub fn seal_to(
 /// Size and SHA-256 of a file, streamed.
 pub fn fingerprint(path: &Path) -> Result<(u64, String)> {
     use sha2::{Digest, Sha256};
-    let mut f = File::open(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+    let mut f = File::open(path).map_err(|e| at_io(path, &e))?;
     let (mut h, mut n, mut buf) = (Sha256::new(), 0u64, vec![0u8; 1 << 16]);
     loop {
-        let k = f.read(&mut buf).map_err(err)?;
+        let k = f.read(&mut buf).map_err(io)?;
         if k == 0 {
             break;
         }
@@ -218,15 +237,14 @@ pub fn fingerprint(path: &Path) -> Result<(u64, String)> {
 
 /// Open a sealed file for reading its plain bytes.
 pub fn open_sealed(p: &dyn KeyProvider, path: &Path) -> Result<OpenReader<BufReader<File>>> {
-    let f = File::open(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-    OpenReader::new(p, BufReader::new(f)).map_err(|e| err(format!("{}: {e}", path.display())))
+    let f = File::open(path).map_err(|e| at_io(path, &e))?;
+    OpenReader::new(p, BufReader::new(f)).map_err(|e| at(path, e))
 }
 
 /// The header of a sealed file (kind, cipher, key), without the key.
 pub fn header(path: &Path) -> Result<Header> {
-    let f = File::open(path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-    tongchou_crypto::stream::peek_header(&mut BufReader::new(f))
-        .map_err(|e| err(format!("{}: {e}", path.display())))
+    let f = File::open(path).map_err(|e| at_io(path, &e))?;
+    tongchou_crypto::stream::peek_header(&mut BufReader::new(f)).map_err(|e| at(path, e))
 }
 
 /// Back up a SQLite database: `VACUUM INTO` a private scratch file, sealed into `out`.
@@ -239,7 +257,7 @@ pub fn sqlite_backup(db: &mut Db, p: &dyn KeyProvider, out: &Path) -> Result<Wri
         .to_str()
         .ok_or_else(|| err(tongchou_core::tr!("store-err-backup-path-utf8")))?;
     db.exec("VACUUM INTO $1", &[Val::Str(name)])?;
-    let mut f = File::open(&scratch).map_err(err)?;
+    let mut f = File::open(&scratch).map_err(io)?;
     seal_to(p, cipher, "backup-sqlite", &mut f, out)
 }
 
@@ -259,7 +277,7 @@ fn finish(mut child: Child, what: &str) -> Result<()> {
     if let Some(mut e) = child.stderr.take() {
         let _ = e.read_to_string(&mut text);
     }
-    let status = child.wait().map_err(err)?;
+    let status = child.wait().map_err(io)?;
     if !status.success() {
         return Err(err(tongchou_core::tr!(
             "store-err-backup-failed",
@@ -276,10 +294,12 @@ fn pipe_out(
     what: &str,
     seal: impl FnOnce(&mut dyn Read) -> Result<Written>,
 ) -> Result<Written> {
-    let mut stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| err(format!("{what}: no output")))?;
+    let mut stdout = child.stdout.take().ok_or_else(|| {
+        err(tongchou_core::tr!(
+            "store-err-backup-no-output",
+            program = what
+        ))
+    })?;
     let sealed = seal(&mut stdout);
     drop(stdout);
     let done = finish(child, what);
@@ -455,17 +475,20 @@ fn pipe_in(mut c: Command, what: &str, r: &mut dyn Read, from: &Path) -> Result<
     let mut child = spawn(c, what)?;
     let copied = match child.stdin.take() {
         Some(mut stdin) => std::io::copy(r, &mut stdin).map(|_| ()),
-        None => Err(std::io::Error::other(format!("{what}: no input"))),
+        None => Err(std::io::Error::other(tongchou_core::tr!(
+            "store-err-backup-no-input",
+            program = what
+        ))),
     };
     // a file that does not authenticate is the cause, whatever the program then said
     if let Err(e) = &copied
         && e.kind() == std::io::ErrorKind::InvalidData
     {
         let _ = finish(child, what);
-        return Err(err(format!("{}: {e}", from.display())));
+        return Err(at_io(from, e));
     }
     finish(child, what)?;
-    copied.map_err(|e| err(format!("{}: {e}", from.display())))
+    copied.map_err(|e| at_io(from, &e))
 }
 
 /// Where a point-in-time recovery stops.
@@ -493,9 +516,9 @@ pub fn is_sealed(path: &Path) -> bool {
 pub fn wal_cipher() -> Result<Cipher> {
     match std::env::var(crate::keys::FIELD_CIPHER_ENV) {
         Ok(v) if !v.trim().is_empty() => Cipher::parse(&v).ok_or_else(|| {
-            err(format!(
-                "{}={v:?}: sm4-gcm or aes-256-gcm",
-                crate::keys::FIELD_CIPHER_ENV
+            err(tongchou_core::tr!(
+                "store-err-backup-cipher",
+                name = format!("{}={v:?}", crate::keys::FIELD_CIPHER_ENV)
             ))
         }),
         _ => Ok(Cipher::Sm4Gcm),
@@ -511,15 +534,18 @@ pub fn wal_push(p: &dyn KeyProvider, src: &Path, dest: &Path) -> Result<bool> {
         let mut sealed = Vec::new();
         open_sealed(p, dest)?
             .read_to_end(&mut sealed)
-            .map_err(|e| err(format!("{}: {e}", dest.display())))?;
-        let plain = std::fs::read(src).map_err(|e| err(format!("{}: {e}", src.display())))?;
+            .map_err(|e| at_io(dest, &e))?;
+        let plain = std::fs::read(src).map_err(|e| at_io(src, &e))?;
         return if sealed == plain {
             Ok(false)
         } else {
-            Err(err(format!("{} exists with other content", dest.display())))
+            Err(err(tongchou_core::tr!(
+                "store-err-wal-differs",
+                path = dest.display()
+            )))
         };
     }
-    let mut f = File::open(src).map_err(|e| err(format!("{}: {e}", src.display())))?;
+    let mut f = File::open(src).map_err(|e| at_io(src, &e))?;
     seal_to(p, wal_cipher()?, "wal-segment", &mut f, dest)?;
     Ok(true)
 }
@@ -544,23 +570,24 @@ pub fn prepare_pitr(
     let mut r = open_sealed(p, from)?;
     let h = r.header().clone();
     if h.kind != "backup-pg-base" {
-        return Err(err(format!(
-            "{} holds {}, not a base backup",
-            from.display(),
-            h.kind
+        return Err(err(tongchou_core::tr!(
+            "store-err-backup-kind",
+            path = from.display(),
+            kind = h.kind,
+            what = tongchou_core::i18n::word("store-backup-kind-pg-base")
         )));
     }
-    if dir.exists() && std::fs::read_dir(dir).map_err(err)?.next().is_some() {
+    if dir.exists() && std::fs::read_dir(dir).map_err(io)?.next().is_some() {
         return Err(err(tongchou_core::tr!(
             "store-err-backup-dir-not-empty",
             path = dir.display()
         )));
     }
-    std::fs::create_dir_all(dir).map_err(err)?;
+    std::fs::create_dir_all(dir).map_err(io)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io)?;
     }
     let mut c = Command::new("tar");
     c.arg("-x").arg("-C").arg(dir);
@@ -583,21 +610,31 @@ fn quoted(s: &str) -> String {
 /// written into the server's settings).
 fn restore_command(archive: &Path) -> Result<String> {
     let sealed = std::fs::read_dir(archive)
-        .map_err(|e| err(format!("WAL archive {}: {e}", archive.display())))?
+        .map_err(|e| wal_archive(archive, &e))?
         .filter_map(|e| e.ok())
         .any(|e| is_sealed(&e.path()));
     if !sealed {
         return Ok(format!("cp \"{}/%f\" \"%p\"", archive.display()));
     }
     let key = std::env::var_os(crate::keys::MASTER_KEY_FILE_ENV).ok_or_else(|| {
-        err(format!(
-            "the WAL archive {} is sealed: name the master key file in {} (readable by the server's user) for the server to open it",
-            archive.display(),
-            crate::keys::MASTER_KEY_FILE_ENV
+        err(tongchou_core::tr!(
+            "store-err-wal-sealed-key",
+            path = archive.display(),
+            env = crate::keys::MASTER_KEY_FILE_ENV
         ))
     })?;
-    let key = std::fs::canonicalize(&key).map_err(|e| err(format!("master key file: {e}")))?;
-    let exe = std::env::current_exe().map_err(|e| err(format!("this program's path: {e}")))?;
+    let key = std::fs::canonicalize(&key).map_err(|e| {
+        err(tongchou_core::tr!(
+            "store-err-backup-key-file",
+            error = tongchou_core::i18n::io_text(&e)
+        ))
+    })?;
+    let exe = std::env::current_exe().map_err(|e| {
+        err(tongchou_core::tr!(
+            "store-err-backup-exe",
+            error = tongchou_core::i18n::io_text(&e)
+        ))
+    })?;
     Ok(format!(
         "{}=\"{}\" \"{}\" wal fetch \"{}/%f\" \"%p\"",
         crate::keys::MASTER_KEY_FILE_ENV,
@@ -607,9 +644,16 @@ fn restore_command(archive: &Path) -> Result<String> {
     ))
 }
 
+fn wal_archive(archive: &Path, e: &std::io::Error) -> StoreError {
+    err(tongchou_core::tr!(
+        "store-err-wal-archive",
+        path = archive.display(),
+        error = tongchou_core::i18n::io_text(e)
+    ))
+}
+
 fn write_recovery(dir: &Path, archive: &Path, target: &Target) -> Result<()> {
-    let archive = std::fs::canonicalize(archive)
-        .map_err(|e| err(format!("WAL archive {}: {e}", archive.display())))?;
+    let archive = std::fs::canonicalize(archive).map_err(|e| wal_archive(archive, &e))?;
     let target = match target {
         Target::Name(n) => format!("recovery_target_name = '{}'", quoted(n)),
         Target::Time(t) => format!("recovery_target_time = '{}'", quoted(t)),
@@ -622,9 +666,9 @@ fn write_recovery(dir: &Path, archive: &Path, target: &Target) -> Result<()> {
         .append(true)
         .create(true)
         .open(dir.join("postgresql.auto.conf"))
-        .map_err(err)?;
-    f.write_all(conf.as_bytes()).map_err(err)?;
-    File::create(dir.join("recovery.signal")).map_err(err)?;
+        .map_err(io)?;
+    f.write_all(conf.as_bytes()).map_err(io)?;
+    File::create(dir.join("recovery.signal")).map_err(io)?;
     Ok(())
 }
 

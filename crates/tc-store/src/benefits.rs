@@ -26,13 +26,13 @@ pub(crate) fn ym(p: Period) -> Val<'static> {
 
 /// A stored yyyymm month back as a [`Period`].
 pub(crate) fn period_of(v: i64) -> Result<Period> {
-    let v = i32::try_from(v).map_err(|_| StoreError::Invalid(format!("month {v} out of range")))?;
+    let v = i32::try_from(v).map_err(|_| crate::corrupt("period", v))?;
     Period::from_yyyymm(v).map_err(|e| StoreError::Invalid(e.0))
 }
 
 /// A stored county code (INTEGER) back as a `u32`.
 pub(crate) fn county_of(v: i64) -> Result<u32> {
-    u32::try_from(v).map_err(|_| StoreError::Invalid(format!("county {v} out of range")))
+    u32::try_from(v).map_err(|_| crate::corrupt("county", v))
 }
 
 /// A stored `YYYY-MM-DD` back as a [`Date`].
@@ -43,7 +43,7 @@ pub(crate) fn date_of(s: &str) -> Result<Date> {
 
 /// A stored count of months back as a `u32` (the error names `what`).
 pub(crate) fn u32_of(v: i64, what: &str) -> Result<u32> {
-    u32::try_from(v).map_err(|_| StoreError::Invalid(format!("{what} {v} out of range")))
+    u32::try_from(v).map_err(|_| crate::corrupt(what, v))
 }
 
 /// Serialise the writers of `benefit_dues` with the payroll step that reads them, so a due is
@@ -151,8 +151,8 @@ pub fn dues_of_month(db: &mut Db, month: Period) -> Result<Vec<DueSum>> {
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let item_s = r[2].text()?;
-        let item = Item::parse(item_s)
-            .ok_or_else(|| StoreError::Invalid(format!("benefit_dues: unknown item {item_s:?}")))?;
+        let item =
+            Item::parse(item_s).ok_or_else(|| crate::corrupt("benefit_dues.item", item_s))?;
         out.push(DueSum {
             person: r[0].i64()?,
             county: county_of(r[1].i64()?)?,

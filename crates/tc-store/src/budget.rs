@@ -49,7 +49,7 @@ pub struct Action {
 }
 
 fn bad(what: &str) -> StoreError {
-    StoreError::Invalid(format!("budget: bad {what}"))
+    crate::corrupt(format!("budget.{what}"), "")
 }
 
 fn int32(v: i64, what: &str) -> Result<i32> {

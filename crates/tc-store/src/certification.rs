@@ -4,7 +4,7 @@
 //! the use cases `tongchou_app::certification`.
 
 use crate::benefits::{period_of, ym};
-use crate::{Db, Result, StoreError, Val};
+use crate::{Db, Result, Val};
 use tongchou_core::{Date, Fen, Period};
 
 /// How a certification was made.
@@ -69,7 +69,7 @@ impl Suspension {
         match s {
             "uncertified" => Ok(Suspension::Uncertified),
             "death_record" => Ok(Suspension::DeathRecord),
-            o => Err(StoreError::Invalid(format!("suspension reason {o:?}"))),
+            o => Err(crate::corrupt("suspension_reason", o)),
         }
     }
 }
@@ -88,8 +88,8 @@ pub struct Pensioner {
 }
 
 fn date_of(s: &str) -> Result<Date> {
-    s.parse()
-        .map_err(|e| StoreError::Invalid(format!("date {s:?}: {e}")))
+    s.parse::<Date>()
+        .map_err(|e| crate::corrupt("date", (s, e.to_string())))
 }
 
 const PENSIONER_COLUMNS: &str = "p.person_id, p.county, p.status, p.retire_period, c.last_on, c.suspended_from, c.suspended_reason \
@@ -293,7 +293,7 @@ impl NoticeKind {
             "reminder" => NoticeKind::Reminder,
             "suspended" => NoticeKind::Suspended,
             "resumed" => NoticeKind::Resumed,
-            o => return Err(StoreError::Invalid(format!("notice kind {o:?}"))),
+            o => return Err(crate::corrupt("certification_notices.kind", o)),
         })
     }
 }
@@ -395,7 +395,7 @@ pub fn events_of(db: &mut Db, person: i64) -> Result<Vec<(Date, Method, String)>
         let m = r[1].text()?;
         out.push((
             date_of(r[0].text()?)?,
-            Method::parse(m).ok_or_else(|| StoreError::Invalid(format!("method {m:?}")))?,
+            Method::parse(m).ok_or_else(|| crate::corrupt("certifications.method", m))?,
             r[2].text()?.to_string(),
         ));
     }

@@ -43,7 +43,7 @@ fn period_of(v: i64) -> Result<Period> {
     i32::try_from(v)
         .ok()
         .and_then(|v| Period::from_yyyymm(v).ok())
-        .ok_or_else(|| StoreError::Invalid(format!("closing: bad period {v}")))
+        .ok_or_else(|| crate::corrupt("ledger_lock.period", v))
 }
 
 /// Every book's last closed month (books that closed nothing are absent).

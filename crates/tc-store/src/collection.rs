@@ -80,7 +80,7 @@ fn contributor(r: &RowView<'_>) -> Result<Contributor> {
     let person = r.i64(0)?;
     let kind = r.text(3)?;
     let kind = payer_kind(kind)
-        .ok_or_else(|| StoreError::Invalid(format!("person {person}: payer kind {kind:?}")))?;
+        .ok_or_else(|| crate::corrupt(format!("persons[{person}].payer_kind"), kind))?;
     Ok(Contributor {
         person,
         county: u32::try_from(r.i64(1)?)
@@ -543,7 +543,7 @@ impl PostingKind {
 }
 
 fn posting_kind(s: &str) -> Result<PostingKind> {
-    PostingKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown posting kind {s:?}")))
+    PostingKind::parse(s).ok_or_else(|| crate::corrupt("posting_kind", s))
 }
 
 /// One ledger transfer of a collection close, as recorded beside it.

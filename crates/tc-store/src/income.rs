@@ -10,7 +10,7 @@ use crate::{Db, Result, StoreError, Val};
 use tongchou_core::{Date, Fen, RegionCode};
 
 fn region(v: i64) -> Result<RegionCode> {
-    RegionCode::from_stored(v).ok_or_else(|| StoreError::Invalid(format!("bad region code {v}")))
+    RegionCode::from_stored(v).ok_or_else(|| crate::corrupt("region", v))
 }
 
 /// The monthly pensions in force, summed per county, by county.

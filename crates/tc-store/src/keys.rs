@@ -24,13 +24,20 @@ fn key_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Invalid(tongchou_core::tr!("store-err-keys", error = e))
 }
 
+fn key_file(path: &std::path::Path, e: &std::io::Error) -> StoreError {
+    key_err(tongchou_core::tr!(
+        "store-err-keys-file",
+        path = path.display(),
+        error = tongchou_core::i18n::io_text(e)
+    ))
+}
+
 /// The master key from a key file, which must not be readable by group or others.
 pub fn master_from_file(path: &std::path::Path) -> Result<MasterKey> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let meta = std::fs::metadata(path)
-            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?;
+        let meta = std::fs::metadata(path).map_err(|e| key_file(path, &e))?;
         let mode = meta.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
             return Err(key_err(tongchou_core::tr!(
@@ -40,10 +47,8 @@ pub fn master_from_file(path: &std::path::Path) -> Result<MasterKey> {
             )));
         }
     }
-    let text = zeroize::Zeroizing::new(
-        std::fs::read_to_string(path)
-            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?,
-    );
+    let text =
+        zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| key_file(path, &e))?);
     MasterKey::from_hex(&text, &format!("file {}", path.display())).map_err(key_err)
 }
 
@@ -96,11 +101,9 @@ pub fn use_key_file(path: &std::path::Path) -> Result<bool> {
             use std::os::unix::fs::OpenOptionsExt;
             o.mode(0o600);
         }
-        let mut f = o
-            .open(path)
-            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?;
+        let mut f = o.open(path).map_err(|e| key_file(path, &e))?;
         std::io::Write::write_all(&mut f, format!("{}\n", hex.as_str()).as_bytes())
-            .map_err(|e| key_err(format!("master key file {}: {e}", path.display())))?;
+            .map_err(|e| key_file(path, &e))?;
         true
     };
     master_from_file(path)?;
@@ -134,17 +137,27 @@ impl Keyring {
     pub fn encrypt(&self, column: &str, plain: &str) -> Result<String> {
         self.ciphers
             .get(&self.current)
-            .ok_or_else(|| key_err("no current data key"))?
+            .ok_or_else(|| key_err(tongchou_core::tr!("store-err-keys-no-current")))?
             .encrypt(column, plain)
             .map_err(key_err)
     }
     /// Decrypt a stored field under whichever key it names.
     pub fn decrypt(&self, column: &str, stored: &str) -> Result<String> {
-        let (_, id, _) =
-            envelope(stored).ok_or_else(|| key_err(format!("{column}: not encrypted")))?;
+        let (_, id, _) = envelope(stored).ok_or_else(|| {
+            key_err(tongchou_core::tr!(
+                "crypto-err-not-encrypted",
+                column = column
+            ))
+        })?;
         self.ciphers
             .get(&id)
-            .ok_or_else(|| key_err(format!("{column}: data key {id} is not in the keyring")))?
+            .ok_or_else(|| {
+                key_err(tongchou_core::tr!(
+                    "store-err-keys-not-in-ring",
+                    column = column,
+                    key = id
+                ))
+            })?
             .decrypt(column, stored)
             .map_err(key_err)
     }
@@ -252,7 +265,8 @@ pub fn refresh(db: &mut Db) -> Result<()> {
 pub fn load_shared(db: &mut Db, p: std::sync::Arc<dyn KeyProvider>) -> Result<()> {
     load(db, p.as_ref())?;
     if let Some(ring) = db.keyring.take() {
-        let mut ring = std::sync::Arc::try_unwrap(ring).map_err(|_| key_err("keyring shared"))?;
+        let mut ring = std::sync::Arc::try_unwrap(ring)
+            .map_err(|_| key_err(tongchou_core::tr!("store-err-keys-shared")))?;
         ring.provider = Some(p);
         db.keyring = Some(std::sync::Arc::new(ring));
     }
@@ -301,11 +315,15 @@ pub fn seal(db: &Db, column: &str, plain: &str) -> Result<String> {
 
 fn field_cipher(db: &mut Db) -> Result<Cipher> {
     if let Some(v) = settings::get(db, "field_cipher")? {
-        return Cipher::parse(&v).ok_or_else(|| key_err(format!("meta field_cipher {v:?}")));
+        return Cipher::parse(&v).ok_or_else(|| crate::corrupt("meta.field_cipher", &v));
     }
     let c = match std::env::var(FIELD_CIPHER_ENV) {
-        Ok(v) if !v.trim().is_empty() => Cipher::parse(&v)
-            .ok_or_else(|| key_err(format!("{FIELD_CIPHER_ENV}={v:?}: sm4-gcm or aes-256-gcm")))?,
+        Ok(v) if !v.trim().is_empty() => Cipher::parse(&v).ok_or_else(|| {
+            key_err(tongchou_core::tr!(
+                "store-err-backup-cipher",
+                name = format!("{FIELD_CIPHER_ENV}={v:?}")
+            ))
+        })?,
         _ => Cipher::Sm4Gcm,
     };
     db.exec(
@@ -314,14 +332,15 @@ fn field_cipher(db: &mut Db) -> Result<Cipher> {
     )?;
     settings::get(db, "field_cipher")?
         .and_then(|v| Cipher::parse(&v))
-        .ok_or_else(|| key_err("meta field_cipher unreadable"))
+        .ok_or_else(|| crate::corrupt("meta.field_cipher", ""))
 }
 
 /// Make a new data key for `purpose` and store it wrapped; its number.
 pub fn add_key(db: &mut Db, p: &dyn KeyProvider, purpose: &str) -> Result<u32> {
     let cipher = field_cipher(db)?;
     let id = db.query_i64("SELECT COALESCE(MAX(id), 0) + 1 FROM crypto_keys", &[])?;
-    let id32 = u32::try_from(id).map_err(|_| key_err("too many keys"))?;
+    let id32 =
+        u32::try_from(id).map_err(|_| key_err(tongchou_core::tr!("store-err-keys-too-many")))?;
     let dk = DataKey::generate(id32, cipher).map_err(key_err)?;
     let wrapped = dk.wrap(p).map_err(key_err)?;
     let now = crate::migrate::db_now(db.backend());
@@ -358,9 +377,11 @@ pub fn load(db: &mut Db, p: &dyn KeyProvider) -> Result<()> {
         let (mut current, mut ciphers, mut index) = (0u32, HashMap::new(), None);
         let mut newest = 0u32;
         for r in rows {
-            let id = u32::try_from(r[0].i64()?).map_err(|_| key_err("key id"))?;
+            let id =
+                u32::try_from(r[0].i64()?).map_err(|_| crate::corrupt("crypto_keys.id", &r[0]))?;
             newest = newest.max(id);
-            let cipher = Cipher::parse(r[2].text()?).ok_or_else(|| key_err("key cipher"))?;
+            let cipher = Cipher::parse(r[2].text()?)
+                .ok_or_else(|| crate::corrupt("crypto_keys.cipher", &r[2]))?;
             let dk = DataKey::unwrap(p, id, cipher, r[3].text()?).map_err(key_err)?;
             if r[1].text()? == "index" {
                 index = Some(dk.blind_index());
@@ -371,7 +392,7 @@ pub fn load(db: &mut Db, p: &dyn KeyProvider) -> Result<()> {
                 ciphers.insert(id, dk.field_cipher().map_err(key_err)?);
             }
         }
-        let index = index.ok_or_else(|| key_err("no index key"))?;
+        let index = index.ok_or_else(|| key_err(tongchou_core::tr!("store-err-keys-no-index")))?;
         Ok::<_, StoreError>(Keyring {
             current,
             ciphers,

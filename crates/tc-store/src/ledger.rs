@@ -115,23 +115,30 @@ fn placeholders(from: usize, n: usize) -> String {
         .join(",")
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Invalid(format!("ledger: unreadable row: {what}"))
+/// A row of the ledger's load that has no columns after its kind.
+fn short_row(r: &[Value]) -> StoreError {
+    crate::corrupt("ledger_head", r.len())
+}
+
+/// The name of column `i` of [`TRANSFER_COLS`].
+fn transfer_col(i: usize) -> &'static str {
+    TRANSFER_COLS.split(", ").nth(i).unwrap_or("?")
 }
 
 /// Read a transfer row (columns in [`TRANSFER_COLS`] order) into a journal entry.
 fn entry_of(r: &[Value]) -> Result<JournalEntry> {
     if r.len() < 16 {
-        return Err(corrupt("short transfer row"));
+        return Err(crate::corrupt("ledger_transfer", r.len()));
     }
     let id = r[0].i64()?;
     let op = Op::from_code(r[2].i64()?)
-        .ok_or_else(|| corrupt(format!("transfer {id}: op {:?}", r[2])))?;
+        .ok_or_else(|| crate::corrupt(format!("ledger_transfer[{id}].op"), &r[2]))?;
     let date = date_from_int(r[9].i64()?)
-        .ok_or_else(|| corrupt(format!("transfer {id}: value_date {:?}", r[9])))?;
+        .ok_or_else(|| crate::corrupt(format!("ledger_transfer[{id}].value_date"), &r[9]))?;
     let hash = |i: usize| {
-        Hash::from_hex(r[i].text()?)
-            .ok_or_else(|| corrupt(format!("transfer {id}: hash column {i}")))
+        Hash::from_hex(r[i].text()?).ok_or_else(|| {
+            crate::corrupt(format!("ledger_transfer[{id}].{}", transfer_col(i)), &r[i])
+        })
     };
     let transfer = Transfer {
         id,
@@ -146,13 +153,14 @@ fn entry_of(r: &[Value]) -> Result<JournalEntry> {
         date,
         linked: r[10].i64()? != 0,
         line_count: u64::try_from(r[11].i64()?)
-            .map_err(|_| corrupt(format!("transfer {id}: line_count")))?,
+            .map_err(|_| crate::corrupt(format!("ledger_transfer[{id}].line_count"), &r[11]))?,
         lines_digest: hash(12)?,
         recorded_at: r[13].i64()?,
     };
     let tagged = |i: usize| {
-        Hash::from_tagged(r[i].text()?)
-            .ok_or_else(|| corrupt(format!("transfer {id}: hash column {i}")))
+        Hash::from_tagged(r[i].text()?).ok_or_else(|| {
+            crate::corrupt(format!("ledger_transfer[{id}].{}", transfer_col(i)), &r[i])
+        })
     };
     let (prev_alg, prev_hash) = tagged(14)?;
     let (alg, hash) = tagged(15)?;
@@ -168,7 +176,7 @@ fn entry_of(r: &[Value]) -> Result<JournalEntry> {
 fn account_of(r: &Row) -> Result<(Account, i64, String)> {
     let id = AccountId(r[0].i64()?);
     let limit = Limit::from_code(r[3].i64()?)
-        .ok_or_else(|| corrupt(format!("account {id}: limit_kind {:?}", r[3])))?;
+        .ok_or_else(|| crate::corrupt(format!("ledger_account[{}].limit_kind", id.0), &r[3]))?;
     let balances = Balances {
         debits_posted: Fen::new(r[4].i64()?),
         credits_posted: Fen::new(r[5].i64()?),
@@ -822,14 +830,14 @@ impl<'d> Ledger<'d> {
 fn read_head(db: &mut Db) -> Result<Head> {
     let r = db
         .query_opt("SELECT seq, hash FROM ledger_head WHERE id = 1", &[])?
-        .ok_or_else(|| StoreError::Invalid("ledger: the journal head row is missing".into()))?;
+        .ok_or_else(|| crate::corrupt("ledger_head", ""))?;
     head_of(&r[0], &r[1])
 }
 
 /// The journal head from its seq and its stored (tagged) hash.
 fn head_of(seq: &Value, hash: &Value) -> Result<Head> {
     let (alg, hash) =
-        Hash::from_tagged(hash.text()?).ok_or_else(|| corrupt("journal head hash"))?;
+        Hash::from_tagged(hash.text()?).ok_or_else(|| crate::corrupt("ledger_head.hash", hash))?;
     Ok(Head {
         seq: seq.i64()?,
         hash,
@@ -1044,7 +1052,7 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
                 .take(na),
         );
         for r in db.query(&load_sql(nk, nt, na, lock && i == 0), &params)? {
-            let row = r.get(1..).ok_or_else(|| corrupt("short load row"))?;
+            let row = r.get(1..).ok_or_else(|| short_row(&r))?;
             match r[0].i64()? {
                 0 => head = Some(head_of(&row[0], &row[15])?),
                 1 => found.push(entry_of(row)?),
@@ -1064,8 +1072,7 @@ fn load_state(db: &mut Db, batch: &[Request], lock: bool) -> Result<State> {
             }
         }
     }
-    state.head =
-        head.ok_or_else(|| StoreError::Invalid("ledger: the journal head row is missing".into()))?;
+    state.head = head.ok_or_else(|| crate::corrupt("ledger_head", ""))?;
     state.chain = chain;
     let resolved_by: HashMap<i64, i64> = resolvers
         .iter()

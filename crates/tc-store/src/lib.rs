@@ -93,6 +93,40 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
 }
 
+/// A stored value this program cannot read (a corrupt row, or one written by another version of
+/// it): `what` names it as `table.column` (with the row's key where it helps, `table[KEY].column`),
+/// `value` is what was found. The refusal in the reader's language (`store-err-corrupt`).
+pub(crate) fn corrupt(what: impl std::fmt::Display, value: impl std::fmt::Debug) -> StoreError {
+    StoreError::Invalid(tongchou_core::tr!(
+        "store-err-corrupt",
+        what = what,
+        value = format!("{value:?}")
+    ))
+}
+
+const INTEGER: &str = "store-type-integer";
+const TEXT: &str = "store-type-text";
+
+/// A column (by number or name; `None`: a value) that holds other than the `expected` type
+/// (`store-type-*`), in the reader's language.
+fn not_a(
+    expected: &'static str,
+    column: Option<&dyn std::fmt::Display>,
+    got: &dyn std::fmt::Display,
+) -> StoreError {
+    let expected = tongchou_core::i18n::word(expected);
+    let value = got.to_string();
+    StoreError::Invalid(match column {
+        Some(c) => tongchou_core::tr!(
+            "store-err-column",
+            column = c,
+            expected = expected,
+            value = value
+        ),
+        None => tongchou_core::tr!("store-err-value", expected = expected, value = value),
+    })
+}
+
 impl StoreError {
     /// Whether retrying the whole transaction may succeed.
     pub fn is_conflict(&self) -> bool {
@@ -180,8 +214,8 @@ impl Value {
             Value::I64(v) => Ok(*v),
             Value::Text(t) => t
                 .parse()
-                .map_err(|_| StoreError::Invalid(format!("expected an integer, got {t:?}"))),
-            Value::Null => Err(StoreError::Invalid("expected an integer, got NULL".into())),
+                .map_err(|_| not_a(INTEGER, None, &format!("{t:?}"))),
+            Value::Null => Err(not_a(INTEGER, None, &"NULL")),
         }
     }
     pub fn opt_i64(&self) -> Result<Option<i64>> {
@@ -193,7 +227,7 @@ impl Value {
     pub fn text(&self) -> Result<&str> {
         match self {
             Value::Text(t) => Ok(t),
-            other => Err(StoreError::Invalid(format!("expected text, got {other:?}"))),
+            other => Err(not_a(TEXT, None, &format!("{other:?}"))),
         }
     }
     pub fn opt_text(&self) -> Result<Option<&str>> {
@@ -205,7 +239,7 @@ impl Value {
     pub fn into_text(self) -> Result<String> {
         match self {
             Value::Text(t) => Ok(t),
-            other => Err(StoreError::Invalid(format!("expected text, got {other:?}"))),
+            other => Err(not_a(TEXT, None, &format!("{other:?}"))),
         }
     }
 }
@@ -234,19 +268,15 @@ impl RowView<'_> {
 
     /// An integer column (NULL is an error).
     pub fn i64(&self, i: usize) -> Result<i64> {
-        self.opt_i64(i)?.ok_or_else(|| {
-            StoreError::Invalid(format!("column {i}: expected an integer, got NULL"))
-        })
+        self.opt_i64(i)?
+            .ok_or_else(|| not_a(INTEGER, Some(&i), &"NULL"))
     }
     pub fn opt_i64(&self, i: usize) -> Result<Option<i64>> {
         match &self.0 {
             RowInner::Sqlite(r) => match r.get_ref(i)? {
                 rusqlite::types::ValueRef::Null => Ok(None),
                 rusqlite::types::ValueRef::Integer(v) => Ok(Some(v)),
-                other => Err(StoreError::Invalid(format!(
-                    "column {i}: expected an integer, got {:?}",
-                    other.data_type()
-                ))),
+                other => Err(not_a(INTEGER, Some(&i), &other.data_type())),
             },
             RowInner::Pg(r) => {
                 use postgres::types::Type;
@@ -258,10 +288,7 @@ impl RowView<'_> {
                 } else if *t == Type::INT2 {
                     r.try_get::<_, Option<i16>>(i)?.map(i64::from)
                 } else {
-                    return Err(StoreError::Invalid(format!(
-                        "column {}: expected an integer, got {t}",
-                        r.columns()[i].name()
-                    )));
+                    return Err(not_a(INTEGER, Some(&r.columns()[i].name()), t));
                 })
             }
         }
@@ -269,7 +296,7 @@ impl RowView<'_> {
     /// A text column (NULL is an error).
     pub fn text(&self, i: usize) -> Result<&str> {
         self.opt_text(i)?
-            .ok_or_else(|| StoreError::Invalid(format!("column {i}: expected text, got NULL")))
+            .ok_or_else(|| not_a(TEXT, Some(&i), &"NULL"))
     }
     pub fn opt_text(&self, i: usize) -> Result<Option<&str>> {
         match &self.0 {
@@ -277,11 +304,8 @@ impl RowView<'_> {
                 rusqlite::types::ValueRef::Null => Ok(None),
                 rusqlite::types::ValueRef::Text(t) => std::str::from_utf8(t)
                     .map(Some)
-                    .map_err(|_| StoreError::Invalid(format!("column {i}: text is not UTF-8"))),
-                other => Err(StoreError::Invalid(format!(
-                    "column {i}: expected text, got {:?}",
-                    other.data_type()
-                ))),
+                    .map_err(|_| not_a(TEXT, Some(&i), &"UTF-8?")),
+                other => Err(not_a(TEXT, Some(&i), &other.data_type())),
             },
             RowInner::Pg(r) => Ok(r.try_get::<_, Option<&str>>(i)?),
         }
@@ -1270,13 +1294,17 @@ mod tests {
                 r.text(0).map(|_| ())
             })
             .expect_err("NULL");
-        assert!(err.to_string().contains("column 0"), "{err}");
+        assert!(
+            err.to_string().contains("第 0 列应为文本，实为 NULL"),
+            "{err}"
+        );
         let err = db
             .each("SELECT name FROM t WHERE id = 1", &[], |r| {
                 r.i64(0).map(|_| ())
             })
             .expect_err("text");
-        assert!(err.to_string().contains("expected an integer"), "{err}");
+        assert!(err.to_string().contains("应为整数"), "{err}");
+        crate::testing::assert_chinese_only(&err.to_string());
         let mut seen = 0;
         let err = db
             .each("SELECT id FROM t ORDER BY id", &[], |_| {

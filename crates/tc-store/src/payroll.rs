@@ -8,17 +8,17 @@
 //! run, with the same indexes (`payroll_lines_county`: month, county, msg_id; partial indexes on
 //! returned and re-issue lines), so scans stream and marks touch contiguous pages.
 
-use crate::{Backend, Db, Result, StoreError, Val};
+use crate::{Backend, Db, Result, Val};
 use std::collections::BTreeMap;
 use tongchou_core::{Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Item;
 
 fn region(v: i64) -> Result<RegionCode> {
-    RegionCode::from_stored(v).ok_or_else(|| StoreError::Invalid(format!("bad region code {v}")))
+    RegionCode::from_stored(v).ok_or_else(|| crate::corrupt("region", v))
 }
 
 fn item(s: &str) -> Result<Item> {
-    Item::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown item {s:?}")))
+    Item::parse(s).ok_or_else(|| crate::corrupt("item", s))
 }
 
 /// A pensioner in payment, as the payroll reads them.
@@ -47,7 +47,7 @@ pub fn each_active_pensioner(
                 person,
                 county: r.i64(1)? as u32,
                 retire_period: Period::from_yyyymm(r.i64(2)? as i32)
-                    .map_err(|e| StoreError::Invalid(format!("pensioner {person}: {e}")))?,
+                    .map_err(|e| crate::corrupt(format!("pensions[{person}].retire_period"), e.0))?,
                 monthly: Fen::new(r.i64(3)?),
                 contribution_months: r.i64(4)? as u32,
             })

@@ -9,7 +9,7 @@ use tongchou_core::{Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Item;
 
 fn region(v: i64) -> Result<RegionCode> {
-    RegionCode::from_stored(v).ok_or_else(|| StoreError::Invalid(format!("bad region code {v}")))
+    RegionCode::from_stored(v).ok_or_else(|| crate::corrupt("region", v))
 }
 
 fn ym(month: Period) -> Val<'static> {

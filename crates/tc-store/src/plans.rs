@@ -8,11 +8,11 @@ use tongchou_core::{Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Item;
 
 fn region(v: i64) -> Result<RegionCode> {
-    RegionCode::from_stored(v).ok_or_else(|| StoreError::Invalid(format!("bad region code {v}")))
+    RegionCode::from_stored(v).ok_or_else(|| crate::corrupt("region", v))
 }
 
 fn period(v: i64) -> Result<Period> {
-    Period::from_yyyymm(v as i32).map_err(|e| StoreError::Invalid(format!("month {v}: {e}")))
+    Period::from_yyyymm(v as i32).map_err(|e| crate::corrupt("period", (v, e.0)))
 }
 
 /// The level of a plan or an allocation.
@@ -42,7 +42,7 @@ impl Level {
 }
 
 fn level(s: &str) -> Result<Level> {
-    Level::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown plan level {s:?}")))
+    Level::parse(s).ok_or_else(|| crate::corrupt("plan_level", s))
 }
 
 /// A region's plan as submitted (status `submitted`, deadline = the day it is submitted).

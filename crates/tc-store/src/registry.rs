@@ -949,7 +949,7 @@ fn take_text(r: &mut [Value], i: usize) -> Result<String> {
 fn person_of(db: &mut Db, r: &mut [Value], at: usize) -> Result<PersonRecord> {
     let id = r[at].i64()?;
     let county = tongchou_core::RegionCode::from_stored(r[at + 6].i64()?)
-        .ok_or_else(|| StoreError::Invalid(format!("person {id}: bad county")))?;
+        .ok_or_else(|| crate::corrupt(format!("persons[{id}].county"), &r[at + 6]))?;
     let stored = take_text(r, at + 1)?;
     Ok(PersonRecord {
         id,

@@ -154,12 +154,11 @@ pub fn holder(db: &mut Db, job: &str, period: Period) -> Result<Option<Holder>> 
     else {
         return Ok(None);
     };
-    let pid = u32::try_from(r[2].i64()?)
-        .map_err(|_| StoreError::Invalid(format!("job_runs: pid {:?}", r[2])))?;
+    let pid = u32::try_from(r[2].i64()?).map_err(|_| crate::corrupt("job_runs.pid", &r[2]))?;
     let started_at = r[3]
         .text()?
         .parse()
-        .map_err(|e| StoreError::Invalid(format!("job_runs: started_at: {e}")))?;
+        .map_err(|e| crate::corrupt("job_runs.started_at", e))?;
     Ok(Some(Holder {
         who: r[0].text()?.to_string(),
         host: r[1].text()?.to_string(),

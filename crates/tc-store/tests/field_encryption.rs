@@ -151,7 +151,7 @@ fn encrypted_claims(url: &str, cipher: &str) {
     let e = keys::load(&mut plain, &other)
         .expect_err("wrong master")
         .to_string();
-    assert!(e.contains("does not unwrap"), "{e}");
+    assert!(e.contains("无法用来自"), "{e}");
     // tampering with a stored ciphertext is caught, not read as something else
     db.exec(
         "UPDATE survivor_claims SET bank_account = claimant_id_number WHERE person_id = 7",

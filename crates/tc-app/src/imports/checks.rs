@@ -766,6 +766,30 @@ fn quick_declarations(ctx: &mut Ctx, chunk: &[Declaration]) -> Option<Vec<Declar
     None
 }
 
+/// A checked chunk of a kind written together ([`WRITE_ROWS`] at a time): its problems added to
+/// `errors`; in [`Mode::Write`] and without a problem, its good rows added to the rows `kept`
+/// in `ctx`, which `finish` writes once enough wait.
+fn keep_checked<T>(
+    ctx: &mut Ctx,
+    db: &mut Db,
+    (good, found): (Vec<T>, Vec<RowError>),
+    (errors, mode): (&mut Vec<RowError>, Mode),
+    kept: fn(&mut Ctx) -> &mut Vec<T>,
+    finish: fn(&mut Ctx, &mut Db) -> Result<()>,
+) -> Result<()> {
+    let clean = found.is_empty();
+    errors.extend(found);
+    if mode == Mode::Check || !clean {
+        return Ok(());
+    }
+    let rows = kept(ctx);
+    rows.extend(good);
+    if rows.len() >= WRITE_ROWS {
+        finish(ctx, db)?;
+    }
+    Ok(())
+}
+
 impl Load for Declaration {
     fn process(
         ctx: &mut Ctx,
@@ -774,17 +798,15 @@ impl Load for Declaration {
         errors: &mut Vec<RowError>,
         mode: Mode,
     ) -> Result<()> {
-        let (good, found) = check_declarations(ctx, db, chunk, mode)?;
-        let clean = found.is_empty();
-        errors.extend(found);
-        if mode == Mode::Check || !clean {
-            return Ok(());
-        }
-        ctx.declarations.extend(good);
-        if ctx.declarations.len() >= WRITE_ROWS {
-            Self::finish(ctx, db)?;
-        }
-        Ok(())
+        let checked = check_declarations(ctx, db, chunk, mode)?;
+        keep_checked(
+            ctx,
+            db,
+            checked,
+            (errors, mode),
+            |c| &mut c.declarations,
+            Self::finish,
+        )
     }
 
     fn finish(ctx: &mut Ctx, db: &mut Db) -> Result<()> {
@@ -944,17 +966,15 @@ impl Load for Collection {
         errors: &mut Vec<RowError>,
         mode: Mode,
     ) -> Result<()> {
-        let (good, found) = check_collections(ctx, db, chunk, mode)?;
-        let clean = found.is_empty();
-        errors.extend(found);
-        if mode == Mode::Check || !clean {
-            return Ok(());
-        }
-        ctx.receipts.extend(good);
-        if ctx.receipts.len() >= WRITE_ROWS {
-            Self::finish(ctx, db)?;
-        }
-        Ok(())
+        let checked = check_collections(ctx, db, chunk, mode)?;
+        keep_checked(
+            ctx,
+            db,
+            checked,
+            (errors, mode),
+            |c| &mut c.receipts,
+            Self::finish,
+        )
     }
 
     fn finish(ctx: &mut Ctx, db: &mut Db) -> Result<()> {

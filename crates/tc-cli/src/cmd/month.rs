@@ -211,13 +211,17 @@ pub fn run(c: MonthCmd, db_url: &str) -> CliResult {
                     )?,
                     PlanDecision::Simulated,
                 ),
-                (None, Some(login)) => (
-                    Actors {
-                        officer: acting_user(&mut db, login)?,
-                        approver: None,
-                    },
-                    PlanDecision::Recorded,
-                ),
+                (None, Some(login)) => {
+                    let officer = acting_user(&mut db, login)?;
+                    // only the provincial bureau officer runs the province's month (audited)
+                    if !tongchou_app::month::may_run(&officer) {
+                        let now = tongchou_app::clock::now_ms();
+                        let e = tongchou_app::month::refuse(&mut db, &officer, a.period, now)?;
+                        return Err(CliError(e.to_string()));
+                    }
+                    let approver = None;
+                    (Actors { officer, approver }, PlanDecision::Recorded)
+                }
                 (Some(_), Some(_)) => {
                     return Err(CliError(tongchou_core::tr!("cli-err-simulate-as")));
                 }

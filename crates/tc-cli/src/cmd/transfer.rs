@@ -95,7 +95,7 @@ pub enum Cmd {
         #[arg(long)]
         id_number: String,
         /// The receiving province's code (e.g. 110000).
-        #[arg(long)]
+        #[arg(long, value_name = "PROVINCE")]
         to: u32,
         #[command(flatten)]
         issue: Issue,

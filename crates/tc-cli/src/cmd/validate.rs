@@ -28,7 +28,7 @@ pub struct Args {
 /// Always exits 0 when the file could be read: invalid lines are data, reported per line.
 pub fn run(a: Args) -> CliResult {
     let today = a.today.unwrap_or_else(tongchou_app::clock::today_china);
-    let input = open_input(&a.file)?;
+    let input = open_input("--file", &a.file)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     for (i, line) in input.split(b'\n').enumerate() {

@@ -3,7 +3,7 @@
 
 use super::{county_of, date_of, period_of, u32_of, ym};
 use crate::registry::{self, PensionRow};
-use crate::{Db, Result, StoreError, Val, Value};
+use crate::{Db, Result, Val, Value};
 use serde::Serialize;
 use tongchou_core::rules::retirement::Category;
 use tongchou_core::{Date, Fen, Period, Ratio};
@@ -269,7 +269,7 @@ pub fn pensioner(db: &mut Db, person: i64) -> Result<Option<Pensioner>> {
         category: r[5]
             .text()?
             .parse()
-            .map_err(|e: String| StoreError::Invalid(format!("person {person}: {e}")))?,
+            .map_err(|e: String| crate::corrupt(format!("persons[{person}].category"), e))?,
     }))
 }
 

@@ -40,7 +40,7 @@ pub fn insured(db: &mut Db, id: i64) -> Result<Option<Insured>> {
     let category: Category = r[3]
         .text()?
         .parse()
-        .map_err(|e: String| StoreError::Invalid(format!("person {id}: {e}")))?;
+        .map_err(|e: String| crate::corrupt(format!("persons[{id}].category"), e))?;
     Ok(Some(Insured {
         id: r[0].i64()?,
         county: u32_of(r[1].i64()?, "county")?,
@@ -200,7 +200,7 @@ const APP_COLS: &str = "id, person_id, approval_id, county, retire_period, kind,
 
 fn app_row(db: &Db, r: &[Value]) -> Result<Application> {
     let bad = |w: &str, e: serde_json::Error| {
-        StoreError::Invalid(format!("retirement_applications: {w}: {e}"))
+        crate::corrupt(format!("retirement_applications.{w}"), e.to_string())
     };
     Ok(Application {
         id: r[0].i64()?,

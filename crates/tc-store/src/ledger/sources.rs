@@ -89,7 +89,7 @@ impl LineSource {
                     county,
                     kind,
                 })
-                .ok_or_else(|| StoreError::Invalid(format!("ledger: line source part {part:?}"))),
+                .ok_or_else(|| crate::corrupt("ledger_line_source", part)),
             "payroll_lines" => Ok(LineSource::Payroll {
                 month: period,
                 county,
