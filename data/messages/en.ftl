@@ -3730,3 +3730,6 @@ rule-field-basic-pension = basic pension
 rule-field-adjustment = adjustment
 rule-field-account-refund = account refund
 rule-field-account-pension = account pension
+
+## bankpar: the bank files prepared beside the database work (disburse::overlap)
+app-dis-bank-worker = preparing the bank files failed (the worker thread stopped)

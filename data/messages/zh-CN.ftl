@@ -3731,3 +3731,6 @@ rule-field-basic-pension = 基础养老金
 rule-field-adjustment = 调整额
 rule-field-account-refund = 个人账户退还额
 rule-field-account-pension = 个人账户养老金
+
+## bankpar: the bank files prepared beside the database work (disburse::overlap)
+app-dis-bank-worker = 准备银行文件失败（工作线程异常终止）
