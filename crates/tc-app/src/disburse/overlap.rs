@@ -5,10 +5,11 @@
 //!
 //! The calling thread reads each unit's input ([`Units::next`], with the database), the worker
 //! turns it into an output (without the database), and the calling thread writes each output in
-//! the order of the inputs ([`Units::apply`]). At most [`AHEAD`] units
-//! are between reading and writing, so memory stays bounded whatever the month's size. The
-//! database's writes are those and in the order of one thread doing it all; what the worker
-//! writes (staged files, see `files`) is discarded by the next run if the step does not commit.
+//! the order of the inputs ([`Units::apply`]). At most [`AHEAD`] units are between reading and
+//! writing, so memory stays bounded whatever the month's size. The database's writes are those
+//! and in the order of one thread doing it all (only reads move: the next units' inputs are read
+//! before this one's output is written); what the worker writes (staged files, see `files`) is
+//! discarded by the next run if the step does not commit.
 //! An error of the worker is an output like any other, written (returned) in its turn; a
 //! panicking worker becomes an error (`app-dis-bank-worker`), never a hang. The worker writes its
 //! messages in the calling thread's language.
