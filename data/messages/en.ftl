@@ -3945,3 +3945,5 @@ bank-err-csv = CSV error at line { $line }: { $detail }
 bank-err-stale = stale reconciliation: { $detail }
 bank-csv-header = the header must be { $header }
 bank-csv-empty = empty file
+## bankpar: the bank files prepared beside the database work (disburse::overlap)
+app-dis-bank-worker = preparing the bank files failed (the worker thread stopped)

@@ -3946,3 +3946,5 @@ bank-err-csv = CSV 文件第 { $line } 行有误：{ $detail }
 bank-err-stale = 对账结果已过时：{ $detail }
 bank-csv-header = 表头应为 { $header }
 bank-csv-empty = 文件为空
+## bankpar: the bank files prepared beside the database work (disburse::overlap)
+app-dis-bank-worker = 准备银行文件失败（工作线程异常终止）

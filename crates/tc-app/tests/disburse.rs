@@ -595,3 +595,101 @@ fn heating_subsidy_on_sqlite() {
 fn heating_subsidy_on_postgres() {
     heating(&testing::pg_url("heating"), "pg");
 }
+
+/// How [`FailingBank`] fails.
+#[derive(Clone, Copy, Debug)]
+enum Failure {
+    Error,
+    Panic,
+    /// An answer that is not UTF-8.
+    Garbage,
+}
+
+/// A bank counterpart that answers like the simulated bank until its `fail_at`-th file, then
+/// fails.
+struct FailingBank {
+    inner: disburse::Counterpart,
+    fail_at: usize,
+    failure: Failure,
+    seen: std::sync::atomic::AtomicUsize,
+}
+
+impl disburse::BankCounterpart for FailingBank {
+    fn answer(&self, sent: &disburse::SentFile<'_>) -> tongchou_app::Result<Vec<u8>> {
+        let n = self.seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n == self.fail_at {
+            match self.failure {
+                Failure::Error => return Err(tongchou_app::AppError::Invalid("bank down".into())),
+                Failure::Panic => panic!("the bank counterpart breaks down"),
+                Failure::Garbage => return Ok(vec![0xff, 0xfe]),
+            }
+        }
+        self.inner.0.answer(sent)
+    }
+}
+
+/// The bank files are prepared on a worker thread beside the database work: an error of the
+/// counterpart answering a file surfaces as itself, a panicking one as an error (not a hang), a
+/// file refused by the worker in the caller's language; either way the returns step writes
+/// nothing and leaves no answer under its final name, and the next run answers every file.
+#[test]
+fn a_failing_bank_counterpart_stops_the_returns_step() {
+    use tongchou_core::i18n::{Lang, scope};
+    let mut db = Db::open(&testing::sqlite_url("failing-bank")).expect("open");
+    common::province(&mut db, 1500, "2020-01");
+    let actors = common::actors(&mut db);
+    let policy = Policy::builtin().expect("policy");
+    let out = std::env::temp_dir().join(format!("tc-failing-bank-{}", std::process::id()));
+    let period: Period = "2020-01".parse().expect("p");
+    let src = ReceiptSource::Counterpart(&TaxBureau {
+        seed: 3,
+        behaviour: Behaviour::default(),
+    });
+    collect::run_month(&mut db, &policy, period, src).expect("collection");
+    let answers = |out: &std::path::Path| {
+        std::fs::read_dir(out)
+            .expect("dir")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.ends_with(".pain002.xml"))
+            .count()
+    };
+    let mut opts = MonthOptions::new(&out);
+    for failure in [Failure::Error, Failure::Panic, Failure::Garbage] {
+        opts.bank = Some(disburse::Counterpart(std::sync::Arc::new(FailingBank {
+            inner: tongchou_sim::bank::counterpart(0, 1),
+            fail_at: 1,
+            failure,
+            seen: Default::default(),
+        })));
+        let e = scope(Lang::En, || {
+            disburse::run_month(&mut db, &policy, period, &actors, &opts)
+        })
+        .expect_err("fails");
+        assert!(matches!(e, tongchou_app::AppError::Invalid(_)), "{e:?}");
+        let msg = e.to_string();
+        match failure {
+            Failure::Error => assert_eq!(msg, "bank down"),
+            Failure::Panic => assert_eq!(
+                msg,
+                scope(Lang::En, || tongchou_core::tr!("app-dis-bank-worker"))
+            ),
+            Failure::Garbage => assert!(msg.ends_with(".pain002.xml: not UTF-8"), "{msg}"),
+        }
+        assert_eq!(answers(&out), 0, "no answer published");
+        assert!(
+            !tongchou_app::jobs::is_done(&mut db, disburse::JOB, period, "returns").expect("q")
+        );
+    }
+    opts.bank = Some(tongchou_sim::bank::counterpart(0, 1));
+    let r = disburse::run_month(&mut db, &policy, period, &actors, &opts).expect("disbursement");
+    let files = db
+        .query_i64(
+            "SELECT count(*) FROM payment_files WHERE month = 202001",
+            &[],
+        )
+        .expect("q");
+    assert!(files > 1, "{r}");
+    // the answers staged by the failed runs were discarded, each file is answered once
+    assert_eq!(answers(&out), files as usize);
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -28,6 +28,9 @@
 //! inside the step's transaction and take their final name only once it has committed (`files`):
 //! a killed run never leaves a bank file the database does not know, and a run killed between
 //! the commit and the renaming has them renamed by the next run of the month.
+//! A worker thread prepares these files (renders, digests, stages; the answers: staged and
+//! parsed) beside the step's database work, a county or file ahead, the database writes staying
+//! those and in the order of one thread (`overlap`).
 //!
 //! All SQL is in the store (`tongchou_store::payroll`, `tongchou_store::plans`); each step here
 //! is orchestration: read, apply the kernels' rules, write, in the step's transaction.
@@ -38,6 +41,7 @@ mod bank_returns;
 mod figures;
 mod files;
 mod guard;
+mod overlap;
 mod pay;
 mod payroll;
 mod plans;

@@ -3,10 +3,11 @@
 //! lines are marked issued and each (county, item) becomes a pending benefit transfer carrying
 //! its person-level lines' count, total and digest and naming those payment lines (not copied). Each county's files are drawn on its paying account in force on the pay
 //! day (`crate::agency_accounts`); a county without one stops the step before anything is
-//! written.
+//! written. A worker thread plans, renders, digests and stages the next county's files while
+//! this one's are recorded (`overlap`).
 
-use super::files;
 use super::{StepOutput, available, benefit_kind};
+use super::{files, overlap};
 use crate::agency_accounts;
 use crate::error::{AppError, Result};
 use std::collections::{BTreeMap, HashMap};
@@ -131,45 +132,102 @@ fn payments(month: Period, pay: &[PayRow]) -> Result<Vec<Payment>> {
     Ok(payments)
 }
 
-/// Stage each batch's pain.001 and CSV file and record it in `payment_files` under its final
-/// path; the staged paths are added to `staged`.
-fn write_files(
-    db: &mut Db,
-    month: Period,
-    county: RegionCode,
-    batches: &[PaymentBatch],
-    out_dir: &Path,
-    created: DateTime,
-    staged: &mut Vec<PathBuf>,
-) -> Result<()> {
-    let on = created.date().to_string();
-    for b in batches {
+/// A county's payment files as the worker prepared them (`overlap`): its batches, the files
+/// staged so far (each batch's pain.001 and CSV, and the pain.001's digest) and, once all are
+/// staged, its benefit transfers; `failed`: what stopped the preparation before.
+struct Prepared {
+    run: CountyRun,
+    /// The day the files are created on.
+    on: String,
+    batches: Vec<PaymentBatch>,
+    files: Vec<StagedFile>,
+    failed: Option<AppError>,
+    transfers: Result<Vec<(Request, Option<LineSource>)>>,
+}
+
+/// A batch's files, staged (`files::stage`) under the final paths named here.
+struct StagedFile {
+    xml_path: PathBuf,
+    csv_path: PathBuf,
+    xml_sha256: String,
+}
+
+/// The worker's part of a county (no database): its batches, files staged, and its benefit
+/// transfers.
+fn prepare(month: Period, cal: &Calendar, out_dir: &Path, run: CountyRun) -> Prepared {
+    let mut p = Prepared {
+        run,
+        on: String::new(),
+        batches: Vec::new(),
+        files: Vec::new(),
+        failed: None,
+        transfers: Ok(Vec::new()),
+    };
+    if let Err(e) = stage_files(month, cal, out_dir, &mut p) {
+        p.failed = Some(e);
+        return p;
+    }
+    p.transfers = benefit_transfers(Chart::standard(), month, cal, p.run.county, &p.run.pay);
+    p
+}
+
+/// Plan the county's batches, render and stage each batch's pain.001 and CSV file (into `p`,
+/// one batch after the other, until one fails).
+fn stage_files(month: Period, cal: &Calendar, out_dir: &Path, p: &mut Prepared) -> Result<()> {
+    let created = DateTime::new(cal.pay_day.add_days(-1), 9, 0, 0)
+        .map_err(|e| AppError::Invalid(e.to_string()))?;
+    p.on = created.date().to_string();
+    let r = &p.run;
+    p.batches = plan_batches(
+        r.county,
+        month,
+        1,
+        created,
+        cal.pay_day,
+        &r.debtor,
+        payments(month, &r.pay)?,
+        PAYMENTS_PER_FILE,
+    )
+    .map_err(|e| AppError::Invalid(e.to_string()))?;
+    for b in &p.batches {
         let xml = write_pain001(b);
         let csv = write_payment_csv(b);
         let msg = b.message_id().as_str();
         let xml_path = out_dir.join(format!("{msg}.pain001.xml"));
         let csv_path = out_dir.join(format!("{msg}.csv"));
         files::stage(&xml_path, xml.as_bytes())?;
-        staged.push(xml_path.clone());
         files::stage(&csv_path, csv.as_bytes())?;
-        staged.push(csv_path.clone());
+        p.files.push(StagedFile {
+            xml_path,
+            csv_path,
+            xml_sha256: file_digest(xml.as_bytes()),
+        });
+    }
+    Ok(())
+}
+
+/// Record each staged file of the county in `payment_files` under its final path; the staged
+/// paths are added to `staged`.
+fn record_files(db: &mut Db, month: Period, p: &Prepared, staged: &mut Vec<PathBuf>) -> Result<()> {
+    for (b, f) in p.batches.iter().zip(&p.files) {
+        staged.push(f.xml_path.clone());
+        staged.push(f.csv_path.clone());
         let (xp, cp) = (
-            xml_path.display().to_string(),
-            csv_path.display().to_string(),
+            f.xml_path.display().to_string(),
+            f.csv_path.display().to_string(),
         );
-        let sha = file_digest(xml.as_bytes());
         store::record_payment_file(
             db,
             &PaymentFile {
-                msg_id: msg,
+                msg_id: b.message_id().as_str(),
                 month,
-                county,
+                county: p.run.county,
                 payments: b.len() as i64,
                 ctrl_sum: b.control_sum(),
-                xml_sha256: &sha,
+                xml_sha256: &f.xml_sha256,
                 xml_path: &xp,
                 csv_path: &cp,
-                created_on: &on,
+                created_on: &p.on,
             },
         )?;
     }
@@ -286,43 +344,36 @@ struct Totals {
     transfers: Vec<(Request, Option<LineSource>)>,
 }
 
-/// One county's payments, drawn on its paying account: files, issued lines, and its benefit
-/// transfers (added to `t`).
-fn pay_county(
-    db: &mut Db,
+/// The counties' payments, drawn on their paying accounts, one county after the other: the
+/// worker prepares a county's files (`prepare`) while the previous one is written here.
+struct Counties<'a> {
+    runs: std::vec::IntoIter<CountyRun>,
     month: Period,
-    cal: &Calendar,
-    out_dir: &Path,
-    run: CountyRun,
-    t: &mut Totals,
-) -> Result<()> {
-    let CountyRun {
-        county,
-        pay,
-        whole,
-        debtor,
-    } = run;
-    let chart = Chart::standard();
-    let created = DateTime::new(cal.pay_day.add_days(-1), 9, 0, 0)
-        .map_err(|e| AppError::Invalid(e.to_string()))?;
-    let batches = plan_batches(
-        county,
-        month,
-        1,
-        created,
-        cal.pay_day,
-        &debtor,
-        payments(month, &pay)?,
-        PAYMENTS_PER_FILE,
-    )
-    .map_err(|e| AppError::Invalid(e.to_string()))?;
-    write_files(db, month, county, &batches, out_dir, created, &mut t.staged)?;
-    t.files += batches.len() as u64;
-    mark_issued(db, month, county, &batches, &pay, whole)?;
-    t.issued += pay.iter().map(|r| r.amount.fen()).sum::<i64>();
-    t.transfers
-        .extend(benefit_transfers(chart, month, cal, county, &pay)?);
-    Ok(())
+    t: &'a mut Totals,
+}
+
+impl overlap::Units for Counties<'_> {
+    type In = CountyRun;
+    type Out = Prepared;
+
+    fn next(&mut self, _: &mut Db) -> Option<CountyRun> {
+        self.runs.next()
+    }
+
+    /// One county: its files recorded, its lines issued, its benefit transfers (added to `t`).
+    fn apply(&mut self, db: &mut Db, p: Prepared) -> Result<()> {
+        let (month, t) = (self.month, &mut *self.t);
+        record_files(db, month, &p, &mut t.staged)?;
+        if let Some(e) = p.failed {
+            return Err(e);
+        }
+        t.files += p.batches.len() as u64;
+        let r = &p.run;
+        mark_issued(db, month, r.county, &p.batches, &r.pay, r.whole)?;
+        t.issued += r.pay.iter().map(|r| r.amount.fen()).sum::<i64>();
+        t.transfers.extend(p.transfers?);
+        Ok(())
+    }
 }
 
 /// A county's payments of the month as they go out: what its account can pay now, whether that
@@ -391,9 +442,12 @@ pub(super) fn step_pay(
     let runs = county_runs(db, cal, by_county, &mut t)?;
     std::fs::create_dir_all(out_dir)
         .map_err(|e| AppError::Invalid(format!("{}: {e}", out_dir.display())))?;
-    for run in runs {
-        pay_county(db, month, cal, out_dir, run, &mut t)?;
-    }
+    let mut counties = Counties {
+        runs: runs.into_iter(),
+        month,
+        t: &mut t,
+    };
+    overlap::run(db, &mut counties, |run| prepare(month, cal, out_dir, run))?;
     // what the county accounts could not cover is deferred, once the payments went out
     for county in std::mem::take(&mut t.deferred_counties) {
         store::mark_county_deferred(db, month, county)?;

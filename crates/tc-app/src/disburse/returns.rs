@@ -2,8 +2,8 @@
 //! standing in for the banks, each file of the month is answered and the answer read like any
 //! return file.
 
-use super::files;
 use super::{BankCounterpart, SentFile, StepOutput, submit};
+use super::{files, overlap};
 use crate::error::{AppError, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -279,12 +279,24 @@ pub(super) fn apply_file_after(
 /// [`super::import_returns`].
 pub fn read_returns(db: &mut Db, file_name: &str, bytes: &[u8], on: Date) -> Result<ReturnsReport> {
     let sha = file_digest(bytes);
+    read_parsed(db, file_name, &sha, on, || parse(file_name, bytes))
+}
+
+/// [`read_returns`] of a file whose digest is `sha`, `file` giving its status lines (asked only
+/// when the file was not read before).
+fn read_parsed(
+    db: &mut Db,
+    file_name: &str,
+    sha: &str,
+    on: Date,
+    file: impl FnOnce() -> Result<ReturnFile>,
+) -> Result<ReturnsReport> {
     db.transaction(|db| {
-        if store::return_file_read(db, &sha)? {
-            return Ok(already_read(&sha));
+        if store::return_file_read(db, sha)? {
+            return Ok(already_read(sha));
         }
-        let file = parse(file_name, bytes)?;
-        apply_file(db, file_name, &sha, &file, on, None)
+        let file = file()?;
+        apply_file(db, file_name, sha, &file, on, None)
     })
 }
 
@@ -295,6 +307,94 @@ pub(super) fn answer_path(out_dir: &Path, xml_path: &str) -> PathBuf {
         .with_extension("")
         .with_extension("pain002.xml");
     out_dir.join(p.file_name().unwrap_or_default())
+}
+
+/// A payment file of the month as the bank received it: each payment's id and amount.
+struct Sent {
+    file: store::MonthFile,
+    payments: Vec<(String, Fen)>,
+}
+
+/// The bank's answer to a file as the worker prepared it: staged under `path`, its digest, its
+/// status lines.
+struct Answer {
+    path: PathBuf,
+    name: String,
+    sha: String,
+    file: Result<ReturnFile>,
+}
+
+/// The worker's part of a file (no database): the counterpart answers it, the answer is staged
+/// beside the file, digested and parsed.
+fn answer(
+    bank: &dyn BankCounterpart,
+    out_dir: &Path,
+    answered_at: DateTime,
+    sent: Result<Sent>,
+) -> Result<Answer> {
+    let sent = sent?;
+    let payments: Vec<(&str, Fen)> = sent
+        .payments
+        .iter()
+        .map(|(e, a)| (e.as_str(), *a))
+        .collect();
+    let bytes = bank.answer(&SentFile {
+        msg_id: &sent.file.msg_id,
+        payments: &payments,
+        answered_at,
+    })?;
+    let path = answer_path(out_dir, &sent.file.xml_path);
+    files::stage(&path, &bytes)?;
+    let name = path.display().to_string();
+    Ok(Answer {
+        sha: file_digest(&bytes),
+        file: parse(&name, &bytes),
+        path,
+        name,
+    })
+}
+
+/// The month's files, one after the other: read here, answered by the worker (`answer`) while
+/// the previous answer is read here like any return file.
+struct Answers {
+    files: std::vec::IntoIter<store::MonthFile>,
+    month: Period,
+    on: Date,
+    /// Reading a file's payments failed: nothing more is read.
+    stopped: bool,
+    accepted: u64,
+    rejected: u64,
+    staged: Vec<PathBuf>,
+}
+
+impl overlap::Units for Answers {
+    type In = Result<Sent>;
+    type Out = Result<Answer>;
+
+    fn next(&mut self, db: &mut Db) -> Option<Result<Sent>> {
+        if self.stopped {
+            return None;
+        }
+        let file = self.files.next()?;
+        // what the bank keeps of the file it received: each payment's id and amount
+        let sent = match store::payments_of_file(db, self.month, file.county, &file.msg_id) {
+            Ok(payments) => Ok(Sent { file, payments }),
+            Err(e) => {
+                self.stopped = true;
+                Err(e.into())
+            }
+        };
+        Some(sent)
+    }
+
+    fn apply(&mut self, db: &mut Db, answer: Result<Answer>) -> Result<()> {
+        let a = answer?;
+        self.staged.push(a.path);
+        let r = read_parsed(db, &a.name, &a.sha, self.on, || a.file)?;
+        self.accepted += r.accepted;
+        self.rejected += r.rejected;
+        Ok(())
+    }
 }
 
 /// Step 7 (with a bank counterpart only): each file of the month is answered by the counterpart
@@ -309,27 +409,21 @@ pub(super) fn step_returns(
 ) -> Result<StepOutput> {
     let on = cal.pay_day.add_days(2);
     let answered_at = DateTime::new(on, 18, 0, 0).map_err(|e| AppError::Invalid(e.to_string()))?;
-    let (mut acc, mut rej) = (0u64, 0u64);
-    let mut staged = Vec::new();
-    for f in store::files_of_month(db, month)? {
-        // what the bank keeps of the file it received: each payment's id and amount
-        let lines = store::payments_of_file(db, month, f.county, &f.msg_id)?;
-        let payments: Vec<(&str, Fen)> = lines.iter().map(|(e, a)| (e.as_str(), *a)).collect();
-        let answer = bank.answer(&SentFile {
-            msg_id: &f.msg_id,
-            payments: &payments,
-            answered_at,
-        })?;
-        let ret_path = answer_path(out_dir, &f.xml_path);
-        files::stage(&ret_path, &answer)?;
-        staged.push(ret_path.clone());
-        let r = read_returns(db, &ret_path.display().to_string(), &answer, on)?;
-        acc += r.accepted;
-        rej += r.rejected;
-    }
-    files::sync(&staged)?;
+    let mut answers = Answers {
+        files: store::files_of_month(db, month)?.into_iter(),
+        month,
+        on,
+        stopped: false,
+        accepted: 0,
+        rejected: 0,
+        staged: Vec::new(),
+    };
+    overlap::run(db, &mut answers, |sent| {
+        answer(bank, out_dir, answered_at, sent)
+    })?;
+    files::sync(&answers.staged)?;
     Ok(StepOutput {
-        details: serde_json::json!({"accepted": acc, "rejected": rej}),
-        staged,
+        details: serde_json::json!({"accepted": answers.accepted, "rejected": answers.rejected}),
+        staged: answers.staged,
     })
 }
