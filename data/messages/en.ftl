@@ -3825,3 +3825,17 @@ bank-err-csv = CSV error at line { $line }: { $detail }
 bank-err-stale = stale reconciliation: { $detail }
 bank-csv-header = the header must be { $header }
 bank-csv-empty = empty file
+
+## small13b: the ledger's stored references in the reader's language (tc-app::ledger_refs)
+app-lref-historical = historical balance { $id } ({ $kind })
+app-lref-deposit-fixed = fixed deposit
+app-lref-deposit-demand = demand deposit
+app-lref-fund-plan = fund plan { $month }
+app-lref-allocation = allocation { $month }
+app-lref-pass-down = pass-down { $month }
+app-lref-payment = { $item } payment { $month }
+app-lref-bank-returns = bank returns { $file }
+app-lref-collection = collection batch { $period }
+app-lref-gap = gap sharing { $year }
+app-lref-gap-received = gap sharing { $year } received
+app-lref-recovery = { $month } recovered by pension deductions

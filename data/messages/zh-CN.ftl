@@ -3826,3 +3826,17 @@ bank-err-csv = CSV 文件第 { $line } 行有误：{ $detail }
 bank-err-stale = 对账结果已过时：{ $detail }
 bank-csv-header = 表头应为 { $header }
 bank-csv-empty = 文件为空
+
+## small13b: the ledger's stored references in the reader's language (tc-app::ledger_refs)
+app-lref-historical = 历史结余 { $id }（{ $kind }）
+app-lref-deposit-fixed = 定期存款
+app-lref-deposit-demand = 活期存款
+app-lref-fund-plan = { $month } 基金使用计划
+app-lref-allocation = { $month } 基金下拨
+app-lref-pass-down = { $month } 基金转拨
+app-lref-payment = { $month } { $item }发放
+app-lref-bank-returns = 银行回盘文件 { $file }
+app-lref-collection = { $period } 征缴批次
+app-lref-gap = 缺口分担 { $year }
+app-lref-gap-received = 缺口分担 { $year } 到账
+app-lref-recovery = { $month } 养老金扣减追回
