@@ -3839,3 +3839,5 @@ app-lref-collection = collection batch { $period }
 app-lref-gap = gap sharing { $year }
 app-lref-gap-received = gap sharing { $year } received
 app-lref-recovery = { $month } recovered by pension deductions
+app-col-unapplied-overpayment = overpayment: nothing left owed
+app-col-unapplied-no-assessment = no assessment for this person

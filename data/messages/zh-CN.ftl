@@ -3840,3 +3840,5 @@ app-lref-collection = { $period } 征缴批次
 app-lref-gap = 缺口分担 { $year }
 app-lref-gap-received = 缺口分担 { $year } 到账
 app-lref-recovery = { $month } 养老金扣减追回
+app-col-unapplied-overpayment = 多缴：已无欠缴
+app-col-unapplied-no-assessment = 此人无核定记录
