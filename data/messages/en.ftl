@@ -3876,3 +3876,19 @@ bank-q-totals = group totals { $returned_count } tx / { $returned_sum } yuan, is
 bank-q-status = unsupported status { $status }
 bank-q-malformed = unreadable: { $detail }
 bank-d-unterminated = unterminated quoted field
+
+## small13b: tc-engine's projection errors and the built-in policy parameters' checks
+eng-proj-overflow = { $what }: amount out of range
+eng-proj-growth = growth
+eng-proj-new-pension = new pension
+eng-proj-contribution = contribution
+eng-proj-contributions = contributions
+eng-proj-expenditure = expenditure
+eng-proj-interest = interest
+eng-proj-income = income
+eng-proj-balance = balance
+eng-proj-entrants-birth = entrants' birth: { $error }
+eng-proj-no-retirement = no retirement month for { $birth } { $category }
+eng-policy-range = { $name } = { $value }: expected { $min } to { $max }
+eng-policy-day = { $name } = { $value } is not a day of the month
+eng-policy-pay-shift = { $name } = { $value }: expected previous, next or same

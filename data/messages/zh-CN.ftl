@@ -3877,3 +3877,19 @@ bank-q-totals = 组合计 { $returned_count } 笔 / { $returned_sum } 元，发�
 bank-q-status = 不支持的状态 { $status }
 bank-q-malformed = 无法读取：{ $detail }
 bank-d-unterminated = 引号未闭合的字段
+
+## small13b: tc-engine's projection errors and the built-in policy parameters' checks
+eng-proj-overflow = { $what }：金额超出范围
+eng-proj-growth = 增长
+eng-proj-new-pension = 新退休人员养老金
+eng-proj-contribution = 月缴费
+eng-proj-contributions = 缴费收入
+eng-proj-expenditure = 支出
+eng-proj-interest = 利息
+eng-proj-income = 收入
+eng-proj-balance = 结余
+eng-proj-entrants-birth = 新参保人员的出生年月：{ $error }
+eng-proj-no-retirement = 无法确定 { $birth } 出生的 { $category } 人员的退休月份
+eng-policy-range = { $name } = { $value }：应为 { $min } 至 { $max }
+eng-policy-day = { $name } = { $value } 不是当月的日期
+eng-policy-pay-shift = { $name } = { $value }：应为 previous、next 或 same
