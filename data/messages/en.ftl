@@ -3892,3 +3892,14 @@ eng-proj-no-retirement = no retirement month for { $birth } { $category }
 eng-policy-range = { $name } = { $value }: expected { $min } to { $max }
 eng-policy-day = { $name } = { $value } is not a day of the month
 eng-policy-pay-shift = { $name } = { $value }: expected previous, next or same
+
+## small13b: tc-bank's text fields of a payment file and why one is refused
+bank-err-text = { $field }: { $reason }
+bank-field-bank-name = bank name
+bank-field-debtor-name = debtor name
+bank-field-debtor-account-name = debtor account name
+bank-field-creditor-name = creditor name
+bank-field-remittance = remittance information
+bank-text-empty = empty
+bank-text-char = character { $code } is not allowed
+bank-text-long = { $n } characters, at most { $max }

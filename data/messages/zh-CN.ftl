@@ -3893,3 +3893,14 @@ eng-proj-no-retirement = 无法确定 { $birth } 出生的 { $category } 人员�
 eng-policy-range = { $name } = { $value }：应为 { $min } 至 { $max }
 eng-policy-day = { $name } = { $value } 不是当月的日期
 eng-policy-pay-shift = { $name } = { $value }：应为 previous、next 或 same
+
+## small13b: tc-bank's text fields of a payment file and why one is refused
+bank-err-text = { $field }：{ $reason }
+bank-field-bank-name = 银行名称
+bank-field-debtor-name = 付款人名称
+bank-field-debtor-account-name = 付款账户户名
+bank-field-creditor-name = 收款人名称
+bank-field-remittance = 附言
+bank-text-empty = 为空
+bank-text-char = 不允许字符 { $code }
+bank-text-long = { $n } 个字符，最多 { $max } 个

@@ -23,20 +23,20 @@ pub(crate) fn check_text(
     if t.is_empty() {
         return Err(BankError::Text {
             field,
-            reason: "empty".into(),
+            reason: tongchou_core::tr!("bank-text-empty"),
         });
     }
     if let Some(c) = t.chars().find(|&c| is_forbidden_char(c)) {
         return Err(BankError::Text {
             field,
-            reason: format!("character U+{:04X} is not allowed", c as u32),
+            reason: tongchou_core::tr!("bank-text-char", code = format!("U+{:04X}", c as u32)),
         });
     }
     let n = t.chars().count();
     if n > max_chars {
         return Err(BankError::Text {
             field,
-            reason: format!("{n} characters, at most {max_chars}"),
+            reason: tongchou_core::tr!("bank-text-long", n = n, max = max_chars),
         });
     }
     Ok(t.to_string())
@@ -164,6 +164,26 @@ impl fmt::Display for DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let e = |lang, s: &str| {
+            scope(lang, || {
+                check_text("creditor name", s, 2).map_err(|e| e.to_string())
+            })
+        };
+        assert_eq!(e(Lang::ZhCn, " "), Err("收款人名称：为空".into()));
+        assert_eq!(e(Lang::En, " "), Err("creditor name: empty".into()));
+        assert_eq!(
+            e(Lang::ZhCn, "张三丰"),
+            Err("收款人名称：3 个字符，最多 2 个".into())
+        );
+        assert_eq!(
+            e(Lang::En, "a\tb"),
+            Err("creditor name: character U+0009 is not allowed".into())
+        );
+    }
 
     #[test]
     fn text_rules() {
