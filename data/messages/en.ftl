@@ -3903,3 +3903,7 @@ bank-field-remittance = remittance information
 bank-text-empty = empty
 bank-text-char = character { $code } is not allowed
 bank-text-long = { $n } characters, at most { $max }
+bank-amount-not-decimal = not a decimal amount: { $text }
+bank-amount-fractions = amount { $text } has fractions of a fen
+bank-amount-too-large = amount { $text } is too large
+bank-amount-negative = negative amount { $text }

@@ -3904,3 +3904,7 @@ bank-field-remittance = 附言
 bank-text-empty = 为空
 bank-text-char = 不允许字符 { $code }
 bank-text-long = { $n } 个字符，最多 { $max } 个
+bank-amount-not-decimal = 不是十进制金额：{ $text }
+bank-amount-fractions = 金额 { $text } 含有不足一分的部分
+bank-amount-too-large = 金额 { $text } 过大
+bank-amount-negative = 负数金额 { $text }
