@@ -3947,3 +3947,85 @@ bank-csv-header = the header must be { $header }
 bank-csv-empty = empty file
 ## bankpar: the bank files prepared beside the database work (disburse::overlap)
 app-dis-bank-worker = preparing the bank files failed (the worker thread stopped)
+
+## small13b: the ledger's stored references in the reader's language (tc-app::ledger_refs)
+app-lref-historical = historical balance { $id } ({ $kind })
+app-lref-deposit-fixed = fixed deposit
+app-lref-deposit-demand = demand deposit
+app-lref-fund-plan = fund plan { $month }
+app-lref-allocation = allocation { $month }
+app-lref-pass-down = pass-down { $month }
+app-lref-payment = { $item } payment { $month }
+app-lref-bank-returns = bank returns { $file }
+app-lref-collection = collection batch { $period }
+app-lref-gap = gap sharing { $year }
+app-lref-gap-received = gap sharing { $year } received
+app-lref-recovery = { $month } recovered by pension deductions
+app-col-unapplied-overpayment = overpayment: nothing left owed
+app-col-unapplied-no-assessment = no assessment for this person
+
+## small13b: tc-bank's batch-building details and return lines' quarantine reasons
+bank-d-payment-not-positive = payment { $id } of { $amount } yuan: must be positive
+bank-d-payment-too-large = payment { $id } of { $amount } yuan is too large
+bank-d-no-payments = { $id } has no payments
+bank-d-too-many = { $id } has { $n } payments, at most { $max }
+bank-d-control-sum = control sum of { $id } is too large
+bank-d-max-per-batch = max_per_batch { $n } is outside 1..={ $max }
+bank-d-root = root is { $root }, expected a Document of pain.002.001.03 or .10 to .12
+bank-d-document-holds = Document holds { $tag }, expected CstmrPmtStsRpt
+bank-d-header-twice = { $name } given twice in the group header
+bank-d-no-field = no { $field }
+bank-d-not-pain001 = the report is about a { $name }, not a pain.001
+bank-d-group-field = group { $field }: { $error }
+bank-d-given-twice = { $field } given twice
+bank-d-block-no-e2e = block status beside an entry with no end-to-end id
+bank-d-group-no-e2e = group status { $status } beside an entry with no end-to-end id
+bank-d-bad-count = bad count { $text }
+bank-d-no-status = no TxSts and no status to inherit
+bank-d-currency = amount in { $currency }, expected CNY
+bank-d-no-currency = amount without currency
+bank-d-after-quote = { $found } after a closing quote
+bank-d-quote-inside = quote inside an unquoted field
+bank-d-read-back = fields do not read back as written
+bank-d-fields = { $n } fields, expected 5
+bank-d-bad-amount = bad amount { $text }
+bank-q-unknown-e2e = unknown end-to-end id
+bank-q-unknown-message = unknown message id
+bank-q-wrong-message = payment was issued in message { $id }
+bank-q-payment-info = payment information { $returned }, expected { $expected }
+bank-q-amount = amount { $returned }, issued { $issued }
+bank-q-totals = group totals { $returned_count } tx / { $returned_sum } yuan, issued { $issued_count } tx / { $issued_sum } yuan
+bank-q-status = unsupported status { $status }
+bank-q-malformed = unreadable: { $detail }
+bank-d-unterminated = unterminated quoted field
+
+## small13b: tc-engine's projection errors and the built-in policy parameters' checks
+eng-proj-overflow = { $what }: amount out of range
+eng-proj-growth = growth
+eng-proj-new-pension = new pension
+eng-proj-contribution = contribution
+eng-proj-contributions = contributions
+eng-proj-expenditure = expenditure
+eng-proj-interest = interest
+eng-proj-income = income
+eng-proj-balance = balance
+eng-proj-entrants-birth = entrants' birth: { $error }
+eng-proj-no-retirement = no retirement month for { $birth } { $category }
+eng-policy-range = { $name } = { $value }: expected { $min } to { $max }
+eng-policy-day = { $name } = { $value } is not a day of the month
+eng-policy-pay-shift = { $name } = { $value }: expected previous, next or same
+
+## small13b: tc-bank's text fields of a payment file and why one is refused
+bank-err-text = { $field }: { $reason }
+bank-field-bank-name = bank name
+bank-field-debtor-name = debtor name
+bank-field-debtor-account-name = debtor account name
+bank-field-creditor-name = creditor name
+bank-field-remittance = remittance information
+bank-text-empty = empty
+bank-text-char = character { $code } is not allowed
+bank-text-long = { $n } characters, at most { $max }
+bank-amount-not-decimal = not a decimal amount: { $text }
+bank-amount-fractions = amount { $text } has fractions of a fen
+bank-amount-too-large = amount { $text } is too large
+bank-amount-negative = negative amount { $text }

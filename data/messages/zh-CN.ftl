@@ -3948,3 +3948,85 @@ bank-csv-header = 表头应为 { $header }
 bank-csv-empty = 文件为空
 ## bankpar: the bank files prepared beside the database work (disburse::overlap)
 app-dis-bank-worker = 准备银行文件失败（工作线程异常终止）
+
+## small13b: the ledger's stored references in the reader's language (tc-app::ledger_refs)
+app-lref-historical = 历史结余 { $id }（{ $kind }）
+app-lref-deposit-fixed = 定期存款
+app-lref-deposit-demand = 活期存款
+app-lref-fund-plan = { $month } 基金使用计划
+app-lref-allocation = { $month } 基金下拨
+app-lref-pass-down = { $month } 基金转拨
+app-lref-payment = { $month } { $item }发放
+app-lref-bank-returns = 银行回盘文件 { $file }
+app-lref-collection = { $period } 征缴批次
+app-lref-gap = 缺口分担 { $year }
+app-lref-gap-received = 缺口分担 { $year } 到账
+app-lref-recovery = { $month } 养老金扣减追回
+app-col-unapplied-overpayment = 多缴：已无欠缴
+app-col-unapplied-no-assessment = 此人无核定记录
+
+## small13b: tc-bank's batch-building details and return lines' quarantine reasons
+bank-d-payment-not-positive = 付款 { $id } 金额 { $amount } 元：必须为正数
+bank-d-payment-too-large = 付款 { $id } 金额 { $amount } 元过大
+bank-d-no-payments = 报文 { $id } 没有付款
+bank-d-too-many = 报文 { $id } 有 { $n } 笔付款，最多 { $max } 笔
+bank-d-control-sum = 报文 { $id } 的总金额过大
+bank-d-max-per-batch = 每批笔数 { $n } 超出 1 至 { $max }
+bank-d-root = 根元素为 { $root }，应为 pain.002.001.03 或 .10 至 .12 的 Document
+bank-d-document-holds = Document 中为 { $tag }，应为 CstmrPmtStsRpt
+bank-d-header-twice = 组头中 { $name } 出现两次
+bank-d-no-field = 缺少 { $field }
+bank-d-not-pain001 = 该报告针对 { $name }，不是 pain.001
+bank-d-group-field = 组 { $field }：{ $error }
+bank-d-given-twice = { $field } 出现两次
+bank-d-block-no-e2e = 批次状态旁有一条没有端到端标识的记录
+bank-d-group-no-e2e = 组状态 { $status } 旁有一条没有端到端标识的记录
+bank-d-bad-count = 笔数无效：{ $text }
+bank-d-no-status = 没有 TxSts，也没有可继承的状态
+bank-d-currency = 金额币种为 { $currency }，应为 CNY
+bank-d-no-currency = 金额没有币种
+bank-d-after-quote = 右引号后出现 { $found }
+bank-d-quote-inside = 未加引号的字段中出现引号
+bank-d-read-back = 字段读回与写入不一致
+bank-d-fields = { $n } 个字段，应为 5 个
+bank-d-bad-amount = 金额无效：{ $text }
+bank-q-unknown-e2e = 未知的端到端标识
+bank-q-unknown-message = 未知的报文标识
+bank-q-wrong-message = 该付款在报文 { $id } 中发出
+bank-q-payment-info = 付款信息 { $returned }，应为 { $expected }
+bank-q-amount = 金额 { $returned }，发出时为 { $issued }
+bank-q-totals = 组合计 { $returned_count } 笔 / { $returned_sum } 元，发出时 { $issued_count } 笔 / { $issued_sum } 元
+bank-q-status = 不支持的状态 { $status }
+bank-q-malformed = 无法读取：{ $detail }
+bank-d-unterminated = 引号未闭合的字段
+
+## small13b: tc-engine's projection errors and the built-in policy parameters' checks
+eng-proj-overflow = { $what }：金额超出范围
+eng-proj-growth = 增长
+eng-proj-new-pension = 新退休人员养老金
+eng-proj-contribution = 月缴费
+eng-proj-contributions = 缴费收入
+eng-proj-expenditure = 支出
+eng-proj-interest = 利息
+eng-proj-income = 收入
+eng-proj-balance = 结余
+eng-proj-entrants-birth = 新参保人员的出生年月：{ $error }
+eng-proj-no-retirement = 无法确定 { $birth } 出生的 { $category } 人员的退休月份
+eng-policy-range = { $name } = { $value }：应为 { $min } 至 { $max }
+eng-policy-day = { $name } = { $value } 不是当月的日期
+eng-policy-pay-shift = { $name } = { $value }：应为 previous、next 或 same
+
+## small13b: tc-bank's text fields of a payment file and why one is refused
+bank-err-text = { $field }：{ $reason }
+bank-field-bank-name = 银行名称
+bank-field-debtor-name = 付款人名称
+bank-field-debtor-account-name = 付款账户户名
+bank-field-creditor-name = 收款人名称
+bank-field-remittance = 附言
+bank-text-empty = 为空
+bank-text-char = 不允许字符 { $code }
+bank-text-long = { $n } 个字符，最多 { $max } 个
+bank-amount-not-decimal = 不是十进制金额：{ $text }
+bank-amount-fractions = 金额 { $text } 含有不足一分的部分
+bank-amount-too-large = 金额 { $text } 过大
+bank-amount-negative = 负数金额 { $text }

@@ -419,6 +419,22 @@ fn close_slice(
     tally.add(&assessed, receipts.len(), matched, &open)
 }
 
+/// Why a receipt's money was not applied, as the close stores it in `unapplied.reason`: a fixed
+/// code kept as it is (the collection's rows are compared and digested as stored), shown to a
+/// reader through [`unapplied_reason`].
+pub const OVERPAYMENT: &str = "overpayment: nothing left owed";
+/// See [`OVERPAYMENT`]: a receipt of a person with no assessment in the batch.
+pub const NO_ASSESSMENT: &str = "no assessment for this person";
+
+/// An unapplied row's stored reason in the reader's language (any other text as it is).
+pub fn unapplied_reason(stored: &str) -> String {
+    match stored {
+        OVERPAYMENT => tongchou_core::tr!("app-col-unapplied-overpayment"),
+        NO_ASSESSMENT => tongchou_core::tr!("app-col-unapplied-no-assessment"),
+        other => other.to_string(),
+    }
+}
+
 /// The money the close could not apply, written once every slice is closed: the overpayments,
 /// then the receipts of persons with nothing open. Returns its total.
 fn write_unapplied(db: &mut Db, c: &Close<'_>, tally: &Tally) -> Result<Fen> {
@@ -429,13 +445,13 @@ fn write_unapplied(db: &mut Db, c: &Close<'_>, tally: &Tally) -> Result<Fen> {
             receipt: r,
             person: *p,
             amount: *a,
-            reason: "overpayment: nothing left owed",
+            reason: OVERPAYMENT,
         })
         .chain(tally.unknown.iter().map(|r| Unapplied {
             receipt: &r.receipt,
             person: r.person,
             amount: r.paid,
-            reason: "no assessment for this person",
+            reason: NO_ASSESSMENT,
         }))
         .collect();
     store::write_unapplied(db, c.period, &unapplied)?;
@@ -691,4 +707,32 @@ pub fn reconcile(db: &mut Db) -> Result<Vec<String>> {
         }
     }
     Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tongchou_core::i18n::{Lang, scope};
+
+    #[test]
+    fn unapplied_reasons_in_the_readers_language() {
+        let both = |r: &str| {
+            (
+                scope(Lang::ZhCn, || unapplied_reason(r)),
+                scope(Lang::En, || unapplied_reason(r)),
+            )
+        };
+        let (zh, en) = both(OVERPAYMENT);
+        assert_eq!((zh.as_str(), en.as_str()), ("多缴：已无欠缴", OVERPAYMENT));
+        let (zh, en) = both(NO_ASSESSMENT);
+        assert_eq!(
+            (zh.as_str(), en.as_str()),
+            ("此人无核定记录", NO_ASSESSMENT)
+        );
+        let (zh, en) = both("typed by a person");
+        assert_eq!(
+            (zh.as_str(), en.as_str()),
+            ("typed by a person", "typed by a person")
+        );
+    }
 }

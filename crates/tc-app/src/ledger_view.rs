@@ -436,7 +436,7 @@ pub fn history_cells(chart: &Chart, account: AccountId, t: &Transfer) -> Vec<Cel
         Cell::Text(account_label(chart, other)),
         Cell::Money(t.amount),
         Cell::Text(op_name(&t.op).into()),
-        Cell::Text(t.reference.clone()),
+        Cell::Text(crate::ledger_refs::shown(&t.reference)),
     ]
 }
 

@@ -62,6 +62,7 @@ pub mod imports;
 pub mod income;
 pub mod jobs;
 pub mod keys;
+pub mod ledger_refs;
 pub mod ledger_view;
 pub mod migrate;
 pub mod month;

@@ -167,13 +167,17 @@ impl Payment {
         remittance: &str,
     ) -> Result<Payment, BankError> {
         if !amount.is_positive() {
-            return Err(BankError::Amount(format!(
-                "payment {end_to_end_id} of {amount} yuan: must be positive"
+            return Err(BankError::Amount(tongchou_core::tr!(
+                "bank-d-payment-not-positive",
+                id = end_to_end_id,
+                amount = amount
             )));
         }
         if amount > MAX_CONTROL_SUM {
-            return Err(BankError::Amount(format!(
-                "payment {end_to_end_id} of {amount} yuan is too large"
+            return Err(BankError::Amount(tongchou_core::tr!(
+                "bank-d-payment-too-large",
+                id = end_to_end_id,
+                amount = amount
             )));
         }
         Ok(Payment {
@@ -235,14 +239,17 @@ impl PaymentBatch {
     ) -> Result<PaymentBatch, BankError> {
         let message_id = MessageId::new(county, period, sequence)?;
         if payments.is_empty() {
-            return Err(BankError::BatchSize(format!(
-                "{message_id} has no payments"
+            return Err(BankError::BatchSize(tongchou_core::tr!(
+                "bank-d-no-payments",
+                id = message_id
             )));
         }
         if payments.len() > MAX_PAYMENTS_PER_BATCH {
-            return Err(BankError::BatchSize(format!(
-                "{message_id} has {} payments, at most {MAX_PAYMENTS_PER_BATCH}",
-                payments.len()
+            return Err(BankError::BatchSize(tongchou_core::tr!(
+                "bank-d-too-many",
+                id = message_id,
+                n = payments.len(),
+                max = MAX_PAYMENTS_PER_BATCH
             )));
         }
         let mut seen = HashSet::with_capacity(payments.len());
@@ -254,7 +261,7 @@ impl PaymentBatch {
         let control_sum = Fen::checked_sum(payments.iter().map(|p| p.amount))
             .filter(|s| *s <= MAX_CONTROL_SUM)
             .ok_or_else(|| {
-                BankError::Amount(format!("control sum of {message_id} is too large"))
+                BankError::Amount(tongchou_core::tr!("bank-d-control-sum", id = message_id))
             })?;
         Ok(PaymentBatch {
             message_id,
@@ -326,8 +333,10 @@ pub fn plan_batches(
     max_per_batch: usize,
 ) -> Result<Vec<PaymentBatch>, BankError> {
     if max_per_batch == 0 || max_per_batch > MAX_PAYMENTS_PER_BATCH {
-        return Err(BankError::BatchSize(format!(
-            "max_per_batch {max_per_batch} is outside 1..={MAX_PAYMENTS_PER_BATCH}"
+        return Err(BankError::BatchSize(tongchou_core::tr!(
+            "bank-d-max-per-batch",
+            n = max_per_batch,
+            max = MAX_PAYMENTS_PER_BATCH
         )));
     }
     payments.sort_by(|a, b| a.end_to_end_id.cmp(&b.end_to_end_id));

@@ -20,6 +20,7 @@ use crate::status::{
 };
 use std::collections::{BTreeMap, BTreeSet};
 use tongchou_core::Fen;
+use tongchou_core::tr;
 
 pub const PAYMENT_CSV_HEADER: &str =
     "message_id,end_to_end_id,creditor_account,creditor_name,amount_cny,remittance_info";
@@ -168,38 +169,38 @@ fn check_strict(raw: &str, fields: &[String]) -> Result<(), String> {
         if i > 0 {
             rest = rest
                 .strip_prefix(',')
-                .ok_or("fields do not read back as written")?;
+                .ok_or_else(|| tr!("bank-d-read-back"))?;
         }
         let (taken, after) = match rest.strip_prefix('"') {
             Some(quoted) => {
-                let close = closing_quote(quoted).ok_or("unterminated quoted field")?;
+                let close = closing_quote(quoted).ok_or_else(|| tr!("bank-d-unterminated"))?;
                 let after = &quoted[close + 1..];
                 if let Some(c) = after
                     .chars()
                     .next()
                     .filter(|c| !matches!(c, ',' | '\r' | '\n'))
                 {
-                    return Err(format!("{c:?} after a closing quote"));
+                    return Err(tr!("bank-d-after-quote", found = format!("{c:?}")));
                 }
                 (quoted[..close].replace("\"\"", "\""), after)
             }
             None => {
                 let len = rest.find([',', '\r', '\n']).unwrap_or(rest.len());
                 if rest[..len].contains('"') {
-                    return Err("quote inside an unquoted field".into());
+                    return Err(tr!("bank-d-quote-inside"));
                 }
                 (rest[..len].to_string(), &rest[len..])
             }
         };
         if taken != *field {
-            return Err("fields do not read back as written".into());
+            return Err(tr!("bank-d-read-back"));
         }
         rest = after;
     }
     if rest.bytes().all(|b| b == b'\r' || b == b'\n') {
         Ok(())
     } else {
-        Err("fields do not read back as written".into())
+        Err(tr!("bank-d-read-back"))
     }
 }
 
@@ -231,13 +232,13 @@ pub fn read_return_csv(text: &str) -> Result<ReturnFile, BankError> {
         Some((line, _)) => {
             return Err(BankError::Csv {
                 line,
-                reason: tongchou_core::tr!("bank-csv-header", header = RETURN_CSV_HEADER),
+                reason: tr!("bank-csv-header", header = RETURN_CSV_HEADER),
             });
         }
         None => {
             return Err(BankError::Csv {
                 line: 1,
-                reason: tongchou_core::tr!("bank-csv-empty"),
+                reason: tr!("bank-csv-empty"),
             });
         }
     }
@@ -258,16 +259,16 @@ pub fn read_return_csv(text: &str) -> Result<ReturnFile, BankError> {
         };
         let parsed = rec.and_then(|f| {
             if f.len() != 5 {
-                return Err(format!("{} fields, expected 5", f.len()));
+                return Err(tr!("bank-d-fields", n = f.len()));
             }
             let msg = f[0].trim();
             let e2e = f[1].trim();
             if msg.is_empty() {
-                return Err("no message_id".into());
+                return Err(tr!("bank-d-no-field", field = "message_id"));
             }
             let status = f[2].trim();
             if status.is_empty() {
-                return Err("no status".into());
+                return Err(tr!("bank-d-no-field", field = "status"));
             }
             let amount = match f[4].trim() {
                 "" => None,
@@ -275,7 +276,7 @@ pub fn read_return_csv(text: &str) -> Result<ReturnFile, BankError> {
                     a.parse::<Fen>()
                         .ok()
                         .filter(|v| !v.is_negative())
-                        .ok_or_else(|| format!("bad amount {a:?}"))?,
+                        .ok_or_else(|| tr!("bank-d-bad-amount", text = format!("{a:?}")))?,
                 ),
             };
             let reason = Some(f[3].trim().to_string()).filter(|r| !r.is_empty());
@@ -422,7 +423,10 @@ mod tests {
 
     #[test]
     fn strictness_reasons() {
-        let reason = |t: &str| records(t).remove(0).1.err();
+        use tongchou_core::i18n::{Lang, scope};
+        let reason = |t: &str| scope(Lang::En, || records(t).remove(0).1.err());
+        let zh = scope(Lang::ZhCn, || records("x\"y,z").remove(0).1.err());
+        assert_eq!(zh.as_deref(), Some("未加引号的字段中出现引号"));
         assert_eq!(
             reason("x\"y,z").as_deref(),
             Some("quote inside an unquoted field")

@@ -48,12 +48,28 @@ pub enum BankError {
     Stale(String),
 }
 
+/// A payment file's text field by its name in the reader's language (the name itself for any
+/// other).
+fn field_name(field: &str) -> &str {
+    use tongchou_core::i18n::word;
+    match field {
+        "bank name" => word("bank-field-bank-name"),
+        "debtor name" => word("bank-field-debtor-name"),
+        "debtor account name" => word("bank-field-debtor-account-name"),
+        "creditor name" => word("bank-field-creditor-name"),
+        "remittance information" => word("bank-field-remittance"),
+        other => other,
+    }
+}
+
 /// In the reader's language (`bank-err-*` of the catalogue, `tongchou_core::i18n::current`).
 impl fmt::Display for BankError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let q = |s: &str| format!("{s:?}");
         f.write_str(&match self {
-            BankError::Text { field, reason } => format!("{field}: {reason}"),
+            BankError::Text { field, reason } => {
+                tr!("bank-err-text", field = field_name(field), reason = reason)
+            }
             BankError::Account(s) => tr!("bank-err-account", value = q(s)),
             BankError::Bic(s) => tr!("bank-err-bic", value = q(s)),
             BankError::Cnaps(s) => tr!("bank-err-cnaps", value = q(s)),

@@ -264,9 +264,9 @@ impl Collector {
                 self.ns = e.ns.clone();
                 Ok(())
             }
-            _ => Err(BankError::Pain002(format!(
-                "root is {{{}}}{}, expected a Document of pain.002.001.03 or .10 to .12",
-                e.ns, e.local
+            _ => Err(BankError::Pain002(tongchou_core::tr!(
+                "bank-d-root",
+                root = format!("{{{}}}{}", e.ns, e.local)
             ))),
         }
     }
@@ -284,9 +284,9 @@ impl Collector {
         self.text.clear();
         match self.path.as_slice() {
             [Document, r] if *r != CstmrPmtStsRpt => {
-                return Err(BankError::Pain002(format!(
-                    "Document holds {}, expected CstmrPmtStsRpt",
-                    e.local
+                return Err(BankError::Pain002(tongchou_core::tr!(
+                    "bank-d-document-holds",
+                    tag = e.local
                 )));
             }
             [Document, CstmrPmtStsRpt, OrgnlPmtInfAndSts] => {
@@ -425,32 +425,46 @@ fn collect(xml: &str) -> Result<Report, BankError> {
 /// original message that is not a pain.001, unreadable group totals.
 fn check_header(h: &Header) -> Result<Group, BankError> {
     if let Some(name) = h.repeated.or(h.group.repeated) {
-        return Err(BankError::Pain002(format!(
-            "{name} given twice in the group header"
+        return Err(BankError::Pain002(tongchou_core::tr!(
+            "bank-d-header-twice",
+            name = name
         )));
     }
     let orig_msg_id = h
         .orig_msg_id
         .clone()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| BankError::Pain002("no OrgnlGrpInfAndSts/OrgnlMsgId".into()))?;
+        .ok_or_else(|| {
+            BankError::Pain002(tongchou_core::tr!(
+                "bank-d-no-field",
+                field = "OrgnlGrpInfAndSts/OrgnlMsgId"
+            ))
+        })?;
     match h.orig_msg_name.as_deref() {
         Some(n) if n.starts_with("pain.001") => {}
         Some(n) => {
-            return Err(BankError::Pain002(format!(
-                "the report is about a {n}, not a pain.001"
+            return Err(BankError::Pain002(tongchou_core::tr!(
+                "bank-d-not-pain001",
+                name = n
             )));
         }
         None => {
-            return Err(BankError::Pain002(
-                "no OrgnlGrpInfAndSts/OrgnlMsgNmId".into(),
-            ));
+            return Err(BankError::Pain002(tongchou_core::tr!(
+                "bank-d-no-field",
+                field = "OrgnlGrpInfAndSts/OrgnlMsgNmId"
+            )));
         }
     }
-    let count = parse_count(h.group.count.as_deref())
-        .map_err(|e| BankError::Pain002(format!("group OrgnlNbOfTxs: {e}")))?;
-    let sum = parse_sum(h.group.sum.as_deref())
-        .map_err(|e| BankError::Pain002(format!("group OrgnlCtrlSum: {e}")))?;
+    let group_field = |field: &str, e: String| {
+        BankError::Pain002(tongchou_core::tr!(
+            "bank-d-group-field",
+            field = field,
+            error = e
+        ))
+    };
+    let count =
+        parse_count(h.group.count.as_deref()).map_err(|e| group_field("OrgnlNbOfTxs", e))?;
+    let sum = parse_sum(h.group.sum.as_deref()).map_err(|e| group_field("OrgnlCtrlSum", e))?;
     Ok(Group {
         orig_msg_id,
         status: h.group.status.as_deref().map(StatusCode::parse),
@@ -541,10 +555,10 @@ fn payment_info_line(
     msg: &str,
 ) -> Result<(String, StatusLine), String> {
     if let Some(r) = pi.level.repeated {
-        return Err(format!("{r} given twice"));
+        return Err(tongchou_core::tr!("bank-d-given-twice", field = r));
     }
     if pi.txs.iter().any(|t| t.e2e.is_none()) {
-        return Err("block status beside an entry with no end-to-end id".into());
+        return Err(tongchou_core::tr!("bank-d-block-no-e2e"));
     }
     let id = pi
         .id
@@ -587,7 +601,7 @@ fn group_line(
         .flat_map(|p| &p.txs)
         .any(|t| t.e2e.is_none());
     if unidentified {
-        let reason = format!("group status {status} beside an entry with no end-to-end id");
+        let reason = tongchou_core::tr!("bank-d-group-no-e2e", status = status);
         out.quarantine(out.ordinal, reason, &group.orig_msg_id, None);
         return;
     }
@@ -620,10 +634,14 @@ fn join_info(info: &[String]) -> Option<String> {
 fn parse_count(s: Option<&str>) -> Result<Option<u64>, String> {
     match s {
         None => Ok(None),
-        Some(t) if !t.is_empty() && t.len() <= 15 && t.bytes().all(|b| b.is_ascii_digit()) => {
-            t.parse().map(Some).map_err(|_| format!("bad count {t:?}"))
-        }
-        Some(t) => Err(format!("bad count {t:?}")),
+        Some(t) if !t.is_empty() && t.len() <= 15 && t.bytes().all(|b| b.is_ascii_digit()) => t
+            .parse()
+            .map(Some)
+            .map_err(|_| tongchou_core::tr!("bank-d-bad-count", text = format!("{t:?}"))),
+        Some(t) => Err(tongchou_core::tr!(
+            "bank-d-bad-count",
+            text = format!("{t:?}")
+        )),
     }
 }
 
@@ -642,7 +660,7 @@ struct Inherited<'r> {
 /// The line of one `TxInfAndSts`, or why it is quarantined.
 fn transaction_line(orig_msg_id: &str, tx: &Tx, up: &Inherited<'_>) -> Result<StatusLine, String> {
     if let Some(r) = tx.level.repeated {
-        return Err(format!("{r} given twice"));
+        return Err(tongchou_core::tr!("bank-d-given-twice", field = r));
     }
     let e2e = tx
         .e2e
@@ -655,7 +673,7 @@ fn transaction_line(orig_msg_id: &str, tx: &Tx, up: &Inherited<'_>) -> Result<St
         None => match (inherited(up.pi_status), inherited(up.group_status)) {
             (Some(s), _) => (s, up.pi),
             (None, Some(s)) => (s, up.group),
-            (None, None) => return Err("no TxSts and no status to inherit".into()),
+            (None, None) => return Err(tongchou_core::tr!("bank-d-no-status")),
         },
     };
     let reason = tx
@@ -671,8 +689,8 @@ fn transaction_line(orig_msg_id: &str, tx: &Tx, up: &Inherited<'_>) -> Result<St
     let amount = match (&tx.amount, tx.currency.as_deref()) {
         (None, _) => None,
         (Some(a), Some("CNY")) => Some(parse_decimal_yuan(a)?),
-        (Some(_), Some(c)) => return Err(format!("amount in {c}, expected CNY")),
-        (Some(_), None) => return Err("amount without currency".into()),
+        (Some(_), Some(c)) => return Err(tongchou_core::tr!("bank-d-currency", currency = c)),
+        (Some(_), None) => return Err(tongchou_core::tr!("bank-d-no-currency")),
     };
     Ok(StatusLine {
         source: tx.ordinal,

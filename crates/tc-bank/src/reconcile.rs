@@ -383,30 +383,44 @@ pub enum Quarantine {
 impl fmt::Display for Quarantine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Quarantine::UnknownEndToEndId => write!(f, "unknown end-to-end id"),
-            Quarantine::UnknownMessage => write!(f, "unknown message id"),
-            Quarantine::WrongMessage { issued_message_id } => {
-                write!(f, "payment was issued in message {issued_message_id}")
+            Quarantine::UnknownEndToEndId => f.write_str(&tongchou_core::tr!("bank-q-unknown-e2e")),
+            Quarantine::UnknownMessage => {
+                f.write_str(&tongchou_core::tr!("bank-q-unknown-message"))
             }
+            Quarantine::WrongMessage { issued_message_id } => f.write_str(&tongchou_core::tr!(
+                "bank-q-wrong-message",
+                id = issued_message_id
+            )),
             Quarantine::UnknownPaymentInfo { returned, expected } => {
-                write!(f, "payment information {returned}, expected {expected}")
+                f.write_str(&tongchou_core::tr!(
+                    "bank-q-payment-info",
+                    returned = returned,
+                    expected = expected
+                ))
             }
-            Quarantine::AmountMismatch { issued, returned } => {
-                write!(f, "amount {returned}, issued {issued}")
-            }
+            Quarantine::AmountMismatch { issued, returned } => f.write_str(&tongchou_core::tr!(
+                "bank-q-amount",
+                returned = returned,
+                issued = issued
+            )),
             Quarantine::TotalsMismatch {
                 issued_count,
                 issued_sum,
                 returned_count,
                 returned_sum,
-            } => write!(
-                f,
-                "group totals {} tx / {} yuan, issued {issued_count} tx / {issued_sum} yuan",
-                returned_count.map_or("-".to_string(), |c| c.to_string()),
-                returned_sum.map_or("-".to_string(), |s| s.to_string()),
-            ),
-            Quarantine::UnsupportedStatus(s) => write!(f, "unsupported status {s}"),
-            Quarantine::Malformed(s) => write!(f, "unreadable: {s}"),
+            } => f.write_str(&tongchou_core::tr!(
+                "bank-q-totals",
+                returned_count = returned_count.map_or("-".to_string(), |c| c.to_string()),
+                returned_sum = returned_sum.map_or("-".to_string(), |s| s.to_string()),
+                issued_count = issued_count,
+                issued_sum = issued_sum
+            )),
+            Quarantine::UnsupportedStatus(s) => {
+                f.write_str(&tongchou_core::tr!("bank-q-status", status = s))
+            }
+            Quarantine::Malformed(s) => {
+                f.write_str(&tongchou_core::tr!("bank-q-malformed", detail = s))
+            }
         }
     }
 }
@@ -586,6 +600,28 @@ mod tests {
     use crate::status::{Malformed, ReturnFormat, StatusCode};
     use proptest::prelude::*;
     use std::collections::{BTreeSet, HashSet};
+
+    #[test]
+    fn quarantine_reasons_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let q = Quarantine::AmountMismatch {
+            issued: Fen::new(12_345),
+            returned: Fen::new(100),
+        };
+        assert_eq!(
+            scope(Lang::ZhCn, || q.to_string()),
+            "金额 1.00，发出时为 123.45"
+        );
+        assert_eq!(
+            scope(Lang::En, || q.to_string()),
+            "amount 1.00, issued 123.45"
+        );
+        let q = Quarantine::Malformed("x".into());
+        assert_eq!(scope(Lang::ZhCn, || q.to_string()), "无法读取：x");
+        assert_eq!(scope(Lang::En, || q.to_string()), "unreadable: x");
+        let q = Quarantine::UnknownEndToEndId;
+        assert_eq!(scope(Lang::ZhCn, || q.to_string()), "未知的端到端标识");
+    }
 
     fn tx_line(
         source: usize,

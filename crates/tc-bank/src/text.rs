@@ -23,20 +23,20 @@ pub(crate) fn check_text(
     if t.is_empty() {
         return Err(BankError::Text {
             field,
-            reason: "empty".into(),
+            reason: tongchou_core::tr!("bank-text-empty"),
         });
     }
     if let Some(c) = t.chars().find(|&c| is_forbidden_char(c)) {
         return Err(BankError::Text {
             field,
-            reason: format!("character U+{:04X} is not allowed", c as u32),
+            reason: tongchou_core::tr!("bank-text-char", code = format!("U+{:04X}", c as u32)),
         });
     }
     let n = t.chars().count();
     if n > max_chars {
         return Err(BankError::Text {
             field,
-            reason: format!("{n} characters, at most {max_chars}"),
+            reason: tongchou_core::tr!("bank-text-long", n = n, max = max_chars),
         });
     }
     Ok(t.to_string())
@@ -55,6 +55,11 @@ pub(crate) fn push_xml_escaped(out: &mut String, s: &str) {
             _ => out.push(c),
         }
     }
+}
+
+/// An amount of a bank's file beyond what a payment may carry, in the reader's language.
+fn too_large(s: &str) -> String {
+    tongchou_core::tr!("bank-amount-too-large", text = format!("{s:?}"))
 }
 
 /// Parse an `xs:decimal` amount in yuan ("12.5", "+012.50", "12.500", ".5", "5.") exactly into
@@ -77,20 +82,25 @@ pub(crate) fn parse_decimal_yuan(s: &str) -> Result<Fen, String> {
         || !int.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
     {
-        return Err(format!("not a decimal amount: {s:?}"));
+        return Err(tongchou_core::tr!(
+            "bank-amount-not-decimal",
+            text = format!("{s:?}")
+        ));
     }
     if frac.len() > 2 && frac[2..].bytes().any(|b| b != b'0') {
-        return Err(format!("amount {s:?} has fractions of a fen"));
+        return Err(tongchou_core::tr!(
+            "bank-amount-fractions",
+            text = format!("{s:?}")
+        ));
     }
     let int = int.trim_start_matches('0');
     if int.len() > 16 {
-        return Err(format!("amount {s:?} is too large"));
+        return Err(too_large(s));
     }
     let yuan: i64 = if int.is_empty() {
         0
     } else {
-        int.parse()
-            .map_err(|_| format!("amount {s:?} is too large"))?
+        int.parse().map_err(|_| too_large(s))?
     };
     let mut fen = 0i64;
     for (i, b) in frac.bytes().take(2).enumerate() {
@@ -99,9 +109,12 @@ pub(crate) fn parse_decimal_yuan(s: &str) -> Result<Fen, String> {
     let v = yuan
         .checked_mul(100)
         .and_then(|v| v.checked_add(fen))
-        .ok_or_else(|| format!("amount {s:?} is too large"))?;
+        .ok_or_else(|| too_large(s))?;
     if negative && v != 0 {
-        return Err(format!("negative amount {s:?}"));
+        return Err(tongchou_core::tr!(
+            "bank-amount-negative",
+            text = format!("{s:?}")
+        ));
     }
     Ok(Fen::new(v))
 }
@@ -164,6 +177,40 @@ impl fmt::Display for DateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_refused_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let e = |lang| scope(lang, || parse_decimal_yuan("1.005"));
+        assert_eq!(
+            e(Lang::ZhCn),
+            Err("金额 \"1.005\" 含有不足一分的部分".into())
+        );
+        assert_eq!(
+            e(Lang::En),
+            Err("amount \"1.005\" has fractions of a fen".into())
+        );
+    }
+
+    #[test]
+    fn refusals_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let e = |lang, s: &str| {
+            scope(lang, || {
+                check_text("creditor name", s, 2).map_err(|e| e.to_string())
+            })
+        };
+        assert_eq!(e(Lang::ZhCn, " "), Err("收款人名称：为空".into()));
+        assert_eq!(e(Lang::En, " "), Err("creditor name: empty".into()));
+        assert_eq!(
+            e(Lang::ZhCn, "张三丰"),
+            Err("收款人名称：3 个字符，最多 2 个".into())
+        );
+        assert_eq!(
+            e(Lang::En, "a\tb"),
+            Err("creditor name: character U+0009 is not allowed".into())
+        );
+    }
 
     #[test]
     fn text_rules() {

@@ -151,7 +151,10 @@ fn bad_pain002_file() {
             (
                 11,
                 Some(E2),
-                &Quarantined(Quarantine::Malformed("amount in USD, expected CNY".into()))
+                &Quarantined(Quarantine::Malformed(tongchou_core::tr!(
+                    "bank-d-currency",
+                    currency = "USD"
+                )))
             ),
             (12, None, &NothingLeft),
         ]

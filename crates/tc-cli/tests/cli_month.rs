@@ -346,6 +346,25 @@ fn decided_by_the_approver(db: &str, tag: &str) {
         "{o:?}"
     );
     ok(&tongchou(db, &["ledger", "check"], &[]));
+    // the references booked, in the reader's language (the ledger keeps them as booked)
+    let args = [
+        "ledger",
+        "history",
+        "--account",
+        "140000:fiscal_special_account",
+    ];
+    let h = ok(&tongchou(db, &args, &[]));
+    assert!(
+        h.contains("/ 历史结余 ")
+            && h.contains("（活期存款）")
+            && !h.contains("historical balance"),
+        "{h}"
+    );
+    let h = ok(&tongchou(db, &args, &[("TONGCHOU_LANG", "en")]));
+    assert!(
+        h.contains("/ historical balance ") && h.contains(" (demand deposit)"),
+        "{h}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

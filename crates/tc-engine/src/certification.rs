@@ -40,18 +40,8 @@ impl Terms {
         }
         let (interval, u1) = policy.int(INTERVAL, on)?;
         let (reminder, u2) = policy.int(REMINDER, on)?;
-        let interval_months = u32::try_from(interval)
-            .ok()
-            .filter(|m| (1..=60).contains(m))
-            .ok_or_else(|| {
-                RuleError::Policy(format!("{INTERVAL} = {interval}: expected 1 to 60"))
-            })?;
-        let reminder_days = u32::try_from(reminder)
-            .ok()
-            .filter(|d| *d <= 366)
-            .ok_or_else(|| {
-                RuleError::Policy(format!("{REMINDER} = {reminder}: expected 0 to 366"))
-            })?;
+        let interval_months = in_range(INTERVAL, interval, 1, 60)?;
+        let reminder_days = in_range(REMINDER, reminder, 0, 366)?;
         Ok(Some(Terms {
             interval_months,
             reminder_days,
@@ -122,9 +112,44 @@ pub fn months_missed(from: Period, resumed: Period) -> impl Iterator<Item = Peri
     (0..n).map(move |i| from.add_months(i))
 }
 
+/// A policy parameter's value within `min..=max`, or why not (in the reader's language).
+fn in_range(name: &str, value: i64, min: u32, max: u32) -> Result<u32, RuleError> {
+    u32::try_from(value)
+        .ok()
+        .filter(|v| (min..=max).contains(v))
+        .ok_or_else(|| {
+            RuleError::Policy(tongchou_core::tr!(
+                "eng-policy-range",
+                name = name,
+                value = value,
+                min = min,
+                max = max
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_out_of_range_in_the_readers_language() {
+        use tongchou_core::i18n::{Lang, scope};
+        let e = |lang| {
+            scope(lang, || {
+                in_range(INTERVAL, 61, 1, 60).map_err(|e| e.to_string())
+            })
+        };
+        assert_eq!(
+            e(Lang::ZhCn),
+            Err(format!("政策参数：{INTERVAL} = 61：应为 1 至 60"))
+        );
+        assert_eq!(
+            e(Lang::En),
+            Err(format!("policy: {INTERVAL} = 61: expected 1 to 60"))
+        );
+        assert_eq!(in_range(INTERVAL, 12, 1, 60), Ok(12));
+    }
     use proptest::prelude::*;
 
     fn d(s: &str) -> Date {

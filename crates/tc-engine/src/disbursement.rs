@@ -300,7 +300,9 @@ impl Calendar {
             u8::try_from(v)
                 .ok()
                 .filter(|d| (1..=31).contains(d))
-                .ok_or_else(|| RuleError::Policy(format!("{name} = {v} is not a day of the month")))
+                .ok_or_else(|| {
+                    RuleError::Policy(tongchou_core::tr!("eng-policy-day", name = name, value = v))
+                })
         };
         let county_plan_by = prev.day(day("calendar.county_plan_day")?);
         let city_plan_by = prev.day(day("calendar.city_plan_day")?);
@@ -321,8 +323,10 @@ impl Calendar {
             "next" => work_days.on_or_after(pay_day),
             "same" => pay_day,
             other => {
-                return Err(RuleError::Policy(format!(
-                    "calendar.pay_day_on_day_off = {other:?}: expected previous, next or same"
+                return Err(RuleError::Policy(tongchou_core::tr!(
+                    "eng-policy-pay-shift",
+                    name = "calendar.pay_day_on_day_off",
+                    value = format!("{other:?}")
                 )));
             }
         };

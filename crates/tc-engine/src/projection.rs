@@ -105,8 +105,22 @@ impl std::fmt::Display for ProjectionError {
 
 impl std::error::Error for ProjectionError {}
 
+/// An amount out of range while computing `what` (one of the kernel's fixed names), in the
+/// reader's language.
 fn overflow(what: &str) -> ProjectionError {
-    ProjectionError(format!("{what}: amount out of range"))
+    use tongchou_core::i18n::word;
+    let what = match what {
+        "growth" => word("eng-proj-growth"),
+        "new pension" => word("eng-proj-new-pension"),
+        "contribution" => word("eng-proj-contribution"),
+        "contributions" => word("eng-proj-contributions"),
+        "expenditure" => word("eng-proj-expenditure"),
+        "interest" => word("eng-proj-interest"),
+        "income" => word("eng-proj-income"),
+        "balance" => word("eng-proj-balance"),
+        other => other,
+    };
+    ProjectionError(tongchou_core::tr!("eng-proj-overflow", what = what))
 }
 
 fn fen(v: i128, what: &str) -> Result<Fen, ProjectionError> {
@@ -344,14 +358,18 @@ fn enter(
         return Ok(0);
     }
     let birth = Period::new(year + 1 - terms.entry_age, 7)
-        .map_err(|e| ProjectionError(format!("entrants' birth: {e}")))?;
+        .map_err(|e| ProjectionError(tongchou_core::tr!("eng-proj-entrants-birth", error = e)))?;
     let weights: Vec<u64> = mix.values().map(|v| (*v).max(0) as u64).collect();
     // the largest-remainder rule of the money splits, on thousandths of persons
     let parts = Fen::new(total).split_by_weights(&weights);
     for (category, part) in mix.keys().zip(parts) {
         if part.fen() > 0 {
             let r = retire(birth, *category).ok_or_else(|| {
-                ProjectionError(format!("no retirement month for {birth} {category:?}"))
+                ProjectionError(tongchou_core::tr!(
+                    "eng-proj-no-retirement",
+                    birth = birth,
+                    category = category.as_str()
+                ))
             })?;
             s.insured.push(Insured {
                 birth,

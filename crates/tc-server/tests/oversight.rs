@@ -264,6 +264,7 @@ fn ledger(db: &mut Db, addr: std::net::SocketAddr) {
         ),
         4
     );
+    references_in_the_readers_language(db, &mut aud, acct);
     // a city's auditor: their books, not the province's
     let mut city = Client::new(addr);
     city.login("city.auditor", PW);
@@ -280,6 +281,39 @@ fn ledger(db: &mut Db, addr: std::net::SocketAddr) {
         ),
         2
     );
+}
+
+/// A reference of a shape a use case books (`collection batch 2022-06`) is kept as booked and
+/// shown in the reader's language on the account's history.
+fn references_in_the_readers_language(db: &mut Db, aud: &mut Client, acct: &str) {
+    tongchou_app::income::record(
+        db,
+        &tongchou_store::audit::Actor::operator("test"),
+        tongchou_app::clock::now_ms(),
+        &tongchou_app::income::Income {
+            key: "subsidy/reference-shape",
+            region: tongchou_core::RegionCode::new(140000).expect("code"),
+            kind: "subsidy-province",
+            amount: tongchou_core::Fen::new(100),
+            date: "2022-06-02".parse().expect("date"),
+            reference: "collection batch 2022-06",
+        },
+    )
+    .expect("income");
+    let zh = aud.get(acct);
+    assert!(
+        zh.body.contains("<td>2022-06 征缴批次</td>") && !zh.body.contains("collection batch"),
+        "{}",
+        zh.body
+    );
+    aud.get("/lang?to=en&back=%2F");
+    let en = aud.get(acct);
+    assert!(
+        en.body.contains("<td>collection batch 2022-06</td>"),
+        "{}",
+        en.body
+    );
+    aud.get("/lang?to=zh-CN&back=%2F");
 }
 
 fn post(c: &mut Client, action: &str, fields: &[(&str, &str)]) -> support::Resp {

@@ -321,7 +321,11 @@ fn history(ledger: &mut Ledger<'_>, a: HistoryArgs) -> CliResult {
             cr,
             chart.shown(other),
             tongchou_app::ledger_view::category_name(chart, &t.category),
-            format!("{} / {}", t.key, t.reference),
+            format!(
+                "{} / {}",
+                t.key,
+                tongchou_app::ledger_refs::shown(&t.reference)
+            ),
         ];
         outln!("{}", columns(&cells, &HISTORY_COLUMNS));
     }

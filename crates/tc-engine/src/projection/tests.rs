@@ -212,3 +212,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn errors_in_the_readers_language() {
+    use tongchou_core::i18n::{Lang, scope};
+    let e = |lang| scope(lang, || overflow("growth").to_string());
+    assert_eq!(e(Lang::ZhCn), "增长：金额超出范围");
+    assert_eq!(e(Lang::En), "growth: amount out of range");
+}
