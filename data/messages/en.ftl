@@ -3853,6 +3853,7 @@ explain-value-interest-of-year = { $year }: { $amount } yuan
 explain-warn-below-min-months = months paid and deemed, { $months }, are below the minimum contribution period of { $min } months in force on { $date }: no monthly pension unless the gap is paid
 
 ## params: the dated policy parameters' names (policy/*.toml; `param-` + the name with . and _ as -)
+param-value-table = table of { $rows } rows
 param-account-crediting-rate = Crediting rate
 param-account-current-year-interest = Current-year interest
 param-adjustment-announce-month = Adjustment announcement month

@@ -3854,6 +3854,7 @@ explain-value-interest-of-year = { $year } 年：{ $amount } 元
 explain-warn-below-min-months = 实际缴费月数与视同缴费月数合计 { $months } 个月，不足 { $date } 适用的最低缴费年限（{ $min } 个月）：补足缴费前不按月领取基本养老金
 
 ## params: the dated policy parameters' names (policy/*.toml; `param-` + the name with . and _ as -)
+param-value-table = 共 { $rows } 行的表
 param-account-crediting-rate = 记账利率
 param-account-current-year-interest = 当年缴费计息方式
 param-adjustment-announce-month = 调整公布月份

@@ -348,7 +348,7 @@ pub fn text(p: &Projection) -> String {
             "app-proj-assumption",
             scenario = scenario,
             name = u.label(),
-            value = u.value,
+            value = u.value_in(tongchou_core::i18n::current()),
             from = u.effective_from,
             status = u.status.name(),
             source = u.source_shown()
@@ -394,7 +394,7 @@ pub fn xlsx(p: &Projection) -> Result<Vec<u8>> {
         rows.push(vec![
             XCell::Text(scenario),
             XCell::Text(u.label()),
-            XCell::Text(u.value.clone()),
+            XCell::Text(u.value_in(tongchou_core::i18n::current())),
             XCell::Text(u.effective_from.to_string()),
             XCell::Text(u.status.name().into()),
             XCell::Text(u.source_shown().to_string()),

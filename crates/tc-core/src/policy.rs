@@ -118,10 +118,13 @@ impl fmt::Display for Value {
             Value::Yuan(y) => write!(f, "{y}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Text(t) => write!(f, "{t}"),
-            Value::Table(t) => write!(f, "table of {} rows", t.len()),
+            Value::Table(t) => write!(f, "{TABLE_OF}{} rows", t.len()),
         }
     }
 }
+
+/// How a table value reads in a [`ParamUse`]: `table of 31 rows`.
+const TABLE_OF: &str = "table of ";
 
 #[derive(Clone, Debug)]
 pub struct Dated {
@@ -176,6 +179,20 @@ impl ParamUse {
         match lang {
             crate::i18n::Lang::ZhCn if !self.source_zh.is_empty() => &self.source_zh,
             _ => &self.source,
+        }
+    }
+
+    /// The value in `lang`: a table's `table of N rows` from the catalogue (`param-value-table`),
+    /// any other value as it is.
+    pub fn value_in(&self, lang: crate::i18n::Lang) -> String {
+        let rows = self
+            .value
+            .strip_prefix(TABLE_OF)
+            .and_then(|r| r.strip_suffix(" rows"));
+        match rows {
+            Some(n) => crate::i18n::format(lang, "param-value-table", &[("rows", n)])
+                .unwrap_or_else(|| self.value.clone()),
+            None => self.value.clone(),
         }
     }
 
@@ -654,6 +671,11 @@ values = [ { from = "2020-01-01", value = 1, status = "assumed", source = "s" } 
         assert!(u.source_in(Lang::ZhCn).contains("多个计算器"));
         assert!(u.source_in(Lang::En).contains("many calculators"));
         assert_eq!(scope(Lang::En, || u.label()), "Crediting rate");
+        let (_, table) = p
+            .table("benefit.divisor_months", d("2020-01-01"))
+            .expect("divisor");
+        assert_eq!(table.value_in(Lang::ZhCn), "共 31 行的表");
+        assert_eq!(table.value_in(Lang::En), "table of 31 rows");
         let old = ParamUse {
             source_zh: String::new(),
             ..u

@@ -130,7 +130,7 @@ pub fn param_cells(u: &tongchou_core::policy::ParamUse) -> Markup {
     let lang = lang::lang();
     html! {
         td { @match u.name_in(lang) { Some(n) => span class="param" title=(u.name) { (n) }, None => code { (u.name) } } }
-        td { (u.value) } td { (u.effective_from) }
+        td { (u.value_in(lang)) } td { (u.effective_from) }
         td { (u.status.name()) } td { (u.source_in(lang)) }
     }
 }

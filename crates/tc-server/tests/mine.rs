@@ -171,7 +171,9 @@ fn explained_in_both_languages(me: &mut Client, zh_page: &str) {
     // the parameters read: by their Chinese names (not their ids), the sources in Chinese
     let zh_params = parameters(zh_page);
     assert!(
-        zh_params.contains("计发基数") && zh_params.contains("个人账户养老金计发月数"),
+        zh_params.contains("过渡系数")
+            && zh_params.contains("个人账户养老金计发月数 共 31 行的表")
+            && zh_params.contains("许昌市政府"),
         "{zh_params}"
     );
     for id in ["benefit.", "account.", "contribution.", "wages."] {
@@ -183,7 +185,7 @@ fn explained_in_both_languages(me: &mut Client, zh_page: &str) {
         "{zh_params}"
     );
     assert!(
-        zh_page.contains("title=\"benefit.base_monthly\""),
+        zh_page.contains("title=\"benefit.divisor_months\""),
         "{zh_page}"
     );
     assert_eq!(me.get("/lang?to=en&back=%2Fme%2Frecords").status, 303);
@@ -207,7 +209,9 @@ fn explained_in_both_languages(me: &mut Client, zh_page: &str) {
     );
     let en_params = parameters(&page.body);
     assert!(
-        en_params.contains("Benefit base") && en_params.contains("Account divisor (months)"),
+        en_params.contains("Transition coefficient")
+            && en_params.contains("Account divisor (months) table of 31 rows")
+            && en_params.contains("Xuchang government"),
         "{en_params}"
     );
     assert!(!en_params.contains("benefit.base_monthly"), "{en_params}");
