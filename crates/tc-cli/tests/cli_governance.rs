@@ -494,7 +494,7 @@ fn projection(db: &str, dir: &std::path::Path) {
         "{table}"
     );
     assert!(
-        table.contains("projection.scenario.low_wage.wage_growth"),
+        table.contains("工资增长率（工资低增长情景）"),
         "{table}"
     );
     let book = dir.join("projection.xlsx");
