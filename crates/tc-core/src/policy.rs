@@ -570,30 +570,33 @@ mod tests {
         }
     }
 
+    /// A policy file of one parameter `name` of `unit` with `values` (the TOML array's items).
+    fn one_param(name: &str, unit: &str, values: &str) -> String {
+        format!(
+            "topic = \"t\"\n[[param]]\nname = \"{name}\"\nunit = \"{unit}\"\ndescription = \"d\"\nvalues = [ {values} ]\n"
+        )
+    }
+
     #[test]
     fn errors_name_file_and_param() {
-        let bad = r#"topic = "t"
-[[param]]
-name = "x.rate"
-unit = "ratio"
-description = "d"
-values = [ { from = "2020-01-01", value = "abc", status = "assumed", source = "s", source_zh = "来源" } ]
-"#;
-        let e = Policy::from_files([("bad.toml", bad)]).unwrap_err();
+        let bad = one_param(
+            "x.rate",
+            "ratio",
+            r#"{ from = "2020-01-01", value = "abc", status = "assumed", source = "s", source_zh = "来源" }"#,
+        );
+        let e = Policy::from_files([("bad.toml", bad.as_str())]).unwrap_err();
         assert!(
             e.0.contains("bad.toml") && e.0.contains("x.rate") && e.0.contains("value"),
             "{e}"
         );
-        let unordered = r#"topic = "t"
-[[param]]
-name = "x.n"
-unit = "int"
-description = "d"
-values = [ { from = "2020-01-01", value = 1, status = "assumed", source = "s", source_zh = "来源" },
-           { from = "2019-01-01", value = 2, status = "assumed", source = "s", source_zh = "来源" } ]
-"#;
+        let unordered = one_param(
+            "x.n",
+            "int",
+            r#"{ from = "2020-01-01", value = 1, status = "assumed", source = "s", source_zh = "来源" },
+           { from = "2019-01-01", value = 2, status = "assumed", source = "s", source_zh = "来源" }"#,
+        );
         assert!(
-            Policy::from_files([("u.toml", unordered)])
+            Policy::from_files([("u.toml", unordered.as_str())])
                 .unwrap_err()
                 .0
                 .contains("increase")
@@ -607,14 +610,12 @@ values = [ { from = "2020-01-01", value = 1, status = "assumed", source = "s", s
 
     #[test]
     fn a_value_without_a_chinese_source_is_refused() {
-        let no_zh = r#"topic = "t"
-[[param]]
-name = "x.days"
-unit = "int"
-description = "d"
-values = [ { from = "2020-01-01", value = 1, status = "assumed", source = "s" } ]
-"#;
-        let e = Policy::from_files([("nozh.toml", no_zh)]).unwrap_err();
+        let no_zh = one_param(
+            "x.days",
+            "int",
+            r#"{ from = "2020-01-01", value = 1, status = "assumed", source = "s" }"#,
+        );
+        let e = Policy::from_files([("nozh.toml", no_zh.as_str())]).unwrap_err();
         assert!(
             e.0.contains("nozh.toml") && e.0.contains("x.days") && e.0.contains("source_zh"),
             "{e}"
