@@ -269,6 +269,7 @@ pub fn json(p: &Projection) -> Json {
                 "effective_from": u.effective_from.to_string(),
                 "status": u.status,
                 "source": u.source,
+                "source_zh": u.source_zh,
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
     })
@@ -346,11 +347,11 @@ pub fn text(p: &Projection) -> String {
         let line = tr!(
             "app-proj-assumption",
             scenario = scenario,
-            name = u.name,
-            value = u.value,
+            name = u.label(),
+            value = u.value_in(tongchou_core::i18n::current()),
             from = u.effective_from,
             status = u.status.name(),
-            source = u.source
+            source = u.source_shown()
         );
         out.push_str(&format!("  {line}\n"));
     }
@@ -392,11 +393,11 @@ pub fn xlsx(p: &Projection) -> Result<Vec<u8>> {
     for (scenario, u) in assumptions(p) {
         rows.push(vec![
             XCell::Text(scenario),
-            XCell::Text(u.name.clone()),
-            XCell::Text(u.value.clone()),
+            XCell::Text(u.label()),
+            XCell::Text(u.value_in(tongchou_core::i18n::current())),
             XCell::Text(u.effective_from.to_string()),
             XCell::Text(u.status.name().into()),
-            XCell::Text(u.source.clone()),
+            XCell::Text(u.source_shown().to_string()),
         ]);
     }
     let widths = [

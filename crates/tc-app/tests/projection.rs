@@ -121,17 +121,21 @@ fn run(url: &str, tag: &str) {
     assert!(
         text.contains("\n假设（policy/projection.toml）:\n")
             && text.contains("\n起点:\n  基金累计结余: ")
-            && text.contains("projection.wage_growth"),
+            && text.contains("工资增长率")
+            && text.contains("统筹系统假定")
+            && !text.contains("projection.wage_growth"),
         "{text}"
     );
     let en = tongchou_core::i18n::scope(tongchou_core::i18n::Lang::En, || projection::text(&p));
     assert!(
         en.contains("\nassumptions (policy/projection.toml):\n")
             && en.contains("\nstart:\n  fund balance: ")
-            && !en.contains("假设"),
+            && !en.contains("假设")
+            && en.contains("Wage growth (low wage scenario)")
+            && en.contains("Tongchou assumption"),
         "{en}"
     );
-    assert!(text.contains("projection.scenario.low_wage.wage_growth"));
+    assert!(text.contains("工资增长率（工资低增长情景）"));
     let j = projection::json(&p);
     assert_eq!(j["from_year"], 2020);
     assert_eq!(
@@ -148,6 +152,11 @@ fn run(url: &str, tag: &str) {
             .expect("a")
             .len()
             >= 10
+    );
+    assert!(
+        j["scenarios"][0]["assumptions"][0]["source_zh"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
     );
     assert!(
         projection::xlsx(&p)

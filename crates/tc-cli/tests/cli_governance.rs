@@ -493,10 +493,7 @@ fn projection(db: &str, dir: &std::path::Path) {
         table.contains("工资低增长情景") && !table.contains("基准情景"),
         "{table}"
     );
-    assert!(
-        table.contains("projection.scenario.low_wage.wage_growth"),
-        "{table}"
-    );
+    assert!(table.contains("工资增长率（工资低增长情景）"), "{table}");
     let book = dir.join("projection.xlsx");
     ok(&tongchou(
         db,

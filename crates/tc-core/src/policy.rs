@@ -78,6 +78,9 @@ struct RawValue {
     value: toml::Value,
     status: Status,
     source: String,
+    /// The source note in Chinese (required; optional here only to name what lacks it).
+    #[serde(default)]
+    source_zh: Option<String>,
     #[serde(default)]
     note: Option<String>,
 }
@@ -115,10 +118,13 @@ impl fmt::Display for Value {
             Value::Yuan(y) => write!(f, "{y}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::Text(t) => write!(f, "{t}"),
-            Value::Table(t) => write!(f, "table of {} rows", t.len()),
+            Value::Table(t) => write!(f, "{TABLE_OF}{} rows", t.len()),
         }
     }
 }
+
+/// How a table value reads in a [`ParamUse`]: `table of 31 rows`.
+const TABLE_OF: &str = "table of ";
 
 #[derive(Clone, Debug)]
 pub struct Dated {
@@ -126,6 +132,8 @@ pub struct Dated {
     pub value: Value,
     pub status: Status,
     pub source: String,
+    /// `source` in Chinese, for a reader of zh-CN.
+    pub source_zh: String,
     pub note: Option<String>,
 }
 
@@ -147,6 +155,57 @@ pub struct ParamUse {
     pub effective_from: Date,
     pub status: Status,
     pub source: String,
+    /// `source` in Chinese (empty in explanations kept before it existed).
+    #[serde(default)]
+    pub source_zh: String,
+}
+
+impl ParamUse {
+    /// The parameter's name in `lang` (the catalogue's [`param_message_id`]), `None` when the
+    /// catalogue lacks it (a test says every parameter of the policy files has one).
+    pub fn name_in(&self, lang: crate::i18n::Lang) -> Option<&'static str> {
+        crate::i18n::text(lang, &param_message_id(&self.name))
+    }
+
+    /// The parameter's name in the current language, else its id.
+    pub fn label(&self) -> String {
+        self.name_in(crate::i18n::current())
+            .map_or_else(|| self.name.clone(), str::to_string)
+    }
+
+    /// The source note in `lang`: the Chinese note for zh-CN (the English one where an old
+    /// explanation lacks it), the English note for English.
+    pub fn source_in(&self, lang: crate::i18n::Lang) -> &str {
+        match lang {
+            crate::i18n::Lang::ZhCn if !self.source_zh.is_empty() => &self.source_zh,
+            _ => &self.source,
+        }
+    }
+
+    /// The value in `lang`: a table's `table of N rows` from the catalogue (`param-value-table`),
+    /// any other value as it is.
+    pub fn value_in(&self, lang: crate::i18n::Lang) -> String {
+        let rows = self
+            .value
+            .strip_prefix(TABLE_OF)
+            .and_then(|r| r.strip_suffix(" rows"));
+        match rows {
+            Some(n) => crate::i18n::format(lang, "param-value-table", &[("rows", n)])
+                .unwrap_or_else(|| self.value.clone()),
+            None => self.value.clone(),
+        }
+    }
+
+    /// [`ParamUse::source_in`] the current language.
+    pub fn source_shown(&self) -> &str {
+        self.source_in(crate::i18n::current())
+    }
+}
+
+/// The catalogue id of a parameter's name: `param-` and the name with `.` and `_` as `-`
+/// (`account.crediting_rate` → `param-account-crediting-rate`).
+pub fn param_message_id(name: &str) -> String {
+    format!("param-{}", name.replace(['.', '_'], "-"))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,6 +373,13 @@ impl Policy {
                             ctx()
                         )));
                     }
+                    let Some(source_zh) = rv.source_zh.clone().filter(|s| !s.trim().is_empty())
+                    else {
+                        return Err(PolicyError(format!(
+                            "{}: the source citation in Chinese (source_zh) is required",
+                            ctx()
+                        )));
+                    };
                     if let Some(prev) = values.last().map(|d: &Dated| d.from)
                         && from <= prev
                     {
@@ -327,6 +393,7 @@ impl Policy {
                         value,
                         status: rv.status,
                         source: rv.source.clone(),
+                        source_zh,
                         note: rv.note.clone(),
                     });
                 }
@@ -382,6 +449,7 @@ impl Policy {
             effective_from: d.from,
             status: d.status,
             source: d.source.clone(),
+            source_zh: d.source_zh.clone(),
         };
         Ok((d, u))
     }
@@ -502,30 +570,33 @@ mod tests {
         }
     }
 
+    /// A policy file of one parameter `name` of `unit` with `values` (the TOML array's items).
+    fn one_param(name: &str, unit: &str, values: &str) -> String {
+        format!(
+            "topic = \"t\"\n[[param]]\nname = \"{name}\"\nunit = \"{unit}\"\ndescription = \"d\"\nvalues = [ {values} ]\n"
+        )
+    }
+
     #[test]
     fn errors_name_file_and_param() {
-        let bad = r#"topic = "t"
-[[param]]
-name = "x.rate"
-unit = "ratio"
-description = "d"
-values = [ { from = "2020-01-01", value = "abc", status = "assumed", source = "s" } ]
-"#;
-        let e = Policy::from_files([("bad.toml", bad)]).unwrap_err();
+        let bad = one_param(
+            "x.rate",
+            "ratio",
+            r#"{ from = "2020-01-01", value = "abc", status = "assumed", source = "s", source_zh = "来源" }"#,
+        );
+        let e = Policy::from_files([("bad.toml", bad.as_str())]).unwrap_err();
         assert!(
             e.0.contains("bad.toml") && e.0.contains("x.rate") && e.0.contains("value"),
             "{e}"
         );
-        let unordered = r#"topic = "t"
-[[param]]
-name = "x.n"
-unit = "int"
-description = "d"
-values = [ { from = "2020-01-01", value = 1, status = "assumed", source = "s" },
-           { from = "2019-01-01", value = 2, status = "assumed", source = "s" } ]
-"#;
+        let unordered = one_param(
+            "x.n",
+            "int",
+            r#"{ from = "2020-01-01", value = 1, status = "assumed", source = "s", source_zh = "来源" },
+           { from = "2019-01-01", value = 2, status = "assumed", source = "s", source_zh = "来源" }"#,
+        );
         assert!(
-            Policy::from_files([("u.toml", unordered)])
+            Policy::from_files([("u.toml", unordered.as_str())])
                 .unwrap_err()
                 .0
                 .contains("increase")
@@ -535,6 +606,82 @@ values = [ { from = "2020-01-01", value = 1, status = "assumed", source = "s" },
             p.ratio("contribution.employer_rate", d("1990-01-01"))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_value_without_a_chinese_source_is_refused() {
+        let no_zh = one_param(
+            "x.days",
+            "int",
+            r#"{ from = "2020-01-01", value = 1, status = "assumed", source = "s" }"#,
+        );
+        let e = Policy::from_files([("nozh.toml", no_zh.as_str())]).unwrap_err();
+        assert!(
+            e.0.contains("nozh.toml") && e.0.contains("x.days") && e.0.contains("source_zh"),
+            "{e}"
+        );
+        let blank = no_zh.replace(r#"source = "s""#, r#"source = "s", source_zh = " ""#);
+        let e = Policy::from_files([("blank.toml", blank.as_str())]).unwrap_err();
+        assert!(e.0.contains("x.days") && e.0.contains("source_zh"), "{e}");
+    }
+
+    #[test]
+    fn every_parameter_has_a_name_in_both_languages() {
+        use crate::i18n::{Lang, text};
+        let p = Policy::builtin().expect("policy");
+        let mut missing = Vec::new();
+        for param in p.params() {
+            for lang in Lang::ALL {
+                if text(lang, &param_message_id(&param.name)).is_none() {
+                    missing.push(format!(
+                        "{} ({})",
+                        param_message_id(&param.name),
+                        lang.tag()
+                    ));
+                }
+            }
+        }
+        missing.sort();
+        for param in p.params() {
+            let zh = text(Lang::ZhCn, &param_message_id(&param.name)).unwrap_or("");
+            let en = text(Lang::En, &param_message_id(&param.name)).unwrap_or("");
+            assert_eq!(crate::i18n::other_language(zh, Lang::ZhCn), None, "{zh}");
+            assert_eq!(crate::i18n::other_language(en, Lang::En), None, "{en}");
+            for v in &param.values {
+                let s = &v.source_zh;
+                let other = crate::i18n::other_language(s, Lang::ZhCn);
+                assert_eq!(other, None, "{}: {s}", param.name);
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "parameters without a name in the catalogue (add them under `## params:`): {missing:?}"
+        );
+        assert!(p.params().count() > 100);
+    }
+
+    #[test]
+    fn a_use_reads_in_the_readers_language() {
+        use crate::i18n::{Lang, scope};
+        let p = Policy::builtin().expect("policy");
+        let (_, u) = p
+            .ratio("account.crediting_rate", d("2016-06-30"))
+            .expect("rate");
+        assert_eq!(u.name_in(Lang::ZhCn), Some("记账利率"));
+        assert_eq!(u.name_in(Lang::En), Some("Crediting rate"));
+        assert!(u.source_in(Lang::ZhCn).contains("多个计算器"));
+        assert!(u.source_in(Lang::En).contains("many calculators"));
+        assert_eq!(scope(Lang::En, || u.label()), "Crediting rate");
+        let (_, table) = p
+            .table("benefit.divisor_months", d("2020-01-01"))
+            .expect("divisor");
+        assert_eq!(table.value_in(Lang::ZhCn), "共 31 行的表");
+        assert_eq!(table.value_in(Lang::En), "table of 31 rows");
+        let old = ParamUse {
+            source_zh: String::new(),
+            ..u
+        };
+        assert_eq!(old.source_in(Lang::ZhCn), old.source);
     }
 
     #[test]

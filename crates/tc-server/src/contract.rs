@@ -293,6 +293,8 @@ pub(crate) struct ParamUseDoc {
     effective_from: String,
     status: String,
     source: String,
+    /// 来源（中文） The source note in Chinese
+    source_zh: String,
 }
 
 /// 中间值 A step.

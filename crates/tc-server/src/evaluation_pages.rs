@@ -6,7 +6,7 @@
 //! table downloads as XLSX or JSON. Staff with the report permission; a region outside one's own
 //! is refused and audited (`reports::for_staff`).
 
-use crate::html::{nav_link, page};
+use crate::html::{nav_link, page, param_cells};
 use crate::lang::{t, tf};
 use crate::workplace::{Fields, download, error_page, opt};
 use crate::{St, with_db};
@@ -160,10 +160,7 @@ fn body(e: &Evaluation, region: RegionCode) -> Markup {
             thead { tr { th { (t("web-parameter")) } th { (t("web-value")) } th { (t("web-from")) } th { (t("web-status")) } th { (t("web-source")) } } }
             tbody {
                 @for u in &e.uses {
-                    tr {
-                        td { (u.name) } td { (u.value) } td { (u.effective_from) }
-                        td { (u.status.name()) } td { (u.source) }
-                    }
+                    tr { (param_cells(u)) }
                 }
             }
         }

@@ -123,6 +123,18 @@ pub fn yuan(f: tongchou_core::Fen) -> String {
     format!("{} {}", f.grouped(), t("web-yuan"))
 }
 
+/// A dated parameter's cells as its reader sees them: its name in the reader's language (the
+/// id in the `title`; the id as code where the catalogue lacks a name), the value, effective
+/// date, status and the source note in the reader's language.
+pub fn param_cells(u: &tongchou_core::policy::ParamUse) -> Markup {
+    let lang = lang::lang();
+    html! {
+        td { @match u.name_in(lang) { Some(n) => span class="param" title=(u.name) { (n) }, None => code { (u.name) } } }
+        td { (u.value_in(lang)) } td { (u.effective_from) }
+        td { (u.status.name()) } td { (u.source_in(lang)) }
+    }
+}
+
 /// How an amount was computed: the formula, the dated parameters read (value, effective date,
 /// status, source) and each intermediate value, folded under its rule's name — the formula and
 /// the steps' names and values in the reader's language from the catalogue (an amount as
@@ -139,12 +151,7 @@ pub fn explanation(title: &str, e: &tongchou_core::Explanation) -> Markup {
             @if !e.params.is_empty() {
                 table {
                     tr { th { (t("web-parameter")) } th { (t("web-value")) } th { (t("web-from")) } th { (t("web-status")) } th { (t("web-source")) } }
-                    @for p in &e.params {
-                        tr {
-                            td { (p.name) } td { (p.value) } td { (p.effective_from) }
-                            td { (p.status.name()) } td { (p.source) }
-                        }
-                    }
+                    @for p in &e.params { tr { (param_cells(p)) } }
                 }
             }
             @if !e.steps.is_empty() {

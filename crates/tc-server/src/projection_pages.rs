@@ -6,7 +6,7 @@
 //! source; `/projection/download` gives the XLSX workbook.
 
 use crate::charts::{Chart, Kind, Series, Unit, figure};
-use crate::html::{nav_link, page, yuan};
+use crate::html::{nav_link, page, param_cells, yuan};
 use crate::lang::{t, tf};
 use crate::workplace::{Fields, download, error_page, opt};
 use crate::{St, with_db};
@@ -210,7 +210,7 @@ fn assumptions(p: &Projection) -> Markup {
                 thead { tr { th { (t("proj-scenario")) } th { (t("web-parameter")) } th { (t("web-value")) } th { (t("web-from")) } th { (t("web-status")) } th { (t("web-source")) } } }
                 tbody {
                     @for (scenario, u) in projection::assumptions(p) {
-                        tr { td { (scenario) } td { (u.name) } td { (u.value) } td { (u.effective_from.to_string()) } td { (u.status.name()) } td { (u.source) } }
+                        tr { td { (scenario) } (param_cells(u)) }
                     }
                 }
             }

@@ -182,8 +182,10 @@ fn evaluation_page(db: &mut Db, aud: &mut Client, clerk: &mut Client) {
         body.contains("征缴任务完成率")
             && body.contains("完成率 = 基本养老保险费收入 ÷ 征缴任务")
             && body.contains("id=\"evaluation-140105\"")
-            && body.contains("budget.evaluation.timeliness.weight")
-            && body.contains("Shanxi's own rules not found")
+            && body.contains("title=\"budget.evaluation.timeliness.weight\"")
+            && body.contains("绩效指标分值：拨付及时率")
+            && body.contains("假定：未查到山西本省规定")
+            && !body.contains("Shanxi's own rules not found")
             && body.contains("calendar.allocation_day"),
         "{body}"
     );
@@ -247,7 +249,9 @@ fn evaluation_page(db: &mut Db, aud: &mut Client, clerk: &mut Client) {
     };
     assert!(
         ev.contains("collection task completion rate")
-            && ev.contains("completion rate = contribution income ÷ collection task"),
+            && ev.contains("completion rate = contribution income ÷ collection task")
+            && ev.contains("Points: timeliness of allocations")
+            && ev.contains("Shanxi's own rules not found"),
         "{ev}"
     );
 }

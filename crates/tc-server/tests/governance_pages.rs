@@ -219,6 +219,15 @@ fn projection_page(db: &mut Db, srv: &tongchou_server::Background) {
         );
     }
     assert!(page.body.contains("projection.wage_growth") && page.body.contains("设计假定"));
+    // the assumptions by their Chinese names (the id in the title) with Chinese sources
+    assert!(
+        page.body
+            .contains("title=\"projection.wage_growth\">工资增长率<")
+            && page.body.contains("统筹系统假定：基准减两个百分点")
+            && !page.body.contains("Tongchou assumption"),
+        "{}",
+        page.body
+    );
     // the default start is the last year with contributions
     let default = officer.get("/projection");
     assert_eq!(default.status, 200);

@@ -99,6 +99,25 @@ fn explained(body: &str) -> String {
             }
         }
     }
+    text_of(&out)
+}
+
+/// The explanations' tables of dated parameters (the `<table>` without a class of each
+/// `<details class="explain">`), without their markup (a name's id in its `title` dropped).
+fn parameters(body: &str) -> String {
+    let mut out = String::new();
+    for d in body.split("<details class=\"explain\"").skip(1) {
+        let d = d.split("</details>").next().unwrap_or("");
+        if let Some(rest) = d.split("<table>").nth(1) {
+            out.push_str(rest.split("</table>").next().unwrap_or(""));
+            out.push('\n');
+        }
+    }
+    text_of(&out)
+}
+
+/// A page's fragment without its markup, white space collapsed.
+fn text_of(out: &str) -> String {
     let mut text = String::new();
     let mut in_tag = false;
     for c in out.chars() {
@@ -149,6 +168,26 @@ fn explained_in_both_languages(me: &mut Client, zh_page: &str) {
         None,
         "{zh}"
     );
+    // the parameters read: by their Chinese names (not their ids), the sources in Chinese
+    let zh_params = parameters(zh_page);
+    assert!(
+        zh_params.contains("过渡系数")
+            && zh_params.contains("个人账户养老金计发月数 共 31 行的表")
+            && zh_params.contains("许昌市政府"),
+        "{zh_params}"
+    );
+    for id in ["benefit.", "account.", "contribution.", "wages."] {
+        assert!(!zh_params.contains(id), "{id} in Chinese: {zh_params}");
+    }
+    assert_eq!(
+        tongchou_core::i18n::other_language(&zh_params, Lang::ZhCn),
+        None,
+        "{zh_params}"
+    );
+    assert!(
+        zh_page.contains("title=\"benefit.divisor_months\""),
+        "{zh_page}"
+    );
     assert_eq!(me.get("/lang?to=en&back=%2Fme%2Frecords").status, 303);
     let page = me.get("/me/records");
     assert_eq!(page.status, 200, "{}", page.body);
@@ -168,6 +207,14 @@ fn explained_in_both_languages(me: &mut Client, zh_page: &str) {
         !en.contains("benefit_base") && !en.contains("avg_index"),
         "{en}"
     );
+    let en_params = parameters(&page.body);
+    assert!(
+        en_params.contains("Transition coefficient")
+            && en_params.contains("Account divisor (months) table of 31 rows")
+            && en_params.contains("Xuchang government"),
+        "{en_params}"
+    );
+    assert!(!en_params.contains("benefit.base_monthly"), "{en_params}");
     assert_eq!(
         tongchou_core::i18n::other_language(&en, Lang::En),
         None,

@@ -546,20 +546,20 @@ mod tests {
 name = "gap.policy.province_share"
 unit = "ratio"
 description = "d"
-values = [ { from = "2019-01-01", value = "0.5", status = "assumed", source = "s" },
-           { from = "2023-01-01", value = "0.6", status = "assumed", source = "s" } ]
+values = [ { from = "2019-01-01", value = "0.5", status = "assumed", source = "s", source_zh = "来源" },
+           { from = "2023-01-01", value = "0.6", status = "assumed", source = "s", source_zh = "来源" } ]
 [[param]]
 name = "gap.policy.city_share"
 unit = "ratio"
 description = "d"
-values = [ { from = "2019-01-01", value = "0.25", status = "assumed", source = "s" },
-           { from = "2023-01-01", value = "0.2", status = "assumed", source = "s" } ]
+values = [ { from = "2019-01-01", value = "0.25", status = "assumed", source = "s", source_zh = "来源" },
+           { from = "2023-01-01", value = "0.2", status = "assumed", source = "s", source_zh = "来源" } ]
 [[param]]
 name = "gap.policy.county_share"
 unit = "ratio"
 description = "d"
-values = [ { from = "2019-01-01", value = "0.25", status = "assumed", source = "s" },
-           { from = "2023-01-01", value = "0.2", status = "assumed", source = "s" } ]
+values = [ { from = "2019-01-01", value = "0.25", status = "assumed", source = "s", source_zh = "来源" },
+           { from = "2023-01-01", value = "0.2", status = "assumed", source = "s", source_zh = "来源" } ]
 "#;
         let files = crate::policy::BUILTIN_FILES.iter().copied();
         let gap_rest: String = crate::policy::BUILTIN_FILES
