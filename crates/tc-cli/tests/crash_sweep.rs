@@ -7,8 +7,11 @@
 //!
 //! Bounded by time in the suite: `TONGCHOU_SWEEP_SECS` (default 30) per backend. On demand,
 //! `TONGCHOU_SWEEP_KILLS=1000` sweeps until that many kills have landed, and then every stage
-//! must have been hit:
+//! must have been hit; a line per month tells the progress:
 //! `TONGCHOU_SWEEP_KILLS=1000 cargo nextest run -p tongchou-cli --test crash_sweep --no-capture`.
+//! The kills are spread over the length of an uninterrupted run measured again every
+//! [`MEASURE_EVERY`] months. Each month runs in a copy of one database set up once: a copied
+//! file on SQLite, `CREATE DATABASE … TEMPLATE` on PostgreSQL; the copy is removed after it.
 
 mod run;
 use run::{ok, tongchou};
@@ -97,18 +100,36 @@ fn killed_month(db: &str, args: &[&str], length_ms: u64, rng: &mut Rng) -> Vec<S
     }
 }
 
-/// `fresh` gives a new database set up for the month each call.
-fn sweep(fresh: impl Fn() -> String, tag: &str) {
+/// An uninterrupted run of the month on `db`: its length in milliseconds (the process's start
+/// included) and its digest.
+fn timed_run(db: &str, args: &[&str]) -> (u64, String) {
+    let t0 = Instant::now();
+    ok(&tongchou(db, args));
+    let ms = (t0.elapsed().as_millis() as u64).max(50);
+    (ms, digest(db))
+}
+
+/// Every how many months an uninterrupted run measures the month's length again: the kills are
+/// spread over the length of a run *now*, not over the first run's (measured once, under the
+/// load of the start, it left most later kills drawn after the month had already ended).
+const MEASURE_EVERY: usize = 20;
+
+/// The databases of a sweep: `fresh` gives a new one set up for the month each call, `gone`
+/// removes one after its month.
+struct Databases<F: Fn() -> String, G: Fn(&str)> {
+    fresh: F,
+    gone: G,
+}
+
+fn sweep<F: Fn() -> String, G: Fn(&str)>(dbs: Databases<F, G>, tag: &str) {
     let dir = std::env::temp_dir().join(format!("tc-sweep-{tag}-{}", std::process::id()));
     let out = dir.display().to_string();
     let args = run_args(&out);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     // the uninterrupted run: its digest, and its length, over which the kills are spread
-    let reference = fresh();
-    let t0 = Instant::now();
-    ok(&tongchou(&reference, &args));
-    let length_ms = (t0.elapsed().as_millis() as u64).max(50);
-    let want = digest(&reference);
+    let reference = (dbs.fresh)();
+    let (mut length_ms, want) = timed_run(&reference, &args);
+    (dbs.gone)(&reference);
 
     let secs: u64 = std::env::var("TONGCHOU_SWEEP_SECS")
         .ok()
@@ -119,7 +140,8 @@ fn sweep(fresh: impl Fn() -> String, tag: &str) {
         .and_then(|s| s.parse().ok());
     let seed = 0x2545_f491_4f6c_dd1d ^ u64::from(std::process::id()) ^ length_ms;
     let mut rng = Rng(seed);
-    let until = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let until = started + Duration::from_secs(secs);
     let mut by_stage: BTreeMap<String, usize> = BTreeMap::new();
     let (mut kills, mut months) = (0usize, 0usize);
     loop {
@@ -130,10 +152,18 @@ fn sweep(fresh: impl Fn() -> String, tag: &str) {
         if done && months > 0 {
             break;
         }
-        let this = fresh();
+        if months > 0 && months % MEASURE_EVERY == 0 {
+            let db = (dbs.fresh)();
+            let (ms, d) = timed_run(&db, &args);
+            assert_eq!(d, want, "an uninterrupted run after {months} months");
+            (dbs.gone)(&db);
+            length_ms = ms;
+        }
+        let this = (dbs.fresh)();
         let hit = killed_month(&this, &args, length_ms, &mut rng);
         months += 1;
         kills += hit.len();
+        let here = hit.len();
         for s in hit {
             *by_stage.entry(s).or_default() += 1;
         }
@@ -144,9 +174,17 @@ fn sweep(fresh: impl Fn() -> String, tag: &str) {
         );
         ok(&tongchou(&this, &["ledger", "check"]));
         ok(&tongchou(&this, &["audit", "verify"]));
+        (dbs.gone)(&this);
+        if target.is_some() {
+            eprintln!(
+                "crash sweep {tag}: month {months}: {here} kills, {kills} in all after {} s (month {length_ms} ms): {by_stage:?}",
+                started.elapsed().as_secs()
+            );
+        }
     }
     eprintln!(
-        "crash sweep {tag}: {kills} kills over {months} months (seed {seed:#x}, month {length_ms} ms): {by_stage:?}"
+        "crash sweep {tag}: {kills} kills over {months} months in {} s (seed {seed:#x}, month {length_ms} ms): {by_stage:?}",
+        started.elapsed().as_secs()
     );
     assert!(
         kills > 0,
@@ -177,30 +215,79 @@ fn killed_at_random_across_the_month_on_sqlite() {
     let template = tongchou_store::testing::sqlite_url("sweep_template");
     setup(&template);
     let path = |url: &str| url.trim_start_matches("sqlite://").to_string();
+    // the demo's master key file beside it too (the demo is encrypted, docs/CRYPTO.md)
+    let files = ["", "-wal", "-shm", ".key"];
     sweep(
-        || {
-            let url = tongchou_store::testing::sqlite_url("sweep");
-            // the demo's master key file beside it too (the demo is encrypted, docs/CRYPTO.md)
-            for suffix in ["", "-wal", ".key"] {
-                let from = format!("{}{suffix}", path(&template));
-                if std::path::Path::new(&from).exists() {
-                    std::fs::copy(&from, format!("{}{suffix}", path(&url))).expect("copy");
+        Databases {
+            fresh: || {
+                let url = tongchou_store::testing::sqlite_url("sweep");
+                for suffix in files {
+                    let from = format!("{}{suffix}", path(&template));
+                    if suffix != "-shm" && std::path::Path::new(&from).exists() {
+                        std::fs::copy(&from, format!("{}{suffix}", path(&url))).expect("copy");
+                    }
                 }
-            }
-            url
+                url
+            },
+            gone: |url: &str| {
+                for suffix in files {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path(url)));
+                }
+            },
         },
         "sqlite",
     );
+    for suffix in files {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path(&template)));
+    }
+}
+
+/// The URL of the PostgreSQL database `name` on the test server, in the schema `sweep`.
+fn pg_database(name: &str) -> String {
+    let base = tongchou_store::testing::pg_base();
+    let (head, query) = base.split_once('?').unwrap_or((&base, ""));
+    let server = head.rsplit_once('/').map_or(head, |(s, _)| s);
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("&{query}")
+    };
+    format!("{server}/{name}?schema=sweep{query}")
+}
+
+/// A statement on the test server's own database (databases are made and dropped from there).
+fn pg_admin(sql: &str) {
+    let mut d = tongchou_store::Db::connect(&tongchou_store::testing::pg_base()).expect("connect");
+    d.batch(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
 #[test]
 fn killed_at_random_across_the_month_on_postgres() {
+    // set up once in a database of its own; each month runs in a copy of it
+    // (`CREATE DATABASE … TEMPLATE`: a fresh demo took about 6 s a month, the copy a fraction)
+    let pid = std::process::id();
+    let template = format!("tcsweep_{pid}_template");
+    pg_admin(&format!("DROP DATABASE IF EXISTS {template}"));
+    pg_admin(&format!("CREATE DATABASE {template}"));
+    setup(&pg_database(&template));
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let name = |url: &str| {
+        let (head, _) = url.split_once('?').unwrap_or((url, ""));
+        head.rsplit('/').next().unwrap_or_default().to_string()
+    };
     sweep(
-        || {
-            let url = tongchou_store::testing::pg_url("sweep");
-            setup(&url);
-            url
+        Databases {
+            fresh: || {
+                let db = format!(
+                    "tcsweep_{pid}_{}",
+                    n.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+                );
+                pg_admin(&format!("CREATE DATABASE {db} TEMPLATE {template}"));
+                pg_database(&db)
+            },
+            gone: |url: &str| pg_admin(&format!("DROP DATABASE {} WITH (FORCE)", name(url))),
         },
         "pg",
     );
+    pg_admin(&format!("DROP DATABASE {template} WITH (FORCE)"));
 }
