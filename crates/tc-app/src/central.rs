@@ -31,6 +31,7 @@
 //! The in-service insured who should be covered: STAND-IN, the persons on the register at the end
 //! of the previous year less the pensioners in payment in its December.
 
+use crate::ledger_refs::Reference;
 use crate::reports::sheet::{Cell, Col, Sheet};
 use crate::{AppError, Result};
 use serde_json::{Value as Json, json};
@@ -115,19 +116,64 @@ fn need_regime(year: i32, central_adjustment: bool) -> Result<CentralAdjustmentT
     }
 }
 
+/// A movement's kind: its stored code (`remittance`, …) and its name, in Chinese in the
+/// ledger's reference (`ledger_refs::Reference::Central`), in the reader's language when shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MovementKind {
+    Remittance,
+    Allocation,
+    AdvancePaid,
+    AdvanceReceived,
+    Settlement,
+    PoolingRemitted,
+    PoolingReceived,
+    Other,
+}
+
+impl MovementKind {
+    pub const ALL: [MovementKind; 8] = [
+        MovementKind::Remittance,
+        MovementKind::Allocation,
+        MovementKind::AdvancePaid,
+        MovementKind::AdvanceReceived,
+        MovementKind::Settlement,
+        MovementKind::PoolingRemitted,
+        MovementKind::PoolingReceived,
+        MovementKind::Other,
+    ];
+
+    /// The kind of a stored code; a code it does not know is `Other`.
+    pub fn of(code: &str) -> MovementKind {
+        match code {
+            "remittance" => MovementKind::Remittance,
+            "allocation" => MovementKind::Allocation,
+            "advance_paid" => MovementKind::AdvancePaid,
+            "advance_received" => MovementKind::AdvanceReceived,
+            "settlement" => MovementKind::Settlement,
+            "pooling_remitted" => MovementKind::PoolingRemitted,
+            "pooling_received" => MovementKind::PoolingReceived,
+            _ => MovementKind::Other,
+        }
+    }
+
+    /// The catalogue's id of its name.
+    pub fn message(self) -> &'static str {
+        match self {
+            MovementKind::Remittance => "app-cen-kind-remittance",
+            MovementKind::Allocation => "app-cen-kind-allocation",
+            MovementKind::AdvancePaid => "app-cen-kind-advance-paid",
+            MovementKind::AdvanceReceived => "app-cen-kind-advance-received",
+            MovementKind::Settlement => "app-cen-kind-settlement",
+            MovementKind::PoolingRemitted => "app-cen-kind-pooling-remitted",
+            MovementKind::PoolingReceived => "app-cen-kind-pooling-received",
+            MovementKind::Other => "app-cen-kind-other",
+        }
+    }
+}
+
 /// A movement kind's name in the current language.
 pub fn kind_name(kind: &str) -> &'static str {
-    use tongchou_core::i18n::word;
-    match kind {
-        "remittance" => word("app-cen-kind-remittance"),
-        "allocation" => word("app-cen-kind-allocation"),
-        "advance_paid" => word("app-cen-kind-advance-paid"),
-        "advance_received" => word("app-cen-kind-advance-received"),
-        "settlement" => word("app-cen-kind-settlement"),
-        "pooling_remitted" => word("app-cen-kind-pooling-remitted"),
-        "pooling_received" => word("app-cen-kind-pooling-received"),
-        _ => word("app-cen-kind-other"),
-    }
+    word(MovementKind::of(kind).message())
 }
 
 /// A movement as recorded, and whether it was recorded now.
@@ -147,8 +193,12 @@ fn submit(db: &mut Db, m: &Movement, flow: CentralMove) -> Result<()> {
     let p = province();
     let mut ledger = Ledger::new(db);
     // the ledger keeps its references in Chinese, whoever books it in whichever language
-    let kind = i18n::scope(Lang::ZhCn, || kind_name(&m.kind));
-    let reference = format!("{kind} {} {}", m.year, m.source_doc);
+    let reference = Reference::Central {
+        kind: MovementKind::of(&m.kind),
+        year: m.year,
+        doc: m.source_doc.clone(),
+    }
+    .to_string();
     let doc = Doc {
         key: &m.transfer_key,
         reference: &reference,

@@ -20,6 +20,7 @@
 //! at a time, not the province's, and writes exactly what one pass over every person would.
 
 use crate::error::{AppError, Result};
+use crate::ledger_refs::Reference;
 use crate::{clock, jobs};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -471,7 +472,7 @@ fn post_to_ledger(
 ) -> Result<u64> {
     let chart = Chart::standard();
     let with_income = store::income_account_counties(db)?;
-    let reference = format!("collection batch {}", c.period);
+    let reference = Reference::CollectionBatch { period: c.period }.to_string();
     let batch = c.period.yyyymm();
     let mut posted: Vec<(String, u32, PostingKind, Fen)> = Vec::new();
     let mut ledger = Ledger::new(db);

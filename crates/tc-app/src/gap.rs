@@ -10,6 +10,7 @@
 //! year's months, the non-compliant benefits (recovery cases of the year's months not recovered),
 //! and the factor values (pensioners and contributors in December, the contributions assessed).
 
+use crate::ledger_refs::Reference;
 use crate::reports::sheet::{Cell, Col, Sheet};
 use crate::reports::{name_of, scope};
 use crate::{AppError, Result};
@@ -266,7 +267,7 @@ pub fn compute(
         computed_at: at.to_string(),
     };
     let chart = Chart::standard();
-    let reference = format!("缺口分担 {year}");
+    let reference = Reference::GapSharing { year }.to_string();
     let mut reqs = Vec::new();
     for (region, amount) in by_government(&shares)? {
         let code = RegionCode::from_stored(region).ok_or_else(|| {
@@ -392,7 +393,7 @@ pub fn settle(db: &mut Db, who: &Principal, p: &Payment, at: &str, now_ms: i64) 
         .count() as i64
         + 1;
     let key = format!("gap/{year}/settle/{region}/{seq}");
-    let reference = format!("缺口分担 {year} 到账");
+    let reference = Reference::GapReceived { year }.to_string();
     let reqs = gap_settlement(
         Chart::standard(),
         Doc {

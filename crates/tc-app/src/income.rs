@@ -5,6 +5,7 @@
 
 use crate::collect::county_income_requests;
 use crate::error::{AppError, Result};
+use crate::ledger_refs::Reference;
 use serde::Serialize;
 use tongchou_core::period::{Date, Period};
 use tongchou_core::region::Level;
@@ -207,7 +208,7 @@ pub fn remit_historical(
     let province = Divisions::shanxi().province().code;
     let mut out = Remitted::default();
     for h in store::unremitted(db)? {
-        let (id, region, kind, amount) = (h.id, h.region, h.kind(), h.amount);
+        let (id, region, amount) = (h.id, h.region, h.amount);
         let on = if h.fixed {
             let m = h.maturity.ok_or_else(|| {
                 AppError::Invalid(tongchou_core::tr!("app-inc-maturity", id = id))
@@ -220,7 +221,7 @@ pub fn remit_historical(
             deadline.min(end).max(period.first_day())
         };
         let key = format!("history/{id}");
-        let reference = format!("historical balance {id} ({kind})");
+        let reference = Reference::HistoricalBalance { id, fixed: h.fixed }.to_string();
         let mut reqs = Vec::new();
         if h.fixed {
             let (Some(exp), Some(fd)) = (

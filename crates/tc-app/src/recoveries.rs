@@ -22,6 +22,7 @@
 
 use crate::collect::county_income_requests;
 use crate::error::{AppError, Result};
+use crate::ledger_refs::Reference;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use tongchou_core::Period;
@@ -371,7 +372,7 @@ pub(crate) fn deduct(
     let mut out = Deducted::default();
     let mut by_county: BTreeMap<u32, Fen> = BTreeMap::new();
     let on = month.first_day().to_string();
-    let reference = format!("{month} 养老金扣减追回");
+    let reference = Reference::Recovery { month }.to_string();
     for l in lines.iter_mut() {
         if l.item != Item::BasicPension || l.attempt != 0 || l.reissue_of.is_some() {
             continue;

@@ -4,6 +4,7 @@
 
 use super::submit;
 use crate::error::{AppError, Result};
+use crate::ledger_refs::Reference;
 use std::collections::BTreeMap;
 use tongchou_core::period::{Date, Period};
 use tongchou_core::{Divisions, Fen, RegionCode};
@@ -88,7 +89,7 @@ pub(super) fn step_allocate(
     let m = month.yyyymm() as i64;
     let done = day.map(|d| month.day(d)).unwrap_or(cal.allocation_by);
     let province = Divisions::shanxi().province().code;
-    let reference = format!("allocation {month}");
+    let reference = Reference::Allocation { month }.to_string();
     let mut reqs = Vec::new();
     if a.total.is_positive() {
         for (city, v) in &a.cities {
@@ -142,7 +143,7 @@ pub(super) fn step_passdown(
         .min(cal.passdown_by.max(allocated_on));
     let chart = Chart::standard();
     let d = Divisions::shanxi();
-    let reference = format!("pass-down {month}");
+    let reference = Reference::PassDown { month }.to_string();
     let mut total = 0i64;
     let mut reqs = Vec::new();
     for (county, v) in &a.counties {

@@ -5,6 +5,7 @@
 use super::{Actors, JOB, PlanDecision, now_ms, submit};
 use crate::error::{AppError, Result};
 use crate::jobs;
+use crate::ledger_refs::Reference;
 use std::collections::BTreeMap;
 use tongchou_core::access::Principal;
 use tongchou_core::period::Period;
@@ -271,7 +272,7 @@ fn reservation(
     let chart = Chart::standard();
     let m = month.yyyymm() as i64;
     let date = cal.approval_by;
-    let reference = format!("fund plan {month}");
+    let reference = Reference::FundPlan { month }.to_string();
     let mut reqs = Vec::new();
     if !a.total.is_positive() {
         return Ok(reqs);

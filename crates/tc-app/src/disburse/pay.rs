@@ -10,6 +10,7 @@ use super::{StepOutput, available, benefit_kind};
 use super::{files, overlap};
 use crate::agency_accounts;
 use crate::error::{AppError, Result};
+use crate::ledger_refs::Reference;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use tongchou_bank::{
@@ -313,7 +314,7 @@ fn benefit_transfers(
         })?;
         let amount = lines.total;
         let key = format!("pay/{m}/{county}/{}", item.as_str());
-        let reference = format!("payment {month} {}", item.as_str());
+        let reference = Reference::Payment { month, item }.to_string();
         let doc = Doc {
             key: &key,
             reference: &reference,

@@ -5,6 +5,7 @@
 use super::{BankCounterpart, SentFile, StepOutput, submit};
 use super::{files, overlap};
 use crate::error::{AppError, Result};
+use crate::ledger_refs::Reference;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -150,7 +151,7 @@ fn settle_transfers(
             if ledger.transfer(&post_key)?.is_some() {
                 continue;
             }
-            let reference = format!("bank returns {}", &sha[..12]);
+            let reference = Reference::bank_returns(sha).to_string();
             reqs.push(if o.paid.is_positive() {
                 Request::post_pending(&post_key, &key, Some(o.paid), "benefit", &reference, on)
             } else {
