@@ -7,7 +7,9 @@
 //! 2. (demo only) add the simulated tax bureau's receipts for M;
 //! 3. match every receipt not yet matched whose payment date is on or before the close date
 //!    (day `calendar.collection_day` of M+1) to what is owed, oldest period first, with late fees;
-//! 4. write assessments, applications, the new set of open arrears and unapplied money;
+//! 4. write assessments, applications (those not implied by an assessment paid in full at once,
+//!    which carries the receipt instead: migration 0067), the new set of open arrears and
+//!    unapplied money;
 //! 5. post to the ledger, per county: employer (pooling) part, individual part and late fees, each
 //!    one transfer aggregating its person-level lines (their count, total and digest; the lines
 //!    are the applications, named by reference, not copied), landing in the provincial fiscal special
@@ -30,8 +32,8 @@ use tongchou_core::rules::arrears::due_date;
 use tongchou_core::rules::contribution::ContributionTerms;
 use tongchou_core::{Fen, RegionCode};
 use tongchou_engine::collection::{
-    Assessment, Contributor, CountyTotals, Matched, OpenItem, Receipt, assess, county_totals,
-    match_receipts,
+    Application, Assessment, Contributor, CountyTotals, Matched, OpenItem, Receipt, assess,
+    county_totals, match_receipts,
 };
 use tongchou_ledger::LinesSummary;
 use tongchou_ledger::flows::{ContributionPart, Doc, collection, pair_key};
@@ -397,7 +399,6 @@ fn close_slice(
     tally: &mut Tally,
 ) -> Result<()> {
     let assessed = assess(&c.terms, c.due, people);
-    store::write_assessments(db, c.period, &assessed)?;
     if let ReceiptSource::Counterpart(bureau) = source {
         let sim = bureau.receipts(&assessed);
         store::write_receipts(db, 0, &sim, Some((c.period, c.date)))?;
@@ -406,7 +407,11 @@ fn close_slice(
     let mut old = store::open_items_between(db, range.0, range.1)?;
     let mut current: Vec<OpenItem> = assessed.iter().map(OpenItem::from_assessment).collect();
     let matched = match_receipts(c.policy, &mut current, &mut old, &mut receipts)?;
-    store::write_applications(db, c.period, &matched.applications)?;
+    {
+        let (paid_by, explicit) = implied(&assessed, &matched.applications);
+        store::write_assessments(db, c.period, &assessed, &paid_by)?;
+        store::write_applications(db, c.period, explicit)?;
+    }
     // the new open set: old arrears and this month's items with something outstanding
     let employers: HashMap<i64, i64> = people.iter().map(|p| (p.person, p.employer)).collect();
     let mut open: Vec<OpenItem> = old
@@ -418,6 +423,27 @@ fn close_slice(
     open.sort_by_key(|i| (i.person, i.period));
     store::replace_arrears_between(db, range, &open, &employers)?;
     tally.add(&assessed, receipts.len(), matched, &open)
+}
+
+/// The receipt that paid each assessment of the slice in full, at once and on time (by the
+/// assessment's index), and the applications not implied so by an assessment, written as rows
+/// of their own (migration 0067: each person-level fact stored once; the view `applications`
+/// shows both alike). `assessed` is in person order, one per person.
+fn implied<'m>(
+    assessed: &[Assessment],
+    apps: &'m [Application],
+) -> (Vec<Option<&'m str>>, Vec<&'m Application>) {
+    let mut paid_by = vec![None; assessed.len()];
+    let mut explicit = Vec::new();
+    for x in apps {
+        match assessed.binary_search_by_key(&x.person, |a| a.person) {
+            Ok(k) if paid_by[k].is_none() && store::implied_application(&assessed[k], x) => {
+                paid_by[k] = Some(x.receipt.as_str());
+            }
+            _ => explicit.push(x),
+        }
+    }
+    (paid_by, explicit)
 }
 
 /// Why a receipt's money was not applied, as the close stores it in `unapplied.reason`: a fixed

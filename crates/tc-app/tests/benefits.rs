@@ -116,7 +116,7 @@ fn month_paid(db: &mut Db, person: i64, period: i64, base: i64, paid_in: Option<
     .expect("assessment");
     if let Some(batch) = paid_in {
         db.exec(
-            "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
+            "INSERT INTO applications_explicit (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
              days_late, late_fee_fen, batch_id) VALUES ($1, $2, $3, 140105, $4, $5, $6, 0, 0, $7)",
             &[
                 Val::Str(&format!("R{person}-{period}")),

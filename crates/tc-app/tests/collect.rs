@@ -166,8 +166,9 @@ fn run(url: &str) {
         acct.balances.debits_posted.fen() - acct.balances.credits_posted.fen(),
         collected
     );
-    // tampering with a person-level amount is caught by the reconciliation
-    db.exec("UPDATE applications SET pooling_fen = pooling_fen + 1, amount_fen = amount_fen + 1 WHERE receipt = (SELECT MIN(receipt) FROM applications)", &[])
+    // tampering with a person-level amount is caught by the reconciliation (an application
+    // stored as a row of its own; one implied by its assessment below)
+    db.exec("UPDATE applications_explicit SET pooling_fen = pooling_fen + 1, amount_fen = amount_fen + 1 WHERE receipt = (SELECT MIN(receipt) FROM applications_explicit)", &[])
         .expect("tamper");
     let problems = collect::reconcile(&mut db).expect("reconcile");
     assert_eq!(problems.len(), 2, "{problems:?}");
@@ -185,9 +186,10 @@ fn run(url: &str) {
             && p.detail.contains("缴费申报")),
         "{p:?}"
     );
-    db.exec("UPDATE applications SET pooling_fen = pooling_fen - 1, amount_fen = amount_fen - 1 WHERE receipt = (SELECT MIN(receipt) FROM applications)", &[])
+    db.exec("UPDATE applications_explicit SET pooling_fen = pooling_fen - 1, amount_fen = amount_fen - 1 WHERE receipt = (SELECT MIN(receipt) FROM applications_explicit)", &[])
         .expect("undo");
     assert_eq!(Ledger::new(&mut db).check().expect("check").problem, None);
+    implied_application_tampered(&mut db);
     assert_eq!(
         db.query_i64("SELECT count(*) FROM ledger_line", &[])
             .expect("count"),
@@ -242,6 +244,47 @@ fn run(url: &str) {
             t
         );
     }
+}
+
+/// An application implied by its assessment (migration 0067: the receipt that paid it in full
+/// at once, on the assessment) is a person-level line like the others: losing it is caught by
+/// the reconciliation and by the ledger's check, and restoring it clears both.
+fn implied_application_tampered(db: &mut Db) {
+    let row = db
+        .query(
+            "SELECT person_id, period, paid_by FROM assessments WHERE paid_by IS NOT NULL ORDER BY paid_by LIMIT 1",
+            &[],
+        )
+        .expect("query");
+    let (person, period) = (row[0][0].i64().expect("p"), row[0][1].i64().expect("m"));
+    let receipt = row[0][2].text().expect("receipt").to_string();
+    let key = [Val::I64(person), Val::I64(period)];
+    db.exec(
+        "UPDATE assessments SET paid_by = NULL WHERE person_id = $1 AND period = $2",
+        &key,
+    )
+    .expect("tamper");
+    let problems = collect::reconcile(db).expect("reconcile");
+    assert!(problems.iter().any(|p| p.contains("记账")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("条个人明细合计")),
+        "{problems:?}"
+    );
+    let p = Ledger::new(db).check().expect("check").problem;
+    assert!(
+        p.as_ref().is_some_and(|p| p.item.ends_with("的明细")),
+        "{p:?}"
+    );
+    db.exec(
+        "UPDATE assessments SET paid_by = $3 WHERE person_id = $1 AND period = $2",
+        &[Val::I64(person), Val::I64(period), Val::Str(&receipt)],
+    )
+    .expect("undo");
+    assert_eq!(Ledger::new(db).check().expect("check").problem, None);
+    assert_eq!(
+        collect::reconcile(db).expect("reconcile"),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

@@ -19,7 +19,8 @@
 -- partitions by month (migration 0059) need the month. Lookups by end_to_end alone (a bank's
 -- return) then go to every shard (index payroll_lines_e2e).
 --
--- The partitioned tables of migration 0059 (payroll_lines, assessments, applications by period;
+-- The partitioned tables of migration 0059 (payroll_lines, assessments, applications — since
+-- 0067 applications_explicit — by period;
 -- receipts, ledger_line by hash of the column below) are distributed as they are: Citus
 -- distributes a partitioned table's partitions with it, co-located.
 ALTER TABLE payroll_lines DROP CONSTRAINT payroll_lines_e2e_v13;
@@ -51,8 +52,11 @@ SELECT create_distributed_table('survivor_claims', 'person_id', colocate_with =>
 SELECT create_distributed_table('wage_declarations', 'person_id', colocate_with => 'persons');
 
 -- The tax bureau's receipts, by receipt number: a receipt and what it was applied to together.
+-- `applications` is a view (migration 0067): the explicit applications below and those implied
+-- by an assessment paid in full (`assessments.paid_by`, with the person); a query of the view
+-- by person or by close reads both sides, each routed by its own table's placement.
 SELECT create_distributed_table('receipts', 'receipt');
-SELECT create_distributed_table('applications', 'receipt', colocate_with => 'receipts');
+SELECT create_distributed_table('applications_explicit', 'receipt', colocate_with => 'receipts');
 SELECT create_distributed_table('unapplied', 'receipt', colocate_with => 'receipts');
 
 -- Lookups by ID number (its blind index when fields are encrypted): the register's index and

@@ -1,8 +1,9 @@
 //! The collection tables (migrations 0004 and 0011) as the collection close (统收,
 //! `tongchou_app::collect`), the imports of the tax bureau's results and the reconciliation read
 //! and write them: the contributors of a month (`persons` with their `wage_declarations`),
-//! `assessments`, the tax bureau's `receipts`, their `applications` to what is owed, the open
-//! `arrears`, `unapplied` money, the counties that still keep an income account
+//! `assessments`, the tax bureau's `receipts`, their `applications` to what is owed (a view
+//! since migration 0067: the rows of `applications_explicit` and those implied by an assessment
+//! a receipt paid in full, [`implied_application`]), the open `arrears`, `unapplied` money, the counties that still keep an income account
 //! (`county_settings`), and `collection_postings`: every ledger transfer a close posts, recorded
 //! in the same transaction, so reports and the reconciliation find a month's postings by table
 //! and not by the shape of ledger keys.
@@ -236,9 +237,17 @@ pub fn mark_receipts_applied(db: &mut Db, batch: Period, until: Date) -> Result<
     )
 }
 
-/// Write the assessments of the close of `batch` (all of one month, one due date).
-pub fn write_assessments(db: &mut Db, batch: Period, a: &[Assessment]) -> Result<u64> {
-    const COLS: [&str; 11] = [
+/// Write the assessments of the close of `batch` (all of one month, one due date), each with
+/// the receipt that paid it in full in this close, if one did (`paid_by`, by the assessment's
+/// index; shorter: none after its end): that application is the assessment's (migration 0067,
+/// [`implied_application`]) and is not written as a row of its own.
+pub fn write_assessments(
+    db: &mut Db,
+    batch: Period,
+    a: &[Assessment],
+    paid_by: &[Option<&str>],
+) -> Result<u64> {
+    const COLS: [&str; 12] = [
         "person_id",
         "period",
         "county",
@@ -250,6 +259,7 @@ pub fn write_assessments(db: &mut Db, batch: Period, a: &[Assessment]) -> Result
         "account_fen",
         "due_date",
         "batch_id",
+        "paid_by",
     ];
     let due = a.first().map(|x| x.due.to_string()).unwrap_or_default();
     let mut totals: BTreeMap<(Period, i64), AssessedTotal> = BTreeMap::new();
@@ -261,7 +271,11 @@ pub fn write_assessments(db: &mut Db, batch: Period, a: &[Assessment]) -> Result
     }
     add_assessment_totals(db, &totals)?;
     db.bulk_insert("assessments", &COLS, &mut |sink| {
-        for x in a {
+        for (i, x) in a.iter().enumerate() {
+            let paid_by = match paid_by.get(i).copied().flatten() {
+                Some(r) => Val::Str(r),
+                None => Val::Null,
+            };
             sink.row(&[
                 Val::I64(x.person),
                 ym(x.period),
@@ -274,10 +288,26 @@ pub fn write_assessments(db: &mut Db, batch: Period, a: &[Assessment]) -> Result
                 Val::I64(x.account.fen()),
                 Val::Str(&due),
                 ym(batch),
+                paid_by,
             ])?;
         }
         Ok(())
     })
+}
+
+/// Whether the application `x` made by the close of the assessment `a`'s own month is implied
+/// by the assessment (migration 0067): the same person and period, the assessment's total paid
+/// at once with its own split, no day late, no fee. Such an application is the view
+/// `applications`' row of the assessment's `paid_by`, equal to it in every column.
+pub fn implied_application(a: &Assessment, x: &Application) -> bool {
+    x.person == a.person
+        && x.period == a.period
+        && x.county == a.county
+        && x.amount == a.total()
+        && x.pooling == a.pooling
+        && x.account == a.account
+        && x.days_late == 0
+        && x.late_fee == Fen::ZERO
 }
 
 /// The assessments of one period and county added up (migration 0048).
@@ -382,8 +412,14 @@ pub(crate) fn totals_disagree(
         .collect())
 }
 
-/// Write the applications of receipts to what is owed made by the close of `batch`.
-pub fn write_applications(db: &mut Db, batch: Period, apps: &[Application]) -> Result<u64> {
+/// Write the applications of receipts to what is owed made by the close of `batch`, those not
+/// implied by an assessment ([`write_assessments`]' `paid_by`): the table
+/// `applications_explicit` under the view `applications` (migration 0067).
+pub fn write_applications<'a>(
+    db: &mut Db,
+    batch: Period,
+    apps: impl IntoIterator<Item = &'a Application>,
+) -> Result<u64> {
     const COLS: [&str; 10] = [
         "receipt",
         "period",
@@ -396,8 +432,9 @@ pub fn write_applications(db: &mut Db, batch: Period, apps: &[Application]) -> R
         "late_fee_fen",
         "batch_id",
     ];
-    db.bulk_insert("applications", &COLS, &mut |sink| {
-        for x in apps {
+    let mut apps = apps.into_iter();
+    db.bulk_insert("applications_explicit", &COLS, &mut |sink| {
+        for x in apps.by_ref() {
             sink.row(&[
                 Val::Str(&x.receipt),
                 ym(x.period),

@@ -211,6 +211,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "person_ids_clustered",
         include_str!("../migrations/0066_person_ids_clustered.sql"),
     ),
+    (
+        67,
+        "applications_implied",
+        include_str!("../migrations/0067_applications_implied.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and

@@ -38,10 +38,10 @@ impl OwnMonth {
 pub fn contributions(db: &mut Db, person: i64) -> Result<Vec<OwnMonth>> {
     db.query(
         "SELECT a.period, a.base_fen, a.pooling_fen, a.account_fen, a.due_date, \
-         CAST(COALESCE(SUM(p.amount_fen), 0) AS BIGINT), CAST(COALESCE(SUM(p.late_fee_fen), 0) AS BIGINT) \
-         FROM assessments a LEFT JOIN applications p ON p.person_id = a.person_id AND p.period = a.period \
+         CAST(COALESCE(p.paid, 0) AS BIGINT), CAST(COALESCE(p.fees, 0) AS BIGINT) \
+         FROM assessments a LEFT JOIN (SELECT period, SUM(amount_fen) AS paid, SUM(late_fee_fen) AS fees \
+           FROM applications WHERE person_id = $1 GROUP BY period) p ON p.period = a.period \
          WHERE a.person_id = $1 \
-         GROUP BY a.period, a.base_fen, a.pooling_fen, a.account_fen, a.due_date \
          ORDER BY a.period DESC",
         &[Val::I64(person)],
     )?

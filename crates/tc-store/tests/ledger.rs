@@ -894,31 +894,31 @@ fn lines_by_reference(url: &str) {
     );
     let cases: Vec<(String, String, &str)> = vec![
         (
-            "UPDATE applications SET pooling_fen = pooling_fen + 1, amount_fen = amount_fen + 1 WHERE receipt = 'R035'".into(),
-            "UPDATE applications SET pooling_fen = pooling_fen - 1, amount_fen = amount_fen - 1 WHERE receipt = 'R035'".into(),
+            "UPDATE applications_explicit SET pooling_fen = pooling_fen + 1, amount_fen = amount_fen + 1 WHERE receipt = 'R035'".into(),
+            "UPDATE applications_explicit SET pooling_fen = pooling_fen - 1, amount_fen = amount_fen - 1 WHERE receipt = 'R035'".into(),
             "holds 12 lines",
         ),
         (
-            "UPDATE applications SET person_id = person_id + 1000 WHERE receipt = 'R033'".into(),
-            "UPDATE applications SET person_id = person_id - 1000 WHERE receipt = 'R033'".into(),
+            "UPDATE applications_explicit SET person_id = person_id + 1000 WHERE receipt = 'R033'".into(),
+            "UPDATE applications_explicit SET person_id = person_id - 1000 WHERE receipt = 'R033'".into(),
             "digest",
         ),
         (
             // two lines' amounts swapped: count and sum unchanged, the digest is not
-            "UPDATE applications SET account_fen = CASE receipt WHEN 'R040' THEN 2001 ELSE 1999 END, \
+            "UPDATE applications_explicit SET account_fen = CASE receipt WHEN 'R040' THEN 2001 ELSE 1999 END, \
              pooling_fen = CASE receipt WHEN 'R040' THEN 7999 ELSE 8002 END WHERE receipt IN ('R040', 'R039')".into(),
-            "UPDATE applications SET account_fen = 2000, pooling_fen = 8000 WHERE receipt = 'R040'; ".to_string()
-                + "UPDATE applications SET account_fen = 2000, pooling_fen = 8001 WHERE receipt = 'R039'",
+            "UPDATE applications_explicit SET account_fen = 2000, pooling_fen = 8000 WHERE receipt = 'R040'; ".to_string()
+                + "UPDATE applications_explicit SET account_fen = 2000, pooling_fen = 8001 WHERE receipt = 'R039'",
             "digest",
         ),
         (
-            "UPDATE applications SET late_fee_fen = 0 WHERE receipt = 'R035'".into(),
-            "UPDATE applications SET late_fee_fen = 35 WHERE receipt = 'R035'".into(),
+            "UPDATE applications_explicit SET late_fee_fen = 0 WHERE receipt = 'R035'".into(),
+            "UPDATE applications_explicit SET late_fee_fen = 35 WHERE receipt = 'R035'".into(),
             "holds 2 lines",
         ),
         (
-            "UPDATE applications SET batch_id = 202402 WHERE receipt = 'R030'".into(),
-            "UPDATE applications SET batch_id = 202401 WHERE receipt = 'R030'".into(),
+            "UPDATE applications_explicit SET batch_id = 202402 WHERE receipt = 'R030'".into(),
+            "UPDATE applications_explicit SET batch_id = 202401 WHERE receipt = 'R030'".into(),
             "holds 11 lines",
         ),
         (

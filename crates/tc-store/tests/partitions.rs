@@ -35,7 +35,7 @@ fn the_large_tables_are_partitioned_on_postgres() {
     assert_eq!(
         parts,
         [
-            "applications:6",
+            "applications_explicit:6",
             "assessments:6",
             "ledger_line:4",
             "payroll_lines:6",

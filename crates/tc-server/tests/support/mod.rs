@@ -312,7 +312,7 @@ fn flexible_month(db: &mut Db, person: i64, period: i64, base_fen: i64, paid: bo
     .expect("assessment");
     if paid {
         db.exec(
-            "INSERT INTO applications (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
+            "INSERT INTO applications_explicit (receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, \
              days_late, late_fee_fen, batch_id) VALUES ($1, $2, $3, 140105, $4, $5, $6, 0, 0, $2)",
             &[
                 Val::Str(&format!("R{person}-{period}")),

@@ -76,10 +76,11 @@ pub fn months_assessed(
 ) -> Result<Vec<MonthAssessed>> {
     let rows = db.query(
         "SELECT a.period, a.base_fen, a.pooling_fen + a.account_fen, \
-         COALESCE(CAST(SUM(x.amount_fen) AS BIGINT), 0) \
-         FROM assessments a LEFT JOIN applications x ON x.person_id = a.person_id AND x.period = a.period \
+         COALESCE(CAST(x.paid AS BIGINT), 0) \
+         FROM assessments a LEFT JOIN (SELECT period, SUM(amount_fen) AS paid FROM applications \
+           WHERE person_id = $1 AND period >= $2 AND period <= $3 GROUP BY period) x ON x.period = a.period \
          WHERE a.person_id = $1 AND a.period >= $2 AND a.period <= $3 \
-         GROUP BY a.period, a.base_fen, a.pooling_fen, a.account_fen ORDER BY a.period",
+         ORDER BY a.period",
         &[Val::I64(person), ym(from), ym(to)],
     )?;
     let mut out = Vec::with_capacity(rows.len());
