@@ -408,7 +408,7 @@ fn close_slice(
     let mut current: Vec<OpenItem> = assessed.iter().map(OpenItem::from_assessment).collect();
     let matched = match_receipts(c.policy, &mut current, &mut old, &mut receipts)?;
     {
-        let (paid_by, explicit) = implied(&assessed, &matched.applications);
+        let (paid_by, explicit) = implied(c.period, &assessed, &matched.applications);
         store::write_assessments(db, c.period, &assessed, &paid_by)?;
         store::write_applications(db, c.period, explicit)?;
     }
@@ -428,8 +428,11 @@ fn close_slice(
 /// The receipt that paid each assessment of the slice in full, at once and on time (by the
 /// assessment's index), and the applications not implied so by an assessment, written as rows
 /// of their own (migration 0067: each person-level fact stored once; the view `applications`
-/// shows both alike). `assessed` is in person order, one per person.
+/// shows both alike). `assessed` is in person order, one per person. Only an assessment of the
+/// close's own month `batch` is paid so (its batch is its period: the ledger check finds those
+/// rows by period, `tc-store::ledger::sources`).
 fn implied<'m>(
+    batch: Period,
     assessed: &[Assessment],
     apps: &'m [Application],
 ) -> (Vec<Option<&'m str>>, Vec<&'m Application>) {
@@ -437,7 +440,11 @@ fn implied<'m>(
     let mut explicit = Vec::new();
     for x in apps {
         match assessed.binary_search_by_key(&x.person, |a| a.person) {
-            Ok(k) if paid_by[k].is_none() && store::implied_application(&assessed[k], x) => {
+            Ok(k)
+                if paid_by[k].is_none()
+                    && assessed[k].period == batch
+                    && store::implied_application(&assessed[k], x) =>
+            {
                 paid_by[k] = Some(x.receipt.as_str());
             }
             _ => explicit.push(x),

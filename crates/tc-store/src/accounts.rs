@@ -28,12 +28,20 @@ pub struct Credit {
     pub amount: Fen,
 }
 
-/// What the closes of `year` credited, per person and month.
+/// What the closes of `year` credited, per person and month: the view `applications` read by
+/// its two sides, the applications implied by an assessment (migration 0067) by the
+/// assessments' period, which is their close's (migration 0068), so that both sides are
+/// ranges of an index.
 pub fn credits_of_year(db: &mut Db, year: i32) -> Result<Vec<Credit>> {
     let [first, last] = months(year);
     db.query(
-        "SELECT person_id, batch_id, CAST(SUM(account_fen) AS BIGINT) FROM applications
-         WHERE batch_id >= $1 AND batch_id <= $2 GROUP BY person_id, batch_id",
+        "SELECT person_id, batch_id, CAST(SUM(account_fen) AS BIGINT) FROM (
+           SELECT person_id, batch_id, account_fen FROM applications_explicit
+            WHERE batch_id >= $1 AND batch_id <= $2
+           UNION ALL
+           SELECT person_id, batch_id, account_fen FROM assessments
+            WHERE period >= $1 AND period <= $2 AND paid_by IS NOT NULL
+         ) x GROUP BY person_id, batch_id",
         &[first, last],
     )?
     .iter()

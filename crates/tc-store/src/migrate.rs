@@ -216,6 +216,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "applications_implied",
         include_str!("../migrations/0067_applications_implied.sql"),
     ),
+    (
+        68,
+        "applications_implied_by_period",
+        include_str!("../migrations/0068_applications_implied_by_period.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and

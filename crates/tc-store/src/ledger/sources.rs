@@ -243,13 +243,25 @@ pub(super) fn of(db: &mut Db, transfer_id: i64) -> Result<Option<LineSource>> {
     .transpose()
 }
 
-/// A close's applications in one county, as stored.
+/// A close's applications in one county, as stored: the rows of `applications_explicit` by
+/// their (batch_id, county) index, and those implied by an assessment (migration 0067), which
+/// only the close of the assessment's own month makes (`paid_by`), by the assessments'
+/// (period, county) index — the view `applications`' rows of that close and county, without
+/// an index of its own on the assessments (migration 0068).
 fn applications_of(db: &mut Db, batch: Period, county: u32) -> Result<Vec<Application>> {
     let mut out = Vec::new();
     db.each(
         "SELECT receipt, period, person_id, amount_fen, pooling_fen, account_fen, days_late, late_fee_fen
-         FROM applications WHERE batch_id = $1 AND county = $2",
-        &[Val::I64(batch.yyyymm() as i64), Val::I64(county as i64)],
+         FROM applications_explicit WHERE batch_id = $1 AND county = $2
+         UNION ALL
+         SELECT paid_by, period, person_id, pooling_fen + account_fen, pooling_fen, account_fen,
+                CAST(0 AS INTEGER), CAST(0 AS BIGINT)
+         FROM assessments WHERE period = $3 AND county = $2 AND batch_id = $1 AND paid_by IS NOT NULL",
+        &[
+            Val::I64(batch.yyyymm() as i64),
+            Val::I64(county as i64),
+            Val::I64(batch.yyyymm() as i64),
+        ],
         |r| {
             out.push(Application {
                 receipt: r.text(0)?.to_string(),
