@@ -189,6 +189,7 @@ fn run(url: &str) {
     db.exec("UPDATE applications_explicit SET pooling_fen = pooling_fen - 1, amount_fen = amount_fen - 1 WHERE receipt = (SELECT MIN(receipt) FROM applications_explicit)", &[])
         .expect("undo");
     assert_eq!(Ledger::new(&mut db).check().expect("check").problem, None);
+    view_read_by_its_sides(&mut db);
     implied_application_tampered(&mut db);
     assert_eq!(
         db.query_i64("SELECT count(*) FROM ledger_line", &[])
@@ -244,6 +245,31 @@ fn run(url: &str) {
             t
         );
     }
+}
+
+/// The view `applications` (migration 0067) and the query of its two sides that the readers by
+/// index use (`collection::applications_by_sides`) give the same rows, explicit and implied.
+fn view_read_by_its_sides(db: &mut Db) {
+    let cols = tongchou_store::collection::APPLICATION_COLUMNS;
+    let order = " ORDER BY receipt, period";
+    let view = db
+        .query(
+            &format!("SELECT {} FROM applications{order}", cols.join(", ")),
+            &[],
+        )
+        .expect("view");
+    let sides = tongchou_store::collection::applications_by_sides(&cols, "1 = 1", "1 = 1");
+    let read = db.query(&format!("{sides}{order}"), &[]).expect("sides");
+    let implied = db
+        .query(
+            "SELECT COUNT(*) FROM assessments WHERE paid_by IS NOT NULL",
+            &[],
+        )
+        .expect("implied")[0][0]
+        .i64()
+        .expect("count");
+    assert!(implied > 0 && (implied as usize) < view.len(), "{implied}");
+    assert_eq!(format!("{view:?}"), format!("{read:?}"));
 }
 
 /// An application implied by its assessment (migration 0067: the receipt that paid it in full

@@ -34,14 +34,16 @@ pub struct Credit {
 /// ranges of an index.
 pub fn credits_of_year(db: &mut Db, year: i32) -> Result<Vec<Credit>> {
     let [first, last] = months(year);
+    let sides = crate::collection::applications_by_sides(
+        &["person_id", "batch_id", "account_fen"],
+        "batch_id >= $1 AND batch_id <= $2",
+        "period >= $1 AND period <= $2",
+    );
     db.query(
-        "SELECT person_id, batch_id, CAST(SUM(account_fen) AS BIGINT) FROM (
-           SELECT person_id, batch_id, account_fen FROM applications_explicit
-            WHERE batch_id >= $1 AND batch_id <= $2
-           UNION ALL
-           SELECT person_id, batch_id, account_fen FROM assessments
-            WHERE period >= $1 AND period <= $2 AND paid_by IS NOT NULL
-         ) x GROUP BY person_id, batch_id",
+        &format!(
+            "SELECT person_id, batch_id, CAST(SUM(account_fen) AS BIGINT) FROM ({sides}) x \
+             GROUP BY person_id, batch_id"
+        ),
         &[first, last],
     )?
     .iter()

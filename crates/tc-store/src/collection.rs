@@ -310,6 +310,49 @@ pub fn implied_application(a: &Assessment, x: &Application) -> bool {
         && x.late_fee == Fen::ZERO
 }
 
+/// The columns of an application, the table `applications_explicit`'s and the view
+/// `applications`' (migration 0067), in their order.
+pub const APPLICATION_COLUMNS: [&str; 10] = [
+    "receipt",
+    "period",
+    "person_id",
+    "county",
+    "amount_fen",
+    "pooling_fen",
+    "account_fen",
+    "days_late",
+    "late_fee_fen",
+    "batch_id",
+];
+
+/// The view `applications` (migration 0067) as a query of its two sides, each with its own
+/// condition, so that each side is read by its own index: `applications_explicit`'s rows where
+/// `explicit` holds, and the application each assessment with a `paid_by` implies where
+/// `implied` holds (a condition on `assessments`' columns; migration 0068: only the close of an
+/// assessment's own month implies one, so by close is by `period`). `cols` are the view's
+/// columns wanted, in order; each is the implied side's expression under the view's name, as
+/// the view (the one other statement of it) writes them — `tests/collect.rs` checks that this
+/// query and the view give the same rows.
+pub fn applications_by_sides(cols: &[&str], explicit: &str, implied: &str) -> String {
+    let implied_cols: Vec<String> = cols
+        .iter()
+        .map(|c| match *c {
+            "receipt" => "paid_by".to_string(),
+            "amount_fen" => "pooling_fen + account_fen".to_string(),
+            "days_late" => "CAST(0 AS INTEGER)".to_string(),
+            "late_fee_fen" => "CAST(0 AS BIGINT)".to_string(),
+            other => other.to_string(),
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM applications_explicit WHERE {explicit} \
+         UNION ALL \
+         SELECT {} FROM assessments WHERE ({implied}) AND paid_by IS NOT NULL",
+        cols.join(", "),
+        implied_cols.join(", ")
+    )
+}
+
 /// The assessments of one period and county added up (migration 0048).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AssessedTotal {
@@ -420,20 +463,8 @@ pub fn write_applications<'a>(
     batch: Period,
     apps: impl IntoIterator<Item = &'a Application>,
 ) -> Result<u64> {
-    const COLS: [&str; 10] = [
-        "receipt",
-        "period",
-        "person_id",
-        "county",
-        "amount_fen",
-        "pooling_fen",
-        "account_fen",
-        "days_late",
-        "late_fee_fen",
-        "batch_id",
-    ];
     let mut apps = apps.into_iter();
-    db.bulk_insert("applications_explicit", &COLS, &mut |sink| {
+    db.bulk_insert("applications_explicit", &APPLICATION_COLUMNS, &mut |sink| {
         for x in apps.by_ref() {
             sink.row(&[
                 Val::Str(&x.receipt),

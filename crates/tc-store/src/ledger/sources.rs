@@ -250,13 +250,22 @@ pub(super) fn of(db: &mut Db, transfer_id: i64) -> Result<Option<LineSource>> {
 /// an index of its own on the assessments (migration 0068).
 fn applications_of(db: &mut Db, batch: Period, county: u32) -> Result<Vec<Application>> {
     let mut out = Vec::new();
+    let sql = crate::collection::applications_by_sides(
+        &[
+            "receipt",
+            "period",
+            "person_id",
+            "amount_fen",
+            "pooling_fen",
+            "account_fen",
+            "days_late",
+            "late_fee_fen",
+        ],
+        "batch_id = $1 AND county = $2",
+        "period = $3 AND county = $2 AND batch_id = $1",
+    );
     db.each(
-        "SELECT receipt, period, person_id, amount_fen, pooling_fen, account_fen, days_late, late_fee_fen
-         FROM applications_explicit WHERE batch_id = $1 AND county = $2
-         UNION ALL
-         SELECT paid_by, period, person_id, pooling_fen + account_fen, pooling_fen, account_fen,
-                CAST(0 AS INTEGER), CAST(0 AS BIGINT)
-         FROM assessments WHERE period = $3 AND county = $2 AND batch_id = $1 AND paid_by IS NOT NULL",
+        &sql,
         &[
             Val::I64(batch.yyyymm() as i64),
             Val::I64(county as i64),
