@@ -2,7 +2,10 @@
 //! (SQLite file) or PostgreSQL, against the raw write speed of the same rows into the same tables
 //! of a fresh database of the same engine, measured in the same run.
 //!
-//! cargo run --release -p tongchou-app --example bench_month -- [PERSONS] [sqlite|postgres]
+//! cargo run --release -p tongchou-app --example bench_month -- [PERSONS] [sqlite|postgres] [MONTHS]
+//!
+//! MONTHS (default 1): months after the first are run and timed one by one, each on the
+//! history of those before it (a steady-state month), without a raw baseline of their own.
 //!
 //! Steps timed: collection close (assessment, simulated tax receipts, matching, arrears, ledger
 //! postings with person-level lines) and the disbursement month (payroll, plans, approval,
@@ -10,11 +13,14 @@
 //! Raw baseline: the rows the month inserted, read back and bulk-inserted into the same tables of
 //! a fresh database (same keys, same values), one transaction per table.
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::time::Instant;
 use tongchou_app::collect::{self, ReceiptSource};
-use tongchou_app::disburse::{self, MonthOptions};
+use tongchou_app::disburse::{self, Actors, MonthOptions};
 use tongchou_core::{Period, Policy};
 use tongchou_sim::tax::{Behaviour, TaxBureau};
+use tongchou_store::Db;
 use tongchou_store::ledger::Ledger;
 
 /// The allocator of the `tongchou` binary (`tc-cli/src/main.rs`), so that the month timed here
@@ -26,7 +32,12 @@ mod support;
 use support::{SKIP, count, mem, raw_copy, rows_digest, table_counts};
 
 fn main() {
-    let (persons, backend, _) = support::args();
+    let (persons, backend, rest) = support::args();
+    // months after the first, timed one by one (each on the history of those before)
+    let later: u32 = rest
+        .first()
+        .map(|m| m.parse::<u32>().expect("MONTHS: a number") - 1)
+        .unwrap_or(0);
     let backend = backend.as_str();
     let policy = Policy::builtin().expect("policy");
     let month: Period = "2020-01".parse().expect("p");
@@ -38,27 +49,12 @@ fn main() {
     mem("setup");
 
     let before = table_counts(&mut db);
-    let t = Instant::now();
-    let c = collect::run_month(
-        &mut db,
-        &policy,
-        month,
-        ReceiptSource::Counterpart(&TaxBureau {
-            seed: 1,
-            behaviour: Behaviour::default(),
-        }),
-    )
-    .expect("collection");
-    let t_collect = t.elapsed().as_secs_f64();
-    mem("collection close");
-    let mid = table_counts(&mut db);
     let out = std::env::temp_dir().join("tongchou-bench").join("files");
-    let mut opts = MonthOptions::new(&out);
-    opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
-    opts.bank = Some(tongchou_sim::bank::counterpart(20, 1));
-    let t = Instant::now();
-    disburse::run_month(&mut db, &policy, month, &actors, &opts).expect("disbursement");
-    let t_disburse = t.elapsed().as_secs_f64();
+    let mut mid = BTreeMap::new();
+    let (c, t_collect, t_disburse) = one_month(&mut db, &policy, &actors, month, &out, |db| {
+        mem("collection close");
+        mid = table_counts(db);
+    });
     mem("disbursement");
     let check = Ledger::new(&mut db).check().expect("check");
     assert!(check.problem.is_none(), "{:?}", check.problem);
@@ -138,5 +134,83 @@ fn main() {
         "collection close / raw of its rows: {:.2} ({t_collect:.2} s / {raw_c:.2} s); disbursement / raw of its rows: {:.2} ({t_disburse:.2} s / {raw_d:.2} s)",
         t_collect / raw_c,
         t_disburse / raw_d
+    );
+    later_months(&mut db, &policy, &actors, month, later, &out);
+}
+
+/// One month as the benchmark times it: the collection close (the simulated tax bureau's
+/// receipts), `between` (untimed), then the disbursement month with the simulated banks'
+/// returns; the close's report and the seconds of each.
+fn one_month(
+    db: &mut Db,
+    policy: &Policy,
+    actors: &Actors,
+    month: Period,
+    out: &Path,
+    mut between: impl FnMut(&mut Db),
+) -> (collect::MonthReport, f64, f64) {
+    let t = Instant::now();
+    let c = collect::run_month(
+        db,
+        policy,
+        month,
+        ReceiptSource::Counterpart(&TaxBureau {
+            seed: 1,
+            behaviour: Behaviour::default(),
+        }),
+    )
+    .expect("collection");
+    let t_collect = t.elapsed().as_secs_f64();
+    between(db);
+    let mut opts = MonthOptions::new(out);
+    opts.timing = std::env::var_os("TONGCHOU_TIMING").is_some();
+    opts.bank = Some(tongchou_sim::bank::counterpart(20, 1));
+    let t = Instant::now();
+    disburse::run_month(db, policy, month, actors, &opts).expect("disbursement");
+    (c, t_collect, t.elapsed().as_secs_f64())
+}
+
+/// The `later` months after `first`, each timed on the history the months before it left
+/// (the first month is the only one with a raw baseline: its rows are the last in every
+/// table's key order, a later month's are not — the assessments' key is (person, period));
+/// the previous month's bank files are removed first (untimed); then `ledger check` and
+/// `month reconcile` must pass.
+fn later_months(
+    db: &mut Db,
+    policy: &Policy,
+    actors: &Actors,
+    first: Period,
+    later: u32,
+    out: &Path,
+) {
+    if later == 0 {
+        return;
+    }
+    let mut month = first;
+    for _ in 0..later {
+        month = month.add_months(1);
+        let _ = std::fs::remove_dir_all(out);
+        let before = table_counts(db);
+        let (_, t_collect, t_disburse) = one_month(db, policy, actors, month, out, |_| {});
+        let after = table_counts(db);
+        let rows: i64 = after
+            .iter()
+            .filter(|(t, _)| !SKIP.contains(&t.as_str()))
+            .map(|(t, n)| n - before.get(t).copied().unwrap_or(0))
+            .filter(|n| *n > 0)
+            .sum();
+        println!(
+            "month {month}: collection close {t_collect:.2} s; disbursement {t_disburse:.2} s; month total {:.2} s; rows inserted {rows}",
+            t_collect + t_disburse
+        );
+        mem(&format!("month {month}"));
+    }
+    let check = Ledger::new(db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+    let problems = collect::reconcile(db).expect("reconcile");
+    assert!(problems.is_empty(), "{problems:?}");
+    println!(
+        "after {} months: ledger check and month reconcile passed",
+        later + 1
     );
 }

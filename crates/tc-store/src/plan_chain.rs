@@ -249,11 +249,17 @@ pub fn planned_items(
     Ok(out)
 }
 
-/// The counties with planned payroll lines in the month (those that must submit a plan).
+/// The counties with planned payroll lines in the month (those that must submit a plan): of
+/// the counties with payroll lines in the month (`payroll_totals`, migration 0048, written with
+/// the lines), those where one line is planned, found by the lines' (month, county) index —
+/// one probe per county while the month's lines are planned, instead of reading every line of
+/// the month (the plan chain asks 14 times in a simulated month: 0.4 s at 1 M insured).
 pub fn counties_with_payroll(db: &mut Db, month: Period) -> Result<Vec<RegionCode>> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT DISTINCT county FROM payroll_lines WHERE month = $1 AND status = 'planned' ORDER BY county",
+        "SELECT t.county FROM payroll_totals t WHERE t.month = $1 AND EXISTS \
+         (SELECT 1 FROM payroll_lines l WHERE l.month = t.month AND l.county = t.county \
+          AND l.status = 'planned') ORDER BY t.county",
         &[ym(month)],
     )? {
         out.push(region(r[0].i64()?)?);
