@@ -207,8 +207,10 @@ fn later_months(
     }
     let check = Ledger::new(db).check().expect("check");
     assert!(check.problem.is_none(), "{:?}", check.problem);
+    mem("ledger check (all months)");
     let problems = collect::reconcile(db).expect("reconcile");
     assert!(problems.is_empty(), "{problems:?}");
+    mem("month reconcile (all months)");
     println!(
         "after {} months: ledger check and month reconcile passed",
         later + 1

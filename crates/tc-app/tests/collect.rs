@@ -7,7 +7,7 @@ use tongchou_engine::collection::Receipt;
 use tongchou_sim::tax::{Behaviour, TaxBureau};
 use tongchou_store::ledger::Ledger;
 use tongchou_store::registry::{self, EmployerRow, PersonRow};
-use tongchou_store::{Db, Val, testing};
+use tongchou_store::{Db, Val, Value, testing};
 
 const COUNTIES: [u32; 3] = [140105, 140212, 141102];
 
@@ -270,6 +270,57 @@ fn view_read_by_its_sides(db: &mut Db) {
         .expect("count");
     assert!(implied > 0 && (implied as usize) < view.len(), "{implied}");
     assert_eq!(format!("{view:?}"), format!("{read:?}"));
+    // the totals per close and county, summed side by side without sorting the view, are the
+    // view's own — also with an implied row moved to another close (only a changed row can be)
+    totals_are_the_views(db);
+    let row = db
+        .query(
+            "SELECT person_id, period, batch_id FROM assessments WHERE paid_by IS NOT NULL ORDER BY person_id, period LIMIT 1",
+            &[],
+        )
+        .expect("an implied row");
+    let key = [
+        Val::I64(row[0][0].i64().expect("p")),
+        Val::I64(row[0][1].i64().expect("m")),
+    ];
+    let moved =
+        "UPDATE assessments SET batch_id = batch_id + 1 WHERE person_id = $1 AND period = $2";
+    db.exec(moved, &key).expect("move");
+    totals_are_the_views(db);
+    let back =
+        "UPDATE assessments SET batch_id = batch_id - 1 WHERE person_id = $1 AND period = $2";
+    db.exec(back, &key).expect("back");
+}
+
+fn totals_are_the_views(db: &mut Db) {
+    let view: Vec<String> = db
+        .query(
+            "SELECT batch_id, county, CAST(SUM(pooling_fen) AS BIGINT), CAST(SUM(account_fen) AS BIGINT), \
+             CAST(SUM(late_fee_fen) AS BIGINT) FROM applications GROUP BY batch_id, county ORDER BY batch_id, county",
+            &[],
+        )
+        .expect("view")
+        .iter()
+        .map(|r| format!("{r:?}"))
+        .collect();
+    let summed: Vec<String> = tongchou_store::collection::applied_totals(db)
+        .expect("totals")
+        .iter()
+        .map(|t| {
+            format!(
+                "{:?}",
+                [
+                    Value::I64(t.batch.yyyymm() as i64),
+                    Value::I64(t.county as i64),
+                    Value::I64(t.pooling.fen()),
+                    Value::I64(t.account.fen()),
+                    Value::I64(t.late_fees.fen()),
+                ]
+            )
+        })
+        .collect();
+    assert!(!view.is_empty());
+    assert_eq!(view, summed);
 }
 
 /// An application implied by its assessment (migration 0067: the receipt that paid it in full
