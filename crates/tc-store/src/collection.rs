@@ -325,6 +325,38 @@ pub const APPLICATION_COLUMNS: [&str; 10] = [
     "batch_id",
 ];
 
+/// The view `applications`' column `col` on its implied side (migration 0067): the expression
+/// over `assessments` the view writes under that name.
+fn implied_column(col: &str) -> &str {
+    match col {
+        "receipt" => "paid_by",
+        "amount_fen" => "pooling_fen + account_fen",
+        "days_late" => "CAST(0 AS INTEGER)",
+        "late_fee_fen" => "CAST(0 AS BIGINT)",
+        other => other,
+    }
+}
+
+/// What [`applications_summed`] adds up of a column of the view, per close and county.
+#[derive(Clone, Copy)]
+enum Sum<'a> {
+    /// The column's total.
+    Total(&'a str),
+    /// How many rows hold more than zero in it.
+    Positive(&'a str),
+}
+
+impl Sum<'_> {
+    /// The summed expression on the view's explicit side and on its implied side.
+    fn sides(self) -> (String, String) {
+        let (col, over): (&str, fn(&str) -> String) = match self {
+            Sum::Total(c) => (c, |x| x.to_string()),
+            Sum::Positive(c) => (c, |x| format!("CASE WHEN {x} > 0 THEN 1 ELSE 0 END")),
+        };
+        (over(col), over(implied_column(col)))
+    }
+}
+
 /// The view `applications` (migration 0067) as a query of its two sides, each with its own
 /// condition, so that each side is read by its own index: `applications_explicit`'s rows where
 /// `explicit` holds, and the application each assessment with a `paid_by` implies where
@@ -334,16 +366,7 @@ pub const APPLICATION_COLUMNS: [&str; 10] = [
 /// the view (the one other statement of it) writes them — `tests/collect.rs` checks that this
 /// query and the view give the same rows.
 pub fn applications_by_sides(cols: &[&str], explicit: &str, implied: &str) -> String {
-    let implied_cols: Vec<String> = cols
-        .iter()
-        .map(|c| match *c {
-            "receipt" => "paid_by".to_string(),
-            "amount_fen" => "pooling_fen + account_fen".to_string(),
-            "days_late" => "CAST(0 AS INTEGER)".to_string(),
-            "late_fee_fen" => "CAST(0 AS BIGINT)".to_string(),
-            other => other.to_string(),
-        })
-        .collect();
+    let implied_cols: Vec<&str> = cols.iter().map(|c| implied_column(c)).collect();
     format!(
         "SELECT {} FROM applications_explicit WHERE {explicit} \
          UNION ALL \
@@ -668,9 +691,9 @@ impl AppliedTotals {
 /// The person-level collected amounts of every close, per county, by close and county.
 pub fn applied_totals(db: &mut Db) -> Result<Vec<AppliedTotals>> {
     let sums = [
-        ("pooling_fen", "pooling_fen"),
-        ("account_fen", "account_fen"),
-        ("late_fee_fen", "0"),
+        Sum::Total("pooling_fen"),
+        Sum::Total("account_fen"),
+        Sum::Total("late_fee_fen"),
     ];
     applications_summed(db, &sums)?
         .into_iter()
@@ -694,19 +717,17 @@ pub fn applied_totals(db: &mut Db) -> Result<Vec<AppliedTotals>> {
 /// ones by the assessments' (period, county), an implied row's close being its period (migration
 /// 0068); a row whose close is not its period (only a changed row can be: `tc-app::collect::implied`)
 /// is counted there and summed again by its close, so the groups are the view's in every case.
-/// `sums`: each sum's expression over the view's columns, with the implied side's (`0` for a
-/// column the implied rows hold as zero). Per (close, county), the sums in order.
-fn applications_summed(
-    db: &mut Db,
-    sums: &[(&str, &str)],
-) -> Result<BTreeMap<(i64, i64), Vec<i64>>> {
+/// `sums`: what is added up of which of the view's columns (each side's expression from
+/// [`implied_column`], as the view's). Per (close, county), the sums in order.
+fn applications_summed(db: &mut Db, sums: &[Sum<'_>]) -> Result<BTreeMap<(i64, i64), Vec<i64>>> {
     let sum = |e: &str| format!("CAST(SUM({e}) AS BIGINT)");
-    let explicit: Vec<String> = sums.iter().map(|(e, _)| sum(e)).collect();
-    let own: Vec<String> = sums
+    let sides: Vec<(String, String)> = sums.iter().map(|s| s.sides()).collect();
+    let explicit: Vec<String> = sides.iter().map(|(e, _)| sum(e)).collect();
+    let own: Vec<String> = sides
         .iter()
         .map(|(_, i)| sum(&format!("CASE WHEN batch_id = period THEN {i} ELSE 0 END")))
         .collect();
-    let strayed: Vec<String> = sums.iter().map(|(_, i)| sum(i)).collect();
+    let strayed: Vec<String> = sides.iter().map(|(_, i)| sum(i)).collect();
     let mut out: BTreeMap<(i64, i64), Vec<i64>> = BTreeMap::new();
     let mut add = |key: (i64, i64), r: &crate::RowView<'_>, from: usize| -> Result<()> {
         let v = out.entry(key).or_insert_with(|| vec![0; sums.len()]);
@@ -836,19 +857,13 @@ pub fn postings_with_ledger(db: &mut Db) -> Result<Vec<RecordedPosting>> {
 type AppliedLines = BTreeMap<(i64, i64), [(i64, Fen); 3]>;
 
 fn applied_lines(db: &mut Db) -> Result<AppliedLines> {
-    let positive = |c: &str| format!("CASE WHEN {c} > 0 THEN 1 ELSE 0 END");
-    let (pooling, account, fees) = (
-        positive("pooling_fen"),
-        positive("account_fen"),
-        positive("late_fee_fen"),
-    );
     let sums = [
-        (pooling.as_str(), pooling.as_str()),
-        ("pooling_fen", "pooling_fen"),
-        (account.as_str(), account.as_str()),
-        ("account_fen", "account_fen"),
-        (fees.as_str(), "0"),
-        ("late_fee_fen", "0"),
+        Sum::Positive("pooling_fen"),
+        Sum::Total("pooling_fen"),
+        Sum::Positive("account_fen"),
+        Sum::Total("account_fen"),
+        Sum::Positive("late_fee_fen"),
+        Sum::Total("late_fee_fen"),
     ];
     Ok(applications_summed(db, &sums)?
         .into_iter()
