@@ -57,11 +57,21 @@ pub fn credits_of_year(db: &mut Db, year: i32) -> Result<Vec<Credit>> {
     .collect()
 }
 
-/// What the closes of `year` credited to `person`, by month.
+/// What the closes of `year` credited to `person`, by month: the implied applications by their
+/// period, which is their close's (migration 0068), probed month by month (`crate::months`).
 pub fn credits_of_person(db: &mut Db, person: i64, year: i32) -> Result<Vec<(Period, Fen)>> {
     let [first, last] = months(year);
+    let sides = crate::collection::applications_by_sides(
+        &["batch_id", "account_fen"],
+        "person_id = $1 AND batch_id >= $2 AND batch_id <= $3",
+        "person_id = $1 AND period IN (SELECT p FROM m)",
+    );
     db.query(
-        "SELECT batch_id, CAST(SUM(account_fen) AS BIGINT) FROM applications WHERE person_id = $1 AND batch_id >= $2 AND batch_id <= $3 GROUP BY batch_id ORDER BY batch_id",
+        &format!(
+            "WITH RECURSIVE {} SELECT batch_id, CAST(SUM(account_fen) AS BIGINT) FROM ({sides}) y \
+             GROUP BY batch_id ORDER BY batch_id",
+            crate::months::months("m", "$2", "$3")
+        ),
         &[Val::I64(person), first, last],
     )?
     .iter()

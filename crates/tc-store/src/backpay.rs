@@ -53,9 +53,13 @@ pub fn assessed(db: &mut Db, person: i64, periods: &[Period]) -> Result<Vec<Peri
         return Ok(Vec::new());
     };
     let rows = db.query(
-        "SELECT period FROM assessments WHERE person_id = $1 AND period >= $2 AND period <= $3 \
-         UNION SELECT m.period FROM back_payment_months m JOIN back_payments b ON b.id = m.back_payment_id \
-         WHERE b.person_id = $1 AND b.status = 'pending' AND m.period >= $2 AND m.period <= $3",
+        &format!(
+            "WITH RECURSIVE {} \
+             SELECT a.period FROM m CROSS JOIN assessments a WHERE a.period = m.p AND a.person_id = $1 \
+             UNION SELECT k.period FROM back_payment_months k JOIN back_payments b ON b.id = k.back_payment_id \
+             WHERE b.person_id = $1 AND b.status = 'pending' AND k.period >= $2 AND k.period <= $3",
+            crate::months::months("m", "$2", "$3")
+        ),
         &[Val::I64(person), ym(*lo), ym(*hi)],
     )?;
     let mut out = Vec::new();

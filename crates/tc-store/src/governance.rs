@@ -117,16 +117,23 @@ pub fn open_recoveries(db: &mut Db, month: Period) -> Result<Vec<(i64, i64, Fen)
 }
 
 /// Pensioners who retired in `month` whose last contribution base before retirement exceeds
-/// the base of 12 months earlier by more than `jump`, per county.
+/// the base of 12 months earlier by more than `jump`, per county. The last contribution is
+/// found month by month up to the retirement (`crate::months`: the assessments are keyed by
+/// period first).
 pub fn base_jumps(db: &mut Db, month: Period, jump: Ratio) -> Result<Vec<(i64, i64)>> {
     county_counts(
         db,
-        "SELECT p.county, count(*) FROM pensioners p \
-         JOIN assessments a1 ON a1.person_id = p.person_id AND a1.period = \
-           (SELECT MAX(x.period) FROM assessments x WHERE x.person_id = p.person_id AND x.period <= p.retire_period) \
-         JOIN assessments a0 ON a0.person_id = p.person_id AND a0.period = a1.period - 100 \
-         WHERE p.retire_period = $1 AND a1.base_fen * 100000000 > a0.base_fen * $2 \
-         GROUP BY p.county",
+        &format!(
+            "WITH RECURSIVE {} \
+             SELECT p.county, count(*) FROM pensioners p \
+             JOIN assessments a1 ON a1.person_id = p.person_id AND a1.period = \
+               (SELECT MAX(x.period) FROM m CROSS JOIN assessments x \
+                WHERE x.period = m.p AND x.person_id = p.person_id AND m.p <= p.retire_period) \
+             JOIN assessments a0 ON a0.person_id = p.person_id AND a0.period = a1.period - 100 \
+             WHERE p.retire_period = $1 AND a1.base_fen * 100000000 > a0.base_fen * $2 \
+             GROUP BY p.county",
+            crate::months::months("m", crate::months::ASSESSED.0, "$1")
+        ),
         &[
             Val::I64(month.yyyymm() as i64),
             Val::I64(100_000_000 + jump.0),

@@ -29,6 +29,7 @@ pub mod keys;
 pub mod ledger;
 mod migrate;
 pub mod migration;
+mod months;
 pub mod own;
 pub mod payroll;
 pub mod pg_tls;

@@ -221,6 +221,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "applications_implied_by_period",
         include_str!("../migrations/0068_applications_implied_by_period.sql"),
     ),
+    (
+        69,
+        "assessments_by_period",
+        include_str!("../migrations/0069_assessments_by_period.sql"),
+    ),
+    (
+        70,
+        "assessments_by_period_pg",
+        include_str!("../migrations/0070_assessments_by_period_pg.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and

@@ -240,12 +240,18 @@ pub fn set_person(db: &mut Db, transfer: i64, person: i64) -> Result<()> {
 }
 
 /// The months the collection closes assessed for a person and that are not open arrears, with
-/// their contribution base: (yyyymm, base).
+/// their contribution base: (yyyymm, base), probed month by month (`crate::months`).
 pub fn paid_periods(db: &mut Db, person: i64) -> Result<Vec<(i64, i64)>> {
+    let (lo, hi) = crate::months::ASSESSED;
     db.query(
-        "SELECT a.period, a.base_fen FROM assessments a WHERE a.person_id = $1
-         AND NOT EXISTS (SELECT 1 FROM arrears r WHERE r.person_id = a.person_id AND r.period = a.period)
-         ORDER BY a.period",
+        &format!(
+            "WITH RECURSIVE {} \
+             SELECT a.period, a.base_fen FROM m CROSS JOIN assessments a \
+             WHERE a.period = m.p AND a.person_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM arrears r WHERE r.person_id = a.person_id AND r.period = a.period) \
+             ORDER BY a.period",
+            crate::months::months("m", lo, hi)
+        ),
         &[Val::I64(person)],
     )?
     .iter()

@@ -94,11 +94,13 @@ pub fn payments_made(db: &mut Db, since: Period) -> Result<Option<Vec<Paid>>> {
     let paid: Vec<String> = PAID_STATUSES.iter().map(|s| format!("'{s}'")).collect();
     let rows = db.query(
         &format!(
-            "SELECT l.person_id, l.month, l.item, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l \
-             WHERE l.month >= $1 AND l.status IN ({}) AND l.person_id IN ( \
+            "WITH RECURSIVE {} \
+             SELECT l.person_id, l.month, l.item, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l \
+             WHERE l.month IN (SELECT p FROM m) AND l.status IN ({}) AND l.person_id IN ( \
                SELECT i.person_id FROM person_ids i JOIN death_records d ON d.id_number = i.id_number \
                UNION SELECT i.person_id FROM person_ids i JOIN other_roll_entries o ON o.id_number = i.id_number) \
              GROUP BY l.person_id, l.month, l.item",
+            crate::months::months("m", "$1", crate::months::PAID.1),
             paid.join(", ")
         ),
         &[ym(since)],

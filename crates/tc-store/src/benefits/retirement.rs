@@ -3,7 +3,7 @@
 //! birth month, and `retirement_applications`.
 
 use super::{date_of, period_of, u32_of, ym};
-use crate::{Db, Result, StoreError, Val, Value};
+use crate::{Db, Result, StoreError, Val, Value, collection, months};
 use serde::Serialize;
 use tongchou_core::access::mask_bank_account;
 use tongchou_core::rules::retirement::{Category, Reason};
@@ -67,20 +67,30 @@ pub struct MonthAssessed {
     pub paid: Fen,
 }
 
-/// The person's assessed months from `from` through `to`, oldest first.
+/// The person's assessed months from `from` through `to`, oldest first (probed month by month,
+/// `crate::months`).
 pub fn months_assessed(
     db: &mut Db,
     person: i64,
     from: Period,
     to: Period,
 ) -> Result<Vec<MonthAssessed>> {
+    let applied = collection::applications_by_sides(
+        &["period", "amount_fen"],
+        "person_id = $1 AND period >= $2 AND period <= $3",
+        "person_id = $1 AND period IN (SELECT p FROM m)",
+    );
     let rows = db.query(
-        "SELECT a.period, a.base_fen, a.pooling_fen + a.account_fen, \
-         COALESCE(CAST(x.paid AS BIGINT), 0) \
-         FROM assessments a LEFT JOIN (SELECT period, SUM(amount_fen) AS paid FROM applications \
-           WHERE person_id = $1 AND period >= $2 AND period <= $3 GROUP BY period) x ON x.period = a.period \
-         WHERE a.person_id = $1 AND a.period >= $2 AND a.period <= $3 \
-         ORDER BY a.period",
+        &format!(
+            "WITH RECURSIVE {} \
+             SELECT a.period, a.base_fen, a.pooling_fen + a.account_fen, \
+             COALESCE(CAST(x.paid AS BIGINT), 0) \
+             FROM m CROSS JOIN assessments a LEFT JOIN (SELECT period, SUM(amount_fen) AS paid \
+               FROM ({applied}) y GROUP BY period) x ON x.period = a.period \
+             WHERE a.period = m.p AND a.person_id = $1 \
+             ORDER BY a.period",
+            months::months("m", "$2", "$3")
+        ),
         &[Val::I64(person), ym(from), ym(to)],
     )?;
     let mut out = Vec::with_capacity(rows.len());
@@ -95,10 +105,19 @@ pub fn months_assessed(
     Ok(out)
 }
 
-/// Σ account parts applied to the person in the collection batches from `from` on.
+/// Σ account parts applied to the person in the collection batches from `from` on: the implied
+/// applications by their period, which is their close's (migration 0068), month by month.
 pub fn account_credited_since(db: &mut Db, person: i64, from: Period) -> Result<Fen> {
+    let applied = collection::applications_by_sides(
+        &["account_fen"],
+        "person_id = $1 AND batch_id >= $2",
+        "person_id = $1 AND period IN (SELECT p FROM m) AND batch_id >= $2",
+    );
     Ok(Fen::new(db.query_i64(
-        "SELECT CAST(SUM(account_fen) AS BIGINT) FROM applications WHERE person_id = $1 AND batch_id >= $2",
+        &format!(
+            "WITH RECURSIVE {} SELECT CAST(SUM(account_fen) AS BIGINT) FROM ({applied}) y",
+            months::months("m", "$2", months::ASSESSED.1)
+        ),
         &[Val::I64(person), ym(from)],
     )?))
 }
