@@ -56,12 +56,7 @@ fn main() {
         mid = table_counts(db);
     });
     mem("disbursement");
-    let check = Ledger::new(&mut db).check().expect("check");
-    assert!(check.problem.is_none(), "{:?}", check.problem);
-    mem("ledger check");
-    let problems = collect::reconcile(&mut db).expect("reconcile");
-    assert!(problems.is_empty(), "{problems:?}");
-    mem("month reconcile");
+    checks(&mut db, "");
     let after = table_counts(&mut db);
     // what the month left, to compare two builds: the disbursement's state digest and the
     // collection's rows (every table the collection writes, in key order)
@@ -138,6 +133,22 @@ fn main() {
     later_months(&mut db, &policy, &actors, month, later, &out);
 }
 
+/// `ledger check` and `month reconcile`, which must pass, each timed (`what` names the
+/// months checked in the lines printed).
+fn checks(db: &mut Db, what: &str) {
+    let t = Instant::now();
+    let check = Ledger::new(db).check().expect("check");
+    assert!(check.problem.is_none(), "{:?}", check.problem);
+    let t_check = t.elapsed().as_secs_f64();
+    mem(&format!("ledger check{what}"));
+    let t = Instant::now();
+    let problems = collect::reconcile(db).expect("reconcile");
+    assert!(problems.is_empty(), "{problems:?}");
+    let t_reconcile = t.elapsed().as_secs_f64();
+    mem(&format!("month reconcile{what}"));
+    println!("ledger check{what}: {t_check:.2} s; month reconcile{what}: {t_reconcile:.2} s");
+}
+
 /// One month as the benchmark times it: the collection close (the simulated tax bureau's
 /// receipts), `between` (untimed), then the disbursement month with the simulated banks'
 /// returns; the close's report and the seconds of each.
@@ -205,12 +216,7 @@ fn later_months(
         );
         mem(&format!("month {month}"));
     }
-    let check = Ledger::new(db).check().expect("check");
-    assert!(check.problem.is_none(), "{:?}", check.problem);
-    mem("ledger check (all months)");
-    let problems = collect::reconcile(db).expect("reconcile");
-    assert!(problems.is_empty(), "{problems:?}");
-    mem("month reconcile (all months)");
+    checks(db, " (all months)");
     println!(
         "after {} months: ledger check and month reconcile passed",
         later + 1

@@ -3,12 +3,17 @@
 -- assessments were keyed (person_id, period): every month's close inserted one key between the
 -- earlier months' keys of each person, in every leaf of the key's B-tree, so each month rewrote
 -- the whole key of every month before it — at 10 million insured the second month's close took
--- 42 % longer than the first, the third 68 % (docs/PERFORMANCE.md, 2026-12-07). Keyed
--- (period, person_id), a month's assessments go after every earlier month's; `WITHOUT ROWID`
--- stores the rows in that key's B-tree (one tree less than a rowid table with its key beside
--- it). A person's assessments are read by probing the key month by month (`tc-store::months`).
--- The payment lines' index by person first (0039) goes for the same reason: their key is
--- already (month, person_id, item, attempt). PostgreSQL: migration 0070.
+-- 42 % longer than the first, the third 68 % (docs/PERFORMANCE.md, 2026-12-07). Now the rows are
+-- stored in the order (period, county, person_id), `WITHOUT ROWID` (the table is that key's
+-- B-tree): a month's rows go after every earlier month's, and a close's or a county's rows —
+-- what the ledger check, the reconciliation, the dues file and the totals read — are one range
+-- of the table itself. The assessment's identity (period, person_id) is a unique index beside
+-- it, which a person's rows are probed by, month by month (`tc-store::months`). (Keyed
+-- (period, person_id) with the (period, county) index beside it, SQLite's planner, without
+-- statistics, read a county's rows by the key's `period = ?` range — every county's — and the
+-- ledger check took five times as long.) The payment lines' index by person first (0039) goes
+-- for the same reason: their key is already (month, person_id, item, attempt). PostgreSQL:
+-- migration 0070.
 DROP VIEW applications;
 CREATE TABLE assessments_by_period (
     person_id    BIGINT NOT NULL,
@@ -23,16 +28,16 @@ CREATE TABLE assessments_by_period (
     due_date     TEXT NOT NULL,
     batch_id     BIGINT NOT NULL,
     paid_by      TEXT,
-    PRIMARY KEY (period, person_id)
+    PRIMARY KEY (period, county, person_id)
 ) WITHOUT ROWID;
 INSERT INTO assessments_by_period (person_id, period, county, employer_id, payer_kind,
         declared_fen, base_fen, pooling_fen, account_fen, due_date, batch_id, paid_by)
     SELECT person_id, period, county, employer_id, payer_kind, declared_fen, base_fen,
            pooling_fen, account_fen, due_date, batch_id, paid_by
-      FROM assessments ORDER BY period, person_id;
+      FROM assessments ORDER BY period, county, person_id;
 DROP TABLE assessments;
 ALTER TABLE assessments_by_period RENAME TO assessments;
-CREATE INDEX assessments_period_county ON assessments (period, county);
+CREATE UNIQUE INDEX assessments_period_person ON assessments (period, person_id);
 CREATE VIEW applications AS
     SELECT receipt, period, person_id, county, amount_fen, pooling_fen, account_fen, days_late,
            late_fee_fen, batch_id

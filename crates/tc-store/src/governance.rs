@@ -117,22 +117,31 @@ pub fn open_recoveries(db: &mut Db, month: Period) -> Result<Vec<(i64, i64, Fen)
 }
 
 /// Pensioners who retired in `month` whose last contribution base before retirement exceeds
-/// the base of 12 months earlier by more than `jump`, per county. The last contribution is
-/// found month by month up to the retirement (`crate::months`: the assessments are keyed by
-/// period first).
+/// the base of 12 months earlier by more than `jump`, per county.
+///
+/// The assessments are keyed by period first (`crate::months`): each retiree's last
+/// contribution is looked for month by month backwards from the retirement, one probe of the
+/// key a month, the base carried along, and the search `s` stops for a retiree at the first
+/// month assessed (or at the first period any assessment has), so that a retiree who paid until
+/// retiring costs one probe, and one more for the base of 12 months before.
 pub fn base_jumps(db: &mut Db, month: Period, jump: Ratio) -> Result<Vec<(i64, i64)>> {
+    let before = crate::months::month_before("s.p");
     county_counts(
         db,
         &format!(
-            "WITH RECURSIVE {} \
-             SELECT p.county, count(*) FROM pensioners p \
-             JOIN assessments a1 ON a1.person_id = p.person_id AND a1.period = \
-               (SELECT MAX(x.period) FROM m CROSS JOIN assessments x \
-                WHERE x.period = m.p AND x.person_id = p.person_id AND m.p <= p.retire_period) \
-             JOIN assessments a0 ON a0.person_id = p.person_id AND a0.period = a1.period - 100 \
-             WHERE p.retire_period = $1 AND a1.base_fen * 100000000 > a0.base_fen * $2 \
-             GROUP BY p.county",
-            crate::months::months("m", crate::months::ASSESSED.0, "$1")
+            "WITH RECURSIVE s(person_id, county, p, base) AS ( \
+               SELECT r.person_id, r.county, CAST($1 AS BIGINT), \
+                 (SELECT x.base_fen FROM assessments x WHERE x.period = $1 AND x.person_id = r.person_id) \
+               FROM pensioners r WHERE r.retire_period = $1 \
+               UNION ALL \
+               SELECT s.person_id, s.county, {before}, \
+                 (SELECT x.base_fen FROM assessments x WHERE x.period = {before} AND x.person_id = s.person_id) \
+               FROM s WHERE s.base IS NULL AND s.p > {}) \
+             SELECT s.county, count(*) FROM s \
+             WHERE s.base IS NOT NULL AND s.base * 100000000 > $2 * \
+               (SELECT a0.base_fen FROM assessments a0 WHERE a0.period = s.p - 100 AND a0.person_id = s.person_id) \
+             GROUP BY s.county",
+            crate::months::ASSESSED.0
         ),
         &[
             Val::I64(month.yyyymm() as i64),

@@ -20,6 +20,11 @@ pub(crate) fn months(name: &str, lo: &str, hi: &str) -> String {
     )
 }
 
+/// The month (yyyymm) before the month the SQL expression `p` gives.
+pub(crate) fn month_before(p: &str) -> String {
+    format!("CASE WHEN {p} % 100 = 1 THEN {p} - 89 ELSE {p} - 1 END")
+}
+
 /// The first and the last period any assessment has, as SQL expressions for [`months`]: the
 /// ends of the assessments' key (on PostgreSQL, of each partition's).
 pub(crate) const ASSESSED: (&str, &str) = (

@@ -233,8 +233,14 @@ fn select(db: &mut Db, table: &str, filter: &str) -> (Vec<String>, String) {
 /// `applications` it implies; so that the digests of a build before 0067 and one after compare.
 const STORED_ONLY: [(&str, &str); 1] = [("assessments", "paid_by")];
 
-/// Views [`rows_digest`] reads in the key order of the table they replace (migration 0067).
-const VIEW_KEYS: [(&str, &str); 1] = [("applications", "receipt, period")];
+/// Tables and views [`rows_digest`] reads in an order of its own: a view in the key order of the
+/// table it replaces (migration 0067), the assessments in the order of their identity (person,
+/// period), whatever their storage order (SQLite's (period, county, person), PostgreSQL's
+/// (period, person) since migrations 0069 and 0070), so that builds and engines compare.
+const VIEW_KEYS: [(&str, &str); 2] = [
+    ("applications", "receipt, period"),
+    ("assessments", "person_id, period"),
+];
 
 /// The SHA-256 (hex) of a table's rows in key order as `format!("{:?}", rows)` writes them
 /// (`read_rows`' rows), computed as they are read: equal to the digest of that text, without
