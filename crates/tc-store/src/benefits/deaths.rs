@@ -86,7 +86,8 @@ fn table_exists(db: &mut Db, table: &str) -> Result<bool> {
 
 /// The payments made to the persons named in death records or other rolls, from the payroll's
 /// `payroll_lines`, summed per (person, month, item) over the rows whose status is in
-/// [`PAID_STATUSES`], for the months from `since` on. `None` when the table does not exist.
+/// [`PAID_STATUSES`], for the months from `since` on, probed by the lines' key (month, person)
+/// for each month and person named (`crate::months`). `None` when the table does not exist.
 pub fn payments_made(db: &mut Db, since: Period) -> Result<Option<Vec<Paid>>> {
     if !table_exists(db, "payroll_lines")? {
         return Ok(None);
