@@ -126,22 +126,27 @@ pub fn open_recoveries(db: &mut Db, month: Period) -> Result<Vec<(i64, i64, Fen)
 /// retiring costs one probe, and one more for the base of 12 months before.
 pub fn base_jumps(db: &mut Db, month: Period, jump: Ratio) -> Result<Vec<(i64, i64)>> {
     let before = crate::months::month_before("s.p");
+    let base_at = |period: &str, who: &str| {
+        format!(
+            "(SELECT x.base_fen FROM assessments x WHERE x.period = {period} AND x.person_id = {who})"
+        )
+    };
     county_counts(
         db,
         &format!(
             "WITH RECURSIVE s(person_id, county, p, base) AS ( \
-               SELECT r.person_id, r.county, CAST($1 AS BIGINT), \
-                 (SELECT x.base_fen FROM assessments x WHERE x.period = $1 AND x.person_id = r.person_id) \
+               SELECT r.person_id, r.county, CAST($1 AS BIGINT), {} \
                FROM pensioners r WHERE r.retire_period = $1 \
                UNION ALL \
-               SELECT s.person_id, s.county, {before}, \
-                 (SELECT x.base_fen FROM assessments x WHERE x.period = {before} AND x.person_id = s.person_id) \
+               SELECT s.person_id, s.county, {before}, {} \
                FROM s WHERE s.base IS NULL AND s.p > {}) \
              SELECT s.county, count(*) FROM s \
-             WHERE s.base IS NOT NULL AND s.base * 100000000 > $2 * \
-               (SELECT a0.base_fen FROM assessments a0 WHERE a0.period = s.p - 100 AND a0.person_id = s.person_id) \
+             WHERE s.base IS NOT NULL AND s.base * 100000000 > $2 * {} \
              GROUP BY s.county",
-            crate::months::ASSESSED.0
+            base_at("$1", "r.person_id"),
+            base_at(&before, "s.person_id"),
+            crate::months::ASSESSED.0,
+            base_at("s.p - 100", "s.person_id")
         ),
         &[
             Val::I64(month.yyyymm() as i64),

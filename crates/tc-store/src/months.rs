@@ -1,10 +1,11 @@
 //! A person's rows of the tables every month writes, found month by month.
 //!
-//! The assessments are keyed (period, person) and the payment lines (month, person, …): a month
-//! writes its rows after every earlier month's, at the end of each key, instead of between them
-//! in every leaf of a person-first key (migrations 0069 and 0070; docs/PERFORMANCE.md, "Months
-//! in time order"). There is no index by person first: a person's rows are read by probing the
-//! key once per month of a range, the months listed by [`months`].
+//! The assessments are found by (period, person) — SQLite's unique index beside its table stored
+//! (period, county, person), PostgreSQL's key — and the payment lines by their key (month,
+//! person, …): a month writes its rows after every earlier month's, at the end of each key,
+//! instead of between them in every leaf of a person-first key (migrations 0069 and 0070;
+//! docs/PERFORMANCE.md, "Months in time order"). There is no index by person first: a person's
+//! rows are read by probing once per month of a range, the months listed by [`months`].
 
 /// The common table expression `name(p)` of the months (yyyymm) from `lo` through `hi`, oldest
 /// first; `lo` and `hi` are SQL expressions of a yyyymm (a parameter, a subquery). None when
