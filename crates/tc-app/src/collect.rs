@@ -338,7 +338,7 @@ pub fn run_month_sliced(
                 period = period
             )));
         }
-        // take turns with a back-payment's release: the close rewrites the open arrears whole
+        // take turns with a back-payment's release: the close reads and writes the open arrears
         tongchou_store::backpay::take_collection_gate(db)?;
         let mut tally = close_slices(db, &c, source)?;
         let unapplied = write_unapplied(db, &c, &tally)?;
@@ -405,6 +405,7 @@ fn close_slice(
         receipts.extend(sim.into_iter().filter(|r| r.paid_on <= c.date));
     }
     let mut old = store::open_items_between(db, range.0, range.1)?;
+    let before = old.clone();
     let mut current: Vec<OpenItem> = assessed.iter().map(OpenItem::from_assessment).collect();
     let matched = match_receipts(c.policy, &mut current, &mut old, &mut receipts)?;
     {
@@ -412,17 +413,50 @@ fn close_slice(
         store::write_assessments(db, c.period, &assessed, &paid_by)?;
         store::write_applications(db, c.period, explicit)?;
     }
-    // the new open set: old arrears and this month's items with something outstanding
+    // what matching changed: the old items it settled or paid in part, this month's it left open
     let employers: HashMap<i64, i64> = people.iter().map(|p| (p.person, p.employer)).collect();
-    let mut open: Vec<OpenItem> = old
+    let changes = arrears_changes(&before, &old, &current);
+    store::write_arrears_changes(db, range, &changes, &employers)?;
+    // the new open set: old arrears and this month's items with something outstanding
+    let open: Vec<OpenItem> = old
         .into_values()
         .flatten()
         .chain(current)
         .filter(|i| i.outstanding().is_positive())
         .collect();
-    open.sort_by_key(|i| (i.person, i.period));
-    store::replace_arrears_between(db, range, &open, &employers)?;
     tally.add(&assessed, receipts.len(), matched, &open)
+}
+
+/// The changes matching made to a slice's open arrears: each old item (`after`, as `before`
+/// was read; matching only adds to an item's `paid`, in place) settled or paid in part, and
+/// this month's items `current` with something outstanding, in key order (person, period).
+fn arrears_changes(
+    before: &HashMap<i64, Vec<OpenItem>>,
+    after: &HashMap<i64, Vec<OpenItem>>,
+    current: &[OpenItem],
+) -> store::ArrearsChanges {
+    let mut changes = store::ArrearsChanges::default();
+    for (person, items) in after {
+        let was = before.get(person).map_or(&[][..], Vec::as_slice);
+        for (i, b) in items.iter().zip(was) {
+            if i.paid == b.paid {
+                continue;
+            }
+            if i.outstanding().is_positive() {
+                changes.part_paid.push((i.person, i.period, i.paid));
+            } else {
+                changes.settled.push((i.person, i.period));
+            }
+        }
+    }
+    changes.settled.sort_unstable();
+    changes.part_paid.sort_unstable();
+    changes.opened = current
+        .iter()
+        .filter(|i| i.outstanding().is_positive())
+        .copied()
+        .collect();
+    changes
 }
 
 /// The receipt that paid each assessment of the slice in full, at once and on time (by the

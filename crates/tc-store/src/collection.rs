@@ -548,29 +548,78 @@ pub(crate) const ARREARS_COLS: [&str; 8] = [
     "paid_fen",
 ];
 
-/// Replace the open arrears by `items`, each with its person's employer (0 when none is given).
-pub fn replace_arrears(
-    db: &mut Db,
-    items: &[OpenItem],
-    employers: &HashMap<i64, i64>,
-) -> Result<u64> {
-    db.exec("DELETE FROM arrears", &[])?;
-    insert_arrears(db, items, employers)
+/// What a collection close changed in the open arrears of a slice of persons: the items it
+/// settled (deleted), the items it paid in part (their new `paid`), and the items it opened
+/// (this month's, with something outstanding). The rows it did not touch stay as they are,
+/// their employer with them: an item is owed by the employer of its month, even after the
+/// person has left (the close wrote the open arrears whole before, each with the person's
+/// employer of the month closed, or 0 for a person who no longer contributed).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArrearsChanges {
+    pub settled: Vec<(i64, Period)>,
+    pub part_paid: Vec<(i64, Period, Fen)>,
+    pub opened: Vec<OpenItem>,
 }
 
-/// Replace the open arrears of the persons with an id in `(after, upto]` by `items` (theirs),
-/// each with its person's employer (0 when none is given): one slice of the collection close.
-pub fn replace_arrears_between(
+/// The scratch table of [`write_arrears_changes`]: the keys settled (`paid_fen` NULL) and paid in
+/// part, one slice at a time. A temporary table, the connection's own: no migration's, never
+/// stored, on PostgreSQL written by COPY like any bulk write.
+pub const ARREARS_PAID: &str = "CREATE TEMP TABLE IF NOT EXISTS arrears_paid (\
+     person_id BIGINT NOT NULL, period INTEGER NOT NULL, paid_fen BIGINT, \
+     PRIMARY KEY (person_id, period))";
+
+/// The statements of [`write_arrears_changes`] over the scratch table [`ARREARS_PAID`], each bound
+/// by the slice's range `$1 < person_id <= $2`: the settled rows deleted, the part-paid rows'
+/// `paid_fen` set.
+pub const ARREARS_CHANGE_SQL: [&str; 2] = [
+    "DELETE FROM arrears WHERE person_id > $1 AND person_id <= $2 AND (person_id, period) IN \
+     (SELECT person_id, period FROM arrears_paid WHERE paid_fen IS NULL)",
+    "UPDATE arrears SET paid_fen = (SELECT d.paid_fen FROM arrears_paid d \
+     WHERE d.person_id = arrears.person_id AND d.period = arrears.period) \
+     WHERE person_id > $1 AND person_id <= $2 AND (person_id, period) IN \
+     (SELECT person_id, period FROM arrears_paid WHERE paid_fen IS NOT NULL)",
+];
+
+/// Write a close's changes to the open arrears of the persons with an id in `(after, upto]`
+/// (one slice): the settled rows deleted, the part-paid rows' `paid_fen` set, the new items
+/// inserted with their person's employer (0 when none is given). Only the changed rows are
+/// written, so a close costs what it changes, not the open arrears it holds.
+pub fn write_arrears_changes(
     db: &mut Db,
     (after, upto): (i64, i64),
-    items: &[OpenItem],
+    changes: &ArrearsChanges,
     employers: &HashMap<i64, i64>,
 ) -> Result<u64> {
-    db.exec(
-        "DELETE FROM arrears WHERE person_id > $1 AND person_id <= $2",
-        &[Val::I64(after), Val::I64(upto)],
-    )?;
-    insert_arrears(db, items, employers)
+    let touched = changes.settled.len() + changes.part_paid.len();
+    if touched > 0 {
+        db.batch(ARREARS_PAID)?;
+        db.exec("DELETE FROM arrears_paid", &[])?;
+        db.bulk_insert(
+            "arrears_paid",
+            &["person_id", "period", "paid_fen"],
+            &mut |sink| {
+                for (person, period) in &changes.settled {
+                    sink.row(&[Val::I64(*person), ym(*period), Val::Null])?;
+                }
+                for (person, period, paid) in &changes.part_paid {
+                    sink.row(&[Val::I64(*person), ym(*period), Val::I64(paid.fen())])?;
+                }
+                Ok(())
+            },
+        )?;
+        // the slice's range bounds each statement to its own persons' rows of `arrears`
+        let range = [Val::I64(after), Val::I64(upto)];
+        let [delete, update] = ARREARS_CHANGE_SQL;
+        let deleted = db.exec(delete, &range)?;
+        let updated = db.exec(update, &range)?;
+        if deleted + updated != touched as u64 {
+            return Err(StoreError::Invalid(format!(
+                "open arrears of persons ({after}, {upto}]: {touched} to change, {} found",
+                deleted + updated
+            )));
+        }
+    }
+    insert_arrears(db, &changes.opened, employers)
 }
 
 fn insert_arrears(db: &mut Db, items: &[OpenItem], employers: &HashMap<i64, i64>) -> Result<u64> {

@@ -231,6 +231,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "assessments_by_period_pg",
         include_str!("../migrations/0070_assessments_by_period_pg.sql"),
     ),
+    (
+        71,
+        "receipts_by_number",
+        include_str!("../migrations/0071_receipts_by_number.sql"),
+    ),
+    (
+        72,
+        "receipts_waiting_pg",
+        include_str!("../migrations/0072_receipts_waiting_pg.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and
