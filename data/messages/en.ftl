@@ -3898,6 +3898,7 @@ store-err-keys-shared = the keyring is shared and cannot be updated
 store-err-keys-too-many = too many data keys
 store-err-keys-no-index = no blind index key among the data keys
 store-err-corrupt = unreadable { $what } in the database: { $value } (corrupt, or written by another version of this program)
+store-err-arrears-changes = open arrears of persons ({ $after }, { $upto }]: { $expected } to change, { $found } found (changed by another operation; the collection close writes nothing)
 store-type-integer = an integer
 store-type-text = text
 store-err-column = column { $column } from the database should be { $expected }, got { $value }

@@ -613,9 +613,12 @@ pub fn write_arrears_changes(
         let deleted = db.exec(delete, &range)?;
         let updated = db.exec(update, &range)?;
         if deleted + updated != touched as u64 {
-            return Err(StoreError::Invalid(format!(
-                "open arrears of persons ({after}, {upto}]: {touched} to change, {} found",
-                deleted + updated
+            return Err(StoreError::Invalid(tongchou_core::tr!(
+                "store-err-arrears-changes",
+                after = after,
+                upto = upto,
+                expected = touched,
+                found = deleted + updated
             )));
         }
     }

@@ -119,7 +119,8 @@ fn a_close_writes_only_the_arrears_it_changed_on_both_engines() {
                 store::write_arrears_changes(db, range, &changes, &HashMap::new())
             });
             let e = r.expect_err("a change to a row not open in the slice");
-            assert!(e.to_string().contains("to change"), "{url}: {e}");
+            let slice = format!("({}, {}]", range.0, range.1);
+            assert!(e.to_string().contains(&slice), "{url}: {e}");
             assert_eq!(rows(&mut db), before, "{url}");
         }
     }
