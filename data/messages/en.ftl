@@ -3899,6 +3899,7 @@ store-err-keys-too-many = too many data keys
 store-err-keys-no-index = no blind index key among the data keys
 store-err-corrupt = unreadable { $what } in the database: { $value } (corrupt, or written by another version of this program)
 store-err-arrears-changes = open arrears of persons ({ $after }, { $upto }]: { $expected } to change, { $found } found (changed by another operation; the collection close writes nothing)
+store-err-payroll-after-pay = the payments of { $month } went out ({ $files } files): no payment line can be planned into that month any more (nothing is written)
 store-type-integer = an integer
 store-type-text = text
 store-err-column = column { $column } from the database should be { $expected }, got { $value }

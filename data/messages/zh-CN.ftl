@@ -3900,6 +3900,7 @@ store-err-keys-too-many = 数据密钥过多
 store-err-keys-no-index = 数据密钥中没有盲索引密钥
 store-err-corrupt = 数据库中的 { $what } 无法读取：{ $value }（数据损坏，或由本程序的其他版本写入）
 store-err-arrears-changes = 人员编号 ({ $after }, { $upto }] 的未清欠费：应改动 { $expected } 条，只找到 { $found } 条（欠费已被其他操作改动，本次征收结算不写入任何数据）
+store-err-payroll-after-pay = { $month } 的支付文件已生成（{ $files } 个），不能再向该月写入待发放明细（本次发放不写入任何数据）
 store-type-integer = 整数
 store-type-text = 文本
 store-err-column = 数据库返回的第 { $column } 列应为{ $expected }，实为 { $value }

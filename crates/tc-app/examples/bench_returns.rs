@@ -93,7 +93,7 @@ fn main() {
     let mut raw_db =
         tongchou_store::Db::open(&support::url(&backend, "bench_returns_raw")).expect("open raw");
     let (cols, lines) = read_rows(&mut db, "payroll_lines", "status IN ('paid', 'returned')");
-    let mut raw = raw_write(&mut raw_db, "payroll_lines", &cols, &lines);
+    let mut raw = raw_write(&mut raw_db, "payroll_line_rows", &cols, &lines);
     let mut per_table = vec![format!(
         "payroll_lines {} updated ({raw:.2} s)",
         lines.len()

@@ -925,7 +925,7 @@ fn deaths_and_crosschecks(url: &str) {
     .expect("roll");
     assert_eq!((s.rows, s.new, s.already_known), (5, 4, 1));
     db.exec(
-        "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
+        "INSERT INTO payroll_line_rows (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
          VALUES (202505, 11, 'basic_pension', 0, 140106, 279000, 'E2E-11-202505', 'paid'), \
          (202504, 11, 'basic_pension', 0, 140106, 280000, 'E2E-11-202504', 'planned')",
         &[],

@@ -427,8 +427,8 @@ fn tampering(db: &str, tag: &str) {
         conn.exec(undo, &[Val::Str(&e2e)]).expect("undo");
     };
     tamper(
-        "UPDATE payroll_lines SET amount_fen = amount_fen + 100000 WHERE end_to_end = $1",
-        "UPDATE payroll_lines SET amount_fen = amount_fen - 100000 WHERE end_to_end = $1",
+        "UPDATE payroll_line_rows SET amount_fen = amount_fen + 100000 WHERE end_to_end = $1",
+        "UPDATE payroll_line_rows SET amount_fen = amount_fen - 100000 WHERE end_to_end = $1",
         "a paid line's amount raised",
     );
     tamper(
@@ -441,10 +441,20 @@ fn tampering(db: &str, tag: &str) {
         "UPDATE payment_files SET xml_sha256 = substr(xml_sha256, 2) WHERE msg_id = (SELECT msg_id FROM payroll_lines WHERE end_to_end = $1)",
         "a file's digest",
     );
-    // a paid line turned returned (as the returns mark one: the status and why it is held,
-    // migration 0063): caught, and the next payroll refuses to pay it again
+    // a paid line turned returned (as the returns mark one: the status, why it is held and its
+    // message on its row, migrations 0063 and 0073): caught, and the next payroll refuses to pay
+    // it again
+    let stored = conn
+        .query(
+            "SELECT status, msg_id FROM payroll_line_rows WHERE end_to_end = $1",
+            &[Val::Str(&e2e)],
+        )
+        .expect("q");
+    let stored_status = stored[0][0].text().expect("t").to_string();
+    let stored_msg = stored[0][1].opt_text().expect("t").map(str::to_string);
     conn.exec(
-        "UPDATE payroll_lines SET status = 'returned', held = 'returned' WHERE end_to_end = $1",
+        "UPDATE payroll_line_rows SET status = 'returned', held = 'returned', \
+         msg_id = (SELECT msg_id FROM payroll_lines WHERE end_to_end = $1) WHERE end_to_end = $1",
         &[Val::Str(&e2e)],
     )
     .expect("tamper");
@@ -456,8 +466,12 @@ fn tampering(db: &str, tag: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("发放明细与账本不符"), "{err}");
     conn.exec(
-        "UPDATE payroll_lines SET status = 'paid', held = NULL WHERE end_to_end = $1",
-        &[Val::Str(&e2e)],
+        "UPDATE payroll_line_rows SET status = $2, held = NULL, msg_id = $3 WHERE end_to_end = $1",
+        &[
+            Val::Str(&e2e),
+            Val::Str(&stored_status),
+            stored_msg.as_deref().map(Val::Str).unwrap_or(Val::Null),
+        ],
     )
     .expect("undo");
     let (good, err) = ledger_check(db, &["--anchor", &anchor]);
@@ -532,7 +546,7 @@ fn tampering(db: &str, tag: &str) {
     assert!(err.contains("末尾的记录被删除"), "{err}");
     // a paid line deleted
     conn.exec(
-        "DELETE FROM payroll_lines WHERE end_to_end = $1",
+        "DELETE FROM payroll_line_rows WHERE end_to_end = $1",
         &[Val::Str(&e2e)],
     )
     .expect("d");

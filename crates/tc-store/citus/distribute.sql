@@ -19,12 +19,12 @@
 -- partitions by month (migration 0059) need the month. Lookups by end_to_end alone (a bank's
 -- return) then go to every shard (index payroll_lines_e2e).
 --
--- The partitioned tables of migration 0059 (payroll_lines, assessments, applications — since
+-- The partitioned tables of migration 0059 (payroll_lines — since 0073 payroll_line_rows — assessments, applications — since
 -- 0067 applications_explicit — by period;
 -- receipts, ledger_line by hash of the column below) are distributed as they are: Citus
 -- distributes a partitioned table's partitions with it, co-located.
-ALTER TABLE payroll_lines DROP CONSTRAINT payroll_lines_e2e_v13;
-CREATE UNIQUE INDEX payroll_lines_e2e_v13 ON payroll_lines (month, person_id, end_to_end);
+ALTER TABLE payroll_line_rows DROP CONSTRAINT payroll_lines_e2e_v13;
+CREATE UNIQUE INDEX payroll_lines_e2e_v13 ON payroll_line_rows (month, person_id, end_to_end);
 
 -- The person: everything kept per insured person or pensioner, co-located with the register
 -- (joins and transactions of one person stay on one node).
@@ -44,7 +44,10 @@ SELECT create_distributed_table('pensioners', 'person_id', colocate_with => 'per
 SELECT create_distributed_table('pensions', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('person_events', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('person_hukou', 'person_id', colocate_with => 'persons');
-SELECT create_distributed_table('payroll_lines', 'person_id', colocate_with => 'persons');
+-- `payroll_lines` is a view (migration 0073): the rows below, each joined to its message in
+-- `payment_files`, a reference table (a distributed table outer-joined to a reference table is
+-- answered on each shard).
+SELECT create_distributed_table('payroll_line_rows', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('recovery_cases', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('recovery_movements', 'person_id', colocate_with => 'persons');
 SELECT create_distributed_table('retirement_applications', 'person_id', colocate_with => 'persons');

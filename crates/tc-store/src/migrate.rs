@@ -241,6 +241,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "receipts_waiting_pg",
         include_str!("../migrations/0072_receipts_waiting_pg.sql"),
     ),
+    (
+        73,
+        "payment_states_by_message",
+        include_str!("../migrations/0073_payment_states_by_message.sql"),
+    ),
+    (
+        74,
+        "payment_rows_fillfactor_pg",
+        include_str!("../migrations/0074_payment_rows_fillfactor_pg.sql"),
+    ),
 ];
 
 /// The first line of a migration that only PostgreSQL runs (SQLite records it as applied and

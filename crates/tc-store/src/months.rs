@@ -35,8 +35,8 @@ pub(crate) const ASSESSED: (&str, &str) = (
 
 /// The first and the last month any payment line has, by the payment lines' key.
 pub(crate) const PAID: (&str, &str) = (
-    "(SELECT MIN(month) FROM payroll_lines)",
-    "(SELECT MAX(month) FROM payroll_lines)",
+    "(SELECT MIN(month) FROM payroll_line_rows)",
+    "(SELECT MAX(month) FROM payroll_line_rows)",
 );
 
 #[cfg(test)]

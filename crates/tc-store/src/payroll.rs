@@ -1,14 +1,18 @@
-//! Payroll and payments (migrations 0005, 0010): the month's payment lines (`payroll_lines`),
-//! the payment files sent to the banks (`payment_files`), the banks' return files read back
-//! (`bank_returns`, `return_quarantine`), and the re-issues of returned payments.
+//! Payroll and payments (migrations 0005, 0010, 0073): the month's payment lines
+//! (`payroll_line_rows`, read through the view `payroll_lines`), the payment files sent to the
+//! banks (`payment_files`), the banks' return files read back (`bank_returns`,
+//! `return_quarantine`), and the re-issues of returned payments.
 //!
 //! A line goes `planned` (payroll step) → `issued` in a file (pay step) → `paid` or `returned`
 //! (a bank's answer); a returned line is re-issued by a later payroll as a new line with a later
-//! attempt, linked by `reissue_of`. The statements are the ones the disbursement month has always
-//! run, with the same indexes (`payroll_lines_county`: month, county, msg_id; partial indexes on
-//! returned and re-issue lines), so scans stream and marks touch contiguous pages.
+//! attempt, linked by `reissue_of`. A line is written once: it takes `issued` and `paid` from
+//! its message (the message's range of end-to-end ids, the message accepted whole) unless the
+//! state is its own (issued or paid one by one, returned, deferred, carried), which its row
+//! holds (migration 0073). Writers write `payroll_line_rows`; readers of a line's state read
+//! the view, or the rows where the state they read is always the row's (returned, deferred,
+//! carried, planned through [`PLANNED`]).
 
-use crate::{Backend, Db, Result, Val};
+use crate::{Backend, Db, Result, StoreError, Val};
 use std::collections::BTreeMap;
 use tongchou_core::{Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Item;
@@ -55,6 +59,23 @@ pub fn each_active_pensioner(
     )
 }
 
+/// A row of `payroll_line_rows l` still planned (migration 0073): stored `planned`, and its
+/// county's payments of the month did not go out whole (a county that went out whole has every
+/// planned line of the month in one of its messages' ranges).
+const PLANNED: &str = "l.status = 'planned' AND l.msg_id IS NULL AND NOT EXISTS (SELECT 1 FROM payment_files pf \
+     WHERE pf.month = l.month AND pf.county = l.county AND pf.first_e2e IS NOT NULL)";
+
+/// The rows of `payroll_line_rows l` that went out in message `$3` of month `$1`, county `$2`
+/// (joined to its file `f`): stored with the message (issued, paid or returned one by one), or
+/// stored planned inside the message's range (migration 0073).
+const OF_MESSAGE: &str = "payroll_line_rows l JOIN payment_files f ON f.msg_id = $3 \
+     WHERE l.month = $1 AND l.county = $2 AND (l.msg_id = $3 OR (l.msg_id IS NULL AND l.status = 'planned' \
+     AND f.first_e2e <= l.end_to_end AND f.last_e2e >= l.end_to_end))";
+
+/// The state of a row of [`OF_MESSAGE`] (what the view `payroll_lines` says of it).
+const STATE_IN_MESSAGE: &str = "CASE WHEN l.status IN ('planned', 'issued') AND f.paid = 1 THEN 'paid' \
+     WHEN l.status = 'planned' THEN 'issued' ELSE l.status END";
+
 /// A payment that a later line must replace: returned by the bank and not yet re-issued, or
 /// deferred and not yet carried forward.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,9 +103,9 @@ fn replaced_of(r: &[crate::Value]) -> Result<Returned> {
 /// The returned payments not yet re-issued, by person and end-to-end id.
 pub fn returned_not_reissued(db: &mut Db) -> Result<Vec<Returned>> {
     let rows = db.query(
-        "SELECT r.person_id, r.county, r.amount_fen, r.attempt, r.end_to_end, r.item FROM payroll_lines r
+        "SELECT r.person_id, r.county, r.amount_fen, r.attempt, r.end_to_end, r.item FROM payroll_line_rows r
          WHERE r.held = 'returned' AND r.status = 'returned'
-           AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)
+           AND NOT EXISTS (SELECT 1 FROM payroll_line_rows x WHERE x.reissue_of = r.end_to_end)
          ORDER BY r.person_id, r.end_to_end",
         &[],
     )?;
@@ -96,7 +117,7 @@ pub fn returned_not_reissued(db: &mut Db) -> Result<Vec<Returned>> {
 /// migration 0063).
 pub fn deferred_before(db: &mut Db, month: Period) -> Result<Vec<Returned>> {
     let rows = db.query(
-        "SELECT person_id, county, amount_fen, attempt, end_to_end, item FROM payroll_lines
+        "SELECT person_id, county, amount_fen, attempt, end_to_end, item FROM payroll_line_rows
          WHERE held = 'deferred' AND status = 'deferred' AND month < $1 ORDER BY person_id, end_to_end",
         &[Val::I64(month.yyyymm() as i64)],
     )?;
@@ -107,7 +128,7 @@ pub fn deferred_before(db: &mut Db, month: Period) -> Result<Vec<Returned>> {
 /// `reissue_of`, are written in the same transaction) and no longer wait. Returns how many.
 pub fn mark_carried_before(db: &mut Db, month: Period) -> Result<u64> {
     db.exec(
-        "UPDATE payroll_lines SET status = 'carried', held = NULL WHERE held = 'deferred' AND status = 'deferred' AND month < $1",
+        "UPDATE payroll_line_rows SET status = 'carried', held = NULL WHERE held = 'deferred' AND status = 'deferred' AND month < $1",
         &[Val::I64(month.yyyymm() as i64)],
     )
 }
@@ -116,7 +137,7 @@ pub fn mark_carried_before(db: &mut Db, month: Period) -> Result<u64> {
 /// county account could not cover them): the next month's payroll carries them forward.
 pub fn mark_county_deferred(db: &mut Db, month: Period, county: RegionCode) -> Result<u64> {
     db.exec(
-        "UPDATE payroll_lines SET status = 'deferred', held = 'deferred' WHERE month = $1 AND county = $2 AND status = 'planned'",
+        "UPDATE payroll_line_rows SET status = 'deferred', held = 'deferred' WHERE month = $1 AND county = $2 AND status = 'planned' AND msg_id IS NULL",
         &[Val::I64(month.yyyymm() as i64), Val::I64(county.get() as i64)],
     )
 }
@@ -145,6 +166,19 @@ const ANALYZE_AFTER: usize = 10_000;
 /// s at 1 M insured, against 1.8 s by hash joins).
 pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u64> {
     let m = month.yyyymm() as i64;
+    // a planned line inside a message's range is issued in it (migration 0073): once a month's
+    // payments went out, no line is planned into it
+    let files = db.query_i64(
+        "SELECT count(*) FROM payment_files WHERE month = $1",
+        &[Val::I64(m)],
+    )?;
+    if files > 0 && !lines.is_empty() {
+        return Err(StoreError::Invalid(tongchou_core::tr!(
+            "store-err-payroll-after-pay",
+            month = month.to_string(),
+            files = files
+        )));
+    }
     let mut totals: BTreeMap<(i64, i64), PayrollTotal> = BTreeMap::new();
     for l in lines {
         let t = totals.entry((m, l.county as i64)).or_default();
@@ -157,7 +191,7 @@ pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u6
     }
     add_payroll_totals(db, &totals)?;
     db.bulk_insert(
-        "payroll_lines",
+        "payroll_line_rows",
         &[
             "month",
             "person_id",
@@ -187,7 +221,7 @@ pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u6
         },
     )?;
     if lines.len() >= ANALYZE_AFTER && db.backend() == Backend::Postgres {
-        db.batch("ANALYZE payroll_lines")?;
+        db.batch("ANALYZE payroll_line_rows")?;
     }
     Ok(lines.len() as u64)
 }
@@ -195,7 +229,7 @@ pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u6
 /// The month's planned (not yet issued) amounts per county and item.
 pub fn planned_by_county_item(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, Item, Fen)>> {
     let rows = db.query(
-        "SELECT county, item, CAST(SUM(amount_fen) AS BIGINT) FROM payroll_lines WHERE month = $1 AND status = 'planned' GROUP BY county, item",
+        &format!("SELECT l.county, l.item, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_line_rows l WHERE l.month = $1 AND {PLANNED} GROUP BY l.county, l.item"),
         &[Val::I64(month.yyyymm() as i64)],
     )?;
     let mut out = Vec::with_capacity(rows.len());
@@ -247,13 +281,13 @@ pub fn each_planned_line(
     crate::keys::refresh(db)?;
     let ring = db.keyring.clone();
     db.each(
-        "SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
+        &format!("SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
          c.claimant_name, c.bank_account,
          CASE WHEN l.reissue_of IS NULL THEN NULL
-              ELSE (SELECT o.status FROM payroll_lines o WHERE o.end_to_end = l.reissue_of) END
-         FROM payroll_lines l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
+              ELSE (SELECT o.status FROM payroll_line_rows o WHERE o.end_to_end = l.reissue_of) END
+         FROM payroll_line_rows l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
          LEFT JOIN survivor_claims c ON c.person_id = l.person_id
-         WHERE l.month = $1 AND l.status = 'planned' ORDER BY l.person_id, l.item, l.attempt",
+         WHERE l.month = $1 AND {PLANNED} ORDER BY l.person_id, l.item, l.attempt"),
         &[Val::I64(month.yyyymm() as i64)],
         |r| {
             let claimant_account = r
@@ -314,8 +348,10 @@ pub fn record_payment_file(db: &mut Db, f: &PaymentFile<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Mark the county's planned lines with end-to-end ids in `first..=last` issued in `msg_id` (a
-/// file holds a contiguous range of ids when the whole county goes out).
+/// Issue the county's planned lines with end-to-end ids in `first..=last` in `msg_id` (a file
+/// holds a contiguous range of ids when the whole county goes out): the message records the
+/// range, and its lines — every planned line of the range — are issued in it without being
+/// rewritten (migration 0073). Returns the rows of `payment_files` changed (1).
 pub fn mark_range_issued(
     db: &mut Db,
     month: Period,
@@ -325,13 +361,13 @@ pub fn mark_range_issued(
     last: &str,
 ) -> Result<u64> {
     db.exec(
-        "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND county = $3 AND status = 'planned' AND end_to_end >= $4 AND end_to_end <= $5",
+        "UPDATE payment_files SET first_e2e = $1, last_e2e = $2 WHERE msg_id = $3 AND month = $4 AND county = $5 AND first_e2e IS NULL",
         &[
+            Val::Str(first),
+            Val::Str(last),
             Val::Str(msg_id),
             Val::I64(month.yyyymm() as i64),
             Val::I64(county.get() as i64),
-            Val::Str(first),
-            Val::Str(last),
         ],
     )
 }
@@ -346,7 +382,7 @@ pub fn mark_line_issued(
     msg_id: &str,
 ) -> Result<u64> {
     db.exec(
-        "UPDATE payroll_lines SET status = 'issued', msg_id = $1 WHERE month = $2 AND person_id = $3 AND item = $4 AND attempt = $5 AND status = 'planned'",
+        "UPDATE payroll_line_rows SET status = 'issued', msg_id = $1 WHERE month = $2 AND person_id = $3 AND item = $4 AND attempt = $5 AND status = 'planned'",
         &[
             Val::Str(msg_id),
             Val::I64(month.yyyymm() as i64),
@@ -391,7 +427,7 @@ pub fn payments_of_file(
     msg_id: &str,
 ) -> Result<Vec<(String, Fen)>> {
     let rows = db.query(
-        "SELECT end_to_end, amount_fen FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3 ORDER BY end_to_end",
+        &format!("SELECT l.end_to_end, l.amount_fen FROM {OF_MESSAGE} ORDER BY l.end_to_end"),
         &[
             Val::I64(month.yyyymm() as i64),
             Val::I64(county.get() as i64),
@@ -454,7 +490,7 @@ pub fn each_line_of_message(
     mut f: impl FnMut(&str, Fen, LineState) -> Result<()>,
 ) -> Result<u64> {
     db.each(
-        "SELECT end_to_end, amount_fen, status FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3",
+        &format!("SELECT l.end_to_end, l.amount_fen, {STATE_IN_MESSAGE} FROM {OF_MESSAGE}"),
         &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
         |r| {
             let state = match r.text(2)? {
@@ -467,68 +503,105 @@ pub fn each_line_of_message(
     )
 }
 
-/// An issued payment of `month` (yyyymm, its file's) the bank rejected: returned, with the
-/// reason (queued for re-issue). The month finds the line in its partition through the unique
-/// (month, end-to-end id) key on PostgreSQL.
-pub fn mark_returned(db: &mut Db, month: i64, end_to_end: &str, reason: &str) -> Result<u64> {
+/// The condition on a row of `payroll_line_rows` (unaliased, in an UPDATE) of being issued in
+/// message `$3` and still awaiting the bank's answer: stored issued with the message, or stored
+/// planned inside the message's range; the message not accepted whole (migration 0073).
+const ISSUED_IN: &str = "EXISTS (SELECT 1 FROM payment_files f WHERE f.msg_id = $3 AND f.paid = 0 AND \
+     ((payroll_line_rows.status = 'issued' AND payroll_line_rows.msg_id = $3) OR \
+      (payroll_line_rows.status = 'planned' AND payroll_line_rows.msg_id IS NULL \
+       AND f.first_e2e <= payroll_line_rows.end_to_end AND f.last_e2e >= payroll_line_rows.end_to_end)))";
+
+/// An issued payment of `month` (yyyymm, its file's) in message `msg_id` the bank rejected:
+/// returned, with the reason (queued for re-issue); its row now names its message. The month
+/// finds the line in its partition through the unique (month, end-to-end id) key on PostgreSQL.
+pub fn mark_returned(
+    db: &mut Db,
+    month: i64,
+    msg_id: &str,
+    end_to_end: &str,
+    reason: &str,
+) -> Result<u64> {
     db.exec(
-        "UPDATE payroll_lines SET status = 'returned', held = 'returned', reason = $1 WHERE month = $2 AND end_to_end = $3 AND status = 'issued'",
-        &[Val::Str(reason), Val::I64(month), Val::Str(end_to_end)],
+        &format!(
+            "UPDATE payroll_line_rows SET status = 'returned', held = 'returned', reason = $4, msg_id = $3 \
+             WHERE month = $1 AND end_to_end = $2 AND {ISSUED_IN}"
+        ),
+        &[
+            Val::I64(month),
+            Val::Str(end_to_end),
+            Val::Str(msg_id),
+            Val::Str(reason),
+        ],
     )
 }
 
 /// How many lines of a message are still issued (no final answer).
 pub fn issued_in_message(db: &mut Db, month: i64, county: i64, msg_id: &str) -> Result<i64> {
     db.query_i64(
-        "SELECT count(*) FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3 AND status = 'issued'",
-        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
-    )
-}
-
-/// Mark every issued line of a message paid (one statement), and add them to the month's paid
-/// totals.
-pub fn mark_message_paid(db: &mut Db, month: i64, county: i64, msg_id: &str) -> Result<u64> {
-    mark_paid(
-        db,
-        "month = $1 AND county = $2 AND msg_id = $3",
-        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
-    )
-}
-
-/// Mark one issued line of `month` (yyyymm) paid, and add it to its month's paid totals.
-pub fn mark_line_paid(db: &mut Db, month: i64, end_to_end: &str) -> Result<u64> {
-    mark_paid(
-        db,
-        "month = $1 AND end_to_end = $2",
-        &[Val::I64(month), Val::Str(end_to_end)],
-    )
-}
-
-/// Mark the issued lines `which` selects paid and move their amounts into `payroll_totals`'
-/// paid columns, per month and county. PostgreSQL adds them up in the statement (an UPDATE in a
-/// WITH); SQLite hands the changed rows back (RETURNING) to be added up here, in process.
-fn mark_paid(db: &mut Db, which: &str, params: &[Val<'_>]) -> Result<u64> {
-    let update = format!(
-        "UPDATE payroll_lines SET status = 'paid' WHERE {which} AND status = 'issued' \
-         RETURNING month, county, amount_fen, CASE WHEN reissue_of IS NULL THEN 0 ELSE amount_fen END AS re"
-    );
-    let sql = match db.backend() {
-        Backend::Postgres => format!(
-            "WITH u AS ({update}) SELECT month, county, CAST(COUNT(*) AS BIGINT), \
-             CAST(SUM(amount_fen) AS BIGINT), CAST(SUM(re) AS BIGINT) FROM u GROUP BY month, county"
+        &format!(
+            "SELECT count(*) FROM {OF_MESSAGE} AND f.paid = 0 AND l.status IN ('planned', 'issued')"
         ),
-        Backend::Sqlite => update.replace("amount_fen, CASE", "1, amount_fen, CASE"),
+        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
+    )
+}
+
+/// The bank accepted every issued line of a message: the message is paid (one row, migration
+/// 0073: its lines still issued are paid), and their amounts are added to the month's paid
+/// totals. Returns how many lines became paid (none when the message was paid before).
+pub fn mark_message_paid(db: &mut Db, month: i64, county: i64, msg_id: &str) -> Result<u64> {
+    let params = [Val::I64(month), Val::I64(county), Val::Str(msg_id)];
+    let sums = db.query(
+        &format!(
+            "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(SUM(l.amount_fen), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN l.reissue_of IS NULL THEN 0 ELSE l.amount_fen END), 0) AS BIGINT) \
+             FROM {OF_MESSAGE} AND f.paid = 0 AND l.status IN ('planned', 'issued')"
+        ),
+        &params,
+    )?;
+    let (n, paid, reissue_paid) = match sums.first() {
+        Some(r) => (r[0].i64()?, r[1].i64()?, r[2].i64()?),
+        None => (0, 0, 0),
     };
+    let changed = db.exec(
+        "UPDATE payment_files SET paid = 1 WHERE msg_id = $1 AND month = $2 AND county = $3 AND paid = 0",
+        &[Val::Str(msg_id), Val::I64(month), Val::I64(county)],
+    )?;
+    if changed == 0 || n == 0 {
+        return Ok(0);
+    }
+    let mut totals = BTreeMap::new();
+    totals.insert(
+        (month, county),
+        PayrollTotal {
+            paid,
+            reissue_paid,
+            ..PayrollTotal::default()
+        },
+    );
+    add_payroll_totals(db, &totals)?;
+    Ok(n as u64)
+}
+
+/// Mark one issued line of `month` (yyyymm) in message `msg_id` paid (its row now names its
+/// message), and add it to its month's paid totals.
+pub fn mark_line_paid(db: &mut Db, month: i64, msg_id: &str, end_to_end: &str) -> Result<u64> {
     let mut totals: BTreeMap<(i64, i64), PayrollTotal> = BTreeMap::new();
     let mut changed = 0u64;
-    // streamed: on SQLite a whole message's lines come back, one row each
-    db.each(&sql, params, |r| {
-        let t = totals.entry((r.i64(0)?, r.i64(1)?)).or_default();
-        changed += r.i64(2)? as u64;
-        t.paid += r.i64(3)?;
-        t.reissue_paid += r.i64(4)?;
-        Ok(())
-    })?;
+    db.each(
+        &format!(
+            "UPDATE payroll_line_rows SET status = 'paid', msg_id = $3 \
+             WHERE month = $1 AND end_to_end = $2 AND {ISSUED_IN} \
+             RETURNING month, county, amount_fen, CASE WHEN reissue_of IS NULL THEN 0 ELSE amount_fen END"
+        ),
+        &[Val::I64(month), Val::Str(end_to_end), Val::Str(msg_id)],
+        |r| {
+            let t = totals.entry((r.i64(0)?, r.i64(1)?)).or_default();
+            changed += 1;
+            t.paid += r.i64(2)?;
+            t.reissue_paid += r.i64(3)?;
+            Ok(())
+        },
+    )?;
     add_payroll_totals(db, &totals)?;
     Ok(changed)
 }
@@ -630,7 +703,7 @@ pub fn items_of_message(
 ) -> Result<Vec<(i64, i64, String)>> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT DISTINCT month, county, item FROM payroll_lines WHERE month = $1 AND county = $2 AND msg_id = $3",
+        &format!("SELECT DISTINCT l.month, l.county, l.item FROM {OF_MESSAGE}"),
         &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
     )? {
         out.push((r[0].i64()?, r[1].i64()?, r[2].text()?.to_string()));
@@ -778,8 +851,8 @@ pub fn sums_by_county_status(db: &mut Db, month: Period) -> Result<Vec<(RegionCo
 /// The month's lines that carry forward a deferred line of an earlier month, summed per county.
 pub fn carried_in_by_county(db: &mut Db, month: Period) -> Result<Vec<(RegionCode, Fen)>> {
     let rows = db.query(
-        "SELECT l.county, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_lines l
-         JOIN payroll_lines o ON o.end_to_end = l.reissue_of
+        "SELECT l.county, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_line_rows l
+         JOIN payroll_line_rows o ON o.end_to_end = l.reissue_of
          WHERE l.month = $1 AND l.reissue_of IS NOT NULL AND o.status = 'carried'
          GROUP BY l.county",
         &[Val::I64(month.yyyymm() as i64)],
@@ -894,9 +967,9 @@ pub fn each_issued_line(
 /// checks them against the ledger before it re-issues anything.
 pub fn groups_of_returned_not_reissued(db: &mut Db) -> Result<Vec<(i64, i64, String)>> {
     let rows = db.query(
-        "SELECT DISTINCT r.month, r.county, r.item FROM payroll_lines r
+        "SELECT DISTINCT r.month, r.county, r.item FROM payroll_line_rows r
          WHERE r.held = 'returned' AND r.status = 'returned'
-           AND NOT EXISTS (SELECT 1 FROM payroll_lines x WHERE x.reissue_of = r.end_to_end)
+           AND NOT EXISTS (SELECT 1 FROM payroll_line_rows x WHERE x.reissue_of = r.end_to_end)
          ORDER BY r.month, r.county, r.item",
         &[],
     )?;

@@ -772,7 +772,7 @@ fn lines_by_reference(url: &str) {
     // six issued payment lines of 2024-01
     for p in 0..6i64 {
         t.db.exec(
-            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status) \
+            "INSERT INTO payroll_line_rows (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status) \
              VALUES (202401, $1, 'basic_pension', 1, $2, $3, $4, 'M1', 'issued')",
             &[
                 Val::I64(500 + p),
@@ -922,18 +922,18 @@ fn lines_by_reference(url: &str) {
             "holds 11 lines",
         ),
         (
-            "UPDATE payroll_lines SET amount_fen = amount_fen + 1 WHERE person_id = 503".into(),
-            "UPDATE payroll_lines SET amount_fen = amount_fen - 1 WHERE person_id = 503".into(),
+            "UPDATE payroll_line_rows SET amount_fen = amount_fen + 1 WHERE person_id = 503".into(),
+            "UPDATE payroll_line_rows SET amount_fen = amount_fen - 1 WHERE person_id = 503".into(),
             "holds 6 lines",
         ),
         (
-            "UPDATE payroll_lines SET person_id = 599 WHERE person_id = 505".into(),
-            "UPDATE payroll_lines SET person_id = 505 WHERE person_id = 599".into(),
+            "UPDATE payroll_line_rows SET person_id = 599 WHERE person_id = 505".into(),
+            "UPDATE payroll_line_rows SET person_id = 505 WHERE person_id = 599".into(),
             "digest",
         ),
         (
-            "UPDATE payroll_lines SET msg_id = NULL WHERE person_id = 501".into(),
-            "UPDATE payroll_lines SET msg_id = 'M1' WHERE person_id = 501".into(),
+            "UPDATE payroll_line_rows SET msg_id = NULL WHERE person_id = 501".into(),
+            "UPDATE payroll_line_rows SET msg_id = 'M1' WHERE person_id = 501".into(),
             "holds 5 lines",
         ),
         (

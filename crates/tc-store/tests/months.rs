@@ -72,7 +72,7 @@ fn pensioner(db: &mut Db, person: i64, county: i64, retire: i64) {
 
 fn line(db: &mut Db, month: i64, person: i64, status: &str) {
     db.exec(
-        "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
+        "INSERT INTO payroll_line_rows (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
          VALUES ($1, $2, 'pension', 1, 140105, 300000, $3, $4)",
         &[
             Val::I64(month),

@@ -16,7 +16,7 @@ fn texts(db: &mut Db, sql: &str) -> Vec<String> {
 
 fn insert_line(db: &mut Db, month: i64, person: i64, e2e: &str) -> tongchou_store::Result<u64> {
     db.exec(
-        "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
+        "INSERT INTO payroll_line_rows (month, person_id, item, attempt, county, amount_fen, end_to_end, status) \
          VALUES ($1, $2, 'pension', 1, 140105, 100, $3, 'planned')",
         &[Val::I64(month), Val::I64(person), Val::Str(e2e)],
     )
@@ -38,7 +38,7 @@ fn the_large_tables_are_partitioned_on_postgres() {
             "applications_explicit:6",
             "assessments:6",
             "ledger_line:4",
-            "payroll_lines:6",
+            "payroll_line_rows:6",
             "receipts:4"
         ]
     );
@@ -48,7 +48,7 @@ fn the_large_tables_are_partitioned_on_postgres() {
     }
     let placed = texts(
         &mut db,
-        "SELECT CAST(tableoid::regclass AS TEXT) || ':' || CAST(month AS TEXT) FROM payroll_lines ORDER BY person_id",
+        "SELECT CAST(tableoid::regclass AS TEXT) || ':' || CAST(month AS TEXT) FROM payroll_line_rows ORDER BY person_id",
     );
     assert_eq!(
         placed,
@@ -59,7 +59,7 @@ fn the_large_tables_are_partitioned_on_postgres() {
             "payroll_lines_y2020:202003"
         ]
     );
-    // a month's query reads one partition
+    // a month's query reads one partition, through the view of the lines' states too
     let plan = texts(
         &mut db,
         "EXPLAIN SELECT count(*) FROM payroll_lines WHERE month = 202003",

@@ -1,7 +1,9 @@
-//! A payment line's state changes (migrations 0063 and 0064): the lines waiting for a later
-//! payroll (deferred, returned) are found through `held`, on both backends; on PostgreSQL a
-//! line's status change is a heap-only update (no index entry written), because no index names
-//! `status` and the pages keep room for the new version.
+//! A payment line's state (migrations 0063, 0064 and 0073): a line is written once. The lines of a
+//! county that went out whole take `issued` from their message's range of end-to-end ids and
+//! `paid` from the message accepted whole, without their rows being rewritten (on PostgreSQL: no
+//! row version written); only what happens to a line alone (returned, deferred, carried, issued
+//! or paid one by one) changes its row. The lines waiting for a later payroll (deferred,
+//! returned) are found through `held`, on both backends; no index names `status`.
 
 use tongchou_core::{Fen, Period, RegionCode};
 use tongchou_engine::disbursement::Item;
@@ -38,6 +40,46 @@ fn updates(db: &mut Db, partition: &str) -> (i64, i64) {
     (r[0][0].i64().expect("n"), r[0][1].i64().expect("hot"))
 }
 
+fn file(db: &mut Db, month: Period, county: RegionCode, msg: &str, n: i64) {
+    payroll::record_payment_file(
+        db,
+        &payroll::PaymentFile {
+            msg_id: msg,
+            month,
+            county,
+            payments: n,
+            ctrl_sum: Fen::new(0),
+            xml_sha256: "x",
+            xml_path: "x.xml",
+            csv_path: "x.csv",
+            created_on: "2020-01-14",
+        },
+    )
+    .expect("file");
+}
+
+/// (status as the view says, stored status, msg_id as the view says, count), in order.
+fn seen(db: &mut Db, month: i64) -> Vec<String> {
+    db.query(
+        "SELECT v.status, r.status, COALESCE(v.msg_id, '-'), CAST(COUNT(*) AS BIGINT) FROM payroll_lines v \
+         JOIN payroll_line_rows r ON r.month = v.month AND r.end_to_end = v.end_to_end \
+         WHERE v.month = $1 GROUP BY v.status, r.status, v.msg_id ORDER BY 1, 2, 3",
+        &[tongchou_store::Val::I64(month)],
+    )
+    .expect("seen")
+    .iter()
+    .map(|r| {
+        format!(
+            "{}/{}/{}/{}",
+            r[0].text().expect("v"),
+            r[1].text().expect("r"),
+            r[2].text().expect("m"),
+            r[3].i64().expect("n")
+        )
+    })
+    .collect()
+}
+
 fn states(url: &str) {
     let mut db = Db::open(url).expect("open");
     let pg = db.backend() == Backend::Postgres;
@@ -46,7 +88,7 @@ fn states(url: &str) {
     let county = RegionCode::new(COUNTY).expect("county");
     db.transaction(|db| payroll::write_planned(db, jan, &lines(jan, 300, "E")))
         .expect("planned");
-    // issued in one file: every line rewritten once, and on PostgreSQL in place
+    // issued in two files of the whole county: the messages hold the ranges, no line is rewritten
     db.begin().expect("begin");
     // the counters of this transaction still hold earlier ones not yet flushed: deltas
     let base = if pg {
@@ -54,16 +96,44 @@ fn states(url: &str) {
     } else {
         (0, 0)
     };
-    let n =
-        payroll::mark_range_issued(&mut db, jan, county, "M1", "E202001P00001", "E202001P00300")
-            .expect("issued");
-    assert_eq!(n, 300);
+    file(&mut db, jan, county, "M1", 200);
+    file(&mut db, jan, county, "M2", 100);
+    for (m, a, b) in [
+        ("M1", "E202001P00001", "E202001P00200"),
+        ("M2", "E202001P00201", "E202001P00300"),
+    ] {
+        let n = payroll::mark_range_issued(&mut db, jan, county, m, a, b).expect("issued");
+        assert_eq!(n, 1);
+    }
     if pg {
-        let (all, hot) = updates(&mut db, "payroll_lines_y2020");
-        assert_eq!((all - base.0, hot - base.1), (300, 300));
+        let (all, _) = updates(&mut db, "payroll_lines_y2020");
+        assert_eq!(all - base.0, 0, "no line rewritten by the pay step");
     }
     db.commit().expect("commit");
-    // one returned, the rest paid: the returned one waits for a re-issue
+    assert_eq!(
+        seen(&mut db, 202001),
+        ["issued/planned/M1/200", "issued/planned/M2/100"]
+    );
+    assert_eq!(
+        payroll::issued_in_message(&mut db, 202001, COUNTY as i64, "M1").expect("n"),
+        200
+    );
+    assert_eq!(
+        payroll::payments_of_file(&mut db, jan, county, "M2")
+            .expect("pay")
+            .len(),
+        100
+    );
+    // the planned lines are none now, and no line is planned into a month whose payments went out
+    assert!(
+        payroll::planned_by_county_item(&mut db, jan)
+            .expect("planned")
+            .is_empty()
+    );
+    let late = db.transaction(|db| payroll::write_planned(db, jan, &lines(jan, 1, "L")));
+    assert!(late.is_err(), "a line planned after the pay step");
+    // M1: one returned, the rest paid by the message; M2: one paid alone, one returned, the
+    // rest still issued
     db.begin().expect("begin");
     let base = if pg {
         updates(&mut db, "payroll_lines_y2020")
@@ -71,28 +141,83 @@ fn states(url: &str) {
         (0, 0)
     };
     assert_eq!(
-        payroll::mark_returned(&mut db, 202001, "E202001P00007", "AC04 closed account")
-            .expect("ret"),
+        payroll::mark_returned(
+            &mut db,
+            202001,
+            "M1",
+            "E202001P00007",
+            "AC04 closed account"
+        )
+        .expect("ret"),
         1
+    );
+    // a line of another message, or one not issued, is not returned in M1
+    assert_eq!(
+        payroll::mark_returned(&mut db, 202001, "M1", "E202001P00250", "AC04").expect("ret"),
+        0
     );
     assert_eq!(
         payroll::mark_message_paid(&mut db, 202001, COUNTY as i64, "M1").expect("paid"),
-        299
+        199
+    );
+    // paid once: again, nothing
+    assert_eq!(
+        payroll::mark_message_paid(&mut db, 202001, COUNTY as i64, "M1").expect("paid"),
+        0
+    );
+    // a paid line is returned no more
+    assert_eq!(
+        payroll::mark_returned(&mut db, 202001, "M1", "E202001P00008", "AC04").expect("ret"),
+        0
+    );
+    assert_eq!(
+        payroll::mark_line_paid(&mut db, 202001, "M2", "E202001P00250").expect("paid"),
+        1
+    );
+    assert_eq!(
+        payroll::mark_line_paid(&mut db, 202001, "M2", "E202001P00250").expect("paid"),
+        0
+    );
+    assert_eq!(
+        payroll::mark_returned(&mut db, 202001, "M2", "E202001P00251", "AC01").expect("ret"),
+        1
     );
     if pg {
-        // (whether these are heap-only too depends on the planned versions being pruned by
-        // then, i.e. on no older snapshot in the database: not asserted on a shared server)
         let (all, _) = updates(&mut db, "payroll_lines_y2020");
-        assert_eq!(all - base.0, 300);
+        assert_eq!(
+            all - base.0,
+            3,
+            "only the lines changed alone are rewritten"
+        );
     }
     db.commit().expect("commit");
+    assert_eq!(
+        seen(&mut db, 202001),
+        [
+            "issued/planned/M2/98",
+            "paid/paid/M2/1",
+            "paid/planned/M1/199",
+            "returned/returned/M1/1",
+            "returned/returned/M2/1",
+        ]
+    );
+    assert_eq!(
+        payroll::issued_in_message(&mut db, 202001, COUNTY as i64, "M2").expect("n"),
+        98
+    );
+    // the paid totals agree with the lines
+    assert!(
+        payroll::payroll_totals_disagree(&mut db)
+            .expect("totals")
+            .is_empty()
+    );
     let returned = payroll::returned_not_reissued(&mut db).expect("returned");
     assert_eq!(
         returned
             .iter()
             .map(|r| r.end_to_end.as_str())
             .collect::<Vec<_>>(),
-        ["E202001P00007"]
+        ["E202001P00007", "E202001P00251"]
     );
     assert_eq!(
         payroll::groups_of_returned_not_reissued(&mut db).expect("groups"),
@@ -141,12 +266,20 @@ fn states(url: &str) {
             )
         })
         .collect();
-    assert_eq!(held, ["carried/-/5", "paid/-/299", "returned/returned/1"]);
+    assert_eq!(
+        held,
+        [
+            "carried/-/5",
+            "issued/-/98",
+            "paid/-/200",
+            "returned/returned/2"
+        ]
+    );
     if pg {
         // no index of the payment lines names the status
         let named = db
             .query_i64(
-                "SELECT count(*) FROM pg_index x WHERE x.indrelid = CAST('payroll_lines' AS regclass) \
+                "SELECT count(*) FROM pg_index x WHERE x.indrelid = CAST('payroll_line_rows' AS regclass) \
                  AND pg_get_indexdef(x.indexrelid) LIKE '%status%'",
                 &[],
             )

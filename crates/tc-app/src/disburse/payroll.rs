@@ -97,8 +97,9 @@ fn successors(db: &mut Db, month: Period, out: &mut Vec<NewLine>) -> Result<()> 
 
 /// Give each line its end-to-end id and put the lines in the order the pay step issues them
 /// (county, then end-to-end id, as the files list them): a county's lines are neighbours in the
-/// table, so marking a file's lines issued and later paid rewrites a few contiguous pages instead
-/// of touching every page each time.
+/// table, so reading a message's lines (its county's range of ids: the returns, the checks)
+/// reads a few contiguous pages instead of touching every page of the month. (The lines are not
+/// rewritten when their message goes out or is paid: migration 0073.)
 fn with_end_to_end(month: Period, lines: &mut [NewLine]) -> Result<()> {
     for l in lines.iter_mut() {
         l.end_to_end = end_to_end(rc(l.county as i64)?, month, l.item, l.person, l.attempt)?;

@@ -100,7 +100,7 @@ fn apply_transitions(
                     continue;
                 };
                 let reason = t.reason.clone().unwrap_or_else(|| t.status.clone());
-                store::mark_returned(db, month, &t.end_to_end_id, &reason)?;
+                store::mark_returned(db, month, &t.message_id, &t.end_to_end_id, &reason)?;
                 report.rejected += 1;
             }
         }
@@ -114,7 +114,7 @@ fn apply_transitions(
             store::mark_message_paid(db, month, county, msg)?;
         } else {
             for e in e2es {
-                store::mark_line_paid(db, month, e)?;
+                store::mark_line_paid(db, month, msg, e)?;
             }
         }
     }

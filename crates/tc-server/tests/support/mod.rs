@@ -476,7 +476,7 @@ pub fn pensioner_history(db: &mut Db) -> tongchou_core::Fen {
         ("basic_pension", 2, "paid", "E2E-2"),
     ] {
         db.exec(
-            "INSERT INTO payroll_lines (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status, reissue_of, reason) \
+            "INSERT INTO payroll_line_rows (month, person_id, item, attempt, county, amount_fen, end_to_end, msg_id, status, reissue_of, reason) \
              VALUES (202204, 1001, $1, $2, 140105, 419436, $3, 'M1', $4, NULL, NULL)",
             &[Val::Str(item), Val::I64(attempt), Val::Str(e2e), Val::Str(status)],
         )

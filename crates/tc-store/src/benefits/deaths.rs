@@ -73,7 +73,7 @@ pub const PAID_STATUSES: &[&str] = &["issued", "paid"];
 fn table_exists(db: &mut Db, table: &str) -> Result<bool> {
     let n = match db.backend() {
         Backend::Sqlite => db.query_i64(
-            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+            "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND name = $1",
             &[Val::Str(table)],
         )?,
         Backend::Postgres => db.query_i64(
