@@ -14,22 +14,11 @@
 --     one by one (a county short of money), paid one by one (a partial answer), returned,
 --     deferred, carried.
 -- The rows are the table `payroll_line_rows`; `payroll_lines` is a view with the same columns
--- and values as the table had (its readers see the same rows: the month digest is unchanged).
--- On PostgreSQL the table keeps its partitions (0059), their names and its indexes.
+-- and values as the table had (its readers see the same rows: the month digest is unchanged),
+-- created by 0074 on PostgreSQL and 0075 on SQLite, each in the form its planner reads well. On
+-- PostgreSQL the table keeps its partitions (0059), their names and its indexes.
 ALTER TABLE payment_files ADD COLUMN first_e2e TEXT;
 ALTER TABLE payment_files ADD COLUMN last_e2e TEXT;
 ALTER TABLE payment_files ADD COLUMN paid INTEGER NOT NULL DEFAULT 0 CHECK (paid IN (0, 1));
 CREATE INDEX payment_files_range ON payment_files (month, county, first_e2e);
 ALTER TABLE payroll_lines RENAME TO payroll_line_rows;
-CREATE VIEW payroll_lines AS
-    SELECT l.month, l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end,
-           COALESCE(l.msg_id, f.msg_id) AS msg_id,
-           CASE WHEN l.status IN ('planned', 'issued') AND COALESCE(g.paid, f.paid) = 1 THEN 'paid'
-                WHEN f.msg_id IS NOT NULL THEN 'issued'
-                ELSE l.status END AS status,
-           l.reissue_of, l.reason, l.held
-      FROM payroll_line_rows l
-      LEFT JOIN payment_files f
-        ON l.msg_id IS NULL AND l.status = 'planned' AND f.month = l.month AND f.county = l.county
-       AND f.first_e2e <= l.end_to_end AND f.last_e2e >= l.end_to_end
-      LEFT JOIN payment_files g ON g.msg_id = l.msg_id;

@@ -248,8 +248,13 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         74,
-        "payment_rows_fillfactor_pg",
-        include_str!("../migrations/0074_payment_rows_fillfactor_pg.sql"),
+        "payment_states_view_pg",
+        include_str!("../migrations/0074_payment_states_view_pg.sql"),
+    ),
+    (
+        75,
+        "payment_states_view_sqlite",
+        include_str!("../migrations/0075_payment_states_view_sqlite.sql"),
     ),
 ];
 
