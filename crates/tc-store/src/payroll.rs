@@ -480,25 +480,52 @@ pub enum LineState {
     Pending,
 }
 
-/// Each line of a message (end-to-end id, amount, state), streamed to `f`. `month` and `county`
-/// are the file's, as [`file_of_message`] gives them.
-pub fn each_line_of_message(
+/// A payment line of one month and county that went out in a message, as [`each_line_out`]
+/// streams it: its message, end-to-end id, amount, item and state (what the view
+/// `payroll_lines` says of it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineOut<'a> {
+    pub msg_id: &'a str,
+    pub end_to_end: &'a str,
+    pub amount: Fen,
+    pub item: &'a str,
+    pub state: LineState,
+}
+
+/// Every line of `month` (yyyymm) and `county` that went out in a message, whichever message,
+/// streamed to `f` — one read of the county's lines for what a return file needs of them: the
+/// answered messages' lines with their states and items, and the outcome of each (month,
+/// county, item) group after the answer (`tc-app`'s returns). Stored with its message, or stored
+/// planned inside a message's range (migration 0073); a county's messages are few, each row is
+/// joined to the one it went out in.
+pub fn each_line_out(
     db: &mut Db,
     month: i64,
     county: i64,
-    msg_id: &str,
-    mut f: impl FnMut(&str, Fen, LineState) -> Result<()>,
+    mut f: impl FnMut(&LineOut<'_>) -> Result<()>,
 ) -> Result<u64> {
     db.each(
-        &format!("SELECT l.end_to_end, l.amount_fen, {STATE_IN_MESSAGE} FROM {OF_MESSAGE}"),
-        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
+        &format!(
+            "SELECT f.msg_id, l.end_to_end, l.amount_fen, l.item, {STATE_IN_MESSAGE} \
+             FROM payroll_line_rows l JOIN payment_files f ON f.month = l.month AND f.county = l.county \
+             AND (f.msg_id = l.msg_id OR (l.msg_id IS NULL AND l.status = 'planned' \
+             AND f.first_e2e <= l.end_to_end AND f.last_e2e >= l.end_to_end)) \
+             WHERE l.month = $1 AND l.county = $2"
+        ),
+        &[Val::I64(month), Val::I64(county)],
         |r| {
-            let state = match r.text(2)? {
+            let state = match r.text(4)? {
                 "paid" => LineState::Paid,
                 "returned" => LineState::Returned,
                 _ => LineState::Pending,
             };
-            f(r.text(0)?, Fen::new(r.i64(1)?), state)
+            f(&LineOut {
+                msg_id: r.text(0)?,
+                end_to_end: r.text(1)?,
+                amount: Fen::new(r.i64(2)?),
+                item: r.text(3)?,
+                state,
+            })
         },
     )
 }
@@ -692,60 +719,6 @@ pub fn quarantine(
         ],
     )?;
     Ok(())
-}
-
-/// The (month, county, item) groups a message's lines belong to.
-pub fn items_of_message(
-    db: &mut Db,
-    month: i64,
-    county: i64,
-    msg_id: &str,
-) -> Result<Vec<(i64, i64, String)>> {
-    let mut out = Vec::new();
-    for r in db.query(
-        &format!("SELECT DISTINCT l.month, l.county, l.item FROM {OF_MESSAGE}"),
-        &[Val::I64(month), Val::I64(county), Val::Str(msg_id)],
-    )? {
-        out.push((r[0].i64()?, r[1].i64()?, r[2].text()?.to_string()));
-    }
-    Ok(out)
-}
-
-/// Where the issued lines of one (month, county, item) stand.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ItemOutcome {
-    pub month: i64,
-    pub county: i64,
-    pub item: String,
-    /// The amount paid so far.
-    pub paid: Fen,
-    /// How many lines still await the bank's answer.
-    pub issued: i64,
-}
-
-/// The outcome of the issued lines of (month, county, item), if any was issued.
-pub fn item_outcome(
-    db: &mut Db,
-    month: i64,
-    county: i64,
-    item: &str,
-) -> Result<Option<ItemOutcome>> {
-    let rows = db.query(
-        "SELECT month, county, item, CAST(SUM(CASE WHEN status = 'paid' THEN amount_fen ELSE 0 END) AS BIGINT),
-                CAST(SUM(CASE WHEN status = 'issued' THEN 1 ELSE 0 END) AS BIGINT)
-         FROM payroll_lines WHERE month = $1 AND county = $2 AND item = $3 AND msg_id IS NOT NULL GROUP BY month, county, item",
-        &[Val::I64(month), Val::I64(county), Val::Str(item)],
-    )?;
-    match rows.into_iter().next() {
-        Some(r) => Ok(Some(ItemOutcome {
-            month: r[0].i64()?,
-            county: r[1].i64()?,
-            item: r[2].text()?.to_string(),
-            paid: Fen::new(r[3].i64()?),
-            issued: r[4].i64()?,
-        })),
-        None => Ok(None),
-    }
 }
 
 /// What reading a return file found: its status lines, and the payments accepted and rejected,

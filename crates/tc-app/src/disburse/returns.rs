@@ -55,38 +55,152 @@ fn sent_messages<'f>(db: &mut Db, file: &'f ReturnFile) -> Result<BTreeMap<&'f s
     Ok(sent)
 }
 
-/// Every issued payment of those messages, with what became of it so far.
-fn issued_set(db: &mut Db, sent: &BTreeMap<&str, (i64, i64)>) -> Result<IssuedSet> {
+/// The lines that went out in the months and counties of a file's messages, read once
+/// (`store::each_line_out`): the file's messages' payments as an [`IssuedSet`] with what became
+/// of them so far, and every line's (month, county, item) group, so that the groups' outcomes
+/// after the file are known without reading the lines again.
+struct LinesOut {
+    /// Every payment of the file's messages (their whole messages, final ones included).
+    issued: IssuedSet,
+    /// Each group: (month, county, item).
+    groups: Vec<Group>,
+    /// The group of each payment of `issued`, by its index there.
+    group_of_issued: Vec<usize>,
+    /// The lines of the same groups in other messages: (group, amount, state).
+    others: Vec<(usize, Fen, PaymentState)>,
+}
+
+fn payment_state(s: LineState) -> PaymentState {
+    match s {
+        LineState::Paid => PaymentState::Final(Final::Accepted),
+        LineState::Returned => PaymentState::Final(Final::Rejected),
+        LineState::Pending => PaymentState::Pending,
+    }
+}
+
+/// Read the lines out of every (month, county) the file's messages went out in, once each.
+fn lines_out(db: &mut Db, sent: &BTreeMap<&str, (i64, i64)>) -> Result<LinesOut> {
+    let mut places: Vec<(i64, i64)> = sent.values().copied().collect();
+    places.sort();
+    places.dedup();
+    let mut group_index: BTreeMap<Group, usize> = BTreeMap::new();
+    let mut groups = Vec::new();
     let mut issued = Vec::new();
-    for (msg, (month, county)) in sent {
-        store::each_line_of_message(db, *month, *county, msg, |e2e, amount, state| {
-            let state = match state {
-                LineState::Paid => PaymentState::Final(Final::Accepted),
-                LineState::Returned => PaymentState::Final(Final::Rejected),
-                LineState::Pending => PaymentState::Pending,
+    let mut group_of_issued = Vec::new();
+    let mut others = Vec::new();
+    for (month, county) in places {
+        store::each_line_out(db, month, county, |l| {
+            let key = (month, county, l.item.to_string());
+            let g = match group_index.get(&key) {
+                Some(g) => *g,
+                None => {
+                    groups.push(key.clone());
+                    group_index.insert(key, groups.len() - 1);
+                    groups.len() - 1
+                }
             };
-            issued.push(IssuedPayment {
-                message_id: msg.to_string(),
-                end_to_end_id: e2e.to_string(),
-                amount,
-                state,
-            });
+            let state = payment_state(l.state);
+            if sent.contains_key(l.msg_id) {
+                issued.push(IssuedPayment {
+                    message_id: l.msg_id.to_string(),
+                    end_to_end_id: l.end_to_end.to_string(),
+                    amount: l.amount,
+                    state,
+                });
+                group_of_issued.push(g);
+            } else {
+                others.push((g, l.amount, state));
+            }
             Ok(())
         })?;
     }
-    IssuedSet::new(issued).map_err(|e| AppError::Invalid(e.to_string()))
+    Ok(LinesOut {
+        issued: IssuedSet::new(issued).map_err(|e| AppError::Invalid(e.to_string()))?,
+        groups,
+        group_of_issued,
+        others,
+    })
+}
+
+/// A (month, county, item) group of payment lines.
+type Group = (i64, i64, String);
+
+/// Where the lines of one (month, county, item) group stand: the amount paid, and how many
+/// still await the bank's answer.
+#[derive(Clone, Copy, Debug, Default)]
+struct Outcome {
+    paid: Fen,
+    issued: u64,
+}
+
+impl LinesOut {
+    /// The outcome of each group of the file's messages' lines, the file's transitions applied.
+    fn outcomes_after(mut self, rec: &Reconciliation) -> Result<Vec<(Group, Outcome)>> {
+        self.issued
+            .apply(rec)
+            .map_err(|e| AppError::Invalid(e.to_string()))?;
+        let mut outcome = vec![Outcome::default(); self.groups.len()];
+        let mut answered = vec![false; self.groups.len()];
+        let issued = self.issued.payments().iter().map(|p| (p.amount, p.state));
+        let lines = self
+            .group_of_issued
+            .iter()
+            .copied()
+            .zip(issued)
+            .map(|(g, a)| (g, a, true))
+            .chain(
+                self.others
+                    .iter()
+                    .map(|&(g, amount, state)| (g, (amount, state), false)),
+            );
+        for (g, (amount, state), in_file) in lines {
+            answered[g] |= in_file;
+            let o = &mut outcome[g];
+            match state {
+                PaymentState::Final(Final::Accepted) => {
+                    o.paid = o.paid.checked_add(amount).ok_or_else(|| {
+                        let (m, county, item) = &self.groups[g];
+                        AppError::Invalid(tongchou_core::tr!(
+                            "app-dis-overflow",
+                            key = format!("pay/{m}/{county}/{item}")
+                        ))
+                    })?
+                }
+                PaymentState::Final(Final::Rejected) => {}
+                PaymentState::Pending => o.issued += 1,
+            }
+        }
+        Ok(self
+            .groups
+            .into_iter()
+            .zip(outcome)
+            .zip(answered)
+            .filter_map(|(go, answered)| answered.then_some(go))
+            .collect())
+    }
 }
 
 /// Apply the file's transitions: rejected payments line by line (few); accepted ones in one
-/// statement per message when every other issued payment of the message was accepted.
+/// statement per message when the file answers every payment of the message still issued
+/// (`issued`: the file's messages' payments as they stood before the file).
 fn apply_transitions(
     db: &mut Db,
     rec: &Reconciliation,
     sent: &BTreeMap<&str, (i64, i64)>,
+    issued: &IssuedSet,
     report: &mut ReturnsReport,
 ) -> Result<()> {
     let mut accepted_by_msg: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    // each message's payments with no answer after the file (the rejected ones are returned
+    // first)
+    let mut pending: BTreeMap<&str, usize> = BTreeMap::new();
+    for p in issued.pending() {
+        *pending.entry(p.message_id.as_str()).or_default() += 1;
+    }
     for t in &rec.transitions {
+        if let Some(n) = pending.get_mut(t.message_id.as_str()) {
+            *n = n.saturating_sub(1);
+        }
         match t.to {
             Final::Accepted => {
                 accepted_by_msg
@@ -109,8 +223,8 @@ fn apply_transitions(
         let Some(&(month, county)) = sent.get(msg) else {
             continue;
         };
-        let issued = store::issued_in_message(db, month, county, msg)?;
-        if issued == e2es.len() as i64 {
+        // every payment still issued in the message is accepted by the file
+        if pending.get(msg).copied().unwrap_or(0) == 0 {
             store::mark_message_paid(db, month, county, msg)?;
         } else {
             for e in e2es {
@@ -121,32 +235,23 @@ fn apply_transitions(
     Ok(())
 }
 
-/// Post every pending benefit transfer whose payments are now all final: for the accepted part,
-/// or voided (the money stays in the county account) when nothing was accepted.
+/// Post every pending benefit transfer whose payments are now all final (`outcomes`: the
+/// groups of the file's messages after the file): for the accepted part, or voided (the money
+/// stays in the county account) when nothing was accepted.
 fn settle_transfers(
     db: &mut Db,
-    sent: &BTreeMap<&str, (i64, i64)>,
+    outcomes: Vec<(Group, Outcome)>,
     sha: &str,
     on: Date,
 ) -> Result<u64> {
-    let mut groups: Vec<(i64, i64, String)> = Vec::new();
-    for (msg, (month, county)) in sent {
-        groups.extend(store::items_of_message(db, *month, *county, msg)?);
-    }
-    groups.sort();
-    groups.dedup();
-    let mut open = Vec::new();
-    for (m, county, item) in &groups {
-        open.extend(store::item_outcome(db, *m, *county, item)?);
-    }
     let mut reqs = Vec::new();
     {
         let mut ledger = Ledger::new(db);
-        for o in open {
+        for ((month, county, item), o) in outcomes {
             if o.issued > 0 {
                 continue;
             }
-            let key = format!("pay/{}/{}/{}", o.month, o.county, o.item);
+            let key = format!("pay/{month}/{county}/{item}");
             let post_key = format!("{key}/final");
             if ledger.transfer(&post_key)?.is_some() {
                 continue;
@@ -235,9 +340,10 @@ pub(super) fn apply_file_after(
     base: ReturnsReport,
 ) -> Result<ReturnsReport> {
     let sent = sent_messages(db, file)?;
-    let rec = issued_set(db, &sent)?.reconcile(file);
+    let lines = lines_out(db, &sent)?;
+    let rec = lines.issued.reconcile(file);
     let mut report = base;
-    apply_transitions(db, &rec, &sent, &mut report)?;
+    apply_transitions(db, &rec, &sent, &lines.issued, &mut report)?;
     for q in rec.quarantined().chain(rec.conflicts()) {
         let why = format!("{:?}", q.decision);
         let e2e = q.end_to_end_id.as_deref().unwrap_or("");
@@ -245,7 +351,7 @@ pub(super) fn apply_file_after(
     }
     report.quarantined += rec.quarantined().count() as u64;
     report.conflicts += rec.conflicts().count() as u64;
-    report.posted_transfers = settle_transfers(db, &sent, sha, on)?;
+    report.posted_transfers = settle_transfers(db, lines.outcomes_after(&rec)?, sha, on)?;
     let mut counties = Vec::with_capacity(sent.len());
     for (_, county) in sent.values() {
         counties.push(super::rc(*county)?);
