@@ -62,7 +62,7 @@ pub fn each_active_pensioner(
 /// A row of `payroll_line_rows l` still planned (migration 0073): stored `planned`, and its
 /// county's payments of the month did not go out whole (a county that went out whole has every
 /// planned line of the month in one of its messages' ranges).
-const PLANNED: &str = "l.status = 'planned' AND l.msg_id IS NULL AND NOT EXISTS (SELECT 1 FROM payment_files pf \
+pub(crate) const PLANNED: &str = "l.status = 'planned' AND l.msg_id IS NULL AND NOT EXISTS (SELECT 1 FROM payment_files pf \
      WHERE pf.month = l.month AND pf.county = l.county AND pf.first_e2e IS NOT NULL)";
 
 /// The rows of `payroll_line_rows l` that went out in message `$3` of month `$1`, county `$2`

@@ -237,9 +237,14 @@ pub fn planned_items(
     county: RegionCode,
 ) -> Result<BTreeMap<Item, Fen>> {
     let mut out = BTreeMap::new();
+    // the rows themselves (`payroll::PLANNED`), not the view of their states: the view works
+    // out each row's message, none while the month is planned (0.36 s at 1 M insured)
     for r in db.query(
-        "SELECT item, CAST(SUM(amount_fen) AS BIGINT) FROM payroll_lines \
-         WHERE month = $1 AND county = $2 AND status = 'planned' GROUP BY item",
+        &format!(
+            "SELECT l.item, CAST(SUM(l.amount_fen) AS BIGINT) FROM payroll_line_rows l \
+             WHERE l.month = $1 AND l.county = $2 AND {} GROUP BY l.item",
+            crate::payroll::PLANNED
+        ),
         &[ym(month), rv(county)],
     )? {
         let item = Item::parse(r[0].text()?)
@@ -257,9 +262,12 @@ pub fn planned_items(
 pub fn counties_with_payroll(db: &mut Db, month: Period) -> Result<Vec<RegionCode>> {
     let mut out = Vec::new();
     for r in db.query(
-        "SELECT t.county FROM payroll_totals t WHERE t.month = $1 AND EXISTS \
-         (SELECT 1 FROM payroll_lines l WHERE l.month = t.month AND l.county = t.county \
-          AND l.status = 'planned') ORDER BY t.county",
+        &format!(
+            "SELECT t.county FROM payroll_totals t WHERE t.month = $1 AND EXISTS \
+             (SELECT 1 FROM payroll_line_rows l WHERE l.month = t.month AND l.county = t.county \
+              AND {}) ORDER BY t.county",
+            crate::payroll::PLANNED
+        ),
         &[ym(month)],
     )? {
         out.push(region(r[0].i64()?)?);
