@@ -190,6 +190,12 @@ pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u6
         }
     }
     add_payroll_totals(db, &totals)?;
+    // written county by county: the rows of a county's month lie together in the table (its
+    // insertion order), so that the reads of one county's lines through the (month, county)
+    // index — the pay step, the returns, the plans, the ledger check's groups — read adjacent
+    // pages, not one row of every page of the month
+    let mut order: Vec<&NewLine> = lines.iter().collect();
+    order.sort_by_key(|l| (l.county, l.person, l.item.as_str(), l.attempt));
     db.bulk_insert(
         "payroll_line_rows",
         &[
@@ -204,7 +210,7 @@ pub fn write_planned(db: &mut Db, month: Period, lines: &[NewLine]) -> Result<u6
             "reissue_of",
         ],
         &mut |sink| {
-            for l in lines {
+            for l in &order {
                 sink.row(&[
                     Val::I64(m),
                     Val::I64(l.person),
@@ -270,10 +276,14 @@ pub enum Replaced {
     Carried,
 }
 
-/// The month's planned lines with their payees, by person, item and attempt, streamed to `f`.
+/// The planned lines of one county's month with their payees, streamed to `f` in no particular
+/// order: read through the (month, county) index, where a county's rows lie together
+/// ([`write_planned`]). (An `ORDER BY` of the key made SQLite read the month's whole key range
+/// for each county instead: the pay step took 13 s at 1 M insured instead of 2 s.)
 pub fn each_planned_line(
     db: &mut Db,
     month: Period,
+    county: RegionCode,
     mut f: impl FnMut(&PlannedLine<'_>) -> Result<()>,
 ) -> Result<u64> {
     // the pensioner's and a claimant's accounts may be encrypted (crate::keys): the payment
@@ -287,8 +297,8 @@ pub fn each_planned_line(
               ELSE (SELECT o.status FROM payroll_line_rows o WHERE o.end_to_end = l.reissue_of) END
          FROM payroll_line_rows l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
          LEFT JOIN survivor_claims c ON c.person_id = l.person_id
-         WHERE l.month = $1 AND {PLANNED} ORDER BY l.person_id, l.item, l.attempt"),
-        &[Val::I64(month.yyyymm() as i64)],
+         WHERE l.month = $1 AND l.county = $2 AND {PLANNED}"),
+        &[Val::I64(month.yyyymm() as i64), Val::I64(county.get() as i64)],
         |r| {
             let claimant_account = r
                 .opt_text(9)?

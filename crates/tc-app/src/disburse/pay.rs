@@ -3,8 +3,10 @@
 //! lines are marked issued and each (county, item) becomes a pending benefit transfer carrying
 //! its person-level lines' count, total and digest and naming those payment lines (not copied). Each county's files are drawn on its paying account in force on the pay
 //! day (`crate::agency_accounts`); a county without one stops the step before anything is
-//! written. A worker thread plans, renders, digests and stages the next county's files while
-//! this one's are recorded (`overlap`).
+//! written. The counties go one after the other (`overlap`): while a worker thread plans,
+//! renders, digests and stages one county's files, the next county's lines are read with their
+//! payees and the previous county's files are recorded — only a few counties' lines are in
+//! memory at a time.
 
 use super::{StepOutput, available, benefit_kind};
 use super::{files, overlap};
@@ -43,11 +45,11 @@ struct PayRow {
     replaces: Option<Replaced>,
 }
 
-/// The month's planned lines per county, each with its payee: a death settlement's items go to
-/// the survivor who claimed it, everything else to the pensioner.
-fn payees(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, Vec<PayRow>>> {
-    let mut by_county: BTreeMap<RegionCode, Vec<PayRow>> = BTreeMap::new();
-    store::each_planned_line(db, month, |l| {
+/// A county's planned lines of the month, each with its payee: a death settlement's items go
+/// to the survivor who claimed it, everything else to the pensioner.
+fn payees(db: &mut Db, month: Period, county: RegionCode) -> Result<Vec<PayRow>> {
+    let mut rows = Vec::new();
+    store::each_planned_line(db, month, county, |l| {
         let (name, account) = if crate::benefits::deaths::paid_to_claimant(l.item) {
             match (l.claimant_name, l.claimant_account) {
                 (Some(n), Some(a)) => (n, a),
@@ -62,7 +64,7 @@ fn payees(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, Vec<PayRow>
         } else {
             (l.name, l.account)
         };
-        by_county.entry(l.county).or_default().push(PayRow {
+        rows.push(PayRow {
             person: l.person,
             item: l.item,
             attempt: l.attempt,
@@ -74,7 +76,11 @@ fn payees(db: &mut Db, month: Period) -> Result<BTreeMap<RegionCode, Vec<PayRow>
         });
         Ok(())
     })?;
-    Ok(by_county)
+    // by person, item and attempt (the store gives them in no order)
+    rows.sort_by(|a, b| {
+        (a.person, a.item.as_str(), a.attempt).cmp(&(b.person, b.item.as_str(), b.attempt))
+    });
+    Ok(rows)
 }
 
 /// What the county account can pay now, pensions first, then by person (a partial approval
@@ -345,24 +351,76 @@ struct Totals {
     transfers: Vec<(Request, Option<LineSource>)>,
 }
 
-/// The counties' payments, drawn on their paying accounts, one county after the other: the
-/// worker prepares a county's files (`prepare`) while the previous one is written here.
+/// The counties' payments, drawn on their paying accounts, one county after the other: a
+/// county's lines are read and what its account can pay now is found here (`next`) while the
+/// worker prepares the previous county's files (`prepare`) and the one before is written here
+/// (`apply`).
 struct Counties<'a> {
-    runs: std::vec::IntoIter<CountyRun>,
+    counties: std::vec::IntoIter<RegionCode>,
+    /// The paying account of each county that has one on the pay day.
+    debtors: BTreeMap<RegionCode, Debtor>,
     month: Period,
+    /// The pay day (named in a refusal).
+    pay_day: tongchou_core::period::Date,
     t: &'a mut Totals,
+    /// Reading a county failed: nothing more is read.
+    stopped: bool,
+}
+
+impl Counties<'_> {
+    /// The next county that pays something now, with what it pays.
+    fn next_run(&mut self, db: &mut Db) -> Result<Option<CountyRun>> {
+        let chart = Chart::standard();
+        for county in self.counties.by_ref() {
+            let rows = payees(db, self.month, county)?;
+            let (pay, deferred) = within_balance(db, chart, county, rows)?;
+            let t = &mut *self.t;
+            t.deferred += deferred.len() as u64;
+            for r in &deferred {
+                t.deferred_amount = t.deferred_amount.try_add(r.amount)?;
+                t.deferred_persons.insert(r.person);
+            }
+            if !deferred.is_empty() {
+                t.deferred_counties.push(county);
+            }
+            if pay.is_empty() {
+                continue;
+            }
+            // `paying_accounts` found every county that pays something an account
+            let debtor = self
+                .debtors
+                .remove(&county)
+                .ok_or_else(|| AppError::NoPayingAccount {
+                    counties: vec![agency_accounts::named(county)],
+                    day: self.pay_day,
+                })?;
+            return Ok(Some(CountyRun {
+                county,
+                pay,
+                whole: deferred.is_empty(),
+                debtor,
+            }));
+        }
+        Ok(None)
+    }
 }
 
 impl overlap::Units for Counties<'_> {
-    type In = CountyRun;
-    type Out = Prepared;
+    type In = Result<CountyRun>;
+    type Out = Result<Prepared>;
 
-    fn next(&mut self, _: &mut Db) -> Option<CountyRun> {
-        self.runs.next()
+    fn next(&mut self, db: &mut Db) -> Option<Result<CountyRun>> {
+        if self.stopped {
+            return None;
+        }
+        let run = self.next_run(db);
+        self.stopped = run.is_err();
+        run.transpose()
     }
 
     /// One county: its files recorded, its lines issued, its benefit transfers (added to `t`).
-    fn apply(&mut self, db: &mut Db, p: Prepared) -> Result<()> {
+    fn apply(&mut self, db: &mut Db, p: Result<Prepared>) -> Result<()> {
+        let p = p?;
         let (month, t) = (self.month, &mut *self.t);
         record_files(db, month, &p, &mut t.staged)?;
         if let Some(e) = p.failed {
@@ -386,39 +444,29 @@ struct CountyRun {
     debtor: Debtor,
 }
 
-/// What each county pays now and from which account, found before anything is written: a
-/// county with payments and no paying account in force on the pay day stops the step
-/// (`AppError::NoPayingAccount`, naming every such county).
-fn county_runs(
+/// The paying account of each county with planned lines, found before anything is written: a
+/// county without one on the pay day stops the step (`AppError::NoPayingAccount`, naming every
+/// such county) unless its account can pay none of its lines now (then nothing of it goes out).
+fn paying_accounts(
     db: &mut Db,
+    month: Period,
     cal: &Calendar,
-    by_county: BTreeMap<RegionCode, Vec<PayRow>>,
-    t: &mut Totals,
-) -> Result<Vec<CountyRun>> {
+    counties: &[RegionCode],
+) -> Result<BTreeMap<RegionCode, Debtor>> {
     let chart = Chart::standard();
-    let mut runs = Vec::with_capacity(by_county.len());
+    let mut debtors = BTreeMap::new();
     let mut missing = Vec::new();
-    for (county, rows) in by_county {
-        let (pay, deferred) = within_balance(db, chart, county, rows)?;
-        t.deferred += deferred.len() as u64;
-        for r in &deferred {
-            t.deferred_amount = t.deferred_amount.try_add(r.amount)?;
-            t.deferred_persons.insert(r.person);
-        }
-        if !deferred.is_empty() {
-            t.deferred_counties.push(county);
-        }
-        if pay.is_empty() {
-            continue;
-        }
+    for &county in counties {
         match agency_accounts::debtor_on(db, county, cal.pay_day)? {
-            Some(debtor) => runs.push(CountyRun {
-                county,
-                pay,
-                whole: deferred.is_empty(),
-                debtor,
-            }),
-            None => missing.push(agency_accounts::named(county)),
+            Some(debtor) => {
+                debtors.insert(county, debtor);
+            }
+            None => {
+                let rows = payees(db, month, county)?;
+                if !within_balance(db, chart, county, rows)?.0.is_empty() {
+                    missing.push(agency_accounts::named(county));
+                }
+            }
         }
     }
     if !missing.is_empty() {
@@ -427,7 +475,7 @@ fn county_runs(
             day: cal.pay_day,
         });
     }
-    Ok(runs)
+    Ok(debtors)
 }
 
 /// Step 6: payment files per county and pending benefit transfers. Returns the staged files,
@@ -438,17 +486,22 @@ pub(super) fn step_pay(
     cal: &Calendar,
     out_dir: &Path,
 ) -> Result<StepOutput> {
-    let by_county = payees(db, month)?;
+    let counties = tongchou_store::plan_chain::counties_with_payroll(db, month)?;
+    let debtors = paying_accounts(db, month, cal, &counties)?;
     let mut t = Totals::default();
-    let runs = county_runs(db, cal, by_county, &mut t)?;
     std::fs::create_dir_all(out_dir)
         .map_err(|e| AppError::Invalid(format!("{}: {e}", out_dir.display())))?;
     let mut counties = Counties {
-        runs: runs.into_iter(),
+        counties: counties.into_iter(),
+        debtors,
         month,
+        pay_day: cal.pay_day,
         t: &mut t,
+        stopped: false,
     };
-    overlap::run(db, &mut counties, |run| prepare(month, cal, out_dir, run))?;
+    overlap::run(db, &mut counties, |run| {
+        run.map(|r| prepare(month, cal, out_dir, r))
+    })?;
     // what the county accounts could not cover is deferred, once the payments went out
     for county in std::mem::take(&mut t.deferred_counties) {
         store::mark_county_deferred(db, month, county)?;
