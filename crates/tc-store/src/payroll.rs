@@ -291,20 +291,20 @@ pub fn each_planned_line(
     crate::keys::refresh(db)?;
     let ring = db.keyring.clone();
     db.each(
-        &format!("SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
-         c.claimant_name, c.bank_account,
-         CASE WHEN l.reissue_of IS NULL THEN NULL
-              ELSE (SELECT o.status FROM payroll_line_rows o WHERE o.end_to_end = l.reissue_of) END
-         FROM payroll_line_rows l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
-         LEFT JOIN survivor_claims c ON c.person_id = l.person_id
-         WHERE l.month = $1 AND l.county = $2 AND {PLANNED}"),
-        &[Val::I64(month.yyyymm() as i64), Val::I64(county.get() as i64)],
+        &planned_lines_sql(),
+        &[
+            Val::I64(month.yyyymm() as i64),
+            Val::I64(county.get() as i64),
+        ],
         |r| {
             let claimant_account = r
                 .opt_text(9)?
-                .map(|a| crate::keys::reveal_with(ring.as_deref(), "survivor_claims.bank_account", a))
+                .map(|a| {
+                    crate::keys::reveal_with(ring.as_deref(), "survivor_claims.bank_account", a)
+                })
                 .transpose()?;
-            let account = crate::keys::reveal_with(ring.as_deref(), "pensioners.bank_account", r.text(7)?)?;
+            let account =
+                crate::keys::reveal_with(ring.as_deref(), "pensioners.bank_account", r.text(7)?)?;
             f(&PlannedLine {
                 person: r.i64(0)?,
                 item: item(r.text(1)?)?,
@@ -481,6 +481,34 @@ pub fn file_of_message(db: &mut Db, msg_id: &str) -> Result<Option<(i64, i64)>> 
     }
 }
 
+/// [`each_planned_line`]'s statement ($1 month, $2 county).
+pub fn planned_lines_sql() -> String {
+    format!("SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
+         c.claimant_name, c.bank_account,
+         CASE WHEN l.reissue_of IS NULL THEN NULL
+              ELSE (SELECT o.status FROM payroll_line_rows o WHERE o.end_to_end = l.reissue_of) END
+         FROM payroll_line_rows l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
+         LEFT JOIN survivor_claims c ON c.person_id = l.person_id
+         WHERE l.month = $1 AND l.county = $2 AND {PLANNED}")
+}
+
+/// [`each_line_out`]'s statement ($1 month, $2 county).
+pub fn lines_out_sql() -> String {
+    format!(
+        "SELECT f.msg_id, l.end_to_end, l.amount_fen, l.item, {STATE_IN_MESSAGE} \
+             FROM payroll_line_rows l JOIN payment_files f ON f.month = l.month AND f.county = l.county \
+             AND (f.msg_id = l.msg_id OR (l.msg_id IS NULL AND l.status = 'planned' \
+             AND f.first_e2e <= l.end_to_end AND f.last_e2e >= l.end_to_end)) \
+             WHERE l.month = $1 AND l.county = $2"
+    )
+}
+
+/// The statements that read one county's lines of a month: each must be read through the
+/// (month, county) index (`tests/payroll_states.rs` holds SQLite's plans to it).
+pub fn county_reads_sql() -> [String; 2] {
+    [planned_lines_sql(), lines_out_sql()]
+}
+
 /// What became of an issued line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineState {
@@ -515,13 +543,7 @@ pub fn each_line_out(
     mut f: impl FnMut(&LineOut<'_>) -> Result<()>,
 ) -> Result<u64> {
     db.each(
-        &format!(
-            "SELECT f.msg_id, l.end_to_end, l.amount_fen, l.item, {STATE_IN_MESSAGE} \
-             FROM payroll_line_rows l JOIN payment_files f ON f.month = l.month AND f.county = l.county \
-             AND (f.msg_id = l.msg_id OR (l.msg_id IS NULL AND l.status = 'planned' \
-             AND f.first_e2e <= l.end_to_end AND f.last_e2e >= l.end_to_end)) \
-             WHERE l.month = $1 AND l.county = $2"
-        ),
+        &lines_out_sql(),
         &[Val::I64(month), Val::I64(county)],
         |r| {
             let state = match r.text(4)? {
