@@ -15,8 +15,10 @@
 //!
 //! Raw baseline: exactly the rows the import changed or inserted, in their final state, read back
 //! in key order and bulk-written (`Db::bulk_insert`, one transaction per table) into the same
-//! tables of a fresh database of the same engine: the payment lines it marked paid or returned,
-//! and the rows it added (ledger transfers, return file records, audit entries, quarantine).
+//! tables of a fresh database of the same engine: the payment lines it stored returned or paid one
+//! by one and the messages it stored paid (migration 0073: a message paid whole leaves its lines'
+//! rows as they were), and the rows it added (ledger transfers, return file records, audit
+//! entries, quarantine).
 
 use std::time::Instant;
 use tongchou_app::disburse;
@@ -88,17 +90,26 @@ fn main() {
         "every issued payment answered"
     );
 
-    // Raw baseline: the lines the import marked (all of this first month's final lines) and the
-    // rows it added, into a fresh database of the same engine.
+    // Raw baseline: the rows the import rewrote and the rows it added, into a fresh database of
+    // the same engine. Since migration 0073 an accepted payment's row is not rewritten when its
+    // message is paid whole: the rows rewritten are the payment lines stored returned or paid one
+    // by one, and the messages stored paid.
     let mut raw_db =
         tongchou_store::Db::open(&support::url(&backend, "bench_returns_raw")).expect("open raw");
-    let (cols, lines) = read_rows(&mut db, "payroll_lines", "status IN ('paid', 'returned')");
+    let (cols, lines) = read_rows(
+        &mut db,
+        "payroll_line_rows",
+        "status IN ('paid', 'returned')",
+    );
     let mut raw = raw_write(&mut raw_db, "payroll_line_rows", &cols, &lines);
-    let mut per_table = vec![format!(
-        "payroll_lines {} updated ({raw:.2} s)",
-        lines.len()
-    )];
-    let mut rows = lines.len();
+    let (fcols, files) = read_rows(&mut db, "payment_files", "paid = 1");
+    let files_secs = raw_write(&mut raw_db, "payment_files", &fcols, &files);
+    let mut per_table = vec![
+        format!("payroll_line_rows {} updated ({raw:.2} s)", lines.len()),
+        format!("payment_files {} updated ({files_secs:.2} s)", files.len()),
+    ];
+    raw += files_secs;
+    let mut rows = lines.len() + files.len();
     drop(lines);
     for (table, n_after) in &after {
         let n_before = before.get(table).copied().unwrap_or(0);
