@@ -83,19 +83,19 @@ fn lines_out(db: &mut Db, sent: &BTreeMap<&str, (i64, i64)>) -> Result<LinesOut>
     let mut places: Vec<(i64, i64)> = sent.values().copied().collect();
     places.sort();
     places.dedup();
-    let mut group_index: BTreeMap<Group, usize> = BTreeMap::new();
     let mut groups = Vec::new();
     let mut issued = Vec::new();
     let mut group_of_issued = Vec::new();
     let mut others = Vec::new();
     for (month, county) in places {
+        // the groups of this month and county by item (looked up without a key per line)
+        let mut by_item: BTreeMap<String, usize> = BTreeMap::new();
         store::each_line_out(db, month, county, |l| {
-            let key = (month, county, l.item.to_string());
-            let g = match group_index.get(&key) {
+            let g = match by_item.get(l.item) {
                 Some(g) => *g,
                 None => {
-                    groups.push(key.clone());
-                    group_index.insert(key, groups.len() - 1);
+                    groups.push((month, county, l.item.to_string()));
+                    by_item.insert(l.item.to_string(), groups.len() - 1);
                     groups.len() - 1
                 }
             };
