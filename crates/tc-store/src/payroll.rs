@@ -256,16 +256,104 @@ pub struct PlannedLine<'a> {
     pub person: i64,
     pub item: Item,
     pub attempt: i64,
-    pub county: RegionCode,
     pub amount: Fen,
     pub end_to_end: &'a str,
-    pub name: &'a str,
-    pub account: &'a str,
-    pub claimant_name: Option<&'a str>,
-    pub claimant_account: Option<&'a str>,
+    /// The person's payee ([`Payees`]).
+    pub payee: Payee<'a>,
     /// The earlier line this one replaces, if any.
     pub replaces: Option<Replaced>,
 }
+
+/// Whom a pensioner's payments go to: the pensioner's name and account, and a survivor's claim
+/// (the claimant's name and account) where one was filed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Payee<'a> {
+    pub name: &'a str,
+    pub account: &'a str,
+    pub claimant: Option<(&'a str, &'a str)>,
+}
+
+/// Every pensioner's payee, read once for the pay step in one pass over the pensioners in person
+/// order (each page of `persons` read once, in file order), with the accounts decrypted
+/// (`crate::keys`); looked up by person. Reading them with each county's lines instead — a
+/// county's pensioners scattered over the whole `persons` table, whose persons are not numbered
+/// by county — cost twenty times the lines' own read at 1 M insured (docs/PERFORMANCE.md).
+/// The names and accounts lie in one string: about 50 bytes a pensioner.
+#[derive(Debug, Default)]
+pub struct Payees {
+    /// By person: (person, start in `text`, the name's length, the account's length).
+    at: Vec<(i64, u32, u32, u32)>,
+    text: String,
+    /// The survivors' claims by person: (person, claimant's name, claimant's account).
+    claims: Vec<(i64, String, String)>,
+}
+
+impl Payees {
+    /// Every pensioner's payee (and every survivor's claim).
+    pub fn read(db: &mut Db) -> Result<Payees> {
+        crate::keys::refresh(db)?;
+        let ring = db.keyring.clone();
+        let mut p = Payees::default();
+        let too_long = |what: &str| crate::corrupt("payees", what);
+        db.each(PAYEES_SQL, &[], |r| {
+            let account =
+                crate::keys::reveal_with(ring.as_deref(), "pensioners.bank_account", r.text(2)?)?;
+            let name = r.text(1)?;
+            let start = u32::try_from(p.text.len()).map_err(|_| too_long("text"))?;
+            let n = u32::try_from(name.len()).map_err(|_| too_long(name))?;
+            let a = u32::try_from(account.len()).map_err(|_| too_long("account"))?;
+            p.text.push_str(name);
+            p.text.push_str(&account);
+            p.at.push((r.i64(0)?, start, n, a));
+            Ok(())
+        })?;
+        db.each(
+            "SELECT person_id, claimant_name, bank_account FROM survivor_claims ORDER BY person_id",
+            &[],
+            |r| {
+                let account = crate::keys::reveal_with(
+                    ring.as_deref(),
+                    "survivor_claims.bank_account",
+                    r.text(2)?,
+                )?;
+                p.claims.push((r.i64(0)?, r.text(1)?.to_string(), account));
+                Ok(())
+            },
+        )?;
+        Ok(p)
+    }
+
+    /// The payee of `person`'s payments, if the person is a pensioner.
+    pub fn get(&self, person: i64) -> Option<Payee<'_>> {
+        let k = self.at.binary_search_by_key(&person, |e| e.0).ok()?;
+        let (_, start, n, a) = self.at[k];
+        let (start, n, a) = (start as usize, n as usize, a as usize);
+        let claimant = self
+            .claims
+            .binary_search_by_key(&person, |c| c.0)
+            .ok()
+            .map(|c| (self.claims[c].1.as_str(), self.claims[c].2.as_str()));
+        Some(Payee {
+            name: self.text.get(start..start + n)?,
+            account: self.text.get(start + n..start + n + a)?,
+            claimant,
+        })
+    }
+
+    /// How many pensioners it holds.
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+}
+
+/// [`Payees::read`]'s statement: the pensioners in person order, each with the person's name.
+pub const PAYEES_SQL: &str = "SELECT s.person_id, p.name, s.bank_account FROM pensioners s \
+     JOIN persons p ON p.id = s.person_id ORDER BY s.person_id";
 
 /// What became of the earlier line a payroll line replaces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -276,20 +364,18 @@ pub enum Replaced {
     Carried,
 }
 
-/// The planned lines of one county's month with their payees, streamed to `f` in no particular
-/// order: read through the (month, county) index, where a county's rows lie together
+/// The planned lines of one county's month, each with its person's payee from `payees` (a line
+/// of a person who is no pensioner has none and is not handed over), streamed to `f` in no
+/// particular order: read through the (month, county) index, where a county's rows lie together
 /// ([`write_planned`]). (An `ORDER BY` of the key made SQLite read the month's whole key range
 /// for each county instead: the pay step took 13 s at 1 M insured instead of 2 s.)
 pub fn each_planned_line(
     db: &mut Db,
     month: Period,
     county: RegionCode,
+    payees: &Payees,
     mut f: impl FnMut(&PlannedLine<'_>) -> Result<()>,
 ) -> Result<u64> {
-    // the pensioner's and a claimant's accounts may be encrypted (crate::keys): the payment
-    // file needs them in full, so they are decrypted here, one line at a time
-    crate::keys::refresh(db)?;
-    let ring = db.keyring.clone();
     db.each(
         &planned_lines_sql(),
         &[
@@ -297,26 +383,18 @@ pub fn each_planned_line(
             Val::I64(county.get() as i64),
         ],
         |r| {
-            let claimant_account = r
-                .opt_text(9)?
-                .map(|a| {
-                    crate::keys::reveal_with(ring.as_deref(), "survivor_claims.bank_account", a)
-                })
-                .transpose()?;
-            let account =
-                crate::keys::reveal_with(ring.as_deref(), "pensioners.bank_account", r.text(7)?)?;
+            let person = r.i64(0)?;
+            let Some(payee) = payees.get(person) else {
+                return Ok(());
+            };
             f(&PlannedLine {
-                person: r.i64(0)?,
+                person,
                 item: item(r.text(1)?)?,
                 attempt: r.i64(2)?,
-                county: region(r.i64(3)?)?,
-                amount: Fen::new(r.i64(4)?),
-                end_to_end: r.text(5)?,
-                name: r.text(6)?,
-                account: &account,
-                claimant_name: r.opt_text(8)?,
-                claimant_account: claimant_account.as_deref(),
-                replaces: match r.opt_text(10)? {
+                amount: Fen::new(r.i64(3)?),
+                end_to_end: r.text(4)?,
+                payee,
+                replaces: match r.opt_text(5)? {
                     None => None,
                     Some("carried") => Some(Replaced::Carried),
                     Some(_) => Some(Replaced::Returned),
@@ -483,13 +561,13 @@ pub fn file_of_message(db: &mut Db, msg_id: &str) -> Result<Option<(i64, i64)>> 
 
 /// [`each_planned_line`]'s statement ($1 month, $2 county).
 pub fn planned_lines_sql() -> String {
-    format!("SELECT l.person_id, l.item, l.attempt, l.county, l.amount_fen, l.end_to_end, p.name, s.bank_account,
-         c.claimant_name, c.bank_account,
+    format!(
+        "SELECT l.person_id, l.item, l.attempt, l.amount_fen, l.end_to_end,
          CASE WHEN l.reissue_of IS NULL THEN NULL
               ELSE (SELECT o.status FROM payroll_line_rows o WHERE o.end_to_end = l.reissue_of) END
-         FROM payroll_line_rows l JOIN persons p ON p.id = l.person_id JOIN pensioners s ON s.person_id = l.person_id
-         LEFT JOIN survivor_claims c ON c.person_id = l.person_id
-         WHERE l.month = $1 AND l.county = $2 AND {PLANNED}")
+         FROM payroll_line_rows l
+         WHERE l.month = $1 AND l.county = $2 AND {PLANNED}"
+    )
 }
 
 /// [`each_line_out`]'s statement ($1 month, $2 county).

@@ -351,3 +351,29 @@ fn county_reads_use_the_county_index(db: &mut Db) {
         );
     }
 }
+
+/// SQLite's plan of the pay step's one read of every payee (`payroll::Payees`): the pensioners
+/// in person order, each person's row found by its key — every page of `persons` read once, in
+/// file order — not the persons scanned and each pensioner looked up (which a count of the same
+/// join chose, through the names' index).
+#[test]
+fn the_payees_are_read_in_person_order_on_sqlite() {
+    let mut db = Db::open("sqlite::memory:").expect("open");
+    db.migrate().expect("migrate");
+    for analyzed in [false, true] {
+        if analyzed {
+            db.batch("ANALYZE").expect("analyze");
+        }
+        let plan: Vec<String> = db
+            .query(&format!("EXPLAIN QUERY PLAN {}", payroll::PAYEES_SQL), &[])
+            .expect("plan")
+            .iter()
+            .map(|r| r[3].text().map(str::to_string).unwrap_or_default())
+            .collect();
+        assert_eq!(
+            plan,
+            ["SCAN s", "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)"],
+            "analyzed: {analyzed}"
+        );
+    }
+}

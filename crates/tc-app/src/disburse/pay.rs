@@ -4,9 +4,10 @@
 //! its person-level lines' count, total and digest and naming those payment lines (not copied). Each county's files are drawn on its paying account in force on the pay
 //! day (`crate::agency_accounts`); a county without one stops the step before anything is
 //! written. The counties go one after the other (`overlap`): while a worker thread plans,
-//! renders, digests and stages one county's files, the next county's lines are read with their
-//! payees and the previous county's files are recorded — only a few counties' lines are in
-//! memory at a time.
+//! renders, digests and stages one county's files, the next county's lines are read and the
+//! previous county's files are recorded — only a few counties' lines are in memory at a time.
+//! Each line's payee comes from every pensioner's payee, read once at the start of the step in
+//! person order (`Payees`).
 
 use super::{StepOutput, available, benefit_kind};
 use super::{files, overlap};
@@ -26,7 +27,7 @@ use tongchou_ledger::flows::{Doc, payment};
 use tongchou_ledger::transfer::LinesHasher;
 use tongchou_ledger::{Chart, Line, Request};
 use tongchou_store::ledger::{Ledger, LineSource};
-use tongchou_store::payroll::{self as store, PaymentFile, Replaced};
+use tongchou_store::payroll::{self as store, Payees, PaymentFile, Replaced};
 use tongchou_store::{Db, StoreError};
 
 /// Files of at most this many payments.
@@ -45,15 +46,16 @@ struct PayRow {
     replaces: Option<Replaced>,
 }
 
-/// A county's planned lines of the month, each with its payee: a death settlement's items go
-/// to the survivor who claimed it, everything else to the pensioner.
-fn payees(db: &mut Db, month: Period, county: RegionCode) -> Result<Vec<PayRow>> {
+/// A county's planned lines of the month, each with its payee (`book`, read once for the
+/// step): a death settlement's items go to the survivor who claimed it, everything else to the
+/// pensioner.
+fn payees(db: &mut Db, month: Period, county: RegionCode, book: &Payees) -> Result<Vec<PayRow>> {
     let mut rows = Vec::new();
-    store::each_planned_line(db, month, county, |l| {
+    store::each_planned_line(db, month, county, book, |l| {
         let (name, account) = if crate::benefits::deaths::paid_to_claimant(l.item) {
-            match (l.claimant_name, l.claimant_account) {
-                (Some(n), Some(a)) => (n, a),
-                _ => {
+            match l.payee.claimant {
+                Some(claimant) => claimant,
+                None => {
                     return Err(StoreError::Invalid(tongchou_core::tr!(
                         "app-dis-no-claim",
                         person = l.person,
@@ -62,7 +64,7 @@ fn payees(db: &mut Db, month: Period, county: RegionCode) -> Result<Vec<PayRow>>
                 }
             }
         } else {
-            (l.name, l.account)
+            (l.payee.name, l.payee.account)
         };
         rows.push(PayRow {
             person: l.person,
@@ -362,6 +364,8 @@ struct Counties<'a> {
     month: Period,
     /// The pay day (named in a refusal).
     pay_day: tongchou_core::period::Date,
+    /// Every pensioner's payee.
+    payees: &'a Payees,
     t: &'a mut Totals,
     /// Reading a county failed: nothing more is read.
     stopped: bool,
@@ -372,7 +376,7 @@ impl Counties<'_> {
     fn next_run(&mut self, db: &mut Db) -> Result<Option<CountyRun>> {
         let chart = Chart::standard();
         for county in self.counties.by_ref() {
-            let rows = payees(db, self.month, county)?;
+            let rows = payees(db, self.month, county, self.payees)?;
             let (pay, deferred) = within_balance(db, chart, county, rows)?;
             let t = &mut *self.t;
             t.deferred += deferred.len() as u64;
@@ -452,6 +456,7 @@ fn paying_accounts(
     month: Period,
     cal: &Calendar,
     counties: &[RegionCode],
+    book: &Payees,
 ) -> Result<BTreeMap<RegionCode, Debtor>> {
     let chart = Chart::standard();
     let mut debtors = BTreeMap::new();
@@ -462,7 +467,7 @@ fn paying_accounts(
                 debtors.insert(county, debtor);
             }
             None => {
-                let rows = payees(db, month, county)?;
+                let rows = payees(db, month, county, book)?;
                 if !within_balance(db, chart, county, rows)?.0.is_empty() {
                     missing.push(agency_accounts::named(county));
                 }
@@ -487,7 +492,8 @@ pub(super) fn step_pay(
     out_dir: &Path,
 ) -> Result<StepOutput> {
     let counties = tongchou_store::plan_chain::counties_with_payroll(db, month)?;
-    let debtors = paying_accounts(db, month, cal, &counties)?;
+    let book = Payees::read(db)?;
+    let debtors = paying_accounts(db, month, cal, &counties, &book)?;
     let mut t = Totals::default();
     std::fs::create_dir_all(out_dir)
         .map_err(|e| AppError::Invalid(format!("{}: {e}", out_dir.display())))?;
@@ -496,6 +502,7 @@ pub(super) fn step_pay(
         debtors,
         month,
         pay_day: cal.pay_day,
+        payees: &book,
         t: &mut t,
         stopped: false,
     };
