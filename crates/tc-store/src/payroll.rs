@@ -300,7 +300,7 @@ impl Payees {
                 crate::keys::reveal_with(ring.as_deref(), "pensioners.bank_account", r.text(2)?)?;
             let name = r.text(1)?;
             let start = u32::try_from(p.text.len()).map_err(|_| too_long("text"))?;
-            let n = u32::try_from(name.len()).map_err(|_| too_long(name))?;
+            let n = u32::try_from(name.len()).map_err(|_| too_long("name"))?;
             let a = u32::try_from(account.len()).map_err(|_| too_long("account"))?;
             p.text.push_str(name);
             p.text.push_str(&account);
@@ -320,6 +320,13 @@ impl Payees {
                 Ok(())
             },
         )?;
+        // looked up by binary search: in person order whatever order an engine gave the rows
+        if !p.at.is_sorted_by_key(|e| e.0) {
+            p.at.sort_unstable_by_key(|e| e.0);
+        }
+        if !p.claims.is_sorted_by_key(|c| c.0) {
+            p.claims.sort_unstable_by_key(|c| c.0);
+        }
         Ok(p)
     }
 

@@ -377,3 +377,69 @@ fn the_payees_are_read_in_person_order_on_sqlite() {
         );
     }
 }
+
+/// `payroll::Payees`: every pensioner's name and account, a survivor's claim where one was filed,
+/// nothing for a person who is no pensioner — whatever order the rows were written in.
+fn payees(url: &str) {
+    use tongchou_store::Val;
+    let mut db = Db::open(url).expect("open");
+    db.migrate().expect("migrate");
+    for (id, name) in [
+        (5, "周五"),
+        (4, "李四"),
+        (3, "张三"),
+        (2, "王二"),
+        (1, "赵一"),
+    ] {
+        db.exec(
+            "INSERT INTO persons (id, id_number, name, sex, birth, category, county, payer_kind, \
+             status, status_since, enrolled_on, declared_fen, as_of, paid_months, deemed_months, \
+             avg_index, balance_fen) VALUES ($1, $2, $3, 'male', '1960-01-01', 'male', 140105, \
+             'flexible', 'retired', '2020-01-01', '1990-01-01', 0, 202001, 360, 0, 10000, 0)",
+            &[Val::I64(id), Val::Str(&format!("ID{id}")), Val::Str(name)],
+        )
+        .expect("person");
+    }
+    for id in [5, 3, 2] {
+        db.exec(
+            "INSERT INTO pensioners (person_id, county, retire_period, status, status_since, \
+             contribution_months, monthly_fen, bank_code, bank_name, bank_account) \
+             VALUES ($1, 140105, 201912, 'active', '2020-01-01', 360, 300000, '102', 'bank', $2)",
+            &[Val::I64(id), Val::Str(&format!("62220000{id}"))],
+        )
+        .expect("pensioner");
+    }
+    db.exec(
+        "INSERT INTO survivor_claims (person_id, county, claimant_name, claimant_id_number, \
+         relation, bank_code, bank_name, bank_account, filed_on, filed_by, due_month, created_at) \
+         VALUES (3, 140105, '张小三', 'ID9', 'child', '102', 'bank', '6222999', '2020-01-05', \
+         'clerk', 202002, '2020-01-05T00:00:00Z')",
+        &[],
+    )
+    .expect("claim");
+    let book = payroll::Payees::read(&mut db).expect("payees");
+    assert_eq!(book.len(), 3);
+    let payee = |name, account, claimant| payroll::Payee {
+        name,
+        account,
+        claimant,
+    };
+    assert_eq!(book.get(1), None);
+    assert_eq!(book.get(4), None);
+    assert_eq!(book.get(2), Some(payee("王二", "622200002", None)));
+    assert_eq!(
+        book.get(3),
+        Some(payee("张三", "622200003", Some(("张小三", "6222999"))))
+    );
+    assert_eq!(book.get(5), Some(payee("周五", "622200005", None)));
+}
+
+#[test]
+fn payees_on_sqlite() {
+    payees(&testing::sqlite_url("payees"));
+}
+
+#[test]
+fn payees_on_postgres() {
+    payees(&testing::pg_url("payees"));
+}
