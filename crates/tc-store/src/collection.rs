@@ -11,7 +11,7 @@
 //! The transactions belong to the callers; every function runs inside whichever is open.
 
 use crate::benefits::{county_of, date_of, period_of, ym};
-use crate::{Backend, Db, Result, RowView, StoreError, Val};
+use crate::{Db, Result, RowView, StoreError, Val};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tongchou_core::rules::contribution::PayerKind;
 use tongchou_core::{Date, Fen, Period};
@@ -270,10 +270,8 @@ pub fn write_assessments(
             .add(x.base, x.pooling, x.account);
     }
     add_assessment_totals(db, &totals)?;
-    let order = write_order(db.backend(), a);
     db.bulk_insert("assessments", &COLS, &mut |sink| {
-        for &i in &order {
-            let x = &a[i];
+        for (i, x) in a.iter().enumerate() {
             let paid_by = match paid_by.get(i).copied().flatten() {
                 Some(r) => Val::Str(r),
                 None => Val::Null,
@@ -295,24 +293,6 @@ pub fn write_assessments(
         }
         Ok(())
     })
-}
-
-/// The order the assessments `a` (one slice of the close, in person order) are written in, as
-/// indexes into `a`. On SQLite the table is the B-tree of its key (period, county, person) and
-/// the identity (period, person) a unique index beside it (migration 0069): in person order
-/// every row went to one of the counties' 117 places in the table, the cursor descending from
-/// the root for each; in county order within the slice the table takes each county's rows as
-/// one run at its place, and the identity index still takes the slice's persons inside the
-/// slice's own range at the index's end. Measured on the 6.9 M assessments of a 10 M month
-/// (`sqlite3`, docs/PERFORMANCE.md, seventh sitting): 15.5 s in this order against 18.5 s in
-/// person order. On PostgreSQL the table is a heap with its key (period, person) (migration
-/// 0070): person order, as given.
-fn write_order(backend: Backend, a: &[Assessment]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..a.len()).collect();
-    if backend == Backend::Sqlite {
-        order.sort_by_key(|&i| (a[i].county, a[i].person));
-    }
-    order
 }
 
 /// Whether the application `x` made by the close of the assessment `a`'s own month is implied
